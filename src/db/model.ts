@@ -1,0 +1,107 @@
+/**
+ * The database library's data model: every changelog format (Liquibase XML/YAML/JSON masters, formatted SQL,
+ * psql \i scripts) is parsed into this, and every output (package SQL, rollback SQL, status) is rendered from it.
+ */
+
+export interface SourceLocation {
+  /** Path relative to the project root (for messages). */
+  file: string;
+  /** 1-based line. */
+  line: number;
+}
+
+export interface Precondition {
+  /** `sql-check` (formatted SQL `--precondition-sql-check expectedResult:N sql`) or XML `sqlCheck`, etc. */
+  type: 'sql-check' | 'table-exists' | 'view-exists' | 'column-exists' | 'sequence-exists' | 'index-exists' | 'changeset-executed' | 'dbms';
+  expectedResult?: string;
+  sql?: string;
+  /** Extra attributes (tableName, schemaName, columnName, id/author/changeLogFile…). */
+  attrs: Record<string, string>;
+  /** `not` wrapper */
+  negate?: boolean;
+}
+
+export interface Preconditions {
+  onFail: 'HALT' | 'CONTINUE' | 'MARK_RAN' | 'WARN';
+  onError: 'HALT' | 'CONTINUE' | 'MARK_RAN' | 'WARN';
+  onFailMessage?: string;
+  onErrorMessage?: string;
+  /** and/or combination of the checks */
+  operator: 'and' | 'or';
+  checks: Precondition[];
+  location: SourceLocation;
+}
+
+export interface ChangeSet {
+  id: string;
+  author: string;
+  /** FILENAME exactly as Liquibase records it in databasechangelog for the same invocation (logicalFilePath wins). */
+  filename: string;
+  location: SourceLocation;
+  /** Executable SQL after `${property}` substitution (rollback/comment/precondition lines removed). */
+  sql: string;
+  /** Statements as they will run (split on `;`/endDelimiter unless splitStatements:false). */
+  statements: string[];
+  /** Liquibase `9:` checksum. */
+  checksum: string;
+  /** Checksums accepted besides the current one (`--validCheckSum`, `ANY`). */
+  validCheckSums: string[];
+  /** Rollback SQL statements; `null` when the changeset has none; `[]` for an explicit empty rollback. */
+  rollback: string[] | null;
+  description: string;
+  comment: string | null;
+  /** Context expression as written (contextFilter/context), or null. */
+  contexts: string | null;
+  labels: string | null;
+  dbms: string | null;
+  runOnChange: boolean;
+  runAlways: boolean;
+  runInTransaction: boolean;
+  splitStatements: boolean;
+  stripComments: boolean;
+  endDelimiter: string | null;
+  failOnError: boolean;
+  preconditions: Preconditions | null;
+  /** `<tagDatabase tag>` in this changeset. */
+  tag: string | null;
+}
+
+export interface ChangelogFile {
+  /** Path relative to the project root. */
+  path: string;
+  /** Raw content (for the package's FILE sections and fingerprints). */
+  content: string;
+}
+
+export interface ParseWarning extends SourceLocation {
+  code: string;
+  message: string;
+}
+
+export interface Changelog {
+  /** Master file, relative to the project root. */
+  master: string;
+  /** Changesets in execution order. */
+  changeSets: ChangeSet[];
+  /** Every file read, in include order. */
+  files: ChangelogFile[];
+  warnings: ParseWarning[];
+}
+
+/** A row of databasechangelog as Liquibase 4.28 writes it. */
+export interface HistoryRow {
+  id: string;
+  author: string;
+  filename: string;
+  dateexecuted: string;
+  orderexecuted: number;
+  exectype: 'EXECUTED' | 'FAILED' | 'SKIPPED' | 'RERAN' | 'MARK_RAN';
+  md5sum: string | null;
+  description: string | null;
+  comments: string | null;
+  tag: string | null;
+  liquibase: string | null;
+  contexts: string | null;
+  labels: string | null;
+  deployment_id: string | null;
+}
