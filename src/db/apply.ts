@@ -1,0 +1,37 @@
+import { openSession } from './session.js';
+import { runPsqlScript } from './psql-runner.js';
+
+export interface ApplyResult {
+  executed: { id: string; author: string; filename: string }[];
+  skipped: number;
+  ms: number;
+}
+
+export interface ApplySqlOptions {
+  databaseUrl: string;
+  sql: string;
+  signal?: AbortSignal;
+  /** Receives each `\echo` line as the script runs (the CLI prints them to stderr). */
+  onEcho?: (text: string) => void;
+}
+
+/** Runs a package (or rollback SQL) with psql semantics (ON_ERROR_STOP); `executed` = changesets recorded by this run. */
+export async function applySql(opts: ApplySqlOptions): Promise<ApplyResult> {
+  const started = performance.now();
+  const session = await openSession(opts.databaseUrl);
+  try {
+    const r = await runPsqlScript(session, opts.sql, opts.signal);
+    if (opts.onEcho) for (const line of r.echoed) opts.onEcho(line);
+    return {
+      executed: r.executed.map(({ id, author, filename }) => ({ id, author, filename })),
+      skipped: Math.max(0, r.changeSetsSeen - r.executed.length),
+      ms: Math.round(performance.now() - started),
+    };
+  } catch (error) {
+    // psql leaves an open transaction to die with the connection; say so explicitly (PGlite keeps the session).
+    await session.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    await session.close().catch(() => undefined);
+  }
+}

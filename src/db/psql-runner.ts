@@ -1,0 +1,135 @@
+import { SlipwayError } from '../errors.js';
+import { lexPsqlScript, type ScriptItem } from './psql-lexer.js';
+import type { SqlSession } from './session.js';
+
+/** What the package generator writes before each changeset so the runner (and a reader) knows which one runs. */
+export const CHANGESET_MARKER = '@slipway ';
+
+export interface RunScriptResult {
+  executed: { id: string; author: string; filename: string; exectype: string }[];
+  changeSetsSeen: number;
+  echoed: string[];
+}
+
+interface Where {
+  changeSet: { id: string; author: string; filename: string } | null;
+  at: { file: string; line: number } | null;
+}
+
+/**
+ * Runs a psql script over `session` with psql's semantics and ON_ERROR_STOP on: the meta-commands Slipway's packages
+ * use (\set, \unset, \gset, \if/\elif/\else/\endif, \echo, \quit) are interpreted here; any other one is an error.
+ */
+export async function runPsqlScript(session: SqlSession, script: string, signal?: AbortSignal): Promise<RunScriptResult> {
+  const vars = new Map<string, string>();
+  const conds: { active: boolean; taken: boolean; parent: boolean }[] = [];
+  const active = () => conds.length === 0 || conds[conds.length - 1]!.active;
+  const result: RunScriptResult = { executed: [], changeSetsSeen: 0, echoed: [] };
+  const where: Where = { changeSet: null, at: null };
+  for (const item of lexPsqlScript(script, vars)) {
+    if (signal?.aborted) throw new SlipwayError('E_DB', 'apply aborted', { cause: signal.reason });
+    if (active()) noteMarkers(item, where, result);
+    if (item.kind === 'sql') {
+      if (active()) await runStatement(session, item.text, item.line, where);
+      continue;
+    }
+    const { command, args } = item;
+    if (command === 'if') {
+      const on = active() && parseBool(args[0], item.line);
+      conds.push({ active: on, taken: on, parent: active() });
+    } else if (command === 'elif' || command === 'else') {
+      const top = conds[conds.length - 1];
+      if (!top) throw metaError(`\\${command} without \\if`, item.line);
+      const on = top.parent && !top.taken && (command === 'else' || parseBool(args[0], item.line));
+      top.active = on;
+      top.taken ||= on;
+    } else if (command === 'endif') {
+      if (!conds.pop()) throw metaError('\\endif without \\if', item.line);
+    } else if (!active()) {
+      continue;
+    } else if (command === 'set') {
+      if (args[0]) vars.set(args[0], args.slice(1).join(''));
+    } else if (command === 'unset') {
+      if (args[0]) vars.delete(args[0]);
+    } else if (command === 'gset' || command === 'g') {
+      if (!item.query) continue;
+      const rows = await runStatement(session, item.query.text, item.query.line, where);
+      if (command === 'gset') assignRow(rows, vars, args[0] ?? '', item.line);
+    } else if (command === 'echo') {
+      const text = args.join(' ');
+      result.echoed.push(text);
+      const m = /^slipway: (EXECUTED|RERAN|MARK_RAN) /.exec(text);
+      if (m && where.changeSet) result.executed.push({ ...where.changeSet, exectype: m[1]! });
+    } else if (command === 'q' || command === 'quit') {
+      break;
+    } else {
+      throw metaError(`unsupported psql meta-command \\${command}`, item.line);
+    }
+  }
+  if (conds.length > 0) throw metaError('\\if without \\endif at end of script', 0);
+  return result;
+}
+
+function noteMarkers(item: ScriptItem, where: Where, result: RunScriptResult): void {
+  for (const c of item.comments) {
+    if (c.startsWith(CHANGESET_MARKER)) {
+      const parsed = JSON.parse(c.slice(CHANGESET_MARKER.length)) as { id: string; author: string; filename: string };
+      where.changeSet = { id: parsed.id, author: parsed.author, filename: parsed.filename };
+      where.at = null;
+      result.changeSetsSeen++;
+    } else {
+      const m = /^at (.+):(\d+)$/.exec(c);
+      if (m) where.at = { file: m[1]!, line: Number(m[2]) };
+    }
+  }
+}
+
+async function runStatement(session: SqlSession, text: string, line: number, where: Where) {
+  try {
+    return (await session.query(text)).rows;
+  } catch (cause) {
+    throw statementError(cause, text, line, where);
+  }
+}
+
+function statementError(cause: unknown, text: string, scriptLine: number, where: Where): SlipwayError {
+  const e = cause as { message?: string; position?: string; hint?: string; detail?: string; code?: string };
+  const pos = e.position ? Number(e.position) : 1;
+  const before = text.slice(0, Math.max(0, pos - 1));
+  const lineOffset = before.split('\n').length - 1;
+  const column = pos - 1 - before.lastIndexOf('\n');
+  const stmtLine = text.split('\n')[lineOffset] ?? '';
+  const file = where.at?.file;
+  const line = where.at ? where.at.line + lineOffset : scriptLine + lineOffset;
+  const cs = where.changeSet ? `changeset ${where.changeSet.filename}::${where.changeSet.id}::${where.changeSet.author} failed: ` : '';
+  const gutter = `${line} | `;
+  const details = [gutter + stmtLine, ' '.repeat(gutter.length + Math.max(0, column - 1)) + '^'];
+  if (e.detail) details.push(`detail: ${e.detail}`);
+  return new SlipwayError('E_DB', `${cs}${e.message ?? String(cause)}${e.code ? ` (SQLSTATE ${e.code})` : ''}`, {
+    ...(file ? { file, line, column } : { line: scriptLine + lineOffset, column }),
+    details,
+    hint: e.hint ?? 'the changeset was rolled back and not recorded; fix it and run the package again',
+    cause,
+  });
+}
+
+function assignRow(rows: Record<string, string | null>[], vars: Map<string, string>, prefix: string, line: number) {
+  if (rows.length !== 1) throw metaError(`\\gset expects exactly one row, got ${rows.length}`, line);
+  for (const [k, v] of Object.entries(rows[0]!)) {
+    if (v === null) vars.delete(prefix + k);
+    else vars.set(prefix + k, String(v));
+  }
+}
+
+/** psql's boolean words: unique prefixes of true/false/yes/no/on/off, and 1/0. */
+function parseBool(value: string | undefined, line: number): boolean {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '') throw metaError('\\if needs a boolean expression', line);
+  if (v === '1' || 'true'.startsWith(v) || 'yes'.startsWith(v) || (v.length > 1 && 'on'.startsWith(v))) return true;
+  if (v === '0' || 'false'.startsWith(v) || 'no'.startsWith(v) || (v.length > 1 && 'off'.startsWith(v))) return false;
+  throw metaError(`unrecognized value "${value}" for \\if: a boolean is expected`, line);
+}
+
+function metaError(message: string, line: number): SlipwayError {
+  return new SlipwayError('E_DB', message, { ...(line > 0 ? { line } : {}), hint: 'this script needs psql features slipway does not interpret; run it with psql' });
+}

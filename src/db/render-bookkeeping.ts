@@ -1,0 +1,74 @@
+import type { ChangeSet } from './model.js';
+import { quoteLiteral } from './sql-text.js';
+
+/** LIQUIBASE column value: what Liquibase 4.28.1 (npm liquibase@4.28.1) writes — measured, it reports 4.28.0. */
+export const LIQUIBASE_VERSION = '4.28.0';
+/** Session advisory lock key that keeps two Slipway runs apart; released when the connection ends, even on failure. */
+export const ADVISORY_LOCK_KEY = 1936484720;
+
+/**
+ * The history tables exactly as Liquibase 4.28 creates them on PostgreSQL (copied from `liquibase update-sql`
+ * output), made idempotent with IF NOT EXISTS so the package runs on new and existing databases alike.
+ */
+export const HISTORY_DDL = [
+  'CREATE TABLE IF NOT EXISTS public.databasechangeloglock (ID INTEGER NOT NULL, LOCKED BOOLEAN NOT NULL, LOCKGRANTED TIMESTAMP WITHOUT TIME ZONE, LOCKEDBY VARCHAR(255), CONSTRAINT databasechangeloglock_pkey PRIMARY KEY (ID));',
+  'INSERT INTO public.databasechangeloglock (ID, LOCKED) SELECT 1, FALSE WHERE NOT EXISTS (SELECT 1 FROM public.databasechangeloglock WHERE ID = 1);',
+  'CREATE TABLE IF NOT EXISTS public.databasechangelog (ID VARCHAR(255) NOT NULL, AUTHOR VARCHAR(255) NOT NULL, FILENAME VARCHAR(255) NOT NULL, DATEEXECUTED TIMESTAMP WITHOUT TIME ZONE NOT NULL, ORDEREXECUTED INTEGER NOT NULL, EXECTYPE VARCHAR(10) NOT NULL, MD5SUM VARCHAR(35), DESCRIPTION VARCHAR(255), COMMENTS VARCHAR(255), TAG VARCHAR(255), LIQUIBASE VARCHAR(20), CONTEXTS VARCHAR(255), LABELS VARCHAR(255), DEPLOYMENT_ID VARCHAR(10));',
+];
+
+/**
+ * Fails the current statement when Liquibase holds its lock. Run inside a changeset's transaction, FOR UPDATE also
+ * makes a concurrent Liquibase wait until the changeset commits; nothing is written, so a failure never leaves the
+ * lock held.
+ */
+export const LOCK_CHECK =
+  "DO $slipway$ DECLARE held text; BEGIN SELECT CASE WHEN LOCKED THEN COALESCE(LOCKEDBY, '?') || ' since ' || COALESCE(LOCKGRANTED::text, '?') END INTO held FROM public.databasechangeloglock WHERE ID = 1 FOR UPDATE; IF held IS NOT NULL THEN RAISE EXCEPTION 'slipway: databasechangeloglock is held by %', held USING HINT = 'another Liquibase run is in progress; wait for it, or if it died run: liquibase release-locks'; END IF; END $slipway$;";
+
+/** Session setup: ON_ERROR_STOP, advisory lock, a Liquibase-style DEPLOYMENT_ID (last 10 digits of epoch millis). */
+export function renderPrelude(): string[] {
+  return [
+    '\\set ON_ERROR_STOP on',
+    `SELECT pg_advisory_lock(${ADVISORY_LOCK_KEY}) IS NOT NULL AS slipway_advisory_lock \\gset`,
+    "SELECT lpad(((extract(epoch FROM clock_timestamp()) * 1000)::bigint % 10000000000)::text, 10, '0') AS slipway_deployment_id \\gset",
+    ...HISTORY_DDL,
+    LOCK_CHECK,
+  ];
+}
+
+/** Liquibase's StringUtil.limitSize: longer values are cut to `max` with "..." at the end. */
+export function limitSize(value: string, max = 255): string {
+  return value.length > max ? value.slice(0, max - 3) + '...' : value;
+}
+
+/**
+ * Validates every recorded checksum before anything runs (Liquibase validates first too): a changeset whose
+ * recorded MD5SUM is neither the current one nor a validCheckSum stops the run, listing all of them.
+ * Rows with NULL or "8:" sums are accepted (Liquibase recomputes those; SQL cannot compute a v8 sum).
+ */
+export function renderChecksumValidation(changeSets: ChangeSet[]): string[] {
+  const checked = changeSets.filter((cs) => !cs.runOnChange);
+  if (checked.length === 0) return [];
+  const rows = checked.map((cs) => {
+    const valid = cs.validCheckSums.length ? `ARRAY[${cs.validCheckSums.map((v) => quoteLiteral(v)).join(', ')}]::text[]` : "'{}'::text[]";
+    return `  (${quoteLiteral(cs.id)}, ${quoteLiteral(cs.author)}, ${quoteLiteral(cs.filename)}, ${quoteLiteral(cs.checksum)}, ${valid})`;
+  });
+  return [
+    'DO $slipway$',
+    'DECLARE drift text;',
+    'BEGIN',
+    "  SELECT string_agg(format('%s::%s::%s (recorded %s, changelog has %s)', h.FILENAME, h.ID, h.AUTHOR, h.MD5SUM, p.md5sum), '; ' ORDER BY h.ORDEREXECUTED)",
+    '    INTO drift',
+    '    FROM public.databasechangelog h',
+    '    JOIN (VALUES',
+    rows.join(',\n'),
+    '    ) AS p(id, author, filename, md5sum, valid) ON h.ID = p.id AND h.AUTHOR = p.author AND h.FILENAME = p.filename',
+    "   WHERE h.MD5SUM IS NOT NULL AND h.MD5SUM NOT LIKE '8:%' AND h.MD5SUM <> p.md5sum",
+    "     AND NOT (h.MD5SUM = ANY (p.valid)) AND NOT ('ANY' = ANY (p.valid));",
+    '  IF drift IS NOT NULL THEN',
+    "    RAISE EXCEPTION 'slipway: checksum changed for changesets already applied: %', drift",
+    "      USING HINT = 'revert the edit, add a new changeset instead, or mark it runOnChange / add --validCheckSum';",
+    '  END IF;',
+    'END',
+    '$slipway$;',
+  ];
+}

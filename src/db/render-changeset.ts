@@ -1,0 +1,117 @@
+import type { ChangeSet, Changelog } from './model.js';
+import { needsTerminator } from './psql-lexer.js';
+import { CHANGESET_MARKER } from './psql-runner.js';
+import { LIQUIBASE_VERSION, LOCK_CHECK, limitSize } from './render-bookkeeping.js';
+import { renderPreconditionExpr } from './render-precondition.js';
+import { changeSetKey, commentText, dollarQuote, quoteLiteral, quotePsqlArg } from './sql-text.js';
+
+const HISTORY = 'public.databasechangelog';
+const NEXT_ORDER = `(SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM ${HISTORY})`;
+
+function whereKey(cs: ChangeSet): string {
+  return `ID = ${quoteLiteral(cs.id)} AND AUTHOR = ${quoteLiteral(cs.author)} AND FILENAME = ${quoteLiteral(cs.filename)}`;
+}
+
+/** The INSERT Liquibase 4.28 writes for a changeset (column order as in `liquibase update-sql`), DEPLOYMENT_ID from psql. */
+export function renderHistoryInsert(cs: ChangeSet, exectype: 'EXECUTED' | 'MARK_RAN', ifMissing = false): string {
+  const cols = 'ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID' + (cs.tag !== null ? ', TAG' : '');
+  const values = [
+    quoteLiteral(cs.id),
+    quoteLiteral(cs.author),
+    quoteLiteral(cs.filename),
+    'NOW()',
+    NEXT_ORDER,
+    quoteLiteral(cs.checksum),
+    quoteLiteral(limitSize(cs.description)),
+    quoteLiteral(limitSize(cs.comment ?? '')),
+    quoteLiteral(exectype),
+    quoteLiteral(cs.contexts),
+    quoteLiteral(cs.labels),
+    quoteLiteral(LIQUIBASE_VERSION),
+    ":'slipway_deployment_id'",
+    ...(cs.tag !== null ? [quoteLiteral(cs.tag)] : []),
+  ].join(', ');
+  if (!ifMissing) return `INSERT INTO ${HISTORY} (${cols}) VALUES (${values});`;
+  return `INSERT INTO ${HISTORY} (${cols}) SELECT ${values} WHERE NOT EXISTS (SELECT 1 FROM ${HISTORY} WHERE ${whereKey(cs)});`;
+}
+
+/** Liquibase's update of an existing row when a runOnChange/runAlways changeset runs again (EXECTYPE RERAN). */
+export function renderHistoryRerun(cs: ChangeSet): string {
+  return `UPDATE ${HISTORY} SET DATEEXECUTED = NOW(), ORDEREXECUTED = ${NEXT_ORDER}, MD5SUM = ${quoteLiteral(cs.checksum)}, EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id' WHERE ${whereKey(cs)};`;
+}
+
+/** Source line of each statement in the changelog file (falls back to the changeset's line, e.g. for sqlFile). */
+export function locateStatements(cs: ChangeSet, files: Map<string, string[]>): number[] {
+  const lines = files.get(cs.location.file);
+  let cursor = cs.location.line; // 1-based line after the changeset header
+  return cs.statements.map((stmt) => {
+    const first = stmt.split('\n').find((l) => l.trim() !== '')?.trim();
+    if (!lines || !first) return cs.location.line;
+    for (let i = cursor; i < lines.length; i++) {
+      if (lines[i]!.includes(first)) {
+        cursor = i + 1;
+        return i + 1;
+      }
+    }
+    return cs.location.line;
+  });
+}
+
+function renderStatements(cs: ChangeSet, lines: number[]): string[] {
+  const out: string[] = [];
+  cs.statements.forEach((stmt, i) => {
+    out.push(`-- at ${cs.location.file}:${lines[i]}`);
+    out.push(needsTerminator(stmt) ? `${stmt}\n;` : stmt);
+  });
+  return out;
+}
+
+/** One changeset: skip if recorded, evaluate preconditions, run and record in one transaction. */
+export function renderChangeSet(cs: ChangeSet, changelog: Pick<Changelog, 'files'>, fileLines: Map<string, string[]>): string {
+  const key = changeSetKey(cs);
+  const rerunnable = cs.runOnChange || cs.runAlways;
+  const accepted = [cs.checksum, ...cs.validCheckSums].map((c) => quoteLiteral(c)).join(', ');
+  const runExpr = cs.runAlways ? 'TRUE' : cs.runOnChange ? `count(*) FILTER (WHERE MD5SUM IN (${accepted})) = 0` : 'count(*) = 0';
+  const out: string[] = [
+    `-- ${CHANGESET_MARKER}${JSON.stringify({ id: cs.id, author: cs.author, filename: cs.filename })}`,
+    `-- changeset ${commentText(key)} (${cs.location.file}:${cs.location.line})${cs.comment ? ` -- ${commentText(cs.comment)}` : ''}`,
+    `SELECT count(*) = 0 AS slipway_new, ${runExpr} AS slipway_run FROM ${HISTORY} WHERE ${whereKey(cs)} \\gset`,
+    '\\if :slipway_run',
+  ];
+  const tx = cs.runInTransaction;
+  if (tx) out.push('BEGIN;');
+  out.push(LOCK_CHECK);
+  const body: string[] = [...renderStatements(cs, locateStatements(cs, fileLines))];
+  if (rerunnable) {
+    body.push(renderHistoryRerun(cs), renderHistoryInsert(cs, 'EXECUTED', true));
+  } else {
+    body.push(renderHistoryInsert(cs, 'EXECUTED'));
+  }
+  const done = rerunnable
+    ? ['\\if :slipway_new', `\\echo 'slipway: EXECUTED' ${quotePsqlArg(key)}`, '\\else', `\\echo 'slipway: RERAN' ${quotePsqlArg(key)}`, '\\endif']
+    : [`\\echo 'slipway: EXECUTED' ${quotePsqlArg(key)}`];
+  const pre = cs.preconditions;
+  if (!pre) {
+    out.push(...body, ...(tx ? ['COMMIT;'] : []), ...done);
+  } else {
+    out.push(`SELECT ${renderPreconditionExpr(pre)} AS slipway_pre \\gset`);
+    const why = pre.onFailMessage ? `: ${pre.onFailMessage}` : '';
+    if (pre.onFail === 'WARN') {
+      out.push('\\if :slipway_pre', '\\else', `\\echo ${quotePsqlArg(`WARNING: precondition failed for changeset ${key}${why} (onFail WARN: running it anyway)`)}`, '\\endif');
+      out.push(...body, ...(tx ? ['COMMIT;'] : []), ...done);
+    } else {
+      out.push('\\if :slipway_pre', ...body, ...(tx ? ['COMMIT;'] : []), ...done, '\\else');
+      if (pre.onFail === 'HALT') {
+        const msg = `slipway: precondition failed for changeset ${key}${why}`;
+        out.push(`DO ${dollarQuote(`BEGIN RAISE EXCEPTION '%', ${quoteLiteral(msg)} USING HINT = 'onFail is HALT; fix the database state or change onFail (MARK_RAN, CONTINUE, WARN)'; END`)};`);
+      } else if (pre.onFail === 'MARK_RAN') {
+        out.push(renderHistoryInsert(cs, 'MARK_RAN', true), ...(tx ? ['COMMIT;'] : []), `\\echo 'slipway: MARK_RAN' ${quotePsqlArg(key)}`);
+      } else {
+        out.push(...(tx ? ['COMMIT;'] : []), `\\echo ${quotePsqlArg(`slipway: skipped ${key} (precondition failed, onFail CONTINUE)`)}`);
+      }
+      out.push('\\endif');
+    }
+  }
+  out.push('\\endif');
+  return out.join('\n');
+}

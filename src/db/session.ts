@@ -1,0 +1,65 @@
+import pg from 'pg';
+import { SlipwayError, maskUrl } from '../errors.js';
+
+/** One connection the runner sends statements over: PostgreSQL via `pg`, or an in-process PGlite. */
+export interface SqlSession {
+  engine: 'postgresql' | 'pglite';
+  /** Runs one statement (simple protocol) and returns the last result's rows as psql would print them (text). */
+  query(text: string): Promise<{ rows: Record<string, string | null>[]; command: string | null }>;
+  close(): Promise<void>;
+}
+
+/** True for the URLs that mean PGlite: `pglite:`, `pglite:<dir>`, `memory:`. */
+export function isPgliteUrl(url: string): boolean {
+  return url === 'memory:' || url.startsWith('pglite:');
+}
+
+/** Opens a session for `url` (postgres://, postgresql://, pglite:[dir], memory:). */
+export async function openSession(url: string, opts: { connectTimeoutMs?: number } = {}): Promise<SqlSession> {
+  if (isPgliteUrl(url)) return openPglite(url);
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new SlipwayError('E_USAGE', `unsupported database URL ${maskUrl(url)}`, {
+      hint: 'use postgres://user@host:port/db, pglite:<dir> or memory:',
+    });
+  }
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000 });
+  // Notices (RAISE NOTICE, "relation already exists, skipping") are psql's stderr chatter, not results.
+  client.on('notice', () => undefined);
+  try {
+    await client.connect();
+  } catch (cause) {
+    await client.end().catch(() => undefined);
+    throw new SlipwayError('E_DB_CONNECT', `cannot connect to ${maskUrl(url)}: ${(cause as Error).message}`, {
+      hint: 'check the URL, that the server is running, and the credentials',
+      cause,
+    });
+  }
+  const asText = { getTypeParser: () => (v: string) => v };
+  return {
+    engine: 'postgresql',
+    async query(text) {
+      const r = (await client.query({ text, types: asText } as pg.QueryConfig)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const last = Array.isArray(r) ? r[r.length - 1] : r;
+      return { rows: (last?.rows ?? []) as Record<string, string | null>[], command: last?.command ?? null };
+    },
+    close: () => client.end(),
+  };
+}
+
+async function openPglite(url: string): Promise<SqlSession> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const dir = url.startsWith('pglite:') ? url.slice('pglite:'.length) : '';
+  const db = dir === '' ? await PGlite.create() : await PGlite.create(dir);
+  const raw = (v: string) => v;
+  const parsers = new Proxy({}, { get: () => raw });
+  return {
+    engine: 'pglite',
+    async query(text) {
+      const results = await db.exec(text, { parsers });
+      const last = results[results.length - 1];
+      const rows = (last?.rows ?? []) as Record<string, string | null>[];
+      return { rows, command: (last as { command?: string } | undefined)?.command ?? null };
+    },
+    close: () => db.close(),
+  };
+}
