@@ -25,6 +25,20 @@ export const targetSchema = z
     smokeTests: z.boolean().default(true),
     notify: z.object({ webhook: z.url().optional(), command: z.string().optional() }).strict().prefault({}),
     strategy: z.enum(['symlink', 'blue-green']).default('symlink'),
+    /** Restart/stop/smoke-test commands are killed after this many ms. */
+    commandTimeoutMs: z.number().int().positive().default(60_000),
+    /** `--wait` gives up queueing for the lock after this many ms. */
+    lockWaitMs: z.number().int().positive().default(600_000),
+    /** Extraction limits: a package over any of them is rejected before anything is written. */
+    limits: z
+      .object({
+        maxEntries: z.number().int().positive().default(20_000),
+        maxFileBytes: z.number().int().positive().default(512 * 1024 * 1024),
+        maxTotalBytes: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
+        maxPathLength: z.number().int().positive().max(4096).default(1024),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
