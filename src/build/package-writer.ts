@@ -1,0 +1,167 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { SlipwayError } from '../errors.js';
+import { comparePaths } from '../fileset/types.js';
+import { createDeterministicGzip } from './package-gzip.js';
+import { encodeHeader, END_OF_ARCHIVE, padding } from './package-tar.js';
+
+/** One archive member. Directories have no content; files have their bytes on disk (`absPath`) or in memory. */
+export interface ArchiveEntry {
+  /** POSIX path without a trailing slash. */
+  path: string;
+  type: 'file' | 'dir';
+  mode: 0o644 | 0o755;
+  size: number;
+  absPath?: string;
+  bytes?: Buffer;
+  /** Expected hex SHA-256 of the content; the writer checks it while streaming (files changed mid-build fail). */
+  sha256?: string;
+}
+
+export interface WriteArchiveOptions {
+  outPath: string;
+  /** Sorted, with directories (see planArchiveEntries). */
+  entries: ArchiveEntry[];
+  /** Seconds since the epoch, written as every entry's mtime. */
+  mtime: number;
+  level: number;
+  onEntry?: (done: number, total: number, entryPath: string) => void;
+}
+
+export interface WriteArchiveResult {
+  path: string;
+  sha256: string;
+  bytes: number;
+  /** Uncompressed tar stream size. */
+  tarBytes: number;
+}
+
+const SMALL_FILE = 1 << 20;
+
+/** Checks paths, adds every parent directory explicitly and sorts by byte order (pure). */
+export function planArchiveEntries(files: ArchiveEntry[]): ArchiveEntry[] {
+  const problems: string[] = [];
+  const seen = new Map<string, ArchiveEntry>();
+  for (const f of files) {
+    const bad =
+      f.path === '' || f.path.startsWith('/') || f.path.endsWith('/') || /[\n\r\\]/.test(f.path) ||
+      f.path.split('/').some((s) => s === '' || s === '.' || s === '..');
+    if (bad) problems.push(`unsafe archive path: ${JSON.stringify(f.path)}`);
+    else if (seen.has(f.path)) problems.push(`two files map to ${f.path}`);
+    else seen.set(f.path, f);
+  }
+  for (const f of [...seen.values()]) {
+    const parts = f.path.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      const existing = seen.get(dir);
+      if (existing && existing.type !== 'dir') problems.push(`${dir} is both a file and a directory`);
+      if (!existing) seen.set(dir, { path: dir, type: 'dir', mode: 0o755, size: 0 });
+    }
+  }
+  if (problems.length) {
+    throw new SlipwayError('E_PACKAGE', `cannot lay out the package (${problems.length} problem(s))`, {
+      details: problems,
+      hint: 'Adjust the component globs or `base` so every file maps to one safe path.',
+    });
+  }
+  return [...seen.values()].sort((a, b) => comparePaths(a.path, b.path));
+}
+
+async function* tarStream(opts: WriteArchiveOptions, counter: { tarBytes: number }): AsyncGenerator<Buffer> {
+  const total = opts.entries.length;
+  let done = 0;
+  const emit = (b: Buffer) => {
+    counter.tarBytes += b.length;
+    return b;
+  };
+  for (const e of opts.entries) {
+    yield emit(encodeHeader({ path: e.type === 'dir' ? `${e.path}/` : e.path, type: e.type, mode: e.mode, size: e.size, mtime: opts.mtime }));
+    if (e.type === 'file') {
+      const hash = createHash('sha256');
+      let got = 0;
+      if (e.bytes) {
+        hash.update(e.bytes);
+        got = e.bytes.length;
+        yield emit(e.bytes);
+      } else if (e.size <= SMALL_FILE) {
+        const b = await readFile(e.absPath!);
+        hash.update(b);
+        got = b.length;
+        yield emit(b);
+      } else {
+        for await (const chunk of createReadStream(e.absPath!, { highWaterMark: 1 << 20 })) {
+          hash.update(chunk as Buffer);
+          got += (chunk as Buffer).length;
+          if (got > e.size) break;
+          yield emit(chunk as Buffer);
+        }
+      }
+      const digest = hash.digest('hex');
+      if (got !== e.size || (e.sha256 && digest !== e.sha256)) {
+        throw new SlipwayError('E_PACKAGE', `${e.absPath ?? e.path} changed while the package was being written`, {
+          file: e.absPath,
+          hint: 'Do not edit the project during a build; run the build again.',
+        });
+      }
+      yield emit(padding(e.size));
+    }
+    opts.onEntry?.(++done, total, e.path);
+  }
+  yield emit(END_OF_ARCHIVE);
+}
+
+class HashCount extends Transform {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    cb(null, chunk);
+  }
+}
+
+/** Maps a write failure to a clear E_IO error (disk full, unwritable directory…). */
+export function ioError(error: unknown, target: string): SlipwayError {
+  if (error instanceof SlipwayError) return error;
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const why =
+    code === 'ENOSPC' ? 'the disk is full' :
+    code === 'EACCES' || code === 'EPERM' ? 'permission denied' :
+    code === 'EROFS' ? 'the file system is read-only' :
+    code === 'ENOTDIR' ? 'a parent of the output path is a file, not a directory' :
+    code === 'ENOENT' ? 'a file or directory does not exist' : String((error as Error)?.message ?? error);
+  return new SlipwayError('E_IO', `cannot write ${target}: ${why}${code ? ` (${code})` : ''}`, {
+    file: target,
+    cause: error,
+    hint: code === 'ENOSPC' ? 'Free disk space or choose another --out directory.' : 'Choose a writable --out directory.',
+  });
+}
+
+/**
+ * Streams the entries as a deterministic .tar.gz to a temporary name beside `outPath` and renames it into place, so a
+ * half-written archive never carries the final name; on any error the temporary file is removed.
+ */
+export async function writeArchive(opts: WriteArchiveOptions): Promise<WriteArchiveResult> {
+  const dir = path.dirname(opts.outPath);
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    throw ioError(error, dir);
+  }
+  const tmp = path.join(dir, `.${path.basename(opts.outPath)}.${randomBytes(4).toString('hex')}.tmp`);
+  const counter = { tarBytes: 0 };
+  const sink = new HashCount();
+  try {
+    await pipeline(Readable.from(tarStream(opts, counter)), ...createDeterministicGzip(opts.level), sink, createWriteStream(tmp, { flags: 'wx' }));
+    await rename(tmp, opts.outPath);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw ioError(error, opts.outPath);
+  }
+  return { path: opts.outPath, sha256: sink.hash.digest('hex'), bytes: sink.bytes, tarBytes: counter.tarBytes };
+}

@@ -1,0 +1,203 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import { SlipwayError } from '../errors.js';
+import type { FileEntry, FileSet } from '../fileset/types.js';
+import { comparePaths } from '../fileset/types.js';
+import { countEndpoints, generateManifest, readBuildEnvironment, type ManifestInput } from '../manifest/generate.js';
+import { readQuality } from '../manifest/quality.js';
+import type { BuildManifest } from '../manifest/schema.js';
+import { buildDbPackage, verifyDb, type DbPackage, type DbVerify } from './package-db.js';
+import { planDeploymentInfo, planVersionCompatibility } from './package-metadata.js';
+import { packageFileName, resolveBuildTime, type BuildTime } from './package-time.js';
+import { ioError, planArchiveEntries, writeArchive, type ArchiveEntry } from './package-writer.js';
+import type { ProgressListener } from './progress.js';
+import { hashBytes, hashFile, renderSha256Sums, renderSidecar } from './sha256sums.js';
+import { planSizeReport, type SizeReport } from './size-report.js';
+import { readRuntimeNode } from './package-runtime.js';
+
+export interface PackageOptions {
+  config: Config;
+  /** The compiled FileSet (or the staged one when compile is skipped). */
+  fileSet: FileSet;
+  /** Default: config.build.output, relative to the config file. */
+  outDir?: string;
+  sourceDateEpoch?: number;
+  env?: Record<string, string | undefined>;
+  /** Resolved by the pipeline; else resolved here from sourceDateEpoch / env / git / now. */
+  buildTime?: BuildTime;
+  /** STAGE's inventory of the whole tree, for the size report's "before". */
+  inventory?: SizeReport['before'];
+  /** Failed checks (from stage/compile) that make the package not ready to deploy. */
+  blockers?: string[];
+  upgradeFrom?: string[];
+  onProgress?: ProgressListener;
+}
+
+export interface PackageResult {
+  package: { path: string; sha256: string; bytes: number; name: string };
+  /** `<package>.sha256` and `<package>.manifest.json` beside the archive. */
+  sidecar: string;
+  manifestPath: string;
+  buildTime: BuildTime;
+  entries: number;
+  files: number;
+  sizes: SizeReport;
+  /** The manifest with the measured archive size (the copy inside the archive has packageSize null). */
+  manifest: BuildManifest;
+  warnings: string[];
+}
+
+const json = (v: unknown) => Buffer.from(JSON.stringify(v, null, 2) + '\n', 'utf8');
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+async function hashPayload(files: FileEntry[], onProgress?: ProgressListener): Promise<FileEntry[]> {
+  let done = 0;
+  return mapLimit(files, 8, async (f) => {
+    let sha256 = f.sha256;
+    if (!sha256) {
+      try {
+        sha256 = await hashFile(f.absPath, f.size);
+      } catch (cause) {
+        const code = (cause as NodeJS.ErrnoException).code;
+        throw new SlipwayError('E_IO', `cannot read ${f.sourcePath}: ${code ?? String(cause)}`, {
+          file: f.sourcePath,
+          cause,
+          hint: code === 'EACCES' ? 'Fix the file permissions, or exclude the file in the config.' : 'Run the build again.',
+        });
+      }
+    }
+    done++;
+    if (done % 500 === 0 || done === files.length) onProgress?.({ phase: 'package', step: 'hashing', done, total: files.length });
+    return { ...f, sha256 };
+  });
+}
+
+async function packageDatabase(config: Config, epoch: number, warnings: string[]): Promise<{ db: DbPackage | null; generated: ArchiveEntry[]; verify: DbVerify | null; dbReason: string | null; blockers: string[] }> {
+  const generated: ArchiveEntry[] = [];
+  const blockers: string[] = [];
+  const add = (p: string, bytes: Buffer) => generated.push({ path: p, type: 'file', mode: 0o644, size: bytes.length, bytes, sha256: hashBytes(bytes) });
+  for (const script of config.database.psqlScripts) {
+    const plain = await buildDbPackage(config, script, 'plain', epoch);
+    add(`database/plain/${path.posix.basename(script).replace(/\.[^.]*$/, '')}.sql`, Buffer.from(plain.sql, 'utf8'));
+  }
+  if (!config.database.changelog) return { db: null, generated, verify: null, dbReason: 'no database.changelog in the config', blockers };
+  const db = await buildDbPackage(config, config.database.changelog, 'liquibase', epoch);
+  for (const w of db.warnings) warnings.push(`database: ${typeof w === 'string' ? w : JSON.stringify(w)}`);
+  add('database/package.sql', Buffer.from(db.sql, 'utf8'));
+  add('database/changesets.json', json(db.index));
+  let verify: DbVerify | null = null;
+  let dbReason: string | null = null;
+  if (config.database.verify) {
+    verify = await verifyDb(config);
+    if (!verify.ok) {
+      const failed = verify.changeSets.find((c) => c.status === 'FAILED');
+      blockers.push(`database verification failed${failed ? ` at ${failed.filename}::${failed.id}::${failed.author}: ${failed.error ?? ''}` : ''}`);
+    }
+  } else {
+    dbReason = 'database.verify is off: health and fingerprint not measured';
+  }
+  return { db, generated, verify, dbReason, blockers };
+}
+
+/** Writes `<name>-v<version>-<stamp>.tar.gz` (+ .sha256 and .manifest.json beside it) from a FileSet. */
+export async function packageFileSet(opts: PackageOptions): Promise<PackageResult> {
+  const { config } = opts;
+  const outDir = path.resolve(config.configDir, opts.outDir ?? config.build.output);
+  const buildTime = opts.buildTime ?? (await resolveBuildTime({ rootDir: config.rootDir, sourceDateEpoch: opts.sourceDateEpoch, env: opts.env }));
+  const name = packageFileName(config.name, config.version, buildTime.epoch);
+  const warnings: string[] = [];
+  opts.onProgress?.({ phase: 'database', step: config.database.changelog ? 'building database package' : 'no changelog' });
+  const database = await packageDatabase(config, buildTime.epoch, warnings);
+  const payload = await hashPayload(opts.fileSet.files, opts.onProgress);
+
+  opts.onProgress?.({ phase: 'manifest', step: 'collecting facts' });
+  const nodeRuntime = await readRuntimeNode(config);
+  const compat = planVersionCompatibility({ config, db: database.db, ...(opts.upgradeFrom ? { upgradeFrom: opts.upgradeFrom } : {}), nodeRange: nodeRuntime.range, nodeReason: nodeRuntime.reason });
+  const blockers = [...(opts.blockers ?? []), ...database.blockers];
+  const facts: ManifestInput = {
+    config,
+    buildTime,
+    packageName: name,
+    files: [...payload, ...database.generated.map((g) => ({ path: g.path, size: g.size, component: 'database' as const }))],
+    endpoints: await countEndpoints(payload),
+    db: database.db,
+    dbReason: database.dbReason,
+    verify: database.verify,
+    environment: await readBuildEnvironment(config.environment),
+    sizes: { contentBytes: 0, sourceBytes: opts.inventory?.totalBytes ?? null, packageBytes: null, tarBytes: null },
+    blockers,
+    quality: await readQuality(config),
+  };
+  facts.sizes.contentBytes = facts.files.reduce((s, f) => s + f.size, 0);
+  const inner = generateManifest(facts);
+
+  const files: ArchiveEntry[] = [
+    ...payload.map((f): ArchiveEntry => ({ path: f.path, type: 'file', mode: f.mode, size: f.size, absPath: f.absPath, sha256: f.sha256! })),
+    ...database.generated,
+  ];
+  const addGenerated = (p: string, bytes: Buffer) => files.push({ path: p, type: 'file', mode: 0o644, size: bytes.length, bytes, sha256: hashBytes(bytes) });
+  addGenerated('build-manifest.json', json(inner));
+  addGenerated('deployment-info.json', json(planDeploymentInfo(config, database.db !== null)));
+  addGenerated('version-compatibility.json', json(compat));
+  const sums = [...files].sort((a, b) => comparePaths(a.path, b.path)).map((f) => ({ path: f.path, sha256: f.sha256! }));
+  addGenerated('SHA256SUMS', Buffer.from(renderSha256Sums(sums), 'utf8'));
+  const entries = planArchiveEntries(files);
+
+  const archivePath = path.join(outDir, name);
+  const written = await writeArchive({
+    outPath: archivePath,
+    entries,
+    mtime: buildTime.epoch,
+    level: config.build.compressionLevel,
+    onEntry: (done, total) => {
+      if (done % 500 === 0 || done === total) opts.onProgress?.({ phase: 'package', step: 'writing', done, total });
+    },
+  });
+  const sizes = planSizeReport({ before: opts.inventory ?? null, files, tarBytes: written.tarBytes, archiveBytes: written.bytes });
+  const manifest = generateManifest({ ...facts, sizes: { ...facts.sizes, packageBytes: written.bytes, tarBytes: written.tarBytes } });
+  const sidecar = `${archivePath}.sha256`;
+  const manifestPath = archivePath.replace(/\.tar\.gz$/, '.manifest.json');
+  try {
+    await writeAtomic(sidecar, renderSidecar(written.sha256, name));
+    await writeAtomic(manifestPath, json(manifest));
+  } catch (error) {
+    // A package without its digest is not a package: leave nothing with the final names.
+    await Promise.all([rm(archivePath, { force: true }), rm(sidecar, { force: true }), rm(manifestPath, { force: true })]);
+    throw ioError(error, sidecar);
+  }
+  return {
+    package: { path: archivePath, sha256: written.sha256, bytes: written.bytes, name },
+    sidecar,
+    manifestPath,
+    buildTime,
+    entries: entries.length,
+    files: files.length,
+    sizes,
+    manifest,
+    warnings,
+  };
+}
+
+async function writeAtomic(file: string, content: string | Buffer): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
+  try {
+    await writeFile(tmp, content);
+    await rename(tmp, file);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}

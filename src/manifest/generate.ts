@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import type { Config } from '../config/schema.js';
+import { COMPONENT_NAMES } from '../config/sections/build.js';
+import type { FileEntry } from '../fileset/types.js';
+import type { BuildTime } from '../build/package-time.js';
+import { formatBuildStamp, formatIsoSeconds } from '../build/package-time.js';
+import type { DbPackage, DbVerify } from '../build/package-db.js';
+import { humanBytes, SCHEMA_VERSION, type BuildManifest } from './schema.js';
+
+const run = promisify(execFile);
+
+export interface EndpointCount {
+  count: number | null;
+  scripts: number;
+  reason: string | null;
+}
+
+export interface ManifestInput {
+  config: Config;
+  buildTime: BuildTime;
+  packageName: string;
+  /** The packed payload files (without the generated metadata files). */
+  files: Pick<FileEntry, 'path' | 'size' | 'component'>[];
+  endpoints: EndpointCount;
+  db: DbPackage | null;
+  dbReason: string | null;
+  verify: DbVerify | null;
+  environment: BuildManifest['environment'];
+  sizes: { contentBytes: number; sourceBytes: number | null; packageBytes: number | null; tarBytes: number | null };
+  blockers: string[];
+  quality: BuildManifest['quality'];
+}
+
+// Script Runner REST endpoints as the seed writes them: `users(httpMethod: "GET", groups: [...]) { ... }`.
+const ENDPOINT = /^\s*[A-Za-z_]\w*\s*\(\s*httpMethod\s*:\s*["'](?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)["']/gm;
+
+/** Counts `name(httpMethod: "…")` endpoint declarations in the packaged Groovy application scripts. */
+export async function countEndpoints(files: Pick<FileEntry, 'path' | 'absPath' | 'component'>[]): Promise<EndpointCount> {
+  const scripts = files.filter((f) => f.component === 'application' && f.path.endsWith('.groovy'));
+  if (scripts.length === 0) return { count: null, scripts: 0, reason: 'no Groovy scripts in the application component' };
+  let count = 0;
+  for (const f of scripts) count += (await readFile(f.absPath, 'utf8')).match(ENDPOINT)?.length ?? 0;
+  return { count, scripts: scripts.length, reason: null };
+}
+
+/** Node, npm (by running `npm --version`) and platform of the build machine. */
+export async function readBuildEnvironment(target: string): Promise<BuildManifest['environment']> {
+  let npmVersion: string | null = null;
+  let npmVersionReason: string | null = null;
+  try {
+    const { stdout } = await run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['--version'], { timeout: 15_000 });
+    npmVersion = stdout.trim();
+  } catch (e) {
+    npmVersionReason = `\`npm --version\` failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+  }
+  return { target, nodeVersion: process.versions.node, npmVersion, npmVersionReason, platform: `${process.platform}-${process.arch}` };
+}
+
+const ratio = (n: number) => Math.round(n * 10_000) / 10_000;
+
+/** Builds build-manifest.json from measured facts (pure). */
+export function generateManifest(input: ManifestInput): BuildManifest {
+  const { config, db, verify, sizes } = input;
+  const byComponent = COMPONENT_NAMES.map((name) => {
+    const fs = input.files.filter((f) => f.component === name);
+    return { name, files: fs.length, bytes: fs.reduce((s, f) => s + f.size, 0) };
+  }).filter((c) => c.files > 0);
+  const frontend = input.files.filter((f) => f.component === 'application' && /\.(m?js|css)$/.test(f.path));
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    buildId: `${config.name}-${config.version}-${formatBuildStamp(input.buildTime.epoch)}`,
+    name: config.name,
+    version: config.version,
+    buildTimestamp: formatIsoSeconds(input.buildTime.epoch),
+    buildTimeSource: input.buildTime.source,
+    environment: input.environment,
+    components: {
+      database: {
+        version: db ? (db.head ? `${db.changeSets}-changesets@${db.head.id}` : '0-changesets') : null,
+        migrationsCount: db ? db.changeSets : null,
+        lastMigration: db?.head ? `${db.head.filename}::${db.head.id}::${db.head.author}` : null,
+        healthStatus: verify ? (verify.ok ? 'HEALTHY' : 'UNHEALTHY') : null,
+        schemaFingerprint: verify?.fingerprint ?? null,
+        reason: input.dbReason,
+      },
+      api: { version: config.version, endpointsCount: input.endpoints.count, scriptsCount: input.endpoints.scripts, reason: input.endpoints.reason },
+      frontend: {
+        version: config.version,
+        jsFiles: frontend.filter((f) => !f.path.endsWith('.css')).length,
+        cssFiles: frontend.filter((f) => f.path.endsWith('.css')).length,
+        bytes: frontend.reduce((s, f) => s + f.size, 0),
+      },
+      files: byComponent,
+    },
+    deployment: {
+      packageName: input.packageName,
+      packageSize: sizes.packageBytes === null ? null : { bytes: sizes.packageBytes, human: humanBytes(sizes.packageBytes) },
+      packageSizeReason:
+        sizes.packageBytes === null ? 'this copy is inside the archive, which cannot hold its own compressed size; see <package>.manifest.json beside it' : null,
+      contentBytes: sizes.contentBytes,
+      sourceBytes: sizes.sourceBytes,
+      compressionRatio: sizes.packageBytes !== null && sizes.tarBytes ? ratio(sizes.packageBytes / sizes.tarBytes) : null,
+      sizeReduction: sizes.sourceBytes ? ratio(1 - sizes.contentBytes / sizes.sourceBytes) : null,
+      readiness: input.blockers.length === 0,
+      blockers: input.blockers,
+    },
+    quality: input.quality,
+  };
+}
