@@ -39,7 +39,7 @@ const METADATA = ['build-manifest.json', 'deployment-info.json', 'version-compat
 const METADATA_LIMIT = 16 << 20; // metadata files are small; refuse to buffer a huge one
 
 interface Seen {
-  type: 'file' | 'dir';
+  type: 'file' | 'dir' | 'other';
   sha256: string | null;
 }
 
@@ -54,7 +54,12 @@ async function scanArchive(packagePath: string, problems: PackageProblem[]) {
     },
     onReadEntry: (entry: ReadEntry) => {
       const raw = entry.path;
-      const p = raw.replace(/\/$/, '');
+      // `tar -C dir .` writes `./x`; accept that spelling of a relative path (and skip the `./` root entry).
+      const p = raw.replace(/^(\.\/)+/, '').replace(/\/$/, '');
+      if (p === '' && raw.startsWith('./') && entry.type === 'Directory') {
+        entry.resume();
+        return;
+      }
       const type = entry.type === 'File' || entry.type === 'OldFile' ? 'file' : entry.type === 'Directory' ? 'dir' : null;
       if (!type) problems.push({ code: 'BAD_ENTRY_TYPE', message: `${raw} is a ${entry.type}; only files and directories are allowed`, path: raw });
       if (raw.startsWith('/') || p.split('/').some((s) => s === '..' || s === '.' || s === '') || raw.includes('\\')) {
@@ -62,7 +67,7 @@ async function scanArchive(packagePath: string, problems: PackageProblem[]) {
       }
       if (entries.has(p)) problems.push({ code: 'DUPLICATE_ENTRY', message: `${p} appears more than once`, path: p });
       if (type !== 'file') {
-        entries.set(p, { type: type ?? 'file', sha256: null });
+        entries.set(p, { type: type ?? 'other', sha256: null });
         entry.resume();
         return;
       }
