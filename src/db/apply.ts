@@ -20,7 +20,7 @@ export async function applySql(opts: ApplySqlOptions): Promise<ApplyResult> {
   const started = performance.now();
   const session = await openSession(opts.databaseUrl);
   try {
-    const r = await runPsqlScript(session, opts.sql, opts.signal);
+    const r = await runPsqlScript(session, opts.sql, opts.signal ? { signal: opts.signal } : {});
     if (opts.onEcho) for (const line of r.echoed) opts.onEcho(line);
     return {
       executed: r.executed.map(({ id, author, filename }) => ({ id, author, filename })),

@@ -20,7 +20,14 @@ interface Where {
  * Runs a psql script over `session` with psql's semantics and ON_ERROR_STOP on: the meta-commands Slipway's packages
  * use (\set, \unset, \gset, \if/\elif/\else/\endif, \echo, \quit) are interpreted here; any other one is an error.
  */
-export async function runPsqlScript(session: SqlSession, script: string, signal?: AbortSignal): Promise<RunScriptResult> {
+export interface RunScriptOptions {
+  signal?: AbortSignal;
+  /** Called when a changeset marker is reached (before its statements run). */
+  onChangeSet?: (cs: { id: string; author: string; filename: string }) => void;
+}
+
+export async function runPsqlScript(session: SqlSession, script: string, opts: RunScriptOptions = {}): Promise<RunScriptResult> {
+  const { signal } = opts;
   const vars = new Map<string, string>();
   const conds: { active: boolean; taken: boolean; parent: boolean }[] = [];
   const active = () => conds.length === 0 || conds[conds.length - 1]!.active;
@@ -28,7 +35,7 @@ export async function runPsqlScript(session: SqlSession, script: string, signal?
   const where: Where = { changeSet: null, at: null };
   for (const item of lexPsqlScript(script, vars)) {
     if (signal?.aborted) throw new SlipwayError('E_DB', 'apply aborted', { cause: signal.reason });
-    if (active()) noteMarkers(item, where, result);
+    if (active() && noteMarkers(item, where, result) && where.changeSet) opts.onChangeSet?.(where.changeSet);
     if (item.kind === 'sql') {
       if (active()) await runStatement(session, item.text, item.line, where);
       continue;
@@ -70,18 +77,21 @@ export async function runPsqlScript(session: SqlSession, script: string, signal?
   return result;
 }
 
-function noteMarkers(item: ScriptItem, where: Where, result: RunScriptResult): void {
+function noteMarkers(item: ScriptItem, where: Where, result: RunScriptResult): boolean {
+  let seen = false;
   for (const c of item.comments) {
     if (c.startsWith(CHANGESET_MARKER)) {
       const parsed = JSON.parse(c.slice(CHANGESET_MARKER.length)) as { id: string; author: string; filename: string };
       where.changeSet = { id: parsed.id, author: parsed.author, filename: parsed.filename };
       where.at = null;
       result.changeSetsSeen++;
+      seen = true;
     } else {
       const m = /^at (.+):(\d+)$/.exec(c);
       if (m) where.at = { file: m[1]!, line: Number(m[2]) };
     }
   }
+  return seen;
 }
 
 async function runStatement(session: SqlSession, text: string, line: number, where: Where) {

@@ -1,0 +1,85 @@
+import { SlipwayError, maskUrl } from '../errors.js';
+import type { ChangeSet } from './model.js';
+import { openSession } from './session.js';
+
+/** Changesets after the one that tags `tag` (exclusive), like a database tagged there would still need. */
+export function selectSinceTag(changeSets: ChangeSet[], tag: string): ChangeSet[] {
+  const at = changeSets.findIndex((cs) => cs.tag === tag);
+  if (at === -1) {
+    const tags = changeSets.filter((cs) => cs.tag !== null).map((cs) => cs.tag);
+    throw new SlipwayError('E_CHANGELOG', `tag "${tag}" is not in the changelog`, {
+      hint: tags.length ? `known tags: ${tags.join(', ')}` : 'the changelog has no <tagDatabase> changesets',
+    });
+  }
+  return changeSets.slice(at + 1);
+}
+
+/** Changesets after `since` (exclusive): `id`, `id::author` or `file::id::author`. */
+export function selectSince(changeSets: ChangeSet[], since: string): ChangeSet[] {
+  const parts = since.split('::');
+  const match = (cs: ChangeSet) =>
+    parts.length === 1
+      ? cs.id === since
+      : parts.length === 2
+        ? cs.id === parts[0] && cs.author === parts[1]
+        : cs.filename === parts[0] && cs.id === parts.slice(1, -1).join('::') && cs.author === parts[parts.length - 1];
+  const hits = changeSets.flatMap((cs, i) => (match(cs) ? [i] : []));
+  if (hits.length === 0) throw new SlipwayError('E_CHANGELOG', `changeset "${since}" is not in the changelog`, { hint: 'use id, id::author or file::id::author' });
+  if (hits.length > 1) {
+    throw new SlipwayError('E_CHANGELOG', `"${since}" matches ${hits.length} changesets`, {
+      details: hits.map((i) => `${changeSets[i]!.filename}::${changeSets[i]!.id}::${changeSets[i]!.author}`),
+      hint: 'name it as file::id::author',
+    });
+  }
+  return changeSets.slice(hits[0]! + 1);
+}
+
+export interface RecordedRow {
+  id: string;
+  author: string;
+  filename: string;
+  md5sum: string | null;
+  dateexecuted: string | null;
+  orderexecuted: number | null;
+  exectype: string | null;
+}
+
+/** Rows of databasechangelog (empty when the table does not exist yet). */
+export async function readHistory(databaseUrl: string): Promise<RecordedRow[]> {
+  const s = await openSession(databaseUrl);
+  try {
+    const exists = await s.query("SELECT to_regclass('public.databasechangelog') IS NOT NULL AS e");
+    if (exists.rows[0]?.e !== 't' && exists.rows[0]?.e !== 'true') return [];
+    const r = await s.query(
+      'SELECT id, author, filename, md5sum, dateexecuted::text AS dateexecuted, orderexecuted::text AS orderexecuted, exectype FROM public.databasechangelog ORDER BY orderexecuted, dateexecuted',
+    );
+    return r.rows.map((row) => ({
+      id: row.id ?? '',
+      author: row.author ?? '',
+      filename: row.filename ?? '',
+      md5sum: row.md5sum ?? null,
+      dateexecuted: row.dateexecuted ?? null,
+      orderexecuted: row.orderexecuted === null || row.orderexecuted === undefined ? null : Number(row.orderexecuted),
+      exectype: row.exectype ?? null,
+    }));
+  } catch (cause) {
+    throw new SlipwayError('E_DB', `cannot read databasechangelog from ${maskUrl(databaseUrl)}: ${(cause as Error).message}`, { cause });
+  } finally {
+    await s.close().catch(() => undefined);
+  }
+}
+
+/** Key for a changeset / row: file::id::author. */
+export function rowKey(r: { id: string; author: string; filename: string }): string {
+  return `${r.filename}::${r.id}::${r.author}`;
+}
+
+/** Changesets the database lacks, plus runAlways ones and runOnChange ones whose checksum changed. */
+export function selectMissing(changeSets: ChangeSet[], rows: RecordedRow[]): ChangeSet[] {
+  const recorded = new Map(rows.map((r) => [rowKey(r), r]));
+  return changeSets.filter((cs) => {
+    const row = recorded.get(rowKey(cs));
+    if (!row || cs.runAlways) return true;
+    return cs.runOnChange && row.md5sum !== cs.checksum && !cs.validCheckSums.includes(row.md5sum ?? '');
+  });
+}

@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import type { SqlSession } from './session.js';
+
+/**
+ * A normalised catalog dump: tables/columns (type, nullability, default), constraints, indexes, functions (identity
+ * arguments + body), views (definition text) in user schemas, sorted. Views use pg_get_viewdef, whose formatting can
+ * differ between major versions, so PGlite (PostgreSQL 18) and an older server may disagree on view-bearing schemas.
+ */
+export const FINGERPRINT_QUERY = `
+SELECT line FROM (
+  SELECT 'column ' || c.table_schema || '.' || c.table_name || '.' || c.column_name || ' ' ||
+         format_type(a.atttypid, a.atttypmod) || CASE WHEN c.is_nullable = 'NO' THEN ' not null' ELSE '' END ||
+         COALESCE(' default ' || c.column_default, '') AS line
+    FROM information_schema.columns c
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass AND a.attname = c.column_name
+   WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema') AND c.table_schema NOT LIKE 'pg\\_%'
+  UNION ALL
+  SELECT 'constraint ' || n.nspname || '.' || r.relname || '.' || con.conname || ' ' || pg_get_constraintdef(con.oid)
+    FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class r ON r.oid = con.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
+   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+  UNION ALL
+  SELECT 'index ' || schemaname || '.' || indexname || ' ' || indexdef FROM pg_catalog.pg_indexes
+   WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND schemaname NOT LIKE 'pg\\_%'
+  UNION ALL
+  SELECT 'function ' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') ' || md5(COALESCE(p.prosrc, ''))
+    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+  UNION ALL
+  SELECT 'view ' || schemaname || '.' || viewname || ' ' || md5(regexp_replace(definition, '\\s+', ' ', 'g')) FROM pg_catalog.pg_views
+   WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND schemaname NOT LIKE 'pg\\_%'
+) s ORDER BY line COLLATE "C"`;
+
+/** sha256 over the normalised catalog lines ("sha256:<hex>"). */
+export async function fingerprintSchema(session: SqlSession): Promise<{ fingerprint: string; lines: string[] }> {
+  const r = await session.query(FINGERPRINT_QUERY);
+  const lines = r.rows.map((row) => row.line ?? '');
+  return { fingerprint: 'sha256:' + createHash('sha256').update(lines.join('\n')).digest('hex'), lines };
+}

@@ -1,0 +1,74 @@
+import { parseChangelog, selectChangeSets } from './changelog/index.js';
+import { parsePsqlScript } from './changelog/psql-include.js';
+import { maskUrl } from '../errors.js';
+import type { Changelog, ParseWarning } from './model.js';
+import { readHistory, selectMissing, selectSince, selectSinceTag } from './delta.js';
+import { toIndexEntry, type ChangeSetIndexEntry } from './index-entry.js';
+import { renderPackage } from './render.js';
+
+export type { ChangeSetIndexEntry } from './index-entry.js';
+
+export interface DatabasePackageOptions {
+  rootDir: string;
+  changelog: string;
+  /** plain = psql \i script inlined */
+  mode?: 'liquibase' | 'plain';
+  contexts?: string[];
+  labels?: string;
+  properties?: Record<string, string>;
+  application: string;
+  version: string;
+  /** generated-at comes from sourceDateEpoch */
+  sourceDateEpoch: number;
+  sinceTag?: string;
+  since?: string;
+  databaseUrl?: string;
+}
+
+export interface DatabasePackageResult {
+  sql: string;
+  changeSets: number;
+  files: number;
+  /** last changeset (for version-compatibility.json) */
+  head: { id: string; author: string; filename: string } | null;
+  /** written as database/changesets.json in every build package */
+  index: ChangeSetIndexEntry[];
+  warnings: ParseWarning[];
+}
+
+/** Parses the changelog, keeps the changesets for the contexts/labels (and delta), renders the package SQL. */
+export async function buildDatabasePackage(opts: DatabasePackageOptions): Promise<DatabasePackageResult> {
+  const render = { application: opts.application, version: opts.version, sourceDateEpoch: opts.sourceDateEpoch };
+  if (opts.mode === 'plain') {
+    const { files, warnings } = await parsePsqlScript({ rootDir: opts.rootDir, script: opts.changelog });
+    const changelog: Changelog = { master: opts.changelog, changeSets: [], files, warnings };
+    return { sql: renderPackage(changelog, { ...render, mode: 'plain' }), changeSets: 0, files: files.length, head: null, index: [], warnings };
+  }
+  const parsed = await parseChangelog({ rootDir: opts.rootDir, changelog: opts.changelog, ...(opts.properties ? { properties: opts.properties } : {}) });
+  let changeSets = selectChangeSets(parsed.changeSets, {
+    ...(opts.contexts?.length ? { contexts: opts.contexts } : {}),
+    ...(opts.labels ? { labels: opts.labels } : {}),
+    dbms: 'postgresql',
+  });
+  let delta: string | undefined;
+  if (opts.sinceTag !== undefined) {
+    changeSets = selectSinceTag(changeSets, opts.sinceTag);
+    delta = `changesets after tag ${opts.sinceTag}`;
+  } else if (opts.since !== undefined) {
+    changeSets = selectSince(changeSets, opts.since);
+    delta = `changesets after ${opts.since}`;
+  } else if (opts.databaseUrl !== undefined) {
+    changeSets = selectMissing(changeSets, await readHistory(opts.databaseUrl));
+    delta = `changesets missing from ${maskUrl(opts.databaseUrl)}`;
+  }
+  const changelog: Changelog = { ...parsed, changeSets };
+  const last = changeSets[changeSets.length - 1];
+  return {
+    sql: renderPackage(changelog, { ...render, ...(delta ? { delta } : {}) }),
+    changeSets: changeSets.length,
+    files: parsed.files.length,
+    head: last ? { id: last.id, author: last.author, filename: last.filename } : null,
+    index: changeSets.map(toIndexEntry),
+    warnings: parsed.warnings,
+  };
+}

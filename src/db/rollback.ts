@@ -1,0 +1,84 @@
+import { SlipwayError } from '../errors.js';
+import type { Changelog } from './model.js';
+import { needsTerminator } from './psql-lexer.js';
+import { LOCK_CHECK } from './render-bookkeeping.js';
+import { toIndexEntry, type ChangeSetIndexEntry } from './index-entry.js';
+import { changeSetKey, quoteLiteral, quotePsqlArg } from './sql-text.js';
+
+export type { ChangeSetIndexEntry } from './index-entry.js';
+
+type Key = { id: string; author: string; filename: string };
+
+const sameKey = (a: Key, b: Key) => a.id === b.id && a.author === b.author && a.filename === b.filename;
+
+/**
+ * Rollback SQL for `keys`, newest first (by changelog position), in one transaction; each block runs only when the
+ * changeset is recorded and deletes its databasechangelog row. Throws E_ROLLBACK listing every key without rollback.
+ */
+export function planRollbackSql(index: ChangeSetIndexEntry[], keys: Key[]): string {
+  const picked: { pos: number; entry: ChangeSetIndexEntry }[] = [];
+  const unknown: string[] = [];
+  for (const k of keys) {
+    const pos = index.findIndex((e) => sameKey(e, k));
+    if (pos === -1) unknown.push(changeSetKey(k));
+    else picked.push({ pos, entry: index[pos]! });
+  }
+  if (unknown.length) {
+    throw new SlipwayError('E_ROLLBACK', `${unknown.length} changeset(s) to roll back are not in the changelog`, { details: unknown });
+  }
+  const missing = picked.filter((p) => p.entry.rollback === null).map((p) => changeSetKey(p.entry));
+  if (missing.length) {
+    throw new SlipwayError('E_ROLLBACK', `${missing.length} changeset(s) in range have no rollback; nothing was written`, {
+      details: missing,
+      hint: 'add a --rollback line (or <rollback> block; empty rollback if nothing to undo) to each listed changeset',
+    });
+  }
+  picked.sort((a, b) => b.pos - a.pos);
+  const out = [
+    `-- Slipway rollback: ${picked.length} changeset(s), newest first, in one transaction`,
+    '\\set ON_ERROR_STOP on',
+    'BEGIN;',
+    LOCK_CHECK,
+  ];
+  for (const { entry } of picked) {
+    const where = `ID = ${quoteLiteral(entry.id)} AND AUTHOR = ${quoteLiteral(entry.author)} AND FILENAME = ${quoteLiteral(entry.filename)}`;
+    out.push(
+      '',
+      `-- rollback ${changeSetKey(entry).replace(/[\r\n]+/g, ' ')}`,
+      `SELECT count(*) > 0 AS slipway_applied FROM public.databasechangelog WHERE ${where} \\gset`,
+      '\\if :slipway_applied',
+      ...entry.rollback!.map((s) => (needsTerminator(s) ? `${s}\n;` : s)),
+      `DELETE FROM public.databasechangelog WHERE ${where};`,
+      `\\echo 'slipway: ROLLED BACK' ${quotePsqlArg(changeSetKey(entry))}`,
+      '\\endif',
+    );
+  }
+  out.push('', 'COMMIT;');
+  return out.join('\n') + '\n';
+}
+
+export interface RenderRollbackOptions {
+  count?: number;
+  toTag?: string;
+}
+
+/**
+ * Rollback SQL from the changelog alone: the last `count` changesets, or every changeset after the one that
+ * tags `toTag` (as `liquibase rollback-count` / `rollback <tag>` would, assuming the changelog is fully applied;
+ * blocks for changesets the database does not have are skipped when the SQL runs).
+ */
+export function renderRollbackSql(changelog: Changelog, opts: RenderRollbackOptions): string {
+  const all = changelog.changeSets;
+  let range = all;
+  if (opts.toTag !== undefined) {
+    const at = all.findIndex((cs) => cs.tag === opts.toTag);
+    if (at === -1) throw new SlipwayError('E_ROLLBACK', `tag "${opts.toTag}" is not in the changelog`, { hint: 'tags come from <tagDatabase tag="…"/> changesets' });
+    range = all.slice(at + 1);
+  } else if (opts.count !== undefined) {
+    if (!Number.isInteger(opts.count) || opts.count < 1) throw new SlipwayError('E_USAGE', `--count must be a positive integer, got ${opts.count}`);
+    range = all.slice(Math.max(0, all.length - opts.count));
+  } else {
+    throw new SlipwayError('E_USAGE', 'rollback needs --count N or --to-tag T');
+  }
+  return planRollbackSql(all.map(toIndexEntry), range);
+}
