@@ -26,13 +26,15 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 /** One health probe; never throws and never takes longer than timeoutMs. */
 export async function probeHealth(url: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
-  const timeoutMs = opts.timeoutMs ?? 5000;
+  // AbortSignal.timeout() throws on a fractional or non-finite delay.
+  const timeoutMs = Number.isFinite(opts.timeoutMs) ? Math.max(1, Math.round(opts.timeoutMs!)) : 5000;
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
   let res: Response;
   try {
+    const { target, headers } = splitCredentials(url, { accept: 'application/json', ...opts.headers });
     // The signal covers the body read as well as the headers, so a server that stalls mid-body cannot hang us.
-    res = await fetch(url, { headers: { accept: 'application/json', ...opts.headers }, signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(target, { headers, signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
     return { status: 'UNREACHABLE', httpStatus: null, ms: elapsed(), reason: describeFetchError(e, url, timeoutMs), body: null };
   }
@@ -98,10 +100,30 @@ export async function waitForHealthy(opts: WaitForHealthyOptions): Promise<WaitF
     } catch {
       break; // aborted
     }
+    // A probe squeezed into the last few ms would only report its own timeout, hiding the real last answer.
+    if (left() < 5) break;
   }
   last ??= { status: 'UNREACHABLE', httpStatus: null, ms: 0, reason: 'aborted before the first probe', body: null };
   const why = opts.signal?.aborted ? 'aborted' : `not healthy within ${opts.timeoutMs} ms`;
   return { ok: false, attempts, last: { ...last, reason: `${why}; last probe: ${last.reason}` }, ms: Math.round(performance.now() - started) };
+}
+
+/**
+ * fetch() refuses URLs with user:password; a health URL written as http://user:pass@host/… (as curl -u users
+ * do) is sent as HTTP Basic instead, unless an Authorization header is given.
+ */
+export function splitCredentials(url: string, headers: Record<string, string>): { target: string; headers: Record<string, string> } {
+  const u = new URL(url);
+  if (!u.username && !u.password) return { target: url, headers };
+  const user = decodeURIComponent(u.username);
+  const pass = decodeURIComponent(u.password);
+  u.username = '';
+  u.password = '';
+  const hasAuth = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+  return {
+    target: u.toString(),
+    headers: hasAuth ? headers : { ...headers, authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` },
+  };
 }
 
 async function readLimited(res: Response): Promise<string> {
@@ -129,6 +151,7 @@ function describeFetchError(e: unknown, url: string, timeoutMs: number): string 
   const code = err.cause?.code;
   if (code === 'ECONNREFUSED') return `connection refused by ${where} (is the app running and listening on that port?)`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host of ${where} not found (${code})`;
-  const detail = err.cause?.message ?? err.message ?? String(e);
-  return `request to ${where} failed: ${code ? `${code} ` : ''}${detail}`;
+  // Error texts can quote the URL; never let a password through.
+  const detail = (err.cause?.message ?? err.message ?? String(e)).split(url).join(where);
+  return `request to ${where} failed: ${code ? `${code} ` : ''}${maskUrl(detail)}`;
 }

@@ -1,0 +1,156 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeHealth, waitForHealthy } from '../../src/health/probe.js';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+const routes: Record<string, Handler> = {};
+let server: http.Server;
+let base: string;
+let refusedUrl: string;
+
+const json = (code: number, body: unknown): Handler => (_req, res) => {
+  res.writeHead(code, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const h = routes[decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)];
+    if (h) h(req, res);
+    else json(404, { error: 'no route' })(req, res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // A port that was free a moment ago and has nobody listening: connection refused.
+  const probe = http.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  refusedUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}/health`;
+  await new Promise((r) => probe.close(r));
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+
+describe('probeHealth', () => {
+  it.each([
+    ['seed HEALTHY 200', 200, { overall: { status: 'HEALTHY' } }, 'HEALTHY', 'HTTP 200, overall.status HEALTHY'],
+    ['seed DEGRADED 206', 206, { overall: { status: 'DEGRADED' } }, 'DEGRADED', 'HTTP 206, overall.status DEGRADED'],
+    ['seed DEGRADED 200 (configurable code)', 200, { overall: { status: 'DEGRADED' } }, 'DEGRADED', 'HTTP 200, overall.status DEGRADED'],
+    ['seed UNHEALTHY 503', 503, { overall: { status: 'UNHEALTHY' } }, 'UNHEALTHY', 'HTTP 503, overall.status UNHEALTHY'],
+    ['IETF pass', 200, { status: 'pass' }, 'HEALTHY', 'HTTP 200, status "pass"'],
+    ['IETF warn', 200, { status: 'warn' }, 'DEGRADED', 'HTTP 200, status "warn"'],
+    ['IETF fail 503', 503, { status: 'fail' }, 'UNHEALTHY', 'HTTP 503, status "fail"'],
+    ['503 although the body says HEALTHY', 503, { overall: { status: 'HEALTHY' } }, 'UNHEALTHY', 'HTTP 503, overall.status HEALTHY (body says HEALTHY)'],
+    ['206 with a HEALTHY body', 206, { status: 'pass' }, 'DEGRADED', 'HTTP 206, status "pass" (body says HEALTHY)'],
+    ['401', 401, { overall: { status: 'HEALTHY' } }, 'UNHEALTHY', 'HTTP 401, overall.status HEALTHY (body says HEALTHY)'],
+    ['unknown status word', 200, { overall: { status: 'GREEN' } }, 'UNHEALTHY', 'HTTP 200: overall.status "GREEN" is not HEALTHY, DEGRADED or UNHEALTHY'],
+    ['no status at all', 200, { uptime: 5 }, 'UNHEALTHY', 'HTTP 200: body has neither overall.status (seed) nor status (IETF health check)'],
+  ])('%s', async (name, code, body, status, reason) => {
+    routes[`/${name}`] = json(code, body);
+    const r = await probeHealth(`${base}/${encodeURIComponent(name)}`, { timeoutMs: 2000 });
+    expect(r).toMatchObject({ status, httpStatus: code, reason, body });
+    expect(r.ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reads a non-JSON body as UNHEALTHY with a reason', async () => {
+    routes['/text'] = (_q, res) => res.end('OK');
+    expect(await probeHealth(`${base}/text`)).toMatchObject({ status: 'UNHEALTHY', httpStatus: 200, reason: 'HTTP 200: body is not JSON (2 bytes)', body: null });
+  });
+
+  it('refuses a body over 1 MiB', async () => {
+    routes['/huge'] = (_q, res) => res.end(`{"status":"pass","pad":"${'x'.repeat(1_100_000)}"}`);
+    expect(await probeHealth(`${base}/huge`)).toMatchObject({ status: 'UNHEALTHY', httpStatus: 200, reason: 'HTTP 200: health body larger than 1048576 bytes' });
+  });
+
+  it('sends the headers it is given', async () => {
+    routes['/auth'] = (req, res) => json(req.headers.authorization === 'Bearer t0k' ? 200 : 401, { status: 'pass' })(req, res);
+    expect((await probeHealth(`${base}/auth`, { headers: { authorization: 'Bearer t0k' } })).status).toBe('HEALTHY');
+    expect((await probeHealth(`${base}/auth`)).httpStatus).toBe(401);
+  });
+
+  it('reports connection refused as UNREACHABLE', async () => {
+    const r = await probeHealth(refusedUrl, { timeoutMs: 2000 });
+    expect(r.status).toBe('UNREACHABLE');
+    expect(r.httpStatus).toBeNull();
+    expect(r.reason).toBe(`connection refused by ${refusedUrl} (is the app running and listening on that port?)`);
+  });
+
+  it('never hangs on a server that accepts and never answers', async () => {
+    routes['/hang'] = () => undefined;
+    const t0 = performance.now();
+    const r = await probeHealth(`${base}/hang`, { timeoutMs: 300 });
+    const ms = performance.now() - t0;
+    expect(r.status).toBe('UNREACHABLE');
+    expect(r.reason).toBe(`no complete response from ${base}/hang within 300 ms`);
+    expect(ms).toBeGreaterThanOrEqual(290);
+    expect(ms).toBeLessThan(1500);
+  });
+
+  it('never hangs on a server that stalls mid-body', async () => {
+    routes['/stall'] = (_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"status":');
+    };
+    const t0 = performance.now();
+    const r = await probeHealth(`${base}/stall`, { timeoutMs: 300 });
+    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(r).toMatchObject({ status: 'UNHEALTHY', httpStatus: 200, reason: 'HTTP 200: body not complete within 300 ms' });
+  });
+
+  it('sends user:password in the URL as HTTP Basic', async () => {
+    routes['/basic'] = (req, res) =>
+      json(req.headers.authorization === `Basic ${Buffer.from('ops:p@ss word').toString('base64')}` ? 200 : 401, { status: 'pass' })(req, res);
+    const r = await probeHealth(base.replace('http://', 'http://ops:p%40ss%20word@') + '/basic');
+    expect(r).toMatchObject({ status: 'HEALTHY', httpStatus: 200 });
+  });
+
+  it('masks a password in the URL of its reason', async () => {
+    const url = refusedUrl.replace('http://', 'http://ops:s3cret@');
+    const r = await probeHealth(url, { timeoutMs: 2000 });
+    expect(r.reason).not.toContain('s3cret');
+    expect(r.reason).toContain('ops:***@');
+  });
+});
+
+describe('waitForHealthy', () => {
+  it('polls until HEALTHY', async () => {
+    let n = 0;
+    routes['/warming'] = (q, res) => (++n < 4 ? json(503, { overall: { status: 'UNHEALTHY' } }) : json(200, { overall: { status: 'HEALTHY' } }))(q, res);
+    const r = await waitForHealthy({ url: `${base}/warming`, timeoutMs: 5000, intervalMs: 20, allowDegraded: false });
+    expect(r.ok).toBe(true);
+    expect(r.attempts).toBe(4);
+    expect(r.last.status).toBe('HEALTHY');
+  });
+
+  it('accepts DEGRADED only when allowed', async () => {
+    routes['/deg'] = json(206, { overall: { status: 'DEGRADED' } });
+    const yes = await waitForHealthy({ url: `${base}/deg`, timeoutMs: 2000, intervalMs: 20, allowDegraded: true });
+    expect(yes).toMatchObject({ ok: true, attempts: 1 });
+    const no = await waitForHealthy({ url: `${base}/deg`, timeoutMs: 200, intervalMs: 50, allowDegraded: false });
+    expect(no.ok).toBe(false);
+    expect(no.attempts).toBeGreaterThanOrEqual(3);
+    expect(no.attempts).toBeLessThanOrEqual(6);
+    expect(no.last.reason).toBe('not healthy within 200 ms; last probe: HTTP 206, overall.status DEGRADED');
+  });
+
+  it('gives up at the timeout even when each probe hangs', async () => {
+    const t0 = performance.now();
+    const r = await waitForHealthy({ url: `${base}/hang`, timeoutMs: 400, intervalMs: 50, allowDegraded: false });
+    expect(r.ok).toBe(false);
+    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(r.last.status).toBe('UNREACHABLE');
+  });
+
+  it('stops when the signal aborts', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    const t0 = performance.now();
+    const r = await waitForHealthy({ url: refusedUrl, timeoutMs: 10_000, intervalMs: 30, allowDegraded: false, signal: ac.signal });
+    expect(r.ok).toBe(false);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(r.last.reason).toMatch(/^aborted; last probe: connection refused/);
+  });
+});
