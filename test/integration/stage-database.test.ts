@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { checkDatabase, pingPostgres } from '../../src/build/checks/database.js';
+import { runStage } from '../../src/build/stage.js';
+import { configSchema, type Config } from '../../src/config/schema.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
+
+let db: TestDatabase;
+let silent: Server;
+const sockets: Socket[] = [];
+let silentPort = 0;
+let freePort = 0;
+
+beforeAll(async () => {
+  db = await createTestDatabase('slipway_stage');
+  // accepts TCP connections and never answers: the check must give up on its own
+  silent = createServer((s) => void sockets.push(s));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  silentPort = (silent.address() as AddressInfo).port;
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  freePort = (probe.address() as AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+});
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  await new Promise((r) => silent.close(r));
+  await db.drop();
+});
+
+describe('PostgreSQL connectivity check (real server)', () => {
+  it('passes against the real server and reports its version', async () => {
+    const r = await checkDatabase(db.url, 5000);
+    expect(r.status).toBe('pass');
+    expect(r.reason).toMatch(new RegExp(`^connected to PostgreSQL \\d+(\\.\\d+)?.* at 127\\.0\\.0\\.1:5432/${db.name} as postgres$`));
+  });
+
+  it('fails fast on a wrong port, naming host/port/db and never the password', async () => {
+    const url = `postgres://postgres:hunter2@127.0.0.1:${freePort}/${db.name}`;
+    const t0 = performance.now();
+    const r = await checkDatabase(url, 2000);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(r).toEqual({
+      name: 'database',
+      status: 'fail',
+      reason: `cannot connect to PostgreSQL at 127.0.0.1:${freePort}/${db.name} as postgres: connect ECONNREFUSED 127.0.0.1:${freePort}; check database.url and that the server is running`,
+    });
+    expect(r.reason).not.toContain('hunter2');
+  });
+
+  it('is bounded by the timeout when the server never answers', async () => {
+    const t0 = performance.now();
+    const r = await pingPostgres(`postgres://postgres:hunter2@127.0.0.1:${silentPort}/x`, 500);
+    const ms = performance.now() - t0;
+    expect(r.ok).toBe(false);
+    expect(ms).toBeGreaterThanOrEqual(450);
+    expect(ms).toBeLessThan(1500);
+    expect(r.error).toMatch(/timeout|no answer within 500 ms/i);
+    expect(r.error).not.toContain('hunter2');
+  });
+
+  it('names a missing database', async () => {
+    const r = await checkDatabase(db.url.replace(db.name, `${db.name}_missing`), 3000);
+    expect(r.status).toBe('fail');
+    expect(r.reason).toContain(`3D000: database "${db.name}_missing" does not exist`);
+  });
+
+  it('runStage uses database.url and build.checks.timeoutMs', async () => {
+    const dir = await makeTree({ 'src/a.js': 'a' });
+    try {
+      const mk = (url: string): Config => {
+        const p = configSchema.parse({ name: 'app', version: '1.0.0', build: { components: { application: { include: ['src/**'] } }, checks: { timeoutMs: 1000 } }, database: { url } });
+        return { ...p, version: '1.0.0', configFile: path.join(dir, 'slipway.config.yaml'), configDir: dir, rootDir: dir, environment: 'dev', sources: {} };
+      };
+      const good = await runStage(mk(db.url), { env: {} });
+      expect(good.checks.find((c) => c.name === 'database')!.status).toBe('pass');
+      expect(good.ok).toBe(true);
+      const bad = await runStage(mk(`postgres://postgres@127.0.0.1:${silentPort}/x`), { env: {} });
+      expect(bad.ok).toBe(false);
+      expect(bad.checks.find((c) => c.name === 'database')!.ms).toBeLessThan(2000);
+    } finally {
+      await removeTree(dir);
+    }
+  });
+});
