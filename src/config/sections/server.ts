@@ -15,7 +15,13 @@ export const serverSchema = z
       .strict()
       .prefault({}),
     rateLimit: z
-      .object({ packagePerMinute: z.number().int().positive().default(30) })
+      .object({
+        packagePerMinute: z.number().int().positive().default(30),
+        /** Failed + successful login attempts per client IP and minute (brute-force brake). */
+        loginPerMinute: z.number().int().positive().default(10),
+        /** Window length; 60 s in production, shorter in tests. */
+        windowMs: z.number().int().positive().default(60_000),
+      })
       .strict()
       .prefault({}),
     /** HTTP status for DEGRADED health: 206 as in the seed, or 200 for load balancers that treat 206 as down. */
@@ -23,6 +29,25 @@ export const serverSchema = z
     auditLog: z.string().default('.slipway/audit.log'),
     /** Deploy target whose releases the server shows. */
     target: z.string().optional(),
+    health: z
+      .object({
+        /** How long measured checks are reused; keeps the endpoint cheap under load-balancer polling. */
+        cacheMs: z.number().int().min(0).max(60_000).default(1000),
+        /** Per-check timeout; the whole response stays under 2 s even when the database hangs. */
+        checkTimeoutMs: z.number().int().positive().max(1900).default(1500),
+        /** Disk usage (percent of the project root's filesystem) above which health is DEGRADED. */
+        diskDegradedPercent: z.number().min(1).max(100).default(90),
+        /** Serve /api/health (and the seed path) without credentials. /health/live|ready are always public. */
+        public: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    /** Serve /metrics without credentials (for a Prometheus scraper on a trusted network). */
+    publicMetrics: z.boolean().default(false),
+    /** Browser session lifetime. */
+    sessionTtlMs: z.number().int().positive().default(8 * 3600_000),
+    /** Mark the session cookie Secure (set when served over HTTPS or behind a TLS proxy). */
+    secureCookies: z.boolean().default(false),
   })
   .strict();
 

@@ -1,0 +1,173 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import Fastify, { type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
+import type { DestinationStream, Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { isSlipwayError, type ErrorCode } from '../errors.js';
+import { defaultDeps, type ServerDeps } from './deps.js';
+import { HttpError } from './http-error.js';
+import { SECURITY_HEADERS } from './security-headers.js';
+import { registerAuth } from './auth.js';
+import { registerRateLimit } from './rate-limit.js';
+import { createAuditLogger, writeAudit } from './audit.js';
+import { createMetrics, HEALTH_VALUE } from './metrics.js';
+import { RequestStats } from './request-stats.js';
+import { UserDirectory } from './user-directory.js';
+import { SessionStore } from './sessions.js';
+import { usersFileMode } from './users-file.js';
+import { HealthService } from './health/service.js';
+import type { ServerContext } from './context.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerDbRoutes } from './routes/db.js';
+import { registerReleaseRoutes } from './routes/releases.js';
+import { registerSessionRoutes } from './routes/session.js';
+import { registerMetricsRoutes } from './routes/metrics.js';
+import { registerStaticRoutes } from './routes/static.js';
+
+export interface CreateAppOptions {
+  config: Config;
+  /** Replace library calls (tests inject stand-ins for modules not landed yet; `clock` is the test seam). */
+  deps?: Partial<ServerDeps>;
+  /** Audit log destination; default server.auditLog (relative to the config file). */
+  audit?: string | DestinationStream;
+  /** Web UI directory; default <package>/dist/web. */
+  staticDir?: string;
+  /** Fastify's own logger for unexpected errors (pino options or false); default off. */
+  logger?: boolean | Record<string, unknown>;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Write an audit line even though the route is public (login, logout). */
+    audit?: boolean;
+  }
+  interface FastifyRequest {
+    auditUser: string | null;
+  }
+}
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+// SlipwayError codes from the library, as HTTP statuses.
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  E_USAGE: 400, E_NOT_FOUND: 404, E_AUTH: 401, E_LOCKED: 409, E_ROLLBACK: 409, E_COMPAT: 409, E_CONFIG: 409,
+  E_CHANGELOG: 422, E_CHECKSUM: 409, E_DB_CONNECT: 503, E_SERVER: 503, E_HEALTH: 503,
+};
+
+/** Builds the Fastify app (not listening). One seam: `deps.clock`; everything else is the real library. */
+export async function createApp(options: CreateAppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const deps: ServerDeps = { ...(await defaultDeps()), ...options.deps };
+  const clock = deps.clock;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024, return503OnClosing: true });
+  const auditDest = options.audit ?? path.resolve(config.configDir, config.server.auditLog);
+  const audit: Logger = createAuditLogger(auditDest);
+  const stats = new RequestStats(clock);
+  const metrics = createMetrics();
+  const users = new UserDirectory(path.resolve(config.configDir, config.server.usersFile), clock);
+  const sessions = new SessionStore(config.server.sessionTtlMs, clock);
+  let connections = 0;
+  app.server.on('connection', (socket) => {
+    connections++;
+    socket.once('close', () => connections--);
+  });
+  let routes = 0;
+  app.addHook('onRoute', (r) => {
+    if (!r.url.includes('*')) routes++;
+  });
+  const health = new HealthService({
+    config, clock, stats,
+    security: async () => {
+      await users.refresh();
+      return { users: users.userCount(), fileMode: await usersFileMode(path.resolve(config.configDir, config.server.usersFile)) };
+    },
+    endpointsCount: () => routes,
+    ...(deps.aggregateHealth ? { aggregate: deps.aggregateHealth } : {}),
+    onMeasured: (s) => {
+      metrics.healthStatus.set({ component: 'overall' }, HEALTH_VALUE[s.status]);
+      for (const [k, c] of Object.entries(s.components)) metrics.healthStatus.set({ component: k }, HEALTH_VALUE[c.status]);
+      if (s.database) metrics.dbCheck.observe({ outcome: s.database.ok ? 'ok' : 'failed' }, s.database.responseTimeMs / 1000);
+    },
+  });
+  const ctx: ServerContext = { config, deps, health, metrics, users, sessions, audit, startedAt: clock(), activeConnections: () => connections };
+
+  // JSON only, and `<`, `>`, `&` escaped as \u003c… so no JSON body can ever be sniffed or rendered as HTML.
+  app.setReplySerializer((payload) => JSON.stringify(payload).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  // Only JSON bodies: a text/plain or form POST (sent cross-site without a preflight) is refused with 415.
+  app.removeContentTypeParser(['text/plain']);
+  app.decorateRequest('auditUser', null);
+  registerAuth(app, { users, sessions, server: config.server });
+  await registerRateLimit(app, clock);
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.headers(SECURITY_HEADERS);
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    metrics.latency.observe({ method: req.method, route }, seconds);
+    stats.record(reply.statusCode, reply.elapsedTime);
+    const cfg = req.routeOptions.config;
+    if ((cfg?.access && cfg.access !== 'public') || cfg?.audit) {
+      writeAudit(audit, { user: req.principal?.name ?? req.auditUser, method: req.method, route, outcome: reply.statusCode, ip: req.ip, ...(req.principal ? { via: req.principal.via } : {}) });
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {
+    const { status, body, headers } = renderError(err);
+    if (status >= 500 && !(err instanceof HttpError) && !isSlipwayError(err)) req.log.error({ err }, 'unhandled error');
+    reply.code(status).headers(headers).type('application/json; charset=utf-8').send(body);
+  });
+
+  const staticDir = options.staticDir ?? path.join(PACKAGE_ROOT, 'dist', 'web');
+  registerHealthRoutes(app, ctx);
+  registerDbRoutes(app, ctx);
+  registerReleaseRoutes(app, ctx);
+  registerSessionRoutes(app, ctx);
+  registerMetricsRoutes(app, ctx);
+  const hasUi = await registerStaticRoutes(app, ctx, staticDir);
+
+  app.setNotFoundHandler(async (req: FastifyRequest, reply) => {
+    // Client-side routes of the web UI (/releases, /database…) get index.html; API paths get a JSON 404.
+    if (hasUi && req.method === 'GET' && !/^\/(api|rest|metrics|health)(\/|$)/.test(req.url) && String(req.headers.accept ?? '').includes('text/html')) {
+      return reply.type('text/html; charset=utf-8').send(await readFile(path.join(staticDir, 'index.html')));
+    }
+    reply.code(404);
+    return { error: { code: 'E_NOT_FOUND', message: 'no such route' } };
+  });
+  app.addHook('onClose', async () => {
+    audit.flush?.();
+  });
+  return app;
+}
+
+/** Turns any error into a status and a JSON body without a stack trace or internal detail. */
+export function renderError(err: unknown): { status: number; body: unknown; headers: Record<string, string> } {
+  if (err instanceof HttpError) return { status: err.statusCode, body: err.toJSON(), headers: err.headers };
+  if (isSlipwayError(err)) {
+    const status = STATUS_BY_CODE[err.code] ?? 500;
+    const json = err.toJSON();
+    delete json.file; // absolute paths on the server are nobody's business
+    return { status, body: { error: json }, headers: {} };
+  }
+  const e = err as FastifyError;
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  if (status < 500) {
+    // Fastify's own messages can quote the request (e.g. its content type), so only a fixed text per status.
+    const message = CLIENT_MESSAGES[status] ?? 'bad request';
+    return { status, body: { error: { code: status === 404 ? 'E_NOT_FOUND' : 'E_VALIDATION', message } }, headers: {} };
+  }
+  return { status: 500, body: { error: { code: 'E_INTERNAL', message: 'internal error; the server log has the details' } }, headers: {} };
+}
+
+const CLIENT_MESSAGES: Record<number, string> = {
+  400: 'malformed request (the body must be valid JSON)',
+  404: 'no such route',
+  405: 'method not allowed',
+  413: 'request body too large',
+  415: 'unsupported content type: send application/json',
+};

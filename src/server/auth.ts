@@ -1,0 +1,121 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ServerConfig } from '../config/sections/server.js';
+import { HttpError } from './http-error.js';
+import { parseCookies } from './cookies.js';
+import { safeEqual } from './password.js';
+import { isAllowed, type Access } from './access.js';
+import type { Principal, UserDirectory } from './user-directory.js';
+import type { Session, SessionStore } from './sessions.js';
+
+export const SESSION_COOKIE = 'slipway_session';
+export const CSRF_COOKIE = 'slipway_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    session: Session | null;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface AuthDeps {
+  users: UserDirectory;
+  sessions: SessionStore;
+  server: ServerConfig;
+}
+
+/** Reads Basic, Bearer or session-cookie credentials; null when none are sent, 401 when they are wrong. */
+export async function authenticate(req: FastifyRequest, deps: AuthDeps): Promise<Principal | null> {
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    const [scheme, value = ''] = header.split(' ', 2) as [string, string?];
+    if (/^basic$/i.test(scheme)) {
+      const decoded = Buffer.from(value.trim(), 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon <= 0) throw unauthorized(req, 'malformed Basic credentials');
+      const p = await deps.users.verifyPassword(decoded.slice(0, colon), decoded.slice(colon + 1));
+      if (!p) throw unauthorized(req, 'wrong user name or password');
+      return p;
+    }
+    if (/^bearer$/i.test(scheme)) {
+      const p = value.trim() ? await deps.users.verifyToken(value.trim()) : null;
+      if (!p) throw unauthorized(req, 'unknown or revoked API token');
+      return p;
+    }
+    throw unauthorized(req, 'unsupported Authorization scheme (use Basic or Bearer)');
+  }
+  const session = deps.sessions.get(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
+  if (!session) return null;
+  await deps.users.refresh();
+  // Groups are re-read on every request so removing a user or a group takes effect at once.
+  const groups = deps.users.groupsOf(session.user);
+  if (!groups) {
+    deps.sessions.delete(session.id);
+    return null;
+  }
+  req.session = session;
+  return { name: session.user, groups, via: 'session' };
+}
+
+/** 401 with a Basic challenge, except for the web UI's fetches (X-Requested-With) which must not pop up a dialog. */
+export function unauthorized(req: FastifyRequest, message: string): HttpError {
+  const fromUi = req.headers['x-requested-with'] === 'XMLHttpRequest';
+  return new HttpError(401, 'E_AUTH', message, fromUi ? {} : { headers: { 'www-authenticate': 'Basic realm="slipway", charset="UTF-8"' } });
+}
+
+/** The request's own origin, as a browser would write it in the Origin header. */
+export function ownOrigin(req: FastifyRequest): string {
+  return `${req.protocol}://${req.headers.host ?? ''}`;
+}
+
+/** Refuses a cookie-authenticated state change without a matching X-CSRF-Token (and cookie) or from another origin. */
+export function checkCsrf(req: FastifyRequest, session: Session): void {
+  const header = req.headers[CSRF_HEADER];
+  if (typeof header !== 'string' || !safeEqual(header, session.csrfToken)) {
+    throw new HttpError(403, 'E_CSRF', 'missing or wrong X-CSRF-Token header; read the token from GET /api/session');
+  }
+  const cookie = parseCookies(req.headers.cookie)[CSRF_COOKIE];
+  if (cookie === undefined || !safeEqual(cookie, header)) {
+    throw new HttpError(403, 'E_CSRF', 'CSRF cookie missing or different from the X-CSRF-Token header');
+  }
+  checkOrigin(req, true);
+}
+
+/** Refuses requests whose Origin (or Referer) names another site; `required` also refuses when neither is sent. */
+export function checkOrigin(req: FastifyRequest, required: boolean): void {
+  let origin = req.headers.origin;
+  if (origin === undefined && typeof req.headers.referer === 'string') {
+    try {
+      origin = new URL(req.headers.referer).origin;
+    } catch {
+      origin = 'invalid';
+    }
+  }
+  if (origin === undefined) {
+    if (required) throw new HttpError(403, 'E_CSRF', 'state-changing browser request without an Origin header');
+    return;
+  }
+  if (origin !== ownOrigin(req)) throw new HttpError(403, 'E_CSRF', 'cross-origin request refused');
+}
+
+/** Adds the hook that authenticates and authorises every route by its `config.access`, and checks CSRF. */
+export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
+  app.decorateRequest('principal', null);
+  app.decorateRequest('session', null);
+  app.addHook('onRequest', async (req) => {
+    const access = req.routeOptions.config?.access ?? 'public';
+    if (access === 'public') return;
+    const principal = await authenticate(req, deps);
+    if (!principal) throw unauthorized(req, 'authentication required (Basic, Bearer token or session)');
+    req.principal = principal;
+    if (!isAllowed(access, principal.groups, deps.server.groups)) {
+      throw new HttpError(403, 'E_FORBIDDEN', `this needs the ${access} permission, which your groups do not grant`);
+    }
+    if (principal.via === 'session' && !SAFE_METHODS.has(req.method) && req.session) checkCsrf(req, req.session);
+  });
+}

@@ -1,0 +1,65 @@
+import pg from 'pg';
+import { maskUrl } from '../../errors.js';
+
+export interface DatabaseMeasurement {
+  ok: boolean;
+  /** Connect + `SELECT 1` round trip, measured. */
+  responseTimeMs: number;
+  serverVersion: string | null;
+  /** Rows in databasechangelog (null when the table does not exist or the check failed). */
+  migrationsCount: number | null;
+  /** FILENAME of the last executed changeset (by ORDEREXECUTED), as Liquibase records it. */
+  lastMigration: string | null;
+  lastMigrationId: string | null;
+  error: string | null;
+}
+
+/**
+ * Measures the database: one connection, a timed round trip and the databasechangelog rows. Never throws and never
+ * takes longer than `timeoutMs` (connect and query timeouts, plus an outer race for a server that accepts but never
+ * answers). Error text never contains the password.
+ */
+export async function measureDatabase(url: string, timeoutMs: number): Promise<DatabaseMeasurement> {
+  const started = performance.now();
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, statement_timeout: timeoutMs });
+  client.on('error', () => {}); // a late socket error after the timeout must not crash the process
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  const work = (async (): Promise<DatabaseMeasurement> => {
+    await client.connect();
+    const v = await client.query<{ v: string }>('SELECT current_setting(\'server_version\') AS v');
+    const responseTimeMs = round(performance.now() - started);
+    const t = await client.query<{ t: string | null }>("SELECT to_regclass('databasechangelog')::text AS t");
+    let migrationsCount: number | null = null;
+    let lastMigration: string | null = null;
+    let lastMigrationId: string | null = null;
+    if (t.rows[0]?.t) {
+      const c = await client.query<{ n: string; filename: string | null; id: string | null }>(
+        'SELECT (SELECT count(*) FROM databasechangelog) AS n, l.filename, l.id FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT filename, id FROM databasechangelog ORDER BY orderexecuted DESC LIMIT 1) l ON true',
+      );
+      migrationsCount = Number(c.rows[0]?.n ?? 0);
+      lastMigration = c.rows[0]?.filename ?? null;
+      lastMigrationId = c.rows[0]?.id ?? null;
+    } else {
+      migrationsCount = 0;
+    }
+    return { ok: true, responseTimeMs, serverVersion: v.rows[0]?.v ?? null, migrationsCount, lastMigration, lastMigrationId, error: null };
+  })();
+  try {
+    return await Promise.race([work, timeout]);
+  } catch (e) {
+    work.catch(() => {});
+    const message = maskUrl(String((e as Error)?.message ?? e)).replace(url, maskUrl(url));
+    return { ok: false, responseTimeMs: round(performance.now() - started), serverVersion: null, migrationsCount: null, lastMigration: null, lastMigrationId: null, error: message };
+  } finally {
+    clearTimeout(timer);
+    // end() waits for the server; a hung server would keep the socket, so destroy it outright.
+    const stream = (client as unknown as { connection?: { stream?: { destroy: () => void } } }).connection?.stream;
+    client.end().catch(() => {});
+    stream?.destroy();
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;

@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../context.js';
+import { accessFor } from '../context.js';
+import { renderHealthBody } from '../health/body.js';
+import { httpStatusFor, ietfStatus } from '../health/status.js';
+
+export const SEED_HEALTH_PATH = '/rest/scriptrunner/latest/custom/databaseVersions/health';
+
+/** GET /api/health (+ the seed's ScriptRunner path), /health/live, /health/ready. */
+export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const access = accessFor(ctx.config.server.health.public, 'read');
+  const full = async (_req: unknown, reply: import('fastify').FastifyReply) => {
+    const snap = await ctx.health.snapshot();
+    const now = ctx.deps.clock();
+    reply.code(httpStatusFor(snap.status, ctx.config.server.degradedStatus));
+    return renderHealthBody(snap, { version: ctx.config.version, serviceId: ctx.config.name, now, startedAt: ctx.startedAt, activeConnections: ctx.activeConnections() });
+  };
+  app.get('/api/health', { config: { access } }, full);
+  app.get(SEED_HEALTH_PATH, { config: { access } }, full);
+
+  // Liveness: the process answers. Never touches the database, so a slow database does not get the pod killed.
+  app.get('/health/live', { config: { access: 'public' } }, async () => ({ status: 'pass', uptime: Math.round((ctx.deps.clock() - ctx.startedAt) / 1000) }));
+
+  // Readiness: the measured status, without the details (public, for load balancers and deploy gates).
+  app.get('/health/ready', { config: { access: 'public' } }, async (_req, reply) => {
+    const snap = await ctx.health.snapshot();
+    reply.code(httpStatusFor(snap.status, ctx.config.server.degradedStatus));
+    return { status: ietfStatus(snap.status), overall: { status: snap.status } };
+  });
+}

@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { ServerContext } from '../context.js';
+import { parseInput } from '../validate.js';
+import { HttpError } from '../http-error.js';
+
+const RELEASE_ID = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a release id (letters, digits, . _ -)').refine((s) => !s.includes('..'), 'must not contain ".."');
+const manifestQuery = z.object({ format: z.enum(['json', 'yaml', 'summary', 'deployment-report']).default('json'), release: RELEASE_ID.optional() }).strict();
+const rollbackParams = z.object({ id: RELEASE_ID }).strict();
+const rollbackBody = z.object({ emergency: z.boolean().optional() }).strict();
+
+/** The deploy target the server reports on: server.target, else the only configured target. */
+export function targetOf(ctx: ServerContext): { name: string; root: string } {
+  const names = Object.keys(ctx.config.deploy.targets);
+  const name = ctx.config.server.target ?? (names.length === 1 ? names[0] : undefined);
+  if (!name) throw new HttpError(503, 'E_UNAVAILABLE', names.length ? 'several deploy targets: set server.target to the one this server shows' : 'no deploy target configured (deploy.targets)');
+  return { name, root: ctx.deps.resolveTargetRoot(ctx.config, name) };
+}
+
+/** GET /api/releases, POST /api/releases/:id/rollback, GET /api/manifest. */
+export function registerReleaseRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get('/api/releases', { config: { access: 'read' } }, async (req) => {
+    parseInput(z.object({}).strict(), req.query, 'query');
+    const target = targetOf(ctx);
+    return { target: target.name, releases: await ctx.deps.listReleases(target.root) };
+  });
+
+  app.post('/api/releases/:id/rollback', { config: { access: 'deploy' } }, async (req) => {
+    const { id } = parseInput(rollbackParams, req.params, 'params');
+    const body = parseInput(rollbackBody, req.body ?? {}, 'body');
+    const target = targetOf(ctx);
+    const releases = await ctx.deps.listReleases(target.root);
+    const release = releases.find((r) => r.id === id);
+    if (!release) throw new HttpError(404, 'E_NOT_FOUND', 'no such release on the target', { field: 'id' });
+    if (release.current) throw new HttpError(409, 'E_CONFLICT', 'that release is already live');
+    try {
+      const result = await ctx.deps.rollback({ config: ctx.config, target: target.name, to: id, actor: req.principal?.name ?? 'unknown', ...(body.emergency ? { emergency: true } : {}) });
+      ctx.metrics.rollbacks.inc({ result: 'success' });
+      return { target: target.name, to: id, result };
+    } catch (e) {
+      ctx.metrics.rollbacks.inc({ result: 'failed' });
+      throw e;
+    }
+  });
+
+  app.get('/api/manifest', { config: { access: 'read' } }, async (req, reply) => {
+    const q = parseInput(manifestQuery, req.query, 'query');
+    const target = targetOf(ctx);
+    const dir = q.release ? path.join(target.root, 'releases', q.release) : path.join(target.root, 'current');
+    let text: string;
+    try {
+      text = await readFile(path.join(dir, 'build-manifest.json'), 'utf8');
+    } catch {
+      throw new HttpError(404, 'E_NOT_FOUND', q.release ? 'that release has no build-manifest.json' : 'no live release with a build-manifest.json on the target');
+    }
+    const manifest = ctx.deps.parseManifest(JSON.parse(text));
+    const out = ctx.deps.exportManifest(manifest, q.format);
+    return reply.type(q.format === 'json' ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8').send(out);
+  });
+}
