@@ -62,7 +62,7 @@ export function matchesSelector(sample: PromSample, selector: Selector): boolean
   });
 }
 
-/** Sum of the values of matching samples; null when the scrape has no sample of that metric name at all. */
+/** Sum of the values of matching samples; null when the scrape neither has nor declares that metric. */
 export function sumSelected(exposition: PromExposition, selector: Selector): number | null {
   let seen = false;
   let sum = 0;
@@ -71,5 +71,9 @@ export function sumSelected(exposition: PromExposition, selector: Selector): num
     seen = true;
     if (matchesSelector(s, selector)) sum += s.value;
   }
-  return seen ? sum : null;
+  // A family declared by `# TYPE` but without samples yet (a counter nobody has incremented since the
+  // restart) is zero, not missing; a name the scrape never mentions stays null (likely a wrong selector).
+  if (seen) return sum;
+  const family = selector.name.replace(/_(total|sum|count|bucket)$/, '');
+  return exposition.types[selector.name] !== undefined || exposition.types[family] !== undefined ? 0 : null;
 }

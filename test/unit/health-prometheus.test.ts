@@ -84,6 +84,12 @@ describe('selectors', () => {
     expect(sumSelected(exp, parseSelector('http_requests_total{code=""}'))).toBe(1039);
     expect(sumSelected(exp, parseSelector('no_such_metric'))).toBeNull();
   });
+  it('treats a declared family without samples as zero', () => {
+    const empty = parsePrometheusText('# HELP http_requests_total x\n# TYPE http_requests_total counter\n# TYPE lat_seconds histogram\n');
+    expect(sumSelected(empty, parseSelector('http_requests_total{status=~"5.."}'))).toBe(0);
+    expect(sumSelected(empty, parseSelector('lat_seconds_count'))).toBe(0);
+    expect(sumSelected(empty, parseSelector('other_total'))).toBeNull();
+  });
   it('matchesSelector compares names exactly', () => {
     expect(matchesSelector({ name: 'a_total', labels: {}, value: 1 }, parseSelector('a'))).toBe(false);
   });
