@@ -1,8 +1,9 @@
 import { SlipwayError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 
-// Local mirrors of DBPKG's contract types (src/db/package.ts, src/db/verify.ts). The modules are written in parallel;
-// they are loaded at run time so the packager builds and tests before they land (see /tmp/slipway-contracts.md).
+// Local mirrors of DBPKG's contract types (src/db/package.ts, src/db/verify.ts). The db modules (and the changelog
+// parser under them) are written in parallel; they are loaded at run time, only when the config has a database, so the
+// packager builds and tests before they land (see /tmp/slipway-contracts.md).
 export interface DbIndexEntry { id: string; author: string; filename: string; checksum: string; rollback: string[] | null; tag: string | null }
 export interface DbPackage {
   sql: string;
@@ -23,11 +24,11 @@ export interface DbVerify {
 async function importDb<T>(spec: string, fn: string): Promise<T> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(spec)) as Record<string, unknown>;
+    mod = (await import(/* @vite-ignore */ spec)) as Record<string, unknown>;
   } catch (cause) {
-    throw new SlipwayError('E_PACKAGE', `database packaging is not available (${spec} could not be loaded)`, {
+    throw new SlipwayError('E_PACKAGE', `${fn} is not available (${spec} could not be loaded: ${(cause as Error).message})`, {
       cause,
-      hint: 'Remove `database.changelog` from the config to build without a database package.',
+      hint: fn === 'verifyChangelog' ? 'Set `database.verify: false` to build without verifying the changelog.' : 'Remove `database.changelog` to build without a database package.',
     });
   }
   if (typeof mod[fn] !== 'function') throw new SlipwayError('E_INTERNAL', `${spec} has no ${fn}()`);

@@ -46,6 +46,8 @@ export interface PackageResult {
   /** The manifest with the measured archive size (the copy inside the archive has packageSize null). */
   manifest: BuildManifest;
   warnings: string[];
+  /** Milliseconds spent building the database package(s), collecting manifest facts, and hashing + writing. */
+  timings: { database: number; manifest: number; package: number };
 }
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v, null, 2) + '\n', 'utf8');
@@ -101,8 +103,14 @@ async function packageDatabase(config: Config, epoch: number, warnings: string[]
   let verify: DbVerify | null = null;
   let dbReason: string | null = null;
   if (config.database.verify) {
-    verify = await verifyDb(config);
-    if (!verify.ok) {
+    try {
+      verify = await verifyDb(config);
+    } catch (e) {
+      if ((e as SlipwayError).code !== 'E_PACKAGE') throw e;
+      dbReason = `${(e as Error).message}: health and fingerprint not measured`;
+      warnings.push(dbReason);
+    }
+    if (verify && !verify.ok) {
       const failed = verify.changeSets.find((c) => c.status === 'FAILED');
       blockers.push(`database verification failed${failed ? ` at ${failed.filename}::${failed.id}::${failed.author}: ${failed.error ?? ''}` : ''}`);
     }
@@ -120,9 +128,11 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
   const name = packageFileName(config.name, config.version, buildTime.epoch);
   const warnings: string[] = [];
   opts.onProgress?.({ phase: 'database', step: config.database.changelog ? 'building database package' : 'no changelog' });
+  let t0 = performance.now();
   const database = await packageDatabase(config, buildTime.epoch, warnings);
-  const payload = await hashPayload(opts.fileSet.files, opts.onProgress);
+  const tDatabase = performance.now() - t0;
 
+  t0 = performance.now();
   opts.onProgress?.({ phase: 'manifest', step: 'collecting facts' });
   const nodeRuntime = await readRuntimeNode(config);
   const compat = planVersionCompatibility({ config, db: database.db, ...(opts.upgradeFrom ? { upgradeFrom: opts.upgradeFrom } : {}), nodeRange: nodeRuntime.range, nodeReason: nodeRuntime.reason });
@@ -131,8 +141,8 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     config,
     buildTime,
     packageName: name,
-    files: [...payload, ...database.generated.map((g) => ({ path: g.path, size: g.size, component: 'database' as const }))],
-    endpoints: await countEndpoints(payload),
+    files: [...opts.fileSet.files, ...database.generated.map((g) => ({ path: g.path, size: g.size, component: 'database' as const }))],
+    endpoints: await countEndpoints(opts.fileSet.files),
     db: database.db,
     dbReason: database.dbReason,
     verify: database.verify,
@@ -143,6 +153,10 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
   };
   facts.sizes.contentBytes = facts.files.reduce((s, f) => s + f.size, 0);
   const inner = generateManifest(facts);
+  const tManifest = performance.now() - t0;
+
+  t0 = performance.now();
+  const payload = await hashPayload(opts.fileSet.files, opts.onProgress);
 
   const files: ArchiveEntry[] = [
     ...payload.map((f): ArchiveEntry => ({ path: f.path, type: 'file', mode: f.mode, size: f.size, absPath: f.absPath, sha256: f.sha256! })),
@@ -188,6 +202,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     sizes,
     manifest,
     warnings,
+    timings: { database: Math.round(tDatabase), manifest: Math.round(tManifest), package: Math.round(performance.now() - t0) },
   };
 }
 

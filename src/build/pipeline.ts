@@ -1,0 +1,163 @@
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import { SlipwayError } from '../errors.js';
+import type { CheckResult, FileSet } from '../fileset/types.js';
+import type { BuildManifest } from '../manifest/schema.js';
+import { packageFileSet, type PackageResult } from './package.js';
+import { resolveBuildTime, type BuildTime } from './package-time.js';
+import type { ProgressListener } from './progress.js';
+import type { SizeReport } from './size-report.js';
+import { runStage, type StageResult } from './stage.js';
+
+export interface BuildOptions {
+  config: Config;
+  outDir?: string;
+  strict?: boolean;
+  sourceDateEpoch?: number;
+  onProgress?: ProgressListener;
+  /** Remove this app's previous packages from outDir first (default true); the compile cache is kept. */
+  clean?: boolean;
+  /** Environment for SOURCE_DATE_EPOCH and the stage checks; default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+export type PhaseName = 'clean' | 'stage' | 'compile' | 'database' | 'manifest' | 'package';
+export interface PhaseResult {
+  name: PhaseName;
+  ms: number;
+  status: 'ok' | 'failed' | 'skipped';
+  reason?: string;
+}
+
+export interface BuildResult {
+  package: { path: string; sha256: string; bytes: number };
+  phases: PhaseResult[];
+  sizes: SizeReport;
+  manifest: BuildManifest;
+  /** Extra facts for renderers (the contract's fields above are the stable part). */
+  details: { buildTime: BuildTime; checks: CheckResult[]; findings: CheckResult[]; warnings: string[]; cache: { hits: number; misses: number } | null; packaged: PackageResult };
+}
+
+interface CompileModule {
+  compileFileSet: (config: Config, fileSet: FileSet, opts: { cacheDir: string; sourceMaps?: boolean; onProgress?: ProgressListener }) => Promise<{ fileSet: FileSet; findings: CheckResult[]; cache: { hits: number; misses: number }; ok: boolean; ms: number }>;
+}
+
+/** STAGE's compile module, loaded at run time: it is written in parallel and the pipeline must work before it lands. */
+async function loadCompile(): Promise<CompileModule | null> {
+  const spec = './compile/index.js';
+  try {
+    const mod = (await import(/* @vite-ignore */ spec)) as Partial<CompileModule>;
+    return typeof mod.compileFileSet === 'function' ? (mod as CompileModule) : null;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('compile')) return null;
+    throw e;
+  }
+}
+
+/** Where the build writes: --out, else config.build.output relative to the config file. */
+export function resolveOutDir(config: Config, outDir?: string): string {
+  return path.resolve(config.configDir, outDir ?? config.build.output);
+}
+
+/** Removes this app's previous packages (and half-written temp files) from outDir; never the cache. */
+export async function cleanOutDir(config: Config, outDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(outDir);
+  } catch {
+    return [];
+  }
+  const prefix = `${config.name}-v`;
+  const ours = names.filter(
+    (n) =>
+      (n.startsWith(prefix) && /\.(tar\.gz|tar\.gz\.sha256|manifest\.json)$/.test(n)) ||
+      (n.startsWith(`.${prefix}`) && n.endsWith('.tmp')),
+  );
+  await Promise.all(ours.map((n) => rm(path.join(outDir, n), { force: true })));
+  return ours;
+}
+
+function failedChecks(checks: CheckResult[]): string[] {
+  return checks.filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.reason}`);
+}
+
+/** clean → stage → compile → package (+ manifest), each phase timed. Throws SlipwayError when a phase fails. */
+export async function build(opts: BuildOptions): Promise<BuildResult> {
+  const { config } = opts;
+  const outDir = resolveOutDir(config, opts.outDir);
+  const cacheDir = path.join(outDir, '.cache');
+  const phases: PhaseResult[] = [];
+  const timed = async <T>(name: PhaseName, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      const v = await fn();
+      phases.push({ name, ms: Math.round(performance.now() - t0), status: 'ok' });
+      return v;
+    } catch (e) {
+      phases.push({ name, ms: Math.round(performance.now() - t0), status: 'failed' });
+      throw e;
+    }
+  };
+  const buildTime = await resolveBuildTime({ rootDir: config.rootDir, sourceDateEpoch: opts.sourceDateEpoch, env: opts.env });
+
+  if (opts.clean === false) phases.push({ name: 'clean', ms: 0, status: 'skipped', reason: 'clean: false' });
+  else await timed('clean', () => cleanOutDir(config, outDir));
+
+  const stage: StageResult = await timed('stage', async () => {
+    const r = await runStage(config, { ...(opts.strict !== undefined ? { strict: opts.strict } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.env ? { env: opts.env as NodeJS.ProcessEnv } : {}), skipDirs: [cacheDir] });
+    if (!r.ok) {
+      throw new SlipwayError('E_CHECK_FAILED', `stage failed: ${failedChecks(r.checks).length} check(s) failed`, {
+        details: failedChecks(r.checks),
+        hint: 'Fix the failed checks (or run `slipway stage` to see every check).',
+      });
+    }
+    return r;
+  });
+
+  let fileSet = stage.scan.fileSet;
+  let findings: CheckResult[] = [];
+  let cache: { hits: number; misses: number } | null = null;
+  const compile = await loadCompile();
+  if (!compile) {
+    phases.push({ name: 'compile', ms: 0, status: 'skipped', reason: 'the compile module is not available in this build of slipway' });
+  } else {
+    const r = await timed('compile', async () => {
+      const c = await compile.compileFileSet(config, fileSet, { cacheDir, sourceMaps: config.build.compile.sourceMaps, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      if (!c.ok) {
+        throw new SlipwayError('E_CHECK_FAILED', `compile failed: ${failedChecks(c.findings).length} finding(s)`, { details: failedChecks(c.findings) });
+      }
+      return c;
+    });
+    fileSet = r.fileSet;
+    findings = r.findings;
+    cache = r.cache;
+  }
+
+  const t0 = performance.now();
+  let packaged: PackageResult;
+  try {
+    packaged = await packageFileSet({
+      config,
+      fileSet,
+      outDir,
+      buildTime,
+      inventory: stage.scan.inventory,
+      blockers: [...failedChecks(stage.checks), ...failedChecks(findings)],
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+  } catch (e) {
+    phases.push({ name: 'package', ms: Math.round(performance.now() - t0), status: 'failed' });
+    throw e;
+  }
+  phases.push({ name: 'database', ms: packaged.timings.database, status: config.database.changelog || config.database.psqlScripts.length ? 'ok' : 'skipped' });
+  phases.push({ name: 'manifest', ms: packaged.timings.manifest, status: 'ok' });
+  phases.push({ name: 'package', ms: packaged.timings.package, status: 'ok' });
+  return {
+    package: { path: packaged.package.path, sha256: packaged.package.sha256, bytes: packaged.package.bytes },
+    phases,
+    sizes: packaged.sizes,
+    manifest: packaged.manifest,
+    details: { buildTime, checks: stage.checks, findings, warnings: [...stage.scan.warnings, ...packaged.warnings], cache, packaged },
+  };
+}
