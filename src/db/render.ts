@@ -63,5 +63,5 @@ export function renderPlainPackage(changelog: Pick<Changelog, 'master' | 'files'
     const content = inlineIncludes(f.content);
     return `-- === FILE: ${commentText(f.path)} ===\n${content}${content.endsWith('\n') ? '' : '\n'}`;
   });
-  return [header.join('\n') + '\n\\set ON_ERROR_STOP on\n', ...body].join('\n');
+  return [header.join('\n') + '\n\n\\set ON_ERROR_STOP on\n', ...body].join('\n');
 }

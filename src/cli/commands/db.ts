@@ -1,7 +1,189 @@
+import { existsSync } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
+import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
+import { printJson } from '../output.js';
+import { CONFIG_FILE_NAMES } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+import { SlipwayError, maskUrl } from '../../errors.js';
+import { applySql } from '../../db/apply.js';
+import { buildDatabasePackage } from '../../db/package.js';
+import { parseChangelog, selectChangeSets } from '../../db/changelog/index.js';
+import { renderRollbackSql } from '../../db/rollback.js';
+import { getStatus } from '../../db/status.js';
+import { verifyChangelog } from '../../db/verify.js';
+
+interface DbFlags extends ConfigFlags {
+  changelog?: string;
+  root?: string;
+  contexts?: string;
+  labels?: string;
+  out?: string;
+  json?: boolean;
+  databaseUrl?: string;
+}
+
+interface DbTarget {
+  config: Config | null;
+  rootDir: string;
+  /** Changelog relative to rootDir, as Liquibase's search path would name it. */
+  changelog: string;
+  contexts: string[];
+  labels: string | undefined;
+  properties: Record<string, string>;
+}
+
+/** Resolves the changelog, root (search path), contexts, labels and properties from flags over the config. */
+async function resolveTarget(ctx: CommandContext, flags: DbFlags, needChangelog = true): Promise<DbTarget> {
+  const hasConfig = Boolean(flags.config) || CONFIG_FILE_NAMES.some((n) => existsSync(path.join(ctx.io.cwd, n)));
+  const config = hasConfig ? (await configFromFlags(ctx.io, flags)).config : null;
+  const rootDir = flags.root ? path.resolve(ctx.io.cwd, flags.root) : (config?.rootDir ?? ctx.io.cwd);
+  const fromConfig = config?.database.changelog ? path.resolve(config.configDir, config.database.changelog) : undefined;
+  const abs = flags.changelog ? path.resolve(ctx.io.cwd, flags.changelog) : fromConfig;
+  if (!abs && needChangelog) {
+    throw new SlipwayError('E_USAGE', 'no changelog: pass --changelog FILE or set database.changelog in the config');
+  }
+  const changelog = abs ? path.relative(rootDir, abs).split(path.sep).join('/') : '';
+  if (changelog.startsWith('../')) {
+    throw new SlipwayError('E_USAGE', `changelog ${abs} is outside the root ${rootDir}`, { hint: 'pass --root DIR (the Liquibase search path) that contains it' });
+  }
+  const contexts = flags.contexts !== undefined ? flags.contexts.split(',').map((s) => s.trim()).filter(Boolean) : (config?.database.contexts ?? []);
+  return { config, rootDir, changelog, contexts, labels: flags.labels ?? config?.database.labels, properties: config?.database.properties ?? {} };
+}
+
+/** SOURCE_DATE_EPOCH, else the last commit's time, else 0 (never the wall clock: output must be reproducible). */
+function sourceDateEpoch(ctx: CommandContext, rootDir: string): number {
+  const env = ctx.io.env.SOURCE_DATE_EPOCH;
+  if (env !== undefined && /^\d+$/.test(env)) return Number(env);
+  try {
+    const out = execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: rootDir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    if (/^\d+$/.test(out)) return Number(out);
+  } catch {
+    // not a git checkout
+  }
+  return 0;
+}
+
+/** Writes `text` to `out` atomically (temp file + rename), or to stdout when no --out. */
+async function writeOutput(ctx: CommandContext, out: string | undefined, text: string): Promise<void> {
+  if (!out) return ctx.io.stdout(text);
+  const abs = path.resolve(ctx.io.cwd, out);
+  const tmp = `${abs}.tmp-${process.pid}`;
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, abs);
+  } catch (cause) {
+    await rm(tmp, { force: true });
+    throw new SlipwayError('E_IO', `cannot write ${out}: ${(cause as Error).message}`, { file: out, cause });
+  }
+  ctx.io.stderr(`wrote ${out} (${Buffer.byteLength(text)} bytes)\n`);
+}
+
+const common = (cmd: Command) =>
+  withConfigOptions(cmd)
+    .option('--changelog <file>', 'master changelog (default: database.changelog from the config)')
+    .option('--root <dir>', 'search path the changelog FILENAMEs are relative to (default: project root or cwd)')
+    .option('--contexts <list>', 'comma-separated contexts (default: database.contexts)')
+    .option('--labels <expr>', 'label expression (default: database.labels)');
 
 /** Registers the db commands. */
-export function registerDbCommands(_program: Command, _ctx: CommandContext): void {
-  // Filled in by the db layer.
+export function registerDbCommands(program: Command, ctx: CommandContext): void {
+  const db = program.command('db').description('Liquibase changelogs and psql scripts: package, apply, status, verify, rollback SQL');
+
+  common(db.command('package').description('write one self-contained SQL package'))
+    .option('-o, --out <file>', 'output file (default: stdout)')
+    .option('--mode <mode>', 'liquibase (default) or plain (psql \\i script inlined)')
+    .option('--since-tag <tag>', 'only changesets after the tagDatabase changeset with this tag')
+    .option('--since <changeset>', 'only changesets after id, id::author or file::id::author')
+    .option('--database-url <url>', 'only changesets this database lacks (or that must run again)')
+    .option('--app-name <name>', 'application name for the header (default: config name)')
+    .option('--app-version <v>', 'version for the header (default: config version)')
+    .action(async (flags: DbFlags & { mode?: string; sinceTag?: string; since?: string; appName?: string; appVersion?: string }) => {
+      if (flags.mode && flags.mode !== 'liquibase' && flags.mode !== 'plain') throw new SlipwayError('E_USAGE', `--mode must be liquibase or plain, got ${flags.mode}`);
+      const deltas = [flags.sinceTag, flags.since, flags.databaseUrl].filter((v) => v !== undefined);
+      if (deltas.length > 1) throw new SlipwayError('E_USAGE', 'use only one of --since-tag, --since, --database-url');
+      const t = await resolveTarget(ctx, flags);
+      const r = await buildDatabasePackage({
+        rootDir: t.rootDir,
+        changelog: t.changelog,
+        mode: flags.mode === 'plain' ? 'plain' : 'liquibase',
+        contexts: t.contexts,
+        ...(t.labels ? { labels: t.labels } : {}),
+        properties: t.properties,
+        application: flags.appName ?? t.config?.name ?? path.basename(t.rootDir),
+        version: flags.appVersion ?? t.config?.version ?? '0.0.0',
+        sourceDateEpoch: sourceDateEpoch(ctx, t.rootDir),
+        ...(flags.sinceTag !== undefined ? { sinceTag: flags.sinceTag } : {}),
+        ...(flags.since !== undefined ? { since: flags.since } : {}),
+        ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
+      });
+      for (const w of r.warnings) ctx.io.stderr(`warning ${w.code}: ${w.file}:${w.line}: ${w.message}\n`);
+      await writeOutput(ctx, flags.out, r.sql);
+      ctx.io.stderr(`${r.changeSets} changesets from ${r.files} files\n`);
+    });
+
+  common(db.command('rollback-sql').description('write rollback SQL (newest first, one transaction)'))
+    .option('--count <n>', 'roll back the last N changesets')
+    .option('--to-tag <tag>', 'roll back every changeset after this tag')
+    .option('-o, --out <file>', 'output file (default: stdout)')
+    .action(async (flags: DbFlags & { count?: string; toTag?: string }) => {
+      if ((flags.count === undefined) === (flags.toTag === undefined)) throw new SlipwayError('E_USAGE', 'pass exactly one of --count N or --to-tag T');
+      const count = flags.count !== undefined ? Number(flags.count) : undefined;
+      const t = await resolveTarget(ctx, flags);
+      const parsed = await parseChangelog({ rootDir: t.rootDir, changelog: t.changelog, properties: t.properties });
+      const changeSets = selectChangeSets(parsed.changeSets, { ...(t.contexts.length ? { contexts: t.contexts } : {}), ...(t.labels ? { labels: t.labels } : {}), dbms: 'postgresql' });
+      const sql = renderRollbackSql({ ...parsed, changeSets }, { ...(count !== undefined ? { count } : {}), ...(flags.toTag !== undefined ? { toTag: flags.toTag } : {}) });
+      await writeOutput(ctx, flags.out, sql);
+    });
+
+  common(db.command('apply').description('run a package (or the changelog) against a database, as psql -v ON_ERROR_STOP=1 would'))
+    .argument('[package]', 'package.sql to run (else the changelog is packaged and run)')
+    .requiredOption('--database-url <url>', 'postgres://…, pglite:<dir> or memory:')
+    .option('--json', 'machine-readable result on stdout')
+    .action(async (file: string | undefined, flags: DbFlags) => {
+      let sql: string;
+      if (file) {
+        sql = await readFile(path.resolve(ctx.io.cwd, file), 'utf8').catch((cause: Error) => {
+          throw new SlipwayError('E_IO', `cannot read ${file}: ${cause.message}`, { file, cause });
+        });
+      } else {
+        const t = await resolveTarget(ctx, flags);
+        const r = await buildDatabasePackage({ rootDir: t.rootDir, changelog: t.changelog, contexts: t.contexts, ...(t.labels ? { labels: t.labels } : {}), properties: t.properties, application: t.config?.name ?? 'slipway', version: t.config?.version ?? '0.0.0', sourceDateEpoch: 0 });
+        sql = r.sql;
+      }
+      const r = await applySql({ databaseUrl: flags.databaseUrl!, sql, onEcho: flags.json ? undefined : (l) => ctx.io.stderr(l + '\n') });
+      if (flags.json) printJson(ctx.io, r);
+      else ctx.io.stderr(`applied to ${maskUrl(flags.databaseUrl!)}: ${r.executed.length} executed, ${r.skipped} already applied (${r.ms} ms)\n`);
+    });
+
+  common(db.command('status').description('applied, pending, drifted and unknown changesets of a database'))
+    .requiredOption('--database-url <url>', 'postgres://…, pglite:<dir> or memory:')
+    .option('--json', 'machine-readable result on stdout')
+    .action(async (flags: DbFlags) => {
+      const t = await resolveTarget(ctx, flags);
+      const r = await getStatus({ databaseUrl: flags.databaseUrl!, rootDir: t.rootDir, changelog: t.changelog, contexts: t.contexts, ...(t.labels ? { labels: t.labels } : {}), properties: t.properties });
+      if (flags.json) printJson(ctx.io, r);
+      else {
+        for (const c of r.changeSets.filter((c) => c.state !== 'applied')) ctx.io.stderr(`${c.state.padEnd(8)} ${c.filename}::${c.id}::${c.author}\n`);
+        ctx.io.stderr(`${r.applied} applied, ${r.pending} pending, ${r.drift} drift, ${r.unknown} unknown\n`);
+      }
+      if (r.drift > 0) ctx.setExit(1);
+    });
+
+  common(db.command('verify').description('apply the changelog to a throwaway database and fingerprint the schema'))
+    .option('--database-url <url>', 'PostgreSQL server for a scratch database (default: PGlite in memory)')
+    .option('--json', 'machine-readable result on stdout')
+    .action(async (flags: DbFlags) => {
+      const t = await resolveTarget(ctx, flags);
+      const r = await verifyChangelog({ rootDir: t.rootDir, changelog: t.changelog, contexts: t.contexts, ...(t.labels ? { labels: t.labels } : {}), properties: t.properties, ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}) });
+      if (flags.json) printJson(ctx.io, r);
+      else {
+        for (const c of r.changeSets) ctx.io.stderr(`${c.status.padEnd(8)} ${c.filename}::${c.id}::${c.author} (${c.ms} ms)${c.error ? `\n  ${c.error.split('\n').join('\n  ')}` : ''}\n`);
+        ctx.io.stderr(`${r.ok ? 'ok' : 'FAILED'} on ${r.engine}; fingerprint ${r.fingerprint ?? 'none'} (${r.ms} ms)\n`);
+      }
+      if (!r.ok) ctx.setExit(1);
+    });
 }

@@ -1,0 +1,47 @@
+import type { ChangeSet } from './model.js';
+import { rowKey, type RecordedRow } from './delta.js';
+
+export interface ChangeSetStatus {
+  id: string;
+  author: string;
+  filename: string;
+  state: 'applied' | 'pending' | 'drift' | 'unknown';
+  checksum: string | null;
+  dateexecuted: string | null;
+  orderexecuted: number | null;
+  exectype: string | null;
+}
+
+export interface StatusResult {
+  changeSets: ChangeSetStatus[];
+  applied: number;
+  pending: number;
+  drift: number;
+  unknown: number;
+}
+
+/** Whether a recorded MD5SUM is acceptable for `cs` (current, validCheckSum, ANY, NULL, or an "8:" sum Liquibase upgrades). */
+export function isAcceptedChecksum(cs: ChangeSet, recorded: string | null): boolean {
+  if (recorded === null || recorded === cs.checksum || recorded.startsWith('8:')) return true;
+  return cs.validCheckSums.some((v) => v === recorded || v.toUpperCase() === 'ANY');
+}
+
+/** Pure: the status of every changeset against the recorded rows, plus rows the changelog no longer has. */
+export function planStatus(selected: ChangeSet[], all: ChangeSet[], rows: RecordedRow[]): StatusResult {
+  const recorded = new Map(rows.map((r) => [rowKey(r), r]));
+  const out: ChangeSetStatus[] = selected.map((cs) => {
+    const row = recorded.get(rowKey(cs));
+    const base = { id: cs.id, author: cs.author, filename: cs.filename, checksum: cs.checksum };
+    if (!row) return { ...base, state: 'pending', dateexecuted: null, orderexecuted: null, exectype: null };
+    const ok = isAcceptedChecksum(cs, row.md5sum);
+    const state = ok ? 'applied' : cs.runOnChange ? 'pending' : 'drift';
+    return { ...base, checksum: row.md5sum, state, dateexecuted: row.dateexecuted, orderexecuted: row.orderexecuted, exectype: row.exectype };
+  });
+  const known = new Set(all.map(rowKey));
+  for (const r of rows) {
+    if (!known.has(rowKey(r))) out.push({ id: r.id, author: r.author, filename: r.filename, state: 'unknown', checksum: r.md5sum, dateexecuted: r.dateexecuted, orderexecuted: r.orderexecuted, exectype: r.exectype });
+  }
+  const count = (s: ChangeSetStatus['state']) => out.filter((c) => c.state === s).length;
+  return { changeSets: out, applied: count('applied'), pending: count('pending'), drift: count('drift'), unknown: count('unknown') };
+}
+

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { formatEpoch, renderPackage } from '../../../src/db/render.js';
+import { renderChangeSet, renderHistoryInsert } from '../../../src/db/render-changeset.js';
+import { renderPreconditionExpr } from '../../../src/db/render-precondition.js';
+import { LOCK_CHECK } from '../../../src/db/render-bookkeeping.js';
+import { makeChangeSet, makeChangelog } from './make-changeset.js';
+
+const SUM = '9:0123456789abcdef0123456789abcdef';
+const files = [{ path: 'db/master.sql', content: '--liquibase formatted sql\n--changeset alice:1\n-- comment\nCREATE TABLE t1 (id int);\n' }];
+
+describe('renderHistoryInsert', () => {
+  it('writes the row Liquibase 4.28 writes, with the column order of `liquibase update-sql`', () => {
+    const cs = makeChangeSet({ id: "o'k", checksum: SUM, comment: 'first', contexts: 'dev', labels: 'l1' });
+    expect(renderHistoryInsert(cs, 'EXECUTED')).toBe(
+      "INSERT INTO public.databasechangelog (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID) VALUES ('o''k', 'alice', 'db/master.sql', NOW(), (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), '9:0123456789abcdef0123456789abcdef', 'sql', 'first', 'EXECUTED', 'dev', 'l1', '4.28.0', :'slipway_deployment_id');",
+    );
+  });
+
+  it('adds TAG for tagDatabase changesets and cuts long comments like StringUtil.limitSize', () => {
+    const cs = makeChangeSet({ id: 't', checksum: SUM, tag: 'v1', description: 'tagDatabase', comment: 'x'.repeat(300) });
+    const sql = renderHistoryInsert(cs, 'MARK_RAN', true);
+    expect(sql).toContain(", LIQUIBASE, DEPLOYMENT_ID, TAG) SELECT 't', 'alice'");
+    expect(sql).toContain(`'tagDatabase', '${'x'.repeat(252)}...', 'MARK_RAN', NULL, NULL, '4.28.0', :'slipway_deployment_id', 'v1' WHERE NOT EXISTS (SELECT 1 FROM public.databasechangelog WHERE ID = 't' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql');`);
+  });
+});
+
+describe('renderChangeSet', () => {
+  it('skips a recorded changeset, runs the SQL and its history row in one transaction', () => {
+    const cs = makeChangeSet({ id: '1', checksum: SUM, location: { file: 'db/master.sql', line: 2 }, statements: ['CREATE TABLE t1 (id int);'] });
+    expect(renderChangeSet(cs, makeChangelog([cs], files), new Map([['db/master.sql', files[0]!.content.split('\n')]]))).toBe(
+      [
+        '-- @slipway {"id":"1","author":"alice","filename":"db/master.sql"}',
+        '-- changeset db/master.sql::1::alice (db/master.sql:2)',
+        "SELECT count(*) = 0 AS slipway_new, count(*) = 0 AS slipway_run FROM public.databasechangelog WHERE ID = '1' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' \\gset",
+        '\\if :slipway_run',
+        'BEGIN;',
+        LOCK_CHECK,
+        '-- at db/master.sql:4',
+        'CREATE TABLE t1 (id int);',
+        "INSERT INTO public.databasechangelog (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID) VALUES ('1', 'alice', 'db/master.sql', NOW(), (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), '9:0123456789abcdef0123456789abcdef', 'sql', '', 'EXECUTED', NULL, NULL, '4.28.0', :'slipway_deployment_id');",
+        'COMMIT;',
+        "\\echo 'slipway: EXECUTED' 'db/master.sql::1::alice'",
+        '\\endif',
+      ].join('\n'),
+    );
+  });
+
+  it('re-runs runOnChange changesets whose checksum changed and records RERAN; runInTransaction:false has no BEGIN', () => {
+    const cs = makeChangeSet({ id: 'v', checksum: SUM, runOnChange: true, runInTransaction: false, statements: ['CREATE OR REPLACE VIEW v AS SELECT 1 -- end'] });
+    const sql = renderChangeSet(cs, makeChangelog([cs]), new Map());
+    expect(sql).toContain("count(*) FILTER (WHERE MD5SUM IN ('9:0123456789abcdef0123456789abcdef')) = 0 AS slipway_run");
+    expect(sql).not.toContain('BEGIN;');
+    expect(sql).toContain('CREATE OR REPLACE VIEW v AS SELECT 1 -- end\n;\n');
+    expect(sql).toContain(
+      "UPDATE public.databasechangelog SET DATEEXECUTED = NOW(), ORDEREXECUTED = (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), MD5SUM = '9:0123456789abcdef0123456789abcdef', EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id' WHERE ID = 'v' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql';",
+    );
+    expect(sql).toContain("\\if :slipway_new\n\\echo 'slipway: EXECUTED' 'db/master.sql::v::alice'\n\\else\n\\echo 'slipway: RERAN' 'db/master.sql::v::alice'\n\\endif");
+  });
+
+  it('evaluates preconditions at run time: HALT raises, MARK_RAN records without running', () => {
+    const location = { file: 'db/master.sql', line: 1 };
+    const checks = [{ type: 'table-exists' as const, attrs: { tableName: 'T1' } }];
+    const halt = makeChangeSet({ id: 'h', preconditions: { onFail: 'HALT', onError: 'HALT', operator: 'and', checks, location, onFailMessage: 'need t1' } });
+    const h = renderChangeSet(halt, makeChangelog([halt]), new Map());
+    expect(h).toContain("SELECT (EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND lower(table_name) = lower('T1'))) AS slipway_pre \\gset\n\\if :slipway_pre\n");
+    expect(h).toContain("\\else\nDO $slipway$BEGIN RAISE EXCEPTION '%', 'slipway: precondition failed for changeset db/master.sql::h::alice: need t1' USING HINT");
+    const mark = makeChangeSet({ id: 'm', preconditions: { onFail: 'MARK_RAN', onError: 'HALT', operator: 'and', checks, location } });
+    const m = renderChangeSet(mark, makeChangelog([mark]), new Map());
+    expect(m).toMatch(/\\else\nINSERT INTO public\.databasechangelog .*'MARK_RAN'.* WHERE NOT EXISTS .*;\nCOMMIT;\n\\echo 'slipway: MARK_RAN' 'db\/master\.sql::m::alice'\n\\endif\n\\endif$/);
+  });
+
+  it('renders every precondition type as one boolean expression', () => {
+    const location = { file: 'f', line: 1 };
+    expect(
+      renderPreconditionExpr({
+        onFail: 'HALT',
+        onError: 'HALT',
+        operator: 'or',
+        location,
+        checks: [
+          { type: 'sql-check', expectedResult: '0', sql: 'SELECT count(*) FROM t;', attrs: {} },
+          { type: 'changeset-executed', attrs: { id: '1', author: 'a', changeLogFile: 'f.sql' }, negate: true },
+          { type: 'dbms', attrs: { type: 'oracle, postgresql' } },
+        ],
+      }),
+    ).toBe(
+      "(COALESCE((SELECT count(*) FROM t)::text, '') = '0') OR NOT (EXISTS (SELECT 1 FROM public.databasechangelog WHERE ID = '1' AND AUTHOR = 'a' AND FILENAME = 'f.sql')) OR (TRUE)",
+    );
+  });
+});
+
+describe('renderPackage', () => {
+  const cl = makeChangelog([makeChangeSet({ id: '1', checksum: SUM }), makeChangeSet({ id: '2', filename: 'db/b.sql', location: { file: 'db/b.sql', line: 3 } })], files);
+  const opts = { application: 'umig', version: '1.2.0', sourceDateEpoch: 1758810600 };
+
+  it('starts with the header and is byte-identical for identical input', () => {
+    const sql = renderPackage(cl, opts);
+    expect(sql.split('\n').slice(0, 11).join('\n')).toBe(
+      [
+        '-- umig Database Version Package v1.2.0',
+        '-- Generated by slipway: one self-contained SQL file, executable by psql or `slipway db apply`',
+        '-- Mode: liquibase',
+        '-- Changelog: db/master.sql',
+        '-- Changelog head: db/b.sql::2::alice',
+        '-- Changesets: 2',
+        '-- Files: 1',
+        '-- Generated: 2025-09-25T14:30:00Z (SOURCE_DATE_EPOCH 1758810600)',
+        '-- Run: psql -v ON_ERROR_STOP=1 -f package.sql   (or: slipway db apply --database-url URL package.sql)',
+        '',
+        '\\set ON_ERROR_STOP on',
+      ].join('\n'),
+    );
+    expect(renderPackage(cl, opts)).toBe(sql);
+    expect(sql.match(/^-- === FILE: .* ===$/gm)).toEqual(['-- === FILE: db/master.sql ===', '-- === FILE: db/b.sql ===']);
+    expect(sql).toContain("  ('1', 'alice', 'db/master.sql', '9:0123456789abcdef0123456789abcdef', '{}'::text[]),\n");
+    expect(sql.endsWith("-- end of package: 2 changesets\n\\echo 'slipway: package complete'\n")).toBe(true);
+  });
+
+  it('--mode plain inlines the files in order with FILE markers and comments out their includes', () => {
+    const plain = makeChangelog([], [
+      { path: 'db/main.sql', content: '\\i 01.sql\n\\ir 02.sql\n' },
+      { path: 'db/01.sql', content: 'CREATE TABLE a (id int);' },
+    ]);
+    expect(renderPackage(plain, { ...opts, mode: 'plain' }).split('\n').slice(9).join('\n')).toBe(
+      [
+        '',
+        '\\set ON_ERROR_STOP on',
+        '',
+        '-- === FILE: db/main.sql ===',
+        '-- (inlined below) \\i 01.sql',
+        '-- (inlined below) \\ir 02.sql',
+        '',
+        '-- === FILE: db/01.sql ===',
+        'CREATE TABLE a (id int);',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('formats SOURCE_DATE_EPOCH as UTC to the second', () => {
+    expect(formatEpoch(0)).toBe('1970-01-01T00:00:00Z');
+  });
+});
