@@ -55,7 +55,12 @@ export function registerReleaseRoutes(app: FastifyInstance, ctx: ServerContext):
     } catch {
       throw new HttpError(404, 'E_NOT_FOUND', q.release ? 'that release has no build-manifest.json' : 'no live release with a build-manifest.json on the target');
     }
-    const manifest = ctx.deps.parseManifest(JSON.parse(text));
+    let manifest: unknown;
+    try {
+      manifest = ctx.deps.parseManifest(JSON.parse(text));
+    } catch {
+      throw new HttpError(500, 'E_INTERNAL', 'the release\'s build-manifest.json is not a valid manifest (run `slipway validate` on its package)');
+    }
     const out = ctx.deps.exportManifest(manifest, q.format);
     return reply.type(q.format === 'json' ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8').send(out);
   });
