@@ -54,9 +54,13 @@ export function* lexPsqlScript(source: string, vars: Map<string, string>): Gener
       let j = i + 2;
       let nest = 1;
       while (j < n && nest > 0) {
-        if (source[j] === '/' && source[j + 1] === '*') (nest++, (j += 2));
-        else if (source[j] === '*' && source[j + 1] === '/') (nest--, (j += 2));
-        else j++;
+        if (source[j] === '/' && source[j + 1] === '*') {
+          nest++;
+          j += 2;
+        } else if (source[j] === '*' && source[j + 1] === '/') {
+          nest--;
+          j += 2;
+        } else j++;
       }
       const text = source.slice(i, j);
       line += countLines(text);
@@ -174,8 +178,10 @@ export function splitMetaArgs(text: string, vars: Map<string, string>): string[]
       if (text[i] === "'") {
         i++;
         while (i < text.length) {
-          if (text[i] === "'" && text[i + 1] === "'") (word += "'", (i += 2));
-          else if (text[i] === "'") break;
+          if (text[i] === "'" && text[i + 1] === "'") {
+            word += "'";
+            i += 2;
+          } else if (text[i] === "'") break;
           else if (text[i] === '\\') {
             const e = text[i + 1] ?? '';
             word += e === 'n' ? '\n' : e === 't' ? '\t' : e;
