@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
-import { buildDatabasePackage, type DatabasePackageOptions, type DatabasePackageResult } from '../db/package.js';
-import { getStatus, type StatusOptions, type StatusResult } from '../db/status.js';
+import type { DatabasePackageOptions, DatabasePackageResult } from '../db/package.js';
+import type { StatusOptions, StatusResult } from '../db/status.js';
 import { listReleases, type ReleaseRecord } from '../deploy/release-store.js';
 import { resolveTargetRoot } from '../deploy/resolve-target.js';
 import { aggregateHealth } from '../health/aggregate.js';
@@ -53,8 +53,9 @@ export async function defaultDeps(): Promise<ServerDeps> {
   const exportManifest = await findExport(['../manifest/export.js'], 'exportManifest');
   return {
     clock: Date.now,
-    buildDatabasePackage,
-    getStatus,
+    // Loaded on first use: they pull in the changelog parsers, which a health-only server never needs.
+    buildDatabasePackage: async (o) => (await import('../db/package.js')).buildDatabasePackage(o),
+    getStatus: async (o) => (await import('../db/status.js')).getStatus(o),
     listReleases,
     rollback: async (opts) => {
       const fn = await findExport(['../deploy/rollback.js'], 'rollback');

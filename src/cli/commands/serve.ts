@@ -4,7 +4,6 @@ import type { CommandContext } from '../main.js';
 import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
 import { printJson } from '../output.js';
 import { SlipwayError } from '../../errors.js';
-import { startServer } from '../../server/start.js';
 import { addUser, addUserToken } from '../../server/users-file.js';
 import { probeHealth } from '../../health/probe.js';
 
@@ -22,6 +21,8 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
     .option('--port <port>', 'listen port (default server.port; 0 = any free port)', parsePort)
     .action(async (flags: ConfigFlags & { host?: string; port?: number }) => {
       const { config } = await configFromFlags(io, flags);
+      // Loaded here so the other commands do not pay for Fastify at startup.
+      const { startServer } = await import('../../server/start.js');
       const server = await startServer({ config, ...(flags.host ? { host: flags.host } : {}), ...(flags.port !== undefined ? { port: flags.port } : {}), logger: { level: 'warn' } });
       io.stderr(`slipway serve: listening on ${server.url} (health: ${server.url}/api/health)\n`);
       await new Promise<void>((resolve) => {
