@@ -64,6 +64,16 @@ export interface ChangeSet {
   preconditions: Preconditions | null;
   /** `<tagDatabase tag>` in this changeset. */
   tag: string | null;
+  /** `ignore:true` / `ignore="true"`: Liquibase neither runs nor records it (selectChangeSets drops it). */
+  ignore?: boolean;
+  /** `runWith` as written (e.g. `psql`); Slipway always runs SQL itself. */
+  runWith?: string | null;
+  /** Context expressions of the `<include>`/`<includeAll>` elements that led here (all must match). */
+  inheritedContexts?: string[];
+  /** Label expressions of the enclosing includes (all must match). */
+  inheritedLabels?: string[];
+  /** Per-change checksums ("9:…") in order, from which `checksum` is derived. */
+  changeChecksums?: string[];
 }
 
 export interface ChangelogFile {
@@ -71,6 +81,8 @@ export interface ChangelogFile {
   path: string;
   /** Raw content (for the package's FILE sections and fingerprints). */
   content: string;
+  /** psql scripts: 1-based line in `path` where this segment starts (a file that `\i`-includes others is split). */
+  startLine?: number;
 }
 
 export interface ParseWarning extends SourceLocation {

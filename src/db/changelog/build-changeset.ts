@@ -1,0 +1,142 @@
+/**
+ * Shared last step of every changelog parser: turn parsed attributes + SQL into a model ChangeSet, split statements,
+ * compute the Liquibase checksum and collect the trap warnings (explicit COMMIT) and errors (unterminated quotes).
+ */
+import { SlipwayError } from '../../errors.js';
+import type { ChangeSet, ParseWarning, Preconditions } from '../model.js';
+import { changeSetChecksumV9 } from '../checksum.js';
+import { findCommitStatements, lineAt, splitSql } from './sql-split.js';
+
+/** One executable piece of a changeset (an `<sql>`, an `<sqlFile>` or a formatted-SQL body). */
+export interface SqlPiece {
+  sql: string;
+  /** Where `sql` starts (file relative to root, 1-based line), for error positions. */
+  file: string;
+  line: number;
+  splitStatements: boolean;
+  stripComments: boolean;
+  endDelimiter: string | null;
+}
+
+export interface ChangeSetDraft {
+  id: string;
+  author: string;
+  filename: string;
+  file: string;
+  line: number;
+  pieces: SqlPiece[];
+  changeChecksums: string[];
+  descriptions: string[];
+  rollback: string[] | null;
+  comment: string | null;
+  contexts: string | null;
+  labels: string | null;
+  dbms: string | null;
+  runOnChange: boolean;
+  runAlways: boolean;
+  runInTransaction: boolean;
+  failOnError: boolean;
+  validCheckSums: string[];
+  preconditions: Preconditions | null;
+  tag: string | null;
+  ignore: boolean;
+  runWith: string | null;
+}
+
+/** A draft with Liquibase's defaults. */
+export function newDraft(init: Pick<ChangeSetDraft, 'id' | 'author' | 'filename' | 'file' | 'line'>): ChangeSetDraft {
+  return {
+    ...init,
+    pieces: [],
+    changeChecksums: [],
+    descriptions: [],
+    rollback: null,
+    comment: null,
+    contexts: null,
+    labels: null,
+    dbms: null,
+    runOnChange: false,
+    runAlways: false,
+    runInTransaction: true,
+    failOnError: true,
+    validCheckSums: [],
+    preconditions: null,
+    tag: null,
+    ignore: false,
+    runWith: null,
+  };
+}
+
+/** Finishes a draft: statements, checksum, COMMIT warnings; throws E_CHANGELOG on an unterminated quote. */
+export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): ChangeSet {
+  const statements: string[] = [];
+  for (const p of d.pieces) {
+    const res = splitSql(p.sql, { splitStatements: p.splitStatements, stripComments: p.stripComments, endDelimiter: p.endDelimiter });
+    if (res.unterminated) {
+      const u = res.unterminated;
+      const line = p.line + lineAt(p.sql, u.offset) - 1;
+      throw new SlipwayError('E_CHANGELOG', `Unterminated ${u.kind}${u.tag ? ` ${u.tag}` : ''} in changeset ${d.author}:${d.id}`, {
+        file: p.file,
+        line,
+        hint: u.kind === 'dollar quote' ? `Close it with ${u.tag ?? '$$'} before the next changeset.` : 'Close the quote or comment before the end of the changeset.',
+      });
+    }
+    if (d.runInTransaction) {
+      for (const c of findCommitStatements(res.statements)) {
+        warnings.push({
+          code: 'W_EXPLICIT_COMMIT',
+          file: p.file,
+          line: p.line + lineAt(p.sql, c.offset) - 1,
+          message: `Explicit ${c.text.split(/\s/)[0]!.toUpperCase()} inside changeset ${d.author}:${d.id}: the history row would no longer commit with the change.`,
+        });
+      }
+    }
+    statements.push(...res.statements.map((s) => s.text));
+  }
+  const first = d.pieces[0];
+  return {
+    id: d.id,
+    author: d.author,
+    filename: d.filename,
+    location: { file: d.file, line: d.line },
+    sql: d.pieces.map((p) => p.sql).join('\n'),
+    statements,
+    checksum: changeSetChecksumV9(d.changeChecksums),
+    changeChecksums: d.changeChecksums,
+    validCheckSums: d.validCheckSums,
+    rollback: d.rollback,
+    description: d.descriptions.join('; '),
+    comment: d.comment,
+    contexts: d.contexts,
+    labels: d.labels,
+    dbms: d.dbms,
+    runOnChange: d.runOnChange,
+    runAlways: d.runAlways,
+    runInTransaction: d.runInTransaction,
+    splitStatements: first?.splitStatements ?? true,
+    stripComments: first?.stripComments ?? false,
+    endDelimiter: first?.endDelimiter ?? null,
+    failOnError: d.failOnError,
+    preconditions: d.preconditions,
+    tag: d.tag,
+    ignore: d.ignore,
+    runWith: d.runWith,
+  };
+}
+
+/** Rollback text split into statements with the changeset's delimiter rules. */
+export function splitRollback(sql: string, endDelimiter: string | null, splitStatements = true): string[] {
+  return splitSql(sql, { endDelimiter, splitStatements }).statements.map((s) => s.text);
+}
+
+/** Java Boolean.parseBoolean: only "true" (any case) is true. */
+export function parseJavaBoolean(value: string | undefined, dflt: boolean): boolean {
+  if (value === undefined) return dflt;
+  return value.toLowerCase() === 'true';
+}
+
+/** liquibase StringUtil.stripEnclosingQuotes. */
+export function stripEnclosingQuotes(v: string): string {
+  if (v.length > 1 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) return v.slice(1, -1);
+  return v;
+}

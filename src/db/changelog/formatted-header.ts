@@ -1,0 +1,54 @@
+/**
+ * Attributes on a formatted-SQL `--changeset` / `--property` / first line, read with Liquibase 4.28's own regular
+ * expressions (greedy `.*name:(value)`, case-insensitive, so the last occurrence wins, exactly like Liquibase).
+ */
+import { SlipwayError } from '../../errors.js';
+
+const VALUE: Record<string, string> = {
+  context: '(".*?"|\\S*)',
+  contextFilter: '(".*?"|\\S*)',
+  labels: '(".*?"|\\S*)',
+  logicalFilePath: '(\\S*)',
+  // 4.28 has no word boundary here, so `rollbackEndDelimiter:x` also sets endDelimiter; kept for fidelity.
+  endDelimiter: '(\\S*)',
+  rollbackEndDelimiter: '(\\S*)',
+  runWith: '([\\w\\$\\{\\}]+)',
+  runWithSpoolFile: '(.*)',
+  dbms: '([^,][\\w!,]+)',
+  ignore: '(\\w*)',
+  global: '(\\S+)',
+};
+
+const BOOLEAN_ATTRS = ['runOnChange', 'runAlways', 'runInTransaction', 'failOnError', 'splitStatements', 'stripComments', 'rollbackSplitStatements'];
+
+/** Every changeset attribute Liquibase 4.28 formatted SQL reads, plus `created` (documented, ignored by Liquibase). */
+export const KNOWN_HEADER_ATTRIBUTES = [...Object.keys(VALUE).filter((k) => k !== 'global'), ...BOOLEAN_ATTRS, 'created'];
+
+const cache = new Map<string, RegExp>();
+
+/** Value of attribute `name` on `line` as Liquibase reads it, or undefined. */
+export function headerAttr(line: string, name: string): string | undefined {
+  let re = cache.get(name);
+  if (!re) {
+    re = new RegExp(`^.*${name}:${VALUE[name] ?? '(\\w+)'}.*$`, 'i');
+    cache.set(name, re);
+  }
+  return re.exec(line)?.[1];
+}
+
+/** Throws E_CHANGELOG for a `name:value` token Liquibase would silently ignore (usually a typo). */
+export function checkHeaderAttributes(rest: string, file: string, line: number): void {
+  const known = new Set(KNOWN_HEADER_ATTRIBUTES.map((k) => k.toLowerCase()));
+  const token = /(?:^|\s)([A-Za-z][\w-]*):("[^"]*"|\S*)/g;
+  let m: RegExpExecArray | null;
+  while ((m = token.exec(rest))) {
+    const name = m[1]!;
+    if (!known.has(name.toLowerCase())) {
+      throw new SlipwayError('E_CHANGELOG', `Unknown changeset attribute "${name}"`, {
+        file,
+        line,
+        hint: `Liquibase would silently ignore it. Known attributes: ${KNOWN_HEADER_ATTRIBUTES.join(', ')}.`,
+      });
+    }
+  }
+}

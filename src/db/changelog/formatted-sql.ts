@@ -1,0 +1,256 @@
+/**
+ * Liquibase "formatted SQL" changelogs, line by line as liquibase-core 4.28 AbstractFormattedChangeLogParser does
+ * (same regular expressions, same precedence, case-insensitive). Every deviation is deliberate and commented.
+ */
+import { SlipwayError } from '../../errors.js';
+import type { ChangeSet, ParseWarning } from '../model.js';
+import type { PropertyScope } from '../properties.js';
+import { sqlChangeChecksumV9 } from '../checksum.js';
+import { finishChangeSet, newDraft, parseJavaBoolean, splitRollback, stripEnclosingQuotes, type ChangeSetDraft } from './build-changeset.js';
+import { parsePreconditionLine, parsePreconditionsLine } from './formatted-preconditions.js';
+import { checkHeaderAttributes, headerAttr } from './formatted-header.js';
+
+export interface FormattedSqlInput {
+  /** Path relative to the root: message location and (unless logicalFilePath) FILENAME. */
+  file: string;
+  content: string;
+  /** logicalFilePath given by the including element, used when the file sets none itself. */
+  logicalFilePath?: string | null;
+  properties: PropertyScope;
+  /** Decides whether a `--property` limited by context/labels/dbms applies. */
+  propertyApplies: (p: { context: string | null; labels: string | null; dbms: string | null }) => boolean;
+}
+
+export interface FormattedSqlResult {
+  changeSets: ChangeSet[];
+  warnings: ParseWarning[];
+}
+
+const I = 'i';
+export const FIRST_LINE = new RegExp('^\\s*--\\s*liquibase\\s*formatted.*$', I);
+const PROPERTY = new RegExp('^\\s*--[\\s]*property\\s+(.*:.*)\\s+(.*:.*).*$', I);
+const ALT_PROPERTY = new RegExp('^\\s*?[-]+\\s*property\\s.*$', I);
+const CHANGE_SET = new RegExp('^\\s*--[\\s]*changeset\\s+("[^"]+"|[^:]+):\\s*("[^"]+"|\\S+).*$', I);
+const ALT_CHANGE_SET_ONE = new RegExp('^-[\\s]*changeset\\s.*$', I);
+const ALT_CHANGE_SET_NO_INFO = new RegExp('^\\s*--[\\s]*changeset[\\s]*.*$', I);
+const COMMENT = new RegExp('^--[\\s]*comment:? (.*)$', I);
+const ALT_COMMENT = new RegExp('^(?:-[\\s]*comment:? (.*)|--[\\s]*comments:? (.*))$', I);
+const VALID_CHECKSUM = new RegExp('^--[\\s]*validCheckSum:? (.*)$', I);
+const ALT_VALID_CHECKSUM = new RegExp('^-[\\s]*validCheckSum(.*)$', I);
+const ROLLBACK = new RegExp('^\\s*--[\\s]*rollback (.*)$', I);
+const ALT_ROLLBACK = new RegExp('^\\s*-[\\s]*rollback\\s.*$', I);
+const ROLLBACK_START = new RegExp('^\\s*/\\*\\s*liquibase\\s*rollback\\s*$', I);
+const ROLLBACK_END = new RegExp('^.*\\s*\\*/\\s*$', I);
+const PRECONDITIONS = new RegExp('^\\s*--[\\s]*preconditions(.*)$', I);
+const ALT_PRECONDITIONS = new RegExp('^\\s*-[\\s]*preconditions\\s.*$', I);
+const PRECONDITION = new RegExp('^\\s*--[\\s]*precondition\\-([a-zA-Z0-9-]+) (.*)$', I);
+const ALT_PRECONDITION = new RegExp('^\\s*-[\\s]*precondition(.*)$', I);
+const EMPTY_PRECONDITION = new RegExp('^\\s*--[\\s]*precondition\\-([a-zA-Z0-9-]+)$', I);
+const IGNORE_LINES = new RegExp('^--[\\s]*ignoreLines:(\\w+)$', I);
+const ALT_IGNORE = new RegExp('^(?:-[\\s]*?ignoreLines:(\\w+).*|--[\\s]*ignore:(\\w+))$', I);
+const EXACT_ROLLBACK = /^--rollback /;
+
+/** Splits like Java BufferedReader.readLine (\r\n, \r or \n). */
+export function readLines(content: string): string[] {
+  const lines = content.split(/\r\n|\r|\n/);
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** Parses one formatted SQL changelog. */
+export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult {
+  const { file, properties } = input;
+  const lines = readLines(input.content.replace(/^\uFEFF/, ''));
+  const warnings: ParseWarning[] = [];
+  const changeSets: ChangeSet[] = [];
+  const fail = (line: number, message: string, hint: string): never => {
+    throw new SlipwayError('E_CHANGELOG', message, { file, line, hint });
+  };
+  let logicalFilePath: string | null = input.logicalFilePath ?? null;
+  let draft: ChangeSetDraft | null = null;
+  let body: string[] = [];
+  let bodyLine = 0;
+  let rollback: string[] = [];
+  let rollbackDelimiter: string | null = null;
+  let rollbackSplit = true;
+  let delimiter: string | null = null;
+  let split = true;
+  let strip = false;
+  let inBlockComment = false;
+
+  const finish = (): void => {
+    if (!draft) return;
+    // Liquibase: trimToNull(joined lines), properties expanded when the changeset ends.
+    const sql = properties.expand(body.join('\n'), file).trim();
+    if (!sql) fail(draft.line, `No SQL for changeset ${draft.author}:${draft.id}`, 'Add the SQL under the --changeset line, or remove the empty changeset.');
+    draft.pieces.push({ sql, file, line: bodyLine || draft.line + 1, splitStatements: split, stripComments: strip, endDelimiter: delimiter });
+    draft.changeChecksums.push(sqlChangeChecksumV9(sql));
+    draft.descriptions.push('sql');
+    const rb = rollback.join('\n').trim();
+    if (rb) {
+      const lower = rb.toLowerCase();
+      if (/^not required/.test(lower) || /^empty/.test(lower)) draft.rollback = [];
+      else draft.rollback = splitRollback(properties.expand(rb, file), rollbackDelimiter, rollbackSplit);
+    }
+    changeSets.push(finishChangeSet(draft, warnings));
+    draft = null;
+  };
+
+  for (let idx = 0; idx < lines.length; idx++) {
+    const line = lines[idx]!;
+    const no = idx + 1;
+    if (PROPERTY.test(line)) {
+      defineProperty(input, line, no);
+      continue;
+    }
+    if (ALT_PROPERTY.test(line)) fail(no, 'Malformed --property line', 'Write it as: --property name:<name> value:<value> [context:<expr>] [dbms:<db>] [global:false]');
+    if (FIRST_LINE.test(line)) logicalFilePath = headerAttr(line, 'logicalFilePath') || logicalFilePath;
+    const ignoreLines = IGNORE_LINES.exec(line);
+    if (ignoreLines) {
+      if (ignoreLines[1] === 'start') {
+        while (++idx < lines.length && IGNORE_LINES.exec(lines[idx]!)?.[1] !== 'end');
+      } else if (/^\d+$/.test(ignoreLines[1]!)) idx += Number(ignoreLines[1]);
+      else fail(no, `Unknown ignoreLines syntax: "${ignoreLines[1]}"`, 'Use --ignoreLines:<count> or --ignoreLines:start … --ignoreLines:end');
+      continue;
+    }
+    if (ALT_IGNORE.test(line)) fail(no, 'Malformed --ignoreLines line', 'Use --ignoreLines:<count> or --ignoreLines:start … --ignoreLines:end');
+
+    const cs = CHANGE_SET.exec(line);
+    if (cs) {
+      if (inBlockComment) {
+        warnings.push({ code: 'W_CHANGESET_IN_BLOCK_COMMENT', file, line: no, message: 'This --changeset line is inside a /* … */ comment, but Liquibase still starts a new changeset here.' });
+      }
+      finish();
+      const [, authorGroup, idGroup] = cs as unknown as [string, string, string];
+      const prefix = /^\s*--[\s]*changeset\s+/i.exec(line)![0];
+      if (!line.slice(prefix.length).startsWith(`${authorGroup}:${idGroup}`)) {
+        fail(no, `Malformed changeset header: ${line.trim()}`, 'Write it as --changeset <author>:<id> with no space after the colon.');
+      }
+      const rest = line.slice(prefix.length + authorGroup.length + 1 + idGroup.length);
+      checkHeaderAttributes(rest, file, no);
+      const id = properties.expand(stripEnclosingQuotes(idGroup), file);
+      const author = properties.expand(stripEnclosingQuotes(authorGroup), file);
+      if (id.replaceAll(':', '').replaceAll(' ', '') === '') fail(no, 'The changeset id is empty', 'Write it as --changeset <author>:<id>.');
+      if (id.endsWith(':')) {
+        warnings.push({ code: 'W_ID_ENDS_WITH_COLON', file, line: no, message: `Changeset id "${id}" ends with ":"; Liquibase records the colon as part of the id.` });
+      }
+      const lfp = headerAttr(line, 'logicalFilePath') || logicalFilePath;
+      draft = newDraft({ id, author, filename: normalizeLogicalPath(lfp ? properties.expand(lfp, file) : file), file, line: no });
+      const ctx = headerAttr(line, 'contextFilter') || headerAttr(line, 'context');
+      draft.contexts = ctx ? properties.expand(stripEnclosingQuotes(ctx), file) || null : null;
+      const labels = headerAttr(line, 'labels');
+      draft.labels = labels ? properties.expand(stripEnclosingQuotes(labels), file) || null : null;
+      const dbms = headerAttr(line, 'dbms');
+      draft.dbms = dbms ? properties.expand(dbms, file) : null;
+      draft.runOnChange = parseJavaBoolean(headerAttr(line, 'runOnChange'), false);
+      draft.runAlways = parseJavaBoolean(headerAttr(line, 'runAlways'), false);
+      draft.runInTransaction = parseJavaBoolean(headerAttr(line, 'runInTransaction'), true);
+      draft.failOnError = parseJavaBoolean(headerAttr(line, 'failOnError'), true);
+      draft.ignore = parseJavaBoolean(headerAttr(line, 'ignore'), false);
+      draft.runWith = headerAttr(line, 'runWith') ?? null;
+      split = parseJavaBoolean(headerAttr(line, 'splitStatements'), true);
+      strip = parseJavaBoolean(headerAttr(line, 'stripComments'), false);
+      delimiter = headerAttr(line, 'endDelimiter') || null;
+      rollbackDelimiter = headerAttr(line, 'rollbackEndDelimiter') || null;
+      rollbackSplit = parseJavaBoolean(headerAttr(line, 'rollbackSplitStatements'), true);
+      body = [];
+      bodyLine = 0;
+      rollback = [];
+      inBlockComment = false;
+      continue;
+    }
+    if (ALT_CHANGE_SET_ONE.test(line) || ALT_CHANGE_SET_NO_INFO.test(line)) {
+      fail(no, `Liquibase reads this line as a malformed changeset header: ${line.trim()}`, 'Write it as --changeset <author>:<id>, or reword the comment so it does not start with "changeset".');
+    }
+    if (!draft) {
+      if (COMMENT.test(line)) fail(no, 'A --comment line outside a changeset', 'Move it under a --changeset line; Liquibase rejects comment lines outside changesets.');
+      continue;
+    }
+    let m: RegExpExecArray | null;
+    if ((m = COMMENT.exec(line))) draft.comment = m[1]!;
+    else if (ALT_COMMENT.test(line)) fail(no, `Malformed comment line: ${line.trim()}`, 'Write it as --comment: <text>');
+    else if ((m = VALID_CHECKSUM.exec(line))) draft.validCheckSums.push(m[1]!.trim());
+    else if (ALT_VALID_CHECKSUM.test(line)) fail(no, `Malformed validCheckSum line: ${line.trim()}`, 'Write it as --validCheckSum: <checksum>');
+    else if ((m = ROLLBACK.exec(line))) {
+      if (!EXACT_ROLLBACK.test(line)) {
+        warnings.push({ code: 'W_COMMENT_READ_AS_ROLLBACK', file, line: no, message: `Liquibase reads "${line.trim()}" as rollback SQL (the match is case-insensitive), not as a comment; it is left out of the changeset and its checksum.` });
+      }
+      rollback.push(m[1]!);
+    } else if (ALT_ROLLBACK.test(line)) fail(no, `Malformed rollback line: ${line.trim()}`, 'Write it as --rollback <SQL>');
+    else if (ROLLBACK_START.test(line)) {
+      const start = no;
+      let closed = false;
+      while (++idx < lines.length) {
+        const l = lines[idx]!;
+        if (ROLLBACK_END.test(l)) {
+          const last = l.replace(/\*\/\s*$/, '');
+          if (last.trim()) rollback.push(last);
+          closed = true;
+          break;
+        }
+        // Deviation: Liquibase 4.28 concatenates these lines without a separator; we keep line breaks so the SQL stays valid.
+        rollback.push(l);
+      }
+      if (!closed) fail(start, 'Liquibase rollback comment is not closed', 'End the /* liquibase rollback block with */ on its own line.');
+    } else if ((m = PRECONDITIONS.exec(line))) draft.preconditions = parsePreconditionsLine(m[1]!, file, no);
+    else if (ALT_PRECONDITIONS.test(line)) fail(no, `Malformed preconditions line: ${line.trim()}`, 'Write it as --preconditions onFail:<HALT|CONTINUE|MARK_RAN|WARN> onError:<…>');
+    else if ((m = PRECONDITION.exec(line))) {
+      if (!draft.preconditions) draft.preconditions = parsePreconditionsLine('', file, no);
+      draft.preconditions.checks.push(parsePreconditionLine(m[1]!, properties.expand(m[2]!, file), file, no));
+    } else if (ALT_PRECONDITION.test(line) || EMPTY_PRECONDITION.test(line)) {
+      fail(no, `Malformed precondition line: ${line.trim()}`, 'Write it as --precondition-sql-check expectedResult:<value> <SQL>');
+    } else {
+      if (!bodyLine && line.trim()) bodyLine = no;
+      body.push(line);
+      inBlockComment = trackBlockComment(line, inBlockComment);
+    }
+  }
+  finish();
+  return { changeSets, warnings };
+}
+
+/** Liquibase DatabaseChangeLog.normalizePath: forward slashes, no leading "./" or "classpath:". */
+export function normalizeLogicalPath(p: string): string {
+  return p.replace(/\\/g, '/').replace(/^classpath\*?:/, '').replace(/^(\.\/)+/, '').replace(/\/\/+/g, '/');
+}
+
+/** Whether a block comment is still open after `line` (approximate: ignores quotes, enough for the warning). */
+function trackBlockComment(line: string, open: boolean): boolean {
+  let state = open;
+  for (let i = 0; i < line.length - 1; i++) {
+    if (!state && line[i] === '-' && line[i + 1] === '-') return state;
+    if (!state && line[i] === '/' && line[i + 1] === '*') {
+      state = true;
+      i++;
+    } else if (state && line[i] === '*' && line[i + 1] === '/') {
+      state = false;
+      i++;
+    }
+  }
+  return state;
+}
+
+function defineProperty(input: FormattedSqlInput, line: string, no: number): void {
+  const name = /^.*name:\s*(\S+).*$/i.exec(line)?.[1];
+  const value = /^.*value:\s*(\S+).*$/i.exec(line)?.[1];
+  if (!name || value === undefined) {
+    throw new SlipwayError('E_CHANGELOG', 'A --property line needs name: and value:', { file: input.file, line: no, hint: 'Write it as --property name:<name> value:<value>' });
+  }
+  const ctx = headerAttr(line, 'contextFilter') || headerAttr(line, 'context');
+  const labels = headerAttr(line, 'labels');
+  const dbms = headerAttr(line, 'dbms');
+  const p = {
+    context: ctx ? stripEnclosingQuotes(ctx) : null,
+    labels: labels ? stripEnclosingQuotes(labels) : null,
+    dbms: dbms ? dbms.trim() : null,
+  };
+  if (!input.propertyApplies(p)) return;
+  const globalAttr = /^.*global:(\S+).*$/i.exec(line)?.[1];
+  input.properties.define({
+    name: input.properties.expand(name, input.file),
+    value: input.properties.expand(value, input.file),
+    ...p,
+    global: globalAttr === undefined ? true : globalAttr.toLowerCase() === 'true',
+    file: input.file,
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * Changelog parsing entry point: a Liquibase master (XML, YAML, JSON or formatted SQL) and everything it includes
+ * into the model of src/db/model.ts. Reads files only; never touches a database.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { SlipwayError } from '../../errors.js';
+import type { Changelog, ParseWarning } from '../model.js';
+import { PropertyScope } from '../properties.js';
+import { normalizeLogicalPath } from './formatted-sql.js';
+import { resolveInside } from './paths.js';
+import { matchesContexts, matchesDbms, matchesLabels } from './select.js';
+import { loadFile } from './walk.js';
+import type { WalkState } from './walk-state.js';
+
+export { selectChangeSets, matchesExpression, type SelectFilter } from './select.js';
+export { parsePsqlScript } from './psql-include.js';
+
+export interface ParseChangelogOptions {
+  /** The search path: FILENAME values are relative to it, as Liquibase records them. */
+  rootDir: string;
+  /** Master file, relative to rootDir (xml | yaml | yml | json | sql). */
+  changelog: string;
+  /** Caller properties (like `liquibase -Dname=value`); they win over changelog `<property>` definitions. */
+  properties?: Record<string, string>;
+  /** Runtime contexts, used only to decide which context-limited `<property>` definitions apply. */
+  contexts?: string[];
+  /** Runtime label expression, for label-limited properties. */
+  labels?: string;
+  /** Target dbms for dbms-limited properties; default `postgresql`. */
+  dbms?: string;
+}
+
+/** Parses a master changelog and its includes; throws E_CHANGELOG (file, line, hint) on any error, returning nothing partial. */
+export async function parseChangelog(opts: ParseChangelogOptions): Promise<Changelog> {
+  const rootDir = path.resolve(opts.rootDir);
+  const master = normalizeLogicalPath(resolveInside(rootDir, opts.changelog, opts.changelog, 0));
+  const dbms = opts.dbms ?? 'postgresql';
+  const state: WalkState = {
+    rootDir,
+    properties: new PropertyScope(opts.properties),
+    filter: { contexts: opts.contexts, labels: opts.labels, dbms },
+    changeSets: [],
+    files: [],
+    warnings: [],
+    stack: [],
+    read: new Set(),
+    includeDirs: new Set([path.posix.dirname(master)]),
+    keys: new Map(),
+    propertyApplies: (p) => matchesContexts(p.context, opts.contexts) && matchesLabels(opts.labels, p.labels) && matchesDbms(p.dbms, dbms),
+  };
+  loadFile(state, { path: master, logicalFilePath: null, inheritedContexts: [], inheritedLabels: [] }, null);
+  checkDuplicates(state);
+  state.warnings.push(...findUnincludedFiles(state));
+  return { master, changeSets: state.changeSets, files: state.files, warnings: state.warnings };
+}
+
+function checkDuplicates(state: WalkState): void {
+  const seen = new Map<string, { file: string; line: number }>();
+  for (const cs of state.changeSets) {
+    const key = `${cs.id}::${cs.author}::${cs.filename}`;
+    const first = seen.get(key);
+    if (first) {
+      throw new SlipwayError('E_CHANGELOG', `Duplicate changeset ${cs.filename}::${cs.id}::${cs.author}`, {
+        file: cs.location.file,
+        line: cs.location.line,
+        hint: `First defined at ${first.file}:${first.line}; give one of them another id (or check the file is not included twice).`,
+      });
+    }
+    seen.set(key, cs.location);
+  }
+}
+
+/** `.sql` files next to included files that nothing reads: usually a forgotten include. */
+function findUnincludedFiles(state: WalkState): ParseWarning[] {
+  const out: ParseWarning[] = [];
+  for (const dir of [...state.includeDirs].sort()) {
+    let names: string[];
+    try {
+      names = readdirSync(path.join(state.rootDir, dir));
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      const rel = dir === '.' ? name : `${dir}/${name}`;
+      if (name.toLowerCase().endsWith('.sql') && !state.read.has(rel)) {
+        out.push({ code: 'W_NOT_INCLUDED', file: rel, line: 1, message: `${rel} sits next to included changelogs but the master never includes it.` });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,27 @@
+/** Root-relative path handling shared by the changelog and psql parsers. */
+import path from 'node:path';
+import { SlipwayError } from '../../errors.js';
+
+/**
+ * Normalises `p` (forward slashes, no `./`, `..` resolved) and checks it stays inside the root.
+ * Throws E_CHANGELOG naming the referring file:line otherwise.
+ */
+export function resolveInside(rootDir: string, p: string, fromFile: string, line: number): string {
+  const slashed = p.replace(/\\/g, '/');
+  if (path.posix.isAbsolute(slashed) || /^[A-Za-z]:\//.test(slashed)) {
+    const rel = path.relative(rootDir, slashed).split(path.sep).join('/');
+    if (rel.startsWith('..') || path.isAbsolute(rel)) throw escapeError(p, fromFile, line);
+    return rel;
+  }
+  const norm = path.posix.normalize(slashed).replace(/^(\.\/)+/, '');
+  if (norm === '..' || norm.startsWith('../')) throw escapeError(p, fromFile, line);
+  return norm.replace(/\/$/, '');
+}
+
+function escapeError(p: string, fromFile: string, line: number): SlipwayError {
+  return new SlipwayError('E_CHANGELOG', `Path "${p}" leaves the project root`, {
+    file: fromFile,
+    line,
+    hint: 'Keep changelogs and SQL files under the root directory (the Liquibase search path).',
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * psql reference scripts: `\i`, `\ir`, `\include`, `\include_relative`, recursively, into the segments psql would
+ * run, in order. Choice (documented): `\ir` resolves against the including file's folder, as psql does; `\i`
+ * resolves against rootDir, which stands in for psql's working directory (deploys run psql from the package root).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SlipwayError } from '../../errors.js';
+import type { ChangelogFile, ParseWarning } from '../model.js';
+import { resolveInside } from './paths.js';
+
+export interface PsqlScriptOptions {
+  rootDir: string;
+  /** Top-level script, relative to rootDir. */
+  script: string;
+}
+
+export interface PsqlScriptResult {
+  /**
+   * Segments in execution order: each is the text of one file between include directives (the directive lines
+   * themselves left out), so concatenating `content` gives exactly what psql executes. A file that includes
+   * others therefore appears once per segment, each with its `startLine`.
+   */
+  files: ChangelogFile[];
+  warnings: ParseWarning[];
+}
+
+const DIRECTIVE = /^\s*\\(i|ir|include|include_relative)(?:\s+(.*?))?\s*$/;
+
+/** Parses a psql script and everything it includes; throws E_CHANGELOG on cycles, escapes and missing files. */
+export async function parsePsqlScript(opts: PsqlScriptOptions): Promise<PsqlScriptResult> {
+  const rootDir = path.resolve(opts.rootDir);
+  const files: ChangelogFile[] = [];
+  const warnings: ParseWarning[] = [];
+  const top = resolveInside(rootDir, opts.script, opts.script, 0);
+  await visit(rootDir, top, [], null, files, warnings);
+  return { files, warnings };
+}
+
+async function visit(rootDir: string, rel: string, chain: string[], from: { file: string; line: number } | null, files: ChangelogFile[], warnings: ParseWarning[]): Promise<void> {
+  if (chain.includes(rel)) {
+    throw new SlipwayError('E_CHANGELOG', `psql include cycle: ${[...chain.slice(chain.indexOf(rel)), rel].join(' -> ')}`, {
+      file: from?.file,
+      line: from?.line,
+      hint: 'Remove one of the \\i/\\ir lines so no script includes itself.',
+    });
+  }
+  let content: string;
+  try {
+    content = await readFile(path.join(rootDir, rel), 'utf8');
+  } catch (e) {
+    throw new SlipwayError('E_CHANGELOG', from ? `Included script not found: ${rel}` : `Script not found: ${rel}`, {
+      ...(from ? { file: from.file, line: from.line } : { file: rel }),
+      hint: '\\ir paths are relative to the including file, \\i paths to the project root.',
+      cause: e,
+    });
+  }
+  const lines = content.split('\n');
+  let segment: string[] = [];
+  let segmentStart = 1;
+  const flush = (): void => {
+    if (segment.length) files.push({ path: rel, content: segment.join('\n'), startLine: segmentStart });
+    segment = [];
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const m = DIRECTIVE.exec(lines[i]!.replace(/\r$/, ''));
+    if (!m) {
+      if (!segment.length) segmentStart = i + 1;
+      segment.push(lines[i]!);
+      continue;
+    }
+    const no = i + 1;
+    const arg = unquote(m[2] ?? '');
+    if (!arg) throw new SlipwayError('E_CHANGELOG', `\\${m[1]} needs a file name`, { file: rel, line: no, hint: `Write it as \\${m[1]} path/to/file.sql` });
+    const relative = m[1] === 'ir' || m[1] === 'include_relative';
+    const target = resolveInside(rootDir, relative ? path.posix.join(path.posix.dirname(rel), arg) : arg, rel, no);
+    flush();
+    await visit(rootDir, target, [...chain, rel], { file: rel, line: no }, files, warnings);
+    segmentStart = no + 1;
+  }
+  flush();
+}
+
+/** psql file argument: bare word, or '…' / "…" with doubled quotes as escapes. */
+function unquote(arg: string): string {
+  const a = arg.trim();
+  const q = a[0];
+  if ((q === "'" || q === '"') && a.length >= 2 && a.endsWith(q)) return a.slice(1, -1).replaceAll(q + q, q);
+  return a.split(/\s+/)[0] ?? '';
+}

@@ -1,0 +1,99 @@
+/**
+ * Changeset selection by contexts, labels and dbms, ported from Liquibase 4.28 (liquibase.util.ExpressionMatcher,
+ * ContextExpression, LabelExpression, DatabaseList.definitionMatches) so the same changesets run as with
+ * `liquibase update --contexts … --labels …`.
+ */
+import type { ChangeSet } from '../model.js';
+
+export interface SelectFilter {
+  /** Runtime contexts (`--contexts a,b`); none given = every changeset's context matches. */
+  contexts?: string[];
+  /** Runtime label expression (`--labels "a and !b"`); none = no label filtering. */
+  labels?: string;
+  /** Target database short name; default `postgresql`. */
+  dbms?: string;
+}
+
+/** Liquibase ExpressionMatcher.matches: `!`/`not`, `and`, `or`, `,`, parentheses, `@` required items; case-insensitive. */
+export function matchesExpression(expression: string, items: string[]): boolean {
+  let expr = expression.trim();
+  if (expr === ':TRUE') return true;
+  if (expr === ':FALSE') return false;
+  while (expr.includes('(')) {
+    const m = /\([^()]+\)/.exec(expr);
+    if (!m) throw new Error(`Cannot parse expression ${expr}`);
+    const nested = matchesExpression(m[0].slice(1, -1), items);
+    expr = `${expr.slice(0, m.index)} :${String(nested).toUpperCase()} ${expr.slice(m.index + m[0].length)}`;
+  }
+  expr = expr.replace(/\s*,\s*/g, ' or ');
+  const ors = expr.split(/\s+or\s+/);
+  if (ors.length > 1) return ors.some((p) => matchesExpression(p, items));
+  const ands = expr.split(/\s+and\s+/);
+  if (ands.length > 1) return ands.every((p) => matchesExpression(p, items));
+  let not = false;
+  if (expr.startsWith('!')) {
+    not = true;
+    expr = expr.slice(1).trim();
+  } else if (expr.toLowerCase().startsWith('not ')) {
+    not = true;
+    expr = expr.slice(4).trim();
+  } else if (/^@\s*(!|not ).+/.test(expr)) {
+    not = true;
+    expr = expr.replace(/^@\s*(!|not )/, '').trim();
+  }
+  let list = items;
+  const required = list.some((i) => i.startsWith('@'));
+  if (required) list = list.map((i) => i.replaceAll('@', ''));
+  if (!required && list.length === 0) return true;
+  if (expr.trim() === ':TRUE') return !not;
+  if (expr.trim() === ':FALSE') return not;
+  return list.some((i) => i.toLowerCase() === expr.toLowerCase()) ? !not : not;
+}
+
+function splitAndTrim(s: string | null | undefined): string[] {
+  if (!s || !s.trim()) return [];
+  return s.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '');
+}
+
+/** ContextExpression.matches: a changeset context expression against runtime contexts. */
+export function matchesContexts(changeSetContexts: string | null, runtime: string[] | undefined): boolean {
+  const rt = (runtime ?? []).flatMap((c) => splitAndTrim(c));
+  if (rt.length === 0) return true;
+  const parts = splitAndTrim(changeSetContexts);
+  if (parts.length === 0) return true;
+  return parts.some((p) => matchesExpression(p, rt));
+}
+
+/** LabelExpression.matches: the runtime label expression against a changeset's labels. */
+export function matchesLabels(runtimeExpression: string | undefined, changeSetLabels: string | null): boolean {
+  const parts = splitAndTrim(runtimeExpression);
+  if (parts.length === 0) return true;
+  const labels = splitAndTrim(changeSetLabels);
+  return parts.some((p) => matchesExpression(p, labels));
+}
+
+/** DatabaseList.definitionMatches(definition, shortName, true). */
+export function matchesDbms(definition: string | null, dbms: string): boolean {
+  const parts = splitAndTrim(definition);
+  if (parts.length === 0) return true;
+  if (parts.includes('all')) return true;
+  if (parts.includes('none')) return false;
+  const db = dbms.toLowerCase();
+  if (parts.includes(`!${db}`)) return false;
+  const positive = parts.filter((p) => !p.startsWith('!'));
+  return positive.length === 0 || positive.includes(db);
+}
+
+/** The changesets `liquibase update` would run with these filters, in order (ignore:true ones dropped). */
+export function selectChangeSets(changeSets: ChangeSet[], filter: SelectFilter): ChangeSet[] {
+  const dbms = filter.dbms ?? 'postgresql';
+  return changeSets.filter(
+    (cs) =>
+      !cs.ignore &&
+      matchesContexts(cs.contexts, filter.contexts) &&
+      (cs.inheritedContexts ?? []).every((c) => matchesContexts(c, filter.contexts)) &&
+      matchesLabels(filter.labels, cs.labels) &&
+      (cs.inheritedLabels ?? []).every((l) => matchesLabels(filter.labels, l)) &&
+      matchesDbms(cs.dbms, dbms),
+  );
+}

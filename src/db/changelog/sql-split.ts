@@ -1,0 +1,205 @@
+/**
+ * Splits changeset SQL into statements the way PostgreSQL reads them: quotes ('…', E'…', "…"), dollar quotes
+ * ($tag$…$tag$), line and nested block comments are opaque. Hand-written because the delimiter rules are Liquibase's
+ * (`;`, a lone `/` or `GO` line, or an endDelimiter regex), which no SQL parser library models; libpg-query would
+ * reject the non-PostgreSQL delimiters.
+ */
+
+export interface SqlStatement {
+  text: string;
+  /** Offset of the statement's first character in the input. */
+  offset: number;
+}
+
+export interface UnterminatedToken {
+  kind: 'single-quoted string' | 'quoted identifier' | 'dollar quote' | 'block comment';
+  /** Offset where the token starts. */
+  offset: number;
+  /** Dollar-quote tag, e.g. `$body$`. */
+  tag?: string;
+}
+
+export interface SplitSqlOptions {
+  splitStatements?: boolean;
+  stripComments?: boolean;
+  endDelimiter?: string | null;
+}
+
+export interface SplitSqlResult {
+  statements: SqlStatement[];
+  unterminated: UnterminatedToken | null;
+}
+
+const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
+const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
+
+/** Splits `sql` into statements; reports the first unterminated quote, dollar quote or block comment. */
+export function splitSql(sql: string, opts: SplitSqlOptions = {}): SplitSqlResult {
+  const split = opts.splitStatements ?? true;
+  const delim = opts.endDelimiter ? new RegExp(opts.endDelimiter, 'y') : null;
+  const statements: SqlStatement[] = [];
+  let current = '';
+  let start = -1;
+  let unterminated: UnterminatedToken | null = null;
+  const push = (): void => {
+    const text = current.trim();
+    if (text) statements.push({ text, offset: start + (current.length - current.trimStart().length) });
+    current = '';
+    start = -1;
+  };
+  const add = (s: string, at: number): void => {
+    if (start < 0) start = at;
+    current += s;
+  };
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i]!;
+    const next = sql[i + 1];
+    if (c === '-' && next === '-') {
+      const end = sql.indexOf('\n', i);
+      const stop = end < 0 ? n : end;
+      if (!opts.stripComments) add(sql.slice(i, stop), i);
+      i = stop;
+      continue;
+    }
+    if (c === '/' && next === '*') {
+      const end = skipBlockComment(sql, i);
+      if (end < 0) {
+        unterminated ??= { kind: 'block comment', offset: i };
+        add(sql.slice(i), i);
+        break;
+      }
+      if (!opts.stripComments) add(sql.slice(i, end), i);
+      else add(' ', i);
+      i = end;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      const escapes = c === "'" && /[eE]/.test(sql[i - 1] ?? '') && !IDENT_CHAR.test(sql[i - 2] ?? '');
+      const end = skipQuoted(sql, i, c, escapes);
+      if (end < 0) {
+        unterminated ??= { kind: c === "'" ? 'single-quoted string' : 'quoted identifier', offset: i };
+        add(sql.slice(i), i);
+        break;
+      }
+      add(sql.slice(i, end), i);
+      i = end;
+      continue;
+    }
+    if (c === '$' && !IDENT_CHAR.test(sql[i - 1] ?? '')) {
+      DOLLAR_TAG.lastIndex = i;
+      const m = DOLLAR_TAG.exec(sql);
+      if (m) {
+        const close = sql.indexOf(m[0], i + m[0].length);
+        if (close < 0) {
+          unterminated ??= { kind: 'dollar quote', offset: i, tag: m[0] };
+          add(sql.slice(i), i);
+          break;
+        }
+        add(sql.slice(i, close + m[0].length), i);
+        i = close + m[0].length;
+        continue;
+      }
+    }
+    if (split && delim) {
+      delim.lastIndex = i;
+      const m = delim.exec(sql);
+      if (m && m[0].length > 0 && restOfLineBlank(sql, i + m[0].length)) {
+        push();
+        i += m[0].length;
+        continue;
+      }
+    } else if (split) {
+      if (c === ';') {
+        push();
+        i++;
+        continue;
+      }
+      // Liquibase also ends a statement at a line holding only `/` or `GO`.
+      if (atLineStart(sql, i)) {
+        const m = /[ \t]*(\/|go)[ \t]*(?=\r?\n|$)/iy;
+        m.lastIndex = i;
+        const hit = m.exec(sql);
+        if (hit) {
+          push();
+          i += hit[0].length;
+          continue;
+        }
+      }
+    }
+    add(c, i);
+    i++;
+  }
+  push();
+  return { statements, unterminated };
+}
+
+function atLineStart(sql: string, i: number): boolean {
+  return i === 0 || sql[i - 1] === '\n';
+}
+
+function restOfLineBlank(sql: string, i: number): boolean {
+  const m = /[ \t\r]*(?:\n|$)/y;
+  m.lastIndex = i;
+  return m.test(sql);
+}
+
+/** End offset (exclusive) of a nested block comment starting at `i`, or -1 when unterminated. */
+function skipBlockComment(sql: string, i: number): number {
+  let depth = 0;
+  let j = i;
+  while (j < sql.length) {
+    if (sql[j] === '/' && sql[j + 1] === '*') {
+      depth++;
+      j += 2;
+    } else if (sql[j] === '*' && sql[j + 1] === '/') {
+      depth--;
+      j += 2;
+      if (depth === 0) return j;
+    } else j++;
+  }
+  return -1;
+}
+
+/** End offset (exclusive) of a quoted token starting at `i`, or -1 when unterminated. */
+function skipQuoted(sql: string, i: number, q: string, backslashEscapes: boolean): number {
+  let j = i + 1;
+  while (j < sql.length) {
+    const c = sql[j];
+    if (backslashEscapes && c === '\\') {
+      j += 2;
+      continue;
+    }
+    if (c === q) {
+      if (sql[j + 1] === q) {
+        j += 2;
+        continue;
+      }
+      return j + 1;
+    }
+    j++;
+  }
+  return -1;
+}
+
+/** Statements that end the transaction (`COMMIT`, `END`, `COMMIT AND CHAIN`…), for the explicit-COMMIT warning. */
+export function findCommitStatements(statements: SqlStatement[]): SqlStatement[] {
+  return statements.filter((s) => /^(commit|end)(\s+(work|transaction|and\s+(no\s+)?chain))*\s*$/i.test(stripLeadingComments(s.text)));
+}
+
+function stripLeadingComments(text: string): string {
+  let t = text;
+  for (;;) {
+    const before = t;
+    t = t.replace(/^\s*--[^\n]*\n?/, '').replace(/^\s*\/\*[\s\S]*?\*\//, '').trimStart();
+    if (t === before) return t;
+  }
+}
+
+/** 1-based line of `offset` in `text`. */
+export function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}

@@ -1,0 +1,38 @@
+/** State shared while one master changelog and everything it includes is parsed. */
+import type { ChangeSet, ChangelogFile, ParseWarning } from '../model.js';
+import type { PropertyScope } from '../properties.js';
+
+export interface ParseFilter {
+  contexts?: string[];
+  labels?: string;
+  dbms?: string;
+}
+
+export interface WalkState {
+  /** Absolute root (the Liquibase search path). */
+  rootDir: string;
+  properties: PropertyScope;
+  filter: ParseFilter;
+  changeSets: ChangeSet[];
+  files: ChangelogFile[];
+  warnings: ParseWarning[];
+  /** Include chain (root-relative paths), for cycle errors. */
+  stack: { path: string; line: number }[];
+  /** Files read (root-relative), including sqlFile targets. */
+  read: Set<string>;
+  /** Directories that hold explicitly included files (for the "never included" warning). */
+  includeDirs: Set<string>;
+  /** id::author::filename → location, for duplicate errors. */
+  keys: Map<string, { file: string; line: number }>;
+  /** Whether a property limited by context/labels/dbms applies to this parse. */
+  propertyApplies: (p: { context: string | null; labels: string | null; dbms: string | null }) => boolean;
+}
+
+/** Per-file context: where it is, which logicalFilePath and inherited filters apply. */
+export interface FileContext {
+  /** Root-relative path as Liquibase records it (physical path). */
+  path: string;
+  logicalFilePath: string | null;
+  inheritedContexts: string[];
+  inheritedLabels: string[];
+}

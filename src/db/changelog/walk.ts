@@ -1,0 +1,153 @@
+/**
+ * Follows a master changelog through include / includeAll / nested masters, reading each file once per inclusion,
+ * in Liquibase's order, with cycle, escape and missing-file errors that name the including file and line.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { SlipwayError } from '../../errors.js';
+import { sqlChangeChecksumV9 } from '../checksum.js';
+import { finishChangeSet, newDraft } from './build-changeset.js';
+import { loadChangelogNodes, type IncludeRequest } from './changelog-nodes.js';
+import { FIRST_LINE, parseFormattedSql, readLines } from './formatted-sql.js';
+import type { FileContext, WalkState } from './walk-state.js';
+import { parseXmlTree } from './xml-tree.js';
+import { parseYamlTree } from './yaml-tree.js';
+
+/** Extensions Liquibase 4.28 has changelog parsers for (includeAll picks only these). */
+export const CHANGELOG_EXTENSIONS = ['.xml', '.sql', '.yaml', '.yml', '.json'];
+
+interface From {
+  file: string;
+  line: number;
+}
+
+/** Reads and parses one changelog file (and, recursively, what it includes). */
+export function loadFile(state: WalkState, ctx: FileContext, from: From | null): void {
+  const target = ctx.path;
+  const loop = state.stack.findIndex((s) => s.path === target);
+  if (loop >= 0) {
+    const chain = [...state.stack.slice(loop).map((s) => s.path), target].join(' -> ');
+    throw new SlipwayError('E_CHANGELOG', `Include cycle: ${chain}`, { file: from?.file, line: from?.line, hint: 'Remove one of the includes so every file is reached once.' });
+  }
+  let content: string;
+  try {
+    content = readFileSync(path.join(state.rootDir, target), 'utf8');
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR';
+    throw new SlipwayError('E_CHANGELOG', from ? `Included file not found: ${target}` : `Changelog not found: ${target}`, {
+      ...(from ? { file: from.file, line: from.line } : { file: target }),
+      hint: missing ? 'Check the path; non-relative include paths are resolved from the root directory (the search path).' : `Could not read it: ${(e as Error).message}`,
+      cause: e,
+    });
+  }
+  state.read.add(target);
+  state.files.push({ path: target, content });
+  state.stack.push({ path: target, line: from?.line ?? 0 });
+  const ext = path.posix.extname(target).toLowerCase();
+  if (ext === '.xml') loadChangelogNodes(parseXmlTree(content, target), ctx, state, (r) => include(state, r));
+  else if (ext === '.yaml' || ext === '.yml' || ext === '.json') loadChangelogNodes(parseYamlTree(content, target), ctx, state, (r) => include(state, r));
+  else if (ext === '.sql') loadSqlFile(state, ctx, content);
+  else {
+    throw new SlipwayError('E_CHANGELOG', `Unsupported changelog type: ${target}`, { file: from?.file ?? target, line: from?.line, hint: `Use one of ${CHANGELOG_EXTENSIONS.join(', ')}.` });
+  }
+  state.stack.pop();
+}
+
+function loadSqlFile(state: WalkState, ctx: FileContext, content: string): void {
+  const firstLine = readLines(content.replace(/^\uFEFF/, '')).find((l) => l.trim() !== '');
+  if (firstLine !== undefined && FIRST_LINE.test(firstLine)) {
+    const res = parseFormattedSql({ file: ctx.path, content, logicalFilePath: ctx.logicalFilePath, properties: state.properties, propertyApplies: state.propertyApplies });
+    for (const cs of res.changeSets) {
+      if (ctx.inheritedContexts.length) cs.inheritedContexts = ctx.inheritedContexts;
+      if (ctx.inheritedLabels.length) cs.inheritedLabels = ctx.inheritedLabels;
+    }
+    state.changeSets.push(...res.changeSets);
+    state.warnings.push(...res.warnings);
+    return;
+  }
+  // A plain .sql file: Liquibase's SqlChangeLogParser makes one changeset, id "raw", author "includeAll".
+  const sql = state.properties.expand(content, ctx.path);
+  const d = newDraft({ id: 'raw', author: 'includeAll', filename: ctx.logicalFilePath || ctx.path, file: ctx.path, line: 1 });
+  d.pieces.push({ sql, file: ctx.path, line: 1, splitStatements: true, stripComments: false, endDelimiter: null });
+  d.changeChecksums.push(sqlChangeChecksumV9(sql));
+  d.descriptions.push('sql');
+  state.changeSets.push(finishChangeSet(d, state.warnings));
+}
+
+function childContext(r: IncludeRequest, target: string): FileContext {
+  const ctxExpr = r.node.attrs.contextFilter ?? r.node.attrs.context;
+  return {
+    path: target,
+    logicalFilePath: r.node.attrs.logicalFilePath ?? null,
+    inheritedContexts: ctxExpr ? [...r.ctx.inheritedContexts, ctxExpr] : r.ctx.inheritedContexts,
+    inheritedLabels: r.node.attrs.labels ? [...r.ctx.inheritedLabels, r.node.attrs.labels] : r.ctx.inheritedLabels,
+  };
+}
+
+function include(state: WalkState, r: IncludeRequest): void {
+  const from = { file: r.ctx.path, line: r.node.line };
+  if (r.kind === 'include') {
+    state.includeDirs.add(path.posix.dirname(r.target));
+    loadFile(state, childContext(r, r.target), from);
+    return;
+  }
+  for (const a of ['resourceComparator', 'filter'] as const) {
+    if (r.node.attrs[a]) {
+      throw new SlipwayError('E_CHANGELOG', `<includeAll ${a}="…"> names a Java class Slipway cannot run`, { ...from, hint: 'Remove it; files are included in path order.' });
+    }
+  }
+  for (const target of listIncludeAll(state, r, from)) loadFile(state, childContext(r, target), from);
+}
+
+/**
+ * Files includeAll picks, in Liquibase 4.28's order: recursive, changelog extensions only, sorted by full path in
+ * UTF-16 code-unit order (Java String.compareTo). Measured: of two names differing only in case, Liquibase keeps
+ * just the first in that order (`A.sql` before `a.sql`); we do the same and warn.
+ */
+export function listIncludeAll(state: WalkState, r: IncludeRequest, from: From): string[] {
+  const dir = r.target;
+  const abs = path.join(state.rootDir, dir);
+  let isDir = false;
+  try {
+    isDir = statSync(abs).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  const errorIfMissing = !/^false$/i.test(r.node.attrs.errorIfMissingOrEmpty ?? 'true');
+  if (!isDir) {
+    if (!errorIfMissing) return [];
+    throw new SlipwayError('E_CHANGELOG', `includeAll directory not found: ${dir}`, { ...from, hint: 'Check the path (and relativeToChangelogFile).' });
+  }
+  const minDepth = Number(r.node.attrs.minDepth ?? 1);
+  const maxDepth = Number(r.node.attrs.maxDepth ?? Number.MAX_SAFE_INTEGER);
+  const endsWith = r.node.attrs.endsWithFilter?.toLowerCase();
+  const found: string[] = [];
+  const walk = (rel: string, depth: number): void => {
+    for (const e of readdirSync(path.join(state.rootDir, rel), { withFileTypes: true })) {
+      const p = `${rel}/${e.name}`;
+      if (e.isDirectory()) {
+        if (depth < maxDepth) walk(p, depth + 1);
+      } else if (depth >= minDepth && CHANGELOG_EXTENSIONS.includes(path.posix.extname(e.name).toLowerCase())) {
+        if (!endsWith || e.name.toLowerCase().endsWith(endsWith)) found.push(p);
+      }
+    }
+  };
+  walk(dir, 1);
+  found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const seen = new Map<string, string>();
+  const result: string[] = [];
+  for (const f of found) {
+    const k = f.toLowerCase();
+    const first = seen.get(k);
+    if (first !== undefined) {
+      state.warnings.push({ code: 'W_CASE_DUPLICATE', file: f, line: 1, message: `Liquibase skips ${f} because ${first} differs only in case.` });
+      continue;
+    }
+    seen.set(k, f);
+    result.push(f);
+  }
+  if (result.length === 0 && errorIfMissing) {
+    throw new SlipwayError('E_CHANGELOG', `includeAll directory has no changelog files: ${dir}`, { ...from, hint: `It must hold ${CHANGELOG_EXTENSIONS.join(', ')} files, or set errorIfMissingOrEmpty="false".` });
+  }
+  return result;
+}

@@ -1,0 +1,68 @@
+/**
+ * Reads a changelog XML file into a small element tree with 1-based line/column per element (saxes tracks them),
+ * so every later error can point at the element that caused it.
+ */
+import { SaxesParser } from 'saxes';
+import { SlipwayError } from '../../errors.js';
+
+export interface ChangelogNode {
+  /** Local name (namespace prefix dropped). */
+  name: string;
+  /** Attributes by local name; namespace declarations and `xsi:*` are dropped. */
+  attrs: Record<string, string>;
+  children: ChangelogNode[];
+  /** Direct text and CDATA content, concatenated. */
+  text: string;
+  line: number;
+  column: number;
+}
+
+/** Parses `content` of `file`; malformed XML throws E_CHANGELOG with saxes' line and column. */
+export function parseXmlTree(content: string, file: string): ChangelogNode {
+  const parser = new SaxesParser({ xmlns: false, position: true });
+  const stack: ChangelogNode[] = [];
+  let root: ChangelogNode | null = null;
+  let failure: { message: string; line: number; column: number } | null = null;
+  parser.on('error', (err) => {
+    failure ??= { message: err.message.replace(/^[^:]*:\d+:\d+:\s*/, ''), line: parser.line, column: parser.column };
+  });
+  parser.on('opentag', (tag) => {
+    const attrs: Record<string, string> = {};
+    for (const [k, v] of Object.entries(tag.attributes)) {
+      if (k === 'xmlns' || k.startsWith('xmlns:') || k.startsWith('xsi:')) continue;
+      attrs[k.includes(':') ? k.slice(k.indexOf(':') + 1) : k] = String(v);
+    }
+    const node: ChangelogNode = {
+      name: tag.name.includes(':') ? tag.name.slice(tag.name.indexOf(':') + 1) : tag.name,
+      attrs,
+      children: [],
+      text: '',
+      line: parser.line,
+      column: parser.column,
+    };
+    const parent = stack[stack.length - 1];
+    if (parent) parent.children.push(node);
+    else root ??= node;
+    stack.push(node);
+  });
+  parser.on('closetag', () => {
+    stack.pop();
+  });
+  const addText = (t: string): void => {
+    const top = stack[stack.length - 1];
+    if (top) top.text += t;
+  };
+  parser.on('text', addText);
+  parser.on('cdata', addText);
+  try {
+    parser.write(content.replace(/^\uFEFF/, '')).close();
+  } catch (e) {
+    failure ??= { message: (e as Error).message, line: parser.line, column: parser.column };
+  }
+  if (failure !== null) {
+    const f = failure as { message: string; line: number; column: number };
+    throw new SlipwayError('E_CHANGELOG', `Malformed XML: ${f.message}`, { file, line: f.line, column: f.column, hint: 'Fix the XML at this position; Liquibase would reject the file too.' });
+  }
+  if (!root) throw new SlipwayError('E_CHANGELOG', 'The XML file has no root element', { file, line: 1, hint: 'A Liquibase XML changelog starts with <databaseChangeLog>.' });
+  return root;
+}

@@ -1,0 +1,98 @@
+/**
+ * Liquibase 4.28 checksums without a JVM. Facts measured against `liquibase calculate-checksum` / `changelog-sync`
+ * (see test/integration/db-checksum-oracle.test.ts) and read from liquibase-core 4.28.0 bytecode:
+ *  - an SQL change (`<sql>`, formatted-SQL changeset body) hashes as md5 of its UTF-8 bytes with every space, tab,
+ *    CR and LF removed (AbstractSQLChange.NormalizingStream); the text is taken after `${property}` expansion;
+ *  - an `<sqlFile>` change hashes the file's raw bytes the same way, WITHOUT property expansion and regardless of
+ *    stripComments/splitStatements;
+ *  - any other change (e.g. tagDatabase) hashes its StringChangeLogSerializer form, e.g. `tagDatabase:[\n    tag="v1"\n]`;
+ *  - a changeset's MD5SUM is "9:" + md5 of the concatenation of "<change checksum>:" for each change
+ *    (ChangeSet.generateCheckSum), where a change checksum prints as "9:<hex>".
+ */
+import { createHash } from 'node:crypto';
+import { SlipwayError } from '../errors.js';
+
+function md5hex(data: string | Uint8Array): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+/** Bytes with 0x20, 0x09, 0x0D, 0x0A removed (Liquibase's NormalizingStream). */
+function stripWhitespaceBytes(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  for (const b of bytes) if (b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a) out[n++] = b;
+  return out.subarray(0, n);
+}
+
+/** Checksum of one SQL change ("9:<hex>") from its text (UTF-8) or raw bytes (sqlFile). */
+export function sqlChangeChecksumV9(sql: string | Uint8Array): string {
+  const bytes = typeof sql === 'string' ? Buffer.from(sql, 'utf8') : sql;
+  return '9:' + md5hex(stripWhitespaceBytes(bytes));
+}
+
+/** Checksum of a change Liquibase hashes through its string serializer (tagDatabase: `tagDatabase:[\n    tag="v1"\n]`). */
+export function serializedChangeChecksumV9(serialized: string): string {
+  return '9:' + md5hex(normalizeForCheckSum(serialized));
+}
+
+/** Checksum of a tagDatabase change. */
+export function tagDatabaseChecksumV9(tag: string): string {
+  return serializedChangeChecksumV9(`tagDatabase:[\n    tag="${tag}"\n]`);
+}
+
+/** A changeset's MD5SUM from its changes' checksums, in order. */
+export function changeSetChecksumV9(changeChecksums: string[]): string {
+  return '9:' + md5hex(normalizeForCheckSum(changeChecksums.map((c) => c + ':').join('')));
+}
+
+/** Liquibase "9:" MD5SUM of a changeset made of one SQL change (formatted SQL, single `<sql>`): `sqlText` after property expansion. */
+export function checksumV9(sqlText: string): string {
+  return changeSetChecksumV9([sqlChangeChecksumV9(sqlText)]);
+}
+
+/** CheckSum.compute(String): standardised line endings, NFC (the BOM-removal step does not apply to hex input). */
+function normalizeForCheckSum(s: string): string {
+  return s.replace(/\r\n?/g, '\n').replace(/\uFEFF/g, '').normalize('NFC');
+}
+
+export interface StoredChecksum {
+  version: number;
+  hex: string;
+}
+
+/** Parses a databasechangelog MD5SUM ("8:…", "9:…"); null for NULL/empty; throws E_CHECKSUM when malformed. */
+export function parseStoredChecksum(value: string | null | undefined): StoredChecksum | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  const m = /^(\d+):([0-9a-f]{32})$/.exec(value.trim());
+  if (!m) {
+    // Liquibase 1.x stored bare hex without a version prefix; treat it as version 1.
+    if (/^[0-9a-f]{32}$/.test(value.trim())) return { version: 1, hex: value.trim() };
+    throw new SlipwayError('E_CHECKSUM', `Malformed checksum ${JSON.stringify(value)} in databasechangelog`, {
+      hint: 'Expected "<version>:<32 hex digits>", e.g. "9:d2e6c788a7ad4f8dfa0dd3c162241364"; run `liquibase clear-checksums` if the column was edited by hand.',
+    });
+  }
+  return { version: Number(m[1]), hex: m[2]! };
+}
+
+/**
+ * Validates an "8:" checksum read from an existing databasechangelog row and returns it normalised.
+ * Slipway does not recompute the V8 algorithm; like Liquibase 4.28, a V8 row is treated as "needs upgrade":
+ * callers compare by re-hashing with V9 after the row has been re-validated (or accept it via validCheckSum).
+ */
+export function checksumV8(stored: string): string {
+  const parsed = parseStoredChecksum(stored);
+  if (!parsed || parsed.version !== 8) {
+    throw new SlipwayError('E_CHECKSUM', `Not a Liquibase "8:" checksum: ${JSON.stringify(stored)}`, {
+      hint: 'V8 checksums look like "8:<32 hex digits>"; Liquibase 4.24+ writes "9:" checksums.',
+    });
+  }
+  return `8:${parsed.hex}`;
+}
+
+/** True when `stored` matches `current` or is accepted by a `validCheckSum` entry (`ANY`, or an equal value; case-insensitive). */
+export function isChecksumAccepted(stored: string | null, current: string, validCheckSums: string[]): boolean {
+  if (stored === null) return true;
+  const s = stored.trim().toLowerCase();
+  if (s === current.toLowerCase()) return true;
+  return validCheckSums.some((v) => v.trim().toLowerCase() === 'any' || v.trim().toLowerCase() === s);
+}
