@@ -1,25 +1,22 @@
 /**
- * The other areas' functions deploy calls (signatures from the team contracts). They are written in parallel, so
- * each is loaded at call time and, while its module has not landed, replaced by the small stand-in in
- * fallbacks.ts. Once all have landed these become plain static imports.
+ * The other areas' functions deploy calls (team contracts). validatePackage, applySql, probeHealth and
+ * waitForHealthy have landed and are imported statically; planRollbackSql (src/db/rollback.ts) is loaded at call
+ * time and, until its module lands, replaced by the stand-in in fallbacks.ts. Tests may swap any of them (one seam).
  */
-import { applySqlWithPsql, planRollbackSqlFromIndex, waitForHealthyByFetch, probeByFetch } from './fallbacks.js';
+import { validatePackage } from '../manifest/validate.js';
+import { applySql } from '../db/apply.js';
+import { probeHealth, waitForHealthy } from '../health/probe.js';
+import { planRollbackSqlFromIndex } from './fallbacks.js';
 
 export interface ChangeSetKey { id: string; author: string; filename: string }
 export interface ChangeSetIndexEntry extends ChangeSetKey { checksum: string; rollback: string[] | null; tag: string | null }
-export interface ApplyResult { executed: ChangeSetKey[]; skipped: number; ms: number }
-export type HealthStatus = 'HEALTHY' | 'DEGRADED' | 'UNHEALTHY';
-export interface ProbeResult { status: HealthStatus | 'UNREACHABLE'; httpStatus: number | null; ms: number; reason: string; body: unknown }
-export interface WaitResult { ok: boolean; attempts: number; last: ProbeResult; ms: number }
-export interface PackageProblem { code: string; message: string; path?: string }
-export interface ValidationResult { ok: boolean; problems: PackageProblem[]; sha256: string; bytes: number; entries: number }
 
 export interface Contracts {
-  validatePackage: ((file: string, opts?: { expectedSha256?: string }) => Promise<ValidationResult>) | null;
-  applySql: (opts: { databaseUrl: string; sql: string; signal?: AbortSignal }) => Promise<ApplyResult>;
+  validatePackage: typeof validatePackage;
+  applySql: typeof applySql;
   planRollbackSql: (index: ChangeSetIndexEntry[], keys: ChangeSetKey[]) => string;
-  probeHealth: (url: string, opts?: { timeoutMs?: number }) => Promise<ProbeResult>;
-  waitForHealthy: (opts: { url: string; timeoutMs: number; intervalMs: number; allowDegraded: boolean; signal?: AbortSignal }) => Promise<WaitResult>;
+  probeHealth: typeof probeHealth;
+  waitForHealthy: typeof waitForHealthy;
 }
 
 async function importOptional(rel: string): Promise<Record<string, unknown> | null> {
@@ -27,29 +24,23 @@ async function importOptional(rel: string): Promise<Record<string, unknown> | nu
     return (await import(rel)) as Record<string, unknown>;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const msg = String((e as Error).message);
-    if (code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module|Failed to load url|does not exist/i.test(msg)) return null;
+    if (code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module|Failed to load url|does not exist/i.test(String((e as Error).message))) return null;
     throw e;
   }
 }
 
 let cached: Promise<Contracts> | null = null;
 
-/** Loads the contract functions once (real implementations where they exist). */
+/** Loads the contract functions once. */
 export function loadContracts(): Promise<Contracts> {
   cached ??= (async () => {
-    const [manifest, apply, rollback, probe] = await Promise.all([
-      importOptional('../manifest/validate.js'),
-      importOptional('../db/apply.js'),
-      importOptional('../db/rollback.js'),
-      importOptional('../health/probe.js'),
-    ]);
+    const rollback = await importOptional('../db/rollback.js');
     return {
-      validatePackage: (manifest?.validatePackage as Contracts['validatePackage']) ?? null,
-      applySql: (apply?.applySql as Contracts['applySql']) ?? applySqlWithPsql,
-      planRollbackSql: (rollback?.planRollbackSql as Contracts['planRollbackSql']) ?? planRollbackSqlFromIndex,
-      probeHealth: (probe?.probeHealth as Contracts['probeHealth']) ?? probeByFetch,
-      waitForHealthy: (probe?.waitForHealthy as Contracts['waitForHealthy']) ?? waitForHealthyByFetch,
+      validatePackage,
+      applySql,
+      planRollbackSql: (rollback?.planRollbackSql as Contracts['planRollbackSql'] | undefined) ?? planRollbackSqlFromIndex,
+      probeHealth,
+      waitForHealthy,
     };
   })();
   return cached;

@@ -6,10 +6,18 @@ import type { JournalEntry } from './types.js';
 export async function appendJournal(journalPath: string, entry: Omit<JournalEntry, 'at'> & { at?: string }): Promise<JournalEntry> {
   const full: JournalEntry = { at: entry.at ?? new Date().toISOString(), ...entry } as JournalEntry;
   await mkdir(path.dirname(journalPath), { recursive: true });
-  const fh = await open(journalPath, 'a');
+  const fh = await open(journalPath, 'a+');
   try {
+    // A crash mid-write can leave a torn last line without its newline; start on a fresh line so it stays alone.
+    const { size } = await fh.stat();
+    let lead = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await fh.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) lead = '\n';
+    }
     // One write of the whole line: O_APPEND keeps concurrent appends from interleaving within a line.
-    await fh.write(JSON.stringify(full) + '\n');
+    await fh.write(lead + JSON.stringify(full) + '\n');
     await fh.sync();
   } finally {
     await fh.close();

@@ -72,6 +72,7 @@ export function deriveReleases(entries: JournalEntry[], current: string | null, 
         }
       }
     }
+    if (e.step === 'verify' && e.status === 'ok' && r && typeof d.version === 'string') r.version = d.version;
     if (e.step === 'pin' && e.status === 'ok' && r) r.pinned = d.pinned === true;
   });
   for (const r of byId.values()) {

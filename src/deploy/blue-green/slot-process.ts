@@ -1,0 +1,91 @@
+/** Start and stop a slot's app process. Slots outlive the deploy command, so they run detached in their own group. */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface StartSlotOptions {
+  command: string;
+  cwd: string;
+  port: number;
+  env: Record<string, string>;
+  logFile: string;
+}
+
+export interface StartedSlot {
+  pid: number;
+  /** Resolves with the exit code/signal if the process ends (a crash during start-up is seen at once). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs `sh -c command` detached with PORT set, output appended to logFile. */
+export async function startSlotProcess(opts: StartSlotOptions): Promise<StartedSlot> {
+  await mkdir(path.dirname(opts.logFile), { recursive: true });
+  const log = openSync(opts.logFile, 'a');
+  const child = spawn('sh', ['-c', opts.command], {
+    cwd: opts.cwd, detached: true, stdio: ['ignore', log, log],
+    env: { ...process.env, ...opts.env, PORT: String(opts.port) },
+  });
+  closeSync(log);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
+  child.unref();
+  if (!child.pid) throw new Error(`could not start "${opts.command}"`);
+  return { pid: child.pid, exited };
+}
+
+/** True when a process with this pid exists (and is not a zombie we could still signal). */
+export function isAlive(pid: number): boolean {
+  if (!pid || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Polls until the process is gone; false after timeoutMs. */
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() >= deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+export interface StopResult {
+  pid: number;
+  signal: 'SIGTERM' | 'SIGKILL' | null;
+  ms: number;
+}
+
+/**
+ * SIGTERM to the slot's process group (sh and the app), SIGKILL after timeoutMs. The app should finish in-flight
+ * requests on SIGTERM; the proxy has already drained it, so this is belt and braces.
+ */
+export async function stopSlotProcess(pid: number, timeoutMs: number): Promise<StopResult> {
+  const started = Date.now();
+  if (!isAlive(pid)) return { pid, signal: null, ms: 0 };
+  signalGroup(pid, 'SIGTERM');
+  if (await waitForExit(pid, timeoutMs)) return { pid, signal: 'SIGTERM', ms: Date.now() - started };
+  signalGroup(pid, 'SIGKILL');
+  await waitForExit(pid, 2000);
+  return { pid, signal: 'SIGKILL', ms: Date.now() - started };
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}

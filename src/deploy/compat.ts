@@ -1,0 +1,60 @@
+import semver from 'semver';
+import pg from 'pg';
+import type { ChangeSetIndexEntry, ChangeSetKey } from './contracts.js';
+
+export interface CompatInput {
+  /** From the package's version-compatibility.json. */
+  pkg: { version: string; upgradeFrom: string[]; head: ChangeSetKey | null };
+  /** The live release's version, or null when nothing is live. */
+  liveVersion: string | null;
+  /** Changesets recorded in the database (null: no database configured or no changelog table yet). */
+  applied: ChangeSetKey[] | null;
+  /** The package's database/changesets.json (null when the package has no database part). */
+  index: ChangeSetIndexEntry[] | null;
+}
+
+export interface CompatResult {
+  ok: boolean;
+  reasons: string[];
+  notes: string[];
+}
+
+const key = (k: ChangeSetKey) => `${k.filename}::${k.id}::${k.author}`;
+
+/** Decides whether the package may replace the live release on this database (pure). */
+export function checkCompatibility(input: CompatInput): CompatResult {
+  const reasons: string[] = [];
+  const notes: string[] = [];
+  const { pkg, liveVersion } = input;
+  if (liveVersion === null) notes.push('no live release: nothing to upgrade from');
+  else if (liveVersion === pkg.version) notes.push(`reinstalling ${pkg.version}`);
+  else if (!semver.valid(liveVersion)) reasons.push(`live release version "${liveVersion}" is not a semantic version`);
+  else if (!pkg.upgradeFrom.some((r) => semver.satisfies(liveVersion, r, { includePrerelease: true }))) {
+    reasons.push(`live version ${liveVersion} is not in the package's upgradeFrom ${JSON.stringify(pkg.upgradeFrom)} (package ${pkg.version})`);
+  } else notes.push(`upgrade ${liveVersion} → ${pkg.version} allowed by ${JSON.stringify(pkg.upgradeFrom)}`);
+  if (input.applied && input.index) {
+    const known = new Set(input.index.map(key));
+    const unknown = input.applied.filter((k) => !known.has(key(k)));
+    if (unknown.length) {
+      reasons.push(`the database has ${unknown.length} changeset(s) this package does not contain (a newer schema?), e.g. ${key(unknown[0]!)}`);
+    }
+    const appliedSet = new Set(input.applied.map(key));
+    if (pkg.head && appliedSet.has(key(pkg.head))) notes.push('database already at the package head: the migration will change nothing');
+    else notes.push(`${input.index.filter((e) => !appliedSet.has(key(e))).length} changeset(s) to apply`);
+  }
+  return { ok: reasons.length === 0, reasons, notes };
+}
+
+/** Changesets recorded in DATABASECHANGELOG, or null when the table does not exist yet. */
+export async function readAppliedChangeSets(databaseUrl: string): Promise<ChangeSetKey[] | null> {
+  const c = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  await c.connect();
+  try {
+    const t = await c.query<{ r: string | null }>(`SELECT to_regclass('databasechangelog')::text AS r`);
+    if (!t.rows[0]?.r) return null;
+    const r = await c.query<ChangeSetKey>('SELECT id, author, filename FROM databasechangelog ORDER BY orderexecuted');
+    return r.rows;
+  } finally {
+    await c.end();
+  }
+}

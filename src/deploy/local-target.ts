@@ -1,0 +1,117 @@
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { SlipwayError } from '../errors.js';
+import { extractPackage } from './extract.js';
+import { openRunJournal, readJournal } from './journal.js';
+import { isReleaseId, layoutOf, stagingDir, type TargetLayout } from './layout.js';
+import { acquireLock } from './lock.js';
+import { runCommand } from './run-command.js';
+import { linkSharedPaths } from './shared.js';
+import { clearCurrent, readCurrent, switchCurrent, syncDir } from './switch.js';
+import type { InstallOptions, Target } from './target.js';
+import { verifyTree } from './verify-tree.js';
+
+/** A target directory on this machine. */
+export class LocalTarget implements Target {
+  readonly kind = 'local' as const;
+  readonly layout: TargetLayout;
+
+  constructor(root: string) {
+    this.layout = layoutOf(root);
+  }
+
+  async prepare(): Promise<void> {
+    for (const d of [this.layout.releases, this.layout.shared, this.layout.state]) await mkdir(d, { recursive: true });
+  }
+
+  lock(opts: Parameters<Target['lock']>[0]) {
+    return acquireLock({ ...opts, lockPath: this.layout.lock });
+  }
+
+  journal(run: string, kind: Parameters<Target['journal']>[1], onEntry?: Parameters<Target['journal']>[2]) {
+    return openRunJournal(this.layout.journal, run, kind, onEntry);
+  }
+
+  async readJournal() {
+    return (await readJournal(this.layout.journal)).entries;
+  }
+
+  readCurrent() {
+    return readCurrent(this.layout);
+  }
+
+  async listReleaseDirs(): Promise<string[]> {
+    try {
+      return (await readdir(this.layout.releases)).filter(isReleaseId).sort();
+    } catch {
+      return [];
+    }
+  }
+
+  releaseDir(id: string): string {
+    return path.join(this.layout.releases, id);
+  }
+
+  async installRelease(packagePath: string, releaseId: string, opts: InstallOptions): Promise<{ files: number }> {
+    const staging = stagingDir(this.layout, releaseId);
+    const final = this.releaseDir(releaseId);
+    await rm(staging, { recursive: true, force: true });
+    const r = await extractPackage({ file: packagePath, dest: staging, limits: opts.limits, ...(opts.delayMs ? { delayMs: opts.delayMs } : {}) });
+    try {
+      await linkSharedPaths({ releaseDir: staging, sharedDir: this.layout.shared, paths: opts.shared });
+      await syncDir(staging);
+      // rename(2) is the commit point: releases/<id> exists only complete and verified.
+      await rename(staging, final);
+      await syncDir(this.layout.releases);
+    } catch (e) {
+      await rm(staging, { recursive: true, force: true });
+      throw new SlipwayError('E_IO', `cannot install release ${releaseId}: ${(e as Error).message}`, { cause: e });
+    }
+    return r;
+  }
+
+  verifyRelease(id: string, shared: string[]) {
+    return verifyTree(this.releaseDir(id), { ignore: shared });
+  }
+
+  async switchTo(id: string | null) {
+    if (id === null) {
+      const t0 = performance.now();
+      await clearCurrent(this.layout);
+      return { ms: performance.now() - t0 };
+    }
+    return switchCurrent(this.layout, id);
+  }
+
+  async removeRelease(id: string): Promise<void> {
+    if (!isReleaseId(id)) throw new SlipwayError('E_INTERNAL', `refusing to remove ${id}: not a release id`);
+    await rm(this.releaseDir(id), { recursive: true, force: true });
+  }
+
+  exec(command: string, opts: { env: Record<string, string>; timeoutMs: number; log: string; cwd?: string }) {
+    return runCommand({
+      argv: ['sh', '-c', command],
+      cwd: opts.cwd ?? this.layout.root,
+      env: opts.env,
+      timeoutMs: opts.timeoutMs,
+      logFile: path.join(this.layout.state, 'logs', opts.log),
+    });
+  }
+
+  async cleanLeftovers(): Promise<string[]> {
+    const removed: string[] = [];
+    for (const name of await readdir(this.layout.releases).catch(() => [] as string[])) {
+      if (name.startsWith('.staging-')) {
+        await rm(path.join(this.layout.releases, name), { recursive: true, force: true });
+        removed.push(`releases/${name}`);
+      }
+    }
+    for (const name of await readdir(this.layout.root).catch(() => [] as string[])) {
+      if (name.startsWith('.current.tmp-')) {
+        await rm(path.join(this.layout.root, name), { force: true });
+        removed.push(name);
+      }
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,130 @@
+import type { TargetConfig } from '../config/sections/deploy.js';
+import { SlipwayError } from '../errors.js';
+import { restartApp, releaseEnv, validateRelease } from './activate.js';
+import { loadContracts, type ChangeSetKey } from './contracts.js';
+import { executedByRelease, rollbackChangeSets } from './db-rollback.js';
+import { defaultActor, newRunId } from './deploy.js';
+import { isReleaseId } from './layout.js';
+import { LocalTarget } from './local-target.js';
+import { sendNotification } from './notify.js';
+import { recoverInterruptedRuns } from './recover.js';
+import { deriveReleases, pickRollbackTarget, type ReleaseRecord } from './release-store.js';
+import { selectTarget } from './resolve-target.js';
+import { describeFailure } from './run-command.js';
+import { normalizeSharedPaths } from './shared.js';
+import { makeStepRunner } from './step-runner.js';
+import type { Target } from './target.js';
+import type { RollbackOptions, RollbackResult } from './types.js';
+import path from 'node:path';
+
+/** Chooses the rollback target: `--to ID` (must be a complete release that once went live) or the previous good one. */
+export function chooseRollbackTarget(releases: ReleaseRecord[], current: string | null, to?: string): ReleaseRecord {
+  if (to) {
+    if (!isReleaseId(to)) throw new SlipwayError('E_USAGE', `"${to}" is not a release id (like 20261124T201500Z-0123456789ab)`);
+    const r = releases.find((x) => x.id === to);
+    if (!r || !r.present) throw new SlipwayError('E_NOT_FOUND', `release ${to} does not exist on this target`, { hint: 'List them with `slipway releases`.' });
+    if (r.id === current) throw new SlipwayError('E_ROLLBACK', `release ${to} is already current`);
+    if (r.result !== 'success' && r.result !== 'rolled-back') {
+      throw new SlipwayError('E_ROLLBACK', `release ${to} never completed a deploy (${r.result}${r.reason ? `: ${r.reason}` : ''}); refusing to make it live`);
+    }
+    return r;
+  }
+  const r = pickRollbackTarget(releases, current);
+  if (!r) {
+    throw new SlipwayError('E_ROLLBACK', `no previous successful release to roll back to${current ? ` (current is ${current})` : ''}`, {
+      hint: 'The journal has no other release that completed a deploy and is still on disk. Deploy a known good package instead.',
+    });
+  }
+  return r;
+}
+
+/** Rolls a target back to the previous successful release (or `to`); `emergency` also stops, rolls the DB back, notifies. */
+export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
+  const t0 = performance.now();
+  const { root, target: t } = selectTarget(opts.config, { target: opts.target, root: opts.root });
+  const shared = normalizeSharedPaths(t.shared);
+  const databaseUrl = t.databaseUrl ?? opts.config.database.url ?? null;
+  const target: Target = new LocalTarget(root);
+  await target.prepare();
+  const contracts = await loadContracts();
+  const run = newRunId(new Date());
+  const kind = opts.emergency ? 'emergency-rollback' : 'rollback';
+  const lock = await target.lock({ run, command: kind, wait: opts.wait === true, waitMs: t.lockWaitMs });
+  try {
+    if (lock.recovered) opts.onProgress?.({ step: 'lock', status: 'info', message: `recovered a stale lock of pid ${lock.recovered.pid}: that process is gone` });
+    for (const m of (await recoverInterruptedRuns(target, run)).messages) opts.onProgress?.({ step: 'recover', status: 'info', message: m });
+    const entries = await target.readJournal();
+    const current = await target.readCurrent();
+    const releases = deriveReleases(entries, current, new Set(await target.listReleaseDirs()), run);
+    const to = chooseRollbackTarget(releases, current, opts.to);
+    const journal = target.journal(run, kind);
+    const steps = makeStepRunner({ journal, release: to.id, onProgress: opts.onProgress });
+    await journal.write({ step: 'run', status: 'begin', release: to.id, data: { from: current, actor: opts.actor ?? defaultActor() } });
+    let dbBack: ChangeSetKey[] = [];
+    let notified = false;
+    try {
+      const v = await target.verifyRelease(to.id, shared);
+      if (!v.ok) throw new SlipwayError('E_ROLLBACK', `release ${to.id} no longer matches its SHA256SUMS: ${v.problems[0]?.message}`, { details: v.problems.slice(0, 10).map((p) => p.message) });
+      if (opts.emergency) await stopApp(steps, target, t, current, run);
+      await steps.run('switch', `point current at ${to.id}`, async () => {
+        const r = await target.switchTo(to.id);
+        return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: current, switchMs: r.ms } };
+      });
+      if (opts.emergency && current && databaseUrl) dbBack = await emergencyDbRollback(steps, contracts, target, t, databaseUrl, entries, current);
+      await restartApp(steps, target, t, to.id, run);
+      await validateRelease(steps, contracts, target, t, to.id, run, false);
+    } catch (e) {
+      await journal.write({ step: 'run', status: 'failed', release: to.id, message: (e as Error).message, data: { from: current } });
+      if (opts.emergency) await notify(t, target, kind, current, to.id, `emergency rollback FAILED: ${(e as Error).message}`, run);
+      throw e;
+    }
+    await journal.write({ step: 'run', status: 'ok', release: to.id, data: { from: current, databaseRolledBack: dbBack } });
+    if (opts.emergency) notified = await notify(t, target, kind, current, to.id, `emergency rollback from ${current ?? '(none)'} to ${to.id}`, run);
+    return { ok: true, root, from: current, to: to.id, databaseRolledBack: dbBack, notified, reason: null, ms: performance.now() - t0 };
+  } finally {
+    await lock.release();
+  }
+}
+
+async function stopApp(steps: ReturnType<typeof makeStepRunner>, target: Target, t: TargetConfig, current: string | null, run: string): Promise<void> {
+  if (!t.stop) return steps.skip('stop', 'no stop command configured');
+  const cmd = t.stop;
+  await steps.run('stop', 'run the stop command', async () => {
+    const r = await target.exec(cmd, { env: releaseEnv(target, current, t), timeoutMs: t.commandTimeoutMs, log: `${run}-stop.log` });
+    // A stop that fails must not block an emergency rollback: report it and carry on.
+    return { value: r, message: r.code === 0 ? 'stopped' : describeFailure('stop command', r, t.commandTimeoutMs) };
+  });
+}
+
+async function emergencyDbRollback(
+  steps: ReturnType<typeof makeStepRunner>,
+  contracts: Awaited<ReturnType<typeof loadContracts>>,
+  target: Target,
+  t: TargetConfig,
+  databaseUrl: string,
+  entries: Parameters<typeof executedByRelease>[0],
+  bad: string,
+): Promise<ChangeSetKey[]> {
+  const executed = executedByRelease(entries, bad);
+  if (!executed.length) {
+    await steps.skip('db-rollback', `release ${bad} applied no changesets`);
+    return [];
+  }
+  if (!t.rollbackDatabase) {
+    await steps.skip('db-rollback', `rollbackDatabase is off: ${executed.length} changeset(s) of ${bad} stay applied`);
+    return [];
+  }
+  await steps.run('db-rollback', `roll back the ${executed.length} changeset(s) ${bad} applied`, async () => {
+    const r = await rollbackChangeSets(contracts, databaseUrl, target.releaseDir(bad), executed);
+    // `of` names the release whose changesets these were, so a second rollback does not undo them twice.
+    return { value: r, data: { changesets: executed, of: bad } };
+  });
+  return executed;
+}
+
+async function notify(t: TargetConfig, target: Target, kind: 'rollback' | 'emergency-rollback', from: string | null, to: string, reason: string, run: string): Promise<boolean> {
+  if (!t.notify.webhook && !t.notify.command) return false;
+  const r = await sendNotification(t.notify, { event: kind, root: target.layout.root, from, to, reason, at: new Date().toISOString() }, { logDir: path.join(target.layout.state, 'logs'), timeoutMs: t.commandTimeoutMs });
+  await target.journal(run, kind).write({ step: 'notify', status: r.errors.length ? 'failed' : 'ok', release: to, message: [...r.sent.map((s) => `sent via ${s}`), ...r.errors].join('; ') });
+  return r.sent.length > 0;
+}

@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { open, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface RunCommandOptions {
+  /** argv; e.g. ['sh', '-c', cmd] or ['node', 'smoke.mjs']. */
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** Output goes to this file, not to a pipe: a daemon the command starts in the background inherits the file, so
+   *  it never dies of SIGPIPE when we stop reading, and we never wait for it to close our pipe. */
+  logFile: string;
+}
+
+export interface RunCommandResult {
+  code: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  ms: number;
+  /** Last lines of the output, for error messages. */
+  tail: string[];
+}
+
+/** Runs a command in its own process group with a timeout (the whole group is killed when it runs over). */
+export async function runCommand(opts: RunCommandOptions): Promise<RunCommandResult> {
+  const t0 = performance.now();
+  await mkdir(path.dirname(opts.logFile), { recursive: true });
+  const log = await open(opts.logFile, 'a');
+  let timedOut = false;
+  try {
+    const child = spawn(opts.argv[0]!, opts.argv.slice(1), {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', log.fd, log.fd],
+      detached: true,
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, opts.timeoutMs);
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => {
+      child.on('error', () => resolve([127, null]));
+      child.on('exit', (c, s) => resolve([c, s]));
+    });
+    clearTimeout(timer);
+    child.unref();
+    const text = await readFile(opts.logFile, 'utf8').catch(() => '');
+    return { code, signal, timedOut, ms: performance.now() - t0, tail: text.trimEnd().split('\n').slice(-8) };
+  } finally {
+    await log.close();
+  }
+}
+
+/** One-line description of a failed command result. */
+export function describeFailure(what: string, r: RunCommandResult, timeoutMs: number): string {
+  if (r.timedOut) return `${what} timed out after ${timeoutMs} ms`;
+  return `${what} exited with ${r.code ?? r.signal}${r.tail.length ? `: ${r.tail[r.tail.length - 1]}` : ''}`;
+}

@@ -1,0 +1,37 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { runCommand, describeFailure } from './run-command.js';
+
+export interface SmokeResult {
+  ok: boolean;
+  tests: { name: string; ok: boolean; ms: number; reason: string | null }[];
+}
+
+/** Smoke tests a package ships (contract: tests/smoke/*.mjs run with node, *.sh with bash), sorted by name. */
+export async function listSmokeTests(releaseDir: string): Promise<string[]> {
+  try {
+    const names = await readdir(path.join(releaseDir, 'tests', 'smoke'));
+    return names.filter((n) => n.endsWith('.mjs') || n.endsWith('.sh')).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Runs every smoke test with cwd = release dir; stops at the first failure. */
+export async function runSmokeTests(opts: { releaseDir: string; env: Record<string, string>; timeoutMs: number; logDir: string }): Promise<SmokeResult> {
+  const tests: SmokeResult['tests'] = [];
+  for (const name of await listSmokeTests(opts.releaseDir)) {
+    const file = path.join('tests', 'smoke', name);
+    const r = await runCommand({
+      argv: name.endsWith('.mjs') ? [process.execPath, file] : ['bash', file],
+      cwd: opts.releaseDir,
+      env: opts.env,
+      timeoutMs: opts.timeoutMs,
+      logFile: path.join(opts.logDir, `smoke-${name}.log`),
+    });
+    const ok = r.code === 0 && !r.timedOut;
+    tests.push({ name, ok, ms: Math.round(r.ms), reason: ok ? null : describeFailure(`smoke test ${name}`, r, opts.timeoutMs) });
+    if (!ok) return { ok: false, tests };
+  }
+  return { ok: true, tests };
+}

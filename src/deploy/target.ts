@@ -1,0 +1,42 @@
+import type { ExtractLimits } from './archive-rules.js';
+import type { RunJournal } from './journal.js';
+import type { TargetLayout } from './layout.js';
+import type { AcquireLockOptions, LockHandle } from './lock.js';
+import type { RunCommandResult } from './run-command.js';
+import type { JournalEntry } from './types.js';
+import type { TreeVerification } from './verify-tree.js';
+
+export interface InstallOptions {
+  limits: ExtractLimits;
+  shared: string[];
+  delayMs?: number;
+}
+
+/**
+ * Where releases live. Every deploy and rollback step goes through this interface, so an `ssh` target (planned
+ * in docs/architecture.md, "Deploy targets") can run the same steps on a remote host.
+ */
+export interface Target {
+  readonly kind: 'local' | 'ssh';
+  readonly layout: TargetLayout;
+  /** Creates releases/, shared/ and .slipway/ if missing. */
+  prepare(): Promise<void>;
+  lock(opts: Omit<AcquireLockOptions, 'lockPath'>): Promise<LockHandle>;
+  journal(run: string, kind: JournalEntry['kind'], onEntry?: (e: JournalEntry) => void): RunJournal;
+  readJournal(): Promise<JournalEntry[]>;
+  readCurrent(): Promise<string | null>;
+  /** Release ids with a directory under releases/. */
+  listReleaseDirs(): Promise<string[]>;
+  releaseDir(id: string): string;
+  /** Extracts into releases/.staging-<id>, verifies, links shared paths, then renames to releases/<id>. */
+  installRelease(packagePath: string, releaseId: string, opts: InstallOptions): Promise<{ files: number }>;
+  /** Re-verifies a release against its SHA256SUMS (shared links excluded). */
+  verifyRelease(id: string, shared: string[]): Promise<TreeVerification>;
+  /** Atomically points `current` at a release, or removes it (null). */
+  switchTo(id: string | null): Promise<{ ms: number }>;
+  removeRelease(id: string): Promise<void>;
+  /** Runs a shell command on the target with a timeout; output goes to .slipway/logs/<log>. */
+  exec(command: string, opts: { env: Record<string, string>; timeoutMs: number; log: string; cwd?: string }): Promise<RunCommandResult>;
+  /** Removes staging dirs and temp links a crashed run left behind; returns what it removed. */
+  cleanLeftovers(): Promise<string[]>;
+}
