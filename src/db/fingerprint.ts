@@ -3,8 +3,10 @@ import type { SqlSession } from './session.js';
 
 /**
  * A normalised catalog dump: tables/columns (type, nullability, default), constraints, indexes, functions (identity
- * arguments + body), views (definition text) in user schemas, sorted. Views use pg_get_viewdef, whose formatting can
- * differ between major versions, so PGlite (PostgreSQL 18) and an older server may disagree on view-bearing schemas.
+ * arguments + body), views (definition text) in user schemas, sorted. PostgreSQL 18 (PGlite) also lists NOT NULL as
+ * pg_constraint rows (contype 'n'); they are left out (columns carry nullability) so PGlite and PostgreSQL 15 agree
+ * (checked in test/integration/db-verify.test.ts). View text comes from pg_get_viewdef, whose formatting may still
+ * differ between other major versions.
  */
 export const FINGERPRINT_QUERY = `
 SELECT line FROM (
@@ -17,7 +19,7 @@ SELECT line FROM (
   UNION ALL
   SELECT 'constraint ' || n.nspname || '.' || r.relname || '.' || con.conname || ' ' || pg_get_constraintdef(con.oid)
     FROM pg_catalog.pg_constraint con JOIN pg_catalog.pg_class r ON r.oid = con.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
-   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+   WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' AND con.contype <> 'n'
   UNION ALL
   SELECT 'index ' || schemaname || '.' || indexname || ' ' || indexdef FROM pg_catalog.pg_indexes
    WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND schemaname NOT LIKE 'pg\\_%'

@@ -1,5 +1,4 @@
-import { parseChangelog, selectChangeSets } from './changelog/index.js';
-import { parsePsqlScript } from './changelog/psql-include.js';
+import { parseChangelog, parsePsqlScript, selectChangeSets } from './changelog/index.js';
 import { maskUrl } from '../errors.js';
 import type { Changelog, ParseWarning } from './model.js';
 import { readHistory, selectMissing, selectSince, selectSinceTag } from './delta.js';

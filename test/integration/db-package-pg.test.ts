@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
+import { buildDatabasePackage } from '../../src/db/package.js';
+import { applySql } from '../../src/db/apply.js';
+import { getStatus } from '../../src/db/status.js';
+import { renderRollbackSql } from '../../src/db/rollback.js';
+import { parseChangelog } from '../../src/db/changelog/index.js';
+import { isSlipwayError, type SlipwayError } from '../../src/errors.js';
+
+const FIXTURE = path.resolve('test/fixtures/db-pkg/app');
+const base = { changelog: 'db/master.xml', contexts: ['dev'], application: 'demo', version: '1.0.0', sourceDateEpoch: 1700000000 };
+
+function psql(url: string, file: string) {
+  return spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, url], { encoding: 'utf8' });
+}
+async function query(url: string, sql: string): Promise<Record<string, unknown>[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows;
+  } finally {
+    await c.end();
+  }
+}
+const history = (url: string) => query(url, 'SELECT id, exectype, md5sum FROM databasechangelog ORDER BY orderexecuted');
+const lockRow = (url: string) => query(url, 'SELECT locked, lockedby FROM databasechangeloglock');
+
+describe('package on real PostgreSQL with psql', () => {
+  let root: string;
+  let db: TestDatabase;
+  let db2: TestDatabase;
+  beforeAll(async () => {
+    root = await makeTree({}, 'slipway-dbpkg-');
+    await cp(FIXTURE, root, { recursive: true });
+    db = await createTestDatabase('slipway_dbpkg');
+    db2 = await createTestDatabase('slipway_dbpkg');
+  });
+  afterAll(async () => {
+    await db.drop();
+    await db2.drop();
+    await removeTree(root);
+  });
+
+  it('runs under psql ON_ERROR_STOP, records every changeset, and a second run is a no-op', async () => {
+    const pkg = await buildDatabasePackage({ ...base, rootDir: root });
+    expect(pkg.changeSets).toBe(10);
+    const file = path.join(root, 'package.sql');
+    await writeFile(file, pkg.sql);
+    const first = psql(db.url, file);
+    expect(first.stderr.replace(/psql:.*NOTICE:.*\n/g, '')).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain('slipway: EXECUTED db/changes/005-more.sql::005-index::bob');
+    const rows = await history(db.url);
+    expect(rows.map((r) => [r.id, r.exectype])).toEqual([
+      ['001-teams', 'EXECUTED'], ['001-users', 'EXECUTED'], ['001-fn', 'EXECUTED'], ['002-audit', 'EXECUTED'], ['003-seed-file', 'EXECUTED'],
+      ['004-tag', 'EXECUTED'], ['005-view', 'EXECUTED'], ['005-dev-data', 'EXECUTED'], ['005-guarded', 'EXECUTED'], ['005-index', 'EXECUTED'],
+    ]);
+    const before = await query(db.url, 'SELECT id, dateexecuted, deployment_id FROM databasechangelog ORDER BY orderexecuted');
+    const second = psql(db.url, file);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toBe('slipway: package complete\n');
+    expect(await query(db.url, 'SELECT id, dateexecuted, deployment_id FROM databasechangelog ORDER BY orderexecuted')).toEqual(before);
+    expect(await lockRow(db.url)).toEqual([{ locked: false, lockedby: null }]);
+    expect(await applySql({ databaseUrl: db.url, sql: pkg.sql })).toMatchObject({ executed: [], skipped: 10 });
+  });
+
+  it('applySql gives the same database as psql, and status reports everything applied', async () => {
+    const pkg = await buildDatabasePackage({ ...base, rootDir: root });
+    const r = await applySql({ databaseUrl: db2.url, sql: pkg.sql });
+    expect(r.executed.map((e) => e.id)).toEqual(pkg.index.map((e) => e.id));
+    expect((await history(db2.url)).map((x) => [x.id, x.md5sum])).toEqual((await history(db.url)).map((x) => [x.id, x.md5sum]));
+    const st = await getStatus({ databaseUrl: db2.url, rootDir: root, changelog: 'db/master.xml', contexts: ['dev'] });
+    expect([st.applied, st.pending, st.drift, st.unknown]).toEqual([10, 0, 0, 0]);
+  });
+
+  it('a changed checksum stops the run before anything executes; runOnChange re-runs and records RERAN', async () => {
+    const file = path.join(root, 'db/changes/001-schema.sql');
+    const original = await readFile(file, 'utf8');
+    await writeFile(file, original.replace('name varchar(100) NOT NULL UNIQUE', 'name varchar(120) NOT NULL UNIQUE'));
+    try {
+      const pkg = await buildDatabasePackage({ ...base, rootDir: root });
+      const out = path.join(root, 'drift.sql');
+      await writeFile(out, pkg.sql);
+      const r = psql(db.url, out);
+      expect(r.status).toBe(3);
+      expect(r.stderr).toContain('slipway: checksum changed for changesets already applied: db/changes/001-schema.sql::001-teams::alice (recorded 9:');
+      const st = await getStatus({ databaseUrl: db.url, rootDir: root, changelog: 'db/master.xml', contexts: ['dev'] });
+      expect(st.changeSets.filter((c) => c.state === 'drift').map((c) => c.id)).toEqual(['001-teams']);
+      await expect(applySql({ databaseUrl: db.url, sql: pkg.sql })).rejects.toThrow(/checksum changed for changesets already applied/);
+    } finally {
+      await writeFile(file, original);
+    }
+    const more = path.join(root, 'db/changes/005-more.sql');
+    const text = await readFile(more, 'utf8');
+    await writeFile(more, text.replace('SELECT t.name, u.email', 'SELECT t.name, u.email, u.id'));
+    try {
+      const pkg = await buildDatabasePackage({ ...base, rootDir: root });
+      const r = await applySql({ databaseUrl: db.url, sql: pkg.sql });
+      expect(r.executed.map((e) => e.id)).toEqual(['005-view']);
+      const rows = await query(db.url, "SELECT exectype, orderexecuted FROM databasechangelog WHERE id = '005-view'");
+      expect(rows).toEqual([{ exectype: 'RERAN', orderexecuted: 11 }]);
+      const cols = await query(db.url, "SELECT column_name FROM information_schema.columns WHERE table_name = 'team_users' ORDER BY ordinal_position");
+      expect(cols.map((c) => c.column_name)).toEqual(['name', 'email', 'id']);
+      const delta = await buildDatabasePackage({ ...base, rootDir: root, databaseUrl: db.url });
+      expect(delta.index.map((e) => e.id)).toEqual([]);
+    } finally {
+      await writeFile(more, text);
+    }
+  });
+
+  it('a failing changeset leaves no lock held and no partial changeset; the error points at the changelog line', async () => {
+    const tmp = await makeTree({
+      'db/master.sql': [
+        '--liquibase formatted sql',
+        '--changeset x:ok',
+        'CREATE TABLE ok_t (id int);',
+        '--changeset x:bad',
+        'CREATE TABLE half_t (id int);',
+        'INSERT INTO half_t',
+        '  VALUES (nosuchcolumn);',
+        '--changeset x:never',
+        'CREATE TABLE never_t (id int);',
+        '',
+      ].join('\n'),
+    });
+    const fresh = await createTestDatabase('slipway_dbpkg');
+    try {
+      const pkg = await buildDatabasePackage({ ...base, rootDir: tmp, changelog: 'db/master.sql' });
+      await writeFile(path.join(tmp, 'p.sql'), pkg.sql);
+      const r = psql(fresh.url, path.join(tmp, 'p.sql'));
+      expect(r.status).toBe(3);
+      expect(r.stderr).toContain('column "nosuchcolumn" does not exist');
+      expect((await history(fresh.url)).map((x) => x.id)).toEqual(['ok']);
+      expect(await query(fresh.url, "SELECT to_regclass('half_t') IS NULL AS gone")).toEqual([{ gone: true }]);
+      expect(await lockRow(fresh.url)).toEqual([{ locked: false, lockedby: null }]);
+      let err: SlipwayError | undefined;
+      await applySql({ databaseUrl: fresh.url, sql: pkg.sql }).catch((e: unknown) => {
+        if (isSlipwayError(e)) err = e;
+      });
+      expect(err?.message).toBe('changeset db/master.sql::bad::x failed: column "nosuchcolumn" does not exist (SQLSTATE 42703)');
+      expect(err?.location).toBe('db/master.sql:7:11');
+      expect(err?.details.slice(0, 2)).toEqual(['7 |   VALUES (nosuchcolumn)', '              ^']);
+      expect(await lockRow(fresh.url)).toEqual([{ locked: false, lockedby: null }]);
+      await query(fresh.url, "UPDATE databasechangeloglock SET locked = TRUE, lockedby = 'liquibase-host', lockgranted = now()");
+      await expect(applySql({ databaseUrl: fresh.url, sql: pkg.sql })).rejects.toThrow(/databasechangeloglock is held by liquibase-host since/);
+    } finally {
+      await fresh.drop();
+      await removeTree(tmp);
+    }
+  });
+
+  it('rollback SQL from the changelog undoes changesets newest first and deletes their rows; delta packages pick up the rest', async () => {
+    const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml' });
+    const sql = renderRollbackSql(parsed, { toTag: 'v1.0' });
+    const file = path.join(root, 'rollback.sql');
+    await writeFile(file, sql);
+    const r = psql(db2.url, file);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'slipway: ROLLED BACK db/changes/005-more.sql::005-index::bob',
+      'slipway: ROLLED BACK db/changes/005-more.sql::005-guarded::bob',
+      'slipway: ROLLED BACK db/changes/005-more.sql::005-dev-data::bob',
+      'slipway: ROLLED BACK db/changes/005-more.sql::005-view::bob',
+    ]);
+    expect((await history(db2.url)).map((x) => x.id).at(-1)).toBe('004-tag');
+    const sinceTag = await buildDatabasePackage({ ...base, rootDir: root, sinceTag: 'v1.0' });
+    const missing = await buildDatabasePackage({ ...base, rootDir: root, databaseUrl: db2.url });
+    expect(missing.index.map((e) => e.id)).toEqual(sinceTag.index.map((e) => e.id));
+    expect(sinceTag.sql.split('\n')).toContain('-- Delta: changesets after tag v1.0');
+    expect((await applySql({ databaseUrl: db2.url, sql: missing.sql })).executed).toHaveLength(4);
+    expect(() => renderRollbackSql(parsed, { count: 7 })).toThrow('1 changeset(s) in range have no rollback; nothing was written');
+  });
+});
