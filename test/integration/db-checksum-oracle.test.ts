@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseChangelog } from '../../src/db/changelog/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { removeTree } from '../helpers/tmp.js';
+import { makeOracleTree, ORACLE_PROPERTIES } from '../fixtures/db/oracle-tree.js';
+
+// Real Liquibase 4.28 (Java 17) as the oracle for checksums and FILENAME values. JVM starts cost seconds, so one
+// `changelog-sync` records every changeset of the fixture (15 changesets: formatted SQL with rollback lines and
+// blocks, the `-- ROLLBACK` trap, properties, tabs, CRLF, preconditions; XML <sql>, <sqlFile>, <tagDatabase>; YAML;
+// includeAll with a plain .sql file), and two `calculate-checksum` calls confirm that command agrees.
+const run = promisify(execFile);
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const liquibaseBin = path.join(repoRoot, 'node_modules/liquibase/dist/liquibase/liquibase');
+const exampleDir = path.join(repoRoot, 'examples/umig-sample');
+const exampleChangelog = 'db/changelog/db.changelog-master.xml';
+
+function connArgs(db: TestDatabase): string[] {
+  const u = new URL(db.url);
+  return [`--url=jdbc:postgresql://${u.hostname}:${u.port || '5432'}${u.pathname}`, `--username=${decodeURIComponent(u.username) || 'postgres'}`, `--password=${decodeURIComponent(u.password)}`];
+}
+
+async function liquibase(cwd: string, db: TestDatabase, changelog: string, ...args: string[]): Promise<string> {
+  const { stdout, stderr } = await run(liquibaseBin, [...connArgs(db), `--changelog-file=${changelog}`, `--search-path=${cwd}`, ...args], { cwd, maxBuffer: 16 * 1024 * 1024 });
+  return stdout + stderr;
+}
+
+async function historyRows(db: TestDatabase): Promise<string[]> {
+  const { stdout } = await run('psql', ['-X', '-At', '-d', db.url, '-c', 'select id, author, filename, md5sum from databasechangelog order by orderexecuted'], { cwd: '/' });
+  return stdout.split('\n').filter(Boolean);
+}
+
+describe('checksumV9 and FILENAME against liquibase 4.28', () => {
+  let root: string;
+  let db: TestDatabase;
+  let exampleDb: TestDatabase;
+
+  beforeAll(async () => {
+    root = await makeOracleTree();
+    [db, exampleDb] = await Promise.all([createTestDatabase('dbparse_oracle'), createTestDatabase('dbparse_example')]);
+  });
+  afterAll(async () => {
+    await Promise.all([db?.drop(), exampleDb?.drop()]);
+    if (root) await removeTree(root);
+  });
+
+  it('changelog-sync records exactly our id, author, FILENAME and MD5SUM for every changeset', async () => {
+    await liquibase(root, db, 'db/master.xml', 'changelog-sync', `-Dext=${ORACLE_PROPERTIES.ext}`);
+    const theirs = await historyRows(db);
+    const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml', properties: ORACLE_PROPERTIES });
+    const ours = parsed.changeSets.map((c) => [c.id, c.author, c.filename, c.checksum].join('|'));
+    expect(theirs).toHaveLength(15);
+    expect(ours).toEqual(theirs);
+  }, 120_000);
+
+  it('calculate-checksum agrees for a formatted SQL changeset with rollback and for an XML sqlFile changeset', async () => {
+    const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml', properties: ORACLE_PROPERTIES });
+    for (const key of ['db/fs/a.sql::1::bob', 'db/master.xml::x-file::ann']) {
+      const out = await liquibase(root, db, 'db/master.xml', 'calculate-checksum', `--changeset-identifier=${key}`, `-Dext=${ORACLE_PROPERTIES.ext}`);
+      const theirs = /\b9:[0-9a-f]{32}\b/.exec(out)?.[0];
+      const [file, id, author] = key.split('::');
+      const ours = parsed.changeSets.find((c) => c.filename === file && c.id === id && c.author === author)?.checksum;
+      expect(theirs).toBeDefined();
+      expect(ours).toBe(theirs);
+    }
+  }, 120_000);
+
+  it('the umig-sample changelog parses and matches Liquibase', async () => {
+    await liquibase(exampleDir, exampleDb, exampleChangelog, 'changelog-sync');
+    const theirs = await historyRows(exampleDb);
+    const parsed = await parseChangelog({ rootDir: exampleDir, changelog: exampleChangelog });
+    expect(parsed.changeSets.map((c) => [c.id, c.author, c.filename, c.checksum].join('|'))).toEqual(theirs);
+  }, 120_000);
+});
