@@ -6,9 +6,14 @@ export function parseInput<S extends z.ZodType>(schema: S, data: unknown, where:
   const r = schema.safeParse(data ?? {});
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  const field = issue && issue.path.length ? issue.path.map(String).join('.') : where;
-  const detail = issue?.code === 'unrecognized_keys' ? `unknown field(s) ${(issue as { keys?: string[] }).keys?.join(', ')}` : issue?.message ?? 'invalid';
-  const name = issue?.code === 'unrecognized_keys' ? where : field;
+  if (issue?.code === 'unrecognized_keys') {
+    // Only plain key names are repeated back; anything else is described, not echoed.
+    const key = ((issue as { keys?: string[] }).keys ?? [])[0] ?? '';
+    const name = /^[A-Za-z0-9_.-]{1,40}$/.test(key) ? key : where;
+    return failValidation(name, `${where}: unknown field${name === where ? '' : ` "${name}"`}`);
+  }
+  const name = issue && issue.path.length ? issue.path.map(String).join('.') : where;
+  const detail = issue?.message ?? 'invalid';
   return failValidation(name, `${where} field "${name}": ${detail}`);
 }
 
