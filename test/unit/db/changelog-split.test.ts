@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { findCommitStatements, splitSql } from '../../../src/db/changelog/sql-split.js';
+
+const texts = (sql: string, o = {}): string[] => splitSql(sql, o).statements.map((s) => s.text);
+
+describe('splitSql', () => {
+  it('splits on ; outside quotes, dollar quotes and comments', () => {
+    expect(texts("insert into t values ('a;b'); select \"x;y\" from t;")).toEqual(["insert into t values ('a;b')", 'select "x;y" from t']);
+    expect(texts('create function f() returns int as $body$ begin return 1; end; $body$ language plpgsql;\nselect 1;')).toEqual([
+      'create function f() returns int as $body$ begin return 1; end; $body$ language plpgsql',
+      'select 1',
+    ]);
+    expect(texts('select 1; -- a; comment\n/* b; /* nested; */ c; */ select 2;')).toEqual(['select 1', '-- a; comment\n/* b; /* nested; */ c; */ select 2']);
+    expect(texts("select E'it\\'s;'; select 'it''s;';")).toEqual(["select E'it\\'s;'", "select 'it''s;'"]);
+    expect(texts('select $1; select 2')).toEqual(['select $1', 'select 2']);
+  });
+
+  it('strips comments when asked, and honours splitStatements:false', () => {
+    expect(texts('select 1; -- c\nselect 2;', { stripComments: true })).toEqual(['select 1', 'select 2']);
+    expect(texts('select 1; select 2;', { splitStatements: false })).toEqual(['select 1; select 2;']);
+  });
+
+  it('uses endDelimiter (a regex) at line end, and / or GO lines by default', () => {
+    expect(texts('select 1;\nselect 2\n/\nselect 3', { endDelimiter: '/' })).toEqual(['select 1;\nselect 2', 'select 3']);
+    expect(texts('select 4/2\n/', { endDelimiter: '/' })).toEqual(['select 4/2']);
+    expect(texts('select 1\nGO\nselect 2')).toEqual(['select 1', 'select 2']);
+  });
+
+  it('reports unterminated quotes, dollar quotes and block comments with their offset', () => {
+    expect(splitSql("select 'abc").unterminated).toEqual({ kind: 'single-quoted string', offset: 7 });
+    expect(splitSql('do $x$ begin end; $y$').unterminated).toEqual({ kind: 'dollar quote', offset: 3, tag: '$x$' });
+    expect(splitSql('select 1; /* open').unterminated).toEqual({ kind: 'block comment', offset: 10 });
+    expect(splitSql('select "abc').unterminated).toEqual({ kind: 'quoted identifier', offset: 7 });
+  });
+
+  it('finds explicit COMMIT / END statements', () => {
+    const r = splitSql('insert into t values (1);\nCOMMIT;\n-- x\nend work;\ndo $$ begin commit; end $$;');
+    expect(findCommitStatements(r.statements).map((s) => s.text)).toEqual(['COMMIT', '-- x\nend work']);
+  });
+});

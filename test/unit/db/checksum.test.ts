@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import {
+  changeSetChecksumV9,
+  checksumV8,
+  checksumV9,
+  isChecksumAccepted,
+  parseStoredChecksum,
+  sqlChangeChecksumV9,
+  tagDatabaseChecksumV9,
+} from '../../../src/db/checksum.js';
+
+// Expected values were produced by Liquibase 4.28.0 (calculate-checksum / changelog-sync), see
+// test/integration/db-checksum-oracle.test.ts for the live comparison.
+describe('checksumV9', () => {
+  it('matches Liquibase for a one-statement formatted changeset', () => {
+    expect(checksumV9('create table t1 (id int);')).toBe('9:d2e6c788a7ad4f8dfa0dd3c162241364');
+    expect(checksumV9('select 5;')).toBe('9:54819adf17b17e192447b4a936b824fa');
+  });
+
+  it('ignores spaces, tabs, CR and LF anywhere, but nothing else', () => {
+    expect(checksumV9(' create\ttable\r\n t1 (id int);\n\n')).toBe('9:d2e6c788a7ad4f8dfa0dd3c162241364');
+    expect(checksumV9('create table t1 (id int)')).not.toBe('9:d2e6c788a7ad4f8dfa0dd3c162241364');
+    expect(checksumV9('CREATE TABLE t1 (id int);')).not.toBe('9:d2e6c788a7ad4f8dfa0dd3c162241364');
+  });
+
+  it('is "9:" + md5("9:" + md5(normalised) + ":")', () => {
+    const md5 = (s: string): string => createHash('md5').update(s, 'utf8').digest('hex');
+    const change = md5('select5;');
+    expect(sqlChangeChecksumV9('select 5;')).toBe(`9:${change}`);
+    expect(checksumV9('select 5;')).toBe(`9:${md5(`9:${change}:`)}`);
+  });
+
+  it('hashes multi-change and tagDatabase changesets like Liquibase', () => {
+    expect(changeSetChecksumV9([sqlChangeChecksumV9('select 1;'), sqlChangeChecksumV9('select 2 < 3;')])).toBe('9:ef64401bfddad0db50031cf766c73e31');
+    expect(changeSetChecksumV9([tagDatabaseChecksumV9('v1')])).toBe('9:635ff1e577e13420abaf0552fb77ab20');
+  });
+
+  it('hashes sqlFile bytes as they are (no property expansion)', () => {
+    const bytes = Buffer.from('create table ${tbl}_f (id int);\n-- comment here\ninsert into ${tbl}_f values (2);\n');
+    expect(changeSetChecksumV9([sqlChangeChecksumV9(bytes)])).toBe('9:8d54bf5b55031de9a21969f420045c1b');
+  });
+});
+
+describe('stored checksums', () => {
+  it('parses 8: and 9: values and rejects malformed ones', () => {
+    expect(parseStoredChecksum('8:52c43999a1430d5d2d426cf7f757617b')).toEqual({ version: 8, hex: '52c43999a1430d5d2d426cf7f757617b' });
+    expect(parseStoredChecksum(' 9:d2e6c788a7ad4f8dfa0dd3c162241364 ')).toEqual({ version: 9, hex: 'd2e6c788a7ad4f8dfa0dd3c162241364' });
+    expect(parseStoredChecksum(null)).toBeNull();
+    expect(parseStoredChecksum('')).toBeNull();
+    expect(() => parseStoredChecksum('9:xyz')).toThrow(/Malformed checksum "9:xyz"/);
+  });
+
+  it('checksumV8 accepts only the 8: form', () => {
+    expect(checksumV8('8:52C43999A1430D5D2D426CF7F757617B'.toLowerCase())).toBe('8:52c43999a1430d5d2d426cf7f757617b');
+    expect(() => checksumV8('9:d2e6c788a7ad4f8dfa0dd3c162241364')).toThrow(/Not a Liquibase "8:" checksum/);
+  });
+
+  it('accepts the current checksum, validCheckSum entries and ANY', () => {
+    const cur = checksumV9('select 5;');
+    expect(isChecksumAccepted(cur, cur, [])).toBe(true);
+    expect(isChecksumAccepted('9:00000000000000000000000000000000', cur, [])).toBe(false);
+    expect(isChecksumAccepted('9:00000000000000000000000000000000', cur, ['9:00000000000000000000000000000000'])).toBe(true);
+    expect(isChecksumAccepted('8:00000000000000000000000000000000', cur, ['any'])).toBe(true);
+  });
+});
