@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SlipwayError } from '../../errors.js';
 import type { BlueGreenConfig } from './config.js';
 import type { ProxyStatus, Upstream } from './proxy.js';
@@ -21,7 +22,9 @@ export interface ProxyHandle {
 export function proxyMainCommand(): string[] {
   const js = fileURLToPath(new URL('./proxy-main.js', import.meta.url));
   if (existsSync(js)) return [js];
-  return ['--import', 'tsx', fileURLToPath(new URL('./proxy-main.ts', import.meta.url))];
+  // From source (vitest): tsx is a devDependency; resolve it from here, since the proxy's cwd is the target.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
+  return ['--import', tsx, fileURLToPath(new URL('./proxy-main.ts', import.meta.url))];
 }
 
 /** Returns the running proxy of this target, starting it (detached, outliving this process) when it is not up. */

@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { readFile, readlink } from 'node:fs/promises';
+import http from 'node:http';
+import {
+  type BlueGreenConfigInput, blueGreenPaths, ensureProxy, findProxy, proxyStatus, readBlueGreenState, stopBlueGreen, stopProxy, switchSlots,
+} from '../../src/deploy/blue-green/index.js';
+import { isAlive } from '../../src/deploy/blue-green/slot-process.js';
+import { APP, freePort } from '../fixtures/health/processes.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
+
+let root = '';
+let config: BlueGreenConfigInput;
+let publicUrl = '';
+
+beforeAll(async () => {
+  root = await makeTree({
+    'releases/r1/VERSION': 'v1\n',
+    'releases/r2/VERSION': 'v2\n',
+    'releases/r3-unhealthy/VERSION': 'v3\n',
+    'releases/r3-unhealthy/HEALTH': 'unhealthy\n',
+    'releases/r4-crash/VERSION': 'v4\n',
+    'releases/r4-crash/CRASH': '',
+  }, 'slipway-bg-');
+  const ports = new Set<number>();
+  while (ports.size < 3) ports.add(await freePort());
+  const [pub, blue, green] = [...ports] as [number, number, number];
+  publicUrl = `http://127.0.0.1:${pub}`;
+  config = {
+    start: `"${process.execPath}" "${APP}"`,
+    slots: { blue: { port: blue }, green: { port: green } },
+    proxy: { port: pub },
+    health: { timeoutMs: 10_000, intervalMs: 50 },
+    drainTimeoutMs: 5000,
+    stopTimeoutMs: 3000,
+  };
+});
+
+afterAll(async () => {
+  if (root) {
+    await stopBlueGreen(root, 3000);
+    await removeTree(root);
+  }
+});
+
+const release = (id: string) => ({ id, dir: path.join(root, 'releases', id) });
+
+interface LoopResult { ok: number; failed: string[]; perWorker: string[][] }
+
+/** Bounded client loop on loopback: `workers` sequential keep-alive clients until stop() or 2,000 requests or 10 s. */
+function clientLoop(workers: number): { stop: () => Promise<LoopResult> } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: workers });
+  let stopped = false;
+  const started = Date.now();
+  let total = 0;
+  const result: LoopResult = { ok: 0, failed: [], perWorker: [] };
+  const one = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const req = http.get(`${publicUrl}/?delay=5`, { agent, timeout: 5000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => (res.statusCode === 200 ? resolve((JSON.parse(body) as { version: string }).version) : reject(new Error(`HTTP ${res.statusCode}: ${body}`))));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+    });
+  const runs = Array.from({ length: workers }, async (_, w) => {
+    const seen: string[] = [];
+    result.perWorker[w] = seen;
+    while (!stopped && total < 2000 && Date.now() - started < 10_000) {
+      total++;
+      try {
+        const v = await one();
+        result.ok++;
+        if (seen.at(-1) !== v) seen.push(v);
+      } catch (e) {
+        result.failed.push((e as Error).message);
+      }
+    }
+  });
+  return {
+    stop: async () => {
+      stopped = true;
+      await Promise.all(runs);
+      agent.destroy();
+      return result;
+    },
+  };
+}
+
+async function version(): Promise<string> {
+  const res = await fetch(`${publicUrl}/`);
+  return ((await res.json()) as { version: string }).version;
+}
+
+describe('blue-green with the built-in proxy, a real app and a real client', () => {
+  it('first deploy starts blue and the proxy serves it', async () => {
+    const r = await switchSlots({ targetRoot: root, config, release: release('r1') });
+    expect(r.reason).toBeNull();
+    expect(r).toMatchObject({ ok: true, live: 'blue', drain: null, stopped: null });
+    expect(r.plan.previous).toBeNull();
+    expect(await version()).toBe('v1');
+    expect(await readlink(path.join(root, 'slots', 'blue'))).toBe(release('r1').dir);
+    const state = await readBlueGreenState(blueGreenPaths(root).state);
+    expect(state).toMatchObject({ live: 'blue', generation: 1, slots: { blue: { releaseId: 'r1', status: 'live' }, green: null } });
+  });
+
+  it('switches to green under load with zero failed requests; responses move from v1 to v2', async () => {
+    const before = await readBlueGreenState(blueGreenPaths(root).state);
+    const bluePid = before.slots.blue!.pid!;
+    const loop = clientLoop(4);
+    await new Promise((r) => setTimeout(r, 300)); // traffic on v1 first
+    // A slow request in flight on blue across the switch: the drain must wait for it.
+    const slow = fetch(`${publicUrl}/?delay=700`).then(async (res) => ({ status: res.status, body: (await res.json()) as { version: string } }));
+    await new Promise((r) => setTimeout(r, 50));
+    const r = await switchSlots({ targetRoot: root, config, release: release('r2') });
+    await new Promise((r2) => setTimeout(r2, 300)); // traffic on v2 after
+    const res = await loop.stop();
+
+    expect(r.reason).toBeNull();
+    expect(r.ok).toBe(true);
+    expect(r.live).toBe('green');
+    expect(r.plan.previous).toMatchObject({ slot: 'blue', pid: bluePid });
+    expect(res.failed).toEqual([]);
+    expect(res.ok).toBeGreaterThan(50);
+    for (const seq of res.perWorker) expect(seq).toEqual(['v1', 'v2']); // each client: v1, then only v2
+    expect(await slow).toEqual({ status: 200, body: expect.objectContaining({ version: 'v1' }) });
+    expect(r.drain?.ok).toBe(true);
+    expect(r.drain!.ms).toBeGreaterThan(0);
+    expect(r.stopped).toMatchObject({ pid: bluePid, signal: 'SIGTERM' });
+    expect(isAlive(bluePid)).toBe(false);
+    expect(r.switchMs).toBeLessThan(1000);
+    expect(await version()).toBe('v2');
+    const state = await readBlueGreenState(blueGreenPaths(root).state);
+    expect(state).toMatchObject({ live: 'green', generation: 2, slots: { blue: { status: 'stopped', pid: null }, green: { releaseId: 'r2', status: 'live' } } });
+  });
+
+  it('keeps traffic on the old slot when the new one is unhealthy', async () => {
+    const loop = clientLoop(2);
+    const r = await switchSlots({ targetRoot: root, config: { ...config, health: { timeoutMs: 1500, intervalMs: 50 } }, release: release('r3-unhealthy') });
+    const res = await loop.stop();
+    expect(r.ok).toBe(false);
+    expect(r.live).toBe('green');
+    expect(r.plan.slot).toBe('blue');
+    expect(r.reason).toMatch(/^blue did not become healthy, traffic stays on green: not healthy within 1500 ms; last probe: HTTP 503, overall.status UNHEALTHY/);
+    expect(isAlive(r.stopped!.pid)).toBe(false);
+    expect(res.failed).toEqual([]);
+    for (const seq of res.perWorker) expect(seq).toEqual(['v2']);
+    const state = await readBlueGreenState(blueGreenPaths(root).state);
+    expect(state).toMatchObject({ live: 'green', generation: 2, slots: { blue: { releaseId: 'r3-unhealthy', status: 'failed', pid: null } } });
+  });
+
+  it('fails fast when the new app crashes on start, naming the exit and the log', async () => {
+    const t0 = Date.now();
+    const r = await switchSlots({ targetRoot: root, config, release: release('r4-crash') });
+    expect(r.ok).toBe(false);
+    expect(r.live).toBe('green');
+    expect(r.reason).toMatch(/^blue did not become healthy, traffic stays on green: the app exited \(code 3\) before it was healthy; log: .*CRASH file present: exiting/);
+    expect(Date.now() - t0).toBeLessThan(5000); // not the 10 s health timeout
+    expect(await version()).toBe('v2');
+  });
+
+  it('a restarted proxy serves the live slot from the state file', async () => {
+    const before = await findProxy(root);
+    expect(before).not.toBeNull();
+    await stopProxy(root);
+    expect(await findProxy(root)).toBeNull();
+    await expect(fetch(`${publicUrl}/`)).rejects.toThrow();
+    const handle = await ensureProxy(root, (await import('../../src/deploy/blue-green/config.js')).blueGreenConfigSchema.parse(config));
+    expect(handle.pid).not.toBe(before!.pid);
+    expect((await proxyStatus(handle)).upstream).toMatchObject({ slot: 'green', generation: 2 });
+    expect(await version()).toBe('v2');
+  });
+
+  it('the admin port refuses requests without the token', async () => {
+    const handle = (await findProxy(root))!;
+    const res = await fetch(`http://127.0.0.1:${handle.adminPort}/switch`, { method: 'POST', body: JSON.stringify({ slot: 'blue', port: 1, generation: 99 }) });
+    expect(res.status).toBe(401);
+    const token = await readFile(blueGreenPaths(root).token, 'utf8');
+    expect(token.trim()).toMatch(/^[0-9a-f]{64}$/);
+    expect(await version()).toBe('v2');
+  });
+
+  it('switches back to blue with r1 again (the next deploy uses the idle slot)', async () => {
+    const r = await switchSlots({ targetRoot: root, config, release: release('r1') });
+    expect(r).toMatchObject({ ok: true, live: 'blue' });
+    expect(r.plan.stale).toBeNull();
+    expect(await version()).toBe('v1');
+  });
+});
