@@ -25,8 +25,8 @@ export interface TestServer {
 }
 
 export const RELEASES: ReleaseRecord[] = [
-  { id: '20260102T000000Z-bbbbbbbbbbbb', version: '1.1.0', sha256: 'b'.repeat(64), packageName: 'demo-v1.1.0.tar.gz', deployedAt: '2026-01-02T00:00:00Z', deployedBy: 'deployer', result: 'success', current: true, pinned: false },
-  { id: '20260101T000000Z-aaaaaaaaaaaa', version: '1.0.0', sha256: 'a'.repeat(64), packageName: 'demo-v1.0.0.tar.gz', deployedAt: '2026-01-01T00:00:00Z', deployedBy: '<script>alert(1)</script>', result: 'success', current: false, pinned: false },
+  { id: '20260102T000000Z-bbbbbbbbbbbb', version: '1.1.0', sha256: 'b'.repeat(64), packageName: 'demo-v1.1.0.tar.gz', deployedAt: '2026-01-02T00:00:00Z', deployedBy: 'deployer', result: 'success', current: true, pinned: false, present: true, interrupted: false, reason: null, lastLiveSeq: 2 },
+  { id: '20260101T000000Z-aaaaaaaaaaaa', version: '1.0.0', sha256: 'a'.repeat(64), packageName: 'demo-v1.0.0.tar.gz', deployedAt: '2026-01-01T00:00:00Z', deployedBy: '<script>alert(1)</script>', result: 'success', current: false, pinned: false, present: true, interrupted: false, reason: null, lastLiveSeq: 1 },
 ];
 
 /**
@@ -126,7 +126,6 @@ export async function login(s: TestServer, user: UserName): Promise<{ cookie: st
 }
 
 export async function readAudit(s: TestServer): Promise<Record<string, unknown>[]> {
-  s.running.app.log.flush?.();
   await new Promise((r) => setTimeout(r, 150)); // pino's async destination flushes on its own schedule
   const text = await readFile(s.auditFile, 'utf8').catch(() => '');
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
