@@ -118,7 +118,9 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
     const cs = CHANGE_SET.exec(line);
     if (cs) {
       if (inBlockComment) {
-        warnings.push({ code: 'W_CHANGESET_IN_BLOCK_COMMENT', file, line: no, message: 'This --changeset line is inside a /* … */ comment, but Liquibase still starts a new changeset here.' });
+        // Liquibase still starts a changeset here, leaving "/*" unterminated in one changeset and "*/" stray in the
+        // next: both fail on PostgreSQL, so this trap is an error rather than a warning.
+        fail(no, '--changeset inside a /* … */ block comment', 'Liquibase starts a new changeset here anyway, splitting the comment; close the comment before this line or comment the line out with "-- " plus a word that is not "changeset".');
       }
       finish();
       const [, authorGroup, idGroup] = cs as unknown as [string, string, string];
