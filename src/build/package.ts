@@ -128,6 +128,8 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
   const name = packageFileName(config.name, config.version, buildTime.epoch);
   const warnings: string[] = [];
   opts.onProgress?.({ phase: 'database', step: config.database.changelog ? 'building database package' : 'no changelog' });
+  // `npm --version` takes ~0.5 s to spawn: start it now, overlapping the database package.
+  const environmentP = readBuildEnvironment(config.environment);
   let t0 = performance.now();
   const database = await packageDatabase(config, buildTime.epoch, warnings);
   const tDatabase = performance.now() - t0;
@@ -146,7 +148,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     db: database.db,
     dbReason: database.dbReason,
     verify: database.verify,
-    environment: await readBuildEnvironment(config.environment),
+    environment: await environmentP,
     sizes: { contentBytes: 0, sourceBytes: opts.inventory?.totalBytes ?? null, packageBytes: null, tarBytes: null },
     blockers,
     quality: await readQuality(config),

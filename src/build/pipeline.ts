@@ -44,7 +44,7 @@ interface CompileModule {
 }
 
 /** STAGE's compile module, loaded at run time: it is written in parallel and the pipeline must work before it lands. */
-async function loadCompile(): Promise<CompileModule | null> {
+export async function loadCompile(): Promise<CompileModule | null> {
   const spec = './compile/index.js';
   try {
     const mod = (await import(/* @vite-ignore */ spec)) as Partial<CompileModule>;

@@ -1,7 +1,209 @@
-import type { Command } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { writeStarterConfig } from '../../build/init.js';
+import { packageFileSet } from '../../build/package.js';
+import { build, loadCompile, resolveOutDir, type BuildResult, type PhaseResult } from '../../build/pipeline.js';
+import { renderSizeReport } from '../../build/size-report.js';
+import { runStage } from '../../build/stage.js';
+import { SlipwayError } from '../../errors.js';
+import { scanProject } from '../../fileset/scan.js';
+import { EXPORT_FORMATS, exportManifest, type ExportFormat } from '../../manifest/export.js';
+import { findLatestPackage, readManifestFile, readPackageManifest } from '../../manifest/read.js';
+import { humanBytes } from '../../manifest/schema.js';
+import { validatePackage } from '../../manifest/validate.js';
+import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
 import type { CommandContext } from '../main.js';
+import { printJson, type CliIO } from '../output.js';
+import { createProgressRenderer } from '../render-progress.js';
 
-/** Registers the build commands. */
-export function registerBuildCommands(_program: Command, _ctx: CommandContext): void {
-  // Filled in by the build layer.
+interface CommonFlags extends ConfigFlags {
+  out?: string;
+  json?: boolean;
+}
+
+/** --config, --env and --out, which every build command takes. */
+function withCommon(cmd: Command): Command {
+  return withConfigOptions(cmd).option('-o, --out <dir>', 'output directory (default: build.output from the config)');
+}
+
+const outFlag = (io: CliIO, flags: CommonFlags) => (flags.out ? path.resolve(io.cwd, flags.out) : undefined);
+
+function renderPhases(phases: PhaseResult[]): string {
+  const mark = { ok: 'ok  ', failed: 'FAIL', skipped: 'skip' } as const;
+  return phases.map((p) => `  ${mark[p.status]} ${p.name.padEnd(9)} ${String(p.ms).padStart(7)} ms${p.reason ? `  (${p.reason})` : ''}`).join('\n') + '\n';
+}
+
+function renderBuild(io: CliIO, r: Pick<BuildResult, 'package' | 'phases' | 'sizes' | 'manifest'>, warnings: string[]): void {
+  io.stderr(renderPhases(r.phases));
+  io.stderr(renderSizeReport(r.sizes));
+  for (const w of warnings) io.stderr(`warning: ${w}\n`);
+  if (!r.manifest.deployment.readiness) io.stderr(`NOT READY to deploy: ${r.manifest.deployment.blockers.join('; ')}\n`);
+  io.stderr(`package: ${r.package.path}\n  ${humanBytes(r.package.bytes)}, sha256 ${r.package.sha256}\n`);
+}
+
+const jsonResult = (r: Pick<BuildResult, 'package' | 'phases' | 'sizes'>) => ({ package: r.package, phases: r.phases, sizes: r.sizes });
+
+/** Registers init, stage, compile, package, manifest (+ export), validate and build. */
+export function registerBuildCommands(program: Command, ctx: CommandContext): void {
+  const { io } = ctx;
+
+  program
+    .command('init')
+    .description('write a commented starter slipway.config.yaml from the layout of the current directory')
+    .option('-c, --config <file>', 'file to write', 'slipway.config.yaml')
+    .option('-o, --out <dir>', 'build output directory written into the config', 'dist')
+    .option('-f, --force', 'overwrite an existing config file')
+    .action(async (flags: { config: string; out: string; force?: boolean }) => {
+      const { file, plan } = await writeStarterConfig({ rootDir: io.cwd, file: flags.config, force: !!flags.force, output: flags.out });
+      io.stderr(`wrote ${path.relative(io.cwd, file) || file} (application: ${plan.application.join(', ') || 'none found'}; database: ${plan.changelog ?? 'no changelog found'})\n`);
+      io.stderr('next: review it, then run `slipway stage`\n');
+    });
+
+  withCommon(program.command('stage'))
+    .description('scan the project into a FileSet and run the environment checks')
+    .option('--strict', 'warnings fail')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (flags: CommonFlags & { strict?: boolean }) => {
+      const { config } = await configFromFlags(io, flags);
+      const progress = createProgressRenderer(io, { quiet: !!flags.json });
+      const r = await runStage(config, { ...(flags.strict ? { strict: true } : {}), onProgress: progress.onProgress, env: io.env as NodeJS.ProcessEnv });
+      progress.clear();
+      if (flags.json) printJson(io, { ok: r.ok, ms: r.ms, checks: r.checks, files: r.scan.fileSet.files.length, inventory: r.scan.inventory, warnings: r.scan.warnings });
+      else {
+        for (const c of r.checks) io.stderr(`  ${c.status.toUpperCase().padEnd(4)} ${c.name}: ${c.reason}\n`);
+        io.stderr(r.ok ? `stage ok (${r.ms} ms)\n` : 'stage FAILED\n');
+      }
+      if (!r.ok) ctx.setExit(1);
+    });
+
+  withCommon(program.command('compile'))
+    .description('minify JS/CSS/JSON and validate SQL and Groovy syntax (results go to the compile cache)')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (flags: CommonFlags) => {
+      const { config } = await configFromFlags(io, flags);
+      const compile = await loadCompile();
+      if (!compile) throw new SlipwayError('E_INTERNAL', 'the compile phase is not available in this build of slipway');
+      const progress = createProgressRenderer(io, { quiet: !!flags.json });
+      const cacheDir = path.join(resolveOutDir(config, outFlag(io, flags)), '.cache');
+      const scan = await scanProject(config, { onProgress: progress.onProgress, skipDirs: [cacheDir] });
+      const r = await compile.compileFileSet(config, scan.fileSet, { cacheDir, sourceMaps: config.build.compile.sourceMaps, onProgress: progress.onProgress });
+      progress.clear();
+      if (flags.json) printJson(io, { ok: r.ok, ms: r.ms, cache: r.cache, findings: r.findings, files: r.fileSet.files.length });
+      else {
+        for (const f of r.findings) io.stderr(`  ${f.status.toUpperCase().padEnd(4)} ${f.name}: ${f.reason}\n`);
+        io.stderr(`compile ${r.ok ? 'ok' : 'FAILED'}: ${r.fileSet.files.length} files, cache ${r.cache.hits} hit(s) / ${r.cache.misses} miss(es), ${r.ms} ms\n`);
+      }
+      if (!r.ok) ctx.setExit(1);
+    });
+
+  withCommon(program.command('package'))
+    .description('scan, compile (cached) and write <name>-v<version>-<timestamp>.tar.gz without the stage checks')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (flags: CommonFlags) => {
+      const { config } = await configFromFlags(io, flags);
+      const progress = createProgressRenderer(io, { quiet: !!flags.json });
+      const outDir = resolveOutDir(config, outFlag(io, flags));
+      const cacheDir = path.join(outDir, '.cache');
+      const scan = await scanProject(config, { onProgress: progress.onProgress, skipDirs: [cacheDir] });
+      let fileSet = scan.fileSet;
+      const compile = await loadCompile();
+      if (compile) {
+        const c = await compile.compileFileSet(config, fileSet, { cacheDir, sourceMaps: config.build.compile.sourceMaps, onProgress: progress.onProgress });
+        if (!c.ok) throw new SlipwayError('E_CHECK_FAILED', 'compile failed', { details: c.findings.filter((f) => f.status === 'fail').map((f) => `${f.name}: ${f.reason}`) });
+        fileSet = c.fileSet;
+      }
+      const r = await packageFileSet({ config, fileSet, outDir, env: io.env, inventory: scan.inventory, onProgress: progress.onProgress });
+      progress.clear();
+      const phases: PhaseResult[] = [
+        { name: 'database', ms: r.timings.database, status: 'ok' },
+        { name: 'manifest', ms: r.timings.manifest, status: 'ok' },
+        { name: 'package', ms: r.timings.package, status: 'ok' },
+      ];
+      const result = { package: { path: r.package.path, sha256: r.package.sha256, bytes: r.package.bytes }, phases, sizes: r.sizes, manifest: r.manifest };
+      if (flags.json) printJson(io, jsonResult(result));
+      else renderBuild(io, result, [...scan.warnings, ...r.warnings]);
+    });
+
+  const manifest = withCommon(program.command('manifest'))
+    .description("write the newest package's build-manifest.json into the output directory")
+    .option('--package <file>', 'package to read (default: the newest of this app in the output directory)')
+    .action(async (flags: CommonFlags & { package?: string }) => {
+      const { config } = await configFromFlags(io, flags);
+      const outDir = resolveOutDir(config, outFlag(io, flags));
+      const pkg = flags.package ? path.resolve(io.cwd, flags.package) : await requireLatest(config.name, resolveOutDir(config));
+      const { manifest: m, source } = await readPackageManifest(pkg);
+      await mkdir(outDir, { recursive: true });
+      const file = path.join(outDir, 'build-manifest.json');
+      await writeFile(file, exportManifest(m, 'json'));
+      io.stderr(`wrote ${file} (from ${source})\n`);
+    });
+
+  withConfigOptions(manifest.command('export'))
+    .description('render a manifest as json | yaml | summary | deployment-report (stdout, or a file in --out)')
+    .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).makeOptionMandatory())
+    .option('--package <file>', 'read the manifest of this package')
+    .option('--manifest <file>', 'read this build-manifest.json')
+    .option('-o, --out <dir>', 'write build-manifest.<ext> into this directory instead of stdout')
+    .action(async (flags: CommonFlags & { format: ExportFormat; package?: string; manifest?: string }) => {
+      if (flags.package && flags.manifest) throw new SlipwayError('E_USAGE', 'pass --package or --manifest, not both');
+      let m;
+      if (flags.manifest) m = await readManifestFile(path.resolve(io.cwd, flags.manifest));
+      else if (flags.package) m = (await readPackageManifest(path.resolve(io.cwd, flags.package))).manifest;
+      else {
+        const { config } = await configFromFlags(io, flags);
+        m = (await readPackageManifest(await requireLatest(config.name, resolveOutDir(config)))).manifest;
+      }
+      const text = exportManifest(m, flags.format);
+      if (!flags.out) return io.stdout(text);
+      const ext = { json: 'json', yaml: 'yaml', summary: 'txt', 'deployment-report': 'md' }[flags.format];
+      const file = path.join(path.resolve(io.cwd, flags.out), `build-manifest.${ext}`);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, text);
+      io.stderr(`wrote ${file}\n`);
+    });
+
+  program
+    .command('validate <package>')
+    .description('verify digest, SHA256SUMS, manifest schema, layout and compatibility file of a package')
+    .option('--sha256 <hex>', 'expected archive digest (default: <package>.sha256 beside it)')
+    .option('--json', 'print one JSON object on stdout')
+    .option('-c, --config <file>', 'accepted for uniform scripts; validate needs no config')
+    .option('-o, --out <dir>', 'accepted for uniform scripts; validate writes nothing')
+    .action(async (pkg: string, flags: { sha256?: string; json?: boolean }) => {
+      const file = path.resolve(io.cwd, pkg);
+      const r = await validatePackage(file, flags.sha256 ? { expectedSha256: flags.sha256 } : {});
+      if (flags.json) printJson(io, { ok: r.ok, package: file, sha256: r.sha256, bytes: r.bytes, entries: r.entries, problems: r.problems });
+      else if (r.ok) io.stderr(`OK ${pkg}: ${r.entries} entries, ${humanBytes(r.bytes)}, sha256 ${r.sha256}\n`);
+      else {
+        io.stderr(`INVALID ${pkg}: ${r.problems.length} problem(s)\n`);
+        for (const p of r.problems) io.stderr(`  ${p.code}${p.path ? ` ${p.path}` : ''}: ${p.message}\n`);
+      }
+      if (!r.ok) ctx.setExit(1);
+    });
+
+  withCommon(program.command('build'))
+    .description('clean + stage + compile + package (+ manifest)')
+    .option('--strict', 'warnings fail')
+    .option('--no-clean', "keep this app's previous packages in the output directory")
+    .option('--json', 'print one JSON object on stdout: { package, phases, sizes }')
+    .action(async (flags: CommonFlags & { strict?: boolean; clean: boolean }) => {
+      const { config } = await configFromFlags(io, flags);
+      const progress = createProgressRenderer(io, { quiet: !!flags.json });
+      let r: BuildResult;
+      try {
+        const out = outFlag(io, flags);
+        r = await build({ config, ...(out ? { outDir: out } : {}), ...(flags.strict ? { strict: true } : {}), clean: flags.clean, env: io.env, onProgress: progress.onProgress });
+      } finally {
+        progress.clear();
+      }
+      if (flags.json) printJson(io, jsonResult(r));
+      else renderBuild(io, r, r.details.warnings);
+    });
+}
+
+async function requireLatest(name: string, outDir: string): Promise<string> {
+  const pkg = await findLatestPackage(outDir, name);
+  if (!pkg) throw new SlipwayError('E_NOT_FOUND', `no ${name}-v*.tar.gz in ${outDir}`, { hint: 'Run `slipway build` first, or pass --package FILE.' });
+  return pkg;
 }
