@@ -60,7 +60,15 @@ export const compileSchema = z
     css: z.object({ minify: z.boolean().default(true) }).strict().prefault({}),
     json: z.object({ minify: z.boolean().default(true) }).strict().prefault({}),
     sql: z.object({ validate: z.boolean().default(true) }).strict().prefault({}),
-    groovy: z.object({ validate: z.enum(['auto', 'always', 'never']).default('auto') }).strict().prefault({}),
+    groovy: z
+      .object({
+        /** auto: validate when java and a Groovy jar are found, else skip (said in a finding); always: fail then. */
+        validate: z.enum(['auto', 'always', 'never']).default('auto'),
+        /** Groovy jar(s) for the parser (path-list); default: the Groovy bundled with npm-groovy-lint. */
+        classpath: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
     sourceMaps: z.boolean().default(false),
     cache: z.boolean().default(true),
   })

@@ -1,0 +1,40 @@
+import { readToolVersion } from './tool-version.js';
+import { hasSqlDetails, loadModule, parseSync } from 'libpg-query';
+import { lineColAt, type SyntaxProblem } from './position.js';
+import { mapColumn, planSqlValidation } from './sql-prepare.js';
+
+export const LIBPG_QUERY_VERSION = readToolVersion('libpg-query');
+
+let loading: Promise<void> | null = null;
+
+/**
+ * Parses a SQL file with the real PostgreSQL parser (libpg_query, WASM). The parser stops at the first error of a
+ * chunk, so a plain file reports one error and a Liquibase formatted file one per broken changeset.
+ */
+export async function validateSql(
+  text: string,
+  sourcePath: string,
+  properties: Record<string, string>,
+): Promise<{ problems: SyntaxProblem[]; notes: string[] }> {
+  loading ??= loadModule();
+  await loading;
+  const plan = planSqlValidation(text, sourcePath, properties);
+  const problems: SyntaxProblem[] = [];
+  for (const chunk of plan.chunks) {
+    if (chunk.text.trim() === '') continue; // the parser rejects empty input; nothing to check
+    try {
+      parseSync(chunk.text);
+    } catch (e) {
+      if (!hasSqlDetails(e) || !e.sqlDetails) throw e;
+      // cursorPosition is a 0-based character offset into the chunk
+      const at = lineColAt(chunk.text, e.sqlDetails.cursorPosition);
+      problems.push({
+        file: sourcePath,
+        line: chunk.firstLine + at.line - 1,
+        column: mapColumn(chunk.spans.get(at.line - 1), at.column - 1) + 1,
+        message: chunk.label ? `${e.sqlDetails.message} (${chunk.label})` : e.sqlDetails.message,
+      });
+    }
+  }
+  return { problems, notes: plan.notes };
+}
