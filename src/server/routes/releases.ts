@@ -27,22 +27,25 @@ export function registerReleaseRoutes(app: FastifyInstance, ctx: ServerContext):
     return { target: target.name, releases: await ctx.deps.listReleases(target.root) };
   });
 
-  app.post('/api/releases/:id/rollback', { config: { access: 'deploy' } }, async (req) => {
+  app.post('/api/releases/:id/rollback', { config: { access: 'deploy' } }, async (req, reply) => {
     const { id } = parseInput(rollbackParams, req.params, 'params');
     const body = parseInput(rollbackBody, req.body ?? {}, 'body');
     const target = targetOf(ctx);
-    const releases = await ctx.deps.listReleases(target.root);
-    const release = releases.find((r) => r.id === id);
-    if (!release) throw new HttpError(404, 'E_NOT_FOUND', 'no such release on the target', { field: 'id' });
-    if (release.current) throw new HttpError(409, 'E_CONFLICT', 'that release is already live');
+    // Whether `id` exists, is complete and is not already live is DEPLOY's rule (chooseRollbackTarget): its
+    // E_NOT_FOUND / E_ROLLBACK errors become 404 / 409 here.
+    let result;
     try {
-      const result = await ctx.deps.rollback({ config: ctx.config, target: target.name, to: id, actor: req.principal?.name ?? 'unknown', ...(body.emergency ? { emergency: true } : {}) });
-      ctx.metrics.rollbacks.inc({ result: 'success' });
-      return { target: target.name, to: id, result };
+      result = await ctx.deps.rollback({ config: ctx.config, target: target.name, to: id, actor: req.principal?.name ?? 'unknown', ...(body.emergency ? { emergency: true } : {}) });
     } catch (e) {
       ctx.metrics.rollbacks.inc({ result: 'failed' });
       throw e;
     }
+    ctx.metrics.rollbacks.inc({ result: result.ok ? 'success' : 'failed' });
+    if (!result.ok) {
+      reply.code(500);
+      return { error: { code: 'E_ROLLBACK', message: result.reason ?? 'rollback failed' }, target: target.name, to: id, result };
+    }
+    return { target: target.name, to: id, result };
   });
 
   app.get('/api/manifest', { config: { access: 'read' } }, async (req, reply) => {
