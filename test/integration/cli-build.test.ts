@@ -1,0 +1,135 @@
+// End-to-end: runs the built binary (`node bin/slipway.js`, after `npm run build:ts`) and checks stdout, stderr and
+// the exit code (STYLE.md §13).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTree } from '../helpers/tmp.js';
+import { makeProject } from './package-fixture.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BIN = path.join(ROOT, 'bin/slipway.js');
+const EPOCH = '1700000000';
+const dirs: string[] = [];
+
+/** Builds dist/ when it is missing or older than the sources this test exercises. */
+function ensureDist(): void {
+  const built = path.join(ROOT, 'dist/cli/commands/build.js');
+  const sources = ['src/cli/commands/build.ts', 'src/build/package.ts', 'src/build/pipeline.ts', 'src/manifest/validate.ts', 'src/cli/main.ts'];
+  const newest = Math.max(...sources.map((s) => statSync(path.join(ROOT, s)).mtimeMs));
+  if (existsSync(built) && statSync(built).mtimeMs >= newest) return;
+  // Others' half-written files may not typecheck; tsc still emits, and the check below says whether we can run.
+  spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
+  if (!existsSync(built)) throw new Error('npm run build:ts did not produce dist/cli/commands/build.js');
+}
+
+export function runCli(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', SOURCE_DATE_EPOCH: EPOCH, ...env },
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let project: string;
+beforeAll(async () => {
+  ensureDist();
+  project = (await makeProject()).dir;
+  dirs.push(project);
+}, 300_000);
+afterAll(async () => {
+  for (const d of dirs) await removeTree(d);
+});
+
+describe('slipway CLI (built binary)', () => {
+  it('build --json prints exactly one JSON object on stdout and writes a valid package', async () => {
+    const r = runCli(['build', '--json'], project);
+    expect(r.stderr).not.toMatch(/stage:|internal error/);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { package: { path: string; sha256: string; bytes: number }; phases: { name: string; ms: number; status: string }[]; sizes: { after: { archiveBytes: number } } };
+    expect(Object.keys(out)).toEqual(['package', 'phases', 'sizes']);
+    expect(path.basename(out.package.path)).toBe('demo-app-v1.2.0-20231114.221320.tar.gz');
+    expect(out.phases.map((p) => p.name)).toEqual(['clean', 'stage', 'compile', 'database', 'manifest', 'package']);
+    expect(out.phases.every((p) => Number.isInteger(p.ms) && ['ok', 'skipped'].includes(p.status))).toBe(true);
+    expect(out.sizes.after.archiveBytes).toBe(out.package.bytes);
+    expect((await readFile(out.package.path)).length).toBe(out.package.bytes);
+    expect(execFileSync('sha256sum', ['-c', `${path.basename(out.package.path)}.sha256`], { cwd: path.dirname(out.package.path), encoding: 'utf8' })).toMatch(/: OK\n$/);
+    const v = runCli(['validate', out.package.path], project);
+    expect(v.code).toBe(0);
+    expect(v.stderr).toBe(`OK ${out.package.path}: 11 entries, ${(out.package.bytes / 1000).toFixed(2)} kB, sha256 ${out.package.sha256}\n`);
+  });
+
+  it('build without --json: plain progress lines and the report on stderr, nothing on stdout; same bytes again', async () => {
+    const first = runCli(['build', '--json'], project);
+    const r = runCli(['build', '--out', 'other-out'], project);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^stage: /m);
+    expect(r.stderr).toMatch(/^ {2}ok {3}package /m);
+    expect(r.stderr).toMatch(/^Archive: .* \(compression ratio /m);
+    const pkg = path.join(project, 'other-out/demo-app-v1.2.0-20231114.221320.tar.gz');
+    expect(r.stderr).toContain(`package: ${pkg}\n`);
+    const a = JSON.parse(first.stdout) as { package: { path: string } };
+    expect((await readFile(pkg)).equals(await readFile(a.package.path))).toBe(true);
+  });
+
+  it('validate exits 1 and names every problem', async () => {
+    const b = JSON.parse(runCli(['build', '--json'], project).stdout) as { package: { path: string } };
+    const r = runCli(['validate', b.package.path, '--sha256', '0'.repeat(64)], project);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^INVALID .*: 1 problem\(s\)\n {2}DIGEST_MISMATCH: archive SHA-256 is [0-9a-f]{64}, expected 0{64}\n$/);
+    const bad = path.join(project, 'broken.tar.gz');
+    await writeFile(bad, (await readFile(b.package.path)).subarray(0, 300));
+    const j = runCli(['validate', bad, '--json'], project);
+    expect(j.code).toBe(1);
+    const out = JSON.parse(j.stdout) as { ok: boolean; problems: { code: string }[] };
+    expect(out.ok).toBe(false);
+    expect(out.problems.map((p) => p.code)).toContain('NO_DIGEST');
+    expect(out.problems.map((p) => p.code)).toContain('TAR_CORRUPT');
+  });
+
+  it('manifest and manifest export read the newest package', async () => {
+    runCli(['build', '--json'], project);
+    const m = runCli(['manifest', '--out', 'm'], project);
+    expect(m.code).toBe(0);
+    const written = JSON.parse(await readFile(path.join(project, 'm/build-manifest.json'), 'utf8')) as { buildId: string };
+    expect(written.buildId).toBe('demo-app-1.2.0-20231114.221320');
+    const rep = runCli(['manifest', 'export', '--format', 'deployment-report'], project);
+    expect(rep.code).toBe(0);
+    expect(rep.stdout.startsWith('# Deployment report: demo-app 1.2.0\n\n**Status: READY to deploy.**\n')).toBe(true);
+    const sum = runCli(['manifest', 'export', '--format', 'summary', '--manifest', 'm/build-manifest.json'], project);
+    expect(sum.stdout.split('\n')[0]).toBe('demo-app 1.2.0 — build demo-app-1.2.0-20231114.221320 at 2023-11-14T22:13:20Z for dev');
+    const bad = runCli(['manifest', 'export', '--format', 'xml'], project);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Allowed choices are json, yaml, summary, deployment-report/);
+  });
+
+  it('init writes a starter config that loads, and refuses to overwrite without --force', async () => {
+    const dir = (await makeProject()).dir;
+    dirs.push(dir);
+    const refused = runCli(['init'], dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/slipway\.config\.yaml already exists\nhint: Pass --force to overwrite it\.\n$/);
+    const r = runCli(['init', '--force'], dir);
+    expect(r.code).toBe(0);
+    const text = await readFile(path.join(dir, 'slipway.config.yaml'), 'utf8');
+    expect(text).toContain('include: ["src/**"]');
+    expect(text).toContain('include: ["db/**"]');
+    const stage = runCli(['stage', '--json'], dir, { npm_config_loglevel: 'silent' });
+    expect(stage.code).toBe(0);
+    expect((JSON.parse(stage.stdout) as { files: number }).files).toBeGreaterThan(0);
+  });
+
+  it('a missing config is a usage error (exit 2) and leaves nothing behind', async () => {
+    const r = runCli(['build', '--config', 'nope.yaml', '--out', 'never'], project);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error E_CONFIG_NOT_FOUND: nope.yaml: config file not found: nope.yaml\nhint: Check the --config path, or run `slipway init` to write a starter config.\n');
+    expect(existsSync(path.join(project, 'never'))).toBe(false);
+    const j = runCli(['build', '--json', '--config', 'nope.yaml'], project);
+    expect(JSON.parse(j.stdout)).toEqual({ error: expect.objectContaining({ code: 'E_CONFIG_NOT_FOUND' }) });
+    expect(await readdir(project)).not.toContain('never');
+  });
+});
