@@ -42,7 +42,7 @@ export function loadChangelogNodes(root: ChangelogNode, ctx: FileContext, state:
         if (!raw) throw new SlipwayError('E_CHANGELOG', `<${node.name}> needs a ${node.name === 'include' ? 'file' : 'path'} attribute`, { file, line: node.line });
         const expanded = state.properties.expand(raw, file);
         const relative = boolAttr(node, 'relativeToChangelogFile', false, file);
-        const target = resolveInside(state.rootDir, relative ? path.posix.join(path.posix.dirname(file), expanded) : expanded, file, node.line);
+        const target = resolveInside(state.rootDir, relative ? path.posix.join(path.posix.dirname(file), expanded) : expanded, file, node.line, expanded);
         if (boolAttr(node, 'ignore', false, file)) break;
         include({ kind: node.name, target, node, ctx: fileCtx });
         break;
@@ -130,7 +130,7 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
       const p = child.attrs.path;
       if (!p) throw new SlipwayError('E_CHANGELOG', '<sqlFile> needs a path', { file, line: child.line });
       const rel = boolAttr(child, 'relativeToChangelogFile', false, file);
-      const target = resolveInside(state.rootDir, rel ? path.posix.join(path.posix.dirname(file), expand(p)) : expand(p), file, child.line);
+      const target = resolveInside(state.rootDir, rel ? path.posix.join(path.posix.dirname(file), expand(p)) : expand(p), file, child.line, p);
       let bytes: Buffer;
       try {
         bytes = readFileSync(path.join(state.rootDir, target));

@@ -6,15 +6,15 @@ import { SlipwayError } from '../../errors.js';
  * Normalises `p` (forward slashes, no `./`, `..` resolved) and checks it stays inside the root.
  * Throws E_CHANGELOG naming the referring file:line otherwise.
  */
-export function resolveInside(rootDir: string, p: string, fromFile: string, line: number): string {
+export function resolveInside(rootDir: string, p: string, fromFile: string, line: number, written = p): string {
   const slashed = p.replace(/\\/g, '/');
   if (path.posix.isAbsolute(slashed) || /^[A-Za-z]:\//.test(slashed)) {
     const rel = path.relative(rootDir, slashed).split(path.sep).join('/');
-    if (rel.startsWith('..') || path.isAbsolute(rel)) throw escapeError(p, fromFile, line);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) throw escapeError(written, fromFile, line);
     return rel;
   }
   const norm = path.posix.normalize(slashed).replace(/^(\.\/)+/, '');
-  if (norm === '..' || norm.startsWith('../')) throw escapeError(p, fromFile, line);
+  if (norm === '..' || norm.startsWith('../')) throw escapeError(written, fromFile, line);
   return norm.replace(/\/$/, '');
 }
 

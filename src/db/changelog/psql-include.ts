@@ -59,7 +59,8 @@ async function visit(rootDir: string, rel: string, chain: string[], from: { file
   let segment: string[] = [];
   let segmentStart = 1;
   const flush = (): void => {
-    if (segment.length) files.push({ path: rel, content: segment.join('\n'), startLine: segmentStart });
+    // An empty tail (the newline after a file's last directive) adds nothing psql would run.
+    if (segment.length && segment.join('\n') !== '') files.push({ path: rel, content: segment.join('\n'), startLine: segmentStart });
     segment = [];
   };
   for (let i = 0; i < lines.length; i++) {
@@ -73,7 +74,7 @@ async function visit(rootDir: string, rel: string, chain: string[], from: { file
     const arg = unquote(m[2] ?? '');
     if (!arg) throw new SlipwayError('E_CHANGELOG', `\\${m[1]} needs a file name`, { file: rel, line: no, hint: `Write it as \\${m[1]} path/to/file.sql` });
     const relative = m[1] === 'ir' || m[1] === 'include_relative';
-    const target = resolveInside(rootDir, relative ? path.posix.join(path.posix.dirname(rel), arg) : arg, rel, no);
+    const target = resolveInside(rootDir, relative ? path.posix.join(path.posix.dirname(rel), arg) : arg, rel, no, arg);
     flush();
     await visit(rootDir, target, [...chain, rel], { file: rel, line: no }, files, warnings);
     segmentStart = no + 1;
