@@ -31,6 +31,8 @@ export function unsafeArchiveError(file: string, problems: ArchiveProblem[], wha
 export async function extractPackage(opts: ExtractOptions): Promise<{ files: number }> {
   const problems: ArchiveProblem[] = [];
   const tree = new TreeTracker();
+  let entries = 0;
+  let total = 0;
   await mkdir(opts.dest, { recursive: false });
   try {
     // Test hook: a synchronous pause blocks extraction itself, so a SIGKILL lands with the tree half written.
@@ -45,6 +47,12 @@ export async function extractPackage(opts: ExtractOptions): Promise<{ files: num
       noChmod: false,
       filter: (_p: string, entry: unknown) => {
         const e = entry as ReadEntry;
+        entries++;
+        total += e.size ?? 0;
+        if (entries > opts.limits.maxEntries || total > opts.limits.maxTotalBytes) {
+          problems.push(entries > opts.limits.maxEntries ? { code: 'too-many-entries', message: `more than ${opts.limits.maxEntries} entries` } : { code: 'too-large', message: `content over the ${opts.limits.maxTotalBytes}-byte limit` });
+          return false;
+        }
         const checked = checkEntry({ path: e.path, type: e.type, size: e.size ?? 0, mode: e.mode, linkpath: e.linkpath }, opts.limits);
         if ('code' in checked) {
           problems.push(checked);
@@ -67,8 +75,18 @@ export async function extractPackage(opts: ExtractOptions): Promise<{ files: num
     if (!verified.ok) throw unsafeArchiveError(opts.file, verified.problems, 'extracted tree does not match SHA256SUMS for');
     return { files: verified.files };
   } catch (e) {
-    await rm(opts.dest, { recursive: true, force: true });
+    await removeStaging(opts.dest);
     if (e instanceof SlipwayError) throw e;
     throw unsafeArchiveError(opts.file, [...problems, { code: 'extract-failed', message: (e as Error).message }]);
   }
+}
+
+/**
+ * Removes a failed staging dir. node-tar rejects on the first strict error while writes it already started may
+ * still land, so retry (ENOTEMPTY) and sweep once more after they settle.
+ */
+async function removeStaging(dest: string): Promise<void> {
+  await rm(dest, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+  await new Promise((r) => setTimeout(r, 50));
+  await rm(dest, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
 }

@@ -5,12 +5,12 @@
 import { connect } from 'node:net';
 import { mkdir, readFile, rename, symlink, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type WaitForHealthyResult, waitForHealthy } from '../../health/probe.js';
 import { type BlueGreenConfig, type BlueGreenConfigInput, type Slot, blueGreenConfigSchema } from './config.js';
 import { applyNginxUpstream } from './nginx.js';
 import { type BlueGreenPlan, type BlueGreenRelease, planBlueGreen } from './plan.js';
-import { ensureProxy, proxyStatus, stopProxy, switchProxy, type ProxyHandle } from './proxy-control.js';
+import { type DrainResult, drainUpstream, fixedDrain } from './drain.js';
+import { ensureProxy, stopProxy, switchProxy } from './proxy-control.js';
 import { type StopResult, startSlotProcess, stopSlotProcess } from './slot-process.js';
 import { type BlueGreenState, blueGreenPaths, readBlueGreenState, writeBlueGreenState } from './state.js';
 
@@ -31,7 +31,7 @@ export interface SwitchSlotsResult {
   health: WaitForHealthyResult | null;
   /** From writing the new state to the proxy (or nginx reload) confirming the new upstream. */
   switchMs: number | null;
-  drain: { ok: boolean; inflight: number; ms: number } | null;
+  drain: DrainResult | null;
   stopped: StopResult | null;
   logFile: string;
   ms: number;
@@ -131,21 +131,6 @@ async function healthUnlessExited(plan: BlueGreenPlan, config: BlueGreenConfig, 
     return { ...r, last: { ...r.last, reason: `the app exited (${x.signal ?? `code ${x.code}`}) before it was healthy` } };
   }
   return r;
-}
-
-async function drainUpstream(proxy: ProxyHandle, port: number, timeoutMs: number): Promise<{ ok: boolean; inflight: number; ms: number }> {
-  const started = Date.now();
-  for (;;) {
-    const inflight = (await proxyStatus(proxy)).inflight[String(port)] ?? 0;
-    if (inflight === 0) return { ok: true, inflight: 0, ms: Date.now() - started };
-    if (Date.now() - started >= timeoutMs) return { ok: false, inflight, ms: Date.now() - started };
-    await sleep(25);
-  }
-}
-
-async function fixedDrain(ms: number): Promise<{ ok: boolean; inflight: number; ms: number }> {
-  await sleep(ms);
-  return { ok: true, inflight: 0, ms };
 }
 
 /** slots/<slot> → release dir, replaced atomically (new link + rename). */
