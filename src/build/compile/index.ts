@@ -131,7 +131,9 @@ export async function compileFileSet(config: Config, fileSet: FileSet, opts: Com
   if (g.finding) findings.push(g.finding);
 
   if (problems.length) {
-    const sorted = sortProblems(problems);
+    // A module that fails inside a bundle is also compiled on its own (the failed bundle folded nothing): one line.
+    const unique = [...new Map(problems.map((p) => [formatProblem(p), p])).values()];
+    const sorted = sortProblems(unique);
     const first = sorted[0]!;
     const files = new Set(sorted.map((p) => p.file)).size;
     throw new SlipwayError('E_SYNTAX', `${sorted.length} syntax error${sorted.length > 1 ? 's' : ''} in ${files} file${files > 1 ? 's' : ''}; first: ${formatProblem(first)}`, {

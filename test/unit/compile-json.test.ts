@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { minifyJson, validateJson } from '../../src/build/compile/json.js';
+import { formatProblem, lineColAt, sortProblems } from '../../src/build/compile/position.js';
+
+describe('validateJson', () => {
+  it('locates errors as 1-based line:col', () => {
+    expect(validateJson('{\n  "a": 1,\n  "b" 2\n}\n', 'x.json')).toEqual([{ file: 'x.json', line: 3, column: 7, message: 'Unexpected number' }]);
+    expect(validateJson('{"a": [1, 2', 'y.json')).toEqual([{ file: 'y.json', line: 1, column: 12, message: "Expected ',' or ']' after array element" }]);
+    expect(validateJson('\n', 'e.json')).toEqual([{ file: 'e.json', line: 2, column: 1, message: 'Unexpected end of JSON input' }]);
+    expect(validateJson('{"ok": true}', 'z.json')).toEqual([]);
+  });
+});
+
+describe('minifyJson', () => {
+  it('drops whitespace outside strings only and keeps number spellings', () => {
+    const text = '\ufeff{\n  "a b": "x \\" y\\\\",\n\t"n": [1.0, 1e5, 12345678901234567890],\r\n  "s": " sp "\n}\n';
+    const min = minifyJson(text);
+    expect(min).toBe('{"a b":"x \\" y\\\\","n":[1.0,1e5,12345678901234567890],"s":" sp "}');
+    expect(JSON.parse(min)).toEqual(JSON.parse(text.slice(1)));
+  });
+});
+
+describe('positions', () => {
+  it('lineColAt counts from 1 and clamps', () => {
+    expect(lineColAt('ab\ncd\n', 0)).toEqual({ line: 1, column: 1 });
+    expect(lineColAt('ab\ncd\n', 3)).toEqual({ line: 2, column: 1 });
+    expect(lineColAt('ab\ncd\n', 4)).toEqual({ line: 2, column: 2 });
+    expect(lineColAt('ab\ncd\n', 99)).toEqual({ line: 3, column: 1 });
+  });
+
+  it('formats and sorts problems by file, line, column', () => {
+    const p = [
+      { file: 'b.js', line: 1, column: 1, message: 'm' },
+      { file: 'a.sql', line: 9, column: 2, message: 'm' },
+      { file: 'a.sql', line: 2, column: 5, message: 'm' },
+    ];
+    expect(sortProblems(p).map(formatProblem)).toEqual(['a.sql:2:5: m', 'a.sql:9:2: m', 'b.js:1:1: m']);
+  });
+});

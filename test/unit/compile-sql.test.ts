@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { mapColumn, planSqlValidation, substituteLine } from '../../src/build/compile/sql-prepare.js';
+import { validateSql } from '../../src/build/compile/sql.js';
+
+describe('planSqlValidation', () => {
+  it('blanks psql meta-command lines and keeps line numbers', () => {
+    const plan = planSqlValidation('\\set ON_ERROR_STOP on\nSELECT 1;\n  \\i other.sql\nSELECT 2;\n', 'db/x.sql', {});
+    expect(plan).toEqual({ chunks: [{ text: '\nSELECT 1;\n\nSELECT 2;\n', firstLine: 1, spans: new Map(), label: null }], notes: [] });
+  });
+
+  it('splits formatted SQL into changesets, substitutes properties, skips endDelimiter and other dbms', () => {
+    const text = [
+      '-- liquibase formatted sql',
+      '',
+      '--changeset ann:1 runOnChange:true',
+      'CREATE TABLE ${schema}.t (id int);',
+      '--changeset ann:2 endDelimiter:GO',
+      'CREATE PROCEDURE p AS SELECT 1',
+      'GO',
+      '--changeset ann:3 dbms:oracle',
+      'CREATE TABLE x (id NUMBER(10));',
+      '--changeset ann:4 dbms:postgresql,h2',
+      'SELECT ${unknown};',
+    ].join('\n');
+    const plan = planSqlValidation(text, 'db/c.sql', { schema: 'umig' });
+    expect(plan.notes).toEqual([
+      "db/c.sql:5: changeset ann:2 uses endDelimiter:GO; not validated (the parser needs ';'-terminated SQL)",
+      'db/c.sql:8: changeset ann:3 is for dbms:oracle; not validated as PostgreSQL',
+    ]);
+    expect(plan.chunks.map((c) => [c.label, c.firstLine, c.text])).toEqual([
+      ['changeset ann:1', 3, '--changeset ann:1 runOnChange:true\nCREATE TABLE umig.t (id int);'],
+      ['changeset ann:4', 10, '--changeset ann:4 dbms:postgresql,h2\nSELECT ${unknown};'],
+    ]);
+    expect(plan.chunks[0]!.spans).toEqual(new Map([[1, [{ at: 13, len: 4, origLen: 9 }]]]));
+  });
+
+  it('maps substituted columns back to the original line', () => {
+    const { text, spans } = substituteLine('a ${p} b ${q} c', { p: 'LONGER', q: '' });
+    expect(text).toBe('a LONGER b  c');
+    expect(spans).toEqual([{ at: 2, len: 6, origLen: 4 }, { at: 11, len: 0, origLen: 4 }]);
+    expect(mapColumn(spans, 0)).toBe(0); // 'a'
+    expect(mapColumn(spans, 4)).toBe(2); // inside the replacement → its start
+    expect(mapColumn(spans, 9)).toBe(7); // 'b'
+    expect(mapColumn(spans, 12)).toBe(14); // 'c'
+    expect(mapColumn(undefined, 5)).toBe(5);
+  });
+});
+
+describe('validateSql (libpg-query)', () => {
+  it('accepts valid SQL including plpgsql bodies and psql meta commands', async () => {
+    const sql = '\\set ON_ERROR_STOP on\nCREATE FUNCTION f() RETURNS int AS $$\nBEGIN\n  RETURN 1;\nEND\n$$ LANGUAGE plpgsql;\n\\i next.sql\n';
+    expect(await validateSql(sql, 'db/f.sql', {})).toEqual({ problems: [], notes: [] });
+    expect(await validateSql('-- nothing but a comment\n', 'db/c.sql', {})).toEqual({ problems: [], notes: [] });
+    expect(await validateSql('', 'db/e.sql', {})).toEqual({ problems: [], notes: [] });
+  });
+
+  it('reports the first error of a plain file at its line:col (character columns)', async () => {
+    const r = await validateSql("SELECT 'ééé';\n  SELEC 2;\n", 'db/bad.sql', {});
+    expect(r.problems).toEqual([{ file: 'db/bad.sql', line: 2, column: 3, message: 'syntax error at or near "SELEC"' }]);
+    const eof = await validateSql('SELECT (1', 'db/eof.sql', {});
+    expect(eof.problems).toEqual([{ file: 'db/eof.sql', line: 1, column: 10, message: 'syntax error at end of input' }]);
+  });
+
+  it('reports one error per broken changeset at the original column', async () => {
+    const text = [
+      '--liquibase formatted sql',
+      '--changeset a:1',
+      'CREATE TABLE ${schema}.x (id int) oops;',
+      '--changeset a:2',
+      'SELECT 1;',
+      '--changeset a:3',
+      'INSERT INTO ${schema}.x VALUES (1,;',
+    ].join('\n');
+    const r = await validateSql(text, 'db/cs.sql', { schema: 'umig_schema' });
+    expect(r.problems).toEqual([
+      { file: 'db/cs.sql', line: 3, column: 35, message: 'syntax error at or near "oops" (changeset a:1)' },
+      { file: 'db/cs.sql', line: 7, column: 35, message: 'syntax error at or near ";" (changeset a:3)' },
+    ]);
+  });
+});
