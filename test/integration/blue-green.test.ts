@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readFile, readlink } from 'node:fs/promises';
 import http from 'node:http';
 import {
-  type BlueGreenConfigInput, blueGreenPaths, ensureProxy, findProxy, proxyStatus, readBlueGreenState, stopBlueGreen, stopProxy, switchSlots,
+  type BlueGreenConfigInput, blueGreenPaths, ensureProxy, findProxy, proxyStatus, readBlueGreenState, stopBlueGreen, stopProxy, switchBack, switchSlots,
 } from '../../src/deploy/blue-green/index.js';
 import { isAlive } from '../../src/deploy/blue-green/slot-process.js';
 import { APP, freePort } from '../fixtures/health/processes.js';
@@ -187,6 +187,35 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
     const r = await switchSlots({ targetRoot: root, config, release: release('r1') });
     expect(r).toMatchObject({ ok: true, live: 'blue' });
     expect(r.plan.stale).toBeNull();
+    expect(await version()).toBe('v1');
+  });
+
+  it('keepPrevious leaves the old slot idle; switchBack returns to it at once with zero failed requests', async () => {
+    const keep = { ...config, keepPrevious: true };
+    const r = await switchSlots({ targetRoot: root, config: keep, release: release('r2') });
+    expect(r).toMatchObject({ ok: true, live: 'green', drain: null, stopped: null });
+    const idle = (await readBlueGreenState(blueGreenPaths(root).state)).slots.blue!;
+    expect(idle).toMatchObject({ releaseId: 'r1', status: 'idle' });
+    expect(isAlive(idle.pid!)).toBe(true);
+    const greenPid = (await readBlueGreenState(blueGreenPaths(root).state)).slots.green!.pid!;
+
+    const loop = clientLoop(4);
+    await new Promise((res) => setTimeout(res, 200));
+    const t0 = performance.now();
+    const back = await switchBack({ targetRoot: root, config: keep });
+    const ms = performance.now() - t0;
+    await new Promise((res) => setTimeout(res, 200));
+    const res = await loop.stop();
+    expect(back.reason).toBeNull();
+    expect(back).toMatchObject({ ok: true, live: 'blue', stopped: { pid: greenPid, signal: 'SIGTERM' } });
+    expect(ms).toBeLessThan(3000); // no app start: health check, switch, drain, stop
+    expect(res.failed).toEqual([]);
+    for (const seq of res.perWorker) expect(seq).toEqual(['v2', 'v1']);
+    expect(isAlive(greenPid)).toBe(false);
+
+    const again = await switchBack({ targetRoot: root, config: keep });
+    expect(again.ok).toBe(false);
+    expect(again.reason).toBe('slot green is not running (stopped); switch-back needs blueGreen.keepPrevious: true — deploy the previous release instead');
     expect(await version()).toBe('v1');
   });
 });
