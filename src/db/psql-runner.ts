@@ -24,6 +24,8 @@ export interface RunScriptOptions {
   signal?: AbortSignal;
   /** Called when a changeset marker is reached (before its statements run). */
   onChangeSet?: (cs: { id: string; author: string; filename: string }) => void;
+  /** Called when the script reports a changeset recorded (EXECUTED, RERAN, MARK_RAN). */
+  onRecorded?: (cs: { id: string; author: string; filename: string; exectype: string }) => void;
 }
 
 export async function runPsqlScript(session: SqlSession, script: string, opts: RunScriptOptions = {}): Promise<RunScriptResult> {
@@ -66,7 +68,11 @@ export async function runPsqlScript(session: SqlSession, script: string, opts: R
       const text = args.join(' ');
       result.echoed.push(text);
       const m = /^slipway: (EXECUTED|RERAN|MARK_RAN) /.exec(text);
-      if (m && where.changeSet) result.executed.push({ ...where.changeSet, exectype: m[1]! });
+      if (m && where.changeSet) {
+        const rec = { ...where.changeSet, exectype: m[1]! };
+        result.executed.push(rec);
+        opts.onRecorded?.(rec);
+      }
     } else if (command === 'q' || command === 'quit') {
       break;
     } else {

@@ -50,16 +50,23 @@ async function openPglite(url: string): Promise<SqlSession> {
   const { PGlite } = await import('@electric-sql/pglite');
   const dir = url.startsWith('pglite:') ? url.slice('pglite:'.length) : '';
   const db = dir === '' ? await PGlite.create() : await PGlite.create(dir);
-  const raw = (v: string) => v;
-  const parsers = new Proxy({}, { get: () => raw });
   return {
     engine: 'pglite',
     async query(text) {
-      const results = await db.exec(text, { parsers });
+      const results = await db.exec(text);
       const last = results[results.length - 1];
-      const rows = (last?.rows ?? []) as Record<string, string | null>[];
+      const rows = ((last?.rows ?? []) as Record<string, unknown>[]).map(toTextRow);
       return { rows, command: (last as { command?: string } | undefined)?.command ?? null };
     },
     close: () => db.close(),
   };
+}
+
+/** PGlite parses values into JS; give them back in psql's text form (t/f for booleans) so both engines agree. */
+function toTextRow(row: Record<string, unknown>): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [k, v] of Object.entries(row)) {
+    out[k] = v === null || v === undefined ? null : typeof v === 'boolean' ? (v ? 't' : 'f') : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | bigint);
+  }
+  return out;
 }

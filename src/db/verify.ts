@@ -49,18 +49,18 @@ export async function verifyChangelog(opts: VerifyOptions): Promise<VerifyResult
   let ok = true;
   let fingerprint: string | null = null;
   try {
-    const run = await runPsqlScript(session, pkg.sql, {
+    await runPsqlScript(session, pkg.sql, {
       onChangeSet: (cs) => {
         close();
         current = byKey.get(changeSetKey(cs));
         mark = performance.now();
       },
+      onRecorded: (e) => {
+        const r = byKey.get(changeSetKey(e));
+        if (r) r.status = e.exectype === 'MARK_RAN' ? 'MARK_RAN' : 'EXECUTED';
+      },
     });
     close();
-    for (const e of run.executed) {
-      const r = byKey.get(changeSetKey(e));
-      if (r) r.status = e.exectype === 'MARK_RAN' ? 'MARK_RAN' : 'EXECUTED';
-    }
     fingerprint = (await fingerprintSchema(session)).fingerprint;
   } catch (error) {
     close();
