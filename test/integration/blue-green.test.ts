@@ -6,6 +6,7 @@ import {
   type BlueGreenConfigInput, blueGreenPaths, ensureProxy, findProxy, proxyStatus, readBlueGreenState, stopBlueGreen, stopProxy, switchBack, switchSlots,
 } from '../../src/deploy/blue-green/index.js';
 import { isAlive } from '../../src/deploy/blue-green/slot-process.js';
+import { writeBlueGreenState } from '../../src/deploy/blue-green/state.js';
 import { APP, freePort } from '../fixtures/health/processes.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 
@@ -217,5 +218,33 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
     expect(again.ok).toBe(false);
     expect(again.reason).toBe('slot green is not running (stopped); switch-back needs blueGreen.keepPrevious: true — deploy the previous release instead');
     expect(await version()).toBe('v1');
+  });
+
+  it('the proxy follows the state file on its own (no admin call), newer generations only', async () => {
+    const echo = http.createServer((_q, res) => res.end(JSON.stringify({ version: 'echo' })));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const echoPort = (echo.address() as import('node:net').AddressInfo).port;
+    const file = blueGreenPaths(root).state;
+    const original = await readBlueGreenState(file);
+    const waitFor = async (want: string): Promise<string> => {
+      let got = '';
+      for (let i = 0; i < 60 && got !== want; i++) {
+        got = await version();
+        if (got !== want) await new Promise((r) => setTimeout(r, 50));
+      }
+      return got;
+    };
+    try {
+      await writeBlueGreenState(file, { ...original, generation: original.generation - 1, slots: { ...original.slots, blue: { ...original.slots.blue!, port: echoPort } } });
+      await new Promise((r) => setTimeout(r, 700)); // > 2 polls of 250 ms
+      expect(await version()).toBe('v1'); // older generation: ignored
+      await writeBlueGreenState(file, { ...original, generation: original.generation + 1, slots: { ...original.slots, blue: { ...original.slots.blue!, port: echoPort } } });
+      expect(await waitFor('echo')).toBe('echo');
+      await writeBlueGreenState(file, { ...original, generation: original.generation + 2 });
+      expect(await waitFor('v1')).toBe('v1');
+    } finally {
+      echo.closeAllConnections();
+      await new Promise((r) => echo.close(r));
+    }
   });
 });
