@@ -1,6 +1,7 @@
 import { scrypt, randomBytes, timingSafeEqual, createHash, type ScryptOptions } from 'node:crypto';
 
-// OWASP-recommended minimum for scrypt: N=2^17 is slow on a 2-core box; 2^15, r=8, p=1 costs ~32 MiB and ~60 ms.
+// OWASP suggests N=2^17 (128 MiB per hash); 2^15, r=8, p=1 (32 MiB) keeps a login affordable on a shared 2-core box.
+// Stored hashes carry their parameters, so raising N later still verifies old hashes.
 const PARAMS = { N: 32768, r: 8, p: 1, keylen: 32 } as const;
 
 function scryptAsync(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {

@@ -26,9 +26,13 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
       const server = await startServer({ config, ...(flags.host ? { host: flags.host } : {}), ...(flags.port !== undefined ? { port: flags.port } : {}), logger: { level: 'warn' } });
       io.stderr(`slipway serve: listening on ${server.url} (health: ${server.url}/api/health)\n`);
       await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
       });
       io.stderr('slipway serve: shutting down\n');
       await server.close();

@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword, verifyPassword, hashToken, safeEqual } from '../../src/server/password.js';
+import { addUser, addUserToken, readUsersFile } from '../../src/server/users-file.js';
+import { UserDirectory } from '../../src/server/user-directory.js';
+import { SessionStore } from '../../src/server/sessions.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await makeTree({});
+});
+afterAll(async () => removeTree(dir));
+
+describe('password hashing', () => {
+  it('uses a fresh salt per hash and verifies only the right password', async () => {
+    const a = await hashPassword('hunter2hunter2');
+    const b = await hashPassword('hunter2hunter2');
+    expect(a).not.toBe(b);
+    expect(await verifyPassword('hunter2hunter2', a)).toBe(true);
+    expect(await verifyPassword('hunter2hunter3', a)).toBe(false);
+    expect(await verifyPassword('x', 'plain-text')).toBe(false);
+    expect(await verifyPassword('x', 'scrypt$99999999$8$1$AA$AA')).toBe(false);
+  });
+  it('hashes tokens with SHA-256 and compares in constant time', () => {
+    expect(hashToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(safeEqual('abc', 'abc')).toBe(true);
+    expect(safeEqual('abc', 'abd')).toBe(false);
+    expect(safeEqual('abc', 'ab')).toBe(false);
+  });
+});
+
+describe('users file', () => {
+  it('writes atomically with mode 0600 and keeps tokens when a password changes', async () => {
+    const file = path.join(dir, 'sub', 'users.json');
+    expect(await addUser({ usersFile: file, name: 'ann', password: 'first password', groups: ['viewers'], now: new Date(0) })).toEqual({ created: true });
+    const { token } = await addUserToken({ usersFile: file, name: 'ann', now: new Date(0) });
+    expect(await addUser({ usersFile: file, name: 'ann', password: 'second password', groups: ['admins'], now: new Date(1) })).toEqual({ created: false });
+    const data = await readUsersFile(file);
+    expect(data.users.ann).toMatchObject({ groups: ['admins'], createdAt: '1970-01-01T00:00:00.000Z' });
+    expect(data.users.ann!.tokens[0]!.sha256).toBe(hashToken(token));
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  });
+  it('rejects bad names, groups and unknown token owners', async () => {
+    const file = path.join(dir, 'u2.json');
+    await expect(addUser({ usersFile: file, name: '../x', password: 'long password', groups: ['v'], now: new Date() })).rejects.toMatchObject({ code: 'E_USAGE', field: 'name' });
+    await expect(addUser({ usersFile: file, name: 'x', password: 'long password', groups: ['a b'], now: new Date() })).rejects.toMatchObject({ code: 'E_USAGE', field: 'groups' });
+    await expect(addUserToken({ usersFile: file, name: 'nobody', now: new Date() })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+  });
+  it('reports an invalid file with the field at fault', async () => {
+    const file = path.join(dir, 'bad.json');
+    await writeFile(file, JSON.stringify({ version: 1, users: { ann: { groups: 'viewers', password: null, createdAt: 'x' } } }));
+    await expect(readUsersFile(file)).rejects.toMatchObject({ code: 'E_CONFIG', details: [expect.stringContaining('users.ann.groups')] });
+  });
+});
+
+describe('UserDirectory', () => {
+  it('verifies passwords and tokens, and reloads the file when it changes', async () => {
+    const file = path.join(dir, 'dir-users.json');
+    await addUser({ usersFile: file, name: 'bo', password: 'bo password', groups: ['viewers'], now: new Date() });
+    const { token } = await addUserToken({ usersFile: file, name: 'bo', now: new Date() });
+    let now = 0;
+    const d = new UserDirectory(file, () => now);
+    expect(await d.verifyPassword('bo', 'bo password')).toEqual({ name: 'bo', groups: ['viewers'], via: 'basic' });
+    expect(await d.verifyPassword('bo', 'wrong')).toBeNull();
+    expect(await d.verifyPassword('nobody', 'bo password')).toBeNull();
+    expect(await d.verifyToken(token)).toEqual({ name: 'bo', groups: ['viewers'], via: 'bearer' });
+    expect(await d.verifyToken('slw_forged')).toBeNull();
+    expect(await d.verifyPassword('constructor', 'x')).toBeNull(); // no prototype keys as users
+    await addUser({ usersFile: file, name: 'bo', password: 'new password!', groups: ['admins'], now: new Date() });
+    now += 1500;
+    expect(await d.verifyPassword('bo', 'bo password')).toBeNull();
+    expect(await d.verifyPassword('bo', 'new password!')).toMatchObject({ groups: ['admins'] });
+    expect(JSON.parse(await readFile(file, 'utf8')).users.bo.tokens).toHaveLength(1);
+  });
+});
+
+describe('SessionStore', () => {
+  it('expires sessions by the clock', () => {
+    let now = 0;
+    const s = new SessionStore(1000, () => now);
+    const a = s.create('u', ['viewers']);
+    expect(s.get(a.id)?.user).toBe('u');
+    expect(a.csrfToken).toMatch(/^[\w-]{43}$/);
+    now = 1000;
+    expect(s.get(a.id)).toBeNull();
+    expect(s.get(undefined)).toBeNull();
+  });
+});
