@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { main } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/output.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
+
+async function run(cwd: string, argv: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, env: { ...env }, cwd, readStdin: async () => '' };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+describe('slipway db CLI', () => {
+  let dir: string;
+  let db: TestDatabase;
+  beforeAll(async () => {
+    dir = await makeTree({});
+    await cp(path.resolve('test/fixtures/db-pkg/app'), dir, { recursive: true });
+    db = await createTestDatabase('slipway_dbcli');
+  });
+  afterAll(async () => {
+    await db.drop();
+    await removeTree(dir);
+  });
+
+  it('db package writes the same bytes twice (SOURCE_DATE_EPOCH), atomically, and reports the counts', async () => {
+    const env = { SOURCE_DATE_EPOCH: '1758810600' };
+    const a = await run(dir, ['db', 'package', '--changelog', 'db/master.xml', '--contexts', 'dev', '--app-name', 'umig', '--app-version', '1.2.0', '--out', 'a.sql'], env);
+    expect(a.code).toBe(0);
+    expect(a.stderr).toMatch(/^wrote a\.sql \(\d+ bytes\)\n10 changesets from 4 files\n$/);
+    const b = await run(dir, ['db', 'package', '--changelog', 'db/master.xml', '--contexts', 'dev', '--app-name', 'umig', '--app-version', '1.2.0', '--out', 'b.sql'], env);
+    expect(b.code).toBe(0);
+    const sa = await readFile(path.join(dir, 'a.sql'), 'utf8');
+    expect(await readFile(path.join(dir, 'b.sql'), 'utf8')).toBe(sa);
+    expect(sa.split('\n').slice(0, 1)).toEqual(['-- umig Database Version Package v1.2.0']);
+    expect(sa).toContain('-- Generated: 2025-09-25T14:30:00Z (SOURCE_DATE_EPOCH 1758810600)');
+    expect((await readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('bad input: exit 1, an error naming the file, nothing written', async () => {
+    await writeFile(path.join(dir, 'broken.xml'), '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"><include file="nope.sql" relativeToChangelogFile="true"/></databaseChangeLog>');
+    const r = await run(dir, ['db', 'package', '--changelog', 'broken.xml', '--out', 'broken.sql']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error E_CHANGELOG: .*broken\.xml:1/);
+    expect(existsSync(path.join(dir, 'broken.sql'))).toBe(false);
+    const usage = await run(dir, ['db', 'rollback-sql', '--changelog', 'db/master.xml']);
+    expect(usage.code).toBe(2);
+  });
+
+  it('db apply, status --json, rollback-sql and verify --json against real databases', async () => {
+    // trust auth ignores the password; it is there to prove it never reaches the output
+    const withSecret = db.url.replace('postgres@', 'postgres:s3cret@');
+    const applied = await run(dir, ['db', 'apply', '--database-url', withSecret, 'a.sql']);
+    expect(applied.code).toBe(0);
+    expect(applied.stderr).toMatch(/10 executed, 0 already applied/);
+    expect(applied.stderr).toContain('postgres:***@');
+    expect(applied.stderr).not.toContain('s3cret');
+    const st = await run(dir, ['db', 'status', '--database-url', db.url, '--changelog', 'db/master.xml', '--contexts', 'dev', '--json']);
+    expect(st.code).toBe(0);
+    expect(JSON.parse(st.stdout)).toMatchObject({ applied: 10, pending: 0, drift: 0, unknown: 0 });
+    const rb = await run(dir, ['db', 'rollback-sql', '--changelog', 'db/master.xml', '--contexts', 'dev', '--count', '2', '--out', 'rb.sql']);
+    expect(rb.code).toBe(0);
+    const rolled = await run(dir, ['db', 'apply', '--database-url', db.url, 'rb.sql']);
+    expect(rolled.code).toBe(0);
+    expect(rolled.stderr).toContain('slipway: ROLLED BACK db/changes/005-more.sql::005-index::bob');
+    const after = await run(dir, ['db', 'status', '--database-url', db.url, '--changelog', 'db/master.xml', '--contexts', 'dev', '--json']);
+    expect(JSON.parse(after.stdout)).toMatchObject({ applied: 8, pending: 2 });
+    const noRollback = await run(dir, ['db', 'rollback-sql', '--changelog', 'db/master.xml', '--count', '10', '--out', 'none.sql']);
+    expect(noRollback.code).toBe(1);
+    expect(noRollback.stderr).toContain('db/master.xml::004-tag::carol');
+    expect(existsSync(path.join(dir, 'none.sql'))).toBe(false);
+    const v = await run(dir, ['db', 'verify', '--changelog', 'db/master.xml', '--json']);
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, engine: 'pglite', fingerprint: expect.stringMatching(/^sha256:/) });
+  }, 60_000);
+});
