@@ -3,15 +3,17 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseChangelog } from '../../src/db/changelog/index.js';
+import { contextsColumn, labelsColumn, parseChangelog } from '../../src/db/changelog/index.js';
+import type { ChangeSet } from '../../src/db/model.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { removeTree } from '../helpers/tmp.js';
 import { makeOracleTree, ORACLE_PROPERTIES } from '../fixtures/db/oracle-tree.js';
 
 // Real Liquibase 4.28 (Java 17) as the oracle for checksums and FILENAME values. JVM starts cost seconds, so one
-// `changelog-sync` records every changeset of the fixture (15 changesets: formatted SQL with rollback lines and
-// blocks, the `-- ROLLBACK` trap, properties, tabs, CRLF, preconditions; XML <sql>, <sqlFile>, <tagDatabase>; YAML;
-// includeAll with a plain .sql file), and two `calculate-checksum` calls confirm that command agrees.
+// `changelog-sync` records every changeset of the fixture (20 changesets: formatted SQL with rollback lines and
+// blocks, the `-- ROLLBACK` trap, properties, tabs, CRLF, preconditions, quoted ids; XML <sql>, <sqlFile>,
+// <tagDatabase>, a dbms-targeted <sql>; YAML; include contexts; includeAll with a plain .sql file, case-colliding
+// and numeric names), and two `calculate-checksum` calls confirm that command agrees.
 const run = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const liquibaseBin = path.join(repoRoot, 'node_modules/liquibase/dist/liquibase/liquibase');
@@ -29,8 +31,14 @@ async function liquibase(cwd: string, db: TestDatabase, changelog: string, ...ar
 }
 
 async function historyRows(db: TestDatabase): Promise<string[]> {
-  const { stdout } = await run('psql', ['-X', '-At', '-d', db.url, '-c', 'select id, author, filename, md5sum from databasechangelog order by orderexecuted'], { cwd: '/' });
+  const sql = 'select id, author, filename, md5sum, description, comments, contexts, labels from databasechangelog order by orderexecuted';
+  const { stdout } = await run('psql', ['-X', '-At', '-d', db.url, '-c', sql], { cwd: '/' });
   return stdout.split('\n').filter(Boolean);
+}
+
+/** Our values for the same columns, in the same `|`-separated form psql -At prints. */
+function ourRow(c: ChangeSet): string {
+  return [c.id, c.author, c.filename, c.checksum, c.description, c.comment ?? '', contextsColumn(c) ?? '', labelsColumn(c) ?? ''].join('|');
 }
 
 describe('checksumV9 and FILENAME against liquibase 4.28', () => {
@@ -47,13 +55,12 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
     if (root) await removeTree(root);
   });
 
-  it('changelog-sync records exactly our id, author, FILENAME and MD5SUM for every changeset', async () => {
+  it('changelog-sync records exactly our ID, AUTHOR, FILENAME, MD5SUM, DESCRIPTION, COMMENTS, CONTEXTS, LABELS', async () => {
     await liquibase(root, db, 'db/master.xml', 'changelog-sync', `-Dext=${ORACLE_PROPERTIES.ext}`);
     const theirs = await historyRows(db);
     const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml', properties: ORACLE_PROPERTIES });
-    const ours = parsed.changeSets.map((c) => [c.id, c.author, c.filename, c.checksum].join('|'));
-    expect(theirs).toHaveLength(15);
-    expect(ours).toEqual(theirs);
+    expect(theirs).toHaveLength(20);
+    expect(parsed.changeSets.map(ourRow)).toEqual(theirs);
   }, 120_000);
 
   it('calculate-checksum agrees for a formatted SQL changeset with rollback and for an XML sqlFile changeset', async () => {
@@ -72,6 +79,6 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
     await liquibase(exampleDir, exampleDb, exampleChangelog, 'changelog-sync');
     const theirs = await historyRows(exampleDb);
     const parsed = await parseChangelog({ rootDir: exampleDir, changelog: exampleChangelog });
-    expect(parsed.changeSets.map((c) => [c.id, c.author, c.filename, c.checksum].join('|'))).toEqual(theirs);
+    expect(parsed.changeSets.map(ourRow)).toEqual(theirs);
   }, 120_000);
 });

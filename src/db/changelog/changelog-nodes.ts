@@ -11,6 +11,7 @@ import { normalizeLogicalPath } from './formatted-sql.js';
 import { boolAttr, checkAttrs } from './node-attrs.js';
 import { parseNodePreconditions } from './node-preconditions.js';
 import { resolveInside } from './paths.js';
+import { matchesDbms } from './select.js';
 import type { FileContext, WalkState } from './walk-state.js';
 import type { ChangelogNode } from './xml-tree.js';
 
@@ -104,6 +105,11 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
 function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, state: WalkState): void {
   const file = ctx.path;
   const expand = (t: string): string => state.properties.expand(t, file);
+  if ((child.name === 'sql' || child.name === 'sqlFile') && child.attrs.dbms && !matchesDbms(expand(child.attrs.dbms), state.filter.dbms ?? 'postgresql')) {
+    // A DbmsTargetedChange for another database neither runs nor counts in the V9 checksum (ChangeSet.generateCheckSum).
+    d.descriptions.push(child.name === 'sql' ? 'sql' : `sqlFile path=${child.attrs.path ?? ''}`);
+    return;
+  }
   switch (child.name) {
     case 'comment':
       d.comment = expand(child.text.trim());

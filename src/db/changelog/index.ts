@@ -15,6 +15,7 @@ import type { WalkState } from './walk-state.js';
 
 export { selectChangeSets, matchesExpression, type SelectFilter } from './select.js';
 export { parsePsqlScript } from './psql-include.js';
+export { contextsColumn, labelsColumn } from './history-columns.js';
 
 export interface ParseChangelogOptions {
   /** The search path: FILENAME values are relative to it, as Liquibase records them. */

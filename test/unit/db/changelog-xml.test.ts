@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseChangelog } from '../../../src/db/changelog/index.js';
+import { contextsColumn, labelsColumn, parseChangelog } from '../../../src/db/changelog/index.js';
 import { SlipwayError } from '../../../src/errors.js';
 import { makeTree, removeTree } from '../../helpers/tmp.js';
 import { makeOracleTree, ORACLE_PROPERTIES } from '../../fixtures/db/oracle-tree.js';
@@ -40,6 +40,7 @@ describe('XML / YAML / JSON masters', () => {
       'db/fs/a.sql::2::bob 9:0734d1b5ebe985be071b3c7b0a32558e',
       'db/fs/a.sql::3::bob 9:85ccf3c988779334bb7ee723aa1b39ec',
       'db/fs/a.sql::4::bob 9:b7719184a8ef6d89e865ce7dc982ad03',
+      'db/master.xml::x-dbms::ann 9:59f7d8e6f98130074c2ceda5c2ed502f',
       'db/fs/crlf.sql::crlf-1::carol 9:4782b7e8eab9688c00f5c38b912af6bb',
       'db/fs/crlf.sql::crlf-2::carol 9:95f73f1cbca88624a9748e8f80d48571',
       'db/child.yaml::y1::dan 9:4740ab2d663444f984be4ba4e6b6a6b2',
@@ -47,6 +48,10 @@ describe('XML / YAML / JSON masters', () => {
       'db/more/02.sql::my id::eve 9:54819adf17b17e192447b4a936b824fa',
       'db/more/02.sql::trail:::eve 9:7c4eb0edb381ff24ae06a8da103fa2cf',
       'db/more/02.sql::7::eve smith 9:b4be54082e1c53bbbe6c34d403885afd',
+      'db/more/10.sql::10.sql::gen 9:7f5a70092f7c21ef2b450e2f6a546b25',
+      'db/more/9.sql::9.sql::gen 9:ebb376457bbf7ad7f4cdbe39c0d89d68',
+      'db/more/B.sql::B.sql::gen 9:850867f8c3688239e288c9504c3bdf63',
+      'db/more/sub/x.sql::sub/x.sql::gen 9:f9f668fbcfc0818af63e7c8eed2dce34',
     ]);
     const byId = new Map(r.changeSets.map((c) => [c.id, c]));
     expect(byId.get('x-sql')).toMatchObject({ description: 'sql', comment: 'creates app', rollback: ['drop schema app'], statements: ['create schema app'] });
@@ -56,8 +61,17 @@ describe('XML / YAML / JSON masters', () => {
     expect(byId.get('y1')).toMatchObject({ description: 'sql; tagDatabase', tag: 'y-tag', rollback: ['select 1'], statements: ["select 'widgets'"] });
     expect(byId.get('4')).toMatchObject({ statements: ['select 4'], runInTransaction: false, endDelimiter: '/' });
     expect(byId.get('7')!.statements).toEqual(['select external']);
-    expect(r.files.map((f) => f.path)).toEqual(['db/master.xml', 'db/sql/f.sql', 'db/fs/a.sql', 'db/fs/crlf.sql', 'db/child.yaml', 'db/more/01_plain.sql', 'db/more/02.sql']);
-    expect(r.warnings.map((w) => `${w.code} ${w.file}:${w.line}`)).toEqual(['W_COMMENT_READ_AS_ROLLBACK db/fs/a.sql:13', 'W_ID_ENDS_WITH_COLON db/more/02.sql:4']);
+    expect(byId.get('x-dbms')).toMatchObject({ description: 'sql; sql', statements: ["select 'pg'"] });
+    expect([contextsColumn(byId.get('2')!), labelsColumn(byId.get('2')!), contextsColumn(byId.get('crlf-1')!)]).toEqual(['(dev,test)', 'core,api', 'pre']);
+    expect(r.files.map((f) => f.path)).toEqual([
+      'db/master.xml', 'db/sql/f.sql', 'db/fs/a.sql', 'db/fs/crlf.sql', 'db/child.yaml', 'db/more/01_plain.sql', 'db/more/02.sql',
+      'db/more/10.sql', 'db/more/9.sql', 'db/more/B.sql', 'db/more/sub/x.sql',
+    ]);
+    expect(r.warnings.map((w) => `${w.code} ${w.file}:${w.line}`)).toEqual([
+      'W_COMMENT_READ_AS_ROLLBACK db/fs/a.sql:13',
+      'W_CASE_DUPLICATE db/more/b.sql:1',
+      'W_ID_ENDS_WITH_COLON db/more/02.sql:4',
+    ]);
   });
 
   it('includeAll order is Liquibase 4.28 path order (measured), recursive, changelog extensions only', async () => {
