@@ -135,7 +135,7 @@ export function ioError(error: unknown, target: string): SlipwayError {
     code === 'EROFS' ? 'the file system is read-only' :
     code === 'ENOTDIR' ? 'a parent of the output path is a file, not a directory' :
     code === 'ENOENT' ? 'a file or directory does not exist' : String((error as Error)?.message ?? error);
-  return new SlipwayError('E_IO', `cannot write ${target}: ${why}${code ? ` (${code})` : ''}`, {
+  return new SlipwayError('E_IO', `${target}: cannot write: ${why}${code ? ` (${code})` : ''}`, {
     file: target,
     cause: error,
     hint: code === 'ENOSPC' ? 'Free disk space or choose another --out directory.' : 'Choose a writable --out directory.',

@@ -1,10 +1,11 @@
-import { readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
 import type { CheckResult, FileSet } from '../fileset/types.js';
 import type { BuildManifest } from '../manifest/schema.js';
 import { packageFileSet, type PackageResult } from './package.js';
+import { ioError } from './package-writer.js';
 import { resolveBuildTime, type BuildTime } from './package-time.js';
 import type { ProgressListener } from './progress.js';
 import type { SizeReport } from './size-report.js';
@@ -78,6 +79,19 @@ export async function cleanOutDir(config: Config, outDir: string): Promise<strin
   return ours;
 }
 
+/** Fails fast (before a long stage/compile) when the output directory cannot be created or written. */
+export async function checkOutDirWritable(outDir: string): Promise<void> {
+  const probe = path.join(outDir, `.slipway-write-probe-${process.pid}.tmp`);
+  try {
+    await mkdir(outDir, { recursive: true });
+    await writeFile(probe, '');
+  } catch (error) {
+    throw ioError(error, outDir);
+  } finally {
+    await rm(probe, { force: true }).catch(() => {});
+  }
+}
+
 function failedChecks(checks: CheckResult[]): string[] {
   return checks.filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.reason}`);
 }
@@ -103,6 +117,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
 
   if (opts.clean === false) phases.push({ name: 'clean', ms: 0, status: 'skipped', reason: 'clean: false' });
   else await timed('clean', () => cleanOutDir(config, outDir));
+  await checkOutDirWritable(outDir);
 
   const stage: StageResult = await timed('stage', async () => {
     const r = await runStage(config, { ...(opts.strict !== undefined ? { strict: opts.strict } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.env ? { env: opts.env as NodeJS.ProcessEnv } : {}), skipDirs: [cacheDir] });

@@ -1,38 +1,15 @@
 // End-to-end: runs the built binary (`node bin/slipway.js`, after `npm run build:ts`) and checks stdout, stderr and
 // the exit code (STYLE.md §13).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTree } from '../helpers/tmp.js';
 import { makeProject } from './package-fixture.js';
+import { ensureDist, runCli } from './cli-build-helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/slipway.js');
-const EPOCH = '1700000000';
 const dirs: string[] = [];
-
-/** Builds dist/ when it is missing or older than the sources this test exercises. */
-function ensureDist(): void {
-  const built = path.join(ROOT, 'dist/cli/commands/build.js');
-  const sources = ['src/cli/commands/build.ts', 'src/build/package.ts', 'src/build/pipeline.ts', 'src/manifest/validate.ts', 'src/cli/main.ts'];
-  const newest = Math.max(...sources.map((s) => statSync(path.join(ROOT, s)).mtimeMs));
-  if (existsSync(built) && statSync(built).mtimeMs >= newest) return;
-  // Others' half-written files may not typecheck; tsc still emits, and the check below says whether we can run.
-  spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-  if (!existsSync(built)) throw new Error('npm run build:ts did not produce dist/cli/commands/build.js');
-}
-
-export function runCli(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', SOURCE_DATE_EPOCH: EPOCH, ...env },
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 let project: string;
 beforeAll(async () => {
@@ -118,7 +95,7 @@ describe('slipway CLI (built binary)', () => {
     const text = await readFile(path.join(dir, 'slipway.config.yaml'), 'utf8');
     expect(text).toContain('include: ["src/**"]');
     expect(text).toContain('include: ["db/**"]');
-    const stage = runCli(['stage', '--json'], dir, { npm_config_loglevel: 'silent' });
+    const stage = runCli(['stage', '--json'], dir);
     expect(stage.code).toBe(0);
     expect((JSON.parse(stage.stdout) as { files: number }).files).toBeGreaterThan(0);
   });
