@@ -93,7 +93,9 @@ export async function watchRelease(opts: WatchReleaseOptions): Promise<WatchRele
     if (last.trigger) return result(false, last.trigger);
     const left = opts.durationMs - (clock.now() - started);
     if (left <= 0) return result(true, null);
-    await clock.sleep(Math.min(t.probeIntervalMs, left), opts.signal);
+    // Ticks on a fixed schedule (start + n x interval), so slow probes do not stretch the windows.
+    const nextTick = started + (samples.length + dropped) * t.probeIntervalMs;
+    await clock.sleep(Math.max(0, Math.min(nextTick - clock.now(), left)), opts.signal);
     if (opts.signal?.aborted) return result(false, null, true);
   }
 }

@@ -22,6 +22,9 @@ describe('blueGreenConfigSchema', () => {
   it('rejects equal slot ports and unknown keys', () => {
     expect(blueGreenConfigSchema.safeParse({ start: 'x', slots: { blue: { port: 1 }, green: { port: 1 } } }).error?.issues[0]?.message).toBe('blue and green need different ports');
     expect(blueGreenConfigSchema.safeParse({ start: 'x', color: 'red' }).success).toBe(false);
+    expect(blueGreenConfigSchema.safeParse({ start: 'x', proxy: { enabled: false } }).error?.issues[0]).toMatchObject({
+      path: ['proxy', 'enabled'], message: 'blue-green needs something to switch: keep proxy.enabled or configure nginx',
+    });
   });
 });
 

@@ -56,7 +56,11 @@ export const blueGreenConfigSchema = z
     /** Keep the old slot running after the switch (instant switch-back), instead of stopping it. */
     keepPrevious: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.proxy.enabled || c.nginx !== undefined, {
+    message: 'blue-green needs something to switch: keep proxy.enabled or configure nginx',
+    path: ['proxy', 'enabled'],
+  });
 
 export type BlueGreenConfig = z.infer<typeof blueGreenConfigSchema>;
 export type BlueGreenConfigInput = z.input<typeof blueGreenConfigSchema>;
