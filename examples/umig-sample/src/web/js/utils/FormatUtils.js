@@ -121,6 +121,8 @@ export function truncate(text, max = 80) {
   const s = String(text);
   if (s.length <= max) return s;
   const cut = s.slice(0, max - 1);
+  // The cut already ends on a word boundary when the next character is a space.
+  if (s[max - 1] === ' ') return `${cut.trimEnd()}…`;
   const space = cut.lastIndexOf(' ');
   return `${space > max * 0.6 ? cut.slice(0, space) : cut}…`;
 }

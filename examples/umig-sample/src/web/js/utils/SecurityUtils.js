@@ -81,9 +81,12 @@ export class SecurityUtils {
    */
   static sanitizeFilename(name, { maxLength = 100, fallback = 'download' } = {}) {
     if (typeof name !== 'string') return fallback;
+    // An extension only counts in the last path segment ("../../etc/passwd" has none).
+    const lastSeparator = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
     const dot = name.lastIndexOf('.');
-    const ext = dot > 0 ? name.slice(dot + 1).replace(/[^a-z0-9]/gi, '').slice(0, 10) : '';
-    const stem = (dot > 0 ? name.slice(0, dot) : name).replace(UNSAFE_FILENAME, '_').replace(/\.+/g, '_').replace(/\s+/g, '-');
+    const hasExt = dot > lastSeparator + 1 && /^[a-z0-9]{1,10}$/i.test(name.slice(dot + 1));
+    const ext = hasExt ? name.slice(dot + 1) : '';
+    const stem = (hasExt ? name.slice(0, dot) : name).replace(UNSAFE_FILENAME, '_').replace(/\.+/g, '_').replace(/\s+/g, '-');
     const trimmed = stem.replace(/^[-_]+|[-_]+$/g, '').slice(0, Math.max(1, maxLength - ext.length - 1));
     if (!trimmed) return fallback + (ext ? `.${ext}` : '');
     return ext ? `${trimmed}.${ext}` : trimmed;
