@@ -79,7 +79,11 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const contracts = await loadContracts();
   const target: Target = new LocalTarget(root);
   const { sha256 } = await hashFile(packagePath);
-  const releaseId = makeReleaseId(now(), sha256);
+  const existing = new Set(await target.listReleaseDirs());
+  let at = now();
+  // Same package twice within a second: step the stamp so every attempt gets its own directory (ids stay sorted).
+  while (existing.has(makeReleaseId(at, sha256))) at = new Date(at.getTime() + 1000);
+  const releaseId = makeReleaseId(at, sha256);
   const previousNow = await target.readCurrent();
   const watchMs = opts.watchMs ?? 0;
 

@@ -18,6 +18,8 @@ export interface ReleaseRecord {
   pinned: boolean;
   /** The release directory still exists (retention removes old ones). */
   present: boolean;
+  /** Its deploy ran to the end once (only such releases may be made live again). */
+  completed: boolean;
   /** The deploy was cut short (crash or kill) and never finished. */
   interrupted: boolean;
   /** Why it failed or was rolled back, from the journal. */
@@ -47,6 +49,7 @@ export function deriveReleases(entries: JournalEntry[], current: string | null, 
         deployedAt: e.at,
         deployedBy: String(d.actor ?? ''),
         result: 'in-progress',
+        completed: false,
         current: false,
         pinned: false,
         present: false,
@@ -59,14 +62,18 @@ export function deriveReleases(entries: JournalEntry[], current: string | null, 
     const r = e.release ? byId.get(e.release) : undefined;
     if (e.step === 'run' && e.status !== 'begin' && r) {
       if (e.kind === 'deploy') {
-        r.result = e.status === 'ok' ? 'success' : d.wentLive ? 'rolled-back' : 'failed';
-        r.reason = e.status === 'ok' ? null : (e.message ?? 'failed');
-        if (e.status === 'ok') r.lastLiveSeq = seq;
+        // A deploy that failed is `failed` even when it was live for a moment before the automatic rollback.
+        r.result = e.status === 'ok' ? 'success' : 'failed';
+        r.reason = e.status === 'ok' ? null : `${e.message ?? 'failed'}${d.wentLive ? ' (was live, rolled back automatically)' : ''}`;
+        if (e.status === 'ok') {
+          r.lastLiveSeq = seq;
+          r.completed = true;
+        }
       } else if (e.status === 'ok') {
         r.result = 'success';
         r.lastLiveSeq = seq;
         const from = typeof d.from === 'string' ? byId.get(d.from) : undefined;
-        if (from && from.id !== r.id) {
+        if (from && from.id !== r.id && from.result === 'success') {
           from.result = 'rolled-back';
           from.reason = `rolled back (${e.kind}) at ${e.at}`;
         }

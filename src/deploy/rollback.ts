@@ -24,7 +24,7 @@ export function chooseRollbackTarget(releases: ReleaseRecord[], current: string 
     const r = releases.find((x) => x.id === to);
     if (!r || !r.present) throw new SlipwayError('E_NOT_FOUND', `release ${to} does not exist on this target`, { hint: 'List them with `slipway releases`.' });
     if (r.id === current) throw new SlipwayError('E_ROLLBACK', `release ${to} is already current`);
-    if (r.result !== 'success' && r.result !== 'rolled-back') {
+    if (!r.completed) {
       throw new SlipwayError('E_ROLLBACK', `release ${to} never completed a deploy (${r.result}${r.reason ? `: ${r.reason}` : ''}); refusing to make it live`);
     }
     return r;
@@ -74,6 +74,13 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
       await restartApp(steps, target, t, to.id, run);
       await validateRelease(steps, contracts, target, t, to.id, run, false);
     } catch (e) {
+      // A plain rollback whose target fails validation puts back what was live; an emergency one does not (the
+      // live release was declared bad).
+      if (!opts.emergency && current && (await target.readCurrent()) === to.id) {
+        await target.switchTo(current);
+        await restartApp(steps, target, t, current, run).catch(() => undefined);
+        if (e instanceof SlipwayError) e.details.push(`switched back to ${current}`);
+      }
       await journal.write({ step: 'run', status: 'failed', release: to.id, message: (e as Error).message, data: { from: current } });
       if (opts.emergency) await notify(t, target, kind, current, to.id, `emergency rollback FAILED: ${(e as Error).message}`, run);
       throw e;
