@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// `slipway serve` under load, on loopback, with autocannon (the wrk-style tool the issue names), one run:
+//  1. GET /api/health with cached checks (server.health.cacheMs 1000) and a Bearer token — the full route: auth,
+//     audit log line, metrics, measured body — against the target (>= 5,000 req/s, p99 < 5 ms on 2 cores),
+//  2. GET /health/ready (public, status only),
+//  3. a bare node:http server returning a fixed small JSON body: the ceiling this machine gives any Node server
+//     (the peer measured in the same run; the seed's own figure, 150 ms average, is a claim from its guide),
+//  4. 100,000 requests to /api/health: errors, non-2xx, and the server's RSS (VmRSS of the server process from
+//     /proc) after a 10,000-request warm-up, after 50,000 and after 100,000.
+// The server runs as `node bin/slipway.js serve` in its own process (compiled dist/), with a real PostgreSQL
+// (SLIPWAY_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test) so the database check is real.
+// Run: npm run bench -- server   Writes bench/results-server.md.
+import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.join(here, '..');
+const bin = path.join(repo, 'bin', 'slipway.js');
+const DB = process.env.SLIPWAY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DURATION = Number(process.env.SERVER_BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.SERVER_BENCH_CONNECTIONS ?? 10);
+
+const dir = mkdtempSync(path.join(tmpdir(), 'slipway-bench-server-'));
+writeFileSync(
+  path.join(dir, 'slipway.config.yaml'),
+  `name: bench\nversion: 1.0.0\nbuild:\n  components:\n    application: { include: ["app/**"] }\ndatabase:\n  url: ${DB}\nserver:\n  health: { cacheMs: 1000 }\n`,
+);
+const cli = (args, input) => spawnSync(process.execPath, [bin, ...args, '--config', path.join(dir, 'slipway.config.yaml')], { input, encoding: 'utf8', cwd: dir });
+const added = cli(['user', 'add', 'bench', '--groups', 'viewers'], 'bench password 123\n');
+if (added.status !== 0) throw new Error(added.stderr);
+const token = cli(['user', 'token', 'bench']).stdout.trim();
+
+const server = spawn(process.execPath, [bin, 'serve', '--config', path.join(dir, 'slipway.config.yaml'), '--port', '0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+const url = await new Promise((resolve, reject) => {
+  let err = '';
+  server.stderr.on('data', (d) => {
+    err += d;
+    const m = /listening on (http:\/\/\S+) /.exec(err);
+    if (m) resolve(m[1]);
+  });
+  server.on('exit', (c) => reject(new Error(`serve exited ${c}: ${err}`)));
+});
+const rssMb = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))[1]) / 1024;
+
+const peer = http.createServer((_req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end('{"status":"pass"}');
+});
+await new Promise((r) => peer.listen(0, '127.0.0.1', r));
+const peerUrl = `http://127.0.0.1:${peer.address().port}/`;
+
+const auth = { authorization: `Bearer ${token}` };
+const run = (opts) => autocannon({ connections: CONNECTIONS, pipelining: 1, ...opts });
+const summary = (name, r) => ({
+  name,
+  reqPerSec: Math.round(r.requests.average),
+  p50: r.latency.p50,
+  p99: r.latency.p99,
+  avg: r.latency.average,
+  total: r.requests.total,
+  errors: r.errors + r.timeouts,
+  non2xx: r.non2xx,
+});
+
+const first = await fetch(`${url}/api/health`, { headers: auth });
+const body = await first.json();
+process.stderr.write(`health before load: HTTP ${first.status} ${body.overall.status}, db ${body.components.database.responseTime} ms\n`);
+
+await run({ url: `${url}/api/health`, headers: auth, duration: 3 }); // warm-up (JIT, connection pools)
+const results = [];
+results.push(summary(`GET /api/health (Bearer, cached checks, audit on), ${DURATION} s`, await run({ url: `${url}/api/health`, headers: auth, duration: DURATION })));
+results.push(summary(`GET /api/health, same, 50 connections, ${DURATION} s`, await run({ url: `${url}/api/health`, headers: auth, duration: DURATION, connections: 50 })));
+results.push(summary(`GET /health/ready (public), ${DURATION} s`, await run({ url: `${url}/health/ready`, duration: DURATION })));
+results.push(summary(`peer: bare node:http fixed JSON, ${DURATION} s`, await run({ url: peerUrl, duration: DURATION })));
+
+await run({ url: `${url}/api/health`, headers: auth, amount: 10_000 });
+const rss0 = rssMb();
+const half = await run({ url: `${url}/api/health`, headers: auth, amount: 50_000 });
+const rss50 = rssMb();
+const rest = await run({ url: `${url}/api/health`, headers: auth, amount: 50_000 });
+const rss100 = rssMb();
+const soak = {
+  total: half.requests.total + rest.requests.total,
+  errors: half.errors + half.timeouts + rest.errors + rest.timeouts,
+  non2xx: half.non2xx + rest.non2xx,
+  rss0, rss50, rss100,
+};
+
+server.kill('SIGTERM');
+await new Promise((r) => server.on('exit', r));
+peer.close();
+rmSync(dir, { recursive: true, force: true });
+
+const target = results[0];
+const met = target.reqPerSec >= 5000 && target.p99 < 5;
+const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const lines = [
+  '## Server (`slipway serve`)',
+  '',
+  `Command: \`npm run bench -- server\` (autocannon ${CONNECTIONS} keep-alive connections unless stated, loopback, ${cpus().length} cores: ${cpus()[0]?.model ?? 'unknown'}, Node ${process.version}, ${new Date().toISOString()}).`,
+  'Server: `node bin/slipway.js serve` in its own process; health checks cached for 1 s; real PostgreSQL behind the database check.',
+  '',
+  '| Scenario | req/s | p50 ms | p99 ms | avg ms | requests | errors | non-2xx |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ...results.map((r) => `| ${r.name} | ${r.reqPerSec} | ${r.p50} | ${r.p99} | ${r.avg.toFixed(2)} | ${r.total} | ${r.errors} | ${r.non2xx} |`),
+  '',
+  `Target (issue 5): >= 5,000 req/s and p99 < 5 ms on /api/health with cached checks — **${met ? 'met' : 'NOT met'}** in this run.`,
+  `Seed comparison: the seed guide claims "Health Endpoint: 150ms avg (target: <200ms)"; here the average was ${target.avg.toFixed(2)} ms.`,
+  '',
+  `100,000 requests to /api/health: ${soak.total} completed, ${soak.errors} errors, ${soak.non2xx} non-2xx. Server RSS: ${rss0.toFixed(1)} MB after a 10,000-request warm-up, ${rss50.toFixed(1)} MB after 50,000 more, ${rss100.toFixed(1)} MB after 100,000 (${(rss100 - rss0 >= 0 ? '+' : '') + (rss100 - rss0).toFixed(1)} MB).`,
+  '',
+  `The machine is shared with other engineers' builds and tests (load average ${load} at the end of this run), so figures vary between runs.`,
+  '',
+];
+writeFileSync(path.join(here, 'results-server.md'), lines.join('\n'));
+process.stdout.write(lines.join('\n'));
+if (soak.errors || soak.non2xx) process.exitCode = 1;
