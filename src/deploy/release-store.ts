@@ -19,7 +19,7 @@ export interface ReleaseRecord {
   /** The release directory still exists (retention removes old ones). */
   present: boolean;
   /** Its deploy ran to the end once (only such releases may be made live again). */
-  completed: boolean;
+  completed?: boolean;
   /** The deploy was cut short (crash or kill) and never finished. */
   interrupted: boolean;
   /** Why it failed or was rolled back, from the journal. */

@@ -24,7 +24,7 @@ export function chooseRollbackTarget(releases: ReleaseRecord[], current: string 
     const r = releases.find((x) => x.id === to);
     if (!r || !r.present) throw new SlipwayError('E_NOT_FOUND', `release ${to} does not exist on this target`, { hint: 'List them with `slipway releases`.' });
     if (r.id === current) throw new SlipwayError('E_ROLLBACK', `release ${to} is already current`);
-    if (!r.completed) {
+    if (r.completed !== true) {
       throw new SlipwayError('E_ROLLBACK', `release ${to} never completed a deploy (${r.result}${r.reason ? `: ${r.reason}` : ''}); refusing to make it live`);
     }
     return r;
