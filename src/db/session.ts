@@ -1,5 +1,9 @@
-import pg from 'pg';
 import { SlipwayError, maskUrl } from '../errors.js';
+
+interface QueryResultLike {
+  rows: unknown[];
+  command: string;
+}
 
 /** One connection the runner sends statements over: PostgreSQL via `pg`, or an in-process PGlite. */
 export interface SqlSession {
@@ -22,6 +26,8 @@ export async function openSession(url: string, opts: { connectTimeoutMs?: number
       hint: 'use postgres://user@host:port/db, pglite:<dir> or memory:',
     });
   }
+  // Loaded on first use: `db package` and PGlite runs never pay for the pg driver.
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000 });
   // Notices (RAISE NOTICE, "relation already exists, skipping") are psql's stderr chatter, not results.
   client.on('notice', () => undefined);
@@ -38,7 +44,7 @@ export async function openSession(url: string, opts: { connectTimeoutMs?: number
   return {
     engine: 'postgresql',
     async query(text) {
-      const r = (await client.query({ text, types: asText } as pg.QueryConfig)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const r = (await client.query({ text, types: asText } as Parameters<typeof client.query>[0] & object)) as unknown as QueryResultLike | QueryResultLike[];
       const last = Array.isArray(r) ? r[r.length - 1] : r;
       return { rows: (last?.rows ?? []) as Record<string, string | null>[], command: last?.command ?? null };
     },

@@ -9,12 +9,16 @@ import { printJson } from '../output.js';
 import { CONFIG_FILE_NAMES } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { SlipwayError, maskUrl } from '../../errors.js';
-import { applySql } from '../../db/apply.js';
-import { buildDatabasePackage } from '../../db/package.js';
-import { parseChangelog, selectChangeSets } from '../../db/changelog/index.js';
-import { renderRollbackSql } from '../../db/rollback.js';
-import { getStatus } from '../../db/status.js';
-import { verifyChangelog } from '../../db/verify.js';
+
+// The db library is imported inside each action so other commands (and `--help`) do not load parsers and drivers.
+const lib = {
+  apply: () => import('../../db/apply.js'),
+  pkg: () => import('../../db/package.js'),
+  changelog: () => import('../../db/changelog/index.js'),
+  rollback: () => import('../../db/rollback.js'),
+  status: () => import('../../db/status.js'),
+  verify: () => import('../../db/verify.js'),
+};
 
 interface DbFlags extends ConfigFlags {
   changelog?: string;
@@ -106,6 +110,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       const deltas = [flags.sinceTag, flags.since, flags.databaseUrl].filter((v) => v !== undefined);
       if (deltas.length > 1) throw new SlipwayError('E_USAGE', 'use only one of --since-tag, --since, --database-url');
       const t = await resolveTarget(ctx, flags);
+      const { buildDatabasePackage } = await lib.pkg();
       const r = await buildDatabasePackage({
         rootDir: t.rootDir,
         changelog: t.changelog,
@@ -133,6 +138,8 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       if ((flags.count === undefined) === (flags.toTag === undefined)) throw new SlipwayError('E_USAGE', 'pass exactly one of --count N or --to-tag T');
       const count = flags.count !== undefined ? Number(flags.count) : undefined;
       const t = await resolveTarget(ctx, flags);
+      const { parseChangelog, selectChangeSets } = await lib.changelog();
+      const { renderRollbackSql } = await lib.rollback();
       const parsed = await parseChangelog({ rootDir: t.rootDir, changelog: t.changelog, properties: t.properties });
       const changeSets = selectChangeSets(parsed.changeSets, { ...(t.contexts.length ? { contexts: t.contexts } : {}), ...(t.labels ? { labels: t.labels } : {}), dbms: 'postgresql' });
       const sql = renderRollbackSql({ ...parsed, changeSets }, { ...(count !== undefined ? { count } : {}), ...(flags.toTag !== undefined ? { toTag: flags.toTag } : {}) });
@@ -151,9 +158,11 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         });
       } else {
         const t = await resolveTarget(ctx, flags);
+        const { buildDatabasePackage } = await lib.pkg();
         const r = await buildDatabasePackage({ rootDir: t.rootDir, changelog: t.changelog, contexts: t.contexts, ...(t.labels ? { labels: t.labels } : {}), properties: t.properties, application: t.config?.name ?? 'slipway', version: t.config?.version ?? '0.0.0', sourceDateEpoch: 0 });
         sql = r.sql;
       }
+      const { applySql } = await lib.apply();
       const r = await applySql({ databaseUrl: flags.databaseUrl!, sql, onEcho: flags.json ? undefined : (l) => ctx.io.stderr(l + '\n') });
       if (flags.json) printJson(ctx.io, r);
       else ctx.io.stderr(`applied to ${maskUrl(flags.databaseUrl!)}: ${r.executed.length} executed, ${r.skipped} already applied (${r.ms} ms)\n`);
@@ -164,6 +173,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
     .option('--json', 'machine-readable result on stdout')
     .action(async (flags: DbFlags) => {
       const t = await resolveTarget(ctx, flags);
+      const { getStatus } = await lib.status();
       const r = await getStatus({ databaseUrl: flags.databaseUrl!, rootDir: t.rootDir, changelog: t.changelog, contexts: t.contexts, ...(t.labels ? { labels: t.labels } : {}), properties: t.properties });
       if (flags.json) printJson(ctx.io, r);
       else {
@@ -178,6 +188,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
     .option('--json', 'machine-readable result on stdout')
     .action(async (flags: DbFlags) => {
       const t = await resolveTarget(ctx, flags);
+      const { verifyChangelog } = await lib.verify();
       const r = await verifyChangelog({ rootDir: t.rootDir, changelog: t.changelog, contexts: t.contexts, ...(t.labels ? { labels: t.labels } : {}), properties: t.properties, ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}) });
       if (flags.json) printJson(ctx.io, r);
       else {
