@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { deploy, rollback, readHistory } from '../../src/deploy/index.js';
+import type { SlipwayError } from '../../src/errors.js';
+import type { Config } from '../../src/config/schema.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { makeDeployConfig } from '../fixtures/deploy/config.js';
+import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
+import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-package.js';
+
+const fail = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as SlipwayError);
+const CS1: FixtureChangeSet = { id: '1', sql: 'CREATE TABLE t1 (id int);', rollback: 'DROP TABLE t1;' };
+const CS2: FixtureChangeSet = { id: '2', sql: 'CREATE TABLE t2 (id int);', rollback: 'DROP TABLE t2;' };
+const CS3: FixtureChangeSet = { id: '3', sql: 'CREATE TABLE t3 (id int);', rollback: 'DROP TABLE t3;' };
+
+async function dbPackage(version: string, changeSets: FixtureChangeSet[], bad = false) {
+  const parts = await makeDbParts(version, changeSets);
+  return makeFixturePackage({ version, compatibility: parts.compatibility, files: { ...parts.files, ...(bad ? { 'application/bad': 'x' } : {}) } });
+}
+
+describe('deploy with a real PostgreSQL database', () => {
+  let db: TestDatabase;
+  let dir: string;
+  let root: string;
+  let config: Config;
+  let urlWithPassword: string;
+  const tables = async () => {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      const r = await c.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 't_' ORDER BY 1`);
+      const h = await c.query<{ id: string }>(`SELECT id FROM databasechangelog ORDER BY orderexecuted`).catch(() => ({ rows: [] as { id: string }[] }));
+      return { tables: r.rows.map((x) => x.t), changelog: h.rows.map((x) => x.id) };
+    } finally {
+      await c.end();
+    }
+  };
+  const current = async () => path.basename(await readlink(path.join(root, 'current')));
+
+  beforeAll(async () => {
+    db = await createTestDatabase('slipway_deploy');
+    dir = await mkdtemp(path.join(tmpdir(), 'slipway-deploydb-'));
+    root = path.join(dir, 'target');
+    // trust auth ignores the password, so a secret can ride along to prove it never reaches a log or the journal
+    const u = new URL(db.url);
+    u.password = 'sekret-pw';
+    urlWithPassword = u.toString();
+    config = await makeDeployConfig(dir, {
+      databaseUrl: urlWithPassword,
+      rollbackDatabase: true,
+      backupDatabase: true,
+      // the "bad" release fails its restart, which forces the automatic rollback after the migration
+      restart: 'test ! -f "$SLIPWAY_RELEASE_DIR/application/bad" || { echo "bad release refuses to start" >&2; exit 1; }',
+    });
+  });
+  afterAll(async () => {
+    await db.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('migrates with database/package.sql and records the executed changesets in the journal; pg_dump backup first', async () => {
+    const r = await deploy({ config, packagePath: (await dbPackage('1.0.0', [CS1, CS2])).path, target: 'prod' });
+    expect(r.executed.map((e) => e.id)).toEqual(['1', '2']);
+    expect(await tables()).toEqual({ tables: ['t1', 't2'], changelog: ['1', '2'] });
+    const migrate = (await readHistory(root)).find((h) => h.step === 'migrate' && h.status === 'ok')!;
+    expect(migrate.data?.executed).toEqual([
+      { id: '1', author: 'test', filename: 'changelog.sql' },
+      { id: '2', author: 'test', filename: 'changelog.sql' },
+    ]);
+    const backups = await readdir(path.join(root, '.slipway/backups'));
+    expect(backups).toEqual([`${r.releaseId}-before.dump`]);
+    expect((await stat(path.join(root, '.slipway/backups', backups[0]!))).size).toBeGreaterThan(100);
+  });
+
+  it('a failed release after its migration: release AND database rolled back (exactly its changesets)', async () => {
+    const before = await current();
+    const e = await fail(deploy({ config, packagePath: (await dbPackage('1.1.0', [CS1, CS2, CS3], true)).path, target: 'prod' }));
+    expect(e.code).toBe('E_DEPLOY');
+    expect(e.message).toBe('restart command exited with 1: bad release refuses to start');
+    expect(e.details).toContain('database rolled back: 1 changeset(s)');
+    expect(await current()).toBe(before);
+    expect(await tables()).toEqual({ tables: ['t1', 't2'], changelog: ['1', '2'] });
+  });
+
+  it('migration failure: clear E_DB message, nothing switched', async () => {
+    const before = await current();
+    const broken: FixtureChangeSet = { id: '4', sql: 'CREATE TABLE t4 (id int REFERENCES nowhere(id));', rollback: 'DROP TABLE t4;' };
+    const e = await fail(deploy({ config, packagePath: (await dbPackage('1.2.0', [CS1, CS2, broken])).path, target: 'prod' }));
+    expect(e.code).toBe('E_DB');
+    expect(e.message).toMatch(/nowhere/);
+    expect(await current()).toBe(before);
+    expect((await tables()).tables).toEqual(['t1', 't2']);
+  });
+
+  it('emergency rollback rolls back exactly the changesets the bad release applied (from the journal)', async () => {
+    const good = await current();
+    const r = await deploy({ config, packagePath: (await dbPackage('2.0.0', [CS1, CS2, CS3])).path, target: 'prod' });
+    expect(r.executed.map((x) => x.id)).toEqual(['3']);
+    expect((await tables()).tables).toEqual(['t1', 't2', 't3']);
+    const rb = await rollback({ config, target: 'prod', emergency: true });
+    expect(rb.to).toBe(good);
+    expect(rb.databaseRolledBack.map((x) => x.id)).toEqual(['3']);
+    expect(await tables()).toEqual({ tables: ['t1', 't2'], changelog: ['1', '2'] });
+  });
+
+  it('compatibility: a package that does not know changesets the database has → E_COMPAT', async () => {
+    await deploy({ config, packagePath: (await dbPackage('2.1.0', [CS1, CS2, CS3])).path, target: 'prod' });
+    const e = await fail(deploy({ config, packagePath: (await dbPackage('2.2.0', [CS1, CS2])).path, target: 'prod' }));
+    expect(e.code).toBe('E_COMPAT');
+    expect(e.message).toBe('the database has 1 changeset(s) this package does not contain (a newer schema?), e.g. changelog.sql::3::test');
+  });
+
+  it('no rollback SQL → database not rolled back, and the error says so', async () => {
+    const noRb: FixtureChangeSet = { id: '5', sql: 'CREATE TABLE t5 (id int);' };
+    const e = await fail(deploy({ config, packagePath: (await dbPackage('2.3.0', [CS1, CS2, CS3, noRb], true)).path, target: 'prod' }));
+    expect(e.details.join('\n')).toMatch(/automatic rollback incomplete: 1 changeset\(s\) in range have no rollback/);
+    expect((await tables()).tables).toContain('t5');
+  });
+
+  it('the database password never reaches the journal or the logs', async () => {
+    const journal = await readFile(path.join(root, '.slipway/journal.jsonl'), 'utf8');
+    expect(journal).not.toContain('sekret-pw');
+    expect(journal).toContain('***');
+    for (const f of await readdir(path.join(root, '.slipway/logs'), { recursive: true })) {
+      const p = path.join(root, '.slipway/logs', String(f));
+      if ((await stat(p)).isFile()) expect(await readFile(p, 'utf8')).not.toContain('sekret-pw');
+    }
+  });
+});
