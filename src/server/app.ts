@@ -60,7 +60,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   const { config } = options;
   const deps: ServerDeps = { ...(await defaultDeps()), ...options.deps };
   const clock = deps.clock;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024, return503OnClosing: true });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024, return503OnClosing: true, trustProxy: config.server.trustProxy });
   const auditDest = options.audit ?? path.resolve(config.configDir, config.server.auditLog);
   const audit: Logger = createAuditLogger(auditDest);
   const stats = new RequestStats(clock);

@@ -70,7 +70,8 @@ export function unauthorized(req: FastifyRequest, message: string): HttpError {
 
 /** The request's own origin, as a browser would write it in the Origin header. */
 export function ownOrigin(req: FastifyRequest): string {
-  return `${req.protocol}://${req.headers.host ?? ''}`;
+  // request.host honours X-Forwarded-Host (and protocol X-Forwarded-Proto) only when server.trustProxy is set.
+  return `${req.protocol}://${req.host}`;
 }
 
 /** Refuses a cookie-authenticated state change without a matching X-CSRF-Token (and cookie) or from another origin. */

@@ -93,4 +93,11 @@ describe('CSRF protection', () => {
     expect(csrf).toMatch(/; Path=\/; SameSite=Strict; Max-Age=28800$/);
     expect(csrf?.split(';')[0]).toBe(`slipway_csrf=${r.json().csrfToken}`);
   });
+
+  it('CSRF 12: X-Forwarded-Host/-Proto cannot make a foreign Origin look local unless server.trustProxy is set', async () => {
+    const forged = { cookie: sess.cookie, origin: 'https://evil.example', 'x-csrf-token': sess.csrf, 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' };
+    const r = await post(forged);
+    expect(r.status).toBe(403);
+    expect(s.calls.rollback).toHaveLength(0);
+  });
 });

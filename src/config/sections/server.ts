@@ -46,6 +46,8 @@ export const serverSchema = z
     publicMetrics: z.boolean().default(false),
     /** Browser session lifetime. */
     sessionTtlMs: z.number().int().positive().default(8 * 3600_000),
+    /** Trust X-Forwarded-For/-Proto/-Host from a reverse proxy (client IP in the audit log, origin for CSRF). */
+    trustProxy: z.boolean().default(false),
     /** Mark the session cookie Secure (set when served over HTTPS or behind a TLS proxy). */
     secureCookies: z.boolean().default(false),
   })

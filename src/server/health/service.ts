@@ -57,7 +57,7 @@ export class HealthService {
     const [database, disk, security] = await Promise.all([
       url ? measureDatabase(url, timeoutMs) : Promise.resolve(null),
       withTimeout(measureDisk(config.rootDir), timeoutMs, { error: `statfs took longer than ${timeoutMs} ms` }),
-      withTimeout(this.opts.security(), timeoutMs, null),
+      withTimeout(this.opts.security().catch((e: unknown) => ({ error: String((e as Error)?.message ?? e) })), timeoutMs, null),
     ]);
     const requests = this.opts.stats.lastMinute();
     const components = {
@@ -99,8 +99,10 @@ function apiComponent(r: HealthSnapshot['requests'], endpoints: number): Compone
   };
 }
 
-function securityComponent(s: { users: number; fileMode: number | null } | null): ComponentHealth {
+function securityComponent(s: { users: number; fileMode: number | null } | { error: string } | null): ComponentHealth {
   if (!s) return { status: 'DEGRADED', reason: 'users file check timed out', usersConfigured: null };
+  // An unreadable users file means nobody can sign in: the API is down for every protected route.
+  if ('error' in s) return { status: 'UNHEALTHY', reason: s.error, usersConfigured: null };
   const mode = s.fileMode === null ? null : `0${s.fileMode.toString(8)}`;
   const facts = { usersConfigured: s.users, usersFileMode: mode, authMethods: ['basic', 'bearer', 'session'] };
   if (s.users === 0) return { status: 'DEGRADED', reason: 'no users configured: nobody can sign in (run `slipway user add`)', ...facts };
