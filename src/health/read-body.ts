@@ -44,15 +44,16 @@ export function readBodyStatus(body: unknown): BodyStatus {
 export function readComponentStatus(body: unknown, name: string): HealthStatus | undefined {
   const parsed = bodySchema.safeParse(body);
   if (!parsed.success) return undefined;
+  // A status word we do not know is "not reported", not "down": a rollback needs a clear UNHEALTHY/fail.
   const seed = statusField.safeParse(parsed.data.components?.[name]);
-  if (seed.success) return parseHealthStatus(seed.data.status) ?? 'UNHEALTHY';
+  if (seed.success) return parseHealthStatus(seed.data.status) ?? fromIetfStatus(seed.data.status);
   let worst: HealthStatus | undefined;
   for (const [key, entries] of Object.entries(parsed.data.checks ?? {})) {
     if (key !== name && !key.startsWith(`${name}:`)) continue;
     for (const entry of Array.isArray(entries) ? entries : [entries]) {
       const check = statusField.safeParse(entry);
-      const s = check.success ? (fromIetfStatus(check.data.status) ?? 'UNHEALTHY') : 'UNHEALTHY';
-      worst = worst ? worseStatus(worst, s) : s;
+      const s = check.success ? (fromIetfStatus(check.data.status) ?? parseHealthStatus(check.data.status)) : undefined;
+      if (s) worst = worst ? worseStatus(worst, s) : s;
     }
   }
   return worst;

@@ -1,7 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blueGreenConfigSchema, ensureProxy, readBlueGreenState, blueGreenPaths, switchSlots } from '../../src/deploy/blue-green/index.js';
 import { type RunningProxy, startProxy } from '../../src/deploy/blue-green/proxy.js';
+import { SlipwayError } from '../../src/errors.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
 import { freePort } from '../fixtures/health/processes.js';
 
 const servers: http.Server[] = [];
@@ -110,5 +113,31 @@ describe('blue-green proxy', () => {
     expect((await fetch(url('/'))).headers.get('x-upstream')).toBe('a');
     expect(await pending).toEqual(['late', 'late']);
     expect(proxy.status().inflight).toEqual({});
+  });
+
+  it('ensureProxy names the port and the log when the public port is taken', async () => {
+    const root = await makeTree({}, 'slipway-bgx-');
+    try {
+      const config = blueGreenConfigSchema.parse({ start: 'true', proxy: { port: proxy.publicPort } });
+      const err = await ensureProxy(root, config).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SlipwayError);
+      expect((err as SlipwayError).message).toBe(`blue-green proxy did not start on 127.0.0.1:${proxy.publicPort}`);
+      expect((err as SlipwayError).details.join('\n')).toContain('EADDRINUSE');
+    } finally {
+      await removeTree(root);
+    }
+  });
+
+  it('switchSlots refuses a slot port that another process holds, before changing anything', async () => {
+    const root = await makeTree({ 'releases/r1/VERSION': 'v1' }, 'slipway-bgx-');
+    try {
+      const r = await switchSlots({ targetRoot: root, config: { start: 'true', slots: { blue: { port: a }, green: { port: b } }, proxy: { port: deadPort } }, release: { id: 'r1', dir: `${root}/releases/r1` } });
+      expect(r.ok).toBe(false);
+      expect(r.live).toBeNull();
+      expect(r.reason).toBe(`port ${a} of slot blue is already in use by a process slipway did not start; stop it or change blueGreen.slots.blue.port`);
+      expect(await readBlueGreenState(blueGreenPaths(root).state)).toMatchObject({ live: null, generation: 0 });
+    } finally {
+      await removeTree(root);
+    }
   });
 });

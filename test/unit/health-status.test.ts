@@ -79,6 +79,12 @@ describe('readComponentStatus', () => {
     expect(readComponentStatus(body, 'database')).toBe('UNHEALTHY');
     expect(readComponentStatus({ checks: { database: [{ status: 'warn' }] } }, 'database')).toBe('DEGRADED');
   });
+  it('reads IETF words in the seed shape and ignores words it does not know', () => {
+    expect(readComponentStatus({ components: { database: { status: 'down' } } }, 'database')).toBe('UNHEALTHY');
+    expect(readComponentStatus({ components: { database: { status: 'UNKNOWN' } } }, 'database')).toBeUndefined();
+    expect(readComponentStatus({ checks: { database: [{ status: 'maybe' }, { status: 'pass' }] } }, 'database')).toBe('HEALTHY');
+    expect(readComponentStatus({ checks: { database: [{ nostatus: 1 }] } }, 'database')).toBeUndefined();
+  });
   it('is undefined when the component is not reported', () => {
     expect(readComponentStatus({ overall: { status: 'HEALTHY' } }, 'database')).toBeUndefined();
     expect(readComponentStatus('nope', 'database')).toBeUndefined();
