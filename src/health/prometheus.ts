@@ -51,7 +51,7 @@ export function parsePrometheusText(text: string, source = 'metrics'): PromExpos
         if (!TYPES.has(rest.trim())) fail(line.indexOf(rest) + 1, `unknown metric type "${rest.trim()}"`);
         out.types[name] = rest.trim() as PromType;
       } else {
-        out.help[name] = rest.replace(/\\n/g, '\n').replace(/\\\\/g, '\\');
+        out.help[name] = rest.replace(/\\([n\\])/g, (_, c: string) => (c === 'n' ? '\n' : '\\'));
       }
       continue;
     }

@@ -44,6 +44,9 @@ describe('parsePrometheusText', () => {
     expect(exp.samples[10]!.value).toBe(-Infinity);
     expect(exp.samples[11]!.value).toBe(Infinity);
   });
+  it('unescapes HELP text in one pass', () => {
+    expect(parsePrometheusText('# HELP m a\\\\nb\\nc\n').help.m).toBe('a\\nb\nc');
+  });
   it('reads what prom-client writes (CRLF tolerated too)', () => {
     expect(parsePrometheusText('a_total 1\r\nb{x="y"} 2.5\r\n').samples.map((s) => s.value)).toEqual([1, 2.5]);
   });
