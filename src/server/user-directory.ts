@@ -22,6 +22,7 @@ export class UserDirectory {
   private byToken = new Map<string, string>();
   private mtimeMs = -1;
   private checkedAt = -Infinity;
+  private pending: Promise<void> | null = null;
   // scrypt costs ~60 ms of CPU; CI gates send Basic credentials on every request, so a successful check is
   // remembered (keyed by a SHA-256 of name, password and stored hash) for a few minutes. Changing the password
   // changes the stored hash and so invalidates the entry.
@@ -29,11 +30,19 @@ export class UserDirectory {
 
   constructor(private readonly file: string, private readonly clock: () => number) {}
 
-  /** Reloads the file if it changed. */
+  /** Reloads the file if it changed. Concurrent callers wait for the same check, so none sees a half-loaded state. */
   async refresh(): Promise<void> {
     const now = this.clock();
+    if (this.pending) return this.pending;
     if (now - this.checkedAt < RELOAD_CHECK_MS) return;
     this.checkedAt = now;
+    this.pending = this.reload().finally(() => {
+      this.pending = null;
+    });
+    return this.pending;
+  }
+
+  private async reload(): Promise<void> {
     let mtime: number;
     try {
       mtime = (await stat(this.file)).mtimeMs;
@@ -41,10 +50,13 @@ export class UserDirectory {
       mtime = 0;
     }
     if (mtime === this.mtimeMs) return;
-    this.data = await readUsersFile(this.file);
+    const data = await readUsersFile(this.file);
+    const byToken = new Map<string, string>();
+    for (const [name, u] of Object.entries(data.users)) for (const t of u.tokens) byToken.set(t.sha256, name);
+    // Swap everything at once.
+    this.data = data;
+    this.byToken = byToken;
     this.mtimeMs = mtime;
-    this.byToken = new Map();
-    for (const [name, u] of Object.entries(this.data.users)) for (const t of u.tokens) this.byToken.set(t.sha256, name);
     this.verified.clear();
   }
 

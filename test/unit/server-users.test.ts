@@ -88,3 +88,14 @@ describe('SessionStore', () => {
     expect(s.get(undefined)).toBeNull();
   });
 });
+
+describe('UserDirectory under concurrency', () => {
+  it('lets concurrent first requests all see the loaded users', async () => {
+    const file = path.join(dir, 'concurrent.json');
+    await addUser({ usersFile: file, name: 'cy', password: 'cy password', groups: ['viewers'], now: new Date() });
+    const { token } = await addUserToken({ usersFile: file, name: 'cy', now: new Date() });
+    const d = new UserDirectory(file, () => 0);
+    const results = await Promise.all(Array.from({ length: 20 }, () => d.verifyToken(token)));
+    expect(results.every((r) => r?.name === 'cy')).toBe(true);
+  });
+});
