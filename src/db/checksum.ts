@@ -30,6 +30,40 @@ export function sqlChangeChecksumV9(sql: string | Uint8Array): string {
   return '9:' + md5hex(stripWhitespaceBytes(bytes));
 }
 
+export interface SqlChangeOptionsV8 {
+  endDelimiter: string | null;
+  splitStatements: boolean;
+  /** null prints as "null" in the V8 header, as Java does for an unset Boolean. */
+  stripComments: boolean | null;
+}
+
+/**
+ * Pre-4.24 ("8:") checksum of one SQL change (liquibase NormalizingStreamV8): md5 of the header
+ * `<endDelimiter>:<splitStatements>:<stripComments>:` followed by the SQL bytes with each run of spaces, tabs, CR
+ * and LF collapsed to one space and the ends trimmed.
+ */
+export function sqlChangeChecksumV8(sql: string | Uint8Array, o: SqlChangeOptionsV8): string {
+  const bytes = typeof sql === 'string' ? Buffer.from(sql, 'utf8') : sql;
+  const out: number[] = [];
+  let pendingSpace = false;
+  for (const b of bytes) {
+    if (b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a) {
+      pendingSpace = out.length > 0;
+      continue;
+    }
+    if (pendingSpace) out.push(0x20);
+    pendingSpace = false;
+    out.push(b);
+  }
+  const header = Buffer.from(`${o.endDelimiter ?? 'null'}:${String(o.splitStatements)}:${o.stripComments === null ? 'null' : String(o.stripComments)}:`, 'utf8');
+  return '8:' + createHash('md5').update(header).update(Uint8Array.from(out)).digest('hex');
+}
+
+/** A changeset's "8:" MD5SUM from its changes' V8 checksums (same composition as V9). */
+export function changeSetChecksumV8(changeChecksums: string[]): string {
+  return '8:' + md5hex(normalizeForCheckSum(changeChecksums.map((c) => c + ':').join('')));
+}
+
 /** Checksum of a change Liquibase hashes through its string serializer (tagDatabase: `tagDatabase:[\n    tag="v1"\n]`). */
 export function serializedChangeChecksumV9(serialized: string): string {
   return '9:' + md5hex(normalizeForCheckSum(serialized));
@@ -74,13 +108,9 @@ export function parseStoredChecksum(value: string | null | undefined): StoredChe
   return { version: Number(m[1]), hex: m[2]! };
 }
 
-/**
- * Validates an "8:" checksum read from an existing databasechangelog row and returns it normalised.
- * Slipway does not recompute the V8 algorithm; like Liquibase 4.28, a V8 row is treated as "needs upgrade":
- * callers compare by re-hashing with V9 after the row has been re-validated (or accept it via validCheckSum).
- */
+/** Validates an "8:" checksum read from an existing databasechangelog row and returns it normalised (lower-case). */
 export function checksumV8(stored: string): string {
-  const parsed = parseStoredChecksum(stored);
+  const parsed = parseStoredChecksum(stored.toLowerCase());
   if (!parsed || parsed.version !== 8) {
     throw new SlipwayError('E_CHECKSUM', `Not a Liquibase "8:" checksum: ${JSON.stringify(stored)}`, {
       hint: 'V8 checksums look like "8:<32 hex digits>"; Liquibase 4.24+ writes "9:" checksums.',
@@ -89,10 +119,15 @@ export function checksumV8(stored: string): string {
   return `8:${parsed.hex}`;
 }
 
-/** True when `stored` matches `current` or is accepted by a `validCheckSum` entry (`ANY`, or an equal value; case-insensitive). */
-export function isChecksumAccepted(stored: string | null, current: string, validCheckSums: string[]): boolean {
-  if (stored === null) return true;
+/**
+ * Whether a databasechangelog MD5SUM still matches the changeset, as Liquibase 4.28 validate decides: NULL matches
+ * (cleared checksums are recomputed), "9:" rows compare with `checksum`, "8:" rows with `checksumV8`, and any
+ * `validCheckSum` entry equal to the stored value (or `ANY`) is accepted. Case-insensitive.
+ */
+export function isChecksumAccepted(stored: string | null, cs: { checksum: string; checksumV8?: string; validCheckSums: string[] }): boolean {
+  if (stored === null || stored.trim() === '') return true;
   const s = stored.trim().toLowerCase();
-  if (s === current.toLowerCase()) return true;
-  return validCheckSums.some((v) => v.trim().toLowerCase() === 'any' || v.trim().toLowerCase() === s);
+  if (s === cs.checksum.toLowerCase()) return true;
+  if (cs.checksumV8 !== undefined && s === cs.checksumV8.toLowerCase()) return true;
+  return cs.validCheckSums.some((v) => v.trim().toLowerCase() === 'any' || v.trim().toLowerCase() === s);
 }

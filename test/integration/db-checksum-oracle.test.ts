@@ -75,6 +75,21 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
     }
   }, 120_000);
 
+  it('Liquibase validate accepts our "8:" checksums for every changeset and rejects a wrong one', async () => {
+    // Runs after changelog-sync above: rewrite every MD5SUM to our V8 value, as a pre-4.24 Liquibase would have stored it.
+    const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml', properties: ORACLE_PROPERTIES });
+    const q = (v: string): string => `'${v.replaceAll("'", "''")}'`;
+    const setAll = parsed.changeSets.map((c) => `update databasechangelog set md5sum = ${q(c.checksumV8!)} where id = ${q(c.id)} and author = ${q(c.author)} and filename = ${q(c.filename)};`);
+    await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-c', setAll.join('\n')], { cwd: '/' });
+    expect((await historyRows(db)).filter((r) => r.split('|')[3]!.startsWith('8:'))).toHaveLength(20);
+    expect(await liquibase(root, db, 'db/master.xml', 'validate', `-Dext=${ORACLE_PROPERTIES.ext}`)).toMatch(/No validation errors found/);
+
+    await run('psql', ['-X', '-q', '-d', db.url, '-c', "update databasechangelog set md5sum = '8:00000000000000000000000000000000' where id = 'x-sql'"], { cwd: '/' });
+    const err = await liquibase(root, db, 'db/master.xml', 'validate', `-Dext=${ORACLE_PROPERTIES.ext}`).catch((e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`);
+    expect(err).toMatch(/db\/master.xml::x-sql::ann was: 8:00000000000000000000000000000000 but is now: 8:8580817c96d45af2c23ddd26bd969eea/);
+    expect(parsed.changeSets[0]!.checksumV8).toBe('8:8580817c96d45af2c23ddd26bd969eea');
+  }, 120_000);
+
   it('the umig-sample changelog parses and matches Liquibase', async () => {
     await liquibase(exampleDir, exampleDb, exampleChangelog, 'changelog-sync');
     const theirs = await historyRows(exampleDb);

@@ -4,7 +4,7 @@
  */
 import { SlipwayError } from '../../errors.js';
 import type { ChangeSet, ParseWarning, Preconditions } from '../model.js';
-import { changeSetChecksumV9 } from '../checksum.js';
+import { changeSetChecksumV8, changeSetChecksumV9, sqlChangeChecksumV8, sqlChangeChecksumV9, tagDatabaseChecksumV9 } from '../checksum.js';
 import { findCommitStatements, lineAt, splitSql } from './sql-split.js';
 
 /** One executable piece of a changeset (an `<sql>`, an `<sqlFile>` or a formatted-SQL body). */
@@ -26,6 +26,7 @@ export interface ChangeSetDraft {
   line: number;
   pieces: SqlPiece[];
   changeChecksums: string[];
+  changeChecksumsV8: string[];
   descriptions: string[];
   rollback: string[] | null;
   comment: string | null;
@@ -49,6 +50,7 @@ export function newDraft(init: Pick<ChangeSetDraft, 'id' | 'author' | 'filename'
     ...init,
     pieces: [],
     changeChecksums: [],
+    changeChecksumsV8: [],
     descriptions: [],
     rollback: null,
     comment: null,
@@ -103,6 +105,7 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
     statements,
     checksum: changeSetChecksumV9(d.changeChecksums),
     changeChecksums: d.changeChecksums,
+    checksumV8: changeSetChecksumV8(d.changeChecksumsV8),
     validCheckSums: d.validCheckSums,
     rollback: d.rollback,
     description: d.descriptions.join('; '),
@@ -122,6 +125,29 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
     ignore: d.ignore,
     runWith: d.runWith,
   };
+}
+
+/**
+ * stripComments as the V8 header prints it when the changelog does not set it. Formatted SQL: liquibase's
+ * handleStripComments parses a missing attribute as `true` (AbstractFormattedChangeLogParser); XML: RawSQLChange's
+ * default. Checked against Liquibase 4.28 validating "8:" rows (test/integration/db-checksum-oracle.test.ts).
+ */
+export const V8_DEFAULT_STRIP = { formatted: true, xml: false } as const;
+
+/** Adds one SQL change (its text or raw sqlFile bytes) to both checksum lists. */
+export function addSqlChange(d: ChangeSetDraft, checksummed: string | Uint8Array, v8: { endDelimiter: string | null; splitStatements: boolean; stripComments: boolean | null }, description: string): void {
+  d.changeChecksums.push(sqlChangeChecksumV9(checksummed));
+  d.changeChecksumsV8.push(sqlChangeChecksumV8(checksummed, v8));
+  d.descriptions.push(description);
+}
+
+/** Adds a tagDatabase change (same serialised-form md5 in V8 and V9, only the prefix differs). */
+export function addTagChange(d: ChangeSetDraft, tag: string): void {
+  const v9 = tagDatabaseChecksumV9(tag);
+  d.tag = tag;
+  d.changeChecksums.push(v9);
+  d.changeChecksumsV8.push('8:' + v9.slice(2));
+  d.descriptions.push('tagDatabase');
 }
 
 /** Rollback text split into statements with the changeset's delimiter rules. */

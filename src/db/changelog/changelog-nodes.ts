@@ -5,8 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
-import { sqlChangeChecksumV9, tagDatabaseChecksumV9 } from '../checksum.js';
-import { finishChangeSet, newDraft, splitRollback, type ChangeSetDraft } from './build-changeset.js';
+import { addSqlChange, addTagChange, finishChangeSet, newDraft, splitRollback, V8_DEFAULT_STRIP, type ChangeSetDraft } from './build-changeset.js';
 import { normalizeLogicalPath } from './formatted-sql.js';
 import { boolAttr, checkAttrs } from './node-attrs.js';
 import { parseNodePreconditions } from './node-preconditions.js';
@@ -106,8 +105,12 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
   const file = ctx.path;
   const expand = (t: string): string => state.properties.expand(t, file);
   if ((child.name === 'sql' || child.name === 'sqlFile') && child.attrs.dbms && !matchesDbms(expand(child.attrs.dbms), state.filter.dbms ?? 'postgresql')) {
-    // A DbmsTargetedChange for another database neither runs nor counts in the V9 checksum (ChangeSet.generateCheckSum).
-    d.descriptions.push(child.name === 'sql' ? 'sql' : `sqlFile path=${child.attrs.path ?? ''}`);
+    // A DbmsTargetedChange for another database neither runs nor counts in the V9 checksum, but V8 counted it
+    // (ChangeSet.generateCheckSum; both measured with Liquibase 4.28).
+    const skipped = newDraft({ id: d.id, author: d.author, filename: d.filename, file, line: child.line });
+    addChild(skipped, { ...child, attrs: { ...child.attrs, dbms: '' } }, ctx, state);
+    d.changeChecksumsV8.push(...skipped.changeChecksumsV8);
+    d.descriptions.push(...skipped.descriptions);
     return;
   }
   switch (child.name) {
@@ -127,9 +130,9 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
     }
     case 'sql': {
       const sql = expand(child.attrs.sql ?? child.text);
-      d.pieces.push({ sql, file, line: child.line, splitStatements: boolAttr(child, 'splitStatements', true, file), stripComments: boolAttr(child, 'stripComments', false, file), endDelimiter: child.attrs.endDelimiter || null });
-      d.changeChecksums.push(sqlChangeChecksumV9(sql));
-      d.descriptions.push('sql');
+      const piece = { sql, file, line: child.line, splitStatements: boolAttr(child, 'splitStatements', true, file), stripComments: boolAttr(child, 'stripComments', false, file), endDelimiter: child.attrs.endDelimiter || null };
+      d.pieces.push(piece);
+      addSqlChange(d, sql, v8Options(child, piece), 'sql');
       return;
     }
     case 'sqlFile': {
@@ -147,18 +150,16 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
       state.includeDirs.add(path.posix.dirname(target));
       const content = bytes.toString('utf8');
       if (!state.files.some((f) => f.path === target)) state.files.push({ path: target, content });
-      d.pieces.push({ sql: expand(content), file: target, line: 1, splitStatements: boolAttr(child, 'splitStatements', true, file), stripComments: boolAttr(child, 'stripComments', false, file), endDelimiter: child.attrs.endDelimiter || null });
+      const piece = { sql: expand(content), file: target, line: 1, splitStatements: boolAttr(child, 'splitStatements', true, file), stripComments: boolAttr(child, 'stripComments', false, file), endDelimiter: child.attrs.endDelimiter || null };
+      d.pieces.push(piece);
       // Measured: Liquibase 4.28 hashes the file's raw bytes, before property expansion.
-      d.changeChecksums.push(sqlChangeChecksumV9(bytes));
-      d.descriptions.push(`sqlFile path=${p}`);
+      addSqlChange(d, bytes, v8Options(child, piece), `sqlFile path=${p}`);
       return;
     }
     case 'tagDatabase': {
       const tag = child.attrs.tag;
       if (!tag) throw new SlipwayError('E_CHANGELOG', '<tagDatabase> needs a tag', { file, line: child.line });
-      d.tag = tag;
-      d.changeChecksums.push(tagDatabaseChecksumV9(tag));
-      d.descriptions.push('tagDatabase');
+      addTagChange(d, tag);
       return;
     }
     default:
@@ -169,6 +170,10 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
         hint: 'Slipway renders SQL itself: write the change as <sql>…</sql>, <sqlFile>, or a formatted SQL changelog.',
       });
   }
+}
+
+function v8Options(child: ChangelogNode, piece: { splitStatements: boolean; stripComments: boolean; endDelimiter: string | null }): { endDelimiter: string | null; splitStatements: boolean; stripComments: boolean | null } {
+  return { endDelimiter: piece.endDelimiter, splitStatements: piece.splitStatements, stripComments: child.attrs.stripComments === undefined ? V8_DEFAULT_STRIP.xml : piece.stripComments };
 }
 
 function unsupportedRollback(c: ChangelogNode, file: string): never {

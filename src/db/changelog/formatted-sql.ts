@@ -5,8 +5,7 @@
 import { SlipwayError } from '../../errors.js';
 import type { ChangeSet, ParseWarning } from '../model.js';
 import type { PropertyScope } from '../properties.js';
-import { sqlChangeChecksumV9 } from '../checksum.js';
-import { finishChangeSet, newDraft, parseJavaBoolean, splitRollback, stripEnclosingQuotes, type ChangeSetDraft } from './build-changeset.js';
+import { addSqlChange, finishChangeSet, newDraft, parseJavaBoolean, splitRollback, stripEnclosingQuotes, V8_DEFAULT_STRIP, type ChangeSetDraft } from './build-changeset.js';
 import { parsePreconditionLine, parsePreconditionsLine } from './formatted-preconditions.js';
 import { checkHeaderAttributes, headerAttr } from './formatted-header.js';
 
@@ -76,6 +75,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
   let delimiter: string | null = null;
   let split = true;
   let strip = false;
+  let stripSet: boolean | null = null;
   let inBlockComment = false;
 
   const finish = (): void => {
@@ -84,8 +84,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
     const sql = properties.expand(body.join('\n'), file).trim();
     if (!sql) fail(draft.line, `No SQL for changeset ${draft.author}:${draft.id}`, 'Add the SQL under the --changeset line, or remove the empty changeset.');
     draft.pieces.push({ sql, file, line: bodyLine || draft.line + 1, splitStatements: split, stripComments: strip, endDelimiter: delimiter });
-    draft.changeChecksums.push(sqlChangeChecksumV9(sql));
-    draft.descriptions.push('sql');
+    addSqlChange(draft, sql, { endDelimiter: delimiter, splitStatements: split, stripComments: stripSet ?? V8_DEFAULT_STRIP.formatted }, 'sql');
     const rb = rollback.join('\n').trim();
     if (rb) {
       const lower = rb.toLowerCase();
@@ -151,7 +150,9 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       draft.ignore = parseJavaBoolean(headerAttr(line, 'ignore'), false);
       draft.runWith = headerAttr(line, 'runWith') ?? null;
       split = parseJavaBoolean(headerAttr(line, 'splitStatements'), true);
-      strip = parseJavaBoolean(headerAttr(line, 'stripComments'), false);
+      const stripAttr = headerAttr(line, 'stripComments');
+      strip = parseJavaBoolean(stripAttr, false);
+      stripSet = stripAttr === undefined ? null : strip;
       delimiter = headerAttr(line, 'endDelimiter') || null;
       rollbackDelimiter = headerAttr(line, 'rollbackEndDelimiter') || null;
       rollbackSplit = parseJavaBoolean(headerAttr(line, 'rollbackSplitStatements'), true);

@@ -5,8 +5,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
-import { sqlChangeChecksumV9 } from '../checksum.js';
-import { finishChangeSet, newDraft } from './build-changeset.js';
+import { addSqlChange, finishChangeSet, newDraft } from './build-changeset.js';
 import { loadChangelogNodes, type IncludeRequest } from './changelog-nodes.js';
 import { FIRST_LINE, parseFormattedSql, readLines } from './formatted-sql.js';
 import type { FileContext, WalkState } from './walk-state.js';
@@ -69,9 +68,9 @@ function loadSqlFile(state: WalkState, ctx: FileContext, content: string): void 
   // Measured on 4.28: its `${…}` are neither expanded for execution nor for the checksum.
   const sql = content;
   const d = newDraft({ id: 'raw', author: 'includeAll', filename: ctx.logicalFilePath || ctx.path, file: ctx.path, line: 1 });
-  d.pieces.push({ sql, file: ctx.path, line: 1, splitStatements: true, stripComments: false, endDelimiter: null });
-  d.changeChecksums.push(sqlChangeChecksumV9(sql));
-  d.descriptions.push('sql');
+  // SqlChangeLogParser turns statement splitting off (the V8 header Liquibase 4.28 validates against says so).
+  d.pieces.push({ sql, file: ctx.path, line: 1, splitStatements: false, stripComments: false, endDelimiter: null });
+  addSqlChange(d, sql, { endDelimiter: null, splitStatements: false, stripComments: false }, 'sql');
   state.changeSets.push(finishChangeSet(d, state.warnings));
 }
 
