@@ -62,9 +62,10 @@ beforeAll(async () => {
   const applied = await buildDatabasePackage({ rootDir: dir, changelog: 'db/changelog.sql', application: 'demo', version: '1.0.0', sourceDateEpoch: 0, contexts: ['none'] });
   await applySql({ databaseUrl: db.url, sql: applied.sql });
   // Two real releases on the target through DEPLOY.
-  for (const version of ['1.0.0', '1.1.0']) {
+  // A minute apart: release ids carry the deploy time to the second.
+  for (const [i, version] of ['1.0.0', '1.1.0'].entries()) {
     const pkg = await makeFixturePackage({ name: 'demo', version });
-    await deploy({ config, packagePath: pkg.path, target: 'prod', actor: 'ci@test' });
+    await deploy({ config, packagePath: pkg.path, target: 'prod', actor: 'ci@test', now: () => new Date(Date.parse('2026-03-01T12:00:00Z') + i * 60_000) });
   }
   server = await startServer({ config, port: 0, audit: path.join(dir, 'audit.log') });
 }, 120_000);
