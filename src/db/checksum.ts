@@ -44,19 +44,20 @@ export interface SqlChangeOptionsV8 {
  */
 export function sqlChangeChecksumV8(sql: string | Uint8Array, o: SqlChangeOptionsV8): string {
   const bytes = typeof sql === 'string' ? Buffer.from(sql, 'utf8') : sql;
-  const out: number[] = [];
+  const out = Buffer.allocUnsafe(bytes.length);
+  let n = 0;
   let pendingSpace = false;
   for (const b of bytes) {
     if (b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a) {
-      pendingSpace = out.length > 0;
+      pendingSpace = n > 0;
       continue;
     }
-    if (pendingSpace) out.push(0x20);
+    if (pendingSpace) out[n++] = 0x20;
     pendingSpace = false;
-    out.push(b);
+    out[n++] = b;
   }
   const header = Buffer.from(`${o.endDelimiter ?? 'null'}:${String(o.splitStatements)}:${o.stripComments === null ? 'null' : String(o.stripComments)}:`, 'utf8');
-  return '8:' + createHash('md5').update(header).update(Uint8Array.from(out)).digest('hex');
+  return '8:' + createHash('md5').update(header).update(out.subarray(0, n)).digest('hex');
 }
 
 /** A changeset's "8:" MD5SUM from its changes' V8 checksums (same composition as V9). */

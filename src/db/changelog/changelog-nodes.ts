@@ -146,10 +146,10 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
       } catch {
         throw new SlipwayError('E_CHANGELOG', `sqlFile not found: ${target}`, { file, line: child.line, hint: 'Check the path (and relativeToChangelogFile).' });
       }
+      const content = bytes.toString('utf8');
+      if (!state.read.has(target)) state.files.push({ path: target, content });
       state.read.add(target);
       state.includeDirs.add(path.posix.dirname(target));
-      const content = bytes.toString('utf8');
-      if (!state.files.some((f) => f.path === target)) state.files.push({ path: target, content });
       const piece = { sql: expand(content), file: target, line: 1, splitStatements: boolAttr(child, 'splitStatements', true, file), stripComments: boolAttr(child, 'stripComments', false, file), endDelimiter: child.attrs.endDelimiter || null };
       d.pieces.push(piece);
       // Measured: Liquibase 4.28 hashes the file's raw bytes, before property expansion.

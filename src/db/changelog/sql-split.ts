@@ -32,6 +32,8 @@ export interface SplitSqlResult {
 
 const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
 const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
+/** Characters that may start a token, a delimiter, or a line (for `/` and GO lines and endDelimiter regexes). */
+const SPECIAL = /[-/'"$;\n]/;
 
 /** Splits `sql` into statements; reports the first unterminated quote, dollar quote or block comment. */
 export function splitSql(sql: string, opts: SplitSqlOptions = {}): SplitSqlResult {
@@ -128,8 +130,11 @@ export function splitSql(sql: string, opts: SplitSqlOptions = {}): SplitSqlResul
         }
       }
     }
-    add(c, i);
-    i++;
+    // Plain character: copy the whole run up to the next character that needs a decision, in one slice.
+    let j = i + 1;
+    if (c !== '\n' && !delim) while (j < n && !SPECIAL.test(sql[j]!)) j++;
+    add(sql.slice(i, j), i);
+    i = j;
   }
   push();
   return { statements, unterminated };

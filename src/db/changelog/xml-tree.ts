@@ -26,6 +26,13 @@ export function parseXmlTree(content: string, file: string): ChangelogNode {
   parser.on('error', (err) => {
     failure ??= { message: err.message.replace(/^[^:]*:\d+:\d+:\s*/, ''), line: parser.line, column: parser.column };
   });
+  // Position of the tag name (opentagstart), so multi-line start tags report the line the element begins on.
+  let startLine = 1;
+  let startColumn = 1;
+  parser.on('opentagstart', () => {
+    startLine = parser.line;
+    startColumn = parser.column;
+  });
   parser.on('opentag', (tag) => {
     const attrs: Record<string, string> = {};
     for (const [k, v] of Object.entries(tag.attributes)) {
@@ -37,8 +44,8 @@ export function parseXmlTree(content: string, file: string): ChangelogNode {
       attrs,
       children: [],
       text: '',
-      line: parser.line,
-      column: parser.column,
+      line: startLine,
+      column: startColumn,
     };
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(node);

@@ -138,6 +138,9 @@ describe('XML / YAML / JSON masters', () => {
     const e2 = await failure({ 'db/master.xml': xml('<changeSet id="1" author="a" runOnChnage="true"><sql>select 1</sql></changeSet>') });
     expect([e2.message, e2.file, e2.line]).toEqual(['Unknown attribute "runOnChnage" on <changeSet>', 'db/master.xml', 3]);
 
+    const e2b = await failure({ 'db/master.xml': xml('<changeSet id="1"\n    author="a"\n    bogus="x">\n<sql>select 1</sql></changeSet>') });
+    expect([e2b.message, e2b.line]).toEqual(['Unknown attribute "bogus" on <changeSet>', 3]);
+
     const e3 = await failure({ 'db/master.xml': xml('<include file="missing.sql" relativeToChangelogFile="true"/>') });
     expect([e3.message, e3.file, e3.line]).toEqual(['Included file not found: db/missing.sql', 'db/master.xml', 3]);
 
