@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
@@ -38,7 +38,7 @@ async function historyRows(db: TestDatabase): Promise<string[]> {
 }
 
 const cases = [
-  { name: 'Slipway fixture (XML master, formatted SQL, sqlFile, tagDatabase, precondition, runOnChange, CONCURRENTLY)', root: 'test/fixtures/db-pkg/app', changelog: 'db/master.xml', contexts: 'dev', expected: 10 },
+  { name: 'Slipway fixture (XML master, formatted SQL, sqlFile, tagDatabase, preconditions (run, MARK_RAN), runOnChange, CONCURRENTLY)', root: 'test/fixtures/db-pkg/app', changelog: 'db/master.xml', contexts: 'dev', expected: 11 },
   { name: 'UMIG example changelog (includeAll, properties, seed data in context dev)', root: 'examples/umig-sample', changelog: 'db/changelog/db.changelog-master.xml', contexts: 'dev', expected: null },
 ];
 
@@ -82,5 +82,35 @@ describe.each(cases)('Liquibase 4.28 oracle: $name', (c) => {
 
     // Our package is idempotent on the database Liquibase built, too: nothing left to run.
     expect(await applySql({ databaseUrl: theirs.url, sql: pkg.sql })).toMatchObject({ executed: [], skipped: pkg.changeSets });
+  }, 180_000);
+});
+
+describe('Liquibase 4.28 oracle: runOnChange re-run after an edit', () => {
+  let ours: TestDatabase;
+  let theirs: TestDatabase;
+  let root: string;
+  beforeAll(async () => {
+    ours = await createTestDatabase('slipway_oracle');
+    theirs = await createTestDatabase('slipway_oracle');
+    root = await makeTree({});
+    await cp(path.resolve('test/fixtures/db-pkg/app'), root, { recursive: true });
+  });
+  afterAll(async () => {
+    await ours.drop();
+    await theirs.drop();
+    await removeTree(root);
+  });
+
+  it('both record the edited runOnChange changeset the same way (RERAN, new checksum, new ORDEREXECUTED)', async () => {
+    const build = () => buildDatabasePackage({ rootDir: root, changelog: 'db/master.xml', contexts: ['dev'], application: 'o', version: '1', sourceDateEpoch: 0 });
+    await applySql({ databaseUrl: ours.url, sql: (await build()).sql });
+    expect(liquibase(root, 'db/master.xml', theirs, 'update', 'dev').status).toBe(0);
+    const file = path.join(root, 'db/changes/005-more.sql');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('SELECT t.name, u.email', 'SELECT t.name, u.email, u.id'));
+    expect((await applySql({ databaseUrl: ours.url, sql: (await build()).sql })).executed.map((e) => e.id)).toEqual(['005-view']);
+    const again = liquibase(root, 'db/master.xml', theirs, 'update', 'dev');
+    expect(again.status, again.stderr).toBe(0);
+    expect(await historyRows(ours)).toEqual(await historyRows(theirs));
+    expect(schemaDump(ours)).toBe(schemaDump(theirs));
   }, 180_000);
 });

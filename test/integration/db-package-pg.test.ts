@@ -48,7 +48,7 @@ describe('package on real PostgreSQL with psql', () => {
 
   it('runs under psql ON_ERROR_STOP, records every changeset, and a second run is a no-op', async () => {
     const pkg = await buildDatabasePackage({ ...base, rootDir: root });
-    expect(pkg.changeSets).toBe(10);
+    expect(pkg.changeSets).toBe(11);
     const file = path.join(root, 'package.sql');
     await writeFile(file, pkg.sql);
     const first = psql(db.url, file);
@@ -59,6 +59,7 @@ describe('package on real PostgreSQL with psql', () => {
     expect(rows.map((r) => [r.id, r.exectype])).toEqual([
       ['001-teams', 'EXECUTED'], ['001-users', 'EXECUTED'], ['001-fn', 'EXECUTED'], ['002-audit', 'EXECUTED'], ['003-seed-file', 'EXECUTED'],
       ['004-tag', 'EXECUTED'], ['005-view', 'EXECUTED'], ['005-dev-data', 'EXECUTED'], ['005-guarded', 'EXECUTED'], ['005-index', 'EXECUTED'],
+      ['005-skip-when-teams-exist', 'MARK_RAN'],
     ]);
     const before = await query(db.url, 'SELECT id, dateexecuted, deployment_id FROM databasechangelog ORDER BY orderexecuted');
     const second = psql(db.url, file);
@@ -66,7 +67,7 @@ describe('package on real PostgreSQL with psql', () => {
     expect(second.stdout).toBe('slipway: package complete\n');
     expect(await query(db.url, 'SELECT id, dateexecuted, deployment_id FROM databasechangelog ORDER BY orderexecuted')).toEqual(before);
     expect(await lockRow(db.url)).toEqual([{ locked: false, lockedby: null }]);
-    expect(await applySql({ databaseUrl: db.url, sql: pkg.sql })).toMatchObject({ executed: [], skipped: 10 });
+    expect(await applySql({ databaseUrl: db.url, sql: pkg.sql })).toMatchObject({ executed: [], skipped: 11 });
   });
 
   it('applySql gives the same database as psql, and status reports everything applied', async () => {
@@ -75,7 +76,7 @@ describe('package on real PostgreSQL with psql', () => {
     expect(r.executed.map((e) => e.id)).toEqual(pkg.index.map((e) => e.id));
     expect((await history(db2.url)).map((x) => [x.id, x.md5sum])).toEqual((await history(db.url)).map((x) => [x.id, x.md5sum]));
     const st = await getStatus({ databaseUrl: db2.url, rootDir: root, changelog: 'db/master.xml', contexts: ['dev'] });
-    expect([st.applied, st.pending, st.drift, st.unknown]).toEqual([10, 0, 0, 0]);
+    expect([st.applied, st.pending, st.drift, st.unknown]).toEqual([11, 0, 0, 0]);
   });
 
   it('a changed checksum stops the run before anything executes; runOnChange re-runs and records RERAN', async () => {
@@ -103,7 +104,7 @@ describe('package on real PostgreSQL with psql', () => {
       const r = await applySql({ databaseUrl: db.url, sql: pkg.sql });
       expect(r.executed.map((e) => e.id)).toEqual(['005-view']);
       const rows = await query(db.url, "SELECT exectype, orderexecuted FROM databasechangelog WHERE id = '005-view'");
-      expect(rows).toEqual([{ exectype: 'RERAN', orderexecuted: 11 }]);
+      expect(rows).toEqual([{ exectype: 'RERAN', orderexecuted: 12 }]);
       const cols = await query(db.url, "SELECT column_name FROM information_schema.columns WHERE table_name = 'team_users' ORDER BY ordinal_position");
       expect(cols.map((c) => c.column_name)).toEqual(['name', 'email', 'id']);
       const delta = await buildDatabasePackage({ ...base, rootDir: root, databaseUrl: db.url });
@@ -162,6 +163,7 @@ describe('package on real PostgreSQL with psql', () => {
     const r = psql(db2.url, file);
     expect(r.status).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual([
+      'slipway: ROLLED BACK db/changes/005-more.sql::005-skip-when-teams-exist::bob',
       'slipway: ROLLED BACK db/changes/005-more.sql::005-index::bob',
       'slipway: ROLLED BACK db/changes/005-more.sql::005-guarded::bob',
       'slipway: ROLLED BACK db/changes/005-more.sql::005-dev-data::bob',
@@ -172,7 +174,7 @@ describe('package on real PostgreSQL with psql', () => {
     const missing = await buildDatabasePackage({ ...base, rootDir: root, databaseUrl: db2.url });
     expect(missing.index.map((e) => e.id)).toEqual(sinceTag.index.map((e) => e.id));
     expect(sinceTag.sql.split('\n')).toContain('-- Delta: changesets after tag v1.0');
-    expect((await applySql({ databaseUrl: db2.url, sql: missing.sql })).executed).toHaveLength(4);
+    expect((await applySql({ databaseUrl: db2.url, sql: missing.sql })).executed).toHaveLength(5);
     expect(() => renderRollbackSql(parsed, { count: 7 })).toThrow('1 changeset(s) in range have no rollback; nothing was written');
   });
 });

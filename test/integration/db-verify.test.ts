@@ -25,14 +25,14 @@ async function scratchDatabases(): Promise<string[]> {
 }
 
 describe('verifyChangelog', () => {
-  it('PGlite and a scratch PostgreSQL database agree: every changeset EXECUTED, same schema fingerprint, scratch DB dropped', async () => {
+  it('PGlite and a scratch PostgreSQL database agree: every changeset EXECUTED (one MARK_RAN), same schema fingerprint, scratch DB dropped', async () => {
     const before = await scratchDatabases();
     const lite = await verifyChangelog(app);
     const real = await verifyChangelog({ ...app, databaseUrl: PG_ADMIN_URL });
     expect(lite.engine).toBe('pglite');
     expect(real.engine).toBe('postgresql');
     expect(lite.ok && real.ok).toBe(true);
-    expect(lite.changeSets.map((c) => c.status)).toEqual(Array(10).fill('EXECUTED'));
+    expect(lite.changeSets.map((c) => c.status)).toEqual([...Array(10).fill('EXECUTED'), 'MARK_RAN']);
     expect(real.changeSets.map((c) => [c.id, c.status])).toEqual(lite.changeSets.map((c) => [c.id, c.status]));
     expect(lite.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(real.fingerprint).toBe(lite.fingerprint);
@@ -71,10 +71,10 @@ describe('PGlite as a target (pglite:<dir>)', () => {
   it('applies a package to a persistent PGlite directory, a second run skips everything, status reads it back', async () => {
     const pkg = await buildDatabasePackage({ ...app, application: 'a', version: '1', sourceDateEpoch: 0 });
     const url = `pglite:${dir}`;
-    expect((await applySql({ databaseUrl: url, sql: pkg.sql })).executed).toHaveLength(10);
-    expect(await applySql({ databaseUrl: url, sql: pkg.sql })).toMatchObject({ executed: [], skipped: 10 });
+    expect((await applySql({ databaseUrl: url, sql: pkg.sql })).executed).toHaveLength(11);
+    expect(await applySql({ databaseUrl: url, sql: pkg.sql })).toMatchObject({ executed: [], skipped: 11 });
     const st = await getStatus({ ...app, databaseUrl: url });
-    expect([st.applied, st.pending, st.drift, st.unknown]).toEqual([10, 0, 0, 0]);
+    expect([st.applied, st.pending, st.drift, st.unknown]).toEqual([11, 0, 0, 0]);
   });
 });
 

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPsqlScript } from '../../../src/db/psql-runner.js';
+import { openSession, type SqlSession } from '../../../src/db/session.js';
+
+// PGlite is a real in-process PostgreSQL, so the runner's psql semantics are checked against a real server.
+describe('runPsqlScript (psql semantics on PGlite)', () => {
+  let s: SqlSession;
+  beforeAll(async () => {
+    s = await openSession('memory:');
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  it('\\gset, nested \\if/\\elif/\\else, \\set and \\echo with interpolation', async () => {
+    const r = await runPsqlScript(
+      s,
+      [
+        "SELECT 2 > 1 AS yes, 1 > 2 AS no, NULL::text AS gone, 'it''s' AS word \\gset",
+        '\\set who :word',
+        '\\if :no',
+        "\\echo 'wrong branch'",
+        '\\elif :yes',
+        '\\if :no',
+        "\\echo 'inner wrong'",
+        '\\else',
+        "\\echo 'right' :who",
+        '\\endif',
+        '\\else',
+        "\\echo 'wrong else'",
+        '\\endif',
+        "SELECT :'word' = 'it''s' AS same \\gset",
+        "\\echo 'same=' :same",
+      ].join('\n'),
+    );
+    expect(r.echoed).toEqual(["right it's", 'same= t']);
+  });
+
+  it('statements in a false branch are not sent; \\quit stops the script', async () => {
+    const r = await runPsqlScript(s, "\\if false\nSELECT 1/0;\n\\endif\n\\echo 'a'\n\\quit\n\\echo 'b'\nSELECT 1/0;");
+    expect(r.echoed).toEqual(['a']);
+  });
+
+  it('rejects meta-commands it does not interpret, and \\gset without exactly one row', async () => {
+    await expect(runPsqlScript(s, '\\copy t from stdin')).rejects.toThrow('unsupported psql meta-command \\copy');
+    await expect(runPsqlScript(s, 'SELECT 1 WHERE false \\gset')).rejects.toThrow('\\gset expects exactly one row, got 0');
+    await expect(runPsqlScript(s, '\\if true\n')).rejects.toThrow('\\if without \\endif at end of script');
+  });
+
+  it('reports a failing statement at its line with a caret, using the `-- at file:line` marker', async () => {
+    const script = ['-- @slipway {"id":"1","author":"a","filename":"f.sql"}', '-- at db/f.sql:10', 'SELECT 1,', '  nosuch;'].join('\n');
+    const run = runPsqlScript(s, script);
+    await expect(run).rejects.toThrow('changeset f.sql::1::a failed: column "nosuch" does not exist (SQLSTATE 42703)');
+    await expect(run).rejects.toMatchObject({ code: 'E_DB', file: 'db/f.sql', line: 11, column: 3, details: ['11 |   nosuch;', '       ^'] });
+  });
+});
