@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
 import type { CheckResult, FileSet } from '../fileset/types.js';
 import type { BuildManifest } from '../manifest/schema.js';
+import { readNpmVersion } from '../manifest/generate.js';
 import { packageFileSet, type PackageResult } from './package.js';
 import { ioError } from './package-writer.js';
 import { resolveBuildTime, type BuildTime } from './package-time.js';
@@ -113,6 +114,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       throw e;
     }
   };
+  void readNpmVersion(); // overlaps the ~0.5 s npm spawn with stage and compile
   const buildTime = await resolveBuildTime({ rootDir: config.rootDir, sourceDateEpoch: opts.sourceDateEpoch, env: opts.env });
 
   if (opts.clean === false) phases.push({ name: 'clean', ms: 0, status: 'skipped', reason: 'clean: false' });

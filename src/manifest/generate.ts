@@ -45,17 +45,21 @@ export async function countEndpoints(files: Pick<FileEntry, 'path' | 'absPath' |
   return { count, scripts: scripts.length, reason: null };
 }
 
+let npmVersionP: Promise<{ npmVersion: string | null; npmVersionReason: string | null }> | undefined;
+
+/** Runs `npm --version` once per process (spawning npm takes ~0.5 s; the pipeline starts it early to overlap it). */
+export function readNpmVersion(): Promise<{ npmVersion: string | null; npmVersionReason: string | null }> {
+  npmVersionP ??= run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['--version'], { timeout: 15_000 }).then(
+    ({ stdout }) => ({ npmVersion: stdout.trim(), npmVersionReason: null }),
+    (e: unknown) => ({ npmVersion: null, npmVersionReason: `\`npm --version\` failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }),
+  );
+  return npmVersionP;
+}
+
 /** Node, npm (by running `npm --version`) and platform of the build machine. */
 export async function readBuildEnvironment(target: string): Promise<BuildManifest['environment']> {
-  let npmVersion: string | null = null;
-  let npmVersionReason: string | null = null;
-  try {
-    const { stdout } = await run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['--version'], { timeout: 15_000 });
-    npmVersion = stdout.trim();
-  } catch (e) {
-    npmVersionReason = `\`npm --version\` failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
-  }
-  return { target, nodeVersion: process.versions.node, npmVersion, npmVersionReason, platform: `${process.platform}-${process.arch}` };
+  const npm = await readNpmVersion();
+  return { target, nodeVersion: process.versions.node, ...npm, platform: `${process.platform}-${process.arch}` };
 }
 
 const ratio = (n: number) => Math.round(n * 10_000) / 10_000;

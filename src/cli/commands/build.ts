@@ -10,6 +10,7 @@ import { SlipwayError } from '../../errors.js';
 import { scanProject } from '../../fileset/scan.js';
 import { EXPORT_FORMATS, exportManifest, type ExportFormat } from '../../manifest/export.js';
 import { findLatestPackage, readManifestFile, readPackageManifest } from '../../manifest/read.js';
+import { readNpmVersion } from '../../manifest/generate.js';
 import { humanBytes } from '../../manifest/schema.js';
 import { validatePackage } from '../../manifest/validate.js';
 import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
@@ -102,6 +103,7 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
     .option('--json', 'print one JSON object on stdout')
     .action(async (flags: CommonFlags) => {
       const { config } = await configFromFlags(io, flags);
+      void readNpmVersion(); // overlap the npm spawn with scan and compile
       const progress = createProgressRenderer(io, { quiet: !!flags.json });
       const outDir = resolveOutDir(config, outFlag(io, flags));
       const cacheDir = path.join(outDir, '.cache');
