@@ -74,7 +74,9 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   });
   let routes = 0;
   app.addHook('onRoute', (r) => {
-    if (!r.url.includes('*')) routes++;
+    // Endpoints as a client sees them: Fastify's automatic HEAD twins and static wildcards are not counted.
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    if (!r.url.includes('*')) routes += methods.filter((m) => m !== 'HEAD').length;
   });
   const health = new HealthService({
     config, clock, stats,

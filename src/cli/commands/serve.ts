@@ -4,7 +4,7 @@ import type { CommandContext } from '../main.js';
 import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
 import { printJson } from '../output.js';
 import { SlipwayError } from '../../errors.js';
-import { addUser, addUserToken } from '../../server/users-file.js';
+import { addUser, addUserToken, readUsersFile } from '../../server/users-file.js';
 import { probeHealth } from '../../health/probe.js';
 
 function parsePort(v: string): number {
@@ -25,6 +25,10 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
       const { startServer } = await import('../../server/start.js');
       const server = await startServer({ config, ...(flags.host ? { host: flags.host } : {}), ...(flags.port !== undefined ? { port: flags.port } : {}), logger: { level: 'warn' } });
       io.stderr(`slipway serve: listening on ${server.url} (health: ${server.url}/api/health)\n`);
+      const usersFile = path.resolve(config.configDir, config.server.usersFile);
+      if (Object.keys((await readUsersFile(usersFile)).users).length === 0) {
+        io.stderr(`warning: no users in ${usersFile}: every protected route answers 401. Add one with \`slipway user add NAME --groups ${config.server.groups.read}\`.\n`);
+      }
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);
