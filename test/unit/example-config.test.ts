@@ -15,7 +15,14 @@ describe('examples/umig-sample/slipway.config.yaml', () => {
     expect(config.rootDir).toBe(exampleDir);
     expect(config.environment).toBe(environment);
     expect(Object.keys(config.build.components).sort()).toEqual(['application', 'database', 'docs', 'scripts', 'tests']);
+    // Bases decide package paths: deploy runs scripts/start.sh and tests/smoke/*.mjs from the release root, and
+    // database keeps db/changelog/... so Liquibase FILENAMEs match with database/ as the search path.
     expect(config.build.components.application?.base).toBe('src/');
+    expect(config.build.components.database?.base).toBe('');
+    expect(config.build.components.scripts?.base).toBe('scripts/');
+    expect(config.build.components.tests?.base).toBe('tests/');
+    expect(config.build.components.docs?.base).toBe('docs/');
+    expect(config.build.exclude).toEqual(['node_modules/**', '.git/**', 'logs/**', '**/*.log', 'tests/fixtures/**', 'docs/development/**']);
     expect(config.build.compile.js.entryPoints).toEqual(['src/web/js/main.js']);
     expect(config.database.changelog).toBe('db/changelog/db.changelog-master.xml');
     expect(config.database.psqlScripts).toEqual(['db/reference/install.sql']);
@@ -31,6 +38,9 @@ describe('examples/umig-sample/slipway.config.yaml', () => {
     expect(dev!.build.compile.sourceMaps).toBe(true);
     expect(prod!.build.compile.sourceMaps).toBe(false);
     expect([dev!.build.strict, staging!.build.strict, prod!.build.strict]).toEqual([false, true, true]);
+    expect(dev!.build.checks.env.map((e) => e.name)).toEqual(['DATABASE_URL', 'CONFLUENCE_URL']);
+    expect(dev!.build.checks.env.every((e) => !e.required)).toBe(true);
+    expect(prod!.build.checks.env).toEqual([]);
     expect(dev!.database.contexts).toEqual(['dev']);
     expect(prod!.database.contexts).toEqual(['prod']);
   });
