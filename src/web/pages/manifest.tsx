@@ -1,0 +1,113 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { SizeChart, type SizeRow } from '../components/size-chart.js';
+import { Tabs } from '../components/tabs.js';
+import { formatBytes } from '../format.js';
+import { errorText, useLoad } from '../use-load.js';
+
+const FORMATS = [
+  { id: 'json', label: 'JSON' },
+  { id: 'yaml', label: 'YAML' },
+  { id: 'summary', label: 'Summary' },
+  { id: 'deployment-report', label: 'Deployment report' },
+];
+
+/** The fields of build-manifest.json the page reads (src/manifest/schema.ts); the rest is shown as exported text. */
+interface ManifestView {
+  name: string;
+  version: string;
+  buildId: string;
+  buildTimestamp: string;
+  components: { files: { name: string; files: number; bytes: number }[] };
+  deployment: {
+    packageName: string;
+    packageSize: { bytes: number; human: string } | null;
+    contentBytes: number;
+    sourceBytes: number | null;
+    compressionRatio: number | null;
+    sizeReduction: number | null;
+  };
+  /** Not in the manifest yet (see the report): the stage scan's per-category inventory. */
+  sizes?: { before?: { categories?: { name: string; bytes: number }[] } | null };
+}
+
+/** Chart rows: the whole tree, then each package category (before only where the manifest records it). */
+export function sizeRows(m: ManifestView): SizeRow[] {
+  const before = new Map((m.sizes?.before?.categories ?? []).map((c) => [c.name, c.bytes]));
+  const names = [...new Set([...m.components.files.map((c) => c.name), ...before.keys()])];
+  const after = new Map(m.components.files.map((c) => [c.name, c.bytes]));
+  return [
+    { name: 'whole project', before: m.deployment.sourceBytes, after: m.deployment.contentBytes },
+    ...names.map((n) => ({ name: n, before: before.get(n) ?? null, after: after.get(n) ?? (before.size ? 0 : null) })),
+  ];
+}
+
+// Module-level so useLoad gets the same function on every render (a new one would reload in a loop).
+const loadJson = () => api.manifestText('json');
+
+/** The live release's manifest in the four export formats, with the size breakdown. */
+export function ManifestPage() {
+  const json = useLoad<string>(loadJson);
+  const [format, setFormat] = useState('json');
+  const [texts, setTexts] = useState<Record<string, string>>({});
+  const [tabError, setTabError] = useState<string | null>(null);
+  useEffect(() => {
+    if (format === 'json' || texts[format] !== undefined) return;
+    setTabError(null);
+    api.manifestText(format).then(
+      (t) => setTexts((prev) => ({ ...prev, [format]: t })),
+      (e: unknown) => setTabError(errorText(e)),
+    );
+  }, [format, texts]);
+  let manifest: ManifestView | null = null;
+  let pretty = '';
+  if (json.data) {
+    manifest = JSON.parse(json.data) as ManifestView;
+    pretty = JSON.stringify(manifest, null, 2);
+  }
+  const shown = format === 'json' ? pretty : texts[format];
+  const d = manifest?.deployment;
+
+  return (
+    <section aria-labelledby="page-title">
+      <h1 id="page-title" tabIndex={-1}>
+        Build manifest
+      </h1>
+      {json.error && (
+        <p class="error-text" role="alert">
+          Could not read the manifest: {errorText(json.error)}
+        </p>
+      )}
+      {manifest && d && (
+        <>
+          <p class="summary" data-testid="manifest-summary">
+            <strong>
+              {manifest.name} {manifest.version}
+            </strong>{' '}
+            — build <span class="mono">{manifest.buildId}</span> at {manifest.buildTimestamp}; package {d.packageName}
+            {d.packageSize ? `, ${d.packageSize.human}` : ''}
+            {d.sizeReduction !== null ? `; ${(d.sizeReduction * 100).toFixed(1)} % smaller than the project tree` : ''}
+            {d.compressionRatio !== null ? `; compression ratio ${d.compressionRatio}` : ''}.
+          </p>
+          <SizeChart
+            title="Size breakdown: before and after the build"
+            rows={sizeRows(manifest)}
+            caption={`Project tree ${formatBytes(d.sourceBytes)} before, package content ${formatBytes(d.contentBytes)} after. Per-category "before" sizes appear when the manifest records the scan inventory.`}
+          />
+        </>
+      )}
+      <h2>Export formats</h2>
+      <Tabs label="Manifest export format" idPrefix="manifest" tabs={FORMATS} selected={format} onSelect={setFormat}>
+        {tabError && format !== 'json' && texts[format] === undefined ? (
+          <p class="error-text" role="alert">
+            {tabError}
+          </p>
+        ) : (
+          <pre class="code" data-testid="manifest-text">
+            {shown ?? 'Loading…'}
+          </pre>
+        )}
+      </Tabs>
+    </section>
+  );
+}

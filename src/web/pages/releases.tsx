@@ -1,0 +1,124 @@
+import { useState } from 'preact/hooks';
+import { api, type Permissions, type ReleaseRow, type ReleasesBody } from '../api.js';
+import { ConfirmDialog } from '../components/confirm-dialog.js';
+import type { NoticeMessage } from '../components/notice.js';
+import { StatusBadge } from '../components/status-badge.js';
+import { formatDate, shortDigest } from '../format.js';
+import { errorText, useLoad } from '../use-load.js';
+
+/** A release can become live again only when it completed and is not live now (DEPLOY's rule; the server decides). */
+const canRollBackTo = (r: ReleaseRow) => !r.current && r.result === 'success';
+
+/** Release history from the target's journal; deployers can roll back to a chosen release after confirming. */
+export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: NoticeMessage) => void }) {
+  const rel = useLoad<ReleasesBody>(api.releases);
+  const [chosen, setChosen] = useState<ReleaseRow | null>(null);
+  const [busy, setBusy] = useState(false);
+  const live = rel.data?.releases.find((r) => r.current);
+
+  const confirm = async () => {
+    if (!chosen) return;
+    setBusy(true);
+    try {
+      await api.rollback(chosen.id, false);
+      props.onMessage({ kind: 'success', text: `Rolled back to ${chosen.version}`, detail: `Release ${chosen.id} is live on ${rel.data?.target ?? 'the target'}.` });
+      await rel.reload();
+    } catch (e) {
+      props.onMessage({ kind: 'error', text: 'Rollback failed', detail: errorText(e) });
+    } finally {
+      setBusy(false);
+      setChosen(null);
+    }
+  };
+
+  return (
+    <section aria-labelledby="page-title">
+      <h1 id="page-title" tabIndex={-1}>
+        Releases
+      </h1>
+      {rel.error && (
+        <p class="error-text" role="alert">
+          Could not read the releases: {errorText(rel.error)}
+        </p>
+      )}
+      {rel.data && (
+        <p class="summary" data-testid="live-release">
+          Target <strong>{rel.data.target}</strong>:{' '}
+          {live ? (
+            <>
+              live release <strong>{live.version}</strong> (<span class="mono">{live.id}</span>)
+            </>
+          ) : (
+            'no live release'
+          )}
+        </p>
+      )}
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Release history">
+        <table class="data" data-testid="releases">
+          <thead>
+            <tr>
+              <th scope="col">State</th>
+              <th scope="col">Version</th>
+              <th scope="col">Release</th>
+              <th scope="col">Digest (SHA-256)</th>
+              <th scope="col">Deployed by</th>
+              <th scope="col">Deployed at</th>
+              <th scope="col">Result</th>
+              {props.permissions.deploy && <th scope="col">Action</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {(rel.data?.releases ?? []).map((r) => (
+              <tr key={r.id} class={r.current ? 'row-live' : ''} data-release={r.id} data-current={String(r.current)}>
+                <td>{r.current ? <StatusBadge status="live" label="live" /> : <span class="meta">{r.pinned ? 'pinned' : 'previous'}</span>}</td>
+                <td>{r.version}</td>
+                <td class="mono">{r.id}</td>
+                <td class="mono" title={r.sha256}>
+                  {shortDigest(r.sha256)}…
+                </td>
+                <td>{r.deployedBy}</td>
+                <td>{formatDate(r.deployedAt)}</td>
+                <td>
+                  <StatusBadge status={r.result} />
+                </td>
+                {props.permissions.deploy && (
+                  <td>
+                    {canRollBackTo(r) && (
+                      <button type="button" class="danger" onClick={() => setChosen(r)} aria-label={`Roll back to ${r.version} (${r.id})`}>
+                        Roll back to this
+                      </button>
+                    )}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {props.permissions.deploy && (
+        <ConfirmDialog
+          open={chosen !== null}
+          title="Roll back the live release?"
+          confirmLabel={chosen ? `Roll back to ${chosen.version}` : 'Roll back'}
+          danger
+          busy={busy}
+          onConfirm={() => void confirm()}
+          onCancel={() => setChosen(null)}
+        >
+          {chosen && (
+            <p>
+              Release <strong>{chosen.version}</strong> (<span class="mono">{chosen.id}</span>, digest <span class="mono">{shortDigest(chosen.sha256)}…</span>) becomes
+              live on <strong>{rel.data?.target}</strong>
+              {live ? (
+                <>
+                  , replacing <strong>{live.version}</strong>
+                </>
+              ) : null}
+              . The application is restarted and health-checked as in a deploy.
+            </p>
+          )}
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
