@@ -42,32 +42,35 @@ export function limitSize(value: string, max = 255): string {
 
 /**
  * Validates every recorded checksum before anything runs (Liquibase validates first too): a changeset whose
- * recorded MD5SUM is neither the current one nor a validCheckSum stops the run, listing all of them.
- * Rows with NULL or "8:" sums are accepted (Liquibase recomputes those; SQL cannot compute a v8 sum).
+ * recorded MD5SUM is neither the current one, its "8:" form (when known), nor a validCheckSum stops the run, listing
+ * all of them. Then, as Liquibase does, NULL (cleared) and matching "8:" sums are upgraded to the "9:" value.
+ * "8:" rows of changesets whose v8 sum is unknown are accepted as they are.
  */
 export function renderChecksumValidation(changeSets: ChangeSet[]): string[] {
   const checked = changeSets.filter((cs) => !cs.runOnChange);
   if (checked.length === 0) return [];
   const rows = checked.map((cs) => {
-    const valid = cs.validCheckSums.length ? `ARRAY[${cs.validCheckSums.map((v) => quoteLiteral(v)).join(', ')}]::text[]` : "'{}'::text[]";
-    return `  (${quoteLiteral(cs.id)}, ${quoteLiteral(cs.author)}, ${quoteLiteral(cs.filename)}, ${quoteLiteral(cs.checksum)}, ${valid})`;
+    const valid = cs.validCheckSums.length ? `ARRAY[${cs.validCheckSums.map((v) => quoteLiteral(v)).join(', ')}]` : "'{}'";
+    return `  (${quoteLiteral(cs.id)}, ${quoteLiteral(cs.author)}, ${quoteLiteral(cs.filename)}, ${quoteLiteral(cs.checksum)}, ${quoteLiteral(cs.checksumV8 ?? null)}, ${valid})`;
   });
+  const join = 'h.ID = p.id AND h.AUTHOR = p.author AND h.FILENAME = p.filename';
   return [
     'DO $slipway$',
     'DECLARE drift text;',
     'BEGIN',
+    '  CREATE TEMP TABLE slipway_expected (id text, author text, filename text, md5sum text, v8 text, valid text[]) ON COMMIT DROP;',
+    '  INSERT INTO slipway_expected VALUES',
+    rows.join(',\n') + ';',
     "  SELECT string_agg(format('%s::%s::%s (recorded %s, changelog has %s)', h.FILENAME, h.ID, h.AUTHOR, h.MD5SUM, p.md5sum), '; ' ORDER BY h.ORDEREXECUTED)",
     '    INTO drift',
-    '    FROM public.databasechangelog h',
-    '    JOIN (VALUES',
-    rows.join(',\n'),
-    '    ) AS p(id, author, filename, md5sum, valid) ON h.ID = p.id AND h.AUTHOR = p.author AND h.FILENAME = p.filename',
-    "   WHERE h.MD5SUM IS NOT NULL AND h.MD5SUM NOT LIKE '8:%' AND h.MD5SUM <> p.md5sum",
-    "     AND NOT (h.MD5SUM = ANY (p.valid)) AND NOT ('ANY' = ANY (p.valid));",
+    `    FROM public.databasechangelog h JOIN slipway_expected p ON ${join}`,
+    '   WHERE h.MD5SUM IS NOT NULL AND h.MD5SUM <> p.md5sum AND h.MD5SUM IS DISTINCT FROM p.v8',
+    "     AND NOT (p.v8 IS NULL AND h.MD5SUM LIKE '8:%') AND NOT (h.MD5SUM = ANY (p.valid)) AND NOT ('ANY' = ANY (p.valid));",
     '  IF drift IS NOT NULL THEN',
     "    RAISE EXCEPTION 'slipway: checksum changed for changesets already applied: %', drift",
     "      USING HINT = 'revert the edit, add a new changeset instead, or mark it runOnChange / add --validCheckSum';",
     '  END IF;',
+    `  UPDATE public.databasechangelog h SET MD5SUM = p.md5sum FROM slipway_expected p WHERE ${join} AND (h.MD5SUM IS NULL OR h.MD5SUM = p.v8);`,
     'END',
     '$slipway$;',
   ];

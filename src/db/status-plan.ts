@@ -1,4 +1,5 @@
 import type { ChangeSet } from './model.js';
+import { isChecksumAccepted } from './checksum.js';
 import { rowKey, type RecordedRow } from './delta.js';
 
 export interface ChangeSetStatus {
@@ -22,8 +23,9 @@ export interface StatusResult {
 
 /** Whether a recorded MD5SUM is acceptable for `cs` (current, validCheckSum, ANY, NULL, or an "8:" sum Liquibase upgrades). */
 export function isAcceptedChecksum(cs: ChangeSet, recorded: string | null): boolean {
-  if (recorded === null || recorded === cs.checksum || recorded.startsWith('8:')) return true;
-  return cs.validCheckSums.some((v) => v === recorded || v.toUpperCase() === 'ANY');
+  // Without a computed v8 sum an "8:" row cannot be checked; Liquibase would recompute it, so it is not drift.
+  if (recorded !== null && recorded.startsWith('8:') && cs.checksumV8 === undefined) return true;
+  return isChecksumAccepted(recorded, cs);
 }
 
 /** Pure: the status of every changeset against the recorded rows, plus rows the changelog no longer has. */

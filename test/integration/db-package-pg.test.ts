@@ -68,6 +68,15 @@ describe('package on real PostgreSQL with psql', () => {
     expect(await query(db.url, 'SELECT id, dateexecuted, deployment_id FROM databasechangelog ORDER BY orderexecuted')).toEqual(before);
     expect(await lockRow(db.url)).toEqual([{ locked: false, lockedby: null }]);
     expect(await applySql({ databaseUrl: db.url, sql: pkg.sql })).toMatchObject({ executed: [], skipped: 11 });
+    // Like Liquibase, a cleared (NULL) sum and a matching "8:" sum are upgraded to the "9:" value on the next run.
+    const teams = pkg.index.find((e) => e.id === '001-teams')!;
+    const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml' });
+    const v8 = parsed.changeSets.find((c) => c.id === '001-users')!.checksumV8;
+    expect(v8).toMatch(/^8:[0-9a-f]{32}$/);
+    await query(db.url, `UPDATE databasechangelog SET md5sum = NULL WHERE id = '001-teams'; UPDATE databasechangelog SET md5sum = '${v8}' WHERE id = '001-users'`);
+    expect(psql(db.url, file).status).toBe(0);
+    const sums = await query(db.url, "SELECT id, md5sum FROM databasechangelog WHERE id IN ('001-teams', '001-users') ORDER BY id");
+    expect(sums).toEqual([{ id: '001-teams', md5sum: teams.checksum }, { id: '001-users', md5sum: pkg.index.find((e) => e.id === '001-users')!.checksum }]);
   });
 
   it('applySql gives the same database as psql, and status reports everything applied', async () => {

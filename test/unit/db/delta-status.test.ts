@@ -49,6 +49,13 @@ describe('planStatus', () => {
     expect([r.applied, r.pending, r.drift, r.unknown]).toEqual([3, 2, 1, 1]);
   });
 
+  it('an "8:" row is checked against the v8 checksum when the parser computed it', () => {
+    const v8 = '8:dddddddddddddddddddddddddddddddd';
+    const cs = [makeChangeSet({ id: '1', checksum: A, checksumV8: v8 }), makeChangeSet({ id: '2', checksum: A, checksumV8: v8 })];
+    const r = planStatus(cs, cs, [row('1', v8), row('2', '8:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee')]);
+    expect(r.changeSets.map((c) => [c.id, c.state])).toEqual([['1', 'applied'], ['2', 'drift']]);
+  });
+
   it('a recorded changeset filtered out by contexts is neither pending nor unknown', () => {
     const r = planStatus([list[0]!], list, [row('1', A), row('2', A)]);
     expect(r.changeSets.map((c) => [c.id, c.state])).toEqual([['1', 'applied']]);

@@ -112,7 +112,7 @@ describe('renderPackage', () => {
     );
     expect(renderPackage(cl, opts)).toBe(sql);
     expect(sql.match(/^-- === FILE: .* ===$/gm)).toEqual(['-- === FILE: db/master.sql ===', '-- === FILE: db/b.sql ===']);
-    expect(sql).toContain("  ('1', 'alice', 'db/master.sql', '9:0123456789abcdef0123456789abcdef', '{}'::text[]),\n");
+    expect(sql).toContain("  ('1', 'alice', 'db/master.sql', '9:0123456789abcdef0123456789abcdef', NULL, '{}'),\n");
     expect(sql.endsWith("-- end of package: 2 changesets\n\\echo 'slipway: package complete'\n")).toBe(true);
   });
 
