@@ -258,11 +258,35 @@ function shouldFail() {
   return Math.floor(apiSeq * FAIL_RATE) !== Math.floor((apiSeq - 1) * FAIL_RATE);
 }
 
+// Query parameters the Groovy endpoints accept, mapped to the row fields they filter on.
+const FILTER_FIELDS = {
+  planId: ['pln_id'],
+  migrationId: ['mgr_id'],
+  teamId: ['tms_id'],
+  status: ['stm_status', 'mgr_status', 'ite_status', 'pln_status'],
+  type: ['mgr_type', 'ite_type'],
+  active: ['usr_active'],
+  admin: ['usr_is_admin'],
+  exectype: ['exectype'],
+};
+
+/** Filters, sorts and pages rows the way the repositories do (search, field filters, sort/direction, page/size). */
 function paginate(rows, query) {
   const page = Math.max(1, Number.parseInt(query.get('page') ?? '1', 10) || 1);
   const size = Math.min(100, Math.max(1, Number.parseInt(query.get('size') ?? '50', 10) || 50));
   const search = (query.get('search') ?? '').toLowerCase();
-  const filtered = search ? rows.filter((r) => JSON.stringify(r).toLowerCase().includes(search)) : rows;
+  let filtered = search ? rows.filter((r) => JSON.stringify(r).toLowerCase().includes(search)) : rows;
+  for (const [param, fields] of Object.entries(FILTER_FIELDS)) {
+    const wanted = query.get(param);
+    if (wanted === null || wanted === '' || wanted === 'all') continue;
+    filtered = filtered.filter((r) => fields.some((f) => f in r && String(r[f]) === wanted));
+  }
+  const sort = query.get('sort');
+  if (sort && filtered.some((r) => sort in r)) {
+    const factor = query.get('direction') === 'desc' ? -1 : 1;
+    const collator = new Intl.Collator('en', { numeric: true });
+    filtered = [...filtered].sort((a, b) => factor * collator.compare(String(a[sort] ?? ''), String(b[sort] ?? '')));
+  }
   return {
     data: filtered.slice((page - 1) * size, page * size),
     pagination: { page, size, total: filtered.length, totalPages: Math.max(1, Math.ceil(filtered.length / size)) },

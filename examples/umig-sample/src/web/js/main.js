@@ -14,7 +14,7 @@ import { TeamsEntityManager } from './entities/TeamsEntityManager.js';
 import { UsersEntityManager } from './entities/UsersEntityManager.js';
 import { MigrationsEntityManager } from './entities/MigrationsEntityManager.js';
 import { StepsEntityManager } from './entities/StepsEntityManager.js';
-import { DatabaseVersionManager } from './entities/DatabaseVersionManager.js';
+import { DatabaseVersionManager, HEALTH_ENDPOINT, summarizeHealth } from './entities/DatabaseVersionManager.js';
 
 const VIEWS = {
   teams: { title: 'Teams', create: () => new TeamsEntityManager({ notifier }) },
@@ -38,6 +38,18 @@ function readRuntimeConfig() {
     console.warn('[umig] ignoring malformed #umig-config');
     return {};
   }
+}
+
+/** Polls the health endpoint for the header indicator; 206/503 answers carry a body too, so read it either way. */
+async function pollHeaderHealth() {
+  let body;
+  try {
+    const response = await apiClient.get(HEALTH_ENDPOINT, {}, { raw: true, retries: 0 });
+    body = await response.json();
+  } catch (error) {
+    body = error?.body ?? { overall: { status: 'UNKNOWN' }, error: { message: 'Health endpoint unreachable' } };
+  }
+  eventBus.emit(EVENTS.HEALTH_CHANGED, summarizeHealth(body));
 }
 
 async function showView(name, params = {}) {
@@ -94,6 +106,8 @@ function bootstrap() {
   });
 
   router.start();
+  pollHeaderHealth();
+  setInterval(pollHeaderHealth, Number(config.healthPollMs) > 0 ? Number(config.healthPollMs) : 30_000);
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', bootstrap, { once: true });

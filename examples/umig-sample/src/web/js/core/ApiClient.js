@@ -91,12 +91,12 @@ export class ApiClient {
    * Performs a request and returns the parsed body (JSON, or text for other content types).
    * Concurrent identical GETs share one network request.
    */
-  async request(method, endpoint, { query, body, headers = {}, raw = false, signal, timeoutMs } = {}) {
+  async request(method, endpoint, { query, body, headers = {}, raw = false, signal, timeoutMs, retries } = {}) {
     const url = this.buildUrl(endpoint, query);
     const dedupeKey = method === 'GET' && !raw ? url : null;
     if (dedupeKey && this.inflight.has(dedupeKey)) return this.inflight.get(dedupeKey);
 
-    const run = this.#withRetries(method, url, endpoint, { body, headers, raw, signal, timeoutMs });
+    const run = this.#withRetries(method, url, endpoint, { body, headers, raw, signal, timeoutMs, retries });
     if (!dedupeKey) return run;
     this.inflight.set(dedupeKey, run);
     try {
@@ -107,7 +107,8 @@ export class ApiClient {
   }
 
   async #withRetries(method, url, endpoint, opts) {
-    const attempts = IDEMPOTENT.has(method) ? this.retries + 1 : 1;
+    // Per-request `retries` (e.g. 0 for health probes, whose 503 is an answer, not a glitch) overrides the default.
+    const attempts = IDEMPOTENT.has(method) ? (opts.retries ?? this.retries) + 1 : 1;
     let lastError;
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       try {
@@ -165,7 +166,9 @@ export class ApiClient {
     this.onRequest?.({ method, endpoint, status: response.status, ms: elapsed });
 
     if (raw) {
-      if (!response.ok) throw new ApiError(`${method} ${endpoint} answered ${response.status}`, { status: response.status, endpoint });
+      if (!response.ok) {
+        throw new ApiError(`${method} ${endpoint} answered ${response.status}`, { status: response.status, endpoint, body: await ApiClient.parseBody(response) });
+      }
       return response;
     }
     const parsed = await ApiClient.parseBody(response);

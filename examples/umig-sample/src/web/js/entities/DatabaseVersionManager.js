@@ -108,7 +108,7 @@ export class DatabaseVersionManager extends BaseEntityManager {
     let body;
     let httpStatus = 0;
     try {
-      const response = await this.api.get(HEALTH_ENDPOINT, {}, { raw: true });
+      const response = await this.api.get(HEALTH_ENDPOINT, {}, { raw: true, retries: 0 });
       httpStatus = response.status;
       body = await response.json();
     } catch (error) {
