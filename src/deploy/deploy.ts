@@ -19,7 +19,8 @@ import { selectTarget } from './resolve-target.js';
 import { hashFile, scanArchive } from './scan-archive.js';
 import { normalizeSharedPaths } from './shared.js';
 import { makeStepRunner, type StepRunner } from './step-runner.js';
-import { restartApp, validateRelease } from './activate.js';
+import { validateRelease } from './activate.js';
+import { blueGreenSettings, startRelease } from './strategy.js';
 import type { Target } from './target.js';
 import type { DeployOptions, DeployResult } from './types.js';
 import { watchRelease } from './watch.js';
@@ -70,6 +71,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const now = opts.now ?? (() => new Date());
   const { root, target: t } = selectTarget(opts.config, { target: opts.target, root: opts.root });
   const shared = normalizeSharedPaths(t.shared);
+  if (t.strategy === 'blue-green') blueGreenSettings(t);
   const databaseUrl = t.databaseUrl ?? opts.config.database.url ?? null;
   const packagePath = path.resolve(opts.config.configDir, opts.packagePath);
   const st = await stat(packagePath).catch(() => null);
@@ -213,12 +215,20 @@ async function applyDeploy(a: ApplyInput): Promise<void> {
       return { value: r, message: `${r.executed.length} changeset(s) executed, ${r.skipped} already applied`, data: { executed: r.executed, skipped: r.skipped } };
     });
   } else await steps.skip('migrate', databaseUrl ? 'the package has no database/package.sql' : 'no database configured');
-  await steps.run('switch', `point current at ${releaseId}`, async () => {
-    const r = await target.switchTo(releaseId);
-    state.wentLive = true;
-    return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: previous, switchMs: r.ms } };
-  });
-  await restartApp(steps, target, t, releaseId, a.run);
+  const switchCurrent = () =>
+    steps.run('switch', `point current at ${releaseId}`, async () => {
+      const r = await target.switchTo(releaseId);
+      state.wentLive = true;
+      return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: previous, switchMs: r.ms } };
+    });
+  if (t.strategy === 'blue-green') {
+    // Traffic moves only to a slot that passed its health check; `current` follows once it has.
+    await startRelease(steps, target, t, releaseId, a.run);
+    await switchCurrent();
+  } else {
+    await switchCurrent();
+    await startRelease(steps, target, t, releaseId, a.run);
+  }
   await validateRelease(steps, contracts, target, t, releaseId, a.run, true);
   if (a.watchMs > 0 && t.health.url) {
     const url = t.health.url;
@@ -251,7 +261,7 @@ async function undoDeploy(u: { contracts: Contracts; target: Target; t: TargetCo
         return { value: r, data: { to: u.previous } };
       });
       notes.push(u.previous ? `rolled back automatically: current is ${u.previous} again` : 'rolled back automatically: nothing was live before, current removed');
-      if (u.previous) await restartApp(steps, target, t, u.previous, u.run);
+      if (u.previous) await startRelease(steps, target, t, u.previous, u.run);
     }
     if (state.executed.length && u.databaseUrl) {
       if (!t.rollbackDatabase) notes.push(`database NOT rolled back (${state.executed.length} changeset(s) stay applied): rollbackDatabase is off`);

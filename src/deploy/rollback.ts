@@ -1,6 +1,7 @@
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError } from '../errors.js';
-import { restartApp, releaseEnv, validateRelease } from './activate.js';
+import { releaseEnv, validateRelease } from './activate.js';
+import { startRelease } from './strategy.js';
 import { loadContracts, type ChangeSetKey } from './contracts.js';
 import { executedByRelease, rollbackChangeSets } from './db-rollback.js';
 import { defaultActor, newRunId } from './deploy.js';
@@ -71,14 +72,14 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: current, switchMs: r.ms } };
       });
       if (opts.emergency && current && databaseUrl) dbBack = await emergencyDbRollback(steps, contracts, target, t, databaseUrl, entries, current);
-      await restartApp(steps, target, t, to.id, run);
+      await startRelease(steps, target, t, to.id, run);
       await validateRelease(steps, contracts, target, t, to.id, run, false);
     } catch (e) {
       // A plain rollback whose target fails validation puts back what was live; an emergency one does not (the
       // live release was declared bad).
       if (!opts.emergency && current && (await target.readCurrent()) === to.id) {
         await target.switchTo(current);
-        await restartApp(steps, target, t, current, run).catch(() => undefined);
+        await startRelease(steps, target, t, current, run).catch(() => undefined);
         if (e instanceof SlipwayError) e.details.push(`switched back to ${current}`);
       }
       await journal.write({ step: 'run', status: 'failed', release: to.id, message: (e as Error).message, data: { from: current } });

@@ -25,6 +25,9 @@ export const targetSchema = z
     smokeTests: z.boolean().default(true),
     notify: z.object({ webhook: z.url().optional(), command: z.string().optional() }).strict().prefault({}),
     strategy: z.enum(['symlink', 'blue-green']).default('symlink'),
+    /** Settings of strategy blue-green; validated by src/deploy/blue-green/config.ts when a deploy starts
+     *  (kept loose here so the config layer does not import the deploy layer). */
+    blueGreen: z.record(z.string(), z.unknown()).optional(),
     /** Restart/stop/smoke-test commands are killed after this many ms. */
     commandTimeoutMs: z.number().int().positive().default(60_000),
     /** `--wait` gives up queueing for the lock after this many ms. */

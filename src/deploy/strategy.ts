@@ -1,0 +1,33 @@
+import type { TargetConfig } from '../config/sections/deploy.js';
+import { SlipwayError } from '../errors.js';
+import { blueGreenConfigSchema, switchSlots, type BlueGreenConfigInput } from './blue-green/index.js';
+import { restartApp } from './activate.js';
+import type { StepRunner } from './step-runner.js';
+import type { Target } from './target.js';
+
+/** The blue-green settings of a target, validated (E_CONFIG names the field). */
+export function blueGreenSettings(t: TargetConfig): BlueGreenConfigInput {
+  const parsed = blueGreenConfigSchema.safeParse(t.blueGreen ?? {});
+  if (!parsed.success) {
+    throw new SlipwayError('E_CONFIG', 'strategy blue-green needs valid deploy.targets.<name>.blueGreen settings', {
+      field: 'deploy.targets.*.blueGreen',
+      details: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    });
+  }
+  return t.blueGreen as BlueGreenConfigInput;
+}
+
+/**
+ * Makes `releaseId` the running release. symlink: the restart command (after `current` moved). blue-green: start
+ * it in the idle slot, health-check it there, move traffic (HEALTH's switchSlots); traffic never moves to a slot
+ * that failed its check, so a failure here leaves the live slot serving.
+ */
+export async function startRelease(steps: StepRunner, target: Target, t: TargetConfig, releaseId: string, run: string): Promise<void> {
+  if (t.strategy !== 'blue-green') return restartApp(steps, target, t, releaseId, run);
+  const config = blueGreenSettings(t);
+  await steps.run('restart', `blue-green: start ${releaseId} in the idle slot, health-check, move traffic`, async () => {
+    const r = await switchSlots({ targetRoot: target.layout.root, config, release: { id: releaseId, dir: target.releaseDir(releaseId) } });
+    if (!r.ok) throw new SlipwayError('E_HEALTH', r.reason ?? 'blue-green switch failed', { hint: `See ${r.logFile}.` });
+    return { value: r, message: `${r.live} live; switch ${r.switchMs?.toFixed(1) ?? '?'} ms`, data: { slot: r.live, switchMs: r.switchMs, drain: r.drain } };
+  });
+}

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { deploy, rollback, listReleases } from '../../src/deploy/index.js';
+import { stopBlueGreen } from '../../src/deploy/blue-green/index.js';
+import type { SlipwayError } from '../../src/errors.js';
+import type { Config } from '../../src/config/schema.js';
+import { makeDeployConfig } from '../fixtures/deploy/config.js';
+import { freePort, makeAppPackage } from '../fixtures/deploy/app.js';
+
+const fail = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as SlipwayError);
+
+describe('deploy with strategy blue-green (HEALTH switchSlots behind the deploy steps)', () => {
+  let dir: string;
+  let root: string;
+  let config: Config;
+  let proxyPort: number;
+  const ids: string[] = [];
+  const home = async () => (await fetch(`http://127.0.0.1:${proxyPort}/`)).text();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'slipway-bg-'));
+    root = path.join(dir, 'target');
+    proxyPort = await freePort();
+    const [blue, green] = [await freePort(), await freePort()];
+    config = await makeDeployConfig(dir, {
+      strategy: 'blue-green',
+      blueGreen: {
+        start: 'node application/server.mjs',
+        slots: { blue: { port: blue }, green: { port: green } },
+        proxy: { port: proxyPort },
+        health: { path: '/health', timeoutMs: 3000, intervalMs: 50 },
+        drainTimeoutMs: 1000,
+        stopTimeoutMs: 2000,
+      },
+      health: { url: `http://127.0.0.1:${proxyPort}/health`, timeoutMs: 3000, intervalMs: 50 },
+    });
+  });
+  afterAll(async () => {
+    await stopBlueGreen(root, 2000).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('first and second deploy: traffic moves to the new slot, current follows', async () => {
+    for (const v of ['1.0.0', '2.0.0']) {
+      const r = await deploy({ config, packagePath: (await makeAppPackage(v)).path, target: 'prod' });
+      ids.push(r.releaseId);
+      expect(await home()).toBe(`version ${v}\n`);
+      expect(path.basename(await readlink(path.join(root, 'current')))).toBe(r.releaseId);
+    }
+  });
+
+  it('an unhealthy release never receives traffic: E_HEALTH, the live slot keeps serving, current unchanged', async () => {
+    const e = await fail(deploy({ config, packagePath: (await makeAppPackage('3.0.0', 'UNHEALTHY')).path, target: 'prod' }));
+    expect(e.code).toBe('E_HEALTH');
+    expect(e.message).toMatch(/did not become healthy, traffic stays on/);
+    expect(await home()).toBe('version 2.0.0\n');
+    expect(path.basename(await readlink(path.join(root, 'current')))).toBe(ids[1]);
+    expect((await listReleases(root)).find((r) => r.version === '3.0.0')?.result).toBe('failed');
+  });
+
+  it('rollback starts the previous release in the idle slot and moves traffic back', async () => {
+    const r = await rollback({ config, target: 'prod' });
+    expect(r.to).toBe(ids[0]);
+    expect(await home()).toBe('version 1.0.0\n');
+  });
+});
