@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { cp } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contextsColumn, labelsColumn, parseChangelog } from '../../src/db/changelog/index.js';
 import type { ChangeSet } from '../../src/db/model.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
-import { removeTree } from '../helpers/tmp.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
 import { makeOracleTree, ORACLE_PROPERTIES } from '../fixtures/db/oracle-tree.js';
 
 // Real Liquibase 4.28 (Java 17) as the oracle for checksums and FILENAME values. JVM starts cost seconds, so one
@@ -88,6 +89,24 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
     const err = await liquibase(root, db, 'db/master.xml', 'validate', `-Dext=${ORACLE_PROPERTIES.ext}`).catch((e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`);
     expect(err).toMatch(/db\/master.xml::x-sql::ann was: 8:00000000000000000000000000000000 but is now: 8:8580817c96d45af2c23ddd26bd969eea/);
     expect(parsed.changeSets[0]!.checksumV8).toBe('8:8580817c96d45af2c23ddd26bd969eea');
+  }, 120_000);
+
+  it('context-limited and file-local properties, logicalFilePath at file and changeset level (changelog-sync --contexts=prod)', async () => {
+    // Same database, fresh history table; the fixture is copied so Liquibase and we read identical bytes.
+    const propsRoot = await makeTree({}, 'slipway-dbparse-props-');
+    try {
+      await cp(path.join(repoRoot, 'test/fixtures/db/props'), path.join(propsRoot, 'db'), { recursive: true });
+      await run('psql', ['-X', '-q', '-d', db.url, '-c', 'drop table if exists databasechangelog'], { cwd: '/' });
+      await liquibase(propsRoot, db, 'db/master.xml', 'changelog-sync', '--contexts=prod');
+      const theirs = await historyRows(db);
+      const parsed = await parseChangelog({ rootDir: propsRoot, changelog: 'db/master.xml', contexts: ['prod'] });
+      expect(theirs).toHaveLength(5);
+      expect(parsed.changeSets.map(ourRow)).toEqual(theirs);
+      expect(parsed.changeSets.map((c) => c.filename)).toEqual(['legacy/changes.sql', 'override/x.sql', 'legacy/changes.sql', 'db/inc2.sql', 'sub/logical.xml']);
+      expect(parsed.changeSets[2]!.sql).toBe("select '${p1}', '${p2}';");
+    } finally {
+      await removeTree(propsRoot);
+    }
   }, 120_000);
 
   it('the umig-sample changelog parses and matches Liquibase', async () => {

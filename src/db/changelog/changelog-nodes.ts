@@ -29,7 +29,12 @@ export function loadChangelogNodes(root: ChangelogNode, ctx: FileContext, state:
     throw new SlipwayError('E_CHANGELOG', `Expected <databaseChangeLog>, found <${root.name}>`, { file, line: root.line, hint: 'A Liquibase changelog has <databaseChangeLog> as its root element.' });
   }
   checkAttrs(root, file);
-  const fileCtx: FileContext = { ...ctx, logicalFilePath: root.attrs.logicalFilePath ?? ctx.logicalFilePath };
+  const rootContext = root.attrs.contextFilter ?? root.attrs.context;
+  const fileCtx: FileContext = {
+    ...ctx,
+    logicalFilePath: root.attrs.logicalFilePath ?? ctx.logicalFilePath,
+    inheritedContexts: rootContext ? [...ctx.inheritedContexts, rootContext] : ctx.inheritedContexts,
+  };
   for (const node of root.children) {
     checkAttrs(node, file);
     switch (node.name) {
@@ -124,6 +129,9 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
       d.preconditions = parseNodePreconditions(child, file, expand);
       return;
     case 'rollback': {
+      if (child.attrs.changeSetId !== undefined) {
+        throw new SlipwayError('E_CHANGELOG', '<rollback changeSetId="…"> (reusing another changeset as rollback) is not supported', { file, line: child.line, hint: 'Write the rollback SQL inside <rollback>.' });
+      }
       const parts = [child.text, ...child.children.map((c) => (c.name === 'sql' ? c.text : unsupportedRollback(c, file)))].map((t) => expand(t).trim()).filter(Boolean);
       d.rollback = [...(d.rollback ?? []), ...parts.flatMap((t) => splitRollback(t, null))];
       return;

@@ -2,7 +2,7 @@
  * Follows a master changelog through include / includeAll / nested masters, reading each file once per inclusion,
  * in Liquibase's order, with cycle, escape and missing-file errors that name the including file and line.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
 import { addSqlChange, finishChangeSet, newDraft } from './build-changeset.js';
@@ -87,6 +87,7 @@ function childContext(r: IncludeRequest, target: string): FileContext {
 function include(state: WalkState, r: IncludeRequest): void {
   const from = { file: r.ctx.path, line: r.node.line };
   if (r.kind === 'include') {
+    if (/^false$/i.test(r.node.attrs.errorIfMissing ?? '') && !existsSync(path.join(state.rootDir, r.target))) return;
     state.includeDirs.add(path.posix.dirname(r.target));
     loadFile(state, childContext(r, r.target), from);
     return;

@@ -1,9 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { contextsColumn, labelsColumn, parseChangelog } from '../../../src/db/changelog/index.js';
 import { SlipwayError } from '../../../src/errors.js';
+import { cp } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { makeTree, removeTree } from '../../helpers/tmp.js';
 import { makeOracleTree, ORACLE_PROPERTIES } from '../../fixtures/db/oracle-tree.js';
 
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/db');
 const dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(dirs.splice(0).map(removeTree));
@@ -96,6 +100,28 @@ describe('XML / YAML / JSON masters', () => {
     expect(r.master).toBe('db/master.xml');
     expect(r.changeSets.map((c) => `${c.filename}::${c.id}`)).toEqual(['db/other/o.sql::o1', 'custom/n.xml::n', 'lp/p.sql::p']);
     expect(r.warnings).toEqual([{ code: 'W_NOT_INCLUDED', file: 'db/other/forgotten.sql', line: 1, message: expect.stringContaining('never includes it') }]);
+  });
+
+  it('applies context-limited properties only when the contexts match, and global="false" ones only in their file', async () => {
+    const root = await tree({});
+    await cp(path.join(fixtures, 'props'), path.join(root, 'db'), { recursive: true });
+    const all = await parseChangelog({ rootDir: root, changelog: 'db/master.xml' });
+    expect(all.changeSets.map((c) => `${c.filename} ${c.checksum} ${c.sql}`)).toEqual([
+      'legacy/changes.sql 9:a7ca957848b7a2d82c733ec390529b49 select 1;',
+      'override/x.sql 9:95f73f1cbca88624a9748e8f80d48571 select 2;',
+      "legacy/changes.sql 9:9d04369228bcdba0df3fc601fe0d7db1 select 'ctxval', '${p2}';",
+      'db/inc2.sql 9:eb5293986fdafb077aef876307b78395 select 3;',
+      "sub/logical.xml 9:266f1de0fdc0c1aa9545c74db1af39bb select '${p2}'",
+    ]);
+    const prod = await parseChangelog({ rootDir: root, changelog: 'db/master.xml', contexts: ['prod'] });
+    expect(prod.changeSets[2]!.checksum).toBe('9:05c6f8263cb99267a0bedb4c3d81b872');
+  });
+
+  it('skips a missing include with errorIfMissing="false"; rejects attributes the 4.28 XSD does not define', async () => {
+    const ok = await parseChangelog({ rootDir: await tree({ 'db/master.xml': xml('<include file="gone.sql" relativeToChangelogFile="true" errorIfMissing="false"/>\n<changeSet id="1" author="a"><sql>select 1</sql></changeSet>') }), changelog: 'db/master.xml' });
+    expect(ok.changeSets.map((c) => c.id)).toEqual(['1']);
+    const e = await failure({ 'db/master.xml': xml('<include file="a.sql" logicalFilePath="x.sql"/>'), 'a.sql': fsql('1') });
+    expect([e.message, e.line]).toEqual(['Unknown attribute "logicalFilePath" on <include>', 3]);
   });
 
   it('reads YAML and JSON masters of the same shape', async () => {
