@@ -76,7 +76,7 @@ describe('examples/umig-sample database with real Liquibase and psql', () => {
       'p_retention_days integer DEFAULT 365',
     ]);
     expect(await rows(dev, 'SELECT steps_total FROM v_iteration_progress')).toEqual(['3']);
-  }, 120_000);
+  }, 240_000);
 
   it('rollback-count 3 removes the dev seed changesets and status lists them as pending', async () => {
     await liquibase(dev, '--contexts=dev', 'rollback-count', '--count=3');
@@ -85,7 +85,7 @@ describe('examples/umig-sample database with real Liquibase and psql', () => {
     const status = await liquibase(dev, '--contexts=dev', 'status', '--verbose');
     expect(status).toMatch(/3 changesets have not been applied/);
     expect(status).toContain('db/changelog/seed/110-dev-migration-plan.sql::110-dev-migration-plan::umig');
-  }, 120_000);
+  }, 240_000);
 
   it('a prod update skips the dev-only seed data and MARK_RANs the guarded column', async () => {
     await liquibase(prod, '--contexts=prod', 'update');
@@ -102,7 +102,7 @@ describe('examples/umig-sample database with real Liquibase and psql', () => {
       '017-create-audit-purge-function|EXECUTED',
     ]);
     expect(await rows(prod, 'SELECT count(*) FROM status_sts')).toEqual(['21']);
-  }, 120_000);
+  }, 240_000);
 
   it('db/reference/install.sql builds the same tables with psql and can be run twice', async () => {
     // cwd "/" proves the \ir includes resolve relative to the including file, not the working directory.
@@ -117,5 +117,5 @@ describe('examples/umig-sample database with real Liquibase and psql', () => {
     expect(tables).toContain('steps_stm');
     expect(await rows(plain, 'SELECT count(*) FROM status_sts')).toEqual(['21']);
     expect(await rows(plain, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'trg_audit_%'")).toEqual(['6']);
-  }, 120_000);
+  }, 240_000);
 });
