@@ -74,6 +74,8 @@ export interface ChangeSet {
   inheritedLabels?: string[];
   /** Per-change checksums ("9:…") in order, from which `checksum` is derived. */
   changeChecksums?: string[];
+  /** Where each entry of `statements` starts (file relative to the root, 1-based line), same order and length. */
+  statementLocations?: SourceLocation[];
   /** The pre-4.24 "8:" MD5SUM of the same changeset, to validate rows written by older Liquibase versions. */
   checksumV8?: string;
 }

@@ -72,6 +72,7 @@ export function newDraft(init: Pick<ChangeSetDraft, 'id' | 'author' | 'filename'
 /** Finishes a draft: statements, checksum, COMMIT warnings; throws E_CHANGELOG on an unterminated quote. */
 export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): ChangeSet {
   const statements: string[] = [];
+  const statementLocations: { file: string; line: number }[] = [];
   for (const p of d.pieces) {
     const res = splitSql(p.sql, { splitStatements: p.splitStatements, stripComments: p.stripComments, endDelimiter: p.endDelimiter });
     if (res.unterminated) {
@@ -94,6 +95,13 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
       }
     }
     statements.push(...res.statements.map((s) => s.text));
+    // Offsets ascend, so one forward walk over the piece gives every statement's line.
+    let line = p.line;
+    let at = 0;
+    for (const s of res.statements) {
+      for (; at < s.offset; at++) if (p.sql.charCodeAt(at) === 10) line++;
+      statementLocations.push({ file: p.file, line });
+    }
   }
   const first = d.pieces[0];
   return {
@@ -103,6 +111,7 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
     location: { file: d.file, line: d.line },
     sql: d.pieces.map((p) => p.sql).join('\n'),
     statements,
+    statementLocations,
     checksum: changeSetChecksumV9(d.changeChecksums),
     changeChecksums: d.changeChecksums,
     checksumV8: changeSetChecksumV8(d.changeChecksumsV8),

@@ -97,6 +97,7 @@ describe('formatted SQL changelogs', () => {
   it('splits statements and records explicit COMMIT as a warning with its line', async () => {
     const r = await parseSql('--liquibase formatted sql\n--changeset ann:1\ninsert into t values (1);\ncommit;\ninsert into t values (2);\n--changeset ann:2 runInTransaction:false\nvacuum;\ncommit;\n');
     expect(r.changeSets[0]!.statements).toEqual(['insert into t values (1)', 'commit', 'insert into t values (2)']);
+    expect(r.changeSets[0]!.statementLocations).toEqual([3, 4, 5].map((line) => ({ file: 'db/main.sql', line })));
     expect(r.warnings).toEqual([{ code: 'W_EXPLICIT_COMMIT', file: 'db/main.sql', line: 4, message: expect.stringContaining('Explicit COMMIT inside changeset ann:1') }]);
   });
 

@@ -60,6 +60,8 @@ describe('XML / YAML / JSON masters', () => {
     const byId = new Map(r.changeSets.map((c) => [c.id, c]));
     expect(byId.get('x-sql')).toMatchObject({ description: 'sql', comment: 'creates app', rollback: ['drop schema app'], statements: ['create schema app'] });
     expect(byId.get('x-file')).toMatchObject({ description: 'sqlFile path=sql/f.sql', statements: ['create table app.t (id int)', '-- a comment\ninsert into app.t values (1)'] });
+    expect(byId.get('x-file')!.statementLocations).toEqual([{ file: 'db/sql/f.sql', line: 1 }, { file: 'db/sql/f.sql', line: 2 }]);
+    expect(byId.get('x-multi')!.statementLocations).toEqual([{ file: 'db/master.xml', line: 14 }, { file: 'db/master.xml', line: 15 }]);
     expect(byId.get('x-multi')).toMatchObject({ description: 'sql; sql', contexts: 'dev', statements: ['select 1;', 'select 2 < 3'] });
     expect(byId.get('x-tag')).toMatchObject({ description: 'tagDatabase', tag: 'v1.0', statements: [] });
     expect(byId.get('y1')).toMatchObject({ description: 'sql; tagDatabase', tag: 'y-tag', rollback: ['select 1'], statements: ["select 'widgets'"] });
