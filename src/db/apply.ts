@@ -5,6 +5,8 @@ export interface ApplyResult {
   executed: { id: string; author: string; filename: string }[];
   skipped: number;
   ms: number;
+  /** Statement errors the package tolerated (failOnError:false changesets), as messages with their location. */
+  tolerated?: string[];
 }
 
 export interface ApplySqlOptions {
@@ -26,6 +28,7 @@ export async function applySql(opts: ApplySqlOptions): Promise<ApplyResult> {
       executed: r.executed.map(({ id, author, filename }) => ({ id, author, filename })),
       skipped: Math.max(0, r.changeSetsSeen - r.executed.length),
       ms: Math.round(performance.now() - started),
+      ...(r.errors.length ? { tolerated: r.errors.map((e) => (e.location ? `${e.location}: ${e.message}` : e.message)) } : {}),
     };
   } catch (error) {
     // psql leaves an open transaction to die with the connection; say so explicitly (PGlite keeps the session).

@@ -9,6 +9,8 @@ export interface RunScriptResult {
   executed: { id: string; author: string; filename: string; exectype: string }[];
   changeSetsSeen: number;
   echoed: string[];
+  /** Statement errors the script chose to survive (ON_ERROR_STOP off, e.g. failOnError:false changesets). */
+  errors: SlipwayError[];
 }
 
 interface Where {
@@ -17,8 +19,10 @@ interface Where {
 }
 
 /**
- * Runs a psql script over `session` with psql's semantics and ON_ERROR_STOP on: the meta-commands Slipway's packages
- * use (\set, \unset, \gset, \if/\elif/\else/\endif, \echo, \quit) are interpreted here; any other one is an error.
+ * Runs a psql script over `session` with psql's semantics, ON_ERROR_STOP on unless the script turns it off: the
+ * meta-commands Slipway's packages use (\set, \unset, \gset, \if/\elif/\else/\endif, \echo, \quit) are interpreted
+ * here; any other one is an error. As in psql, ERROR is set to true/false after each SQL statement, and with
+ * ON_ERROR_STOP off a failing statement is reported through `onError` and the script goes on.
  */
 export interface RunScriptOptions {
   signal?: AbortSignal;
@@ -26,20 +30,36 @@ export interface RunScriptOptions {
   onChangeSet?: (cs: { id: string; author: string; filename: string }) => void;
   /** Called when the script reports a changeset recorded (EXECUTED, RERAN, MARK_RAN). */
   onRecorded?: (cs: { id: string; author: string; filename: string; exectype: string }) => void;
+  /** Called for a failing statement while ON_ERROR_STOP is off. */
+  onError?: (error: SlipwayError) => void;
 }
 
 export async function runPsqlScript(session: SqlSession, script: string, opts: RunScriptOptions = {}): Promise<RunScriptResult> {
   const { signal } = opts;
-  const vars = new Map<string, string>();
+  const vars = new Map<string, string>([['ON_ERROR_STOP', 'on']]);
+  // Runs one statement the way psql would: ERROR reflects the outcome; with ON_ERROR_STOP off the error is not fatal.
+  const exec = async (text: string, line: number) => {
+    try {
+      const rows = await runStatement(session, text, line, where);
+      vars.set('ERROR', 'false');
+      return rows;
+    } catch (error) {
+      vars.set('ERROR', 'true');
+      if (isOn(vars.get('ON_ERROR_STOP'))) throw error;
+      opts.onError?.(error as SlipwayError);
+      result.errors.push(error as SlipwayError);
+      return null;
+    }
+  };
   const conds: { active: boolean; taken: boolean; parent: boolean }[] = [];
   const active = () => conds.length === 0 || conds[conds.length - 1]!.active;
-  const result: RunScriptResult = { executed: [], changeSetsSeen: 0, echoed: [] };
+  const result: RunScriptResult = { executed: [], changeSetsSeen: 0, echoed: [], errors: [] };
   const where: Where = { changeSet: null, at: null };
   for (const item of lexPsqlScript(script, vars)) {
     if (signal?.aborted) throw new SlipwayError('E_DB', 'apply aborted', { cause: signal.reason });
     if (active() && noteMarkers(item, where, result) && where.changeSet) opts.onChangeSet?.(where.changeSet);
     if (item.kind === 'sql') {
-      if (active()) await runStatement(session, item.text, item.line, where);
+      if (active()) await exec(item.text, item.line);
       continue;
     }
     const { command, args } = item;
@@ -62,8 +82,8 @@ export async function runPsqlScript(session: SqlSession, script: string, opts: R
       if (args[0]) vars.delete(args[0]);
     } else if (command === 'gset' || command === 'g') {
       if (!item.query) continue;
-      const rows = await runStatement(session, item.query.text, item.query.line, where);
-      if (command === 'gset') assignRow(rows, vars, args[0] ?? '', item.line);
+      const rows = await exec(item.query.text, item.query.line);
+      if (command === 'gset' && rows) assignRow(rows, vars, args[0] ?? '', item.line);
     } else if (command === 'echo') {
       const text = args.join(' ');
       result.echoed.push(text);
@@ -135,6 +155,11 @@ function assignRow(rows: Record<string, string | null>[], vars: Map<string, stri
     if (v === null) vars.delete(prefix + k);
     else vars.set(prefix + k, String(v));
   }
+}
+
+function isOn(value: string | undefined): boolean {
+  const v = (value ?? '').toLowerCase();
+  return v !== '' && v !== 'off' && v !== 'false' && v !== '0' && v !== 'no';
 }
 
 /** psql's boolean words: unique prefixes of true/false/yes/no/on/off, and 1/0. */

@@ -62,8 +62,33 @@ function renderStatements(cs: ChangeSet, lines: number[]): string[] {
   cs.statements.forEach((stmt, i) => {
     out.push(`-- at ${cs.location.file}:${lines[i]}`);
     out.push(needsTerminator(stmt) ? `${stmt}\n;` : stmt);
+    // failOnError:false: remember any failure (psql's ERROR only describes the last statement).
+    if (!cs.failOnError) out.push('\\if :ERROR', '\\set slipway_failed true', '\\endif');
   });
   return out;
+}
+
+/**
+ * failOnError:false, as Liquibase 4.28.1 does it (measured: `update` leaves no row and no table for such a changeset,
+ * see test/integration/db-package-pg.test.ts for ours): a failing changeset is logged, rolled back where it ran in a
+ * transaction, NOT recorded (ExecType FAILED is never written), and the run goes on.
+ */
+function renderTolerant(cs: ChangeSet, stmts: string[], record: string[], done: string[], key: string): string[] {
+  const tx = cs.runInTransaction;
+  return [
+    '\\set ON_ERROR_STOP off',
+    '\\set slipway_failed false',
+    ...stmts,
+    '\\set ON_ERROR_STOP on',
+    '\\if :slipway_failed',
+    ...(tx ? ['ROLLBACK;'] : []),
+    `\\echo ${quotePsqlArg(`slipway: FAILED ${key} (failOnError false: not recorded, continuing)`)}`,
+    '\\else',
+    ...record,
+    ...(tx ? ['COMMIT;'] : []),
+    ...done,
+    '\\endif',
+  ];
 }
 
 /** One changeset: skip if recorded, evaluate preconditions, run and record in one transaction. */
@@ -81,26 +106,23 @@ export function renderChangeSet(cs: ChangeSet, changelog: Pick<Changelog, 'files
   const tx = cs.runInTransaction;
   if (tx) out.push('BEGIN;');
   out.push(LOCK_CHECK);
-  const body: string[] = [...renderStatements(cs, locateStatements(cs, fileLines))];
-  if (rerunnable) {
-    body.push(renderHistoryRerun(cs), renderHistoryInsert(cs, 'EXECUTED', true));
-  } else {
-    body.push(renderHistoryInsert(cs, 'EXECUTED'));
-  }
+  const stmts = renderStatements(cs, locateStatements(cs, fileLines));
+  const record = rerunnable ? [renderHistoryRerun(cs), renderHistoryInsert(cs, 'EXECUTED', true)] : [renderHistoryInsert(cs, 'EXECUTED')];
   const done = rerunnable
     ? ['\\if :slipway_new', `\\echo 'slipway: EXECUTED' ${quotePsqlArg(key)}`, '\\else', `\\echo 'slipway: RERAN' ${quotePsqlArg(key)}`, '\\endif']
     : [`\\echo 'slipway: EXECUTED' ${quotePsqlArg(key)}`];
+  const run = () => (cs.failOnError ? [...stmts, ...record, ...(tx ? ['COMMIT;'] : []), ...done] : renderTolerant(cs, stmts, record, done, key));
   const pre = cs.preconditions;
   if (!pre) {
-    out.push(...body, ...(tx ? ['COMMIT;'] : []), ...done);
+    out.push(...run());
   } else {
     out.push(`SELECT ${renderPreconditionExpr(pre)} AS slipway_pre \\gset`);
     const why = pre.onFailMessage ? `: ${pre.onFailMessage}` : '';
     if (pre.onFail === 'WARN') {
       out.push('\\if :slipway_pre', '\\else', `\\echo ${quotePsqlArg(`WARNING: precondition failed for changeset ${key}${why} (onFail WARN: running it anyway)`)}`, '\\endif');
-      out.push(...body, ...(tx ? ['COMMIT;'] : []), ...done);
+      out.push(...run());
     } else {
-      out.push('\\if :slipway_pre', ...body, ...(tx ? ['COMMIT;'] : []), ...done, '\\else');
+      out.push('\\if :slipway_pre', ...run(), '\\else');
       if (pre.onFail === 'HALT') {
         const msg = `slipway: precondition failed for changeset ${key}${why}`;
         out.push(`DO ${dollarQuote(`BEGIN RAISE EXCEPTION '%', ${quoteLiteral(msg)} USING HINT = 'onFail is HALT; fix the database state or change onFail (MARK_RAN, CONTINUE, WARN)'; END`)};`);

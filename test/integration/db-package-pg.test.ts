@@ -164,6 +164,41 @@ describe('package on real PostgreSQL with psql', () => {
     }
   });
 
+  it('failOnError:false: a failing changeset is rolled back, not recorded, and the run goes on (psql and applySql)', async () => {
+    const tmp = await makeTree({
+      'db/master.sql': [
+        '--liquibase formatted sql',
+        '--changeset x:tolerated failOnError:false',
+        'CREATE TABLE tol_t (id int);',
+        'SELECT nosuch FROM tol_t;',
+        '--changeset x:tolerated-ok failOnError:false runInTransaction:false',
+        'CREATE TABLE tol_ok (id int);',
+        '--changeset x:after',
+        'CREATE TABLE after_t (id int);',
+        '',
+      ].join('\n'),
+    });
+    const a = await createTestDatabase('slipway_dbpkg');
+    const b = await createTestDatabase('slipway_dbpkg');
+    try {
+      const pkg = await buildDatabasePackage({ ...base, rootDir: tmp, changelog: 'db/master.sql' });
+      await writeFile(path.join(tmp, 'p.sql'), pkg.sql);
+      const r = psql(a.url, path.join(tmp, 'p.sql'));
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('slipway: FAILED db/master.sql::tolerated::x (failOnError false: not recorded, continuing)');
+      expect((await history(a.url)).map((x) => x.id)).toEqual(['tolerated-ok', 'after']);
+      expect(await query(a.url, "SELECT to_regclass('tol_t') IS NULL AS gone")).toEqual([{ gone: true }]);
+      const applied = await applySql({ databaseUrl: b.url, sql: pkg.sql });
+      expect(applied.executed.map((e) => e.id)).toEqual(['tolerated-ok', 'after']);
+      expect(applied.tolerated?.[0]).toBe('db/master.sql:4:8: changeset db/master.sql::tolerated::x failed: column "nosuch" does not exist (SQLSTATE 42703)');
+      expect((await history(b.url)).map((x) => x.id)).toEqual(['tolerated-ok', 'after']);
+    } finally {
+      await a.drop();
+      await b.drop();
+      await removeTree(tmp);
+    }
+  });
+
   it('rollback SQL from the changelog undoes changesets newest first and deletes their rows; delta packages pick up the rest', async () => {
     const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml' });
     const sql = renderRollbackSql(parsed, { toTag: 'v1.0' });
