@@ -10,7 +10,7 @@
 // (default postgres://postgres@127.0.0.1:5432/test), psql and Java 17. Writes bench/results-db.md.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
@@ -78,6 +78,7 @@ try {
   out('## db: package generation and apply vs Liquibase 4.28.1');
   out('');
   out(`Command: \`npm run bench -- db\` (DB_BENCH_REPS=${REPS}); node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, PostgreSQL ${pgv}, ${java}.`);
+  out(`Load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min; the machine is shared, so absolute times are noisy).`);
   out(`Changelog: examples/umig-sample/${changelog} with contexts dev. Times are medians of ${REPS} runs, wall clock, each a new process (JVM or node).`);
   out('');
 
@@ -85,6 +86,15 @@ try {
   const pkgFile = path.join(work, 'package.sql');
   const gen = [];
   for (let i = 0; i < REPS; i++) gen.push(slipway(['db', 'package', '--root', root, '--changelog', path.join(root, changelog), '--contexts', 'dev', '--out', pkgFile], work).ms);
+  const startup = [];
+  for (let i = 0; i < REPS; i++) startup.push(slipway(['--version'], work).ms);
+  const { buildDatabasePackage } = await import(dist('db/package.js'));
+  const inProc = [];
+  for (let i = 0; i <= REPS; i++) {
+    const t0 = performance.now();
+    await buildDatabasePackage({ rootDir: root, changelog, contexts: ['dev'], application: 'bench', version: '1', sourceDateEpoch: 0 });
+    if (i > 0) inProc.push(performance.now() - t0); // the first call warms up the JIT and module cache
+  }
   const lbGen = [];
   const empty = await freshDb();
   try {
@@ -113,6 +123,8 @@ try {
   out('| Task | Slipway | Liquibase 4.28.1 | Speed-up | Target |');
   out('|---|---|---|---|---|');
   out(`| package generation (\`db package\` vs \`update-sql\`) | ${f(median(gen))} | ${f(median(lbGen))} | ${ratio(median(lbGen), median(gen))} | ≥ 20× |`);
+  out(`| … of which \`slipway --version\` (node start + CLI module graph) | ${f(median(startup))} | — | — | — |`);
+  out(`| … generation in process (\`buildDatabasePackage\`, warm) | ${f(median(inProc))} | — | — | — |`);
   out(`| apply to empty DB (\`db apply\` vs \`update\`) | ${f(median(ours))} | ${f(median(theirs))} | ${ratio(median(theirs), median(ours))} | ≥ 3× |`);
   out(`| apply with \`psql -f package.sql\` (reference) | ${f(median(viaPsql))} | — | ${ratio(median(theirs), median(viaPsql))} | — |`);
   out('');
@@ -142,6 +154,7 @@ try {
     out(`| ${r.changeSets} | ${includes.length + 1} | ${f(r.ms)} | ${((r.ms / r.changeSets) * 1000).toFixed(0)} ms | ${r.bytes} | ${(r.maxRssKb / 1024).toFixed(0)} MB |`);
   }
   out('');
+  out(`Load average at end: ${loadavg().map((x) => x.toFixed(1)).join(' / ')}.`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -42,6 +42,16 @@ describe('slipway db CLI', () => {
     expect((await readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  it('takes the changelog, root and name from the config (--config), with --env overlays accepted', async () => {
+    const config = path.resolve('examples/umig-sample/slipway.config.yaml');
+    const r = await run(dir, ['db', 'package', '--config', config, '--env', 'dev', '--contexts', 'dev', '--out', 'umig.sql'], { SOURCE_DATE_EPOCH: '0' });
+    expect(r.code, r.stderr).toBe(0);
+    const sql = await readFile(path.join(dir, 'umig.sql'), 'utf8');
+    expect(sql.split('\n')[0]).toBe('-- umig Database Version Package v1.2.0');
+    expect(sql).toContain('-- Changelog: db/changelog/db.changelog-master.xml');
+    expect(sql).toContain("FILENAME = 'db/changelog/changes/001-teams-users.sql'");
+  });
+
   it('bad input: exit 1, an error naming the file, nothing written', async () => {
     await writeFile(path.join(dir, 'broken.xml'), '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"><include file="nope.sql" relativeToChangelogFile="true"/></databaseChangeLog>');
     const r = await run(dir, ['db', 'package', '--changelog', 'broken.xml', '--out', 'broken.sql']);
