@@ -11,9 +11,9 @@ import { makeTree, removeTree } from '../helpers/tmp.js';
 import { makeOracleTree, ORACLE_PROPERTIES } from '../fixtures/db/oracle-tree.js';
 
 // Real Liquibase 4.28 (Java 17) as the oracle for checksums and FILENAME values. JVM starts cost seconds, so one
-// `changelog-sync` records every changeset of the fixture (20 changesets: formatted SQL with rollback lines and
+// `changelog-sync` records every changeset of the fixture (21 changesets: formatted SQL with rollback lines and
 // blocks, the `-- ROLLBACK` trap, properties, tabs, CRLF, preconditions, quoted ids; XML <sql>, <sqlFile>,
-// <tagDatabase>, a dbms-targeted <sql>; YAML; include contexts; includeAll with a plain .sql file, case-colliding
+// <tagDatabase>, a dbms-targeted <sql>; YAML; JSON; include contexts; includeAll with a plain .sql file, case-colliding
 // and numeric names), and two `calculate-checksum` calls confirm that command agrees.
 const run = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -60,7 +60,7 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
     await liquibase(root, db, 'db/master.xml', 'changelog-sync', `-Dext=${ORACLE_PROPERTIES.ext}`);
     const theirs = await historyRows(db);
     const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml', properties: ORACLE_PROPERTIES });
-    expect(theirs).toHaveLength(20);
+    expect(theirs).toHaveLength(21);
     expect(parsed.changeSets.map(ourRow)).toEqual(theirs);
   }, 120_000);
 
@@ -76,13 +76,13 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
     }
   }, 120_000);
 
-  it('Liquibase validate accepts our "8:" checksums for every changeset and rejects a wrong one', async () => {
+  it('Liquibase validate accepts our "8:" checksums for all 21 changesets and rejects a wrong one', async () => {
     // Runs after changelog-sync above: rewrite every MD5SUM to our V8 value, as a pre-4.24 Liquibase would have stored it.
     const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml', properties: ORACLE_PROPERTIES });
     const q = (v: string): string => `'${v.replaceAll("'", "''")}'`;
     const setAll = parsed.changeSets.map((c) => `update databasechangelog set md5sum = ${q(c.checksumV8!)} where id = ${q(c.id)} and author = ${q(c.author)} and filename = ${q(c.filename)};`);
     await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-c', setAll.join('\n')], { cwd: '/' });
-    expect((await historyRows(db)).filter((r) => r.split('|')[3]!.startsWith('8:'))).toHaveLength(20);
+    expect((await historyRows(db)).filter((r) => r.split('|')[3]!.startsWith('8:'))).toHaveLength(21);
     expect(await liquibase(root, db, 'db/master.xml', 'validate', `-Dext=${ORACLE_PROPERTIES.ext}`)).toMatch(/No validation errors found/);
 
     await run('psql', ['-X', '-q', '-d', db.url, '-c', "update databasechangelog set md5sum = '8:00000000000000000000000000000000' where id = 'x-sql'"], { cwd: '/' });

@@ -48,6 +48,7 @@ describe('XML / YAML / JSON masters', () => {
       'db/fs/crlf.sql::crlf-1::carol 9:4782b7e8eab9688c00f5c38b912af6bb',
       'db/fs/crlf.sql::crlf-2::carol 9:95f73f1cbca88624a9748e8f80d48571',
       'db/child.yaml::y1::dan 9:4740ab2d663444f984be4ba4e6b6a6b2',
+      'db/child.json::j1::jo 9:69424b47917cbfd463ee66f727d589ef',
       'db/more/01_plain.sql::raw::includeAll 9:5d2ed95b617f14cff58966e3696c90cc',
       'db/more/02.sql::my id::eve 9:54819adf17b17e192447b4a936b824fa',
       'db/more/02.sql::trail:::eve 9:7c4eb0edb381ff24ae06a8da103fa2cf',
@@ -70,7 +71,7 @@ describe('XML / YAML / JSON masters', () => {
     expect(byId.get('x-dbms')).toMatchObject({ description: 'sql; sql', statements: ["select 'pg'"] });
     expect([contextsColumn(byId.get('2')!), labelsColumn(byId.get('2')!), contextsColumn(byId.get('crlf-1')!)]).toEqual(['(dev,test)', 'core,api', 'pre']);
     expect(r.files.map((f) => f.path)).toEqual([
-      'db/master.xml', 'db/sql/f.sql', 'db/fs/a.sql', 'db/fs/crlf.sql', 'db/child.yaml', 'db/more/01_plain.sql', 'db/more/02.sql',
+      'db/master.xml', 'db/sql/f.sql', 'db/fs/a.sql', 'db/fs/crlf.sql', 'db/child.yaml', 'db/child.json', 'db/more/01_plain.sql', 'db/more/02.sql',
       'db/more/10.sql', 'db/more/9.sql', 'db/more/B.sql', 'db/more/sub/x.sql',
     ]);
     expect(r.warnings.map((w) => `${w.code} ${w.file}:${w.line}`)).toEqual([
