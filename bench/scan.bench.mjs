@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const load0 = loadavg();
 const dist = (p) => pathToFileURL(path.join(here, '..', 'dist', p)).href;
 
 async function makeConfig(root, compile = {}) {
@@ -170,7 +171,7 @@ const lines = [
   'written just before the run (so the page cache is warm for Slipway and the peers alike). Each Slipway scan+hash runs in',
   'its own child process; peak RSS is that process\'s `resourceUsage().maxRSS`. Peers over the same tree / the same packaged files:',
   '`find <root> -type f -printf \'%s\\n\'` (a walk that stats every file, as the scan must) and `xargs -0 sha256sum`.',
-  `Load average at the start of the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} (the machine is shared; timings are noisy).`,
+  `Load average at the start of the run: ${load0.map((l) => l.toFixed(1)).join(' ')} (the machine is shared; timings are noisy).`,
   '',
   '| files | tree MB | packaged files | scan s | scan ms/1k files | hash s | peak RSS MB | find s | sha256sum s | (scan+hash)/(find+sha256sum) |',
   '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

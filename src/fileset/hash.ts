@@ -1,13 +1,22 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { SlipwayError } from '../errors.js';
 import type { FileSet } from './types.js';
 
-/** Streams a file through SHA-256 (never holds it in memory); returns lowercase hex. */
-export async function hashFile(absPath: string): Promise<string> {
+// Below this size one read beats a stream (open + several async chunk hops per file); above it, stream so memory
+// stays bounded by concurrency × this size.
+const WHOLE_READ_MAX = 1024 * 1024;
+
+/**
+ * SHA-256 of a file as lowercase hex. Files up to 1 MiB (by `sizeHint`) are read in one go; larger or unknown
+ * sizes are streamed, so a huge file is never held in memory.
+ */
+export async function hashFile(absPath: string, sizeHint?: number): Promise<string> {
   const hash = createHash('sha256');
   try {
-    for await (const chunk of createReadStream(absPath)) hash.update(chunk as Buffer);
+    if (sizeHint !== undefined && sizeHint <= WHOLE_READ_MAX) hash.update(await readFile(absPath));
+    else for await (const chunk of createReadStream(absPath, { highWaterMark: 256 * 1024 })) hash.update(chunk as Buffer);
   } catch (cause) {
     throw new SlipwayError('E_IO', `cannot read ${absPath}: ${(cause as Error).message}`, { file: absPath, cause });
   }
@@ -21,7 +30,7 @@ export async function hashFileSet(fileSet: FileSet, opts: { concurrency?: number
   const worker = async (): Promise<void> => {
     while (next < fileSet.files.length) {
       const f = fileSet.files[next++]!;
-      f.sha256 ??= await hashFile(f.absPath);
+      f.sha256 ??= await hashFile(f.absPath, f.size);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));

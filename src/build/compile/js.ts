@@ -4,6 +4,10 @@ import type { SyntaxProblem } from './position.js';
 
 export const ESBUILD_VERSION = esbuild.version;
 
+// Top-level await cannot be lowered to an older target, and it is valid in the ES modules it appears in; without
+// this, `target: es2020` would report it as an error.
+const SUPPORTED = { 'top-level-await': true };
+
 export interface JsOptions {
   minify: boolean;
   target: string;
@@ -37,6 +41,7 @@ export async function transformJs(text: string, sourcePath: string, opts: JsOpti
       target: opts.target,
       sourcemap: opts.sourceMaps ? 'external' : false,
       sourcefile: base,
+      supported: SUPPORTED,
       logLevel: 'silent',
     });
     const code = opts.sourceMaps ? `${r.code}//# sourceMappingURL=${base}.map\n` : r.code;
@@ -73,6 +78,7 @@ export async function bundleJs(rootDir: string, entry: string, opts: JsOptions):
       write: false,
       outfile: abs,
       allowOverwrite: true,
+      supported: SUPPORTED,
       logLevel: 'silent',
     });
     const js = r.outputFiles.find((f) => f.path === abs);
