@@ -89,6 +89,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
     if (rb) {
       const lower = rb.toLowerCase();
       if (/^not required/.test(lower) || /^empty/.test(lower)) draft.rollback = [];
+      else if (lower.includes('changesetid')) draft.rollback = referencedRollback(rb, draft, changeSets, file);
       else draft.rollback = splitRollback(properties.expand(rb, file), rollbackDelimiter, rollbackSplit);
     }
     changeSets.push(finishChangeSet(draft, warnings));
@@ -210,6 +211,26 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
   }
   finish();
   return { changeSets, warnings };
+}
+
+/**
+ * `--rollback changesetId:<id> changesetAuthor:<author> [changesetPath:<path>]`: Liquibase reuses that changeset's
+ * changes as the rollback. Slipway resolves it among the changesets of the same file parsed so far.
+ */
+function referencedRollback(text: string, draft: ChangeSetDraft, earlier: ChangeSet[], file: string): string[] {
+  const one = text.replace(/[\r\n]/g, '');
+  const id = /^.*changeSetId:(\S+).*$/i.exec(one)?.[1];
+  const author = /^.*changesetAuthor:(\S+).*$/i.exec(one)?.[1];
+  const at = /^.*changesetPath:(\S+).*$/i.exec(one)?.[1] ?? file;
+  const target = earlier.find((c) => c.id === id && c.author === author && (c.filename === at || c.location.file === at));
+  if (!id || !author || !target) {
+    throw new SlipwayError('E_CHANGELOG', `Rollback of ${draft.author}:${draft.id} refers to changeset ${at}::${id ?? '?'}::${author ?? '?'}, which is not defined before it in this file`, {
+      file,
+      line: draft.line,
+      hint: 'Write it as --rollback changesetId:<id> changesetAuthor:<author> for an earlier changeset of this file, or write the rollback SQL.',
+    });
+  }
+  return [...target.statements];
 }
 
 /** Liquibase DatabaseChangeLog.normalizePath: forward slashes, no leading "./" or "classpath:". */

@@ -3,7 +3,7 @@
  * run, in order. Choice (documented): `\ir` resolves against the including file's folder, as psql does; `\i`
  * resolves against rootDir, which stands in for psql's working directory (deploys run psql from the package root).
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
 import type { ChangelogFile, ParseWarning } from '../model.js';
@@ -34,7 +34,25 @@ export async function parsePsqlScript(opts: PsqlScriptOptions): Promise<PsqlScri
   const warnings: ParseWarning[] = [];
   const top = resolveInside(rootDir, opts.script, opts.script, 0);
   await visit(rootDir, top, [], null, files, warnings);
+  warnings.push(...(await findUnincludedScripts(rootDir, new Set(files.map((f) => f.path)), top)));
   return { files, warnings };
+}
+
+/** `.sql` files in the folders of included scripts that no `\i` reaches: usually a forgotten include. */
+async function findUnincludedScripts(rootDir: string, read: Set<string>, top: string): Promise<ParseWarning[]> {
+  read.add(top);
+  const dirs = [...new Set([...read].map((p) => path.posix.dirname(p)))].sort();
+  const out: ParseWarning[] = [];
+  for (const dir of dirs) {
+    const names = await readdir(path.join(rootDir, dir)).catch(() => [] as string[]);
+    for (const name of names.sort()) {
+      const rel = dir === '.' ? name : `${dir}/${name}`;
+      if (name.toLowerCase().endsWith('.sql') && !read.has(rel)) {
+        out.push({ code: 'W_NOT_INCLUDED', file: rel, line: 1, message: `${rel} sits next to included scripts but no \\i/\\ir reaches it.` });
+      }
+    }
+  }
+  return out;
 }
 
 async function visit(rootDir: string, rel: string, chain: string[], from: { file: string; line: number } | null, files: ChangelogFile[], warnings: ParseWarning[]): Promise<void> {

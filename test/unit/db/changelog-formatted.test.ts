@@ -80,6 +80,13 @@ describe('formatted SQL changelogs', () => {
     expect(r.changeSets.map((x) => x.rollback === null)).toEqual([false, false, false]);
   });
 
+  it('reuses an earlier changeset as rollback with --rollback changesetId:… changesetAuthor:…', async () => {
+    const r = await parseSql('--liquibase formatted sql\n--changeset ann:drop\ndrop table t;\n--changeset ann:create\ncreate table t (id int);\n--rollback changesetId:drop changesetAuthor:ann\n');
+    expect(r.changeSets[1]!.rollback).toEqual(['drop table t']);
+    const err = await parseError('--liquibase formatted sql\n--changeset ann:create\ncreate table t (id int);\n--rollback changesetId:nope changesetAuthor:ann\n');
+    expect([err.message, err.line]).toEqual(['Rollback of ann:create refers to changeset db/main.sql::nope::ann, which is not defined before it in this file', 2]);
+  });
+
   it('substitutes --property and caller properties before checksumming; unknown ${x} stays', async () => {
     const r = await parseSql(
       '--liquibase formatted sql\n--property name:tbl value:items\n--property name:who value:file\n--changeset ann:1\ninsert into ${tbl} values (${who}, ${nope});\n',

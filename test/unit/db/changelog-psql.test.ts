@@ -43,6 +43,12 @@ describe('psql \\i scripts', () => {
     expect(r.warnings).toEqual([]);
   });
 
+  it('warns about .sql files next to included scripts that nothing includes', async () => {
+    const root = await tree({ 'db/all.sql': '\\ir a.sql\n', 'db/a.sql': 'select 1;', 'db/old.sql': 'select 2;', 'db/notes.txt': 'x' });
+    const r = await parsePsqlScript({ rootDir: root, script: 'db/all.sql' });
+    expect(r.warnings).toEqual([{ code: 'W_NOT_INCLUDED', file: 'db/old.sql', line: 1, message: 'db/old.sql sits next to included scripts but no \\i/\\ir reaches it.' }]);
+  });
+
   it('reports cycles with the chain, escapes, and missing files at the including line', async () => {
     const cyc = await failure({ 'a.sql': 'select 1;\n\\ir b.sql\n', 'b.sql': '\\i a.sql\n' }, 'a.sql');
     expect([cyc.message, cyc.file, cyc.line]).toEqual(['psql include cycle: a.sql -> b.sql -> a.sql', 'b.sql', 1]);
