@@ -199,6 +199,42 @@ describe('package on real PostgreSQL with psql', () => {
     }
   });
 
+  it('preconditions at run time: CONTINUE skips until it passes, WARN runs anyway, HALT stops the run', async () => {
+    const tmp = await makeTree({
+      'db/master.sql': [
+        '--liquibase formatted sql',
+        '--changeset p:cont',
+        '--preconditions onFail:CONTINUE',
+        "--precondition-sql-check expectedResult:1 SELECT count(*) FROM information_schema.tables WHERE table_name = 'gate'",
+        'CREATE TABLE cont_t (id int);',
+        '--changeset p:warn',
+        '--preconditions onFail:WARN',
+        "--precondition-sql-check expectedResult:1 SELECT count(*) FROM information_schema.tables WHERE table_name = 'gate'",
+        'CREATE TABLE warn_t (id int);',
+        '--changeset p:halt',
+        '--preconditions onFail:HALT',
+        "--precondition-sql-check expectedResult:1 SELECT count(*) FROM information_schema.tables WHERE table_name = 'gate'",
+        'CREATE TABLE halt_t (id int);',
+        '',
+      ].join('\n'),
+    });
+    const fresh = await createTestDatabase('slipway_dbpkg');
+    try {
+      const pkg = await buildDatabasePackage({ ...base, rootDir: tmp, changelog: 'db/master.sql' });
+      const echoed: string[] = [];
+      const halted = await applySql({ databaseUrl: fresh.url, sql: pkg.sql, onEcho: (l) => echoed.push(l) }).catch((e: Error) => e);
+      expect((halted as Error).message).toBe('changeset db/master.sql::halt::p failed: slipway: precondition failed for changeset db/master.sql::halt::p (SQLSTATE P0001)');
+      expect((await history(fresh.url)).map((x) => [x.id, x.exectype])).toEqual([['warn', 'EXECUTED']]);
+      await query(fresh.url, 'CREATE TABLE gate (id int)');
+      const second = await applySql({ databaseUrl: fresh.url, sql: pkg.sql, onEcho: (l) => echoed.push(l) });
+      expect(second.executed.map((e) => e.id)).toEqual(['cont', 'halt']);
+      expect(echoed).toContain('slipway: skipped db/master.sql::cont::p (precondition failed, onFail CONTINUE)');
+    } finally {
+      await fresh.drop();
+      await removeTree(tmp);
+    }
+  });
+
   it('rollback SQL from the changelog undoes changesets newest first and deletes their rows; delta packages pick up the rest', async () => {
     const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml' });
     const sql = renderRollbackSql(parsed, { toTag: 'v1.0' });
