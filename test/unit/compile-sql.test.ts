@@ -26,17 +26,19 @@ describe('planSqlValidation', () => {
     expect(plan.notes).toEqual([
       "db/c.sql:5: changeset ann:2 uses endDelimiter:GO; not validated (the parser needs ';'-terminated SQL)",
       'db/c.sql:8: changeset ann:3 is for dbms:oracle; not validated as PostgreSQL',
+      'db/c.sql:11: ${unknown} has no value in database.properties; parsed as an identifier placeholder',
     ]);
     expect(plan.chunks.map((c) => [c.label, c.firstLine, c.text])).toEqual([
       ['changeset ann:1', 3, '--changeset ann:1 runOnChange:true\nCREATE TABLE umig.t (id int);'],
-      ['changeset ann:4', 10, '--changeset ann:4 dbms:postgresql,h2\nSELECT ${unknown};'],
+      ['changeset ann:4', 10, '--changeset ann:4 dbms:postgresql,h2\nSELECT "unknown";'],
     ]);
     expect(plan.chunks[0]!.spans).toEqual(new Map([[1, [{ at: 13, len: 4, origLen: 9 }]]]));
   });
 
   it('maps substituted columns back to the original line', () => {
-    const { text, spans } = substituteLine('a ${p} b ${q} c', { p: 'LONGER', q: '' });
+    const { text, spans, unresolved } = substituteLine('a ${p} b ${q} c', { p: 'LONGER', q: '' });
     expect(text).toBe('a LONGER b  c');
+    expect(unresolved).toEqual([]);
     expect(spans).toEqual([{ at: 2, len: 6, origLen: 4 }, { at: 11, len: 0, origLen: 4 }]);
     expect(mapColumn(spans, 0)).toBe(0); // 'a'
     expect(mapColumn(spans, 4)).toBe(2); // inside the replacement → its start
@@ -59,6 +61,19 @@ describe('validateSql (libpg-query)', () => {
     expect(r.problems).toEqual([{ file: 'db/bad.sql', line: 2, column: 3, message: 'syntax error at or near "SELEC"' }]);
     const eof = await validateSql('SELECT (1', 'db/eof.sql', {});
     expect(eof.problems).toEqual([{ file: 'db/eof.sql', line: 1, column: 10, message: 'syntax error at end of input' }]);
+  });
+
+  it('parses a property without a value as an identifier placeholder, wherever it stands', async () => {
+    const text = '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE ${s}.t (n varchar(${len}) DEFAULT ${d}, c text DEFAULT \'${x}\');\n';
+    const r = await validateSql(text, 'db/p.sql', {});
+    expect(r.problems).toEqual([]);
+    expect(r.notes.map((n) => n.split(': ')[1])).toEqual(['${s} has no value in database.properties; parsed as an identifier placeholder', '${len} has no value in database.properties; parsed as an identifier placeholder', '${d} has no value in database.properties; parsed as an identifier placeholder', '${x} has no value in database.properties; parsed as an identifier placeholder']);
+  });
+
+  it('keeps original columns after swapping a placeholder for a number', async () => {
+    const text = '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (n varchar(${len}) oops, m int);\n';
+    const r = await validateSql(text, 'db/q.sql', {});
+    expect(r.problems).toEqual([{ file: 'db/q.sql', line: 3, column: 35, message: 'syntax error at or near "oops" (changeset a:1)' }]);
   });
 
   it('reports one error per broken changeset at the original column', async () => {

@@ -3,6 +3,8 @@ export interface Span {
   at: number;
   len: number;
   origLen: number;
+  /** A stand-in for a property without a value (may be swapped for another token if the grammar rejects it). */
+  placeholder?: boolean;
 }
 
 /** One piece of SQL handed to the parser on its own (a whole plain file, or one Liquibase changeset). */
@@ -30,18 +32,27 @@ function attr(attrs: string, name: string): string | undefined {
   return new RegExp(`\\b${name}:("[^"]*"|'[^']*'|\\S+)`, 'i').exec(attrs)?.[1]?.replace(/^["']|["']$/g, '');
 }
 
-/** Replaces `${name}` with Liquibase properties, recording spans; unknown names stay as written (as Liquibase does). */
-export function substituteLine(line: string, properties: Record<string, string>): { text: string; spans: Span[] } {
+/**
+ * Replaces `${name}` with Liquibase properties, recording spans. A name without a value (often a `<property>` of
+ * the XML master changelog) becomes a quoted identifier: the one token PostgreSQL's grammar accepts wherever such a
+ * placeholder usually stands (schema/table names, defaults, type modifiers, inside string literals unchanged).
+ */
+export function substituteLine(line: string, properties: Record<string, string>): { text: string; spans: Span[]; unresolved: string[] } {
   const spans: Span[] = [];
+  const unresolved: string[] = [];
   let delta = 0;
   const text = line.replace(/\$\{([^}]+)\}/g, (whole: string, name: string, offset: number) => {
-    const value = properties[name];
-    if (value === undefined) return whole;
-    spans.push({ at: offset + delta, len: value.length, origLen: whole.length });
+    let value = properties[name];
+    const placeholder = value === undefined;
+    if (value === undefined) {
+      unresolved.push(name);
+      value = `"${name.replace(/"/g, '')}"`;
+    }
+    spans.push({ at: offset + delta, len: value.length, origLen: whole.length, ...(placeholder ? { placeholder } : {}) });
     delta += value.length - whole.length;
     return value;
   });
-  return { text, spans };
+  return { text, spans, unresolved };
 }
 
 /** Maps a 0-based column of a substituted line back to the original line. */
@@ -83,8 +94,13 @@ export function planSqlValidation(text: string, sourcePath: string, properties: 
     } else {
       const spans = new Map<number, Span[]>();
       const body = lines.slice(i, end).map((l, k) => {
+        // Liquibase substitutes in comments too, but a placeholder in a comment cannot break parsing: skip the note.
+        if (/^\s*--/.test(l)) return l;
         const s = substituteLine(l, properties);
         if (s.spans.length) spans.set(k, s.spans);
+        for (const name of new Set(s.unresolved)) {
+          notes.push(`${sourcePath}:${i + k + 1}: \${${name}} has no value in database.properties; parsed as an identifier placeholder`);
+        }
         return s.text;
       });
       chunks.push({ text: body.join('\n'), firstLine: i + 1, spans, label });
@@ -92,4 +108,22 @@ export function planSqlValidation(text: string, sourcePath: string, properties: 
     i = end;
   }
   return { chunks, notes };
+}
+
+/**
+ * When the parser stops inside an identifier placeholder, swaps it for a number (`varchar(${len})` needs one);
+ * returns the new chunk text, or null when the position is not on a swappable placeholder.
+ */
+export function swapPlaceholder(chunk: SqlChunk, line0: number, col0: number): string | null {
+  const spans = chunk.spans.get(line0);
+  const i = spans?.findIndex((s) => s.placeholder && col0 >= s.at && col0 < s.at + s.len) ?? -1;
+  if (!spans || i < 0) return null;
+  const span = spans[i]!;
+  const lines = chunk.text.split('\n');
+  const line = lines[line0]!;
+  lines[line0] = `${line.slice(0, span.at)}1${line.slice(span.at + span.len)}`;
+  const shift = 1 - span.len;
+  spans[i] = { at: span.at, len: 1, origLen: span.origLen };
+  for (const later of spans.slice(i + 1)) later.at += shift;
+  return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 import { readToolVersion } from './tool-version.js';
 import { hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { lineColAt, type SyntaxProblem } from './position.js';
-import { mapColumn, planSqlValidation } from './sql-prepare.js';
+import { mapColumn, planSqlValidation, swapPlaceholder } from './sql-prepare.js';
 
 export const LIBPG_QUERY_VERSION = readToolVersion('libpg-query');
 
@@ -22,18 +22,27 @@ export async function validateSql(
   const problems: SyntaxProblem[] = [];
   for (const chunk of plan.chunks) {
     if (chunk.text.trim() === '') continue; // the parser rejects empty input; nothing to check
-    try {
-      parseSync(chunk.text);
-    } catch (e) {
-      if (!hasSqlDetails(e) || !e.sqlDetails) throw e;
-      // cursorPosition is a 0-based character offset into the chunk
-      const at = lineColAt(chunk.text, e.sqlDetails.cursorPosition);
-      problems.push({
-        file: sourcePath,
-        line: chunk.firstLine + at.line - 1,
-        column: mapColumn(chunk.spans.get(at.line - 1), at.column - 1) + 1,
-        message: chunk.label ? `${e.sqlDetails.message} (${chunk.label})` : e.sqlDetails.message,
-      });
+    for (;;) {
+      try {
+        parseSync(chunk.text);
+        break;
+      } catch (e) {
+        if (!hasSqlDetails(e) || !e.sqlDetails) throw e;
+        // cursorPosition is a 0-based character offset into the chunk
+        const at = lineColAt(chunk.text, e.sqlDetails.cursorPosition);
+        const swapped = swapPlaceholder(chunk, at.line - 1, at.column - 1);
+        if (swapped !== null) {
+          chunk.text = swapped;
+          continue;
+        }
+        problems.push({
+          file: sourcePath,
+          line: chunk.firstLine + at.line - 1,
+          column: mapColumn(chunk.spans.get(at.line - 1), at.column - 1) + 1,
+          message: chunk.label ? `${e.sqlDetails.message} (${chunk.label})` : e.sqlDetails.message,
+        });
+        break;
+      }
     }
   }
   return { problems, notes: plan.notes };
