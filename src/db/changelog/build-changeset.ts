@@ -13,6 +13,8 @@ export interface SqlPiece {
   /** Where `sql` starts (file relative to root, 1-based line), for error positions. */
   file: string;
   line: number;
+  /** File line of each line of `sql`, when lines were removed from between them (formatted SQL). */
+  lineMap?: number[];
   splitStatements: boolean;
   stripComments: boolean;
   endDelimiter: string | null;
@@ -77,7 +79,7 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
     const res = splitSql(p.sql, { splitStatements: p.splitStatements, stripComments: p.stripComments, endDelimiter: p.endDelimiter });
     if (res.unterminated) {
       const u = res.unterminated;
-      const line = p.line + lineAt(p.sql, u.offset) - 1;
+      const line = fileLine(p, lineAt(p.sql, u.offset) - 1);
       throw new SlipwayError('E_CHANGELOG', `Unterminated ${u.kind}${u.tag ? ` ${u.tag}` : ''} in changeset ${d.author}:${d.id}`, {
         file: p.file,
         line,
@@ -89,18 +91,18 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
         warnings.push({
           code: 'W_EXPLICIT_COMMIT',
           file: p.file,
-          line: p.line + lineAt(p.sql, c.offset) - 1,
+          line: fileLine(p, lineAt(p.sql, c.offset) - 1),
           message: `Explicit ${c.text.split(/\s/)[0]!.toUpperCase()} inside changeset ${d.author}:${d.id}: the history row would no longer commit with the change.`,
         });
       }
     }
     statements.push(...res.statements.map((s) => s.text));
     // Offsets ascend, so one forward walk over the piece gives every statement's line.
-    let line = p.line;
+    let k = 0;
     let at = 0;
     for (const s of res.statements) {
-      for (; at < s.offset; at++) if (p.sql.charCodeAt(at) === 10) line++;
-      statementLocations.push({ file: p.file, line });
+      for (; at < s.offset; at++) if (p.sql.charCodeAt(at) === 10) k++;
+      statementLocations.push({ file: p.file, line: fileLine(p, k) });
     }
   }
   const first = d.pieces[0];
@@ -157,6 +159,11 @@ export function addTagChange(d: ChangeSetDraft, tag: string): void {
   d.changeChecksums.push(v9);
   d.changeChecksumsV8.push('8:' + v9.slice(2));
   d.descriptions.push('tagDatabase');
+}
+
+/** File line of the `k`-th (0-based) line of a piece. */
+function fileLine(p: SqlPiece, k: number): number {
+  return p.lineMap?.[k] ?? p.line + k;
 }
 
 /** Rollback text split into statements with the changeset's delimiter rules. */

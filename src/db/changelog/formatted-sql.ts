@@ -68,7 +68,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
   let logicalFilePath: string | null = input.logicalFilePath ?? null;
   let draft: ChangeSetDraft | null = null;
   let body: string[] = [];
-  let bodyLine = 0;
+  let bodyLines: number[] = [];
   let rollback: string[] = [];
   let rollbackDelimiter: string | null = null;
   let rollbackSplit = true;
@@ -81,9 +81,13 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
   const finish = (): void => {
     if (!draft) return;
     // Liquibase: trimToNull(joined lines), properties expanded when the changeset ends.
-    const sql = properties.expand(body.join('\n'), file).trim();
+    const raw = properties.expand(body.join('\n'), file);
+    const sql = raw.trim();
     if (!sql) fail(draft.line, `No SQL for changeset ${draft.author}:${draft.id}`, 'Add the SQL under the --changeset line, or remove the empty changeset.');
-    draft.pieces.push({ sql, file, line: bodyLine || draft.line + 1, splitStatements: split, stripComments: strip, endDelimiter: delimiter });
+    // File line of each line of `sql` (rollback/comment lines in between are not part of it).
+    const skipped = raw.slice(0, raw.length - raw.trimStart().length).split('\n').length - 1;
+    const lineMap = bodyLines.slice(skipped);
+    draft.pieces.push({ sql, file, line: lineMap[0] ?? draft.line + 1, lineMap, splitStatements: split, stripComments: strip, endDelimiter: delimiter });
     addSqlChange(draft, sql, { endDelimiter: delimiter, splitStatements: split, stripComments: stripSet ?? V8_DEFAULT_STRIP.formatted }, 'sql');
     const rb = rollback.join('\n').trim();
     if (rb) {
@@ -158,7 +162,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       rollbackDelimiter = headerAttr(line, 'rollbackEndDelimiter') || null;
       rollbackSplit = parseJavaBoolean(headerAttr(line, 'rollbackSplitStatements'), true);
       body = [];
-      bodyLine = 0;
+      bodyLines = [];
       rollback = [];
       inBlockComment = false;
       continue;
@@ -177,7 +181,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
     else if (ALT_VALID_CHECKSUM.test(line)) fail(no, `Malformed validCheckSum line: ${line.trim()}`, 'Write it as --validCheckSum: <checksum>');
     else if ((m = ROLLBACK.exec(line))) {
       if (!EXACT_ROLLBACK.test(line)) {
-        warnings.push({ code: 'W_COMMENT_READ_AS_ROLLBACK', file, line: no, message: `Liquibase reads "${line.trim()}" as rollback SQL (the match is case-insensitive), not as a comment; it is left out of the changeset and its checksum.` });
+        warnings.push({ code: 'W_COMMENT_READ_AS_ROLLBACK', file, line: no, message: `Liquibase reads "${line.trim()}" as rollback SQL (the match is case-insensitive) and leaves it out of the changeset and its checksum; if it is meant as a comment, reword it.` });
       }
       rollback.push(m[1]!);
     } else if (ALT_ROLLBACK.test(line)) fail(no, `Malformed rollback line: ${line.trim()}`, 'Write it as --rollback <SQL>');
@@ -204,7 +208,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
     } else if (ALT_PRECONDITION.test(line) || EMPTY_PRECONDITION.test(line)) {
       fail(no, `Malformed precondition line: ${line.trim()}`, 'Write it as --precondition-sql-check expectedResult:<value> <SQL>');
     } else {
-      if (!bodyLine && line.trim()) bodyLine = no;
+      bodyLines.push(no);
       body.push(line);
       inBlockComment = trackBlockComment(line, inBlockComment);
     }

@@ -101,6 +101,13 @@ describe('formatted SQL changelogs', () => {
     expect(a.changeSets[0]!.checksum).toBe(checksumV9('select 1;'));
   });
 
+  it('reports statement lines in the file even with rollback/comment lines between them', async () => {
+    const ok = await parseSql('--liquibase formatted sql\n--changeset ann:1\n\nselect 1;\n--comment: x\n--rollback select 0;\nselect 2;\n');
+    expect(ok.changeSets[0]!.statementLocations).toEqual([4, 7].map((line) => ({ file: 'db/main.sql', line })));
+    const err = await parseError('--liquibase formatted sql\n--changeset ann:1\n\nselect 1;\n--comment: x\n--rollback select 0;\nselect 2;\nselect $$ never\n');
+    expect([err.message, err.line]).toEqual(['Unterminated dollar quote $$ in changeset ann:1', 8]);
+  });
+
   it('splits statements and records explicit COMMIT as a warning with its line', async () => {
     const r = await parseSql('--liquibase formatted sql\n--changeset ann:1\ninsert into t values (1);\ncommit;\ninsert into t values (2);\n--changeset ann:2 runInTransaction:false\nvacuum;\ncommit;\n');
     expect(r.changeSets[0]!.statements).toEqual(['insert into t values (1)', 'commit', 'insert into t values (2)']);
