@@ -22,8 +22,7 @@ export async function applySql(opts: ApplySqlOptions): Promise<ApplyResult> {
   const started = performance.now();
   const session = await openSession(opts.databaseUrl);
   try {
-    const r = await runPsqlScript(session, opts.sql, opts.signal ? { signal: opts.signal } : {});
-    if (opts.onEcho) for (const line of r.echoed) opts.onEcho(line);
+    const r = await runPsqlScript(session, opts.sql, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEcho ? { onEcho: opts.onEcho } : {}) });
     return {
       executed: r.executed.map(({ id, author, filename }) => ({ id, author, filename })),
       skipped: Math.max(0, r.changeSetsSeen - r.executed.length),

@@ -30,6 +30,8 @@ export interface RunScriptOptions {
   onChangeSet?: (cs: { id: string; author: string; filename: string }) => void;
   /** Called when the script reports a changeset recorded (EXECUTED, RERAN, MARK_RAN). */
   onRecorded?: (cs: { id: string; author: string; filename: string; exectype: string }) => void;
+  /** Called with each \echo line as it runs (so output before a failure is not lost). */
+  onEcho?: (text: string) => void;
   /** Called for a failing statement while ON_ERROR_STOP is off. */
   onError?: (error: SlipwayError) => void;
 }
@@ -87,6 +89,7 @@ export async function runPsqlScript(session: SqlSession, script: string, opts: R
     } else if (command === 'echo') {
       const text = args.join(' ');
       result.echoed.push(text);
+      opts.onEcho?.(text);
       const m = /^slipway: (EXECUTED|RERAN|MARK_RAN) /.exec(text);
       if (m && where.changeSet) {
         const rec = { ...where.changeSet, exectype: m[1]! };
