@@ -129,6 +129,25 @@ describe('scanProject', () => {
     expect(fileSet.files.map((f) => f.path)).toEqual(['application/src/b.js', 'database/src/a.sql', 'docs/src/c.md']);
   });
 
+  it('lets a deeper .gitignore re-include what a parent ignores, but never below an ignored directory', async () => {
+    const dir = await makeTree({
+      '.gitignore': '*.gen.js\nbuild/\n',
+      'src/a.gen.js': '1',
+      'src/keep/.gitignore': '!*.gen.js\n',
+      'src/keep/b.gen.js': '2',
+      'src/build/.gitignore': '!*\n', // inside an ignored directory: git never reads it
+      'src/build/c.js': '3',
+    });
+    dirs.push(dir);
+    const { fileSet } = await scanProject(makeConfig(dir, { components: { application: { include: ['src/**'] } } }));
+    expect(fileSet.files.map((f) => f.sourcePath)).toEqual(['src/keep/.gitignore', 'src/keep/b.gen.js']);
+    // git agrees (the reference implementation)
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    const listed = execFileSync('git', ['ls-files', '--others', '--exclude-standard', 'src'], { cwd: dir, encoding: 'utf8' });
+    expect(listed.trim().split('\n').sort()).toEqual(['src/keep/.gitignore', 'src/keep/b.gen.js']);
+  });
+
   it('honours build.exclude and build.gitignore: false', async () => {
     const dir = await knownTree();
     const excluded = await scanProject(makeConfig(dir, { components, exclude: ['**/*.css'] }));
