@@ -23,7 +23,7 @@ import { validateRelease } from './activate.js';
 import { blueGreenSettings, startRelease } from './strategy.js';
 import type { Target } from './target.js';
 import type { DeployOptions, DeployResult } from './types.js';
-import { watchRelease } from './watch.js';
+import { watchRelease, watchConfigSchema } from './watch.js';
 
 export { resolveTargetRoot } from './resolve-target.js';
 
@@ -36,6 +36,18 @@ export function defaultActor(): string {
     /* no passwd entry (containers) */
   }
   return `${user}@${hostname()}`;
+}
+
+/**
+ * The id of a new release: its UTC second, or one second past the newest existing release when deploys come faster
+ * than one a second, so ids sort in deploy order (retention and listings rely on it).
+ */
+export function nextReleaseId(at: Date, sha256: string, existing: string[]): string {
+  const newest = existing.map((id) => id.slice(0, 16)).sort().pop();
+  let t = at;
+  const stamp = (d: Date) => makeReleaseId(d, sha256).slice(0, 16);
+  while (newest && stamp(t) <= newest) t = new Date(t.getTime() + 1000);
+  return makeReleaseId(t, sha256);
 }
 
 /** A new run id (journal key of one deploy or rollback). */
@@ -81,13 +93,10 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const contracts = await loadContracts();
   const target: Target = new LocalTarget(root);
   const { sha256 } = await hashFile(packagePath);
-  const existing = new Set(await target.listReleaseDirs());
-  let at = now();
-  // Same package twice within a second: step the stamp so every attempt gets its own directory (ids stay sorted).
-  while (existing.has(makeReleaseId(at, sha256))) at = new Date(at.getTime() + 1000);
-  const releaseId = makeReleaseId(at, sha256);
+  const releaseId = nextReleaseId(now(), sha256, await target.listReleaseDirs());
   const previousNow = await target.readCurrent();
-  const watchMs = opts.watchMs ?? 0;
+  const watch = readWatchSettings(t);
+  const watchMs = opts.watchMs ?? watch.durationMs;
 
   if (opts.dryRun) {
     const v = await verifyPackage(contracts, packagePath, t, opts.expectedSha256);
@@ -116,7 +125,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     const plan = planDeploy({ root, releaseId, packageName: path.basename(packagePath), previous, target: t, databaseUrl, hasDatabasePackage: false, watchMs, force: opts.force === true });
     const state: ApplyState = { wentLive: false, executed: [], removed: [] };
     try {
-      await applyDeploy({ opts, contracts, target, t, steps, run, releaseId, previous, packagePath, databaseUrl, shared, watchMs, state });
+      await applyDeploy({ opts, contracts, target, t, steps, run, releaseId, previous, packagePath, databaseUrl, shared, watchMs, watch, state });
     } catch (e) {
       const reason = e instanceof SlipwayError ? e.message : String((e as Error)?.message ?? e);
       const undo = state.wentLive || state.executed.length ? await undoDeploy({ contracts, target, t, steps, run, releaseId, previous, databaseUrl, state }) : [];
@@ -155,7 +164,20 @@ interface ApplyInput {
   databaseUrl: string | null;
   shared: string[];
   watchMs: number;
+  watch: ReturnType<typeof readWatchSettings>;
   state: ApplyState;
+}
+
+/** The target's watch-window settings (HEALTH's schema), E_CONFIG naming the field when invalid. */
+function readWatchSettings(t: TargetConfig) {
+  const parsed = watchConfigSchema.safeParse(t.watch ?? {});
+  if (!parsed.success) {
+    throw new SlipwayError('E_CONFIG', 'invalid deploy.targets.<name>.watch settings', {
+      field: 'deploy.targets.*.watch',
+      details: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
+    });
+  }
+  return parsed.data;
 }
 
 async function liveVersion(target: Target, previous: string | null): Promise<string | null> {
@@ -233,7 +255,7 @@ async function applyDeploy(a: ApplyInput): Promise<void> {
   if (a.watchMs > 0 && t.health.url) {
     const url = t.health.url;
     await steps.run('health', `watch for ${Math.round(a.watchMs / 1000)} s`, async () => {
-      const w = await watchRelease({ healthUrl: url, durationMs: a.watchMs });
+      const w = await watchRelease({ healthUrl: url, durationMs: a.watchMs, thresholds: a.watch.thresholds, ...(a.watch.metricsUrl ? { metricsUrl: a.watch.metricsUrl } : {}) });
       if (!w.ok) throw new SlipwayError('E_HEALTH', `watch window: ${w.trigger ? `${w.trigger.name}: ${w.trigger.reason}` : 'aborted'}`);
       return { value: w, message: `${w.probes} probe(s), no trigger` };
     });

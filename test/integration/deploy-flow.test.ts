@@ -130,6 +130,20 @@ describe('deploy with a real HTTP app behind the health gate', () => {
     expect(await get(`http://127.0.0.1:${port}/`)).toBe('version 2.1.0\n');
   });
 
+  it('watch window: a release that breaks after going live is rolled back by the watch trigger', async () => {
+    const t = env.config.deploy.targets.prod!;
+    const cfg = { ...env.config, deploy: { targets: { prod: { ...t, watch: { thresholds: { probeIntervalMs: 100, consecutive503: 3 } } } } } } as Config;
+    const before = await currentOf(env.root);
+    const pkg = await makeAppPackage('2.2.0', 'HEALTHY', { 'application/fail-after-ms.txt': '600\n' });
+    const e = await fail(deploy({ config: cfg, packagePath: pkg.path, target: 'prod', watchMs: 10_000 }));
+    expect(e.code).toBe('E_HEALTH');
+    expect(e.message).toMatch(/^watch window: /);
+    expect(await currentOf(env.root)).toBe(before);
+    const ok = await deploy({ config: cfg, packagePath: (await makeAppPackage('2.3.0')).path, target: 'prod', watchMs: 500 });
+    expect(ok.ok).toBe(true);
+    await rollback({ config: env.config, target: 'prod', to: before });
+  });
+
   it('emergency rollback: stop, restore, restart, validate, notify webhook and command', async () => {
     const got: unknown[] = [];
     const hook = http.createServer((req, res) => {

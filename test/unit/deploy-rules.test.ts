@@ -166,3 +166,15 @@ describe('ids, durations, plan', () => {
     ]);
   });
 });
+
+describe('release ids in deploy order', () => {
+  it('steps past the newest existing release when deploys come within a second', async () => {
+    const { nextReleaseId } = await import('../../src/deploy/deploy.js');
+    const at = new Date('2026-11-24T20:15:00.500Z');
+    const d = 'f'.repeat(64);
+    expect(nextReleaseId(at, d, [])).toBe('20261124T201500Z-ffffffffffff');
+    expect(nextReleaseId(at, d, ['20261124T201500Z-000000000000'])).toBe('20261124T201501Z-ffffffffffff');
+    expect(nextReleaseId(at, d, ['20261124T201500Z-000000000000', '20261124T201501Z-111111111111'])).toBe('20261124T201502Z-ffffffffffff');
+    expect(nextReleaseId(at, d, ['20261124T201459Z-000000000000'])).toBe('20261124T201500Z-ffffffffffff');
+  });
+});

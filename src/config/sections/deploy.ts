@@ -28,6 +28,9 @@ export const targetSchema = z
     /** Settings of strategy blue-green; validated by src/deploy/blue-green/config.ts when a deploy starts
      *  (kept loose here so the config layer does not import the deploy layer). */
     blueGreen: z.record(z.string(), z.unknown()).optional(),
+    /** Watch window after a deploy ({ durationMs, metricsUrl, thresholds }); validated by src/health/watch-thresholds.ts
+     *  when a deploy starts. `--watch 10m` overrides durationMs. */
+    watch: z.record(z.string(), z.unknown()).optional(),
     /** Restart/stop/smoke-test commands are killed after this many ms. */
     commandTimeoutMs: z.number().int().positive().default(60_000),
     /** `--wait` gives up queueing for the lock after this many ms. */
