@@ -82,6 +82,10 @@ function benchExample() {
     build = slipway(['build', '--json', '--env', env, '--out', 'bench-out'], dir);
   }
   const pack = slipway(['package', '--json', '--env', env, '--out', 'bench-out'], dir);
+  // The same build without the PGlite changelog verification (database.verify: false), to show what it costs.
+  const cfgFile = path.join(dir, 'slipway.config.yaml');
+  writeFileSync(path.join(dir, 'noverify.yaml'), readFileSync(cfgFile, 'utf8').replace(/\ndatabase:\n/, '\ndatabase:\n  verify: false\n'));
+  const noVerify = slipway(['build', '--json', '--env', env, '--out', 'bench-out2', '--config', 'noverify.yaml'], dir);
   const x = path.join(work, 'umig-x');
   extract(pack.json.package.path, x);
   const tar = tarPeer(x, path.join(work, 'umig-peer.tar.gz'));
@@ -98,12 +102,14 @@ function benchExample() {
   for (const [label, r] of [
     ['`slipway package` (scan, compile from cache, db package + PGlite verify, write)', pack],
     ['`slipway build` (clean, stage checks, compile with minification, package)', build],
+    ['`slipway build` with `database.verify: false`', noVerify],
   ]) {
     log(`| ${label} | ${f1(r.ms)} ms | ${f1(r.cpuMs)} ms | ${f1(r.rssMb)} MB | ${r.json.package.bytes} B | ${f2(r.ms / tar.ms)} | ${f2(r.cpuMs / tar.cpuMs)} |`);
   }
   log('');
   log(`Phases of that build: ${build.json.phases.map((p) => `${p.name} ${p.ms} ms (${p.status})`).join(', ')}.`);
   log(`Phases of the package run: ${pack.json.phases.map((p) => `${p.name} ${p.ms} ms`).join(', ')}.`);
+  log(`Phases without verification: ${noVerify.json.phases.map((p) => `${p.name} ${p.ms} ms (${p.status})`).join(', ')}.`);
   log(`Size: tree ${build.json.sizes.before?.totalBytes ?? 'n/a'} B before, ${build.json.sizes.after.contentBytes} B packed, archive ${build.json.sizes.after.archiveBytes} B (ratio ${build.json.sizes.compressionRatio}).`);
   log('');
 }

@@ -3,14 +3,13 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
 import type { FileEntry, FileSet } from '../fileset/types.js';
-import { comparePaths } from '../fileset/types.js';
 import { countEndpoints, generateManifest, readBuildEnvironment, type ManifestInput } from '../manifest/generate.js';
 import { readQuality } from '../manifest/quality.js';
 import type { BuildManifest } from '../manifest/schema.js';
 import { buildDbPackage, verifyDb, type DbPackage, type DbVerify } from './package-db.js';
 import { planDeploymentInfo, planVersionCompatibility } from './package-metadata.js';
 import { packageFileName, resolveBuildTime, type BuildTime } from './package-time.js';
-import { ioError, planArchiveEntries, writeArchive, type ArchiveEntry } from './package-writer.js';
+import { compareUtf8, ioError, planArchiveEntries, writeArchive, type ArchiveEntry } from './package-writer.js';
 import type { ProgressListener } from './progress.js';
 import { hashBytes, hashFile, renderSha256Sums, renderSidecar } from './sha256sums.js';
 import { planSizeReport, type SizeReport } from './size-report.js';
@@ -46,32 +45,27 @@ export interface PackageResult {
   /** The manifest with the measured archive size (the copy inside the archive has packageSize null). */
   manifest: BuildManifest;
   warnings: string[];
-  /** Milliseconds spent building the database package(s), collecting manifest facts, and hashing + writing. */
-  timings: { database: number; manifest: number; package: number };
+  /** Milliseconds spent building the database package(s), verifying the changelog (PGlite), collecting manifest facts, and hashing + writing. */
+  timings: { database: number; verify: number; manifest: number; package: number };
 }
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v, null, 2) + '\n', 'utf8');
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
+async function mapLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
+    while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
-async function hashPayload(files: FileEntry[], onProgress?: ProgressListener): Promise<FileEntry[]> {
+/** Fills in the SHA-256 of every file that has none, in place (STAGE's hashFileSet does the same; no copies). */
+async function hashPayload(files: FileEntry[], onProgress?: ProgressListener): Promise<void> {
   let done = 0;
-  return mapLimit(files, 8, async (f) => {
-    let sha256 = f.sha256;
-    if (!sha256) {
+  await mapLimit(files, 8, async (f) => {
+    if (!f.sha256) {
       try {
-        sha256 = await hashFile(f.absPath, f.size);
+        f.sha256 = await hashFile(f.absPath, f.size);
       } catch (cause) {
         const code = (cause as NodeJS.ErrnoException).code;
         throw new SlipwayError('E_IO', `cannot read ${f.sourcePath}: ${code ?? String(cause)}`, {
@@ -83,11 +77,10 @@ async function hashPayload(files: FileEntry[], onProgress?: ProgressListener): P
     }
     done++;
     if (done % 500 === 0 || done === files.length) onProgress?.({ phase: 'package', step: 'hashing', done, total: files.length });
-    return { ...f, sha256 };
   });
 }
 
-async function packageDatabase(config: Config, epoch: number, warnings: string[]): Promise<{ db: DbPackage | null; generated: ArchiveEntry[]; verify: DbVerify | null; dbReason: string | null; blockers: string[] }> {
+async function packageDatabase(config: Config, epoch: number, warnings: string[]): Promise<{ db: DbPackage | null; generated: ArchiveEntry[]; verify: DbVerify | null; verifyMs: number; dbReason: string | null; blockers: string[] }> {
   const generated: ArchiveEntry[] = [];
   const blockers: string[] = [];
   const add = (p: string, bytes: Buffer) => generated.push({ path: p, type: 'file', mode: 0o644, size: bytes.length, bytes, sha256: hashBytes(bytes) });
@@ -95,16 +88,19 @@ async function packageDatabase(config: Config, epoch: number, warnings: string[]
     const plain = await buildDbPackage(config, script, 'plain', epoch);
     add(`database/plain/${path.posix.basename(script).replace(/\.[^.]*$/, '')}.sql`, Buffer.from(plain.sql, 'utf8'));
   }
-  if (!config.database.changelog) return { db: null, generated, verify: null, dbReason: 'no database.changelog in the config', blockers };
+  if (!config.database.changelog) return { db: null, generated, verify: null, verifyMs: 0, dbReason: 'no database.changelog in the config', blockers };
   const db = await buildDbPackage(config, config.database.changelog, 'liquibase', epoch);
   for (const w of db.warnings) warnings.push(`database: ${typeof w === 'string' ? w : JSON.stringify(w)}`);
   add('database/package.sql', Buffer.from(db.sql, 'utf8'));
   add('database/changesets.json', json(db.index));
   let verify: DbVerify | null = null;
+  let verifyMs = 0;
   let dbReason: string | null = null;
   if (config.database.verify) {
     try {
+      const t0 = performance.now();
       verify = await verifyDb(config);
+      verifyMs = Math.round(performance.now() - t0);
     } catch (e) {
       if ((e as SlipwayError).code !== 'E_PACKAGE') throw e;
       dbReason = `${(e as Error).message}: health and fingerprint not measured`;
@@ -117,7 +113,7 @@ async function packageDatabase(config: Config, epoch: number, warnings: string[]
   } else {
     dbReason = 'database.verify is off: health and fingerprint not measured';
   }
-  return { db, generated, verify, dbReason, blockers };
+  return { db, generated, verify, verifyMs, dbReason, blockers };
 }
 
 /** Writes `<name>-v<version>-<stamp>.tar.gz` (+ .sha256 and .manifest.json beside it) from a FileSet. */
@@ -158,19 +154,23 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
   const tManifest = performance.now() - t0;
 
   t0 = performance.now();
-  const payload = await hashPayload(opts.fileSet.files, opts.onProgress);
+  await hashPayload(opts.fileSet.files, opts.onProgress);
 
   const files: ArchiveEntry[] = [
-    ...payload.map((f): ArchiveEntry => ({ path: f.path, type: 'file', mode: f.mode, size: f.size, absPath: f.absPath, sha256: f.sha256! })),
+    // FileEntry already has the ArchiveEntry shape (path, mode, size, absPath, sha256): reused, not copied.
+    ...(opts.fileSet.files as ArchiveEntry[]),
     ...database.generated,
   ];
   const addGenerated = (p: string, bytes: Buffer) => files.push({ path: p, type: 'file', mode: 0o644, size: bytes.length, bytes, sha256: hashBytes(bytes) });
   addGenerated('build-manifest.json', json(inner));
   addGenerated('deployment-info.json', json(planDeploymentInfo(config, database.db !== null)));
   addGenerated('version-compatibility.json', json(compat));
-  const sums = [...files].sort((a, b) => comparePaths(a.path, b.path)).map((f) => ({ path: f.path, sha256: f.sha256! }));
-  addGenerated('SHA256SUMS', Buffer.from(renderSha256Sums(sums), 'utf8'));
   const entries = planArchiveEntries(files);
+  addGenerated('SHA256SUMS', Buffer.from(renderSha256Sums(entries.filter((e) => e.type !== 'dir') as { path: string; sha256: string }[]), 'utf8'));
+  // Inserted where byte order puts it (before the lower-case top-level names), without sorting 100k entries again.
+  const sums = files[files.length - 1]!;
+  const at = entries.findIndex((e) => compareUtf8(e.path, sums.path) > 0);
+  entries.splice(at === -1 ? entries.length : at, 0, sums);
 
   const archivePath = path.join(outDir, name);
   const written = await writeArchive({
@@ -204,7 +204,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     sizes,
     manifest,
     warnings,
-    timings: { database: Math.round(tDatabase), manifest: Math.round(tManifest), package: Math.round(performance.now() - t0) },
+    timings: { database: Math.round(tDatabase) - database.verifyMs, verify: database.verifyMs, manifest: Math.round(tManifest), package: Math.round(performance.now() - t0) },
   };
 }
 

@@ -24,7 +24,7 @@ export interface BuildOptions {
   env?: Record<string, string | undefined>;
 }
 
-export type PhaseName = 'clean' | 'stage' | 'compile' | 'database' | 'manifest' | 'package';
+export type PhaseName = 'clean' | 'stage' | 'compile' | 'database' | 'verify' | 'manifest' | 'package';
 export interface PhaseResult {
   name: PhaseName;
   ms: number;
@@ -121,7 +121,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   else await timed('clean', () => cleanOutDir(config, outDir));
   await checkOutDirWritable(outDir);
 
-  const stage: StageResult = await timed('stage', async () => {
+  let stage: StageResult | null = await timed('stage', async () => {
     const r = await runStage(config, { ...(opts.strict !== undefined ? { strict: opts.strict } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.env ? { env: opts.env as NodeJS.ProcessEnv } : {}), skipDirs: [cacheDir] });
     if (!r.ok) {
       throw new SlipwayError('E_CHECK_FAILED', `stage failed: ${failedChecks(r.checks).length} check(s) failed`, {
@@ -132,7 +132,10 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     return r;
   });
 
+  const { checks } = stage;
+  const { inventory, warnings: scanWarnings } = stage.scan;
   let fileSet = stage.scan.fileSet;
+  stage = null; // the staged FileSet is garbage once compile has produced its own (100k entries weigh megabytes)
   let findings: CheckResult[] = [];
   let cache: { hits: number; misses: number } | null = null;
   const compile = await loadCompile();
@@ -159,8 +162,8 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       fileSet,
       outDir,
       buildTime,
-      inventory: stage.scan.inventory,
-      blockers: [...failedChecks(stage.checks), ...failedChecks(findings)],
+      inventory,
+      blockers: [...failedChecks(checks), ...failedChecks(findings)],
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });
   } catch (e) {
@@ -168,6 +171,8 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     throw e;
   }
   phases.push({ name: 'database', ms: packaged.timings.database, status: config.database.changelog || config.database.psqlScripts.length ? 'ok' : 'skipped' });
+  const verified = packaged.manifest.components.database.healthStatus !== null;
+  phases.push({ name: 'verify', ms: packaged.timings.verify, status: verified ? (packaged.manifest.components.database.healthStatus === 'HEALTHY' ? 'ok' : 'failed') : 'skipped', ...(verified ? {} : { reason: packaged.manifest.components.database.reason ?? 'not verified' }) });
   phases.push({ name: 'manifest', ms: packaged.timings.manifest, status: 'ok' });
   phases.push({ name: 'package', ms: packaged.timings.package, status: 'ok' });
   return {
@@ -175,6 +180,6 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     phases,
     sizes: packaged.sizes,
     manifest: packaged.manifest,
-    details: { buildTime, checks: stage.checks, findings, warnings: [...stage.scan.warnings, ...packaged.warnings], cache, packaged },
+    details: { buildTime, checks, findings, warnings: [...scanWarnings, ...packaged.warnings], cache, packaged },
   };
 }

@@ -29,7 +29,7 @@ describe('slipway CLI (built binary)', () => {
     const out = JSON.parse(r.stdout) as { package: { path: string; sha256: string; bytes: number }; phases: { name: string; ms: number; status: string }[]; sizes: { after: { archiveBytes: number } } };
     expect(Object.keys(out)).toEqual(['package', 'phases', 'sizes']);
     expect(path.basename(out.package.path)).toBe('demo-app-v1.2.0-20231114.221320.tar.gz');
-    expect(out.phases.map((p) => p.name)).toEqual(['clean', 'stage', 'compile', 'database', 'manifest', 'package']);
+    expect(out.phases.map((p) => p.name)).toEqual(['clean', 'stage', 'compile', 'database', 'verify', 'manifest', 'package']);
     expect(out.phases.every((p) => Number.isInteger(p.ms) && ['ok', 'skipped'].includes(p.status))).toBe(true);
     expect(out.sizes.after.archiveBytes).toBe(out.package.bytes);
     expect((await readFile(out.package.path)).length).toBe(out.package.bytes);

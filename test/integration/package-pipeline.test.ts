@@ -32,6 +32,7 @@ describe('build() pipeline', () => {
       ['stage', 'ok'],
       ['compile', 'ok'],
       ['database', 'skipped'],
+      ['verify', 'skipped'],
       ['manifest', 'ok'],
       ['package', 'ok'],
     ]);

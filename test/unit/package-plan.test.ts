@@ -4,7 +4,7 @@ import { SlipwayError } from '../../src/errors.js';
 import { defaultUpgradeFrom, planDeploymentInfo } from '../../src/build/package-metadata.js';
 import { encodeHeader, paxRecord, splitUstarPath } from '../../src/build/package-tar.js';
 import { formatBuildStamp, formatIsoSeconds, packageFileName, parseSourceDateEpoch } from '../../src/build/package-time.js';
-import { planArchiveEntries, type ArchiveEntry } from '../../src/build/package-writer.js';
+import { compareUtf8, planArchiveEntries, type ArchiveEntry } from '../../src/build/package-writer.js';
 import { parseSha256Sums, renderSha256Sums } from '../../src/build/sha256sums.js';
 import { planSizeReport, renderSizeReport } from '../../src/build/size-report.js';
 
@@ -44,11 +44,19 @@ describe('planArchiveEntries', () => {
         'unsafe archive path: "../x"',
         'unsafe archive path: "/abs"',
         'unsafe archive path: "a//b"',
-        'two files map to dup',
         'unsafe archive path: "back\\\\slash"',
+        'two files map to dup',
         'f is both a file and a directory',
       ]);
     }
+  });
+});
+
+describe('compareUtf8', () => {
+  it('orders like a byte comparison of the UTF-8 encodings (BMP, private use, astral)', () => {
+    const words = ['a', 'B', 'a/b', 'a-b', 'ä', 'z', '\uE000', '\uFFFD', '😀', '😀a', 'a😀', 'ab', '', '\u07FF', '\u0800'];
+    const bytes = [...words].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    expect([...words].sort(compareUtf8)).toEqual(bytes);
   });
 });
 

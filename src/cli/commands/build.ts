@@ -118,7 +118,8 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       const r = await packageFileSet({ config, fileSet, outDir, env: io.env, inventory: scan.inventory, onProgress: progress.onProgress });
       progress.clear();
       const phases: PhaseResult[] = [
-        { name: 'database', ms: r.timings.database, status: 'ok' },
+        { name: 'database', ms: r.timings.database, status: config.database.changelog || config.database.psqlScripts.length ? 'ok' : 'skipped' },
+        { name: 'verify', ms: r.timings.verify, status: r.manifest.components.database.healthStatus === null ? 'skipped' : r.manifest.components.database.healthStatus === 'HEALTHY' ? 'ok' : 'failed' },
         { name: 'manifest', ms: r.timings.manifest, status: 'ok' },
         { name: 'package', ms: r.timings.package, status: 'ok' },
       ];
