@@ -45,7 +45,12 @@ export async function scanProject(config: Config, opts: ScanOptions = {}): Promi
   // Slipway's own output is not part of the project (and would make every build larger than the last).
   for (const abs of [path.resolve(config.configDir, config.build.output), ...(opts.skipDirs ?? [])]) {
     const rel = relInside(config.rootDir, abs);
-    if (rel) skipDirs.add(rel);
+    if (!rel) continue;
+    skipDirs.add(rel);
+    const claimed = plan.rules.filter((r) => r.globs.include.some((g) => g === rel || g.startsWith(`${rel}/`)));
+    for (const r of claimed) {
+      warnings.push(`build.components.${r.name}.include reaches into ${rel}/, which Slipway never scans (build output or compile cache)`);
+    }
   }
   let seen = 0;
   opts.onProgress?.({ phase: 'stage', step: 'scanning', done: 0 });

@@ -148,6 +148,15 @@ describe('scanProject', () => {
     expect(listed.trim().split('\n').sort()).toEqual(['src/keep/.gitignore', 'src/keep/b.gen.js']);
   });
 
+  it('never scans the build output; warns when a component include reaches into it; a .git file is git\'s own', async () => {
+    const dir = await makeTree({ 'dist/app.js': 'built', 'src/a.js': 'a', 'src/sub/.git': 'gitdir: ../x' });
+    dirs.push(dir);
+    const r = await scanProject(makeConfig(dir, { components: { application: { include: ['src/**', 'dist/**'] } } }));
+    expect(r.fileSet.files.map((f) => f.sourcePath)).toEqual(['src/a.js']);
+    expect(r.warnings).toEqual(['build.components.application.include reaches into dist/, which Slipway never scans (build output or compile cache)']);
+    expect(r.inventory.categories.find((c) => c.name === '.git')).toEqual({ name: '.git', bytes: 12, files: 1 });
+  });
+
   it('honours build.exclude and build.gitignore: false', async () => {
     const dir = await knownTree();
     const excluded = await scanProject(makeConfig(dir, { components, exclude: ['**/*.css'] }));
