@@ -57,6 +57,10 @@ export interface ReleaseRow {
   result: 'success' | 'failed' | 'rolled-back' | 'in-progress';
   current: boolean;
   pinned: boolean;
+  /** Release directory still on disk. */
+  present?: boolean;
+  /** It once completed a deploy (only such releases can go live again). */
+  completed?: boolean;
   reason?: string | null;
 }
 

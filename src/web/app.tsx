@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, setCsrfToken, type SessionInfo } from './api.js';
 import { Notice, type NoticeMessage } from './components/notice.js';
 import { DatabasePage } from './pages/database.js';
@@ -24,6 +24,9 @@ export function App() {
   const [bootError, setBootError] = useState<string | null>(null);
   const [page, setPage] = useState<PagePath>(pathOf(location.pathname));
   const [message, setMessage] = useState<NoticeMessage | null>(null);
+  // Focus moves to the page heading after a navigation or a sign-in, not on the first load (where the browser's
+  // own start of the document is the right place, and Tab reaches the skip link first).
+  const focusHeading = useRef(false);
 
   const accept = useCallback((s: SessionInfo) => {
     setCsrfToken(s.csrfToken);
@@ -31,13 +34,19 @@ export function App() {
   }, []);
   useEffect(() => {
     api.session().then(accept, (e: unknown) => setBootError(errorText(e)));
-    const onPop = () => setPage(pathOf(location.pathname));
+    const onPop = () => {
+      focusHeading.current = true;
+      setPage(pathOf(location.pathname));
+    };
     addEventListener('popstate', onPop);
     return () => removeEventListener('popstate', onPop);
   }, [accept]);
   useEffect(() => {
     // Move focus to the new page's heading so screen readers and keyboard users start there.
-    if (session?.authenticated) document.getElementById('page-title')?.focus();
+    if (session?.authenticated && focusHeading.current) {
+      focusHeading.current = false;
+      document.getElementById('page-title')?.focus();
+    }
     document.title = `${PAGES.find((p) => p.path === page)?.label ?? ''} · Slipway`;
   }, [page, session?.authenticated]);
 
@@ -45,6 +54,7 @@ export function App() {
     if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return; // let the browser open a new tab
     e.preventDefault();
     if (path !== page) history.pushState(null, '', path);
+    focusHeading.current = true;
     setMessage(null);
     setPage(path);
   };
@@ -59,7 +69,16 @@ export function App() {
 
   if (bootError) return <main id="main"><p class="error-text" role="alert">Cannot reach the server: {bootError}</p></main>;
   if (!session) return <main id="main"><p class="meta">Loading…</p></main>;
-  if (!session.authenticated) return <LoginPage onLogin={accept} />;
+  if (!session.authenticated) {
+    return (
+      <LoginPage
+        onLogin={(s) => {
+          focusHeading.current = true;
+          accept(s);
+        }}
+      />
+    );
+  }
   const p = session.permissions;
   const role = p.admin ? 'admin' : p.deploy ? 'deployer' : p.read ? 'viewer' : 'no access';
 

@@ -6,8 +6,8 @@ import { StatusBadge } from '../components/status-badge.js';
 import { formatDate, shortDigest } from '../format.js';
 import { errorText, useLoad } from '../use-load.js';
 
-/** A release can become live again only when it completed and is not live now (DEPLOY's rule; the server decides). */
-const canRollBackTo = (r: ReleaseRow) => !r.current && r.result === 'success';
+/** DEPLOY's rule (chooseRollbackTarget): still on disk, not live, and it once completed a deploy. The server decides. */
+const canRollBackTo = (r: ReleaseRow) => !r.current && r.present !== false && (r.completed ?? r.result === 'success');
 
 /** Release history from the target's journal; deployers can roll back to a chosen release after confirming. */
 export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: NoticeMessage) => void }) {
@@ -84,8 +84,10 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
                 {props.permissions.deploy && (
                   <td>
                     {canRollBackTo(r) && (
-                      <button type="button" class="danger" onClick={() => setChosen(r)} aria-label={`Roll back to ${r.version} (${r.id})`}>
-                        Roll back to this
+                      <button type="button" class="danger" onClick={() => setChosen(r)}>
+                        Roll back to {r.version}
+                        {/* The id tells apart two releases of one version; visible text stays the start of the name. */}
+                        <span class="sr-only"> ({r.id})</span>
                       </button>
                     )}
                   </td>
