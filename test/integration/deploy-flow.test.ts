@@ -269,3 +269,27 @@ describe('retention, pins, dry run', () => {
     ]);
   });
 });
+
+describe('one deploy per target', () => {
+  it('a second concurrent deploy fails with E_LOCKED; with --wait it queues and both succeed', async () => {
+    const { config, root } = await setup({ restart: 'sleep 0.3' });
+    const [a, b] = [await makeFixturePackage({ version: '1.0.0' }), await makeFixturePackage({ version: '1.0.1' })];
+    const results = await Promise.allSettled([deploy({ config, packagePath: a.path, target: 'prod' }), deploy({ config, packagePath: b.path, target: 'prod' })]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((rejected.reason as SlipwayError).code).toBe('E_LOCKED');
+    expect((rejected.reason as SlipwayError).hint).toMatch(/--wait/);
+    const waits: string[] = [];
+    const onProgress = (e: { step: string; message?: string }) => void (e.step === 'lock' && waits.push(e.message ?? ''));
+    const queued = await Promise.all([
+      deploy({ config, packagePath: a.path, target: 'prod', wait: true, onProgress }),
+      deploy({ config, packagePath: b.path, target: 'prod', wait: true, onProgress }),
+    ]);
+    expect(queued.every((r) => r.ok)).toBe(true);
+    expect(new Set(queued.map((r) => r.releaseId)).size).toBe(2);
+    expect(waits[0]).toMatch(/^waiting for the lock held by pid \d+ on /);
+    // the one that waited finished last: it is current, and its id sorts last
+    const last = [...queued].sort((x, y) => (x.releaseId < y.releaseId ? -1 : 1)).pop()!;
+    expect(await currentOf(root)).toBe(last.releaseId);
+  });
+});

@@ -1,0 +1,188 @@
+/** The apply half of a deploy: the journaled steps after the lock, and the automatic rollback when one fails. */
+import { stat, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { TargetConfig } from '../config/sections/deploy.js';
+import { SlipwayError, maskUrl } from '../errors.js';
+import { checkCompatibility, readAppliedChangeSets } from './compat.js';
+import type { ChangeSetKey, Contracts } from './contracts.js';
+import { dumpDatabase } from './backup.js';
+import { readChangeSetIndex, rollbackChangeSets } from './db-rollback.js';
+import { unsafeArchiveError } from './extract.js';
+import { deriveReleases, lastGoodRelease } from './release-store.js';
+import { planRetention } from './retention.js';
+import { scanArchive } from './scan-archive.js';
+import type { StepRunner } from './step-runner.js';
+import { validateRelease } from './activate.js';
+import { startRelease } from './strategy.js';
+import type { Target } from './target.js';
+import type { DeployOptions } from './types.js';
+import { watchRelease, type WatchConfig } from './watch.js';
+
+export interface Verified {
+  version: string;
+  sha256: string;
+  hasDatabasePackage: boolean;
+}
+
+/** Read-only checks of the package: PACKAGE's validatePackage plus our own scan with limits. */
+export async function verifyPackage(contracts: Contracts, packagePath: string, t: TargetConfig, expectedSha256?: string): Promise<Verified> {
+  // Our scan first: it enforces the size/entry limits, so a bomb stops here before anything reads it in full.
+  const scan = await scanArchive(packagePath, t.limits);
+  if (!scan.ok) throw unsafeArchiveError(packagePath, scan.problems, 'refused');
+  const v = await contracts.validatePackage(packagePath, expectedSha256 ? { expectedSha256 } : {});
+  if (!v.ok) {
+    throw new SlipwayError('E_VALIDATE', `package ${packagePath} failed validation: ${v.problems[0]?.message ?? 'unknown problem'}`, {
+      file: packagePath,
+      details: v.problems.slice(0, 20).map((p) => `[${p.code}] ${p.message}`),
+      hint: 'Nothing was extracted. Rebuild the package, or check that <package>.sha256 belongs to it.',
+    });
+  }
+  return { version: v.manifest?.version ?? v.compatibility?.version ?? '', sha256: v.sha256, hasDatabasePackage: scan.files.has('database/package.sql') };
+}
+
+export interface ApplyState {
+  wentLive: boolean;
+  executed: ChangeSetKey[];
+  removed: string[];
+  version?: string;
+}
+
+export interface ApplyInput {
+  opts: DeployOptions;
+  contracts: Contracts;
+  target: Target;
+  t: TargetConfig;
+  steps: StepRunner;
+  run: string;
+  releaseId: string;
+  previous: string | null;
+  packagePath: string;
+  databaseUrl: string | null;
+  shared: string[];
+  watchMs: number;
+  watch: WatchConfig;
+  state: ApplyState;
+}
+
+async function liveVersion(target: Target, previous: string | null): Promise<string | null> {
+  if (!previous) return null;
+  try {
+    const c = JSON.parse(await readFile(path.join(target.releaseDir(previous), 'version-compatibility.json'), 'utf8')) as { version?: string };
+    return c.version ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export async function applyDeploy(a: ApplyInput): Promise<void> {
+  const { opts, contracts, target, t, steps, releaseId, previous, databaseUrl, state } = a;
+  const v = await steps.run('verify', 'verify the archive digest and SHA256SUMS', async () => {
+    const r = await verifyPackage(contracts, a.packagePath, t, opts.expectedSha256);
+    return { value: r, message: `version ${r.version}`, data: { version: r.version, sha256: r.sha256 } };
+  });
+  state.version = v.version;
+  await steps.run('extract', `extract into releases/${releaseId}`, async () => {
+    const r = await target.installRelease(a.packagePath, releaseId, { limits: t.limits, shared: a.shared, ...(opts.testHooks?.delayMs ? { delayMs: opts.testHooks.delayMs } : {}) });
+    return { value: r, message: `${r.files} files verified`, data: { files: r.files } };
+  });
+  const releaseDir = target.releaseDir(releaseId);
+  const index = await readChangeSetIndex(releaseDir);
+  await steps.run('compat', 'check version compatibility', async () => {
+    const pkg = JSON.parse(await readFile(path.join(releaseDir, 'version-compatibility.json'), 'utf8')) as { version: string; upgradeFrom: string[]; database: { head: ChangeSetKey | null } };
+    const applied = databaseUrl ? await readAppliedChangeSets(databaseUrl).catch((e: Error) => {
+      throw new SlipwayError('E_DB_CONNECT', `cannot read the changelog of ${maskUrl(databaseUrl)}: ${e.message}`);
+    }) : null;
+    const r = checkCompatibility({ pkg: { version: pkg.version, upgradeFrom: pkg.upgradeFrom, head: pkg.database.head }, liveVersion: await liveVersion(target, previous), applied, index });
+    if (!r.ok) throw new SlipwayError('E_COMPAT', r.reasons.join('; '), { details: r.notes, hint: 'Deploy a package built for this live version, or roll the live system forward first.' });
+    return { value: r, message: r.notes.join('; ') };
+  });
+  if (t.health.url) {
+    const url = t.health.url;
+    await steps.run('precheck', `probe ${url}`, async () => {
+      const p = await contracts.probeHealth(url, { timeoutMs: Math.min(5000, t.health.timeoutMs) });
+      if (p.status !== 'HEALTHY' && p.status !== 'DEGRADED' && previous && !opts.force) {
+        throw new SlipwayError('E_HEALTH', `the live system is ${p.status} before the deploy (${p.reason})`, { hint: 'Fix the live system first, or pass --force to deploy anyway.' });
+      }
+      return { value: p, message: previous ? `${p.status}${opts.force && p.status !== 'HEALTHY' ? ' (--force)' : ''}` : `${p.status} (no live release: fine)` };
+    });
+  } else await steps.skip('precheck', 'no health URL configured');
+  if (t.backupDatabase && databaseUrl) {
+    await steps.run('backup', 'pg_dump the database', async () => {
+      const d = await dumpDatabase({ databaseUrl, dir: target.layout.backups, name: `${releaseId}-before`, timeoutMs: t.commandTimeoutMs });
+      return { value: d, message: `${path.basename(d.file)} (${d.bytes} bytes)`, data: { file: d.file, bytes: d.bytes } };
+    });
+  } else await steps.skip('backup', `current release ${previous ?? '(none)'} stays in releases/; ${databaseUrl ? 'backupDatabase is off' : 'no database configured'}`);
+  const sqlFile = path.join(releaseDir, 'database', 'package.sql');
+  const hasSql = await stat(sqlFile).then(() => true, () => false);
+  if (databaseUrl && hasSql) {
+    await steps.run('migrate', `apply database/package.sql to ${maskUrl(databaseUrl)}`, async () => {
+      const r = await contracts.applySql({ databaseUrl, sql: await readFile(sqlFile, 'utf8') });
+      state.executed = r.executed;
+      return { value: r, message: `${r.executed.length} changeset(s) executed, ${r.skipped} already applied`, data: { executed: r.executed, skipped: r.skipped } };
+    });
+  } else await steps.skip('migrate', databaseUrl ? 'the package has no database/package.sql' : 'no database configured');
+  const switchCurrent = () =>
+    steps.run('switch', `point current at ${releaseId}`, async () => {
+      const r = await target.switchTo(releaseId);
+      state.wentLive = true;
+      return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: previous, switchMs: r.ms } };
+    });
+  if (t.strategy === 'blue-green') {
+    // Traffic moves only to a slot that passed its health check; `current` follows once it has.
+    await startRelease(steps, target, t, releaseId, a.run);
+    await switchCurrent();
+  } else {
+    await switchCurrent();
+    await startRelease(steps, target, t, releaseId, a.run);
+  }
+  await validateRelease(steps, contracts, target, t, releaseId, a.run, true);
+  if (a.watchMs > 0 && t.health.url) {
+    const url = t.health.url;
+    await steps.run('health', `watch for ${Math.round(a.watchMs / 1000)} s`, async () => {
+      const w = await watchRelease({ healthUrl: url, durationMs: a.watchMs, thresholds: a.watch.thresholds, ...(a.watch.metricsUrl ? { metricsUrl: a.watch.metricsUrl } : {}) });
+      if (!w.ok) throw new SlipwayError('E_HEALTH', `watch window: ${w.trigger ? `${w.trigger.name}: ${w.trigger.reason}` : 'aborted'}`);
+      return { value: w, message: `${w.probes} probe(s), no trigger` };
+    });
+  }
+  await steps.run('retention', `keep the newest ${t.keep}`, async () => {
+    const entries = await target.readJournal();
+    const present = await target.listReleaseDirs();
+    const releases = deriveReleases(entries, releaseId, new Set(present), a.run);
+    // This run is not finished in the journal yet, but it is the one going live: count it as good.
+    const remove = planRetention(releases, present, t.keep, lastGoodRelease(releases)?.id ?? previous).filter((id) => id !== releaseId && id !== previous);
+    for (const id of remove) await target.removeRelease(id);
+    state.removed = remove;
+    return { value: remove, message: remove.length ? `removed ${remove.join(', ')}` : 'nothing to remove', data: { removed: remove } };
+  });
+}
+
+/** Automatic rollback after a failed deploy: previous release back, restart, database back when allowed. */
+export async function undoDeploy(u: { contracts: Contracts; target: Target; t: TargetConfig; steps: StepRunner; run: string; releaseId: string; previous: string | null; databaseUrl: string | null; state: ApplyState }): Promise<string[]> {
+  const notes: string[] = [];
+  const { steps, target, t, state } = u;
+  try {
+    if (state.wentLive) {
+      await steps.run('rollback', `switch back to ${u.previous ?? '(nothing)'}`, async () => {
+        const r = await target.switchTo(u.previous);
+        return { value: r, data: { to: u.previous } };
+      });
+      notes.push(u.previous ? `rolled back automatically: current is ${u.previous} again` : 'rolled back automatically: nothing was live before, current removed');
+      if (u.previous) await startRelease(steps, target, t, u.previous, u.run);
+    }
+    if (state.executed.length && u.databaseUrl) {
+      if (!t.rollbackDatabase) notes.push(`database NOT rolled back (${state.executed.length} changeset(s) stay applied): rollbackDatabase is off`);
+      else {
+        const url = u.databaseUrl;
+        await steps.run('db-rollback', `roll back ${state.executed.length} changeset(s)`, async () => {
+          const r = await rollbackChangeSets(u.contracts, url, target.releaseDir(u.releaseId), state.executed);
+          return { value: r, data: { changesets: state.executed, of: u.releaseId } };
+        });
+        notes.push(`database rolled back: ${state.executed.length} changeset(s)`);
+      }
+    }
+    if (state.wentLive && u.previous) await validateRelease(steps, u.contracts, target, t, u.previous, u.run, false);
+  } catch (e) {
+    notes.push(`automatic rollback incomplete: ${(e as Error).message}`);
+  }
+  return notes;
+}
