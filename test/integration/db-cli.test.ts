@@ -50,6 +50,10 @@ describe('slipway db CLI', () => {
     expect(sql.split('\n')[0]).toBe('-- umig Database Version Package v1.2.0');
     expect(sql).toContain('-- Changelog: db/changelog/db.changelog-master.xml');
     expect(sql).toContain("FILENAME = 'db/changelog/changes/001-teams-users.sql'");
+    const plain = await run(dir, ['db', 'package', '--config', config, '--mode', 'plain', '--out', 'install.sql'], { SOURCE_DATE_EPOCH: '0' });
+    expect(plain.code, plain.stderr).toBe(0);
+    const install = await readFile(path.join(dir, 'install.sql'), 'utf8');
+    expect(install.match(/^-- === FILE: .* ===$/m)?.[0]).toBe('-- === FILE: db/reference/install.sql ===');
   });
 
   it('bad input: exit 1, an error naming the file, nothing written', async () => {

@@ -41,16 +41,19 @@ interface DbTarget {
 }
 
 /** Resolves the changelog, root (search path), contexts, labels and properties from flags over the config. */
-async function resolveTarget(ctx: CommandContext, flags: DbFlags, needChangelog = true): Promise<DbTarget> {
+async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false): Promise<DbTarget> {
   const hasConfig = Boolean(flags.config) || CONFIG_FILE_NAMES.some((n) => existsSync(path.join(ctx.io.cwd, n)));
   const config = hasConfig ? (await configFromFlags(ctx.io, flags)).config : null;
   const rootDir = flags.root ? path.resolve(ctx.io.cwd, flags.root) : (config?.rootDir ?? ctx.io.cwd);
-  const fromConfig = config?.database.changelog ? path.resolve(config.configDir, config.database.changelog) : undefined;
+  // --mode plain packages a psql \i script: its default is the first of database.psqlScripts.
+  const configured = plain ? config?.database.psqlScripts[0] : config?.database.changelog;
+  const fromConfig = configured ? path.resolve(config!.configDir, configured) : undefined;
   const abs = flags.changelog ? path.resolve(ctx.io.cwd, flags.changelog) : fromConfig;
-  if (!abs && needChangelog) {
-    throw new SlipwayError('E_USAGE', 'no changelog: pass --changelog FILE or set database.changelog in the config');
+  if (!abs) {
+    const key = plain ? 'database.psqlScripts' : 'database.changelog';
+    throw new SlipwayError('E_USAGE', `no changelog: pass --changelog FILE or set ${key} in the config`);
   }
-  const changelog = abs ? path.relative(rootDir, abs).split(path.sep).join('/') : '';
+  const changelog = path.relative(rootDir, abs).split(path.sep).join('/');
   if (changelog.startsWith('../')) {
     throw new SlipwayError('E_USAGE', `changelog ${abs} is outside the root ${rootDir}`, { hint: 'pass --root DIR (the Liquibase search path) that contains it' });
   }
@@ -109,7 +112,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       if (flags.mode && flags.mode !== 'liquibase' && flags.mode !== 'plain') throw new SlipwayError('E_USAGE', `--mode must be liquibase or plain, got ${flags.mode}`);
       const deltas = [flags.sinceTag, flags.since, flags.databaseUrl].filter((v) => v !== undefined);
       if (deltas.length > 1) throw new SlipwayError('E_USAGE', 'use only one of --since-tag, --since, --database-url');
-      const t = await resolveTarget(ctx, flags);
+      const t = await resolveTarget(ctx, flags, flags.mode === 'plain');
       const { buildDatabasePackage } = await lib.pkg();
       const r = await buildDatabasePackage({
         rootDir: t.rootDir,
