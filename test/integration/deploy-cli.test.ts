@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -95,6 +95,25 @@ describe('slipway deploy | rollback | releases | history (CLI, in-process)', () 
     expect(missing.stderr).toMatch(/^error E_NOT_FOUND: .*package not found: .*nope\.tar\.gz/);
     const dur = await run(dir, 'deploy', p1.path, '--target', 'prod', '--watch', 'soon');
     expect(dur.code).toBe(2);
+  });
+
+  it('a package built by `slipway build` (PACKAGE) deploys and verifies', async () => {
+    const proj = await mkdtemp(path.join(tmpdir(), 'slipway-cli-proj-'));
+    try {
+      await mkdir(path.join(proj, 'src'));
+      await writeFile(path.join(proj, 'src/app.js'), 'export const a = 1;\n');
+      await writeFile(path.join(proj, 'package.json'), '{"name":"proj","version":"1.2.3"}\n');
+      await writeFile(path.join(proj, 'slipway.config.yaml'), 'name: proj\nversion: 1.2.3\nbuild:\n  components:\n    application:\n      include: ["src/**"]\n      base: src/\ndatabase:\n  verify: false\n');
+      const b = await run(proj, 'build', '--out', 'out', '--json');
+      expect(b.code, b.stderr).toBe(0);
+      const pkg = (JSON.parse(b.stdout) as { package: { path: string } }).package.path;
+      const d = await run(proj, 'deploy', pkg, '--to', 'srv', '--json');
+      expect(d.code, d.stderr).toBe(0);
+      expect(JSON.parse(d.stdout)).toMatchObject({ ok: true, version: '1.2.3' });
+      expect(await readFile(path.join(proj, 'srv/current/application/app.js'), 'utf8')).toMatch(/^export const a ?= ?1;/); // minified by the build
+    } finally {
+      await rm(proj, { recursive: true, force: true });
+    }
   });
 
   it('--to DIR works without any config file', async () => {
