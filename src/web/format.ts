@@ -38,11 +38,12 @@ export function formatDuration(seconds: number): string {
 export function formatValue(key: string, value: unknown): string {
   if (value === null || value === undefined) return 'n/a';
   if (typeof value === 'number') {
+    // Uptime is in seconds (API.md); checked before the *time → ms rule, which it would otherwise match.
+    if (key === 'uptime') return formatDuration(value);
     if (/bytes$/i.test(key)) return formatBytes(value);
     if (/percent$/i.test(key)) return `${value.toFixed(1)} %`;
     if (/rate$/i.test(key)) return `${(value * 100).toFixed(2)} %`;
     if (/(time|ms)$/i.test(key)) return `${value} ms`;
-    if (key === 'uptime') return formatDuration(value);
     return String(value);
   }
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
@@ -51,9 +52,16 @@ export function formatValue(key: string, value: unknown): string {
   return String(value);
 }
 
-/** `camelCaseKey` → `Camel case key`. */
+const ACRONYMS: Record<string, string> = { api: 'API', url: 'URL', rss: 'RSS', id: 'ID', sql: 'SQL' };
+
+/** `camelCaseKey` → `Camel case key` (known acronyms in capitals: `rssBytes` → `RSS bytes`). */
 export function labelOf(key: string): string {
-  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(' ')
+    .map((w) => ACRONYMS[w] ?? w)
+    .join(' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

@@ -41,6 +41,9 @@ export function DatabasePage(props: { onMessage: (m: NoticeMessage) => void }) {
           ))}
         </p>
       )}
+      {/* Above the long table, so the button and its success/error message stay in view together. */}
+      <PackageForm changeSetIds={(cs.data?.changeSets ?? []).map((c) => c.id)} onMessage={props.onMessage} />
+      <h2>Changesets</h2>
       <div class="filters" role="search" aria-label="Filter changesets">
         <label>
           Status
@@ -92,7 +95,6 @@ export function DatabasePage(props: { onMessage: (m: NoticeMessage) => void }) {
         </table>
         {cs.data && rows.length === 0 && <p class="meta">No changeset matches the filter.</p>}
       </div>
-      <PackageForm changeSetIds={(cs.data?.changeSets ?? []).map((c) => c.id)} onMessage={props.onMessage} />
     </section>
   );
 }

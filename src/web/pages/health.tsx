@@ -6,7 +6,8 @@ import { errorText, useLoad } from '../use-load.js';
 export const HEALTH_POLL_MS = 5000;
 
 function ValueTable(props: { values: Record<string, unknown>; caption: string }) {
-  const entries = Object.entries(props.values).filter(([k]) => k !== 'status');
+  // A null reason means "nothing to explain": leave the row out rather than print n/a.
+  const entries = Object.entries(props.values).filter(([k, v]) => k !== 'status' && !(k === 'reason' && (v === null || v === '')));
   return (
     <table class="kv">
       <caption class="sr-only">{props.caption}</caption>

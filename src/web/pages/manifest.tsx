@@ -80,7 +80,7 @@ export function ManifestPage() {
       )}
       {manifest && d && (
         <>
-          <p class="summary" data-testid="manifest-summary">
+          <p class="lead" data-testid="manifest-summary">
             <strong>
               {manifest.name} {manifest.version}
             </strong>{' '}

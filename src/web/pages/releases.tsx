@@ -42,7 +42,7 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
         </p>
       )}
       {rel.data && (
-        <p class="summary" data-testid="live-release">
+        <p class="lead" data-testid="live-release">
           Target <strong>{rel.data.target}</strong>:{' '}
           {live ? (
             <>
@@ -116,7 +116,7 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
                   , replacing <strong>{live.version}</strong>
                 </>
               ) : null}
-              . The application is restarted and health-checked as in a deploy.
+              . The target's restart command, health gate and smoke tests run as in a deploy (where configured).
             </p>
           )}
         </ConfirmDialog>
