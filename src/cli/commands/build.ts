@@ -108,14 +108,16 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       const outDir = resolveOutDir(config, outFlag(io, flags));
       const cacheDir = path.join(outDir, '.cache');
       const scan = await scanProject(config, { onProgress: progress.onProgress, skipDirs: [cacheDir] });
+      const { inventory, warnings } = scan;
       let fileSet = scan.fileSet;
+      scan.fileSet = { rootDir: fileSet.rootDir, files: [] }; // unreachable once compile has produced its own FileSet
       const compile = await loadCompile();
       if (compile) {
         const c = await compile.compileFileSet(config, fileSet, { cacheDir, sourceMaps: config.build.compile.sourceMaps, onProgress: progress.onProgress });
         if (!c.ok) throw new SlipwayError('E_CHECK_FAILED', 'compile failed', { details: c.findings.filter((f) => f.status === 'fail').map((f) => `${f.name}: ${f.reason}`) });
         fileSet = c.fileSet;
       }
-      const r = await packageFileSet({ config, fileSet, outDir, env: io.env, inventory: scan.inventory, onProgress: progress.onProgress });
+      const r = await packageFileSet({ config, fileSet, outDir, env: io.env, inventory, onProgress: progress.onProgress });
       progress.clear();
       const phases: PhaseResult[] = [
         { name: 'database', ms: r.timings.database, status: config.database.changelog || config.database.psqlScripts.length ? 'ok' : 'skipped' },
@@ -125,7 +127,7 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       ];
       const result = { package: { path: r.package.path, sha256: r.package.sha256, bytes: r.package.bytes }, phases, sizes: r.sizes, manifest: r.manifest };
       if (flags.json) printJson(io, jsonResult(result));
-      else renderBuild(io, result, [...scan.warnings, ...r.warnings]);
+      else renderBuild(io, result, [...warnings, ...r.warnings]);
     });
 
   const manifest = withCommon(program.command('manifest'))
