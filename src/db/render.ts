@@ -51,17 +51,31 @@ export function renderPackage(changelog: Changelog, opts: RenderPackageOptions):
   return parts.join('\n\n') + '\n';
 }
 
-/** Comments out psql include commands: their targets are inlined in order instead. */
-function inlineIncludes(content: string): string {
-  return content.replace(/^([ \t]*)(\\(?:i|ir|include|include_relative)\b.*)$/gm, '$1-- (inlined below) $2');
-}
+const INCLUDE_LINE = /^[ \t]*\\(?:i|ir|include|include_relative)(?:[ \t]|$)/;
 
-/** `--mode plain`: the psql script's files inlined in execution order, each after its FILE marker. */
+/**
+ * `--mode plain`: the psql script with every include replaced, in place, by the included file after its FILE marker
+ * (the include line stays as a comment). `files` come in execution (pre-)order, so the n-th include reached while
+ * walking the text is the next file of the list; files left over (should not happen) are appended in order.
+ */
 export function renderPlainPackage(changelog: Pick<Changelog, 'master' | 'files' | 'changeSets' | 'warnings'>, opts: RenderPackageOptions): string {
   const header = renderHeader({ ...changelog, changeSets: [] }, { ...opts, mode: 'plain' });
-  const body = changelog.files.map((f: ChangelogFile) => {
-    const content = inlineIncludes(f.content);
-    return `-- === FILE: ${commentText(f.path)} ===\n${content}${content.endsWith('\n') ? '' : '\n'}`;
-  });
-  return [header.join('\n') + '\n\n\\set ON_ERROR_STOP on\n', ...body].join('\n');
+  const files: ChangelogFile[] = changelog.files;
+  const out: string[] = [];
+  let next = 0;
+  const inline = (f: ChangelogFile) => {
+    out.push('', `-- === FILE: ${commentText(f.path)} ===`);
+    const lines = f.content.replace(/\r?\n$/, '').split(/\r?\n/);
+    for (const line of lines) {
+      if (INCLUDE_LINE.test(line) && next < files.length) {
+        out.push(`-- (inlined) ${line.trim()}`);
+        inline(files[next++]!);
+        out.push(`-- === END OF INCLUDE, BACK IN: ${commentText(f.path)} ===`);
+      } else {
+        out.push(line);
+      }
+    }
+  };
+  while (next < files.length) inline(files[next++]!);
+  return [header.join('\n'), '', '\\set ON_ERROR_STOP on', ...out].join('\n') + '\n';
 }

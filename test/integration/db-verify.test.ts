@@ -104,6 +104,25 @@ describe('plain mode and pingDatabase', () => {
     }
   });
 
+  it('the UMIG reference install script (nested \\ir) packaged plain runs under psql and creates tables', async () => {
+    const pkg = await buildDatabasePackage({ rootDir: path.resolve('examples/umig-sample'), changelog: 'db/reference/install.sql', mode: 'plain', application: 'umig', version: '1.2.0', sourceDateEpoch: 0 });
+    const fresh = await createTestDatabase('slipway_plain');
+    const tmp = await makeTree({ 'install.sql': pkg.sql });
+    try {
+      const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(tmp, 'install.sql'), fresh.url], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const c = new pg.Client({ connectionString: fresh.url });
+      await c.connect();
+      const n = (await c.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")).rows[0] as { n: number };
+      await c.end();
+      expect(n.n).toBeGreaterThan(0);
+      expect(pkg.files).toBe(12);
+    } finally {
+      await fresh.drop();
+      await removeTree(tmp);
+    }
+  });
+
   it('pingDatabase answers with the server version, and fails without throwing or leaking the password', async () => {
     const ok = await pingDatabase(db.url, 5000);
     expect(ok.ok).toBe(true);

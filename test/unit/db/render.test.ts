@@ -116,10 +116,12 @@ describe('renderPackage', () => {
     expect(sql.endsWith("-- end of package: 2 changesets\n\\echo 'slipway: package complete'\n")).toBe(true);
   });
 
-  it('--mode plain inlines the files in order with FILE markers and comments out their includes', () => {
+  it('--mode plain inlines each included file in place, with FILE markers, keeping SQL between includes in order', () => {
     const plain = makeChangelog([], [
-      { path: 'db/main.sql', content: '\\i 01.sql\n\\ir 02.sql\n' },
+      { path: 'db/main.sql', content: 'SELECT 1;\n\\i 01.sql\nSELECT 2;\n\\ir sub/02.sql\n' },
       { path: 'db/01.sql', content: 'CREATE TABLE a (id int);' },
+      { path: 'db/sub/02.sql', content: '\\ir 03.sql\nINSERT INTO a VALUES (2);\n' },
+      { path: 'db/sub/03.sql', content: 'INSERT INTO a VALUES (3);\n' },
     ]);
     expect(renderPackage(plain, { ...opts, mode: 'plain' }).split('\n').slice(9).join('\n')).toBe(
       [
@@ -127,11 +129,23 @@ describe('renderPackage', () => {
         '\\set ON_ERROR_STOP on',
         '',
         '-- === FILE: db/main.sql ===',
-        '-- (inlined below) \\i 01.sql',
-        '-- (inlined below) \\ir 02.sql',
+        'SELECT 1;',
+        '-- (inlined) \\i 01.sql',
         '',
         '-- === FILE: db/01.sql ===',
         'CREATE TABLE a (id int);',
+        '-- === END OF INCLUDE, BACK IN: db/main.sql ===',
+        'SELECT 2;',
+        '-- (inlined) \\ir sub/02.sql',
+        '',
+        '-- === FILE: db/sub/02.sql ===',
+        '-- (inlined) \\ir 03.sql',
+        '',
+        '-- === FILE: db/sub/03.sql ===',
+        'INSERT INTO a VALUES (3);',
+        '-- === END OF INCLUDE, BACK IN: db/sub/02.sql ===',
+        'INSERT INTO a VALUES (2);',
+        '-- === END OF INCLUDE, BACK IN: db/main.sql ===',
         '',
       ].join('\n'),
     );
