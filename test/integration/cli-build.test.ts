@@ -100,6 +100,23 @@ describe('slipway CLI (built binary)', () => {
     expect((JSON.parse(stage.stdout) as { files: number }).files).toBeGreaterThan(0);
   });
 
+  it('stage, compile and package run as separate commands', async () => {
+    const st = runCli(['stage', '--json'], project);
+    expect(st.code).toBe(0);
+    expect(JSON.parse(st.stdout)).toMatchObject({ ok: true, files: 3 });
+    const c1 = runCli(['compile', '--json'], project);
+    expect(c1.code).toBe(0);
+    const c2 = JSON.parse(runCli(['compile', '--json'], project).stdout) as { ok: boolean; cache: { hits: number; misses: number }; files: number };
+    expect(c2.ok).toBe(true);
+    expect(c2.files).toBe(3);
+    expect(c2.cache.hits).toBeGreaterThan(0); // the second run reuses the content-addressed cache in <out>/.cache
+    const p = runCli(['package', '--json', '--out', 'pkg-only'], project);
+    expect(p.code).toBe(0);
+    const out = JSON.parse(p.stdout) as { package: { path: string }; phases: { name: string }[] };
+    expect(out.phases.map((x) => x.name)).toEqual(['database', 'verify', 'manifest', 'package']);
+    expect(runCli(['validate', out.package.path], project).code).toBe(0);
+  });
+
   it('a missing config is a usage error (exit 2) and leaves nothing behind', async () => {
     const r = runCli(['build', '--config', 'nope.yaml', '--out', 'never'], project);
     expect(r.code).toBe(2);

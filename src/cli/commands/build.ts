@@ -41,6 +41,7 @@ function renderBuild(io: CliIO, r: Pick<BuildResult, 'package' | 'phases' | 'siz
   for (const w of warnings) io.stderr(`warning: ${w}\n`);
   if (!r.manifest.deployment.readiness) io.stderr(`NOT READY to deploy: ${r.manifest.deployment.blockers.join('; ')}\n`);
   io.stderr(`package: ${r.package.path}\n  ${humanBytes(r.package.bytes)}, sha256 ${r.package.sha256}\n`);
+  io.stderr(`  build time ${r.manifest.buildTimestamp} (from ${r.manifest.buildTimeSource})\n`);
 }
 
 const jsonResult = (r: Pick<BuildResult, 'package' | 'phases' | 'sizes'>) => ({ package: r.package, phases: r.phases, sizes: r.sizes });
