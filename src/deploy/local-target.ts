@@ -85,7 +85,13 @@ export class LocalTarget implements Target {
 
   async removeRelease(id: string): Promise<void> {
     if (!isReleaseId(id)) throw new SlipwayError('E_INTERNAL', `refusing to remove ${id}: not a release id`);
-    await rm(this.releaseDir(id), { recursive: true, force: true });
+    // Renamed out of releases/<id> first (atomic), so a crash mid-delete never leaves a half-deleted directory
+    // under a release id; cleanLeftovers finishes the delete.
+    const trash = path.join(this.layout.releases, `.trash-${id}`);
+    await rename(this.releaseDir(id), trash).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+    await rm(trash, { recursive: true, force: true });
   }
 
   exec(command: string, opts: { env: Record<string, string>; timeoutMs: number; log: string; cwd?: string }) {
@@ -101,7 +107,7 @@ export class LocalTarget implements Target {
   async cleanLeftovers(): Promise<string[]> {
     const removed: string[] = [];
     for (const name of await readdir(this.layout.releases).catch(() => [] as string[])) {
-      if (name.startsWith('.staging-')) {
+      if (name.startsWith('.staging-') || name.startsWith('.trash-')) {
         await rm(path.join(this.layout.releases, name), { recursive: true, force: true });
         removed.push(`releases/${name}`);
       }

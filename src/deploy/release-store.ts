@@ -90,13 +90,14 @@ export function deriveReleases(entries: JournalEntry[], current: string | null, 
   return [...byId.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
 
+/** Releases a plain rollback may go to, best first: successful ones other than `current`, most recently live first. */
+export function rollbackCandidates(releases: ReleaseRecord[], current: string | null): ReleaseRecord[] {
+  return releases.filter((r) => r.id !== current && r.result === 'success' && r.present && r.lastLiveSeq >= 0).sort((a, b) => b.lastLiveSeq - a.lastLiveSeq);
+}
+
 /** The release a plain rollback goes to: the most recently live successful one, other than `current`. */
 export function pickRollbackTarget(releases: ReleaseRecord[], current: string | null): ReleaseRecord | null {
-  return (
-    releases
-      .filter((r) => r.id !== current && r.result === 'success' && r.present && r.lastLiveSeq >= 0)
-      .sort((a, b) => b.lastLiveSeq - a.lastLiveSeq)[0] ?? null
-  );
+  return rollbackCandidates(releases, current)[0] ?? null;
 }
 
 /** The last release that went live successfully (retention never deletes it). */

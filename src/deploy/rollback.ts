@@ -9,7 +9,7 @@ import { isReleaseId } from './layout.js';
 import { LocalTarget } from './local-target.js';
 import { sendNotification } from './notify.js';
 import { recoverInterruptedRuns } from './recover.js';
-import { deriveReleases, pickRollbackTarget, type ReleaseRecord } from './release-store.js';
+import { deriveReleases, rollbackCandidates, type ReleaseRecord } from './release-store.js';
 import { selectTarget } from './resolve-target.js';
 import { describeFailure } from './run-command.js';
 import { normalizeSharedPaths } from './shared.js';
@@ -17,6 +17,32 @@ import { makeStepRunner } from './step-runner.js';
 import type { Target } from './target.js';
 import type { RollbackOptions, RollbackResult } from './types.js';
 import path from 'node:path';
+
+/**
+ * The rollback target: `--to ID` (must be a complete release that once went live) or the previous good one whose
+ * directory still verifies against its SHA256SUMS (a damaged one is skipped, with a message, for the next).
+ */
+export async function chooseVerifiedTarget(
+  releases: ReleaseRecord[],
+  current: string | null,
+  to: string | undefined,
+  verify: (id: string) => Promise<{ ok: boolean; problems: { message: string }[] }>,
+  onSkip: (id: string, why: string) => void,
+): Promise<ReleaseRecord> {
+  const pick = chooseRollbackTarget(releases, current, to);
+  const candidates = to ? [pick] : rollbackCandidates(releases, current);
+  for (const r of candidates) {
+    const v = await verify(r.id);
+    if (v.ok) return r;
+    if (to) {
+      throw new SlipwayError('E_ROLLBACK', `release ${r.id} no longer matches its SHA256SUMS: ${v.problems[0]?.message}`, { details: v.problems.slice(0, 10).map((p) => p.message) });
+    }
+    onSkip(r.id, v.problems[0]?.message ?? 'does not verify');
+  }
+  throw new SlipwayError('E_ROLLBACK', `no previous successful release verifies against its SHA256SUMS (${candidates.length} checked)`, {
+    hint: 'Deploy a known good package instead.',
+  });
+}
 
 /** Chooses the rollback target: `--to ID` (must be a complete release that once went live) or the previous good one. */
 export function chooseRollbackTarget(releases: ReleaseRecord[], current: string | null, to?: string): ReleaseRecord {
@@ -30,7 +56,7 @@ export function chooseRollbackTarget(releases: ReleaseRecord[], current: string 
     }
     return r;
   }
-  const r = pickRollbackTarget(releases, current);
+  const r = rollbackCandidates(releases, current)[0];
   if (!r) {
     throw new SlipwayError('E_ROLLBACK', `no previous successful release to roll back to${current ? ` (current is ${current})` : ''}`, {
       hint: 'The journal has no other release that completed a deploy and is still on disk. Deploy a known good package instead.',
@@ -57,15 +83,17 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
     const entries = await target.readJournal();
     const current = await target.readCurrent();
     const releases = deriveReleases(entries, current, new Set(await target.listReleaseDirs()), run);
-    const to = chooseRollbackTarget(releases, current, opts.to);
+    const skipped: string[] = [];
+    const to = await chooseVerifiedTarget(releases, current, opts.to, (id) => target.verifyRelease(id, shared), (id, why) => {
+      skipped.push(`${id}: ${why}`);
+      opts.onProgress?.({ step: 'rollback', status: 'info', message: `skipping ${id}: it no longer verifies (${why})` });
+    });
     const journal = target.journal(run, kind);
     const steps = makeStepRunner({ journal, release: to.id, onProgress: opts.onProgress });
-    await journal.write({ step: 'run', status: 'begin', release: to.id, data: { from: current, actor: opts.actor ?? defaultActor() } });
+    await journal.write({ step: 'run', status: 'begin', release: to.id, data: { from: current, actor: opts.actor ?? defaultActor(), skipped } });
     let dbBack: ChangeSetKey[] = [];
     let notified = false;
     try {
-      const v = await target.verifyRelease(to.id, shared);
-      if (!v.ok) throw new SlipwayError('E_ROLLBACK', `release ${to.id} no longer matches its SHA256SUMS: ${v.problems[0]?.message}`, { details: v.problems.slice(0, 10).map((p) => p.message) });
       if (opts.emergency) await stopApp(steps, target, t, current, run);
       await steps.run('switch', `point current at ${to.id}`, async () => {
         const r = await target.switchTo(to.id);

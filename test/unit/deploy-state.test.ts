@@ -159,3 +159,29 @@ describe('recovery of an interrupted deploy', () => {
     expect((await recoverInterruptedRuns(target, 'again')).messages).toEqual([]);
   });
 });
+
+describe('rollback target choice verifies on disk', () => {
+  it('skips a candidate that no longer verifies and takes the next; --to a damaged one is refused', async () => {
+    const { chooseVerifiedTarget } = await import('../../src/deploy/rollback.js');
+    const e = (run: string, step: JournalEntry['step'], status: JournalEntry['status'], release: string): JournalEntry => ({ at: '2026-11-24T20:00:00Z', run, kind: 'deploy', step, status, release });
+    const journal = ['A', 'B', 'C'].flatMap((id) => [e(id, 'run', 'begin', id), e(id, 'run', 'ok', id)]);
+    const releases = deriveReleases(journal, 'C', new Set(['A', 'B', 'C']));
+    const verify = async (id: string) => (id === 'B' ? { ok: false, problems: [{ message: 'SHA256SUMS missing' }] } : { ok: true, problems: [] });
+    const skipped: string[] = [];
+    const r = await chooseVerifiedTarget(releases, 'C', undefined, verify, (id, why) => skipped.push(`${id}: ${why}`));
+    expect(r.id).toBe('A');
+    expect(skipped).toEqual(['B: SHA256SUMS missing']);
+  });
+
+  it('removing a release renames it away first, so no half-deleted directory keeps a release id', async () => {
+    const root = await tmp();
+    const target = new LocalTarget(root);
+    await target.prepare();
+    const id = '20261124T200000Z-aaaaaaaaaaaa';
+    await mkdir(path.join(root, 'releases', id, 'a/b'), { recursive: true });
+    await target.removeRelease(id);
+    expect(await target.listReleaseDirs()).toEqual([]);
+    await mkdir(path.join(root, 'releases', `.trash-${id}`, 'x'), { recursive: true }); // as a crash mid-delete leaves it
+    expect(await target.cleanLeftovers()).toEqual([`releases/.trash-${id}`]);
+  });
+});
