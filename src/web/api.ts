@@ -84,6 +84,9 @@ export class ApiError extends Error {
 
 let csrfToken: string | null = null;
 
+/** Fired on window when an API call answers 401 outside the login itself. */
+export const SESSION_LOST = 'slipway:session-lost';
+
 /** Remembers the CSRF token from the login or session answer. */
 export function setCsrfToken(token: string | null): void {
   csrfToken = token;
@@ -106,6 +109,8 @@ export async function request(path: string, opts: { method?: string; body?: unkn
     ...(method !== 'GET' ? { body: JSON.stringify(opts.body ?? {}) } : {}),
   });
   if (res.ok || opts.accept?.includes(res.status)) return res;
+  // The session expired or the server restarted (sessions live in memory): tell the app to show the login form.
+  if (res.status === 401 && path !== '/api/login') dispatchEvent(new Event(SESSION_LOST));
   throw await toApiError(res);
 }
 

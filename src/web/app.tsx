@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { api, setCsrfToken, type SessionInfo } from './api.js';
+import { api, SESSION_LOST, setCsrfToken, type SessionInfo } from './api.js';
 import { Notice, type NoticeMessage } from './components/notice.js';
 import { DatabasePage } from './pages/database.js';
 import { HealthPage } from './pages/health.js';
@@ -16,6 +16,8 @@ const PAGES = [
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
 
+const SIGNED_OUT: SessionInfo = { authenticated: false, user: null, groups: [], permissions: { read: false, deploy: false, admin: false }, csrfToken: null, expiresAt: null };
+
 const pathOf = (p: string): PagePath => PAGES.find((x) => x.path === p)?.path ?? '/health';
 
 /** Session, navigation (History API; the server answers these paths with index.html) and the current page. */
@@ -27,6 +29,7 @@ export function App() {
   // Focus moves to the page heading after a navigation or a sign-in, not on the first load (where the browser's
   // own start of the document is the right place, and Tab reaches the skip link first).
   const focusHeading = useRef(false);
+  const [ended, setEnded] = useState(false);
 
   const accept = useCallback((s: SessionInfo) => {
     setCsrfToken(s.csrfToken);
@@ -38,8 +41,18 @@ export function App() {
       focusHeading.current = true;
       setPage(pathOf(location.pathname));
     };
+    const onLost = () => {
+      setEnded(true);
+      setCsrfToken(null);
+      setSession(SIGNED_OUT);
+      setMessage(null);
+    };
     addEventListener('popstate', onPop);
-    return () => removeEventListener('popstate', onPop);
+    addEventListener(SESSION_LOST, onLost);
+    return () => {
+      removeEventListener('popstate', onPop);
+      removeEventListener(SESSION_LOST, onLost);
+    };
   }, [accept]);
   useEffect(() => {
     // Move focus to the new page's heading so screen readers and keyboard users start there.
@@ -63,7 +76,7 @@ export function App() {
       await api.logout();
     } finally {
       setCsrfToken(null);
-      setSession({ authenticated: false, user: null, groups: [], permissions: { read: false, deploy: false, admin: false }, csrfToken: null, expiresAt: null });
+      setSession(SIGNED_OUT);
     }
   };
 
@@ -72,7 +85,9 @@ export function App() {
   if (!session.authenticated) {
     return (
       <LoginPage
+        notice={ended ? 'Your session has ended (it expired or the server restarted). Sign in again.' : null}
         onLogin={(s) => {
+          setEnded(false);
           focusHeading.current = true;
           accept(s);
         }}

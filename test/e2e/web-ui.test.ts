@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { listReleases } from '../../src/deploy/release-store.js';
 import { resolveTargetRoot } from '../../src/deploy/resolve-target.js';
-import { makeE2eProject, PASSWORD, DRIFT_ID, type E2eProject } from './helpers/fixture.js';
+import { makeE2eProject, ACTORS, PASSWORD, DRIFT_ID, type E2eProject } from './helpers/fixture.js';
 import { ensureWebBuilt } from './helpers/web-build.js';
 import { launchChromium, logIn, openPage, runAxe, screenshot, seriousOf, type WatchedPage } from './helpers/browser.js';
 
@@ -204,7 +204,12 @@ describe('as a viewer', () => {
     const record = (await listReleases(resolveTargetRoot(project.config, 'prod'))).find((r) => r.id === r0!.id)!;
     expect(await liveRow.locator('td').nth(3).getAttribute('title')).toBe(record.sha256);
     expect(await liveRow.locator('td').nth(3).textContent()).toBe(`${record.sha256.slice(0, 12)}…`);
-    expect(await page.locator(`tr[data-release="${r1!.id}"]`).getAttribute('data-current')).toBe('false');
+    const oldRow = page.locator(`tr[data-release="${r1!.id}"]`);
+    expect(await oldRow.getAttribute('data-current')).toBe('false');
+    // A user-controlled string (the deploy actor) full of markup is shown as text and never runs.
+    expect(await oldRow.locator('td').nth(4).textContent()).toBe(ACTORS['1.0.0']);
+    expect(await oldRow.locator('img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     expect(await page.getByTestId('live-release').textContent()).toBe(`Target prod: live release 1.1.0 (${r0!.id})`);
     expect(await page.getByRole('button', { name: /Roll back/ }).count()).toBe(0);
     expect(await page.getByRole('columnheader', { name: 'Action' }).count()).toBe(0);
@@ -289,6 +294,21 @@ describe('as a viewer', () => {
     await page.goto('/releases');
     await expect.poll(() => page.locator('h1').textContent()).toBe('Releases');
     expect(w.errors).toEqual([]);
+  });
+});
+
+describe('session end', () => {
+  it('returns to the login form with a note when the session is gone (expired or server restarted)', async () => {
+    const w = await open();
+    const { page, context } = w;
+    await logIn(page, 'viewer', PASSWORD);
+    await page.getByTestId('overall').waitFor();
+    await context.clearCookies();
+    // The next health poll (every 5 s) answers 401.
+    await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('.info-text').textContent()).toBe('Your session has ended (it expired or the server restarted). Sign in again.');
+    expect(w.errors).toHaveLength(1);
+    expect(w.errors[0]).toMatch(/status of 401/);
   });
 });
 

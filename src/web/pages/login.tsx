@@ -3,7 +3,7 @@ import { api, ApiError, type SessionInfo } from '../api.js';
 import { errorText } from '../use-load.js';
 
 /** Sign-in form for the server's users (POST /api/login; the session cookie is HttpOnly). */
-export function LoginPage(props: { onLogin: (s: SessionInfo) => void }) {
+export function LoginPage(props: { onLogin: (s: SessionInfo) => void; notice?: string | null }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -30,6 +30,11 @@ export function LoginPage(props: { onLogin: (s: SessionInfo) => void }) {
       <h1>Slipway</h1>
       <form onSubmit={submit} class="login-form" aria-labelledby="login-title" aria-describedby={error ? 'login-error' : undefined}>
         <h2 id="login-title">Sign in</h2>
+        {props.notice && (
+          <p class="info-text" role="status">
+            {props.notice}
+          </p>
+        )}
         {error && (
           <p id="login-error" class="error-text" role="alert">
             {error}

@@ -16,6 +16,9 @@ export const USERS = { viewer: ['viewers'], deployer: ['deployers'], admin: ['ad
 const REPO = path.resolve(import.meta.dirname, '../../..');
 const EXAMPLE_CHANGELOG = path.join(REPO, 'examples/umig-sample/db/changelog');
 
+/** Who deployed each release; 1.0.0's actor is markup, which the UI must show as text. */
+export const ACTORS: Record<string, string> = { '1.0.0': '<img src=x onerror="window.__xss=1">ci', '1.1.0': 'ci-1.1.0@example.test' };
+
 /** The changeset whose recorded checksum the fixture falsifies, so the UI has a drift row to show. */
 export const DRIFT_ID = '004-create-status-table';
 
@@ -101,7 +104,7 @@ export async function makeE2eProject(): Promise<E2eProject> {
     await writeFile(path.join(dir, 'src/web/app.js'), `export const version = ${JSON.stringify(version)};\n`);
     config = (await loadConfig({ configFile: path.join(dir, 'slipway.config.yaml'), cwd: dir, env: {} })).config;
     const built = await build({ config, env: { SOURCE_DATE_EPOCH: '1767225600' } });
-    const deployed = await deploy({ config, packagePath: built.package.path, target: 'prod', actor: `ci-${version}@example.test` });
+    const deployed = await deploy({ config, packagePath: built.package.path, target: 'prod', actor: ACTORS[version]! });
     if (!deployed.ok) throw new Error(`fixture deploy of ${version} failed: ${deployed.reason}`);
     releases.push({ id: deployed.releaseId, version });
   }
