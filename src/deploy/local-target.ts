@@ -4,7 +4,7 @@ import { SlipwayError } from '../errors.js';
 import { extractPackage } from './extract.js';
 import { openRunJournal, readJournal } from './journal.js';
 import { isReleaseId, layoutOf, stagingDir, type TargetLayout } from './layout.js';
-import { acquireLock } from './lock.js';
+import { acquireLock, isPidAlive } from './lock.js';
 import { runCommand } from './run-command.js';
 import { linkSharedPaths } from './shared.js';
 import { clearCurrent, readCurrent, switchCurrent, syncDir } from './switch.js';
@@ -110,6 +110,14 @@ export class LocalTarget implements Target {
       if (name.startsWith('.staging-') || name.startsWith('.trash-')) {
         await rm(path.join(this.layout.releases, name), { recursive: true, force: true });
         removed.push(`releases/${name}`);
+      }
+    }
+    // Owner-record temp files of lock attempts whose process died before cleaning up (lock.<pid>-<rand>).
+    for (const name of await readdir(this.layout.state).catch(() => [] as string[])) {
+      const m = /^lock\.(?:stale-)?(\d+)-[0-9a-f]+$/.exec(name);
+      if (m && !isPidAlive(Number(m[1]))) {
+        await rm(path.join(this.layout.state, name), { force: true });
+        removed.push(`.slipway/${name}`);
       }
     }
     for (const name of await readdir(this.layout.root).catch(() => [] as string[])) {
