@@ -81,7 +81,9 @@ export async function compileFileSet(config: Config, fileSet: FileSet, opts: Com
     });
   }
 
+  // The JVM runs while JS/CSS/SQL compile; a rejection is handled where it is awaited below.
   const groovy = runGroovyStep(config, fileSet.files.filter((f) => f.sourcePath.endsWith('.groovy')), cache, opts.env ?? process.env);
+  groovy.catch(() => undefined);
   const problems: SyntaxProblem[] = [];
   const findings: CheckResult[] = [];
   const replaced = new Map<string, FileEntry[]>();
@@ -94,11 +96,13 @@ export async function compileFileSet(config: Config, fileSet: FileSet, opts: Com
     problems.push(...r.problems);
     const folded = r.inputs.filter((i) => i !== ep && bySource.has(i) && !entryPoints.includes(i) && !dropped.has(i));
     for (const i of folded) dropped.add(i);
-    const main = r.entries[0]!;
-    // The bundle stands for the files folded into it, so sizes before/after still add up.
-    main.sourceSize = (main.sourceSize ?? main.size) + folded.reduce((s, i) => s + bySource.get(i)!.size, 0);
-    replaced.set(ep, r.entries);
-    if (!r.problems.length) findings.push(describeBundle(ep, r, folded.length, main, jsOpts, Math.round(performance.now() - b0)));
+    if (!r.problems.length) {
+      const main = r.entries[0]!; // a fresh entry, never the caller's
+      // The bundle stands for the files folded into it, so sizes before/after still add up.
+      main.sourceSize = (main.sourceSize ?? main.size) + folded.reduce((s, i) => s + bySource.get(i)!.size, 0);
+      replaced.set(ep, r.entries);
+      findings.push(describeBundle(ep, r, folded.length, main, jsOpts, Math.round(performance.now() - b0)));
+    }
     for (const w of r.warnings) findings.push({ name: 'js-bundle', status: 'warn', reason: w });
   }
 
