@@ -33,10 +33,16 @@ export function useLoad<T>(load: () => Promise<T>, pollMs?: number): Loaded<T> {
   useEffect(() => {
     alive.current = true;
     void reload();
-    const timer = pollMs ? setInterval(() => void reload(), pollMs) : undefined;
+    // No polling while the tab is hidden (saves the server work); catch up as soon as it is visible again.
+    const timer = pollMs ? setInterval(() => void (document.hidden ? undefined : reload()), pollMs) : undefined;
+    const onVisible = () => {
+      if (pollMs && !document.hidden) void reload();
+    };
+    document.addEventListener('visibilitychange', onVisible);
     return () => {
       alive.current = false;
       if (timer) clearInterval(timer);
+      document.removeEventListener('visibilitychange', onVisible);
     };
   }, [reload, pollMs]);
   return { data, error, loading, reload, loadedAt };

@@ -1,12 +1,7 @@
 import { formatBytes } from '../format.js';
+import type { SizeRow } from './size-rows.js';
 
-export interface SizeRow {
-  name: string;
-  /** Bytes before the build (project tree); null when the manifest does not record it. */
-  before: number | null;
-  /** Bytes in the package; null when not recorded. */
-  after: number | null;
-}
+export type { SizeRow } from './size-rows.js';
 
 const W = 760;
 const LABEL_W = 170;

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { SizeChart, type SizeRow } from '../components/size-chart.js';
+import { SizeChart } from '../components/size-chart.js';
+import { sizeRows, type ManifestView } from '../components/size-rows.js';
 import { Tabs } from '../components/tabs.js';
 import { formatBytes } from '../format.js';
 import { errorText, useLoad } from '../use-load.js';
@@ -11,36 +12,6 @@ const FORMATS = [
   { id: 'summary', label: 'Summary' },
   { id: 'deployment-report', label: 'Deployment report' },
 ];
-
-/** The fields of build-manifest.json the page reads (src/manifest/schema.ts); the rest is shown as exported text. */
-interface ManifestView {
-  name: string;
-  version: string;
-  buildId: string;
-  buildTimestamp: string;
-  components: { files: { name: string; files: number; bytes: number }[] };
-  deployment: {
-    packageName: string;
-    packageSize: { bytes: number; human: string } | null;
-    contentBytes: number;
-    sourceBytes: number | null;
-    compressionRatio: number | null;
-    sizeReduction: number | null;
-  };
-  /** Not in the manifest yet (see the report): the stage scan's per-category inventory. */
-  sizes?: { before?: { categories?: { name: string; bytes: number }[] } | null };
-}
-
-/** Chart rows: the whole tree, then each package category (before only where the manifest records it). */
-export function sizeRows(m: ManifestView): SizeRow[] {
-  const before = new Map((m.sizes?.before?.categories ?? []).map((c) => [c.name, c.bytes]));
-  const names = [...new Set([...m.components.files.map((c) => c.name), ...before.keys()])];
-  const after = new Map(m.components.files.map((c) => [c.name, c.bytes]));
-  return [
-    { name: 'whole project', before: m.deployment.sourceBytes, after: m.deployment.contentBytes },
-    ...names.map((n) => ({ name: n, before: before.get(n) ?? null, after: after.get(n) ?? (before.size ? 0 : null) })),
-  ];
-}
 
 // Module-level so useLoad gets the same function on every render (a new one would reload in a loop).
 const loadJson = () => api.manifestText('json');

@@ -1,0 +1,37 @@
+export interface SizeRow {
+  name: string;
+  /** Bytes before the build (project tree); null when the manifest does not record it. */
+  before: number | null;
+  /** Bytes in the package; null when not recorded. */
+  after: number | null;
+}
+
+/** The fields of build-manifest.json the page reads (src/manifest/schema.ts); the rest is shown as exported text. */
+export interface ManifestView {
+  name: string;
+  version: string;
+  buildId: string;
+  buildTimestamp: string;
+  components: { files: { name: string; files: number; bytes: number }[] };
+  deployment: {
+    packageName: string;
+    packageSize: { bytes: number; human: string } | null;
+    contentBytes: number;
+    sourceBytes: number | null;
+    compressionRatio: number | null;
+    sizeReduction: number | null;
+  };
+  /** Not in the manifest yet (see the report): the stage scan's per-category inventory. */
+  sizes?: { before?: { categories?: { name: string; bytes: number }[] } | null };
+}
+
+/** Chart rows: the whole tree, then each package category (before only where the manifest records it). */
+export function sizeRows(m: ManifestView): SizeRow[] {
+  const before = new Map((m.sizes?.before?.categories ?? []).map((c) => [c.name, c.bytes]));
+  const names = [...new Set([...m.components.files.map((c) => c.name), ...before.keys()])];
+  const after = new Map(m.components.files.map((c) => [c.name, c.bytes]));
+  return [
+    { name: 'whole project', before: m.deployment.sourceBytes, after: m.deployment.contentBytes },
+    ...names.map((n) => ({ name: n, before: before.get(n) ?? null, after: after.get(n) ?? (before.size ? 0 : null) })),
+  ];
+}
