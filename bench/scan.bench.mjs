@@ -133,6 +133,7 @@ for (const n of sizes) {
 // ---- compile cache: cold vs rebuild with one file changed ------------------------------------------------------
 async function benchCompile() {
   const root = mkdtempSync(path.join(tmpdir(), 'slipway-bench-compile-'));
+  const cacheDir = path.join(tmpdir(), `${path.basename(root)}-cache`);
   try {
     const files = {};
     // whole functions only (a cut in the middle of one would be a syntax error), 15 to 45 per file
@@ -149,7 +150,6 @@ async function benchCompile() {
     const { scanProject } = await import(dist('fileset/scan.js'));
     const { compileFileSet } = await import(dist('build/compile/index.js'));
     const config = await makeConfig(root);
-    const cacheDir = path.join(tmpdir(), `${path.basename(root)}-cache`);
     const run = async () => {
       const t0 = performance.now();
       const fs = (await scanProject(config, { skipDirs: [cacheDir] })).fileSet;
@@ -161,10 +161,10 @@ async function benchCompile() {
     const changed = path.join(root, 'src/js/m3/w3.js');
     writeFileSync(changed, readFileSync(changed, 'utf8') + '\nfunction added() { return 1; }\n');
     const one = await run();
-    rmSync(cacheDir, { recursive: true, force: true });
     return { files: Object.keys(files).length, cold, warm, one };
   } finally {
     rmSync(root, { recursive: true, force: true });
+    rmSync(cacheDir, { recursive: true, force: true });
   }
 }
 process.stderr.write('compile cache bench…\n');
