@@ -42,7 +42,11 @@ export function DatabasePage(props: { onMessage: (m: NoticeMessage) => void }) {
         </p>
       )}
       {/* Above the long table, so the button and its success/error message stay in view together. */}
-      <PackageForm changeSetIds={(cs.data?.changeSets ?? []).map((c) => c.id)} onMessage={props.onMessage} />
+      <PackageForm
+        changeSetIds={(cs.data?.changeSets ?? []).map((c) => c.id)}
+        tags={[...new Set((cs.data?.changeSets ?? []).flatMap((c) => (c.tag ? [c.tag] : [])))]}
+        onMessage={props.onMessage}
+      />
       <h2>Changesets</h2>
       <div class="filters" role="search" aria-label="Filter changesets">
         <label>

@@ -23,7 +23,7 @@ function downloadText(text: string, filename: string): void {
  * DatabaseVersionManager messages: showSuccess("Self-contained SQL package generated successfully") and
  * handleError("Package generation failed", error).
  */
-export function PackageForm(props: { changeSetIds: string[]; onMessage: (m: NoticeMessage) => void }) {
+export function PackageForm(props: { changeSetIds: string[]; tags: string[]; onMessage: (m: NoticeMessage) => void }) {
   const [scope, setScope] = useState<Scope>('all');
   const [since, setSince] = useState('');
   const [sinceTag, setSinceTag] = useState('');
@@ -86,7 +86,13 @@ export function PackageForm(props: { changeSetIds: string[]; onMessage: (m: Noti
       {scope === 'sinceTag' && (
         <label>
           Tag
-          <input type="text" value={sinceTag} onInput={(e) => setSinceTag(e.currentTarget.value)} required maxLength={200} autoComplete="off" />
+          <input type="text" list="known-tags" value={sinceTag} onInput={(e) => setSinceTag(e.currentTarget.value)} required maxLength={200} autoComplete="off" />
+          {/* Suggestions once the changesets API reports tags (see ChangeSetRow.tag); free text works either way. */}
+          <datalist id="known-tags">
+            {props.tags.map((t) => (
+              <option key={t} value={t} />
+            ))}
+          </datalist>
         </label>
       )}
       <label>

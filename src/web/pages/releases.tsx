@@ -80,6 +80,7 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
                 <td>{formatDate(r.deployedAt)}</td>
                 <td>
                   <StatusBadge status={r.result} />
+                  {r.reason && <div class="meta cell-note">{r.reason}</div>}
                 </td>
                 {props.permissions.deploy && (
                   <td>
