@@ -4,7 +4,9 @@
 //   1. examples/umig-sample (copied to a temp dir): `slipway build` (with minification) and `slipway package`.
 //   2. synthetic trees of 1k, 10k and 100k files (~10 kB each, up to ~1 GB): `slipway package` time and peak RSS
 //      (the child's max RSS from /usr/bin/time) vs `tar -czf`.
-// Prints a Markdown section and writes bench/results-build.md. BENCH_SIZES=1000,10000 limits the synthetic trees.
+//   3. 3000 JS + 3000 CSS files: `slipway build` (minification) cold and with the compile cache, vs `tar -czf`.
+// Prints a Markdown section and writes bench/results-build.md. BENCH_SIZES=1000,10000 limits the synthetic trees;
+// BENCH_ONLY=example|minify|scale runs one part.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -179,6 +181,50 @@ function benchSynthetic() {
   log('');
 }
 
+// ---- 3. a larger tree with minification: 3000 JS + 3000 CSS files (~36 MB) -------------------------------------
+function benchSyntheticBuild() {
+  const dir = path.join(work, 'synth-js');
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const id = () => 'v' + Math.floor(rnd() * 1e6).toString(36);
+  for (let i = 0; i < 3000; i++) {
+    const d = path.join(dir, 'src', `m${String(Math.floor(i / 300)).padStart(3, '0')}`);
+    if (i % 300 === 0) mkdirSync(d, { recursive: true });
+    let js = `// module ${i}\n`;
+    while (js.length < 8000) {
+      const [a, b] = [id(), id()];
+      js += `export function ${a}_${i}(input, options = {}) {\n  const ${b} = Array.isArray(input) ? input : [input];\n  // keep readable names for debugging\n  return ${b}.map((value, index) => ({ value, index, label: '${a}' + index, enabled: options.enabled !== false }));\n}\n\n`;
+    }
+    writeFileSync(path.join(d, `f${i}.js`), js);
+    let css = `/* styles ${i} */\n`;
+    while (css.length < 3000) css += `.${id()}-${i} {\n  margin: 0 auto;\n  padding: 4px 8px;\n  color: #336699;\n}\n\n`;
+    writeFileSync(path.join(d, `f${i}.css`), css);
+  }
+  writeFileSync(
+    path.join(dir, 'slipway.config.yaml'),
+    'name: synthjs\nversion: 1.0.0\nbuild:\n  output: out\n  compressionLevel: 6\n  components:\n    application:\n      include: ["src/**"]\n      base: src/\n  checks:\n    lockfile: false\n    database: false\ndatabase:\n  verify: false\n',
+  );
+  const cold = slipway(['build', '--json'], dir);
+  const warm = slipway(['build', '--json'], dir);
+  const x = path.join(work, 'synth-js-x');
+  extract(warm.json.package.path, x);
+  const tar = tarPeer(x, path.join(work, 'synth-js-peer.tar.gz'));
+  const phase = (r, n) => r.json.phases.find((p) => p.name === n)?.ms ?? 0;
+  log('### 6000 JS/CSS files (36 MB source, minified): `slipway build` vs `tar -czf` of the packed files');
+  log('');
+  log('| Run | Wall time | CPU (user+sys) | Peak RSS | compile phase | package phase | Wall vs tar | CPU vs tar |');
+  log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  log(`| \`tar -czf\` of the packed files | ${f1(tar.ms)} ms | ${f1(tar.cpuMs)} ms | ${f1(tar.rssMb)} MB | | | 1.00 | 1.00 |`);
+  for (const [label, r] of [['`slipway build`, empty compile cache', cold], ['`slipway build` again (compile cache reused)', warm]]) {
+    log(`| ${label} | ${f1(r.ms)} ms | ${f1(r.cpuMs)} ms | ${f1(r.rssMb)} MB | ${phase(r, 'compile')} ms | ${phase(r, 'package')} ms | ${f2(r.ms / tar.ms)} | ${f2(r.cpuMs / tar.cpuMs)} |`);
+  }
+  log('');
+  log(`Cache speed-up of the compile phase: ${f1(phase(cold, 'compile') / Math.max(1, phase(warm, 'compile')))}× (${warm.json.sizes.after.contentBytes} B packed from ${cold.json.sizes.before.totalBytes} B).`);
+  log('');
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(x, { recursive: true, force: true });
+}
+
 const started = new Date().toISOString();
 log(`## build (${started})`);
 log('');
@@ -186,8 +232,9 @@ log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${f1(totalmem() 
 log('Command: `npm run bench -- build` (runs `node bin/slipway.js` from dist/ after `npm run build:ts`). Wall times include Node start-up.');
 log('');
 try {
-  benchExample();
-  benchSynthetic();
+  if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'example') benchExample();
+  if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'minify') benchSyntheticBuild();
+  if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'scale') benchSynthetic();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
