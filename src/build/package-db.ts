@@ -1,45 +1,19 @@
-import { SlipwayError } from '../errors.js';
 import type { Config } from '../config/schema.js';
+import type { DatabasePackageResult } from '../db/package.js';
+import type { VerifyResult } from '../db/verify.js';
 
-// Local mirrors of DBPKG's contract types (src/db/package.ts, src/db/verify.ts). The db modules (and the changelog
-// parser under them) are written in parallel; they are loaded at run time, only when the config has a database, so the
-// packager builds and tests before they land (see /tmp/slipway-contracts.md).
-export interface DbIndexEntry { id: string; author: string; filename: string; checksum: string; rollback: string[] | null; tag: string | null }
-export interface DbPackage {
-  sql: string;
-  changeSets: number;
-  files: number;
-  head: { id: string; author: string; filename: string } | null;
-  index: DbIndexEntry[];
-  warnings: unknown[];
-}
-export interface DbVerify {
-  ok: boolean;
-  engine: 'pglite' | 'postgresql';
-  changeSets: { id: string; author: string; filename: string; status: string; ms: number; error?: string }[];
-  fingerprint: string | null;
-  ms: number;
-}
+export type DbPackage = DatabasePackageResult;
+export type DbVerify = VerifyResult;
 
-async function importDb<T>(spec: string, fn: string): Promise<T> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(/* @vite-ignore */ spec)) as Record<string, unknown>;
-  } catch (cause) {
-    throw new SlipwayError('E_PACKAGE', `${fn} is not available (${spec} could not be loaded: ${(cause as Error).message})`, {
-      cause,
-      hint: fn === 'verifyChangelog' ? 'Set `database.verify: false` to build without verifying the changelog.' : 'Remove `database.changelog` to build without a database package.',
-    });
-  }
-  if (typeof mod[fn] !== 'function') throw new SlipwayError('E_INTERNAL', `${spec} has no ${fn}()`);
-  return mod[fn] as T;
-}
+// The db modules (changelog parser, renderer, PGlite) load lazily: a build without `database.changelog`, and every
+// other command of the CLI, never pays for them.
 
 /** Runs DBPKG's buildDatabasePackage for the configured changelog (liquibase) or a psql script (plain). */
 export async function buildDbPackage(config: Config, changelog: string, mode: 'liquibase' | 'plain', sourceDateEpoch: number): Promise<DbPackage> {
-  const fn = await importDb<(o: unknown) => Promise<DbPackage>>('../db/package.js', 'buildDatabasePackage');
+  const { buildDatabasePackage } = await import('../db/package.js');
   const db = config.database;
-  return fn({
+  return buildDatabasePackage({
+    // Changelog paths are relative to the config file, and Liquibase records FILENAME relative to this search path.
     rootDir: config.configDir,
     changelog,
     mode,
@@ -52,13 +26,13 @@ export async function buildDbPackage(config: Config, changelog: string, mode: 'l
   });
 }
 
-/** Runs DBPKG's verifyChangelog (PGlite, or config.database.verifyUrl). */
-export async function verifyDb(config: Config): Promise<DbVerify> {
-  const fn = await importDb<(o: unknown) => Promise<DbVerify>>('../db/verify.js', 'verifyChangelog');
+/** Runs DBPKG's verifyChangelog (PGlite, or a scratch database on config.database.verifyUrl). */
+export async function verifyDb(config: Config, changelog: string): Promise<DbVerify> {
+  const { verifyChangelog } = await import('../db/verify.js');
   const db = config.database;
-  return fn({
+  return verifyChangelog({
     rootDir: config.configDir,
-    changelog: db.changelog,
+    changelog,
     ...(db.contexts.length ? { contexts: db.contexts } : {}),
     ...(db.labels ? { labels: db.labels } : {}),
     properties: db.properties,

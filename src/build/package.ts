@@ -90,23 +90,17 @@ async function packageDatabase(config: Config, epoch: number, warnings: string[]
   }
   if (!config.database.changelog) return { db: null, generated, verify: null, verifyMs: 0, dbReason: 'no database.changelog in the config', blockers };
   const db = await buildDbPackage(config, config.database.changelog, 'liquibase', epoch);
-  for (const w of db.warnings) warnings.push(`database: ${typeof w === 'string' ? w : JSON.stringify(w)}`);
+  for (const w of db.warnings) warnings.push(`${w.file}:${w.line}: ${w.code}: ${w.message}`);
   add('database/package.sql', Buffer.from(db.sql, 'utf8'));
   add('database/changesets.json', json(db.index));
   let verify: DbVerify | null = null;
   let verifyMs = 0;
   let dbReason: string | null = null;
   if (config.database.verify) {
-    try {
-      const t0 = performance.now();
-      verify = await verifyDb(config);
-      verifyMs = Math.round(performance.now() - t0);
-    } catch (e) {
-      if ((e as SlipwayError).code !== 'E_PACKAGE') throw e;
-      dbReason = `${(e as Error).message}: health and fingerprint not measured`;
-      warnings.push(dbReason);
-    }
-    if (verify && !verify.ok) {
+    const t0 = performance.now();
+    verify = await verifyDb(config, config.database.changelog);
+    verifyMs = Math.round(performance.now() - t0);
+    if (!verify.ok) {
       const failed = verify.changeSets.find((c) => c.status === 'FAILED');
       blockers.push(`database verification failed${failed ? ` at ${failed.filename}::${failed.id}::${failed.author}: ${failed.error ?? ''}` : ''}`);
     }
