@@ -102,6 +102,8 @@ export interface Changelog {
   /** Every file read, in include order. */
   files: ChangelogFile[];
   warnings: ParseWarning[];
+  /** Global properties in effect (caller-supplied ones win), after the whole changelog was read. */
+  properties?: Record<string, string>;
 }
 
 /** A row of databasechangelog as Liquibase 4.28 writes it. */

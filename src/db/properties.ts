@@ -39,6 +39,11 @@ export class PropertyScope {
     if (!m.has(def.name)) m.set(def.name, def.value);
   }
 
+  /** Every property visible from any file (caller values win, then globals); for tools that check SQL outside a changeset. */
+  visible(): Record<string, string> {
+    return Object.fromEntries([...this.globals, ...this.fixed]);
+  }
+
   /** Value of `name` as seen from `file`, or undefined. */
   lookup(name: string, file: string | null): string | undefined {
     return this.fixed.get(name) ?? this.globals.get(name) ?? (file === null ? undefined : this.locals.get(file)?.get(name));

@@ -110,7 +110,7 @@ export async function compileFileSet(config: Config, fileSet: FileSet, opts: Com
     .filter((f) => !dropped.has(f.sourcePath) && !entryPoints.includes(f.sourcePath))
     .map((f) => planFileTask(config, f))
     .filter((t): t is FileTask => t !== null);
-  const settings = { target: c.js.target, sourceMaps, properties: config.database.properties };
+  const settings = { target: c.js.target, sourceMaps, properties: await changelogProperties(config) };
   const stats = new KindStats();
   let done = 0;
   const results = await runPool(tasks, CONCURRENCY, async (task): Promise<TaskResult> => {
@@ -161,4 +161,28 @@ export async function compileFileSet(config: Config, fileSet: FileSet, opts: Com
     ok: !findings.some((f) => f.status === 'fail'),
     ms: Math.round(performance.now() - t0),
   };
+}
+
+/**
+ * Properties for the SQL syntax check: those the changelog itself defines (`<property>`, `--property`) under the
+ * configured ones, so `${name}` in a formatted-SQL file is checked with the value Liquibase would use. A changelog
+ * that does not parse is not this phase's error to report (the database phase names it with file:line), so the
+ * configured properties are used alone then.
+ */
+async function changelogProperties(config: Config): Promise<Record<string, string>> {
+  const given = config.database.properties;
+  if (!config.database.changelog) return given;
+  try {
+    const { parseChangelog } = await import('../../db/changelog/index.js');
+    const log = await parseChangelog({
+      rootDir: config.configDir,
+      changelog: config.database.changelog,
+      properties: given,
+      contexts: config.database.contexts,
+      ...(config.database.labels ? { labels: config.database.labels } : {}),
+    });
+    return { ...log.properties, ...given };
+  } catch {
+    return given;
+  }
 }

@@ -53,7 +53,7 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
   loadFile(state, { path: master, logicalFilePath: null, inheritedContexts: [], inheritedLabels: [] }, null);
   checkDuplicates(state);
   state.warnings.push(...findUnincludedFiles(state));
-  return { master, changeSets: state.changeSets, files: state.files, warnings: state.warnings };
+  return { master, changeSets: state.changeSets, files: state.files, warnings: state.warnings, properties: state.properties.visible() };
 }
 
 function checkDuplicates(state: WalkState): void {
