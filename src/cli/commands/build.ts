@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { writeStarterConfig } from '../../build/init.js';
 import { packageFileSet } from '../../build/package.js';
-import { build, loadCompile, resolveOutDir, type BuildResult, type PhaseResult } from '../../build/pipeline.js';
+import { build, checkOutDirWritable, loadCompile, resolveOutDir, type BuildResult, type PhaseResult } from '../../build/pipeline.js';
 import { renderSizeReport } from '../../build/size-report.js';
 import { runStage } from '../../build/stage.js';
 import { SlipwayError } from '../../errors.js';
@@ -87,7 +87,9 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       const compile = await loadCompile();
       if (!compile) throw new SlipwayError('E_INTERNAL', 'the compile phase is not available in this build of slipway');
       const progress = createProgressRenderer(io, { quiet: !!flags.json });
-      const cacheDir = path.join(resolveOutDir(config, outFlag(io, flags)), '.cache');
+      const outDir = resolveOutDir(config, outFlag(io, flags));
+      await checkOutDirWritable(outDir); // the compile cache lives in <out>/.cache
+      const cacheDir = path.join(outDir, '.cache');
       const scan = await scanProject(config, { onProgress: progress.onProgress, skipDirs: [cacheDir] });
       const r = await compile.compileFileSet(config, scan.fileSet, { cacheDir, sourceMaps: config.build.compile.sourceMaps, onProgress: progress.onProgress });
       progress.clear();
@@ -107,6 +109,7 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       void readNpmVersion(); // overlap the npm spawn with scan and compile
       const progress = createProgressRenderer(io, { quiet: !!flags.json });
       const outDir = resolveOutDir(config, outFlag(io, flags));
+      await checkOutDirWritable(outDir);
       const cacheDir = path.join(outDir, '.cache');
       const scan = await scanProject(config, { onProgress: progress.onProgress, skipDirs: [cacheDir] });
       const { inventory, warnings } = scan;
