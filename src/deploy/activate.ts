@@ -27,7 +27,8 @@ export async function restartApp(steps: StepRunner, target: Target, t: TargetCon
   if (!t.restart) return steps.skip('restart', 'no restart command configured');
   const cmd = t.restart;
   await steps.run('restart', 'run the restart command', async () => {
-    const r = await target.exec(cmd, { env: releaseEnv(target, releaseId, t), timeoutMs: t.commandTimeoutMs, log: `${run}-restart.log` });
+    // cwd = the release, so a package's own scripts (`bash scripts/start.sh`) resolve as written.
+    const r = await target.exec(cmd, { env: releaseEnv(target, releaseId, t), timeoutMs: t.commandTimeoutMs, log: `${run}-restart.log`, ...(releaseId ? { cwd: target.releaseDir(releaseId) } : {}) });
     if (r.code !== 0 || r.timedOut) {
       throw new SlipwayError('E_DEPLOY', describeFailure('restart command', r, t.commandTimeoutMs), { details: r.tail, hint: `See ${path.join(target.layout.state, 'logs', `${run}-restart.log`)}.` });
     }

@@ -126,7 +126,7 @@ async function stopApp(steps: ReturnType<typeof makeStepRunner>, target: Target,
   if (!t.stop) return steps.skip('stop', 'no stop command configured');
   const cmd = t.stop;
   await steps.run('stop', 'run the stop command', async () => {
-    const r = await target.exec(cmd, { env: releaseEnv(target, current, t), timeoutMs: t.commandTimeoutMs, log: `${run}-stop.log` });
+    const r = await target.exec(cmd, { env: releaseEnv(target, current, t), timeoutMs: t.commandTimeoutMs, log: `${run}-stop.log`, ...(current ? { cwd: target.releaseDir(current) } : {}) });
     // A stop that fails must not block an emergency rollback: report it and carry on.
     return { value: r, message: r.code === 0 ? 'stopped' : describeFailure('stop command', r, t.commandTimeoutMs) };
   });
