@@ -57,10 +57,17 @@ export function locateStatements(cs: ChangeSet, files: Map<string, string[]>): n
   });
 }
 
-function renderStatements(cs: ChangeSet, lines: number[]): string[] {
+/** Where each statement starts: the parser's statementLocations when present (exact, also for sqlFile), else located by text. */
+function statementSources(cs: ChangeSet, fileLines: Map<string, string[]>): { file: string; line: number }[] {
+  const given = cs.statementLocations;
+  if (given && given.length === cs.statements.length) return given;
+  return locateStatements(cs, fileLines).map((line) => ({ file: cs.location.file, line }));
+}
+
+function renderStatements(cs: ChangeSet, at: { file: string; line: number }[]): string[] {
   const out: string[] = [];
   cs.statements.forEach((stmt, i) => {
-    out.push(`-- at ${cs.location.file}:${lines[i]}`);
+    out.push(`-- at ${at[i]!.file}:${at[i]!.line}`);
     out.push(needsTerminator(stmt) ? `${stmt}\n;` : stmt);
     // failOnError:false: remember any failure (psql's ERROR only describes the last statement).
     if (!cs.failOnError) out.push('\\if :ERROR', '\\set slipway_failed true', '\\endif');
@@ -106,7 +113,7 @@ export function renderChangeSet(cs: ChangeSet, changelog: Pick<Changelog, 'files
   const tx = cs.runInTransaction;
   if (tx) out.push('BEGIN;');
   out.push(LOCK_CHECK);
-  const stmts = renderStatements(cs, locateStatements(cs, fileLines));
+  const stmts = renderStatements(cs, statementSources(cs, fileLines));
   const record = rerunnable ? [renderHistoryRerun(cs), renderHistoryInsert(cs, 'EXECUTED', true)] : [renderHistoryInsert(cs, 'EXECUTED')];
   const done = rerunnable
     ? ['\\if :slipway_new', `\\echo 'slipway: EXECUTED' ${quotePsqlArg(key)}`, '\\else', `\\echo 'slipway: RERAN' ${quotePsqlArg(key)}`, '\\endif']

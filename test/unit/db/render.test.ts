@@ -57,6 +57,12 @@ describe('renderChangeSet', () => {
     expect(sql).toContain("\\if :slipway_new\n\\echo 'slipway: EXECUTED' 'db/master.sql::v::alice'\n\\else\n\\echo 'slipway: RERAN' 'db/master.sql::v::alice'\n\\endif");
   });
 
+  it("uses the parser's statementLocations for the `-- at` markers (e.g. statements of an sqlFile)", () => {
+    const cs = makeChangeSet({ id: 's', statements: ['INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (2)'], statementLocations: [{ file: 'db/sql/seed.sql', line: 1 }, { file: 'db/sql/seed.sql', line: 3 }] });
+    const sql = renderChangeSet(cs, makeChangelog([cs]), new Map());
+    expect(sql).toContain('-- at db/sql/seed.sql:1\nINSERT INTO t VALUES (1)\n;\n-- at db/sql/seed.sql:3\nINSERT INTO t VALUES (2)\n;\n');
+  });
+
   it('evaluates preconditions at run time: HALT raises, MARK_RAN records without running', () => {
     const location = { file: 'db/master.sql', line: 1 };
     const checks = [{ type: 'table-exists' as const, attrs: { tableName: 'T1' } }];
