@@ -1,9 +1,5 @@
 import { Command, CommanderError } from 'commander';
 import { processIO, renderError, type CliIO } from './output.js';
-import { registerBuildCommands } from './commands/build.js';
-import { registerDbCommands } from './commands/db.js';
-import { registerDeployCommands } from './commands/deploy.js';
-import { registerServeCommands } from './commands/serve.js';
 import { SLIPWAY_VERSION } from '../version.js';
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. The only place that decides it. */
@@ -20,10 +16,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .showHelpAfterError('(run with --help for usage)');
 
   const ctx = { io, setExit };
-  registerBuildCommands(program, ctx);
-  registerDbCommands(program, ctx);
-  registerDeployCommands(program, ctx);
-  registerServeCommands(program, ctx);
+  for (const group of commandGroupsFor(argv)) (await COMMAND_GROUPS[group]())(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -43,4 +36,31 @@ export interface CommandContext {
   io: CliIO;
   /** A command that completes but reports failure (e.g. `validate` found problems) sets a non-zero code here. */
   setExit: (code: number) => void;
+}
+
+type Register = (program: Command, ctx: CommandContext) => void;
+
+// Each group's module pulls in its whole library (esbuild, Fastify, PGlite…); loading only the group a command
+// needs keeps start-up short for every command (`slipway db package` is dominated by start-up otherwise).
+const COMMAND_GROUPS = {
+  build: async (): Promise<Register> => (await import('./commands/build.js')).registerBuildCommands,
+  db: async (): Promise<Register> => (await import('./commands/db.js')).registerDbCommands,
+  deploy: async (): Promise<Register> => (await import('./commands/deploy.js')).registerDeployCommands,
+  serve: async (): Promise<Register> => (await import('./commands/serve.js')).registerServeCommands,
+} as const;
+type Group = keyof typeof COMMAND_GROUPS;
+
+const GROUP_OF: Record<string, Group> = {
+  init: 'build', stage: 'build', compile: 'build', package: 'build', manifest: 'build', validate: 'build', build: 'build',
+  db: 'db',
+  deploy: 'deploy', rollback: 'deploy', releases: 'deploy', history: 'deploy',
+  serve: 'serve', health: 'serve', user: 'serve',
+};
+
+/** The command groups to register: only the one the first word names, or all (help, unknown words, no command). */
+export function commandGroupsFor(argv: string[]): Group[] {
+  const first = argv.find((a) => !a.startsWith('-'));
+  if (first === undefined && (argv.includes('--version') || argv.includes('-V'))) return [];
+  const group = first === undefined ? undefined : GROUP_OF[first];
+  return group ? [group] : (Object.keys(COMMAND_GROUPS) as Group[]);
 }
