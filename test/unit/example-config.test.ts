@@ -40,7 +40,7 @@ describe('examples/umig-sample/slipway.config.yaml', () => {
     expect([dev!.build.strict, staging!.build.strict, prod!.build.strict]).toEqual([false, true, true]);
     expect(dev!.build.checks.env.map((e) => e.name)).toEqual(['DATABASE_URL', 'CONFLUENCE_URL']);
     expect(dev!.build.checks.env.every((e) => !e.required)).toBe(true);
-    expect(prod!.build.checks.env).toEqual([]);
+    expect(prod!.build.checks.env).toEqual(dev!.build.checks.env);
     expect(dev!.database.contexts).toEqual(['dev']);
     expect(prod!.database.contexts).toEqual(['prod']);
   });

@@ -29,7 +29,7 @@ describe('env var checks', () => {
     expect(r).toEqual([
       { name: 'env:A', status: 'pass', reason: 'A is set (API key)' },
       { name: 'env:B', status: 'fail', reason: 'B is not set; export it before the build' },
-      { name: 'env:C', status: 'warn', reason: 'C is not set; export it before the build' },
+      { name: 'env:C', status: 'skip', reason: 'C is not set (optional)' },
       { name: 'env:D', status: 'fail', reason: 'D is set but empty; export it before the build' },
     ]);
     expect(JSON.stringify(r)).not.toContain('secret-value');

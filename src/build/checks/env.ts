@@ -1,7 +1,10 @@
 import type { BuildConfig } from '../../config/sections/build.js';
 import type { CheckResult } from '../../fileset/types.js';
 
-/** Required environment variables: set and non-empty passes; missing fails (or warns when `required: false`). */
+/**
+ * Environment variables: set and non-empty passes; a missing required one fails. A missing optional one is a skip,
+ * not a warning: it is allowed to be absent, and `--strict` must not fail a build over it.
+ */
 export function checkEnvVars(specs: BuildConfig['checks']['env'], env: Record<string, string | undefined>): CheckResult[] {
   return specs.map((spec) => {
     const name = `env:${spec.name}`;
@@ -10,10 +13,7 @@ export function checkEnvVars(specs: BuildConfig['checks']['env'], env: Record<st
     // The value is never echoed: environment variables often hold secrets.
     if (value !== undefined && value !== '') return { name, status: 'pass', reason: `${spec.name} is set${about}` };
     const what = value === '' ? 'is set but empty' : 'is not set';
-    return {
-      name,
-      status: spec.required ? 'fail' : 'warn',
-      reason: `${spec.name} ${what}${about}; export it before the build`,
-    };
+    if (!spec.required) return { name, status: 'skip', reason: `${spec.name} ${what} (optional)${about}` };
+    return { name, status: 'fail', reason: `${spec.name} ${what}${about}; export it before the build` };
   });
 }

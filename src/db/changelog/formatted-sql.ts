@@ -156,7 +156,9 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       draft.runWith = headerAttr(line, 'runWith') ?? null;
       split = parseJavaBoolean(headerAttr(line, 'splitStatements'), true);
       const stripAttr = headerAttr(line, 'stripComments');
-      strip = parseJavaBoolean(stripAttr, false);
+      // A missing stripComments means true in formatted SQL (AbstractFormattedChangeLogParser.handleStripComments),
+      // measured with update-sql on 4.28.1: comments are removed even inside $$ bodies.
+      strip = parseJavaBoolean(stripAttr, V8_DEFAULT_STRIP.formatted);
       stripSet = stripAttr === undefined ? null : strip;
       delimiter = headerAttr(line, 'endDelimiter') || null;
       rollbackDelimiter = headerAttr(line, 'rollbackEndDelimiter') || null;
