@@ -99,7 +99,8 @@ export function splitSql(sql: string, opts: SplitSqlOptions = {}): SplitSqlResul
           add(sql.slice(i), i);
           break;
         }
-        add(sql.slice(i, close + m[0].length), i);
+        const quoted = sql.slice(i, close + m[0].length);
+        add(opts.stripComments ? stripCommentsInDollarQuote(quoted, m[0].length) : quoted, i);
         i = close + m[0].length;
         continue;
       }
@@ -138,6 +139,36 @@ export function splitSql(sql: string, opts: SplitSqlOptions = {}): SplitSqlResul
   }
   push();
   return { statements, unterminated };
+}
+
+/**
+ * Liquibase's comment stripping (StringUtil.stripComments → SqlParser, 4.28) does not know dollar quotes, so with
+ * stripComments a `--` or `/* *\/` comment inside a `$$` body is removed too; mirrored so the function bodies we
+ * deploy are the ones Liquibase deploys (measured with update-sql). Quoted strings inside the body stay opaque.
+ */
+function stripCommentsInDollarQuote(quoted: string, tagLength: number): string {
+  const body = quoted.slice(tagLength, quoted.length - tagLength);
+  let out = '';
+  let i = 0;
+  while (i < body.length) {
+    const c = body[i]!;
+    if (c === '-' && body[i + 1] === '-') {
+      const end = body.indexOf('\n', i);
+      i = end < 0 ? body.length : end;
+    } else if (c === '/' && body[i + 1] === '*') {
+      const end = skipBlockComment(body, i);
+      i = end < 0 ? body.length : end;
+    } else if (c === "'" || c === '"') {
+      const end = skipQuoted(body, i, c, false);
+      const stop = end < 0 ? body.length : end;
+      out += body.slice(i, stop);
+      i = stop;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return quoted.slice(0, tagLength) + out + quoted.slice(quoted.length - tagLength);
 }
 
 function atLineStart(sql: string, i: number): boolean {

@@ -38,3 +38,14 @@ describe('splitSql', () => {
     expect(findCommitStatements(r.statements).map((s) => s.text)).toEqual(['COMMIT', '-- x\nend work']);
   });
 });
+
+describe('stripComments inside dollar quotes (as Liquibase 4.28 does)', () => {
+  it('removes comments inside $$ bodies but keeps quoted text and line structure', () => {
+    const sql = "CREATE FUNCTION f() RETURNS text AS $$\nBEGIN\n    -- gone\n    RETURN '-- kept'; /* gone too */\nEND;\n$$ LANGUAGE plpgsql;";
+    const r = splitSql(sql, { stripComments: true });
+    expect(r.statements.map((s) => s.text)).toEqual([
+      "CREATE FUNCTION f() RETURNS text AS $$\nBEGIN\n    \n    RETURN '-- kept'; \nEND;\n$$ LANGUAGE plpgsql",
+    ]);
+    expect(splitSql(sql, { stripComments: false }).statements[0]!.text).toContain('-- gone');
+  });
+});
