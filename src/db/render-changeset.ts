@@ -1,4 +1,5 @@
 import type { ChangeSet, Changelog } from './model.js';
+import { contextsColumn, labelsColumn } from './changelog/history-columns.js';
 import { needsTerminator } from './psql-lexer.js';
 import { CHANGESET_MARKER } from './psql-runner.js';
 import { LIQUIBASE_VERSION, LOCK_CHECK, limitSize } from './render-bookkeeping.js';
@@ -25,8 +26,8 @@ export function renderHistoryInsert(cs: ChangeSet, exectype: 'EXECUTED' | 'MARK_
     quoteLiteral(limitSize(cs.description)),
     quoteLiteral(limitSize(cs.comment ?? '')),
     quoteLiteral(exectype),
-    quoteLiteral(cs.contexts),
-    quoteLiteral(cs.labels),
+    quoteLiteral(contextsColumn(cs)),
+    quoteLiteral(labelsColumn(cs)),
     quoteLiteral(LIQUIBASE_VERSION),
     ":'slipway_deployment_id'",
     ...(cs.tag !== null ? [quoteLiteral(cs.tag)] : []),
