@@ -27,7 +27,7 @@ describe('runStage', () => {
     const r = await runStage(cfg, { env: { PATH: process.env.PATH }, onProgress: (e) => events.push(e) });
     expect(r.checks.map((c) => [c.name, c.status])).toEqual([
       ['scan', 'pass'],
-      ['env:OPTIONAL_X', 'warn'],
+      ['env:OPTIONAL_X', 'skip'],
       ['node', 'pass'],
       ['npm', 'skip'],
       ['database', 'skip'],
@@ -43,18 +43,21 @@ describe('runStage', () => {
     expect(events.some((e) => e.step.startsWith('checks:') && e.done === e.total)).toBe(true);
   });
 
-  it('--strict turns every warning into a failure', async () => {
+  it('--strict turns every warning into a failure (an unset optional variable stays a skip)', async () => {
     const dir = await makeTree({ 'src/a.js': 'a' });
     dirs.push(dir);
-    const cfg = makeConfig(dir, { components, checks: { env: [{ name: 'OPTIONAL_X', required: false }] } });
+    // Port 1 on loopback refuses at once: an optional HTTP check that fails is a warning.
+    const checks = { env: [{ name: 'OPTIONAL_X', required: false }], http: [{ name: 'docs', url: 'http://127.0.0.1:1/', required: false, timeoutMs: 2000 }] };
+    const cfg = makeConfig(dir, { components, checks });
+    expect((await runStage(cfg, { env: {} })).ok).toBe(true);
     const strict = await runStage(cfg, { env: {}, strict: true });
     expect(strict.ok).toBe(false);
-    expect(strict.checks.find((c) => c.name === 'env:OPTIONAL_X')).toMatchObject({
-      status: 'fail',
-      reason: 'OPTIONAL_X is not set; export it before the build (warning is a failure under --strict)',
-    });
+    const http = strict.checks.find((c) => c.name.includes('docs'));
+    expect(http?.status).toBe('fail');
+    expect(http?.reason).toMatch(/\(warning is a failure under --strict\)$/);
+    expect(strict.checks.find((c) => c.name === 'env:OPTIONAL_X')).toMatchObject({ status: 'skip', reason: 'OPTIONAL_X is not set (optional)' });
     // build.strict in the config does the same; the option wins over it.
-    const fromConfig = await runStage(makeConfig(dir, { components, strict: true, checks: { env: [{ name: 'OPTIONAL_X', required: false }] } }), { env: {} });
+    const fromConfig = await runStage(makeConfig(dir, { components, strict: true, checks }), { env: {} });
     expect(fromConfig.ok).toBe(false);
     expect((await runStage(makeConfig(dir, { components, strict: true }), { env: {}, strict: false })).ok).toBe(true);
   });
