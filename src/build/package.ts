@@ -7,6 +7,7 @@ import { countEndpoints, generateManifest, readBuildEnvironment, type ManifestIn
 import { readQuality } from '../manifest/quality.js';
 import type { BuildManifest } from '../manifest/schema.js';
 import { buildDbPackage, verifyDb, type DbPackage, type DbVerify } from './package-db.js';
+import { readVerifyCache, verifyCacheKey, writeVerifyCache } from './verify-cache.js';
 import { planDeploymentInfo, planVersionCompatibility } from './package-metadata.js';
 import { packageFileName, resolveBuildTime, type BuildTime } from './package-time.js';
 import { compareUtf8, ioError, planArchiveEntries, writeArchive, type ArchiveEntry } from './package-writer.js';
@@ -47,6 +48,8 @@ export interface PackageResult {
   warnings: string[];
   /** Milliseconds spent building the database package(s), verifying the changelog (PGlite), collecting manifest facts, and hashing + writing. */
   timings: { database: number; verify: number; manifest: number; package: number };
+  /** The database verification was the cached result of an identical package (no PGlite run this time). */
+  verifyCached: boolean;
 }
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v, null, 2) + '\n', 'utf8');
@@ -80,7 +83,7 @@ async function hashPayload(files: FileEntry[], onProgress?: ProgressListener): P
   });
 }
 
-async function packageDatabase(config: Config, epoch: number, warnings: string[]): Promise<{ db: DbPackage | null; generated: ArchiveEntry[]; verify: DbVerify | null; verifyMs: number; dbReason: string | null; blockers: string[] }> {
+async function packageDatabase(config: Config, epoch: number, warnings: string[], cacheDir: string): Promise<{ db: DbPackage | null; generated: ArchiveEntry[]; verify: DbVerify | null; verifyMs: number; verifyCached: boolean; dbReason: string | null; blockers: string[] }> {
   const generated: ArchiveEntry[] = [];
   const blockers: string[] = [];
   const add = (p: string, bytes: Buffer) => generated.push({ path: p, type: 'file', mode: 0o644, size: bytes.length, bytes, sha256: hashBytes(bytes) });
@@ -88,7 +91,7 @@ async function packageDatabase(config: Config, epoch: number, warnings: string[]
     const plain = await buildDbPackage(config, script, 'plain', epoch);
     add(`database/plain/${path.posix.basename(script).replace(/\.[^.]*$/, '')}.sql`, Buffer.from(plain.sql, 'utf8'));
   }
-  if (!config.database.changelog) return { db: null, generated, verify: null, verifyMs: 0, dbReason: 'no database.changelog in the config', blockers };
+  if (!config.database.changelog) return { db: null, generated, verify: null, verifyMs: 0, verifyCached: false, dbReason: 'no database.changelog in the config', blockers };
   const db = await buildDbPackage(config, config.database.changelog, 'liquibase', epoch);
   for (const w of db.warnings) warnings.push(`${w.file}:${w.line}: ${w.code}: ${w.message}`);
   add('database/package.sql', Buffer.from(db.sql, 'utf8'));
@@ -96,9 +99,17 @@ async function packageDatabase(config: Config, epoch: number, warnings: string[]
   let verify: DbVerify | null = null;
   let verifyMs = 0;
   let dbReason: string | null = null;
+  let verifyCached = false;
   if (config.database.verify) {
     const t0 = performance.now();
-    verify = await verifyDb(config, config.database.changelog);
+    // PGlite verification costs seconds; its result is cached by content (see verify-cache.ts).
+    const key = config.database.verifyUrl ? null : verifyCacheKey(db.sql);
+    verify = key ? await readVerifyCache(cacheDir, key) : null;
+    verifyCached = verify !== null;
+    if (!verify) {
+      verify = await verifyDb(config, config.database.changelog);
+      if (key) await writeVerifyCache(cacheDir, key, verify);
+    }
     verifyMs = Math.round(performance.now() - t0);
     if (!verify.ok) {
       const failed = verify.changeSets.find((c) => c.status === 'FAILED');
@@ -107,7 +118,7 @@ async function packageDatabase(config: Config, epoch: number, warnings: string[]
   } else {
     dbReason = 'database.verify is off: health and fingerprint not measured';
   }
-  return { db, generated, verify, verifyMs, dbReason, blockers };
+  return { db, generated, verify, verifyMs, verifyCached, dbReason, blockers };
 }
 
 /** Writes `<name>-v<version>-<stamp>.tar.gz` (+ .sha256 and .manifest.json beside it) from a FileSet. */
@@ -121,7 +132,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
   // `npm --version` takes ~0.5 s to spawn: start it now, overlapping the database package.
   const environmentP = readBuildEnvironment(config.environment);
   let t0 = performance.now();
-  const database = await packageDatabase(config, buildTime.epoch, warnings);
+  const database = await packageDatabase(config, buildTime.epoch, warnings, path.join(outDir, '.cache'));
   const tDatabase = performance.now() - t0;
 
   t0 = performance.now();
@@ -198,6 +209,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     sizes,
     manifest,
     warnings,
+    verifyCached: database.verifyCached,
     timings: { database: Math.round(tDatabase) - database.verifyMs, verify: database.verifyMs, manifest: Math.round(tManifest), package: Math.round(performance.now() - t0) },
   };
 }

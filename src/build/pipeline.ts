@@ -172,7 +172,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   }
   phases.push({ name: 'database', ms: packaged.timings.database, status: config.database.changelog || config.database.psqlScripts.length ? 'ok' : 'skipped' });
   const verified = packaged.manifest.components.database.healthStatus !== null;
-  phases.push({ name: 'verify', ms: packaged.timings.verify, status: verified ? (packaged.manifest.components.database.healthStatus === 'HEALTHY' ? 'ok' : 'failed') : 'skipped', ...(verified ? {} : { reason: packaged.manifest.components.database.reason ?? 'not verified' }) });
+  phases.push({ name: 'verify', ms: packaged.timings.verify, status: verified ? (packaged.manifest.components.database.healthStatus === 'HEALTHY' ? 'ok' : 'failed') : 'skipped', ...(verified ? (packaged.verifyCached ? { reason: 'cached result of an identical package' } : {}) : { reason: packaged.manifest.components.database.reason ?? 'not verified' }) });
   phases.push({ name: 'manifest', ms: packaged.timings.manifest, status: 'ok' });
   phases.push({ name: 'package', ms: packaged.timings.package, status: 'ok' });
   return {

@@ -125,7 +125,7 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       progress.clear();
       const phases: PhaseResult[] = [
         { name: 'database', ms: r.timings.database, status: config.database.changelog || config.database.psqlScripts.length ? 'ok' : 'skipped' },
-        { name: 'verify', ms: r.timings.verify, status: r.manifest.components.database.healthStatus === null ? 'skipped' : r.manifest.components.database.healthStatus === 'HEALTHY' ? 'ok' : 'failed' },
+        { name: 'verify', ms: r.timings.verify, status: r.manifest.components.database.healthStatus === null ? 'skipped' : r.manifest.components.database.healthStatus === 'HEALTHY' ? 'ok' : 'failed', ...(r.verifyCached ? { reason: 'cached result of an identical package' } : {}) },
         { name: 'manifest', ms: r.timings.manifest, status: 'ok' },
         { name: 'package', ms: r.timings.package, status: 'ok' },
       ];

@@ -1,0 +1,43 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { SLIPWAY_VERSION } from '../version.js';
+import type { DbVerify } from './package-db.js';
+
+const PGLITE_VERSION: string = (() => {
+  try {
+    return (createRequire(import.meta.url)('@electric-sql/pglite/package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+/**
+ * Content address of a PGlite verification: the package SQL (minus its generated-at line, the one part that is not
+ * derived from the changelog) and the versions of the code that runs it. The same address means the same SQL on
+ * the same engine, so the earlier result is the result; PostgreSQL servers are never cached (the server may change).
+ */
+export function verifyCacheKey(packageSql: string): string {
+  const sql = packageSql.replace(/^-- Generated: .*$/m, '');
+  return createHash('sha256').update(`verify\0slipway ${SLIPWAY_VERSION}\0pglite ${PGLITE_VERSION}\0`).update(sql).digest('hex');
+}
+
+/** The cached verification for `key`, or null (missing or unreadable entries are simply a miss). */
+export async function readVerifyCache(cacheDir: string, key: string): Promise<DbVerify | null> {
+  try {
+    return JSON.parse(await readFile(path.join(cacheDir, `verify-${key}.json`), 'utf8')) as DbVerify;
+  } catch {
+    return null;
+  }
+}
+
+/** Stores a successful verification (temp file + rename, so a reader never sees half a file). */
+export async function writeVerifyCache(cacheDir: string, key: string, result: DbVerify): Promise<void> {
+  if (!result.ok) return;
+  await mkdir(cacheDir, { recursive: true });
+  const file = path.join(cacheDir, `verify-${key}.json`);
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, JSON.stringify(result));
+  await rename(tmp, file);
+}
