@@ -101,7 +101,8 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
       });
       if (opts.emergency && current && databaseUrl) dbBack = await emergencyDbRollback(steps, contracts, target, t, databaseUrl, entries, current);
       await startRelease(steps, target, t, to.id, run);
-      await validateRelease(steps, contracts, target, t, to.id, run, false);
+      // The same validation as a deploy: health gate, then the release's own smoke tests.
+      await validateRelease(steps, contracts, target, t, to.id, run, true);
     } catch (e) {
       // A plain rollback whose target fails validation puts back what was live; an emergency one does not (the
       // live release was declared bad).

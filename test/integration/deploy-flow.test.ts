@@ -114,6 +114,8 @@ describe('deploy with a real HTTP app behind the health gate', () => {
     expect(history.filter((h) => h.step === 'run' && h.status !== 'begin').map((h) => `${h.kind}:${h.status}`)).toEqual([
       'deploy:ok', 'deploy:failed', 'deploy:failed', 'deploy:ok', 'rollback:ok', 'rollback:ok',
     ]);
+    // A rollback validates like a deploy: health gate, then the release's own smoke tests (v2 has one).
+    expect(history.filter((h) => h.kind === 'rollback' && h.step === 'smoke' && h.status === 'ok')).toHaveLength(2);
   });
 
   it('pre-check: live app unreachable → refused, live release untouched; --force deploys anyway', async () => {
@@ -170,7 +172,7 @@ describe('deploy with a real HTTP app behind the health gate', () => {
     expect((await readFile(marker, 'utf8')).trim()).toBe(`emergency-rollback ${from} ${ids.v2}`);
     expect(await get(`http://127.0.0.1:${port}/`)).toBe('version 2.0.0\n');
     const steps = (await readHistory(env.root)).filter((h) => h.kind === 'emergency-rollback' && h.status === 'ok').map((h) => h.step);
-    expect(steps).toEqual(['stop', 'switch', 'restart', 'health', 'run', 'notify']);
+    expect(steps).toEqual(['stop', 'switch', 'restart', 'health', 'smoke', 'run', 'notify']);
   });
 });
 
