@@ -150,7 +150,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     dbReason: database.dbReason,
     verify: database.verify,
     environment: await environmentP,
-    sizes: { contentBytes: 0, sourceBytes: opts.inventory?.totalBytes ?? null, packageBytes: null, tarBytes: null },
+    sizes: { contentBytes: 0, sourceBytes: opts.inventory?.totalBytes ?? null, packageBytes: null, tarBytes: null, ...(opts.inventory ? { sourceCategories: opts.inventory.categories.map(({ name, bytes, files }) => ({ name, bytes, files })) } : {}) },
     blockers,
     quality: await readQuality(config),
   };

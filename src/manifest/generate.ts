@@ -28,7 +28,7 @@ export interface ManifestInput {
   dbReason: string | null;
   verify: DbVerify | null;
   environment: BuildManifest['environment'];
-  sizes: { contentBytes: number; sourceBytes: number | null; packageBytes: number | null; tarBytes: number | null };
+  sizes: { contentBytes: number; sourceBytes: number | null; packageBytes: number | null; tarBytes: number | null; sourceCategories?: { name: string; bytes: number; files: number }[] };
   blockers: string[];
   quality: BuildManifest['quality'];
 }
@@ -105,6 +105,7 @@ export function generateManifest(input: ManifestInput): BuildManifest {
         sizes.packageBytes === null ? 'this copy is inside the archive, which cannot hold its own compressed size; see <package>.manifest.json beside it' : null,
       contentBytes: sizes.contentBytes,
       sourceBytes: sizes.sourceBytes,
+      ...(sizes.sourceCategories ? { sourceCategories: sizes.sourceCategories } : {}),
       compressionRatio: sizes.packageBytes !== null && sizes.tarBytes ? ratio(sizes.packageBytes / sizes.tarBytes) : null,
       sizeReduction: sizes.sourceBytes ? ratio(1 - sizes.contentBytes / sizes.sourceBytes) : null,
       readiness: input.blockers.length === 0,

@@ -71,6 +71,10 @@ export const buildManifestSchema = z
         contentBytes: z.number().int().nonnegative(),
         /** Bytes of the project tree before the build (the stage scan). */
         sourceBytes: z.number().int().nonnegative().nullable(),
+        /** The stage scan's measured inventory of that tree by category (node_modules, .git, logs, components…). */
+        sourceCategories: z
+          .array(z.object({ name: z.string(), bytes: z.number().int().nonnegative(), files: z.number().int().nonnegative() }).strict())
+          .optional(),
         /** archive bytes / uncompressed tar bytes. */
         compressionRatio: z.number().nullable(),
         /** 1 - content bytes / source bytes (the seed's "84% size optimization", measured). */

@@ -34,6 +34,10 @@ describe('examples/umig-sample builds', () => {
     expect(m.components.database.migrationsCount).toBeGreaterThanOrEqual(12);
     expect(m.components.database.healthStatus).toBe('HEALTHY');
     expect(m.components.api.endpointsCount).toBeGreaterThan(0);
+    // The manifest records the measured inventory of the whole tree, category by category, summing to sourceBytes.
+    const cats = m.deployment.sourceCategories ?? [];
+    expect(cats.map((c) => c.name)).toContain('application');
+    expect(cats.reduce((s, c) => s + c.bytes, 0)).toBe(m.deployment.sourceBytes);
     expect(v.compatibility?.database.head).not.toBeNull();
     const x = path.join(dir, 'x');
     await mkdir(x);

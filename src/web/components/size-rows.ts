@@ -20,14 +20,14 @@ export interface ManifestView {
     sourceBytes: number | null;
     compressionRatio: number | null;
     sizeReduction: number | null;
+    /** The stage scan's per-category inventory (absent in manifests written before it was recorded). */
+    sourceCategories?: { name: string; bytes: number }[];
   };
-  /** Not in the manifest yet (see the report): the stage scan's per-category inventory. */
-  sizes?: { before?: { categories?: { name: string; bytes: number }[] } | null };
 }
 
 /** Chart rows: the whole tree, then each package category (before only where the manifest records it). */
 export function sizeRows(m: ManifestView): SizeRow[] {
-  const before = new Map((m.sizes?.before?.categories ?? []).map((c) => [c.name, c.bytes]));
+  const before = new Map((m.deployment.sourceCategories ?? []).map((c) => [c.name, c.bytes]));
   const names = [...new Set([...m.components.files.map((c) => c.name), ...before.keys()])];
   const after = new Map(m.components.files.map((c) => [c.name, c.bytes]));
   return [

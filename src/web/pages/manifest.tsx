@@ -63,7 +63,7 @@ export function ManifestPage() {
           <SizeChart
             title="Size breakdown: before and after the build"
             rows={sizeRows(manifest)}
-            caption={`Project tree ${formatBytes(d.sourceBytes)} before, package content ${formatBytes(d.contentBytes)} after. Per-category "before" sizes appear when the manifest records the scan inventory.`}
+            caption={`Project tree ${formatBytes(d.sourceBytes)} before, package content ${formatBytes(d.contentBytes)} after.`}
           />
         </>
       )}
