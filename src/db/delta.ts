@@ -42,6 +42,7 @@ export interface RecordedRow {
   dateexecuted: string | null;
   orderexecuted: number | null;
   exectype: string | null;
+  tag?: string | null;
 }
 
 /** Rows of databasechangelog (empty when the table does not exist yet). */
@@ -51,7 +52,7 @@ export async function readHistory(databaseUrl: string): Promise<RecordedRow[]> {
     const exists = await s.query("SELECT to_regclass('public.databasechangelog') IS NOT NULL AS e");
     if (exists.rows[0]?.e !== 't' && exists.rows[0]?.e !== 'true') return [];
     const r = await s.query(
-      'SELECT id, author, filename, md5sum, dateexecuted::text AS dateexecuted, orderexecuted::text AS orderexecuted, exectype FROM public.databasechangelog ORDER BY orderexecuted, dateexecuted',
+      'SELECT id, author, filename, md5sum, dateexecuted::text AS dateexecuted, orderexecuted::text AS orderexecuted, exectype, tag FROM public.databasechangelog ORDER BY orderexecuted, dateexecuted',
     );
     return r.rows.map((row) => ({
       id: row.id ?? '',
@@ -61,6 +62,7 @@ export async function readHistory(databaseUrl: string): Promise<RecordedRow[]> {
       dateexecuted: row.dateexecuted ?? null,
       orderexecuted: row.orderexecuted === null || row.orderexecuted === undefined ? null : Number(row.orderexecuted),
       exectype: row.exectype ?? null,
+      tag: row.tag ?? null,
     }));
   } catch (cause) {
     throw new SlipwayError('E_DB', `cannot read databasechangelog from ${maskUrl(databaseUrl)}: ${(cause as Error).message}`, { cause });

@@ -7,7 +7,12 @@ export interface ChangeSetStatus {
   author: string;
   filename: string;
   state: 'applied' | 'pending' | 'drift' | 'unknown';
+  /** The recorded MD5SUM for applied/drift/unknown rows; the changelog's for pending ones. */
   checksum: string | null;
+  /** What the changelog computes now (null for rows the changelog no longer has): differs from `checksum` on drift. */
+  expectedChecksum: string | null;
+  /** `<tagDatabase>` tag this changeset sets, if any. */
+  tag: string | null;
   dateexecuted: string | null;
   orderexecuted: number | null;
   exectype: string | null;
@@ -33,7 +38,7 @@ export function planStatus(selected: ChangeSet[], all: ChangeSet[], rows: Record
   const recorded = new Map(rows.map((r) => [rowKey(r), r]));
   const out: ChangeSetStatus[] = selected.map((cs) => {
     const row = recorded.get(rowKey(cs));
-    const base = { id: cs.id, author: cs.author, filename: cs.filename, checksum: cs.checksum };
+    const base = { id: cs.id, author: cs.author, filename: cs.filename, checksum: cs.checksum, expectedChecksum: cs.checksum, tag: cs.tag };
     if (!row) return { ...base, state: 'pending', dateexecuted: null, orderexecuted: null, exectype: null };
     const ok = isAcceptedChecksum(cs, row.md5sum);
     const state = ok ? 'applied' : cs.runOnChange ? 'pending' : 'drift';
@@ -41,7 +46,7 @@ export function planStatus(selected: ChangeSet[], all: ChangeSet[], rows: Record
   });
   const known = new Set(all.map(rowKey));
   for (const r of rows) {
-    if (!known.has(rowKey(r))) out.push({ id: r.id, author: r.author, filename: r.filename, state: 'unknown', checksum: r.md5sum, dateexecuted: r.dateexecuted, orderexecuted: r.orderexecuted, exectype: r.exectype });
+    if (!known.has(rowKey(r))) out.push({ id: r.id, author: r.author, filename: r.filename, state: 'unknown', checksum: r.md5sum, expectedChecksum: null, tag: r.tag ?? null, dateexecuted: r.dateexecuted, orderexecuted: r.orderexecuted, exectype: r.exectype });
   }
   const count = (s: ChangeSetStatus['state']) => out.filter((c) => c.state === s).length;
   return { changeSets: out, applied: count('applied'), pending: count('pending'), drift: count('drift'), unknown: count('unknown') };

@@ -35,8 +35,10 @@ export interface ChangeSetRow {
   dateexecuted: string | null;
   orderexecuted: number | null;
   exectype: string | null;
-  /** Not sent by the server yet (see the report): a tag set by this changeset. */
+  /** The tag this changeset sets (`<tagDatabase>`), if any. */
   tag?: string | null;
+  /** What the changelog computes now; differs from `checksum` (the recorded one) on drift. */
+  expectedChecksum?: string | null;
 }
 
 export interface ChangeSetsBody {

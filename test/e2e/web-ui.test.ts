@@ -109,6 +109,7 @@ describe('as a viewer', () => {
     const drift = table.locator('tr[data-state="drift"]');
     expect(await drift.count()).toBe(1);
     expect(await drift.locator('td').nth(1).textContent()).toBe(DRIFT_ID);
+    expect(await drift.locator('td').last().textContent()).toMatch(/\(changelog now: 9:[0-9a-f]{32}\)/);
     expect(await drift.locator('td').nth(2).textContent()).toBe('umig');
     expect(await drift.locator('td').nth(3).textContent()).toBe('db/changelog/changes/002-status-reference.sql');
     expect(await drift.locator('td').nth(4).textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);

@@ -92,7 +92,12 @@ export function DatabasePage(props: { onMessage: (m: NoticeMessage) => void }) {
                 <td class="mono">{c.filename}</td>
                 <td>{formatDate(c.dateexecuted)}</td>
                 <td>{c.orderexecuted ?? '—'}</td>
-                <td class="mono">{c.checksum ?? '—'}</td>
+                <td class="mono">
+                  {c.checksum ?? '—'}
+                  {c.state === 'drift' && c.expectedChecksum && (
+                    <span class="meta"> (changelog now: {c.expectedChecksum})</span>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

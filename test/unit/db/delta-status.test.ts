@@ -47,6 +47,16 @@ describe('planStatus', () => {
       ['gone', 'unknown'],
     ]);
     expect([r.applied, r.pending, r.drift, r.unknown]).toEqual([3, 2, 1, 1]);
+    // Drift shows both sums; tags come from the changelog (or the row, for unknown ones).
+    expect(r.changeSets.map((c) => [c.id, c.checksum, c.expectedChecksum, c.tag])).toEqual([
+      ['1', B, A, null],
+      ['2', '8:cccccccccccccccccccccccccccccccc', A, 'v1'],
+      ['3', B, A, null],
+      ['4', null, A, null],
+      ['5', A, A, null],
+      ['6', B, A, null],
+      ['gone', A, null, null],
+    ]);
   });
 
   it('an "8:" row is checked against the v8 checksum when the parser computed it', () => {
