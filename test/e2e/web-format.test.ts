@@ -61,8 +61,8 @@ describe('sizeRows', () => {
     ]);
   });
 
-  it('uses the scan inventory when present: excluded categories have 0 after', () => {
-    const m: ManifestView = { ...base, deployment: { ...base.deployment, sourceCategories: [{ name: 'node_modules', bytes: 160_000 }, { name: 'application', bytes: 120 }] } };
+  it('uses the scan inventory when present: excluded categories have 0 after; empty ones are left out', () => {
+    const m: ManifestView = { ...base, deployment: { ...base.deployment, sourceCategories: [{ name: 'node_modules', bytes: 160_000 }, { name: 'application', bytes: 120 }, { name: 'logs', bytes: 0 }] } };
     expect(sizeRows(m)).toEqual([
       { name: 'whole project', before: 256_483, after: 89_292 },
       { name: 'application', before: 120, after: 86 },

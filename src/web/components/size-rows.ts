@@ -32,6 +32,9 @@ export function sizeRows(m: ManifestView): SizeRow[] {
   const after = new Map(m.components.files.map((c) => [c.name, c.bytes]));
   return [
     { name: 'whole project', before: m.deployment.sourceBytes, after: m.deployment.contentBytes },
-    ...names.map((n) => ({ name: n, before: before.get(n) ?? null, after: after.get(n) ?? (before.size ? 0 : null) })),
+    ...names
+      .map((n) => ({ name: n, before: before.get(n) ?? null, after: after.get(n) ?? (before.size ? 0 : null) }))
+      // A category empty before and after (no logs/ in this project, say) is noise in the chart.
+      .filter((r) => !(r.before === 0 && !r.after)),
   ];
 }
