@@ -101,7 +101,9 @@ export function renderStarterConfig(plan: LayoutPlan, output = 'dist'): string {
     }
     l.push(`    ${name}:`, `      include: ${list(include)}`, ...extra.map((x) => `      ${x}`));
   };
-  component('application', plan.application, [
+  // Some component must be written, or `components:` would be empty (null in YAML) and the config invalid.
+  if (plan.application.length === 0) l.push('    # application: no src/, app/ or web/ folder detected; narrow this to your application\'s folders.');
+  component('application', plan.application.length ? plan.application : ['**/*'], [
     ...(plan.applicationBase ? [`# Dropped from paths inside the package: ${plan.applicationBase}x → application/x`, `base: ${plan.applicationBase}`] : []),
     '# A required component whose globs match nothing fails the build.',
     'required: true',

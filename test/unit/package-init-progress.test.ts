@@ -55,6 +55,17 @@ describe('slipway init', () => {
       await removeTree(dir);
     }
   });
+
+  it('in a folder with nothing recognisable still writes a config that loads (application: everything not excluded)', async () => {
+    const dir = await makeTree({ 'README.md': 'hi\n' });
+    try {
+      await writeStarterConfig({ rootDir: dir });
+      const { config } = await loadConfig({ cwd: dir, env: {} });
+      expect(config.build.components.application?.include).toEqual(['**/*']);
+    } finally {
+      await removeTree(dir);
+    }
+  });
 });
 
 describe('progress renderer', () => {
