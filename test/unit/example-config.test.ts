@@ -57,8 +57,10 @@ describe('examples/umig-sample/slipway.config.yaml', () => {
     const { config } = await loadConfig({ configFile, environment: 'prod', env: {} });
     for (const [name, target] of Object.entries(config.deploy.targets)) {
       expect(target.path).toBe(`out/targets/${name}`);
-      expect(target.health.url).toBe('http://127.0.0.1:8090/rest/scriptrunner/latest/custom/databaseVersions/health');
-      expect(target.restart).toBe('bash scripts/start.sh');
+      // Staging and production run side by side on one machine: each on its own port.
+      const port = name === 'staging' ? 8091 : 8090;
+      expect(target.health.url).toBe(`http://127.0.0.1:${port}/rest/scriptrunner/latest/custom/databaseVersions/health`);
+      expect(target.restart).toBe(name === 'staging' ? 'PORT=8091 bash scripts/start.sh' : 'bash scripts/start.sh');
       expect(target.stop).toBe('bash scripts/stop.sh');
     }
     expect(config.deploy.targets.production?.health.allowDegraded).toBe(false);

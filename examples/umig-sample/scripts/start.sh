@@ -31,6 +31,12 @@ if [[ -f "$PID_FILE" ]]; then
   UMIG_PID_FILE="$PID_FILE" bash "$ROOT/scripts/stop.sh"
 fi
 
+# Another process on the port would answer the health gate in our place: refuse rather than report a false start.
+if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
+  echo "start.sh: $HOST:$PORT is already in use by another process; stop it or set PORT" >&2
+  exit 1
+fi
+
 export PORT HOST
 nohup node "$SERVER" >>"$LOG_FILE" 2>&1 </dev/null &
 PID=$!
