@@ -6,27 +6,8 @@ import { isReleaseId } from './layout.js';
 import { isPidAlive, readLock } from './lock.js';
 import type { JournalEntry } from './types.js';
 
-export interface ReleaseRecord {
-  id: string;
-  version: string;
-  sha256: string;
-  packageName: string;
-  deployedAt: string;
-  deployedBy: string;
-  result: 'success' | 'failed' | 'rolled-back' | 'in-progress';
-  current: boolean;
-  pinned: boolean;
-  /** The release directory still exists (retention removes old ones). */
-  present: boolean;
-  /** Its deploy ran to the end once (only such releases may be made live again). */
-  completed?: boolean;
-  /** The deploy was cut short (crash or kill) and never finished. */
-  interrupted: boolean;
-  /** Why it failed or was rolled back, from the journal. */
-  reason: string | null;
-  /** Journal position of the last time it went live successfully (orders rollback candidates; never mtime). */
-  lastLiveSeq: number;
-}
+export type { ReleaseRecord } from './release-record.js';
+import type { ReleaseRecord } from './release-record.js';
 
 /** Runs that began but never wrote a final `run` entry. */
 export function findUnfinishedRuns(entries: JournalEntry[]): JournalEntry[] {

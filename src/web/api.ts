@@ -1,6 +1,8 @@
 // The JSON API of `slipway serve` (src/server/API.md), as the web UI calls it. Every request is same-origin with the
 // session cookie; every state-changing request carries the CSRF token (double-submit, see API.md "Browser sessions").
 
+import type { ReleaseRecord } from '../deploy/release-record.js';
+
 export interface Permissions {
   read: boolean;
   deploy: boolean;
@@ -49,22 +51,8 @@ export interface ChangeSetsBody {
   changeSets: ChangeSetRow[];
 }
 
-export interface ReleaseRow {
-  id: string;
-  version: string;
-  sha256: string;
-  packageName: string;
-  deployedAt: string;
-  deployedBy: string;
-  result: 'success' | 'failed' | 'rolled-back' | 'in-progress';
-  current: boolean;
-  pinned: boolean;
-  /** Release directory still on disk. */
-  present?: boolean;
-  /** It once completed a deploy (only such releases can go live again). */
-  completed?: boolean;
-  reason?: string | null;
-}
+/** A release as GET /api/releases returns it (the deploy layer's own type). */
+export type ReleaseRow = ReleaseRecord;
 
 export interface ReleasesBody {
   target: string;
