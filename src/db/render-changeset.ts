@@ -1,4 +1,4 @@
-import type { ChangeSet, Changelog } from './model.js';
+import type { ChangeSet, Changelog, Preconditions } from './model.js';
 import { contextsColumn, labelsColumn } from './changelog/history-columns.js';
 import { needsTerminator } from './psql-lexer.js';
 import { CHANGESET_MARKER } from './psql-runner.js';
@@ -121,27 +121,48 @@ export function renderChangeSet(cs: ChangeSet, changelog: Pick<Changelog, 'files
     : [`\\echo 'slipway: EXECUTED' ${quotePsqlArg(key)}`];
   const run = () => (cs.failOnError ? [...stmts, ...record, ...(tx ? ['COMMIT;'] : []), ...done] : renderTolerant(cs, stmts, record, done, key));
   const pre = cs.preconditions;
-  if (!pre) {
-    out.push(...run());
-  } else {
-    out.push(`SELECT ${renderPreconditionExpr(pre)} AS slipway_pre \\gset`);
-    const why = pre.onFailMessage ? `: ${pre.onFailMessage}` : '';
-    if (pre.onFail === 'WARN') {
-      out.push('\\if :slipway_pre', '\\else', `\\echo ${quotePsqlArg(`WARNING: precondition failed for changeset ${key}${why} (onFail WARN: running it anyway)`)}`, '\\endif');
-      out.push(...run());
-    } else {
-      out.push('\\if :slipway_pre', ...run(), '\\else');
-      if (pre.onFail === 'HALT') {
-        const msg = `slipway: precondition failed for changeset ${key}${why}`;
-        out.push(`DO ${dollarQuote(`BEGIN RAISE EXCEPTION '%', ${quoteLiteral(msg)} USING HINT = 'onFail is HALT; fix the database state or change onFail (MARK_RAN, CONTINUE, WARN)'; END`)};`);
-      } else if (pre.onFail === 'MARK_RAN') {
-        out.push(renderHistoryInsert(cs, 'MARK_RAN', true), ...(tx ? ['COMMIT;'] : []), `\\echo 'slipway: MARK_RAN' ${quotePsqlArg(key)}`);
-      } else {
-        out.push(...(tx ? ['COMMIT;'] : []), `\\echo ${quotePsqlArg(`slipway: skipped ${key} (precondition failed, onFail CONTINUE)`)}`);
-      }
-      out.push('\\endif');
-    }
-  }
+  if (!pre) out.push(...run());
+  else out.push(...renderPreconditions(cs, pre, key, tx, run));
   out.push('\\endif');
   return out.join('\n');
+}
+
+type PreAction = Preconditions['onFail'];
+
+/**
+ * Preconditions, evaluated when the package runs. The check runs inside a DO block that catches its errors, so a
+ * check that cannot run (a missing table in a sqlCheck, say) takes the onError path instead of stopping psql —
+ * Liquibase's distinction between a failed and an erroring precondition.
+ */
+function renderPreconditions(cs: ChangeSet, pre: Preconditions, key: string, tx: boolean, run: () => string[]): string[] {
+  const check = `BEGIN PERFORM set_config('slipway.pre', CASE WHEN ${renderPreconditionExpr(pre)} THEN 'pass' ELSE 'fail' END, false); EXCEPTION WHEN OTHERS THEN PERFORM set_config('slipway.pre', 'error: ' || SQLERRM, false); END`;
+  return [
+    `DO ${dollarQuote(check)};`,
+    "SELECT current_setting('slipway.pre') = 'pass' AS slipway_pre, current_setting('slipway.pre') LIKE 'error: %' AS slipway_pre_error \\gset",
+    '\\if :slipway_pre_error',
+    ...renderPreOutcome(cs, pre.onError, `precondition could not be checked for changeset ${key}${pre.onErrorMessage ? `: ${pre.onErrorMessage}` : ''}`, 'onError', tx, run),
+    '\\elif :slipway_pre',
+    ...run(),
+    '\\else',
+    ...renderPreOutcome(cs, pre.onFail, `precondition failed for changeset ${key}${pre.onFailMessage ? `: ${pre.onFailMessage}` : ''}`, 'onFail', tx, run),
+    '\\endif',
+  ];
+}
+
+/** What HALT / WARN / MARK_RAN / CONTINUE do when a precondition failed (or could not be checked). */
+function renderPreOutcome(cs: ChangeSet, action: PreAction, what: string, which: 'onFail' | 'onError', tx: boolean, run: () => string[]): string[] {
+  const key = changeSetKey(cs);
+  switch (action) {
+    case 'HALT': {
+      // The check's own error text (for onError) is in the session setting slipway.pre.
+      const detail = which === 'onError' ? " || ' (' || current_setting('slipway.pre') || ')'" : '';
+      return [`DO ${dollarQuote(`BEGIN RAISE EXCEPTION '%', ${quoteLiteral(`slipway: ${what}`)}${detail} USING HINT = ${quoteLiteral(`${which} is HALT; fix the database state or change ${which} (MARK_RAN, CONTINUE, WARN)`)}; END`)};`];
+    }
+    case 'WARN':
+      return [`\\echo ${quotePsqlArg(`WARNING: ${what} (${which} WARN: running it anyway)`)}`, ...run()];
+    case 'MARK_RAN':
+      return [renderHistoryInsert(cs, 'MARK_RAN', true), ...(tx ? ['COMMIT;'] : []), `\\echo 'slipway: MARK_RAN' ${quotePsqlArg(key)}`];
+    case 'CONTINUE':
+      return [...(tx ? ['COMMIT;'] : []), `\\echo ${quotePsqlArg(`slipway: skipped ${key} (${which === 'onFail' ? 'precondition failed' : 'precondition could not be checked'}, ${which} CONTINUE)`)}`];
+  }
 }

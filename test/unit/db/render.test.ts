@@ -68,7 +68,10 @@ describe('renderChangeSet', () => {
     const checks = [{ type: 'table-exists' as const, attrs: { tableName: 'T1' } }];
     const halt = makeChangeSet({ id: 'h', preconditions: { onFail: 'HALT', onError: 'HALT', operator: 'and', checks, location, onFailMessage: 'need t1' } });
     const h = renderChangeSet(halt, makeChangelog([halt]), new Map());
-    expect(h).toContain("SELECT (EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND lower(table_name) = lower('T1'))) AS slipway_pre \\gset\n\\if :slipway_pre\n");
+    expect(h).toContain("CASE WHEN (EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND lower(table_name) = lower('T1'))) THEN 'pass' ELSE 'fail' END");
+    // A check that errors takes the onError path (HALT here, with the check's own error text), a false one onFail.
+    expect(h).toContain("AS slipway_pre_error \\gset\n\\if :slipway_pre_error\nDO $slipway$BEGIN RAISE EXCEPTION '%', 'slipway: precondition could not be checked for changeset db/master.sql::h::alice' || ' (' || current_setting('slipway.pre') || ')'");
+    expect(h).toContain("\n\\elif :slipway_pre\n");
     expect(h).toContain("\\else\nDO $slipway$BEGIN RAISE EXCEPTION '%', 'slipway: precondition failed for changeset db/master.sql::h::alice: need t1' USING HINT");
     const mark = makeChangeSet({ id: 'm', preconditions: { onFail: 'MARK_RAN', onError: 'HALT', operator: 'and', checks, location } });
     const m = renderChangeSet(mark, makeChangelog([mark]), new Map());
