@@ -11,6 +11,7 @@ import { LocalTarget } from './local-target.js';
 import { planDeploy } from './plan.js';
 import { recoverInterruptedRuns } from './recover.js';
 import { selectTarget } from './resolve-target.js';
+import { sendNotification } from './notify.js';
 import { hashFile } from './scan-archive.js';
 import { normalizeSharedPaths } from './shared.js';
 import { makeStepRunner } from './step-runner.js';
@@ -104,6 +105,11 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       const reason = e instanceof SlipwayError ? e.message : String((e as Error)?.message ?? e);
       const undo = state.wentLive || state.executed.length ? await undoDeploy({ contracts, target, t, steps, run, releaseId, previous, databaseUrl, state }) : [];
       await journal.write({ step: 'run', status: 'failed', release: releaseId, message: reason, data: { wentLive: state.wentLive, undo } });
+      // Operators hear of an automatic rollback as they do of an emergency one (when a notify channel is configured).
+      if ((state.wentLive || state.executed.length) && (t.notify.webhook || t.notify.command)) {
+        const n = await sendNotification(t.notify, { event: 'deploy-failed', root: target.layout.root, from: releaseId, to: previous, reason: [reason, ...undo].join('; '), at: new Date().toISOString() }, { logDir: path.join(target.layout.state, 'logs'), timeoutMs: t.commandTimeoutMs });
+        await journal.write({ step: 'notify', status: n.errors.length ? 'failed' : 'ok', release: releaseId, message: [...n.sent.map((x) => `sent via ${x}`), ...n.errors].join('; ') });
+      }
       if (e instanceof SlipwayError) {
         e.details.push(...undo);
         if (!state.wentLive) e.details.push(previous ? `the live release ${previous} was not touched` : 'nothing was live before; nothing was switched');

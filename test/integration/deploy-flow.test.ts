@@ -56,9 +56,13 @@ describe('deploy with a real HTTP app behind the health gate', () => {
     await writeFile(path.join(env.root, 'shared/application/uploads/u.txt'), 'kept');
   });
 
-  it('an UNHEALTHY release is rolled back automatically: v1 is live again, exit reason says why', async () => {
+  it('an UNHEALTHY release is rolled back automatically: v1 is live again, exit reason says why, operators are notified', async () => {
     const pkg = await makeAppPackage('1.1.0', 'UNHEALTHY');
-    const e = await fail(deploy({ config: env.config, packagePath: pkg.path, target: 'prod' }));
+    const marker = path.join(env.dir, 'auto-notified.txt');
+    const t = env.config.deploy.targets.prod!;
+    const cfg = { ...env.config, deploy: { targets: { prod: { ...t, notify: { command: `echo "$SLIPWAY_EVENT $SLIPWAY_TO_RELEASE $SLIPWAY_REASON" > ${marker}` } } } } } as Config;
+    const e = await fail(deploy({ config: cfg, packagePath: pkg.path, target: 'prod' }));
+    expect((await readFile(marker, 'utf8')).trim()).toMatch(new RegExp(`^deploy-failed ${ids.v1} release \\S+ is not healthy: UNHEALTHY.*rolled back automatically`));
     expect(e.code).toBe('E_HEALTH');
     expect(e.message).toMatch(/not healthy: UNHEALTHY/);
     expect(e.details.join('\n')).toMatch(/rolled back automatically: current is .* again/);
