@@ -36,3 +36,14 @@ export async function createTestDatabase(prefix = 'slipway_test'): Promise<TestD
     },
   };
 }
+
+/** Runs one query on `url` with a fresh connection and returns its rows. */
+export async function queryRows(url: string, sql: string): Promise<Record<string, unknown>[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(sql)).rows as Record<string, unknown>[];
+  } finally {
+    await c.end();
+  }
+}

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, queryRows as query, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { buildDatabasePackage } from '../../src/db/package.js';
 import { applySql } from '../../src/db/apply.js';
@@ -17,15 +16,6 @@ const base = { changelog: 'db/master.xml', contexts: ['dev'], application: 'demo
 
 function psql(url: string, file: string) {
   return spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, url], { encoding: 'utf8' });
-}
-async function query(url: string, sql: string): Promise<Record<string, unknown>[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows;
-  } finally {
-    await c.end();
-  }
 }
 const history = (url: string) => query(url, 'SELECT id, exectype, md5sum FROM databasechangelog ORDER BY orderexecuted');
 const lockRow = (url: string) => query(url, 'SELECT locked, lockedby FROM databasechangeloglock');

@@ -2,8 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, queryRows as rows, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { buildDatabasePackage } from '../../src/db/package.js';
 import { applySql } from '../../src/db/apply.js';
@@ -32,15 +31,6 @@ CREATE TABLE created (id int);
 CREATE TABLE after_halt (id int);
 `;
 
-async function rows(url: string, sql: string): Promise<Record<string, unknown>[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 describe('precondition errors take the onError path', () => {
   let root: string;
