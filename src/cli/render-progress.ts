@@ -27,8 +27,12 @@ export function createProgressRenderer(io: CliIO, opts: { quiet?: boolean; now?:
   if (!io.isTTY) {
     return {
       onProgress: (e) => {
-        const key = `${e.phase}:${e.step}`;
-        if (key === lastKey) return;
+        // Counted events (one per file, `done/total`) share one key per phase, so a phase that names each file as
+        // its step still prints two lines, its first and its last, not one per file.
+        const counted = e.total !== undefined;
+        const key = counted ? `${e.phase}:#counted` : `${e.phase}:${e.step}`;
+        const final = counted && e.done === e.total;
+        if (key === lastKey && !final) return;
         lastKey = key;
         io.stderr(`${describe(e)}\n`);
       },

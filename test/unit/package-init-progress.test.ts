@@ -75,8 +75,12 @@ describe('progress renderer', () => {
     r.onProgress({ phase: 'stage', step: 'scanning', done: 1 });
     r.onProgress({ phase: 'stage', step: 'scanning', done: 2 });
     r.onProgress({ phase: 'package', step: 'writing', done: 5, total: 10 });
+    // Per-file steps (compile names each file): first and last only.
+    r.onProgress({ phase: 'compile', step: 'a.js', done: 1, total: 3 });
+    r.onProgress({ phase: 'compile', step: 'b.js', done: 2, total: 3 });
+    r.onProgress({ phase: 'compile', step: 'c.sql', done: 3, total: 3 });
     r.clear();
-    expect(io.err).toEqual(['stage: scanning 1\n', 'package: writing 5/10\n']);
+    expect(io.err).toEqual(['stage: scanning 1\n', 'package: writing 5/10\n', 'compile: a.js 1/3\n', 'compile: c.sql 3/3\n']);
   });
 
   it('TTY: redraws one line, throttled, always shows the final count, clears at the end', () => {
