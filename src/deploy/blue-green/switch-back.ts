@@ -2,24 +2,17 @@
  * switchBack: instant rollback for blue-green when the previous slot was kept running (keepPrevious: true).
  * No process start: health-check the idle slot, move traffic back, drain and stop the slot that was live.
  */
-import { waitForHealthy, type WaitForHealthyResult } from '../../health/probe.js';
+import { waitForHealthy } from '../../health/probe.js';
 import { type BlueGreenConfigInput, type Slot, blueGreenConfigSchema } from './config.js';
-import { type DrainResult, drainUpstream, fixedDrain } from './drain.js';
+import { drainUpstream, fixedDrain } from './drain.js';
 import { applyNginxUpstream } from './nginx.js';
 import { ensureProxy, switchProxy } from './proxy-control.js';
-import { type StopResult, isAlive, stopSlotProcess } from './slot-process.js';
+import { isAlive, stopSlotProcess } from './slot-process.js';
 import { blueGreenPaths, readBlueGreenState, writeBlueGreenState } from './state.js';
+import type { SwitchSlotsResult } from './switch.js';
 
-export interface SwitchBackResult {
-  ok: boolean;
-  live: Slot | null;
-  reason: string | null;
-  health: WaitForHealthyResult | null;
-  switchMs: number | null;
-  drain: DrainResult | null;
-  stopped: StopResult | null;
-  ms: number;
-}
+/** A switch back has no plan and no start log: the previous slot is already running. */
+export type SwitchBackResult = Omit<SwitchSlotsResult, 'plan' | 'logFile'>;
 
 /** Moves traffic back to the idle slot if its process is still running and healthy; ok:false (nothing changed) otherwise. */
 export async function switchBack(opts: { targetRoot: string; config: BlueGreenConfigInput }): Promise<SwitchBackResult> {
