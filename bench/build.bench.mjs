@@ -67,7 +67,10 @@ function benchExample() {
     return;
   }
   const dir = path.join(work, 'umig');
-  cpSync(src, dir, { recursive: true, filter: (p) => !p.includes(`${path.sep}dist`) && !p.includes(`${path.sep}out${path.sep}`) });
+  cpSync(src, dir, {
+    recursive: true,
+    filter: (p) => !p.includes(`${path.sep}dist`) && !p.includes(`${path.sep}out${path.sep}`),
+  });
   const clutter = path.join(dir, 'scripts/make-clutter.mjs');
   if (existsSync(clutter)) execFileSync(process.execPath, [clutter], { cwd: dir, stdio: 'ignore' });
   const env = 'uat'; // gzip level 6 in the example's config: the same level as `tar -czf`
@@ -79,14 +82,25 @@ function benchExample() {
     if (!/E_SYNTAX/.test(String(e.message))) throw e;
     // Known at the time of writing: the compile phase rejects a changeset of the example (see results).
     const cfg = path.join(dir, 'slipway.config.yaml');
-    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(/\n {2}uat:\n {4}build:\n/, '\n  uat:\n    build:\n      compile:\n        sql:\n          validate: false\n'));
-    note = `SQL syntax validation was switched off for this run because compile failed: ${String(e.message).split('\n').find((l) => l.includes('E_SYNTAX'))}`;
+    writeFileSync(
+      cfg,
+      readFileSync(cfg, 'utf8').replace(
+        /\n {2}uat:\n {4}build:\n/,
+        '\n  uat:\n    build:\n      compile:\n        sql:\n          validate: false\n',
+      ),
+    );
+    note = `SQL syntax validation was switched off for this run because compile failed: ${String(e.message)
+      .split('\n')
+      .find((l) => l.includes('E_SYNTAX'))}`;
     build = slipway(['build', '--json', '--env', env, '--out', 'bench-out'], dir);
   }
   const pack = slipway(['package', '--json', '--env', env, '--out', 'bench-out'], dir);
   // The same build without the PGlite changelog verification (database.verify: false), to show what it costs.
   const cfgFile = path.join(dir, 'slipway.config.yaml');
-  writeFileSync(path.join(dir, 'noverify.yaml'), readFileSync(cfgFile, 'utf8').replace(/\ndatabase:\n/, '\ndatabase:\n  verify: false\n'));
+  writeFileSync(
+    path.join(dir, 'noverify.yaml'),
+    readFileSync(cfgFile, 'utf8').replace(/\ndatabase:\n/, '\ndatabase:\n  verify: false\n'),
+  );
   const noVerify = slipway(['build', '--json', '--env', env, '--out', 'bench-out2', '--config', 'noverify.yaml'], dir);
   const x = path.join(work, 'umig-x');
   extract(pack.json.package.path, x);
@@ -100,19 +114,27 @@ function benchExample() {
   }
   log('| Run | Wall time | CPU (user+sys) | Peak RSS | Archive | Wall vs tar | CPU vs tar |');
   log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  log(`| \`tar -czf\` of the packed files | ${f1(tar.ms)} ms | ${f1(tar.cpuMs)} ms | ${f1(tar.rssMb)} MB | ${tarBytes} B | 1.00 | 1.00 |`);
+  log(
+    `| \`tar -czf\` of the packed files | ${f1(tar.ms)} ms | ${f1(tar.cpuMs)} ms | ${f1(tar.rssMb)} MB | ${tarBytes} B | 1.00 | 1.00 |`,
+  );
   for (const [label, r] of [
     ['`slipway package` (scan, compile from cache, db package + PGlite verify, write)', pack],
     ['`slipway build` (clean, stage checks, compile with minification, package)', build],
     ['`slipway build` with `database.verify: false`', noVerify],
   ]) {
-    log(`| ${label} | ${f1(r.ms)} ms | ${f1(r.cpuMs)} ms | ${f1(r.rssMb)} MB | ${r.json.package.bytes} B | ${f2(r.ms / tar.ms)} | ${f2(r.cpuMs / tar.cpuMs)} |`);
+    log(
+      `| ${label} | ${f1(r.ms)} ms | ${f1(r.cpuMs)} ms | ${f1(r.rssMb)} MB | ${r.json.package.bytes} B | ${f2(r.ms / tar.ms)} | ${f2(r.cpuMs / tar.cpuMs)} |`,
+    );
   }
   log('');
   log(`Phases of that build: ${build.json.phases.map((p) => `${p.name} ${p.ms} ms (${p.status})`).join(', ')}.`);
   log(`Phases of the package run: ${pack.json.phases.map((p) => `${p.name} ${p.ms} ms`).join(', ')}.`);
-  log(`Phases without verification: ${noVerify.json.phases.map((p) => `${p.name} ${p.ms} ms (${p.status})`).join(', ')}.`);
-  log(`Size: tree ${build.json.sizes.before?.totalBytes ?? 'n/a'} B before, ${build.json.sizes.after.contentBytes} B packed, archive ${build.json.sizes.after.archiveBytes} B (ratio ${build.json.sizes.compressionRatio}).`);
+  log(
+    `Phases without verification: ${noVerify.json.phases.map((p) => `${p.name} ${p.ms} ms (${p.status})`).join(', ')}.`,
+  );
+  log(
+    `Size: tree ${build.json.sizes.before?.totalBytes ?? 'n/a'} B before, ${build.json.sizes.after.contentBytes} B packed, archive ${build.json.sizes.after.archiveBytes} B (ratio ${build.json.sizes.compressionRatio}).`,
+  );
   log('');
 }
 
@@ -120,7 +142,7 @@ function benchExample() {
 function makeTree(dir, files) {
   // Deterministic, moderately compressible text: slices of a 256 kB word pool, 1–20 kB per file (mean ~10.5 kB).
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const words = Array.from({ length: 4000 }, () => Math.floor(rnd() * 2 ** 40).toString(36));
   let pool = '';
   while (pool.length < 256 * 1024) pool += words[Math.floor(rnd() * words.length)] + (rnd() < 0.1 ? '\n' : ' ');
@@ -160,7 +182,9 @@ function makeTree(dir, files) {
 function benchSynthetic() {
   log('### Synthetic trees (`slipway package` vs `tar -czf`, both gzip level 6)');
   log('');
-  log('| Files | Input | slipway package wall / CPU | Peak RSS (slipway) | tar -czf wall / CPU | Peak RSS (tar) | Wall ratio | CPU ratio | Archive bytes slipway / tar | slipway ms per 1k files |');
+  log(
+    '| Files | Input | slipway package wall / CPU | Peak RSS (slipway) | tar -czf wall / CPU | Peak RSS (tar) | Wall ratio | CPU ratio | Archive bytes slipway / tar | slipway ms per 1k files |',
+  );
   log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const n of SIZES) {
     const dir = path.join(work, `synth-${n}`);
@@ -197,7 +221,8 @@ function benchSyntheticBuild() {
     }
     writeFileSync(path.join(d, `f${i}.js`), js);
     let css = `/* styles ${i} */\n`;
-    while (css.length < 3000) css += `.${id()}-${i} {\n  margin: 0 auto;\n  padding: 4px 8px;\n  color: #336699;\n}\n\n`;
+    while (css.length < 3000)
+      css += `.${id()}-${i} {\n  margin: 0 auto;\n  padding: 4px 8px;\n  color: #336699;\n}\n\n`;
     writeFileSync(path.join(d, `f${i}.css`), css);
   }
   writeFileSync(
@@ -214,12 +239,21 @@ function benchSyntheticBuild() {
   log('');
   log('| Run | Wall time | CPU (user+sys) | Peak RSS | compile phase | package phase | Wall vs tar | CPU vs tar |');
   log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  log(`| \`tar -czf\` of the packed files | ${f1(tar.ms)} ms | ${f1(tar.cpuMs)} ms | ${f1(tar.rssMb)} MB | | | 1.00 | 1.00 |`);
-  for (const [label, r] of [['`slipway build`, empty compile cache', cold], ['`slipway build` again (compile cache reused)', warm]]) {
-    log(`| ${label} | ${f1(r.ms)} ms | ${f1(r.cpuMs)} ms | ${f1(r.rssMb)} MB | ${phase(r, 'compile')} ms | ${phase(r, 'package')} ms | ${f2(r.ms / tar.ms)} | ${f2(r.cpuMs / tar.cpuMs)} |`);
+  log(
+    `| \`tar -czf\` of the packed files | ${f1(tar.ms)} ms | ${f1(tar.cpuMs)} ms | ${f1(tar.rssMb)} MB | | | 1.00 | 1.00 |`,
+  );
+  for (const [label, r] of [
+    ['`slipway build`, empty compile cache', cold],
+    ['`slipway build` again (compile cache reused)', warm],
+  ]) {
+    log(
+      `| ${label} | ${f1(r.ms)} ms | ${f1(r.cpuMs)} ms | ${f1(r.rssMb)} MB | ${phase(r, 'compile')} ms | ${phase(r, 'package')} ms | ${f2(r.ms / tar.ms)} | ${f2(r.cpuMs / tar.cpuMs)} |`,
+    );
   }
   log('');
-  log(`Cache speed-up of the compile phase: ${f1(phase(cold, 'compile') / Math.max(1, phase(warm, 'compile')))}× (${warm.json.sizes.after.contentBytes} B packed from ${cold.json.sizes.before.totalBytes} B).`);
+  log(
+    `Cache speed-up of the compile phase: ${f1(phase(cold, 'compile') / Math.max(1, phase(warm, 'compile')))}× (${warm.json.sizes.after.contentBytes} B packed from ${cold.json.sizes.before.totalBytes} B).`,
+  );
   log('');
   rmSync(dir, { recursive: true, force: true });
   rmSync(x, { recursive: true, force: true });
@@ -228,8 +262,12 @@ function benchSyntheticBuild() {
 const started = new Date().toISOString();
 log(`## build (${started})`);
 log('');
-log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${f1(totalmem() / 2 ** 30)} GiB RAM, Node ${process.versions.node}; load average at start ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (shared machine: timings are noisy).`);
-log('Command: `npm run bench -- build` (runs `node bin/slipway.js` from dist/ after `npm run build:ts`). Wall times include Node start-up.');
+log(
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${f1(totalmem() / 2 ** 30)} GiB RAM, Node ${process.versions.node}; load average at start ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (shared machine: timings are noisy).`,
+);
+log(
+  'Command: `npm run bench -- build` (runs `node bin/slipway.js` from dist/ after `npm run build:ts`). Wall times include Node start-up.',
+);
 log('');
 try {
   if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'example') benchExample();

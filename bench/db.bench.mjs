@@ -27,9 +27,22 @@ if (process.argv[2] === '--child-gen') {
   const root = process.argv[3];
   const { buildDatabasePackage } = await import(dist('db/package.js'));
   const t0 = performance.now();
-  const r = await buildDatabasePackage({ rootDir: root, changelog: 'master.xml', application: 'bench', version: '1', sourceDateEpoch: 0 });
+  const r = await buildDatabasePackage({
+    rootDir: root,
+    changelog: 'master.xml',
+    application: 'bench',
+    version: '1',
+    sourceDateEpoch: 0,
+  });
   const ms = performance.now() - t0;
-  process.stdout.write(JSON.stringify({ ms, changeSets: r.changeSets, bytes: Buffer.byteLength(r.sql), maxRssKb: process.resourceUsage().maxRSS }));
+  process.stdout.write(
+    JSON.stringify({
+      ms,
+      changeSets: r.changeSets,
+      bytes: Buffer.byteLength(r.sql),
+      maxRssKb: process.resourceUsage().maxRSS,
+    }),
+  );
   process.exit(0);
 }
 
@@ -38,7 +51,8 @@ function timed(cmd, args, opts = {}) {
   const t0 = performance.now();
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
   const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}\n${r.stdout}`.slice(0, 4000));
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}\n${r.stdout}`.slice(0, 4000));
   return { ms, stdout: r.stdout };
 }
 async function adminQuery(sql) {
@@ -56,12 +70,30 @@ async function freshDb() {
   await adminQuery(`CREATE DATABASE "${name}"`);
   const u = new URL(ADMIN);
   u.pathname = `/${name}`;
-  return { name, url: u.toString(), jdbc: `jdbc:postgresql://${u.hostname}:${u.port || 5432}/${name}`, user: decodeURIComponent(u.username) };
+  return {
+    name,
+    url: u.toString(),
+    jdbc: `jdbc:postgresql://${u.hostname}:${u.port || 5432}/${name}`,
+    user: decodeURIComponent(u.username),
+  };
 }
 const dropDb = (db) => adminQuery(`DROP DATABASE IF EXISTS "${db.name}" WITH (FORCE)`);
 const lb = (db, searchPath, changelog, contexts, command) =>
-  timed(LIQUIBASE, [`--url=${db.jdbc}`, `--username=${db.user}`, '--password=', `--search-path=${searchPath}`, `--changelog-file=${changelog}`, `--contexts=${contexts}`, '--show-banner=false', command]);
-const slipway = (args, cwd) => timed(process.execPath, [path.join(repo, 'bin/slipway.js'), ...args], { cwd, env: { ...process.env, SOURCE_DATE_EPOCH: '0' } });
+  timed(LIQUIBASE, [
+    `--url=${db.jdbc}`,
+    `--username=${db.user}`,
+    '--password=',
+    `--search-path=${searchPath}`,
+    `--changelog-file=${changelog}`,
+    `--contexts=${contexts}`,
+    '--show-banner=false',
+    command,
+  ]);
+const slipway = (args, cwd) =>
+  timed(process.execPath, [path.join(repo, 'bin/slipway.js'), ...args], {
+    cwd,
+    env: { ...process.env, SOURCE_DATE_EPOCH: '0' },
+  });
 
 const lines = [];
 const out = (s = '') => {
@@ -77,15 +109,40 @@ try {
   const pgv = (await adminQuery('SHOW server_version')).rows[0].server_version;
   out('## db: package generation and apply vs Liquibase 4.28.1');
   out('');
-  out(`Command: \`npm run bench -- db\` (DB_BENCH_REPS=${REPS}); node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, PostgreSQL ${pgv}, ${java}.`);
-  out(`Load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min; the machine is shared, so absolute times are noisy).`);
-  out(`Changelog: examples/umig-sample/${changelog} with contexts dev. Times are medians of ${REPS} runs, wall clock, each a new process (JVM or node).`);
+  out(
+    `Command: \`npm run bench -- db\` (DB_BENCH_REPS=${REPS}); node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, PostgreSQL ${pgv}, ${java}.`,
+  );
+  out(
+    `Load average at start: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' / ')} (1/5/15 min; the machine is shared, so absolute times are noisy).`,
+  );
+  out(
+    `Changelog: examples/umig-sample/${changelog} with contexts dev. Times are medians of ${REPS} runs, wall clock, each a new process (JVM or node).`,
+  );
   out('');
 
   // 1. generation
   const pkgFile = path.join(work, 'package.sql');
   const gen = [];
-  for (let i = 0; i < REPS; i++) gen.push(slipway(['db', 'package', '--root', root, '--changelog', path.join(root, changelog), '--contexts', 'dev', '--out', pkgFile], work).ms);
+  for (let i = 0; i < REPS; i++)
+    gen.push(
+      slipway(
+        [
+          'db',
+          'package',
+          '--root',
+          root,
+          '--changelog',
+          path.join(root, changelog),
+          '--contexts',
+          'dev',
+          '--out',
+          pkgFile,
+        ],
+        work,
+      ).ms,
+    );
   // The same generation as a process that loads only the db library (what `db package` costs without the rest of
   // the CLI's module graph, which src/cli/main.ts imports eagerly).
   const libOnly = [];
@@ -97,7 +154,14 @@ try {
   const inProc = [];
   for (let i = 0; i <= REPS; i++) {
     const t0 = performance.now();
-    await buildDatabasePackage({ rootDir: root, changelog, contexts: ['dev'], application: 'bench', version: '1', sourceDateEpoch: 0 });
+    await buildDatabasePackage({
+      rootDir: root,
+      changelog,
+      contexts: ['dev'],
+      application: 'bench',
+      version: '1',
+      sourceDateEpoch: 0,
+    });
     if (i > 0) inProc.push(performance.now() - t0); // the first call warms up the JIT and module cache
   }
   const lbGen = [];
@@ -127,12 +191,20 @@ try {
   const ratio = (a, b) => `${(a / b).toFixed(1)}×`;
   out('| Task | Slipway | Liquibase 4.28.1 | Speed-up | Target |');
   out('|---|---|---|---|---|');
-  out(`| package generation (\`db package\` vs \`update-sql\`) | ${f(median(gen))} | ${f(median(lbGen))} | ${ratio(median(lbGen), median(gen))} | ≥ 20× |`);
-  out(`| generation as a process loading only the db library (\`node -e\`) | ${f(median(libOnly))} | ${f(median(lbGen))} | ${ratio(median(lbGen), median(libOnly))} | ≥ 20× |`);
+  out(
+    `| package generation (\`db package\` vs \`update-sql\`) | ${f(median(gen))} | ${f(median(lbGen))} | ${ratio(median(lbGen), median(gen))} | ≥ 20× |`,
+  );
+  out(
+    `| generation as a process loading only the db library (\`node -e\`) | ${f(median(libOnly))} | ${f(median(lbGen))} | ${ratio(median(lbGen), median(libOnly))} | ≥ 20× |`,
+  );
   out(`| … of which \`slipway --version\` (node start + CLI module graph) | ${f(median(startup))} | — | — | — |`);
   out(`| … generation in process (\`buildDatabasePackage\`, warm) | ${f(median(inProc))} | — | — | — |`);
-  out(`| apply to empty DB (\`db apply\` vs \`update\`) | ${f(median(ours))} | ${f(median(theirs))} | ${ratio(median(theirs), median(ours))} | ≥ 3× |`);
-  out(`| apply with \`psql -f package.sql\` (reference) | ${f(median(viaPsql))} | — | ${ratio(median(theirs), median(viaPsql))} | — |`);
+  out(
+    `| apply to empty DB (\`db apply\` vs \`update\`) | ${f(median(ours))} | ${f(median(theirs))} | ${ratio(median(theirs), median(ours))} | ≥ 3× |`,
+  );
+  out(
+    `| apply with \`psql -f package.sql\` (reference) | ${f(median(viaPsql))} | — | ${ratio(median(theirs), median(viaPsql))} | — |`,
+  );
   out('');
 
   // 3. synthetic changesets
@@ -148,19 +220,35 @@ try {
     for (let fi = 0; fi * perFile < n; fi++) {
       const body = ['--liquibase formatted sql', ''];
       for (let k = fi * perFile; k < Math.min(n, (fi + 1) * perFile); k++) {
-        body.push(`--changeset bench:${k}`, `--comment: synthetic ${k}`, `CREATE TABLE t_${k} (id int PRIMARY KEY, name text NOT NULL);`, `INSERT INTO t_${k} VALUES (1, 'x');`, `--rollback DROP TABLE t_${k};`, '');
+        body.push(
+          `--changeset bench:${k}`,
+          `--comment: synthetic ${k}`,
+          `CREATE TABLE t_${k} (id int PRIMARY KEY, name text NOT NULL);`,
+          `INSERT INTO t_${k} VALUES (1, 'x');`,
+          `--rollback DROP TABLE t_${k};`,
+          '',
+        );
       }
       const file = `changes/${String(fi).padStart(3, '0')}.sql`;
       mkdirSync(path.join(dir, 'changes'), { recursive: true });
       writeFileSync(path.join(dir, file), body.join('\n'));
       includes.push(`  <include file="${file}"/>`);
     }
-    writeFileSync(path.join(dir, 'master.xml'), `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n${includes.join('\n')}\n</databaseChangeLog>\n`);
+    writeFileSync(
+      path.join(dir, 'master.xml'),
+      `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n${includes.join('\n')}\n</databaseChangeLog>\n`,
+    );
     const r = JSON.parse(timed(process.execPath, [fileURLToPath(import.meta.url), '--child-gen', dir]).stdout);
-    out(`| ${r.changeSets} | ${includes.length + 1} | ${f(r.ms)} | ${((r.ms / r.changeSets) * 1000).toFixed(0)} ms | ${r.bytes} | ${(r.maxRssKb / 1024).toFixed(0)} MB |`);
+    out(
+      `| ${r.changeSets} | ${includes.length + 1} | ${f(r.ms)} | ${((r.ms / r.changeSets) * 1000).toFixed(0)} ms | ${r.bytes} | ${(r.maxRssKb / 1024).toFixed(0)} MB |`,
+    );
   }
   out('');
-  out(`Load average at end: ${loadavg().map((x) => x.toFixed(1)).join(' / ')}.`);
+  out(
+    `Load average at end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' / ')}.`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

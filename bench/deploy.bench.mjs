@@ -34,9 +34,27 @@ function adHocConfig(restart) {
     name: 'bench',
     build: { components: { application: { include: ['**'] } } },
     // smokeTests off: the example's smoke tests call the running app, which the bench does not start
-    deploy: { targets: { bench: { type: 'local', path: path.join(work, 'target'), keep: 3, smokeTests: false, ...(restart ? { restart } : {}) } } },
+    deploy: {
+      targets: {
+        bench: {
+          type: 'local',
+          path: path.join(work, 'target'),
+          keep: 3,
+          smokeTests: false,
+          ...(restart ? { restart } : {}),
+        },
+      },
+    },
   });
-  return { ...parsed, version: '0.0.0', configFile: '', configDir: work, rootDir: work, environment: 'bench', sources: {} };
+  return {
+    ...parsed,
+    version: '0.0.0',
+    configFile: '',
+    configDir: work,
+    rootDir: work,
+    environment: 'bench',
+    sources: {},
+  };
 }
 
 /** A package in the packager's layout, ~1 MB of files, with SHA256SUMS and .sha256 beside it. */
@@ -45,11 +63,65 @@ async function syntheticPackage(version) {
   const files = {};
   const j = (v) => JSON.stringify(v, null, 2) + '\n';
   const none = { value: null, reason: 'bench', source: null };
-  files['build-manifest.json'] = j({ schemaVersion: 1, buildId: `bench-${version}`, name: 'bench', version, buildTimestamp: '2026-11-24T20:00:00Z', buildTimeSource: 'now', environment: { target: 'production', nodeVersion: process.version, npmVersion: null, npmVersionReason: 'bench', platform: process.platform }, components: { database: { version: null, migrationsCount: null, lastMigration: null, healthStatus: null, schemaFingerprint: null, reason: 'bench' }, api: { version, endpointsCount: null, scriptsCount: 0, reason: 'bench' }, frontend: { version, jsFiles: 0, cssFiles: 0, bytes: 0 }, files: [] }, deployment: { packageName: 'bench', packageSize: null, packageSizeReason: 'bench', contentBytes: 0, sourceBytes: null, compressionRatio: null, sizeReduction: null, readiness: true, blockers: [] }, quality: { testCoverage: { javascript: none, groovy: none }, securityScan: none, performance: none } });
-  files['deployment-info.json'] = j({ schemaVersion: 1, application: 'bench', version, environment: 'production', targets: [] });
-  files['version-compatibility.json'] = j({ schemaVersion: 1, application: 'bench', version, database: { changelog: null, head: null, changeSets: null }, upgradeFrom: ['>=0.0.0'], runtime: { node: null, nodeReason: 'bench', postgres: null, postgresReason: 'bench' } });
+  files['build-manifest.json'] = j({
+    schemaVersion: 1,
+    buildId: `bench-${version}`,
+    name: 'bench',
+    version,
+    buildTimestamp: '2026-11-24T20:00:00Z',
+    buildTimeSource: 'now',
+    environment: {
+      target: 'production',
+      nodeVersion: process.version,
+      npmVersion: null,
+      npmVersionReason: 'bench',
+      platform: process.platform,
+    },
+    components: {
+      database: {
+        version: null,
+        migrationsCount: null,
+        lastMigration: null,
+        healthStatus: null,
+        schemaFingerprint: null,
+        reason: 'bench',
+      },
+      api: { version, endpointsCount: null, scriptsCount: 0, reason: 'bench' },
+      frontend: { version, jsFiles: 0, cssFiles: 0, bytes: 0 },
+      files: [],
+    },
+    deployment: {
+      packageName: 'bench',
+      packageSize: null,
+      packageSizeReason: 'bench',
+      contentBytes: 0,
+      sourceBytes: null,
+      compressionRatio: null,
+      sizeReduction: null,
+      readiness: true,
+      blockers: [],
+    },
+    quality: { testCoverage: { javascript: none, groovy: none }, securityScan: none, performance: none },
+  });
+  files['deployment-info.json'] = j({
+    schemaVersion: 1,
+    application: 'bench',
+    version,
+    environment: 'production',
+    targets: [],
+  });
+  files['version-compatibility.json'] = j({
+    schemaVersion: 1,
+    application: 'bench',
+    version,
+    database: { changelog: null, head: null, changeSets: null },
+    upgradeFrom: ['>=0.0.0'],
+    runtime: { node: null, nodeReason: 'bench', postgres: null, postgresReason: 'bench' },
+  });
   // Random payload so the archive is as big as the seed's 1.02 MB package (repeated text would compress away).
-  for (let i = 0; i < 265; i++) files[`application/src/m${String(i).padStart(3, '0')}.js`] = `export const x${i} = ${JSON.stringify(randomBytes(3750).toString('base64'))};\n`;
+  for (let i = 0; i < 265; i++)
+    files[`application/src/m${String(i).padStart(3, '0')}.js`] =
+      `export const x${i} = ${JSON.stringify(randomBytes(3750).toString('base64'))};\n`;
   const dirs = new Set();
   for (const p of Object.keys(files)) {
     mkdirSync(path.join(dir, path.dirname(p)), { recursive: true });
@@ -57,16 +129,37 @@ async function syntheticPackage(version) {
     const parts = p.split('/');
     for (let k = 1; k < parts.length; k++) dirs.add(parts.slice(0, k).join('/') + '/');
   }
-  writeFileSync(path.join(dir, 'SHA256SUMS'), Object.keys(files).sort().map((p) => `${sha(files[p])}  ${p}`).join('\n') + '\n');
+  writeFileSync(
+    path.join(dir, 'SHA256SUMS'),
+    Object.keys(files)
+      .sort()
+      .map((p) => `${sha(files[p])}  ${p}`)
+      .join('\n') + '\n',
+  );
   const file = `${dir}.tar.gz`;
-  await createTar({ gzip: true, file, cwd: dir, portable: true, noDirRecurse: true }, ['SHA256SUMS', ...Object.keys(files), ...dirs].sort());
+  await createTar(
+    { gzip: true, file, cwd: dir, portable: true, noDirRecurse: true },
+    ['SHA256SUMS', ...Object.keys(files), ...dirs].sort(),
+  );
   writeFileSync(`${file}.sha256`, `${sha(readFileSync(file))}  ${path.basename(file)}\n`);
   return file;
 }
 
 function exampleBuild() {
   const out = path.join(work, 'example-out');
-  const r = spawnSync(process.execPath, [path.join(repo, 'bin/slipway.js'), 'build', '--config', path.join(repo, 'examples/umig-sample/slipway.config.yaml'), '--out', out, '--json'], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(repo, 'bin/slipway.js'),
+      'build',
+      '--config',
+      path.join(repo, 'examples/umig-sample/slipway.config.yaml'),
+      '--out',
+      out,
+      '--json',
+    ],
+    { encoding: 'utf8', timeout: 300_000 },
+  );
   if (r.status !== 0) {
     let reason = `slipway build exited ${r.status}`;
     try {
@@ -94,7 +187,9 @@ for (let i = 0; i < 50; i++) {
 
 // 2. deploy: the example package, else a synthetic one
 const example = exampleBuild();
-const packages = example.file ? [example.file, example.file] : [await syntheticPackage('1.0.0'), await syntheticPackage('1.0.1')];
+const packages = example.file
+  ? [example.file, example.file]
+  : [await syntheticPackage('1.0.0'), await syntheticPackage('1.0.1')];
 const pkgBytes = readFileSync(packages[0]).length;
 const config = adHocConfig('true');
 const dep = [];
@@ -122,7 +217,11 @@ for (let i = 0; i < 21; i++) {
   if (i > 0) rb.push(r.ms);
 }
 
-const S = stats(sw), L = stats(ln), D = stats(dep), T = stats(tarPeer), R = stats(rb);
+const S = stats(sw),
+  L = stats(ln),
+  D = stats(dep),
+  T = stats(tarPeer),
+  R = stats(rb);
 const md = `## Deploy (DEPLOY)
 
 Command: \`npm run build:ts && npm run bench -- deploy\` (local target in a temp dir, compiled dist/, Node ${process.version},

@@ -27,7 +27,15 @@ async function makeConfig(root, compile = {}) {
       compile,
     },
   });
-  return { ...parsed, version: '1.0.0', configFile: path.join(root, 'slipway.config.yaml'), configDir: root, rootDir: root, environment: 'bench', sources: {} };
+  return {
+    ...parsed,
+    version: '1.0.0',
+    configFile: path.join(root, 'slipway.config.yaml'),
+    configDir: root,
+    rootDir: root,
+    environment: 'bench',
+    sources: {},
+  };
 }
 
 // ---- child: one scan + hash, printed as JSON with this process's peak RSS --------------------------------------
@@ -60,7 +68,11 @@ if (process.argv[2] === '--child-scan') {
 
 // ---- synthetic trees -----------------------------------------------------------------------------------------
 const JS_BLOCK = Buffer.from(
-  Array.from({ length: 400 }, (_, i) => `export function handler${i}(request, response) {\n  const value = request.params.id * ${i};\n  return response.send({ ok: true, value });\n}\n`).join(''),
+  Array.from(
+    { length: 400 },
+    (_, i) =>
+      `export function handler${i}(request, response) {\n  const value = request.params.id * ${i};\n  return response.send({ ok: true, value });\n}\n`,
+  ).join(''),
 );
 
 /** n files: 70% src/ (packaged), 8% db/, 2% docs/, 10% node_modules/ and 10% logs/ (gitignored). */
@@ -71,7 +83,16 @@ function generateTree(n, avgBytes) {
   const made = new Set();
   for (let i = 0; i < n; i++) {
     const r = i % 50;
-    const dir = r < 35 ? `src/app/m${Math.floor(i / 100)}` : r < 39 ? `db/changes/c${Math.floor(i / 100)}` : r < 40 ? 'docs/guide' : r < 45 ? `node_modules/pkg${Math.floor(i / 100)}` : 'logs';
+    const dir =
+      r < 35
+        ? `src/app/m${Math.floor(i / 100)}`
+        : r < 39
+          ? `db/changes/c${Math.floor(i / 100)}`
+          : r < 40
+            ? 'docs/guide'
+            : r < 45
+              ? `node_modules/pkg${Math.floor(i / 100)}`
+              : 'logs';
     const ext = r < 35 ? '.js' : r < 39 ? '.sql' : r < 40 ? '.md' : r < 45 ? '.js' : '.log';
     const abs = path.join(root, dir);
     if (!made.has(abs)) {
@@ -82,7 +103,8 @@ function generateTree(n, avgBytes) {
     const size = Math.round(avgBytes * (0.2 + ((i * 7919) % 1601) / 1000));
     const header = Buffer.from(`// file ${i}\n`);
     const body = Buffer.alloc(Math.max(0, size - header.length));
-    for (let o = 0; o < body.length; o += JS_BLOCK.length) JS_BLOCK.copy(body, o, 0, Math.min(JS_BLOCK.length, body.length - o));
+    for (let o = 0; o < body.length; o += JS_BLOCK.length)
+      JS_BLOCK.copy(body, o, 0, Math.min(JS_BLOCK.length, body.length - o));
     writeFileSync(path.join(abs, `f${i}${ext}`), Buffer.concat([header, body]));
     bytes += size;
   }
@@ -113,15 +135,27 @@ for (const n of sizes) {
     // peak RSS is the highest seen.
     let best = null;
     for (let k = 0; k < REPEAT; k++) {
-      const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child-scan', root, list], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child-scan', root, list], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      });
       const r = JSON.parse(out);
       // find with -printf %s stats every file, as the scan must (for sizes); plain `find -type f` does not
       const findMs = time('find', [root, '-type', 'f', '-printf', '%s\\n']);
       const shaMs = time('xargs', ['-0', '-a', list, 'sha256sum'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      process.stderr.write(`  scan ${s(r.scanMs)} s, hash ${s(r.hashMs)} s, peak RSS ${r.maxRssMB.toFixed(0)} MB; find ${s(findMs)} s, sha256sum ${s(shaMs)} s\n`);
+      process.stderr.write(
+        `  scan ${s(r.scanMs)} s, hash ${s(r.hashMs)} s, peak RSS ${r.maxRssMB.toFixed(0)} MB; find ${s(findMs)} s, sha256sum ${s(shaMs)} s\n`,
+      );
       best = !best
         ? { n, bytes, ...r, findMs, shaMs }
-        : { ...best, scanMs: Math.min(best.scanMs, r.scanMs), hashMs: Math.min(best.hashMs, r.hashMs), maxRssMB: Math.max(best.maxRssMB, r.maxRssMB), findMs: Math.min(best.findMs, findMs), shaMs: Math.min(best.shaMs, shaMs) };
+        : {
+            ...best,
+            scanMs: Math.min(best.scanMs, r.scanMs),
+            hashMs: Math.min(best.hashMs, r.hashMs),
+            maxRssMB: Math.max(best.maxRssMB, r.maxRssMB),
+            findMs: Math.min(best.findMs, findMs),
+            shaMs: Math.min(best.shaMs, shaMs),
+          };
     }
     rows.push(best);
   } finally {
@@ -137,12 +171,30 @@ async function benchCompile() {
   try {
     const files = {};
     // whole functions only (a cut in the middle of one would be a syntax error), 15 to 45 per file
-    const fn = (k, i) => `function handler${k}(request, response) {\n  const value = request.params.id * ${k + i};\n  return response.send({ ok: true, value });\n}\n`;
-    for (let i = 0; i < 1000; i++) files[`src/js/m${i % 20}/w${i}.js`] = `// widget ${i}\n` + Array.from({ length: 15 + ((i * 37) % 31) }, (_, k) => fn(k, i)).join('') + `window.w${i} = handler0;\n`;
-    for (let i = 0; i < 150; i++) files[`src/css/s${i}.css`] = Array.from({ length: 40 }, (_, k) => `.c${i}-${k} {\n  color: #ff0000;\n  margin: 0px 0px 0px 0px;\n}\n`).join('');
-    for (let i = 0; i < 150; i++) files[`src/data/d${i}.json`] = JSON.stringify({ id: i, items: Array.from({ length: 50 }, (_, k) => ({ k, name: `item ${k}` })) }, null, 2);
-    for (let i = 0; i < 100; i++) files[`db/c${i}.sql`] = `--liquibase formatted sql\n--changeset bench:${i}\nCREATE TABLE t${i} (id serial PRIMARY KEY, name text NOT NULL);\nINSERT INTO t${i} (name) VALUES ('a'), ('b');\n`;
-    for (let i = 0; i < 20; i++) files[`src/groovy/R${i}.groovy`] = `class R${i} {\n  def find(id) { [id: id, tags: [1, 2].collect { it * ${i} }] }\n}\n`;
+    const fn = (k, i) =>
+      `function handler${k}(request, response) {\n  const value = request.params.id * ${k + i};\n  return response.send({ ok: true, value });\n}\n`;
+    for (let i = 0; i < 1000; i++)
+      files[`src/js/m${i % 20}/w${i}.js`] =
+        `// widget ${i}\n` +
+        Array.from({ length: 15 + ((i * 37) % 31) }, (_, k) => fn(k, i)).join('') +
+        `window.w${i} = handler0;\n`;
+    for (let i = 0; i < 150; i++)
+      files[`src/css/s${i}.css`] = Array.from(
+        { length: 40 },
+        (_, k) => `.c${i}-${k} {\n  color: #ff0000;\n  margin: 0px 0px 0px 0px;\n}\n`,
+      ).join('');
+    for (let i = 0; i < 150; i++)
+      files[`src/data/d${i}.json`] = JSON.stringify(
+        { id: i, items: Array.from({ length: 50 }, (_, k) => ({ k, name: `item ${k}` })) },
+        null,
+        2,
+      );
+    for (let i = 0; i < 100; i++)
+      files[`db/c${i}.sql`] =
+        `--liquibase formatted sql\n--changeset bench:${i}\nCREATE TABLE t${i} (id serial PRIMARY KEY, name text NOT NULL);\nINSERT INTO t${i} (name) VALUES ('a'), ('b');\n`;
+    for (let i = 0; i < 20; i++)
+      files[`src/groovy/R${i}.groovy`] =
+        `class R${i} {\n  def find(id) { [id: id, tags: [1, 2].collect { it * ${i} }] }\n}\n`;
     for (const [rel, text] of Object.entries(files)) {
       mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
       writeFileSync(path.join(root, rel), text);
@@ -154,7 +206,11 @@ async function benchCompile() {
       const t0 = performance.now();
       const fs = (await scanProject(config, { skipDirs: [cacheDir] })).fileSet;
       const r = await compileFileSet(config, fs, { cacheDir });
-      return { ms: performance.now() - t0, cache: r.cache, groovy: r.findings.find((f) => f.name === 'groovy')?.reason ?? 'none' };
+      return {
+        ms: performance.now() - t0,
+        cache: r.cache,
+        groovy: r.findings.find((f) => f.name === 'groovy')?.reason ?? 'none',
+      };
     };
     const cold = await run();
     const warm = await run();
@@ -180,13 +236,14 @@ const lines = [
   'written just before the run (so the page cache is warm for Slipway and the peers alike). Each Slipway scan+hash runs in',
   `its own child process; peak RSS is that process's \`resourceUsage().maxRSS\` (highest of ${REPEAT} runs); times are the best of ${REPEAT}`,
   'interleaved runs. Peers over the same tree / the same packaged files:',
-  '`find <root> -type f -printf \'%s\\n\'` (a walk that stats every file, as the scan must) and `xargs -0 sha256sum`.',
+  "`find <root> -type f -printf '%s\\n'` (a walk that stats every file, as the scan must) and `xargs -0 sha256sum`.",
   `Load average at the start of the run: ${load0.map((l) => l.toFixed(1)).join(' ')} (the machine is shared; timings are noisy).`,
   '',
   '| files | tree MB | packaged files | scan s | scan ms/1k files | hash s | peak RSS MB | find s | sha256sum s | (scan+hash)/(find+sha256sum) |',
   '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  ...rows.map((r) =>
-    `| ${r.n} | ${mb(r.totalBytes)} | ${r.packagedFiles} | ${s(r.scanMs)} | ${per1k(r.scanMs, r.n)} | ${s(r.hashMs)} | ${r.maxRssMB.toFixed(0)} | ${s(r.findMs)} | ${s(r.shaMs)} | ${((r.scanMs + r.hashMs) / (r.findMs + r.shaMs)).toFixed(2)} |`,
+  ...rows.map(
+    (r) =>
+      `| ${r.n} | ${mb(r.totalBytes)} | ${r.packagedFiles} | ${s(r.scanMs)} | ${per1k(r.scanMs, r.n)} | ${s(r.hashMs)} | ${r.maxRssMB.toFixed(0)} | ${s(r.findMs)} | ${s(r.shaMs)} | ${((r.scanMs + r.hashMs) / (r.findMs + r.shaMs)).toFixed(2)} |`,
   ),
   '',
   `Compile cache (${c.files} files: 1000 JS, 150 CSS, 150 JSON, 100 formatted SQL, 20 Groovy; scan + compile each time):`,

@@ -30,12 +30,21 @@ writeFileSync(
   path.join(dir, 'slipway.config.yaml'),
   `name: bench\nversion: 1.0.0\nbuild:\n  components:\n    application: { include: ["app/**"] }\ndatabase:\n  url: ${DB}\nserver:\n  health: { cacheMs: 1000 }\n`,
 );
-const cli = (args, input) => spawnSync(process.execPath, [bin, ...args, '--config', path.join(dir, 'slipway.config.yaml')], { input, encoding: 'utf8', cwd: dir });
+const cli = (args, input) =>
+  spawnSync(process.execPath, [bin, ...args, '--config', path.join(dir, 'slipway.config.yaml')], {
+    input,
+    encoding: 'utf8',
+    cwd: dir,
+  });
 const added = cli(['user', 'add', 'bench', '--groups', 'viewers'], 'bench password 123\n');
 if (added.status !== 0) throw new Error(added.stderr);
 const token = cli(['user', 'token', 'bench']).stdout.trim();
 
-const server = spawn(process.execPath, [bin, 'serve', '--config', path.join(dir, 'slipway.config.yaml'), '--port', '0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+const server = spawn(
+  process.execPath,
+  [bin, 'serve', '--config', path.join(dir, 'slipway.config.yaml'), '--port', '0'],
+  { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+);
 const url = await new Promise((resolve, reject) => {
   let err = '';
   server.stderr.on('data', (d) => {
@@ -69,14 +78,30 @@ const summary = (name, r) => ({
 
 const first = await fetch(`${url}/api/health`, { headers: auth });
 const body = await first.json();
-process.stderr.write(`health before load: HTTP ${first.status} ${body.overall.status}, db ${body.components.database.responseTime} ms\n`);
+process.stderr.write(
+  `health before load: HTTP ${first.status} ${body.overall.status}, db ${body.components.database.responseTime} ms\n`,
+);
 
 await run({ url: `${url}/api/health`, headers: auth, duration: 3 }); // warm-up (JIT, connection pools)
 const results = [];
-results.push(summary(`GET /api/health (Bearer, cached checks, audit on), ${DURATION} s`, await run({ url: `${url}/api/health`, headers: auth, duration: DURATION })));
-results.push(summary(`GET /api/health, same, 50 connections, ${DURATION} s`, await run({ url: `${url}/api/health`, headers: auth, duration: DURATION, connections: 50 })));
-results.push(summary(`GET /health/ready (public), ${DURATION} s`, await run({ url: `${url}/health/ready`, duration: DURATION })));
-results.push(summary(`peer: bare node:http fixed JSON, ${DURATION} s`, await run({ url: peerUrl, duration: DURATION })));
+results.push(
+  summary(
+    `GET /api/health (Bearer, cached checks, audit on), ${DURATION} s`,
+    await run({ url: `${url}/api/health`, headers: auth, duration: DURATION }),
+  ),
+);
+results.push(
+  summary(
+    `GET /api/health, same, 50 connections, ${DURATION} s`,
+    await run({ url: `${url}/api/health`, headers: auth, duration: DURATION, connections: 50 }),
+  ),
+);
+results.push(
+  summary(`GET /health/ready (public), ${DURATION} s`, await run({ url: `${url}/health/ready`, duration: DURATION })),
+);
+results.push(
+  summary(`peer: bare node:http fixed JSON, ${DURATION} s`, await run({ url: peerUrl, duration: DURATION })),
+);
 
 await run({ url: `${url}/api/health`, headers: auth, amount: 10_000 });
 const rss0 = rssMb();
@@ -88,7 +113,9 @@ const soak = {
   total: half.requests.total + rest.requests.total,
   errors: half.errors + half.timeouts + rest.errors + rest.timeouts,
   non2xx: half.non2xx + rest.non2xx,
-  rss0, rss50, rss100,
+  rss0,
+  rss50,
+  rss100,
 };
 
 server.kill('SIGTERM');
@@ -107,7 +134,10 @@ const lines = [
   '',
   '| Scenario | req/s | p50 ms | p99 ms | avg ms | requests | errors | non-2xx |',
   '|---|---:|---:|---:|---:|---:|---:|---:|',
-  ...results.map((r) => `| ${r.name} | ${r.reqPerSec} | ${r.p50} | ${r.p99} | ${r.avg.toFixed(2)} | ${r.total} | ${r.errors} | ${r.non2xx} |`),
+  ...results.map(
+    (r) =>
+      `| ${r.name} | ${r.reqPerSec} | ${r.p50} | ${r.p99} | ${r.avg.toFixed(2)} | ${r.total} | ${r.errors} | ${r.non2xx} |`,
+  ),
   '',
   `Target (issue 5): >= 5,000 req/s and p99 < 5 ms on /api/health with cached checks — **${met ? 'met' : 'NOT met'}** in this run.`,
   `Seed comparison: the seed guide claims "Health Endpoint: 150ms avg (target: <200ms)"; here the average was ${target.avg.toFixed(2)} ms.`,

@@ -45,11 +45,19 @@ async function findChangelog(root: string, dir: string, depth = 0): Promise<stri
 /** Looks at the top of `rootDir` (and package.json) to guess components; reads no file contents beyond that. */
 export async function detectLayout(rootDir: string): Promise<LayoutPlan> {
   const has = (p: string) => existsSync(path.join(rootDir, p));
-  let name = path.basename(rootDir).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'app';
+  let name =
+    path
+      .basename(rootDir)
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[^a-z0-9]+/, '') || 'app';
   let version = '1.0.0';
   let versionFromPackageJson = false;
   try {
-    const pkg = JSON.parse(await readFile(path.join(rootDir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+    const pkg = JSON.parse(await readFile(path.join(rootDir, 'package.json'), 'utf8')) as {
+      name?: unknown;
+      version?: unknown;
+    };
     if (typeof pkg.name === 'string') name = pkg.name.replace(/^@[^/]+\//, '');
     if (typeof pkg.version === 'string') {
       version = pkg.version;
@@ -102,9 +110,15 @@ export function renderStarterConfig(plan: LayoutPlan, output = 'dist'): string {
     l.push(`    ${name}:`, `      include: ${list(include)}`, ...extra.map((x) => `      ${x}`));
   };
   // Some component must be written, or `components:` would be empty (null in YAML) and the config invalid.
-  if (plan.application.length === 0) l.push('    # application: no src/, app/ or web/ folder detected; narrow this to your application\'s folders.');
+  if (plan.application.length === 0)
+    l.push("    # application: no src/, app/ or web/ folder detected; narrow this to your application's folders.");
   component('application', plan.application.length ? plan.application : ['**/*'], [
-    ...(plan.applicationBase ? [`# Dropped from paths inside the package: ${plan.applicationBase}x → application/x`, `base: ${plan.applicationBase}`] : []),
+    ...(plan.applicationBase
+      ? [
+          `# Dropped from paths inside the package: ${plan.applicationBase}x → application/x`,
+          `base: ${plan.applicationBase}`,
+        ]
+      : []),
     '# A required component whose globs match nothing fails the build.',
     'required: true',
   ]);
@@ -122,7 +136,9 @@ export function renderStarterConfig(plan: LayoutPlan, output = 'dist'): string {
     '  compressionLevel: 9',
     '',
     'database:',
-    plan.changelog ? `  changelog: ${plan.changelog}` : '  # changelog: db/changelog/db.changelog-master.xml   # Liquibase master changelog',
+    plan.changelog
+      ? `  changelog: ${plan.changelog}`
+      : '  # changelog: db/changelog/db.changelog-master.xml   # Liquibase master changelog',
     '  # Live database for stage checks and deploy migrations (empty: none).',
     '  url: ${DATABASE_URL:}',
     '',
@@ -148,7 +164,12 @@ export function renderStarterConfig(plan: LayoutPlan, output = 'dist'): string {
 }
 
 /** Writes the starter config; refuses to overwrite an existing file unless `force`. */
-export async function writeStarterConfig(opts: { rootDir: string; file?: string; force?: boolean; output?: string }): Promise<{ file: string; plan: LayoutPlan }> {
+export async function writeStarterConfig(opts: {
+  rootDir: string;
+  file?: string;
+  force?: boolean;
+  output?: string;
+}): Promise<{ file: string; plan: LayoutPlan }> {
   const file = path.resolve(opts.rootDir, opts.file ?? 'slipway.config.yaml');
   if (existsSync(file) && !opts.force) {
     throw new SlipwayError('E_USAGE', `${file} already exists`, { file, hint: 'Pass --force to overwrite it.' });
@@ -157,7 +178,10 @@ export async function writeStarterConfig(opts: { rootDir: string; file?: string;
   try {
     await writeFile(file, renderStarterConfig(plan, opts.output));
   } catch (cause) {
-    throw new SlipwayError('E_IO', `cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { file, cause });
+    throw new SlipwayError('E_IO', `cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, {
+      file,
+      cause,
+    });
   }
   return { file, plan };
 }

@@ -9,7 +9,12 @@ export type DbVerify = VerifyResult;
 // other command of the CLI, never pays for them.
 
 /** Runs DBPKG's buildDatabasePackage for the configured changelog (liquibase) or a psql script (plain). */
-export async function buildDbPackage(config: Config, changelog: string, mode: 'liquibase' | 'plain', sourceDateEpoch: number): Promise<DbPackage> {
+export async function buildDbPackage(
+  config: Config,
+  changelog: string,
+  mode: 'liquibase' | 'plain',
+  sourceDateEpoch: number,
+): Promise<DbPackage> {
   const { buildDatabasePackage } = await import('../db/package.js');
   const db = config.database;
   return buildDatabasePackage({

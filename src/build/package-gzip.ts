@@ -13,7 +13,10 @@ class PinGzipHeader extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     if (this.seen < 10) {
       // zlib emits the 10-byte header in its first output chunk; check rather than assume.
-      if (this.seen === 0 && (chunk.length < 10 || chunk[0] !== 0x1f || chunk[1] !== 0x8b || chunk[3] !== 0 || chunk.readUInt32LE(4) !== 0)) {
+      if (
+        this.seen === 0 &&
+        (chunk.length < 10 || chunk[0] !== 0x1f || chunk[1] !== 0x8b || chunk[3] !== 0 || chunk.readUInt32LE(4) !== 0)
+      ) {
         cb(new Error('unexpected gzip header from zlib'));
         return;
       }

@@ -51,7 +51,9 @@ export function planDeploymentInfo(config: Config, hasDatabase: boolean): Deploy
         if (t.backupDatabase) steps.push('back up the database');
         steps.push('apply database/package.sql');
       }
-      steps.push(t.strategy === 'blue-green' ? 'start the idle colour and switch traffic' : 'switch the current symlink');
+      steps.push(
+        t.strategy === 'blue-green' ? 'start the idle colour and switch traffic' : 'switch the current symlink',
+      );
       if (t.restart) steps.push(`restart: ${t.restart}`);
       if (t.health.url) steps.push(`wait for healthy: ${t.health.url} (timeout ${t.health.timeoutMs} ms)`);
       if (t.smokeTests) steps.push('run tests/smoke');
@@ -65,5 +67,11 @@ export function planDeploymentInfo(config: Config, hasDatabase: boolean): Deploy
         rollback: { keepReleases: t.keep, database: t.rollbackDatabase, backupDatabase: t.backupDatabase },
       };
     });
-  return { schemaVersion: SCHEMA_VERSION, application: config.name, version: config.version, environment: config.environment, targets };
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    application: config.name,
+    version: config.version,
+    environment: config.environment,
+    targets,
+  };
 }

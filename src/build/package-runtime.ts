@@ -6,7 +6,9 @@ import type { Config } from '../config/schema.js';
 export async function readRuntimeNode(config: Config): Promise<{ range: string | null; reason: string | null }> {
   if (config.build.checks.node) return { range: config.build.checks.node, reason: null };
   try {
-    const pkg = JSON.parse(await readFile(path.join(config.rootDir, 'package.json'), 'utf8')) as { engines?: { node?: unknown } };
+    const pkg = JSON.parse(await readFile(path.join(config.rootDir, 'package.json'), 'utf8')) as {
+      engines?: { node?: unknown };
+    };
     if (typeof pkg.engines?.node === 'string') return { range: pkg.engines.node, reason: null };
     return { range: null, reason: 'no build.checks.node in the config and no engines.node in package.json' };
   } catch {

@@ -46,7 +46,14 @@ export function splitUstarPath(p: string): { prefix: string; name: string } | nu
   return null;
 }
 
-function rawHeader(h: { name: string; prefix: string; mode: number; size: number; mtime: number; typeflag: string }): Buffer {
+function rawHeader(h: {
+  name: string;
+  prefix: string;
+  mode: number;
+  size: number;
+  mtime: number;
+  typeflag: string;
+}): Buffer {
   const buf = Buffer.alloc(BLOCK);
   writeString(buf, 0, 100, h.name);
   writeOctal(buf, 100, 8, h.mode);
@@ -101,7 +108,14 @@ export function encodeHeader(h: TarHeaderInput): Buffer {
   if (records.length === 0) return main;
   const pax = Buffer.from(records.join(''), 'utf8');
   // A fixed pax header name (no pid, unlike GNU tar's default) keeps the archive reproducible.
-  const paxHeader = rawHeader({ name: 'PaxHeader', prefix: '', mode: 0o644, size: pax.length, mtime: h.mtime, typeflag: 'x' });
+  const paxHeader = rawHeader({
+    name: 'PaxHeader',
+    prefix: '',
+    mode: 0o644,
+    size: pax.length,
+    mtime: h.mtime,
+    typeflag: 'x',
+  });
   return Buffer.concat([paxHeader, pax, padding(pax.length), main]);
 }
 

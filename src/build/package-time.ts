@@ -22,10 +22,17 @@ export function parseSourceDateEpoch(value: string | number, origin = 'SOURCE_DA
 }
 
 /** SOURCE_DATE_EPOCH (option, then env), else the last git commit's time of `rootDir`, else now. */
-export async function resolveBuildTime(opts: { rootDir: string; sourceDateEpoch?: number | undefined; env?: Record<string, string | undefined>; now?: () => number }): Promise<BuildTime> {
-  if (opts.sourceDateEpoch !== undefined) return { epoch: parseSourceDateEpoch(opts.sourceDateEpoch), source: 'SOURCE_DATE_EPOCH' };
+export async function resolveBuildTime(opts: {
+  rootDir: string;
+  sourceDateEpoch?: number | undefined;
+  env?: Record<string, string | undefined>;
+  now?: () => number;
+}): Promise<BuildTime> {
+  if (opts.sourceDateEpoch !== undefined)
+    return { epoch: parseSourceDateEpoch(opts.sourceDateEpoch), source: 'SOURCE_DATE_EPOCH' };
   const fromEnv = (opts.env ?? process.env).SOURCE_DATE_EPOCH;
-  if (fromEnv !== undefined && fromEnv !== '') return { epoch: parseSourceDateEpoch(fromEnv), source: 'SOURCE_DATE_EPOCH' };
+  if (fromEnv !== undefined && fromEnv !== '')
+    return { epoch: parseSourceDateEpoch(fromEnv), source: 'SOURCE_DATE_EPOCH' };
   try {
     const { stdout } = await run('git', ['-C', opts.rootDir, 'log', '-1', '--format=%ct'], { timeout: 10_000 });
     if (/^\d+$/.test(stdout.trim())) return { epoch: Number(stdout.trim()), source: 'git' };

@@ -41,7 +41,6 @@ export interface WriteArchiveResult {
   tarBytes: number;
 }
 
-
 /**
  * UTF-8 byte order without allocating (comparePaths builds two Buffers per call, ~3.4M for 100k files): maps each
  * UTF-16 code unit so that surrogates (code points above U+FFFF) sort after U+E000-U+FFFF, as their UTF-8 bytes do.
@@ -60,7 +59,11 @@ export function compareUtf8(a: string, b: string): number {
 }
 
 const isUnsafe = (p: string) =>
-  p === '' || p.startsWith('/') || p.endsWith('/') || /[\n\r\\]/.test(p) || p.split('/').some((s) => s === '' || s === '.' || s === '..');
+  p === '' ||
+  p.startsWith('/') ||
+  p.endsWith('/') ||
+  /[\n\r\\]/.test(p) ||
+  p.split('/').some((s) => s === '' || s === '.' || s === '..');
 
 /**
  * Checks paths, adds every parent directory explicitly and sorts by byte order (pure). The file objects are reused,
@@ -84,7 +87,9 @@ export function planArchiveEntries(files: ArchiveEntry[]): ArchiveEntry[] {
   for (let i = 1; i < safe.length; i++) {
     const [a, b] = [safe[i - 1]!, safe[i]!];
     if (a.path !== b.path) continue;
-    problems.push(a.type === 'dir' || b.type === 'dir' ? `${a.path} is both a file and a directory` : `two files map to ${a.path}`);
+    problems.push(
+      a.type === 'dir' || b.type === 'dir' ? `${a.path} is both a file and a directory` : `two files map to ${a.path}`,
+    );
   }
   if (problems.length) {
     throw new SlipwayError('E_PACKAGE', `cannot lay out the package (${problems.length} problem(s))`, {
@@ -127,7 +132,15 @@ async function* tarStream(opts: WriteArchiveOptions, counter: { tarBytes: number
   };
   for (const e of opts.entries) {
     const type = e.type ?? 'file';
-    yield emit(encodeHeader({ path: type === 'dir' ? `${e.path}/` : e.path, type, mode: e.mode, size: e.size, mtime: opts.mtime }));
+    yield emit(
+      encodeHeader({
+        path: type === 'dir' ? `${e.path}/` : e.path,
+        type,
+        mode: e.mode,
+        size: e.size,
+        mtime: opts.mtime,
+      }),
+    );
     if (type === 'file') {
       const hash = createHash('sha256');
       let got = 0;
@@ -177,15 +190,22 @@ export function ioError(error: unknown, target: string): SlipwayError {
   if (error instanceof SlipwayError) return error;
   const code = (error as NodeJS.ErrnoException)?.code;
   const why =
-    code === 'ENOSPC' ? 'the disk is full' :
-    code === 'EACCES' || code === 'EPERM' ? 'permission denied' :
-    code === 'EROFS' ? 'the file system is read-only' :
-    code === 'ENOTDIR' ? 'a parent of the output path is a file, not a directory' :
-    code === 'ENOENT' ? 'a file or directory does not exist' : String((error as Error)?.message ?? error);
+    code === 'ENOSPC'
+      ? 'the disk is full'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EROFS'
+          ? 'the file system is read-only'
+          : code === 'ENOTDIR'
+            ? 'a parent of the output path is a file, not a directory'
+            : code === 'ENOENT'
+              ? 'a file or directory does not exist'
+              : String((error as Error)?.message ?? error);
   return new SlipwayError('E_IO', `${target}: cannot write: ${why}${code ? ` (${code})` : ''}`, {
     file: target,
     cause: error,
-    hint: code === 'ENOSPC' ? 'Free disk space or choose another --out directory.' : 'Choose a writable --out directory.',
+    hint:
+      code === 'ENOSPC' ? 'Free disk space or choose another --out directory.' : 'Choose a writable --out directory.',
   });
 }
 
@@ -204,7 +224,12 @@ export async function writeArchive(opts: WriteArchiveOptions): Promise<WriteArch
   const counter = { tarBytes: 0 };
   const sink = new HashCount();
   try {
-    await pipeline(Readable.from(coalesce(tarStream(opts, counter))), ...createDeterministicGzip(opts.level), sink, createWriteStream(tmp, { flags: 'wx' }));
+    await pipeline(
+      Readable.from(coalesce(tarStream(opts, counter))),
+      ...createDeterministicGzip(opts.level),
+      sink,
+      createWriteStream(tmp, { flags: 'wx' }),
+    );
     await rename(tmp, opts.outPath);
   } catch (error) {
     await rm(tmp, { force: true });

@@ -74,24 +74,49 @@ async function hashPayload(files: FileEntry[], onProgress?: ProgressListener): P
         throw new SlipwayError('E_IO', `cannot read ${f.sourcePath}: ${code ?? String(cause)}`, {
           file: f.sourcePath,
           cause,
-          hint: code === 'EACCES' ? 'Fix the file permissions, or exclude the file in the config.' : 'Run the build again.',
+          hint:
+            code === 'EACCES' ? 'Fix the file permissions, or exclude the file in the config.' : 'Run the build again.',
         });
       }
     }
     done++;
-    if (done % 500 === 0 || done === files.length) onProgress?.({ phase: 'package', step: 'hashing', done, total: files.length });
+    if (done % 500 === 0 || done === files.length)
+      onProgress?.({ phase: 'package', step: 'hashing', done, total: files.length });
   });
 }
 
-async function packageDatabase(config: Config, epoch: number, warnings: string[], cacheDir: string): Promise<{ db: DbPackage | null; generated: ArchiveEntry[]; verify: DbVerify | null; verifyMs: number; verifyCached: boolean; dbReason: string | null; blockers: string[] }> {
+async function packageDatabase(
+  config: Config,
+  epoch: number,
+  warnings: string[],
+  cacheDir: string,
+): Promise<{
+  db: DbPackage | null;
+  generated: ArchiveEntry[];
+  verify: DbVerify | null;
+  verifyMs: number;
+  verifyCached: boolean;
+  dbReason: string | null;
+  blockers: string[];
+}> {
   const generated: ArchiveEntry[] = [];
   const blockers: string[] = [];
-  const add = (p: string, bytes: Buffer) => generated.push({ path: p, type: 'file', mode: 0o644, size: bytes.length, bytes, sha256: hashBytes(bytes) });
+  const add = (p: string, bytes: Buffer) =>
+    generated.push({ path: p, type: 'file', mode: 0o644, size: bytes.length, bytes, sha256: hashBytes(bytes) });
   for (const script of config.database.psqlScripts) {
     const plain = await buildDbPackage(config, script, 'plain', epoch);
     add(`database/plain/${path.posix.basename(script).replace(/\.[^.]*$/, '')}.sql`, Buffer.from(plain.sql, 'utf8'));
   }
-  if (!config.database.changelog) return { db: null, generated, verify: null, verifyMs: 0, verifyCached: false, dbReason: 'no database.changelog in the config', blockers };
+  if (!config.database.changelog)
+    return {
+      db: null,
+      generated,
+      verify: null,
+      verifyMs: 0,
+      verifyCached: false,
+      dbReason: 'no database.changelog in the config',
+      blockers,
+    };
   const db = await buildDbPackage(config, config.database.changelog, 'liquibase', epoch);
   for (const w of db.warnings) warnings.push(`${w.file}:${w.line}: ${w.code}: ${w.message}`);
   add('database/package.sql', Buffer.from(db.sql, 'utf8'));
@@ -113,7 +138,9 @@ async function packageDatabase(config: Config, epoch: number, warnings: string[]
     verifyMs = Math.round(performance.now() - t0);
     if (!verify.ok) {
       const failed = verify.changeSets.find((c) => c.status === 'FAILED');
-      blockers.push(`database verification failed${failed ? ` at ${failed.filename}::${failed.id}::${failed.author}: ${failed.error ?? ''}` : ''}`);
+      blockers.push(
+        `database verification failed${failed ? ` at ${failed.filename}::${failed.id}::${failed.author}: ${failed.error ?? ''}` : ''}`,
+      );
     }
   } else {
     dbReason = 'database.verify is off: health and fingerprint not measured';
@@ -125,10 +152,15 @@ async function packageDatabase(config: Config, epoch: number, warnings: string[]
 export async function packageFileSet(opts: PackageOptions): Promise<PackageResult> {
   const { config } = opts;
   const outDir = path.resolve(config.configDir, opts.outDir ?? config.build.output);
-  const buildTime = opts.buildTime ?? (await resolveBuildTime({ rootDir: config.rootDir, sourceDateEpoch: opts.sourceDateEpoch, env: opts.env }));
+  const buildTime =
+    opts.buildTime ??
+    (await resolveBuildTime({ rootDir: config.rootDir, sourceDateEpoch: opts.sourceDateEpoch, env: opts.env }));
   const name = packageFileName(config.name, config.version, buildTime.epoch);
   const warnings: string[] = [];
-  opts.onProgress?.({ phase: 'database', step: config.database.changelog ? 'building database package' : 'no changelog' });
+  opts.onProgress?.({
+    phase: 'database',
+    step: config.database.changelog ? 'building database package' : 'no changelog',
+  });
   // `npm --version` takes ~0.5 s to spawn: start it now, overlapping the database package.
   const environmentP = readBuildEnvironment(config.environment);
   let t0 = performance.now();
@@ -138,19 +170,36 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
   t0 = performance.now();
   opts.onProgress?.({ phase: 'manifest', step: 'collecting facts' });
   const nodeRuntime = await readRuntimeNode(config);
-  const compat = planVersionCompatibility({ config, db: database.db, ...(opts.upgradeFrom ? { upgradeFrom: opts.upgradeFrom } : {}), nodeRange: nodeRuntime.range, nodeReason: nodeRuntime.reason });
+  const compat = planVersionCompatibility({
+    config,
+    db: database.db,
+    ...(opts.upgradeFrom ? { upgradeFrom: opts.upgradeFrom } : {}),
+    nodeRange: nodeRuntime.range,
+    nodeReason: nodeRuntime.reason,
+  });
   const blockers = [...(opts.blockers ?? []), ...database.blockers];
   const facts: ManifestInput = {
     config,
     buildTime,
     packageName: name,
-    files: [...opts.fileSet.files, ...database.generated.map((g) => ({ path: g.path, size: g.size, component: 'database' as const }))],
+    files: [
+      ...opts.fileSet.files,
+      ...database.generated.map((g) => ({ path: g.path, size: g.size, component: 'database' as const })),
+    ],
     endpoints: await countEndpoints(opts.fileSet.files),
     db: database.db,
     dbReason: database.dbReason,
     verify: database.verify,
     environment: await environmentP,
-    sizes: { contentBytes: 0, sourceBytes: opts.inventory?.totalBytes ?? null, packageBytes: null, tarBytes: null, ...(opts.inventory ? { sourceCategories: opts.inventory.categories.map(({ name, bytes, files }) => ({ name, bytes, files })) } : {}) },
+    sizes: {
+      contentBytes: 0,
+      sourceBytes: opts.inventory?.totalBytes ?? null,
+      packageBytes: null,
+      tarBytes: null,
+      ...(opts.inventory
+        ? { sourceCategories: opts.inventory.categories.map(({ name, bytes, files }) => ({ name, bytes, files })) }
+        : {}),
+    },
     blockers,
     quality: await readQuality(config),
   };
@@ -166,12 +215,19 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     ...(opts.fileSet.files as ArchiveEntry[]),
     ...database.generated,
   ];
-  const addGenerated = (p: string, bytes: Buffer) => files.push({ path: p, type: 'file', mode: 0o644, size: bytes.length, bytes, sha256: hashBytes(bytes) });
+  const addGenerated = (p: string, bytes: Buffer) =>
+    files.push({ path: p, type: 'file', mode: 0o644, size: bytes.length, bytes, sha256: hashBytes(bytes) });
   addGenerated('build-manifest.json', json(inner));
   addGenerated('deployment-info.json', json(planDeploymentInfo(config, database.db !== null)));
   addGenerated('version-compatibility.json', json(compat));
   const entries = planArchiveEntries(files);
-  addGenerated('SHA256SUMS', Buffer.from(renderSha256Sums(entries.filter((e) => e.type !== 'dir') as { path: string; sha256: string }[]), 'utf8'));
+  addGenerated(
+    'SHA256SUMS',
+    Buffer.from(
+      renderSha256Sums(entries.filter((e) => e.type !== 'dir') as { path: string; sha256: string }[]),
+      'utf8',
+    ),
+  );
   // Inserted where byte order puts it (before the lower-case top-level names), without sorting 100k entries again.
   const sums = files[files.length - 1]!;
   const at = entries.findIndex((e) => compareUtf8(e.path, sums.path) > 0);
@@ -187,8 +243,16 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
       if (done % 500 === 0 || done === total) opts.onProgress?.({ phase: 'package', step: 'writing', done, total });
     },
   });
-  const sizes = planSizeReport({ before: opts.inventory ?? null, files, tarBytes: written.tarBytes, archiveBytes: written.bytes });
-  const manifest = generateManifest({ ...facts, sizes: { ...facts.sizes, packageBytes: written.bytes, tarBytes: written.tarBytes } });
+  const sizes = planSizeReport({
+    before: opts.inventory ?? null,
+    files,
+    tarBytes: written.tarBytes,
+    archiveBytes: written.bytes,
+  });
+  const manifest = generateManifest({
+    ...facts,
+    sizes: { ...facts.sizes, packageBytes: written.bytes, tarBytes: written.tarBytes },
+  });
   const sidecar = `${archivePath}.sha256`;
   const manifestPath = archivePath.replace(/\.tar\.gz$/, '.manifest.json');
   try {
@@ -196,7 +260,11 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     await writeAtomic(manifestPath, json(manifest));
   } catch (error) {
     // A package without its digest is not a package: leave nothing with the final names.
-    await Promise.all([rm(archivePath, { force: true }), rm(sidecar, { force: true }), rm(manifestPath, { force: true })]);
+    await Promise.all([
+      rm(archivePath, { force: true }),
+      rm(sidecar, { force: true }),
+      rm(manifestPath, { force: true }),
+    ]);
     throw ioError(error, sidecar);
   }
   return {
@@ -210,7 +278,12 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     manifest,
     warnings,
     verifyCached: database.verifyCached,
-    timings: { database: Math.round(tDatabase) - database.verifyMs, verify: database.verifyMs, manifest: Math.round(tManifest), package: Math.round(performance.now() - t0) },
+    timings: {
+      database: Math.round(tDatabase) - database.verifyMs,
+      verify: database.verifyMs,
+      manifest: Math.round(tManifest),
+      package: Math.round(performance.now() - t0),
+    },
   };
 }
 

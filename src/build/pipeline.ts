@@ -38,11 +38,28 @@ export interface BuildResult {
   sizes: SizeReport;
   manifest: BuildManifest;
   /** Extra facts for renderers (the contract's fields above are the stable part). */
-  details: { buildTime: BuildTime; checks: CheckResult[]; findings: CheckResult[]; warnings: string[]; cache: { hits: number; misses: number } | null; packaged: PackageResult };
+  details: {
+    buildTime: BuildTime;
+    checks: CheckResult[];
+    findings: CheckResult[];
+    warnings: string[];
+    cache: { hits: number; misses: number } | null;
+    packaged: PackageResult;
+  };
 }
 
 interface CompileModule {
-  compileFileSet: (config: Config, fileSet: FileSet, opts: { cacheDir: string; sourceMaps?: boolean; onProgress?: ProgressListener }) => Promise<{ fileSet: FileSet; findings: CheckResult[]; cache: { hits: number; misses: number }; ok: boolean; ms: number }>;
+  compileFileSet: (
+    config: Config,
+    fileSet: FileSet,
+    opts: { cacheDir: string; sourceMaps?: boolean; onProgress?: ProgressListener },
+  ) => Promise<{
+    fileSet: FileSet;
+    findings: CheckResult[];
+    cache: { hits: number; misses: number };
+    ok: boolean;
+    ms: number;
+  }>;
 }
 
 /** STAGE's compile module, loaded at run time: it is written in parallel and the pipeline must work before it lands. */
@@ -52,7 +69,11 @@ export async function loadCompile(): Promise<CompileModule | null> {
     const mod = (await import(/* @vite-ignore */ spec)) as Partial<CompileModule>;
     return typeof mod.compileFileSet === 'function' ? (mod as CompileModule) : null;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('compile')) return null;
+    if (
+      (e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
+      String((e as Error).message).includes('compile')
+    )
+      return null;
     throw e;
   }
 }
@@ -115,14 +136,23 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     }
   };
   void readNpmVersion(); // overlaps the ~0.5 s npm spawn with stage and compile
-  const buildTime = await resolveBuildTime({ rootDir: config.rootDir, sourceDateEpoch: opts.sourceDateEpoch, env: opts.env });
+  const buildTime = await resolveBuildTime({
+    rootDir: config.rootDir,
+    sourceDateEpoch: opts.sourceDateEpoch,
+    env: opts.env,
+  });
 
   if (opts.clean === false) phases.push({ name: 'clean', ms: 0, status: 'skipped', reason: 'clean: false' });
   else await timed('clean', () => cleanOutDir(config, outDir));
   await checkOutDirWritable(outDir);
 
   let stage: StageResult | null = await timed('stage', async () => {
-    const r = await runStage(config, { ...(opts.strict !== undefined ? { strict: opts.strict } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.env ? { env: opts.env as NodeJS.ProcessEnv } : {}), skipDirs: [cacheDir] });
+    const r = await runStage(config, {
+      ...(opts.strict !== undefined ? { strict: opts.strict } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.env ? { env: opts.env as NodeJS.ProcessEnv } : {}),
+      skipDirs: [cacheDir],
+    });
     if (!r.ok) {
       throw new SlipwayError('E_CHECK_FAILED', `stage failed: ${failedChecks(r.checks).length} check(s) failed`, {
         details: failedChecks(r.checks),
@@ -140,12 +170,23 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   let cache: { hits: number; misses: number } | null = null;
   const compile = await loadCompile();
   if (!compile) {
-    phases.push({ name: 'compile', ms: 0, status: 'skipped', reason: 'the compile module is not available in this build of slipway' });
+    phases.push({
+      name: 'compile',
+      ms: 0,
+      status: 'skipped',
+      reason: 'the compile module is not available in this build of slipway',
+    });
   } else {
     const r = await timed('compile', async () => {
-      const c = await compile.compileFileSet(config, fileSet, { cacheDir, sourceMaps: config.build.compile.sourceMaps, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      const c = await compile.compileFileSet(config, fileSet, {
+        cacheDir,
+        sourceMaps: config.build.compile.sourceMaps,
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      });
       if (!c.ok) {
-        throw new SlipwayError('E_CHECK_FAILED', `compile failed: ${failedChecks(c.findings).length} finding(s)`, { details: failedChecks(c.findings) });
+        throw new SlipwayError('E_CHECK_FAILED', `compile failed: ${failedChecks(c.findings).length} finding(s)`, {
+          details: failedChecks(c.findings),
+        });
       }
       return c;
     });
@@ -170,9 +211,22 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     phases.push({ name: 'package', ms: Math.round(performance.now() - t0), status: 'failed' });
     throw e;
   }
-  phases.push({ name: 'database', ms: packaged.timings.database, status: config.database.changelog || config.database.psqlScripts.length ? 'ok' : 'skipped' });
+  phases.push({
+    name: 'database',
+    ms: packaged.timings.database,
+    status: config.database.changelog || config.database.psqlScripts.length ? 'ok' : 'skipped',
+  });
   const verified = packaged.manifest.components.database.healthStatus !== null;
-  phases.push({ name: 'verify', ms: packaged.timings.verify, status: verified ? (packaged.manifest.components.database.healthStatus === 'HEALTHY' ? 'ok' : 'failed') : 'skipped', ...(verified ? (packaged.verifyCached ? { reason: 'cached result of an identical package' } : {}) : { reason: packaged.manifest.components.database.reason ?? 'not verified' }) });
+  phases.push({
+    name: 'verify',
+    ms: packaged.timings.verify,
+    status: verified ? (packaged.manifest.components.database.healthStatus === 'HEALTHY' ? 'ok' : 'failed') : 'skipped',
+    ...(verified
+      ? packaged.verifyCached
+        ? { reason: 'cached result of an identical package' }
+        : {}
+      : { reason: packaged.manifest.components.database.reason ?? 'not verified' }),
+  });
   phases.push({ name: 'manifest', ms: packaged.timings.manifest, status: 'ok' });
   phases.push({ name: 'package', ms: packaged.timings.package, status: 'ok' });
   return {

@@ -59,13 +59,17 @@ export function renderSizeReport(r: SizeReport): string {
     `  ${name.padEnd(22)} ${humanBytes(bytes).padStart(10)} ${pct(bytes, whole).padStart(5)} ${String(files).padStart(8)} files`;
   if (r.before) {
     lines.push(`Before (project tree): ${humanBytes(r.before.totalBytes)} in ${r.before.totalFiles} files`);
-    for (const c of r.before.categories) if (c.files > 0) lines.push(row(`${c.name}/`, c.bytes, r.before.totalBytes, c.files));
+    for (const c of r.before.categories)
+      if (c.files > 0) lines.push(row(`${c.name}/`, c.bytes, r.before.totalBytes, c.files));
   } else {
     lines.push('Before: not measured (no stage scan)');
   }
   lines.push(`After (packed, uncompressed): ${humanBytes(r.after.contentBytes)}`);
-  for (const c of r.after.categories) lines.push(row(c.name === 'metadata' ? 'metadata' : `${c.name}/`, c.bytes, r.after.contentBytes, c.files));
-  lines.push(`Archive: ${humanBytes(r.after.archiveBytes)} (compression ratio ${r.compressionRatio.toFixed(3)} of ${humanBytes(r.after.tarBytes)} tar)`);
+  for (const c of r.after.categories)
+    lines.push(row(c.name === 'metadata' ? 'metadata' : `${c.name}/`, c.bytes, r.after.contentBytes, c.files));
+  lines.push(
+    `Archive: ${humanBytes(r.after.archiveBytes)} (compression ratio ${r.compressionRatio.toFixed(3)} of ${humanBytes(r.after.tarBytes)} tar)`,
+  );
   if (r.reduction !== null) lines.push(`Reduction vs project tree: ${(r.reduction * 100).toFixed(1)}%`);
   return lines.join('\n') + '\n';
 }

@@ -35,17 +35,33 @@ export async function runStage(config: Config, opts: StageOptions = {}): Promise
   const [scan, checks] = await Promise.all([
     (async () => {
       const s0 = performance.now();
-      const scan = await scanProject(config, { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.skipDirs ? { skipDirs: opts.skipDirs } : {}) });
+      const scan = await scanProject(config, {
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...(opts.skipDirs ? { skipDirs: opts.skipDirs } : {}),
+      });
       return { scan, ms: Math.round(performance.now() - s0) };
     })(),
-    runChecks(config, { ...(opts.env ? { env: opts.env } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }),
+    runChecks(config, {
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    }),
   ]);
   const packaged = scan.scan.fileSet.files.reduce((s, f) => s + f.size, 0);
   const summary = `${scan.scan.fileSet.files.length} files (${fmtBytes(packaged)}) to package out of ${scan.scan.inventory.totalFiles} (${fmtBytes(scan.scan.inventory.totalBytes)})`;
   const scanCheck: CheckResult = scan.scan.warnings.length
-    ? { name: 'scan', status: 'warn', reason: `${summary}; ${scan.scan.warnings.length} warning(s): ${scan.scan.warnings.join('; ')}`, ms: scan.ms }
+    ? {
+        name: 'scan',
+        status: 'warn',
+        reason: `${summary}; ${scan.scan.warnings.length} warning(s): ${scan.scan.warnings.join('; ')}`,
+        ms: scan.ms,
+      }
     : { name: 'scan', status: 'pass', reason: summary, ms: scan.ms };
   const all = [scanCheck, ...checks];
   const final = (opts.strict ?? config.build.strict) ? applyStrict(all) : all;
-  return { scan: scan.scan, checks: final, ok: !final.some((c) => c.status === 'fail'), ms: Math.round(performance.now() - t0) };
+  return {
+    scan: scan.scan,
+    checks: final,
+    ok: !final.some((c) => c.status === 'fail'),
+    ms: Math.round(performance.now() - t0),
+  };
 }

@@ -20,7 +20,10 @@ const PGLITE_VERSION: string = (() => {
  */
 export function verifyCacheKey(packageSql: string): string {
   const sql = packageSql.replace(/^-- Generated: .*$/m, '');
-  return createHash('sha256').update(`verify\0slipway ${SLIPWAY_VERSION}\0pglite ${PGLITE_VERSION}\0`).update(sql).digest('hex');
+  return createHash('sha256')
+    .update(`verify\0slipway ${SLIPWAY_VERSION}\0pglite ${PGLITE_VERSION}\0`)
+    .update(sql)
+    .digest('hex');
 }
 
 /** The cached verification for `key`, or null (missing or unreadable entries are simply a miss). */

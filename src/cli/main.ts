@@ -51,10 +51,21 @@ const COMMAND_GROUPS = {
 type Group = keyof typeof COMMAND_GROUPS;
 
 const GROUP_OF: Record<string, Group> = {
-  init: 'build', stage: 'build', compile: 'build', package: 'build', manifest: 'build', validate: 'build', build: 'build',
+  init: 'build',
+  stage: 'build',
+  compile: 'build',
+  package: 'build',
+  manifest: 'build',
+  validate: 'build',
+  build: 'build',
   db: 'db',
-  deploy: 'deploy', rollback: 'deploy', releases: 'deploy', history: 'deploy',
-  serve: 'serve', health: 'serve', user: 'serve',
+  deploy: 'deploy',
+  rollback: 'deploy',
+  releases: 'deploy',
+  history: 'deploy',
+  serve: 'serve',
+  health: 'serve',
+  user: 'serve',
 };
 
 /** The command groups to register: only the one the first word names, or all (help, unknown words, no command). */

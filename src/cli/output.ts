@@ -35,14 +35,19 @@ export function renderError(io: CliIO, error: unknown, json = false): number {
   if (isSlipwayError(error)) {
     if (json) io.stdout(JSON.stringify({ error: error.toJSON() }, null, 2) + '\n');
     const where = error.location ? `${error.location}: ` : '';
-    const lines = [`error ${error.code}: ${where && !error.message.startsWith(error.location ?? '') ? where : ''}${error.message}`];
+    const lines = [
+      `error ${error.code}: ${where && !error.message.startsWith(error.location ?? '') ? where : ''}${error.message}`,
+    ];
     for (const d of error.details) lines.push(`  ${d}`);
     if (error.hint) lines.push(`hint: ${error.hint}`);
     io.stderr(lines.join('\n') + '\n');
     return USAGE_CODES.has(error.code) ? 2 : 1;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  if (json) io.stdout(JSON.stringify({ error: { code: 'E_INTERNAL', message: String((error as Error)?.message ?? error) } }) + '\n');
+  if (json)
+    io.stdout(
+      JSON.stringify({ error: { code: 'E_INTERNAL', message: String((error as Error)?.message ?? error) } }) + '\n',
+    );
   io.stderr(`internal error: ${stack}\nThis is a bug in slipway; please report it with the command you ran.\n`);
   return 1;
 }

@@ -18,7 +18,10 @@ function describe(e: ProgressEvent): string {
  * Live progress on stderr: on a TTY one line redrawn in place (at most every 80 ms); otherwise a plain line whenever
  * the phase or step changes (never one per file, so CI logs stay short). Silent when `quiet` (e.g. --json).
  */
-export function createProgressRenderer(io: CliIO, opts: { quiet?: boolean; now?: () => number } = {}): ProgressRenderer {
+export function createProgressRenderer(
+  io: CliIO,
+  opts: { quiet?: boolean; now?: () => number } = {},
+): ProgressRenderer {
   const now = opts.now ?? Date.now;
   let last = 0;
   let lastKey = '';

@@ -139,7 +139,8 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   if (isPlain(overlay)) {
     merged = deepMerge(fileValue, overlay);
     for (const p of leafPaths(overlay)) {
-      sources[p] = `environments.${environment} (${rel}:${lineOf(['environments', environment, ...p.split('.')]) ?? '?'})`;
+      sources[p] =
+        `environments.${environment} (${rel}:${lineOf(['environments', environment, ...p.split('.')]) ?? '?'})`;
     }
   }
   for (const [p, v] of Object.entries(opts.overrides ?? {})) {
@@ -149,7 +150,8 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   }
 
   const parsed = configSchema.safeParse(merged);
-  if (!parsed.success) throw configError(parsed.error, rel, (p) => lineOf(p) ?? lineOf(['environments', environment, ...p]));
+  if (!parsed.success)
+    throw configError(parsed.error, rel, (p) => lineOf(p) ?? lineOf(['environments', environment, ...p]));
 
   const cfg = parsed.data;
   const rootDir = path.resolve(configDir, cfg.root);
@@ -157,11 +159,15 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   if (!version) {
     version = await readPackageVersion(rootDir);
     if (!version) {
-      throw new SlipwayError('E_CONFIG', `${rel}: no "version" and no version in ${path.join(cfg.root, 'package.json')}`, {
-        file: rel,
-        field: 'version',
-        hint: 'Add `version: 1.0.0` to the config.',
-      });
+      throw new SlipwayError(
+        'E_CONFIG',
+        `${rel}: no "version" and no version in ${path.join(cfg.root, 'package.json')}`,
+        {
+          file: rel,
+          field: 'version',
+          hint: 'Add `version: 1.0.0` to the config.',
+        },
+      );
     }
     sources.version = 'package.json';
   }
@@ -193,10 +199,14 @@ export function configError(
     return `${file}${line ? `:${line}` : ''}: ${field}: ${issue.message}`;
   });
   const first = error.issues[0];
-  return new SlipwayError('E_CONFIG', `${file}: invalid config (${error.issues.length} problem${error.issues.length > 1 ? 's' : ''})`, {
-    file,
-    field: first?.path.map(String).join('.'),
-    details,
-    hint: 'Fix the fields listed; `slipway init` writes a commented example.',
-  });
+  return new SlipwayError(
+    'E_CONFIG',
+    `${file}: invalid config (${error.issues.length} problem${error.issues.length > 1 ? 's' : ''})`,
+    {
+      file,
+      field: first?.path.map(String).join('.'),
+      details,
+      hint: 'Fix the fields listed; `slipway init` writes a commented example.',
+    },
+  );
 }

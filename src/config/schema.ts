@@ -11,7 +11,10 @@ export const configSchema = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/i, 'letters, digits, ".", "_" or "-"'),
     /** Defaults to the version in <root>/package.json. */
-    version: z.string().regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/, 'a semantic version like 1.2.0').optional(),
+    version: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/, 'a semantic version like 1.2.0')
+      .optional(),
     /** Project root, relative to the config file. */
     root: z.string().default('.'),
     build: buildSchema,

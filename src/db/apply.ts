@@ -22,12 +22,17 @@ export async function applySql(opts: ApplySqlOptions): Promise<ApplyResult> {
   const started = performance.now();
   const session = await openSession(opts.databaseUrl);
   try {
-    const r = await runPsqlScript(session, opts.sql, { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onEcho ? { onEcho: opts.onEcho } : {}) });
+    const r = await runPsqlScript(session, opts.sql, {
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onEcho ? { onEcho: opts.onEcho } : {}),
+    });
     return {
       executed: r.executed.map(({ id, author, filename }) => ({ id, author, filename })),
       skipped: Math.max(0, r.changeSetsSeen - r.executed.length),
       ms: Math.round(performance.now() - started),
-      ...(r.errors.length ? { tolerated: r.errors.map((e) => (e.location ? `${e.location}: ${e.message}` : e.message)) } : {}),
+      ...(r.errors.length
+        ? { tolerated: r.errors.map((e) => (e.location ? `${e.location}: ${e.message}` : e.message)) }
+        : {}),
     };
   } catch (error) {
     // psql leaves an open transaction to die with the connection; say so explicitly (PGlite keeps the session).

@@ -56,7 +56,10 @@ export function sqlChangeChecksumV8(sql: string | Uint8Array, o: SqlChangeOption
     pendingSpace = false;
     out[n++] = b;
   }
-  const header = Buffer.from(`${o.endDelimiter ?? 'null'}:${String(o.splitStatements)}:${o.stripComments === null ? 'null' : String(o.stripComments)}:`, 'utf8');
+  const header = Buffer.from(
+    `${o.endDelimiter ?? 'null'}:${String(o.splitStatements)}:${o.stripComments === null ? 'null' : String(o.stripComments)}:`,
+    'utf8',
+  );
   return '8:' + createHash('md5').update(header).update(out.subarray(0, n)).digest('hex');
 }
 
@@ -87,7 +90,10 @@ export function checksumV9(sqlText: string): string {
 
 /** CheckSum.compute(String): standardised line endings, NFC (the BOM-removal step does not apply to hex input). */
 function normalizeForCheckSum(s: string): string {
-  return s.replace(/\r\n?/g, '\n').replace(/\uFEFF/g, '').normalize('NFC');
+  return s
+    .replace(/\r\n?/g, '\n')
+    .replace(/\uFEFF/g, '')
+    .normalize('NFC');
 }
 
 export interface StoredChecksum {
@@ -125,7 +131,10 @@ export function checksumV8(stored: string): string {
  * (cleared checksums are recomputed), "9:" rows compare with `checksum`, "8:" rows with `checksumV8`, and any
  * `validCheckSum` entry equal to the stored value (or `ANY`) is accepted. Case-insensitive.
  */
-export function isChecksumAccepted(stored: string | null, cs: { checksum: string; checksumV8?: string; validCheckSums: string[] }): boolean {
+export function isChecksumAccepted(
+  stored: string | null,
+  cs: { checksum: string; checksumV8?: string; validCheckSums: string[] },
+): boolean {
   if (stored === null || stored.trim() === '') return true;
   const s = stored.trim().toLowerCase();
   if (s === cs.checksum.toLowerCase()) return true;

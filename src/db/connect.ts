@@ -2,7 +2,10 @@ import { maskUrl } from '../errors.js';
 import { openSession } from './session.js';
 
 /** Connects, asks the server version, disconnects. Never throws; the error text never contains the password. */
-export async function pingDatabase(url: string, timeoutMs: number): Promise<{ ok: boolean; ms: number; serverVersion?: string; error?: string }> {
+export async function pingDatabase(
+  url: string,
+  timeoutMs: number,
+): Promise<{ ok: boolean; ms: number; serverVersion?: string; error?: string }> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   let timer: NodeJS.Timeout | undefined;

@@ -24,7 +24,10 @@ export function selectSince(changeSets: ChangeSet[], since: string): ChangeSet[]
         ? cs.id === parts[0] && cs.author === parts[1]
         : cs.filename === parts[0] && cs.id === parts.slice(1, -1).join('::') && cs.author === parts[parts.length - 1];
   const hits = changeSets.flatMap((cs, i) => (match(cs) ? [i] : []));
-  if (hits.length === 0) throw new SlipwayError('E_CHANGELOG', `changeset "${since}" is not in the changelog`, { hint: 'use id, id::author or file::id::author' });
+  if (hits.length === 0)
+    throw new SlipwayError('E_CHANGELOG', `changeset "${since}" is not in the changelog`, {
+      hint: 'use id, id::author or file::id::author',
+    });
   if (hits.length > 1) {
     throw new SlipwayError('E_CHANGELOG', `"${since}" matches ${hits.length} changesets`, {
       details: hits.map((i) => `${changeSets[i]!.filename}::${changeSets[i]!.id}::${changeSets[i]!.author}`),
@@ -65,7 +68,11 @@ export async function readHistory(databaseUrl: string): Promise<RecordedRow[]> {
       tag: row.tag ?? null,
     }));
   } catch (cause) {
-    throw new SlipwayError('E_DB', `cannot read databasechangelog from ${maskUrl(databaseUrl)}: ${(cause as Error).message}`, { cause });
+    throw new SlipwayError(
+      'E_DB',
+      `cannot read databasechangelog from ${maskUrl(databaseUrl)}: ${(cause as Error).message}`,
+      { cause },
+    );
   } finally {
     await s.close().catch(() => undefined);
   }

@@ -12,5 +12,12 @@ export interface ChangeSetIndexEntry {
 
 /** The index entry for a changeset. */
 export function toIndexEntry(cs: ChangeSet): ChangeSetIndexEntry {
-  return { id: cs.id, author: cs.author, filename: cs.filename, checksum: cs.checksum, rollback: cs.rollback, tag: cs.tag };
+  return {
+    id: cs.id,
+    author: cs.author,
+    filename: cs.filename,
+    checksum: cs.checksum,
+    rollback: cs.rollback,
+    tag: cs.tag,
+  };
 }

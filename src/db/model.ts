@@ -12,7 +12,15 @@ export interface SourceLocation {
 
 export interface Precondition {
   /** `sql-check` (formatted SQL `--precondition-sql-check expectedResult:N sql`) or XML `sqlCheck`, etc. */
-  type: 'sql-check' | 'table-exists' | 'view-exists' | 'column-exists' | 'sequence-exists' | 'index-exists' | 'changeset-executed' | 'dbms';
+  type:
+    | 'sql-check'
+    | 'table-exists'
+    | 'view-exists'
+    | 'column-exists'
+    | 'sequence-exists'
+    | 'index-exists'
+    | 'changeset-executed'
+    | 'dbms';
   expectedResult?: string;
   sql?: string;
   /** Extra attributes (tableName, schemaName, columnName, id/author/changeLogFile…). */

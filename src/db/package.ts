@@ -41,9 +41,20 @@ export async function buildDatabasePackage(opts: DatabasePackageOptions): Promis
   if (opts.mode === 'plain') {
     const { files, warnings } = await parsePsqlScript({ rootDir: opts.rootDir, script: opts.changelog });
     const changelog: Changelog = { master: opts.changelog, changeSets: [], files, warnings };
-    return { sql: renderPackage(changelog, { ...render, mode: 'plain' }), changeSets: 0, files: files.length, head: null, index: [], warnings };
+    return {
+      sql: renderPackage(changelog, { ...render, mode: 'plain' }),
+      changeSets: 0,
+      files: files.length,
+      head: null,
+      index: [],
+      warnings,
+    };
   }
-  const parsed = await parseChangelog({ rootDir: opts.rootDir, changelog: opts.changelog, ...(opts.properties ? { properties: opts.properties } : {}) });
+  const parsed = await parseChangelog({
+    rootDir: opts.rootDir,
+    changelog: opts.changelog,
+    ...(opts.properties ? { properties: opts.properties } : {}),
+  });
   let changeSets = selectChangeSets(parsed.changeSets, {
     ...(opts.contexts?.length ? { contexts: opts.contexts } : {}),
     ...(opts.labels ? { labels: opts.labels } : {}),

@@ -46,7 +46,9 @@ export class PropertyScope {
 
   /** Value of `name` as seen from `file`, or undefined. */
   lookup(name: string, file: string | null): string | undefined {
-    return this.fixed.get(name) ?? this.globals.get(name) ?? (file === null ? undefined : this.locals.get(file)?.get(name));
+    return (
+      this.fixed.get(name) ?? this.globals.get(name) ?? (file === null ? undefined : this.locals.get(file)?.get(name))
+    );
   }
 
   /** Expands `${…}` in `text` as seen from `file`. */

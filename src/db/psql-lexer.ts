@@ -8,7 +8,14 @@
 
 export type ScriptItem =
   | { kind: 'sql'; text: string; line: number; comments: string[]; terminated: boolean }
-  | { kind: 'meta'; command: string; args: string[]; line: number; query: { text: string; line: number } | null; comments: string[] };
+  | {
+      kind: 'meta';
+      command: string;
+      args: string[];
+      line: number;
+      query: { text: string; line: number } | null;
+      comments: string[];
+    };
 
 const IDENT_START = /[A-Za-z_\u0080-\uffff]/;
 const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;

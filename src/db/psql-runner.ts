@@ -36,7 +36,11 @@ export interface RunScriptOptions {
   onError?: (error: SlipwayError) => void;
 }
 
-export async function runPsqlScript(session: SqlSession, script: string, opts: RunScriptOptions = {}): Promise<RunScriptResult> {
+export async function runPsqlScript(
+  session: SqlSession,
+  script: string,
+  opts: RunScriptOptions = {},
+): Promise<RunScriptResult> {
   const { signal } = opts;
   const vars = new Map<string, string>([['ON_ERROR_STOP', 'on']]);
   // Runs one statement the way psql would: ERROR reflects the outcome; with ON_ERROR_STOP off the error is not fatal.
@@ -140,7 +144,9 @@ function statementError(cause: unknown, text: string, scriptLine: number, where:
   const stmtLine = text.split('\n')[lineOffset] ?? '';
   const file = where.at?.file;
   const line = where.at ? where.at.line + lineOffset : scriptLine + lineOffset;
-  const cs = where.changeSet ? `changeset ${where.changeSet.filename}::${where.changeSet.id}::${where.changeSet.author} failed: ` : '';
+  const cs = where.changeSet
+    ? `changeset ${where.changeSet.filename}::${where.changeSet.id}::${where.changeSet.author} failed: `
+    : '';
   const gutter = `${line} | `;
   const details = [gutter + stmtLine, ' '.repeat(gutter.length + Math.max(0, column - 1)) + '^'];
   if (e.detail) details.push(`detail: ${e.detail}`);
@@ -175,5 +181,8 @@ function parseBool(value: string | undefined, line: number): boolean {
 }
 
 function metaError(message: string, line: number): SlipwayError {
-  return new SlipwayError('E_DB', message, { ...(line > 0 ? { line } : {}), hint: 'this script needs psql features slipway does not interpret; run it with psql' });
+  return new SlipwayError('E_DB', message, {
+    ...(line > 0 ? { line } : {}),
+    hint: 'this script needs psql features slipway does not interpret; run it with psql',
+  });
 }

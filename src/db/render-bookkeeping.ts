@@ -50,7 +50,9 @@ export function renderChecksumValidation(changeSets: ChangeSet[]): string[] {
   const checked = changeSets.filter((cs) => !cs.runOnChange);
   if (checked.length === 0) return [];
   const rows = checked.map((cs) => {
-    const valid = cs.validCheckSums.length ? `ARRAY[${cs.validCheckSums.map((v) => quoteLiteral(v)).join(', ')}]` : "'{}'";
+    const valid = cs.validCheckSums.length
+      ? `ARRAY[${cs.validCheckSums.map((v) => quoteLiteral(v)).join(', ')}]`
+      : "'{}'";
     return `  (${quoteLiteral(cs.id)}, ${quoteLiteral(cs.author)}, ${quoteLiteral(cs.filename)}, ${quoteLiteral(cs.checksum)}, ${quoteLiteral(cs.checksumV8 ?? null)}, ${valid})`;
   });
   const join = 'h.ID = p.id AND h.AUTHOR = p.author AND h.FILENAME = p.filename';

@@ -15,7 +15,9 @@ function whereKey(cs: ChangeSet): string {
 
 /** The INSERT Liquibase 4.28 writes for a changeset (column order as in `liquibase update-sql`), DEPLOYMENT_ID from psql. */
 export function renderHistoryInsert(cs: ChangeSet, exectype: 'EXECUTED' | 'MARK_RAN', ifMissing = false): string {
-  const cols = 'ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID' + (cs.tag !== null ? ', TAG' : '');
+  const cols =
+    'ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID' +
+    (cs.tag !== null ? ', TAG' : '');
   const values = [
     quoteLiteral(cs.id),
     quoteLiteral(cs.author),
@@ -46,7 +48,10 @@ export function locateStatements(cs: ChangeSet, files: Map<string, string[]>): n
   const lines = files.get(cs.location.file);
   let cursor = cs.location.line; // 1-based line after the changeset header
   return cs.statements.map((stmt) => {
-    const first = stmt.split('\n').find((l) => l.trim() !== '')?.trim();
+    const first = stmt
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim();
     if (!lines || !first) return cs.location.line;
     for (let i = cursor; i < lines.length; i++) {
       if (lines[i]!.includes(first)) {
@@ -100,11 +105,19 @@ function renderTolerant(cs: ChangeSet, stmts: string[], record: string[], done: 
 }
 
 /** One changeset: skip if recorded, evaluate preconditions, run and record in one transaction. */
-export function renderChangeSet(cs: ChangeSet, changelog: Pick<Changelog, 'files'>, fileLines: Map<string, string[]>): string {
+export function renderChangeSet(
+  cs: ChangeSet,
+  changelog: Pick<Changelog, 'files'>,
+  fileLines: Map<string, string[]>,
+): string {
   const key = changeSetKey(cs);
   const rerunnable = cs.runOnChange || cs.runAlways;
   const accepted = [cs.checksum, ...cs.validCheckSums].map((c) => quoteLiteral(c)).join(', ');
-  const runExpr = cs.runAlways ? 'TRUE' : cs.runOnChange ? `count(*) FILTER (WHERE MD5SUM IN (${accepted})) = 0` : 'count(*) = 0';
+  const runExpr = cs.runAlways
+    ? 'TRUE'
+    : cs.runOnChange
+      ? `count(*) FILTER (WHERE MD5SUM IN (${accepted})) = 0`
+      : 'count(*) = 0';
   const out: string[] = [
     `-- ${CHANGESET_MARKER}${JSON.stringify({ id: cs.id, author: cs.author, filename: cs.filename })}`,
     `-- changeset ${commentText(key)} (${cs.location.file}:${cs.location.line})${cs.comment ? ` -- ${commentText(cs.comment)}` : ''}`,
@@ -115,11 +128,22 @@ export function renderChangeSet(cs: ChangeSet, changelog: Pick<Changelog, 'files
   if (tx) out.push('BEGIN;');
   out.push(LOCK_CHECK);
   const stmts = renderStatements(cs, statementSources(cs, fileLines));
-  const record = rerunnable ? [renderHistoryRerun(cs), renderHistoryInsert(cs, 'EXECUTED', true)] : [renderHistoryInsert(cs, 'EXECUTED')];
+  const record = rerunnable
+    ? [renderHistoryRerun(cs), renderHistoryInsert(cs, 'EXECUTED', true)]
+    : [renderHistoryInsert(cs, 'EXECUTED')];
   const done = rerunnable
-    ? ['\\if :slipway_new', `\\echo 'slipway: EXECUTED' ${quotePsqlArg(key)}`, '\\else', `\\echo 'slipway: RERAN' ${quotePsqlArg(key)}`, '\\endif']
+    ? [
+        '\\if :slipway_new',
+        `\\echo 'slipway: EXECUTED' ${quotePsqlArg(key)}`,
+        '\\else',
+        `\\echo 'slipway: RERAN' ${quotePsqlArg(key)}`,
+        '\\endif',
+      ]
     : [`\\echo 'slipway: EXECUTED' ${quotePsqlArg(key)}`];
-  const run = () => (cs.failOnError ? [...stmts, ...record, ...(tx ? ['COMMIT;'] : []), ...done] : renderTolerant(cs, stmts, record, done, key));
+  const run = () =>
+    cs.failOnError
+      ? [...stmts, ...record, ...(tx ? ['COMMIT;'] : []), ...done]
+      : renderTolerant(cs, stmts, record, done, key);
   const pre = cs.preconditions;
   if (!pre) out.push(...run());
   else out.push(...renderPreconditions(cs, pre, key, tx, run));
@@ -134,35 +158,71 @@ type PreAction = Preconditions['onFail'];
  * check that cannot run (a missing table in a sqlCheck, say) takes the onError path instead of stopping psql —
  * Liquibase's distinction between a failed and an erroring precondition.
  */
-function renderPreconditions(cs: ChangeSet, pre: Preconditions, key: string, tx: boolean, run: () => string[]): string[] {
+function renderPreconditions(
+  cs: ChangeSet,
+  pre: Preconditions,
+  key: string,
+  tx: boolean,
+  run: () => string[],
+): string[] {
   const check = `BEGIN PERFORM set_config('slipway.pre', CASE WHEN ${renderPreconditionExpr(pre)} THEN 'pass' ELSE 'fail' END, false); EXCEPTION WHEN OTHERS THEN PERFORM set_config('slipway.pre', 'error: ' || SQLERRM, false); END`;
   return [
     `DO ${dollarQuote(check)};`,
     "SELECT current_setting('slipway.pre') = 'pass' AS slipway_pre, current_setting('slipway.pre') LIKE 'error: %' AS slipway_pre_error \\gset",
     '\\if :slipway_pre_error',
-    ...renderPreOutcome(cs, pre.onError, `precondition could not be checked for changeset ${key}${pre.onErrorMessage ? `: ${pre.onErrorMessage}` : ''}`, 'onError', tx, run),
+    ...renderPreOutcome(
+      cs,
+      pre.onError,
+      `precondition could not be checked for changeset ${key}${pre.onErrorMessage ? `: ${pre.onErrorMessage}` : ''}`,
+      'onError',
+      tx,
+      run,
+    ),
     '\\elif :slipway_pre',
     ...run(),
     '\\else',
-    ...renderPreOutcome(cs, pre.onFail, `precondition failed for changeset ${key}${pre.onFailMessage ? `: ${pre.onFailMessage}` : ''}`, 'onFail', tx, run),
+    ...renderPreOutcome(
+      cs,
+      pre.onFail,
+      `precondition failed for changeset ${key}${pre.onFailMessage ? `: ${pre.onFailMessage}` : ''}`,
+      'onFail',
+      tx,
+      run,
+    ),
     '\\endif',
   ];
 }
 
 /** What HALT / WARN / MARK_RAN / CONTINUE do when a precondition failed (or could not be checked). */
-function renderPreOutcome(cs: ChangeSet, action: PreAction, what: string, which: 'onFail' | 'onError', tx: boolean, run: () => string[]): string[] {
+function renderPreOutcome(
+  cs: ChangeSet,
+  action: PreAction,
+  what: string,
+  which: 'onFail' | 'onError',
+  tx: boolean,
+  run: () => string[],
+): string[] {
   const key = changeSetKey(cs);
   switch (action) {
     case 'HALT': {
       // The check's own error text (for onError) is in the session setting slipway.pre.
       const detail = which === 'onError' ? " || ' (' || current_setting('slipway.pre') || ')'" : '';
-      return [`DO ${dollarQuote(`BEGIN RAISE EXCEPTION '%', ${quoteLiteral(`slipway: ${what}`)}${detail} USING HINT = ${quoteLiteral(`${which} is HALT; fix the database state or change ${which} (MARK_RAN, CONTINUE, WARN)`)}; END`)};`];
+      return [
+        `DO ${dollarQuote(`BEGIN RAISE EXCEPTION '%', ${quoteLiteral(`slipway: ${what}`)}${detail} USING HINT = ${quoteLiteral(`${which} is HALT; fix the database state or change ${which} (MARK_RAN, CONTINUE, WARN)`)}; END`)};`,
+      ];
     }
     case 'WARN':
       return [`\\echo ${quotePsqlArg(`WARNING: ${what} (${which} WARN: running it anyway)`)}`, ...run()];
     case 'MARK_RAN':
-      return [renderHistoryInsert(cs, 'MARK_RAN', true), ...(tx ? ['COMMIT;'] : []), `\\echo 'slipway: MARK_RAN' ${quotePsqlArg(key)}`];
+      return [
+        renderHistoryInsert(cs, 'MARK_RAN', true),
+        ...(tx ? ['COMMIT;'] : []),
+        `\\echo 'slipway: MARK_RAN' ${quotePsqlArg(key)}`,
+      ];
     case 'CONTINUE':
-      return [...(tx ? ['COMMIT;'] : []), `\\echo ${quotePsqlArg(`slipway: skipped ${key} (${which === 'onFail' ? 'precondition failed' : 'precondition could not be checked'}, ${which} CONTINUE)`)}`];
+      return [
+        ...(tx ? ['COMMIT;'] : []),
+        `\\echo ${quotePsqlArg(`slipway: skipped ${key} (${which === 'onFail' ? 'precondition failed' : 'precondition could not be checked'}, ${which} CONTINUE)`)}`,
+      ];
   }
 }

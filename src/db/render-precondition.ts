@@ -36,6 +36,11 @@ function renderCheck(c: Precondition): string {
     case 'changeset-executed':
       return `EXISTS (SELECT 1 FROM public.databasechangelog WHERE ID = ${quoteLiteral(a.id ?? '')} AND AUTHOR = ${quoteLiteral(a.author ?? '')} AND FILENAME = ${quoteLiteral(a.changeLogFile ?? '')})`;
     case 'dbms':
-      return (a.type ?? '').split(',').map((s) => s.trim().toLowerCase()).includes('postgresql') ? 'TRUE' : 'FALSE';
+      return (a.type ?? '')
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .includes('postgresql')
+        ? 'TRUE'
+        : 'FALSE';
   }
 }

@@ -58,7 +58,10 @@ const INCLUDE_LINE = /^[ \t]*\\(?:i|ir|include|include_relative)(?:[ \t]|$)/;
  * (the include line stays as a comment). `files` come in execution (pre-)order, so the n-th include reached while
  * walking the text is the next file of the list; files left over (should not happen) are appended in order.
  */
-export function renderPlainPackage(changelog: Pick<Changelog, 'master' | 'files' | 'changeSets' | 'warnings'>, opts: RenderPackageOptions): string {
+export function renderPlainPackage(
+  changelog: Pick<Changelog, 'master' | 'files' | 'changeSets' | 'warnings'>,
+  opts: RenderPackageOptions,
+): string {
   const header = renderHeader({ ...changelog, changeSets: [] }, { ...opts, mode: 'plain' });
   const files: ChangelogFile[] = changelog.files;
   const out: string[] = [];

@@ -24,14 +24,20 @@ export function planRollbackSql(index: ChangeSetIndexEntry[], keys: Key[]): stri
     else picked.push({ pos, entry: index[pos]! });
   }
   if (unknown.length) {
-    throw new SlipwayError('E_ROLLBACK', `${unknown.length} changeset(s) to roll back are not in the changelog`, { details: unknown });
+    throw new SlipwayError('E_ROLLBACK', `${unknown.length} changeset(s) to roll back are not in the changelog`, {
+      details: unknown,
+    });
   }
   const missing = picked.filter((p) => p.entry.rollback === null).map((p) => changeSetKey(p.entry));
   if (missing.length) {
-    throw new SlipwayError('E_ROLLBACK', `${missing.length} changeset(s) in range have no rollback; nothing was written`, {
-      details: missing,
-      hint: 'add a --rollback line (or <rollback> block; empty rollback if nothing to undo) to each listed changeset',
-    });
+    throw new SlipwayError(
+      'E_ROLLBACK',
+      `${missing.length} changeset(s) in range have no rollback; nothing was written`,
+      {
+        details: missing,
+        hint: 'add a --rollback line (or <rollback> block; empty rollback if nothing to undo) to each listed changeset',
+      },
+    );
   }
   picked.sort((a, b) => b.pos - a.pos);
   const out = [
@@ -72,10 +78,14 @@ export function renderRollbackSql(changelog: Changelog, opts: RenderRollbackOpti
   let range = all;
   if (opts.toTag !== undefined) {
     const at = all.findIndex((cs) => cs.tag === opts.toTag);
-    if (at === -1) throw new SlipwayError('E_ROLLBACK', `tag "${opts.toTag}" is not in the changelog`, { hint: 'tags come from <tagDatabase tag="…"/> changesets' });
+    if (at === -1)
+      throw new SlipwayError('E_ROLLBACK', `tag "${opts.toTag}" is not in the changelog`, {
+        hint: 'tags come from <tagDatabase tag="…"/> changesets',
+      });
     range = all.slice(at + 1);
   } else if (opts.count !== undefined) {
-    if (!Number.isInteger(opts.count) || opts.count < 1) throw new SlipwayError('E_USAGE', `--count must be a positive integer, got ${opts.count}`);
+    if (!Number.isInteger(opts.count) || opts.count < 1)
+      throw new SlipwayError('E_USAGE', `--count must be a positive integer, got ${opts.count}`);
     range = all.slice(Math.max(0, all.length - opts.count));
   } else {
     throw new SlipwayError('E_USAGE', 'rollback needs --count N or --to-tag T');

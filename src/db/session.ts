@@ -44,7 +44,8 @@ export async function openSession(url: string, opts: { connectTimeoutMs?: number
   return {
     engine: 'postgresql',
     async query(text) {
-      const r = (await client.query({ text, types: asText } as Parameters<typeof client.query>[0] & object)) as unknown as QueryResultLike | QueryResultLike[];
+      const r = (await client.query({ text, types: asText } as Parameters<typeof client.query>[0] &
+        object)) as unknown as QueryResultLike | QueryResultLike[];
       const last = Array.isArray(r) ? r[r.length - 1] : r;
       return { rows: (last?.rows ?? []) as Record<string, string | null>[], command: last?.command ?? null };
     },
@@ -72,7 +73,18 @@ async function openPglite(url: string): Promise<SqlSession> {
 function toTextRow(row: Record<string, unknown>): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(row)) {
-    out[k] = v === null || v === undefined ? null : typeof v === 'boolean' ? (v ? 't' : 'f') : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | bigint);
+    out[k] =
+      v === null || v === undefined
+        ? null
+        : typeof v === 'boolean'
+          ? v
+            ? 't'
+            : 'f'
+          : v instanceof Date
+            ? v.toISOString()
+            : typeof v === 'object'
+              ? JSON.stringify(v)
+              : String(v as string | number | bigint);
   }
   return out;
 }

@@ -38,17 +38,48 @@ export function planStatus(selected: ChangeSet[], all: ChangeSet[], rows: Record
   const recorded = new Map(rows.map((r) => [rowKey(r), r]));
   const out: ChangeSetStatus[] = selected.map((cs) => {
     const row = recorded.get(rowKey(cs));
-    const base = { id: cs.id, author: cs.author, filename: cs.filename, checksum: cs.checksum, expectedChecksum: cs.checksum, tag: cs.tag };
+    const base = {
+      id: cs.id,
+      author: cs.author,
+      filename: cs.filename,
+      checksum: cs.checksum,
+      expectedChecksum: cs.checksum,
+      tag: cs.tag,
+    };
     if (!row) return { ...base, state: 'pending', dateexecuted: null, orderexecuted: null, exectype: null };
     const ok = isAcceptedChecksum(cs, row.md5sum);
     const state = ok ? 'applied' : cs.runOnChange ? 'pending' : 'drift';
-    return { ...base, checksum: row.md5sum, state, dateexecuted: row.dateexecuted, orderexecuted: row.orderexecuted, exectype: row.exectype };
+    return {
+      ...base,
+      checksum: row.md5sum,
+      state,
+      dateexecuted: row.dateexecuted,
+      orderexecuted: row.orderexecuted,
+      exectype: row.exectype,
+    };
   });
   const known = new Set(all.map(rowKey));
   for (const r of rows) {
-    if (!known.has(rowKey(r))) out.push({ id: r.id, author: r.author, filename: r.filename, state: 'unknown', checksum: r.md5sum, expectedChecksum: null, tag: r.tag ?? null, dateexecuted: r.dateexecuted, orderexecuted: r.orderexecuted, exectype: r.exectype });
+    if (!known.has(rowKey(r)))
+      out.push({
+        id: r.id,
+        author: r.author,
+        filename: r.filename,
+        state: 'unknown',
+        checksum: r.md5sum,
+        expectedChecksum: null,
+        tag: r.tag ?? null,
+        dateexecuted: r.dateexecuted,
+        orderexecuted: r.orderexecuted,
+        exectype: r.exectype,
+      });
   }
   const count = (s: ChangeSetStatus['state']) => out.filter((c) => c.state === s).length;
-  return { changeSets: out, applied: count('applied'), pending: count('pending'), drift: count('drift'), unknown: count('unknown') };
+  return {
+    changeSets: out,
+    applied: count('applied'),
+    pending: count('pending'),
+    drift: count('drift'),
+    unknown: count('unknown'),
+  };
 }
-

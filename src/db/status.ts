@@ -16,7 +16,11 @@ export interface StatusOptions {
 
 /** applied / pending / drift / unknown for a live database, like `liquibase status` + `validate` or `flyway info`. */
 export async function getStatus(opts: StatusOptions): Promise<StatusResult> {
-  const parsed = await parseChangelog({ rootDir: opts.rootDir, changelog: opts.changelog, ...(opts.properties ? { properties: opts.properties } : {}) });
+  const parsed = await parseChangelog({
+    rootDir: opts.rootDir,
+    changelog: opts.changelog,
+    ...(opts.properties ? { properties: opts.properties } : {}),
+  });
   const selected = selectChangeSets(parsed.changeSets, {
     ...(opts.contexts?.length ? { contexts: opts.contexts } : {}),
     ...(opts.labels ? { labels: opts.labels } : {}),

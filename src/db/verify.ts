@@ -9,7 +9,14 @@ import { changeSetKey } from './sql-text.js';
 export interface VerifyResult {
   ok: boolean;
   engine: 'pglite' | 'postgresql';
-  changeSets: { id: string; author: string; filename: string; status: 'EXECUTED' | 'MARK_RAN' | 'FAILED' | 'SKIPPED'; ms: number; error?: string }[];
+  changeSets: {
+    id: string;
+    author: string;
+    filename: string;
+    status: 'EXECUTED' | 'MARK_RAN' | 'FAILED' | 'SKIPPED';
+    ms: number;
+    error?: string;
+  }[];
   fingerprint: string | null;
   ms: number;
 }
@@ -39,7 +46,13 @@ export async function verifyChangelog(opts: VerifyOptions): Promise<VerifyResult
   });
   const scratch = opts.databaseUrl ? await createScratchDatabase(opts.databaseUrl) : null;
   const session = await openSession(scratch ? scratch.url : 'memory:');
-  const results: VerifyResult['changeSets'] = pkg.index.map((e) => ({ id: e.id, author: e.author, filename: e.filename, status: 'SKIPPED', ms: 0 }));
+  const results: VerifyResult['changeSets'] = pkg.index.map((e) => ({
+    id: e.id,
+    author: e.author,
+    filename: e.filename,
+    status: 'SKIPPED',
+    ms: 0,
+  }));
   const byKey = new Map(results.map((r) => [changeSetKey(r), r]));
   let current: VerifyResult['changeSets'][number] | undefined;
   let mark = performance.now();
@@ -67,7 +80,9 @@ export async function verifyChangelog(opts: VerifyOptions): Promise<VerifyResult
     ok = false;
     if (current) {
       current.status = 'FAILED';
-      current.error = isSlipwayError(error) ? [error.location ? `${error.location}: ${error.message}` : error.message, ...error.details].join('\n') : String(error);
+      current.error = isSlipwayError(error)
+        ? [error.location ? `${error.location}: ${error.message}` : error.message, ...error.details].join('\n')
+        : String(error);
     } else {
       throw error;
     }

@@ -23,42 +23,90 @@ export function releaseEnv(target: Target, releaseId: string | null, t: TargetCo
 }
 
 /** Runs the configured restart command for `releaseId` (journaled); throws E_DEPLOY when it fails. */
-export async function restartApp(steps: StepRunner, target: Target, t: TargetConfig, releaseId: string | null, run: string): Promise<void> {
+export async function restartApp(
+  steps: StepRunner,
+  target: Target,
+  t: TargetConfig,
+  releaseId: string | null,
+  run: string,
+): Promise<void> {
   if (!t.restart) return steps.skip('restart', 'no restart command configured');
   const cmd = t.restart;
   await steps.run('restart', 'run the restart command', async () => {
     // cwd = the release, so a package's own scripts (`bash scripts/start.sh`) resolve as written.
-    const r = await target.exec(cmd, { env: releaseEnv(target, releaseId, t), timeoutMs: t.commandTimeoutMs, log: `${run}-restart.log`, ...(releaseId ? { cwd: target.releaseDir(releaseId) } : {}) });
+    const r = await target.exec(cmd, {
+      env: releaseEnv(target, releaseId, t),
+      timeoutMs: t.commandTimeoutMs,
+      log: `${run}-restart.log`,
+      ...(releaseId ? { cwd: target.releaseDir(releaseId) } : {}),
+    });
     if (r.code !== 0 || r.timedOut) {
-      throw new SlipwayError('E_DEPLOY', describeFailure('restart command', r, t.commandTimeoutMs), { details: r.tail, hint: `See ${path.join(target.layout.state, 'logs', `${run}-restart.log`)}.` });
+      throw new SlipwayError('E_DEPLOY', describeFailure('restart command', r, t.commandTimeoutMs), {
+        details: r.tail,
+        hint: `See ${path.join(target.layout.state, 'logs', `${run}-restart.log`)}.`,
+      });
     }
     return { value: undefined, data: { exit: r.code } };
   });
 }
 
 /** Post-switch validation: health gate, then smoke tests. Throws E_HEALTH / E_DEPLOY with the reason. */
-export async function validateRelease(steps: StepRunner, contracts: Contracts, target: Target, t: TargetConfig, releaseId: string, run: string, smoke: boolean): Promise<void> {
+export async function validateRelease(
+  steps: StepRunner,
+  contracts: Contracts,
+  target: Target,
+  t: TargetConfig,
+  releaseId: string,
+  run: string,
+  smoke: boolean,
+): Promise<void> {
   const url = t.health.url;
   if (!url) await steps.skip('health', 'no health URL configured');
   else {
     await steps.run('health', `wait for ${url}`, async () => {
-      const w = await contracts.waitForHealthy({ url, timeoutMs: t.health.timeoutMs, intervalMs: t.health.intervalMs, allowDegraded: t.health.allowDegraded });
+      const w = await contracts.waitForHealthy({
+        url,
+        timeoutMs: t.health.timeoutMs,
+        intervalMs: t.health.intervalMs,
+        allowDegraded: t.health.allowDegraded,
+      });
       if (!w.ok) {
-        throw new SlipwayError('E_HEALTH', `release ${releaseId} is not healthy: ${w.last.status} (${w.last.reason}) after ${w.attempts} probe(s)`, {
-          hint: t.health.allowDegraded ? 'Check the application log.' : 'Check the application log; DEGRADED only passes with health.allowDegraded.',
-        });
+        throw new SlipwayError(
+          'E_HEALTH',
+          `release ${releaseId} is not healthy: ${w.last.status} (${w.last.reason}) after ${w.attempts} probe(s)`,
+          {
+            hint: t.health.allowDegraded
+              ? 'Check the application log.'
+              : 'Check the application log; DEGRADED only passes with health.allowDegraded.',
+          },
+        );
       }
-      return { value: undefined, message: `${w.last.status} after ${w.attempts} probe(s)`, data: { attempts: w.attempts, status: w.last.status } };
+      return {
+        value: undefined,
+        message: `${w.last.status} after ${w.attempts} probe(s)`,
+        data: { attempts: w.attempts, status: w.last.status },
+      };
     });
   }
   if (!smoke) return;
   if (!t.smokeTests) return steps.skip('smoke', 'smokeTests is off');
   await steps.run('smoke', 'run the package smoke tests', async () => {
-    const r = await runSmokeTests({ releaseDir: target.releaseDir(releaseId), env: releaseEnv(target, releaseId, t), timeoutMs: t.commandTimeoutMs, logDir: path.join(target.layout.state, 'logs', run) });
+    const r = await runSmokeTests({
+      releaseDir: target.releaseDir(releaseId),
+      env: releaseEnv(target, releaseId, t),
+      timeoutMs: t.commandTimeoutMs,
+      logDir: path.join(target.layout.state, 'logs', run),
+    });
     if (!r.ok) {
       const failed = r.tests.find((x) => !x.ok);
-      throw new SlipwayError('E_DEPLOY', failed?.reason ?? 'smoke test failed', { hint: `See ${path.join(target.layout.state, 'logs', run)}.` });
+      throw new SlipwayError('E_DEPLOY', failed?.reason ?? 'smoke test failed', {
+        hint: `See ${path.join(target.layout.state, 'logs', run)}.`,
+      });
     }
-    return { value: undefined, message: r.tests.length ? `${r.tests.length} smoke test(s) passed` : 'the package has no tests/smoke', data: { tests: r.tests } };
+    return {
+      value: undefined,
+      message: r.tests.length ? `${r.tests.length} smoke test(s) passed` : 'the package has no tests/smoke',
+      data: { tests: r.tests },
+    };
   });
 }

@@ -12,7 +12,12 @@ export function splitPassword(databaseUrl: string): { url: string; password: str
 }
 
 /** Dumps the database with the real pg_dump (custom format) into `dir`; returns the file and its size. */
-export async function dumpDatabase(opts: { databaseUrl: string; dir: string; name: string; timeoutMs: number }): Promise<{ file: string; bytes: number; ms: number }> {
+export async function dumpDatabase(opts: {
+  databaseUrl: string;
+  dir: string;
+  name: string;
+  timeoutMs: number;
+}): Promise<{ file: string; bytes: number; ms: number }> {
   const t0 = performance.now();
   await mkdir(opts.dir, { recursive: true });
   const file = path.join(opts.dir, `${opts.name}.dump`);
@@ -32,9 +37,13 @@ export async function dumpDatabase(opts: { databaseUrl: string; dir: string; nam
     child.on('close', resolve);
   });
   if (code !== 0) {
-    throw new SlipwayError('E_DB', `pg_dump of ${maskUrl(opts.databaseUrl)} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`, {
-      hint: 'Check that pg_dump is installed and matches the server version, or set backupDatabase: false.',
-    });
+    throw new SlipwayError(
+      'E_DB',
+      `pg_dump of ${maskUrl(opts.databaseUrl)} failed (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`,
+      {
+        hint: 'Check that pg_dump is installed and matches the server version, or set backupDatabase: false.',
+      },
+    );
   }
   return { file, bytes: (await stat(file)).size, ms: performance.now() - t0 };
 }

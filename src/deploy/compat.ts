@@ -30,16 +30,21 @@ export function checkCompatibility(input: CompatInput): CompatResult {
   else if (liveVersion === pkg.version) notes.push(`reinstalling ${pkg.version}`);
   else if (!semver.valid(liveVersion)) reasons.push(`live release version "${liveVersion}" is not a semantic version`);
   else if (!pkg.upgradeFrom.some((r) => semver.satisfies(liveVersion, r, { includePrerelease: true }))) {
-    reasons.push(`live version ${liveVersion} is not in the package's upgradeFrom ${JSON.stringify(pkg.upgradeFrom)} (package ${pkg.version})`);
+    reasons.push(
+      `live version ${liveVersion} is not in the package's upgradeFrom ${JSON.stringify(pkg.upgradeFrom)} (package ${pkg.version})`,
+    );
   } else notes.push(`upgrade ${liveVersion} → ${pkg.version} allowed by ${JSON.stringify(pkg.upgradeFrom)}`);
   if (input.applied && input.index) {
     const known = new Set(input.index.map(key));
     const unknown = input.applied.filter((k) => !known.has(key(k)));
     if (unknown.length) {
-      reasons.push(`the database has ${unknown.length} changeset(s) this package does not contain (a newer schema?), e.g. ${key(unknown[0]!)}`);
+      reasons.push(
+        `the database has ${unknown.length} changeset(s) this package does not contain (a newer schema?), e.g. ${key(unknown[0]!)}`,
+      );
     }
     const appliedSet = new Set(input.applied.map(key));
-    if (pkg.head && appliedSet.has(key(pkg.head))) notes.push('database already at the package head: the migration will change nothing');
+    if (pkg.head && appliedSet.has(key(pkg.head)))
+      notes.push('database already at the package head: the migration will change nothing');
     else notes.push(`${input.index.filter((e) => !appliedSet.has(key(e))).length} changeset(s) to apply`);
   }
   return { ok: reasons.length === 0, reasons, notes };

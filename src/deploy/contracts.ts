@@ -9,7 +9,11 @@ import { probeHealth, waitForHealthy } from '../health/probe.js';
 import type { ChangeSetIndexEntry } from '../db/index-entry.js';
 
 export type { ChangeSetIndexEntry };
-export interface ChangeSetKey { id: string; author: string; filename: string }
+export interface ChangeSetKey {
+  id: string;
+  author: string;
+  filename: string;
+}
 
 export interface Contracts {
   validatePackage: typeof validatePackage;

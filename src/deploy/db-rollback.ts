@@ -6,10 +6,15 @@ import type { ChangeSetIndexEntry, ChangeSetKey, Contracts } from './contracts.j
 /** The package's database/changesets.json (DatabasePackageResult.index), or null when it has none. */
 export async function readChangeSetIndex(releaseDir: string): Promise<ChangeSetIndexEntry[] | null> {
   try {
-    return JSON.parse(await readFile(path.join(releaseDir, 'database', 'changesets.json'), 'utf8')) as ChangeSetIndexEntry[];
+    return JSON.parse(
+      await readFile(path.join(releaseDir, 'database', 'changesets.json'), 'utf8'),
+    ) as ChangeSetIndexEntry[];
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new SlipwayError('E_PACKAGE', `database/changesets.json of ${releaseDir} is unreadable: ${(e as Error).message}`);
+    throw new SlipwayError(
+      'E_PACKAGE',
+      `database/changesets.json of ${releaseDir} is unreadable: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -17,19 +22,32 @@ export async function readChangeSetIndex(releaseDir: string): Promise<ChangeSetI
  * Rolls back exactly `executed` (the changesets a release applied, from the journal) with the rollback SQL of that
  * release's own changesets.json. planRollbackSql refuses (E_ROLLBACK) when any of them has no rollback SQL.
  */
-export async function rollbackChangeSets(contracts: Contracts, databaseUrl: string, releaseDir: string, executed: ChangeSetKey[]): Promise<{ sql: string; ms: number }> {
+export async function rollbackChangeSets(
+  contracts: Contracts,
+  databaseUrl: string,
+  releaseDir: string,
+  executed: ChangeSetKey[],
+): Promise<{ sql: string; ms: number }> {
   const index = await readChangeSetIndex(releaseDir);
-  if (!index) throw new SlipwayError('E_ROLLBACK', `release ${path.basename(releaseDir)} has no database/changesets.json: cannot roll its changesets back`);
+  if (!index)
+    throw new SlipwayError(
+      'E_ROLLBACK',
+      `release ${path.basename(releaseDir)} has no database/changesets.json: cannot roll its changesets back`,
+    );
   const sql = contracts.planRollbackSql(index, executed);
   const r = await contracts.applySql({ databaseUrl, sql });
   return { sql, ms: r.ms };
 }
 
 /** The changesets the given release's deploy runs applied, from the journal's migrate entries. */
-export function executedByRelease(entries: { step: string; status: string; release?: string; data?: Record<string, unknown> }[], releaseId: string): ChangeSetKey[] {
+export function executedByRelease(
+  entries: { step: string; status: string; release?: string; data?: Record<string, unknown> }[],
+  releaseId: string,
+): ChangeSetKey[] {
   const out: ChangeSetKey[] = [];
   for (const e of entries) {
-    if (e.step === 'migrate' && e.status === 'ok' && e.release === releaseId && Array.isArray(e.data?.executed)) out.push(...(e.data.executed as ChangeSetKey[]));
+    if (e.step === 'migrate' && e.status === 'ok' && e.release === releaseId && Array.isArray(e.data?.executed))
+      out.push(...(e.data.executed as ChangeSetKey[]));
     if (e.step === 'db-rollback' && e.status === 'ok' && (e.data?.of ?? e.release) === releaseId) out.length = 0;
   }
   return out;

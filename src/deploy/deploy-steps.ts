@@ -25,19 +25,32 @@ export interface Verified {
 }
 
 /** Read-only checks of the package: PACKAGE's validatePackage plus our own scan with limits. */
-export async function verifyPackage(contracts: Contracts, packagePath: string, t: TargetConfig, expectedSha256?: string): Promise<Verified> {
+export async function verifyPackage(
+  contracts: Contracts,
+  packagePath: string,
+  t: TargetConfig,
+  expectedSha256?: string,
+): Promise<Verified> {
   // Our scan first: it enforces the size/entry limits, so a bomb stops here before anything reads it in full.
   const scan = await scanArchive(packagePath, t.limits);
   if (!scan.ok) throw unsafeArchiveError(packagePath, scan.problems, 'refused');
   const v = await contracts.validatePackage(packagePath, expectedSha256 ? { expectedSha256 } : {});
   if (!v.ok) {
-    throw new SlipwayError('E_VALIDATE', `package ${packagePath} failed validation: ${v.problems[0]?.message ?? 'unknown problem'}`, {
-      file: packagePath,
-      details: v.problems.slice(0, 20).map((p) => `[${p.code}] ${p.message}`),
-      hint: 'Nothing was extracted. Rebuild the package, or check that <package>.sha256 belongs to it.',
-    });
+    throw new SlipwayError(
+      'E_VALIDATE',
+      `package ${packagePath} failed validation: ${v.problems[0]?.message ?? 'unknown problem'}`,
+      {
+        file: packagePath,
+        details: v.problems.slice(0, 20).map((p) => `[${p.code}] ${p.message}`),
+        hint: 'Nothing was extracted. Rebuild the package, or check that <package>.sha256 belongs to it.',
+      },
+    );
   }
-  return { version: v.manifest?.version ?? v.compatibility?.version ?? '', sha256: v.sha256, hasDatabasePackage: scan.files.has('database/package.sql') };
+  return {
+    version: v.manifest?.version ?? v.compatibility?.version ?? '',
+    sha256: v.sha256,
+    hasDatabasePackage: scan.files.has('database/package.sql'),
+  };
 }
 
 export interface ApplyState {
@@ -67,7 +80,9 @@ export interface ApplyInput {
 async function liveVersion(target: Target, previous: string | null): Promise<string | null> {
   if (!previous) return null;
   try {
-    const c = JSON.parse(await readFile(path.join(target.releaseDir(previous), 'version-compatibility.json'), 'utf8')) as { version?: string };
+    const c = JSON.parse(
+      await readFile(path.join(target.releaseDir(previous), 'version-compatibility.json'), 'utf8'),
+    ) as { version?: string };
     return c.version ?? null;
   } catch {
     return null;
@@ -82,18 +97,37 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
   });
   state.version = v.version;
   await steps.run('extract', `extract into releases/${releaseId}`, async () => {
-    const r = await target.installRelease(a.packagePath, releaseId, { limits: t.limits, shared: a.shared, ...(opts.testHooks?.delayMs ? { delayMs: opts.testHooks.delayMs } : {}) });
+    const r = await target.installRelease(a.packagePath, releaseId, {
+      limits: t.limits,
+      shared: a.shared,
+      ...(opts.testHooks?.delayMs ? { delayMs: opts.testHooks.delayMs } : {}),
+    });
     return { value: r, message: `${r.files} files verified`, data: { files: r.files } };
   });
   const releaseDir = target.releaseDir(releaseId);
   const index = await readChangeSetIndex(releaseDir);
   await steps.run('compat', 'check version compatibility', async () => {
-    const pkg = JSON.parse(await readFile(path.join(releaseDir, 'version-compatibility.json'), 'utf8')) as { version: string; upgradeFrom: string[]; database: { head: ChangeSetKey | null } };
-    const applied = databaseUrl ? await readAppliedChangeSets(databaseUrl).catch((e: Error) => {
-      throw new SlipwayError('E_DB_CONNECT', `cannot read the changelog of ${maskUrl(databaseUrl)}: ${e.message}`);
-    }) : null;
-    const r = checkCompatibility({ pkg: { version: pkg.version, upgradeFrom: pkg.upgradeFrom, head: pkg.database.head }, liveVersion: await liveVersion(target, previous), applied, index });
-    if (!r.ok) throw new SlipwayError('E_COMPAT', r.reasons.join('; '), { details: r.notes, hint: 'Deploy a package built for this live version, or roll the live system forward first.' });
+    const pkg = JSON.parse(await readFile(path.join(releaseDir, 'version-compatibility.json'), 'utf8')) as {
+      version: string;
+      upgradeFrom: string[];
+      database: { head: ChangeSetKey | null };
+    };
+    const applied = databaseUrl
+      ? await readAppliedChangeSets(databaseUrl).catch((e: Error) => {
+          throw new SlipwayError('E_DB_CONNECT', `cannot read the changelog of ${maskUrl(databaseUrl)}: ${e.message}`);
+        })
+      : null;
+    const r = checkCompatibility({
+      pkg: { version: pkg.version, upgradeFrom: pkg.upgradeFrom, head: pkg.database.head },
+      liveVersion: await liveVersion(target, previous),
+      applied,
+      index,
+    });
+    if (!r.ok)
+      throw new SlipwayError('E_COMPAT', r.reasons.join('; '), {
+        details: r.notes,
+        hint: 'Deploy a package built for this live version, or roll the live system forward first.',
+      });
     return { value: r, message: r.notes.join('; ') };
   });
   if (t.health.url) {
@@ -101,26 +135,54 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
     await steps.run('precheck', `probe ${url}`, async () => {
       const p = await contracts.probeHealth(url, { timeoutMs: Math.min(5000, t.health.timeoutMs) });
       if (p.status !== 'HEALTHY' && p.status !== 'DEGRADED' && previous && !opts.force) {
-        throw new SlipwayError('E_HEALTH', `the live system is ${p.status} before the deploy (${p.reason})`, { hint: 'Fix the live system first, or pass --force to deploy anyway.' });
+        throw new SlipwayError('E_HEALTH', `the live system is ${p.status} before the deploy (${p.reason})`, {
+          hint: 'Fix the live system first, or pass --force to deploy anyway.',
+        });
       }
-      return { value: p, message: previous ? `${p.status}${opts.force && p.status !== 'HEALTHY' ? ' (--force)' : ''}` : `${p.status} (no live release: fine)` };
+      return {
+        value: p,
+        message: previous
+          ? `${p.status}${opts.force && p.status !== 'HEALTHY' ? ' (--force)' : ''}`
+          : `${p.status} (no live release: fine)`,
+      };
     });
   } else await steps.skip('precheck', 'no health URL configured');
   if (t.backupDatabase && databaseUrl) {
     await steps.run('backup', 'pg_dump the database', async () => {
-      const d = await dumpDatabase({ databaseUrl, dir: target.layout.backups, name: `${releaseId}-before`, timeoutMs: t.commandTimeoutMs });
-      return { value: d, message: `${path.basename(d.file)} (${d.bytes} bytes)`, data: { file: d.file, bytes: d.bytes } };
+      const d = await dumpDatabase({
+        databaseUrl,
+        dir: target.layout.backups,
+        name: `${releaseId}-before`,
+        timeoutMs: t.commandTimeoutMs,
+      });
+      return {
+        value: d,
+        message: `${path.basename(d.file)} (${d.bytes} bytes)`,
+        data: { file: d.file, bytes: d.bytes },
+      };
     });
-  } else await steps.skip('backup', `current release ${previous ?? '(none)'} stays in releases/; ${databaseUrl ? 'backupDatabase is off' : 'no database configured'}`);
+  } else
+    await steps.skip(
+      'backup',
+      `current release ${previous ?? '(none)'} stays in releases/; ${databaseUrl ? 'backupDatabase is off' : 'no database configured'}`,
+    );
   const sqlFile = path.join(releaseDir, 'database', 'package.sql');
-  const hasSql = await stat(sqlFile).then(() => true, () => false);
+  const hasSql = await stat(sqlFile).then(
+    () => true,
+    () => false,
+  );
   if (databaseUrl && hasSql) {
     await steps.run('migrate', `apply database/package.sql to ${maskUrl(databaseUrl)}`, async () => {
       const r = await contracts.applySql({ databaseUrl, sql: await readFile(sqlFile, 'utf8') });
       state.executed = r.executed;
-      return { value: r, message: `${r.executed.length} changeset(s) executed, ${r.skipped} already applied`, data: { executed: r.executed, skipped: r.skipped } };
+      return {
+        value: r,
+        message: `${r.executed.length} changeset(s) executed, ${r.skipped} already applied`,
+        data: { executed: r.executed, skipped: r.skipped },
+      };
     });
-  } else await steps.skip('migrate', databaseUrl ? 'the package has no database/package.sql' : 'no database configured');
+  } else
+    await steps.skip('migrate', databaseUrl ? 'the package has no database/package.sql' : 'no database configured');
   const switchCurrent = () =>
     steps.run('switch', `point current at ${releaseId}`, async () => {
       const r = await target.switchTo(releaseId);
@@ -139,8 +201,17 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
   if (a.watchMs > 0 && t.health.url) {
     const url = t.health.url;
     await steps.run('health', `watch for ${Math.round(a.watchMs / 1000)} s`, async () => {
-      const w = await watchRelease({ healthUrl: url, durationMs: a.watchMs, thresholds: a.watch.thresholds, ...(a.watch.metricsUrl ? { metricsUrl: a.watch.metricsUrl } : {}) });
-      if (!w.ok) throw new SlipwayError('E_HEALTH', `watch window: ${w.trigger ? `${w.trigger.name}: ${w.trigger.reason}` : 'aborted'}`);
+      const w = await watchRelease({
+        healthUrl: url,
+        durationMs: a.watchMs,
+        thresholds: a.watch.thresholds,
+        ...(a.watch.metricsUrl ? { metricsUrl: a.watch.metricsUrl } : {}),
+      });
+      if (!w.ok)
+        throw new SlipwayError(
+          'E_HEALTH',
+          `watch window: ${w.trigger ? `${w.trigger.name}: ${w.trigger.reason}` : 'aborted'}`,
+        );
       return { value: w, message: `${w.probes} probe(s), no trigger` };
     });
   }
@@ -149,15 +220,31 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
     const present = await target.listReleaseDirs();
     const releases = deriveReleases(entries, releaseId, new Set(present), a.run);
     // This run is not finished in the journal yet, but it is the one going live: count it as good.
-    const remove = planRetention(releases, present, t.keep, lastGoodRelease(releases)?.id ?? previous).filter((id) => id !== releaseId && id !== previous);
+    const remove = planRetention(releases, present, t.keep, lastGoodRelease(releases)?.id ?? previous).filter(
+      (id) => id !== releaseId && id !== previous,
+    );
     for (const id of remove) await target.removeRelease(id);
     state.removed = remove;
-    return { value: remove, message: remove.length ? `removed ${remove.join(', ')}` : 'nothing to remove', data: { removed: remove } };
+    return {
+      value: remove,
+      message: remove.length ? `removed ${remove.join(', ')}` : 'nothing to remove',
+      data: { removed: remove },
+    };
   });
 }
 
 /** Automatic rollback after a failed deploy: previous release back, restart, database back when allowed. */
-export async function undoDeploy(u: { contracts: Contracts; target: Target; t: TargetConfig; steps: StepRunner; run: string; releaseId: string; previous: string | null; databaseUrl: string | null; state: ApplyState }): Promise<string[]> {
+export async function undoDeploy(u: {
+  contracts: Contracts;
+  target: Target;
+  t: TargetConfig;
+  steps: StepRunner;
+  run: string;
+  releaseId: string;
+  previous: string | null;
+  databaseUrl: string | null;
+  state: ApplyState;
+}): Promise<string[]> {
   const notes: string[] = [];
   const { steps, target, t, state } = u;
   try {
@@ -166,11 +253,18 @@ export async function undoDeploy(u: { contracts: Contracts; target: Target; t: T
         const r = await target.switchTo(u.previous);
         return { value: r, data: { to: u.previous } };
       });
-      notes.push(u.previous ? `rolled back automatically: current is ${u.previous} again` : 'rolled back automatically: nothing was live before, current removed');
+      notes.push(
+        u.previous
+          ? `rolled back automatically: current is ${u.previous} again`
+          : 'rolled back automatically: nothing was live before, current removed',
+      );
       if (u.previous) await startRelease(steps, target, t, u.previous, u.run);
     }
     if (state.executed.length && u.databaseUrl) {
-      if (!t.rollbackDatabase) notes.push(`database NOT rolled back (${state.executed.length} changeset(s) stay applied): rollbackDatabase is off`);
+      if (!t.rollbackDatabase)
+        notes.push(
+          `database NOT rolled back (${state.executed.length} changeset(s) stay applied): rollbackDatabase is off`,
+        );
       else {
         const url = u.databaseUrl;
         await steps.run('db-rollback', `roll back ${state.executed.length} changeset(s)`, async () => {

@@ -38,7 +38,10 @@ export function defaultActor(): string {
  * than one a second, so ids sort in deploy order (retention and listings rely on it).
  */
 export function nextReleaseId(at: Date, sha256: string, existing: string[]): string {
-  const newest = existing.map((id) => id.slice(0, 16)).sort().pop();
+  const newest = existing
+    .map((id) => id.slice(0, 16))
+    .sort()
+    .pop();
   let t = at;
   const stamp = (d: Date) => makeReleaseId(d, sha256).slice(0, 16);
   while (newest && stamp(t) <= newest) t = new Date(t.getTime() + 1000);
@@ -61,7 +64,10 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const packagePath = path.resolve(opts.config.configDir, opts.packagePath);
   const st = await stat(packagePath).catch(() => null);
   if (!st?.isFile()) {
-    throw new SlipwayError('E_NOT_FOUND', `package not found: ${packagePath}`, { file: packagePath, hint: 'Build one with `slipway build`, or check the path.' });
+    throw new SlipwayError('E_NOT_FOUND', `package not found: ${packagePath}`, {
+      file: packagePath,
+      hint: 'Build one with `slipway build`, or check the path.',
+    });
   }
   const contracts = await loadContracts();
   const target: Target = new LocalTarget(root);
@@ -73,8 +79,32 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   if (opts.dryRun) {
     const releaseId = nextReleaseId(now(), sha256, await target.listReleaseDirs());
     const v = await verifyPackage(contracts, packagePath, t, opts.expectedSha256);
-    const plan = planDeploy({ root, releaseId, packageName: path.basename(packagePath), previous: previousNow, target: t, databaseUrl, hasDatabasePackage: v.hasDatabasePackage, watchMs, force: opts.force === true });
-    return { ok: true, dryRun: true, releaseId, root, version: v.version, sha256, previous: previousNow, executed: [], removed: [], rolledBack: false, reason: null, plan, ms: performance.now() - t0 };
+    const plan = planDeploy({
+      root,
+      releaseId,
+      packageName: path.basename(packagePath),
+      previous: previousNow,
+      target: t,
+      databaseUrl,
+      hasDatabasePackage: v.hasDatabasePackage,
+      watchMs,
+      force: opts.force === true,
+    });
+    return {
+      ok: true,
+      dryRun: true,
+      releaseId,
+      root,
+      version: v.version,
+      sha256,
+      previous: previousNow,
+      executed: [],
+      removed: [],
+      rolledBack: false,
+      reason: null,
+      plan,
+      ms: performance.now() - t0,
+    };
   }
 
   await target.prepare();
@@ -84,10 +114,20 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     command: `deploy ${path.basename(packagePath)}`,
     wait: opts.wait === true,
     waitMs: t.lockWaitMs,
-    onWait: (h) => opts.onProgress?.({ step: 'lock', status: 'info', message: `waiting for the lock held by pid ${h?.pid ?? '?'} on ${h?.host ?? '?'}` }),
+    onWait: (h) =>
+      opts.onProgress?.({
+        step: 'lock',
+        status: 'info',
+        message: `waiting for the lock held by pid ${h?.pid ?? '?'} on ${h?.host ?? '?'}`,
+      }),
   });
   try {
-    if (lock.recovered) opts.onProgress?.({ step: 'lock', status: 'info', message: `recovered a stale lock of pid ${lock.recovered.pid} (${lock.recovered.command}, since ${lock.recovered.startedAt}): that process is gone` });
+    if (lock.recovered)
+      opts.onProgress?.({
+        step: 'lock',
+        status: 'info',
+        message: `recovered a stale lock of pid ${lock.recovered.pid} (${lock.recovered.command}, since ${lock.recovered.startedAt}): that process is gone`,
+      });
     const recovery = await recoverInterruptedRuns(target, run);
     for (const m of recovery.messages) opts.onProgress?.({ step: 'recover', status: 'info', message: m });
     const previous = await target.readCurrent();
@@ -95,30 +135,112 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     const releaseId = nextReleaseId(now(), sha256, await target.listReleaseDirs());
     const journal = target.journal(run, 'deploy');
     const actor = opts.actor ?? defaultActor();
-    await journal.write({ step: 'run', status: 'begin', release: releaseId, data: { sha256, packageName: path.basename(packagePath), actor, previous, recoveredLock: lock.recovered } });
-    const steps = makeStepRunner({ journal, release: releaseId, onProgress: opts.onProgress, delayMs: opts.testHooks?.delayMs });
-    const plan = planDeploy({ root, releaseId, packageName: path.basename(packagePath), previous, target: t, databaseUrl, hasDatabasePackage: false, watchMs, force: opts.force === true });
+    await journal.write({
+      step: 'run',
+      status: 'begin',
+      release: releaseId,
+      data: { sha256, packageName: path.basename(packagePath), actor, previous, recoveredLock: lock.recovered },
+    });
+    const steps = makeStepRunner({
+      journal,
+      release: releaseId,
+      onProgress: opts.onProgress,
+      delayMs: opts.testHooks?.delayMs,
+    });
+    const plan = planDeploy({
+      root,
+      releaseId,
+      packageName: path.basename(packagePath),
+      previous,
+      target: t,
+      databaseUrl,
+      hasDatabasePackage: false,
+      watchMs,
+      force: opts.force === true,
+    });
     const state: ApplyState = { wentLive: false, executed: [], removed: [] };
     try {
-      await applyDeploy({ opts, contracts, target, t, steps, run, releaseId, previous, packagePath, databaseUrl, shared, watchMs, watch, state });
+      await applyDeploy({
+        opts,
+        contracts,
+        target,
+        t,
+        steps,
+        run,
+        releaseId,
+        previous,
+        packagePath,
+        databaseUrl,
+        shared,
+        watchMs,
+        watch,
+        state,
+      });
     } catch (e) {
       const reason = e instanceof SlipwayError ? e.message : String((e as Error)?.message ?? e);
-      const undo = state.wentLive || state.executed.length ? await undoDeploy({ contracts, target, t, steps, run, releaseId, previous, databaseUrl, state }) : [];
-      await journal.write({ step: 'run', status: 'failed', release: releaseId, message: reason, data: { wentLive: state.wentLive, undo } });
+      const undo =
+        state.wentLive || state.executed.length
+          ? await undoDeploy({ contracts, target, t, steps, run, releaseId, previous, databaseUrl, state })
+          : [];
+      await journal.write({
+        step: 'run',
+        status: 'failed',
+        release: releaseId,
+        message: reason,
+        data: { wentLive: state.wentLive, undo },
+      });
       // Operators hear of an automatic rollback as they do of an emergency one (when a notify channel is configured).
       if ((state.wentLive || state.executed.length) && (t.notify.webhook || t.notify.command)) {
-        const n = await sendNotification(t.notify, { event: 'deploy-failed', root: target.layout.root, from: releaseId, to: previous, reason: [reason, ...undo].join('; '), at: new Date().toISOString() }, { logDir: path.join(target.layout.state, 'logs'), timeoutMs: t.commandTimeoutMs });
-        await journal.write({ step: 'notify', status: n.errors.length ? 'failed' : 'ok', release: releaseId, message: [...n.sent.map((x) => `sent via ${x}`), ...n.errors].join('; ') });
+        const n = await sendNotification(
+          t.notify,
+          {
+            event: 'deploy-failed',
+            root: target.layout.root,
+            from: releaseId,
+            to: previous,
+            reason: [reason, ...undo].join('; '),
+            at: new Date().toISOString(),
+          },
+          { logDir: path.join(target.layout.state, 'logs'), timeoutMs: t.commandTimeoutMs },
+        );
+        await journal.write({
+          step: 'notify',
+          status: n.errors.length ? 'failed' : 'ok',
+          release: releaseId,
+          message: [...n.sent.map((x) => `sent via ${x}`), ...n.errors].join('; '),
+        });
       }
       if (e instanceof SlipwayError) {
         e.details.push(...undo);
-        if (!state.wentLive) e.details.push(previous ? `the live release ${previous} was not touched` : 'nothing was live before; nothing was switched');
+        if (!state.wentLive)
+          e.details.push(
+            previous ? `the live release ${previous} was not touched` : 'nothing was live before; nothing was switched',
+          );
         throw e;
       }
       throw e;
     }
-    await journal.write({ step: 'run', status: 'ok', release: releaseId, data: { executed: state.executed.length, removed: state.removed } });
-    return { ok: true, dryRun: false, releaseId, root, version: state.version ?? null, sha256, previous, executed: state.executed, removed: state.removed, rolledBack: false, reason: null, plan, ms: performance.now() - t0 };
+    await journal.write({
+      step: 'run',
+      status: 'ok',
+      release: releaseId,
+      data: { executed: state.executed.length, removed: state.removed },
+    });
+    return {
+      ok: true,
+      dryRun: false,
+      releaseId,
+      root,
+      version: state.version ?? null,
+      sha256,
+      previous,
+      executed: state.executed,
+      removed: state.removed,
+      rolledBack: false,
+      reason: null,
+      plan,
+      ms: performance.now() - t0,
+    };
   } finally {
     await lock.release();
   }

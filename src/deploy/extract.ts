@@ -14,7 +14,11 @@ export interface ExtractOptions {
 }
 
 /** Formats problems into an E_UNSAFE_ARCHIVE error. */
-export function unsafeArchiveError(file: string, problems: ArchiveProblem[], what = 'refused to extract'): SlipwayError {
+export function unsafeArchiveError(
+  file: string,
+  problems: ArchiveProblem[],
+  what = 'refused to extract',
+): SlipwayError {
   const first = problems[0];
   return new SlipwayError('E_UNSAFE_ARCHIVE', `${what} ${file}: ${first ? first.message : 'unknown problem'}`, {
     file,
@@ -36,7 +40,9 @@ export async function extractPackage(opts: ExtractOptions): Promise<{ files: num
   await mkdir(opts.dest, { recursive: false });
   try {
     // Test hook: a synchronous pause blocks extraction itself, so a SIGKILL lands with the tree half written.
-    const pause = opts.delayMs ? () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, opts.delayMs) : null;
+    const pause = opts.delayMs
+      ? () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, opts.delayMs)
+      : null;
     await extractTar({
       file: opts.file,
       cwd: opts.dest,
@@ -50,10 +56,17 @@ export async function extractPackage(opts: ExtractOptions): Promise<{ files: num
         entries++;
         total += e.size ?? 0;
         if (entries > opts.limits.maxEntries || total > opts.limits.maxTotalBytes) {
-          problems.push(entries > opts.limits.maxEntries ? { code: 'too-many-entries', message: `more than ${opts.limits.maxEntries} entries` } : { code: 'too-large', message: `content over the ${opts.limits.maxTotalBytes}-byte limit` });
+          problems.push(
+            entries > opts.limits.maxEntries
+              ? { code: 'too-many-entries', message: `more than ${opts.limits.maxEntries} entries` }
+              : { code: 'too-large', message: `content over the ${opts.limits.maxTotalBytes}-byte limit` },
+          );
           return false;
         }
-        const checked = checkEntry({ path: e.path, type: e.type, size: e.size ?? 0, mode: e.mode, linkpath: e.linkpath }, opts.limits);
+        const checked = checkEntry(
+          { path: e.path, type: e.type, size: e.size ?? 0, mode: e.mode, linkpath: e.linkpath },
+          opts.limits,
+        );
         if ('code' in checked) {
           problems.push(checked);
           return false;
@@ -66,13 +79,17 @@ export async function extractPackage(opts: ExtractOptions): Promise<{ files: num
         return true;
       },
       onwarn: (code: string, message: string | Error) => {
-        problems.push({ code: 'tar-warning', message: `${code}: ${message instanceof Error ? message.message : message}` });
+        problems.push({
+          code: 'tar-warning',
+          message: `${code}: ${message instanceof Error ? message.message : message}`,
+        });
       },
       ...(pause ? { onReadEntry: () => void pause() } : {}),
     });
     if (problems.length) throw unsafeArchiveError(opts.file, problems);
     const verified = await verifyTree(opts.dest, { sync: true });
-    if (!verified.ok) throw unsafeArchiveError(opts.file, verified.problems, 'extracted tree does not match SHA256SUMS for');
+    if (!verified.ok)
+      throw unsafeArchiveError(opts.file, verified.problems, 'extracted tree does not match SHA256SUMS for');
     return { files: verified.files };
   } catch (e) {
     await removeStaging(opts.dest);

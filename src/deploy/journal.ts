@@ -3,7 +3,10 @@ import path from 'node:path';
 import type { JournalEntry } from './types.js';
 
 /** Appends one entry to the journal and fsyncs it before returning (append-only, one JSON object per line). */
-export async function appendJournal(journalPath: string, entry: Omit<JournalEntry, 'at'> & { at?: string }): Promise<JournalEntry> {
+export async function appendJournal(
+  journalPath: string,
+  entry: Omit<JournalEntry, 'at'> & { at?: string },
+): Promise<JournalEntry> {
   const full: JournalEntry = { at: entry.at ?? new Date().toISOString(), ...entry } as JournalEntry;
   await mkdir(path.dirname(journalPath), { recursive: true });
   const fh = await open(journalPath, 'a+');

@@ -32,7 +32,10 @@ const RELEASE_ID = /^\d{8}T\d{6}Z-[0-9a-f]{12}$/;
 
 /** `20261124T201500Z-<sha256[:12]>`: sorts by time, names the package digest. */
 export function makeReleaseId(at: Date, sha256: string): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   return `${stamp}-${sha256.slice(0, 12)}`;
 }
 

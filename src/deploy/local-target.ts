@@ -56,7 +56,12 @@ export class LocalTarget implements Target {
     const staging = stagingDir(this.layout, releaseId);
     const final = this.releaseDir(releaseId);
     await rm(staging, { recursive: true, force: true });
-    const r = await extractPackage({ file: packagePath, dest: staging, limits: opts.limits, ...(opts.delayMs ? { delayMs: opts.delayMs } : {}) });
+    const r = await extractPackage({
+      file: packagePath,
+      dest: staging,
+      limits: opts.limits,
+      ...(opts.delayMs ? { delayMs: opts.delayMs } : {}),
+    });
     try {
       await linkSharedPaths({ releaseDir: staging, sharedDir: this.layout.shared, paths: opts.shared });
       await syncDir(staging);

@@ -62,7 +62,13 @@ export function isStale(owner: LockOwner | null, host = hostname()): boolean {
  * which fails atomically with EEXIST when held, so the lock never exists without its owner record.
  */
 export async function acquireLock(opts: AcquireLockOptions): Promise<LockHandle> {
-  const owner: LockOwner = { host: hostname(), pid: process.pid, startedAt: new Date().toISOString(), run: opts.run, command: opts.command };
+  const owner: LockOwner = {
+    host: hostname(),
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    run: opts.run,
+    command: opts.command,
+  };
   await mkdir(path.dirname(opts.lockPath), { recursive: true });
   const tmp = `${opts.lockPath}.${process.pid}-${randomBytes(4).toString('hex')}`;
   await writeFile(tmp, JSON.stringify(owner) + '\n');
@@ -100,7 +106,9 @@ export async function acquireLock(opts: AcquireLockOptions): Promise<LockHandle>
 }
 
 function lockedMessage(lockPath: string, holder: LockOwner | null, waited: boolean): string {
-  const who = holder ? `pid ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.startedAt})` : 'an unknown owner';
+  const who = holder
+    ? `pid ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.startedAt})`
+    : 'an unknown owner';
   return `${waited ? 'gave up waiting: ' : ''}target is locked by ${who}: ${lockPath}`;
 }
 
@@ -128,7 +136,8 @@ async function removeStaleLock(lockPath: string): Promise<LockOwner | null> {
 /** Releases the lock if this process still owns it. */
 export async function releaseLock(lockPath: string, owner: LockOwner): Promise<void> {
   const now = await readOwner(lockPath);
-  if (now && now.pid === owner.pid && now.run === owner.run && now.host === owner.host) await unlink(lockPath).catch(() => undefined);
+  if (now && now.pid === owner.pid && now.run === owner.run && now.host === owner.host)
+    await unlink(lockPath).catch(() => undefined);
 }
 
 /** Reads the current lock holder, if any (for `slipway releases` and messages). */

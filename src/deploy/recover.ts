@@ -32,17 +32,26 @@ export async function recoverInterruptedRuns(target: Target, byRun: string): Pro
   for (const begin of unfinished) {
     const mine = entries.filter((e) => e.run === begin.run);
     const switched = mine.some((e) => e.step === 'switch' && e.status === 'ok');
-    const migrating = mine.some((e) => e.step === 'migrate' && e.status === 'begin') && !mine.some((e) => e.step === 'migrate' && e.status !== 'begin');
+    const migrating =
+      mine.some((e) => e.step === 'migrate' && e.status === 'begin') &&
+      !mine.some((e) => e.step === 'migrate' && e.status !== 'begin');
     const previous = typeof begin.data?.previous === 'string' ? begin.data.previous : null;
     const current = await target.readCurrent();
     const at = lastStep(entries, begin.run);
     let note = `${begin.kind} run ${begin.run} (release ${begin.release ?? '?'}) was interrupted at ${at}`;
-    if (begin.kind === 'deploy' && switched && current === begin.release && previous && (await target.listReleaseDirs()).includes(previous)) {
+    if (
+      begin.kind === 'deploy' &&
+      switched &&
+      current === begin.release &&
+      previous &&
+      (await target.listReleaseDirs()).includes(previous)
+    ) {
       await target.switchTo(previous);
       restored = previous;
       note += `; current restored to ${previous}`;
     }
-    if (migrating) note += '; the migration may be partly applied (each changeset is recorded when done, the next deploy resumes)';
+    if (migrating)
+      note += '; the migration may be partly applied (each changeset is recorded when done, the next deploy resumes)';
     await appendJournal(target.layout.journal, {
       run: begin.run,
       kind: begin.kind,

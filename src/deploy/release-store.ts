@@ -16,7 +16,12 @@ export function findUnfinishedRuns(entries: JournalEntry[]): JournalEntry[] {
 }
 
 /** Derives every release's record from the journal (pure; `current`/`present`/`liveRun` come from the disk). */
-export function deriveReleases(entries: JournalEntry[], current: string | null, present: Set<string>, liveRun: string | null = null): ReleaseRecord[] {
+export function deriveReleases(
+  entries: JournalEntry[],
+  current: string | null,
+  present: Set<string>,
+  liveRun: string | null = null,
+): ReleaseRecord[] {
   const byId = new Map<string, ReleaseRecord>();
   const unfinished = new Set(findUnfinishedRuns(entries).map((e) => e.run));
   entries.forEach((e, seq) => {
@@ -45,7 +50,10 @@ export function deriveReleases(entries: JournalEntry[], current: string | null, 
       if (e.kind === 'deploy') {
         // A deploy that failed is `failed` even when it was live for a moment before the automatic rollback.
         r.result = e.status === 'ok' ? 'success' : 'failed';
-        r.reason = e.status === 'ok' ? null : `${e.message ?? 'failed'}${d.wentLive ? ' (was live, rolled back automatically)' : ''}`;
+        r.reason =
+          e.status === 'ok'
+            ? null
+            : `${e.message ?? 'failed'}${d.wentLive ? ' (was live, rolled back automatically)' : ''}`;
         if (e.status === 'ok') {
           r.lastLiveSeq = seq;
           r.completed = true;
@@ -73,7 +81,9 @@ export function deriveReleases(entries: JournalEntry[], current: string | null, 
 
 /** Releases a plain rollback may go to, best first: successful ones other than `current`, most recently live first. */
 export function rollbackCandidates(releases: ReleaseRecord[], current: string | null): ReleaseRecord[] {
-  return releases.filter((r) => r.id !== current && r.result === 'success' && r.present && r.lastLiveSeq >= 0).sort((a, b) => b.lastLiveSeq - a.lastLiveSeq);
+  return releases
+    .filter((r) => r.id !== current && r.result === 'success' && r.present && r.lastLiveSeq >= 0)
+    .sort((a, b) => b.lastLiveSeq - a.lastLiveSeq);
 }
 
 /** The release a plain rollback goes to: the most recently live successful one, other than `current`. */
@@ -83,7 +93,11 @@ export function pickRollbackTarget(releases: ReleaseRecord[], current: string | 
 
 /** The last release that went live successfully (retention never deletes it). */
 export function lastGoodRelease(releases: ReleaseRecord[]): ReleaseRecord | null {
-  return releases.filter((r) => r.result === 'success' && r.lastLiveSeq >= 0).sort((a, b) => b.lastLiveSeq - a.lastLiveSeq)[0] ?? null;
+  return (
+    releases
+      .filter((r) => r.result === 'success' && r.lastLiveSeq >= 0)
+      .sort((a, b) => b.lastLiveSeq - a.lastLiveSeq)[0] ?? null
+  );
 }
 
 async function presentReleases(releasesDir: string): Promise<Set<string>> {

@@ -12,7 +12,16 @@ export function parseDuration(text: string): number {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** The `slipway releases` table. */
@@ -28,7 +37,14 @@ export function renderReleases(releases: ReleaseRecord[]): string {
       r.deployedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
       r.deployedBy,
       r.result,
-      [r.pinned ? 'pinned' : '', r.present ? '' : 'removed', r.interrupted ? 'interrupted' : '', r.reason && r.result !== 'success' ? r.reason : ''].filter(Boolean).join('; '),
+      [
+        r.pinned ? 'pinned' : '',
+        r.present ? '' : 'removed',
+        r.interrupted ? 'interrupted' : '',
+        r.reason && r.result !== 'success' ? r.reason : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
     ]),
   ]);
 }
@@ -38,15 +54,22 @@ export function renderHistory(entries: JournalEntry[]): string {
   if (!entries.length) return 'the journal is empty\n';
   return (
     entries
-      .map((e) => `${e.at}  ${e.kind.padEnd(18)} ${e.step.padEnd(10)} ${e.status.padEnd(7)} ${e.release ?? ''}${e.message ? `  ${e.message}` : ''}`)
+      .map(
+        (e) =>
+          `${e.at}  ${e.kind.padEnd(18)} ${e.step.padEnd(10)} ${e.status.padEnd(7)} ${e.release ?? ''}${e.message ? `  ${e.message}` : ''}`,
+      )
       .join('\n') + '\n'
   );
 }
 
 /** The `--dry-run` plan. */
 export function renderPlan(plan: DeployPlan, version: string | null): string {
-  const lines = [`plan: deploy ${version ?? '?'} as ${plan.releaseId} to ${plan.root} (current: ${plan.previous ?? 'none'})`];
-  plan.steps.forEach((s, i) => lines.push(`  ${String(i + 1).padStart(2)}. ${s.step.padEnd(10)} ${s.skip ? `skip: ${s.skip}` : s.action}`));
+  const lines = [
+    `plan: deploy ${version ?? '?'} as ${plan.releaseId} to ${plan.root} (current: ${plan.previous ?? 'none'})`,
+  ];
+  plan.steps.forEach((s, i) =>
+    lines.push(`  ${String(i + 1).padStart(2)}. ${s.step.padEnd(10)} ${s.skip ? `skip: ${s.skip}` : s.action}`),
+  );
   lines.push('dry run: nothing was changed');
   return lines.join('\n') + '\n';
 }

@@ -15,16 +15,26 @@ export function resolveTargetConfig(config: Config, target: string): TargetConfi
     const known = Object.keys(config.deploy.targets);
     throw new SlipwayError('E_CONFIG', `unknown deploy target "${target}"`, {
       field: 'deploy.targets',
-      hint: known.length ? `Known targets: ${known.join(', ')}. Or pass --to DIR for a local directory.` : 'No targets are configured: add deploy.targets.<name> to the config, or pass --to DIR.',
+      hint: known.length
+        ? `Known targets: ${known.join(', ')}. Or pass --to DIR for a local directory.`
+        : 'No targets are configured: add deploy.targets.<name> to the config, or pass --to DIR.',
     });
   }
   return t;
 }
 
 /** Settings and root for `--target NAME` or an ad-hoc local `--to DIR` (defaults, plus the config's database URL). */
-export function selectTarget(config: Config, opts: { target?: string | undefined; root?: string | undefined }): { root: string; target: TargetConfig; name: string } {
+export function selectTarget(
+  config: Config,
+  opts: { target?: string | undefined; root?: string | undefined },
+): { root: string; target: TargetConfig; name: string } {
   if (opts.target && opts.root) throw new SlipwayError('E_USAGE', 'pass either --target NAME or --to DIR, not both');
-  if (opts.target) return { root: resolveTargetRoot(config, opts.target), target: resolveTargetConfig(config, opts.target), name: opts.target };
+  if (opts.target)
+    return {
+      root: resolveTargetRoot(config, opts.target),
+      target: resolveTargetConfig(config, opts.target),
+      name: opts.target,
+    };
   if (opts.root) {
     const root = path.resolve(config.configDir, opts.root);
     return { root, target: targetSchema.parse({ type: 'local', path: root }), name: 'local' };

@@ -35,32 +35,51 @@ export async function chooseVerifiedTarget(
     const v = await verify(r.id);
     if (v.ok) return r;
     if (to) {
-      throw new SlipwayError('E_ROLLBACK', `release ${r.id} no longer matches its SHA256SUMS: ${v.problems[0]?.message}`, { details: v.problems.slice(0, 10).map((p) => p.message) });
+      throw new SlipwayError(
+        'E_ROLLBACK',
+        `release ${r.id} no longer matches its SHA256SUMS: ${v.problems[0]?.message}`,
+        { details: v.problems.slice(0, 10).map((p) => p.message) },
+      );
     }
     onSkip(r.id, v.problems[0]?.message ?? 'does not verify');
   }
-  throw new SlipwayError('E_ROLLBACK', `no previous successful release verifies against its SHA256SUMS (${candidates.length} checked)`, {
-    hint: 'Deploy a known good package instead.',
-  });
+  throw new SlipwayError(
+    'E_ROLLBACK',
+    `no previous successful release verifies against its SHA256SUMS (${candidates.length} checked)`,
+    {
+      hint: 'Deploy a known good package instead.',
+    },
+  );
 }
 
 /** Chooses the rollback target: `--to ID` (must be a complete release that once went live) or the previous good one. */
 export function chooseRollbackTarget(releases: ReleaseRecord[], current: string | null, to?: string): ReleaseRecord {
   if (to) {
-    if (!isReleaseId(to)) throw new SlipwayError('E_USAGE', `"${to}" is not a release id (like 20261124T201500Z-0123456789ab)`);
+    if (!isReleaseId(to))
+      throw new SlipwayError('E_USAGE', `"${to}" is not a release id (like 20261124T201500Z-0123456789ab)`);
     const r = releases.find((x) => x.id === to);
-    if (!r || !r.present) throw new SlipwayError('E_NOT_FOUND', `release ${to} does not exist on this target`, { hint: 'List them with `slipway releases`.' });
+    if (!r || !r.present)
+      throw new SlipwayError('E_NOT_FOUND', `release ${to} does not exist on this target`, {
+        hint: 'List them with `slipway releases`.',
+      });
     if (r.id === current) throw new SlipwayError('E_ROLLBACK', `release ${to} is already current`);
     if (r.completed !== true) {
-      throw new SlipwayError('E_ROLLBACK', `release ${to} never completed a deploy (${r.result}${r.reason ? `: ${r.reason}` : ''}); refusing to make it live`);
+      throw new SlipwayError(
+        'E_ROLLBACK',
+        `release ${to} never completed a deploy (${r.result}${r.reason ? `: ${r.reason}` : ''}); refusing to make it live`,
+      );
     }
     return r;
   }
   const r = rollbackCandidates(releases, current)[0];
   if (!r) {
-    throw new SlipwayError('E_ROLLBACK', `no previous successful release to roll back to${current ? ` (current is ${current})` : ''}`, {
-      hint: 'The journal has no other release that completed a deploy and is still on disk. Deploy a known good package instead.',
-    });
+    throw new SlipwayError(
+      'E_ROLLBACK',
+      `no previous successful release to roll back to${current ? ` (current is ${current})` : ''}`,
+      {
+        hint: 'The journal has no other release that completed a deploy and is still on disk. Deploy a known good package instead.',
+      },
+    );
   }
   return r;
 }
@@ -78,19 +97,40 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
   const kind = opts.emergency ? 'emergency-rollback' : 'rollback';
   const lock = await target.lock({ run, command: kind, wait: opts.wait === true, waitMs: t.lockWaitMs });
   try {
-    if (lock.recovered) opts.onProgress?.({ step: 'lock', status: 'info', message: `recovered a stale lock of pid ${lock.recovered.pid}: that process is gone` });
-    for (const m of (await recoverInterruptedRuns(target, run)).messages) opts.onProgress?.({ step: 'recover', status: 'info', message: m });
+    if (lock.recovered)
+      opts.onProgress?.({
+        step: 'lock',
+        status: 'info',
+        message: `recovered a stale lock of pid ${lock.recovered.pid}: that process is gone`,
+      });
+    for (const m of (await recoverInterruptedRuns(target, run)).messages)
+      opts.onProgress?.({ step: 'recover', status: 'info', message: m });
     const entries = await target.readJournal();
     const current = await target.readCurrent();
     const releases = deriveReleases(entries, current, new Set(await target.listReleaseDirs()), run);
     const skipped: string[] = [];
-    const to = await chooseVerifiedTarget(releases, current, opts.to, (id) => target.verifyRelease(id, shared), (id, why) => {
-      skipped.push(`${id}: ${why}`);
-      opts.onProgress?.({ step: 'rollback', status: 'info', message: `skipping ${id}: it no longer verifies (${why})` });
-    });
+    const to = await chooseVerifiedTarget(
+      releases,
+      current,
+      opts.to,
+      (id) => target.verifyRelease(id, shared),
+      (id, why) => {
+        skipped.push(`${id}: ${why}`);
+        opts.onProgress?.({
+          step: 'rollback',
+          status: 'info',
+          message: `skipping ${id}: it no longer verifies (${why})`,
+        });
+      },
+    );
     const journal = target.journal(run, kind);
     const steps = makeStepRunner({ journal, release: to.id, onProgress: opts.onProgress });
-    await journal.write({ step: 'run', status: 'begin', release: to.id, data: { from: current, actor: opts.actor ?? defaultActor(), skipped } });
+    await journal.write({
+      step: 'run',
+      status: 'begin',
+      release: to.id,
+      data: { from: current, actor: opts.actor ?? defaultActor(), skipped },
+    });
     let dbBack: ChangeSetKey[] = [];
     let notified = false;
     try {
@@ -99,7 +139,8 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         const r = await target.switchTo(to.id);
         return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: current, switchMs: r.ms } };
       });
-      if (opts.emergency && current && databaseUrl) dbBack = await emergencyDbRollback(steps, contracts, target, t, databaseUrl, entries, current);
+      if (opts.emergency && current && databaseUrl)
+        dbBack = await emergencyDbRollback(steps, contracts, target, t, databaseUrl, entries, current);
       await startRelease(steps, target, t, to.id, run);
       // The same validation as a deploy: health gate, then the release's own smoke tests.
       await validateRelease(steps, contracts, target, t, to.id, run, true);
@@ -111,23 +152,64 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         await startRelease(steps, target, t, current, run).catch(() => undefined);
         if (e instanceof SlipwayError) e.details.push(`switched back to ${current}`);
       }
-      await journal.write({ step: 'run', status: 'failed', release: to.id, message: (e as Error).message, data: { from: current } });
-      if (opts.emergency) await notify(t, target, kind, current, to.id, `emergency rollback FAILED: ${(e as Error).message}`, run);
+      await journal.write({
+        step: 'run',
+        status: 'failed',
+        release: to.id,
+        message: (e as Error).message,
+        data: { from: current },
+      });
+      if (opts.emergency)
+        await notify(t, target, kind, current, to.id, `emergency rollback FAILED: ${(e as Error).message}`, run);
       throw e;
     }
-    await journal.write({ step: 'run', status: 'ok', release: to.id, data: { from: current, databaseRolledBack: dbBack } });
-    if (opts.emergency) notified = await notify(t, target, kind, current, to.id, `emergency rollback from ${current ?? '(none)'} to ${to.id}`, run);
-    return { ok: true, root, from: current, to: to.id, databaseRolledBack: dbBack, notified, reason: null, ms: performance.now() - t0 };
+    await journal.write({
+      step: 'run',
+      status: 'ok',
+      release: to.id,
+      data: { from: current, databaseRolledBack: dbBack },
+    });
+    if (opts.emergency)
+      notified = await notify(
+        t,
+        target,
+        kind,
+        current,
+        to.id,
+        `emergency rollback from ${current ?? '(none)'} to ${to.id}`,
+        run,
+      );
+    return {
+      ok: true,
+      root,
+      from: current,
+      to: to.id,
+      databaseRolledBack: dbBack,
+      notified,
+      reason: null,
+      ms: performance.now() - t0,
+    };
   } finally {
     await lock.release();
   }
 }
 
-async function stopApp(steps: ReturnType<typeof makeStepRunner>, target: Target, t: TargetConfig, current: string | null, run: string): Promise<void> {
+async function stopApp(
+  steps: ReturnType<typeof makeStepRunner>,
+  target: Target,
+  t: TargetConfig,
+  current: string | null,
+  run: string,
+): Promise<void> {
   if (!t.stop) return steps.skip('stop', 'no stop command configured');
   const cmd = t.stop;
   await steps.run('stop', 'run the stop command', async () => {
-    const r = await target.exec(cmd, { env: releaseEnv(target, current, t), timeoutMs: t.commandTimeoutMs, log: `${run}-stop.log`, ...(current ? { cwd: target.releaseDir(current) } : {}) });
+    const r = await target.exec(cmd, {
+      env: releaseEnv(target, current, t),
+      timeoutMs: t.commandTimeoutMs,
+      log: `${run}-stop.log`,
+      ...(current ? { cwd: target.releaseDir(current) } : {}),
+    });
     // A stop that fails must not block an emergency rollback: report it and carry on.
     return { value: r, message: r.code === 0 ? 'stopped' : describeFailure('stop command', r, t.commandTimeoutMs) };
   });
@@ -159,9 +241,26 @@ async function emergencyDbRollback(
   return executed;
 }
 
-async function notify(t: TargetConfig, target: Target, kind: 'rollback' | 'emergency-rollback', from: string | null, to: string, reason: string, run: string): Promise<boolean> {
+async function notify(
+  t: TargetConfig,
+  target: Target,
+  kind: 'rollback' | 'emergency-rollback',
+  from: string | null,
+  to: string,
+  reason: string,
+  run: string,
+): Promise<boolean> {
   if (!t.notify.webhook && !t.notify.command) return false;
-  const r = await sendNotification(t.notify, { event: kind, root: target.layout.root, from, to, reason, at: new Date().toISOString() }, { logDir: path.join(target.layout.state, 'logs'), timeoutMs: t.commandTimeoutMs });
-  await target.journal(run, kind).write({ step: 'notify', status: r.errors.length ? 'failed' : 'ok', release: to, message: [...r.sent.map((s) => `sent via ${s}`), ...r.errors].join('; ') });
+  const r = await sendNotification(
+    t.notify,
+    { event: kind, root: target.layout.root, from, to, reason, at: new Date().toISOString() },
+    { logDir: path.join(target.layout.state, 'logs'), timeoutMs: t.commandTimeoutMs },
+  );
+  await target.journal(run, kind).write({
+    step: 'notify',
+    status: r.errors.length ? 'failed' : 'ok',
+    release: to,
+    message: [...r.sent.map((s) => `sent via ${s}`), ...r.errors].join('; '),
+  });
   return r.sent.length > 0;
 }

@@ -8,7 +8,13 @@ import { checkEntry, TreeTracker, type ArchiveProblem, type ExtractLimits } from
 import { compareSums, parseSums, SUMS_FILE } from './sums.js';
 
 /** Files read into memory during the scan (small metadata the later steps need). */
-const KEPT_FILES = new Set(['build-manifest.json', 'deployment-info.json', 'version-compatibility.json', 'database/changesets.json', SUMS_FILE]);
+const KEPT_FILES = new Set([
+  'build-manifest.json',
+  'deployment-info.json',
+  'version-compatibility.json',
+  'database/changesets.json',
+  SUMS_FILE,
+]);
 const MAX_KEPT_BYTES = 16 * 1024 * 1024;
 
 export interface ArchiveScan {
@@ -58,7 +64,11 @@ export async function scanArchive(file: string, limits: ExtractLimits): Promise<
 
   const parser = new Parser({
     strict: true,
-    onwarn: (code: string, message: string | Error) => fail({ code: 'tar-warning', message: `${code}: ${String(message instanceof Error ? message.message : message)}` }),
+    onwarn: (code: string, message: string | Error) =>
+      fail({
+        code: 'tar-warning',
+        message: `${code}: ${String(message instanceof Error ? message.message : message)}`,
+      }),
     onReadEntry: (entry: ReadEntry) => {
       try {
         onEntry(entry);
@@ -76,7 +86,10 @@ export async function scanArchive(file: string, limits: ExtractLimits): Promise<
       problems.push({ code: 'too-many-entries', message: `more than ${limits.maxEntries} entries` });
       throw new StopScan();
     }
-    const checked = checkEntry({ path: entry.path, type: entry.type, size: entry.size ?? 0, mode: entry.mode, linkpath: entry.linkpath }, limits);
+    const checked = checkEntry(
+      { path: entry.path, type: entry.type, size: entry.size ?? 0, mode: entry.mode, linkpath: entry.linkpath },
+      limits,
+    );
     if ('code' in checked) {
       fail(checked);
       entry.resume();

@@ -8,7 +8,11 @@ export function normalizeSharedPaths(paths: string[]): string[] {
   return paths.map((p) => {
     const n = normalizeEntryPath(p, DEFAULT_LIMITS);
     if ('code' in n || n.path === '.') {
-      throw new SlipwayError('E_CONFIG', `shared path ${JSON.stringify(p)} must be a relative path inside the release`, { field: 'deploy.targets.*.shared' });
+      throw new SlipwayError(
+        'E_CONFIG',
+        `shared path ${JSON.stringify(p)} must be a relative path inside the release`,
+        { field: 'deploy.targets.*.shared' },
+      );
     }
     return n.path;
   });

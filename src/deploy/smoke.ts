@@ -18,7 +18,12 @@ export async function listSmokeTests(releaseDir: string): Promise<string[]> {
 }
 
 /** Runs every smoke test with cwd = release dir; stops at the first failure. */
-export async function runSmokeTests(opts: { releaseDir: string; env: Record<string, string>; timeoutMs: number; logDir: string }): Promise<SmokeResult> {
+export async function runSmokeTests(opts: {
+  releaseDir: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  logDir: string;
+}): Promise<SmokeResult> {
   const tests: SmokeResult['tests'] = [];
   for (const name of await listSmokeTests(opts.releaseDir)) {
     const file = path.join('tests', 'smoke', name);
@@ -30,7 +35,12 @@ export async function runSmokeTests(opts: { releaseDir: string; env: Record<stri
       logFile: path.join(opts.logDir, `smoke-${name}.log`),
     });
     const ok = r.code === 0 && !r.timedOut;
-    tests.push({ name, ok, ms: Math.round(r.ms), reason: ok ? null : describeFailure(`smoke test ${name}`, r, opts.timeoutMs) });
+    tests.push({
+      name,
+      ok,
+      ms: Math.round(r.ms),
+      reason: ok ? null : describeFailure(`smoke test ${name}`, r, opts.timeoutMs),
+    });
     if (!ok) return { ok: false, tests };
   }
   return { ok: true, tests };

@@ -16,7 +16,12 @@ export interface StepRunner {
 }
 
 /** Binds the journal, the release and the progress listener for one run. */
-export function makeStepRunner(opts: { journal: RunJournal; release: string; onProgress?: ((e: DeployEvent) => void) | undefined; delayMs?: number | undefined }): StepRunner {
+export function makeStepRunner(opts: {
+  journal: RunJournal;
+  release: string;
+  onProgress?: ((e: DeployEvent) => void) | undefined;
+  delayMs?: number | undefined;
+}): StepRunner {
   const emit = (e: DeployEvent) => opts.onProgress?.(e);
   const pause = async () => {
     if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
@@ -30,7 +35,13 @@ export function makeStepRunner(opts: { journal: RunJournal; release: string; onP
       try {
         const out = await fn();
         const ms = Math.round(performance.now() - t0);
-        await opts.journal.write({ step, status: 'ok', release: opts.release, ...(out.message ? { message: out.message } : {}), data: { ms, ...out.data } });
+        await opts.journal.write({
+          step,
+          status: 'ok',
+          release: opts.release,
+          ...(out.message ? { message: out.message } : {}),
+          data: { ms, ...out.data },
+        });
         emit({ step, status: 'ok', ms, ...(out.message ? { message: out.message } : {}) });
         await pause();
         return out.value;

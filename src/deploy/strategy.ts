@@ -22,12 +22,31 @@ export function blueGreenSettings(t: TargetConfig): BlueGreenConfigInput {
  * it in the idle slot, health-check it there, move traffic (HEALTH's switchSlots); traffic never moves to a slot
  * that failed its check, so a failure here leaves the live slot serving.
  */
-export async function startRelease(steps: StepRunner, target: Target, t: TargetConfig, releaseId: string, run: string): Promise<void> {
+export async function startRelease(
+  steps: StepRunner,
+  target: Target,
+  t: TargetConfig,
+  releaseId: string,
+  run: string,
+): Promise<void> {
   if (t.strategy !== 'blue-green') return restartApp(steps, target, t, releaseId, run);
   const config = blueGreenSettings(t);
-  await steps.run('restart', `blue-green: start ${releaseId} in the idle slot, health-check, move traffic`, async () => {
-    const r = await switchSlots({ targetRoot: target.layout.root, config, release: { id: releaseId, dir: target.releaseDir(releaseId) } });
-    if (!r.ok) throw new SlipwayError('E_HEALTH', r.reason ?? 'blue-green switch failed', { hint: `See ${r.logFile}.` });
-    return { value: r, message: `${r.live} live; switch ${r.switchMs?.toFixed(1) ?? '?'} ms`, data: { slot: r.live, switchMs: r.switchMs, drain: r.drain } };
-  });
+  await steps.run(
+    'restart',
+    `blue-green: start ${releaseId} in the idle slot, health-check, move traffic`,
+    async () => {
+      const r = await switchSlots({
+        targetRoot: target.layout.root,
+        config,
+        release: { id: releaseId, dir: target.releaseDir(releaseId) },
+      });
+      if (!r.ok)
+        throw new SlipwayError('E_HEALTH', r.reason ?? 'blue-green switch failed', { hint: `See ${r.logFile}.` });
+      return {
+        value: r,
+        message: `${r.live} live; switch ${r.switchMs?.toFixed(1) ?? '?'} ms`,
+        data: { slot: r.live, switchMs: r.switchMs, drain: r.drain },
+      };
+    },
+  );
 }

@@ -36,7 +36,10 @@ export interface Target {
   switchTo(id: string | null): Promise<{ ms: number }>;
   removeRelease(id: string): Promise<void>;
   /** Runs a shell command on the target with a timeout; output goes to .slipway/logs/<log>. */
-  exec(command: string, opts: { env: Record<string, string>; timeoutMs: number; log: string; cwd?: string }): Promise<RunCommandResult>;
+  exec(
+    command: string,
+    opts: { env: Record<string, string>; timeoutMs: number; log: string; cwd?: string },
+  ): Promise<RunCommandResult>;
   /** Removes staging dirs and temp links a crashed run left behind; returns what it removed. */
   cleanLeftovers(): Promise<string[]>;
 }

@@ -28,7 +28,10 @@ async function hashAndSync(file: string, sync: boolean): Promise<string> {
  * setuid/setgid/sticky bits, every file listed and matching. `ignore` names top-level entries Slipway itself
  * adds (the shared-path links).
  */
-export async function verifyTree(dir: string, opts: { sync?: boolean; ignore?: string[] } = {}): Promise<TreeVerification> {
+export async function verifyTree(
+  dir: string,
+  opts: { sync?: boolean; ignore?: string[] } = {},
+): Promise<TreeVerification> {
   const problems: ArchiveProblem[] = [];
   const actual = new Map<string, string>();
   const symlinks = new Set<string>();
@@ -40,14 +43,16 @@ export async function verifyTree(dir: string, opts: { sync?: boolean; ignore?: s
       if (ignore.has(p)) continue;
       const abs = path.join(dir, p);
       const st = await lstat(abs);
-      if (st.mode & 0o7000) problems.push({ code: 'special-bits', message: `${p} has setuid/setgid/sticky bits`, path: p });
+      if (st.mode & 0o7000)
+        problems.push({ code: 'special-bits', message: `${p} has setuid/setgid/sticky bits`, path: p });
       if (st.isSymbolicLink()) {
         symlinks.add(p);
         const bad = checkSymlinkTarget(p, await readlink(abs));
         if (bad) problems.push(bad);
       } else if (st.isDirectory()) await walk(p);
       else if (st.isFile()) actual.set(p, await hashAndSync(abs, opts.sync === true));
-      else problems.push({ code: 'special-file', message: `${p} is not a regular file, directory or symlink`, path: p });
+      else
+        problems.push({ code: 'special-file', message: `${p} is not a regular file, directory or symlink`, path: p });
     }
   };
   try {

@@ -12,7 +12,13 @@ import { type Selector, parseSelector, sumSelected } from '../health/selector.js
 import { type WatchEvaluation, type WatchSample, type WatchTrigger, evaluateWatch } from '../health/watch-evaluate.js';
 import { type WatchThresholds, type WatchThresholdsInput, resolveWatchThresholds } from '../health/watch-thresholds.js';
 
-export { evaluateWatch, isFailedProbe, type WatchSample, type WatchTrigger, type WatchEvaluation } from '../health/watch-evaluate.js';
+export {
+  evaluateWatch,
+  isFailedProbe,
+  type WatchSample,
+  type WatchTrigger,
+  type WatchEvaluation,
+} from '../health/watch-evaluate.js';
 export {
   watchThresholdsSchema,
   watchConfigSchema,
@@ -77,7 +83,13 @@ export async function watchRelease(opts: WatchReleaseOptions): Promise<WatchRele
   const scrapeErrors: string[] = [];
   let last: WatchEvaluation | null = null;
   const result = (ok: boolean, trigger: WatchTrigger | null, aborted = false): WatchReleaseResult => ({
-    ok, trigger, probes: samples.length + dropped, aborted, ms: clock.now() - started, last, scrapeErrors,
+    ok,
+    trigger,
+    probes: samples.length + dropped,
+    aborted,
+    ms: clock.now() - started,
+    last,
+    scrapeErrors,
   });
   let dropped = 0;
   for (;;) {
@@ -102,17 +114,34 @@ export async function watchRelease(opts: WatchReleaseOptions): Promise<WatchRele
 
 type Selectors = Record<'requests' | 'errors' | 'latencySum' | 'latencyCount', Selector>;
 
-async function takeSample(opts: WatchReleaseOptions, t: WatchThresholds, sel: Selectors, clock: WatchClock, errors: string[]): Promise<WatchSample> {
+async function takeSample(
+  opts: WatchReleaseOptions,
+  t: WatchThresholds,
+  sel: Selectors,
+  clock: WatchClock,
+  errors: string[],
+): Promise<WatchSample> {
   const atMs = clock.now();
   const [probe, metrics] = await Promise.all([
     probeHealth(opts.healthUrl, { timeoutMs: t.probeTimeoutMs, headers: opts.headers }),
     opts.metricsUrl ? scrapeMetrics(opts.metricsUrl, t, sel, opts.headers, errors) : Promise.resolve(null),
   ]);
   const database = readComponentStatus(probe.body, t.databaseComponent);
-  return { atMs, probe: { status: probe.status, httpStatus: probe.httpStatus, reason: probe.reason }, ...(database ? { database } : {}), metrics };
+  return {
+    atMs,
+    probe: { status: probe.status, httpStatus: probe.httpStatus, reason: probe.reason },
+    ...(database ? { database } : {}),
+    metrics,
+  };
 }
 
-async function scrapeMetrics(url: string, t: WatchThresholds, sel: Selectors, headers: Record<string, string> | undefined, errors: string[]): Promise<WatchSample['metrics']> {
+async function scrapeMetrics(
+  url: string,
+  t: WatchThresholds,
+  sel: Selectors,
+  headers: Record<string, string> | undefined,
+  errors: string[],
+): Promise<WatchSample['metrics']> {
   const note = (msg: string): null => {
     // Bounded: one scrape problem per tick is plenty to explain, a 10-minute watch must not hold thousands.
     if (errors.length < 20) errors.push(msg);
@@ -120,7 +149,10 @@ async function scrapeMetrics(url: string, t: WatchThresholds, sel: Selectors, he
   };
   let text: string;
   try {
-    const res = await fetch(url, { headers: { accept: 'text/plain', ...headers }, signal: AbortSignal.timeout(t.probeTimeoutMs) });
+    const res = await fetch(url, {
+      headers: { accept: 'text/plain', ...headers },
+      signal: AbortSignal.timeout(t.probeTimeoutMs),
+    });
     text = await res.text();
     if (!res.ok) return note(`metrics ${maskUrl(url)}: HTTP ${res.status}`);
   } catch (e) {
@@ -132,7 +164,8 @@ async function scrapeMetrics(url: string, t: WatchThresholds, sel: Selectors, he
     const errorsCount = sumSelected(exp, sel.errors) ?? (requests === null ? null : 0);
     const latencySum = sumSelected(exp, sel.latencySum);
     const latencyCount = sumSelected(exp, sel.latencyCount);
-    if (requests === null || errorsCount === null) return note(`metrics ${maskUrl(url)}: no ${sel.requests.name} samples`);
+    if (requests === null || errorsCount === null)
+      return note(`metrics ${maskUrl(url)}: no ${sel.requests.name} samples`);
     // A missing latency metric leaves latency unjudged (0/0 increase) but still lets the error rate work.
     return { requests, errors: errorsCount, latencySum: latencySum ?? 0, latencyCount: latencyCount ?? 0 };
   } catch (e) {

@@ -35,7 +35,10 @@ function compile(globs: string[]): Matcher | null {
 
 /** Normalises a component base to `dir/` form (no leading `./`, trailing slash) or ''. */
 export function normalizeBase(base: string): string {
-  let b = base.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/^\/+/, '');
+  let b = base
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/^\/+/, '');
   if (b === '.' || b === '') return '';
   if (!b.endsWith('/')) b += '/';
   return b;

@@ -16,7 +16,8 @@ export async function hashFile(absPath: string, sizeHint?: number): Promise<stri
   const hash = createHash('sha256');
   try {
     if (sizeHint !== undefined && sizeHint <= WHOLE_READ_MAX) hash.update(await readFile(absPath));
-    else for await (const chunk of createReadStream(absPath, { highWaterMark: 256 * 1024 })) hash.update(chunk as Buffer);
+    else
+      for await (const chunk of createReadStream(absPath, { highWaterMark: 256 * 1024 })) hash.update(chunk as Buffer);
   } catch (cause) {
     throw new SlipwayError('E_IO', `cannot read ${absPath}: ${(cause as Error).message}`, { file: absPath, cause });
   }

@@ -49,7 +49,9 @@ export async function scanProject(config: Config, opts: ScanOptions = {}): Promi
     skipDirs.add(rel);
     const claimed = plan.rules.filter((r) => r.globs.include.some((g) => g === rel || g.startsWith(`${rel}/`)));
     for (const r of claimed) {
-      warnings.push(`build.components.${r.name}.include reaches into ${rel}/, which Slipway never scans (build output or compile cache)`);
+      warnings.push(
+        `build.components.${r.name}.include reaches into ${rel}/, which Slipway never scans (build output or compile cache)`,
+      );
     }
   }
   let seen = 0;
@@ -119,7 +121,9 @@ function checkReadable(files: FileEntry[], unreadable: string[]): void {
  */
 function sortByPath(files: FileEntry[]): void {
   const simple = files.every((f) => !/[\ud800-\uffff]/.test(f.path));
-  files.sort(simple ? (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) : (a, b) => comparePaths(a.path, b.path));
+  files.sort(
+    simple ? (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) : (a, b) => comparePaths(a.path, b.path),
+  );
 }
 
 function checkDuplicates(sorted: FileEntry[]): void {
@@ -138,16 +142,22 @@ function checkDuplicates(sorted: FileEntry[]): void {
 
 function checkRequired(plan: ComponentPlan, files: FileEntry[]): void {
   const found = new Set(files.map((f) => f.component));
-  const missing = plan.rules.filter((r) => r.required && !found.has(r.name) && !(r.name === 'tests' && plan.tests === 'none'));
+  const missing = plan.rules.filter(
+    (r) => r.required && !found.has(r.name) && !(r.name === 'tests' && plan.tests === 'none'),
+  );
   if (!missing.length) return;
   const details = missing.map((r) => {
     const ex = r.globs.exclude.length ? `, exclude ${JSON.stringify(r.globs.exclude)}` : '';
     const smoke = r.name === 'tests' && plan.tests === 'smoke' ? `, smokeTests ${JSON.stringify(plan.smokeGlob)}` : '';
     return `build.components.${r.name}: include ${JSON.stringify(r.globs.include)}${ex}${smoke} matched no files`;
   });
-  throw new SlipwayError('E_SCAN', `required component${missing.length > 1 ? 's' : ''} ${missing.map((r) => r.name).join(', ')} matched no files`, {
-    field: `build.components.${missing[0]!.name}.include`,
-    details,
-    hint: 'Globs are relative to the project root; check them, or set `required: false` for the component.',
-  });
+  throw new SlipwayError(
+    'E_SCAN',
+    `required component${missing.length > 1 ? 's' : ''} ${missing.map((r) => r.name).join(', ')} matched no files`,
+    {
+      field: `build.components.${missing[0]!.name}.include`,
+      details,
+      hint: 'Globs are relative to the project root; check them, or set `required: false` for the component.',
+    },
+  );
 }

@@ -41,7 +41,6 @@ interface DirItem {
   layers: IgnoreLayer[];
 }
 
-
 /** Git semantics: the deepest .gitignore that has an opinion wins; `!pattern` re-includes. */
 function isGitIgnored(layers: IgnoreLayer[], rel: string, isDir: boolean): boolean {
   let ignored = false;
@@ -89,7 +88,14 @@ export async function walkTree(opts: WalkOptions): Promise<void> {
   }
 }
 
-function visitEntry(entry: Dirent, dir: DirItem, layers: IgnoreLayer[], realRoot: string, stack: DirItem[], opts: WalkOptions): void {
+function visitEntry(
+  entry: Dirent,
+  dir: DirItem,
+  layers: IgnoreLayer[],
+  realRoot: string,
+  stack: DirItem[],
+  opts: WalkOptions,
+): void {
   const rel = dir.rel ? `${dir.rel}/${entry.name}` : entry.name;
   const abs = path.join(dir.abs, entry.name);
   let real = path.join(dir.real, entry.name);

@@ -36,14 +36,21 @@ export async function probeHealth(url: string, opts: ProbeOptions = {}): Promise
     // The signal covers the body read as well as the headers, so a server that stalls mid-body cannot hang us.
     res = await fetch(target, { headers, signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
-    return { status: 'UNREACHABLE', httpStatus: null, ms: elapsed(), reason: describeFetchError(e, url, timeoutMs), body: null };
+    return {
+      status: 'UNREACHABLE',
+      httpStatus: null,
+      ms: elapsed(),
+      reason: describeFetchError(e, url, timeoutMs),
+      body: null,
+    };
   }
   const httpStatus = res.status;
   let text: string;
   try {
     text = await readLimited(res);
   } catch (e) {
-    const why = (e as Error).name === 'TimeoutError' ? `body not complete within ${timeoutMs} ms` : (e as Error).message;
+    const why =
+      (e as Error).name === 'TimeoutError' ? `body not complete within ${timeoutMs} ms` : (e as Error).message;
     return { status: 'UNHEALTHY', httpStatus, ms: elapsed(), reason: `HTTP ${httpStatus}: ${why}`, body: null };
   }
   const ms = elapsed();
@@ -52,10 +59,17 @@ export async function probeHealth(url: string, opts: ProbeOptions = {}): Promise
   try {
     body = text.length ? JSON.parse(text) : null;
   } catch {
-    return { status: 'UNHEALTHY', httpStatus, ms, reason: `HTTP ${httpStatus}: body is not JSON (${text.length} bytes)`, body: null };
+    return {
+      status: 'UNHEALTHY',
+      httpStatus,
+      ms,
+      reason: `HTTP ${httpStatus}: body is not JSON (${text.length} bytes)`,
+      body: null,
+    };
   }
   const stated = readBodyStatus(body);
-  if (!stated.status) return { status: 'UNHEALTHY', httpStatus, ms, reason: `HTTP ${httpStatus}: ${stated.reason}`, body };
+  if (!stated.status)
+    return { status: 'UNHEALTHY', httpStatus, ms, reason: `HTTP ${httpStatus}: ${stated.reason}`, body };
   // Worst of code and body: a 503 that says HEALTHY is not healthy, and a 200 that says UNHEALTHY is not either.
   const status = worseStatus(fromCode, stated.status);
   const disagree = fromCode !== stated.status && fromCode !== 'HEALTHY' ? ` (body says ${stated.status})` : '';
@@ -105,14 +119,22 @@ export async function waitForHealthy(opts: WaitForHealthyOptions): Promise<WaitF
   }
   last ??= { status: 'UNREACHABLE', httpStatus: null, ms: 0, reason: 'aborted before the first probe', body: null };
   const why = opts.signal?.aborted ? 'aborted' : `not healthy within ${opts.timeoutMs} ms`;
-  return { ok: false, attempts, last: { ...last, reason: `${why}; last probe: ${last.reason}` }, ms: Math.round(performance.now() - started) };
+  return {
+    ok: false,
+    attempts,
+    last: { ...last, reason: `${why}; last probe: ${last.reason}` },
+    ms: Math.round(performance.now() - started),
+  };
 }
 
 /**
  * fetch() refuses URLs with user:password; a health URL written as http://user:pass@host/… (as curl -u users
  * do) is sent as HTTP Basic instead, unless an Authorization header is given.
  */
-export function splitCredentials(url: string, headers: Record<string, string>): { target: string; headers: Record<string, string> } {
+export function splitCredentials(
+  url: string,
+  headers: Record<string, string>,
+): { target: string; headers: Record<string, string> } {
   const u = new URL(url);
   if (!u.username && !u.password) return { target: url, headers };
   const user = decodeURIComponent(u.username);
@@ -122,7 +144,9 @@ export function splitCredentials(url: string, headers: Record<string, string>): 
   const hasAuth = Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
   return {
     target: u.toString(),
-    headers: hasAuth ? headers : { ...headers, authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` },
+    headers: hasAuth
+      ? headers
+      : { ...headers, authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` },
   };
 }
 
@@ -147,7 +171,8 @@ async function readLimited(res: Response): Promise<string> {
 function describeFetchError(e: unknown, url: string, timeoutMs: number): string {
   const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   const where = maskUrl(url);
-  if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no complete response from ${where} within ${timeoutMs} ms`;
+  if (err.name === 'TimeoutError' || err.name === 'AbortError')
+    return `no complete response from ${where} within ${timeoutMs} ms`;
   const code = err.cause?.code;
   if (code === 'ECONNREFUSED') return `connection refused by ${where} (is the app running and listening on that port?)`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host of ${where} not found (${code})`;

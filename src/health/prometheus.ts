@@ -37,7 +37,10 @@ export function parsePrometheusText(text: string, source = 'metrics'): PromExpos
     const line = (lines[i] ?? '').replace(/\r$/, '');
     const fail = (col: number, what: string): never => {
       throw new SlipwayError('E_HEALTH', `${source}:${i + 1}:${col}: ${what}`, {
-        file: source, line: i + 1, column: col, details: [line.slice(0, 200)],
+        file: source,
+        line: i + 1,
+        column: col,
+        details: [line.slice(0, 200)],
         hint: 'The metrics URL must serve the Prometheus text format (Content-Type text/plain; version=0.0.4).',
       });
     };
@@ -93,7 +96,10 @@ function parseSampleLine(line: string, fail: (col: number, what: string) => neve
     }
     pos++;
   }
-  const fields = line.slice(pos).trim().split(/[ \t]+/);
+  const fields = line
+    .slice(pos)
+    .trim()
+    .split(/[ \t]+/);
   if (pos < line.length && !/[ \t]/.test(line[pos] ?? '')) fail(pos + 1, 'expected a space before the value');
   const value = parseFloatValue(fields[0] ?? '');
   if (value === undefined) fail(skipSpaces(line, pos) + 1, `"${fields[0] ?? ''}" is not a number`);

@@ -26,7 +26,10 @@ export function readBodyStatus(body: unknown): BodyStatus {
   if (overall) {
     const seed = parseHealthStatus(overall.status);
     if (seed) return { status: seed, reason: `overall.status ${seed}` };
-    return { status: undefined, reason: `overall.status "${clip(overall.status)}" is not HEALTHY, DEGRADED or UNHEALTHY` };
+    return {
+      status: undefined,
+      reason: `overall.status "${clip(overall.status)}" is not HEALTHY, DEGRADED or UNHEALTHY`,
+    };
   }
   if (status !== undefined) {
     const ietf = fromIetfStatus(status) ?? parseHealthStatus(status);

@@ -18,7 +18,8 @@ export function parseSelector(text: string, field = 'selector'): Selector {
   const m = /^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(.*)\})?\s*$/.exec(text);
   const bad = (why: string): never => {
     throw new SlipwayError('E_CONFIG', `${field}: "${text}" ${why}`, {
-      field, hint: 'Write a selector like http_requests_total{status=~"5.."}.',
+      field,
+      hint: 'Write a selector like http_requests_total{status=~"5.."}.',
     });
   };
   if (!m) bad('is not a metric selector');

@@ -38,17 +38,26 @@ export function evaluateWatch(samples: readonly WatchSample[], t: WatchThreshold
   const consecutiveDatabaseFailures = countTrailing(samples, (s) => s.database === 'UNHEALTHY');
   const last = samples.at(-1);
   if (last && consecutiveDatabaseFailures >= t.databaseFailures) {
-    triggers.push({ name: 'database', reason: `database component UNHEALTHY in ${consecutiveDatabaseFailures} consecutive health probes (threshold ${t.databaseFailures})` });
+    triggers.push({
+      name: 'database',
+      reason: `database component UNHEALTHY in ${consecutiveDatabaseFailures} consecutive health probes (threshold ${t.databaseFailures})`,
+    });
   }
   if (last && consecutiveFailures >= t.consecutive503) {
-    triggers.push({ name: 'health', reason: `${consecutiveFailures} consecutive failed health probes (threshold ${t.consecutive503}); last: ${last.probe.reason}` });
+    triggers.push({
+      name: 'health',
+      reason: `${consecutiveFailures} consecutive failed health probes (threshold ${t.consecutive503}); last: ${last.probe.reason}`,
+    });
   }
   const errorWindow = windowIncrease(samples, t.errorRateWindowMs, (m) => [m.requests, m.errors]);
   let errorRate: number | null = null;
   if (errorWindow && errorWindow.increase[0]! >= t.minRequests) {
     errorRate = errorWindow.increase[1]! / errorWindow.increase[0]!;
     if (errorRate > t.errorRate) {
-      triggers.push({ name: 'error-rate', reason: `error rate ${pct(errorRate)} (${errorWindow.increase[1]} of ${errorWindow.increase[0]} requests) over the last ${seconds(errorWindow.spanMs)} exceeds ${pct(t.errorRate)}` });
+      triggers.push({
+        name: 'error-rate',
+        reason: `error rate ${pct(errorRate)} (${errorWindow.increase[1]} of ${errorWindow.increase[0]} requests) over the last ${seconds(errorWindow.spanMs)} exceeds ${pct(t.errorRate)}`,
+      });
     }
   }
   const latencyWindow = windowIncrease(samples, t.latencyWindowMs, (m) => [m.latencyCount, m.latencySum]);
@@ -57,10 +66,20 @@ export function evaluateWatch(samples: readonly WatchSample[], t: WatchThreshold
     const unit = t.latencyUnit === 'seconds' ? 1000 : 1;
     meanLatencyMs = (latencyWindow.increase[1]! / latencyWindow.increase[0]!) * unit;
     if (meanLatencyMs > t.latencyMs) {
-      triggers.push({ name: 'latency', reason: `mean latency ${Math.round(meanLatencyMs)} ms over ${latencyWindow.increase[0]} requests in the last ${seconds(latencyWindow.spanMs)} exceeds ${t.latencyMs} ms` });
+      triggers.push({
+        name: 'latency',
+        reason: `mean latency ${Math.round(meanLatencyMs)} ms over ${latencyWindow.increase[0]} requests in the last ${seconds(latencyWindow.spanMs)} exceeds ${t.latencyMs} ms`,
+      });
     }
   }
-  return { trigger: triggers[0] ?? null, triggers, consecutiveFailures, consecutiveDatabaseFailures, errorRate, meanLatencyMs };
+  return {
+    trigger: triggers[0] ?? null,
+    triggers,
+    consecutiveFailures,
+    consecutiveDatabaseFailures,
+    errorRate,
+    meanLatencyMs,
+  };
 }
 
 /** A probe counts as failed when it got HTTP 503, no response, or any UNHEALTHY verdict. */

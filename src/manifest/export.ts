@@ -9,7 +9,9 @@ const na = (reason: string | null) => `n/a (${reason ?? 'not measured'})`;
 
 function coverageText(c: Measured<Coverage>): string {
   if (!c.value) return na(c.reason);
-  const parts = (['lines', 'branches', 'functions'] as const).filter((k) => c.value![k] !== null).map((k) => `${c.value![k]}% ${k}`);
+  const parts = (['lines', 'branches', 'functions'] as const)
+    .filter((k) => c.value![k] !== null)
+    .map((k) => `${c.value![k]}% ${k}`);
   return parts.length ? parts.join(', ') : na('the report has no totals');
 }
 
@@ -48,7 +50,9 @@ function renderSummary(m: BuildManifest): string {
       `frontend: ${fe.jsFiles} JS and ${fe.cssFiles} CSS files (${humanBytes(fe.bytes)})`,
     `Coverage: JavaScript ${coverageText(m.quality.testCoverage.javascript)}; Groovy ${coverageText(m.quality.testCoverage.groovy)}`,
     `Security: ${auditText(m.quality.securityScan)}`,
-    d.readiness ? 'Ready to deploy: yes' : `Ready to deploy: NO — ${d.blockers.length} blocker(s): ${d.blockers.join('; ')}`,
+    d.readiness
+      ? 'Ready to deploy: yes'
+      : `Ready to deploy: NO — ${d.blockers.length} blocker(s): ${d.blockers.join('; ')}`,
   ];
   return lines.join('\n') + '\n';
 }
@@ -65,7 +69,10 @@ function renderDeploymentReport(m: BuildManifest): string {
     out.push('');
   };
   out.push(`# Deployment report: ${m.name} ${m.version}`, '');
-  out.push(d.readiness ? '**Status: READY to deploy.**' : `**Status: NOT READY — ${d.blockers.length} blocker(s).**`, '');
+  out.push(
+    d.readiness ? '**Status: READY to deploy.**' : `**Status: NOT READY — ${d.blockers.length} blocker(s).**`,
+    '',
+  );
   table([
     ['Build ID', m.buildId],
     ['Built at', `${m.buildTimestamp} (from ${m.buildTimeSource})`],
@@ -82,7 +89,10 @@ function renderDeploymentReport(m: BuildManifest): string {
     ['File', d.packageName],
     ['Size', sizeText(m)],
     ['Packed content', `${humanBytes(d.contentBytes)} (${d.contentBytes} bytes, uncompressed)`],
-    ['Project tree before build', d.sourceBytes !== null ? `${humanBytes(d.sourceBytes)} (${d.sourceBytes} bytes)` : 'n/a (no stage scan)'],
+    [
+      'Project tree before build',
+      d.sourceBytes !== null ? `${humanBytes(d.sourceBytes)} (${d.sourceBytes} bytes)` : 'n/a (no stage scan)',
+    ],
     ['Compression ratio', d.compressionRatio !== null ? String(d.compressionRatio) : na(d.packageSizeReason)],
     ['Size reduction', d.sizeReduction !== null ? pct(d.sizeReduction) : 'n/a (no stage scan)'],
   ]);
@@ -104,7 +114,15 @@ function renderDeploymentReport(m: BuildManifest): string {
     ['Dependency audit', auditText(m.quality.securityScan)],
     ['Performance', perfText(m.quality.performance)],
   ]);
-  out.push('## Before deploying', '', '```sh', `slipway validate ${d.packageName}`, `sha256sum -c ${d.packageName}.sha256`, '```', '');
+  out.push(
+    '## Before deploying',
+    '',
+    '```sh',
+    `slipway validate ${d.packageName}`,
+    `sha256sum -c ${d.packageName}.sha256`,
+    '```',
+    '',
+  );
   return out.join('\n');
 }
 

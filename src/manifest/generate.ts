@@ -28,7 +28,13 @@ export interface ManifestInput {
   dbReason: string | null;
   verify: DbVerify | null;
   environment: BuildManifest['environment'];
-  sizes: { contentBytes: number; sourceBytes: number | null; packageBytes: number | null; tarBytes: number | null; sourceCategories?: { name: string; bytes: number; files: number }[] };
+  sizes: {
+    contentBytes: number;
+    sourceBytes: number | null;
+    packageBytes: number | null;
+    tarBytes: number | null;
+    sourceCategories?: { name: string; bytes: number; files: number }[];
+  };
   blockers: string[];
   quality: BuildManifest['quality'];
 }
@@ -37,9 +43,12 @@ export interface ManifestInput {
 const ENDPOINT = /^\s*[A-Za-z_]\w*\s*\(\s*httpMethod\s*:\s*["'](?:GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS)["']/gm;
 
 /** Counts `name(httpMethod: "…")` endpoint declarations in the packaged Groovy application scripts. */
-export async function countEndpoints(files: Pick<FileEntry, 'path' | 'absPath' | 'component'>[]): Promise<EndpointCount> {
+export async function countEndpoints(
+  files: Pick<FileEntry, 'path' | 'absPath' | 'component'>[],
+): Promise<EndpointCount> {
   const scripts = files.filter((f) => f.component === 'application' && f.path.endsWith('.groovy'));
-  if (scripts.length === 0) return { count: null, scripts: 0, reason: 'no Groovy scripts in the application component' };
+  if (scripts.length === 0)
+    return { count: null, scripts: 0, reason: 'no Groovy scripts in the application component' };
   let count = 0;
   for (const f of scripts) count += (await readFile(f.absPath, 'utf8')).match(ENDPOINT)?.length ?? 0;
   return { count, scripts: scripts.length, reason: null };
@@ -51,7 +60,10 @@ let npmVersionP: Promise<{ npmVersion: string | null; npmVersionReason: string |
 export function readNpmVersion(): Promise<{ npmVersion: string | null; npmVersionReason: string | null }> {
   npmVersionP ??= run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['--version'], { timeout: 15_000 }).then(
     ({ stdout }) => ({ npmVersion: stdout.trim(), npmVersionReason: null }),
-    (e: unknown) => ({ npmVersion: null, npmVersionReason: `\`npm --version\` failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }),
+    (e: unknown) => ({
+      npmVersion: null,
+      npmVersionReason: `\`npm --version\` failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    }),
   );
   return npmVersionP;
 }
@@ -89,7 +101,12 @@ export function generateManifest(input: ManifestInput): BuildManifest {
         schemaFingerprint: verify?.fingerprint ?? null,
         reason: input.dbReason,
       },
-      api: { version: config.version, endpointsCount: input.endpoints.count, scriptsCount: input.endpoints.scripts, reason: input.endpoints.reason },
+      api: {
+        version: config.version,
+        endpointsCount: input.endpoints.count,
+        scriptsCount: input.endpoints.scripts,
+        reason: input.endpoints.reason,
+      },
       frontend: {
         version: config.version,
         jsFiles: frontend.filter((f) => !f.path.endsWith('.css')).length,
@@ -100,13 +117,17 @@ export function generateManifest(input: ManifestInput): BuildManifest {
     },
     deployment: {
       packageName: input.packageName,
-      packageSize: sizes.packageBytes === null ? null : { bytes: sizes.packageBytes, human: humanBytes(sizes.packageBytes) },
+      packageSize:
+        sizes.packageBytes === null ? null : { bytes: sizes.packageBytes, human: humanBytes(sizes.packageBytes) },
       packageSizeReason:
-        sizes.packageBytes === null ? 'this copy is inside the archive, which cannot hold its own compressed size; see <package>.manifest.json beside it' : null,
+        sizes.packageBytes === null
+          ? 'this copy is inside the archive, which cannot hold its own compressed size; see <package>.manifest.json beside it'
+          : null,
       contentBytes: sizes.contentBytes,
       sourceBytes: sizes.sourceBytes,
       ...(sizes.sourceCategories ? { sourceCategories: sizes.sourceCategories } : {}),
-      compressionRatio: sizes.packageBytes !== null && sizes.tarBytes ? ratio(sizes.packageBytes / sizes.tarBytes) : null,
+      compressionRatio:
+        sizes.packageBytes !== null && sizes.tarBytes ? ratio(sizes.packageBytes / sizes.tarBytes) : null,
       sizeReduction: sizes.sourceBytes ? ratio(1 - sizes.contentBytes / sizes.sourceBytes) : null,
       readiness: input.blockers.length === 0,
       blockers: input.blockers,

@@ -26,7 +26,12 @@ export function parseLcov(text: string): Coverage {
     if (line === 'end_of_record') records++;
   }
   if (records === 0) throw new Error('no end_of_record (is this an lcov.info?)');
-  return { lines: pct(sums.LH!, sums.LF!), statements: null, functions: pct(sums.FNH!, sums.FNF!), branches: pct(sums.BRH!, sums.BRF!) };
+  return {
+    lines: pct(sums.LH!, sums.LF!),
+    statements: null,
+    functions: pct(sums.FNH!, sums.FNF!),
+    branches: pct(sums.BRH!, sums.BRF!),
+  };
 }
 
 /** JaCoCo XML → the report-level counters (the ones after the last </package>). */
@@ -37,18 +42,36 @@ export function parseJacoco(text: string): Coverage {
     const m = new RegExp(`<counter\\s+type="${type}"\\s+missed="(\\d+)"\\s+covered="(\\d+)"`).exec(tail);
     return m ? pct(Number(m[2]), Number(m[1]) + Number(m[2])) : null;
   };
-  return { lines: counter('LINE'), statements: counter('INSTRUCTION'), functions: counter('METHOD'), branches: counter('BRANCH') };
+  return {
+    lines: counter('LINE'),
+    statements: counter('INSTRUCTION'),
+    functions: counter('METHOD'),
+    branches: counter('BRANCH'),
+  };
 }
 
 /** `npm audit --json` (npm 7+) → vulnerability counts by severity. */
 export function parseNpmAudit(text: string): NonNullable<Quality['securityScan']['value']> {
-  const v = (JSON.parse(text) as { metadata?: { vulnerabilities?: Record<string, unknown> } }).metadata?.vulnerabilities;
+  const v = (JSON.parse(text) as { metadata?: { vulnerabilities?: Record<string, unknown> } }).metadata
+    ?.vulnerabilities;
   if (!v) throw new Error('no metadata.vulnerabilities (is this `npm audit --json` output from npm 7 or later?)');
   const n = (k: string) => (typeof v[k] === 'number' ? (v[k] as number) : 0);
-  return { critical: n('critical'), high: n('high'), moderate: n('moderate'), low: n('low'), info: n('info'), total: n('total') };
+  return {
+    critical: n('critical'),
+    high: n('high'),
+    moderate: n('moderate'),
+    low: n('low'),
+    info: n('info'),
+    total: n('total'),
+  };
 }
 
-async function readReport<T>(config: Config, rel: string | undefined, what: string, parse: (text: string) => T): Promise<Measured<T>> {
+async function readReport<T>(
+  config: Config,
+  rel: string | undefined,
+  what: string,
+  parse: (text: string) => T,
+): Promise<Measured<T>> {
   if (!rel) return absent(`no ${what} report configured (build.quality)`);
   const abs = path.resolve(config.configDir, rel);
   let text: string;
@@ -76,7 +99,8 @@ export async function readQuality(config: Config): Promise<Quality> {
     securityScan: await readReport(config, q.audit, 'npm audit', parseNpmAudit),
     performance: await readReport(config, q.bench, 'benchmark', (text) => {
       const v = JSON.parse(text) as unknown;
-      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('expected a JSON object of benchmark results');
+      if (!v || typeof v !== 'object' || Array.isArray(v))
+        throw new Error('expected a JSON object of benchmark results');
       return v as Record<string, unknown>;
     }),
   };

@@ -7,7 +7,12 @@ const measured = <T extends z.ZodType>(value: T) =>
 const sizeSchema = z.object({ bytes: z.number().int().nonnegative(), human: z.string() }).strict();
 
 const coverageSchema = z
-  .object({ lines: z.number().nullable(), statements: z.number().nullable(), functions: z.number().nullable(), branches: z.number().nullable() })
+  .object({
+    lines: z.number().nullable(),
+    statements: z.number().nullable(),
+    functions: z.number().nullable(),
+    branches: z.number().nullable(),
+  })
   .strict();
 
 export const SCHEMA_VERSION = 1;
@@ -58,7 +63,11 @@ export const buildManifestSchema = z
             bytes: z.number().int().nonnegative(),
           })
           .strict(),
-        files: z.array(z.object({ name: z.string(), files: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }).strict()),
+        files: z.array(
+          z
+            .object({ name: z.string(), files: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() })
+            .strict(),
+        ),
       })
       .strict(),
     deployment: z
@@ -73,7 +82,15 @@ export const buildManifestSchema = z
         sourceBytes: z.number().int().nonnegative().nullable(),
         /** The stage scan's measured inventory of that tree by category (node_modules, .git, logs, components…). */
         sourceCategories: z
-          .array(z.object({ name: z.string(), bytes: z.number().int().nonnegative(), files: z.number().int().nonnegative() }).strict())
+          .array(
+            z
+              .object({
+                name: z.string(),
+                bytes: z.number().int().nonnegative(),
+                files: z.number().int().nonnegative(),
+              })
+              .strict(),
+          )
           .optional(),
         /** archive bytes / uncompressed tar bytes. */
         compressionRatio: z.number().nullable(),
@@ -85,11 +102,18 @@ export const buildManifestSchema = z
       .strict(),
     quality: z
       .object({
-        testCoverage: z
-          .object({ javascript: measured(coverageSchema), groovy: measured(coverageSchema) })
-          .strict(),
+        testCoverage: z.object({ javascript: measured(coverageSchema), groovy: measured(coverageSchema) }).strict(),
         securityScan: measured(
-          z.object({ critical: z.number(), high: z.number(), moderate: z.number(), low: z.number(), info: z.number(), total: z.number() }).strict(),
+          z
+            .object({
+              critical: z.number(),
+              high: z.number(),
+              moderate: z.number(),
+              low: z.number(),
+              info: z.number(),
+              total: z.number(),
+            })
+            .strict(),
         ),
         performance: measured(z.record(z.string(), z.unknown())),
       })
@@ -116,7 +140,9 @@ export const deploymentInfoSchema = z
           strategy: z.string(),
           steps: z.array(z.string()),
           healthUrl: z.string().nullable(),
-          rollback: z.object({ keepReleases: z.number().int(), database: z.boolean(), backupDatabase: z.boolean() }).strict(),
+          rollback: z
+            .object({ keepReleases: z.number().int(), database: z.boolean(), backupDatabase: z.boolean() })
+            .strict(),
         })
         .strict(),
     ),

@@ -51,8 +51,18 @@ const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 // SlipwayError codes from the library, as HTTP statuses.
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
-  E_USAGE: 400, E_NOT_FOUND: 404, E_AUTH: 401, E_LOCKED: 409, E_ROLLBACK: 409, E_COMPAT: 409, E_CONFIG: 409,
-  E_CHANGELOG: 422, E_CHECKSUM: 409, E_DB_CONNECT: 503, E_SERVER: 503, E_HEALTH: 503,
+  E_USAGE: 400,
+  E_NOT_FOUND: 404,
+  E_AUTH: 401,
+  E_LOCKED: 409,
+  E_ROLLBACK: 409,
+  E_COMPAT: 409,
+  E_CONFIG: 409,
+  E_CHANGELOG: 422,
+  E_CHECKSUM: 409,
+  E_DB_CONNECT: 503,
+  E_SERVER: 503,
+  E_HEALTH: 503,
 };
 
 /** Builds the Fastify app (not listening). One seam: `deps.clock`; everything else is the real library. */
@@ -60,7 +70,12 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   const { config } = options;
   const deps: ServerDeps = { ...(await defaultDeps()), ...options.deps };
   const clock = deps.clock;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 64 * 1024, return503OnClosing: true, trustProxy: config.server.trustProxy });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 64 * 1024,
+    return503OnClosing: true,
+    trustProxy: config.server.trustProxy,
+  });
   const auditDest = options.audit ?? path.resolve(config.configDir, config.server.auditLog);
   const audit: Logger = createAuditLogger(auditDest);
   const stats = new RequestStats(clock);
@@ -79,23 +94,42 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     if (!r.url.includes('*')) routes += methods.filter((m) => m !== 'HEAD').length;
   });
   const health = new HealthService({
-    config, clock, stats,
+    config,
+    clock,
+    stats,
     security: async () => {
       await users.refresh();
-      return { users: users.userCount(), fileMode: await usersFileMode(path.resolve(config.configDir, config.server.usersFile)) };
+      return {
+        users: users.userCount(),
+        fileMode: await usersFileMode(path.resolve(config.configDir, config.server.usersFile)),
+      };
     },
     endpointsCount: () => routes,
     ...(deps.aggregateHealth ? { aggregate: deps.aggregateHealth } : {}),
     onMeasured: (s) => {
       metrics.healthStatus.set({ component: 'overall' }, HEALTH_VALUE[s.status]);
-      for (const [k, c] of Object.entries(s.components)) metrics.healthStatus.set({ component: k }, HEALTH_VALUE[c.status]);
-      if (s.database) metrics.dbCheck.observe({ outcome: s.database.ok ? 'ok' : 'failed' }, s.database.responseTimeMs / 1000);
+      for (const [k, c] of Object.entries(s.components))
+        metrics.healthStatus.set({ component: k }, HEALTH_VALUE[c.status]);
+      if (s.database)
+        metrics.dbCheck.observe({ outcome: s.database.ok ? 'ok' : 'failed' }, s.database.responseTimeMs / 1000);
     },
   });
-  const ctx: ServerContext = { config, deps, health, metrics, users, sessions, audit, startedAt: clock(), activeConnections: () => connections };
+  const ctx: ServerContext = {
+    config,
+    deps,
+    health,
+    metrics,
+    users,
+    sessions,
+    audit,
+    startedAt: clock(),
+    activeConnections: () => connections,
+  };
 
   // JSON only, and `<`, `>`, `&` escaped as \u003c… so no JSON body can ever be sniffed or rendered as HTML.
-  app.setReplySerializer((payload) => JSON.stringify(payload).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  app.setReplySerializer((payload) =>
+    JSON.stringify(payload).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  );
   // Only JSON bodies: a text/plain or form POST (sent cross-site without a preflight) is refused with 415.
   app.removeContentTypeParser(['text/plain']);
   app.decorateRequest('auditUser', null);
@@ -115,7 +149,14 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     stats.record(reply.statusCode, reply.elapsedTime);
     const cfg = req.routeOptions.config;
     if ((cfg?.access && cfg.access !== 'public') || cfg?.audit) {
-      writeAudit(audit, { user: req.principal?.name ?? req.auditUser, method: req.method, route, outcome: reply.statusCode, ip: req.ip, ...(req.principal ? { via: req.principal.via } : {}) });
+      writeAudit(audit, {
+        user: req.principal?.name ?? req.auditUser,
+        method: req.method,
+        route,
+        outcome: reply.statusCode,
+        ip: req.ip,
+        ...(req.principal ? { via: req.principal.via } : {}),
+      });
     }
   });
 
@@ -135,7 +176,12 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
 
   app.setNotFoundHandler(async (req: FastifyRequest, reply) => {
     // Client-side routes of the web UI (/releases, /database…) get index.html; API paths get a JSON 404.
-    if (hasUi && req.method === 'GET' && !/^\/(api|rest|metrics|health)(\/|$)/.test(req.url) && String(req.headers.accept ?? '').includes('text/html')) {
+    if (
+      hasUi &&
+      req.method === 'GET' &&
+      !/^\/(api|rest|metrics|health)(\/|$)/.test(req.url) &&
+      String(req.headers.accept ?? '').includes('text/html')
+    ) {
       return reply.type('text/html; charset=utf-8').send(await readFile(path.join(staticDir, 'index.html')));
     }
     reply.code(404);
@@ -163,7 +209,11 @@ export function renderError(err: unknown): { status: number; body: unknown; head
     const message = CLIENT_MESSAGES[status] ?? 'bad request';
     return { status, body: { error: { code: status === 404 ? 'E_NOT_FOUND' : 'E_VALIDATION', message } }, headers: {} };
   }
-  return { status: 500, body: { error: { code: 'E_INTERNAL', message: 'internal error; the server log has the details' } }, headers: {} };
+  return {
+    status: 500,
+    body: { error: { code: 'E_INTERNAL', message: 'internal error; the server log has the details' } },
+    headers: {},
+  };
 }
 
 const CLIENT_MESSAGES: Record<number, string> = {

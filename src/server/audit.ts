@@ -23,7 +23,15 @@ export function createAuditLogger(dest: string | DestinationStream): Logger {
   } else {
     stream = dest;
   }
-  return pino({ base: null, messageKey: 'event', timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: () => ({ kind: 'audit' }) } }, stream);
+  return pino(
+    {
+      base: null,
+      messageKey: 'event',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: () => ({ kind: 'audit' }) },
+    },
+    stream,
+  );
 }
 
 export function writeAudit(log: Logger, entry: AuditEntry): void {

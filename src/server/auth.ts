@@ -65,7 +65,12 @@ export async function authenticate(req: FastifyRequest, deps: AuthDeps): Promise
 /** 401 with a Basic challenge, except for the web UI's fetches (X-Requested-With) which must not pop up a dialog. */
 export function unauthorized(req: FastifyRequest, message: string): HttpError {
   const fromUi = req.headers['x-requested-with'] === 'XMLHttpRequest';
-  return new HttpError(401, 'E_AUTH', message, fromUi ? {} : { headers: { 'www-authenticate': 'Basic realm="slipway", charset="UTF-8"' } });
+  return new HttpError(
+    401,
+    'E_AUTH',
+    message,
+    fromUi ? {} : { headers: { 'www-authenticate': 'Basic realm="slipway", charset="UTF-8"' } },
+  );
 }
 
 /** The request's own origin, as a browser would write it in the Origin header. */

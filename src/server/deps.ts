@@ -12,7 +12,8 @@ import type { HealthStatus } from './health/status.js';
 export type { ReleaseRecord } from '../deploy/release-store.js';
 export type { ChangeSetStatus, StatusResult } from '../db/status.js';
 export type ManifestFormat = 'json' | 'yaml' | 'summary' | 'deployment-report';
-export type PackageResult = Pick<DatabasePackageResult, 'sql' | 'changeSets' | 'files'> & Partial<DatabasePackageResult>;
+export type PackageResult = Pick<DatabasePackageResult, 'sql' | 'changeSets' | 'files'> &
+  Partial<DatabasePackageResult>;
 
 /** What the routes call. Everything is injectable through createApp's options; the clock is the one test seam. */
 export interface ServerDeps {

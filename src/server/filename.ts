@@ -10,11 +10,15 @@ export const MAX_FILENAME_LENGTH = 100;
 export function sanitizeFilename(raw: string): string {
   const seed = raw.replace(/[./\\:]/g, '_');
   if (seed.length > MAX_FILENAME_LENGTH) {
-    throw new HttpError(400, 'E_VALIDATION', `query field "filename": longer than ${MAX_FILENAME_LENGTH} characters`, { field: 'filename' });
+    throw new HttpError(400, 'E_VALIDATION', `query field "filename": longer than ${MAX_FILENAME_LENGTH} characters`, {
+      field: 'filename',
+    });
   }
   const safe = seed.replace(/[^A-Za-z0-9_-]/g, '_');
   if (!/[A-Za-z0-9]/.test(safe)) {
-    throw new HttpError(400, 'E_VALIDATION', 'query field "filename": needs at least one letter or digit', { field: 'filename' });
+    throw new HttpError(400, 'E_VALIDATION', 'query field "filename": needs at least one letter or digit', {
+      field: 'filename',
+    });
   }
   return `${safe}.sql`;
 }

@@ -21,7 +21,12 @@ export class HttpError extends Error {
   readonly field: string | undefined;
   readonly headers: Record<string, string>;
 
-  constructor(statusCode: number, code: HttpErrorCode | string, message: string, opts: { field?: string; headers?: Record<string, string> } = {}) {
+  constructor(
+    statusCode: number,
+    code: HttpErrorCode | string,
+    message: string,
+    opts: { field?: string; headers?: Record<string, string> } = {},
+  ) {
     super(message);
     this.name = 'HttpError';
     this.statusCode = statusCode;

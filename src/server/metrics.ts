@@ -21,7 +21,12 @@ export function createMetrics(): ServerMetrics {
   const opts = { registers: [registry] };
   return {
     registry,
-    requests: new Counter({ name: 'slipway_http_requests_total', help: 'HTTP requests by route template and status', labelNames: ['method', 'route', 'status'], ...opts }),
+    requests: new Counter({
+      name: 'slipway_http_requests_total',
+      help: 'HTTP requests by route template and status',
+      labelNames: ['method', 'route', 'status'],
+      ...opts,
+    }),
     latency: new Histogram({
       name: 'slipway_http_request_duration_seconds',
       help: 'HTTP request latency by route template',
@@ -29,9 +34,24 @@ export function createMetrics(): ServerMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       ...opts,
     }),
-    healthStatus: new Gauge({ name: 'slipway_health_status', help: 'Last measured health: 2 HEALTHY, 1 DEGRADED, 0 UNHEALTHY', labelNames: ['component'], ...opts }),
-    deploys: new Counter({ name: 'slipway_deploys_total', help: 'Deploys recorded in the target journal since the server started watching', labelNames: ['result'], ...opts }),
-    rollbacks: new Counter({ name: 'slipway_rollbacks_total', help: 'Rollbacks requested through this server', labelNames: ['result'], ...opts }),
+    healthStatus: new Gauge({
+      name: 'slipway_health_status',
+      help: 'Last measured health: 2 HEALTHY, 1 DEGRADED, 0 UNHEALTHY',
+      labelNames: ['component'],
+      ...opts,
+    }),
+    deploys: new Counter({
+      name: 'slipway_deploys_total',
+      help: 'Deploys recorded in the target journal since the server started watching',
+      labelNames: ['result'],
+      ...opts,
+    }),
+    rollbacks: new Counter({
+      name: 'slipway_rollbacks_total',
+      help: 'Rollbacks requested through this server',
+      labelNames: ['result'],
+      ...opts,
+    }),
     dbCheck: new Histogram({
       name: 'slipway_database_check_duration_seconds',
       help: 'Database health check round trip',
@@ -39,6 +59,11 @@ export function createMetrics(): ServerMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2],
       ...opts,
     }),
-    packages: new Counter({ name: 'slipway_sql_packages_total', help: 'SQL package downloads by outcome', labelNames: ['outcome'], ...opts }),
+    packages: new Counter({
+      name: 'slipway_sql_packages_total',
+      help: 'SQL package downloads by outcome',
+      labelNames: ['outcome'],
+      ...opts,
+    }),
   };
 }

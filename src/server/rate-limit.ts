@@ -2,7 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { HttpError } from './http-error.js';
 
-interface Window { current: number; ttl: number; startedAt: number }
+interface Window {
+  current: number;
+  ttl: number;
+  startedAt: number;
+}
 
 /**
  * Fixed-window counter store for @fastify/rate-limit that reads the injected clock (the server's one test seam),
@@ -13,7 +17,11 @@ function clockStore(clock: () => number) {
   const windows = new Map<string, Window>();
   return class ClockStore {
     constructor(private readonly options: Record<string, unknown> = {}) {}
-    incr(key: string, cb: (err: Error | null, res: { current: number; ttl: number }) => void, timeWindow: number): void {
+    incr(
+      key: string,
+      cb: (err: Error | null, res: { current: number; ttl: number }) => void,
+      timeWindow: number,
+    ): void {
       const now = clock();
       let w = windows.get(key);
       if (!w || w.startedAt + timeWindow <= now) {
@@ -39,7 +47,12 @@ export async function registerRateLimit(app: FastifyInstance, clock: () => numbe
     store: clockStore(clock) as never,
     errorResponseBuilder: (_req: FastifyRequest, ctx: { after: string; ttl: number; max: number }) => {
       const seconds = Math.max(1, Math.ceil(ctx.ttl / 1000));
-      return new HttpError(429, 'E_RATE_LIMIT', `rate limit of ${ctx.max} requests per window reached; retry in ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
+      return new HttpError(
+        429,
+        'E_RATE_LIMIT',
+        `rate limit of ${ctx.max} requests per window reached; retry in ${seconds} s`,
+        { headers: { 'retry-after': String(seconds) } },
+      );
     },
   });
 }

@@ -34,6 +34,11 @@ export class RequestStats {
         ms += this.totalMs[i]!;
       }
     }
-    return { requests, errors, errorRate: requests ? errors / requests : 0, averageMs: requests ? ms / requests : null };
+    return {
+      requests,
+      errors,
+      errorRate: requests ? errors / requests : 0,
+      averageMs: requests ? ms / requests : null,
+    };
   }
 }

@@ -14,12 +14,21 @@ const MAX_SESSIONS = 10_000;
 export class SessionStore {
   private sessions = new Map<string, Session>();
 
-  constructor(private readonly ttlMs: number, private readonly clock: () => number) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly clock: () => number,
+  ) {}
 
   create(user: string, groups: string[]): Session {
     const now = this.clock();
     if (this.sessions.size >= MAX_SESSIONS) this.sweep(now);
-    const s: Session = { id: randomBytes(32).toString('base64url'), user, groups, csrfToken: randomBytes(32).toString('base64url'), expiresAt: now + this.ttlMs };
+    const s: Session = {
+      id: randomBytes(32).toString('base64url'),
+      user,
+      groups,
+      csrfToken: randomBytes(32).toString('base64url'),
+      expiresAt: now + this.ttlMs,
+    };
     this.sessions.set(s.id, s);
     return s;
   }

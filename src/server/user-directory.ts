@@ -28,7 +28,10 @@ export class UserDirectory {
   // changes the stored hash and so invalidates the entry.
   private verified = new Map<string, number>();
 
-  constructor(private readonly file: string, private readonly clock: () => number) {}
+  constructor(
+    private readonly file: string,
+    private readonly clock: () => number,
+  ) {}
 
   /** Reloads the file if it changed. Concurrent callers wait for the same check, so none sees a half-loaded state. */
   async refresh(): Promise<void> {

@@ -12,12 +12,16 @@ const userSchema = z
   .object({
     groups: z.array(z.string().regex(GROUP_NAME)),
     password: z.string().nullable(),
-    tokens: z.array(z.object({ id: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), createdAt: z.string() }).strict()).default([]),
+    tokens: z
+      .array(z.object({ id: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), createdAt: z.string() }).strict())
+      .default([]),
     createdAt: z.string(),
   })
   .strict();
 
-export const usersFileSchema = z.object({ version: z.literal(1), users: z.record(z.string().regex(USER_NAME), userSchema) }).strict();
+export const usersFileSchema = z
+  .object({ version: z.literal(1), users: z.record(z.string().regex(USER_NAME), userSchema) })
+  .strict();
 export type UsersFile = z.infer<typeof usersFileSchema>;
 export type StoredUser = z.infer<typeof userSchema>;
 
@@ -34,7 +38,11 @@ export async function readUsersFile(file: string): Promise<UsersFile> {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new SlipwayError('E_CONFIG', `users file ${file} is not valid JSON`, { file, cause: e, hint: 'Restore it from backup or recreate users with `slipway user add`.' });
+    throw new SlipwayError('E_CONFIG', `users file ${file} is not valid JSON`, {
+      file,
+      cause: e,
+      hint: 'Restore it from backup or recreate users with `slipway user add`.',
+    });
   }
   const r = usersFileSchema.safeParse(raw);
   if (!r.success) {
@@ -53,14 +61,32 @@ export async function writeUsersFile(file: string, data: UsersFile): Promise<voi
   await rename(tmp, file);
 }
 
-export interface AddUserOptions { usersFile: string; name: string; password: string; groups: string[]; now: Date }
+export interface AddUserOptions {
+  usersFile: string;
+  name: string;
+  password: string;
+  groups: string[];
+  now: Date;
+}
 
 /** Adds or replaces a user's password and groups (keeps existing tokens). */
 export async function addUser(opts: AddUserOptions): Promise<{ created: boolean }> {
-  if (!USER_NAME.test(opts.name)) throw new SlipwayError('E_USAGE', `invalid user name "${opts.name}"`, { field: 'name', hint: 'Use letters, digits, ".", "_", "@" or "-" (max 64).' });
+  if (!USER_NAME.test(opts.name))
+    throw new SlipwayError('E_USAGE', `invalid user name "${opts.name}"`, {
+      field: 'name',
+      hint: 'Use letters, digits, ".", "_", "@" or "-" (max 64).',
+    });
   const bad = opts.groups.find((g) => !GROUP_NAME.test(g));
-  if (bad !== undefined || opts.groups.length === 0) throw new SlipwayError('E_USAGE', `invalid group list "${opts.groups.join(',')}"`, { field: 'groups', hint: 'Pass --groups viewers,deployers (letters, digits, ".", "_", "-").' });
-  if (opts.password.length < 8) throw new SlipwayError('E_USAGE', 'password too short (minimum 8 characters)', { field: 'password', hint: 'Pipe the password on stdin: `printf %s "$PW" | slipway user add NAME --groups viewers`.' });
+  if (bad !== undefined || opts.groups.length === 0)
+    throw new SlipwayError('E_USAGE', `invalid group list "${opts.groups.join(',')}"`, {
+      field: 'groups',
+      hint: 'Pass --groups viewers,deployers (letters, digits, ".", "_", "-").',
+    });
+  if (opts.password.length < 8)
+    throw new SlipwayError('E_USAGE', 'password too short (minimum 8 characters)', {
+      field: 'password',
+      hint: 'Pipe the password on stdin: `printf %s "$PW" | slipway user add NAME --groups viewers`.',
+    });
   const data = await readUsersFile(opts.usersFile);
   const existing = data.users[opts.name];
   data.users[opts.name] = {
@@ -74,10 +100,17 @@ export async function addUser(opts: AddUserOptions): Promise<{ created: boolean 
 }
 
 /** Creates a new API token for an existing user; returns the token (shown once) — only its SHA-256 is stored. */
-export async function addUserToken(opts: { usersFile: string; name: string; now: Date }): Promise<{ token: string; id: string }> {
+export async function addUserToken(opts: {
+  usersFile: string;
+  name: string;
+  now: Date;
+}): Promise<{ token: string; id: string }> {
   const data = await readUsersFile(opts.usersFile);
   const user = data.users[opts.name];
-  if (!user) throw new SlipwayError('E_NOT_FOUND', `no user "${opts.name}" in ${opts.usersFile}`, { hint: 'Create it first with `slipway user add NAME --groups …`.' });
+  if (!user)
+    throw new SlipwayError('E_NOT_FOUND', `no user "${opts.name}" in ${opts.usersFile}`, {
+      hint: 'Create it first with `slipway user add NAME --groups …`.',
+    });
   const token = generateToken();
   const id = randomBytes(4).toString('hex');
   user.tokens.push({ id, sha256: hashToken(token), createdAt: opts.now.toISOString() });

@@ -2,7 +2,11 @@ import type { z } from 'zod';
 import { HttpError } from './http-error.js';
 
 /** Parses untrusted request input with zod; a failure is a 400 naming the first bad field (never echoing its value). */
-export function parseInput<S extends z.ZodType>(schema: S, data: unknown, where: 'query' | 'params' | 'body'): z.infer<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  where: 'query' | 'params' | 'body',
+): z.infer<S> {
   const r = schema.safeParse(data ?? {});
   if (r.success) return r.data;
   const issue = r.error.issues[0];

@@ -83,10 +83,16 @@ export function setCsrfToken(token: string | null): void {
 }
 
 /** Calls the API; returns the Response for any status in `accept` (default: 2xx), else throws ApiError. */
-export async function request(path: string, opts: { method?: string; body?: unknown; accept?: number[] } = {}): Promise<Response> {
+export async function request(
+  path: string,
+  opts: { method?: string; body?: unknown; accept?: number[] } = {},
+): Promise<Response> {
   const method = opts.method ?? 'GET';
   // X-Requested-With: the server then answers 401 without a Basic challenge, so the browser shows no login popup.
-  const headers: Record<string, string> = { 'x-requested-with': 'XMLHttpRequest', accept: 'application/json, text/plain' };
+  const headers: Record<string, string> = {
+    'x-requested-with': 'XMLHttpRequest',
+    accept: 'application/json, text/plain',
+  };
   if (method !== 'GET') {
     headers['content-type'] = 'application/json';
     if (csrfToken) headers['x-csrf-token'] = csrfToken;
@@ -128,14 +134,20 @@ export async function getJson<T>(path: string, accept?: number[]): Promise<T> {
 
 export const api = {
   session: () => getJson<SessionInfo>('/api/session'),
-  login: async (username: string, password: string) => (await (await request('/api/login', { method: 'POST', body: { username, password } })).json()) as SessionInfo,
+  login: async (username: string, password: string) =>
+    (await (await request('/api/login', { method: 'POST', body: { username, password } })).json()) as SessionInfo,
   logout: async () => void (await request('/api/logout', { method: 'POST', body: {} })),
   // 206 (DEGRADED) and 503 (UNHEALTHY) still carry the full health body.
   health: () => getJson<HealthBody>('/api/health', [206, 503]),
   changeSets: () => getJson<ChangeSetsBody>('/api/db/changesets'),
   releases: () => getJson<ReleasesBody>('/api/releases'),
   rollback: async (id: string, emergency: boolean) =>
-    (await (await request(`/api/releases/${encodeURIComponent(id)}/rollback`, { method: 'POST', body: emergency ? { emergency: true } : {} })).json()) as { target: string; to: string },
+    (await (
+      await request(`/api/releases/${encodeURIComponent(id)}/rollback`, {
+        method: 'POST',
+        body: emergency ? { emergency: true } : {},
+      })
+    ).json()) as { target: string; to: string },
   manifestText: async (format: string) => (await request(`/api/manifest?format=${encodeURIComponent(format)}`)).text(),
 };
 
@@ -158,7 +170,9 @@ export function packageUrl(q: PackageQuery): string {
 }
 
 /** Fetches the SQL package and returns its text, file name (from Content-Disposition) and changeset count. */
-export async function fetchPackage(q: PackageQuery): Promise<{ sql: string; filename: string; changeSets: number | null }> {
+export async function fetchPackage(
+  q: PackageQuery,
+): Promise<{ sql: string; filename: string; changeSets: number | null }> {
   const res = await request(packageUrl(q));
   const cd = res.headers.get('content-disposition') ?? '';
   const filename = /filename="([^"]+)"/.exec(cd)?.[1] ?? 'database-package.sql';

@@ -16,7 +16,14 @@ const PAGES = [
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
 
-const SIGNED_OUT: SessionInfo = { authenticated: false, user: null, groups: [], permissions: { read: false, deploy: false, admin: false }, csrfToken: null, expiresAt: null };
+const SIGNED_OUT: SessionInfo = {
+  authenticated: false,
+  user: null,
+  groups: [],
+  permissions: { read: false, deploy: false, admin: false },
+  csrfToken: null,
+  expiresAt: null,
+};
 
 const pathOf = (p: string): PagePath => PAGES.find((x) => x.path === p)?.path ?? '/health';
 
@@ -80,8 +87,20 @@ export function App() {
     }
   };
 
-  if (bootError) return <main id="main"><p class="error-text" role="alert">Cannot reach the server: {bootError}</p></main>;
-  if (!session) return <main id="main"><p class="meta">Loading…</p></main>;
+  if (bootError)
+    return (
+      <main id="main">
+        <p class="error-text" role="alert">
+          Cannot reach the server: {bootError}
+        </p>
+      </main>
+    );
+  if (!session)
+    return (
+      <main id="main">
+        <p class="meta">Loading…</p>
+      </main>
+    );
   if (!session.authenticated) {
     return (
       <LoginPage
@@ -126,7 +145,8 @@ export function App() {
         <Notice message={message} onDismiss={() => setMessage(null)} />
         {!p.read ? (
           <p class="error-text" role="alert">
-            Your account ({session.groups.join(', ') || 'no groups'}) may not read anything here. Ask an administrator to add you to the viewers group.
+            Your account ({session.groups.join(', ') || 'no groups'}) may not read anything here. Ask an administrator
+            to add you to the viewers group.
           </p>
         ) : page === '/health' ? (
           <HealthPage />

@@ -50,7 +50,8 @@ export function useLoad<T>(load: () => Promise<T>, pollMs?: number): Loaded<T> {
 
 /** The message to show for a failed call. */
 export function errorText(e: unknown): string {
-  if (e instanceof ApiError) return `${e.message} (${e.code}${e.field ? `, field ${e.field}` : ''}${e.retryAfter ? `, retry in ${e.retryAfter} s` : ''})`;
+  if (e instanceof ApiError)
+    return `${e.message} (${e.code}${e.field ? `, field ${e.field}` : ''}${e.retryAfter ? `, retry in ${e.retryAfter} s` : ''})`;
   if (e instanceof Error) return e.message;
   return String(e);
 }

@@ -48,9 +48,24 @@ describe('format', () => {
 
 describe('sizeRows', () => {
   const base: ManifestView = {
-    name: 'umig', version: '1.1.0', buildId: 'b', buildTimestamp: '2026-01-01T00:00:00Z',
-    components: { files: [{ name: 'application', files: 3, bytes: 86 }, { name: 'database', files: 12, bytes: 89_206 }] },
-    deployment: { packageName: 'p', packageSize: null, contentBytes: 89_292, sourceBytes: 256_483, compressionRatio: null, sizeReduction: null },
+    name: 'umig',
+    version: '1.1.0',
+    buildId: 'b',
+    buildTimestamp: '2026-01-01T00:00:00Z',
+    components: {
+      files: [
+        { name: 'application', files: 3, bytes: 86 },
+        { name: 'database', files: 12, bytes: 89_206 },
+      ],
+    },
+    deployment: {
+      packageName: 'p',
+      packageSize: null,
+      contentBytes: 89_292,
+      sourceBytes: 256_483,
+      compressionRatio: null,
+      sizeReduction: null,
+    },
   };
 
   it('whole project before/after from the manifest; per-category before is "not recorded" (null) when absent', () => {
@@ -62,7 +77,17 @@ describe('sizeRows', () => {
   });
 
   it('uses the scan inventory when present: excluded categories have 0 after; empty ones are left out', () => {
-    const m: ManifestView = { ...base, deployment: { ...base.deployment, sourceCategories: [{ name: 'node_modules', bytes: 160_000 }, { name: 'application', bytes: 120 }, { name: 'logs', bytes: 0 }] } };
+    const m: ManifestView = {
+      ...base,
+      deployment: {
+        ...base.deployment,
+        sourceCategories: [
+          { name: 'node_modules', bytes: 160_000 },
+          { name: 'application', bytes: 120 },
+          { name: 'logs', bytes: 0 },
+        ],
+      },
+    };
     expect(sizeRows(m)).toEqual([
       { name: 'whole project', before: 256_483, after: 89_292 },
       { name: 'application', before: 120, after: 86 },
@@ -75,7 +100,9 @@ describe('sizeRows', () => {
 describe('packageUrl', () => {
   it('sends only the parameters that are set, encoded', () => {
     expect(packageUrl({})).toBe('/api/db/package.sql');
-    expect(packageUrl({ filename: 'a b', since: '014-x', contexts: ['prod', 'uat'] })).toBe('/api/db/package.sql?filename=a+b&since=014-x&contexts=prod%2Cuat');
+    expect(packageUrl({ filename: 'a b', since: '014-x', contexts: ['prod', 'uat'] })).toBe(
+      '/api/db/package.sql?filename=a+b&since=014-x&contexts=prod%2Cuat',
+    );
     expect(packageUrl({ sinceTag: 'v1.0' })).toBe('/api/db/package.sql?sinceTag=v1.0');
   });
 });

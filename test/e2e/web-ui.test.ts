@@ -17,7 +17,12 @@ let current: WatchedPage | null = null;
 beforeAll(async () => {
   await ensureWebBuilt();
   project = await makeE2eProject();
-  server = await startServer({ config: project.config, port: 0, host: '127.0.0.1', audit: path.join(project.dir, 'audit.log') });
+  server = await startServer({
+    config: project.config,
+    port: 0,
+    host: '127.0.0.1',
+    audit: path.join(project.dir, 'audit.log'),
+  });
   browser = await launchChromium();
 }, 180_000);
 
@@ -84,7 +89,9 @@ describe('as a viewer', () => {
     const dbCard = page.getByTestId('component-database');
     // 14 changesets were applied by the fixture (001-teams-users.sql … 005-audit-log.sql): measured from the table.
     expect(await dbCard.getByRole('row', { name: /Migrations count/ }).textContent()).toBe('Migrations count14');
-    expect(await dbCard.getByRole('row', { name: /Response time/ }).textContent()).toMatch(/^Response time\d+(\.\d+)? ms$/);
+    expect(await dbCard.getByRole('row', { name: /Response time/ }).textContent()).toMatch(
+      /^Response time\d+(\.\d+)? ms$/,
+    );
     expect(await dbCard.locator('.badge').textContent()).toMatch(/HEALTHY/);
     for (const c of ['api', 'security', 'disk']) await page.getByTestId(`component-${c}`).waitFor();
     // Status is text + icon, not colour alone.
@@ -139,7 +146,10 @@ describe('as a viewer', () => {
     await page.getByRole('link', { name: 'Database' }).click();
     await page.getByTestId('changesets').locator('tbody tr').first().waitFor();
     const generate = async () => {
-      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Generate package' }).click()]);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Generate package' }).click(),
+      ]);
       return { name: download.suggestedFilename(), sql: await readFile((await download.path())!, 'utf8') };
     };
 
@@ -164,13 +174,17 @@ describe('as a viewer', () => {
     expect(delta.name).toBe('umig-database-package.sql');
     expect(delta.sql).toContain('-- === FILE: db/changelog/changes/006-users-last-login.sql ===');
     // After 014, and context prod leaves out the dev seed.
-    expect(changeSetIdsOf(delta.sql)).toEqual(['015-add-users-last-login', '016-view-migration-progress', '017-create-audit-purge-function']);
+    expect(changeSetIdsOf(delta.sql)).toEqual([
+      '015-add-users-last-login',
+      '016-view-migration-progress',
+      '017-create-audit-purge-function',
+    ]);
     await expectAccessible(w, 'database with package form');
     await screenshot(page, '04-database-package');
     expect(w.errors).toEqual([]);
   });
 
-  it('a failed generation shows the seed\'s error message', async () => {
+  it("a failed generation shows the seed's error message", async () => {
     const w = await open();
     const { page } = w;
     await logIn(page, 'viewer', PASSWORD);
@@ -219,10 +233,15 @@ describe('as a viewer', () => {
 
     // The server refuses it too: same session cookie, right CSRF token and Origin, wrong group.
     const csrf = (await context.cookies()).find((c) => c.name === 'slipway_csrf')!.value;
-    const res = await context.request.post(`/api/releases/${r1!.id}/rollback`, { headers: { origin: server.url, 'x-csrf-token': csrf }, data: {} });
+    const res = await context.request.post(`/api/releases/${r1!.id}/rollback`, {
+      headers: { origin: server.url, 'x-csrf-token': csrf },
+      data: {},
+    });
     expect(res.status()).toBe(403);
     expect((await res.json()).error.code).toBe('E_FORBIDDEN');
-    expect((await listReleases(resolveTargetRoot(project.config, 'prod'))).find((r) => r.current)?.id).toBe(project.releases[1]!.id);
+    expect((await listReleases(resolveTargetRoot(project.config, 'prod'))).find((r) => r.current)?.id).toBe(
+      project.releases[1]!.id,
+    );
     expect(w.errors).toEqual([]);
   });
 
@@ -279,7 +298,11 @@ describe('as a viewer', () => {
     await page.reload();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await page.keyboard.press('Tab');
-    const focused = () => page.evaluate(() => ({ text: document.activeElement?.textContent ?? '', outline: getComputedStyle(document.activeElement!).outlineStyle }));
+    const focused = () =>
+      page.evaluate(() => ({
+        text: document.activeElement?.textContent ?? '',
+        outline: getComputedStyle(document.activeElement!).outlineStyle,
+      }));
     expect(await focused()).toEqual({ text: 'Skip to content', outline: 'solid' });
     await page.keyboard.press('Tab');
     expect(await focused()).toEqual({ text: 'Health', outline: 'solid' });
@@ -307,7 +330,9 @@ describe('session end', () => {
     await context.clearCookies();
     // The next health poll (every 5 s) answers 401.
     await page.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 15_000 });
-    expect(await page.locator('.info-text').textContent()).toBe('Your session has ended (it expired or the server restarted). Sign in again.');
+    expect(await page.locator('.info-text').textContent()).toBe(
+      'Your session has ended (it expired or the server restarted). Sign in again.',
+    );
     expect(w.errors).toHaveLength(1);
     expect(w.errors[0]).toMatch(/status of 401/);
   });
@@ -336,12 +361,18 @@ describe('as a deployer', () => {
     await screenshot(page, '08-rollback-dialog');
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.count()).toBe(0);
-    expect((await listReleases(resolveTargetRoot(project.config, 'prod'))).find((r) => r.current)?.version).toBe('1.1.0');
+    expect((await listReleases(resolveTargetRoot(project.config, 'prod'))).find((r) => r.current)?.version).toBe(
+      '1.1.0',
+    );
 
     await button.click();
     await dialog.getByRole('button', { name: 'Roll back to 1.0.0' }).click();
-    await expect.poll(() => page.locator('.notice-success').textContent(), { timeout: 30_000 }).toMatch(/Rolled back to 1\.0\.0/);
-    await expect.poll(() => page.getByTestId('live-release').textContent()).toBe(`Target prod: live release 1.0.0 (${older!.id})`);
+    await expect
+      .poll(() => page.locator('.notice-success').textContent(), { timeout: 30_000 })
+      .toMatch(/Rolled back to 1\.0\.0/);
+    await expect
+      .poll(() => page.getByTestId('live-release').textContent())
+      .toBe(`Target prod: live release 1.0.0 (${older!.id})`);
     const live = page.locator('tr[data-current="true"]');
     expect(await live.getAttribute('data-release')).toBe(older!.id);
     // The journal agrees: the target really switched.

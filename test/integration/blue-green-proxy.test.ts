@@ -1,7 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blueGreenConfigSchema, ensureProxy, readBlueGreenState, blueGreenPaths, switchSlots } from '../../src/deploy/blue-green/index.js';
+import {
+  blueGreenConfigSchema,
+  ensureProxy,
+  readBlueGreenState,
+  blueGreenPaths,
+  switchSlots,
+} from '../../src/deploy/blue-green/index.js';
 import { type RunningProxy, startProxy } from '../../src/deploy/blue-green/proxy.js';
 import { SlipwayError } from '../../src/errors.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
@@ -20,8 +26,21 @@ async function echoServer(name: string): Promise<number> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      res.writeHead(201, { 'content-type': 'application/json', 'x-upstream': name, connection: 'keep-alive', 'keep-alive': 'timeout=99' });
-      res.end(JSON.stringify({ name, method: req.method, url: req.url, body: Buffer.concat(chunks).toString(), headers: req.headers }));
+      res.writeHead(201, {
+        'content-type': 'application/json',
+        'x-upstream': name,
+        connection: 'keep-alive',
+        'keep-alive': 'timeout=99',
+      });
+      res.end(
+        JSON.stringify({
+          name,
+          method: req.method,
+          url: req.url,
+          body: Buffer.concat(chunks).toString(),
+          headers: req.headers,
+        }),
+      );
     });
   });
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -46,7 +65,11 @@ afterAll(async () => {
 
 const url = (p: string) => `http://127.0.0.1:${proxy.publicPort}${p}`;
 const admin = (method: string, p: string, body?: unknown, token = TOKEN) =>
-  fetch(`http://127.0.0.1:${proxy.adminPort}${p}`, { method, headers: { authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+  fetch(`http://127.0.0.1:${proxy.adminPort}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${token}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 describe('blue-green proxy', () => {
   it('answers 503 before any slot is live', async () => {
@@ -57,7 +80,11 @@ describe('blue-green proxy', () => {
 
   it('forwards method, path, query, body and headers; strips hop-by-hop; adds X-Forwarded-*', async () => {
     expect((await admin('POST', '/switch', { slot: 'a', port: a, generation: 1 })).status).toBe(200);
-    const res = await fetch(url('/api/things?x=1&y=%20'), { method: 'POST', body: 'hello=world', headers: { 'content-type': 'text/plain', 'x-custom': 'v', te: 'trailers' } });
+    const res = await fetch(url('/api/things?x=1&y=%20'), {
+      method: 'POST',
+      body: 'hello=world',
+      headers: { 'content-type': 'text/plain', 'x-custom': 'v', te: 'trailers' },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('x-upstream')).toBe('a');
     expect(res.headers.get('keep-alive')).not.toBe('timeout=99'); // the proxy's own value, not the upstream's
@@ -84,7 +111,12 @@ describe('blue-green proxy', () => {
     expect((await fetch(`http://127.0.0.1:${proxy.adminPort}/status`)).status).toBe(401);
     expect((await admin('POST', '/switch', { slot: 'a', port: 70000, generation: 9 })).status).toBe(400);
     expect((await admin('POST', '/switch', 'not json')).status).toBe(400);
-    const status = (await (await admin('GET', '/status')).json()) as { upstream: unknown; inflight: object; served: number; pid: number };
+    const status = (await (await admin('GET', '/status')).json()) as {
+      upstream: unknown;
+      inflight: object;
+      served: number;
+      pid: number;
+    };
     expect(status.upstream).toEqual({ slot: 'b', port: b, generation: 3 });
     expect(status.inflight).toEqual({});
     expect(status.served).toBeGreaterThanOrEqual(3);
@@ -131,10 +163,16 @@ describe('blue-green proxy', () => {
   it('switchSlots refuses a slot port that another process holds, before changing anything', async () => {
     const root = await makeTree({ 'releases/r1/VERSION': 'v1' }, 'slipway-bgx-');
     try {
-      const r = await switchSlots({ targetRoot: root, config: { start: 'true', slots: { blue: { port: a }, green: { port: b } }, proxy: { port: deadPort } }, release: { id: 'r1', dir: `${root}/releases/r1` } });
+      const r = await switchSlots({
+        targetRoot: root,
+        config: { start: 'true', slots: { blue: { port: a }, green: { port: b } }, proxy: { port: deadPort } },
+        release: { id: 'r1', dir: `${root}/releases/r1` },
+      });
       expect(r.ok).toBe(false);
       expect(r.live).toBeNull();
-      expect(r.reason).toBe(`port ${a} of slot blue is already in use by a process slipway did not start; stop it or change blueGreen.slots.blue.port`);
+      expect(r.reason).toBe(
+        `port ${a} of slot blue is already in use by a process slipway did not start; stop it or change blueGreen.slots.blue.port`,
+      );
       expect(await readBlueGreenState(blueGreenPaths(root).state)).toMatchObject({ live: null, generation: 0 });
     } finally {
       await removeTree(root);

@@ -3,7 +3,16 @@ import path from 'node:path';
 import { readFile, readlink } from 'node:fs/promises';
 import http from 'node:http';
 import {
-  type BlueGreenConfigInput, blueGreenPaths, ensureProxy, findProxy, proxyStatus, readBlueGreenState, stopBlueGreen, stopProxy, switchBack, switchSlots,
+  type BlueGreenConfigInput,
+  blueGreenPaths,
+  ensureProxy,
+  findProxy,
+  proxyStatus,
+  readBlueGreenState,
+  stopBlueGreen,
+  stopProxy,
+  switchBack,
+  switchSlots,
 } from '../../src/deploy/blue-green/index.js';
 import { isAlive } from '../../src/deploy/blue-green/slot-process.js';
 import { writeBlueGreenState } from '../../src/deploy/blue-green/state.js';
@@ -15,14 +24,17 @@ let config: BlueGreenConfigInput;
 let publicUrl = '';
 
 beforeAll(async () => {
-  root = await makeTree({
-    'releases/r1/VERSION': 'v1\n',
-    'releases/r2/VERSION': 'v2\n',
-    'releases/r3-unhealthy/VERSION': 'v3\n',
-    'releases/r3-unhealthy/HEALTH': 'unhealthy\n',
-    'releases/r4-crash/VERSION': 'v4\n',
-    'releases/r4-crash/CRASH': '',
-  }, 'slipway-bg-');
+  root = await makeTree(
+    {
+      'releases/r1/VERSION': 'v1\n',
+      'releases/r2/VERSION': 'v2\n',
+      'releases/r3-unhealthy/VERSION': 'v3\n',
+      'releases/r3-unhealthy/HEALTH': 'unhealthy\n',
+      'releases/r4-crash/VERSION': 'v4\n',
+      'releases/r4-crash/CRASH': '',
+    },
+    'slipway-bg-',
+  );
   const ports = new Set<number>();
   while (ports.size < 3) ports.add(await freePort());
   const [pub, blue, green] = [...ports] as [number, number, number];
@@ -46,7 +58,11 @@ afterAll(async () => {
 
 const release = (id: string) => ({ id, dir: path.join(root, 'releases', id) });
 
-interface LoopResult { ok: number; failed: string[]; perWorker: string[][] }
+interface LoopResult {
+  ok: number;
+  failed: string[];
+  perWorker: string[][];
+}
 
 /** Bounded client loop on loopback: `workers` sequential keep-alive clients until stop() or 2,000 requests or 10 s. */
 function clientLoop(workers: number): { stop: () => Promise<LoopResult> } {
@@ -61,7 +77,11 @@ function clientLoop(workers: number): { stop: () => Promise<LoopResult> } {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
-        res.on('end', () => (res.statusCode === 200 ? resolve((JSON.parse(body) as { version: string }).version) : reject(new Error(`HTTP ${res.statusCode}: ${body}`))));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve((JSON.parse(body) as { version: string }).version)
+            : reject(new Error(`HTTP ${res.statusCode}: ${body}`)),
+        );
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(new Error('timeout')));
@@ -105,7 +125,11 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
     expect(await version()).toBe('v1');
     expect(await readlink(path.join(root, 'slots', 'blue'))).toBe(release('r1').dir);
     const state = await readBlueGreenState(blueGreenPaths(root).state);
-    expect(state).toMatchObject({ live: 'blue', generation: 1, slots: { blue: { releaseId: 'r1', status: 'live' }, green: null } });
+    expect(state).toMatchObject({
+      live: 'blue',
+      generation: 1,
+      slots: { blue: { releaseId: 'r1', status: 'live' }, green: null },
+    });
   });
 
   it('switches to green under load with zero failed requests; responses move from v1 to v2', async () => {
@@ -114,7 +138,10 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
     const loop = clientLoop(4);
     await new Promise((r) => setTimeout(r, 300)); // traffic on v1 first
     // A slow request in flight on blue across the switch: the drain must wait for it.
-    const slow = fetch(`${publicUrl}/?delay=700`).then(async (res) => ({ status: res.status, body: (await res.json()) as { version: string } }));
+    const slow = fetch(`${publicUrl}/?delay=700`).then(async (res) => ({
+      status: res.status,
+      body: (await res.json()) as { version: string },
+    }));
     await new Promise((r) => setTimeout(r, 50));
     const r = await switchSlots({ targetRoot: root, config, release: release('r2') });
     await new Promise((r2) => setTimeout(r2, 300)); // traffic on v2 after
@@ -135,22 +162,36 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
     expect(r.switchMs).toBeLessThan(1000);
     expect(await version()).toBe('v2');
     const state = await readBlueGreenState(blueGreenPaths(root).state);
-    expect(state).toMatchObject({ live: 'green', generation: 2, slots: { blue: { status: 'stopped', pid: null }, green: { releaseId: 'r2', status: 'live' } } });
+    expect(state).toMatchObject({
+      live: 'green',
+      generation: 2,
+      slots: { blue: { status: 'stopped', pid: null }, green: { releaseId: 'r2', status: 'live' } },
+    });
   });
 
   it('keeps traffic on the old slot when the new one is unhealthy', async () => {
     const loop = clientLoop(2);
-    const r = await switchSlots({ targetRoot: root, config: { ...config, health: { timeoutMs: 1500, intervalMs: 50 } }, release: release('r3-unhealthy') });
+    const r = await switchSlots({
+      targetRoot: root,
+      config: { ...config, health: { timeoutMs: 1500, intervalMs: 50 } },
+      release: release('r3-unhealthy'),
+    });
     const res = await loop.stop();
     expect(r.ok).toBe(false);
     expect(r.live).toBe('green');
     expect(r.plan.slot).toBe('blue');
-    expect(r.reason).toMatch(/^blue did not become healthy, traffic stays on green: not healthy within 1500 ms; last probe: HTTP 503, overall.status UNHEALTHY/);
+    expect(r.reason).toMatch(
+      /^blue did not become healthy, traffic stays on green: not healthy within 1500 ms; last probe: HTTP 503, overall.status UNHEALTHY/,
+    );
     expect(isAlive(r.stopped!.pid)).toBe(false);
     expect(res.failed).toEqual([]);
     for (const seq of res.perWorker) expect(seq).toEqual(['v2']);
     const state = await readBlueGreenState(blueGreenPaths(root).state);
-    expect(state).toMatchObject({ live: 'green', generation: 2, slots: { blue: { releaseId: 'r3-unhealthy', status: 'failed', pid: null } } });
+    expect(state).toMatchObject({
+      live: 'green',
+      generation: 2,
+      slots: { blue: { releaseId: 'r3-unhealthy', status: 'failed', pid: null } },
+    });
   });
 
   it('fails fast when the new app crashes on start, naming the exit and the log', async () => {
@@ -158,7 +199,9 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
     const r = await switchSlots({ targetRoot: root, config, release: release('r4-crash') });
     expect(r.ok).toBe(false);
     expect(r.live).toBe('green');
-    expect(r.reason).toMatch(/^blue did not become healthy, traffic stays on green: the app exited \(code 3\) before it was healthy; log: .*CRASH file present: exiting/);
+    expect(r.reason).toMatch(
+      /^blue did not become healthy, traffic stays on green: the app exited \(code 3\) before it was healthy; log: .*CRASH file present: exiting/,
+    );
     expect(Date.now() - t0).toBeLessThan(5000); // not the 10 s health timeout
     expect(await version()).toBe('v2');
   });
@@ -169,7 +212,10 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
     await stopProxy(root);
     expect(await findProxy(root)).toBeNull();
     await expect(fetch(`${publicUrl}/`)).rejects.toThrow();
-    const handle = await ensureProxy(root, (await import('../../src/deploy/blue-green/config.js')).blueGreenConfigSchema.parse(config));
+    const handle = await ensureProxy(
+      root,
+      (await import('../../src/deploy/blue-green/config.js')).blueGreenConfigSchema.parse(config),
+    );
     expect(handle.pid).not.toBe(before!.pid);
     expect((await proxyStatus(handle)).upstream).toMatchObject({ slot: 'green', generation: 2 });
     expect(await version()).toBe('v2');
@@ -177,7 +223,10 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
 
   it('the admin port refuses requests without the token', async () => {
     const handle = (await findProxy(root))!;
-    const res = await fetch(`http://127.0.0.1:${handle.adminPort}/switch`, { method: 'POST', body: JSON.stringify({ slot: 'blue', port: 1, generation: 99 }) });
+    const res = await fetch(`http://127.0.0.1:${handle.adminPort}/switch`, {
+      method: 'POST',
+      body: JSON.stringify({ slot: 'blue', port: 1, generation: 99 }),
+    });
     expect(res.status).toBe(401);
     const token = await readFile(blueGreenPaths(root).token, 'utf8');
     expect(token.trim()).toMatch(/^[0-9a-f]{64}$/);
@@ -216,7 +265,9 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
 
     const again = await switchBack({ targetRoot: root, config: keep });
     expect(again.ok).toBe(false);
-    expect(again.reason).toBe('slot green is not running (stopped); switch-back needs blueGreen.keepPrevious: true — deploy the previous release instead');
+    expect(again.reason).toBe(
+      'slot green is not running (stopped); switch-back needs blueGreen.keepPrevious: true — deploy the previous release instead',
+    );
     expect(await version()).toBe('v1');
   });
 
@@ -235,10 +286,18 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
       return got;
     };
     try {
-      await writeBlueGreenState(file, { ...original, generation: original.generation - 1, slots: { ...original.slots, blue: { ...original.slots.blue!, port: echoPort } } });
+      await writeBlueGreenState(file, {
+        ...original,
+        generation: original.generation - 1,
+        slots: { ...original.slots, blue: { ...original.slots.blue!, port: echoPort } },
+      });
       await new Promise((r) => setTimeout(r, 700)); // > 2 polls of 250 ms
       expect(await version()).toBe('v1'); // older generation: ignored
-      await writeBlueGreenState(file, { ...original, generation: original.generation + 1, slots: { ...original.slots, blue: { ...original.slots.blue!, port: echoPort } } });
+      await writeBlueGreenState(file, {
+        ...original,
+        generation: original.generation + 1,
+        slots: { ...original.slots, blue: { ...original.slots.blue!, port: echoPort } },
+      });
       expect(await waitFor('echo')).toBe('echo');
       await writeBlueGreenState(file, { ...original, generation: original.generation + 2 });
       expect(await waitFor('v1')).toBe('v1');

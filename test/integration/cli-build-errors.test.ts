@@ -42,7 +42,10 @@ const noPackage = (names: string[]) => names.filter((n) => /\.tar\.gz|\.tmp$|\.s
 
 describe('bad input (built binary)', () => {
   it('a required component whose globs match nothing fails the build (exit 1)', async () => {
-    const { dir } = await project({}, CONFIG.replace('include: ["src/**"]', 'include: ["nothing/**"]\n      required: true'));
+    const { dir } = await project(
+      {},
+      CONFIG.replace('include: ["src/**"]', 'include: ["nothing/**"]\n      required: true'),
+    );
     const r = runCli(['build'], dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error E_SCAN: required component application matched no files/);
@@ -74,7 +77,9 @@ describe('bad input (built binary)', () => {
     await writeFile(path.join(dir, 'afile'), 'x');
     const r = runCli(['build', '--out', 'afile/out'], dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error E_IO: \/.*\/afile\/out: cannot write: a parent of the output path is a file, not a directory \(ENOTDIR\)$/m);
+    expect(r.stderr).toMatch(
+      /^error E_IO: \/.*\/afile\/out: cannot write: a parent of the output path is a file, not a directory \(ENOTDIR\)$/m,
+    );
   });
 
   it('a read-only output directory (read-only bind mount) fails with EROFS and leaves nothing', async () => {
@@ -112,7 +117,9 @@ describe('bad input (built binary)', () => {
     mounts.push(out);
     const r = runCli(['build', '--out', 'full'], dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error E_IO: \/.*\/full\/demo-app-v1\.2\.0-20231114\.221320\.tar\.gz: cannot write: the disk is full \(ENOSPC\)$/m);
+    expect(r.stderr).toMatch(
+      /^error E_IO: \/.*\/full\/demo-app-v1\.2\.0-20231114\.221320\.tar\.gz: cannot write: the disk is full \(ENOSPC\)$/m,
+    );
     expect(r.stderr).toMatch(/hint: Free disk space or choose another --out directory\./);
     // only the compile cache (kept on purpose between builds) may be there; no archive, temp file or sidecar
     expect((await listAll(out)).filter((n) => !n.startsWith('.cache'))).toEqual([]);
@@ -125,10 +132,14 @@ describe('bad input (built binary)', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', out]);
     mounts.push(out);
     const fileSet = await makeFileSet(dir, [...SOURCES.filter((s) => s.startsWith('src/')), 'src/noise.bin']);
-    const err = await packageFileSet({ config, fileSet, outDir: out, sourceDateEpoch: 1_700_000_000 }).catch((e: unknown) => e);
+    const err = await packageFileSet({ config, fileSet, outDir: out, sourceDateEpoch: 1_700_000_000 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SlipwayError);
     expect((err as SlipwayError).code).toBe('E_IO');
-    expect((err as SlipwayError).message).toBe(`${out}/demo-app-v1.2.0-20231114.221320.tar.gz: cannot write: the disk is full (ENOSPC)`);
+    expect((err as SlipwayError).message).toBe(
+      `${out}/demo-app-v1.2.0-20231114.221320.tar.gz: cannot write: the disk is full (ENOSPC)`,
+    );
     expect(await listAll(out)).toEqual([]);
   });
 });

@@ -26,17 +26,36 @@ describe('slipway CLI (built binary)', () => {
     const r = runCli(['build', '--json'], project);
     expect(r.stderr).not.toMatch(/stage:|internal error/);
     expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { package: { path: string; sha256: string; bytes: number }; phases: { name: string; ms: number; status: string }[]; sizes: { after: { archiveBytes: number } } };
+    const out = JSON.parse(r.stdout) as {
+      package: { path: string; sha256: string; bytes: number };
+      phases: { name: string; ms: number; status: string }[];
+      sizes: { after: { archiveBytes: number } };
+    };
     expect(Object.keys(out)).toEqual(['package', 'phases', 'sizes']);
     expect(path.basename(out.package.path)).toBe('demo-app-v1.2.0-20231114.221320.tar.gz');
-    expect(out.phases.map((p) => p.name)).toEqual(['clean', 'stage', 'compile', 'database', 'verify', 'manifest', 'package']);
+    expect(out.phases.map((p) => p.name)).toEqual([
+      'clean',
+      'stage',
+      'compile',
+      'database',
+      'verify',
+      'manifest',
+      'package',
+    ]);
     expect(out.phases.every((p) => Number.isInteger(p.ms) && ['ok', 'skipped'].includes(p.status))).toBe(true);
     expect(out.sizes.after.archiveBytes).toBe(out.package.bytes);
     expect((await readFile(out.package.path)).length).toBe(out.package.bytes);
-    expect(execFileSync('sha256sum', ['-c', `${path.basename(out.package.path)}.sha256`], { cwd: path.dirname(out.package.path), encoding: 'utf8' })).toMatch(/: OK\n$/);
+    expect(
+      execFileSync('sha256sum', ['-c', `${path.basename(out.package.path)}.sha256`], {
+        cwd: path.dirname(out.package.path),
+        encoding: 'utf8',
+      }),
+    ).toMatch(/: OK\n$/);
     const v = runCli(['validate', out.package.path], project);
     expect(v.code).toBe(0);
-    expect(v.stderr).toBe(`OK ${out.package.path}: 11 entries, ${(out.package.bytes / 1000).toFixed(2)} kB, sha256 ${out.package.sha256}\n`);
+    expect(v.stderr).toBe(
+      `OK ${out.package.path}: 11 entries, ${(out.package.bytes / 1000).toFixed(2)} kB, sha256 ${out.package.sha256}\n`,
+    );
   });
 
   it('build without --json: plain progress lines and the report on stderr, nothing on stdout; same bytes again', async () => {
@@ -57,7 +76,9 @@ describe('slipway CLI (built binary)', () => {
     const b = JSON.parse(runCli(['build', '--json'], project).stdout) as { package: { path: string } };
     const r = runCli(['validate', b.package.path, '--sha256', '0'.repeat(64)], project);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^INVALID .*: 1 problem\(s\)\n {2}DIGEST_MISMATCH: archive SHA-256 is [0-9a-f]{64}, expected 0{64}\n$/);
+    expect(r.stderr).toMatch(
+      /^INVALID .*: 1 problem\(s\)\n {2}DIGEST_MISMATCH: archive SHA-256 is [0-9a-f]{64}, expected 0{64}\n$/,
+    );
     const bad = path.join(project, 'broken.tar.gz');
     await writeFile(bad, (await readFile(b.package.path)).subarray(0, 300));
     const j = runCli(['validate', bad, '--json'], project);
@@ -72,13 +93,17 @@ describe('slipway CLI (built binary)', () => {
     runCli(['build', '--json'], project);
     const m = runCli(['manifest', '--out', 'm'], project);
     expect(m.code).toBe(0);
-    const written = JSON.parse(await readFile(path.join(project, 'm/build-manifest.json'), 'utf8')) as { buildId: string };
+    const written = JSON.parse(await readFile(path.join(project, 'm/build-manifest.json'), 'utf8')) as {
+      buildId: string;
+    };
     expect(written.buildId).toBe('demo-app-1.2.0-20231114.221320');
     const rep = runCli(['manifest', 'export', '--format', 'deployment-report'], project);
     expect(rep.code).toBe(0);
     expect(rep.stdout.startsWith('# Deployment report: demo-app 1.2.0\n\n**Status: READY to deploy.**\n')).toBe(true);
     const sum = runCli(['manifest', 'export', '--format', 'summary', '--manifest', 'm/build-manifest.json'], project);
-    expect(sum.stdout.split('\n')[0]).toBe('demo-app 1.2.0 — build demo-app-1.2.0-20231114.221320 at 2023-11-14T22:13:20Z for dev');
+    expect(sum.stdout.split('\n')[0]).toBe(
+      'demo-app 1.2.0 — build demo-app-1.2.0-20231114.221320 at 2023-11-14T22:13:20Z for dev',
+    );
     const bad = runCli(['manifest', 'export', '--format', 'xml'], project);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Allowed choices are json, yaml, summary, deployment-report/);
@@ -106,7 +131,11 @@ describe('slipway CLI (built binary)', () => {
     expect(JSON.parse(st.stdout)).toMatchObject({ ok: true, files: 3 });
     const c1 = runCli(['compile', '--json'], project);
     expect(c1.code).toBe(0);
-    const c2 = JSON.parse(runCli(['compile', '--json'], project).stdout) as { ok: boolean; cache: { hits: number; misses: number }; files: number };
+    const c2 = JSON.parse(runCli(['compile', '--json'], project).stdout) as {
+      ok: boolean;
+      cache: { hits: number; misses: number };
+      files: number;
+    };
     expect(c2.ok).toBe(true);
     expect(c2.files).toBe(3);
     expect(c2.cache.hits).toBeGreaterThan(0); // the second run reuses the content-addressed cache in <out>/.cache
@@ -120,7 +149,9 @@ describe('slipway CLI (built binary)', () => {
   it('a missing config is a usage error (exit 2) and leaves nothing behind', async () => {
     const r = runCli(['build', '--config', 'nope.yaml', '--out', 'never'], project);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('error E_CONFIG_NOT_FOUND: nope.yaml: config file not found: nope.yaml\nhint: Check the --config path, or run `slipway init` to write a starter config.\n');
+    expect(r.stderr).toBe(
+      'error E_CONFIG_NOT_FOUND: nope.yaml: config file not found: nope.yaml\nhint: Check the --config path, or run `slipway init` to write a starter config.\n',
+    );
     expect(existsSync(path.join(project, 'never'))).toBe(false);
     const j = runCli(['build', '--json', '--config', 'nope.yaml'], project);
     expect(JSON.parse(j.stdout)).toEqual({ error: expect.objectContaining({ code: 'E_CONFIG_NOT_FOUND' }) });

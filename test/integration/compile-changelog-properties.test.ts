@@ -18,7 +18,15 @@ function configFor(rootDir: string, properties: Record<string, string> = {}): Co
     build: { components: { database: { include: ['db/**'] } } },
     database: { changelog: 'db/master.xml', properties },
   });
-  return { ...parsed, version: '1.0.0', configFile: path.join(rootDir, 'slipway.config.yaml'), configDir: rootDir, rootDir, environment: 'dev', sources: {} };
+  return {
+    ...parsed,
+    version: '1.0.0',
+    configFile: path.join(rootDir, 'slipway.config.yaml'),
+    configDir: rootDir,
+    rootDir,
+    environment: 'dev',
+    sources: {},
+  };
 }
 
 const MASTER = `<?xml version="1.0" encoding="UTF-8"?>
@@ -49,13 +57,18 @@ describe('compile uses the properties the changelog defines', () => {
 
   it('still reports a real syntax error at its line in the changelog file', async () => {
     const dir = await makeTree(
-      { 'db/master.xml': MASTER, 'db/changes/001.sql': CHANGE.replace('SELECT generate_series', 'SELEC generate_series') },
+      {
+        'db/master.xml': MASTER,
+        'db/changes/001.sql': CHANGE.replace('SELECT generate_series', 'SELEC generate_series'),
+      },
       'slipway-props-',
     );
     dirs.push(dir);
     const config = configFor(dir);
     const scan = await scanProject(config);
-    const err = await compileFileSet(config, scan.fileSet, { cacheDir: path.join(dir, '.cache') }).catch((e: unknown) => e);
+    const err = await compileFileSet(config, scan.fileSet, { cacheDir: path.join(dir, '.cache') }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SlipwayError);
     expect((err as SlipwayError).details.join('\n')).toMatch(/db\/changes\/001\.sql:4:1/);
   });

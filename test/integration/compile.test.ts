@@ -13,18 +13,34 @@ afterAll(async () => {
   for (const d of dirs) await removeTree(d);
 });
 
-function makeConfig(rootDir: string, compile: Record<string, unknown> = {}, build: Record<string, unknown> = {}): Config {
+function makeConfig(
+  rootDir: string,
+  compile: Record<string, unknown> = {},
+  build: Record<string, unknown> = {},
+): Config {
   const parsed = configSchema.parse({
     name: 'app',
     version: '1.0.0',
     build: {
-      components: { application: { include: ['src/**'], base: 'src/' }, database: { include: ['db/**'] }, scripts: { include: ['scripts/**'] } },
+      components: {
+        application: { include: ['src/**'], base: 'src/' },
+        database: { include: ['db/**'] },
+        scripts: { include: ['scripts/**'] },
+      },
       compile,
       ...build,
     },
     database: { properties: { schema: 'umig' } },
   });
-  return { ...parsed, version: '1.0.0', configFile: path.join(rootDir, 'slipway.config.yaml'), configDir: rootDir, rootDir, environment: 'dev', sources: {} };
+  return {
+    ...parsed,
+    version: '1.0.0',
+    configFile: path.join(rootDir, 'slipway.config.yaml'),
+    configDir: rootDir,
+    rootDir,
+    environment: 'dev',
+    sources: {},
+  };
 }
 
 async function tree(files: Record<string, string>): Promise<string> {
@@ -35,12 +51,15 @@ async function tree(files: Record<string, string>): Promise<string> {
 
 const GOOD: Record<string, string> = {
   'src/web/js/main.js': "import { used } from './lib/util.js';\nconsole.log('answer', used());\n",
-  'src/web/js/lib/util.js': "export function used() {\n  return 6 * 7;\n}\nexport function unusedHelper() {\n  return 'TREE_SHAKEN_AWAY';\n}\n",
-  'src/web/js/widget.js': "function greet(personName) {\n  const greeting = 'hello ' + personName;\n  return greeting;\n}\nwindow.greet = greet;\n",
+  'src/web/js/lib/util.js':
+    "export function used() {\n  return 6 * 7;\n}\nexport function unusedHelper() {\n  return 'TREE_SHAKEN_AWAY';\n}\n",
+  'src/web/js/widget.js':
+    "function greet(personName) {\n  const greeting = 'hello ' + personName;\n  return greeting;\n}\nwindow.greet = greet;\n",
   'src/web/css/app.css': '.banner {\n  color: #ff0000;\n  margin: 0px 0px 0px 0px;\n}\n',
   'src/config/settings.json': '{\n  "name": "umig",\n  "limit": 12345678901234567890,\n  "ratio": 1.0\n}\n',
   'src/groovy/Repo.groovy': 'class Repo {\n  def find(id) { [id: id, tags: [1, 2].collect { it * 2 }] }\n}\n',
-  'db/changelog/001.sql': '--liquibase formatted sql\n--changeset dev:1\nCREATE TABLE ${schema}.release (id serial PRIMARY KEY);\n',
+  'db/changelog/001.sql':
+    '--liquibase formatted sql\n--changeset dev:1\nCREATE TABLE ${schema}.release (id serial PRIMARY KEY);\n',
   'db/scripts/all.sql': '\\set ON_ERROR_STOP on\n\\i changelog/001.sql\nSELECT 1;\n',
   'scripts/deploy.js': 'console.log(  "not minified: scripts are for operators"  );\n',
 };
@@ -92,8 +111,12 @@ describe('compileFileSet (real esbuild, lightningcss, libpg-query, Groovy)', () 
     expect(await read('application/web/js/widget.js')).toBe(
       'function greet(e){return"hello "+e}window.greet=greet;\n//# sourceMappingURL=widget.js.map\n', // top-level name kept: it is a global
     );
-    expect(await read('application/web/css/app.css')).toBe('.banner{color:red;margin:0}\n/*# sourceMappingURL=app.css.map */\n');
-    expect(await read('application/config/settings.json')).toBe('{"name":"umig","limit":12345678901234567890,"ratio":1.0}');
+    expect(await read('application/web/css/app.css')).toBe(
+      '.banner{color:red;margin:0}\n/*# sourceMappingURL=app.css.map */\n',
+    );
+    expect(await read('application/config/settings.json')).toBe(
+      '{"name":"umig","limit":12345678901234567890,"ratio":1.0}',
+    );
     // Validated-only files are packed from the source, untouched.
     expect(byPath.get('database/db/changelog/001.sql')!.absPath).toBe(path.join(dir, 'db/changelog/001.sql'));
     expect(byPath.get('scripts/scripts/deploy.js')!.absPath).toBe(path.join(dir, 'scripts/deploy.js'));
@@ -104,8 +127,12 @@ describe('compileFileSet (real esbuild, lightningcss, libpg-query, Groovy)', () 
     expect(r.findings[0]!.reason).toBe(
       `src/web/js/main.js: bundled 2 modules, esm, es2020, minified, tree shaken: ${main.sourceSize} → ${main.size} bytes; 1 file folded into it is not packaged separately`,
     );
-    expect(r.findings.find((f) => f.name === 'groovy')!.reason).toBe('1 Groovy file parsed by groovy-4.0.26 (1 in one JVM run, 0 cached)');
-    expect(r.findings.find((f) => f.name === 'sql')!.reason).toBe('2 SQL files parsed by the PostgreSQL parser (libpg-query 18.1.5)');
+    expect(r.findings.find((f) => f.name === 'groovy')!.reason).toBe(
+      '1 Groovy file parsed by groovy-4.0.26 (1 in one JVM run, 0 cached)',
+    );
+    expect(r.findings.find((f) => f.name === 'sql')!.reason).toBe(
+      '2 SQL files parsed by the PostgreSQL parser (libpg-query 18.1.5)',
+    );
   });
 
   it('reuses every cached output on a rebuild and recompiles only the changed file', async () => {
@@ -117,14 +144,19 @@ describe('compileFileSet (real esbuild, lightningcss, libpg-query, Groovy)', () 
 
     // A change in a module folded into the bundle invalidates the bundle only.
     await writeFile(path.join(dir, 'src/web/js/lib/util.js'), 'export function used() {\n  return 43;\n}\n');
-    const changed = await compileFileSet(config, (await scanProject(config, { skipDirs: [cacheDir] })).fileSet, { cacheDir });
+    const changed = await compileFileSet(config, (await scanProject(config, { skipDirs: [cacheDir] })).fileSet, {
+      cacheDir,
+    });
     expect(changed.cache).toEqual({ hits: 6, misses: 1 });
     const bundle = changed.fileSet.files.find((f) => f.path === 'application/web/js/main.js')!;
     expect(await readFile(bundle.absPath, 'utf8')).toContain('43');
 
     // build.compile.cache: false never reuses.
     const noCache = makeConfig(dir, { js: { entryPoints: ['src/web/js/main.js'] }, cache: false }, {});
-    const fresh = await compileFileSet(noCache, (await scanProject(noCache, { skipDirs: [cacheDir] })).fileSet, { cacheDir, sourceMaps: false });
+    const fresh = await compileFileSet(noCache, (await scanProject(noCache, { skipDirs: [cacheDir] })).fileSet, {
+      cacheDir,
+      sourceMaps: false,
+    });
     expect(fresh.cache.hits).toBe(0);
     expect(fresh.fileSet.files.some((f) => f.path.endsWith('.map'))).toBe(false);
     const entries = await readdir(cacheDir);
@@ -139,12 +171,15 @@ describe('compileFileSet (real esbuild, lightningcss, libpg-query, Groovy)', () 
       'src/web/css/broken.css': '.a { color: red }\n}.b{\n',
       'src/config/broken.json': '{\n  "a": 1,\n  "b" 2\n}\n',
       'db/broken.sql': 'SELECT 1;\n\n  SELEC 2;\n',
-      'db/changelog/002.sql': '--liquibase formatted sql\n--changeset dev:2\nALTER TABLE ${schema}.release ADD COLUMN name text oops;\n--changeset dev:3 endDelimiter:/\nnot sql at all\n/\n',
+      'db/changelog/002.sql':
+        '--liquibase formatted sql\n--changeset dev:2\nALTER TABLE ${schema}.release ADD COLUMN name text oops;\n--changeset dev:3 endDelimiter:/\nnot sql at all\n/\n',
       'src/groovy/Broken.groovy': 'class Broken {\n  def x() {\n    return 1 +\n  }\n}\n',
     });
     const config = makeConfig(bad, { js: { entryPoints: ['src/web/js/main.js'] } });
     const scan = await scanProject(config);
-    const err = (await compileFileSet(config, scan.fileSet, { cacheDir: path.join(bad, '.cache') }).catch((e: unknown) => e)) as SlipwayError;
+    const err = (await compileFileSet(config, scan.fileSet, { cacheDir: path.join(bad, '.cache') }).catch(
+      (e: unknown) => e,
+    )) as SlipwayError;
     expect(err).toBeInstanceOf(SlipwayError);
     expect(err.code).toBe('E_SYNTAX');
     // JSON messages are V8's own and worded differently across Node versions; the position is ours.
@@ -169,13 +204,29 @@ describe('compileFileSet (real esbuild, lightningcss, libpg-query, Groovy)', () 
       return compileFileSet(config, (await scanProject(config)).fileSet, { cacheDir: path.join(g, '.c'), env });
     };
     const never = await run('never', process.env);
-    expect(never.findings).toEqual([{ name: 'groovy', status: 'skip', reason: '1 Groovy file not validated: build.compile.groovy.validate is never', ms: 0 }]);
+    expect(never.findings).toEqual([
+      {
+        name: 'groovy',
+        status: 'skip',
+        reason: '1 Groovy file not validated: build.compile.groovy.validate is never',
+        ms: 0,
+      },
+    ]);
     const auto = await run('auto', { PATH: '/nonexistent' });
     expect(auto.ok).toBe(true);
-    expect(auto.findings[0]).toMatchObject({ name: 'groovy', status: 'skip', reason: '1 Groovy file not validated: java not found (JAVA_HOME or PATH); install Java 17+ to validate Groovy' });
+    expect(auto.findings[0]).toMatchObject({
+      name: 'groovy',
+      status: 'skip',
+      reason: '1 Groovy file not validated: java not found (JAVA_HOME or PATH); install Java 17+ to validate Groovy',
+    });
     const always = await run('always', { PATH: '/nonexistent' });
     expect(always.ok).toBe(false);
-    expect(always.findings[0]).toMatchObject({ name: 'groovy', status: 'fail', reason: '1 Groovy file not validated: java not found (JAVA_HOME or PATH); build.compile.groovy.validate is always' });
+    expect(always.findings[0]).toMatchObject({
+      name: 'groovy',
+      status: 'fail',
+      reason:
+        '1 Groovy file not validated: java not found (JAVA_HOME or PATH); build.compile.groovy.validate is always',
+    });
     const noJar = makeConfig(g, { groovy: { validate: 'auto', classpath: 'missing/groovy.jar' } });
     const r = await compileFileSet(noJar, (await scanProject(noJar)).fileSet, { cacheDir: path.join(g, '.c') });
     // A configured classpath that does not exist is a JVM failure, reported as a failed finding.
@@ -185,15 +236,25 @@ describe('compileFileSet (real esbuild, lightningcss, libpg-query, Groovy)', () 
 
   it('rejects an entry point that is not packaged, and can turn SQL validation off', async () => {
     // top-level await is valid in a module even with target es2020 (it cannot be lowered, so it is not an error)
-    const d = await tree({ 'src/a.js': 'const v = await Promise.resolve(1);\nexport { v };\n', 'db/x.sql': 'this is not sql' });
+    const d = await tree({
+      'src/a.js': 'const v = await Promise.resolve(1);\nexport { v };\n',
+      'db/x.sql': 'this is not sql',
+    });
     const config = makeConfig(d, { js: { entryPoints: ['./src/missing.js'] } });
-    const err = (await compileFileSet(config, (await scanProject(config)).fileSet, { cacheDir: path.join(d, '.c') }).catch((e: unknown) => e)) as SlipwayError;
+    const err = (await compileFileSet(config, (await scanProject(config)).fileSet, {
+      cacheDir: path.join(d, '.c'),
+    }).catch((e: unknown) => e)) as SlipwayError;
     expect(err.code).toBe('E_CONFIG');
     expect(err.message).toBe('build.compile.js.entryPoints: src/missing.js not in the packaged files');
     const off = makeConfig(d, { sql: { validate: false }, js: { minify: false } });
     const r = await compileFileSet(off, (await scanProject(off)).fileSet, { cacheDir: path.join(d, '.c') });
     expect(r.findings).toEqual([
-      { name: 'js', status: 'pass', reason: '1 file parsed by esbuild 0.28.2, not minified (build.compile.js.minify is false)', ms: expect.any(Number) },
+      {
+        name: 'js',
+        status: 'pass',
+        reason: '1 file parsed by esbuild 0.28.2, not minified (build.compile.js.minify is false)',
+        ms: expect.any(Number),
+      },
       { name: 'sql', status: 'skip', reason: 'SQL files not validated: build.compile.sql.validate is false' },
     ]);
     expect(r.fileSet.files.map((f) => f.absPath)).toEqual([path.join(d, 'src/a.js'), path.join(d, 'db/x.sql')]);

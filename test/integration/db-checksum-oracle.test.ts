@@ -23,23 +23,41 @@ const exampleChangelog = 'db/changelog/db.changelog-master.xml';
 
 function connArgs(db: TestDatabase): string[] {
   const u = new URL(db.url);
-  return [`--url=jdbc:postgresql://${u.hostname}:${u.port || '5432'}${u.pathname}`, `--username=${decodeURIComponent(u.username) || 'postgres'}`, `--password=${decodeURIComponent(u.password)}`];
+  return [
+    `--url=jdbc:postgresql://${u.hostname}:${u.port || '5432'}${u.pathname}`,
+    `--username=${decodeURIComponent(u.username) || 'postgres'}`,
+    `--password=${decodeURIComponent(u.password)}`,
+  ];
 }
 
 async function liquibase(cwd: string, db: TestDatabase, changelog: string, ...args: string[]): Promise<string> {
-  const { stdout, stderr } = await run(liquibaseBin, [...connArgs(db), `--changelog-file=${changelog}`, `--search-path=${cwd}`, ...args], { cwd, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout, stderr } = await run(
+    liquibaseBin,
+    [...connArgs(db), `--changelog-file=${changelog}`, `--search-path=${cwd}`, ...args],
+    { cwd, maxBuffer: 16 * 1024 * 1024 },
+  );
   return stdout + stderr;
 }
 
 async function historyRows(db: TestDatabase): Promise<string[]> {
-  const sql = 'select id, author, filename, md5sum, description, comments, contexts, labels from databasechangelog order by orderexecuted';
+  const sql =
+    'select id, author, filename, md5sum, description, comments, contexts, labels from databasechangelog order by orderexecuted';
   const { stdout } = await run('psql', ['-X', '-At', '-d', db.url, '-c', sql], { cwd: '/' });
   return stdout.split('\n').filter(Boolean);
 }
 
 /** Our values for the same columns, in the same `|`-separated form psql -At prints. */
 function ourRow(c: ChangeSet): string {
-  return [c.id, c.author, c.filename, c.checksum, c.description, c.comment ?? '', contextsColumn(c) ?? '', labelsColumn(c) ?? ''].join('|');
+  return [
+    c.id,
+    c.author,
+    c.filename,
+    c.checksum,
+    c.description,
+    c.comment ?? '',
+    contextsColumn(c) ?? '',
+    labelsColumn(c) ?? '',
+  ].join('|');
 }
 
 describe('checksumV9 and FILENAME against liquibase 4.28', () => {
@@ -67,7 +85,14 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
   it('calculate-checksum agrees for a formatted SQL changeset with rollback and for an XML sqlFile changeset', async () => {
     const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml', properties: ORACLE_PROPERTIES });
     for (const key of ['db/fs/a.sql::1::bob', 'db/master.xml::x-file::ann']) {
-      const out = await liquibase(root, db, 'db/master.xml', 'calculate-checksum', `--changeset-identifier=${key}`, `-Dext=${ORACLE_PROPERTIES.ext}`);
+      const out = await liquibase(
+        root,
+        db,
+        'db/master.xml',
+        'calculate-checksum',
+        `--changeset-identifier=${key}`,
+        `-Dext=${ORACLE_PROPERTIES.ext}`,
+      );
       const theirs = /\b9:[0-9a-f]{32}\b/.exec(out)?.[0];
       const [file, id, author] = key.split('::');
       const ours = parsed.changeSets.find((c) => c.filename === file && c.id === id && c.author === author)?.checksum;
@@ -80,14 +105,34 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
     // Runs after changelog-sync above: rewrite every MD5SUM to our V8 value, as a pre-4.24 Liquibase would have stored it.
     const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml', properties: ORACLE_PROPERTIES });
     const q = (v: string): string => `'${v.replaceAll("'", "''")}'`;
-    const setAll = parsed.changeSets.map((c) => `update databasechangelog set md5sum = ${q(c.checksumV8!)} where id = ${q(c.id)} and author = ${q(c.author)} and filename = ${q(c.filename)};`);
+    const setAll = parsed.changeSets.map(
+      (c) =>
+        `update databasechangelog set md5sum = ${q(c.checksumV8!)} where id = ${q(c.id)} and author = ${q(c.author)} and filename = ${q(c.filename)};`,
+    );
     await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-c', setAll.join('\n')], { cwd: '/' });
     expect((await historyRows(db)).filter((r) => r.split('|')[3]!.startsWith('8:'))).toHaveLength(21);
-    expect(await liquibase(root, db, 'db/master.xml', 'validate', `-Dext=${ORACLE_PROPERTIES.ext}`)).toMatch(/No validation errors found/);
+    expect(await liquibase(root, db, 'db/master.xml', 'validate', `-Dext=${ORACLE_PROPERTIES.ext}`)).toMatch(
+      /No validation errors found/,
+    );
 
-    await run('psql', ['-X', '-q', '-d', db.url, '-c', "update databasechangelog set md5sum = '8:00000000000000000000000000000000' where id = 'x-sql'"], { cwd: '/' });
-    const err = await liquibase(root, db, 'db/master.xml', 'validate', `-Dext=${ORACLE_PROPERTIES.ext}`).catch((e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`);
-    expect(err).toMatch(/db\/master.xml::x-sql::ann was: 8:00000000000000000000000000000000 but is now: 8:8580817c96d45af2c23ddd26bd969eea/);
+    await run(
+      'psql',
+      [
+        '-X',
+        '-q',
+        '-d',
+        db.url,
+        '-c',
+        "update databasechangelog set md5sum = '8:00000000000000000000000000000000' where id = 'x-sql'",
+      ],
+      { cwd: '/' },
+    );
+    const err = await liquibase(root, db, 'db/master.xml', 'validate', `-Dext=${ORACLE_PROPERTIES.ext}`).catch(
+      (e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`,
+    );
+    expect(err).toMatch(
+      /db\/master.xml::x-sql::ann was: 8:00000000000000000000000000000000 but is now: 8:8580817c96d45af2c23ddd26bd969eea/,
+    );
     expect(parsed.changeSets[0]!.checksumV8).toBe('8:8580817c96d45af2c23ddd26bd969eea');
   }, 120_000);
 
@@ -102,7 +147,13 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
       const parsed = await parseChangelog({ rootDir: propsRoot, changelog: 'db/master.xml', contexts: ['prod'] });
       expect(theirs).toHaveLength(5);
       expect(parsed.changeSets.map(ourRow)).toEqual(theirs);
-      expect(parsed.changeSets.map((c) => c.filename)).toEqual(['legacy/changes.sql', 'override/x.sql', 'legacy/changes.sql', 'db/inc2.sql', 'sub/logical.xml']);
+      expect(parsed.changeSets.map((c) => c.filename)).toEqual([
+        'legacy/changes.sql',
+        'override/x.sql',
+        'legacy/changes.sql',
+        'db/inc2.sql',
+        'sub/logical.xml',
+      ]);
       expect(parsed.changeSets[2]!.sql).toBe("select '${p1}', '${p2}';");
     } finally {
       await removeTree(propsRoot);

@@ -10,7 +10,14 @@ import { makeTree, removeTree } from '../helpers/tmp.js';
 async function run(cwd: string, argv: string[], env: Record<string, string> = {}) {
   let stdout = '';
   let stderr = '';
-  const io: CliIO = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, env: { ...env }, cwd, readStdin: async () => '' };
+  const io: CliIO = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    isTTY: false,
+    env: { ...env },
+    cwd,
+    readStdin: async () => '',
+  };
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }
@@ -30,10 +37,44 @@ describe('slipway db CLI', () => {
 
   it('db package writes the same bytes twice (SOURCE_DATE_EPOCH), atomically, and reports the counts', async () => {
     const env = { SOURCE_DATE_EPOCH: '1758810600' };
-    const a = await run(dir, ['db', 'package', '--changelog', 'db/master.xml', '--contexts', 'dev', '--app-name', 'umig', '--app-version', '1.2.0', '--out', 'a.sql'], env);
+    const a = await run(
+      dir,
+      [
+        'db',
+        'package',
+        '--changelog',
+        'db/master.xml',
+        '--contexts',
+        'dev',
+        '--app-name',
+        'umig',
+        '--app-version',
+        '1.2.0',
+        '--out',
+        'a.sql',
+      ],
+      env,
+    );
     expect(a.code).toBe(0);
     expect(a.stderr).toMatch(/^wrote a\.sql \(\d+ bytes\)\n11 changesets from 4 files\n$/);
-    const b = await run(dir, ['db', 'package', '--changelog', 'db/master.xml', '--contexts', 'dev', '--app-name', 'umig', '--app-version', '1.2.0', '--out', 'b.sql'], env);
+    const b = await run(
+      dir,
+      [
+        'db',
+        'package',
+        '--changelog',
+        'db/master.xml',
+        '--contexts',
+        'dev',
+        '--app-name',
+        'umig',
+        '--app-version',
+        '1.2.0',
+        '--out',
+        'b.sql',
+      ],
+      env,
+    );
     expect(b.code).toBe(0);
     const sa = await readFile(path.join(dir, 'a.sql'), 'utf8');
     expect(await readFile(path.join(dir, 'b.sql'), 'utf8')).toBe(sa);
@@ -44,20 +85,29 @@ describe('slipway db CLI', () => {
 
   it('takes the changelog, root and name from the config (--config), with --env overlays accepted', async () => {
     const config = path.resolve('examples/umig-sample/slipway.config.yaml');
-    const r = await run(dir, ['db', 'package', '--config', config, '--env', 'dev', '--contexts', 'dev', '--out', 'umig.sql'], { SOURCE_DATE_EPOCH: '0' });
+    const r = await run(
+      dir,
+      ['db', 'package', '--config', config, '--env', 'dev', '--contexts', 'dev', '--out', 'umig.sql'],
+      { SOURCE_DATE_EPOCH: '0' },
+    );
     expect(r.code, r.stderr).toBe(0);
     const sql = await readFile(path.join(dir, 'umig.sql'), 'utf8');
     expect(sql.split('\n')[0]).toBe('-- umig Database Version Package v1.2.0');
     expect(sql).toContain('-- Changelog: db/changelog/db.changelog-master.xml');
     expect(sql).toContain("FILENAME = 'db/changelog/changes/001-teams-users.sql'");
-    const plain = await run(dir, ['db', 'package', '--config', config, '--mode', 'plain', '--out', 'install.sql'], { SOURCE_DATE_EPOCH: '0' });
+    const plain = await run(dir, ['db', 'package', '--config', config, '--mode', 'plain', '--out', 'install.sql'], {
+      SOURCE_DATE_EPOCH: '0',
+    });
     expect(plain.code, plain.stderr).toBe(0);
     const install = await readFile(path.join(dir, 'install.sql'), 'utf8');
     expect(install.match(/^-- === FILE: .* ===$/m)?.[0]).toBe('-- === FILE: db/reference/install.sql ===');
   });
 
   it('bad input: exit 1, an error naming the file, nothing written', async () => {
-    await writeFile(path.join(dir, 'broken.xml'), '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"><include file="nope.sql" relativeToChangelogFile="true"/></databaseChangeLog>');
+    await writeFile(
+      path.join(dir, 'broken.xml'),
+      '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"><include file="nope.sql" relativeToChangelogFile="true"/></databaseChangeLog>',
+    );
     const r = await run(dir, ['db', 'package', '--changelog', 'broken.xml', '--out', 'broken.sql']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error E_CHANGELOG: .*broken\.xml:1/);
@@ -74,22 +124,66 @@ describe('slipway db CLI', () => {
     expect(applied.stderr).toMatch(/11 executed, 0 already applied/);
     expect(applied.stderr).toContain('postgres:***@');
     expect(applied.stderr).not.toContain('s3cret');
-    const st = await run(dir, ['db', 'status', '--database-url', db.url, '--changelog', 'db/master.xml', '--contexts', 'dev', '--json']);
+    const st = await run(dir, [
+      'db',
+      'status',
+      '--database-url',
+      db.url,
+      '--changelog',
+      'db/master.xml',
+      '--contexts',
+      'dev',
+      '--json',
+    ]);
     expect(st.code).toBe(0);
     expect(JSON.parse(st.stdout)).toMatchObject({ applied: 11, pending: 0, drift: 0, unknown: 0 });
-    const rb = await run(dir, ['db', 'rollback-sql', '--changelog', 'db/master.xml', '--contexts', 'dev', '--count', '2', '--out', 'rb.sql']);
+    const rb = await run(dir, [
+      'db',
+      'rollback-sql',
+      '--changelog',
+      'db/master.xml',
+      '--contexts',
+      'dev',
+      '--count',
+      '2',
+      '--out',
+      'rb.sql',
+    ]);
     expect(rb.code).toBe(0);
     const rolled = await run(dir, ['db', 'apply', '--database-url', db.url, 'rb.sql']);
     expect(rolled.code).toBe(0);
     expect(rolled.stderr).toContain('slipway: ROLLED BACK db/changes/005-more.sql::005-skip-when-teams-exist::bob');
-    const after = await run(dir, ['db', 'status', '--database-url', db.url, '--changelog', 'db/master.xml', '--contexts', 'dev', '--json']);
+    const after = await run(dir, [
+      'db',
+      'status',
+      '--database-url',
+      db.url,
+      '--changelog',
+      'db/master.xml',
+      '--contexts',
+      'dev',
+      '--json',
+    ]);
     expect(JSON.parse(after.stdout)).toMatchObject({ applied: 9, pending: 2 });
-    const noRollback = await run(dir, ['db', 'rollback-sql', '--changelog', 'db/master.xml', '--count', '10', '--out', 'none.sql']);
+    const noRollback = await run(dir, [
+      'db',
+      'rollback-sql',
+      '--changelog',
+      'db/master.xml',
+      '--count',
+      '10',
+      '--out',
+      'none.sql',
+    ]);
     expect(noRollback.code).toBe(1);
     expect(noRollback.stderr).toContain('db/master.xml::004-tag::carol');
     expect(existsSync(path.join(dir, 'none.sql'))).toBe(false);
     const v = await run(dir, ['db', 'verify', '--changelog', 'db/master.xml', '--json']);
     expect(v.code).toBe(0);
-    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, engine: 'pglite', fingerprint: expect.stringMatching(/^sha256:/) });
+    expect(JSON.parse(v.stdout)).toMatchObject({
+      ok: true,
+      engine: 'pglite',
+      fingerprint: expect.stringMatching(/^sha256:/),
+    });
   }, 60_000);
 });

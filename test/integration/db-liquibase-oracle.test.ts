@@ -16,7 +16,16 @@ function liquibase(searchPath: string, changelog: string, db: TestDatabase, comm
   const jdbc = `jdbc:postgresql://${u.hostname}:${u.port || 5432}${u.pathname}`;
   return spawnSync(
     LIQUIBASE,
-    [`--url=${jdbc}`, `--username=${decodeURIComponent(u.username)}`, '--password=', `--search-path=${searchPath}`, `--changelog-file=${changelog}`, `--contexts=${contexts}`, '--show-banner=false', command],
+    [
+      `--url=${jdbc}`,
+      `--username=${decodeURIComponent(u.username)}`,
+      '--password=',
+      `--search-path=${searchPath}`,
+      `--changelog-file=${changelog}`,
+      `--contexts=${contexts}`,
+      '--show-banner=false',
+      command,
+    ],
     { encoding: 'utf8', timeout: 120_000 },
   );
 }
@@ -32,14 +41,37 @@ function schemaDump(db: TestDatabase): string {
 }
 
 async function historyRows(db: TestDatabase): Promise<string[]> {
-  const r = spawnSync('psql', ['-X', '-A', '-t', '-c', "SELECT concat_ws('|', id, author, filename, orderexecuted, exectype, md5sum, description, comments, coalesce(tag, '<null>'), liquibase, coalesce(contexts, '<null>'), coalesce(labels, '<null>'), deployment_id ~ '^[0-9]{10}$') FROM databasechangelog ORDER BY orderexecuted", db.url], { encoding: 'utf8' });
+  const r = spawnSync(
+    'psql',
+    [
+      '-X',
+      '-A',
+      '-t',
+      '-c',
+      "SELECT concat_ws('|', id, author, filename, orderexecuted, exectype, md5sum, description, comments, coalesce(tag, '<null>'), liquibase, coalesce(contexts, '<null>'), coalesce(labels, '<null>'), deployment_id ~ '^[0-9]{10}$') FROM databasechangelog ORDER BY orderexecuted",
+      db.url,
+    ],
+    { encoding: 'utf8' },
+  );
   expect(r.status).toBe(0);
   return r.stdout.trim().split('\n');
 }
 
 const cases = [
-  { name: 'Slipway fixture (XML master, formatted SQL, sqlFile, tagDatabase, preconditions (run, MARK_RAN), runOnChange, CONCURRENTLY)', root: 'test/fixtures/db-pkg/app', changelog: 'db/master.xml', contexts: 'dev', expected: 11 },
-  { name: 'UMIG example changelog (includeAll, properties, seed data in context dev)', root: 'examples/umig-sample', changelog: 'db/changelog/db.changelog-master.xml', contexts: 'dev', expected: null },
+  {
+    name: 'Slipway fixture (XML master, formatted SQL, sqlFile, tagDatabase, preconditions (run, MARK_RAN), runOnChange, CONCURRENTLY)',
+    root: 'test/fixtures/db-pkg/app',
+    changelog: 'db/master.xml',
+    contexts: 'dev',
+    expected: 11,
+  },
+  {
+    name: 'UMIG example changelog (includeAll, properties, seed data in context dev)',
+    root: 'examples/umig-sample',
+    changelog: 'db/changelog/db.changelog-master.xml',
+    contexts: 'dev',
+    expected: null,
+  },
 ];
 
 describe.each(cases)('Liquibase 4.28 oracle: $name', (c) => {
@@ -59,7 +91,14 @@ describe.each(cases)('Liquibase 4.28 oracle: $name', (c) => {
 
   it('our package under psql and `liquibase update` give the same schema and equivalent history; status/validate pass', async () => {
     const root = path.resolve(c.root);
-    const pkg = await buildDatabasePackage({ rootDir: root, changelog: c.changelog, contexts: [c.contexts], application: 'oracle', version: '1.0.0', sourceDateEpoch: 0 });
+    const pkg = await buildDatabasePackage({
+      rootDir: root,
+      changelog: c.changelog,
+      contexts: [c.contexts],
+      application: 'oracle',
+      version: '1.0.0',
+      sourceDateEpoch: 0,
+    });
     if (c.expected !== null) expect(pkg.changeSets).toBe(c.expected);
     const file = path.join(tmp, 'package.sql');
     await writeFile(file, pkg.sql);
@@ -81,7 +120,10 @@ describe.each(cases)('Liquibase 4.28 oracle: $name', (c) => {
     expect(validate.stdout + validate.stderr).toMatch(/No validation errors found/);
 
     // Our package is idempotent on the database Liquibase built, too: nothing left to run.
-    expect(await applySql({ databaseUrl: theirs.url, sql: pkg.sql })).toMatchObject({ executed: [], skipped: pkg.changeSets });
+    expect(await applySql({ databaseUrl: theirs.url, sql: pkg.sql })).toMatchObject({
+      executed: [],
+      skipped: pkg.changeSets,
+    });
   }, 180_000);
 });
 
@@ -102,12 +144,25 @@ describe('Liquibase 4.28 oracle: runOnChange re-run after an edit', () => {
   });
 
   it('both record the edited runOnChange changeset the same way (RERAN, new checksum, new ORDEREXECUTED)', async () => {
-    const build = () => buildDatabasePackage({ rootDir: root, changelog: 'db/master.xml', contexts: ['dev'], application: 'o', version: '1', sourceDateEpoch: 0 });
+    const build = () =>
+      buildDatabasePackage({
+        rootDir: root,
+        changelog: 'db/master.xml',
+        contexts: ['dev'],
+        application: 'o',
+        version: '1',
+        sourceDateEpoch: 0,
+      });
     await applySql({ databaseUrl: ours.url, sql: (await build()).sql });
     expect(liquibase(root, 'db/master.xml', theirs, 'update', 'dev').status).toBe(0);
     const file = path.join(root, 'db/changes/005-more.sql');
-    await writeFile(file, (await readFile(file, 'utf8')).replace('SELECT t.name, u.email', 'SELECT t.name, u.email, u.id'));
-    expect((await applySql({ databaseUrl: ours.url, sql: (await build()).sql })).executed.map((e) => e.id)).toEqual(['005-view']);
+    await writeFile(
+      file,
+      (await readFile(file, 'utf8')).replace('SELECT t.name, u.email', 'SELECT t.name, u.email, u.id'),
+    );
+    expect((await applySql({ databaseUrl: ours.url, sql: (await build()).sql })).executed.map((e) => e.id)).toEqual([
+      '005-view',
+    ]);
     const again = liquibase(root, 'db/master.xml', theirs, 'update', 'dev');
     expect(again.status, again.stderr).toBe(0);
     expect(await historyRows(ours)).toEqual(await historyRows(theirs));

@@ -12,12 +12,19 @@ import { parseChangelog } from '../../src/db/changelog/index.js';
 import { isSlipwayError, type SlipwayError } from '../../src/errors.js';
 
 const FIXTURE = path.resolve('test/fixtures/db-pkg/app');
-const base = { changelog: 'db/master.xml', contexts: ['dev'], application: 'demo', version: '1.0.0', sourceDateEpoch: 1700000000 };
+const base = {
+  changelog: 'db/master.xml',
+  contexts: ['dev'],
+  application: 'demo',
+  version: '1.0.0',
+  sourceDateEpoch: 1700000000,
+};
 
 function psql(url: string, file: string) {
   return spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, url], { encoding: 'utf8' });
 }
-const history = (url: string) => query(url, 'SELECT id, exectype, md5sum FROM databasechangelog ORDER BY orderexecuted');
+const history = (url: string) =>
+  query(url, 'SELECT id, exectype, md5sum FROM databasechangelog ORDER BY orderexecuted');
 const lockRow = (url: string) => query(url, 'SELECT locked, lockedby FROM databasechangeloglock');
 
 describe('package on real PostgreSQL with psql', () => {
@@ -47,15 +54,28 @@ describe('package on real PostgreSQL with psql', () => {
     expect(first.stdout).toContain('slipway: EXECUTED db/changes/005-more.sql::005-index::bob');
     const rows = await history(db.url);
     expect(rows.map((r) => [r.id, r.exectype])).toEqual([
-      ['001-teams', 'EXECUTED'], ['001-users', 'EXECUTED'], ['001-fn', 'EXECUTED'], ['002-audit', 'EXECUTED'], ['003-seed-file', 'EXECUTED'],
-      ['004-tag', 'EXECUTED'], ['005-view', 'EXECUTED'], ['005-dev-data', 'EXECUTED'], ['005-guarded', 'EXECUTED'], ['005-index', 'EXECUTED'],
+      ['001-teams', 'EXECUTED'],
+      ['001-users', 'EXECUTED'],
+      ['001-fn', 'EXECUTED'],
+      ['002-audit', 'EXECUTED'],
+      ['003-seed-file', 'EXECUTED'],
+      ['004-tag', 'EXECUTED'],
+      ['005-view', 'EXECUTED'],
+      ['005-dev-data', 'EXECUTED'],
+      ['005-guarded', 'EXECUTED'],
+      ['005-index', 'EXECUTED'],
       ['005-skip-when-teams-exist', 'MARK_RAN'],
     ]);
-    const before = await query(db.url, 'SELECT id, dateexecuted, deployment_id FROM databasechangelog ORDER BY orderexecuted');
+    const before = await query(
+      db.url,
+      'SELECT id, dateexecuted, deployment_id FROM databasechangelog ORDER BY orderexecuted',
+    );
     const second = psql(db.url, file);
     expect(second.status).toBe(0);
     expect(second.stdout).toBe('slipway: package complete\n');
-    expect(await query(db.url, 'SELECT id, dateexecuted, deployment_id FROM databasechangelog ORDER BY orderexecuted')).toEqual(before);
+    expect(
+      await query(db.url, 'SELECT id, dateexecuted, deployment_id FROM databasechangelog ORDER BY orderexecuted'),
+    ).toEqual(before);
     expect(await lockRow(db.url)).toEqual([{ locked: false, lockedby: null }]);
     expect(await applySql({ databaseUrl: db.url, sql: pkg.sql })).toMatchObject({ executed: [], skipped: 11 });
     // Like Liquibase, a cleared (NULL) sum and a matching "8:" sum are upgraded to the "9:" value on the next run.
@@ -63,17 +83,28 @@ describe('package on real PostgreSQL with psql', () => {
     const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml' });
     const v8 = parsed.changeSets.find((c) => c.id === '001-users')!.checksumV8;
     expect(v8).toMatch(/^8:[0-9a-f]{32}$/);
-    await query(db.url, `UPDATE databasechangelog SET md5sum = NULL WHERE id = '001-teams'; UPDATE databasechangelog SET md5sum = '${v8}' WHERE id = '001-users'`);
+    await query(
+      db.url,
+      `UPDATE databasechangelog SET md5sum = NULL WHERE id = '001-teams'; UPDATE databasechangelog SET md5sum = '${v8}' WHERE id = '001-users'`,
+    );
     expect(psql(db.url, file).status).toBe(0);
-    const sums = await query(db.url, "SELECT id, md5sum FROM databasechangelog WHERE id IN ('001-teams', '001-users') ORDER BY id");
-    expect(sums).toEqual([{ id: '001-teams', md5sum: teams.checksum }, { id: '001-users', md5sum: pkg.index.find((e) => e.id === '001-users')!.checksum }]);
+    const sums = await query(
+      db.url,
+      "SELECT id, md5sum FROM databasechangelog WHERE id IN ('001-teams', '001-users') ORDER BY id",
+    );
+    expect(sums).toEqual([
+      { id: '001-teams', md5sum: teams.checksum },
+      { id: '001-users', md5sum: pkg.index.find((e) => e.id === '001-users')!.checksum },
+    ]);
   });
 
   it('applySql gives the same database as psql, and status reports everything applied', async () => {
     const pkg = await buildDatabasePackage({ ...base, rootDir: root });
     const r = await applySql({ databaseUrl: db2.url, sql: pkg.sql });
     expect(r.executed.map((e) => e.id)).toEqual(pkg.index.map((e) => e.id));
-    expect((await history(db2.url)).map((x) => [x.id, x.md5sum])).toEqual((await history(db.url)).map((x) => [x.id, x.md5sum]));
+    expect((await history(db2.url)).map((x) => [x.id, x.md5sum])).toEqual(
+      (await history(db.url)).map((x) => [x.id, x.md5sum]),
+    );
     const st = await getStatus({ databaseUrl: db2.url, rootDir: root, changelog: 'db/master.xml', contexts: ['dev'] });
     expect([st.applied, st.pending, st.drift, st.unknown]).toEqual([11, 0, 0, 0]);
   });
@@ -88,10 +119,14 @@ describe('package on real PostgreSQL with psql', () => {
       await writeFile(out, pkg.sql);
       const r = psql(db.url, out);
       expect(r.status).toBe(3);
-      expect(r.stderr).toContain('slipway: checksum changed for changesets already applied: db/changes/001-schema.sql::001-teams::alice (recorded 9:');
+      expect(r.stderr).toContain(
+        'slipway: checksum changed for changesets already applied: db/changes/001-schema.sql::001-teams::alice (recorded 9:',
+      );
       const st = await getStatus({ databaseUrl: db.url, rootDir: root, changelog: 'db/master.xml', contexts: ['dev'] });
       expect(st.changeSets.filter((c) => c.state === 'drift').map((c) => c.id)).toEqual(['001-teams']);
-      await expect(applySql({ databaseUrl: db.url, sql: pkg.sql })).rejects.toThrow(/checksum changed for changesets already applied/);
+      await expect(applySql({ databaseUrl: db.url, sql: pkg.sql })).rejects.toThrow(
+        /checksum changed for changesets already applied/,
+      );
     } finally {
       await writeFile(file, original);
     }
@@ -104,7 +139,10 @@ describe('package on real PostgreSQL with psql', () => {
       expect(r.executed.map((e) => e.id)).toEqual(['005-view']);
       const rows = await query(db.url, "SELECT exectype, orderexecuted FROM databasechangelog WHERE id = '005-view'");
       expect(rows).toEqual([{ exectype: 'RERAN', orderexecuted: 12 }]);
-      const cols = await query(db.url, "SELECT column_name FROM information_schema.columns WHERE table_name = 'team_users' ORDER BY ordinal_position");
+      const cols = await query(
+        db.url,
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'team_users' ORDER BY ordinal_position",
+      );
       expect(cols.map((c) => c.column_name)).toEqual(['name', 'email', 'id']);
       const delta = await buildDatabasePackage({ ...base, rootDir: root, databaseUrl: db.url });
       expect(delta.index.map((e) => e.id)).toEqual([]);
@@ -142,12 +180,19 @@ describe('package on real PostgreSQL with psql', () => {
       await applySql({ databaseUrl: fresh.url, sql: pkg.sql }).catch((e: unknown) => {
         if (isSlipwayError(e)) err = e;
       });
-      expect(err?.message).toBe('changeset db/master.sql::bad::x failed: column "nosuchcolumn" does not exist (SQLSTATE 42703)');
+      expect(err?.message).toBe(
+        'changeset db/master.sql::bad::x failed: column "nosuchcolumn" does not exist (SQLSTATE 42703)',
+      );
       expect(err?.location).toBe('db/master.sql:7:11');
       expect(err?.details.slice(0, 2)).toEqual(['7 |   VALUES (nosuchcolumn)', '              ^']);
       expect(await lockRow(fresh.url)).toEqual([{ locked: false, lockedby: null }]);
-      await query(fresh.url, "UPDATE databasechangeloglock SET locked = TRUE, lockedby = 'liquibase-host', lockgranted = now()");
-      await expect(applySql({ databaseUrl: fresh.url, sql: pkg.sql })).rejects.toThrow(/databasechangeloglock is held by liquibase-host since/);
+      await query(
+        fresh.url,
+        "UPDATE databasechangeloglock SET locked = TRUE, lockedby = 'liquibase-host', lockgranted = now()",
+      );
+      await expect(applySql({ databaseUrl: fresh.url, sql: pkg.sql })).rejects.toThrow(
+        /databasechangeloglock is held by liquibase-host since/,
+      );
     } finally {
       await fresh.drop();
       await removeTree(tmp);
@@ -175,12 +220,16 @@ describe('package on real PostgreSQL with psql', () => {
       await writeFile(path.join(tmp, 'p.sql'), pkg.sql);
       const r = psql(a.url, path.join(tmp, 'p.sql'));
       expect(r.status).toBe(0);
-      expect(r.stdout).toContain('slipway: FAILED db/master.sql::tolerated::x (failOnError false: not recorded, continuing)');
+      expect(r.stdout).toContain(
+        'slipway: FAILED db/master.sql::tolerated::x (failOnError false: not recorded, continuing)',
+      );
       expect((await history(a.url)).map((x) => x.id)).toEqual(['tolerated-ok', 'after']);
       expect(await query(a.url, "SELECT to_regclass('tol_t') IS NULL AS gone")).toEqual([{ gone: true }]);
       const applied = await applySql({ databaseUrl: b.url, sql: pkg.sql });
       expect(applied.executed.map((e) => e.id)).toEqual(['tolerated-ok', 'after']);
-      expect(applied.tolerated?.[0]).toBe('db/master.sql:4:8: changeset db/master.sql::tolerated::x failed: column "nosuch" does not exist (SQLSTATE 42703)');
+      expect(applied.tolerated?.[0]).toBe(
+        'db/master.sql:4:8: changeset db/master.sql::tolerated::x failed: column "nosuch" does not exist (SQLSTATE 42703)',
+      );
       expect((await history(b.url)).map((x) => x.id)).toEqual(['tolerated-ok', 'after']);
     } finally {
       await a.drop();
@@ -212,8 +261,12 @@ describe('package on real PostgreSQL with psql', () => {
     try {
       const pkg = await buildDatabasePackage({ ...base, rootDir: tmp, changelog: 'db/master.sql' });
       const echoed: string[] = [];
-      const halted = await applySql({ databaseUrl: fresh.url, sql: pkg.sql, onEcho: (l) => echoed.push(l) }).catch((e: Error) => e);
-      expect((halted as Error).message).toBe('changeset db/master.sql::halt::p failed: slipway: precondition failed for changeset db/master.sql::halt::p (SQLSTATE P0001)');
+      const halted = await applySql({ databaseUrl: fresh.url, sql: pkg.sql, onEcho: (l) => echoed.push(l) }).catch(
+        (e: Error) => e,
+      );
+      expect((halted as Error).message).toBe(
+        'changeset db/master.sql::halt::p failed: slipway: precondition failed for changeset db/master.sql::halt::p (SQLSTATE P0001)',
+      );
       expect((await history(fresh.url)).map((x) => [x.id, x.exectype])).toEqual([['warn', 'EXECUTED']]);
       await query(fresh.url, 'CREATE TABLE gate (id int)');
       const second = await applySql({ databaseUrl: fresh.url, sql: pkg.sql, onEcho: (l) => echoed.push(l) });
@@ -245,6 +298,8 @@ describe('package on real PostgreSQL with psql', () => {
     expect(missing.index.map((e) => e.id)).toEqual(sinceTag.index.map((e) => e.id));
     expect(sinceTag.sql.split('\n')).toContain('-- Delta: changesets after tag v1.0');
     expect((await applySql({ databaseUrl: db2.url, sql: missing.sql })).executed).toHaveLength(5);
-    expect(() => renderRollbackSql(parsed, { count: 7 })).toThrow('1 changeset(s) in range have no rollback; nothing was written');
+    expect(() => renderRollbackSql(parsed, { count: 7 })).toThrow(
+      '1 changeset(s) in range have no rollback; nothing was written',
+    );
   });
 });

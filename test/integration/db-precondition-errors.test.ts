@@ -31,7 +31,6 @@ CREATE TABLE created (id int);
 CREATE TABLE after_halt (id int);
 `;
 
-
 describe('precondition errors take the onError path', () => {
   let root: string;
   let file: string;
@@ -39,7 +38,13 @@ describe('precondition errors take the onError path', () => {
   const dbs: TestDatabase[] = [];
   beforeAll(async () => {
     root = await makeTree({ 'db/master.sql': CHANGELOG }, 'slipway-pre-');
-    const pkg = await buildDatabasePackage({ rootDir: root, changelog: 'db/master.sql', application: 'pre', version: '1.0.0', sourceDateEpoch: 1_700_000_000 });
+    const pkg = await buildDatabasePackage({
+      rootDir: root,
+      changelog: 'db/master.sql',
+      application: 'pre',
+      version: '1.0.0',
+      sourceDateEpoch: 1_700_000_000,
+    });
     sql = pkg.sql;
     file = path.join(root, 'package.sql');
     await writeFile(file, sql);
@@ -54,13 +59,18 @@ describe('precondition errors take the onError path', () => {
     dbs.push(db);
     const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, db.url], { encoding: 'utf8' });
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('slipway: precondition could not be checked for changeset db/master.sql::halts::ann (error: relation "no_such_table" does not exist)');
+    expect(r.stderr).toContain(
+      'slipway: precondition could not be checked for changeset db/master.sql::halts::ann (error: relation "no_such_table" does not exist)',
+    );
     expect(r.stderr).toMatch(/relation "no_such_table" does not exist/);
     expect(await rows(db.url, 'SELECT id, exectype FROM databasechangelog ORDER BY orderexecuted')).toEqual([
       { id: 'marks', exectype: 'MARK_RAN' },
       { id: 'runs', exectype: 'EXECUTED' },
     ]);
-    const tables = await rows(db.url, "SELECT relname FROM pg_class WHERE relname IN ('never_created', 'skipped', 'created', 'after_halt') ORDER BY 1");
+    const tables = await rows(
+      db.url,
+      "SELECT relname FROM pg_class WHERE relname IN ('never_created', 'skipped', 'created', 'after_halt') ORDER BY 1",
+    );
     expect(tables).toEqual([{ relname: 'created' }]);
     expect(await rows(db.url, 'SELECT locked FROM databasechangeloglock')).toEqual([{ locked: false }]);
   });
@@ -70,7 +80,9 @@ describe('precondition errors take the onError path', () => {
     dbs.push(db);
     const err = await applySql({ databaseUrl: db.url, sql }).catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(Error);
-    expect((err as Error).message).toContain('precondition could not be checked for changeset db/master.sql::halts::ann');
+    expect((err as Error).message).toContain(
+      'precondition could not be checked for changeset db/master.sql::halts::ann',
+    );
     expect(await rows(db.url, 'SELECT id, exectype FROM databasechangelog ORDER BY orderexecuted')).toEqual([
       { id: 'marks', exectype: 'MARK_RAN' },
       { id: 'runs', exectype: 'EXECUTED' },

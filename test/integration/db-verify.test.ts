@@ -18,7 +18,9 @@ async function scratchDatabases(): Promise<string[]> {
   const c = new pg.Client({ connectionString: PG_ADMIN_URL });
   await c.connect();
   try {
-    return (await c.query("SELECT datname FROM pg_database WHERE datname LIKE 'slipway_verify_%'")).rows.map((r: { datname: string }) => r.datname);
+    return (await c.query("SELECT datname FROM pg_database WHERE datname LIKE 'slipway_verify_%'")).rows.map(
+      (r: { datname: string }) => r.datname,
+    );
   } finally {
     await c.end();
   }
@@ -45,14 +47,21 @@ describe('verifyChangelog', () => {
 
   it('reports the failing changeset with its changelog line, the ones before as EXECUTED and the rest as SKIPPED', async () => {
     const root = await makeTree({
-      'm.sql': '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (id int);\n--changeset a:2\nSELECT * FROM\n  missing_table;\n--changeset a:3\nCREATE TABLE u (id int);\n',
+      'm.sql':
+        '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (id int);\n--changeset a:2\nSELECT * FROM\n  missing_table;\n--changeset a:3\nCREATE TABLE u (id int);\n',
     });
     try {
       const r = await verifyChangelog({ rootDir: root, changelog: 'm.sql' });
       expect(r.ok).toBe(false);
       expect(r.fingerprint).toBeNull();
-      expect(r.changeSets.map((c) => [c.id, c.status])).toEqual([['1', 'EXECUTED'], ['2', 'FAILED'], ['3', 'SKIPPED']]);
-      expect(r.changeSets[1]!.error?.split('\n')[0]).toBe('m.sql:6:3: changeset m.sql::2::a failed: relation "missing_table" does not exist (SQLSTATE 42P01)');
+      expect(r.changeSets.map((c) => [c.id, c.status])).toEqual([
+        ['1', 'EXECUTED'],
+        ['2', 'FAILED'],
+        ['3', 'SKIPPED'],
+      ]);
+      expect(r.changeSets[1]!.error?.split('\n')[0]).toBe(
+        'm.sql:6:3: changeset m.sql::2::a failed: relation "missing_table" does not exist (SQLSTATE 42P01)',
+      );
     } finally {
       await removeTree(root);
     }
@@ -88,11 +97,24 @@ describe('plain mode and pingDatabase', () => {
   });
 
   it('--mode plain inlines a \\i/\\ir script so psql runs it without the included files', async () => {
-    const pkg = await buildDatabasePackage({ rootDir: path.resolve('test/fixtures/db-pkg/psql'), changelog: 'main.sql', mode: 'plain', application: 'p', version: '1', sourceDateEpoch: 0 });
-    expect(pkg.sql.match(/^-- === FILE: .* ===$/gm)).toEqual(['-- === FILE: main.sql ===', '-- === FILE: 01-schema.sql ===', '-- === FILE: sub/02-data.sql ===']);
+    const pkg = await buildDatabasePackage({
+      rootDir: path.resolve('test/fixtures/db-pkg/psql'),
+      changelog: 'main.sql',
+      mode: 'plain',
+      application: 'p',
+      version: '1',
+      sourceDateEpoch: 0,
+    });
+    expect(pkg.sql.match(/^-- === FILE: .* ===$/gm)).toEqual([
+      '-- === FILE: main.sql ===',
+      '-- === FILE: 01-schema.sql ===',
+      '-- === FILE: sub/02-data.sql ===',
+    ]);
     const tmp = await makeTree({ 'package.sql': pkg.sql });
     try {
-      const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(tmp, 'package.sql'), db.url], { encoding: 'utf8' });
+      const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(tmp, 'package.sql'), db.url], {
+        encoding: 'utf8',
+      });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       const c = new pg.Client({ connectionString: db.url });
@@ -105,15 +127,30 @@ describe('plain mode and pingDatabase', () => {
   });
 
   it('the UMIG reference install script (nested \\ir) packaged plain runs under psql and creates tables', async () => {
-    const pkg = await buildDatabasePackage({ rootDir: path.resolve('examples/umig-sample'), changelog: 'db/reference/install.sql', mode: 'plain', application: 'umig', version: '1.2.0', sourceDateEpoch: 0 });
+    const pkg = await buildDatabasePackage({
+      rootDir: path.resolve('examples/umig-sample'),
+      changelog: 'db/reference/install.sql',
+      mode: 'plain',
+      application: 'umig',
+      version: '1.2.0',
+      sourceDateEpoch: 0,
+    });
     const fresh = await createTestDatabase('slipway_plain');
     const tmp = await makeTree({ 'install.sql': pkg.sql });
     try {
-      const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(tmp, 'install.sql'), fresh.url], { encoding: 'utf8' });
+      const r = spawnSync(
+        'psql',
+        ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', path.join(tmp, 'install.sql'), fresh.url],
+        { encoding: 'utf8' },
+      );
       expect(r.status, r.stderr).toBe(0);
       const c = new pg.Client({ connectionString: fresh.url });
       await c.connect();
-      const n = (await c.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")).rows[0] as { n: number };
+      const n = (
+        await c.query(
+          "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+        )
+      ).rows[0] as { n: number };
       await c.end();
       expect(n.n).toBeGreaterThan(0);
       expect(pkg.files).toBe(12);

@@ -9,7 +9,13 @@ import type { Config } from '../../src/config/schema.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { freePort, makeAppPackage } from '../fixtures/deploy/app.js';
 
-const fail = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as SlipwayError);
+const fail = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e as SlipwayError,
+  );
 
 describe('deploy with strategy blue-green (HEALTH switchSlots behind the deploy steps)', () => {
   let dir: string;
@@ -52,7 +58,9 @@ describe('deploy with strategy blue-green (HEALTH switchSlots behind the deploy 
   });
 
   it('an unhealthy release never receives traffic: E_HEALTH, the live slot keeps serving, current unchanged', async () => {
-    const e = await fail(deploy({ config, packagePath: (await makeAppPackage('3.0.0', 'UNHEALTHY')).path, target: 'prod' }));
+    const e = await fail(
+      deploy({ config, packagePath: (await makeAppPackage('3.0.0', 'UNHEALTHY')).path, target: 'prod' }),
+    );
     expect(e.code).toBe('E_HEALTH');
     expect(e.message).toMatch(/did not become healthy, traffic stays on/);
     expect(await home()).toBe('version 2.0.0\n');

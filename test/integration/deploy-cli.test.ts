@@ -10,7 +10,14 @@ import { makeFixturePackage, type FixturePackage } from '../fixtures/deploy/make
 async function run(cwd: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const io: CliIO = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, env: { USER: 'tester' }, cwd, readStdin: async () => '' };
+  const io: CliIO = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    isTTY: false,
+    env: { USER: 'tester' },
+    cwd,
+    readStdin: async () => '',
+  };
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }
@@ -45,7 +52,14 @@ describe('slipway deploy | rollback | releases | history (CLI, in-process)', () 
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { ok: boolean; version: string; events: { step: string; status: string }[] };
     expect(out).toMatchObject({ ok: true, version: '1.0.0', dryRun: false });
-    expect(out.events.filter((e) => e.status === 'ok').map((e) => e.step)).toEqual(['verify', 'extract', 'compat', 'switch', 'smoke', 'retention']);
+    expect(out.events.filter((e) => e.status === 'ok').map((e) => e.step)).toEqual([
+      'verify',
+      'extract',
+      'compat',
+      'switch',
+      'smoke',
+      'retention',
+    ]);
     expect(r.stderr).toBe('');
   });
 
@@ -65,7 +79,10 @@ describe('slipway deploy | rollback | releases | history (CLI, in-process)', () 
     expect(lines[1]).toMatch(/^\* +\S+ +1\.1\.0 +[0-9a-f]{12} +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +tester@\S+ +success$/);
     const j = await run(dir, 'releases', '--target', 'prod', '--json');
     const releases = JSON.parse(j.stdout) as { id: string; version: string; current: boolean }[];
-    expect(releases.map((x) => [x.version, x.current])).toEqual([['1.1.0', true], ['1.0.0', false]]);
+    expect(releases.map((x) => [x.version, x.current])).toEqual([
+      ['1.1.0', true],
+      ['1.0.0', false],
+    ]);
     const pin = await run(dir, 'releases', 'pin', releases[1]!.id, '--target', 'prod');
     expect(pin).toMatchObject({ code: 0, stderr: `pinned ${releases[1]!.id}\n` });
     const h = await run(dir, 'history', '--target', 'prod', '--json');
@@ -80,13 +97,17 @@ describe('slipway deploy | rollback | releases | history (CLI, in-process)', () 
     expect(r.stderr).toMatch(/^rolled back \S+ → \S+ in \d+ ms\n$/m);
     const again = await run(dir, 'rollback', '--target', 'prod');
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/^error E_ROLLBACK: no previous successful release to roll back to \(current is \S+\)\nhint: /);
+    expect(again.stderr).toMatch(
+      /^error E_ROLLBACK: no previous successful release to roll back to \(current is \S+\)\nhint: /,
+    );
   });
 
   it('usage and config errors exit 2, missing packages exit 1, each with a clear message', async () => {
     const unknown = await run(dir, 'deploy', p1.path, '--target', 'nope');
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe('error E_CONFIG: unknown deploy target "nope"\nhint: Known targets: prod. Or pass --to DIR for a local directory.\n');
+    expect(unknown.stderr).toBe(
+      'error E_CONFIG: unknown deploy target "nope"\nhint: Known targets: prod. Or pass --to DIR for a local directory.\n',
+    );
     const none = await run(dir, 'deploy', p1.path);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^error E_USAGE: no target: pass --target NAME or --to DIR/);
@@ -103,14 +124,19 @@ describe('slipway deploy | rollback | releases | history (CLI, in-process)', () 
       await mkdir(path.join(proj, 'src'));
       await writeFile(path.join(proj, 'src/app.js'), 'export const a = 1;\n');
       await writeFile(path.join(proj, 'package.json'), '{"name":"proj","version":"1.2.3"}\n');
-      await writeFile(path.join(proj, 'slipway.config.yaml'), 'name: proj\nversion: 1.2.3\nbuild:\n  components:\n    application:\n      include: ["src/**"]\n      base: src/\ndatabase:\n  verify: false\n');
+      await writeFile(
+        path.join(proj, 'slipway.config.yaml'),
+        'name: proj\nversion: 1.2.3\nbuild:\n  components:\n    application:\n      include: ["src/**"]\n      base: src/\ndatabase:\n  verify: false\n',
+      );
       const b = await run(proj, 'build', '--out', 'out', '--json');
       expect(b.code, b.stderr).toBe(0);
       const pkg = (JSON.parse(b.stdout) as { package: { path: string } }).package.path;
       const d = await run(proj, 'deploy', pkg, '--to', 'srv', '--json');
       expect(d.code, d.stderr).toBe(0);
       expect(JSON.parse(d.stdout)).toMatchObject({ ok: true, version: '1.2.3' });
-      expect(await readFile(path.join(proj, 'srv/current/application/app.js'), 'utf8')).toMatch(/^export const a ?= ?1;/); // minified by the build
+      expect(await readFile(path.join(proj, 'srv/current/application/app.js'), 'utf8')).toMatch(
+        /^export const a ?= ?1;/,
+      ); // minified by the build
     } finally {
       await rm(proj, { recursive: true, force: true });
     }

@@ -41,7 +41,15 @@ describe('crash safety: SIGKILL at random points', () => {
     // Bundled once so each child starts in ~100 ms; packages stay external and resolve from the repo.
     await mkdir(path.join(repo, '.tmp'), { recursive: true });
     runner = path.join(repo, '.tmp', `crash-runner-${randomBytes(4).toString('hex')}.mjs`);
-    await build({ entryPoints: [path.join(repo, 'test/fixtures/deploy/crash-runner.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: runner, logLevel: 'error' });
+    await build({
+      entryPoints: [path.join(repo, 'test/fixtures/deploy/crash-runner.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      outfile: runner,
+      logLevel: 'error',
+    });
     for (const v of ['1.0.0', '1.0.1']) {
       const parts = await makeDbParts(v, [
         { id: '1', sql: 'CREATE TABLE IF NOT EXISTS t1 (id int);', rollback: 'DROP TABLE t1;' },
@@ -59,7 +67,11 @@ describe('crash safety: SIGKILL at random points', () => {
     await db.drop();
   });
 
-  function start(op: 'deploy' | 'rollback', pkg: string | undefined, killAim: string | null): Promise<RunOutcome & { killedAt: string | null }> {
+  function start(
+    op: 'deploy' | 'rollback',
+    pkg: string | undefined,
+    killAim: string | null,
+  ): Promise<RunOutcome & { killedAt: string | null }> {
     return new Promise((resolve) => {
       const child = spawn(process.execPath, [runner, dir, op, ...(pkg ? [pkg] : [])], {
         cwd: repo,
@@ -76,7 +88,8 @@ describe('crash safety: SIGKILL at random points', () => {
       if (killAim === 'start') kill('start', randomInt(0, 400));
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
-        if (killAim && killAim !== 'start' && new RegExp(`(^|\\n)${killAim} begin`).test(out)) kill(killAim, randomInt(0, DELAY_MS * 3 + 1));
+        if (killAim && killAim !== 'start' && new RegExp(`(^|\\n)${killAim} begin`).test(out))
+          kill(killAim, randomInt(0, DELAY_MS * 3 + 1));
       });
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
       child.on('exit', (code, signal) => resolve({ code, signal, out, killedAt }));
@@ -103,12 +116,23 @@ describe('crash safety: SIGKILL at random points', () => {
     let kills = 0;
     for (let i = 0; kills < KILLS; i++) {
       const aim = AIMS[randomInt(0, AIMS.length)]!;
-      const op = aim === 'migrate' || aim === 'extract' || aim === 'verify' || aim === 'compat' || i % 4 !== 3 ? 'deploy' : 'rollback';
-      const killed = await start(op, op === 'deploy' ? pkgs[i % 2]!.path : undefined, op === 'rollback' && !['start', 'switch', 'restart'].includes(aim) ? 'switch' : aim);
+      const op =
+        aim === 'migrate' || aim === 'extract' || aim === 'verify' || aim === 'compat' || i % 4 !== 3
+          ? 'deploy'
+          : 'rollback';
+      const killed = await start(
+        op,
+        op === 'deploy' ? pkgs[i % 2]!.path : undefined,
+        op === 'rollback' && !['start', 'switch', 'restart'].includes(aim) ? 'switch' : aim,
+      );
       if (killed.signal === 'SIGKILL') {
         kills++;
         const steps = killed.out.trim().split('\n');
-        const last = steps.filter((l) => / begin/.test(l)).pop()?.split(' ')[0] ?? 'before-run';
+        const last =
+          steps
+            .filter((l) => / begin/.test(l))
+            .pop()
+            ?.split(' ')[0] ?? 'before-run';
         killedIn[last] = (killedIn[last] ?? 0) + 1;
       }
       await assertConsistent();
@@ -121,13 +145,17 @@ describe('crash safety: SIGKILL at random points', () => {
       expect(entries.filter((e) => e.step === 'run' && e.status === 'begin' && !ended.has(e.run))).toEqual([]);
     }
     const entries = await readHistory(root);
-    const interrupted = entries.filter((e) => e.step === 'run' && e.status === 'failed' && e.data?.interrupted === true);
+    const interrupted = entries.filter(
+      (e) => e.step === 'run' && e.status === 'failed' && e.data?.interrupted === true,
+    );
     expect(interrupted.length).toBeGreaterThan(KILLS / 2);
     expect(interrupted[0]!.message).toMatch(/^interrupted at \w+/);
     // the windows the brief names were all hit
     expect(killedIn.extract ?? 0).toBeGreaterThan(0);
     expect(killedIn.migrate ?? 0).toBeGreaterThan(0);
     expect((killedIn.switch ?? 0) + (killedIn.restart ?? 0)).toBeGreaterThan(0);
-    process.stderr.write(`crash test: ${kills} kills by step ${JSON.stringify(killedIn)}; ${interrupted.length} runs marked interrupted\n`);
+    process.stderr.write(
+      `crash test: ${kills} kills by step ${JSON.stringify(killedIn)}; ${interrupted.length} runs marked interrupted\n`,
+    );
   }, 900_000);
 });

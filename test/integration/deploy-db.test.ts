@@ -11,14 +11,24 @@ import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
 import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-package.js';
 
-const fail = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as SlipwayError);
+const fail = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e as SlipwayError,
+  );
 const CS1: FixtureChangeSet = { id: '1', sql: 'CREATE TABLE t1 (id int);', rollback: 'DROP TABLE t1;' };
 const CS2: FixtureChangeSet = { id: '2', sql: 'CREATE TABLE t2 (id int);', rollback: 'DROP TABLE t2;' };
 const CS3: FixtureChangeSet = { id: '3', sql: 'CREATE TABLE t3 (id int);', rollback: 'DROP TABLE t3;' };
 
 async function dbPackage(version: string, changeSets: FixtureChangeSet[], bad = false) {
   const parts = await makeDbParts(version, changeSets);
-  return makeFixturePackage({ version, compatibility: parts.compatibility, files: { ...parts.files, ...(bad ? { 'application/bad': 'x' } : {}) } });
+  return makeFixturePackage({
+    version,
+    compatibility: parts.compatibility,
+    files: { ...parts.files, ...(bad ? { 'application/bad': 'x' } : {}) },
+  });
 }
 
 describe('deploy with a real PostgreSQL database', () => {
@@ -31,8 +41,12 @@ describe('deploy with a real PostgreSQL database', () => {
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
     try {
-      const r = await c.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 't_' ORDER BY 1`);
-      const h = await c.query<{ id: string }>(`SELECT id FROM databasechangelog ORDER BY orderexecuted`).catch(() => ({ rows: [] as { id: string }[] }));
+      const r = await c.query<{ t: string }>(
+        `SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 't_' ORDER BY 1`,
+      );
+      const h = await c
+        .query<{ id: string }>(`SELECT id FROM databasechangelog ORDER BY orderexecuted`)
+        .catch(() => ({ rows: [] as { id: string }[] }));
       return { tables: r.rows.map((x) => x.t), changelog: h.rows.map((x) => x.id) };
     } finally {
       await c.end();
@@ -53,7 +67,8 @@ describe('deploy with a real PostgreSQL database', () => {
       rollbackDatabase: true,
       backupDatabase: true,
       // the "bad" release fails its restart, which forces the automatic rollback after the migration
-      restart: 'test ! -f "$SLIPWAY_RELEASE_DIR/application/bad" || { echo "bad release refuses to start" >&2; exit 1; }',
+      restart:
+        'test ! -f "$SLIPWAY_RELEASE_DIR/application/bad" || { echo "bad release refuses to start" >&2; exit 1; }',
     });
   });
   afterAll(async () => {
@@ -77,7 +92,9 @@ describe('deploy with a real PostgreSQL database', () => {
 
   it('a failed release after its migration: release AND database rolled back (exactly its changesets)', async () => {
     const before = await current();
-    const e = await fail(deploy({ config, packagePath: (await dbPackage('1.1.0', [CS1, CS2, CS3], true)).path, target: 'prod' }));
+    const e = await fail(
+      deploy({ config, packagePath: (await dbPackage('1.1.0', [CS1, CS2, CS3], true)).path, target: 'prod' }),
+    );
     expect(e.code).toBe('E_DEPLOY');
     expect(e.message).toBe('restart command exited with 1: bad release refuses to start');
     expect(e.details).toContain('database rolled back: 1 changeset(s)');
@@ -87,8 +104,14 @@ describe('deploy with a real PostgreSQL database', () => {
 
   it('migration failure: clear E_DB message, nothing switched', async () => {
     const before = await current();
-    const broken: FixtureChangeSet = { id: '4', sql: 'CREATE TABLE t4 (id int REFERENCES nowhere(id));', rollback: 'DROP TABLE t4;' };
-    const e = await fail(deploy({ config, packagePath: (await dbPackage('1.2.0', [CS1, CS2, broken])).path, target: 'prod' }));
+    const broken: FixtureChangeSet = {
+      id: '4',
+      sql: 'CREATE TABLE t4 (id int REFERENCES nowhere(id));',
+      rollback: 'DROP TABLE t4;',
+    };
+    const e = await fail(
+      deploy({ config, packagePath: (await dbPackage('1.2.0', [CS1, CS2, broken])).path, target: 'prod' }),
+    );
     expect(e.code).toBe('E_DB');
     expect(e.message).toMatch(/nowhere/);
     expect(await current()).toBe(before);
@@ -110,12 +133,16 @@ describe('deploy with a real PostgreSQL database', () => {
     await deploy({ config, packagePath: (await dbPackage('2.1.0', [CS1, CS2, CS3])).path, target: 'prod' });
     const e = await fail(deploy({ config, packagePath: (await dbPackage('2.2.0', [CS1, CS2])).path, target: 'prod' }));
     expect(e.code).toBe('E_COMPAT');
-    expect(e.message).toBe('the database has 1 changeset(s) this package does not contain (a newer schema?), e.g. changelog.sql::3::test');
+    expect(e.message).toBe(
+      'the database has 1 changeset(s) this package does not contain (a newer schema?), e.g. changelog.sql::3::test',
+    );
   });
 
   it('no rollback SQL → database not rolled back, and the error says so', async () => {
     const noRb: FixtureChangeSet = { id: '5', sql: 'CREATE TABLE t5 (id int);' };
-    const e = await fail(deploy({ config, packagePath: (await dbPackage('2.3.0', [CS1, CS2, CS3, noRb], true)).path, target: 'prod' }));
+    const e = await fail(
+      deploy({ config, packagePath: (await dbPackage('2.3.0', [CS1, CS2, CS3, noRb], true)).path, target: 'prod' }),
+    );
     expect(e.details.join('\n')).toMatch(/automatic rollback incomplete: 1 changeset\(s\) in range have no rollback/);
     expect((await tables()).tables).toContain('t5');
   });

@@ -13,7 +13,13 @@ import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { freePort } from '../fixtures/deploy/app.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fail = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as SlipwayError);
+const fail = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e as SlipwayError,
+  );
 
 describe('the example application (examples/umig-sample) built by slipway build, deployed behind its health gate', () => {
   let dir: string;
@@ -24,8 +30,18 @@ describe('the example application (examples/umig-sample) built by slipway build,
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'slipway-example-'));
     let stdout = '';
-    const io: CliIO = { stdout: (t) => void (stdout += t), stderr: () => undefined, isTTY: false, env: { ...process.env, DATABASE_URL: '' }, cwd: repo, readStdin: async () => '' };
-    const code = await main(['build', '--config', 'examples/umig-sample/slipway.config.yaml', '--out', path.join(dir, 'out'), '--json'], io);
+    const io: CliIO = {
+      stdout: (t) => void (stdout += t),
+      stderr: () => undefined,
+      isTTY: false,
+      env: { ...process.env, DATABASE_URL: '' },
+      cwd: repo,
+      readStdin: async () => '',
+    };
+    const code = await main(
+      ['build', '--config', 'examples/umig-sample/slipway.config.yaml', '--out', path.join(dir, 'out'), '--json'],
+      io,
+    );
     expect(code, stdout).toBe(0);
     pkg = (JSON.parse(stdout) as { package: { path: string } }).package.path;
     port = await freePort();
@@ -33,14 +49,22 @@ describe('the example application (examples/umig-sample) built by slipway build,
       shared: ['logs'],
       restart: `${prefix}PORT=${port} bash scripts/start.sh`,
       stop: `PORT=${port} bash scripts/stop.sh`,
-      health: { url: `http://127.0.0.1:${port}/rest/scriptrunner/latest/custom/databaseVersions/health`, timeoutMs: 8000, intervalMs: 200, allowDegraded: true },
+      health: {
+        url: `http://127.0.0.1:${port}/rest/scriptrunner/latest/custom/databaseVersions/health`,
+        timeoutMs: 8000,
+        intervalMs: 200,
+        allowDegraded: true,
+      },
       commandTimeoutMs: 30_000,
     });
     config = await makeDeployConfig(dir, target(''));
   }, 180_000);
   afterAll(async () => {
     try {
-      execFileSync('bash', ['scripts/stop.sh'], { cwd: path.join(dir, 'target/current'), env: { ...process.env, PORT: String(port) } });
+      execFileSync('bash', ['scripts/stop.sh'], {
+        cwd: path.join(dir, 'target/current'),
+        env: { ...process.env, PORT: String(port) },
+      });
     } catch {
       /* not running */
     }
@@ -58,7 +82,8 @@ describe('the example application (examples/umig-sample) built by slipway build,
   it('UMIG_FORCE_STATUS=UNHEALTHY: the health gate fails and the previous release is restored and healthy', async () => {
     const before = path.basename(await readlink(path.join(dir, 'target/current')));
     // Any release but the live one starts with UMIG_FORCE_STATUS=UNHEALTHY (the example's bad-release switch).
-    const restart = target(`[ "$SLIPWAY_RELEASE_ID" = "${before}" ] || export UMIG_FORCE_STATUS=UNHEALTHY; `).restart as string;
+    const restart = target(`[ "$SLIPWAY_RELEASE_ID" = "${before}" ] || export UMIG_FORCE_STATUS=UNHEALTHY; `)
+      .restart as string;
     const bad = { ...config, deploy: { targets: { prod: { ...config.deploy.targets.prod!, restart } } } } as Config;
     const e = await fail(deploy({ config: bad, packagePath: pkg, target: 'prod' }));
     expect(e.code).toBe('E_HEALTH');

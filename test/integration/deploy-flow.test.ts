@@ -19,7 +19,13 @@ async function setup(target: Record<string, unknown> = {}): Promise<{ dir: strin
   const config = await makeDeployConfig(dir, target);
   return { dir, root: path.join(dir, 'target'), config };
 }
-const fail = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e as SlipwayError);
+const fail = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e as SlipwayError,
+  );
 const currentOf = async (root: string) => path.basename(await readlink(path.join(root, 'current')));
 const get = async (url: string) => (await fetch(url)).text();
 
@@ -52,7 +58,9 @@ describe('deploy with a real HTTP app behind the health gate', () => {
     expect(await currentOf(env.root)).toBe(r.releaseId);
     expect(await get(`http://127.0.0.1:${port}/`)).toBe('version 1.0.0\n');
     // shared path: a symlink into shared/, so uploads survive releases
-    expect(await readlink(path.join(env.root, 'releases', r.releaseId, 'application/uploads'))).toBe('../../../shared/application/uploads');
+    expect(await readlink(path.join(env.root, 'releases', r.releaseId, 'application/uploads'))).toBe(
+      '../../../shared/application/uploads',
+    );
     await writeFile(path.join(env.root, 'shared/application/uploads/u.txt'), 'kept');
   });
 
@@ -60,9 +68,18 @@ describe('deploy with a real HTTP app behind the health gate', () => {
     const pkg = await makeAppPackage('1.1.0', 'UNHEALTHY');
     const marker = path.join(env.dir, 'auto-notified.txt');
     const t = env.config.deploy.targets.prod!;
-    const cfg = { ...env.config, deploy: { targets: { prod: { ...t, notify: { command: `echo "$SLIPWAY_EVENT $SLIPWAY_TO_RELEASE $SLIPWAY_REASON" > ${marker}` } } } } } as Config;
+    const cfg = {
+      ...env.config,
+      deploy: {
+        targets: {
+          prod: { ...t, notify: { command: `echo "$SLIPWAY_EVENT $SLIPWAY_TO_RELEASE $SLIPWAY_REASON" > ${marker}` } },
+        },
+      },
+    } as Config;
     const e = await fail(deploy({ config: cfg, packagePath: pkg.path, target: 'prod' }));
-    expect((await readFile(marker, 'utf8')).trim()).toMatch(new RegExp(`^deploy-failed ${ids.v1} release \\S+ is not healthy: UNHEALTHY.*rolled back automatically`));
+    expect((await readFile(marker, 'utf8')).trim()).toMatch(
+      new RegExp(`^deploy-failed ${ids.v1} release \\S+ is not healthy: UNHEALTHY.*rolled back automatically`),
+    );
     expect(e.code).toBe('E_HEALTH');
     expect(e.message).toMatch(/not healthy: UNHEALTHY/);
     expect(e.details.join('\n')).toMatch(/rolled back automatically: current is .* again/);
@@ -75,7 +92,9 @@ describe('deploy with a real HTTP app behind the health gate', () => {
   });
 
   it('a failing smoke test rolls back too', async () => {
-    const pkg = await makeAppPackage('1.2.0', 'HEALTHY', { 'tests/smoke/01-home.sh': 'curl -fsS "$SLIPWAY_BASE_URL/" | grep -q "version 9.9.9"\n' });
+    const pkg = await makeAppPackage('1.2.0', 'HEALTHY', {
+      'tests/smoke/01-home.sh': 'curl -fsS "$SLIPWAY_BASE_URL/" | grep -q "version 9.9.9"\n',
+    });
     const e = await fail(deploy({ config: env.config, packagePath: pkg.path, target: 'prod' }));
     expect(e.code).toBe('E_DEPLOY');
     expect(e.message).toMatch(/smoke test 01-home.sh exited with 1/);
@@ -101,7 +120,9 @@ describe('deploy with a real HTTP app behind the health gate', () => {
   it('refuses to roll back to a release that never completed a deploy', async () => {
     const e = await fail(rollback({ config: env.config, target: 'prod', to: ids.bad }));
     expect(e.code).toBe('E_ROLLBACK');
-    expect(e.message).toMatch(/^release \S+ never completed a deploy \(failed: release \S+ is not healthy: UNHEALTHY .*\(was live, rolled back automatically\)\); refusing to make it live$/);
+    expect(e.message).toMatch(
+      /^release \S+ never completed a deploy \(failed: release \S+ is not healthy: UNHEALTHY .*\(was live, rolled back automatically\)\); refusing to make it live$/,
+    );
   });
 
   it('rollback --to a good release works; history and releases tell the story', async () => {
@@ -115,9 +136,9 @@ describe('deploy with a real HTTP app behind the health gate', () => {
       ['1.0.0', 'rolled-back', false],
     ]);
     const history = await readHistory(env.root);
-    expect(history.filter((h) => h.step === 'run' && h.status !== 'begin').map((h) => `${h.kind}:${h.status}`)).toEqual([
-      'deploy:ok', 'deploy:failed', 'deploy:failed', 'deploy:ok', 'rollback:ok', 'rollback:ok',
-    ]);
+    expect(history.filter((h) => h.step === 'run' && h.status !== 'begin').map((h) => `${h.kind}:${h.status}`)).toEqual(
+      ['deploy:ok', 'deploy:failed', 'deploy:failed', 'deploy:ok', 'rollback:ok', 'rollback:ok'],
+    );
     // A rollback validates like a deploy: health gate, then the release's own smoke tests (v2 has one).
     expect(history.filter((h) => h.kind === 'rollback' && h.step === 'smoke' && h.status === 'ok')).toHaveLength(2);
   });
@@ -138,14 +159,22 @@ describe('deploy with a real HTTP app behind the health gate', () => {
 
   it('watch window: a release that breaks after going live is rolled back by the watch trigger', async () => {
     const t = env.config.deploy.targets.prod!;
-    const cfg = { ...env.config, deploy: { targets: { prod: { ...t, watch: { thresholds: { probeIntervalMs: 100, consecutive503: 3 } } } } } } as Config;
+    const cfg = {
+      ...env.config,
+      deploy: { targets: { prod: { ...t, watch: { thresholds: { probeIntervalMs: 100, consecutive503: 3 } } } } },
+    } as Config;
     const before = await currentOf(env.root);
     const pkg = await makeAppPackage('2.2.0', 'HEALTHY', { 'application/fail-after-ms.txt': '600\n' });
     const e = await fail(deploy({ config: cfg, packagePath: pkg.path, target: 'prod', watchMs: 10_000 }));
     expect(e.code).toBe('E_HEALTH');
     expect(e.message).toMatch(/^watch window: /);
     expect(await currentOf(env.root)).toBe(before);
-    const ok = await deploy({ config: cfg, packagePath: (await makeAppPackage('2.3.0')).path, target: 'prod', watchMs: 500 });
+    const ok = await deploy({
+      config: cfg,
+      packagePath: (await makeAppPackage('2.3.0')).path,
+      target: 'prod',
+      watchMs: 500,
+    });
     expect(ok.ok).toBe(true);
     await rollback({ config: env.config, target: 'prod', to: before });
   });
@@ -164,7 +193,20 @@ describe('deploy with a real HTTP app behind the health gate', () => {
     const hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`;
     const marker = path.join(env.dir, 'notified.txt');
     const t = env.config.deploy.targets.prod!;
-    const cfg = { ...env.config, deploy: { targets: { prod: { ...t, notify: { webhook: hookUrl, command: `echo "$SLIPWAY_EVENT $SLIPWAY_FROM_RELEASE $SLIPWAY_TO_RELEASE" > ${marker}` } } } } } as Config;
+    const cfg = {
+      ...env.config,
+      deploy: {
+        targets: {
+          prod: {
+            ...t,
+            notify: {
+              webhook: hookUrl,
+              command: `echo "$SLIPWAY_EVENT $SLIPWAY_FROM_RELEASE $SLIPWAY_TO_RELEASE" > ${marker}`,
+            },
+          },
+        },
+      },
+    } as Config;
     const from = await currentOf(env.root);
     const r = await rollback({ config: cfg, target: 'prod', emergency: true });
     hook.close();
@@ -175,7 +217,9 @@ describe('deploy with a real HTTP app behind the health gate', () => {
     expect(got).toEqual([expect.objectContaining({ event: 'emergency-rollback', from, to: ids.v2 })]);
     expect((await readFile(marker, 'utf8')).trim()).toBe(`emergency-rollback ${from} ${ids.v2}`);
     expect(await get(`http://127.0.0.1:${port}/`)).toBe('version 2.0.0\n');
-    const steps = (await readHistory(env.root)).filter((h) => h.kind === 'emergency-rollback' && h.status === 'ok').map((h) => h.step);
+    const steps = (await readHistory(env.root))
+      .filter((h) => h.kind === 'emergency-rollback' && h.status === 'ok')
+      .map((h) => h.step);
     expect(steps).toEqual(['stop', 'switch', 'restart', 'health', 'smoke', 'run', 'notify']);
   });
 });
@@ -218,20 +262,45 @@ describe('bad input: clear message, non-zero, live release untouched', () => {
 
   it('incompatible upgrade (live version outside upgradeFrom) → E_COMPAT with the reason', async () => {
     const { config, root } = await setup();
-    const r = await deploy({ config, packagePath: (await makeFixturePackage({ version: '1.0.0' })).path, target: 'prod' });
-    const compat = { schemaVersion: 1, application: 'demo', version: '3.0.0', database: { changelog: null, head: null, changeSets: null }, upgradeFrom: ['>=2.0.0 <3.0.0'], runtime: { node: null, nodeReason: 'x', postgres: null, postgresReason: 'x' } };
-    const e = await fail(deploy({ config, packagePath: (await makeFixturePackage({ version: '3.0.0', compatibility: compat })).path, target: 'prod' }));
+    const r = await deploy({
+      config,
+      packagePath: (await makeFixturePackage({ version: '1.0.0' })).path,
+      target: 'prod',
+    });
+    const compat = {
+      schemaVersion: 1,
+      application: 'demo',
+      version: '3.0.0',
+      database: { changelog: null, head: null, changeSets: null },
+      upgradeFrom: ['>=2.0.0 <3.0.0'],
+      runtime: { node: null, nodeReason: 'x', postgres: null, postgresReason: 'x' },
+    };
+    const e = await fail(
+      deploy({
+        config,
+        packagePath: (await makeFixturePackage({ version: '3.0.0', compatibility: compat })).path,
+        target: 'prod',
+      }),
+    );
     expect(e.code).toBe('E_COMPAT');
-    expect(e.message).toBe('live version 1.0.0 is not in the package\'s upgradeFrom [">=2.0.0 <3.0.0"] (package 3.0.0)');
+    expect(e.message).toBe(
+      'live version 1.0.0 is not in the package\'s upgradeFrom [">=2.0.0 <3.0.0"] (package 3.0.0)',
+    );
     expect(await currentOf(root)).toBe(r.releaseId);
   });
 
   it('a failing restart command rolls back and says which command and why', async () => {
     const { config, root } = await setup();
-    const r1 = await deploy({ config, packagePath: (await makeFixturePackage({ version: '1.0.0' })).path, target: 'prod' });
+    const r1 = await deploy({
+      config,
+      packagePath: (await makeFixturePackage({ version: '1.0.0' })).path,
+      target: 'prod',
+    });
     const t = config.deploy.targets.prod!;
     const cfg = { ...config, deploy: { targets: { prod: { ...t, restart: 'echo boom >&2; exit 3' } } } } as Config;
-    const e = await fail(deploy({ config: cfg, packagePath: (await makeFixturePackage({ version: '1.0.1' })).path, target: 'prod' }));
+    const e = await fail(
+      deploy({ config: cfg, packagePath: (await makeFixturePackage({ version: '1.0.1' })).path, target: 'prod' }),
+    );
     expect(e.code).toBe('E_DEPLOY');
     expect(e.message).toBe('restart command exited with 3: boom');
     expect(await currentOf(root)).toBe(r1.releaseId);
@@ -242,9 +311,17 @@ describe('retention, pins, dry run', () => {
   it('keeps the newest N, never current, the last good or a pinned release', async () => {
     const { config, root } = await setup({ keep: 2 });
     const ids: string[] = [];
-    for (const v of ['1.0.0', '1.1.0']) ids.push((await deploy({ config, packagePath: (await makeFixturePackage({ version: v })).path, target: 'prod' })).releaseId);
+    for (const v of ['1.0.0', '1.1.0'])
+      ids.push(
+        (await deploy({ config, packagePath: (await makeFixturePackage({ version: v })).path, target: 'prod' }))
+          .releaseId,
+      );
     await pinRelease(root, ids[0]!, true, 'test@host');
-    for (const v of ['1.2.0', '1.3.0', '1.4.0']) ids.push((await deploy({ config, packagePath: (await makeFixturePackage({ version: v })).path, target: 'prod' })).releaseId);
+    for (const v of ['1.2.0', '1.3.0', '1.4.0'])
+      ids.push(
+        (await deploy({ config, packagePath: (await makeFixturePackage({ version: v })).path, target: 'prod' }))
+          .releaseId,
+      );
     const present = (await readdir(path.join(root, 'releases'))).sort();
     expect(present).toEqual([ids[0], ids[3], ids[4]].sort());
     const rel = await listReleases(root);
@@ -257,7 +334,17 @@ describe('retention, pins, dry run', () => {
     const r = await deploy({ config, packagePath: (await makeFixturePackage()).path, target: 'prod', dryRun: true });
     expect(r.dryRun).toBe(true);
     expect(r.plan.steps.map((s) => `${s.step}${s.skip ? ' (skip)' : ''}`)).toEqual([
-      'verify', 'extract', 'compat', 'precheck (skip)', 'backup (skip)', 'migrate (skip)', 'switch', 'restart', 'health (skip)', 'smoke', 'retention',
+      'verify',
+      'extract',
+      'compat',
+      'precheck (skip)',
+      'backup (skip)',
+      'migrate (skip)',
+      'switch',
+      'restart',
+      'health (skip)',
+      'smoke',
+      'retention',
     ]);
     expect(existsSync(root)).toBe(false);
   });
@@ -271,7 +358,20 @@ describe('retention, pins, dry run', () => {
     const h = await readHistory(root);
     const steps = h.filter((e) => e.status !== 'skipped').map((e) => `${e.step}:${e.status}`);
     expect(steps).toEqual([
-      'run:begin', 'verify:begin', 'verify:ok', 'extract:begin', 'extract:ok', 'compat:begin', 'compat:ok', 'switch:begin', 'switch:ok', 'smoke:begin', 'smoke:ok', 'retention:begin', 'retention:ok', 'run:ok',
+      'run:begin',
+      'verify:begin',
+      'verify:ok',
+      'extract:begin',
+      'extract:ok',
+      'compat:begin',
+      'compat:ok',
+      'switch:begin',
+      'switch:ok',
+      'smoke:begin',
+      'smoke:ok',
+      'retention:begin',
+      'retention:ok',
+      'run:ok',
     ]);
   });
 });
@@ -280,13 +380,17 @@ describe('one deploy per target', () => {
   it('a second concurrent deploy fails with E_LOCKED; with --wait it queues and both succeed', async () => {
     const { config, root } = await setup({ restart: 'sleep 0.3' });
     const [a, b] = [await makeFixturePackage({ version: '1.0.0' }), await makeFixturePackage({ version: '1.0.1' })];
-    const results = await Promise.allSettled([deploy({ config, packagePath: a.path, target: 'prod' }), deploy({ config, packagePath: b.path, target: 'prod' })]);
+    const results = await Promise.allSettled([
+      deploy({ config, packagePath: a.path, target: 'prod' }),
+      deploy({ config, packagePath: b.path, target: 'prod' }),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect((rejected.reason as SlipwayError).code).toBe('E_LOCKED');
     expect((rejected.reason as SlipwayError).hint).toMatch(/--wait/);
     const waits: string[] = [];
-    const onProgress = (e: { step: string; message?: string }) => void (e.step === 'lock' && waits.push(e.message ?? ''));
+    const onProgress = (e: { step: string; message?: string }) =>
+      void (e.step === 'lock' && waits.push(e.message ?? ''));
     const queued = await Promise.all([
       deploy({ config, packagePath: a.path, target: 'prod', wait: true, onProgress }),
       deploy({ config, packagePath: b.path, target: 'prod', wait: true, onProgress }),

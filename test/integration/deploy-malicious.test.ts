@@ -10,7 +10,14 @@ import { DEFAULT_LIMITS, type ExtractLimits } from '../../src/deploy/archive-rul
 import { SlipwayError } from '../../src/errors.js';
 import type { Config } from '../../src/config/schema.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
-import { baseFiles, craftPackageEntries, craftTar, sumsFor, writeCrafted, type RawEntry } from '../fixtures/deploy/craft.js';
+import {
+  baseFiles,
+  craftPackageEntries,
+  craftTar,
+  sumsFor,
+  writeCrafted,
+  type RawEntry,
+} from '../fixtures/deploy/craft.js';
 
 const EVIL = `/tmp/slipway-evil-${randomBytes(4).toString('hex')}`;
 const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
@@ -28,58 +35,302 @@ interface Case {
   digest?: string;
 }
 
-const pkg = (extra: RawEntry[], o: Parameters<typeof craftPackageEntries>[0] = {}) => () => craftTar(craftPackageEntries({ ...o, extra }));
+const pkg =
+  (extra: RawEntry[], o: Parameters<typeof craftPackageEntries>[0] = {}) =>
+  () =>
+    craftTar(craftPackageEntries({ ...o, extra }));
 const longSeg = 'a'.repeat(300);
 const manyFiles = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`application/f${i}.txt`, `x${i}`]));
 const zeros = Buffer.alloc(3 * 1024 * 1024);
 
 const cases: Case[] = [
   { name: 'traversal ../', bytes: pkg([{ path: '../evil.txt', body: 'x' }]), reason: /traversal/, structural: true },
-  { name: 'nested traversal', bytes: pkg([{ path: 'application/../../evil.txt', body: 'x' }]), reason: /traversal/, structural: true },
+  {
+    name: 'nested traversal',
+    bytes: pkg([{ path: 'application/../../evil.txt', body: 'x' }]),
+    reason: /traversal/,
+    structural: true,
+  },
   { name: 'absolute path', bytes: pkg([{ path: EVIL, body: 'x' }]), reason: /absolute-path/, structural: true },
-  { name: 'absolute path via pax', bytes: pkg([{ path: 'application/ok.txt', body: 'x', pax: { path: EVIL } }]), reason: /absolute-path/, structural: true },
-  { name: 'traversal via pax', bytes: pkg([{ path: 'application/ok.txt', body: 'x', pax: { path: '../../pax-evil.txt' } }]), reason: /traversal/, structural: true },
-  { name: 'traversal via GNU long name', bytes: pkg([{ path: 'application/short.txt', body: 'x', gnuLongName: `../${'b'.repeat(120)}.txt` }]), reason: /traversal/, structural: true },
-  { name: 'symlink to absolute path', bytes: pkg([{ path: 'application/passwd', type: 'SymbolicLink', linkpath: '/etc/passwd' }]), reason: /symlink-absolute/, structural: true },
-  { name: 'symlink escaping the tree', bytes: pkg([{ path: 'application/out', type: 'SymbolicLink', linkpath: '../../outside' }]), reason: /symlink-escape/, structural: true },
-  { name: 'symlink escape, then a file through it', bytes: pkg([{ path: 'application/out', type: 'SymbolicLink', linkpath: '../..' }, { path: 'application/out/outside/pwned.txt', body: 'x' }]), reason: /symlink-escape|through-symlink/, structural: true },
-  { name: 'in-tree symlink, then a file through it', bytes: pkg([{ path: 'application/l', type: 'SymbolicLink', linkpath: '.' }, { path: 'application/l/x.txt', body: 'x' }]), reason: /through-symlink/, structural: true },
-  { name: 'symlink target via pax linkpath', bytes: pkg([{ path: 'application/l2', type: 'SymbolicLink', linkpath: 'server.mjs', pax: { linkpath: '/etc' } }]), reason: /symlink-absolute/, structural: true },
-  { name: 'hardlink to /etc/passwd', bytes: pkg([{ path: 'application/hl', type: 'Link', linkpath: '/etc/passwd' }]), reason: /hardlink/, structural: true },
-  { name: 'hardlink inside the tree', bytes: pkg([{ path: 'application/hl', type: 'Link', linkpath: 'application/server.mjs' }]), reason: /hardlink/, structural: true },
-  { name: 'character device', bytes: pkg([{ path: 'application/null', type: 'CharacterDevice' }]), reason: /\[device\]/, structural: true },
-  { name: 'block device', bytes: pkg([{ path: 'application/sda', type: 'BlockDevice' }]), reason: /\[device\]/, structural: true },
+  {
+    name: 'absolute path via pax',
+    bytes: pkg([{ path: 'application/ok.txt', body: 'x', pax: { path: EVIL } }]),
+    reason: /absolute-path/,
+    structural: true,
+  },
+  {
+    name: 'traversal via pax',
+    bytes: pkg([{ path: 'application/ok.txt', body: 'x', pax: { path: '../../pax-evil.txt' } }]),
+    reason: /traversal/,
+    structural: true,
+  },
+  {
+    name: 'traversal via GNU long name',
+    bytes: pkg([{ path: 'application/short.txt', body: 'x', gnuLongName: `../${'b'.repeat(120)}.txt` }]),
+    reason: /traversal/,
+    structural: true,
+  },
+  {
+    name: 'symlink to absolute path',
+    bytes: pkg([{ path: 'application/passwd', type: 'SymbolicLink', linkpath: '/etc/passwd' }]),
+    reason: /symlink-absolute/,
+    structural: true,
+  },
+  {
+    name: 'symlink escaping the tree',
+    bytes: pkg([{ path: 'application/out', type: 'SymbolicLink', linkpath: '../../outside' }]),
+    reason: /symlink-escape/,
+    structural: true,
+  },
+  {
+    name: 'symlink escape, then a file through it',
+    bytes: pkg([
+      { path: 'application/out', type: 'SymbolicLink', linkpath: '../..' },
+      { path: 'application/out/outside/pwned.txt', body: 'x' },
+    ]),
+    reason: /symlink-escape|through-symlink/,
+    structural: true,
+  },
+  {
+    name: 'in-tree symlink, then a file through it',
+    bytes: pkg([
+      { path: 'application/l', type: 'SymbolicLink', linkpath: '.' },
+      { path: 'application/l/x.txt', body: 'x' },
+    ]),
+    reason: /through-symlink/,
+    structural: true,
+  },
+  {
+    name: 'symlink target via pax linkpath',
+    bytes: pkg([{ path: 'application/l2', type: 'SymbolicLink', linkpath: 'server.mjs', pax: { linkpath: '/etc' } }]),
+    reason: /symlink-absolute/,
+    structural: true,
+  },
+  {
+    name: 'hardlink to /etc/passwd',
+    bytes: pkg([{ path: 'application/hl', type: 'Link', linkpath: '/etc/passwd' }]),
+    reason: /hardlink/,
+    structural: true,
+  },
+  {
+    name: 'hardlink inside the tree',
+    bytes: pkg([{ path: 'application/hl', type: 'Link', linkpath: 'application/server.mjs' }]),
+    reason: /hardlink/,
+    structural: true,
+  },
+  {
+    name: 'character device',
+    bytes: pkg([{ path: 'application/null', type: 'CharacterDevice' }]),
+    reason: /\[device\]/,
+    structural: true,
+  },
+  {
+    name: 'block device',
+    bytes: pkg([{ path: 'application/sda', type: 'BlockDevice' }]),
+    reason: /\[device\]/,
+    structural: true,
+  },
   { name: 'fifo', bytes: pkg([{ path: 'application/pipe', type: 'FIFO' }]), reason: /\[fifo\]/, structural: true },
-  { name: 'contiguous file type', bytes: pkg([{ path: 'application/c.bin', type: 'ContiguousFile', body: 'x' }]), reason: /\[type\]/, structural: true },
-  { name: 'setuid file', bytes: pkg([{ path: 'application/suid', body: 'x', mode: 0o4755 }]), reason: /setuid/, structural: true },
-  { name: 'setgid file', bytes: pkg([{ path: 'application/sgid', body: 'x', mode: 0o2755 }]), reason: /setgid/, structural: true },
-  { name: 'sticky directory', bytes: pkg([{ path: 'application/tmp/', type: 'Directory', mode: 0o1777 }]), reason: /sticky/, structural: true },
-  { name: 'bomb: huge declared size', bytes: pkg([{ path: 'application/huge.bin', body: 'x', declaredSize: 8 * 1024 * 1024 * 1024 }]), reason: /file-too-large|tar-warning|corrupt/, structural: true },
-  { name: 'bomb: huge actual size', bytes: pkg([{ path: 'application/zeros.bin', body: zeros }]), reason: /file-too-large|too-large|bomb/, structural: true, limits: { maxFileBytes: 1024 * 1024, maxTotalBytes: 2 * 1024 * 1024 } },
-  { name: 'bomb: total over the limit', bytes: pkg([1, 2, 3].map((i) => ({ path: `application/z${i}.bin`, body: zeros.subarray(0, 900 * 1024) }))), reason: /too-large|bomb/, structural: true, limits: { maxTotalBytes: 2 * 1024 * 1024 } },
-  { name: 'too many entries', bytes: () => craftTar(craftPackageEntries({ files: { ...baseFiles(), ...manyFiles } })), reason: /too-many-entries/, structural: true, limits: { maxEntries: 50 } },
-  { name: 'checksum mismatch', bytes: () => craftTar(craftPackageEntries({ files: { ...baseFiles(), 'application/server.mjs': 'console.log("tampered")\n' }, sums: sumsFor(baseFiles()) })), reason: /checksum-mismatch/, structural: true },
-  { name: 'SHA256SUMS lists a missing file', bytes: () => craftTar(craftPackageEntries({ sums: sumsFor({ ...baseFiles(), 'application/ghost.js': 'x' }) })), reason: /sums-missing-file/, structural: true },
-  { name: 'file not listed in SHA256SUMS', bytes: pkg([{ path: 'application/extra.js', body: 'alert(1)' }]), reason: /unlisted-file/, structural: true },
-  { name: 'SHA256SUMS malformed line', bytes: () => craftTar(craftPackageEntries({ sums: sumsFor(baseFiles()) + 'not a checksum line\n' })), reason: /sums-format/, structural: true },
-  { name: 'SHA256SUMS with a traversal path', bytes: () => craftTar(craftPackageEntries({ sums: sumsFor(baseFiles()) + `${sha('x')}  ../x\n` })), reason: /sums-path/, structural: true },
-  { name: 'SHA256SUMS lists a file twice', bytes: () => craftTar(craftPackageEntries({ sums: sumsFor(baseFiles()) + `${sha('console.log("ok");\n')}  application/server.mjs\n` })), reason: /sums-duplicate/, structural: true },
-  { name: 'no SHA256SUMS', bytes: () => craftTar(craftPackageEntries({ omitSums: true })), reason: /sums-missing/, structural: true },
-  { name: 'duplicate entry (second copy differs)', bytes: pkg([{ path: 'application/server.mjs', body: 'console.log("evil")\n' }]), reason: /duplicate/, structural: true },
-  { name: 'file and directory with the same name', bytes: pkg([{ path: 'application/server.mjs/', type: 'Directory' }]), reason: /duplicate|type-conflict/, structural: true },
-  { name: 'file below a file', bytes: pkg([{ path: 'build-manifest.json/x', body: 'x' }]), reason: /parent-is-file/, structural: true },
-  { name: 'path segment over 255 bytes (pax)', bytes: pkg([{ path: 'application/x', body: 'x', pax: { path: `application/${longSeg}` } }]), reason: /name-too-long/, structural: true },
-  { name: 'path over the length limit (pax)', bytes: pkg([{ path: 'application/y', body: 'x', pax: { path: 'application/' + 'd/'.repeat(600) + 'f' } }]), reason: /path-too-long/, structural: true },
-  { name: 'control character in a name', bytes: pkg([{ path: 'application/\u0001evil', body: 'x' }]), reason: /control-char/, structural: true },
-  { name: 'backslash path', bytes: pkg([{ path: '..\\..\\evil.txt', body: 'x' }]), reason: /backslash/, structural: true },
-  { name: 'global pax header renames every later entry', bytes: pkg([{ path: 'application/g.txt', body: 'x', globalPax: { path: '../global-evil.txt' } }]), reason: /traversal|duplicate|unlisted-file/, structural: true },
-  { name: 'corrupt header checksum', bytes: () => { const t = craftTar(craftPackageEntries()); t[600] = (t[600]! + 1) % 256; return t; }, reason: /tar-warning|corrupt|unlisted|checksum/, structural: true },
-  { name: 'truncated archive', bytes: () => { const t = craftTar(craftPackageEntries({ extra: [{ path: 'application/big.txt', body: 'y'.repeat(5000) }] })); return t.subarray(0, t.length - 1024 - 3000); }, reason: /tar-warning|corrupt|unlisted/, structural: true },
-  { name: 'not an archive at all', bytes: () => randomBytes(4096), gzip: false, reason: /corrupt|tar-warning|empty|TAR_CORRUPT/, structural: true },
+  {
+    name: 'contiguous file type',
+    bytes: pkg([{ path: 'application/c.bin', type: 'ContiguousFile', body: 'x' }]),
+    reason: /\[type\]/,
+    structural: true,
+  },
+  {
+    name: 'setuid file',
+    bytes: pkg([{ path: 'application/suid', body: 'x', mode: 0o4755 }]),
+    reason: /setuid/,
+    structural: true,
+  },
+  {
+    name: 'setgid file',
+    bytes: pkg([{ path: 'application/sgid', body: 'x', mode: 0o2755 }]),
+    reason: /setgid/,
+    structural: true,
+  },
+  {
+    name: 'sticky directory',
+    bytes: pkg([{ path: 'application/tmp/', type: 'Directory', mode: 0o1777 }]),
+    reason: /sticky/,
+    structural: true,
+  },
+  {
+    name: 'bomb: huge declared size',
+    bytes: pkg([{ path: 'application/huge.bin', body: 'x', declaredSize: 8 * 1024 * 1024 * 1024 }]),
+    reason: /file-too-large|tar-warning|corrupt/,
+    structural: true,
+  },
+  {
+    name: 'bomb: huge actual size',
+    bytes: pkg([{ path: 'application/zeros.bin', body: zeros }]),
+    reason: /file-too-large|too-large|bomb/,
+    structural: true,
+    limits: { maxFileBytes: 1024 * 1024, maxTotalBytes: 2 * 1024 * 1024 },
+  },
+  {
+    name: 'bomb: total over the limit',
+    bytes: pkg([1, 2, 3].map((i) => ({ path: `application/z${i}.bin`, body: zeros.subarray(0, 900 * 1024) }))),
+    reason: /too-large|bomb/,
+    structural: true,
+    limits: { maxTotalBytes: 2 * 1024 * 1024 },
+  },
+  {
+    name: 'too many entries',
+    bytes: () => craftTar(craftPackageEntries({ files: { ...baseFiles(), ...manyFiles } })),
+    reason: /too-many-entries/,
+    structural: true,
+    limits: { maxEntries: 50 },
+  },
+  {
+    name: 'checksum mismatch',
+    bytes: () =>
+      craftTar(
+        craftPackageEntries({
+          files: { ...baseFiles(), 'application/server.mjs': 'console.log("tampered")\n' },
+          sums: sumsFor(baseFiles()),
+        }),
+      ),
+    reason: /checksum-mismatch/,
+    structural: true,
+  },
+  {
+    name: 'SHA256SUMS lists a missing file',
+    bytes: () => craftTar(craftPackageEntries({ sums: sumsFor({ ...baseFiles(), 'application/ghost.js': 'x' }) })),
+    reason: /sums-missing-file/,
+    structural: true,
+  },
+  {
+    name: 'file not listed in SHA256SUMS',
+    bytes: pkg([{ path: 'application/extra.js', body: 'alert(1)' }]),
+    reason: /unlisted-file/,
+    structural: true,
+  },
+  {
+    name: 'SHA256SUMS malformed line',
+    bytes: () => craftTar(craftPackageEntries({ sums: sumsFor(baseFiles()) + 'not a checksum line\n' })),
+    reason: /sums-format/,
+    structural: true,
+  },
+  {
+    name: 'SHA256SUMS with a traversal path',
+    bytes: () => craftTar(craftPackageEntries({ sums: sumsFor(baseFiles()) + `${sha('x')}  ../x\n` })),
+    reason: /sums-path/,
+    structural: true,
+  },
+  {
+    name: 'SHA256SUMS lists a file twice',
+    bytes: () =>
+      craftTar(
+        craftPackageEntries({
+          sums: sumsFor(baseFiles()) + `${sha('console.log("ok");\n')}  application/server.mjs\n`,
+        }),
+      ),
+    reason: /sums-duplicate/,
+    structural: true,
+  },
+  {
+    name: 'no SHA256SUMS',
+    bytes: () => craftTar(craftPackageEntries({ omitSums: true })),
+    reason: /sums-missing/,
+    structural: true,
+  },
+  {
+    name: 'duplicate entry (second copy differs)',
+    bytes: pkg([{ path: 'application/server.mjs', body: 'console.log("evil")\n' }]),
+    reason: /duplicate/,
+    structural: true,
+  },
+  {
+    name: 'file and directory with the same name',
+    bytes: pkg([{ path: 'application/server.mjs/', type: 'Directory' }]),
+    reason: /duplicate|type-conflict/,
+    structural: true,
+  },
+  {
+    name: 'file below a file',
+    bytes: pkg([{ path: 'build-manifest.json/x', body: 'x' }]),
+    reason: /parent-is-file/,
+    structural: true,
+  },
+  {
+    name: 'path segment over 255 bytes (pax)',
+    bytes: pkg([{ path: 'application/x', body: 'x', pax: { path: `application/${longSeg}` } }]),
+    reason: /name-too-long/,
+    structural: true,
+  },
+  {
+    name: 'path over the length limit (pax)',
+    bytes: pkg([{ path: 'application/y', body: 'x', pax: { path: 'application/' + 'd/'.repeat(600) + 'f' } }]),
+    reason: /path-too-long/,
+    structural: true,
+  },
+  {
+    name: 'control character in a name',
+    bytes: pkg([{ path: 'application/\u0001evil', body: 'x' }]),
+    reason: /control-char/,
+    structural: true,
+  },
+  {
+    name: 'backslash path',
+    bytes: pkg([{ path: '..\\..\\evil.txt', body: 'x' }]),
+    reason: /backslash/,
+    structural: true,
+  },
+  {
+    name: 'global pax header renames every later entry',
+    bytes: pkg([{ path: 'application/g.txt', body: 'x', globalPax: { path: '../global-evil.txt' } }]),
+    reason: /traversal|duplicate|unlisted-file/,
+    structural: true,
+  },
+  {
+    name: 'corrupt header checksum',
+    bytes: () => {
+      const t = craftTar(craftPackageEntries());
+      t[600] = (t[600]! + 1) % 256;
+      return t;
+    },
+    reason: /tar-warning|corrupt|unlisted|checksum/,
+    structural: true,
+  },
+  {
+    name: 'truncated archive',
+    bytes: () => {
+      const t = craftTar(craftPackageEntries({ extra: [{ path: 'application/big.txt', body: 'y'.repeat(5000) }] }));
+      return t.subarray(0, t.length - 1024 - 3000);
+    },
+    reason: /tar-warning|corrupt|unlisted/,
+    structural: true,
+  },
+  {
+    name: 'not an archive at all',
+    bytes: () => randomBytes(4096),
+    gzip: false,
+    reason: /corrupt|tar-warning|empty|TAR_CORRUPT/,
+    structural: true,
+  },
   { name: 'empty archive', bytes: () => Buffer.alloc(1024), reason: /empty|sums-missing|corrupt/, structural: true },
-  { name: 'archive digest does not match its .sha256', bytes: pkg([]), digest: 'ab'.repeat(32), reason: /DIGEST_MISMATCH/ },
-  { name: 'manifest lies about the version', bytes: () => craftTar(craftPackageEntries({ files: { ...baseFiles(), 'build-manifest.json': baseFiles('9.9.9')['build-manifest.json']! } })), reason: /COMPAT_INVALID|9\.9\.9/ },
-  { name: 'manifest is not JSON', bytes: () => craftTar(craftPackageEntries({ files: { ...baseFiles(), 'build-manifest.json': '{ not json' } })), reason: /MANIFEST_INVALID/ },
+  {
+    name: 'archive digest does not match its .sha256',
+    bytes: pkg([]),
+    digest: 'ab'.repeat(32),
+    reason: /DIGEST_MISMATCH/,
+  },
+  {
+    name: 'manifest lies about the version',
+    bytes: () =>
+      craftTar(
+        craftPackageEntries({
+          files: { ...baseFiles(), 'build-manifest.json': baseFiles('9.9.9')['build-manifest.json']! },
+        }),
+      ),
+    reason: /COMPAT_INVALID|9\.9\.9/,
+  },
+  {
+    name: 'manifest is not JSON',
+    bytes: () => craftTar(craftPackageEntries({ files: { ...baseFiles(), 'build-manifest.json': '{ not json' } })),
+    reason: /MANIFEST_INVALID/,
+  },
 ];
 
 /** Every path under `dir` with its type, mode, size, link target and content digest. */
@@ -108,7 +359,8 @@ describe('malicious packages', () => {
     sandbox = await mkdtemp(path.join(tmpdir(), 'slipway-evil-'));
     await mkdir(path.join(sandbox, 'outside'), { recursive: true });
     await writeFile(path.join(sandbox, 'outside', 'secret.txt'), 'do not touch\n');
-    for (const d of ['releases', 'shared', '.slipway']) await mkdir(path.join(sandbox, 'target', d), { recursive: true });
+    for (const d of ['releases', 'shared', '.slipway'])
+      await mkdir(path.join(sandbox, 'target', d), { recursive: true });
     await mkdir(path.join(sandbox, 'pkgs'));
     await mkdir(path.join(sandbox, 'stage'));
     config = await makeDeployConfig(sandbox);
@@ -122,31 +374,44 @@ describe('malicious packages', () => {
     expect(cases.length).toBeGreaterThanOrEqual(30);
   });
 
-  it.each(cases.map((c, i) => [i, c.name, c] as const))('#%i %s: rejected with a reason, nothing written around the staging dir', async (i, _name, c) => {
-    const file = await writeCrafted(path.join(sandbox, 'pkgs'), `case${i}`, c.bytes(), { gzip: c.gzip !== false, ...(c.digest ? { digest: c.digest } : {}) });
-    const limits = { ...DEFAULT_LIMITS, ...c.limits };
-    const t = config.deploy.targets.prod!;
-    const cfg = { ...config, deploy: { targets: { prod: { ...t, limits } } } } as Config;
-    const skipJournal = (p: string) => p === 'target/.slipway/journal.jsonl' || p === 'target/.slipway/logs' || p === 'pkgs';
-    const before = await snapshot(sandbox, skipJournal);
+  it.each(cases.map((c, i) => [i, c.name, c] as const))(
+    '#%i %s: rejected with a reason, nothing written around the staging dir',
+    async (i, _name, c) => {
+      const file = await writeCrafted(path.join(sandbox, 'pkgs'), `case${i}`, c.bytes(), {
+        gzip: c.gzip !== false,
+        ...(c.digest ? { digest: c.digest } : {}),
+      });
+      const limits = { ...DEFAULT_LIMITS, ...c.limits };
+      const t = config.deploy.targets.prod!;
+      const cfg = { ...config, deploy: { targets: { prod: { ...t, limits } } } } as Config;
+      const skipJournal = (p: string) =>
+        p === 'target/.slipway/journal.jsonl' || p === 'target/.slipway/logs' || p === 'pkgs';
+      const before = await snapshot(sandbox, skipJournal);
 
-    const err = await deploy({ config: cfg, packagePath: file, target: 'prod' }).then(() => null, (e: unknown) => e);
-    expect(err).toBeInstanceOf(SlipwayError);
-    const e = err as SlipwayError;
-    expect(['E_UNSAFE_ARCHIVE', 'E_VALIDATE']).toContain(e.code);
-    expect(`${e.message}\n${e.details.join('\n')}`).toMatch(c.reason);
-    expect(await snapshot(sandbox, skipJournal)).toEqual(before);
-    expect(existsSync(EVIL)).toBe(false);
-
-    if (c.structural) {
-      // Second line of defence on its own: extraction without the pre-scan refuses it too and leaves nothing.
-      const dest = path.join(sandbox, 'stage', `x${i}`);
-      const err2 = await extractPackage({ file, dest, limits }).then(() => null, (x: unknown) => x);
-      expect(err2).toBeInstanceOf(SlipwayError);
-      expect((err2 as SlipwayError).code).toBe('E_UNSAFE_ARCHIVE');
-      expect(existsSync(dest)).toBe(false);
+      const err = await deploy({ config: cfg, packagePath: file, target: 'prod' }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(SlipwayError);
+      const e = err as SlipwayError;
+      expect(['E_UNSAFE_ARCHIVE', 'E_VALIDATE']).toContain(e.code);
+      expect(`${e.message}\n${e.details.join('\n')}`).toMatch(c.reason);
       expect(await snapshot(sandbox, skipJournal)).toEqual(before);
       expect(existsSync(EVIL)).toBe(false);
-    }
-  });
+
+      if (c.structural) {
+        // Second line of defence on its own: extraction without the pre-scan refuses it too and leaves nothing.
+        const dest = path.join(sandbox, 'stage', `x${i}`);
+        const err2 = await extractPackage({ file, dest, limits }).then(
+          () => null,
+          (x: unknown) => x,
+        );
+        expect(err2).toBeInstanceOf(SlipwayError);
+        expect((err2 as SlipwayError).code).toBe('E_UNSAFE_ARCHIVE');
+        expect(existsSync(dest)).toBe(false);
+        expect(await snapshot(sandbox, skipJournal)).toEqual(before);
+        expect(existsSync(EVIL)).toBe(false);
+      }
+    },
+  );
 });

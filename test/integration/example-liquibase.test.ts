@@ -60,7 +60,7 @@ describe('examples/umig-sample database with real Liquibase and psql', () => {
 
   it('liquibase update --contexts=dev applies all 20 changesets and status reports up to date', async () => {
     await liquibase(dev, '--contexts=dev', 'update');
-    const applied = await rows(dev, 'SELECT id || \'|\' || exectype FROM databasechangelog ORDER BY orderexecuted');
+    const applied = await rows(dev, "SELECT id || '|' || exectype FROM databasechangelog ORDER BY orderexecuted");
     expect(applied).toHaveLength(20);
     expect(applied[0]).toBe('001-create-teams-table|EXECUTED');
     expect(applied[19]).toBe('110-dev-migration-plan|EXECUTED');
@@ -90,13 +90,20 @@ describe('examples/umig-sample database with real Liquibase and psql', () => {
   it('a prod update skips the dev-only seed data and MARK_RANs the guarded column', async () => {
     await liquibase(prod, '--contexts=prod', 'update');
     expect(await rows(prod, 'SELECT count(*) FROM databasechangelog')).toEqual(['17']);
-    expect(await rows(prod, "SELECT count(*) FROM databasechangelog WHERE filename LIKE 'db/changelog/seed/%'")).toEqual(['0']);
+    expect(
+      await rows(prod, "SELECT count(*) FROM databasechangelog WHERE filename LIKE 'db/changelog/seed/%'"),
+    ).toEqual(['0']);
 
     // The precondition guards environments that got the column from a hotfix script: simulate one.
     await liquibase(prod, '--contexts=prod', 'rollback-count', '--count=3');
     await psql(prod, '-c', 'ALTER TABLE users_usr ADD COLUMN usr_last_login_at timestamptz');
     await liquibase(prod, '--contexts=prod', 'update');
-    expect(await rows(prod, "SELECT id || '|' || exectype FROM databasechangelog WHERE orderexecuted > 14 ORDER BY orderexecuted")).toEqual([
+    expect(
+      await rows(
+        prod,
+        "SELECT id || '|' || exectype FROM databasechangelog WHERE orderexecuted > 14 ORDER BY orderexecuted",
+      ),
+    ).toEqual([
       '015-add-users-last-login|MARK_RAN',
       '016-view-migration-progress|EXECUTED',
       '017-create-audit-purge-function|EXECUTED',
@@ -110,8 +117,9 @@ describe('examples/umig-sample database with real Liquibase and psql', () => {
     await psql(plain, '-1', '-f', script);
     await psql(plain, '-1', '-f', script);
     const tables = await rows(plain, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
-    const liquibaseTables = (
-      await rows(dev, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'databasechangelog%' ORDER BY tablename")
+    const liquibaseTables = await rows(
+      dev,
+      "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'databasechangelog%' ORDER BY tablename",
     );
     expect(tables).toEqual(liquibaseTables);
     expect(tables).toContain('steps_stm');

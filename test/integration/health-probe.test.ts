@@ -9,10 +9,12 @@ let server: http.Server;
 let base: string;
 let refusedUrl: string;
 
-const json = (code: number, body: unknown): Handler => (_req, res) => {
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-};
+const json =
+  (code: number, body: unknown): Handler =>
+  (_req, res) => {
+    res.writeHead(code, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -38,16 +40,52 @@ describe('probeHealth', () => {
   it.each([
     ['seed HEALTHY 200', 200, { overall: { status: 'HEALTHY' } }, 'HEALTHY', 'HTTP 200, overall.status HEALTHY'],
     ['seed DEGRADED 206', 206, { overall: { status: 'DEGRADED' } }, 'DEGRADED', 'HTTP 206, overall.status DEGRADED'],
-    ['seed DEGRADED 200 (configurable code)', 200, { overall: { status: 'DEGRADED' } }, 'DEGRADED', 'HTTP 200, overall.status DEGRADED'],
-    ['seed UNHEALTHY 503', 503, { overall: { status: 'UNHEALTHY' } }, 'UNHEALTHY', 'HTTP 503, overall.status UNHEALTHY'],
+    [
+      'seed DEGRADED 200 (configurable code)',
+      200,
+      { overall: { status: 'DEGRADED' } },
+      'DEGRADED',
+      'HTTP 200, overall.status DEGRADED',
+    ],
+    [
+      'seed UNHEALTHY 503',
+      503,
+      { overall: { status: 'UNHEALTHY' } },
+      'UNHEALTHY',
+      'HTTP 503, overall.status UNHEALTHY',
+    ],
     ['IETF pass', 200, { status: 'pass' }, 'HEALTHY', 'HTTP 200, status "pass"'],
     ['IETF warn', 200, { status: 'warn' }, 'DEGRADED', 'HTTP 200, status "warn"'],
     ['IETF fail 503', 503, { status: 'fail' }, 'UNHEALTHY', 'HTTP 503, status "fail"'],
-    ['503 although the body says HEALTHY', 503, { overall: { status: 'HEALTHY' } }, 'UNHEALTHY', 'HTTP 503, overall.status HEALTHY (body says HEALTHY)'],
+    [
+      '503 although the body says HEALTHY',
+      503,
+      { overall: { status: 'HEALTHY' } },
+      'UNHEALTHY',
+      'HTTP 503, overall.status HEALTHY (body says HEALTHY)',
+    ],
     ['206 with a HEALTHY body', 206, { status: 'pass' }, 'DEGRADED', 'HTTP 206, status "pass" (body says HEALTHY)'],
-    ['401', 401, { overall: { status: 'HEALTHY' } }, 'UNHEALTHY', 'HTTP 401, overall.status HEALTHY (body says HEALTHY)'],
-    ['unknown status word', 200, { overall: { status: 'GREEN' } }, 'UNHEALTHY', 'HTTP 200: overall.status "GREEN" is not HEALTHY, DEGRADED or UNHEALTHY'],
-    ['no status at all', 200, { uptime: 5 }, 'UNHEALTHY', 'HTTP 200: body has neither overall.status (seed) nor status (IETF health check)'],
+    [
+      '401',
+      401,
+      { overall: { status: 'HEALTHY' } },
+      'UNHEALTHY',
+      'HTTP 401, overall.status HEALTHY (body says HEALTHY)',
+    ],
+    [
+      'unknown status word',
+      200,
+      { overall: { status: 'GREEN' } },
+      'UNHEALTHY',
+      'HTTP 200: overall.status "GREEN" is not HEALTHY, DEGRADED or UNHEALTHY',
+    ],
+    [
+      'no status at all',
+      200,
+      { uptime: 5 },
+      'UNHEALTHY',
+      'HTTP 200: body has neither overall.status (seed) nor status (IETF health check)',
+    ],
   ])('%s', async (name, code, body, status, reason) => {
     routes[`/${name}`] = json(code, body);
     const r = await probeHealth(`${base}/${encodeURIComponent(name)}`, { timeoutMs: 2000 });
@@ -57,16 +95,26 @@ describe('probeHealth', () => {
 
   it('reads a non-JSON body as UNHEALTHY with a reason', async () => {
     routes['/text'] = (_q, res) => res.end('OK');
-    expect(await probeHealth(`${base}/text`)).toMatchObject({ status: 'UNHEALTHY', httpStatus: 200, reason: 'HTTP 200: body is not JSON (2 bytes)', body: null });
+    expect(await probeHealth(`${base}/text`)).toMatchObject({
+      status: 'UNHEALTHY',
+      httpStatus: 200,
+      reason: 'HTTP 200: body is not JSON (2 bytes)',
+      body: null,
+    });
   });
 
   it('refuses a body over 1 MiB', async () => {
     routes['/huge'] = (_q, res) => res.end(`{"status":"pass","pad":"${'x'.repeat(1_100_000)}"}`);
-    expect(await probeHealth(`${base}/huge`)).toMatchObject({ status: 'UNHEALTHY', httpStatus: 200, reason: 'HTTP 200: health body larger than 1048576 bytes' });
+    expect(await probeHealth(`${base}/huge`)).toMatchObject({
+      status: 'UNHEALTHY',
+      httpStatus: 200,
+      reason: 'HTTP 200: health body larger than 1048576 bytes',
+    });
   });
 
   it('sends the headers it is given', async () => {
-    routes['/auth'] = (req, res) => json(req.headers.authorization === 'Bearer t0k' ? 200 : 401, { status: 'pass' })(req, res);
+    routes['/auth'] = (req, res) =>
+      json(req.headers.authorization === 'Bearer t0k' ? 200 : 401, { status: 'pass' })(req, res);
     expect((await probeHealth(`${base}/auth`, { headers: { authorization: 'Bearer t0k' } })).status).toBe('HEALTHY');
     expect((await probeHealth(`${base}/auth`)).httpStatus).toBe(401);
   });
@@ -97,12 +145,18 @@ describe('probeHealth', () => {
     const t0 = performance.now();
     const r = await probeHealth(`${base}/stall`, { timeoutMs: 300 });
     expect(performance.now() - t0).toBeLessThan(1500);
-    expect(r).toMatchObject({ status: 'UNHEALTHY', httpStatus: 200, reason: 'HTTP 200: body not complete within 300 ms' });
+    expect(r).toMatchObject({
+      status: 'UNHEALTHY',
+      httpStatus: 200,
+      reason: 'HTTP 200: body not complete within 300 ms',
+    });
   });
 
   it('sends user:password in the URL as HTTP Basic', async () => {
     routes['/basic'] = (req, res) =>
-      json(req.headers.authorization === `Basic ${Buffer.from('ops:p@ss word').toString('base64')}` ? 200 : 401, { status: 'pass' })(req, res);
+      json(req.headers.authorization === `Basic ${Buffer.from('ops:p@ss word').toString('base64')}` ? 200 : 401, {
+        status: 'pass',
+      })(req, res);
     const r = await probeHealth(base.replace('http://', 'http://ops:p%40ss%20word@') + '/basic');
     expect(r).toMatchObject({ status: 'HEALTHY', httpStatus: 200 });
   });
@@ -118,7 +172,11 @@ describe('probeHealth', () => {
 describe('waitForHealthy', () => {
   it('polls until HEALTHY', async () => {
     let n = 0;
-    routes['/warming'] = (q, res) => (++n < 4 ? json(503, { overall: { status: 'UNHEALTHY' } }) : json(200, { overall: { status: 'HEALTHY' } }))(q, res);
+    routes['/warming'] = (q, res) =>
+      (++n < 4 ? json(503, { overall: { status: 'UNHEALTHY' } }) : json(200, { overall: { status: 'HEALTHY' } }))(
+        q,
+        res,
+      );
     const r = await waitForHealthy({ url: `${base}/warming`, timeoutMs: 5000, intervalMs: 20, allowDegraded: false });
     expect(r.ok).toBe(true);
     expect(r.attempts).toBe(4);
@@ -148,7 +206,13 @@ describe('waitForHealthy', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
     const t0 = performance.now();
-    const r = await waitForHealthy({ url: refusedUrl, timeoutMs: 10_000, intervalMs: 30, allowDegraded: false, signal: ac.signal });
+    const r = await waitForHealthy({
+      url: refusedUrl,
+      timeoutMs: 10_000,
+      intervalMs: 30,
+      allowDegraded: false,
+      signal: ac.signal,
+    });
     expect(r.ok).toBe(false);
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(r.last.reason).toMatch(/^aborted; last probe: connection refused/);

@@ -41,7 +41,9 @@ describe('packageFileSet (real tar, gzip, sha256sum)', () => {
 
   it('lists sorted entries with explicit dirs, 0/0 owners, fixed modes and mtime in GNU tar', async () => {
     const { result } = await packTo('out');
-    const listing = execFileSync('tar', ['--utc', '-tzvf', result.package.path], { encoding: 'utf8' }).trim().split('\n');
+    const listing = execFileSync('tar', ['--utc', '-tzvf', result.package.path], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     const names = listing.map((l) => l.split(/\s+/).slice(5).join(' '));
     expect(names).toEqual([
       'SHA256SUMS',
@@ -84,7 +86,10 @@ describe('packageFileSet (real tar, gzip, sha256sum)', () => {
     const sums = execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: x, encoding: 'utf8' });
     expect(sums.trim().split('\n')).toHaveLength(10);
     expect(sums).not.toMatch(/FAILED/);
-    const side = execFileSync('sha256sum', ['-c', path.basename(result.sidecar)], { cwd: path.dirname(result.sidecar), encoding: 'utf8' });
+    const side = execFileSync('sha256sum', ['-c', path.basename(result.sidecar)], {
+      cwd: path.dirname(result.sidecar),
+      encoding: 'utf8',
+    });
     expect(side.trim()).toBe(`${result.package.name}: OK`);
     const manifest = buildManifestSchema.parse(JSON.parse(await readFile(path.join(x, 'build-manifest.json'), 'utf8')));
     expect(manifest.buildId).toBe('demo-app-1.2.0-20231114.221320');

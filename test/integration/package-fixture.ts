@@ -29,7 +29,8 @@ export const FILES: Record<string, string | Buffer> = {
   'slipway.config.yaml': CONFIG,
   'src/app.js': 'export const a = 1;\n',
   'src/web/css/site.css': 'body{margin:0}\n',
-  'src/api/users.groovy': 'users(httpMethod: "GET", groups: ["u"]) { req -> }\nusers(httpMethod: "POST", groups: ["u"]) { req -> }\n',
+  'src/api/users.groovy':
+    'users(httpMethod: "GET", groups: ["u"]) { req -> }\nusers(httpMethod: "POST", groups: ["u"]) { req -> }\n',
   'db/001.sql': 'create table t (id int);\n',
   'scripts/start.sh': '#!/bin/sh\necho start\n',
   'docs/README.md': '# Demo\n',
@@ -45,7 +46,10 @@ const MAP: Record<string, [ComponentName, string]> = {
   tests: ['tests', 'tests/'],
 };
 
-export async function makeProject(extra: Record<string, string | Buffer> = {}, configText = CONFIG): Promise<{ dir: string; config: Config }> {
+export async function makeProject(
+  extra: Record<string, string | Buffer> = {},
+  configText = CONFIG,
+): Promise<{ dir: string; config: Config }> {
   const dir = await makeTree({ ...FILES, 'slipway.config.yaml': configText, ...extra }, 'slipway-pkg-');
   const { config } = await loadConfig({ cwd: dir, env: {} });
   return { dir, config };

@@ -59,9 +59,13 @@ describe('build() pipeline', () => {
   it('reads quality figures only from the reports the config points at', async () => {
     const { dir } = await makeProject(
       {
-        'reports/coverage-summary.json': JSON.stringify({ total: { lines: { pct: 81.5 }, statements: { pct: 80 }, functions: { pct: 70 }, branches: { pct: 60 } } }),
+        'reports/coverage-summary.json': JSON.stringify({
+          total: { lines: { pct: 81.5 }, statements: { pct: 80 }, functions: { pct: 70 }, branches: { pct: 60 } },
+        }),
         'reports/jacoco.xml': '<report name="g"><counter type="LINE" missed="1" covered="3"/></report>',
-        'reports/audit.json': JSON.stringify({ metadata: { vulnerabilities: { info: 0, low: 0, moderate: 1, high: 0, critical: 0, total: 1 } } }),
+        'reports/audit.json': JSON.stringify({
+          metadata: { vulnerabilities: { info: 0, low: 0, moderate: 1, high: 0, critical: 0, total: 1 } },
+        }),
       },
       CONFIG.replace('build:\n  output: out\n', `build:\n  output: out\n${QUALITY}`),
     );
@@ -70,10 +74,22 @@ describe('build() pipeline', () => {
     const r = await build({ config, sourceDateEpoch: 1_700_000_000, env: {} });
     expect(r.manifest.quality).toEqual({
       testCoverage: {
-        javascript: { value: { lines: 81.5, statements: 80, functions: 70, branches: 60 }, reason: null, source: 'reports/coverage-summary.json' },
-        groovy: { value: { lines: 75, statements: null, functions: null, branches: null }, reason: null, source: 'reports/jacoco.xml' },
+        javascript: {
+          value: { lines: 81.5, statements: 80, functions: 70, branches: 60 },
+          reason: null,
+          source: 'reports/coverage-summary.json',
+        },
+        groovy: {
+          value: { lines: 75, statements: null, functions: null, branches: null },
+          reason: null,
+          source: 'reports/jacoco.xml',
+        },
       },
-      securityScan: { value: { critical: 0, high: 0, moderate: 1, low: 0, info: 0, total: 1 }, reason: null, source: 'reports/audit.json' },
+      securityScan: {
+        value: { critical: 0, high: 0, moderate: 1, low: 0, info: 0, total: 1 },
+        reason: null,
+        source: 'reports/audit.json',
+      },
       performance: { value: null, reason: 'cannot read reports/missing.json: ENOENT', source: null },
     });
     const inner = JSON.parse(await readFile(r.details.packaged.manifestPath, 'utf8')) as { quality: unknown };

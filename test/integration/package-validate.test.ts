@@ -17,7 +17,12 @@ let n = 0;
 beforeAll(async () => {
   const p = await makeProject();
   dir = p.dir;
-  const r = await packageFileSet({ config: p.config, fileSet: await makeFileSet(dir, SOURCES), outDir: path.join(dir, 'out'), sourceDateEpoch: 1_700_000_000 });
+  const r = await packageFileSet({
+    config: p.config,
+    fileSet: await makeFileSet(dir, SOURCES),
+    outDir: path.join(dir, 'out'),
+    sourceDateEpoch: 1_700_000_000,
+  });
   pkg = r.package.path;
   tree = path.join(dir, 'tree');
   await mkdir(tree);
@@ -75,7 +80,12 @@ describe('validatePackage', () => {
     });
     const r = await validatePackage(p);
     expect(codes(r)).toEqual(['MANIFEST_INVALID', 'MANIFEST_INVALID', 'SUMS_MISMATCH']);
-    expect(r.problems.filter((x) => x.code === 'MANIFEST_INVALID').map((x) => x.message).sort()).toEqual([
+    expect(
+      r.problems
+        .filter((x) => x.code === 'MANIFEST_INVALID')
+        .map((x) => x.message)
+        .sort(),
+    ).toEqual([
       'build-manifest.json: buildId: Invalid input: expected string, received undefined',
       'build-manifest.json: deployment.readiness: Invalid input: expected boolean, received string',
     ]);
@@ -88,7 +98,13 @@ describe('validatePackage', () => {
       await symlink('/etc/passwd', path.join(root, 'application/link'));
     });
     const r = await validatePackage(p);
-    expect(codes(r)).toEqual(['BAD_ENTRY_TYPE', 'COMPAT_INVALID', 'MISSING_REQUIRED', 'SUMS_MISMATCH', 'SUMS_MISSING_FILE']);
+    expect(codes(r)).toEqual([
+      'BAD_ENTRY_TYPE',
+      'COMPAT_INVALID',
+      'MISSING_REQUIRED',
+      'SUMS_MISMATCH',
+      'SUMS_MISSING_FILE',
+    ]);
   });
 
   it('reports a wrong digest in the sidecar and a wrong expected digest', async () => {
@@ -104,7 +120,11 @@ describe('validatePackage', () => {
   it('reports `..` and absolute entry paths', async () => {
     const body = Buffer.from('x\n');
     const tar = Buffer.concat([
-      ...['../evil', '/abs'].flatMap((p) => [encodeHeader({ path: p, type: 'file', mode: 0o644, size: body.length, mtime: 0 }), body, padding(body.length)]),
+      ...['../evil', '/abs'].flatMap((p) => [
+        encodeHeader({ path: p, type: 'file', mode: 0o644, size: body.length, mtime: 0 }),
+        body,
+        padding(body.length),
+      ]),
       END_OF_ARCHIVE,
     ]);
     const p = path.join(dir, 'evil.tar.gz');

@@ -25,7 +25,10 @@ const CHANGELOG = '--liquibase formatted sql\n--changeset ann:1\nCREATE TABLE t 
 
 describe('PGlite verification is cached by content', () => {
   it('reuses the result for an identical package, and verifies again when a changeset changes', async () => {
-    const dir = await makeTree({ 'slipway.config.yaml': CONFIG, 'app/index.html': '<p>hi</p>\n', 'db/master.sql': CHANGELOG }, 'slipway-vcache-');
+    const dir = await makeTree(
+      { 'slipway.config.yaml': CONFIG, 'app/index.html': '<p>hi</p>\n', 'db/master.sql': CHANGELOG },
+      'slipway-vcache-',
+    );
     dirs.push(dir);
     const load = async () => (await loadConfig({ cwd: dir, env: {} })).config;
     const verifyPhase = (r: Awaited<ReturnType<typeof build>>) => r.phases.find((p) => p.name === 'verify')!;
@@ -38,11 +41,15 @@ describe('PGlite verification is cached by content', () => {
     // Another build time changes only the package's generated-at line: same content address.
     const second = await build({ config: await load(), sourceDateEpoch: 1_700_000_500, env: {} });
     expect(verifyPhase(second)).toMatchObject({ status: 'ok', reason: 'cached result of an identical package' });
-    expect(second.manifest.components.database.schemaFingerprint).toBe(first.manifest.components.database.schemaFingerprint);
+    expect(second.manifest.components.database.schemaFingerprint).toBe(
+      first.manifest.components.database.schemaFingerprint,
+    );
 
     await writeFile(path.join(dir, 'db/master.sql'), CHANGELOG.replace('(id int)', '(id bigint)'));
     const third = await build({ config: await load(), sourceDateEpoch: 1_700_000_500, env: {} });
     expect(verifyPhase(third).reason).toBeUndefined();
-    expect(third.manifest.components.database.schemaFingerprint).not.toBe(first.manifest.components.database.schemaFingerprint);
+    expect(third.manifest.components.database.schemaFingerprint).not.toBe(
+      first.manifest.components.database.schemaFingerprint,
+    );
   });
 });

@@ -31,7 +31,8 @@ let config: Config;
 let server: RunningServer;
 const tokens: Record<string, string> = {};
 
-const get = (p: string, user = 'viewer', headers: Record<string, string> = {}) => fetch(server.url + p, { headers: { authorization: `Bearer ${tokens[user]}`, ...headers } });
+const get = (p: string, user = 'viewer', headers: Record<string, string> = {}) =>
+  fetch(server.url + p, { headers: { authorization: `Bearer ${tokens[user]}`, ...headers } });
 
 beforeAll(async () => {
   db = await createTestDatabase('slipway_server_api');
@@ -54,18 +55,34 @@ beforeAll(async () => {
   });
   config = (await loadConfig({ configFile: path.join(dir, 'slipway.config.yaml'), cwd: dir, env: {} })).config;
   const usersFile = path.join(dir, '.slipway/users.json');
-  for (const [name, groups] of [['viewer', ['viewers']], ['deployer', ['deployers']]] as const) {
+  for (const [name, groups] of [
+    ['viewer', ['viewers']],
+    ['deployer', ['deployers']],
+  ] as const) {
     await addUser({ usersFile, name, password: 'a long password', groups: [...groups], now: new Date() });
     tokens[name] = (await addUserToken({ usersFile, name, now: new Date() })).token;
   }
   // Apply for contexts "none": alice:1 and bob:3 run, alice:2 (context prod) stays pending.
-  const applied = await buildDatabasePackage({ rootDir: dir, changelog: 'db/changelog.sql', application: 'demo', version: '1.0.0', sourceDateEpoch: 0, contexts: ['none'] });
+  const applied = await buildDatabasePackage({
+    rootDir: dir,
+    changelog: 'db/changelog.sql',
+    application: 'demo',
+    version: '1.0.0',
+    sourceDateEpoch: 0,
+    contexts: ['none'],
+  });
   await applySql({ databaseUrl: db.url, sql: applied.sql });
   // Two real releases on the target through DEPLOY.
   // A minute apart: release ids carry the deploy time to the second.
   for (const [i, version] of ['1.0.0', '1.1.0'].entries()) {
     const pkg = await makeFixturePackage({ name: 'demo', version });
-    await deploy({ config, packagePath: pkg.path, target: 'prod', actor: 'ci@test', now: () => new Date(Date.parse('2026-03-01T12:00:00Z') + i * 60_000) });
+    await deploy({
+      config,
+      packagePath: pkg.path,
+      target: 'prod',
+      actor: 'ci@test',
+      now: () => new Date(Date.parse('2026-03-01T12:00:00Z') + i * 60_000),
+    });
   }
   server = await startServer({ config, port: 0, audit: path.join(dir, 'audit.log') });
 }, 120_000);
@@ -121,7 +138,11 @@ describe('changesets, releases and manifest', () => {
     const b = await r.json();
     expect(r.status, JSON.stringify(b)).toBe(200);
     expect(b).toMatchObject({ applied: 2, pending: 1, drift: 0 });
-    expect(b.changeSets.map((c: { id: string; state: string }) => `${c.id}:${c.state}`)).toEqual(['1:applied', '2:pending', '3:applied']);
+    expect(b.changeSets.map((c: { id: string; state: string }) => `${c.id}:${c.state}`)).toEqual([
+      '1:applied',
+      '2:pending',
+      '3:applied',
+    ]);
     const pending = await (await get('/api/db/changesets?state=pending')).json();
     expect(pending.changeSets.map((c: { id: string }) => c.id)).toEqual(['2']);
   });
@@ -149,15 +170,24 @@ describe('changesets, releases and manifest', () => {
   it('POST /api/releases/{id}/rollback: refused for viewers, done for deployers through DEPLOY', async () => {
     const releases = (await (await get('/api/releases')).json()).releases as { id: string; version: string }[];
     const old = releases.find((r) => r.version === '1.0.0')!;
-    const refused = await fetch(`${server.url}/api/releases/${old.id}/rollback`, { method: 'POST', headers: { authorization: `Bearer ${tokens.viewer}` } });
+    const refused = await fetch(`${server.url}/api/releases/${old.id}/rollback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.viewer}` },
+    });
     expect(refused.status).toBe(403);
-    const r = await fetch(`${server.url}/api/releases/${old.id}/rollback`, { method: 'POST', headers: { authorization: `Bearer ${tokens.deployer}` } });
+    const r = await fetch(`${server.url}/api/releases/${old.id}/rollback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.deployer}` },
+    });
     const body = await r.json();
     expect(r.status, JSON.stringify(body)).toBe(200);
     expect(body.result).toMatchObject({ ok: true, to: old.id });
     const after = (await (await get('/api/releases')).json()).releases as { id: string; current: boolean }[];
     expect(after.find((x) => x.current)?.id).toBe(old.id);
-    const again = await fetch(`${server.url}/api/releases/${old.id}/rollback`, { method: 'POST', headers: { authorization: `Bearer ${tokens.deployer}` } });
+    const again = await fetch(`${server.url}/api/releases/${old.id}/rollback`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.deployer}` },
+    });
     expect(again.status).toBe(409);
     const metrics = await (await get('/metrics')).text();
     expect(metrics).toMatch(/slipway_rollbacks_total\{result="success"\} 1/);

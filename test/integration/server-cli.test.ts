@@ -19,7 +19,14 @@ let token: string;
 async function run(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const io: CliIO = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false, env: {}, cwd: dir, readStdin: async () => stdin };
+  const io: CliIO = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    isTTY: false,
+    env: {},
+    cwd: dir,
+    readStdin: async () => stdin,
+  };
   const code = await main(args, io);
   return { code, stdout, stderr };
 }
@@ -28,7 +35,8 @@ beforeAll(async () => {
   db = await createTestDatabase('slipway_server_cli');
   dir = await makeTree({
     'slipway.config.yaml': `name: demo\nversion: 1.0.0\nbuild:\n  components:\n    application: { include: ["app/**"] }\ndatabase:\n  url: ${db.url}\n`,
-    'nodb.yaml': 'name: demo\nversion: 1.0.0\nbuild:\n  components:\n    application: { include: ["app/**"] }\nserver:\n  usersFile: .slipway/users.json\n',
+    'nodb.yaml':
+      'name: demo\nversion: 1.0.0\nbuild:\n  components:\n    application: { include: ["app/**"] }\nserver:\n  usersFile: .slipway/users.json\n',
   });
 });
 afterAll(async () => {
@@ -40,7 +48,10 @@ afterAll(async () => {
 
 describe('slipway user add / user token', () => {
   it('adds a user from stdin with a scrypt hash in a 0600 users file', async () => {
-    const r = await run(['user', 'add', 'ci', '--groups', 'viewers,deployers', '--config', 'slipway.config.yaml'], `${PASSWORD}\n`);
+    const r = await run(
+      ['user', 'add', 'ci', '--groups', 'viewers,deployers', '--config', 'slipway.config.yaml'],
+      `${PASSWORD}\n`,
+    );
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('user ci added');
     const file = path.join(dir, '.slipway/users.json');
@@ -81,7 +92,14 @@ describe('slipway health (the CI gate)', () => {
   });
 
   it('works with the seed path and curl-style --user NAME:PASSWORD', async () => {
-    const r = await run(['health', '--url', `${healthy.url}/rest/scriptrunner/latest/custom/databaseVersions/health`, '--user', `ci:${PASSWORD}`, '--json']);
+    const r = await run([
+      'health',
+      '--url',
+      `${healthy.url}/rest/scriptrunner/latest/custom/databaseVersions/health`,
+      '--user',
+      `ci:${PASSWORD}`,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, required: 'HEALTHY', status: 'HEALTHY', httpStatus: 200 });
   });
@@ -112,7 +130,14 @@ describe('slipway health (the CI gate)', () => {
 describe('slipway serve', () => {
   it('listens, answers and stops on SIGTERM', async () => {
     let stderr = '';
-    const io: CliIO = { stdout: () => {}, stderr: (t) => void (stderr += t), isTTY: false, env: {}, cwd: dir, readStdin: async () => '' };
+    const io: CliIO = {
+      stdout: () => {},
+      stderr: (t) => void (stderr += t),
+      isTTY: false,
+      env: {},
+      cwd: dir,
+      readStdin: async () => '',
+    };
     const done = main(['serve', '--config', 'slipway.config.yaml', '--port', '0'], io);
     for (let i = 0; i < 100 && !stderr.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
     const url = /listening on (http:\/\/\S+) /.exec(stderr)?.[1];

@@ -33,13 +33,19 @@ const apps: FastifyInstance[] = [];
 const clock = { now: Date.parse('2026-03-01T12:00:00Z') };
 
 /** An app over the temp project; `server` overrides server settings, `url` the database URL. */
-async function makeApp(opts: { server?: Record<string, unknown>; url?: string | null; users?: boolean } = {}): Promise<FastifyInstance> {
+async function makeApp(
+  opts: { server?: Record<string, unknown>; url?: string | null; users?: boolean } = {},
+): Promise<FastifyInstance> {
   const usersFile = opts.users === false ? 'empty-users.json' : '.slipway/users.json';
   const { config } = await loadConfig({
     configFile: path.join(dir, 'slipway.config.yaml'),
     cwd: dir,
     env: {},
-    overrides: { 'server.usersFile': usersFile, ...(opts.url === null ? {} : { 'database.url': opts.url ?? db.url }), ...Object.fromEntries(Object.entries(opts.server ?? {}).map(([k, v]) => [`server.${k}`, v])) },
+    overrides: {
+      'server.usersFile': usersFile,
+      ...(opts.url === null ? {} : { 'database.url': opts.url ?? db.url }),
+      ...Object.fromEntries(Object.entries(opts.server ?? {}).map(([k, v]) => [`server.${k}`, v])),
+    },
   });
   const app = await createApp({ config, audit: path.join(dir, 'audit.log'), deps: { clock: () => clock.now } });
   apps.push(app);
@@ -50,13 +56,26 @@ const auth = () => ({ authorization: `Bearer ${token}` });
 beforeAll(async () => {
   db = await createTestDatabase('slipway_server');
   dir = await makeTree({
-    'slipway.config.yaml': 'name: demo\nversion: 1.2.0\nbuild:\n  components:\n    application: { include: ["app/**"] }\ndatabase:\n  changelog: db/changelog.sql\n',
+    'slipway.config.yaml':
+      'name: demo\nversion: 1.2.0\nbuild:\n  components:\n    application: { include: ["app/**"] }\ndatabase:\n  changelog: db/changelog.sql\n',
     'db/changelog.sql': CHANGELOG,
   });
-  await addUser({ usersFile: path.join(dir, '.slipway/users.json'), name: 'ci', password: 'a long password', groups: ['viewers'], now: new Date() });
+  await addUser({
+    usersFile: path.join(dir, '.slipway/users.json'),
+    name: 'ci',
+    password: 'a long password',
+    groups: ['viewers'],
+    now: new Date(),
+  });
   token = (await addUserToken({ usersFile: path.join(dir, '.slipway/users.json'), name: 'ci', now: new Date() })).token;
   // Apply the changelog for real: DBPKG renders the package, applySql runs it with psql semantics.
-  const pkg = await buildDatabasePackage({ rootDir: dir, changelog: 'db/changelog.sql', application: 'demo', version: '1.2.0', sourceDateEpoch: 0 });
+  const pkg = await buildDatabasePackage({
+    rootDir: dir,
+    changelog: 'db/changelog.sql',
+    application: 'demo',
+    version: '1.2.0',
+    sourceDateEpoch: 0,
+  });
   await applySql({ databaseUrl: db.url, sql: pkg.sql });
 });
 afterAll(async () => {
@@ -71,14 +90,29 @@ describe('health with a real PostgreSQL', () => {
     const r = await app.inject({ url: '/api/health', headers: auth() });
     expect(r.statusCode).toBe(200);
     const b = r.json();
-    expect(b.overall).toMatchObject({ status: 'HEALTHY', version: '1.2.0', timestamp: '2026-03-01T12:00:00.000Z', uptime: 0 });
-    expect(b.components.database).toMatchObject({ status: 'HEALTHY', migrationsCount: 2, lastMigration: 'db/changelog.sql', lastMigrationId: '2' });
+    expect(b.overall).toMatchObject({
+      status: 'HEALTHY',
+      version: '1.2.0',
+      timestamp: '2026-03-01T12:00:00.000Z',
+      uptime: 0,
+    });
+    expect(b.components.database).toMatchObject({
+      status: 'HEALTHY',
+      migrationsCount: 2,
+      lastMigration: 'db/changelog.sql',
+      lastMigrationId: '2',
+    });
     expect(b.components.database.responseTime).toBeGreaterThan(0);
     expect(b.components.database.serverVersion).toMatch(/^\d+/);
     expect(b.components.security).toMatchObject({ status: 'HEALTHY', usersConfigured: 1, usersFileMode: '0600' });
     expect(b.metrics.memoryUsage.rssBytes).toBeGreaterThan(10_000_000);
     expect(b.status).toBe('pass');
-    expect(b.checks['database:migrations'][0]).toMatchObject({ componentType: 'datastore', observedValue: 2, observedUnit: 'changesets', status: 'pass' });
+    expect(b.checks['database:migrations'][0]).toMatchObject({
+      componentType: 'datastore',
+      observedValue: 2,
+      observedUnit: 'changesets',
+      status: 'pass',
+    });
     // The seed's path answers with the same body.
     const seed = await app.inject({ url: '/rest/scriptrunner/latest/custom/databaseVersions/health', headers: auth() });
     expect(seed.json().components.database.migrationsCount).toBe(2);
@@ -87,7 +121,9 @@ describe('health with a real PostgreSQL', () => {
   it('reports disk usage as df does', async () => {
     const app = await makeApp();
     const b = (await app.inject({ url: '/api/health', headers: auth() })).json();
-    const df = Number(execFileSync('df', ['--output=pcent', dir], { encoding: 'utf8' }).split('\n')[1]!.trim().replace('%', ''));
+    const df = Number(
+      execFileSync('df', ['--output=pcent', dir], { encoding: 'utf8' }).split('\n')[1]!.trim().replace('%', ''),
+    );
     expect(Math.abs(b.metrics.diskUsage.usedPercent - df)).toBeLessThanOrEqual(1.5);
   });
 
@@ -104,7 +140,9 @@ describe('health with a real PostgreSQL', () => {
     const first = (await app.inject({ url: '/api/health', headers: auth() })).json();
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
-    await c.query("INSERT INTO databasechangelog (id, author, filename, dateexecuted, orderexecuted, exectype) VALUES ('3', 'bob', 'db/extra.sql', now(), 3, 'EXECUTED')");
+    await c.query(
+      "INSERT INTO databasechangelog (id, author, filename, dateexecuted, orderexecuted, exectype) VALUES ('3', 'bob', 'db/extra.sql', now(), 3, 'EXECUTED')",
+    );
     await c.end();
     clock.now += 1000;
     const cached = (await app.inject({ url: '/api/health', headers: auth() })).json();
@@ -183,8 +221,17 @@ describe('health with a real PostgreSQL', () => {
     await app.inject({ url: '/api/health', headers: auth(), remoteAddress: '10.1.2.3' });
     await app.close();
     await new Promise((r) => setTimeout(r, 100));
-    const lines = (await readFile(path.join(dir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.find((l) => l.ip === '10.1.2.3')).toMatchObject({ user: 'ci', method: 'GET', route: '/api/health', outcome: 200, via: 'bearer' });
+    const lines = (await readFile(path.join(dir, 'audit.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.ip === '10.1.2.3')).toMatchObject({
+      user: 'ci',
+      method: 'GET',
+      route: '/api/health',
+      outcome: 200,
+      via: 'bearer',
+    });
     expect(JSON.stringify(lines)).not.toContain(token);
   });
 });

@@ -12,7 +12,8 @@ let withoutUi: FastifyInstance;
 
 beforeAll(async () => {
   dir = await makeTree({
-    'slipway.config.yaml': 'name: demo\nversion: 1.0.0\nbuild:\n  components:\n    application: { include: ["app/**"] }\n',
+    'slipway.config.yaml':
+      'name: demo\nversion: 1.0.0\nbuild:\n  components:\n    application: { include: ["app/**"] }\n',
     'web/index.html': '<!doctype html><title>Slipway</title><script type="module" src="/assets/app.js"></script>\n',
     'web/assets/app.js': 'console.log("ui");\n',
     'web/.env': 'SECRET=1\n',

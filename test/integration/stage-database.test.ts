@@ -35,7 +35,9 @@ describe('PostgreSQL connectivity check (real server)', () => {
   it('passes against the real server and reports its version', async () => {
     const r = await checkDatabase(db.url, 5000);
     expect(r.status).toBe('pass');
-    expect(r.reason).toMatch(new RegExp(`^connected to PostgreSQL \\d+(\\.\\d+)?.* at 127\\.0\\.0\\.1:5432/${db.name} as postgres$`));
+    expect(r.reason).toMatch(
+      new RegExp(`^connected to PostgreSQL \\d+(\\.\\d+)?.* at 127\\.0\\.0\\.1:5432/${db.name} as postgres$`),
+    );
   });
 
   it('fails fast on a wrong port, naming host/port/db and never the password', async () => {
@@ -59,7 +61,12 @@ describe('PostgreSQL connectivity check (real server)', () => {
     expect(r.status).toBe('fail');
     expect(ms).toBeGreaterThanOrEqual(450);
     expect(ms).toBeLessThan(1500);
-    expect(r.reason).toMatch(new RegExp(`^cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${silentPort}/x as postgres: (no answer within 500 ms|.*timeout.*);`, 'i'));
+    expect(r.reason).toMatch(
+      new RegExp(
+        `^cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${silentPort}/x as postgres: (no answer within 500 ms|.*timeout.*);`,
+        'i',
+      ),
+    );
     expect(r.reason).not.toContain('hunter2');
   });
 
@@ -73,8 +80,21 @@ describe('PostgreSQL connectivity check (real server)', () => {
     const dir = await makeTree({ 'src/a.js': 'a' });
     try {
       const mk = (url: string): Config => {
-        const p = configSchema.parse({ name: 'app', version: '1.0.0', build: { components: { application: { include: ['src/**'] } }, checks: { timeoutMs: 1000 } }, database: { url } });
-        return { ...p, version: '1.0.0', configFile: path.join(dir, 'slipway.config.yaml'), configDir: dir, rootDir: dir, environment: 'dev', sources: {} };
+        const p = configSchema.parse({
+          name: 'app',
+          version: '1.0.0',
+          build: { components: { application: { include: ['src/**'] } }, checks: { timeoutMs: 1000 } },
+          database: { url },
+        });
+        return {
+          ...p,
+          version: '1.0.0',
+          configFile: path.join(dir, 'slipway.config.yaml'),
+          configDir: dir,
+          rootDir: dir,
+          environment: 'dev',
+          sources: {},
+        };
       };
       const good = await runStage(mk(db.url), { env: {} });
       expect(good.checks.find((c) => c.name === 'database')!.status).toBe('pass');

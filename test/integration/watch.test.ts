@@ -47,7 +47,12 @@ function trafficClock(perTick: number, onTick?: (tick: number) => Promise<void>)
 describe('watchRelease against a real app', () => {
   it('passes a healthy 10-minute window: 121 probes at 5 s', async () => {
     const clock = trafficClock(5);
-    const r = await watchRelease({ healthUrl: `${base}/api/health`, metricsUrl: `${base}/metrics`, durationMs: 600_000, clock });
+    const r = await watchRelease({
+      healthUrl: `${base}/api/health`,
+      metricsUrl: `${base}/metrics`,
+      durationMs: 600_000,
+      clock,
+    });
     expect(r).toMatchObject({ ok: true, trigger: null, probes: 121, aborted: false, ms: 600_000, scrapeErrors: [] });
     expect(r.last?.errorRate).toBe(0);
     expect(r.last?.meanLatencyMs).not.toBeNull();
@@ -56,7 +61,12 @@ describe('watchRelease against a real app', () => {
   it('rolls back on error rate > 5 % once 5 minutes are covered', async () => {
     await control('errorEvery=10'); // every 10th request answers 500: 10 %
     const clock = trafficClock(10);
-    const r = await watchRelease({ healthUrl: `${base}/api/health`, metricsUrl: `${base}/metrics`, durationMs: 600_000, clock });
+    const r = await watchRelease({
+      healthUrl: `${base}/api/health`,
+      metricsUrl: `${base}/metrics`,
+      durationMs: 600_000,
+      clock,
+    });
     expect(r.ok).toBe(false);
     expect(r.trigger?.name).toBe('error-rate');
     expect(r.trigger?.reason).toBe('error rate 10.00 % (60 of 600 requests) over the last 5.0 min exceeds 5.00 %');
@@ -68,7 +78,10 @@ describe('watchRelease against a real app', () => {
       if (tick === 4) await control('health=unhealthy');
     });
     const r = await watchRelease({ healthUrl: `${base}/api/health`, durationMs: 600_000, clock });
-    expect(r.trigger).toEqual({ name: 'health', reason: '3 consecutive failed health probes (threshold 3); last: HTTP 503, overall.status UNHEALTHY' });
+    expect(r.trigger).toEqual({
+      name: 'health',
+      reason: '3 consecutive failed health probes (threshold 3); last: HTTP 503, overall.status UNHEALTHY',
+    });
     expect(r.probes).toBe(7); // probes 5, 6, 7 failed
   });
 
@@ -76,8 +89,16 @@ describe('watchRelease against a real app', () => {
     const clock = trafficClock(0, async (tick) => {
       if (tick === 2) await control('db=down');
     });
-    const r = await watchRelease({ healthUrl: `${base}/api/health`, durationMs: 600_000, clock, thresholds: { consecutive503: 5 } });
-    expect(r.trigger).toEqual({ name: 'database', reason: 'database component UNHEALTHY in 2 consecutive health probes (threshold 2)' });
+    const r = await watchRelease({
+      healthUrl: `${base}/api/health`,
+      durationMs: 600_000,
+      clock,
+      thresholds: { consecutive503: 5 },
+    });
+    expect(r.trigger).toEqual({
+      name: 'database',
+      reason: 'database component UNHEALTHY in 2 consecutive health probes (threshold 2)',
+    });
     expect(r.probes).toBe(4);
   });
 
@@ -85,7 +106,10 @@ describe('watchRelease against a real app', () => {
     await control('delayMs=40');
     const clock = trafficClock(3);
     const r = await watchRelease({
-      healthUrl: `${base}/api/health`, metricsUrl: `${base}/metrics`, durationMs: 600_000, clock,
+      healthUrl: `${base}/api/health`,
+      metricsUrl: `${base}/metrics`,
+      durationMs: 600_000,
+      clock,
       thresholds: { latencyMs: 25, latencyWindowMs: 60_000, minRequests: 30 },
     });
     expect(r.trigger?.name).toBe('latency');
@@ -95,7 +119,12 @@ describe('watchRelease against a real app', () => {
 
   it('keeps going when the metrics URL is broken and says why', async () => {
     const clock = trafficClock(0);
-    const r = await watchRelease({ healthUrl: `${base}/api/health`, metricsUrl: `${base}/api/health`, durationMs: 20_000, clock });
+    const r = await watchRelease({
+      healthUrl: `${base}/api/health`,
+      metricsUrl: `${base}/api/health`,
+      durationMs: 20_000,
+      clock,
+    });
     expect(r.ok).toBe(true);
     expect(r.probes).toBe(5);
     expect(r.scrapeErrors[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/health:1:1: expected a metric name$/);
@@ -112,7 +141,11 @@ describe('watchRelease against a real app', () => {
 
   it('runs on the real clock too (short window)', async () => {
     const t0 = performance.now();
-    const r = await watchRelease({ healthUrl: `${base}/api/health`, durationMs: 300, thresholds: { probeIntervalMs: 100 } });
+    const r = await watchRelease({
+      healthUrl: `${base}/api/health`,
+      durationMs: 300,
+      thresholds: { probeIntervalMs: 100 },
+    });
     expect(r.ok).toBe(true);
     expect(r.probes).toBe(4);
     expect(performance.now() - t0).toBeLessThan(2000);
@@ -124,7 +157,9 @@ describe('watchRelease against a real app', () => {
     });
     const r = await watchRelease({ healthUrl: `${base}/api/health`, durationMs: 600_000, clock });
     expect(r.trigger?.name).toBe('health');
-    expect(r.trigger?.reason).toMatch(/^3 consecutive failed health probes \(threshold 3\); last: connection refused by /);
+    expect(r.trigger?.reason).toMatch(
+      /^3 consecutive failed health probes \(threshold 3\); last: connection refused by /,
+    );
     expect(r.probes).toBe(4);
   });
 });

@@ -55,13 +55,22 @@ describe('Authentication', () => {
   it('AUTH 8: session login sets the cookie and GET /api/session returns user, groups and CSRF token', async () => {
     const sess = await login(s, 'deployer');
     const r = await request(s.url, '/api/session', { headers: { cookie: sess.cookie } });
-    expect(r.json()).toMatchObject({ authenticated: true, user: 'deployer', groups: ['deployers'], permissions: { read: true, deploy: true, admin: false }, csrfToken: sess.csrf });
+    expect(r.json()).toMatchObject({
+      authenticated: true,
+      user: 'deployer',
+      groups: ['deployers'],
+      permissions: { read: true, deploy: true, admin: false },
+      csrfToken: sess.csrf,
+    });
     expect((await health({ cookie: sess.cookie })).status).not.toBe(401);
   });
 
   it('AUTH 9: logout ends the session; the old cookie is no longer accepted', async () => {
     const sess = await login(s, 'viewer');
-    const out = await request(s.url, '/api/logout', { method: 'POST', headers: { cookie: sess.cookie, origin: sess.origin, 'x-csrf-token': sess.csrf } });
+    const out = await request(s.url, '/api/logout', {
+      method: 'POST',
+      headers: { cookie: sess.cookie, origin: sess.origin, 'x-csrf-token': sess.csrf },
+    });
     expect(out.status).toBe(200);
     expect(out.headers['set-cookie']?.[0]).toMatch(/^slipway_session=; .*Max-Age=0/);
     expect((await health({ cookie: sess.cookie })).status).toBe(401);
@@ -75,7 +84,11 @@ describe('Authentication', () => {
   });
 
   it('AUTH 11: a wrong login password is a 401 without a cookie', async () => {
-    const r = await request(s.url, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'viewer', password: 'wrong' }) });
+    const r = await request(s.url, '/api/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'viewer', password: 'wrong' }),
+    });
     expect(r.status).toBe(401);
     expect(r.headers['set-cookie']).toBeUndefined();
   });

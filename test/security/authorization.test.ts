@@ -10,7 +10,8 @@ beforeAll(async () => {
 });
 afterAll(async () => s.close());
 
-const post = (headers: Record<string, string>) => request(s.url, ROLLBACK, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+const post = (headers: Record<string, string>) =>
+  request(s.url, ROLLBACK, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
 
 describe('Authorization', () => {
   it('AUTHZ 1: a user outside viewers/deployers/admins is a 403 on read routes', async () => {
@@ -22,7 +23,8 @@ describe('Authorization', () => {
   });
 
   it('AUTHZ 2: viewers read health, releases, packages and metrics', async () => {
-    for (const p of ['/api/releases', '/api/db/package.sql', '/metrics']) expect((await request(s.url, p, { headers: basic('viewer') })).status, p).toBe(200);
+    for (const p of ['/api/releases', '/api/db/package.sql', '/metrics'])
+      expect((await request(s.url, p, { headers: basic('viewer') })).status, p).toBe(200);
     expect([200, 206, 503]).toContain((await request(s.url, '/api/health', { headers: basic('viewer') })).status);
   });
 
@@ -47,7 +49,13 @@ describe('Authorization', () => {
   it('AUTHZ 6: removing a user from deployers takes effect on their open session', async () => {
     const sess = await login(s, 'deployer');
     const headers = { cookie: sess.cookie, origin: sess.origin, 'x-csrf-token': sess.csrf };
-    await addUser({ usersFile: path.join(s.dir, '.slipway', 'users.json'), name: 'deployer', password: PASSWORD, groups: ['viewers'], now: new Date() });
+    await addUser({
+      usersFile: path.join(s.dir, '.slipway', 'users.json'),
+      name: 'deployer',
+      password: PASSWORD,
+      groups: ['viewers'],
+      now: new Date(),
+    });
     s.clock.advance(2000); // the users file is re-checked at most once a second
     const before = s.calls.rollback.length;
     expect((await post(headers)).status).toBe(403);
@@ -57,7 +65,12 @@ describe('Authorization', () => {
   it('AUTHZ 7: liveness and readiness probes need no credentials; nothing else does without them', async () => {
     expect((await request(s.url, '/health/live')).status).toBe(200);
     expect([200, 206, 503]).toContain((await request(s.url, '/health/ready')).status);
-    for (const p of ['/api/health', '/rest/scriptrunner/latest/custom/databaseVersions/health', '/api/manifest', '/api/db/changesets']) {
+    for (const p of [
+      '/api/health',
+      '/rest/scriptrunner/latest/custom/databaseVersions/health',
+      '/api/manifest',
+      '/api/db/changesets',
+    ]) {
       expect((await request(s.url, p)).status, p).toBe(401);
     }
   });

@@ -13,7 +13,8 @@ beforeEach(() => {
   s.calls.rollback.length = 0;
 });
 
-const post = (headers: Record<string, string>, body = '{}') => request(s.url, TARGET, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+const post = (headers: Record<string, string>, body = '{}') =>
+  request(s.url, TARGET, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
 describe('CSRF protection', () => {
   it('CSRF 1: a session POST without X-CSRF-Token is refused and nothing runs', async () => {
@@ -45,7 +46,10 @@ describe('CSRF protection', () => {
   });
 
   it('CSRF 5: the header token without the matching double-submit cookie is refused', async () => {
-    const sessionOnly = sess.cookie.split('; ').filter((c) => c.startsWith('slipway_session=')).join('; ');
+    const sessionOnly = sess.cookie
+      .split('; ')
+      .filter((c) => c.startsWith('slipway_session='))
+      .join('; ');
     const r = await post({ cookie: sessionOnly, origin: sess.origin, 'x-csrf-token': sess.csrf });
     expect(r.status).toBe(403);
     expect(r.json().error.code).toBe('E_CSRF');
@@ -56,23 +60,38 @@ describe('CSRF protection', () => {
     const r = await post({ cookie: sess.cookie, origin: sess.origin, 'x-csrf-token': sess.csrf });
     expect(r.status).toBe(200);
     expect(s.calls.rollback).toHaveLength(1);
-    expect(s.calls.rollback[0]).toMatchObject({ to: '20260101T000000Z-aaaaaaaaaaaa', actor: 'deployer', target: 'prod' });
+    expect(s.calls.rollback[0]).toMatchObject({
+      to: '20260101T000000Z-aaaaaaaaaaaa',
+      actor: 'deployer',
+      target: 'prod',
+    });
   });
 
   it('CSRF 7: a form-style text/plain POST (no preflight) is refused with 415', async () => {
-    const r = await request(s.url, TARGET, { method: 'POST', headers: { cookie: sess.cookie, origin: sess.origin, 'x-csrf-token': sess.csrf, 'content-type': 'text/plain' }, body: '{}' });
+    const r = await request(s.url, TARGET, {
+      method: 'POST',
+      headers: { cookie: sess.cookie, origin: sess.origin, 'x-csrf-token': sess.csrf, 'content-type': 'text/plain' },
+      body: '{}',
+    });
     expect(r.status).toBe(415);
     expect(s.calls.rollback).toHaveLength(0);
   });
 
   it('CSRF 8: login from a foreign Origin is refused (login CSRF)', async () => {
-    const r = await request(s.url, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: JSON.stringify({ username: 'deployer', password: PASSWORD }) });
+    const r = await request(s.url, '/api/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+      body: JSON.stringify({ username: 'deployer', password: PASSWORD }),
+    });
     expect(r.status).toBe(403);
     expect(r.headers['set-cookie']).toBeUndefined();
   });
 
   it('CSRF 9: logout with a session needs the token as well', async () => {
-    const r = await request(s.url, '/api/logout', { method: 'POST', headers: { cookie: sess.cookie, origin: sess.origin } });
+    const r = await request(s.url, '/api/logout', {
+      method: 'POST',
+      headers: { cookie: sess.cookie, origin: sess.origin },
+    });
     expect(r.status).toBe(403);
     const still = await request(s.url, '/api/session', { headers: { cookie: sess.cookie } });
     expect(still.json().authenticated).toBe(true);
@@ -85,7 +104,11 @@ describe('CSRF protection', () => {
   });
 
   it('CSRF 11: the session cookie is SameSite=Strict and HttpOnly; the CSRF cookie is readable', async () => {
-    const r = await request(s.url, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json', origin: s.url }, body: JSON.stringify({ username: 'viewer', password: PASSWORD }) });
+    const r = await request(s.url, '/api/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: s.url },
+      body: JSON.stringify({ username: 'viewer', password: PASSWORD }),
+    });
     const cookies = r.headers['set-cookie'] ?? [];
     const session = cookies.find((c) => c.startsWith('slipway_session='));
     const csrf = cookies.find((c) => c.startsWith('slipway_csrf='));
@@ -95,7 +118,13 @@ describe('CSRF protection', () => {
   });
 
   it('CSRF 12: X-Forwarded-Host/-Proto cannot make a foreign Origin look local unless server.trustProxy is set', async () => {
-    const forged = { cookie: sess.cookie, origin: 'https://evil.example', 'x-csrf-token': sess.csrf, 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' };
+    const forged = {
+      cookie: sess.cookie,
+      origin: 'https://evil.example',
+      'x-csrf-token': sess.csrf,
+      'x-forwarded-host': 'evil.example',
+      'x-forwarded-proto': 'https',
+    };
     const r = await post(forged);
     expect(r.status).toBe(403);
     expect(s.calls.rollback).toHaveLength(0);

@@ -25,32 +25,66 @@ export interface TestServer {
 }
 
 export const RELEASES: ReleaseRecord[] = [
-  { id: '20260102T000000Z-bbbbbbbbbbbb', version: '1.1.0', sha256: 'b'.repeat(64), packageName: 'demo-v1.1.0.tar.gz', deployedAt: '2026-01-02T00:00:00Z', deployedBy: 'deployer', result: 'success', current: true, pinned: false, present: true, interrupted: false, reason: null, lastLiveSeq: 2 },
-  { id: '20260101T000000Z-aaaaaaaaaaaa', version: '1.0.0', sha256: 'a'.repeat(64), packageName: 'demo-v1.0.0.tar.gz', deployedAt: '2026-01-01T00:00:00Z', deployedBy: '<script>alert(1)</script>', result: 'success', current: false, pinned: false, present: true, interrupted: false, reason: null, lastLiveSeq: 1 },
+  {
+    id: '20260102T000000Z-bbbbbbbbbbbb',
+    version: '1.1.0',
+    sha256: 'b'.repeat(64),
+    packageName: 'demo-v1.1.0.tar.gz',
+    deployedAt: '2026-01-02T00:00:00Z',
+    deployedBy: 'deployer',
+    result: 'success',
+    current: true,
+    pinned: false,
+    present: true,
+    interrupted: false,
+    reason: null,
+    lastLiveSeq: 2,
+  },
+  {
+    id: '20260101T000000Z-aaaaaaaaaaaa',
+    version: '1.0.0',
+    sha256: 'a'.repeat(64),
+    packageName: 'demo-v1.0.0.tar.gz',
+    deployedAt: '2026-01-01T00:00:00Z',
+    deployedBy: '<script>alert(1)</script>',
+    result: 'success',
+    current: false,
+    pinned: false,
+    present: true,
+    interrupted: false,
+    reason: null,
+    lastLiveSeq: 1,
+  },
 ];
 
 /**
  * A real server on 127.0.0.1:<free port> with a temp project, a real users file (scrypt hashes, tokens) and a
  * controllable clock. The SQL package and release calls are small stand-ins recording their arguments.
  */
-export async function startTestServer(serverConfig: Record<string, unknown> = {}, deps: Partial<ServerDeps> = {}): Promise<TestServer> {
-  const dir = await makeTree({
-    'slipway.config.yaml': [
-      'name: demo',
-      'version: 1.2.0',
-      'build:',
-      '  components:',
-      '    application: { include: ["app/**"] }',
-      'database:',
-      '  changelog: db/master.xml',
-      'deploy:',
-      '  targets:',
-      '    prod: { type: local, path: ./target }',
-      `server: ${JSON.stringify({ ...serverConfig })}`,
-      '',
-    ].join('\n'),
-    'db/master.xml': '<databaseChangeLog/>\n',
-  }, 'slipway-sec-');
+export async function startTestServer(
+  serverConfig: Record<string, unknown> = {},
+  deps: Partial<ServerDeps> = {},
+): Promise<TestServer> {
+  const dir = await makeTree(
+    {
+      'slipway.config.yaml': [
+        'name: demo',
+        'version: 1.2.0',
+        'build:',
+        '  components:',
+        '    application: { include: ["app/**"] }',
+        'database:',
+        '  changelog: db/master.xml',
+        'deploy:',
+        '  targets:',
+        '    prod: { type: local, path: ./target }',
+        `server: ${JSON.stringify({ ...serverConfig })}`,
+        '',
+      ].join('\n'),
+      'db/master.xml': '<databaseChangeLog/>\n',
+    },
+    'slipway-sec-',
+  );
   const { config } = await loadConfig({ configFile: path.join(dir, 'slipway.config.yaml'), cwd: dir, env: {} });
   const usersFile = path.resolve(config.configDir, config.server.usersFile);
   const tokens = {} as Record<UserName, string>;
@@ -69,7 +103,11 @@ export async function startTestServer(serverConfig: Record<string, unknown> = {}
       clock: () => clock.now,
       buildDatabasePackage: async (o) => {
         calls.packages.push(o);
-        return { sql: `-- demo package\n-- <script>alert('from a changelog comment')</script>\nSELECT 1;\n`, changeSets: 1, files: 1 };
+        return {
+          sql: `-- demo package\n-- <script>alert('from a changelog comment')</script>\nSELECT 1;\n`,
+          changeSets: 1,
+          files: 1,
+        };
       },
       listReleases: async () => RELEASES,
       rollback: async (o) => {
@@ -80,7 +118,13 @@ export async function startTestServer(serverConfig: Record<string, unknown> = {}
     },
   });
   return {
-    url: running.url, dir, auditFile, tokens, clock, calls, running,
+    url: running.url,
+    dir,
+    auditFile,
+    tokens,
+    clock,
+    calls,
+    running,
     close: async () => {
       await running.close();
       await removeTree(dir);
@@ -96,7 +140,11 @@ export interface HttpResult {
 }
 
 /** One raw HTTP request (node:http, so Origin, Cookie and Host are sent exactly as given). */
-export function request(base: string, urlPath: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<HttpResult> {
+export function request(
+  base: string,
+  urlPath: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const u = new URL(urlPath, base);
     const r = http.request(u, { method: opts.method ?? 'GET', headers: opts.headers ?? {}, agent: false }, (res) => {
@@ -113,12 +161,18 @@ export function request(base: string, urlPath: string, opts: { method?: string; 
   });
 }
 
-export const basic = (user: string, password = PASSWORD) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+export const basic = (user: string, password = PASSWORD) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+});
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** Logs in through POST /api/login and returns the cookie header, CSRF token and origin to use. */
 export async function login(s: TestServer, user: UserName): Promise<{ cookie: string; csrf: string; origin: string }> {
-  const r = await request(s.url, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json', origin: s.url }, body: JSON.stringify({ username: user, password: PASSWORD }) });
+  const r = await request(s.url, '/api/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: s.url },
+    body: JSON.stringify({ username: user, password: PASSWORD }),
+  });
   if (r.status !== 200) throw new Error(`login failed: ${r.status} ${r.text}`);
   const setCookie = r.headers['set-cookie'] ?? [];
   const cookie = setCookie.map((c) => c.split(';')[0]).join('; ');
@@ -128,5 +182,8 @@ export async function login(s: TestServer, user: UserName): Promise<{ cookie: st
 export async function readAudit(s: TestServer): Promise<Record<string, unknown>[]> {
   await new Promise((r) => setTimeout(r, 150)); // pino's async destination flushes on its own schedule
   const text = await readFile(s.auditFile, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }

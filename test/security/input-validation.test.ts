@@ -8,7 +8,12 @@ beforeAll(async () => {
 afterAll(async () => s.close());
 
 const get = (p: string) => request(s.url, p, { headers: basic('admin') });
-const post = (p: string, body: string, headers: Record<string, string> = {}) => request(s.url, p, { method: 'POST', headers: { 'content-type': 'application/json', ...basic('admin'), ...headers }, body });
+const post = (p: string, body: string, headers: Record<string, string> = {}) =>
+  request(s.url, p, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...basic('admin'), ...headers },
+    body,
+  });
 
 /** A 400 naming the field, with a JSON error and no stack trace or source path. */
 function expectBadField(r: HttpResult, field: string): void {
@@ -44,7 +49,10 @@ describe('Input validation', () => {
 
   it('IV 6: SQL-ish ?since= is a 400 naming since, and the package is not generated', async () => {
     const before = s.calls.packages.length;
-    expectBadField(await get(`/api/db/package.sql?since=${encodeURIComponent("1'; DROP TABLE databasechangelog; --")}`), 'since');
+    expectBadField(
+      await get(`/api/db/package.sql?since=${encodeURIComponent("1'; DROP TABLE databasechangelog; --")}`),
+      'since',
+    );
     expect(s.calls.packages.length).toBe(before);
   });
 
@@ -85,6 +93,9 @@ describe('Input validation', () => {
   });
 
   it('IV 13: a wrongly typed body field is a 400 naming it', async () => {
-    expectBadField(await post('/api/releases/20260101T000000Z-aaaaaaaaaaaa/rollback', '{"emergency":"yes"}'), 'emergency');
+    expectBadField(
+      await post('/api/releases/20260101T000000Z-aaaaaaaaaaaa/rollback', '{"emergency":"yes"}'),
+      'emergency',
+    );
   });
 });

@@ -30,7 +30,8 @@ describe('Rate limiting', () => {
   });
 
   it('RL 4: other routes are not limited for a user who hit the package limit', async () => {
-    for (let i = 0; i < 5; i++) expect((await request(s.url, '/api/releases', { headers: basic('viewer') })).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await request(s.url, '/api/releases', { headers: basic('viewer') })).status).toBe(200);
   });
 
   it('RL 5: the window resets after a minute (clock advanced, no sleeping)', async () => {
@@ -39,12 +40,21 @@ describe('Rate limiting', () => {
   });
 
   it('RL 6: logins are limited per client address (brute-force brake)', async () => {
-    const attempt = () => request(s.url, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'viewer', password: 'wrong-password' }) });
+    const attempt = () =>
+      request(s.url, '/api/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'viewer', password: 'wrong-password' }),
+      });
     for (let i = 1; i <= 10; i++) expect((await attempt()).status, `attempt ${i}`).toBe(401);
     const r = await attempt();
     expect(r.status).toBe(429);
     expect(r.headers['retry-after']).toBeDefined();
-    const right = await request(s.url, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'viewer', password: PASSWORD }) });
+    const right = await request(s.url, '/api/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'viewer', password: PASSWORD }),
+    });
     expect(right.status).toBe(429);
   });
 });

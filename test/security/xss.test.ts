@@ -60,14 +60,21 @@ describe('XSS prevention', () => {
   });
 
   it('XSS 7: script as the login user name is rejected without echoing it', async () => {
-    const r = await request(s.url, '/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: PAYLOAD, password: 'x' }) });
+    const r = await request(s.url, '/api/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: PAYLOAD, password: 'x' }),
+    });
     expect(r.status).toBe(400);
     expect(r.json().error.field).toBe('username');
     expectInert(r);
   });
 
   it('XSS 8: script as a release id in the rollback URL is rejected without echoing it', async () => {
-    const r = await request(s.url, `/api/releases/${encodeURIComponent(PAYLOAD)}/rollback`, { method: 'POST', headers: basic('admin') });
+    const r = await request(s.url, `/api/releases/${encodeURIComponent(PAYLOAD)}/rollback`, {
+      method: 'POST',
+      headers: basic('admin'),
+    });
     expect(r.status).toBe(400);
     expect(r.json().error.field).toBe('id');
     expectInert(r);
@@ -100,7 +107,16 @@ describe('XSS prevention', () => {
   it('XSS 12: the CSP is the strict policy (no unsafe-inline) on API responses', async () => {
     const r = await get('/api/health');
     expect(r.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
-    for (const d of ["default-src 'self'", "frame-ancestors 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'", "base-uri 'none'", "form-action 'self'"]) {
+    for (const d of [
+      "default-src 'self'",
+      "frame-ancestors 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self' data:",
+      "connect-src 'self'",
+      "base-uri 'none'",
+      "form-action 'self'",
+    ]) {
       expect(r.headers['content-security-policy']).toContain(d);
     }
     expect(r.headers['content-security-policy']).not.toContain('unsafe-inline');

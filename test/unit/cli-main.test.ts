@@ -30,7 +30,8 @@ describe('CLI main', () => {
     expect(await main(['bogus'], a)).toBe(2);
     const b = io();
     expect(await main(['--help'], b)).toBe(0);
-    for (const c of ['build', 'validate', 'db', 'deploy', 'rollback', 'releases', 'serve', 'health', 'user']) expect(b.out).toContain(c);
+    for (const c of ['build', 'validate', 'db', 'deploy', 'rollback', 'releases', 'serve', 'health', 'user'])
+      expect(b.out).toContain(c);
   });
 
   it('maps a config error to exit 2 with the message and hint on stderr, nothing on stdout', async () => {

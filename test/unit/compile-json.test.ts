@@ -5,7 +5,13 @@ import { formatProblem, lineColAt, sortProblems } from '../../src/build/compile/
 describe('validateJson', () => {
   it('locates errors as 1-based line:col', () => {
     // The message is V8's own and its wording changes between Node versions; the position is ours.
-    const at = (text: string, file: string) => validateJson(text, file).map(({ file: f, line, column, message }) => ({ f, line, column, hasMessage: message.length > 0 }));
+    const at = (text: string, file: string) =>
+      validateJson(text, file).map(({ file: f, line, column, message }) => ({
+        f,
+        line,
+        column,
+        hasMessage: message.length > 0,
+      }));
     expect(at('{\n  "a": 1,\n  "b" 2\n}\n', 'x.json')).toEqual([{ f: 'x.json', line: 3, column: 7, hasMessage: true }]);
     expect(at('{"a": [1, 2', 'y.json')).toEqual([{ f: 'y.json', line: 1, column: 12, hasMessage: true }]);
     expect(at('\n', 'e.json')).toEqual([{ f: 'e.json', line: 2, column: 1, hasMessage: true }]);

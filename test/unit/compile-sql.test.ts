@@ -5,7 +5,10 @@ import { validateSql } from '../../src/build/compile/sql.js';
 describe('planSqlValidation', () => {
   it('blanks psql meta-command lines and keeps line numbers', () => {
     const plan = planSqlValidation('\\set ON_ERROR_STOP on\nSELECT 1;\n  \\i other.sql\nSELECT 2;\n', 'db/x.sql', {});
-    expect(plan).toEqual({ chunks: [{ text: '\nSELECT 1;\n\nSELECT 2;\n', firstLine: 1, spans: new Map(), label: null }], notes: [] });
+    expect(plan).toEqual({
+      chunks: [{ text: '\nSELECT 1;\n\nSELECT 2;\n', firstLine: 1, spans: new Map(), label: null }],
+      notes: [],
+    });
   });
 
   it('splits formatted SQL into changesets, substitutes properties, skips endDelimiter and other dbms', () => {
@@ -39,7 +42,10 @@ describe('planSqlValidation', () => {
     const { text, spans, unresolved } = substituteLine('a ${p} b ${q} c', { p: 'LONGER', q: '' });
     expect(text).toBe('a LONGER b  c');
     expect(unresolved).toEqual([]);
-    expect(spans).toEqual([{ at: 2, len: 6, origLen: 4 }, { at: 11, len: 0, origLen: 4 }]);
+    expect(spans).toEqual([
+      { at: 2, len: 6, origLen: 4 },
+      { at: 11, len: 0, origLen: 4 },
+    ]);
     expect(mapColumn(spans, 0)).toBe(0); // 'a'
     expect(mapColumn(spans, 4)).toBe(2); // inside the replacement → its start
     expect(mapColumn(spans, 9)).toBe(7); // 'b'
@@ -50,7 +56,8 @@ describe('planSqlValidation', () => {
 
 describe('validateSql (libpg-query)', () => {
   it('accepts valid SQL including plpgsql bodies and psql meta commands', async () => {
-    const sql = '\\set ON_ERROR_STOP on\nCREATE FUNCTION f() RETURNS int AS $$\nBEGIN\n  RETURN 1;\nEND\n$$ LANGUAGE plpgsql;\n\\i next.sql\n';
+    const sql =
+      '\\set ON_ERROR_STOP on\nCREATE FUNCTION f() RETURNS int AS $$\nBEGIN\n  RETURN 1;\nEND\n$$ LANGUAGE plpgsql;\n\\i next.sql\n';
     expect(await validateSql(sql, 'db/f.sql', {})).toEqual({ problems: [], notes: [] });
     expect(await validateSql('-- nothing but a comment\n', 'db/c.sql', {})).toEqual({ problems: [], notes: [] });
     expect(await validateSql('', 'db/e.sql', {})).toEqual({ problems: [], notes: [] });
@@ -58,22 +65,34 @@ describe('validateSql (libpg-query)', () => {
 
   it('reports the first error of a plain file at its line:col (character columns)', async () => {
     const r = await validateSql("SELECT 'ééé';\n  SELEC 2;\n", 'db/bad.sql', {});
-    expect(r.problems).toEqual([{ file: 'db/bad.sql', line: 2, column: 3, message: 'syntax error at or near "SELEC"' }]);
+    expect(r.problems).toEqual([
+      { file: 'db/bad.sql', line: 2, column: 3, message: 'syntax error at or near "SELEC"' },
+    ]);
     const eof = await validateSql('SELECT (1', 'db/eof.sql', {});
-    expect(eof.problems).toEqual([{ file: 'db/eof.sql', line: 1, column: 10, message: 'syntax error at end of input' }]);
+    expect(eof.problems).toEqual([
+      { file: 'db/eof.sql', line: 1, column: 10, message: 'syntax error at end of input' },
+    ]);
   });
 
   it('parses a property without a value as an identifier placeholder, wherever it stands', async () => {
-    const text = '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE ${s}.t (n varchar(${len}) DEFAULT ${d}, c text DEFAULT \'${x}\');\n';
+    const text =
+      "--liquibase formatted sql\n--changeset a:1\nCREATE TABLE ${s}.t (n varchar(${len}) DEFAULT ${d}, c text DEFAULT '${x}');\n";
     const r = await validateSql(text, 'db/p.sql', {});
     expect(r.problems).toEqual([]);
-    expect(r.notes.map((n) => n.split(': ')[1])).toEqual(['${s} has no value in database.properties; parsed as an identifier placeholder', '${len} has no value in database.properties; parsed as an identifier placeholder', '${d} has no value in database.properties; parsed as an identifier placeholder', '${x} has no value in database.properties; parsed as an identifier placeholder']);
+    expect(r.notes.map((n) => n.split(': ')[1])).toEqual([
+      '${s} has no value in database.properties; parsed as an identifier placeholder',
+      '${len} has no value in database.properties; parsed as an identifier placeholder',
+      '${d} has no value in database.properties; parsed as an identifier placeholder',
+      '${x} has no value in database.properties; parsed as an identifier placeholder',
+    ]);
   });
 
   it('keeps original columns after swapping a placeholder for a number', async () => {
     const text = '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (n varchar(${len}) oops, m int);\n';
     const r = await validateSql(text, 'db/q.sql', {});
-    expect(r.problems).toEqual([{ file: 'db/q.sql', line: 3, column: 35, message: 'syntax error at or near "oops" (changeset a:1)' }]);
+    expect(r.problems).toEqual([
+      { file: 'db/q.sql', line: 3, column: 35, message: 'syntax error at or near "oops" (changeset a:1)' },
+    ]);
   });
 
   it('reports one error per broken changeset at the original column', async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkEntry, checkSymlinkTarget, DEFAULT_LIMITS, normalizeEntryPath, TreeTracker } from '../../src/deploy/archive-rules.js';
+import {
+  checkEntry,
+  checkSymlinkTarget,
+  DEFAULT_LIMITS,
+  normalizeEntryPath,
+  TreeTracker,
+} from '../../src/deploy/archive-rules.js';
 import { compareSums, parseSums } from '../../src/deploy/sums.js';
 import { checkCompatibility } from '../../src/deploy/compat.js';
 import { planRetention } from '../../src/deploy/retention.js';
@@ -10,7 +16,8 @@ import { targetSchema } from '../../src/config/sections/deploy.js';
 import type { ReleaseRecord } from '../../src/deploy/release-store.js';
 
 const H = 'a'.repeat(64);
-const file = (path: string, extra: Partial<Parameters<typeof checkEntry>[0]> = {}) => checkEntry({ path, type: 'File', size: 1, mode: 0o644, linkpath: undefined, ...extra }, DEFAULT_LIMITS);
+const file = (path: string, extra: Partial<Parameters<typeof checkEntry>[0]> = {}) =>
+  checkEntry({ path, type: 'File', size: 1, mode: 0o644, linkpath: undefined, ...extra }, DEFAULT_LIMITS);
 
 describe('archive entry rules', () => {
   it('normalises safe paths', () => {
@@ -79,7 +86,10 @@ describe('SHA256SUMS', () => {
   it('parses sha256sum output (text and binary markers)', () => {
     const r = parseSums(`${H}  a.txt\n${'b'.repeat(64)} *dir/b.bin\n`, DEFAULT_LIMITS);
     expect(r.problems).toEqual([]);
-    expect([...r.sums]).toEqual([['a.txt', H], ['dir/b.bin', 'b'.repeat(64)]]);
+    expect([...r.sums]).toEqual([
+      ['a.txt', H],
+      ['dir/b.bin', 'b'.repeat(64)],
+    ]);
   });
 
   it('reports every bad line with its number', () => {
@@ -92,18 +102,43 @@ describe('SHA256SUMS', () => {
   });
 
   it('compares both ways', () => {
-    const sums = new Map([['a', H], ['b', H], ['l', H]]);
-    const actual = new Map([['a', 'c'.repeat(64)], ['c', H], ['SHA256SUMS', H]]);
-    expect(compareSums(sums, actual, new Set(['l'])).map((p) => p.code)).toEqual(['checksum-mismatch', 'sums-missing-file', 'unlisted-file']);
+    const sums = new Map([
+      ['a', H],
+      ['b', H],
+      ['l', H],
+    ]);
+    const actual = new Map([
+      ['a', 'c'.repeat(64)],
+      ['c', H],
+      ['SHA256SUMS', H],
+    ]);
+    expect(compareSums(sums, actual, new Set(['l'])).map((p) => p.code)).toEqual([
+      'checksum-mismatch',
+      'sums-missing-file',
+      'unlisted-file',
+    ]);
   });
 });
 
 describe('compatibility (pure)', () => {
   const pkg = { version: '2.1.0', upgradeFrom: ['>=2.0.0 <2.1.0'], head: { id: '3', author: 'a', filename: 'c.xml' } };
-  const index = ['1', '2', '3'].map((id) => ({ id, author: 'a', filename: 'c.xml', checksum: '9:x', rollback: null, tag: null }));
+  const index = ['1', '2', '3'].map((id) => ({
+    id,
+    author: 'a',
+    filename: 'c.xml',
+    checksum: '9:x',
+    rollback: null,
+    tag: null,
+  }));
   it('accepts an upgrade inside the range, a reinstall, or nothing live', () => {
-    expect(checkCompatibility({ pkg, liveVersion: '2.0.3', applied: null, index: null })).toEqual({ ok: true, reasons: [], notes: ['upgrade 2.0.3 → 2.1.0 allowed by [">=2.0.0 <2.1.0"]'] });
-    expect(checkCompatibility({ pkg, liveVersion: '2.1.0', applied: null, index: null }).notes).toEqual(['reinstalling 2.1.0']);
+    expect(checkCompatibility({ pkg, liveVersion: '2.0.3', applied: null, index: null })).toEqual({
+      ok: true,
+      reasons: [],
+      notes: ['upgrade 2.0.3 → 2.1.0 allowed by [">=2.0.0 <2.1.0"]'],
+    });
+    expect(checkCompatibility({ pkg, liveVersion: '2.1.0', applied: null, index: null }).notes).toEqual([
+      'reinstalling 2.1.0',
+    ]);
     expect(checkCompatibility({ pkg, liveVersion: null, applied: null, index: null }).ok).toBe(true);
   });
   it('refuses a live version outside upgradeFrom and a database ahead of the package', () => {
@@ -116,18 +151,42 @@ describe('compatibility (pure)', () => {
     ]);
   });
   it('says how much the migration will do', () => {
-    expect(checkCompatibility({ pkg, liveVersion: '2.0.0', applied: index.slice(0, 1), index }).notes[1]).toBe('2 changeset(s) to apply');
-    expect(checkCompatibility({ pkg, liveVersion: '2.0.0', applied: index, index }).notes[1]).toBe('database already at the package head: the migration will change nothing');
+    expect(checkCompatibility({ pkg, liveVersion: '2.0.0', applied: index.slice(0, 1), index }).notes[1]).toBe(
+      '2 changeset(s) to apply',
+    );
+    expect(checkCompatibility({ pkg, liveVersion: '2.0.0', applied: index, index }).notes[1]).toBe(
+      'database already at the package head: the migration will change nothing',
+    );
   });
 });
 
 describe('retention (pure)', () => {
   const rec = (id: string, o: Partial<ReleaseRecord> = {}): ReleaseRecord => ({
-    id, version: '1', sha256: '', packageName: '', deployedAt: '', deployedBy: '', result: 'success', current: false, pinned: false, present: true, interrupted: false, reason: null, lastLiveSeq: 1, ...o,
+    id,
+    version: '1',
+    sha256: '',
+    packageName: '',
+    deployedAt: '',
+    deployedBy: '',
+    result: 'success',
+    current: false,
+    pinned: false,
+    present: true,
+    interrupted: false,
+    reason: null,
+    lastLiveSeq: 1,
+    ...o,
   });
   it('keeps the newest N plus current, last good and pinned', () => {
     const ids = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
-    const releases = [rec('r1', { pinned: true }), rec('r2', { current: true }), rec('r3'), rec('r4', { result: 'failed' }), rec('r5'), rec('r6')];
+    const releases = [
+      rec('r1', { pinned: true }),
+      rec('r2', { current: true }),
+      rec('r3'),
+      rec('r4', { result: 'failed' }),
+      rec('r5'),
+      rec('r6'),
+    ];
     expect(planRetention(releases, ids, 2, 'r3')).toEqual(['r4']);
     expect(planRetention(releases, ids, 10, 'r3')).toEqual([]);
   });
@@ -144,12 +203,34 @@ describe('ids, durations, plan', () => {
     expect(isReleaseId('../x')).toBe(false);
   });
   it('parses durations', () => {
-    expect([parseDuration('10m'), parseDuration('30s'), parseDuration('1h'), parseDuration('250ms'), parseDuration('1500')]).toEqual([600_000, 30_000, 3_600_000, 250, 1500]);
+    expect([
+      parseDuration('10m'),
+      parseDuration('30s'),
+      parseDuration('1h'),
+      parseDuration('250ms'),
+      parseDuration('1500'),
+    ]).toEqual([600_000, 30_000, 3_600_000, 250, 1500]);
     expect(() => parseDuration('soon')).toThrow('invalid duration "soon"');
   });
   it('plans exactly the configured steps, with reasons for the skipped ones', () => {
-    const target = targetSchema.parse({ type: 'local', path: '/srv/app', restart: 'systemctl restart app', health: { url: 'http://127.0.0.1:8080/health' }, backupDatabase: true });
-    const plan = planDeploy({ root: '/srv/app', releaseId: 'R', packageName: 'p.tar.gz', previous: 'P', target, databaseUrl: 'postgres://u:pw@db/app', hasDatabasePackage: true, watchMs: 600_000, force: false });
+    const target = targetSchema.parse({
+      type: 'local',
+      path: '/srv/app',
+      restart: 'systemctl restart app',
+      health: { url: 'http://127.0.0.1:8080/health' },
+      backupDatabase: true,
+    });
+    const plan = planDeploy({
+      root: '/srv/app',
+      releaseId: 'R',
+      packageName: 'p.tar.gz',
+      previous: 'P',
+      target,
+      databaseUrl: 'postgres://u:pw@db/app',
+      hasDatabasePackage: true,
+      watchMs: 600_000,
+      force: false,
+    });
     expect(plan.steps.map((s) => (s.skip ? `${s.step}: skip (${s.skip})` : `${s.step}: ${s.action}`))).toEqual([
       'verify: verify the archive digest and every SHA256SUMS line of p.tar.gz',
       'extract: extract into releases/.staging-R, verify again, link 0 shared path(s), rename to releases/R',
@@ -174,7 +255,9 @@ describe('release ids in deploy order', () => {
     const d = 'f'.repeat(64);
     expect(nextReleaseId(at, d, [])).toBe('20261124T201500Z-ffffffffffff');
     expect(nextReleaseId(at, d, ['20261124T201500Z-000000000000'])).toBe('20261124T201501Z-ffffffffffff');
-    expect(nextReleaseId(at, d, ['20261124T201500Z-000000000000', '20261124T201501Z-111111111111'])).toBe('20261124T201502Z-ffffffffffff');
+    expect(nextReleaseId(at, d, ['20261124T201500Z-000000000000', '20261124T201501Z-111111111111'])).toBe(
+      '20261124T201502Z-ffffffffffff',
+    );
     expect(nextReleaseId(at, d, ['20261124T201459Z-000000000000'])).toBe('20261124T201500Z-ffffffffffff');
   });
 });

@@ -30,11 +30,20 @@ describe('lock', () => {
   it('is exclusive, records host/pid/start, and is released', async () => {
     const lockPath = path.join(await tmp(), '.slipway/lock');
     const a = await acquireLock({ lockPath, run: 'r1', command: 'deploy a' });
-    expect(await readLock(lockPath)).toMatchObject({ host: hostname(), pid: process.pid, run: 'r1', command: 'deploy a' });
-    const err = await acquireLock({ lockPath, run: 'r2', command: 'deploy b' }).catch((e: unknown) => e as SlipwayError);
+    expect(await readLock(lockPath)).toMatchObject({
+      host: hostname(),
+      pid: process.pid,
+      run: 'r1',
+      command: 'deploy a',
+    });
+    const err = await acquireLock({ lockPath, run: 'r2', command: 'deploy b' }).catch(
+      (e: unknown) => e as SlipwayError,
+    );
     expect(err).toBeInstanceOf(SlipwayError);
     expect((err as SlipwayError).code).toBe('E_LOCKED');
-    expect((err as SlipwayError).message).toMatch(new RegExp(`^target is locked by pid ${process.pid} on ${hostname()} \\(deploy a, since `));
+    expect((err as SlipwayError).message).toMatch(
+      new RegExp(`^target is locked by pid ${process.pid} on ${hostname()} \\(deploy a, since `),
+    );
     expect((err as SlipwayError).hint).toMatch(/--wait/);
     await a.release();
     expect(await readLock(lockPath)).toBeNull();
@@ -44,7 +53,10 @@ describe('lock', () => {
     const lockPath = path.join(await tmp(), 'lock');
     const pid = deadPid();
     expect(isPidAlive(pid)).toBe(false);
-    await writeFile(lockPath, JSON.stringify({ host: hostname(), pid, startedAt: '2026-01-01T00:00:00Z', run: 'old', command: 'deploy x' }));
+    await writeFile(
+      lockPath,
+      JSON.stringify({ host: hostname(), pid, startedAt: '2026-01-01T00:00:00Z', run: 'old', command: 'deploy x' }),
+    );
     const l = await acquireLock({ lockPath, run: 'new', command: 'deploy y' });
     expect(l.recovered).toMatchObject({ pid, run: 'old' });
     expect((await readLock(lockPath))?.run).toBe('new');
@@ -53,7 +65,10 @@ describe('lock', () => {
 
   it('never guesses about a lock from another host', async () => {
     const lockPath = path.join(await tmp(), 'lock');
-    await writeFile(lockPath, JSON.stringify({ host: 'other-host', pid: deadPid(), startedAt: 'x', run: 'old', command: 'deploy' }));
+    await writeFile(
+      lockPath,
+      JSON.stringify({ host: 'other-host', pid: deadPid(), startedAt: 'x', run: 'old', command: 'deploy' }),
+    );
     await expect(acquireLock({ lockPath, run: 'n', command: 'c' })).rejects.toMatchObject({ code: 'E_LOCKED' });
   });
 
@@ -66,7 +81,9 @@ describe('lock', () => {
     const got = await b;
     expect(got.owner.run).toBe('b');
     expect(waited).toBeGreaterThan(1);
-    await expect(acquireLock({ lockPath, run: 'c', command: 'c', wait: true, waitMs: 200 })).rejects.toThrow(/^gave up waiting: target is locked by pid/);
+    await expect(acquireLock({ lockPath, run: 'c', command: 'c', wait: true, waitMs: 200 })).rejects.toThrow(
+      /^gave up waiting: target is locked by pid/,
+    );
     await got.release();
   });
 });
@@ -101,7 +118,14 @@ describe('switch', () => {
 });
 
 describe('releases derived from the journal', () => {
-  const e = (run: string, kind: JournalEntry['kind'], step: JournalEntry['step'], status: JournalEntry['status'], release: string, data: Record<string, unknown> = {}): JournalEntry => ({ at: `2026-11-24T20:00:0${run.length}Z`, run, kind, step, status, release, data });
+  const e = (
+    run: string,
+    kind: JournalEntry['kind'],
+    step: JournalEntry['step'],
+    status: JournalEntry['status'],
+    release: string,
+    data: Record<string, unknown> = {},
+  ): JournalEntry => ({ at: `2026-11-24T20:00:0${run.length}Z`, run, kind, step, status, release, data });
   const journal: JournalEntry[] = [
     e('d1', 'deploy', 'run', 'begin', 'A', { version: '1.0.0', actor: 'me@h' }),
     e('d1', 'deploy', 'run', 'ok', 'A'),
@@ -126,7 +150,11 @@ describe('releases derived from the journal', () => {
   it('rollback goes to the last release that went live successfully, never a failed one', () => {
     expect(pickRollbackTarget(deriveReleases(journal, 'C', new Set(['A', 'B', 'C'])), 'C')?.id).toBe('A');
     // after rolling back C→A, C is rolled-back: the next rollback does not bounce back to it
-    const after = [...journal, e('r1', 'rollback', 'run', 'begin', 'A', { from: 'C' }), e('r1', 'rollback', 'run', 'ok', 'A', { from: 'C' })];
+    const after = [
+      ...journal,
+      e('r1', 'rollback', 'run', 'begin', 'A', { from: 'C' }),
+      e('r1', 'rollback', 'run', 'ok', 'A', { from: 'C' }),
+    ];
     const rel = deriveReleases(after, 'A', new Set(['A', 'B', 'C']));
     expect(rel.find((x) => x.id === 'C')!.result).toBe('rolled-back');
     expect(pickRollbackTarget(rel, 'A')).toBeNull();
@@ -140,13 +168,37 @@ describe('recovery of an interrupted deploy', () => {
     const root = await tmp();
     const target = new LocalTarget(root);
     await target.prepare();
-    for (const d of ['releases/20261124T200000Z-aaaaaaaaaaaa', 'releases/20261124T200100Z-bbbbbbbbbbbb', 'releases/.staging-x']) await mkdir(path.join(root, d), { recursive: true });
+    for (const d of [
+      'releases/20261124T200000Z-aaaaaaaaaaaa',
+      'releases/20261124T200100Z-bbbbbbbbbbbb',
+      'releases/.staging-x',
+    ])
+      await mkdir(path.join(root, d), { recursive: true });
     await symlink('releases/20261124T200100Z-bbbbbbbbbbbb', path.join(root, 'current'));
     await writeFile(path.join(root, '.current.tmp-1234'), '');
     const J = target.layout.journal;
-    await appendJournal(J, { run: 'd9', kind: 'deploy', step: 'run', status: 'begin', release: '20261124T200100Z-bbbbbbbbbbbb', data: { previous: '20261124T200000Z-aaaaaaaaaaaa' } });
-    await appendJournal(J, { run: 'd9', kind: 'deploy', step: 'switch', status: 'ok', release: '20261124T200100Z-bbbbbbbbbbbb' });
-    await appendJournal(J, { run: 'd9', kind: 'deploy', step: 'restart', status: 'begin', release: '20261124T200100Z-bbbbbbbbbbbb' });
+    await appendJournal(J, {
+      run: 'd9',
+      kind: 'deploy',
+      step: 'run',
+      status: 'begin',
+      release: '20261124T200100Z-bbbbbbbbbbbb',
+      data: { previous: '20261124T200000Z-aaaaaaaaaaaa' },
+    });
+    await appendJournal(J, {
+      run: 'd9',
+      kind: 'deploy',
+      step: 'switch',
+      status: 'ok',
+      release: '20261124T200100Z-bbbbbbbbbbbb',
+    });
+    await appendJournal(J, {
+      run: 'd9',
+      kind: 'deploy',
+      step: 'restart',
+      status: 'begin',
+      release: '20261124T200100Z-bbbbbbbbbbbb',
+    });
     const r = await recoverInterruptedRuns(target, 'next');
     expect(r.restored).toBe('20261124T200000Z-aaaaaaaaaaaa');
     expect(r.messages).toEqual([
@@ -155,7 +207,13 @@ describe('recovery of an interrupted deploy', () => {
     ]);
     expect(await target.readCurrent()).toBe('20261124T200000Z-aaaaaaaaaaaa');
     const last = (await readJournal(J)).entries.pop()!;
-    expect(last).toMatchObject({ run: 'd9', step: 'run', status: 'failed', message: 'interrupted at restart (begin)', data: { interrupted: true, recoveredBy: 'next', wentLive: true } });
+    expect(last).toMatchObject({
+      run: 'd9',
+      step: 'run',
+      status: 'failed',
+      message: 'interrupted at restart (begin)',
+      data: { interrupted: true, recoveredBy: 'next', wentLive: true },
+    });
     expect((await recoverInterruptedRuns(target, 'again')).messages).toEqual([]);
   });
 });
@@ -163,10 +221,16 @@ describe('recovery of an interrupted deploy', () => {
 describe('rollback target choice verifies on disk', () => {
   it('skips a candidate that no longer verifies and takes the next; --to a damaged one is refused', async () => {
     const { chooseVerifiedTarget } = await import('../../src/deploy/rollback.js');
-    const e = (run: string, step: JournalEntry['step'], status: JournalEntry['status'], release: string): JournalEntry => ({ at: '2026-11-24T20:00:00Z', run, kind: 'deploy', step, status, release });
+    const e = (
+      run: string,
+      step: JournalEntry['step'],
+      status: JournalEntry['status'],
+      release: string,
+    ): JournalEntry => ({ at: '2026-11-24T20:00:00Z', run, kind: 'deploy', step, status, release });
     const journal = ['A', 'B', 'C'].flatMap((id) => [e(id, 'run', 'begin', id), e(id, 'run', 'ok', id)]);
     const releases = deriveReleases(journal, 'C', new Set(['A', 'B', 'C']));
-    const verify = async (id: string) => (id === 'B' ? { ok: false, problems: [{ message: 'SHA256SUMS missing' }] } : { ok: true, problems: [] });
+    const verify = async (id: string) =>
+      id === 'B' ? { ok: false, problems: [{ message: 'SHA256SUMS missing' }] } : { ok: true, problems: [] };
     const skipped: string[] = [];
     const r = await chooseVerifiedTarget(releases, 'C', undefined, verify, (id, why) => skipped.push(`${id}: ${why}`));
     expect(r.id).toBe('A');

@@ -15,7 +15,15 @@ afterEach(async () => {
 /** A validated Config rooted at `rootDir` (the real schema, so defaults are the real defaults). */
 function makeConfig(rootDir: string, build: Record<string, unknown>): Config {
   const parsed = configSchema.parse({ name: 'app', version: '1.0.0', build });
-  return { ...parsed, version: '1.0.0', configFile: path.join(rootDir, 'slipway.config.yaml'), configDir: rootDir, rootDir, environment: 'dev', sources: {} };
+  return {
+    ...parsed,
+    version: '1.0.0',
+    configFile: path.join(rootDir, 'slipway.config.yaml'),
+    configDir: rootDir,
+    rootDir,
+    environment: 'dev',
+    sources: {},
+  };
 }
 
 const components = {
@@ -144,16 +152,21 @@ describe('scanProject', () => {
     // git agrees (the reference implementation)
     const { execFileSync } = await import('node:child_process');
     execFileSync('git', ['init', '-q'], { cwd: dir });
-    const listed = execFileSync('git', ['ls-files', '--others', '--exclude-standard', 'src'], { cwd: dir, encoding: 'utf8' });
+    const listed = execFileSync('git', ['ls-files', '--others', '--exclude-standard', 'src'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(listed.trim().split('\n').sort()).toEqual(['src/keep/.gitignore', 'src/keep/b.gen.js']);
   });
 
-  it('never scans the build output; warns when a component include reaches into it; a .git file is git\'s own', async () => {
+  it("never scans the build output; warns when a component include reaches into it; a .git file is git's own", async () => {
     const dir = await makeTree({ 'dist/app.js': 'built', 'src/a.js': 'a', 'src/sub/.git': 'gitdir: ../x' });
     dirs.push(dir);
     const r = await scanProject(makeConfig(dir, { components: { application: { include: ['src/**', 'dist/**'] } } }));
     expect(r.fileSet.files.map((f) => f.sourcePath)).toEqual(['src/a.js']);
-    expect(r.warnings).toEqual(['build.components.application.include reaches into dist/, which Slipway never scans (build output or compile cache)']);
+    expect(r.warnings).toEqual([
+      'build.components.application.include reaches into dist/, which Slipway never scans (build output or compile cache)',
+    ]);
     expect(r.inventory.categories.find((c) => c.name === '.git')).toEqual({ name: '.git', bytes: 12, files: 1 });
   });
 
@@ -177,7 +190,9 @@ describe('scanProject', () => {
     await symlink('real.js', path.join(dir, 'src/alias.js'));
     await symlink(path.join(outside, 'secret.js'), path.join(dir, 'src/secret.js'));
     await symlink(outside, path.join(dir, 'src/outdir'));
-    const { fileSet, warnings } = await scanProject(makeConfig(dir, { components: { application: { include: ['src/**'] } } }));
+    const { fileSet, warnings } = await scanProject(
+      makeConfig(dir, { components: { application: { include: ['src/**'] } } }),
+    );
     expect(fileSet.files.map((f) => [f.sourcePath, f.size])).toEqual([
       ['src/alias.js', 4],
       ['src/real.js', 4],
@@ -230,7 +245,9 @@ describe('scanProject', () => {
     const dir = await makeTree({ 'src/a.js': '1', 'a.js': '2', 'lib/a.js': '3' });
     dirs.push(dir);
     // a.js does not start with the base, so it keeps its path: application/a.js twice.
-    const cfg = makeConfig(dir, { components: { application: { include: ['src/**', 'a.js', 'lib/**'], base: 'src' } } });
+    const cfg = makeConfig(dir, {
+      components: { application: { include: ['src/**', 'a.js', 'lib/**'], base: 'src' } },
+    });
     const err = (await scanProject(cfg).catch((e: unknown) => e)) as SlipwayError;
     expect(err.code).toBe('E_SCAN');
     expect(err.details).toEqual(['application/a.js: from a.js and src/a.js']);

@@ -26,11 +26,20 @@ up +Inf
 describe('parsePrometheusText', () => {
   const exp = parsePrometheusText(SCRAPE);
   it('reads types and help', () => {
-    expect(exp.types).toEqual({ http_requests_total: 'counter', http_request_duration_seconds: 'histogram', rpc_duration_seconds: 'summary' });
+    expect(exp.types).toEqual({
+      http_requests_total: 'counter',
+      http_request_duration_seconds: 'histogram',
+      rpc_duration_seconds: 'summary',
+    });
     expect(exp.help.http_requests_total).toBe('The total number of HTTP requests.');
   });
   it('reads samples with labels, values and timestamps', () => {
-    expect(exp.samples[0]).toEqual({ name: 'http_requests_total', labels: { method: 'post', status: '200' }, value: 1027, timestampMs: 1395066363000 });
+    expect(exp.samples[0]).toEqual({
+      name: 'http_requests_total',
+      labels: { method: 'post', status: '200' },
+      value: 1027,
+      timestampMs: 1395066363000,
+    });
     expect(exp.samples[3]).toEqual({ name: 'http_requests_total', labels: { method: 'get', status: '500' }, value: 2 });
     expect(exp.samples).toHaveLength(12);
   });
@@ -75,7 +84,10 @@ describe('selectors', () => {
   it('parses matchers', () => {
     expect(parseSelector('http_requests_total{status=~"5..", method!="get"}')).toEqual({
       name: 'http_requests_total',
-      matchers: [{ label: 'status', op: '=~', value: '5..' }, { label: 'method', op: '!=', value: 'get' }],
+      matchers: [
+        { label: 'status', op: '=~', value: '5..' },
+        { label: 'method', op: '!=', value: 'get' },
+      ],
     });
     expect(parseSelector('up')).toEqual({ name: 'up', matchers: [] });
   });
@@ -88,7 +100,9 @@ describe('selectors', () => {
     expect(sumSelected(exp, parseSelector('no_such_metric'))).toBeNull();
   });
   it('treats a declared family without samples as zero', () => {
-    const empty = parsePrometheusText('# HELP http_requests_total x\n# TYPE http_requests_total counter\n# TYPE lat_seconds histogram\n');
+    const empty = parsePrometheusText(
+      '# HELP http_requests_total x\n# TYPE http_requests_total counter\n# TYPE lat_seconds histogram\n',
+    );
     expect(sumSelected(empty, parseSelector('http_requests_total{status=~"5.."}'))).toBe(0);
     expect(sumSelected(empty, parseSelector('lat_seconds_count'))).toBe(0);
     expect(sumSelected(empty, parseSelector('other_total'))).toBeNull();
@@ -97,7 +111,9 @@ describe('selectors', () => {
     expect(matchesSelector({ name: 'a_total', labels: {}, value: 1 }, parseSelector('a'))).toBe(false);
   });
   it('rejects bad selectors naming the field', () => {
-    expect(() => parseSelector('http{status=5}', 'errorsSelector')).toThrow(/errorsSelector: "http\{status=5\}" has a malformed label matcher/);
+    expect(() => parseSelector('http{status=5}', 'errorsSelector')).toThrow(
+      /errorsSelector: "http\{status=5\}" has a malformed label matcher/,
+    );
     expect(() => parseSelector('x{a=~"("}', 'f')).toThrow(/invalid regular expression/);
     expect(() => parseSelector('1abc', 'f')).toThrow(/is not a metric selector/);
   });

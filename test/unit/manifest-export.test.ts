@@ -16,7 +16,11 @@ describe('exportManifest', () => {
   it('yaml round-trips to the same manifest', () => {
     const m = manifest();
     const text = exportManifest(m, 'yaml');
-    expect(text.split('\n').slice(0, 3)).toEqual(['schemaVersion: 1', 'buildId: umig-1.2.0-20250925.143055', 'name: umig']);
+    expect(text.split('\n').slice(0, 3)).toEqual([
+      'schemaVersion: 1',
+      'buildId: umig-1.2.0-20250925.143055',
+      'name: umig',
+    ]);
     expect(parse(text)).toEqual(m);
   });
 

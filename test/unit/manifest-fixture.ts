@@ -31,15 +31,29 @@ export function manifestInput(over: Partial<ManifestInput> = {}): ManifestInput 
     },
     dbReason: null,
     verify: { ok: true, engine: 'pglite', changeSets: [], fingerprint: 'sha256:abc', ms: 10 },
-    environment: { target: 'prod', nodeVersion: '20.19.0', npmVersion: '10.8.2', npmVersionReason: null, platform: 'linux-x64' },
+    environment: {
+      target: 'prod',
+      nodeVersion: '20.19.0',
+      npmVersion: '10.8.2',
+      npmVersionReason: null,
+      platform: 'linux-x64',
+    },
     sizes: { contentBytes: 10_000, sourceBytes: 6_300_000, packageBytes: 1_020_000, tarBytes: 4_000_000 },
     blockers: [],
     quality: {
       testCoverage: {
-        javascript: { value: { lines: 95.2, statements: 94, functions: 90, branches: 80.5 }, reason: null, source: 'coverage/coverage-summary.json' },
+        javascript: {
+          value: { lines: 95.2, statements: 94, functions: 90, branches: 80.5 },
+          reason: null,
+          source: 'coverage/coverage-summary.json',
+        },
         groovy: { value: null, reason: 'no JaCoCo coverage report configured (build.quality)', source: null },
       },
-      securityScan: { value: { critical: 0, high: 1, moderate: 2, low: 3, info: 0, total: 6 }, reason: null, source: 'audit.json' },
+      securityScan: {
+        value: { critical: 0, high: 1, moderate: 2, low: 3, info: 0, total: 6 },
+        reason: null,
+        source: 'audit.json',
+      },
       performance: { value: null, reason: 'no benchmark report configured (build.quality)', source: null },
     },
     ...over,

@@ -35,25 +35,37 @@ describe('generateManifest', () => {
   });
 
   it('failed verification and blockers make the package not ready', () => {
-    const m = manifest({ verify: { ok: false, engine: 'pglite', changeSets: [], fingerprint: null, ms: 1 }, blockers: ['x'] });
+    const m = manifest({
+      verify: { ok: false, engine: 'pglite', changeSets: [], fingerprint: null, ms: 1 },
+      blockers: ['x'],
+    });
     expect(m.components.database.healthStatus).toBe('UNHEALTHY');
     expect(m.deployment.readiness).toBe(false);
   });
 
   it('humanBytes uses decimal units like the seed', () => {
-    expect([0, 999, 1000, 1_020_000, 6_300_000_000].map(humanBytes)).toEqual(['0 B', '999 B', '1.00 kB', '1.02 MB', '6.30 GB']);
+    expect([0, 999, 1000, 1_020_000, 6_300_000_000].map(humanBytes)).toEqual([
+      '0 B',
+      '999 B',
+      '1.00 kB',
+      '1.02 MB',
+      '6.30 GB',
+    ]);
   });
 });
 
 describe('quality report parsers', () => {
   it('istanbul coverage-summary.json', () => {
-    const text = JSON.stringify({ total: { lines: { pct: 95.2 }, statements: { pct: 94.1 }, functions: { pct: 90 }, branches: { pct: 'Unknown' } } });
+    const text = JSON.stringify({
+      total: { lines: { pct: 95.2 }, statements: { pct: 94.1 }, functions: { pct: 90 }, branches: { pct: 'Unknown' } },
+    });
     expect(parseIstanbulSummary(text)).toEqual({ lines: 95.2, statements: 94.1, functions: 90, branches: null });
     expect(() => parseIstanbulSummary('{}')).toThrow(/no "total"/);
   });
 
   it('lcov.info sums every record', () => {
-    const text = 'SF:a.js\nFNF:2\nFNH:1\nLF:10\nLH:9\nBRF:4\nBRH:1\nend_of_record\nSF:b.js\nLF:10\nLH:10\nend_of_record\n';
+    const text =
+      'SF:a.js\nFNF:2\nFNH:1\nLF:10\nLH:9\nBRF:4\nBRH:1\nend_of_record\nSF:b.js\nLF:10\nLH:10\nend_of_record\n';
     expect(parseLcov(text)).toEqual({ lines: 95, statements: null, functions: 50, branches: 25 });
     expect(() => parseLcov('SF:a.js\n')).toThrow(/end_of_record/);
   });
@@ -66,7 +78,9 @@ describe('quality report parsers', () => {
   });
 
   it('npm audit --json', () => {
-    const text = JSON.stringify({ metadata: { vulnerabilities: { info: 0, low: 1, moderate: 2, high: 3, critical: 4, total: 10 } } });
+    const text = JSON.stringify({
+      metadata: { vulnerabilities: { info: 0, low: 1, moderate: 2, high: 3, critical: 4, total: 10 } },
+    });
     expect(parseNpmAudit(text)).toEqual({ critical: 4, high: 3, moderate: 2, low: 1, info: 0, total: 10 });
     expect(() => parseNpmAudit('{"advisories":{}}')).toThrow(/npm 7/);
   });

@@ -9,7 +9,15 @@ import { makeTree, removeTree } from '../helpers/tmp.js';
 
 function fakeIO(isTTY: boolean): CliIO & { err: string[] } {
   const err: string[] = [];
-  return { err, stdout: () => {}, stderr: (t) => err.push(t), isTTY, env: { COLUMNS: '40' }, cwd: '/', readStdin: async () => '' };
+  return {
+    err,
+    stdout: () => {},
+    stderr: (t) => err.push(t),
+    isTTY,
+    env: { COLUMNS: '40' },
+    cwd: '/',
+    readStdin: async () => '',
+  };
 }
 
 describe('slipway init', () => {
@@ -80,7 +88,12 @@ describe('progress renderer', () => {
     r.onProgress({ phase: 'compile', step: 'b.js', done: 2, total: 3 });
     r.onProgress({ phase: 'compile', step: 'c.sql', done: 3, total: 3 });
     r.clear();
-    expect(io.err).toEqual(['stage: scanning 1\n', 'package: writing 5/10\n', 'compile: a.js 1/3\n', 'compile: c.sql 3/3\n']);
+    expect(io.err).toEqual([
+      'stage: scanning 1\n',
+      'package: writing 5/10\n',
+      'compile: a.js 1/3\n',
+      'compile: c.sql 3/3\n',
+    ]);
   });
 
   it('TTY: redraws one line, throttled, always shows the final count, clears at the end', () => {

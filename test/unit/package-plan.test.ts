@@ -3,7 +3,12 @@ import type { Config } from '../../src/config/schema.js';
 import { SlipwayError } from '../../src/errors.js';
 import { defaultUpgradeFrom, planDeploymentInfo } from '../../src/build/package-metadata.js';
 import { encodeHeader, paxRecord, splitUstarPath } from '../../src/build/package-tar.js';
-import { formatBuildStamp, formatIsoSeconds, packageFileName, parseSourceDateEpoch } from '../../src/build/package-time.js';
+import {
+  formatBuildStamp,
+  formatIsoSeconds,
+  packageFileName,
+  parseSourceDateEpoch,
+} from '../../src/build/package-time.js';
 import { compareUtf8, planArchiveEntries, type ArchiveEntry } from '../../src/build/package-writer.js';
 import { parseSha256Sums, renderSha256Sums } from '../../src/build/sha256sums.js';
 import { planSizeReport, renderSizeReport } from '../../src/build/size-report.js';
@@ -31,12 +36,30 @@ describe('package naming and time', () => {
 describe('planArchiveEntries', () => {
   it('adds every parent directory and sorts by byte order', () => {
     const out = planArchiveEntries([file('b/z'), file('SHA256SUMS'), file('a-b'), file('a/x/y'), file('Z')]);
-    expect(out.map((e) => `${e.type === 'dir' ? 'd' : 'f'} ${e.path}`)).toEqual(['f SHA256SUMS', 'f Z', 'd a', 'f a-b', 'd a/x', 'f a/x/y', 'd b', 'f b/z']);
+    expect(out.map((e) => `${e.type === 'dir' ? 'd' : 'f'} ${e.path}`)).toEqual([
+      'f SHA256SUMS',
+      'f Z',
+      'd a',
+      'f a-b',
+      'd a/x',
+      'f a/x/y',
+      'd b',
+      'f b/z',
+    ]);
     expect(out.filter((e) => e.type === 'dir').every((e) => e.mode === 0o755)).toBe(true);
   });
   it('rejects unsafe, duplicate and file/dir-clashing paths, all at once', () => {
     try {
-      planArchiveEntries([file('../x'), file('/abs'), file('a//b'), file('dup'), file('dup'), file('f'), file('f/g'), file('back\\slash')]);
+      planArchiveEntries([
+        file('../x'),
+        file('/abs'),
+        file('a//b'),
+        file('dup'),
+        file('dup'),
+        file('f'),
+        file('f/g'),
+        file('back\\slash'),
+      ]);
       expect.unreachable();
     } catch (e) {
       expect((e as SlipwayError).code).toBe('E_PACKAGE');
@@ -54,7 +77,23 @@ describe('planArchiveEntries', () => {
 
 describe('compareUtf8', () => {
   it('orders like a byte comparison of the UTF-8 encodings (BMP, private use, astral)', () => {
-    const words = ['a', 'B', 'a/b', 'a-b', 'ä', 'z', '\uE000', '\uFFFD', '😀', '😀a', 'a😀', 'ab', '', '\u07FF', '\u0800'];
+    const words = [
+      'a',
+      'B',
+      'a/b',
+      'a-b',
+      'ä',
+      'z',
+      '\uE000',
+      '\uFFFD',
+      '😀',
+      '😀a',
+      'a😀',
+      'ab',
+      '',
+      '\u07FF',
+      '\u0800',
+    ];
     const bytes = [...words].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
     expect([...words].sort(compareUtf8)).toEqual(bytes);
   });
@@ -101,7 +140,10 @@ describe('SHA256SUMS', () => {
     const text = renderSha256Sums([{ path: 'x y.txt', sha256: a }]);
     expect(text).toBe(`${a}  x y.txt\n`);
     expect(parseSha256Sums(`${text}bad line\n${a} *bin\n`)).toEqual({
-      entries: [{ sha256: a, path: 'x y.txt', line: 1 }, { sha256: a, path: 'bin', line: 3 }],
+      entries: [
+        { sha256: a, path: 'x y.txt', line: 1 },
+        { sha256: a, path: 'bin', line: 3 },
+      ],
       errors: [{ line: 2, text: 'bad line' }],
     });
   });
@@ -110,7 +152,14 @@ describe('SHA256SUMS', () => {
 describe('size report', () => {
   it('groups packed bytes by top-level dir and measures ratios', () => {
     const r = planSizeReport({
-      before: { totalBytes: 10_000, totalFiles: 9, categories: [{ name: 'node_modules', bytes: 8000, files: 5 }, { name: 'application', bytes: 2000, files: 4 }] },
+      before: {
+        totalBytes: 10_000,
+        totalFiles: 9,
+        categories: [
+          { name: 'node_modules', bytes: 8000, files: 5 },
+          { name: 'application', bytes: 2000, files: 4 },
+        ],
+      },
       files: [
         { path: 'application/a.js', size: 1500 },
         { path: 'application/b.js', size: 300 },
@@ -153,9 +202,19 @@ describe('deployment-info.json', () => {
       deploy: {
         targets: {
           production: {
-            type: 'local', path: '/srv', keep: 10, shared: ['logs'], restart: 'bash start.sh', stop: 'bash stop.sh',
+            type: 'local',
+            path: '/srv',
+            keep: 10,
+            shared: ['logs'],
+            restart: 'bash start.sh',
+            stop: 'bash stop.sh',
             health: { url: 'http://h/health', timeoutMs: 60000, intervalMs: 1000, allowDegraded: false },
-            databaseUrl: 'postgres://x', backupDatabase: true, rollbackDatabase: true, smokeTests: true, notify: {}, strategy: 'symlink',
+            databaseUrl: 'postgres://x',
+            backupDatabase: true,
+            rollbackDatabase: true,
+            smokeTests: true,
+            notify: {},
+            strategy: 'symlink',
           },
         },
       },

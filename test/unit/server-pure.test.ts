@@ -25,7 +25,9 @@ describe('sanitizeFilename (seed rule + header-safe)', () => {
   });
   it('accepts 100 characters and rejects 101 with a 400 naming filename', () => {
     expect(sanitizeFilename('x'.repeat(100))).toBe(`${'x'.repeat(100)}.sql`);
-    expect(() => sanitizeFilename('x'.repeat(101))).toThrow(expect.objectContaining({ statusCode: 400, field: 'filename' }));
+    expect(() => sanitizeFilename('x'.repeat(101))).toThrow(
+      expect.objectContaining({ statusCode: 400, field: 'filename' }),
+    );
   });
   it('rejects a name with no letter or digit', () => {
     expect(() => sanitizeFilename('../..')).toThrow(expect.objectContaining({ statusCode: 400 }));
@@ -52,7 +54,9 @@ describe('cookies', () => {
   it('parses the first value of each name and serialises strict cookies', () => {
     expect(parseCookies('a=1; b=2; a=3; junk; c=')).toEqual({ a: '1', b: '2', c: '' });
     expect(parseCookies(undefined)).toEqual({});
-    expect(serializeCookie('s', 'v', { maxAgeSeconds: 60, httpOnly: true, secure: true })).toBe('s=v; Path=/; SameSite=Strict; Max-Age=60; HttpOnly; Secure');
+    expect(serializeCookie('s', 'v', { maxAgeSeconds: 60, httpOnly: true, secure: true })).toBe(
+      's=v; Path=/; SameSite=Strict; Max-Age=60; HttpOnly; Secure',
+    );
   });
 });
 
@@ -74,8 +78,17 @@ describe('RequestStats', () => {
 
 describe('health status mapping', () => {
   it('maps to HTTP and IETF, worst wins', () => {
-    expect([httpStatusFor('HEALTHY', 206), httpStatusFor('DEGRADED', 206), httpStatusFor('DEGRADED', 200), httpStatusFor('UNHEALTHY', 206)]).toEqual([200, 206, 200, 503]);
-    expect(['HEALTHY', 'DEGRADED', 'UNHEALTHY'].map((s) => ietfStatus(s as 'HEALTHY'))).toEqual(['pass', 'warn', 'fail']);
+    expect([
+      httpStatusFor('HEALTHY', 206),
+      httpStatusFor('DEGRADED', 206),
+      httpStatusFor('DEGRADED', 200),
+      httpStatusFor('UNHEALTHY', 206),
+    ]).toEqual([200, 206, 200, 503]);
+    expect(['HEALTHY', 'DEGRADED', 'UNHEALTHY'].map((s) => ietfStatus(s as 'HEALTHY'))).toEqual([
+      'pass',
+      'warn',
+      'fail',
+    ]);
     expect(worstStatus({ a: { status: 'HEALTHY' }, b: { status: 'DEGRADED' } })).toBe('DEGRADED');
     expect(worstStatus({ a: { status: 'UNHEALTHY' }, b: { status: 'DEGRADED' } })).toBe('UNHEALTHY');
   });
@@ -84,7 +97,9 @@ describe('health status mapping', () => {
 describe('parseInput', () => {
   const schema = z.object({ n: z.coerce.number().int().max(5) }).strict();
   it('names the bad field and never echoes the value', () => {
-    expect(() => parseInput(schema, { n: '9' }, 'query')).toThrow(expect.objectContaining({ statusCode: 400, field: 'n' }));
+    expect(() => parseInput(schema, { n: '9' }, 'query')).toThrow(
+      expect.objectContaining({ statusCode: 400, field: 'n' }),
+    );
     try {
       parseInput(schema, { n: '1', '<x>': 1 }, 'query');
     } catch (e) {
@@ -98,10 +113,22 @@ describe('parseInput', () => {
 describe('renderError', () => {
   it('never returns a stack, a cause or a server path', () => {
     const internal = renderError(new Error('secret detail at /srv/x.ts:1'));
-    expect(internal).toEqual({ status: 500, body: { error: { code: 'E_INTERNAL', message: 'internal error; the server log has the details' } }, headers: {} });
-    const lib = renderError(new SlipwayError('E_LOCKED', 'target is locked', { file: '/srv/target/.slipway/lock', hint: 'wait' }));
-    expect(lib).toEqual({ status: 409, body: { error: { code: 'E_LOCKED', message: 'target is locked', hint: 'wait' } }, headers: {} });
+    expect(internal).toEqual({
+      status: 500,
+      body: { error: { code: 'E_INTERNAL', message: 'internal error; the server log has the details' } },
+      headers: {},
+    });
+    const lib = renderError(
+      new SlipwayError('E_LOCKED', 'target is locked', { file: '/srv/target/.slipway/lock', hint: 'wait' }),
+    );
+    expect(lib).toEqual({
+      status: 409,
+      body: { error: { code: 'E_LOCKED', message: 'target is locked', hint: 'wait' } },
+      headers: {},
+    });
     const fastify = renderError(Object.assign(new Error('Unsupported Media Type: <script>'), { statusCode: 415 }));
-    expect(fastify.body).toEqual({ error: { code: 'E_VALIDATION', message: 'unsupported content type: send application/json' } });
+    expect(fastify.body).toEqual({
+      error: { code: 'E_VALIDATION', message: 'unsupported content type: send application/json' },
+    });
   });
 });

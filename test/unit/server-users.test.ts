@@ -34,9 +34,25 @@ describe('password hashing', () => {
 describe('users file', () => {
   it('writes atomically with mode 0600 and keeps tokens when a password changes', async () => {
     const file = path.join(dir, 'sub', 'users.json');
-    expect(await addUser({ usersFile: file, name: 'ann', password: 'first password', groups: ['viewers'], now: new Date(0) })).toEqual({ created: true });
+    expect(
+      await addUser({
+        usersFile: file,
+        name: 'ann',
+        password: 'first password',
+        groups: ['viewers'],
+        now: new Date(0),
+      }),
+    ).toEqual({ created: true });
     const { token } = await addUserToken({ usersFile: file, name: 'ann', now: new Date(0) });
-    expect(await addUser({ usersFile: file, name: 'ann', password: 'second password', groups: ['admins'], now: new Date(1) })).toEqual({ created: false });
+    expect(
+      await addUser({
+        usersFile: file,
+        name: 'ann',
+        password: 'second password',
+        groups: ['admins'],
+        now: new Date(1),
+      }),
+    ).toEqual({ created: false });
     const data = await readUsersFile(file);
     expect(data.users.ann).toMatchObject({ groups: ['admins'], createdAt: '1970-01-01T00:00:00.000Z' });
     expect(data.users.ann!.tokens[0]!.sha256).toBe(hashToken(token));
@@ -44,14 +60,26 @@ describe('users file', () => {
   });
   it('rejects bad names, groups and unknown token owners', async () => {
     const file = path.join(dir, 'u2.json');
-    await expect(addUser({ usersFile: file, name: '../x', password: 'long password', groups: ['v'], now: new Date() })).rejects.toMatchObject({ code: 'E_USAGE', field: 'name' });
-    await expect(addUser({ usersFile: file, name: 'x', password: 'long password', groups: ['a b'], now: new Date() })).rejects.toMatchObject({ code: 'E_USAGE', field: 'groups' });
-    await expect(addUserToken({ usersFile: file, name: 'nobody', now: new Date() })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+    await expect(
+      addUser({ usersFile: file, name: '../x', password: 'long password', groups: ['v'], now: new Date() }),
+    ).rejects.toMatchObject({ code: 'E_USAGE', field: 'name' });
+    await expect(
+      addUser({ usersFile: file, name: 'x', password: 'long password', groups: ['a b'], now: new Date() }),
+    ).rejects.toMatchObject({ code: 'E_USAGE', field: 'groups' });
+    await expect(addUserToken({ usersFile: file, name: 'nobody', now: new Date() })).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+    });
   });
   it('reports an invalid file with the field at fault', async () => {
     const file = path.join(dir, 'bad.json');
-    await writeFile(file, JSON.stringify({ version: 1, users: { ann: { groups: 'viewers', password: null, createdAt: 'x' } } }));
-    await expect(readUsersFile(file)).rejects.toMatchObject({ code: 'E_CONFIG', details: [expect.stringContaining('users.ann.groups')] });
+    await writeFile(
+      file,
+      JSON.stringify({ version: 1, users: { ann: { groups: 'viewers', password: null, createdAt: 'x' } } }),
+    );
+    await expect(readUsersFile(file)).rejects.toMatchObject({
+      code: 'E_CONFIG',
+      details: [expect.stringContaining('users.ann.groups')],
+    });
   });
 });
 

@@ -39,15 +39,21 @@ describe('env var checks', () => {
 describe('version range checks', () => {
   it('pass, fail, skip and invalid range', () => {
     expect(checkVersionRange('node', '20.20.2', '>=20.19 <21', 'engines.node')).toEqual({
-      name: 'node', status: 'pass', reason: 'node 20.20.2 satisfies >=20.19 <21 (engines.node)',
+      name: 'node',
+      status: 'pass',
+      reason: 'node 20.20.2 satisfies >=20.19 <21 (engines.node)',
     });
     expect(checkVersionRange('node', '18.0.0', '^20', 'build.checks.node')).toEqual({
-      name: 'node', status: 'fail', reason: 'node 18.0.0 does not satisfy ^20 (build.checks.node); install a matching node',
+      name: 'node',
+      status: 'fail',
+      reason: 'node 18.0.0 does not satisfy ^20 (build.checks.node); install a matching node',
     });
     expect(checkVersionRange('npm', null, '>=9', 'engines.npm').status).toBe('fail');
     expect(checkVersionRange('npm', '10.0.0', undefined, '').status).toBe('skip');
     expect(checkVersionRange('node', '20.0.0', 'not a range!', 'build.checks.node')).toEqual({
-      name: 'node', status: 'fail', reason: 'build.checks.node: "not a range!" is not a valid semver range',
+      name: 'node',
+      status: 'fail',
+      reason: 'build.checks.node: "not a range!" is not a valid semver range',
     });
   });
 
@@ -64,7 +70,11 @@ describe('tool checks', () => {
     // The first `node` on PATH, as the shell finds it (not necessarily the Node running the tests).
     const onPath = execFileSync('sh', ['-c', 'command -v node'], { encoding: 'utf8' }).trim();
     expect(r[0]).toEqual({ name: 'tool:node', status: 'pass', reason: `node found at ${onPath}` });
-    expect(r[1]).toEqual({ name: 'tool:no-such-tool-slipway', status: 'fail', reason: 'no-such-tool-slipway not found on PATH; install it or remove it from build.checks.tools' });
+    expect(r[1]).toEqual({
+      name: 'tool:no-such-tool-slipway',
+      status: 'fail',
+      reason: 'no-such-tool-slipway not found on PATH; install it or remove it from build.checks.tools',
+    });
   });
 });
 
@@ -84,11 +94,26 @@ describe('HTTP endpoint checks (real local server)', () => {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
   });
-  const spec = (p: string, extra: Record<string, unknown> = {}) => ({ name: 'svc', url: base + p, expectStatus: 200, timeoutMs: 3000, required: true, ...extra });
+  const spec = (p: string, extra: Record<string, unknown> = {}) => ({
+    name: 'svc',
+    url: base + p,
+    expectStatus: 200,
+    timeoutMs: 3000,
+    required: true,
+    ...extra,
+  });
 
   it('passes on the expected status, fails (or warns when optional) otherwise', async () => {
-    expect(await checkHttpEndpoint(spec('/health'))).toEqual({ name: 'http:svc', status: 'pass', reason: `GET ${base}/health → 200` });
-    expect(await checkHttpEndpoint(spec('/down'))).toEqual({ name: 'http:svc', status: 'fail', reason: `GET ${base}/down → 503, expected 200` });
+    expect(await checkHttpEndpoint(spec('/health'))).toEqual({
+      name: 'http:svc',
+      status: 'pass',
+      reason: `GET ${base}/health → 200`,
+    });
+    expect(await checkHttpEndpoint(spec('/down'))).toEqual({
+      name: 'http:svc',
+      status: 'fail',
+      reason: `GET ${base}/down → 503, expected 200`,
+    });
     expect((await checkHttpEndpoint(spec('/down', { required: false }))).status).toBe('warn');
     expect((await checkHttpEndpoint(spec('/down', { expectStatus: 503 }))).status).toBe('pass');
   });
@@ -97,7 +122,11 @@ describe('HTTP endpoint checks (real local server)', () => {
     const t0 = performance.now();
     const slow = await checkHttpEndpoint(spec('/slow', { timeoutMs: 300 }));
     expect(performance.now() - t0).toBeLessThan(1500);
-    expect(slow).toEqual({ name: 'http:svc', status: 'fail', reason: `GET ${base}/slow failed: no response within 300 ms` });
+    expect(slow).toEqual({
+      name: 'http:svc',
+      status: 'fail',
+      reason: `GET ${base}/slow failed: no response within 300 ms`,
+    });
     // a port that was just free: nothing listens there
     const probe = createServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
@@ -114,7 +143,10 @@ describe('lockfile consistency', () => {
   const lock = (root: Record<string, unknown>, installed: Record<string, string>, v = 3) =>
     JSON.stringify({
       lockfileVersion: v,
-      packages: { '': root, ...Object.fromEntries(Object.entries(installed).map(([n, ver]) => [`node_modules/${n}`, { version: ver }])) },
+      packages: {
+        '': root,
+        ...Object.fromEntries(Object.entries(installed).map(([n, ver]) => [`node_modules/${n}`, { version: ver }])),
+      },
     });
   const run = async (files: Record<string, string>) => {
     const dir = await makeTree(files);
@@ -125,26 +157,45 @@ describe('lockfile consistency', () => {
   it('passes when package.json and the lockfile agree', async () => {
     const r = await run({
       'package.json': pkg({ a: '^1.2.0' }, { b: '~2.0.0' }),
-      'package-lock.json': lock({ dependencies: { a: '^1.2.0' }, devDependencies: { b: '~2.0.0' } }, { a: '1.4.0', b: '2.0.3' }),
+      'package-lock.json': lock(
+        { dependencies: { a: '^1.2.0' }, devDependencies: { b: '~2.0.0' } },
+        { a: '1.4.0', b: '2.0.3' },
+      ),
     });
-    expect(r).toEqual({ name: 'lockfile', status: 'pass', reason: 'package-lock.json (v3) matches package.json (2 dependencies)' });
+    expect(r).toEqual({
+      name: 'lockfile',
+      status: 'pass',
+      reason: 'package-lock.json (v3) matches package.json (2 dependencies)',
+    });
   });
 
   it('skips without package.json, warns without a lockfile or with lockfileVersion 1', async () => {
     expect((await run({})).status).toBe('skip');
     expect(await run({ 'package.json': pkg({ a: '^1' }) })).toEqual({
-      name: 'lockfile', status: 'warn', reason: 'no package-lock.json for 1 dependencies; run `npm install` and commit the lockfile',
+      name: 'lockfile',
+      status: 'warn',
+      reason: 'no package-lock.json for 1 dependencies; run `npm install` and commit the lockfile',
     });
     expect((await run({ 'package.json': pkg({}) })).status).toBe('pass');
-    expect(await run({ 'package.json': pkg({ a: '^1' }), 'package-lock.json': JSON.stringify({ lockfileVersion: 1, dependencies: {} }) })).toEqual({
-      name: 'lockfile', status: 'warn', reason: 'package-lock.json has lockfileVersion 1 (no packages[""]); regenerate it with npm 7 or later',
+    expect(
+      await run({
+        'package.json': pkg({ a: '^1' }),
+        'package-lock.json': JSON.stringify({ lockfileVersion: 1, dependencies: {} }),
+      }),
+    ).toEqual({
+      name: 'lockfile',
+      status: 'warn',
+      reason: 'package-lock.json has lockfileVersion 1 (no packages[""]); regenerate it with npm 7 or later',
     });
   });
 
   it('fails naming missing, extra, changed and unsatisfied dependencies', async () => {
     const r = await run({
       'package.json': pkg({ a: '^1.0.0', b: '^2.0.0', d: '^4.0.0' }),
-      'package-lock.json': lock({ dependencies: { b: '^2.1.0', c: '^3.0.0', d: '^4.0.0' } }, { b: '2.1.0', c: '3.0.0', d: '5.0.0' }),
+      'package-lock.json': lock(
+        { dependencies: { b: '^2.1.0', c: '^3.0.0', d: '^4.0.0' } },
+        { b: '2.1.0', c: '3.0.0', d: '5.0.0' },
+      ),
     });
     expect(r).toEqual({
       name: 'lockfile',

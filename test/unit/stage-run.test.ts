@@ -12,7 +12,15 @@ afterEach(async () => {
 
 function makeConfig(rootDir: string, build: Record<string, unknown>, extra: Record<string, unknown> = {}): Config {
   const parsed = configSchema.parse({ name: 'app', version: '1.0.0', build, ...extra });
-  return { ...parsed, version: '1.0.0', configFile: path.join(rootDir, 'slipway.config.yaml'), configDir: rootDir, rootDir, environment: 'dev', sources: {} };
+  return {
+    ...parsed,
+    version: '1.0.0',
+    configFile: path.join(rootDir, 'slipway.config.yaml'),
+    configDir: rootDir,
+    rootDir,
+    environment: 'dev',
+    sources: {},
+  };
 }
 
 const components = { application: { include: ['src/**'] } };
@@ -47,7 +55,10 @@ describe('runStage', () => {
     const dir = await makeTree({ 'src/a.js': 'a' });
     dirs.push(dir);
     // Port 1 on loopback refuses at once: an optional HTTP check that fails is a warning.
-    const checks = { env: [{ name: 'OPTIONAL_X', required: false }], http: [{ name: 'docs', url: 'http://127.0.0.1:1/', required: false, timeoutMs: 2000 }] };
+    const checks = {
+      env: [{ name: 'OPTIONAL_X', required: false }],
+      http: [{ name: 'docs', url: 'http://127.0.0.1:1/', required: false, timeoutMs: 2000 }],
+    };
     const cfg = makeConfig(dir, { components, checks });
     expect((await runStage(cfg, { env: {} })).ok).toBe(true);
     const strict = await runStage(cfg, { env: {}, strict: true });
@@ -55,7 +66,10 @@ describe('runStage', () => {
     const http = strict.checks.find((c) => c.name.includes('docs'));
     expect(http?.status).toBe('fail');
     expect(http?.reason).toMatch(/\(warning is a failure under --strict\)$/);
-    expect(strict.checks.find((c) => c.name === 'env:OPTIONAL_X')).toMatchObject({ status: 'skip', reason: 'OPTIONAL_X is not set (optional)' });
+    expect(strict.checks.find((c) => c.name === 'env:OPTIONAL_X')).toMatchObject({
+      status: 'skip',
+      reason: 'OPTIONAL_X is not set (optional)',
+    });
     // build.strict in the config does the same; the option wins over it.
     const fromConfig = await runStage(makeConfig(dir, { components, strict: true, checks }), { env: {} });
     expect(fromConfig.ok).toBe(false);
@@ -67,11 +81,24 @@ describe('runStage', () => {
     dirs.push(dir);
     const { symlink } = await import('node:fs/promises');
     await symlink('/etc/hostname', path.join(dir, 'src/host'));
-    const cfg = makeConfig(dir, { components, checks: { env: [{ name: 'NEEDED', required: true }], tools: ['no-such-tool-slipway'], node: '<1' } });
+    const cfg = makeConfig(dir, {
+      components,
+      checks: { env: [{ name: 'NEEDED', required: true }], tools: ['no-such-tool-slipway'], node: '<1' },
+    });
     const r = await runStage(cfg, { env: { PATH: process.env.PATH } });
     expect(r.ok).toBe(false);
     const by = Object.fromEntries(r.checks.map((c) => [c.name, c.status]));
-    expect(by).toEqual({ scan: 'warn', 'env:NEEDED': 'fail', node: 'fail', npm: 'skip', 'tool:no-such-tool-slipway': 'fail', database: 'skip', lockfile: 'skip' });
-    expect(r.checks[0]!.reason).toBe('1 files (1 B) to package out of 1 (1 B); 1 warning(s): src/host: symlink points outside the project root (/etc/hostname); skipped');
+    expect(by).toEqual({
+      scan: 'warn',
+      'env:NEEDED': 'fail',
+      node: 'fail',
+      npm: 'skip',
+      'tool:no-such-tool-slipway': 'fail',
+      database: 'skip',
+      lockfile: 'skip',
+    });
+    expect(r.checks[0]!.reason).toBe(
+      '1 files (1 B) to package out of 1 (1 B); 1 warning(s): src/host: symlink points outside the project root (/etc/hostname); skipped',
+    );
   });
 });

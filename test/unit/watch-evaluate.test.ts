@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateWatch, resolveWatchThresholds, watchThresholdsSchema, type WatchSample } from '../../src/deploy/watch.js';
+import {
+  evaluateWatch,
+  resolveWatchThresholds,
+  watchThresholdsSchema,
+  type WatchSample,
+} from '../../src/deploy/watch.js';
 
 const OK = { status: 'HEALTHY' as const, httpStatus: 200, reason: 'HTTP 200, overall.status HEALTHY' };
 const DOWN = { status: 'UNHEALTHY' as const, httpStatus: 503, reason: 'HTTP 503, overall.status UNHEALTHY' };
@@ -7,7 +12,9 @@ const GONE = { status: 'UNREACHABLE' as const, httpStatus: null, reason: 'connec
 const t = resolveWatchThresholds({ probeIntervalMs: 5000 });
 
 /** One sample per 5 s; metrics are cumulative counters [requests, errors, latencySum(s), latencyCount]. */
-function series(rows: [WatchSample['probe'], [number, number, number, number] | null, ('UNHEALTHY' | 'HEALTHY')?][]): WatchSample[] {
+function series(
+  rows: [WatchSample['probe'], [number, number, number, number] | null, ('UNHEALTHY' | 'HEALTHY')?][],
+): WatchSample[] {
   return rows.map(([probe, m, db], i) => ({
     atMs: 1_000_000 + i * 5000,
     probe,
@@ -19,9 +26,16 @@ function series(rows: [WatchSample['probe'], [number, number, number, number] | 
 describe('watch thresholds', () => {
   it('defaults to the seed triggers', () => {
     expect(resolveWatchThresholds()).toMatchObject({
-      consecutive503: 3, databaseFailures: 2, errorRate: 0.05, errorRateWindowMs: 300_000, latencyMs: 2000,
-      latencyWindowMs: 600_000, probeIntervalMs: 5000, minRequests: 20,
-      errorsSelector: 'http_requests_total{status=~"5.."}', latencyUnit: 'seconds',
+      consecutive503: 3,
+      databaseFailures: 2,
+      errorRate: 0.05,
+      errorRateWindowMs: 300_000,
+      latencyMs: 2000,
+      latencyWindowMs: 600_000,
+      probeIntervalMs: 5000,
+      minRequests: 20,
+      errorsSelector: 'http_requests_total{status=~"5.."}',
+      latencyUnit: 'seconds',
     });
   });
   it('rejects unknown keys and bad selectors', () => {
@@ -34,26 +48,98 @@ describe('watch thresholds', () => {
 
 describe('evaluateWatch: health probes', () => {
   it('passes an empty series', () => {
-    expect(evaluateWatch([], t)).toEqual({ trigger: null, triggers: [], consecutiveFailures: 0, consecutiveDatabaseFailures: 0, errorRate: null, meanLatencyMs: null });
+    expect(evaluateWatch([], t)).toEqual({
+      trigger: null,
+      triggers: [],
+      consecutiveFailures: 0,
+      consecutiveDatabaseFailures: 0,
+      errorRate: null,
+      meanLatencyMs: null,
+    });
   });
   it('fires on the 3rd consecutive failure, not before, and resets on a good probe', () => {
-    expect(evaluateWatch(series([[OK, null], [DOWN, null], [GONE, null]]), t).trigger).toBeNull();
-    expect(evaluateWatch(series([[DOWN, null], [DOWN, null], [OK, null], [DOWN, null], [DOWN, null]]), t).consecutiveFailures).toBe(2);
-    const e = evaluateWatch(series([[OK, null], [DOWN, null], [GONE, null], [DOWN, null]]), t);
-    expect(e.trigger).toEqual({ name: 'health', reason: '3 consecutive failed health probes (threshold 3); last: HTTP 503, overall.status UNHEALTHY' });
+    expect(
+      evaluateWatch(
+        series([
+          [OK, null],
+          [DOWN, null],
+          [GONE, null],
+        ]),
+        t,
+      ).trigger,
+    ).toBeNull();
+    expect(
+      evaluateWatch(
+        series([
+          [DOWN, null],
+          [DOWN, null],
+          [OK, null],
+          [DOWN, null],
+          [DOWN, null],
+        ]),
+        t,
+      ).consecutiveFailures,
+    ).toBe(2);
+    const e = evaluateWatch(
+      series([
+        [OK, null],
+        [DOWN, null],
+        [GONE, null],
+        [DOWN, null],
+      ]),
+      t,
+    );
+    expect(e.trigger).toEqual({
+      name: 'health',
+      reason: '3 consecutive failed health probes (threshold 3); last: HTTP 503, overall.status UNHEALTHY',
+    });
   });
   it('counts a 503 as failed even if the body claimed HEALTHY, and DEGRADED as fine', () => {
     const lying = { status: 'UNHEALTHY' as const, httpStatus: 503, reason: 'x' };
     const degraded = { status: 'DEGRADED' as const, httpStatus: 206, reason: 'y' };
-    expect(evaluateWatch(series([[lying, null], [lying, null], [lying, null]]), t).trigger?.name).toBe('health');
-    expect(evaluateWatch(series([[degraded, null], [degraded, null], [degraded, null]]), t).trigger).toBeNull();
+    expect(
+      evaluateWatch(
+        series([
+          [lying, null],
+          [lying, null],
+          [lying, null],
+        ]),
+        t,
+      ).trigger?.name,
+    ).toBe('health');
+    expect(
+      evaluateWatch(
+        series([
+          [degraded, null],
+          [degraded, null],
+          [degraded, null],
+        ]),
+        t,
+      ).trigger,
+    ).toBeNull();
   });
   it('fires "database" on 2 consecutive UNHEALTHY database components, ahead of "health"', () => {
-    const one = evaluateWatch(series([[OK, null, 'HEALTHY'], [DOWN, null, 'UNHEALTHY']]), t);
+    const one = evaluateWatch(
+      series([
+        [OK, null, 'HEALTHY'],
+        [DOWN, null, 'UNHEALTHY'],
+      ]),
+      t,
+    );
     expect(one.trigger).toBeNull();
-    const e = evaluateWatch(series([[DOWN, null, 'UNHEALTHY'], [DOWN, null, 'UNHEALTHY'], [DOWN, null, 'UNHEALTHY']]), t);
+    const e = evaluateWatch(
+      series([
+        [DOWN, null, 'UNHEALTHY'],
+        [DOWN, null, 'UNHEALTHY'],
+        [DOWN, null, 'UNHEALTHY'],
+      ]),
+      t,
+    );
     expect(e.triggers.map((x) => x.name)).toEqual(['database', 'health']);
-    expect(e.trigger).toEqual({ name: 'database', reason: 'database component UNHEALTHY in 3 consecutive health probes (threshold 2)' });
+    expect(e.trigger).toEqual({
+      name: 'database',
+      reason: 'database component UNHEALTHY in 3 consecutive health probes (threshold 2)',
+    });
   });
 });
 
@@ -70,7 +156,10 @@ describe('evaluateWatch: error rate over 5 min', () => {
     // 6000 requests, 360 errors = 6 %
     const e = evaluateWatch(series(rows(100, 6)), t);
     expect(e.errorRate).toBeCloseTo(0.06, 10);
-    expect(e.trigger).toEqual({ name: 'error-rate', reason: 'error rate 6.00 % (360 of 6000 requests) over the last 5.0 min exceeds 5.00 %' });
+    expect(e.trigger).toEqual({
+      name: 'error-rate',
+      reason: 'error rate 6.00 % (360 of 6000 requests) over the last 5.0 min exceeds 5.00 %',
+    });
   });
   it('does not fire at exactly 5 %', () => {
     expect(evaluateWatch(series(rows(100, 5)), t).trigger).toBeNull();
@@ -91,14 +180,20 @@ describe('evaluateWatch: error rate over 5 min', () => {
   });
   it('handles a counter reset (app restarted) like PromQL increase()', () => {
     const r = rows(100, 10); // 10 %
-    const reset = r.map(([p, m], i): Parameters<typeof series>[0][number] => [p, i >= 30 && m ? [m[0] - 3000, m[1] - 300, 0, 0] : m]);
+    const reset = r.map(([p, m], i): Parameters<typeof series>[0][number] => [
+      p,
+      i >= 30 && m ? [m[0] - 3000, m[1] - 300, 0, 0] : m,
+    ]);
     // the tick after the reset counts its whole value: still 10 % overall
     const e = evaluateWatch(series(reset), t);
     expect(e.errorRate).toBeCloseTo(0.1, 10);
     expect(e.trigger?.name).toBe('error-rate');
   });
   it('needs minRequests before judging', () => {
-    const e = evaluateWatch(series(Array.from({ length: 61 }, (_, i) => [OK, [Math.floor(i / 4), Math.floor(i / 4), 0, 0]])), t);
+    const e = evaluateWatch(
+      series(Array.from({ length: 61 }, (_, i) => [OK, [Math.floor(i / 4), Math.floor(i / 4), 0, 0]])),
+      t,
+    );
     expect(e.errorRate).toBeNull(); // 15 requests < 20
   });
   it('skips ticks whose scrape failed', () => {
@@ -114,7 +209,10 @@ describe('evaluateWatch: mean latency over 10 min', () => {
   it('fires above 2 s mean', () => {
     const e = evaluateWatch(series(rows(10, 25)), t); // 2.5 s mean
     expect(e.meanLatencyMs).toBe(2500);
-    expect(e.trigger).toEqual({ name: 'latency', reason: 'mean latency 2500 ms over 1200 requests in the last 10.0 min exceeds 2000 ms' });
+    expect(e.trigger).toEqual({
+      name: 'latency',
+      reason: 'mean latency 2500 ms over 1200 requests in the last 10.0 min exceeds 2000 ms',
+    });
   });
   it('passes at 2 s and below', () => {
     expect(evaluateWatch(series(rows(10, 20)), t).trigger).toBeNull();
@@ -125,7 +223,14 @@ describe('evaluateWatch: mean latency over 10 min', () => {
   });
   it('honours milliseconds as the unit and custom thresholds', () => {
     const custom = resolveWatchThresholds({ latencyUnit: 'milliseconds', latencyMs: 50, latencyWindowMs: 10_000 });
-    const e = evaluateWatch(series([[OK, [0, 0, 0, 0]], [OK, [30, 0, 1800, 30]], [OK, [60, 0, 3600, 60]]]), custom);
+    const e = evaluateWatch(
+      series([
+        [OK, [0, 0, 0, 0]],
+        [OK, [30, 0, 1800, 30]],
+        [OK, [60, 0, 3600, 60]],
+      ]),
+      custom,
+    );
     expect(e.meanLatencyMs).toBe(60);
     expect(e.trigger?.name).toBe('latency');
   });

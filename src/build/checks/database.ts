@@ -17,8 +17,19 @@ export function describeTarget(url: string): string {
 export async function checkDatabase(url: string, timeoutMs: number): Promise<CheckResult> {
   const target = describeTarget(url);
   const r = await pingDatabase(url, timeoutMs);
-  if (r.ok) return { name: 'database', status: 'pass', reason: `connected to PostgreSQL ${r.serverVersion ?? ''} at ${target}`, ms: r.ms };
+  if (r.ok)
+    return {
+      name: 'database',
+      status: 'pass',
+      reason: `connected to PostgreSQL ${r.serverVersion ?? ''} at ${target}`,
+      ms: r.ms,
+    };
   // pingDatabase prefixes the masked URL; the target is already named in a friendlier form.
   const why = (r.error ?? 'unknown error').replace(`cannot connect to ${maskUrl(url)}: `, '');
-  return { name: 'database', status: 'fail', reason: `cannot connect to PostgreSQL at ${target}: ${why}; check database.url and that the server is running`, ms: r.ms };
+  return {
+    name: 'database',
+    status: 'fail',
+    reason: `cannot connect to PostgreSQL at ${target}: ${why}; check database.url and that the server is running`,
+    ms: r.ms,
+  };
 }

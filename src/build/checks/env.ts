@@ -5,7 +5,10 @@ import type { CheckResult } from '../../fileset/types.js';
  * Environment variables: set and non-empty passes; a missing required one fails. A missing optional one is a skip,
  * not a warning: it is allowed to be absent, and `--strict` must not fail a build over it.
  */
-export function checkEnvVars(specs: BuildConfig['checks']['env'], env: Record<string, string | undefined>): CheckResult[] {
+export function checkEnvVars(
+  specs: BuildConfig['checks']['env'],
+  env: Record<string, string | undefined>,
+): CheckResult[] {
   return specs.map((spec) => {
     const name = `env:${spec.name}`;
     const about = spec.description ? ` (${spec.description})` : '';

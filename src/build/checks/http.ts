@@ -17,7 +17,9 @@ export async function checkHttpEndpoint(spec: HttpCheck): Promise<CheckResult> {
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
     const why =
-      err.name === 'TimeoutError' ? `no response within ${spec.timeoutMs} ms` : (err.cause?.code ?? err.cause?.message ?? err.message);
+      err.name === 'TimeoutError'
+        ? `no response within ${spec.timeoutMs} ms`
+        : (err.cause?.code ?? err.cause?.message ?? err.message);
     return { name, status: bad, reason: `GET ${url} failed: ${why}` };
   }
 }

@@ -37,7 +37,8 @@ export async function runChecks(config: Config, opts: RunChecksOptions = {}): Pr
   const jobs: Job[] = [
     async () => checkEnvVars(checks.env, env),
     async () => checkVersionRange('node', opts.nodeVersion ?? process.versions.node, nodeRange, src('node')),
-    async () => checkVersionRange('npm', npmRange ? await readNpmVersion(checks.timeoutMs, env) : null, npmRange, src('npm')),
+    async () =>
+      checkVersionRange('npm', npmRange ? await readNpmVersion(checks.timeoutMs, env) : null, npmRange, src('npm')),
     () => checkTools(checks.tools, env.PATH),
     async () =>
       !checks.database
@@ -46,13 +47,21 @@ export async function runChecks(config: Config, opts: RunChecksOptions = {}): Pr
           ? { name: 'database', status: 'skip', reason: 'no database.url configured' }
           : checkDatabase(dbUrl, checks.timeoutMs),
     ...checks.http.map((h) => () => checkHttpEndpoint(h)),
-    async () => (checks.lockfile ? checkLockfile(config.rootDir) : { name: 'lockfile', status: 'skip', reason: 'build.checks.lockfile is false' }),
+    async () =>
+      checks.lockfile
+        ? checkLockfile(config.rootDir)
+        : { name: 'lockfile', status: 'skip', reason: 'build.checks.lockfile is false' },
   ];
   let done = 0;
   const results = await Promise.all(
     jobs.map(async (job) => {
       const r = await timed(job);
-      opts.onProgress?.({ phase: 'stage', step: `checks: ${r.map((c) => c.name).join(', ') || 'none'}`, done: ++done, total: jobs.length });
+      opts.onProgress?.({
+        phase: 'stage',
+        step: `checks: ${r.map((c) => c.name).join(', ') || 'none'}`,
+        done: ++done,
+        total: jobs.length,
+      });
       return r;
     }),
   );
@@ -61,5 +70,7 @@ export async function runChecks(config: Config, opts: RunChecksOptions = {}): Pr
 
 /** `--strict`: every warning becomes a failure (the reason says so). */
 export function applyStrict(results: CheckResult[]): CheckResult[] {
-  return results.map((r) => (r.status === 'warn' ? { ...r, status: 'fail', reason: `${r.reason} (warning is a failure under --strict)` } : r));
+  return results.map((r) =>
+    r.status === 'warn' ? { ...r, status: 'fail', reason: `${r.reason} (warning is a failure under --strict)` } : r,
+  );
 }

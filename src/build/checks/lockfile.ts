@@ -27,9 +27,12 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-function allDeps(m: z.infer<typeof manifestSchema>): Map<string, { range: string; field: (typeof DEP_FIELDS)[number] }> {
+function allDeps(
+  m: z.infer<typeof manifestSchema>,
+): Map<string, { range: string; field: (typeof DEP_FIELDS)[number] }> {
   const out = new Map<string, { range: string; field: (typeof DEP_FIELDS)[number] }>();
-  for (const field of DEP_FIELDS) for (const [n, range] of Object.entries(m[field] ?? {})) if (!out.has(n)) out.set(n, { range, field });
+  for (const field of DEP_FIELDS)
+    for (const [n, range] of Object.entries(m[field] ?? {})) if (!out.has(n)) out.set(n, { range, field });
   return out;
 }
 
@@ -51,17 +54,35 @@ export async function checkLockfile(rootDir: string): Promise<CheckResult> {
   }
   if (pkgRaw === undefined) return { name, status: 'skip', reason: 'no package.json in the project root' };
   const pkg = manifestSchema.safeParse(pkgRaw);
-  if (!pkg.success) return { name, status: 'fail', reason: `package.json: ${pkg.error.issues[0]?.path.join('.')}: ${pkg.error.issues[0]?.message}` };
+  if (!pkg.success)
+    return {
+      name,
+      status: 'fail',
+      reason: `package.json: ${pkg.error.issues[0]?.path.join('.')}: ${pkg.error.issues[0]?.message}`,
+    };
   const declared = allDeps(pkg.data);
   if (lockRaw === undefined) {
     if (declared.size === 0) return { name, status: 'pass', reason: 'no dependencies, no lockfile needed' };
-    return { name, status: 'warn', reason: `no package-lock.json for ${declared.size} dependencies; run \`npm install\` and commit the lockfile` };
+    return {
+      name,
+      status: 'warn',
+      reason: `no package-lock.json for ${declared.size} dependencies; run \`npm install\` and commit the lockfile`,
+    };
   }
   const lock = lockSchema.safeParse(lockRaw);
-  if (!lock.success) return { name, status: 'fail', reason: `${lockName}: ${lock.error.issues[0]?.path.join('.')}: ${lock.error.issues[0]?.message}` };
+  if (!lock.success)
+    return {
+      name,
+      status: 'fail',
+      reason: `${lockName}: ${lock.error.issues[0]?.path.join('.')}: ${lock.error.issues[0]?.message}`,
+    };
   const root = lock.data.packages?.[''];
   if (lock.data.lockfileVersion < 2 || !root) {
-    return { name, status: 'warn', reason: `${lockName} has lockfileVersion ${lock.data.lockfileVersion} (no packages[""]); regenerate it with npm 7 or later` };
+    return {
+      name,
+      status: 'warn',
+      reason: `${lockName} has lockfileVersion ${lock.data.lockfileVersion} (no packages[""]); regenerate it with npm 7 or later`,
+    };
   }
   const locked = allDeps(root);
   const problems: string[] = [];
@@ -70,16 +91,29 @@ export async function checkLockfile(rootDir: string): Promise<CheckResult> {
   const changed = [...declared].filter(([n, d]) => locked.has(n) && locked.get(n)!.range !== d.range);
   if (missing.length) problems.push(`not in the lockfile: ${missing.join(', ')}`);
   if (extra.length) problems.push(`in the lockfile but not in package.json: ${extra.join(', ')}`);
-  if (changed.length) problems.push(`ranges differ: ${changed.map(([n, d]) => `${n} (package.json ${d.range}, lockfile ${locked.get(n)!.range})`).join(', ')}`);
+  if (changed.length)
+    problems.push(
+      `ranges differ: ${changed.map(([n, d]) => `${n} (package.json ${d.range}, lockfile ${locked.get(n)!.range})`).join(', ')}`,
+    );
   const unsatisfied: string[] = [];
   for (const [n, d] of declared) {
     const v = lock.data.packages?.[`node_modules/${n}`]?.version;
     // Non-semver specs (git URLs, file:, npm: aliases) cannot be compared; npm itself resolved them.
-    if (v && semver.valid(v) && semver.validRange(d.range) && !semver.satisfies(v, d.range, { includePrerelease: true })) {
+    if (
+      v &&
+      semver.valid(v) &&
+      semver.validRange(d.range) &&
+      !semver.satisfies(v, d.range, { includePrerelease: true })
+    ) {
       unsatisfied.push(`${n}@${v} (wants ${d.range})`);
     }
   }
   if (unsatisfied.length) problems.push(`locked versions outside their range: ${unsatisfied.join(', ')}`);
-  if (problems.length) return { name, status: 'fail', reason: `${lockName} out of date: ${problems.join('; ')}; run \`npm install\`` };
-  return { name, status: 'pass', reason: `${lockName} (v${lock.data.lockfileVersion}) matches package.json (${declared.size} dependencies)` };
+  if (problems.length)
+    return { name, status: 'fail', reason: `${lockName} out of date: ${problems.join('; ')}; run \`npm install\`` };
+  return {
+    name,
+    status: 'pass',
+    reason: `${lockName} (v${lock.data.lockfileVersion}) matches package.json (${declared.size} dependencies)`,
+  };
 }

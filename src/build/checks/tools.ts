@@ -8,7 +8,11 @@ export async function checkTools(tools: string[], pathEnv: string | undefined): 
       const found = await which(tool, { nothrow: true, path: pathEnv ?? '' });
       return found
         ? { name: `tool:${tool}`, status: 'pass', reason: `${tool} found at ${found}` }
-        : { name: `tool:${tool}`, status: 'fail', reason: `${tool} not found on PATH; install it or remove it from build.checks.tools` };
+        : {
+            name: `tool:${tool}`,
+            status: 'fail',
+            reason: `${tool} not found on PATH; install it or remove it from build.checks.tools`,
+          };
     }),
   );
 }

@@ -19,15 +19,24 @@ export async function readEngines(rootDir: string): Promise<{ node?: string; npm
 }
 
 /** Compares a version with a semver range; `source` says where the range came from. */
-export function checkVersionRange(tool: string, version: string | null, range: string | undefined, source: string): CheckResult {
-  if (!range) return { name: tool, status: 'skip', reason: `no ${tool} version range (build.checks.${tool} or engines.${tool})` };
-  if (!semver.validRange(range)) return { name: tool, status: 'fail', reason: `${source}: "${range}" is not a valid semver range` };
+export function checkVersionRange(
+  tool: string,
+  version: string | null,
+  range: string | undefined,
+  source: string,
+): CheckResult {
+  if (!range)
+    return { name: tool, status: 'skip', reason: `no ${tool} version range (build.checks.${tool} or engines.${tool})` };
+  if (!semver.validRange(range))
+    return { name: tool, status: 'fail', reason: `${source}: "${range}" is not a valid semver range` };
   if (version === null) return { name: tool, status: 'fail', reason: `${tool} not found; ${source} requires ${range}` };
   const ok = semver.satisfies(version, range, { includePrerelease: true });
   return {
     name: tool,
     status: ok ? 'pass' : 'fail',
-    reason: ok ? `${tool} ${version} satisfies ${range} (${source})` : `${tool} ${version} does not satisfy ${range} (${source}); install a matching ${tool}`,
+    reason: ok
+      ? `${tool} ${version} satisfies ${range} (${source})`
+      : `${tool} ${version} does not satisfy ${range} (${source}); install a matching ${tool}`,
   };
 }
 

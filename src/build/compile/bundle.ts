@@ -35,7 +35,12 @@ async function inputsUnchanged(rootDir: string, inputs: Record<string, string>):
  * known after bundling, so a small manifest keyed by (entry, options, esbuild version) records the inputs and
  * their digests; the cached output is reused when all of them are unchanged.
  */
-export async function runBundleTask(rootDir: string, entry: FileEntry, opts: JsOptions, cache: CompileCache): Promise<BundleResult> {
+export async function runBundleTask(
+  rootDir: string,
+  entry: FileEntry,
+  opts: JsOptions,
+  cache: CompileCache,
+): Promise<BundleResult> {
   const recipeKey = CompileCache.key({ tool: 'esbuild-bundle', v: ESBUILD_VERSION, ...opts }, entry.sourcePath, '');
   const manifestName = `${recipeKey}.bundle.json`;
   const sourceSize = entry.sourceSize ?? entry.size;
@@ -51,12 +56,19 @@ export async function runBundleTask(rootDir: string, entry: FileEntry, opts: JsO
     const mapSize = opts.sourceMaps ? await cache.sizeOf(`${m.output}.map`) : null;
     if (size !== null && (!opts.sourceMaps || mapSize !== null) && (await inputsUnchanged(rootDir, m.inputs))) {
       cache.count(true);
-      return { entries: outEntries(m.output, size, mapSize), inputs: Object.keys(m.inputs), problems: [], warnings: [], hit: true };
+      return {
+        entries: outEntries(m.output, size, mapSize),
+        inputs: Object.keys(m.inputs),
+        problems: [],
+        warnings: [],
+        hit: true,
+      };
     }
   }
   cache.count(false);
   const r = await bundleJs(rootDir, entry.sourcePath, opts);
-  if (r.problems.length) return { entries: [entry], inputs: [], problems: r.problems, warnings: r.warnings, hit: false };
+  if (r.problems.length)
+    return { entries: [entry], inputs: [], problems: r.problems, warnings: r.warnings, hit: false };
   const inputs: Record<string, string> = {};
   for (const rel of r.inputs) inputs[rel] = await hashFile(path.join(rootDir, rel));
   const output = createHash('sha256').update(recipeKey).update(JSON.stringify(inputs)).digest('hex');
@@ -68,5 +80,11 @@ export async function runBundleTask(rootDir: string, entry: FileEntry, opts: JsO
     mapSize = Buffer.byteLength(r.map);
   }
   await cache.write(manifestName, JSON.stringify({ inputs, output } satisfies BundleManifest));
-  return { entries: outEntries(output, code.length, mapSize), inputs: r.inputs, problems: [], warnings: r.warnings, hit: false };
+  return {
+    entries: outEntries(output, code.length, mapSize),
+    inputs: r.inputs,
+    problems: [],
+    warnings: r.warnings,
+    hit: false,
+  };
 }

@@ -23,7 +23,13 @@ export class CompileCache {
 
   /** sha256 over the tool identity/options, the source path and the input bytes. */
   static key(recipe: unknown, sourcePath: string, input: Buffer | string): string {
-    return createHash('sha256').update(JSON.stringify(recipe)).update('\0').update(sourcePath).update('\0').update(input).digest('hex');
+    return createHash('sha256')
+      .update(JSON.stringify(recipe))
+      .update('\0')
+      .update(sourcePath)
+      .update('\0')
+      .update(input)
+      .digest('hex');
   }
 
   pathOf(name: string): string {

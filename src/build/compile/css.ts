@@ -12,7 +12,11 @@ export interface CssOutput {
 }
 
 /** Minifies (or only parses) one stylesheet with lightningcss; its error locations are already 1-based. */
-export function transformCss(bytes: Buffer, sourcePath: string, opts: { minify: boolean; sourceMaps: boolean }): CssOutput {
+export function transformCss(
+  bytes: Buffer,
+  sourcePath: string,
+  opts: { minify: boolean; sourceMaps: boolean },
+): CssOutput {
   const base = path.posix.basename(sourcePath);
   try {
     const r = transform({ filename: base, code: bytes, minify: opts.minify, sourceMap: opts.sourceMaps });
@@ -22,6 +26,9 @@ export function transformCss(bytes: Buffer, sourcePath: string, opts: { minify: 
   } catch (e) {
     const err = e as Error & { loc?: { line: number; column: number } };
     if (!err.loc) throw e;
-    return { code: Buffer.alloc(0), problems: [{ file: sourcePath, line: err.loc.line, column: err.loc.column, message: err.message }] };
+    return {
+      code: Buffer.alloc(0),
+      problems: [{ file: sourcePath, line: err.loc.line, column: err.loc.column, message: err.message }],
+    };
   }
 }

@@ -76,7 +76,15 @@ export function withoutHash(entry: FileEntry): FileEntry {
 }
 
 export function mapEntry(entry: FileEntry, absPath: string, size: number): FileEntry {
-  return { path: `${entry.path}.map`, sourcePath: `${entry.sourcePath}.map`, absPath, size, sourceSize: 0, mode: 0o644, component: entry.component };
+  return {
+    path: `${entry.path}.map`,
+    sourcePath: `${entry.sourcePath}.map`,
+    absPath,
+    size,
+    sourceSize: 0,
+    mode: 0o644,
+    component: entry.component,
+  };
 }
 
 /** Compiles or validates one file through the content-addressed cache. */
@@ -104,11 +112,17 @@ export async function runFileTask(task: FileTask, s: TaskSettings, cache: Compil
   if (size !== null && (!maps || mapSize !== null)) {
     cache.count(true);
     const out: FileEntry = { ...withoutHash(entry), absPath: cache.pathOf(key), size, sourceSize };
-    return { entries: maps ? [out, mapEntry(entry, cache.pathOf(`${key}.map`), mapSize!)] : [out], problems: [], notes: [], hit: true };
+    return {
+      entries: maps ? [out, mapEntry(entry, cache.pathOf(`${key}.map`), mapSize!)] : [out],
+      problems: [],
+      notes: [],
+      hit: true,
+    };
   }
   cache.count(false);
   const out = await runTool(task, bytes, s);
-  if (out.problems.length || out.code === undefined) return { entries: [entry], problems: out.problems, notes: [], hit: false };
+  if (out.problems.length || out.code === undefined)
+    return { entries: [entry], problems: out.problems, notes: [], hit: false };
   const code = typeof out.code === 'string' ? Buffer.from(out.code) : out.code;
   const absPath = await cache.write(key, code);
   const compiled: FileEntry = { ...withoutHash(entry), absPath, size: code.length, sourceSize };

@@ -61,22 +61,46 @@ export function describeKinds(stats: KindStats): CheckResult[] {
     const cached = t.hits ? `; ${t.hits} from cache` : '';
     const ms = Math.round(t.ms);
     if (kind === 'sql') {
-      out.push({ name: 'sql', status: 'pass', reason: `${plural(t.files, 'SQL file')} parsed by ${TOOL.sql}${cached}`, ms });
+      out.push({
+        name: 'sql',
+        status: 'pass',
+        reason: `${plural(t.files, 'SQL file')} parsed by ${TOOL.sql}${cached}`,
+        ms,
+      });
     } else if (t.transformed) {
       const what = `${plural(t.transformed, 'file')} minified by ${TOOL[kind]}`;
-      out.push({ name: kind, status: 'pass', reason: `${what}: ${t.before} → ${t.after} bytes${change(t.before, t.after)}${cached}`, ms });
+      out.push({
+        name: kind,
+        status: 'pass',
+        reason: `${what}: ${t.before} → ${t.after} bytes${change(t.before, t.after)}${cached}`,
+        ms,
+      });
     } else {
       const flag = `build.compile.${kind}.minify is false`;
-      out.push({ name: kind, status: 'pass', reason: `${plural(t.files, 'file')} parsed by ${TOOL[kind]}, not minified (${flag})${cached}`, ms });
+      out.push({
+        name: kind,
+        status: 'pass',
+        reason: `${plural(t.files, 'file')} parsed by ${TOOL[kind]}, not minified (${flag})${cached}`,
+        ms,
+      });
     }
   }
   return out;
 }
 
 /** The finding for one bundled entry point. */
-export function describeBundle(ep: string, r: BundleResult, folded: number, main: FileEntry, o: JsOptions, ms: number): CheckResult {
+export function describeBundle(
+  ep: string,
+  r: BundleResult,
+  folded: number,
+  main: FileEntry,
+  o: JsOptions,
+  ms: number,
+): CheckResult {
   const how = `${plural(r.inputs.length, 'module')}, esm, ${o.target}${o.minify ? ', minified' : ''}, tree shaken`;
-  const drop = folded ? `; ${plural(folded, 'file')} folded into it ${folded === 1 ? 'is' : 'are'} not packaged separately` : '';
+  const drop = folded
+    ? `; ${plural(folded, 'file')} folded into it ${folded === 1 ? 'is' : 'are'} not packaged separately`
+    : '';
   return {
     name: 'js-bundle',
     status: 'pass',

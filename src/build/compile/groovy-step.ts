@@ -13,21 +13,45 @@ export interface GroovyStepResult {
 }
 
 /** Groovy syntax validation for every .groovy file, reusing cached verdicts; at most one JVM start. */
-export async function runGroovyStep(config: Config, files: FileEntry[], cache: CompileCache, env: NodeJS.ProcessEnv): Promise<GroovyStepResult> {
+export async function runGroovyStep(
+  config: Config,
+  files: FileEntry[],
+  cache: CompileCache,
+  env: NodeJS.ProcessEnv,
+): Promise<GroovyStepResult> {
   const t0 = performance.now();
   const ms = (): number => Math.round(performance.now() - t0);
   const mode = config.build.compile.groovy.validate;
   if (!files.length) return { problems: [], finding: null };
   if (mode === 'never') {
-    return { problems: [], finding: { name: 'groovy', status: 'skip', reason: `${plural(files.length, 'Groovy file')} not validated: build.compile.groovy.validate is never`, ms: 0 } };
+    return {
+      problems: [],
+      finding: {
+        name: 'groovy',
+        status: 'skip',
+        reason: `${plural(files.length, 'Groovy file')} not validated: build.compile.groovy.validate is never`,
+        ms: 0,
+      },
+    };
   }
   const cp = config.build.compile.groovy.classpath;
-  const classpath = cp?.split(path.delimiter).map((p) => path.resolve(config.configDir, p)).join(path.delimiter);
+  const classpath = cp
+    ?.split(path.delimiter)
+    .map((p) => path.resolve(config.configDir, p))
+    .join(path.delimiter);
   const runtime = await findGroovyRuntime(env, classpath);
   if ('missing' in runtime) {
     const status = mode === 'always' ? 'fail' : 'skip';
     const tail = mode === 'always' ? 'build.compile.groovy.validate is always' : 'install Java 17+ to validate Groovy';
-    return { problems: [], finding: { name: 'groovy', status, reason: `${plural(files.length, 'Groovy file')} not validated: ${runtime.missing}; ${tail}`, ms: ms() } };
+    return {
+      problems: [],
+      finding: {
+        name: 'groovy',
+        status,
+        reason: `${plural(files.length, 'Groovy file')} not validated: ${runtime.missing}; ${tail}`,
+        ms: ms(),
+      },
+    };
   }
   const keys = new Map<string, string>();
   const todo: FileEntry[] = [];
@@ -49,7 +73,17 @@ export async function runGroovyStep(config: Config, files: FileEntry[], cache: C
       return { problems: [], finding: { name: 'groovy', status: 'fail', reason: (e as Error).message, ms: ms() } };
     }
   }
-  const how = todo.length ? `parsed by ${runtime.version} (${todo.length} in one JVM run, ${files.length - todo.length} cached)` : `all cached (${runtime.version})`;
+  const how = todo.length
+    ? `parsed by ${runtime.version} (${todo.length} in one JVM run, ${files.length - todo.length} cached)`
+    : `all cached (${runtime.version})`;
   const status = problems.length ? 'fail' : 'pass';
-  return { problems, finding: { name: 'groovy', status, reason: `${plural(files.length, 'Groovy file')} ${how}${problems.length ? `; ${plural(problems.length, 'syntax error')}` : ''}`, ms: ms() } };
+  return {
+    problems,
+    finding: {
+      name: 'groovy',
+      status,
+      reason: `${plural(files.length, 'Groovy file')} ${how}${problems.length ? `; ${plural(problems.length, 'syntax error')}` : ''}`,
+      ms: ms(),
+    },
+  };
 }

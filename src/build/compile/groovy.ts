@@ -63,12 +63,17 @@ export function findGroovyJar(classpath?: string): { classpath: string; version:
 }
 
 /** Java from JAVA_HOME or PATH plus the Groovy jar; a reason when either is missing. */
-export async function findGroovyRuntime(env: NodeJS.ProcessEnv, classpath?: string): Promise<GroovyRuntime | { missing: string }> {
+export async function findGroovyRuntime(
+  env: NodeJS.ProcessEnv,
+  classpath?: string,
+): Promise<GroovyRuntime | { missing: string }> {
   const fromHome = env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', 'java') : null;
-  const java = fromHome && existsSync(fromHome) ? fromHome : await which('java', { nothrow: true, path: env.PATH ?? '' });
+  const java =
+    fromHome && existsSync(fromHome) ? fromHome : await which('java', { nothrow: true, path: env.PATH ?? '' });
   if (!java) return { missing: 'java not found (JAVA_HOME or PATH)' };
   const jar = findGroovyJar(classpath);
-  if (!jar) return { missing: "Groovy jar not found (npm-groovy-lint's bundled Groovy, or build.compile.groovy.classpath)" };
+  if (!jar)
+    return { missing: "Groovy jar not found (npm-groovy-lint's bundled Groovy, or build.compile.groovy.classpath)" };
   return { java, ...jar };
 }
 
@@ -83,7 +88,17 @@ export function validateGroovyFiles(
     // Client JIT + serial GC: a short-lived parse run starts in about a second instead of two or three.
     const child = spawn(
       runtime.java,
-      ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Xss4m', '-Dfile.encoding=UTF-8', '-cp', runtime.classpath, 'groovy.ui.GroovyMain', '-e', PARSE_SCRIPT],
+      [
+        '-XX:TieredStopAtLevel=1',
+        '-XX:+UseSerialGC',
+        '-Xss4m',
+        '-Dfile.encoding=UTF-8',
+        '-cp',
+        runtime.classpath,
+        'groovy.ui.GroovyMain',
+        '-e',
+        PARSE_SCRIPT,
+      ],
       { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs },
     );
     let out = '';
@@ -99,12 +114,15 @@ export function validateGroovyFiles(
         const file = abs === undefined ? undefined : byAbs.get(abs);
         if (!file) continue;
         if (kind === 'OK') ok.add(file);
-        else if (kind === 'ERR') problems.push({ file, line: Number(l) || 1, column: Number(c) || 1, message: msg.join(' ') });
+        else if (kind === 'ERR')
+          problems.push({ file, line: Number(l) || 1, column: Number(c) || 1, message: msg.join(' ') });
       }
       const answered = new Set([...ok, ...problems.map((p) => p.file)]);
       if (code !== 0 || answered.size < files.length) {
         const why = signal ? `killed by ${signal} (timeout ${timeoutMs} ms?)` : `exit code ${code}`;
-        reject(new Error(`Groovy parser run failed: ${why}; ${answered.size}/${files.length} files answered. ${err.trim()}`));
+        reject(
+          new Error(`Groovy parser run failed: ${why}; ${answered.size}/${files.length} files answered. ${err.trim()}`),
+        );
         return;
       }
       resolve({ problems, ok });

@@ -28,7 +28,14 @@ export interface CompileOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const EXT_KIND: Record<string, FileKind> = { '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.css': 'css', '.json': 'json', '.sql': 'sql' };
+const EXT_KIND: Record<string, FileKind> = {
+  '.js': 'js',
+  '.mjs': 'js',
+  '.cjs': 'js',
+  '.css': 'css',
+  '.json': 'json',
+  '.sql': 'sql',
+};
 const CONCURRENCY = 4;
 
 /**
@@ -69,20 +76,34 @@ export async function compileFileSet(config: Config, fileSet: FileSet, opts: Com
   const cache = new CompileCache(path.resolve(opts.cacheDir), c.cache);
   await cache.init();
   const progress = (step: string, done?: number, total?: number): void =>
-    opts.onProgress?.({ phase: 'compile', step, ...(done !== undefined ? { done } : {}), ...(total !== undefined ? { total } : {}) });
+    opts.onProgress?.({
+      phase: 'compile',
+      step,
+      ...(done !== undefined ? { done } : {}),
+      ...(total !== undefined ? { total } : {}),
+    });
 
   const bySource = new Map(fileSet.files.map((f) => [f.sourcePath, f]));
   const entryPoints = c.js.entryPoints.map((e) => path.posix.normalize(e.replace(/\\/g, '/')).replace(/^\.\//, ''));
   const missing = entryPoints.filter((e) => !bySource.has(e));
   if (missing.length) {
-    throw new SlipwayError('E_CONFIG', `build.compile.js.entryPoints: ${missing.join(', ')} not in the packaged files`, {
-      field: 'build.compile.js.entryPoints',
-      hint: 'Entry points are paths relative to the project root and must belong to a component (usually application).',
-    });
+    throw new SlipwayError(
+      'E_CONFIG',
+      `build.compile.js.entryPoints: ${missing.join(', ')} not in the packaged files`,
+      {
+        field: 'build.compile.js.entryPoints',
+        hint: 'Entry points are paths relative to the project root and must belong to a component (usually application).',
+      },
+    );
   }
 
   // The JVM runs while JS/CSS/SQL compile; a rejection is handled where it is awaited below.
-  const groovy = runGroovyStep(config, fileSet.files.filter((f) => f.sourcePath.endsWith('.groovy')), cache, opts.env ?? process.env);
+  const groovy = runGroovyStep(
+    config,
+    fileSet.files.filter((f) => f.sourcePath.endsWith('.groovy')),
+    cache,
+    opts.env ?? process.env,
+  );
   groovy.catch(() => undefined);
   const problems: SyntaxProblem[] = [];
   const findings: CheckResult[] = [];
@@ -127,7 +148,11 @@ export async function compileFileSet(config: Config, fileSet: FileSet, opts: Com
   }
   findings.push(...describeKinds(stats));
   if (!c.sql.validate && fileSet.files.some((f) => f.sourcePath.endsWith('.sql'))) {
-    findings.push({ name: 'sql', status: 'skip', reason: 'SQL files not validated: build.compile.sql.validate is false' });
+    findings.push({
+      name: 'sql',
+      status: 'skip',
+      reason: 'SQL files not validated: build.compile.sql.validate is false',
+    });
   }
   progress('groovy');
   const g = await groovy;
@@ -140,13 +165,17 @@ export async function compileFileSet(config: Config, fileSet: FileSet, opts: Com
     const sorted = sortProblems(unique);
     const first = sorted[0]!;
     const files = new Set(sorted.map((p) => p.file)).size;
-    throw new SlipwayError('E_SYNTAX', `${sorted.length} syntax error${sorted.length > 1 ? 's' : ''} in ${files} file${files > 1 ? 's' : ''}; first: ${formatProblem(first)}`, {
-      file: first.file,
-      line: first.line,
-      column: first.column,
-      details: sorted.map(formatProblem),
-      hint: 'Fix every file:line:col listed, then build again.',
-    });
+    throw new SlipwayError(
+      'E_SYNTAX',
+      `${sorted.length} syntax error${sorted.length > 1 ? 's' : ''} in ${files} file${files > 1 ? 's' : ''}; first: ${formatProblem(first)}`,
+      {
+        file: first.file,
+        line: first.line,
+        column: first.column,
+        details: sorted.map(formatProblem),
+        hint: 'Fix every file:line:col listed, then build again.',
+      },
+    );
   }
 
   const byPath = new Map<string, FileEntry>();

@@ -84,7 +84,9 @@ export async function bundleJs(rootDir: string, entry: string, opts: JsOptions):
     const js = r.outputFiles.find((f) => f.path === abs);
     const map = r.outputFiles.find((f) => f.path === `${abs}.map`);
     const others = r.outputFiles.filter((f) => f !== js && f !== map).map((f) => path.relative(rootDir, f.path));
-    const warnings = others.length ? [`${entry}: bundle also produced ${others.join(', ')}, which is not packaged (import CSS from HTML instead)`] : [];
+    const warnings = others.length
+      ? [`${entry}: bundle also produced ${others.join(', ')}, which is not packaged (import CSS from HTML instead)`]
+      : [];
     return {
       code: js?.text ?? '',
       ...(map ? { map: map.text } : {}),

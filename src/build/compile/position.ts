@@ -26,5 +26,7 @@ export function formatProblem(p: SyntaxProblem): string {
 
 /** Sorts problems by file (byte order), then line, then column. */
 export function sortProblems(problems: SyntaxProblem[]): SyntaxProblem[] {
-  return [...problems].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
+  return [...problems].sort((a, b) =>
+    a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column,
+  );
 }

@@ -37,7 +37,10 @@ function attr(attrs: string, name: string): string | undefined {
  * the XML master changelog) becomes a quoted identifier: the one token PostgreSQL's grammar accepts wherever such a
  * placeholder usually stands (schema/table names, defaults, type modifiers, inside string literals unchanged).
  */
-export function substituteLine(line: string, properties: Record<string, string>): { text: string; spans: Span[]; unresolved: string[] } {
+export function substituteLine(
+  line: string,
+  properties: Record<string, string>,
+): { text: string; spans: Span[]; unresolved: string[] } {
   const spans: Span[] = [];
   const unresolved: string[] = [];
   let delta = 0;
@@ -48,7 +51,12 @@ export function substituteLine(line: string, properties: Record<string, string>)
       unresolved.push(name);
       value = `"${name.replace(/"/g, '')}"`;
     }
-    spans.push({ at: offset + delta, len: value.length, origLen: whole.length, ...(placeholder ? { placeholder } : {}) });
+    spans.push({
+      at: offset + delta,
+      len: value.length,
+      origLen: whole.length,
+      ...(placeholder ? { placeholder } : {}),
+    });
     delta += value.length - whole.length;
     return value;
   });
@@ -86,10 +94,19 @@ export function planSqlValidation(text: string, sourcePath: string, properties: 
     while (end < lines.length && !CHANGESET.test(lines[end]!)) end++;
     const label = `changeset ${m[1]}`;
     const endDelimiter = attr(m[2] ?? '', 'endDelimiter');
-    const dbms = attr(m[2] ?? '', 'dbms')?.toLowerCase().split(',').map((d) => d.trim());
+    const dbms = attr(m[2] ?? '', 'dbms')
+      ?.toLowerCase()
+      .split(',')
+      .map((d) => d.trim());
     if (endDelimiter !== undefined && endDelimiter !== ';') {
-      notes.push(`${sourcePath}:${i + 1}: ${label} uses endDelimiter:${endDelimiter}; not validated (the parser needs ';'-terminated SQL)`);
-    } else if (dbms && !dbms.some((d) => d === 'all' || d === 'postgresql') && !dbms.every((d) => d.startsWith('!') && d !== '!postgresql')) {
+      notes.push(
+        `${sourcePath}:${i + 1}: ${label} uses endDelimiter:${endDelimiter}; not validated (the parser needs ';'-terminated SQL)`,
+      );
+    } else if (
+      dbms &&
+      !dbms.some((d) => d === 'all' || d === 'postgresql') &&
+      !dbms.every((d) => d.startsWith('!') && d !== '!postgresql')
+    ) {
       notes.push(`${sourcePath}:${i + 1}: ${label} is for dbms:${dbms.join(',')}; not validated as PostgreSQL`);
     } else {
       const spans = new Map<number, Span[]>();
@@ -99,7 +116,9 @@ export function planSqlValidation(text: string, sourcePath: string, properties: 
         const s = substituteLine(l, properties);
         if (s.spans.length) spans.set(k, s.spans);
         for (const name of new Set(s.unresolved)) {
-          notes.push(`${sourcePath}:${i + k + 1}: \${${name}} has no value in database.properties; parsed as an identifier placeholder`);
+          notes.push(
+            `${sourcePath}:${i + k + 1}: \${${name}} has no value in database.properties; parsed as an identifier placeholder`,
+          );
         }
         return s.text;
       });

@@ -10,7 +10,10 @@ export function readToolVersion(name: string): string {
   let dir = path.dirname(createRequire(import.meta.url).resolve(name));
   for (;;) {
     try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === name && pkg.version) return pkg.version;
     } catch {
       // no package.json at this level

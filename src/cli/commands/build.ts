@@ -3,7 +3,14 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { writeStarterConfig } from '../../build/init.js';
 import { packageFileSet } from '../../build/package.js';
-import { build, checkOutDirWritable, loadCompile, resolveOutDir, type BuildResult, type PhaseResult } from '../../build/pipeline.js';
+import {
+  build,
+  checkOutDirWritable,
+  loadCompile,
+  resolveOutDir,
+  type BuildResult,
+  type PhaseResult,
+} from '../../build/pipeline.js';
 import { renderSizeReport } from '../../build/size-report.js';
 import { runStage } from '../../build/stage.js';
 import { SlipwayError } from '../../errors.js';
@@ -32,19 +39,35 @@ const outFlag = (io: CliIO, flags: CommonFlags) => (flags.out ? path.resolve(io.
 
 function renderPhases(phases: PhaseResult[]): string {
   const mark = { ok: 'ok  ', failed: 'FAIL', skipped: 'skip' } as const;
-  return phases.map((p) => `  ${mark[p.status]} ${p.name.padEnd(9)} ${String(p.ms).padStart(7)} ms${p.reason ? `  (${p.reason})` : ''}`).join('\n') + '\n';
+  return (
+    phases
+      .map(
+        (p) =>
+          `  ${mark[p.status]} ${p.name.padEnd(9)} ${String(p.ms).padStart(7)} ms${p.reason ? `  (${p.reason})` : ''}`,
+      )
+      .join('\n') + '\n'
+  );
 }
 
-function renderBuild(io: CliIO, r: Pick<BuildResult, 'package' | 'phases' | 'sizes' | 'manifest'>, warnings: string[]): void {
+function renderBuild(
+  io: CliIO,
+  r: Pick<BuildResult, 'package' | 'phases' | 'sizes' | 'manifest'>,
+  warnings: string[],
+): void {
   io.stderr(renderPhases(r.phases));
   io.stderr(renderSizeReport(r.sizes));
   for (const w of warnings) io.stderr(`warning: ${w}\n`);
-  if (!r.manifest.deployment.readiness) io.stderr(`NOT READY to deploy: ${r.manifest.deployment.blockers.join('; ')}\n`);
+  if (!r.manifest.deployment.readiness)
+    io.stderr(`NOT READY to deploy: ${r.manifest.deployment.blockers.join('; ')}\n`);
   io.stderr(`package: ${r.package.path}\n  ${humanBytes(r.package.bytes)}, sha256 ${r.package.sha256}\n`);
   io.stderr(`  build time ${r.manifest.buildTimestamp} (from ${r.manifest.buildTimeSource})\n`);
 }
 
-const jsonResult = (r: Pick<BuildResult, 'package' | 'phases' | 'sizes'>) => ({ package: r.package, phases: r.phases, sizes: r.sizes });
+const jsonResult = (r: Pick<BuildResult, 'package' | 'phases' | 'sizes'>) => ({
+  package: r.package,
+  phases: r.phases,
+  sizes: r.sizes,
+});
 
 /** Registers init, stage, compile, package, manifest (+ export), validate and build. */
 export function registerBuildCommands(program: Command, ctx: CommandContext): void {
@@ -57,8 +80,15 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
     .option('-o, --out <dir>', 'build output directory written into the config', 'dist')
     .option('-f, --force', 'overwrite an existing config file')
     .action(async (flags: { config: string; out: string; force?: boolean }) => {
-      const { file, plan } = await writeStarterConfig({ rootDir: io.cwd, file: flags.config, force: !!flags.force, output: flags.out });
-      io.stderr(`wrote ${path.relative(io.cwd, file) || file} (application: ${plan.application.join(', ') || 'none found'}; database: ${plan.changelog ?? 'no changelog found'})\n`);
+      const { file, plan } = await writeStarterConfig({
+        rootDir: io.cwd,
+        file: flags.config,
+        force: !!flags.force,
+        output: flags.out,
+      });
+      io.stderr(
+        `wrote ${path.relative(io.cwd, file) || file} (application: ${plan.application.join(', ') || 'none found'}; database: ${plan.changelog ?? 'no changelog found'})\n`,
+      );
       io.stderr('next: review it, then run `slipway stage`\n');
     });
 
@@ -69,9 +99,21 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
     .action(async (flags: CommonFlags & { strict?: boolean }) => {
       const { config } = await configFromFlags(io, flags);
       const progress = createProgressRenderer(io, { quiet: !!flags.json });
-      const r = await runStage(config, { ...(flags.strict ? { strict: true } : {}), onProgress: progress.onProgress, env: io.env as NodeJS.ProcessEnv });
+      const r = await runStage(config, {
+        ...(flags.strict ? { strict: true } : {}),
+        onProgress: progress.onProgress,
+        env: io.env as NodeJS.ProcessEnv,
+      });
       progress.clear();
-      if (flags.json) printJson(io, { ok: r.ok, ms: r.ms, checks: r.checks, files: r.scan.fileSet.files.length, inventory: r.scan.inventory, warnings: r.scan.warnings });
+      if (flags.json)
+        printJson(io, {
+          ok: r.ok,
+          ms: r.ms,
+          checks: r.checks,
+          files: r.scan.fileSet.files.length,
+          inventory: r.scan.inventory,
+          warnings: r.scan.warnings,
+        });
       else {
         for (const c of r.checks) io.stderr(`  ${c.status.toUpperCase().padEnd(4)} ${c.name}: ${c.reason}\n`);
         io.stderr(r.ok ? `stage ok (${r.ms} ms)\n` : 'stage FAILED\n');
@@ -91,12 +133,19 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       await checkOutDirWritable(outDir); // the compile cache lives in <out>/.cache
       const cacheDir = path.join(outDir, '.cache');
       const scan = await scanProject(config, { onProgress: progress.onProgress, skipDirs: [cacheDir] });
-      const r = await compile.compileFileSet(config, scan.fileSet, { cacheDir, sourceMaps: config.build.compile.sourceMaps, onProgress: progress.onProgress });
+      const r = await compile.compileFileSet(config, scan.fileSet, {
+        cacheDir,
+        sourceMaps: config.build.compile.sourceMaps,
+        onProgress: progress.onProgress,
+      });
       progress.clear();
-      if (flags.json) printJson(io, { ok: r.ok, ms: r.ms, cache: r.cache, findings: r.findings, files: r.fileSet.files.length });
+      if (flags.json)
+        printJson(io, { ok: r.ok, ms: r.ms, cache: r.cache, findings: r.findings, files: r.fileSet.files.length });
       else {
         for (const f of r.findings) io.stderr(`  ${f.status.toUpperCase().padEnd(4)} ${f.name}: ${f.reason}\n`);
-        io.stderr(`compile ${r.ok ? 'ok' : 'FAILED'}: ${r.fileSet.files.length} files, cache ${r.cache.hits} hit(s) / ${r.cache.misses} miss(es), ${r.ms} ms\n`);
+        io.stderr(
+          `compile ${r.ok ? 'ok' : 'FAILED'}: ${r.fileSet.files.length} files, cache ${r.cache.hits} hit(s) / ${r.cache.misses} miss(es), ${r.ms} ms\n`,
+        );
       }
       if (!r.ok) ctx.setExit(1);
     });
@@ -117,19 +166,52 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       scan.fileSet = { rootDir: fileSet.rootDir, files: [] }; // unreachable once compile has produced its own FileSet
       const compile = await loadCompile();
       if (compile) {
-        const c = await compile.compileFileSet(config, fileSet, { cacheDir, sourceMaps: config.build.compile.sourceMaps, onProgress: progress.onProgress });
-        if (!c.ok) throw new SlipwayError('E_CHECK_FAILED', 'compile failed', { details: c.findings.filter((f) => f.status === 'fail').map((f) => `${f.name}: ${f.reason}`) });
+        const c = await compile.compileFileSet(config, fileSet, {
+          cacheDir,
+          sourceMaps: config.build.compile.sourceMaps,
+          onProgress: progress.onProgress,
+        });
+        if (!c.ok)
+          throw new SlipwayError('E_CHECK_FAILED', 'compile failed', {
+            details: c.findings.filter((f) => f.status === 'fail').map((f) => `${f.name}: ${f.reason}`),
+          });
         fileSet = c.fileSet;
       }
-      const r = await packageFileSet({ config, fileSet, outDir, env: io.env, inventory, onProgress: progress.onProgress });
+      const r = await packageFileSet({
+        config,
+        fileSet,
+        outDir,
+        env: io.env,
+        inventory,
+        onProgress: progress.onProgress,
+      });
       progress.clear();
       const phases: PhaseResult[] = [
-        { name: 'database', ms: r.timings.database, status: config.database.changelog || config.database.psqlScripts.length ? 'ok' : 'skipped' },
-        { name: 'verify', ms: r.timings.verify, status: r.manifest.components.database.healthStatus === null ? 'skipped' : r.manifest.components.database.healthStatus === 'HEALTHY' ? 'ok' : 'failed', ...(r.verifyCached ? { reason: 'cached result of an identical package' } : {}) },
+        {
+          name: 'database',
+          ms: r.timings.database,
+          status: config.database.changelog || config.database.psqlScripts.length ? 'ok' : 'skipped',
+        },
+        {
+          name: 'verify',
+          ms: r.timings.verify,
+          status:
+            r.manifest.components.database.healthStatus === null
+              ? 'skipped'
+              : r.manifest.components.database.healthStatus === 'HEALTHY'
+                ? 'ok'
+                : 'failed',
+          ...(r.verifyCached ? { reason: 'cached result of an identical package' } : {}),
+        },
         { name: 'manifest', ms: r.timings.manifest, status: 'ok' },
         { name: 'package', ms: r.timings.package, status: 'ok' },
       ];
-      const result = { package: { path: r.package.path, sha256: r.package.sha256, bytes: r.package.bytes }, phases, sizes: r.sizes, manifest: r.manifest };
+      const result = {
+        package: { path: r.package.path, sha256: r.package.sha256, bytes: r.package.bytes },
+        phases,
+        sizes: r.sizes,
+        manifest: r.manifest,
+      };
       if (flags.json) printJson(io, jsonResult(result));
       else renderBuild(io, result, [...warnings, ...r.warnings]);
     });
@@ -140,7 +222,9 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
     .action(async (flags: CommonFlags & { package?: string }) => {
       const { config } = await configFromFlags(io, flags);
       const outDir = resolveOutDir(config, outFlag(io, flags));
-      const pkg = flags.package ? path.resolve(io.cwd, flags.package) : await requireLatest(config.name, resolveOutDir(config));
+      const pkg = flags.package
+        ? path.resolve(io.cwd, flags.package)
+        : await requireLatest(config.name, resolveOutDir(config));
       const { manifest: m, source } = await readPackageManifest(pkg);
       await mkdir(outDir, { recursive: true });
       const file = path.join(outDir, 'build-manifest.json');
@@ -182,7 +266,15 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
     .action(async (pkg: string, flags: { sha256?: string; json?: boolean }) => {
       const file = path.resolve(io.cwd, pkg);
       const r = await validatePackage(file, flags.sha256 ? { expectedSha256: flags.sha256 } : {});
-      if (flags.json) printJson(io, { ok: r.ok, package: file, sha256: r.sha256, bytes: r.bytes, entries: r.entries, problems: r.problems });
+      if (flags.json)
+        printJson(io, {
+          ok: r.ok,
+          package: file,
+          sha256: r.sha256,
+          bytes: r.bytes,
+          entries: r.entries,
+          problems: r.problems,
+        });
       else if (r.ok) io.stderr(`OK ${pkg}: ${r.entries} entries, ${humanBytes(r.bytes)}, sha256 ${r.sha256}\n`);
       else {
         io.stderr(`INVALID ${pkg}: ${r.problems.length} problem(s)\n`);
@@ -202,7 +294,14 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       let r: BuildResult;
       try {
         const out = outFlag(io, flags);
-        r = await build({ config, ...(out ? { outDir: out } : {}), ...(flags.strict ? { strict: true } : {}), clean: flags.clean, env: io.env, onProgress: progress.onProgress });
+        r = await build({
+          config,
+          ...(out ? { outDir: out } : {}),
+          ...(flags.strict ? { strict: true } : {}),
+          clean: flags.clean,
+          env: io.env,
+          onProgress: progress.onProgress,
+        });
       } finally {
         progress.clear();
       }
@@ -213,6 +312,9 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
 
 async function requireLatest(name: string, outDir: string): Promise<string> {
   const pkg = await findLatestPackage(outDir, name);
-  if (!pkg) throw new SlipwayError('E_NOT_FOUND', `no ${name}-v*.tar.gz in ${outDir}`, { hint: 'Run `slipway build` first, or pass --package FILE.' });
+  if (!pkg)
+    throw new SlipwayError('E_NOT_FOUND', `no ${name}-v*.tar.gz in ${outDir}`, {
+      hint: 'Run `slipway build` first, or pass --package FILE.',
+    });
   return pkg;
 }

@@ -55,10 +55,25 @@ async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false)
   }
   const changelog = path.relative(rootDir, abs).split(path.sep).join('/');
   if (changelog.startsWith('../')) {
-    throw new SlipwayError('E_USAGE', `changelog ${abs} is outside the root ${rootDir}`, { hint: 'pass --root DIR (the Liquibase search path) that contains it' });
+    throw new SlipwayError('E_USAGE', `changelog ${abs} is outside the root ${rootDir}`, {
+      hint: 'pass --root DIR (the Liquibase search path) that contains it',
+    });
   }
-  const contexts = flags.contexts !== undefined ? flags.contexts.split(',').map((s) => s.trim()).filter(Boolean) : (config?.database.contexts ?? []);
-  return { config, rootDir, changelog, contexts, labels: flags.labels ?? config?.database.labels, properties: config?.database.properties ?? {} };
+  const contexts =
+    flags.contexts !== undefined
+      ? flags.contexts
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : (config?.database.contexts ?? []);
+  return {
+    config,
+    rootDir,
+    changelog,
+    contexts,
+    labels: flags.labels ?? config?.database.labels,
+    properties: config?.database.properties ?? {},
+  };
 }
 
 /** SOURCE_DATE_EPOCH, else the last commit's time, else 0 (never the wall clock: output must be reproducible). */
@@ -66,7 +81,12 @@ function sourceDateEpoch(ctx: CommandContext, rootDir: string): number {
   const env = ctx.io.env.SOURCE_DATE_EPOCH;
   if (env !== undefined && /^\d+$/.test(env)) return Number(env);
   try {
-    const out = execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: rootDir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const out = execFileSync('git', ['log', '-1', '--format=%ct'], {
+      cwd: rootDir,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
     if (/^\d+$/.test(out)) return Number(out);
   } catch {
     // not a git checkout
@@ -98,7 +118,9 @@ const common = (cmd: Command) =>
 
 /** Registers the db commands. */
 export function registerDbCommands(program: Command, ctx: CommandContext): void {
-  const db = program.command('db').description('Liquibase changelogs and psql scripts: package, apply, status, verify, rollback SQL');
+  const db = program
+    .command('db')
+    .description('Liquibase changelogs and psql scripts: package, apply, status, verify, rollback SQL');
 
   common(db.command('package').description('write one self-contained SQL package'))
     .option('-o, --out <file>', 'output file (default: stdout)')
@@ -108,48 +130,66 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
     .option('--database-url <url>', 'only changesets this database lacks (or that must run again)')
     .option('--app-name <name>', 'application name for the header (default: config name)')
     .option('--app-version <v>', 'version for the header (default: config version)')
-    .action(async (flags: DbFlags & { mode?: string; sinceTag?: string; since?: string; appName?: string; appVersion?: string }) => {
-      if (flags.mode && flags.mode !== 'liquibase' && flags.mode !== 'plain') throw new SlipwayError('E_USAGE', `--mode must be liquibase or plain, got ${flags.mode}`);
-      const deltas = [flags.sinceTag, flags.since, flags.databaseUrl].filter((v) => v !== undefined);
-      if (deltas.length > 1) throw new SlipwayError('E_USAGE', 'use only one of --since-tag, --since, --database-url');
-      const t = await resolveTarget(ctx, flags, flags.mode === 'plain');
-      const { buildDatabasePackage } = await lib.pkg();
-      const r = await buildDatabasePackage({
-        rootDir: t.rootDir,
-        changelog: t.changelog,
-        mode: flags.mode === 'plain' ? 'plain' : 'liquibase',
-        contexts: t.contexts,
-        ...(t.labels ? { labels: t.labels } : {}),
-        properties: t.properties,
-        application: flags.appName ?? t.config?.name ?? path.basename(t.rootDir),
-        version: flags.appVersion ?? t.config?.version ?? '0.0.0',
-        sourceDateEpoch: sourceDateEpoch(ctx, t.rootDir),
-        ...(flags.sinceTag !== undefined ? { sinceTag: flags.sinceTag } : {}),
-        ...(flags.since !== undefined ? { since: flags.since } : {}),
-        ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
-      });
-      for (const w of r.warnings) ctx.io.stderr(`warning ${w.code}: ${w.file}:${w.line}: ${w.message}\n`);
-      await writeOutput(ctx, flags.out, r.sql);
-      ctx.io.stderr(`${r.changeSets} changesets from ${r.files} files\n`);
-    });
+    .action(
+      async (
+        flags: DbFlags & { mode?: string; sinceTag?: string; since?: string; appName?: string; appVersion?: string },
+      ) => {
+        if (flags.mode && flags.mode !== 'liquibase' && flags.mode !== 'plain')
+          throw new SlipwayError('E_USAGE', `--mode must be liquibase or plain, got ${flags.mode}`);
+        const deltas = [flags.sinceTag, flags.since, flags.databaseUrl].filter((v) => v !== undefined);
+        if (deltas.length > 1)
+          throw new SlipwayError('E_USAGE', 'use only one of --since-tag, --since, --database-url');
+        const t = await resolveTarget(ctx, flags, flags.mode === 'plain');
+        const { buildDatabasePackage } = await lib.pkg();
+        const r = await buildDatabasePackage({
+          rootDir: t.rootDir,
+          changelog: t.changelog,
+          mode: flags.mode === 'plain' ? 'plain' : 'liquibase',
+          contexts: t.contexts,
+          ...(t.labels ? { labels: t.labels } : {}),
+          properties: t.properties,
+          application: flags.appName ?? t.config?.name ?? path.basename(t.rootDir),
+          version: flags.appVersion ?? t.config?.version ?? '0.0.0',
+          sourceDateEpoch: sourceDateEpoch(ctx, t.rootDir),
+          ...(flags.sinceTag !== undefined ? { sinceTag: flags.sinceTag } : {}),
+          ...(flags.since !== undefined ? { since: flags.since } : {}),
+          ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
+        });
+        for (const w of r.warnings) ctx.io.stderr(`warning ${w.code}: ${w.file}:${w.line}: ${w.message}\n`);
+        await writeOutput(ctx, flags.out, r.sql);
+        ctx.io.stderr(`${r.changeSets} changesets from ${r.files} files\n`);
+      },
+    );
 
   common(db.command('rollback-sql').description('write rollback SQL (newest first, one transaction)'))
     .option('--count <n>', 'roll back the last N changesets')
     .option('--to-tag <tag>', 'roll back every changeset after this tag')
     .option('-o, --out <file>', 'output file (default: stdout)')
     .action(async (flags: DbFlags & { count?: string; toTag?: string }) => {
-      if ((flags.count === undefined) === (flags.toTag === undefined)) throw new SlipwayError('E_USAGE', 'pass exactly one of --count N or --to-tag T');
+      if ((flags.count === undefined) === (flags.toTag === undefined))
+        throw new SlipwayError('E_USAGE', 'pass exactly one of --count N or --to-tag T');
       const count = flags.count !== undefined ? Number(flags.count) : undefined;
       const t = await resolveTarget(ctx, flags);
       const { parseChangelog, selectChangeSets } = await lib.changelog();
       const { renderRollbackSql } = await lib.rollback();
       const parsed = await parseChangelog({ rootDir: t.rootDir, changelog: t.changelog, properties: t.properties });
-      const changeSets = selectChangeSets(parsed.changeSets, { ...(t.contexts.length ? { contexts: t.contexts } : {}), ...(t.labels ? { labels: t.labels } : {}), dbms: 'postgresql' });
-      const sql = renderRollbackSql({ ...parsed, changeSets }, { ...(count !== undefined ? { count } : {}), ...(flags.toTag !== undefined ? { toTag: flags.toTag } : {}) });
+      const changeSets = selectChangeSets(parsed.changeSets, {
+        ...(t.contexts.length ? { contexts: t.contexts } : {}),
+        ...(t.labels ? { labels: t.labels } : {}),
+        dbms: 'postgresql',
+      });
+      const sql = renderRollbackSql(
+        { ...parsed, changeSets },
+        { ...(count !== undefined ? { count } : {}), ...(flags.toTag !== undefined ? { toTag: flags.toTag } : {}) },
+      );
       await writeOutput(ctx, flags.out, sql);
     });
 
-  common(db.command('apply').description('run a package (or the changelog) against a database, as psql -v ON_ERROR_STOP=1 would'))
+  common(
+    db
+      .command('apply')
+      .description('run a package (or the changelog) against a database, as psql -v ON_ERROR_STOP=1 would'),
+  )
     .argument('[package]', 'package.sql to run (else the changelog is packaged and run)')
     .requiredOption('--database-url <url>', 'postgres://…, pglite:<dir> or memory:')
     .option('--json', 'machine-readable result on stdout')
@@ -162,13 +202,29 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       } else {
         const t = await resolveTarget(ctx, flags);
         const { buildDatabasePackage } = await lib.pkg();
-        const r = await buildDatabasePackage({ rootDir: t.rootDir, changelog: t.changelog, contexts: t.contexts, ...(t.labels ? { labels: t.labels } : {}), properties: t.properties, application: t.config?.name ?? 'slipway', version: t.config?.version ?? '0.0.0', sourceDateEpoch: 0 });
+        const r = await buildDatabasePackage({
+          rootDir: t.rootDir,
+          changelog: t.changelog,
+          contexts: t.contexts,
+          ...(t.labels ? { labels: t.labels } : {}),
+          properties: t.properties,
+          application: t.config?.name ?? 'slipway',
+          version: t.config?.version ?? '0.0.0',
+          sourceDateEpoch: 0,
+        });
         sql = r.sql;
       }
       const { applySql } = await lib.apply();
-      const r = await applySql({ databaseUrl: flags.databaseUrl!, sql, onEcho: flags.json ? undefined : (l) => ctx.io.stderr(l + '\n') });
+      const r = await applySql({
+        databaseUrl: flags.databaseUrl!,
+        sql,
+        onEcho: flags.json ? undefined : (l) => ctx.io.stderr(l + '\n'),
+      });
       if (flags.json) printJson(ctx.io, r);
-      else ctx.io.stderr(`applied to ${maskUrl(flags.databaseUrl!)}: ${r.executed.length} executed, ${r.skipped} already applied (${r.ms} ms)\n`);
+      else
+        ctx.io.stderr(
+          `applied to ${maskUrl(flags.databaseUrl!)}: ${r.executed.length} executed, ${r.skipped} already applied (${r.ms} ms)\n`,
+        );
     });
 
   common(db.command('status').description('applied, pending, drifted and unknown changesets of a database'))
@@ -177,10 +233,18 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
     .action(async (flags: DbFlags) => {
       const t = await resolveTarget(ctx, flags);
       const { getStatus } = await lib.status();
-      const r = await getStatus({ databaseUrl: flags.databaseUrl!, rootDir: t.rootDir, changelog: t.changelog, contexts: t.contexts, ...(t.labels ? { labels: t.labels } : {}), properties: t.properties });
+      const r = await getStatus({
+        databaseUrl: flags.databaseUrl!,
+        rootDir: t.rootDir,
+        changelog: t.changelog,
+        contexts: t.contexts,
+        ...(t.labels ? { labels: t.labels } : {}),
+        properties: t.properties,
+      });
       if (flags.json) printJson(ctx.io, r);
       else {
-        for (const c of r.changeSets.filter((c) => c.state !== 'applied')) ctx.io.stderr(`${c.state.padEnd(8)} ${c.filename}::${c.id}::${c.author}\n`);
+        for (const c of r.changeSets.filter((c) => c.state !== 'applied'))
+          ctx.io.stderr(`${c.state.padEnd(8)} ${c.filename}::${c.id}::${c.author}\n`);
         ctx.io.stderr(`${r.applied} applied, ${r.pending} pending, ${r.drift} drift, ${r.unknown} unknown\n`);
       }
       if (r.drift > 0) ctx.setExit(1);
@@ -192,11 +256,23 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
     .action(async (flags: DbFlags) => {
       const t = await resolveTarget(ctx, flags);
       const { verifyChangelog } = await lib.verify();
-      const r = await verifyChangelog({ rootDir: t.rootDir, changelog: t.changelog, contexts: t.contexts, ...(t.labels ? { labels: t.labels } : {}), properties: t.properties, ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}) });
+      const r = await verifyChangelog({
+        rootDir: t.rootDir,
+        changelog: t.changelog,
+        contexts: t.contexts,
+        ...(t.labels ? { labels: t.labels } : {}),
+        properties: t.properties,
+        ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+      });
       if (flags.json) printJson(ctx.io, r);
       else {
-        for (const c of r.changeSets) ctx.io.stderr(`${c.status.padEnd(8)} ${c.filename}::${c.id}::${c.author} (${c.ms} ms)${c.error ? `\n  ${c.error.split('\n').join('\n  ')}` : ''}\n`);
-        ctx.io.stderr(`${r.ok ? 'ok' : 'FAILED'} on ${r.engine}; fingerprint ${r.fingerprint ?? 'none'} (${r.ms} ms)\n`);
+        for (const c of r.changeSets)
+          ctx.io.stderr(
+            `${c.status.padEnd(8)} ${c.filename}::${c.id}::${c.author} (${c.ms} ms)${c.error ? `\n  ${c.error.split('\n').join('\n  ')}` : ''}\n`,
+          );
+        ctx.io.stderr(
+          `${r.ok ? 'ok' : 'FAILED'} on ${r.engine}; fingerprint ${r.fingerprint ?? 'none'} (${r.ms} ms)\n`,
+        );
       }
       if (!r.ok) ctx.setExit(1);
     });

@@ -7,7 +7,15 @@ import { printJson, type CliIO } from '../output.js';
 import { CONFIG_FILE_NAMES } from '../../config/load.js';
 import { configSchema, type Config } from '../../config/schema.js';
 import { SlipwayError } from '../../errors.js';
-import { deploy, rollback, listReleases, readHistory, pinRelease, selectTarget, defaultActor } from '../../deploy/index.js';
+import {
+  deploy,
+  rollback,
+  listReleases,
+  readHistory,
+  pinRelease,
+  selectTarget,
+  defaultActor,
+} from '../../deploy/index.js';
 import type { DeployEvent, ReleaseRecord } from '../../deploy/index.js';
 import { renderReleases, renderHistory, renderPlan, parseDuration } from '../../deploy/render.js';
 
@@ -22,7 +30,15 @@ async function loadForTarget(ctx: CommandContext, flags: ConfigFlags, adHocRoot:
   const hasConfig = Boolean(flags.config) || CONFIG_FILE_NAMES.some((n) => existsSync(path.join(ctx.io.cwd, n)));
   if (hasConfig || !adHocRoot) return (await configFromFlags(ctx.io, flags)).config;
   const parsed = configSchema.parse({ name: 'adhoc', build: { components: { application: { include: ['**'] } } } });
-  return { ...parsed, version: '0.0.0', configFile: '', configDir: ctx.io.cwd, rootDir: ctx.io.cwd, environment: flags.env ?? 'dev', sources: {} };
+  return {
+    ...parsed,
+    version: '0.0.0',
+    configFile: '',
+    configDir: ctx.io.cwd,
+    rootDir: ctx.io.cwd,
+    environment: flags.env ?? 'dev',
+    sources: {},
+  };
 }
 
 /** Progress lines on stderr: step results always, step starts only on a TTY (STYLE.md §9). */
@@ -41,7 +57,9 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
   withConfigOptions(
     program
       .command('deploy <package>')
-      .description('Deploy a package: verify, extract, check, migrate, switch atomically, validate; roll back on failure.')
+      .description(
+        'Deploy a package: verify, extract, check, migrate, switch atomically, validate; roll back on failure.',
+      )
       .option('-t, --target <name>', 'configured target (deploy.targets.<name>)')
       .option('--to <dir>', 'a local directory as the target')
       .option('--dry-run', 'verify the package and print the plan; change nothing')
@@ -50,30 +68,37 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
       .option('--watch <duration>', 'watch window after the deploy (e.g. 10m, 30s)')
       .option('--force', 'deploy even if the live system fails its health pre-check')
       .option('--sha256 <hex>', 'expected archive digest (default: <package>.sha256 beside it)'),
-  ).action(async (pkg: string, flags: TargetFlags & { to?: string; dryRun?: boolean; watch?: string; force?: boolean; sha256?: string }) => {
-    const config = await loadForTarget(ctx, flags, flags.to);
-    const events: DeployEvent[] = [];
-    const print = progressPrinter(ctx.io, Boolean(flags.json));
-    const r = await deploy({
-      config,
-      packagePath: path.resolve(ctx.io.cwd, pkg),
-      target: flags.target,
-      root: flags.to ? path.resolve(ctx.io.cwd, flags.to) : undefined,
-      dryRun: flags.dryRun,
-      wait: flags.wait,
-      force: flags.force,
-      expectedSha256: flags.sha256,
-      watchMs: flags.watch ? parseDuration(flags.watch) : 0,
-      actor: actorFrom(ctx.io),
-      onProgress: (e) => {
-        events.push(e);
-        print(e);
-      },
-    });
-    if (flags.json) return printJson(ctx.io, { ...r, events });
-    if (r.dryRun) return ctx.io.stderr(renderPlan(r.plan, r.version));
-    ctx.io.stderr(`deployed ${r.version ?? '?'} as ${r.releaseId} to ${r.root} in ${Math.round(r.ms)} ms${r.previous ? ` (previous: ${r.previous})` : ''}\n`);
-  });
+  ).action(
+    async (
+      pkg: string,
+      flags: TargetFlags & { to?: string; dryRun?: boolean; watch?: string; force?: boolean; sha256?: string },
+    ) => {
+      const config = await loadForTarget(ctx, flags, flags.to);
+      const events: DeployEvent[] = [];
+      const print = progressPrinter(ctx.io, Boolean(flags.json));
+      const r = await deploy({
+        config,
+        packagePath: path.resolve(ctx.io.cwd, pkg),
+        target: flags.target,
+        root: flags.to ? path.resolve(ctx.io.cwd, flags.to) : undefined,
+        dryRun: flags.dryRun,
+        wait: flags.wait,
+        force: flags.force,
+        expectedSha256: flags.sha256,
+        watchMs: flags.watch ? parseDuration(flags.watch) : 0,
+        actor: actorFrom(ctx.io),
+        onProgress: (e) => {
+          events.push(e);
+          print(e);
+        },
+      });
+      if (flags.json) return printJson(ctx.io, { ...r, events });
+      if (r.dryRun) return ctx.io.stderr(renderPlan(r.plan, r.version));
+      ctx.io.stderr(
+        `deployed ${r.version ?? '?'} as ${r.releaseId} to ${r.root} in ${Math.round(r.ms)} ms${r.previous ? ` (previous: ${r.previous})` : ''}\n`,
+      );
+    },
+  );
 
   withConfigOptions(
     program
@@ -98,13 +123,17 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
       onProgress: progressPrinter(ctx.io, Boolean(flags.json)),
     });
     if (flags.json) return printJson(ctx.io, r);
-    ctx.io.stderr(`rolled back ${r.from ?? '(none)'} → ${r.to} in ${Math.round(r.ms)} ms${r.databaseRolledBack.length ? `; database: ${r.databaseRolledBack.length} changeset(s) rolled back` : ''}\n`);
+    ctx.io.stderr(
+      `rolled back ${r.from ?? '(none)'} → ${r.to} in ${Math.round(r.ms)} ms${r.databaseRolledBack.length ? `; database: ${r.databaseRolledBack.length} changeset(s) rolled back` : ''}\n`,
+    );
   });
 
   withConfigOptions(
     program
       .command('releases [action] [id]')
-      .description('List releases (id, version, digest, when, who, result, current); `releases pin ID` / `releases unpin ID`.')
+      .description(
+        'List releases (id, version, digest, when, who, result, current); `releases pin ID` / `releases unpin ID`.',
+      )
       .option('-t, --target <name>', 'configured target')
       .option('--to-dir <dir>', 'a local directory as the target')
       .option('--json', 'machine-readable output on stdout'),
@@ -115,7 +144,8 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
       await pinRelease(root, id, action === 'pin', actorFrom(ctx.io));
       return ctx.io.stderr(`${action === 'pin' ? 'pinned' : 'unpinned'} ${id}\n`);
     }
-    if (action && action !== 'list') throw new SlipwayError('E_USAGE', `unknown releases action "${action}" (list, pin, unpin)`);
+    if (action && action !== 'list')
+      throw new SlipwayError('E_USAGE', `unknown releases action "${action}" (list, pin, unpin)`);
     const releases: ReleaseRecord[] = await listReleases(root);
     if (flags.json) return printJson(ctx.io, releases);
     ctx.io.stderr(renderReleases(releases));
@@ -138,7 +168,10 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
 
 async function rootFor(ctx: CommandContext, flags: TargetFlags & { toDir?: string }): Promise<string> {
   const config = await loadForTarget(ctx, flags, flags.toDir);
-  return selectTarget(config, { target: flags.target, root: flags.toDir ? path.resolve(ctx.io.cwd, flags.toDir) : undefined }).root;
+  return selectTarget(config, {
+    target: flags.target,
+    root: flags.toDir ? path.resolve(ctx.io.cwd, flags.toDir) : undefined,
+  }).root;
 }
 
 /** `user@host`: SLIPWAY_ACTOR, else $USER (CI runners set it), else the OS user. */

@@ -9,25 +9,37 @@ import { probeHealth } from '../../health/probe.js';
 
 function parsePort(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new SlipwayError('E_USAGE', `--port must be 0..65535, got "${v}"`, { field: 'port' });
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new SlipwayError('E_USAGE', `--port must be 0..65535, got "${v}"`, { field: 'port' });
   return n;
 }
 
 /** Registers `slipway serve`, `slipway health` and `slipway user add|token`. */
 export function registerServeCommands(program: Command, ctx: CommandContext): void {
   const { io } = ctx;
-  withConfigOptions(program.command('serve').description('Run the HTTP API (health, SQL packages, manifests, releases, metrics) and the web UI'))
+  withConfigOptions(
+    program
+      .command('serve')
+      .description('Run the HTTP API (health, SQL packages, manifests, releases, metrics) and the web UI'),
+  )
     .option('--host <host>', 'listen address (default server.host)')
     .option('--port <port>', 'listen port (default server.port; 0 = any free port)', parsePort)
     .action(async (flags: ConfigFlags & { host?: string; port?: number }) => {
       const { config } = await configFromFlags(io, flags);
       // Loaded here so the other commands do not pay for Fastify at startup.
       const { startServer } = await import('../../server/start.js');
-      const server = await startServer({ config, ...(flags.host ? { host: flags.host } : {}), ...(flags.port !== undefined ? { port: flags.port } : {}), logger: { level: 'warn' } });
+      const server = await startServer({
+        config,
+        ...(flags.host ? { host: flags.host } : {}),
+        ...(flags.port !== undefined ? { port: flags.port } : {}),
+        logger: { level: 'warn' },
+      });
       io.stderr(`slipway serve: listening on ${server.url} (health: ${server.url}/api/health)\n`);
       const usersFile = path.resolve(config.configDir, config.server.usersFile);
       if (Object.keys((await readUsersFile(usersFile)).users).length === 0) {
-        io.stderr(`warning: no users in ${usersFile}: every protected route answers 401. Add one with \`slipway user add NAME --groups ${config.server.groups.read}\`.\n`);
+        io.stderr(
+          `warning: no users in ${usersFile}: every protected route answers 401. Add one with \`slipway user add NAME --groups ${config.server.groups.read}\`.\n`,
+        );
       }
       await new Promise<void>((resolve) => {
         const stop = () => {
@@ -51,26 +63,44 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
     .option('--user <name:password>', 'HTTP Basic credentials (curl -u style); default $SLIPWAY_USER')
     .option('--token <token>', 'API token (Bearer); default $SLIPWAY_TOKEN')
     .option('--json', 'print the result as JSON on stdout')
-    .action(async (flags: { url: string; require: string; timeout: string; user?: string; token?: string; json?: boolean }) => {
-      const want = flags.require.toUpperCase();
-      if (want !== 'HEALTHY' && want !== 'DEGRADED') throw new SlipwayError('E_USAGE', `--require must be HEALTHY or DEGRADED, got "${flags.require}"`, { field: 'require' });
-      const timeoutMs = Number(flags.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new SlipwayError('E_USAGE', `--timeout must be a positive number of milliseconds, got "${flags.timeout}"`, { field: 'timeout' });
-      const headers: Record<string, string> = {};
-      const token = flags.token ?? io.env.SLIPWAY_TOKEN;
-      const user = flags.user ?? io.env.SLIPWAY_USER;
-      if (token) headers.authorization = `Bearer ${token}`;
-      else if (user) headers.authorization = `Basic ${Buffer.from(user).toString('base64')}`;
-      const r = await probeHealth(flags.url, { timeoutMs, headers });
-      const ok = r.status === 'HEALTHY' || (want === 'DEGRADED' && r.status === 'DEGRADED');
-      if (flags.json) printJson(io, { ok, required: want, status: r.status, httpStatus: r.httpStatus, ms: r.ms, reason: r.reason });
-      if (ok) {
-        io.stderr(`health: ${r.status} (HTTP ${r.httpStatus}, ${r.ms} ms) meets --require ${want}\n`);
-      } else {
-        io.stderr(`health: ${r.status} does not meet --require ${want}: ${r.reason}\n`);
-        ctx.setExit(1);
-      }
-    });
+    .action(
+      async (flags: {
+        url: string;
+        require: string;
+        timeout: string;
+        user?: string;
+        token?: string;
+        json?: boolean;
+      }) => {
+        const want = flags.require.toUpperCase();
+        if (want !== 'HEALTHY' && want !== 'DEGRADED')
+          throw new SlipwayError('E_USAGE', `--require must be HEALTHY or DEGRADED, got "${flags.require}"`, {
+            field: 'require',
+          });
+        const timeoutMs = Number(flags.timeout);
+        if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+          throw new SlipwayError(
+            'E_USAGE',
+            `--timeout must be a positive number of milliseconds, got "${flags.timeout}"`,
+            { field: 'timeout' },
+          );
+        const headers: Record<string, string> = {};
+        const token = flags.token ?? io.env.SLIPWAY_TOKEN;
+        const user = flags.user ?? io.env.SLIPWAY_USER;
+        if (token) headers.authorization = `Bearer ${token}`;
+        else if (user) headers.authorization = `Basic ${Buffer.from(user).toString('base64')}`;
+        const r = await probeHealth(flags.url, { timeoutMs, headers });
+        const ok = r.status === 'HEALTHY' || (want === 'DEGRADED' && r.status === 'DEGRADED');
+        if (flags.json)
+          printJson(io, { ok, required: want, status: r.status, httpStatus: r.httpStatus, ms: r.ms, reason: r.reason });
+        if (ok) {
+          io.stderr(`health: ${r.status} (HTTP ${r.httpStatus}, ${r.ms} ms) meets --require ${want}\n`);
+        } else {
+          io.stderr(`health: ${r.status} does not meet --require ${want}: ${r.reason}\n`);
+          ctx.setExit(1);
+        }
+      },
+    );
 
   const user = program.command('user').description('Manage the users of `slipway serve` (server.usersFile)');
   withConfigOptions(user.command('add <name>').description('Add or update a user; the password is read from stdin'))
@@ -80,16 +110,20 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
       const usersFile = path.resolve(config.configDir, config.server.usersFile);
       // One line from stdin: the trailing newline from `echo` is not part of the password.
       const password = (await io.readStdin()).replace(/\r?\n$/, '');
-      const groups = flags.groups.split(',').map((g) => g.trim()).filter(Boolean);
+      const groups = flags.groups
+        .split(',')
+        .map((g) => g.trim())
+        .filter(Boolean);
       const r = await addUser({ usersFile, name, password, groups, now: new Date() });
       io.stderr(`user ${name} ${r.created ? 'added' : 'updated'} in ${usersFile} (groups: ${groups.join(', ')})\n`);
     });
-  withConfigOptions(user.command('token <name>').description('Create an API token for a user and print it once on stdout'))
-    .action(async (name: string, flags: ConfigFlags) => {
-      const { config } = await configFromFlags(io, flags);
-      const usersFile = path.resolve(config.configDir, config.server.usersFile);
-      const r = await addUserToken({ usersFile, name, now: new Date() });
-      io.stdout(`${r.token}\n`);
-      io.stderr(`token ${r.id} created for ${name}; it is shown only now (stored as a SHA-256 hash)\n`);
-    });
+  withConfigOptions(
+    user.command('token <name>').description('Create an API token for a user and print it once on stdout'),
+  ).action(async (name: string, flags: ConfigFlags) => {
+    const { config } = await configFromFlags(io, flags);
+    const usersFile = path.resolve(config.configDir, config.server.usersFile);
+    const r = await addUserToken({ usersFile, name, now: new Date() });
+    io.stdout(`${r.token}\n`);
+    io.stderr(`token ${r.id} created for ${name}; it is shown only now (stored as a SHA-256 hash)\n`);
+  });
 }

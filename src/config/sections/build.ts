@@ -57,9 +57,18 @@ export const compileSchema = z
       })
       .strict()
       .prefault({}),
-    css: z.object({ minify: z.boolean().default(true) }).strict().prefault({}),
-    json: z.object({ minify: z.boolean().default(true) }).strict().prefault({}),
-    sql: z.object({ validate: z.boolean().default(true) }).strict().prefault({}),
+    css: z
+      .object({ minify: z.boolean().default(true) })
+      .strict()
+      .prefault({}),
+    json: z
+      .object({ minify: z.boolean().default(true) })
+      .strict()
+      .prefault({}),
+    sql: z
+      .object({ validate: z.boolean().default(true) })
+      .strict()
+      .prefault({}),
     groovy: z
       .object({
         /** auto: validate when java and a Groovy jar are found, else skip (said in a finding); always: fail then. */

@@ -39,8 +39,16 @@ export const targetSchema = z
     limits: z
       .object({
         maxEntries: z.number().int().positive().default(20_000),
-        maxFileBytes: z.number().int().positive().default(512 * 1024 * 1024),
-        maxTotalBytes: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
+        maxFileBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(512 * 1024 * 1024),
+        maxTotalBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(2 * 1024 * 1024 * 1024),
         maxPathLength: z.number().int().positive().max(4096).default(1024),
       })
       .strict()

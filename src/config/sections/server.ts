@@ -45,7 +45,11 @@ export const serverSchema = z
     /** Serve /metrics without credentials (for a Prometheus scraper on a trusted network). */
     publicMetrics: z.boolean().default(false),
     /** Browser session lifetime. */
-    sessionTtlMs: z.number().int().positive().default(8 * 3600_000),
+    sessionTtlMs: z
+      .number()
+      .int()
+      .positive()
+      .default(8 * 3600_000),
     /** Trust X-Forwarded-For/-Proto/-Host from a reverse proxy (client IP in the audit log, origin for CSRF). */
     trustProxy: z.boolean().default(false),
     /** Mark the session cookie Secure (set when served over HTTPS or behind a TLS proxy). */

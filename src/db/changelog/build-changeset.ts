@@ -4,7 +4,13 @@
  */
 import { SlipwayError } from '../../errors.js';
 import type { ChangeSet, ParseWarning, Preconditions } from '../model.js';
-import { changeSetChecksumV8, changeSetChecksumV9, sqlChangeChecksumV8, sqlChangeChecksumV9, tagDatabaseChecksumV9 } from '../checksum.js';
+import {
+  changeSetChecksumV8,
+  changeSetChecksumV9,
+  sqlChangeChecksumV8,
+  sqlChangeChecksumV9,
+  tagDatabaseChecksumV9,
+} from '../checksum.js';
 import { findCommitStatements, lineAt, splitSql } from './sql-split.js';
 
 /** One executable piece of a changeset (an `<sql>`, an `<sqlFile>` or a formatted-SQL body). */
@@ -76,15 +82,26 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
   const statements: string[] = [];
   const statementLocations: { file: string; line: number }[] = [];
   for (const p of d.pieces) {
-    const res = splitSql(p.sql, { splitStatements: p.splitStatements, stripComments: p.stripComments, endDelimiter: p.endDelimiter });
+    const res = splitSql(p.sql, {
+      splitStatements: p.splitStatements,
+      stripComments: p.stripComments,
+      endDelimiter: p.endDelimiter,
+    });
     if (res.unterminated) {
       const u = res.unterminated;
       const line = fileLine(p, lineAt(p.sql, u.offset) - 1);
-      throw new SlipwayError('E_CHANGELOG', `Unterminated ${u.kind}${u.tag ? ` ${u.tag}` : ''} in changeset ${d.author}:${d.id}`, {
-        file: p.file,
-        line,
-        hint: u.kind === 'dollar quote' ? `Close it with ${u.tag ?? '$$'} before the next changeset.` : 'Close the quote or comment before the end of the changeset.',
-      });
+      throw new SlipwayError(
+        'E_CHANGELOG',
+        `Unterminated ${u.kind}${u.tag ? ` ${u.tag}` : ''} in changeset ${d.author}:${d.id}`,
+        {
+          file: p.file,
+          line,
+          hint:
+            u.kind === 'dollar quote'
+              ? `Close it with ${u.tag ?? '$$'} before the next changeset.`
+              : 'Close the quote or comment before the end of the changeset.',
+        },
+      );
     }
     if (d.runInTransaction) {
       for (const c of findCommitStatements(res.statements)) {
@@ -146,7 +163,12 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
 export const V8_DEFAULT_STRIP = { formatted: true, xml: false } as const;
 
 /** Adds one SQL change (its text or raw sqlFile bytes) to both checksum lists. */
-export function addSqlChange(d: ChangeSetDraft, checksummed: string | Uint8Array, v8: { endDelimiter: string | null; splitStatements: boolean; stripComments: boolean | null }, description: string): void {
+export function addSqlChange(
+  d: ChangeSetDraft,
+  checksummed: string | Uint8Array,
+  v8: { endDelimiter: string | null; splitStatements: boolean; stripComments: boolean | null },
+  description: string,
+): void {
   d.changeChecksums.push(sqlChangeChecksumV9(checksummed));
   d.changeChecksumsV8.push(sqlChangeChecksumV8(checksummed, v8));
   d.descriptions.push(description);
@@ -179,6 +201,7 @@ export function parseJavaBoolean(value: string | undefined, dflt: boolean): bool
 
 /** liquibase StringUtil.stripEnclosingQuotes. */
 export function stripEnclosingQuotes(v: string): string {
-  if (v.length > 1 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) return v.slice(1, -1);
+  if (v.length > 1 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))))
+    return v.slice(1, -1);
   return v;
 }

@@ -5,7 +5,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
-import { addSqlChange, addTagChange, finishChangeSet, newDraft, splitRollback, V8_DEFAULT_STRIP, type ChangeSetDraft } from './build-changeset.js';
+import {
+  addSqlChange,
+  addTagChange,
+  finishChangeSet,
+  newDraft,
+  splitRollback,
+  V8_DEFAULT_STRIP,
+  type ChangeSetDraft,
+} from './build-changeset.js';
 import { normalizeLogicalPath } from './formatted-sql.js';
 import { boolAttr, checkAttrs } from './node-attrs.js';
 import { parseNodePreconditions } from './node-preconditions.js';
@@ -23,10 +31,19 @@ export interface IncludeRequest {
 }
 
 /** Processes the root element of one changelog file. */
-export function loadChangelogNodes(root: ChangelogNode, ctx: FileContext, state: WalkState, include: (r: IncludeRequest) => void): void {
+export function loadChangelogNodes(
+  root: ChangelogNode,
+  ctx: FileContext,
+  state: WalkState,
+  include: (r: IncludeRequest) => void,
+): void {
   const file = ctx.path;
   if (root.name !== 'databaseChangeLog') {
-    throw new SlipwayError('E_CHANGELOG', `Expected <databaseChangeLog>, found <${root.name}>`, { file, line: root.line, hint: 'A Liquibase changelog has <databaseChangeLog> as its root element.' });
+    throw new SlipwayError('E_CHANGELOG', `Expected <databaseChangeLog>, found <${root.name}>`, {
+      file,
+      line: root.line,
+      hint: 'A Liquibase changelog has <databaseChangeLog> as its root element.',
+    });
   }
   checkAttrs(root, file);
   const rootContext = root.attrs.contextFilter ?? root.attrs.context;
@@ -44,10 +61,21 @@ export function loadChangelogNodes(root: ChangelogNode, ctx: FileContext, state:
       case 'include':
       case 'includeAll': {
         const raw = node.name === 'include' ? node.attrs.file : node.attrs.path;
-        if (!raw) throw new SlipwayError('E_CHANGELOG', `<${node.name}> needs a ${node.name === 'include' ? 'file' : 'path'} attribute`, { file, line: node.line });
+        if (!raw)
+          throw new SlipwayError(
+            'E_CHANGELOG',
+            `<${node.name}> needs a ${node.name === 'include' ? 'file' : 'path'} attribute`,
+            { file, line: node.line },
+          );
         const expanded = state.properties.expand(raw, file);
         const relative = boolAttr(node, 'relativeToChangelogFile', false, file);
-        const target = resolveInside(state.rootDir, relative ? path.posix.join(path.posix.dirname(file), expanded) : expanded, file, node.line, expanded);
+        const target = resolveInside(
+          state.rootDir,
+          relative ? path.posix.join(path.posix.dirname(file), expanded) : expanded,
+          file,
+          node.line,
+          expanded,
+        );
         if (boolAttr(node, 'ignore', false, file)) break;
         include({ kind: node.name, target, node, ctx: fileCtx });
         break;
@@ -56,9 +84,17 @@ export function loadChangelogNodes(root: ChangelogNode, ctx: FileContext, state:
         state.changeSets.push(loadChangeSet(node, fileCtx, state));
         break;
       case 'preConditions':
-        throw new SlipwayError('E_CHANGELOG', 'Changelog-level <preConditions> are not supported', { file, line: node.line, hint: 'Move the preconditions into each <changeSet>.' });
+        throw new SlipwayError('E_CHANGELOG', 'Changelog-level <preConditions> are not supported', {
+          file,
+          line: node.line,
+          hint: 'Move the preconditions into each <changeSet>.',
+        });
       default:
-        throw new SlipwayError('E_CHANGELOG', `Unsupported element <${node.name}> in <databaseChangeLog>`, { file, line: node.line, hint: 'Slipway reads property, include, includeAll and changeSet.' });
+        throw new SlipwayError('E_CHANGELOG', `Unsupported element <${node.name}> in <databaseChangeLog>`, {
+          file,
+          line: node.line,
+          hint: 'Slipway reads property, include, includeAll and changeSet.',
+        });
     }
   }
 }
@@ -66,24 +102,46 @@ export function loadChangelogNodes(root: ChangelogNode, ctx: FileContext, state:
 function defineNodeProperty(node: ChangelogNode, ctx: FileContext, state: WalkState): void {
   const file = ctx.path;
   if (node.attrs.file !== undefined) {
-    throw new SlipwayError('E_CHANGELOG', '<property file="…"> is not supported', { file, line: node.line, hint: 'Define each property with name and value, or pass them with --properties.' });
+    throw new SlipwayError('E_CHANGELOG', '<property file="…"> is not supported', {
+      file,
+      line: node.line,
+      hint: 'Define each property with name and value, or pass them with --properties.',
+    });
   }
   const name = node.attrs.name;
   const value = node.attrs.value ?? node.text;
   if (!name) throw new SlipwayError('E_CHANGELOG', '<property> needs a name', { file, line: node.line });
-  const p = { context: node.attrs.contextFilter ?? node.attrs.context ?? null, labels: node.attrs.labels ?? null, dbms: node.attrs.dbms ?? null };
+  const p = {
+    context: node.attrs.contextFilter ?? node.attrs.context ?? null,
+    labels: node.attrs.labels ?? null,
+    dbms: node.attrs.dbms ?? null,
+  };
   if (!state.propertyApplies(p)) return;
-  state.properties.define({ name, value: state.properties.expand(value, file), ...p, global: boolAttr(node, 'global', true, file), file });
+  state.properties.define({
+    name,
+    value: state.properties.expand(value, file),
+    ...p,
+    global: boolAttr(node, 'global', true, file),
+    file,
+  });
 }
 
 function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState): ReturnType<typeof finishChangeSet> {
   const file = ctx.path;
-  const x = (v: string | undefined): string | undefined => (v === undefined ? undefined : state.properties.expand(v, file));
+  const x = (v: string | undefined): string | undefined =>
+    v === undefined ? undefined : state.properties.expand(v, file);
   const id = x(node.attrs.id);
   const author = x(node.attrs.author);
-  if (!id || !author) throw new SlipwayError('E_CHANGELOG', '<changeSet> needs id and author', { file, line: node.line });
+  if (!id || !author)
+    throw new SlipwayError('E_CHANGELOG', '<changeSet> needs id and author', { file, line: node.line });
   const lfp = x(node.attrs.logicalFilePath) || ctx.logicalFilePath;
-  const d: ChangeSetDraft = newDraft({ id, author, filename: normalizeLogicalPath(lfp || file), file, line: node.line });
+  const d: ChangeSetDraft = newDraft({
+    id,
+    author,
+    filename: normalizeLogicalPath(lfp || file),
+    file,
+    line: node.line,
+  });
   d.contexts = x(node.attrs.contextFilter ?? node.attrs.context) || null;
   d.labels = x(node.attrs.labels) || null;
   d.dbms = x(node.attrs.dbms) || null;
@@ -98,7 +156,11 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
     addChild(d, child, ctx, state);
   }
   if (d.changeChecksums.length === 0) {
-    throw new SlipwayError('E_CHANGELOG', `Changeset ${author}:${id} has no changes`, { file, line: node.line, hint: 'Add an <sql> or <sqlFile>, or remove the changeset.' });
+    throw new SlipwayError('E_CHANGELOG', `Changeset ${author}:${id} has no changes`, {
+      file,
+      line: node.line,
+      hint: 'Add an <sql> or <sqlFile>, or remove the changeset.',
+    });
   }
   const cs = finishChangeSet(d, state.warnings);
   if (ctx.inheritedContexts.length) cs.inheritedContexts = ctx.inheritedContexts;
@@ -109,7 +171,11 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
 function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, state: WalkState): void {
   const file = ctx.path;
   const expand = (t: string): string => state.properties.expand(t, file);
-  if ((child.name === 'sql' || child.name === 'sqlFile') && child.attrs.dbms && !matchesDbms(expand(child.attrs.dbms), state.filter.dbms ?? 'postgresql')) {
+  if (
+    (child.name === 'sql' || child.name === 'sqlFile') &&
+    child.attrs.dbms &&
+    !matchesDbms(expand(child.attrs.dbms), state.filter.dbms ?? 'postgresql')
+  ) {
     // A DbmsTargetedChange for another database neither runs nor counts in the V9 checksum, but V8 counted it
     // (ChangeSet.generateCheckSum; both measured with Liquibase 4.28).
     const skipped = newDraft({ id: d.id, author: d.author, filename: d.filename, file, line: child.line });
@@ -130,15 +196,31 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
       return;
     case 'rollback': {
       if (child.attrs.changeSetId !== undefined) {
-        throw new SlipwayError('E_CHANGELOG', '<rollback changeSetId="…"> (reusing another changeset as rollback) is not supported', { file, line: child.line, hint: 'Write the rollback SQL inside <rollback>.' });
+        throw new SlipwayError(
+          'E_CHANGELOG',
+          '<rollback changeSetId="…"> (reusing another changeset as rollback) is not supported',
+          { file, line: child.line, hint: 'Write the rollback SQL inside <rollback>.' },
+        );
       }
-      const parts = [child.text, ...child.children.map((c) => (c.name === 'sql' ? c.text : unsupportedRollback(c, file)))].map((t) => expand(t).trim()).filter(Boolean);
+      const parts = [
+        child.text,
+        ...child.children.map((c) => (c.name === 'sql' ? c.text : unsupportedRollback(c, file))),
+      ]
+        .map((t) => expand(t).trim())
+        .filter(Boolean);
       d.rollback = [...(d.rollback ?? []), ...parts.flatMap((t) => splitRollback(t, null))];
       return;
     }
     case 'sql': {
       const sql = expand(child.attrs.sql ?? child.text);
-      const piece = { sql, file, line: child.line, splitStatements: boolAttr(child, 'splitStatements', true, file), stripComments: boolAttr(child, 'stripComments', false, file), endDelimiter: child.attrs.endDelimiter || null };
+      const piece = {
+        sql,
+        file,
+        line: child.line,
+        splitStatements: boolAttr(child, 'splitStatements', true, file),
+        stripComments: boolAttr(child, 'stripComments', false, file),
+        endDelimiter: child.attrs.endDelimiter || null,
+      };
       d.pieces.push(piece);
       addSqlChange(d, sql, v8Options(child, piece), 'sql');
       return;
@@ -147,18 +229,35 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
       const p = child.attrs.path;
       if (!p) throw new SlipwayError('E_CHANGELOG', '<sqlFile> needs a path', { file, line: child.line });
       const rel = boolAttr(child, 'relativeToChangelogFile', false, file);
-      const target = resolveInside(state.rootDir, rel ? path.posix.join(path.posix.dirname(file), expand(p)) : expand(p), file, child.line, p);
+      const target = resolveInside(
+        state.rootDir,
+        rel ? path.posix.join(path.posix.dirname(file), expand(p)) : expand(p),
+        file,
+        child.line,
+        p,
+      );
       let bytes: Buffer;
       try {
         bytes = readFileSync(path.join(state.rootDir, target));
       } catch {
-        throw new SlipwayError('E_CHANGELOG', `sqlFile not found: ${target}`, { file, line: child.line, hint: 'Check the path (and relativeToChangelogFile).' });
+        throw new SlipwayError('E_CHANGELOG', `sqlFile not found: ${target}`, {
+          file,
+          line: child.line,
+          hint: 'Check the path (and relativeToChangelogFile).',
+        });
       }
       const content = bytes.toString('utf8');
       if (!state.read.has(target)) state.files.push({ path: target, content });
       state.read.add(target);
       state.includeDirs.add(path.posix.dirname(target));
-      const piece = { sql: expand(content), file: target, line: 1, splitStatements: boolAttr(child, 'splitStatements', true, file), stripComments: boolAttr(child, 'stripComments', false, file), endDelimiter: child.attrs.endDelimiter || null };
+      const piece = {
+        sql: expand(content),
+        file: target,
+        line: 1,
+        splitStatements: boolAttr(child, 'splitStatements', true, file),
+        stripComments: boolAttr(child, 'stripComments', false, file),
+        endDelimiter: child.attrs.endDelimiter || null,
+      };
       d.pieces.push(piece);
       // Measured: Liquibase 4.28 hashes the file's raw bytes, before property expansion.
       addSqlChange(d, bytes, v8Options(child, piece), `sqlFile path=${p}`);
@@ -180,10 +279,21 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
   }
 }
 
-function v8Options(child: ChangelogNode, piece: { splitStatements: boolean; stripComments: boolean; endDelimiter: string | null }): { endDelimiter: string | null; splitStatements: boolean; stripComments: boolean | null } {
-  return { endDelimiter: piece.endDelimiter, splitStatements: piece.splitStatements, stripComments: child.attrs.stripComments === undefined ? V8_DEFAULT_STRIP.xml : piece.stripComments };
+function v8Options(
+  child: ChangelogNode,
+  piece: { splitStatements: boolean; stripComments: boolean; endDelimiter: string | null },
+): { endDelimiter: string | null; splitStatements: boolean; stripComments: boolean | null } {
+  return {
+    endDelimiter: piece.endDelimiter,
+    splitStatements: piece.splitStatements,
+    stripComments: child.attrs.stripComments === undefined ? V8_DEFAULT_STRIP.xml : piece.stripComments,
+  };
 }
 
 function unsupportedRollback(c: ChangelogNode, file: string): never {
-  throw new SlipwayError('E_CHANGELOG', `<${c.name}> inside <rollback> is not supported`, { file, line: c.line, hint: 'Write the rollback as SQL text or <sql>.' });
+  throw new SlipwayError('E_CHANGELOG', `<${c.name}> inside <rollback> is not supported`, {
+    file,
+    line: c.line,
+    hint: 'Write the rollback as SQL text or <sql>.',
+  });
 }

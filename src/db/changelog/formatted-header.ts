@@ -19,10 +19,22 @@ const VALUE: Record<string, string> = {
   global: '(\\S+)',
 };
 
-const BOOLEAN_ATTRS = ['runOnChange', 'runAlways', 'runInTransaction', 'failOnError', 'splitStatements', 'stripComments', 'rollbackSplitStatements'];
+const BOOLEAN_ATTRS = [
+  'runOnChange',
+  'runAlways',
+  'runInTransaction',
+  'failOnError',
+  'splitStatements',
+  'stripComments',
+  'rollbackSplitStatements',
+];
 
 /** Every changeset attribute Liquibase 4.28 formatted SQL reads, plus `created` (documented, ignored by Liquibase). */
-export const KNOWN_HEADER_ATTRIBUTES = [...Object.keys(VALUE).filter((k) => k !== 'global'), ...BOOLEAN_ATTRS, 'created'];
+export const KNOWN_HEADER_ATTRIBUTES = [
+  ...Object.keys(VALUE).filter((k) => k !== 'global'),
+  ...BOOLEAN_ATTRS,
+  'created',
+];
 
 const cache = new Map<string, RegExp>();
 

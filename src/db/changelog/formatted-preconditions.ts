@@ -12,7 +12,11 @@ function action(value: string | undefined, file: string, line: number, what: str
   if (value === undefined) return 'HALT';
   const v = value.toUpperCase();
   if ((ACTIONS as readonly string[]).includes(v)) return v as Action;
-  throw new SlipwayError('E_CHANGELOG', `Unknown ${what} value "${value}"`, { file, line, hint: `Use one of ${ACTIONS.join(', ')}.` });
+  throw new SlipwayError('E_CHANGELOG', `Unknown ${what} value "${value}"`, {
+    file,
+    line,
+    hint: `Use one of ${ACTIONS.join(', ')}.`,
+  });
 }
 
 /** Parses the text after `--preconditions`. */
@@ -26,7 +30,11 @@ export function parsePreconditionsLine(rest: string, file: string, line: number)
   };
 }
 
-const RESULT_PATTERNS = [/^(?:expectedResult:)?(\w+) (.*)$/i, /^(?:expectedResult:)?'([^']+)' (.*)$/i, /^(?:expectedResult:)?"([^"]+)" (.*)$/i];
+const RESULT_PATTERNS = [
+  /^(?:expectedResult:)?(\w+) (.*)$/i,
+  /^(?:expectedResult:)?'([^']+)' (.*)$/i,
+  /^(?:expectedResult:)?"([^"]+)" (.*)$/i,
+];
 
 /** Parses `--precondition-<type> <body>` (body already property-expanded). */
 export function parsePreconditionLine(type: string, body: string, file: string, line: number): Precondition {
@@ -46,7 +54,11 @@ export function parsePreconditionLine(type: string, body: string, file: string, 
     const key = t === 'table-exists' ? 'table' : 'view';
     const name = new RegExp(`${key}:(\\w+)`, 'i').exec(body)?.[1];
     if (!name) {
-      throw new SlipwayError('E_CHANGELOG', `${t} precondition needs ${key}:<name>`, { file, line, hint: `Write it as --precondition-${t} ${key}:<name> [schema:<schema>]` });
+      throw new SlipwayError('E_CHANGELOG', `${t} precondition needs ${key}:<name>`, {
+        file,
+        line,
+        hint: `Write it as --precondition-${t} ${key}:<name> [schema:<schema>]`,
+      });
     }
     const schema = /schema:(\w+)/i.exec(body)?.[1];
     const attrs: Record<string, string> = { [key === 'table' ? 'tableName' : 'viewName']: name };

@@ -5,7 +5,16 @@
 import { SlipwayError } from '../../errors.js';
 import type { ChangeSet, ParseWarning } from '../model.js';
 import type { PropertyScope } from '../properties.js';
-import { addSqlChange, finishChangeSet, newDraft, parseJavaBoolean, splitRollback, stripEnclosingQuotes, V8_DEFAULT_STRIP, type ChangeSetDraft } from './build-changeset.js';
+import {
+  addSqlChange,
+  finishChangeSet,
+  newDraft,
+  parseJavaBoolean,
+  splitRollback,
+  stripEnclosingQuotes,
+  V8_DEFAULT_STRIP,
+  type ChangeSetDraft,
+} from './build-changeset.js';
 import { parsePreconditionLine, parsePreconditionsLine } from './formatted-preconditions.js';
 import { checkHeaderAttributes, headerAttr } from './formatted-header.js';
 
@@ -83,12 +92,30 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
     // Liquibase: trimToNull(joined lines), properties expanded when the changeset ends.
     const raw = properties.expand(body.join('\n'), file);
     const sql = raw.trim();
-    if (!sql) fail(draft.line, `No SQL for changeset ${draft.author}:${draft.id}`, 'Add the SQL under the --changeset line, or remove the empty changeset.');
+    if (!sql)
+      fail(
+        draft.line,
+        `No SQL for changeset ${draft.author}:${draft.id}`,
+        'Add the SQL under the --changeset line, or remove the empty changeset.',
+      );
     // File line of each line of `sql` (rollback/comment lines in between are not part of it).
     const skipped = raw.slice(0, raw.length - raw.trimStart().length).split('\n').length - 1;
     const lineMap = bodyLines.slice(skipped);
-    draft.pieces.push({ sql, file, line: lineMap[0] ?? draft.line + 1, lineMap, splitStatements: split, stripComments: strip, endDelimiter: delimiter });
-    addSqlChange(draft, sql, { endDelimiter: delimiter, splitStatements: split, stripComments: stripSet ?? V8_DEFAULT_STRIP.formatted }, 'sql');
+    draft.pieces.push({
+      sql,
+      file,
+      line: lineMap[0] ?? draft.line + 1,
+      lineMap,
+      splitStatements: split,
+      stripComments: strip,
+      endDelimiter: delimiter,
+    });
+    addSqlChange(
+      draft,
+      sql,
+      { endDelimiter: delimiter, splitStatements: split, stripComments: stripSet ?? V8_DEFAULT_STRIP.formatted },
+      'sql',
+    );
     const rb = rollback.join('\n').trim();
     if (rb) {
       const lower = rb.toLowerCase();
@@ -107,41 +134,72 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       defineProperty(input, line, no);
       continue;
     }
-    if (ALT_PROPERTY.test(line)) fail(no, 'Malformed --property line', 'Write it as: --property name:<name> value:<value> [context:<expr>] [dbms:<db>] [global:false]');
+    if (ALT_PROPERTY.test(line))
+      fail(
+        no,
+        'Malformed --property line',
+        'Write it as: --property name:<name> value:<value> [context:<expr>] [dbms:<db>] [global:false]',
+      );
     if (FIRST_LINE.test(line)) logicalFilePath = headerAttr(line, 'logicalFilePath') || logicalFilePath;
     const ignoreLines = IGNORE_LINES.exec(line);
     if (ignoreLines) {
       if (ignoreLines[1] === 'start') {
         while (++idx < lines.length && IGNORE_LINES.exec(lines[idx]!)?.[1] !== 'end');
       } else if (/^\d+$/.test(ignoreLines[1]!)) idx += Number(ignoreLines[1]);
-      else fail(no, `Unknown ignoreLines syntax: "${ignoreLines[1]}"`, 'Use --ignoreLines:<count> or --ignoreLines:start … --ignoreLines:end');
+      else
+        fail(
+          no,
+          `Unknown ignoreLines syntax: "${ignoreLines[1]}"`,
+          'Use --ignoreLines:<count> or --ignoreLines:start … --ignoreLines:end',
+        );
       continue;
     }
-    if (ALT_IGNORE.test(line)) fail(no, 'Malformed --ignoreLines line', 'Use --ignoreLines:<count> or --ignoreLines:start … --ignoreLines:end');
+    if (ALT_IGNORE.test(line))
+      fail(no, 'Malformed --ignoreLines line', 'Use --ignoreLines:<count> or --ignoreLines:start … --ignoreLines:end');
 
     const cs = CHANGE_SET.exec(line);
     if (cs) {
       if (inBlockComment) {
         // Liquibase still starts a changeset here, leaving "/*" unterminated in one changeset and "*/" stray in the
         // next: both fail on PostgreSQL, so this trap is an error rather than a warning.
-        fail(no, '--changeset inside a /* … */ block comment', 'Liquibase starts a new changeset here anyway, splitting the comment; close the comment before this line or comment the line out with "-- " plus a word that is not "changeset".');
+        fail(
+          no,
+          '--changeset inside a /* … */ block comment',
+          'Liquibase starts a new changeset here anyway, splitting the comment; close the comment before this line or comment the line out with "-- " plus a word that is not "changeset".',
+        );
       }
       finish();
       const [, authorGroup, idGroup] = cs as unknown as [string, string, string];
       const prefix = /^\s*--[\s]*changeset\s+/i.exec(line)![0];
       if (!line.slice(prefix.length).startsWith(`${authorGroup}:${idGroup}`)) {
-        fail(no, `Malformed changeset header: ${line.trim()}`, 'Write it as --changeset <author>:<id> with no space after the colon.');
+        fail(
+          no,
+          `Malformed changeset header: ${line.trim()}`,
+          'Write it as --changeset <author>:<id> with no space after the colon.',
+        );
       }
       const rest = line.slice(prefix.length + authorGroup.length + 1 + idGroup.length);
       checkHeaderAttributes(rest, file, no);
       const id = properties.expand(stripEnclosingQuotes(idGroup), file);
       const author = properties.expand(stripEnclosingQuotes(authorGroup), file);
-      if (id.replaceAll(':', '').replaceAll(' ', '') === '') fail(no, 'The changeset id is empty', 'Write it as --changeset <author>:<id>.');
+      if (id.replaceAll(':', '').replaceAll(' ', '') === '')
+        fail(no, 'The changeset id is empty', 'Write it as --changeset <author>:<id>.');
       if (id.endsWith(':')) {
-        warnings.push({ code: 'W_ID_ENDS_WITH_COLON', file, line: no, message: `Changeset id "${id}" ends with ":"; Liquibase records the colon as part of the id.` });
+        warnings.push({
+          code: 'W_ID_ENDS_WITH_COLON',
+          file,
+          line: no,
+          message: `Changeset id "${id}" ends with ":"; Liquibase records the colon as part of the id.`,
+        });
       }
       const lfp = headerAttr(line, 'logicalFilePath') || logicalFilePath;
-      draft = newDraft({ id, author, filename: normalizeLogicalPath(lfp ? properties.expand(lfp, file) : file), file, line: no });
+      draft = newDraft({
+        id,
+        author,
+        filename: normalizeLogicalPath(lfp ? properties.expand(lfp, file) : file),
+        file,
+        line: no,
+      });
       const ctx = headerAttr(line, 'contextFilter') || headerAttr(line, 'context');
       draft.contexts = ctx ? properties.expand(stripEnclosingQuotes(ctx), file) || null : null;
       const labels = headerAttr(line, 'labels');
@@ -170,23 +228,40 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       continue;
     }
     if (ALT_CHANGE_SET_ONE.test(line) || ALT_CHANGE_SET_NO_INFO.test(line)) {
-      fail(no, `Liquibase reads this line as a malformed changeset header: ${line.trim()}`, 'Write it as --changeset <author>:<id>, or reword the comment so it does not start with "changeset".');
+      fail(
+        no,
+        `Liquibase reads this line as a malformed changeset header: ${line.trim()}`,
+        'Write it as --changeset <author>:<id>, or reword the comment so it does not start with "changeset".',
+      );
     }
     if (!draft) {
-      if (COMMENT.test(line)) fail(no, 'A --comment line outside a changeset', 'Move it under a --changeset line; Liquibase rejects comment lines outside changesets.');
+      if (COMMENT.test(line))
+        fail(
+          no,
+          'A --comment line outside a changeset',
+          'Move it under a --changeset line; Liquibase rejects comment lines outside changesets.',
+        );
       continue;
     }
     let m: RegExpExecArray | null;
     if ((m = COMMENT.exec(line))) draft.comment = m[1]!;
-    else if (ALT_COMMENT.test(line)) fail(no, `Malformed comment line: ${line.trim()}`, 'Write it as --comment: <text>');
+    else if (ALT_COMMENT.test(line))
+      fail(no, `Malformed comment line: ${line.trim()}`, 'Write it as --comment: <text>');
     else if ((m = VALID_CHECKSUM.exec(line))) draft.validCheckSums.push(m[1]!.trim());
-    else if (ALT_VALID_CHECKSUM.test(line)) fail(no, `Malformed validCheckSum line: ${line.trim()}`, 'Write it as --validCheckSum: <checksum>');
+    else if (ALT_VALID_CHECKSUM.test(line))
+      fail(no, `Malformed validCheckSum line: ${line.trim()}`, 'Write it as --validCheckSum: <checksum>');
     else if ((m = ROLLBACK.exec(line))) {
       if (!EXACT_ROLLBACK.test(line)) {
-        warnings.push({ code: 'W_COMMENT_READ_AS_ROLLBACK', file, line: no, message: `Liquibase reads "${line.trim()}" as rollback SQL (the match is case-insensitive) and leaves it out of the changeset and its checksum; if it is meant as a comment, reword it.` });
+        warnings.push({
+          code: 'W_COMMENT_READ_AS_ROLLBACK',
+          file,
+          line: no,
+          message: `Liquibase reads "${line.trim()}" as rollback SQL (the match is case-insensitive) and leaves it out of the changeset and its checksum; if it is meant as a comment, reword it.`,
+        });
       }
       rollback.push(m[1]!);
-    } else if (ALT_ROLLBACK.test(line)) fail(no, `Malformed rollback line: ${line.trim()}`, 'Write it as --rollback <SQL>');
+    } else if (ALT_ROLLBACK.test(line))
+      fail(no, `Malformed rollback line: ${line.trim()}`, 'Write it as --rollback <SQL>');
     else if (ROLLBACK_START.test(line)) {
       const start = no;
       let closed = false;
@@ -201,14 +276,28 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
         // Deviation: Liquibase 4.28 concatenates these lines without a separator; we keep line breaks so the SQL stays valid.
         rollback.push(l);
       }
-      if (!closed) fail(start, 'Liquibase rollback comment is not closed', 'End the /* liquibase rollback block with */ on its own line.');
+      if (!closed)
+        fail(
+          start,
+          'Liquibase rollback comment is not closed',
+          'End the /* liquibase rollback block with */ on its own line.',
+        );
     } else if ((m = PRECONDITIONS.exec(line))) draft.preconditions = parsePreconditionsLine(m[1]!, file, no);
-    else if (ALT_PRECONDITIONS.test(line)) fail(no, `Malformed preconditions line: ${line.trim()}`, 'Write it as --preconditions onFail:<HALT|CONTINUE|MARK_RAN|WARN> onError:<…>');
+    else if (ALT_PRECONDITIONS.test(line))
+      fail(
+        no,
+        `Malformed preconditions line: ${line.trim()}`,
+        'Write it as --preconditions onFail:<HALT|CONTINUE|MARK_RAN|WARN> onError:<…>',
+      );
     else if ((m = PRECONDITION.exec(line))) {
       if (!draft.preconditions) draft.preconditions = parsePreconditionsLine('', file, no);
       draft.preconditions.checks.push(parsePreconditionLine(m[1]!, properties.expand(m[2]!, file), file, no));
     } else if (ALT_PRECONDITION.test(line) || EMPTY_PRECONDITION.test(line)) {
-      fail(no, `Malformed precondition line: ${line.trim()}`, 'Write it as --precondition-sql-check expectedResult:<value> <SQL>');
+      fail(
+        no,
+        `Malformed precondition line: ${line.trim()}`,
+        'Write it as --precondition-sql-check expectedResult:<value> <SQL>',
+      );
     } else {
       bodyLines.push(no);
       body.push(line);
@@ -228,20 +317,30 @@ function referencedRollback(text: string, draft: ChangeSetDraft, earlier: Change
   const id = /^.*changeSetId:(\S+).*$/i.exec(one)?.[1];
   const author = /^.*changesetAuthor:(\S+).*$/i.exec(one)?.[1];
   const at = /^.*changesetPath:(\S+).*$/i.exec(one)?.[1] ?? file;
-  const target = earlier.find((c) => c.id === id && c.author === author && (c.filename === at || c.location.file === at));
+  const target = earlier.find(
+    (c) => c.id === id && c.author === author && (c.filename === at || c.location.file === at),
+  );
   if (!id || !author || !target) {
-    throw new SlipwayError('E_CHANGELOG', `Rollback of ${draft.author}:${draft.id} refers to changeset ${at}::${id ?? '?'}::${author ?? '?'}, which is not defined before it in this file`, {
-      file,
-      line: draft.line,
-      hint: 'Write it as --rollback changesetId:<id> changesetAuthor:<author> for an earlier changeset of this file, or write the rollback SQL.',
-    });
+    throw new SlipwayError(
+      'E_CHANGELOG',
+      `Rollback of ${draft.author}:${draft.id} refers to changeset ${at}::${id ?? '?'}::${author ?? '?'}, which is not defined before it in this file`,
+      {
+        file,
+        line: draft.line,
+        hint: 'Write it as --rollback changesetId:<id> changesetAuthor:<author> for an earlier changeset of this file, or write the rollback SQL.',
+      },
+    );
   }
   return [...target.statements];
 }
 
 /** Liquibase DatabaseChangeLog.normalizePath: forward slashes, no leading "./" or "classpath:". */
 export function normalizeLogicalPath(p: string): string {
-  return p.replace(/\\/g, '/').replace(/^classpath\*?:/, '').replace(/^(\.\/)+/, '').replace(/\/\/+/g, '/');
+  return p
+    .replace(/\\/g, '/')
+    .replace(/^classpath\*?:/, '')
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/\/+/g, '/');
 }
 
 /** Whether a block comment is still open after `line` (approximate: ignores quotes, enough for the warning). */
@@ -264,7 +363,11 @@ function defineProperty(input: FormattedSqlInput, line: string, no: number): voi
   const name = /^.*name:\s*(\S+).*$/i.exec(line)?.[1];
   const value = /^.*value:\s*(\S+).*$/i.exec(line)?.[1];
   if (!name || value === undefined) {
-    throw new SlipwayError('E_CHANGELOG', 'A --property line needs name: and value:', { file: input.file, line: no, hint: 'Write it as --property name:<name> value:<value>' });
+    throw new SlipwayError('E_CHANGELOG', 'A --property line needs name: and value:', {
+      file: input.file,
+      line: no,
+      hint: 'Write it as --property name:<name> value:<value>',
+    });
   }
   const ctx = headerAttr(line, 'contextFilter') || headerAttr(line, 'context');
   const labels = headerAttr(line, 'labels');

@@ -7,17 +7,29 @@ import type { ChangeSet } from '../model.js';
 
 /** CONTEXTS column: each expression as written, wrapped in parentheses when it holds "," or " ", joined with " AND ". */
 export function contextsColumn(cs: Pick<ChangeSet, 'contexts' | 'inheritedContexts'>): string | null {
-  const parts = [...(cs.inheritedContexts ?? []), ...(cs.contexts && cs.contexts.split(',').some((p) => p.trim()) ? [cs.contexts] : [])];
+  const parts = [
+    ...(cs.inheritedContexts ?? []),
+    ...(cs.contexts && cs.contexts.split(',').some((p) => p.trim()) ? [cs.contexts] : []),
+  ];
   const out = parts.map((p) => (p.includes(',') || p.includes(' ') ? `(${p})` : p)).join(' AND ');
   return out.trim() || null;
 }
 
 /** LABELS column: each label list normalised (trimmed, lower-case, de-duplicated), joined with ",". */
 export function labelsColumn(cs: Pick<ChangeSet, 'labels' | 'inheritedLabels'>): string | null {
-  const lists = [...(cs.inheritedLabels ?? []), ...(cs.labels ? [cs.labels] : [])].map(normaliseLabels).filter((l) => l !== '');
+  const lists = [...(cs.inheritedLabels ?? []), ...(cs.labels ? [cs.labels] : [])]
+    .map(normaliseLabels)
+    .filter((l) => l !== '');
   return lists.join(',').trim() || null;
 }
 
 function normaliseLabels(labels: string): string {
-  return [...new Set(labels.split(',').map((l) => l.trim().toLowerCase()).filter(Boolean))].join(',');
+  return [
+    ...new Set(
+      labels
+        .split(',')
+        .map((l) => l.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ].join(',');
 }

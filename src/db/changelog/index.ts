@@ -48,12 +48,19 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     read: new Set(),
     includeDirs: new Set([path.posix.dirname(master)]),
     keys: new Map(),
-    propertyApplies: (p) => matchesContexts(p.context, opts.contexts) && matchesLabels(opts.labels, p.labels) && matchesDbms(p.dbms, dbms),
+    propertyApplies: (p) =>
+      matchesContexts(p.context, opts.contexts) && matchesLabels(opts.labels, p.labels) && matchesDbms(p.dbms, dbms),
   };
   loadFile(state, { path: master, logicalFilePath: null, inheritedContexts: [], inheritedLabels: [] }, null);
   checkDuplicates(state);
   state.warnings.push(...findUnincludedFiles(state));
-  return { master, changeSets: state.changeSets, files: state.files, warnings: state.warnings, properties: state.properties.visible() };
+  return {
+    master,
+    changeSets: state.changeSets,
+    files: state.files,
+    warnings: state.warnings,
+    properties: state.properties.visible(),
+  };
 }
 
 function checkDuplicates(state: WalkState): void {
@@ -85,7 +92,12 @@ function findUnincludedFiles(state: WalkState): ParseWarning[] {
     for (const name of names.sort()) {
       const rel = dir === '.' ? name : `${dir}/${name}`;
       if (name.toLowerCase().endsWith('.sql') && !state.read.has(rel)) {
-        out.push({ code: 'W_NOT_INCLUDED', file: rel, line: 1, message: `${rel} sits next to included changelogs but the master never includes it.` });
+        out.push({
+          code: 'W_NOT_INCLUDED',
+          file: rel,
+          line: 1,
+          message: `${rel} sits next to included changelogs but the master never includes it.`,
+        });
       }
     }
   }

@@ -20,11 +20,19 @@ function action(v: string | undefined, node: ChangelogNode, file: string): Actio
   if (v === undefined) return 'HALT';
   const u = v.toUpperCase();
   if (u === 'HALT' || u === 'CONTINUE' || u === 'MARK_RAN' || u === 'WARN') return u;
-  throw new SlipwayError('E_CHANGELOG', `Unknown precondition action "${v}"`, { file, line: node.line, hint: 'Use HALT, CONTINUE, MARK_RAN or WARN.' });
+  throw new SlipwayError('E_CHANGELOG', `Unknown precondition action "${v}"`, {
+    file,
+    line: node.line,
+    hint: 'Use HALT, CONTINUE, MARK_RAN or WARN.',
+  });
 }
 
 /** Parses a `<preConditions>` element. */
-export function parseNodePreconditions(node: ChangelogNode, file: string, expand: (s: string) => string): Preconditions {
+export function parseNodePreconditions(
+  node: ChangelogNode,
+  file: string,
+  expand: (s: string) => string,
+): Preconditions {
   let operator: 'and' | 'or' = 'and';
   let children = node.children;
   const only = children.length === 1 ? children[0]! : null;
@@ -47,7 +55,11 @@ export function parseNodePreconditions(node: ChangelogNode, file: string, expand
 function parseCheck(node: ChangelogNode, file: string, expand: (s: string) => string, negate: boolean): Precondition {
   if (node.name === 'not') {
     if (node.children.length !== 1) {
-      throw new SlipwayError('E_CHANGELOG', '<not> with more than one check is not supported', { file, line: node.line, hint: 'Use one <not> per check.' });
+      throw new SlipwayError('E_CHANGELOG', '<not> with more than one check is not supported', {
+        file,
+        line: node.line,
+        hint: 'Use one <not> per check.',
+      });
     }
     return parseCheck(node.children[0]!, file, expand, !negate);
   }

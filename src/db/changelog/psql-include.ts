@@ -48,20 +48,36 @@ async function findUnincludedScripts(rootDir: string, read: Set<string>, top: st
     for (const name of names.sort()) {
       const rel = dir === '.' ? name : `${dir}/${name}`;
       if (name.toLowerCase().endsWith('.sql') && !read.has(rel)) {
-        out.push({ code: 'W_NOT_INCLUDED', file: rel, line: 1, message: `${rel} sits next to included scripts but no \\i/\\ir reaches it.` });
+        out.push({
+          code: 'W_NOT_INCLUDED',
+          file: rel,
+          line: 1,
+          message: `${rel} sits next to included scripts but no \\i/\\ir reaches it.`,
+        });
       }
     }
   }
   return out;
 }
 
-async function visit(rootDir: string, rel: string, chain: string[], from: { file: string; line: number } | null, files: ChangelogFile[], warnings: ParseWarning[]): Promise<void> {
+async function visit(
+  rootDir: string,
+  rel: string,
+  chain: string[],
+  from: { file: string; line: number } | null,
+  files: ChangelogFile[],
+  warnings: ParseWarning[],
+): Promise<void> {
   if (chain.includes(rel)) {
-    throw new SlipwayError('E_CHANGELOG', `psql include cycle: ${[...chain.slice(chain.indexOf(rel)), rel].join(' -> ')}`, {
-      file: from?.file,
-      line: from?.line,
-      hint: 'Remove one of the \\i/\\ir lines so no script includes itself.',
-    });
+    throw new SlipwayError(
+      'E_CHANGELOG',
+      `psql include cycle: ${[...chain.slice(chain.indexOf(rel)), rel].join(' -> ')}`,
+      {
+        file: from?.file,
+        line: from?.line,
+        hint: 'Remove one of the \\i/\\ir lines so no script includes itself.',
+      },
+    );
   }
   let content: string;
   try {
@@ -78,7 +94,8 @@ async function visit(rootDir: string, rel: string, chain: string[], from: { file
   let segmentStart = 1;
   const flush = (): void => {
     // An empty tail (the newline after a file's last directive) adds nothing psql would run.
-    if (segment.length && segment.join('\n') !== '') files.push({ path: rel, content: segment.join('\n'), startLine: segmentStart });
+    if (segment.length && segment.join('\n') !== '')
+      files.push({ path: rel, content: segment.join('\n'), startLine: segmentStart });
     segment = [];
   };
   for (let i = 0; i < lines.length; i++) {
@@ -90,7 +107,12 @@ async function visit(rootDir: string, rel: string, chain: string[], from: { file
     }
     const no = i + 1;
     const arg = unquote(m[2] ?? '');
-    if (!arg) throw new SlipwayError('E_CHANGELOG', `\\${m[1]} needs a file name`, { file: rel, line: no, hint: `Write it as \\${m[1]} path/to/file.sql` });
+    if (!arg)
+      throw new SlipwayError('E_CHANGELOG', `\\${m[1]} needs a file name`, {
+        file: rel,
+        line: no,
+        hint: `Write it as \\${m[1]} path/to/file.sql`,
+      });
     const relative = m[1] === 'ir' || m[1] === 'include_relative';
     const target = resolveInside(rootDir, relative ? path.posix.join(path.posix.dirname(rel), arg) : arg, rel, no, arg);
     flush();

@@ -52,7 +52,10 @@ export function matchesExpression(expression: string, items: string[]): boolean 
 
 function splitAndTrim(s: string | null | undefined): string[] {
   if (!s || !s.trim()) return [];
-  return s.split(',').map((p) => p.trim().toLowerCase()).filter((p) => p !== '');
+  return s
+    .split(',')
+    .map((p) => p.trim().toLowerCase())
+    .filter((p) => p !== '');
 }
 
 /** ContextExpression.matches: a changeset context expression against runtime contexts. */

@@ -221,14 +221,19 @@ function skipQuoted(sql: string, i: number, q: string, backslashEscapes: boolean
 
 /** Statements that end the transaction (`COMMIT`, `END`, `COMMIT AND CHAIN`…), for the explicit-COMMIT warning. */
 export function findCommitStatements(statements: SqlStatement[]): SqlStatement[] {
-  return statements.filter((s) => /^(commit|end)(\s+(work|transaction|and\s+(no\s+)?chain))*\s*$/i.test(stripLeadingComments(s.text)));
+  return statements.filter((s) =>
+    /^(commit|end)(\s+(work|transaction|and\s+(no\s+)?chain))*\s*$/i.test(stripLeadingComments(s.text)),
+  );
 }
 
 function stripLeadingComments(text: string): string {
   let t = text;
   for (;;) {
     const before = t;
-    t = t.replace(/^\s*--[^\n]*\n?/, '').replace(/^\s*\/\*[\s\S]*?\*\//, '').trimStart();
+    t = t
+      .replace(/^\s*--[^\n]*\n?/, '')
+      .replace(/^\s*\/\*[\s\S]*?\*\//, '')
+      .trimStart();
     if (t === before) return t;
   }
 }

@@ -26,28 +26,43 @@ export function loadFile(state: WalkState, ctx: FileContext, from: From | null):
   const loop = state.stack.findIndex((s) => s.path === target);
   if (loop >= 0) {
     const chain = [...state.stack.slice(loop).map((s) => s.path), target].join(' -> ');
-    throw new SlipwayError('E_CHANGELOG', `Include cycle: ${chain}`, { file: from?.file, line: from?.line, hint: 'Remove one of the includes so every file is reached once.' });
+    throw new SlipwayError('E_CHANGELOG', `Include cycle: ${chain}`, {
+      file: from?.file,
+      line: from?.line,
+      hint: 'Remove one of the includes so every file is reached once.',
+    });
   }
   let content: string;
   try {
     content = readFileSync(path.join(state.rootDir, target), 'utf8');
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR';
-    throw new SlipwayError('E_CHANGELOG', from ? `Included file not found: ${target}` : `Changelog not found: ${target}`, {
-      ...(from ? { file: from.file, line: from.line } : { file: target }),
-      hint: missing ? 'Check the path; non-relative include paths are resolved from the root directory (the search path).' : `Could not read it: ${(e as Error).message}`,
-      cause: e,
-    });
+    throw new SlipwayError(
+      'E_CHANGELOG',
+      from ? `Included file not found: ${target}` : `Changelog not found: ${target}`,
+      {
+        ...(from ? { file: from.file, line: from.line } : { file: target }),
+        hint: missing
+          ? 'Check the path; non-relative include paths are resolved from the root directory (the search path).'
+          : `Could not read it: ${(e as Error).message}`,
+        cause: e,
+      },
+    );
   }
   state.read.add(target);
   state.files.push({ path: target, content });
   state.stack.push({ path: target, line: from?.line ?? 0 });
   const ext = path.posix.extname(target).toLowerCase();
   if (ext === '.xml') loadChangelogNodes(parseXmlTree(content, target), ctx, state, (r) => include(state, r));
-  else if (ext === '.yaml' || ext === '.yml' || ext === '.json') loadChangelogNodes(parseYamlTree(content, target), ctx, state, (r) => include(state, r));
+  else if (ext === '.yaml' || ext === '.yml' || ext === '.json')
+    loadChangelogNodes(parseYamlTree(content, target), ctx, state, (r) => include(state, r));
   else if (ext === '.sql') loadSqlFile(state, ctx, content);
   else {
-    throw new SlipwayError('E_CHANGELOG', `Unsupported changelog type: ${target}`, { file: from?.file ?? target, line: from?.line, hint: `Use one of ${CHANGELOG_EXTENSIONS.join(', ')}.` });
+    throw new SlipwayError('E_CHANGELOG', `Unsupported changelog type: ${target}`, {
+      file: from?.file ?? target,
+      line: from?.line,
+      hint: `Use one of ${CHANGELOG_EXTENSIONS.join(', ')}.`,
+    });
   }
   state.stack.pop();
 }
@@ -55,7 +70,13 @@ export function loadFile(state: WalkState, ctx: FileContext, from: From | null):
 function loadSqlFile(state: WalkState, ctx: FileContext, content: string): void {
   const firstLine = readLines(content.replace(/^\uFEFF/, '')).find((l) => l.trim() !== '');
   if (firstLine !== undefined && FIRST_LINE.test(firstLine)) {
-    const res = parseFormattedSql({ file: ctx.path, content, logicalFilePath: ctx.logicalFilePath, properties: state.properties, propertyApplies: state.propertyApplies });
+    const res = parseFormattedSql({
+      file: ctx.path,
+      content,
+      logicalFilePath: ctx.logicalFilePath,
+      properties: state.properties,
+      propertyApplies: state.propertyApplies,
+    });
     for (const cs of res.changeSets) {
       if (ctx.inheritedContexts.length) cs.inheritedContexts = ctx.inheritedContexts;
       if (ctx.inheritedLabels.length) cs.inheritedLabels = ctx.inheritedLabels;
@@ -67,7 +88,13 @@ function loadSqlFile(state: WalkState, ctx: FileContext, content: string): void 
   // A plain .sql file: Liquibase's SqlChangeLogParser makes one changeset, id "raw", author "includeAll".
   // Measured on 4.28: its `${…}` are neither expanded for execution nor for the checksum.
   const sql = content;
-  const d = newDraft({ id: 'raw', author: 'includeAll', filename: ctx.logicalFilePath || ctx.path, file: ctx.path, line: 1 });
+  const d = newDraft({
+    id: 'raw',
+    author: 'includeAll',
+    filename: ctx.logicalFilePath || ctx.path,
+    file: ctx.path,
+    line: 1,
+  });
   // SqlChangeLogParser turns statement splitting off (the V8 header Liquibase 4.28 validates against says so).
   d.pieces.push({ sql, file: ctx.path, line: 1, splitStatements: false, stripComments: false, endDelimiter: null });
   addSqlChange(d, sql, { endDelimiter: null, splitStatements: false, stripComments: false }, 'sql');
@@ -94,7 +121,10 @@ function include(state: WalkState, r: IncludeRequest): void {
   }
   for (const a of ['resourceComparator', 'filter'] as const) {
     if (r.node.attrs[a]) {
-      throw new SlipwayError('E_CHANGELOG', `<includeAll ${a}="…"> names a Java class Slipway cannot run`, { ...from, hint: 'Remove it; files are included in path order.' });
+      throw new SlipwayError('E_CHANGELOG', `<includeAll ${a}="…"> names a Java class Slipway cannot run`, {
+        ...from,
+        hint: 'Remove it; files are included in path order.',
+      });
     }
   }
   for (const target of listIncludeAll(state, r, from)) loadFile(state, childContext(r, target), from);
@@ -117,7 +147,10 @@ export function listIncludeAll(state: WalkState, r: IncludeRequest, from: From):
   const errorIfMissing = !/^false$/i.test(r.node.attrs.errorIfMissingOrEmpty ?? 'true');
   if (!isDir) {
     if (!errorIfMissing) return [];
-    throw new SlipwayError('E_CHANGELOG', `includeAll directory not found: ${dir}`, { ...from, hint: 'Check the path (and relativeToChangelogFile).' });
+    throw new SlipwayError('E_CHANGELOG', `includeAll directory not found: ${dir}`, {
+      ...from,
+      hint: 'Check the path (and relativeToChangelogFile).',
+    });
   }
   const minDepth = Number(r.node.attrs.minDepth ?? 1);
   const maxDepth = Number(r.node.attrs.maxDepth ?? Number.MAX_SAFE_INTEGER);
@@ -141,14 +174,22 @@ export function listIncludeAll(state: WalkState, r: IncludeRequest, from: From):
     const k = f.toLowerCase();
     const first = seen.get(k);
     if (first !== undefined) {
-      state.warnings.push({ code: 'W_CASE_DUPLICATE', file: f, line: 1, message: `Liquibase skips ${f} because ${first} differs only in case.` });
+      state.warnings.push({
+        code: 'W_CASE_DUPLICATE',
+        file: f,
+        line: 1,
+        message: `Liquibase skips ${f} because ${first} differs only in case.`,
+      });
       continue;
     }
     seen.set(k, f);
     result.push(f);
   }
   if (result.length === 0 && errorIfMissing) {
-    throw new SlipwayError('E_CHANGELOG', `includeAll directory has no changelog files: ${dir}`, { ...from, hint: `It must hold ${CHANGELOG_EXTENSIONS.join(', ')} files, or set errorIfMissingOrEmpty="false".` });
+    throw new SlipwayError('E_CHANGELOG', `includeAll directory has no changelog files: ${dir}`, {
+      ...from,
+      hint: `It must hold ${CHANGELOG_EXTENSIONS.join(', ')} files, or set errorIfMissingOrEmpty="false".`,
+    });
   }
   return result;
 }

@@ -68,8 +68,18 @@ export function parseXmlTree(content: string, file: string): ChangelogNode {
   }
   if (failure !== null) {
     const f = failure as { message: string; line: number; column: number };
-    throw new SlipwayError('E_CHANGELOG', `Malformed XML: ${f.message}`, { file, line: f.line, column: f.column, hint: 'Fix the XML at this position; Liquibase would reject the file too.' });
+    throw new SlipwayError('E_CHANGELOG', `Malformed XML: ${f.message}`, {
+      file,
+      line: f.line,
+      column: f.column,
+      hint: 'Fix the XML at this position; Liquibase would reject the file too.',
+    });
   }
-  if (!root) throw new SlipwayError('E_CHANGELOG', 'The XML file has no root element', { file, line: 1, hint: 'A Liquibase XML changelog starts with <databaseChangeLog>.' });
+  if (!root)
+    throw new SlipwayError('E_CHANGELOG', 'The XML file has no root element', {
+      file,
+      line: 1,
+      hint: 'A Liquibase XML changelog starts with <databaseChangeLog>.',
+    });
   return root;
 }

@@ -7,7 +7,14 @@ import { SlipwayError } from '../../errors.js';
 import type { ChangelogNode } from './xml-tree.js';
 
 const TEXT_CHILDREN = new Set(['comment', 'rollback', 'validCheckSum']);
-const PRECONDITION_ATTRS = new Set(['onFail', 'onError', 'onFailMessage', 'onErrorMessage', 'onUpdateSQL', 'onSqlOutput']);
+const PRECONDITION_ATTRS = new Set([
+  'onFail',
+  'onError',
+  'onFailMessage',
+  'onErrorMessage',
+  'onUpdateSQL',
+  'onSqlOutput',
+]);
 
 /** Parses a YAML or JSON changelog into the element tree. */
 export function parseYamlTree(content: string, file: string): ChangelogNode {
@@ -16,7 +23,12 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
   const err = doc.errors[0];
   if (err) {
     const pos = lc.linePos(err.pos[0]);
-    throw new SlipwayError('E_CHANGELOG', `Malformed YAML/JSON: ${err.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col, hint: 'Fix the syntax at this position.' });
+    throw new SlipwayError('E_CHANGELOG', `Malformed YAML/JSON: ${err.message.split('\n')[0]}`, {
+      file,
+      line: pos.line,
+      column: pos.col,
+      hint: 'Fix the syntax at this position.',
+    });
   }
   const lineOf = (n: YamlNode | null | undefined): { line: number; column: number } => {
     const r = n?.range;
@@ -25,9 +37,14 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     return { line: p.line, column: p.col };
   };
   const bad = (n: YamlNode | null | undefined, msg: string): never => {
-    throw new SlipwayError('E_CHANGELOG', msg, { file, ...lineOf(n), hint: 'Follow the Liquibase YAML/JSON changelog shape: databaseChangeLog: [ - changeSet: {id, author, changes: [ - sql: {sql: …} ]} ].' });
+    throw new SlipwayError('E_CHANGELOG', msg, {
+      file,
+      ...lineOf(n),
+      hint: 'Follow the Liquibase YAML/JSON changelog shape: databaseChangeLog: [ - changeSet: {id, author, changes: [ - sql: {sql: …} ]} ].',
+    });
   };
-  const scalarText = (n: YamlNode | null | undefined): string | null => (isScalar(n) ? (n.value === null ? '' : String(n.value)) : null);
+  const scalarText = (n: YamlNode | null | undefined): string | null =>
+    isScalar(n) ? (n.value === null ? '' : String(n.value)) : null;
 
   const convert = (name: string, value: YamlNode | null, keyNode: YamlNode | null): ChangelogNode => {
     const node: ChangelogNode = { name, attrs: {}, children: [], text: '', ...lineOf(keyNode ?? value) };
@@ -49,7 +66,8 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
       const v = pair.value;
       const t = scalarText(v);
       if (k === 'changes' && isSeq(v)) for (const item of v.items as YamlNode[]) addItem(node, item);
-      else if (t !== null && TEXT_CHILDREN.has(k)) node.children.push({ name: k, attrs: {}, children: [], text: t, ...lineOf(pair.key) });
+      else if (t !== null && TEXT_CHILDREN.has(k))
+        node.children.push({ name: k, attrs: {}, children: [], text: t, ...lineOf(pair.key) });
       else if (t !== null) node.attrs[k] = t;
       else node.children.push(convert(k, v, pair.key));
     }
@@ -57,7 +75,8 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
   };
   // A list item is a one-key mapping (`- sql: {…}`); precondition lists may also carry `- onFail: HALT`.
   const addItem = (parent: ChangelogNode, item: YamlNode): void => {
-    if (!isMap(item) || item.items.length !== 1) return void bad(item, `Each entry under "${parent.name}" must be a single-key mapping`);
+    if (!isMap(item) || item.items.length !== 1)
+      return void bad(item, `Each entry under "${parent.name}" must be a single-key mapping`);
     const pair = item.items[0] as Pair<YamlNode, YamlNode>;
     const key = scalarText(pair.key);
     if (key === null) return void bad(pair.key, 'Keys must be plain strings');
@@ -68,7 +87,8 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
 
   const root = doc.contents as YamlNode | null;
   if (!isMap(root)) return bad(root, 'Expected a mapping with a databaseChangeLog key');
-  const pair = root.items.find((p) => scalarText(p.key as YamlNode) === 'databaseChangeLog') as Pair<YamlNode, YamlNode> | undefined;
+  const pair = root.items.find((p) => scalarText(p.key as YamlNode) === 'databaseChangeLog') as
+    Pair<YamlNode, YamlNode> | undefined;
   if (!pair) return bad(root, 'Expected a databaseChangeLog key');
   return convert('databaseChangeLog', pair.value, pair.key);
 }

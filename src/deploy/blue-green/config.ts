@@ -32,7 +32,10 @@ export const blueGreenConfigSchema = z
     nginx: z
       .object({
         upstreamFile: z.string().min(1),
-        upstreamName: z.string().regex(/^[A-Za-z0-9_]+$/).default('slipway_app'),
+        upstreamName: z
+          .string()
+          .regex(/^[A-Za-z0-9_]+$/)
+          .default('slipway_app'),
         reloadCommand: z.string().default('nginx -s reload'),
         /** nginx does not expose in-flight counts; wait this long before stopping the old slot. */
         drainMs: z.number().int().min(0).default(5000),

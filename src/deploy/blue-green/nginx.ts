@@ -20,7 +20,13 @@ export function renderNginxUpstream(name: string, slot: string, port: number): s
 }
 
 /** Writes the upstream file atomically and runs the reload command (30 s limit); on failure restores the old file and throws E_DEPLOY with its stderr. */
-export async function applyNginxUpstream(opts: { upstreamFile: string; upstreamName: string; reloadCommand: string; slot: string; port: number }): Promise<{ ms: number }> {
+export async function applyNginxUpstream(opts: {
+  upstreamFile: string;
+  upstreamName: string;
+  reloadCommand: string;
+  slot: string;
+  port: number;
+}): Promise<{ ms: number }> {
   const started = Date.now();
   const previous = await readFile(opts.upstreamFile, 'utf8').catch(() => null);
   await writeFileAtomic(opts.upstreamFile, renderNginxUpstream(opts.upstreamName, opts.slot, opts.port));

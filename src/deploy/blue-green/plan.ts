@@ -22,11 +22,16 @@ export interface BlueGreenPlan {
 }
 
 /** Decides which slot gets the release and what happens, from the state alone. Pure. */
-export function planBlueGreen(state: BlueGreenState, release: BlueGreenRelease, config: BlueGreenConfig): BlueGreenPlan {
+export function planBlueGreen(
+  state: BlueGreenState,
+  release: BlueGreenRelease,
+  config: BlueGreenConfig,
+): BlueGreenPlan {
   const slot: Slot = state.live === 'blue' ? 'green' : 'blue';
   const port = config.slots[slot].port;
   const live = state.live ? state.slots[state.live] : null;
-  const previous = state.live && live ? { slot: state.live, port: live.port, pid: live.pid, releaseId: live.releaseId } : null;
+  const previous =
+    state.live && live ? { slot: state.live, port: live.port, pid: live.pid, releaseId: live.releaseId } : null;
   const leftover = state.slots[slot];
   const stale = leftover?.pid && leftover.status !== 'stopped' ? { pid: leftover.pid } : null;
   const healthUrl = `http://127.0.0.1:${port}${config.health.path}`;
@@ -39,7 +44,10 @@ export function planBlueGreen(state: BlueGreenState, release: BlueGreenRelease, 
     ...(previous
       ? config.keepPrevious
         ? [`keep ${previous.slot} (release ${previous.releaseId}) running for switch-back`]
-        : [`drain ${previous.slot} (up to ${config.nginx && !config.proxy.enabled ? config.nginx.drainMs : config.drainTimeoutMs} ms)`, `stop ${previous.slot}${previous.pid ? ` (pid ${previous.pid})` : ''}`]
+        : [
+            `drain ${previous.slot} (up to ${config.nginx && !config.proxy.enabled ? config.nginx.drainMs : config.drainTimeoutMs} ms)`,
+            `stop ${previous.slot}${previous.pid ? ` (pid ${previous.pid})` : ''}`,
+          ]
       : []),
   ];
   return { slot, port, release, healthUrl, previous, stale, generation: state.generation + 1, steps };

@@ -40,13 +40,26 @@ export async function ensureProxy(targetRoot: string, config: BlueGreenConfig): 
     token = randomBytes(32).toString('hex');
     await writeFileAtomic(paths.token, `${token}\n`, 0o600);
   }
-  await writeFileAtomic(paths.proxyConfig, `${JSON.stringify({
-    host: config.proxy.host, port: config.proxy.port, adminPort: config.proxy.adminPort,
-    tokenFile: paths.token, stateFile: paths.state, infoFile: paths.proxyInfo,
-  }, null, 2)}\n`);
+  await writeFileAtomic(
+    paths.proxyConfig,
+    `${JSON.stringify(
+      {
+        host: config.proxy.host,
+        port: config.proxy.port,
+        adminPort: config.proxy.adminPort,
+        tokenFile: paths.token,
+        stateFile: paths.state,
+        infoFile: paths.proxyInfo,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   const log = openSync(paths.log('proxy'), 'a');
   const child = spawn(process.execPath, proxyMainCommand(), {
-    cwd: paths.dir, detached: true, stdio: ['ignore', log, log],
+    cwd: paths.dir,
+    detached: true,
+    stdio: ['ignore', log, log],
     env: { ...process.env, SLIPWAY_PROXY_CONFIG: paths.proxyConfig },
   });
   closeSync(log);
@@ -60,9 +73,13 @@ export async function ensureProxy(targetRoot: string, config: BlueGreenConfig): 
     if (!isAlive(pid)) break;
     await new Promise((r) => setTimeout(r, 50));
   }
-  const tail = await readFile(paths.log('proxy'), 'utf8').then((t) => t.split('\n').slice(-8), () => []);
+  const tail = await readFile(paths.log('proxy'), 'utf8').then(
+    (t) => t.split('\n').slice(-8),
+    () => [],
+  );
   throw new SlipwayError('E_DEPLOY', `blue-green proxy did not start on ${config.proxy.host}:${config.proxy.port}`, {
-    details: tail, hint: `Is the port in use? See ${paths.log('proxy')}.`,
+    details: tail,
+    hint: `Is the port in use? See ${paths.log('proxy')}.`,
   });
 }
 
@@ -70,7 +87,11 @@ export async function ensureProxy(targetRoot: string, config: BlueGreenConfig): 
 export async function findProxy(targetRoot: string): Promise<ProxyHandle | null> {
   const paths = blueGreenPaths(targetRoot);
   try {
-    const info = JSON.parse(await readFile(paths.proxyInfo, 'utf8')) as { pid: number; adminPort: number; publicPort: number };
+    const info = JSON.parse(await readFile(paths.proxyInfo, 'utf8')) as {
+      pid: number;
+      adminPort: number;
+      publicPort: number;
+    };
     const token = (await readFile(paths.token, 'utf8')).trim();
     if (!isAlive(info.pid)) return null;
     const handle = { pid: info.pid, adminPort: info.adminPort, publicPort: info.publicPort, token };
@@ -94,7 +115,10 @@ export async function switchProxy(handle: ProxyHandle, upstream: Upstream): Prom
 /** Stops the proxy process of this target (SIGTERM, SIGKILL after 5 s). */
 export async function stopProxy(targetRoot: string): Promise<void> {
   const paths = blueGreenPaths(targetRoot);
-  const info = await readFile(paths.proxyInfo, 'utf8').then((t) => JSON.parse(t) as { pid: number }, () => null);
+  const info = await readFile(paths.proxyInfo, 'utf8').then(
+    (t) => JSON.parse(t) as { pid: number },
+    () => null,
+  );
   if (info && isAlive(info.pid)) {
     process.kill(info.pid, 'SIGTERM');
     if (!(await waitForExit(info.pid, 5000))) process.kill(info.pid, 'SIGKILL');
@@ -110,7 +134,10 @@ async function adminCall<T>(handle: ProxyHandle, method: string, path: string, b
   });
   const json = (await res.json()) as T & { error?: string };
   if (!res.ok) {
-    throw new SlipwayError('E_DEPLOY', `blue-green proxy ${method} ${path} answered ${res.status}: ${json.error ?? JSON.stringify(json)}`);
+    throw new SlipwayError(
+      'E_DEPLOY',
+      `blue-green proxy ${method} ${path} answered ${res.status}: ${json.error ?? JSON.stringify(json)}`,
+    );
   }
   return json;
 }

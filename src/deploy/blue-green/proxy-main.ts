@@ -29,13 +29,23 @@ async function main(): Promise<void> {
   if (!configFile) throw new Error('SLIPWAY_PROXY_CONFIG must name the proxy settings file');
   const settings = settingsSchema.parse(JSON.parse(readFileSync(configFile, 'utf8')));
   const token = readFileSync(settings.tokenFile, 'utf8').trim();
-  const proxy = await startProxy({ host: settings.host, port: settings.port, adminPort: settings.adminPort, token, upstream: await upstreamFromState(settings.stateFile) });
-  await writeFileAtomic(settings.infoFile, `${JSON.stringify({ pid: process.pid, publicPort: proxy.publicPort, adminPort: proxy.adminPort, startedAt: new Date().toISOString() })}\n`);
+  const proxy = await startProxy({
+    host: settings.host,
+    port: settings.port,
+    adminPort: settings.adminPort,
+    token,
+    upstream: await upstreamFromState(settings.stateFile),
+  });
+  await writeFileAtomic(
+    settings.infoFile,
+    `${JSON.stringify({ pid: process.pid, publicPort: proxy.publicPort, adminPort: proxy.adminPort, startedAt: new Date().toISOString() })}\n`,
+  );
   // Polling, not fs.watch: the state file is replaced by rename, which fs.watch reports unreliably across platforms.
   watchFile(settings.stateFile, { interval: 250 }, () => {
     upstreamFromState(settings.stateFile).then(
       (up) => void (up && proxy.setUpstream(up)),
-      (e: unknown) => process.stderr.write(`slipway proxy: cannot read ${settings.stateFile}: ${(e as Error).message}\n`),
+      (e: unknown) =>
+        process.stderr.write(`slipway proxy: cannot read ${settings.stateFile}: ${(e as Error).message}\n`),
     );
   });
   const stop = (): void => {

@@ -44,7 +44,17 @@ export interface RunningProxy {
 }
 
 // RFC 9110 §7.6.1 hop-by-hop fields: never forwarded.
-const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /** Starts the public proxy and its admin server. */
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
@@ -78,24 +88,29 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     const headers: http.OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k) && v !== undefined) headers[k] = v;
     const remote = req.socket.remoteAddress ?? '';
-    headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${remote}` : remote;
+    headers['x-forwarded-for'] = req.headers['x-forwarded-for']
+      ? `${String(req.headers['x-forwarded-for'])}, ${remote}`
+      : remote;
     headers['x-forwarded-host'] ??= req.headers.host ?? '';
     headers['x-forwarded-proto'] ??= 'http';
     const bodyless = !req.headers['content-length'] && !req.headers['transfer-encoding'];
-    const upReq = http.request({ host: '127.0.0.1', port: up.port, method: req.method, path: req.url, headers, agent }, (upRes) => {
-      const out: http.OutgoingHttpHeaders = {};
-      for (const [k, v] of Object.entries(upRes.headers)) if (!HOP.has(k) && v !== undefined) out[k] = v;
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, out);
-      upRes.pipe(res);
-      upRes.on('end', () => {
-        served++;
-        finish();
-      });
-      upRes.on('error', () => {
-        finish();
-        res.destroy();
-      });
-    });
+    const upReq = http.request(
+      { host: '127.0.0.1', port: up.port, method: req.method, path: req.url, headers, agent },
+      (upRes) => {
+        const out: http.OutgoingHttpHeaders = {};
+        for (const [k, v] of Object.entries(upRes.headers)) if (!HOP.has(k) && v !== undefined) out[k] = v;
+        res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, out);
+        upRes.pipe(res);
+        upRes.on('end', () => {
+          served++;
+          finish();
+        });
+        upRes.on('error', () => {
+          finish();
+          res.destroy();
+        });
+      },
+    );
     upReq.on('error', (err: NodeJS.ErrnoException) => {
       finish();
       if (res.headersSent) return void res.destroy();
@@ -127,7 +142,15 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       upstream = next;
       return true;
     },
-    status: () => ({ upstream, inflight: Object.fromEntries(inflight), served, failed, publicPort: proxy.publicPort, adminPort: proxy.adminPort, pid: process.pid }),
+    status: () => ({
+      upstream,
+      inflight: Object.fromEntries(inflight),
+      served,
+      failed,
+      publicPort: proxy.publicPort,
+      adminPort: proxy.adminPort,
+      pid: process.pid,
+    }),
     async close() {
       await Promise.all([closeServer(server), closeServer(admin)]);
       agent.destroy();
@@ -142,10 +165,16 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   return proxy;
 }
 
-async function handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, token: string, proxy: RunningProxy): Promise<void> {
+async function handleAdmin(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  token: string,
+  proxy: RunningProxy,
+): Promise<void> {
   const given = Buffer.from(String(req.headers.authorization ?? ''));
   const wanted = Buffer.from(`Bearer ${token}`);
-  if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) return sendJson(res, 401, { error: 'admin token required' });
+  if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
+    return sendJson(res, 401, { error: 'admin token required' });
   const url = new URL(req.url ?? '/', 'http://admin');
   if (req.method === 'GET' && url.pathname === '/status') return sendJson(res, 200, proxy.status());
   if (req.method === 'POST' && url.pathname === '/switch') {
@@ -163,7 +192,13 @@ async function handleAdmin(req: http.IncomingMessage, res: http.ServerResponse, 
       return sendJson(res, 400, { error: 'body must be JSON {slot, port, generation}' });
     }
     const { slot, port, generation } = body;
-    if (typeof slot !== 'string' || !Number.isInteger(port) || !Number.isInteger(generation) || port! < 1 || port! > 65535) {
+    if (
+      typeof slot !== 'string' ||
+      !Number.isInteger(port) ||
+      !Number.isInteger(generation) ||
+      port! < 1 ||
+      port! > 65535
+    ) {
       return sendJson(res, 400, { error: 'body must be JSON {slot, port, generation}' });
     }
     const applied = proxy.setUpstream({ slot, port: port!, generation: generation! });

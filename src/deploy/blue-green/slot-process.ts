@@ -24,7 +24,9 @@ export async function startSlotProcess(opts: StartSlotOptions): Promise<StartedS
   await mkdir(path.dirname(opts.logFile), { recursive: true });
   const log = openSync(opts.logFile, 'a');
   const child = spawn('sh', ['-c', opts.command], {
-    cwd: opts.cwd, detached: true, stdio: ['ignore', log, log],
+    cwd: opts.cwd,
+    detached: true,
+    stdio: ['ignore', log, log],
     env: { ...process.env, ...opts.env, PORT: String(opts.port) },
   });
   closeSync(log);

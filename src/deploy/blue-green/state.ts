@@ -25,7 +25,13 @@ export const blueGreenStateSchema = z.object({
 export type SlotState = z.infer<typeof slotStateSchema>;
 export type BlueGreenState = z.infer<typeof blueGreenStateSchema>;
 
-export const EMPTY_STATE: BlueGreenState = { version: 1, live: null, generation: 0, slots: { blue: null, green: null }, updatedAt: new Date(0).toISOString() };
+export const EMPTY_STATE: BlueGreenState = {
+  version: 1,
+  live: null,
+  generation: 0,
+  slots: { blue: null, green: null },
+  updatedAt: new Date(0).toISOString(),
+};
 
 /** Where blue-green keeps its files under a target root. */
 export function blueGreenPaths(targetRoot: string) {
@@ -54,11 +60,17 @@ export async function readBlueGreenState(file: string): Promise<BlueGreenState> 
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new SlipwayError('E_DEPLOY', `blue-green state ${file} is not JSON`, { file, hint: 'Restore it from the journal or delete it and deploy again.' });
+    throw new SlipwayError('E_DEPLOY', `blue-green state ${file} is not JSON`, {
+      file,
+      hint: 'Restore it from the journal or delete it and deploy again.',
+    });
   }
   const r = blueGreenStateSchema.safeParse(parsed);
   if (!r.success) {
-    throw new SlipwayError('E_DEPLOY', `blue-green state ${file} is invalid`, { file, details: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+    throw new SlipwayError('E_DEPLOY', `blue-green state ${file} is invalid`, {
+      file,
+      details: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    });
   }
   return r.data;
 }

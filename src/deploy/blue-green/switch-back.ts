@@ -15,23 +15,37 @@ import type { SwitchSlotsResult } from './switch.js';
 export type SwitchBackResult = Omit<SwitchSlotsResult, 'plan' | 'logFile'>;
 
 /** Moves traffic back to the idle slot if its process is still running and healthy; ok:false (nothing changed) otherwise. */
-export async function switchBack(opts: { targetRoot: string; config: BlueGreenConfigInput }): Promise<SwitchBackResult> {
+export async function switchBack(opts: {
+  targetRoot: string;
+  config: BlueGreenConfigInput;
+}): Promise<SwitchBackResult> {
   const started = Date.now();
   const config = blueGreenConfigSchema.parse(opts.config);
   const paths = blueGreenPaths(opts.targetRoot);
   const state = await readBlueGreenState(paths.state);
   const none = { health: null, switchMs: null, drain: null, stopped: null };
-  const fail = (reason: string, extra: Partial<SwitchBackResult> = {}): SwitchBackResult => ({ ...none, ok: false, live: state.live, reason, ms: Date.now() - started, ...extra });
+  const fail = (reason: string, extra: Partial<SwitchBackResult> = {}): SwitchBackResult => ({
+    ...none,
+    ok: false,
+    live: state.live,
+    reason,
+    ms: Date.now() - started,
+    ...extra,
+  });
   if (!state.live) return fail('no slot is live');
   const from = state.live;
   const to: Slot = from === 'blue' ? 'green' : 'blue';
   const target = state.slots[to];
   if (!target || target.status !== 'idle' || !target.pid || !isAlive(target.pid)) {
-    return fail(`slot ${to} is not running (${target?.status ?? 'never used'}); switch-back needs blueGreen.keepPrevious: true — deploy the previous release instead`);
+    return fail(
+      `slot ${to} is not running (${target?.status ?? 'never used'}); switch-back needs blueGreen.keepPrevious: true — deploy the previous release instead`,
+    );
   }
   const health = await waitForHealthy({
-    url: `http://127.0.0.1:${target.port}${config.health.path}`, timeoutMs: Math.min(config.health.timeoutMs, 5000),
-    intervalMs: config.health.intervalMs, allowDegraded: config.health.allowDegraded,
+    url: `http://127.0.0.1:${target.port}${config.health.path}`,
+    timeoutMs: Math.min(config.health.timeoutMs, 5000),
+    intervalMs: config.health.intervalMs,
+    allowDegraded: config.health.allowDegraded,
   });
   if (!health.ok) return fail(`slot ${to} is not healthy, traffic stays on ${from}: ${health.last.reason}`, { health });
 
@@ -48,7 +62,9 @@ export async function switchBack(opts: { targetRoot: string; config: BlueGreenCo
   const switchMs = Math.round((performance.now() - switchStarted) * 10) / 10;
 
   // The slot we leave is the bad release: drain it and stop it (keeping it would only invite a switch back to it).
-  const drain = proxy ? await drainUpstream(proxy, previous.port, config.drainTimeoutMs) : await fixedDrain(config.nginx?.drainMs ?? 0);
+  const drain = proxy
+    ? await drainUpstream(proxy, previous.port, config.drainTimeoutMs)
+    : await fixedDrain(config.nginx?.drainMs ?? 0);
   const stopped = previous.pid ? await stopSlotProcess(previous.pid, config.stopTimeoutMs) : null;
   state.slots[from] = { ...previous, pid: null, status: 'stopped' };
   await writeBlueGreenState(paths.state, state);

@@ -47,11 +47,20 @@ export async function switchSlots(opts: SwitchSlotsOptions): Promise<SwitchSlots
   const logFile = paths.log(plan.slot);
   const progress = opts.onProgress ?? (() => undefined);
   const base = { plan, logFile, health: null, switchMs: null, drain: null, stopped: null };
-  const fail = (reason: string, extra: Partial<SwitchSlotsResult> = {}): SwitchSlotsResult => ({ ...base, ok: false, live: state.live, reason, ms: Date.now() - started, ...extra });
+  const fail = (reason: string, extra: Partial<SwitchSlotsResult> = {}): SwitchSlotsResult => ({
+    ...base,
+    ok: false,
+    live: state.live,
+    reason,
+    ms: Date.now() - started,
+    ...extra,
+  });
 
   if (plan.stale) await stopSlotProcess(plan.stale.pid, config.stopTimeoutMs);
   if (await isListening(plan.port)) {
-    return fail(`port ${plan.port} of slot ${plan.slot} is already in use by a process slipway did not start; stop it or change blueGreen.slots.${plan.slot}.port`);
+    return fail(
+      `port ${plan.port} of slot ${plan.slot} is already in use by a process slipway did not start; stop it or change blueGreen.slots.${plan.slot}.port`,
+    );
   }
   // The proxy comes up (serving the current live slot) before anything changes, so a proxy that cannot start
   // leaves the live release untouched.
@@ -60,10 +69,20 @@ export async function switchSlots(opts: SwitchSlotsOptions): Promise<SwitchSlots
   await pointSlot(paths.slotLink(plan.slot), opts.release.dir);
   progress({ step: 'start', message: `starting ${plan.slot} on port ${plan.port}` });
   const app = await startSlotProcess({
-    command: config.start, cwd: opts.release.dir, port: plan.port, logFile,
+    command: config.start,
+    cwd: opts.release.dir,
+    port: plan.port,
+    logFile,
     env: { ...config.env, SLIPWAY_SLOT: plan.slot, SLIPWAY_RELEASE_ID: opts.release.id },
   });
-  state.slots[plan.slot] = { releaseId: opts.release.id, releaseDir: opts.release.dir, port: plan.port, pid: app.pid, startedAt: new Date().toISOString(), status: 'starting' };
+  state.slots[plan.slot] = {
+    releaseId: opts.release.id,
+    releaseDir: opts.release.dir,
+    port: plan.port,
+    pid: app.pid,
+    startedAt: new Date().toISOString(),
+    status: 'starting',
+  };
   await writeBlueGreenState(paths.state, state);
 
   progress({ step: 'health', message: `checking ${plan.healthUrl}` });
@@ -72,8 +91,14 @@ export async function switchSlots(opts: SwitchSlotsOptions): Promise<SwitchSlots
     const stopped = await stopSlotProcess(app.pid, config.stopTimeoutMs);
     state.slots[plan.slot] = { ...state.slots[plan.slot]!, pid: null, status: 'failed' };
     await writeBlueGreenState(paths.state, state);
-    const tail = await readFile(logFile, 'utf8').then((t) => t.trim().split('\n').slice(-5).join(' | '), () => '');
-    return fail(`${plan.slot} did not become healthy, traffic stays on ${state.live ?? 'nothing'}: ${health.last.reason}${tail ? `; log: ${tail}` : ''}`, { health, stopped });
+    const tail = await readFile(logFile, 'utf8').then(
+      (t) => t.trim().split('\n').slice(-5).join(' | '),
+      () => '',
+    );
+    return fail(
+      `${plan.slot} did not become healthy, traffic stays on ${state.live ?? 'nothing'}: ${health.last.reason}${tail ? `; log: ${tail}` : ''}`,
+      { health, stopped },
+    );
   }
 
   progress({ step: 'switch', message: `switching traffic to ${plan.slot}` });
@@ -94,7 +119,12 @@ export async function switchSlots(opts: SwitchSlotsOptions): Promise<SwitchSlots
     if (plan.previous) state.slots[plan.previous.slot]!.status = 'live';
     state.slots[plan.slot] = { ...state.slots[plan.slot]!, pid: null, status: 'failed' };
     await writeBlueGreenState(paths.state, state);
-    if (proxy && plan.previous) await switchProxy(proxy, { slot: plan.previous.slot, port: plan.previous.port, generation: state.generation }).catch(() => undefined);
+    if (proxy && plan.previous)
+      await switchProxy(proxy, {
+        slot: plan.previous.slot,
+        port: plan.previous.port,
+        generation: state.generation,
+      }).catch(() => undefined);
     const stopped = await stopSlotProcess(app.pid, config.stopTimeoutMs);
     return fail(`switching traffic to ${plan.slot} failed: ${(e as Error).message}`, { health, stopped });
   }
@@ -104,7 +134,9 @@ export async function switchSlots(opts: SwitchSlotsOptions): Promise<SwitchSlots
   let stopped: StopResult | null = null;
   if (plan.previous && !config.keepPrevious) {
     progress({ step: 'drain', message: `draining ${plan.previous.slot}` });
-    drain = proxy ? await drainUpstream(proxy, plan.previous.port, config.drainTimeoutMs) : await fixedDrain(config.nginx?.drainMs ?? 0);
+    drain = proxy
+      ? await drainUpstream(proxy, plan.previous.port, config.drainTimeoutMs)
+      : await fixedDrain(config.nginx?.drainMs ?? 0);
     if (plan.previous.pid) {
       progress({ step: 'stop', message: `stopping ${plan.previous.slot} (pid ${plan.previous.pid})` });
       stopped = await stopSlotProcess(plan.previous.pid, config.stopTimeoutMs);
@@ -112,10 +144,25 @@ export async function switchSlots(opts: SwitchSlotsOptions): Promise<SwitchSlots
     state.slots[plan.previous.slot] = { ...state.slots[plan.previous.slot]!, pid: null, status: 'stopped' };
     await writeBlueGreenState(paths.state, state);
   }
-  return { ...base, ok: true, live: plan.slot, reason: null, health, switchMs, drain, stopped, ms: Date.now() - started };
+  return {
+    ...base,
+    ok: true,
+    live: plan.slot,
+    reason: null,
+    health,
+    switchMs,
+    drain,
+    stopped,
+    ms: Date.now() - started,
+  };
 }
 
-async function healthUnlessExited(plan: BlueGreenPlan, config: BlueGreenConfig, exited: Promise<{ code: number | null; signal: string | null }>, signal?: AbortSignal): Promise<WaitForHealthyResult> {
+async function healthUnlessExited(
+  plan: BlueGreenPlan,
+  config: BlueGreenConfig,
+  exited: Promise<{ code: number | null; signal: string | null }>,
+  signal?: AbortSignal,
+): Promise<WaitForHealthyResult> {
   const ac = new AbortController();
   const onAbort = (): void => ac.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -124,11 +171,20 @@ async function healthUnlessExited(plan: BlueGreenPlan, config: BlueGreenConfig, 
     exitInfo = x;
     ac.abort(); // a crashed app will not get healthy: stop waiting at once
   });
-  const r = await waitForHealthy({ url: plan.healthUrl, timeoutMs: config.health.timeoutMs, intervalMs: config.health.intervalMs, allowDegraded: config.health.allowDegraded, signal: ac.signal });
+  const r = await waitForHealthy({
+    url: plan.healthUrl,
+    timeoutMs: config.health.timeoutMs,
+    intervalMs: config.health.intervalMs,
+    allowDegraded: config.health.allowDegraded,
+    signal: ac.signal,
+  });
   signal?.removeEventListener('abort', onAbort);
   if (!r.ok && exitInfo) {
     const x = exitInfo as { code: number | null; signal: string | null };
-    return { ...r, last: { ...r.last, reason: `the app exited (${x.signal ?? `code ${x.code}`}) before it was healthy` } };
+    return {
+      ...r,
+      last: { ...r.last, reason: `the app exited (${x.signal ?? `code ${x.code}`}) before it was healthy` },
+    };
   }
   return r;
 }
@@ -172,4 +228,3 @@ export async function stopBlueGreen(targetRoot: string, stopTimeoutMs = 10_000):
   state.generation++;
   await writeBlueGreenState(paths.state, state);
 }
-

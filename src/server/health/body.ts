@@ -17,12 +17,31 @@ export function renderHealthBody(s: HealthSnapshot, ctx: HealthBodyContext): Rec
   const time = new Date(s.measuredAt).toISOString();
   const uptimeSeconds = Math.round((ctx.now - ctx.startedAt) / 1000);
   const disk = 'error' in s.disk ? { error: s.disk.error } : s.disk;
-  const check = (componentType: string, status: HealthStatus, observedValue: unknown, observedUnit: string | null, output?: string | null) => [
-    { componentType, status: ietfStatus(status), observedValue, ...(observedUnit ? { observedUnit } : {}), time, ...(output ? { output } : {}) },
+  const check = (
+    componentType: string,
+    status: HealthStatus,
+    observedValue: unknown,
+    observedUnit: string | null,
+    output?: string | null,
+  ) => [
+    {
+      componentType,
+      status: ietfStatus(status),
+      observedValue,
+      ...(observedUnit ? { observedUnit } : {}),
+      time,
+      ...(output ? { output } : {}),
+    },
   ];
   const c = s.components;
   return {
-    overall: { status: s.status, timestamp: new Date(ctx.now).toISOString(), version: ctx.version, uptime: uptimeSeconds, checkedAt: time },
+    overall: {
+      status: s.status,
+      timestamp: new Date(ctx.now).toISOString(),
+      version: ctx.version,
+      uptime: uptimeSeconds,
+      checkedAt: time,
+    },
     components: c,
     metrics: {
       activeConnections: ctx.activeConnections,
@@ -34,10 +53,22 @@ export function renderHealthBody(s: HealthSnapshot, ctx: HealthBodyContext): Rec
     version: ctx.version,
     serviceId: ctx.serviceId,
     checks: {
-      'database:responseTime': check('datastore', c.database.status, c.database.responseTime ?? null, 'ms', c.database.reason),
+      'database:responseTime': check(
+        'datastore',
+        c.database.status,
+        c.database.responseTime ?? null,
+        'ms',
+        c.database.reason,
+      ),
       'database:migrations': check('datastore', c.database.status, c.database.migrationsCount ?? null, 'changesets'),
       'api:errorRate': check('component', c.api.status, c.api.errorRate, 'ratio', c.api.reason),
-      'security:users': check('component', c.security.status, c.security.usersConfigured ?? null, 'users', c.security.reason),
+      'security:users': check(
+        'component',
+        c.security.status,
+        c.security.usersConfigured ?? null,
+        'users',
+        c.security.reason,
+      ),
       'disk:utilization': check('system', c.disk.status, c.disk.usedPercent ?? null, 'percent', c.disk.reason),
       'memory:utilization': check('system', 'HEALTHY', s.memory.rssBytes, 'bytes'),
       uptime: check('system', 'HEALTHY', uptimeSeconds, 's'),

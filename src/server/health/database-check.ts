@@ -21,7 +21,12 @@ export interface DatabaseMeasurement {
  */
 export async function measureDatabase(url: string, timeoutMs: number): Promise<DatabaseMeasurement> {
   const started = performance.now();
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, statement_timeout: timeoutMs });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+    statement_timeout: timeoutMs,
+  });
   client.on('error', () => {}); // a late socket error after the timeout must not crash the process
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -29,7 +34,7 @@ export async function measureDatabase(url: string, timeoutMs: number): Promise<D
   });
   const work = (async (): Promise<DatabaseMeasurement> => {
     await client.connect();
-    const v = await client.query<{ v: string }>('SELECT current_setting(\'server_version\') AS v');
+    const v = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     const responseTimeMs = round(performance.now() - started);
     const t = await client.query<{ t: string | null }>("SELECT to_regclass('databasechangelog')::text AS t");
     let migrationsCount: number | null = null;
@@ -45,14 +50,30 @@ export async function measureDatabase(url: string, timeoutMs: number): Promise<D
     } else {
       migrationsCount = 0;
     }
-    return { ok: true, responseTimeMs, serverVersion: v.rows[0]?.v ?? null, migrationsCount, lastMigration, lastMigrationId, error: null };
+    return {
+      ok: true,
+      responseTimeMs,
+      serverVersion: v.rows[0]?.v ?? null,
+      migrationsCount,
+      lastMigration,
+      lastMigrationId,
+      error: null,
+    };
   })();
   try {
     return await Promise.race([work, timeout]);
   } catch (e) {
     work.catch(() => {});
     const message = maskUrl(String((e as Error)?.message ?? e)).replace(url, maskUrl(url));
-    return { ok: false, responseTimeMs: round(performance.now() - started), serverVersion: null, migrationsCount: null, lastMigration: null, lastMigrationId: null, error: message };
+    return {
+      ok: false,
+      responseTimeMs: round(performance.now() - started),
+      serverVersion: null,
+      migrationsCount: null,
+      lastMigration: null,
+      lastMigrationId: null,
+      error: message,
+    };
   } finally {
     clearTimeout(timer);
     // end() waits for the server; a hung server would keep the socket, so destroy it outright.

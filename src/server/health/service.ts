@@ -57,7 +57,11 @@ export class HealthService {
     const [database, disk, security] = await Promise.all([
       url ? measureDatabase(url, timeoutMs) : Promise.resolve(null),
       withTimeout(measureDisk(config.rootDir), timeoutMs, { error: `statfs took longer than ${timeoutMs} ms` }),
-      withTimeout(this.opts.security().catch((e: unknown) => ({ error: String((e as Error)?.message ?? e) })), timeoutMs, null),
+      withTimeout(
+        this.opts.security().catch((e: unknown) => ({ error: String((e as Error)?.message ?? e) })),
+        timeoutMs,
+        null,
+      ),
     ]);
     const requests = this.opts.stats.lastMinute();
     const components = {
@@ -67,7 +71,15 @@ export class HealthService {
       disk: diskComponent(disk, config.server.health.diskDegradedPercent),
     };
     const status = (this.opts.aggregate ?? worstStatus)(components);
-    const snap: HealthSnapshot = { status, measuredAt: this.opts.clock(), components, database, memory: measureMemory(), disk, requests };
+    const snap: HealthSnapshot = {
+      status,
+      measuredAt: this.opts.clock(),
+      components,
+      database,
+      memory: measureMemory(),
+      disk,
+      requests,
+    };
     this.cached = snap;
     this.opts.onMeasured?.(snap);
     return snap;
@@ -76,12 +88,28 @@ export class HealthService {
 
 function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([p, new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }
 
 function databaseComponent(m: DatabaseMeasurement | null, url: string | undefined): ComponentHealth {
-  if (!url || !m) return { status: 'DEGRADED', reason: 'database.url is not configured', migrationsCount: null, lastMigration: null, responseTime: null };
-  const base = { migrationsCount: m.migrationsCount, lastMigration: m.lastMigration, lastMigrationId: m.lastMigrationId, responseTime: m.responseTimeMs, serverVersion: m.serverVersion, url: maskUrl(url) };
+  if (!url || !m)
+    return {
+      status: 'DEGRADED',
+      reason: 'database.url is not configured',
+      migrationsCount: null,
+      lastMigration: null,
+      responseTime: null,
+    };
+  const base = {
+    migrationsCount: m.migrationsCount,
+    lastMigration: m.lastMigration,
+    lastMigrationId: m.lastMigrationId,
+    responseTime: m.responseTimeMs,
+    serverVersion: m.serverVersion,
+    url: maskUrl(url),
+  };
   if (!m.ok) return { status: 'UNHEALTHY', reason: `database check failed: ${m.error}`, ...base };
   return { status: 'HEALTHY', reason: null, ...base };
 }
@@ -105,13 +133,20 @@ function securityComponent(s: { users: number; fileMode: number | null } | { err
   if ('error' in s) return { status: 'UNHEALTHY', reason: s.error, usersConfigured: null };
   const mode = s.fileMode === null ? null : `0${s.fileMode.toString(8)}`;
   const facts = { usersConfigured: s.users, usersFileMode: mode, authMethods: ['basic', 'bearer', 'session'] };
-  if (s.users === 0) return { status: 'DEGRADED', reason: 'no users configured: nobody can sign in (run `slipway user add`)', ...facts };
-  if (s.fileMode !== null && (s.fileMode & 0o077) !== 0) return { status: 'DEGRADED', reason: `users file mode ${mode} is readable by others (chmod 600)`, ...facts };
+  if (s.users === 0)
+    return { status: 'DEGRADED', reason: 'no users configured: nobody can sign in (run `slipway user add`)', ...facts };
+  if (s.fileMode !== null && (s.fileMode & 0o077) !== 0)
+    return { status: 'DEGRADED', reason: `users file mode ${mode} is readable by others (chmod 600)`, ...facts };
   return { status: 'HEALTHY', reason: null, ...facts };
 }
 
 function diskComponent(d: DiskUsage | { error: string }, limit: number): ComponentHealth {
   if ('error' in d) return { status: 'DEGRADED', reason: d.error, usedPercent: null };
   const full = d.usedPercent >= limit;
-  return { status: full ? 'DEGRADED' : 'HEALTHY', reason: full ? `disk ${d.usedPercent}% used (limit ${limit}%)` : null, usedPercent: d.usedPercent, freeBytes: d.freeBytes };
+  return {
+    status: full ? 'DEGRADED' : 'HEALTHY',
+    reason: full ? `disk ${d.usedPercent}% used (limit ${limit}%)` : null,
+    usedPercent: d.usedPercent,
+    freeBytes: d.freeBytes,
+  };
 }

@@ -14,7 +14,12 @@ export async function measureDisk(dir: string): Promise<DiskUsage | { error: str
     const s = await statfs(dir);
     const used = (s.blocks - s.bfree) * s.bsize;
     const avail = s.bavail * s.bsize;
-    return { path: dir, totalBytes: s.blocks * s.bsize, freeBytes: avail, usedPercent: used + avail > 0 ? Math.round((used / (used + avail)) * 1000) / 10 : 0 };
+    return {
+      path: dir,
+      totalBytes: s.blocks * s.bsize,
+      freeBytes: avail,
+      usedPercent: used + avail > 0 ? Math.round((used / (used + avail)) * 1000) / 10 : 0,
+    };
   } catch (e) {
     return { error: `statfs ${dir}: ${(e as Error).message}` };
   }

@@ -12,11 +12,24 @@ import { userKey } from '../rate-limit.js';
 export const SEED_PACKAGE_PATH = '/rest/scriptrunner/latest/custom/databaseVersionsPackageSQL';
 
 // Changeset ids and tags as Liquibase allows them in practice; anything else is refused before reaching the library.
-const REF = z.string().min(1).max(200).regex(/^[A-Za-z0-9][A-Za-z0-9_.:@+/-]*$/, 'letters, digits and _ . : @ + / - only');
-const CONTEXTS = z.string().min(1).max(500).regex(/^[A-Za-z0-9_.!-]+(,[A-Za-z0-9_.!-]+)*$/, 'comma-separated context names');
+const REF = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:@+/-]*$/, 'letters, digits and _ . : @ + / - only');
+const CONTEXTS = z
+  .string()
+  .min(1)
+  .max(500)
+  .regex(/^[A-Za-z0-9_.!-]+(,[A-Za-z0-9_.!-]+)*$/, 'comma-separated context names');
 
 const packageQuery = z
-  .object({ filename: z.string().min(1).max(1000).optional(), since: REF.optional(), sinceTag: REF.optional(), contexts: CONTEXTS.optional() })
+  .object({
+    filename: z.string().min(1).max(1000).optional(),
+    since: REF.optional(),
+    sinceTag: REF.optional(),
+    contexts: CONTEXTS.optional(),
+  })
   .strict();
 const changesetsQuery = z.object({ state: z.enum(['applied', 'pending', 'drift', 'unknown']).optional() }).strict();
 
@@ -33,7 +46,8 @@ export function registerDbRoutes(app: FastifyInstance, ctx: ServerContext): void
   const limit = ctx.config.server.rateLimit;
   const packageRoute = async (req: FastifyRequest, reply: FastifyReply) => {
     const q = parseInput(packageQuery, req.query, 'query');
-    const filename = q.filename === undefined ? `${ctx.config.name}-database-package.sql` : sanitizeFilename(q.filename);
+    const filename =
+      q.filename === undefined ? `${ctx.config.name}-database-package.sql` : sanitizeFilename(q.filename);
     const { changelog, mode } = changelogOf(ctx);
     const cfgDb = ctx.config.database;
     // generated-at comes from the changelog's mtime (not the clock), so unchanged sources give the same ETag.
@@ -42,11 +56,17 @@ export function registerDbRoutes(app: FastifyInstance, ctx: ServerContext): void
     let result;
     try {
       result = await ctx.deps.buildDatabasePackage({
-        rootDir: ctx.config.configDir, changelog, mode,
+        rootDir: ctx.config.configDir,
+        changelog,
+        mode,
         contexts: q.contexts ? q.contexts.split(',') : cfgDb.contexts,
         ...(cfgDb.labels ? { labels: cfgDb.labels } : {}),
-        properties: cfgDb.properties, application: ctx.config.name, version: ctx.config.version, sourceDateEpoch,
-        ...(q.since ? { since: q.since } : {}), ...(q.sinceTag ? { sinceTag: q.sinceTag } : {}),
+        properties: cfgDb.properties,
+        application: ctx.config.name,
+        version: ctx.config.version,
+        sourceDateEpoch,
+        ...(q.since ? { since: q.since } : {}),
+        ...(q.sinceTag ? { sinceTag: q.sinceTag } : {}),
         ...((q.since || q.sinceTag) && cfgDb.url ? { databaseUrl: cfgDb.url } : {}),
       });
     } catch (e) {
@@ -70,7 +90,12 @@ export function registerDbRoutes(app: FastifyInstance, ctx: ServerContext): void
   const routeOpts = {
     config: {
       access: 'read' as const,
-      rateLimit: { max: limit.packagePerMinute, timeWindow: limit.windowMs, keyGenerator: userKey, groupId: 'sql-package' },
+      rateLimit: {
+        max: limit.packagePerMinute,
+        timeWindow: limit.windowMs,
+        keyGenerator: userKey,
+        groupId: 'sql-package',
+      },
     },
   };
   app.get('/api/db/package.sql', routeOpts, packageRoute);
@@ -79,13 +104,24 @@ export function registerDbRoutes(app: FastifyInstance, ctx: ServerContext): void
   app.get('/api/db/changesets', { config: { access: 'read' } }, async (req) => {
     const q = parseInput(changesetsQuery, req.query, 'query');
     const db = ctx.config.database;
-    if (!db.url) throw new HttpError(503, 'E_UNAVAILABLE', 'database.url is not configured, so applied/pending state is unknown');
+    if (!db.url)
+      throw new HttpError(503, 'E_UNAVAILABLE', 'database.url is not configured, so applied/pending state is unknown');
     const { changelog } = changelogOf(ctx);
     const status = await ctx.deps.getStatus({
-      databaseUrl: db.url, rootDir: ctx.config.configDir, changelog, contexts: db.contexts,
-      ...(db.labels ? { labels: db.labels } : {}), properties: db.properties,
+      databaseUrl: db.url,
+      rootDir: ctx.config.configDir,
+      changelog,
+      contexts: db.contexts,
+      ...(db.labels ? { labels: db.labels } : {}),
+      properties: db.properties,
     });
     const changeSets = q.state ? status.changeSets.filter((c) => c.state === q.state) : status.changeSets;
-    return { applied: status.applied, pending: status.pending, drift: status.drift, unknown: status.unknown, changeSets };
+    return {
+      applied: status.applied,
+      pending: status.pending,
+      drift: status.drift,
+      unknown: status.unknown,
+      changeSets,
+    };
   });
 }

@@ -13,13 +13,22 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
     const snap = await ctx.health.snapshot();
     const now = ctx.deps.clock();
     reply.code(httpStatusFor(snap.status, ctx.config.server.degradedStatus));
-    return renderHealthBody(snap, { version: ctx.config.version, serviceId: ctx.config.name, now, startedAt: ctx.startedAt, activeConnections: ctx.activeConnections() });
+    return renderHealthBody(snap, {
+      version: ctx.config.version,
+      serviceId: ctx.config.name,
+      now,
+      startedAt: ctx.startedAt,
+      activeConnections: ctx.activeConnections(),
+    });
   };
   app.get('/api/health', { config: { access } }, full);
   app.get(SEED_HEALTH_PATH, { config: { access } }, full);
 
   // Liveness: the process answers. Never touches the database, so a slow database does not get the pod killed.
-  app.get('/health/live', { config: { access: 'public' } }, async () => ({ status: 'pass', uptime: Math.round((ctx.deps.clock() - ctx.startedAt) / 1000) }));
+  app.get('/health/live', { config: { access: 'public' } }, async () => ({
+    status: 'pass',
+    uptime: Math.round((ctx.deps.clock() - ctx.startedAt) / 1000),
+  }));
 
   // Readiness: the measured status, without the details (public, for load balancers and deploy gates).
   app.get('/health/ready', { config: { access: 'public' } }, async (_req, reply) => {

@@ -21,9 +21,13 @@ export function registerMetricsRoutes(app: FastifyInstance, ctx: ServerContext):
       // No target or release history yet: the counter stays as it is.
     }
   };
-  app.get('/metrics', { config: { access: accessFor(ctx.config.server.publicMetrics, 'read') } }, async (_req, reply) => {
-    await countDeploys();
-    await ctx.health.snapshot(); // keeps the health gauge current for scrapers that never call /api/health
-    return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
-  });
+  app.get(
+    '/metrics',
+    { config: { access: accessFor(ctx.config.server.publicMetrics, 'read') } },
+    async (_req, reply) => {
+      await countDeploys();
+      await ctx.health.snapshot(); // keeps the health gauge current for scrapers that never call /api/health
+      return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+    },
+  );
 }

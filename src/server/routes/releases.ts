@@ -6,8 +6,18 @@ import type { ServerContext } from '../context.js';
 import { parseInput } from '../validate.js';
 import { HttpError } from '../http-error.js';
 
-const RELEASE_ID = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a release id (letters, digits, . _ -)').refine((s) => !s.includes('..'), 'must not contain ".."');
-const manifestQuery = z.object({ format: z.enum(['json', 'yaml', 'summary', 'deployment-report']).default('json'), release: RELEASE_ID.optional() }).strict();
+const RELEASE_ID = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a release id (letters, digits, . _ -)')
+  .refine((s) => !s.includes('..'), 'must not contain ".."');
+const manifestQuery = z
+  .object({
+    format: z.enum(['json', 'yaml', 'summary', 'deployment-report']).default('json'),
+    release: RELEASE_ID.optional(),
+  })
+  .strict();
 const rollbackParams = z.object({ id: RELEASE_ID }).strict();
 const rollbackBody = z.object({ emergency: z.boolean().optional() }).strict();
 
@@ -15,7 +25,14 @@ const rollbackBody = z.object({ emergency: z.boolean().optional() }).strict();
 export function targetOf(ctx: ServerContext): { name: string; root: string } {
   const names = Object.keys(ctx.config.deploy.targets);
   const name = ctx.config.server.target ?? (names.length === 1 ? names[0] : undefined);
-  if (!name) throw new HttpError(503, 'E_UNAVAILABLE', names.length ? 'several deploy targets: set server.target to the one this server shows' : 'no deploy target configured (deploy.targets)');
+  if (!name)
+    throw new HttpError(
+      503,
+      'E_UNAVAILABLE',
+      names.length
+        ? 'several deploy targets: set server.target to the one this server shows'
+        : 'no deploy target configured (deploy.targets)',
+    );
   return { name, root: ctx.deps.resolveTargetRoot(ctx.config, name) };
 }
 
@@ -35,7 +52,13 @@ export function registerReleaseRoutes(app: FastifyInstance, ctx: ServerContext):
     // E_NOT_FOUND / E_ROLLBACK errors become 404 / 409 here.
     let result;
     try {
-      result = await ctx.deps.rollback({ config: ctx.config, target: target.name, to: id, actor: req.principal?.name ?? 'unknown', ...(body.emergency ? { emergency: true } : {}) });
+      result = await ctx.deps.rollback({
+        config: ctx.config,
+        target: target.name,
+        to: id,
+        actor: req.principal?.name ?? 'unknown',
+        ...(body.emergency ? { emergency: true } : {}),
+      });
     } catch (e) {
       ctx.metrics.rollbacks.inc({ result: 'failed' });
       throw e;
@@ -43,7 +66,12 @@ export function registerReleaseRoutes(app: FastifyInstance, ctx: ServerContext):
     ctx.metrics.rollbacks.inc({ result: result.ok ? 'success' : 'failed' });
     if (!result.ok) {
       reply.code(500);
-      return { error: { code: 'E_ROLLBACK', message: result.reason ?? 'rollback failed' }, target: target.name, to: id, result };
+      return {
+        error: { code: 'E_ROLLBACK', message: result.reason ?? 'rollback failed' },
+        target: target.name,
+        to: id,
+        result,
+      };
     }
     return { target: target.name, to: id, result };
   });
@@ -56,13 +84,23 @@ export function registerReleaseRoutes(app: FastifyInstance, ctx: ServerContext):
     try {
       text = await readFile(path.join(dir, 'build-manifest.json'), 'utf8');
     } catch {
-      throw new HttpError(404, 'E_NOT_FOUND', q.release ? 'that release has no build-manifest.json' : 'no live release with a build-manifest.json on the target');
+      throw new HttpError(
+        404,
+        'E_NOT_FOUND',
+        q.release
+          ? 'that release has no build-manifest.json'
+          : 'no live release with a build-manifest.json on the target',
+      );
     }
     let manifest: unknown;
     try {
       manifest = ctx.deps.parseManifest(JSON.parse(text));
     } catch {
-      throw new HttpError(500, 'E_INTERNAL', 'the release\'s build-manifest.json is not a valid manifest (run `slipway validate` on its package)');
+      throw new HttpError(
+        500,
+        'E_INTERNAL',
+        "the release's build-manifest.json is not a valid manifest (run `slipway validate` on its package)",
+      );
     }
     const out = ctx.deps.exportManifest(manifest, q.format);
     return reply.type(q.format === 'json' ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8').send(out);

@@ -9,7 +9,12 @@ import { permissionsOf } from '../access.js';
 import { USER_NAME } from '../users-file.js';
 import type { Session } from '../sessions.js';
 
-const loginBody = z.object({ username: z.string().min(1).max(64).regex(USER_NAME, 'a user name'), password: z.string().min(1).max(1024) }).strict();
+const loginBody = z
+  .object({
+    username: z.string().min(1).max(64).regex(USER_NAME, 'a user name'),
+    password: z.string().min(1).max(1024),
+  })
+  .strict();
 
 /** POST /api/login, POST /api/logout, GET /api/session, GET /api/csrf — browser sessions for the web UI. */
 export function registerSessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -34,7 +39,17 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ServerContext):
 
   app.post(
     '/api/login',
-    { config: { access: 'public', audit: true, rateLimit: { max: ctx.config.server.rateLimit.loginPerMinute, timeWindow: ctx.config.server.rateLimit.windowMs, groupId: 'login' } } },
+    {
+      config: {
+        access: 'public',
+        audit: true,
+        rateLimit: {
+          max: ctx.config.server.rateLimit.loginPerMinute,
+          timeWindow: ctx.config.server.rateLimit.windowMs,
+          groupId: 'login',
+        },
+      },
+    },
     async (req, reply) => {
       checkOrigin(req, false); // login CSRF: a foreign page must not sign the browser in as someone else
       const body = parseInput(loginBody, req.body, 'body');
@@ -61,9 +76,19 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ServerContext):
   const session = async (req: FastifyRequest) => {
     // 200 with authenticated:false rather than 401, so the UI's first call does not log a console error.
     const p = await authenticate(req, authDeps);
-    if (!p) return { authenticated: false, user: null, groups: [], permissions: { read: false, deploy: false, admin: false }, csrfToken: null, expiresAt: null };
+    if (!p)
+      return {
+        authenticated: false,
+        user: null,
+        groups: [],
+        permissions: { read: false, deploy: false, admin: false },
+        csrfToken: null,
+        expiresAt: null,
+      };
     return describe(p.name, p.groups, req.session);
   };
   app.get('/api/session', { config: { access: 'public' } }, session);
-  app.get('/api/csrf', { config: { access: 'public' } }, async (req) => ({ csrfToken: (await session(req)).csrfToken }));
+  app.get('/api/csrf', { config: { access: 'public' } }, async (req) => ({
+    csrfToken: (await session(req)).csrfToken,
+  }));
 }

@@ -42,7 +42,12 @@ export function ConfirmDialog(props: {
         <button type="button" ref={cancel} onClick={props.onCancel} disabled={props.busy}>
           Cancel
         </button>
-        <button type="button" class={props.danger ? 'danger' : 'primary'} onClick={props.onConfirm} disabled={props.busy}>
+        <button
+          type="button"
+          class={props.danger ? 'danger' : 'primary'}
+          onClick={props.onConfirm}
+          disabled={props.busy}
+        >
           {props.busy ? 'Working…' : props.confirmLabel}
         </button>
       </div>

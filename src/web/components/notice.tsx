@@ -11,7 +11,9 @@ export function Notice(props: { message: NoticeMessage | null; onDismiss: () => 
     <div class="notice-region" role="status" aria-live="polite">
       {m && (
         <div class={`notice notice-${m.kind}`}>
-          <span class="badge-icon" aria-hidden="true">{m.kind === 'success' ? '✔' : '✖'}</span>
+          <span class="badge-icon" aria-hidden="true">
+            {m.kind === 'success' ? '✔' : '✖'}
+          </span>
           <div class="notice-text">
             <strong>{m.text}</strong>
             {m.detail && <div class="notice-detail">{m.detail}</div>}

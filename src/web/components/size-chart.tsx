@@ -41,12 +41,22 @@ export function SizeChart(props: { title: string; rows: SizeRow[]; caption?: str
   return (
     <figure class="chart">
       <figcaption>{props.title}</figcaption>
-      <svg viewBox={`0 0 ${W} ${h}`} width="100%" role="img" aria-label={`${props.title}: bar chart, figures in the table below`} class="chart-svg">
+      <svg
+        viewBox={`0 0 ${W} ${h}`}
+        width="100%"
+        role="img"
+        aria-label={`${props.title}: bar chart, figures in the table below`}
+        class="chart-svg"
+      >
         <g class="chart-legend">
           <rect x={LABEL_W} y={4} width={14} height={12} class="chart-bar chart-before" />
-          <text x={LABEL_W + 20} y={14}>before (project tree)</text>
+          <text x={LABEL_W + 20} y={14}>
+            before (project tree)
+          </text>
           <rect x={LABEL_W + 200} y={4} width={14} height={12} class="chart-bar chart-after" />
-          <text x={LABEL_W + 220} y={14}>after (package)</text>
+          <text x={LABEL_W + 220} y={14}>
+            after (package)
+          </text>
         </g>
         {props.rows.map((r, i) => {
           const y = 28 + i * rowH;
@@ -77,7 +87,9 @@ export function SizeChart(props: { title: string; rows: SizeRow[]; caption?: str
               <th scope="row">{r.name}</th>
               <td>{r.before === null ? 'not recorded' : `${formatBytes(r.before)} (${r.before} B)`}</td>
               <td>{r.after === null ? 'not recorded' : `${formatBytes(r.after)} (${r.after} B)`}</td>
-              <td>{r.before && r.after !== null ? `${(((r.after - r.before) / r.before) * 100).toFixed(1)} %` : '—'}</td>
+              <td>
+                {r.before && r.after !== null ? `${(((r.after - r.before) / r.before) * 100).toFixed(1)} %` : '—'}
+              </td>
             </tr>
           ))}
         </tbody>

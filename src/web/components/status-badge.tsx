@@ -21,7 +21,9 @@ export function StatusBadge(props: { status: string; label?: ComponentChildren }
   const look = LOOK[props.status] ?? { icon: '?', cls: 'muted' };
   return (
     <span class={`badge badge-${look.cls}`}>
-      <span class="badge-icon" aria-hidden="true">{look.icon}</span>
+      <span class="badge-icon" aria-hidden="true">
+        {look.icon}
+      </span>
       {props.label ?? props.status}
     </span>
   );

@@ -10,7 +10,14 @@ export interface TabDef {
  * WAI-ARIA tabs (https://www.w3.org/WAI/ARIA/apg/patterns/tabs/): one tab stop, Left/Right/Home/End move and select
  * (automatic activation), the panel is focusable so keyboard users can scroll its text.
  */
-export function Tabs(props: { label: string; idPrefix: string; tabs: TabDef[]; selected: string; onSelect: (id: string) => void; children: ComponentChildren }) {
+export function Tabs(props: {
+  label: string;
+  idPrefix: string;
+  tabs: TabDef[];
+  selected: string;
+  onSelect: (id: string) => void;
+  children: ComponentChildren;
+}) {
   const list = useRef<HTMLDivElement>(null);
   const index = props.tabs.findIndex((t) => t.id === props.selected);
   const move = (to: number) => {
@@ -53,7 +60,13 @@ export function Tabs(props: { label: string; idPrefix: string; tabs: TabDef[]; s
           );
         })}
       </div>
-      <div role="tabpanel" id={`${props.idPrefix}-panel`} aria-labelledby={`${props.idPrefix}-tab-${props.selected}`} tabIndex={0} class="tabpanel">
+      <div
+        role="tabpanel"
+        id={`${props.idPrefix}-panel`}
+        aria-labelledby={`${props.idPrefix}-tab-${props.selected}`}
+        tabIndex={0}
+        class="tabpanel"
+      >
         {props.children}
       </div>
     </div>

@@ -7,7 +7,12 @@ import { errorText, useLoad } from '../use-load.js';
 import { PackageForm } from './package-form.js';
 
 const STATES: ChangeSetState[] = ['applied', 'pending', 'drift', 'unknown'];
-const STATE_LABEL: Record<ChangeSetState, string> = { applied: 'applied', pending: 'pending', drift: 'checksum drift', unknown: 'unknown' };
+const STATE_LABEL: Record<ChangeSetState, string> = {
+  applied: 'applied',
+  pending: 'pending',
+  drift: 'checksum drift',
+  unknown: 'unknown',
+};
 
 /** Changesets with applied / pending / drift state, filter + search, and the package generator. */
 export function DatabasePage(props: { onMessage: (m: NoticeMessage) => void }) {
@@ -17,7 +22,9 @@ export function DatabasePage(props: { onMessage: (m: NoticeMessage) => void }) {
   const rows = useMemo(() => {
     const needle = search.trim().toLowerCase();
     return (cs.data?.changeSets ?? []).filter(
-      (c) => (state === 'all' || c.state === state) && (!needle || [c.id, c.author, c.filename].some((v) => v.toLowerCase().includes(needle))),
+      (c) =>
+        (state === 'all' || c.state === state) &&
+        (!needle || [c.id, c.author, c.filename].some((v) => v.toLowerCase().includes(needle))),
     );
   }, [cs.data, state, search]);
   const total = cs.data?.changeSets.length ?? 0;
@@ -62,7 +69,13 @@ export function DatabasePage(props: { onMessage: (m: NoticeMessage) => void }) {
         </label>
         <label>
           Search
-          <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} placeholder="id, author or file" autoComplete="off" />
+          <input
+            type="search"
+            value={search}
+            onInput={(e) => setSearch(e.currentTarget.value)}
+            placeholder="id, author or file"
+            autoComplete="off"
+          />
         </label>
         <span class="meta" role="status" aria-live="polite" data-testid="db-count">
           {cs.loading && !cs.data ? 'Loading…' : `Showing ${rows.length} of ${total} changesets`}

@@ -7,7 +7,9 @@ export const HEALTH_POLL_MS = 5000;
 
 function ValueTable(props: { values: Record<string, unknown>; caption: string }) {
   // A null reason means "nothing to explain": leave the row out rather than print n/a.
-  const entries = Object.entries(props.values).filter(([k, v]) => k !== 'status' && !(k === 'reason' && (v === null || v === '')));
+  const entries = Object.entries(props.values).filter(
+    ([k, v]) => k !== 'status' && !(k === 'reason' && (v === null || v === '')),
+  );
   return (
     <table class="kv">
       <caption class="sr-only">{props.caption}</caption>
@@ -15,7 +17,13 @@ function ValueTable(props: { values: Record<string, unknown>; caption: string })
         {entries.map(([k, v]) => (
           <tr key={k}>
             <th scope="row">{labelOf(k)}</th>
-            <td>{v !== null && typeof v === 'object' && !Array.isArray(v) ? <ValueList values={v as Record<string, unknown>} /> : formatValue(k, v)}</td>
+            <td>
+              {v !== null && typeof v === 'object' && !Array.isArray(v) ? (
+                <ValueList values={v as Record<string, unknown>} />
+              ) : (
+                formatValue(k, v)
+              )}
+            </td>
           </tr>
         ))}
       </tbody>
@@ -45,7 +53,8 @@ export function HealthPage() {
         Health
       </h1>
       <p class="meta" aria-live="off">
-        Refreshes every {HEALTH_POLL_MS / 1000} s. {h.loadedAt ? `Last checked ${formatDate(h.loadedAt.toISOString())}.` : 'Checking…'}{' '}
+        Refreshes every {HEALTH_POLL_MS / 1000} s.{' '}
+        {h.loadedAt ? `Last checked ${formatDate(h.loadedAt.toISOString())}.` : 'Checking…'}{' '}
         <button type="button" onClick={() => void h.reload()} disabled={h.loading}>
           Refresh now
         </button>
@@ -60,7 +69,8 @@ export function HealthPage() {
           <div class={`overall overall-${body.overall.status}`} data-testid="overall">
             <span>Overall status</span> <StatusBadge status={body.overall.status} />
             <span class="meta">
-              version {body.overall.version ?? 'n/a'} · up {formatValue('uptime', body.overall.uptime)} · measured {formatDate(body.overall.checkedAt ?? body.overall.timestamp)}
+              version {body.overall.version ?? 'n/a'} · up {formatValue('uptime', body.overall.uptime)} · measured{' '}
+              {formatDate(body.overall.checkedAt ?? body.overall.timestamp)}
             </span>
           </div>
           <div class="cards">

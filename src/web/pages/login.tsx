@@ -28,7 +28,12 @@ export function LoginPage(props: { onLogin: (s: SessionInfo) => void; notice?: s
   return (
     <main id="main" class="login">
       <h1>Slipway</h1>
-      <form onSubmit={submit} class="login-form" aria-labelledby="login-title" aria-describedby={error ? 'login-error' : undefined}>
+      <form
+        onSubmit={submit}
+        class="login-form"
+        aria-labelledby="login-title"
+        aria-describedby={error ? 'login-error' : undefined}
+      >
         <h2 id="login-title">Sign in</h2>
         {props.notice && (
           <p class="info-text" role="status">
@@ -42,11 +47,28 @@ export function LoginPage(props: { onLogin: (s: SessionInfo) => void; notice?: s
         )}
         <label>
           User name
-          <input ref={userRef} name="username" type="text" autoComplete="username" required maxLength={64} value={username} onInput={(e) => setUsername(e.currentTarget.value)} />
+          <input
+            ref={userRef}
+            name="username"
+            type="text"
+            autoComplete="username"
+            required
+            maxLength={64}
+            value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+          />
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete="current-password" required maxLength={1024} value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            maxLength={1024}
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
         </label>
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}

@@ -37,7 +37,10 @@ export function PackageForm(props: { changeSetIds: string[]; tags: string[]; onM
     if (filename.trim()) q.filename = filename.trim();
     if (scope === 'since' && since) q.since = since;
     if (scope === 'sinceTag' && sinceTag.trim()) q.sinceTag = sinceTag.trim();
-    const ctx = contexts.split(',').map((c) => c.trim()).filter(Boolean);
+    const ctx = contexts
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
     if (ctx.length) q.contexts = ctx;
     setBusy(true);
     try {
@@ -61,13 +64,28 @@ export function PackageForm(props: { changeSetIds: string[]; tags: string[]; onM
       <fieldset>
         <legend>Changesets to include</legend>
         <label class="inline">
-          <input type="radio" name="scope" value="all" checked={scope === 'all'} onChange={() => setScope('all')} /> Whole changelog
+          <input type="radio" name="scope" value="all" checked={scope === 'all'} onChange={() => setScope('all')} />{' '}
+          Whole changelog
         </label>
         <label class="inline">
-          <input type="radio" name="scope" value="since" checked={scope === 'since'} onChange={() => setScope('since')} /> Since a changeset
+          <input
+            type="radio"
+            name="scope"
+            value="since"
+            checked={scope === 'since'}
+            onChange={() => setScope('since')}
+          />{' '}
+          Since a changeset
         </label>
         <label class="inline">
-          <input type="radio" name="scope" value="sinceTag" checked={scope === 'sinceTag'} onChange={() => setScope('sinceTag')} /> Since a tag
+          <input
+            type="radio"
+            name="scope"
+            value="sinceTag"
+            checked={scope === 'sinceTag'}
+            onChange={() => setScope('sinceTag')}
+          />{' '}
+          Since a tag
         </label>
       </fieldset>
       {scope === 'since' && (
@@ -86,7 +104,15 @@ export function PackageForm(props: { changeSetIds: string[]; tags: string[]; onM
       {scope === 'sinceTag' && (
         <label>
           Tag
-          <input type="text" list="known-tags" value={sinceTag} onInput={(e) => setSinceTag(e.currentTarget.value)} required maxLength={200} autoComplete="off" />
+          <input
+            type="text"
+            list="known-tags"
+            value={sinceTag}
+            onInput={(e) => setSinceTag(e.currentTarget.value)}
+            required
+            maxLength={200}
+            autoComplete="off"
+          />
           {/* Suggestions once the changesets API reports tags (see ChangeSetRow.tag); free text works either way. */}
           <datalist id="known-tags">
             {props.tags.map((t) => (
@@ -97,11 +123,25 @@ export function PackageForm(props: { changeSetIds: string[]; tags: string[]; onM
       )}
       <label>
         Contexts <span class="hint">(comma-separated, empty = the server's default)</span>
-        <input type="text" value={contexts} onInput={(e) => setContexts(e.currentTarget.value)} placeholder="prod,uat" maxLength={500} autoComplete="off" />
+        <input
+          type="text"
+          value={contexts}
+          onInput={(e) => setContexts(e.currentTarget.value)}
+          placeholder="prod,uat"
+          maxLength={500}
+          autoComplete="off"
+        />
       </label>
       <label>
         File name <span class="hint">(optional; . / \ : become _)</span>
-        <input type="text" value={filename} onInput={(e) => setFilename(e.currentTarget.value)} placeholder="umig-database-package" maxLength={100} autoComplete="off" />
+        <input
+          type="text"
+          value={filename}
+          onInput={(e) => setFilename(e.currentTarget.value)}
+          placeholder="umig-database-package"
+          maxLength={100}
+          autoComplete="off"
+        />
       </label>
       <button type="submit" class="primary" disabled={busy}>
         {busy ? 'Generating…' : 'Generate package'}

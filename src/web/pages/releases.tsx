@@ -21,7 +21,11 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
     setBusy(true);
     try {
       await api.rollback(chosen.id, false);
-      props.onMessage({ kind: 'success', text: `Rolled back to ${chosen.version}`, detail: `Release ${chosen.id} is live on ${rel.data?.target ?? 'the target'}.` });
+      props.onMessage({
+        kind: 'success',
+        text: `Rolled back to ${chosen.version}`,
+        detail: `Release ${chosen.id} is live on ${rel.data?.target ?? 'the target'}.`,
+      });
       await rel.reload();
     } catch (e) {
       props.onMessage({ kind: 'error', text: 'Rollback failed', detail: errorText(e) });
@@ -70,7 +74,13 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
           <tbody>
             {(rel.data?.releases ?? []).map((r) => (
               <tr key={r.id} class={r.current ? 'row-live' : ''} data-release={r.id} data-current={String(r.current)}>
-                <td>{r.current ? <StatusBadge status="live" label="live" /> : <span class="meta">{r.pinned ? 'pinned' : 'previous'}</span>}</td>
+                <td>
+                  {r.current ? (
+                    <StatusBadge status="live" label="live" />
+                  ) : (
+                    <span class="meta">{r.pinned ? 'pinned' : 'previous'}</span>
+                  )}
+                </td>
                 <td>{r.version}</td>
                 <td class="mono">{r.id}</td>
                 <td class="mono" title={r.sha256}>
@@ -110,8 +120,9 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
         >
           {chosen && (
             <p>
-              Release <strong>{chosen.version}</strong> (<span class="mono">{chosen.id}</span>, digest <span class="mono">{shortDigest(chosen.sha256)}…</span>) becomes
-              live on <strong>{rel.data?.target}</strong>
+              Release <strong>{chosen.version}</strong> (<span class="mono">{chosen.id}</span>, digest{' '}
+              <span class="mono">{shortDigest(chosen.sha256)}…</span>) becomes live on{' '}
+              <strong>{rel.data?.target}</strong>
               {live ? (
                 <>
                   , replacing <strong>{live.version}</strong>

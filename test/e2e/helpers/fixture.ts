@@ -17,7 +17,10 @@ const REPO = path.resolve(import.meta.dirname, '../../..');
 const EXAMPLE_CHANGELOG = path.join(REPO, 'examples/umig-sample/db/changelog');
 
 /** Who deployed each release; 1.0.0's actor is markup, which the UI must show as text. */
-export const ACTORS: Record<string, string> = { '1.0.0': '<img src=x onerror="window.__xss=1">ci', '1.1.0': 'ci-1.1.0@example.test' };
+export const ACTORS: Record<string, string> = {
+  '1.0.0': '<img src=x onerror="window.__xss=1">ci',
+  '1.1.0': 'ci-1.1.0@example.test',
+};
 
 /** The changeset whose recorded checksum the fixture falsifies, so the UI has a drift row to show. */
 export const DRIFT_ID = '004-create-status-table';
@@ -95,7 +98,8 @@ export async function makeE2eProject(): Promise<E2eProject> {
   await writeFile(path.join(dir, 'db/changelog/partial.xml'), PARTIAL_MASTER);
 
   const usersFile = path.join(dir, '.slipway/users.json');
-  for (const [name, groups] of Object.entries(USERS)) await addUser({ usersFile, name, password: PASSWORD, groups: [...groups], now: new Date() });
+  for (const [name, groups] of Object.entries(USERS))
+    await addUser({ usersFile, name, password: PASSWORD, groups: [...groups], now: new Date() });
 
   const releases: { id: string; version: string }[] = [];
   let config!: Config;
@@ -108,12 +112,20 @@ export async function makeE2eProject(): Promise<E2eProject> {
     if (!deployed.ok) throw new Error(`fixture deploy of ${version} failed: ${deployed.reason}`);
     releases.push({ id: deployed.releaseId, version });
   }
-  const partial = await buildDatabasePackage({ rootDir: dir, changelog: 'db/changelog/partial.xml', application: 'umig', version: '1.0.0', sourceDateEpoch: 0 });
+  const partial = await buildDatabasePackage({
+    rootDir: dir,
+    changelog: 'db/changelog/partial.xml',
+    application: 'umig',
+    version: '1.0.0',
+    sourceDateEpoch: 0,
+  });
   await applySql({ databaseUrl: db.url, sql: partial.sql });
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
   try {
-    await c.query(`UPDATE databasechangelog SET md5sum = '9:00000000000000000000000000000000' WHERE id = $1`, [DRIFT_ID]);
+    await c.query(`UPDATE databasechangelog SET md5sum = '9:00000000000000000000000000000000' WHERE id = $1`, [
+      DRIFT_ID,
+    ]);
   } finally {
     await c.end();
   }
@@ -123,7 +135,10 @@ export async function makeE2eProject(): Promise<E2eProject> {
   await writeFile(path.join(dir, 'slipway.config.yaml'), configYaml('1.1.0', db.url));
   config = (await loadConfig({ configFile: path.join(dir, 'slipway.config.yaml'), cwd: dir, env: {} })).config;
   return {
-    dir, db, config, releases,
+    dir,
+    db,
+    config,
+    releases,
     cleanup: async () => {
       await db.drop();
       await removeTree(dir);

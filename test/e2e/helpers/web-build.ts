@@ -17,8 +17,14 @@ async function newestMtime(p: string): Promise<number> {
  * so `vitest run test/e2e` works without a separate build step (and tests what the sources say, never a stale build).
  */
 export async function ensureWebBuilt(): Promise<void> {
-  const built = await stat(path.join(WEB_DIST, 'index.html')).then((s) => s.mtimeMs, () => 0);
-  const sources = Math.max(await newestMtime(path.join(REPO, 'src/web')), await newestMtime(path.join(REPO, 'vite.config.ts')));
+  const built = await stat(path.join(WEB_DIST, 'index.html')).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
+  const sources = Math.max(
+    await newestMtime(path.join(REPO, 'src/web')),
+    await newestMtime(path.join(REPO, 'vite.config.ts')),
+  );
   if (built > sources) return;
   const { build } = await import('vite');
   await build({ configFile: path.join(REPO, 'vite.config.ts'), logLevel: 'warn' });

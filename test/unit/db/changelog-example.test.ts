@@ -20,7 +20,12 @@ describe('examples/umig-sample/db', () => {
     const r = await parseChangelog({ rootDir: root, changelog: 'db/changelog/db.changelog-master.xml' });
     expect(r.warnings).toEqual([]);
     expect(r.changeSets.length).toBeGreaterThan(0);
-    expect(r.files.map((f) => f.path).filter((p) => p.endsWith('.sql')).sort()).toEqual(sqlFilesUnder('db/changelog'));
+    expect(
+      r.files
+        .map((f) => f.path)
+        .filter((p) => p.endsWith('.sql'))
+        .sort(),
+    ).toEqual(sqlFilesUnder('db/changelog'));
     for (const c of r.changeSets) {
       expect(c.filename.startsWith('db/changelog/')).toBe(true);
       expect(c.checksum).toMatch(/^9:[0-9a-f]{32}$/);

@@ -32,9 +32,22 @@ describe('formatted SQL changelogs', () => {
     );
     const [c] = r.changeSets;
     expect(c).toMatchObject({
-      id: '1', author: 'ann', filename: 'legacy/path.sql', contexts: 'dev or test', labels: 'core,api', dbms: 'postgresql',
-      runOnChange: true, runAlways: true, runInTransaction: false, splitStatements: false, stripComments: true,
-      endDelimiter: '//', failOnError: false, runWith: 'psql', ignore: false, location: { file: 'db/main.sql', line: 2 },
+      id: '1',
+      author: 'ann',
+      filename: 'legacy/path.sql',
+      contexts: 'dev or test',
+      labels: 'core,api',
+      dbms: 'postgresql',
+      runOnChange: true,
+      runAlways: true,
+      runInTransaction: false,
+      splitStatements: false,
+      stripComments: true,
+      endDelimiter: '//',
+      failOnError: false,
+      runWith: 'psql',
+      ignore: false,
+      location: { file: 'db/main.sql', line: 2 },
     });
     expect(r.master).toBe('db/main.sql');
   });
@@ -69,9 +82,17 @@ describe('formatted SQL changelogs', () => {
     expect(a!.validCheckSums).toEqual(['9:00000000000000000000000000000000']);
     expect(a!.rollback).toEqual(['drop table t']);
     expect(a!.preconditions).toEqual({
-      onFail: 'MARK_RAN', onError: 'WARN', operator: 'and', location: { file: 'db/main.sql', line: 4 },
+      onFail: 'MARK_RAN',
+      onError: 'WARN',
+      operator: 'and',
+      location: { file: 'db/main.sql', line: 4 },
       checks: [
-        { type: 'sql-check', expectedResult: '0', sql: "select count(*) from pg_tables where tablename = 't'", attrs: {} },
+        {
+          type: 'sql-check',
+          expectedResult: '0',
+          sql: "select count(*) from pg_tables where tablename = 't'",
+          attrs: {},
+        },
         { type: 'table-exists', attrs: { tableName: 'other', schemaName: 'public' } },
       ],
     });
@@ -81,10 +102,17 @@ describe('formatted SQL changelogs', () => {
   });
 
   it('reuses an earlier changeset as rollback with --rollback changesetId:… changesetAuthor:…', async () => {
-    const r = await parseSql('--liquibase formatted sql\n--changeset ann:drop\ndrop table t;\n--changeset ann:create\ncreate table t (id int);\n--rollback changesetId:drop changesetAuthor:ann\n');
+    const r = await parseSql(
+      '--liquibase formatted sql\n--changeset ann:drop\ndrop table t;\n--changeset ann:create\ncreate table t (id int);\n--rollback changesetId:drop changesetAuthor:ann\n',
+    );
     expect(r.changeSets[1]!.rollback).toEqual(['drop table t']);
-    const err = await parseError('--liquibase formatted sql\n--changeset ann:create\ncreate table t (id int);\n--rollback changesetId:nope changesetAuthor:ann\n');
-    expect([err.message, err.line]).toEqual(['Rollback of ann:create refers to changeset db/main.sql::nope::ann, which is not defined before it in this file', 2]);
+    const err = await parseError(
+      '--liquibase formatted sql\n--changeset ann:create\ncreate table t (id int);\n--rollback changesetId:nope changesetAuthor:ann\n',
+    );
+    expect([err.message, err.line]).toEqual([
+      'Rollback of ann:create refers to changeset db/main.sql::nope::ann, which is not defined before it in this file',
+      2,
+    ]);
   });
 
   it('substitutes --property and caller properties before checksumming; unknown ${x} stays', async () => {
@@ -102,21 +130,43 @@ describe('formatted SQL changelogs', () => {
   });
 
   it('reports statement lines in the file even with rollback/comment lines between them', async () => {
-    const ok = await parseSql('--liquibase formatted sql\n--changeset ann:1\n\nselect 1;\n--comment: x\n--rollback select 0;\nselect 2;\n');
+    const ok = await parseSql(
+      '--liquibase formatted sql\n--changeset ann:1\n\nselect 1;\n--comment: x\n--rollback select 0;\nselect 2;\n',
+    );
     expect(ok.changeSets[0]!.statementLocations).toEqual([4, 7].map((line) => ({ file: 'db/main.sql', line })));
-    const err = await parseError('--liquibase formatted sql\n--changeset ann:1\n\nselect 1;\n--comment: x\n--rollback select 0;\nselect 2;\nselect $$ never\n');
+    const err = await parseError(
+      '--liquibase formatted sql\n--changeset ann:1\n\nselect 1;\n--comment: x\n--rollback select 0;\nselect 2;\nselect $$ never\n',
+    );
     expect([err.message, err.line]).toEqual(['Unterminated dollar quote $$ in changeset ann:1', 8]);
   });
 
   it('splits statements and records explicit COMMIT as a warning with its line', async () => {
-    const r = await parseSql('--liquibase formatted sql\n--changeset ann:1\ninsert into t values (1);\ncommit;\ninsert into t values (2);\n--changeset ann:2 runInTransaction:false\nvacuum;\ncommit;\n');
+    const r = await parseSql(
+      '--liquibase formatted sql\n--changeset ann:1\ninsert into t values (1);\ncommit;\ninsert into t values (2);\n--changeset ann:2 runInTransaction:false\nvacuum;\ncommit;\n',
+    );
     expect(r.changeSets[0]!.statements).toEqual(['insert into t values (1)', 'commit', 'insert into t values (2)']);
     expect(r.changeSets[0]!.statementLocations).toEqual([3, 4, 5].map((line) => ({ file: 'db/main.sql', line })));
-    expect(r.warnings).toEqual([{ code: 'W_EXPLICIT_COMMIT', file: 'db/main.sql', line: 4, message: expect.stringContaining('Explicit COMMIT inside changeset ann:1') }]);
+    expect(r.warnings).toEqual([
+      {
+        code: 'W_EXPLICIT_COMMIT',
+        file: 'db/main.sql',
+        line: 4,
+        message: expect.stringContaining('Explicit COMMIT inside changeset ann:1'),
+      },
+    ]);
   });
 
   it('warns about Liquibase traps: "-- ROLLBACK" comments and ids ending in ":"', async () => {
-    const r = await parseSql(['--liquibase formatted sql', '--changeset ann:1', '-- ROLLBACK STATEMENTS', 'select 1;', '--changeset ann:2:', 'select 2;'].join('\n'));
+    const r = await parseSql(
+      [
+        '--liquibase formatted sql',
+        '--changeset ann:1',
+        '-- ROLLBACK STATEMENTS',
+        'select 1;',
+        '--changeset ann:2:',
+        'select 2;',
+      ].join('\n'),
+    );
     expect(r.warnings.map((w) => [w.code, w.file, w.line])).toEqual([
       ['W_COMMENT_READ_AS_ROLLBACK', 'db/main.sql', 3],
       ['W_ID_ENDS_WITH_COLON', 'db/main.sql', 5],
@@ -128,17 +178,49 @@ describe('formatted SQL changelogs', () => {
 
   it('errors name file, line and a hint', async () => {
     const cases: [string, RegExp, number][] = [
-      ['--liquibase formatted sql\n--changeset ann:1 runOnChnage:true\nselect 1;', /Unknown changeset attribute "runOnChnage"/, 2],
-      ['--liquibase formatted sql\n--changeset ann:1\nselect 1;\ndo $body$ begin\n', /Unterminated dollar quote \$body\$/, 4],
+      [
+        '--liquibase formatted sql\n--changeset ann:1 runOnChnage:true\nselect 1;',
+        /Unknown changeset attribute "runOnChnage"/,
+        2,
+      ],
+      [
+        '--liquibase formatted sql\n--changeset ann:1\nselect 1;\ndo $body$ begin\n',
+        /Unterminated dollar quote \$body\$/,
+        4,
+      ],
       ["--liquibase formatted sql\n--changeset ann:1\nselect 'abc;\n", /Unterminated single-quoted string/, 3],
       ['--liquibase formatted sql\n--changeset ann: 1\nselect 1;', /Malformed changeset header/, 2],
       ['--liquibase formatted sql\n--changeset ann:1\n--changeset ann:2\nselect 1;', /No SQL for changeset ann:1/, 2],
-      ['--liquibase formatted sql\n--changeset ann:1\nselect 1;\n/* liquibase rollback\nselect 2;', /rollback comment is not closed/, 4],
-      ['--liquibase formatted sql\n--changeset ann:1\n--precondition-column-exists table:t column:c\nselect 1;', /'column-exists' precondition type is not supported/, 3],
-      ['--liquibase formatted sql\n--comment: outside\n--changeset ann:1\nselect 1;', /--comment line outside a changeset/, 2],
-      ['--liquibase formatted sql\n--changeset ann:1\nselect 1;\n--changeset ann:1\nselect 2;', /Duplicate changeset db\/main.sql::1::ann/, 4],
-      ['--liquibase formatted sql\n--changeset ann:1\nselect 1;\n/*\n--changeset ann:2\nselect 2;\n*/', /--changeset inside a \/\* … \*\/ block comment/, 5],
-      ['--liquibase formatted sql\n-- changeset for the users table\n--changeset ann:1\nselect 1;', /malformed changeset header/, 2],
+      [
+        '--liquibase formatted sql\n--changeset ann:1\nselect 1;\n/* liquibase rollback\nselect 2;',
+        /rollback comment is not closed/,
+        4,
+      ],
+      [
+        '--liquibase formatted sql\n--changeset ann:1\n--precondition-column-exists table:t column:c\nselect 1;',
+        /'column-exists' precondition type is not supported/,
+        3,
+      ],
+      [
+        '--liquibase formatted sql\n--comment: outside\n--changeset ann:1\nselect 1;',
+        /--comment line outside a changeset/,
+        2,
+      ],
+      [
+        '--liquibase formatted sql\n--changeset ann:1\nselect 1;\n--changeset ann:1\nselect 2;',
+        /Duplicate changeset db\/main.sql::1::ann/,
+        4,
+      ],
+      [
+        '--liquibase formatted sql\n--changeset ann:1\nselect 1;\n/*\n--changeset ann:2\nselect 2;\n*/',
+        /--changeset inside a \/\* … \*\/ block comment/,
+        5,
+      ],
+      [
+        '--liquibase formatted sql\n-- changeset for the users table\n--changeset ann:1\nselect 1;',
+        /malformed changeset header/,
+        2,
+      ],
     ];
     for (const [sql, message, line] of cases) {
       const err = await parseError(sql);

@@ -24,7 +24,8 @@ async function failure(files: Record<string, string>, script: string): Promise<S
 describe('psql \\i scripts', () => {
   it('inlines \\i (root-relative) and \\ir (file-relative), quoted or bare, recursively, in execution order', async () => {
     const root = await tree({
-      'db/all.sql': "-- top\n\\ir schema/a.sql\nselect 'between';\n\\i 'db/data/b c.sql'\n\\include_relative data/c.sql\nselect 'end';\n",
+      'db/all.sql':
+        "-- top\n\\ir schema/a.sql\nselect 'between';\n\\i 'db/data/b c.sql'\n\\include_relative data/c.sql\nselect 'end';\n",
       'db/schema/a.sql': 'create table a (id int);\n\\ir ../data/d.sql\n',
       'db/data/b c.sql': 'insert into a values (2);',
       'db/data/c.sql': 'insert into a values (3);',
@@ -44,9 +45,21 @@ describe('psql \\i scripts', () => {
   });
 
   it('warns about .sql files next to included scripts that nothing includes', async () => {
-    const root = await tree({ 'db/all.sql': '\\ir a.sql\n', 'db/a.sql': 'select 1;', 'db/old.sql': 'select 2;', 'db/notes.txt': 'x' });
+    const root = await tree({
+      'db/all.sql': '\\ir a.sql\n',
+      'db/a.sql': 'select 1;',
+      'db/old.sql': 'select 2;',
+      'db/notes.txt': 'x',
+    });
     const r = await parsePsqlScript({ rootDir: root, script: 'db/all.sql' });
-    expect(r.warnings).toEqual([{ code: 'W_NOT_INCLUDED', file: 'db/old.sql', line: 1, message: 'db/old.sql sits next to included scripts but no \\i/\\ir reaches it.' }]);
+    expect(r.warnings).toEqual([
+      {
+        code: 'W_NOT_INCLUDED',
+        file: 'db/old.sql',
+        line: 1,
+        message: 'db/old.sql sits next to included scripts but no \\i/\\ir reaches it.',
+      },
+    ]);
   });
 
   it('reports cycles with the chain, escapes, and missing files at the including line', async () => {

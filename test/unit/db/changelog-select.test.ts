@@ -5,10 +5,30 @@ import type { ChangeSet } from '../../../src/db/model.js';
 
 function cs(id: string, over: Partial<ChangeSet> = {}): ChangeSet {
   return {
-    id, author: 'a', filename: 'f.sql', location: { file: 'f.sql', line: 1 }, sql: 'select 1;', statements: ['select 1'],
-    checksum: '9:x', validCheckSums: [], rollback: null, description: 'sql', comment: null, contexts: null, labels: null,
-    dbms: null, runOnChange: false, runAlways: false, runInTransaction: true, splitStatements: true, stripComments: false,
-    endDelimiter: null, failOnError: true, preconditions: null, tag: null, ...over,
+    id,
+    author: 'a',
+    filename: 'f.sql',
+    location: { file: 'f.sql', line: 1 },
+    sql: 'select 1;',
+    statements: ['select 1'],
+    checksum: '9:x',
+    validCheckSums: [],
+    rollback: null,
+    description: 'sql',
+    comment: null,
+    contexts: null,
+    labels: null,
+    dbms: null,
+    runOnChange: false,
+    runAlways: false,
+    runInTransaction: true,
+    splitStatements: true,
+    stripComments: false,
+    endDelimiter: null,
+    failOnError: true,
+    preconditions: null,
+    tag: null,
+    ...over,
   };
 }
 

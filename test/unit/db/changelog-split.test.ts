@@ -5,12 +5,17 @@ const texts = (sql: string, o = {}): string[] => splitSql(sql, o).statements.map
 
 describe('splitSql', () => {
   it('splits on ; outside quotes, dollar quotes and comments', () => {
-    expect(texts("insert into t values ('a;b'); select \"x;y\" from t;")).toEqual(["insert into t values ('a;b')", 'select "x;y" from t']);
-    expect(texts('create function f() returns int as $body$ begin return 1; end; $body$ language plpgsql;\nselect 1;')).toEqual([
-      'create function f() returns int as $body$ begin return 1; end; $body$ language plpgsql',
-      'select 1',
+    expect(texts('insert into t values (\'a;b\'); select "x;y" from t;')).toEqual([
+      "insert into t values ('a;b')",
+      'select "x;y" from t',
     ]);
-    expect(texts('select 1; -- a; comment\n/* b; /* nested; */ c; */ select 2;')).toEqual(['select 1', '-- a; comment\n/* b; /* nested; */ c; */ select 2']);
+    expect(
+      texts('create function f() returns int as $body$ begin return 1; end; $body$ language plpgsql;\nselect 1;'),
+    ).toEqual(['create function f() returns int as $body$ begin return 1; end; $body$ language plpgsql', 'select 1']);
+    expect(texts('select 1; -- a; comment\n/* b; /* nested; */ c; */ select 2;')).toEqual([
+      'select 1',
+      '-- a; comment\n/* b; /* nested; */ c; */ select 2',
+    ]);
     expect(texts("select E'it\\'s;'; select 'it''s;';")).toEqual(["select E'it\\'s;'", "select 'it''s;'"]);
     expect(texts('select $1; select 2')).toEqual(['select $1', 'select 2']);
   });
@@ -21,7 +26,10 @@ describe('splitSql', () => {
   });
 
   it('uses endDelimiter (a regex) at line end, and / or GO lines by default', () => {
-    expect(texts('select 1;\nselect 2\n/\nselect 3', { endDelimiter: '/' })).toEqual(['select 1;\nselect 2', 'select 3']);
+    expect(texts('select 1;\nselect 2\n/\nselect 3', { endDelimiter: '/' })).toEqual([
+      'select 1;\nselect 2',
+      'select 3',
+    ]);
     expect(texts('select 4/2\n/', { endDelimiter: '/' })).toEqual(['select 4/2']);
     expect(texts('select 1\nGO\nselect 2')).toEqual(['select 1', 'select 2']);
   });
@@ -41,7 +49,8 @@ describe('splitSql', () => {
 
 describe('stripComments inside dollar quotes (as Liquibase 4.28 does)', () => {
   it('removes comments inside $$ bodies but keeps quoted text and line structure', () => {
-    const sql = "CREATE FUNCTION f() RETURNS text AS $$\nBEGIN\n    -- gone\n    RETURN '-- kept'; /* gone too */\nEND;\n$$ LANGUAGE plpgsql;";
+    const sql =
+      "CREATE FUNCTION f() RETURNS text AS $$\nBEGIN\n    -- gone\n    RETURN '-- kept'; /* gone too */\nEND;\n$$ LANGUAGE plpgsql;";
     const r = splitSql(sql, { stripComments: true });
     expect(r.statements.map((s) => s.text)).toEqual([
       "CREATE FUNCTION f() RETURNS text AS $$\nBEGIN\n    \n    RETURN '-- kept'; \nEND;\n$$ LANGUAGE plpgsql",

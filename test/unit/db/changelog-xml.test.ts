@@ -13,8 +13,10 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map(removeTree));
 });
 
-const NS = 'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
-const xml = (body: string): string => `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog ${NS}>\n${body}\n</databaseChangeLog>\n`;
+const NS =
+  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
+const xml = (body: string): string =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog ${NS}>\n${body}\n</databaseChangeLog>\n`;
 const fsql = (id: string): string => `--liquibase formatted sql\n--changeset t:${id}\nselect 1;\n`;
 
 async function tree(files: Record<string, string>): Promise<string> {
@@ -59,20 +61,55 @@ describe('XML / YAML / JSON masters', () => {
       'db/more/sub/x.sql::sub/x.sql::gen 9:f9f668fbcfc0818af63e7c8eed2dce34',
     ]);
     const byId = new Map(r.changeSets.map((c) => [c.id, c]));
-    expect(byId.get('x-sql')).toMatchObject({ description: 'sql', comment: 'creates app', rollback: ['drop schema app'], statements: ['create schema app'] });
-    expect(byId.get('x-file')).toMatchObject({ description: 'sqlFile path=sql/f.sql', statements: ['create table app.t (id int)', '-- a comment\ninsert into app.t values (1)'] });
-    expect(byId.get('x-file')!.statementLocations).toEqual([{ file: 'db/sql/f.sql', line: 1 }, { file: 'db/sql/f.sql', line: 2 }]);
-    expect(byId.get('x-multi')!.statementLocations).toEqual([{ file: 'db/master.xml', line: 14 }, { file: 'db/master.xml', line: 15 }]);
-    expect(byId.get('x-multi')).toMatchObject({ description: 'sql; sql', contexts: 'dev', statements: ['select 1;', 'select 2 < 3'] });
+    expect(byId.get('x-sql')).toMatchObject({
+      description: 'sql',
+      comment: 'creates app',
+      rollback: ['drop schema app'],
+      statements: ['create schema app'],
+    });
+    expect(byId.get('x-file')).toMatchObject({
+      description: 'sqlFile path=sql/f.sql',
+      statements: ['create table app.t (id int)', '-- a comment\ninsert into app.t values (1)'],
+    });
+    expect(byId.get('x-file')!.statementLocations).toEqual([
+      { file: 'db/sql/f.sql', line: 1 },
+      { file: 'db/sql/f.sql', line: 2 },
+    ]);
+    expect(byId.get('x-multi')!.statementLocations).toEqual([
+      { file: 'db/master.xml', line: 14 },
+      { file: 'db/master.xml', line: 15 },
+    ]);
+    expect(byId.get('x-multi')).toMatchObject({
+      description: 'sql; sql',
+      contexts: 'dev',
+      statements: ['select 1;', 'select 2 < 3'],
+    });
     expect(byId.get('x-tag')).toMatchObject({ description: 'tagDatabase', tag: 'v1.0', statements: [] });
-    expect(byId.get('y1')).toMatchObject({ description: 'sql; tagDatabase', tag: 'y-tag', rollback: ['select 1'], statements: ["select 'widgets'"] });
+    expect(byId.get('y1')).toMatchObject({
+      description: 'sql; tagDatabase',
+      tag: 'y-tag',
+      rollback: ['select 1'],
+      statements: ["select 'widgets'"],
+    });
     expect(byId.get('4')).toMatchObject({ statements: ['select 4'], runInTransaction: false, endDelimiter: '/' });
     expect(byId.get('7')!.statements).toEqual(['select external']);
     expect(byId.get('x-dbms')).toMatchObject({ description: 'sql; sql', statements: ["select 'pg'"] });
-    expect([contextsColumn(byId.get('2')!), labelsColumn(byId.get('2')!), contextsColumn(byId.get('crlf-1')!)]).toEqual(['(dev,test)', 'core,api', 'pre']);
+    expect([contextsColumn(byId.get('2')!), labelsColumn(byId.get('2')!), contextsColumn(byId.get('crlf-1')!)]).toEqual(
+      ['(dev,test)', 'core,api', 'pre'],
+    );
     expect(r.files.map((f) => f.path)).toEqual([
-      'db/master.xml', 'db/sql/f.sql', 'db/fs/a.sql', 'db/fs/crlf.sql', 'db/child.yaml', 'db/child.json', 'db/more/01_plain.sql', 'db/more/02.sql',
-      'db/more/10.sql', 'db/more/9.sql', 'db/more/B.sql', 'db/more/sub/x.sql',
+      'db/master.xml',
+      'db/sql/f.sql',
+      'db/fs/a.sql',
+      'db/fs/crlf.sql',
+      'db/child.yaml',
+      'db/child.json',
+      'db/more/01_plain.sql',
+      'db/more/02.sql',
+      'db/more/10.sql',
+      'db/more/9.sql',
+      'db/more/B.sql',
+      'db/more/sub/x.sql',
     ]);
     expect(r.warnings.map((w) => `${w.code} ${w.file}:${w.line}`)).toEqual([
       'W_COMMENT_READ_AS_ROLLBACK db/fs/a.sql:13',
@@ -82,27 +119,69 @@ describe('XML / YAML / JSON masters', () => {
   });
 
   it('includeAll order is Liquibase 4.28 path order (measured), recursive, changelog extensions only', async () => {
-    const files: Record<string, string> = { 'db/master.xml': xml('<includeAll path="all/" relativeToChangelogFile="true"/>'), 'db/all/readme.txt': 'x' };
-    for (const f of ['B.sql', '10.sql', '2.sql', 'a_b.sql', 'a-b.sql', 'A.sql', 'a.sql', 'sub/x.sql', 'Zed/y.sql', 'ä.sql']) files[`db/all/${f}`] = fsql(f);
+    const files: Record<string, string> = {
+      'db/master.xml': xml('<includeAll path="all/" relativeToChangelogFile="true"/>'),
+      'db/all/readme.txt': 'x',
+    };
+    for (const f of [
+      'B.sql',
+      '10.sql',
+      '2.sql',
+      'a_b.sql',
+      'a-b.sql',
+      'A.sql',
+      'a.sql',
+      'sub/x.sql',
+      'Zed/y.sql',
+      'ä.sql',
+    ])
+      files[`db/all/${f}`] = fsql(f);
     const r = await parseChangelog({ rootDir: await tree(files), changelog: 'db/master.xml' });
-    expect(r.changeSets.map((c) => c.id)).toEqual(['10.sql', '2.sql', 'A.sql', 'B.sql', 'Zed/y.sql', 'a-b.sql', 'a_b.sql', 'sub/x.sql', 'ä.sql']);
-    expect(r.warnings).toEqual([{ code: 'W_CASE_DUPLICATE', file: 'db/all/a.sql', line: 1, message: expect.stringContaining('db/all/A.sql') }]);
+    expect(r.changeSets.map((c) => c.id)).toEqual([
+      '10.sql',
+      '2.sql',
+      'A.sql',
+      'B.sql',
+      'Zed/y.sql',
+      'a-b.sql',
+      'a_b.sql',
+      'sub/x.sql',
+      'ä.sql',
+    ]);
+    expect(r.warnings).toEqual([
+      { code: 'W_CASE_DUPLICATE', file: 'db/all/a.sql', line: 1, message: expect.stringContaining('db/all/A.sql') },
+    ]);
   });
 
   it('resolves include paths like Liquibase: relative to the changelog, or to the root; logicalFilePath wins', async () => {
     const r = await parseChangelog({
       rootDir: await tree({
-        'db/master.xml': xml('<include file="db/other/o.sql"/>\n<include file="nested/m.xml" relativeToChangelogFile="true"/>'),
+        'db/master.xml': xml(
+          '<include file="db/other/o.sql"/>\n<include file="nested/m.xml" relativeToChangelogFile="true"/>',
+        ),
         'db/other/o.sql': fsql('o1'),
-        'db/nested/m.xml': xml('<changeSet id="n" author="t" logicalFilePath="custom/n.xml"><sql>select 1</sql></changeSet>\n<include file="../other/p.sql" relativeToChangelogFile="true"/>'),
+        'db/nested/m.xml': xml(
+          '<changeSet id="n" author="t" logicalFilePath="custom/n.xml"><sql>select 1</sql></changeSet>\n<include file="../other/p.sql" relativeToChangelogFile="true"/>',
+        ),
         'db/other/p.sql': '--liquibase formatted sql logicalFilePath:lp/p.sql\n--changeset t:p\nselect 1;\n',
         'db/other/forgotten.sql': 'select 1;',
       }),
       changelog: './db/master.xml',
     });
     expect(r.master).toBe('db/master.xml');
-    expect(r.changeSets.map((c) => `${c.filename}::${c.id}`)).toEqual(['db/other/o.sql::o1', 'custom/n.xml::n', 'lp/p.sql::p']);
-    expect(r.warnings).toEqual([{ code: 'W_NOT_INCLUDED', file: 'db/other/forgotten.sql', line: 1, message: expect.stringContaining('never includes it') }]);
+    expect(r.changeSets.map((c) => `${c.filename}::${c.id}`)).toEqual([
+      'db/other/o.sql::o1',
+      'custom/n.xml::n',
+      'lp/p.sql::p',
+    ]);
+    expect(r.warnings).toEqual([
+      {
+        code: 'W_NOT_INCLUDED',
+        file: 'db/other/forgotten.sql',
+        line: 1,
+        message: expect.stringContaining('never includes it'),
+      },
+    ]);
   });
 
   it('applies context-limited properties only when the contexts match, and global="false" ones only in their file', async () => {
@@ -121,15 +200,28 @@ describe('XML / YAML / JSON masters', () => {
   });
 
   it('skips a missing include with errorIfMissing="false"; rejects attributes the 4.28 XSD does not define', async () => {
-    const ok = await parseChangelog({ rootDir: await tree({ 'db/master.xml': xml('<include file="gone.sql" relativeToChangelogFile="true" errorIfMissing="false"/>\n<changeSet id="1" author="a"><sql>select 1</sql></changeSet>') }), changelog: 'db/master.xml' });
+    const ok = await parseChangelog({
+      rootDir: await tree({
+        'db/master.xml': xml(
+          '<include file="gone.sql" relativeToChangelogFile="true" errorIfMissing="false"/>\n<changeSet id="1" author="a"><sql>select 1</sql></changeSet>',
+        ),
+      }),
+      changelog: 'db/master.xml',
+    });
     expect(ok.changeSets.map((c) => c.id)).toEqual(['1']);
-    const e = await failure({ 'db/master.xml': xml('<include file="a.sql" logicalFilePath="x.sql"/>'), 'a.sql': fsql('1') });
+    const e = await failure({
+      'db/master.xml': xml('<include file="a.sql" logicalFilePath="x.sql"/>'),
+      'a.sql': fsql('1'),
+    });
     expect([e.message, e.line]).toEqual(['Unknown attribute "logicalFilePath" on <include>', 3]);
   });
 
   it('reads YAML and JSON masters of the same shape', async () => {
-    const yaml = 'databaseChangeLog:\n  - property:\n      name: t\n      value: items\n  - changeSet:\n      id: y\n      author: a\n      context: dev\n      changes:\n        - sql:\n            sql: select * from ${t};\n      rollback: select 2;\n  - include:\n      file: x.sql\n      relativeToChangelogFile: true\n';
-    const json = JSON.stringify({ databaseChangeLog: [{ changeSet: { id: 'j', author: 'a', changes: [{ sqlFile: { path: 'db/x.sql' } }] } }] });
+    const yaml =
+      'databaseChangeLog:\n  - property:\n      name: t\n      value: items\n  - changeSet:\n      id: y\n      author: a\n      context: dev\n      changes:\n        - sql:\n            sql: select * from ${t};\n      rollback: select 2;\n  - include:\n      file: x.sql\n      relativeToChangelogFile: true\n';
+    const json = JSON.stringify({
+      databaseChangeLog: [{ changeSet: { id: 'j', author: 'a', changes: [{ sqlFile: { path: 'db/x.sql' } }] } }],
+    });
     const root = await tree({ 'db/m.yaml': yaml, 'db/m.json': json, 'db/x.sql': fsql('x') });
     const y = await parseChangelog({ rootDir: root, changelog: 'db/m.yaml' });
     expect(y.changeSets.map((c) => [c.filename, c.id, c.contexts, c.statements, c.rollback])).toEqual([
@@ -137,7 +229,9 @@ describe('XML / YAML / JSON masters', () => {
       ['db/x.sql', 'x', null, ['select 1'], null],
     ]);
     const j = await parseChangelog({ rootDir: root, changelog: 'db/m.json' });
-    expect(j.changeSets.map((c) => [c.filename, c.id, c.description])).toEqual([['db/m.json', 'j', 'sqlFile path=db/x.sql']]);
+    expect(j.changeSets.map((c) => [c.filename, c.id, c.description])).toEqual([
+      ['db/m.json', 'j', 'sqlFile path=db/x.sql'],
+    ]);
   });
 
   it('reads XML preconditions with not / or', async () => {
@@ -150,7 +244,11 @@ describe('XML / YAML / JSON masters', () => {
       changelog: 'db/master.xml',
     });
     expect(r.changeSets[0]!.preconditions).toEqual({
-      onFail: 'MARK_RAN', onError: 'HALT', onFailMessage: 'exists', operator: 'or', location: { file: 'db/master.xml', line: 3 },
+      onFail: 'MARK_RAN',
+      onError: 'HALT',
+      onFailMessage: 'exists',
+      operator: 'or',
+      location: { file: 'db/master.xml', line: 3 },
       checks: [
         { type: 'table-exists', attrs: { tableName: 't' }, negate: true },
         { type: 'sql-check', expectedResult: '1', sql: 'select 1', attrs: {} },
@@ -160,34 +258,62 @@ describe('XML / YAML / JSON masters', () => {
   });
 
   it('errors: each names the file, the line and what to do', async () => {
-    const e1 = await failure({ 'db/master.xml': xml('<changeSet id="1" author="a">\n<createTable tableName="t"/>\n</changeSet>') });
+    const e1 = await failure({
+      'db/master.xml': xml('<changeSet id="1" author="a">\n<createTable tableName="t"/>\n</changeSet>'),
+    });
     expect([e1.message, e1.line]).toEqual(['Change type <createTable> is not supported', 4]);
     expect(e1.hint).toMatch(/<sql>.*formatted SQL/);
 
-    const e2 = await failure({ 'db/master.xml': xml('<changeSet id="1" author="a" runOnChnage="true"><sql>select 1</sql></changeSet>') });
-    expect([e2.message, e2.file, e2.line]).toEqual(['Unknown attribute "runOnChnage" on <changeSet>', 'db/master.xml', 3]);
+    const e2 = await failure({
+      'db/master.xml': xml('<changeSet id="1" author="a" runOnChnage="true"><sql>select 1</sql></changeSet>'),
+    });
+    expect([e2.message, e2.file, e2.line]).toEqual([
+      'Unknown attribute "runOnChnage" on <changeSet>',
+      'db/master.xml',
+      3,
+    ]);
 
-    const e2b = await failure({ 'db/master.xml': xml('<changeSet id="1"\n    author="a"\n    bogus="x">\n<sql>select 1</sql></changeSet>') });
+    const e2b = await failure({
+      'db/master.xml': xml('<changeSet id="1"\n    author="a"\n    bogus="x">\n<sql>select 1</sql></changeSet>'),
+    });
     expect([e2b.message, e2b.line]).toEqual(['Unknown attribute "bogus" on <changeSet>', 3]);
 
     const e3 = await failure({ 'db/master.xml': xml('<include file="missing.sql" relativeToChangelogFile="true"/>') });
     expect([e3.message, e3.file, e3.line]).toEqual(['Included file not found: db/missing.sql', 'db/master.xml', 3]);
 
-    const e4 = await failure({ 'db/master.xml': xml('<include file="b.xml" relativeToChangelogFile="true"/>'), 'db/b.xml': xml('\n<include file="master.xml" relativeToChangelogFile="true"/>') });
-    expect([e4.message, e4.file, e4.line]).toEqual(['Include cycle: db/master.xml -> db/b.xml -> db/master.xml', 'db/b.xml', 4]);
+    const e4 = await failure({
+      'db/master.xml': xml('<include file="b.xml" relativeToChangelogFile="true"/>'),
+      'db/b.xml': xml('\n<include file="master.xml" relativeToChangelogFile="true"/>'),
+    });
+    expect([e4.message, e4.file, e4.line]).toEqual([
+      'Include cycle: db/master.xml -> db/b.xml -> db/master.xml',
+      'db/b.xml',
+      4,
+    ]);
 
-    const e5 = await failure({ 'db/master.xml': xml('<include file="../../etc/passwd.sql" relativeToChangelogFile="true"/>') });
+    const e5 = await failure({
+      'db/master.xml': xml('<include file="../../etc/passwd.sql" relativeToChangelogFile="true"/>'),
+    });
     expect([e5.message, e5.line]).toEqual(['Path "../../etc/passwd.sql" leaves the project root', 3]);
 
-    const e6 = await failure({ 'db/master.xml': `<?xml version="1.0"?>\n<databaseChangeLog ${NS}>\n  <changeSet id="1" author="a">\n</databaseChangeLog>\n` });
+    const e6 = await failure({
+      'db/master.xml': `<?xml version="1.0"?>\n<databaseChangeLog ${NS}>\n  <changeSet id="1" author="a">\n</databaseChangeLog>\n`,
+    });
     expect(e6.message).toMatch(/^Malformed XML: /);
     expect([e6.file, e6.line, typeof e6.column]).toEqual(['db/master.xml', 4, 'number']);
 
-    const e7 = await failure({ 'db/master.xml': xml('<include file="a.sql" relativeToChangelogFile="true"/>\n<include file="a.sql" relativeToChangelogFile="true"/>'), 'db/a.sql': fsql('1') });
+    const e7 = await failure({
+      'db/master.xml': xml(
+        '<include file="a.sql" relativeToChangelogFile="true"/>\n<include file="a.sql" relativeToChangelogFile="true"/>',
+      ),
+      'db/a.sql': fsql('1'),
+    });
     expect([e7.message, e7.file, e7.line]).toEqual(['Duplicate changeset db/a.sql::1::t', 'db/a.sql', 2]);
     expect(e7.hint).toMatch(/First defined at db\/a.sql:2/);
 
-    const e8 = await failure({ 'db/master.xml': xml('<changeSet id="1" author="a"><sql>select $x$ never closed;</sql></changeSet>') });
+    const e8 = await failure({
+      'db/master.xml': xml('<changeSet id="1" author="a"><sql>select $x$ never closed;</sql></changeSet>'),
+    });
     expect([e8.message, e8.line]).toEqual(['Unterminated dollar quote $x$ in changeset a:1', 3]);
 
     const e9 = await failure({ 'db/master.xml': xml('<includeAll path="nope/" relativeToChangelogFile="true"/>') });

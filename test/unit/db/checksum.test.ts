@@ -34,7 +34,9 @@ describe('checksumV9', () => {
   });
 
   it('hashes multi-change and tagDatabase changesets like Liquibase', () => {
-    expect(changeSetChecksumV9([sqlChangeChecksumV9('select 1;'), sqlChangeChecksumV9('select 2 < 3;')])).toBe('9:ef64401bfddad0db50031cf766c73e31');
+    expect(changeSetChecksumV9([sqlChangeChecksumV9('select 1;'), sqlChangeChecksumV9('select 2 < 3;')])).toBe(
+      '9:ef64401bfddad0db50031cf766c73e31',
+    );
     expect(changeSetChecksumV9([tagDatabaseChecksumV9('v1')])).toBe('9:635ff1e577e13420abaf0552fb77ab20');
   });
 
@@ -47,20 +49,39 @@ describe('checksumV9', () => {
 describe('V8 checksums (values Liquibase 4.28 accepted when validating "8:" rows)', () => {
   it('hashes header + whitespace-collapsed SQL', () => {
     const formatted = { endDelimiter: null, splitStatements: true, stripComments: true };
-    expect(changeSetChecksumV8([sqlChangeChecksumV8('select 5;', formatted)])).toBe('8:52ae74382d290a6826cf781f2ebff4fb');
-    expect(changeSetChecksumV8([sqlChangeChecksumV8('  select\t5;\r\n\n', formatted)])).toBe('8:52ae74382d290a6826cf781f2ebff4fb');
-    expect(changeSetChecksumV8([sqlChangeChecksumV8('select  5 ;', formatted)])).not.toBe('8:52ae74382d290a6826cf781f2ebff4fb');
+    expect(changeSetChecksumV8([sqlChangeChecksumV8('select 5;', formatted)])).toBe(
+      '8:52ae74382d290a6826cf781f2ebff4fb',
+    );
+    expect(changeSetChecksumV8([sqlChangeChecksumV8('  select\t5;\r\n\n', formatted)])).toBe(
+      '8:52ae74382d290a6826cf781f2ebff4fb',
+    );
+    expect(changeSetChecksumV8([sqlChangeChecksumV8('select  5 ;', formatted)])).not.toBe(
+      '8:52ae74382d290a6826cf781f2ebff4fb',
+    );
     const plain = { endDelimiter: null, splitStatements: false, stripComments: false };
-    expect(changeSetChecksumV8([sqlChangeChecksumV8('select 1;\nselect ${tbl};\n', plain)])).toBe('8:06895b44135ccfb76588f47adc738ffd');
+    expect(changeSetChecksumV8([sqlChangeChecksumV8('select 1;\nselect ${tbl};\n', plain)])).toBe(
+      '8:06895b44135ccfb76588f47adc738ffd',
+    );
     const xml = { endDelimiter: null, splitStatements: true, stripComments: false };
-    expect(changeSetChecksumV8([sqlChangeChecksumV8("select 'ora' from dual", xml), sqlChangeChecksumV8("select 'pg'", xml)])).toBe('8:5d100f47f11d5f6d43dc4ee74a018b1b');
+    expect(
+      changeSetChecksumV8([
+        sqlChangeChecksumV8("select 'ora' from dual", xml),
+        sqlChangeChecksumV8("select 'pg'", xml),
+      ]),
+    ).toBe('8:5d100f47f11d5f6d43dc4ee74a018b1b');
   });
 });
 
 describe('stored checksums', () => {
   it('parses 8: and 9: values and rejects malformed ones', () => {
-    expect(parseStoredChecksum('8:52c43999a1430d5d2d426cf7f757617b')).toEqual({ version: 8, hex: '52c43999a1430d5d2d426cf7f757617b' });
-    expect(parseStoredChecksum(' 9:d2e6c788a7ad4f8dfa0dd3c162241364 ')).toEqual({ version: 9, hex: 'd2e6c788a7ad4f8dfa0dd3c162241364' });
+    expect(parseStoredChecksum('8:52c43999a1430d5d2d426cf7f757617b')).toEqual({
+      version: 8,
+      hex: '52c43999a1430d5d2d426cf7f757617b',
+    });
+    expect(parseStoredChecksum(' 9:d2e6c788a7ad4f8dfa0dd3c162241364 ')).toEqual({
+      version: 9,
+      hex: 'd2e6c788a7ad4f8dfa0dd3c162241364',
+    });
     expect(parseStoredChecksum(null)).toBeNull();
     expect(parseStoredChecksum('')).toBeNull();
     expect(() => parseStoredChecksum('9:xyz')).toThrow(/Malformed checksum "9:xyz"/);
@@ -72,14 +93,23 @@ describe('stored checksums', () => {
   });
 
   it('accepts the current 9: or 8: checksum, validCheckSum entries and ANY', () => {
-    const cs = { checksum: checksumV9('select 5;'), checksumV8: '8:52ae74382d290a6826cf781f2ebff4fb', validCheckSums: [] as string[] };
+    const cs = {
+      checksum: checksumV9('select 5;'),
+      checksumV8: '8:52ae74382d290a6826cf781f2ebff4fb',
+      validCheckSums: [] as string[],
+    };
     expect(isChecksumAccepted(cs.checksum, cs)).toBe(true);
     expect(isChecksumAccepted(cs.checksum.toUpperCase(), cs)).toBe(true);
     expect(isChecksumAccepted('8:52ae74382d290a6826cf781f2ebff4fb', cs)).toBe(true);
     expect(isChecksumAccepted(null, cs)).toBe(true);
     expect(isChecksumAccepted('9:00000000000000000000000000000000', cs)).toBe(false);
     expect(isChecksumAccepted('8:00000000000000000000000000000000', cs)).toBe(false);
-    expect(isChecksumAccepted('9:00000000000000000000000000000000', { ...cs, validCheckSums: ['9:00000000000000000000000000000000'] })).toBe(true);
+    expect(
+      isChecksumAccepted('9:00000000000000000000000000000000', {
+        ...cs,
+        validCheckSums: ['9:00000000000000000000000000000000'],
+      }),
+    ).toBe(true);
     expect(isChecksumAccepted('8:00000000000000000000000000000000', { ...cs, validCheckSums: ['any'] })).toBe(true);
   });
 });

@@ -13,7 +13,14 @@ const list = [
   makeChangeSet({ id: '5', checksum: A, author: 'bob', filename: 'db/other.sql' }),
 ];
 const row = (id: string, md5sum: string | null, over: Partial<RecordedRow> = {}): RecordedRow => ({
-  id, author: 'alice', filename: 'db/master.sql', md5sum, dateexecuted: '2025-01-01 00:00:00', orderexecuted: Number(id) || 9, exectype: 'EXECUTED', ...over,
+  id,
+  author: 'alice',
+  filename: 'db/master.sql',
+  md5sum,
+  dateexecuted: '2025-01-01 00:00:00',
+  orderexecuted: Number(id) || 9,
+  exectype: 'EXECUTED',
+  ...over,
 });
 const ids = (cs: { id: string }[]) => cs.map((c) => c.id);
 
@@ -29,14 +36,31 @@ describe('delta selection', () => {
 
   it('databaseUrl: what the database lacks, runAlways, and runOnChange with a new checksum', () => {
     expect(ids(selectMissing(list, [row('1', A), row('2', A), row('3', B), row('4', A)]))).toEqual(['3', '4', '5']);
-    expect(ids(selectMissing(list, [row('1', A), row('2', A), row('3', A), row('4', A), row('5', A, { author: 'bob', filename: 'db/other.sql' })]))).toEqual(['4']);
+    expect(
+      ids(
+        selectMissing(list, [
+          row('1', A),
+          row('2', A),
+          row('3', A),
+          row('4', A),
+          row('5', A, { author: 'bob', filename: 'db/other.sql' }),
+        ]),
+      ),
+    ).toEqual(['4']);
   });
 });
 
 describe('planStatus', () => {
   it('classifies applied, pending, drift (unless validCheckSum / 8: / NULL) and unknown rows', () => {
     const withValid = [...list, makeChangeSet({ id: '6', checksum: A, validCheckSums: [B] })];
-    const r = planStatus(withValid, withValid, [row('1', B), row('2', '8:cccccccccccccccccccccccccccccccc'), row('3', B), row('4', null), row('6', B), row('gone', A)]);
+    const r = planStatus(withValid, withValid, [
+      row('1', B),
+      row('2', '8:cccccccccccccccccccccccccccccccc'),
+      row('3', B),
+      row('4', null),
+      row('6', B),
+      row('gone', A),
+    ]);
     expect(r.changeSets.map((c) => [c.id, c.state])).toEqual([
       ['1', 'drift'],
       ['2', 'applied'],
@@ -61,9 +85,15 @@ describe('planStatus', () => {
 
   it('an "8:" row is checked against the v8 checksum when the parser computed it', () => {
     const v8 = '8:dddddddddddddddddddddddddddddddd';
-    const cs = [makeChangeSet({ id: '1', checksum: A, checksumV8: v8 }), makeChangeSet({ id: '2', checksum: A, checksumV8: v8 })];
+    const cs = [
+      makeChangeSet({ id: '1', checksum: A, checksumV8: v8 }),
+      makeChangeSet({ id: '2', checksum: A, checksumV8: v8 }),
+    ];
     const r = planStatus(cs, cs, [row('1', v8), row('2', '8:eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee')]);
-    expect(r.changeSets.map((c) => [c.id, c.state])).toEqual([['1', 'applied'], ['2', 'drift']]);
+    expect(r.changeSets.map((c) => [c.id, c.state])).toEqual([
+      ['1', 'applied'],
+      ['2', 'drift'],
+    ]);
   });
 
   it('a recorded changeset filtered out by contexts is neither pending nor unknown', () => {

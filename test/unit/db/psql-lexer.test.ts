@@ -6,14 +6,14 @@ const lex = (s: string, vars = new Map<string, string>()) => [...lexPsqlScript(s
 describe('lexPsqlScript', () => {
   it('splits on semicolons outside quotes, dollar quotes, comments and parentheses', () => {
     const src = [
-      "SELECT 'a;b', \"x;y\" FROM t; -- c;",
+      'SELECT \'a;b\', "x;y" FROM t; -- c;',
       'CREATE FUNCTION f() RETURNS int AS $body$ BEGIN RETURN 1; END $body$ LANGUAGE plpgsql;',
       '/* a; /* nested; */ still; */ SELECT 2;',
       "SELECT E'it\\'s;';",
       'CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);',
     ].join('\n');
     expect(lex(src).map((i) => (i.kind === 'sql' ? [i.line, i.text] : null))).toEqual([
-      [1, "SELECT 'a;b', \"x;y\" FROM t;"],
+      [1, 'SELECT \'a;b\', "x;y" FROM t;'],
       [2, 'CREATE FUNCTION f() RETURNS int AS $body$ BEGIN RETURN 1; END $body$ LANGUAGE plpgsql;'],
       [3, 'SELECT 2;'],
       [4, "SELECT E'it\\'s;';"],
@@ -24,18 +24,25 @@ describe('lexPsqlScript', () => {
   it('reads meta-commands, the query before \\gset, and leading comments', () => {
     const items = lex("-- hello\nSELECT 1 AS a \\gset\n\\if :a\n\\echo 'it''s' done\n\\endif\n");
     expect(items).toEqual([
-      { kind: 'meta', command: 'gset', args: [], line: 2, query: { text: 'SELECT 1 AS a', line: 2 }, comments: ['hello'] },
+      {
+        kind: 'meta',
+        command: 'gset',
+        args: [],
+        line: 2,
+        query: { text: 'SELECT 1 AS a', line: 2 },
+        comments: ['hello'],
+      },
       { kind: 'meta', command: 'if', args: [':a'], line: 3, query: null, comments: [] },
       { kind: 'meta', command: 'echo', args: ["it's", 'done'], line: 4, query: null, comments: [] },
       { kind: 'meta', command: 'endif', args: [], line: 5, query: null, comments: [] },
     ]);
   });
 
-  it("interpolates :var, :'var' and :\"var\" at lex time but not casts, quotes or unknown names", () => {
+  it('interpolates :var, :\'var\' and :"var" at lex time but not casts, quotes or unknown names', () => {
     const vars = new Map([['v', "o'k"]]);
     const [item] = lex("SELECT :'v', :\"v\", 1::int, ':v', :unknown;", vars);
     expect(item).toMatchObject({ kind: 'sql', text: "SELECT 'o''k', \"o'k\", 1::int, ':v', :unknown;" });
-    expect(splitMetaArgs("if :v", vars)).toEqual(['if', "o'k"]);
+    expect(splitMetaArgs('if :v', vars)).toEqual(['if', "o'k"]);
   });
 
   it('counts lines through multi-line literals and comments', () => {

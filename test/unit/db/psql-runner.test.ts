@@ -43,14 +43,27 @@ describe('runPsqlScript (psql semantics on PGlite)', () => {
 
   it('rejects meta-commands it does not interpret, and \\gset without exactly one row', async () => {
     await expect(runPsqlScript(s, '\\copy t from stdin')).rejects.toThrow('unsupported psql meta-command \\copy');
-    await expect(runPsqlScript(s, 'SELECT 1 WHERE false \\gset')).rejects.toThrow('\\gset expects exactly one row, got 0');
+    await expect(runPsqlScript(s, 'SELECT 1 WHERE false \\gset')).rejects.toThrow(
+      '\\gset expects exactly one row, got 0',
+    );
     await expect(runPsqlScript(s, '\\if true\n')).rejects.toThrow('\\if without \\endif at end of script');
   });
 
   it('reports a failing statement at its line with a caret, using the `-- at file:line` marker', async () => {
-    const script = ['-- @slipway {"id":"1","author":"a","filename":"f.sql"}', '-- at db/f.sql:10', 'SELECT 1,', '  nosuch;'].join('\n');
+    const script = [
+      '-- @slipway {"id":"1","author":"a","filename":"f.sql"}',
+      '-- at db/f.sql:10',
+      'SELECT 1,',
+      '  nosuch;',
+    ].join('\n');
     const run = runPsqlScript(s, script);
     await expect(run).rejects.toThrow('changeset f.sql::1::a failed: column "nosuch" does not exist (SQLSTATE 42703)');
-    await expect(run).rejects.toMatchObject({ code: 'E_DB', file: 'db/f.sql', line: 11, column: 3, details: ['11 |   nosuch;', '       ^'] });
+    await expect(run).rejects.toMatchObject({
+      code: 'E_DB',
+      file: 'db/f.sql',
+      line: 11,
+      column: 3,
+      details: ['11 |   nosuch;', '       ^'],
+    });
   });
 });

@@ -6,7 +6,12 @@ import { LOCK_CHECK } from '../../../src/db/render-bookkeeping.js';
 import { makeChangeSet, makeChangelog } from './make-changeset.js';
 
 const SUM = '9:0123456789abcdef0123456789abcdef';
-const files = [{ path: 'db/master.sql', content: '--liquibase formatted sql\n--changeset alice:1\n-- comment\nCREATE TABLE t1 (id int);\n' }];
+const files = [
+  {
+    path: 'db/master.sql',
+    content: '--liquibase formatted sql\n--changeset alice:1\n-- comment\nCREATE TABLE t1 (id int);\n',
+  },
+];
 
 describe('renderHistoryInsert', () => {
   it('writes the row Liquibase 4.28 writes, with the column order of `liquibase update-sql`', () => {
@@ -17,17 +22,32 @@ describe('renderHistoryInsert', () => {
   });
 
   it('adds TAG for tagDatabase changesets and cuts long comments like StringUtil.limitSize', () => {
-    const cs = makeChangeSet({ id: 't', checksum: SUM, tag: 'v1', description: 'tagDatabase', comment: 'x'.repeat(300) });
+    const cs = makeChangeSet({
+      id: 't',
+      checksum: SUM,
+      tag: 'v1',
+      description: 'tagDatabase',
+      comment: 'x'.repeat(300),
+    });
     const sql = renderHistoryInsert(cs, 'MARK_RAN', true);
     expect(sql).toContain(", LIQUIBASE, DEPLOYMENT_ID, TAG) SELECT 't', 'alice'");
-    expect(sql).toContain(`'tagDatabase', '${'x'.repeat(252)}...', 'MARK_RAN', NULL, NULL, '4.28.0', :'slipway_deployment_id', 'v1' WHERE NOT EXISTS (SELECT 1 FROM public.databasechangelog WHERE ID = 't' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql');`);
+    expect(sql).toContain(
+      `'tagDatabase', '${'x'.repeat(252)}...', 'MARK_RAN', NULL, NULL, '4.28.0', :'slipway_deployment_id', 'v1' WHERE NOT EXISTS (SELECT 1 FROM public.databasechangelog WHERE ID = 't' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql');`,
+    );
   });
 });
 
 describe('renderChangeSet', () => {
   it('skips a recorded changeset, runs the SQL and its history row in one transaction', () => {
-    const cs = makeChangeSet({ id: '1', checksum: SUM, location: { file: 'db/master.sql', line: 2 }, statements: ['CREATE TABLE t1 (id int);'] });
-    expect(renderChangeSet(cs, makeChangelog([cs], files), new Map([['db/master.sql', files[0]!.content.split('\n')]]))).toBe(
+    const cs = makeChangeSet({
+      id: '1',
+      checksum: SUM,
+      location: { file: 'db/master.sql', line: 2 },
+      statements: ['CREATE TABLE t1 (id int);'],
+    });
+    expect(
+      renderChangeSet(cs, makeChangelog([cs], files), new Map([['db/master.sql', files[0]!.content.split('\n')]])),
+    ).toBe(
       [
         '-- @slipway {"id":"1","author":"alice","filename":"db/master.sql"}',
         '-- changeset db/master.sql::1::alice (db/master.sql:2)',
@@ -46,36 +66,69 @@ describe('renderChangeSet', () => {
   });
 
   it('re-runs runOnChange changesets whose checksum changed and records RERAN; runInTransaction:false has no BEGIN', () => {
-    const cs = makeChangeSet({ id: 'v', checksum: SUM, runOnChange: true, runInTransaction: false, statements: ['CREATE OR REPLACE VIEW v AS SELECT 1 -- end'] });
+    const cs = makeChangeSet({
+      id: 'v',
+      checksum: SUM,
+      runOnChange: true,
+      runInTransaction: false,
+      statements: ['CREATE OR REPLACE VIEW v AS SELECT 1 -- end'],
+    });
     const sql = renderChangeSet(cs, makeChangelog([cs]), new Map());
-    expect(sql).toContain("count(*) FILTER (WHERE MD5SUM IN ('9:0123456789abcdef0123456789abcdef')) = 0 AS slipway_run");
+    expect(sql).toContain(
+      "count(*) FILTER (WHERE MD5SUM IN ('9:0123456789abcdef0123456789abcdef')) = 0 AS slipway_run",
+    );
     expect(sql).not.toContain('BEGIN;');
     expect(sql).toContain('CREATE OR REPLACE VIEW v AS SELECT 1 -- end\n;\n');
     expect(sql).toContain(
       "UPDATE public.databasechangelog SET DATEEXECUTED = NOW(), ORDEREXECUTED = (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), MD5SUM = '9:0123456789abcdef0123456789abcdef', EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id' WHERE ID = 'v' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql';",
     );
-    expect(sql).toContain("\\if :slipway_new\n\\echo 'slipway: EXECUTED' 'db/master.sql::v::alice'\n\\else\n\\echo 'slipway: RERAN' 'db/master.sql::v::alice'\n\\endif");
+    expect(sql).toContain(
+      "\\if :slipway_new\n\\echo 'slipway: EXECUTED' 'db/master.sql::v::alice'\n\\else\n\\echo 'slipway: RERAN' 'db/master.sql::v::alice'\n\\endif",
+    );
   });
 
   it("uses the parser's statementLocations for the `-- at` markers (e.g. statements of an sqlFile)", () => {
-    const cs = makeChangeSet({ id: 's', statements: ['INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (2)'], statementLocations: [{ file: 'db/sql/seed.sql', line: 1 }, { file: 'db/sql/seed.sql', line: 3 }] });
+    const cs = makeChangeSet({
+      id: 's',
+      statements: ['INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (2)'],
+      statementLocations: [
+        { file: 'db/sql/seed.sql', line: 1 },
+        { file: 'db/sql/seed.sql', line: 3 },
+      ],
+    });
     const sql = renderChangeSet(cs, makeChangelog([cs]), new Map());
-    expect(sql).toContain('-- at db/sql/seed.sql:1\nINSERT INTO t VALUES (1)\n;\n-- at db/sql/seed.sql:3\nINSERT INTO t VALUES (2)\n;\n');
+    expect(sql).toContain(
+      '-- at db/sql/seed.sql:1\nINSERT INTO t VALUES (1)\n;\n-- at db/sql/seed.sql:3\nINSERT INTO t VALUES (2)\n;\n',
+    );
   });
 
   it('evaluates preconditions at run time: HALT raises, MARK_RAN records without running', () => {
     const location = { file: 'db/master.sql', line: 1 };
     const checks = [{ type: 'table-exists' as const, attrs: { tableName: 'T1' } }];
-    const halt = makeChangeSet({ id: 'h', preconditions: { onFail: 'HALT', onError: 'HALT', operator: 'and', checks, location, onFailMessage: 'need t1' } });
+    const halt = makeChangeSet({
+      id: 'h',
+      preconditions: { onFail: 'HALT', onError: 'HALT', operator: 'and', checks, location, onFailMessage: 'need t1' },
+    });
     const h = renderChangeSet(halt, makeChangelog([halt]), new Map());
-    expect(h).toContain("CASE WHEN (EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND lower(table_name) = lower('T1'))) THEN 'pass' ELSE 'fail' END");
+    expect(h).toContain(
+      "CASE WHEN (EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND lower(table_name) = lower('T1'))) THEN 'pass' ELSE 'fail' END",
+    );
     // A check that errors takes the onError path (HALT here, with the check's own error text), a false one onFail.
-    expect(h).toContain("AS slipway_pre_error \\gset\n\\if :slipway_pre_error\nDO $slipway$BEGIN RAISE EXCEPTION '%', 'slipway: precondition could not be checked for changeset db/master.sql::h::alice' || ' (' || current_setting('slipway.pre') || ')'");
-    expect(h).toContain("\n\\elif :slipway_pre\n");
-    expect(h).toContain("\\else\nDO $slipway$BEGIN RAISE EXCEPTION '%', 'slipway: precondition failed for changeset db/master.sql::h::alice: need t1' USING HINT");
-    const mark = makeChangeSet({ id: 'm', preconditions: { onFail: 'MARK_RAN', onError: 'HALT', operator: 'and', checks, location } });
+    expect(h).toContain(
+      "AS slipway_pre_error \\gset\n\\if :slipway_pre_error\nDO $slipway$BEGIN RAISE EXCEPTION '%', 'slipway: precondition could not be checked for changeset db/master.sql::h::alice' || ' (' || current_setting('slipway.pre') || ')'",
+    );
+    expect(h).toContain('\n\\elif :slipway_pre\n');
+    expect(h).toContain(
+      "\\else\nDO $slipway$BEGIN RAISE EXCEPTION '%', 'slipway: precondition failed for changeset db/master.sql::h::alice: need t1' USING HINT",
+    );
+    const mark = makeChangeSet({
+      id: 'm',
+      preconditions: { onFail: 'MARK_RAN', onError: 'HALT', operator: 'and', checks, location },
+    });
     const m = renderChangeSet(mark, makeChangelog([mark]), new Map());
-    expect(m).toMatch(/\\else\nINSERT INTO public\.databasechangelog .*'MARK_RAN'.* WHERE NOT EXISTS .*;\nCOMMIT;\n\\echo 'slipway: MARK_RAN' 'db\/master\.sql::m::alice'\n\\endif\n\\endif$/);
+    expect(m).toMatch(
+      /\\else\nINSERT INTO public\.databasechangelog .*'MARK_RAN'.* WHERE NOT EXISTS .*;\nCOMMIT;\n\\echo 'slipway: MARK_RAN' 'db\/master\.sql::m::alice'\n\\endif\n\\endif$/,
+    );
   });
 
   it('renders every precondition type as one boolean expression', () => {
@@ -99,7 +152,13 @@ describe('renderChangeSet', () => {
 });
 
 describe('renderPackage', () => {
-  const cl = makeChangelog([makeChangeSet({ id: '1', checksum: SUM }), makeChangeSet({ id: '2', filename: 'db/b.sql', location: { file: 'db/b.sql', line: 3 } })], files);
+  const cl = makeChangelog(
+    [
+      makeChangeSet({ id: '1', checksum: SUM }),
+      makeChangeSet({ id: '2', filename: 'db/b.sql', location: { file: 'db/b.sql', line: 3 } }),
+    ],
+    files,
+  );
   const opts = { application: 'umig', version: '1.2.0', sourceDateEpoch: 1758810600 };
 
   it('starts with the header and is byte-identical for identical input', () => {
@@ -120,19 +179,30 @@ describe('renderPackage', () => {
       ].join('\n'),
     );
     expect(renderPackage(cl, opts)).toBe(sql);
-    expect(sql.match(/^-- === FILE: .* ===$/gm)).toEqual(['-- === FILE: db/master.sql ===', '-- === FILE: db/b.sql ===']);
+    expect(sql.match(/^-- === FILE: .* ===$/gm)).toEqual([
+      '-- === FILE: db/master.sql ===',
+      '-- === FILE: db/b.sql ===',
+    ]);
     expect(sql).toContain("  ('1', 'alice', 'db/master.sql', '9:0123456789abcdef0123456789abcdef', NULL, '{}'),\n");
     expect(sql.endsWith("-- end of package: 2 changesets\n\\echo 'slipway: package complete'\n")).toBe(true);
   });
 
   it('--mode plain inlines each included file in place, with FILE markers, keeping SQL between includes in order', () => {
-    const plain = makeChangelog([], [
-      { path: 'db/main.sql', content: 'SELECT 1;\n\\i 01.sql\nSELECT 2;\n\\ir sub/02.sql\n' },
-      { path: 'db/01.sql', content: 'CREATE TABLE a (id int);' },
-      { path: 'db/sub/02.sql', content: '\\ir 03.sql\nINSERT INTO a VALUES (2);\n' },
-      { path: 'db/sub/03.sql', content: 'INSERT INTO a VALUES (3);\n' },
-    ]);
-    expect(renderPackage(plain, { ...opts, mode: 'plain' }).split('\n').slice(9).join('\n')).toBe(
+    const plain = makeChangelog(
+      [],
+      [
+        { path: 'db/main.sql', content: 'SELECT 1;\n\\i 01.sql\nSELECT 2;\n\\ir sub/02.sql\n' },
+        { path: 'db/01.sql', content: 'CREATE TABLE a (id int);' },
+        { path: 'db/sub/02.sql', content: '\\ir 03.sql\nINSERT INTO a VALUES (2);\n' },
+        { path: 'db/sub/03.sql', content: 'INSERT INTO a VALUES (3);\n' },
+      ],
+    );
+    expect(
+      renderPackage(plain, { ...opts, mode: 'plain' })
+        .split('\n')
+        .slice(9)
+        .join('\n'),
+    ).toBe(
       [
         '',
         '\\set ON_ERROR_STOP on',

@@ -45,11 +45,18 @@ describe('renderRollbackSql', () => {
 
   it('--to-tag rolls back everything after the tagged changeset', () => {
     const sql = renderRollbackSql(cl, { toTag: 'v1' });
-    expect(sql.match(/^-- rollback .*$/gm)).toEqual(['-- rollback db/master.sql::4::alice', '-- rollback db/master.sql::3::alice']);
+    expect(sql.match(/^-- rollback .*$/gm)).toEqual([
+      '-- rollback db/master.sql::4::alice',
+      '-- rollback db/master.sql::3::alice',
+    ]);
   });
 
   it('throws listing every changeset in range without rollback', () => {
-    const bad = makeChangelog([makeChangeSet({ id: 'a' }), makeChangeSet({ id: 'b', rollback: ['x'] }), makeChangeSet({ id: 'c' })]);
+    const bad = makeChangelog([
+      makeChangeSet({ id: 'a' }),
+      makeChangeSet({ id: 'b', rollback: ['x'] }),
+      makeChangeSet({ id: 'c' }),
+    ]);
     try {
       renderRollbackSql(bad, { count: 3 });
       expect.unreachable();
@@ -61,10 +68,19 @@ describe('renderRollbackSql', () => {
   });
 
   it('planRollbackSql orders by changelog position whatever order the keys come in, and rejects unknown keys', () => {
-    const index = cl.changeSets.map((c) => ({ id: c.id, author: c.author, filename: c.filename, checksum: c.checksum, rollback: c.rollback, tag: c.tag }));
+    const index = cl.changeSets.map((c) => ({
+      id: c.id,
+      author: c.author,
+      filename: c.filename,
+      checksum: c.checksum,
+      rollback: c.rollback,
+      tag: c.tag,
+    }));
     const sql = planRollbackSql(index, [index[0]!, index[2]!]);
     expect(sql.indexOf('::3::')).toBeLessThan(sql.indexOf('::1::'));
-    expect(() => planRollbackSql(index, [{ id: 'zz', author: 'a', filename: 'f' }])).toThrow('1 changeset(s) to roll back are not in the changelog');
+    expect(() => planRollbackSql(index, [{ id: 'zz', author: 'a', filename: 'f' }])).toThrow(
+      '1 changeset(s) to roll back are not in the changelog',
+    );
     expect(() => renderRollbackSql(cl, { toTag: 'nope' })).toThrow('tag "nope" is not in the changelog');
   });
 });
