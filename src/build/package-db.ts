@@ -1,3 +1,4 @@
+import { changelogSourceOf } from '../config/changelog-source.js';
 import type { Config } from '../config/schema.js';
 import type { DatabasePackageResult } from '../db/package.js';
 import type { VerifyResult } from '../db/verify.js';
@@ -8,7 +9,7 @@ export type DbVerify = VerifyResult;
 // The db modules (changelog parser, renderer, PGlite) load lazily: a build without `database.changelog`, and every
 // other command of the CLI, never pays for them.
 
-/** Runs DBPKG's buildDatabasePackage for the configured changelog (liquibase) or a psql script (plain). */
+/** Runs buildDatabasePackage for the configured changelog (liquibase) or a psql script (plain). */
 export async function buildDbPackage(
   config: Config,
   changelog: string,
@@ -16,31 +17,21 @@ export async function buildDbPackage(
   sourceDateEpoch: number,
 ): Promise<DbPackage> {
   const { buildDatabasePackage } = await import('../db/package.js');
-  const db = config.database;
   return buildDatabasePackage({
-    // Changelog paths are relative to the config file, and Liquibase records FILENAME relative to this search path.
-    rootDir: config.configDir,
-    changelog,
+    ...changelogSourceOf(config, changelog)!,
     mode,
-    ...(db.contexts.length ? { contexts: db.contexts } : {}),
-    ...(db.labels ? { labels: db.labels } : {}),
-    properties: db.properties,
     application: config.name,
     version: config.version,
     sourceDateEpoch,
   });
 }
 
-/** Runs DBPKG's verifyChangelog (PGlite, or a scratch database on config.database.verifyUrl). */
+/** Runs verifyChangelog (PGlite, or a scratch database on config.database.verifyUrl). */
 export async function verifyDb(config: Config, changelog: string): Promise<DbVerify> {
   const { verifyChangelog } = await import('../db/verify.js');
   const db = config.database;
   return verifyChangelog({
-    rootDir: config.configDir,
-    changelog,
-    ...(db.contexts.length ? { contexts: db.contexts } : {}),
-    ...(db.labels ? { labels: db.labels } : {}),
-    properties: db.properties,
+    ...changelogSourceOf(config, changelog)!,
     ...(db.verifyUrl ? { databaseUrl: db.verifyUrl } : {}),
   });
 }

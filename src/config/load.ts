@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { SlipwayError } from '../errors.js';
 import { configSchema, ENVIRONMENT_NAME, type Config } from './schema.js';
 import { interpolateEnv } from './interpolate.js';
+import { changelogSourceOf } from './changelog-source.js';
 
 export const CONFIG_FILE_NAMES = ['slipway.config.yaml', 'slipway.config.yml', 'slipway.config.json'];
 
@@ -112,15 +113,22 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   if (!isPlain(raw)) {
     throw new SlipwayError('E_CONFIG', `${rel}: the config must be a mapping of settings`, { file: rel });
   }
-  const { value, interpolations } = interpolateEnv(raw, opts.env ?? process.env, rel);
-  const fileValue = value as Plain;
-
   const environment = opts.environment ?? 'dev';
   if (!ENVIRONMENT_NAME.test(environment)) {
     throw new SlipwayError('E_USAGE', `invalid environment name: ${JSON.stringify(environment)}`, {
       hint: 'Use a name like dev, uat, staging or prod.',
     });
   }
+  // Only the chosen overlay is interpolated: a variable that only `environments.prod` uses need not be set for dev.
+  const rawEnvs = isPlain(raw.environments) ? raw.environments : {};
+  const chosen = Object.hasOwn(rawEnvs, environment) ? { environments: { [environment]: rawEnvs[environment] } } : {};
+  const { environments: _all, ...base } = raw;
+  const { value, interpolations } = interpolateEnv({ ...base, ...chosen }, opts.env ?? process.env, rel);
+  const interpolated = value as Plain;
+  // The other overlays stay as written; they are never merged, so their unresolved `${VAR}`s cannot leak.
+  const fileValue: Plain = isPlain(raw.environments)
+    ? { ...interpolated, environments: { ...rawEnvs, ...(interpolated.environments as Plain) } }
+    : interpolated;
   const envs = isPlain(fileValue.environments) ? fileValue.environments : {};
   const warnings: string[] = [];
   const overlay = envs[environment];
@@ -170,6 +178,10 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
       );
     }
     sources.version = 'package.json';
+  }
+  // The search path and master are resolved (and refused when the changelog lies outside `root`) at load time.
+  for (const file of [cfg.database.changelog, ...cfg.database.psqlScripts]) {
+    if (file) changelogSourceOf({ ...cfg, version, configFile, configDir, rootDir, environment, sources }, file);
   }
   for (const p of leafPaths(cfg)) if (!(p in sources) && !p.startsWith('environments')) sources[p] = 'default';
   return { config: { ...cfg, version, configFile, configDir, rootDir, environment, sources }, warnings };

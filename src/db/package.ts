@@ -1,4 +1,5 @@
-import { parseChangelog, parsePsqlScript, selectChangeSets } from './changelog/index.js';
+import { parsePsqlScript } from './changelog/index.js';
+import { readChangelog, type ChangelogInput } from './read-changelog.js';
 import { maskUrl } from '../errors.js';
 import type { Changelog, ParseWarning } from './model.js';
 import { readHistory, selectMissing, selectSince, selectSinceTag } from './delta.js';
@@ -7,14 +8,9 @@ import { renderPackage } from './render.js';
 
 export type { ChangeSetIndexEntry } from './index-entry.js';
 
-export interface DatabasePackageOptions {
-  rootDir: string;
-  changelog: string;
+export interface DatabasePackageOptions extends ChangelogInput {
   /** plain = psql \i script inlined */
   mode?: 'liquibase' | 'plain';
-  contexts?: string[];
-  labels?: string;
-  properties?: Record<string, string>;
   application: string;
   version: string;
   /** generated-at comes from sourceDateEpoch */
@@ -50,16 +46,8 @@ export async function buildDatabasePackage(opts: DatabasePackageOptions): Promis
       warnings,
     };
   }
-  const parsed = await parseChangelog({
-    rootDir: opts.rootDir,
-    changelog: opts.changelog,
-    ...(opts.properties ? { properties: opts.properties } : {}),
-  });
-  let changeSets = selectChangeSets(parsed.changeSets, {
-    ...(opts.contexts?.length ? { contexts: opts.contexts } : {}),
-    ...(opts.labels ? { labels: opts.labels } : {}),
-    dbms: 'postgresql',
-  });
+  const { parsed, selected } = await readChangelog(opts);
+  let changeSets = selected;
   let delta: string | undefined;
   if (opts.sinceTag !== undefined) {
     changeSets = selectSinceTag(changeSets, opts.sinceTag);

@@ -5,6 +5,7 @@ import { buildDatabasePackage } from './package.js';
 import { runPsqlScript } from './psql-runner.js';
 import { openSession, type SqlSession } from './session.js';
 import { changeSetKey } from './sql-text.js';
+import type { ChangelogInput } from './read-changelog.js';
 
 export interface VerifyResult {
   ok: boolean;
@@ -21,12 +22,7 @@ export interface VerifyResult {
   ms: number;
 }
 
-export interface VerifyOptions {
-  rootDir: string;
-  changelog: string;
-  contexts?: string[];
-  labels?: string;
-  properties?: Record<string, string>;
+export interface VerifyOptions extends ChangelogInput {
   /** A PostgreSQL server to create (and drop) a scratch database on; PGlite in memory when absent. */
   databaseUrl?: string;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../../config/schema.js';
+import { changelogSourceOf } from '../../config/changelog-source.js';
 import { SlipwayError } from '../../errors.js';
 import { comparePaths, type CheckResult, type FileEntry, type FileSet } from '../../fileset/types.js';
 import type { ProgressListener } from '../progress.js';
@@ -203,13 +204,7 @@ async function changelogProperties(config: Config): Promise<Record<string, strin
   if (!config.database.changelog) return given;
   try {
     const { parseChangelog } = await import('../../db/changelog/index.js');
-    const log = await parseChangelog({
-      rootDir: config.configDir,
-      changelog: config.database.changelog,
-      properties: given,
-      contexts: config.database.contexts,
-      ...(config.database.labels ? { labels: config.database.labels } : {}),
-    });
+    const log = await parseChangelog(changelogSourceOf(config)!);
     return { ...log.properties, ...given };
   } catch {
     return given;

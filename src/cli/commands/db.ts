@@ -8,13 +8,14 @@ import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-
 import { printJson } from '../output.js';
 import { CONFIG_FILE_NAMES } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
+import { changelogSourceOf, resolveChangelogSource, type ChangelogSource } from '../../config/changelog-source.js';
 import { SlipwayError, maskUrl } from '../../errors.js';
 
 // The db library is imported inside each action so other commands (and `--help`) do not load parsers and drivers.
 const lib = {
   apply: () => import('../../db/apply.js'),
   pkg: () => import('../../db/package.js'),
-  changelog: () => import('../../db/changelog/index.js'),
+  changelog: () => import('../../db/read-changelog.js'),
   rollback: () => import('../../db/rollback.js'),
   status: () => import('../../db/status.js'),
   verify: () => import('../../db/verify.js'),
@@ -32,48 +33,37 @@ interface DbFlags extends ConfigFlags {
 
 interface DbTarget {
   config: Config | null;
-  rootDir: string;
-  /** Changelog relative to rootDir, as Liquibase's search path would name it. */
-  changelog: string;
-  contexts: string[];
-  labels: string | undefined;
-  properties: Record<string, string>;
+  source: ChangelogSource;
 }
 
 /** Resolves the changelog, root (search path), contexts, labels and properties from flags over the config. */
 async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false): Promise<DbTarget> {
   const hasConfig = Boolean(flags.config) || CONFIG_FILE_NAMES.some((n) => existsSync(path.join(ctx.io.cwd, n)));
   const config = hasConfig ? (await configFromFlags(ctx.io, flags)).config : null;
-  const rootDir = flags.root ? path.resolve(ctx.io.cwd, flags.root) : (config?.rootDir ?? ctx.io.cwd);
   // --mode plain packages a psql \i script: its default is the first of database.psqlScripts.
   const configured = plain ? config?.database.psqlScripts[0] : config?.database.changelog;
-  const fromConfig = configured ? path.resolve(config!.configDir, configured) : undefined;
-  const abs = flags.changelog ? path.resolve(ctx.io.cwd, flags.changelog) : fromConfig;
-  if (!abs) {
+  const fromConfig = configured ? changelogSourceOf(config!, configured)! : undefined;
+  const master = flags.changelog
+    ? path.resolve(ctx.io.cwd, flags.changelog)
+    : fromConfig && path.resolve(fromConfig.rootDir, fromConfig.changelog);
+  if (!master) {
     const key = plain ? 'database.psqlScripts' : 'database.changelog';
     throw new SlipwayError('E_USAGE', `no changelog: pass --changelog FILE or set ${key} in the config`);
   }
-  const changelog = path.relative(rootDir, abs).split(path.sep).join('/');
-  if (changelog.startsWith('../')) {
-    throw new SlipwayError('E_USAGE', `changelog ${abs} is outside the root ${rootDir}`, {
-      hint: 'pass --root DIR (the Liquibase search path) that contains it',
-    });
-  }
-  const contexts =
-    flags.contexts !== undefined
-      ? flags.contexts
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : (config?.database.contexts ?? []);
-  return {
-    config,
-    rootDir,
-    changelog,
-    contexts,
-    labels: flags.labels ?? config?.database.labels,
+  const source = resolveChangelogSource({
+    rootDir: flags.root ? path.resolve(ctx.io.cwd, flags.root) : (config?.rootDir ?? ctx.io.cwd),
+    master,
     properties: config?.database.properties ?? {},
-  };
+    contexts:
+      flags.contexts !== undefined
+        ? flags.contexts
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : (config?.database.contexts ?? []),
+    labels: flags.labels ?? config?.database.labels,
+  });
+  return { config, source };
 }
 
 /** SOURCE_DATE_EPOCH, else the last commit's time, else 0 (never the wall clock: output must be reproducible). */
@@ -142,15 +132,11 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         const t = await resolveTarget(ctx, flags, flags.mode === 'plain');
         const { buildDatabasePackage } = await lib.pkg();
         const r = await buildDatabasePackage({
-          rootDir: t.rootDir,
-          changelog: t.changelog,
+          ...t.source,
           mode: flags.mode === 'plain' ? 'plain' : 'liquibase',
-          contexts: t.contexts,
-          ...(t.labels ? { labels: t.labels } : {}),
-          properties: t.properties,
-          application: flags.appName ?? t.config?.name ?? path.basename(t.rootDir),
+          application: flags.appName ?? t.config?.name ?? path.basename(t.source.rootDir),
           version: flags.appVersion ?? t.config?.version ?? '0.0.0',
-          sourceDateEpoch: sourceDateEpoch(ctx, t.rootDir),
+          sourceDateEpoch: sourceDateEpoch(ctx, t.source.rootDir),
           ...(flags.sinceTag !== undefined ? { sinceTag: flags.sinceTag } : {}),
           ...(flags.since !== undefined ? { since: flags.since } : {}),
           ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
@@ -170,16 +156,11 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         throw new SlipwayError('E_USAGE', 'pass exactly one of --count N or --to-tag T');
       const count = flags.count !== undefined ? Number(flags.count) : undefined;
       const t = await resolveTarget(ctx, flags);
-      const { parseChangelog, selectChangeSets } = await lib.changelog();
+      const { readChangelog } = await lib.changelog();
       const { renderRollbackSql } = await lib.rollback();
-      const parsed = await parseChangelog({ rootDir: t.rootDir, changelog: t.changelog, properties: t.properties });
-      const changeSets = selectChangeSets(parsed.changeSets, {
-        ...(t.contexts.length ? { contexts: t.contexts } : {}),
-        ...(t.labels ? { labels: t.labels } : {}),
-        dbms: 'postgresql',
-      });
+      const { parsed, selected } = await readChangelog(t.source);
       const sql = renderRollbackSql(
-        { ...parsed, changeSets },
+        { ...parsed, changeSets: selected },
         { ...(count !== undefined ? { count } : {}), ...(flags.toTag !== undefined ? { toTag: flags.toTag } : {}) },
       );
       await writeOutput(ctx, flags.out, sql);
@@ -203,11 +184,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         const t = await resolveTarget(ctx, flags);
         const { buildDatabasePackage } = await lib.pkg();
         const r = await buildDatabasePackage({
-          rootDir: t.rootDir,
-          changelog: t.changelog,
-          contexts: t.contexts,
-          ...(t.labels ? { labels: t.labels } : {}),
-          properties: t.properties,
+          ...t.source,
           application: t.config?.name ?? 'slipway',
           version: t.config?.version ?? '0.0.0',
           sourceDateEpoch: 0,
@@ -233,14 +210,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
     .action(async (flags: DbFlags) => {
       const t = await resolveTarget(ctx, flags);
       const { getStatus } = await lib.status();
-      const r = await getStatus({
-        databaseUrl: flags.databaseUrl!,
-        rootDir: t.rootDir,
-        changelog: t.changelog,
-        contexts: t.contexts,
-        ...(t.labels ? { labels: t.labels } : {}),
-        properties: t.properties,
-      });
+      const r = await getStatus({ ...t.source, databaseUrl: flags.databaseUrl! });
       if (flags.json) printJson(ctx.io, r);
       else {
         for (const c of r.changeSets.filter((c) => c.state !== 'applied'))
@@ -257,11 +227,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       const t = await resolveTarget(ctx, flags);
       const { verifyChangelog } = await lib.verify();
       const r = await verifyChangelog({
-        rootDir: t.rootDir,
-        changelog: t.changelog,
-        contexts: t.contexts,
-        ...(t.labels ? { labels: t.labels } : {}),
-        properties: t.properties,
+        ...t.source,
         ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
       });
       if (flags.json) printJson(ctx.io, r);

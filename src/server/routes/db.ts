@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { changelogSourceOf } from '../../config/changelog-source.js';
 import type { ServerContext } from '../context.js';
 import { parseInput } from '../validate.js';
 import { sanitizeFilename } from '../filename.js';
@@ -50,18 +51,16 @@ export function registerDbRoutes(app: FastifyInstance, ctx: ServerContext): void
       q.filename === undefined ? `${ctx.config.name}-database-package.sql` : sanitizeFilename(q.filename);
     const { changelog, mode } = changelogOf(ctx);
     const cfgDb = ctx.config.database;
+    const source = changelogSourceOf(ctx.config, changelog)!;
     // generated-at comes from the changelog's mtime (not the clock), so unchanged sources give the same ETag.
-    const master = path.resolve(ctx.config.configDir, changelog);
+    const master = path.resolve(source.rootDir, source.changelog);
     const sourceDateEpoch = Math.floor((await stat(master).catch(() => ({ mtimeMs: 0 }))).mtimeMs / 1000);
     let result;
     try {
       result = await ctx.deps.buildDatabasePackage({
-        rootDir: ctx.config.configDir,
-        changelog,
+        ...source,
         mode,
-        contexts: q.contexts ? q.contexts.split(',') : cfgDb.contexts,
-        ...(cfgDb.labels ? { labels: cfgDb.labels } : {}),
-        properties: cfgDb.properties,
+        ...(q.contexts ? { contexts: q.contexts.split(',') } : {}),
         application: ctx.config.name,
         version: ctx.config.version,
         sourceDateEpoch,
@@ -107,14 +106,7 @@ export function registerDbRoutes(app: FastifyInstance, ctx: ServerContext): void
     if (!db.url)
       throw new HttpError(503, 'E_UNAVAILABLE', 'database.url is not configured, so applied/pending state is unknown');
     const { changelog } = changelogOf(ctx);
-    const status = await ctx.deps.getStatus({
-      databaseUrl: db.url,
-      rootDir: ctx.config.configDir,
-      changelog,
-      contexts: db.contexts,
-      ...(db.labels ? { labels: db.labels } : {}),
-      properties: db.properties,
-    });
+    const status = await ctx.deps.getStatus({ ...changelogSourceOf(ctx.config, changelog)!, databaseUrl: db.url });
     const changeSets = q.state ? status.changeSets.filter((c) => c.state === q.state) : status.changeSets;
     return {
       applied: status.applied,

@@ -1,0 +1,79 @@
+import path from 'node:path';
+import { SlipwayError } from '../errors.js';
+import type { Config } from './schema.js';
+
+/**
+ * Everything the changelog parser needs, resolved once: every caller (build, db commands, server, verify) passes
+ * this same value, so the search path, contexts, labels and properties cannot drift between them.
+ */
+export interface ChangelogSource {
+  /** Liquibase search path (absolute): the FILENAME column records the changelog relative to it. */
+  rootDir: string;
+  /** Master changelog relative to rootDir, `/`-separated. */
+  changelog: string;
+  /** Caller properties (like `liquibase -Dname=value`). */
+  properties: Record<string, string>;
+  /** Runtime contexts: select changesets and decide which context-limited `<property>` definitions apply. */
+  contexts: string[];
+  /** Runtime label expression. */
+  labels?: string;
+}
+
+export interface ResolveChangelogSourceInput {
+  /** The search path (absolute). */
+  rootDir: string;
+  /** The master changelog, absolute. */
+  master: string;
+  properties?: Record<string, string>;
+  contexts?: string[];
+  labels?: string | undefined;
+  /** The config field the master came from (error code E_CONFIG); a flag value when absent (E_USAGE). */
+  field?: string;
+  /** The config file, named in the error. */
+  file?: string;
+}
+
+/** Builds a ChangelogSource; a master outside the search path is refused (Liquibase could not name it). */
+export function resolveChangelogSource(input: ResolveChangelogSourceInput): ChangelogSource {
+  const rootDir = path.resolve(input.rootDir);
+  const changelog = path.relative(rootDir, path.resolve(input.master)).split(path.sep).join('/');
+  if (changelog === '' || changelog === '..' || changelog.startsWith('../') || path.isAbsolute(changelog)) {
+    throw new SlipwayError(
+      input.field ? 'E_CONFIG' : 'E_USAGE',
+      `changelog ${input.master} is outside the root ${rootDir}`,
+      {
+        ...(input.field ? { field: input.field } : {}),
+        ...(input.file ? { file: input.file } : {}),
+        hint: input.field
+          ? 'Set `root` (relative to the config file) to a directory that contains the changelog: FILENAMEs are recorded relative to it.'
+          : 'Pass --root DIR (the Liquibase search path) that contains it.',
+      },
+    );
+  }
+  return {
+    rootDir,
+    changelog,
+    properties: { ...(input.properties ?? {}) },
+    contexts: [...(input.contexts ?? [])],
+    ...(input.labels ? { labels: input.labels } : {}),
+  };
+}
+
+/**
+ * The ChangelogSource of a config for `file` (a path relative to the config file; default `database.changelog`).
+ * The search path is the project root (`root`), so `slipway build`, `slipway db …` and the server record the same
+ * FILENAME for the same changelog. Returns null when the config names no changelog.
+ */
+export function changelogSourceOf(config: Config, file = config.database.changelog): ChangelogSource | null {
+  if (!file) return null;
+  const db = config.database;
+  return resolveChangelogSource({
+    rootDir: config.rootDir,
+    master: path.resolve(config.configDir, file),
+    properties: db.properties,
+    contexts: db.contexts,
+    labels: db.labels,
+    field: file === db.changelog ? 'database.changelog' : 'database.psqlScripts',
+    file: config.configFile,
+  });
+}

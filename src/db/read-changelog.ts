@@ -1,0 +1,32 @@
+import type { ChangelogSource } from '../config/changelog-source.js';
+import { parseChangelog, selectChangeSets } from './changelog/index.js';
+import type { ChangeSet, Changelog } from './model.js';
+
+/** A ChangelogSource as the db library accepts it: contexts, labels and properties may be left out (none). */
+export type ChangelogInput = Pick<ChangelogSource, 'rootDir' | 'changelog'> &
+  Partial<Pick<ChangelogSource, 'properties' | 'contexts' | 'labels'>>;
+
+export interface ReadChangelogResult {
+  /** Every changeset the changelog defines (for drift and unknown-row checks). */
+  parsed: Changelog;
+  /** The changesets the source's contexts, labels and dbms select, in run order. */
+  selected: ChangeSet[];
+}
+
+/**
+ * Parses and selects with one set of contexts/labels/properties: the parser needs the contexts too (a
+ * context-limited `<property>` changes the SQL), so no caller may pass them to only one of the two steps.
+ */
+export async function readChangelog(source: ChangelogInput): Promise<ReadChangelogResult> {
+  const contexts = source.contexts?.length ? { contexts: source.contexts } : {};
+  const labels = source.labels ? { labels: source.labels } : {};
+  const parsed = await parseChangelog({
+    rootDir: source.rootDir,
+    changelog: source.changelog,
+    ...(source.properties ? { properties: source.properties } : {}),
+    ...contexts,
+    ...labels,
+  });
+  const selected = selectChangeSets(parsed.changeSets, { ...contexts, ...labels, dbms: 'postgresql' });
+  return { parsed, selected };
+}
