@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'E_UNSAFE_ARCHIVE'
   | 'E_HEALTH'
   | 'E_COMPAT'
+  | 'E_NOT_READY'
   | 'E_SERVER'
   | 'E_AUTH'
   | 'E_NOT_FOUND'

@@ -31,6 +31,11 @@ export interface WriteArchiveOptions {
   mtime: number;
   level: number;
   onEntry?: (done: number, total: number, entryPath: string) => void;
+  /**
+   * Leave the finished archive under its temporary name (returned as `tmpPath`) for the caller to rename together
+   * with its sidecars; default false (renamed to `outPath` here).
+   */
+  keepTemp?: boolean;
 }
 
 export interface WriteArchiveResult {
@@ -39,6 +44,8 @@ export interface WriteArchiveResult {
   bytes: number;
   /** Uncompressed tar stream size. */
   tarBytes: number;
+  /** Where the archive is when `keepTemp` was set (else equal to `path`). */
+  tmpPath: string;
 }
 
 /**
@@ -210,8 +217,8 @@ export function ioError(error: unknown, target: string): SlipwayError {
 }
 
 /**
- * Streams the entries as a deterministic .tar.gz to a temporary name beside `outPath` and renames it into place, so a
- * half-written archive never carries the final name; on any error the temporary file is removed.
+ * Streams the entries as a deterministic .tar.gz to a temporary name beside `outPath` and renames it into place (unless
+ * `keepTemp`), so a half-written archive never carries the final name; on any error the temporary file is removed.
  */
 export async function writeArchive(opts: WriteArchiveOptions): Promise<WriteArchiveResult> {
   const dir = path.dirname(opts.outPath);
@@ -230,10 +237,16 @@ export async function writeArchive(opts: WriteArchiveOptions): Promise<WriteArch
       sink,
       createWriteStream(tmp, { flags: 'wx' }),
     );
-    await rename(tmp, opts.outPath);
+    if (!opts.keepTemp) await rename(tmp, opts.outPath);
   } catch (error) {
     await rm(tmp, { force: true });
     throw ioError(error, opts.outPath);
   }
-  return { path: opts.outPath, sha256: sink.hash.digest('hex'), bytes: sink.bytes, tarBytes: counter.tarBytes };
+  return {
+    path: opts.outPath,
+    sha256: sink.hash.digest('hex'),
+    bytes: sink.bytes,
+    tarBytes: counter.tarBytes,
+    tmpPath: opts.keepTemp ? tmp : opts.outPath,
+  };
 }

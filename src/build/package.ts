@@ -1,4 +1,3 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
@@ -10,7 +9,8 @@ import { buildDbPackage, verifyDb, type DbPackage, type DbVerify } from './packa
 import { readVerifyCache, verifyCacheKey, writeVerifyCache } from './verify-cache.js';
 import { planDeploymentInfo, planVersionCompatibility } from './package-metadata.js';
 import { packageFileName, resolveBuildTime, type BuildTime } from './package-time.js';
-import { compareUtf8, ioError, planArchiveEntries, writeArchive, type ArchiveEntry } from './package-writer.js';
+import { commitOutputs } from './commit-outputs.js';
+import { compareUtf8, planArchiveEntries, writeArchive, type ArchiveEntry } from './package-writer.js';
 import type { ProgressListener } from './progress.js';
 import { hashBytes, hashFile, renderSha256Sums, renderSidecar } from './sha256sums.js';
 import { planSizeReport, type SizeReport } from './size-report.js';
@@ -138,9 +138,14 @@ async function packageDatabase(
     verifyMs = Math.round(performance.now() - t0);
     if (!verify.ok) {
       const failed = verify.changeSets.find((c) => c.status === 'FAILED');
-      blockers.push(
-        `database verification failed${failed ? ` at ${failed.filename}::${failed.id}::${failed.author}: ${failed.error ?? ''}` : ''}`,
-      );
+      // The reason is recorded twice on purpose: as a deployment blocker (deploy refuses the package) and as the
+      // database component's reason for its UNHEALTHY status.
+      // The error names the changeset, its file:line and the PostgreSQL message (then the statement with a caret).
+      const where = failed
+        ? (failed.error ?? `changeset ${failed.filename}::${failed.id}::${failed.author} failed`)
+        : null;
+      dbReason = `database verification failed on ${verify.engine}${where ? `: ${where}` : ''}`;
+      blockers.push(dbReason);
     }
   } else {
     dbReason = 'database.verify is off: health and fingerprint not measured';
@@ -239,6 +244,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     entries,
     mtime: buildTime.epoch,
     level: config.build.compressionLevel,
+    keepTemp: true,
     onEntry: (done, total) => {
       if (done % 500 === 0 || done === total) opts.onProgress?.({ phase: 'package', step: 'writing', done, total });
     },
@@ -255,18 +261,13 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
   });
   const sidecar = `${archivePath}.sha256`;
   const manifestPath = archivePath.replace(/\.tar\.gz$/, '.manifest.json');
-  try {
-    await writeAtomic(sidecar, renderSidecar(written.sha256, name));
-    await writeAtomic(manifestPath, json(manifest));
-  } catch (error) {
-    // A package without its digest is not a package: leave nothing with the final names.
-    await Promise.all([
-      rm(archivePath, { force: true }),
-      rm(sidecar, { force: true }),
-      rm(manifestPath, { force: true }),
-    ]);
-    throw ioError(error, sidecar);
-  }
+  // Everything is renamed into place only now, the archive before its digest: a build that failed earlier left
+  // the output directory untouched.
+  await commitOutputs([
+    { final: manifestPath, content: json(manifest) },
+    { final: archivePath, tmpPath: written.tmpPath },
+    { final: sidecar, content: renderSidecar(written.sha256, name) },
+  ]);
   return {
     package: { path: archivePath, sha256: written.sha256, bytes: written.bytes, name },
     sidecar,
@@ -285,15 +286,4 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
       package: Math.round(performance.now() - t0),
     },
   };
-}
-
-async function writeAtomic(file: string, content: string | Buffer): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
-  try {
-    await writeFile(tmp, content);
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
 }

@@ -18,7 +18,7 @@ export interface BuildOptions {
   strict?: boolean;
   sourceDateEpoch?: number;
   onProgress?: ProgressListener;
-  /** Remove this app's previous packages from outDir first (default true); the compile cache is kept. */
+  /** Remove temporary files an interrupted earlier build of this app left in outDir (default true). */
   clean?: boolean;
   /** Environment for SOURCE_DATE_EPOCH and the stage checks; default process.env. */
   env?: Record<string, string | undefined>;
@@ -83,7 +83,10 @@ export function resolveOutDir(config: Config, outDir?: string): string {
   return path.resolve(config.configDir, outDir ?? config.build.output);
 }
 
-/** Removes this app's previous packages (and half-written temp files) from outDir; never the cache. */
+/**
+ * Removes what an interrupted earlier build of this app left under temporary names in outDir, and nothing else: a
+ * build never deletes an earlier package (its own outputs replace a same-named one by rename only once it succeeded).
+ */
 export async function cleanOutDir(config: Config, outDir: string): Promise<string[]> {
   let names: string[];
   try {
@@ -91,14 +94,9 @@ export async function cleanOutDir(config: Config, outDir: string): Promise<strin
   } catch {
     return [];
   }
-  const prefix = `${config.name}-v`;
-  const ours = names.filter(
-    (n) =>
-      (n.startsWith(prefix) && /\.(tar\.gz|tar\.gz\.sha256|manifest\.json)$/.test(n)) ||
-      (n.startsWith(`.${prefix}`) && n.endsWith('.tmp')),
-  );
-  await Promise.all(ours.map((n) => rm(path.join(outDir, n), { force: true })));
-  return ours;
+  const leftovers = names.filter((n) => n.startsWith(`.${config.name}-v`) && n.endsWith('.tmp'));
+  await Promise.all(leftovers.map((n) => rm(path.join(outDir, n), { force: true })));
+  return leftovers;
 }
 
 /** Fails fast (before a long stage/compile) when the output directory cannot be created or written. */

@@ -13,6 +13,7 @@ import { planRetention } from './retention.js';
 import { scanArchive } from './scan-archive.js';
 import type { StepRunner } from './step-runner.js';
 import { validateRelease } from './activate.js';
+import { checkReadiness, type PackageReadiness } from './readiness.js';
 import { startRelease } from './strategy.js';
 import type { Target } from './target.js';
 import type { DeployOptions } from './types.js';
@@ -22,6 +23,8 @@ export interface Verified {
   version: string;
   sha256: string;
   hasDatabasePackage: boolean;
+  /** build-manifest.json's deployment.readiness and blockers (see readiness.ts). */
+  readiness: PackageReadiness;
 }
 
 /** Read-only checks of the package: PACKAGE's validatePackage plus our own scan with limits. */
@@ -50,6 +53,10 @@ export async function verifyPackage(
     version: v.manifest?.version ?? v.compatibility?.version ?? '',
     sha256: v.sha256,
     hasDatabasePackage: scan.files.has('database/package.sql'),
+    readiness: {
+      ready: v.manifest?.deployment.readiness ?? true,
+      blockers: v.manifest?.deployment.blockers ?? [],
+    },
   };
 }
 
@@ -93,7 +100,16 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
   const { opts, contracts, target, t, steps, releaseId, previous, databaseUrl, state } = a;
   const v = await steps.run('verify', 'verify the archive digest and SHA256SUMS', async () => {
     const r = await verifyPackage(contracts, a.packagePath, t, opts.expectedSha256);
-    return { value: r, message: `version ${r.version}`, data: { version: r.version, sha256: r.sha256 } };
+    const forced = checkReadiness(a.packagePath, r.readiness, opts.force === true);
+    return {
+      value: r,
+      message: `version ${r.version}${forced ? `; ${forced}` : ''}`,
+      data: {
+        version: r.version,
+        sha256: r.sha256,
+        ...(forced ? { forced: true, notReady: r.readiness.blockers } : {}),
+      },
+    };
   });
   state.version = v.version;
   await steps.run('extract', `extract into releases/${releaseId}`, async () => {

@@ -9,6 +9,7 @@ import { applyDeploy, undoDeploy, verifyPackage, type ApplyState } from './deplo
 import { makeReleaseId } from './layout.js';
 import { LocalTarget } from './local-target.js';
 import { planDeploy } from './plan.js';
+import { checkReadiness } from './readiness.js';
 import { recoverInterruptedRuns } from './recover.js';
 import { selectTarget } from './resolve-target.js';
 import { sendNotification } from './notify.js';
@@ -79,6 +80,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   if (opts.dryRun) {
     const releaseId = nextReleaseId(now(), sha256, await target.listReleaseDirs());
     const v = await verifyPackage(contracts, packagePath, t, opts.expectedSha256);
+    checkReadiness(packagePath, v.readiness, opts.force === true); // a dry run must not promise what deploy refuses
     const plan = planDeploy({
       root,
       releaseId,

@@ -20,12 +20,13 @@ const QUALITY = `  quality:
 `;
 
 describe('build() pipeline', () => {
-  it('cleans only previous packages of this app, keeps the compile cache, and times every phase', async () => {
+  it('keeps earlier packages and the compile cache, removes only its own leftovers, and times every phase', async () => {
     const { dir, config } = await makeProject();
     dirs.push(dir);
     const out = path.join(dir, 'out');
     await mkdir(out, { recursive: true });
     await writeFile(path.join(out, 'other-app-v1.0.0-20200101.000000.tar.gz'), 'not ours');
+    await writeFile(path.join(out, '.demo-app-v1.2.0-20231114.221320.tar.gz.12345678.tmp'), 'left by a killed build');
     const first = await build({ config, sourceDateEpoch: 1_700_000_000, env: {} });
     expect(first.phases.map((p) => [p.name, p.status])).toEqual([
       ['clean', 'ok'],
@@ -42,13 +43,16 @@ describe('build() pipeline', () => {
     const names = (await readdir(out)).sort();
     expect(names).toEqual([
       '.cache',
+      'demo-app-v1.2.0-20231114.221320.manifest.json',
+      'demo-app-v1.2.0-20231114.221320.tar.gz',
+      'demo-app-v1.2.0-20231114.221320.tar.gz.sha256',
       'demo-app-v1.2.0-20231114.221500.manifest.json',
       'demo-app-v1.2.0-20231114.221500.tar.gz',
       'demo-app-v1.2.0-20231114.221500.tar.gz.sha256',
       'other-app-v1.0.0-20200101.000000.tar.gz',
     ]);
     await build({ config, sourceDateEpoch: 1_700_000_200, clean: false, env: {} });
-    expect((await readdir(out)).filter((n) => n.endsWith('.tar.gz')).length).toBe(3);
+    expect((await readdir(out)).filter((n) => n.endsWith('.tar.gz')).length).toBe(4);
     expect((await validatePackage(second.package.path)).ok).toBe(true);
     // sizes are measured: before from the stage scan, after from the archive
     expect(second.sizes.before?.totalFiles).toBeGreaterThan(0);

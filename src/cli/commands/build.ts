@@ -57,14 +57,23 @@ function renderBuild(
   io.stderr(renderPhases(r.phases));
   io.stderr(renderSizeReport(r.sizes));
   for (const w of warnings) io.stderr(`warning: ${w}\n`);
-  if (!r.manifest.deployment.readiness)
-    io.stderr(`NOT READY to deploy: ${r.manifest.deployment.blockers.join('; ')}\n`);
   io.stderr(`package: ${r.package.path}\n  ${humanBytes(r.package.bytes)}, sha256 ${r.package.sha256}\n`);
   io.stderr(`  build time ${r.manifest.buildTimestamp} (from ${r.manifest.buildTimeSource})\n`);
+  const d = r.manifest.deployment;
+  if (!d.readiness) {
+    io.stderr(`build FAILED: the package is NOT READY to deploy (${d.blockers.length} blocker(s)):\n`);
+    for (const b of d.blockers) io.stderr(`  - ${b.replaceAll('\n', '\n    ')}\n`);
+    io.stderr(
+      'hint: it was written for inspection and marked not ready in its build-manifest.json (deployment.readiness: false); ' +
+        '`slipway deploy` refuses it unless --force. Fix the cause and build again.\n',
+    );
+  }
 }
 
-const jsonResult = (r: Pick<BuildResult, 'package' | 'phases' | 'sizes'>) => ({
+const jsonResult = (r: Pick<BuildResult, 'package' | 'phases' | 'sizes' | 'manifest'>) => ({
   package: r.package,
+  ready: r.manifest.deployment.readiness,
+  blockers: r.manifest.deployment.blockers,
   phases: r.phases,
   sizes: r.sizes,
 });
@@ -214,6 +223,7 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       };
       if (flags.json) printJson(io, jsonResult(result));
       else renderBuild(io, result, [...warnings, ...r.warnings]);
+      if (!r.manifest.deployment.readiness) ctx.setExit(1);
     });
 
   const manifest = withCommon(program.command('manifest'))
@@ -286,8 +296,8 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
   withCommon(program.command('build'))
     .description('clean + stage + compile + package (+ manifest)')
     .option('--strict', 'warnings fail')
-    .option('--no-clean', "keep this app's previous packages in the output directory")
-    .option('--json', 'print one JSON object on stdout: { package, phases, sizes }')
+    .option('--no-clean', 'keep temporary files an interrupted earlier build left in the output directory')
+    .option('--json', 'print one JSON object on stdout: { package, ready, blockers, phases, sizes }')
     .action(async (flags: CommonFlags & { strict?: boolean; clean: boolean }) => {
       const { config } = await configFromFlags(io, flags);
       const progress = createProgressRenderer(io, { quiet: !!flags.json });
@@ -307,6 +317,8 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       }
       if (flags.json) printJson(io, jsonResult(r));
       else renderBuild(io, r, r.details.warnings);
+      // A package written but marked not ready (failed database verification) is a failed build.
+      if (!r.manifest.deployment.readiness) ctx.setExit(1);
     });
 }
 

@@ -66,7 +66,7 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
       .option('--json', 'machine-readable result on stdout')
       .option('--wait', 'queue behind a running deploy instead of failing')
       .option('--watch <duration>', 'watch window after the deploy (e.g. 10m, 30s)')
-      .option('--force', 'deploy even if the live system fails its health pre-check')
+      .option('--force', 'deploy a package marked not ready, or when the live system fails its health pre-check')
       .option('--sha256 <hex>', 'expected archive digest (default: <package>.sha256 beside it)'),
   ).action(
     async (
