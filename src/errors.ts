@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'E_SERVER'
   | 'E_AUTH'
   | 'E_NOT_FOUND'
+  | 'E_INTERRUPTED'
   | 'E_INTERNAL';
 
 /** Error codes that are the caller's fault (usage or configuration): the CLI exits 2 for these. */

@@ -15,7 +15,16 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
 
-  const ctx = { io, setExit };
+  const held: Array<() => void> = [];
+  const ctx: CommandContext = {
+    io,
+    setExit,
+    interrupts: (what) => {
+      const l = listenForInterrupts(io, what);
+      held.push(l.dispose);
+      return l.signal;
+    },
+  };
   for (const group of commandGroupsFor(argv)) (await COMMAND_GROUPS[group]())(program, ctx);
 
   try {
@@ -27,8 +36,38 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     }
     const json = argv.includes('--json');
     return renderError(io, error, json);
+  } finally {
+    for (const dispose of held) dispose();
   }
   return exitCode;
+}
+
+/**
+ * SIGINT/SIGTERM during a deploy, rollback or recovery: the first one aborts the run's signal (the library
+ * finishes or undoes the current step, puts the target back and throws E_INTERRUPTED); a second one exits at once
+ * (the next run completes the recovery).
+ */
+function listenForInterrupts(io: CliIO, what: string): { signal: AbortSignal; dispose: () => void } {
+  const ctl = new AbortController();
+  const on = (sig: 'SIGINT' | 'SIGTERM') => {
+    if (ctl.signal.aborted) {
+      io.stderr(`${sig} again: exiting now; the next deploy, rollback or \`slipway recover\` completes the recovery\n`);
+      process.exit(sig === 'SIGTERM' ? 143 : 130);
+    }
+    io.stderr(`${sig} received: stopping the ${what} and putting the target back (Ctrl-C again exits at once)\n`);
+    ctl.abort(sig);
+  };
+  const onInt = () => on('SIGINT');
+  const onTerm = () => on('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return {
+    signal: ctl.signal,
+    dispose: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
 }
 
 /** What every command file receives. */
@@ -36,6 +75,8 @@ export interface CommandContext {
   io: CliIO;
   /** A command that completes but reports failure (e.g. `validate` found problems) sets a non-zero code here. */
   setExit: (code: number) => void;
+  /** Starts handling SIGINT/SIGTERM for a long-running `what` (deploy, rollback…) and returns its abort signal. */
+  interrupts: (what: string) => AbortSignal;
 }
 
 type Register = (program: Command, ctx: CommandContext) => void;
@@ -63,6 +104,8 @@ const GROUP_OF: Record<string, Group> = {
   rollback: 'deploy',
   releases: 'deploy',
   history: 'deploy',
+  recover: 'deploy',
+  unlock: 'deploy',
   serve: 'serve',
   health: 'serve',
   user: 'serve',

@@ -41,6 +41,8 @@ export function renderError(io: CliIO, error: unknown, json = false): number {
     for (const d of error.details) lines.push(`  ${d}`);
     if (error.hint) lines.push(`hint: ${error.hint}`);
     io.stderr(lines.join('\n') + '\n');
+    // Interrupted by a signal: the shell convention 128 + signal number (SIGINT 2, SIGTERM 15).
+    if (error.code === 'E_INTERRUPTED') return /\bSIGTERM\b/.test(error.message) ? 143 : 130;
     return USAGE_CODES.has(error.code) ? 2 : 1;
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -38,6 +38,7 @@ export async function restartApp(
       env: releaseEnv(target, releaseId, t),
       timeoutMs: t.commandTimeoutMs,
       log: `${run}-restart.log`,
+      ...(steps.signal ? { signal: steps.signal } : {}),
       ...(releaseId ? { cwd: target.releaseDir(releaseId) } : {}),
     });
     if (r.code !== 0 || r.timedOut) {
@@ -69,6 +70,7 @@ export async function validateRelease(
         timeoutMs: t.health.timeoutMs,
         intervalMs: t.health.intervalMs,
         allowDegraded: t.health.allowDegraded,
+        ...(steps.signal ? { signal: steps.signal } : {}),
       });
       if (!w.ok) {
         throw new SlipwayError(
@@ -96,6 +98,7 @@ export async function validateRelease(
       env: releaseEnv(target, releaseId, t),
       timeoutMs: t.commandTimeoutMs,
       logDir: path.join(target.layout.state, 'logs', run),
+      ...(steps.signal ? { signal: steps.signal } : {}),
     });
     if (!r.ok) {
       const failed = r.tests.find((x) => !x.ok);

@@ -1,5 +1,4 @@
 import semver from 'semver';
-import pg from 'pg';
 import type { ChangeSetIndexEntry, ChangeSetKey } from './contracts.js';
 
 export interface CompatInput {
@@ -48,18 +47,4 @@ export function checkCompatibility(input: CompatInput): CompatResult {
     else notes.push(`${input.index.filter((e) => !appliedSet.has(key(e))).length} changeset(s) to apply`);
   }
   return { ok: reasons.length === 0, reasons, notes };
-}
-
-/** Changesets recorded in DATABASECHANGELOG, or null when the table does not exist yet. */
-export async function readAppliedChangeSets(databaseUrl: string): Promise<ChangeSetKey[] | null> {
-  const c = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
-  await c.connect();
-  try {
-    const t = await c.query<{ r: string | null }>(`SELECT to_regclass('databasechangelog')::text AS r`);
-    if (!t.rows[0]?.r) return null;
-    const r = await c.query<ChangeSetKey>('SELECT id, author, filename FROM databasechangelog ORDER BY orderexecuted');
-    return r.rows;
-  } finally {
-    await c.end();
-  }
 }

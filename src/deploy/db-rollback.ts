@@ -38,17 +38,3 @@ export async function rollbackChangeSets(
   const r = await contracts.applySql({ databaseUrl, sql });
   return { sql, ms: r.ms };
 }
-
-/** The changesets the given release's deploy runs applied, from the journal's migrate entries. */
-export function executedByRelease(
-  entries: { step: string; status: string; release?: string; data?: Record<string, unknown> }[],
-  releaseId: string,
-): ChangeSetKey[] {
-  const out: ChangeSetKey[] = [];
-  for (const e of entries) {
-    if (e.step === 'migrate' && e.status === 'ok' && e.release === releaseId && Array.isArray(e.data?.executed))
-      out.push(...(e.data.executed as ChangeSetKey[]));
-    if (e.step === 'db-rollback' && e.status === 'ok' && (e.data?.of ?? e.release) === releaseId) out.length = 0;
-  }
-  return out;
-}

@@ -3,10 +3,12 @@ import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError, maskUrl } from '../errors.js';
-import { checkCompatibility, readAppliedChangeSets } from './compat.js';
+import { checkCompatibility } from './compat.js';
+import { pendingChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
 import type { ChangeSetKey, Contracts } from './contracts.js';
 import { dumpDatabase } from './backup.js';
-import { readChangeSetIndex, rollbackChangeSets } from './db-rollback.js';
+import { readChangeSetIndex } from './db-rollback.js';
+import { settleTarget, type SettleResult } from './settle.js';
 import { unsafeArchiveError } from './extract.js';
 import { deriveReleases, lastGoodRelease } from './release-store.js';
 import { planRetention } from './retention.js';
@@ -62,6 +64,11 @@ export async function verifyPackage(
 
 export interface ApplyState {
   wentLive: boolean;
+  /** A switch or restart began: the app may be running this release. */
+  touchedApp: boolean;
+  /** Changesets journaled as about to run (new to the database) before migrating. */
+  pending: ChangeSetKey[];
+  /** Changesets this run applied, read back from databasechangelog. */
   executed: ChangeSetKey[];
   removed: string[];
   version?: string;
@@ -128,11 +135,7 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
       upgradeFrom: string[];
       database: { head: ChangeSetKey | null };
     };
-    const applied = databaseUrl
-      ? await readAppliedChangeSets(databaseUrl).catch((e: Error) => {
-          throw new SlipwayError('E_DB_CONNECT', `cannot read the changelog of ${maskUrl(databaseUrl)}: ${e.message}`);
-        })
-      : null;
+    const applied = databaseUrl ? await readAppliedOrFail(databaseUrl) : null;
     const r = checkCompatibility({
       pkg: { version: pkg.version, upgradeFrom: pkg.upgradeFrom, head: pkg.database.head },
       liveVersion: await liveVersion(target, previous),
@@ -188,25 +191,48 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
     () => false,
   );
   if (databaseUrl && hasSql) {
-    await steps.run('migrate', `apply database/package.sql to ${maskUrl(databaseUrl)}`, async () => {
-      const r = await contracts.applySql({ databaseUrl, sql: await readFile(sqlFile, 'utf8') });
-      state.executed = r.executed;
-      return {
-        value: r,
-        message: `${r.executed.length} changeset(s) executed, ${r.skipped} already applied`,
-        data: { executed: r.executed, skipped: r.skipped },
-      };
-    });
+    // Journaled before: the changesets about to run; after (ok or failed): the ones databasechangelog records.
+    const pending = index ? pendingChangeSets(index, await readAppliedOrFail(databaseUrl)) : [];
+    state.pending = pending;
+    const readBack = async () => {
+      state.executed = recordedAmong(pending, await readAppliedOrFail(databaseUrl));
+      return { executed: state.executed, pending };
+    };
+    await steps.run(
+      'migrate',
+      `apply database/package.sql to ${maskUrl(databaseUrl)}`,
+      async () => {
+        const r = await contracts.applySql({
+          databaseUrl,
+          sql: await readFile(sqlFile, 'utf8'),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          // Each changeset as it is recorded (progress only; the journal gets the read-back list after).
+          onEcho: (line) => {
+            const m = /^slipway: (EXECUTED|RERAN|MARK_RAN) (.*)$/.exec(line);
+            if (m) opts.onProgress?.({ step: 'migrate', status: 'info', message: `${m[1]} ${m[2]}` });
+          },
+        });
+        await readBack();
+        return {
+          value: r,
+          message: `${state.executed.length} changeset(s) applied, ${r.skipped} already applied`,
+          data: { executed: state.executed, pending, reran: r.executed.length - state.executed.length },
+        };
+      },
+      { beginData: { pending }, failData: readBack },
+    );
   } else
     await steps.skip('migrate', databaseUrl ? 'the package has no database/package.sql' : 'no database configured');
   const switchCurrent = () =>
     steps.run('switch', `point current at ${releaseId}`, async () => {
+      state.touchedApp = true;
       const r = await target.switchTo(releaseId);
       state.wentLive = true;
       return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: previous, switchMs: r.ms } };
     });
   if (t.strategy === 'blue-green') {
     // Traffic moves only to a slot that passed its health check; `current` follows once it has.
+    state.touchedApp = true;
     await startRelease(steps, target, t, releaseId, a.run);
     await switchCurrent();
   } else {
@@ -249,8 +275,8 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
   });
 }
 
-/** Automatic rollback after a failed deploy: previous release back, restart, database back when allowed. */
-export async function undoDeploy(u: {
+/** Automatic rollback after a failed or interrupted deploy: the previous release back, exactly verified. */
+export function undoDeploy(u: {
   contracts: Contracts;
   target: Target;
   t: TargetConfig;
@@ -260,39 +286,18 @@ export async function undoDeploy(u: {
   previous: string | null;
   databaseUrl: string | null;
   state: ApplyState;
-}): Promise<string[]> {
-  const notes: string[] = [];
-  const { steps, target, t, state } = u;
-  try {
-    if (state.wentLive) {
-      await steps.run('rollback', `switch back to ${u.previous ?? '(nothing)'}`, async () => {
-        const r = await target.switchTo(u.previous);
-        return { value: r, data: { to: u.previous } };
-      });
-      notes.push(
-        u.previous
-          ? `rolled back automatically: current is ${u.previous} again`
-          : 'rolled back automatically: nothing was live before, current removed',
-      );
-      if (u.previous) await startRelease(steps, target, t, u.previous, u.run);
-    }
-    if (state.executed.length && u.databaseUrl) {
-      if (!t.rollbackDatabase)
-        notes.push(
-          `database NOT rolled back (${state.executed.length} changeset(s) stay applied): rollbackDatabase is off`,
-        );
-      else {
-        const url = u.databaseUrl;
-        await steps.run('db-rollback', `roll back ${state.executed.length} changeset(s)`, async () => {
-          const r = await rollbackChangeSets(u.contracts, url, target.releaseDir(u.releaseId), state.executed);
-          return { value: r, data: { changesets: state.executed, of: u.releaseId } };
-        });
-        notes.push(`database rolled back: ${state.executed.length} changeset(s)`);
-      }
-    }
-    if (state.wentLive && u.previous) await validateRelease(steps, u.contracts, target, t, u.previous, u.run, false);
-  } catch (e) {
-    notes.push(`automatic rollback incomplete: ${(e as Error).message}`);
-  }
-  return notes;
+  targetArg: string;
+}): Promise<SettleResult> {
+  return settleTarget({
+    contracts: u.contracts,
+    target: u.target,
+    t: u.t,
+    steps: u.steps,
+    run: u.run,
+    to: u.previous,
+    undo: u.state.pending.length ? { release: u.releaseId, candidates: u.state.pending } : null,
+    databaseUrl: u.databaseUrl,
+    restart: u.state.touchedApp,
+    targetArg: u.targetArg,
+  });
 }

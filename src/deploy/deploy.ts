@@ -5,17 +5,18 @@ import { randomBytes } from 'node:crypto';
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError } from '../errors.js';
 import { loadContracts } from './contracts.js';
-import { applyDeploy, undoDeploy, verifyPackage, type ApplyState } from './deploy-steps.js';
+import { applyDeploy, verifyPackage, type ApplyState } from './deploy-steps.js';
+import { failDeploy } from './deploy-failure.js';
 import { makeReleaseId } from './layout.js';
 import { LocalTarget } from './local-target.js';
 import { planDeploy } from './plan.js';
 import { checkReadiness } from './readiness.js';
 import { recoverInterruptedRuns } from './recover.js';
 import { selectTarget } from './resolve-target.js';
-import { sendNotification } from './notify.js';
 import { hashFile } from './scan-archive.js';
 import { normalizeSharedPaths } from './shared.js';
-import { makeStepRunner } from './step-runner.js';
+import { interruptedError, makeStepRunner } from './step-runner.js';
+import { withIo } from './io-error.js';
 import { blueGreenSettings } from './strategy.js';
 import type { Target } from './target.js';
 import type { DeployOptions, DeployResult } from './types.js';
@@ -109,7 +110,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
     };
   }
 
-  await target.prepare();
+  await withIo(root, 'prepare the target directory', () => target.prepare());
   const run = newRunId(now());
   const lock = await target.lock({
     run,
@@ -130,8 +131,17 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
         status: 'info',
         message: `recovered a stale lock of pid ${lock.recovered.pid} (${lock.recovered.command}, since ${lock.recovered.startedAt}): that process is gone`,
       });
-    const recovery = await recoverInterruptedRuns(target, run);
+    const recovery = await recoverInterruptedRuns({
+      target,
+      t,
+      contracts,
+      byRun: run,
+      databaseUrl,
+      targetArg: targetArgOf(opts.target, root),
+      onProgress: opts.onProgress,
+    });
     for (const m of recovery.messages) opts.onProgress?.({ step: 'recover', status: 'info', message: m });
+    if (!recovery.complete) throw incompleteRecovery(recovery.messages, targetArgOf(opts.target, root));
     const previous = await target.readCurrent();
     // Named under the lock, so ids follow the order deploys actually ran in.
     const releaseId = nextReleaseId(now(), sha256, await target.listReleaseDirs());
@@ -148,6 +158,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       release: releaseId,
       onProgress: opts.onProgress,
       delayMs: opts.testHooks?.delayMs,
+      signal: opts.signal,
     });
     const plan = planDeploy({
       root,
@@ -160,7 +171,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       watchMs,
       force: opts.force === true,
     });
-    const state: ApplyState = { wentLive: false, executed: [], removed: [] };
+    const state: ApplyState = { wentLive: false, touchedApp: false, pending: [], executed: [], removed: [] };
     try {
       await applyDeploy({
         opts,
@@ -178,49 +189,22 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
         watch,
         state,
       });
+      // A signal during the last step: the operator asked to stop, so the previous release comes back.
+      if (opts.signal?.aborted) throw interruptedError(opts.signal);
     } catch (e) {
-      const reason = e instanceof SlipwayError ? e.message : String((e as Error)?.message ?? e);
-      const undo =
-        state.wentLive || state.executed.length
-          ? await undoDeploy({ contracts, target, t, steps, run, releaseId, previous, databaseUrl, state })
-          : [];
-      await journal.write({
-        step: 'run',
-        status: 'failed',
-        release: releaseId,
-        message: reason,
-        data: { wentLive: state.wentLive, undo },
+      throw await failDeploy(e, {
+        opts,
+        contracts,
+        target,
+        t,
+        journal,
+        run,
+        releaseId,
+        previous,
+        databaseUrl,
+        state,
+        targetArg: targetArgOf(opts.target, root),
       });
-      // Operators hear of an automatic rollback as they do of an emergency one (when a notify channel is configured).
-      if ((state.wentLive || state.executed.length) && (t.notify.webhook || t.notify.command)) {
-        const n = await sendNotification(
-          t.notify,
-          {
-            event: 'deploy-failed',
-            root: target.layout.root,
-            from: releaseId,
-            to: previous,
-            reason: [reason, ...undo].join('; '),
-            at: new Date().toISOString(),
-          },
-          { logDir: path.join(target.layout.state, 'logs'), timeoutMs: t.commandTimeoutMs },
-        );
-        await journal.write({
-          step: 'notify',
-          status: n.errors.length ? 'failed' : 'ok',
-          release: releaseId,
-          message: [...n.sent.map((x) => `sent via ${x}`), ...n.errors].join('; '),
-        });
-      }
-      if (e instanceof SlipwayError) {
-        e.details.push(...undo);
-        if (!state.wentLive)
-          e.details.push(
-            previous ? `the live release ${previous} was not touched` : 'nothing was live before; nothing was switched',
-          );
-        throw e;
-      }
-      throw e;
     }
     await journal.write({
       step: 'run',
@@ -258,4 +242,21 @@ function readWatchSettings(t: TargetConfig) {
     });
   }
   return parsed.data;
+}
+
+/** How commands in messages name this target: `--target NAME`, or `--to-dir DIR` for an ad-hoc directory. */
+export function targetArgOf(name: string | undefined, root: string): string {
+  return name ? `--target ${name}` : `--to-dir ${root}`;
+}
+
+/** The error a deploy or rollback stops with when an earlier run could not be fully recovered. */
+export function incompleteRecovery(messages: string[], targetArg: string): SlipwayError {
+  return new SlipwayError(
+    'E_DEPLOY',
+    'an interrupted earlier run could not be fully recovered; nothing new was started',
+    {
+      details: messages,
+      hint: `Fix what the details name, then run: slipway recover ${targetArg} --yes`,
+    },
+  );
 }

@@ -7,3 +7,4 @@ export type { JournalEntry } from './types.js';
 export { pinRelease } from './pins.js';
 export { planDeploy } from './plan.js';
 export type * from './types.js';
+export { recoverTarget, unlockTarget, type RecoverResult, type UnlockResult } from './admin.js';

@@ -2,7 +2,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SlipwayError } from '../errors.js';
 import { extractPackage } from './extract.js';
-import { openRunJournal, readJournal } from './journal.js';
+import { openRunJournal, readJournal, setAsideTornTail, type JournalRead } from './journal.js';
 import { isReleaseId, layoutOf, stagingDir, type TargetLayout } from './layout.js';
 import { acquireLock, isPidAlive } from './lock.js';
 import { runCommand } from './run-command.js';
@@ -34,6 +34,14 @@ export class LocalTarget implements Target {
 
   async readJournal() {
     return (await readJournal(this.layout.journal)).entries;
+  }
+
+  inspectJournal() {
+    return readJournal(this.layout.journal);
+  }
+
+  setAsideJournalTail(tail: NonNullable<JournalRead['tail']>) {
+    return setAsideTornTail(this.layout.journal, tail);
   }
 
   readCurrent() {
@@ -99,13 +107,17 @@ export class LocalTarget implements Target {
     await rm(trash, { recursive: true, force: true });
   }
 
-  exec(command: string, opts: { env: Record<string, string>; timeoutMs: number; log: string; cwd?: string }) {
+  exec(
+    command: string,
+    opts: { env: Record<string, string>; timeoutMs: number; log: string; cwd?: string; signal?: AbortSignal },
+  ) {
     return runCommand({
       argv: ['sh', '-c', command],
       cwd: opts.cwd ?? this.layout.root,
       env: opts.env,
       timeoutMs: opts.timeoutMs,
       logFile: path.join(this.layout.state, 'logs', opts.log),
+      ...(opts.signal ? { signal: opts.signal } : {}),
     });
   }
 

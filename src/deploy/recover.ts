@@ -1,67 +1,282 @@
-import { appendJournal } from './journal.js';
+/**
+ * Reconciliation: what crashed or interrupted runs left, decided from the three sources of truth — the journal
+ * (history: how far each run got), `current` (what is live) and databasechangelog (what the database holds) — and
+ * completed with settleTarget, the same code a failing deploy uses. Called with the lock held.
+ */
+import type { TargetConfig } from '../config/sections/deploy.js';
+import type { ChangeSetKey, Contracts } from './contracts.js';
+import { appendJournal, type JournalRead } from './journal.js';
 import { findUnfinishedRuns } from './release-store.js';
+import { settleTarget } from './settle.js';
+import { makeStepRunner } from './step-runner.js';
 import type { Target } from './target.js';
-import type { JournalEntry } from './types.js';
+import type { DeployEvent, JournalEntry } from './types.js';
+
+/** What recovery will do about one unfinished run (pure data: `slipway recover` prints it). */
+export interface RecoveryAction {
+  run: string;
+  kind: JournalEntry['kind'];
+  release: string | null;
+  /** The last step the run began, e.g. `restart (begin)`. */
+  at: string;
+  /** keep: the release passed its gates before the run stopped and is live; settle: put the target on `to`. */
+  decision: 'keep' | 'settle' | 'close';
+  to: string | null;
+  undo: { release: string; candidates: ChangeSetKey[] } | null;
+  restart: boolean;
+  why: string;
+}
+
+export interface RecoveryPlan {
+  tail: JournalRead['tail'];
+  corrupt: JournalRead['problems'];
+  actions: RecoveryAction[];
+}
 
 export interface RecoveryReport {
-  /** One line per interrupted run, for progress output. */
+  /** One line per finding and action, for progress output. */
   messages: string[];
   /** The release `current` was restored to, if recovery switched it. */
   restored: string | null;
+  /** False when a run could not be settled (the messages say what remains and the command that finishes it). */
+  complete: boolean;
+  plan: RecoveryPlan;
 }
 
 /** The last step an unfinished run began (for "interrupted at step X"). */
-function lastStep(entries: JournalEntry[], run: string): string {
-  const mine = entries.filter((e) => e.run === run && e.step !== 'run');
-  const last = mine[mine.length - 1];
+function lastStep(mine: JournalEntry[]): string {
+  const steps = mine.filter((e) => e.step !== 'run');
+  const last = steps[steps.length - 1];
   return last ? `${last.step} (${last.status})` : 'start';
 }
 
+const lastIndex = (mine: JournalEntry[], f: (e: JournalEntry) => boolean) => {
+  for (let i = mine.length - 1; i >= 0; i--) if (f(mine[i]!)) return i;
+  return -1;
+};
+
 /**
- * Finishes what crashed runs left (called with the lock held, so no unfinished run can still be alive): closes
- * each one in the journal as failed + interrupted, removes staging leftovers, and when the crash came after the
- * switch of a deploy, points `current` back at the release that was live before it.
+ * True when, after its switch, the run's release passed the health gate and the smoke tests (ok or skipped), with
+ * nothing failing or left open afterwards except retention: it was a good live release when the run stopped.
  */
-export async function recoverInterruptedRuns(target: Target, byRun: string): Promise<RecoveryReport> {
-  const entries = await target.readJournal();
-  const unfinished = findUnfinishedRuns(entries);
-  const messages: string[] = [];
-  let restored: string | null = null;
-  const leftovers = await target.cleanLeftovers();
-  if (leftovers.length) messages.push(`removed leftovers of an interrupted run: ${leftovers.join(', ')}`);
-  for (const begin of unfinished) {
+export function passedGates(mine: JournalEntry[]): boolean {
+  const sw = lastIndex(mine, (e) => e.step === 'switch' && e.status === 'ok');
+  const smoke = lastIndex(mine, (e) => e.step === 'smoke' && (e.status === 'ok' || e.status === 'skipped'));
+  if (sw < 0 || smoke < sw) return false;
+  if (mine.some((e) => e.step === 'rollback' || e.step === 'db-rollback' || e.status === 'failed')) return false;
+  // A watch window (a second `health` step) that began must have ended ok.
+  const after = mine.slice(smoke + 1);
+  const watchBegan = after.some((e) => e.step === 'health' && e.status === 'begin');
+  return !watchBegan || after.some((e) => e.step === 'health' && e.status === 'ok');
+}
+
+const changesetsOf = (e: JournalEntry | undefined, field: string): ChangeSetKey[] =>
+  Array.isArray(e?.data?.[field]) ? (e.data[field] as ChangeSetKey[]) : [];
+
+/** Decides what to do about each unfinished run (pure). */
+export function planRecovery(entries: JournalEntry[], current: string | null, read?: JournalRead): RecoveryPlan {
+  const actions: RecoveryAction[] = [];
+  for (const begin of findUnfinishedRuns(entries)) {
     const mine = entries.filter((e) => e.run === begin.run);
-    const switched = mine.some((e) => e.step === 'switch' && e.status === 'ok');
-    const migrating =
-      mine.some((e) => e.step === 'migrate' && e.status === 'begin') &&
-      !mine.some((e) => e.step === 'migrate' && e.status !== 'begin');
-    const previous = typeof begin.data?.previous === 'string' ? begin.data.previous : null;
-    const current = await target.readCurrent();
-    const at = lastStep(entries, begin.run);
-    let note = `${begin.kind} run ${begin.run} (release ${begin.release ?? '?'}) was interrupted at ${at}`;
-    if (
-      begin.kind === 'deploy' &&
-      switched &&
-      current === begin.release &&
-      previous &&
-      (await target.listReleaseDirs()).includes(previous)
-    ) {
-      await target.switchTo(previous);
-      restored = previous;
-      note += `; current restored to ${previous}`;
+    const at = lastStep(mine);
+    const release = begin.release ?? null;
+    const began = (step: string) => mine.some((e) => e.step === step && e.status === 'begin');
+    const touched = began('switch') || began('restart') || began('stop') || began('rollback');
+    const base = { run: begin.run, kind: begin.kind, release, at };
+    if (begin.kind === 'admin') {
+      actions.push({ ...base, decision: 'close', to: current, undo: null, restart: false, why: 'an admin run' });
+      continue;
     }
-    if (migrating)
-      note += '; the migration may be partly applied (each changeset is recorded when done, the next deploy resumes)';
+    if (release && current === release && passedGates(mine)) {
+      actions.push({
+        ...base,
+        decision: 'keep',
+        to: release,
+        undo: null,
+        restart: false,
+        why: `${release} passed its health gate and smoke tests before the run stopped, and is live`,
+      });
+      continue;
+    }
+    if (begin.kind === 'deploy') {
+      const previous = typeof begin.data?.previous === 'string' ? begin.data.previous : null;
+      const migrate = mine.find((e) => e.step === 'migrate' && e.status === 'begin');
+      const pending = changesetsOf(migrate, 'pending');
+      actions.push({
+        ...base,
+        decision: 'settle',
+        to: previous,
+        undo: release && pending.length ? { release, candidates: pending } : null,
+        restart: touched || current !== previous,
+        why: `the deploy of ${release ?? '?'} did not finish: back to ${previous ?? '(nothing live)'}`,
+      });
+      continue;
+    }
+    // A rollback (plain or emergency): once it began undoing database changesets it is completed forward (to its
+    // target), since going back would need them re-applied; before that it goes back to where it came from.
+    const from = typeof begin.data?.from === 'string' ? begin.data.from : null;
+    const dbBegin = mine.find((e) => e.step === 'db-rollback' && e.status === 'begin');
+    const of = typeof dbBegin?.data?.of === 'string' ? dbBegin.data.of : from;
+    const forward = Boolean(dbBegin) || from === null;
+    const to = forward ? release : from;
+    actions.push({
+      ...base,
+      decision: 'settle',
+      to,
+      undo: forward && of ? { release: of, candidates: changesetsOf(dbBegin, 'changesets') } : null,
+      restart: touched || current !== to,
+      why: forward
+        ? `the ${begin.kind} to ${release ?? '?'} had begun rolling back the database: completing it`
+        : `the ${begin.kind} to ${release ?? '?'} did not finish: back to ${from ?? '(nothing live)'}`,
+    });
+  }
+  return {
+    tail: read?.tail ?? null,
+    corrupt: read?.problems.filter((p) => !read.tail || p.offset < read.tail.offset) ?? [],
+    actions,
+  };
+}
+
+/** One line per planned action (for `slipway recover` without --yes). */
+export function describeRecovery(plan: RecoveryPlan): string[] {
+  const out: string[] = [];
+  if (plan.tail)
+    out.push(
+      `journal: ${plan.tail.bytes} unreadable byte(s) at its end (offset ${plan.tail.offset}, ${plan.tail.lines} line(s): torn or corrupt); they will be moved aside, and do not change what is live`,
+    );
+  for (const p of plan.corrupt)
+    out.push(`journal: line ${p.line} (offset ${p.offset}) is invalid (${p.reason}); skipped`);
+  for (const a of plan.actions) {
+    const head = `${a.kind} run ${a.run} (release ${a.release ?? '?'}) was interrupted at ${a.at}`;
+    if (a.decision === 'keep') out.push(`${head}: keep ${a.to} live (${a.why}), after a health probe`);
+    else if (a.decision === 'close') out.push(`${head}: close it in the journal`);
+    else
+      out.push(
+        `${head}: ${a.why}; ${a.restart ? 'restart and ' : ''}health-check ${a.to ?? '(nothing)'}` +
+          (a.undo
+            ? `; undo the changesets of ${a.undo.release} it applied, if still recorded (${a.undo.candidates.length} candidate(s))`
+            : ''),
+      );
+  }
+  return out;
+}
+
+export interface RecoverInput {
+  target: Target;
+  t: TargetConfig;
+  contracts: Contracts;
+  /** The run doing the recovery (journaled as `recoveredBy`). */
+  byRun: string;
+  databaseUrl: string | null;
+  targetArg: string;
+  onProgress?: ((e: DeployEvent) => void) | undefined;
+}
+
+/**
+ * Finishes what crashed or interrupted runs left: moves a torn journal tail aside (reported; it never changes what
+ * is live), removes staging leftovers, and for each unfinished run either keeps its release (it passed its gates
+ * and a health probe now agrees) or settles the target on the release it should be on — switch, undo exactly the
+ * run's changesets, restart, health gate — then closes the run in the journal.
+ */
+export async function recoverInterruptedRuns(r: RecoverInput): Promise<RecoveryReport> {
+  const { target } = r;
+  const messages: string[] = [];
+  const read = await target.inspectJournal();
+  const plan = planRecovery(read.entries, await target.readCurrent(), read);
+  if (read.tail) {
+    const aside = await target.setAsideJournalTail(read.tail);
+    const note = `journal: ${read.tail.bytes} unreadable byte(s) at its end (offset ${read.tail.offset}: torn or corrupt) moved to ${aside}; nothing live was changed because of them`;
     await appendJournal(target.layout.journal, {
-      run: begin.run,
-      kind: begin.kind,
-      step: 'run',
-      status: 'failed',
-      ...(begin.release ? { release: begin.release } : {}),
-      message: `interrupted at ${at}`,
-      data: { interrupted: true, recoveredBy: byRun, wentLive: switched, restored },
+      run: r.byRun,
+      kind: 'admin',
+      step: 'recover',
+      status: 'info',
+      message: note,
+      data: { tail: read.tail, aside },
     });
     messages.push(note);
   }
-  return { messages, restored };
+  for (const p of plan.corrupt) messages.push(`journal: line ${p.line} is invalid (${p.reason}); skipped`);
+  const leftovers = await target.cleanLeftovers();
+  if (leftovers.length) messages.push(`removed leftovers of an interrupted run: ${leftovers.join(', ')}`);
+  let restored: string | null = null;
+  let complete = true;
+  for (const a of plan.actions) {
+    const journal = target.journal(a.run, a.kind);
+    const steps = makeStepRunner({ journal, release: a.release ?? a.to ?? '', onProgress: r.onProgress });
+    let note = `${a.kind} run ${a.run} (release ${a.release ?? '?'}) was interrupted at ${a.at}`;
+    let settled: Awaited<ReturnType<typeof settleTarget>> | null = null;
+    let kept = false;
+    if (a.decision === 'keep' && a.to) {
+      kept = true;
+      const url = r.t.health.url;
+      if (url) {
+        const p = await r.contracts.probeHealth(url, { timeoutMs: Math.min(5000, r.t.health.timeoutMs) });
+        kept = p.status === 'HEALTHY' || (p.status === 'DEGRADED' && r.t.health.allowDegraded);
+        if (!kept) note += `; ${a.to} had passed its gates but is ${p.status} now (${p.reason})`;
+      }
+      if (kept) note += `; ${a.why}: kept${url ? ' (healthy now)' : ''}`;
+    }
+    if (a.decision === 'settle' || (a.decision === 'keep' && !kept)) {
+      let to = a.to;
+      let undo = a.undo;
+      if (a.decision === 'keep') {
+        // The kept candidate failed its probe: fall back to what the run replaced.
+        const begin = read.entries.find((e) => e.run === a.run && e.step === 'run' && e.status === 'begin');
+        to =
+          typeof begin?.data?.previous === 'string'
+            ? begin.data.previous
+            : typeof begin?.data?.from === 'string'
+              ? begin.data.from
+              : null;
+        const migrate = read.entries.find((e) => e.run === a.run && e.step === 'migrate' && e.status === 'begin');
+        const pending = changesetsOf(migrate, 'pending');
+        undo = a.release && pending.length ? { release: a.release, candidates: pending } : null;
+      }
+      await steps.info('recover', `recovering (by ${r.byRun}): ${a.why}`, { recoveredBy: r.byRun });
+      settled = await settleTarget({
+        contracts: r.contracts,
+        target,
+        t: r.t,
+        steps,
+        run: a.run,
+        to,
+        undo,
+        databaseUrl: r.databaseUrl,
+        restart: a.restart || a.decision === 'keep',
+        targetArg: r.targetArg,
+      });
+      if (settled.current === to && to !== a.release) restored = to;
+      complete &&= settled.complete;
+      note += `; ${settled.lines.join('; ')}`;
+    }
+    await appendJournal(target.layout.journal, {
+      run: a.run,
+      kind: a.kind,
+      step: 'run',
+      status: kept ? 'ok' : 'failed',
+      ...(a.release ? { release: a.release } : {}),
+      message: `interrupted at ${a.at}${kept ? '; kept: it had passed its gates' : ''}`,
+      data: {
+        interrupted: true,
+        recoveredBy: r.byRun,
+        wentLive: read.entries.some((e) => e.run === a.run && e.step === 'switch' && e.status === 'ok'),
+        restored,
+        kept,
+        ...(settled
+          ? {
+              settled: {
+                current: settled.current,
+                healthy: settled.healthy,
+                dbRolledBack: settled.dbRolledBack,
+                dbRemaining: settled.dbRemaining,
+                complete: settled.complete,
+              },
+            }
+          : {}),
+      },
+    });
+    messages.push(note);
+  }
+  return { messages, restored, complete, plan };
 }

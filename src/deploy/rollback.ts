@@ -3,8 +3,11 @@ import { SlipwayError } from '../errors.js';
 import { releaseEnv, validateRelease } from './activate.js';
 import { startRelease } from './strategy.js';
 import { loadContracts, type ChangeSetKey } from './contracts.js';
-import { executedByRelease, rollbackChangeSets } from './db-rollback.js';
-import { defaultActor, newRunId } from './deploy.js';
+import { readChangeSetIndex, rollbackChangeSets } from './db-rollback.js';
+import { changeSetKeyText, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
+import { toIoError, withIo } from './io-error.js';
+import { settleTarget } from './settle.js';
+import { defaultActor, incompleteRecovery, newRunId, targetArgOf } from './deploy.js';
 import { isReleaseId } from './layout.js';
 import { LocalTarget } from './local-target.js';
 import { sendNotification } from './notify.js';
@@ -13,7 +16,7 @@ import { deriveReleases, rollbackCandidates, type ReleaseRecord } from './releas
 import { selectTarget } from './resolve-target.js';
 import { describeFailure } from './run-command.js';
 import { normalizeSharedPaths } from './shared.js';
-import { makeStepRunner } from './step-runner.js';
+import { interruptedError, makeStepRunner } from './step-runner.js';
 import type { Target } from './target.js';
 import type { RollbackOptions, RollbackResult } from './types.js';
 import path from 'node:path';
@@ -84,14 +87,15 @@ export function chooseRollbackTarget(releases: ReleaseRecord[], current: string 
   return r;
 }
 
-/** Rolls a target back to the previous successful release (or `to`); `emergency` also stops, rolls the DB back, notifies. */
+/** Rolls a target back to the previous successful release (or `to`); `emergency` also stops the app and notifies. */
 export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
   const t0 = performance.now();
   const { root, target: t } = selectTarget(opts.config, { target: opts.target, root: opts.root });
   const shared = normalizeSharedPaths(t.shared);
   const databaseUrl = t.databaseUrl ?? opts.config.database.url ?? null;
   const target: Target = new LocalTarget(root);
-  await target.prepare();
+  const targetArg = targetArgOf(opts.target, root);
+  await withIo(root, 'prepare the target directory', () => target.prepare());
   const contracts = await loadContracts();
   const run = newRunId(new Date());
   const kind = opts.emergency ? 'emergency-rollback' : 'rollback';
@@ -103,8 +107,17 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         status: 'info',
         message: `recovered a stale lock of pid ${lock.recovered.pid}: that process is gone`,
       });
-    for (const m of (await recoverInterruptedRuns(target, run)).messages)
-      opts.onProgress?.({ step: 'recover', status: 'info', message: m });
+    const recovery = await recoverInterruptedRuns({
+      target,
+      t,
+      contracts,
+      byRun: run,
+      databaseUrl,
+      targetArg,
+      onProgress: opts.onProgress,
+    });
+    for (const m of recovery.messages) opts.onProgress?.({ step: 'recover', status: 'info', message: m });
+    if (!recovery.complete) throw incompleteRecovery(recovery.messages, targetArg);
     const entries = await target.readJournal();
     const current = await target.readCurrent();
     const releases = deriveReleases(entries, current, new Set(await target.listReleaseDirs()), run);
@@ -123,15 +136,22 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         });
       },
     );
+    // Decided before anything changes: the changesets the releases being undone applied (what the database has
+    // and `to` does not contain), and whether they can be rolled back.
+    const dbPlan =
+      databaseUrl && !opts.appOnly
+        ? await planDatabaseRollback(target, t, databaseUrl, current, to.id, targetArg)
+        : null;
     const journal = target.journal(run, kind);
-    const steps = makeStepRunner({ journal, release: to.id, onProgress: opts.onProgress });
+    const steps = makeStepRunner({ journal, release: to.id, onProgress: opts.onProgress, signal: opts.signal });
     await journal.write({
       step: 'run',
       status: 'begin',
       release: to.id,
-      data: { from: current, actor: opts.actor ?? defaultActor(), skipped },
+      data: { from: current, actor: opts.actor ?? defaultActor(), skipped, appOnly: opts.appOnly === true },
     });
     let dbBack: ChangeSetKey[] = [];
+    let dbBegan = false;
     let notified = false;
     try {
       if (opts.emergency) await stopApp(steps, target, t, current, run);
@@ -139,29 +159,77 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         const r = await target.switchTo(to.id);
         return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: current, switchMs: r.ms } };
       });
-      if (opts.emergency && current && databaseUrl)
-        dbBack = await emergencyDbRollback(steps, contracts, target, t, databaseUrl, entries, current);
+      if (dbPlan && dbPlan.keys.length && databaseUrl) {
+        dbBegan = true;
+        const url = databaseUrl;
+        await steps.run(
+          'db-rollback',
+          `roll back the ${dbPlan.keys.length} changeset(s) ${to.id} does not contain`,
+          async () => {
+            const r = await rollbackChangeSets(contracts, url, target.releaseDir(dbPlan.of), dbPlan.keys);
+            // `of` names the release whose changesets these were, so a second rollback does not undo them twice.
+            return { value: r, data: { changesets: dbPlan.keys, of: dbPlan.of } };
+          },
+          { beginData: { changesets: dbPlan.keys, of: dbPlan.of } },
+        );
+        const still = recordedAmong(dbPlan.keys, await readAppliedOrFail(url));
+        if (still.length)
+          throw new SlipwayError('E_ROLLBACK', `${still.length} changeset(s) are still recorded after the rollback`, {
+            details: still.map(changeSetKeyText),
+          });
+        dbBack = dbPlan.keys;
+      } else if (databaseUrl && opts.appOnly) await steps.skip('db-rollback', '--app-only: the database is left as is');
       await startRelease(steps, target, t, to.id, run);
       // The same validation as a deploy: health gate, then the release's own smoke tests.
       await validateRelease(steps, contracts, target, t, to.id, run, true);
+      if (opts.signal?.aborted) throw interruptedError(opts.signal);
     } catch (e) {
-      // A plain rollback whose target fails validation puts back what was live; an emergency one does not (the
-      // live release was declared bad).
-      if (!opts.emergency && current && (await target.readCurrent()) === to.id) {
-        await target.switchTo(current);
-        await startRelease(steps, target, t, current, run).catch(() => undefined);
-        if (e instanceof SlipwayError) e.details.push(`switched back to ${current}`);
-      }
-      await journal.write({
-        step: 'run',
-        status: 'failed',
+      // Put the target on one verified release: back where it came from, or — once the database rollback began —
+      // forward on `to` (going back would need the undone changesets re-applied).
+      const back = dbBegan ? to.id : current;
+      const journalErrors: string[] = [];
+      const undoSteps = makeStepRunner({
+        journal,
         release: to.id,
-        message: (e as Error).message,
-        data: { from: current },
+        onProgress: opts.onProgress,
+        onJournalError: (x) => journalErrors.push((x as Error).message),
       });
+      const settled = await settleTarget({
+        contracts,
+        target,
+        t,
+        steps: undoSteps,
+        run,
+        to: back,
+        undo: dbBegan && dbPlan ? { release: dbPlan.of, candidates: dbPlan.keys } : null,
+        databaseUrl,
+        restart: true,
+        targetArg,
+      });
+      const interrupted = (e instanceof SlipwayError && e.code === 'E_INTERRUPTED') || opts.signal?.aborted === true;
+      await journal
+        .write({
+          step: 'run',
+          status: 'failed',
+          release: to.id,
+          message: (e as Error).message,
+          data: { from: current, interrupted, settled: { current: settled.current, complete: settled.complete } },
+        })
+        .catch((x: Error) => journalErrors.push(x.message));
       if (opts.emergency)
-        await notify(t, target, kind, current, to.id, `emergency rollback FAILED: ${(e as Error).message}`, run);
-      throw e;
+        await notify(t, target, kind, current, to.id, `emergency rollback FAILED: ${(e as Error).message}`, run).catch(
+          () => false,
+        );
+      const note = journalErrors.length ? [`the journal could not record this: ${journalErrors[0]}`] : [];
+      if (interrupted)
+        throw new SlipwayError('E_INTERRUPTED', `${(e as Error).message}: ${settled.lines.join('; ')}`, {
+          details: note,
+          ...(settled.complete ? {} : { hint: `Run: slipway recover ${targetArg} --yes` }),
+          cause: e,
+        });
+      const out = toIoError(e, root, 'write under');
+      if (out instanceof SlipwayError) out.details.push(...settled.lines, ...note);
+      throw out;
     }
     await journal.write({
       step: 'run',
@@ -194,6 +262,49 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
   }
 }
 
+/**
+ * The changesets a rollback to `to` must undo: recorded in databasechangelog but not in `to`'s own changeset list
+ * (so: applied by the releases being undone), newest first, with the rollback SQL of the live release. Refuses
+ * (E_ROLLBACK, listing them) when rollbackDatabase is off or any has no rollback SQL; `--app-only` skips this.
+ */
+async function planDatabaseRollback(
+  target: Target,
+  t: TargetConfig,
+  databaseUrl: string,
+  current: string | null,
+  to: string,
+  targetArg: string,
+): Promise<{ keys: ChangeSetKey[]; of: string } | null> {
+  const toIndex = await readChangeSetIndex(target.releaseDir(to));
+  if (!toIndex) return null; // `to` has no database part: it makes no claim about the schema
+  const extras = extraChangeSets(await readAppliedOrFail(databaseUrl), toIndex);
+  if (!extras.length) return null;
+  const of = current ?? to;
+  const index = current ? await readChangeSetIndex(target.releaseDir(current)) : null;
+  const noSql = extras.filter((k) => {
+    const e = index?.find((x) => changeSetKeyText(x) === changeSetKeyText(k));
+    return !e || e.rollback === null;
+  });
+  const listed = extras.map(changeSetKeyText);
+  if (!t.rollbackDatabase || noSql.length) {
+    throw new SlipwayError(
+      'E_ROLLBACK',
+      `the database has ${extras.length} changeset(s) that ${to} does not contain (applied by the releases being undone), and ${
+        !t.rollbackDatabase
+          ? 'rollbackDatabase is off'
+          : `${noSql.length} of them ha${noSql.length === 1 ? 's' : 've'} no rollback SQL: ${noSql.map(changeSetKeyText).join(', ')}`
+      }; nothing was changed`,
+      {
+        details: listed,
+        hint: `Roll back the application only with: slipway rollback ${targetArg} --app-only (the changesets stay applied)${
+          t.rollbackDatabase ? '' : ', or turn on deploy.targets.<name>.rollbackDatabase'
+        }.`,
+      },
+    );
+  }
+  return { keys: extras, of };
+}
+
 async function stopApp(
   steps: ReturnType<typeof makeStepRunner>,
   target: Target,
@@ -213,32 +324,6 @@ async function stopApp(
     // A stop that fails must not block an emergency rollback: report it and carry on.
     return { value: r, message: r.code === 0 ? 'stopped' : describeFailure('stop command', r, t.commandTimeoutMs) };
   });
-}
-
-async function emergencyDbRollback(
-  steps: ReturnType<typeof makeStepRunner>,
-  contracts: Awaited<ReturnType<typeof loadContracts>>,
-  target: Target,
-  t: TargetConfig,
-  databaseUrl: string,
-  entries: Parameters<typeof executedByRelease>[0],
-  bad: string,
-): Promise<ChangeSetKey[]> {
-  const executed = executedByRelease(entries, bad);
-  if (!executed.length) {
-    await steps.skip('db-rollback', `release ${bad} applied no changesets`);
-    return [];
-  }
-  if (!t.rollbackDatabase) {
-    await steps.skip('db-rollback', `rollbackDatabase is off: ${executed.length} changeset(s) of ${bad} stay applied`);
-    return [];
-  }
-  await steps.run('db-rollback', `roll back the ${executed.length} changeset(s) ${bad} applied`, async () => {
-    const r = await rollbackChangeSets(contracts, databaseUrl, target.releaseDir(bad), executed);
-    // `of` names the release whose changesets these were, so a second rollback does not undo them twice.
-    return { value: r, data: { changesets: executed, of: bad } };
-  });
-  return executed;
 }
 
 async function notify(

@@ -11,6 +11,8 @@ export interface RunCommandOptions {
   /** Output goes to this file, not to a pipe: a daemon the command starts in the background inherits the file, so
    *  it never dies of SIGPIPE when we stop reading, and we never wait for it to close our pipe. */
   logFile: string;
+  /** Aborting stops the command's whole process group (SIGTERM, then SIGKILL after 2 s). */
+  signal?: AbortSignal;
 }
 
 export interface RunCommandResult {
@@ -25,8 +27,9 @@ export interface RunCommandResult {
 /** Runs a command in its own process group with a timeout (the whole group is killed when it runs over). */
 export async function runCommand(opts: RunCommandOptions): Promise<RunCommandResult> {
   const t0 = performance.now();
-  await mkdir(path.dirname(opts.logFile), { recursive: true });
-  const log = await open(opts.logFile, 'a');
+  await mkdir(path.dirname(opts.logFile), { recursive: true, mode: 0o700 });
+  // Logs may quote commands, hosts and users: owner-only, like the journal.
+  const log = await open(opts.logFile, 'a', 0o600);
   let timedOut = false;
   try {
     const child = spawn(opts.argv[0]!, opts.argv.slice(1), {
@@ -35,19 +38,32 @@ export async function runCommand(opts: RunCommandOptions): Promise<RunCommandRes
       stdio: ['ignore', log.fd, log.fd],
       detached: true,
     });
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const killGroup = (sig: NodeJS.Signals) => {
       try {
-        process.kill(-child.pid!, 'SIGKILL');
+        process.kill(-child.pid!, sig);
       } catch {
         /* already gone */
       }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup('SIGKILL');
     }, opts.timeoutMs);
+    let hardKill: NodeJS.Timeout | undefined;
+    // The child runs in its own process group (detached), so a terminal's Ctrl-C does not reach it: stop it here.
+    const onAbort = () => {
+      killGroup('SIGTERM');
+      hardKill = setTimeout(() => killGroup('SIGKILL'), 2000);
+    };
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
     const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => {
       child.on('error', () => resolve([127, null]));
       child.on('exit', (c, s) => resolve([c, s]));
     });
     clearTimeout(timer);
+    clearTimeout(hardKill);
+    opts.signal?.removeEventListener('abort', onAbort);
     child.unref();
     const text = await readFile(opts.logFile, 'utf8').catch(() => '');
     return { code, signal, timedOut, ms: performance.now() - t0, tail: text.trimEnd().split('\n').slice(-8) };

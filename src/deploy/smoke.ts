@@ -23,6 +23,7 @@ export async function runSmokeTests(opts: {
   env: Record<string, string>;
   timeoutMs: number;
   logDir: string;
+  signal?: AbortSignal;
 }): Promise<SmokeResult> {
   const tests: SmokeResult['tests'] = [];
   for (const name of await listSmokeTests(opts.releaseDir)) {
@@ -33,6 +34,7 @@ export async function runSmokeTests(opts: {
       env: opts.env,
       timeoutMs: opts.timeoutMs,
       logFile: path.join(opts.logDir, `smoke-${name}.log`),
+      ...(opts.signal ? { signal: opts.signal } : {}),
     });
     const ok = r.code === 0 && !r.timedOut;
     tests.push({

@@ -1,5 +1,5 @@
 import type { ExtractLimits } from './archive-rules.js';
-import type { RunJournal } from './journal.js';
+import type { JournalRead, RunJournal } from './journal.js';
 import type { TargetLayout } from './layout.js';
 import type { AcquireLockOptions, LockHandle } from './lock.js';
 import type { RunCommandResult } from './run-command.js';
@@ -24,6 +24,10 @@ export interface Target {
   lock(opts: Omit<AcquireLockOptions, 'lockPath'>): Promise<LockHandle>;
   journal(run: string, kind: JournalEntry['kind'], onEntry?: (e: JournalEntry) => void): RunJournal;
   readJournal(): Promise<JournalEntry[]>;
+  /** The journal with its integrity report (invalid lines, a torn tail). */
+  inspectJournal(): Promise<JournalRead>;
+  /** Moves a torn tail aside (kept beside the journal) and truncates to the last valid entry; returns where it went. */
+  setAsideJournalTail(tail: NonNullable<JournalRead['tail']>): Promise<string>;
   readCurrent(): Promise<string | null>;
   /** Release ids with a directory under releases/. */
   listReleaseDirs(): Promise<string[]>;
@@ -38,7 +42,7 @@ export interface Target {
   /** Runs a shell command on the target with a timeout; output goes to .slipway/logs/<log>. */
   exec(
     command: string,
-    opts: { env: Record<string, string>; timeoutMs: number; log: string; cwd?: string },
+    opts: { env: Record<string, string>; timeoutMs: number; log: string; cwd?: string; signal?: AbortSignal },
   ): Promise<RunCommandResult>;
   /** Removes staging dirs and temp links a crashed run left behind; returns what it removed. */
   cleanLeftovers(): Promise<string[]>;

@@ -73,6 +73,8 @@ export interface DeployOptions {
   onProgress?: (e: DeployEvent) => void;
   now?: () => Date;
   testHooks?: DeployTestHooks;
+  /** Fired by the CLI on SIGINT/SIGTERM (reason: the signal name): the run puts the target back and stops. */
+  signal?: AbortSignal;
 }
 
 export interface DeployResult {
@@ -115,7 +117,11 @@ export interface RollbackOptions {
   emergency?: boolean;
   actor?: string;
   wait?: boolean;
+  /** Roll back the application only, leaving changesets the undone releases applied in the database. */
+  appOnly?: boolean;
   onProgress?: (e: DeployEvent) => void;
+  /** Fired by the CLI on SIGINT/SIGTERM: the run puts the target back and stops. */
+  signal?: AbortSignal;
 }
 
 export interface RollbackResult {

@@ -37,3 +37,8 @@ export async function hashFileSet(fileSet: FileSet, opts: { concurrency?: number
   await Promise.all(Array.from({ length: concurrency }, worker));
   return fileSet;
 }
+
+/** SHA-256 of in-memory bytes or text (UTF-8) as lowercase hex. */
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}

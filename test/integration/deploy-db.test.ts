@@ -97,7 +97,12 @@ describe('deploy with a real PostgreSQL database', () => {
     );
     expect(e.code).toBe('E_DEPLOY');
     expect(e.message).toBe('restart command exited with 1: bad release refuses to start');
-    expect(e.details).toContain('database rolled back: 1 changeset(s)');
+    expect(e.details).toContain(`rolled back automatically: current is ${before} again`);
+    expect(e.details).toContainEqual(
+      expect.stringMatching(
+        /^database: rolled back the 1 changeset\(s\) \S+ applied \(changelog\.sql::3::test\); databasechangelog no longer records them$/,
+      ),
+    );
     expect(await current()).toBe(before);
     expect(await tables()).toEqual({ tables: ['t1', 't2'], changelog: ['1', '2'] });
   });
@@ -116,6 +121,42 @@ describe('deploy with a real PostgreSQL database', () => {
     expect(e.message).toMatch(/nowhere/);
     expect(await current()).toBe(before);
     expect((await tables()).tables).toEqual(['t1', 't2']);
+  });
+
+  it('a migration failing part-way: exactly the changesets it applied are rolled back, journaled before and after', async () => {
+    const before = await current();
+    const cs = (id: string, sql: string): FixtureChangeSet => ({ id, sql, rollback: `DROP TABLE t${id};` });
+    const pkg = await dbPackage('1.2.1', [
+      CS1,
+      CS2,
+      cs('6', 'CREATE TABLE t6 (id int);'),
+      cs('7', 'CREATE TABLE t7 (id int);'),
+      cs('8', 'CREATE TABLE t8 (id int REFERENCES nowhere(id));'),
+    ]);
+    const e = await fail(deploy({ config, packagePath: pkg.path, target: 'prod' }));
+    expect(e.code).toBe('E_DB');
+    expect(e.details).toContain(`rolled back automatically: current is still ${before}`);
+    expect(e.details).toContainEqual(
+      expect.stringMatching(
+        /^database: rolled back the 2 changeset\(s\) \S+ applied \(changelog\.sql::6::test, changelog\.sql::7::test\); databasechangelog no longer records them$/,
+      ),
+    );
+    expect(e.details.join('\n')).not.toMatch(/was rolled back/);
+    expect(await tables()).toEqual({ tables: ['t1', 't2'], changelog: ['1', '2'] });
+    const h = await readHistory(root);
+    const run = h.filter((x) => x.run === h[h.length - 1]!.run);
+    const key = (id: string) => ({ id, author: 'test', filename: 'changelog.sql' });
+    expect(run.find((x) => x.step === 'migrate' && x.status === 'begin')!.data?.pending).toEqual(
+      ['6', '7', '8'].map(key),
+    );
+    expect(run.find((x) => x.step === 'migrate' && x.status === 'failed')!.data?.executed).toEqual(['6', '7'].map(key));
+    expect(run.find((x) => x.step === 'db-rollback' && x.status === 'ok')!.data?.changesets).toEqual(
+      ['6', '7'].map(key),
+    );
+    expect(run[run.length - 1]).toMatchObject({ step: 'run', status: 'failed', data: { settled: { complete: true } } });
+    // the previous package deploys again (no E_COMPAT: the database holds nothing it does not know)
+    const again = await deploy({ config, packagePath: (await dbPackage('1.0.0', [CS1, CS2])).path, target: 'prod' });
+    expect(again.executed).toEqual([]);
   });
 
   it('emergency rollback rolls back exactly the changesets the bad release applied (from the journal)', async () => {
@@ -143,7 +184,14 @@ describe('deploy with a real PostgreSQL database', () => {
     const e = await fail(
       deploy({ config, packagePath: (await dbPackage('2.3.0', [CS1, CS2, CS3, noRb], true)).path, target: 'prod' }),
     );
-    expect(e.details.join('\n')).toMatch(/automatic rollback incomplete: 1 changeset\(s\) in range have no rollback/);
+    expect(e.details).toContainEqual(
+      expect.stringMatching(/^rolled back automatically, except the database: current is \S+ again$/),
+    );
+    expect(e.details).toContainEqual(
+      expect.stringMatching(
+        /^database: 1 changeset\(s\) \S+ applied stay applied, because 1 of them has no rollback SQL \(changelog\.sql::5::test\): changelog\.sql::5::test$/,
+      ),
+    );
     expect((await tables()).tables).toContain('t5');
   });
 

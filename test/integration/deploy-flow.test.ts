@@ -244,7 +244,9 @@ describe('bad input: clear message, non-zero, live release untouched', () => {
     await writeFile(corrupt, (await readFile(good.path)).subarray(0, 300));
     const e2 = await fail(deploy({ config, packagePath: corrupt, target: 'prod' }));
     expect(['E_UNSAFE_ARCHIVE', 'E_VALIDATE']).toContain(e2.code);
-    expect(e2.details.join('\n')).toMatch(/live release .* was not touched/);
+    expect(e2.details.join('\n')).toMatch(
+      /^\S+ is still live \(current unchanged, app not restarted, database not migrated\)$/m,
+    );
     expect(await currentOf(root)).toBe(r.releaseId);
     expect((await readdir(path.join(root, 'releases'))).filter((n) => n.startsWith('.staging'))).toEqual([]);
   });

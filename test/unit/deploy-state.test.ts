@@ -9,11 +9,14 @@ import { layoutOf } from '../../src/deploy/layout.js';
 import { readCurrent, switchCurrent } from '../../src/deploy/switch.js';
 import { deriveReleases, pickRollbackTarget } from '../../src/deploy/release-store.js';
 import { recoverInterruptedRuns } from '../../src/deploy/recover.js';
+import { targetSchema } from '../../src/config/sections/deploy.js';
+import { loadContracts } from '../../src/deploy/contracts.js';
 import { LocalTarget } from '../../src/deploy/local-target.js';
 import { SlipwayError } from '../../src/errors.js';
 import type { JournalEntry } from '../../src/deploy/types.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 
+const CONTRACTS = await loadContracts();
 const dirs: string[] = [];
 const tmp = async () => {
   const d = await makeTree({});
@@ -199,11 +202,21 @@ describe('recovery of an interrupted deploy', () => {
       status: 'begin',
       release: '20261124T200100Z-bbbbbbbbbbbb',
     });
-    const r = await recoverInterruptedRuns(target, 'next');
+    const recover = (byRun: string) =>
+      recoverInterruptedRuns({
+        target,
+        t: targetSchema.parse({ type: 'local', path: root }),
+        contracts: CONTRACTS,
+        byRun,
+        databaseUrl: null,
+        targetArg: '--target prod',
+      });
+    const r = await recover('next');
     expect(r.restored).toBe('20261124T200000Z-aaaaaaaaaaaa');
+    expect(r.complete).toBe(true);
     expect(r.messages).toEqual([
       'removed leftovers of an interrupted run: releases/.staging-x, .current.tmp-1234',
-      'deploy run d9 (release 20261124T200100Z-bbbbbbbbbbbb) was interrupted at restart (begin); current restored to 20261124T200000Z-aaaaaaaaaaaa',
+      'deploy run d9 (release 20261124T200100Z-bbbbbbbbbbbb) was interrupted at restart (begin); current is 20261124T200000Z-aaaaaaaaaaaa',
     ]);
     expect(await target.readCurrent()).toBe('20261124T200000Z-aaaaaaaaaaaa');
     const last = (await readJournal(J)).entries.pop()!;
@@ -214,7 +227,7 @@ describe('recovery of an interrupted deploy', () => {
       message: 'interrupted at restart (begin)',
       data: { interrupted: true, recoveredBy: 'next', wentLive: true },
     });
-    expect((await recoverInterruptedRuns(target, 'again')).messages).toEqual([]);
+    expect((await recover('again')).messages).toEqual([]);
   });
 });
 

@@ -15,6 +15,8 @@ import {
   pinRelease,
   selectTarget,
   defaultActor,
+  recoverTarget,
+  unlockTarget,
 } from '../../deploy/index.js';
 import type { DeployEvent, ReleaseRecord } from '../../deploy/index.js';
 import { renderReleases, renderHistory, renderPlan, parseDuration } from '../../deploy/render.js';
@@ -91,6 +93,7 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
           events.push(e);
           print(e);
         },
+        ...(flags.dryRun ? {} : { signal: ctx.interrupts('deploy') }),
       });
       if (flags.json) return printJson(ctx.io, { ...r, events });
       if (r.dryRun) return ctx.io.stderr(renderPlan(r.plan, r.version));
@@ -108,9 +111,10 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
       .option('-t, --target <name>', 'configured target')
       .option('--to-dir <dir>', 'a local directory as the target')
       .option('--emergency', 'stop, restore, roll the database back if safe, restart, validate, notify')
+      .option('--app-only', 'roll back the application only; changesets the undone releases applied stay applied')
       .option('--wait', 'queue behind a running deploy')
       .option('--json', 'machine-readable result on stdout'),
-  ).action(async (flags: TargetFlags & { to?: string; toDir?: string; emergency?: boolean }) => {
+  ).action(async (flags: TargetFlags & { to?: string; toDir?: string; emergency?: boolean; appOnly?: boolean }) => {
     const config = await loadForTarget(ctx, flags, flags.toDir);
     const r = await rollback({
       config,
@@ -118,9 +122,11 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
       root: flags.toDir ? path.resolve(ctx.io.cwd, flags.toDir) : undefined,
       to: flags.to,
       emergency: flags.emergency,
+      appOnly: flags.appOnly,
       wait: flags.wait,
       actor: actorFrom(ctx.io),
       onProgress: progressPrinter(ctx.io, Boolean(flags.json)),
+      signal: ctx.interrupts('rollback'),
     });
     if (flags.json) return printJson(ctx.io, r);
     ctx.io.stderr(
@@ -164,6 +170,68 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
     if (flags.json) return printJson(ctx.io, entries);
     ctx.io.stderr(renderHistory(entries));
   });
+  withConfigOptions(
+    program
+      .command('recover')
+      .description(
+        'Show what an interrupted deploy or rollback left (journal, current, database); --yes completes it: the same reconciliation every deploy runs first.',
+      )
+      .option('-t, --target <name>', 'configured target')
+      .option('--to-dir <dir>', 'a local directory as the target')
+      .option('--yes', "complete the recovery (switch, undo the run's changesets, restart, health-check)")
+      .option('--wait', 'queue behind a running deploy')
+      .option('--json', 'machine-readable result on stdout'),
+  ).action(async (flags: TargetFlags & { toDir?: string; yes?: boolean }) => {
+    const config = await loadForTarget(ctx, flags, flags.toDir);
+    if (flags.yes) ctx.interrupts('recovery');
+    const r = await recoverTarget({
+      config,
+      target: flags.target,
+      root: flags.toDir ? path.resolve(ctx.io.cwd, flags.toDir) : undefined,
+      yes: flags.yes,
+      wait: flags.wait,
+      onProgress: progressPrinter(ctx.io, Boolean(flags.json)),
+    });
+    if (flags.json) printJson(ctx.io, r);
+    else ctx.io.stderr(r.findings.map((f) => `${f}\n`).join(''));
+    if (!r.applied && !r.complete) {
+      if (!flags.json) ctx.io.stderr(`to complete it: slipway recover ${targetArgText(flags, ctx)} --yes\n`);
+      ctx.setExit(1);
+    } else if (!r.complete) ctx.setExit(1);
+  });
+
+  withConfigOptions(
+    program
+      .command('unlock')
+      .description(
+        'Remove a target lock whose holder is on another host (or gone); shows the holder. Refuses for a live local holder.',
+      )
+      .option('-t, --target <name>', 'configured target')
+      .option('--to-dir <dir>', 'a local directory as the target')
+      .option('--json', 'machine-readable result on stdout'),
+  ).action(async (flags: TargetFlags & { toDir?: string }) => {
+    const config = await loadForTarget(ctx, flags, flags.toDir);
+    const r = await unlockTarget({
+      config,
+      target: flags.target,
+      root: flags.toDir ? path.resolve(ctx.io.cwd, flags.toDir) : undefined,
+    });
+    if (flags.json) return printJson(ctx.io, r);
+    const h = r.removed;
+    ctx.io.stderr(
+      h
+        ? `removed the lock of pid ${h.pid} on ${h.host} (${h.command}, run ${h.run}, since ${h.startedAt}); the next deploy, rollback or \`slipway recover\` finishes whatever that run left\n`
+        : `${r.root} is not locked\n`,
+    );
+  });
+}
+
+function targetArgText(flags: TargetFlags & { toDir?: string }, ctx: CommandContext): string {
+  return flags.target
+    ? `--target ${flags.target}`
+    : flags.toDir
+      ? `--to-dir ${path.resolve(ctx.io.cwd, flags.toDir)}`
+      : '';
 }
 
 async function rootFor(ctx: CommandContext, flags: TargetFlags & { toDir?: string }): Promise<string> {

@@ -1,0 +1,53 @@
+/** What the database holds, read from databasechangelog (the one source of truth for applied changesets). */
+import { openSession } from '../db/session.js';
+import { maskUrl, SlipwayError } from '../errors.js';
+import type { ChangeSetIndexEntry, ChangeSetKey } from './contracts.js';
+
+/** `filename::id::author`, Liquibase's identity of a changeset. */
+export const changeSetKeyText = (k: ChangeSetKey) => `${k.filename}::${k.id}::${k.author}`;
+
+/** Changesets recorded in databasechangelog (oldest first), or null when the table does not exist yet. */
+export async function readAppliedChangeSets(databaseUrl: string): Promise<ChangeSetKey[] | null> {
+  const s = await openSession(databaseUrl, { connectTimeoutMs: 5000 });
+  try {
+    const t = await s.query(`SELECT to_regclass('public.databasechangelog')::text AS r`);
+    if (!t.rows[0]?.r) return null;
+    const r = await s.query('SELECT id, author, filename FROM public.databasechangelog ORDER BY orderexecuted');
+    return r.rows.map((x) => ({ id: x.id ?? '', author: x.author ?? '', filename: x.filename ?? '' }));
+  } finally {
+    await s.close().catch(() => undefined);
+  }
+}
+
+/** readAppliedChangeSets, failing with E_DB_CONNECT naming the (masked) URL. */
+export async function readAppliedOrFail(databaseUrl: string): Promise<ChangeSetKey[]> {
+  try {
+    return (await readAppliedChangeSets(databaseUrl)) ?? [];
+  } catch (e) {
+    throw new SlipwayError(
+      'E_DB_CONNECT',
+      `cannot read databasechangelog of ${maskUrl(databaseUrl)}: ${maskUrl((e as Error).message)}`,
+      { cause: e },
+    );
+  }
+}
+
+/** Index entries the database does not record yet: what a migration is about to run as new (pure). */
+export function pendingChangeSets(index: ChangeSetIndexEntry[], applied: ChangeSetKey[]): ChangeSetKey[] {
+  const have = new Set(applied.map(changeSetKeyText));
+  return index
+    .filter((e) => !have.has(changeSetKeyText(e)))
+    .map(({ id, author, filename }) => ({ id, author, filename }));
+}
+
+/** The members of `keys` that `applied` records, in `keys` order (pure). */
+export function recordedAmong(keys: ChangeSetKey[], applied: ChangeSetKey[]): ChangeSetKey[] {
+  const have = new Set(applied.map(changeSetKeyText));
+  return keys.filter((k) => have.has(changeSetKeyText(k)));
+}
+
+/** Changesets recorded in the database that `index` does not contain, newest first (pure). */
+export function extraChangeSets(applied: ChangeSetKey[], index: ChangeSetIndexEntry[] | null): ChangeSetKey[] {
+  const known = new Set((index ?? []).map(changeSetKeyText));
+  return applied.filter((k) => !known.has(changeSetKeyText(k))).reverse();
+}

@@ -1,0 +1,143 @@
+/** What a deploy does when a step fails or the run is interrupted: put the target back, journal, say what is true. */
+import path from 'node:path';
+import type { TargetConfig } from '../config/sections/deploy.js';
+import { SlipwayError } from '../errors.js';
+import type { Contracts } from './contracts.js';
+import { undoDeploy, type ApplyState } from './deploy-steps.js';
+import { toIoError } from './io-error.js';
+import type { RunJournal } from './journal.js';
+import { sendNotification } from './notify.js';
+import type { SettleResult } from './settle.js';
+import { makeStepRunner } from './step-runner.js';
+import type { Target } from './target.js';
+import type { DeployOptions } from './types.js';
+
+export interface FailContext {
+  opts: DeployOptions;
+  contracts: Contracts;
+  target: Target;
+  t: TargetConfig;
+  journal: RunJournal;
+  run: string;
+  releaseId: string;
+  previous: string | null;
+  databaseUrl: string | null;
+  state: ApplyState;
+  targetArg: string;
+}
+
+/** One line saying what state the target is in (the last line an interrupted deploy prints). */
+export function describeSettled(previous: string | null, s: SettleResult | null, untouched: boolean): string {
+  if (!s)
+    return untouched
+      ? `${previous ? `${previous} is still live` : 'nothing is live'} (current unchanged, app not restarted, database not migrated)`
+      : 'the target was not put back';
+  return s.lines.join('; ');
+}
+
+/**
+ * Puts the target back (previous release, exactly this run's changesets undone, restarted, health-gated), closes
+ * the run in the journal (interrupted or failed), notifies, and returns the error to throw: the original one, with
+ * the verified state in its details (a filesystem refusal becomes E_IO naming the path; a signal E_INTERRUPTED
+ * with the state on its one line).
+ */
+export async function failDeploy(e: unknown, c: FailContext): Promise<unknown> {
+  const { state, previous, releaseId, journal } = c;
+  const interrupted = (e instanceof SlipwayError && e.code === 'E_INTERRUPTED') || c.opts.signal?.aborted === true;
+  const journalErrors: string[] = [];
+  // No signal here: undoing must run to its end even after Ctrl-C (a second one exits at once, in the CLI).
+  const steps = makeStepRunner({
+    journal,
+    release: releaseId,
+    onProgress: c.opts.onProgress,
+    onJournalError: (x) => journalErrors.push((x as Error).message),
+  });
+  const needUndo = state.touchedApp || state.pending.length > 0;
+  const settled = needUndo
+    ? await undoDeploy({
+        contracts: c.contracts,
+        target: c.target,
+        t: c.t,
+        steps,
+        run: c.run,
+        releaseId,
+        previous,
+        databaseUrl: c.databaseUrl,
+        state,
+        targetArg: c.targetArg,
+      })
+    : null;
+  const current = await c.target.readCurrent().catch(() => undefined);
+  const untouched = !needUndo && current === previous;
+  const stateLine = describeSettled(previous, settled, untouched);
+  const header = !settled
+    ? null
+    : !settled.complete
+      ? 'automatic rollback INCOMPLETE'
+      : settled.dbRemaining.length
+        ? 'rolled back automatically, except the database'
+        : 'rolled back automatically';
+  const reason = e instanceof SlipwayError ? e.message : String((e as Error)?.message ?? e);
+  await journal
+    .write({
+      step: 'run',
+      status: 'failed',
+      release: releaseId,
+      message: reason,
+      data: {
+        wentLive: state.wentLive,
+        interrupted,
+        settled: settled
+          ? {
+              current: settled.current,
+              healthy: settled.healthy,
+              dbRolledBack: settled.dbRolledBack,
+              dbRemaining: settled.dbRemaining,
+              complete: settled.complete,
+            }
+          : null,
+        state: stateLine,
+      },
+    })
+    .catch((x: Error) => journalErrors.push(x.message));
+  // Operators hear of an automatic rollback as they do of an emergency one (when a notify channel is configured).
+  if (needUndo && (c.t.notify.webhook || c.t.notify.command)) {
+    const n = await sendNotification(
+      c.t.notify,
+      {
+        event: 'deploy-failed',
+        root: c.target.layout.root,
+        from: releaseId,
+        to: previous,
+        reason: `${reason}; ${header ? `${header}: ` : ''}${stateLine}`,
+        at: new Date().toISOString(),
+      },
+      { logDir: path.join(c.target.layout.state, 'logs'), timeoutMs: c.t.commandTimeoutMs },
+    ).catch(() => null);
+    if (n)
+      await journal
+        .write({
+          step: 'notify',
+          status: n.errors.length ? 'failed' : 'ok',
+          release: releaseId,
+          message: [...n.sent.map((x) => `sent via ${x}`), ...n.errors].join('; '),
+        })
+        .catch((x: Error) => journalErrors.push(x.message));
+  }
+  const stateDetails = settled ? [`${header}: ${settled.lines[0]}`, ...settled.lines.slice(1)] : [stateLine];
+  const journalNote = journalErrors.length ? [`the journal could not record this: ${journalErrors[0]}`] : [];
+  if (interrupted) {
+    const by = e instanceof SlipwayError && e.code === 'E_INTERRUPTED' ? e.message : 'interrupted';
+    return new SlipwayError('E_INTERRUPTED', `${by}: ${stateLine}`, {
+      details: journalNote,
+      ...(settled && !settled.complete ? { hint: `Run: slipway recover ${c.targetArg} --yes` } : {}),
+      cause: e,
+    });
+  }
+  const out = toIoError(e, c.target.layout.root, 'write under');
+  if (out instanceof SlipwayError) {
+    out.details.push(...stateDetails, ...journalNote);
+    return out;
+  }
+  return e;
+}

@@ -1,0 +1,187 @@
+/**
+ * Putting a target back on one release: the single implementation behind a failed deploy's automatic rollback,
+ * an interrupted run (signal) and crash recovery. It switches `current`, undoes exactly the changesets the run
+ * applied (read back from databasechangelog), restarts the release and passes its health gate; every statement it
+ * returns was verified.
+ */
+import type { TargetConfig } from '../config/sections/deploy.js';
+import { SlipwayError } from '../errors.js';
+import type { ChangeSetKey, Contracts } from './contracts.js';
+import { readChangeSetIndex, rollbackChangeSets } from './db-rollback.js';
+import { changeSetKeyText, readAppliedOrFail, recordedAmong } from './db-state.js';
+import type { StepRunner } from './step-runner.js';
+import { startRelease } from './strategy.js';
+import type { Target } from './target.js';
+
+export interface SettleInput {
+  contracts: Contracts;
+  target: Target;
+  t: TargetConfig;
+  steps: StepRunner;
+  run: string;
+  /** The release the target must end on (null: nothing was live, so nothing stays live). */
+  to: string | null;
+  /** Changesets the run may have applied (journaled before migrating), and the release whose SQL undoes them. */
+  undo: { release: string; candidates: ChangeSetKey[] } | null;
+  databaseUrl: string | null;
+  /** The app may be running something else (a switch or restart began): restart `to`. */
+  restart: boolean;
+  /** How to name this target in a command (`--target prod`, `--to-dir /srv/app`). */
+  targetArg: string;
+}
+
+export interface SettleResult {
+  current: string | null;
+  restarted: boolean;
+  /** null: no health URL configured (or nothing live). */
+  healthy: boolean | null;
+  dbRolledBack: ChangeSetKey[];
+  /** Changesets of the run that stay applied, and why. */
+  dbRemaining: ChangeSetKey[];
+  /** True when the target is on `to`, healthy (or unchecked), and no changeset stays for a reason recover can fix. */
+  complete: boolean;
+  /** What was verified, one statement per line (for the error details and the journal). */
+  lines: string[];
+}
+
+const list = (keys: ChangeSetKey[]) => keys.map(changeSetKeyText).join(', ');
+
+/** Puts the target on `s.to` (see the module comment). Never throws: failures become lines and `complete: false`. */
+export async function settleTarget(s: SettleInput): Promise<SettleResult> {
+  const { target, t, steps } = s;
+  const lines: string[] = [];
+  const r: SettleResult = {
+    current: null,
+    restarted: false,
+    healthy: null,
+    dbRolledBack: [],
+    dbRemaining: [],
+    complete: false,
+    lines,
+  };
+  let failed = false;
+  const recover = `slipway recover ${s.targetArg} --yes`;
+  let switched = false;
+  try {
+    if ((await target.readCurrent()) !== s.to) {
+      switched = true;
+      await steps.run(
+        'rollback',
+        s.to ? `switch back to ${s.to}` : 'remove current (nothing was live before)',
+        async () => {
+          const sw = await target.switchTo(s.to);
+          return { value: sw, data: { to: s.to } };
+        },
+      );
+    }
+    r.current = await target.readCurrent();
+    if (r.current !== s.to) throw new Error(`current is ${r.current ?? '(none)'} after the switch`);
+    lines.push(
+      s.to
+        ? `current is ${switched ? '' : 'still '}${s.to}${switched ? ' again' : ''}`
+        : 'nothing is live: current removed (nothing was live before)',
+    );
+  } catch (e) {
+    failed = true;
+    r.current = await target.readCurrent().catch(() => null);
+    lines.push(
+      `could not point current at ${s.to ?? '(none)'}: ${(e as Error).message}; current is ${r.current ?? '(none)'}`,
+    );
+  }
+
+  if (s.undo && s.undo.candidates.length && s.databaseUrl) {
+    const url = s.databaseUrl;
+    const of = s.undo.release;
+    try {
+      const mine = recordedAmong(s.undo.candidates, await readAppliedOrFail(url));
+      if (mine.length) {
+        const index = await readChangeSetIndex(target.releaseDir(of)).catch(() => null);
+        const noSql = mine.filter((k) => {
+          const e = index?.find((x) => changeSetKeyText(x) === changeSetKeyText(k));
+          return !e || e.rollback === null;
+        });
+        if (!t.rollbackDatabase) {
+          r.dbRemaining = mine;
+          lines.push(
+            `database: ${mine.length} changeset(s) ${of} applied stay applied (rollbackDatabase is off): ${list(mine)}`,
+          );
+        } else if (noSql.length) {
+          r.dbRemaining = mine;
+          lines.push(
+            `database: ${mine.length} changeset(s) ${of} applied stay applied, because ${noSql.length} of them ha${noSql.length === 1 ? 's' : 've'} no rollback SQL (${list(noSql)}): ${list(mine)}`,
+          );
+        } else {
+          await steps.run(
+            'db-rollback',
+            `roll back the ${mine.length} changeset(s) ${of} applied`,
+            async () => {
+              const rb = await rollbackChangeSets(s.contracts, url, target.releaseDir(of), mine);
+              return { value: rb, data: { changesets: mine, of } };
+            },
+            { beginData: { changesets: mine, of } },
+          );
+          const still = recordedAmong(mine, await readAppliedOrFail(url));
+          r.dbRolledBack = mine.filter((k) => !still.some((x) => changeSetKeyText(x) === changeSetKeyText(k)));
+          r.dbRemaining = still;
+          if (r.dbRolledBack.length)
+            lines.push(
+              `database: rolled back the ${r.dbRolledBack.length} changeset(s) ${of} applied (${list(r.dbRolledBack)}); databasechangelog no longer records them`,
+            );
+          if (still.length) {
+            failed = true;
+            lines.push(`database: ${still.length} changeset(s) are still recorded after the rollback: ${list(still)}`);
+          }
+        }
+      } else lines.push(`database: none of the changesets ${of} was about to run is recorded; nothing to undo`);
+    } catch (e) {
+      failed = true;
+      lines.push(
+        `database: could not undo the changesets ${of} applied: ${(e as Error).message}` +
+          (e instanceof SlipwayError && e.details.length ? ` (${e.details.slice(0, 5).join('; ')})` : ''),
+      );
+    }
+  }
+
+  if (s.to && r.current === s.to) {
+    try {
+      if (s.restart) {
+        await startRelease(steps, target, t, s.to, s.run);
+        r.restarted = Boolean(t.restart) || t.strategy === 'blue-green';
+        if (r.restarted) lines.push(`restarted ${s.to}`);
+      }
+      if (t.health.url) {
+        const url = t.health.url;
+        await steps.run('health', `wait for ${url} (${s.to})`, async () => {
+          const w = await s.contracts.waitForHealthy({
+            url,
+            timeoutMs: t.health.timeoutMs,
+            intervalMs: t.health.intervalMs,
+            allowDegraded: t.health.allowDegraded,
+          });
+          if (!w.ok) throw new SlipwayError('E_HEALTH', `${s.to} is not healthy: ${w.last.status} (${w.last.reason})`);
+          return { value: w, message: `${w.last.status} after ${w.attempts} probe(s)` };
+        });
+        r.healthy = true;
+        lines.push(`${s.to} passed its health gate`);
+      }
+    } catch (e) {
+      failed = true;
+      if (t.health.url) r.healthy = false;
+      lines.push(`${s.to} did not come back: ${(e as Error).message}`);
+    }
+  } else if (s.to === null && s.restart && t.stop) {
+    const stop = t.stop;
+    await target
+      .exec(stop, { env: {}, timeoutMs: t.commandTimeoutMs, log: `${s.run}-stop.log` })
+      .then((x) => lines.push(x.code === 0 ? 'stopped the app (stop command)' : 'the stop command failed'))
+      .catch(() => lines.push('the stop command could not run'));
+  }
+
+  r.complete = !failed;
+  if (failed) lines.push(`to finish: ${recover}`);
+  else if (r.dbRemaining.length)
+    lines.push(
+      `they stay applied until a release that contains them is deployed (slipway deploy <package> ${s.targetArg})`,
+    );
+  return r;
+}
