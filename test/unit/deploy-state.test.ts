@@ -216,7 +216,7 @@ describe('recovery of an interrupted deploy', () => {
     expect(r.complete).toBe(true);
     expect(r.messages).toEqual([
       'removed leftovers of an interrupted run: releases/.staging-x, .current.tmp-1234',
-      'deploy run d9 (release 20261124T200100Z-bbbbbbbbbbbb) was interrupted at restart (begin); current is 20261124T200000Z-aaaaaaaaaaaa',
+      'deploy run d9 (release 20261124T200100Z-bbbbbbbbbbbb) was interrupted at restart (begin); current is 20261124T200000Z-aaaaaaaaaaaa again',
     ]);
     expect(await target.readCurrent()).toBe('20261124T200000Z-aaaaaaaaaaaa');
     const last = (await readJournal(J)).entries.pop()!;
