@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { SlipwayError } from '../errors.js';
@@ -41,4 +41,9 @@ export async function hashFileSet(fileSet: FileSet, opts: { concurrency?: number
 /** SHA-256 of in-memory bytes or text (UTF-8) as lowercase hex. */
 export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** HMAC-SHA256 of `text` under `key`, lowercase hex (cache keys derived from secrets, never the secret itself). */
+export function hmacSha256Hex(key: Buffer, text: string): string {
+  return createHmac('sha256', key).update(text).digest('hex');
 }

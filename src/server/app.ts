@@ -15,6 +15,7 @@ import { createMetrics, HEALTH_VALUE } from './metrics.js';
 import { RequestStats } from './request-stats.js';
 import { UserDirectory } from './user-directory.js';
 import { SessionStore } from './sessions.js';
+import { CredentialChecker } from './credential-check.js';
 import { usersFileMode } from './users-file.js';
 import { HealthService } from './health/service.js';
 import type { ServerContext } from './context.js';
@@ -80,8 +81,18 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   const audit: Logger = createAuditLogger(auditDest);
   const stats = new RequestStats(clock);
   const metrics = createMetrics();
-  const users = new UserDirectory(path.resolve(config.configDir, config.server.usersFile), clock);
-  const sessions = new SessionStore(config.server.sessionTtlMs, clock);
+  const users = new UserDirectory(path.resolve(config.configDir, config.server.usersFile));
+  const sessions = new SessionStore(config.server.sessionTtlMs, clock, config.server.auth.maxSessionsPerUser);
+  users.onCredentialsChanged((name) => sessions.deleteUser(name));
+  const { rateLimit: limits, auth } = config.server;
+  const checker = new CredentialChecker({
+    users,
+    clock,
+    limits: { perUser: limits.authFailuresPerUser, perClient: limits.authFailuresPerClient, windowMs: limits.windowMs },
+    cacheTtlMs: auth.credentialCacheMs,
+    scryptConcurrency: auth.scryptConcurrency,
+    scryptQueue: auth.scryptQueue,
+  });
   let connections = 0;
   app.server.on('connection', (socket) => {
     connections++;
@@ -121,6 +132,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     metrics,
     users,
     sessions,
+    checker,
     audit,
     startedAt: clock(),
     activeConnections: () => connections,
@@ -133,7 +145,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   // Only JSON bodies: a text/plain or form POST (sent cross-site without a preflight) is refused with 415.
   app.removeContentTypeParser(['text/plain']);
   app.decorateRequest('auditUser', null);
-  registerAuth(app, { users, sessions, server: config.server });
+  registerAuth(app, { users, checker, sessions, server: config.server });
   await registerRateLimit(app, clock);
 
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -188,6 +200,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     return { error: { code: 'E_NOT_FOUND', message: 'no such route' } };
   });
   app.addHook('onClose', async () => {
+    users.close();
     audit.flush?.();
   });
   return app;

@@ -6,6 +6,7 @@ import { safeEqual } from './password.js';
 import { isAllowed, type Access } from './access.js';
 import type { Principal, UserDirectory } from './user-directory.js';
 import type { Session, SessionStore } from './sessions.js';
+import type { CredentialChecker } from './credential-check.js';
 
 export const SESSION_COOKIE = 'slipway_session';
 export const CSRF_COOKIE = 'slipway_csrf';
@@ -25,11 +26,15 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface AuthDeps {
   users: UserDirectory;
+  checker: CredentialChecker;
   sessions: SessionStore;
   server: ServerConfig;
 }
 
-/** Reads Basic, Bearer or session-cookie credentials; null when none are sent, 401 when they are wrong. */
+/**
+ * Reads Basic, Bearer or session-cookie credentials; null when none are sent, 401 when they are wrong, 429/503 from
+ * the authentication budget (every failure counts against the client, and a password guess against the user too).
+ */
 export async function authenticate(req: FastifyRequest, deps: AuthDeps): Promise<Principal | null> {
   const header = req.headers.authorization;
   if (header !== undefined) {
@@ -37,29 +42,40 @@ export async function authenticate(req: FastifyRequest, deps: AuthDeps): Promise
     if (/^basic$/i.test(scheme)) {
       const decoded = Buffer.from(value.trim(), 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      if (colon <= 0) throw unauthorized(req, 'malformed Basic credentials');
-      const p = await deps.users.verifyPassword(decoded.slice(0, colon), decoded.slice(colon + 1));
+      if (colon <= 0) {
+        deps.checker.failed(req.ip);
+        throw unauthorized(req, 'malformed Basic credentials');
+      }
+      const p = await deps.checker.checkPassword(decoded.slice(0, colon), decoded.slice(colon + 1), req.ip);
       if (!p) throw unauthorized(req, 'wrong user name or password');
       return p;
     }
     if (/^bearer$/i.test(scheme)) {
-      const p = value.trim() ? await deps.users.verifyToken(value.trim()) : null;
+      const p = await deps.checker.checkToken(value.trim(), req.ip);
       if (!p) throw unauthorized(req, 'unknown or revoked API token');
       return p;
     }
+    deps.checker.failed(req.ip);
     throw unauthorized(req, 'unsupported Authorization scheme (use Basic or Bearer)');
   }
+  const session = await sessionOf(req, deps);
+  if (!session) return null;
+  req.session = session;
+  return { name: session.user, groups: deps.users.groupsOf(session.user) ?? [], via: 'session' };
+}
+
+/** The live session named by the request's cookie (whatever Authorization header it also carries), else null. */
+export async function sessionOf(req: FastifyRequest, deps: AuthDeps): Promise<Session | null> {
   const session = deps.sessions.get(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
   if (!session) return null;
+  // Re-read the users file first: a changed password or groups, or a removed user, ends the session at once.
   await deps.users.refresh();
-  // Groups are re-read on every request so removing a user or a group takes effect at once.
   const groups = deps.users.groupsOf(session.user);
   if (!groups) {
     deps.sessions.delete(session.id);
     return null;
   }
-  req.session = session;
-  return { name: session.user, groups, via: 'session' };
+  return deps.sessions.get(session.id);
 }
 
 /** 401 with a Basic challenge, except for the web UI's fetches (X-Requested-With) which must not pop up a dialog. */

@@ -5,6 +5,7 @@ import type { HealthService } from './health/service.js';
 import type { ServerMetrics } from './metrics.js';
 import type { UserDirectory } from './user-directory.js';
 import type { SessionStore } from './sessions.js';
+import type { CredentialChecker } from './credential-check.js';
 import type { Access } from './access.js';
 
 /** Everything route modules need, built once by createApp. */
@@ -15,6 +16,7 @@ export interface ServerContext {
   metrics: ServerMetrics;
   users: UserDirectory;
   sessions: SessionStore;
+  checker: CredentialChecker;
   audit: Logger;
   startedAt: number;
   activeConnections: () => number;

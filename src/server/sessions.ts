@@ -8,20 +8,31 @@ export interface Session {
   expiresAt: number;
 }
 
-const MAX_SESSIONS = 10_000;
-
-/** In-memory browser sessions (lost on restart, which just means logging in again). */
+/**
+ * In-memory browser sessions (lost on restart, which just means logging in again). Each user holds at most
+ * `maxPerUser`; a new login evicts that user's oldest session, never anyone else's, so memory is bounded by the
+ * users file and no login storm can sign an admin out.
+ */
 export class SessionStore {
   private sessions = new Map<string, Session>();
+  // Session ids per user in creation order (a Set iterates in insertion order).
+  private byUser = new Map<string, Set<string>>();
 
   constructor(
     private readonly ttlMs: number,
     private readonly clock: () => number,
+    private readonly maxPerUser = 10,
   ) {}
 
   create(user: string, groups: string[]): Session {
     const now = this.clock();
-    if (this.sessions.size >= MAX_SESSIONS) this.sweep(now);
+    let ids = this.byUser.get(user);
+    if (!ids) this.byUser.set(user, (ids = new Set()));
+    for (const id of ids) if (this.sessions.get(id)!.expiresAt <= now) this.delete(id);
+    for (const id of ids) {
+      if (ids.size < this.maxPerUser) break;
+      this.delete(id);
+    }
     const s: Session = {
       id: randomBytes(32).toString('base64url'),
       user,
@@ -30,6 +41,7 @@ export class SessionStore {
       expiresAt: now + this.ttlMs,
     };
     this.sessions.set(s.id, s);
+    this.byUser.set(user, ids.add(s.id));
     return s;
   }
 
@@ -38,22 +50,29 @@ export class SessionStore {
     const s = this.sessions.get(id);
     if (!s) return null;
     if (s.expiresAt <= this.clock()) {
-      this.sessions.delete(id);
+      this.delete(id);
       return null;
     }
     return s;
   }
 
   delete(id: string): void {
+    const s = this.sessions.get(id);
+    if (!s) return;
     this.sessions.delete(id);
+    const ids = this.byUser.get(s.user);
+    ids?.delete(id);
+    if (ids?.size === 0) this.byUser.delete(s.user);
   }
 
-  private sweep(now: number): void {
-    for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
-    // Still full: drop the oldest (Map iterates in insertion order).
-    for (const id of this.sessions.keys()) {
-      if (this.sessions.size < MAX_SESSIONS) break;
-      this.sessions.delete(id);
-    }
+  /** Ends every session of `user` (password or groups changed, user removed). */
+  deleteUser(user: string): void {
+    for (const id of this.byUser.get(user) ?? []) this.sessions.delete(id);
+    this.byUser.delete(user);
+  }
+
+  /** Live sessions of `user` (for tests and `slipway user list` parity). */
+  countOf(user: string): number {
+    return this.byUser.get(user)?.size ?? 0;
   }
 }

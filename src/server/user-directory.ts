@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
-import { readUsersFile, type UsersFile } from './users-file.js';
+import { watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { readUsersFile, type StoredUser, type UsersFile } from './users-file.js';
 import { verifyPassword, hashToken } from './password.js';
 
 export interface Principal {
@@ -9,95 +11,128 @@ export interface Principal {
   via: 'basic' | 'bearer' | 'session';
 }
 
-const RELOAD_CHECK_MS = 1000;
-const VERIFIED_TTL_MS = 5 * 60_000;
-const VERIFIED_MAX = 1000;
+// Without a working file watcher (or as a backstop for one that misses an event) the file's identity is re-checked
+// at most this often.
+const RESTAT_MS = 1000;
 
 /**
- * The users file as the server sees it: re-read when its mtime changes (checked at most once a second), so
- * `slipway user add` takes effect without a restart.
+ * The users file as the server sees it. A directory watcher marks it stale the moment `slipway user …` replaces it
+ * (backstop: a stat of inode/mtime/size at most once a second), so a changed password, changed groups or a removed
+ * user take effect without a restart; `onCredentialsChanged` listeners hear which users changed.
  */
 export class UserDirectory {
   private data: UsersFile = { version: 1, users: {} };
   private byToken = new Map<string, string>();
-  private mtimeMs = -1;
-  private checkedAt = -Infinity;
+  private identity = '';
+  private stale = true;
+  private statAt = -Infinity;
   private pending: Promise<void> | null = null;
-  // scrypt costs ~60 ms of CPU; CI gates send Basic credentials on every request, so a successful check is
-  // remembered (keyed by a SHA-256 of name, password and stored hash) for a few minutes. Changing the password
-  // changes the stored hash and so invalidates the entry.
-  private verified = new Map<string, number>();
+  private watcher: FSWatcher | null = null;
+  private closed = false;
+  private listeners: ((user: string) => void)[] = [];
 
-  constructor(
-    private readonly file: string,
-    private readonly clock: () => number,
-  ) {}
+  constructor(private readonly file: string) {}
+
+  /** Calls `listener(name)` for every user whose password or groups changed, or who was removed. */
+  onCredentialsChanged(listener: (user: string) => void): void {
+    this.listeners.push(listener);
+  }
 
   /** Reloads the file if it changed. Concurrent callers wait for the same check, so none sees a half-loaded state. */
   async refresh(): Promise<void> {
-    const now = this.clock();
     if (this.pending) return this.pending;
-    if (now - this.checkedAt < RELOAD_CHECK_MS) return;
-    this.checkedAt = now;
+    const now = performance.now();
+    if (!this.stale && now - this.statAt < RESTAT_MS) return;
+    this.statAt = now;
+    this.stale = false;
     this.pending = this.reload().finally(() => {
       this.pending = null;
     });
     return this.pending;
   }
 
-  private async reload(): Promise<void> {
-    let mtime: number;
+  /** Stops watching the file (server shutdown). */
+  close(): void {
+    this.closed = true;
+    this.watcher?.close();
+    this.watcher = null;
+  }
+
+  private startWatching(): void {
+    if (this.watcher || this.closed) return;
+    const base = path.basename(this.file);
     try {
-      mtime = (await stat(this.file)).mtimeMs;
+      // The directory, not the file: `slipway user` replaces the file by rename, which a file watch would lose.
+      this.watcher = watch(path.dirname(this.file), { persistent: false }, (_event, name) => {
+        if (name === null || name === base) this.stale = true;
+      });
+      this.watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = null;
+      });
     } catch {
-      mtime = 0;
+      this.watcher = null; // directory missing yet: the periodic stat covers it, and the next reload retries
     }
-    if (mtime === this.mtimeMs) return;
+  }
+
+  private async reload(): Promise<void> {
+    this.startWatching();
+    let identity: string;
+    try {
+      const st = await stat(this.file);
+      identity = `${st.ino}:${st.mtimeMs}:${st.size}`;
+    } catch {
+      identity = 'missing';
+    }
+    if (identity === this.identity) return;
     const data = await readUsersFile(this.file);
     const byToken = new Map<string, string>();
     for (const [name, u] of Object.entries(data.users)) for (const t of u.tokens) byToken.set(t.sha256, name);
+    const changed = Object.keys(this.data.users).filter(
+      (name) => !Object.hasOwn(data.users, name) || stampOf(this.data.users[name]!) !== stampOf(data.users[name]!),
+    );
     // Swap everything at once.
     this.data = data;
     this.byToken = byToken;
-    this.mtimeMs = mtime;
-    this.verified.clear();
+    this.identity = identity;
+    for (const name of changed) for (const l of this.listeners) l(name);
   }
 
   userCount(): number {
     return Object.keys(this.data.users).length;
   }
 
-  groupsOf(name: string): string[] | null {
-    return Object.hasOwn(this.data.users, name) ? this.data.users[name]!.groups : null;
+  /** The stored user (as last loaded), or undefined; never a prototype key. */
+  lookup(name: string): StoredUser | undefined {
+    return Object.hasOwn(this.data.users, name) ? this.data.users[name] : undefined;
   }
 
-  /** Verifies a name/password pair; null when unknown or wrong. */
+  groupsOf(name: string): string[] | null {
+    return this.lookup(name)?.groups ?? null;
+  }
+
+  /** Checks a name/password pair with scrypt (no cache, no budget: see CredentialChecker); null when wrong. */
   async verifyPassword(name: string, password: string): Promise<Principal | null> {
     await this.refresh();
-    const user = Object.hasOwn(this.data.users, name) ? this.data.users[name] : undefined;
-    if (!user?.password) {
-      // Burn comparable time for unknown users so response timing does not reveal which names exist.
-      await verifyPassword(password, DUMMY_HASH);
-      return null;
-    }
-    const key = createHash('sha256').update(`${name}\0${password}\0${user.password}`).digest('hex');
-    const now = this.clock();
-    const until = this.verified.get(key);
-    if (until !== undefined && until > now) return { name, groups: user.groups, via: 'basic' };
-    if (!(await verifyPassword(password, user.password))) return null;
-    if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
-    this.verified.set(key, now + VERIFIED_TTL_MS);
-    return { name, groups: user.groups, via: 'basic' };
+    const user = this.lookup(name);
+    // Unknown users burn comparable time on a dummy hash so response timing does not reveal which names exist.
+    const ok = await verifyPassword(password, user?.password ?? DUMMY_HASH);
+    return ok && user?.password ? { name, groups: user.groups, via: 'basic' } : null;
   }
 
   /** Looks up a bearer token by its SHA-256. */
   async verifyToken(token: string): Promise<Principal | null> {
     await this.refresh();
     const name = this.byToken.get(hashToken(token));
-    const user = name === undefined ? undefined : this.data.users[name];
+    const user = name === undefined ? undefined : this.lookup(name);
     return name !== undefined && user ? { name, groups: user.groups, via: 'bearer' } : null;
   }
 }
 
+/** What identifies a user's credentials: a change to either ends their sessions. */
+function stampOf(u: StoredUser): string {
+  return `${u.password ?? ''}\n${[...u.groups].sort().join(',')}`;
+}
+
 // A valid scrypt hash of a random string, used only to spend the same time on unknown user names.
-const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+export const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

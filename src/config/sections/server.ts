@@ -21,6 +21,29 @@ export const serverSchema = z
         loginPerMinute: z.number().int().positive().default(10),
         /** Window length; 60 s in production, shorter in tests. */
         windowMs: z.number().int().positive().default(60_000),
+        /**
+         * Failed authentications (Basic, Bearer, login form) per user name and window; beyond it, password checks
+         * for that name answer 429 (credentials already verified and cached keep working).
+         */
+        authFailuresPerUser: z.number().int().positive().default(10),
+        /** Failed authentications per client address and window, whatever the user name. */
+        authFailuresPerClient: z.number().int().positive().default(30),
+      })
+      .strict()
+      .prefault({}),
+    auth: z
+      .object({
+        /** How long a verified password is remembered (keyed by an HMAC, never the password), so it costs no scrypt. */
+        credentialCacheMs: z.number().int().min(0).max(3_600_000).default(60_000),
+        /**
+         * Password hashes (scrypt, ~32 MiB and tens of ms of CPU each) computed at once; one leaves the other cores to
+         * the requests that need no password check.
+         */
+        scryptConcurrency: z.number().int().min(1).max(16).default(1),
+        /** Password checks allowed to wait for the pool; beyond it the server answers 503 at once. */
+        scryptQueue: z.number().int().min(0).max(1000).default(4),
+        /** Browser sessions per user; a new login evicts that user's oldest session, never someone else's. */
+        maxSessionsPerUser: z.number().int().min(1).max(1000).default(10),
       })
       .strict()
       .prefault({}),

@@ -4,7 +4,7 @@ import type { ServerContext } from '../context.js';
 import { parseInput } from '../validate.js';
 import { HttpError } from '../http-error.js';
 import { serializeCookie } from '../cookies.js';
-import { authenticate, checkCsrf, checkOrigin, CSRF_COOKIE, SESSION_COOKIE } from '../auth.js';
+import { authenticate, checkCsrf, checkOrigin, sessionOf, CSRF_COOKIE, SESSION_COOKIE } from '../auth.js';
 import { permissionsOf } from '../access.js';
 import { USER_NAME } from '../users-file.js';
 import type { Session } from '../sessions.js';
@@ -19,7 +19,7 @@ const loginBody = z
 /** POST /api/login, POST /api/logout, GET /api/session, GET /api/csrf — browser sessions for the web UI. */
 export function registerSessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const secure = ctx.config.server.secureCookies;
-  const authDeps = { users: ctx.users, sessions: ctx.sessions, server: ctx.config.server };
+  const authDeps = { users: ctx.users, checker: ctx.checker, sessions: ctx.sessions, server: ctx.config.server };
   const setCookies = (reply: FastifyReply, s: Session | null) => {
     const maxAgeSeconds = s ? Math.floor(ctx.config.server.sessionTtlMs / 1000) : 0;
     reply.header('set-cookie', [
@@ -53,8 +53,8 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ServerContext):
     async (req, reply) => {
       checkOrigin(req, false); // login CSRF: a foreign page must not sign the browser in as someone else
       const body = parseInput(loginBody, req.body, 'body');
-      const p = await ctx.users.verifyPassword(body.username, body.password);
       req.auditUser = body.username;
+      const p = await ctx.checker.checkPassword(body.username, body.password, req.ip);
       if (!p) throw new HttpError(401, 'E_AUTH', 'wrong user name or password');
       const s = ctx.sessions.create(p.name, p.groups);
       setCookies(reply, s);
@@ -63,11 +63,12 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ServerContext):
   );
 
   app.post('/api/logout', { config: { access: 'public', audit: true } }, async (req, reply) => {
-    const p = await authenticate(req, authDeps).catch(() => null);
-    if (req.session) {
-      checkCsrf(req, req.session);
-      req.auditUser = p?.name ?? null;
-      ctx.sessions.delete(req.session.id);
+    // The cookie's session ends whatever Authorization header comes with it (that header is not checked here).
+    const s = await sessionOf(req, authDeps);
+    if (s) {
+      checkCsrf(req, s);
+      req.auditUser = s.user;
+      ctx.sessions.delete(s.id);
     }
     setCookies(reply, null);
     return { authenticated: false };

@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basic, bearer, request, startTestServer, PASSWORD, type HttpResult, type TestServer } from './helpers.js';
+
+// Seeded so a failing run can be replayed; printed once.
+const SEED = Number(process.env.SLIPWAY_TEST_SEED ?? 20261204);
+console.log(`auth-budget.test.ts seed ${SEED}`);
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => (x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32;
+}
+const random = rng(SEED);
+const word = () => Math.floor(random() * 2 ** 32).toString(36);
+
+/** Sends `total` requests built by `make`, at most `concurrency` at a time, each on its own connection. */
+async function flood(total: number, concurrency: number, make: (i: number) => Promise<HttpResult>) {
+  const results: HttpResult[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) results.push(await make(next++));
+    }),
+  );
+  return results;
+}
+
+const timed = async (f: () => Promise<HttpResult>) => {
+  const t0 = performance.now();
+  const r = await f();
+  return { r, ms: performance.now() - t0 };
+};
+
+const countBy = (rs: HttpResult[]) =>
+  rs.reduce<Record<number, number>>((acc, r) => ((acc[r.status] = (acc[r.status] ?? 0) + 1), acc), {});
+
+describe('Authentication budget (defaults: 10 failures per user, 30 per client, per minute)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(async () => s.close());
+  const releases = (headers: Record<string, string>) => request(s.url, '/api/releases', { headers });
+
+  it('AB 1: 60 wrong Basic guesses for one user: 10×401, then 429 with Retry-After — the right password too', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) statuses.push((await releases(basic('admin', `guess-${i}`))).status);
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual(Array(50).fill(429));
+    const r = await releases(basic('admin'));
+    expect(r.status).toBe(429);
+    expect(r.json().error).toMatchObject({ code: 'E_RATE_LIMIT' });
+    expect(r.json().error.message).toMatch(/^too many failed sign-in attempts; retry in \d+ s$/);
+    const retry = Number(r.headers['retry-after']);
+    expect(retry).toBeGreaterThanOrEqual(1);
+    expect(retry).toBeLessThanOrEqual(60);
+    // Another user from the same client is not locked by admin's budget (client budget: 10 of 30 used).
+    expect((await releases(basic('viewer'))).status).toBe(200);
+  });
+
+  it('AB 2: after the window (clock advanced) the right password works again', async () => {
+    s.clock.advance(61_000);
+    expect((await releases(basic('admin'))).status).toBe(200);
+  });
+
+  it('AB 3: guesses spread over invented user names hit the per-client limit after 30', async () => {
+    s.clock.advance(61_000);
+    const statuses: number[] = [];
+    for (let i = 0; i < 35; i++) statuses.push((await releases(basic(`user-${word()}`, word()))).status);
+    expect(statuses.slice(0, 30)).toEqual(Array(30).fill(401));
+    expect(statuses.slice(30)).toEqual(Array(5).fill(429));
+  });
+
+  it('AB 4: while the client is blocked, cached Basic credentials and valid tokens still work; guesses do not', async () => {
+    s.clock.advance(61_000);
+    expect((await releases(basic('viewer'))).status).toBe(200); // verified and cached
+    for (let i = 0; i < 30; i++) await releases(basic(`user-${word()}`, word()));
+    expect((await releases(basic(`user-${word()}`, word()))).status).toBe(429);
+    expect((await releases(basic('viewer'))).status).toBe(200); // from the cache: no scrypt, no budget
+    expect((await releases(bearer(s.tokens.deployer))).status).toBe(200);
+    expect((await releases(basic('deployer'))).status).toBe(429); // not cached: would need a password check
+  });
+
+  it('AB 5: bogus Bearer tokens and malformed headers count against the client', async () => {
+    s.clock.advance(61_000);
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) statuses.push((await releases(bearer(`slw_${word()}`))).status);
+    for (let i = 0; i < 10; i++) statuses.push((await releases({ authorization: 'Basic !!!' })).status);
+    statuses.push((await releases({ authorization: 'Digest x' })).status);
+    expect(statuses.slice(0, 30)).toEqual(Array(30).fill(401));
+    expect(statuses[30]).toBe(429);
+    expect((await releases(bearer(s.tokens.viewer))).status).toBe(200);
+  });
+
+  it('AB 6: failed form logins count against the same per-user budget as Basic guesses', async () => {
+    s.clock.advance(61_000);
+    const login = (password: string) =>
+      request(s.url, '/api/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'deployer', password }),
+      });
+    for (let i = 0; i < 10; i++) expect((await login(`wrong-${i}`)).status).toBe(401);
+    // The 11th guess for deployer, sent as Basic to a read route, is refused without a password check.
+    const r = await releases(basic('deployer'));
+    expect(r.status).toBe(429);
+    expect(r.json().error.code).toBe('E_RATE_LIMIT');
+  });
+
+  it('AB 7: a flood of 150 bogus Basic requests (50 concurrent) leaves a valid token request under 1 s', async () => {
+    s.clock.advance(61_000);
+    const probes: { r: HttpResult; ms: number }[] = [];
+    let stop = false;
+    const prober = (async () => {
+      // Valid requests throughout the flood, one after another.
+      while (!stop) probes.push(await timed(() => request(s.url, '/api/health', { headers: bearer(s.tokens.viewer) })));
+    })();
+    const t0 = performance.now();
+    const results = await flood(150, 50, () =>
+      request(s.url, '/api/health', { headers: basic(`bogus-${word()}`, word()) }),
+    );
+    const floodMs = performance.now() - t0;
+    stop = true;
+    await prober;
+    const counts = countBy(results);
+    console.log(
+      `flood: ${JSON.stringify(counts)} in ${Math.round(floodMs)} ms; ${probes.length} valid probes, max ${Math.round(Math.max(...probes.map((p) => p.ms)))} ms`,
+    );
+    expect(results).toHaveLength(150);
+    expect(results.every((r) => [401, 429, 503].includes(r.status))).toBe(true);
+    // Only the client's budget of password checks ever ran: the rest were refused before scrypt.
+    // Every attempt beyond the client's 30 is refused by the budget before any password check.
+    expect((counts[401] ?? 0) + (counts[503] ?? 0)).toBeLessThanOrEqual(30);
+    expect(counts[429] ?? 0).toBeGreaterThanOrEqual(120);
+    expect(probes.length).toBeGreaterThan(0);
+    for (const p of probes) {
+      expect([200, 206, 503]).toContain(p.r.status); // the health verdict itself; never 401/429
+      expect(p.ms).toBeLessThan(1000);
+    }
+    const after = await timed(() => request(s.url, '/api/health', { headers: bearer(s.tokens.viewer) }));
+    expect(after.ms).toBeLessThan(1000);
+    // Readiness is not degraded by the flood (401/429 are client errors, not server errors).
+    expect((await request(s.url, '/health/ready')).json().overall.status).not.toBe('UNHEALTHY');
+  });
+});
+
+describe('scrypt pool (per-client budget raised so only the pool limits)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ rateLimit: { authFailuresPerClient: 100_000, authFailuresPerUser: 100_000 } });
+  });
+  afterAll(async () => s.close());
+
+  it('AB 8: 50 concurrent bogus password checks overflow the pool (1 running, 4 waiting): 503 + Retry-After', async () => {
+    const results = await flood(50, 50, () =>
+      request(s.url, '/api/releases', { headers: basic(`x-${word()}`, word()) }),
+    );
+    const counts = countBy(results);
+    console.log(`pool: ${JSON.stringify(counts)}`);
+    expect(counts[503]).toBeGreaterThan(0);
+    expect((counts[401] ?? 0) + (counts[503] ?? 0)).toBe(50);
+    const busy = results.find((r) => r.status === 503)!;
+    expect(busy.headers['retry-after']).toBe('1');
+    expect(busy.json().error).toMatchObject({
+      code: 'E_UNAVAILABLE',
+      message: 'too many password checks in progress; retry in a second',
+    });
+    expect(s.running.app.server.listening).toBe(true);
+    // While the pool is saturated again, a valid token request does not wait for it.
+    const again = flood(50, 50, () => request(s.url, '/api/releases', { headers: basic(`y-${word()}`, word()) }));
+    const t = await timed(() => request(s.url, '/api/releases', { headers: bearer(s.tokens.viewer) }));
+    await again;
+    expect(t.r.status).toBe(200);
+    expect(t.ms).toBeLessThan(1000);
+    // And a correct password is served (it queues or retries, never wrongly refused as 401).
+    expect([200, 503]).toContain(
+      (await request(s.url, '/api/releases', { headers: basic('viewer', PASSWORD) })).status,
+    );
+  });
+});
