@@ -26,6 +26,18 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
     .option('--port <port>', 'listen port (default server.port; 0 = any free port)', parsePort)
     .action(async (flags: ConfigFlags & { host?: string; port?: number }) => {
       const { config } = await configFromFlags(io, flags);
+      // Listen for the stop signals before anything is printed: a supervisor (or a test) that signals as soon as it
+      // reads "listening on" must never find the process deaf to SIGTERM.
+      let stop = () => {};
+      const stopped = new Promise<void>((resolve) => {
+        stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
       // Loaded here so the other commands do not pay for Fastify at startup.
       const { startServer } = await import('../../server/start.js');
       const server = await startServer({
@@ -33,6 +45,9 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
         ...(flags.host ? { host: flags.host } : {}),
         ...(flags.port !== undefined ? { port: flags.port } : {}),
         logger: { level: 'warn' },
+      }).catch((e: unknown) => {
+        stop();
+        throw e;
       });
       io.stderr(`slipway serve: listening on ${server.url} (health: ${server.url}/api/health)\n`);
       const usersFile = path.resolve(config.configDir, config.server.usersFile);
@@ -41,15 +56,7 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
           `warning: no users in ${usersFile}: every protected route answers 401. Add one with \`slipway user add NAME --groups ${config.server.groups.read}\`.\n`,
         );
       }
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await stopped;
       io.stderr('slipway serve: shutting down\n');
       await server.close();
     });
