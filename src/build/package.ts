@@ -5,6 +5,7 @@ import type { FileEntry, FileSet } from '../fileset/types.js';
 import { countEndpoints, generateManifest, readBuildEnvironment, type ManifestInput } from '../manifest/generate.js';
 import { readQuality } from '../manifest/quality.js';
 import type { BuildManifest } from '../manifest/schema.js';
+import { reportPathFor, type BuildReport } from '../manifest/report.js';
 import { buildDbPackage, verifyDb, type DbPackage, type DbVerify } from './package-db.js';
 import { readVerifyCache, verifyCacheKey, writeVerifyCache } from './verify-cache.js';
 import { planDeploymentInfo, planVersionCompatibility } from './package-metadata.js';
@@ -36,9 +37,11 @@ export interface PackageOptions {
 
 export interface PackageResult {
   package: { path: string; sha256: string; bytes: number; name: string };
-  /** `<package>.sha256` and `<package>.manifest.json` beside the archive. */
+  /** `<package>.sha256`, `<package>.manifest.json` and `<package>.report.json` beside the archive. */
   sidecar: string;
   manifestPath: string;
+  /** `<package>.report.json`: the tree before and the package after (never inside the archive). */
+  reportPath: string;
   buildTime: BuildTime;
   entries: number;
   files: number;
@@ -196,15 +199,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     dbReason: database.dbReason,
     verify: database.verify,
     environment: await environmentP,
-    sizes: {
-      contentBytes: 0,
-      sourceBytes: opts.inventory?.totalBytes ?? null,
-      packageBytes: null,
-      tarBytes: null,
-      ...(opts.inventory
-        ? { sourceCategories: opts.inventory.categories.map(({ name, bytes, files }) => ({ name, bytes, files })) }
-        : {}),
-    },
+    sizes: { contentBytes: 0, packageBytes: null, tarBytes: null },
     blockers,
     quality: await readQuality(config),
   };
@@ -261,10 +256,19 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
   });
   const sidecar = `${archivePath}.sha256`;
   const manifestPath = archivePath.replace(/\.tar\.gz$/, '.manifest.json');
+  const reportPath = reportPathFor(archivePath);
+  const report: BuildReport = {
+    schemaVersion: 1,
+    packageName: name,
+    sha256: written.sha256,
+    buildId: manifest.buildId,
+    sizes,
+  };
   // Everything is renamed into place only now, the archive before its digest: a build that failed earlier left
   // the output directory untouched.
   await commitOutputs([
     { final: manifestPath, content: json(manifest) },
+    { final: reportPath, content: json(report) },
     { final: archivePath, tmpPath: written.tmpPath },
     { final: sidecar, content: renderSidecar(written.sha256, name) },
   ]);
@@ -272,6 +276,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     package: { path: archivePath, sha256: written.sha256, bytes: written.bytes, name },
     sidecar,
     manifestPath,
+    reportPath,
     buildTime,
     entries: entries.length,
     files: files.length,

@@ -36,6 +36,8 @@ export interface BuildResult {
   package: { path: string; sha256: string; bytes: number };
   phases: PhaseResult[];
   sizes: SizeReport;
+  /** `<package>.report.json` beside the archive: these sizes, for tools and the web UI. */
+  report: string;
   manifest: BuildManifest;
   /** Extra facts for renderers (the contract's fields above are the stable part). */
   details: {
@@ -231,6 +233,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     package: { path: packaged.package.path, sha256: packaged.package.sha256, bytes: packaged.package.bytes },
     phases,
     sizes: packaged.sizes,
+    report: packaged.reportPath,
     manifest: packaged.manifest,
     details: { buildTime, checks, findings, warnings: [...scanWarnings, ...packaged.warnings], cache, packaged },
   };

@@ -57,6 +57,9 @@ function renderSummary(m: BuildManifest): string {
   return lines.join('\n') + '\n';
 }
 
+// Why a manifest has no tree figures (src/build/size-report.ts writes them beside the archive).
+const TREE_REPORT = 'the project tree is described in <package>.report.json beside the package';
+
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function renderDeploymentReport(m: BuildManifest): string {
@@ -91,10 +94,10 @@ function renderDeploymentReport(m: BuildManifest): string {
     ['Packed content', `${humanBytes(d.contentBytes)} (${d.contentBytes} bytes, uncompressed)`],
     [
       'Project tree before build',
-      d.sourceBytes !== null ? `${humanBytes(d.sourceBytes)} (${d.sourceBytes} bytes)` : 'n/a (no stage scan)',
+      d.sourceBytes !== null ? `${humanBytes(d.sourceBytes)} (${d.sourceBytes} bytes)` : `n/a (${TREE_REPORT})`,
     ],
     ['Compression ratio', d.compressionRatio !== null ? String(d.compressionRatio) : na(d.packageSizeReason)],
-    ['Size reduction', d.sizeReduction !== null ? pct(d.sizeReduction) : 'n/a (no stage scan)'],
+    ['Size reduction', d.sizeReduction !== null ? pct(d.sizeReduction) : `n/a (${TREE_REPORT})`],
   ]);
   out.push('## Components', '', '| Component | Files | Size |', '| --- | ---: | ---: |');
   for (const c of m.components.files) out.push(`| ${c.name} | ${c.files} | ${humanBytes(c.bytes)} |`);

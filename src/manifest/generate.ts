@@ -28,12 +28,11 @@ export interface ManifestInput {
   dbReason: string | null;
   verify: DbVerify | null;
   environment: BuildManifest['environment'];
+  /** Figures of the package only: the tree around it is described by `<package>.report.json`, never here. */
   sizes: {
     contentBytes: number;
-    sourceBytes: number | null;
     packageBytes: number | null;
     tarBytes: number | null;
-    sourceCategories?: { name: string; bytes: number; files: number }[];
   };
   blockers: string[];
   quality: BuildManifest['quality'];
@@ -124,11 +123,12 @@ export function generateManifest(input: ManifestInput): BuildManifest {
           ? 'this copy is inside the archive, which cannot hold its own compressed size; see <package>.manifest.json beside it'
           : null,
       contentBytes: sizes.contentBytes,
-      sourceBytes: sizes.sourceBytes,
-      ...(sizes.sourceCategories ? { sourceCategories: sizes.sourceCategories } : {}),
+      // The project tree (.git/, logs/, node_modules/…) is not a fact of the package: recorded here it made the
+      // digest change when an ignored file changed. It lives in <package>.report.json beside the archive.
+      sourceBytes: null,
       compressionRatio:
         sizes.packageBytes !== null && sizes.tarBytes ? ratio(sizes.packageBytes / sizes.tarBytes) : null,
-      sizeReduction: sizes.sourceBytes ? ratio(1 - sizes.contentBytes / sizes.sourceBytes) : null,
+      sizeReduction: null,
       readiness: input.blockers.length === 0,
       blockers: input.blockers,
     },

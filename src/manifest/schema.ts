@@ -78,9 +78,12 @@ export const buildManifestSchema = z
         packageSizeReason: z.string().nullable(),
         /** Bytes of the packed files (uncompressed), without the metadata files. */
         contentBytes: z.number().int().nonnegative(),
-        /** Bytes of the project tree before the build (the stage scan). */
+        /**
+         * Bytes of the project tree before the build. Always null since the tree report moved beside the package
+         * (`<package>.report.json`): kept so manifests of older packages still parse.
+         */
         sourceBytes: z.number().int().nonnegative().nullable(),
-        /** The stage scan's measured inventory of that tree by category (node_modules, .git, logs, components…). */
+        /** Older packages only (see sourceBytes): the stage scan's inventory of the tree by category. */
         sourceCategories: z
           .array(
             z
@@ -94,7 +97,7 @@ export const buildManifestSchema = z
           .optional(),
         /** archive bytes / uncompressed tar bytes. */
         compressionRatio: z.number().nullable(),
-        /** 1 - content bytes / source bytes (the seed's "84% size optimization", measured). */
+        /** Older packages only (see sourceBytes); the figure is now `reduction` in `<package>.report.json`. */
         sizeReduction: z.number().nullable(),
         readiness: z.boolean(),
         blockers: z.array(z.string()),

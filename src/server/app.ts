@@ -22,6 +22,7 @@ import type { ServerContext } from './context.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerDbRoutes } from './routes/db.js';
 import { registerReleaseRoutes } from './routes/releases.js';
+import { registerReportRoute } from './routes/report.js';
 import { registerSessionRoutes } from './routes/session.js';
 import { registerMetricsRoutes } from './routes/metrics.js';
 import { registerStaticRoutes } from './routes/static.js';
@@ -182,6 +183,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   registerHealthRoutes(app, ctx);
   registerDbRoutes(app, ctx);
   registerReleaseRoutes(app, ctx);
+  registerReportRoute(app, ctx);
   registerSessionRoutes(app, ctx);
   registerMetricsRoutes(app, ctx);
   const hasUi = await registerStaticRoutes(app, ctx, staticDir);

@@ -149,7 +149,18 @@ export const api = {
       })
     ).json()) as { target: string; to: string },
   manifestText: async (format: string) => (await request(`/api/manifest?format=${encodeURIComponent(format)}`)).text(),
+  report: () => getJson<ReportBody>('/api/report'),
 };
+
+/** The parts of `<package>.report.json` (src/manifest/report.ts) the manifest page shows. */
+export interface ReportBody {
+  packageName: string;
+  sha256: string;
+  sizes: {
+    before: { totalBytes: number; totalFiles: number; categories: { name: string; bytes: number }[] } | null;
+    reduction: number | null;
+  };
+}
 
 export interface PackageQuery {
   filename?: string;

@@ -97,6 +97,42 @@ describe('sizeRows', () => {
   });
 });
 
+describe('sizeRows with the size report', () => {
+  it('takes "before" from <package>.report.json when given, over what an older manifest recorded', () => {
+    const m: ManifestView = {
+      name: 'umig',
+      version: '1.1.0',
+      buildId: 'b',
+      buildTimestamp: '2026-01-01T00:00:00Z',
+      components: { files: [{ name: 'application', files: 3, bytes: 86 }] },
+      deployment: {
+        packageName: 'p',
+        packageSize: null,
+        contentBytes: 86,
+        sourceBytes: null,
+        compressionRatio: null,
+        sizeReduction: null,
+      },
+    };
+    expect(sizeRows(m)).toEqual([
+      { name: 'whole project', before: null, after: 86 },
+      { name: 'application', before: null, after: 86 },
+    ]);
+    const tree = {
+      totalBytes: 5000,
+      categories: [
+        { name: 'logs', bytes: 4800 },
+        { name: 'application', bytes: 200 },
+      ],
+    };
+    expect(sizeRows(m, tree)).toEqual([
+      { name: 'whole project', before: 5000, after: 86 },
+      { name: 'application', before: 200, after: 86 },
+      { name: 'logs', before: 4800, after: 0 },
+    ]);
+  });
+});
+
 describe('packageUrl', () => {
   it('sends only the parameters that are set, encoded', () => {
     expect(packageUrl({})).toBe('/api/db/package.sql');

@@ -263,10 +263,19 @@ describe('as a viewer', () => {
     const labels = await svg.locator('text.chart-label').allTextContents();
     expect(labels[0]).toBe('whole project');
     expect(labels).toEqual(expect.arrayContaining(['application', 'database', 'docs']));
+    // "Before" is not in the package any more: the page reads <package>.report.json (GET /api/report).
+    expect(json.deployment.sourceBytes).toBeNull();
+    const report = JSON.parse(
+      await readFile(
+        path.join(project.dir, 'out', json.deployment.packageName.replace(/\.tar\.gz$/, '.report.json')),
+        'utf8',
+      ),
+    );
     const wholeRow = page.locator('table.chart-table tbody tr').first();
-    expect(await wholeRow.locator('td').nth(0).textContent()).toContain(`(${json.deployment.sourceBytes} B)`);
+    expect(await wholeRow.locator('td').nth(0).textContent()).toContain(`(${report.sizes.before.totalBytes} B)`);
     expect(await wholeRow.locator('td').nth(1).textContent()).toContain(`(${json.deployment.contentBytes} B)`);
-    expect(json.deployment.sourceBytes).toBeGreaterThan(json.deployment.contentBytes);
+    expect(report.sizes.before.totalBytes).toBeGreaterThan(json.deployment.contentBytes);
+    expect(labels).toEqual(expect.arrayContaining(['node_modules', 'logs']));
     const values = await svg.locator('text.chart-value').allTextContents();
     expect(values.length).toBeGreaterThanOrEqual(4);
     for (const v of values) expect(v).toMatch(/^\d+(\.\d\d)? (B|kB|MB)$/);

@@ -31,7 +31,7 @@ describe('slipway CLI (built binary)', () => {
       phases: { name: string; ms: number; status: string }[];
       sizes: { after: { archiveBytes: number } };
     };
-    expect(Object.keys(out)).toEqual(['package', 'ready', 'blockers', 'phases', 'sizes']);
+    expect(Object.keys(out)).toEqual(['package', 'ready', 'blockers', 'phases', 'sizes', 'report']);
     expect(path.basename(out.package.path)).toBe('demo-app-v1.2.0-20231114.221320.tar.gz');
     expect(out.phases.map((p) => p.name)).toEqual([
       'clean',

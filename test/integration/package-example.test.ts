@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { build, type BuildResult } from '../../src/build/pipeline.js';
+import { buildReportSchema } from '../../src/manifest/report.js';
 import { validatePackage } from '../../src/manifest/validate.js';
 import { removeTree } from '../helpers/tmp.js';
 
@@ -34,10 +35,13 @@ describe('examples/umig-sample builds', () => {
     expect(m.components.database.migrationsCount).toBeGreaterThanOrEqual(12);
     expect(m.components.database.healthStatus).toBe('HEALTHY');
     expect(m.components.api.endpointsCount).toBeGreaterThan(0);
-    // The manifest records the measured inventory of the whole tree, category by category, summing to sourceBytes.
-    const cats = m.deployment.sourceCategories ?? [];
+    // The size report beside the package records the measured inventory of the whole tree, category by category,
+    // summing to its total; the manifest inside the archive carries nothing about the tree.
+    const report = buildReportSchema.parse(JSON.parse(await readFile(result.report, 'utf8')));
+    const cats = report.sizes.before?.categories ?? [];
     expect(cats.map((c) => c.name)).toContain('application');
-    expect(cats.reduce((s, c) => s + c.bytes, 0)).toBe(m.deployment.sourceBytes);
+    expect(cats.reduce((s, c) => s + c.bytes, 0)).toBe(report.sizes.before?.totalBytes);
+    expect(m.deployment.sourceBytes).toBeNull();
     expect(v.compatibility?.database.head).not.toBeNull();
     const x = path.join(dir, 'x');
     await mkdir(x);

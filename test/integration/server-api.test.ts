@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
@@ -165,6 +166,44 @@ describe('changesets, releases and manifest', () => {
       expect(r.headers.get('content-type')).toBe('text/plain; charset=utf-8');
       expect(await r.text()).toContain('1.1.0');
     }
+  });
+
+  it('GET /api/report serves <package>.report.json from the build output only for the live build, else says why not', async () => {
+    const live = ((await (await get('/api/releases')).json()).releases as { id: string; current: boolean }[]).find(
+      (r) => r.current,
+    )!;
+    const missing = await get('/api/report');
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.message).toBe(
+      `no size report for release ${live.id}: demo-v1.1.0.report.json is not in the build output directory ` +
+        '(slipway build writes it beside the package; it is not part of the package)',
+    );
+    const outDir = path.resolve(config.configDir, config.build.output);
+    await mkdir(outDir, { recursive: true });
+    const report = (sha256: string) => ({
+      schemaVersion: 1,
+      packageName: 'demo-v1.1.0.tar.gz',
+      sha256,
+      buildId: 'demo-1.1.0-x',
+      sizes: {
+        before: { totalBytes: 500, totalFiles: 2, categories: [{ name: 'logs', bytes: 400, files: 1 }] },
+        after: { categories: [], contentBytes: 100, tarBytes: 2048, archiveBytes: 300 },
+        compressionRatio: 0.1465,
+        reduction: 0.4,
+      },
+    });
+    const file = path.join(outDir, 'demo-v1.1.0.report.json');
+    await writeFile(file, JSON.stringify(report('f'.repeat(64))));
+    const other = await get('/api/report');
+    expect(other.status).toBe(404);
+    expect((await other.json()).error.message).toBe(
+      `no size report for release ${live.id}: demo-v1.1.0.report.json describes another build of that package name (sha256 ffffffffffff…)`,
+    );
+    const mine = report(`${live.id.slice(-12)}${'0'.repeat(52)}`);
+    await writeFile(file, JSON.stringify(mine));
+    const ok = await get('/api/report');
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual(mine);
   });
 
   it('POST /api/releases/{id}/rollback: refused for viewers, done for deployers through DEPLOY', async () => {

@@ -28,7 +28,7 @@ describe('exportManifest', () => {
     expect(exportManifest(manifest(), 'summary')).toBe(
       [
         'umig 1.2.0 — build umig-1.2.0-20250925.143055 at 2025-09-25T14:30:55Z for prod',
-        'Package: umig-v1.2.0-20250925.143055.tar.gz, 1.02 MB (1020000 bytes), compression ratio 0.255, 99.8% smaller than the project tree',
+        'Package: umig-v1.2.0-20250925.143055.tar.gz, 1.02 MB (1020000 bytes), compression ratio 0.255',
         'Database: 34 changesets, last db/changelog/034-security.sql::034::lucas, verification HEALTHY',
         'API: 27 endpoints in 9 scripts; frontend: 1 JS and 1 CSS files (5.00 kB)',
         'Coverage: JavaScript 95.2% lines, 80.5% branches, 90% functions; Groovy n/a (no JaCoCo coverage report configured (build.quality))',
@@ -42,7 +42,7 @@ describe('exportManifest', () => {
   it('summary of the in-archive copy names what is missing and every blocker', () => {
     const m = manifest({
       blockers: ['stage: env DATABASE_URL missing', 'database verification failed'],
-      sizes: { contentBytes: 10, sourceBytes: null, packageBytes: null, tarBytes: null },
+      sizes: { contentBytes: 10, packageBytes: null, tarBytes: null },
       endpoints: { count: null, scripts: 0, reason: 'no Groovy scripts in the application component' },
       db: null,
       verify: null,
@@ -81,9 +81,9 @@ describe('exportManifest', () => {
 | File | umig-v1.2.0-20250925.143055.tar.gz |
 | Size | 1.02 MB (1020000 bytes) |
 | Packed content | 10.00 kB (10000 bytes, uncompressed) |
-| Project tree before build | 6.30 MB (6300000 bytes) |
+| Project tree before build | n/a (the project tree is described in <package>.report.json beside the package) |
 | Compression ratio | 0.255 |
-| Size reduction | 99.8% |
+| Size reduction | n/a (the project tree is described in <package>.report.json beside the package) |
 
 ## Components
 

@@ -38,7 +38,7 @@ export function manifestInput(over: Partial<ManifestInput> = {}): ManifestInput 
       npmVersionReason: null,
       platform: 'linux-x64',
     },
-    sizes: { contentBytes: 10_000, sourceBytes: 6_300_000, packageBytes: 1_020_000, tarBytes: 4_000_000 },
+    sizes: { contentBytes: 10_000, packageBytes: 1_020_000, tarBytes: 4_000_000 },
     blockers: [],
     quality: {
       testCoverage: {

@@ -51,11 +51,12 @@ function renderPhases(phases: PhaseResult[]): string {
 
 function renderBuild(
   io: CliIO,
-  r: Pick<BuildResult, 'package' | 'phases' | 'sizes' | 'manifest'>,
+  r: Pick<BuildResult, 'package' | 'phases' | 'sizes' | 'manifest' | 'report'>,
   warnings: string[],
 ): void {
   io.stderr(renderPhases(r.phases));
   io.stderr(renderSizeReport(r.sizes));
+  io.stderr(`size report: ${r.report}\n`);
   for (const w of warnings) io.stderr(`warning: ${w}\n`);
   io.stderr(`package: ${r.package.path}\n  ${humanBytes(r.package.bytes)}, sha256 ${r.package.sha256}\n`);
   io.stderr(`  build time ${r.manifest.buildTimestamp} (from ${r.manifest.buildTimeSource})\n`);
@@ -70,12 +71,13 @@ function renderBuild(
   }
 }
 
-const jsonResult = (r: Pick<BuildResult, 'package' | 'phases' | 'sizes' | 'manifest'>) => ({
+const jsonResult = (r: Pick<BuildResult, 'package' | 'phases' | 'sizes' | 'manifest' | 'report'>) => ({
   package: r.package,
   ready: r.manifest.deployment.readiness,
   blockers: r.manifest.deployment.blockers,
   phases: r.phases,
   sizes: r.sizes,
+  report: r.report,
 });
 
 /** Registers init, stage, compile, package, manifest (+ export), validate and build. */
@@ -219,6 +221,7 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
         package: { path: r.package.path, sha256: r.package.sha256, bytes: r.package.bytes },
         phases,
         sizes: r.sizes,
+        report: r.reportPath,
         manifest: r.manifest,
       };
       if (flags.json) printJson(io, jsonResult(result));
@@ -297,7 +300,7 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
     .description('clean + stage + compile + package (+ manifest)')
     .option('--strict', 'warnings fail')
     .option('--no-clean', 'keep temporary files an interrupted earlier build left in the output directory')
-    .option('--json', 'print one JSON object on stdout: { package, ready, blockers, phases, sizes }')
+    .option('--json', 'print one JSON object on stdout: { package, ready, blockers, phases, sizes, report }')
     .action(async (flags: CommonFlags & { strict?: boolean; clean: boolean }) => {
       const { config } = await configFromFlags(io, flags);
       const progress = createProgressRenderer(io, { quiet: !!flags.json });

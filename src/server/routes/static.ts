@@ -28,6 +28,7 @@ export async function registerStaticRoutes(app: FastifyInstance, ctx: ServerCont
       '/api/db/package.sql',
       '/api/db/changesets',
       '/api/manifest',
+      '/api/report',
       '/api/releases',
       '/metrics',
       '/health/live',

@@ -20,18 +20,31 @@ export interface ManifestView {
     sourceBytes: number | null;
     compressionRatio: number | null;
     sizeReduction: number | null;
-    /** The stage scan's per-category inventory (absent in manifests written before it was recorded). */
+    /** Older packages only: the stage scan's per-category inventory (now in `<package>.report.json`). */
     sourceCategories?: { name: string; bytes: number }[];
   };
 }
 
-/** Chart rows: the whole tree, then each package category (before only where the manifest records it). */
-export function sizeRows(m: ManifestView): SizeRow[] {
-  const before = new Map((m.deployment.sourceCategories ?? []).map((c) => [c.name, c.bytes]));
+/** The project tree before the build, from `<package>.report.json` (GET /api/report; src/manifest/report.ts). */
+export interface TreeView {
+  totalBytes: number;
+  categories: { name: string; bytes: number }[];
+}
+
+/**
+ * Chart rows: the whole tree, then each package category. "Before" comes from the size report beside the package
+ * (`tree`); manifests of older packages carried it themselves; without either it is null ("not recorded").
+ */
+export function sizeRows(m: ManifestView, tree: TreeView | null = null): SizeRow[] {
+  const before = new Map((tree?.categories ?? m.deployment.sourceCategories ?? []).map((c) => [c.name, c.bytes]));
   const names = [...new Set([...m.components.files.map((c) => c.name), ...before.keys()])];
   const after = new Map(m.components.files.map((c) => [c.name, c.bytes]));
   return [
-    { name: 'whole project', before: m.deployment.sourceBytes, after: m.deployment.contentBytes },
+    {
+      name: 'whole project',
+      before: tree ? tree.totalBytes : m.deployment.sourceBytes,
+      after: m.deployment.contentBytes,
+    },
     ...names
       .map((n) => ({ name: n, before: before.get(n) ?? null, after: after.get(n) ?? (before.size ? 0 : null) }))
       // A category empty before and after (no logs/ in this project, say) is noise in the chart.

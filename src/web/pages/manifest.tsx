@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { api, type ReportBody } from '../api.js';
 import { SizeChart } from '../components/size-chart.js';
 import { sizeRows, type ManifestView } from '../components/size-rows.js';
 import { Tabs } from '../components/tabs.js';
@@ -15,10 +15,19 @@ const FORMATS = [
 
 // Module-level so useLoad gets the same function on every render (a new one would reload in a loop).
 const loadJson = () => api.manifestText('json');
+const loadReport = () => api.report();
 
-/** The live release's manifest in the four export formats, with the size breakdown. */
+const manifest0 = (text: string | null) => (text ? (JSON.parse(text) as ManifestView) : null);
+
+/** The live release's manifest in the four export formats, with the size breakdown (its "before" from the report). */
 export function ManifestPage() {
   const json = useLoad<string>(loadJson);
+  // The project tree is described beside the package, not in it: a host with only the release has no report.
+  const report = useLoad<ReportBody>(loadReport);
+  const tree = report.data?.sizes.before ?? null;
+  const reduction = report.data
+    ? report.data.sizes.reduction
+    : (manifest0(json.data)?.deployment.sizeReduction ?? null);
   const [format, setFormat] = useState('json');
   const [texts, setTexts] = useState<Record<string, string>>({});
   const [tabError, setTabError] = useState<string | null>(null);
@@ -57,14 +66,19 @@ export function ManifestPage() {
             </strong>{' '}
             — build <span class="mono">{manifest.buildId}</span> at {manifest.buildTimestamp}; package {d.packageName}
             {d.packageSize ? `, ${d.packageSize.human}` : ''}
-            {d.sizeReduction !== null ? `; ${(d.sizeReduction * 100).toFixed(1)} % smaller than the project tree` : ''}
+            {reduction !== null ? `; ${(reduction * 100).toFixed(1)} % smaller than the project tree` : ''}
             {d.compressionRatio !== null ? `; compression ratio ${d.compressionRatio}` : ''}.
           </p>
           <SizeChart
             title="Size breakdown: before and after the build"
-            rows={sizeRows(manifest)}
-            caption={`Project tree ${formatBytes(d.sourceBytes)} before, package content ${formatBytes(d.contentBytes)} after.`}
+            rows={sizeRows(manifest, tree)}
+            caption={`Project tree ${formatBytes(tree ? tree.totalBytes : d.sourceBytes)} before, package content ${formatBytes(d.contentBytes)} after.`}
           />
+          {report.error && !tree && d.sourceBytes === null && (
+            <p class="hint" data-testid="report-missing">
+              Sizes before the build are not shown: {errorText(report.error)}.
+            </p>
+          )}
         </>
       )}
       <h2>Export formats</h2>
