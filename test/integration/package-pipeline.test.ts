@@ -44,9 +44,11 @@ describe('build() pipeline', () => {
     expect(names).toEqual([
       '.cache',
       'demo-app-v1.2.0-20231114.221320.manifest.json',
+      'demo-app-v1.2.0-20231114.221320.report.json',
       'demo-app-v1.2.0-20231114.221320.tar.gz',
       'demo-app-v1.2.0-20231114.221320.tar.gz.sha256',
       'demo-app-v1.2.0-20231114.221500.manifest.json',
+      'demo-app-v1.2.0-20231114.221500.report.json',
       'demo-app-v1.2.0-20231114.221500.tar.gz',
       'demo-app-v1.2.0-20231114.221500.tar.gz.sha256',
       'other-app-v1.0.0-20200101.000000.tar.gz',
