@@ -19,6 +19,18 @@ import { boolAttr, checkAttrs } from './node-attrs.js';
 import { parseNodePreconditions } from './node-preconditions.js';
 import { resolveInside } from './paths.js';
 import { matchesDbms } from './select.js';
+import {
+  buildChange,
+  changeChecksumOf,
+  changeChecksumV8Of,
+  changeDescription,
+  changeSql,
+  inverseSql,
+  isChangeType,
+  type BuildContext,
+  type NameContext,
+  type QuotingStrategy,
+} from '../changes/index.js';
 import type { FileContext, WalkState } from './walk-state.js';
 import type { ChangelogNode } from './xml-tree.js';
 
@@ -51,6 +63,7 @@ export function loadChangelogNodes(
     ...ctx,
     logicalFilePath: root.attrs.logicalFilePath ?? ctx.logicalFilePath,
     inheritedContexts: rootContext ? [...ctx.inheritedContexts, rootContext] : ctx.inheritedContexts,
+    objectQuotingStrategy: quotingAttr(root, file) ?? ctx.objectQuotingStrategy,
   };
   for (const node of root.children) {
     checkAttrs(node, file);
@@ -151,9 +164,19 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   d.failOnError = boolAttr(node, 'failOnError', true, file);
   d.ignore = boolAttr(node, 'ignore', false, file);
   d.runWith = node.attrs.runWith ?? null;
+  const names: NameContext = {
+    quoting: quotingAttr(node, file) ?? ctx.objectQuotingStrategy ?? 'LEGACY',
+    defaultSchema: 'public',
+  };
+  const inverses: (string[] | null)[] = [];
   for (const child of node.children) {
     checkAttrs(child, file);
-    addChild(d, child, ctx, state);
+    addChild(d, child, ctx, state, names, inverses);
+  }
+  // No <rollback>: the rollback Liquibase infers, the inverse of each change in reverse order (ChangeSet.rollback),
+  // available only when every change has one (an <sql> change has none).
+  if (d.rollback === null && inverses.length > 0 && inverses.every((i) => i !== null)) {
+    d.rollback = [...inverses].reverse().flat() as string[];
   }
   if (d.changeChecksums.length === 0) {
     throw new SlipwayError('E_CHANGELOG', `Changeset ${author}:${id} has no changes`, {
@@ -168,7 +191,14 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   return cs;
 }
 
-function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, state: WalkState): void {
+function addChild(
+  d: ChangeSetDraft,
+  child: ChangelogNode,
+  ctx: FileContext,
+  state: WalkState,
+  names: NameContext = { quoting: 'LEGACY', defaultSchema: 'public' },
+  inverses: (string[] | null)[] = [],
+): void {
   const file = ctx.path;
   const expand = (t: string): string => state.properties.expand(t, file);
   if (
@@ -179,7 +209,7 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
     // A DbmsTargetedChange for another database neither runs nor counts in the V9 checksum, but V8 counted it
     // (ChangeSet.generateCheckSum; both measured with Liquibase 4.28).
     const skipped = newDraft({ id: d.id, author: d.author, filename: d.filename, file, line: child.line });
-    addChild(skipped, { ...child, attrs: { ...child.attrs, dbms: '' } }, ctx, state);
+    addChild(skipped, { ...child, attrs: { ...child.attrs, dbms: '' } }, ctx, state, names);
     d.changeChecksumsV8.push(...skipped.changeChecksumsV8);
     d.descriptions.push(...skipped.descriptions);
     return;
@@ -202,13 +232,18 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
           { file, line: child.line, hint: 'Write the rollback SQL inside <rollback>.' },
         );
       }
-      const parts = [
-        child.text,
-        ...child.children.map((c) => (c.name === 'sql' ? c.text : unsupportedRollback(c, file))),
-      ]
-        .map((t) => expand(t).trim())
-        .filter(Boolean);
-      d.rollback = [...(d.rollback ?? []), ...parts.flatMap((t) => splitRollback(t, null))];
+      const statements: string[] = [];
+      const text = expand(child.text).trim();
+      if (text) statements.push(...splitRollback(text, null));
+      for (const c of child.children) {
+        if (c.name === 'sql') {
+          const t = expand(c.attrs.sql ?? c.text).trim();
+          if (t) statements.push(...splitRollback(t, c.attrs.endDelimiter || null));
+        } else if (isChangeType(c.name)) {
+          statements.push(...changeSql(buildChange(expandNode(c, expand), buildContext(d, ctx, state)), names));
+        } else unsupportedRollback(c, file);
+      }
+      d.rollback = [...(d.rollback ?? []), ...statements];
       return;
     }
     case 'sql': {
@@ -223,6 +258,7 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
       };
       d.pieces.push(piece);
       addSqlChange(d, sql, v8Options(child, piece), 'sql');
+      inverses.push(null);
       return;
     }
     case 'sqlFile': {
@@ -261,15 +297,21 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
       d.pieces.push(piece);
       // Measured: Liquibase 4.28 hashes the file's raw bytes, before property expansion.
       addSqlChange(d, bytes, v8Options(child, piece), `sqlFile path=${p}`);
+      inverses.push(null);
       return;
     }
     case 'tagDatabase': {
       const tag = child.attrs.tag;
       if (!tag) throw new SlipwayError('E_CHANGELOG', '<tagDatabase> needs a tag', { file, line: child.line });
       addTagChange(d, tag);
+      inverses.push([]);
       return;
     }
     default:
+      if (isChangeType(child.name)) {
+        addChangeType(d, expandNode(child, expand), ctx, state, names, inverses);
+        return;
+      }
       throw new SlipwayError('E_CHANGELOG', `Change type <${child.name}> is not supported`, {
         file,
         line: child.line,
@@ -277,6 +319,92 @@ function addChild(d: ChangeSetDraft, child: ChangelogNode, ctx: FileContext, sta
         hint: 'Slipway renders SQL itself: write the change as <sql>…</sql>, <sqlFile>, or a formatted SQL changelog.',
       });
   }
+}
+
+/** A change element with `${…}` expanded in every attribute and text, as Liquibase expands them while parsing. */
+function expandNode(node: ChangelogNode, expand: (t: string) => string): ChangelogNode {
+  return {
+    ...node,
+    attrs: Object.fromEntries(Object.entries(node.attrs).map(([k, v]) => [k, expand(v)])),
+    text: expand(node.text),
+    children: node.children.map((c) => expandNode(c, expand)),
+  };
+}
+
+function buildContext(d: ChangeSetDraft, ctx: FileContext, state: WalkState): BuildContext {
+  const file = ctx.path;
+  return {
+    file,
+    rootDir: state.rootDir,
+    changeSet: { id: d.id, author: d.author },
+    expand: (t) => state.properties.expand(t, file),
+    customChanges: state.customChanges,
+    warn: (line, code, message) => state.warnings.push({ code, file, line, message }),
+    readFile: (rel, from) => {
+      const target = resolveInside(state.rootDir, rel, file, from.line, rel);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(path.join(state.rootDir, target));
+      } catch {
+        throw new SlipwayError('E_CHANGELOG', `File not found: ${target} (from <${from.name}>)`, {
+          file,
+          line: from.line,
+          hint: 'Check the path (and relativeToChangelogFile).',
+        });
+      }
+      if (!state.read.has(target)) state.files.push({ path: target, content: bytes.toString('utf8') });
+      state.read.add(target);
+      return bytes;
+    },
+  };
+}
+
+/** One Liquibase change type: its SQL as pieces that are not split again, its checksum, description and inverse. */
+function addChangeType(
+  d: ChangeSetDraft,
+  node: ChangelogNode,
+  ctx: FileContext,
+  state: WalkState,
+  names: NameContext,
+  inverses: (string[] | null)[],
+): void {
+  const built = buildChange(node, buildContext(d, ctx, state));
+  if (built.dbms && !matchesDbms(built.dbms, state.filter.dbms ?? 'postgresql')) {
+    // A DbmsTargetedChange for another database: not run, not in the V9 checksum, still in V8 (as for <sql>).
+    d.changeChecksumsV8.push(changeChecksumV8Of(built));
+    d.descriptions.push(changeDescription(built));
+    return;
+  }
+  for (const sql of changeSql(built, names)) {
+    d.pieces.push({
+      sql,
+      file: ctx.path,
+      line: node.line,
+      splitStatements: false,
+      stripComments: false,
+      endDelimiter: null,
+    });
+  }
+  d.changeChecksums.push(changeChecksumOf(built));
+  d.changeChecksumsV8.push(changeChecksumV8Of(built));
+  d.descriptions.push(changeDescription(built));
+  inverses.push(inverseSql(built, names));
+}
+
+const QUOTING = ['LEGACY', 'QUOTE_ALL_OBJECTS', 'QUOTE_ONLY_RESERVED_WORDS'];
+
+/** objectQuotingStrategy on <databaseChangeLog> or <changeSet>. */
+function quotingAttr(node: ChangelogNode, file: string): QuotingStrategy | undefined {
+  const v = node.attrs.objectQuotingStrategy;
+  if (v === undefined) return undefined;
+  if (!QUOTING.includes(v)) {
+    throw new SlipwayError('E_CHANGELOG', `objectQuotingStrategy="${v}" is not one Liquibase knows`, {
+      file,
+      line: node.line,
+      hint: `Use one of ${QUOTING.join(', ')}.`,
+    });
+  }
+  return v as QuotingStrategy;
 }
 
 function v8Options(

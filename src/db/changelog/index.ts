@@ -30,6 +30,8 @@ export interface ParseChangelogOptions {
   labels?: string;
   /** Target dbms for dbms-limited properties; default `postgresql`. */
   dbms?: string;
+  /** database.customChanges: customChange class name → SQL file (relative to rootDir) run in its place. */
+  customChanges?: Record<string, string>;
 }
 
 /** Parses a master changelog and its includes; throws E_CHANGELOG (file, line, hint) on any error, returning nothing partial. */
@@ -48,6 +50,7 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     read: new Set(),
     includeDirs: new Set([path.posix.dirname(master)]),
     keys: new Map(),
+    customChanges: opts.customChanges,
     propertyApplies: (p) =>
       matchesContexts(p.context, opts.contexts) && matchesLabels(opts.labels, p.labels) && matchesDbms(p.dbms, dbms),
   };

@@ -24,6 +24,8 @@ export interface WalkState {
   includeDirs: Set<string>;
   /** id::author::filename → location, for duplicate errors. */
   keys: Map<string, { file: string; line: number }>;
+  /** database.customChanges: customChange class name → root-relative SQL file run instead. */
+  customChanges?: Record<string, string>;
   /** Whether a property limited by context/labels/dbms applies to this parse. */
   propertyApplies: (p: { context: string | null; labels: string | null; dbms: string | null }) => boolean;
 }
@@ -35,4 +37,6 @@ export interface FileContext {
   logicalFilePath: string | null;
   inheritedContexts: string[];
   inheritedLabels: string[];
+  /** objectQuotingStrategy of the enclosing <databaseChangeLog>. */
+  objectQuotingStrategy?: 'LEGACY' | 'QUOTE_ALL_OBJECTS' | 'QUOTE_ONLY_RESERVED_WORDS';
 }

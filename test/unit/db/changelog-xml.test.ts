@@ -259,9 +259,9 @@ describe('XML / YAML / JSON masters', () => {
 
   it('errors: each names the file, the line and what to do', async () => {
     const e1 = await failure({
-      'db/master.xml': xml('<changeSet id="1" author="a">\n<createTable tableName="t"/>\n</changeSet>'),
+      'db/master.xml': xml('<changeSet id="1" author="a">\n<addLookupTable existingTableName="t"/>\n</changeSet>'),
     });
-    expect([e1.message, e1.line]).toEqual(['Change type <createTable> is not supported', 4]);
+    expect([e1.message, e1.line]).toEqual(['Change type <addLookupTable> is not supported', 4]);
     expect(e1.hint).toMatch(/<sql>.*formatted SQL/);
 
     const e2 = await failure({

@@ -1,0 +1,53 @@
+/**
+ * The common shape every change type is built from and renders with: the changelog element (XML, or YAML/JSON
+ * mapped to the same tree) after property expansion, and the contexts a change needs to become SQL.
+ */
+import type { ChangelogNode } from '../changelog/xml-tree.js';
+import type { NameContext } from './identifiers.js';
+import type { SerialObject } from './serialize.js';
+
+export type ChangeNode = ChangelogNode;
+
+/** What building a change needs besides the element. */
+export interface BuildContext {
+  /** Changelog file (root-relative), for messages and relative paths. */
+  file: string;
+  /** Absolute root (search path). */
+  rootDir: string;
+  changeSet: { id: string; author: string };
+  /** Reads a root-relative file (records it among the package's files); throws E_CHANGELOG when missing. */
+  readFile: (rootRelative: string, from: ChangeNode) => Buffer;
+  /** `${property}` expansion for file contents Liquibase expands (createView/createProcedure path). */
+  expand: (text: string) => string;
+  /** database.customChanges: class name → root-relative SQL file. */
+  customChanges?: Record<string, string>;
+  warn: (line: number, code: string, message: string) => void;
+}
+
+/** A change type, loaded: its fields (for checksum and description), its SQL, and its inverse if Liquibase has one. */
+export interface BuiltChange {
+  /** Element name, e.g. `createTable`. */
+  name: string;
+  /** Fields as Liquibase's serializer sees them. */
+  serial: SerialObject;
+  /** Fields the class leaves out of its V9 checksum (getExcludedFieldFilters). */
+  excluded?: readonly string[];
+  /** A checksum computed differently from the serialised fields (loadData, createView, createProcedure). */
+  checksum?: string;
+  /** Statements for PostgreSQL, in order, without trailing `;`. */
+  sql: (names: NameContext) => string[];
+  /** createInverses(): the changes that undo this one; undefined when Liquibase cannot roll it back automatically. */
+  inverse?: () => BuiltChange[];
+  /** `dbms` attribute of a DbmsTargetedChange. */
+  dbms?: string;
+}
+
+/** The direct `<column>` children (YAML/JSON `columns: [- column: …]` is flattened to the same). */
+export function columnNodes(node: ChangeNode, name = 'column'): ChangeNode[] {
+  const out: ChangeNode[] = [];
+  for (const c of node.children) {
+    if (c.name === name) out.push(c);
+    else if (c.name === `${name}s`) out.push(...c.children.filter((g) => g.name === name));
+  }
+  return out;
+}

@@ -1,0 +1,236 @@
+/**
+ * `<column>` elements (Liquibase's ColumnConfig, AddColumnConfig and LoadDataColumnConfig) and `<constraints>`
+ * (ConstraintsConfig): the values as Liquibase converts them while loading, and their serialised form for checksums.
+ */
+import type { ChangeNode } from './change-node.js';
+import type { SerialObject, SerialValue } from './serialize.js';
+import { dateOrFunction, javaBoolean, numericOrFunction, type Value } from './values.js';
+
+const BOOLEAN_FIELDS = new Set([
+  'computed',
+  'valueBoolean',
+  'defaultValueBoolean',
+  'autoIncrement',
+  'defaultOnNull',
+  'descending',
+  'allowUpdate',
+  // ConstraintsConfig
+  'nullable',
+  'primaryKey',
+  'unique',
+  'deleteCascade',
+  'initiallyDeferred',
+  'deferrable',
+  'validateNullable',
+  'validateUnique',
+  'validatePrimaryKey',
+  'validateForeignKey',
+]);
+const INTEGER_FIELDS = new Set(['startWith', 'incrementBy', 'position', 'index']);
+
+export const COLUMN_ATTRS = [
+  'name',
+  'computed',
+  'type',
+  'value',
+  'valueNumeric',
+  'valueDate',
+  'valueBoolean',
+  'valueBlobFile',
+  'valueClobFile',
+  'encoding',
+  'valueComputed',
+  'valueSequenceNext',
+  'valueSequenceCurrent',
+  'defaultValue',
+  'defaultValueNumeric',
+  'defaultValueDate',
+  'defaultValueBoolean',
+  'defaultValueComputed',
+  'defaultValueSequenceNext',
+  'defaultValueConstraintName',
+  'autoIncrement',
+  'generationType',
+  'defaultOnNull',
+  'startWith',
+  'incrementBy',
+  'remarks',
+  'descending',
+  'afterColumn',
+  'beforeColumn',
+  'position',
+  'header',
+  'index',
+  'allowUpdate',
+  'nullPlaceholder',
+];
+
+export const CONSTRAINT_ATTRS = [
+  'nullable',
+  'notNullConstraintName',
+  'primaryKey',
+  'primaryKeyName',
+  'primaryKeyTablespace',
+  'references',
+  'referencedTableCatalogName',
+  'referencedTableSchemaName',
+  'referencedTableName',
+  'referencedColumnNames',
+  'unique',
+  'uniqueConstraintName',
+  'checkConstraint',
+  'deleteCascade',
+  'foreignKeyName',
+  'initiallyDeferred',
+  'deferrable',
+  'validateNullable',
+  'validateUnique',
+  'validatePrimaryKey',
+  'validateForeignKey',
+];
+
+export interface ColumnConfig {
+  name?: string;
+  type?: string;
+  /** Loaded fields, converted as Liquibase stores them (booleans `true`/`false`, canonical integers). */
+  fields: Record<string, string>;
+  constraints: Record<string, string> | null;
+  /** getValueObject(): value, valueBoolean, valueNumeric, valueDate, valueComputed, …, in that order. */
+  value: Value | null;
+  /** getDefaultValueObject(). */
+  defaultValue: Value | null;
+  autoIncrement: boolean;
+}
+
+/** BigInteger.toString of an integer attribute (leading zeros and `+` dropped). */
+export function canonicalInteger(v: string): string {
+  const t = v.trim();
+  return /^[+-]?\d+$/.test(t) ? BigInt(t).toString() : t;
+}
+
+/** Converts one loaded attribute the way Liquibase's typed setters do, for the serialised form. */
+export function convertField(field: string, raw: string): string {
+  if (BOOLEAN_FIELDS.has(field)) return String(javaBoolean(raw));
+  if (INTEGER_FIELDS.has(field)) return canonicalInteger(raw);
+  return raw;
+}
+
+/** ColumnConfig.load for one `<column>` (attributes already property-expanded). */
+export function loadColumn(node: ChangeNode): ColumnConfig {
+  const a = node.attrs;
+  const fields: Record<string, string> = {};
+  const put = (k: string, v: string | undefined): void => {
+    if (v !== undefined) fields[k] = convertField(k, v);
+  };
+  for (const k of [
+    'name',
+    'computed',
+    'type',
+    'encoding',
+    'autoIncrement',
+    'startWith',
+    'incrementBy',
+    'remarks',
+    'descending',
+    'valueBoolean',
+    'valueBlobFile',
+    'valueClobFile',
+    'defaultValueConstraintName',
+    'defaultValue',
+    'defaultValueBoolean',
+    'defaultOnNull',
+    'generationType',
+    'afterColumn',
+    'beforeColumn',
+    'position',
+    'header',
+    'index',
+    'allowUpdate',
+    'nullPlaceholder',
+  ])
+    put(k, a[k]);
+  // `<column name="x">text</column>`: the text is the value.
+  const value = a.value ?? (node.text.trim() === '' ? undefined : node.text.trim());
+  put('value', value);
+  let valueComputed: string | undefined;
+  if (a.valueNumeric !== undefined) {
+    const n = numericOrFunction(a.valueNumeric);
+    if (n?.kind === 'number') fields.valueNumeric = n.text;
+    else if (n) valueComputed = n.text;
+  }
+  if (a.valueDate !== undefined) {
+    const d = dateOrFunction(a.valueDate);
+    if (d?.kind === 'date') fields.valueDate = d.text;
+    else if (d) valueComputed = d.text;
+  }
+  if (a.valueComputed !== undefined) valueComputed = a.valueComputed;
+  if (valueComputed !== undefined) fields.valueComputed = valueComputed;
+  put('valueSequenceNext', a.valueSequenceNext);
+  put('valueSequenceCurrent', a.valueSequenceCurrent);
+  let defaultComputed: string | undefined;
+  if (a.defaultValueNumeric !== undefined) {
+    if (a.defaultValueNumeric === 'GENERATED_BY_DEFAULT') fields.autoIncrement = 'true';
+    else {
+      const n = numericOrFunction(a.defaultValueNumeric);
+      if (n?.kind === 'number') fields.defaultValueNumeric = n.text;
+      else if (n) defaultComputed = n.text;
+    }
+  }
+  if (a.defaultValueDate !== undefined) {
+    const d = dateOrFunction(a.defaultValueDate);
+    if (d?.kind === 'date') fields.defaultValueDate = d.text;
+    else if (d) defaultComputed = d.text;
+  }
+  if (a.defaultValueComputed !== undefined) defaultComputed = a.defaultValueComputed;
+  if (defaultComputed !== undefined) fields.defaultValueComputed = defaultComputed;
+  put('defaultValueSequenceNext', a.defaultValueSequenceNext);
+
+  const cnode = node.children.find((c) => c.name === 'constraints');
+  let constraints: Record<string, string> | null = null;
+  if (cnode) {
+    constraints = {};
+    for (const k of CONSTRAINT_ATTRS) {
+      const v = cnode.attrs[k];
+      if (v !== undefined) constraints[k] = convertField(k, v);
+    }
+  }
+  return {
+    name: fields.name,
+    type: fields.type,
+    fields,
+    constraints,
+    value: valueObject(fields),
+    defaultValue: defaultValueObject(fields),
+    autoIncrement: fields.autoIncrement === 'true',
+  };
+}
+
+function valueObject(f: Record<string, string>): Value | null {
+  if (f.value !== undefined) return { kind: 'string', text: f.value };
+  if (f.valueBoolean !== undefined) return { kind: 'boolean', value: f.valueBoolean === 'true' };
+  if (f.valueNumeric !== undefined) return { kind: 'number', text: f.valueNumeric };
+  if (f.valueDate !== undefined) return { kind: 'date', text: f.valueDate };
+  if (f.valueComputed !== undefined) return { kind: 'function', text: f.valueComputed };
+  if (f.valueClobFile !== undefined) return { kind: 'string', text: f.valueClobFile };
+  if (f.valueBlobFile !== undefined) return { kind: 'string', text: f.valueBlobFile };
+  if (f.valueSequenceNext !== undefined) return { kind: 'sequenceNext', text: f.valueSequenceNext };
+  if (f.valueSequenceCurrent !== undefined) return { kind: 'sequenceCurrent', text: f.valueSequenceCurrent };
+  return null;
+}
+
+function defaultValueObject(f: Record<string, string>): Value | null {
+  if (f.defaultValue !== undefined) return { kind: 'string', text: f.defaultValue };
+  if (f.defaultValueBoolean !== undefined) return { kind: 'boolean', value: f.defaultValueBoolean === 'true' };
+  if (f.defaultValueNumeric !== undefined) return { kind: 'number', text: f.defaultValueNumeric };
+  if (f.defaultValueDate !== undefined) return { kind: 'date', text: f.defaultValueDate };
+  if (f.defaultValueComputed !== undefined) return { kind: 'function', text: f.defaultValueComputed };
+  if (f.defaultValueSequenceNext !== undefined) return { kind: 'sequenceNext', text: f.defaultValueSequenceNext };
+  return null;
+}
+
+/** The serialised form of a column (fields, plus the constraints object printed without a field name). */
+export function serialColumn(c: ColumnConfig): SerialObject {
+  const fields: Record<string, SerialValue | undefined> = { ...c.fields };
+  if (c.constraints) fields.constraints = { fields: { ...c.constraints } };
+  return { fields };
+}

@@ -1,0 +1,100 @@
+/** insert, update, delete (with `<where>` and `<whereParams>`) as Liquibase 4.28 renders them for PostgreSQL. */
+import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
+import { columnNodes } from './change-node.js';
+import { loadColumn, serialColumn, type ColumnConfig } from './column-config.js';
+import { loadFields, required } from './fields.js';
+import { escapeColumn, escapeName, qualifiedName, stringLiteral, type NameContext } from './identifiers.js';
+import { dataValueSql, type Value } from './values.js';
+
+/** The value of a column in data changes, with sequence functions qualified by the change's schema. */
+function valueOf(c: ColumnConfig, schema: string | undefined): Value | null {
+  const v = c.value;
+  if (v && (v.kind === 'sequenceNext' || v.kind === 'sequenceCurrent')) return { ...v, schema };
+  return v;
+}
+
+/** SqlUtil.replacePredicatePlaceholders: `:name` → next whereParam name, `:value` / `?` → next whereParam value. */
+function whereSql(where: string, params: ColumnConfig[], names: NameContext): string {
+  const colNames = params.map((p) => p.name).filter((n): n is string => n !== undefined);
+  let ci = 0;
+  let pi = 0;
+  return where.trim().replace(/:name|\?|:value/g, (m) => {
+    if (m === ':name') return ci < colNames.length ? escapeName(colNames[ci++]!, names) : m;
+    if (pi >= params.length) return m;
+    const v = params[pi++]!.value;
+    // fromObject(param).objectToSql: strings quoted, numbers/booleans/functions as the database prints them.
+    return v?.kind === 'string' ? stringLiteral(v.text) : dataValueSql(v, names);
+  });
+}
+
+// whereParams are not a serialised field (measured: they never appear in the checksum text).
+
+/** `<where>` as a child element (XML) or attribute (YAML/JSON), trimmed as Liquibase's parser trims text. */
+function whereOf(node: ChangeNode): string | undefined {
+  const child = node.children.find((c) => c.name === 'where');
+  const w = child ? child.text : node.attrs.where;
+  return w === undefined || w.trim() === '' ? undefined : w.trim();
+}
+
+function whereParamsOf(node: ChangeNode): ColumnConfig[] {
+  const wp = node.children.find((c) => c.name === 'whereParams');
+  return wp ? columnNodes(wp, 'param').map(loadColumn) : [];
+}
+
+function buildInsert(node: ChangeNode, ctx: BuildContext): BuiltChange {
+  const f = loadFields(node, { catalogName: 's', schemaName: 's', tableName: 's', dbms: 's' });
+  required(node, f, 'tableName', ctx.file);
+  const columns = columnNodes(node).map(loadColumn);
+  return {
+    name: 'insert',
+    serial: { fields: { ...f, columns: columns.map(serialColumn) } },
+    dbms: f.dbms,
+    sql: (names) => [
+      `INSERT INTO ${qualifiedName(f.schemaName, f.tableName!, names)} (${columns.map((c) => escapeColumn(c.name ?? '', names)).join(', ')}) VALUES (${columns.map((c) => dataValueSql(valueOf(c, f.schemaName), names)).join(', ')})`,
+    ],
+  };
+}
+
+function buildUpdate(node: ChangeNode, ctx: BuildContext): BuiltChange {
+  const f = loadFields(node, { catalogName: 's', schemaName: 's', tableName: 's' });
+  required(node, f, 'tableName', ctx.file);
+  const columns = columnNodes(node).map(loadColumn);
+  const where = whereOf(node);
+  const params = whereParamsOf(node);
+  return {
+    name: 'update',
+    serial: {
+      fields: {
+        ...f,
+        columns: columns.map(serialColumn),
+        ...(where !== undefined ? { where } : {}),
+      },
+    },
+    sql: (names) => {
+      const sets = columns.map(
+        (c) => `${escapeColumn(c.name ?? '', names)} = ${dataValueSql(valueOf(c, f.schemaName), names)}`,
+      );
+      let sql = `UPDATE ${qualifiedName(f.schemaName, f.tableName!, names)} SET ${sets.join(', ')}`;
+      if (where !== undefined) sql += ` WHERE ${whereSql(where, params, names)}`;
+      return [sql];
+    },
+  };
+}
+
+function buildDelete(node: ChangeNode, ctx: BuildContext): BuiltChange {
+  const f = loadFields(node, { catalogName: 's', schemaName: 's', tableName: 's' });
+  required(node, f, 'tableName', ctx.file);
+  const where = whereOf(node);
+  const params = whereParamsOf(node);
+  return {
+    name: 'delete',
+    serial: { fields: { ...f, ...(where !== undefined ? { where } : {}) } },
+    sql: (names) => {
+      let sql = `DELETE FROM ${qualifiedName(f.schemaName, f.tableName!, names)}`;
+      if (where !== undefined) sql += ` WHERE ${whereSql(where, params, names)}`;
+      return [sql];
+    },
+  };
+}
+
+export const DATA_CHANGES = { insert: buildInsert, update: buildUpdate, delete: buildDelete };

@@ -1,0 +1,85 @@
+/** createIndex and dropIndex as Liquibase 4.28 renders them for PostgreSQL (CreateIndexGeneratorPostgres). */
+import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
+import { columnNodes } from './change-node.js';
+import { loadColumn, serialColumn } from './column-config.js';
+import { isTrue, loadFields, required } from './fields.js';
+import { escapeColumn, escapeName, qualifiedName } from './identifiers.js';
+
+type Fields = Record<string, string>;
+
+function dropIndex(f: Fields): BuiltChange {
+  return {
+    name: 'dropIndex',
+    serial: { fields: f },
+    sql: (names) => [`DROP INDEX ${qualifiedName(f.schemaName, f.indexName!, names)}`],
+  };
+}
+
+function buildCreateIndex(node: ChangeNode, ctx: BuildContext): BuiltChange {
+  const f = loadFields(node, {
+    catalogName: 's',
+    schemaName: 's',
+    tableName: 's',
+    indexName: 's',
+    unique: 'b',
+    tablespace: 's',
+    associatedWith: 's',
+    clustered: 'b',
+  });
+  for (const k of ['tableName', 'indexName']) required(node, f, k, ctx.file);
+  const columns = columnNodes(node).map(loadColumn);
+  return {
+    name: 'createIndex',
+    serial: { fields: { ...f, columns: columns.map(serialColumn) } },
+    excluded: ['associatedWith'],
+    sql: (names) => {
+      const assoc = (f.associatedWith ?? '').split(',').map((s) => s.trim());
+      if (assoc.some((a) => a === 'primaryKey' || a === 'uniqueConstraint' || a === 'foreignKey')) return [];
+      const cols = columns.map((c) => {
+        const name = c.name ?? '';
+        const computed = c.fields.computed;
+        const text =
+          computed === undefined
+            ? escapeColumn(name, names, false)
+            : computed === 'true'
+              ? name
+              : escapeColumn(name, names);
+        return c.fields.descending === 'true' ? `${text} DESC` : text;
+      });
+      let sql = `CREATE ${isTrue(f.unique) ? 'UNIQUE ' : ''}INDEX ${escapeName(f.indexName!, names)} ON ${qualifiedName(f.schemaName, f.tableName!, names)}(${cols.join(', ')})`;
+      if (f.tablespace?.trim()) sql += ` TABLESPACE ${f.tablespace}`;
+      const out = [sql];
+      if (isTrue(f.clustered))
+        out.push(
+          `CLUSTER ${qualifiedName(f.schemaName, f.tableName!, names)} USING ${escapeName(f.indexName!, names)}`,
+        );
+      return out;
+    },
+    inverse: () => [
+      dropIndex(
+        Object.fromEntries(
+          Object.entries({
+            catalogName: f.catalogName,
+            schemaName: f.schemaName,
+            tableName: f.tableName,
+            indexName: f.indexName,
+          }).filter(([, v]) => v !== undefined),
+        ) as Fields,
+      ),
+    ],
+  };
+}
+
+function buildDropIndex(node: ChangeNode, ctx: BuildContext): BuiltChange {
+  const f = loadFields(node, {
+    schemaName: 's',
+    indexName: 's',
+    tableName: 's',
+    associatedWith: 's',
+    catalogName: 's',
+  });
+  required(node, f, 'indexName', ctx.file);
+  return dropIndex(f);
+}
+
+export const INDEX_CHANGES = { createIndex: buildCreateIndex, dropIndex: buildDropIndex };

@@ -1,0 +1,49 @@
+/** createProcedure (inline or `path`) and dropProcedure as Liquibase 4.28 runs them on PostgreSQL. */
+import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
+import { isTrue, loadFields, required } from './fields.js';
+import { qualifiedName } from './identifiers.js';
+import { resolveChangePath, sqlBodyChecksum } from './views.js';
+
+function buildCreateProcedure(node: ChangeNode, ctx: BuildContext): BuiltChange {
+  const f = loadFields(node, {
+    comments: 's',
+    catalogName: 's',
+    schemaName: 's',
+    procedureName: 's',
+    procedureText: 's',
+    dbms: 's',
+    path: 's',
+    relativeToChangelogFile: 'b',
+    encoding: 's',
+    replaceIfExists: 'b',
+  });
+  if (f.procedureText === undefined && node.text.trim() !== '') f.procedureText = node.text.trim();
+  let body: string;
+  let checksummed: string | Buffer | null = f.procedureText ?? null;
+  if (f.path !== undefined) {
+    const bytes = ctx.readFile(resolveChangePath(ctx, f.path, isTrue(f.relativeToChangelogFile)), node);
+    body = ctx.expand(bytes.toString('utf8'));
+    checksummed = Buffer.from(body, 'utf8');
+  } else body = f.procedureText ?? '';
+  const excluded = ['path', 'dbms', 'relativeToChangelogFile', 'procedureText', 'encoding', 'comments'];
+  return {
+    name: 'createProcedure',
+    serial: { fields: f },
+    checksum: sqlBodyChecksum('createProcedure', f, excluded, checksummed),
+    dbms: f.dbms,
+    // The body runs as one statement, as written; Liquibase drops a trailing `;`.
+    sql: () => [body.trim().replace(/;\s*$/, '')],
+  };
+}
+
+function buildDropProcedure(node: ChangeNode, ctx: BuildContext): BuiltChange {
+  const f = loadFields(node, { catalogName: 's', schemaName: 's', procedureName: 's' });
+  required(node, f, 'procedureName', ctx.file);
+  return {
+    name: 'dropProcedure',
+    serial: { fields: f },
+    sql: (names) => [`DROP PROCEDURE ${qualifiedName(f.schemaName, f.procedureName!, names)}`],
+  };
+}
+
+export const PROCEDURE_CHANGES = { createProcedure: buildCreateProcedure, dropProcedure: buildDropProcedure };
