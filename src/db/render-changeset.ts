@@ -25,8 +25,9 @@ export function renderHistoryInsert(cs: ChangeSet, exectype: 'EXECUTED' | 'MARK_
     'NOW()',
     NEXT_ORDER,
     quoteLiteral(cs.checksum),
-    quoteLiteral(limitSize(cs.description)),
-    quoteLiteral(limitSize(cs.comment ?? '')),
+    // MarkChangeSetRanGenerator cuts DESCRIPTION and COMMENTS to 250 (measured with a long change-type description).
+    quoteLiteral(limitSize(cs.description, 250)),
+    quoteLiteral(limitSize(cs.comment ?? '', 250)),
     quoteLiteral(exectype),
     quoteLiteral(contextsColumn(cs)),
     quoteLiteral(labelsColumn(cs)),
