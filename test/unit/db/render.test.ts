@@ -21,7 +21,7 @@ describe('renderHistoryInsert', () => {
     );
   });
 
-  it('adds TAG for tagDatabase changesets and cuts long comments like StringUtil.limitSize', () => {
+  it('adds TAG for tagDatabase changesets and cuts long comments to 250 like MarkChangeSetRanGenerator', () => {
     const cs = makeChangeSet({
       id: 't',
       checksum: SUM,
@@ -32,7 +32,7 @@ describe('renderHistoryInsert', () => {
     const sql = renderHistoryInsert(cs, 'MARK_RAN', true);
     expect(sql).toContain(", LIQUIBASE, DEPLOYMENT_ID, TAG) SELECT 't', 'alice'");
     expect(sql).toContain(
-      `'tagDatabase', '${'x'.repeat(252)}...', 'MARK_RAN', NULL, NULL, '4.28.0', :'slipway_deployment_id', 'v1' WHERE NOT EXISTS (SELECT 1 FROM public.databasechangelog WHERE ID = 't' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql');`,
+      `'tagDatabase', '${'x'.repeat(247)}...', 'MARK_RAN', NULL, NULL, '4.28.0', :'slipway_deployment_id', 'v1' WHERE NOT EXISTS (SELECT 1 FROM public.databasechangelog WHERE ID = 't' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql');`,
     );
   });
 });
