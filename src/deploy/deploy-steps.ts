@@ -1,5 +1,5 @@
 /** The apply half of a deploy: the journaled steps after the lock, and the automatic rollback when one fails. */
-import { stat, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError, maskUrl } from '../errors.js';
@@ -18,7 +18,8 @@ import { validateRelease } from './activate.js';
 import { checkReadiness, type PackageReadiness } from './readiness.js';
 import { startRelease } from './strategy.js';
 import type { Target } from './target.js';
-import type { DeployOptions } from './types.js';
+import type { DeployOptions, DeployPlan, DeployStep } from './types.js';
+import { planDeploy, type PlanDeployInput } from './plan.js';
 import { watchRelease, type WatchConfig } from './watch.js';
 
 export interface Verified {
@@ -63,6 +64,8 @@ export async function verifyPackage(
 }
 
 export interface ApplyState {
+  /** The plan this run walks, set once the verify step has read the package. */
+  plan?: DeployPlan;
   wentLive: boolean;
   /** A switch or restart began: the app may be running this release. */
   touchedApp: boolean;
@@ -88,6 +91,8 @@ export interface ApplyInput {
   shared: string[];
   watchMs: number;
   watch: WatchConfig;
+  /** planDeploy's input minus what only the verified package tells. */
+  planInput: Omit<PlanDeployInput, 'hasDatabasePackage'>;
   state: ApplyState;
 }
 
@@ -119,6 +124,10 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
     };
   });
   state.version = v.version;
+  const plan = planDeploy({ ...a.planInput, hasDatabasePackage: v.hasDatabasePackage });
+  state.plan = plan;
+  // Run/skip decisions come from the plan, so the journal, --json and --dry-run cannot disagree.
+  const skipOf = (step: DeployStep) => plan.steps.find((s) => s.step === step)?.skip;
   await steps.run('extract', `extract into releases/${releaseId}`, async () => {
     const r = await target.installRelease(a.packagePath, releaseId, {
       limits: t.limits,
@@ -149,7 +158,8 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
       });
     return { value: r, message: r.notes.join('; ') };
   });
-  if (t.health.url) {
+  const precheckSkip = skipOf('precheck');
+  if (!precheckSkip && t.health.url) {
     const url = t.health.url;
     await steps.run('precheck', `probe ${url}`, async () => {
       const p = await contracts.probeHealth(url, { timeoutMs: Math.min(5000, t.health.timeoutMs) });
@@ -165,8 +175,9 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
           : `${p.status} (no live release: fine)`,
       };
     });
-  } else await steps.skip('precheck', 'no health URL configured');
-  if (t.backupDatabase && databaseUrl) {
+  } else await steps.skip('precheck', precheckSkip ?? 'no health URL configured');
+  const backupSkip = skipOf('backup');
+  if (!backupSkip && databaseUrl) {
     await steps.run('backup', 'pg_dump the database', async () => {
       const d = await dumpDatabase({
         databaseUrl,
@@ -180,17 +191,10 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
         data: { file: d.file, bytes: d.bytes },
       };
     });
-  } else
-    await steps.skip(
-      'backup',
-      `current release ${previous ?? '(none)'} stays in releases/; ${databaseUrl ? 'backupDatabase is off' : 'no database configured'}`,
-    );
+  } else await steps.skip('backup', `${backupSkip}; current release ${previous ?? '(none)'} stays in releases/`);
   const sqlFile = path.join(releaseDir, 'database', 'package.sql');
-  const hasSql = await stat(sqlFile).then(
-    () => true,
-    () => false,
-  );
-  if (databaseUrl && hasSql) {
+  const migrateSkip = skipOf('migrate');
+  if (!migrateSkip && databaseUrl) {
     // Journaled before: the changesets about to run; after (ok or failed): the ones databasechangelog records.
     const pending = index ? pendingChangeSets(index, await readAppliedOrFail(databaseUrl)) : [];
     state.pending = pending;
@@ -221,8 +225,7 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
       },
       { beginData: { pending }, failData: readBack },
     );
-  } else
-    await steps.skip('migrate', databaseUrl ? 'the package has no database/package.sql' : 'no database configured');
+  } else await steps.skip('migrate', migrateSkip ?? 'no database configured');
   const switchCurrent = () =>
     steps.run('switch', `point current at ${releaseId}`, async () => {
       state.touchedApp = true;
@@ -256,7 +259,7 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
         );
       return { value: w, message: `${w.probes} probe(s), no trigger` };
     });
-  }
+  } else if (a.watchMs > 0) await steps.skip('health', 'no health URL configured');
   await steps.run('retention', `keep the newest ${t.keep}`, async () => {
     const entries = await target.readJournal();
     const present = await target.listReleaseDirs();

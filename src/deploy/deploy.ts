@@ -9,7 +9,7 @@ import { applyDeploy, verifyPackage, type ApplyState } from './deploy-steps.js';
 import { failDeploy } from './deploy-failure.js';
 import { makeReleaseId } from './layout.js';
 import { LocalTarget } from './local-target.js';
-import { planDeploy } from './plan.js';
+import { planDeploy, type PlanDeployInput } from './plan.js';
 import { checkReadiness } from './readiness.js';
 import { recoverInterruptedRuns } from './recover.js';
 import { selectTarget } from './resolve-target.js';
@@ -18,9 +18,9 @@ import { normalizeSharedPaths } from './shared.js';
 import { interruptedError, makeStepRunner } from './step-runner.js';
 import { withIo } from './io-error.js';
 import { blueGreenSettings } from './strategy.js';
+import { targetDatabaseUrl, watchSettings } from './target-settings.js';
 import type { Target } from './target.js';
 import type { DeployOptions, DeployResult } from './types.js';
-import { watchConfigSchema } from './watch.js';
 
 export { resolveTargetRoot } from './resolve-target.js';
 
@@ -62,7 +62,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const { root, target: t } = selectTarget(opts.config, { target: opts.target, root: opts.root });
   const shared = normalizeSharedPaths(t.shared);
   if (t.strategy === 'blue-green') blueGreenSettings(t);
-  const databaseUrl = t.databaseUrl ?? opts.config.database.url ?? null;
+  const databaseUrl = targetDatabaseUrl(opts.config, t);
   const packagePath = path.resolve(opts.config.configDir, opts.packagePath);
   const st = await stat(packagePath).catch(() => null);
   if (!st?.isFile()) {
@@ -75,7 +75,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const target: Target = new LocalTarget(root);
   const { sha256 } = await hashFile(packagePath);
   const previousNow = await target.readCurrent();
-  const watch = readWatchSettings(t);
+  const watch = watchSettings(t);
   const watchMs = opts.watchMs ?? watch.durationMs;
 
   if (opts.dryRun) {
@@ -160,17 +160,17 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       delayMs: opts.testHooks?.delayMs,
       signal: opts.signal,
     });
-    const plan = planDeploy({
+    // Completed by apply once the verify step knows whether the package carries database/package.sql.
+    const planInput: Omit<PlanDeployInput, 'hasDatabasePackage'> = {
       root,
       releaseId,
       packageName: path.basename(packagePath),
       previous,
       target: t,
       databaseUrl,
-      hasDatabasePackage: false,
       watchMs,
       force: opts.force === true,
-    });
+    };
     const state: ApplyState = { wentLive: false, touchedApp: false, pending: [], executed: [], removed: [] };
     try {
       await applyDeploy({
@@ -187,6 +187,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
         shared,
         watchMs,
         watch,
+        planInput,
         state,
       });
       // A signal during the last step: the operator asked to stop, so the previous release comes back.
@@ -224,24 +225,12 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       removed: state.removed,
       rolledBack: false,
       reason: null,
-      plan,
+      plan: state.plan!,
       ms: performance.now() - t0,
     };
   } finally {
     await lock.release();
   }
-}
-
-/** The target's watch-window settings (HEALTH's schema), E_CONFIG naming the field when invalid. */
-function readWatchSettings(t: TargetConfig) {
-  const parsed = watchConfigSchema.safeParse(t.watch ?? {});
-  if (!parsed.success) {
-    throw new SlipwayError('E_CONFIG', 'invalid deploy.targets.<name>.watch settings', {
-      field: 'deploy.targets.*.watch',
-      details: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
-    });
-  }
-  return parsed.data;
 }
 
 /** How commands in messages name this target: `--target NAME`, or `--to-dir DIR` for an ad-hoc directory. */

@@ -1,12 +1,16 @@
+import type { Config } from '../config/schema.js';
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { maskUrl } from '../errors.js';
+import { SCHEMA_VERSION, type DeploymentInfo } from '../manifest/schema.js';
+import { targetDatabaseUrl, watchSettings } from './target-settings.js';
 import type { DeployPlan, PlannedStep } from './types.js';
 
 export interface PlanDeployInput {
   root: string;
   releaseId: string;
   packageName: string;
-  previous: string | null;
+  /** The live release: null when none, undefined when not known yet (deployment-info.json is written at build time). */
+  previous: string | null | undefined;
   target: TargetConfig;
   databaseUrl: string | null;
   /** The package carries database/package.sql. */
@@ -15,20 +19,36 @@ export interface PlanDeployInput {
   force: boolean;
 }
 
-/** The steps a deploy will take and why any is skipped (pure; `--dry-run` prints exactly this). */
+/**
+ * The steps a deploy will take, in order, and why any is skipped (pure). This is the one deploy algorithm:
+ * `--dry-run` and `--json` print it, apply (deploy-steps.ts) takes its run/skip decisions from it and journals
+ * the same steps, and deployment-info.json lists it.
+ */
 export function planDeploy(input: PlanDeployInput): DeployPlan {
   const t = input.target;
   const health = t.health.url;
   const db = input.databaseUrl;
+  const live =
+    input.previous === undefined ? 'the live release' : input.previous === null ? 'no live release' : input.previous;
+  const restart: PlannedStep =
+    t.strategy === 'blue-green'
+      ? { step: 'restart', action: `blue-green: start ${input.releaseId} in the idle slot, health-check, move traffic` }
+      : t.restart
+        ? { step: 'restart', action: `run the restart command (timeout ${t.commandTimeoutMs} ms)` }
+        : { step: 'restart', action: 'run the restart command', skip: 'no restart command configured' };
+  const switchStep: PlannedStep = {
+    step: 'switch',
+    action: `point current at releases/${input.releaseId}${input.previous === undefined ? '' : ` (was ${input.previous ?? 'none'})`}`,
+  };
   const steps: PlannedStep[] = [
     { step: 'verify', action: `verify the archive digest and every SHA256SUMS line of ${input.packageName}` },
     {
       step: 'extract',
-      action: `extract into releases/.staging-${input.releaseId}, verify again, link ${t.shared.length} shared path(s), rename to releases/${input.releaseId}`,
+      action: `extract into releases/.staging-${input.releaseId}, verify again, link ${t.shared.length} shared path(s)${t.shared.length ? ` (${t.shared.join(', ')})` : ''}, rename to releases/${input.releaseId}`,
     },
     {
       step: 'compat',
-      action: `check version-compatibility.json against ${input.previous ?? 'no live release'}${db ? ' and the database' : ''}`,
+      action: `check version-compatibility.json against ${live}${db ? ' and the database' : ''}`,
     },
     health
       ? {
@@ -50,10 +70,8 @@ export function planDeploy(input: PlanDeployInput): DeployPlan {
           action: 'apply database/package.sql',
           skip: db ? 'the package has no database/package.sql' : 'no database configured',
         },
-    { step: 'switch', action: `point current at releases/${input.releaseId} (was ${input.previous ?? 'none'})` },
-    t.restart
-      ? { step: 'restart', action: `run the restart command (timeout ${t.commandTimeoutMs} ms)` }
-      : { step: 'restart', action: 'run the restart command', skip: 'no restart command configured' },
+    // blue-green moves traffic to a slot that passed its check first; `current` follows. symlink: switch, restart.
+    ...(t.strategy === 'blue-green' ? [restart, switchStep] : [switchStep, restart]),
     health
       ? {
           step: 'health',
@@ -72,5 +90,39 @@ export function planDeploy(input: PlanDeployInput): DeployPlan {
       : []),
     { step: 'retention', action: `keep the newest ${t.keep} releases (never current, the last good or a pinned one)` },
   ];
-  return { root: input.root, releaseId: input.releaseId, previous: input.previous, steps };
+  return { root: input.root, releaseId: input.releaseId, previous: input.previous ?? null, steps };
+}
+
+/** deployment-info.json (pure): for each configured target, the steps planDeploy says a deploy of this package runs. */
+export function planDeploymentInfo(config: Config, hasDatabasePackage: boolean): DeploymentInfo {
+  const targets = Object.entries(config.deploy.targets)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, t]) => {
+      const plan = planDeploy({
+        root: t.path,
+        releaseId: '<release-id>',
+        packageName: 'the package',
+        previous: undefined,
+        target: t,
+        databaseUrl: targetDatabaseUrl(config, t),
+        hasDatabasePackage,
+        watchMs: watchSettings(t).durationMs,
+        force: false,
+      });
+      return {
+        name,
+        type: t.type,
+        strategy: t.strategy,
+        steps: plan.steps.filter((s) => !s.skip).map((s) => `${s.step}: ${s.action}`),
+        healthUrl: t.health.url ?? null,
+        rollback: { keepReleases: t.keep, database: t.rollbackDatabase, backupDatabase: t.backupDatabase },
+      };
+    });
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    application: config.name,
+    version: config.version,
+    environment: config.environment,
+    targets,
+  };
 }

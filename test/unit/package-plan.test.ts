@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import { SlipwayError } from '../../src/errors.js';
-import { defaultUpgradeFrom, planDeploymentInfo } from '../../src/build/package-metadata.js';
+import { defaultUpgradeFrom } from '../../src/build/package-metadata.js';
+import { planDeploymentInfo } from '../../src/deploy/plan.js';
 import { encodeHeader, paxRecord, splitUstarPath } from '../../src/build/package-tar.js';
 import {
   formatBuildStamp,
@@ -194,7 +195,7 @@ describe('size report', () => {
 });
 
 describe('deployment-info.json', () => {
-  it('lists the steps per target from the deploy config', () => {
+  it('lists the steps planDeploy runs per target (a stop command is never run by a deploy)', () => {
     const config = {
       name: 'umig',
       version: '1.2.0',
@@ -215,9 +216,11 @@ describe('deployment-info.json', () => {
             smokeTests: true,
             notify: {},
             strategy: 'symlink',
+            commandTimeoutMs: 60000,
           },
         },
       },
+      database: {},
     } as unknown as Config;
     expect(planDeploymentInfo(config, true).targets).toEqual([
       {
@@ -225,17 +228,17 @@ describe('deployment-info.json', () => {
         type: 'local',
         strategy: 'symlink',
         steps: [
-          'verify archive digest and SHA256SUMS',
-          'extract into releases/<release-id>',
-          'link shared paths: logs',
-          'stop: bash stop.sh',
-          'back up the database',
-          'apply database/package.sql',
-          'switch the current symlink',
-          'restart: bash start.sh',
-          'wait for healthy: http://h/health (timeout 60000 ms)',
-          'run tests/smoke',
-          'keep the last 10 releases',
+          'verify: verify the archive digest and every SHA256SUMS line of the package',
+          'extract: extract into releases/.staging-<release-id>, verify again, link 1 shared path(s) (logs), rename to releases/<release-id>',
+          'compat: check version-compatibility.json against the live release and the database',
+          'precheck: probe http://h/health (live system must be healthy)',
+          'backup: pg_dump postgres://x into .slipway/backups/',
+          'migrate: apply database/package.sql to postgres://x',
+          'switch: point current at releases/<release-id>',
+          'restart: run the restart command (timeout 60000 ms)',
+          'health: wait until http://h/health is HEALTHY (timeout 60000 ms)',
+          'smoke: run tests/smoke/*.mjs|*.sh from the package, if any',
+          'retention: keep the newest 10 releases (never current, the last good or a pinned one)',
         ],
         healthUrl: 'http://h/health',
         rollback: { keepReleases: 10, database: true, backupDatabase: true },
