@@ -2,7 +2,6 @@ import { stat } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError } from '../errors.js';
 import { loadContracts } from './contracts.js';
 import { applyDeploy, verifyPackage, type ApplyState } from './deploy-steps.js';
