@@ -61,7 +61,8 @@ describe('deploy walks the plan it reports', () => {
     expect(dry.plan.steps.map((x) => [x.step, x.skip ?? null])).toEqual(
       r.plan.steps.map((x) => [x.step, x.skip ?? null]),
     );
-  });
+    // Each PGlite open of a data directory takes seconds (compat, migrate and its read-backs, the dry run).
+  }, 240_000);
 
   it('deployment-info.json lists the steps a deploy runs: no stop step, migrate and backup when configured', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'slipway-planinfo-'));
