@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import type { CliIO } from './output.js';
+import { printWarning, type CliIO } from './output.js';
+import type { Config } from '../config/schema.js';
 
 export interface ConfigFlags {
   config?: string;
@@ -27,6 +28,21 @@ export async function configFromFlags(
     env: io.env,
     overrides,
   });
-  for (const w of loaded.warnings) io.stderr(`warning: ${w}\n`);
+  for (const w of loaded.warnings) printWarning(io, w);
+  const note = implicitEnvironmentNote(flags, loaded.config);
+  if (note) io.stderr(`note: ${note}\n`);
   return loaded;
+}
+
+/**
+ * Without --env, which overlay the config was read with, so nobody deploys or migrates with `dev` settings unawares.
+ * Undefined when --env was given or the config defines no environments (then there is nothing to choose).
+ */
+export function implicitEnvironmentNote(flags: ConfigFlags, config: Config): string | undefined {
+  if (flags.env) return undefined;
+  const names = Object.keys(config.environments);
+  if (!names.length) return undefined;
+  return names.includes(config.environment)
+    ? `no --env given: using environments.${config.environment} (defined: ${names.join(', ')})`
+    : `no --env given: using the base settings, no overlay (defined: ${names.join(', ')})`;
 }

@@ -1,9 +1,15 @@
-import { isSlipwayError, USAGE_CODES } from '../errors.js';
+import { isSlipwayError, USAGE_CODES, type ErrorCode } from '../errors.js';
 
-/** Where the CLI writes; tests pass their own sinks. Human text → stderr, machine output → stdout (STYLE.md §9). */
+/**
+ * Where the CLI writes; tests pass their own sinks. The shared output conventions (STYLE.md §9), used by every command:
+ * - the command's result (a table, a path, a final summary, or with `--json` one JSON value) → `stdout`;
+ * - progress, warnings and diagnostics → `stderr`;
+ * - colours only when `colorEnabled` says so; a closed stdout (EPIPE, `slipway history | head`) ends quietly.
+ */
 export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Whether stderr is a terminal (progress animates, colours are allowed). */
   isTTY: boolean;
   env: Record<string, string | undefined>;
   cwd: string;
@@ -11,10 +17,27 @@ export interface CliIO {
   readStdin: () => Promise<string>;
 }
 
+// Errors a write to an already closed pipe raises. Ignoring them is what `git log | head` users expect: the reader
+// has everything it wanted, so there is nothing to report and nothing to fail.
+const CLOSED_PIPE = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+
+/** A writer for a process stream that drops output once the reader has gone (EPIPE) instead of crashing. */
+export function pipeSafeWriter(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (CLOSED_PIPE.has(e.code ?? '')) closed = true;
+    else throw e;
+  });
+  return (text) => {
+    if (closed || stream.destroyed) return;
+    stream.write(text);
+  };
+}
+
 export function processIO(): CliIO {
   return {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
+    stdout: pipeSafeWriter(process.stdout),
+    stderr: pipeSafeWriter(process.stderr),
     isTTY: Boolean(process.stderr.isTTY),
     env: process.env,
     cwd: process.cwd(),
@@ -26,30 +49,96 @@ export function processIO(): CliIO {
   };
 }
 
+/** One JSON value on stdout (`--json`). */
 export function printJson(io: CliIO, value: unknown): void {
   io.stdout(JSON.stringify(value, null, 2) + '\n');
 }
 
-/** Renders an error for humans and returns the exit code (2 usage/config, 1 everything else). */
+/** A command's result on stdout: `value` as JSON with `--json`, else the human rendering (rendered only then). */
+export function printResult(io: CliIO, flags: { json?: boolean | undefined }, value: unknown, human: () => string) {
+  if (flags.json) printJson(io, value);
+  else io.stdout(human());
+}
+
+/** A warning on stderr (`warning: …`), yellow when colours are on. */
+export function printWarning(io: CliIO, text: string): void {
+  io.stderr(`${colors(io).yellow('warning:')} ${text}\n`);
+}
+
+/**
+ * Colours on when FORCE_COLOR asks (any value but 0/false), off when NO_COLOR is set to anything non-empty
+ * (https://no-color.org), else only on a terminal that is not `dumb`.
+ */
+export function colorEnabled(io: Pick<CliIO, 'env' | 'isTTY'>): boolean {
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
+  if (io.env.NO_COLOR) return false;
+  return io.isTTY && io.env.TERM !== 'dumb';
+}
+
+export interface Colors {
+  enabled: boolean;
+  red: (s: string) => string;
+  green: (s: string) => string;
+  yellow: (s: string) => string;
+  bold: (s: string) => string;
+  dim: (s: string) => string;
+}
+
+// Five SGR codes are all the CLI uses; a colour library would add a dependency for less than this.
+const sgr = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
+const identity = (s: string) => s;
+
+/** The colour functions for this output: real SGR codes when `colorEnabled`, else identity functions. */
+export function colors(io: Pick<CliIO, 'env' | 'isTTY'>): Colors {
+  if (!colorEnabled(io))
+    return { enabled: false, red: identity, green: identity, yellow: identity, bold: identity, dim: identity };
+  return {
+    enabled: true,
+    red: sgr(31, 39),
+    green: sgr(32, 39),
+    yellow: sgr(33, 39),
+    bold: sgr(1, 22),
+    dim: sgr(2, 22),
+  };
+}
+
+/**
+ * Exit codes, decided here and applied only by main.ts: 0 ok, 1 failed, 2 usage or configuration error,
+ * 3 authentication failed (credentials missing or rejected), 130/143 interrupted by SIGINT/SIGTERM. Documented in docs/errors.md and README.
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3 } as const;
+
+/** The exit code for an error (its code, and for E_INTERRUPTED the signal its message names). */
+export function exitCodeFor(code: ErrorCode, message = ''): number {
+  // Interrupted by a signal: the shell convention 128 + signal number (SIGINT 2, SIGTERM 15).
+  if (code === 'E_INTERRUPTED') return /\bSIGTERM\b/.test(message) ? 143 : 130;
+  if (USAGE_CODES.has(code)) return EXIT.usage;
+  if (code === 'E_AUTH') return EXIT.auth;
+  return EXIT.failed;
+}
+
+/** Renders an error for humans (stderr; with `--json` also `{ error }` on stdout) and returns its exit code. */
 export function renderError(io: CliIO, error: unknown, json = false): number {
+  const c = colors(io);
   if (isSlipwayError(error)) {
     if (json) io.stdout(JSON.stringify({ error: error.toJSON() }, null, 2) + '\n');
     const where = error.location ? `${error.location}: ` : '';
     const lines = [
-      `error ${error.code}: ${where && !error.message.startsWith(error.location ?? '') ? where : ''}${error.message}`,
+      `${c.red(`error ${error.code}:`)} ${where && !error.message.startsWith(error.location ?? '') ? where : ''}${error.message}`,
     ];
     for (const d of error.details) lines.push(`  ${d}`);
     if (error.hint) lines.push(`hint: ${error.hint}`);
     io.stderr(lines.join('\n') + '\n');
-    // Interrupted by a signal: the shell convention 128 + signal number (SIGINT 2, SIGTERM 15).
-    if (error.code === 'E_INTERRUPTED') return /\bSIGTERM\b/.test(error.message) ? 143 : 130;
-    return USAGE_CODES.has(error.code) ? 2 : 1;
+    return exitCodeFor(error.code, error.message);
   }
   const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
   if (json)
     io.stdout(
       JSON.stringify({ error: { code: 'E_INTERNAL', message: String((error as Error)?.message ?? error) } }) + '\n',
     );
-  io.stderr(`internal error: ${stack}\nThis is a bug in slipway; please report it with the command you ran.\n`);
-  return 1;
+  io.stderr(
+    `${c.red('internal error:')} ${stack}\nThis is a bug in slipway; please report it with the command you ran.\n`,
+  );
+  return EXIT.failed;
 }

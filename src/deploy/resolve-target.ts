@@ -16,28 +16,33 @@ export function resolveTargetConfig(config: Config, target: string): TargetConfi
     throw new SlipwayError('E_CONFIG', `unknown deploy target "${target}"`, {
       field: 'deploy.targets',
       hint: known.length
-        ? `Known targets: ${known.join(', ')}. Or pass --to DIR for a local directory.`
-        : 'No targets are configured: add deploy.targets.<name> to the config, or pass --to DIR.',
+        ? `Known targets: ${known.join(', ')}. Or pass --to-dir DIR for a local directory.`
+        : 'No targets are configured: add deploy.targets.<name> to the config, or pass --to-dir DIR.',
     });
   }
   return t;
 }
 
-/** Settings and root for `--target NAME` or an ad-hoc local `--to DIR` (defaults, plus the config's database URL). */
+/**
+ * Settings and root for `--target NAME`, an ad-hoc local `--to-dir DIR` (defaults, plus the config's database URL),
+ * or, with neither, the only configured target.
+ */
 export function selectTarget(
   config: Config,
   opts: { target?: string | undefined; root?: string | undefined },
 ): { root: string; target: TargetConfig; name: string } {
-  if (opts.target && opts.root) throw new SlipwayError('E_USAGE', 'pass either --target NAME or --to DIR, not both');
-  if (opts.target)
-    return {
-      root: resolveTargetRoot(config, opts.target),
-      target: resolveTargetConfig(config, opts.target),
-      name: opts.target,
-    };
+  if (opts.target && opts.root)
+    throw new SlipwayError('E_USAGE', 'pass either --target NAME or --to-dir DIR, not both');
+  const configured = Object.keys(config.deploy.targets);
+  const name = opts.target ?? (opts.root === undefined && configured.length === 1 ? configured[0] : undefined);
+  if (name) return { root: resolveTargetRoot(config, name), target: resolveTargetConfig(config, name), name };
   if (opts.root) {
     const root = path.resolve(config.configDir, opts.root);
     return { root, target: targetSchema.parse({ type: 'local', path: root }), name: 'local' };
   }
-  throw new SlipwayError('E_USAGE', 'no target: pass --target NAME or --to DIR');
+  throw new SlipwayError('E_USAGE', 'no target: pass --target NAME or --to-dir DIR', {
+    hint: configured.length
+      ? `Configured targets: ${configured.join(', ')}.`
+      : 'No targets are configured (deploy.targets.<name>); --to-dir DIR deploys to a local directory.',
+  });
 }

@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 async function project(extra: Record<string, string | Buffer> = {}, config = CONFIG) {
-  ensureDist();
+  await ensureDist();
   const p = await makeProject(extra, config);
   dirs.push(p.dir);
   return p;

@@ -13,7 +13,7 @@ const dirs: string[] = [];
 
 let project: string;
 beforeAll(async () => {
-  ensureDist();
+  await ensureDist();
   project = (await makeProject()).dir;
   dirs.push(project);
 }, 300_000);
@@ -53,21 +53,23 @@ describe('slipway CLI (built binary)', () => {
     ).toMatch(/: OK\n$/);
     const v = runCli(['validate', out.package.path], project);
     expect(v.code).toBe(0);
-    expect(v.stderr).toBe(
+    expect(v.stderr).toBe('');
+    expect(v.stdout).toBe(
       `OK ${out.package.path}: 11 entries, ${(out.package.bytes / 1000).toFixed(2)} kB, sha256 ${out.package.sha256}\n`,
     );
   });
 
-  it('build without --json: plain progress lines and the report on stderr, nothing on stdout; same bytes again', async () => {
+  it('build without --json: progress and phases on stderr, the size report and package on stdout; same bytes again', async () => {
     const first = runCli(['build', '--json'], project);
     const r = runCli(['build', '--out', 'other-out'], project);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^stage: /m);
     expect(r.stderr).toMatch(/^ {2}ok {3}package /m);
-    expect(r.stderr).toMatch(/^Archive: .* \(compression ratio /m);
+    expect(r.stdout).toMatch(/^Archive: .* \(compression ratio /m);
     const pkg = path.join(project, 'other-out/demo-app-v1.2.0-20231114.221320.tar.gz');
-    expect(r.stderr).toContain(`package: ${pkg}\n`);
+    expect(r.stdout).toContain(`package: ${pkg}\n`);
+    expect(r.stderr).not.toContain(`package: ${pkg}`);
+    expect(r.stdout).not.toMatch(/^stage: /m);
     const a = JSON.parse(first.stdout) as { package: { path: string } };
     expect((await readFile(pkg)).equals(await readFile(a.package.path))).toBe(true);
   });
@@ -76,7 +78,7 @@ describe('slipway CLI (built binary)', () => {
     const b = JSON.parse(runCli(['build', '--json'], project).stdout) as { package: { path: string } };
     const r = runCli(['validate', b.package.path, '--sha256', '0'.repeat(64)], project);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
+    expect(r.stdout).toMatch(
       /^INVALID .*: 1 problem\(s\)\n {2}DIGEST_MISMATCH: archive SHA-256 is [0-9a-f]{64}, expected 0{64}\n$/,
     );
     const bad = path.join(project, 'broken.tar.gz');

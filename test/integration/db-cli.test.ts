@@ -50,13 +50,14 @@ describe('slipway db CLI', () => {
         'umig',
         '--app-version',
         '1.2.0',
-        '--out',
+        '--out-file',
         'a.sql',
       ],
       env,
     );
     expect(a.code).toBe(0);
-    expect(a.stderr).toMatch(/^wrote a\.sql \(\d+ bytes\)\n11 changesets from 4 files\n$/);
+    expect(a.stdout).toMatch(/^wrote a\.sql \(\d+ bytes\)\n$/);
+    expect(a.stderr).toBe('11 changesets from 4 files\n');
     const b = await run(
       dir,
       [
@@ -70,7 +71,7 @@ describe('slipway db CLI', () => {
         'umig',
         '--app-version',
         '1.2.0',
-        '--out',
+        '--out-file',
         'b.sql',
       ],
       env,
@@ -87,7 +88,7 @@ describe('slipway db CLI', () => {
     const config = path.resolve('examples/umig-sample/slipway.config.yaml');
     const r = await run(
       dir,
-      ['db', 'package', '--config', config, '--env', 'dev', '--contexts', 'dev', '--out', 'umig.sql'],
+      ['db', 'package', '--config', config, '--env', 'dev', '--contexts', 'dev', '--out-file', 'umig.sql'],
       { SOURCE_DATE_EPOCH: '0' },
     );
     expect(r.code, r.stderr).toBe(0);
@@ -95,9 +96,13 @@ describe('slipway db CLI', () => {
     expect(sql.split('\n')[0]).toBe('-- umig Database Version Package v1.2.0');
     expect(sql).toContain('-- Changelog: db/changelog/db.changelog-master.xml');
     expect(sql).toContain("FILENAME = 'db/changelog/changes/001-teams-users.sql'");
-    const plain = await run(dir, ['db', 'package', '--config', config, '--mode', 'plain', '--out', 'install.sql'], {
-      SOURCE_DATE_EPOCH: '0',
-    });
+    const plain = await run(
+      dir,
+      ['db', 'package', '--config', config, '--mode', 'plain', '--out-file', 'install.sql'],
+      {
+        SOURCE_DATE_EPOCH: '0',
+      },
+    );
     expect(plain.code, plain.stderr).toBe(0);
     const install = await readFile(path.join(dir, 'install.sql'), 'utf8');
     expect(install.match(/^-- === FILE: .* ===$/m)?.[0]).toBe('-- === FILE: db/reference/install.sql ===');
@@ -108,7 +113,7 @@ describe('slipway db CLI', () => {
       path.join(dir, 'broken.xml'),
       '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"><include file="nope.sql" relativeToChangelogFile="true"/></databaseChangeLog>',
     );
-    const r = await run(dir, ['db', 'package', '--changelog', 'broken.xml', '--out', 'broken.sql']);
+    const r = await run(dir, ['db', 'package', '--changelog', 'broken.xml', '--out-file', 'broken.sql']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error E_CHANGELOG: .*broken\.xml:1/);
     expect(existsSync(path.join(dir, 'broken.sql'))).toBe(false);
@@ -121,9 +126,10 @@ describe('slipway db CLI', () => {
     const withSecret = db.url.replace('postgres@', 'postgres:s3cret@');
     const applied = await run(dir, ['db', 'apply', '--database-url', withSecret, 'a.sql']);
     expect(applied.code).toBe(0);
-    expect(applied.stderr).toMatch(/11 executed, 0 already applied/);
-    expect(applied.stderr).toContain('postgres:***@');
-    expect(applied.stderr).not.toContain('s3cret');
+    expect(applied.stdout).toMatch(
+      /^applied to postgres:\/\/postgres:\*\*\*@\S+: 11 executed, 0 already applied \(\d+ ms\)\n$/,
+    );
+    expect(applied.stderr + applied.stdout).not.toContain('s3cret');
     const st = await run(dir, [
       'db',
       'status',
@@ -137,6 +143,32 @@ describe('slipway db CLI', () => {
     ]);
     expect(st.code).toBe(0);
     expect(JSON.parse(st.stdout)).toMatchObject({ applied: 11, pending: 0, drift: 0, unknown: 0 });
+    // db status reads database.url from the config like every other command, and says which overlay it used
+    const cfg = path.join(dir, 'status.config.yaml');
+    await writeFile(
+      cfg,
+      [
+        'name: app',
+        'version: 1.0.0',
+        'build: { components: { application: { include: ["db/**"] } } }',
+        'database: { changelog: db/master.xml, contexts: [dev] }',
+        `environments: { dev: { database: { url: "${db.url}" } }, prod: { database: { url: "postgres://nowhere.invalid/x" } } }`,
+        '',
+      ].join('\n'),
+    );
+    const fromConfig = await run(dir, ['db', 'status', '--config', cfg]);
+    expect(fromConfig.code, fromConfig.stderr).toBe(0);
+    expect(fromConfig.stderr).toBe('note: no --env given: using environments.dev (defined: dev, prod)\n');
+    expect(fromConfig.stdout).toMatch(/: 11 applied, 0 pending, 0 drift, 0 unknown\n$/);
+    const explicit = await run(dir, ['db', 'status', '--config', cfg, '--env', 'dev', '--json']);
+    expect(explicit.stderr).toBe('');
+    expect(JSON.parse(explicit.stdout)).toMatchObject({ applied: 11, pending: 0 });
+    await writeFile(cfg, (await readFile(cfg, 'utf8')).replace(/environments:.*\n/, ''));
+    const noUrl = await run(dir, ['db', 'status', '--config', cfg]);
+    expect(noUrl).toMatchObject({ code: 2, stdout: '' });
+    expect(noUrl.stderr).toBe(
+      'error E_USAGE: no database: pass --database-url URL or set database.url in the config\nhint: status.config.yaml (environment dev) has no database.url.\n',
+    );
     const rb = await run(dir, [
       'db',
       'rollback-sql',
@@ -146,7 +178,7 @@ describe('slipway db CLI', () => {
       'dev',
       '--count',
       '2',
-      '--out',
+      '--out-file',
       'rb.sql',
     ]);
     expect(rb.code).toBe(0);
@@ -172,7 +204,7 @@ describe('slipway db CLI', () => {
       'db/master.xml',
       '--count',
       '10',
-      '--out',
+      '--out-file',
       'none.sql',
     ]);
     expect(noRollback.code).toBe(1);

@@ -39,12 +39,12 @@ describe('slipway deploy | rollback | releases | history (CLI, in-process)', () 
     await rm(bare, { recursive: true, force: true });
   });
 
-  it('--dry-run prints the plan to stderr and changes nothing', async () => {
+  it('--dry-run prints the plan (its result) to stdout and changes nothing', async () => {
     const r = await run(dir, 'deploy', p1.path, '--target', 'prod', '--dry-run');
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^plan: deploy 1\.0\.0 as \d{8}T\d{6}Z-[0-9a-f]{12} to .*\/target \(current: none\)\n/);
-    expect(r.stderr).toContain('dry run: nothing was changed');
+    expect(r.stdout).toMatch(/^plan: deploy 1\.0\.0 as \d{8}T\d{6}Z-[0-9a-f]{12} to .*\/target \(current: none\)\n/);
+    expect(r.stdout).toContain('dry run: nothing was changed');
+    expect(r.stderr).not.toContain('plan:');
   });
 
   it('deploy --json: the result on stdout, nothing else', async () => {
@@ -68,13 +68,15 @@ describe('slipway deploy | rollback | releases | history (CLI, in-process)', () 
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^ {2}✓ verify {5}version 1\.1\.0 \(\d+ ms\)$/m);
     expect(r.stderr).toMatch(/^ {2}- precheck {3}no health URL configured$/m);
-    expect(r.stderr).toMatch(/^deployed 1\.1\.0 as \S+ to \S+ in \d+ ms \(previous: \S+\)$/m);
+    expect(r.stdout).toMatch(/^deployed 1\.1\.0 as \S+ to \S+ in \d+ ms \(previous: \S+\)\n$/);
+    expect(r.stderr).not.toContain('deployed');
   });
 
   it('releases (table and --json), pin, history', async () => {
     const t = await run(dir, 'releases', '--target', 'prod');
     expect(t.code).toBe(0);
-    const lines = t.stderr.trimEnd().split('\n');
+    expect(t.stderr).toBe('');
+    const lines = t.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ +ID +VERSION +DIGEST +WHEN +WHO +RESULT +NOTE$/);
     expect(lines[1]).toMatch(/^\* +\S+ +1\.1\.0 +[0-9a-f]{12} +\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +tester@\S+ +success$/);
     const j = await run(dir, 'releases', '--target', 'prod', '--json');
@@ -84,17 +86,33 @@ describe('slipway deploy | rollback | releases | history (CLI, in-process)', () 
       ['1.0.0', false],
     ]);
     const pin = await run(dir, 'releases', 'pin', releases[1]!.id, '--target', 'prod');
-    expect(pin).toMatchObject({ code: 0, stderr: `pinned ${releases[1]!.id}\n` });
+    expect(pin).toMatchObject({ code: 0, stdout: `pinned ${releases[1]!.id}\n`, stderr: '' });
+    const newest = await run(dir, 'releases', '--target', 'prod', '--limit', '1', '--json');
+    expect((JSON.parse(newest.stdout) as { id: string }[]).map((x) => x.id)).toEqual([releases[0]!.id]);
     const h = await run(dir, 'history', '--target', 'prod', '--json');
     const entries = JSON.parse(h.stdout) as { step: string; status: string }[];
     expect(entries.filter((e) => e.step === 'run').map((e) => e.status)).toEqual(['begin', 'ok', 'begin', 'ok']);
     expect(entries.at(-1)).toMatchObject({ step: 'pin', status: 'ok' });
+    const last2 = await run(dir, 'history', '--target', 'prod', '--limit', '2', '--json');
+    expect(JSON.parse(last2.stdout)).toEqual(entries.slice(-2));
+    const text = await run(dir, 'history', '--target', 'prod', '--limit', '3');
+    expect(text.stderr).toBe('');
+    expect(text.stdout.trimEnd().split('\n')).toHaveLength(3);
+    const bad = await run(dir, 'history', '--target', 'prod', '--limit', '0');
+    expect(bad).toMatchObject({ code: 2, stdout: '' });
+    expect(bad.stderr).toMatch(/^error E_USAGE: --limit must be a positive whole number, got "0"\n/);
+  });
+
+  it('with exactly one target configured, --target is optional', async () => {
+    const implicit = await run(dir, 'releases', '--json');
+    expect(implicit.code, implicit.stderr).toBe(0);
+    expect(implicit.stdout).toBe((await run(dir, 'releases', '--target', 'prod', '--json')).stdout);
   });
 
   it('rollback, then rollback again: nothing successful left → exit 1 with the reason', async () => {
     const r = await run(dir, 'rollback', '--target', 'prod');
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^rolled back \S+ → \S+ in \d+ ms\n$/m);
+    expect(r.stdout).toMatch(/^rolled back \S+ → \S+ in \d+ ms\n$/);
     const again = await run(dir, 'rollback', '--target', 'prod');
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(
@@ -106,11 +124,11 @@ describe('slipway deploy | rollback | releases | history (CLI, in-process)', () 
     const unknown = await run(dir, 'deploy', p1.path, '--target', 'nope');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe(
-      'error E_CONFIG: unknown deploy target "nope"\nhint: Known targets: prod. Or pass --to DIR for a local directory.\n',
+      'error E_CONFIG: unknown deploy target "nope"\nhint: Known targets: prod. Or pass --to-dir DIR for a local directory.\n',
     );
-    const none = await run(dir, 'deploy', p1.path);
-    expect(none.code).toBe(2);
-    expect(none.stderr).toMatch(/^error E_USAGE: no target: pass --target NAME or --to DIR/);
+    const both = await run(dir, 'deploy', p1.path, '--target', 'prod', '--to-dir', 'x');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/^error E_USAGE: pass either --target NAME or --to-dir DIR, not both\n/);
     const missing = await run(dir, 'deploy', 'nope.tar.gz', '--target', 'prod');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error E_NOT_FOUND: .*package not found: .*nope\.tar\.gz/);
@@ -131,7 +149,7 @@ describe('slipway deploy | rollback | releases | history (CLI, in-process)', () 
       const b = await run(proj, 'build', '--out', 'out', '--json');
       expect(b.code, b.stderr).toBe(0);
       const pkg = (JSON.parse(b.stdout) as { package: { path: string } }).package.path;
-      const d = await run(proj, 'deploy', pkg, '--to', 'srv', '--json');
+      const d = await run(proj, 'deploy', pkg, '--to-dir', 'srv', '--json');
       expect(d.code, d.stderr).toBe(0);
       expect(JSON.parse(d.stdout)).toMatchObject({ ok: true, version: '1.2.3' });
       expect(await readFile(path.join(proj, 'srv/current/application/app.js'), 'utf8')).toMatch(
@@ -142,13 +160,23 @@ describe('slipway deploy | rollback | releases | history (CLI, in-process)', () 
     }
   });
 
-  it('--to DIR works without any config file', async () => {
+  it('--to-dir DIR works without any config file; the old --to still works with a deprecation warning', async () => {
     const root = path.join(bare, 'srv');
     await mkdir(root);
     const r = await run(bare, 'deploy', p1.path, '--to', root);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/deployed 1\.0\.0 as \S+ to .*\/srv in/);
+    expect(r.stderr).toMatch(/^warning: slipway deploy --to is deprecated; use --to-dir\n/);
+    expect(r.stdout).toMatch(/^deployed 1\.0\.0 as \S+ to .*\/srv in/);
+    const again = await run(bare, 'deploy', p2.path, '--to-dir', root);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('deprecated');
+    const both = await run(bare, 'deploy', p2.path, '--to-dir', root, '--to', root);
+    expect(both).toMatchObject({ code: 2, stdout: '' });
+    expect(both.stderr).toMatch(/^error E_USAGE: pass --to-dir only \(--to is its deprecated spelling\)\n/);
     const rel = await run(bare, 'releases', '--to-dir', root, '--json');
-    expect((JSON.parse(rel.stdout) as unknown[]).length).toBe(1);
+    expect((JSON.parse(rel.stdout) as unknown[]).length).toBe(2);
+    const none = await run(bare, 'releases');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/^error E_CONFIG_NOT_FOUND: no slipway\.config\.yaml/);
   });
 });

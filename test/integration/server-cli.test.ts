@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +9,8 @@ import { loadConfig } from '../../src/config/load.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { ensureDist, runBin, startBin } from '../helpers/cli-bin.js';
+import { waitFor } from '../helpers/wait.js';
 
 const PASSWORD = 'a long enough password';
 let dir: string;
@@ -53,7 +57,7 @@ describe('slipway user add / user token', () => {
       `${PASSWORD}\n`,
     );
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('user ci added');
+    expect(r.stdout).toBe(`user ci added in ${path.join(dir, '.slipway/users.json')} (groups: viewers, deployers)\n`);
     const file = path.join(dir, '.slipway/users.json');
     const users = JSON.parse(await readFile(file, 'utf8'));
     expect(users.users.ci.groups).toEqual(['viewers', 'deployers']);
@@ -87,7 +91,8 @@ describe('slipway health (the CI gate)', () => {
 
   it('exits 0 when the server is HEALTHY (Bearer token)', async () => {
     const r = await run(['health', '--url', `${healthy.url}/api/health`, '--require', 'HEALTHY', '--token', token]);
-    expect(r.stderr).toMatch(/^health: HEALTHY \(HTTP 200, \d+ ms\) meets --require HEALTHY/);
+    expect(r.stdout).toMatch(/^health: HEALTHY \(HTTP 200, \d+ ms\) meets --require HEALTHY\n$/);
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
   });
 
@@ -107,18 +112,29 @@ describe('slipway health (the CI gate)', () => {
   it('exits 1 with a clear message when DEGRADED but HEALTHY is required; 0 with --require DEGRADED', async () => {
     const strict = await run(['health', '--url', `${degraded.url}/api/health`, '--token', token]);
     expect(strict.code).toBe(1);
-    expect(strict.stderr).toMatch(/^health: DEGRADED does not meet --require HEALTHY: HTTP 206/);
+    expect(strict.stdout).toMatch(/^health: DEGRADED does not meet --require HEALTHY: HTTP 206/);
     const lax = await run(['health', '--url', `${degraded.url}/api/health`, '--token', token, '--require', 'degraded']);
     expect(lax.code).toBe(0);
   });
 
-  it('exits 1 when unauthenticated or unreachable, saying why', async () => {
+  it('exits 3 (E_AUTH) when the credentials are missing or rejected, not UNHEALTHY', async () => {
     const noAuth = await run(['health', '--url', `${healthy.url}/api/health`]);
-    expect(noAuth.code).toBe(1);
-    expect(noAuth.stderr).toMatch(/does not meet --require HEALTHY: .*401/);
+    expect(noAuth).toMatchObject({ code: 3, stdout: '' });
+    expect(noAuth.stderr).toBe(
+      `error E_AUTH: authentication failed: ${healthy.url}/api/health rejected the credentials (HTTP 401; sent no credentials)\n` +
+        'hint: Pass --user NAME:PASSWORD or --token TOKEN (or set SLIPWAY_USER / SLIPWAY_TOKEN) for a user of that server.\n',
+    );
+    const wrong = await run(['health', '--url', `${healthy.url}/api/health`, '--user', 'ci:wrong password', '--json']);
+    expect(wrong.code).toBe(3);
+    expect(JSON.parse(wrong.stdout)).toMatchObject({ error: { code: 'E_AUTH' } });
+    expect(wrong.stderr).toMatch(/^error E_AUTH: .*\(HTTP 401; sent user "ci"\)\n/);
+    expect(wrong.stderr).not.toContain('wrong password');
+  });
+
+  it('exits 1 when unreachable, saying why', async () => {
     const down = await run(['health', '--url', 'http://127.0.0.1:9/api/health', '--timeout', '1000']);
     expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(/^health: UNREACHABLE does not meet --require HEALTHY/);
+    expect(down.stdout).toMatch(/^health: UNREACHABLE does not meet --require HEALTHY/);
   });
 
   it('rejects a bad --require with a usage error', async () => {
@@ -127,25 +143,47 @@ describe('slipway health (the CI gate)', () => {
   });
 });
 
-describe('slipway serve', () => {
+describe('slipway serve (built binary)', () => {
+  beforeAll(async () => {
+    await ensureDist();
+  }, 300_000);
+
   it('listens, answers and stops on SIGTERM', async () => {
-    let stderr = '';
-    const io: CliIO = {
-      stdout: () => {},
-      stderr: (t) => void (stderr += t),
-      isTTY: false,
-      env: {},
-      cwd: dir,
-      readStdin: async () => '',
-    };
-    const done = main(['serve', '--config', 'slipway.config.yaml', '--port', '0'], io);
-    for (let i = 0; i < 100 && !stderr.includes('listening on'); i++) await new Promise((r) => setTimeout(r, 50));
-    const url = /listening on (http:\/\/\S+) /.exec(stderr)?.[1];
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect((await fetch(`${url}/health/live`)).status).toBe(200);
-    process.emit('SIGTERM');
-    expect(await done).toBe(0);
-    expect(stderr).toContain('shutting down');
-    await expect(fetch(`${url}/health/live`)).rejects.toThrow();
-  });
+    const serve = startBin(['serve', '--config', 'slipway.config.yaml', '--port', '0'], dir);
+    try {
+      // Start-up loads Fastify and PGlite; on a loaded machine that takes seconds, so wait on the line, not a clock.
+      const url = await waitFor(
+        'the "listening on" line',
+        () => /listening on (http:\/\/\S+) /.exec(serve.output().stderr)?.[1],
+        {
+          timeoutMs: 90_000,
+        },
+      );
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await fetch(`${url}/health/live`)).status).toBe(200);
+      serve.child.kill('SIGTERM');
+      expect(await serve.exit).toBe(0);
+      expect(serve.output().stderr).toContain('shutting down');
+      await expect(fetch(`${url}/health/live`)).rejects.toThrow();
+    } finally {
+      serve.child.kill('SIGKILL');
+    }
+  }, 150_000);
+
+  it('a busy port is E_SERVER naming the port and the process holding it, exit 1', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const r = runBin(['serve', '--config', 'slipway.config.yaml', '--port', String(port)], dir);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        `error E_SERVER: cannot listen on 127.0.0.1:${port}: port ${port} is already in use by node (pid ${process.pid})\n` +
+          `hint: Stop node (pid ${process.pid}), or choose another port with --port N (or server.port).\n`,
+      );
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  }, 150_000);
 });

@@ -22,7 +22,7 @@ import { humanBytes } from '../../manifest/schema.js';
 import { validatePackage } from '../../manifest/validate.js';
 import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
 import type { CommandContext } from '../main.js';
-import { printJson, type CliIO } from '../output.js';
+import { printJson, printResult, printWarning, type CliIO } from '../output.js';
 import { createProgressRenderer } from '../render-progress.js';
 
 interface CommonFlags extends ConfigFlags {
@@ -54,12 +54,13 @@ function renderBuild(
   r: Pick<BuildResult, 'package' | 'phases' | 'sizes' | 'manifest' | 'report'>,
   warnings: string[],
 ): void {
+  // Phases and warnings are diagnostics (stderr); the size report and the package are the build's result (stdout).
   io.stderr(renderPhases(r.phases));
-  io.stderr(renderSizeReport(r.sizes));
-  io.stderr(`size report: ${r.report}\n`);
-  for (const w of warnings) io.stderr(`warning: ${w}\n`);
-  io.stderr(`package: ${r.package.path}\n  ${humanBytes(r.package.bytes)}, sha256 ${r.package.sha256}\n`);
-  io.stderr(`  build time ${r.manifest.buildTimestamp} (from ${r.manifest.buildTimeSource})\n`);
+  for (const w of warnings) printWarning(io, w);
+  io.stdout(renderSizeReport(r.sizes));
+  io.stdout(`size report: ${r.report}\n`);
+  io.stdout(`package: ${r.package.path}\n  ${humanBytes(r.package.bytes)}, sha256 ${r.package.sha256}\n`);
+  io.stdout(`  build time ${r.manifest.buildTimestamp} (from ${r.manifest.buildTimeSource})\n`);
   const d = r.manifest.deployment;
   if (!d.readiness) {
     io.stderr(`build FAILED: the package is NOT READY to deploy (${d.blockers.length} blocker(s)):\n`);
@@ -90,15 +91,20 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
     .option('-c, --config <file>', 'file to write', 'slipway.config.yaml')
     .option('-o, --out <dir>', 'build output directory written into the config', 'dist')
     .option('-f, --force', 'overwrite an existing config file')
-    .action(async (flags: { config: string; out: string; force?: boolean }) => {
+    .option('--json', 'print { file, plan } as JSON on stdout')
+    .action(async (flags: { config: string; out: string; force?: boolean; json?: boolean }) => {
       const { file, plan } = await writeStarterConfig({
         rootDir: io.cwd,
         file: flags.config,
         force: !!flags.force,
         output: flags.out,
       });
-      io.stderr(
-        `wrote ${path.relative(io.cwd, file) || file} (application: ${plan.application.join(', ') || 'none found'}; database: ${plan.changelog ?? 'no changelog found'})\n`,
+      printResult(
+        io,
+        flags,
+        { file, plan },
+        () =>
+          `wrote ${path.relative(io.cwd, file) || file} (application: ${plan.application.join(', ') || 'none found'}; database: ${plan.changelog ?? 'no changelog found'})\n`,
       );
       io.stderr('next: review it, then run `slipway stage`\n');
     });
@@ -116,19 +122,21 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
         env: io.env as NodeJS.ProcessEnv,
       });
       progress.clear();
-      if (flags.json)
-        printJson(io, {
+      printResult(
+        io,
+        flags,
+        {
           ok: r.ok,
           ms: r.ms,
           checks: r.checks,
           files: r.scan.fileSet.files.length,
           inventory: r.scan.inventory,
           warnings: r.scan.warnings,
-        });
-      else {
-        for (const c of r.checks) io.stderr(`  ${c.status.toUpperCase().padEnd(4)} ${c.name}: ${c.reason}\n`);
-        io.stderr(r.ok ? `stage ok (${r.ms} ms)\n` : 'stage FAILED\n');
-      }
+        },
+        () =>
+          r.checks.map((c) => `  ${c.status.toUpperCase().padEnd(4)} ${c.name}: ${c.reason}\n`).join('') +
+          (r.ok ? `stage ok (${r.ms} ms)\n` : 'stage FAILED\n'),
+      );
       if (!r.ok) ctx.setExit(1);
     });
 
@@ -150,14 +158,14 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
         onProgress: progress.onProgress,
       });
       progress.clear();
-      if (flags.json)
-        printJson(io, { ok: r.ok, ms: r.ms, cache: r.cache, findings: r.findings, files: r.fileSet.files.length });
-      else {
-        for (const f of r.findings) io.stderr(`  ${f.status.toUpperCase().padEnd(4)} ${f.name}: ${f.reason}\n`);
-        io.stderr(
+      printResult(
+        io,
+        flags,
+        { ok: r.ok, ms: r.ms, cache: r.cache, findings: r.findings, files: r.fileSet.files.length },
+        () =>
+          r.findings.map((f) => `  ${f.status.toUpperCase().padEnd(4)} ${f.name}: ${f.reason}\n`).join('') +
           `compile ${r.ok ? 'ok' : 'FAILED'}: ${r.fileSet.files.length} files, cache ${r.cache.hits} hit(s) / ${r.cache.misses} miss(es), ${r.ms} ms\n`,
-        );
-      }
+      );
       if (!r.ok) ctx.setExit(1);
     });
 
@@ -242,7 +250,7 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       await mkdir(outDir, { recursive: true });
       const file = path.join(outDir, 'build-manifest.json');
       await writeFile(file, exportManifest(m, 'json'));
-      io.stderr(`wrote ${file} (from ${source})\n`);
+      io.stdout(`wrote ${file} (from ${source})\n`);
     });
 
   withConfigOptions(manifest.command('export'))
@@ -266,7 +274,7 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       const file = path.join(path.resolve(io.cwd, flags.out), `build-manifest.${ext}`);
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, text);
-      io.stderr(`wrote ${file}\n`);
+      io.stdout(`wrote ${file}\n`);
     });
 
   program
@@ -279,20 +287,16 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
     .action(async (pkg: string, flags: { sha256?: string; json?: boolean }) => {
       const file = path.resolve(io.cwd, pkg);
       const r = await validatePackage(file, flags.sha256 ? { expectedSha256: flags.sha256 } : {});
-      if (flags.json)
-        printJson(io, {
-          ok: r.ok,
-          package: file,
-          sha256: r.sha256,
-          bytes: r.bytes,
-          entries: r.entries,
-          problems: r.problems,
-        });
-      else if (r.ok) io.stderr(`OK ${pkg}: ${r.entries} entries, ${humanBytes(r.bytes)}, sha256 ${r.sha256}\n`);
-      else {
-        io.stderr(`INVALID ${pkg}: ${r.problems.length} problem(s)\n`);
-        for (const p of r.problems) io.stderr(`  ${p.code}${p.path ? ` ${p.path}` : ''}: ${p.message}\n`);
-      }
+      printResult(
+        io,
+        flags,
+        { ok: r.ok, package: file, sha256: r.sha256, bytes: r.bytes, entries: r.entries, problems: r.problems },
+        () =>
+          r.ok
+            ? `OK ${pkg}: ${r.entries} entries, ${humanBytes(r.bytes)}, sha256 ${r.sha256}\n`
+            : `INVALID ${pkg}: ${r.problems.length} problem(s)\n` +
+              r.problems.map((p) => `  ${p.code}${p.path ? ` ${p.path}` : ''}: ${p.message}\n`).join(''),
+      );
       if (!r.ok) ctx.setExit(1);
     });
 

@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
 import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
-import { printJson } from '../output.js';
+import { printResult } from '../output.js';
+import { withDeprecatedOption } from '../common-flags.js';
 import { CONFIG_FILE_NAMES } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { changelogSourceOf, resolveChangelogSource, type ChangelogSource } from '../../config/changelog-source.js';
@@ -26,7 +27,7 @@ interface DbFlags extends ConfigFlags {
   root?: string;
   contexts?: string;
   labels?: string;
-  out?: string;
+  outFile?: string;
   json?: boolean;
   databaseUrl?: string;
 }
@@ -38,8 +39,7 @@ interface DbTarget {
 
 /** Resolves the changelog, root (search path), contexts, labels and properties from flags over the config. */
 async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false): Promise<DbTarget> {
-  const hasConfig = Boolean(flags.config) || CONFIG_FILE_NAMES.some((n) => existsSync(path.join(ctx.io.cwd, n)));
-  const config = hasConfig ? (await configFromFlags(ctx.io, flags)).config : null;
+  const config = await optionalConfig(ctx, flags);
   // --mode plain packages a psql \i script: its default is the first of database.psqlScripts.
   const configured = plain ? config?.database.psqlScripts[0] : config?.database.changelog;
   const fromConfig = configured ? changelogSourceOf(config!, configured)! : undefined;
@@ -66,6 +66,12 @@ async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false)
   return { config, source };
 }
 
+/** The config when --config names one or the current directory has one; the db commands also work without. */
+async function optionalConfig(ctx: CommandContext, flags: DbFlags): Promise<Config | null> {
+  const hasConfig = Boolean(flags.config) || CONFIG_FILE_NAMES.some((n) => existsSync(path.join(ctx.io.cwd, n)));
+  return hasConfig ? (await configFromFlags(ctx.io, flags)).config : null;
+}
+
 /** SOURCE_DATE_EPOCH, else the last commit's time, else 0 (never the wall clock: output must be reproducible). */
 function sourceDateEpoch(ctx: CommandContext, rootDir: string): number {
   const env = ctx.io.env.SOURCE_DATE_EPOCH;
@@ -84,7 +90,7 @@ function sourceDateEpoch(ctx: CommandContext, rootDir: string): number {
   return 0;
 }
 
-/** Writes `text` to `out` atomically (temp file + rename), or to stdout when no --out. */
+/** Writes `text` to `out` atomically (temp file + rename), or to stdout when no --out-file; the file's name is the result. */
 async function writeOutput(ctx: CommandContext, out: string | undefined, text: string): Promise<void> {
   if (!out) return ctx.io.stdout(text);
   const abs = path.resolve(ctx.io.cwd, out);
@@ -96,7 +102,7 @@ async function writeOutput(ctx: CommandContext, out: string | undefined, text: s
     await rm(tmp, { force: true });
     throw new SlipwayError('E_IO', `cannot write ${out}: ${(cause as Error).message}`, { file: out, cause });
   }
-  ctx.io.stderr(`wrote ${out} (${Buffer.byteLength(text)} bytes)\n`);
+  ctx.io.stdout(`wrote ${out} (${Buffer.byteLength(text)} bytes)\n`);
 }
 
 const common = (cmd: Command) =>
@@ -106,14 +112,37 @@ const common = (cmd: Command) =>
     .option('--contexts <list>', 'comma-separated contexts (default: database.contexts)')
     .option('--labels <expr>', 'label expression (default: database.labels)');
 
+/** `--out-file FILE` (`--out` everywhere else names a directory; `-o/--out FILE` stays as a deprecated alias). */
+function withOutFile(ctx: CommandContext, cmd: Command): Command {
+  cmd.option('--out-file <file>', 'write to this file (atomically) instead of stdout');
+  return withDeprecatedOption(cmd, ctx.io, {
+    flags: '-o, --out <file>',
+    replacementKey: 'outFile',
+    replacement: '--out-file',
+  });
+}
+
+/** --database-url, else database.url from the config (the environment overlay applied), else E_USAGE. */
+function databaseUrlOf(flags: DbFlags, config: Config | null): string {
+  const url = flags.databaseUrl ?? config?.database.url;
+  if (url) return url;
+  throw new SlipwayError('E_USAGE', 'no database: pass --database-url URL or set database.url in the config', {
+    hint: config
+      ? `${path.basename(config.configFile)} (environment ${config.environment}) has no database.url.`
+      : `No config file either (${CONFIG_FILE_NAMES.join(', ')}).`,
+  });
+}
+
 /** Registers the db commands. */
 export function registerDbCommands(program: Command, ctx: CommandContext): void {
   const db = program
     .command('db')
     .description('Liquibase changelogs and psql scripts: package, apply, status, verify, rollback SQL');
 
-  common(db.command('package').description('write one self-contained SQL package'))
-    .option('-o, --out <file>', 'output file (default: stdout)')
+  withOutFile(
+    ctx,
+    common(db.command('package').description('write one self-contained SQL package (stdout, or --out-file)')),
+  )
     .option('--mode <mode>', 'liquibase (default) or plain (psql \\i script inlined)')
     .option('--since-tag <tag>', 'only changesets after the tagDatabase changeset with this tag')
     .option('--since <changeset>', 'only changesets after id, id::author or file::id::author')
@@ -142,15 +171,14 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
           ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
         });
         for (const w of r.warnings) ctx.io.stderr(`warning ${w.code}: ${w.file}:${w.line}: ${w.message}\n`);
-        await writeOutput(ctx, flags.out, r.sql);
+        await writeOutput(ctx, flags.outFile, r.sql);
         ctx.io.stderr(`${r.changeSets} changesets from ${r.files} files\n`);
       },
     );
 
-  common(db.command('rollback-sql').description('write rollback SQL (newest first, one transaction)'))
+  withOutFile(ctx, common(db.command('rollback-sql').description('write rollback SQL (newest first, one transaction)')))
     .option('--count <n>', 'roll back the last N changesets')
     .option('--to-tag <tag>', 'roll back every changeset after this tag')
-    .option('-o, --out <file>', 'output file (default: stdout)')
     .action(async (flags: DbFlags & { count?: string; toTag?: string }) => {
       if ((flags.count === undefined) === (flags.toTag === undefined))
         throw new SlipwayError('E_USAGE', 'pass exactly one of --count N or --to-tag T');
@@ -163,7 +191,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         { ...parsed, changeSets: selected },
         { ...(count !== undefined ? { count } : {}), ...(flags.toTag !== undefined ? { toTag: flags.toTag } : {}) },
       );
-      await writeOutput(ctx, flags.out, sql);
+      await writeOutput(ctx, flags.outFile, sql);
     });
 
   common(
@@ -172,10 +200,11 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       .description('run a package (or the changelog) against a database, as psql -v ON_ERROR_STOP=1 would'),
   )
     .argument('[package]', 'package.sql to run (else the changelog is packaged and run)')
-    .requiredOption('--database-url <url>', 'postgres://…, pglite:<dir> or memory:')
+    .option('--database-url <url>', 'postgres://…, pglite:<dir> or memory: (default: database.url from the config)')
     .option('--json', 'machine-readable result on stdout')
     .action(async (file: string | undefined, flags: DbFlags) => {
       let sql: string;
+      let databaseUrl = flags.databaseUrl;
       if (file) {
         sql = await readFile(path.resolve(ctx.io.cwd, file), 'utf8').catch((cause: Error) => {
           throw new SlipwayError('E_IO', `cannot read ${file}: ${cause.message}`, { file, cause });
@@ -190,33 +219,40 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
           sourceDateEpoch: 0,
         });
         sql = r.sql;
+        databaseUrl = databaseUrlOf(flags, t.config);
       }
+      databaseUrl ??= databaseUrlOf(flags, await optionalConfig(ctx, flags));
       const { applySql } = await lib.apply();
       const r = await applySql({
-        databaseUrl: flags.databaseUrl!,
+        databaseUrl,
         sql,
         onEcho: flags.json ? undefined : (l) => ctx.io.stderr(l + '\n'),
       });
-      if (flags.json) printJson(ctx.io, r);
-      else
-        ctx.io.stderr(
-          `applied to ${maskUrl(flags.databaseUrl!)}: ${r.executed.length} executed, ${r.skipped} already applied (${r.ms} ms)\n`,
-        );
+      printResult(
+        ctx.io,
+        flags,
+        r,
+        () =>
+          `applied to ${maskUrl(databaseUrl)}: ${r.executed.length} executed, ${r.skipped} already applied (${r.ms} ms)\n`,
+      );
     });
 
   common(db.command('status').description('applied, pending, drifted and unknown changesets of a database'))
-    .requiredOption('--database-url <url>', 'postgres://…, pglite:<dir> or memory:')
+    .option('--database-url <url>', 'postgres://…, pglite:<dir> or memory: (default: database.url from the config)')
     .option('--json', 'machine-readable result on stdout')
     .action(async (flags: DbFlags) => {
       const t = await resolveTarget(ctx, flags);
+      const databaseUrl = databaseUrlOf(flags, t.config);
       const { getStatus } = await lib.status();
-      const r = await getStatus({ ...t.source, databaseUrl: flags.databaseUrl! });
-      if (flags.json) printJson(ctx.io, r);
-      else {
-        for (const c of r.changeSets.filter((c) => c.state !== 'applied'))
-          ctx.io.stderr(`${c.state.padEnd(8)} ${c.filename}::${c.id}::${c.author}\n`);
-        ctx.io.stderr(`${r.applied} applied, ${r.pending} pending, ${r.drift} drift, ${r.unknown} unknown\n`);
-      }
+      const r = await getStatus({ ...t.source, databaseUrl });
+      printResult(ctx.io, flags, r, () =>
+        [
+          ...r.changeSets
+            .filter((c) => c.state !== 'applied')
+            .map((c) => `${c.state.padEnd(8)} ${c.filename}::${c.id}::${c.author}\n`),
+          `${maskUrl(databaseUrl)}: ${r.applied} applied, ${r.pending} pending, ${r.drift} drift, ${r.unknown} unknown\n`,
+        ].join(''),
+      );
       if (r.drift > 0) ctx.setExit(1);
     });
 
@@ -230,16 +266,15 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         ...t.source,
         ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
       });
-      if (flags.json) printJson(ctx.io, r);
-      else {
-        for (const c of r.changeSets)
-          ctx.io.stderr(
-            `${c.status.padEnd(8)} ${c.filename}::${c.id}::${c.author} (${c.ms} ms)${c.error ? `\n  ${c.error.split('\n').join('\n  ')}` : ''}\n`,
-          );
-        ctx.io.stderr(
+      printResult(ctx.io, flags, r, () =>
+        [
+          ...r.changeSets.map(
+            (c) =>
+              `${c.status.padEnd(8)} ${c.filename}::${c.id}::${c.author} (${c.ms} ms)${c.error ? `\n  ${c.error.split('\n').join('\n  ')}` : ''}\n`,
+          ),
           `${r.ok ? 'ok' : 'FAILED'} on ${r.engine}; fingerprint ${r.fingerprint ?? 'none'} (${r.ms} ms)\n`,
-        );
-      }
+        ].join(''),
+      );
       if (!r.ok) ctx.setExit(1);
     });
 }

@@ -2,8 +2,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.js';
 import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
-import { printJson } from '../output.js';
-import { SlipwayError } from '../../errors.js';
+import { EXIT, printResult } from '../output.js';
+import { SlipwayError, maskUrl } from '../../errors.js';
 import { addUser, addUserToken, readUsersFile } from '../../server/users-file.js';
 import { probeHealth } from '../../health/probe.js';
 
@@ -63,7 +63,9 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
 
   program
     .command('health')
-    .description('Check a health endpoint and exit 0 when it meets --require (the CI gate)')
+    .description(
+      'Check a health endpoint: exit 0 when it meets --require, 1 when not (or unreachable), 3 when the credentials are missing or rejected (HTTP 401/403)',
+    )
     .requiredOption('--url <url>', 'health URL, e.g. http://host:8088/api/health')
     .option('--require <status>', 'HEALTHY, or DEGRADED to accept DEGRADED too', 'HEALTHY')
     .option('--timeout <ms>', 'give up after this many milliseconds', '5000')
@@ -97,15 +99,18 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
         if (token) headers.authorization = `Bearer ${token}`;
         else if (user) headers.authorization = `Basic ${Buffer.from(user).toString('base64')}`;
         const r = await probeHealth(flags.url, { timeoutMs, headers });
+        if (r.httpStatus === 401 || r.httpStatus === 403) throw authFailure(r.httpStatus, flags.url, token, user);
         const ok = r.status === 'HEALTHY' || (want === 'DEGRADED' && r.status === 'DEGRADED');
-        if (flags.json)
-          printJson(io, { ok, required: want, status: r.status, httpStatus: r.httpStatus, ms: r.ms, reason: r.reason });
-        if (ok) {
-          io.stderr(`health: ${r.status} (HTTP ${r.httpStatus}, ${r.ms} ms) meets --require ${want}\n`);
-        } else {
-          io.stderr(`health: ${r.status} does not meet --require ${want}: ${r.reason}\n`);
-          ctx.setExit(1);
-        }
+        printResult(
+          io,
+          flags,
+          { ok, required: want, status: r.status, httpStatus: r.httpStatus, ms: r.ms, reason: r.reason },
+          () =>
+            ok
+              ? `health: ${r.status} (HTTP ${r.httpStatus}, ${r.ms} ms) meets --require ${want}\n`
+              : `health: ${r.status} does not meet --require ${want}: ${r.reason}\n`,
+        );
+        if (!ok) ctx.setExit(EXIT.failed);
       },
     );
 
@@ -122,7 +127,7 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
         .map((g) => g.trim())
         .filter(Boolean);
       const r = await addUser({ usersFile, name, password, groups, now: new Date() });
-      io.stderr(`user ${name} ${r.created ? 'added' : 'updated'} in ${usersFile} (groups: ${groups.join(', ')})\n`);
+      io.stdout(`user ${name} ${r.created ? 'added' : 'updated'} in ${usersFile} (groups: ${groups.join(', ')})\n`);
     });
   withConfigOptions(
     user.command('token <name>').description('Create an API token for a user and print it once on stdout'),
@@ -132,5 +137,17 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
     const r = await addUserToken({ usersFile, name, now: new Date() });
     io.stdout(`${r.token}\n`);
     io.stderr(`token ${r.id} created for ${name}; it is shown only now (stored as a SHA-256 hash)\n`);
+  });
+}
+
+/** E_AUTH (exit 3) for a 401/403: the endpoint is protected and our credentials are missing or not enough. */
+function authFailure(status: 401 | 403, url: string, token: string | undefined, user: string | undefined) {
+  const sent = token ? 'an API token' : user ? `user "${user.split(':')[0]}"` : 'no credentials';
+  const what = status === 401 ? 'rejected the credentials' : 'refused access';
+  return new SlipwayError('E_AUTH', `authentication failed: ${maskUrl(url)} ${what} (HTTP ${status}; sent ${sent})`, {
+    hint:
+      status === 401
+        ? 'Pass --user NAME:PASSWORD or --token TOKEN (or set SLIPWAY_USER / SLIPWAY_TOKEN) for a user of that server.'
+        : 'The user is known but lacks the group this endpoint needs (on a slipway server: server.groups.read).',
   });
 }
