@@ -9,10 +9,8 @@ import type { ChangeSetKey, Contracts } from './contracts.js';
 import { dumpDatabase } from './backup.js';
 import { readChangeSetIndex } from './db-rollback.js';
 import { settleTarget, type SettleResult } from './settle.js';
-import { unsafeArchiveError } from './extract.js';
 import { deriveReleases, lastGoodRelease } from './release-store.js';
 import { planRetention } from './retention.js';
-import { scanArchive } from './scan-archive.js';
 import type { StepRunner } from './step-runner.js';
 import { validateRelease } from './activate.js';
 import { checkReadiness, type PackageReadiness } from './readiness.js';
@@ -30,38 +28,60 @@ export interface Verified {
   readiness: PackageReadiness;
 }
 
-/** Read-only checks of the package: PACKAGE's validatePackage plus our own scan with limits. */
+/**
+ * Read-only checks of the package before anything is extracted: validatePackage runs the one archive inspector
+ * (framing, entry rules, links, the target's limits, SHA256SUMS) plus the digest and metadata checks.
+ */
 export async function verifyPackage(
   contracts: Contracts,
   packagePath: string,
   t: TargetConfig,
   expectedSha256?: string,
 ): Promise<Verified> {
-  // Our scan first: it enforces the size/entry limits, so a bomb stops here before anything reads it in full.
-  const scan = await scanArchive(packagePath, t.limits);
-  if (!scan.ok) throw unsafeArchiveError(packagePath, scan.problems, 'refused');
-  const v = await contracts.validatePackage(packagePath, expectedSha256 ? { expectedSha256 } : {});
+  const v = await contracts.validatePackage(packagePath, {
+    limits: t.limits,
+    shared: t.shared,
+    ...(expectedSha256 ? { expectedSha256 } : {}),
+  });
   if (!v.ok) {
+    const first = v.problems[0];
+    const details = v.problems.slice(0, 20).map((p) => `[${p.code}] ${p.message}`);
+    const hint = 'Nothing was extracted. Rebuild the package, or check that <package>.sha256 belongs to it.';
+    // Problems of the archive itself are E_UNSAFE_ARCHIVE; digest and metadata problems are E_VALIDATE.
+    if (first && !PACKAGE_LEVEL.has(first.code))
+      throw new SlipwayError('E_UNSAFE_ARCHIVE', `refused ${packagePath}: [${first.code}] ${first.message}`, {
+        file: packagePath,
+        details,
+        hint,
+      });
     throw new SlipwayError(
       'E_VALIDATE',
-      `package ${packagePath} failed validation: ${v.problems[0]?.message ?? 'unknown problem'}`,
-      {
-        file: packagePath,
-        details: v.problems.slice(0, 20).map((p) => `[${p.code}] ${p.message}`),
-        hint: 'Nothing was extracted. Rebuild the package, or check that <package>.sha256 belongs to it.',
-      },
+      `package ${packagePath} failed validation: ${first ? `[${first.code}] ${first.message}` : 'unknown problem'}`,
+      { file: packagePath, details, hint },
     );
   }
   return {
     version: v.manifest?.version ?? v.compatibility?.version ?? '',
     sha256: v.sha256,
-    hasDatabasePackage: scan.files.has('database/package.sql'),
+    hasDatabasePackage: v.hasDatabasePackage,
     readiness: {
       ready: v.manifest?.deployment.readiness ?? true,
       blockers: v.manifest?.deployment.blockers ?? [],
     },
   };
 }
+
+/** validatePackage problems about the package's metadata rather than the archive's structure. */
+const PACKAGE_LEVEL = new Set([
+  'NOT_FOUND',
+  'NO_DIGEST',
+  'DIGEST_MISMATCH',
+  'DIGEST_FILE_INVALID',
+  'MISSING_REQUIRED',
+  'MANIFEST_INVALID',
+  'COMPAT_INVALID',
+  'DEPLOYMENT_INFO_INVALID',
+]);
 
 export interface ApplyState {
   /** The plan this run walks, set once the verify step has read the package. */

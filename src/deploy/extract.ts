@@ -1,7 +1,8 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { x as extractTar, type ReadEntry } from 'tar';
+import { chmod, mkdir, open, rm, symlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { SlipwayError } from '../errors.js';
-import { checkEntry, TreeTracker, type ArchiveProblem, type ExtractLimits } from './archive-rules.js';
+import { normalizedMode, type ArchiveProblem, type ExtractLimits } from './archive-rules.js';
+import { readArchive, type CheckedEntry, type EntrySink } from './scan-archive.js';
 import { verifyTree } from './verify-tree.js';
 
 export interface ExtractOptions {
@@ -9,6 +10,8 @@ export interface ExtractOptions {
   /** Empty staging directory to create and extract into (same filesystem as releases/). */
   dest: string;
   limits: ExtractLimits;
+  /** Shared paths the deploy links in afterwards (a package link may enter one, never climb out). */
+  shared?: string[];
   /** Test hook: pause after each entry to widen the crash window. */
   delayMs?: number;
 }
@@ -20,90 +23,81 @@ export function unsafeArchiveError(
   what = 'refused to extract',
 ): SlipwayError {
   const first = problems[0];
-  return new SlipwayError('E_UNSAFE_ARCHIVE', `${what} ${file}: ${first ? first.message : 'unknown problem'}`, {
-    file,
-    details: problems.slice(0, 20).map((p) => `[${p.code}] ${p.message}`),
-    hint: 'The package is damaged or was tampered with. Rebuild it with `slipway build` and verify it with `slipway validate`.',
-  });
+  return new SlipwayError(
+    'E_UNSAFE_ARCHIVE',
+    `${what} ${file}: ${first ? `[${first.code}] ${first.message}` : 'unknown problem'}`,
+    {
+      file,
+      details: problems.slice(0, 20).map((p) => `[${p.code}] ${p.message}`),
+      hint: 'The package is damaged or was tampered with. Rebuild it with `slipway build` and verify it with `slipway validate`.',
+    },
+  );
 }
 
 /**
- * Extracts an archive that scanArchive already passed, as a second line of defence: node-tar in strict mode
- * with preservePaths off, our own per-entry filter, and any warning treated as failure. Then the extracted tree is
- * verified against SHA256SUMS again. On any failure the staging directory is removed and E_UNSAFE_ARCHIVE thrown.
+ * Writes one accepted entry below `dest`. Paths were normalised and checked by the rules (no `..`, nothing below a
+ * symlink or a file), and dest is a fresh directory, so every parent is a directory this extraction made. Files
+ * are created exclusively (`wx`: never through an existing link) and every mode is normalised (0644/0755: no
+ * world-writable, no setuid/setgid/sticky whatever the archive says); owners are never taken from the archive.
+ */
+async function writeEntry(dest: string, e: CheckedEntry): Promise<EntrySink | null> {
+  const abs = path.join(dest, e.path);
+  if (e.path === '.') return null;
+  await mkdir(path.dirname(abs), { recursive: true, mode: 0o755 });
+  if (e.type === 'Directory') {
+    await mkdir(abs, { recursive: true, mode: 0o755 });
+    await chmod(abs, 0o755); // mkdir's mode is masked by the umask; the release must not depend on it
+    return null;
+  }
+  if (e.type === 'SymbolicLink') {
+    await symlink(e.linkpath, abs);
+    return null;
+  }
+  const fh: FileHandle = await open(abs, 'wx', 0o600);
+  return {
+    write: async (chunk) => {
+      await fh.write(chunk);
+    },
+    end: async () => {
+      await fh.chmod(normalizedMode(e.type, e.mode));
+      await fh.close();
+    },
+    abort: () => fh.close(),
+  };
+}
+
+/**
+ * Extracts a package through the same reader and rules as the scan (an archive swapped after the scan is judged
+ * again), then verifies the written tree against SHA256SUMS, resolving every link inside it. On any failure the
+ * staging directory is removed and E_UNSAFE_ARCHIVE thrown.
  */
 export async function extractPackage(opts: ExtractOptions): Promise<{ files: number }> {
-  const problems: ArchiveProblem[] = [];
-  const tree = new TreeTracker();
-  let entries = 0;
-  let total = 0;
-  await mkdir(opts.dest, { recursive: false });
+  await mkdir(opts.dest, { recursive: false, mode: 0o755 });
+  let problems: ArchiveProblem[] = [];
   try {
+    await chmod(opts.dest, 0o755);
     // Test hook: a synchronous pause blocks extraction itself, so a SIGKILL lands with the tree half written.
     const pause = opts.delayMs
       ? () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, opts.delayMs)
       : null;
-    await extractTar({
-      file: opts.file,
-      cwd: opts.dest,
-      strict: true,
-      preservePaths: false,
-      preserveOwner: false,
-      unlink: false,
-      noChmod: false,
-      filter: (_p: string, entry: unknown) => {
-        const e = entry as ReadEntry;
-        entries++;
-        total += e.size ?? 0;
-        if (entries > opts.limits.maxEntries || total > opts.limits.maxTotalBytes) {
-          problems.push(
-            entries > opts.limits.maxEntries
-              ? { code: 'too-many-entries', message: `more than ${opts.limits.maxEntries} entries` }
-              : { code: 'too-large', message: `content over the ${opts.limits.maxTotalBytes}-byte limit` },
-          );
-          return false;
-        }
-        const checked = checkEntry(
-          { path: e.path, type: e.type, size: e.size ?? 0, mode: e.mode, linkpath: e.linkpath },
-          opts.limits,
-        );
-        if ('code' in checked) {
-          problems.push(checked);
-          return false;
-        }
-        const conflict = tree.add(checked.path, e.type);
-        if (conflict) {
-          problems.push(conflict);
-          return false;
-        }
-        return true;
+    const read = await readArchive(
+      opts.file,
+      opts.limits,
+      async (e) => {
+        pause?.();
+        return writeEntry(opts.dest, e);
       },
-      onwarn: (code: string, message: string | Error) => {
-        problems.push({
-          code: 'tar-warning',
-          message: `${code}: ${message instanceof Error ? message.message : message}`,
-        });
-      },
-      ...(pause ? { onReadEntry: () => void pause() } : {}),
-    });
+      { stopOnProblem: true },
+    );
+    problems = read.problems;
     if (problems.length) throw unsafeArchiveError(opts.file, problems);
-    const verified = await verifyTree(opts.dest, { sync: true });
+    const verified = await verifyTree(opts.dest, { sync: true, external: opts.shared ?? [] });
     if (!verified.ok)
       throw unsafeArchiveError(opts.file, verified.problems, 'extracted tree does not match SHA256SUMS for');
     return { files: verified.files };
   } catch (e) {
-    await removeStaging(opts.dest);
+    await rm(opts.dest, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     if (e instanceof SlipwayError) throw e;
-    throw unsafeArchiveError(opts.file, [...problems, { code: 'extract-failed', message: (e as Error).message }]);
+    throw unsafeArchiveError(opts.file, [...problems, { code: 'EXTRACT_FAILED', message: (e as Error).message }]);
   }
-}
-
-/**
- * Removes a failed staging dir. node-tar rejects on the first strict error while writes it already started may
- * still land, so retry (ENOTEMPTY) and sweep once more after they settle.
- */
-async function removeStaging(dest: string): Promise<void> {
-  await rm(dest, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
-  await new Promise((r) => setTimeout(r, 50));
-  await rm(dest, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
 }

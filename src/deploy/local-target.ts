@@ -68,6 +68,7 @@ export class LocalTarget implements Target {
       file: packagePath,
       dest: staging,
       limits: opts.limits,
+      shared: opts.shared,
       ...(opts.delayMs ? { delayMs: opts.delayMs } : {}),
     });
     try {

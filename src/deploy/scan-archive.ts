@@ -1,14 +1,214 @@
+/**
+ * The one archive inspector: `slipway validate` (src/manifest/validate.ts), deploy's verify step and extraction all
+ * read packages through readArchive, so they see the same entries and report the same problem codes
+ * (docs/errors.md, "Package problems").
+ */
 import { createReadStream } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { createGunzip } from 'node:zlib';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Parser, type ReadEntry } from 'tar';
-import { checkEntry, TreeTracker, type ArchiveProblem, type ExtractLimits } from './archive-rules.js';
+import { createGunzip, type Gunzip } from 'node:zlib';
+import { sha256Hasher } from '../fileset/hash.js';
+import { checkEntry, resolveLink, TreeTracker, type ArchiveProblem, type ExtractLimits } from './archive-rules.js';
 import { compareSums, parseSums, SUMS_FILE } from './sums.js';
+import { readTar, TarFormatError, type TarHeader } from './tar-reader.js';
+
+/** An entry that passed the rules, with its normalised path. */
+export interface CheckedEntry {
+  path: string;
+  type: 'File' | 'Directory' | 'SymbolicLink';
+  size: number;
+  mode: number;
+  linkpath: string;
+}
+
+/** Where an accepted entry's body goes (files only); may be async (extraction writes to disk). */
+export interface EntrySink {
+  write(chunk: Buffer): void | Promise<void>;
+  end(): void | Promise<void>;
+  /** Called instead of end() when reading stops inside the entry. */
+  abort?(): void | Promise<void>;
+}
+
+export interface ArchiveRead {
+  problems: ArchiveProblem[];
+  /** True when a problem stopped the reading (the entries after it were never seen). */
+  stopped: boolean;
+  entries: number;
+  /** Sum of the declared sizes of the files. */
+  totalBytes: number;
+  /** SHA-256 and size of the archive file itself. */
+  sha256: string;
+  bytes: number;
+}
+
+/** Problems worth listing before the rest is noise. */
+const MAX_PROBLEMS = 50;
+
+class Stop extends Error {}
+/** An error of the caller's sink (a disk write), not of the archive: rethrown as it is. */
+class SinkFailure extends Error {
+  constructor(readonly inner: unknown) {
+    super('sink failed');
+  }
+}
+const guard = async <T>(fn: () => T | Promise<T>): Promise<T> => {
+  try {
+    return await fn();
+  } catch (e) {
+    throw e instanceof Stop ? e : new SinkFailure(e);
+  }
+};
+
+/**
+ * Reads a package (gzip or plain tar) once, streaming: decompresses, frames it exactly as GNU tar does
+ * (tar-reader.ts), applies the entry rules and the tree rules, and enforces the limits on the sizes the headers
+ * declare before any body is read (a bomb is refused at its header, not after inflating it). `onEntry` sees only
+ * accepted entries; a fatal problem (framing, limits) stops the read with exactly one problem for it.
+ */
+export async function readArchive(
+  file: string,
+  limits: ExtractLimits,
+  onEntry: (e: CheckedEntry) => EntrySink | null | Promise<EntrySink | null>,
+  opts: { stopOnProblem?: boolean } = {},
+): Promise<ArchiveRead> {
+  const problems: ArchiveProblem[] = [];
+  const tree = new TreeTracker();
+  const archiveHash = sha256Hasher();
+  let bytes = 0;
+  let entries = 0;
+  let totalBytes = 0;
+  let stopped = false;
+  let sawEnd = false;
+  const fatal = (p: ArchiveProblem): never => {
+    problems.push(p);
+    stopped = true;
+    throw new Stop();
+  };
+  const note = (p: ArchiveProblem) => {
+    problems.push(p);
+    if (opts.stopOnProblem) {
+      stopped = true;
+      throw new Stop();
+    }
+    if (problems.length >= MAX_PROBLEMS)
+      fatal({ code: 'TOO_MANY_PROBLEMS', message: `more than ${MAX_PROBLEMS} problems; stopped reading` });
+  };
+
+  const consume = async (source: AsyncIterable<Buffer>) => {
+    let sink: EntrySink | null = null;
+    try {
+      for await (const ev of readTar(source)) {
+        if (ev.kind === 'entry') {
+          sink = await accept(ev.header);
+        } else if (ev.kind === 'data') {
+          const s = sink;
+          if (s) await guard(() => s.write(ev.chunk));
+        } else if (ev.kind === 'entry-end') {
+          const done = sink;
+          sink = null;
+          if (done) await guard(() => done.end());
+        } else sawEnd = true;
+      }
+    } finally {
+      if (sink) await sink.abort?.();
+    }
+  };
+
+  const accept = async (h: TarHeader): Promise<EntrySink | null> => {
+    entries++;
+    if (entries > limits.maxEntries)
+      fatal({ code: 'TOO_MANY_ENTRIES', message: `more than ${limits.maxEntries} entries (limits.maxEntries)` });
+    if (h.sparse) {
+      note({
+        code: 'BAD_ENTRY_TYPE',
+        message: `${h.path} is a sparse file; only plain files are allowed`,
+        path: h.path,
+      });
+      return null;
+    }
+    const checked = checkEntry(h, limits);
+    if ('code' in checked) {
+      // A declared size over the limit ends the read: nothing after it is worth inflating.
+      if (checked.code === 'FILE_TOO_LARGE' || checked.code === 'BAD_SIZE') fatal(checked);
+      note(checked);
+      return null;
+    }
+    if (h.type === 'File') {
+      totalBytes += h.size;
+      if (totalBytes > limits.maxTotalBytes)
+        fatal({
+          code: 'TOO_LARGE',
+          message: `the files declare more than ${limits.maxTotalBytes} bytes in total (limits.maxTotalBytes)`,
+          path: checked.path,
+        });
+    }
+    const conflict = tree.add(checked.path, h.type);
+    if (conflict) {
+      note(conflict);
+      return null;
+    }
+    return guard(() =>
+      onEntry({
+        path: checked.path,
+        type: h.type as CheckedEntry['type'],
+        size: h.size,
+        mode: h.mode,
+        linkpath: h.linkpath,
+      }),
+    );
+  };
+
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      archiveHash.update(chunk);
+      bytes += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const gzip = await isGzip(file);
+  const gunzip: Gunzip | null = gzip ? createGunzip() : null;
+  try {
+    if (gunzip) await pipeline(createReadStream(file), tap, gunzip, consume);
+    else await pipeline(createReadStream(file), tap, consume);
+  } catch (e) {
+    if (e instanceof SinkFailure) throw e.inner;
+    if (e instanceof TarFormatError) problems.push({ code: e.code, message: e.message });
+    else if (!(e instanceof Stop)) {
+      const err = e as NodeJS.ErrnoException;
+      if (gunzip && sawEnd && err.code === 'Z_DATA_ERROR')
+        problems.push({ code: 'GZIP_TRAILING_DATA', message: 'data after the end of the gzip stream' });
+      else if (gunzip && err.code?.startsWith('Z_'))
+        problems.push({ code: 'GZIP_CORRUPT', message: `not a readable gzip stream: ${err.message}` });
+      else problems.push({ code: 'TAR_CORRUPT', message: `cannot read the archive: ${err.message}` });
+    }
+    stopped = true;
+  }
+  // zlib stops at the end of the last gzip member and silently ignores what follows; gzip -d warns about it.
+  if (!stopped && gunzip && gunzip.bytesWritten < bytes)
+    problems.push({
+      code: 'GZIP_TRAILING_DATA',
+      message: `${bytes - gunzip.bytesWritten} bytes after the end of the gzip stream`,
+    });
+  if (!stopped && entries === 0) problems.push({ code: 'EMPTY_ARCHIVE', message: 'archive has no entries' });
+  return { problems, stopped, entries, totalBytes, sha256: archiveHash.hex(), bytes };
+}
+
+export interface ArchiveScan extends ArchiveRead {
+  ok: boolean;
+  /** sha256 of every regular file, by normalised path. */
+  files: Map<string, string>;
+  /** Every entry's kind, by normalised path. */
+  kinds: Map<string, CheckedEntry['type']>;
+  /** Symlink targets, by normalised path. */
+  symlinks: Map<string, string>;
+  /** SHA256SUMS as listed (empty when missing or unreadable). */
+  sums: Map<string, string>;
+  /** Contents of the metadata files (KEPT_FILES) found in the archive. */
+  kept: Map<string, Buffer>;
+}
 
 /** Files read into memory during the scan (small metadata the later steps need). */
-const KEPT_FILES = new Set([
+export const KEPT_FILES = new Set([
   'build-manifest.json',
   'deployment-info.json',
   'version-compatibility.json',
@@ -17,154 +217,70 @@ const KEPT_FILES = new Set([
 ]);
 const MAX_KEPT_BYTES = 16 * 1024 * 1024;
 
-export interface ArchiveScan {
-  ok: boolean;
-  problems: ArchiveProblem[];
-  entries: number;
-  totalBytes: number;
-  /** sha256 of every regular file, by normalised path. */
-  files: Map<string, string>;
-  symlinks: Set<string>;
-  sums: Map<string, string>;
-  /** Contents of the metadata files (KEPT_FILES) found in the archive. */
-  kept: Map<string, Buffer>;
+export interface ScanOptions {
+  /** Shared paths the deploy links outside the release: a package link may enter one but never climb out. */
+  shared?: string[];
+  /** Also keep these files' contents (e.g. database/package.sql for the SQL safety scan). */
+  keep?: string[];
 }
 
-/** Sha256 of a whole file, streamed. */
+/**
+ * Reads the archive once without writing anything: every rule of readArchive, every file hashed, every symlink
+ * resolved through the tree it would produce, and SHA256SUMS compared both ways. Nothing is extracted until this
+ * passes.
+ */
+export async function scanArchive(file: string, limits: ExtractLimits, opts: ScanOptions = {}): Promise<ArchiveScan> {
+  const files = new Map<string, string>();
+  const kinds = new Map<string, CheckedEntry['type']>();
+  const symlinks = new Map<string, string>();
+  const kept = new Map<string, Buffer>();
+  const keep = new Set([...KEPT_FILES, ...(opts.keep ?? [])]);
+  const read = await readArchive(file, limits, (e) => {
+    kinds.set(e.path, e.type);
+    if (e.type === 'SymbolicLink') symlinks.set(e.path, e.linkpath);
+    if (e.type !== 'File') return null;
+    const h = sha256Hasher();
+    const chunks = keep.has(e.path) && e.size <= MAX_KEPT_BYTES ? ([] as Buffer[]) : null;
+    return {
+      write: (c) => {
+        h.update(c);
+        chunks?.push(c);
+      },
+      end: () => {
+        files.set(e.path, h.hex());
+        if (chunks) kept.set(e.path, Buffer.concat(chunks));
+      },
+    };
+  });
+  const problems = [...read.problems];
+  const external = new Set(opts.shared ?? []);
+  let sums = new Map<string, string>();
+  if (!read.stopped) {
+    for (const p of symlinks.keys()) {
+      const bad = resolveLink(p, (q) => symlinks.get(q), external);
+      if (bad) problems.push(bad);
+    }
+    const sumsText = kept.get(SUMS_FILE);
+    if (!sumsText) problems.push({ code: 'SUMS_MISSING', message: 'package has no SHA256SUMS', path: SUMS_FILE });
+    else {
+      const parsed = parseSums(sumsText.toString('utf8'), limits);
+      sums = parsed.sums;
+      problems.push(...parsed.problems);
+      if (parsed.problems.length === 0) problems.push(...compareSums(sums, files, new Set(symlinks.keys())));
+    }
+  }
+  return { ...read, problems, ok: problems.length === 0, files, kinds, symlinks, sums, kept };
+}
+
+/** Sha256 and size of a whole file, streamed. */
 export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
-  const h = createHash('sha256');
+  const h = sha256Hasher();
   let bytes = 0;
   for await (const chunk of createReadStream(file)) {
     h.update(chunk as Buffer);
     bytes += (chunk as Buffer).length;
   }
-  return { sha256: h.digest('hex'), bytes };
-}
-
-class StopScan extends Error {}
-
-/**
- * Reads the archive once without writing anything: checks every header against the rules, hashes every file,
- * counts entries and bytes (a decompression bomb is cut off by the byte counter, not by trusting headers), and
- * compares the result with SHA256SUMS. Nothing is extracted until this passes.
- */
-export async function scanArchive(file: string, limits: ExtractLimits): Promise<ArchiveScan> {
-  const problems: ArchiveProblem[] = [];
-  const files = new Map<string, string>();
-  const symlinks = new Set<string>();
-  const kept = new Map<string, Buffer>();
-  const tree = new TreeTracker();
-  let entries = 0;
-  let totalBytes = 0;
-  let streamBytes = 0;
-  const fail = (p: ArchiveProblem) => {
-    problems.push(p);
-    if (problems.length >= 50) throw new StopScan();
-  };
-
-  const parser = new Parser({
-    strict: true,
-    onwarn: (code: string, message: string | Error) =>
-      fail({
-        code: 'tar-warning',
-        message: `${code}: ${String(message instanceof Error ? message.message : message)}`,
-      }),
-    onReadEntry: (entry: ReadEntry) => {
-      try {
-        onEntry(entry);
-      } catch (e) {
-        entry.resume();
-        if (e instanceof StopScan) parser.abort(new Error('too many problems'));
-        else throw e;
-      }
-    },
-  });
-
-  const onEntry = (entry: ReadEntry) => {
-    entries++;
-    if (entries > limits.maxEntries) {
-      problems.push({ code: 'too-many-entries', message: `more than ${limits.maxEntries} entries` });
-      throw new StopScan();
-    }
-    const checked = checkEntry(
-      { path: entry.path, type: entry.type, size: entry.size ?? 0, mode: entry.mode, linkpath: entry.linkpath },
-      limits,
-    );
-    if ('code' in checked) {
-      fail(checked);
-      entry.resume();
-      return;
-    }
-    const p = checked.path;
-    const conflict = tree.add(p, entry.type);
-    if (conflict) fail(conflict);
-    if (entry.type === 'SymbolicLink') symlinks.add(p);
-    totalBytes += entry.size ?? 0;
-    if (totalBytes > limits.maxTotalBytes) {
-      problems.push({ code: 'too-large', message: `content over the ${limits.maxTotalBytes}-byte limit` });
-      throw new StopScan();
-    }
-    if (entry.type !== 'File' && entry.type !== 'OldFile') {
-      entry.resume();
-      return;
-    }
-    const h = createHash('sha256');
-    const keep = KEPT_FILES.has(p) && (entry.size ?? 0) <= MAX_KEPT_BYTES ? ([] as Buffer[]) : null;
-    entry.on('data', (c: Buffer) => {
-      h.update(c);
-      keep?.push(c);
-    });
-    entry.on('end', () => {
-      files.set(p, h.digest('hex'));
-      if (keep) kept.set(p, Buffer.concat(keep));
-    });
-  };
-
-  // Counts decompressed bytes: a bomb that inflates past the limit stops here whatever its headers claim.
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      streamBytes += chunk.length;
-      if (streamBytes > limits.maxTotalBytes + 1024 * 1024 + limits.maxEntries * 1024) {
-        cb(new StopScan('bomb'));
-        return;
-      }
-      cb(null, chunk);
-    },
-  });
-
-  const gz = await isGzip(file);
-  try {
-    const parserDone = new Promise<void>((resolve, reject) => {
-      parser.on('end', resolve);
-      parser.on('error', reject);
-      parser.on('abort', (e: Error) => reject(e));
-    });
-    const stages = gz ? [createReadStream(file), createGunzip(), counter] : [createReadStream(file), counter];
-    await Promise.all([
-      pipeline(stages[0]!, ...(stages.slice(1) as [Transform]), parser as unknown as NodeJS.WritableStream),
-      parserDone,
-    ]);
-  } catch (e) {
-    if (e instanceof StopScan && e.message === 'bomb') {
-      problems.push({ code: 'bomb', message: `archive inflates past the ${limits.maxTotalBytes}-byte limit` });
-    } else if (!(e instanceof StopScan) && problems.length === 0) {
-      problems.push({ code: 'corrupt', message: `not a readable tar archive: ${(e as Error).message}` });
-    }
-  }
-  if (entries === 0 && problems.length === 0) problems.push({ code: 'empty', message: 'archive has no entries' });
-
-  const sumsText = kept.get(SUMS_FILE);
-  let sums = new Map<string, string>();
-  if (problems.length === 0) {
-    if (!sumsText) problems.push({ code: 'sums-missing', message: 'package has no SHA256SUMS' });
-    else {
-      const parsed = parseSums(sumsText.toString('utf8'), limits);
-      sums = parsed.sums;
-      problems.push(...parsed.problems);
-      if (parsed.problems.length === 0) problems.push(...compareSums(sums, files, symlinks));
-    }
-  }
-  return { ok: problems.length === 0, problems, entries, totalBytes, files, symlinks, sums, kept };
+  return { sha256: h.hex(), bytes };
 }
 
 async function isGzip(file: string): Promise<boolean> {

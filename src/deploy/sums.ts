@@ -18,23 +18,23 @@ export function parseSums(
   lines.forEach((line, i) => {
     const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
     if (!m) {
-      problems.push({ code: 'sums-format', message: `SHA256SUMS:${i + 1}: not "<sha256>  <path>"`, path: SUMS_FILE });
+      problems.push({ code: 'SUMS_FORMAT', message: `SHA256SUMS:${i + 1}: not "<sha256>  <path>"`, path: SUMS_FILE });
       return;
     }
     const norm = normalizeEntryPath(m[2]!, limits);
     if ('code' in norm) {
-      problems.push({ code: 'sums-path', message: `SHA256SUMS:${i + 1}: ${norm.message}`, path: SUMS_FILE });
+      problems.push({ code: 'SUMS_PATH', message: `SHA256SUMS:${i + 1}: ${norm.message}`, path: SUMS_FILE });
       return;
     }
     if (sums.has(norm.path))
       problems.push({
-        code: 'sums-duplicate',
+        code: 'SUMS_DUPLICATE',
         message: `SHA256SUMS:${i + 1}: ${norm.path} listed twice`,
         path: SUMS_FILE,
       });
     sums.set(norm.path, m[1]!);
   });
-  if (lines.length === 0) problems.push({ code: 'sums-empty', message: 'SHA256SUMS is empty', path: SUMS_FILE });
+  if (lines.length === 0) problems.push({ code: 'SUMS_EMPTY', message: 'SHA256SUMS is empty', path: SUMS_FILE });
   return { sums, problems };
 }
 
@@ -50,20 +50,20 @@ export function compareSums(
     const got = actual.get(p);
     if (got === undefined)
       problems.push({
-        code: 'sums-missing-file',
+        code: 'SUMS_MISSING_FILE',
         message: `SHA256SUMS lists ${p}, which is not in the package`,
         path: p,
       });
     else if (got !== want)
       problems.push({
-        code: 'checksum-mismatch',
+        code: 'SUMS_MISMATCH',
         message: `${p}: sha256 ${got.slice(0, 12)}… but SHA256SUMS says ${want.slice(0, 12)}…`,
         path: p,
       });
   }
   for (const p of actual.keys()) {
     if (p !== SUMS_FILE && !sums.has(p))
-      problems.push({ code: 'unlisted-file', message: `${p} is not listed in SHA256SUMS`, path: p });
+      problems.push({ code: 'SUMS_UNLISTED', message: `${p} is not listed in SHA256SUMS`, path: p });
   }
   return problems;
 }

@@ -1,7 +1,7 @@
 import { lstat, open, readdir, readlink, readFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { checkSymlinkTarget, DEFAULT_LIMITS, type ArchiveProblem } from './archive-rules.js';
+import { sha256Hasher } from '../fileset/hash.js';
+import { checkSymlinkTarget, DEFAULT_LIMITS, resolveLink, type ArchiveProblem } from './archive-rules.js';
 import { compareSums, parseSums, SUMS_FILE } from './sums.js';
 
 export interface TreeVerification {
@@ -14,27 +14,28 @@ export interface TreeVerification {
 async function hashAndSync(file: string, sync: boolean): Promise<string> {
   const fh = await open(file, 'r');
   try {
-    const h = createHash('sha256');
+    const h = sha256Hasher();
     for await (const chunk of fh.createReadStream({ autoClose: false })) h.update(chunk as Buffer);
     if (sync) await fh.sync();
-    return h.digest('hex');
+    return h.hex();
   } finally {
     await fh.close();
   }
 }
 
 /**
- * Verifies an extracted tree against its own SHA256SUMS: only files, directories and in-tree symlinks, no
- * setuid/setgid/sticky bits, every file listed and matching. `ignore` names top-level entries Slipway itself
- * adds (the shared-path links).
+ * Verifies an extracted tree against its own SHA256SUMS: only files, directories and symlinks that resolve inside
+ * the tree (followed link by link, see resolveLink), no setuid/setgid/sticky bits, nothing world-writable, every
+ * file listed and matching. `ignore` names the entries Slipway itself adds (the shared-path links); they and
+ * `external` (shared paths not linked yet) may be entered by a package link but never climbed out of.
  */
 export async function verifyTree(
   dir: string,
-  opts: { sync?: boolean; ignore?: string[] } = {},
+  opts: { sync?: boolean; ignore?: string[]; external?: string[] } = {},
 ): Promise<TreeVerification> {
   const problems: ArchiveProblem[] = [];
   const actual = new Map<string, string>();
-  const symlinks = new Set<string>();
+  const symlinks = new Map<string, string>();
   const ignore = new Set(opts.ignore ?? []);
   const walk = async (rel: string): Promise<void> => {
     const names = await readdir(path.join(dir, rel));
@@ -44,24 +45,32 @@ export async function verifyTree(
       const abs = path.join(dir, p);
       const st = await lstat(abs);
       if (st.mode & 0o7000)
-        problems.push({ code: 'special-bits', message: `${p} has setuid/setgid/sticky bits`, path: p });
+        problems.push({ code: 'SPECIAL_BITS', message: `${p} has setuid/setgid/sticky bits`, path: p });
+      if (!st.isSymbolicLink() && st.mode & 0o002)
+        problems.push({ code: 'WORLD_WRITABLE', message: `${p} is world-writable`, path: p });
       if (st.isSymbolicLink()) {
-        symlinks.add(p);
-        const bad = checkSymlinkTarget(p, await readlink(abs));
+        const target = await readlink(abs);
+        symlinks.set(p, target);
+        const bad = checkSymlinkTarget(p, target);
         if (bad) problems.push(bad);
       } else if (st.isDirectory()) await walk(p);
       else if (st.isFile()) actual.set(p, await hashAndSync(abs, opts.sync === true));
       else
-        problems.push({ code: 'special-file', message: `${p} is not a regular file, directory or symlink`, path: p });
+        problems.push({ code: 'SPECIAL_FILE', message: `${p} is not a regular file, directory or symlink`, path: p });
     }
   };
   try {
     await walk('');
+    const external = new Set([...ignore, ...(opts.external ?? [])]);
+    for (const p of symlinks.keys()) {
+      const bad = resolveLink(p, (q) => symlinks.get(q), external);
+      if (bad && !problems.some((x) => x.path === p)) problems.push(bad);
+    }
     const sumsText = await readFile(path.join(dir, SUMS_FILE), 'utf8');
     const parsed = parseSums(sumsText, DEFAULT_LIMITS);
-    problems.push(...parsed.problems, ...compareSums(parsed.sums, actual, symlinks));
+    problems.push(...parsed.problems, ...compareSums(parsed.sums, actual, new Set(symlinks.keys())));
   } catch (e) {
-    problems.push({ code: 'unreadable', message: `cannot verify ${dir}: ${(e as Error).message}` });
+    problems.push({ code: 'UNREADABLE', message: `cannot verify ${dir}: ${(e as Error).message}` });
   }
   return { ok: problems.length === 0, problems, files: actual.size };
 }

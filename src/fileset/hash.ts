@@ -8,6 +8,15 @@ import type { FileSet } from './types.js';
 // stays bounded by concurrency × this size.
 const WHOLE_READ_MAX = 1024 * 1024;
 
+/** An incremental SHA-256 (for bytes that arrive in chunks: archive entries, a stream being written). */
+export function sha256Hasher(): { update(chunk: Buffer): void; hex(): string } {
+  const hash = createHash('sha256');
+  return {
+    update: (chunk) => void hash.update(chunk),
+    hex: () => hash.digest('hex'),
+  };
+}
+
 /**
  * SHA-256 of a file as lowercase hex. Files up to 1 MiB (by `sizeHint`) are read in one go; larger or unknown
  * sizes are streamed, so a huge file is never held in memory.

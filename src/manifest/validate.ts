@@ -1,10 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { once } from 'node:events';
-import { Parser, type ReadEntry } from 'tar';
 import type { z } from 'zod';
-import { parseSha256Sums } from '../build/sha256sums.js';
+import { DEFAULT_LIMITS, type ExtractLimits } from '../deploy/archive-rules.js';
+import { scanArchive } from '../deploy/scan-archive.js';
 import {
   buildManifestSchema,
   deploymentInfoSchema,
@@ -27,101 +24,21 @@ export interface ValidationResult {
   manifest: BuildManifest | null;
   compatibility: VersionCompatibility | null;
   entries: number;
+  /** The package ships database/package.sql. */
+  hasDatabasePackage: boolean;
 }
 
 export interface ValidateOptions {
   expectedSha256?: string;
   /** Without a `.sha256` beside the package and without expectedSha256, report NO_DIGEST (default true). */
   requireDigest?: boolean;
+  /** Size/entry ceilings (a target's `limits`); default DEFAULT_LIMITS. */
+  limits?: ExtractLimits;
+  /** Shared paths of the target (package links may enter them, never climb out). */
+  shared?: string[];
 }
 
 const METADATA = ['build-manifest.json', 'deployment-info.json', 'version-compatibility.json', 'SHA256SUMS'];
-const METADATA_LIMIT = 16 << 20; // metadata files are small; refuse to buffer a huge one
-
-interface Seen {
-  type: 'file' | 'dir' | 'other';
-  sha256: string | null;
-}
-
-/** Reads the archive once, streaming: digest, entry types and paths, per-file SHA-256 and the metadata files. */
-async function scanArchive(packagePath: string, problems: PackageProblem[]) {
-  const entries = new Map<string, Seen>();
-  const metadata = new Map<string, Buffer>();
-  const pending: Promise<void>[] = [];
-  const parser = new Parser({
-    onwarn: (code: string, message: string | Error) => {
-      problems.push({
-        code: 'TAR_CORRUPT',
-        message: `${code}: ${message instanceof Error ? message.message : message}`,
-      });
-    },
-    onReadEntry: (entry: ReadEntry) => {
-      const raw = entry.path;
-      // `tar -C dir .` writes `./x`; accept that spelling of a relative path (and skip the `./` root entry).
-      const p = raw.replace(/^(\.\/)+/, '').replace(/\/$/, '');
-      if (p === '' && raw.startsWith('./') && entry.type === 'Directory') {
-        entry.resume();
-        return;
-      }
-      const type =
-        entry.type === 'File' || entry.type === 'OldFile' ? 'file' : entry.type === 'Directory' ? 'dir' : null;
-      if (!type)
-        problems.push({
-          code: 'BAD_ENTRY_TYPE',
-          message: `${raw} is a ${entry.type}; only files and directories are allowed`,
-          path: raw,
-        });
-      if (raw.startsWith('/') || p.split('/').some((s) => s === '..' || s === '.' || s === '') || raw.includes('\\')) {
-        problems.push({
-          code: 'UNSAFE_PATH',
-          message: `unsafe entry path ${JSON.stringify(raw)} (absolute, empty or ..)`,
-          path: raw,
-        });
-      }
-      if (entries.has(p)) problems.push({ code: 'DUPLICATE_ENTRY', message: `${p} appears more than once`, path: p });
-      if (type !== 'file') {
-        entries.set(p, { type: type ?? 'other', sha256: null });
-        entry.resume();
-        return;
-      }
-      const seen: Seen = { type: 'file', sha256: null };
-      entries.set(p, seen);
-      const hash = createHash('sha256');
-      const keep = METADATA.includes(p) && (entry.size ?? 0) <= METADATA_LIMIT;
-      const chunks: Buffer[] = [];
-      entry.on('data', (c: Buffer) => {
-        hash.update(c);
-        if (keep) chunks.push(c);
-      });
-      pending.push(
-        new Promise((resolve) => {
-          entry.on('end', () => {
-            seen.sha256 = hash.digest('hex');
-            if (keep) metadata.set(p, Buffer.concat(chunks));
-            resolve();
-          });
-        }),
-      );
-    },
-  });
-  const digest = createHash('sha256');
-  let bytes = 0;
-  let ended = false;
-  parser.on('end', () => (ended = true));
-  try {
-    for await (const chunk of createReadStream(packagePath, { highWaterMark: 1 << 20 })) {
-      digest.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-      if (!parser.write(chunk as Buffer)) await once(parser, 'drain');
-    }
-    parser.end();
-    if (!ended) await once(parser, 'end');
-    await Promise.all(pending);
-  } catch (e) {
-    problems.push({ code: 'TAR_CORRUPT', message: `cannot read the archive: ${(e as Error).message}` });
-  }
-  return { entries, metadata, sha256: digest.digest('hex'), bytes };
-}
 
 function parseJson<T>(
   name: string,
@@ -188,61 +105,45 @@ export async function validatePackage(packagePath: string, opts: ValidateOptions
       code: 'NOT_FOUND',
       message: `cannot read ${packagePath}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
     });
-    return { ok: false, problems, sha256: '', bytes: 0, manifest: null, compatibility: null, entries: 0 };
+    return {
+      ok: false,
+      problems,
+      sha256: '',
+      bytes: 0,
+      manifest: null,
+      compatibility: null,
+      entries: 0,
+      hasDatabasePackage: false,
+    };
   }
   const expected = await expectedDigest(packagePath, opts, problems);
-  const { entries, metadata, sha256, bytes } = await scanArchive(packagePath, problems);
+  // The one archive inspector (src/deploy/scan-archive.ts): framing, entry rules, links, limits, SHA256SUMS.
+  const scan = await scanArchive(
+    packagePath,
+    opts.limits ?? DEFAULT_LIMITS,
+    opts.shared ? { shared: opts.shared } : {},
+  );
+  const { sha256, bytes, kept: metadata } = scan;
+  // A digest mismatch first: for a truncated or swapped file it is the explanation of everything after it.
   if (expected && expected !== sha256)
     problems.push({ code: 'DIGEST_MISMATCH', message: `archive SHA-256 is ${sha256}, expected ${expected}` });
+  problems.push(...scan.problems);
+  const hasDatabasePackage = scan.kinds.get('database/package.sql') === 'File';
+  const base = { sha256, bytes, entries: scan.entries, hasDatabasePackage };
+  const empty = { ...base, ok: false, problems, manifest: null, compatibility: null };
+  // After a framing or limit problem the rest of the archive was never read: anything more would mislead.
+  if (scan.stopped) return empty;
 
   for (const name of METADATA) {
-    if (entries.get(name)?.type !== 'file')
+    if (name !== 'SHA256SUMS' && scan.kinds.get(name) !== 'File')
       problems.push({ code: 'MISSING_REQUIRED', message: `required file ${name} is missing`, path: name });
   }
-  if (entries.get('application')?.type !== 'dir')
+  if (scan.kinds.get('application') !== 'Directory')
     problems.push({
       code: 'MISSING_REQUIRED',
       message: 'required directory application/ is missing',
       path: 'application/',
     });
-
-  const sumsText = metadata.get('SHA256SUMS');
-  if (sumsText) {
-    const { entries: lines, errors } = parseSha256Sums(sumsText.toString('utf8'));
-    for (const e of errors)
-      problems.push({
-        code: 'SUMS_FORMAT',
-        message: `SHA256SUMS line ${e.line} is not "<sha256>  <path>": ${JSON.stringify(e.text.slice(0, 80))}`,
-        path: 'SHA256SUMS',
-      });
-    const listed = new Set<string>();
-    for (const l of lines) {
-      if (listed.has(l.path))
-        problems.push({
-          code: 'SUMS_DUPLICATE',
-          message: `SHA256SUMS lists ${l.path} twice (line ${l.line})`,
-          path: l.path,
-        });
-      listed.add(l.path);
-      const got = entries.get(l.path);
-      if (!got || got.type !== 'file')
-        problems.push({
-          code: 'SUMS_MISSING_FILE',
-          message: `SHA256SUMS line ${l.line} lists ${l.path}, which is not in the archive`,
-          path: l.path,
-        });
-      else if (got.sha256 !== l.sha256)
-        problems.push({
-          code: 'SUMS_MISMATCH',
-          message: `${l.path}: SHA-256 is ${got.sha256}, SHA256SUMS says ${l.sha256}`,
-          path: l.path,
-        });
-    }
-    for (const [p, e] of entries) {
-      if (e.type === 'file' && p !== 'SHA256SUMS' && !listed.has(p))
-        problems.push({ code: 'SUMS_UNLISTED', message: `${p} is in the archive but not in SHA256SUMS`, path: p });
-    }
-  }
 
   const manifest = parseJson(
     'build-manifest.json',
@@ -271,5 +172,5 @@ export async function validatePackage(packagePath: string, opts: ValidateOptions
       message: `version-compatibility.json says ${compatibility.version}, build-manifest.json says ${manifest.version}`,
     });
   }
-  return { ok: problems.length === 0, problems, sha256, bytes, manifest, compatibility, entries: entries.size };
+  return { ...base, ok: problems.length === 0, problems, manifest, compatibility };
 }

@@ -27,58 +27,58 @@ describe('archive entry rules', () => {
   });
 
   it.each([
-    ['../x', 'traversal'],
-    ['a/../../x', 'traversal'],
-    ['/etc/passwd', 'absolute-path'],
-    ['C:/x', 'absolute-path'],
-    ['a\\b', 'backslash'],
-    ['a//b', 'unnormalized-path'],
-    ['a/./b', 'unnormalized-path'],
-    ['a\u0007b', 'control-char'],
-    ['', 'empty-path'],
-    [`a/${'x'.repeat(256)}`, 'name-too-long'],
-    ['d/'.repeat(600), 'path-too-long'],
+    ['../x', 'TRAVERSAL'],
+    ['a/../../x', 'TRAVERSAL'],
+    ['/etc/passwd', 'ABSOLUTE_PATH'],
+    ['C:/x', 'ABSOLUTE_PATH'],
+    ['a\\b', 'BACKSLASH'],
+    ['a//b', 'UNNORMALIZED_PATH'],
+    ['a/./b', 'UNNORMALIZED_PATH'],
+    ['a\u0007b', 'CONTROL_CHAR'],
+    ['', 'EMPTY_PATH'],
+    [`a/${'x'.repeat(256)}`, 'NAME_TOO_LONG'],
+    ['d/'.repeat(600), 'PATH_TOO_LONG'],
   ])('refuses %j (%s)', (p, code) => {
     expect(file(p)).toMatchObject({ code });
   });
 
   it.each([
-    ['Link', 'hardlink'],
-    ['CharacterDevice', 'device'],
-    ['BlockDevice', 'device'],
-    ['FIFO', 'fifo'],
-    ['ContiguousFile', 'type'],
+    ['Link', 'HARDLINK'],
+    ['CharacterDevice', 'DEVICE'],
+    ['BlockDevice', 'DEVICE'],
+    ['FIFO', 'FIFO'],
+    ['ContiguousFile', 'BAD_ENTRY_TYPE'],
   ])('refuses %s entries', (type, code) => {
     expect(file('a', { type })).toMatchObject({ code });
   });
 
   it('refuses special mode bits and oversize files', () => {
-    expect(file('a', { mode: 0o4755 })).toMatchObject({ code: 'setuid' });
-    expect(file('a', { mode: 0o2755 })).toMatchObject({ code: 'setgid' });
-    expect(file('a', { mode: 0o1777 })).toMatchObject({ code: 'sticky' });
-    expect(file('a', { size: DEFAULT_LIMITS.maxFileBytes + 1 })).toMatchObject({ code: 'file-too-large' });
+    expect(file('a', { mode: 0o4755 })).toMatchObject({ code: 'SETUID' });
+    expect(file('a', { mode: 0o2755 })).toMatchObject({ code: 'SETGID' });
+    expect(file('a', { mode: 0o1777 })).toMatchObject({ code: 'STICKY' });
+    expect(file('a', { size: DEFAULT_LIMITS.maxFileBytes + 1 })).toMatchObject({ code: 'FILE_TOO_LARGE' });
     expect(file('a', { mode: 0o755 })).toEqual({ path: 'a' });
   });
 
   it('symlinks must stay inside the tree', () => {
     expect(checkSymlinkTarget('a/b', '../c')).toBeNull();
     expect(checkSymlinkTarget('a/b', '.')).toBeNull();
-    expect(checkSymlinkTarget('a/b', '../../c')).toMatchObject({ code: 'symlink-escape' });
-    expect(checkSymlinkTarget('a', '/etc')).toMatchObject({ code: 'symlink-absolute' });
-    expect(checkSymlinkTarget('a', '')).toMatchObject({ code: 'symlink-empty' });
+    expect(checkSymlinkTarget('a/b', '../../c')).toMatchObject({ code: 'SYMLINK_ESCAPE' });
+    expect(checkSymlinkTarget('a', '/etc')).toMatchObject({ code: 'SYMLINK_ABSOLUTE' });
+    expect(checkSymlinkTarget('a', '')).toMatchObject({ code: 'SYMLINK_EMPTY' });
   });
 
   it('tracks the tree: duplicates, type conflicts, writes through symlinks or below files', () => {
     const t = new TreeTracker();
     expect(t.add('a/b.txt', 'File')).toBeNull();
     expect(t.add('a', 'Directory')).toBeNull(); // explicit dir after its implicit creation is fine
-    expect(t.add('a/b.txt', 'File')).toMatchObject({ code: 'duplicate' });
-    expect(t.add('a', 'File')).toMatchObject({ code: 'duplicate' });
+    expect(t.add('a/b.txt', 'File')).toMatchObject({ code: 'DUPLICATE_ENTRY' });
+    expect(t.add('a', 'File')).toMatchObject({ code: 'DUPLICATE_ENTRY' });
     expect(t.add('l', 'SymbolicLink')).toBeNull();
-    expect(t.add('l/x', 'File')).toMatchObject({ code: 'through-symlink' });
-    expect(t.add('a/b.txt/c', 'File')).toMatchObject({ code: 'parent-is-file' });
+    expect(t.add('l/x', 'File')).toMatchObject({ code: 'THROUGH_SYMLINK' });
+    expect(t.add('a/b.txt/c', 'File')).toMatchObject({ code: 'PARENT_IS_FILE' });
     expect(t.add('d/e', 'File')).toBeNull();
-    expect(t.add('d', 'SymbolicLink')).toMatchObject({ code: 'type-conflict' });
+    expect(t.add('d', 'SymbolicLink')).toMatchObject({ code: 'TYPE_CONFLICT' });
   });
 });
 
@@ -113,9 +113,9 @@ describe('SHA256SUMS', () => {
       ['SHA256SUMS', H],
     ]);
     expect(compareSums(sums, actual, new Set(['l'])).map((p) => p.code)).toEqual([
-      'checksum-mismatch',
-      'sums-missing-file',
-      'unlisted-file',
+      'SUMS_MISMATCH',
+      'SUMS_MISSING_FILE',
+      'SUMS_UNLISTED',
     ]);
   });
 });
