@@ -183,8 +183,15 @@ export async function readArchive(
     }
     stopped = true;
   }
+  // Reading stopped early: the archive's digest still covers the whole file (compressed bytes only, cheap).
+  if (stopped) {
+    for await (const chunk of createReadStream(file, { start: bytes })) {
+      archiveHash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+  }
   // zlib stops at the end of the last gzip member and silently ignores what follows; gzip -d warns about it.
-  if (!stopped && gunzip && gunzip.bytesWritten < bytes)
+  else if (gunzip && gunzip.bytesWritten < bytes)
     problems.push({
       code: 'GZIP_TRAILING_DATA',
       message: `${bytes - gunzip.bytesWritten} bytes after the end of the gzip stream`,
