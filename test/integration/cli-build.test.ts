@@ -88,7 +88,7 @@ describe('slipway CLI (built binary)', () => {
     const out = JSON.parse(j.stdout) as { ok: boolean; problems: { code: string }[] };
     expect(out.ok).toBe(false);
     expect(out.problems.map((p) => p.code)).toContain('NO_DIGEST');
-    expect(out.problems.map((p) => p.code)).toContain('TAR_CORRUPT');
+    expect(out.problems.map((p) => p.code)).toContain('GZIP_CORRUPT');
   });
 
   it('manifest and manifest export read the newest package', async () => {
