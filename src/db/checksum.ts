@@ -63,6 +63,11 @@ export function sqlChangeChecksumV8(sql: string | Uint8Array, o: SqlChangeOption
   return '8:' + createHash('md5').update(header).update(out.subarray(0, n)).digest('hex');
 }
 
+/** CheckSum.compute(InputStream): "9:" + md5 of the bytes as they are (loadData's CSV, after its own filtering). */
+export function bytesChecksumV9(bytes: Uint8Array): string {
+  return '9:' + md5hex(bytes);
+}
+
 /** A changeset's "8:" MD5SUM from its changes' V8 checksums (same composition as V9). */
 export function changeSetChecksumV8(changeChecksums: string[]): string {
   return '8:' + md5hex(normalizeForCheckSum(changeChecksums.map((c) => c + ':').join('')));

@@ -240,7 +240,8 @@ function addChild(
           const t = expand(c.attrs.sql ?? c.text).trim();
           if (t) statements.push(...splitRollback(t, c.attrs.endDelimiter || null));
         } else if (isChangeType(c.name)) {
-          statements.push(...changeSql(buildChange(expandNode(c, expand), buildContext(d, ctx, state)), names));
+          const rctx = { ...buildContext(d, ctx, state), model: undefined };
+          statements.push(...changeSql(buildChange(expandNode(c, expand), rctx), names));
         } else unsupportedRollback(c, file);
       }
       d.rollback = [...(d.rollback ?? []), ...statements];
@@ -339,6 +340,7 @@ function buildContext(d: ChangeSetDraft, ctx: FileContext, state: WalkState): Bu
     changeSet: { id: d.id, author: d.author },
     expand: (t) => state.properties.expand(t, file),
     customChanges: state.customChanges,
+    model: state.schemaModel,
     warn: (line, code, message) => state.warnings.push({ code, file, line, message }),
     readFile: (rel, from) => {
       const target = resolveInside(state.rootDir, rel, file, from.line, rel);

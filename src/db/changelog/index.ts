@@ -7,6 +7,7 @@ import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
 import type { Changelog, ParseWarning } from '../model.js';
 import { PropertyScope } from '../properties.js';
+import { SchemaModel } from '../changes/schema-model.js';
 import { normalizeLogicalPath } from './formatted-sql.js';
 import { resolveInside } from './paths.js';
 import { matchesContexts, matchesDbms, matchesLabels } from './select.js';
@@ -51,6 +52,7 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     includeDirs: new Set([path.posix.dirname(master)]),
     keys: new Map(),
     customChanges: opts.customChanges,
+    schemaModel: new SchemaModel(),
     propertyApplies: (p) =>
       matchesContexts(p.context, opts.contexts) && matchesLabels(opts.labels, p.labels) && matchesDbms(p.dbms, dbms),
   };

@@ -1,6 +1,7 @@
 /** State shared while one master changelog and everything it includes is parsed. */
 import type { ChangeSet, ChangelogFile, ParseWarning } from '../model.js';
 import type { PropertyScope } from '../properties.js';
+import type { SchemaModel } from '../changes/schema-model.js';
 
 export interface ParseFilter {
   contexts?: string[];
@@ -24,6 +25,8 @@ export interface WalkState {
   includeDirs: Set<string>;
   /** id::author::filename → location, for duplicate errors. */
   keys: Map<string, { file: string; line: number }>;
+  /** Column types declared by the changes parsed so far (loadData without column types). */
+  schemaModel?: SchemaModel;
   /** database.customChanges: customChange class name → root-relative SQL file run instead. */
   customChanges?: Record<string, string>;
   /** Whether a property limited by context/labels/dbms applies to this parse. */

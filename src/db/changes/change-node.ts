@@ -4,6 +4,7 @@
  */
 import type { ChangelogNode } from '../changelog/xml-tree.js';
 import type { NameContext } from './identifiers.js';
+import type { SchemaModel } from './schema-model.js';
 import type { SerialObject } from './serialize.js';
 
 export type ChangeNode = ChangelogNode;
@@ -22,6 +23,8 @@ export interface BuildContext {
   /** database.customChanges: class name → root-relative SQL file. */
   customChanges?: Record<string, string>;
   warn: (line: number, code: string, message: string) => void;
+  /** Column types the changelog declared so far (loadData's stand-in for Liquibase's database snapshot). */
+  model?: SchemaModel;
 }
 
 /** A change type, loaded: its fields (for checksum and description), its SQL, and its inverse if Liquibase has one. */

@@ -106,6 +106,7 @@ function buildAddColumn(node: ChangeNode, ctx: BuildContext): BuiltChange {
       });
     }
   }
+  for (const col of columns) ctx.model?.setColumn(f.schemaName, f.tableName!, col.name ?? '', col.type);
   return {
     name: 'addColumn',
     serial: { fields: { ...f, columns: columns.map(serialColumn) } },
@@ -136,6 +137,8 @@ function buildDropColumn(node: ChangeNode, ctx: BuildContext): BuiltChange {
   const f = loadFields(node, { catalogName: 's', schemaName: 's', tableName: 's', columnName: 's' });
   required(node, f, 'tableName', ctx.file);
   const columns = columnNodes(node).map(loadColumn);
+  for (const c of f.columnName !== undefined ? [f.columnName] : columns.map((x) => x.name ?? ''))
+    ctx.model?.setColumn(f.schemaName, f.tableName!, c, undefined);
   // Measured: an empty column list is not serialised (no `columns=[]` in the checksum text).
   return dropColumns(f, columns);
 }
@@ -162,12 +165,14 @@ function buildRenameColumn(node: ChangeNode, ctx: BuildContext): BuiltChange {
     remarks: 's',
   });
   for (const k of ['tableName', 'oldColumnName', 'newColumnName']) required(node, f, k, ctx.file);
+  ctx.model?.renameColumn(f.schemaName, f.tableName!, f.oldColumnName!, f.newColumnName!);
   return renameColumn(f);
 }
 
 function buildModifyDataType(node: ChangeNode, ctx: BuildContext): BuiltChange {
   const f = loadFields(node, { catalogName: 's', schemaName: 's', tableName: 's', columnName: 's', newDataType: 's' });
   for (const k of ['tableName', 'columnName', 'newDataType']) required(node, f, k, ctx.file);
+  ctx.model?.setColumn(f.schemaName, f.tableName!, f.columnName!, f.newDataType);
   return {
     name: 'modifyDataType',
     serial: { fields: f },

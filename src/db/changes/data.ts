@@ -29,30 +29,14 @@ function whereSql(where: string, params: ColumnConfig[], names: NameContext): st
 
 // whereParams are not a serialised field (measured: they never appear in the checksum text).
 
-/** Java String.hashCode (UTF-16 code units, 32-bit overflow). */
-function javaStringHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h;
-}
-
 /**
- * The iteration order of a java.util.HashMap filled with these keys in this order: by bucket (spread hash masked by
- * the table size, which starts at 16 and doubles past 75% load), insertion order within a bucket. UpdateStatement
- * keeps its SET columns in a HashMap, so `UPDATE … SET` lists them in this order, not as written.
+ * UpdateStatement keeps its SET columns in a TreeMap, so `UPDATE … SET` lists them sorted by name (Java String
+ * order), not as written.
  */
-export function javaHashMapOrder<T>(items: T[], key: (t: T) => string): T[] {
-  const seen = new Map<string, T>();
-  for (const it of items) seen.set(key(it), it);
-  let cap = 16;
-  while (seen.size > cap * 0.75) cap *= 2;
-  const bucket = (k: string): number => {
-    const h = javaStringHash(k);
-    return (h ^ (h >>> 16)) & (cap - 1);
-  };
-  const entries = [...seen.entries()].map(([k, v], i) => ({ b: bucket(k), i, v }));
-  entries.sort((x, y) => x.b - y.b || x.i - y.i);
-  return entries.map((e) => e.v);
+export function updateColumnOrder<T>(items: T[], key: (t: T) => string): T[] {
+  const byName = new Map<string, T>();
+  for (const it of items) byName.set(key(it), it);
+  return [...byName.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => byName.get(k)!);
 }
 
 /** `<where>` as a child element (XML) or attribute (YAML/JSON), trimmed as Liquibase's parser trims text. */
@@ -97,7 +81,7 @@ function buildUpdate(node: ChangeNode, ctx: BuildContext): BuiltChange {
       },
     },
     sql: (names) => {
-      const sets = javaHashMapOrder(columns, (c) => c.name ?? '').map(
+      const sets = updateColumnOrder(columns, (c) => c.name ?? '').map(
         (c) => `${escapeColumn(c.name ?? '', names)} = ${dataValueSql(valueOf(c, f.schemaName), names)}`,
       );
       let sql = `UPDATE ${qualifiedName(f.schemaName, f.tableName!, names)} SET ${sets.join(', ')}`;

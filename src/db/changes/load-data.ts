@@ -1,13 +1,257 @@
-/** loadData and loadUpdateData: CSV rows as INSERTs / upserts (placeholder until the CSV reader lands). */
+/**
+ * loadData and loadUpdateData: CSV rows as Liquibase 4.28 turns them into SQL for PostgreSQL — one multi-row INSERT
+ * per 51 rows (InsertSetGenerator), or one DO block per row that updates by primaryKey and inserts when nothing was
+ * updated (InsertOrUpdateGeneratorPostgres). The checksum is Liquibase's: md5 of `<tableName>:<md5 of the CSV without
+ * blank and comment lines>`, independent of the element's attributes.
+ */
+import { TextDecoder } from 'node:util';
 import { SlipwayError } from '../../errors.js';
+import { bytesChecksumV9, serializedChangeChecksumV9 } from '../checksum.js';
 import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
+import { columnNodes } from './change-node.js';
+import { loadColumn, serialColumn, type ColumnConfig } from './column-config.js';
+import { csvChecksumBytes, parseCsv } from './csv.js';
+import { parseColumnType } from './data-types.js';
+import { updateColumnOrder } from './data.js';
+import { isTrue, loadFields, required } from './fields.js';
+import { escapeColumn, qualifiedName, stringLiteral, type NameContext } from './identifiers.js';
+import { dataValueSql, dateOrFunction, numericOrFunction, type Value } from './values.js';
+import { resolveChangePath } from './views.js';
 
-function notYet(node: ChangeNode, ctx: BuildContext): BuiltChange {
-  throw new SlipwayError('E_CHANGELOG', `Change type <${node.name}> is not supported yet`, {
-    file: ctx.file,
-    line: node.line,
-    hint: 'Write the rows as <insert> changes or <sql>.',
+/** One cell after Liquibase's conversion: null is SQL NULL. */
+type Cell = { column: string; value: Value | null; allowUpdate: boolean };
+
+/** LiquibaseDataType.getLoadTypeName for a declared column type (what Liquibase reads from the database). */
+function loadTypeOf(declared: string): string {
+  switch (parseColumnType(declared).cls) {
+    case 'bigint':
+    case 'int':
+    case 'smallint':
+    case 'tinyint':
+    case 'mediumint':
+    case 'decimal':
+    case 'number':
+    case 'double':
+    case 'float':
+    case 'currency':
+      return 'NUMERIC';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'date':
+    case 'datetime':
+    case 'time':
+    case 'timestamp':
+      return 'DATE';
+    case 'uuid':
+      return 'UUID';
+    case 'blob':
+      return 'BLOB';
+    case 'clob':
+    case 'xml':
+      return 'CLOB';
+    default:
+      return 'STRING';
+  }
+}
+
+const TRUE_VALUES = new Set(['true', 't', 'yes', 'y', '1']);
+const FALSE_VALUES = new Set(['false', 'f', 'no', 'n', '0']);
+
+/** BooleanUtil.parseBoolean. */
+function parseBoolean(s: string): boolean {
+  const v = s.trim().toLowerCase();
+  if (TRUE_VALUES.has(v)) return true;
+  if (FALSE_VALUES.has(v)) return false;
+  return /^[+-]?\d+$/.test(v) && Number(v) > 0;
+}
+
+/** LoadDataChange.generateStatements' conversion of one CSV value for its column config. */
+function convertCell(
+  raw: string,
+  cfg: ColumnConfig | undefined,
+  type: string | undefined,
+  schema: string | undefined,
+): Value | null {
+  let value: string | null = raw;
+  if (value === '') value = cfg?.fields.defaultValue ?? null;
+  if (value !== null && value.toUpperCase() === 'NULL') return null;
+  if (type === undefined) return value === null ? null : { kind: 'string', text: value };
+  const t = type.toUpperCase();
+  switch (t) {
+    case 'BOOLEAN':
+      if (value === null)
+        return cfg?.fields.defaultValueBoolean === undefined
+          ? null
+          : { kind: 'boolean', value: cfg.fields.defaultValueBoolean === 'true' };
+      return { kind: 'boolean', value: parseBoolean(value) };
+    case 'NUMERIC': {
+      const v = value ?? cfg?.fields.defaultValueNumeric;
+      return v === undefined ? null : numericOrFunction(v);
+    }
+    case 'DATE':
+    case 'DATETIME':
+    case 'TIME': {
+      const v = value ?? cfg?.fields.defaultValueDate;
+      return v === undefined || v === '' ? null : dateOrFunction(v);
+    }
+    case 'STRING':
+      return { kind: 'string', text: value ?? '' };
+    case 'COMPUTED': {
+      const v = value ?? cfg?.fields.defaultValueComputed;
+      return v === undefined ? null : { kind: 'function', text: v };
+    }
+    case 'SEQUENCE':
+      if (value === null) throw new Error('Must set a sequence name in the loadData column defaultValue attribute');
+      return { kind: 'sequenceNext', text: value, schema };
+    case 'UUID':
+    case 'OTHER':
+    case 'CLOB':
+      return value === null ? null : { kind: 'string', text: value };
+    case 'BLOB':
+      return value === null ? null : { kind: 'string', text: value };
+    default:
+      return value === null ? null : { kind: 'string', text: value };
+  }
+}
+
+function decode(bytes: Buffer, encoding: string | undefined): string {
+  const label = (encoding ?? 'UTF-8').toLowerCase();
+  const text = new TextDecoder(label === 'cp1252' ? 'windows-1252' : label).decode(bytes);
+  return text.replace(/^\uFEFF/, '');
+}
+
+function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChange {
+  const f = loadFields(node, {
+    catalogName: 's',
+    schemaName: 's',
+    tableName: 's',
+    file: 's',
+    commentLineStartsWith: 's',
+    relativeToChangelogFile: 'b',
+    encoding: 's',
+    separator: 's',
+    quotchar: 's',
+    usePreparedStatements: 'b',
+    ...(update ? { primaryKey: 's', onlyUpdate: 'b' } : {}),
+  });
+  const table = required(node, f, 'tableName', ctx.file);
+  required(node, f, 'file', ctx.file);
+  if (update) required(node, f, 'primaryKey', ctx.file);
+  // Bean defaults that are serialised (measured): separator ",", quotchar '"', commentLineStartsWith "#", onlyUpdate false.
+  f.separator ??= ',';
+  f.quotchar ??= '"';
+  f.commentLineStartsWith ??= '#';
+  if (update) f.onlyUpdate ??= 'false';
+  const configs = columnNodes(node).map(loadColumn);
+  const csvPath = resolveChangePath(ctx, f.file!, isTrue(f.relativeToChangelogFile));
+  const bytes = ctx.readFile(csvPath, node);
+  const checksum = serializedChangeChecksumV9(
+    `${table}:${bytesChecksumV9(csvChecksumBytes(bytes, f.commentLineStartsWith))}`,
+  );
+  const fail = (line: number, message: string): never => {
+    throw new SlipwayError('E_CHANGELOG', `${csvPath}:${line}: ${message}`, {
+      file: ctx.file,
+      line: node.line,
+      hint: `Fix the CSV file read by <${node.name}>; Liquibase fails on it too.`,
+    });
+  };
+  const records = parseCsv(decode(bytes, f.encoding), {
+    separator: f.separator.charAt(0) || ',',
+    quote: f.quotchar.trim() === '' ? null : f.quotchar.charAt(0),
+  });
+  const header = records.shift();
+  if (!header) fail(1, 'the data file is empty');
+  const headers = header!.fields;
+  const configFor = (i: number, name: string): ColumnConfig | undefined =>
+    configs.find(
+      (c) =>
+        (c.fields.index !== undefined && Number(c.fields.index) === i) ||
+        (c.fields.header !== undefined && c.fields.header.toLowerCase() === name.toLowerCase()) ||
+        (c.name !== undefined && c.name.toLowerCase() === name.toLowerCase()),
+    );
+  const rows: Cell[][] = [];
+  const comment = f.commentLineStartsWith;
+  for (const rec of records) {
+    const line = rec.fields;
+    if (line.length === 0 || (line.length === 1 && line[0]!.trim() === '')) continue;
+    if (comment !== '' && line[0]!.startsWith(comment)) continue;
+    if (line.length !== headers.length) {
+      fail(
+        rec.line,
+        `has ${line.length} values, the header has ${headers.length}; numbers must be equal (check for an unquoted value with an embedded separator)`,
+      );
+    }
+    const cells: Cell[] = [];
+    headers.forEach((h, i) => {
+      const headerName = h.trim();
+      const cfg = configFor(i, headerName);
+      if (cfg?.type?.toLowerCase() === 'skip') return;
+      const column = cfg?.name ?? headerName;
+      const declared =
+        cfg?.type ??
+        (() => {
+          const t = ctx.model?.columnType(f.schemaName, table, column);
+          return t === undefined ? undefined : loadTypeOf(t);
+        })();
+      cells.push({
+        column,
+        value: convertCell(line[i]!, cfg, declared, f.schemaName),
+        allowUpdate: cfg?.fields.allowUpdate !== 'false',
+      });
+    });
+    rows.push(cells);
+  }
+  return {
+    name: node.name,
+    serial: { fields: { ...f, columns: configs.map(serialColumn) } },
+    checksum,
+    sql: (names) => (update ? upsertSql(f, rows, names) : insertSql(f, rows, names)),
+  };
+}
+
+function insertSql(f: Record<string, string>, rows: Cell[][], names: NameContext): string[] {
+  if (rows.length === 0) return [];
+  const table = qualifiedName(f.schemaName, f.tableName!, names);
+  const head = `INSERT INTO ${table} (${rows[0]!.map((c) => escapeColumn(c.column, names)).join(', ')}) VALUES `;
+  const out: string[] = [];
+  // InsertSetGenerator starts a new statement after more than 50 rows (so 51 per statement).
+  for (let i = 0; i < rows.length; i += 51) {
+    const chunk = rows.slice(i, i + 51);
+    out.push(head + chunk.map((r) => `(${r.map((c) => dataValueSql(c.value, names)).join(', ')})`).join(','));
+  }
+  return out;
+}
+
+function upsertSql(f: Record<string, string>, rows: Cell[][], names: NameContext): string[] {
+  const table = qualifiedName(f.schemaName, f.tableName!, names);
+  const pk = f.primaryKey!.split(',');
+  return rows.map((row) => {
+    const byName = new Map(row.map((c) => [c.column, c]));
+    const where = pk
+      .map((k) => {
+        const v = byName.get(k)?.value ?? null;
+        if (v === null) return `${escapeColumn(k, names)} is NULL`;
+        return `${escapeColumn(k, names)} = ${v.kind === 'string' ? stringLiteral(v.text) : dataValueSql(v, names)}`;
+      })
+      .join(' AND ');
+    const sets = updateColumnOrder(
+      row.filter((c) => !pk.includes(c.column) && c.allowUpdate),
+      (c) => c.column,
+    ).map((c) => `${escapeColumn(c.column, names)} = ${dataValueSql(c.value, names)}`);
+    const insert = `INSERT INTO ${table} (${row.map((c) => escapeColumn(c.column, names)).join(', ')}) VALUES (${row.map((c) => dataValueSql(c.value, names)).join(', ')});`;
+    const lines = ['DO', '$$', 'BEGIN'];
+    lines.push(
+      sets.length
+        ? `UPDATE ${table} SET ${sets.join(', ')} WHERE ${where};`
+        : `perform * from ${table} WHERE ${where};`,
+    );
+    if (f.onlyUpdate !== 'true') lines.push('IF not found THEN', insert, 'END IF;');
+    lines.push('END;', '$$', 'LANGUAGE plpgsql');
+    return lines.join('\n');
   });
 }
 
-export const LOAD_CHANGES = { loadData: notYet, loadUpdateData: notYet };
+export const LOAD_CHANGES = {
+  loadData: (node: ChangeNode, ctx: BuildContext) => build(node, ctx, false),
+  loadUpdateData: (node: ChangeNode, ctx: BuildContext) => build(node, ctx, true),
+};

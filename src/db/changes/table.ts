@@ -79,6 +79,11 @@ function buildCreateTable(node: ChangeNode, ctx: BuildContext): BuiltChange {
   const table = required(node, f, 'tableName', ctx.file);
   const columns = columnNodes(node).map(loadColumn);
   const schema = f.schemaName;
+  ctx.model?.createTable(
+    schema,
+    table,
+    columns.map((c) => ({ name: c.name ?? '', type: c.type })),
+  );
   return {
     name: 'createTable',
     serial: { fields: { ...f, columns: columns.map(serialColumn) } },
@@ -179,6 +184,7 @@ export function dropTable(f: Record<string, string | undefined>): BuiltChange {
 function buildDropTable(node: ChangeNode, ctx: BuildContext): BuiltChange {
   const f = loadFields(node, { catalogName: 's', schemaName: 's', tableName: 's', cascadeConstraints: 'b' });
   required(node, f, 'tableName', ctx.file);
+  ctx.model?.dropTable(f.schemaName, f.tableName!);
   return dropTable(f);
 }
 
@@ -197,6 +203,7 @@ function buildRenameTable(node: ChangeNode, ctx: BuildContext): BuiltChange {
   const f = loadFields(node, { catalogName: 's', schemaName: 's', oldTableName: 's', newTableName: 's' });
   required(node, f, 'oldTableName', ctx.file);
   required(node, f, 'newTableName', ctx.file);
+  ctx.model?.renameTable(f.schemaName, f.oldTableName!, f.newTableName!);
   return renameTable(f);
 }
 
