@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'E_DEPLOY'
   | 'E_LOCKED'
   | 'E_UNSAFE_ARCHIVE'
+  | 'E_SIGN'
+  | 'E_SIGNATURE'
   | 'E_HEALTH'
   | 'E_COMPAT'
   | 'E_NOT_READY'

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError, maskUrl } from '../errors.js';
+import { verifyPackageSignature } from '../sign/package-signature.js';
 import { checkCompatibility } from './compat.js';
 import { pendingChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
 import type { ChangeSetKey, Contracts } from './contracts.js';
@@ -36,8 +37,24 @@ export async function verifyPackage(
   contracts: Contracts,
   packagePath: string,
   t: TargetConfig,
+  /** trustedSigners is relative to the config file's directory. */
+  configDir: string,
   expectedSha256?: string,
 ): Promise<Verified> {
+  if (t.trustedSigners) {
+    // Before the archive is read at all: an untrusted package gets no further than its signature.
+    const signers = path.resolve(configDir, t.trustedSigners);
+    const sig = await verifyPackageSignature(packagePath, signers);
+    if (!sig.ok) {
+      const first = sig.problems[0]!;
+      throw new SlipwayError('E_SIGNATURE', `refused ${packagePath}: [${first.code}] ${first.message}`, {
+        file: packagePath,
+        field: 'deploy.targets.*.trustedSigners',
+        details: sig.problems.map((p) => `[${p.code}] ${p.message}`),
+        hint: `Nothing was extracted. Sign the package with \`slipway build --sign KEY\` using a key listed in ${signers}.`,
+      });
+    }
+  }
   const v = await contracts.validatePackage(packagePath, {
     limits: t.limits,
     shared: t.shared,
@@ -131,7 +148,7 @@ async function liveVersion(target: Target, previous: string | null): Promise<str
 export async function applyDeploy(a: ApplyInput): Promise<void> {
   const { opts, contracts, target, t, steps, releaseId, previous, databaseUrl, state } = a;
   const v = await steps.run('verify', 'verify the archive digest and SHA256SUMS', async () => {
-    const r = await verifyPackage(contracts, a.packagePath, t, opts.expectedSha256);
+    const r = await verifyPackage(contracts, a.packagePath, t, opts.config.configDir, opts.expectedSha256);
     const forced = checkReadiness(a.packagePath, r.readiness, opts.force === true);
     return {
       value: r,

@@ -79,7 +79,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
 
   if (opts.dryRun) {
     const releaseId = nextReleaseId(now(), sha256, await target.listReleaseDirs());
-    const v = await verifyPackage(contracts, packagePath, t, opts.expectedSha256);
+    const v = await verifyPackage(contracts, packagePath, t, opts.config.configDir, opts.expectedSha256);
     checkReadiness(packagePath, v.readiness, opts.force === true); // a dry run must not promise what deploy refuses
     const plan = planDeploy({
       root,

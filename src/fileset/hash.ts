@@ -17,6 +17,13 @@ export function sha256Hasher(): { update(chunk: Buffer): void; hex(): string } {
   };
 }
 
+/** SHA-512 of a whole file, streamed, as raw bytes (the digest an SSH signature of the file covers). */
+export async function sha512File(absPath: string): Promise<Buffer> {
+  const hash = createHash('sha512');
+  for await (const chunk of createReadStream(absPath, { highWaterMark: 256 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest();
+}
+
 /**
  * SHA-256 of a file as lowercase hex. Files up to 1 MiB (by `sizeHint`) are read in one go; larger or unknown
  * sizes are streamed, so a huge file is never held in memory.

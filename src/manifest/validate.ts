@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../deploy/archive-rules.js';
 import { scanArchive } from '../deploy/scan-archive.js';
+import { verifyPackageSignature } from '../sign/package-signature.js';
 import {
   buildManifestSchema,
   deploymentInfoSchema,
@@ -36,6 +37,8 @@ export interface ValidateOptions {
   limits?: ExtractLimits;
   /** Shared paths of the target (package links may enter them, never climb out). */
   shared?: string[];
+  /** An OpenSSH allowed_signers file: `<package>.sig` must be a valid signature by a key it trusts. */
+  signers?: string;
 }
 
 const METADATA = ['build-manifest.json', 'deployment-info.json', 'version-compatibility.json', 'SHA256SUMS'];
@@ -117,6 +120,7 @@ export async function validatePackage(packagePath: string, opts: ValidateOptions
     };
   }
   const expected = await expectedDigest(packagePath, opts, problems);
+  if (opts.signers) problems.push(...(await verifyPackageSignature(packagePath, opts.signers)).problems);
   // The one archive inspector (src/deploy/scan-archive.ts): framing, entry rules, links, limits, SHA256SUMS.
   const scan = await scanArchive(
     packagePath,

@@ -20,6 +20,7 @@ import { findLatestPackage, readManifestFile, readPackageManifest } from '../../
 import { readNpmVersion } from '../../manifest/generate.js';
 import { humanBytes } from '../../manifest/schema.js';
 import { validatePackage } from '../../manifest/validate.js';
+import { signPackage } from '../../sign/package-signature.js';
 import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
 import type { CommandContext } from '../main.js';
 import { printJson, printResult, printWarning, type CliIO } from '../output.js';
@@ -281,12 +282,16 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
     .command('validate <package>')
     .description('verify digest, SHA256SUMS, manifest schema, layout and compatibility file of a package')
     .option('--sha256 <hex>', 'expected archive digest (default: <package>.sha256 beside it)')
+    .option('--signers <file>', 'OpenSSH allowed_signers file: require <package>.sig by a key it trusts')
     .option('--json', 'print one JSON object on stdout')
     .option('-c, --config <file>', 'accepted for uniform scripts; validate needs no config')
     .option('-o, --out <dir>', 'accepted for uniform scripts; validate writes nothing')
-    .action(async (pkg: string, flags: { sha256?: string; json?: boolean }) => {
+    .action(async (pkg: string, flags: { sha256?: string; signers?: string; json?: boolean }) => {
       const file = path.resolve(io.cwd, pkg);
-      const r = await validatePackage(file, flags.sha256 ? { expectedSha256: flags.sha256 } : {});
+      const r = await validatePackage(file, {
+        ...(flags.sha256 ? { expectedSha256: flags.sha256 } : {}),
+        ...(flags.signers ? { signers: path.resolve(io.cwd, flags.signers) } : {}),
+      });
       printResult(
         io,
         flags,
@@ -304,8 +309,9 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
     .description('clean + stage + compile + package (+ manifest)')
     .option('--strict', 'warnings fail')
     .option('--no-clean', 'keep temporary files an interrupted earlier build left in the output directory')
-    .option('--json', 'print one JSON object on stdout: { package, ready, blockers, phases, sizes, report }')
-    .action(async (flags: CommonFlags & { strict?: boolean; clean: boolean }) => {
+    .option('--json', 'print one JSON object on stdout: { package, ready, blockers, phases, sizes, report, signature }')
+    .option('--sign <ssh-private-key>', 'write <package>.sig, an SSH signature (namespace slipway-package)')
+    .action(async (flags: CommonFlags & { strict?: boolean; clean: boolean; sign?: string }) => {
       const { config } = await configFromFlags(io, flags);
       const progress = createProgressRenderer(io, { quiet: !!flags.json });
       let r: BuildResult;
@@ -322,8 +328,13 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       } finally {
         progress.clear();
       }
-      if (flags.json) printJson(io, jsonResult(r));
-      else renderBuild(io, r, r.details.warnings);
+      const signed = flags.sign ? await signPackage(r.package.path, path.resolve(io.cwd, flags.sign)) : null;
+      if (flags.json) printJson(io, { ...jsonResult(r), signature: signed });
+      else {
+        renderBuild(io, r, r.details.warnings);
+        if (signed)
+          io.stdout(`signature: ${signed.signature}\n  ${signed.fingerprint} (${signed.publicKey.split(' ')[0]})\n`);
+      }
       // A package written but marked not ready (failed database verification) is a failed build.
       if (!r.manifest.deployment.readiness) ctx.setExit(1);
     });

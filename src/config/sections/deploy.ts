@@ -35,6 +35,9 @@ export const targetSchema = z
     commandTimeoutMs: z.number().int().positive().default(60_000),
     /** `--wait` gives up queueing for the lock after this many ms. */
     lockWaitMs: z.number().int().positive().default(600_000),
+    /** OpenSSH allowed_signers file (relative to the config file): packages must carry a `<package>.sig` by a key
+     *  it trusts for namespace slipway-package, checked before anything is read or extracted. */
+    trustedSigners: z.string().min(1).optional(),
     /** Extraction limits: a package over any of them is rejected before anything is written. */
     limits: z
       .object({
