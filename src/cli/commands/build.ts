@@ -309,7 +309,10 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
     .description('clean + stage + compile + package (+ manifest)')
     .option('--strict', 'warnings fail')
     .option('--no-clean', 'keep temporary files an interrupted earlier build left in the output directory')
-    .option('--json', 'print one JSON object on stdout: { package, ready, blockers, phases, sizes, report, signature }')
+    .option(
+      '--json',
+      'print one JSON object on stdout: { package, ready, blockers, phases, sizes, report } (+ signature with --sign)',
+    )
     .option('--sign <ssh-private-key>', 'write <package>.sig, an SSH signature (namespace slipway-package)')
     .action(async (flags: CommonFlags & { strict?: boolean; clean: boolean; sign?: string }) => {
       const { config } = await configFromFlags(io, flags);
@@ -329,7 +332,7 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
         progress.clear();
       }
       const signed = flags.sign ? await signPackage(r.package.path, path.resolve(io.cwd, flags.sign)) : null;
-      if (flags.json) printJson(io, { ...jsonResult(r), signature: signed });
+      if (flags.json) printJson(io, { ...jsonResult(r), ...(signed ? { signature: signed } : {}) });
       else {
         renderBuild(io, r, r.details.warnings);
         if (signed)
