@@ -8,6 +8,9 @@ import type { SyntaxProblem } from './position.js';
 /**
  * Runs inside one JVM for all files: compiles each file with Groovy's CompilationUnit up to the CONVERSION phase
  * (parse + AST building, where Groovy reports syntax errors) and prints one tab-separated line per verdict.
+ * Parse only: classes are not resolved before SEMANTIC_ANALYSIS, so imports of classes that are not on this
+ * classpath are fine; and the global @Grab transformation, which would run at CONVERSION and download (or, without
+ * Ivy on the classpath, fail with NoClassDefFoundError: org/apache/ivy/util/MessageLogger), is disabled.
  */
 const PARSE_SCRIPT = String.raw`
 import org.codehaus.groovy.control.*
@@ -16,7 +19,9 @@ def clean = { String s -> s == null ? '' : s.replaceAll('[\\t\\r\\n]+', ' ') }
 System.in.withReader('UTF-8') { r ->
   r.eachLine { f ->
     if (!f) return
-    def cu = new CompilationUnit(new CompilerConfiguration(sourceEncoding: 'UTF-8', tolerance: 0))
+    def cc = new CompilerConfiguration(sourceEncoding: 'UTF-8', tolerance: 0)
+    cc.disabledGlobalASTTransformations = ['groovy.grape.GrabAnnotationTransformation'] as Set
+    def cu = new CompilationUnit(cc)
     cu.addSource(new File(f))
     try {
       cu.compile(Phases.CONVERSION)
