@@ -291,9 +291,9 @@ describe('as a viewer', () => {
     await expect.poll(() => text.textContent()).toMatch(/^umig 1\.1\.0 — build /);
     await page.keyboard.press('End');
     await expect.poll(() => text.textContent()).toMatch(/^# Deployment report: umig 1\.1\.0/);
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Deployment report');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Deployment report');
     await page.keyboard.press('ArrowRight');
-    expect(await page.getByRole('tab', { name: 'JSON' }).getAttribute('aria-selected')).toBe('true');
+    await expect.poll(() => page.getByRole('tab', { name: 'JSON' }).getAttribute('aria-selected')).toBe('true');
     await screenshot(page, '07-manifest-tabs');
     expect(w.errors).toEqual([]);
   });
@@ -303,7 +303,8 @@ describe('as a viewer', () => {
     const { page } = w;
     await logIn(page, 'viewer', PASSWORD);
     // After sign-in focus is on the page heading; on a fresh load it is at the start of the document.
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('page-title');
+    // Sign-in moves focus after the page renders: wait for it rather than read it at once.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('page-title');
     await page.reload();
     await page.getByRole('navigation', { name: 'Main' }).waitFor();
     await page.keyboard.press('Tab');
@@ -312,15 +313,15 @@ describe('as a viewer', () => {
         text: document.activeElement?.textContent ?? '',
         outline: getComputedStyle(document.activeElement!).outlineStyle,
       }));
-    expect(await focused()).toEqual({ text: 'Skip to content', outline: 'solid' });
+    await expect.poll(focused).toEqual({ text: 'Skip to content', outline: 'solid' });
     await page.keyboard.press('Tab');
-    expect(await focused()).toEqual({ text: 'Health', outline: 'solid' });
+    await expect.poll(focused).toEqual({ text: 'Health', outline: 'solid' });
     await page.keyboard.press('Tab');
-    expect((await focused()).text).toBe('Database');
+    await expect.poll(async () => (await focused()).text).toBe('Database');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('page-title');
     expect(page.url()).toBe(`${server.url}/database`);
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Database');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Database');
     // Back button and a reload of a deep link both land on the right page (the server serves index.html there).
     await page.goBack();
     await expect.poll(() => page.locator('h1').textContent()).toBe('Health');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,12 +13,16 @@ import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { makeFixturePackage, type FixturePackage } from '../fixtures/deploy/make-package.js';
 import { makeDbParts } from '../fixtures/deploy/db-package.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KILLS = 50;
 const DELAY_MS = 15;
 // Steps a kill is aimed at: the child prints "<step> begin", the kill lands a random 0..3×DELAY ms later.
 const AIMS = ['verify', 'extract', 'compat', 'migrate', 'switch', 'restart', 'retention', 'start'] as const;
+// Which step each kill aims at and how long after it lands: seeded and printed, so a failure can be replayed.
+const random = seededRandom('deploy-crash');
+const randomInt = random.int;
 
 interface RunOutcome {
   code: number | null;
@@ -109,7 +113,7 @@ describe('crash safety: SIGKILL at random points', () => {
     return id;
   }
 
-  it(`after ${KILLS} SIGKILLs current always resolves to a complete, verified release and the next run succeeds`, async () => {
+  it(`after ${KILLS} SIGKILLs (seed ${random.seed}) current always resolves to a complete, verified release and the next run succeeds`, async () => {
     const first = await start('deploy', pkgs[0]!.path, null);
     expect(first.out).toContain('DONE');
     const killedIn: Record<string, number> = {};
