@@ -252,14 +252,18 @@ describe('as a viewer', () => {
     await page.getByRole('link', { name: 'Build manifest' }).click();
     const summary = page.getByTestId('manifest-summary');
     await summary.waitFor();
-    expect(await summary.textContent()).toMatch(/^umig 1\.1\.0 — build .+ smaller than the project tree/);
+    // The summary and the chart complete when GET /api/report has answered: wait for them, do not read at once.
+    await expect.poll(() => summary.textContent()).toMatch(/^umig 1\.1\.0 — build .+ smaller than the project tree/);
     const text = page.getByTestId('manifest-text');
     await expect.poll(() => text.textContent()).toMatch(/^\{\n {2}"schemaVersion": 1,/);
     const json = JSON.parse((await text.textContent())!);
     expect(json.version).toBe('1.1.0');
     // The chart: bars with their numbers as text, and the same figures in a table.
     const svg = page.locator('figure.chart svg');
-    expect(await svg.getAttribute('role')).toBe('img');
+    await expect.poll(() => svg.getAttribute('role')).toBe('img');
+    await expect
+      .poll(() => svg.locator('text.chart-label').allTextContents())
+      .toEqual(expect.arrayContaining(['node_modules', 'logs']));
     const labels = await svg.locator('text.chart-label').allTextContents();
     expect(labels[0]).toBe('whole project');
     expect(labels).toEqual(expect.arrayContaining(['application', 'database', 'docs']));
