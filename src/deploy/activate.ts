@@ -70,6 +70,7 @@ export async function validateRelease(
         timeoutMs: t.health.timeoutMs,
         intervalMs: t.health.intervalMs,
         allowDegraded: t.health.allowDegraded,
+        ...(t.health.expect ? { expect: t.health.expect } : {}),
         ...(steps.signal ? { signal: steps.signal } : {}),
       });
       if (!w.ok) {
@@ -77,9 +78,11 @@ export async function validateRelease(
           'E_HEALTH',
           `release ${releaseId} is not healthy: ${w.last.status} (${w.last.reason}) after ${w.attempts} probe(s)`,
           {
-            hint: t.health.allowDegraded
-              ? 'Check the application log.'
-              : 'Check the application log; DEGRADED only passes with health.allowDegraded.',
+            hint:
+              w.last.hint ??
+              (t.health.allowDegraded
+                ? 'Check the application log.'
+                : 'Check the application log; DEGRADED only passes with health.allowDegraded.'),
           },
         );
       }

@@ -199,10 +199,15 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
   if (!precheckSkip && t.health.url) {
     const url = t.health.url;
     await steps.run('precheck', `probe ${url}`, async () => {
-      const p = await contracts.probeHealth(url, { timeoutMs: Math.min(5000, t.health.timeoutMs) });
+      const p = await contracts.probeHealth(url, {
+        timeoutMs: Math.min(5000, t.health.timeoutMs),
+        ...(t.health.expect ? { expect: t.health.expect } : {}),
+      });
       if (p.status !== 'HEALTHY' && p.status !== 'DEGRADED' && previous && !opts.force) {
         throw new SlipwayError('E_HEALTH', `the live system is ${p.status} before the deploy (${p.reason})`, {
-          hint: 'Fix the live system first, or pass --force to deploy anyway.',
+          hint: p.hint
+            ? `${p.hint} Or pass --force to deploy anyway.`
+            : 'Fix the live system first, or pass --force to deploy anyway.',
         });
       }
       return {
@@ -285,6 +290,7 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
     await steps.run('health', `watch for ${Math.round(a.watchMs / 1000)} s`, async () => {
       const w = await watchRelease({
         healthUrl: url,
+        ...(t.health.expect ? { expect: t.health.expect } : {}),
         durationMs: a.watchMs,
         thresholds: a.watch.thresholds,
         ...(a.watch.metricsUrl ? { metricsUrl: a.watch.metricsUrl } : {}),

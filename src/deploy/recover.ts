@@ -211,7 +211,10 @@ export async function recoverInterruptedRuns(r: RecoverInput): Promise<RecoveryR
       kept = true;
       const url = r.t.health.url;
       if (url) {
-        const p = await r.contracts.probeHealth(url, { timeoutMs: Math.min(5000, r.t.health.timeoutMs) });
+        const p = await r.contracts.probeHealth(url, {
+          timeoutMs: Math.min(5000, r.t.health.timeoutMs),
+          ...(r.t.health.expect ? { expect: r.t.health.expect } : {}),
+        });
         kept = p.status === 'HEALTHY' || (p.status === 'DEGRADED' && r.t.health.allowDegraded);
         if (!kept) note += `; ${a.to} had passed its gates but is ${p.status} now (${p.reason})`;
       }

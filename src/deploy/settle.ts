@@ -157,8 +157,12 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
             timeoutMs: t.health.timeoutMs,
             intervalMs: t.health.intervalMs,
             allowDegraded: t.health.allowDegraded,
+            ...(t.health.expect ? { expect: t.health.expect } : {}),
           });
-          if (!w.ok) throw new SlipwayError('E_HEALTH', `${s.to} is not healthy: ${w.last.status} (${w.last.reason})`);
+          if (!w.ok)
+            throw new SlipwayError('E_HEALTH', `${s.to} is not healthy: ${w.last.status} (${w.last.reason})`, {
+              ...(w.last.hint ? { hint: w.last.hint } : {}),
+            });
           return { value: w, message: `${w.last.status} after ${w.attempts} probe(s)` };
         });
         r.healthy = true;

@@ -5,7 +5,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { maskUrl } from '../errors.js';
-import { probeHealth } from '../health/probe.js';
+import { probeHealth, type HealthExpect } from '../health/probe.js';
 import { parsePrometheusText } from '../health/prometheus.js';
 import { readComponentStatus } from '../health/read-body.js';
 import { type Selector, parseSelector, sumSelected } from '../health/selector.js';
@@ -35,6 +35,8 @@ export interface WatchClock {
 
 export interface WatchReleaseOptions {
   healthUrl: string;
+  /** The target's health.expect (what a health answer must show). */
+  expect?: HealthExpect;
   metricsUrl?: string;
   durationMs: number;
   thresholds?: WatchThresholdsInput;
@@ -123,7 +125,11 @@ async function takeSample(
 ): Promise<WatchSample> {
   const atMs = clock.now();
   const [probe, metrics] = await Promise.all([
-    probeHealth(opts.healthUrl, { timeoutMs: t.probeTimeoutMs, headers: opts.headers }),
+    probeHealth(opts.healthUrl, {
+      timeoutMs: t.probeTimeoutMs,
+      ...(opts.headers ? { headers: opts.headers } : {}),
+      ...(opts.expect ? { expect: opts.expect } : {}),
+    }),
     opts.metricsUrl ? scrapeMetrics(opts.metricsUrl, t, sel, opts.headers, errors) : Promise.resolve(null),
   ]);
   const database = readComponentStatus(probe.body, t.databaseComponent);

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { maskUrl } from '../errors.js';
-import { readBodyStatus } from './read-body.js';
-import { type HealthStatus, statusForHttpCode, worseStatus } from './status.js';
+import { judgeHealthAnswer, type HealthExpect } from './expect.js';
 
 export type { HealthStatus } from './status.js';
+export type { HealthExpect } from './expect.js';
+import type { HealthStatus } from './status.js';
 
 export interface ProbeResult {
   /** UNREACHABLE means no HTTP response at all (refused, DNS, reset, timeout); then httpStatus is null. */
@@ -13,12 +14,16 @@ export interface ProbeResult {
   reason: string;
   /** Parsed JSON body, or null when there was none or it was not JSON. */
   body: unknown;
+  /** When the answer failed because of what `health.expect` asks for: a hint naming the setting. */
+  hint?: string;
 }
 
 export interface ProbeOptions {
   /** Whole request including the body; default 5000 ms. */
   timeoutMs?: number;
   headers?: Record<string, string>;
+  /** What the answer must show (health.expect); unset: the body's status field when present, else the HTTP code. */
+  expect?: HealthExpect;
 }
 
 // A health body is small; a bigger one is a misconfigured URL (or hostile), not something to buffer.
@@ -53,27 +58,15 @@ export async function probeHealth(url: string, opts: ProbeOptions = {}): Promise
       (e as Error).name === 'TimeoutError' ? `body not complete within ${timeoutMs} ms` : (e as Error).message;
     return { status: 'UNHEALTHY', httpStatus, ms: elapsed(), reason: `HTTP ${httpStatus}: ${why}`, body: null };
   }
-  const ms = elapsed();
-  const fromCode = statusForHttpCode(httpStatus);
-  let body: unknown = null;
-  try {
-    body = text.length ? JSON.parse(text) : null;
-  } catch {
-    return {
-      status: 'UNHEALTHY',
-      httpStatus,
-      ms,
-      reason: `HTTP ${httpStatus}: body is not JSON (${text.length} bytes)`,
-      body: null,
-    };
-  }
-  const stated = readBodyStatus(body);
-  if (!stated.status)
-    return { status: 'UNHEALTHY', httpStatus, ms, reason: `HTTP ${httpStatus}: ${stated.reason}`, body };
-  // Worst of code and body: a 503 that says HEALTHY is not healthy, and a 200 that says UNHEALTHY is not either.
-  const status = worseStatus(fromCode, stated.status);
-  const disagree = fromCode !== stated.status && fromCode !== 'HEALTHY' ? ` (body says ${stated.status})` : '';
-  return { status, httpStatus, ms, reason: `HTTP ${httpStatus}, ${stated.reason}${disagree}`, body };
+  const j = judgeHealthAnswer(httpStatus, text, opts.expect);
+  return {
+    status: j.status,
+    httpStatus,
+    ms: elapsed(),
+    reason: j.reason,
+    body: j.body,
+    ...(j.hint ? { hint: j.hint } : {}),
+  };
 }
 
 export interface WaitForHealthyOptions {
@@ -85,6 +78,7 @@ export interface WaitForHealthyOptions {
   headers?: Record<string, string>;
   /** Per-probe timeout; default min(5000, timeoutMs), always cut to the time left. */
   probeTimeoutMs?: number;
+  expect?: HealthExpect;
 }
 
 export interface WaitForHealthyResult {
@@ -102,7 +96,11 @@ export async function waitForHealthy(opts: WaitForHealthyOptions): Promise<WaitF
   let last: ProbeResult | undefined;
   while (!opts.signal?.aborted) {
     const probeTimeoutMs = Math.max(1, Math.min(opts.probeTimeoutMs ?? 5000, left()));
-    last = await probeHealth(opts.url, { timeoutMs: probeTimeoutMs, headers: opts.headers });
+    last = await probeHealth(opts.url, {
+      timeoutMs: probeTimeoutMs,
+      ...(opts.headers ? { headers: opts.headers } : {}),
+      ...(opts.expect ? { expect: opts.expect } : {}),
+    });
     attempts++;
     if (last.status === 'HEALTHY' || (last.status === 'DEGRADED' && opts.allowDegraded)) {
       return { ok: true, attempts, last, ms: Math.round(performance.now() - started) };

@@ -80,11 +80,11 @@ describe('probeHealth', () => {
       'HTTP 200: overall.status "GREEN" is not HEALTHY, DEGRADED or UNHEALTHY',
     ],
     [
-      'no status at all',
+      'no status field: judged by the HTTP code (health.expect unset)',
       200,
       { uptime: 5 },
-      'UNHEALTHY',
-      'HTTP 200: body has neither overall.status (seed) nor status (IETF health check)',
+      'HEALTHY',
+      'HTTP 200 (body has neither overall.status (seed) nor status (IETF health check): judged by the HTTP code)',
     ],
   ])('%s', async (name, code, body, status, reason) => {
     routes[`/${name}`] = json(code, body);
@@ -93,14 +93,63 @@ describe('probeHealth', () => {
     expect(r.ms).toBeGreaterThanOrEqual(0);
   });
 
-  it('reads a non-JSON body as UNHEALTHY with a reason', async () => {
+  it('health.expect unset: a plain 200 OK and a 204 are HEALTHY, a plain 503 is not', async () => {
     routes['/text'] = (_q, res) => res.end('OK');
-    expect(await probeHealth(`${base}/text`)).toMatchObject({
-      status: 'UNHEALTHY',
+    routes['/204'] = (_q, res) => {
+      res.writeHead(204);
+      res.end();
+    };
+    routes['/503'] = (_q, res) => {
+      res.writeHead(503);
+      res.end('down');
+    };
+    expect(await probeHealth(`${base}/text`)).toEqual({
+      status: 'HEALTHY',
       httpStatus: 200,
-      reason: 'HTTP 200: body is not JSON (2 bytes)',
+      ms: expect.any(Number),
+      reason: 'HTTP 200 (body is not JSON (2 bytes): judged by the HTTP code)',
       body: null,
     });
+    expect(await probeHealth(`${base}/204`)).toMatchObject({
+      status: 'HEALTHY',
+      reason: 'HTTP 204 (empty body: judged by the HTTP code)',
+    });
+    const down = await probeHealth(`${base}/503`);
+    expect(down).toMatchObject({
+      status: 'UNHEALTHY',
+      reason: 'HTTP 503 (body is not JSON (4 bytes): judged by the HTTP code)',
+    });
+    expect(down.hint).toBeUndefined();
+  });
+
+  it('health.expect status-field: a 2xx without a JSON status fails, with a hint naming the setting', async () => {
+    routes['/text'] = (_q, res) => res.end('OK');
+    const r = await probeHealth(`${base}/text`, { expect: 'status-field' });
+    expect(r).toMatchObject({
+      status: 'UNHEALTHY',
+      httpStatus: 200,
+      reason: 'HTTP 200: body is not JSON (2 bytes), and health.expect is status-field',
+    });
+    expect(r.hint).toBe(
+      'The app answered HTTP 200 without a JSON status field, which health.expect: status-field rejects. ' +
+        'If any 2xx means healthy for this app, set health.expect: http-2xx (or remove the setting).',
+    );
+    // The seed's JSON still passes.
+    routes['/seed'] = json(200, { overall: { status: 'HEALTHY' } });
+    expect((await probeHealth(`${base}/seed`, { expect: 'status-field' })).status).toBe('HEALTHY');
+  });
+
+  it('an unreadable status word fails with a hint towards http-2xx; http-2xx reads only the code', async () => {
+    routes['/green'] = json(200, { status: 'GREEN' });
+    const r = await probeHealth(`${base}/green`);
+    expect(r).toMatchObject({ status: 'UNHEALTHY', reason: 'HTTP 200: status "GREEN" is not pass, warn or fail' });
+    expect(r.hint).toMatch(/set health\.expect: http-2xx on the target\.$/);
+    expect(await probeHealth(`${base}/green`, { expect: 'http-2xx' })).toMatchObject({
+      status: 'HEALTHY',
+      reason: 'HTTP 200 (health.expect: http-2xx, the body is not read)',
+    });
+    routes['/503json'] = json(503, { status: 'pass' });
+    expect(await probeHealth(`${base}/503json`, { expect: 'http-2xx' })).toMatchObject({ status: 'UNHEALTHY' });
   });
 
   it('refuses a body over 1 MiB', async () => {

@@ -1,10 +1,11 @@
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CommandContext } from '../main.js';
 import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
 import { EXIT, printResult } from '../output.js';
 import { SlipwayError, maskUrl } from '../../errors.js';
 import { addUser, addUserToken, readUsersFile } from '../../server/users-file.js';
+import { HEALTH_EXPECTS, type HealthExpect } from '../../health/expect.js';
 import { probeHealth } from '../../health/probe.js';
 
 function parsePort(v: string): number {
@@ -69,6 +70,12 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
     .requiredOption('--url <url>', 'health URL, e.g. http://host:8088/api/health')
     .option('--require <status>', 'HEALTHY, or DEGRADED to accept DEGRADED too', 'HEALTHY')
     .option('--timeout <ms>', 'give up after this many milliseconds', '5000')
+    .addOption(
+      new Option(
+        '--expect <what>',
+        'what the answer must show (default: the status field if any, else any 2xx)',
+      ).choices([...HEALTH_EXPECTS]),
+    )
     .option('--user <name:password>', 'HTTP Basic credentials (curl -u style); default $SLIPWAY_USER')
     .option('--token <token>', 'API token (Bearer); default $SLIPWAY_TOKEN')
     .option('--json', 'print the result as JSON on stdout')
@@ -80,6 +87,7 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
         user?: string;
         token?: string;
         json?: boolean;
+        expect?: HealthExpect;
       }) => {
         const want = flags.require.toUpperCase();
         if (want !== 'HEALTHY' && want !== 'DEGRADED')
@@ -98,7 +106,11 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
         const user = flags.user ?? io.env.SLIPWAY_USER;
         if (token) headers.authorization = `Bearer ${token}`;
         else if (user) headers.authorization = `Basic ${Buffer.from(user).toString('base64')}`;
-        const r = await probeHealth(flags.url, { timeoutMs, headers });
+        const r = await probeHealth(flags.url, {
+          timeoutMs,
+          headers,
+          ...(flags.expect ? { expect: flags.expect } : {}),
+        });
         if (r.httpStatus === 401 || r.httpStatus === 403) throw authFailure(r.httpStatus, flags.url, token, user);
         const ok = r.status === 'HEALTHY' || (want === 'DEGRADED' && r.status === 'DEGRADED');
         printResult(
@@ -110,6 +122,11 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
               ? `health: ${r.status} (HTTP ${r.httpStatus}, ${r.ms} ms) meets --require ${want}\n`
               : `health: ${r.status} does not meet --require ${want}: ${r.reason}\n`,
         );
+        // The probe's hint names the deploy setting; here the same choice is the --expect flag.
+        if (!ok && r.hint)
+          io.stderr(
+            `hint: the answer has no status field slipway can read${flags.expect ? ` and --expect is ${flags.expect}` : ''}; pass --expect http-2xx if any 2xx means healthy for this endpoint\n`,
+          );
         if (!ok) ctx.setExit(EXIT.failed);
       },
     );

@@ -6,6 +6,12 @@ const healthGateSchema = z
     timeoutMs: z.number().int().positive().default(30_000),
     intervalMs: z.number().int().positive().default(500),
     allowDegraded: z.boolean().default(false),
+    /**
+     * What a health answer must show: `status-field` (a JSON body with overall.status or an IETF status) or
+     * `http-2xx` (the HTTP code alone). Unset: the body's status field when it has one, else any 2xx (a plain
+     * `200 OK` or a `204` passes). Values mirror src/health/expect.ts (the config layer imports nothing above it).
+     */
+    expect: z.enum(['status-field', 'http-2xx']).optional(),
   })
   .strict();
 
