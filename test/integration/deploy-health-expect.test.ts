@@ -71,11 +71,12 @@ describe('health.expect', () => {
   }, 120_000);
 
   it('status-field: a plain 200 OK fails the gate, the error says why and the hint names the setting', async () => {
-    const env = await setup({ expect: 'status-field', timeoutMs: 1500 });
+    // Long enough for the app to start under load: the last probe must be its answer, not a refused connection.
+    const env = await setup({ expect: 'status-field', timeoutMs: 6000 });
     const first = runCli(['deploy', (await pkgOf('1.0.0', 'plain')).path, '--target', 'prod'], env.dir);
     expect(first.code).toBe(1);
     expect(first.stderr).toMatch(
-      /error E_HEALTH: release \S+ is not healthy: UNHEALTHY \(not healthy within 1500 ms; last probe: HTTP 200: body is not JSON \(2 bytes\), and health\.expect is status-field\) after \d+ probe\(s\)/,
+      /error E_HEALTH: release \S+ is not healthy: UNHEALTHY \(not healthy within 6000 ms; last probe: HTTP 200: body is not JSON \(2 bytes\), and health\.expect is status-field\) after \d+ probe\(s\)/,
     );
     expect(first.stderr).toContain(
       'hint: The app answered HTTP 200 without a JSON status field, which health.expect: status-field rejects. ' +
