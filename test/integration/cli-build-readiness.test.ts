@@ -84,7 +84,7 @@ describe('failed builds (built binary)', () => {
     );
     expect(r.stderr).toContain('`slipway deploy` refuses it unless --force');
     const pkg = path.join(out, 'demo-app-v1.2.0-20231114.221500.tar.gz');
-    expect(r.stderr).toContain(`package: ${pkg}\n`);
+    expect(r.stdout).toContain(`package: ${pkg}\n`);
     // The package is complete and verifiable; its manifest (inside and beside) says why it is not ready.
     expect(sha256sumCheck(pkg)).toMatch(/: OK\n$/);
     const inner = JSON.parse(execFileSync('tar', ['-xzOf', pkg, 'build-manifest.json'], { encoding: 'utf8' })) as {
@@ -106,7 +106,7 @@ describe('failed builds (built binary)', () => {
     const bare = await mkdtemp(path.join(tmpdir(), 'slipway-notready-'));
     dirs.push(bare);
     const target = path.join(bare, 'target');
-    const refused = runCli(['deploy', pkg, '--to', target], bare);
+    const refused = runCli(['deploy', pkg, '--to-dir', target], bare);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(
       `error E_NOT_READY: ${pkg}: the package is marked not ready to deploy by its build (1 blocker(s), listed below)\n` +
@@ -114,11 +114,11 @@ describe('failed builds (built binary)', () => {
     );
     expect(refused.stderr).toMatch(/hint: No release was installed and the live release is untouched\. .*--force/);
     expect(await readdir(path.join(target, 'releases')).catch(() => [])).toEqual([]);
-    const dry = runCli(['deploy', pkg, '--to', target, '--dry-run'], bare);
+    const dry = runCli(['deploy', pkg, '--to-dir', target, '--dry-run'], bare);
     expect(dry.code).toBe(1);
     expect(dry.stderr).toContain('error E_NOT_READY');
 
-    const forced = runCli(['deploy', pkg, '--to', target, '--force'], bare);
+    const forced = runCli(['deploy', pkg, '--to-dir', target, '--force'], bare);
     expect(forced.stderr).toMatch(
       /✓ verify +version 1\.2\.0; NOT READY package deployed with --force \(1 blocker\(s\) in the journal\)/,
     );

@@ -64,8 +64,8 @@ describe('health.expect', () => {
     expect(empty.stderr).toMatch(/^ {2}✓ health +HEALTHY after \d+ probe\(s\)/m);
     expect(empty.code).toBe(0);
     const gate = runCli(['health', '--url', `http://127.0.0.1:${env.port}/health`], env.dir);
-    expect(gate.stderr).toBe(
-      `health: HEALTHY (HTTP 204, ${/(\d+) ms/.exec(gate.stderr)?.[1]} ms) meets --require HEALTHY\n`,
+    expect(gate.stdout).toBe(
+      `health: HEALTHY (HTTP 204, ${/(\d+) ms/.exec(gate.stdout)?.[1]} ms) meets --require HEALTHY\n`,
     );
     expect(gate.code).toBe(0);
   }, 120_000);
@@ -88,9 +88,12 @@ describe('health.expect', () => {
       ['health', '--url', `http://127.0.0.1:${env.port}/health`, '--expect', 'status-field'],
       env.dir,
     );
-    expect(gate.stderr).toBe(
+    expect(gate.stdout).toBe(
       'health: UNHEALTHY does not meet --require HEALTHY: HTTP 200: body is not JSON (2 bytes), and health.expect is ' +
-        'status-field\nhint: the answer has no status field slipway can read and --expect is status-field; pass ' +
+        'status-field\n',
+    );
+    expect(gate.stderr).toBe(
+      'hint: the answer has no status field slipway can read and --expect is status-field; pass ' +
         '--expect http-2xx if any 2xx means healthy for this endpoint\n',
     );
     expect(gate.code).toBe(1);
