@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { processIO, renderError, type CliIO } from './output.js';
 import { SLIPWAY_VERSION } from '../version.js';
+import { killRunningCommands } from '../deploy/run-command.js';
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. The only place that decides it. */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
@@ -47,11 +48,12 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
  * finishes or undoes the current step, puts the target back and throws E_INTERRUPTED); a second one exits at once
  * (the next run completes the recovery).
  */
-function listenForInterrupts(io: CliIO, what: string): { signal: AbortSignal; dispose: () => void } {
+export function listenForInterrupts(io: CliIO, what: string): { signal: AbortSignal; dispose: () => void } {
   const ctl = new AbortController();
   const on = (sig: 'SIGINT' | 'SIGTERM') => {
     if (ctl.signal.aborted) {
       io.stderr(`${sig} again: exiting now; the next deploy, rollback or \`slipway recover\` completes the recovery\n`);
+      killRunningCommands();
       process.exit(sig === 'SIGTERM' ? 143 : 130);
     }
     io.stderr(`${sig} received: stopping the ${what} and putting the target back (Ctrl-C again exits at once)\n`);

@@ -8,7 +8,7 @@ import { toIoError } from './io-error.js';
 import type { RunJournal } from './journal.js';
 import { sendNotification } from './notify.js';
 import type { SettleResult } from './settle.js';
-import { makeStepRunner } from './step-runner.js';
+import { interruptedError, makeStepRunner } from './step-runner.js';
 import type { Target } from './target.js';
 import type { DeployOptions } from './types.js';
 
@@ -127,7 +127,12 @@ export async function failDeploy(e: unknown, c: FailContext): Promise<unknown> {
   const stateDetails = settled ? [`${header}: ${settled.lines[0]}`, ...settled.lines.slice(1)] : [stateLine];
   const journalNote = journalErrors.length ? [`the journal could not record this: ${journalErrors[0]}`] : [];
   if (interrupted) {
-    const by = e instanceof SlipwayError && e.code === 'E_INTERRUPTED' ? e.message : 'interrupted';
+    const by =
+      e instanceof SlipwayError && e.code === 'E_INTERRUPTED'
+        ? e.message
+        : c.opts.signal?.aborted
+          ? interruptedError(c.opts.signal).message
+          : 'interrupted';
     return new SlipwayError('E_INTERRUPTED', `${by}: ${stateLine}`, {
       details: journalNote,
       ...(settled && !settled.complete ? { hint: `Run: slipway recover ${c.targetArg} --yes` } : {}),

@@ -111,18 +111,20 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
 
   await withIo(root, 'prepare the target directory', () => target.prepare());
   const run = newRunId(now());
-  const lock = await target.lock({
-    run,
-    command: `deploy ${path.basename(packagePath)}`,
-    wait: opts.wait === true,
-    waitMs: t.lockWaitMs,
-    onWait: (h) =>
-      opts.onProgress?.({
-        step: 'lock',
-        status: 'info',
-        message: `waiting for the lock held by pid ${h?.pid ?? '?'} on ${h?.host ?? '?'}`,
-      }),
-  });
+  const lock = await withIo(target.layout.lock, 'take the lock', () =>
+    target.lock({
+      run,
+      command: `deploy ${path.basename(packagePath)}`,
+      wait: opts.wait === true,
+      waitMs: t.lockWaitMs,
+      onWait: (h) =>
+        opts.onProgress?.({
+          step: 'lock',
+          status: 'info',
+          message: `waiting for the lock held by pid ${h?.pid ?? '?'} on ${h?.host ?? '?'}`,
+        }),
+    }),
+  );
   try {
     if (lock.recovered)
       opts.onProgress?.({
@@ -151,6 +153,11 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
       status: 'begin',
       release: releaseId,
       data: { sha256, packageName: path.basename(packagePath), actor, previous, recoveredLock: lock.recovered },
+    });
+    opts.onProgress?.({
+      step: 'run',
+      status: 'begin',
+      message: `deploy ${releaseId} (current: ${previous ?? 'none'})`,
     });
     const steps = makeStepRunner({
       journal,
@@ -206,12 +213,22 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
         targetArg: targetArgOf(opts.target, root),
       });
     }
-    await journal.write({
-      step: 'run',
-      status: 'ok',
-      release: releaseId,
-      data: { executed: state.executed.length, removed: state.removed },
-    });
+    await journal
+      .write({
+        step: 'run',
+        status: 'ok',
+        release: releaseId,
+        data: { executed: state.executed.length, removed: state.removed },
+      })
+      .catch((e: unknown) => {
+        // Every step passed, so the release stays: the next run's recovery sees it passed its gates and keeps it.
+        if (e instanceof SlipwayError)
+          e.details.push(
+            `${releaseId} is live: it passed its health gate and smoke tests; only the end of the run could not be journaled`,
+            `the next deploy, rollback or \`slipway recover ${targetArgOf(opts.target, root)} --yes\` records it`,
+          );
+        throw e;
+      });
     return {
       ok: true,
       dryRun: false,

@@ -4,6 +4,9 @@ import { SlipwayError } from '../errors.js';
 import { normalizedMode, type ArchiveProblem, type ExtractLimits } from './archive-rules.js';
 import { readArchive, type CheckedEntry, type EntrySink } from './scan-archive.js';
 import { verifyTree } from './verify-tree.js';
+import { isIoFailure, toIoError } from './io-error.js';
+
+const IO_ERRNO = /\b(ENOSPC|EROFS|EACCES|EIO|EDQUOT)\b/;
 
 export interface ExtractOptions {
   file: string;
@@ -98,6 +101,13 @@ export async function extractPackage(opts: ExtractOptions): Promise<{ files: num
   } catch (e) {
     await rm(opts.dest, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     if (e instanceof SlipwayError) throw e;
+    // A full disk, a read-only or unwritable target is the target's problem, never "package damaged".
+    if (isIoFailure(e)) throw toIoError(e, opts.dest, 'extract into');
+    const io = problems.find((p) => IO_ERRNO.test(p.message));
+    if (io) {
+      const code = IO_ERRNO.exec(io.message)![1]!;
+      throw toIoError(Object.assign(new Error(io.message), { code, path: opts.dest }), opts.dest, 'extract into');
+    }
     throw unsafeArchiveError(opts.file, [...problems, { code: 'EXTRACT_FAILED', message: (e as Error).message }]);
   }
 }

@@ -2,6 +2,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SlipwayError } from '../errors.js';
 import { extractPackage } from './extract.js';
+import { toIoError } from './io-error.js';
 import { openRunJournal, readJournal, setAsideTornTail, type JournalRead } from './journal.js';
 import { isReleaseId, layoutOf, stagingDir, type TargetLayout } from './layout.js';
 import { acquireLock, isPidAlive } from './lock.js';
@@ -79,6 +80,8 @@ export class LocalTarget implements Target {
       await syncDir(this.layout.releases);
     } catch (e) {
       await rm(staging, { recursive: true, force: true });
+      const io = toIoError(e, final, 'install the release into');
+      if (io instanceof SlipwayError) throw io;
       throw new SlipwayError('E_IO', `cannot install release ${releaseId}: ${(e as Error).message}`, { cause: e });
     }
     return r;

@@ -99,7 +99,9 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
   const contracts = await loadContracts();
   const run = newRunId(new Date());
   const kind = opts.emergency ? 'emergency-rollback' : 'rollback';
-  const lock = await target.lock({ run, command: kind, wait: opts.wait === true, waitMs: t.lockWaitMs });
+  const lock = await withIo(target.layout.lock, 'take the lock', () =>
+    target.lock({ run, command: kind, wait: opts.wait === true, waitMs: t.lockWaitMs }),
+  );
   try {
     if (lock.recovered)
       opts.onProgress?.({
@@ -222,11 +224,15 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         );
       const note = journalErrors.length ? [`the journal could not record this: ${journalErrors[0]}`] : [];
       if (interrupted)
-        throw new SlipwayError('E_INTERRUPTED', `${(e as Error).message}: ${settled.lines.join('; ')}`, {
-          details: note,
-          ...(settled.complete ? {} : { hint: `Run: slipway recover ${targetArg} --yes` }),
-          cause: e,
-        });
+        throw new SlipwayError(
+          'E_INTERRUPTED',
+          `${opts.signal?.aborted ? interruptedError(opts.signal).message : (e as Error).message}: ${settled.lines.join('; ')}`,
+          {
+            details: note,
+            ...(settled.complete ? {} : { hint: `Run: slipway recover ${targetArg} --yes` }),
+            cause: e,
+          },
+        );
       const out = toIoError(e, root, 'write under');
       if (out instanceof SlipwayError) out.details.push(...settled.lines, ...note);
       throw out;

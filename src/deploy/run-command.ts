@@ -24,6 +24,21 @@ export interface RunCommandResult {
   tail: string[];
 }
 
+/** Process groups of commands running now, so a hard exit (a second Ctrl-C) can stop them too. */
+const running = new Set<number>();
+
+/** Sends SIGKILL to the process group of every command still running (for the CLI's immediate exit). */
+export function killRunningCommands(): void {
+  for (const pgid of running) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  running.clear();
+}
+
 /** Runs a command in its own process group with a timeout (the whole group is killed when it runs over). */
 export async function runCommand(opts: RunCommandOptions): Promise<RunCommandResult> {
   const t0 = performance.now();
@@ -38,6 +53,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<RunCommandRes
       stdio: ['ignore', log.fd, log.fd],
       detached: true,
     });
+    if (child.pid) running.add(child.pid);
     const killGroup = (sig: NodeJS.Signals) => {
       try {
         process.kill(-child.pid!, sig);
@@ -61,6 +77,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<RunCommandRes
       child.on('error', () => resolve([127, null]));
       child.on('exit', (c, s) => resolve([c, s]));
     });
+    if (child.pid) running.delete(child.pid);
     clearTimeout(timer);
     clearTimeout(hardKill);
     opts.signal?.removeEventListener('abort', onAbort);

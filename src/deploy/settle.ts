@@ -6,9 +6,10 @@
  */
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError } from '../errors.js';
+import { releaseEnv } from './activate.js';
 import type { ChangeSetKey, Contracts } from './contracts.js';
 import { readChangeSetIndex, rollbackChangeSets } from './db-rollback.js';
-import { changeSetKeyText, readAppliedOrFail, recordedAmong } from './db-state.js';
+import { changeSetKeyText, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
 import type { StepRunner } from './step-runner.js';
 import { startRelease } from './strategy.js';
 import type { Target } from './target.js';
@@ -142,6 +143,26 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
     }
   }
 
+  // Whatever else the database holds that `to` does not contain is reported, never touched: no run journaled it
+  // as its own (e.g. the journal line that would say so was torn, or someone migrated by hand).
+  if (s.databaseUrl && s.to) {
+    try {
+      const index = await readChangeSetIndex(target.releaseDir(s.to));
+      const done = new Set([...r.dbRolledBack, ...r.dbRemaining].map(changeSetKeyText));
+      const others = index
+        ? extraChangeSets(await readAppliedOrFail(s.databaseUrl), index).filter((k) => !done.has(changeSetKeyText(k)))
+        : [];
+      if (others.length) {
+        r.dbRemaining = [...r.dbRemaining, ...others];
+        lines.push(
+          `database: ${others.length} changeset(s) that ${s.to} does not contain stay applied (${list(others)}): no interrupted run journaled them as its own, so they are left as they are`,
+        );
+      }
+    } catch {
+      /* reported above when the database is unreachable */
+    }
+  }
+
   if (s.to && r.current === s.to) {
     try {
       if (s.restart) {
@@ -176,7 +197,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
   } else if (s.to === null && s.restart && t.stop) {
     const stop = t.stop;
     await target
-      .exec(stop, { env: {}, timeoutMs: t.commandTimeoutMs, log: `${s.run}-stop.log` })
+      .exec(stop, { env: releaseEnv(target, null, t), timeoutMs: t.commandTimeoutMs, log: `${s.run}-stop.log` })
       .then((x) => lines.push(x.code === 0 ? 'stopped the app (stop command)' : 'the stop command failed'))
       .catch(() => lines.push('the stop command could not run'));
   }

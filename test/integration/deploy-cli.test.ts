@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/output.js';
@@ -178,5 +178,50 @@ describe('slipway deploy | rollback | releases | history (CLI, in-process)', () 
     const none = await run(bare, 'releases');
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/^error E_CONFIG_NOT_FOUND: no slipway\.config\.yaml/);
+  });
+});
+
+describe('slipway unlock | recover (CLI, in-process)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'slipway-cli-lock-'));
+    await makeDeployConfig(dir);
+    await mkdir(path.join(dir, 'target/.slipway'), { recursive: true });
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const lockFile = () => path.join(dir, 'target/.slipway/lock');
+  const owner = (host: string, pid: number) =>
+    JSON.stringify({ host, pid, startedAt: '2026-11-24T20:00:00.000Z', run: 'r-x', command: 'deploy app.tar.gz' }) +
+    '\n';
+
+  it('refuses while the holder is a live process on this host, and names it', async () => {
+    await writeFile(lockFile(), owner(hostname(), process.pid));
+    const r = await run(dir, 'unlock', '--target', 'prod');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `error E_LOCKED: the lock is held by a live process on this host: pid ${process.pid} (deploy app.tar.gz, since 2026-11-24T20:00:00.000Z)\n` +
+        'hint: That run is still working: wait for it, or stop it (Ctrl-C / kill) and it puts the target back itself.\n',
+    );
+    expect(await readFile(lockFile(), 'utf8')).toContain(`"pid":${process.pid}`);
+  });
+
+  it("removes another host's lock, showing the holder; then says the target is not locked", async () => {
+    await writeFile(lockFile(), owner('ci-runner-7', 4242));
+    const r = await run(dir, 'unlock', '--target', 'prod');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      'removed the lock of pid 4242 on ci-runner-7 (deploy app.tar.gz, run r-x, since 2026-11-24T20:00:00.000Z); the next deploy, rollback or `slipway recover` finishes whatever that run left\n',
+    );
+    await expect(readFile(lockFile())).rejects.toMatchObject({ code: 'ENOENT' });
+    const again = await run(dir, 'unlock', '--target', 'prod');
+    expect(again.stderr).toBe(`${path.join(dir, 'target')} is not locked\n`);
+  });
+
+  it('recover with nothing to do says so and exits 0', async () => {
+    const r = await run(dir, 'recover', '--target', 'prod');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('current: (none)\njournal: no unfinished run, no torn tail: nothing to recover\n');
   });
 });

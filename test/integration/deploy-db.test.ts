@@ -205,3 +205,83 @@ describe('deploy with a real PostgreSQL database', () => {
     }
   });
 });
+
+describe('slipway rollback and the database', () => {
+  let db: TestDatabase;
+  const dirs: string[] = [];
+  const dropLater: TestDatabase[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase('slipway_rbdb');
+  });
+  afterAll(async () => {
+    await db.drop();
+    for (const d of dropLater) await d.drop();
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+  const changelog = async () => {
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      return (await c.query<{ id: string }>('SELECT id FROM databasechangelog ORDER BY orderexecuted')).rows.map(
+        (r) => r.id,
+      );
+    } finally {
+      await c.end();
+    }
+  };
+  const targetWith = async (rollbackDatabase: boolean, databaseUrl = db.url) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'slipway-rbdb-'));
+    dirs.push(dir);
+    return { dir, config: await makeDeployConfig(dir, { databaseUrl, rollbackDatabase }) };
+  };
+
+  it('rolls back the changesets the undone release applied; refuses (listing them) when one has no rollback SQL; --app-only', async () => {
+    const { dir, config } = await targetWith(true);
+    const v1 = await deploy({ config, packagePath: (await dbPackage('1.0.0', [CS1])).path, target: 'prod' });
+    await deploy({ config, packagePath: (await dbPackage('1.1.0', [CS1, CS2])).path, target: 'prod' });
+    const rb = await rollback({ config, target: 'prod' });
+    expect(rb.to).toBe(v1.releaseId);
+    expect(rb.databaseRolledBack).toEqual([{ id: '2', author: 'test', filename: 'changelog.sql' }]);
+    expect(await changelog()).toEqual(['1']);
+
+    const noRb: FixtureChangeSet = { id: '6', sql: 'CREATE TABLE t6 (id int);' };
+    const v3 = await deploy({ config, packagePath: (await dbPackage('1.2.0', [CS1, noRb])).path, target: 'prod' });
+    const e = await fail(rollback({ config, target: 'prod' }));
+    expect(e.code).toBe('E_ROLLBACK');
+    expect(e.message).toBe(
+      `the database has 1 changeset(s) that ${v1.releaseId} does not contain (applied by the releases being undone), and 1 of them has no rollback SQL: changelog.sql::6::test; nothing was changed`,
+    );
+    expect(e.details).toEqual(['changelog.sql::6::test']);
+    expect(e.hint).toBe(
+      'Roll back the application only with: slipway rollback --target prod --app-only (the changesets stay applied).',
+    );
+    expect(path.basename(await readlink(path.join(dir, 'target/current')))).toBe(v3.releaseId);
+    const app = await rollback({ config, target: 'prod', appOnly: true });
+    expect(app).toMatchObject({ to: v1.releaseId, databaseRolledBack: [] });
+    expect(await changelog()).toEqual(['1', '6']);
+  });
+
+  it('with rollbackDatabase off, a rollback that would leave changesets behind refuses and says why', async () => {
+    const own = await createTestDatabase('slipway_rbdb_off');
+    const { config } = await targetWith(false, own.url);
+    dropLater.push(own);
+    await deploy({
+      config,
+      packagePath: (await dbPackage('1.3.0', [CS1, { id: '7', sql: 'SELECT 1;' }])).path,
+      target: 'prod',
+    });
+    await deploy({
+      config,
+      packagePath: (await dbPackage('1.4.0', [CS1, { id: '7', sql: 'SELECT 1;' }, CS3])).path,
+      target: 'prod',
+    });
+    const e = await fail(rollback({ config, target: 'prod' }));
+    expect(e.code).toBe('E_ROLLBACK');
+    expect(e.message).toMatch(
+      /^the database has 1 changeset\(s\) that \S+ does not contain \(applied by the releases being undone\), and rollbackDatabase is off; nothing was changed$/,
+    );
+    expect(e.hint).toBe(
+      'Roll back the application only with: slipway rollback --target prod --app-only (the changesets stay applied), or turn on deploy.targets.<name>.rollbackDatabase.',
+    );
+  });
+});

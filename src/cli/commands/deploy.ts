@@ -202,7 +202,6 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
     .option('--json', 'one JSON result on stdout')
     .action(async (flags: CommandFlags & { yes?: boolean }) => {
       const config = await loadForTarget(ctx, flags, flags.toDir);
-      if (flags.yes) ctx.interrupts('recovery');
       const r = await recoverTarget({
         config,
         ...targetOf(ctx, flags),
