@@ -16,13 +16,13 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
 
-  const held: Array<() => void> = [];
+  const held: Array<{ dispose: () => void; fired: () => string | null }> = [];
   const ctx: CommandContext = {
     io,
     setExit,
     interrupts: (what) => {
       const l = listenForInterrupts(io, what);
-      held.push(l.dispose);
+      held.push(l);
       return l.signal;
     },
   };
@@ -30,6 +30,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
 
   try {
     await program.parseAsync(argv, { from: 'user' });
+    // A signal that arrived after the run had already finished changed nothing: say so rather than stay silent.
+    for (const l of held) {
+      const sig = l.fired();
+      if (sig) io.stderr(`${sig} arrived after the run had completed: nothing was undone\n`);
+    }
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version exit 0; everything else commander rejects is a usage error.
@@ -38,7 +43,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     const json = argv.includes('--json');
     return renderError(io, error, json);
   } finally {
-    for (const dispose of held) dispose();
+    for (const l of held) l.dispose();
   }
   return exitCode;
 }
@@ -48,7 +53,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
  * finishes or undoes the current step, puts the target back and throws E_INTERRUPTED); a second one exits at once
  * (the next run completes the recovery).
  */
-export function listenForInterrupts(io: CliIO, what: string): { signal: AbortSignal; dispose: () => void } {
+export function listenForInterrupts(
+  io: CliIO,
+  what: string,
+): { signal: AbortSignal; dispose: () => void; fired: () => string | null } {
   const ctl = new AbortController();
   const on = (sig: 'SIGINT' | 'SIGTERM') => {
     if (ctl.signal.aborted) {
@@ -56,7 +64,9 @@ export function listenForInterrupts(io: CliIO, what: string): { signal: AbortSig
       killRunningCommands();
       process.exit(sig === 'SIGTERM' ? 143 : 130);
     }
-    io.stderr(`${sig} received: stopping the ${what} and putting the target back (Ctrl-C again exits at once)\n`);
+    io.stderr(
+      `${sig} received: stopping the ${what}; the previous release comes back unless the run already finished (Ctrl-C again exits at once)\n`,
+    );
     ctl.abort(sig);
   };
   const onInt = () => on('SIGINT');
@@ -65,6 +75,7 @@ export function listenForInterrupts(io: CliIO, what: string): { signal: AbortSig
   process.on('SIGTERM', onTerm);
   return {
     signal: ctl.signal,
+    fired: () => (ctl.signal.aborted ? String(ctl.signal.reason) : null),
     dispose: () => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);

@@ -14,7 +14,7 @@ import { recoverInterruptedRuns } from './recover.js';
 import { selectTarget } from './resolve-target.js';
 import { hashFile } from './scan-archive.js';
 import { normalizeSharedPaths } from './shared.js';
-import { interruptedError, makeStepRunner } from './step-runner.js';
+import { interruptedError, makeStepRunner, signalled } from './step-runner.js';
 import { withIo } from './io-error.js';
 import { blueGreenSettings } from './strategy.js';
 import { targetDatabaseUrl, watchSettings } from './target-settings.js';
@@ -197,7 +197,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
         state,
       });
       // A signal during the last step: the operator asked to stop, so the previous release comes back.
-      if (opts.signal?.aborted) throw interruptedError(opts.signal);
+      if (opts.signal && (await signalled(opts.signal))) throw interruptedError(opts.signal);
     } catch (e) {
       throw await failDeploy(e, {
         opts,

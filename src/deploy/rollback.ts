@@ -16,7 +16,7 @@ import { deriveReleases, rollbackCandidates, type ReleaseRecord } from './releas
 import { selectTarget } from './resolve-target.js';
 import { describeFailure } from './run-command.js';
 import { normalizeSharedPaths } from './shared.js';
-import { interruptedError, makeStepRunner } from './step-runner.js';
+import { interruptedError, makeStepRunner, signalled } from './step-runner.js';
 import type { Target } from './target.js';
 import type { RollbackOptions, RollbackResult } from './types.js';
 import path from 'node:path';
@@ -184,7 +184,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
       await startRelease(steps, target, t, to.id, run);
       // The same validation as a deploy: health gate, then the release's own smoke tests.
       await validateRelease(steps, contracts, target, t, to.id, run, true);
-      if (opts.signal?.aborted) throw interruptedError(opts.signal);
+      if (opts.signal && (await signalled(opts.signal))) throw interruptedError(opts.signal);
     } catch (e) {
       // Put the target on one verified release: back where it came from, or — once the database rollback began —
       // forward on `to` (going back would need the undone changesets re-applied).
@@ -237,12 +237,16 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
       if (out instanceof SlipwayError) out.details.push(...settled.lines, ...note);
       throw out;
     }
-    await journal.write({
-      step: 'run',
-      status: 'ok',
-      release: to.id,
-      data: { from: current, databaseRolledBack: dbBack },
-    });
+    await journal
+      .write({ step: 'run', status: 'ok', release: to.id, data: { from: current, databaseRolledBack: dbBack } })
+      .catch((e: unknown) => {
+        // Every step passed: `to` is live and stays; the next run's recovery sees it passed its gates and keeps it.
+        if (e instanceof SlipwayError)
+          e.details.push(
+            `${to.id} is live: it passed its health gate and smoke tests; only the end of the rollback could not be journaled`,
+          );
+        throw e;
+      });
     if (opts.emergency)
       notified = await notify(
         t,

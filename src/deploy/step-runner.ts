@@ -30,6 +30,16 @@ export function interruptedError(signal: AbortSignal): SlipwayError {
   return new SlipwayError('E_INTERRUPTED', `interrupted by ${by}`, { details: [] });
 }
 
+/**
+ * True when the run's signal has fired, after letting the event loop deliver a signal that already arrived (a
+ * handler runs only in a later loop turn, so a SIGINT sent just before the last step ended is not missed).
+ */
+export async function signalled(signal: AbortSignal | undefined): Promise<boolean> {
+  if (!signal) return false;
+  for (let i = 0; i < 2 && !signal.aborted; i++) await new Promise((r) => setImmediate(r));
+  return signal.aborted;
+}
+
 /** Binds the journal, the release and the progress listener for one run. */
 export function makeStepRunner(opts: {
   journal: RunJournal;

@@ -211,17 +211,17 @@ describe('slipway unlock | recover (CLI, in-process)', () => {
     await writeFile(lockFile(), owner('ci-runner-7', 4242));
     const r = await run(dir, 'unlock', '--target', 'prod');
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe(
+    expect(r.stdout).toBe(
       'removed the lock of pid 4242 on ci-runner-7 (deploy app.tar.gz, run r-x, since 2026-11-24T20:00:00.000Z); the next deploy, rollback or `slipway recover` finishes whatever that run left\n',
     );
     await expect(readFile(lockFile())).rejects.toMatchObject({ code: 'ENOENT' });
     const again = await run(dir, 'unlock', '--target', 'prod');
-    expect(again.stderr).toBe(`${path.join(dir, 'target')} is not locked\n`);
+    expect(again.stdout).toBe(`${path.join(dir, 'target')} is not locked\n`);
   });
 
   it('recover with nothing to do says so and exits 0', async () => {
     const r = await run(dir, 'recover', '--target', 'prod');
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('current: (none)\njournal: no unfinished run, no torn tail: nothing to recover\n');
+    expect(r.stdout).toBe('current: (none)\njournal: no unfinished run, no torn tail: nothing to recover\n');
   });
 });

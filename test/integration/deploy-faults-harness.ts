@@ -483,7 +483,9 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
               ),
             ),
           ]);
-          expect(r.err).toContain(`${sig} received: stopping the deploy and putting the target back`);
+          expect(r.err).toContain(
+            `${sig} received: stopping the deploy; the previous release comes back unless the run already finished`,
+          );
           await assertLive('1.0.0');
         }
         // Twice: the second Ctrl-C exits at once (mid-undo); the target is left to `slipway recover`.
@@ -506,13 +508,13 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
         );
         const show = await exitOf(cli(['recover', '--target', 'prod']));
         expect(show.code, show.err).toBe(1);
-        expect(show.err).toMatch(
+        expect(show.out).toMatch(
           /^deploy run \S+ \(release \S+\) was interrupted at [a-z-]+ \((begin|ok|failed|skipped)\): the deploy of \S+ did not finish: back to \S+; restart and health-check \S+; undo the changesets of \S+ it applied, if still recorded \(2 candidate\(s\)\)$/m,
         );
         expect(show.err).toMatch(/^to complete it: slipway recover --target prod --yes$/m);
         const fix = await exitOf(cli(['recover', '--target', 'prod', '--yes']));
         expect(fix.code, fix.err).toBe(0);
-        expect(fix.err).toMatch(
+        expect(fix.out).toMatch(
           new RegExp(
             `current is (still )?${ids.P1}( again)?; database: (rolled back the 2 changeset\\(s\\) \\S+ applied|none of the changesets) .*restarted ${ids.P1}; ${ids.P1} passed its health gate`,
           ),
