@@ -131,4 +131,18 @@ describe('change types (exact SQL and checksums measured with Liquibase 4.28)', 
       'Changeset db/master.xml::1::a uses <executeCommand> (/bin/echo hi), a shell command Slipway does not run',
     );
   });
+
+  it('a YAML block scalar that ends the file keeps no final line break (SnakeYAML), and remarks are trimmed in SQL', () => {
+    const doc = (eof: string) =>
+      parseYamlTree(
+        `databaseChangeLog:\n- changeSet:\n    id: 1\n    author: a\n    changes:\n    - setTableRemarks:\n        tableName: t\n        remarks: |\n          Two\n          lines${eof}`,
+        'db/x.yaml',
+      ).children[0]!.children[0]!;
+    const atEof = buildChange(doc(''), ctx);
+    const withNewline = buildChange(doc('\n'), ctx);
+    expect(atEof.serial.fields.remarks).toBe('Two\nlines');
+    expect(withNewline.serial.fields.remarks).toBe('Two\nlines\n');
+    // Measured (terra-wsm): Liquibase trims remarks before COMMENT ON.
+    expect(changeSql(withNewline, LEGACY)).toEqual(["COMMENT ON TABLE public.t IS 'Two\nlines'"]);
+  });
 });

@@ -43,8 +43,18 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
       hint: 'Follow the Liquibase YAML/JSON changelog shape: databaseChangeLog: [ - changeSet: {id, author, changes: [ - sql: {sql: …} ]} ].',
     });
   };
-  const scalarText = (n: YamlNode | null | undefined): string | null =>
-    isScalar(n) ? (n.value === null ? '' : String(n.value)) : null;
+  const scalarText = (n: YamlNode | null | undefined): string | null => {
+    if (!isScalar(n)) return null;
+    const text = n.value === null ? '' : String(n.value);
+    // A `|` or `>` block that ends the file without a line break: SnakeYAML (Liquibase) gives no final "\n" there,
+    // the yaml library adds one. Measured on a real changelog: the remarks' checksum differs otherwise.
+    if ((n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED') && n.range && text.endsWith('\n')) {
+      const header = /^[|>][0-9+-]*/.exec(content.slice(n.range[0]))?.[0] ?? '';
+      const end = n.range[1];
+      if (!header.includes('+') && end >= content.length && !/[\r\n]$/.test(content)) return text.slice(0, -1);
+    }
+    return text;
+  };
 
   const convert = (name: string, value: YamlNode | null, keyNode: YamlNode | null): ChangelogNode => {
     const node: ChangelogNode = { name, attrs: {}, children: [], text: '', ...lineOf(keyNode ?? value) };

@@ -85,6 +85,16 @@ export function splitAndTrim(s: string): string[] {
     .filter((p) => p !== '');
 }
 
+/** Java String.trim: strips characters up to U+0020 from both ends. */
+export function javaTrim(s: string): string {
+  return s.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+}
+
+/** The remarks literal Set{Table,Column}RemarksGenerator prints: trimmed, then quoted. */
+export function remarksLiteral(remarks: string): string {
+  return stringLiteral(javaTrim(remarks));
+}
+
 /** SQL string literal as Liquibase escapes it for PostgreSQL (only `'` doubled). */
 export function stringLiteral(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;

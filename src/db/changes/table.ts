@@ -9,7 +9,7 @@ import {
   escapeColumnList,
   escapeName,
   qualifiedName,
-  stringLiteral,
+  remarksLiteral,
   type NameContext,
 } from './identifiers.js';
 import { defaultValueSql, functionSql } from './values.js';
@@ -42,7 +42,7 @@ export function columnRemarksSql(
   remarks: string,
   names: NameContext,
 ): string {
-  return `COMMENT ON COLUMN ${qualifiedName(schema, table, names)}.${escapeColumn(column, names)} IS ${stringLiteral(remarks)}`;
+  return `COMMENT ON COLUMN ${qualifiedName(schema, table, names)}.${escapeColumn(column, names)} IS ${remarksLiteral(remarks)}`;
 }
 
 /** A column definition inside CREATE TABLE / ADD COLUMN: name, type, default, identity. */
@@ -158,7 +158,7 @@ function buildCreateTable(node: ChangeNode, ctx: BuildContext): BuiltChange {
       if (f.tablespace?.trim()) sql += ` TABLESPACE ${f.tablespace.trim()}`;
       const out = [sql];
       if (f.remarks?.trim())
-        out.push(`COMMENT ON TABLE ${qualifiedName(schema, table, names)} IS ${stringLiteral(f.remarks)}`);
+        out.push(`COMMENT ON TABLE ${qualifiedName(schema, table, names)} IS ${remarksLiteral(f.remarks)}`);
       for (const col of columns) {
         const r = col.fields.remarks?.trim();
         if (r) out.push(columnRemarksSql(schema, table, col.name ?? '', col.fields.remarks!, names));
@@ -214,7 +214,7 @@ function buildSetTableRemarks(node: ChangeNode, ctx: BuildContext): BuiltChange 
     name: 'setTableRemarks',
     serial: { fields: f },
     sql: (names) => [
-      `COMMENT ON TABLE ${qualifiedName(f.schemaName, table, names)} IS ${stringLiteral(f.remarks ?? '')}`,
+      `COMMENT ON TABLE ${qualifiedName(f.schemaName, table, names)} IS ${remarksLiteral(f.remarks ?? '')}`,
     ],
   };
 }

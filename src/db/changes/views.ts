@@ -3,7 +3,7 @@ import path from 'node:path';
 import { serializedChangeChecksumV9, sqlChangeChecksumV9 } from '../checksum.js';
 import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
 import { isTrue, loadFields, required } from './fields.js';
-import { escapeName, qualifiedName } from './identifiers.js';
+import { escapeName, qualifiedName, remarksLiteral } from './identifiers.js';
 import { changeChecksum } from './serialize.js';
 
 type Fields = Record<string, string>;
@@ -72,9 +72,7 @@ function buildCreateView(node: ChangeNode, ctx: BuildContext): BuiltChange {
             `CREATE ${isTrue(f.replaceIfExists) ? 'OR REPLACE ' : ''}VIEW ${qualifiedName(f.schemaName, f.viewName!, names)} AS ${body}`,
           ];
       if (f.remarks?.trim())
-        out.push(
-          `COMMENT ON VIEW ${qualifiedName(f.schemaName, f.viewName!, names)} IS '${f.remarks.replaceAll("'", "''")}'`,
-        );
+        out.push(`COMMENT ON VIEW ${qualifiedName(f.schemaName, f.viewName!, names)} IS ${remarksLiteral(f.remarks)}`);
       return out;
     },
     inverse: () => [
