@@ -17,6 +17,8 @@ export interface ChangelogSource {
   contexts: string[];
   /** Runtime label expression. */
   labels?: string;
+  /** database.customChanges: customChange class name → SQL file (absolute) run in its place. */
+  customChanges?: Record<string, string>;
 }
 
 export interface ResolveChangelogSourceInput {
@@ -27,6 +29,8 @@ export interface ResolveChangelogSourceInput {
   properties?: Record<string, string>;
   contexts?: string[];
   labels?: string | undefined;
+  /** customChange class name → SQL file (absolute). */
+  customChanges?: Record<string, string>;
   /** The config field the master came from (error code E_CONFIG); a flag value when absent (E_USAGE). */
   field?: string;
   /** The config file, named in the error. */
@@ -56,7 +60,17 @@ export function resolveChangelogSource(input: ResolveChangelogSourceInput): Chan
     properties: { ...(input.properties ?? {}) },
     contexts: [...(input.contexts ?? [])],
     ...(input.labels ? { labels: input.labels } : {}),
+    ...(input.customChanges && Object.keys(input.customChanges).length
+      ? { customChanges: { ...input.customChanges } }
+      : {}),
   };
+}
+
+/** database.customChanges with each SQL file resolved against the config file's directory. */
+export function customChangeFiles(config: Config): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(config.database.customChanges).map(([cls, file]) => [cls, path.resolve(config.configDir, file)]),
+  );
 }
 
 /**
@@ -73,6 +87,7 @@ export function changelogSourceOf(config: Config, file = config.database.changel
     properties: db.properties,
     contexts: db.contexts,
     labels: db.labels,
+    customChanges: customChangeFiles(config),
     field: file === db.changelog ? 'database.changelog' : 'database.psqlScripts',
     file: config.configFile,
   });

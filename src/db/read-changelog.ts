@@ -1,10 +1,11 @@
+import path from 'node:path';
 import type { ChangelogSource } from '../config/changelog-source.js';
 import { parseChangelog, selectChangeSets } from './changelog/index.js';
 import type { ChangeSet, Changelog } from './model.js';
 
 /** A ChangelogSource as the db library accepts it: contexts, labels and properties may be left out (none). */
 export type ChangelogInput = Pick<ChangelogSource, 'rootDir' | 'changelog'> &
-  Partial<Pick<ChangelogSource, 'properties' | 'contexts' | 'labels'>>;
+  Partial<Pick<ChangelogSource, 'properties' | 'contexts' | 'labels' | 'customChanges'>>;
 
 export interface ReadChangelogResult {
   /** Every changeset the changelog defines (for drift and unknown-row checks). */
@@ -26,6 +27,17 @@ export async function readChangelog(source: ChangelogInput): Promise<ReadChangel
     ...(source.properties ? { properties: source.properties } : {}),
     ...contexts,
     ...labels,
+    ...(source.customChanges
+      ? {
+          // The parser reads files relative to the search path.
+          customChanges: Object.fromEntries(
+            Object.entries(source.customChanges).map(([cls, file]) => [
+              cls,
+              path.relative(path.resolve(source.rootDir), path.resolve(source.rootDir, file)).split(path.sep).join('/'),
+            ]),
+          ),
+        }
+      : {}),
   });
   const selected = selectChangeSets(parsed.changeSets, { ...contexts, ...labels, dbms: 'postgresql' });
   return { parsed, selected };

@@ -278,3 +278,50 @@ describe('YAML and JSON forms of change types against Liquibase 4.28', () => {
     240_000,
   );
 });
+
+describe('customChange with database.customChanges against Liquibase 4.28 running the real class', () => {
+  let theirs: TestDatabase;
+  let ours: TestDatabase;
+  let tmp: string;
+  beforeAll(async () => {
+    [theirs, ours] = await Promise.all([createTestDatabase('ct_custom_theirs'), createTestDatabase('ct_custom_ours')]);
+    tmp = await makeTree({});
+  });
+  afterAll(async () => {
+    await Promise.all([theirs?.drop(), ours?.drop()]);
+    if (tmp) await removeTree(tmp);
+  });
+
+  it('the SQL file runs in place of the class, and the history row has the checksum Liquibase records', async () => {
+    const classes = path.join(tmp, 'classes');
+    const javac = spawnSync(
+      'javac',
+      [
+        '-cp',
+        path.resolve('node_modules/liquibase/dist/liquibase/internal/lib/liquibase-core.jar'),
+        '-d',
+        classes,
+        path.join(ROOT, 'custom/java/com/example/Fix.java'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(javac.status, javac.stderr).toBe(0);
+    liquibase(theirs, 'custom/master.xml', `--classpath=${classes}`, 'update');
+
+    const source = {
+      rootDir: ROOT,
+      changelog: 'custom/master.xml',
+      customChanges: { 'com.example.Fix': path.join(ROOT, 'custom/fix.sql') },
+    };
+    const pkg = await buildDatabasePackage({ ...source, application: 'oracle', version: '1', sourceDateEpoch: 0 });
+    expect(pkg.sql).toContain("CREATE TABLE fixed (id int, note text DEFAULT 'hello')");
+    const file = path.join(tmp, 'package.sql');
+    await writeFile(file, pkg.sql);
+    psqlFile(ours, file);
+    expect(schemaDump(ours)).toBe(schemaDump(theirs));
+    expect(psqlRows(ours, HISTORY)).toEqual(psqlRows(theirs, HISTORY));
+    expect(psqlRows(theirs, HISTORY)).toEqual([
+      'custom|a|custom/master.xml|9:04d3f6c4970b801833c5146e83de6af0|customChange',
+    ]);
+  }, 240_000);
+});

@@ -9,7 +9,12 @@ import { printResult } from '../output.js';
 import { withDeprecatedOption } from '../common-flags.js';
 import { CONFIG_FILE_NAMES } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { changelogSourceOf, resolveChangelogSource, type ChangelogSource } from '../../config/changelog-source.js';
+import {
+  changelogSourceOf,
+  customChangeFiles,
+  resolveChangelogSource,
+  type ChangelogSource,
+} from '../../config/changelog-source.js';
 import { SlipwayError, maskUrl } from '../../errors.js';
 
 // The db library is imported inside each action so other commands (and `--help`) do not load parsers and drivers.
@@ -62,6 +67,7 @@ async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false)
             .filter(Boolean)
         : (config?.database.contexts ?? []),
     labels: flags.labels ?? config?.database.labels,
+    ...(config ? { customChanges: customChangeFiles(config) } : {}),
   });
   return { config, source };
 }

@@ -16,6 +16,11 @@ export const databaseSchema = z
     verify: z.boolean().default(true),
     verifyUrl: z.string().optional(),
     connectTimeoutMs: z.number().int().positive().max(60_000).default(5000),
+    /**
+     * Liquibase `<customChange class="…">` escape hatch: class name → SQL file (relative to the config file, inside
+     * the root) that the package runs in its place. The history row keeps Liquibase's checksum of the customChange.
+     */
+    customChanges: z.record(z.string().min(1), z.string().min(1)).default({}),
   })
   .strict();
 
