@@ -87,7 +87,11 @@ export function splitAndTrim(s: string): string[] {
 
 /** Java String.trim: strips characters up to U+0020 from both ends. */
 export function javaTrim(s: string): string {
-  return s.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '');
+  let a = 0;
+  let b = s.length;
+  while (a < b && s.charCodeAt(a) <= 0x20) a++;
+  while (b > a && s.charCodeAt(b - 1) <= 0x20) b--;
+  return s.slice(a, b);
 }
 
 /** The remarks literal Set{Table,Column}RemarksGenerator prints: trimmed, then quoted. */
