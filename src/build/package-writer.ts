@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { SlipwayError } from '../errors.js';
 import { createDeterministicGzip } from './package-gzip.js';
 import { encodeHeader, END_OF_ARCHIVE, padding } from './package-tar.js';
-import { SMALL_FILE } from './sha256sums.js';
+import { SMALL_FILE } from '../fileset/hash.js';
 
 /** One archive member. Directories have no content; files have their bytes on disk (`absPath`) or in memory. */
 export interface ArchiveEntry {
@@ -156,7 +156,7 @@ async function* tarStream(opts: WriteArchiveOptions, counter: { tarBytes: number
         got = e.bytes.length;
         yield emit(e.bytes);
       } else if (e.size <= SMALL_FILE) {
-        const b = readFileSync(e.absPath!); // synchronous on purpose: see SMALL_FILE in sha256sums.ts
+        const b = readFileSync(e.absPath!); // synchronous on purpose: see SMALL_FILE in fileset/hash.ts
         hash.update(b);
         got = b.length;
         yield emit(b);

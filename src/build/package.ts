@@ -10,11 +10,12 @@ import { buildDbPackage, verifyDb, type DbPackage, type DbVerify } from './packa
 import { readVerifyCache, verifyCacheKey, writeVerifyCache } from './verify-cache.js';
 import { planVersionCompatibility } from './package-metadata.js';
 import { planDeploymentInfo } from '../deploy/plan.js';
-import { packageFileName, resolveBuildTime, type BuildTime } from './package-time.js';
+import { packageFileName, resolveBuildTime, type BuildTime } from '../manifest/package-time.js';
 import { commitOutputs } from './commit-outputs.js';
 import { compareUtf8, planArchiveEntries, writeArchive, type ArchiveEntry } from './package-writer.js';
-import type { ProgressListener } from './progress.js';
-import { hashBytes, hashFile, renderSha256Sums, renderSidecar } from './sha256sums.js';
+import type { ProgressListener } from '../progress.js';
+import { hashFile, sha256Hex } from '../fileset/hash.js';
+import { renderSha256Sums, renderSidecar } from '../manifest/sha256sums.js';
 import { planSizeReport, type SizeReport } from './size-report.js';
 import { readRuntimeNode } from './package-runtime.js';
 
@@ -106,7 +107,7 @@ async function packageDatabase(
   const generated: ArchiveEntry[] = [];
   const blockers: string[] = [];
   const add = (p: string, bytes: Buffer) =>
-    generated.push({ path: p, type: 'file', mode: 0o644, size: bytes.length, bytes, sha256: hashBytes(bytes) });
+    generated.push({ path: p, type: 'file', mode: 0o644, size: bytes.length, bytes, sha256: sha256Hex(bytes) });
   for (const script of config.database.psqlScripts) {
     const plain = await buildDbPackage(config, script, 'plain', epoch);
     add(`database/plain/${path.posix.basename(script).replace(/\.[^.]*$/, '')}.sql`, Buffer.from(plain.sql, 'utf8'));
@@ -217,7 +218,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     ...database.generated,
   ];
   const addGenerated = (p: string, bytes: Buffer) =>
-    files.push({ path: p, type: 'file', mode: 0o644, size: bytes.length, bytes, sha256: hashBytes(bytes) });
+    files.push({ path: p, type: 'file', mode: 0o644, size: bytes.length, bytes, sha256: sha256Hex(bytes) });
   addGenerated('build-manifest.json', json(inner));
   addGenerated('deployment-info.json', json(planDeploymentInfo(config, database.db !== null)));
   addGenerated('version-compatibility.json', json(compat));

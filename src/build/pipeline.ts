@@ -2,13 +2,13 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
-import type { CheckResult, FileSet } from '../fileset/types.js';
+import type { CheckResult } from '../fileset/types.js';
 import type { BuildManifest } from '../manifest/schema.js';
 import { readNpmVersion } from '../manifest/generate.js';
 import { packageFileSet, type PackageResult } from './package.js';
 import { ioError } from './package-writer.js';
-import { resolveBuildTime, type BuildTime } from './package-time.js';
-import type { ProgressListener } from './progress.js';
+import { resolveBuildTime, type BuildTime } from '../manifest/package-time.js';
+import type { ProgressListener } from '../progress.js';
 import type { SizeReport } from './size-report.js';
 import { runStage, type StageResult } from './stage.js';
 
@@ -50,34 +50,9 @@ export interface BuildResult {
   };
 }
 
-interface CompileModule {
-  compileFileSet: (
-    config: Config,
-    fileSet: FileSet,
-    opts: { cacheDir: string; sourceMaps?: boolean; onProgress?: ProgressListener },
-  ) => Promise<{
-    fileSet: FileSet;
-    findings: CheckResult[];
-    cache: { hits: number; misses: number };
-    ok: boolean;
-    ms: number;
-  }>;
-}
-
-/** STAGE's compile module, loaded at run time: it is written in parallel and the pipeline must work before it lands. */
-export async function loadCompile(): Promise<CompileModule | null> {
-  const spec = './compile/index.js';
-  try {
-    const mod = (await import(/* @vite-ignore */ spec)) as Partial<CompileModule>;
-    return typeof mod.compileFileSet === 'function' ? (mod as CompileModule) : null;
-  } catch (e) {
-    if (
-      (e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
-      String((e as Error).message).includes('compile')
-    )
-      return null;
-    throw e;
-  }
+/** The compile phase, loaded on first use (esbuild, lightningcss, libpg_query) with its static type. */
+export async function loadCompile(): Promise<typeof import('./compile/index.js')> {
+  return import('./compile/index.js');
 }
 
 /** Where the build writes: --out, else config.build.output relative to the config file. */
@@ -169,14 +144,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   let findings: CheckResult[] = [];
   let cache: { hits: number; misses: number } | null = null;
   const compile = await loadCompile();
-  if (!compile) {
-    phases.push({
-      name: 'compile',
-      ms: 0,
-      status: 'skipped',
-      reason: 'the compile module is not available in this build of slipway',
-    });
-  } else {
+  {
     const r = await timed('compile', async () => {
       const c = await compile.compileFileSet(config, fileSet, {
         cacheDir,

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { CheckResult } from '../fileset/types.js';
 import { scanProject, type ScanResult } from '../fileset/scan.js';
-import type { ProgressListener } from './progress.js';
+import type { ProgressListener } from '../progress.js';
 import { applyStrict, runChecks } from './checks/index.js';
 
 export interface StageResult {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { processIO, renderError, type CliIO } from './output.js';
+import type { CommandContext } from './context.js';
 import { SLIPWAY_VERSION } from '../version.js';
 import { killRunningCommands } from '../deploy/run-command.js';
 
@@ -81,15 +82,6 @@ export function listenForInterrupts(
       process.off('SIGTERM', onTerm);
     },
   };
-}
-
-/** What every command file receives. */
-export interface CommandContext {
-  io: CliIO;
-  /** A command that completes but reports failure (e.g. `validate` found problems) sets a non-zero code here. */
-  setExit: (code: number) => void;
-  /** Starts handling SIGINT/SIGTERM for a long-running `what` (deploy, rollback…) and returns its abort signal. */
-  interrupts: (what: string) => AbortSignal;
 }
 
 type Register = (program: Command, ctx: CommandContext) => void;

@@ -1,4 +1,4 @@
-import type { ProgressEvent, ProgressListener } from '../build/progress.js';
+import type { ProgressEvent, ProgressListener } from '../progress.js';
 import type { CliIO } from './output.js';
 
 export interface ProgressRenderer {

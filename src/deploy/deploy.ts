@@ -12,7 +12,7 @@ import { planDeploy, type PlanDeployInput } from './plan.js';
 import { checkReadiness } from './readiness.js';
 import { recoverInterruptedRuns } from './recover.js';
 import { selectTarget } from './resolve-target.js';
-import { hashFile } from './scan-archive.js';
+import { hashFile } from '../fileset/hash.js';
 import { normalizeSharedPaths } from './shared.js';
 import { interruptedError, makeStepRunner, signalled } from './step-runner.js';
 import { withIo } from './io-error.js';
@@ -72,7 +72,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   }
   const contracts = await loadContracts();
   const target: Target = new LocalTarget(root);
-  const { sha256 } = await hashFile(packagePath);
+  const sha256 = await hashFile(packagePath);
   const previousNow = await target.readCurrent();
   const watch = watchSettings(t);
   const watchMs = opts.watchMs ?? watch.durationMs;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { ComponentName } from '../config/sections/build.js';
 import { SlipwayError } from '../errors.js';
-import type { ProgressListener } from '../build/progress.js';
+import type { ProgressListener } from '../progress.js';
 import { comparePaths, type FileEntry, type FileSet } from './types.js';
 import { assignComponent, planComponents, type ComponentPlan } from './components.js';
 import { categorizeFile, InventoryCounter, type SizeCategory } from './inventory.js';

@@ -4,9 +4,10 @@ import { promisify } from 'node:util';
 import type { Config } from '../config/schema.js';
 import { COMPONENT_NAMES } from '../config/sections/build.js';
 import type { FileEntry } from '../fileset/types.js';
-import type { BuildTime } from '../build/package-time.js';
-import { formatBuildStamp, formatIsoSeconds } from '../build/package-time.js';
-import type { DbPackage, DbVerify } from '../build/package-db.js';
+import type { BuildTime } from './package-time.js';
+import { formatBuildStamp, formatIsoSeconds } from './package-time.js';
+import type { DatabasePackageResult as DbPackage } from '../db/package.js';
+import type { VerifyResult as DbVerify } from '../db/verify.js';
 import { humanBytes, SCHEMA_VERSION, type BuildManifest } from './schema.js';
 
 const run = promisify(execFile);

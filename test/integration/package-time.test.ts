@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveBuildTime } from '../../src/build/package-time.js';
+import { resolveBuildTime } from '../../src/manifest/package-time.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 
 const dirs: string[] = [];

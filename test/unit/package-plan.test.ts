@@ -9,9 +9,9 @@ import {
   formatIsoSeconds,
   packageFileName,
   parseSourceDateEpoch,
-} from '../../src/build/package-time.js';
+} from '../../src/manifest/package-time.js';
 import { compareUtf8, planArchiveEntries, type ArchiveEntry } from '../../src/build/package-writer.js';
-import { parseSha256Sums, renderSha256Sums } from '../../src/build/sha256sums.js';
+import { parseSha256Sums, renderSha256Sums } from '../../src/manifest/sha256sums.js';
 import { planSizeReport, renderSizeReport } from '../../src/build/size-report.js';
 
 const file = (p: string): ArchiveEntry => ({ path: p, type: 'file', mode: 0o644, size: 1 });

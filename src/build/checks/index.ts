@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.js';
 import type { CheckResult } from '../../fileset/types.js';
-import type { ProgressListener } from '../progress.js';
+import type { ProgressListener } from '../../progress.js';
 import { checkEnvVars } from './env.js';
 import { checkVersionRange, readEngines, readNpmVersion } from './versions.js';
 import { checkTools } from './tools.js';

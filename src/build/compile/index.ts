@@ -3,7 +3,7 @@ import type { Config } from '../../config/schema.js';
 import { changelogSourceOf } from '../../config/changelog-source.js';
 import { SlipwayError } from '../../errors.js';
 import { comparePaths, type CheckResult, type FileEntry, type FileSet } from '../../fileset/types.js';
-import type { ProgressListener } from '../progress.js';
+import type { ProgressListener } from '../../progress.js';
 import { CompileCache } from './cache.js';
 import { runBundleTask } from './bundle.js';
 import { runFileTask, type FileKind, type FileTask, type TaskResult } from './file-task.js';

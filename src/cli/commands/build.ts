@@ -22,7 +22,7 @@ import { humanBytes } from '../../manifest/schema.js';
 import { validatePackage } from '../../manifest/validate.js';
 import { signPackage } from '../../sign/package-signature.js';
 import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { printJson, printResult, printWarning, type CliIO } from '../output.js';
 import { createProgressRenderer } from '../render-progress.js';
 
@@ -147,7 +147,6 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
     .action(async (flags: CommonFlags) => {
       const { config } = await configFromFlags(io, flags);
       const compile = await loadCompile();
-      if (!compile) throw new SlipwayError('E_INTERNAL', 'the compile phase is not available in this build of slipway');
       const progress = createProgressRenderer(io, { quiet: !!flags.json });
       const outDir = resolveOutDir(config, outFlag(io, flags));
       await checkOutDirWritable(outDir); // the compile cache lives in <out>/.cache

@@ -3,7 +3,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
 import { printResult } from '../output.js';
 import { withDeprecatedOption } from '../common-flags.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
 import { printResult, type CliIO } from '../output.js';
 import {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from '../context.js';
 import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
 import { EXIT, printResult } from '../output.js';
 import { SlipwayError, maskUrl } from '../../errors.js';

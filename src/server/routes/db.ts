@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { changelogSourceOf } from '../../config/changelog-source.js';
+import { sha256Hex } from '../../fileset/hash.js';
 import type { ServerContext } from '../context.js';
 import { parseInput } from '../validate.js';
 import { sanitizeFilename } from '../filename.js';
@@ -72,7 +72,7 @@ export function registerDbRoutes(app: FastifyInstance, ctx: ServerContext): void
       ctx.metrics.packages.inc({ outcome: 'failed' });
       throw e;
     }
-    const etag = `"sha256-${createHash('sha256').update(result.sql).digest('hex').slice(0, 40)}"`;
+    const etag = `"sha256-${sha256Hex(result.sql).slice(0, 40)}"`;
     reply.header('etag', etag).header('cache-control', 'private, no-cache');
     const inm = req.headers['if-none-match'];
     if (typeof inm === 'string' && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {

@@ -1,24 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
-
-/**
- * Files up to this size are read with one synchronous call: for 100k small files each async read costs four
- * thread-pool round trips (open, fstat, read, close), which made hashing several times slower than `sha256sum`.
- * Larger files are streamed so memory stays flat.
- */
-export const SMALL_FILE = 1 << 20;
-
-/** Hex SHA-256 of a file, streamed for large files so memory stays flat. */
-export async function hashFile(absPath: string, size?: number): Promise<string> {
-  if (size !== undefined && size <= SMALL_FILE) return createHash('sha256').update(readFileSync(absPath)).digest('hex');
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(absPath, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-export function hashBytes(bytes: Buffer | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+/** The package's SHA256SUMS file and `<package>.sha256` sidecar: `sha256sum -c` compatible text, rendered and parsed. */
 
 /** `sha256sum -c` text: `<hex>  <path>` per line, in the order given (the caller sorts). */
 export function renderSha256Sums(files: { path: string; sha256: string }[]): string {
