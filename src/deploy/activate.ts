@@ -1,13 +1,17 @@
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError } from '../errors.js';
 import type { Contracts } from './contracts.js';
+import { packageCommandEnv, resolveRunAs, type CommandUser } from './command-env.js';
 import { describeFailure } from './run-command.js';
 import { runSmokeTests } from './smoke.js';
 import type { StepRunner } from './step-runner.js';
 import type { Target } from './target.js';
 import path from 'node:path';
 
-/** Environment every restart/stop/smoke command gets. */
+/**
+ * The whole environment every restart/stop/smoke command gets: the allowlist of command-env.ts (never the
+ * deployer's secrets), the SLIPWAY_* variables below and the target's `env:`.
+ */
 export function releaseEnv(target: Target, releaseId: string | null, t: TargetConfig): Record<string, string> {
   const env: Record<string, string> = {
     SLIPWAY_TARGET_ROOT: target.layout.root,
@@ -19,7 +23,12 @@ export function releaseEnv(target: Target, releaseId: string | null, t: TargetCo
     env.SLIPWAY_HEALTH_URL = t.health.url;
     env.SLIPWAY_BASE_URL = new URL(t.health.url).origin;
   }
-  return env;
+  return packageCommandEnv(env, t.env, commandUser(t));
+}
+
+/** The OS user package commands run as (`runAs`), or null for the deploying user. */
+export function commandUser(t: TargetConfig): CommandUser | null {
+  return resolveRunAs(t.runAs);
 }
 
 /** Runs the configured restart command for `releaseId` (journaled); throws E_DEPLOY when it fails. */
@@ -36,6 +45,7 @@ export async function restartApp(
     // cwd = the release, so a package's own scripts (`bash scripts/start.sh`) resolve as written.
     const r = await target.exec(cmd, {
       env: releaseEnv(target, releaseId, t),
+      user: commandUser(t),
       timeoutMs: t.commandTimeoutMs,
       log: `${run}-restart.log`,
       ...(steps.signal ? { signal: steps.signal } : {}),
@@ -99,6 +109,7 @@ export async function validateRelease(
     const r = await runSmokeTests({
       releaseDir: target.releaseDir(releaseId),
       env: releaseEnv(target, releaseId, t),
+      user: commandUser(t),
       timeoutMs: t.commandTimeoutMs,
       logDir: path.join(target.layout.state, 'logs', run),
       ...(steps.signal ? { signal: steps.signal } : {}),

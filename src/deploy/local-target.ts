@@ -6,6 +6,7 @@ import { toIoError } from './io-error.js';
 import { openRunJournal, readJournal, setAsideTornTail, type JournalRead } from './journal.js';
 import { isReleaseId, layoutOf, stagingDir, type TargetLayout } from './layout.js';
 import { acquireLock, isPidAlive } from './lock.js';
+import type { CommandUser } from './command-env.js';
 import { runCommand } from './run-command.js';
 import { linkSharedPaths } from './shared.js';
 import { clearCurrent, readCurrent, switchCurrent, syncDir } from './switch.js';
@@ -113,12 +114,22 @@ export class LocalTarget implements Target {
 
   exec(
     command: string,
-    opts: { env: Record<string, string>; timeoutMs: number; log: string; cwd?: string; signal?: AbortSignal },
+    opts: {
+      env: Record<string, string>;
+      timeoutMs: number;
+      log: string;
+      cwd?: string;
+      signal?: AbortSignal;
+      user?: CommandUser | null;
+    },
   ) {
     return runCommand({
       argv: ['sh', '-c', command],
       cwd: opts.cwd ?? this.layout.root,
+      // Package code: exactly the environment given (see command-env.ts), never the deployer's.
       env: opts.env,
+      inheritEnv: false,
+      user: opts.user ?? null,
       timeoutMs: opts.timeoutMs,
       logFile: path.join(this.layout.state, 'logs', opts.log),
       ...(opts.signal ? { signal: opts.signal } : {}),

@@ -1,6 +1,6 @@
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError } from '../errors.js';
-import { releaseEnv, validateRelease } from './activate.js';
+import { commandUser, releaseEnv, validateRelease } from './activate.js';
 import { startRelease } from './strategy.js';
 import { loadContracts, type ChangeSetKey } from './contracts.js';
 import { readChangeSetIndex, rollbackChangeSets } from './db-rollback.js';
@@ -327,6 +327,7 @@ async function stopApp(
   await steps.run('stop', 'run the stop command', async () => {
     const r = await target.exec(cmd, {
       env: releaseEnv(target, current, t),
+      user: commandUser(t),
       timeoutMs: t.commandTimeoutMs,
       log: `${run}-stop.log`,
       ...(current ? { cwd: target.releaseDir(current) } : {}),

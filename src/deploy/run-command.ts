@@ -13,6 +13,10 @@ export interface RunCommandOptions {
   logFile: string;
   /** Aborting stops the command's whole process group (SIGTERM, then SIGKILL after 2 s). */
   signal?: AbortSignal;
+  /** false: `env` is the whole environment (package code must not see the deployer's); default true (merged). */
+  inheritEnv?: boolean;
+  /** Run as this user (needs root); supplementary groups are dropped. */
+  user?: { uid: number; gid: number } | null;
 }
 
 export interface RunCommandResult {
@@ -49,9 +53,10 @@ export async function runCommand(opts: RunCommandOptions): Promise<RunCommandRes
   try {
     const child = spawn(opts.argv[0]!, opts.argv.slice(1), {
       cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
+      env: opts.inheritEnv === false ? opts.env : { ...process.env, ...opts.env },
       stdio: ['ignore', log.fd, log.fd],
       detached: true,
+      ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}),
     });
     if (child.pid) running.add(child.pid);
     const killGroup = (sig: NodeJS.Signals) => {

@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { CommandUser } from './command-env.js';
 import { runCommand, describeFailure } from './run-command.js';
 
 export interface SmokeResult {
@@ -24,6 +25,8 @@ export async function runSmokeTests(opts: {
   timeoutMs: number;
   logDir: string;
   signal?: AbortSignal;
+  /** Run as this user (the target's `runAs`). */
+  user?: CommandUser | null;
 }): Promise<SmokeResult> {
   const tests: SmokeResult['tests'] = [];
   for (const name of await listSmokeTests(opts.releaseDir)) {
@@ -31,7 +34,10 @@ export async function runSmokeTests(opts: {
     const r = await runCommand({
       argv: name.endsWith('.mjs') ? [process.execPath, file] : ['bash', file],
       cwd: opts.releaseDir,
+      // Package code: exactly this environment (command-env.ts), never the deployer's.
       env: opts.env,
+      inheritEnv: false,
+      user: opts.user ?? null,
       timeoutMs: opts.timeoutMs,
       logFile: path.join(opts.logDir, `smoke-${name}.log`),
       ...(opts.signal ? { signal: opts.signal } : {}),

@@ -1,4 +1,5 @@
 import type { ExtractLimits } from './archive-rules.js';
+import type { CommandUser } from './command-env.js';
 import type { JournalRead, RunJournal } from './journal.js';
 import type { TargetLayout } from './layout.js';
 import type { AcquireLockOptions, LockHandle } from './lock.js';
@@ -42,7 +43,16 @@ export interface Target {
   /** Runs a shell command on the target with a timeout; output goes to .slipway/logs/<log>. */
   exec(
     command: string,
-    opts: { env: Record<string, string>; timeoutMs: number; log: string; cwd?: string; signal?: AbortSignal },
+    opts: {
+      /** The command's whole environment (package code never inherits the deployer's). */
+      env: Record<string, string>;
+      timeoutMs: number;
+      log: string;
+      cwd?: string;
+      signal?: AbortSignal;
+      /** Run as this user (the target's `runAs`). */
+      user?: CommandUser | null;
+    },
   ): Promise<RunCommandResult>;
   /** Removes staging dirs and temp links a crashed run left behind; returns what it removed. */
   cleanLeftovers(): Promise<string[]>;

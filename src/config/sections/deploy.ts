@@ -41,6 +41,11 @@ export const targetSchema = z
     commandTimeoutMs: z.number().int().positive().default(60_000),
     /** `--wait` gives up queueing for the lock after this many ms. */
     lockWaitMs: z.number().int().positive().default(600_000),
+    /** Environment of restart/stop commands and smoke tests, on top of PATH, locale, HOME/USER and SLIPWAY_*
+     *  (the deployer's environment is never passed; use `${VAR}` here to pass one variable on purpose). */
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+    /** Run restart/stop commands and smoke tests as this OS user (name, uid or uid:gid); the deploy must run as root. */
+    runAs: z.union([z.string().min(1), z.number().int().nonnegative()]).optional(),
     /** OpenSSH allowed_signers file (relative to the config file): packages must carry a `<package>.sig` by a key
      *  it trusts for namespace slipway-package, checked before anything is read or extracted. */
     trustedSigners: z.string().min(1).optional(),
