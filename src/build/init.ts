@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import picomatch from 'picomatch';
 import { SlipwayError } from '../errors.js';
 
 /** What `slipway init` found in a project directory. */
@@ -9,6 +10,8 @@ export interface LayoutPlan {
   version: string;
   versionFromPackageJson: boolean;
   application: string[];
+  /** Globs inside the application's folders that belong elsewhere (tests, the changelog folder). */
+  applicationExclude: string[];
   applicationBase: string;
   database: string[];
   changelog: string | null;
@@ -19,30 +22,103 @@ export interface LayoutPlan {
   clutter: string[];
 }
 
-const APP_DIRS = ['src', 'app', 'lib', 'web', 'public', 'groovy'];
+// packages/ apps/ services/: the workspaces of a monorepo.
+const APP_DIRS = ['src', 'app', 'lib', 'web', 'public', 'groovy', 'packages', 'apps', 'services'];
 const DB_DIRS = ['db', 'database', 'migrations', 'liquibase', 'sql'];
-const CHANGELOG = /^(db\.)?changelog(-master)?\.(xml|ya?ml|json|sql)$|^db\.changelog-master\.(xml|ya?ml|json|sql)$/;
+// Liquibase changelogs are found anywhere (src/main/resources/db/changelog/…, a monorepo's packages/api/db/…).
+const CHANGELOG = /changelog[^/]*\.(xml|ya?ml|json|sql)$/i;
+// Tests that live inside the application's folders: they belong to the tests component, not the application.
+const TEST_GLOBS = [
+  '**/tests/**',
+  '**/__tests__/**',
+  '**/*Test.groovy',
+  '**/*Spec.groovy',
+  '**/*.test.*',
+  '**/*.spec.*',
+];
 const CLUTTER = ['node_modules', '.git', 'logs', 'coverage', 'tmp', '.cache'];
+// Never walked: dependencies, VCS data and build output of any common tool.
+const SKIP_DIRS = new Set([
+  ...CLUTTER,
+  'dist',
+  'build',
+  'target',
+  'out',
+  '.slipway',
+  'vendor',
+  '.gradle',
+  '.idea',
+  '.venv',
+]);
+const MAX_FILES = 20_000;
 
-async function findChangelog(root: string, dir: string, depth = 0): Promise<string | null> {
-  if (depth > 3) return null;
-  let entries;
-  try {
-    entries = await readdir(path.join(root, dir), { withFileTypes: true });
-  } catch {
-    return null;
-  }
-  entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-  for (const e of entries) if (e.isFile() && CHANGELOG.test(e.name)) return path.posix.join(dir, e.name);
-  for (const e of entries) {
-    if (!e.isDirectory()) continue;
-    const found = await findChangelog(root, path.posix.join(dir, e.name), depth + 1);
-    if (found) return found;
+/** Every file under `root` (posix paths, sorted), skipping dependency and output folders; bounded for huge trees. */
+async function listFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > 12 || out.length >= MAX_FILES) return;
+    let entries;
+    try {
+      entries = await readdir(path.join(root, dir), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const e of entries) {
+      const rel = dir ? `${dir}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(e.name)) await walk(rel, depth + 1);
+      } else if (e.isFile() && out.length < MAX_FILES) out.push(rel);
+    }
+  };
+  await walk('', 0);
+  return out;
+}
+
+/** `changeLogFile` (or `changelog-file`) named by a liquibase.properties, relative to the project root. */
+async function changelogFromProperties(root: string, files: string[]): Promise<string | null> {
+  for (const f of files.filter((x) => path.posix.basename(x) === 'liquibase.properties')) {
+    const text = await readFile(path.join(root, f), 'utf8').catch(() => '');
+    const m = /^\s*(?:changeLogFile|changelog-file)\s*[:=]\s*(\S.*?)\s*$/m.exec(text);
+    if (!m) continue;
+    // Liquibase resolves it on its search path; try the properties' folder, the root and the usual resources folder.
+    const name = m[1]!.replace(/^classpath:/, '').replace(/^\/+/, '');
+    for (const base of [path.posix.dirname(f), '', 'src/main/resources'])
+      if (files.includes(path.posix.join(base, name))) return path.posix.join(base, name);
   }
   return null;
 }
 
-/** Looks at the top of `rootDir` (and package.json) to guess components; reads no file contents beyond that. */
+/** The master changelog: the one liquibase.properties names, else a *master*, else the shallowest changelog. */
+async function findChangelog(root: string, files: string[]): Promise<string | null> {
+  const named = await changelogFromProperties(root, files);
+  if (named) return named;
+  const candidates = files.filter((f) => CHANGELOG.test(path.posix.basename(f)));
+  const depth = (f: string) => f.split('/').length;
+  const score = (f: string) => (/master|main|root/i.test(path.posix.basename(f)) ? 0 : 100) + depth(f);
+  return candidates.sort((a, b) => score(a) - score(b) || (a < b ? -1 : 1))[0] ?? null;
+}
+
+/** The Node entry points package.json names (main, bin), when they are files outside the application folders. */
+async function nodeEntries(root: string, appDirs: string[]): Promise<string[]> {
+  let pkg: { main?: unknown; bin?: unknown };
+  try {
+    pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as typeof pkg;
+  } catch {
+    return [];
+  }
+  const named = [pkg.main, ...(typeof pkg.bin === 'object' && pkg.bin ? Object.values(pkg.bin) : [pkg.bin])];
+  const files = named
+    .filter((x): x is string => typeof x === 'string')
+    .map((x) => path.posix.normalize(x.replace(/^\.\//, '')))
+    .filter((x) => !x.startsWith('../') && existsSync(path.join(root, x)))
+    .filter((x) => !appDirs.some((d) => x.startsWith(`${d}/`)));
+  for (const guess of ['server.js', 'index.js', 'app.js', 'main.js'])
+    if (!files.length && existsSync(path.join(root, guess))) files.push(guess);
+  return [...new Set(['package.json', ...files])];
+}
+
+/** Looks at the project tree (file names only, plus package.json and liquibase.properties) to guess components. */
 export async function detectLayout(rootDir: string): Promise<LayoutPlan> {
   const has = (p: string) => existsSync(path.join(rootDir, p));
   let name =
@@ -66,24 +142,50 @@ export async function detectLayout(rootDir: string): Promise<LayoutPlan> {
   } catch {
     // no package.json: the directory name and 1.0.0 are the starting point
   }
+  const files = await listFiles(rootDir);
   const appDirs = APP_DIRS.filter(has);
+  const changelog = await findChangelog(rootDir, files);
+  // The database component: the usual top-level folders, else the folder holding the changelog (wherever it is).
   const dbDirs = DB_DIRS.filter(has);
-  let changelog: string | null = null;
-  for (const d of dbDirs) changelog ??= await findChangelog(rootDir, d);
+  const changelogDir = changelog ? path.posix.dirname(changelog) : null;
+  const database = dbDirs.map((d) => `${d}/**`);
+  if (
+    changelogDir &&
+    changelogDir !== '.' &&
+    !dbDirs.some((d) => changelogDir === d || changelogDir.startsWith(`${d}/`))
+  )
+    database.push(`${changelogDir}/**`);
+  if (changelog && changelogDir === '.') database.push(changelog);
+  // Tests inside the application's folders (src/**/tests/**, *Test.groovy, *.test.js, *.spec.ts).
+  const inApp = (f: string) => appDirs.some((d) => f.startsWith(`${d}/`));
+  const testMatchers = TEST_GLOBS.map((g) => ({ g, m: picomatch(g, { dot: true }) }));
+  const appTestGlobs = appDirs.flatMap((d) =>
+    testMatchers.filter(({ m }) => files.some((f) => f.startsWith(`${d}/`) && m(f))).map(({ g }) => `${d}/${g}`),
+  );
+  const topTests = has('tests') ? 'tests' : has('test') ? 'test' : null;
+  const entries = appDirs.length || files.some((f) => f.endsWith('.js')) ? await nodeEntries(rootDir, appDirs) : [];
+  const application = [...appDirs.map((d) => `${d}/**`), ...entries];
   return {
     name,
     version,
     versionFromPackageJson,
-    application: appDirs.map((d) => `${d}/**`),
-    applicationBase: appDirs.length === 1 ? `${appDirs[0]}/` : '',
-    database: dbDirs.map((d) => `${d}/**`),
+    application,
+    applicationExclude: [...appTestGlobs, ...database.filter((d) => inApp(d))],
+    applicationBase: appDirs.length === 1 && entries.length === 0 ? `${appDirs[0]}/` : '',
+    database,
     changelog,
     docs: has('docs') ? (has('docs/deployment') ? ['docs/deployment/**'] : ['docs/**']) : [],
     scripts: has('scripts') ? ['scripts/**'] : [],
-    tests: has('tests') ? ['tests/**'] : has('test') ? ['test/**'] : [],
+    tests: [...(topTests ? [`${topTests}/**`] : []), ...appTestGlobs],
     smokeTests: has('tests/smoke') ? 'tests/smoke/**' : has('test/smoke') ? 'test/smoke/**' : null,
     clutter: CLUTTER.filter(has),
   };
+}
+
+/** The folder a component's only include glob names (`scripts/**` → `scripts/`), so files do not nest twice. */
+function baseOf(include: string[]): string {
+  const m = include.length === 1 ? /^([^*?[{]+)\/\*\*$/.exec(include[0]!) : null;
+  return m ? `${m[1]}/` : '';
 }
 
 const list = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
@@ -113,6 +215,12 @@ export function renderStarterConfig(plan: LayoutPlan, output = 'dist'): string {
   if (plan.application.length === 0)
     l.push("    # application: no src/, app/ or web/ folder detected; narrow this to your application's folders.");
   component('application', plan.application.length ? plan.application : ['**/*'], [
+    ...(plan.applicationExclude.length
+      ? [
+          '# Tests and the changelog folder inside it belong to other components.',
+          `exclude: ${list(plan.applicationExclude)}`,
+        ]
+      : []),
     ...(plan.applicationBase
       ? [
           `# Dropped from paths inside the package: ${plan.applicationBase}x → application/x`,
@@ -122,10 +230,13 @@ export function renderStarterConfig(plan: LayoutPlan, output = 'dist'): string {
     '# A required component whose globs match nothing fails the build.',
     'required: true',
   ]);
+  // database keeps its paths: the changelog's FILENAMEs (and so Liquibase's checksums' identity) depend on them.
   component('database', plan.database);
-  component('docs', plan.docs);
-  component('scripts', plan.scripts);
-  component('tests', plan.tests);
+  // The others drop their own folder, so docs/x lands at docs/x in the package, not docs/docs/x.
+  const based = (include: string[]) => (baseOf(include) ? [`base: ${baseOf(include)}`] : []);
+  component('docs', plan.docs, based(plan.docs));
+  component('scripts', plan.scripts, based(plan.scripts));
+  component('tests', plan.tests, based(plan.tests));
   l.push(
     '  # Never packaged (.gitignore is honoured too).',
     `  exclude: ${list(plan.clutter.map((c) => `${c}/**`).concat(['**/*.log']))}`,
@@ -147,6 +258,10 @@ export function renderStarterConfig(plan: LayoutPlan, output = 'dist'): string {
     '#     staging:',
     '#       type: local',
     '#       path: /srv/app/staging',
+    '#       # How the release is (re)started and stopped, run in the release folder (placeholders: fill them in).',
+    '#       restart: systemctl restart app   # or e.g. pm2 reload app, ./scripts/restart.sh',
+    '#       stop: systemctl stop app',
+    '#       # The health gate after the switch: a failing check rolls back.',
     '#       health:',
     '#         url: http://127.0.0.1:8080/health',
     '',
@@ -183,5 +298,22 @@ export async function writeStarterConfig(opts: {
       cause,
     });
   }
+  await ignoreSlipwayState(opts.rootDir);
   return { file, plan };
+}
+
+/** Adds `.slipway/` (deploy state, users, journal of local targets) to the project's .gitignore unless it is there. */
+async function ignoreSlipwayState(rootDir: string): Promise<void> {
+  const file = path.join(rootDir, '.gitignore');
+  const text = await readFile(file, 'utf8').catch(() => '');
+  if (/^\/?\.slipway\/?\s*$/m.test(text)) return;
+  const sep = text && !text.endsWith('\n') ? '\n' : '';
+  try {
+    await writeFile(file, `${text}${sep}.slipway/\n`);
+  } catch (cause) {
+    throw new SlipwayError('E_IO', `cannot write ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, {
+      file,
+      cause,
+    });
+  }
 }

@@ -37,8 +37,10 @@ describe('slipway init', () => {
         name: 'umig',
         version: '1.2.0',
         versionFromPackageJson: true,
-        application: ['src/**'],
-        applicationBase: 'src/',
+        // a Node app (package.json): its package.json ships too, so paths stay as the code requires them
+        application: ['src/**', 'package.json'],
+        applicationExclude: [],
+        applicationBase: '',
         database: ['db/**'],
         changelog: 'db/changelog/db.changelog-master.xml',
         docs: ['docs/deployment/**'],
@@ -55,7 +57,8 @@ describe('slipway init', () => {
       const { config } = await loadConfig({ cwd: dir, env: {} });
       expect(config.name).toBe('umig');
       expect(config.version).toBe('1.2.0');
-      expect(config.build.components.application?.base).toBe('src/');
+      expect(config.build.components.application?.base).toBe('');
+      expect(config.build.components.scripts?.base).toBe('scripts/'); // scripts/start.sh → scripts/start.sh, not nested
       expect(config.build.tests).toBe('all'); // the dev overlay
       await expect(writeStarterConfig({ rootDir: dir })).rejects.toThrow(SlipwayError);
       await expect(writeStarterConfig({ rootDir: dir, force: true })).resolves.toMatchObject({ file });

@@ -1,0 +1,133 @@
+// `slipway init` on realistic project layouts (built binary), then the written config is loaded and the tree scanned:
+// where every file lands in the package is the proof, not the config text alone.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { scanProject } from '../../src/fileset/scan.js';
+import { ensureDist, runBin } from '../helpers/cli-bin.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
+
+const dirs: string[] = [];
+beforeAll(async () => {
+  await ensureDist();
+}, 300_000);
+afterAll(async () => {
+  for (const d of dirs) await removeTree(d);
+});
+
+/** Runs `slipway init` in a fresh tree and returns the package path of every scanned file. */
+async function initAndScan(
+  files: Record<string, string>,
+): Promise<{ dir: string; text: string; placed: Record<string, string | null> }> {
+  const dir = await makeTree(files, 'slipway-init-');
+  dirs.push(dir);
+  const r = runBin(['init'], dir);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/^wrote slipway\.config\.yaml \(/);
+  const text = await readFile(path.join(dir, 'slipway.config.yaml'), 'utf8');
+  const { config } = await loadConfig({ cwd: dir, env: {}, environment: 'prod' });
+  const scan = await scanProject(config);
+  const placed: Record<string, string | null> = {};
+  for (const f of Object.keys(files)) placed[f] = scan.fileSet.files.find((x) => x.sourcePath === f)?.path ?? null;
+  return { dir, text, placed };
+}
+
+describe('slipway init on real layouts', () => {
+  it('Spring Boot: finds the changelog under src/main/resources, keeps tests and the changelog out of application', async () => {
+    const { text, placed, dir } = await initAndScan({
+      'pom.xml': '<project/>\n',
+      'src/main/java/com/acme/App.java': 'class App {}\n',
+      'src/main/resources/application.yml': 'server: {}\n',
+      'src/main/resources/db/changelog/db.changelog-master.yaml': 'databaseChangeLog: []\n',
+      'src/main/resources/db/changelog/changes/001-init.sql': '--liquibase formatted sql\n',
+      'src/test/java/com/acme/AppTest.java': 'class AppTest {}\n',
+      'src/test/groovy/com/acme/RepoTest.groovy': 'class RepoTest {}\n',
+      '.gitignore': 'target/',
+    });
+    expect(text).toContain('changelog: src/main/resources/db/changelog/db.changelog-master.yaml');
+    expect(placed).toMatchObject({
+      'src/main/java/com/acme/App.java': 'application/main/java/com/acme/App.java',
+      'src/main/resources/db/changelog/db.changelog-master.yaml':
+        'database/src/main/resources/db/changelog/db.changelog-master.yaml',
+      'src/main/resources/db/changelog/changes/001-init.sql':
+        'database/src/main/resources/db/changelog/changes/001-init.sql',
+    });
+    // prod ships smoke tests only (none here): tests are classified as tests, so they are not in application/
+    expect(placed['src/test/groovy/com/acme/RepoTest.groovy']).toBeNull();
+    expect(await readFile(path.join(dir, '.gitignore'), 'utf8')).toBe('target/\n.slipway/\n');
+  });
+
+  it('Node/Express: entry and package.json in application; *.test.js and *.spec.ts as tests; scripts not nested', async () => {
+    const { text, placed, dir } = await initAndScan({
+      'package.json': JSON.stringify({ name: '@acme/api', version: '2.3.4', main: 'server.js' }),
+      'server.js': "require('./src/routes');\n",
+      'src/routes.js': 'module.exports = {};\n',
+      'src/routes.test.js': "test('x', () => {});\n",
+      'src/lib/util.spec.ts': 'describe("u", () => {});\n',
+      'scripts/migrate.sh': '#!/bin/sh\n',
+      'migrations/changelog.xml': '<databaseChangeLog/>\n',
+      'liquibase.properties': 'changeLogFile=migrations/changelog.xml\n',
+    });
+    expect(text).toContain('name: api');
+    expect(text).toContain('# version: taken from package.json (2.3.4)');
+    expect(text).toContain('changelog: migrations/changelog.xml');
+    expect(text).toMatch(/restart: .*\n.*stop: /);
+    expect(text).toContain('health:');
+    expect(placed).toMatchObject({
+      'package.json': 'application/package.json',
+      'server.js': 'application/server.js',
+      'src/routes.js': 'application/src/routes.js',
+      'scripts/migrate.sh': 'scripts/migrate.sh',
+      'migrations/changelog.xml': 'database/migrations/changelog.xml',
+      'src/routes.test.js': null,
+      'src/lib/util.spec.ts': null,
+    });
+    expect(await readFile(path.join(dir, '.gitignore'), 'utf8')).toBe('.slipway/\n');
+    // a second init --force does not add .slipway/ twice
+    expect(runBin(['init', '--force'], dir).code).toBe(0);
+    expect(await readFile(path.join(dir, '.gitignore'), 'utf8')).toBe('.slipway/\n');
+  });
+
+  it('Groovy/ScriptRunner app like the example: groovy tests inside src are tests, docs are not nested', async () => {
+    const { text, placed } = await initAndScan({
+      'src/groovy/umig/api/v2/TeamsApi.groovy': 'class TeamsApi {}\n',
+      'src/groovy/umig/tests/unit/TeamsApiTest.groovy': 'class TeamsApiTest {}\n',
+      'src/groovy/umig/repository/TeamRepositoryTest.groovy': 'class TeamRepositoryTest {}\n',
+      'src/web/js/app.js': 'export {};\n',
+      'db/changelog/db.changelog-master.xml': '<databaseChangeLog/>\n',
+      'db/changelog/changes/001.sql': '--liquibase formatted sql\n',
+      'docs/README.md': '# docs\n',
+      'scripts/deploy.sh': '#!/bin/sh\n',
+    });
+    expect(text).toContain('changelog: db/changelog/db.changelog-master.xml');
+    expect(placed).toMatchObject({
+      'src/groovy/umig/api/v2/TeamsApi.groovy': 'application/groovy/umig/api/v2/TeamsApi.groovy',
+      'src/web/js/app.js': 'application/web/js/app.js',
+      'db/changelog/db.changelog-master.xml': 'database/db/changelog/db.changelog-master.xml',
+      'docs/README.md': 'docs/README.md',
+      'scripts/deploy.sh': 'scripts/deploy.sh',
+      'src/groovy/umig/tests/unit/TeamsApiTest.groovy': null,
+      'src/groovy/umig/repository/TeamRepositoryTest.groovy': null,
+    });
+    expect(text).toContain('src/**/tests/**');
+    expect(text).toContain('src/**/*Test.groovy');
+  });
+
+  it('monorepo: the changelog deep in a package is found; the package is valid to stage', async () => {
+    const { text, placed, dir } = await initAndScan({
+      'package.json': JSON.stringify({ name: 'mono', version: '0.4.0', private: true, workspaces: ['packages/*'] }),
+      'packages/api/src/index.js': 'export {};\n',
+      'packages/api/db/changelog/changelog-root.xml': '<databaseChangeLog/>\n',
+      'packages/api/db/changelog/other-changelog.sql': '--liquibase formatted sql\n',
+      'packages/web/src/main.js': 'export {};\n',
+    });
+    expect(text).toContain('changelog: packages/api/db/changelog/changelog-root.xml');
+    expect(placed['packages/api/db/changelog/changelog-root.xml']).toBe(
+      'database/packages/api/db/changelog/changelog-root.xml',
+    );
+    expect(placed['packages/api/src/index.js']).toBe('application/packages/api/src/index.js');
+    const stage = runBin(['stage', '--json'], dir);
+    expect(stage.code, stage.stderr).toBe(0);
+  });
+});
