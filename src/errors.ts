@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'E_LOCKED'
   | 'E_UNSAFE_ARCHIVE'
   | 'E_SIGN'
+  | 'E_UNSAFE_SQL'
   | 'E_SIGNATURE'
   | 'E_HEALTH'
   | 'E_COMPAT'

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError, maskUrl } from '../errors.js';
+import { findShellEscapes } from '../db/package-safety.js';
 import { verifyPackageSignature } from '../sign/package-signature.js';
 import { checkCompatibility } from './compat.js';
 import { pendingChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
@@ -86,6 +87,24 @@ export async function verifyPackage(
       blockers: v.manifest?.deployment.blockers ?? [],
     },
   };
+}
+
+/** Refuses database/package.sql that would run a shell (COPY … PROGRAM, \!, psql pipes) unless allowShellInSql. */
+function refuseShellEscapes(sql: string, t: TargetConfig): void {
+  if (t.allowShellInSql) return;
+  const found = findShellEscapes(sql);
+  if (found.length)
+    throw new SlipwayError(
+      'E_UNSAFE_SQL',
+      `database/package.sql line ${found[0]!.line} runs a shell (${found[0]!.kind}): ${found[0]!.text}`,
+      {
+        file: 'database/package.sql',
+        line: found[0]!.line,
+        field: 'deploy.targets.*.allowShellInSql',
+        details: found.map((f) => `line ${f.line}: [${f.kind}] ${f.text}`),
+        hint: 'Nothing was applied. Remove it from the changelog, or set allowShellInSql: true on the target if it is intended.',
+      },
+    );
 }
 
 /** validatePackage problems about the package's metadata rather than the archive's structure. */
@@ -248,9 +267,11 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
       'migrate',
       `apply database/package.sql to ${maskUrl(databaseUrl)}`,
       async () => {
+        const sql = await readFile(sqlFile, 'utf8');
+        refuseShellEscapes(sql, t);
         const r = await contracts.applySql({
           databaseUrl,
-          sql: await readFile(sqlFile, 'utf8'),
+          sql,
           ...(opts.signal ? { signal: opts.signal } : {}),
           // Each changeset as it is recorded (progress only; the journal gets the read-back list after).
           onEcho: (line) => {

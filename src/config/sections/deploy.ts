@@ -46,6 +46,8 @@ export const targetSchema = z
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
     /** Run restart/stop commands and smoke tests as this OS user (name, uid or uid:gid); the deploy must run as root. */
     runAs: z.union([z.string().min(1), z.number().int().nonnegative()]).optional(),
+    /** Allow database/package.sql to run a shell (COPY … PROGRAM, psql \! and pipes); refused by default. */
+    allowShellInSql: z.boolean().default(false),
     /** OpenSSH allowed_signers file (relative to the config file): packages must carry a `<package>.sig` by a key
      *  it trusts for namespace slipway-package, checked before anything is read or extracted. */
     trustedSigners: z.string().min(1).optional(),
