@@ -1,11 +1,17 @@
 /** createIndex and dropIndex as Liquibase 4.28 renders them for PostgreSQL (CreateIndexGeneratorPostgres). */
 import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
 import { columnNodes } from './change-node.js';
-import { loadColumn, serialColumn } from './column-config.js';
+import { loadColumn, type ColumnConfig } from './column-config.js';
+import type { SerialObject } from './serialize.js';
 import { isTrue, loadFields, required } from './fields.js';
 import { escapeColumn, escapeName, qualifiedName } from './identifiers.js';
 
 type Fields = Record<string, string>;
+
+function indexColumnSerial(c: ColumnConfig): SerialObject {
+  const keep = ['name', 'computed', 'descending'];
+  return { fields: Object.fromEntries(Object.entries(c.fields).filter(([k]) => keep.includes(k))) };
+}
 
 function dropIndex(f: Fields): BuiltChange {
   return {
@@ -30,7 +36,8 @@ function buildCreateIndex(node: ChangeNode, ctx: BuildContext): BuiltChange {
   const columns = columnNodes(node).map(loadColumn);
   return {
     name: 'createIndex',
-    serial: { fields: { ...f, columns: columns.map(serialColumn) } },
+    // Measured: createIndex keeps only a column's name, computed and descending (a `type` is dropped).
+    serial: { fields: { ...f, columns: columns.map(indexColumnSerial) } },
     excluded: ['associatedWith'],
     sql: (names) => {
       const assoc = (f.associatedWith ?? '').split(',').map((s) => s.trim());
