@@ -6,8 +6,8 @@ import { countEndpoints, generateManifest, readBuildEnvironment, type ManifestIn
 import { readQuality } from '../manifest/quality.js';
 import type { BuildManifest } from '../manifest/schema.js';
 import { reportPathFor, type BuildReport } from '../manifest/report.js';
-import { buildDbPackage, verifyDb, type DbPackage, type DbVerify } from './package-db.js';
-import { readVerifyCache, verifyCacheKey, writeVerifyCache } from './verify-cache.js';
+import { buildDbPackage, type DbPackage, type DbVerify } from './package-db.js';
+import { startVerify, type StartedVerify, type VerifyRun } from './verify-run.js';
 import { planVersionCompatibility } from './package-metadata.js';
 import { planDeploymentInfo } from '../deploy/plan.js';
 import { packageFileName, resolveBuildTime, type BuildTime } from '../manifest/package-time.js';
@@ -35,6 +35,14 @@ export interface PackageOptions {
   blockers?: string[];
   upgradeFrom?: string[];
   onProgress?: ProgressListener;
+  /** The changelog's package and its verification, started by the pipeline before compile (see startEarlyDatabase). */
+  early?: EarlyDatabase;
+}
+
+/** What the pipeline starts before compile: the liquibase database package and its verification (if on). */
+export interface EarlyDatabase {
+  db: DbPackage;
+  verify: StartedVerify | null;
 }
 
 export interface PackageResult {
@@ -55,6 +63,8 @@ export interface PackageResult {
   timings: { database: number; verify: number; manifest: number; package: number };
   /** The database verification was the cached result of an identical package (no PGlite run this time). */
   verifyCached: boolean;
+  /** How the verification ran (child process, peak RSS), or null when there was none. */
+  verifyRun: VerifyRun | null;
 }
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v, null, 2) + '\n', 'utf8');
@@ -95,10 +105,12 @@ async function packageDatabase(
   epoch: number,
   warnings: string[],
   cacheDir: string,
+  early?: EarlyDatabase,
 ): Promise<{
   db: DbPackage | null;
   generated: ArchiveEntry[];
   verify: DbVerify | null;
+  verifyRun: VerifyRun | null;
   verifyMs: number;
   verifyCached: boolean;
   dbReason: string | null;
@@ -117,12 +129,13 @@ async function packageDatabase(
       db: null,
       generated,
       verify: null,
+      verifyRun: null,
       verifyMs: 0,
       verifyCached: false,
       dbReason: 'no database.changelog in the config',
       blockers,
     };
-  const db = await buildDbPackage(config, config.database.changelog, 'liquibase', epoch);
+  const db = early?.db ?? (await buildDbPackage(config, config.database.changelog, 'liquibase', epoch));
   for (const w of db.warnings) warnings.push(`${w.file}:${w.line}: ${w.code}: ${w.message}`);
   add('database/package.sql', Buffer.from(db.sql, 'utf8'));
   add('database/changesets.json', json(db.index));
@@ -130,17 +143,14 @@ async function packageDatabase(
   let verifyMs = 0;
   let dbReason: string | null = null;
   let verifyCached = false;
+  let verifyRun: VerifyRun | null = null;
   if (config.database.verify) {
-    const t0 = performance.now();
-    // PGlite verification costs seconds; its result is cached by content (see verify-cache.ts).
-    const key = config.database.verifyUrl ? null : verifyCacheKey(db.sql);
-    verify = key ? await readVerifyCache(cacheDir, key) : null;
-    verifyCached = verify !== null;
-    if (!verify) {
-      verify = await verifyDb(config, config.database.changelog);
-      if (key) await writeVerifyCache(cacheDir, key, verify);
-    }
-    verifyMs = Math.round(performance.now() - t0);
+    // Started by the pipeline before compile when it can (runs meanwhile); else here, and awaited at once.
+    const started = early?.verify ?? startVerify(config, config.database.changelog, db.sql, cacheDir);
+    verifyRun = await started.result;
+    verify = verifyRun.verify;
+    verifyCached = verifyRun.cached;
+    verifyMs = verifyRun.ms;
     if (!verify.ok) {
       const failed = verify.changeSets.find((c) => c.status === 'FAILED');
       // The reason is recorded twice on purpose: as a deployment blocker (deploy refuses the package) and as the
@@ -155,7 +165,7 @@ async function packageDatabase(
   } else {
     dbReason = 'database.verify is off: health and fingerprint not measured';
   }
-  return { db, generated, verify, verifyMs, verifyCached, dbReason, blockers };
+  return { db, generated, verify, verifyRun, verifyMs, verifyCached, dbReason, blockers };
 }
 
 /** Writes `<name>-v<version>-<stamp>.tar.gz` (+ .sha256 and .manifest.json beside it) from a FileSet. */
@@ -174,7 +184,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
   // `npm --version` takes ~0.5 s to spawn: start it now, overlapping the database package.
   const environmentP = readBuildEnvironment(config.environment);
   let t0 = performance.now();
-  const database = await packageDatabase(config, buildTime.epoch, warnings, path.join(outDir, '.cache'));
+  const database = await packageDatabase(config, buildTime.epoch, warnings, path.join(outDir, '.cache'), opts.early);
   const tDatabase = performance.now() - t0;
 
   t0 = performance.now();
@@ -286,8 +296,10 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     manifest,
     warnings,
     verifyCached: database.verifyCached,
+    verifyRun: database.verifyRun,
     timings: {
-      database: Math.round(tDatabase) - database.verifyMs,
+      // With an early (concurrent) verification, only the part of it this phase waited for is inside tDatabase.
+      database: Math.max(0, Math.round(tDatabase) - (opts.early ? 0 : database.verifyMs)),
       verify: database.verifyMs,
       manifest: Math.round(tManifest),
       package: Math.round(performance.now() - t0),

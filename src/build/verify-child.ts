@@ -1,0 +1,29 @@
+// Child-process entry of the database verification (see verify-run.ts): PGlite's WebAssembly heap lives and dies
+// with this process, so it never stays in the build process, and the process's peak RSS is the measured cost.
+import type { Config } from '../config/schema.js';
+import { isSlipwayError } from '../errors.js';
+import { verifyDb } from './package-db.js';
+
+process.once('message', (m: { config: Config; changelog: string }) => {
+  void verifyDb(m.config, m.changelog).then(
+    (result) => finish({ result, maxRssKb: process.resourceUsage().maxRSS }),
+    (e: unknown) =>
+      finish({
+        error: isSlipwayError(e)
+          ? {
+              code: e.code,
+              message: e.message,
+              hint: e.hint,
+              details: e.details,
+              file: e.file,
+              line: e.line,
+              column: e.column,
+            }
+          : { code: null, message: e instanceof Error ? (e.stack ?? e.message) : String(e) },
+      }),
+  );
+});
+
+function finish(msg: unknown): void {
+  process.send!(msg, () => process.disconnect());
+}

@@ -1,0 +1,124 @@
+import { fork } from 'node:child_process';
+import type { Config } from '../config/schema.js';
+import { SlipwayError, type ErrorCode } from '../errors.js';
+import type { DbVerify } from './package-db.js';
+import { readVerifyCache, verifyCacheKey, writeVerifyCache } from './verify-cache.js';
+
+/** A database verification as the build ran it: the result, whether it came from the cache, and what it cost. */
+export interface VerifyRun {
+  verify: DbVerify;
+  cached: boolean;
+  ms: number;
+  /** Peak RSS of the child process that ran it (measured by the child), or null with `memoryReason`. */
+  peakRssBytes: number | null;
+  memoryReason: string | null;
+}
+
+/** A started verification: await `result`; `cancel` stops the child when the build fails before it needs it. */
+export interface StartedVerify {
+  result: Promise<VerifyRun>;
+  cancel: () => void;
+}
+
+type ChildMessage =
+  | { result: DbVerify; maxRssKb: number }
+  | {
+      error: {
+        code: ErrorCode | null;
+        message: string;
+        hint?: string;
+        details?: string[];
+        file?: string;
+        line?: number;
+        column?: number;
+      };
+    };
+
+/**
+ * Starts the verification of `packageSql` (the changelog's package) without waiting for it, so compile and package
+ * run meanwhile and a build costs max(verify, the rest) instead of their sum. A cached result (content address, see
+ * verify-cache.ts) answers at once; otherwise a child process runs it (PGlite in memory, or a scratch database on
+ * database.verifyUrl) and exits, taking PGlite's memory with it.
+ */
+export function startVerify(config: Config, changelog: string, packageSql: string, cacheDir: string): StartedVerify {
+  const t0 = performance.now();
+  let child: ReturnType<typeof fork> | null = null;
+  let cancelled = false;
+  const key = config.database.verifyUrl ? null : verifyCacheKey(packageSql);
+  const result = (async (): Promise<VerifyRun> => {
+    const hit = key ? await readVerifyCache(cacheDir, key) : null;
+    if (hit)
+      return {
+        verify: hit,
+        cached: true,
+        ms: Math.round(performance.now() - t0),
+        peakRssBytes: null,
+        memoryReason: 'cached result: nothing ran',
+      };
+    if (cancelled) throw new SlipwayError('E_INTERNAL', 'verification cancelled');
+    const msg = await runChild(config, changelog, (c) => (child = c));
+    if ('error' in msg) {
+      const e = msg.error;
+      if (!e.code) throw new Error(`database verification crashed: ${e.message}`);
+      throw new SlipwayError(e.code, e.message, {
+        ...(e.hint ? { hint: e.hint } : {}),
+        ...(e.details ? { details: e.details } : {}),
+        ...(e.file ? { file: e.file } : {}),
+        ...(e.line ? { line: e.line } : {}),
+        ...(e.column ? { column: e.column } : {}),
+      });
+    }
+    if (key) await writeVerifyCache(cacheDir, key, msg.result);
+    return {
+      verify: msg.result,
+      cached: false,
+      ms: Math.round(performance.now() - t0),
+      peakRssBytes: msg.maxRssKb * 1024,
+      memoryReason: null,
+    };
+  })();
+  return {
+    result,
+    cancel: () => {
+      cancelled = true;
+      (child as ReturnType<typeof fork> | null)?.kill('SIGKILL');
+    },
+  };
+}
+
+function runChild(
+  config: Config,
+  changelog: string,
+  onChild: (c: ReturnType<typeof fork>) => void,
+): Promise<ChildMessage> {
+  // From source (vitest) the entry is TypeScript and needs tsx; the built CLI forks the compiled .js.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSource ? './verify-child.ts' : './verify-child.js', import.meta.url);
+  const child = fork(entry, [], {
+    execArgv: fromSource ? ['--import', 'tsx'] : [],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'advanced',
+  });
+  onChild(child);
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString('utf8')).slice(-4000);
+  });
+  return new Promise((resolve, reject) => {
+    let got: ChildMessage | null = null;
+    child.on('message', (m) => (got = m as ChildMessage));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (got) resolve(got);
+      else
+        reject(
+          new SlipwayError(
+            'E_INTERNAL',
+            `the database verification process ended without a result (${signal ?? `exit code ${code}`})`,
+            { details: stderr.trim() ? stderr.trim().split('\n').slice(-10) : [] },
+          ),
+        );
+    });
+    child.send({ config, changelog });
+  });
+}
