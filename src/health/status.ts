@@ -15,6 +15,11 @@ export function worseStatus(a: HealthStatus, b: HealthStatus): HealthStatus {
   return RANK[b] > RANK[a] ? b : a;
 }
 
+/** The worst status of named components (HEALTHY when there are none). */
+export function worstStatus(components: Record<string, { status: HealthStatus }>): HealthStatus {
+  return Object.values(components).reduce<HealthStatus>((w, c) => worseStatus(w, c.status), 'HEALTHY');
+}
+
 /** HEALTHY → pass, DEGRADED → warn, UNHEALTHY → fail. */
 export function toIetfStatus(status: HealthStatus): IetfStatus {
   return status === 'HEALTHY' ? 'pass' : status === 'DEGRADED' ? 'warn' : 'fail';

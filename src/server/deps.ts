@@ -7,7 +7,7 @@ import { aggregateHealth } from '../health/aggregate.js';
 import { buildManifestSchema, type BuildManifest } from '../manifest/schema.js';
 import { exportManifest } from '../manifest/export.js';
 import type { RollbackOptions, RollbackResult } from '../deploy/types.js';
-import type { HealthStatus } from './health/status.js';
+import type { HealthStatus } from '../health/status.js';
 
 export type { ReleaseRecord } from '../deploy/release-store.js';
 export type { ChangeSetStatus, StatusResult } from '../db/status.js';

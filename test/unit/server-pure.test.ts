@@ -4,7 +4,7 @@ import { sanitizeFilename } from '../../src/server/filename.js';
 import { permissionsOf, isAllowed } from '../../src/server/access.js';
 import { parseCookies, serializeCookie } from '../../src/server/cookies.js';
 import { RequestStats } from '../../src/server/request-stats.js';
-import { httpStatusFor, ietfStatus, worstStatus } from '../../src/server/health/status.js';
+import { httpCodeForStatus, toIetfStatus, worstStatus } from '../../src/health/status.js';
 import { parseInput } from '../../src/server/validate.js';
 import { renderError } from '../../src/server/app.js';
 import { HttpError } from '../../src/server/http-error.js';
@@ -79,12 +79,12 @@ describe('RequestStats', () => {
 describe('health status mapping', () => {
   it('maps to HTTP and IETF, worst wins', () => {
     expect([
-      httpStatusFor('HEALTHY', 206),
-      httpStatusFor('DEGRADED', 206),
-      httpStatusFor('DEGRADED', 200),
-      httpStatusFor('UNHEALTHY', 206),
+      httpCodeForStatus('HEALTHY', { degradedCode: 206 }),
+      httpCodeForStatus('DEGRADED', { degradedCode: 206 }),
+      httpCodeForStatus('DEGRADED', { degradedCode: 200 }),
+      httpCodeForStatus('UNHEALTHY', { degradedCode: 206 }),
     ]).toEqual([200, 206, 200, 503]);
-    expect(['HEALTHY', 'DEGRADED', 'UNHEALTHY'].map((s) => ietfStatus(s as 'HEALTHY'))).toEqual([
+    expect(['HEALTHY', 'DEGRADED', 'UNHEALTHY'].map((s) => toIetfStatus(s as 'HEALTHY'))).toEqual([
       'pass',
       'warn',
       'fail',

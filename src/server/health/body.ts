@@ -1,5 +1,5 @@
 import type { HealthSnapshot } from './service.js';
-import { ietfStatus, type HealthStatus } from './status.js';
+import { toIetfStatus, type HealthStatus } from '../../health/status.js';
 
 export interface HealthBodyContext {
   version: string;
@@ -26,7 +26,7 @@ export function renderHealthBody(s: HealthSnapshot, ctx: HealthBodyContext): Rec
   ) => [
     {
       componentType,
-      status: ietfStatus(status),
+      status: toIetfStatus(status),
       observedValue,
       ...(observedUnit ? { observedUnit } : {}),
       time,
@@ -49,7 +49,7 @@ export function renderHealthBody(s: HealthSnapshot, ctx: HealthBodyContext): Rec
       memoryUsage: s.memory,
       diskUsage: disk,
     },
-    status: ietfStatus(s.status),
+    status: toIetfStatus(s.status),
     version: ctx.version,
     serviceId: ctx.serviceId,
     checks: {

@@ -2,7 +2,7 @@ import type { Config } from '../../config/schema.js';
 import { maskUrl } from '../../errors.js';
 import { measureDatabase, type DatabaseMeasurement } from './database-check.js';
 import { measureDisk, measureMemory, type DiskUsage, type MemoryUsage } from './system-check.js';
-import { worstStatus, type HealthStatus } from './status.js';
+import { worstStatus, type HealthStatus } from '../../health/status.js';
 import type { RequestStats } from '../request-stats.js';
 
 export interface ComponentHealth {

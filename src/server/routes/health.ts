@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { accessFor } from '../context.js';
 import { renderHealthBody } from '../health/body.js';
-import { httpStatusFor, ietfStatus } from '../health/status.js';
+import { httpCodeForStatus, toIetfStatus } from '../../health/status.js';
 
 export const SEED_HEALTH_PATH = '/rest/scriptrunner/latest/custom/databaseVersions/health';
 
@@ -12,7 +12,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
   const full = async (_req: unknown, reply: import('fastify').FastifyReply) => {
     const snap = await ctx.health.snapshot();
     const now = ctx.deps.clock();
-    reply.code(httpStatusFor(snap.status, ctx.config.server.degradedStatus));
+    reply.code(httpCodeForStatus(snap.status, { degradedCode: ctx.config.server.degradedStatus }));
     return renderHealthBody(snap, {
       version: ctx.config.version,
       serviceId: ctx.config.name,
@@ -33,7 +33,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
   // Readiness: the measured status, without the details (public, for load balancers and deploy gates).
   app.get('/health/ready', { config: { access: 'public' } }, async (_req, reply) => {
     const snap = await ctx.health.snapshot();
-    reply.code(httpStatusFor(snap.status, ctx.config.server.degradedStatus));
-    return { status: ietfStatus(snap.status), overall: { status: snap.status } };
+    reply.code(httpCodeForStatus(snap.status, { degradedCode: ctx.config.server.degradedStatus }));
+    return { status: toIetfStatus(snap.status), overall: { status: snap.status } };
   });
 }
