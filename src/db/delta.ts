@@ -1,6 +1,7 @@
 import { SlipwayError, maskUrl } from '../errors.js';
 import type { ChangeSet } from './model.js';
 import { openSession } from './session.js';
+import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
 
 /** Changesets after the one that tags `tag` (exclusive), like a database tagged there would still need. */
 export function selectSinceTag(changeSets: ChangeSet[], tag: string): ChangeSet[] {
@@ -49,13 +50,17 @@ export interface RecordedRow {
 }
 
 /** Rows of databasechangelog (empty when the table does not exist yet). */
-export async function readHistory(databaseUrl: string): Promise<RecordedRow[]> {
+export async function readHistory(
+  databaseUrl: string,
+  tables: HistoryTables = DEFAULT_HISTORY_TABLES,
+): Promise<RecordedRow[]> {
+  const table = historyTable(tables);
   const s = await openSession(databaseUrl);
   try {
-    const exists = await s.query("SELECT to_regclass('public.databasechangelog') IS NOT NULL AS e");
+    const exists = await s.query(`SELECT to_regclass('${table}') IS NOT NULL AS e`);
     if (exists.rows[0]?.e !== 't' && exists.rows[0]?.e !== 'true') return [];
     const r = await s.query(
-      'SELECT id, author, filename, md5sum, dateexecuted::text AS dateexecuted, orderexecuted::text AS orderexecuted, exectype, tag FROM public.databasechangelog ORDER BY orderexecuted, dateexecuted',
+      `SELECT id, author, filename, md5sum, dateexecuted::text AS dateexecuted, orderexecuted::text AS orderexecuted, exectype, tag FROM ${table} ORDER BY orderexecuted, dateexecuted`,
     );
     return r.rows.map((row) => ({
       id: row.id ?? '',
@@ -70,7 +75,7 @@ export async function readHistory(databaseUrl: string): Promise<RecordedRow[]> {
   } catch (cause) {
     throw new SlipwayError(
       'E_DB',
-      `cannot read databasechangelog from ${maskUrl(databaseUrl)}: ${(cause as Error).message}`,
+      `cannot read ${tables.changelog} from ${maskUrl(databaseUrl)}: ${(cause as Error).message}`,
       { cause },
     );
   } finally {

@@ -5,6 +5,7 @@ import type { Changelog, ParseWarning } from './model.js';
 import { readHistory, selectMissing, selectSince, selectSinceTag } from './delta.js';
 import { toIndexEntry, type ChangeSetIndexEntry } from './index-entry.js';
 import { renderPackage } from './render.js';
+import { historyTables } from './history-tables.js';
 
 export type { ChangeSetIndexEntry } from './index-entry.js';
 
@@ -18,6 +19,10 @@ export interface DatabasePackageOptions extends ChangelogInput {
   sinceTag?: string;
   since?: string;
   databaseUrl?: string;
+  /** Liquibase `--database-changelog-table-name` (default databasechangelog). */
+  changelogTable?: string;
+  /** Liquibase `--database-changelog-lock-table-name` (default databasechangeloglock). */
+  changelogLockTable?: string;
 }
 
 export interface DatabasePackageResult {
@@ -46,6 +51,7 @@ export async function buildDatabasePackage(opts: DatabasePackageOptions): Promis
       warnings,
     };
   }
+  const tables = historyTables(opts);
   const { parsed, selected } = await readChangelog(opts);
   let changeSets = selected;
   let delta: string | undefined;
@@ -56,13 +62,13 @@ export async function buildDatabasePackage(opts: DatabasePackageOptions): Promis
     changeSets = selectSince(changeSets, opts.since);
     delta = `changesets after ${opts.since}`;
   } else if (opts.databaseUrl !== undefined) {
-    changeSets = selectMissing(changeSets, await readHistory(opts.databaseUrl));
+    changeSets = selectMissing(changeSets, await readHistory(opts.databaseUrl, tables));
     delta = `changesets missing from ${maskUrl(opts.databaseUrl)}`;
   }
   const changelog: Changelog = { ...parsed, changeSets };
   const last = changeSets[changeSets.length - 1];
   return {
-    sql: renderPackage(changelog, { ...render, ...(delta ? { delta } : {}) }),
+    sql: renderPackage(changelog, { ...render, tables, ...(delta ? { delta } : {}) }),
     changeSets: changeSets.length,
     files: parsed.files.length,
     head: last ? { id: last.id, author: last.author, filename: last.filename } : null,

@@ -5,7 +5,10 @@ import type { ChangeSet, Changelog } from './model.js';
 
 /** A ChangelogSource as the db library accepts it: contexts, labels and properties may be left out (none). */
 export type ChangelogInput = Pick<ChangelogSource, 'rootDir' | 'changelog'> &
-  Partial<Pick<ChangelogSource, 'properties' | 'contexts' | 'labels' | 'customChanges'>>;
+  Partial<Pick<ChangelogSource, 'properties' | 'contexts' | 'labels' | 'customChanges'>> & {
+    /** `--strict`: changelog warnings (what Liquibase ignores) become errors. */
+    strict?: boolean;
+  };
 
 export interface ReadChangelogResult {
   /** Every changeset the changelog defines (for drift and unknown-row checks). */
@@ -38,6 +41,7 @@ export async function readChangelog(source: ChangelogInput): Promise<ReadChangel
           ),
         }
       : {}),
+    ...(source.strict ? { strict: true } : {}),
   });
   const selected = selectChangeSets(parsed.changeSets, { ...contexts, ...labels, dbms: 'postgresql' });
   return { parsed, selected };

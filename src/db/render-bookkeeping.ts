@@ -1,4 +1,5 @@
 import type { ChangeSet } from './model.js';
+import { DEFAULT_HISTORY_TABLES, historyTable, lockTable, type HistoryTables } from './history-tables.js';
 import { quoteLiteral } from './sql-text.js';
 
 /** LIQUIBASE column value: what Liquibase 4.28.1 (npm liquibase@4.28.1) writes — measured, it reports 4.28.0. */
@@ -8,30 +9,40 @@ export const ADVISORY_LOCK_KEY = 1936484720;
 
 /**
  * The history tables exactly as Liquibase 4.28 creates them on PostgreSQL (copied from `liquibase update-sql`
- * output), made idempotent with IF NOT EXISTS so the package runs on new and existing databases alike.
+ * output, also with renamed tables: the lock table's key is `<name>_pkey`), made idempotent with IF NOT EXISTS so
+ * the package runs on new and existing databases alike.
  */
-export const HISTORY_DDL = [
-  'CREATE TABLE IF NOT EXISTS public.databasechangeloglock (ID INTEGER NOT NULL, LOCKED BOOLEAN NOT NULL, LOCKGRANTED TIMESTAMP WITHOUT TIME ZONE, LOCKEDBY VARCHAR(255), CONSTRAINT databasechangeloglock_pkey PRIMARY KEY (ID));',
-  'INSERT INTO public.databasechangeloglock (ID, LOCKED) SELECT 1, FALSE WHERE NOT EXISTS (SELECT 1 FROM public.databasechangeloglock WHERE ID = 1);',
-  'CREATE TABLE IF NOT EXISTS public.databasechangelog (ID VARCHAR(255) NOT NULL, AUTHOR VARCHAR(255) NOT NULL, FILENAME VARCHAR(255) NOT NULL, DATEEXECUTED TIMESTAMP WITHOUT TIME ZONE NOT NULL, ORDEREXECUTED INTEGER NOT NULL, EXECTYPE VARCHAR(10) NOT NULL, MD5SUM VARCHAR(35), DESCRIPTION VARCHAR(255), COMMENTS VARCHAR(255), TAG VARCHAR(255), LIQUIBASE VARCHAR(20), CONTEXTS VARCHAR(255), LABELS VARCHAR(255), DEPLOYMENT_ID VARCHAR(10));',
-];
+export function historyDdl(t: HistoryTables = DEFAULT_HISTORY_TABLES): string[] {
+  const lock = lockTable(t);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${lock} (ID INTEGER NOT NULL, LOCKED BOOLEAN NOT NULL, LOCKGRANTED TIMESTAMP WITHOUT TIME ZONE, LOCKEDBY VARCHAR(255), CONSTRAINT ${t.lock}_pkey PRIMARY KEY (ID));`,
+    `INSERT INTO ${lock} (ID, LOCKED) SELECT 1, FALSE WHERE NOT EXISTS (SELECT 1 FROM ${lock} WHERE ID = 1);`,
+    `CREATE TABLE IF NOT EXISTS ${historyTable(t)} (ID VARCHAR(255) NOT NULL, AUTHOR VARCHAR(255) NOT NULL, FILENAME VARCHAR(255) NOT NULL, DATEEXECUTED TIMESTAMP WITHOUT TIME ZONE NOT NULL, ORDEREXECUTED INTEGER NOT NULL, EXECTYPE VARCHAR(10) NOT NULL, MD5SUM VARCHAR(35), DESCRIPTION VARCHAR(255), COMMENTS VARCHAR(255), TAG VARCHAR(255), LIQUIBASE VARCHAR(20), CONTEXTS VARCHAR(255), LABELS VARCHAR(255), DEPLOYMENT_ID VARCHAR(10));`,
+  ];
+}
+
+/** The default tables' DDL (kept for callers that do not rename them). */
+export const HISTORY_DDL = historyDdl();
 
 /**
  * Fails the current statement when Liquibase holds its lock. Run inside a changeset's transaction, FOR UPDATE also
  * makes a concurrent Liquibase wait until the changeset commits; nothing is written, so a failure never leaves the
  * lock held.
  */
-export const LOCK_CHECK =
-  "DO $slipway$ DECLARE held text; BEGIN SELECT CASE WHEN LOCKED THEN COALESCE(LOCKEDBY, '?') || ' since ' || COALESCE(LOCKGRANTED::text, '?') END INTO held FROM public.databasechangeloglock WHERE ID = 1 FOR UPDATE; IF held IS NOT NULL THEN RAISE EXCEPTION 'slipway: databasechangeloglock is held by %', held USING HINT = 'another Liquibase run is in progress; wait for it, or if it died run: liquibase release-locks'; END IF; END $slipway$;";
+export function lockCheck(t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
+  return `DO $slipway$ DECLARE held text; BEGIN SELECT CASE WHEN LOCKED THEN COALESCE(LOCKEDBY, '?') || ' since ' || COALESCE(LOCKGRANTED::text, '?') END INTO held FROM ${lockTable(t)} WHERE ID = 1 FOR UPDATE; IF held IS NOT NULL THEN RAISE EXCEPTION 'slipway: ${t.lock} is held by %', held USING HINT = 'another Liquibase run is in progress; wait for it, or if it died run: liquibase release-locks'; END IF; END $slipway$;`;
+}
+
+export const LOCK_CHECK = lockCheck();
 
 /** Session setup: ON_ERROR_STOP, advisory lock, a Liquibase-style DEPLOYMENT_ID (last 10 digits of epoch millis). */
-export function renderPrelude(): string[] {
+export function renderPrelude(t: HistoryTables = DEFAULT_HISTORY_TABLES): string[] {
   return [
     '\\set ON_ERROR_STOP on',
     `SELECT pg_advisory_lock(${ADVISORY_LOCK_KEY}) IS NOT NULL AS slipway_advisory_lock \\gset`,
     "SELECT lpad(((extract(epoch FROM clock_timestamp()) * 1000)::bigint % 10000000000)::text, 10, '0') AS slipway_deployment_id \\gset",
-    ...HISTORY_DDL,
-    LOCK_CHECK,
+    ...historyDdl(t),
+    lockCheck(t),
   ];
 }
 
@@ -46,7 +57,7 @@ export function limitSize(value: string, max = 255): string {
  * all of them. Then, as Liquibase does, NULL (cleared) and matching "8:" sums are upgraded to the "9:" value.
  * "8:" rows of changesets whose v8 sum is unknown are accepted as they are.
  */
-export function renderChecksumValidation(changeSets: ChangeSet[]): string[] {
+export function renderChecksumValidation(changeSets: ChangeSet[], t: HistoryTables = DEFAULT_HISTORY_TABLES): string[] {
   const checked = changeSets.filter((cs) => !cs.runOnChange);
   if (checked.length === 0) return [];
   const rows = checked.map((cs) => {
@@ -65,14 +76,14 @@ export function renderChecksumValidation(changeSets: ChangeSet[]): string[] {
     rows.join(',\n') + ';',
     "  SELECT string_agg(format('%s::%s::%s (recorded %s, changelog has %s)', h.FILENAME, h.ID, h.AUTHOR, h.MD5SUM, p.md5sum), '; ' ORDER BY h.ORDEREXECUTED)",
     '    INTO drift',
-    `    FROM public.databasechangelog h JOIN slipway_expected p ON ${join}`,
+    `    FROM ${historyTable(t)} h JOIN slipway_expected p ON ${join}`,
     '   WHERE h.MD5SUM IS NOT NULL AND h.MD5SUM <> p.md5sum AND h.MD5SUM IS DISTINCT FROM p.v8',
     "     AND NOT (p.v8 IS NULL AND h.MD5SUM LIKE '8:%') AND NOT (h.MD5SUM = ANY (p.valid)) AND NOT ('ANY' = ANY (p.valid));",
     '  IF drift IS NOT NULL THEN',
     "    RAISE EXCEPTION 'slipway: checksum changed for changesets already applied: %', drift",
     "      USING HINT = 'revert the edit, add a new changeset instead, or mark it runOnChange / add --validCheckSum';",
     '  END IF;',
-    `  UPDATE public.databasechangelog h SET MD5SUM = p.md5sum FROM slipway_expected p WHERE ${join} AND (h.MD5SUM IS NULL OR h.MD5SUM = p.v8);`,
+    `  UPDATE ${historyTable(t)} h SET MD5SUM = p.md5sum FROM slipway_expected p WHERE ${join} AND (h.MD5SUM IS NULL OR h.MD5SUM = p.v8);`,
     'END',
     '$slipway$;',
   ];

@@ -2,19 +2,25 @@ import type { ChangeSet, Changelog, Preconditions } from './model.js';
 import { contextsColumn, labelsColumn } from './changelog/history-columns.js';
 import { needsTerminator } from './psql-lexer.js';
 import { CHANGESET_MARKER } from './psql-runner.js';
-import { LIQUIBASE_VERSION, LOCK_CHECK, limitSize } from './render-bookkeeping.js';
+import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
+import { LIQUIBASE_VERSION, limitSize, lockCheck } from './render-bookkeeping.js';
 import { renderPreconditionExpr } from './render-precondition.js';
 import { changeSetKey, commentText, dollarQuote, quoteLiteral, quotePsqlArg } from './sql-text.js';
 
-const HISTORY = 'public.databasechangelog';
-const NEXT_ORDER = `(SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM ${HISTORY})`;
+const nextOrder = (history: string) => `(SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM ${history})`;
 
 function whereKey(cs: ChangeSet): string {
   return `ID = ${quoteLiteral(cs.id)} AND AUTHOR = ${quoteLiteral(cs.author)} AND FILENAME = ${quoteLiteral(cs.filename)}`;
 }
 
 /** The INSERT Liquibase 4.28 writes for a changeset (column order as in `liquibase update-sql`), DEPLOYMENT_ID from psql. */
-export function renderHistoryInsert(cs: ChangeSet, exectype: 'EXECUTED' | 'MARK_RAN', ifMissing = false): string {
+export function renderHistoryInsert(
+  cs: ChangeSet,
+  exectype: 'EXECUTED' | 'MARK_RAN',
+  ifMissing = false,
+  t: HistoryTables = DEFAULT_HISTORY_TABLES,
+): string {
+  const history = historyTable(t);
   const cols =
     'ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID' +
     (cs.tag !== null ? ', TAG' : '');
@@ -23,7 +29,7 @@ export function renderHistoryInsert(cs: ChangeSet, exectype: 'EXECUTED' | 'MARK_
     quoteLiteral(cs.author),
     quoteLiteral(cs.filename),
     'NOW()',
-    NEXT_ORDER,
+    nextOrder(history),
     quoteLiteral(cs.checksum),
     // MarkChangeSetRanGenerator cuts DESCRIPTION and COMMENTS to 250 (measured with a long change-type description).
     quoteLiteral(limitSize(cs.description, 250)),
@@ -35,13 +41,14 @@ export function renderHistoryInsert(cs: ChangeSet, exectype: 'EXECUTED' | 'MARK_
     ":'slipway_deployment_id'",
     ...(cs.tag !== null ? [quoteLiteral(cs.tag)] : []),
   ].join(', ');
-  if (!ifMissing) return `INSERT INTO ${HISTORY} (${cols}) VALUES (${values});`;
-  return `INSERT INTO ${HISTORY} (${cols}) SELECT ${values} WHERE NOT EXISTS (SELECT 1 FROM ${HISTORY} WHERE ${whereKey(cs)});`;
+  if (!ifMissing) return `INSERT INTO ${history} (${cols}) VALUES (${values});`;
+  return `INSERT INTO ${history} (${cols}) SELECT ${values} WHERE NOT EXISTS (SELECT 1 FROM ${history} WHERE ${whereKey(cs)});`;
 }
 
 /** Liquibase's update of an existing row when a runOnChange/runAlways changeset runs again (EXECTYPE RERAN). */
-export function renderHistoryRerun(cs: ChangeSet): string {
-  return `UPDATE ${HISTORY} SET DATEEXECUTED = NOW(), ORDEREXECUTED = ${NEXT_ORDER}, MD5SUM = ${quoteLiteral(cs.checksum)}, EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id' WHERE ${whereKey(cs)};`;
+export function renderHistoryRerun(cs: ChangeSet, t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
+  const history = historyTable(t);
+  return `UPDATE ${history} SET DATEEXECUTED = NOW(), ORDEREXECUTED = ${nextOrder(history)}, MD5SUM = ${quoteLiteral(cs.checksum)}, EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id' WHERE ${whereKey(cs)};`;
 }
 
 /** Source line of each statement in the changelog file (falls back to the changeset's line, e.g. for sqlFile). */
@@ -110,7 +117,9 @@ export function renderChangeSet(
   cs: ChangeSet,
   changelog: Pick<Changelog, 'files'>,
   fileLines: Map<string, string[]>,
+  t: HistoryTables = DEFAULT_HISTORY_TABLES,
 ): string {
+  const history = historyTable(t);
   const key = changeSetKey(cs);
   const rerunnable = cs.runOnChange || cs.runAlways;
   const accepted = [cs.checksum, ...cs.validCheckSums].map((c) => quoteLiteral(c)).join(', ');
@@ -122,16 +131,16 @@ export function renderChangeSet(
   const out: string[] = [
     `-- ${CHANGESET_MARKER}${JSON.stringify({ id: cs.id, author: cs.author, filename: cs.filename })}`,
     `-- changeset ${commentText(key)} (${cs.location.file}:${cs.location.line})${cs.comment ? ` -- ${commentText(cs.comment)}` : ''}`,
-    `SELECT count(*) = 0 AS slipway_new, ${runExpr} AS slipway_run FROM ${HISTORY} WHERE ${whereKey(cs)} \\gset`,
+    `SELECT count(*) = 0 AS slipway_new, ${runExpr} AS slipway_run FROM ${history} WHERE ${whereKey(cs)} \\gset`,
     '\\if :slipway_run',
   ];
   const tx = cs.runInTransaction;
   if (tx) out.push('BEGIN;');
-  out.push(LOCK_CHECK);
+  out.push(lockCheck(t));
   const stmts = renderStatements(cs, statementSources(cs, fileLines));
   const record = rerunnable
-    ? [renderHistoryRerun(cs), renderHistoryInsert(cs, 'EXECUTED', true)]
-    : [renderHistoryInsert(cs, 'EXECUTED')];
+    ? [renderHistoryRerun(cs, t), renderHistoryInsert(cs, 'EXECUTED', true, t)]
+    : [renderHistoryInsert(cs, 'EXECUTED', false, t)];
   const done = rerunnable
     ? [
         '\\if :slipway_new',
@@ -147,7 +156,7 @@ export function renderChangeSet(
       : renderTolerant(cs, stmts, record, done, key);
   const pre = cs.preconditions;
   if (!pre) out.push(...run());
-  else out.push(...renderPreconditions(cs, pre, key, tx, run));
+  else out.push(...renderPreconditions(cs, pre, key, tx, run, t));
   out.push('\\endif');
   return out.join('\n');
 }
@@ -165,8 +174,9 @@ function renderPreconditions(
   key: string,
   tx: boolean,
   run: () => string[],
+  t: HistoryTables,
 ): string[] {
-  const check = `BEGIN PERFORM set_config('slipway.pre', CASE WHEN ${renderPreconditionExpr(pre)} THEN 'pass' ELSE 'fail' END, false); EXCEPTION WHEN OTHERS THEN PERFORM set_config('slipway.pre', 'error: ' || SQLERRM, false); END`;
+  const check = `BEGIN PERFORM set_config('slipway.pre', CASE WHEN ${renderPreconditionExpr(pre, t)} THEN 'pass' ELSE 'fail' END, false); EXCEPTION WHEN OTHERS THEN PERFORM set_config('slipway.pre', 'error: ' || SQLERRM, false); END`;
   return [
     `DO ${dollarQuote(check)};`,
     "SELECT current_setting('slipway.pre') = 'pass' AS slipway_pre, current_setting('slipway.pre') LIKE 'error: %' AS slipway_pre_error \\gset",
@@ -178,6 +188,7 @@ function renderPreconditions(
       'onError',
       tx,
       run,
+      t,
     ),
     '\\elif :slipway_pre',
     ...run(),
@@ -189,6 +200,7 @@ function renderPreconditions(
       'onFail',
       tx,
       run,
+      t,
     ),
     '\\endif',
   ];
@@ -202,6 +214,7 @@ function renderPreOutcome(
   which: 'onFail' | 'onError',
   tx: boolean,
   run: () => string[],
+  t: HistoryTables,
 ): string[] {
   const key = changeSetKey(cs);
   switch (action) {
@@ -216,7 +229,7 @@ function renderPreOutcome(
       return [`\\echo ${quotePsqlArg(`WARNING: ${what} (${which} WARN: running it anyway)`)}`, ...run()];
     case 'MARK_RAN':
       return [
-        renderHistoryInsert(cs, 'MARK_RAN', true),
+        renderHistoryInsert(cs, 'MARK_RAN', true, t),
         ...(tx ? ['COMMIT;'] : []),
         `\\echo 'slipway: MARK_RAN' ${quotePsqlArg(key)}`,
       ];

@@ -1,11 +1,12 @@
 import type { Precondition, Preconditions } from './model.js';
+import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
 import { quoteLiteral } from './sql-text.js';
 
 /** One boolean SQL expression for a changeset's preconditions, evaluated when the package runs. */
-export function renderPreconditionExpr(pre: Preconditions): string {
+export function renderPreconditionExpr(pre: Preconditions, t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
   if (pre.checks.length === 0) return 'TRUE';
   const parts = pre.checks.map((c) => {
-    const e = renderCheck(c);
+    const e = renderCheck(c, t);
     return c.negate ? `NOT (${e})` : `(${e})`;
   });
   return parts.join(pre.operator === 'or' ? ' OR ' : ' AND ');
@@ -15,7 +16,7 @@ function schemaExpr(attrs: Record<string, string>): string {
   return attrs.schemaName ? `lower(${quoteLiteral(attrs.schemaName)})` : 'current_schema()';
 }
 
-function renderCheck(c: Precondition): string {
+function renderCheck(c: Precondition, t: HistoryTables): string {
   const a = c.attrs;
   switch (c.type) {
     case 'sql-check': {
@@ -34,7 +35,7 @@ function renderCheck(c: Precondition): string {
     case 'index-exists':
       return `EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = ${schemaExpr(a)} AND lower(indexname) = lower(${quoteLiteral(a.indexName ?? '')}))`;
     case 'changeset-executed':
-      return `EXISTS (SELECT 1 FROM public.databasechangelog WHERE ID = ${quoteLiteral(a.id ?? '')} AND AUTHOR = ${quoteLiteral(a.author ?? '')} AND FILENAME = ${quoteLiteral(a.changeLogFile ?? '')})`;
+      return `EXISTS (SELECT 1 FROM ${historyTable(t)} WHERE ID = ${quoteLiteral(a.id ?? '')} AND AUTHOR = ${quoteLiteral(a.author ?? '')} AND FILENAME = ${quoteLiteral(a.changeLogFile ?? '')})`;
     case 'dbms':
       return (a.type ?? '')
         .split(',')

@@ -1,4 +1,5 @@
 import type { Changelog, ChangelogFile } from './model.js';
+import { DEFAULT_HISTORY_TABLES, type HistoryTables } from './history-tables.js';
 import { renderChangeSet } from './render-changeset.js';
 import { renderChecksumValidation, renderPrelude } from './render-bookkeeping.js';
 import { changeSetKey, commentText } from './sql-text.js';
@@ -11,6 +12,8 @@ export interface RenderPackageOptions {
   mode?: 'liquibase' | 'plain';
   /** Shown in the header when this is a delta package (`since tag v1`, `since …`, `missing from <db>`). */
   delta?: string;
+  /** Renamed history/lock tables (Liquibase `--database-changelog-table-name`…); default databasechangelog(lock). */
+  tables?: HistoryTables;
 }
 
 /** The generated-at value: ISO-8601 UTC from SOURCE_DATE_EPOCH, to the second. */
@@ -38,14 +41,15 @@ function renderHeader(changelog: Changelog, opts: RenderPackageOptions): string[
 export function renderPackage(changelog: Changelog, opts: RenderPackageOptions): string {
   if (opts.mode === 'plain') return renderPlainPackage(changelog, opts);
   const fileLines = new Map(changelog.files.map((f) => [f.path, f.content.split(/\r?\n/)]));
-  const parts: string[] = [renderHeader(changelog, opts).join('\n'), renderPrelude().join('\n')];
-  const validation = renderChecksumValidation(changelog.changeSets);
+  const tables = opts.tables ?? DEFAULT_HISTORY_TABLES;
+  const parts: string[] = [renderHeader(changelog, opts).join('\n'), renderPrelude(tables).join('\n')];
+  const validation = renderChecksumValidation(changelog.changeSets, tables);
   if (validation.length) parts.push(validation.join('\n'));
   let file: string | null = null;
   for (const cs of changelog.changeSets) {
     const marker = cs.location.file !== file ? `-- === FILE: ${commentText(cs.location.file)} ===\n` : '';
     file = cs.location.file;
-    parts.push(marker + renderChangeSet(cs, changelog, fileLines));
+    parts.push(marker + renderChangeSet(cs, changelog, fileLines, tables));
   }
   parts.push(`-- end of package: ${changelog.changeSets.length} changesets\n\\echo 'slipway: package complete'`);
   return parts.join('\n\n') + '\n';

@@ -57,7 +57,9 @@ export function loadChangelogNodes(
       hint: 'A Liquibase changelog has <databaseChangeLog> as its root element.',
     });
   }
-  checkAttrs(root, file);
+  // XML is validated by Liquibase (unknown attributes fail); YAML/JSON unknown keys are ignored, with a warning.
+  const ignored = /\.xml$/i.test(file) ? undefined : state.warnings;
+  checkAttrs(root, file, ignored);
   const rootContext = root.attrs.contextFilter ?? root.attrs.context;
   const fileCtx: FileContext = {
     ...ctx,
@@ -66,7 +68,7 @@ export function loadChangelogNodes(
     objectQuotingStrategy: quotingAttr(root, file) ?? ctx.objectQuotingStrategy,
   };
   for (const node of root.children) {
-    checkAttrs(node, file);
+    checkAttrs(node, file, ignored);
     switch (node.name) {
       case 'property':
         defineNodeProperty(node, fileCtx, state);
@@ -170,7 +172,7 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   };
   const inverses: (string[] | null)[] = [];
   for (const child of node.children) {
-    checkAttrs(child, file);
+    checkAttrs(child, file, /\.xml$/i.test(file) ? undefined : state.warnings);
     addChild(d, child, ctx, state, names, inverses);
   }
   // No <rollback>: the rollback Liquibase infers, the inverse of each change in reverse order (ChangeSet.rollback),

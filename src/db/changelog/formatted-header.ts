@@ -2,7 +2,7 @@
  * Attributes on a formatted-SQL `--changeset` / `--property` / first line, read with Liquibase 4.28's own regular
  * expressions (greedy `.*name:(value)`, case-insensitive, so the last occurrence wins, exactly like Liquibase).
  */
-import { SlipwayError } from '../../errors.js';
+import type { ParseWarning } from '../model.js';
 
 const VALUE: Record<string, string> = {
   context: '(".*?"|\\S*)',
@@ -48,18 +48,23 @@ export function headerAttr(line: string, name: string): string | undefined {
   return re.exec(line)?.[1];
 }
 
-/** Throws E_CHANGELOG for a `name:value` token Liquibase would silently ignore (usually a typo). */
-export function checkHeaderAttributes(rest: string, file: string, line: number): void {
+/**
+ * Warns (W_IGNORED_ATTRIBUTE) about each `name:value` token Liquibase 4.28 does not read: Liquibase runs the changeset
+ * and ignores it (measured with `--changeset a:1 author:Someone`), so refusing it would refuse what Liquibase runs;
+ * a warning still catches typos such as `runOnChnage:true`, and `--strict` turns it into an error.
+ */
+export function checkHeaderAttributes(rest: string, file: string, line: number, warnings: ParseWarning[]): void {
   const known = new Set(KNOWN_HEADER_ATTRIBUTES.map((k) => k.toLowerCase()));
   const token = /(?:^|\s)([A-Za-z][\w-]*):("[^"]*"|\S*)/g;
   let m: RegExpExecArray | null;
   while ((m = token.exec(rest))) {
     const name = m[1]!;
     if (!known.has(name.toLowerCase())) {
-      throw new SlipwayError('E_CHANGELOG', `Unknown changeset attribute "${name}"`, {
+      warnings.push({
+        code: 'W_IGNORED_ATTRIBUTE',
         file,
         line,
-        hint: `Liquibase would silently ignore it. Known attributes: ${KNOWN_HEADER_ATTRIBUTES.join(', ')}.`,
+        message: `Unknown changeset attribute "${name}": Liquibase ignores it, and so does Slipway (known: ${KNOWN_HEADER_ATTRIBUTES.join(', ')}).`,
       });
     }
   }

@@ -179,7 +179,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
         );
       }
       const rest = line.slice(prefix.length + authorGroup.length + 1 + idGroup.length);
-      checkHeaderAttributes(rest, file, no);
+      checkHeaderAttributes(rest, file, no, warnings);
       const id = properties.expand(stripEnclosingQuotes(idGroup), file);
       const author = properties.expand(stripEnclosingQuotes(authorGroup), file);
       if (id.replaceAll(':', '').replaceAll(' ', '') === '')

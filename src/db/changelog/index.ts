@@ -33,6 +33,8 @@ export interface ParseChangelogOptions {
   dbms?: string;
   /** database.customChanges: customChange class name → SQL file (relative to rootDir) run in its place. */
   customChanges?: Record<string, string>;
+  /** `--strict`: every warning (what Liquibase ignores or Slipway doubts) becomes an E_CHANGELOG error. */
+  strict?: boolean;
 }
 
 /** Parses a master changelog and its includes; throws E_CHANGELOG (file, line, hint) on any error, returning nothing partial. */
@@ -59,6 +61,7 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
   loadFile(state, { path: master, logicalFilePath: null, inheritedContexts: [], inheritedLabels: [] }, null);
   checkDuplicates(state);
   state.warnings.push(...findUnincludedFiles(state));
+  if (opts.strict) failOnWarnings(state.warnings);
   return {
     master,
     changeSets: state.changeSets,
@@ -66,6 +69,18 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     warnings: state.warnings,
     properties: state.properties.visible(),
   };
+}
+
+/** The tolerance rule's other half: under --strict, warnings are errors (all of them listed, the first located). */
+function failOnWarnings(warnings: ParseWarning[]): void {
+  const first = warnings[0];
+  if (!first) return;
+  throw new SlipwayError('E_CHANGELOG', `${warnings.length} changelog warning(s), and --strict makes them errors`, {
+    file: first.file,
+    line: first.line,
+    details: warnings.map((w) => `${w.file}:${w.line}: ${w.code}: ${w.message}`),
+    hint: 'fix each listed place, or run without --strict (Liquibase accepts these)',
+  });
 }
 
 function checkDuplicates(state: WalkState): void {

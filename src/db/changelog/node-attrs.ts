@@ -1,5 +1,6 @@
 /** Attribute validation for changelog elements (XML, and YAML/JSON mapped onto the same shape). */
 import { SlipwayError } from '../../errors.js';
+import type { ParseWarning } from '../model.js';
 import type { ChangelogNode } from './xml-tree.js';
 
 /** Attributes Liquibase 4.28 accepts on each supported element (its XSD); anything else is reported. */
@@ -85,19 +86,35 @@ export const ALLOWED_ATTRS: Record<string, string[]> = {
   or: [],
 };
 
-/** Throws E_CHANGELOG naming the first attribute Liquibase's schema does not define for `node`. */
-export function checkAttrs(node: ChangelogNode, file: string): void {
+/**
+ * Attributes Liquibase's schema does not define for `node`. In XML, Liquibase 4.28 validates against its XSD and
+ * rejects the file (measured: "cvc-complex-type.3.2.2: Attribute 'foo' is not allowed"), so the first one throws
+ * E_CHANGELOG. YAML/JSON have no schema and Liquibase ignores unknown keys (measured), so pass `ignored` to collect
+ * W_IGNORED_ATTRIBUTE warnings instead.
+ */
+export function checkAttrs(node: ChangelogNode, file: string, ignored?: ParseWarning[]): void {
   const allowed = ALLOWED_ATTRS[node.name];
   if (!allowed) return;
   for (const a of Object.keys(node.attrs)) {
-    if (!allowed.includes(a)) {
-      throw new SlipwayError('E_CHANGELOG', `Unknown attribute "${a}" on <${node.name}>`, {
+    if (allowed.includes(a)) continue;
+    const hint = allowed.length
+      ? `<${node.name}> accepts: ${allowed.join(', ')}.`
+      : `<${node.name}> takes no attributes.`;
+    if (ignored) {
+      ignored.push({
+        code: 'W_IGNORED_ATTRIBUTE',
         file,
         line: node.line,
-        column: node.column,
-        hint: allowed.length ? `<${node.name}> accepts: ${allowed.join(', ')}.` : `<${node.name}> takes no attributes.`,
+        message: `Unknown attribute "${a}" on ${node.name}: Liquibase ignores it, and so does Slipway. ${hint}`,
       });
+      continue;
     }
+    throw new SlipwayError('E_CHANGELOG', `Unknown attribute "${a}" on <${node.name}>`, {
+      file,
+      line: node.line,
+      column: node.column,
+      hint: `Liquibase's XSD validation rejects it too. ${hint}`,
+    });
   }
 }
 

@@ -53,8 +53,20 @@ export function loadFile(state: WalkState, ctx: FileContext, from: From | null):
   state.files.push({ path: target, content });
   state.stack.push({ path: target, line: from?.line ?? 0 });
   const ext = path.posix.extname(target).toLowerCase();
-  if (ext === '.xml') loadChangelogNodes(parseXmlTree(content, target), ctx, state, (r) => include(state, r));
-  else if (ext === '.yaml' || ext === '.yml' || ext === '.json')
+  if (ext === '.xml') {
+    const root = parseXmlTree(content, target);
+    if (root.schemaLocation === undefined) {
+      // Measured: Liquibase 4.28 validates XML changelogs against its XSD by default and, without a schema location,
+      // fails with "cvc-elt.1.a: Cannot find the declaration of element 'databaseChangeLog'".
+      state.warnings.push({
+        code: 'W_LIQUIBASE_REJECTS',
+        file: target,
+        line: root.line,
+        message: `<${root.name}> has no xsi:schemaLocation: Liquibase 4.28 rejects this file ("Cannot find the declaration of element") unless run with --validate-xml-changelog-files=false; Slipway reads it.`,
+      });
+    }
+    loadChangelogNodes(root, ctx, state, (r) => include(state, r));
+  } else if (ext === '.yaml' || ext === '.yml' || ext === '.json')
     loadChangelogNodes(parseYamlTree(content, target), ctx, state, (r) => include(state, r));
   else if (ext === '.sql') loadSqlFile(state, ctx, content);
   else {

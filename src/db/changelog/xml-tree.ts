@@ -15,6 +15,8 @@ export interface ChangelogNode {
   text: string;
   line: number;
   column: number;
+  /** `xsi:schemaLocation` / `xsi:noNamespaceSchemaLocation` as written, when the element has one. */
+  schemaLocation?: string;
 }
 
 /** Parses `content` of `file`; malformed XML throws E_CHANGELOG with saxes' line and column. */
@@ -35,7 +37,9 @@ export function parseXmlTree(content: string, file: string): ChangelogNode {
   });
   parser.on('opentag', (tag) => {
     const attrs: Record<string, string> = {};
+    let schemaLocation: string | undefined;
     for (const [k, v] of Object.entries(tag.attributes)) {
+      if (/^xsi:(noNamespaceS|s)chemaLocation$/.test(k)) schemaLocation = String(v);
       if (k === 'xmlns' || k.startsWith('xmlns:') || k.startsWith('xsi:')) continue;
       attrs[k.includes(':') ? k.slice(k.indexOf(':') + 1) : k] = String(v);
     }
@@ -46,6 +50,7 @@ export function parseXmlTree(content: string, file: string): ChangelogNode {
       text: '',
       line: startLine,
       column: startColumn,
+      ...(schemaLocation !== undefined ? { schemaLocation } : {}),
     };
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(node);

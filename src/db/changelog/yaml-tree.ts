@@ -92,6 +92,10 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     if (key === null) return void bad(pair.key, 'Keys must be plain strings');
     const t = scalarText(pair.value);
     if (t !== null && PRECONDITION_ATTRS.has(key)) parent.attrs[key] = t;
+    // Liquibase's ParsedNode treats `- file: x` in a list (`include: [ - file: x ]`) as the value `file` of the
+    // parent, exactly like `include: {file: x}`; only text-bearing changes (`- sql: …`) and empty ones stay elements.
+    else if (t !== null && t !== '' && key !== 'sql' && !TEXT_CHILDREN.has(key) && parent.name !== 'databaseChangeLog')
+      parent.attrs[key] = t;
     else parent.children.push(convert(key, pair.value, pair.key));
   };
 

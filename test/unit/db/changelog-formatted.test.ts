@@ -179,11 +179,6 @@ describe('formatted SQL changelogs', () => {
   it('errors name file, line and a hint', async () => {
     const cases: [string, RegExp, number][] = [
       [
-        '--liquibase formatted sql\n--changeset ann:1 runOnChnage:true\nselect 1;',
-        /Unknown changeset attribute "runOnChnage"/,
-        2,
-      ],
-      [
         '--liquibase formatted sql\n--changeset ann:1\nselect 1;\ndo $body$ begin\n',
         /Unterminated dollar quote \$body\$/,
         4,

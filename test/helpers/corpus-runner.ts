@@ -1,0 +1,436 @@
+/**
+ * Conformance runner for the shared Liquibase corpus (../shared/corpus, read-only): packages a unit with Slipway and
+ * runs it with psql on one database, runs real Liquibase 4.28 on another, and compares what both left behind.
+ * Every comparison reports the first difference it finds, so a failing unit names one concrete place.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { buildDatabasePackage } from '../../src/db/package.js';
+import { PG_ADMIN_URL, queryRows, type TestDatabase } from './pg.js';
+
+const run = promisify(execFile);
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CORPUS_DIR = process.env.SLIPWAY_CORPUS_DIR ?? path.resolve(repoRoot, '../../shared/corpus');
+const LIQUIBASE = path.join(repoRoot, 'node_modules/liquibase/dist/liquibase/liquibase');
+
+export interface CorpusPass {
+  args: string[];
+  sameDatabase?: boolean;
+}
+
+export interface CorpusUnit {
+  unit: string;
+  searchRoot: string;
+  changelog: string;
+  args?: string[];
+  globalArgs?: string[];
+  passes?: CorpusPass[];
+  rolesFirst?: string[];
+  urlSuffix?: string;
+  requiresExtension?: string;
+  updateSqlOnly?: boolean;
+  why?: string;
+  expect?: { table?: string; rows?: number };
+}
+
+/** Where a unit first departs from Liquibase: the stage, the changeset when one is known, and the difference. */
+export interface UnitOutcome {
+  stage: 'package' | 'psql' | 'schema' | 'data' | 'history' | 'status' | 'validate' | 'mixed' | null;
+  changeset?: string;
+  message: string;
+}
+
+/** An entry of test/integration/corpus-known-gaps.json: a unit that does not pass yet, and exactly how it fails. */
+export interface KnownGap {
+  unit: string;
+  stage: NonNullable<UnitOutcome['stage']>;
+  changeset?: string;
+  /** A substring of the failure message that pins the failure down. */
+  match: string;
+  reason: string;
+}
+
+/** The units of corpus/units.json, in file order. */
+export function loadUnits(): CorpusUnit[] {
+  const raw = JSON.parse(readFileSync(path.join(CORPUS_DIR, 'units.json'), 'utf8')) as { units: CorpusUnit[] };
+  return raw.units;
+}
+
+/** A unit's passes: `passes` when it has several (on one database), else one pass with its `args`. */
+export function passesOf(u: CorpusUnit): CorpusPass[] {
+  return u.passes ?? [{ args: u.args ?? [] }];
+}
+
+interface SlipwayArgs {
+  properties: Record<string, string>;
+  contexts: string[];
+  labels?: string;
+  changelogTable?: string;
+  changelogLockTable?: string;
+}
+
+/** The Slipway options equivalent to a unit's Liquibase arguments (-D, --contexts, --labels, table names). */
+export function slipwayArgs(u: CorpusUnit, pass: CorpusPass, dbName: string): SlipwayArgs {
+  const out: SlipwayArgs = { properties: {}, contexts: [] };
+  for (const a of [...(u.globalArgs ?? []), ...pass.args]) {
+    const eq = a.indexOf('=');
+    const value = a.slice(eq + 1).replaceAll('${DATABASE_NAME}', dbName);
+    if (a.startsWith('-D')) out.properties[a.slice(2, eq)] = value;
+    else if (a.startsWith('--contexts=')) out.contexts = value.split(',');
+    else if (a.startsWith('--labels=') || a.startsWith('--label-filter=')) out.labels = value;
+    else if (a.startsWith('--database-changelog-table-name=')) out.changelogTable = value;
+    else if (a.startsWith('--database-changelog-lock-table-name=')) out.changelogLockTable = value;
+    else throw new Error(`corpus runner: unknown Liquibase argument ${a} in unit ${u.unit}`);
+  }
+  return out;
+}
+
+function historyTable(u: CorpusUnit): string {
+  const g = (u.globalArgs ?? []).find((a) => a.startsWith('--database-changelog-table-name='));
+  return g ? g.slice(g.indexOf('=') + 1) : 'databasechangelog';
+}
+
+function lockTable(u: CorpusUnit): string {
+  const g = (u.globalArgs ?? []).find((a) => a.startsWith('--database-changelog-lock-table-name='));
+  return g ? g.slice(g.indexOf('=') + 1) : 'databasechangeloglock';
+}
+
+/** `currentSchema` of a JDBC URL suffix as a PostgreSQL search_path (what pgjdbc sets), or null. */
+function searchPathOf(u: CorpusUnit): string | null {
+  const m = /[?&]currentSchema=([^&]+)/.exec(u.urlSuffix ?? '');
+  return m ? decodeURIComponent(m[1]!) : null;
+}
+
+function pgEnv(u: CorpusUnit): NodeJS.ProcessEnv {
+  const sp = searchPathOf(u);
+  return { ...process.env, ...(sp ? { PGOPTIONS: `-c search_path=${sp}` } : {}) };
+}
+
+async function output(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  const { stdout, stderr } = await run(cmd, args, { cwd: '/', maxBuffer: 256 * 1024 * 1024, ...(env ? { env } : {}) });
+  return stdout + stderr;
+}
+
+/** Real Liquibase 4.28 on `db` with the unit's search root, changelog and global arguments. */
+export async function liquibase(u: CorpusUnit, db: TestDatabase, command: string[], args: string[]): Promise<string> {
+  const url = new URL(db.url);
+  const argv = [
+    `--url=jdbc:postgresql://${url.hostname}:${url.port || '5432'}${url.pathname}${u.urlSuffix ?? ''}`,
+    `--username=${decodeURIComponent(url.username) || 'postgres'}`,
+    `--password=${decodeURIComponent(url.password)}`,
+    `--search-path=${path.join(CORPUS_DIR, u.searchRoot)}`,
+    `--changelog-file=${u.changelog}`,
+    ...(u.globalArgs ?? []),
+    ...command,
+    ...args.map((a) => a.replaceAll('${DATABASE_NAME}', db.name)),
+  ];
+  try {
+    return await output(LIQUIBASE, argv);
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; message: string };
+    throw new Error(
+      `liquibase ${command.join(' ')} failed on ${u.unit}:\n${err.stdout ?? ''}${err.stderr ?? err.message}`,
+    );
+  }
+}
+
+/** A random database name for one unit: its three runs (Slipway, Liquibase, mixed) use it one after another. */
+export function unitDatabaseName(): string {
+  return `corpus_${randomBytes(5).toString('hex')}`;
+}
+
+/**
+ * Creates the database `name` with the unit's roles (cluster-wide, created once) in place. All runs of a unit use the
+ * same name, one after another, because changelogs may write the database's name into SQL and, through property
+ * expansion, into checksums (edp-ddm's `-DdbName`): two names would differ for a reason that is not Slipway's.
+ */
+export async function freshDatabase(u: CorpusUnit, name: string): Promise<TestDatabase> {
+  await queryRows(PG_ADMIN_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await queryRows(PG_ADMIN_URL, `CREATE DATABASE "${name}"`);
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  const db: TestDatabase = {
+    name,
+    url: url.toString(),
+    drop: async () => void (await queryRows(PG_ADMIN_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
+  };
+  for (const role of u.rolesFirst ?? []) {
+    const q = role.replaceAll('"', '""');
+    // Roles are cluster-wide and other runs may create the same one at the same moment: tolerate duplicates.
+    await queryRows(
+      db.url,
+      `DO $r$ BEGIN CREATE ROLE "${q}"; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $r$`,
+    );
+  }
+  return db;
+}
+
+/** Builds Slipway's package for one pass; throws what `buildDatabasePackage` throws. */
+export async function slipwayPackage(u: CorpusUnit, pass: CorpusPass, dbName: string): Promise<string> {
+  const a = slipwayArgs(u, pass, dbName);
+  const r = await buildDatabasePackage({
+    rootDir: path.join(CORPUS_DIR, u.searchRoot),
+    changelog: u.changelog,
+    properties: a.properties,
+    contexts: a.contexts,
+    ...(a.labels !== undefined ? { labels: a.labels } : {}),
+    ...(a.changelogTable ? { changelogTable: a.changelogTable } : {}),
+    ...(a.changelogLockTable ? { changelogLockTable: a.changelogLockTable } : {}),
+    application: 'corpus',
+    version: '0',
+    sourceDateEpoch: 0,
+  });
+  return r.sql;
+}
+
+/** Runs package SQL with `psql -v ON_ERROR_STOP=1 -f`; on failure names the changeset the failing line belongs to. */
+export async function runPsql(u: CorpusUnit, db: TestDatabase, sql: string): Promise<UnitOutcome | null> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'slipway-corpus-'));
+  const file = path.join(dir, 'package.sql');
+  try {
+    await writeFile(file, sql);
+    await output('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-f', file], pgEnv(u));
+    return null;
+  } catch (e) {
+    const text = `${(e as { stderr?: string }).stderr ?? (e as Error).message}`;
+    const err = /psql:[^:]*:(\d+): (ERROR: .*)/.exec(text);
+    const line = err ? Number(err[1]) : 0;
+    const lines = sql.split('\n').slice(0, line);
+    const marker = [...lines].reverse().find((l) => l.startsWith('-- changeset '));
+    return {
+      stage: 'psql',
+      ...(marker ? { changeset: marker.slice('-- changeset '.length).replace(/ \(.*$/, '') } : {}),
+      message: err ? err[2]! : text.trim().split('\n').slice(-3).join(' '),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `pg_dump --schema-only`, with only what must differ between two dumps removed (pg_dump's random key). */
+export async function dumpSchema(db: TestDatabase): Promise<string[]> {
+  return normaliseDump(await output('pg_dump', ['--schema-only', '-d', db.url]));
+}
+
+function normaliseDump(text: string): string[] {
+  // pg_dump ≥ 15.14 brackets the dump with \restrict/\unrestrict and a random key.
+  return text.split('\n').filter((l) => !/^\\(un)?restrict /.test(l));
+}
+
+/** Table data (`pg_dump --data-only`) without the history/lock tables; run-time values masked, rows sorted per table. */
+export async function dumpData(u: CorpusUnit, db: TestDatabase): Promise<string[]> {
+  const text = await output('pg_dump', [
+    '--data-only',
+    `--exclude-table=${historyTable(u)}`,
+    `--exclude-table=${lockTable(u)}`,
+    '-d',
+    db.url,
+  ]);
+  const out: string[] = [];
+  let block: string[] | null = null;
+  for (const raw of normaliseDump(text)) {
+    if (block) {
+      if (raw === '\\.') {
+        out.push(...block.sort(), raw);
+        block = null;
+      } else block.push(maskRunTimeValues(raw));
+    } else {
+      if (raw.startsWith('SELECT pg_catalog.setval(')) out.push(raw);
+      else if (raw.startsWith('COPY ')) {
+        out.push(raw);
+        block = [];
+      }
+    }
+  }
+  return out;
+}
+
+const TODAY = new Date().toISOString().slice(0, 10);
+
+/**
+ * Values a run produces rather than the changelog: timestamps of the run day (NOW(), CURRENT_TIMESTAMP defaults) and
+ * UUIDs (uuid_generate_v4(), random()-based properties). Data the changelog writes literally never looks like either
+ * on the day the suite runs, unless it is dated today; that residual risk is accepted.
+ */
+function maskRunTimeValues(line: string): string {
+  return line
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>')
+    .replace(new RegExp(`${TODAY}[ T][0-9:.+-]*`, 'g'), '<now>');
+}
+
+const HISTORY_COLUMNS =
+  'id, author, filename, md5sum, description, comments, tag, contexts, labels, exectype, orderexecuted';
+
+/** The history rows in the compared columns, in ORDEREXECUTED order (psql -At form). */
+export async function historyRows(u: CorpusUnit, db: TestDatabase): Promise<string[]> {
+  const rows = await queryRows(
+    db.url,
+    `SELECT ${HISTORY_COLUMNS} FROM public.${historyTable(u)} ORDER BY orderexecuted, id`,
+  );
+  return rows.map((r) =>
+    Object.values(r)
+      .map((v) => (v === null ? '∅' : String(v)))
+      .join('|'),
+  );
+}
+
+/** First difference of two line lists as a short message, or null when equal. */
+export function firstDifference(label: string, ours: string[], theirs: string[]): string | null {
+  const n = Math.max(ours.length, theirs.length);
+  for (let i = 0; i < n; i++) {
+    if (ours[i] !== theirs[i]) {
+      return `${label} differs at line ${i + 1} (slipway ${ours.length} lines, liquibase ${theirs.length}):\n  slipway:   ${ours[i] ?? '(end)'}\n  liquibase: ${theirs[i] ?? '(end)'}`;
+    }
+  }
+  return null;
+}
+
+/** Multiset difference for dumps whose order is not meaningful; null when equal. */
+function setDifference(label: string, ours: string[], theirs: string[]): string | null {
+  const count = new Map<string, number>();
+  for (const l of theirs) count.set(l, (count.get(l) ?? 0) + 1);
+  const extra: string[] = [];
+  for (const l of ours) {
+    const c = count.get(l) ?? 0;
+    if (c > 0) count.set(l, c - 1);
+    else extra.push(l);
+  }
+  const missing = [...count.entries()].filter(([, c]) => c > 0).map(([l]) => l);
+  if (!extra.length && !missing.length) return null;
+  return `${label}: ${extra.length} line(s) only in slipway's, ${missing.length} only in liquibase's:\n  slipway:   ${extra[0] ?? '-'}\n  liquibase: ${missing[0] ?? '-'}`;
+}
+
+/** The changeset a history-row difference concerns (filename::id::author of the first differing row). */
+function rowChangeset(row: string | undefined): string | undefined {
+  if (!row) return undefined;
+  const [id, author, filename] = row.split('|');
+  return `${filename}::${id}::${author}`;
+}
+
+/** What a run left behind, read before its database is dropped. */
+export interface Snapshot {
+  schema: string[];
+  data: string[];
+  history: string[];
+}
+
+/** Schema, data and history rows of `db`. */
+export async function snapshot(u: CorpusUnit, db: TestDatabase): Promise<Snapshot> {
+  return { schema: await dumpSchema(db), data: await dumpData(u, db), history: await historyRows(u, db) };
+}
+
+/** Compares what two runs left: schema, then data, then history rows; the first difference, or null. */
+export function compareSnapshots(
+  u: CorpusUnit,
+  ours: Snapshot,
+  theirs: Snapshot,
+  stagePrefix: 'full' | 'mixed',
+): UnitOutcome | null {
+  const stage = (s: 'schema' | 'data' | 'history'): UnitOutcome['stage'] => (stagePrefix === 'mixed' ? 'mixed' : s);
+  const schema = firstDifference('pg_dump --schema-only', ours.schema, theirs.schema);
+  if (schema) return { stage: stage('schema'), message: schema };
+  const data = setDifference('table data', ours.data, theirs.data);
+  if (data) return { stage: stage('data'), message: data };
+  const history = firstDifference(`${historyTable(u)} rows`, ours.history, theirs.history);
+  if (history) {
+    const i = ours.history.findIndex((r, k) => r !== theirs.history[k]);
+    const cs = rowChangeset(ours.history[i] ?? theirs.history[i]);
+    return { stage: stage('history'), ...(cs ? { changeset: cs } : {}), message: history };
+  }
+  return null;
+}
+
+/**
+ * Liquibase's own verdict on the database Slipway's package built: `status` must say up to date and `validate` must
+ * find nothing, with the last pass's arguments.
+ */
+export async function liquibaseAccepts(u: CorpusUnit, ours: TestDatabase): Promise<UnitOutcome | null> {
+  const last = passesOf(u).at(-1)!;
+  const status = await liquibase(u, ours, ['status'], last.args).catch((e: Error) => e.message);
+  if (!/is up to date/.test(status)) {
+    return { stage: 'status', message: `liquibase status: ${status.split('\n').slice(-12).join('\n')}` };
+  }
+  const validate = await liquibase(u, ours, ['validate'], last.args).catch((e: Error) => e.message);
+  if (!/No validation errors found/.test(validate)) {
+    return { stage: 'validate', message: `liquibase validate: ${validate.split('\n').slice(-12).join('\n')}` };
+  }
+  return null;
+}
+
+/** A tag Liquibase recorded near the middle of its run, for a mixed `update-to-tag` run; null when there is none. */
+export async function middleTag(u: CorpusUnit, theirs: TestDatabase): Promise<string | null> {
+  const rows = await queryRows(
+    theirs.url,
+    `SELECT tag, orderexecuted, (SELECT count(*) FROM public.${historyTable(u)}) AS n FROM public.${historyTable(u)} WHERE tag IS NOT NULL ORDER BY orderexecuted`,
+  );
+  if (!rows.length) return null;
+  const n = Number(rows[0]!.n);
+  const best = [...rows].sort(
+    (a, b) => Math.abs(Number(a.orderexecuted) - n / 2) - Math.abs(Number(b.orderexecuted) - n / 2),
+  )[0]!;
+  return String(best.tag);
+}
+
+/** Row count of the history table (for update-count in mixed runs). */
+export async function historyCount(u: CorpusUnit, db: TestDatabase): Promise<number> {
+  const rows = await queryRows(db.url, `SELECT count(*)::int AS n FROM public.${historyTable(u)}`);
+  return Number(rows[0]!.n);
+}
+
+/**
+ * The EXECUTED history INSERTs of a script (Liquibase's `update-sql` output or Slipway's package), once per changeset,
+ * as id|author|filename|md5sum|description|comments|exectype|contexts|labels: for units only `update-sql` can run.
+ */
+export function historyInserts(u: CorpusUnit, sql: string): string[] {
+  const head = `INSERT INTO public.${historyTable(u)} (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID`;
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const line of sql.split('\n')) {
+    if (!line.startsWith(head)) continue;
+    const m = /\) (?:VALUES \((.*)\);|SELECT (.*) WHERE NOT EXISTS \(SELECT 1 FROM .*\);)$/.exec(
+      line.slice(head.length),
+    );
+    if (!m) continue;
+    const v = splitValues(m[1] ?? m[2]!);
+    if (v[8] !== 'EXECUTED') continue;
+    const row = v.filter((_, i) => ![3, 4, 11, 12, 13].includes(i)).join('|');
+    const key = v.slice(0, 3).join('|');
+    if (!seen.has(key)) out.push(row);
+    seen.add(key);
+  }
+  return out;
+}
+
+/** Splits a VALUES list of SQL literals and expressions at top-level commas; quotes removed, '' unescaped. */
+function splitValues(list: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  let depth = 0;
+  for (let i = 0; i < list.length; i++) {
+    const ch = list[i]!;
+    if (quoted) {
+      if (ch === "'" && list[i + 1] === "'") {
+        cur += "'";
+        i++;
+      } else if (ch === "'") quoted = false;
+      else cur += ch;
+    } else if (ch === "'") quoted = true;
+    else if (ch === '(') (depth++, (cur += ch));
+    else if (ch === ')') (depth--, (cur += ch));
+    else if (ch === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur.trim());
+  return out.map((v) => (v === 'NULL' ? '∅' : v));
+}
+
+export { queryRows };

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { contextsColumn, parseChangelog } from '../../src/db/changelog/index.js';
+import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
+
+// The tolerance rule's facts, measured with real Liquibase 4.28: it runs formatted SQL with an attribute it does not
+// read and YAML with unknown keys (so Slipway warns and records the same rows), and it rejects XML with an unknown
+// attribute or without xsi:schemaLocation (so Slipway keeps the first an error and warns about the second).
+const run = promisify(execFile);
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const liquibaseBin = path.join(repoRoot, 'node_modules/liquibase/dist/liquibase/liquibase');
+const NS =
+  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
+
+async function liquibase(root: string, db: TestDatabase, changelog: string, ...args: string[]): Promise<string> {
+  const u = new URL(db.url);
+  try {
+    const { stdout, stderr } = await run(
+      liquibaseBin,
+      [
+        `--url=jdbc:postgresql://${u.hostname}:${u.port || '5432'}${u.pathname}`,
+        '--username=postgres',
+        '--password=',
+        `--search-path=${root}`,
+        `--changelog-file=${changelog}`,
+        ...args,
+      ],
+      { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+    );
+    return stdout + stderr;
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string };
+    return `FAILED\n${err.stdout ?? ''}${err.stderr ?? ''}`;
+  }
+}
+
+describe('tolerance rule against liquibase 4.28', () => {
+  let root: string;
+  let db: TestDatabase;
+  beforeAll(async () => {
+    root = await makeTree({
+      'db/master.yaml':
+        'databaseChangeLog:\n  - include:\n      - file: db/a.sql\n  - include:\n      file: db/b.yaml\n',
+      'db/a.sql': '--liquibase formatted sql\n--changeset a:b author:Someone context:x\nselect 1;\n',
+      'db/b.yaml':
+        'databaseChangeLog:\n  - changeSet:\n      id: 1\n      author: a\n      foo: x\n      changes:\n        - sql:\n            sql: select 1\n            bar: y\n',
+      'db/unknown-attr.xml': `<databaseChangeLog ${NS}>\n<changeSet id="1" author="a" foo="x"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n`,
+      'db/no-schema.xml':
+        '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n<changeSet id="1" author="a"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n',
+    });
+    db = await createTestDatabase('slipway_tolerance');
+  });
+  afterAll(async () => {
+    await db?.drop();
+    if (root) await removeTree(root);
+  });
+
+  it('records the same rows as Liquibase for what it only warns about', async () => {
+    const out = await liquibase(root, db, 'db/master.yaml', 'changelog-sync');
+    expect(out).not.toMatch(/^FAILED/);
+    const theirs = await queryRows(
+      db.url,
+      'SELECT id, author, filename, md5sum, contexts FROM databasechangelog ORDER BY orderexecuted',
+    );
+    const ours = await parseChangelog({ rootDir: root, changelog: 'db/master.yaml' });
+    expect(
+      ours.changeSets.map((c) => ({
+        id: c.id,
+        author: c.author,
+        filename: c.filename,
+        md5sum: c.checksum,
+        contexts: contextsColumn(c),
+      })),
+    ).toEqual(theirs);
+    expect(ours.warnings.map((w) => `${w.file}:${w.line} ${w.code}`)).toEqual([
+      'db/a.sql:2 W_IGNORED_ATTRIBUTE',
+      'db/b.yaml:2 W_IGNORED_ATTRIBUTE',
+      'db/b.yaml:7 W_IGNORED_ATTRIBUTE',
+    ]);
+  }, 120_000);
+
+  it('Liquibase rejects an unknown XML attribute and XML without schemaLocation, as Slipway says', async () => {
+    expect(await liquibase(root, db, 'db/unknown-attr.xml', 'validate')).toMatch(
+      /Attribute 'foo' is not allowed to appear in element 'changeSet'/,
+    );
+    expect(await liquibase(root, db, 'db/no-schema.xml', 'validate')).toMatch(
+      /Cannot find the declaration of element 'databaseChangeLog'/,
+    );
+    await expect(parseChangelog({ rootDir: root, changelog: 'db/unknown-attr.xml' })).rejects.toThrow(
+      'Unknown attribute "foo" on <changeSet>',
+    );
+    const noSchema = await parseChangelog({ rootDir: root, changelog: 'db/no-schema.xml' });
+    // (db/a.sql next to it is, rightly, W_NOT_INCLUDED: this master does not include it.)
+    expect(noSchema.warnings.map((w) => `${w.file}:${w.line} ${w.code}`)).toEqual([
+      'db/no-schema.xml:1 W_LIQUIBASE_REJECTS',
+      'db/a.sql:1 W_NOT_INCLUDED',
+    ]);
+  }, 120_000);
+});
