@@ -422,12 +422,14 @@ function splitValues(list: string): string[] {
       } else if (ch === "'") quoted = false;
       else cur += ch;
     } else if (ch === "'") quoted = true;
-    else if (ch === '(') (depth++, (cur += ch));
-    else if (ch === ')') (depth--, (cur += ch));
     else if (ch === ',' && depth === 0) {
       out.push(cur.trim());
       cur = '';
-    } else cur += ch;
+    } else {
+      if (ch === '(') depth++;
+      if (ch === ')') depth--;
+      cur += ch;
+    }
   }
   out.push(cur.trim());
   return out.map((v) => (v === 'NULL' ? '∅' : v));
