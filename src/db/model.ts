@@ -11,7 +11,10 @@ export interface SourceLocation {
 }
 
 export interface Precondition {
-  /** `sql-check` (formatted SQL `--precondition-sql-check expectedResult:N sql`) or XML `sqlCheck`, etc. */
+  /**
+   * `sql-check` (formatted SQL `--precondition-sql-check expectedResult:N sql`) or XML `sqlCheck`, etc.; `and`, `or`
+   * and `not` nest `children` to any depth (`not` passes when none of its children passes, as Liquibase's does).
+   */
   type:
     | 'sql-check'
     | 'table-exists'
@@ -20,13 +23,24 @@ export interface Precondition {
     | 'sequence-exists'
     | 'index-exists'
     | 'changeset-executed'
-    | 'dbms';
+    | 'dbms'
+    | 'unique-constraint-exists'
+    | 'foreign-key-constraint-exists'
+    | 'primary-key-exists'
+    | 'row-count'
+    | 'table-is-empty'
+    | 'changelog-property-defined'
+    | 'and'
+    | 'or'
+    | 'not';
   expectedResult?: string;
   sql?: string;
   /** Extra attributes (tableName, schemaName, columnName, id/author/changeLogFile…). */
   attrs: Record<string, string>;
   /** `not` wrapper */
   negate?: boolean;
+  /** Nested checks of `and` / `or` / `not`. */
+  children?: Precondition[];
 }
 
 export interface Preconditions {

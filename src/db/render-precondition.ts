@@ -5,25 +5,86 @@ import { quoteLiteral } from './sql-text.js';
 /** One boolean SQL expression for a changeset's preconditions, evaluated when the package runs. */
 export function renderPreconditionExpr(pre: Preconditions, t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
   if (pre.checks.length === 0) return 'TRUE';
-  const parts = pre.checks.map((c) => {
-    const e = renderCheck(c, t);
-    return c.negate ? `NOT (${e})` : `(${e})`;
-  });
-  return parts.join(pre.operator === 'or' ? ' OR ' : ' AND ');
+  return combine(pre.checks, pre.operator, t);
+}
+
+function combine(checks: Precondition[], operator: 'and' | 'or', t: HistoryTables): string {
+  if (checks.length === 0) return 'TRUE';
+  return checks
+    .map((c) => (c.negate ? `NOT (${renderCheck(c, t)})` : `(${renderCheck(c, t)})`))
+    .join(operator === 'or' ? ' OR ' : ' AND ');
 }
 
 function schemaExpr(attrs: Record<string, string>): string {
   return attrs.schemaName ? `lower(${quoteLiteral(attrs.schemaName)})` : 'current_schema()';
 }
 
+/** Liquibase compares object names case-insensitively on PostgreSQL (its snapshot lower-cases unquoted names). */
+const sameName = (column: string, value: string | undefined) =>
+  `lower(${column}) = lower(${quoteLiteral(value ?? '')})`;
+
+/** `schema.table` for a table the check reads: lower-case names unquoted (as Liquibase writes them), others quoted. */
+function tableRef(attrs: Record<string, string>): string {
+  const ident = (n: string) => (/^[a-z_][a-z0-9_$]*$/.test(n) ? n : `"${n.replaceAll('"', '""')}"`);
+  const table = ident(attrs.tableName ?? '');
+  return attrs.schemaName ? `${ident(attrs.schemaName)}.${table}` : table;
+}
+
+/** The relation `attrs.tableName` in the check's schema, as a pg_class oid subquery. */
+function tableOid(attrs: Record<string, string>): string {
+  return `(SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${schemaExpr(attrs)} AND ${sameName('c.relname', attrs.tableName)})`;
+}
+
+/** Key columns of constraint/index `k` (an int2[] of attnums on relation `rel`), lower-cased, in order. */
+function columnList(rel: string, keys: string): string {
+  return `ARRAY(SELECT lower(a.attname::text) FROM unnest(${keys}) WITH ORDINALITY k(attnum, ord) JOIN pg_attribute a ON a.attrelid = ${rel} AND a.attnum = k.attnum ORDER BY k.ord)`;
+}
+
+function namesArray(list: string | undefined): string {
+  const names = (list ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  return `ARRAY[${names.map((n) => quoteLiteral(n)).join(', ')}]::text[]`;
+}
+
+/** A constraint of `contype` in the check's schema, by name and/or table (UC/FK/PK exists preconditions). */
+function constraintExists(
+  contype: 'u' | 'f' | 'p',
+  name: string | undefined,
+  a: Record<string, string>,
+  table?: string,
+): string {
+  const conds = [`con.contype = '${contype}'`, `n.nspname = ${schemaExpr(a)}`];
+  if (name) conds.push(sameName('con.conname', name));
+  if (table) conds.push(`con.conrelid = ${tableOid({ ...a, tableName: table })}`);
+  if (contype === 'u' && !name && a.columnNames)
+    conds.push(`${columnList('con.conrelid', 'con.conkey')} = ${namesArray(a.columnNames)}`);
+  return `EXISTS (SELECT 1 FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace WHERE ${conds.join(' AND ')})`;
+}
+
+/**
+ * sqlCheck as Liquibase's SqlPrecondition runs it: exactly one row is required (no rows is a DatabaseException, so
+ * the check errors and onError applies — raised here through a failing cast that carries the message), and the value
+ * is compared in JDBC's string form, where a boolean reads `t`/`f` (pgjdbc getString), not PostgreSQL's true/false.
+ */
+function sqlCheck(c: Precondition): string {
+  const sql = (c.sql ?? '').trim().replace(/;\s*$/, '');
+  const value = `CASE WHEN pg_typeof(q.v) = 'boolean'::regtype THEN CASE WHEN q.v::text = 'true' THEN 't' ELSE 'f' END ELSE q.v::text END`;
+  return `(SELECT CASE WHEN count(*) <> 1 THEN ('slipway: sqlCheck returned ' || count(*) || ' rows, expected one')::int::text ELSE max(${value}) END FROM (${sql}) AS q(v)) IS NOT DISTINCT FROM ${quoteLiteral(c.expectedResult ?? '')}`;
+}
+
 function renderCheck(c: Precondition, t: HistoryTables): string {
   const a = c.attrs;
   switch (c.type) {
-    case 'sql-check': {
-      // Liquibase compares the single value's string form with expectedResult.
-      const sql = (c.sql ?? '').trim().replace(/;\s*$/, '');
-      return `COALESCE((${sql})::text, '') = ${quoteLiteral(c.expectedResult ?? '')}`;
-    }
+    case 'and':
+    case 'or':
+      return combine(c.children ?? [], c.type, t);
+    case 'not':
+      // Liquibase's NotPrecondition fails as soon as one nested check passes.
+      return `NOT (${combine(c.children ?? [], 'or', t)})`;
+    case 'sql-check':
+      return sqlCheck(c);
     case 'table-exists':
       return `EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = ${schemaExpr(a)} AND lower(table_name) = lower(${quoteLiteral(a.tableName ?? '')}))`;
     case 'view-exists':
@@ -32,8 +93,25 @@ function renderCheck(c: Precondition, t: HistoryTables): string {
       return `EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = ${schemaExpr(a)} AND lower(table_name) = lower(${quoteLiteral(a.tableName ?? '')}) AND lower(column_name) = lower(${quoteLiteral(a.columnName ?? '')}))`;
     case 'sequence-exists':
       return `EXISTS (SELECT 1 FROM information_schema.sequences WHERE sequence_schema = ${schemaExpr(a)} AND lower(sequence_name) = lower(${quoteLiteral(a.sequenceName ?? '')}))`;
-    case 'index-exists':
-      return `EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = ${schemaExpr(a)} AND lower(indexname) = lower(${quoteLiteral(a.indexName ?? '')}))`;
+    case 'index-exists': {
+      const conds = [`n.nspname = ${schemaExpr(a)}`];
+      if (a.indexName) conds.push(sameName('ic.relname', a.indexName));
+      if (a.tableName) conds.push(`i.indrelid = ${tableOid(a)}`);
+      if (a.columnNames) conds.push(`${columnList('i.indrelid', 'i.indkey::int2[]')} = ${namesArray(a.columnNames)}`);
+      return `EXISTS (SELECT 1 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace WHERE ${conds.join(' AND ')})`;
+    }
+    case 'unique-constraint-exists':
+      return constraintExists('u', a.constraintName, a, a.tableName);
+    case 'foreign-key-constraint-exists':
+      return constraintExists('f', a.foreignKeyName, a, a.foreignKeyTableName);
+    case 'primary-key-exists':
+      return constraintExists('p', a.primaryKeyName, a, a.tableName);
+    case 'row-count':
+      return `(SELECT count(*) FROM ${tableRef(a)}) = ${Number.parseInt(a.expectedRows ?? '0', 10) || 0}`;
+    case 'table-is-empty':
+      return `NOT EXISTS (SELECT 1 FROM ${tableRef(a)})`;
+    case 'changelog-property-defined':
+      return a.defined === 'true' ? 'TRUE' : 'FALSE';
     case 'changeset-executed':
       return `EXISTS (SELECT 1 FROM ${historyTable(t)} WHERE ID = ${quoteLiteral(a.id ?? '')} AND AUTHOR = ${quoteLiteral(a.author ?? '')} AND FILENAME = ${quoteLiteral(a.changeLogFile ?? '')})`;
     case 'dbms':

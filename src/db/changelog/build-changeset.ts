@@ -136,7 +136,7 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
     checksumV8: changeSetChecksumV8(d.changeChecksumsV8),
     validCheckSums: d.validCheckSums,
     rollback: d.rollback,
-    description: d.descriptions.join('; '),
+    description: d.descriptions.join('; ') || 'empty',
     comment: d.comment,
     contexts: d.contexts,
     labels: d.labels,

@@ -180,13 +180,8 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   if (d.rollback === null && inverses.length > 0 && inverses.every((i) => i !== null)) {
     d.rollback = [...inverses].reverse().flat() as string[];
   }
-  if (d.changeChecksums.length === 0) {
-    throw new SlipwayError('E_CHANGELOG', `Changeset ${author}:${id} has no changes`, {
-      file,
-      line: node.line,
-      hint: 'Add an <sql> or <sqlFile>, or remove the changeset.',
-    });
-  }
+  // No changes for PostgreSQL (none at all, or only other databases'): Liquibase 4.28 runs it as an empty changeset
+  // and records it EXECUTED with the empty checksum and description "empty" (measured; see db-empty-oracle test).
   const cs = finishChangeSet(d, state.warnings);
   if (ctx.inheritedContexts.length) cs.inheritedContexts = ctx.inheritedContexts;
   if (ctx.inheritedLabels.length) cs.inheritedLabels = ctx.inheritedLabels;
@@ -224,7 +219,10 @@ function addChild(
       d.validCheckSums.push(child.text.trim());
       return;
     case 'preConditions':
-      d.preconditions = parseNodePreconditions(child, file, expand);
+      d.preconditions = parseNodePreconditions(child, file, {
+        expand,
+        lookup: (n) => state.properties.lookup(n, file),
+      });
       return;
     case 'rollback': {
       if (child.attrs.changeSetId !== undefined) {

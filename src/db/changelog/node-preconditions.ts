@@ -1,4 +1,4 @@
-/** `<preConditions>` of an XML/YAML changeset into the model (one level of and/or, `not` around single checks). */
+/** `<preConditions>` of an XML/YAML changeset or changelog into the model: and/or/not nested to any depth. */
 import { SlipwayError } from '../../errors.js';
 import type { Precondition, Preconditions } from '../model.js';
 import type { ChangelogNode } from './xml-tree.js';
@@ -12,9 +12,24 @@ const TYPES: Record<string, Precondition['type']> = {
   indexExists: 'index-exists',
   changeSetExecuted: 'changeset-executed',
   dbms: 'dbms',
+  uniqueConstraintExists: 'unique-constraint-exists',
+  foreignKeyConstraintExists: 'foreign-key-constraint-exists',
+  primaryKeyExists: 'primary-key-exists',
+  rowCount: 'row-count',
+  tableIsEmpty: 'table-is-empty',
+  changeLogPropertyDefined: 'changelog-property-defined',
+  and: 'and',
+  or: 'or',
+  not: 'not',
 };
 
 type Action = Preconditions['onFail'];
+
+/** What a precondition parse needs from the changelog: property expansion and lookup (changeLogPropertyDefined). */
+export interface PreconditionScope {
+  expand: (s: string) => string;
+  lookup: (name: string) => string | undefined;
+}
 
 function action(v: string | undefined, node: ChangelogNode, file: string): Action {
   if (v === undefined) return 'HALT';
@@ -27,12 +42,8 @@ function action(v: string | undefined, node: ChangelogNode, file: string): Actio
   });
 }
 
-/** Parses a `<preConditions>` element. */
-export function parseNodePreconditions(
-  node: ChangelogNode,
-  file: string,
-  expand: (s: string) => string,
-): Preconditions {
+/** Parses a `<preConditions>` element (its children are ANDed, as Liquibase's PreconditionContainer does). */
+export function parseNodePreconditions(node: ChangelogNode, file: string, scope: PreconditionScope): Preconditions {
   let operator: 'and' | 'or' = 'and';
   let children = node.children;
   const only = children.length === 1 ? children[0]! : null;
@@ -40,7 +51,7 @@ export function parseNodePreconditions(
     operator = only.name;
     children = only.children;
   }
-  const checks = children.map((c) => parseCheck(c, file, expand, false));
+  const checks = children.map((c) => parseCheck(c, file, scope));
   return {
     onFail: action(node.attrs.onFail, node, file),
     onError: action(node.attrs.onError, node, file),
@@ -52,32 +63,34 @@ export function parseNodePreconditions(
   };
 }
 
-function parseCheck(node: ChangelogNode, file: string, expand: (s: string) => string, negate: boolean): Precondition {
-  if (node.name === 'not') {
-    if (node.children.length !== 1) {
-      throw new SlipwayError('E_CHANGELOG', '<not> with more than one check is not supported', {
-        file,
-        line: node.line,
-        hint: 'Use one <not> per check.',
-      });
-    }
-    return parseCheck(node.children[0]!, file, expand, !negate);
-  }
+function parseCheck(node: ChangelogNode, file: string, scope: PreconditionScope): Precondition {
   const type = TYPES[node.name];
   if (!type) {
-    throw new SlipwayError('E_CHANGELOG', `Precondition <${node.name}> is not supported here`, {
+    throw new SlipwayError('E_CHANGELOG', `Precondition <${node.name}> is not supported`, {
       file,
       line: node.line,
-      hint: `Supported: ${Object.keys(TYPES).join(', ')}, not, and one level of and/or.`,
+      hint: `Supported: ${Object.keys(TYPES).join(', ')}; customPrecondition and expectedQuotingStrategy are not.`,
     });
   }
+  if (type === 'not' && node.children.length === 1) {
+    const { negate, ...inner } = parseCheck(node.children[0]!, file, scope);
+    return negate ? inner : { ...inner, negate: true };
+  }
+  if (type === 'and' || type === 'or' || type === 'not') {
+    return { type, attrs: {}, children: node.children.map((c) => parseCheck(c, file, scope)) };
+  }
   const attrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(node.attrs)) if (k !== 'expectedResult' && k !== 'sql') attrs[k] = expand(v);
+  for (const [k, v] of Object.entries(node.attrs))
+    if (k !== 'expectedResult' && k !== 'sql') attrs[k] = scope.expand(v);
   const p: Precondition = { type, attrs };
   if (type === 'sql-check') {
     p.expectedResult = node.attrs.expectedResult ?? '';
-    p.sql = expand(node.attrs.sql ?? node.text).trim();
+    p.sql = scope.expand(node.attrs.sql ?? node.text).trim();
   }
-  if (negate) p.negate = true;
+  if (type === 'changelog-property-defined') {
+    // Decided while parsing, as Liquibase does (ChangeLogPropertyDefinedPrecondition reads the changelog parameters).
+    const value = scope.lookup(attrs.property ?? '');
+    attrs.defined = String(value !== undefined && (attrs.value === undefined || attrs.value === value));
+  }
   return p;
 }

@@ -76,6 +76,10 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
       const v = pair.value;
       const t = scalarText(v);
       if (k === 'changes' && isSeq(v)) for (const item of v.items as YamlNode[]) addItem(node, item);
+      else if (TEXT_CHILDREN.has(k) && isSeq(v) && v.items.every((i) => isScalar(i)))
+        // `validCheckSum: [ - 8:…, - ANY ]`: each entry is one value, like repeated <validCheckSum> elements.
+        for (const item of v.items as YamlNode[])
+          node.children.push({ name: k, attrs: {}, children: [], text: scalarText(item) ?? '', ...lineOf(item) });
       else if (t !== null && TEXT_CHILDREN.has(k))
         node.children.push({ name: k, attrs: {}, children: [], text: t, ...lineOf(pair.key) });
       else if (t !== null) node.attrs[k] = t;
