@@ -84,8 +84,10 @@ export function tagDatabaseChecksumV9(tag: string): string {
 }
 
 /** A changeset's MD5SUM from its changes' checksums, in order. */
-export function changeSetChecksumV9(changeChecksums: string[]): string {
-  return '9:' + md5hex(normalizeForCheckSum(changeChecksums.map((c) => c + ':').join('')));
+export function changeSetChecksumV9(changeChecksums: string[], visitorChecksums: string[] = []): string {
+  // ChangeSet.generateCheckSum: each change's checksum + ":", then each modifySql visitor's + ";".
+  const text = changeChecksums.map((c) => c + ':').join('') + visitorChecksums.map((v) => v + ';').join('');
+  return '9:' + md5hex(normalizeForCheckSum(text));
 }
 
 /** Liquibase "9:" MD5SUM of a changeset made of one SQL change (formatted SQL, single `<sql>`): `sqlText` after property expansion. */

@@ -124,7 +124,7 @@ export async function liquibase(u: CorpusUnit, db: TestDatabase, command: string
     `--url=jdbc:postgresql://${url.hostname}:${url.port || '5432'}${url.pathname}${u.urlSuffix ?? ''}`,
     `--username=${decodeURIComponent(url.username) || 'postgres'}`,
     `--password=${decodeURIComponent(url.password)}`,
-    `--search-path=${path.join(CORPUS_DIR, u.searchRoot)}`,
+    `--search-path=${path.resolve(CORPUS_DIR, u.searchRoot)}`,
     `--changelog-file=${u.changelog}`,
     ...(u.globalArgs ?? []),
     ...command,
@@ -175,7 +175,7 @@ export async function freshDatabase(u: CorpusUnit, name: string): Promise<TestDa
 export async function slipwayPackage(u: CorpusUnit, pass: CorpusPass, dbName: string): Promise<string> {
   const a = slipwayArgs(u, pass, dbName);
   const r = await buildDatabasePackage({
-    rootDir: path.join(CORPUS_DIR, u.searchRoot),
+    rootDir: path.resolve(CORPUS_DIR, u.searchRoot),
     changelog: u.changelog,
     properties: a.properties,
     contexts: a.contexts,

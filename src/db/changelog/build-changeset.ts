@@ -12,6 +12,7 @@ import {
   tagDatabaseChecksumV9,
 } from '../checksum.js';
 import { findCommitStatements, lineAt, splitSql } from './sql-split.js';
+import { visitSql, type SqlVisitor } from './modify-sql.js';
 
 /** One executable piece of a changeset (an `<sql>`, an `<sqlFile>` or a formatted-SQL body). */
 export interface SqlPiece {
@@ -50,6 +51,8 @@ export interface ChangeSetDraft {
   tag: string | null;
   ignore: boolean;
   runWith: string | null;
+  /** `<modifySql>` visitors, in document order. */
+  sqlVisitors: SqlVisitor[];
 }
 
 /** A draft with Liquibase's defaults. */
@@ -74,6 +77,7 @@ export function newDraft(init: Pick<ChangeSetDraft, 'id' | 'author' | 'filename'
     tag: null,
     ignore: false,
     runWith: null,
+    sqlVisitors: [],
   };
 }
 
@@ -113,7 +117,7 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
         });
       }
     }
-    statements.push(...res.statements.map((s) => s.text));
+    statements.push(...res.statements.map((s) => visitSql(s.text, d.sqlVisitors)));
     // Offsets ascend, so one forward walk over the piece gives every statement's line.
     let k = 0;
     let at = 0;
@@ -131,11 +135,18 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
     sql: d.pieces.map((p) => p.sql).join('\n'),
     statements,
     statementLocations,
-    checksum: changeSetChecksumV9(d.changeChecksums),
+    checksum: changeSetChecksumV9(
+      d.changeChecksums,
+      d.sqlVisitors.filter((v) => v.dbmsMatches).map((v) => v.checksum),
+    ),
     changeChecksums: d.changeChecksums,
-    checksumV8: changeSetChecksumV8(d.changeChecksumsV8),
+    // V8 serialised visitors with their filters; not ported, so such rows are accepted as Liquibase would upgrade them.
+    ...(d.sqlVisitors.length ? {} : { checksumV8: changeSetChecksumV8(d.changeChecksumsV8) }),
     validCheckSums: d.validCheckSums,
-    rollback: d.rollback,
+    rollback:
+      d.rollback && d.sqlVisitors.some((v) => v.applyToRollback)
+        ? d.rollback.map((r) => visitSql(r, d.sqlVisitors, true))
+        : d.rollback,
     description: d.descriptions.join('; ') || 'empty',
     comment: d.comment,
     contexts: d.contexts,

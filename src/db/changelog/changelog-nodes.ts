@@ -17,6 +17,7 @@ import {
 import { normalizeLogicalPath } from './formatted-sql.js';
 import { boolAttr, checkAttrs } from './node-attrs.js';
 import { parseNodePreconditions } from './node-preconditions.js';
+import { parseModifySql } from './modify-sql.js';
 import { resolveInside } from './paths.js';
 import { matchesDbms } from './select.js';
 import {
@@ -212,6 +213,9 @@ function addChild(
     return;
   }
   switch (child.name) {
+    case 'modifySql':
+      d.sqlVisitors.push(...parseModifySql(expandNode(child, expand), file, state.filter));
+      return;
     case 'comment':
       d.comment = expand(child.text.trim());
       return;

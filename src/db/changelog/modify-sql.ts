@@ -1,0 +1,81 @@
+/**
+ * `<modifySql>` (Liquibase SqlVisitors: append, prepend, replace, regExpReplace): edits every SQL statement the
+ * changeset's changes produce, when its dbms/context/labels filters match the run. Its checksum part follows
+ * AbstractSqlVisitor.generateCheckSum in 4.28: the visitor serialised without applicableDbms, contextFilter and
+ * labels; a visitor for another dbms does not count at all (measured: a `dbms="mssql"` modifySql leaves the
+ * PostgreSQL checksum as if it were absent).
+ */
+import { SlipwayError } from '../../errors.js';
+import { serializedChangeChecksumV9 } from '../checksum.js';
+import { serializeChange } from '../changes/serialize.js';
+import { boolAttr } from './node-attrs.js';
+import { matchesContexts, matchesDbms, matchesLabels } from './select.js';
+import type { ParseFilter } from './walk-state.js';
+import type { ChangelogNode } from './xml-tree.js';
+
+export interface SqlVisitor {
+  kind: 'append' | 'prepend' | 'replace' | 'regExpReplace';
+  /** append/prepend text. */
+  value?: string;
+  /** replace/regExpReplace pattern and replacement. */
+  replace?: string;
+  with?: string;
+  applyToRollback: boolean;
+  /** Whether the dbms/context/labels filters of its `<modifySql>` match this run. */
+  applies: boolean;
+  /** Whether its dbms matches (only those count in the checksum). */
+  dbmsMatches: boolean;
+  /** The visitor's "9:" checksum (part of the changeset's). */
+  checksum: string;
+}
+
+const KINDS = new Set(['append', 'prepend', 'replace', 'regExpReplace']);
+
+/** The visitors of one `<modifySql>` element (attributes already property-expanded). */
+export function parseModifySql(node: ChangelogNode, file: string, filter: ParseFilter): SqlVisitor[] {
+  const applyToRollback = boolAttr(node, 'applyToRollback', false, file);
+  const dbmsMatches = matchesDbms(node.attrs.dbms ?? null, filter.dbms ?? 'postgresql');
+  const applies =
+    dbmsMatches &&
+    matchesContexts(node.attrs.contextFilter ?? node.attrs.context ?? null, filter.contexts) &&
+    matchesLabels(filter.labels, node.attrs.labels ?? null);
+  return node.children.map((c) => {
+    if (!KINDS.has(c.name)) {
+      throw new SlipwayError('E_CHANGELOG', `<${c.name}> is not a modifySql visitor`, {
+        file,
+        line: c.line,
+        hint: 'Use append, prepend, replace or regExpReplace.',
+      });
+    }
+    const kind = c.name as SqlVisitor['kind'];
+    const fields: Record<string, string> = { applyToRollback: String(applyToRollback) };
+    if (kind === 'append' || kind === 'prepend') fields.value = c.attrs.value ?? '';
+    else {
+      fields.replace = c.attrs.replace ?? '';
+      fields.with = c.attrs.with ?? '';
+    }
+    return {
+      kind,
+      ...(fields.value !== undefined ? { value: fields.value } : {}),
+      ...(fields.replace !== undefined ? { replace: fields.replace, with: fields.with! } : {}),
+      applyToRollback,
+      applies,
+      dbmsMatches,
+      checksum: serializedChangeChecksumV9(serializeChange(kind, { fields })),
+    };
+  });
+}
+
+/** Applies the visitors that match this run to one statement, in order. */
+export function visitSql(sql: string, visitors: SqlVisitor[], rollback = false): string {
+  let out = sql;
+  for (const v of visitors) {
+    if (!v.applies || (rollback && !v.applyToRollback)) continue;
+    if (v.kind === 'append') out += v.value;
+    else if (v.kind === 'prepend') out = v.value + out;
+    else if (v.kind === 'replace') out = out.split(v.replace!).join(v.with);
+    // Java's String.replaceAll: the same `$n` group references in the replacement as JavaScript's.
+    else out = out.replace(new RegExp(v.replace!, 'g'), v.with!);
+  }
+  return out;
+}
