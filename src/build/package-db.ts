@@ -1,4 +1,5 @@
 import { changelogSourceOf } from '../config/changelog-source.js';
+import { verifySetupOf } from '../config/verify-setup.js';
 import type { Config } from '../config/schema.js';
 import type { DatabasePackageResult } from '../db/package.js';
 import type { VerifyResult } from '../db/verify.js';
@@ -19,6 +20,8 @@ export async function buildDbPackage(
   const { buildDatabasePackage } = await import('../db/package.js');
   return buildDatabasePackage({
     ...changelogSourceOf(config, changelog)!,
+    ...(config.database.changelogTable ? { changelogTable: config.database.changelogTable } : {}),
+    ...(config.database.changelogLockTable ? { changelogLockTable: config.database.changelogLockTable } : {}),
     mode,
     application: config.name,
     version: config.version,
@@ -33,5 +36,8 @@ export async function verifyDb(config: Config, changelog: string): Promise<DbVer
   return verifyChangelog({
     ...changelogSourceOf(config, changelog)!,
     ...(db.verifyUrl ? { databaseUrl: db.verifyUrl } : {}),
+    setup: verifySetupOf(config),
+    ...(db.changelogTable ? { changelogTable: db.changelogTable } : {}),
+    ...(db.changelogLockTable ? { changelogLockTable: db.changelogLockTable } : {}),
   });
 }

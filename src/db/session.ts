@@ -19,8 +19,11 @@ export function isPgliteUrl(url: string): boolean {
 }
 
 /** Opens a session for `url` (postgres://, postgresql://, pglite:[dir], memory:). */
-export async function openSession(url: string, opts: { connectTimeoutMs?: number } = {}): Promise<SqlSession> {
-  if (isPgliteUrl(url)) return openPglite(url);
+export async function openSession(
+  url: string,
+  opts: { connectTimeoutMs?: number; pgliteExtensions?: string[] } = {},
+): Promise<SqlSession> {
+  if (isPgliteUrl(url)) return openPglite(url, opts.pgliteExtensions ?? []);
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new SlipwayError('E_USAGE', `unsupported database URL ${maskUrl(url)}`, {
       hint: 'use postgres://user@host:port/db, pglite:<dir> or memory:',
@@ -53,10 +56,17 @@ export async function openSession(url: string, opts: { connectTimeoutMs?: number
   };
 }
 
-async function openPglite(url: string): Promise<SqlSession> {
+/** PGlite, with the named contrib modules (`uuid_ossp`, `pgcrypto`…) registered: they load only when asked for. */
+async function openPglite(url: string, contrib: string[]): Promise<SqlSession> {
   const { PGlite } = await import('@electric-sql/pglite');
   const dir = url.startsWith('pglite:') ? url.slice('pglite:'.length) : '';
-  const db = dir === '' ? await PGlite.create() : await PGlite.create(dir);
+  type Extensions = NonNullable<NonNullable<Parameters<typeof PGlite.create>[1]>['extensions']>;
+  const extensions: Extensions = {};
+  for (const name of contrib) {
+    const mod = (await import(`@electric-sql/pglite/contrib/${name}`)) as Extensions;
+    if (mod[name]) extensions[name] = mod[name];
+  }
+  const db = dir === '' ? await PGlite.create({ extensions }) : await PGlite.create(dir, { extensions });
   return {
     engine: 'pglite',
     async query(text) {

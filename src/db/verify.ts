@@ -6,6 +6,8 @@ import { runPsqlScript } from './psql-runner.js';
 import { openSession, type SqlSession } from './session.js';
 import { changeSetKey } from './sql-text.js';
 import type { ChangelogInput } from './read-changelog.js';
+import { contribModule, PGLITE_CONTRIB, requiredExtensions } from './pglite-extensions.js';
+import { readFile } from 'node:fs/promises';
 
 export interface VerifyResult {
   ok: boolean;
@@ -25,6 +27,44 @@ export interface VerifyResult {
 export interface VerifyOptions extends ChangelogInput {
   /** A PostgreSQL server to create (and drop) a scratch database on; PGlite in memory when absent. */
   databaseUrl?: string;
+  /** Run before the package on the throwaway database (roles, schemas, extensions): statements, then files (absolute). */
+  setup?: { sql?: string[]; files?: string[] };
+  changelogTable?: string;
+  changelogLockTable?: string;
+}
+
+/** The setup SQL texts, files read (a missing file is E_CONFIG naming it). */
+async function readSetup(setup: VerifyOptions['setup']): Promise<string[]> {
+  const files = await Promise.all(
+    (setup?.files ?? []).map((f) =>
+      readFile(f, 'utf8').catch((cause: Error) => {
+        throw new SlipwayError('E_CONFIG', `cannot read verify setup file ${f}: ${cause.message}`, {
+          field: 'database.verifySetup.files',
+          cause,
+        });
+      }),
+    ),
+  );
+  return [...(setup?.sql ?? []), ...files];
+}
+
+/**
+ * PGlite modules for the extensions the setup and the package create; one PGlite does not have is an E_DB error
+ * naming it, since the package could not verify there (a PostgreSQL server verifies it: database.verifyUrl).
+ */
+function pgliteModulesFor(sql: string): string[] {
+  const wanted = requiredExtensions(sql);
+  const missing = wanted.filter((e) => !PGLITE_CONTRIB.has(e));
+  if (missing.length) {
+    throw new SlipwayError(
+      'E_DB',
+      `PGlite has no extension ${missing.join(', ')}, which the changelog creates: it cannot be verified on PGlite`,
+      {
+        hint: 'verify on PostgreSQL: set database.verifyUrl (or pass --database-url) to a server that has it installed',
+      },
+    );
+  }
+  return wanted.map(contribModule);
 }
 
 /** Applies the package to a throwaway database and reports each changeset and a schema fingerprint. */
@@ -36,12 +76,17 @@ export async function verifyChangelog(opts: VerifyOptions): Promise<VerifyResult
     ...(opts.contexts ? { contexts: opts.contexts } : {}),
     ...(opts.labels ? { labels: opts.labels } : {}),
     ...(opts.properties ? { properties: opts.properties } : {}),
+    ...(opts.strict ? { strict: true } : {}),
+    ...(opts.changelogTable ? { changelogTable: opts.changelogTable } : {}),
+    ...(opts.changelogLockTable ? { changelogLockTable: opts.changelogLockTable } : {}),
     application: 'verify',
     version: '0',
     sourceDateEpoch: 0,
   });
+  const setup = await readSetup(opts.setup);
+  const pgliteExtensions = opts.databaseUrl ? [] : pgliteModulesFor([...setup, pkg.sql].join('\n'));
   const scratch = opts.databaseUrl ? await createScratchDatabase(opts.databaseUrl) : null;
-  const session = await openSession(scratch ? scratch.url : 'memory:');
+  const session = await openSession(scratch ? scratch.url : 'memory:', { pgliteExtensions });
   const results: VerifyResult['changeSets'] = pkg.index.map((e) => ({
     id: e.id,
     author: e.author,
@@ -58,6 +103,8 @@ export async function verifyChangelog(opts: VerifyOptions): Promise<VerifyResult
   let ok = true;
   let fingerprint: string | null = null;
   try {
+    // Setup errors are the config's, not a changeset's: they propagate (current is still undefined).
+    for (const text of setup) await runPsqlScript(session, text, {});
     await runPsqlScript(session, pkg.sql, {
       onChangeSet: (cs) => {
         close();

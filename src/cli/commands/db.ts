@@ -16,6 +16,7 @@ import {
   type ChangelogSource,
 } from '../../config/changelog-source.js';
 import { SlipwayError, maskUrl } from '../../errors.js';
+import { verifySetupOf } from '../../config/verify-setup.js';
 
 // The db library is imported inside each action so other commands (and `--help`) do not load parsers and drivers.
 const lib = {
@@ -30,6 +31,10 @@ const lib = {
 interface DbFlags extends ConfigFlags {
   changelog?: string;
   root?: string;
+  property?: string[];
+  strict?: boolean;
+  changelogTable?: string;
+  changelogLockTable?: string;
   contexts?: string;
   labels?: string;
   outFile?: string;
@@ -40,6 +45,34 @@ interface DbFlags extends ConfigFlags {
 interface DbTarget {
   config: Config | null;
   source: ChangelogSource;
+  /** --strict and the history table names (flags over `database.changelogTable`/`changelogLockTable`). */
+  options: { strict?: true; changelogTable?: string; changelogLockTable?: string };
+}
+
+/** `--property name=value` (repeatable, like `liquibase -Dname=value`); an empty value is allowed, a missing `=` is not. */
+function parsePropertyFlags(values: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0)
+      throw new SlipwayError('E_USAGE', `--property needs name=value, got ${JSON.stringify(v)}`, {
+        hint: 'e.g. --property schema=app (an empty value is written --property prefix=)',
+      });
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+/**
+ * `--changelog` relative to `--root` when given (Liquibase resolves `--changelog-file` against its search path);
+ * a path that exists only relative to the working directory still works, as it did before.
+ */
+function resolveChangelogFlag(cwd: string, root: string | undefined, changelog: string): string {
+  if (root && !path.isAbsolute(changelog)) {
+    const underRoot = path.resolve(cwd, root, changelog);
+    if (existsSync(underRoot) || !existsSync(path.resolve(cwd, changelog))) return underRoot;
+  }
+  return path.resolve(cwd, changelog);
 }
 
 /** Resolves the changelog, root (search path), contexts, labels and properties from flags over the config. */
@@ -49,7 +82,7 @@ async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false)
   const configured = plain ? config?.database.psqlScripts[0] : config?.database.changelog;
   const fromConfig = configured ? changelogSourceOf(config!, configured)! : undefined;
   const master = flags.changelog
-    ? path.resolve(ctx.io.cwd, flags.changelog)
+    ? resolveChangelogFlag(ctx.io.cwd, flags.root, flags.changelog)
     : fromConfig && path.resolve(fromConfig.rootDir, fromConfig.changelog);
   if (!master) {
     const key = plain ? 'database.psqlScripts' : 'database.changelog';
@@ -58,7 +91,7 @@ async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false)
   const source = resolveChangelogSource({
     rootDir: flags.root ? path.resolve(ctx.io.cwd, flags.root) : (config?.rootDir ?? ctx.io.cwd),
     master,
-    properties: config?.database.properties ?? {},
+    properties: { ...(config?.database.properties ?? {}), ...parsePropertyFlags(flags.property) },
     contexts:
       flags.contexts !== undefined
         ? flags.contexts
@@ -69,7 +102,14 @@ async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false)
     labels: flags.labels ?? config?.database.labels,
     ...(config ? { customChanges: customChangeFiles(config) } : {}),
   });
-  return { config, source };
+  const changelogTable = flags.changelogTable ?? config?.database.changelogTable;
+  const changelogLockTable = flags.changelogLockTable ?? config?.database.changelogLockTable;
+  const options = {
+    ...(flags.strict ? { strict: true as const } : {}),
+    ...(changelogTable ? { changelogTable } : {}),
+    ...(changelogLockTable ? { changelogLockTable } : {}),
+  };
+  return { config, source, options };
 }
 
 /** The config when --config names one or the current directory has one; the db commands also work without. */
@@ -116,7 +156,15 @@ const common = (cmd: Command) =>
     .option('--changelog <file>', 'master changelog (default: database.changelog from the config)')
     .option('--root <dir>', 'search path the changelog FILENAMEs are relative to (default: project root or cwd)')
     .option('--contexts <list>', 'comma-separated contexts (default: database.contexts)')
-    .option('--labels <expr>', 'label expression (default: database.labels)');
+    .option('--labels <expr>', 'label expression (default: database.labels)')
+    .option(
+      '--property <name=value>',
+      'changelog property, like liquibase -Dname=value (repeatable; wins over database.properties)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--strict', 'changelog warnings (what Liquibase ignores) are errors')
+    .option('--changelog-table <name>', 'history table, like liquibase --database-changelog-table-name')
+    .option('--changelog-lock-table <name>', 'lock table, like liquibase --database-changelog-lock-table-name');
 
 /** `--out-file FILE` (`--out` everywhere else names a directory; `-o/--out FILE` stays as a deprecated alias). */
 function withOutFile(ctx: CommandContext, cmd: Command): Command {
@@ -168,6 +216,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         const { buildDatabasePackage } = await lib.pkg();
         const r = await buildDatabasePackage({
           ...t.source,
+          ...t.options,
           mode: flags.mode === 'plain' ? 'plain' : 'liquibase',
           application: flags.appName ?? t.config?.name ?? path.basename(t.source.rootDir),
           version: flags.appVersion ?? t.config?.version ?? '0.0.0',
@@ -192,7 +241,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       const t = await resolveTarget(ctx, flags);
       const { readChangelog } = await lib.changelog();
       const { renderRollbackSql } = await lib.rollback();
-      const { parsed, selected } = await readChangelog(t.source);
+      const { parsed, selected } = await readChangelog({ ...t.source, ...(t.options.strict ? { strict: true } : {}) });
       const sql = renderRollbackSql(
         { ...parsed, changeSets: selected },
         { ...(count !== undefined ? { count } : {}), ...(flags.toTag !== undefined ? { toTag: flags.toTag } : {}) },
@@ -220,6 +269,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         const { buildDatabasePackage } = await lib.pkg();
         const r = await buildDatabasePackage({
           ...t.source,
+          ...t.options,
           application: t.config?.name ?? 'slipway',
           version: t.config?.version ?? '0.0.0',
           sourceDateEpoch: 0,
@@ -250,7 +300,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       const t = await resolveTarget(ctx, flags);
       const databaseUrl = databaseUrlOf(flags, t.config);
       const { getStatus } = await lib.status();
-      const r = await getStatus({ ...t.source, databaseUrl });
+      const r = await getStatus({ ...t.source, ...t.options, databaseUrl });
       printResult(ctx.io, flags, r, () =>
         [
           ...r.changeSets
@@ -270,6 +320,8 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       const { verifyChangelog } = await lib.verify();
       const r = await verifyChangelog({
         ...t.source,
+        ...t.options,
+        ...(t.config?.database.verifySetup ? { setup: verifySetupOf(t.config) } : {}),
         ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
       });
       printResult(ctx.io, flags, r, () =>

@@ -15,6 +15,19 @@ export const databaseSchema = z
     /** Verify the package on a throwaway database while building (PGlite unless verifyUrl is set). */
     verify: z.boolean().default(true),
     verifyUrl: z.string().optional(),
+    /**
+     * SQL run on the throwaway verification database before the package, for what a real server already has:
+     * roles (`CREATE ROLE app_user`), schemas, extensions. `sql` entries are statements, `files` paths relative to
+     * the config file; both run in order, files after sql.
+     */
+    verifySetup: z
+      .object({ sql: z.array(z.string()).default([]), files: z.array(z.string()).default([]) })
+      .strict()
+      .optional(),
+    /** History table name, as Liquibase's --database-changelog-table-name (default databasechangelog). */
+    changelogTable: z.string().optional(),
+    /** Lock table name, as Liquibase's --database-changelog-lock-table-name (default databasechangeloglock). */
+    changelogLockTable: z.string().optional(),
     connectTimeoutMs: z.number().int().positive().max(60_000).default(5000),
     /**
      * Liquibase `<customChange class="…">` escape hatch: class name → SQL file (relative to the config file, inside

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/output.js';
+import { verifyChangelog } from '../../src/db/verify.js';
+import { SlipwayError } from '../../src/errors.js';
+import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
+
+async function run(cwd: string, argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    isTTY: false,
+    env: { SOURCE_DATE_EPOCH: '0' },
+    cwd,
+    readStdin: async () => '',
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+const fsql = (body: string) => `--liquibase formatted sql\n${body}\n`;
+
+describe('db CLI: --property, --strict, --changelog under --root, renamed history tables', () => {
+  let dir: string;
+  let db: TestDatabase;
+  beforeAll(async () => {
+    dir = await makeTree({
+      'proj/db/master.sql': fsql('--changeset a:1 author:Someone\ncreate table ${tbl} (id int);'),
+    });
+    db = await createTestDatabase('slipway_lbcli');
+  });
+  afterAll(async () => {
+    await db?.drop();
+    if (dir) await removeTree(dir);
+  });
+
+  it('db package: --changelog is found under --root, --property expands, the ignored attribute is a warning', async () => {
+    const r = await run(dir, [
+      'db',
+      'package',
+      '--root',
+      'proj',
+      '--changelog',
+      'db/master.sql',
+      '--property',
+      'tbl=t_cli',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('create table t_cli (id int)');
+    expect(r.stdout).toContain("'db/master.sql'");
+    expect(r.stderr).toContain('warning W_IGNORED_ATTRIBUTE: db/master.sql:2: Unknown changeset attribute "author"');
+  });
+
+  it('--strict turns that warning into an error (exit 1), --property without = is a usage error (exit 2)', async () => {
+    const strict = await run(dir, [
+      'db',
+      'package',
+      '--root',
+      'proj',
+      '--changelog',
+      'db/master.sql',
+      '--property',
+      'tbl=x',
+      '--strict',
+    ]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('1 changelog warning(s), and --strict makes them errors');
+    const bad = await run(dir, [
+      'db',
+      'package',
+      '--root',
+      'proj',
+      '--changelog',
+      'db/master.sql',
+      '--property',
+      'tbl',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--property needs name=value, got "tbl"');
+  });
+
+  it('db apply and db status use --changelog-table / --changelog-lock-table', async () => {
+    const common = ['--root', 'proj', '--changelog', 'db/master.sql', '--property', 'tbl=t_apply'];
+    const tables = ['--changelog-table', 'my_log', '--changelog-lock-table', 'my_log_lock'];
+    const applied = await run(dir, ['db', 'apply', ...common, ...tables, '--database-url', db.url]);
+    expect(applied.code).toBe(0);
+    expect(await queryRows(db.url, 'SELECT id, author, filename FROM my_log')).toEqual([
+      { id: '1', author: 'a', filename: 'db/master.sql' },
+    ]);
+    expect(await queryRows(db.url, "SELECT to_regclass('databasechangelog') IS NULL AS none")).toEqual([
+      { none: true },
+    ]);
+    const status = await run(dir, ['db', 'status', ...common, ...tables, '--database-url', db.url, '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ applied: 1, pending: 0 });
+    const defaults = await run(dir, ['db', 'status', ...common, '--database-url', db.url, '--json']);
+    expect(JSON.parse(defaults.stdout)).toMatchObject({ applied: 0, pending: 1 });
+  });
+});
+
+describe('verify: setup SQL and extensions', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await makeTree({
+      'db/master.sql': fsql(
+        "--changeset a:1\nCREATE EXTENSION IF NOT EXISTS \"uuid-ossp\";\nCREATE EXTENSION IF NOT EXISTS pgcrypto;\ncreate table t (id uuid default uuid_generate_v4(), h text default encode(digest('x', 'sha256'), 'hex'));\ninsert into t default values;\nGRANT SELECT ON t TO app_user;",
+      ),
+      'db/gis.sql': fsql('--changeset a:g\nCREATE EXTENSION IF NOT EXISTS postgis;'),
+      'setup/roles.sql': 'CREATE ROLE app_user;\n',
+    });
+  });
+  afterAll(async () => {
+    if (dir) await removeTree(dir);
+  });
+
+  it('on PGlite: uuid-ossp and pgcrypto load, the grant fails without the role and verifies with setup', async () => {
+    const without = await verifyChangelog({ rootDir: dir, changelog: 'db/master.sql' });
+    expect(without.ok).toBe(false);
+    expect(without.changeSets[0]!.error).toMatch(/role "app_user" does not exist/);
+    const withFile = await verifyChangelog({
+      rootDir: dir,
+      changelog: 'db/master.sql',
+      setup: { files: [`${dir}/setup/roles.sql`] },
+    });
+    expect([withFile.ok, withFile.engine, withFile.changeSets[0]!.status]).toEqual([true, 'pglite', 'EXECUTED']);
+    const withSql = await verifyChangelog({
+      rootDir: dir,
+      changelog: 'db/master.sql',
+      setup: { sql: ['CREATE ROLE app_user'] },
+    });
+    expect(withSql.ok).toBe(true);
+  }, 120_000);
+
+  it('an extension PGlite lacks is named, with the way to verify on PostgreSQL', async () => {
+    const e = await verifyChangelog({ rootDir: dir, changelog: 'db/gis.sql' }).catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(SlipwayError);
+    expect((e as SlipwayError).message).toBe(
+      'PGlite has no extension postgis, which the changelog creates: it cannot be verified on PGlite',
+    );
+    expect((e as SlipwayError).hint).toMatch(/database\.verifyUrl/);
+  });
+});
