@@ -114,6 +114,7 @@ const GROUP_OF: Record<string, Group> = {
   serve: 'serve',
   health: 'serve',
   user: 'serve',
+  token: 'serve',
 };
 
 /** The command groups to register: only the one the first word names, or all (help, unknown words, no command). */

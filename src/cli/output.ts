@@ -15,6 +15,8 @@ export interface CliIO {
   cwd: string;
   /** Standard input as text (for `slipway user add`), read lazily. */
   readStdin: () => Promise<string>;
+  /** Present when standard input is a terminal: prompts on stderr and reads a line without echo. */
+  promptSecret?: (prompt: string) => Promise<string>;
 }
 
 // Errors a write to an already closed pipe raises. Ignoring them is what `git log | head` users expect: the reader
@@ -46,6 +48,12 @@ export function processIO(): CliIO {
       for await (const c of process.stdin) chunks.push(c as Buffer);
       return Buffer.concat(chunks).toString('utf8');
     },
+    ...(process.stdin.isTTY
+      ? {
+          promptSecret: async (prompt: string) =>
+            (await import('./prompt-secret.js')).promptSecret(prompt, process.stdin, process.stderr),
+        }
+      : {}),
   };
 }
 

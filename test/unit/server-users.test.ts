@@ -2,7 +2,17 @@ import path from 'node:path';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, verifyPassword, hashToken, safeEqual } from '../../src/server/password.js';
-import { addUser, addUserToken, readUsersFile } from '../../src/server/users-file.js';
+import {
+  addUser,
+  addUserToken,
+  listTokens,
+  listUsers,
+  readUsersFile,
+  removeUser,
+  revokeToken,
+  setUserGroups,
+  setUserPassword,
+} from '../../src/server/users-file.js';
 import { UserDirectory } from '../../src/server/user-directory.js';
 import { SessionStore } from '../../src/server/sessions.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
@@ -33,7 +43,7 @@ describe('password hashing', () => {
 });
 
 describe('users file', () => {
-  it('writes atomically with mode 0600 and keeps tokens when a password changes', async () => {
+  it('writes atomically with mode 0600; replacing password and groups revokes the tokens', async () => {
     const file = path.join(dir, 'sub', 'users.json');
     expect(
       await addUser({
@@ -43,8 +53,8 @@ describe('users file', () => {
         groups: ['viewers'],
         now: new Date(0),
       }),
-    ).toEqual({ created: true });
-    const { token } = await addUserToken({ usersFile: file, name: 'ann', now: new Date(0) });
+    ).toEqual({ created: true, tokensRevoked: 0 });
+    await addUserToken({ usersFile: file, name: 'ann', now: new Date(0) });
     expect(
       await addUser({
         usersFile: file,
@@ -53,10 +63,9 @@ describe('users file', () => {
         groups: ['admins'],
         now: new Date(1),
       }),
-    ).toEqual({ created: false });
+    ).toEqual({ created: false, tokensRevoked: 1 });
     const data = await readUsersFile(file);
-    expect(data.users.ann).toMatchObject({ groups: ['admins'], createdAt: '1970-01-01T00:00:00.000Z' });
-    expect(data.users.ann!.tokens[0]!.sha256).toBe(hashToken(token));
+    expect(data.users.ann).toMatchObject({ groups: ['admins'], createdAt: '1970-01-01T00:00:00.000Z', tokens: [] });
     expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
   it('rejects bad names, groups and unknown token owners', async () => {
@@ -100,7 +109,8 @@ describe('UserDirectory', () => {
     // The directory watcher (or the once-a-second stat) notices the replaced file without a restart.
     await waitUntil(async () => (await d.verifyPassword('bo', 'bo password')) === null, 10_000, 'the reload');
     expect(await d.verifyPassword('bo', 'new password!')).toMatchObject({ groups: ['admins'] });
-    expect(JSON.parse(await readFile(file, 'utf8')).users.bo.tokens).toHaveLength(1);
+    expect(JSON.parse(await readFile(file, 'utf8')).users.bo.tokens).toHaveLength(0);
+    expect(await d.verifyToken(token)).toBeNull(); // revoked with the password change
     d.close();
   });
 });
@@ -127,5 +137,70 @@ describe('UserDirectory under concurrency', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => d.verifyToken(token)));
     expect(results.every((r) => r?.name === 'cy')).toBe(true);
     d.close();
+  });
+});
+
+describe('credential lifecycle (library)', () => {
+  it('passwd, groups, remove, list and token revoke — each credential change revokes the tokens', async () => {
+    const file = path.join(dir, 'life.json');
+    const allowedGroups = ['viewers', 'deployers', 'admins'];
+    await addUser({
+      usersFile: file,
+      name: 'al',
+      password: 'al password',
+      groups: ['viewers'],
+      allowedGroups,
+      now: new Date(0),
+    });
+    await expect(
+      addUser({
+        usersFile: file,
+        name: 'bo',
+        password: 'bo password',
+        groups: ['deployer'],
+        allowedGroups,
+        now: new Date(0),
+      }),
+    ).rejects.toMatchObject({
+      code: 'E_USAGE',
+      field: 'groups',
+      message: 'unknown group "deployer"; the configured groups are viewers, deployers, admins',
+    });
+    const t1 = await addUserToken({ usersFile: file, name: 'al', now: new Date(1) });
+    await addUserToken({ usersFile: file, name: 'al', now: new Date(2) });
+    expect(await listTokens(file)).toEqual([
+      { id: t1.id, user: 'al', createdAt: '1970-01-01T00:00:00.001Z' },
+      expect.objectContaining({ user: 'al' }),
+    ]);
+    expect(JSON.stringify(await listTokens(file))).not.toContain(t1.token);
+    expect(await revokeToken({ usersFile: file, id: t1.id })).toMatchObject({ id: t1.id, user: 'al' });
+    await expect(revokeToken({ usersFile: file, id: t1.id })).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+      field: 'id',
+    });
+    expect(await setUserPassword({ usersFile: file, name: 'al', password: 'new al password' })).toEqual({
+      tokensRevoked: 1,
+    });
+    expect(await verifyPassword('new al password', (await readUsersFile(file)).users.al!.password!)).toBe(true);
+    await addUserToken({ usersFile: file, name: 'al', now: new Date(3) });
+    expect(await setUserGroups({ usersFile: file, name: 'al', groups: ['viewers'], allowedGroups })).toEqual({
+      changed: false,
+      tokensRevoked: 0,
+    });
+    expect(await setUserGroups({ usersFile: file, name: 'al', groups: ['admins'], allowedGroups })).toEqual({
+      changed: true,
+      tokensRevoked: 1,
+    });
+    expect(await listUsers(file)).toEqual([
+      { name: 'al', groups: ['admins'], tokens: 0, hasPassword: true, createdAt: '1970-01-01T00:00:00.000Z' },
+    ]);
+    expect(await removeUser({ usersFile: file, name: 'al' })).toEqual({ tokensRevoked: 0 });
+    await expect(removeUser({ usersFile: file, name: 'al' })).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+      message: `no user "al" in ${file}`,
+    });
+    await expect(
+      setUserPassword({ usersFile: file, name: 'constructor', password: 'long enough' }),
+    ).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
   });
 });

@@ -4,8 +4,9 @@ import type { CommandContext } from '../context.js';
 import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
 import { EXIT, printResult } from '../output.js';
 import { SlipwayError, maskUrl } from '../../errors.js';
-import { addUser, addUserToken, readUsersFile } from '../../server/users-file.js';
+import { readUsersFile } from '../../server/users-file.js';
 import { HEALTH_EXPECTS, type HealthExpect } from '../../health/expect.js';
+import { registerUserCommands } from './users.js';
 import { probeHealth } from '../../health/probe.js';
 
 function parsePort(v: string): number {
@@ -15,7 +16,7 @@ function parsePort(v: string): number {
   return n;
 }
 
-/** Registers `slipway serve`, `slipway health` and `slipway user add|token`. */
+/** Registers `slipway serve`, `slipway health`, and (from users.ts) `slipway user …` and `slipway token …`. */
 export function registerServeCommands(program: Command, ctx: CommandContext): void {
   const { io } = ctx;
   withConfigOptions(
@@ -131,30 +132,7 @@ export function registerServeCommands(program: Command, ctx: CommandContext): vo
       },
     );
 
-  const user = program.command('user').description('Manage the users of `slipway serve` (server.usersFile)');
-  withConfigOptions(user.command('add <name>').description('Add or update a user; the password is read from stdin'))
-    .requiredOption('--groups <list>', 'comma-separated groups, e.g. viewers,deployers')
-    .action(async (name: string, flags: ConfigFlags & { groups: string }) => {
-      const { config } = await configFromFlags(io, flags);
-      const usersFile = path.resolve(config.configDir, config.server.usersFile);
-      // One line from stdin: the trailing newline from `echo` is not part of the password.
-      const password = (await io.readStdin()).replace(/\r?\n$/, '');
-      const groups = flags.groups
-        .split(',')
-        .map((g) => g.trim())
-        .filter(Boolean);
-      const r = await addUser({ usersFile, name, password, groups, now: new Date() });
-      io.stdout(`user ${name} ${r.created ? 'added' : 'updated'} in ${usersFile} (groups: ${groups.join(', ')})\n`);
-    });
-  withConfigOptions(
-    user.command('token <name>').description('Create an API token for a user and print it once on stdout'),
-  ).action(async (name: string, flags: ConfigFlags) => {
-    const { config } = await configFromFlags(io, flags);
-    const usersFile = path.resolve(config.configDir, config.server.usersFile);
-    const r = await addUserToken({ usersFile, name, now: new Date() });
-    io.stdout(`${r.token}\n`);
-    io.stderr(`token ${r.id} created for ${name}; it is shown only now (stored as a SHA-256 hash)\n`);
-  });
+  registerUserCommands(program, ctx);
 }
 
 /** E_AUTH (exit 3) for a 401/403: the endpoint is protected and our credentials are missing or not enough. */

@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/output.js';
+import { basic, bearer, login, request, startTestServer, type TestServer } from './helpers.js';
+import { waitUntil } from '../helpers/wait.js';
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startTestServer();
+});
+afterAll(async () => s.close());
+beforeEach(() => s.clock.advance(61_000)); // a fresh authentication budget per scenario
+
+/** Runs the CLI in-process against the test server's project (its config and users file). */
+async function cli(args: string[], stdin = '') {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    isTTY: false,
+    env: {},
+    cwd: s.dir,
+    readStdin: async () => stdin,
+  };
+  const code = await main([...args, '--config', 'slipway.config.yaml'], io);
+  return { code, stdout, stderr };
+}
+
+const releases = (headers: Record<string, string>) => request(s.url, '/api/releases', { headers });
+const sessionAlive = async (cookie: string) =>
+  (await request(s.url, '/api/session', { headers: { cookie } })).json().authenticated as boolean;
+
+/** Waits (generous deadline) until the running server answers `status` for `headers`, and returns how long it took. */
+async function until(headers: Record<string, string>, status: number): Promise<number> {
+  const t0 = Date.now();
+  await waitUntil(async () => (await releases(headers)).status === status, 10_000, `HTTP ${status}`);
+  return Date.now() - t0;
+}
+
+describe('Credential lifecycle (CLI → running server)', () => {
+  it('CL 1: a mistyped group is an error listing the configured groups, and nothing is written', async () => {
+    const r = await cli(['user', 'add', 'newbie', '--groups', 'viewers,deployer'], 'a long enough password\n');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      'error E_USAGE: unknown group "deployer"; the configured groups are viewers, deployers, admins',
+    );
+    expect((await cli(['user', 'list'])).stdout).not.toContain('newbie');
+  });
+
+  it('CL 2: `user passwd` ends the old password, the user’s tokens and sessions at once; other users keep theirs', async () => {
+    const sess = await login(s, 'viewer');
+    const other = await login(s, 'deployer');
+    expect((await releases(basic('viewer'))).status).toBe(200); // cached as verified
+    const r = await cli(['user', 'passwd', 'viewer'], 'the new viewer password\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      "password of viewer changed; 1 API token revoked; a running server ends the user's sessions at once\n",
+    );
+    const ms = await until(bearer(s.tokens.viewer), 401);
+    expect(ms).toBeLessThan(2000);
+    expect((await releases(basic('viewer'))).status).toBe(401); // the cache does not outlive the password
+    expect(await sessionAlive(sess.cookie)).toBe(false);
+    expect((await releases(basic('viewer', 'the new viewer password'))).status).toBe(200);
+    expect(await sessionAlive(other.cookie)).toBe(true);
+    expect((await releases(bearer(s.tokens.deployer))).status).toBe(200);
+  });
+
+  it('CL 3: `user groups` ends the sessions and tokens of that user; the password then grants only the new groups', async () => {
+    const sess = await login(s, 'deployer');
+    const r = await cli(['user', 'groups', 'deployer', '--groups', 'viewers']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^groups of deployer set to viewers; 1 API token revoked/);
+    await until(bearer(s.tokens.deployer), 401);
+    expect(await sessionAlive(sess.cookie)).toBe(false);
+    const rollback = await request(s.url, '/api/releases/20260101T000000Z-aaaaaaaaaaaa/rollback', {
+      method: 'POST',
+      headers: { ...basic('deployer'), 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(rollback.status).toBe(403);
+  });
+
+  it('CL 4: `user remove` ends Basic, token and session access at once', async () => {
+    const sess = await login(s, 'admin');
+    expect((await releases(basic('admin'))).status).toBe(200);
+    const r = await cli(['user', 'remove', 'admin']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^user admin removed; 1 API token revoked/);
+    await until(bearer(s.tokens.admin), 401);
+    expect((await releases(basic('admin'))).status).toBe(401);
+    expect(await sessionAlive(sess.cookie)).toBe(false);
+    const again = await cli(['user', 'remove', 'admin']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('error E_NOT_FOUND: no user "admin" in');
+  });
+
+  it('CL 5: `token list` shows ids, never tokens; `token revoke ID` refuses that token at once', async () => {
+    const created = await cli(['user', 'token', 'outsider']);
+    const second = created.stdout.trim();
+    const list = await cli(['token', 'list', '--json']);
+    expect(list.code).toBe(0);
+    const tokens = JSON.parse(list.stdout).tokens as { id: string; user: string }[];
+    expect(tokens.filter((t) => t.user === 'outsider')).toHaveLength(2);
+    expect(list.stdout).not.toContain(second);
+    expect(list.stdout).not.toContain(s.tokens.outsider);
+    const usersFile = await readFile(path.join(s.dir, '.slipway', 'users.json'), 'utf8');
+    const firstId = (JSON.parse(usersFile).users.outsider.tokens as { id: string }[])[0]!.id;
+    const r = await cli(['token', 'revoke', firstId]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`token ${firstId} of outsider revoked; a running server refuses it at once\n`);
+    await until(bearer(s.tokens.outsider), 401);
+    // The other token of the same user still authenticates (outsider has no read permission: 403, not 401).
+    expect((await releases(bearer(second))).status).toBe(403);
+    const missing = await cli(['token', 'revoke', firstId]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`error E_NOT_FOUND: no token with id "${firstId}"`);
+  });
+
+  it('CL 6: `user list` shows names, groups and token counts, never a hash', async () => {
+    const r = await cli(['user', 'list']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^deployer\tviewers\t0 tokens\t/m);
+    expect(r.stdout).not.toContain('scrypt$');
+    const json = JSON.parse((await cli(['user', 'list', '--json'])).stdout);
+    expect(json.users.map((u: { name: string }) => u.name)).toEqual(['deployer', 'outsider', 'viewer']);
+  });
+});
