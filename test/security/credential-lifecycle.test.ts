@@ -65,6 +65,9 @@ describe('Credential lifecycle (CLI → running server)', () => {
     expect(await sessionAlive(sess.cookie)).toBe(false);
     expect((await releases(basic('viewer', 'the new viewer password'))).status).toBe(200);
     expect(await sessionAlive(other.cookie)).toBe(true);
+    const ghost = await cli(['user', 'passwd', 'ghost'], 'whatever password\n');
+    expect(ghost.code).toBe(1);
+    expect(ghost.stderr).toContain('error E_NOT_FOUND: no user "ghost" in');
     expect((await releases(bearer(s.tokens.deployer))).status).toBe(200);
   });
 

@@ -86,8 +86,7 @@ export function registerUserCommands(program: Command, ctx: CommandContext): voi
   ).action(async (name: string, flags: ConfigFlags) => {
     const { config } = await configFromFlags(io, flags);
     const usersFile = usersFileOf(config);
-    if (!(await listUsers(usersFile)).some((u) => u.name === name))
-      await setUserPassword({ usersFile, name, password: 'unused-no-such-user' }); // throws E_NOT_FOUND
+    await assertUserExists(usersFile, name); // before the prompt
     const r = await setUserPassword({ usersFile, name, password: await readNewPassword(io, name) });
     io.stdout(`password of ${name} changed; ${revokedNote(r)}\n`);
   });
