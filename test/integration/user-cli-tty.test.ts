@@ -1,6 +1,7 @@
 // `slipway user add|passwd` on a real terminal (a pseudo-terminal driven by Python's pty module): the password is
 // prompted for twice and never echoed. Runs the built binary (`npm run build:ts`).
 import { spawnSync } from 'node:child_process';
+import { stripVTControlCharacters } from 'node:util';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +47,9 @@ function onTerminal(args: string[], prompts: string[], answers: string[], cwd: s
     timeout: 150_000,
   });
   if (r.status !== 0) throw new Error(`pty driver failed: ${r.stderr}`);
-  return JSON.parse(r.stdout) as { out: string; code: number };
+  const res = JSON.parse(r.stdout) as { out: string; code: number };
+  // Colours are on for a terminal; the assertions are about the text.
+  return { ...res, out: stripVTControlCharacters(res.out) };
 }
 
 let dir: string;
