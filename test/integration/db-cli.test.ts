@@ -197,18 +197,25 @@ describe('slipway db CLI', () => {
       '--json',
     ]);
     expect(JSON.parse(after.stdout)).toMatchObject({ applied: 9, pending: 2 });
+    // tagDatabase has an (empty) inferred rollback, as Liquibase's TagDatabaseChange; a raw <sql> change has none.
+    await writeFile(
+      path.join(dir, 'db/no-rollback.xml'),
+      '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.20.xsd">\n' +
+        '  <changeSet id="900-raw" author="dave"><sql>UPDATE teams SET name = name</sql></changeSet>\n' +
+        '</databaseChangeLog>\n',
+    );
     const noRollback = await run(dir, [
       'db',
       'rollback-sql',
       '--changelog',
-      'db/master.xml',
+      'db/no-rollback.xml',
       '--count',
-      '10',
+      '1',
       '--out-file',
       'none.sql',
     ]);
     expect(noRollback.code).toBe(1);
-    expect(noRollback.stderr).toContain('db/master.xml::004-tag::carol');
+    expect(noRollback.stderr).toContain('db/no-rollback.xml::900-raw::dave');
     expect(existsSync(path.join(dir, 'none.sql'))).toBe(false);
     const v = await run(dir, ['db', 'verify', '--changelog', 'db/master.xml', '--json']);
     expect(v.code).toBe(0);

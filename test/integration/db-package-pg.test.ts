@@ -298,7 +298,17 @@ describe('package on real PostgreSQL with psql', () => {
     expect(missing.index.map((e) => e.id)).toEqual(sinceTag.index.map((e) => e.id));
     expect(sinceTag.sql.split('\n')).toContain('-- Delta: changesets after tag v1.0');
     expect((await applySql({ databaseUrl: db2.url, sql: missing.sql })).executed).toHaveLength(5);
-    expect(() => renderRollbackSql(parsed, { count: 7 })).toThrow(
+    // tagDatabase's inferred rollback is empty (Liquibase's TagDatabaseChange): only its history row goes.
+    expect(renderRollbackSql(parsed, { count: 7 })).toContain("ID = '004-tag' AND AUTHOR = 'carol'");
+    await writeFile(
+      path.join(root, 'db/no-rollback.xml'),
+      '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.20.xsd">\n' +
+        '  <include file="master.xml" relativeToChangelogFile="true"/>\n' +
+        '  <changeSet id="900-raw" author="dave"><sql>UPDATE teams SET name = name</sql></changeSet>\n' +
+        '</databaseChangeLog>\n',
+    );
+    const withRaw = await parseChangelog({ rootDir: root, changelog: 'db/no-rollback.xml' });
+    expect(() => renderRollbackSql(withRaw, { count: 2 })).toThrow(
       '1 changeset(s) in range have no rollback; nothing was written',
     );
   });

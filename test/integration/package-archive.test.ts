@@ -128,6 +128,7 @@ describe('packageFileSet (real tar, gzip, sha256sum)', () => {
     const result = await packageFileSet({ config, fileSet, outDir: out, sourceDateEpoch: EPOCH });
     expect((await readdir(out)).sort()).toEqual([
       'demo-app-v1.2.0-20231114.221320.manifest.json',
+      'demo-app-v1.2.0-20231114.221320.report.json',
       'demo-app-v1.2.0-20231114.221320.tar.gz',
       'demo-app-v1.2.0-20231114.221320.tar.gz.sha256',
     ]);
