@@ -1,6 +1,7 @@
 // health.expect through the built binary: apps whose health endpoint answers a plain `200 OK` or a `204` pass the
 // deploy gate by default; `expect: status-field` rejects them with a hint naming the setting; `http-2xx` passes them.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +32,21 @@ process.on('SIGTERM', () => process.exit(0));
 const dirs: string[] = [];
 const pkgOf = (version: string, mode: 'plain' | 'empty') =>
   makeFixturePackage({ version, files: { 'application/server.mjs': SERVER, 'application/mode.txt': `${mode}\n` } });
+
+/** A plain `200 OK` endpoint in its own process (runCli blocks this one), listening before this returns. */
+async function servePlainOk(): Promise<{ port: number; stop: () => void }> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      "require('http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'text/plain' }); s.end('OK'); })" +
+        ".listen(0, '127.0.0.1', function () { console.log(this.address().port); })",
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { port: Number(line.toString().trim()), stop: () => child.kill('SIGTERM') };
+}
 
 async function setup(health: Record<string, unknown>) {
   const dir = await mkdtemp(path.join(tmpdir(), 'slipway-expect-'));
@@ -84,10 +100,14 @@ describe('health.expect', () => {
     );
     // Nothing was live before, and the failed release did not stay live.
     await expect(readlink(path.join(env.root, 'current'))).rejects.toThrow();
-    const gate = runCli(
-      ['health', '--url', `http://127.0.0.1:${env.port}/health`, '--expect', 'status-field'],
-      env.dir,
-    );
+    // The failed release's app is stopped with it, so `slipway health` is asked about a plain-200 endpoint of its own.
+    const ok = await servePlainOk();
+    let gate: ReturnType<typeof runCli>;
+    try {
+      gate = runCli(['health', '--url', `http://127.0.0.1:${ok.port}/health`, '--expect', 'status-field'], env.dir);
+    } finally {
+      ok.stop();
+    }
     expect(gate.stdout).toBe(
       'health: UNHEALTHY does not meet --require HEALTHY: HTTP 200: body is not JSON (2 bytes), and health.expect is ' +
         'status-field\n',
