@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,7 +16,13 @@ import { PG_ADMIN_URL, queryRows, type TestDatabase } from './pg.js';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CORPUS_DIR = process.env.SLIPWAY_CORPUS_DIR ?? path.resolve(repoRoot, '../../shared/corpus');
+// The corpus lies in shared/ beside the checkout (CI: a clone with shared/ next to it); a git worktree one level
+// deeper (wt/<name>) finds it one more level up. SLIPWAY_CORPUS_DIR overrides both. No fallback skips the suite.
+const CORPUS_CANDIDATES = [path.resolve(repoRoot, '../shared/corpus'), path.resolve(repoRoot, '../../shared/corpus')];
+export const CORPUS_DIR =
+  process.env.SLIPWAY_CORPUS_DIR ??
+  CORPUS_CANDIDATES.find((dir) => existsSync(path.join(dir, 'units.json'))) ??
+  CORPUS_CANDIDATES[0]!;
 const LIQUIBASE = path.join(repoRoot, 'node_modules/liquibase/dist/liquibase/liquibase');
 
 export interface CorpusPass {
