@@ -200,7 +200,7 @@ async function benchCompile() {
       writeFileSync(path.join(root, rel), text);
     }
     const { scanProject } = await import(dist('fileset/scan.js'));
-    const { compileFileSet } = await import(dist('build/compile/index.js'));
+    const { compileFileSet } = await import(dist('builder/compile/index.js'));
     const config = await makeConfig(root);
     const run = async () => {
       const t0 = performance.now();

@@ -36,7 +36,7 @@ export function parseLayerTable(markdown) {
           });
     table.set(row.layer, new Set(allowed));
   });
-  // A layer may use what its allowed layers may use (config may import errors, so build may too).
+  // A layer may use what its allowed layers may use (config may import errors, so builder may too).
   let grew = true;
   while (grew) {
     grew = false;

@@ -57,7 +57,7 @@ function renderSummary(m: BuildManifest): string {
   return lines.join('\n') + '\n';
 }
 
-// Why a manifest has no tree figures (src/build/size-report.ts writes them beside the archive).
+// Why a manifest has no tree figures (src/builder/size-report.ts writes them beside the archive).
 const TREE_REPORT = 'the project tree is described in <package>.report.json beside the package';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

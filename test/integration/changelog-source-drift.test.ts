@@ -7,7 +7,7 @@ import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/output.js';
 import { loadConfig } from '../../src/config/load.js';
 import { changelogSourceOf } from '../../src/config/changelog-source.js';
-import { build } from '../../src/build/pipeline.js';
+import { build } from '../../src/builder/pipeline.js';
 import { applySql } from '../../src/db/apply.js';
 import { getStatus } from '../../src/db/status.js';
 import { createTestDatabase } from '../helpers/pg.js';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { packageFileSet } from '../../src/build/package.js';
+import { packageFileSet } from '../../src/builder/package.js';
 import { SlipwayError } from '../../src/errors.js';
 import { removeTree } from '../helpers/tmp.js';
 import { ensureDist, runCli } from './cli-build-helpers.js';

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { scanProject } from '../../src/fileset/scan.js';
-import { compileFileSet } from '../../src/build/compile/index.js';
+import { compileFileSet } from '../../src/builder/compile/index.js';
 import { SlipwayError } from '../../src/errors.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 

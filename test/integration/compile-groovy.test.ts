@@ -3,7 +3,7 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { cp, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { findGroovyRuntime, validateGroovyFiles, type GroovyRuntime } from '../../src/build/compile/groovy.js';
+import { findGroovyRuntime, validateGroovyFiles, type GroovyRuntime } from '../../src/builder/compile/groovy.js';
 import { ensureDist, runBin } from '../helpers/cli-bin.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 

@@ -4,7 +4,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { scanProject } from '../../src/fileset/scan.js';
-import { compileFileSet } from '../../src/build/compile/index.js';
+import { compileFileSet } from '../../src/builder/compile/index.js';
 import { SlipwayError } from '../../src/errors.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packageFileSet } from '../../src/build/package.js';
+import { packageFileSet } from '../../src/builder/package.js';
 import { validatePackage } from '../../src/manifest/validate.js';
 import { buildManifestSchema } from '../../src/manifest/schema.js';
 import { removeTree } from '../helpers/tmp.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { build, type BuildResult } from '../../src/build/pipeline.js';
+import { build, type BuildResult } from '../../src/builder/pipeline.js';
 import { buildReportSchema } from '../../src/manifest/report.js';
 import { validatePackage } from '../../src/manifest/validate.js';
 import { removeTree } from '../helpers/tmp.js';

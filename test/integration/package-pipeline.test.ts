@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { build } from '../../src/build/pipeline.js';
+import { build } from '../../src/builder/pipeline.js';
 import { validatePackage } from '../../src/manifest/validate.js';
 import { removeTree } from '../helpers/tmp.js';
 import { CONFIG, makeProject } from './package-fixture.js';

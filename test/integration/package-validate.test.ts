@@ -3,8 +3,8 @@ import { mkdir, readFile, rm, symlink, writeFile, truncate } from 'node:fs/promi
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageFileSet } from '../../src/build/package.js';
-import { encodeHeader, END_OF_ARCHIVE, padding } from '../../src/build/package-tar.js';
+import { packageFileSet } from '../../src/builder/package.js';
+import { encodeHeader, END_OF_ARCHIVE, padding } from '../../src/builder/package-tar.js';
 import { validatePackage } from '../../src/manifest/validate.js';
 import { removeTree } from '../helpers/tmp.js';
 import { makeFileSet, makeProject, SOURCES } from './package-fixture.js';

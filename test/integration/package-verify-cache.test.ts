@@ -2,7 +2,7 @@ import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { build } from '../../src/build/pipeline.js';
+import { build } from '../../src/builder/pipeline.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 
 const dirs: string[] = [];

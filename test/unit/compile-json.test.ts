@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { minifyJson, validateJson } from '../../src/build/compile/json.js';
-import { formatProblem, lineColAt, sortProblems } from '../../src/build/compile/position.js';
+import { minifyJson, validateJson } from '../../src/builder/compile/json.js';
+import { formatProblem, lineColAt, sortProblems } from '../../src/builder/compile/position.js';
 
 describe('validateJson', () => {
   it('locates errors as 1-based line:col', () => {

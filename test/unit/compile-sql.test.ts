@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mapColumn, planSqlValidation, substituteLine } from '../../src/build/compile/sql-prepare.js';
-import { validateSql } from '../../src/build/compile/sql.js';
+import { mapColumn, planSqlValidation, substituteLine } from '../../src/builder/compile/sql-prepare.js';
+import { validateSql } from '../../src/builder/compile/sql.js';
 
 describe('planSqlValidation', () => {
   it('blanks psql meta-command lines and keeps line numbers', () => {

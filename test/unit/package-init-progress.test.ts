@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
-import { detectLayout, renderStarterConfig, writeStarterConfig } from '../../src/build/init.js';
+import { detectLayout, renderStarterConfig, writeStarterConfig } from '../../src/builder/init.js';
 import { createProgressRenderer } from '../../src/cli/render-progress.js';
 import type { CliIO } from '../../src/cli/output.js';
 import { SlipwayError } from '../../src/errors.js';

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import { SlipwayError } from '../../src/errors.js';
-import { defaultUpgradeFrom } from '../../src/build/package-metadata.js';
+import { defaultUpgradeFrom } from '../../src/builder/package-metadata.js';
 import { planDeploymentInfo } from '../../src/deploy/plan.js';
-import { encodeHeader, paxRecord, splitUstarPath } from '../../src/build/package-tar.js';
+import { encodeHeader, paxRecord, splitUstarPath } from '../../src/builder/package-tar.js';
 import {
   formatBuildStamp,
   formatIsoSeconds,
   packageFileName,
   parseSourceDateEpoch,
 } from '../../src/manifest/package-time.js';
-import { compareUtf8, planArchiveEntries, type ArchiveEntry } from '../../src/build/package-writer.js';
+import { compareUtf8, planArchiveEntries, type ArchiveEntry } from '../../src/builder/package-writer.js';
 import { parseSha256Sums, renderSha256Sums } from '../../src/manifest/sha256sums.js';
-import { planSizeReport, renderSizeReport } from '../../src/build/size-report.js';
+import { planSizeReport, renderSizeReport } from '../../src/builder/size-report.js';
 
 const file = (p: string): ArchiveEntry => ({ path: p, type: 'file', mode: 0o644, size: 1 });
 

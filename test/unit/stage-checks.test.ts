@@ -2,12 +2,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { checkEnvVars } from '../../src/build/checks/env.js';
-import { checkVersionRange, readNpmVersion } from '../../src/build/checks/versions.js';
-import { checkTools } from '../../src/build/checks/tools.js';
-import { checkHttpEndpoint } from '../../src/build/checks/http.js';
-import { checkLockfile } from '../../src/build/checks/lockfile.js';
-import { describeTarget } from '../../src/build/checks/database.js';
+import { checkEnvVars } from '../../src/builder/checks/env.js';
+import { checkVersionRange, readNpmVersion } from '../../src/builder/checks/versions.js';
+import { checkTools } from '../../src/builder/checks/tools.js';
+import { checkHttpEndpoint } from '../../src/builder/checks/http.js';
+import { checkLockfile } from '../../src/builder/checks/lockfile.js';
+import { describeTarget } from '../../src/builder/checks/database.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 
 const dirs: string[] = [];

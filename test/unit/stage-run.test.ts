@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.js';
-import { runStage } from '../../src/build/stage.js';
+import { runStage } from '../../src/builder/stage.js';
 import type { ProgressEvent } from '../../src/progress.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 

@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { writeStarterConfig } from '../../build/init.js';
-import { packageFileSet } from '../../build/package.js';
+import { writeStarterConfig } from '../../builder/init.js';
+import { packageFileSet } from '../../builder/package.js';
 import {
   build,
   checkOutDirWritable,
@@ -10,9 +10,9 @@ import {
   resolveOutDir,
   type BuildResult,
   type PhaseResult,
-} from '../../build/pipeline.js';
-import { renderSizeReport } from '../../build/size-report.js';
-import { runStage } from '../../build/stage.js';
+} from '../../builder/pipeline.js';
+import { renderSizeReport } from '../../builder/size-report.js';
+import { runStage } from '../../builder/stage.js';
 import { SlipwayError } from '../../errors.js';
 import { scanProject } from '../../fileset/scan.js';
 import { EXPORT_FORMATS, exportManifest, type ExportFormat } from '../../manifest/export.js';

@@ -5,7 +5,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
 import { applySql } from '../../../src/db/apply.js';
 import { buildDatabasePackage } from '../../../src/db/package.js';
-import { build } from '../../../src/build/pipeline.js';
+import { build } from '../../../src/builder/pipeline.js';
 import { deploy } from '../../../src/deploy/deploy.js';
 import { addUser } from '../../../src/server/users-file.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
