@@ -1,7 +1,7 @@
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError } from '../errors.js';
 import { blueGreenConfigSchema, switchSlots, type BlueGreenConfigInput } from './blue-green/index.js';
-import { restartApp } from './activate.js';
+import { commandUser, releaseEnv, restartApp } from './activate.js';
 import type { StepRunner } from './step-runner.js';
 import type { Target } from './target.js';
 
@@ -39,6 +39,9 @@ export async function startRelease(
         targetRoot: target.layout.root,
         config,
         release: { id: releaseId, dir: target.releaseDir(releaseId) },
+        // Slots run package code: the same allowlisted environment and user as restart/stop and smoke tests.
+        env: releaseEnv(target, releaseId, t),
+        user: commandUser(t),
       });
       if (!r.ok)
         throw new SlipwayError('E_HEALTH', r.reason ?? 'blue-green switch failed', { hint: `See ${r.logFile}.` });

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { deploy } from '../../src/deploy/deploy.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { baseFiles, craftPackageEntries, craftTar, writeCrafted } from '../fixtures/deploy/craft.js';
+import { stopBlueGreen } from '../../src/deploy/blue-green/index.js';
+import { freePort, makeAppPackage } from '../fixtures/deploy/app.js';
 
 const SECRET = 'SLIPWAY_TEST_DEPLOYER_SECRET';
 let sandbox: string;
@@ -102,5 +104,51 @@ describe('least privilege for package code', () => {
       message: 'runAs: no user "no-such-user-x" in /etc/passwd',
       field: 'deploy.targets.*.runAs',
     });
+  });
+
+  it('a blue-green slot process gets the same allowlisted environment (blueGreen.env on top), never the secret', async () => {
+    const dir = path.join(sandbox, `p${n++}`);
+    await mkdir(dir, { mode: 0o755 });
+    const [proxy, blue, green] = [await freePort(), await freePort(), await freePort()];
+    const config = await makeDeployConfig(dir, {
+      strategy: 'blue-green',
+      env: { APP_MODE: 'hardened' },
+      blueGreen: {
+        // The slot writes what it sees, then serves; a slot seeing the secret never becomes healthy.
+        start: 'sh application/start.sh',
+        env: { SLOT_FLAG: 'on' },
+        slots: { blue: { port: blue }, green: { port: green } },
+        proxy: { port: proxy },
+        health: { path: '/health', timeoutMs: 5000, intervalMs: 50 },
+        drainTimeoutMs: 500,
+        stopTimeoutMs: 2000,
+      },
+      health: { url: `http://127.0.0.1:${proxy}/health`, timeoutMs: 5000, intervalMs: 50 },
+      smokeTests: false,
+    });
+    try {
+      expect(process.env[SECRET]).toBe('hunter2');
+      const start = `env | sort > slot-env.txt\n[ -z "\${${SECRET}:-}" ] || exit 7\nexec node application/server.mjs\n`;
+      const pkg = await makeAppPackage('1.0.0', 'HEALTHY', { 'application/start.sh': start });
+      const r = await deploy({ config, packagePath: pkg.path, target: 'prod' });
+      expect(r.ok, r.reason ?? '').toBe(true);
+      const seen = await readFile(path.join(dir, 'target', 'releases', r.releaseId, 'slot-env.txt'), 'utf8');
+      expect(seen).not.toContain('hunter2');
+      const names = seen
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('=')[0]);
+      expect(names).not.toContain(SECRET);
+      expect(seen).toMatch(/^APP_MODE=hardened$/m);
+      expect(seen).toMatch(/^SLOT_FLAG=on$/m);
+      expect(seen).toMatch(/^SLIPWAY_SLOT=(blue|green)$/m);
+      expect(seen).toMatch(new RegExp(`^PORT=(${blue}|${green})$`, 'm'));
+      const shellOwn = new Set(['PWD', 'SHLVL', '_', 'OLDPWD']);
+      const allowed =
+        /^(PATH|LANG|LC_ALL|LC_CTYPE|LC_MESSAGES|TZ|TERM|HOME|USER|LOGNAME|APP_MODE|SLOT_FLAG|PORT|SLIPWAY_[A-Z_]+)$/;
+      expect(names.filter((k) => !allowed.test(k!) && !shellOwn.has(k!))).toEqual([]);
+    } finally {
+      await stopBlueGreen(path.join(dir, 'target'), 2000).catch(() => undefined);
+    }
   });
 });

@@ -10,7 +10,8 @@ export const blueGreenConfigSchema = z
   .object({
     /** Shell command that starts the app; run with cwd = the release directory and env PORT = the slot's port. */
     start: z.string().min(1),
-    /** Extra environment for the app process (PORT, SLIPWAY_SLOT and SLIPWAY_RELEASE_ID are always set). */
+    /** Extra environment for the app process, on top of the target's package-command environment (command-env.ts:
+     *  never the deployer's); PORT, SLIPWAY_SLOT and SLIPWAY_RELEASE_ID are always set. */
     env: z.record(z.string(), z.string()).default({}),
     slots: z
       .object({ blue: z.object({ port }).strict(), green: z.object({ port }).strict() })

@@ -4,12 +4,16 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { CommandUser } from '../command-env.js';
 
 export interface StartSlotOptions {
   command: string;
   cwd: string;
   port: number;
+  /** The whole environment of the app (command-env.ts's packageCommandEnv): the deployer's is never merged in. */
   env: Record<string, string>;
+  /** Run as this OS user (the target's `runAs`), or null for the deploying user. */
+  user?: CommandUser | null;
   logFile: string;
 }
 
@@ -27,7 +31,9 @@ export async function startSlotProcess(opts: StartSlotOptions): Promise<StartedS
     cwd: opts.cwd,
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, ...opts.env, PORT: String(opts.port) },
+    // Package code: exactly the environment given, never the deployer's (its secrets stay with slipway).
+    env: { ...opts.env, PORT: String(opts.port) },
+    ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}),
   });
   closeSync(log);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

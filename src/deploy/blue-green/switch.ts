@@ -13,11 +13,20 @@ import { type DrainResult, drainUpstream, fixedDrain } from './drain.js';
 import { ensureProxy, stopProxy, switchProxy } from './proxy-control.js';
 import { type StopResult, startSlotProcess, stopSlotProcess } from './slot-process.js';
 import { type BlueGreenState, blueGreenPaths, readBlueGreenState, writeBlueGreenState } from './state.js';
+import { type CommandUser, packageCommandEnv } from '../command-env.js';
 
 export interface SwitchSlotsOptions {
   targetRoot: string;
   config: BlueGreenConfigInput;
   release: BlueGreenRelease;
+  /**
+   * The environment of package code for this release (activate.ts's releaseEnv: command-env.ts's allowlist, the
+   * SLIPWAY_* variables and the target's `env:`); blueGreen.env and the slot variables go on top. Default: the
+   * allowlist alone. Never the deployer's environment.
+   */
+  env?: Record<string, string>;
+  /** The OS user the slot's app runs as (`runAs`), or null for the deploying user. */
+  user?: CommandUser | null;
   signal?: AbortSignal;
   onProgress?: (event: { step: 'start' | 'health' | 'switch' | 'drain' | 'stop'; message: string }) => void;
 }
@@ -73,7 +82,13 @@ export async function switchSlots(opts: SwitchSlotsOptions): Promise<SwitchSlots
     cwd: opts.release.dir,
     port: plan.port,
     logFile,
-    env: { ...config.env, SLIPWAY_SLOT: plan.slot, SLIPWAY_RELEASE_ID: opts.release.id },
+    env: {
+      ...(opts.env ?? packageCommandEnv({}, {}, null)),
+      ...config.env,
+      SLIPWAY_SLOT: plan.slot,
+      SLIPWAY_RELEASE_ID: opts.release.id,
+    },
+    user: opts.user ?? null,
   });
   state.slots[plan.slot] = {
     releaseId: opts.release.id,
