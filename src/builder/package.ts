@@ -175,7 +175,6 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
   const buildTime =
     opts.buildTime ??
     (await resolveBuildTime({ rootDir: config.rootDir, sourceDateEpoch: opts.sourceDateEpoch, env: opts.env }));
-  const name = packageFileName(config.name, config.version, buildTime.epoch);
   const warnings: string[] = [];
   opts.onProgress?.({
     phase: 'database',
@@ -198,6 +197,8 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     nodeReason: nodeRuntime.reason,
   });
   const blockers = [...(opts.blockers ?? []), ...database.blockers];
+  // Named apart when not ready, so it can never replace a ready package of the same version and build time.
+  const name = packageFileName(config.name, config.version, buildTime.epoch, blockers.length > 0);
   const facts: ManifestInput = {
     config,
     buildTime,

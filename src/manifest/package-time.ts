@@ -53,7 +53,13 @@ export function formatIsoSeconds(epoch: number): string {
   return new Date(epoch * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** `<name>-v<version>-<YYYYMMDD.HHMMSS>.tar.gz` */
-export function packageFileName(name: string, version: string, epoch: number): string {
-  return `${name}-v${version}-${formatBuildStamp(epoch)}.tar.gz`;
+/**
+ * `<name>-v<version>-<YYYYMMDD.HHMMSS>.tar.gz`, or `….not-ready.tar.gz` for a package its build marked not ready:
+ * a failed build must never replace (nor be taken for) a ready package with the same version and build time.
+ */
+export function packageFileName(name: string, version: string, epoch: number, notReady = false): string {
+  return `${name}-v${version}-${formatBuildStamp(epoch)}${notReady ? NOT_READY_SUFFIX : ''}.tar.gz`;
 }
+
+/** What a not-ready package's file name carries before `.tar.gz`. */
+export const NOT_READY_SUFFIX = '.not-ready';

@@ -5,7 +5,7 @@ import { SlipwayError } from '../errors.js';
 import { buildManifestSchema, type BuildManifest } from './schema.js';
 import { validatePackage } from './validate.js';
 
-/** The newest `<name>-v*.tar.gz` in outDir (names sort by their UTC timestamp within a version; newest by mtime). */
+/** The newest `<name>-v*.tar.gz` in outDir (by the UTC build stamp in the name; a ready one wins a tie). */
 export async function findLatestPackage(outDir: string, name: string): Promise<string | null> {
   let names: string[];
   try {
@@ -15,7 +15,9 @@ export async function findLatestPackage(outDir: string, name: string): Promise<s
   }
   const ours = names.filter((n) => n.startsWith(`${name}-v`) && n.endsWith('.tar.gz')).sort();
   if (ours.length === 0) return null;
-  const stamp = (n: string) => /-(\d{8}\.\d{6})\.tar\.gz$/.exec(n)?.[1] ?? '';
+  // A not-ready package (`….not-ready.tar.gz`) counts at its build time: deploying "the newest" after a failed
+  // build is refused (E_NOT_READY) rather than silently taking an older ready one.
+  const stamp = (n: string) => /-(\d{8}\.\d{6})(?:\.not-ready)?\.tar\.gz$/.exec(n)?.[1] ?? '';
   ours.sort((a, b) => (stamp(a) < stamp(b) ? -1 : stamp(a) > stamp(b) ? 1 : a < b ? -1 : 1));
   return path.join(outDir, ours[ours.length - 1]!);
 }

@@ -72,7 +72,8 @@ describe('failed builds (built binary)', () => {
     const earlier = await snapshot(out);
 
     await writeFile(path.join(dir, 'db/master.sql'), BAD);
-    const r = runCli(['build'], dir, { env: { SOURCE_DATE_EPOCH: '1700000100' } });
+    // Same version and build time as the ready package: the not-ready one is named apart and never replaces it.
+    const r = runCli(['build'], dir, { env: { SOURCE_DATE_EPOCH: '1700000000' } });
     expect(r.code).toBe(1);
     const blocker =
       'database verification failed on pglite: db/master.sql:6:13: changeset db/master.sql::2::ann failed: ' +
@@ -85,8 +86,9 @@ describe('failed builds (built binary)', () => {
     expect(r.stderr).toContain(
       `build FAILED: the package is NOT READY to deploy (1 blocker(s)):\n  - ${blocker.replaceAll('\n', '\n    ')}\n`,
     );
+    expect(r.stderr).toContain('under a name ending in .not-ready.tar.gz (so it never replaces a ready package)');
     expect(r.stderr).toContain('`slipway deploy` refuses it unless --force');
-    const pkg = path.join(out, 'demo-app-v1.2.0-20231114.221500.tar.gz');
+    const pkg = path.join(out, 'demo-app-v1.2.0-20231114.221320.not-ready.tar.gz');
     expect(r.stdout).toContain(`package: ${pkg}\n`);
     // The package is complete and verifiable; its manifest (inside and beside) says why it is not ready.
     expect(sha256sumCheck(pkg)).toMatch(/: OK\n$/);
@@ -98,13 +100,35 @@ describe('failed builds (built binary)', () => {
     expect(inner.components.database).toMatchObject({ healthStatus: 'UNHEALTHY', reason: blocker });
     const beside = JSON.parse(await readFile(pkg.replace(/\.tar\.gz$/, '.manifest.json'), 'utf8')) as typeof inner;
     expect(beside.deployment).toMatchObject({ readiness: false, blockers: [blocker] });
-    // The earlier (ready) package is still there, byte for byte.
+    expect(inner).toMatchObject({ deployment: { packageName: path.basename(pkg) } });
+    // The earlier (ready) package of the same name stem is still there, byte for byte, with its digest, manifest
+    // and report; the not-ready one has its own four files.
     const now = await snapshot(out);
     for (const [n, b] of earlier) expect(now.get(n)?.equals(b), n).toBe(true);
+    const ready = path.join(out, 'demo-app-v1.2.0-20231114.221320.tar.gz');
+    expect(sha256sumCheck(ready)).toMatch(/: OK\n$/);
+    expect([...now.keys()].filter((n) => !earlier.has(n)).sort()).toEqual(
+      [
+        'demo-app-v1.2.0-20231114.221320.not-ready.manifest.json',
+        'demo-app-v1.2.0-20231114.221320.not-ready.report.json',
+        'demo-app-v1.2.0-20231114.221320.not-ready.tar.gz',
+        'demo-app-v1.2.0-20231114.221320.not-ready.tar.gz.sha256',
+      ].sort(),
+    );
 
     const json = runCli(['build', '--json'], dir, { env: { SOURCE_DATE_EPOCH: '1700000100' } });
     expect(json.code).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ ready: false, blockers: [blocker] });
+    expect(JSON.parse(json.stdout).package.path).toBe(
+      path.join(out, 'demo-app-v1.2.0-20231114.221500.not-ready.tar.gz'),
+    );
+    // "The newest package" (manifest/export without --package) is the newest build, the not-ready one: never an
+    // older ready package in its place.
+    const newest = runCli(['manifest', 'export', '--format', 'json'], dir);
+    expect(newest.code, newest.stderr).toBe(0);
+    expect(JSON.parse(newest.stdout)).toMatchObject({
+      deployment: { packageName: 'demo-app-v1.2.0-20231114.221500.not-ready.tar.gz', readiness: false },
+    });
 
     const bare = await mkdtemp(path.join(tmpdir(), 'slipway-notready-'));
     dirs.push(bare);

@@ -21,6 +21,7 @@ describe('package naming and time', () => {
     expect(formatBuildStamp(1_758_810_655)).toBe('20250925.143055');
     expect(formatIsoSeconds(1_758_810_655)).toBe('2025-09-25T14:30:55Z');
     expect(packageFileName('umig', '1.2.0', 0)).toBe('umig-v1.2.0-19700101.000000.tar.gz');
+    expect(packageFileName('umig', '1.2.0', 0, true)).toBe('umig-v1.2.0-19700101.000000.not-ready.tar.gz');
   });
   it('parses SOURCE_DATE_EPOCH strictly', () => {
     expect(parseSourceDateEpoch(' 1700000000 ')).toBe(1_700_000_000);

@@ -67,7 +67,8 @@ function renderBuild(
     io.stderr(`build FAILED: the package is NOT READY to deploy (${d.blockers.length} blocker(s)):\n`);
     for (const b of d.blockers) io.stderr(`  - ${b.replaceAll('\n', '\n    ')}\n`);
     io.stderr(
-      'hint: it was written for inspection and marked not ready in its build-manifest.json (deployment.readiness: false); ' +
+      'hint: it was written for inspection under a name ending in .not-ready.tar.gz (so it never replaces a ready ' +
+        'package) and marked not ready in its build-manifest.json (deployment.readiness: false); ' +
         '`slipway deploy` refuses it unless --force. Fix the cause and build again.\n',
     );
   }
