@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { TargetConfig } from '../config/sections/deploy.js';
+import { hostTargetView } from '../config/sections/ssh-view.js';
 import { maskUrl } from '../errors.js';
 import { SCHEMA_VERSION, type DeploymentInfo } from '../manifest/schema.js';
 import { targetDatabaseUrl, watchSettings } from './target-settings.js';
@@ -97,7 +98,9 @@ export function planDeploy(input: PlanDeployInput): DeployPlan {
 export function planDeploymentInfo(config: Config, hasDatabasePackage: boolean): DeploymentInfo {
   const targets = Object.entries(config.deploy.targets)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, t]) => {
+    .map(([name, target]) => {
+      // An ssh target's steps are each host's (its first host stands for all: only the root and health URL differ).
+      const t = target.type === 'ssh' ? hostTargetView(target, target.hosts[0]!) : target;
       const plan = planDeploy({
         root: t.path,
         releaseId: '<release-id>',
@@ -111,7 +114,7 @@ export function planDeploymentInfo(config: Config, hasDatabasePackage: boolean):
       });
       return {
         name,
-        type: t.type,
+        type: target.type,
         strategy: t.strategy,
         steps: plan.steps.filter((s) => !s.skip).map((s) => `${s.step}: ${s.action}`),
         healthUrl: t.health.url ?? null,

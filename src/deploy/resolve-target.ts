@@ -20,6 +20,11 @@ export function resolveTargetConfig(config: Config, target: string): TargetConfi
         : 'No targets are configured: add deploy.targets.<name> to the config, or pass --to-dir DIR.',
     });
   }
+  if (t.type !== 'local')
+    throw new SlipwayError('E_USAGE', `deploy target "${target}" is an ssh target (a fleet of hosts)`, {
+      field: `deploy.targets.${target}.type`,
+      hint: 'deploy, rollback, releases and history handle ssh targets; recover, unlock and pin work on local targets only (not built for ssh yet).',
+    });
   return t;
 }
 

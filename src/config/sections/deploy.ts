@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sshTargetFields } from './ssh-target.js';
 
 const healthGateSchema = z
   .object({
@@ -72,11 +73,44 @@ export const targetSchema = z
   })
   .strict();
 
+/** A fleet of hosts reached over SSH (src/config/sections/ssh-target.ts); the local settings apply per host. */
+export const sshTargetSchema = targetSchema
+  .omit({ type: true, path: true, strategy: true, blueGreen: true, runAs: true })
+  .extend(sshTargetFields)
+  .superRefine((t, ctx) => {
+    const seen = new Map<string, number>();
+    t.hosts.forEach((h, i) => {
+      const root = h.path ?? t.path;
+      if (!root)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hosts', i, 'path'],
+          message: `host ${h.host}:${h.port} has no path, and the target sets no default path`,
+        });
+      const key = `${h.user ?? t.user ?? ''}@${h.host}:${h.port}:${root ?? ''}`;
+      const dup = seen.get(key);
+      if (dup !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['hosts', i], message: `the same host and path as hosts.${dup}` });
+      seen.set(key, i);
+    });
+    if (t.rollout.canary >= t.hosts.length && t.hosts.length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rollout', 'canary'],
+        message: `canary ${t.rollout.canary} leaves no host for the batches (${t.hosts.length} host(s))`,
+      });
+  });
+
 export const deploySchema = z
   .object({
-    targets: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i), targetSchema).default({}),
+    targets: z
+      .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i), z.discriminatedUnion('type', [targetSchema, sshTargetSchema]))
+      .default({}),
   })
   .strict();
 
+/** A local target's settings (also the per-host view of an ssh target, see src/fleet/hosts.ts). */
 export type TargetConfig = z.infer<typeof targetSchema>;
+export type SshTargetConfig = z.infer<typeof sshTargetSchema>;
+export type AnyTargetConfig = TargetConfig | SshTargetConfig;
 export type DeployConfig = z.infer<typeof deploySchema>;

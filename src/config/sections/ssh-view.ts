@@ -1,0 +1,41 @@
+import type { SshTargetConfig, TargetConfig } from './deploy.js';
+import type { SshHost } from './ssh-target.js';
+
+/** The remote root of one host of an ssh target: its own `path`, else the target's (validated to exist). */
+export function hostRoot(t: SshTargetConfig, h: SshHost): string {
+  return h.path ?? t.path ?? '';
+}
+
+/** The health URL of one host: its own `healthUrl`, else the target's health.url aimed at this host. */
+export function hostHealthUrl(t: SshTargetConfig, h: SshHost): string | undefined {
+  if (h.healthUrl) return h.healthUrl;
+  if (!t.health.url) return undefined;
+  const u = new URL(t.health.url);
+  u.hostname = h.host;
+  return u.toString();
+}
+
+/**
+ * One host of an ssh target seen as a local target's settings (its root, its health URL), so the per-host steps
+ * (restart, health gate, settle) are the local deploy's own functions, not copies.
+ */
+export function hostTargetView(t: SshTargetConfig, h: SshHost): TargetConfig {
+  const {
+    hosts: _h,
+    user: _u,
+    identityFile: _i,
+    knownHosts: _k,
+    connectTimeoutMs: _c,
+    rollout: _r,
+    parallel: _p,
+    ...common
+  } = t;
+  const url = hostHealthUrl(t, h);
+  return {
+    ...common,
+    type: 'local',
+    path: hostRoot(t, h),
+    strategy: 'symlink',
+    health: { ...t.health, url },
+  };
+}
