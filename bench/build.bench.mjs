@@ -6,9 +6,20 @@
 //      (the child's max RSS from /usr/bin/time) vs `tar -czf`.
 //   3. 3000 JS + 3000 CSS files: `slipway build` (minification) cold and with the compile cache, vs `tar -czf`.
 // Prints a Markdown section and writes bench/results-build.md. BENCH_SIZES=1000,10000 limits the synthetic trees;
-// BENCH_ONLY=example|minify|scale runs one part.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// BENCH_ONLY=example|tree|minify|scale runs one part. 1b: a generated 456-file / 10 MB tree with a 50-changeset
+// changelog, cold and warm `slipway build`, medians of BUILD_BENCH_REPS (5), peak RSS of the whole process tree.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,6 +147,130 @@ function benchExample() {
     `Size: tree ${build.json.sizes.before?.totalBytes ?? 'n/a'} B before, ${build.json.sizes.after.contentBytes} B packed, archive ${build.json.sizes.after.archiveBytes} B (ratio ${build.json.sizes.compressionRatio}).`,
   );
   log('');
+}
+
+// ---- 1b. a generated 456-file / ~10 MB tree with a 50-changeset changelog: cold and warm builds, 5 runs each ---------
+/** Sum of VmRSS over pid and its descendants (KB), from /proc. */
+function treeRssKb(pid) {
+  let kb = 0;
+  const stack = [pid];
+  while (stack.length) {
+    const p = stack.pop();
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) kb += Number(m[1]);
+      for (const t of readdirSync(`/proc/${p}/task`))
+        for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').split(' ').filter(Boolean))
+          stack.push(Number(c));
+    } catch {
+      // the process ended between two reads
+    }
+  }
+  return kb;
+}
+
+/** Runs a command, sampling the summed RSS of its whole process tree every 20 ms; returns wall ms and that peak. */
+function timedTree(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, SOURCE_DATE_EPOCH: EPOCH, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    let peak = 0;
+    const timer = setInterval(() => (peak = Math.max(peak, treeRssKb(child.pid))), 20);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearInterval(timer);
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (code !== 0) reject(new Error(`${cmd} ${args.join(' ')} failed (exit ${code}):\n${stderr.slice(-2000)}`));
+      else resolve({ ms, treeRssMb: peak / 1024, stdout });
+    });
+  });
+}
+
+async function benchTree() {
+  const reps = Number(process.env.BUILD_BENCH_REPS ?? 5);
+  const dir = path.join(work, 'tree456');
+  let seed = 456;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const words = Array.from({ length: 4000 }, () => Math.floor(rnd() * 2 ** 40).toString(36));
+  let pool = '';
+  while (pool.length < 512 * 1024) pool += words[Math.floor(rnd() * words.length)] + (rnd() < 0.1 ? '\n' : ' ');
+  let bytes = 0;
+  for (let i = 0; i < 456; i++) {
+    const d = path.join(dir, 'src', `d${String(Math.floor(i / 50)).padStart(2, '0')}`);
+    if (i % 50 === 0) mkdirSync(d, { recursive: true });
+    const size = 2048 + Math.floor(rnd() * 40 * 1024);
+    const start = Math.floor(rnd() * (pool.length - size));
+    const text = `file ${i}\n${pool.slice(start, start + size)}`;
+    writeFileSync(path.join(d, `f${String(i).padStart(4, '0')}.txt`), text);
+    bytes += Buffer.byteLength(text);
+  }
+  mkdirSync(path.join(dir, 'db'), { recursive: true });
+  const sets = ['--liquibase formatted sql', ''];
+  for (let k = 0; k < 50; k++)
+    sets.push(
+      `--changeset bench:${k}`,
+      `CREATE TABLE t_${k} (id int PRIMARY KEY, name text NOT NULL, created timestamptz DEFAULT now());`,
+      `INSERT INTO t_${k} (id, name) VALUES (1, 'x');`,
+      `CREATE INDEX t_${k}_name ON t_${k} (name);`,
+      `--rollback DROP TABLE t_${k};`,
+      '',
+    );
+  writeFileSync(path.join(dir, 'db/changes.sql'), sets.join('\n'));
+  writeFileSync(
+    path.join(dir, 'db/master.xml'),
+    '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n  <include file="db/changes.sql"/>\n</databaseChangeLog>\n',
+  );
+  writeFileSync(
+    path.join(dir, 'slipway.config.yaml'),
+    'name: tree\nversion: 1.0.0\nbuild:\n  output: out\n  compressionLevel: 6\n  components:\n    application:\n      include: ["src/**"]\n      base: src/\n    database:\n      include: ["db/**"]\n      base: ""\n  checks:\n    lockfile: false\n    database: false\ndatabase:\n  changelog: db/master.xml\n',
+  );
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const runs = { cold: [], warm: [] };
+  const loads = [];
+  let last;
+  for (let i = 0; i < reps; i++) {
+    loads.push(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+    rmSync(path.join(dir, 'out'), { recursive: true, force: true });
+    runs.cold.push((last = await timedTree(process.execPath, [BIN, 'build', '--json'], { cwd: dir })));
+    runs.warm.push(await timedTree(process.execPath, [BIN, 'build', '--json'], { cwd: dir }));
+  }
+  const json = JSON.parse(last.stdout);
+  const x = path.join(work, 'tree456-x');
+  extract(json.package.path, x);
+  const tars = [];
+  for (let i = 0; i < reps; i++) tars.push(tarPeer(x, path.join(work, 'tree456-peer.tar.gz')).ms);
+  const tar = median(tars);
+  log(
+    `### Generated tree: 456 files / ${f1(bytes / 1e6)} MB + a 50-changeset formatted-SQL changelog (medians of ${reps})`,
+  );
+  log('');
+  log('Target (issue 14): cold build ≤ 3 s wall, ≤ 400 MB peak RSS of the whole process tree.');
+  log('');
+  log('| Run | Wall time (median) | Peak RSS, whole process tree (median) | Wall vs tar | load (1 min) at each run |');
+  log('| --- | ---: | ---: | ---: | --- |');
+  log(`| \`tar -czf\` of the packed files | ${f1(tar)} ms | | 1.00 | |`);
+  for (const [label, r] of [
+    ['`slipway build`, cold (out/ and its .cache removed)', runs.cold],
+    ['`slipway build`, warm (compile and verification caches kept)', runs.warm],
+  ]) {
+    const ms = median(r.map((x) => x.ms));
+    log(
+      `| ${label} | ${f1(ms)} ms | ${f1(median(r.map((x) => x.treeRssMb)))} MB | ${f1(ms / tar)} | ${loads.join(', ')} |`,
+    );
+  }
+  log('');
+  log(`Phases of the last cold build: ${json.phases.map((p) => `${p.name} ${p.ms} ms (${p.status})`).join(', ')}.`);
+  log('');
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(x, { recursive: true, force: true });
 }
 
 // ---- 2. synthetic trees -----------------------------------------------------------------------------------------
@@ -271,6 +406,7 @@ log(
 log('');
 try {
   if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'example') benchExample();
+  if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'tree') await benchTree();
   if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'minify') benchSyntheticBuild();
   if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'scale') benchSynthetic();
 } finally {

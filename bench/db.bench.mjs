@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-// Database packaging vs real Liquibase 4.28.1 (npm `liquibase`, Java 17), same changelog, same machine, one run:
-//  1. package generation: `slipway db package` (a new node process each time) vs `liquibase update-sql` (needs a
-//     live database; an empty scratch one is used),
-//  2. apply to an empty database: `slipway db apply` vs `liquibase update` (each on its own fresh database), plus
-//     `psql -f package.sql` for reference,
-//  3. 10,000 synthetic formatted-SQL changesets: in-process parse + render at 1k/2.5k/5k/10k, each size in its own child
-//     process reporting its peak RSS.
-// Run: npm run bench -- db   (DB_BENCH_REPS=5 to change repetitions). Needs PostgreSQL at SLIPWAY_TEST_PG_URL
-// (default postgres://postgres@127.0.0.1:5432/test), psql and Java 17. Writes bench/results-db.md.
+// Database packaging and apply vs real Liquibase 4.28.1 (npm `liquibase`, Java 17), same inputs, same machine, one run.
+//  1. package: `slipway db package` (a new node process each time) vs `liquibase update-sql` (needs a live database;
+//     an empty scratch one is used), on real changelogs of ../shared/corpus (see CORPUS_UNITS), on a changelog of
+//     sqlFile changesets over real SQL files and on generated formatted-SQL changelogs;
+//  2. apply to an empty database: `psql -f package.sql` and `slipway db apply` vs `liquibase update`, each on its own
+//     fresh database;
+//  3. generation in process (`buildDatabasePackage`, warm JIT): MB/s of changelog input.
+// Every figure: median of DB_BENCH_REPS (default 5) runs, peak RSS of the child (GNU time %M: the largest process of
+// its tree), and the 1-minute load average when that row started. Peers run interleaved with Slipway.
+// Run: npm run bench -- db   (DB_BENCH_UNITS=registry,fineract,… to choose rows; DB_BENCH_APPLY=0 to skip apply).
+// Needs PostgreSQL at SLIPWAY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test), psql, Java 17 and
+// /usr/bin/time. Writes bench/results-db.md.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,43 +23,54 @@ const repo = path.join(here, '..');
 const dist = (p) => pathToFileURL(path.join(repo, 'dist', p)).href;
 const ADMIN = process.env.SLIPWAY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const LIQUIBASE = path.join(repo, 'node_modules/liquibase/dist/liquibase/liquibase');
-const REPS = Number(process.env.DB_BENCH_REPS ?? 3);
+const REPS = Number(process.env.DB_BENCH_REPS ?? 5);
+const APPLY = process.env.DB_BENCH_APPLY !== '0';
+const CORPUS = [
+  process.env.SLIPWAY_CORPUS_DIR ?? '',
+  path.resolve(repo, '../shared/corpus'),
+  path.resolve(repo, '../../shared/corpus'),
+].find((d) => d && existsSync(path.join(d, 'units.json')));
+if (!CORPUS) throw new Error('bench db: ../shared/corpus (units.json) not found beside the checkout');
 
-// ---- child: parse + render N synthetic changesets, report time and peak RSS -------------------------------------
+// ---- child: generation in process, warm (first call discarded), reports median ms ---------------------------------
 if (process.argv[2] === '--child-gen') {
-  const root = process.argv[3];
+  const opts = JSON.parse(process.argv[3]);
   const { buildDatabasePackage } = await import(dist('db/package.js'));
-  const t0 = performance.now();
-  const r = await buildDatabasePackage({
-    rootDir: root,
-    changelog: 'master.xml',
-    application: 'bench',
-    version: '1',
-    sourceDateEpoch: 0,
-  });
-  const ms = performance.now() - t0;
-  process.stdout.write(
-    JSON.stringify({
-      ms,
-      changeSets: r.changeSets,
-      bytes: Buffer.byteLength(r.sql),
-      maxRssKb: process.resourceUsage().maxRSS,
-    }),
-  );
+  const ms = [];
+  let r;
+  for (let i = 0; i <= REPS; i++) {
+    const t0 = performance.now();
+    r = await buildDatabasePackage(opts);
+    if (i > 0) ms.push(performance.now() - t0);
+  }
+  process.stdout.write(JSON.stringify({ ms, changeSets: r.changeSets, bytes: Buffer.byteLength(r.sql) }));
   process.exit(0);
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const load1 = () => loadavg()[0].toFixed(1);
+const work = mkdtempSync(path.join(tmpdir(), 'slipway-dbbench-'));
+
+/** Runs cmd under GNU time; returns wall ms and the peak RSS (KB) of the largest process of its tree. */
 function timed(cmd, args, opts = {}) {
+  const rssFile = path.join(work, 'rss');
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    ...opts,
+  });
   const ms = performance.now() - t0;
   if (r.status !== 0)
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}\n${r.stdout}`.slice(0, 4000));
-  return { ms, stdout: r.stdout };
+  const rssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+  process.stderr.write(
+    `  ${path.basename(cmd)} ${args.find((a) => !a.startsWith('-') && !a.includes('/')) ?? ''}: ${Math.round(ms)} ms, ${Math.round(rssKb / 1024)} MB\n`,
+  );
+  return { ms, rssKb, stdout: r.stdout };
 }
-async function adminQuery(sql) {
-  const c = new pg.Client({ connectionString: ADMIN });
+async function adminQuery(sql, url = ADMIN) {
+  const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     return await c.query(sql);
@@ -65,187 +79,270 @@ async function adminQuery(sql) {
   }
 }
 let dbCounter = 0;
-async function freshDb() {
+async function freshDb(unit) {
   const name = `slipway_bench_${process.pid}_${dbCounter++}`;
   await adminQuery(`CREATE DATABASE "${name}"`);
   const u = new URL(ADMIN);
   u.pathname = `/${name}`;
+  for (const role of unit.rolesFirst ?? [])
+    await adminQuery(
+      `DO $r$ BEGIN CREATE ROLE "${role}"; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $r$`,
+    );
+  if (unit.requiresExtension)
+    await adminQuery(`CREATE EXTENSION IF NOT EXISTS ${unit.requiresExtension}`, u.toString());
   return {
     name,
     url: u.toString(),
-    jdbc: `jdbc:postgresql://${u.hostname}:${u.port || 5432}/${name}`,
-    user: decodeURIComponent(u.username),
+    jdbc: `jdbc:postgresql://${u.hostname}:${u.port || 5432}/${name}${unit.urlSuffix ?? ''}`,
+    user: decodeURIComponent(u.username) || 'postgres',
   };
 }
 const dropDb = (db) => adminQuery(`DROP DATABASE IF EXISTS "${db.name}" WITH (FORCE)`);
-const lb = (db, searchPath, changelog, contexts, command) =>
+
+/** A corpus unit's Liquibase arguments as Slipway flags (the mapping test/helpers/corpus-runner.ts uses). */
+function slipwayFlags(unit, dbName) {
+  const flags = ['--root', unit.root, '--changelog', unit.changelog];
+  for (const a of [...(unit.globalArgs ?? []), ...(unit.args ?? [])]) {
+    const eq = a.indexOf('=');
+    const value = a.slice(eq + 1).replaceAll('${DATABASE_NAME}', dbName);
+    if (a.startsWith('-D')) flags.push('--property', `${a.slice(2, eq)}=${value}`);
+    else if (a.startsWith('--contexts=')) flags.push('--contexts', value);
+    else if (a.startsWith('--database-changelog-table-name=')) flags.push('--changelog-table', value);
+    else if (a.startsWith('--database-changelog-lock-table-name=')) flags.push('--changelog-lock-table', value);
+    else throw new Error(`bench db: unknown Liquibase argument ${a} in ${unit.name}`);
+  }
+  return flags;
+}
+function optionsOf(unit, dbName) {
+  const o = { rootDir: unit.root, changelog: unit.changelog, application: 'bench', version: '1', sourceDateEpoch: 0 };
+  const f = slipwayFlags(unit, dbName);
+  for (let i = 4; i < f.length; i += 2) {
+    const v = f[i + 1];
+    if (f[i] === '--property') (o.properties ??= {})[v.slice(0, v.indexOf('='))] = v.slice(v.indexOf('=') + 1);
+    else if (f[i] === '--contexts') o.contexts = v.split(',');
+    else if (f[i] === '--changelog-table') o.changelogTable = v;
+    else if (f[i] === '--changelog-lock-table') o.changelogLockTable = v;
+  }
+  return o;
+}
+const lb = (unit, db, command, extra = []) =>
   timed(LIQUIBASE, [
     `--url=${db.jdbc}`,
     `--username=${db.user}`,
     '--password=',
-    `--search-path=${searchPath}`,
-    `--changelog-file=${changelog}`,
-    `--contexts=${contexts}`,
+    `--search-path=${unit.root}`,
+    `--changelog-file=${unit.changelog}`,
     '--show-banner=false',
+    ...(unit.globalArgs ?? []),
     command,
+    ...extra,
+    ...(unit.args ?? []).map((a) => a.replaceAll('${DATABASE_NAME}', db.name)),
   ]);
-const slipway = (args, cwd) =>
+const slipway = (args, env = {}) =>
   timed(process.execPath, [path.join(repo, 'bin/slipway.js'), ...args], {
-    cwd,
-    env: { ...process.env, SOURCE_DATE_EPOCH: '0' },
+    cwd: work,
+    env: { ...process.env, SOURCE_DATE_EPOCH: '0', ...env },
   });
+const psqlEnv = (unit) => {
+  const m = /[?&]currentSchema=([^&]+)/.exec(unit.urlSuffix ?? '');
+  return m ? { ...process.env, PGOPTIONS: `-c search_path=${decodeURIComponent(m[1])}` } : process.env;
+};
+
+// ---- inputs -----------------------------------------------------------------------------------------------------
+const units = JSON.parse(readFileSync(path.join(CORPUS, 'units.json'), 'utf8')).units;
+const corpusUnit = (name, label, pass) => {
+  const u = units.find((x) => x.unit === name);
+  const args = pass === undefined ? u.args : u.passes[pass].args;
+  return { ...u, args, name: label, root: path.join(CORPUS, u.searchRoot) };
+};
+/** Formatted-SQL changelog of n changesets, 500 per file, written under dir (deterministic). */
+function generated(n) {
+  const dir = path.join(work, `gen-${n}`);
+  mkdirSync(path.join(dir, 'changes'), { recursive: true });
+  const includes = [];
+  for (let fi = 0; fi * 500 < n; fi++) {
+    const body = ['--liquibase formatted sql', ''];
+    for (let k = fi * 500; k < Math.min(n, (fi + 1) * 500); k++)
+      body.push(
+        `--changeset bench:${k}`,
+        `--comment: synthetic ${k}`,
+        `CREATE TABLE t_${k} (id int PRIMARY KEY, name text NOT NULL, created timestamptz DEFAULT now());`,
+        `-- a comment; with a semicolon`,
+        `INSERT INTO t_${k} (id, name) VALUES (1, 'x; ''quoted''');`,
+        `CREATE INDEX t_${k}_name ON t_${k} (name);`,
+        `--rollback DROP TABLE t_${k};`,
+        '',
+      );
+    const file = `changes/${String(fi).padStart(3, '0')}.sql`;
+    writeFileSync(path.join(dir, file), body.join('\n'));
+    includes.push(`  <include file="${file}"/>`);
+  }
+  writeFileSync(
+    path.join(dir, 'master.xml'),
+    `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.20.xsd">\n${includes.join('\n')}\n</databaseChangeLog>\n`,
+  );
+  return { name: `generated, ${n} formatted-SQL changesets`, root: dir, changelog: 'master.xml', args: [] };
+}
+/**
+ * No corpus project uses sqlFile (corpus README), so this changelog is written here: one `<sqlFile>` changeset per
+ * real SQL file of edp-ddm's registry (copied into a temp dir, unchanged), splitStatements=false (PL/pgSQL bodies).
+ */
+function sqlFileUnit() {
+  const src = path.join(CORPUS, 'edp-ddm/changesets/registry');
+  const dir = path.join(work, 'sqlfile');
+  mkdirSync(path.join(dir, 'sql'), { recursive: true });
+  const files = spawnSync('find', [src, '-name', '*.sql', '-type', 'f'], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .sort();
+  const sets = files.map((f, i) => {
+    const name = `${String(i).padStart(2, '0')}-${path.basename(f)}`;
+    copyFileSync(f, path.join(dir, 'sql', name));
+    return `  <changeSet id="${i}" author="bench">\n    <sqlFile path="sql/${name}" splitStatements="false" stripComments="false"/>\n  </changeSet>`;
+  });
+  writeFileSync(
+    path.join(dir, 'master.xml'),
+    `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.20.xsd">\n${sets.join('\n')}\n</databaseChangeLog>\n`,
+  );
+  return {
+    name: `sqlFile: ${files.length} changesets over edp-ddm registry SQL files`,
+    root: dir,
+    changelog: 'master.xml',
+    args: [],
+  };
+}
+const rows = [
+  ['registry', () => corpusUnit('edp-ddm/registry', 'edp-ddm registry (formatted SQL, 53 changesets)'), true],
+  ['fineract', () => corpusUnit('fineract', 'fineract pass 1 (XML, 1,019 changesets)', 0), true],
+  ['waltz', () => corpusUnit('waltz', 'waltz (XML, 1,247 changesets)'), false],
+  ['sqlfile', sqlFileUnit, false],
+  ['gen500', () => generated(500), true],
+  ['gen1k', () => generated(1000), false],
+  ['gen10k', () => generated(10000), false],
+];
+const wanted = (process.env.DB_BENCH_UNITS ?? 'registry,fineract,sqlfile,gen500,gen10k').split(',');
 
 const lines = [];
 const out = (s = '') => {
   lines.push(s);
   process.stdout.write(s + '\n');
 };
+const f = (ms) => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+const mb = (kb) => `${Math.round(kb / 1024)} MB`;
+const ratio = (peer, ours) => `${(peer / ours).toFixed(1)}×`;
+const started = new Date().toISOString().slice(0, 16).replace('T', ' ');
 
-const root = path.join(repo, 'examples/umig-sample');
-const changelog = 'db/changelog/db.changelog-master.xml';
-const work = mkdtempSync(path.join(tmpdir(), 'slipway-dbbench-'));
 try {
   const java = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0];
   const pgv = (await adminQuery('SHOW server_version')).rows[0].server_version;
-  out('## db: package generation and apply vs Liquibase 4.28.1');
+  out(`## db: package generation and apply vs Liquibase 4.28.1 (${started} UTC)`);
   out('');
   out(
-    `Command: \`npm run bench -- db\` (DB_BENCH_REPS=${REPS}); node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, PostgreSQL ${pgv}, ${java}.`,
+    `Command: \`npm run bench -- db\` (DB_BENCH_REPS=${REPS}${process.env.DB_BENCH_UNITS ? `, DB_BENCH_UNITS=${process.env.DB_BENCH_UNITS}` : ''}); node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, PostgreSQL ${pgv}, ${java}.`,
   );
   out(
-    `Load average at start: ${loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' / ')} (1/5/15 min; the machine is shared, so absolute times are noisy).`,
-  );
-  out(
-    `Changelog: examples/umig-sample/${changelog} with contexts dev. Times are medians of ${REPS} runs, wall clock, each a new process (JVM or node).`,
+    `Medians of ${REPS} wall-clock runs, each a new process (JVM or node), Slipway and its peer interleaved; RSS = peak of the largest process (GNU time %M). "load" = 1-minute load average when the row started (2 cores, shared with other agents).`,
   );
   out('');
-
-  // 1. generation
-  const pkgFile = path.join(work, 'package.sql');
-  const gen = [];
-  for (let i = 0; i < REPS; i++)
-    gen.push(
-      slipway(
-        [
-          'db',
-          'package',
-          '--root',
-          root,
-          '--changelog',
-          path.join(root, changelog),
-          '--contexts',
-          'dev',
-          '--out',
-          pkgFile,
-        ],
-        work,
-      ).ms,
-    );
-  // The same generation as a process that loads only the db library (what `db package` costs without the rest of
-  // the CLI's module graph, which src/cli/main.ts imports eagerly).
-  const libOnly = [];
-  const libScript = `const { buildDatabasePackage } = await import(${JSON.stringify(dist('db/package.js'))}); const r = await buildDatabasePackage({ rootDir: ${JSON.stringify(root)}, changelog: ${JSON.stringify(changelog)}, contexts: ['dev'], application: 'umig', version: '1', sourceDateEpoch: 0 }); (await import('node:fs')).writeFileSync(${JSON.stringify(path.join(work, 'lib.sql'))}, r.sql);`;
-  for (let i = 0; i < REPS; i++) libOnly.push(timed(process.execPath, ['--input-type=module', '-e', libScript]).ms);
-  const startup = [];
-  for (let i = 0; i < REPS; i++) startup.push(slipway(['--version'], work).ms);
-  const { buildDatabasePackage } = await import(dist('db/package.js'));
-  const inProc = [];
-  for (let i = 0; i <= REPS; i++) {
-    const t0 = performance.now();
-    await buildDatabasePackage({
-      rootDir: root,
-      changelog,
-      contexts: ['dev'],
-      application: 'bench',
-      version: '1',
-      sourceDateEpoch: 0,
-    });
-    if (i > 0) inProc.push(performance.now() - t0); // the first call warms up the JIT and module cache
-  }
-  const lbGen = [];
-  const empty = await freshDb();
-  try {
-    for (let i = 0; i < REPS; i++) lbGen.push(lb(empty, root, changelog, 'dev', 'update-sql').ms);
-  } finally {
-    await dropDb(empty);
-  }
-  // 2. apply
-  const ours = [];
-  const theirs = [];
-  const viaPsql = [];
-  for (let i = 0; i < REPS; i++) {
-    const a = await freshDb();
-    const b = await freshDb();
-    const c = await freshDb();
+  const pkgRows = [];
+  const applyRows = [];
+  const genRows = [];
+  for (const [key, make, withApply] of rows) {
+    if (!wanted.includes(key)) continue;
+    const unit = make();
+    process.stderr.write(`bench db: ${unit.name}\n`);
+    // 1. package
+    const load = load1();
+    const pkgFile = path.join(work, `${key}.sql`);
+    const ours = [];
+    const theirs = [];
+    const empty = await freshDb(unit);
     try {
-      ours.push(slipway(['db', 'apply', '--database-url', a.url, pkgFile], work).ms);
-      theirs.push(lb(b, root, changelog, 'dev', 'update').ms);
-      viaPsql.push(timed('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', pkgFile, c.url]).ms);
-    } finally {
-      await Promise.all([dropDb(a), dropDb(b), dropDb(c)]);
-    }
-  }
-  const f = (ms) => `${ms.toFixed(0)} ms`;
-  const ratio = (a, b) => `${(a / b).toFixed(1)}×`;
-  out('| Task | Slipway | Liquibase 4.28.1 | Speed-up | Target |');
-  out('|---|---|---|---|---|');
-  out(
-    `| package generation (\`db package\` vs \`update-sql\`) | ${f(median(gen))} | ${f(median(lbGen))} | ${ratio(median(lbGen), median(gen))} | ≥ 20× |`,
-  );
-  out(
-    `| generation as a process loading only the db library (\`node -e\`) | ${f(median(libOnly))} | ${f(median(lbGen))} | ${ratio(median(lbGen), median(libOnly))} | ≥ 20× |`,
-  );
-  out(`| … of which \`slipway --version\` (node start + CLI module graph) | ${f(median(startup))} | — | — | — |`);
-  out(`| … generation in process (\`buildDatabasePackage\`, warm) | ${f(median(inProc))} | — | — | — |`);
-  out(
-    `| apply to empty DB (\`db apply\` vs \`update\`) | ${f(median(ours))} | ${f(median(theirs))} | ${ratio(median(theirs), median(ours))} | ≥ 3× |`,
-  );
-  out(
-    `| apply with \`psql -f package.sql\` (reference) | ${f(median(viaPsql))} | — | ${ratio(median(theirs), median(viaPsql))} | — |`,
-  );
-  out('');
-
-  // 3. synthetic changesets
-  out('### 10,000 synthetic changesets: parse + render in process (each size in its own child process)');
-  out('');
-  out('| Changesets | Files | Time | ms per 1,000 | Package bytes | Peak RSS |');
-  out('|---|---|---|---|---|---|');
-  for (const n of [1000, 2500, 5000, 10000]) {
-    const dir = path.join(work, `syn-${n}`);
-    mkdirSync(dir, { recursive: true });
-    const perFile = 500;
-    const includes = [];
-    for (let fi = 0; fi * perFile < n; fi++) {
-      const body = ['--liquibase formatted sql', ''];
-      for (let k = fi * perFile; k < Math.min(n, (fi + 1) * perFile); k++) {
-        body.push(
-          `--changeset bench:${k}`,
-          `--comment: synthetic ${k}`,
-          `CREATE TABLE t_${k} (id int PRIMARY KEY, name text NOT NULL);`,
-          `INSERT INTO t_${k} VALUES (1, 'x');`,
-          `--rollback DROP TABLE t_${k};`,
-          '',
-        );
+      for (let i = 0; i < REPS; i++) {
+        ours.push(slipway(['db', 'package', ...slipwayFlags(unit, empty.name), '--out-file', pkgFile]));
+        theirs.push(lb(unit, empty, 'update-sql'));
       }
-      const file = `changes/${String(fi).padStart(3, '0')}.sql`;
-      mkdirSync(path.join(dir, 'changes'), { recursive: true });
-      writeFileSync(path.join(dir, file), body.join('\n'));
-      includes.push(`  <include file="${file}"/>`);
+    } finally {
+      await dropDb(empty);
     }
-    writeFileSync(
-      path.join(dir, 'master.xml'),
-      `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n${includes.join('\n')}\n</databaseChangeLog>\n`,
+    const child = JSON.parse(
+      timed(process.execPath, [
+        fileURLToPath(import.meta.url),
+        '--child-gen',
+        JSON.stringify(optionsOf(unit, empty.name)),
+      ]).stdout,
     );
-    const r = JSON.parse(timed(process.execPath, [fileURLToPath(import.meta.url), '--child-gen', dir]).stdout);
-    out(
-      `| ${r.changeSets} | ${includes.length + 1} | ${f(r.ms)} | ${((r.ms / r.changeSets) * 1000).toFixed(0)} ms | ${r.bytes} | ${(r.maxRssKb / 1024).toFixed(0)} MB |`,
+    const inputBytes = Number(
+      spawnSync('du', ['-sb', '--exclude=*.md', '--exclude=LICENSE*', '--exclude=NOTICE*', unit.root], {
+        encoding: 'utf8',
+      }).stdout.split('\t')[0],
     );
+    const o = median(ours.map((r) => r.ms));
+    const t = median(theirs.map((r) => r.ms));
+    pkgRows.push(
+      `| ${unit.name} | ${child.changeSets} | ${(inputBytes / 1e6).toFixed(2)} MB | ${f(o)}, ${mb(median(ours.map((r) => r.rssKb)))} | ${f(t)}, ${mb(median(theirs.map((r) => r.rssKb)))} | **${ratio(t, o)}** | ${load} |`,
+    );
+    const g = median(child.ms);
+    genRows.push(
+      `| ${unit.name} | ${f(g)} | ${(inputBytes / 1e6 / (g / 1000)).toFixed(1)} MB/s | ${(child.bytes / 1e6 / (g / 1000)).toFixed(1)} MB/s | ${(child.bytes / 1e6).toFixed(2)} MB |`,
+    );
+    // 2. apply
+    if (APPLY && withApply) {
+      const loadA = load1();
+      const viaPsql = [];
+      const viaApply = [];
+      const viaLb = [];
+      for (let i = 0; i < REPS; i++) {
+        const a = await freshDb(unit);
+        const b = await freshDb(unit);
+        const c = await freshDb(unit);
+        try {
+          // The package names its database where the changelog does (${DATABASE_NAME}): one per database, untimed.
+          const pa = path.join(work, `${key}-a.sql`);
+          const pc = path.join(work, `${key}-c.sql`);
+          slipway(['db', 'package', ...slipwayFlags(unit, a.name), '--out-file', pa]);
+          slipway(['db', 'package', ...slipwayFlags(unit, c.name), '--out-file', pc]);
+          viaPsql.push(
+            timed('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', a.url, '-f', pa], { env: psqlEnv(unit) }),
+          );
+          viaLb.push(lb(unit, b, 'update'));
+          viaApply.push(slipway(['db', 'apply', '--database-url', c.url, pc], psqlEnv(unit)));
+        } finally {
+          await Promise.all([dropDb(a), dropDb(b), dropDb(c)]);
+        }
+      }
+      const p = median(viaPsql.map((r) => r.ms));
+      const s = median(viaApply.map((r) => r.ms));
+      const l = median(viaLb.map((r) => r.ms));
+      applyRows.push(
+        `| ${unit.name} | ${f(p)} | ${f(s)}, ${mb(median(viaApply.map((r) => r.rssKb)))} | ${f(l)}, ${mb(median(viaLb.map((r) => r.rssKb)))} | **${ratio(l, p)}** | ${ratio(l, s)} | ${loadA} |`,
+      );
+    }
   }
+  out('### Package: `slipway db package` vs `liquibase update-sql` (target ≥ 20×)');
+  out('');
+  out('| changelog | changesets | input | Slipway (wall, RSS) | Liquibase (wall, RSS) | ratio | load |');
+  out('|---|---|---|---|---|---|---|');
+  for (const r of pkgRows) out(r);
+  out('');
+  if (applyRows.length) {
+    out('### Apply to an empty database: `psql -f package` and `slipway db apply` vs `liquibase update` (target ≥ 6×)');
+    out('');
+    out(
+      '| changelog | `psql -f` | `slipway db apply` (wall, RSS) | Liquibase `update` (wall, RSS) | ratio psql | ratio db apply | load |',
+    );
+    out('|---|---|---|---|---|---|---|');
+    for (const r of applyRows) out(r);
+    out('');
+  }
+  out('### Generation in process (`buildDatabasePackage`, warm; target ≥ 25 MB/s, 10,000 changesets < 1 s)');
+  out('');
+  out('| changelog | time | input rate | output rate | package size |');
+  out('|---|---|---|---|---|');
+  for (const r of genRows) out(r);
   out('');
   out(
-    `Load average at end: ${loadavg()
+    `Input = bytes of the changelog tree (without LICENSE/NOTICE/*.md). Load average at end: ${loadavg()
       .map((x) => x.toFixed(1))
       .join(' / ')}.`,
   );
