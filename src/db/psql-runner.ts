@@ -46,7 +46,7 @@ export async function runPsqlScript(
   // Runs one statement the way psql would: ERROR reflects the outcome; with ON_ERROR_STOP off the error is not fatal.
   const exec = async (text: string, line: number) => {
     try {
-      const rows = await runStatement(session, text, line, where);
+      const rows = await runStatement(session, text, line, where, signal);
       vars.set('ERROR', 'false');
       return rows;
     } catch (error) {
@@ -127,11 +127,32 @@ function noteMarkers(item: ScriptItem, where: Where, result: RunScriptResult): b
   return seen;
 }
 
-async function runStatement(session: SqlSession, text: string, line: number, where: Where) {
+async function runStatement(
+  session: SqlSession,
+  text: string,
+  line: number,
+  where: Where,
+  signal: AbortSignal | undefined,
+) {
   try {
-    return (await session.query(text)).rows;
+    return (await session.query(text, { signal })).rows;
   } catch (cause) {
-    throw statementError(cause, text, line, where);
+    const e = statementError(cause, text, line, where);
+    // Cancelled because the run was interrupted: say so (ON_ERROR_STOP off must not carry on past it either).
+    if (signal?.aborted && (cause as { code?: string }).code === '57014') {
+      throw new SlipwayError(
+        'E_DB',
+        `${where.changeSet ? `changeset ${where.changeSet.filename}::${where.changeSet.id}::${where.changeSet.author}` : 'statement'} cancelled by ${String(signal.reason)} while it ran (SQLSTATE 57014)`,
+        {
+          ...(e.file ? { file: e.file } : {}),
+          ...(e.line ? { line: e.line } : {}),
+          details: e.details,
+          hint: 'it was not recorded; its transaction (changesets run in one unless runInTransaction:false) is rolled back',
+          cause,
+        },
+      );
+    }
+    throw e;
   }
 }
 

@@ -8,8 +8,17 @@ interface QueryResultLike {
 /** One connection the runner sends statements over: PostgreSQL via `pg`, or an in-process PGlite. */
 export interface SqlSession {
   engine: 'postgresql' | 'pglite';
-  /** Runs one statement (simple protocol) and returns the last result's rows as psql would print them (text). */
-  query(text: string): Promise<{ rows: Record<string, string | null>[]; command: string | null }>;
+  /**
+   * Runs one statement (simple protocol) and returns the last result's rows as psql would print them (text). When
+   * `signal` fires while the statement runs (a Ctrl-C during a migration blocked on a lock or a pg_sleep), the
+   * server is asked to cancel it (pg_cancel_backend from a second connection, as psql's Ctrl-C does), so the
+   * statement fails with SQLSTATE 57014 and its transaction can be rolled back; PGlite runs in-process and is not
+   * cancelled.
+   */
+  query(
+    text: string,
+    opts?: { signal?: AbortSignal | undefined },
+  ): Promise<{ rows: Record<string, string | null>[]; command: string | null }>;
   close(): Promise<void>;
 }
 
@@ -44,16 +53,52 @@ export async function openSession(
     });
   }
   const asText = { getTypeParser: () => (v: string) => v };
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
   return {
     engine: 'postgresql',
-    async query(text) {
-      const r = (await client.query({ text, types: asText } as Parameters<typeof client.query>[0] &
-        object)) as unknown as QueryResultLike | QueryResultLike[];
-      const last = Array.isArray(r) ? r[r.length - 1] : r;
-      return { rows: (last?.rows ?? []) as Record<string, string | null>[], command: last?.command ?? null };
+    async query(text, qopts = {}) {
+      const { signal } = qopts;
+      let cancelling: Promise<void> | null = null;
+      const onAbort = () => {
+        const pid = (client as unknown as { processID: number | null }).processID;
+        if (pid !== null) cancelling = cancelBackend(pg, url, pid, connectTimeoutMs);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const r = (await client.query({ text, types: asText } as Parameters<typeof client.query>[0] &
+          object)) as unknown as QueryResultLike | QueryResultLike[];
+        const last = Array.isArray(r) ? r[r.length - 1] : r;
+        return { rows: (last?.rows ?? []) as Record<string, string | null>[], command: last?.command ?? null };
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        // The cancel request finishes before the next statement is sent, so it cannot hit that one.
+        if (cancelling) await cancelling;
+      }
     },
     close: () => client.end(),
   };
+}
+
+/**
+ * Asks the server to cancel what backend `pid` is running, over a second connection of the same user (allowed to
+ * signal its own backends). A failure to cancel is not an error here: the statement then runs on, and a second
+ * Ctrl-C exits the CLI at once.
+ */
+async function cancelBackend(
+  pg: typeof import('pg').default,
+  url: string,
+  pid: number,
+  connectTimeoutMs: number,
+): Promise<void> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+  try {
+    await c.connect();
+    await c.query('SELECT pg_cancel_backend($1)', [pid]);
+  } catch {
+    // reported by the statement that keeps running, not here
+  } finally {
+    await c.end().catch(() => undefined);
+  }
 }
 
 /** PGlite, with the named contrib modules (`uuid_ossp`, `pgcrypto`…) registered: they load only when asked for. */
