@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { SlipwayError } from '../errors.js';
 import { createDeterministicGzip } from './package-gzip.js';
 import { encodeHeader, END_OF_ARCHIVE, padding } from './package-tar.js';
-import { SMALL_FILE } from '../fileset/hash.js';
+import { SMALL_FILE, sha256Hasher } from '../fileset/hash.js';
 
 /** One archive member. Directories have no content; files have their bytes on disk (`absPath`) or in memory. */
 export interface ArchiveEntry {
@@ -149,7 +149,7 @@ async function* tarStream(opts: WriteArchiveOptions, counter: { tarBytes: number
       }),
     );
     if (type === 'file') {
-      const hash = createHash('sha256');
+      const hash = sha256Hasher();
       let got = 0;
       if (e.bytes) {
         hash.update(e.bytes);
@@ -168,7 +168,7 @@ async function* tarStream(opts: WriteArchiveOptions, counter: { tarBytes: number
           yield emit(chunk as Buffer);
         }
       }
-      const digest = hash.digest('hex');
+      const digest = hash.hex();
       if (got !== e.size || (e.sha256 && digest !== e.sha256)) {
         throw new SlipwayError('E_PACKAGE', `${e.absPath ?? e.path} changed while the package was being written`, {
           file: e.absPath,
@@ -183,7 +183,7 @@ async function* tarStream(opts: WriteArchiveOptions, counter: { tarBytes: number
 }
 
 class HashCount extends Transform {
-  readonly hash = createHash('sha256');
+  readonly hash = sha256Hasher();
   bytes = 0;
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.hash.update(chunk);
@@ -244,7 +244,7 @@ export async function writeArchive(opts: WriteArchiveOptions): Promise<WriteArch
   }
   return {
     path: opts.outPath,
-    sha256: sink.hash.digest('hex'),
+    sha256: sink.hash.hex(),
     bytes: sink.bytes,
     tarBytes: counter.tarBytes,
     tmpPath: opts.keepTemp ? tmp : opts.outPath,

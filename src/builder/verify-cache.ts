@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { SLIPWAY_VERSION } from '../version.js';
+import { sha256Hasher } from '../fileset/hash.js';
 import type { DbVerify } from './package-db.js';
 
 const PGLITE_VERSION: string = (() => {
@@ -20,10 +21,7 @@ const PGLITE_VERSION: string = (() => {
  */
 export function verifyCacheKey(packageSql: string): string {
   const sql = packageSql.replace(/^-- Generated: .*$/m, '');
-  return createHash('sha256')
-    .update(`verify\0slipway ${SLIPWAY_VERSION}\0pglite ${PGLITE_VERSION}\0`)
-    .update(sql)
-    .digest('hex');
+  return sha256Hasher().update(`verify\0slipway ${SLIPWAY_VERSION}\0pglite ${PGLITE_VERSION}\0`).update(sql).hex();
 }
 
 /** The cached verification for `key`, or null (missing or unreadable entries are simply a miss). */

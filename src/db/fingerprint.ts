@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { SqlSession } from './session.js';
+import { sha256Hex } from '../fileset/hash.js';
 
 /**
  * A normalised catalog dump: tables/columns (type, nullability, default), constraints, indexes, functions (identity
@@ -36,5 +36,5 @@ SELECT line FROM (
 export async function fingerprintSchema(session: SqlSession): Promise<{ fingerprint: string; lines: string[] }> {
   const r = await session.query(FINGERPRINT_QUERY);
   const lines = r.rows.map((row) => row.line ?? '');
-  return { fingerprint: 'sha256:' + createHash('sha256').update(lines.join('\n')).digest('hex'), lines };
+  return { fingerprint: 'sha256:' + sha256Hex(lines.join('\n')), lines };
 }

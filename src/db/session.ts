@@ -20,6 +20,8 @@ export interface SqlSession {
     opts?: { signal?: AbortSignal | undefined },
   ): Promise<{ rows: Record<string, string | null>[]; command: string | null }>;
   close(): Promise<void>;
+  /** Drops the connection at once, without waiting for the server (a caller that gave up on a hung server). */
+  destroy(): void;
 }
 
 /** True for the URLs that mean PGlite: `pglite:`, `pglite:<dir>`, `memory:`. */
@@ -30,7 +32,12 @@ export function isPgliteUrl(url: string): boolean {
 /** Opens a session for `url` (postgres://, postgresql://, pglite:[dir], memory:). */
 export async function openSession(
   url: string,
-  opts: { connectTimeoutMs?: number; pgliteExtensions?: string[] } = {},
+  opts: {
+    connectTimeoutMs?: number;
+    /** Client- and server-side limit on each statement (health probes); default none. */
+    queryTimeoutMs?: number;
+    pgliteExtensions?: string[];
+  } = {},
 ): Promise<SqlSession> {
   if (isPgliteUrl(url)) return openPglite(url, opts.pgliteExtensions ?? []);
   if (!/^postgres(ql)?:\/\//.test(url)) {
@@ -40,9 +47,15 @@ export async function openSession(
   }
   // Loaded on first use: `db package` and PGlite runs never pay for the pg driver.
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000 });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+    ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs, statement_timeout: opts.queryTimeoutMs } : {}),
+  });
   // Notices (RAISE NOTICE, "relation already exists, skipping") are psql's stderr chatter, not results.
   client.on('notice', () => undefined);
+  // A late socket error (after a caller's timeout gave up on the session) must not crash the process.
+  client.on('error', () => undefined);
   try {
     await client.connect();
   } catch (cause) {
@@ -76,6 +89,12 @@ export async function openSession(
       }
     },
     close: () => client.end(),
+    destroy() {
+      // end() waits for the server; a hung server would keep the socket, so destroy it outright.
+      const stream = (client as unknown as { connection?: { stream?: { destroy: () => void } } }).connection?.stream;
+      client.end().catch(() => undefined);
+      stream?.destroy();
+    },
   };
 }
 
@@ -121,6 +140,7 @@ async function openPglite(url: string, contrib: string[]): Promise<SqlSession> {
       return { rows, command: (last as { command?: string } | undefined)?.command ?? null };
     },
     close: () => db.close(),
+    destroy: () => void db.close().catch(() => undefined),
   };
 }
 

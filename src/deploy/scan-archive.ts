@@ -279,17 +279,6 @@ export async function scanArchive(file: string, limits: ExtractLimits, opts: Sca
   return { ...read, problems, ok: problems.length === 0, files, kinds, symlinks, sums, kept };
 }
 
-/** Sha256 and size of a whole file, streamed. */
-export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
-  const h = sha256Hasher();
-  let bytes = 0;
-  for await (const chunk of createReadStream(file)) {
-    h.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha256: h.hex(), bytes };
-}
-
 async function isGzip(file: string): Promise<boolean> {
   for await (const chunk of createReadStream(file, { start: 0, end: 1 })) {
     const b = chunk as Buffer;

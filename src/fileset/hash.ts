@@ -10,13 +10,23 @@ import type { FileSet } from './types.js';
  */
 export const SMALL_FILE = 1 << 20;
 
-/** An incremental SHA-256 (for bytes that arrive in chunks: archive entries, a stream being written). */
-export function sha256Hasher(): { update(chunk: Buffer): void; hex(): string } {
+/** An incremental SHA-256; `update` returns the hasher, so parts can be chained. */
+export interface Sha256Hasher {
+  update(chunk: string | Uint8Array): Sha256Hasher;
+  hex(): string;
+}
+
+/** An incremental SHA-256 (for bytes that arrive in chunks: archive entries, a stream being written, a cache key). */
+export function sha256Hasher(): Sha256Hasher {
   const hash = createHash('sha256');
-  return {
-    update: (chunk) => void hash.update(chunk),
+  const hasher: Sha256Hasher = {
+    update: (chunk) => {
+      hash.update(chunk);
+      return hasher;
+    },
     hex: () => hash.digest('hex'),
   };
+  return hasher;
 }
 
 /** SHA-512 of a whole file, streamed, as raw bytes (the digest an SSH signature of the file covers). */
@@ -28,14 +38,14 @@ export async function sha512File(absPath: string): Promise<Buffer> {
 
 /** SHA-256 of a file as lowercase hex; E_IO naming the file when it cannot be read. */
 export async function hashFile(absPath: string, sizeHint?: number): Promise<string> {
-  const hash = createHash('sha256');
+  const hash = sha256Hasher();
   try {
     if (sizeHint !== undefined && sizeHint <= SMALL_FILE) hash.update(readFileSync(absPath));
     else for await (const chunk of createReadStream(absPath, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   } catch (cause) {
     throw new SlipwayError('E_IO', `cannot read ${absPath}: ${(cause as Error).message}`, { file: absPath, cause });
   }
-  return hash.digest('hex');
+  return hash.hex();
 }
 
 /** Fills `sha256` of every entry that lacks one, a few files at a time. Mutates and returns the FileSet. */
@@ -54,7 +64,7 @@ export async function hashFileSet(fileSet: FileSet, opts: { concurrency?: number
 
 /** SHA-256 of in-memory bytes or text (UTF-8) as lowercase hex. */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return sha256Hasher().update(data).hex();
 }
 
 /** HMAC-SHA256 of `text` under `key`, lowercase hex (cache keys derived from secrets, never the secret itself). */

@@ -1,4 +1,5 @@
-import { scrypt, randomBytes, timingSafeEqual, createHash, type ScryptOptions } from 'node:crypto';
+import { scrypt, randomBytes, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { sha256Hex } from '../fileset/hash.js';
 
 // OWASP suggests N=2^17 (128 MiB per hash); 2^15, r=8, p=1 (32 MiB) keeps a login affordable on a shared 2-core box.
 // Stored hashes carry their parameters, so raising N later still verifies old hashes.
@@ -38,7 +39,7 @@ export function generateToken(): string {
 }
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return sha256Hex(token);
 }
 
 /** Constant-time string equality for tokens (CSRF, session ids). */

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { FileEntry } from '../../fileset/types.js';
-import { hashFile } from '../../fileset/hash.js';
+import { hashFile, sha256Hasher } from '../../fileset/hash.js';
 import { CompileCache } from './cache.js';
 import { bundleJs, ESBUILD_VERSION, type JsOptions } from './js.js';
 import type { SyntaxProblem } from './position.js';
@@ -71,7 +70,7 @@ export async function runBundleTask(
     return { entries: [entry], inputs: [], problems: r.problems, warnings: r.warnings, hit: false };
   const inputs: Record<string, string> = {};
   for (const rel of r.inputs) inputs[rel] = await hashFile(path.join(rootDir, rel));
-  const output = createHash('sha256').update(recipeKey).update(JSON.stringify(inputs)).digest('hex');
+  const output = sha256Hasher().update(recipeKey).update(JSON.stringify(inputs)).hex();
   const code = Buffer.from(r.code);
   await cache.write(output, code);
   let mapSize: number | null = null;

@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sha256Hasher } from '../../fileset/hash.js';
 
 /**
  * Content-addressed store of compile outputs: `<dir>/<key>` holds an output, `<dir>/<key>.map` its source map,
@@ -23,13 +24,13 @@ export class CompileCache {
 
   /** sha256 over the tool identity/options, the source path and the input bytes. */
   static key(recipe: unknown, sourcePath: string, input: Buffer | string): string {
-    return createHash('sha256')
+    return sha256Hasher()
       .update(JSON.stringify(recipe))
       .update('\0')
       .update(sourcePath)
       .update('\0')
       .update(input)
-      .digest('hex');
+      .hex();
   }
 
   pathOf(name: string): string {

@@ -18,13 +18,16 @@ export interface ProxyHandle {
   token: string;
 }
 
-/** Node arguments that run proxy-main: the compiled .js in dist, or the .ts source through tsx in tests. */
+/**
+ * Node arguments that run the proxy program (src/cli/proxy-main.ts, a program entry and so in the CLI layer): the
+ * compiled .js in dist, or the .ts source through tsx in tests.
+ */
 export function proxyMainCommand(): string[] {
-  const js = fileURLToPath(new URL('./proxy-main.js', import.meta.url));
+  const js = fileURLToPath(new URL('../../cli/proxy-main.js', import.meta.url));
   if (existsSync(js)) return [js];
   // From source (vitest): tsx is a devDependency; resolve it from here, since the proxy's cwd is the target.
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
-  return ['--import', tsx, fileURLToPath(new URL('./proxy-main.ts', import.meta.url))];
+  return ['--import', tsx, fileURLToPath(new URL('../../cli/proxy-main.ts', import.meta.url))];
 }
 
 /** Returns the running proxy of this target, starting it (detached, outliving this process) when it is not up. */

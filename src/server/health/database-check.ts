@@ -1,5 +1,5 @@
-import pg from 'pg';
 import { maskUrl } from '../../errors.js';
+import { openSession } from '../../db/session.js';
 
 export interface DatabaseMeasurement {
   ok: boolean;
@@ -21,34 +21,27 @@ export interface DatabaseMeasurement {
  */
 export async function measureDatabase(url: string, timeoutMs: number): Promise<DatabaseMeasurement> {
   const started = performance.now();
-  const client = new pg.Client({
-    connectionString: url,
-    connectionTimeoutMillis: timeoutMs,
-    query_timeout: timeoutMs,
-    statement_timeout: timeoutMs,
-  });
-  client.on('error', () => {}); // a late socket error after the timeout must not crash the process
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
+  // The one PostgreSQL/PGlite gateway: the same URLs (pglite: included) and masking as every other database use.
+  const opening = openSession(url, { connectTimeoutMs: timeoutMs, queryTimeoutMs: timeoutMs });
   const work = (async (): Promise<DatabaseMeasurement> => {
-    await client.connect();
-    const v = await client.query<{ v: string }>("SELECT current_setting('server_version') AS v");
+    const session = await opening;
+    const v = await session.query("SELECT current_setting('server_version') AS v");
     const responseTimeMs = round(performance.now() - started);
-    const t = await client.query<{ t: string | null }>("SELECT to_regclass('databasechangelog')::text AS t");
-    let migrationsCount: number | null = null;
+    const t = await session.query("SELECT to_regclass('databasechangelog')::text AS t");
+    let migrationsCount = 0;
     let lastMigration: string | null = null;
     let lastMigrationId: string | null = null;
     if (t.rows[0]?.t) {
-      const c = await client.query<{ n: string; filename: string | null; id: string | null }>(
+      const c = await session.query(
         'SELECT (SELECT count(*) FROM databasechangelog) AS n, l.filename, l.id FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT filename, id FROM databasechangelog ORDER BY orderexecuted DESC LIMIT 1) l ON true',
       );
       migrationsCount = Number(c.rows[0]?.n ?? 0);
       lastMigration = c.rows[0]?.filename ?? null;
       lastMigrationId = c.rows[0]?.id ?? null;
-    } else {
-      migrationsCount = 0;
     }
     return {
       ok: true,
@@ -64,7 +57,9 @@ export async function measureDatabase(url: string, timeoutMs: number): Promise<D
     return await Promise.race([work, timeout]);
   } catch (e) {
     work.catch(() => {});
-    const message = maskUrl(String((e as Error)?.message ?? e)).replace(url, maskUrl(url));
+    const message = maskUrl(String((e as Error)?.message ?? e))
+      .split(url)
+      .join(maskUrl(url));
     return {
       ok: false,
       responseTimeMs: round(performance.now() - started),
@@ -76,10 +71,7 @@ export async function measureDatabase(url: string, timeoutMs: number): Promise<D
     };
   } finally {
     clearTimeout(timer);
-    // end() waits for the server; a hung server would keep the socket, so destroy it outright.
-    const stream = (client as unknown as { connection?: { stream?: { destroy: () => void } } }).connection?.stream;
-    client.end().catch(() => {});
-    stream?.destroy();
+    opening.then((s) => s.destroy()).catch(() => {});
   }
 }
 
