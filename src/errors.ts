@@ -58,15 +58,16 @@ export class SlipwayError extends Error {
   readonly details: string[];
 
   constructor(code: ErrorCode, message: string, info: ErrorDetails = {}) {
-    super(message, info.cause === undefined ? undefined : { cause: info.cause });
+    // Messages quote URLs and driver errors: secrets never reach a terminal, a log or an HTTP body through them.
+    super(maskSecrets(message), info.cause === undefined ? undefined : { cause: info.cause });
     this.name = 'SlipwayError';
     this.code = code;
-    this.hint = info.hint;
+    this.hint = info.hint === undefined ? undefined : maskSecrets(info.hint);
     this.file = info.file;
     this.line = info.line;
     this.column = info.column;
     this.field = info.field;
-    this.details = info.details ?? [];
+    this.details = (info.details ?? []).map(maskSecrets);
   }
 
   /** `file:line:col` where known, else undefined. */
@@ -97,9 +98,75 @@ export function isSlipwayError(e: unknown): e is SlipwayError {
   return e instanceof SlipwayError;
 }
 
-/** Masks the password in a connection URL (`postgres://u:secret@h/db` → `postgres://u:***@h/db`). */
+const MASK = '***';
+
+/**
+ * Names of URL query parameters and libpq conninfo keywords whose value is a secret (case-insensitive). `passfile`
+ * is a path, not a secret, and stays visible.
+ */
+const SECRET_KEYS =
+  'password|passwd|sslpassword|pgpassword|passphrase|secret|client_secret|token|access_token|api_?key';
+const SECRET_PARAM = new RegExp(`([?&;](?:${SECRET_KEYS})=)[^&#;\\s]*`, 'gi');
+// conninfo `password=secret`, `password = 'it\'s quoted'`, env dumps `PGPASSWORD=…`, JSON `"password":"…"`.
+const SECRET_ASSIGNMENT = new RegExp(
+  `(?<![A-Za-z0-9_])((?:${SECRET_KEYS})\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'?|"(?:[^"\\\\]|\\\\.)*"?|[^\\s'"&;]+)`,
+  'gi',
+);
+const SECRET_JSON = new RegExp(`("(?:${SECRET_KEYS})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi');
+const URL_IN_TEXT = /[a-z][a-z0-9+.-]*:\/\/[^\s"<>`]+/gi;
+
+/**
+ * Masks the secrets of one URL: the userinfo password (up to the last `@` before the host, so a password holding `@`,
+ * `/` or `?` is masked whole) and password-like query parameters (`?password=`, `&sslpassword=`…).
+ * `postgres://u:p@ss@h/db?sslpassword=x` → `postgres://u:***@h/db?sslpassword=***`.
+ */
 export function maskUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@\s]+:)([^@\s]*)@/, '$1***@');
+  const start = url.indexOf('//');
+  if (start < 0) return url.replace(SECRET_PARAM, `$1${MASK}`);
+  const rest = url.slice(start + 2);
+  const at = userinfoEnd(rest);
+  let head = url.slice(0, start + 2);
+  let tail = rest;
+  if (at >= 0) {
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    head += colon >= 0 ? `${userinfo.slice(0, colon)}:${MASK}@` : `${userinfo}@`;
+    tail = rest.slice(at + 1);
+  }
+  return head + tail.replace(SECRET_PARAM, `$1${MASK}`);
+}
+
+/**
+ * Where the userinfo of `rest` (a URL after `//`) ends: the last `@` with no `?`/`#` before it (a query may quote an
+ * address, `?user=a@b`), else the last `@` at all (a password holding `?`); -1 when there is none. Masking too much
+ * is safe, too little is a leak.
+ */
+function userinfoEnd(rest: string): number {
+  const firstMark = rest.search(/[?#]/);
+  const before = firstMark < 0 ? rest : rest.slice(0, firstMark);
+  const at = before.lastIndexOf('@');
+  return at >= 0 ? at : rest.lastIndexOf('@');
+}
+
+/**
+ * The one secret-masking function for text (messages, health reasons, logs, journal and audit lines): every URL in it
+ * goes through maskUrl, and conninfo / environment / JSON assignments of password-like keys are masked
+ * (`host=h password='p w' dbname=d` → `host=h password=*** dbname=d`).
+ */
+export function maskSecrets(text: string): string {
+  return text
+    .replace(URL_IN_TEXT, (u) => maskUrl(u))
+    .replace(SECRET_JSON, `$1"${MASK}"`)
+    .replace(SECRET_ASSIGNMENT, (_m, key: string, value: string) => (value === MASK ? key + value : key + MASK));
+}
+
+/** maskSecrets applied to every string inside a JSON-like value (journal entries, log objects). */
+export function maskSecretsDeep<T>(v: T): T {
+  if (typeof v === 'string') return maskSecrets(v) as T;
+  if (Array.isArray(v)) return v.map(maskSecretsDeep) as T;
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskSecretsDeep(x)])) as T;
+  return v;
 }
 
 /** A caret excerpt of `source` at 1-based line/column, for error details. */

@@ -1,4 +1,4 @@
-import { isSlipwayError, USAGE_CODES, type ErrorCode } from '../errors.js';
+import { isSlipwayError, maskSecrets, USAGE_CODES, type ErrorCode } from '../errors.js';
 
 /**
  * Where the CLI writes; tests pass their own sinks. The shared output conventions (STYLE.md §9), used by every command:
@@ -140,10 +140,13 @@ export function renderError(io: CliIO, error: unknown, json = false): number {
     io.stderr(lines.join('\n') + '\n');
     return exitCodeFor(error.code, error.message);
   }
-  const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  // An unexpected error's text (a driver's message, a stack) may still quote a URL: masked like every message.
+  const stack = maskSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error));
   if (json)
     io.stdout(
-      JSON.stringify({ error: { code: 'E_INTERNAL', message: String((error as Error)?.message ?? error) } }) + '\n',
+      JSON.stringify({
+        error: { code: 'E_INTERNAL', message: maskSecrets(String((error as Error)?.message ?? error)) },
+      }) + '\n',
     );
   io.stderr(
     `${c.red('internal error:')} ${stack}\nThis is a bug in slipway; please report it with the command you ran.\n`,

@@ -1,4 +1,4 @@
-import { maskUrl } from '../errors.js';
+import { maskSecrets, maskUrl } from '../errors.js';
 import { openSession } from './session.js';
 
 /** Connects, asks the server version, disconnects. Never throws; the error text never contains the password. */
@@ -27,7 +27,7 @@ export async function pingDatabase(
     return { ok: true, ms: ms(), ...(serverVersion ? { serverVersion } : {}) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { ok: false, ms: ms(), error: maskUrl(message).split(url).join(maskUrl(url)) };
+    return { ok: false, ms: ms(), error: maskSecrets(message.split(url).join(maskUrl(url))) };
   } finally {
     clearTimeout(timer);
   }

@@ -1,6 +1,6 @@
 /** What the database holds, read from databasechangelog (the one source of truth for applied changesets). */
 import { openSession } from '../db/session.js';
-import { maskUrl, SlipwayError } from '../errors.js';
+import { maskSecrets, maskUrl, SlipwayError } from '../errors.js';
 import type { ChangeSetIndexEntry, ChangeSetKey } from './contracts.js';
 
 /** `filename::id::author`, Liquibase's identity of a changeset. */
@@ -26,7 +26,7 @@ export async function readAppliedOrFail(databaseUrl: string): Promise<ChangeSetK
   } catch (e) {
     throw new SlipwayError(
       'E_DB_CONNECT',
-      `cannot read databasechangelog of ${maskUrl(databaseUrl)}: ${maskUrl((e as Error).message)}`,
+      `cannot read databasechangelog of ${maskUrl(databaseUrl)}: ${maskSecrets((e as Error).message)}`,
       { cause: e },
     );
   }

@@ -4,7 +4,7 @@
  */
 import { open, readFile, mkdir, writeFile, truncate } from 'node:fs/promises';
 import path from 'node:path';
-import { maskUrl } from '../errors.js';
+import { maskSecretsDeep } from '../errors.js';
 import { sha256Hex } from '../fileset/hash.js';
 import { withIo } from './io-error.js';
 import type { JournalEntry } from './types.js';
@@ -20,20 +20,13 @@ export function formatJournalLine(entry: JournalEntry): string {
   return `${body.slice(0, -1)},"sum":"${sha256Hex(body).slice(0, 16)}"}`;
 }
 
-/** Masks the password of every URL in journal text (messages and data may quote a database URL). */
-function maskUrls<T>(v: T): T {
-  if (typeof v === 'string') return v.replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, (u) => maskUrl(u)) as T;
-  if (Array.isArray(v)) return v.map(maskUrls) as T;
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskUrls(x)])) as T;
-  return v;
-}
-
 /** Appends one entry and fsyncs it before returning. Filesystem refusals become E_IO naming the journal. */
 export async function appendJournal(
   journalPath: string,
   entry: Omit<JournalEntry, 'at'> & { at?: string },
 ): Promise<JournalEntry> {
-  const full = maskUrls({ at: entry.at ?? new Date().toISOString(), ...entry } as JournalEntry);
+  // Messages and data may quote a database URL or a conninfo string: no secret is ever journaled.
+  const full = maskSecretsDeep({ at: entry.at ?? new Date().toISOString(), ...entry } as JournalEntry);
   return withIo(journalPath, 'write the deploy journal', async () => {
     await mkdir(path.dirname(journalPath), { recursive: true });
     const fh = await open(journalPath, 'a+', PRIVATE_FILE_MODE);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { maskUrl } from '../errors.js';
+import { maskSecrets, maskUrl } from '../errors.js';
 import { judgeHealthAnswer, type HealthExpect } from './expect.js';
 
 export type { HealthStatus } from './status.js';
@@ -176,5 +176,5 @@ function describeFetchError(e: unknown, url: string, timeoutMs: number): string 
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host of ${where} not found (${code})`;
   // Error texts can quote the URL; never let a password through.
   const detail = (err.cause?.message ?? err.message ?? String(e)).split(url).join(where);
-  return `request to ${where} failed: ${code ? `${code} ` : ''}${maskUrl(detail)}`;
+  return `request to ${where} failed: ${code ? `${code} ` : ''}${maskSecrets(detail)}`;
 }

@@ -11,6 +11,7 @@ import { SECURITY_HEADERS } from './security-headers.js';
 import { registerAuth } from './auth.js';
 import { registerRateLimit } from './rate-limit.js';
 import { createAuditLogger, writeAudit } from './audit.js';
+import { secretSafeLogOptions } from './log-options.js';
 import { createMetrics, HEALTH_VALUE } from './metrics.js';
 import { RequestStats } from './request-stats.js';
 import { UserDirectory } from './user-directory.js';
@@ -73,7 +74,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   const deps: ServerDeps = { ...(await defaultDeps()), ...options.deps };
   const clock = deps.clock;
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: options.logger ? { ...secretSafeLogOptions(), ...(options.logger === true ? {} : options.logger) } : false,
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
     trustProxy: config.server.trustProxy,

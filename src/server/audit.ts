@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { LOG_FILE_MODE, secretSafeLogOptions, tightenLogFile } from './log-options.js';
 
 export interface AuditEntry {
   user: string | null;
@@ -13,22 +14,24 @@ export interface AuditEntry {
 
 /**
  * The audit log: one JSON line per protected request (user, route, outcome, ip, time). Only these fields are
- * written — never headers, bodies, tokens or passwords.
+ * written — never headers, bodies, tokens or passwords — each masked by maskSecrets, in a file of mode 0600.
  */
 export function createAuditLogger(dest: string | DestinationStream): Logger {
   let stream: DestinationStream;
   if (typeof dest === 'string') {
     mkdirSync(path.dirname(dest), { recursive: true });
-    stream = pino.destination({ dest, sync: false, mkdir: true });
+    tightenLogFile(dest);
+    stream = pino.destination({ dest, sync: false, mkdir: true, mode: LOG_FILE_MODE });
   } else {
     stream = dest;
   }
   return pino(
     {
+      ...secretSafeLogOptions(),
       base: null,
       messageKey: 'event',
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: () => ({ kind: 'audit' }) },
+      formatters: { ...secretSafeLogOptions().formatters, level: () => ({ kind: 'audit' }) },
     },
     stream,
   );

@@ -64,6 +64,7 @@ export const RELEASES: ReleaseRecord[] = [
 export async function startTestServer(
   serverConfig: Record<string, unknown> = {},
   deps: Partial<ServerDeps> = {},
+  project: { databaseUrl?: string } = {},
 ): Promise<TestServer> {
   const dir = await makeTree(
     {
@@ -75,6 +76,7 @@ export async function startTestServer(
         '    application: { include: ["app/**"] }',
         'database:',
         '  changelog: db/master.xml',
+        ...(project.databaseUrl ? [`  url: ${JSON.stringify(project.databaseUrl)}`] : []),
         'deploy:',
         '  targets:',
         '    prod: { type: local, path: ./target }',

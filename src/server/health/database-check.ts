@@ -1,4 +1,4 @@
-import { maskUrl } from '../../errors.js';
+import { maskSecrets, maskUrl } from '../../errors.js';
 import { openSession } from '../../db/session.js';
 
 export interface DatabaseMeasurement {
@@ -57,9 +57,11 @@ export async function measureDatabase(url: string, timeoutMs: number): Promise<D
     return await Promise.race([work, timeout]);
   } catch (e) {
     work.catch(() => {});
-    const message = maskUrl(String((e as Error)?.message ?? e))
-      .split(url)
-      .join(maskUrl(url));
+    const message = maskSecrets(
+      String((e as Error)?.message ?? e)
+        .split(url)
+        .join(maskUrl(url)),
+    );
     return {
       ok: false,
       responseTimeMs: round(performance.now() - started),

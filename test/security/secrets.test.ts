@@ -1,0 +1,132 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { main } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/output.js';
+import { createApp } from '../../src/server/app.js';
+import { createAuditLogger, writeAudit } from '../../src/server/audit.js';
+import { makeDeployConfig } from '../fixtures/deploy/config.js';
+import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
+import { PG_ADMIN_URL } from '../helpers/pg.js';
+import { waitFor } from '../helpers/wait.js';
+import { bearer, request, startTestServer } from './helpers.js';
+
+// A password holding '@' (only partly masked before) and a `?password=` parameter (shown in clear before).
+const AT_SECRET = 'p@ss-AT-s3cret';
+const QUERY_SECRET = 'QUERY-s3cret';
+const LEAKS = [AT_SECRET, 'ss-AT-s3cret', QUERY_SECRET];
+const expectNoSecret = (text: string) => {
+  for (const s of LEAKS) expect(text).not.toContain(s);
+};
+
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('secrets in database URLs never leave the process', () => {
+  it('/api/health (viewer level) masks an @-password and ?password= whether the database answers or not', async () => {
+    const pg = new URL(PG_ADMIN_URL);
+    const urls = [
+      `postgres://postgres:${AT_SECRET}@127.0.0.1:${await closedPort()}/x?sslmode=disable&password=${QUERY_SECRET}`,
+      `postgres://postgres:${AT_SECRET}@${pg.host}${pg.pathname}?password=${QUERY_SECRET}`, // trust auth: HEALTHY
+    ];
+    for (const databaseUrl of urls) {
+      const s = await startTestServer({}, {}, { databaseUrl });
+      try {
+        const r = await request(s.url, '/api/health', { headers: bearer(s.tokens.viewer) });
+        expect([200, 206, 503]).toContain(r.status);
+        expectNoSecret(r.text);
+        expect(r.json().components.database.url).toMatch(
+          /^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\w+\?.*password=\*\*\*$/,
+        );
+        await waitFor('the audit line of the health request', async () =>
+          (await readFile(s.auditFile, 'utf8').catch(() => '')).includes('/api/health'),
+        );
+        expectNoSecret(await readFile(s.auditFile, 'utf8'));
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  it('a failed deploy keeps both secrets out of the journal (0600) and the CLI stderr', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'slipway-secrets-'));
+    dirs.push(dir);
+    const databaseUrl = `postgres://postgres:${AT_SECRET}@127.0.0.1:${await closedPort()}/x?password=${QUERY_SECRET}`;
+    await makeDeployConfig(dir, { databaseUrl });
+    const pkg = await makeFixturePackage({ files: { 'database/package.sql': 'SELECT 1;\n' } });
+    dirs.push(path.dirname(pkg.path));
+    let stdout = '';
+    let stderr = '';
+    const io: CliIO = {
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+      isTTY: false,
+      env: { USER: 'tester' },
+      cwd: dir,
+      readStdin: async () => '',
+    };
+    const code = await main(['deploy', pkg.path, '--target', 'prod'], io);
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/x\?password=\*\*\*/);
+    expectNoSecret(stdout + stderr);
+    const journalFile = path.join(dir, 'target', '.slipway', 'journal.jsonl');
+    const journal = await readFile(journalFile, 'utf8');
+    expect(journal).toContain('postgres:***@');
+    expectNoSecret(journal);
+    expect((await stat(journalFile)).mode & 0o777).toBe(0o600);
+  });
+
+  it("the server log masks an unexpected error's message and stack and a request URL's ?token=", async () => {
+    let logged = '';
+    const dir = await mkdtemp(path.join(tmpdir(), 'slipway-log-'));
+    dirs.push(dir);
+    const app = await createApp({
+      config: await makeDeployConfig(dir),
+      audit: path.join(dir, 'audit.log'),
+      logger: { level: 'info', stream: { write: (line: string) => void (logged += line) } },
+    });
+    app.get('/boom', { config: { access: 'public' } }, async () => {
+      throw new Error(`cannot reach postgres://u:${AT_SECRET}@h/db?password=${QUERY_SECRET}`);
+    });
+    try {
+      const r = await app.inject({ url: `/boom?token=${QUERY_SECRET}` });
+      expect(r.statusCode).toBe(500);
+      expectNoSecret(r.body);
+      expect(logged).toContain('unhandled error');
+      expect(logged).toContain('postgres://u:***@h/db?password=***');
+      expectNoSecret(logged);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('the audit log is created 0600, an existing 0644 one is tightened, and its lines are masked', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'slipway-audit-'));
+    dirs.push(dir);
+    const fresh = path.join(dir, 'new', 'audit.log');
+    const old = path.join(dir, 'old.log');
+    await writeFile(old, '');
+    await chmod(old, 0o644);
+    for (const file of [fresh, old]) {
+      const log = createAuditLogger(file);
+      writeAudit(log, { user: `password=${QUERY_SECRET}`, method: 'GET', route: '/x', outcome: 401, ip: '127.0.0.1' });
+      await waitFor(`the audit line in ${file}`, async () =>
+        (await readFile(file, 'utf8').catch(() => '')).includes('"route":"/x"'),
+      );
+      expectNoSecret(await readFile(file, 'utf8'));
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+    }
+  });
+});
