@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'E_ROLLBACK'
   | 'E_DEPLOY'
   | 'E_LOCKED'
+  | 'E_SSH'
   | 'E_UNSAFE_ARCHIVE'
   | 'E_SIGN'
   | 'E_UNSAFE_SQL'

@@ -1,0 +1,139 @@
+/**
+ * The fixed POSIX-sh scripts an ssh target runs on its hosts. Inputs arrive only as positional parameters
+ * (`sh -c SCRIPT sh "$1" "$2"…`, quoted by quote.ts), never as script text. `umask 077`: journal, logs, lock and
+ * uploads are owner-only, like the local target's.
+ */
+const PRE = 'umask 077; set -u;';
+
+export const SCRIPTS = {
+  /** $1 root. Creates the layout and checks the tools the other scripts need. */
+  prepare: `${PRE}
+for c in tar sha256sum find mv ln readlink realpath sync tail; do
+  command -v "$c" >/dev/null 2>&1 || { echo "the host lacks $c" >&2; exit 3; }
+done
+mkdir -p -- "$1/releases" "$1/shared" "$1/.slipway/incoming" "$1/.slipway/logs" && chmod 700 -- "$1/.slipway"`,
+
+  /** $1 root, $2 owner JSON. mkdir is atomic: prints "acquired", or the holder's owner file and "held". */
+  lock: `${PRE}
+if mkdir -- "$1/.slipway/lock.d" 2>/dev/null; then
+  printf '%s\\n' "$2" > "$1/.slipway/lock.d/owner.json" && sync -- "$1/.slipway/lock.d/owner.json"
+  echo acquired
+else
+  cat -- "$1/.slipway/lock.d/owner.json" 2>/dev/null; echo; echo held
+fi`,
+
+  /** $1 root, $2 run id: removes the lock only when that run owns it. */
+  unlock: `${PRE}
+o="$1/.slipway/lock.d/owner.json"
+if [ -d "$1/.slipway/lock.d" ]; then
+  if [ ! -f "$o" ] || grep -qF -- "\\"run\\":\\"$2\\"" "$o"; then rm -rf -- "$1/.slipway/lock.d"; fi
+fi`,
+
+  /** $1 journal, $2 one line. A torn last line (no newline) stays alone on its line; fsync'd. */
+  append: `${PRE}
+if [ -s "$1" ] && [ "$(tail -c 1 -- "$1" | wc -l)" -eq 0 ]; then printf '\\n' >> "$1"; fi
+printf '%s\\n' "$2" >> "$1" && sync -- "$1"`,
+
+  /** $1 file: its bytes, or nothing when it does not exist. */
+  read: `${PRE}
+if [ -e "$1" ]; then cat -- "$1"; fi`,
+
+  /** $1 journal, $2 byte offset: the tail moves to journal.torn-<offset>, the journal is cut there. */
+  setAside: `${PRE}
+tail -c +"$(($2 + 1))" -- "$1" > "$1.torn-$2" && truncate -s "$2" -- "$1" && sync -- "$1"`,
+
+  /** $1 link: its target, or nothing. */
+  readlink: `${PRE}
+readlink -- "$1" || true`,
+
+  /** $1 dir: its entries. */
+  list: `${PRE}
+ls -1A -- "$1" 2>/dev/null || true`,
+
+  /** $1 remote file: "<sha256> <size of $1.part>" ("none" when the file is absent). */
+  uploadState: `${PRE}
+if [ -f "$1" ]; then s=$(sha256sum -- "$1"); printf '%s ' "\${s%% *}"; else printf 'none '; fi
+if [ -f "$1.part" ]; then wc -c < "$1.part" | tr -d ' '; else echo 0; fi`,
+
+  /** $1 remote file, $2 "append" or "new": stdin goes to $1.part. */
+  uploadWrite: `${PRE}
+mkdir -p -- "$(dirname -- "$1")"
+if [ "$2" = append ]; then cat >> "$1.part"; else cat > "$1.part"; fi && sync -- "$1.part"`,
+
+  /** $1 remote file, $2 expected sha256: $1.part becomes $1 when it matches, else it is removed (exit 7). */
+  uploadCommit: `${PRE}
+s=$(sha256sum -- "$1.part") || exit 7
+if [ "\${s%% *}" = "$2" ]; then mv -f -- "$1.part" "$1" && sync -- "$1"; else rm -f -- "$1.part"; echo "digest \${s%% *}" >&2; exit 7; fi`,
+
+  /**
+   * $1 root, $2 release id, $3 archive sha256, then pairs (shared path, relative link target). Extracts into
+   * releases/.staging-<id> (no owners, no modes from the archive), refuses devices, fifos, sockets, setuid/setgid/
+   * sticky or world-writable entries and links that resolve outside the tree, checks every SHA256SUMS line and that
+   * it lists every file, links the shared paths, then renames into releases/<id>. Prints the file count.
+   */
+  install: `${PRE}
+root=$1; id=$2; sha=$3; shift 3
+cd -- "$root" || exit 3
+pkg=".slipway/incoming/$sha.tar.gz"
+st="releases/.staging-$id"
+fail() { echo "$1" >&2; rm -rf -- "$st"; exit "$2"; }
+[ -e "releases/$id" ] && fail "releases/$id already exists" 8
+rm -rf -- "$st" && mkdir -- "$st" || exit 3
+tar --no-same-owner --no-same-permissions --no-overwrite-dir -xzf "$pkg" -C "$st" >&2 || fail "tar could not extract $pkg" 4
+abs=$(realpath -- "$st")
+bad=$(find "$st" \\( ! -type f ! -type d ! -type l \\) -o -perm /7000 -o \\( -perm -0002 ! -type l \\) | head -n 20)
+[ -z "$bad" ] && bad=$(find "$st" -type l | while IFS= read -r l; do
+  t=$(realpath -m -- "$l"); case "$t" in "$abs"/*) ;; *) echo "$l -> $t" ;; esac; done | head -n 20)
+[ -n "$bad" ] && fail "unsafe entries after extraction: $bad" 5
+(cd -- "$st" && sha256sum --quiet --strict -c SHA256SUMS) >&2 || fail "SHA256SUMS does not match the extracted files" 6
+listed=$(grep -c . "$st/SHA256SUMS")
+files=$(find "$st" \\( -type f -o -type l \\) ! -path "$st/SHA256SUMS" | wc -l)
+[ "$listed" -eq "$files" ] || fail "$files files extracted but SHA256SUMS lists $listed" 6
+while [ $# -ge 2 ]; do
+  mkdir -p -- "shared/$1" && rm -rf -- "$st/$1" && mkdir -p -- "$(dirname -- "$st/$1")" && ln -s -- "$2" "$st/$1" || fail "cannot link shared path $1" 3
+  shift 2
+done
+sync
+mv -T -- "$st" "releases/$id" || fail "cannot rename into releases/$id" 3
+sync -- releases 2>/dev/null || sync
+echo "$files"`,
+
+  /** $1 release dir: checks every SHA256SUMS line; prints the file count. */
+  verify: `${PRE}
+cd -- "$1" || { echo "no such release: $1" >&2; exit 3; }
+sha256sum --quiet --strict -c SHA256SUMS >&2 || exit 6
+grep -c . SHA256SUMS`,
+
+  /** $1 root, $2 release id, $3 temp link name: symlink to a temp name, then rename(2) over current (mv -T). */
+  switch: `${PRE}
+cd -- "$1" || exit 3
+[ -d "releases/$2" ] || { echo "releases/$2 is not installed" >&2; exit 3; }
+ln -s -- "releases/$2" "$3" && mv -T -- "$3" current && sync -- . 2>/dev/null || { rm -f -- "$3"; exit 3; }`,
+
+  /** $1 root. */
+  clearCurrent: `${PRE}
+cd -- "$1" && rm -f -- current && sync -- . 2>/dev/null; true`,
+
+  /** $1 releases dir, $2 id: renamed out of the way first, so no half-deleted dir keeps a release id. */
+  remove: `${PRE}
+cd -- "$1" || exit 0
+if [ -e "$2" ]; then mv -T -- "$2" ".trash-$2" || exit 3; fi
+rm -rf -- ".trash-$2"`,
+
+  /** $1 cwd, $2 log file, then K=V pairs, then the command argv. */
+  exec: `${PRE}
+cd -- "$1" || { echo "cannot cd to $1"; exit 126; }
+log=$2; shift 2
+mkdir -p -- "$(dirname -- "$log")"
+env -i PATH="$PATH" HOME="\${HOME:-/}" "$@" </dev/null >>"$log" 2>&1
+rc=$?
+tail -n 8 -- "$log"
+exit $rc`,
+
+  /** $1 root: removes staging dirs, trash and temp links a crashed run left; prints what it removed. */
+  clean: `${PRE}
+cd -- "$1" || exit 0
+for d in releases/.staging-* releases/.trash-* .current.tmp-*; do
+  if [ -e "$d" ] || [ -L "$d" ]; then rm -rf -- "$d" && echo "$d"; fi
+done`,
+} as const;

@@ -1,0 +1,223 @@
+/**
+ * The SSH transport: the system OpenSSH client, one multiplexed connection per host (ControlMaster=auto with the
+ * socket in a private temp dir, ControlPersist), host keys pinned (StrictHostKeyChecking=yes against the target's
+ * knownHosts only, never learned), no user ssh config (`-F none`: the target's settings are the whole story).
+ * Remote commands are argv arrays quoted by quote.ts; timeouts are enforced here by killing the client.
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SlipwayError } from '../errors.js';
+import { shJoin, shScript } from './quote.js';
+
+export interface SshEndpoint {
+  host: string;
+  port: number;
+  user?: string | undefined;
+}
+
+export interface SshSettings {
+  /** Absolute path of the known_hosts file that pins every host's key. */
+  knownHosts: string;
+  /** Absolute path of the private key; none: ssh-agent or the default keys. */
+  identityFile?: string | undefined;
+  connectTimeoutMs: number;
+}
+
+export interface RemoteResult {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+  timedOut: boolean;
+  ms: number;
+}
+
+export interface RunOptions {
+  timeoutMs: number;
+  /** Bytes of this file from `offset` on become the command's stdin. */
+  stdinFile?: { file: string; offset: number };
+  signal?: AbortSignal | undefined;
+}
+
+/** `user@host:port` of an endpoint, for messages. */
+export function endpointLabel(e: SshEndpoint): string {
+  return `${e.user ? `${e.user}@` : ''}${e.host}:${e.port}`;
+}
+
+/** A private directory for the control sockets of one run (removed by `removeControlDir`). */
+export async function makeControlDir(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), 'slipway-ssh-'));
+}
+
+export async function removeControlDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** ssh options every connection uses (pure). */
+export function sshOptions(settings: SshSettings, controlDir: string): string[] {
+  const o = (kv: string) => ['-o', kv];
+  return [
+    '-F',
+    'none',
+    ...o('BatchMode=yes'),
+    ...o('StrictHostKeyChecking=yes'),
+    ...o(`UserKnownHostsFile=${settings.knownHosts}`),
+    ...o('GlobalKnownHostsFile=/dev/null'),
+    ...o('UpdateHostKeys=no'),
+    ...o(`ConnectTimeout=${Math.max(1, Math.ceil(settings.connectTimeoutMs / 1000))}`),
+    ...o('ServerAliveInterval=15'),
+    ...o('ServerAliveCountMax=3'),
+    ...o('ControlMaster=auto'),
+    ...o(`ControlPath=${path.join(controlDir, '%C')}`),
+    ...o('ControlPersist=120'),
+    ...o('LogLevel=ERROR'),
+    ...(settings.identityFile ? ['-i', settings.identityFile, ...o('IdentitiesOnly=yes')] : []),
+    '-T',
+  ];
+}
+
+/** Why ssh itself failed (exit 255), in words; null when stderr does not say. */
+export function sshFailureReason(stderr: string): string | null {
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i.test(stderr))
+    return 'its host key is not the one pinned in knownHosts (host keys are never accepted on first use)';
+  if (/Permission denied/i.test(stderr)) return 'authentication failed (check identityFile, the agent and the user)';
+  if (/Connection refused/i.test(stderr)) return 'connection refused';
+  if (/timed out/i.test(stderr)) return 'connection timed out';
+  if (/Could not resolve hostname/i.test(stderr)) return 'the host name does not resolve';
+  if (/Connection closed|Connection reset|Broken pipe/i.test(stderr)) return 'the connection was cut';
+  return null;
+}
+
+/** One host's connection: every remote command of a run goes through it (and is logged to `logFile`). */
+export class SshSession {
+  readonly label: string;
+
+  constructor(
+    readonly endpoint: SshEndpoint,
+    private readonly settings: SshSettings,
+    private readonly controlDir: string,
+    /** Controller-side log of every remote command and its output. */
+    readonly logFile: string,
+  ) {
+    this.label = endpointLabel(endpoint);
+  }
+
+  private args(): string[] {
+    return [
+      ...sshOptions(this.settings, this.controlDir),
+      '-p',
+      String(this.endpoint.port),
+      ...(this.endpoint.user ? ['-l', this.endpoint.user] : []),
+      '--',
+      this.endpoint.host,
+    ];
+  }
+
+  /** Runs a quoted command line on the host. Never throws for a failing command; see `check`. */
+  async exec(commandLine: string, opts: RunOptions): Promise<RemoteResult> {
+    const t0 = performance.now();
+    const child = spawn('ssh', [...this.args(), commandLine], {
+      stdio: [opts.stdinFile ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      env: process.env,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
+    if (opts.stdinFile && child.stdin) {
+      const src = createReadStream(opts.stdinFile.file, { start: opts.stdinFile.offset });
+      child.stdin.on('error', () => undefined); // the remote end went away: the exit code says so
+      src.on('error', () => child.stdin?.destroy());
+      src.pipe(child.stdin);
+    }
+    let timedOut = false;
+    let killed = false;
+    const kill = () => {
+      killed = true;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, opts.timeoutMs);
+    opts.signal?.addEventListener('abort', kill, { once: true });
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('error', () => resolve(127));
+      // A killed mux client has handed its stdio to the master, which holds our pipes until the remote command
+      // ends: do not wait for them. Otherwise wait for 'close', so all output has been read.
+      child.on('exit', (c) => {
+        if (!killed) return;
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+        resolve(c);
+      });
+      child.on('close', (c) => resolve(c));
+    });
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', kill);
+    const r: RemoteResult = {
+      code,
+      stdout: Buffer.concat(out),
+      stderr: Buffer.concat(err).toString('utf8'),
+      timedOut,
+      ms: performance.now() - t0,
+    };
+    await this.log(commandLine, r);
+    return r;
+  }
+
+  /** Runs an argv array on the host. */
+  run(argv: readonly string[], opts: RunOptions): Promise<RemoteResult> {
+    return this.exec(shJoin(argv), opts);
+  }
+
+  /** Runs a fixed sh script with its inputs as `$1`…, never as script text. */
+  script(script: string, args: readonly string[], opts: RunOptions): Promise<RemoteResult> {
+    return this.exec(shScript(script, args), opts);
+  }
+
+  /** Throws when the command failed: E_SSH when ssh itself could not connect, else E_DEPLOY naming `what`. */
+  check(r: RemoteResult, what: string, timeoutMs?: number): RemoteResult {
+    if (r.code === 0 && !r.timedOut) return r;
+    const tail = r.stderr.trim().split('\n').slice(-5).filter(Boolean);
+    if (r.timedOut)
+      throw new SlipwayError('E_SSH', `${this.label}: ${what} timed out after ${timeoutMs ?? '?'} ms`, {
+        details: tail,
+        hint: `See ${this.logFile}.`,
+      });
+    const reason = r.code === 255 ? sshFailureReason(r.stderr) : null;
+    if (reason)
+      throw new SlipwayError('E_SSH', `${this.label}: cannot ${what}: ${reason}`, {
+        details: tail,
+        hint: `Nothing more was done on ${this.label}. See ${this.logFile}.`,
+      });
+    throw new SlipwayError('E_DEPLOY', `${this.label}: ${what} failed (exit ${r.code})`, {
+      details: tail,
+      hint: `See ${this.logFile}.`,
+    });
+  }
+
+  /** Ends the master connection (ControlPersist would keep it a while). */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const c = spawn('ssh', [...this.args().slice(0, -2), '-O', 'exit', '--', this.endpoint.host], {
+        stdio: 'ignore',
+      });
+      c.on('error', () => resolve());
+      c.on('close', () => resolve());
+    });
+  }
+
+  private async log(commandLine: string, r: RemoteResult): Promise<void> {
+    const shown = r.stdout.length > 4096 ? `${r.stdout.subarray(0, 4096).toString('utf8')}…` : r.stdout.toString();
+    const text =
+      `[${new Date().toISOString()}] ${this.label} $ ${commandLine.length > 2000 ? `${commandLine.slice(0, 2000)}…` : commandLine}\n` +
+      (shown ? `${shown.trimEnd()}\n` : '') +
+      (r.stderr ? `${r.stderr.trimEnd()}\n` : '') +
+      `exit ${r.timedOut ? 'timeout' : r.code} (${Math.round(r.ms)} ms)\n`;
+    await mkdir(path.dirname(this.logFile), { recursive: true, mode: 0o700 });
+    await appendFile(this.logFile, text, { mode: 0o600 });
+  }
+}

@@ -1,0 +1,152 @@
+// Real OpenSSH servers for the fleet tests: each `sshd -D -p PORT -f CONFIG -h HOSTKEY` on 127.0.0.1 with its own
+// host key, a client key authorised for the current user, and a known_hosts file pinning every host's key.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
+import { waitFor } from './wait.js';
+
+export const SSHD = ['/usr/sbin/sshd', '/usr/bin/sshd'].find((p) => existsSync(p)) ?? null;
+
+export interface SshHostFixture {
+  port: number;
+  /** This host's root path (under the fixture dir). */
+  root: string;
+  hostKeyPub: string;
+  proc: ChildProcess;
+  stderr: () => string;
+}
+
+export interface SshFleetFixture {
+  dir: string;
+  user: string;
+  clientKey: string;
+  knownHosts: string;
+  hosts: SshHostFixture[];
+  /** A known_hosts file whose entry for host `i` is another key (a host-key mismatch). */
+  writeWrongKnownHosts: (i: number) => Promise<string>;
+  stop: () => Promise<void>;
+}
+
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const keygen = (file: string, comment: string) =>
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.connect(port, '127.0.0.1');
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+async function startOne(dir: string, i: number, authorized: string): Promise<SshHostFixture> {
+  const hdir = path.join(dir, `host${i}`);
+  await mkdir(hdir, { recursive: true });
+  const hostKey = path.join(hdir, 'ssh_host_ed25519_key');
+  keygen(hostKey, `host${i}`);
+  const root = path.join(hdir, 'root');
+  const home = path.join(hdir, 'home');
+  await mkdir(home, { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const config = path.join(hdir, 'sshd_config');
+    await writeFile(
+      config,
+      [
+        `ListenAddress 127.0.0.1`,
+        `HostKey ${hostKey}`,
+        `PidFile ${path.join(hdir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${authorized}`,
+        'PubkeyAuthentication yes',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'PermitRootLogin prohibit-password',
+        'StrictModes no',
+        'UsePAM no',
+        'MaxSessions 64',
+        'MaxStartups 64',
+        'LogLevel ERROR',
+        // The login shell must not read this machine's own ~/.bashrc (on the dev box it takes seconds): each host
+        // gets an empty home of its own.
+        `SetEnv HOME=${home}`,
+        '',
+      ].join('\n'),
+    );
+    let err = '';
+    const proc = spawn(SSHD!, ['-D', '-e', '-p', String(port), '-f', config, '-h', hostKey], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    let exited = false;
+    proc.once('exit', () => (exited = true));
+    const up = await waitFor(`sshd on port ${port}`, async () => (exited ? 'exited' : (await accepts(port)) && 'up'), {
+      timeoutMs: 30_000,
+    });
+    if (up === 'up')
+      return { port, root, hostKeyPub: (await readFile(`${hostKey}.pub`, 'utf8')).trim(), proc, stderr: () => err };
+    if (attempt >= 3) throw new Error(`sshd did not start: ${err}`);
+  }
+}
+
+/** Starts `n` sshd servers; `stop()` ends them and removes everything. */
+export async function startSshFleet(n: number): Promise<SshFleetFixture> {
+  if (!SSHD) throw new Error('sshd is not installed (apt-get install openssh-server)');
+  // Debian's sshd refuses to start without its privilege separation directory.
+  if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const dir = await mkdtemp(path.join(tmpdir(), 'slipway-sshd-'));
+  const clientKey = path.join(dir, 'client_key');
+  keygen(clientKey, 'slipway-test-client');
+  const authorized = path.join(dir, 'authorized_keys');
+  await writeFile(authorized, await readFile(`${clientKey}.pub`), { mode: 0o600 });
+  const hosts: SshHostFixture[] = [];
+  const stop = async () => {
+    for (const h of hosts) h.proc.kill('SIGTERM');
+    await Promise.all(
+      hosts.map((h) => (h.proc.exitCode === null ? new Promise((r) => h.proc.once('exit', r)) : undefined)),
+    );
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 1; i <= n; i++) hosts.push(await startOne(dir, i, authorized));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const line = (h: SshHostFixture, pub = h.hostKeyPub) =>
+    `[127.0.0.1]:${h.port} ${pub.split(' ').slice(0, 2).join(' ')}`;
+  const knownHosts = path.join(dir, 'known_hosts');
+  await writeFile(knownHosts, hosts.map((h) => line(h)).join('\n') + '\n');
+  return {
+    dir,
+    user: userInfo().username,
+    clientKey,
+    knownHosts,
+    hosts,
+    stop,
+    writeWrongKnownHosts: async (i) => {
+      const other = path.join(dir, `other_key_${i}`);
+      if (!existsSync(other)) keygen(other, 'impostor');
+      const pub = (await readFile(`${other}.pub`, 'utf8')).trim();
+      const file = path.join(dir, `known_hosts_wrong_${i}`);
+      await writeFile(file, hosts.map((h, j) => line(h, j === i ? pub : h.hostKeyPub)).join('\n') + '\n');
+      return file;
+    },
+  };
+}

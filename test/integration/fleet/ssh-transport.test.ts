@@ -1,0 +1,120 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlipwayError } from '../../../src/errors.js';
+import { makeControlDir, removeControlDir, SshSession, type SshSettings } from '../../../src/fleet/ssh.js';
+import { uploadFile } from '../../../src/fleet/upload.js';
+import { sha256Hex } from '../../../src/fileset/hash.js';
+import { freePort, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
+import { HOSTILE } from '../../fixtures/fleet/hostile.js';
+
+let fleet: SshFleetFixture;
+let control: string;
+let work: string;
+let settings: SshSettings;
+
+beforeAll(async () => {
+  fleet = await startSshFleet(1);
+  control = await makeControlDir();
+  work = await mkdtemp(path.join(tmpdir(), 'slipway-sshx-'));
+  settings = { knownHosts: fleet.knownHosts, identityFile: fleet.clientKey, connectTimeoutMs: 10_000 };
+}, 60_000);
+
+afterAll(async () => {
+  await removeControlDir(control);
+  await rm(work, { recursive: true, force: true });
+  await fleet?.stop();
+});
+
+const session = (port: number, s: SshSettings = settings) =>
+  new SshSession({ host: '127.0.0.1', port, user: fleet.user }, s, control, path.join(work, `ssh-${port}.log`));
+
+describe('ssh transport against a real sshd', () => {
+  it('passes hostile arguments to the remote program byte for byte', async () => {
+    const s = session(fleet.hosts[0]!.port);
+    const r = s.check(await s.run(['printf', '%s\\0', ...HOSTILE], { timeoutMs: 20_000 }), 'printf');
+    expect(r.stdout.toString('utf8').split('\0').slice(0, -1)).toEqual(HOSTILE);
+    // Nothing the hostile strings name was run: the marker file does not exist on the (same) machine.
+    await expect(readFile('/tmp/slipway-pwned')).rejects.toThrow();
+    expect(await readFile(s.logFile, 'utf8')).toMatch(/exit 0/);
+  });
+
+  it('refuses a host whose key is not the pinned one', async () => {
+    const wrong = await fleet.writeWrongKnownHosts(0);
+    const s = new SshSession(
+      { host: '127.0.0.1', port: fleet.hosts[0]!.port, user: fleet.user },
+      { ...settings, knownHosts: wrong },
+      await makeControlDir(),
+      path.join(work, 'wrong.log'),
+    );
+    const r = await s.run(['true'], { timeoutMs: 20_000 });
+    expect(r.code).toBe(255);
+    const e = (() => {
+      try {
+        s.check(r, 'connect');
+      } catch (x) {
+        return x as SlipwayError;
+      }
+      throw new Error('not refused');
+    })();
+    expect(e.code).toBe('E_SSH');
+    expect(e.message).toMatch(/host key is not the one pinned in knownHosts/);
+  });
+
+  it('refuses a host that is not in knownHosts at all (never accepted on first use)', async () => {
+    const empty = path.join(work, 'empty_known_hosts');
+    await writeFile(empty, '');
+    const s = new SshSession(
+      { host: '127.0.0.1', port: fleet.hosts[0]!.port, user: fleet.user },
+      { ...settings, knownHosts: empty },
+      await makeControlDir(),
+      path.join(work, 'empty.log'),
+    );
+    const r = await s.run(['true'], { timeoutMs: 20_000 });
+    expect(() => s.check(r, 'connect')).toThrow(/host key/);
+    expect(await readFile(empty, 'utf8')).toBe(''); // nothing learned
+  });
+
+  it('names an unreachable host as E_SSH', async () => {
+    const s = session(await freePort());
+    const r = await s.run(['true'], { timeoutMs: 20_000 });
+    expect(() => s.check(r, 'connect')).toThrow(/connection refused/);
+  });
+
+  it('enforces the timeout locally', async () => {
+    const s = session(fleet.hosts[0]!.port);
+    const r = await s.run(['sleep', '30'], { timeoutMs: 1500 });
+    expect(r.timedOut).toBe(true);
+    expect(() => s.check(r, 'sleep', 1500)).toThrow(/timed out after 1500 ms/);
+  });
+
+  it('uploads, skips a matching file, and resumes a cut upload', async () => {
+    const s = session(fleet.hosts[0]!.port);
+    const local = path.join(work, 'blob.bin');
+    const bytes = Buffer.alloc(300_000, 7);
+    bytes.write('slipway', 1000);
+    await writeFile(local, bytes);
+    const sum = sha256Hex(bytes);
+    const remote = path.join(fleet.hosts[0]!.root, 'incoming', `${sum}.tar.gz`);
+    const first = await uploadFile(s, local, remote, sum, 30_000);
+    expect(first).toEqual({ skipped: false, bytes: bytes.length, resumedFrom: 0 });
+    expect(sha256Hex(await readFile(remote))).toBe(sum);
+    expect(await uploadFile(s, local, remote, sum, 30_000)).toEqual({ skipped: true, bytes: 0, resumedFrom: 0 });
+    // A cut connection left the first 100 000 bytes in the part file: only the rest is sent.
+    await rm(remote);
+    await writeFile(`${remote}.part`, bytes.subarray(0, 100_000));
+    const resumed = await uploadFile(s, local, remote, sum, 30_000);
+    expect(resumed).toEqual({ skipped: false, bytes: 200_000, resumedFrom: 100_000 });
+    expect(sha256Hex(await readFile(remote))).toBe(sum);
+    // A part that is not a prefix of this file is discarded and the upload starts over.
+    await rm(remote);
+    await writeFile(`${remote}.part`, Buffer.alloc(5000, 1));
+    expect(await uploadFile(s, local, remote, sum, 30_000)).toEqual({
+      skipped: false,
+      bytes: bytes.length,
+      resumedFrom: 0,
+    });
+    expect(sha256Hex(await readFile(remote))).toBe(sum);
+  });
+});
