@@ -27,6 +27,10 @@ export interface AcquireLockOptions {
   wait?: boolean;
   waitMs?: number;
   onWait?: (holder: LockOwner | null) => void;
+  /** What the lock guards, for the E_LOCKED message (default "target"). */
+  what?: string;
+  /** The E_LOCKED hint (default: the deploy's advice). */
+  hint?: string;
 }
 
 /** True when `pid` names a live process on this host (EPERM means it exists but is someone else's). */
@@ -90,10 +94,12 @@ export async function acquireLock(opts: AcquireLockOptions): Promise<LockHandle>
         continue;
       }
       if (!opts.wait || Date.now() >= deadline) {
-        throw new SlipwayError('E_LOCKED', lockedMessage(opts.lockPath, holder, opts.wait === true), {
-          hint: opts.wait
-            ? 'The other deploy is still running; wait for it or raise deploy.targets.<name>.lockWaitMs.'
-            : 'Another deploy or rollback holds this target. Pass --wait to queue behind it.',
+        throw new SlipwayError('E_LOCKED', lockedMessage(opts.lockPath, holder, opts.wait === true, opts.what), {
+          hint:
+            opts.hint ??
+            (opts.wait
+              ? 'The other deploy is still running; wait for it or raise deploy.targets.<name>.lockWaitMs.'
+              : 'Another deploy or rollback holds this target. Pass --wait to queue behind it.'),
         });
       }
       opts.onWait?.(holder);
@@ -105,11 +111,11 @@ export async function acquireLock(opts: AcquireLockOptions): Promise<LockHandle>
   }
 }
 
-function lockedMessage(lockPath: string, holder: LockOwner | null, waited: boolean): string {
+function lockedMessage(lockPath: string, holder: LockOwner | null, waited: boolean, what = 'target'): string {
   const who = holder
     ? `pid ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.startedAt})`
     : 'an unknown owner';
-  return `${waited ? 'gave up waiting: ' : ''}target is locked by ${who}: ${lockPath}`;
+  return `${waited ? 'gave up waiting: ' : ''}${what} is locked by ${who}: ${lockPath}`;
 }
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { SlipwayError } from '../errors.js';
+import { acquireLock } from '../deploy/lock.js';
 import { hashPassword, generateToken, hashToken } from './password.js';
 
 export const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
@@ -61,6 +62,32 @@ export async function writeUsersFile(file: string, data: UsersFile): Promise<voi
   await rename(tmp, file);
 }
 
+/** How long an edit waits for another `slipway user|token …` editing the same file before giving up. */
+const USERS_LOCK_WAIT_MS = 30_000;
+
+/**
+ * Runs one read-modify-write of the users file under `<file>.lock` (the deploy lock: a hard-linked owner record, a
+ * dead holder's lock recovered), so two `slipway user …` processes editing at once never lose an edit. The write
+ * itself is temp file + rename, so a reader (the server) never sees half a file.
+ */
+async function editUsersFile<T>(file: string, command: string, edit: (data: UsersFile) => Promise<T> | T): Promise<T> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const lock = await acquireLock({
+    lockPath: `${file}.lock`,
+    run: randomBytes(6).toString('hex'),
+    command,
+    wait: true,
+    waitMs: USERS_LOCK_WAIT_MS,
+    what: 'the users file',
+    hint: `Another \`slipway user|token …\` is editing it; retry when it is done (if none is running, the holder above is on another host).`,
+  });
+  try {
+    return await edit(await readUsersFile(file));
+  } finally {
+    await lock.release();
+  }
+}
+
 export interface AddUserOptions {
   usersFile: string;
   name: string;
@@ -84,16 +111,18 @@ export async function addUser(opts: AddUserOptions): Promise<{ created: boolean 
   checkUserName(opts.name);
   const groups = checkGroups(opts.groups, opts.allowedGroups);
   checkPassword(opts.password);
-  const data = await readUsersFile(opts.usersFile);
-  const existing = userIn(data, opts.name);
-  data.users[opts.name] = {
-    groups,
-    password: await hashPassword(opts.password),
-    tokens: [],
-    createdAt: existing?.createdAt ?? opts.now.toISOString(),
-  };
-  await writeUsersFile(opts.usersFile, data);
-  return { created: !existing, tokensRevoked: existing?.tokens.length ?? 0 };
+  const password = await hashPassword(opts.password); // scrypt before the lock: the lock is held for milliseconds
+  return editUsersFile(opts.usersFile, `slipway user add ${opts.name}`, async (data) => {
+    const existing = userIn(data, opts.name);
+    data.users[opts.name] = {
+      groups,
+      password,
+      tokens: [],
+      createdAt: existing?.createdAt ?? opts.now.toISOString(),
+    };
+    await writeUsersFile(opts.usersFile, data);
+    return { created: !existing, tokensRevoked: existing?.tokens.length ?? 0 };
+  });
 }
 
 /** Sets a new password for an existing user; revokes their tokens. */
@@ -103,12 +132,14 @@ export async function setUserPassword(opts: {
   password: string;
 }): Promise<CredentialChange> {
   checkPassword(opts.password);
-  const data = await readUsersFile(opts.usersFile);
-  const user = requireUser(data, opts.name, opts.usersFile);
-  const tokensRevoked = user.tokens.length;
-  data.users[opts.name] = { ...user, password: await hashPassword(opts.password), tokens: [] };
-  await writeUsersFile(opts.usersFile, data);
-  return { tokensRevoked };
+  const password = await hashPassword(opts.password);
+  return editUsersFile(opts.usersFile, `slipway user passwd ${opts.name}`, async (data) => {
+    const user = requireUser(data, opts.name, opts.usersFile);
+    const tokensRevoked = user.tokens.length;
+    data.users[opts.name] = { ...user, password, tokens: [] };
+    await writeUsersFile(opts.usersFile, data);
+    return { tokensRevoked };
+  });
 }
 
 /** Replaces an existing user's groups; revokes their tokens when the groups change. */
@@ -119,23 +150,25 @@ export async function setUserGroups(opts: {
   allowedGroups?: readonly string[];
 }): Promise<CredentialChange & { changed: boolean }> {
   const groups = checkGroups(opts.groups, opts.allowedGroups);
-  const data = await readUsersFile(opts.usersFile);
-  const user = requireUser(data, opts.name, opts.usersFile);
-  const changed = [...user.groups].sort().join(',') !== [...groups].sort().join(',');
-  if (!changed) return { changed, tokensRevoked: 0 };
-  const tokensRevoked = user.tokens.length;
-  data.users[opts.name] = { ...user, groups, tokens: [] };
-  await writeUsersFile(opts.usersFile, data);
-  return { changed, tokensRevoked };
+  return editUsersFile(opts.usersFile, `slipway user groups ${opts.name}`, async (data) => {
+    const user = requireUser(data, opts.name, opts.usersFile);
+    const changed = [...user.groups].sort().join(',') !== [...groups].sort().join(',');
+    if (!changed) return { changed, tokensRevoked: 0 };
+    const tokensRevoked = user.tokens.length;
+    data.users[opts.name] = { ...user, groups, tokens: [] };
+    await writeUsersFile(opts.usersFile, data);
+    return { changed, tokensRevoked };
+  });
 }
 
 /** Removes a user with their tokens. */
 export async function removeUser(opts: { usersFile: string; name: string }): Promise<CredentialChange> {
-  const data = await readUsersFile(opts.usersFile);
-  const user = requireUser(data, opts.name, opts.usersFile);
-  delete data.users[opts.name];
-  await writeUsersFile(opts.usersFile, data);
-  return { tokensRevoked: user.tokens.length };
+  return editUsersFile(opts.usersFile, `slipway user remove ${opts.name}`, async (data) => {
+    const user = requireUser(data, opts.name, opts.usersFile);
+    delete data.users[opts.name];
+    await writeUsersFile(opts.usersFile, data);
+    return { tokensRevoked: user.tokens.length };
+  });
 }
 
 export interface UserSummary {
@@ -180,27 +213,28 @@ export async function listTokens(usersFile: string, user?: string): Promise<Toke
 
 /** Revokes one token by id (and owner, when ids collide); a running server refuses it as soon as it sees the file. */
 export async function revokeToken(opts: { usersFile: string; id: string; user?: string }): Promise<TokenSummary> {
-  const data = await readUsersFile(opts.usersFile);
-  const hits = Object.entries(data.users).flatMap(([name, u]) =>
-    u.tokens
-      .filter((t) => t.id === opts.id && (opts.user === undefined || opts.user === name))
-      .map((t) => ({ name, t })),
-  );
-  if (hits.length === 0)
-    throw new SlipwayError(
-      'E_NOT_FOUND',
-      `no token with id "${opts.id}"${opts.user ? ` for user "${opts.user}"` : ''} in ${opts.usersFile}`,
-      { field: 'id', hint: 'List token ids with `slipway token list`.' },
+  return editUsersFile(opts.usersFile, `slipway token revoke ${opts.id}`, async (data) => {
+    const hits = Object.entries(data.users).flatMap(([name, u]) =>
+      u.tokens
+        .filter((t) => t.id === opts.id && (opts.user === undefined || opts.user === name))
+        .map((t) => ({ name, t })),
     );
-  if (hits.length > 1)
-    throw new SlipwayError('E_USAGE', `token id "${opts.id}" belongs to ${hits.map((h) => h.name).join(', ')}`, {
-      field: 'id',
-      hint: `Say whose: \`slipway token revoke ${opts.id} --user NAME\`.`,
-    });
-  const { name, t } = hits[0]!;
-  data.users[name]!.tokens = data.users[name]!.tokens.filter((x) => x !== t);
-  await writeUsersFile(opts.usersFile, data);
-  return { id: t.id, user: name, createdAt: t.createdAt };
+    if (hits.length === 0)
+      throw new SlipwayError(
+        'E_NOT_FOUND',
+        `no token with id "${opts.id}"${opts.user ? ` for user "${opts.user}"` : ''} in ${opts.usersFile}`,
+        { field: 'id', hint: 'List token ids with `slipway token list`.' },
+      );
+    if (hits.length > 1)
+      throw new SlipwayError('E_USAGE', `token id "${opts.id}" belongs to ${hits.map((h) => h.name).join(', ')}`, {
+        field: 'id',
+        hint: `Say whose: \`slipway token revoke ${opts.id} --user NAME\`.`,
+      });
+    const { name, t } = hits[0]!;
+    data.users[name]!.tokens = data.users[name]!.tokens.filter((x) => x !== t);
+    await writeUsersFile(opts.usersFile, data);
+    return { id: t.id, user: name, createdAt: t.createdAt };
+  });
 }
 
 /** Creates a new API token for an existing user; returns the token (shown once) — only its SHA-256 is stored. */
@@ -209,13 +243,14 @@ export async function addUserToken(opts: {
   name: string;
   now: Date;
 }): Promise<{ token: string; id: string }> {
-  const data = await readUsersFile(opts.usersFile);
-  const user = requireUser(data, opts.name, opts.usersFile);
-  const token = generateToken();
-  const id = randomBytes(4).toString('hex');
-  user.tokens.push({ id, sha256: hashToken(token), createdAt: opts.now.toISOString() });
-  await writeUsersFile(opts.usersFile, data);
-  return { token, id };
+  return editUsersFile(opts.usersFile, `slipway user token ${opts.name}`, async (data) => {
+    const user = requireUser(data, opts.name, opts.usersFile);
+    const token = generateToken();
+    const id = randomBytes(4).toString('hex');
+    user.tokens.push({ id, sha256: hashToken(token), createdAt: opts.now.toISOString() });
+    await writeUsersFile(opts.usersFile, data);
+    return { token, id };
+  });
 }
 
 /** Throws E_NOT_FOUND (naming the file) unless the user exists: checked before prompting for a password. */
