@@ -19,6 +19,8 @@ export interface ChangelogSource {
   labels?: string;
   /** database.customChanges: customChange class name → SQL file (absolute) run in its place. */
   customChanges?: Record<string, string>;
+  /** database.allowShellInSql: SQL that runs a shell is packaged instead of refused (src/db/package-safety.ts). */
+  allowShellInSql?: boolean;
 }
 
 export interface ResolveChangelogSourceInput {
@@ -31,6 +33,7 @@ export interface ResolveChangelogSourceInput {
   labels?: string | undefined;
   /** customChange class name → SQL file (absolute). */
   customChanges?: Record<string, string>;
+  allowShellInSql?: boolean;
   /** The config field the master came from (error code E_CONFIG); a flag value when absent (E_USAGE). */
   field?: string;
   /** The config file, named in the error. */
@@ -63,6 +66,7 @@ export function resolveChangelogSource(input: ResolveChangelogSourceInput): Chan
     ...(input.customChanges && Object.keys(input.customChanges).length
       ? { customChanges: { ...input.customChanges } }
       : {}),
+    ...(input.allowShellInSql ? { allowShellInSql: true } : {}),
   };
 }
 
@@ -88,6 +92,7 @@ export function changelogSourceOf(config: Config, file = config.database.changel
     contexts: db.contexts,
     labels: db.labels,
     customChanges: customChangeFiles(config),
+    allowShellInSql: db.allowShellInSql,
     field: file === db.changelog ? 'database.changelog' : 'database.psqlScripts',
     file: config.configFile,
   });

@@ -1,38 +1,133 @@
 /**
- * Finds SQL in a package that would run a shell on the database host or the deploying machine:
- * `COPY … TO/FROM PROGRAM` (runs as the postgres OS user when the role may), psql's `\!` shell escape, and psql
- * commands that pipe to or from a command (`\copy … program`, `\o |cmd`, `\w |cmd`, `\g |cmd`). Statements are
- * split by the psql lexer; the COPY check also reads inside string literals, so `EXECUTE 'COPY … PROGRAM …'` in a
- * DO block is found too. Pure.
+ * Finds SQL in a package that would run a shell or other OS commands on the database host or the machine running
+ * psql, and refuses it (E_UNSAFE_SQL) unless allowed. One module for every place SQL enters: the build and
+ * `slipway db package`/`verify` (each changeset at its changelog file:line), `slipway db apply FILE` and the deploy
+ * (a package built elsewhere, at its database/package.sql line).
+ *
+ * What counts: `COPY … TO/FROM PROGRAM` (runs as the postgres OS user), functions or DO blocks in an untrusted
+ * procedural language (plpython3u, plperlu, pltclu, plsh: OS access by design), `ALTER SYSTEM SET` of a setting
+ * that is a shell command (archive_command…), psql's `\!`, backquoted arguments of meta-commands (psql runs them in a
+ * shell), the editor commands (`\e`, `\ef`, `\ev`), and psql commands that pipe to or from a command (`\copy …
+ * program`, `\o |cmd`, `\w |cmd`, `\g |cmd`). `\setenv` alone runs nothing and is not counted. Statements are split
+ * by the psql lexer; the SQL checks also read inside string literals (`EXECUTE 'COPY … PROGRAM …'` in a DO block),
+ * after comments are removed. SQL assembled at run time from pieces cannot be seen by any scan: the superuser
+ * warning (role.ts) is the other half.
  */
+import { SlipwayError } from '../errors.js';
+import type { ChangeSet, ChangelogFile, Precondition, SourceLocation } from './model.js';
 import { lexPsqlScript } from './psql-lexer.js';
 
 export interface ShellEscape {
   line: number;
-  kind: 'copy-program' | 'psql-shell' | 'psql-pipe';
+  kind: 'copy-program' | 'untrusted-language' | 'server-command' | 'psql-shell' | 'psql-pipe';
   text: string;
 }
 
-const COPY_PROGRAM = /\bcopy\b[\s\S]*?\b(?:to|from)\s+program\b/i;
+/** A shell escape at its place in a source file (a changelog file, or a package's database/package.sql). */
+export interface LocatedShellEscape extends ShellEscape {
+  file: string;
+}
 
-/** Every shell escape in a psql script, with its line. */
+// COPY where a statement starts: at the start, after `;`, a PL/pgSQL keyword or a dollar quote, or as the string an
+// EXECUTE/format() runs; so data such as 'Copy of … from Program X' in an INSERT is not taken for one.
+const COPY_PROGRAM =
+  /(?:^|;|\$\w*\$|\b(?:begin|then|else|loop|execute|format)\s*\(?\s*(?:e?'|\$\w*\$)?)\s*copy\b[^;]*?\b(?:to|from)\s+program\b/i;
+const UNTRUSTED =
+  /\blanguage\s+["']?(?:plpython[23]?u|plperlu|pltclu|plsh|plr)\b|\bcreate\s+extension\s+(?:if\s+not\s+exists\s+)?["']?(?:plpython[23]?u|plperlu|pltclu|plsh)\b/i;
+const SERVER_COMMAND =
+  /\balter\s+system\s+set\s+["']?(?:archive_command|restore_command|archive_cleanup_command|recovery_end_command|ssl_passphrase_command)\b/i;
+const PSQL_PIPE = /\\(?:o|out|w|write|g|gx)\s*\|/;
+const PSQL_EDITOR = /\\(?:e|edit|ef|ev)(?:\s|$)/;
+
+/** `/* … *\/` and `-- …` removed, so `COPY t FROM /* x *\/ PROGRAM` reads as it runs. */
+function withoutComments(sql: string): string {
+  return sql.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/--[^\n]*/g, ' ');
+}
+
+function sqlEscape(text: string): ShellEscape['kind'] | null {
+  const bare = withoutComments(text);
+  if (COPY_PROGRAM.test(bare)) return 'copy-program';
+  if (UNTRUSTED.test(bare)) return 'untrusted-language';
+  if (SERVER_COMMAND.test(bare)) return 'server-command';
+  return null;
+}
+
+/**
+ * The kind of a meta-command line, read from its raw text: psql runs every backslash command on a line (`\echo x
+ * \! id` runs `\! id`), so the whole line is judged, not only the first command.
+ */
+function metaEscape(raw: string): ShellEscape['kind'] | null {
+  if (/\\!/.test(raw) || /`[^`]*`/.test(raw) || PSQL_EDITOR.test(raw)) return 'psql-shell';
+  if (PSQL_PIPE.test(raw) || /\\copy\b[\s\S]*\bprogram\b/i.test(raw)) return 'psql-pipe';
+  return null;
+}
+
+/** Every shell escape in a psql script, with its 1-based line in `sql`. */
 export function findShellEscapes(sql: string): ShellEscape[] {
   const out: ShellEscape[] = [];
+  const lines = sql.split('\n');
   const excerpt = (t: string) => t.replace(/\s+/g, ' ').trim().slice(0, 80);
   for (const item of lexPsqlScript(sql, new Map())) {
     if (item.kind === 'sql') {
-      if (COPY_PROGRAM.test(item.text)) out.push({ line: item.line, kind: 'copy-program', text: excerpt(item.text) });
+      const kind = sqlEscape(item.text);
+      if (kind) out.push({ line: item.line, kind, text: excerpt(item.text) });
       continue;
     }
-    const cmd = item.command.toLowerCase();
-    const args = item.args.join(' ');
-    if (cmd === '!') out.push({ line: item.line, kind: 'psql-shell', text: excerpt(`\\! ${args}`) });
-    else if (cmd === 'copy' && /\bprogram\b/i.test(args))
-      out.push({ line: item.line, kind: 'psql-pipe', text: excerpt(`\\copy ${args}`) });
-    else if (['o', 'out', 'w', 'write', 'g', 'gx'].includes(cmd) && /^\s*\|/.test(args))
-      out.push({ line: item.line, kind: 'psql-pipe', text: excerpt(`\\${cmd} ${args}`) });
-    if (item.query && COPY_PROGRAM.test(item.query.text))
-      out.push({ line: item.query.line, kind: 'copy-program', text: excerpt(item.query.text) });
+    const raw = lines[item.line - 1] ?? '';
+    const kind = metaEscape(raw);
+    if (kind) out.push({ line: item.line, kind, text: excerpt(raw.slice(Math.max(0, raw.indexOf('\\')))) });
+    const queryKind = item.query ? sqlEscape(item.query.text) : null;
+    if (item.query && queryKind) out.push({ line: item.query.line, kind: queryKind, text: excerpt(item.query.text) });
   }
   return out;
+}
+
+/** `found` moved to `at` (where the scanned text starts in its file). */
+function locate(found: ShellEscape[], at: SourceLocation): LocatedShellEscape[] {
+  return found.map((f) => ({ ...f, file: at.file, line: at.line + f.line - 1 }));
+}
+
+function preconditionSql(checks: Precondition[]): string[] {
+  return checks.flatMap((c) => [...(c.sql ? [c.sql] : []), ...preconditionSql(c.children ?? [])]);
+}
+
+/**
+ * Every shell escape in the changesets (statements, rollback, precondition SQL) at its changelog file:line: a
+ * statement at the line it starts on plus its own offset, rollback and preconditions at the changeset's line.
+ */
+export function findChangeSetShellEscapes(changeSets: ChangeSet[]): LocatedShellEscape[] {
+  const out: LocatedShellEscape[] = [];
+  for (const cs of changeSets) {
+    cs.statements.forEach((s, i) =>
+      out.push(...locate(findShellEscapes(s), cs.statementLocations?.[i] ?? cs.location)),
+    );
+    for (const s of [...(cs.rollback ?? []), ...preconditionSql(cs.preconditions?.checks ?? [])])
+      out.push(...findShellEscapes(s).map((f) => ({ ...f, file: cs.location.file, line: cs.location.line })));
+  }
+  return out;
+}
+
+/** Every shell escape in psql script files (`--mode plain`), at its line (segments carry their start line). */
+export function findScriptShellEscapes(files: ChangelogFile[]): LocatedShellEscape[] {
+  return files.flatMap((f) => locate(findShellEscapes(f.content), { file: f.path, line: f.startLine ?? 1 }));
+}
+
+export interface RefuseShellEscapesOptions {
+  /** The setting that allows them, named in the error (`database.allowShellInSql`, `deploy.targets.*.allowShellInSql`). */
+  field: string;
+  /** What did not happen because of the refusal ("Nothing was applied."). */
+  consequence: string;
+}
+
+/** Throws E_UNSAFE_SQL naming the first escape's file:line and listing all of them; nothing when `found` is empty. */
+export function refuseShellEscapes(found: LocatedShellEscape[], opts: RefuseShellEscapesOptions): void {
+  const first = found[0];
+  if (!first) return;
+  throw new SlipwayError('E_UNSAFE_SQL', `${first.file}:${first.line} runs a shell (${first.kind}): ${first.text}`, {
+    file: first.file,
+    line: first.line,
+    field: opts.field,
+    details: found.map((f) => `${f.file}:${f.line}: [${f.kind}] ${f.text}`),
+    hint: `${opts.consequence} Remove it from the changelog, or set ${opts.field.replace('*', '<name>')}: true if it is intended.`,
+  });
 }

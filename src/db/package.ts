@@ -6,6 +6,7 @@ import { readHistory, selectMissing, selectSince, selectSinceTag } from './delta
 import { toIndexEntry, type ChangeSetIndexEntry } from './index-entry.js';
 import { renderPackage } from './render.js';
 import { historyTables } from './history-tables.js';
+import { findChangeSetShellEscapes, findScriptShellEscapes, refuseShellEscapes } from './package-safety.js';
 
 export type { ChangeSetIndexEntry } from './index-entry.js';
 
@@ -36,11 +37,18 @@ export interface DatabasePackageResult {
   warnings: ParseWarning[];
 }
 
-/** Parses the changelog, keeps the changesets for the contexts/labels (and delta), renders the package SQL. */
+// Checked on the sources, before anything is rendered or run: the error names the changelog file:line.
+const SHELL_REFUSAL = { field: 'database.allowShellInSql', consequence: 'Nothing was packaged or run.' };
+
+/**
+ * Parses the changelog, keeps the changesets for the contexts/labels (and delta), renders the package SQL. SQL
+ * that would run a shell is refused (E_UNSAFE_SQL) unless `allowShellInSql`.
+ */
 export async function buildDatabasePackage(opts: DatabasePackageOptions): Promise<DatabasePackageResult> {
   const render = { application: opts.application, version: opts.version, sourceDateEpoch: opts.sourceDateEpoch };
   if (opts.mode === 'plain') {
     const { files, warnings } = await parsePsqlScript({ rootDir: opts.rootDir, script: opts.changelog });
+    if (!opts.allowShellInSql) refuseShellEscapes(findScriptShellEscapes(files), SHELL_REFUSAL);
     const changelog: Changelog = { master: opts.changelog, changeSets: [], files, warnings };
     return {
       sql: renderPackage(changelog, { ...render, mode: 'plain' }),
@@ -53,6 +61,8 @@ export async function buildDatabasePackage(opts: DatabasePackageOptions): Promis
   }
   const tables = historyTables(opts);
   const { parsed, selected } = await readChangelog(opts);
+  // Every selected changeset, also those a delta leaves out: the same changelog must not pass only sometimes.
+  if (!opts.allowShellInSql) refuseShellEscapes(findChangeSetShellEscapes(selected), SHELL_REFUSAL);
   let changeSets = selected;
   let delta: string | undefined;
   if (opts.sinceTag !== undefined) {

@@ -5,7 +5,7 @@ import type { ChangeSet, Changelog } from './model.js';
 
 /** A ChangelogSource as the db library accepts it: contexts, labels and properties may be left out (none). */
 export type ChangelogInput = Pick<ChangelogSource, 'rootDir' | 'changelog'> &
-  Partial<Pick<ChangelogSource, 'properties' | 'contexts' | 'labels' | 'customChanges'>> & {
+  Partial<Pick<ChangelogSource, 'properties' | 'contexts' | 'labels' | 'customChanges' | 'allowShellInSql'>> & {
     /** `--strict`: changelog warnings (what Liquibase ignores) become errors. */
     strict?: boolean;
   };

@@ -77,6 +77,7 @@ export async function verifyChangelog(opts: VerifyOptions): Promise<VerifyResult
     ...(opts.labels ? { labels: opts.labels } : {}),
     ...(opts.properties ? { properties: opts.properties } : {}),
     ...(opts.strict ? { strict: true } : {}),
+    ...(opts.allowShellInSql ? { allowShellInSql: true } : {}),
     ...(opts.changelogTable ? { changelogTable: opts.changelogTable } : {}),
     ...(opts.changelogLockTable ? { changelogLockTable: opts.changelogLockTable } : {}),
     application: 'verify',

@@ -4,6 +4,7 @@
  */
 import { validatePackage } from '../manifest/validate.js';
 import { applySql } from '../db/apply.js';
+import { readDatabaseRole } from '../db/role.js';
 import { planRollbackSql } from '../db/rollback.js';
 import { probeHealth, waitForHealthy } from '../health/probe.js';
 import type { ChangeSetIndexEntry } from '../db/index-entry.js';
@@ -18,12 +19,20 @@ export interface ChangeSetKey {
 export interface Contracts {
   validatePackage: typeof validatePackage;
   applySql: typeof applySql;
+  readDatabaseRole: typeof readDatabaseRole;
   planRollbackSql: typeof planRollbackSql;
   probeHealth: typeof probeHealth;
   waitForHealthy: typeof waitForHealthy;
 }
 
-const contracts: Contracts = { validatePackage, applySql, planRollbackSql, probeHealth, waitForHealthy };
+const contracts: Contracts = {
+  validatePackage,
+  applySql,
+  readDatabaseRole,
+  planRollbackSql,
+  probeHealth,
+  waitForHealthy,
+};
 
 /** The contract functions. */
 export async function loadContracts(): Promise<Contracts> {

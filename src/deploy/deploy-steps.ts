@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError, maskUrl } from '../errors.js';
-import { findShellEscapes } from '../db/package-safety.js';
+import { findShellEscapes, refuseShellEscapes } from '../db/package-safety.js';
+import { superuserWarning } from '../db/role.js';
 import { verifyPackageSignature } from '../sign/package-signature.js';
 import { checkCompatibility } from './compat.js';
 import { pendingChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
@@ -89,22 +90,11 @@ export async function verifyPackage(
   };
 }
 
-/** Refuses database/package.sql that would run a shell (COPY … PROGRAM, \!, psql pipes) unless allowShellInSql. */
-function refuseShellEscapes(sql: string, t: TargetConfig): void {
+/** Refuses database/package.sql that would run a shell (package-safety.ts) unless the target sets allowShellInSql. */
+function refusePackageShellEscapes(sql: string, t: TargetConfig): void {
   if (t.allowShellInSql) return;
-  const found = findShellEscapes(sql);
-  if (found.length)
-    throw new SlipwayError(
-      'E_UNSAFE_SQL',
-      `database/package.sql line ${found[0]!.line} runs a shell (${found[0]!.kind}): ${found[0]!.text}`,
-      {
-        file: 'database/package.sql',
-        line: found[0]!.line,
-        field: 'deploy.targets.*.allowShellInSql',
-        details: found.map((f) => `line ${f.line}: [${f.kind}] ${f.text}`),
-        hint: 'Nothing was applied. Remove it from the changelog, or set allowShellInSql: true on the target if it is intended.',
-      },
-    );
+  const found = findShellEscapes(sql).map((f) => ({ ...f, file: 'database/package.sql' }));
+  refuseShellEscapes(found, { field: 'deploy.targets.*.allowShellInSql', consequence: 'Nothing was applied.' });
 }
 
 /** validatePackage problems about the package's metadata rather than the archive's structure. */
@@ -268,7 +258,9 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
       `apply database/package.sql to ${maskUrl(databaseUrl)}`,
       async () => {
         const sql = await readFile(sqlFile, 'utf8');
-        refuseShellEscapes(sql, t);
+        refusePackageShellEscapes(sql, t);
+        const warning = superuserWarning(await contracts.readDatabaseRole(databaseUrl), databaseUrl);
+        if (warning) await steps.warn('migrate', warning);
         const r = await contracts.applySql({
           databaseUrl,
           sql,

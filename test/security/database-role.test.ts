@@ -1,0 +1,116 @@
+/**
+ * A deploy or `db apply` whose database role is a superuser (or may SET ROLE to one) warns once, on stderr and in the
+ * journal, with a hint; a plain role does not (real PostgreSQL: postgres is a superuser, a scratch role is not).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { deploy } from '../../src/deploy/deploy.js';
+import { readDatabaseRole } from '../../src/db/role.js';
+import { main } from '../../src/cli/main.js';
+import type { CliIO } from '../../src/cli/output.js';
+import { PG_ADMIN_URL, createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
+import { makeDeployConfig } from '../fixtures/deploy/config.js';
+import { baseFiles, craftPackageEntries, craftTar, writeCrafted } from '../fixtures/deploy/craft.js';
+
+let sandbox: string;
+let db: TestDatabase;
+let n = 0;
+const role = `slipway_plain_${randomBytes(4).toString('hex')}`;
+const urlAs = (user: string) => {
+  const u = new URL(db.url);
+  u.username = user;
+  return u.toString();
+};
+
+beforeAll(async () => {
+  sandbox = await mkdtemp(path.join(tmpdir(), 'slipway-dbrole-'));
+  db = await createTestDatabase();
+  await queryRows(PG_ADMIN_URL, `CREATE ROLE ${role} LOGIN NOSUPERUSER`);
+});
+afterAll(async () => {
+  await rm(sandbox, { recursive: true, force: true });
+  await db.drop();
+  await queryRows(PG_ADMIN_URL, `DROP ROLE IF EXISTS ${role}`);
+});
+
+async function deployAs(databaseUrl: string) {
+  const dir = path.join(sandbox, `d${n++}`);
+  await mkdir(dir);
+  const config = await makeDeployConfig(dir, { databaseUrl });
+  const files = { ...baseFiles(), 'database/package.sql': 'SELECT 1;\n' };
+  const pkg = await writeCrafted(dir, 'demo', craftTar(craftPackageEntries({ files })));
+  const events: { status: string; message?: string }[] = [];
+  const r = await deploy({ config, packagePath: pkg, target: 'prod', onProgress: (e) => events.push(e) });
+  const journal = (await readFile(path.join(dir, 'target', '.slipway', 'journal.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { step: string; status: string; message?: string });
+  return { r, events, journal };
+}
+
+async function cli(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    isTTY: false,
+    env: {},
+    cwd: sandbox,
+    readStdin: async () => '',
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+describe('database role of a deploy', () => {
+  it('reads rolsuper of the session role, and membership in a superuser role', async () => {
+    expect(await readDatabaseRole(db.url)).toEqual({ name: 'postgres', superuser: true, memberOfSuperuser: null });
+    expect(await readDatabaseRole(urlAs(role))).toEqual({ name: role, superuser: false, memberOfSuperuser: null });
+    await queryRows(PG_ADMIN_URL, `GRANT postgres TO ${role}`);
+    try {
+      expect(await readDatabaseRole(urlAs(role))).toEqual({
+        name: role,
+        superuser: false,
+        memberOfSuperuser: 'postgres',
+      });
+    } finally {
+      await queryRows(PG_ADMIN_URL, `REVOKE postgres FROM ${role}`);
+    }
+  });
+
+  it('deploy as a superuser: one warning in the progress and the journal, naming the role and the hint', async () => {
+    const { r, events, journal } = await deployAs(db.url);
+    expect(r.ok, r.reason ?? '').toBe(true);
+    const warnings = events.filter((e) => e.status === 'warning');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toMatch(/^W_DB_SUPERUSER: role "postgres" is a superuser on postgres:\/\//);
+    expect(warnings[0]!.message).toContain('hint: deploy with a non-superuser role');
+    const logged = journal.filter((e) => e.status === 'warning');
+    expect(logged).toEqual([expect.objectContaining({ step: 'migrate', message: warnings[0]!.message })]);
+  });
+
+  it('deploy as a plain role: no warning', async () => {
+    const { r, events, journal } = await deployAs(urlAs(role));
+    expect(r.ok, r.reason ?? '').toBe(true);
+    expect(events.filter((e) => e.status === 'warning')).toEqual([]);
+    expect(journal.filter((e) => e.status === 'warning')).toEqual([]);
+  });
+
+  it('db apply warns on stderr (also under --json) for a superuser only', async () => {
+    const file = path.join(sandbox, 'one.sql');
+    await writeFile(file, 'SELECT 1;\n');
+    const su = await cli(['db', 'apply', file, '--database-url', db.url, '--json']);
+    expect(su.code, su.stderr).toBe(0);
+    const lines = su.stderr.split('\n').filter((l) => l.startsWith('warning '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^warning W_DB_SUPERUSER: role "postgres" is a superuser on postgres:\/\/.*; hint: /);
+    expect(() => JSON.parse(su.stdout) as unknown).not.toThrow();
+    const plain = await cli(['db', 'apply', file, '--database-url', urlAs(role)]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).not.toContain('warning');
+  });
+});
