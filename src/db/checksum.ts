@@ -16,18 +16,15 @@ function md5hex(data: string | Uint8Array): string {
   return createHash('md5').update(data).digest('hex');
 }
 
-/** Bytes with 0x20, 0x09, 0x0D, 0x0A removed (Liquibase's NormalizingStream). */
-function stripWhitespaceBytes(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  let n = 0;
-  for (const b of bytes) if (b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a) out[n++] = b;
-  return out.subarray(0, n);
+function isSpaceByte(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
 }
+
+const utf8 = (sql: string | Uint8Array): Uint8Array => (typeof sql === 'string' ? Buffer.from(sql, 'utf8') : sql);
 
 /** Checksum of one SQL change ("9:<hex>") from its text (UTF-8) or raw bytes (sqlFile). */
 export function sqlChangeChecksumV9(sql: string | Uint8Array): string {
-  const bytes = typeof sql === 'string' ? Buffer.from(sql, 'utf8') : sql;
-  return '9:' + md5hex(stripWhitespaceBytes(bytes));
+  return sqlChangeChecksums(sql, null).v9;
 }
 
 export interface SqlChangeOptionsV8 {
@@ -43,24 +40,44 @@ export interface SqlChangeOptionsV8 {
  * and LF collapsed to one space and the ends trimmed.
  */
 export function sqlChangeChecksumV8(sql: string | Uint8Array, o: SqlChangeOptionsV8): string {
-  const bytes = typeof sql === 'string' ? Buffer.from(sql, 'utf8') : sql;
-  const out = Buffer.allocUnsafe(bytes.length);
-  let n = 0;
+  return sqlChangeChecksums(sql, o).v8!;
+}
+
+/**
+ * Both checksums of one SQL change from one UTF-8 encoding and one pass over its bytes: "9:" = md5 of the bytes with
+ * 0x20, 0x09, 0x0D, 0x0A removed (NormalizingStream); "8:" (when `v8` is given) = md5 of the V8 header and the bytes
+ * with each whitespace run collapsed to one space, ends trimmed (NormalizingStreamV8).
+ */
+export function sqlChangeChecksums(
+  sql: string | Uint8Array,
+  v8: SqlChangeOptionsV8 | null,
+): { v9: string; v8: string | null } {
+  const bytes = utf8(sql);
+  const len = bytes.length;
+  const out = Buffer.allocUnsafe(v8 ? 2 * len : len);
+  let n9 = 0;
+  let n8 = len;
   let pendingSpace = false;
-  for (const b of bytes) {
-    if (b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a) {
-      pendingSpace = n > 0;
+  for (let i = 0; i < len; i++) {
+    const b = bytes[i]!;
+    if (isSpaceByte(b)) {
+      pendingSpace = n8 > len;
       continue;
     }
-    if (pendingSpace) out[n++] = 0x20;
-    pendingSpace = false;
-    out[n++] = b;
+    out[n9++] = b;
+    if (v8) {
+      if (pendingSpace) out[n8++] = 0x20;
+      pendingSpace = false;
+      out[n8++] = b;
+    }
   }
-  const header = Buffer.from(
-    `${o.endDelimiter ?? 'null'}:${String(o.splitStatements)}:${o.stripComments === null ? 'null' : String(o.stripComments)}:`,
-    'utf8',
-  );
-  return '8:' + createHash('md5').update(header).update(out.subarray(0, n)).digest('hex');
+  const v9 = '9:' + md5hex(out.subarray(0, n9));
+  if (!v8) return { v9, v8: null };
+  const header = `${v8.endDelimiter ?? 'null'}:${String(v8.splitStatements)}:${v8.stripComments === null ? 'null' : String(v8.stripComments)}:`;
+  return {
+    v9,
+    v8: '8:' + createHash('md5').update(header, 'utf8').update(out.subarray(len, n8)).digest('hex'),
+  };
 }
 
 /** CheckSum.compute(InputStream): "9:" + md5 of the bytes as they are (loadData's CSV, after its own filtering). */

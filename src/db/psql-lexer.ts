@@ -25,18 +25,24 @@ export function* lexPsqlScript(source: string, vars: Map<string, string>): Gener
   let i = 0;
   let line = 1;
   let buf = '';
+  // Whether `buf` is only whitespace so far (kept incrementally: testing buf.trim() per character was quadratic).
+  let blank = true;
   let bufLine = 0;
   let depth = 0;
   let comments: string[] = [];
   const n = source.length;
   const push = (text: string) => {
-    if (buf.trim() === '' && text.trim() !== '' && bufLine === 0) bufLine = line;
+    if (blank && text.trim() !== '') {
+      blank = false;
+      if (bufLine === 0) bufLine = line;
+    }
     buf += text;
   };
   const take = (): { text: string; line: number } | null => {
     const text = buf.trim();
     const out = text === '' ? null : { text, line: bufLine };
     buf = '';
+    blank = true;
     bufLine = 0;
     depth = 0;
     return out;
@@ -52,7 +58,7 @@ export function* lexPsqlScript(source: string, vars: Map<string, string>): Gener
     if (c === '-' && source[i + 1] === '-') {
       const end = source.indexOf('\n', i);
       const stop = end === -1 ? n : end;
-      if (buf.trim() === '') comments.push(source.slice(i + 2, stop).trim());
+      if (blank) comments.push(source.slice(i + 2, stop).trim());
       else buf += source.slice(i, stop);
       i = stop;
       continue;
@@ -71,7 +77,7 @@ export function* lexPsqlScript(source: string, vars: Map<string, string>): Gener
       }
       const text = source.slice(i, j);
       line += countLines(text);
-      if (buf.trim() !== '') buf += text;
+      if (!blank) buf += text;
       i = j;
       continue;
     }
@@ -137,11 +143,34 @@ export function* lexPsqlScript(source: string, vars: Map<string, string>): Gener
       i = stop;
       continue;
     }
-    push(c);
-    i++;
+    // A plain character: take the whole run up to the next character that needs a decision, in one slice.
+    let j = i + 1;
+    while (j < n && !isSpecial(source.charCodeAt(j))) j++;
+    push(j === i + 1 ? c : source.slice(i, j));
+    i = j;
   }
   const q = take();
   if (q) yield { kind: 'sql', text: q.text, line: q.line, comments, terminated: false };
+}
+
+/** Characters the lexer decides on: \n - / ' " $ : ( ) ; and backslash. */
+function isSpecial(code: number): boolean {
+  switch (code) {
+    case 10: // \n
+    case 45: // -
+    case 47: // /
+    case 39: // '
+    case 34: // "
+    case 36: // $
+    case 58: // :
+    case 40: // (
+    case 41: // )
+    case 59: // ;
+    case 92: // \
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** True when psql would still be waiting for a `;` after `sql` (so a generator must add one). */

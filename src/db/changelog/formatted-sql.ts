@@ -130,6 +130,17 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
   for (let idx = 0; idx < lines.length; idx++) {
     const line = lines[idx]!;
     const no = idx + 1;
+    // Every directive pattern starts with optional whitespace (JS \s, what trimStart removes) and then "-" or "/*":
+    // any other line is SQL (or, before the first changeset, ignored), so it skips the ~20 pattern tests.
+    const first = line.trimStart().charCodeAt(0);
+    if (first !== 45 && first !== 47) {
+      if (draft) {
+        bodyLines.push(no);
+        body.push(line);
+        inBlockComment = trackBlockComment(line, inBlockComment);
+      }
+      continue;
+    }
     if (PROPERTY.test(line)) {
       defineProperty(input, line, no);
       continue;
