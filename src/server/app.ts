@@ -8,6 +8,7 @@ import { isSlipwayError, type ErrorCode } from '../errors.js';
 import { defaultDeps, type ServerDeps } from './deps.js';
 import { HttpError } from './http-error.js';
 import { SECURITY_HEADERS } from './security-headers.js';
+import { allowedMethods, BODY_LIMITS, closeIdleSockets, registerRequestLimits, serverOptions } from './http-limits.js';
 import { registerAuth } from './auth.js';
 import { registerRateLimit } from './rate-limit.js';
 import { createAuditLogger, writeAudit } from './audit.js';
@@ -75,8 +76,9 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   const clock = deps.clock;
   const app = Fastify({
     logger: options.logger ? { ...secretSafeLogOptions(), ...(options.logger === true ? {} : options.logger) } : false,
-    bodyLimit: 64 * 1024,
+    bodyLimit: BODY_LIMITS.default,
     return503OnClosing: true,
+    ...serverOptions(config.server.http),
     trustProxy: config.server.trustProxy,
   });
   const auditDest = options.audit ?? path.resolve(config.configDir, config.server.auditLog);
@@ -95,6 +97,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     scryptConcurrency: auth.scryptConcurrency,
     scryptQueue: auth.scryptQueue,
   });
+  closeIdleSockets(app.server);
   let connections = 0;
   app.server.on('connection', (socket) => {
     connections++;
@@ -147,6 +150,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   // Only JSON bodies: a text/plain or form POST (sent cross-site without a preflight) is refused with 415.
   app.removeContentTypeParser(['text/plain']);
   app.decorateRequest('auditUser', null);
+  registerRequestLimits(app, config.server.http); // before authentication: a 414/413 costs no password check
   registerAuth(app, { users, checker, sessions, server: config.server });
   await registerRateLimit(app, clock);
 
@@ -199,6 +203,11 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     ) {
       return reply.type('text/html; charset=utf-8').send(await readFile(path.join(staticDir, 'index.html')));
     }
+    const allow = allowedMethods(app, req.url);
+    if (allow.length > 0) {
+      reply.code(405).header('allow', allow.join(', '));
+      return { error: { code: 'E_METHOD', message: 'method not allowed' } };
+    }
     reply.code(404);
     return { error: { code: 'E_NOT_FOUND', message: 'no such route' } };
   });
@@ -236,6 +245,9 @@ const CLIENT_MESSAGES: Record<number, string> = {
   400: 'malformed request (the body must be valid JSON)',
   404: 'no such route',
   405: 'method not allowed',
+  408: 'request not received in time',
   413: 'request body too large',
+  414: 'request URL too long',
+  431: 'request headers too large',
   415: 'unsupported content type: send application/json',
 };

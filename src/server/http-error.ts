@@ -1,6 +1,7 @@
 /**
  * HTTP API error codes (the `code` in `{ error: { code, message } }`). Stable; the web UI and scripts switch on them.
- * E_VALIDATION 400 · E_AUTH 401 · E_FORBIDDEN 403 · E_CSRF 403 · E_NOT_FOUND 404 · E_CONFLICT 409 ·
+ * E_VALIDATION 400/413/414/431 · E_AUTH 401 · E_FORBIDDEN 403 · E_CSRF 403 · E_NOT_FOUND 404 · E_METHOD 405 ·
+ * E_TIMEOUT 408 · E_CONFLICT 409 ·
  * E_RATE_LIMIT 429 · E_UNAVAILABLE 503 · E_INTERNAL 500, plus any SlipwayError code passed through from the library.
  */
 export type HttpErrorCode =
@@ -9,6 +10,8 @@ export type HttpErrorCode =
   | 'E_FORBIDDEN'
   | 'E_CSRF'
   | 'E_NOT_FOUND'
+  | 'E_METHOD'
+  | 'E_TIMEOUT'
   | 'E_CONFLICT'
   | 'E_RATE_LIMIT'
   | 'E_UNAVAILABLE'

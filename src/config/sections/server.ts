@@ -47,6 +47,24 @@ export const serverSchema = z
       })
       .strict()
       .prefault({}),
+    /** Slow and oversized clients: every limit answers with the security headers and a JSON body, then closes. */
+    http: z
+      .object({
+        /** The request line and headers must arrive within this (Slowloris); 408, then the connection is closed. */
+        headersTimeoutMs: z.number().int().min(50).max(600_000).default(10_000),
+        /** The whole request, body included, must arrive within this (slow bodies); 408, then closed. */
+        requestTimeoutMs: z.number().int().min(50).max(3_600_000).default(30_000),
+        /** An idle keep-alive connection is closed after this. */
+        keepAliveTimeoutMs: z.number().int().min(50).max(600_000).default(5_000),
+        /** A connection silent this long with no request in flight is closed (a handler still working is not cut). */
+        idleTimeoutMs: z.number().int().min(50).max(3_600_000).default(60_000),
+        /** Longest request target (path + query) in bytes; longer is 414. */
+        maxUrlBytes: z.number().int().min(256).max(65_536).default(8192),
+        /** Largest request line + headers in bytes; larger is 431 (414 when the URL alone is over maxUrlBytes). */
+        maxHeaderBytes: z.number().int().min(1024).max(65_536).default(16_384),
+      })
+      .strict()
+      .prefault({}),
     /** HTTP status for DEGRADED health: 206 as in the seed, or 200 for load balancers that treat 206 as down. */
     degradedStatus: z.union([z.literal(200), z.literal(206)]).default(206),
     auditLog: z.string().default('.slipway/audit.log'),

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ServerContext } from '../context.js';
 import { parseInput } from '../validate.js';
+import { BODY_LIMITS } from '../http-limits.js';
 import { HttpError } from '../http-error.js';
 
 const RELEASE_ID = z
@@ -44,37 +45,41 @@ export function registerReleaseRoutes(app: FastifyInstance, ctx: ServerContext):
     return { target: target.name, releases: await ctx.deps.listReleases(target.root) };
   });
 
-  app.post('/api/releases/:id/rollback', { config: { access: 'deploy' } }, async (req, reply) => {
-    const { id } = parseInput(rollbackParams, req.params, 'params');
-    const body = parseInput(rollbackBody, req.body ?? {}, 'body');
-    const target = targetOf(ctx);
-    // Whether `id` exists, is complete and is not already live is DEPLOY's rule (chooseRollbackTarget): its
-    // E_NOT_FOUND / E_ROLLBACK errors become 404 / 409 here.
-    let result;
-    try {
-      result = await ctx.deps.rollback({
-        config: ctx.config,
-        target: target.name,
-        to: id,
-        actor: req.principal?.name ?? 'unknown',
-        ...(body.emergency ? { emergency: true } : {}),
-      });
-    } catch (e) {
-      ctx.metrics.rollbacks.inc({ result: 'failed' });
-      throw e;
-    }
-    ctx.metrics.rollbacks.inc({ result: result.ok ? 'success' : 'failed' });
-    if (!result.ok) {
-      reply.code(500);
-      return {
-        error: { code: 'E_ROLLBACK', message: result.reason ?? 'rollback failed' },
-        target: target.name,
-        to: id,
-        result,
-      };
-    }
-    return { target: target.name, to: id, result };
-  });
+  app.post(
+    '/api/releases/:id/rollback',
+    { bodyLimit: BODY_LIMITS.action, config: { access: 'deploy' } },
+    async (req, reply) => {
+      const { id } = parseInput(rollbackParams, req.params, 'params');
+      const body = parseInput(rollbackBody, req.body ?? {}, 'body');
+      const target = targetOf(ctx);
+      // Whether `id` exists, is complete and is not already live is DEPLOY's rule (chooseRollbackTarget): its
+      // E_NOT_FOUND / E_ROLLBACK errors become 404 / 409 here.
+      let result;
+      try {
+        result = await ctx.deps.rollback({
+          config: ctx.config,
+          target: target.name,
+          to: id,
+          actor: req.principal?.name ?? 'unknown',
+          ...(body.emergency ? { emergency: true } : {}),
+        });
+      } catch (e) {
+        ctx.metrics.rollbacks.inc({ result: 'failed' });
+        throw e;
+      }
+      ctx.metrics.rollbacks.inc({ result: result.ok ? 'success' : 'failed' });
+      if (!result.ok) {
+        reply.code(500);
+        return {
+          error: { code: 'E_ROLLBACK', message: result.reason ?? 'rollback failed' },
+          target: target.name,
+          to: id,
+          result,
+        };
+      }
+      return { target: target.name, to: id, result };
+    },
+  );
 
   app.get('/api/manifest', { config: { access: 'read' } }, async (req, reply) => {
     const q = parseInput(manifestQuery, req.query, 'query');

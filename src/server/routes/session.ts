@@ -7,6 +7,7 @@ import { serializeCookie } from '../cookies.js';
 import { authenticate, checkCsrf, checkOrigin, sessionOf, CSRF_COOKIE, SESSION_COOKIE } from '../auth.js';
 import { permissionsOf } from '../access.js';
 import { USER_NAME } from '../users-file.js';
+import { BODY_LIMITS } from '../http-limits.js';
 import type { Session } from '../sessions.js';
 
 const loginBody = z
@@ -40,6 +41,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ServerContext):
   app.post(
     '/api/login',
     {
+      bodyLimit: BODY_LIMITS.login,
       config: {
         access: 'public',
         audit: true,
@@ -62,17 +64,21 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ServerContext):
     },
   );
 
-  app.post('/api/logout', { config: { access: 'public', audit: true } }, async (req, reply) => {
-    // The cookie's session ends whatever Authorization header comes with it (that header is not checked here).
-    const s = await sessionOf(req, authDeps);
-    if (s) {
-      checkCsrf(req, s);
-      req.auditUser = s.user;
-      ctx.sessions.delete(s.id);
-    }
-    setCookies(reply, null);
-    return { authenticated: false };
-  });
+  app.post(
+    '/api/logout',
+    { bodyLimit: BODY_LIMITS.logout, config: { access: 'public', audit: true } },
+    async (req, reply) => {
+      // The cookie's session ends whatever Authorization header comes with it (that header is not checked here).
+      const s = await sessionOf(req, authDeps);
+      if (s) {
+        checkCsrf(req, s);
+        req.auditUser = s.user;
+        ctx.sessions.delete(s.id);
+      }
+      setCookies(reply, null);
+      return { authenticated: false };
+    },
+  );
 
   const session = async (req: FastifyRequest) => {
     // 200 with authenticated:false rather than 401, so the UI's first call does not log a console error.
