@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -10,6 +10,7 @@ import { createAuditLogger, writeAudit } from '../../src/server/audit.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
 import { PG_ADMIN_URL } from '../helpers/pg.js';
+import { ensureDist, runBin } from '../helpers/cli-bin.js';
 import { waitFor } from '../helpers/wait.js';
 import { bearer, request, startTestServer } from './helpers.js';
 
@@ -111,6 +112,25 @@ describe('secrets in database URLs never leave the process', () => {
       await app.close();
     }
   });
+
+  it('the built CLI prints a failed connection with both secrets masked (stderr and --json stdout)', async () => {
+    await ensureDist();
+    const dir = await mkdtemp(path.join(tmpdir(), 'slipway-cli-secrets-'));
+    dirs.push(dir);
+    await writeFile(
+      path.join(dir, 'slipway.config.yaml'),
+      'name: demo\nversion: 1.0.0\nbuild:\n  components:\n    application: { include: ["app/**"] }\ndatabase:\n  changelog: db/changelog.sql\n',
+    );
+    await mkdir(path.join(dir, 'db'));
+    await writeFile(path.join(dir, 'db/changelog.sql'), '--liquibase formatted sql\n--changeset a:1\nSELECT 1;\n');
+    const url = `postgres://postgres:${AT_SECRET}@127.0.0.1:${await closedPort()}/x?sslmode=disable&password=${QUERY_SECRET}`;
+    for (const extra of [[], ['--json']]) {
+      const r = runBin(['db', 'status', '--database-url', url, ...extra], dir);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/x\?sslmode=disable&password=\*\*\*/);
+      expectNoSecret(r.stdout + r.stderr);
+    }
+  }, 300_000);
 
   it('the audit log is created 0600, an existing 0644 one is tightened, and its lines are masked', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'slipway-audit-'));
