@@ -91,7 +91,14 @@ export function makeStepRunner(opts: {
         const message =
           err instanceof SlipwayError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err);
         const more = extras.failData ? await extras.failData().catch(() => ({})) : {};
-        await write({ step, status: 'failed', release: opts.release, message, data: { ms, ...more } });
+        // The step's own failure is the cause to report: a journal that cannot record it (the same full disk,
+        // say) is noted on it rather than put in its place.
+        await write({ step, status: 'failed', release: opts.release, message, data: { ms, ...more } }).catch(
+          (jerr: unknown) => {
+            if (!(err instanceof SlipwayError)) throw jerr;
+            err.details.push(`the journal could not record this step's failure: ${(jerr as Error).message}`);
+          },
+        );
         emit({ step, status: 'failed', ms, message });
         throw err;
       }

@@ -11,7 +11,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readlink, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFileSync, statSync, statfsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, readlink, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,11 +25,14 @@ import type { DeployEvent, JournalEntry } from '../../src/deploy/types.js';
 import type { SlipwayError } from '../../src/errors.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { seededRandom } from '../helpers/seeded-random.js';
+import { writeDocSection } from '../helpers/doc-section.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { RESTART_SCRIPT, STOP_SCRIPT, freePort } from '../fixtures/deploy/app.js';
 import { makeFixturePackage, type FixturePackage } from '../fixtures/deploy/make-package.js';
 import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-package.js';
 
+/** The tmpfs page size: a file's last page may still take bytes on a full tmpfs, a new page may not. */
+const PAGE = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim());
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ALL_FAULTS = ['SIGKILL', 'SIGINT', 'journal read-only', 'ENOSPC', 'torn tail'] as const;
 export type Fault = (typeof ALL_FAULTS)[number];
@@ -317,6 +321,7 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
       const j = path.join(root, '.slipway/journal.jsonl');
       const fill = path.join(root, '.fill');
       let injected = false;
+      let freeAfterFill = -1;
       const seen = new Map<string, number>();
       let started = false;
       const onProgress = (e: DeployEvent) => {
@@ -331,11 +336,18 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
           execFileSync('mount', ['--bind', j, j]);
           execFileSync('mount', ['-o', 'remount,ro,bind', j]);
         } else {
+          // Full from here on, so that the step's next write fails: first the journal's last page is filled up with
+          // newlines (blank lines are no entries; the reader skips them), so the next journal line needs a new page;
+          // then dd takes every page left. A write that fitted into a page a file already had would succeed on a
+          // real full disk too, so without the padding the fault would not bite at every boundary.
+          const size = statSync(j).size;
+          if (size % PAGE) appendFileSync(j, '\n'.repeat(PAGE - (size % PAGE)));
           try {
             execFileSync('dd', ['if=/dev/zero', `of=${fill}`, 'bs=64k'], { stdio: 'ignore' });
           } catch {
             /* dd stops at ENOSPC: that is the point */
           }
+          freeAfterFill = statfsSync(root).bavail;
         }
       };
       let outcome: string;
@@ -345,28 +357,30 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
           (x: unknown) => x as SlipwayError,
         );
         expect(injected).toBe(true);
-        if (e === null) {
-          // ENOSPC may never bite: every later write fitted in pages the files already had
-          expect(fault).toBe('ENOSPC');
+        if (fault === 'ENOSPC') expect(freeAfterFill, 'free blocks once the tmpfs was filled').toBe(0);
+        // The fault bites at every boundary: the run never completes on a full disk or a read-only journal.
+        if (e === null) throw new Error(`the deploy completed although ${fault} was injected at ${at}`);
+        expect(e.code, `${e.message}\n${e.details?.join('\n')}`).toBe('E_IO');
+        // a disk refusal is never reported as a bug nor as a damaged package
+        expect(`${e.message}\n${e.details.join('\n')}\n${e.hint ?? ''}`).not.toMatch(
+          /internal error|bug in slipway|damaged/i,
+        );
+        const errno =
+          fault === 'ENOSPC' ? 'no space left on the device \\(ENOSPC\\)' : 'the filesystem is read-only \\(EROFS\\)';
+        expect(e.message).toMatch(new RegExp(`^cannot [a-z ]+ ${root.replace(/[/.]/g, '\\$&')}\\S*: ${errno}$`));
+        // where the disk refused, for the matrix: the journal, or what the step itself was writing
+        const refused = path.relative(root, e.file ?? root).replace(/^releases\/[^/]+/, 'releases/<id>') || '.';
+        const kept = e.details.some((d) => /is live: it passed its health gate and smoke tests/.test(d));
+        if (kept) {
+          expect(at).toBe(boundaries[boundaries.length - 1]);
           await assertLive('2.0.0');
-          outcome = '✓ completed 2.0.0 (writes fitted)';
+          outcome = `✓ E_IO ${refused}, kept 2.0.0`;
         } else {
-          expect(e.code, `${e.message}\n${e.details?.join('\n')}`).toBe('E_IO');
-          const errno =
-            fault === 'ENOSPC' ? 'no space left on the device \\(ENOSPC\\)' : 'the filesystem is read-only \\(EROFS\\)';
-          expect(e.message).toMatch(new RegExp(`^cannot [a-z ]+ ${root.replace(/[/.]/g, '\\$&')}\\S*: ${errno}$`));
-          const kept = e.details.some((d) => /is live: it passed its health gate and smoke tests/.test(d));
-          if (kept) {
-            expect(at).toBe(boundaries[boundaries.length - 1]);
-            await assertLive('2.0.0');
-            outcome = '✓ E_IO, kept 2.0.0';
-          } else {
-            await assertLive('1.0.0');
-            expect(e.details.join('\n')).toMatch(
-              /rolled back automatically: current is (still )?\S+( again)?|is still live \(current unchanged, app not restarted, database not migrated\)/,
-            );
-            outcome = '✓ E_IO → 1.0.0';
-          }
+          await assertLive('1.0.0');
+          expect(e.details.join('\n')).toMatch(
+            /rolled back automatically: current is (still )?\S+( again)?|is still live \(current unchanged, app not restarted, database not migrated\)/,
+          );
+          outcome = `✓ E_IO ${refused} → 1.0.0`;
         }
       } finally {
         if (fault === 'journal read-only' && injected) execFileSync('umount', [j]);
@@ -541,12 +555,8 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
       process.stderr.write(`\ndeploy fault matrix (seed ${rnd.seed}):\n${table}\n${extra.join('\n')}\n`);
       if (!all) return;
       const doc = path.join(repo, 'docs/deploy-guarantees.md');
-      const text = await readFile(doc, 'utf8');
-      const start = text.indexOf(`<!-- fault-matrix:${section}:start -->`);
-      const end = text.indexOf(`<!-- fault-matrix:${section}:end -->`);
-      if (start < 0 || end < 0) return;
       const body = `<!-- fault-matrix:${section}:start -->\n_Generated by test/integration/deploy-faults-${section}.test.ts (seed ${rnd.seed}); every cell passed._\n\n${table}\n\n${extra.join('\n')}\n`;
-      await writeFile(doc, text.slice(0, start) + body + text.slice(end));
+      expect(await writeDocSection(doc, `fault-matrix:${section}`, body)).toBe(true);
     });
   });
 }
