@@ -152,6 +152,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
       release: to.id,
       data: { from: current, actor: opts.actor ?? defaultActor(), skipped, appOnly: opts.appOnly === true },
     });
+    opts.onProgress?.({ step: 'run', status: 'begin', message: `${kind} to ${to.id} (current: ${current ?? 'none'})` });
     let dbBack: ChangeSetKey[] = [];
     let dbBegan = false;
     let notified = false;
@@ -162,13 +163,24 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: current, switchMs: r.ms } };
       });
       if (dbPlan && dbPlan.keys.length && databaseUrl) {
-        dbBegan = true;
         const url = databaseUrl;
         await steps.run(
           'db-rollback',
           `roll back the ${dbPlan.keys.length} changeset(s) ${to.id} does not contain`,
           async () => {
-            const r = await rollbackChangeSets(contracts, url, target.releaseDir(dbPlan.of), dbPlan.keys);
+            // Began once its begin line is journaled: the same point crash recovery decides from (recover.ts), so
+            // a signal or a journal failure just before it sends the target back, not forward.
+            dbBegan = true;
+            const r = await rollbackChangeSets(contracts, url, target.releaseDir(dbPlan.of), dbPlan.keys).catch(
+              (x: unknown) => {
+                // The statement error's own hint speaks of applying a package; this is a rollback.
+                if (!(x instanceof SlipwayError) || x.code !== 'E_DB') throw x;
+                throw new SlipwayError('E_ROLLBACK', `rolling back the database failed: ${x.message}`, {
+                  details: x.details,
+                  cause: x,
+                });
+              },
+            );
             // `of` names the release whose changesets these were, so a second rollback does not undo them twice.
             return { value: r, data: { changesets: dbPlan.keys, of: dbPlan.of } };
           },
@@ -186,9 +198,25 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
       await validateRelease(steps, contracts, target, t, to.id, run, true);
       if (opts.signal && (await signalled(opts.signal))) throw interruptedError(opts.signal);
     } catch (e) {
-      // Put the target on one verified release: back where it came from, or — once the database rollback began —
-      // forward on `to` (going back would need the undone changesets re-applied).
-      const back = dbBegan ? to.id : current;
+      // Put the target on one verified release: back where it came from, or — once the database rollback undid
+      // changesets — forward on `to` (going back would need them re-applied). The rollback SQL runs in one
+      // transaction: when it failed, databasechangelog (read back) still records every one of them, nothing needs
+      // re-applying, and the target goes back as it would for a refusal.
+      const still =
+        dbBegan && dbPlan && databaseUrl
+          ? await readAppliedOrFail(databaseUrl)
+              .then((a) => recordedAmong(dbPlan.keys, a))
+              .catch(() => null)
+          : null;
+      const noneUndone = dbPlan !== null && still !== null && still.length === dbPlan.keys.length;
+      const forward = dbBegan && !noneUndone;
+      const back = forward ? to.id : current;
+      const dbNote =
+        dbBegan && noneUndone
+          ? [
+              `database: the rollback of the ${dbPlan!.keys.length} changeset(s) did not complete and databasechangelog still records all of them (${dbPlan!.keys.map(changeSetKeyText).join(', ')}): nothing was undone`,
+            ]
+          : [];
       const journalErrors: string[] = [];
       const undoSteps = makeStepRunner({
         journal,
@@ -203,7 +231,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         steps: undoSteps,
         run,
         to: back,
-        undo: dbBegan && dbPlan ? { release: dbPlan.of, candidates: dbPlan.keys } : null,
+        undo: forward && dbPlan ? { release: dbPlan.of, candidates: dbPlan.keys } : null,
         databaseUrl,
         restart: true,
         targetArg,
@@ -234,7 +262,15 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
           },
         );
       const out = toIoError(e, root, 'write under');
-      if (out instanceof SlipwayError) out.details.push(...settled.lines, ...note);
+      if (out instanceof SlipwayError) {
+        out.details.push(...dbNote, ...settled.lines, ...note);
+        if (dbNote.length && out.code === 'E_ROLLBACK')
+          throw new SlipwayError(out.code, out.message, {
+            details: out.details,
+            hint: `Fix the cause and run the rollback again, or roll back the application only with: slipway rollback ${targetArg} --app-only (the changesets stay applied).`,
+            cause: out,
+          });
+      }
       throw out;
     }
     await journal
