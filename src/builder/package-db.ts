@@ -1,4 +1,5 @@
 import { changelogSourceOf } from '../config/changelog-source.js';
+import { buildVersion } from '../config/load.js';
 import { verifySetupOf } from '../config/verify-setup.js';
 import type { Config } from '../config/schema.js';
 import type { DatabasePackageResult } from '../db/package.js';
@@ -24,7 +25,7 @@ export async function buildDbPackage(
     ...(config.database.changelogLockTable ? { changelogLockTable: config.database.changelogLockTable } : {}),
     mode,
     application: config.name,
-    version: config.version,
+    version: buildVersion(config),
     sourceDateEpoch,
   });
 }

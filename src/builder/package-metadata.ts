@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { buildVersion } from '../config/load.js';
 import { SCHEMA_VERSION, type VersionCompatibility } from '../manifest/schema.js';
 import type { DbPackage } from './package-db.js';
 
@@ -23,13 +24,13 @@ export function planVersionCompatibility(input: {
   return {
     schemaVersion: SCHEMA_VERSION,
     application: config.name,
-    version: config.version,
+    version: buildVersion(config),
     database: {
       changelog: config.database.changelog ?? null,
       head: db?.head ? { id: db.head.id, author: db.head.author, filename: db.head.filename } : null,
       changeSets: db ? db.changeSets : null,
     },
-    upgradeFrom: input.upgradeFrom?.length ? input.upgradeFrom : [defaultUpgradeFrom(config.version)],
+    upgradeFrom: input.upgradeFrom?.length ? input.upgradeFrom : [defaultUpgradeFrom(buildVersion(config))],
     runtime: {
       node: input.nodeRange,
       nodeReason: input.nodeRange ? null : input.nodeReason,

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { buildVersion } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
 import type { FileEntry, FileSet } from '../fileset/types.js';
@@ -188,7 +189,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
 
   t0 = performance.now();
   opts.onProgress?.({ phase: 'manifest', step: 'collecting facts' });
-  const nodeRuntime = await readRuntimeNode(config);
+  const nodeRuntime = readRuntimeNode(config);
   const compat = planVersionCompatibility({
     config,
     db: database.db,
@@ -198,7 +199,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
   });
   const blockers = [...(opts.blockers ?? []), ...database.blockers];
   // Named apart when not ready, so it can never replace a ready package of the same version and build time.
-  const name = packageFileName(config.name, config.version, buildTime.epoch, blockers.length > 0);
+  const name = packageFileName(config.name, buildVersion(config), buildTime.epoch, blockers.length > 0);
   const facts: ManifestInput = {
     config,
     buildTime,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { SlipwayError } from '../errors.js';
-import type { Config } from './schema.js';
+import type { DatabaseConfig } from './sections/database.js';
 
 /**
  * Everything the changelog parser needs, resolved once: every caller (build, db commands, server, verify) passes
@@ -70,30 +70,60 @@ export function resolveChangelogSource(input: ResolveChangelogSourceInput): Chan
   };
 }
 
+/** What a ChangelogSource is resolved from: the config's locations and its database section. */
+export interface ChangelogConfig {
+  rootDir: string;
+  configDir: string;
+  configFile: string;
+  database: DatabaseConfig;
+}
+
 /** database.customChanges with each SQL file resolved against the config file's directory. */
-export function customChangeFiles(config: Config): Record<string, string> {
+export function customChangeFiles(config: Pick<ChangelogConfig, 'configDir' | 'database'>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(config.database.customChanges).map(([cls, file]) => [cls, path.resolve(config.configDir, file)]),
   );
 }
 
 /**
- * The ChangelogSource of a config for `file` (a path relative to the config file; default `database.changelog`).
- * The search path is the project root (`root`), so `slipway build`, `slipway db …` and the server record the same
- * FILENAME for the same changelog. Returns null when the config names no changelog.
+ * The ChangelogSource of `database.changelog` and of each `database.psqlScripts` entry, keyed by the path as
+ * written, resolved once when the config loads. The search path is the project root (`root`), so `slipway build`,
+ * `slipway db …` and the server record the same FILENAME for the same changelog; a changelog outside the root is
+ * refused here, naming the field.
  */
-export function changelogSourceOf(config: Config, file = config.database.changelog): ChangelogSource | null {
-  if (!file) return null;
+export function resolveChangelogs(config: ChangelogConfig): Record<string, ChangelogSource> {
   const db = config.database;
-  return resolveChangelogSource({
-    rootDir: config.rootDir,
-    master: path.resolve(config.configDir, file),
-    properties: db.properties,
-    contexts: db.contexts,
-    labels: db.labels,
-    customChanges: customChangeFiles(config),
-    allowShellInSql: db.allowShellInSql,
-    field: file === db.changelog ? 'database.changelog' : 'database.psqlScripts',
-    file: config.configFile,
-  });
+  const out: Record<string, ChangelogSource> = {};
+  for (const file of [db.changelog, ...db.psqlScripts]) {
+    if (!file || out[file]) continue;
+    out[file] = resolveChangelogSource({
+      rootDir: config.rootDir,
+      master: path.resolve(config.configDir, file),
+      properties: db.properties,
+      contexts: db.contexts,
+      labels: db.labels,
+      customChanges: customChangeFiles(config),
+      allowShellInSql: db.allowShellInSql,
+      field: file === db.changelog ? 'database.changelog' : 'database.psqlScripts',
+      file: config.configFile,
+    });
+  }
+  return out;
+}
+
+/**
+ * The resolved ChangelogSource for `file` (a path as written in the config; default `database.changelog`); null
+ * when the config names no changelog. Only files the config names have one (E_CONFIG otherwise).
+ */
+export function changelogSourceOf(
+  config: { changelogs: Record<string, ChangelogSource>; database: Pick<DatabaseConfig, 'changelog'> },
+  file = config.database.changelog,
+): ChangelogSource | null {
+  if (!file) return null;
+  const source = config.changelogs[file];
+  if (!source)
+    throw new SlipwayError('E_CONFIG', `${file} is neither database.changelog nor one of database.psqlScripts`, {
+      field: 'database',
+    });
+  return source;
 }

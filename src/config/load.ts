@@ -4,9 +4,10 @@ import path from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import type { z } from 'zod';
 import { SlipwayError } from '../errors.js';
-import { configSchema, ENVIRONMENT_NAME, type Config } from './schema.js';
+import { configSchema, ENVIRONMENT_NAME, type Config, type ConfigFile } from './schema.js';
 import { interpolateEnv } from './interpolate.js';
-import { changelogSourceOf } from './changelog-source.js';
+import { resolveChangelogs } from './changelog-source.js';
+import { readPackageJson } from './package-json.js';
 
 export const CONFIG_FILE_NAMES = ['slipway.config.yaml', 'slipway.config.yml', 'slipway.config.json'];
 
@@ -75,10 +76,12 @@ function leafPaths(v: unknown, prefix: string[] = []): string[] {
   return [prefix.join('.')];
 }
 
-/** Loads, interpolates, overlays and validates the config; every problem is reported at once. */
+/**
+ * Loads, interpolates (the chosen environment only), overlays and validates the config, then resolves it
+ * (resolveConfig); every problem is reported at once.
+ */
 export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const configFile = findConfigFile(opts);
-  const configDir = path.dirname(configFile);
   const rel = path.relative(opts.cwd ?? process.cwd(), configFile) || configFile;
   let text: string;
   try {
@@ -161,39 +164,52 @@ export async function loadConfig(opts: LoadConfigOptions = {}): Promise<LoadedCo
   if (!parsed.success)
     throw configError(parsed.error, rel, (p) => lineOf(p) ?? lineOf(['environments', environment, ...p]));
 
-  const cfg = parsed.data;
-  const rootDir = path.resolve(configDir, cfg.root);
-  let version = cfg.version;
-  if (!version) {
-    version = await readPackageVersion(rootDir);
-    if (!version) {
-      throw new SlipwayError(
-        'E_CONFIG',
-        `${rel}: no "version" and no version in ${path.join(cfg.root, 'package.json')}`,
-        {
-          file: rel,
-          field: 'version',
-          hint: 'Add `version: 1.0.0` to the config.',
-        },
-      );
-    }
-    sources.version = 'package.json';
-  }
-  // The search path and master are resolved (and refused when the changelog lies outside `root`) at load time.
-  for (const file of [cfg.database.changelog, ...cfg.database.psqlScripts]) {
-    if (file) changelogSourceOf({ ...cfg, version, configFile, configDir, rootDir, environment, sources }, file);
-  }
-  for (const p of leafPaths(cfg)) if (!(p in sources) && !p.startsWith('environments')) sources[p] = 'default';
-  return { config: { ...cfg, version, configFile, configDir, rootDir, environment, sources }, warnings };
+  const config = await resolveConfig(parsed.data, { configFile, environment, sources, displayName: rel });
+  return { config, warnings };
 }
 
-async function readPackageVersion(rootDir: string): Promise<string | undefined> {
-  try {
-    const pkg = JSON.parse(await readFile(path.join(rootDir, 'package.json'), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : undefined;
-  } catch {
-    return undefined;
-  }
+export interface ResolveConfigWhere {
+  /** Absolute path of the config file ('' for a config made without one). */
+  configFile: string;
+  /** Directory relative paths are resolved against; default the config file's directory. */
+  configDir?: string;
+  environment: string;
+  /** Where each value came from (filled in by loadConfig); leaves not named are recorded as `default`. */
+  sources?: Record<string, string>;
+  /** The config file as messages name it; default configFile. */
+  displayName?: string;
+}
+
+/**
+ * Turns a validated config file into the resolved Config, once: the absolute root, the package.json facts (and the
+ * version taken from them when the config names none), and every ChangelogSource. The target settings (blue-green,
+ * watch) were validated with the file. Callers below the CLI take this value and never re-read or re-default.
+ */
+export async function resolveConfig(cfg: ConfigFile, where: ResolveConfigWhere): Promise<Config> {
+  const configFile = where.configFile;
+  const configDir = where.configDir ?? path.dirname(configFile);
+  const rel = where.displayName ?? configFile;
+  const sources = { ...(where.sources ?? {}) };
+  const rootDir = path.resolve(configDir, cfg.root);
+  const packageJson = await readPackageJson(rootDir);
+  // A deploy-only host may have neither: the package it deploys carries its version (buildVersion refuses to build).
+  const version = cfg.version ?? packageJson.version;
+  if (!cfg.version && packageJson.version) sources.version = 'package.json';
+  else if (!version)
+    sources.version = `none: no "version" in ${rel} and ${packageJson.problem ? `package.json is ${packageJson.problem}` : 'no version in package.json'}`;
+  const changelogs = resolveChangelogs({ rootDir, configDir, configFile, database: cfg.database });
+  for (const p of leafPaths(cfg)) if (!(p in sources) && !p.startsWith('environments')) sources[p] = 'default';
+  return {
+    ...cfg,
+    version,
+    configFile,
+    configDir,
+    rootDir,
+    environment: where.environment,
+    sources,
+    packageJson,
+    changelogs,
+  };
 }
 
 /** One error listing every zod issue with its field path and line. */
@@ -219,6 +235,20 @@ export function configError(
       field: first?.path.map(String).join('.'),
       details,
       hint: 'Fix the fields listed; `slipway init` writes a commented example.',
+    },
+  );
+}
+
+/** The version a build stamps on its package: E_CONFIG when the config has none (a deploy-only config). */
+export function buildVersion(config: Pick<Config, 'version' | 'configFile' | 'rootDir'>): string {
+  if (config.version !== null) return config.version;
+  throw new SlipwayError(
+    'E_CONFIG',
+    `no version to build with: the config has no "version" and no package.json gives one`,
+    {
+      ...(config.configFile ? { file: config.configFile } : {}),
+      field: 'version',
+      hint: `Add \`version: 1.0.0\` to the config, or a "version" to ${path.join(config.rootDir, 'package.json')}.`,
     },
   );
 }

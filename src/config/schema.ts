@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ChangelogSource } from './changelog-source.js';
+import type { PackageJsonFacts } from './package-json.js';
 import { buildSchema } from './sections/build.js';
 import { databaseSchema } from './sections/database.js';
 import { deploySchema } from './sections/deploy.js';
@@ -17,7 +19,8 @@ export const configSchema = z
       .optional(),
     /** Project root, relative to the config file. */
     root: z.string().default('.'),
-    build: buildSchema,
+    /** Absent on a deploy-only host: then there are no components, and a build says so (src/fileset/scan.ts). */
+    build: buildSchema.prefault({ components: {} }),
     database: databaseSchema.prefault({}),
     deploy: deploySchema.prefault({}),
     server: serverSchema.prefault({}),
@@ -30,7 +33,11 @@ export type ConfigFile = z.infer<typeof configSchema>;
 
 /** Validated config with resolved locations. Paths inside stay as written (relative to `configDir`). */
 export type Config = Omit<ConfigFile, 'version'> & {
-  version: string;
+  /**
+   * `version`, else the version in <root>/package.json; null when neither exists (a deploy-only host: the package
+   * carries its own version). Building needs one: buildVersion() says so.
+   */
+  version: string | null;
   /** Absolute path of the config file. */
   configFile: string;
   configDir: string;
@@ -40,4 +47,8 @@ export type Config = Omit<ConfigFile, 'version'> & {
   environment: string;
   /** Where each leaf value came from: `file:line`, `environments.prod (file:line)`, `env $VAR`, `flag`, `default`. */
   sources: Record<string, string>;
+  /** `<rootDir>/package.json`, read once at load time (version fallback, engines, the lockfile check). */
+  packageJson: PackageJsonFacts;
+  /** The ChangelogSource of `database.changelog` and of each `database.psqlScripts` entry, by the path as written. */
+  changelogs: Record<string, ChangelogSource>;
 };

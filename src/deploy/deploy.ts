@@ -17,7 +17,7 @@ import { normalizeSharedPaths } from './shared.js';
 import { interruptedError, makeStepRunner, signalled } from './step-runner.js';
 import { withIo } from './io-error.js';
 import { blueGreenSettings } from './strategy.js';
-import { targetDatabaseUrl, watchSettings } from './target-settings.js';
+import { targetDatabaseUrl } from './target-settings.js';
 import type { Target } from './target.js';
 import type { DeployOptions, DeployResult } from './types.js';
 
@@ -74,7 +74,7 @@ export async function deploy(opts: DeployOptions): Promise<DeployResult> {
   const target: Target = new LocalTarget(root);
   const sha256 = await hashFile(packagePath);
   const previousNow = await target.readCurrent();
-  const watch = watchSettings(t);
+  const watch = t.watch;
   const watchMs = opts.watchMs ?? watch.durationMs;
 
   if (opts.dryRun) {

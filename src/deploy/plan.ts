@@ -1,9 +1,10 @@
 import type { Config } from '../config/schema.js';
+import { buildVersion } from '../config/load.js';
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { hostTargetView } from '../config/sections/ssh-view.js';
 import { maskUrl } from '../errors.js';
 import { SCHEMA_VERSION, type DeploymentInfo } from '../manifest/schema.js';
-import { targetDatabaseUrl, watchSettings } from './target-settings.js';
+import { targetDatabaseUrl } from './target-settings.js';
 import type { DeployPlan, PlannedStep } from './types.js';
 
 export interface PlanDeployInput {
@@ -109,7 +110,7 @@ export function planDeploymentInfo(config: Config, hasDatabasePackage: boolean):
         target: t,
         databaseUrl: targetDatabaseUrl(config, t),
         hasDatabasePackage,
-        watchMs: watchSettings(t).durationMs,
+        watchMs: t.watch.durationMs,
         force: false,
       });
       return {
@@ -124,7 +125,7 @@ export function planDeploymentInfo(config: Config, hasDatabasePackage: boolean):
   return {
     schemaVersion: SCHEMA_VERSION,
     application: config.name,
-    version: config.version,
+    version: buildVersion(config),
     environment: config.environment,
     targets,
   };

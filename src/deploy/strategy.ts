@@ -1,20 +1,18 @@
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError } from '../errors.js';
-import { blueGreenConfigSchema, switchSlots, type BlueGreenConfigInput } from './blue-green/index.js';
+import { switchSlots, type BlueGreenConfig } from './blue-green/index.js';
 import { commandUser, releaseEnv, restartApp } from './activate.js';
 import type { StepRunner } from './step-runner.js';
 import type { Target } from './target.js';
 
-/** The blue-green settings of a target, validated (E_CONFIG names the field). */
-export function blueGreenSettings(t: TargetConfig): BlueGreenConfigInput {
-  const parsed = blueGreenConfigSchema.safeParse(t.blueGreen ?? {});
-  if (!parsed.success) {
-    throw new SlipwayError('E_CONFIG', 'strategy blue-green needs valid deploy.targets.<name>.blueGreen settings', {
+/** The blue-green settings of a target (validated when the config loaded; E_CONFIG when a target has none). */
+export function blueGreenSettings(t: TargetConfig): BlueGreenConfig {
+  if (!t.blueGreen) {
+    throw new SlipwayError('E_CONFIG', 'strategy blue-green needs deploy.targets.<name>.blueGreen settings', {
       field: 'deploy.targets.*.blueGreen',
-      details: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`),
     });
   }
-  return t.blueGreen as BlueGreenConfigInput;
+  return t.blueGreen;
 }
 
 /**

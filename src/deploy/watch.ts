@@ -10,7 +10,7 @@ import { parsePrometheusText } from '../health/prometheus.js';
 import { readComponentStatus } from '../health/read-body.js';
 import { type Selector, parseSelector, sumSelected } from '../health/selector.js';
 import { type WatchEvaluation, type WatchSample, type WatchTrigger, evaluateWatch } from '../health/watch-evaluate.js';
-import { type WatchThresholds, type WatchThresholdsInput, resolveWatchThresholds } from '../health/watch-thresholds.js';
+import { type WatchThresholds, type WatchThresholdsInput, resolveWatchThresholds } from '../config/sections/watch.js';
 
 export {
   evaluateWatch,
@@ -26,7 +26,7 @@ export {
   type WatchThresholds,
   type WatchThresholdsInput,
   type WatchConfig,
-} from '../health/watch-thresholds.js';
+} from '../config/sections/watch.js';
 
 export interface WatchClock {
   now(): number;

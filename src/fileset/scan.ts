@@ -36,6 +36,14 @@ function relInside(rootDir: string, abs: string): string | null {
  * selection) and measures the whole tree by category. Never reads file contents.
  */
 export async function scanProject(config: Config, opts: ScanOptions = {}): Promise<ScanResult> {
+  if (Object.keys(config.build.components).length === 0) {
+    // A config without a build section is a deploy-only config: fine for deploy, nothing to package.
+    throw new SlipwayError('E_CONFIG', 'nothing to build: the config names no build.components', {
+      ...(config.configFile ? { file: config.configFile } : {}),
+      field: 'build.components',
+      hint: 'Add build.components (e.g. application: { include: ["src/**"] }); `slipway init` writes a starter config.',
+    });
+  }
   const plan = planComponents(config.build);
   const inventory = new InventoryCounter();
   const files: FileEntry[] = [];

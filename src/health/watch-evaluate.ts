@@ -1,6 +1,6 @@
 import type { ProbeResult } from './probe.js';
 import type { HealthStatus } from './status.js';
-import type { WatchThresholds } from './watch-thresholds.js';
+import type { WatchThresholds } from '../config/sections/watch.js';
 
 /** One tick of the watch window: a health probe and, when a metrics URL is set, the counters read from a scrape. */
 export interface WatchSample {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { buildVersion } from '../config/load.js';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Config } from '../config/schema.js';
@@ -79,6 +80,7 @@ const ratio = (n: number) => Math.round(n * 10_000) / 10_000;
 /** Builds build-manifest.json from measured facts (pure). */
 export function generateManifest(input: ManifestInput): BuildManifest {
   const { config, db, verify, sizes } = input;
+  const version = buildVersion(config);
   const byComponent = COMPONENT_NAMES.map((name) => {
     const fs = input.files.filter((f) => f.component === name);
     return { name, files: fs.length, bytes: fs.reduce((s, f) => s + f.size, 0) };
@@ -86,9 +88,9 @@ export function generateManifest(input: ManifestInput): BuildManifest {
   const frontend = input.files.filter((f) => f.component === 'application' && /\.(m?js|css)$/.test(f.path));
   return {
     schemaVersion: SCHEMA_VERSION,
-    buildId: `${config.name}-${config.version}-${formatBuildStamp(input.buildTime.epoch)}`,
+    buildId: `${config.name}-${version}-${formatBuildStamp(input.buildTime.epoch)}`,
     name: config.name,
-    version: config.version,
+    version,
     buildTimestamp: formatIsoSeconds(input.buildTime.epoch),
     buildTimeSource: input.buildTime.source,
     environment: input.environment,
@@ -102,13 +104,13 @@ export function generateManifest(input: ManifestInput): BuildManifest {
         reason: input.dbReason,
       },
       api: {
-        version: config.version,
+        version,
         endpointsCount: input.endpoints.count,
         scriptsCount: input.endpoints.scripts,
         reason: input.endpoints.reason,
       },
       frontend: {
-        version: config.version,
+        version,
         jsFiles: frontend.filter((f) => !f.path.endsWith('.css')).length,
         cssFiles: frontend.filter((f) => f.path.endsWith('.css')).length,
         bytes: frontend.reduce((s, f) => s + f.size, 0),

@@ -227,7 +227,7 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
     await expect(fetch(`${publicUrl}/`)).rejects.toThrow();
     const handle = await ensureProxy(
       root,
-      (await import('../../src/deploy/blue-green/config.js')).blueGreenConfigSchema.parse(config),
+      (await import('../../src/config/sections/blue-green.js')).blueGreenConfigSchema.parse(config),
     );
     expect(handle.pid).not.toBe(before!.pid);
     expect((await proxyStatus(handle)).upstream).toMatchObject({ slot: 'green', generation: 2 });

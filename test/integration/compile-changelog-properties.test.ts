@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.js';
+import { resolveConfig } from '../../src/config/load.js';
 import { scanProject } from '../../src/fileset/scan.js';
 import { compileFileSet } from '../../src/builder/compile/index.js';
 import { SlipwayError } from '../../src/errors.js';
@@ -11,22 +12,14 @@ afterAll(async () => {
   for (const d of dirs) await removeTree(d);
 });
 
-function configFor(rootDir: string, properties: Record<string, string> = {}): Config {
+async function configFor(rootDir: string, properties: Record<string, string> = {}): Promise<Config> {
   const parsed = configSchema.parse({
     name: 'app',
     version: '1.0.0',
     build: { components: { database: { include: ['db/**'] } } },
     database: { changelog: 'db/master.xml', properties },
   });
-  return {
-    ...parsed,
-    version: '1.0.0',
-    configFile: path.join(rootDir, 'slipway.config.yaml'),
-    configDir: rootDir,
-    rootDir,
-    environment: 'dev',
-    sources: {},
-  };
+  return resolveConfig(parsed, { configFile: path.join(rootDir, 'slipway.config.yaml'), environment: 'dev' });
 }
 
 const MASTER = `<?xml version="1.0" encoding="UTF-8"?>
@@ -48,7 +41,7 @@ describe('compile uses the properties the changelog defines', () => {
   it('checks formatted SQL with the <property> values of the master, without notes', async () => {
     const dir = await makeTree({ 'db/master.xml': MASTER, 'db/changes/001.sql': CHANGE }, 'slipway-props-');
     dirs.push(dir);
-    const config = configFor(dir);
+    const config = await configFor(dir);
     const scan = await scanProject(config);
     const r = await compileFileSet(config, scan.fileSet, { cacheDir: path.join(dir, '.cache') });
     expect(r.ok).toBe(true);
@@ -64,7 +57,7 @@ describe('compile uses the properties the changelog defines', () => {
       'slipway-props-',
     );
     dirs.push(dir);
-    const config = configFor(dir);
+    const config = await configFor(dir);
     const scan = await scanProject(config);
     const err = await compileFileSet(config, scan.fileSet, { cacheDir: path.join(dir, '.cache') }).catch(
       (e: unknown) => e,

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.js';
+import { resolveConfig } from '../../src/config/load.js';
 import { scanProject } from '../../src/fileset/scan.js';
 import { compileFileSet } from '../../src/builder/compile/index.js';
 import { SlipwayError } from '../../src/errors.js';
@@ -13,11 +14,11 @@ afterAll(async () => {
   for (const d of dirs) await removeTree(d);
 });
 
-function makeConfig(
+async function makeConfig(
   rootDir: string,
   compile: Record<string, unknown> = {},
   build: Record<string, unknown> = {},
-): Config {
+): Promise<Config> {
   const parsed = configSchema.parse({
     name: 'app',
     version: '1.0.0',
@@ -32,15 +33,7 @@ function makeConfig(
     },
     database: { properties: { schema: 'umig' } },
   });
-  return {
-    ...parsed,
-    version: '1.0.0',
-    configFile: path.join(rootDir, 'slipway.config.yaml'),
-    configDir: rootDir,
-    rootDir,
-    environment: 'dev',
-    sources: {},
-  };
+  return resolveConfig(parsed, { configFile: path.join(rootDir, 'slipway.config.yaml'), environment: 'dev' });
 }
 
 async function tree(files: Record<string, string>): Promise<string> {
@@ -73,7 +66,7 @@ describe('compileFileSet (real esbuild, lightningcss, libpg-query, Groovy)', () 
   });
 
   it('bundles entry points, drops folded modules, minifies the rest, writes source maps beside outputs', async () => {
-    const config = makeConfig(dir, { js: { entryPoints: ['src/web/js/main.js'] }, sourceMaps: true });
+    const config = await makeConfig(dir, { js: { entryPoints: ['src/web/js/main.js'] }, sourceMaps: true });
     const scan = await scanProject(config, { skipDirs: [cacheDir] });
     const r = await compileFileSet(config, scan.fileSet, { cacheDir });
     expect(r.ok).toBe(true);
@@ -136,7 +129,7 @@ describe('compileFileSet (real esbuild, lightningcss, libpg-query, Groovy)', () 
   });
 
   it('reuses every cached output on a rebuild and recompiles only the changed file', async () => {
-    const config = makeConfig(dir, { js: { entryPoints: ['src/web/js/main.js'] }, sourceMaps: true });
+    const config = await makeConfig(dir, { js: { entryPoints: ['src/web/js/main.js'] }, sourceMaps: true });
     const scan = await scanProject(config, { skipDirs: [cacheDir] });
     const again = await compileFileSet(config, scan.fileSet, { cacheDir });
     expect(again.cache).toEqual({ hits: 7, misses: 0 });
@@ -152,7 +145,7 @@ describe('compileFileSet (real esbuild, lightningcss, libpg-query, Groovy)', () 
     expect(await readFile(bundle.absPath, 'utf8')).toContain('43');
 
     // build.compile.cache: false never reuses.
-    const noCache = makeConfig(dir, { js: { entryPoints: ['src/web/js/main.js'] }, cache: false }, {});
+    const noCache = await makeConfig(dir, { js: { entryPoints: ['src/web/js/main.js'] }, cache: false }, {});
     const fresh = await compileFileSet(noCache, (await scanProject(noCache, { skipDirs: [cacheDir] })).fileSet, {
       cacheDir,
       sourceMaps: false,
@@ -175,7 +168,7 @@ describe('compileFileSet (real esbuild, lightningcss, libpg-query, Groovy)', () 
         '--liquibase formatted sql\n--changeset dev:2\nALTER TABLE ${schema}.release ADD COLUMN name text oops;\n--changeset dev:3 endDelimiter:/\nnot sql at all\n/\n',
       'src/groovy/Broken.groovy': 'class Broken {\n  def x() {\n    return 1 +\n  }\n}\n',
     });
-    const config = makeConfig(bad, { js: { entryPoints: ['src/web/js/main.js'] } });
+    const config = await makeConfig(bad, { js: { entryPoints: ['src/web/js/main.js'] } });
     const scan = await scanProject(config);
     const err = (await compileFileSet(config, scan.fileSet, { cacheDir: path.join(bad, '.cache') }).catch(
       (e: unknown) => e,
@@ -200,7 +193,7 @@ describe('compileFileSet (real esbuild, lightningcss, libpg-query, Groovy)', () 
   it('Groovy: never skips, auto skips without java, always fails without java (each with a reason)', async () => {
     const g = await tree({ 'src/A.groovy': 'class A {}\n' });
     const run = async (validate: string, env: NodeJS.ProcessEnv) => {
-      const config = makeConfig(g, { groovy: { validate } });
+      const config = await makeConfig(g, { groovy: { validate } });
       return compileFileSet(config, (await scanProject(config)).fileSet, { cacheDir: path.join(g, '.c'), env });
     };
     const never = await run('never', process.env);
@@ -227,7 +220,7 @@ describe('compileFileSet (real esbuild, lightningcss, libpg-query, Groovy)', () 
       reason:
         '1 Groovy file not validated: java not found (JAVA_HOME or PATH); build.compile.groovy.validate is always',
     });
-    const noJar = makeConfig(g, { groovy: { validate: 'auto', classpath: 'missing/groovy.jar' } });
+    const noJar = await makeConfig(g, { groovy: { validate: 'auto', classpath: 'missing/groovy.jar' } });
     const r = await compileFileSet(noJar, (await scanProject(noJar)).fileSet, { cacheDir: path.join(g, '.c') });
     // A configured classpath that does not exist is a JVM failure, reported as a failed finding.
     expect(r.findings[0]).toMatchObject({ name: 'groovy', status: 'fail' });
@@ -240,13 +233,13 @@ describe('compileFileSet (real esbuild, lightningcss, libpg-query, Groovy)', () 
       'src/a.js': 'const v = await Promise.resolve(1);\nexport { v };\n',
       'db/x.sql': 'this is not sql',
     });
-    const config = makeConfig(d, { js: { entryPoints: ['./src/missing.js'] } });
+    const config = await makeConfig(d, { js: { entryPoints: ['./src/missing.js'] } });
     const err = (await compileFileSet(config, (await scanProject(config)).fileSet, {
       cacheDir: path.join(d, '.c'),
     }).catch((e: unknown) => e)) as SlipwayError;
     expect(err.code).toBe('E_CONFIG');
     expect(err.message).toBe('build.compile.js.entryPoints: src/missing.js not in the packaged files');
-    const off = makeConfig(d, { sql: { validate: false }, js: { minify: false } });
+    const off = await makeConfig(d, { sql: { validate: false }, js: { minify: false } });
     const r = await compileFileSet(off, (await scanProject(off)).fileSet, { cacheDir: path.join(d, '.c') });
     expect(r.findings).toEqual([
       {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deploy, rollback, listReleases, readHistory, pinRelease } from '../../src/deploy/index.js';
 import { SlipwayError } from '../../src/errors.js';
+import { watchConfigSchema } from '../../src/config/sections/watch.js';
 import type { Config } from '../../src/config/schema.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
@@ -161,7 +162,11 @@ describe('deploy with a real HTTP app behind the health gate', () => {
     const t = env.config.deploy.targets.prod!;
     const cfg = {
       ...env.config,
-      deploy: { targets: { prod: { ...t, watch: { thresholds: { probeIntervalMs: 100, consecutive503: 3 } } } } },
+      deploy: {
+        targets: {
+          prod: { ...t, watch: watchConfigSchema.parse({ thresholds: { probeIntervalMs: 100, consecutive503: 3 } }) },
+        },
+      },
     } as Config;
     const before = await currentOf(env.root);
     const pkg = await makeAppPackage('2.2.0', 'HEALTHY', { 'application/fail-after-ms.txt': '600\n' });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { checkDatabase } from '../../src/builder/checks/database.js';
 import { runStage } from '../../src/builder/stage.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
+import { resolveConfig } from '../../src/config/load.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 
@@ -79,27 +80,19 @@ describe('PostgreSQL connectivity check (real server)', () => {
   it('runStage uses database.url and build.checks.timeoutMs', async () => {
     const dir = await makeTree({ 'src/a.js': 'a' });
     try {
-      const mk = (url: string): Config => {
+      const mk = async (url: string): Promise<Config> => {
         const p = configSchema.parse({
           name: 'app',
           version: '1.0.0',
           build: { components: { application: { include: ['src/**'] } }, checks: { timeoutMs: 1000 } },
           database: { url },
         });
-        return {
-          ...p,
-          version: '1.0.0',
-          configFile: path.join(dir, 'slipway.config.yaml'),
-          configDir: dir,
-          rootDir: dir,
-          environment: 'dev',
-          sources: {},
-        };
+        return resolveConfig(p, { configFile: path.join(dir, 'slipway.config.yaml'), environment: 'dev' });
       };
-      const good = await runStage(mk(db.url), { env: {} });
+      const good = await runStage(await mk(db.url), { env: {} });
       expect(good.checks.find((c) => c.name === 'database')!.status).toBe('pass');
       expect(good.ok).toBe(true);
-      const bad = await runStage(mk(`postgres://postgres@127.0.0.1:${silentPort}/x`), { env: {} });
+      const bad = await runStage(await mk(`postgres://postgres@127.0.0.1:${silentPort}/x`), { env: {} });
       expect(bad.ok).toBe(false);
       expect(bad.checks.find((c) => c.name === 'database')!.ms).toBeLessThan(2000);
     } finally {

@@ -1,7 +1,7 @@
 // ResolvedConfig regressions (issue 12): only the chosen environment is interpolated; the changelog source is
 // resolved (and a changelog outside `root` refused) at load time.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
+import { buildVersion, loadConfig } from '../../src/config/load.js';
 import { changelogSourceOf } from '../../src/config/changelog-source.js';
 import { SlipwayError } from '../../src/errors.js';
 import { makeTree } from '../helpers/tmp.js';
@@ -73,5 +73,81 @@ describe('changelog source', () => {
     expect(err).toBeInstanceOf(SlipwayError);
     expect(err).toMatchObject({ code: 'E_CONFIG', field: 'database.changelog' });
     expect((err as SlipwayError).message).toBe(`changelog ${dir}/db/master.xml is outside the root ${dir}/app`);
+  });
+});
+
+describe('target settings', () => {
+  const withTarget = (target: string) =>
+    `name: app\nversion: 1.0.0\nbuild:\n  components:\n    application: { include: ["src/**"] }\ndeploy:\n  targets:\n    prod:\n${target}`;
+
+  it('validates blue-green and watch settings when the config loads, naming the field and line', async () => {
+    const dir = await makeTree({
+      'slipway.config.yaml': withTarget(
+        '      type: local\n      path: /srv/app\n      strategy: blue-green\n      blueGreen:\n        start: node server.js\n        slots: { blue: { port: 9000 }, green: { port: 9000 } }\n      watch:\n        durationMs: -1\n        thresholds: { errorsSelector: "x{status=5}" }\n',
+      ),
+    });
+    const e = (await loadConfig({ cwd: dir, env: {} }).catch((x: unknown) => x)) as SlipwayError;
+    expect(e).toBeInstanceOf(SlipwayError);
+    expect(e.code).toBe('E_CONFIG');
+    const details = e.details.join('\n');
+    expect(details).toMatch(
+      /slipway\.config\.yaml:14: deploy\.targets\.prod\.blueGreen\.slots: blue and green need different ports/,
+    );
+    expect(details).toMatch(/deploy\.targets\.prod\.watch\.durationMs/);
+    expect(details).toMatch(/deploy\.targets\.prod\.watch\.thresholds\.errorsSelector/);
+  });
+
+  it('refuses strategy blue-green without blueGreen settings at load time', async () => {
+    const dir = await makeTree({
+      'slipway.config.yaml': withTarget('      type: local\n      path: /srv/app\n      strategy: blue-green\n'),
+    });
+    const e = (await loadConfig({ cwd: dir, env: {} }).catch((x: unknown) => x)) as SlipwayError;
+    expect(e.details.join('\n')).toMatch(
+      /deploy\.targets\.prod\.blueGreen: strategy blue-green needs blueGreen settings/,
+    );
+  });
+
+  it('resolves the settings with their defaults, so the deploy layer never parses them again', async () => {
+    const dir = await makeTree({
+      'slipway.config.yaml': withTarget(
+        '      type: local\n      path: /srv/app\n      strategy: blue-green\n      blueGreen: { start: node server.js }\n',
+      ),
+    });
+    const { config } = await loadConfig({ cwd: dir, env: {} });
+    const t = config.deploy.targets.prod!;
+    if (t.type !== 'local') throw new Error('expected a local target');
+    expect(t.blueGreen?.slots).toEqual({ blue: { port: 8081 }, green: { port: 8082 } });
+    expect(t.watch).toMatchObject({ durationMs: 0, thresholds: { consecutive503: 3 } });
+  });
+});
+
+describe('package.json facts', () => {
+  it('are read once at load time: version fallback, engines and the document for the lockfile check', async () => {
+    const dir = await makeTree({
+      'slipway.config.yaml': 'name: app\nbuild:\n  components:\n    application: { include: ["src/**"] }\n',
+      'package.json': JSON.stringify({ version: '3.1.4', engines: { node: '>=20', npm: '>=10' }, dependencies: {} }),
+    });
+    const { config } = await loadConfig({ cwd: dir, env: {} });
+    expect(config.version).toBe('3.1.4');
+    expect(config.sources.version).toBe('package.json');
+    expect(config.packageJson).toMatchObject({
+      version: '3.1.4',
+      engines: { node: '>=20', npm: '>=10' },
+      problem: null,
+    });
+    expect(config.packageJson.document).toMatchObject({ dependencies: {} });
+  });
+
+  it('leave the version null (a deploy-only config) and say why, naming a broken package.json', async () => {
+    const dir = await makeTree({
+      'slipway.config.yaml': 'name: app\nbuild:\n  components:\n    application: { include: ["src/**"] }\n',
+      'package.json': '{ "version": ',
+    });
+    const { config } = await loadConfig({ cwd: dir, env: {} });
+    expect(config.version).toBeNull();
+    expect(config.sources.version).toMatch(
+      /^none: no "version" in slipway\.config\.yaml and package\.json is not valid JSON/,
+    );
+    expect(() => buildVersion(config)).toThrow(/no version to build with/);
   });
 });

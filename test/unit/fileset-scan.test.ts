@@ -3,6 +3,7 @@ import { chmod, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.js';
+import { resolveConfig } from '../../src/config/load.js';
 import { scanProject } from '../../src/fileset/scan.js';
 import { SlipwayError } from '../../src/errors.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
@@ -13,17 +14,9 @@ afterEach(async () => {
 });
 
 /** A validated Config rooted at `rootDir` (the real schema, so defaults are the real defaults). */
-function makeConfig(rootDir: string, build: Record<string, unknown>): Config {
+async function makeConfig(rootDir: string, build: Record<string, unknown>): Promise<Config> {
   const parsed = configSchema.parse({ name: 'app', version: '1.0.0', build });
-  return {
-    ...parsed,
-    version: '1.0.0',
-    configFile: path.join(rootDir, 'slipway.config.yaml'),
-    configDir: rootDir,
-    rootDir,
-    environment: 'dev',
-    sources: {},
-  };
+  return resolveConfig(parsed, { configFile: path.join(rootDir, 'slipway.config.yaml'), environment: 'dev' });
 }
 
 const components = {
@@ -67,7 +60,7 @@ async function knownTree(): Promise<string> {
 describe('scanProject', () => {
   it('applies gitignore (nested, negation), component globs, base, modes and byte order', async () => {
     const dir = await knownTree();
-    const { fileSet, warnings } = await scanProject(makeConfig(dir, { components, tests: 'all' }));
+    const { fileSet, warnings } = await scanProject(await makeConfig(dir, { components, tests: 'all' }));
     expect(warnings).toEqual([]);
     expect(fileSet.rootDir).toBe(dir);
     expect(fileSet.files.map((f) => [f.path, f.sourcePath, f.size, f.mode.toString(8), f.component])).toEqual([
@@ -89,7 +82,7 @@ describe('scanProject', () => {
 
   it('measures the whole tree by category, ignored files included, output dir excluded', async () => {
     const dir = await knownTree();
-    const { inventory } = await scanProject(makeConfig(dir, { components, tests: 'smoke' }));
+    const { inventory } = await scanProject(await makeConfig(dir, { components, tests: 'smoke' }));
     const byName = Object.fromEntries(inventory.categories.map((c) => [c.name, [c.bytes, c.files]]));
     expect(byName).toEqual({
       node_modules: [200, 1],
@@ -113,7 +106,7 @@ describe('scanProject', () => {
   it('selects tests: smoke keeps only build.smokeTests, none keeps none', async () => {
     const dir = await knownTree();
     const tests = async (mode: string, extra: Record<string, unknown> = {}): Promise<string[]> =>
-      (await scanProject(makeConfig(dir, { components, tests: mode, ...extra }))).fileSet.files
+      (await scanProject(await makeConfig(dir, { components, tests: mode, ...extra }))).fileSet.files
         .filter((f) => f.component === 'tests')
         .map((f) => f.sourcePath);
     expect(await tests('smoke')).toEqual(['tests/smoke/health.mjs']);
@@ -125,7 +118,7 @@ describe('scanProject', () => {
   it('assigns a file to the first component in document order; a component exclude passes it on', async () => {
     const dir = await makeTree({ 'src/a.sql': 'a', 'src/b.js': 'b', 'src/c.md': 'c' });
     dirs.push(dir);
-    const cfg = makeConfig(dir, {
+    const cfg = await makeConfig(dir, {
       components: {
         // listed out of order on purpose: document order (application, database, docs…) decides
         docs: { include: ['src/**'] },
@@ -147,7 +140,9 @@ describe('scanProject', () => {
       'src/build/c.js': '3',
     });
     dirs.push(dir);
-    const { fileSet } = await scanProject(makeConfig(dir, { components: { application: { include: ['src/**'] } } }));
+    const { fileSet } = await scanProject(
+      await makeConfig(dir, { components: { application: { include: ['src/**'] } } }),
+    );
     expect(fileSet.files.map((f) => f.sourcePath)).toEqual(['src/keep/.gitignore', 'src/keep/b.gen.js']);
     // git agrees (the reference implementation)
     const { execFileSync } = await import('node:child_process');
@@ -162,7 +157,9 @@ describe('scanProject', () => {
   it("never scans the build output; warns when a component include reaches into it; a .git file is git's own", async () => {
     const dir = await makeTree({ 'dist/app.js': 'built', 'src/a.js': 'a', 'src/sub/.git': 'gitdir: ../x' });
     dirs.push(dir);
-    const r = await scanProject(makeConfig(dir, { components: { application: { include: ['src/**', 'dist/**'] } } }));
+    const r = await scanProject(
+      await makeConfig(dir, { components: { application: { include: ['src/**', 'dist/**'] } } }),
+    );
     expect(r.fileSet.files.map((f) => f.sourcePath)).toEqual(['src/a.js']);
     expect(r.warnings).toEqual([
       'build.components.application.include reaches into dist/, which Slipway never scans (build output or compile cache)',
@@ -172,9 +169,9 @@ describe('scanProject', () => {
 
   it('honours build.exclude and build.gitignore: false', async () => {
     const dir = await knownTree();
-    const excluded = await scanProject(makeConfig(dir, { components, exclude: ['**/*.css'] }));
+    const excluded = await scanProject(await makeConfig(dir, { components, exclude: ['**/*.css'] }));
     expect(excluded.fileSet.files.some((f) => f.sourcePath.endsWith('.css'))).toBe(false);
-    const noGitignore = await scanProject(makeConfig(dir, { components, gitignore: false }));
+    const noGitignore = await scanProject(await makeConfig(dir, { components, gitignore: false }));
     const paths = noGitignore.fileSet.files.map((f) => f.sourcePath);
     expect(paths).toContain('src/x.tmp');
     expect(paths).toContain('src/sub/secret.txt');
@@ -191,7 +188,7 @@ describe('scanProject', () => {
     await symlink(path.join(outside, 'secret.js'), path.join(dir, 'src/secret.js'));
     await symlink(outside, path.join(dir, 'src/outdir'));
     const { fileSet, warnings } = await scanProject(
-      makeConfig(dir, { components: { application: { include: ['src/**'] } } }),
+      await makeConfig(dir, { components: { application: { include: ['src/**'] } } }),
     );
     expect(fileSet.files.map((f) => [f.sourcePath, f.size])).toEqual([
       ['src/alias.js', 4],
@@ -208,7 +205,7 @@ describe('scanProject', () => {
   it('fails with E_SCAN naming a required component and its globs when nothing matches', async () => {
     const dir = await makeTree({ 'lib/a.js': 'a' });
     dirs.push(dir);
-    const cfg = makeConfig(dir, {
+    const cfg = await makeConfig(dir, {
       components: {
         application: { include: ['src/**/*.js'], exclude: ['**/*.test.js'], required: true },
         database: { include: ['db/**'], required: true },
@@ -230,7 +227,7 @@ describe('scanProject', () => {
     dirs.push(dir);
     await symlink('missing.js', path.join(dir, 'src/broken.js'));
     await symlink('missing', path.join(dir, 'logs/broken.log'));
-    const cfg = makeConfig(dir, { components: { application: { include: ['src/**'] } } });
+    const cfg = await makeConfig(dir, { components: { application: { include: ['src/**'] } } });
     const err = (await scanProject(cfg).catch((e: unknown) => e)) as SlipwayError;
     expect(err.code).toBe('E_IO');
     expect(err.file).toBe('src/broken.js');
@@ -245,7 +242,7 @@ describe('scanProject', () => {
     const dir = await makeTree({ 'src/a.js': '1', 'a.js': '2', 'lib/a.js': '3' });
     dirs.push(dir);
     // a.js does not start with the base, so it keeps its path: application/a.js twice.
-    const cfg = makeConfig(dir, {
+    const cfg = await makeConfig(dir, {
       components: { application: { include: ['src/**', 'a.js', 'lib/**'], base: 'src' } },
     });
     const err = (await scanProject(cfg).catch((e: unknown) => e)) as SlipwayError;

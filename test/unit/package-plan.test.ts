@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { targetSchema } from '../../src/config/sections/deploy.js';
 import type { Config } from '../../src/config/schema.js';
 import { SlipwayError } from '../../src/errors.js';
 import { defaultUpgradeFrom } from '../../src/builder/package-metadata.js';
@@ -203,7 +204,7 @@ describe('deployment-info.json', () => {
       environment: 'prod',
       deploy: {
         targets: {
-          production: {
+          production: targetSchema.parse({
             type: 'local',
             path: '/srv',
             keep: 10,
@@ -214,11 +215,7 @@ describe('deployment-info.json', () => {
             databaseUrl: 'postgres://x',
             backupDatabase: true,
             rollbackDatabase: true,
-            smokeTests: true,
-            notify: {},
-            strategy: 'symlink',
-            commandTimeoutMs: 60000,
-          },
+          }),
         },
       },
       database: {},

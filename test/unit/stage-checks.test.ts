@@ -7,6 +7,7 @@ import { checkVersionRange, readNpmVersion } from '../../src/builder/checks/vers
 import { checkTools } from '../../src/builder/checks/tools.js';
 import { checkHttpEndpoint } from '../../src/builder/checks/http.js';
 import { checkLockfile } from '../../src/builder/checks/lockfile.js';
+import { readPackageJson } from '../../src/config/package-json.js';
 import { describeTarget } from '../../src/builder/checks/database.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 
@@ -151,7 +152,7 @@ describe('lockfile consistency', () => {
   const run = async (files: Record<string, string>) => {
     const dir = await makeTree(files);
     dirs.push(dir);
-    return checkLockfile(dir);
+    return checkLockfile(dir, await readPackageJson(dir));
   };
 
   it('passes when package.json and the lockfile agree', async () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.js';
+import { resolveConfig } from '../../src/config/load.js';
 import { runStage } from '../../src/builder/stage.js';
 import type { ProgressEvent } from '../../src/progress.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
@@ -10,17 +11,13 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await removeTree(d);
 });
 
-function makeConfig(rootDir: string, build: Record<string, unknown>, extra: Record<string, unknown> = {}): Config {
+async function makeConfig(
+  rootDir: string,
+  build: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+): Promise<Config> {
   const parsed = configSchema.parse({ name: 'app', version: '1.0.0', build, ...extra });
-  return {
-    ...parsed,
-    version: '1.0.0',
-    configFile: path.join(rootDir, 'slipway.config.yaml'),
-    configDir: rootDir,
-    rootDir,
-    environment: 'dev',
-    sources: {},
-  };
+  return resolveConfig(parsed, { configFile: path.join(rootDir, 'slipway.config.yaml'), environment: 'dev' });
 }
 
 const components = { application: { include: ['src/**'] } };
@@ -31,7 +28,7 @@ describe('runStage', () => {
     const dir = await makeTree({ 'src/a.js': 'aaaa', 'notes.txt': 'n', 'package.json': pkgJson });
     dirs.push(dir);
     const events: ProgressEvent[] = [];
-    const cfg = makeConfig(dir, { components, checks: { env: [{ name: 'OPTIONAL_X', required: false }] } });
+    const cfg = await makeConfig(dir, { components, checks: { env: [{ name: 'OPTIONAL_X', required: false }] } });
     const r = await runStage(cfg, { env: { PATH: process.env.PATH }, onProgress: (e) => events.push(e) });
     expect(r.checks.map((c) => [c.name, c.status])).toEqual([
       ['scan', 'pass'],
@@ -59,7 +56,7 @@ describe('runStage', () => {
       env: [{ name: 'OPTIONAL_X', required: false }],
       http: [{ name: 'docs', url: 'http://127.0.0.1:1/', required: false, timeoutMs: 2000 }],
     };
-    const cfg = makeConfig(dir, { components, checks });
+    const cfg = await makeConfig(dir, { components, checks });
     expect((await runStage(cfg, { env: {} })).ok).toBe(true);
     const strict = await runStage(cfg, { env: {}, strict: true });
     expect(strict.ok).toBe(false);
@@ -71,9 +68,11 @@ describe('runStage', () => {
       reason: 'OPTIONAL_X is not set (optional)',
     });
     // build.strict in the config does the same; the option wins over it.
-    const fromConfig = await runStage(makeConfig(dir, { components, strict: true, checks }), { env: {} });
+    const fromConfig = await runStage(await makeConfig(dir, { components, strict: true, checks }), { env: {} });
     expect(fromConfig.ok).toBe(false);
-    expect((await runStage(makeConfig(dir, { components, strict: true }), { env: {}, strict: false })).ok).toBe(true);
+    expect((await runStage(await makeConfig(dir, { components, strict: true }), { env: {}, strict: false })).ok).toBe(
+      true,
+    );
   });
 
   it('a failing check makes ok=false; a scan warning is reported as a warn check', async () => {
@@ -81,7 +80,7 @@ describe('runStage', () => {
     dirs.push(dir);
     const { symlink } = await import('node:fs/promises');
     await symlink('/etc/hostname', path.join(dir, 'src/host'));
-    const cfg = makeConfig(dir, {
+    const cfg = await makeConfig(dir, {
       components,
       checks: { env: [{ name: 'NEEDED', required: true }], tools: ['no-such-tool-slipway'], node: '<1' },
     });

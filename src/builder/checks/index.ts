@@ -2,7 +2,7 @@ import type { Config } from '../../config/schema.js';
 import type { CheckResult } from '../../fileset/types.js';
 import type { ProgressListener } from '../../progress.js';
 import { checkEnvVars } from './env.js';
-import { checkVersionRange, readEngines, readNpmVersion } from './versions.js';
+import { checkVersionRange, readNpmVersion } from './versions.js';
 import { checkTools } from './tools.js';
 import { checkDatabase } from './database.js';
 import { checkHttpEndpoint } from './http.js';
@@ -29,7 +29,7 @@ async function timed(job: Job): Promise<CheckResult[]> {
 export async function runChecks(config: Config, opts: RunChecksOptions = {}): Promise<CheckResult[]> {
   const checks = config.build.checks;
   const env = opts.env ?? process.env;
-  const engines = await readEngines(config.rootDir);
+  const engines = config.packageJson.engines;
   const nodeRange = checks.node ?? engines.node;
   const npmRange = checks.npm ?? engines.npm;
   const src = (tool: 'node' | 'npm'): string => (checks[tool] ? `build.checks.${tool}` : `engines.${tool}`);
@@ -49,7 +49,7 @@ export async function runChecks(config: Config, opts: RunChecksOptions = {}): Pr
     ...checks.http.map((h) => () => checkHttpEndpoint(h)),
     async () =>
       checks.lockfile
-        ? checkLockfile(config.rootDir)
+        ? checkLockfile(config.rootDir, config.packageJson)
         : { name: 'lockfile', status: 'skip', reason: 'build.checks.lockfile is false' },
   ];
   let done = 0;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import semver from 'semver';
 import { z } from 'zod';
+import type { PackageJsonFacts } from '../../config/package-json.js';
 import type { CheckResult } from '../../fileset/types.js';
 
 const depsSchema = z.record(z.string(), z.string()).optional();
@@ -40,13 +41,13 @@ function allDeps(
  * package.json vs package-lock.json, the checks `npm ci` would fail on: the lockfile exists, is v2+, its root
  * entry declares the same dependency ranges, and every locked version satisfies its range.
  */
-export async function checkLockfile(rootDir: string): Promise<CheckResult> {
+export async function checkLockfile(rootDir: string, packageJson: PackageJsonFacts): Promise<CheckResult> {
   const name = 'lockfile';
-  let pkgRaw: unknown;
+  if (packageJson.problem) return { name, status: 'fail', reason: `package.json: ${packageJson.problem}` };
+  const pkgRaw = packageJson.document ?? undefined;
   let lockRaw: unknown;
   let lockName = 'npm-shrinkwrap.json';
   try {
-    pkgRaw = await readJson(path.join(rootDir, 'package.json'));
     lockRaw = await readJson(path.join(rootDir, lockName));
     if (lockRaw === undefined) lockRaw = await readJson(path.join(rootDir, (lockName = 'package-lock.json')));
   } catch (e) {

@@ -1,22 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import semver from 'semver';
 import type { CheckResult } from '../../fileset/types.js';
-
-/** `engines` of the project's package.json, the fallback when build.checks.node/npm are not set. */
-export async function readEngines(rootDir: string): Promise<{ node?: string; npm?: string }> {
-  try {
-    const pkg = JSON.parse(await readFile(path.join(rootDir, 'package.json'), 'utf8')) as { engines?: unknown };
-    const e = pkg.engines as Record<string, unknown> | undefined;
-    return {
-      ...(typeof e?.node === 'string' ? { node: e.node } : {}),
-      ...(typeof e?.npm === 'string' ? { npm: e.npm } : {}),
-    };
-  } catch {
-    return {};
-  }
-}
 
 /** Compares a version with a semver range; `source` says where the range came from. */
 export function checkVersionRange(

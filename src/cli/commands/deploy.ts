@@ -11,7 +11,7 @@ import {
   withTargetOptions,
   type TargetFlags,
 } from '../common-flags.js';
-import { CONFIG_FILE_NAMES } from '../../config/load.js';
+import { CONFIG_FILE_NAMES, resolveConfig } from '../../config/load.js';
 import { configSchema, type Config } from '../../config/schema.js';
 import { SlipwayError } from '../../errors.js';
 import {
@@ -37,16 +37,12 @@ interface CommandFlags extends ConfigFlags, TargetFlags {
 async function loadForTarget(ctx: CommandContext, flags: ConfigFlags, adHocRoot: string | undefined): Promise<Config> {
   const hasConfig = Boolean(flags.config) || CONFIG_FILE_NAMES.some((n) => existsSync(path.join(ctx.io.cwd, n)));
   if (hasConfig || !adHocRoot) return (await configFromFlags(ctx.io, flags)).config;
-  const parsed = configSchema.parse({ name: 'adhoc', build: { components: { application: { include: ['**'] } } } });
-  return {
-    ...parsed,
+  const parsed = configSchema.parse({
+    name: 'adhoc',
     version: '0.0.0',
-    configFile: '',
-    configDir: ctx.io.cwd,
-    rootDir: ctx.io.cwd,
-    environment: flags.env ?? 'dev',
-    sources: {},
-  };
+    build: { components: { application: { include: ['**'] } } },
+  });
+  return resolveConfig(parsed, { configFile: '', configDir: ctx.io.cwd, environment: flags.env ?? 'dev' });
 }
 
 /** Progress lines on stderr: step results always, step starts only on a TTY (STYLE.md §9). */

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { sshTargetFields } from './ssh-target.js';
+import { blueGreenConfigSchema } from './blue-green.js';
+import { watchConfigSchema } from './watch.js';
 
 const healthGateSchema = z
   .object({
@@ -32,12 +34,11 @@ export const targetSchema = z
     smokeTests: z.boolean().default(true),
     notify: z.object({ webhook: z.url().optional(), command: z.string().optional() }).strict().prefault({}),
     strategy: z.enum(['symlink', 'blue-green']).default('symlink'),
-    /** Settings of strategy blue-green; validated by src/deploy/blue-green/config.ts when a deploy starts
-     *  (kept loose here so the config layer does not import the deploy layer). */
-    blueGreen: z.record(z.string(), z.unknown()).optional(),
-    /** Watch window after a deploy ({ durationMs, metricsUrl, thresholds }); validated by src/health/watch-thresholds.ts
-     *  when a deploy starts. `--watch 10m` overrides durationMs. */
-    watch: z.record(z.string(), z.unknown()).optional(),
+    /** Settings of strategy blue-green (src/config/sections/blue-green.ts), validated when the config loads. */
+    blueGreen: blueGreenConfigSchema.optional(),
+    /** Watch window after a deploy ({ durationMs, metricsUrl, thresholds }; src/config/sections/watch.ts), validated
+     *  when the config loads. `--watch 10m` overrides durationMs. */
+    watch: watchConfigSchema.prefault({}),
     /** Restart/stop/smoke-test commands are killed after this many ms. */
     commandTimeoutMs: z.number().int().positive().default(60_000),
     /** `--wait` gives up queueing for the lock after this many ms. */
@@ -101,10 +102,23 @@ export const sshTargetSchema = targetSchema
       });
   });
 
+/** A local target as the config file states it: strategy blue-green needs its settings (checked at load time). */
+const localTargetSchema = targetSchema.superRefine((t, ctx) => {
+  if (t.strategy === 'blue-green' && !t.blueGreen)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['blueGreen'],
+      message: 'strategy blue-green needs blueGreen settings (at least start)',
+    });
+});
+
 export const deploySchema = z
   .object({
     targets: z
-      .record(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i), z.discriminatedUnion('type', [targetSchema, sshTargetSchema]))
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i),
+        z.discriminatedUnion('type', [localTargetSchema, sshTargetSchema]),
+      )
       .default({}),
   })
   .strict();

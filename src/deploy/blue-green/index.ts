@@ -1,5 +1,10 @@
 /** Blue-green strategy: public API for DEPLOY (see switch.ts for the sequence). */
-export { blueGreenConfigSchema, type BlueGreenConfig, type BlueGreenConfigInput, type Slot } from './config.js';
+export {
+  blueGreenConfigSchema,
+  type BlueGreenConfig,
+  type BlueGreenConfigInput,
+  type Slot,
+} from '../../config/sections/blue-green.js';
 export { planBlueGreen, type BlueGreenPlan, type BlueGreenRelease } from './plan.js';
 export { switchSlots, stopBlueGreen, type SwitchSlotsOptions, type SwitchSlotsResult } from './switch.js';
 export { switchBack, type SwitchBackResult } from './switch-back.js';

@@ -1,4 +1,4 @@
-import type { BlueGreenConfig, Slot } from './config.js';
+import type { BlueGreenConfig, Slot } from '../../config/sections/blue-green.js';
 import type { BlueGreenState } from './state.js';
 
 export interface BlueGreenRelease {

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SlipwayError } from '../../errors.js';
-import type { BlueGreenConfig } from './config.js';
+import type { BlueGreenConfig } from '../../config/sections/blue-green.js';
 import type { ProxyStatus, Upstream } from './proxy.js';
 import { blueGreenPaths, writeFileAtomic } from './state.js';
 import { isAlive, waitForExit } from './slot-process.js';

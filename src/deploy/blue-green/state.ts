@@ -2,7 +2,7 @@ import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { SlipwayError } from '../../errors.js';
-import type { Slot } from './config.js';
+import type { Slot } from '../../config/sections/blue-green.js';
 
 const slotStateSchema = z.object({
   releaseId: z.string(),

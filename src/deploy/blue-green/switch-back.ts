@@ -3,7 +3,7 @@
  * No process start: health-check the idle slot, move traffic back, drain and stop the slot that was live.
  */
 import { waitForHealthy } from '../../health/probe.js';
-import { type BlueGreenConfigInput, type Slot, blueGreenConfigSchema } from './config.js';
+import { type BlueGreenConfigInput, type Slot, blueGreenConfigSchema } from '../../config/sections/blue-green.js';
 import { drainUpstream, fixedDrain } from './drain.js';
 import { applyNginxUpstream } from './nginx.js';
 import { ensureProxy, switchProxy } from './proxy-control.js';

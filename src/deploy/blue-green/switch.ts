@@ -6,7 +6,12 @@ import { connect } from 'node:net';
 import { mkdir, readFile, rename, symlink, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { type WaitForHealthyResult, waitForHealthy } from '../../health/probe.js';
-import { type BlueGreenConfig, type BlueGreenConfigInput, type Slot, blueGreenConfigSchema } from './config.js';
+import {
+  type BlueGreenConfig,
+  type BlueGreenConfigInput,
+  type Slot,
+  blueGreenConfigSchema,
+} from '../../config/sections/blue-green.js';
 import { applyNginxUpstream } from './nginx.js';
 import { type BlueGreenPlan, type BlueGreenRelease, planBlueGreen } from './plan.js';
 import { type DrainResult, drainUpstream, fixedDrain } from './drain.js';

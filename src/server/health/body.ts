@@ -2,7 +2,8 @@ import type { HealthSnapshot } from './service.js';
 import { toIetfStatus, type HealthStatus } from '../../health/status.js';
 
 export interface HealthBodyContext {
-  version: string;
+  /** null when the config has no version (a deploy-only host). */
+  version: string | null;
   serviceId: string;
   now: number;
   startedAt: number;

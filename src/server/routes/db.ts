@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { buildVersion } from '../../config/load.js';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -62,7 +63,7 @@ export function registerDbRoutes(app: FastifyInstance, ctx: ServerContext): void
         mode,
         ...(q.contexts ? { contexts: q.contexts.split(',') } : {}),
         application: ctx.config.name,
-        version: ctx.config.version,
+        version: buildVersion(ctx.config),
         sourceDateEpoch,
         ...(q.since ? { since: q.since } : {}),
         ...(q.sinceTag ? { sinceTag: q.sinceTag } : {}),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseSelector } from './selector.js';
+import { parseSelector } from '../../health/selector.js';
 
 const selector = (field: string, def: string) =>
   z
