@@ -8,7 +8,7 @@ import { superuserWarning } from '../db/role.js';
 import { verifyPackageSignature } from '../sign/package-signature.js';
 import { checkCompatibility } from './compat.js';
 import { pendingChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
-import type { ChangeSetKey, Contracts } from './contracts.js';
+import type { ChangeSetIndexEntry, ChangeSetKey, Contracts } from './contracts.js';
 import { dumpDatabase } from './backup.js';
 import { readChangeSetIndex } from './db-rollback.js';
 import { settleTarget, type SettleResult } from './settle.js';
@@ -154,6 +154,59 @@ async function liveVersion(target: Target, previous: string | null): Promise<str
   }
 }
 
+/**
+ * The migrate step (journaled): the changesets about to run go into the journal before, the ones
+ * databasechangelog records after (ok or failed), so the undo path (settle.ts) undoes exactly those. Used by the
+ * local deploy and, once per rollout from the controller, by the ssh fleet (src/fleet).
+ */
+export async function migrateStep(m: {
+  contracts: Contracts;
+  steps: StepRunner;
+  t: TargetConfig;
+  databaseUrl: string;
+  /** An extracted release on this machine (database/package.sql). */
+  releaseDir: string;
+  index: ChangeSetIndexEntry[] | null;
+  state: Pick<ApplyState, 'pending' | 'executed'>;
+  onProgress?: DeployOptions['onProgress'];
+}): Promise<void> {
+  const { contracts, steps, t, databaseUrl, index, state } = m;
+  const sqlFile = path.join(m.releaseDir, 'database', 'package.sql');
+  const pending = index ? pendingChangeSets(index, await readAppliedOrFail(databaseUrl)) : [];
+  state.pending = pending;
+  const readBack = async () => {
+    state.executed = recordedAmong(pending, await readAppliedOrFail(databaseUrl));
+    return { executed: state.executed, pending };
+  };
+  await steps.run(
+    'migrate',
+    `apply database/package.sql to ${maskUrl(databaseUrl)}`,
+    async () => {
+      const sql = await readFile(sqlFile, 'utf8');
+      refusePackageShellEscapes(sql, t);
+      const warning = superuserWarning(await contracts.readDatabaseRole(databaseUrl), databaseUrl);
+      if (warning) await steps.warn('migrate', warning);
+      const r = await contracts.applySql({
+        databaseUrl,
+        sql,
+        ...(steps.signal ? { signal: steps.signal } : {}),
+        // Each changeset as it is recorded (progress only; the journal gets the read-back list after).
+        onEcho: (line) => {
+          const x = /^slipway: (EXECUTED|RERAN|MARK_RAN) (.*)$/.exec(line);
+          if (x) m.onProgress?.({ step: 'migrate', status: 'info', message: `${x[1]} ${x[2]}` });
+        },
+      });
+      await readBack();
+      return {
+        value: r,
+        message: `${state.executed.length} changeset(s) applied, ${r.skipped} already applied`,
+        data: { executed: state.executed, pending, reran: r.executed.length - state.executed.length },
+      };
+    },
+    { beginData: { pending }, failData: readBack },
+  );
+}
+
 export async function applyDeploy(a: ApplyInput): Promise<void> {
   const { opts, contracts, target, t, steps, releaseId, previous, databaseUrl, state } = a;
   const v = await steps.run('verify', 'verify the archive digest and SHA256SUMS', async () => {
@@ -243,44 +296,10 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
       };
     });
   } else await steps.skip('backup', `${backupSkip}; current release ${previous ?? '(none)'} stays in releases/`);
-  const sqlFile = path.join(releaseDir, 'database', 'package.sql');
   const migrateSkip = skipOf('migrate');
-  if (!migrateSkip && databaseUrl) {
-    // Journaled before: the changesets about to run; after (ok or failed): the ones databasechangelog records.
-    const pending = index ? pendingChangeSets(index, await readAppliedOrFail(databaseUrl)) : [];
-    state.pending = pending;
-    const readBack = async () => {
-      state.executed = recordedAmong(pending, await readAppliedOrFail(databaseUrl));
-      return { executed: state.executed, pending };
-    };
-    await steps.run(
-      'migrate',
-      `apply database/package.sql to ${maskUrl(databaseUrl)}`,
-      async () => {
-        const sql = await readFile(sqlFile, 'utf8');
-        refusePackageShellEscapes(sql, t);
-        const warning = superuserWarning(await contracts.readDatabaseRole(databaseUrl), databaseUrl);
-        if (warning) await steps.warn('migrate', warning);
-        const r = await contracts.applySql({
-          databaseUrl,
-          sql,
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          // Each changeset as it is recorded (progress only; the journal gets the read-back list after).
-          onEcho: (line) => {
-            const m = /^slipway: (EXECUTED|RERAN|MARK_RAN) (.*)$/.exec(line);
-            if (m) opts.onProgress?.({ step: 'migrate', status: 'info', message: `${m[1]} ${m[2]}` });
-          },
-        });
-        await readBack();
-        return {
-          value: r,
-          message: `${state.executed.length} changeset(s) applied, ${r.skipped} already applied`,
-          data: { executed: state.executed, pending, reran: r.executed.length - state.executed.length },
-        };
-      },
-      { beginData: { pending }, failData: readBack },
-    );
-  } else await steps.skip('migrate', migrateSkip ?? 'no database configured');
+  if (!migrateSkip && databaseUrl)
+    await migrateStep({ contracts, steps, t, databaseUrl, releaseDir, index, state, onProgress: opts.onProgress });
+  else await steps.skip('migrate', migrateSkip ?? 'no database configured');
   const switchCurrent = () =>
     steps.run('switch', `point current at ${releaseId}`, async () => {
       state.touchedApp = true;

@@ -1,0 +1,98 @@
+/** Opening a fleet for one run: a connection per host, reachability, the per-host locks; and closing it again. */
+import path from 'node:path';
+import { SlipwayError } from '../errors.js';
+import type { LockHandle } from '../deploy/lock.js';
+import type { FleetHost, FleetTarget } from './fleet-target.js';
+import { makeControlDir, removeControlDir, SshSession } from './ssh.js';
+import { SshTarget } from './ssh-target.js';
+
+export interface ConnectedHost {
+  host: FleetHost;
+  target: SshTarget;
+}
+
+export interface OpenFleet {
+  /** Hosts this run works on (reachable ones; all of them unless --skip-unreachable left some out). */
+  hosts: ConnectedHost[];
+  unreachable: { host: FleetHost; reason: string }[];
+  locks: LockHandle[];
+  close: () => Promise<void>;
+}
+
+/** Runs `fn` over `items` with at most `limit` at once; results in input order (settled, never throws). */
+export async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (x: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const out: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        out[i] = { status: 'fulfilled', value: await fn(items[i]!) };
+      } catch (reason) {
+        out[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/**
+ * Connects to every host (prepare: layout and tools), refusing the run when one is unreachable unless
+ * `skipUnreachable`, then takes every host's lock in config order (two controllers contend on the same first
+ * lock, so neither holds a part of the fleet the other needs). On any failure everything taken is released.
+ */
+export async function openFleet(
+  fleet: FleetTarget,
+  o: { run: string; command: string; logDir: string; skipUnreachable?: boolean; wait?: boolean },
+): Promise<OpenFleet> {
+  const controlDir = await makeControlDir();
+  const opTimeoutMs = fleet.t.connectTimeoutMs + 60_000;
+  const all = fleet.hosts.map((host) => {
+    const safe = host.label.replace(/[^A-Za-z0-9._@-]+/g, '_');
+    const session = new SshSession(host.spec, fleet.ssh, controlDir, path.join(o.logDir, `${safe}.log`));
+    return { host, target: new SshTarget(session, host.root, opTimeoutMs) };
+  });
+  const locks: LockHandle[] = [];
+  const close = async () => {
+    for (const l of locks.splice(0).reverse()) await l.release().catch(() => undefined);
+    await Promise.all(all.map((h) => h.target.session.close()));
+    await removeControlDir(controlDir);
+  };
+  try {
+    const probed = await mapLimit(all, fleet.t.parallel, (h) => h.target.prepare());
+    const unreachable = all
+      .map((h, i) => ({ h, r: probed[i]! }))
+      .filter((x) => x.r.status === 'rejected')
+      .map((x) => ({
+        host: x.h.host,
+        reason:
+          (x.r as PromiseRejectedResult).reason instanceof Error
+            ? (x.r as PromiseRejectedResult).reason.message
+            : String((x.r as PromiseRejectedResult).reason),
+        error: (x.r as PromiseRejectedResult).reason as unknown,
+      }));
+    const refused = unreachable.filter((u) => !(u.error instanceof SlipwayError && u.error.code === 'E_SSH'));
+    if (refused.length) throw refused[0]!.error; // reachable but broken (missing tools, no permission): never skipped
+    if (unreachable.length && !o.skipUnreachable)
+      throw new SlipwayError(
+        'E_SSH',
+        `${unreachable.length} of ${all.length} host(s) of ${fleet.name} cannot be reached; nothing was installed or switched`,
+        {
+          details: unreachable.map((u) => u.reason),
+          hint: 'Fix the connection (or the pinned key in knownHosts), or pass --skip-unreachable to deploy to the others and report these.',
+        },
+      );
+    const hosts = all.filter((h) => !unreachable.some((u) => u.host === h.host));
+    if (!hosts.length) throw new SlipwayError('E_SSH', `no host of ${fleet.name} can be reached`);
+    for (const h of hosts) locks.push(await h.target.lock({ run: o.run, command: o.command, wait: o.wait === true }));
+    return { hosts, unreachable: unreachable.map(({ host, reason }) => ({ host, reason })), locks, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}

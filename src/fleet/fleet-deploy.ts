@@ -1,0 +1,479 @@
+/**
+ * A fleet rollout over SSH (issue 13): the package is checked and extracted on the controller (the local safety
+ * rules), uploaded to and installed on EVERY host before ANY is switched, the database is migrated once from the
+ * controller, then hosts are switched in batches (canary first), each restarted, health-gated from the controller
+ * (the host's health URL) and smoke-tested before the next batch. A failing batch stops the rollout and every host
+ * already switched is put back, in reverse order, through the local deploy's undo path (settle.ts), then the
+ * database. Every host keeps its own journal; the controller keeps the fleet journal.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import { SlipwayError } from '../errors.js';
+import { hashFile } from '../fileset/hash.js';
+import { releaseEnv, restartApp, validateRelease } from '../deploy/activate.js';
+import { loadContracts, type ChangeSetKey } from '../deploy/contracts.js';
+import { readChangeSetIndex } from '../deploy/db-rollback.js';
+import { defaultActor, newRunId, nextReleaseId } from '../deploy/deploy.js';
+import { migrateStep, verifyPackage } from '../deploy/deploy-steps.js';
+import { LocalTarget } from '../deploy/local-target.js';
+import { checkReadiness } from '../deploy/readiness.js';
+import { settleTarget } from '../deploy/settle.js';
+import { normalizeSharedPaths } from '../deploy/shared.js';
+import { runSmokeTests } from '../deploy/smoke.js';
+import { makeStepRunner, type StepRunner } from '../deploy/step-runner.js';
+import { targetDatabaseUrl } from '../deploy/target-settings.js';
+import type { DeployEvent } from '../deploy/types.js';
+import { mapLimit, openFleet, type ConnectedHost } from './fleet-connect.js';
+import { resolveFleet, type FleetTarget } from './fleet-target.js';
+import { planBatches } from './rollout-plan.js';
+import type { HostInstall } from './ssh-target.js';
+
+export interface FleetDeployOptions {
+  config: Config;
+  target: string;
+  packagePath: string;
+  expectedSha256?: string | undefined;
+  /** Deploy to the reachable hosts and report the others, instead of refusing the rollout. */
+  skipUnreachable?: boolean | undefined;
+  force?: boolean | undefined;
+  wait?: boolean | undefined;
+  actor?: string | undefined;
+  /** Progress; `host` is set for a host's own steps. */
+  onProgress?: ((e: DeployEvent & { host?: string }) => void) | undefined;
+  signal?: AbortSignal | undefined;
+  now?: () => Date;
+}
+
+export type HostOutcome = 'live' | 'rolled-back' | 'not-switched' | 'unreachable' | 'rollback-incomplete';
+
+export interface FleetHostResult {
+  host: string;
+  root: string;
+  outcome: HostOutcome;
+  previous: string | null;
+  /** `current` on the host when the run ended (read back), null when not read. */
+  current: string | null;
+  install: HostInstall | null;
+  message: string | null;
+}
+
+export interface FleetDeployResult {
+  ok: boolean;
+  target: string;
+  releaseId: string;
+  version: string;
+  sha256: string;
+  /** Host labels per batch, in switch order. */
+  batches: string[][];
+  hosts: FleetHostResult[];
+  executed: ChangeSetKey[];
+  databaseRolledBack: ChangeSetKey[];
+  ms: number;
+}
+
+/** The journal kind and data shared by every host's `run` entries. */
+function hostRunData(f: FleetTarget, run: string, extra: Record<string, unknown>) {
+  return { fleet: f.name, fleetRun: run, ...extra };
+}
+
+/** Deploys a package to every host of an ssh target (see the module comment). Throws after rolling back. */
+export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeployResult> {
+  const t0 = performance.now();
+  const now = opts.now ?? (() => new Date());
+  const fleet = resolveFleet(opts.config, opts.target);
+  const t = fleet.t;
+  const shared = normalizeSharedPaths(t.shared);
+  const databaseUrl = targetDatabaseUrl(opts.config, fleet.controllerView);
+  const packagePath = path.resolve(opts.config.configDir, opts.packagePath);
+  if (!(await stat(packagePath).catch(() => null))?.isFile())
+    throw new SlipwayError('E_NOT_FOUND', `package not found: ${packagePath}`, { file: packagePath });
+  const contracts = await loadContracts();
+  // The local safety rules first: signature, archive inspection, limits, digest (nothing leaves this machine before).
+  const v = await verifyPackage(
+    contracts,
+    packagePath,
+    fleet.controllerView,
+    opts.config.configDir,
+    opts.expectedSha256,
+  );
+  checkReadiness(packagePath, v.readiness, opts.force === true);
+  const sha256 = await hashFile(packagePath);
+  const packageName = path.basename(packagePath);
+  const emit = (e: DeployEvent & { host?: string }) => opts.onProgress?.(e);
+
+  const controller = new LocalTarget(fleet.controllerRoot);
+  await controller.prepare();
+  const run = newRunId(now());
+  const actor = opts.actor ?? defaultActor();
+  const command = `deploy ${packageName} --target ${fleet.name}`;
+  const controllerLock = await controller.lock({ run, command, wait: opts.wait === true, waitMs: t.lockWaitMs });
+  const logDir = path.join(controller.layout.state, 'logs', run);
+  let open: Awaited<ReturnType<typeof openFleet>> | null = null;
+  try {
+    open = await openFleet(fleet, { run, command, logDir, skipUnreachable: opts.skipUnreachable, wait: opts.wait });
+    for (const u of open.unreachable)
+      emit({ step: 'lock', status: 'info', message: `skipped (--skip-unreachable): ${u.reason}` });
+    const hosts = open.hosts;
+    const previous = new Map<ConnectedHost, string | null>();
+    for (const h of hosts) previous.set(h, await h.target.readCurrent());
+    const fleetPrevious = await controller.readCurrent();
+    const existing = [
+      await controller.listReleaseDirs(),
+      ...(await Promise.all(hosts.map((h) => h.target.listReleaseDirs()))),
+    ];
+    const releaseId = nextReleaseId(now(), sha256, existing.flat());
+    const batches = planBatches(hosts.length, t.rollout).map((b) => b.map((i) => hosts[i]!));
+    const batchLabels = batches.map((b) => b.map((h) => h.host.label));
+
+    const fleetJournal = controller.journal(run, 'deploy');
+    const fleetSteps = makeStepRunner({
+      journal: fleetJournal,
+      release: releaseId,
+      onProgress: emit,
+      signal: opts.signal,
+    });
+    await fleetJournal.write({
+      step: 'run',
+      status: 'begin',
+      release: releaseId,
+      data: {
+        sha256,
+        packageName,
+        version: v.version,
+        actor,
+        previous: fleetPrevious,
+        hosts: hosts.map((h) => ({ host: h.host.label, previous: previous.get(h) })),
+        unreachable: open.unreachable.map((u) => u.host.label),
+        batches: batchLabels,
+      },
+    });
+    const hostSteps = new Map<ConnectedHost, StepRunner>();
+    for (const h of hosts) {
+      const journal = h.target.journal(run, 'deploy');
+      await journal.write({
+        step: 'run',
+        status: 'begin',
+        release: releaseId,
+        data: hostRunData(fleet, run, { sha256, packageName, version: v.version, actor, previous: previous.get(h) }),
+      });
+      hostSteps.set(
+        h,
+        makeStepRunner({
+          journal,
+          release: releaseId,
+          onProgress: (e) => emit({ ...e, host: h.host.label }),
+          signal: opts.signal,
+        }),
+      );
+    }
+
+    const installs = new Map<ConnectedHost, HostInstall>();
+    const dbState = { pending: [] as ChangeSetKey[], executed: [] as ChangeSetKey[] };
+    const touched: ConnectedHost[] = []; // hosts whose switch began, in order
+    const live = new Set<ConnectedHost>();
+    try {
+      await fleetSteps.run(
+        'extract',
+        `extract ${releaseId} on the controller (database SQL, smoke tests)`,
+        async () => {
+          const r = await controller.installRelease(packagePath, releaseId, { limits: t.limits, shared: [] });
+          return { value: r, message: `${r.files} files verified` };
+        },
+      );
+      // Install on every host before switching any.
+      const installed = await mapLimit(hosts, t.parallel, (h) =>
+        hostSteps.get(h)!.run('extract', `upload and install ${releaseId} on ${h.host.label}`, async () => {
+          const r = await h.target.installRelease(packagePath, releaseId, { limits: t.limits, shared });
+          const i = h.target.lastInstall!;
+          installs.set(h, i);
+          return {
+            value: r,
+            message: `${r.files} files verified; ${i.uploadSkipped ? 'archive already there' : `${i.uploadedBytes} bytes uploaded${i.resumedFrom ? ` (resumed at ${i.resumedFrom})` : ''}`}`,
+            data: { ...i },
+          };
+        }),
+      );
+      const failedInstall = installed.findIndex((r) => r.status === 'rejected');
+      if (failedInstall >= 0) throw (installed[failedInstall] as PromiseRejectedResult).reason;
+      await fleetSteps.info('extract', `${releaseId} installed on all ${hosts.length} host(s)`);
+
+      if (databaseUrl && v.hasDatabasePackage) {
+        const releaseDir = controller.releaseDir(releaseId);
+        await migrateStep({
+          contracts,
+          steps: fleetSteps,
+          t: fleet.controllerView,
+          databaseUrl,
+          releaseDir,
+          index: await readChangeSetIndex(releaseDir),
+          state: dbState,
+          onProgress: emit,
+        });
+      } else
+        await fleetSteps.skip(
+          'migrate',
+          databaseUrl ? 'the package has no database/package.sql' : 'no database configured',
+        );
+
+      for (const [bi, batch] of batches.entries()) {
+        if (bi > 0 && t.rollout.pauseMs > 0) await pause(t.rollout.pauseMs, opts.signal);
+        await fleetSteps.info(
+          'switch',
+          `batch ${bi + 1}/${batches.length}${bi === 0 && t.rollout.canary > 0 ? ' (canary)' : ''}: ${batch.map((h) => h.host.label).join(', ')}`,
+        );
+        const results = await Promise.allSettled(
+          batch.map(async (h) => {
+            const steps = hostSteps.get(h)!;
+            await steps.run('switch', `point current at ${releaseId}`, async () => {
+              touched.push(h);
+              const r = await h.target.switchTo(releaseId);
+              return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: previous.get(h), switchMs: r.ms } };
+            });
+            await restartApp(steps, h.target, h.host.view, releaseId, run);
+            await validateRelease(steps, contracts, h.target, h.host.view, releaseId, run, false);
+            await smokeFromController(steps, h, controller, releaseId, run);
+            live.add(h);
+          }),
+        );
+        const failed = results.findIndex((r) => r.status === 'rejected');
+        if (failed >= 0) {
+          const e = (results[failed] as PromiseRejectedResult).reason as unknown;
+          const msg = e instanceof Error ? e.message : String(e);
+          throw new SlipwayError(
+            e instanceof SlipwayError ? e.code : 'E_DEPLOY',
+            `batch ${bi + 1}/${batches.length} failed on ${batch[failed]!.host.label}: ${msg}`,
+            { cause: e, details: e instanceof SlipwayError ? [...e.details] : [] },
+          );
+        }
+      }
+    } catch (e) {
+      throw await undoRollout(e, {
+        fleet,
+        contracts,
+        controller,
+        fleetJournal,
+        hosts,
+        hostSteps,
+        touched,
+        previous,
+        fleetPrevious,
+        releaseId,
+        run,
+        databaseUrl,
+        pending: dbState.pending,
+        emit,
+        rolloutOrder: batches.flat(),
+      });
+    }
+
+    await fleetSteps.run('switch', `the fleet's release is ${releaseId}`, async () => ({
+      value: await controller.switchTo(releaseId),
+    }));
+    for (const h of hosts)
+      await h.target
+        .journal(run, 'deploy')
+        .write({ step: 'run', status: 'ok', release: releaseId, data: hostRunData(fleet, run, {}) });
+    await fleetJournal.write({
+      step: 'run',
+      status: 'ok',
+      release: releaseId,
+      data: { executed: dbState.executed.length, hosts: hosts.map((h) => h.host.label) },
+    });
+    const hostResults: FleetHostResult[] = [
+      ...hosts.map((h) => ({
+        host: h.host.label,
+        root: h.host.root,
+        outcome: 'live' as const,
+        previous: previous.get(h) ?? null,
+        current: releaseId,
+        install: installs.get(h) ?? null,
+        message: null,
+      })),
+      ...open.unreachable.map((u) => ({
+        host: u.host.label,
+        root: u.host.root,
+        outcome: 'unreachable' as const,
+        previous: null,
+        current: null,
+        install: null,
+        message: u.reason,
+      })),
+    ];
+    return {
+      ok: true,
+      target: fleet.name,
+      releaseId,
+      version: v.version,
+      sha256,
+      batches: batchLabels,
+      hosts: hostResults,
+      executed: dbState.executed,
+      databaseRolledBack: [],
+      ms: performance.now() - t0,
+    };
+  } finally {
+    await open?.close();
+    await controllerLock.release();
+  }
+}
+
+/** A configured pause between batches (not a test wait): ends early, with E_INTERRUPTED, on a signal. */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new SlipwayError('E_INTERRUPTED', 'interrupted during the pause between batches'));
+      },
+      { once: true },
+    );
+  });
+}
+
+/**
+ * The package's smoke tests, run on the controller (cwd: the release extracted there) against this host: its
+ * health URL's origin is SLIPWAY_BASE_URL. Hosts need no Node for this.
+ */
+async function smokeFromController(
+  steps: StepRunner,
+  h: ConnectedHost,
+  controller: LocalTarget,
+  releaseId: string,
+  run: string,
+): Promise<void> {
+  const view = h.host.view;
+  if (!view.smokeTests) return steps.skip('smoke', 'smokeTests is off');
+  await steps.run('smoke', `run the package smoke tests against ${h.host.label}`, async () => {
+    const env = { ...releaseEnv(h.target, releaseId, view), SLIPWAY_RELEASE_DIR: controller.releaseDir(releaseId) };
+    const r = await runSmokeTests({
+      releaseDir: controller.releaseDir(releaseId),
+      env,
+      timeoutMs: view.commandTimeoutMs,
+      logDir: path.join(controller.layout.state, 'logs', run, `smoke-${h.host.index + 1}`),
+      ...(steps.signal ? { signal: steps.signal } : {}),
+    });
+    if (!r.ok)
+      throw new SlipwayError('E_DEPLOY', r.tests.find((x) => !x.ok)?.reason ?? 'smoke test failed', {
+        hint: `See ${path.join(controller.layout.state, 'logs', run)}.`,
+      });
+    return {
+      value: undefined,
+      message: r.tests.length ? `${r.tests.length} smoke test(s) passed` : 'the package has no tests/smoke',
+      data: { tests: r.tests },
+    };
+  });
+}
+
+interface UndoInput {
+  fleet: FleetTarget;
+  contracts: Awaited<ReturnType<typeof loadContracts>>;
+  controller: LocalTarget;
+  fleetJournal: ReturnType<LocalTarget['journal']>;
+  hosts: ConnectedHost[];
+  hostSteps: Map<ConnectedHost, StepRunner>;
+  touched: ConnectedHost[];
+  previous: Map<ConnectedHost, string | null>;
+  fleetPrevious: string | null;
+  releaseId: string;
+  run: string;
+  databaseUrl: string | null;
+  pending: ChangeSetKey[];
+  emit: (e: DeployEvent & { host?: string }) => void;
+  /** Hosts in the order the rollout switches them. */
+  rolloutOrder: ConnectedHost[];
+}
+
+/**
+ * Puts every host whose switch began back on its previous release, in reverse switch order (settle.ts: switch,
+ * restart, health gate), then undoes exactly the changesets this run applied (settle.ts on the controller), journals
+ * the end of the run everywhere, and returns the error to throw, with what was verified in its details.
+ */
+async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayError> {
+  const lines: string[] = [];
+  const journalErrors: string[] = [];
+  const onJournalError = (x: unknown) => journalErrors.push(x instanceof Error ? x.message : String(x));
+  const targetArg = `--target ${u.fleet.name}`;
+  let complete = true;
+  // Reverse rollout order (batch by batch, config order within a batch), whatever order concurrent switches began in.
+  const order = (h: ConnectedHost) => u.rolloutOrder.indexOf(h);
+  for (const h of [...u.touched].sort((a, b) => order(b) - order(a))) {
+    const steps = makeStepRunner({
+      journal: h.target.journal(u.run, 'deploy'),
+      release: u.releaseId,
+      onProgress: (e) => u.emit({ ...e, host: h.host.label }),
+      onJournalError,
+    });
+    const s = await settleTarget({
+      contracts: u.contracts,
+      target: h.target,
+      t: h.host.view,
+      steps,
+      run: u.run,
+      to: u.previous.get(h) ?? null,
+      undo: null,
+      databaseUrl: null,
+      restart: true,
+      targetArg,
+    });
+    complete &&= s.complete;
+    lines.push(`${h.host.label}: ${s.lines.filter((l) => !l.startsWith('to finish')).join('; ')}`);
+  }
+  if (u.pending.length && u.databaseUrl) {
+    const steps = makeStepRunner({ journal: u.fleetJournal, release: u.releaseId, onProgress: u.emit, onJournalError });
+    const s = await settleTarget({
+      contracts: u.contracts,
+      target: u.controller,
+      t: u.fleet.controllerView,
+      steps,
+      run: u.run,
+      to: u.fleetPrevious,
+      undo: { release: u.releaseId, candidates: u.pending },
+      databaseUrl: u.databaseUrl,
+      restart: false,
+      targetArg,
+    });
+    complete &&= s.complete;
+    lines.push(...s.lines.filter((l) => l.startsWith('database')));
+  }
+  const untouched = u.hosts.filter((h) => !u.touched.includes(h)).map((h) => h.host.label);
+  if (untouched.length) lines.push(`never switched (still on their previous release): ${untouched.join(', ')}`);
+  const err = e instanceof SlipwayError ? e : new SlipwayError('E_DEPLOY', String((e as Error)?.message ?? e));
+  const message = `${err.code}: ${err.message}`;
+  for (const h of u.hosts)
+    await h.target
+      .journal(u.run, 'deploy')
+      .write({
+        step: 'run',
+        status: 'failed',
+        release: u.releaseId,
+        message,
+        data: hostRunData(u.fleet, u.run, { wentLive: u.touched.includes(h) }),
+      })
+      .catch(onJournalError);
+  await u.fleetJournal
+    .write({
+      step: 'run',
+      status: 'failed',
+      release: u.releaseId,
+      message,
+      data: {
+        wentLive: u.touched.length > 0,
+        rolledBack: [...u.touched].sort((a, b) => order(b) - order(a)).map((h) => h.host.label),
+        complete,
+      },
+    })
+    .catch(onJournalError);
+  return new SlipwayError(err.code, err.message, {
+    ...(err.hint ? { hint: err.hint } : {}),
+    details: [
+      ...err.details,
+      ...lines,
+      ...(complete ? [] : ['the fleet was not fully put back: see the lines above']),
+      ...journalErrors.map((j) => `journal: ${j}`),
+    ],
+    cause: e,
+  });
+}

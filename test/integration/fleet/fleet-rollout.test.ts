@@ -1,0 +1,273 @@
+// A fleet rollout against real OpenSSH servers (one sshd per "host", all on 127.0.0.1, each with its own root and
+// app port) and a real PostgreSQL database. No mocks: the hosts run the remote scripts, the apps answer HTTP.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+import type { Config } from '../../../src/config/schema.js';
+import { parseJournal } from '../../../src/deploy/journal.js';
+import type { JournalEntry } from '../../../src/deploy/types.js';
+import { SlipwayError } from '../../../src/errors.js';
+import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
+import { makeDbParts, type FixtureChangeSet } from '../../fixtures/deploy/db-package.js';
+import { makeFixturePackage } from '../../fixtures/deploy/make-package.js';
+import { FLEET_APP, FLEET_RESTART, FLEET_SMOKE } from '../../fixtures/fleet/app.js';
+import { createTestDatabase, queryRows, type TestDatabase } from '../../helpers/pg.js';
+import { freePort, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
+import { makeTree, removeTree } from '../../helpers/tmp.js';
+import { waitFor } from '../../helpers/wait.js';
+
+const CS1: FixtureChangeSet = { id: '1', sql: 'CREATE TABLE t1 (id int);', rollback: 'DROP TABLE t1;' };
+const CS2: FixtureChangeSet = { id: '2', sql: 'CREATE TABLE t2 (id int);', rollback: 'DROP TABLE t2;' };
+
+let fleet: SshFleetFixture;
+let db: TestDatabase;
+let dir: string;
+const appPorts: number[] = [];
+
+async function fleetPackage(version: string, changeSets: FixtureChangeSet[]) {
+  const parts = await makeDbParts(version, changeSets);
+  return makeFixturePackage({
+    version,
+    compatibility: parts.compatibility,
+    files: {
+      ...parts.files,
+      'application/server.mjs': FLEET_APP,
+      'application/version.txt': `${version}\n`,
+      'scripts/restart.sh': FLEET_RESTART,
+      'tests/smoke/health.mjs': FLEET_SMOKE,
+    },
+    outDir: dir,
+  });
+}
+
+function configText(o: { knownHosts?: string; extraHost?: string } = {}): string {
+  const hosts = fleet.hosts
+    .map(
+      (h, i) =>
+        `      - { host: 127.0.0.1, port: ${h.port}, user: ${fleet.user}, path: ${JSON.stringify(h.root)}, healthUrl: "http://127.0.0.1:${appPorts[i]}/health" }`,
+    )
+    .join('\n');
+  return `name: demo
+version: 1.0.0
+build:
+  components:
+    application:
+      include: ["**"]
+deploy:
+  targets:
+    fleet:
+      type: ssh
+      knownHosts: ${JSON.stringify(o.knownHosts ?? fleet.knownHosts)}
+      identityFile: ${JSON.stringify(fleet.clientKey)}
+      connectTimeoutMs: 5000
+      hosts:
+${hosts}${o.extraHost ? `\n${o.extraHost}` : ''}
+      rollout: { batch: 2, canary: 1 }
+      restart: "sh scripts/restart.sh"
+      health: { timeoutMs: 10000, intervalMs: 100 }
+      databaseUrl: ${JSON.stringify(db.url)}
+      rollbackDatabase: true
+`;
+}
+
+async function config(o: Parameters<typeof configText>[0] = {}): Promise<Config> {
+  await writeFile(path.join(dir, 'slipway.config.yaml'), configText(o));
+  return (await loadConfig({ cwd: dir, env: {} })).config;
+}
+
+async function journalOf(root: string): Promise<JournalEntry[]> {
+  const file = path.join(root, '.slipway', 'journal.jsonl');
+  return existsSync(file) ? parseJournal(await readFile(file)).entries : [];
+}
+
+async function currentOf(root: string): Promise<string | null> {
+  return readlink(path.join(root, 'current')).catch(() => null);
+}
+
+async function healthVersion(i: number): Promise<string | null> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${appPorts[i]}/health`);
+    return r.ok ? ((await r.json()) as { version: string }).version : null;
+  } catch {
+    return null;
+  }
+}
+
+const fail = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e as SlipwayError,
+  );
+
+beforeAll(async () => {
+  fleet = await startSshFleet(4);
+  db = await createTestDatabase('slipway_fleet');
+  dir = await makeTree({}, 'slipway-fleet-');
+  for (const h of fleet.hosts) {
+    const port = await freePort();
+    appPorts.push(port);
+    await mkdir(h.root, { recursive: true });
+    await writeFile(path.join(h.root, 'port'), String(port));
+  }
+}, 120_000);
+
+const extraRoots: string[] = [];
+
+afterAll(async () => {
+  for (const root of [...(fleet?.hosts ?? []).map((h) => h.root), ...extraRoots]) {
+    const pid = await readFile(path.join(root, 'app.pid'), 'utf8').catch(() => '');
+    if (pid) {
+      try {
+        process.kill(Number(pid), 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  await fleet?.stop();
+  await db?.drop();
+  if (dir) await removeTree(dir);
+});
+
+describe('fleet rollout over real sshd', () => {
+  let v1Release = '';
+
+  it('deploys to 4 hosts: installs everywhere first, migrates once, canary then batches of 2', async () => {
+    const pkg = await fleetPackage('1.0.0', [CS1]);
+    const events: string[] = [];
+    const r = await deployFleet({
+      config: await config(),
+      target: 'fleet',
+      packagePath: pkg.path,
+      onProgress: (e) => events.push(`${e.host ?? 'fleet'} ${e.step} ${e.status}`),
+    });
+    v1Release = r.releaseId;
+    expect(r.ok).toBe(true);
+    expect(r.batches.map((b) => b.length)).toEqual([1, 2, 1]);
+    expect(r.executed.map((k) => k.id)).toEqual(['1']);
+    for (const [i, h] of fleet.hosts.entries()) {
+      expect(await currentOf(h.root)).toBe(`releases/${r.releaseId}`);
+      expect(await healthVersion(i)).toBe('1.0.0');
+      expect(r.hosts[i]!.install!.uploadSkipped).toBe(false);
+    }
+    // Every host's install finished before the first switch; the migration ran once, between the two.
+    const lastInstall = Math.max(...events.map((e, i) => (/ extract ok$/.test(e) ? i : -1)));
+    const firstSwitch = events.findIndex((e) => / switch ok$/.test(e) && !e.startsWith('fleet'));
+    const migrate = events.indexOf('fleet migrate ok');
+    expect(lastInstall).toBeLessThan(migrate);
+    expect(migrate).toBeLessThan(firstSwitch);
+    // Canary (host 1) went live before hosts 2 and 3 started switching, and they before host 4.
+    const okAt = (host: number) => events.findIndex((e) => e.startsWith(r.hosts[host]!.host) && / smoke ok$/.test(e));
+    const beginAt = (host: number) =>
+      events.findIndex((e) => e.startsWith(r.hosts[host]!.host) && / switch begin$/.test(e));
+    expect(okAt(0)).toBeLessThan(beginAt(1));
+    expect(okAt(0)).toBeLessThan(beginAt(2));
+    expect(Math.max(okAt(1), okAt(2))).toBeLessThan(beginAt(3));
+    // Each host's own journal tells its story; the fleet journal is on the controller.
+    for (const h of fleet.hosts) {
+      const j = await journalOf(h.root);
+      expect(j.filter((e) => e.step === 'run').map((e) => e.status)).toEqual(['begin', 'ok']);
+    }
+    const fj = await journalOf(path.join(dir, '.slipway', 'fleet', 'fleet'));
+    expect(fj.filter((e) => e.step === 'migrate').map((e) => e.status)).toEqual(['begin', 'ok']);
+    expect(await queryRows(db.url, `SELECT id FROM databasechangelog`)).toEqual([{ id: '1' }]);
+    // Nothing outside each host's root: the remote lock is gone, the archive sits in .slipway/incoming.
+    for (const h of fleet.hosts) {
+      expect(existsSync(path.join(h.root, '.slipway', 'lock.d'))).toBe(false);
+      expect(existsSync(path.join(h.root, '.slipway', 'incoming', `${pkg.sha256}.tar.gz`))).toBe(true);
+    }
+  }, 240_000);
+
+  it('host 3 failing its health gate: hosts 3, 2, 1 rolled back in reverse order, host 4 untouched, database too', async () => {
+    const pkg = await fleetPackage('2.0.0', [CS1, CS2]);
+    await writeFile(path.join(fleet.hosts[2]!.root, 'fail-2.0.0'), '');
+    const events: string[] = [];
+    const e = await fail(
+      deployFleet({
+        config: await config(),
+        target: 'fleet',
+        packagePath: pkg.path,
+        onProgress: (x) => events.push(`${x.host ?? 'fleet'} ${x.step} ${x.status}`),
+      }),
+    );
+    expect(e.code).toBe('E_HEALTH');
+    expect(e.message).toMatch(/batch 2\/3 failed on .*127\.0\.0\.1:\d+:.*host3/);
+    for (const [i, h] of fleet.hosts.entries()) {
+      expect(await currentOf(h.root)).toBe(`releases/${v1Release}`);
+      expect(await healthVersion(i)).toBe('1.0.0');
+    }
+    // Rolled back in reverse switch order: host 3 (the failing one), then 2, then 1; host 4 never switched.
+    const label = (i: number) => `root@127.0.0.1:${fleet.hosts[i]!.port}:${fleet.hosts[i]!.root}`;
+    const rollbackOk = (i: number) => events.indexOf(`${label(i)} rollback ok`);
+    expect(rollbackOk(2)).toBeGreaterThan(-1);
+    expect(rollbackOk(2)).toBeLessThan(rollbackOk(1));
+    expect(rollbackOk(1)).toBeLessThan(rollbackOk(0));
+    expect(events.some((x) => x.startsWith(label(3)) && / switch /.test(x))).toBe(false);
+    const j4 = await journalOf(fleet.hosts[3]!.root);
+    expect(j4.filter((x) => x.step === 'switch').map((x) => x.release)).toEqual([v1Release, v1Release]); // v1's only
+    expect(j4.at(-1)).toMatchObject({ step: 'run', status: 'failed' });
+    // The database: changeset 2 rolled back, changeset 1 (v1's) stays.
+    expect(await queryRows(db.url, `SELECT id FROM databasechangelog ORDER BY orderexecuted`)).toEqual([{ id: '1' }]);
+    expect(await queryRows(db.url, `SELECT to_regclass('public.t2')::text AS t`)).toEqual([{ t: null }]);
+    expect(e.details.join('\n')).toMatch(/database: rolled back the 1 changeset/);
+    expect(e.details.join('\n')).toMatch(/never switched .*host4/);
+    await rm(path.join(fleet.hosts[2]!.root, 'fail-2.0.0'));
+  }, 240_000);
+
+  it('an unreachable host refuses the rollout before anything is installed', async () => {
+    const pkg = await fleetPackage('3.0.0', [CS1]);
+    const deadPort = await freePort();
+    const cfg = await config({
+      extraHost: `      - { host: 127.0.0.1, port: ${deadPort}, user: root, path: ${JSON.stringify(path.join(dir, 'dead'))} }`,
+    });
+    const before = await Promise.all(fleet.hosts.map((h) => journalOf(h.root)));
+    const e = await fail(deployFleet({ config: cfg, target: 'fleet', packagePath: pkg.path }));
+    expect(e.code).toBe('E_SSH');
+    expect(e.message).toMatch(/1 of 5 host\(s\) of fleet cannot be reached; nothing was installed or switched/);
+    expect(e.details.join('\n')).toMatch(new RegExp(`127\\.0\\.0\\.1:${deadPort}.*connection refused`));
+    const after = await Promise.all(fleet.hosts.map((h) => journalOf(h.root)));
+    expect(after.map((j) => j.length)).toEqual(before.map((j) => j.length));
+    for (const h of fleet.hosts) expect(await currentOf(h.root)).toBe(`releases/${v1Release}`);
+  }, 120_000);
+
+  it('a host whose key does not match knownHosts is refused', async () => {
+    const pkg = await fleetPackage('3.0.0', [CS1]);
+    const wrong = await fleet.writeWrongKnownHosts(1);
+    const e = await fail(
+      deployFleet({ config: await config({ knownHosts: wrong }), target: 'fleet', packagePath: pkg.path }),
+    );
+    expect(e.code).toBe('E_SSH');
+    expect(e.details.join('\n')).toMatch(/host key is not the one pinned in knownHosts/);
+    for (const h of fleet.hosts) expect(await currentOf(h.root)).toBe(`releases/${v1Release}`);
+  }, 120_000);
+
+  it('a hostile host path is one quoted argument on the host', async () => {
+    // A root whose name would run commands if it were interpolated into a shell line.
+    const hostile = path.join(fleet.hosts[0]!.root, '..', `it's $(touch pwned) ; \`touch pwned2\` "q"`);
+    // Its own app port, so the health gate hears the app this root starts (v1's still runs from the first root).
+    const port = await freePort();
+    const text = configText()
+      .replace(`path: ${JSON.stringify(fleet.hosts[0]!.root)}`, `path: ${JSON.stringify(hostile)}`)
+      .replace(`127.0.0.1:${appPorts[0]}/health`, `127.0.0.1:${port}/health`);
+    await writeFile(path.join(dir, 'slipway.config.yaml'), text);
+    const cfg = (await loadConfig({ cwd: dir, env: {} })).config;
+    await mkdir(hostile, { recursive: true });
+    extraRoots.push(hostile);
+    await writeFile(path.join(hostile, 'port'), String(port));
+    appPorts.push(port);
+    const pkg = await fleetPackage('1.5.0', [CS1]);
+    const r = await deployFleet({ config: cfg, target: 'fleet', packagePath: pkg.path });
+    expect(r.ok).toBe(true);
+    expect(await currentOf(hostile)).toBe(`releases/${r.releaseId}`);
+    await waitFor(
+      'the hostile root answering 1.5.0',
+      async () => (await healthVersion(appPorts.length - 1)) === '1.5.0',
+    );
+    for (const d of [hostile, path.dirname(hostile), process.cwd(), '/root'])
+      for (const f of ['pwned', 'pwned2']) expect(existsSync(path.join(d, f))).toBe(false);
+  }, 240_000);
+});
