@@ -313,7 +313,8 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
  * (so: applied by the releases being undone), newest first, with the rollback SQL of the live release. Refuses
  * (E_ROLLBACK, listing them) when rollbackDatabase is off or any has no rollback SQL; `--app-only` skips this.
  */
-async function planDatabaseRollback(
+/** The changesets a rollback to `to` must undo (those `to` does not contain), refusing when they cannot be undone. */
+export async function planDatabaseRollback(
   target: Target,
   t: TargetConfig,
   databaseUrl: string,

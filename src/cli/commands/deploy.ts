@@ -27,6 +27,10 @@ import {
 } from '../../deploy/index.js';
 import type { DeployEvent, ReleaseRecord } from '../../deploy/index.js';
 import { renderReleases, renderHistory, renderPlan, parseDuration } from '../../deploy/render.js';
+import { deployFleet } from '../../fleet/fleet-deploy.js';
+import { readFleetState, renderFleetHosts } from '../../fleet/fleet-releases.js';
+import { rollbackFleet } from '../../fleet/fleet-rollback.js';
+import { sshTargetName } from '../../fleet/fleet-target.js';
 
 interface CommandFlags extends ConfigFlags, TargetFlags {
   json?: boolean;
@@ -75,15 +79,50 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
     .option('--wait', 'queue behind a running deploy instead of failing')
     .option('--watch <duration>', 'watch window after the deploy (e.g. 10m, 30s)')
     .option('--force', 'deploy a package marked not ready, or when the live system fails its health pre-check')
-    .option('--sha256 <hex>', 'expected archive digest (default: <package>.sha256 beside it)');
+    .option('--sha256 <hex>', 'expected archive digest (default: <package>.sha256 beside it)')
+    .option('--skip-unreachable', 'ssh targets: deploy to the reachable hosts and report the others (default: refuse)');
   withDeprecatedOption(deployCmd, io, { flags: '--to <dir>', replacementKey: 'toDir', replacement: '--to-dir' }).action(
     async (
       pkg: string,
-      flags: CommandFlags & { dryRun?: boolean; watch?: string; force?: boolean; sha256?: string },
+      flags: CommandFlags & {
+        dryRun?: boolean;
+        watch?: string;
+        force?: boolean;
+        sha256?: string;
+        skipUnreachable?: boolean;
+      },
     ) => {
       const config = await loadForTarget(ctx, flags, flags.toDir);
       const events: DeployEvent[] = [];
       const print = progressPrinter(io, Boolean(flags.json));
+      const fleetName = flags.toDir ? null : sshTargetName(config, flags.target);
+      if (fleetName) {
+        if (flags.dryRun || flags.watch)
+          throw new SlipwayError('E_USAGE', `--dry-run and --watch are not built for ssh targets yet (${fleetName})`);
+        const r = await deployFleet({
+          config,
+          target: fleetName,
+          packagePath: path.resolve(io.cwd, pkg),
+          expectedSha256: flags.sha256,
+          skipUnreachable: flags.skipUnreachable,
+          force: flags.force,
+          wait: flags.wait,
+          actor: actorFrom(io),
+          onProgress: (e) => {
+            events.push(e);
+            print(e.host ? { ...e, message: `[${e.host}] ${e.message ?? ''}` } : e);
+          },
+          signal: ctx.interrupts('deploy'),
+        });
+        return printResult(io, flags, { ...r, events }, () =>
+          [
+            `deployed ${r.version} as ${r.releaseId} to ${r.hosts.filter((h) => h.outcome === 'live').length} host(s) of ${r.target} in ${Math.round(r.ms)} ms (batches: ${r.batches.map((b) => b.length).join(', ')})\n`,
+            ...r.hosts
+              .filter((h) => h.outcome === 'unreachable')
+              .map((h) => `not deployed (unreachable): ${h.host}: ${h.message ?? ''}\n`),
+          ].join(''),
+        );
+      }
       const r = await deploy({
         config,
         packagePath: path.resolve(io.cwd, pkg),
@@ -123,6 +162,27 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
   withDeprecatedOption(rollbackCmd, io, { flags: '--to <id>', replacementKey: 'release', replacement: '--release' });
   rollbackCmd.action(async (flags: CommandFlags & { release?: string; emergency?: boolean; appOnly?: boolean }) => {
     const config = await loadForTarget(ctx, flags, flags.toDir);
+    const fleetName = flags.toDir ? null : sshTargetName(config, flags.target);
+    if (fleetName) {
+      if (flags.emergency) throw new SlipwayError('E_USAGE', `--emergency is not built for ssh targets yet`);
+      const print = progressPrinter(io, Boolean(flags.json));
+      const f = await rollbackFleet({
+        config,
+        target: fleetName,
+        to: flags.release,
+        appOnly: flags.appOnly,
+        wait: flags.wait,
+        actor: actorFrom(io),
+        onProgress: (e) => print(e.host ? { ...e, message: `[${e.host}] ${e.message ?? ''}` } : e),
+      });
+      return printResult(
+        io,
+        flags,
+        f,
+        () =>
+          `rolled back ${f.target} ${f.from ?? '(none)'} → ${f.to} on ${f.hosts.length} host(s) in ${Math.round(f.ms)} ms${f.databaseRolledBack.length ? `; database: ${f.databaseRolledBack.length} changeset(s) rolled back` : ''}\n`,
+      );
+    }
     const r = await rollback({
       config,
       ...targetOf(ctx, flags),
@@ -160,6 +220,17 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
         throw new SlipwayError('E_USAGE', `unknown releases action "${action}" (list, pin, unpin)`);
       if ((action === 'pin' || action === 'unpin') && !id)
         throw new SlipwayError('E_USAGE', `usage: slipway releases ${action} <release-id>`);
+      const fleetName = flags.toDir ? null : sshTargetName(await loadForTarget(ctx, flags, flags.toDir), flags.target);
+      if (fleetName && action !== 'pin' && action !== 'unpin') {
+        const state = await readFleetState(await loadForTarget(ctx, flags, flags.toDir), fleetName);
+        const shown = { ...state, releases: takeNewest(state.releases, flags.limit, true), history: undefined };
+        return printResult(
+          io,
+          flags,
+          { ...shown, hosts: state.hosts.map(({ journal: _j, ...h }) => h) },
+          () => `${renderReleases(shown.releases)}\n${renderFleetHosts(state)}`,
+        );
+      }
       const root = await rootFor(ctx, flags);
       if (action === 'pin' || action === 'unpin') {
         await pinRelease(root, id!, action === 'pin', actorFrom(io));
@@ -181,6 +252,20 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
   )
     .option('--json', 'the journal entries as one JSON array on stdout')
     .action(async (flags: CommandFlags & { limit?: number }) => {
+      const config = await loadForTarget(ctx, flags, flags.toDir);
+      const fleetName = flags.toDir ? null : sshTargetName(config, flags.target);
+      if (fleetName) {
+        // The fleet journal, then every host's own entries (data.host names the host), oldest first.
+        const state = await readFleetState(config, fleetName);
+        const all = [
+          ...state.history.map((e) => ({ ...e, data: { ...e.data, host: 'controller' } })),
+          ...state.hosts.flatMap((h) => (h.journal ?? []).map((e) => ({ ...e, data: { ...e.data, host: h.host } }))),
+        ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+        const entries = takeNewest(all, flags.limit, false);
+        return printResult(io, flags, entries, () =>
+          renderHistory(entries.map((e) => ({ ...e, message: `[${String(e.data.host)}] ${e.message ?? ''}` }))),
+        );
+      }
       const root = await rootFor(ctx, flags);
       const entries = takeNewest(await readHistory(root), flags.limit, false);
       printResult(io, flags, entries, () => renderHistory(entries));

@@ -8,6 +8,8 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
 import { parseJournal } from '../../../src/deploy/journal.js';
 import type { JournalEntry } from '../../../src/deploy/types.js';
+import { main } from '../../../src/cli/main.js';
+import type { CliIO } from '../../../src/cli/output.js';
 import { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { makeDbParts, type FixtureChangeSet } from '../../fixtures/deploy/db-package.js';
@@ -95,6 +97,22 @@ async function healthVersion(i: number): Promise<string | null> {
   }
 }
 
+/** The CLI in-process (its command code, flag parsing and rendering), in the test's project dir. */
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    isTTY: false,
+    env: { USER: 'tester' },
+    cwd: dir,
+    readStdin: async () => '',
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
 const fail = (p: Promise<unknown>) =>
   p.then(
     () => {
@@ -173,7 +191,11 @@ describe('fleet rollout over real sshd', () => {
       expect(j.filter((e) => e.step === 'run').map((e) => e.status)).toEqual(['begin', 'ok']);
     }
     const fj = await journalOf(path.join(dir, '.slipway', 'fleet', 'fleet'));
-    expect(fj.filter((e) => e.step === 'migrate').map((e) => e.status)).toEqual(['begin', 'ok']);
+    // (a superuser connection adds a 'warning' entry: the test database is reached as postgres)
+    expect(fj.filter((e) => e.step === 'migrate' && e.status !== 'warning').map((e) => e.status)).toEqual([
+      'begin',
+      'ok',
+    ]);
     expect(await queryRows(db.url, `SELECT id FROM databasechangelog`)).toEqual([{ id: '1' }]);
     // Nothing outside each host's root: the remote lock is gone, the archive sits in .slipway/incoming.
     for (const h of fleet.hosts) {
@@ -217,6 +239,50 @@ describe('fleet rollout over real sshd', () => {
     expect(e.details.join('\n')).toMatch(/never switched .*host4/);
     await rm(path.join(fleet.hosts[2]!.root, 'fail-2.0.0'));
   }, 240_000);
+
+  it('CLI: deploy, releases (per host), rollback of the whole fleet (database too), history', async () => {
+    await config();
+    const pkg = await fleetPackage('2.0.0', [CS1, CS2]);
+    const d = await cli('deploy', pkg.path, '--target', 'fleet', '--json');
+    expect(d.code, d.stderr).toBe(0);
+    const v2 = (JSON.parse(d.stdout) as { releaseId: string }).releaseId;
+    for (const i of [0, 1, 2, 3]) expect(await healthVersion(i)).toBe('2.0.0');
+    expect(await queryRows(db.url, `SELECT id FROM databasechangelog ORDER BY orderexecuted`)).toEqual([
+      { id: '1' },
+      { id: '2' },
+    ]);
+
+    const rel = await cli('releases', '--target', 'fleet', '--json');
+    expect(rel.code, rel.stderr).toBe(0);
+    const state = JSON.parse(rel.stdout) as {
+      releases: { id: string; current: boolean; result: string }[];
+      hosts: { host: string; current: string; releases: { id: string; result: string }[] }[];
+    };
+    expect(state.releases.find((r) => r.current)?.id).toBe(v2);
+    expect(state.hosts.map((h) => h.current)).toEqual([v2, v2, v2, v2]);
+    // Host 3's own history shows the failed attempt of the run that was rolled back.
+    expect(state.hosts[2]!.releases.map((r) => r.result)).toContain('failed');
+    const text = await cli('releases', '--target', 'fleet');
+    expect(text.stdout).toMatch(/HOST\s+CURRENT/);
+    expect(text.stdout.split('\n').filter((l) => l.includes(v2) && l.startsWith(fleet.user)).length).toBe(4);
+
+    const rb = await cli('rollback', '--target', 'fleet', '--json');
+    expect(rb.code, rb.stderr).toBe(0);
+    const r = JSON.parse(rb.stdout) as { from: string; to: string; databaseRolledBack: { id: string }[] };
+    expect(r).toMatchObject({ from: v2, to: v1Release });
+    expect(r.databaseRolledBack.map((k) => k.id)).toEqual(['2']);
+    for (const [i, h] of fleet.hosts.entries()) {
+      expect(await currentOf(h.root)).toBe(`releases/${v1Release}`);
+      expect(await healthVersion(i)).toBe('1.0.0');
+    }
+    expect(await queryRows(db.url, `SELECT id FROM databasechangelog ORDER BY orderexecuted`)).toEqual([{ id: '1' }]);
+
+    const hist = await cli('history', '--target', 'fleet', '--json');
+    expect(hist.code, hist.stderr).toBe(0);
+    const entries = JSON.parse(hist.stdout) as { kind: string; step: string; data: { host: string } }[];
+    const hostsSeen = new Set(entries.filter((e) => e.kind === 'rollback' && e.step === 'run').map((e) => e.data.host));
+    expect(hostsSeen.size).toBe(5); // the controller and the 4 hosts
+  }, 400_000);
 
   it('an unreachable host refuses the rollout before anything is installed', async () => {
     const pkg = await fleetPackage('3.0.0', [CS1]);

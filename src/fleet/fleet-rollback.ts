@@ -1,0 +1,167 @@
+/**
+ * `slipway rollback --target <fleet>`: every host back on the same earlier release (the fleet journal's previous
+ * successful one, or `--release ID`), host by host in rollout order through settle.ts (switch, restart, health
+ * gate), then the database (the changesets that release does not contain, as a local rollback plans them), then
+ * the controller's record. The release must be installed on every host; an unreachable host refuses the rollback.
+ */
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import { SlipwayError } from '../errors.js';
+import { loadContracts, type ChangeSetKey } from '../deploy/contracts.js';
+import { rollbackChangeSets } from '../deploy/db-rollback.js';
+import { defaultActor, newRunId } from '../deploy/deploy.js';
+import { isReleaseId } from '../deploy/layout.js';
+import { LocalTarget } from '../deploy/local-target.js';
+import { deriveReleases, pickRollbackTarget } from '../deploy/release-store.js';
+import { planDatabaseRollback } from '../deploy/rollback.js';
+import { settleTarget } from '../deploy/settle.js';
+import { makeStepRunner } from '../deploy/step-runner.js';
+import { targetDatabaseUrl } from '../deploy/target-settings.js';
+import type { DeployEvent } from '../deploy/types.js';
+import { openFleet } from './fleet-connect.js';
+import { resolveFleet } from './fleet-target.js';
+import { planBatches } from './rollout-plan.js';
+
+export interface FleetRollbackOptions {
+  config: Config;
+  target: string;
+  /** The release to return to; default the fleet's previous successful release. */
+  to?: string | undefined;
+  appOnly?: boolean | undefined;
+  wait?: boolean | undefined;
+  actor?: string | undefined;
+  onProgress?: ((e: DeployEvent & { host?: string }) => void) | undefined;
+}
+
+export interface FleetRollbackResult {
+  ok: boolean;
+  target: string;
+  from: string | null;
+  to: string;
+  hosts: { host: string; from: string | null; current: string | null; healthy: boolean | null }[];
+  databaseRolledBack: ChangeSetKey[];
+  ms: number;
+}
+
+export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRollbackResult> {
+  const t0 = performance.now();
+  const fleet = resolveFleet(opts.config, opts.target);
+  const emit = (e: DeployEvent & { host?: string }) => opts.onProgress?.(e);
+  const contracts = await loadContracts();
+  const databaseUrl = targetDatabaseUrl(opts.config, fleet.controllerView);
+  const targetArg = `--target ${fleet.name}`;
+  const controller = new LocalTarget(fleet.controllerRoot);
+  await controller.prepare();
+  const run = newRunId(new Date());
+  const command = `rollback --target ${fleet.name}`;
+  const controllerLock = await controller.lock({ run, command, wait: opts.wait === true, waitMs: fleet.t.lockWaitMs });
+  const logDir = path.join(controller.layout.state, 'logs', run);
+  let open: Awaited<ReturnType<typeof openFleet>> | null = null;
+  try {
+    open = await openFleet(fleet, { run, command, logDir, wait: opts.wait });
+    const from = await controller.readCurrent();
+    const releases = deriveReleases(await controller.readJournal(), from, new Set(await controller.listReleaseDirs()));
+    if (opts.to !== undefined && !isReleaseId(opts.to))
+      throw new SlipwayError('E_USAGE', `not a release id: ${JSON.stringify(opts.to)}`);
+    const to = opts.to ?? pickRollbackTarget(releases, from)?.id;
+    if (!to)
+      throw new SlipwayError('E_ROLLBACK', `${fleet.name} has no earlier successful release to roll back to`, {
+        hint: 'See `slipway releases --target ' + fleet.name + '`.',
+      });
+    const missing: string[] = [];
+    for (const h of open.hosts) if (!(await h.target.listReleaseDirs()).includes(to)) missing.push(h.host.label);
+    if (missing.length)
+      throw new SlipwayError('E_ROLLBACK', `${to} is not installed on ${missing.length} host(s); nothing was changed`, {
+        details: missing,
+      });
+    const db =
+      databaseUrl && !opts.appOnly
+        ? await planDatabaseRollback(controller, fleet.controllerView, databaseUrl, from, to, targetArg)
+        : null;
+    const actor = opts.actor ?? defaultActor();
+    const fleetJournal = controller.journal(run, 'rollback');
+    await fleetJournal.write({ step: 'run', status: 'begin', release: to, data: { from, actor } });
+    const order = planBatches(open.hosts.length, fleet.t.rollout)
+      .flat()
+      .map((i) => open!.hosts[i]!);
+    const results: FleetRollbackResult['hosts'] = [];
+    let complete = true;
+    const lines: string[] = [];
+    for (const h of order) {
+      const journal = h.target.journal(run, 'rollback');
+      const hostFrom = await h.target.readCurrent();
+      await journal.write({
+        step: 'run',
+        status: 'begin',
+        release: to,
+        data: { from: hostFrom, actor, fleetRun: run },
+      });
+      const s = await settleTarget({
+        contracts,
+        target: h.target,
+        t: h.host.view,
+        steps: makeStepRunner({ journal, release: to, onProgress: (e) => emit({ ...e, host: h.host.label }) }),
+        run,
+        to,
+        undo: null,
+        databaseUrl: null,
+        restart: true,
+        targetArg,
+      });
+      await journal.write({
+        step: 'run',
+        status: s.complete ? 'ok' : 'failed',
+        release: to,
+        data: { from: hostFrom },
+        ...(s.complete ? {} : { message: s.lines.join('; ') }),
+      });
+      results.push({ host: h.host.label, from: hostFrom, current: s.current, healthy: s.healthy });
+      if (!s.complete) {
+        complete = false;
+        lines.push(`${h.host.label}: ${s.lines.join('; ')}`);
+        break; // never leave more hosts half-done: stop at the first that did not come back
+      }
+    }
+    let rolledBack: ChangeSetKey[] = [];
+    const fleetSteps = makeStepRunner({ journal: fleetJournal, release: to, onProgress: emit });
+    if (complete && db && databaseUrl) {
+      await fleetSteps.run(
+        'db-rollback',
+        `roll back ${db.keys.length} changeset(s) ${to} does not contain`,
+        async () => ({
+          value: await rollbackChangeSets(contracts, databaseUrl, controller.releaseDir(db.of), db.keys),
+        }),
+        { beginData: { changesets: db.keys, of: db.of } },
+      );
+      rolledBack = db.keys;
+    }
+    if (complete) await controller.switchTo(to);
+    await fleetJournal.write({
+      step: 'run',
+      status: complete ? 'ok' : 'failed',
+      release: to,
+      data: { from, hosts: results.map((r) => r.host) },
+      ...(complete ? {} : { message: lines.join('; ') }),
+    });
+    if (!complete)
+      throw new SlipwayError(
+        'E_ROLLBACK',
+        `the rollback of ${fleet.name} to ${to} stopped at a host that did not come back`,
+        {
+          details: [...lines, ...results.map((r) => `${r.host}: current ${r.current ?? '(none)'}`)],
+        },
+      );
+    return {
+      ok: true,
+      target: fleet.name,
+      from,
+      to,
+      hosts: results,
+      databaseRolledBack: rolledBack,
+      ms: performance.now() - t0,
+    };
+  } finally {
+    await open?.close();
+    await controllerLock.release();
+  }
+}
