@@ -54,8 +54,11 @@ export const serverSchema = z
         headersTimeoutMs: z.number().int().min(50).max(600_000).default(10_000),
         /** The whole request, body included, must arrive within this (slow bodies); 408, then closed. */
         requestTimeoutMs: z.number().int().min(50).max(3_600_000).default(30_000),
-        /** An idle keep-alive connection is closed after this. */
-        keepAliveTimeoutMs: z.number().int().min(50).max(600_000).default(5_000),
+        /**
+         * An idle keep-alive connection is closed after this. Fastify's 72 s: longer than a load balancer's idle timeout
+         * (60 s on AWS ALB), so the balancer never reuses a connection the server is closing (intermittent 502s).
+         */
+        keepAliveTimeoutMs: z.number().int().min(50).max(600_000).default(72_000),
         /** A connection silent this long with no request in flight is closed (a handler still working is not cut). */
         idleTimeoutMs: z.number().int().min(50).max(3_600_000).default(60_000),
         /** Longest request target (path + query) in bytes; longer is 414. */
