@@ -12,6 +12,7 @@ import { startVerify, type StartedVerify, type VerifyRun } from './verify-run.js
 import { planVersionCompatibility } from './package-metadata.js';
 import { planDeploymentInfo } from '../deploy/plan.js';
 import { packageFileName, resolveBuildTime, type BuildTime } from '../manifest/package-time.js';
+import { readProvenance } from '../manifest/provenance.js';
 import { commitOutputs } from './commit-outputs.js';
 import { compareUtf8, planArchiveEntries, writeArchive, type ArchiveEntry } from './package-writer.js';
 import type { ProgressListener } from '../progress.js';
@@ -183,6 +184,13 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
   });
   // `npm --version` takes ~0.5 s to spawn: start it now, overlapping the database package.
   const environmentP = readBuildEnvironment(config.environment);
+  const provenanceP = readProvenance({
+    rootDir: config.rootDir,
+    outDir,
+    buildTime,
+    configuredBuilder: config.build.builder,
+    ...(opts.env ? { env: opts.env } : {}),
+  });
   let t0 = performance.now();
   const database = await packageDatabase(config, buildTime.epoch, warnings, path.join(outDir, '.cache'), opts.early);
   const tDatabase = performance.now() - t0;
@@ -213,6 +221,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     dbReason: database.dbReason,
     verify: database.verify,
     environment: await environmentP,
+    provenance: await provenanceP,
     sizes: { contentBytes: 0, packageBytes: null, tarBytes: null },
     blockers,
     quality: await readQuality(config),

@@ -191,6 +191,8 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
         outDir,
         buildTime,
         inventory,
+        // SLIPWAY_BUILDER and USER for the provenance come from the same environment as SOURCE_DATE_EPOCH.
+        ...(opts.env ? { env: opts.env } : {}),
         blockers: [...failedChecks(checks), ...failedChecks(findings)],
         ...(early ? { early } : {}),
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

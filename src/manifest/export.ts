@@ -36,6 +36,22 @@ function dbText(m: BuildManifest): string {
   return `${db.migrationsCount} changesets, last ${db.lastMigration ?? 'none'}, verification ${health}`;
 }
 
+/** One line of where the package came from: commit (clean/dirty), builder, SOURCE_DATE_EPOCH, tools. */
+export function provenanceText(m: BuildManifest): string {
+  const p = m.provenance;
+  if (!p) return 'n/a (built before Slipway recorded provenance)';
+  const g = p.git;
+  const commit = g.commit
+    ? `commit ${g.commit}${g.dirty === null ? ` (dirty: ${na(g.reason)})` : g.dirty ? ' (dirty tree)' : ' (clean)'}`
+    : `commit ${na(g.reason)}`;
+  const sde = p.sourceDateEpoch !== null ? String(p.sourceDateEpoch) : na(p.sourceDateEpochReason);
+  const t = p.tools;
+  return (
+    `${commit}; built by ${p.builder.identity} (${p.builder.source}); SOURCE_DATE_EPOCH ${sde}; ` +
+    `slipway ${t.slipway}, node ${t.node}, liquibase-compat ${t.liquibaseCompat}`
+  );
+}
+
 function renderSummary(m: BuildManifest): string {
   const d = m.deployment;
   const api = m.components.api;
@@ -45,6 +61,7 @@ function renderSummary(m: BuildManifest): string {
     `Package: ${d.packageName}, ${sizeText(m)}` +
       (d.compressionRatio !== null ? `, compression ratio ${d.compressionRatio}` : '') +
       (d.sizeReduction !== null ? `, ${pct(d.sizeReduction)} smaller than the project tree` : ''),
+    `Provenance: ${provenanceText(m)}`,
     `Database: ${dbText(m)}`,
     `API: ${api.endpointsCount !== null ? `${api.endpointsCount} endpoints in ${api.scriptsCount} scripts` : na(api.reason)}; ` +
       `frontend: ${fe.jsFiles} JS and ${fe.cssFiles} CSS files (${humanBytes(fe.bytes)})`,
@@ -81,6 +98,7 @@ function renderDeploymentReport(m: BuildManifest): string {
     ['Built at', `${m.buildTimestamp} (from ${m.buildTimeSource})`],
     ['Target environment', env.target],
     ['Build machine', `Node ${env.nodeVersion}, npm ${env.npmVersion ?? na(env.npmVersionReason)}, ${env.platform}`],
+    ['Provenance', provenanceText(m)],
   ]);
   if (!d.readiness) {
     out.push('## Blockers', '');

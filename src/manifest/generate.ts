@@ -9,7 +9,7 @@ import type { BuildTime } from './package-time.js';
 import { formatBuildStamp, formatIsoSeconds } from './package-time.js';
 import type { DatabasePackageResult as DbPackage } from '../db/package.js';
 import type { VerifyResult as DbVerify } from '../db/verify.js';
-import { humanBytes, SCHEMA_VERSION, type BuildManifest } from './schema.js';
+import { humanBytes, SCHEMA_VERSION, type BuildManifest, type Provenance } from './schema.js';
 
 const run = promisify(execFile);
 
@@ -30,6 +30,8 @@ export interface ManifestInput {
   dbReason: string | null;
   verify: DbVerify | null;
   environment: BuildManifest['environment'];
+  /** readProvenance's facts (src/manifest/provenance.ts). */
+  provenance: Provenance;
   /** Figures of the package only: the tree around it is described by `<package>.report.json`, never here. */
   sizes: {
     contentBytes: number;
@@ -93,6 +95,7 @@ export function generateManifest(input: ManifestInput): BuildManifest {
     version,
     buildTimestamp: formatIsoSeconds(input.buildTime.epoch),
     buildTimeSource: input.buildTime.source,
+    provenance: input.provenance,
     environment: input.environment,
     components: {
       database: {

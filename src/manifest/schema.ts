@@ -17,6 +17,45 @@ const coverageSchema = z
 
 export const SCHEMA_VERSION = 1;
 
+/**
+ * Where the package came from (src/manifest/provenance.ts). Optional so manifests of packages built before it was
+ * recorded still parse; every new build writes it.
+ */
+export const provenanceSchema = z
+  .object({
+    git: z
+      .object({
+        /** HEAD of the checkout the project root is in; null when there is none (reason says why). */
+        commit: z
+          .string()
+          .regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'a full git object id')
+          .nullable(),
+        /** The project tree (its build output excluded) differs from the commit: tracked changes or new files. */
+        dirty: z.boolean().nullable(),
+        reason: z.string().nullable(),
+      })
+      .strict(),
+    builder: z
+      .object({
+        identity: z.string().min(1),
+        source: z.enum(['SLIPWAY_BUILDER', 'build.builder', 'system']),
+      })
+      .strict(),
+    /** The build's point in time when it was reproducible (SOURCE_DATE_EPOCH or the commit time); null from the clock. */
+    sourceDateEpoch: z.number().int().nonnegative().nullable(),
+    sourceDateEpochReason: z.string().nullable(),
+    tools: z
+      .object({
+        slipway: z.string().min(1),
+        node: z.string().min(1),
+        /** The Liquibase version whose checksums and history rows the database package reproduces. */
+        liquibaseCompat: z.string().min(1),
+      })
+      .strict(),
+  })
+  .strict();
+export type Provenance = z.infer<typeof provenanceSchema>;
+
 /** build-manifest.json: the seed's fields, every figure measured or null with a reason. */
 export const buildManifestSchema = z
   .object({
@@ -26,6 +65,7 @@ export const buildManifestSchema = z
     version: z.string().min(1),
     buildTimestamp: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
     buildTimeSource: z.enum(['SOURCE_DATE_EPOCH', 'git', 'now']),
+    provenance: provenanceSchema.optional(),
     environment: z
       .object({
         target: z.string(),

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../deploy/archive-rules.js';
 import { scanArchive } from '../deploy/scan-archive.js';
 import { verifyPackageSignature } from '../sign/package-signature.js';
+import { formatIsoSeconds } from './package-time.js';
 import {
   buildManifestSchema,
   deploymentInfoSchema,
@@ -170,6 +171,14 @@ export async function validatePackage(packagePath: string, opts: ValidateOptions
     problems,
     'DEPLOYMENT_INFO_INVALID',
   );
+  const sde = manifest?.provenance?.sourceDateEpoch;
+  if (manifest && sde != null && formatIsoSeconds(sde) !== manifest.buildTimestamp) {
+    problems.push({
+      code: 'MANIFEST_INVALID',
+      message: `build-manifest.json: provenance.sourceDateEpoch ${sde} is ${formatIsoSeconds(sde)}, buildTimestamp says ${manifest.buildTimestamp}`,
+      path: 'build-manifest.json',
+    });
+  }
   if (manifest && compatibility && manifest.version !== compatibility.version) {
     problems.push({
       code: 'COMPAT_INVALID',

@@ -54,9 +54,15 @@ describe('slipway CLI (built binary)', () => {
     const v = runCli(['validate', out.package.path], project);
     expect(v.code).toBe(0);
     expect(v.stderr).toBe('');
-    expect(v.stdout).toBe(
-      `OK ${out.package.path}: 11 entries, ${(out.package.bytes / 1000).toFixed(2)} kB, sha256 ${out.package.sha256}\n`,
+    const [okLine, provenanceLine, ...rest] = v.stdout.split('\n');
+    expect(okLine).toBe(
+      `OK ${out.package.path}: 11 entries, ${(out.package.bytes / 1000).toFixed(2)} kB, sha256 ${out.package.sha256}`,
     );
+    // The project is not a git checkout: the provenance says so (build-provenance.test.ts covers the git cases).
+    expect(provenanceLine).toMatch(
+      /^provenance: commit n\/a \(not a git checkout: .*\); built by \S+@\S+ \(system\); /,
+    );
+    expect(rest).toEqual(['']);
   });
 
   it('build without --json: progress and phases on stderr, the size report and package on stdout; same bytes again', async () => {

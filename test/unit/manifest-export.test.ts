@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { exportManifest } from '../../src/manifest/export.js';
+import { exportManifest, provenanceText } from '../../src/manifest/export.js';
 import { buildManifestSchema } from '../../src/manifest/schema.js';
 import { manifest } from './manifest-fixture.js';
 
@@ -29,6 +29,7 @@ describe('exportManifest', () => {
       [
         'umig 1.2.0 — build umig-1.2.0-20250925.143055 at 2025-09-25T14:30:55Z for prod',
         'Package: umig-v1.2.0-20250925.143055.tar.gz, 1.02 MB (1020000 bytes), compression ratio 0.255',
+        'Provenance: commit 4b825dc642cb6eb9a060e54bf8d69288fbee4904 (clean); built by ci@build-01 (SLIPWAY_BUILDER); SOURCE_DATE_EPOCH 1758810655; slipway 0.1.0, node 20.19.0, liquibase-compat 4.28.0',
         'Database: 34 changesets, last db/changelog/034-security.sql::034::lucas, verification HEALTHY',
         'API: 27 endpoints in 9 scripts; frontend: 1 JS and 1 CSS files (5.00 kB)',
         'Coverage: JavaScript 95.2% lines, 80.5% branches, 90% functions; Groovy n/a (no JaCoCo coverage report configured (build.quality))',
@@ -52,6 +53,7 @@ describe('exportManifest', () => {
       [
         'umig 1.2.0 — build umig-1.2.0-20250925.143055 at 2025-09-25T14:30:55Z for prod',
         'Package: umig-v1.2.0-20250925.143055.tar.gz, n/a (this copy is inside the archive, which cannot hold its own compressed size; see <package>.manifest.json beside it)',
+        'Provenance: commit 4b825dc642cb6eb9a060e54bf8d69288fbee4904 (clean); built by ci@build-01 (SLIPWAY_BUILDER); SOURCE_DATE_EPOCH 1758810655; slipway 0.1.0, node 20.19.0, liquibase-compat 4.28.0',
         'Database: n/a (no database.changelog in the config)',
         'API: n/a (no Groovy scripts in the application component); frontend: 1 JS and 1 CSS files (5.00 kB)',
         'Coverage: JavaScript 95.2% lines, 80.5% branches, 90% functions; Groovy n/a (no JaCoCo coverage report configured (build.quality))',
@@ -73,6 +75,7 @@ describe('exportManifest', () => {
 | Built at | 2025-09-25T14:30:55Z (from SOURCE_DATE_EPOCH) |
 | Target environment | prod |
 | Build machine | Node 20.19.0, npm 10.8.2, linux-x64 |
+| Provenance | commit 4b825dc642cb6eb9a060e54bf8d69288fbee4904 (clean); built by ci@build-01 (SLIPWAY_BUILDER); SOURCE_DATE_EPOCH 1758810655; slipway 0.1.0, node 20.19.0, liquibase-compat 4.28.0 |
 
 ## Package
 
@@ -123,5 +126,20 @@ sha256sum -c umig-v1.2.0-20250925.143055.tar.gz.sha256
     const text = exportManifest(manifest({ blockers: ['http check a|b: 503'] }), 'deployment-report');
     expect(text).toContain('**Status: NOT READY — 1 blocker(s).**\n\n');
     expect(text).toContain('## Blockers\n\n- http check a|b: 503\n\n## Package');
+  });
+
+  it('provenance: dirty, no git, clock time, and a manifest from before provenance', () => {
+    const base = manifest();
+    const p = base.provenance!;
+    const with_ = (over: Partial<typeof p>) => provenanceText({ ...base, provenance: { ...p, ...over } });
+    expect(with_({ git: { commit: p.git.commit, dirty: true, reason: null } })).toMatch(
+      /^commit [0-9a-f]{40} \(dirty tree\); /,
+    );
+    expect(
+      with_({ git: { commit: null, dirty: null, reason: 'not a git checkout: git: fatal: not a git repository' } }),
+    ).toMatch(/^commit n\/a \(not a git checkout: git: fatal: not a git repository\); built by/);
+    expect(with_({ sourceDateEpoch: null, sourceDateEpochReason: 'clock' })).toContain('SOURCE_DATE_EPOCH n/a (clock)');
+    const { provenance: _omit, ...old } = base;
+    expect(provenanceText(old)).toBe('n/a (built before Slipway recorded provenance)');
   });
 });

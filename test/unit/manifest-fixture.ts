@@ -38,6 +38,13 @@ export function manifestInput(over: Partial<ManifestInput> = {}): ManifestInput 
       npmVersionReason: null,
       platform: 'linux-x64',
     },
+    provenance: {
+      git: { commit: '4b825dc642cb6eb9a060e54bf8d69288fbee4904', dirty: false, reason: null },
+      builder: { identity: 'ci@build-01', source: 'SLIPWAY_BUILDER' },
+      sourceDateEpoch: 1_758_810_655,
+      sourceDateEpochReason: null,
+      tools: { slipway: '0.1.0', node: '20.19.0', liquibaseCompat: '4.28.0' },
+    },
     sizes: { contentBytes: 10_000, packageBytes: 1_020_000, tarBytes: 4_000_000 },
     blockers: [],
     quality: {

@@ -15,7 +15,7 @@ import { renderSizeReport } from '../../builder/size-report.js';
 import { runStage } from '../../builder/stage.js';
 import { SlipwayError } from '../../errors.js';
 import { scanProject } from '../../fileset/scan.js';
-import { EXPORT_FORMATS, exportManifest, type ExportFormat } from '../../manifest/export.js';
+import { EXPORT_FORMATS, exportManifest, provenanceText, type ExportFormat } from '../../manifest/export.js';
 import { findLatestPackage, readManifestFile, readPackageManifest } from '../../manifest/read.js';
 import { readNpmVersion } from '../../manifest/generate.js';
 import { humanBytes } from '../../manifest/schema.js';
@@ -295,10 +295,19 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       printResult(
         io,
         flags,
-        { ok: r.ok, package: file, sha256: r.sha256, bytes: r.bytes, entries: r.entries, problems: r.problems },
+        {
+          ok: r.ok,
+          package: file,
+          sha256: r.sha256,
+          bytes: r.bytes,
+          entries: r.entries,
+          problems: r.problems,
+          provenance: r.manifest?.provenance ?? null,
+        },
         () =>
           r.ok
-            ? `OK ${pkg}: ${r.entries} entries, ${humanBytes(r.bytes)}, sha256 ${r.sha256}\n`
+            ? `OK ${pkg}: ${r.entries} entries, ${humanBytes(r.bytes)}, sha256 ${r.sha256}\n` +
+              `provenance: ${provenanceText(r.manifest!)}\n`
             : `INVALID ${pkg}: ${r.problems.length} problem(s)\n` +
               r.problems.map((p) => `  ${p.code}${p.path ? ` ${p.path}` : ''}: ${p.message}\n`).join(''),
       );

@@ -108,6 +108,8 @@ export const buildSchema = z
     /** Glob (within the tests component) that selects smoke tests. */
     smokeTests: z.string().default('tests/smoke/**'),
     compressionLevel: z.number().int().min(0).max(9).default(9),
+    /** Builder identity recorded in the manifest's provenance (default `user@host`; env SLIPWAY_BUILDER wins). */
+    builder: z.string().min(1).optional(),
     /** Warnings fail the build (also `--strict`). */
     strict: z.boolean().default(false),
     compile: compileSchema.prefault({}),
