@@ -14,8 +14,8 @@ export interface InstallOptions {
 }
 
 /**
- * Where releases live. Every deploy and rollback step goes through this interface, so an `ssh` target (planned
- * in docs/architecture.md, "Deploy targets") can run the same steps on a remote host.
+ * Where releases live. Every deploy and rollback step goes through this interface, so an `ssh` target
+ * (src/fleet/ssh-target.ts; docs/architecture.md, "Deploy targets") runs the same steps on a remote host.
  */
 export interface Target {
   readonly kind: 'local' | 'ssh';

@@ -284,6 +284,31 @@ describe('fleet rollout over real sshd', () => {
     expect(hostsSeen.size).toBe(5); // the controller and the 4 hosts
   }, 400_000);
 
+  it('a second controller is blocked by the per-host locks; nothing is installed, the locks it took are released', async () => {
+    const pkg = await fleetPackage('3.0.0', [CS1]);
+    // Another controller (another machine) holds host 2's lock.
+    const lockDir = path.join(fleet.hosts[1]!.root, '.slipway', 'lock.d');
+    await mkdir(lockDir, { recursive: true });
+    const owner = {
+      host: 'other-controller',
+      pid: 4242,
+      startedAt: '2026-12-05T07:00:00Z',
+      run: 'r-other',
+      command: 'deploy x',
+    };
+    await writeFile(path.join(lockDir, 'owner.json'), JSON.stringify(owner));
+    const before = await Promise.all(fleet.hosts.map((h) => journalOf(h.root)));
+    const e = await fail(deployFleet({ config: await config(), target: 'fleet', packagePath: pkg.path }));
+    expect(e.code).toBe('E_LOCKED');
+    expect(e.message).toMatch(/host2.* is locked by pid 4242 on other-controller/);
+    const after = await Promise.all(fleet.hosts.map((h) => journalOf(h.root)));
+    expect(after.map((j) => j.length)).toEqual(before.map((j) => j.length));
+    // Host 1's lock (taken first) was released; host 2's stays with its owner.
+    expect(existsSync(path.join(fleet.hosts[0]!.root, '.slipway', 'lock.d'))).toBe(false);
+    expect(JSON.parse(await readFile(path.join(lockDir, 'owner.json'), 'utf8'))).toEqual(owner);
+    await rm(lockDir, { recursive: true });
+  }, 120_000);
+
   it('an unreachable host refuses the rollout before anything is installed', async () => {
     const pkg = await fleetPackage('3.0.0', [CS1]);
     const deadPort = await freePort();
