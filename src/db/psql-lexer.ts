@@ -3,7 +3,8 @@
  * Hand-written because no maintained npm library interprets psql scripts (pgsql-parser/libpg-query parse SQL only
  * and reject meta-commands; they also cannot interpolate psql variables that change while the script runs).
  * Knows single quotes (E'' escapes), quoted identifiers, dollar quotes, nested block comments, line comments,
- * parenthesis depth (psql does not end a statement at `;` inside parentheses) and `:var` / `:'var'` / `:"var"`.
+ * parenthesis depth (psql does not end a statement at `;` inside parentheses), `\;` (a `;` that does not end the
+ * statement: psql sends both statements in one query) and `:var` / `:'var'` / `:"var"`.
  */
 
 export type ScriptItem =
@@ -131,6 +132,12 @@ export function* lexPsqlScript(source: string, vars: Map<string, string>): Gener
       const q = take();
       if (q) yield { kind: 'sql', text: q.text, line: q.line, comments, terminated: true };
       comments = [];
+      continue;
+    }
+    if (c === '\\' && source[i + 1] === ';') {
+      // psql's `\;`: a semicolon sent with the query, which goes on (several statements, one round trip).
+      push(';');
+      i += 2;
       continue;
     }
     if (c === '\\') {

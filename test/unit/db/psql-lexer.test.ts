@@ -21,6 +21,16 @@ describe('lexPsqlScript', () => {
     ]);
   });
 
+  it('keeps statements joined by \\; in one query, as psql sends them', () => {
+    expect(lex('BEGIN \\;\nDO $x$ BEGIN NULL; END $x$;\nINSERT INTO t VALUES (1) \\; COMMIT;\n')).toEqual([
+      { kind: 'sql', text: 'BEGIN ;\nDO $x$ BEGIN NULL; END $x$;', line: 1, comments: [], terminated: true },
+      { kind: 'sql', text: 'INSERT INTO t VALUES (1) ; COMMIT;', line: 3, comments: [], terminated: true },
+    ]);
+    // A long statement lexes in linear time (the lexer once re-trimmed its buffer per character).
+    const long = `SELECT ${'1 + '.repeat(200_000)}1;`;
+    expect(lex(long)).toEqual([{ kind: 'sql', text: long, line: 1, comments: [], terminated: true }]);
+  });
+
   it('reads meta-commands, the query before \\gset, and leading comments', () => {
     const items = lex("-- hello\nSELECT 1 AS a \\gset\n\\if :a\n\\echo 'it''s' done\n\\endif\n");
     expect(items).toEqual([

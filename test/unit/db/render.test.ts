@@ -53,11 +53,11 @@ describe('renderChangeSet', () => {
         '-- changeset db/master.sql::1::alice (db/master.sql:2)',
         "SELECT count(*) = 0 AS slipway_new, count(*) = 0 AS slipway_run FROM public.databasechangelog WHERE ID = '1' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' \\gset",
         '\\if :slipway_run',
-        'BEGIN;',
+        'BEGIN \\;',
         LOCK_CHECK,
         '-- at db/master.sql:4',
         'CREATE TABLE t1 (id int);',
-        "INSERT INTO public.databasechangelog (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID) VALUES ('1', 'alice', 'db/master.sql', NOW(), (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), '9:0123456789abcdef0123456789abcdef', 'sql', '', 'EXECUTED', NULL, NULL, '4.28.0', :'slipway_deployment_id');",
+        "INSERT INTO public.databasechangelog (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID) VALUES ('1', 'alice', 'db/master.sql', NOW(), (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), '9:0123456789abcdef0123456789abcdef', 'sql', '', 'EXECUTED', NULL, NULL, '4.28.0', :'slipway_deployment_id') \\;",
         'COMMIT;',
         "\\echo 'slipway: EXECUTED' 'db/master.sql::1::alice'",
         '\\endif',
@@ -77,7 +77,8 @@ describe('renderChangeSet', () => {
     expect(sql).toContain(
       "count(*) FILTER (WHERE MD5SUM IN ('9:0123456789abcdef0123456789abcdef')) = 0 AS slipway_run",
     );
-    expect(sql).not.toContain('BEGIN;');
+    expect(sql).not.toContain('BEGIN \\;');
+    expect(sql).not.toContain('COMMIT;');
     expect(sql).toContain('CREATE OR REPLACE VIEW v AS SELECT 1 -- end\n;\n');
     expect(sql).toContain(
       "UPDATE public.databasechangelog SET DATEEXECUTED = NOW(), ORDEREXECUTED = (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), MD5SUM = '9:0123456789abcdef0123456789abcdef', EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id' WHERE ID = 'v' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql';",
