@@ -58,7 +58,7 @@ describe('slipway CLI (built binary)', () => {
     expect(okLine).toBe(
       `OK ${out.package.path}: 11 entries, ${(out.package.bytes / 1000).toFixed(2)} kB, sha256 ${out.package.sha256}`,
     );
-    // The project is not a git checkout: the provenance says so (build-provenance.test.ts covers the git cases).
+    // The project is not a git checkout: the provenance says so (test/security/package-provenance.test.ts covers the git cases).
     expect(provenanceLine).toMatch(
       /^provenance: commit n\/a \(not a git checkout: .*\); built by \S+@\S+ \(system\); /,
     );

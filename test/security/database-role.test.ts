@@ -51,7 +51,7 @@ async function deployAs(databaseUrl: string) {
   return { r, events, journal };
 }
 
-async function cli(argv: string[]) {
+async function cli(argv: string[], cwd = sandbox) {
   let stdout = '';
   let stderr = '';
   const io: CliIO = {
@@ -59,7 +59,7 @@ async function cli(argv: string[]) {
     stderr: (t) => void (stderr += t),
     isTTY: false,
     env: {},
-    cwd: sandbox,
+    cwd,
     readStdin: async () => '',
   };
   const code = await main(argv, io);
@@ -112,5 +112,19 @@ describe('database role of a deploy', () => {
     const plain = await cli(['db', 'apply', file, '--database-url', urlAs(role)]);
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stderr).not.toContain('warning');
+  });
+
+  it('slipway deploy --json as a superuser: the warning is one stderr line, stdout stays one JSON value', async () => {
+    const dir = path.join(sandbox, `d${n++}`);
+    await mkdir(dir);
+    await makeDeployConfig(dir, { databaseUrl: db.url });
+    const files = { ...baseFiles(), 'database/package.sql': 'SELECT 1;\n' };
+    const pkg = await writeCrafted(dir, 'demo', craftTar(craftPackageEntries({ files })));
+    const r = await cli(['deploy', pkg, '--target', 'prod', '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^warning W_DB_SUPERUSER: role "postgres" is a superuser on postgres:\/\/.*; hint: /),
+    ]);
+    expect((JSON.parse(r.stdout) as { ok: boolean }).ok).toBe(true);
   });
 });

@@ -16,7 +16,7 @@ import { SLIPWAY_VERSION } from '../../src/version.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { validatePackage } from '../../src/manifest/validate.js';
 import { baseFiles, craftPackageEntries, craftTar, writeCrafted } from '../fixtures/deploy/craft.js';
-import { CONFIG, makeProject } from './package-fixture.js';
+import { CONFIG, makeProject } from '../integration/package-fixture.js';
 
 const EPOCH = '1700000000';
 const dirs: string[] = [];
