@@ -361,4 +361,23 @@ describe('fleet rollout over real sshd', () => {
     for (const d of [hostile, path.dirname(hostile), process.cwd(), '/root'])
       for (const f of ['pwned', 'pwned2']) expect(existsSync(path.join(d, f))).toBe(false);
   }, 240_000);
+
+  it('--skip-unreachable deploys to the reachable hosts and reports the other', async () => {
+    const pkg = await fleetPackage('3.0.0', [CS1]);
+    const deadPort = await freePort();
+    const cfg = await config({
+      extraHost: `      - { host: 127.0.0.1, port: ${deadPort}, user: root, path: ${JSON.stringify(path.join(dir, 'dead'))} }`,
+    });
+    const r = await deployFleet({ config: cfg, target: 'fleet', packagePath: pkg.path, skipUnreachable: true });
+    expect(r.ok).toBe(true);
+    expect(r.hosts.map((h) => h.outcome)).toEqual(['live', 'live', 'live', 'live', 'unreachable']);
+    expect(r.hosts[4]!.message).toMatch(/connection refused/);
+    for (const [i, h] of fleet.hosts.entries()) {
+      expect(await currentOf(h.root)).toBe(`releases/${r.releaseId}`);
+      expect(await healthVersion(i)).toBe('3.0.0');
+    }
+    const fj = await journalOf(path.join(dir, '.slipway', 'fleet', 'fleet'));
+    const begin = fj.filter((e) => e.step === 'run' && e.status === 'begin').at(-1)!;
+    expect(begin.data?.unreachable).toEqual([`root@127.0.0.1:${deadPort}:${path.join(dir, 'dead')}`]);
+  }, 240_000);
 });

@@ -21,14 +21,26 @@ beforeAll(async () => {
   settings = { knownHosts: fleet.knownHosts, identityFile: fleet.clientKey, connectTimeoutMs: 10_000 };
 }, 60_000);
 
+const opened: SshSession[] = [];
+
 afterAll(async () => {
+  // End the ControlPersist masters, so no ssh client (or its sshd session) outlives the test.
+  await Promise.all(opened.map((s) => s.close()));
   await removeControlDir(control);
   await rm(work, { recursive: true, force: true });
   await fleet?.stop();
 });
 
-const session = (port: number, s: SshSettings = settings) =>
-  new SshSession({ host: '127.0.0.1', port, user: fleet.user }, s, control, path.join(work, `ssh-${port}.log`));
+const session = (port: number, s: SshSettings = settings) => {
+  const x = new SshSession(
+    { host: '127.0.0.1', port, user: fleet.user },
+    s,
+    control,
+    path.join(work, `ssh-${port}.log`),
+  );
+  opened.push(x);
+  return x;
+};
 
 describe('ssh transport against a real sshd', () => {
   it('passes hostile arguments to the remote program byte for byte', async () => {
