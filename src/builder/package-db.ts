@@ -3,7 +3,7 @@ import { buildVersion } from '../config/load.js';
 import { verifySetupOf } from '../config/verify-setup.js';
 import type { Config } from '../config/schema.js';
 import type { DatabasePackageResult } from '../db/package.js';
-import type { VerifyResult } from '../db/verify.js';
+import type { VerifiablePackage, VerifyResult } from '../db/verify.js';
 
 export type DbPackage = DatabasePackageResult;
 export type DbVerify = VerifyResult;
@@ -30,15 +30,14 @@ export async function buildDbPackage(
   });
 }
 
-/** Runs verifyChangelog (PGlite, or a scratch database on config.database.verifyUrl). */
-export async function verifyDb(config: Config, changelog: string): Promise<DbVerify> {
-  const { verifyChangelog } = await import('../db/verify.js');
-  const db = config.database;
-  return verifyChangelog({
-    ...changelogSourceOf(config, changelog)!,
-    ...(db.verifyUrl ? { databaseUrl: db.verifyUrl } : {}),
+/**
+ * Verifies the package the build renders (PGlite, or a scratch database on config.database.verifyUrl): the same SQL
+ * the archive carries, so the changelog is parsed once per build.
+ */
+export async function verifyDb(config: Config, pkg: VerifiablePackage): Promise<DbVerify> {
+  const { verifyDatabasePackage } = await import('../db/verify.js');
+  return verifyDatabasePackage(pkg, {
+    ...(config.database.verifyUrl ? { databaseUrl: config.database.verifyUrl } : {}),
     setup: verifySetupOf(config),
-    ...(db.changelogTable ? { changelogTable: db.changelogTable } : {}),
-    ...(db.changelogLockTable ? { changelogLockTable: db.changelogLockTable } : {}),
   });
 }

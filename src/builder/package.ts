@@ -148,7 +148,7 @@ async function packageDatabase(
   let verifyRun: VerifyRun | null = null;
   if (config.database.verify) {
     // Started by the pipeline before compile when it can (runs meanwhile); else here, and awaited at once.
-    const started = early?.verify ?? startVerify(config, config.database.changelog, db.sql, cacheDir);
+    const started = early?.verify ?? startVerify(config, db, cacheDir);
     verifyRun = await started.result;
     verify = verifyRun.verify;
     verifyCached = verifyRun.cached;

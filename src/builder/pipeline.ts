@@ -13,6 +13,9 @@ import { resolveBuildTime, type BuildTime } from '../manifest/package-time.js';
 import type { ProgressListener } from '../progress.js';
 import type { SizeReport } from './size-report.js';
 import { runStage, type StageResult } from './stage.js';
+import { phaseOf, planBuild, type BuildPlan, type PhaseName } from './plan.js';
+
+export { resolveOutDir, type PhaseName } from './plan.js';
 
 export interface BuildOptions {
   config: Config;
@@ -26,7 +29,6 @@ export interface BuildOptions {
   env?: Record<string, string | undefined>;
 }
 
-export type PhaseName = 'clean' | 'stage' | 'compile' | 'database' | 'verify' | 'manifest' | 'package';
 export interface PhaseResult {
   name: PhaseName;
   ms: number;
@@ -35,6 +37,8 @@ export interface PhaseResult {
 }
 
 export interface BuildResult {
+  /** The plan this build walked (what `build --dry-run` prints). */
+  plan: BuildPlan;
   package: { path: string; sha256: string; bytes: number };
   phases: PhaseResult[];
   sizes: SizeReport;
@@ -55,11 +59,6 @@ export interface BuildResult {
 /** The compile phase, loaded on first use (esbuild, lightningcss, libpg_query) with its static type. */
 export async function loadCompile(): Promise<typeof import('./compile/index.js')> {
   return import('./compile/index.js');
-}
-
-/** Where the build writes: --out, else config.build.output relative to the config file. */
-export function resolveOutDir(config: Config, outDir?: string): string {
-  return path.resolve(config.configDir, outDir ?? config.build.output);
 }
 
 /**
@@ -95,10 +94,19 @@ function failedChecks(checks: CheckResult[]): string[] {
   return checks.filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.reason}`);
 }
 
-/** clean → stage → compile → package (+ manifest), each phase timed. Throws SlipwayError when a phase fails. */
+/**
+ * Applies the build plan (planBuild): clean → stage → compile → database/verify → manifest → package, each phase
+ * timed, run or skipped as the plan says. Throws SlipwayError when a phase fails.
+ */
 export async function build(opts: BuildOptions): Promise<BuildResult> {
   const { config } = opts;
-  const outDir = resolveOutDir(config, opts.outDir);
+  const plan = planBuild(config, {
+    ...(opts.outDir ? { outDir: opts.outDir } : {}),
+    ...(opts.clean === false ? { clean: false } : {}),
+    ...(opts.strict !== undefined ? { strict: opts.strict } : {}),
+  });
+  const outDir = plan.outDir;
+  const skipped = (name: PhaseName): string | undefined => phaseOf(plan, name).skip;
   const cacheDir = path.join(outDir, '.cache');
   const phases: PhaseResult[] = [];
   const timed = async <T>(name: PhaseName, fn: () => Promise<T>): Promise<T> => {
@@ -119,7 +127,8 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     env: opts.env,
   });
 
-  if (opts.clean === false) phases.push({ name: 'clean', ms: 0, status: 'skipped', reason: 'clean: false' });
+  const cleanSkip = skipped('clean');
+  if (cleanSkip) phases.push({ name: 'clean', ms: 0, status: 'skipped', reason: cleanSkip });
   else await timed('clean', () => cleanOutDir(config, outDir));
   await checkOutDirWritable(outDir);
 
@@ -152,7 +161,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     const db = await buildDbPackage(config, config.database.changelog, 'liquibase', buildTime.epoch);
     early = {
       db,
-      verify: config.database.verify ? startVerify(config, config.database.changelog, db.sql, cacheDir) : null,
+      verify: skipped('verify') ? null : startVerify(config, db, cacheDir),
     };
     early.verify?.result.catch(() => undefined); // awaited (and reported) by the package phase
   }
@@ -169,6 +178,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
       const c = await compile.compileFileSet(config, fileSet, {
         cacheDir,
         sourceMaps: config.build.compile.sourceMaps,
+        ...(early ? { changelogProperties: early.db.properties } : {}),
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       });
       if (!c.ok) {
@@ -204,7 +214,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     phases.push({
       name: 'database',
       ms: packaged.timings.database,
-      status: config.database.changelog || config.database.psqlScripts.length ? 'ok' : 'skipped',
+      ...(skipped('database') ? { status: 'skipped', reason: skipped('database') } : { status: 'ok' }),
     });
     const verified = packaged.manifest.components.database.healthStatus !== null;
     phases.push({
@@ -224,6 +234,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     phases.push({ name: 'manifest', ms: packaged.timings.manifest, status: 'ok' });
     phases.push({ name: 'package', ms: packaged.timings.package, status: 'ok' });
     return {
+      plan,
       package: { path: packaged.package.path, sha256: packaged.package.sha256, bytes: packaged.package.bytes },
       phases,
       sizes: packaged.sizes,

@@ -1,11 +1,12 @@
 // Child-process entry of the database verification (see verify-run.ts): PGlite's WebAssembly heap lives and dies
 // with this process, so it never stays in the build process, and the process's peak RSS is the measured cost.
 import type { Config } from '../config/schema.js';
+import type { VerifiablePackage } from '../db/verify.js';
 import { isSlipwayError } from '../errors.js';
 import { verifyDb } from './package-db.js';
 
-process.once('message', (m: { config: Config; changelog: string }) => {
-  void verifyDb(m.config, m.changelog).then(
+process.once('message', (m: { config: Config; pkg: VerifiablePackage }) => {
+  void verifyDb(m.config, m.pkg).then(
     (result) => finish({ result, maxRssKb: process.resourceUsage().maxRSS }),
     (e: unknown) =>
       finish({

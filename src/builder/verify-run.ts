@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import type { Config } from '../config/schema.js';
 import { SlipwayError, type ErrorCode } from '../errors.js';
-import type { DbVerify } from './package-db.js';
+import type { DbPackage, DbVerify } from './package-db.js';
 import { readVerifyCache, verifyCacheKey, writeVerifyCache } from './verify-cache.js';
 
 /** A database verification as the build ran it: the result, whether it came from the cache, and what it cost. */
@@ -35,16 +35,16 @@ type ChildMessage =
     };
 
 /**
- * Starts the verification of `packageSql` (the changelog's package) without waiting for it, so compile and package
- * run meanwhile and a build costs max(verify, the rest) instead of their sum. A cached result (content address, see
+ * Starts the verification of `db` (the changelog's rendered package, parsed once by the build) without waiting for
+ * it, so compile and package run meanwhile and a build costs max(verify, the rest) instead of their sum. A cached result (content address, see
  * verify-cache.ts) answers at once; otherwise a child process runs it (PGlite in memory, or a scratch database on
  * database.verifyUrl) and exits, taking PGlite's memory with it.
  */
-export function startVerify(config: Config, changelog: string, packageSql: string, cacheDir: string): StartedVerify {
+export function startVerify(config: Config, db: DbPackage, cacheDir: string): StartedVerify {
   const t0 = performance.now();
   let child: ReturnType<typeof fork> | null = null;
   let cancelled = false;
-  const key = config.database.verifyUrl ? null : verifyCacheKey(packageSql);
+  const key = config.database.verifyUrl ? null : verifyCacheKey(db.sql);
   const result = (async (): Promise<VerifyRun> => {
     const hit = key ? await readVerifyCache(cacheDir, key) : null;
     if (hit)
@@ -56,7 +56,7 @@ export function startVerify(config: Config, changelog: string, packageSql: strin
         memoryReason: 'cached result: nothing ran',
       };
     if (cancelled) throw new SlipwayError('E_INTERNAL', 'verification cancelled');
-    const msg = await runChild(config, changelog, (c) => (child = c));
+    const msg = await runChild(config, { sql: db.sql, index: db.index }, (c) => (child = c));
     if ('error' in msg) {
       const e = msg.error;
       if (!e.code) throw new Error(`database verification crashed: ${e.message}`);
@@ -88,7 +88,7 @@ export function startVerify(config: Config, changelog: string, packageSql: strin
 
 function runChild(
   config: Config,
-  changelog: string,
+  pkg: Pick<DbPackage, 'sql' | 'index'>,
   onChild: (c: ReturnType<typeof fork>) => void,
 ): Promise<ChildMessage> {
   // From source (vitest) the entry is TypeScript and needs tsx; the built CLI forks the compiled .js.
@@ -119,6 +119,6 @@ function runChild(
           ),
         );
     });
-    child.send({ config, changelog });
+    child.send({ config, pkg });
   });
 }

@@ -195,8 +195,10 @@ export async function resolveConfig(cfg: ConfigFile, where: ResolveConfigWhere):
   // A deploy-only host may have neither: the package it deploys carries its version (buildVersion refuses to build).
   const version = cfg.version ?? packageJson.version;
   if (!cfg.version && packageJson.version) sources.version = 'package.json';
-  else if (!version)
-    sources.version = `none: no "version" in ${rel} and ${packageJson.problem ? `package.json is ${packageJson.problem}` : 'no version in package.json'}`;
+  else if (!version) {
+    const why = packageJson.problem ? `package.json is ${packageJson.problem}` : 'no version in package.json';
+    sources.version = `none: no "version" in ${rel} and ${why}`;
+  }
   const changelogs = resolveChangelogs({ rootDir, configDir, configFile, database: cfg.database });
   for (const p of leafPaths(cfg)) if (!(p in sources) && !p.startsWith('environments')) sources[p] = 'default';
   return {

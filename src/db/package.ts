@@ -35,6 +35,8 @@ export interface DatabasePackageResult {
   /** written as database/changesets.json in every build package */
   index: ChangeSetIndexEntry[];
   warnings: ParseWarning[];
+  /** Properties in effect after the whole changelog was read (its definitions under the caller's); plain: the caller's. */
+  properties: Record<string, string>;
 }
 
 // Checked on the sources, before anything is rendered or run: the error names the changelog file:line.
@@ -57,6 +59,7 @@ export async function buildDatabasePackage(opts: DatabasePackageOptions): Promis
       head: null,
       index: [],
       warnings,
+      properties: { ...(opts.properties ?? {}) },
     };
   }
   const tables = historyTables(opts);
@@ -84,5 +87,6 @@ export async function buildDatabasePackage(opts: DatabasePackageOptions): Promis
     head: last ? { id: last.id, author: last.author, filename: last.filename } : null,
     index: changeSets.map(toIndexEntry),
     warnings: parsed.warnings,
+    properties: parsed.properties ?? { ...(opts.properties ?? {}) },
   };
 }

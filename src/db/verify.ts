@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SlipwayError, isSlipwayError, maskUrl } from '../errors.js';
 import { fingerprintSchema } from './fingerprint.js';
-import { buildDatabasePackage } from './package.js';
+import { buildDatabasePackage, type DatabasePackageResult } from './package.js';
 import { runPsqlScript } from './psql-runner.js';
 import { openSession, type SqlSession } from './session.js';
 import { changeSetKey } from './sql-text.js';
@@ -67,10 +67,11 @@ function pgliteModulesFor(sql: string): string[] {
   return wanted.map(contribModule);
 }
 
-/** Applies the package to a throwaway database and reports each changeset and a schema fingerprint. */
+/** Renders the changelog's package and applies it to a throwaway database (verifyDatabasePackage). */
 export async function verifyChangelog(opts: VerifyOptions): Promise<VerifyResult> {
   const started = performance.now();
   const pkg = await buildDatabasePackage({
+    ...(opts.customChanges ? { customChanges: opts.customChanges } : {}),
     rootDir: opts.rootDir,
     changelog: opts.changelog,
     ...(opts.contexts ? { contexts: opts.contexts } : {}),
@@ -84,6 +85,22 @@ export async function verifyChangelog(opts: VerifyOptions): Promise<VerifyResult
     version: '0',
     sourceDateEpoch: 0,
   });
+  const r = await verifyDatabasePackage(pkg, opts);
+  return { ...r, ms: Math.round(performance.now() - started) };
+}
+
+/** What verifyDatabasePackage needs of a rendered package: its SQL and its changeset index. */
+export type VerifiablePackage = Pick<DatabasePackageResult, 'sql' | 'index'>;
+
+/**
+ * Applies an already rendered package (the one a build ships, so the changelog is not parsed again) to a throwaway
+ * database and reports each changeset and a schema fingerprint.
+ */
+export async function verifyDatabasePackage(
+  pkg: VerifiablePackage,
+  opts: Pick<VerifyOptions, 'databaseUrl' | 'setup'>,
+): Promise<VerifyResult> {
+  const started = performance.now();
   const setup = await readSetup(opts.setup);
   const pgliteExtensions = opts.databaseUrl ? [] : pgliteModulesFor([...setup, pkg.sql].join('\n'));
   const scratch = opts.databaseUrl ? await createScratchDatabase(opts.databaseUrl) : null;

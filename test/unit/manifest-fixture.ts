@@ -28,6 +28,7 @@ export function manifestInput(over: Partial<ManifestInput> = {}): ManifestInput 
       head: { id: '034', author: 'lucas', filename: 'db/changelog/034-security.sql' },
       index: [],
       warnings: [],
+      properties: {},
     },
     dbReason: null,
     verify: { ok: true, engine: 'pglite', changeSets: [], fingerprint: 'sha256:abc', ms: 10 },

@@ -27,6 +27,11 @@ export interface CompileOptions {
   onProgress?: ProgressListener;
   /** For finding java (JAVA_HOME, PATH); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Properties for `${name}` in SQL files: those of the changelog the build already parsed (DatabasePackageResult
+   * .properties). Absent (`slipway compile` alone): the changelog is read here, once.
+   */
+  changelogProperties?: Record<string, string>;
 }
 
 const EXT_KIND: Record<string, FileKind> = {
@@ -132,7 +137,11 @@ export async function compileFileSet(config: Config, fileSet: FileSet, opts: Com
     .filter((f) => !dropped.has(f.sourcePath) && !entryPoints.includes(f.sourcePath))
     .map((f) => planFileTask(config, f))
     .filter((t): t is FileTask => t !== null);
-  const settings = { target: c.js.target, sourceMaps, properties: await changelogProperties(config) };
+  const settings = {
+    target: c.js.target,
+    sourceMaps,
+    properties: opts.changelogProperties ?? (await changelogProperties(config)),
+  };
   const stats = new KindStats();
   let done = 0;
   const results = await runPool(tasks, CONCURRENCY, async (task): Promise<TaskResult> => {
@@ -203,9 +212,9 @@ async function changelogProperties(config: Config): Promise<Record<string, strin
   const given = config.database.properties;
   if (!config.database.changelog) return given;
   try {
-    const { parseChangelog } = await import('../../db/changelog/index.js');
-    const log = await parseChangelog(changelogSourceOf(config)!);
-    return { ...log.properties, ...given };
+    const { readChangelog } = await import('../../db/read-changelog.js');
+    const { parsed } = await readChangelog(changelogSourceOf(config)!);
+    return { ...parsed.properties, ...given };
   } catch {
     return given;
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { writeStarterConfig } from '../../builder/init.js';
 import { packageFileSet } from '../../builder/package.js';
+import { planBuild, type BuildPlan } from '../../builder/plan.js';
 import {
   build,
   checkOutDirWritable,
@@ -72,6 +73,12 @@ function renderBuild(
         '`slipway deploy` refuses it unless --force. Fix the cause and build again.\n',
     );
   }
+}
+
+/** The build plan as text: one line a phase, its action or why it is skipped. */
+function renderBuildPlan(plan: BuildPlan): string {
+  const lines = plan.phases.map((p) => `  ${p.phase.padEnd(9)}${p.skip ? `skip: ${p.skip}` : p.action}\n`);
+  return `build plan (output ${plan.outDir}):\n${lines.join('')}`;
 }
 
 const jsonResult = (r: Pick<BuildResult, 'package' | 'phases' | 'sizes' | 'manifest' | 'report'>) => ({
@@ -323,8 +330,20 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
       'print one JSON object on stdout: { package, ready, blockers, phases, sizes, report } (+ signature with --sign)',
     )
     .option('--sign <ssh-private-key>', 'write <package>.sig, an SSH signature (namespace slipway-package)')
-    .action(async (flags: CommonFlags & { strict?: boolean; clean: boolean; sign?: string }) => {
+    .option('--dry-run', 'print the build plan (phases, their inputs, what is skipped and why) and build nothing')
+    .action(async (flags: CommonFlags & { strict?: boolean; clean: boolean; sign?: string; dryRun?: boolean }) => {
       const { config } = await configFromFlags(io, flags);
+      if (flags.dryRun) {
+        const out = outFlag(io, flags);
+        const plan = planBuild(config, {
+          ...(out ? { outDir: out } : {}),
+          ...(flags.strict ? { strict: true } : {}),
+          clean: flags.clean,
+        });
+        if (flags.json) printJson(io, { plan });
+        else io.stdout(renderBuildPlan(plan));
+        return;
+      }
       const progress = createProgressRenderer(io, { quiet: !!flags.json });
       let r: BuildResult;
       try {

@@ -1,0 +1,50 @@
+// The build plan (issue 12: plan → apply for builds, as src/deploy/plan.ts is for deploys): a pure value listing
+// every phase with its inputs and why a phase is skipped; build() walks it and `build --dry-run` prints it.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { planBuild } from '../../src/builder/plan.js';
+import { resolveConfig } from '../../src/config/load.js';
+import { configSchema } from '../../src/config/schema.js';
+
+const where = { configFile: '/nonexistent/app/slipway.config.yaml', environment: 'prod' };
+const components = { application: { include: ['src/**'] } };
+
+describe('planBuild', () => {
+  it('lists the seven phases in order, skipping database and verify without a changelog', async () => {
+    const config = await resolveConfig(
+      configSchema.parse({ name: 'app', version: '1.0.0', build: { components } }),
+      where,
+    );
+    const plan = planBuild(config, { clean: false });
+    expect(plan.outDir).toBe(path.resolve('/nonexistent/app/dist'));
+    expect(plan.phases.map((p) => [p.phase, p.skip ?? null])).toEqual([
+      ['clean', 'clean: false'],
+      ['stage', null],
+      ['compile', null],
+      ['database', 'no database.changelog or database.psqlScripts in the config'],
+      ['verify', 'no database.changelog in the config'],
+      ['manifest', null],
+      ['package', null],
+    ]);
+  });
+
+  it('names the inputs: the changelog, the verify engine with its password masked, --out', async () => {
+    const config = await resolveConfig(
+      configSchema.parse({
+        name: 'app',
+        version: '2.0.0',
+        build: { components },
+        database: { changelog: 'db/master.xml', verifyUrl: 'postgres://ci:s3cret@db:5432/postgres' },
+      }),
+      where,
+    );
+    const plan = planBuild(config, { outDir: '/tmp/out' });
+    const byPhase = Object.fromEntries(plan.phases.map((p) => [p.phase, p]));
+    expect(byPhase.database).toMatchObject({ inputs: { changelog: 'db/master.xml' } });
+    expect(byPhase.database!.skip).toBeUndefined();
+    expect(JSON.stringify(byPhase.verify)).not.toContain('s3cret');
+    expect(byPhase.verify!.inputs.engine).toMatch(/^scratch database on postgres:\/\/ci:/);
+    expect(byPhase.package).toMatchObject({ inputs: { outDir: '/tmp/out' } });
+    expect(byPhase.manifest).toMatchObject({ inputs: { version: '2.0.0', environment: 'prod' } });
+  });
+});
