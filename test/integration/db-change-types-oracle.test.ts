@@ -269,9 +269,14 @@ describe('YAML and JSON forms of change types against Liquibase 4.28', () => {
     '%s: Liquibase records our checksums, equal to the XML form',
     async (changelog, i) => {
       const ours = (await parseChangelog({ rootDir: ROOT, changelog })).changeSets;
-      expect(ours.map((c) => [c.id, c.checksum, c.description])).toEqual(
+      expect(ours.filter((c) => /^t\d$/.test(c.id)).map((c) => [c.id, c.checksum, c.description])).toEqual(
         xml.filter((c) => /^t\d$/.test(c.id)).map((c) => [c.id, c.checksum, c.description]),
       );
+      if (changelog.endsWith('.yaml'))
+        expect(ours.find((c) => c.id === 'y-sql-list')?.statements).toEqual([
+          "update person set age = age + 1 where name = 'Bob'",
+          "update person set age = age + 1 where name = 'Alice'",
+        ]);
       liquibase(dbs[i]!, changelog, 'update');
       expect(psqlRows(dbs[i]!, HISTORY)).toEqual(ours.map(ourRow));
     },

@@ -160,6 +160,39 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
     }
   }, 120_000);
 
+  it('CONTEXTS and LABELS of nested includes: Liquibase lists the innermost file first, then its includers', async () => {
+    const x = (body: string, attrs = ''): string =>
+      `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"${attrs}>\n${body}\n</databaseChangeLog>\n`;
+    const nestedRoot = await makeTree(
+      {
+        'db/master.xml': x('  <include file="mid.xml" relativeToChangelogFile="true" context="a AND b" labels="L1"/>'),
+        'db/mid.xml': x(
+          '  <include file="leaf.xml" relativeToChangelogFile="true" context="b" labels="L2"/>',
+          ' context="m"',
+        ),
+        'db/leaf.xml': x(
+          [
+            '  <changeSet id="1" author="n"><sql>select 1</sql></changeSet>',
+            '  <changeSet id="2" author="n" context="c" labels="L3"><sql>select 2</sql></changeSet>',
+          ].join('\n'),
+          ' context="leafctx"',
+        ),
+      },
+      'slipway-dbparse-nested-',
+    );
+    try {
+      await run('psql', ['-X', '-q', '-d', db.url, '-c', 'drop table if exists databasechangelog'], { cwd: '/' });
+      await liquibase(nestedRoot, db, 'db/master.xml', 'changelog-sync');
+      const theirs = await historyRows(db);
+      const parsed = await parseChangelog({ rootDir: nestedRoot, changelog: 'db/master.xml' });
+      expect(theirs).toHaveLength(2);
+      expect(parsed.changeSets.map(ourRow)).toEqual(theirs);
+      expect(contextsColumn(parsed.changeSets[1]!)).toBe('leafctx AND b AND m AND (a AND b) AND c');
+    } finally {
+      await removeTree(nestedRoot);
+    }
+  }, 120_000);
+
   it('the umig-sample changelog parses and matches Liquibase', async () => {
     await liquibase(exampleDir, exampleDb, exampleChangelog, 'changelog-sync');
     const theirs = await historyRows(exampleDb);

@@ -98,7 +98,14 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     if (t !== null && PRECONDITION_ATTRS.has(key)) parent.attrs[key] = t;
     // Liquibase's ParsedNode treats `- file: x` in a list (`include: [ - file: x ]`) as the value `file` of the
     // parent, exactly like `include: {file: x}`; only text-bearing changes (`- sql: …`) and empty ones stay elements.
-    else if (t !== null && t !== '' && key !== 'sql' && !TEXT_CHILDREN.has(key) && parent.name !== 'databaseChangeLog')
+    // Inside a sql change, `sql: [ - sql: text ]` is its sql field, as `sql: {sql: text}` (measured: same checksum).
+    else if (
+      t !== null &&
+      t !== '' &&
+      (key !== 'sql' || parent.name === 'sql') &&
+      !TEXT_CHILDREN.has(key) &&
+      parent.name !== 'databaseChangeLog'
+    )
       parent.attrs[key] = t;
     else parent.children.push(convert(key, pair.value, pair.key));
   };

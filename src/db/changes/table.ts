@@ -61,7 +61,9 @@ export function columnDefinition(col: ColumnConfig, names: NameContext, inCreate
         : defaultValueSql(dflt, type, names);
     out += text.startsWith('GENERATED ALWAYS ') ? ` ${sql}` : ` DEFAULT ${sql}`;
   }
-  if (col.autoIncrement || type.autoIncrement)
+  // CreateTable makes a serial type an identity column by itself; AddColumn only when autoIncrement says so (Liquibase
+  // 4.28 update-sql: `<addColumn><column type="BIGSERIAL"/>` is `ADD … BIGINT`), and it places the clause itself.
+  if (col.autoIncrement || (inCreateTable && type.autoIncrement))
     out += ` ${identityClause({ startWith: col.fields.startWith, incrementBy: col.fields.incrementBy, generationType: col.fields.generationType })}`;
   return out;
 }
