@@ -11,16 +11,21 @@ export type DbVerify = VerifyResult;
 // The db modules (changelog parser, renderer, PGlite) load lazily: a build without `database.changelog`, and every
 // other command of the CLI, never pays for them.
 
-/** Runs buildDatabasePackage for the configured changelog (liquibase) or a psql script (plain). */
+/**
+ * Runs buildDatabasePackage for the configured changelog (liquibase) or a psql script (plain). `strict` (build
+ * --strict, else build.strict) makes changelog warnings — what Liquibase ignores — errors, as for `slipway db`.
+ */
 export async function buildDbPackage(
   config: Config,
   changelog: string,
   mode: 'liquibase' | 'plain',
   sourceDateEpoch: number,
+  strict: boolean = config.build.strict,
 ): Promise<DbPackage> {
   const { buildDatabasePackage } = await import('../db/package.js');
   return buildDatabasePackage({
     ...changelogSourceOf(config, changelog)!,
+    ...(strict ? { strict: true } : {}),
     ...(config.database.changelogTable ? { changelogTable: config.database.changelogTable } : {}),
     ...(config.database.changelogLockTable ? { changelogLockTable: config.database.changelogLockTable } : {}),
     mode,

@@ -158,7 +158,13 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   // runs in a child process meanwhile, so the build costs max(verify, compile + package), not their sum.
   let early: EarlyDatabase | undefined;
   if (config.database.changelog) {
-    const db = await buildDbPackage(config, config.database.changelog, 'liquibase', buildTime.epoch);
+    const db = await buildDbPackage(
+      config,
+      config.database.changelog,
+      'liquibase',
+      buildTime.epoch,
+      opts.strict ?? config.build.strict,
+    );
     early = {
       db,
       verify: skipped('verify') ? null : startVerify(config, db, cacheDir),

@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { SLIPWAY_VERSION } from '../version.js';
-import { sha256Hasher } from '../fileset/hash.js';
+import { hashFile, sha256Hasher, sha256Hex } from '../fileset/hash.js';
 import type { DbVerify } from './package-db.js';
 
 const PGLITE_VERSION: string = (() => {
@@ -15,13 +15,27 @@ const PGLITE_VERSION: string = (() => {
 })();
 
 /**
- * Content address of a PGlite verification: the package SQL (minus its generated-at line, the one part that is not
- * derived from the changelog) and the versions of the code that runs it. The same address means the same SQL on
- * the same engine, so the earlier result is the result; PostgreSQL servers are never cached (the server may change).
+ * Digest of database.verifySetup (its inline SQL and the bytes of its files, in order): the setup runs before the
+ * package, so a changed role or extension can change the result. A missing file digests as such (the run reports it).
  */
-export function verifyCacheKey(packageSql: string): string {
+export async function verifySetupDigest(setup: { sql: string[]; files: string[] }): Promise<string> {
+  const parts = [...setup.sql.map((s) => `sql\0${s}`)];
+  for (const f of setup.files) parts.push(`file\0${await hashFile(f).catch(() => 'missing')}`);
+  return sha256Hex(parts.join('\0\0'));
+}
+
+/**
+ * Content address of a PGlite verification: the package SQL (minus its generated-at line, the one part that is not
+ * derived from the changelog), the verifySetup digest and the versions of the code that runs it. The same address
+ * means the same SQL on the same engine, so the earlier result is the result; PostgreSQL servers are never cached
+ * (the server may change).
+ */
+export function verifyCacheKey(packageSql: string, setupDigest: string): string {
   const sql = packageSql.replace(/^-- Generated: .*$/m, '');
-  return sha256Hasher().update(`verify\0slipway ${SLIPWAY_VERSION}\0pglite ${PGLITE_VERSION}\0`).update(sql).hex();
+  return sha256Hasher()
+    .update(`verify\0slipway ${SLIPWAY_VERSION}\0pglite ${PGLITE_VERSION}\0setup ${setupDigest}\0`)
+    .update(sql)
+    .hex();
 }
 
 /** The cached verification for `key`, or null (missing or unreadable entries are simply a miss). */

@@ -2,7 +2,8 @@ import { fork } from 'node:child_process';
 import type { Config } from '../config/schema.js';
 import { SlipwayError, type ErrorCode } from '../errors.js';
 import type { DbPackage, DbVerify } from './package-db.js';
-import { readVerifyCache, verifyCacheKey, writeVerifyCache } from './verify-cache.js';
+import { readVerifyCache, verifyCacheKey, verifySetupDigest, writeVerifyCache } from './verify-cache.js';
+import { verifySetupOf } from '../config/verify-setup.js';
 
 /** A database verification as the build ran it: the result, whether it came from the cache, and what it cost. */
 export interface VerifyRun {
@@ -44,8 +45,10 @@ export function startVerify(config: Config, db: DbPackage, cacheDir: string): St
   const t0 = performance.now();
   let child: ReturnType<typeof fork> | null = null;
   let cancelled = false;
-  const key = config.database.verifyUrl ? null : verifyCacheKey(db.sql);
   const result = (async (): Promise<VerifyRun> => {
+    const key = config.database.verifyUrl
+      ? null
+      : verifyCacheKey(db.sql, await verifySetupDigest(verifySetupOf(config)));
     const hit = key ? await readVerifyCache(cacheDir, key) : null;
     if (hit)
       return {

@@ -1,7 +1,8 @@
 import { SlipwayError } from '../errors.js';
 import type { Changelog } from './model.js';
 import { needsTerminator } from './psql-lexer.js';
-import { LOCK_CHECK } from './render-bookkeeping.js';
+import { lockCheck } from './render-bookkeeping.js';
+import { DEFAULT_HISTORY_TABLES, historyTable, historyTables, type HistoryTables } from './history-tables.js';
 import { toIndexEntry, type ChangeSetIndexEntry } from './index-entry.js';
 import { changeSetKey, quoteLiteral, quotePsqlArg } from './sql-text.js';
 
@@ -13,9 +14,14 @@ const sameKey = (a: Key, b: Key) => a.id === b.id && a.author === b.author && a.
 
 /**
  * Rollback SQL for `keys`, newest first (by changelog position), in one transaction; each block runs only when the
- * changeset is recorded and deletes its databasechangelog row. Throws E_ROLLBACK listing every key without rollback.
+ * changeset is recorded and deletes its history row (in `tables`, the package's configured Liquibase table names).
+ * Throws E_ROLLBACK listing every key without rollback.
  */
-export function planRollbackSql(index: ChangeSetIndexEntry[], keys: Key[]): string {
+export function planRollbackSql(
+  index: ChangeSetIndexEntry[],
+  keys: Key[],
+  tables: HistoryTables = DEFAULT_HISTORY_TABLES,
+): string {
   const picked: { pos: number; entry: ChangeSetIndexEntry }[] = [];
   const unknown: string[] = [];
   for (const k of keys) {
@@ -44,17 +50,18 @@ export function planRollbackSql(index: ChangeSetIndexEntry[], keys: Key[]): stri
     `-- Slipway rollback: ${picked.length} changeset(s), newest first, in one transaction`,
     '\\set ON_ERROR_STOP on',
     'BEGIN;',
-    LOCK_CHECK,
+    lockCheck(tables),
   ];
+  const history = historyTable(tables);
   for (const { entry } of picked) {
     const where = `ID = ${quoteLiteral(entry.id)} AND AUTHOR = ${quoteLiteral(entry.author)} AND FILENAME = ${quoteLiteral(entry.filename)}`;
     out.push(
       '',
       `-- rollback ${changeSetKey(entry).replace(/[\r\n]+/g, ' ')}`,
-      `SELECT count(*) > 0 AS slipway_applied FROM public.databasechangelog WHERE ${where} \\gset`,
+      `SELECT count(*) > 0 AS slipway_applied FROM ${history} WHERE ${where} \\gset`,
       '\\if :slipway_applied',
       ...entry.rollback!.map((s) => (needsTerminator(s) ? `${s}\n;` : s)),
-      `DELETE FROM public.databasechangelog WHERE ${where};`,
+      `DELETE FROM ${history} WHERE ${where};`,
       `\\echo 'slipway: ROLLED BACK' ${quotePsqlArg(changeSetKey(entry))}`,
       '\\endif',
     );
@@ -66,6 +73,10 @@ export function planRollbackSql(index: ChangeSetIndexEntry[], keys: Key[]): stri
 export interface RenderRollbackOptions {
   count?: number;
   toTag?: string;
+  /** Liquibase `--database-changelog-table-name` (database.changelogTable; default databasechangelog). */
+  changelogTable?: string;
+  /** Liquibase `--database-changelog-lock-table-name` (default databasechangeloglock). */
+  changelogLockTable?: string;
 }
 
 /**
@@ -90,5 +101,5 @@ export function renderRollbackSql(changelog: Changelog, opts: RenderRollbackOpti
   } else {
     throw new SlipwayError('E_USAGE', 'rollback needs --count N or --to-tag T');
   }
-  return planRollbackSql(all.map(toIndexEntry), range);
+  return planRollbackSql(all.map(toIndexEntry), range, historyTables(opts));
 }

@@ -312,4 +312,36 @@ describe('package on real PostgreSQL with psql', () => {
       '1 changeset(s) in range have no rollback; nothing was written',
     );
   });
+  it('rollback SQL honours configured history table names (database.changelogTable / changelogLockTable)', async () => {
+    const named = await createTestDatabase('slipway_dbpkg_named');
+    try {
+      const tables = { changelogTable: 'app_changelog', changelogLockTable: 'app_changelog_lock' };
+      const pkg = await buildDatabasePackage({ ...base, rootDir: root, ...tables });
+      const file = path.join(root, 'named.sql');
+      await writeFile(file, pkg.sql);
+      expect(psql(named.url, file).status).toBe(0);
+      const appHistory = () => query(named.url, 'SELECT id FROM app_changelog ORDER BY orderexecuted');
+      expect(await appHistory()).toHaveLength(11);
+
+      const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml', contexts: ['dev'] });
+      const sql = renderRollbackSql(parsed, { count: 2, ...tables });
+      expect(sql).not.toContain('databasechangelog');
+      await writeFile(path.join(root, 'named-rollback.sql'), sql);
+      const r = psql(named.url, path.join(root, 'named-rollback.sql'));
+      expect(r.stderr.replace(/psql:.*NOTICE:.*\n/g, '')).toBe('');
+      expect(r.stdout.trim().split('\n')).toHaveLength(2);
+      expect(await appHistory()).toHaveLength(9);
+      expect(await query(named.url, "SELECT to_regclass('public.databasechangelog') AS t")).toEqual([{ t: null }]);
+      // The lock check reads the configured lock table: a held lock there refuses the rollback.
+      await query(named.url, "UPDATE app_changelog_lock SET locked = true, lockedby = 'other host' WHERE id = 1");
+      const held = psql(named.url, path.join(root, 'named-rollback.sql'));
+      expect(held.status).not.toBe(0);
+      expect(held.stderr).toContain('slipway: app_changelog_lock is held by other host');
+      expect(() => renderRollbackSql(parsed, { count: 1, changelogTable: 'Bad-Name' })).toThrow(
+        'database.changelogTable "Bad-Name" is not a lower-case SQL identifier',
+      );
+    } finally {
+      await named.drop();
+    }
+  });
 });

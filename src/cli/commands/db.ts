@@ -257,7 +257,12 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       const { parsed, selected } = await readChangelog({ ...t.source, ...(t.options.strict ? { strict: true } : {}) });
       const sql = renderRollbackSql(
         { ...parsed, changeSets: selected },
-        { ...(count !== undefined ? { count } : {}), ...(flags.toTag !== undefined ? { toTag: flags.toTag } : {}) },
+        {
+          ...(count !== undefined ? { count } : {}),
+          ...(flags.toTag !== undefined ? { toTag: flags.toTag } : {}),
+          ...(t.options.changelogTable ? { changelogTable: t.options.changelogTable } : {}),
+          ...(t.options.changelogLockTable ? { changelogLockTable: t.options.changelogLockTable } : {}),
+        },
       );
       await writeOutput(ctx, flags.outFile, sql);
     });

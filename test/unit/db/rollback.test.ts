@@ -43,6 +43,16 @@ describe('renderRollbackSql', () => {
     );
   });
 
+  it('uses the configured history and lock tables', () => {
+    const sql = renderRollbackSql(cl, { count: 1, changelogTable: 'ddm_db_changelog', changelogLockTable: 'ddm_lock' });
+    expect(sql).toContain(
+      "SELECT count(*) > 0 AS slipway_applied FROM public.ddm_db_changelog WHERE ID = '4' AND AUTHOR = 'alice'",
+    );
+    expect(sql).toContain("DELETE FROM public.ddm_db_changelog WHERE ID = '4'");
+    expect(sql).toContain('FROM public.ddm_lock WHERE ID = 1 FOR UPDATE');
+    expect(sql).not.toContain('databasechangelog');
+  });
+
   it('--to-tag rolls back everything after the tagged changeset', () => {
     const sql = renderRollbackSql(cl, { toTag: 'v1' });
     expect(sql.match(/^-- rollback .*$/gm)).toEqual([
