@@ -47,8 +47,10 @@ export function planStatus(selected: ChangeSet[], all: ChangeSet[], rows: Record
       tag: cs.tag,
     };
     if (!row) return { ...base, state: 'pending', dateexecuted: null, orderexecuted: null, exectype: null };
+    // Liquibase 4.28 ShouldRunChangeSetFilter: a runAlways changeset runs on every update, so `status` lists it as
+    // not yet deployed each time, and ValidatingVisitor never reports its checksum (nor a runOnChange one's) as drift.
     const ok = isAcceptedChecksum(cs, row.md5sum);
-    const state = ok ? 'applied' : cs.runOnChange ? 'pending' : 'drift';
+    const state = cs.runAlways ? 'pending' : ok ? 'applied' : cs.runOnChange ? 'pending' : 'drift';
     return {
       ...base,
       checksum: row.md5sum,

@@ -11,7 +11,9 @@ import {
   historyCount,
   historyInserts,
   liquibase,
-  liquibaseAccepts,
+  liquibaseStatus,
+  liquibaseValidates,
+  statusDifference,
   middleTag,
   passesOf,
   queryRows,
@@ -91,14 +93,24 @@ export async function runUnit(u: CorpusUnit): Promise<UnitOutcome | null> {
       const failed = await runPsql(u, db, sql);
       if (failed) return failed;
     }
-    return { snap: await snapshot(u, db), verdict: await liquibaseAccepts(u, db) };
+    return {
+      snap: await snapshot(u, db),
+      status: await liquibaseStatus(u, db),
+      valid: await liquibaseValidates(u, db),
+    };
   });
   if (!('snap' in ours)) return ours;
   const theirs = await withDatabase(u, name, async (db) => {
     for (const pass of passes) await liquibase(u, db, ['update'], pass.args);
-    return { snap: await snapshot(u, db), tag: await middleTag(u, db), rows: await historyCount(u, db) };
+    return {
+      snap: await snapshot(u, db),
+      status: await liquibaseStatus(u, db),
+      tag: await middleTag(u, db),
+      rows: await historyCount(u, db),
+    };
   });
-  const diff = compareSnapshots(u, ours.snap, theirs.snap, 'full') ?? ours.verdict;
+  const diff =
+    compareSnapshots(u, ours.snap, theirs.snap, 'full') ?? statusDifference(ours.status, theirs.status) ?? ours.valid;
   if (diff) return diff;
   return withDatabase(u, name, (db) => mixedRun(u, passes, theirs, db));
 }

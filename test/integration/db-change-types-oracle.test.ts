@@ -277,6 +277,10 @@ describe('YAML and JSON forms of change types against Liquibase 4.28', () => {
           "update person set age = age + 1 where name = 'Bob'",
           "update person set age = age + 1 where name = 'Alice'",
         ]);
+      if (changelog.endsWith('.yaml'))
+        expect(ours.find((c) => c.id === 'y-null-value')?.statements).toEqual([
+          "UPDATE public.person SET nick = NULL WHERE name = 'nobody'",
+        ]);
       liquibase(dbs[i]!, changelog, 'update');
       expect(psqlRows(dbs[i]!, HISTORY)).toEqual(ours.map(ourRow));
     },

@@ -6,6 +6,7 @@ import { SlipwayError } from '../../errors.js';
 import type { ChangeSet, ParseWarning, Preconditions } from '../model.js';
 import { changeSetChecksumV8, changeSetChecksumV9, sqlChangeChecksums, tagDatabaseChecksumV9 } from '../checksum.js';
 import { findCommitStatements, lineAt, splitSql } from './sql-split.js';
+import { liquibaseDollarSplit } from './liquibase-dollar-split.js';
 import { visitSql, type SqlVisitor } from './modify-sql.js';
 
 /** One executable piece of a changeset (an `<sql>`, an `<sqlFile>` or a formatted-SQL body). */
@@ -105,6 +106,15 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
               : 'Close the quote or comment before the end of the changeset.',
         },
       );
+    }
+    const cut = p.splitStatements && !p.endDelimiter ? liquibaseDollarSplit(p.sql) : null;
+    if (cut !== null) {
+      warnings.push({
+        code: 'W_LIQUIBASE_SPLITS',
+        file: p.file,
+        line: fileLine(p, lineAt(p.sql, cut) - 1),
+        message: `Liquibase 4.28 splits changeset ${d.author}:${d.id} at this ";" inside a dollar-quoted body and fails ("Unterminated dollar quote"); Slipway runs it whole. For Liquibase too, set splitStatements:false (or an endDelimiter).`,
+      });
     }
     if (d.runInTransaction) {
       for (const c of findCommitStatements(res.statements)) {

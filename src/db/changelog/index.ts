@@ -2,13 +2,13 @@
  * Changelog parsing entry point: a Liquibase master (XML, YAML, JSON or formatted SQL) and everything it includes
  * into the model of src/db/model.ts. Reads files only; never touches a database.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
 import type { ChangeSet, Changelog, ParseWarning } from '../model.js';
 import { PropertyScope } from '../properties.js';
 import { SchemaModel } from '../changes/schema-model.js';
-import { normalizeLogicalPath } from './formatted-sql.js';
+import { FIRST_LINE, normalizeLogicalPath } from './formatted-sql.js';
 import { resolveInside } from './paths.js';
 import { matchesContexts, matchesDbms, matchesLabels, selectChangeSets } from './select.js';
 import { loadFile } from './walk.js';
@@ -101,7 +101,10 @@ function checkDuplicates(changeSets: ChangeSet[]): void {
   }
 }
 
-/** `.sql` files next to included files that nothing reads: usually a forgotten include. */
+/**
+ * Formatted SQL changelogs next to included files that nothing reads: usually a forgotten include. Plain `.sql` files
+ * are not changelogs (scripts, files another database's `<sqlFile dbms=…>` branch reads), so they are left alone.
+ */
 function findUnincludedFiles(state: WalkState): ParseWarning[] {
   const out: ParseWarning[] = [];
   for (const dir of [...state.includeDirs].sort()) {
@@ -113,15 +116,32 @@ function findUnincludedFiles(state: WalkState): ParseWarning[] {
     }
     for (const name of names.sort()) {
       const rel = dir === '.' ? name : `${dir}/${name}`;
-      if (name.toLowerCase().endsWith('.sql') && !state.read.has(rel)) {
+      if (
+        name.toLowerCase().endsWith('.sql') &&
+        !state.read.has(rel) &&
+        isFormattedSql(path.join(state.rootDir, rel))
+      ) {
         out.push({
           code: 'W_NOT_INCLUDED',
           file: rel,
           line: 1,
-          message: `${rel} sits next to included changelogs but the master never includes it.`,
+          message: `${rel} is a formatted SQL changelog next to included changelogs, but the master never includes it.`,
         });
       }
     }
   }
   return out;
+}
+
+/** Whether a file's first line is Liquibase's formatted SQL header (the test includeAll applies, walk.ts). */
+function isFormattedSql(abs: string): boolean {
+  try {
+    const firstLine = readFileSync(abs, 'utf8')
+      .slice(0, 4096)
+      .replace(/^\uFEFF/, '')
+      .split('\n')[0]!;
+    return FIRST_LINE.test(firstLine.replace(/\r$/, ''));
+  } catch {
+    return false;
+  }
 }

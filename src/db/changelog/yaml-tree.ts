@@ -82,6 +82,8 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
           node.children.push({ name: k, attrs: {}, children: [], text: scalarText(item) ?? '', ...lineOf(item) });
       else if (t !== null && TEXT_CHILDREN.has(k))
         node.children.push({ name: k, attrs: {}, children: [], text: t, ...lineOf(pair.key) });
+      // `key: null` (or `key:` with nothing) is no value at all for Liquibase's ParsedNode: the field stays unset.
+      else if (isScalar(v) && v.value === null) continue;
       else if (t !== null) node.attrs[k] = t;
       else node.children.push(convert(k, v, pair.key));
     }

@@ -164,7 +164,9 @@ describe('XML / YAML / JSON masters', () => {
           '<changeSet id="n" author="t" logicalFilePath="custom/n.xml"><sql>select 1</sql></changeSet>\n<include file="../other/p.sql" relativeToChangelogFile="true"/>',
         ),
         'db/other/p.sql': '--liquibase formatted sql logicalFilePath:lp/p.sql\n--changeset t:p\nselect 1;\n',
-        'db/other/forgotten.sql': 'select 1;',
+        'db/other/forgotten.sql': fsql('f1'),
+        // Not a changelog (a script, or another database's sqlFile): no warning.
+        'db/other/script.sql': 'select 1;',
       }),
       changelog: './db/master.xml',
     });

@@ -61,16 +61,17 @@ describe('planStatus', () => {
       row('6', B),
       row('gone', A),
     ]);
+    // runAlways ('4') is pending on every run, as `liquibase status` lists it.
     expect(r.changeSets.map((c) => [c.id, c.state])).toEqual([
       ['1', 'drift'],
       ['2', 'applied'],
       ['3', 'pending'],
-      ['4', 'applied'],
+      ['4', 'pending'],
       ['5', 'pending'],
       ['6', 'applied'],
       ['gone', 'unknown'],
     ]);
-    expect([r.applied, r.pending, r.drift, r.unknown]).toEqual([3, 2, 1, 1]);
+    expect([r.applied, r.pending, r.drift, r.unknown]).toEqual([2, 3, 1, 1]);
     // Drift shows both sums; tags come from the changelog (or the row, for unknown ones).
     expect(r.changeSets.map((c) => [c.id, c.checksum, c.expectedChecksum, c.tag])).toEqual([
       ['1', B, A, null],
@@ -81,6 +82,12 @@ describe('planStatus', () => {
       ['6', B, A, null],
       ['gone', A, null, null],
     ]);
+  });
+
+  it('runAlways is pending whatever its recorded checksum, never drift', () => {
+    const always = [makeChangeSet({ id: '1', checksum: A, runAlways: true })];
+    for (const sum of [A, B, null])
+      expect(planStatus(always, always, [row('1', sum)]).changeSets.map((c) => c.state)).toEqual(['pending']);
   });
 
   it('an "8:" row is checked against the v8 checksum when the parser computed it', () => {
