@@ -6,11 +6,10 @@ import { toIoError } from './io-error.js';
 import { openRunJournal, readJournal, setAsideTornTail, type JournalRead } from './journal.js';
 import { isReleaseId, layoutOf, stagingDir, type TargetLayout } from './layout.js';
 import { acquireLock, isPidAlive } from './lock.js';
-import type { CommandUser } from './command-env.js';
 import { runCommand } from './run-command.js';
 import { linkSharedPaths } from './shared.js';
 import { clearCurrent, readCurrent, switchCurrent, syncDir } from './switch.js';
-import type { InstallOptions, Target } from './target.js';
+import type { ExecOptions, InstallOptions, Target } from './target.js';
 import { verifyTree } from './verify-tree.js';
 
 /** A target directory on this machine. */
@@ -112,17 +111,7 @@ export class LocalTarget implements Target {
     await rm(trash, { recursive: true, force: true });
   }
 
-  exec(
-    command: string,
-    opts: {
-      env: Record<string, string>;
-      timeoutMs: number;
-      log: string;
-      cwd?: string;
-      signal?: AbortSignal;
-      user?: CommandUser | null;
-    },
-  ) {
+  exec(command: string, opts: ExecOptions) {
     return runCommand({
       argv: ['sh', '-c', command],
       cwd: opts.cwd ?? this.layout.root,

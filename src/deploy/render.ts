@@ -10,7 +10,8 @@ export function parseDuration(text: string): number {
   return Math.round(Number(m[1]) * unit);
 }
 
-function table(rows: string[][]): string {
+/** Rows of cells as left-aligned columns two spaces apart (the first row is the header). */
+export function renderTable(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return (
     rows
@@ -27,7 +28,7 @@ function table(rows: string[][]): string {
 /** The `slipway releases` table. */
 export function renderReleases(releases: ReleaseRecord[]): string {
   if (!releases.length) return 'no releases on this target yet\n';
-  return table([
+  return renderTable([
     ['', 'ID', 'VERSION', 'DIGEST', 'WHEN', 'WHO', 'RESULT', 'NOTE'],
     ...releases.map((r) => [
       r.current ? '*' : ' ',

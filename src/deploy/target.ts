@@ -7,6 +7,18 @@ import type { RunCommandResult } from './run-command.js';
 import type { JournalEntry } from './types.js';
 import type { TreeVerification } from './verify-tree.js';
 
+/** How a package command runs on a target. */
+export interface ExecOptions {
+  /** The command's whole environment (package code never inherits the deployer's). */
+  env: Record<string, string>;
+  timeoutMs: number;
+  log: string;
+  cwd?: string;
+  signal?: AbortSignal;
+  /** Run as this user (the target's `runAs`). */
+  user?: CommandUser | null;
+}
+
 export interface InstallOptions {
   limits: ExtractLimits;
   shared: string[];
@@ -41,19 +53,7 @@ export interface Target {
   switchTo(id: string | null): Promise<{ ms: number }>;
   removeRelease(id: string): Promise<void>;
   /** Runs a shell command on the target with a timeout; output goes to .slipway/logs/<log>. */
-  exec(
-    command: string,
-    opts: {
-      /** The command's whole environment (package code never inherits the deployer's). */
-      env: Record<string, string>;
-      timeoutMs: number;
-      log: string;
-      cwd?: string;
-      signal?: AbortSignal;
-      /** Run as this user (the target's `runAs`). */
-      user?: CommandUser | null;
-    },
-  ): Promise<RunCommandResult>;
+  exec(command: string, opts: ExecOptions): Promise<RunCommandResult>;
   /** Removes staging dirs and temp links a crashed run left behind; returns what it removed. */
   cleanLeftovers(): Promise<string[]>;
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { readJournal } from '../deploy/journal.js';
 import { layoutOf } from '../deploy/layout.js';
 import { listReleases } from '../deploy/release-store.js';
+import { renderTable } from '../deploy/render.js';
 import { deriveReleases, type ReleaseRecord } from '../deploy/release-store.js';
 import type { JournalEntry } from '../deploy/types.js';
 import { mapLimit } from './fleet-connect.js';
@@ -100,15 +101,5 @@ export function renderFleetHosts(s: FleetReleases): string {
       ];
     }),
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((c, i) => c.padEnd(widths[i]!))
-          .join('  ')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
-  );
+  return renderTable(rows);
 }

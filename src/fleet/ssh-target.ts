@@ -8,12 +8,11 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { maskSecretsDeep, SlipwayError } from '../errors.js';
 import { hashFile } from '../fileset/hash.js';
-import type { CommandUser } from '../deploy/command-env.js';
 import { formatJournalLine, parseJournal, type JournalRead, type RunJournal } from '../deploy/journal.js';
 import { isReleaseId, layoutOf, type TargetLayout } from '../deploy/layout.js';
 import { isStale, type AcquireLockOptions, type LockHandle, type LockOwner } from '../deploy/lock.js';
 import type { RunCommandResult } from '../deploy/run-command.js';
-import type { InstallOptions, Target } from '../deploy/target.js';
+import type { ExecOptions, InstallOptions, Target } from '../deploy/target.js';
 import type { JournalEntry } from '../deploy/types.js';
 import type { TreeVerification } from '../deploy/verify-tree.js';
 import { SCRIPTS } from './remote-scripts.js';
@@ -203,17 +202,7 @@ export class SshTarget implements Target {
    * channel); its last lines come back for messages. The timeout kills the ssh client: the remote command may run
    * on, so restart commands must be idempotent (as for local targets).
    */
-  async exec(
-    command: string,
-    opts: {
-      env: Record<string, string>;
-      timeoutMs: number;
-      log: string;
-      cwd?: string;
-      signal?: AbortSignal;
-      user?: CommandUser | null;
-    },
-  ): Promise<RunCommandResult> {
+  async exec(command: string, opts: ExecOptions): Promise<RunCommandResult> {
     if (opts.user) throw new SlipwayError('E_CONFIG', 'runAs is not supported on ssh targets');
     const hostOwn = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL']);
     const pairs = Object.entries(opts.env)
