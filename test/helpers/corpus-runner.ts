@@ -420,8 +420,9 @@ export function historyInserts(u: CorpusUnit, sql: string): string[] {
   const out: string[] = [];
   for (const line of sql.split('\n')) {
     if (!line.startsWith(head)) continue;
+    // A row may end with psql's `\;` (sent with the COMMIT that follows it, as one query).
     const m = /\) (?:VALUES \((.*)\);|SELECT (.*) WHERE NOT EXISTS \(SELECT 1 FROM .*\);)$/.exec(
-      line.slice(head.length),
+      line.slice(head.length).replace(/ \\;$/, ';'),
     );
     if (!m) continue;
     const v = splitValues(m[1] ?? m[2]!);

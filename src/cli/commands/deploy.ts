@@ -220,9 +220,10 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
         throw new SlipwayError('E_USAGE', `unknown releases action "${action}" (list, pin, unpin)`);
       if ((action === 'pin' || action === 'unpin') && !id)
         throw new SlipwayError('E_USAGE', `usage: slipway releases ${action} <release-id>`);
-      const fleetName = flags.toDir ? null : sshTargetName(await loadForTarget(ctx, flags, flags.toDir), flags.target);
+      const config = await loadForTarget(ctx, flags, flags.toDir);
+      const fleetName = flags.toDir ? null : sshTargetName(config, flags.target);
       if (fleetName && action !== 'pin' && action !== 'unpin') {
-        const state = await readFleetState(await loadForTarget(ctx, flags, flags.toDir), fleetName);
+        const state = await readFleetState(config, fleetName);
         const shown = { ...state, releases: takeNewest(state.releases, flags.limit, true), history: undefined };
         return printResult(
           io,
@@ -231,7 +232,7 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
           () => `${renderReleases(shown.releases)}\n${renderFleetHosts(state)}`,
         );
       }
-      const root = await rootFor(ctx, flags);
+      const root = rootOf(ctx, flags, config);
       if (action === 'pin' || action === 'unpin') {
         await pinRelease(root, id!, action === 'pin', actorFrom(io));
         const pinned = action === 'pin';
@@ -266,7 +267,7 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
           renderHistory(entries.map((e) => ({ ...e, message: `[${String(e.data.host)}] ${e.message ?? ''}` }))),
         );
       }
-      const root = await rootFor(ctx, flags);
+      const root = rootOf(ctx, flags, config);
       const entries = takeNewest(await readHistory(root), flags.limit, false);
       printResult(io, flags, entries, () => renderHistory(entries));
     });
@@ -337,8 +338,8 @@ function targetOf(ctx: CommandContext, flags: TargetFlags): { target?: string; r
   };
 }
 
-async function rootFor(ctx: CommandContext, flags: CommandFlags): Promise<string> {
-  const config = await loadForTarget(ctx, flags, flags.toDir);
+/** The selected target's root, from the config the command loaded once (loading it again would repeat its notes). */
+function rootOf(ctx: CommandContext, flags: CommandFlags, config: Config): string {
   return selectTarget(config, targetOf(ctx, flags)).root;
 }
 
