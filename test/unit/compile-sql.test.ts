@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { mapColumn, planSqlValidation, substituteLine } from '../../src/builder/compile/sql-prepare.js';
+import { mapColumn, planSqlChecks, substituteLine } from '../../src/builder/compile/sql-chunks.js';
 import { validateSql } from '../../src/builder/compile/sql.js';
 
-describe('planSqlValidation', () => {
+describe('planSqlChecks', () => {
   it('blanks psql meta-command lines and keeps line numbers', () => {
-    const plan = planSqlValidation('\\set ON_ERROR_STOP on\nSELECT 1;\n  \\i other.sql\nSELECT 2;\n', 'db/x.sql', {});
+    const plan = planSqlChecks('\\set ON_ERROR_STOP on\nSELECT 1;\n  \\i other.sql\nSELECT 2;\n', 'db/x.sql', {});
     expect(plan).toEqual({
-      chunks: [{ text: '\nSELECT 1;\n\nSELECT 2;\n', firstLine: 1, spans: new Map(), label: null }],
+      chunks: [{ text: '\nSELECT 1;\n\nSELECT 2;\n', lines: [1, 2, 3, 4, 5], spans: new Map(), label: null }],
       notes: [],
+      problems: [],
     });
   });
 
@@ -25,21 +26,57 @@ describe('planSqlValidation', () => {
       '--changeset ann:4 dbms:postgresql,h2',
       'SELECT ${unknown};',
     ].join('\n');
-    const plan = planSqlValidation(text, 'db/c.sql', { schema: 'umig' });
+    const plan = planSqlChecks(text, 'db/c.sql', { schema: 'umig' });
     expect(plan.notes).toEqual([
       "db/c.sql:5: changeset ann:2 uses endDelimiter:GO; not validated (the parser needs ';'-terminated SQL)",
       'db/c.sql:8: changeset ann:3 is for dbms:oracle; not validated as PostgreSQL',
       'db/c.sql:11: ${unknown} has no value in database.properties; parsed as an identifier placeholder',
     ]);
-    expect(plan.chunks.map((c) => [c.label, c.firstLine, c.text])).toEqual([
-      ['changeset ann:1', 3, '--changeset ann:1 runOnChange:true\nCREATE TABLE umig.t (id int);'],
-      ['changeset ann:4', 10, '--changeset ann:4 dbms:postgresql,h2\nSELECT "unknown";'],
+    expect(plan.chunks.map((c) => [c.label, c.lines, c.text])).toEqual([
+      ['changeset ann:1', [4], 'CREATE TABLE umig.t (id int);'],
+      ['changeset ann:4', [11], 'SELECT "unknown";'],
     ]);
-    expect(plan.chunks[0]!.spans).toEqual(new Map([[1, [{ at: 13, len: 4, origLen: 9 }]]]));
+    expect(plan.chunks[0]!.spans).toEqual(new Map([[0, [{ at: 13, len: 4, origLen: 9 }]]]));
+    expect(plan.problems).toEqual([]);
+  });
+
+  it("checks what the changelog parser keeps of a changeset: no rollback, comment or ignored lines; the file's own properties", () => {
+    const text = [
+      '--liquibase formatted sql',
+      '--property name:tbl value:items',
+      '--property name:ctx_only value:x context:prod',
+      '--changeset ann:1',
+      '--comment: a table',
+      'CREATE TABLE ${tbl} (id int);',
+      '--rollback DROP TABLE ${tbl} oops;',
+      '--ignoreLines:1',
+      'this line is not SQL',
+      'SELECT ${ctx_only};',
+    ].join('\n');
+    const plan = planSqlChecks(text, 'db/r.sql', {});
+    expect(plan.chunks.map((c) => [c.label, c.lines, c.text])).toEqual([
+      ['changeset ann:1', [6, 10], 'CREATE TABLE items (id int);\nSELECT "ctx_only";'],
+    ]);
+    expect(plan.notes).toEqual([
+      'db/r.sql:10: ${ctx_only} has no value in database.properties; parsed as an identifier placeholder',
+    ]);
+  });
+
+  it('reports a formatted SQL file the changelog parser rejects as a problem at its line', () => {
+    const plan = planSqlChecks(
+      '--liquibase formatted sql\n--changeset ann:1\nSELECT 1;\n--changeset ann\n',
+      'db/m.sql',
+      {},
+    );
+    expect(plan.chunks).toEqual([]);
+    expect(plan.problems).toEqual([
+      { file: 'db/m.sql', line: 4, column: 1, message: expect.stringMatching(/changeset/) as unknown as string },
+    ]);
   });
 
   it('maps substituted columns back to the original line', () => {
-    const { text, spans, unresolved } = substituteLine('a ${p} b ${q} c', { p: 'LONGER', q: '' });
+    const props: Record<string, string> = { p: 'LONGER', q: '' };
+    const { text, spans, unresolved } = substituteLine('a ${p} b ${q} c', (n) => props[n]);
     expect(text).toBe('a LONGER b  c');
     expect(unresolved).toEqual([]);
     expect(spans).toEqual([

@@ -1,7 +1,7 @@
 import { readToolVersion } from './tool-version.js';
 import { hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { lineColAt, type SyntaxProblem } from './position.js';
-import { mapColumn, planSqlValidation, swapPlaceholder } from './sql-prepare.js';
+import { mapColumn, planSqlChecks, swapPlaceholder } from './sql-chunks.js';
 
 export const LIBPG_QUERY_VERSION = readToolVersion('libpg-query');
 
@@ -9,7 +9,8 @@ let loading: Promise<void> | null = null;
 
 /**
  * Parses a SQL file with the real PostgreSQL parser (libpg_query, WASM). The parser stops at the first error of a
- * chunk, so a plain file reports one error and a Liquibase formatted file one per broken changeset.
+ * chunk, so a plain file reports one error and a Liquibase formatted file one per broken changeset (or the changelog
+ * parser's error when the file is not a valid formatted SQL changelog).
  */
 export async function validateSql(
   text: string,
@@ -18,8 +19,8 @@ export async function validateSql(
 ): Promise<{ problems: SyntaxProblem[]; notes: string[] }> {
   loading ??= loadModule();
   await loading;
-  const plan = planSqlValidation(text, sourcePath, properties);
-  const problems: SyntaxProblem[] = [];
+  const plan = planSqlChecks(text, sourcePath, properties);
+  const problems: SyntaxProblem[] = [...plan.problems];
   for (const chunk of plan.chunks) {
     if (chunk.text.trim() === '') continue; // the parser rejects empty input; nothing to check
     for (;;) {
@@ -37,7 +38,7 @@ export async function validateSql(
         }
         problems.push({
           file: sourcePath,
-          line: chunk.firstLine + at.line - 1,
+          line: chunk.lines[at.line - 1] ?? chunk.lines.at(-1) ?? 1,
           column: mapColumn(chunk.spans.get(at.line - 1), at.column - 1) + 1,
           message: chunk.label ? `${e.sqlDetails.message} (${chunk.label})` : e.sqlDetails.message,
         });

@@ -32,6 +32,8 @@ export interface FormattedSqlInput {
 export interface FormattedSqlResult {
   changeSets: ChangeSet[];
   warnings: ParseWarning[];
+  /** File lines (1-based) of each changeset's SQL body, in changeSets order (directive and rollback lines left out). */
+  sqlLines: number[][];
 }
 
 const I = 'i';
@@ -58,6 +60,12 @@ const IGNORE_LINES = new RegExp('^--[\\s]*ignoreLines:(\\w+)$', I);
 const ALT_IGNORE = new RegExp('^(?:-[\\s]*?ignoreLines:(\\w+).*|--[\\s]*ignore:(\\w+))$', I);
 const EXACT_ROLLBACK = /^--rollback /;
 
+/** Whether `content` is a formatted SQL changelog: its first non-blank line is the `--liquibase formatted` header. */
+export function isFormattedSql(content: string): boolean {
+  const firstLine = readLines(content.replace(/^\uFEFF/, '')).find((l) => l.trim() !== '');
+  return firstLine !== undefined && FIRST_LINE.test(firstLine);
+}
+
 /** Splits like Java BufferedReader.readLine (\r\n, \r or \n). */
 export function readLines(content: string): string[] {
   const lines = content.split(/\r\n|\r|\n/);
@@ -71,6 +79,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
   const lines = readLines(input.content.replace(/^\uFEFF/, ''));
   const warnings: ParseWarning[] = [];
   const changeSets: ChangeSet[] = [];
+  const sqlLines: number[][] = [];
   const fail = (line: number, message: string, hint: string): never => {
     throw new SlipwayError('E_CHANGELOG', message, { file, line, hint });
   };
@@ -124,6 +133,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       else draft.rollback = splitRollback(properties.expand(rb, file), rollbackDelimiter, rollbackSplit);
     }
     changeSets.push(finishChangeSet(draft, warnings));
+    sqlLines.push(lineMap);
     draft = null;
   };
 
@@ -316,7 +326,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
     }
   }
   finish();
-  return { changeSets, warnings };
+  return { changeSets, warnings, sqlLines };
 }
 
 /**

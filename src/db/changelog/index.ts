@@ -8,7 +8,7 @@ import { SlipwayError } from '../../errors.js';
 import type { ChangeSet, Changelog, ParseWarning } from '../model.js';
 import { PropertyScope } from '../properties.js';
 import { SchemaModel } from '../changes/schema-model.js';
-import { FIRST_LINE, normalizeLogicalPath } from './formatted-sql.js';
+import { isFormattedSql, normalizeLogicalPath } from './formatted-sql.js';
 import { resolveInside } from './paths.js';
 import { matchesContexts, matchesDbms, matchesLabels, selectChangeSets } from './select.js';
 import { loadFile } from './walk.js';
@@ -119,7 +119,7 @@ function findUnincludedFiles(state: WalkState): ParseWarning[] {
       if (
         name.toLowerCase().endsWith('.sql') &&
         !state.read.has(rel) &&
-        isFormattedSql(path.join(state.rootDir, rel))
+        isFormattedSqlFile(path.join(state.rootDir, rel))
       ) {
         out.push({
           code: 'W_NOT_INCLUDED',
@@ -133,14 +133,10 @@ function findUnincludedFiles(state: WalkState): ParseWarning[] {
   return out;
 }
 
-/** Whether a file's first line is Liquibase's formatted SQL header (the test includeAll applies, walk.ts). */
-function isFormattedSql(abs: string): boolean {
+/** Whether a file starts with Liquibase's formatted SQL header (the test walk.ts applies to an included .sql file). */
+function isFormattedSqlFile(abs: string): boolean {
   try {
-    const firstLine = readFileSync(abs, 'utf8')
-      .slice(0, 4096)
-      .replace(/^\uFEFF/, '')
-      .split('\n')[0]!;
-    return FIRST_LINE.test(firstLine.replace(/\r$/, ''));
+    return isFormattedSql(readFileSync(abs, 'utf8').slice(0, 4096));
   } catch {
     return false;
   }

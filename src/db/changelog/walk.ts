@@ -7,7 +7,7 @@ import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
 import { addSqlChange, finishChangeSet, newDraft } from './build-changeset.js';
 import { loadChangelogNodes, type IncludeRequest } from './changelog-nodes.js';
-import { FIRST_LINE, parseFormattedSql, readLines } from './formatted-sql.js';
+import { isFormattedSql, parseFormattedSql } from './formatted-sql.js';
 import type { FileContext, WalkState } from './walk-state.js';
 import { parseXmlTree } from './xml-tree.js';
 import { parseYamlTree } from './yaml-tree.js';
@@ -80,8 +80,7 @@ export function loadFile(state: WalkState, ctx: FileContext, from: From | null):
 }
 
 function loadSqlFile(state: WalkState, ctx: FileContext, content: string): void {
-  const firstLine = readLines(content.replace(/^\uFEFF/, '')).find((l) => l.trim() !== '');
-  if (firstLine !== undefined && FIRST_LINE.test(firstLine)) {
+  if (isFormattedSql(content)) {
     const res = parseFormattedSql({
       file: ctx.path,
       content,
