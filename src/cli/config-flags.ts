@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
 import { printWarning, type CliIO } from './output.js';
 import type { Config } from '../config/schema.js';
 
@@ -21,6 +21,8 @@ export async function configFromFlags(
   flags: ConfigFlags,
   overrides: Record<string, unknown> = {},
 ): Promise<LoadedConfig> {
+  // Loaded on use: yaml and zod are most of the start-up of a command that runs without a config (`db package --root`).
+  const { loadConfig } = await import('../config/load.js');
   const loaded = await loadConfig({
     ...(flags.config ? { configFile: flags.config } : {}),
     ...(flags.env ? { environment: flags.env } : {}),

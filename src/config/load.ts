@@ -8,8 +8,9 @@ import { configSchema, ENVIRONMENT_NAME, type Config, type ConfigFile } from './
 import { interpolateEnv } from './interpolate.js';
 import { resolveChangelogs } from './changelog-source.js';
 import { readPackageJson } from './package-json.js';
+import { CONFIG_FILE_NAMES } from './file-names.js';
 
-export const CONFIG_FILE_NAMES = ['slipway.config.yaml', 'slipway.config.yml', 'slipway.config.json'];
+export { CONFIG_FILE_NAMES } from './file-names.js';
 
 export interface LoadConfigOptions {
   /** Explicit config file (`--config`); else the first of CONFIG_FILE_NAMES in `cwd`. */

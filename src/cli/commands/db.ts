@@ -7,7 +7,7 @@ import type { CommandContext } from '../context.js';
 import { configFromFlags, withConfigOptions, type ConfigFlags } from '../config-flags.js';
 import { printResult } from '../output.js';
 import { withDeprecatedOption } from '../common-flags.js';
-import { CONFIG_FILE_NAMES } from '../../config/load.js';
+import { CONFIG_FILE_NAMES } from '../../config/file-names.js';
 import type { Config } from '../../config/schema.js';
 import {
   changelogSourceOf,
