@@ -1,7 +1,8 @@
 import { fork } from 'node:child_process';
 import type { Config } from '../config/schema.js';
-import { SlipwayError, type ErrorCode } from '../errors.js';
+import { SlipwayError } from '../errors.js';
 import type { DbPackage, DbVerify } from './package-db.js';
+import type { VerifyReply, VerifyRequest } from './verify-reply.js';
 import { readVerifyCache, verifyCacheKey, verifySetupDigest, writeVerifyCache } from './verify-cache.js';
 import { verifySetupOf } from '../config/verify-setup.js';
 
@@ -20,20 +21,6 @@ export interface StartedVerify {
   result: Promise<VerifyRun>;
   cancel: () => void;
 }
-
-type ChildMessage =
-  | { result: DbVerify; maxRssKb: number }
-  | {
-      error: {
-        code: ErrorCode | null;
-        message: string;
-        hint?: string;
-        details?: string[];
-        file?: string;
-        line?: number;
-        column?: number;
-      };
-    };
 
 /**
  * Starts the verification of `db` (the changelog's rendered package, parsed once by the build) without waiting for
@@ -93,10 +80,11 @@ function runChild(
   config: Config,
   pkg: Pick<DbPackage, 'sql' | 'index'>,
   onChild: (c: ReturnType<typeof fork>) => void,
-): Promise<ChildMessage> {
-  // From source (vitest) the entry is TypeScript and needs tsx; the built CLI forks the compiled .js.
+): Promise<VerifyReply> {
+  // The program entry is in the CLI layer (the core never wires a process). From source (vitest) it is TypeScript and
+  // needs tsx; the built CLI forks the compiled .js.
   const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? './verify-child.ts' : './verify-child.js', import.meta.url);
+  const entry = new URL(fromSource ? '../cli/verify-main.ts' : '../cli/verify-main.js', import.meta.url);
   const child = fork(entry, [], {
     execArgv: fromSource ? ['--import', 'tsx'] : [],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -108,8 +96,8 @@ function runChild(
     stderr = (stderr + b.toString('utf8')).slice(-4000);
   });
   return new Promise((resolve, reject) => {
-    let got: ChildMessage | null = null;
-    child.on('message', (m) => (got = m as ChildMessage));
+    let got: VerifyReply | null = null;
+    child.on('message', (m) => (got = m as VerifyReply));
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (got) resolve(got);
@@ -122,6 +110,7 @@ function runChild(
           ),
         );
     });
-    child.send({ config, pkg });
+    const request: VerifyRequest = { config, pkg };
+    child.send(request);
   });
 }
