@@ -2,6 +2,7 @@ import { changelogSourceOf } from '../config/changelog-source.js';
 import { buildVersion } from '../config/load.js';
 import { verifySetupOf } from '../config/verify-setup.js';
 import type { Config } from '../config/schema.js';
+import { pickHistoryTableNames } from '../db/history-tables.js';
 import type { DatabasePackageResult } from '../db/package.js';
 import type { VerifiablePackage, VerifyResult } from '../db/verify.js';
 
@@ -26,8 +27,7 @@ export async function buildDbPackage(
   return buildDatabasePackage({
     ...changelogSourceOf(config, changelog)!,
     ...(strict ? { strict: true } : {}),
-    ...(config.database.changelogTable ? { changelogTable: config.database.changelogTable } : {}),
-    ...(config.database.changelogLockTable ? { changelogLockTable: config.database.changelogLockTable } : {}),
+    ...pickHistoryTableNames(config.database),
     mode,
     application: config.name,
     version: buildVersion(config),

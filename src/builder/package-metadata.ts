@@ -29,6 +29,7 @@ export function planVersionCompatibility(input: {
       changelog: config.database.changelog ?? null,
       head: db?.head ? { id: db.head.id, author: db.head.author, filename: db.head.filename } : null,
       changeSets: db ? db.changeSets : null,
+      ...(db ? { historyTables: { ...db.tables } } : {}),
     },
     upgradeFrom: input.upgradeFrom?.length ? input.upgradeFrom : [defaultUpgradeFrom(buildVersion(config))],
     runtime: {

@@ -5,12 +5,13 @@ import type { Changelog, ParseWarning } from './model.js';
 import { readHistory, selectMissing, selectSince, selectSinceTag } from './delta.js';
 import { toIndexEntry, type ChangeSetIndexEntry } from './index-entry.js';
 import { renderPackage } from './render.js';
-import { historyTables } from './history-tables.js';
+import { DEFAULT_HISTORY_TABLES, historyTables, type HistoryTableNames, type HistoryTables } from './history-tables.js';
 import { findChangeSetShellEscapes, findScriptShellEscapes, refuseShellEscapes } from './package-safety.js';
 
 export type { ChangeSetIndexEntry } from './index-entry.js';
 
-export interface DatabasePackageOptions extends ChangelogInput {
+/** The history table names (HistoryTableNames) are Liquibase's `--database-changelog-table-name`… */
+export interface DatabasePackageOptions extends ChangelogInput, HistoryTableNames {
   /** plain = psql \i script inlined */
   mode?: 'liquibase' | 'plain';
   application: string;
@@ -20,10 +21,6 @@ export interface DatabasePackageOptions extends ChangelogInput {
   sinceTag?: string;
   since?: string;
   databaseUrl?: string;
-  /** Liquibase `--database-changelog-table-name` (default databasechangelog). */
-  changelogTable?: string;
-  /** Liquibase `--database-changelog-lock-table-name` (default databasechangeloglock). */
-  changelogLockTable?: string;
 }
 
 export interface DatabasePackageResult {
@@ -37,6 +34,8 @@ export interface DatabasePackageResult {
   warnings: ParseWarning[];
   /** Properties in effect after the whole changelog was read (its definitions under the caller's); plain: the caller's. */
   properties: Record<string, string>;
+  /** The history tables the SQL writes (recorded in version-compatibility.json for deploy, rollback and health). */
+  tables: HistoryTables;
 }
 
 // Checked on the sources, before anything is rendered or run: the error names the changelog file:line.
@@ -60,6 +59,7 @@ export async function buildDatabasePackage(opts: DatabasePackageOptions): Promis
       index: [],
       warnings,
       properties: { ...(opts.properties ?? {}) },
+      tables: DEFAULT_HISTORY_TABLES,
     };
   }
   const tables = historyTables(opts);
@@ -88,5 +88,6 @@ export async function buildDatabasePackage(opts: DatabasePackageOptions): Promis
     index: changeSets.map(toIndexEntry),
     warnings: parsed.warnings,
     properties: parsed.properties ?? { ...(opts.properties ?? {}) },
+    tables,
   };
 }

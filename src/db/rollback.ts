@@ -2,7 +2,13 @@ import { SlipwayError } from '../errors.js';
 import type { Changelog } from './model.js';
 import { needsTerminator } from './psql-lexer.js';
 import { lockCheck } from './render-bookkeeping.js';
-import { DEFAULT_HISTORY_TABLES, historyTable, historyTables, type HistoryTables } from './history-tables.js';
+import {
+  DEFAULT_HISTORY_TABLES,
+  historyTable,
+  historyTables,
+  type HistoryTableNames,
+  type HistoryTables,
+} from './history-tables.js';
 import { toIndexEntry, type ChangeSetIndexEntry } from './index-entry.js';
 import { changeSetKey, quoteLiteral, quotePsqlArg } from './sql-text.js';
 
@@ -70,13 +76,10 @@ export function planRollbackSql(
   return out.join('\n') + '\n';
 }
 
-export interface RenderRollbackOptions {
+/** The history table names (HistoryTableNames) are database.changelogTable… (Liquibase's defaults when absent). */
+export interface RenderRollbackOptions extends HistoryTableNames {
   count?: number;
   toTag?: string;
-  /** Liquibase `--database-changelog-table-name` (database.changelogTable; default databasechangelog). */
-  changelogTable?: string;
-  /** Liquibase `--database-changelog-lock-table-name` (default databasechangeloglock). */
-  changelogLockTable?: string;
 }
 
 /**

@@ -6,6 +6,7 @@ import { runPsqlScript } from './psql-runner.js';
 import { openSession, type SqlSession } from './session.js';
 import { changeSetKey } from './sql-text.js';
 import type { ChangelogInput } from './read-changelog.js';
+import { pickHistoryTableNames, type HistoryTableNames } from './history-tables.js';
 import { contribModule, PGLITE_CONTRIB, requiredExtensions } from './pglite-extensions.js';
 import { readFile } from 'node:fs/promises';
 
@@ -24,13 +25,11 @@ export interface VerifyResult {
   ms: number;
 }
 
-export interface VerifyOptions extends ChangelogInput {
+export interface VerifyOptions extends ChangelogInput, HistoryTableNames {
   /** A PostgreSQL server to create (and drop) a scratch database on; PGlite in memory when absent. */
   databaseUrl?: string;
   /** Run before the package on the throwaway database (roles, schemas, extensions): statements, then files (absolute). */
   setup?: { sql?: string[]; files?: string[] };
-  changelogTable?: string;
-  changelogLockTable?: string;
 }
 
 /** The setup SQL texts, files read (a missing file is E_CONFIG naming it). */
@@ -79,8 +78,7 @@ export async function verifyChangelog(opts: VerifyOptions): Promise<VerifyResult
     ...(opts.properties ? { properties: opts.properties } : {}),
     ...(opts.strict ? { strict: true } : {}),
     ...(opts.allowShellInSql ? { allowShellInSql: true } : {}),
-    ...(opts.changelogTable ? { changelogTable: opts.changelogTable } : {}),
-    ...(opts.changelogLockTable ? { changelogLockTable: opts.changelogLockTable } : {}),
+    ...pickHistoryTableNames(opts),
     application: 'verify',
     version: '0',
     sourceDateEpoch: 0,

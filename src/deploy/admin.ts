@@ -4,7 +4,8 @@ import { rename, unlink } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
 import { loadContracts } from './contracts.js';
-import { readChangeSetIndex } from './db-rollback.js';
+import { DEFAULT_HISTORY_TABLES, historyTable } from '../db/history-tables.js';
+import { readChangeSetIndex, readHistoryTables } from './db-rollback.js';
 import { changeSetKeyText, extraChangeSets, readAppliedChangeSets } from './db-state.js';
 import { newRunId, targetArgOf } from './deploy.js';
 import { withIo } from './io-error.js';
@@ -47,8 +48,9 @@ export async function recoverTarget(opts: RecoverOptions): Promise<RecoverResult
   findings.push(`current: ${current ?? '(none)'}`);
   if (lock) findings.push(`lock: held by pid ${lock.pid} on ${lock.host} (${lock.command}, since ${lock.startedAt})`);
   if (databaseUrl) {
-    const applied = await readAppliedChangeSets(databaseUrl).catch(() => undefined);
-    if (applied === undefined) findings.push('database: unreachable (databasechangelog not read)');
+    const tables = current ? await readHistoryTables(target.releaseDir(current)) : DEFAULT_HISTORY_TABLES;
+    const applied = await readAppliedChangeSets(databaseUrl, tables).catch(() => undefined);
+    if (applied === undefined) findings.push(`database: unreachable (${historyTable(tables)} not read)`);
     else {
       const index = current ? await readChangeSetIndex(target.releaseDir(current)).catch(() => null) : null;
       const extras = index ? extraChangeSets(applied ?? [], index) : [];

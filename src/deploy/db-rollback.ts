@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SlipwayError } from '../errors.js';
+import { historyTablesOfPackage, type HistoryTables } from '../db/history-tables.js';
 import type { ChangeSetIndexEntry, ChangeSetKey, Contracts } from './contracts.js';
 
 /** The package's database/changesets.json (DatabasePackageResult.index), or null when it has none. */
@@ -19,6 +20,28 @@ export async function readChangeSetIndex(releaseDir: string): Promise<ChangeSetI
 }
 
 /**
+ * The history tables the release's package writes (version-compatibility.json `database.historyTables`; Liquibase's
+ * defaults for packages that do not record them, or a release without the file).
+ */
+export async function readHistoryTables(releaseDir: string): Promise<HistoryTables> {
+  const file = path.join(releaseDir, 'version-compatibility.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return historyTablesOfPackage(undefined, file);
+    throw new SlipwayError('E_PACKAGE', `${file} is unreadable: ${(e as Error).message}`, { cause: e });
+  }
+  let doc: { database?: { historyTables?: unknown } };
+  try {
+    doc = JSON.parse(text) as typeof doc;
+  } catch (e) {
+    throw new SlipwayError('E_PACKAGE', `${file} is not JSON: ${(e as Error).message}`, { cause: e });
+  }
+  return historyTablesOfPackage(doc.database?.historyTables, file);
+}
+
+/**
  * Rolls back exactly `executed` (the changesets a release applied, from the journal) with the rollback SQL of that
  * release's own changesets.json. planRollbackSql refuses (E_ROLLBACK) when any of them has no rollback SQL.
  */
@@ -34,7 +57,7 @@ export async function rollbackChangeSets(
       'E_ROLLBACK',
       `release ${path.basename(releaseDir)} has no database/changesets.json: cannot roll its changesets back`,
     );
-  const sql = contracts.planRollbackSql(index, executed);
+  const sql = contracts.planRollbackSql(index, executed, await readHistoryTables(releaseDir));
   const r = await contracts.applySql({ databaseUrl, sql });
   return { sql, ms: r.ms };
 }

@@ -1,4 +1,5 @@
 /** What the database holds, read from databasechangelog (the one source of truth for applied changesets). */
+import { historyTable, type HistoryTables } from '../db/history-tables.js';
 import { openSession } from '../db/session.js';
 import { maskSecrets, maskUrl, SlipwayError } from '../errors.js';
 import type { ChangeSetIndexEntry, ChangeSetKey } from './contracts.js';
@@ -6,27 +7,34 @@ import type { ChangeSetIndexEntry, ChangeSetKey } from './contracts.js';
 /** `filename::id::author`, Liquibase's identity of a changeset. */
 export const changeSetKeyText = (k: ChangeSetKey) => `${k.filename}::${k.id}::${k.author}`;
 
-/** Changesets recorded in databasechangelog (oldest first), or null when the table does not exist yet. */
-export async function readAppliedChangeSets(databaseUrl: string): Promise<ChangeSetKey[] | null> {
+/**
+ * Changesets recorded in the history table (oldest first), or null when the table does not exist yet. `tables` are
+ * the ones the release's package writes (readHistoryTables in db-rollback.ts).
+ */
+export async function readAppliedChangeSets(
+  databaseUrl: string,
+  tables: HistoryTables,
+): Promise<ChangeSetKey[] | null> {
+  const table = historyTable(tables);
   const s = await openSession(databaseUrl, { connectTimeoutMs: 5000 });
   try {
-    const t = await s.query(`SELECT to_regclass('public.databasechangelog')::text AS r`);
+    const t = await s.query(`SELECT to_regclass('${table}')::text AS r`);
     if (!t.rows[0]?.r) return null;
-    const r = await s.query('SELECT id, author, filename FROM public.databasechangelog ORDER BY orderexecuted');
+    const r = await s.query(`SELECT id, author, filename FROM ${table} ORDER BY orderexecuted`);
     return r.rows.map((x) => ({ id: x.id ?? '', author: x.author ?? '', filename: x.filename ?? '' }));
   } finally {
     await s.close().catch(() => undefined);
   }
 }
 
-/** readAppliedChangeSets, failing with E_DB_CONNECT naming the (masked) URL. */
-export async function readAppliedOrFail(databaseUrl: string): Promise<ChangeSetKey[]> {
+/** readAppliedChangeSets, failing with E_DB_CONNECT naming the table and the (masked) URL. */
+export async function readAppliedOrFail(databaseUrl: string, tables: HistoryTables): Promise<ChangeSetKey[]> {
   try {
-    return (await readAppliedChangeSets(databaseUrl)) ?? [];
+    return (await readAppliedChangeSets(databaseUrl, tables)) ?? [];
   } catch (e) {
     throw new SlipwayError(
       'E_DB_CONNECT',
-      `cannot read databasechangelog of ${maskUrl(databaseUrl)}: ${maskSecrets((e as Error).message)}`,
+      `cannot read ${historyTable(tables)} of ${maskUrl(databaseUrl)}: ${maskSecrets((e as Error).message)}`,
       { cause: e },
     );
   }

@@ -10,7 +10,7 @@ import { checkCompatibility } from './compat.js';
 import { pendingChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
 import type { ChangeSetIndexEntry, ChangeSetKey, Contracts } from './contracts.js';
 import { dumpDatabase } from './backup.js';
-import { readChangeSetIndex } from './db-rollback.js';
+import { readChangeSetIndex, readHistoryTables } from './db-rollback.js';
 import { settleTarget, type SettleResult } from './settle.js';
 import { deriveReleases, lastGoodRelease } from './release-store.js';
 import { planRetention } from './retention.js';
@@ -172,10 +172,11 @@ export async function migrateStep(m: {
 }): Promise<void> {
   const { contracts, steps, t, databaseUrl, index, state } = m;
   const sqlFile = path.join(m.releaseDir, 'database', 'package.sql');
-  const pending = index ? pendingChangeSets(index, await readAppliedOrFail(databaseUrl)) : [];
+  const tables = await readHistoryTables(m.releaseDir);
+  const pending = index ? pendingChangeSets(index, await readAppliedOrFail(databaseUrl, tables)) : [];
   state.pending = pending;
   const readBack = async () => {
-    state.executed = recordedAmong(pending, await readAppliedOrFail(databaseUrl));
+    state.executed = recordedAmong(pending, await readAppliedOrFail(databaseUrl, tables));
     return { executed: state.executed, pending };
   };
   await steps.run(
@@ -243,7 +244,7 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
       upgradeFrom: string[];
       database: { head: ChangeSetKey | null };
     };
-    const applied = databaseUrl ? await readAppliedOrFail(databaseUrl) : null;
+    const applied = databaseUrl ? await readAppliedOrFail(databaseUrl, await readHistoryTables(releaseDir)) : null;
     const r = checkCompatibility({
       pkg: { version: pkg.version, upgradeFrom: pkg.upgradeFrom, head: pkg.database.head },
       liveVersion: await liveVersion(target, previous),

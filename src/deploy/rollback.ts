@@ -3,7 +3,8 @@ import { SlipwayError } from '../errors.js';
 import { commandUser, releaseEnv, validateRelease } from './activate.js';
 import { startRelease } from './strategy.js';
 import { loadContracts, type ChangeSetKey } from './contracts.js';
-import { readChangeSetIndex, rollbackChangeSets } from './db-rollback.js';
+import { readChangeSetIndex, readHistoryTables, rollbackChangeSets } from './db-rollback.js';
+import type { HistoryTables } from '../db/history-tables.js';
 import { changeSetKeyText, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
 import { toIoError, withIo } from './io-error.js';
 import { settleTarget } from './settle.js';
@@ -186,7 +187,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
           },
           { beginData: { changesets: dbPlan.keys, of: dbPlan.of } },
         );
-        const still = recordedAmong(dbPlan.keys, await readAppliedOrFail(url));
+        const still = recordedAmong(dbPlan.keys, await readAppliedOrFail(url, dbPlan.tables));
         if (still.length)
           throw new SlipwayError('E_ROLLBACK', `${still.length} changeset(s) are still recorded after the rollback`, {
             details: still.map(changeSetKeyText),
@@ -204,7 +205,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
       // re-applying, and the target goes back as it would for a refusal.
       const still =
         dbBegan && dbPlan && databaseUrl
-          ? await readAppliedOrFail(databaseUrl)
+          ? await readAppliedOrFail(databaseUrl, dbPlan.tables)
               .then((a) => recordedAmong(dbPlan.keys, a))
               .catch(() => null)
           : null;
@@ -321,12 +322,14 @@ export async function planDatabaseRollback(
   current: string | null,
   to: string,
   targetArg: string,
-): Promise<{ keys: ChangeSetKey[]; of: string } | null> {
+): Promise<{ keys: ChangeSetKey[]; of: string; tables: HistoryTables } | null> {
   const toIndex = await readChangeSetIndex(target.releaseDir(to));
   if (!toIndex) return null; // `to` has no database part: it makes no claim about the schema
-  const extras = extraChangeSets(await readAppliedOrFail(databaseUrl), toIndex);
-  if (!extras.length) return null;
   const of = current ?? to;
+  // The tables of the release whose changesets are undone: the history it wrote.
+  const tables = await readHistoryTables(target.releaseDir(of));
+  const extras = extraChangeSets(await readAppliedOrFail(databaseUrl, tables), toIndex);
+  if (!extras.length) return null;
   const index = current ? await readChangeSetIndex(target.releaseDir(current)) : null;
   const noSql = extras.filter((k) => {
     const e = index?.find((x) => changeSetKeyText(x) === changeSetKeyText(k));
@@ -349,7 +352,7 @@ export async function planDatabaseRollback(
       },
     );
   }
-  return { keys: extras, of };
+  return { keys: extras, of, tables };
 }
 
 async function stopApp(

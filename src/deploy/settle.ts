@@ -8,7 +8,7 @@ import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError } from '../errors.js';
 import { releaseEnv } from './activate.js';
 import type { ChangeSetKey, Contracts } from './contracts.js';
-import { readChangeSetIndex, rollbackChangeSets } from './db-rollback.js';
+import { readChangeSetIndex, readHistoryTables, rollbackChangeSets } from './db-rollback.js';
 import { changeSetKeyText, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
 import type { StepRunner } from './step-runner.js';
 import { startRelease } from './strategy.js';
@@ -94,7 +94,8 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
     const url = s.databaseUrl;
     const of = s.undo.release;
     try {
-      const mine = recordedAmong(s.undo.candidates, await readAppliedOrFail(url));
+      const tables = await readHistoryTables(target.releaseDir(of));
+      const mine = recordedAmong(s.undo.candidates, await readAppliedOrFail(url, tables));
       if (mine.length) {
         const index = await readChangeSetIndex(target.releaseDir(of)).catch(() => null);
         const noSql = mine.filter((k) => {
@@ -121,7 +122,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
             },
             { beginData: { changesets: mine, of } },
           );
-          const still = recordedAmong(mine, await readAppliedOrFail(url));
+          const still = recordedAmong(mine, await readAppliedOrFail(url, tables));
           r.dbRolledBack = mine.filter((k) => !still.some((x) => changeSetKeyText(x) === changeSetKeyText(k)));
           r.dbRemaining = still;
           if (r.dbRolledBack.length)
@@ -149,8 +150,11 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
     try {
       const index = await readChangeSetIndex(target.releaseDir(s.to));
       const done = new Set([...r.dbRolledBack, ...r.dbRemaining].map(changeSetKeyText));
+      const tables = await readHistoryTables(target.releaseDir(s.to));
       const others = index
-        ? extraChangeSets(await readAppliedOrFail(s.databaseUrl), index).filter((k) => !done.has(changeSetKeyText(k)))
+        ? extraChangeSets(await readAppliedOrFail(s.databaseUrl, tables), index).filter(
+            (k) => !done.has(changeSetKeyText(k)),
+          )
         : [];
       if (others.length) {
         r.dbRemaining = [...r.dbRemaining, ...others];

@@ -204,6 +204,11 @@ export const versionCompatibilitySchema = z
         changelog: z.string().nullable(),
         head: z.object({ id: z.string(), author: z.string(), filename: z.string() }).strict().nullable(),
         changeSets: z.number().int().nonnegative().nullable(),
+        /**
+         * Liquibase's history and lock tables the package writes (`--liquibase-schema-name`, `--database-changelog-
+         * table-name`…), so deploy, rollback and health read the same ones; absent in older packages (the defaults).
+         */
+        historyTables: z.object({ schema: z.string(), changelog: z.string(), lock: z.string() }).strict().optional(),
       })
       .strict(),
     upgradeFrom: z.array(z.string().min(1)),

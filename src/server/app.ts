@@ -20,6 +20,7 @@ import { SessionStore } from './sessions.js';
 import { CredentialChecker } from './credential-check.js';
 import { usersFileMode } from './users-file.js';
 import { HealthService } from './health/service.js';
+import { liveHistoryTables } from './health/live-history-tables.js';
 import type { ServerContext } from './context.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerDbRoutes } from './routes/db.js';
@@ -121,6 +122,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
       };
     },
     endpointsCount: () => routes,
+    historyTables: () => liveHistoryTables({ config, deps }),
     ...(deps.aggregateHealth ? { aggregate: deps.aggregateHealth } : {}),
     onMeasured: (s) => {
       metrics.healthStatus.set({ component: 'overall' }, HEALTH_VALUE[s.status]);

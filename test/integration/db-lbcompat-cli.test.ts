@@ -5,6 +5,36 @@ import { verifyChangelog } from '../../src/db/verify.js';
 import { SlipwayError } from '../../src/errors.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import nodePath from 'node:path';
+
+const liquibaseBin = nodePath.resolve(
+  nodePath.dirname(fileURLToPath(import.meta.url)),
+  '../../node_modules/liquibase/dist/liquibase/liquibase',
+);
+
+/** Real Liquibase 4.28 on `url` (the oracle), output or FAILED + output. */
+async function liquibase(cwd: string, url: string, args: string[]): Promise<string> {
+  const u = new URL(url);
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      liquibaseBin,
+      [
+        `--url=jdbc:postgresql://${u.hostname}:${u.port || '5432'}${u.pathname}`,
+        '--username=postgres',
+        '--password=',
+        ...args,
+      ],
+      { cwd, maxBuffer: 16 * 1024 * 1024 },
+    );
+    return stdout + stderr;
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string };
+    return `FAILED\n${err.stdout ?? ''}${err.stderr ?? ''}`;
+  }
+}
 
 async function run(cwd: string, argv: string[]) {
   let stdout = '';
@@ -98,6 +128,31 @@ describe('db CLI: --property, --strict, --changelog under --root, renamed histor
     const defaults = await run(dir, ['db', 'status', ...common, '--database-url', db.url, '--json']);
     expect(JSON.parse(defaults.stdout)).toMatchObject({ applied: 0, pending: 1 });
   });
+
+  it('--changelog-schema puts both tables where liquibase --liquibase-schema-name does; Liquibase finds it up to date', async () => {
+    await queryRows(db.url, 'CREATE SCHEMA hist');
+    const common = ['--root', 'proj', '--changelog', 'db/master.sql', '--property', 'tbl=t_schema'];
+    const tables = ['--changelog-schema', 'hist', '--changelog-table', 'h_log', '--changelog-lock-table', 'h_lock'];
+    const pkg = await run(dir, ['db', 'package', ...common, ...tables]);
+    expect(pkg.stdout).toContain('CREATE TABLE IF NOT EXISTS hist.h_lock (ID INTEGER NOT NULL');
+    expect(pkg.stdout).not.toMatch(/public\.h_|databasechangelog/);
+    expect((await run(dir, ['db', 'apply', ...common, ...tables, '--database-url', db.url])).code).toBe(0);
+    expect(await queryRows(db.url, 'SELECT id, author, filename FROM hist.h_log')).toEqual([
+      { id: '1', author: 'a', filename: 'db/master.sql' },
+    ]);
+    const lbArgs = [
+      '--search-path=proj',
+      '--changelog-file=db/master.sql',
+      '--liquibase-schema-name=hist',
+      '--database-changelog-table-name=h_log',
+      '--database-changelog-lock-table-name=h_lock',
+    ];
+    const sqlOut = await liquibase(dir, db.url, [...lbArgs, 'update-sql', '-Dtbl=t_schema']);
+    // Liquibase names the same tables (its SQL for the already created lock table) and has nothing to run.
+    expect(sqlOut).toContain('UPDATE hist.h_lock SET LOCKED = TRUE');
+    expect(sqlOut).not.toContain('t_schema');
+    expect(await liquibase(dir, db.url, [...lbArgs, 'status', '-Dtbl=t_schema'])).toMatch(/is up to date/);
+  }, 120_000);
 });
 
 describe('verify: setup SQL and extensions', () => {

@@ -29,6 +29,7 @@ export function manifestInput(over: Partial<ManifestInput> = {}): ManifestInput 
       index: [],
       warnings: [],
       properties: {},
+      tables: { schema: 'public', changelog: 'databasechangelog', lock: 'databasechangeloglock' },
     },
     dbReason: null,
     verify: { ok: true, engine: 'pglite', changeSets: [], fingerprint: 'sha256:abc', ms: 10 },

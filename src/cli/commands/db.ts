@@ -17,6 +17,7 @@ import {
 } from '../../config/changelog-source.js';
 import { SlipwayError, maskUrl } from '../../errors.js';
 import { verifySetupOf } from '../../config/verify-setup.js';
+import { pickHistoryTableNames, type HistoryTableNames } from '../../db/history-tables.js';
 
 // The db library is imported inside each action so other commands (and `--help`) do not load parsers and drivers.
 const lib = {
@@ -37,6 +38,7 @@ interface DbFlags extends ConfigFlags {
   strict?: boolean;
   changelogTable?: string;
   changelogLockTable?: string;
+  changelogSchema?: string;
   contexts?: string;
   labels?: string;
   outFile?: string;
@@ -48,8 +50,8 @@ interface DbFlags extends ConfigFlags {
 interface DbTarget {
   config: Config | null;
   source: ChangelogSource;
-  /** --strict and the history table names (flags over `database.changelogTable`/`changelogLockTable`). */
-  options: { strict?: true; changelogTable?: string; changelogLockTable?: string };
+  /** --strict and the history table names (flags over `database.changelogTable`/`changelogLockTable`/`changelogSchema`). */
+  options: { strict?: true } & HistoryTableNames;
 }
 
 /** `--property name=value` (repeatable, like `liquibase -Dname=value`); an empty value is allowed, a missing `=` is not. */
@@ -106,12 +108,13 @@ async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false)
     ...(config ? { customChanges: customChangeFiles(config) } : {}),
     allowShellInSql: allowShell(flags, config),
   });
-  const changelogTable = flags.changelogTable ?? config?.database.changelogTable;
-  const changelogLockTable = flags.changelogLockTable ?? config?.database.changelogLockTable;
   const options = {
     ...(flags.strict ? { strict: true as const } : {}),
-    ...(changelogTable ? { changelogTable } : {}),
-    ...(changelogLockTable ? { changelogLockTable } : {}),
+    ...pickHistoryTableNames({
+      changelogTable: flags.changelogTable ?? config?.database.changelogTable,
+      changelogLockTable: flags.changelogLockTable ?? config?.database.changelogLockTable,
+      changelogSchema: flags.changelogSchema ?? config?.database.changelogSchema,
+    }),
   };
   return { config, source, options };
 }
@@ -174,6 +177,7 @@ const common = (cmd: Command) =>
     .option('--strict', 'changelog warnings (what Liquibase ignores) are errors')
     .option('--changelog-table <name>', 'history table, like liquibase --database-changelog-table-name')
     .option('--changelog-lock-table <name>', 'lock table, like liquibase --database-changelog-lock-table-name')
+    .option('--changelog-schema <name>', 'schema of both tables, like liquibase --liquibase-schema-name')
     .option(
       '--allow-shell-in-sql',
       'allow SQL that runs a shell (COPY … PROGRAM, psql \\!…; default: database.allowShellInSql, else refused)',
@@ -260,8 +264,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         {
           ...(count !== undefined ? { count } : {}),
           ...(flags.toTag !== undefined ? { toTag: flags.toTag } : {}),
-          ...(t.options.changelogTable ? { changelogTable: t.options.changelogTable } : {}),
-          ...(t.options.changelogLockTable ? { changelogLockTable: t.options.changelogLockTable } : {}),
+          ...pickHistoryTableNames(t.options),
         },
       );
       await writeOutput(ctx, flags.outFile, sql);

@@ -28,6 +28,8 @@ export const databaseSchema = z
     changelogTable: z.string().optional(),
     /** Lock table name, as Liquibase's --database-changelog-lock-table-name (default databasechangeloglock). */
     changelogLockTable: z.string().optional(),
+    /** Schema of both tables, as Liquibase's --liquibase-schema-name (default public; the schema must exist). */
+    changelogSchema: z.string().optional(),
     connectTimeoutMs: z.number().int().positive().max(60_000).default(5000),
     /**
      * Allow changesets and psql scripts that run a shell (COPY … PROGRAM, untrusted languages, psql \\! and pipes;

@@ -1,12 +1,13 @@
 import { maskSecrets, maskUrl } from '../../errors.js';
 import { openSession } from '../../db/session.js';
+import { historyTable, type HistoryTables } from '../../db/history-tables.js';
 
 export interface DatabaseMeasurement {
   ok: boolean;
   /** Connect + `SELECT 1` round trip, measured. */
   responseTimeMs: number;
   serverVersion: string | null;
-  /** Rows in databasechangelog (null when the table does not exist or the check failed). */
+  /** Rows in the history table (0 when it does not exist yet, null when the check failed). */
   migrationsCount: number | null;
   /** FILENAME of the last executed changeset (by ORDEREXECUTED), as Liquibase records it. */
   lastMigration: string | null;
@@ -14,12 +15,30 @@ export interface DatabaseMeasurement {
   error: string | null;
 }
 
+/** A failed measurement that never reached the database (e.g. the history tables could not be told). */
+export function failedMeasurement(error: string): DatabaseMeasurement {
+  return {
+    ok: false,
+    responseTimeMs: 0,
+    serverVersion: null,
+    migrationsCount: null,
+    lastMigration: null,
+    lastMigrationId: null,
+    error,
+  };
+}
+
 /**
- * Measures the database: one connection, a timed round trip and the databasechangelog rows. Never throws and never
+ * Measures the database: one connection, a timed round trip and the rows of the history table `tables` names. Never throws and never
  * takes longer than `timeoutMs` (connect and query timeouts, plus an outer race for a server that accepts but never
  * answers). Error text never contains the password.
  */
-export async function measureDatabase(url: string, timeoutMs: number): Promise<DatabaseMeasurement> {
+export async function measureDatabase(
+  url: string,
+  timeoutMs: number,
+  tables: HistoryTables,
+): Promise<DatabaseMeasurement> {
+  const table = historyTable(tables);
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -31,13 +50,13 @@ export async function measureDatabase(url: string, timeoutMs: number): Promise<D
     const session = await opening;
     const v = await session.query("SELECT current_setting('server_version') AS v");
     const responseTimeMs = round(performance.now() - started);
-    const t = await session.query("SELECT to_regclass('databasechangelog')::text AS t");
+    const t = await session.query(`SELECT to_regclass('${table}')::text AS t`);
     let migrationsCount = 0;
     let lastMigration: string | null = null;
     let lastMigrationId: string | null = null;
     if (t.rows[0]?.t) {
       const c = await session.query(
-        'SELECT (SELECT count(*) FROM databasechangelog) AS n, l.filename, l.id FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT filename, id FROM databasechangelog ORDER BY orderexecuted DESC LIMIT 1) l ON true',
+        `SELECT (SELECT count(*) FROM ${table}) AS n, l.filename, l.id FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT filename, id FROM ${table} ORDER BY orderexecuted DESC LIMIT 1) l ON true`,
       );
       migrationsCount = Number(c.rows[0]?.n ?? 0);
       lastMigration = c.rows[0]?.filename ?? null;

@@ -1,6 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import { maskUrl } from '../../errors.js';
-import { measureDatabase, type DatabaseMeasurement } from './database-check.js';
+import { failedMeasurement, measureDatabase, type DatabaseMeasurement } from './database-check.js';
+import type { HistoryTables } from '../../db/history-tables.js';
 import { measureDisk, measureMemory, type DiskUsage, type MemoryUsage } from './system-check.js';
 import { worstStatus, type HealthStatus } from '../../health/status.js';
 import type { RequestStats } from '../request-stats.js';
@@ -28,6 +29,8 @@ export interface HealthServiceOptions {
   /** Users file facts for the security component. */
   security: () => Promise<{ users: number; fileMode: number | null }>;
   endpointsCount: () => number;
+  /** The history tables to count (liveHistoryTables: the live package's, else the config's). */
+  historyTables: () => Promise<HistoryTables>;
   aggregate?: (c: Record<string, { status: HealthStatus }>) => HealthStatus;
   onMeasured?: (s: HealthSnapshot) => void;
 }
@@ -55,7 +58,12 @@ export class HealthService {
     const timeoutMs = config.server.health.checkTimeoutMs;
     const url = config.database.url;
     const [database, disk, security] = await Promise.all([
-      url ? measureDatabase(url, timeoutMs) : Promise.resolve(null),
+      url
+        ? this.opts.historyTables().then(
+            (tables) => measureDatabase(url, timeoutMs, tables),
+            (e: unknown) => failedMeasurement(`history tables unknown: ${(e as Error).message}`),
+          )
+        : Promise.resolve(null),
       withTimeout(measureDisk(config.rootDir), timeoutMs, { error: `statfs took longer than ${timeoutMs} ms` }),
       withTimeout(
         this.opts.security().catch((e: unknown) => ({ error: String((e as Error)?.message ?? e) })),

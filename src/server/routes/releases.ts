@@ -23,7 +23,7 @@ const rollbackParams = z.object({ id: RELEASE_ID }).strict();
 const rollbackBody = z.object({ emergency: z.boolean().optional() }).strict();
 
 /** The deploy target the server reports on: server.target, else the only configured target. */
-export function targetOf(ctx: ServerContext): { name: string; root: string } {
+export function targetOf(ctx: Pick<ServerContext, 'config' | 'deps'>): { name: string; root: string } {
   const names = Object.keys(ctx.config.deploy.targets);
   const name = ctx.config.server.target ?? (names.length === 1 ? names[0] : undefined);
   if (!name)
