@@ -15,7 +15,8 @@ export interface DatabasePackageOptions extends ChangelogInput, HistoryTableName
   /** plain = psql \i script inlined */
   mode?: 'liquibase' | 'plain';
   application: string;
-  version: string;
+  /** The application's version for the header; null when it has none (the header says so). */
+  version: string | null;
   /** generated-at comes from sourceDateEpoch */
   sourceDateEpoch: number;
   sinceTag?: string;

@@ -18,6 +18,7 @@ import {
 import { SlipwayError, maskUrl } from '../../errors.js';
 import { verifySetupOf } from '../../config/verify-setup.js';
 import { pickHistoryTableNames, type HistoryTableNames } from '../../db/history-tables.js';
+import { readPackageJson } from '../../config/package-json.js';
 
 // The db library is imported inside each action so other commands (and `--help`) do not load parsers and drivers.
 const lib = {
@@ -117,6 +118,14 @@ async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false)
     }),
   };
   return { config, source, options };
+}
+
+/**
+ * The application version a package header names: the resolved config's (its own, else package.json's); with no
+ * config, the search path's package.json; null when none names one (the header says so, never an invented 0.0.0).
+ */
+async function applicationVersion(t: DbTarget): Promise<string | null> {
+  return t.config ? t.config.version : (await readPackageJson(t.source.rootDir)).version;
 }
 
 /** --allow-shell-in-sql, else database.allowShellInSql. */
@@ -219,7 +228,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
     .option('--since <changeset>', 'only changesets after id, id::author or file::id::author')
     .option('--database-url <url>', 'only changesets this database lacks (or that must run again)')
     .option('--app-name <name>', 'application name for the header (default: config name)')
-    .option('--app-version <v>', 'version for the header (default: config version)')
+    .option('--app-version <v>', "version for the header (default: the config's, else package.json's)")
     .action(
       async (
         flags: DbFlags & { mode?: string; sinceTag?: string; since?: string; appName?: string; appVersion?: string },
@@ -230,13 +239,14 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         if (deltas.length > 1)
           throw new SlipwayError('E_USAGE', 'use only one of --since-tag, --since, --database-url');
         const t = await resolveTarget(ctx, flags, flags.mode === 'plain');
+        const version = flags.appVersion ?? (await applicationVersion(t));
         const { buildDatabasePackage } = await lib.pkg();
         const r = await buildDatabasePackage({
           ...t.source,
           ...t.options,
           mode: flags.mode === 'plain' ? 'plain' : 'liquibase',
           application: flags.appName ?? t.config?.name ?? path.basename(t.source.rootDir),
-          version: flags.appVersion ?? t.config?.version ?? '0.0.0',
+          version,
           sourceDateEpoch: sourceDateEpoch(ctx, t.source.rootDir),
           ...(flags.sinceTag !== undefined ? { sinceTag: flags.sinceTag } : {}),
           ...(flags.since !== undefined ? { since: flags.since } : {}),
@@ -300,7 +310,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
           ...t.source,
           ...t.options,
           application: t.config?.name ?? 'slipway',
-          version: t.config?.version ?? '0.0.0',
+          version: await applicationVersion(t),
           sourceDateEpoch: 0,
         });
         sql = r.sql;

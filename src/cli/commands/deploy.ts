@@ -41,11 +41,8 @@ interface CommandFlags extends ConfigFlags, TargetFlags {
 async function loadForTarget(ctx: CommandContext, flags: ConfigFlags, adHocRoot: string | undefined): Promise<Config> {
   const hasConfig = Boolean(flags.config) || CONFIG_FILE_NAMES.some((n) => existsSync(path.join(ctx.io.cwd, n)));
   if (hasConfig || !adHocRoot) return (await configFromFlags(ctx.io, flags)).config;
-  const parsed = configSchema.parse({
-    name: 'adhoc',
-    version: '0.0.0',
-    build: { components: { application: { include: ['**'] } } },
-  });
+  // A deploy-only config: no version and no build section (the package carries its version).
+  const parsed = configSchema.parse({ name: 'adhoc' });
   return resolveConfig(parsed, { configFile: '', configDir: ctx.io.cwd, environment: flags.env ?? 'dev' });
 }
 

@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises';
-import { buildVersion } from '../../config/load.js';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -63,7 +62,8 @@ export function registerDbRoutes(app: FastifyInstance, ctx: ServerContext): void
         mode,
         ...(q.contexts ? { contexts: q.contexts.split(',') } : {}),
         application: ctx.config.name,
-        version: buildVersion(ctx.config),
+        // The config's version, else package.json's; without either the header says so (the SQL does not depend on it).
+        version: ctx.config.version,
         sourceDateEpoch,
         ...(q.since ? { since: q.since } : {}),
         ...(q.sinceTag ? { sinceTag: q.sinceTag } : {}),
