@@ -62,7 +62,7 @@ export async function runPsqlScript(
   const result: RunScriptResult = { executed: [], changeSetsSeen: 0, echoed: [], errors: [] };
   const where: Where = { changeSet: null, at: null };
   for (const item of lexPsqlScript(script, vars)) {
-    if (signal?.aborted) throw new SlipwayError('E_DB', 'apply aborted', { cause: signal.reason });
+    if (signal?.aborted) throw stoppedBetweenStatements(session, signal, where);
     if (active() && noteMarkers(item, where, result) && where.changeSet) opts.onChangeSet?.(where.changeSet);
     if (item.kind === 'sql') {
       if (active()) await exec(item.text, item.line);
@@ -154,6 +154,24 @@ async function runStatement(
     }
     throw e;
   }
+}
+
+/**
+ * The run's signal fired and the script stops before its next statement. PGlite runs in-process and cannot cancel a
+ * statement: one under way when the signal came ran to its end first (PostgreSQL's was cancelled, see runStatement).
+ */
+function stoppedBetweenStatements(session: SqlSession, signal: AbortSignal, where: Where): SlipwayError {
+  const cs = where.changeSet
+    ? ` in changeset ${where.changeSet.filename}::${where.changeSet.id}::${where.changeSet.author}`
+    : '';
+  const pglite =
+    session.engine === 'pglite'
+      ? ' (PGlite cannot cancel a running statement: one under way when the signal came finished first)'
+      : '';
+  return new SlipwayError('E_DB', `stopped by ${String(signal.reason)} between statements${cs}${pglite}`, {
+    hint: 'what the script had not committed is rolled back and not recorded',
+    cause: signal.reason,
+  });
 }
 
 function statementError(cause: unknown, text: string, scriptLine: number, where: Where): SlipwayError {

@@ -50,6 +50,8 @@ export async function rollbackChangeSets(
   databaseUrl: string,
   releaseDir: string,
   executed: ChangeSetKey[],
+  /** Cancels the statement running on the server when it fires (PGlite finishes it, then stops). */
+  signal?: AbortSignal,
 ): Promise<{ sql: string; ms: number }> {
   const index = await readChangeSetIndex(releaseDir);
   if (!index)
@@ -58,6 +60,6 @@ export async function rollbackChangeSets(
       `release ${path.basename(releaseDir)} has no database/changesets.json: cannot roll its changesets back`,
     );
   const sql = contracts.planRollbackSql(index, executed, await readHistoryTables(releaseDir));
-  const r = await contracts.applySql({ databaseUrl, sql });
+  const r = await contracts.applySql({ databaseUrl, sql, ...(signal ? { signal } : {}) });
   return { sql, ms: r.ms };
 }

@@ -43,9 +43,12 @@ export function describeSettled(previous: string | null, s: SettleResult | null,
  */
 export async function failDeploy(e: unknown, c: FailContext): Promise<unknown> {
   const { state, previous, releaseId, journal } = c;
-  const interrupted = (e instanceof SlipwayError && e.code === 'E_INTERRUPTED') || c.opts.signal?.aborted === true;
+  const interruptedBefore =
+    (e instanceof SlipwayError && e.code === 'E_INTERRUPTED') || c.opts.signal?.aborted === true;
   const journalErrors: string[] = [];
-  // No signal here: undoing must run to its end even after Ctrl-C (a second one exits at once, in the CLI).
+  // No signal for the steps: undoing runs to its end even after Ctrl-C (a second one exits at once, in the CLI).
+  // A first signal during an undo that a failure started cancels only its rollback SQL (which may be blocked on
+  // another session's lock); the rest of the undo still runs, and the run ends as interrupted.
   const steps = makeStepRunner({
     journal,
     release: releaseId,
@@ -65,8 +68,10 @@ export async function failDeploy(e: unknown, c: FailContext): Promise<unknown> {
         databaseUrl: c.databaseUrl,
         state,
         targetArg: c.targetArg,
+        signal: interruptedBefore ? undefined : c.opts.signal,
       })
     : null;
+  const interrupted = interruptedBefore || c.opts.signal?.aborted === true;
   const current = await c.target.readCurrent().catch(() => undefined);
   const untouched = !needUndo && current === previous;
   const stateLine = describeSettled(previous, settled, untouched);
@@ -89,6 +94,7 @@ export async function failDeploy(e: unknown, c: FailContext): Promise<unknown> {
         interrupted,
         settled: settled
           ? {
+              to: settled.to,
               current: settled.current,
               healthy: settled.healthy,
               dbRolledBack: settled.dbRolledBack,
@@ -131,7 +137,8 @@ export async function failDeploy(e: unknown, c: FailContext): Promise<unknown> {
       e instanceof SlipwayError && e.code === 'E_INTERRUPTED'
         ? e.message
         : c.opts.signal?.aborted
-          ? interruptedError(c.opts.signal).message
+          ? interruptedError(c.opts.signal).message +
+            (interruptedBefore ? '' : ` while undoing a failed deploy (${reason})`)
           : 'interrupted';
     return new SlipwayError('E_INTERRUPTED', `${by}: ${stateLine}`, {
       details: journalNote,

@@ -366,6 +366,7 @@ export function undoDeploy(u: {
   databaseUrl: string | null;
   state: ApplyState;
   targetArg: string;
+  signal?: AbortSignal | undefined;
 }): Promise<SettleResult> {
   return settleTarget({
     contracts: u.contracts,
@@ -378,5 +379,6 @@ export function undoDeploy(u: {
     databaseUrl: u.databaseUrl,
     restart: u.state.touchedApp,
     targetArg: u.targetArg,
+    signal: u.signal,
   });
 }

@@ -25,6 +25,10 @@ export interface RecoveryAction {
   undo: { release: string; candidates: ChangeSetKey[] } | null;
   restart: boolean;
   why: string;
+  /** The run had ended, but its own undo did not complete (it told the operator to run `slipway recover --yes`). */
+  unsettled: boolean;
+  /** Journaled on the closing line: the run was interrupted (always, unless an unsettled run's failure was not). */
+  interrupted: boolean;
 }
 
 export interface RecoveryPlan {
@@ -73,16 +77,47 @@ export function passedGates(mine: JournalEntry[]): boolean {
 const changesetsOf = (e: JournalEntry | undefined, field: string): ChangeSetKey[] =>
   Array.isArray(e?.data?.[field]) ? (e.data[field] as ChangeSetKey[]) : [];
 
-/** Decides what to do about each unfinished run (pure). */
+/**
+ * Runs that ended but whose last closing line says their undo did not complete (`settled.complete: false`): the
+ * run's message ended with `slipway recover … --yes`, so recovery settles them again, as it does an unfinished run.
+ * A later closing line (the recovery's own) that is complete ends that.
+ */
+export function findUnsettledRuns(entries: JournalEntry[]): { begin: JournalEntry; closing: JournalEntry }[] {
+  const closing = new Map<string, JournalEntry>();
+  for (const e of entries) if (e.step === 'run' && e.status !== 'begin') closing.set(e.run, e);
+  const out: { begin: JournalEntry; closing: JournalEntry }[] = [];
+  for (const e of entries) {
+    const c = e.step === 'run' && e.status === 'begin' ? closing.get(e.run) : undefined;
+    const settled = c?.data?.settled as { complete?: unknown } | null | undefined;
+    if (c && settled && settled.complete === false) out.push({ begin: e, closing: c });
+  }
+  return out;
+}
+
+const runBegin = (entries: JournalEntry[], run: string) =>
+  entries.find((e) => e.run === run && e.step === 'run' && e.status === 'begin')!;
+
+/** Decides what to do about each unfinished run, and each run whose own undo did not complete (pure). */
 export function planRecovery(entries: JournalEntry[], current: string | null, read?: JournalRead): RecoveryPlan {
   const actions: RecoveryAction[] = [];
-  for (const begin of findUnfinishedRuns(entries)) {
+  const unsettled = new Map(findUnsettledRuns(entries).map((u) => [u.begin.run, u.closing]));
+  for (const begin of [...findUnfinishedRuns(entries), ...[...unsettled.keys()].map((run) => runBegin(entries, run))]) {
     const mine = entries.filter((e) => e.run === begin.run);
     const at = lastStep(mine);
     const release = begin.release ?? null;
     const began = (step: string) => mine.some((e) => e.step === step && e.status === 'begin');
-    const touched = began('switch') || began('restart') || began('stop') || began('rollback');
-    const base = { run: begin.run, kind: begin.kind, release, at };
+    const closing = unsettled.get(begin.run);
+    // An undo that did not complete may have left any release's app running: always restart what it settles on.
+    const touched = Boolean(closing) || began('switch') || began('restart') || began('stop') || began('rollback');
+    const base = {
+      run: begin.run,
+      kind: begin.kind,
+      release,
+      at,
+      unsettled: Boolean(closing),
+      interrupted: closing ? closing.data?.interrupted === true : true,
+    };
+    const settledTo = (closing?.data?.settled as { to?: unknown } | undefined)?.to;
     if (begin.kind === 'admin') {
       actions.push({ ...base, decision: 'close', to: current, undo: null, restart: false, why: 'an admin run' });
       continue;
@@ -108,7 +143,9 @@ export function planRecovery(entries: JournalEntry[], current: string | null, re
         to: previous,
         undo: release && pending.length ? { release, candidates: pending } : null,
         restart: touched || current !== previous,
-        why: `the deploy of ${release ?? '?'} did not finish: back to ${previous ?? '(nothing live)'}`,
+        why: closing
+          ? `the deploy of ${release ?? '?'} failed and its undo did not complete: back to ${previous ?? '(nothing live)'}`
+          : `the deploy of ${release ?? '?'} did not finish: back to ${previous ?? '(nothing live)'}`,
       });
       continue;
     }
@@ -117,7 +154,10 @@ export function planRecovery(entries: JournalEntry[], current: string | null, re
     const from = typeof begin.data?.from === 'string' ? begin.data.from : null;
     const dbBegin = mine.find((e) => e.step === 'db-rollback' && e.status === 'begin');
     const of = typeof dbBegin?.data?.of === 'string' ? dbBegin.data.of : from;
-    const forward = Boolean(dbBegin) || from === null;
+    // An unsettled rollback is settled where its own undo was going (it went back when its rollback SQL had
+    // undone nothing).
+    const forward =
+      typeof settledTo === 'string' || settledTo === null ? settledTo === release : Boolean(dbBegin) || from === null;
     const to = forward ? release : from;
     actions.push({
       ...base,
@@ -147,7 +187,7 @@ export function describeRecovery(plan: RecoveryPlan): string[] {
   for (const p of plan.corrupt)
     out.push(`journal: line ${p.line} (offset ${p.offset}) is invalid (${p.reason}); skipped`);
   for (const a of plan.actions) {
-    const head = `${a.kind} run ${a.run} (release ${a.release ?? '?'}) was interrupted at ${a.at}`;
+    const head = `${a.kind} run ${a.run} (release ${a.release ?? '?'}) ${a.unsettled ? 'ended with its undo incomplete' : 'was interrupted'} at ${a.at}`;
     if (a.decision === 'keep') out.push(`${head}: keep ${a.to} live (${a.why}), after a health probe`);
     else if (a.decision === 'close') out.push(`${head}: close it in the journal`);
     else
@@ -204,7 +244,7 @@ export async function recoverInterruptedRuns(r: RecoverInput): Promise<RecoveryR
   for (const a of plan.actions) {
     const journal = target.journal(a.run, a.kind);
     const steps = makeStepRunner({ journal, release: a.release ?? a.to ?? '', onProgress: r.onProgress });
-    let note = `${a.kind} run ${a.run} (release ${a.release ?? '?'}) was interrupted at ${a.at}`;
+    let note = `${a.kind} run ${a.run} (release ${a.release ?? '?'}) ${a.unsettled ? 'ended with its undo incomplete' : 'was interrupted'} at ${a.at}`;
     let settled: Awaited<ReturnType<typeof settleTarget>> | null = null;
     let kept = false;
     if (a.decision === 'keep' && a.to) {
@@ -259,9 +299,11 @@ export async function recoverInterruptedRuns(r: RecoverInput): Promise<RecoveryR
       step: 'run',
       status: kept ? 'ok' : 'failed',
       ...(a.release ? { release: a.release } : {}),
-      message: `interrupted at ${a.at}${kept ? '; kept: it had passed its gates' : ''}`,
+      message: a.unsettled
+        ? `settled again after its undo did not complete (at ${a.at})`
+        : `interrupted at ${a.at}${kept ? '; kept: it had passed its gates' : ''}`,
       data: {
-        interrupted: true,
+        interrupted: a.interrupted,
         recoveredBy: r.byRun,
         wentLive: read.entries.some((e) => e.run === a.run && e.step === 'switch' && e.status === 'ok'),
         restored,
@@ -269,6 +311,7 @@ export async function recoverInterruptedRuns(r: RecoverInput): Promise<RecoveryR
         ...(settled
           ? {
               settled: {
+                to: settled.to,
                 current: settled.current,
                 healthy: settled.healthy,
                 dbRolledBack: settled.dbRolledBack,

@@ -156,6 +156,8 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
     opts.onProgress?.({ step: 'run', status: 'begin', message: `${kind} to ${to.id} (current: ${current ?? 'none'})` });
     let dbBack: ChangeSetKey[] = [];
     let dbBegan = false;
+    // The rollback SQL reached its COMMIT: from then on its changes stay, whatever databasechangelog says.
+    let dbCommitted = false;
     let notified = false;
     try {
       if (opts.emergency) await stopApp(steps, target, t, current, run);
@@ -172,16 +174,22 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
             // Began once its begin line is journaled: the same point crash recovery decides from (recover.ts), so
             // a signal or a journal failure just before it sends the target back, not forward.
             dbBegan = true;
-            const r = await rollbackChangeSets(contracts, url, target.releaseDir(dbPlan.of), dbPlan.keys).catch(
-              (x: unknown) => {
-                // The statement error's own hint speaks of applying a package; this is a rollback.
-                if (!(x instanceof SlipwayError) || x.code !== 'E_DB') throw x;
-                throw new SlipwayError('E_ROLLBACK', `rolling back the database failed: ${x.message}`, {
-                  details: x.details,
-                  cause: x,
-                });
-              },
-            );
+            // The signal cancels the statement on the server (a rollback blocked on another session's lock).
+            const r = await rollbackChangeSets(
+              contracts,
+              url,
+              target.releaseDir(dbPlan.of),
+              dbPlan.keys,
+              steps.signal,
+            ).catch((x: unknown) => {
+              // The statement error's own hint speaks of applying a package; this is a rollback.
+              if (!(x instanceof SlipwayError) || x.code !== 'E_DB') throw x;
+              throw new SlipwayError('E_ROLLBACK', `rolling back the database failed: ${x.message}`, {
+                details: x.details,
+                cause: x,
+              });
+            });
+            dbCommitted = true;
             // `of` names the release whose changesets these were, so a second rollback does not undo them twice.
             return { value: r, data: { changesets: dbPlan.keys, of: dbPlan.of } };
           },
@@ -189,9 +197,11 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         );
         const still = recordedAmong(dbPlan.keys, await readAppliedOrFail(url, dbPlan.tables));
         if (still.length)
-          throw new SlipwayError('E_ROLLBACK', `${still.length} changeset(s) are still recorded after the rollback`, {
-            details: still.map(changeSetKeyText),
-          });
+          throw new SlipwayError(
+            'E_ROLLBACK',
+            `${still.length} changeset(s) are still recorded after the rollback: its SQL committed, but their rows in databasechangelog were not deleted`,
+            { details: still.map(changeSetKeyText) },
+          );
         dbBack = dbPlan.keys;
       } else if (databaseUrl && opts.appOnly) await steps.skip('db-rollback', '--app-only: the database is left as is');
       await startRelease(steps, target, t, to.id, run);
@@ -209,7 +219,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
               .then((a) => recordedAmong(dbPlan.keys, a))
               .catch(() => null)
           : null;
-      const noneUndone = dbPlan !== null && still !== null && still.length === dbPlan.keys.length;
+      const noneUndone = dbPlan !== null && !dbCommitted && still !== null && still.length === dbPlan.keys.length;
       const forward = dbBegan && !noneUndone;
       const back = forward ? to.id : current;
       const dbNote =
@@ -236,6 +246,8 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         databaseUrl,
         restart: true,
         targetArg,
+        // A failure started this undo: a first signal still cancels its rollback SQL (see settleTarget).
+        signal: opts.signal?.aborted ? undefined : opts.signal,
       });
       const interrupted = (e instanceof SlipwayError && e.code === 'E_INTERRUPTED') || opts.signal?.aborted === true;
       await journal
@@ -244,7 +256,11 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
           status: 'failed',
           release: to.id,
           message: (e as Error).message,
-          data: { from: current, interrupted, settled: { current: settled.current, complete: settled.complete } },
+          data: {
+            from: current,
+            interrupted,
+            settled: { to: settled.to, current: settled.current, complete: settled.complete },
+          },
         })
         .catch((x: Error) => journalErrors.push(x.message));
       if (opts.emergency)
@@ -255,7 +271,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
       if (interrupted)
         throw new SlipwayError(
           'E_INTERRUPTED',
-          `${opts.signal?.aborted ? interruptedError(opts.signal).message : (e as Error).message}: ${settled.lines.join('; ')}`,
+          `${opts.signal?.aborted ? interruptedError(opts.signal).message : (e as Error).message}: ${[...dbNote, ...settled.lines].join('; ')}`,
           {
             details: note,
             ...(settled.complete ? {} : { hint: `Run: slipway recover ${targetArg} --yes` }),

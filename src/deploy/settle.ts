@@ -7,6 +7,7 @@
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError } from '../errors.js';
 import { releaseEnv } from './activate.js';
+import { describeFailure } from './run-command.js';
 import type { ChangeSetKey, Contracts } from './contracts.js';
 import { readChangeSetIndex, readHistoryTables, rollbackChangeSets } from './db-rollback.js';
 import { changeSetKeyText, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
@@ -29,9 +30,17 @@ export interface SettleInput {
   restart: boolean;
   /** How to name this target in a command (`--target prod`, `--to-dir /srv/app`). */
   targetArg: string;
+  /**
+   * Cancels the undo's rollback SQL on the server when it fires (pg_cancel_backend, as a migration's statements
+   * are). Given only when the run's signal has not fired yet: an undo a signal started runs to its end, and the
+   * second signal exits the CLI at once.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 export interface SettleResult {
+  /** The release the target was to end on (journaled, so a recovery of an incomplete undo aims at the same one). */
+  to: string | null;
   current: string | null;
   restarted: boolean;
   /** null: no health URL configured (or nothing live). */
@@ -52,6 +61,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
   const { target, t, steps } = s;
   const lines: string[] = [];
   const r: SettleResult = {
+    to: s.to,
     current: null,
     restarted: false,
     healthy: null,
@@ -117,7 +127,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
             'db-rollback',
             `roll back the ${mine.length} changeset(s) ${of} applied`,
             async () => {
-              const rb = await rollbackChangeSets(s.contracts, url, target.releaseDir(of), mine);
+              const rb = await rollbackChangeSets(s.contracts, url, target.releaseDir(of), mine, s.signal);
               return { value: rb, data: { changesets: mine, of } };
             },
             { beginData: { changesets: mine, of } },
@@ -131,15 +141,30 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
             );
           if (still.length) {
             failed = true;
-            lines.push(`database: ${still.length} changeset(s) are still recorded after the rollback: ${list(still)}`);
+            // The SQL reached its COMMIT (it threw otherwise), yet the rows stayed: their DELETE removed nothing.
+            lines.push(
+              `database: ${still.length} changeset(s) are still recorded after the rollback: ${list(still)} (its SQL committed, but their rows in databasechangelog were not deleted)`,
+            );
           }
         }
       } else lines.push(`database: none of the changesets ${of} was about to run is recorded; nothing to undo`);
     } catch (e) {
       failed = true;
+      // What stays is read back, never assumed: the rollback SQL runs in one transaction, but it may have
+      // committed before the error (or the database may be unreachable, and then nothing is claimed).
+      const still = await readHistoryTables(target.releaseDir(of))
+        .then((tables) => readAppliedOrFail(url, tables))
+        .then((a) => recordedAmong(s.undo!.candidates, a))
+        .catch(() => null);
+      if (still) r.dbRemaining = still;
       lines.push(
         `database: could not undo the changesets ${of} applied: ${(e as Error).message}` +
-          (e instanceof SlipwayError && e.details.length ? ` (${e.details.slice(0, 5).join('; ')})` : ''),
+          (e instanceof SlipwayError && e.details.length ? ` (${e.details.slice(0, 5).join('; ')})` : '') +
+          (still
+            ? still.length
+              ? `; databasechangelog still records ${still.length} of them: ${list(still)}`
+              : '; databasechangelog records none of them'
+            : ''),
       );
     }
   }
@@ -202,8 +227,18 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
     const stop = t.stop;
     await target
       .exec(stop, { env: releaseEnv(target, null, t), timeoutMs: t.commandTimeoutMs, log: `${s.run}-stop.log` })
-      .then((x) => lines.push(x.code === 0 ? 'stopped the app (stop command)' : 'the stop command failed'))
-      .catch(() => lines.push('the stop command could not run'));
+      .then((x) => {
+        if (x.code === 0 && !x.timedOut) lines.push('stopped the app (stop command)');
+        else {
+          // Nothing is live, but whatever the failed release started may still serve.
+          failed = true;
+          lines.push(`the stop command failed (${describeFailure('it', x, t.commandTimeoutMs)})`);
+        }
+      })
+      .catch((e: Error) => {
+        failed = true;
+        lines.push(`the stop command could not run: ${e.message}`);
+      });
   }
 
   r.complete = !failed;

@@ -1,88 +1,46 @@
 /**
- * The lines a failed deploy's undo reports (src/deploy/settle.ts), each checked against what the test observes on
- * the target, the app and databasechangelog: changesets that stay applied because rollbackDatabase is off, rollback
- * SQL that fails during the undo, a previous release that does not pass its health gate again, and a first deploy
- * (nothing was live) that is undone completely. Real PostgreSQL, a real app, one fresh target and database each.
+ * The lines a failed deploy's undo reports (src/deploy/settle.ts) and a rollback's (src/deploy/rollback.ts), each
+ * checked against what the test observes on the target, the app and databasechangelog: changesets that stay applied
+ * because rollbackDatabase is off, rollback SQL that fails during the undo, a previous release that does not pass
+ * its health gate again, a first deploy (nothing was live) that is undone completely, a switch back that fails, a
+ * stop command that fails, and history rows a rule on databasechangelog keeps. Where a message says
+ * `slipway recover … --yes` finishes the recovery, the test fixes the cause and runs that command (built CLI).
+ * Real PostgreSQL, a real app, one fresh target and database each.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { deploy, readHistory } from '../../src/deploy/index.js';
-import { readLock } from '../../src/deploy/lock.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deploy, readHistory, rollback } from '../../src/deploy/index.js';
+import type { DeployEvent } from '../../src/deploy/types.js';
 import type { SlipwayError } from '../../src/errors.js';
-import { RESTART_SCRIPT, STOP_SCRIPT, freePort } from '../fixtures/deploy/app.js';
-import { makeDeployConfig } from '../fixtures/deploy/config.js';
-import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-package.js';
-import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
-import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
+import type { FixtureChangeSet } from '../fixtures/deploy/db-package.js';
+import { ensureDist } from '../helpers/cli-bin.js';
+import { appPackage, setupAppTarget, type AppTarget } from '../helpers/deploy-target.js';
+import { queryRows } from '../helpers/pg.js';
 import { waitFor } from '../helpers/wait.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CS1: FixtureChangeSet = { id: '1', sql: 'CREATE TABLE u1 (id int);', rollback: 'DROP TABLE u1;' };
 const CS2: FixtureChangeSet = { id: '2', sql: 'CREATE TABLE u2 (id int);', rollback: 'DROP TABLE u2;' };
 
 const cleanups: (() => Promise<void>)[] = [];
+beforeAll(ensureDist, 300_000);
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
 });
 
 /** A fresh target (own directory, database, app port) with the given target settings. */
 async function setup(target: Record<string, unknown> = {}) {
-  const db: TestDatabase = await createTestDatabase('slipway_undo');
-  const dir = await mkdtemp(path.join(tmpdir(), 'slipway-undo-'));
-  const appState = path.join(dir, 'app');
-  await mkdir(appState);
-  const port = await freePort();
-  cleanups.push(async () => {
-    execFileSync('sh', [STOP_SCRIPT], { env: { ...process.env, APP_STATE: appState } });
-    await rm(dir, { recursive: true, force: true });
-    await db.drop();
-  });
-  const settings = (more: Record<string, unknown>) => ({
-    databaseUrl: db.url,
-    rollbackDatabase: true,
-    restart: `APP_PORT=${port} APP_STATE=${appState} sh ${RESTART_SCRIPT}`,
-    stop: `APP_STATE=${appState} sh ${STOP_SCRIPT}`,
-    health: { url: `http://127.0.0.1:${port}/health`, timeoutMs: 3000, intervalMs: 50 },
-    commandTimeoutMs: 20_000,
-    ...target,
-    ...more,
-  });
-  const root = path.join(dir, 'target');
-  const pkg = async (version: string, changeSets: FixtureChangeSet[], status = 'HEALTHY') => {
-    const parts = await makeDbParts(version, changeSets);
-    return (
-      await makeFixturePackage({
-        version,
-        compatibility: parts.compatibility,
-        files: {
-          ...parts.files,
-          'application/server.mjs': await readFile(path.join(repo, 'test/fixtures/deploy/app-server.mjs'), 'utf8'),
-          'application/version.txt': `${version}\n`,
-          'application/status.txt': `${status}\n`,
-        },
-      })
-    ).path;
-  };
-  const answer = async () =>
-    fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) }).then(
-      (r) => r.text(),
-      (e: Error) => `unreachable: ${e.message}`,
-    );
-  const changelog = async () =>
-    (await queryRows(db.url, 'SELECT id FROM databasechangelog ORDER BY id').catch(() => [])).map((r) => r.id);
-  const current = async () =>
-    readlink(path.join(root, 'current')).then(
-      (l) => path.basename(l),
-      () => null,
-    );
-  const lockFree = async () => (await readLock(path.join(root, '.slipway/lock'))) === null;
-  const config = (more: Record<string, unknown> = {}) => makeDeployConfig(dir, settings(more));
-  return { db, dir, root, port, pkg, answer, changelog, current, lockFree, config };
+  const s: AppTarget = await setupAppTarget('undo', target);
+  cleanups.push(s.cleanup);
+  const pkg = async (version: string, changeSets: FixtureChangeSet[], status = 'HEALTHY') =>
+    (await appPackage(version, changeSets, { status })).path;
+  return { ...s, pkg };
 }
+
+/** The release the newest deploy run was installing. */
+const lastDeployed = async (root: string) =>
+  (await readHistory(root)).filter((x) => x.kind === 'deploy' && x.step === 'run' && x.status === 'begin').pop()!
+    .release;
 
 const failing = (p: Promise<unknown>) =>
   p.then(
@@ -211,4 +169,161 @@ describe('what a failed deploy says it did is what it did (real PostgreSQL, real
     expect(await s.changelog()).toEqual([]);
     expect(await s.lockFree()).toBe(true);
   }, 180_000);
+
+  it('a switch back that fails ("could not point current at"): named with its cause, nothing claimed about the app; recover finishes it once the cause is gone', async () => {
+    const s = await setup();
+    const config = await s.config();
+    const v1 = (await deploy({ config, packagePath: await s.pkg('1.0.0', [CS1]), target: 'prod' })).releaseId;
+    const current = path.join(s.root, 'current');
+    // While 2.0.0 fails its health gate, something puts a directory where the `current` link was: the undo's
+    // rename(2) of a new link over it then fails with EISDIR.
+    let replaced: Promise<void> | null = null;
+    const onProgress = (e: DeployEvent) => {
+      if (e.step === 'health' && e.status === 'begin' && !replaced) replaced = rm(current).then(() => mkdir(current));
+    };
+    const e = await failing(
+      deploy({ config, packagePath: await s.pkg('2.0.0', [CS1, CS2], 'UNHEALTHY'), target: 'prod', onProgress }),
+    );
+    await replaced;
+    const v2 = await lastDeployed(s.root);
+    expect(e.code).toBe('E_HEALTH');
+    const line = e.details.find((d) => d.includes('could not point current at'));
+    expect(line, e.details.join('\n')).toMatch(
+      new RegExp(
+        `^automatic rollback INCOMPLETE: could not point current at ${v1}: EISDIR: illegal operation on a directory, rename '\\S+' -> '${current.replace(/[/.]/g, '\\$&')}'; current is \\(none\\)$`,
+      ),
+    );
+    expect(e.details).toEqual(
+      expect.arrayContaining([
+        `database: rolled back the 1 changeset(s) ${v2} applied (changelog.sql::2::test); databasechangelog no longer records them`,
+        'to finish: slipway recover --target prod --yes',
+      ]),
+    );
+    // Nothing was restarted or health-checked, and the message does not say so.
+    expect(e.details.join('\n')).not.toMatch(/restarted|passed its health gate/);
+    // observed: `current` is a directory (it names no release), 2.0.0 still answers, changeset 2 undone, lock free
+    expect((await lstat(current)).isDirectory()).toBe(true);
+    expect(await s.current()).toBeNull();
+    expect(await s.answer()).toBe('version 2.0.0\n');
+    expect(await s.changelog()).toEqual(['1']);
+    expect(await s.lockFree()).toBe(true);
+    // The cause removed, the command the message names finishes the recovery.
+    await rm(current, { recursive: true });
+    const fix = await s.cli(['recover', '--target', 'prod', '--yes']);
+    expect(fix.code, fix.err).toBe(0);
+    expect(fix.out).toContain(`ended with its undo incomplete`);
+    expect(fix.out).toMatch(new RegExp(`current is ${v1} again; .*restarted ${v1}; ${v1} passed its health gate`));
+    expect(await s.current()).toBe(v1);
+    await waitFor('1.0.0 to answer', async () => (await s.answer()) === 'version 1.0.0\n');
+    expect(await s.changelog()).toEqual(['1']);
+    expect(await s.lockFree()).toBe(true);
+  }, 240_000);
+
+  it('a stop command that fails while a first deploy is undone: "the stop command failed" with its exit, the app still answering, recover finishes it', async () => {
+    const s = await setup();
+    // The stop command exits 3 while the flag file exists, and stops the app once it is gone.
+    const flag = path.join(s.dir, 'stop-fails');
+    await mkdir(flag);
+    const stop = (await s.config()).deploy.targets.prod!.stop!;
+    const config = await s.config({ stop: `if [ -d ${flag} ]; then echo refusing to stop; exit 3; fi; ${stop}` });
+    const e = await failing(
+      deploy({ config, packagePath: await s.pkg('2.0.0', [CS1, CS2], 'UNHEALTHY'), target: 'prod' }),
+    );
+    expect(e.code).toBe('E_HEALTH');
+    expect(e.details).toEqual(
+      expect.arrayContaining([
+        'automatic rollback INCOMPLETE: nothing is live: current removed (nothing was live before)',
+        'the stop command failed (it exited with 3: refusing to stop)',
+        'to finish: slipway recover --target prod --yes',
+      ]),
+    );
+    expect(e.details).not.toContain('stopped the app (stop command)');
+    // observed: nothing is live, but the failed release's app still answers; its changesets are undone
+    expect(await s.current()).toBeNull();
+    expect(await s.answer()).toBe('version 2.0.0\n');
+    expect(await s.changelog()).toEqual([]);
+    expect(await s.lockFree()).toBe(true);
+    await rm(flag, { recursive: true });
+    const fix = await s.cli(['recover', '--target', 'prod', '--yes']);
+    expect(fix.code, fix.err).toBe(0);
+    expect(fix.out).toContain('stopped the app (stop command)');
+    await waitFor('the app to stop answering', async () => (await s.answer()).startsWith('unreachable: '));
+    expect(await s.lockFree()).toBe(true);
+  }, 240_000);
+
+  it('history rows a rule keeps: "still recorded after the rollback" (deploy undo and `slipway rollback`), as observed; recover finishes once the rule is gone', async () => {
+    const s = await setup();
+    const config = await s.config();
+    // Idempotent rollback SQL, so a second attempt (recover) can run it again after the first committed.
+    const cs2: FixtureChangeSet = { ...CS2, rollback: 'DROP TABLE IF EXISTS u2;' };
+    const cs3: FixtureChangeSet = { id: '3', sql: 'CREATE TABLE u3 (id int);', rollback: 'DROP TABLE IF EXISTS u3;' };
+    const v1 = (await deploy({ config, packagePath: await s.pkg('1.0.0', [CS1]), target: 'prod' })).releaseId;
+    // Someone protected the history table: every DELETE on it does nothing.
+    const protect = 'CREATE RULE keep_history AS ON DELETE TO databasechangelog DO INSTEAD NOTHING';
+    const unprotect = 'DROP RULE keep_history ON databasechangelog';
+    const tables = async () =>
+      (await queryRows(s.db.url, "SELECT relname FROM pg_class WHERE relname IN ('u2', 'u3') ORDER BY relname")).map(
+        (r) => r.relname,
+      );
+    await queryRows(s.db.url, protect);
+
+    // 1. A failed deploy's undo (settle.ts).
+    const e = await failing(
+      deploy({ config, packagePath: await s.pkg('2.0.0', [CS1, cs2], 'UNHEALTHY'), target: 'prod' }),
+    );
+    expect(e.code).toBe('E_HEALTH');
+    expect(e.details).toEqual(
+      expect.arrayContaining([
+        `automatic rollback INCOMPLETE: current is ${v1} again`,
+        'database: 1 changeset(s) are still recorded after the rollback: changelog.sql::2::test (its SQL committed, but their rows in databasechangelog were not deleted)',
+        `restarted ${v1}`,
+        `${v1} passed its health gate`,
+        'to finish: slipway recover --target prod --yes',
+      ]),
+    );
+    expect(e.details.join('\n')).not.toMatch(/rolled back the \d+ changeset/);
+    // observed: the row stays, the rollback SQL did run (u2 is gone), 1.0.0 live
+    expect(await s.changelog()).toEqual(['1', '2']);
+    expect(await tables()).toEqual([]);
+    expect(await s.current()).toBe(v1);
+    await waitFor('1.0.0 to answer', async () => (await s.answer()) === 'version 1.0.0\n');
+    expect(await s.lockFree()).toBe(true);
+    await queryRows(s.db.url, unprotect);
+    const fix = await s.cli(['recover', '--target', 'prod', '--yes']);
+    expect(fix.code, fix.err).toBe(0);
+    expect(fix.out).toContain('database: rolled back the 1 changeset(s)');
+    expect(await s.changelog()).toEqual(['1']);
+
+    // 2. `slipway rollback` (rollback.ts): its SQL committed, so it completes forward on 1.0.0 and says so.
+    const v3 = (await deploy({ config, packagePath: await s.pkg('3.0.0', [CS1, cs2, cs3]), target: 'prod' })).releaseId;
+    await queryRows(s.db.url, protect);
+    const r = await failing(rollback({ config, target: 'prod', to: v1 }));
+    expect(r.code).toBe('E_ROLLBACK');
+    expect(r.message).toBe(
+      '2 changeset(s) are still recorded after the rollback: its SQL committed, but their rows in databasechangelog were not deleted',
+    );
+    expect(r.details).toEqual(
+      expect.arrayContaining([
+        'changelog.sql::3::test',
+        'changelog.sql::2::test',
+        `current is still ${v1}`,
+        'database: 2 changeset(s) are still recorded after the rollback: changelog.sql::3::test, changelog.sql::2::test (its SQL committed, but their rows in databasechangelog were not deleted)',
+        `restarted ${v1}`,
+        `${v1} passed its health gate`,
+        'to finish: slipway recover --target prod --yes',
+      ]),
+    );
+    expect(`${r.message}\n${r.details.join('\n')}`).not.toMatch(/nothing was undone|current is \S+ again/);
+    expect(await s.changelog()).toEqual(['1', '2', '3']);
+    expect(await tables()).toEqual([]);
+    expect(await s.current()).toBe(v1);
+    expect(await s.current()).not.toBe(v3);
+    await waitFor('1.0.0 to answer', async () => (await s.answer()) === 'version 1.0.0\n');
+    expect(await s.lockFree()).toBe(true);
+    await queryRows(s.db.url, unprotect);
+    const fix2 = await s.cli(['recover', '--target', 'prod', '--yes']);
+    expect(fix2.code, fix2.err).toBe(0);
+    expect(await s.changelog()).toEqual(['1']);
+    expect(await s.current()).toBe(v1);
+  }, 300_000);
 });

@@ -212,12 +212,13 @@ describe('rollback fault injection: SIGKILL, SIGINT, journal read-only, ENOSPC, 
       const r = await runChild(at, fault);
       const run = await lastRollbackRun();
       expect(run).not.toBe(run0);
-      // Forward once the database rollback began (its begin line is journaled), back before. SIGKILL stops the
-      // run at `at` exactly; SIGINT is handled on the event loop's next turn, so the step under way when it lands
-      // finishes first (a switch, say) and the next one does not start: the journal shows which.
-      const forward = (await readHistory(root)).some(
-        (e) => e.run === run && e.step === 'db-rollback' && e.status === 'begin',
-      );
+      // Forward once the database rollback began (its begin line is journaled) and was not stopped, back before.
+      // SIGKILL stops the run at `at` exactly; SIGINT is handled on the event loop's next turn, so the step under
+      // way when it lands finishes first (a switch, say) and the next one does not start — except the rollback
+      // SQL, which the signal stops (cancelled on the server, or before its next statement): nothing undone, so
+      // back. The journal shows which.
+      const dbSteps = (await readHistory(root)).filter((e) => e.run === run && e.step === 'db-rollback');
+      const forward = dbSteps.some((e) => e.status === 'begin') && !dbSteps.some((e) => e.status === 'failed');
       if (fault === 'SIGKILL') expect(forward).toBe(index(at) >= index('db-rollback:begin#1'));
       const expected = forward ? p1 : from;
       if (fault === 'SIGKILL') {
@@ -238,7 +239,7 @@ describe('rollback fault injection: SIGKILL, SIGINT, journal read-only, ENOSPC, 
         // one line naming the release that is live, what happened to the database, and its health gate
         expect(lines[0]).toMatch(
           new RegExp(
-            `^error E_INTERRUPTED: interrupted by SIGINT: current is (still )?${expected}( again)?(; database: (rolled back the 2 changeset\\(s\\) ${from} applied \\(changelog\\.sql::3::test, changelog\\.sql::2::test\\); databasechangelog no longer records them|none of the changesets .*))?; restarted ${expected}; ${expected} passed its health gate$`,
+            `^error E_INTERRUPTED: interrupted by SIGINT: (database: the rollback of the 2 changeset\\(s\\) did not complete and databasechangelog still records all of them \\(changelog\\.sql::3::test, changelog\\.sql::2::test\\): nothing was undone; )?current is (still )?${expected}( again)?(; database: (rolled back the 2 changeset\\(s\\) ${from} applied \\(changelog\\.sql::3::test, changelog\\.sql::2::test\\); databasechangelog no longer records them|none of the changesets .*))?; restarted ${expected}; ${expected} passed its health gate$`,
           ),
         );
         expect(r.err).not.toMatch(/^hint:/m);

@@ -148,6 +148,27 @@ describe('a torn tail, at every byte offset of the last line, at every step boun
     ]);
   });
 
+  it('a run whose own undo did not complete (settled.complete false) is settled again; a complete recovery ends that', () => {
+    const upToHealth = COMPLETE.slice(0, COMPLETE.findIndex((x) => x.step === 'health' && x.status === 'begin') + 1);
+    const failed = e('run', 'failed', { interrupted: false, settled: { to: A, current: null, complete: false } });
+    const plan = planRecovery([...HISTORY, ...upToHealth, e('health', 'failed'), failed], null);
+    expect(plan.actions).toMatchObject([
+      {
+        decision: 'settle',
+        to: A,
+        restart: true,
+        unsettled: true,
+        interrupted: false,
+        undo: { release: B, candidates: [{ id: '2', author: 't', filename: 'c.sql' }] },
+      },
+    ]);
+    const recovered = e('run', 'failed', { interrupted: false, settled: { to: A, current: A, complete: true } });
+    expect(planRecovery([...HISTORY, ...upToHealth, failed, recovered], A).actions).toEqual([]);
+    // an undo that completed never comes back
+    const done = e('run', 'failed', { settled: { to: A, current: A, complete: true } });
+    expect(planRecovery([...HISTORY, ...upToHealth, done], A).actions).toEqual([]);
+  });
+
   it('is moved aside (kept for inspection) and the journal truncated to its last valid entry', async () => {
     const j = path.join(await tmp(), 'journal.jsonl');
     const whole = text([...HISTORY, ...COMPLETE]);

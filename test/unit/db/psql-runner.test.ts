@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPsqlScript } from '../../../src/db/psql-runner.js';
 import { openSession, type SqlSession } from '../../../src/db/session.js';
+import type { SlipwayError } from '../../../src/errors.js';
 
 // PGlite is a real in-process PostgreSQL, so the runner's psql semantics are checked against a real server.
 describe('runPsqlScript (psql semantics on PGlite)', () => {
@@ -65,5 +66,32 @@ describe('runPsqlScript (psql semantics on PGlite)', () => {
       column: 3,
       details: ['11 |   nosuch;', '       ^'],
     });
+  });
+
+  it('a signal during a PGlite statement: the statement finishes (PGlite cannot cancel it), the next never runs, and the error says so', async () => {
+    const ctl = new AbortController();
+    // The signal fires while the statement is in flight (PostgreSQL would get a pg_cancel_backend here).
+    const during: SqlSession = {
+      ...s,
+      query: (text, o) => {
+        const p = s.query(text, o);
+        if (text.includes('pg_sleep')) ctl.abort('SIGINT');
+        return p;
+      },
+    };
+    const err = await runPsqlScript(
+      during,
+      'CREATE TABLE sig_done AS SELECT 1 AS x FROM pg_sleep(0.05);\nCREATE TABLE sig_never (id int);',
+      { signal: ctl.signal },
+    ).then(
+      () => null,
+      (e: unknown) => e as SlipwayError,
+    );
+    expect(err?.code).toBe('E_DB');
+    expect(err?.message).toBe(
+      'stopped by SIGINT between statements (PGlite cannot cancel a running statement: one under way when the signal came finished first)',
+    );
+    const tables = await s.query("SELECT relname FROM pg_class WHERE relname LIKE 'sig\\_%' ORDER BY relname");
+    expect(tables.rows.map((r) => r.relname)).toEqual(['sig_done']);
   });
 });
