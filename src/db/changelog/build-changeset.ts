@@ -5,7 +5,7 @@
 import { SlipwayError } from '../../errors.js';
 import type { ChangeSet, ParseWarning, Preconditions } from '../model.js';
 import { changeSetChecksumV8, changeSetChecksumV9, sqlChangeChecksums, tagDatabaseChecksumV9 } from '../checksum.js';
-import { findCommitStatements, lineAt, splitSql } from './sql-split.js';
+import { findCommitStatements, lineAt, splitSql, type SplitSqlResult } from './sql-split.js';
 import { liquibaseDollarSplit } from './liquibase-dollar-split.js';
 import { visitSql, type SqlVisitor } from './modify-sql.js';
 
@@ -81,16 +81,34 @@ export function newDraft(init: Pick<ChangeSetDraft, 'id' | 'author' | 'filename'
   };
 }
 
+/** splitSql for one piece; an endDelimiter that is no valid regex is E_CHANGELOG at the piece (Liquibase fails too). */
+function splitPiece(p: SqlPiece, d: ChangeSetDraft): SplitSqlResult {
+  try {
+    return splitSql(p.sql, {
+      splitStatements: p.splitStatements,
+      stripComments: p.stripComments,
+      endDelimiter: p.endDelimiter,
+    });
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    throw new SlipwayError(
+      'E_CHANGELOG',
+      `endDelimiter ${JSON.stringify(p.endDelimiter)} of changeset ${d.author}:${d.id} is not a valid regular expression: ${e.message}`,
+      {
+        file: p.file,
+        line: p.line,
+        hint: 'Liquibase reads endDelimiter as a Java regular expression; escape special characters with \\.',
+      },
+    );
+  }
+}
+
 /** Finishes a draft: statements, checksum, COMMIT warnings; throws E_CHANGELOG on an unterminated quote. */
 export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): ChangeSet {
   const statements: string[] = [];
   const statementLocations: { file: string; line: number }[] = [];
   for (const p of d.pieces) {
-    const res = splitSql(p.sql, {
-      splitStatements: p.splitStatements,
-      stripComments: p.stripComments,
-      endDelimiter: p.endDelimiter,
-    });
+    const res = splitPiece(p, d);
     if (res.unterminated) {
       const u = res.unterminated;
       const line = fileLine(p, lineAt(p.sql, u.offset) - 1);
@@ -107,13 +125,16 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
         },
       );
     }
-    const cut = p.splitStatements && !p.endDelimiter ? liquibaseDollarSplit(p.sql) : null;
+    const delimited = p.endDelimiter !== null;
+    const cut = !p.splitStatements ? null : delimited ? (res.dollarCuts[0] ?? null) : liquibaseDollarSplit(p.sql);
     if (cut !== null) {
       warnings.push({
         code: 'W_LIQUIBASE_SPLITS',
         file: p.file,
         line: fileLine(p, lineAt(p.sql, cut) - 1),
-        message: `Liquibase 4.28 splits changeset ${d.author}:${d.id} at this ";" inside a dollar-quoted body and fails ("Unterminated dollar quote"); Slipway runs it whole. For Liquibase too, set splitStatements:false (or an endDelimiter).`,
+        message: delimited
+          ? `Liquibase 4.28 splits changeset ${d.author}:${d.id} at this endDelimiter ${JSON.stringify(p.endDelimiter)} inside a dollar-quoted body and fails there; Slipway runs the body whole. For Liquibase too, choose an endDelimiter the body does not contain.`
+          : `Liquibase 4.28 splits changeset ${d.author}:${d.id} at this ";" inside a dollar-quoted body and fails ("Unterminated dollar quote"); Slipway runs it whole. For Liquibase too, set splitStatements:false (or an endDelimiter).`,
       });
     }
     if (d.runInTransaction) {

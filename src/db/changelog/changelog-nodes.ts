@@ -242,7 +242,7 @@ function addChild(
       for (const c of child.children) {
         if (c.name === 'sql') {
           const t = expand(c.attrs.sql ?? c.text).trim();
-          if (t) statements.push(...splitRollback(t, c.attrs.endDelimiter || null));
+          if (t) statements.push(...splitRollback(t, c.attrs.endDelimiter ?? null));
         } else if (isChangeType(c.name)) {
           const rctx = { ...buildContext(d, ctx, state), model: undefined };
           statements.push(...changeSql(buildChange(expandNode(c, expand), rctx), names));
@@ -259,7 +259,7 @@ function addChild(
         line: child.line,
         splitStatements: boolAttr(child, 'splitStatements', true, file),
         stripComments: boolAttr(child, 'stripComments', false, file),
-        endDelimiter: child.attrs.endDelimiter || null,
+        endDelimiter: child.attrs.endDelimiter ?? null,
       };
       d.pieces.push(piece);
       addSqlChange(d, sql, v8Options(child, piece), 'sql');
@@ -297,7 +297,7 @@ function addChild(
         line: 1,
         splitStatements: boolAttr(child, 'splitStatements', true, file),
         stripComments: boolAttr(child, 'stripComments', false, file),
-        endDelimiter: child.attrs.endDelimiter || null,
+        endDelimiter: child.attrs.endDelimiter ?? null,
       };
       d.pieces.push(piece);
       // Measured: Liquibase 4.28 hashes the file's raw bytes, before property expansion.

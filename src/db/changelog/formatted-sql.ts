@@ -96,7 +96,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
   let stripSet: boolean | null = null;
   let inBlockComment = false;
 
-  const finish = (): void => {
+  const finish = (atEnd = false): void => {
     if (!draft) return;
     // Liquibase: trimToNull(joined lines), properties expanded when the changeset ends.
     const raw = properties.expand(body.join('\n'), file);
@@ -110,6 +110,10 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
     // File line of each line of `sql` (rollback/comment lines in between are not part of it).
     const skipped = raw.slice(0, raw.length - raw.trimStart().length).split('\n').length - 1;
     const lineMap = bodyLines.slice(skipped);
+    // FormattedSqlChangeLogParser.isNotEndDelimiter, checked only for the file's last changeset (handleChangeSet at
+    // the end of the file; measured: a changeset followed by another one keeps the default splitting): SQL ending in
+    // a line `/` without an endDelimiter gets "\n/$".
+    const endDelimiter = atEnd && delimiter === null && sql.endsWith('\n/') ? '\n/$' : delimiter;
     draft.pieces.push({
       sql,
       file,
@@ -117,12 +121,12 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       lineMap,
       splitStatements: split,
       stripComments: strip,
-      endDelimiter: delimiter,
+      endDelimiter,
     });
     addSqlChange(
       draft,
       sql,
-      { endDelimiter: delimiter, splitStatements: split, stripComments: stripSet ?? V8_DEFAULT_STRIP.formatted },
+      { endDelimiter, splitStatements: split, stripComments: stripSet ?? V8_DEFAULT_STRIP.formatted },
       'sql',
     );
     const rb = rollback.join('\n').trim();
@@ -239,8 +243,9 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       // measured with update-sql on 4.28.1: comments are removed even inside $$ bodies.
       strip = parseJavaBoolean(stripAttr, V8_DEFAULT_STRIP.formatted);
       stripSet = stripAttr === undefined ? null : strip;
-      delimiter = headerAttr(line, 'endDelimiter') || null;
-      rollbackDelimiter = headerAttr(line, 'rollbackEndDelimiter') || null;
+      // An empty `endDelimiter:` is "" for Liquibase (AbstractFormattedChangeLogParser.parseString), which ends nothing.
+      delimiter = headerAttr(line, 'endDelimiter') ?? null;
+      rollbackDelimiter = headerAttr(line, 'rollbackEndDelimiter') ?? null;
       rollbackSplit = parseJavaBoolean(headerAttr(line, 'rollbackSplitStatements'), true);
       body = [];
       bodyLines = [];
@@ -325,7 +330,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       inBlockComment = trackBlockComment(line, inBlockComment);
     }
   }
-  finish();
+  finish(true);
   return { changeSets, warnings, sqlLines };
 }
 

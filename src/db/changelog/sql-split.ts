@@ -1,9 +1,11 @@
 /**
  * Splits changeset SQL into statements the way PostgreSQL reads them: quotes ('…', E'…', "…"), dollar quotes
  * ($tag$…$tag$), line and nested block comments are opaque. Hand-written because the delimiter rules are Liquibase's
- * (`;`, a lone `/` or `GO` line, or an endDelimiter regex), which no SQL parser library models; libpg-query would
- * reject the non-PostgreSQL delimiters.
+ * (`;`, a lone `/` or `GO` line, or where Liquibase's tokenizer matches an endDelimiter: liquibase-delimiter.ts),
+ * which no SQL parser library models; libpg-query would reject the non-PostgreSQL delimiters.
  */
+
+import { liquibaseDelimiterCuts } from './liquibase-delimiter.js';
 
 export interface SqlStatement {
   text: string;
@@ -28,6 +30,8 @@ export interface SplitSqlOptions {
 export interface SplitSqlResult {
   statements: SqlStatement[];
   unterminated: UnterminatedToken | null;
+  /** Offsets where Liquibase would end a statement at the endDelimiter inside a dollar quote; Slipway does not. */
+  dollarCuts: number[];
 }
 
 const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
@@ -35,10 +39,17 @@ const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
 /** Characters that may start a token, a delimiter, or a line (for `/` and GO lines and endDelimiter regexes). */
 const SPECIAL = /[-/'"$;\n]/;
 
-/** Splits `sql` into statements; reports the first unterminated quote, dollar quote or block comment. */
+/**
+ * Splits `sql` into statements; reports the first unterminated quote, dollar quote or block comment. An
+ * endDelimiter (also `''`, which ends nothing) cuts where Liquibase 4.28 cuts, except inside a dollar quote.
+ * Throws a SyntaxError for an endDelimiter that is no valid regex.
+ */
 export function splitSql(sql: string, opts: SplitSqlOptions = {}): SplitSqlResult {
   const split = opts.splitStatements ?? true;
-  const delim = opts.endDelimiter ? new RegExp(opts.endDelimiter, 'y') : null;
+  const delimited = split && opts.endDelimiter !== undefined && opts.endDelimiter !== null;
+  const cuts = new Map<number, number>();
+  if (delimited) for (const c of liquibaseDelimiterCuts(sql, opts.endDelimiter!)) cuts.set(c.start, c.end);
+  const dollarCuts: number[] = [];
   const statements: SqlStatement[] = [];
   let current = '';
   let start = -1;
@@ -56,6 +67,13 @@ export function splitSql(sql: string, opts: SplitSqlOptions = {}): SplitSqlResul
   let i = 0;
   const n = sql.length;
   while (i < n) {
+    // Liquibase's cut first: where its tokenizer sees the delimiter, a statement ends, whatever PostgreSQL sees.
+    const cut = delimited ? cuts.get(i) : undefined;
+    if (cut !== undefined) {
+      push();
+      i = cut;
+      continue;
+    }
     const c = sql[i]!;
     const next = sql[i + 1];
     if (c === '-' && next === '-') {
@@ -100,20 +118,13 @@ export function splitSql(sql: string, opts: SplitSqlOptions = {}): SplitSqlResul
           break;
         }
         const quoted = sql.slice(i, close + m[0].length);
+        for (const at of cuts.keys()) if (at > i && at < close + m[0].length) dollarCuts.push(at);
         add(opts.stripComments ? stripCommentsInDollarQuote(quoted, m[0].length) : quoted, i);
         i = close + m[0].length;
         continue;
       }
     }
-    if (split && delim) {
-      delim.lastIndex = i;
-      const m = delim.exec(sql);
-      if (m && m[0].length > 0 && restOfLineBlank(sql, i + m[0].length)) {
-        push();
-        i += m[0].length;
-        continue;
-      }
-    } else if (split) {
+    if (split && !delimited) {
       if (c === ';') {
         push();
         i++;
@@ -133,12 +144,12 @@ export function splitSql(sql: string, opts: SplitSqlOptions = {}): SplitSqlResul
     }
     // Plain character: copy the whole run up to the next character that needs a decision, in one slice.
     let j = i + 1;
-    if (c !== '\n' && !delim) while (j < n && !SPECIAL.test(sql[j]!)) j++;
+    if (c !== '\n' && !delimited) while (j < n && !SPECIAL.test(sql[j]!)) j++;
     add(sql.slice(i, j), i);
     i = j;
   }
   push();
-  return { statements, unterminated };
+  return { statements, unterminated, dollarCuts: dollarCuts.sort((a, b) => a - b) };
 }
 
 /**
@@ -173,12 +184,6 @@ function stripCommentsInDollarQuote(quoted: string, tagLength: number): string {
 
 function atLineStart(sql: string, i: number): boolean {
   return i === 0 || sql[i - 1] === '\n';
-}
-
-function restOfLineBlank(sql: string, i: number): boolean {
-  const m = /[ \t\r]*(?:\n|$)/y;
-  m.lastIndex = i;
-  return m.test(sql);
 }
 
 /** End offset (exclusive) of a nested block comment starting at `i`, or -1 when unterminated. */
