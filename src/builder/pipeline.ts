@@ -134,7 +134,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
 
   let stage: StageResult | null = await timed('stage', async () => {
     const r = await runStage(config, {
-      ...(opts.strict !== undefined ? { strict: opts.strict } : {}),
+      strict: plan.strict,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.env ? { env: opts.env as NodeJS.ProcessEnv } : {}),
       skipDirs: [cacheDir],
@@ -157,14 +157,8 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   // The database package and its verification start now, before compile: the verification (seconds with PGlite)
   // runs in a child process meanwhile, so the build costs max(verify, compile + package), not their sum.
   let early: EarlyDatabase | undefined;
-  if (config.database.changelog) {
-    const db = await buildDbPackage(
-      config,
-      config.database.changelog,
-      'liquibase',
-      buildTime.epoch,
-      opts.strict ?? config.build.strict,
-    );
+  if (!skipped('database') && config.database.changelog) {
+    const db = await buildDbPackage(config, config.database.changelog, 'liquibase', buildTime.epoch, plan.strict);
     early = {
       db,
       verify: skipped('verify') ? null : startVerify(config, db, cacheDir),

@@ -14,6 +14,8 @@ export interface PlannedPhase {
 
 export interface BuildPlan {
   outDir: string;
+  /** --strict, else build.strict: warnings fail the stage checks and the changelog parse alike. */
+  strict: boolean;
   phases: PlannedPhase[];
 }
 
@@ -40,6 +42,7 @@ export function planBuild(config: Config, opts: PlanBuildOptions = {}): BuildPla
   const db = config.database;
   const c = b.compile;
   const noDatabase = !db.changelog && db.psqlScripts.length === 0;
+  const strict = opts.strict ?? b.strict;
   const phases: PlannedPhase[] = [
     {
       phase: 'clean',
@@ -60,7 +63,7 @@ export function planBuild(config: Config, opts: PlanBuildOptions = {}): BuildPla
           lockfile: b.checks.lockfile,
           database: b.checks.database && !!db.url,
         },
-        strict: opts.strict ?? b.strict,
+        strict,
       },
     },
     {
@@ -78,7 +81,7 @@ export function planBuild(config: Config, opts: PlanBuildOptions = {}): BuildPla
     {
       phase: 'database',
       action: 'parse the changelog once and render database/package.sql (and each psql script)',
-      inputs: { changelog: db.changelog ?? null, psqlScripts: db.psqlScripts, contexts: db.contexts },
+      inputs: { changelog: db.changelog ?? null, psqlScripts: db.psqlScripts, contexts: db.contexts, strict },
       ...(noDatabase ? { skip: 'no database.changelog or database.psqlScripts in the config' } : {}),
     },
     {
@@ -102,7 +105,7 @@ export function planBuild(config: Config, opts: PlanBuildOptions = {}): BuildPla
       inputs: { outDir, compressionLevel: b.compressionLevel },
     },
   ];
-  return { outDir, phases };
+  return { outDir, strict, phases };
 }
 
 /** The planned phase `name` (every plan has each phase once). */
