@@ -1,18 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { SLIPWAY_VERSION } from '../version.js';
 import { hashFile, sha256Hasher, sha256Hex } from '../fileset/hash.js';
 import type { DbVerify } from './package-db.js';
+import { readToolVersion } from '../version.js';
 
-const PGLITE_VERSION: string = (() => {
-  try {
-    return (createRequire(import.meta.url)('@electric-sql/pglite/package.json') as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-})();
+// Read from the installed package (it does not export its package.json, so a plain require of that file failed and
+// every key said "unknown"): a new PGlite changes every key.
+const PGLITE_VERSION: string = readToolVersion('@electric-sql/pglite');
 
 /**
  * Digest of database.verifySetup (its inline SQL and the bytes of its files, in order): the setup runs before the

@@ -44,7 +44,12 @@ function withoutComments(sql: string): string {
   return sql.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/--[^\n]*/g, ' ');
 }
 
+// Each SQL check needs one of these words as written (removing comments cannot create one), so text without any of
+// them is passed by this one linear scan instead of three regular expressions over the text with comments removed.
+const SQL_CHECK_WORDS = /program|language|extension|system/i;
+
 function sqlEscape(text: string): ShellEscape['kind'] | null {
+  if (!SQL_CHECK_WORDS.test(text)) return null;
   const bare = withoutComments(text);
   if (COPY_PROGRAM.test(bare)) return 'copy-program';
   if (UNTRUSTED.test(bare)) return 'untrusted-language';
@@ -65,7 +70,7 @@ function metaEscape(raw: string): ShellEscape['kind'] | null {
 /** Every shell escape in a psql script, with its 1-based line in `sql`. */
 export function findShellEscapes(sql: string): ShellEscape[] {
   const out: ShellEscape[] = [];
-  const lines = sql.split('\n');
+  let lines: string[] | undefined; // split only when a meta-command needs its raw line
   const excerpt = (t: string) => t.replace(/\s+/g, ' ').trim().slice(0, 80);
   for (const item of lexPsqlScript(sql, new Map())) {
     if (item.kind === 'sql') {
@@ -73,7 +78,7 @@ export function findShellEscapes(sql: string): ShellEscape[] {
       if (kind) out.push({ line: item.line, kind, text: excerpt(item.text) });
       continue;
     }
-    const raw = lines[item.line - 1] ?? '';
+    const raw = (lines ??= sql.split('\n'))[item.line - 1] ?? '';
     const kind = metaEscape(raw);
     if (kind) out.push({ line: item.line, kind, text: excerpt(raw.slice(Math.max(0, raw.indexOf('\\')))) });
     const queryKind = item.query ? sqlEscape(item.query.text) : null;

@@ -1,4 +1,5 @@
 import { SlipwayError, maskUrl } from '../errors.js';
+import { createPgliteFromTemplate, pgliteTemplateFile } from './pglite-template.js';
 
 interface QueryResultLike {
   rows: unknown[];
@@ -37,9 +38,12 @@ export async function openSession(
     /** Client- and server-side limit on each statement (health probes); default none. */
     queryTimeoutMs?: number;
     pgliteExtensions?: string[];
+    /** For `memory:`: the cached initdb result to start from, written when missing; default pgliteTemplateFile(). */
+    pgliteTemplate?: string;
   } = {},
 ): Promise<SqlSession> {
-  if (isPgliteUrl(url)) return openPglite(url, opts.pgliteExtensions ?? []);
+  if (isPgliteUrl(url))
+    return openPglite(url, opts.pgliteExtensions ?? [], opts.pgliteTemplate ?? pgliteTemplateFile());
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new SlipwayError('E_USAGE', `unsupported database URL ${maskUrl(url)}`, {
       hint: 'use postgres://user@host:port/db, pglite:<dir> or memory:',
@@ -121,7 +125,7 @@ async function cancelBackend(
 }
 
 /** PGlite, with the named contrib modules (`uuid_ossp`, `pgcrypto`…) registered: they load only when asked for. */
-async function openPglite(url: string, contrib: string[]): Promise<SqlSession> {
+async function openPglite(url: string, contrib: string[], template: string): Promise<SqlSession> {
   const { PGlite } = await import('@electric-sql/pglite');
   const dir = url.startsWith('pglite:') ? url.slice('pglite:'.length) : '';
   type Extensions = NonNullable<NonNullable<Parameters<typeof PGlite.create>[1]>['extensions']>;
@@ -130,7 +134,14 @@ async function openPglite(url: string, contrib: string[]): Promise<SqlSession> {
     const mod = (await import(`@electric-sql/pglite/contrib/${name}`)) as Extensions;
     if (mod[name]) extensions[name] = mod[name];
   }
-  const db = dir === '' ? await PGlite.create({ extensions }) : await PGlite.create(dir, { extensions });
+  // A throwaway in-memory cluster gets a 16 MB buffer pool instead of PGlite's 128 MB default: its data is a
+  // changelog's tables, and the pool is WebAssembly memory the process keeps (measured: peak RSS ~435 -> ~365 MB).
+  // A string with its newline: PGlite joins an array with spaces and appends shared_preload_libraries on that line.
+  const memory = { extensions, postgresqlconf: 'shared_buffers = 16MB\n' };
+  const db =
+    dir !== ''
+      ? await PGlite.create(dir, { extensions })
+      : await createPgliteFromTemplate((o) => PGlite.create(o), memory, template);
   return {
     engine: 'pglite',
     async query(text) {

@@ -30,6 +30,8 @@ export interface VerifyOptions extends ChangelogInput, HistoryTableNames {
   databaseUrl?: string;
   /** Run before the package on the throwaway database (roles, schemas, extensions): statements, then files (absolute). */
   setup?: { sql?: string[]; files?: string[] };
+  /** PGlite only: the initdb template to start from (default: pgliteTemplateFile() in pglite-template.ts). */
+  pgliteTemplate?: string;
 }
 
 /** The setup SQL texts, files read (a missing file is E_CONFIG naming it). */
@@ -96,13 +98,16 @@ export type VerifiablePackage = Pick<DatabasePackageResult, 'sql' | 'index'>;
  */
 export async function verifyDatabasePackage(
   pkg: VerifiablePackage,
-  opts: Pick<VerifyOptions, 'databaseUrl' | 'setup'>,
+  opts: Pick<VerifyOptions, 'databaseUrl' | 'setup' | 'pgliteTemplate'>,
 ): Promise<VerifyResult> {
   const started = performance.now();
   const setup = await readSetup(opts.setup);
   const pgliteExtensions = opts.databaseUrl ? [] : pgliteModulesFor([...setup, pkg.sql].join('\n'));
   const scratch = opts.databaseUrl ? await createScratchDatabase(opts.databaseUrl) : null;
-  const session = await openSession(scratch ? scratch.url : 'memory:', { pgliteExtensions });
+  const session = await openSession(scratch ? scratch.url : 'memory:', {
+    pgliteExtensions,
+    ...(opts.pgliteTemplate ? { pgliteTemplate: opts.pgliteTemplate } : {}),
+  });
   const results: VerifyResult['changeSets'] = pkg.index.map((e) => ({
     id: e.id,
     author: e.author,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readToolVersion } from './tool-version.js';
+import { readToolVersion } from '../../version.js';
 import { transform } from 'lightningcss';
 import type { SyntaxProblem } from './position.js';
 

@@ -1,4 +1,4 @@
-import { readToolVersion } from './tool-version.js';
+import { readToolVersion } from '../../version.js';
 import { hasSqlDetails, loadModule, parseSync } from 'libpg-query';
 import { lineColAt, type SyntaxProblem } from './position.js';
 import { mapColumn, planSqlChecks, swapPlaceholder } from './sql-chunks.js';
