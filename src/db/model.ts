@@ -126,6 +126,11 @@ export interface Changelog {
   warnings: ParseWarning[];
   /** Global properties in effect (caller-supplied ones win), after the whole changelog was read. */
   properties?: Record<string, string>;
+  /**
+   * `<preConditions>` of `<databaseChangeLog>` elements (the master's and every included file's, in include order):
+   * Liquibase checks them all before any changeset runs, whatever the contexts or a delta select.
+   */
+  preconditions?: Preconditions[];
 }
 
 /** A row of databasechangelog as Liquibase 4.28 writes it. */

@@ -170,6 +170,60 @@ export function renderChangeSet(
 type PreAction = Preconditions['onFail'];
 
 /**
+ * Evaluates `pre` into the psql variables slipway_pre (passed) and slipway_pre_error (could not be checked; the
+ * error text stays in the setting slipway.pre). The check runs inside a DO block that catches its errors.
+ */
+function renderPreconditionCheck(pre: Preconditions, t: HistoryTables): string[] {
+  const check = `BEGIN PERFORM set_config('slipway.pre', CASE WHEN ${renderPreconditionExpr(pre, t)} THEN 'pass' ELSE 'fail' END, false); EXCEPTION WHEN OTHERS THEN PERFORM set_config('slipway.pre', 'error: ' || SQLERRM, false); END`;
+  return [
+    `DO ${dollarQuote(check)};`,
+    "SELECT current_setting('slipway.pre') = 'pass' AS slipway_pre, current_setting('slipway.pre') LIKE 'error: %' AS slipway_pre_error \\gset",
+  ];
+}
+
+/**
+ * Changelog-level preconditions, before any changeset runs (Liquibase checks them while validating): WARN prints a
+ * warning and goes on; HALT stops the package with the file:line of the `<preConditions>` and its message.
+ */
+export function renderChangelogPreconditions(
+  pres: Preconditions[],
+  t: HistoryTables = DEFAULT_HISTORY_TABLES,
+): string[] {
+  const out: string[] = [];
+  for (const pre of pres) {
+    const where = `${pre.location.file}:${pre.location.line}`;
+    const outcome = (action: PreAction, which: 'onFail' | 'onError', what: string): string[] => {
+      if (action === 'WARN')
+        return [`\\echo ${quotePsqlArg(`WARNING: ${what} (${which} WARN: running the changelog anyway)`)}`];
+      const detail = which === 'onError' ? " || ' (' || current_setting('slipway.pre') || ')'" : '';
+      const hint = `Liquibase stops here too ("Validation Failed"); fix the database state, or set ${which}="WARN"`;
+      return [
+        `DO ${dollarQuote(`BEGIN RAISE EXCEPTION '%', ${quoteLiteral(`slipway: ${what}`)}${detail} USING HINT = ${quoteLiteral(hint)}; END`)};`,
+      ];
+    };
+    out.push(
+      `-- changelog preconditions (${commentText(where)})`,
+      ...renderPreconditionCheck(pre, t),
+      '\\if :slipway_pre_error',
+      ...outcome(
+        pre.onError,
+        'onError',
+        `changelog precondition at ${where} could not be checked${pre.onErrorMessage ? `: ${pre.onErrorMessage}` : ''}`,
+      ),
+      '\\elif :slipway_pre',
+      '\\else',
+      ...outcome(
+        pre.onFail,
+        'onFail',
+        `changelog precondition at ${where} failed${pre.onFailMessage ? `: ${pre.onFailMessage}` : ''}`,
+      ),
+      '\\endif',
+    );
+  }
+  return out;
+}
+
+/**
  * Preconditions, evaluated when the package runs. The check runs inside a DO block that catches its errors, so a
  * check that cannot run (a missing table in a sqlCheck, say) takes the onError path instead of stopping psql —
  * Liquibase's distinction between a failed and an erroring precondition.
@@ -182,10 +236,8 @@ function renderPreconditions(
   run: () => string[],
   t: HistoryTables,
 ): string[] {
-  const check = `BEGIN PERFORM set_config('slipway.pre', CASE WHEN ${renderPreconditionExpr(pre, t)} THEN 'pass' ELSE 'fail' END, false); EXCEPTION WHEN OTHERS THEN PERFORM set_config('slipway.pre', 'error: ' || SQLERRM, false); END`;
   return [
-    `DO ${dollarQuote(check)};`,
-    "SELECT current_setting('slipway.pre') = 'pass' AS slipway_pre, current_setting('slipway.pre') LIKE 'error: %' AS slipway_pre_error \\gset",
+    ...renderPreconditionCheck(pre, t),
     '\\if :slipway_pre_error',
     ...renderPreOutcome(
       cs,

@@ -1,6 +1,6 @@
 import type { Changelog, ChangelogFile } from './model.js';
 import { DEFAULT_HISTORY_TABLES, type HistoryTables } from './history-tables.js';
-import { renderChangeSet } from './render-changeset.js';
+import { renderChangeSet, renderChangelogPreconditions } from './render-changeset.js';
 import { renderChecksumValidation, renderPrelude } from './render-bookkeeping.js';
 import { changeSetKey, commentText } from './sql-text.js';
 
@@ -49,6 +49,8 @@ export function renderPackage(changelog: Changelog, opts: RenderPackageOptions):
   const parts: string[] = [renderHeader(changelog, opts).join('\n'), renderPrelude(tables).join('\n')];
   const validation = renderChecksumValidation(changelog.changeSets, tables);
   if (validation.length) parts.push(validation.join('\n'));
+  if (changelog.preconditions?.length)
+    parts.push(renderChangelogPreconditions(changelog.preconditions, tables).join('\n'));
   let file: string | null = null;
   for (const cs of changelog.changeSets) {
     const marker = cs.location.file !== file ? `-- === FILE: ${commentText(cs.location.file)} ===\n` : '';

@@ -17,6 +17,7 @@ import {
 import { normalizeLogicalPath } from './formatted-sql.js';
 import { boolAttr, checkAttrs } from './node-attrs.js';
 import { parseNodePreconditions } from './node-preconditions.js';
+import type { Preconditions } from '../model.js';
 import { parseModifySql } from './modify-sql.js';
 import { resolveInside } from './paths.js';
 import { matchesDbms } from './select.js';
@@ -100,11 +101,8 @@ export function loadChangelogNodes(
         state.changeSets.push(loadChangeSet(node, fileCtx, state));
         break;
       case 'preConditions':
-        throw new SlipwayError('E_CHANGELOG', 'Changelog-level <preConditions> are not supported', {
-          file,
-          line: node.line,
-          hint: 'Move the preconditions into each <changeSet>.',
-        });
+        state.preconditions.push(changelogPreconditions(node, file, state));
+        break;
       default:
         throw new SlipwayError('E_CHANGELOG', `Unsupported element <${node.name}> in <databaseChangeLog>`, {
           file,
@@ -113,6 +111,39 @@ export function loadChangelogNodes(
         });
     }
   }
+}
+
+/**
+ * `<preConditions>` of a `<databaseChangeLog>`. Liquibase 4.28 ANDs every file's container into one checked before
+ * anything runs (ValidatingVisitor.validate): WARN warns and goes on, anything else stops the update (CONTINUE and
+ * MARK_RAN rethrow into the global HALT container). Its XSD allows only HALT and WARN here (measured: "Value
+ * 'CONTINUE' is not facet-valid"), so XML with another action is an error as in Liquibase.
+ */
+function changelogPreconditions(node: ChangelogNode, file: string, state: WalkState): Preconditions {
+  const pre = parseNodePreconditions(node, file, {
+    expand: (s) => state.properties.expand(s, file),
+    lookup: (n) => state.properties.lookup(n, file),
+  });
+  if (/\.xml$/i.test(file)) {
+    for (const which of ['onFail', 'onError'] as const) {
+      if (pre[which] === 'HALT' || pre[which] === 'WARN') continue;
+      throw new SlipwayError(
+        'E_CHANGELOG',
+        `${which}="${node.attrs[which]}" on a changelog's <preConditions>: Liquibase allows only HALT or WARN there`,
+        {
+          file,
+          line: node.line,
+          field: which,
+          hint: 'Use HALT or WARN (or move the preconditions into each changeSet).',
+        },
+      );
+    }
+  }
+  return {
+    ...pre,
+    onFail: pre.onFail === 'WARN' ? 'WARN' : 'HALT',
+    onError: pre.onError === 'WARN' ? 'WARN' : 'HALT',
+  };
 }
 
 function defineNodeProperty(node: ChangelogNode, ctx: FileContext, state: WalkState): void {

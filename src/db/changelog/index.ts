@@ -47,6 +47,7 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     properties: new PropertyScope(opts.properties),
     filter: { contexts: opts.contexts, labels: opts.labels, dbms },
     changeSets: [],
+    preconditions: [],
     files: [],
     warnings: [],
     stack: [],
@@ -70,6 +71,7 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     files: state.files,
     warnings: state.warnings,
     properties: state.properties.visible(),
+    ...(state.preconditions.length ? { preconditions: state.preconditions } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 /** State shared while one master changelog and everything it includes is parsed. */
-import type { ChangeSet, ChangelogFile, ParseWarning } from '../model.js';
+import type { ChangeSet, ChangelogFile, ParseWarning, Preconditions } from '../model.js';
 import type { PropertyScope } from '../properties.js';
 import type { SchemaModel } from '../changes/schema-model.js';
 
@@ -15,6 +15,8 @@ export interface WalkState {
   properties: PropertyScope;
   filter: ParseFilter;
   changeSets: ChangeSet[];
+  /** Changelog-level `<preConditions>`, in include order. */
+  preconditions: Preconditions[];
   files: ChangelogFile[];
   warnings: ParseWarning[];
   /** Include chain (root-relative paths), for cycle errors. */
