@@ -2,7 +2,8 @@
  * Finds SQL in a package that would run a shell or other OS commands on the database host or the machine running
  * psql, and refuses it (E_UNSAFE_SQL) unless allowed. One module for every place SQL enters: the build and
  * `slipway db package`/`verify` (each changeset at its changelog file:line), `slipway db apply FILE` and the deploy
- * (a package built elsewhere, at its database/package.sql line).
+ * (a package built elsewhere: its database/package.sql and the rollback SQL in database/changesets.json, read from
+ * the archive before anything is extracted).
  *
  * What counts: `COPY … TO/FROM PROGRAM` (runs as the postgres OS user), functions or DO blocks in an untrusted
  * procedural language (plpython3u, plperlu, pltclu, plsh: OS access by design), `ALTER SYSTEM SET` of a setting
@@ -16,6 +17,9 @@
 import { SlipwayError } from '../errors.js';
 import type { ChangeSet, ChangelogFile, Precondition, SourceLocation } from './model.js';
 import { lexPsqlScript } from './psql-lexer.js';
+
+const PACKAGE_SQL = 'database/package.sql';
+const CHANGESETS_JSON = 'database/changesets.json';
 
 export interface ShellEscape {
   line: number;
@@ -115,6 +119,60 @@ export function findChangeSetShellEscapes(changeSets: ChangeSet[]): LocatedShell
 /** Every shell escape in psql script files (`--mode plain`), at its line (segments carry their start line). */
 export function findScriptShellEscapes(files: ChangelogFile[]): LocatedShellEscape[] {
   return files.flatMap((f) => locate(findShellEscapes(f.content), { file: f.path, line: f.startLine ?? 1 }));
+}
+
+/** A built package's SQL as text: database/package.sql and database/changesets.json (null when not shipped). */
+export interface PackageSql {
+  packageSql: string | null;
+  changesetsJson: string | null;
+}
+
+/** 1-based line of `offset` in `text`. */
+const lineAt = (text: string, offset: number) => text.slice(0, offset).split('\n').length;
+
+/**
+ * Every shell escape in the SQL a deploy of a package would run: database/package.sql at its line, and each
+ * changeset's rollback SQL in database/changesets.json at the JSON line holding that string (the rollback a failed
+ * deploy or `slipway rollback` runs). A changesets.json that is not an index refuses with E_PACKAGE: what it would
+ * run cannot be judged.
+ */
+export function findPackageShellEscapes(pkg: PackageSql): LocatedShellEscape[] {
+  const out: LocatedShellEscape[] = [];
+  if (pkg.packageSql !== null) out.push(...findShellEscapes(pkg.packageSql).map((f) => ({ ...f, file: PACKAGE_SQL })));
+  const json = pkg.changesetsJson;
+  if (json === null) return out;
+  let index: unknown;
+  try {
+    index = JSON.parse(json);
+  } catch (e) {
+    throw new SlipwayError('E_PACKAGE', `${CHANGESETS_JSON} is not valid JSON: ${(e as Error).message}`, {
+      file: CHANGESETS_JSON,
+      hint: 'Nothing was extracted. Rebuild the package with `slipway build`.',
+    });
+  }
+  if (!Array.isArray(index))
+    throw new SlipwayError('E_PACKAGE', `${CHANGESETS_JSON} is not a list of changesets`, { file: CHANGESETS_JSON });
+  // Each string is looked for after the previous one; a hand-written index that escapes it differently (\u0043OPY)
+  // is still scanned, at the line where the search stands.
+  let cursor = 0;
+  index.forEach((entry: unknown, i) => {
+    const e = (entry ?? {}) as { id?: unknown; author?: unknown; rollback?: unknown };
+    const rollback = e.rollback ?? null;
+    if (rollback !== null && !(Array.isArray(rollback) && rollback.every((r) => typeof r === 'string')))
+      throw new SlipwayError('E_PACKAGE', `${CHANGESETS_JSON}: entry ${i + 1}: rollback is not a list of SQL strings`, {
+        file: CHANGESETS_JSON,
+        hint: 'Nothing was extracted. Rebuild the package with `slipway build`.',
+      });
+    const name = `${String(e.id)}::${String(e.author)}`;
+    for (const sql of (rollback ?? []) as string[]) {
+      const found = findShellEscapes(sql);
+      const at = json.indexOf(JSON.stringify(sql), cursor);
+      if (at >= 0) cursor = at + 1;
+      const line = lineAt(json, at >= 0 ? at : cursor);
+      out.push(...found.map((f) => ({ ...f, file: CHANGESETS_JSON, line, text: `rollback of ${name}: ${f.text}` })));
+    }
+  });
+  return out;
 }
 
 export interface RefuseShellEscapesOptions {

@@ -1,7 +1,8 @@
 /**
  * Who a deploy's SQL runs as. A superuser (or a role that may `SET ROLE` to one) can run `COPY … PROGRAM`, read
  * server files and bypass every grant, so a package applied with it has the whole server; deploy and `db apply`
- * warn about it (docs/errors.md, W_DB_SUPERUSER).
+ * warn about it (docs/errors.md, W_DB_SUPERUSER); the deploy layer through deploy/role-warning.ts (migrate and every
+ * database rollback: `slipway rollback`, `recover`, the undo of a failed deploy).
  */
 import { maskUrl } from '../errors.js';
 import { openSession, type SqlSession } from './session.js';

@@ -43,7 +43,8 @@ export async function readHistoryTables(releaseDir: string): Promise<HistoryTabl
 
 /**
  * Rolls back exactly `executed` (the changesets a release applied, from the journal) with the rollback SQL of that
- * release's own changesets.json. planRollbackSql refuses (E_ROLLBACK) when any of them has no rollback SQL.
+ * release's own changesets.json. planRollbackSql refuses (E_ROLLBACK) when any of them has no rollback SQL. Callers
+ * run it in their `db-rollback` step, after warnIfSuperuser (role-warning.ts) journaled its warning before the step.
  */
 export async function rollbackChangeSets(
   contracts: Contracts,

@@ -3,8 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError, maskUrl } from '../errors.js';
-import { findShellEscapes, refuseShellEscapes } from '../db/package-safety.js';
-import { superuserWarning } from '../db/role.js';
+import { findPackageShellEscapes, refuseShellEscapes } from '../db/package-safety.js';
 import { verifyPackageSignature } from '../sign/package-signature.js';
 import { checkCompatibility } from './compat.js';
 import { pendingChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
@@ -22,6 +21,7 @@ import type { Target } from './target.js';
 import type { DeployOptions, DeployPlan, DeployStep } from './types.js';
 import { planDeploy, type PlanDeployInput } from './plan.js';
 import { watchRelease, type WatchConfig } from './watch.js';
+import { warnIfSuperuser } from './role-warning.js';
 
 export interface Verified {
   version: string;
@@ -33,7 +33,8 @@ export interface Verified {
 
 /**
  * Read-only checks of the package before anything is extracted: validatePackage runs the one archive inspector
- * (framing, entry rules, links, the target's limits, SHA256SUMS) plus the digest and metadata checks.
+ * (framing, entry rules, links, the target's limits, SHA256SUMS) plus the digest and metadata checks; then the
+ * package's SQL, read from the archive, is refused if it would run a shell (unless the target allows it).
  */
 export async function verifyPackage(
   contracts: Contracts,
@@ -61,6 +62,7 @@ export async function verifyPackage(
     limits: t.limits,
     shared: t.shared,
     ...(expectedSha256 ? { expectedSha256 } : {}),
+    readDatabaseSql: !t.allowShellInSql,
   });
   if (!v.ok) {
     const first = v.problems[0];
@@ -79,6 +81,12 @@ export async function verifyPackage(
       { file: packagePath, details, hint },
     );
   }
+  // The SQL a package built elsewhere would run (forward and rollback), judged from the archive before extraction.
+  if (v.databaseSql)
+    refuseShellEscapes(findPackageShellEscapes(v.databaseSql), {
+      field: 'deploy.targets.*.allowShellInSql',
+      consequence: 'Nothing was extracted or applied.',
+    });
   return {
     version: v.manifest?.version ?? v.compatibility?.version ?? '',
     sha256: v.sha256,
@@ -88,13 +96,6 @@ export async function verifyPackage(
       blockers: v.manifest?.deployment.blockers ?? [],
     },
   };
-}
-
-/** Refuses database/package.sql that would run a shell (package-safety.ts) unless the target sets allowShellInSql. */
-function refusePackageShellEscapes(sql: string, t: TargetConfig): void {
-  if (t.allowShellInSql) return;
-  const found = findShellEscapes(sql).map((f) => ({ ...f, file: 'database/package.sql' }));
-  refuseShellEscapes(found, { field: 'deploy.targets.*.allowShellInSql', consequence: 'Nothing was applied.' });
 }
 
 /** validatePackage problems about the package's metadata rather than the archive's structure. */
@@ -162,7 +163,6 @@ async function liveVersion(target: Target, previous: string | null): Promise<str
 export async function migrateStep(m: {
   contracts: Contracts;
   steps: StepRunner;
-  t: TargetConfig;
   databaseUrl: string;
   /** An extracted release on this machine (database/package.sql). */
   releaseDir: string;
@@ -170,7 +170,7 @@ export async function migrateStep(m: {
   state: Pick<ApplyState, 'pending' | 'executed'>;
   onProgress?: DeployOptions['onProgress'];
 }): Promise<void> {
-  const { contracts, steps, t, databaseUrl, index, state } = m;
+  const { contracts, steps, databaseUrl, index, state } = m;
   const sqlFile = path.join(m.releaseDir, 'database', 'package.sql');
   const tables = await readHistoryTables(m.releaseDir);
   const pending = index ? pendingChangeSets(index, await readAppliedOrFail(databaseUrl, tables)) : [];
@@ -183,10 +183,9 @@ export async function migrateStep(m: {
     'migrate',
     `apply database/package.sql to ${maskUrl(databaseUrl)}`,
     async () => {
+      // Its shell escapes were refused by verifyPackage, before extraction.
       const sql = await readFile(sqlFile, 'utf8');
-      refusePackageShellEscapes(sql, t);
-      const warning = superuserWarning(await contracts.readDatabaseRole(databaseUrl), databaseUrl);
-      if (warning) await steps.warn('migrate', warning);
+      await warnIfSuperuser(contracts, steps, 'migrate', databaseUrl);
       const r = await contracts.applySql({
         databaseUrl,
         sql,
@@ -299,7 +298,7 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
   } else await steps.skip('backup', `${backupSkip}; current release ${previous ?? '(none)'} stays in releases/`);
   const migrateSkip = skipOf('migrate');
   if (!migrateSkip && databaseUrl)
-    await migrateStep({ contracts, steps, t, databaseUrl, releaseDir, index, state, onProgress: opts.onProgress });
+    await migrateStep({ contracts, steps, databaseUrl, releaseDir, index, state, onProgress: opts.onProgress });
   else await steps.skip('migrate', migrateSkip ?? 'no database configured');
   const switchCurrent = () =>
     steps.run('switch', `point current at ${releaseId}`, async () => {

@@ -5,6 +5,7 @@ import { startRelease } from './strategy.js';
 import { loadContracts, type ChangeSetKey } from './contracts.js';
 import { readChangeSetIndex, readHistoryTables, rollbackChangeSets } from './db-rollback.js';
 import type { HistoryTables } from '../db/history-tables.js';
+import { warnIfSuperuser } from './role-warning.js';
 import { changeSetKeyText, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
 import { toIoError, withIo } from './io-error.js';
 import { settleTarget } from './settle.js';
@@ -167,6 +168,8 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
       });
       if (dbPlan && dbPlan.keys.length && databaseUrl) {
         const url = databaseUrl;
+        // Before the step's begin line: its SQL follows that line with no other journal write in between.
+        await warnIfSuperuser(contracts, steps, 'db-rollback', url);
         await steps.run(
           'db-rollback',
           `roll back the ${dbPlan.keys.length} changeset(s) ${to.id} does not contain`,

@@ -227,7 +227,10 @@ const MAX_KEPT_BYTES = 16 * 1024 * 1024;
 export interface ScanOptions {
   /** Shared paths the deploy links outside the release: a package link may enter one but never climb out. */
   shared?: string[];
-  /** Also keep these files' contents (e.g. database/package.sql for the SQL safety scan). */
+  /**
+   * Also keep these files' contents whole (database/package.sql for the SQL safety scan), up to the limits' file
+   * size: the caller needs all of it, so the metadata cap does not apply.
+   */
   keep?: string[];
 }
 
@@ -241,13 +244,14 @@ export async function scanArchive(file: string, limits: ExtractLimits, opts: Sca
   const kinds = new Map<string, CheckedEntry['type']>();
   const symlinks = new Map<string, string>();
   const kept = new Map<string, Buffer>();
-  const keep = new Set([...KEPT_FILES, ...(opts.keep ?? [])]);
+  const asked = new Set(opts.keep ?? []);
   const read = await readArchive(file, limits, (e) => {
     kinds.set(e.path, e.type);
     if (e.type === 'SymbolicLink') symlinks.set(e.path, e.linkpath);
     if (e.type !== 'File') return null;
     const h = sha256Hasher();
-    const chunks = keep.has(e.path) && e.size <= MAX_KEPT_BYTES ? ([] as Buffer[]) : null;
+    const keepIt = asked.has(e.path) || (KEPT_FILES.has(e.path) && e.size <= MAX_KEPT_BYTES);
+    const chunks = keepIt ? ([] as Buffer[]) : null;
     return {
       write: (c) => {
         h.update(c);

@@ -10,6 +10,7 @@ import { releaseEnv } from './activate.js';
 import { describeFailure } from './run-command.js';
 import type { ChangeSetKey, Contracts } from './contracts.js';
 import { readChangeSetIndex, readHistoryTables, rollbackChangeSets } from './db-rollback.js';
+import { warnIfSuperuser } from './role-warning.js';
 import { changeSetKeyText, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
 import type { StepRunner } from './step-runner.js';
 import { startRelease } from './strategy.js';
@@ -123,6 +124,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
             `database: ${mine.length} changeset(s) ${of} applied stay applied, because ${noSql.length} of them ha${noSql.length === 1 ? 's' : 've'} no rollback SQL (${list(noSql)}): ${list(mine)}`,
           );
         } else {
+          await warnIfSuperuser(s.contracts, steps, 'db-rollback', url);
           await steps.run(
             'db-rollback',
             `roll back the ${mine.length} changeset(s) ${of} applied`,

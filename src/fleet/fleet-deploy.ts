@@ -203,7 +203,6 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
         await migrateStep({
           contracts,
           steps: fleetSteps,
-          t: fleet.controllerView,
           databaseUrl,
           releaseDir,
           index: await readChangeSetIndex(releaseDir),

@@ -9,6 +9,7 @@ import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
 import { loadContracts, type ChangeSetKey } from '../deploy/contracts.js';
 import { rollbackChangeSets } from '../deploy/db-rollback.js';
+import { warnIfSuperuser } from '../deploy/role-warning.js';
 import { defaultActor, newRunId } from '../deploy/deploy.js';
 import { isReleaseId } from '../deploy/layout.js';
 import { LocalTarget } from '../deploy/local-target.js';
@@ -125,6 +126,7 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
     let rolledBack: ChangeSetKey[] = [];
     const fleetSteps = makeStepRunner({ journal: fleetJournal, release: to, onProgress: emit });
     if (complete && db && databaseUrl) {
+      await warnIfSuperuser(contracts, fleetSteps, 'db-rollback', databaseUrl);
       await fleetSteps.run(
         'db-rollback',
         `roll back ${db.keys.length} changeset(s) ${to} does not contain`,

@@ -28,6 +28,14 @@ export interface ValidationResult {
   entries: number;
   /** The package ships database/package.sql. */
   hasDatabasePackage: boolean;
+  /** The SQL the deploy would run, read from the archive (only with `readDatabaseSql`; null when not shipped). */
+  databaseSql?: PackageSqlTexts;
+}
+
+/** database/package.sql and database/changesets.json (its rollback SQL) as text, read without extracting. */
+export interface PackageSqlTexts {
+  packageSql: string | null;
+  changesetsJson: string | null;
 }
 
 export interface ValidateOptions {
@@ -40,8 +48,12 @@ export interface ValidateOptions {
   shared?: string[];
   /** An OpenSSH allowed_signers file: `<package>.sig` must be a valid signature by a key it trusts. */
   signers?: string;
+  /** Also return the package's SQL (`databaseSql`) for the shell-escape scan, whatever its size. */
+  readDatabaseSql?: boolean;
 }
 
+const PACKAGE_SQL = 'database/package.sql';
+const CHANGESETS_JSON = 'database/changesets.json';
 const METADATA = ['build-manifest.json', 'deployment-info.json', 'version-compatibility.json', 'SHA256SUMS'];
 
 function parseJson<T>(
@@ -123,18 +135,26 @@ export async function validatePackage(packagePath: string, opts: ValidateOptions
   const expected = await expectedDigest(packagePath, opts, problems);
   if (opts.signers) problems.push(...(await verifyPackageSignature(packagePath, opts.signers)).problems);
   // The one archive inspector (src/deploy/scan-archive.ts): framing, entry rules, links, limits, SHA256SUMS.
-  const scan = await scanArchive(
-    packagePath,
-    opts.limits ?? DEFAULT_LIMITS,
-    opts.shared ? { shared: opts.shared } : {},
-  );
+  const scan = await scanArchive(packagePath, opts.limits ?? DEFAULT_LIMITS, {
+    ...(opts.shared ? { shared: opts.shared } : {}),
+    ...(opts.readDatabaseSql ? { keep: [PACKAGE_SQL, CHANGESETS_JSON] } : {}),
+  });
   const { sha256, bytes, kept: metadata } = scan;
   // A digest mismatch first: for a truncated or swapped file it is the explanation of everything after it.
   if (expected && expected !== sha256)
     problems.push({ code: 'DIGEST_MISMATCH', message: `archive SHA-256 is ${sha256}, expected ${expected}` });
   problems.push(...scan.problems);
-  const hasDatabasePackage = scan.kinds.get('database/package.sql') === 'File';
-  const base = { sha256, bytes, entries: scan.entries, hasDatabasePackage };
+  const hasDatabasePackage = scan.kinds.get(PACKAGE_SQL) === 'File';
+  const text = (name: string) => metadata.get(name)?.toString('utf8') ?? null;
+  const base = {
+    sha256,
+    bytes,
+    entries: scan.entries,
+    hasDatabasePackage,
+    ...(opts.readDatabaseSql
+      ? { databaseSql: { packageSql: text(PACKAGE_SQL), changesetsJson: text(CHANGESETS_JSON) } }
+      : {}),
+  };
   const empty = { ...base, ok: false, problems, manifest: null, compatibility: null };
   // After a framing or limit problem the rest of the archive was never read: anything more would mislead.
   if (scan.stopped) return empty;

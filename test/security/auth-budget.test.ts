@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, bearer, request, startTestServer, PASSWORD, type HttpResult, type TestServer } from './helpers.js';
 
@@ -111,13 +113,23 @@ describe('Authentication budget (defaults: 10 failures per user, 30 per client, 
 
   it('AB 7: a flood of 150 bogus Basic requests (50 concurrent) leaves valid token requests under 1 s (p95; none over 3 s)', async () => {
     s.clock.advance(61_000);
-    const probes: { r: HttpResult; ms: number }[] = [];
+    const probes: { r: HttpResult; ms: number; at: number }[] = [];
     let stop = false;
+    // How long this process's event loop (the server's and the probes') was blocked: tells a stall in the server
+    // from a machine that gives the process no CPU.
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const t0 = performance.now();
     const prober = (async () => {
       // Valid requests throughout the flood, one after another.
-      while (!stop) probes.push(await timed(() => request(s.url, '/api/health', { headers: bearer(s.tokens.viewer) })));
+      while (!stop) {
+        const at = performance.now() - t0;
+        probes.push({
+          at,
+          ...(await timed(() => request(s.url, '/api/health', { headers: bearer(s.tokens.viewer) }))),
+        });
+      }
     })();
-    const t0 = performance.now();
     // The flood runs in its own process, as an attacker's would; the probes run here meanwhile.
     const child = spawn(process.execPath, [FLOOD_CLIENT, `${s.url}/api/health`, '150', '50', String(SEED)]);
     let out = '';
@@ -126,10 +138,15 @@ describe('Authentication budget (defaults: 10 failures per user, 30 per client, 
     const floodMs = performance.now() - t0;
     stop = true;
     await prober;
+    loop.disable();
     const counts = JSON.parse(out) as Record<string, number>;
     const ms = probes.map((p) => p.ms).sort((a, b) => a - b);
+    const q = (f: number) => Math.round(ms[Math.min(ms.length - 1, Math.floor(ms.length * f))]!);
+    const slowest = [...probes].sort((a, b) => b.ms - a.ms).slice(0, 3);
     console.log(
-      `flood: ${JSON.stringify(counts)} in ${Math.round(floodMs)} ms; ${probes.length} valid probes, p50 ${Math.round(ms[Math.floor(ms.length / 2)]!)} ms, max ${Math.round(ms.at(-1)!)} ms`,
+      `flood: ${JSON.stringify(counts)} in ${Math.round(floodMs)} ms; ${probes.length} valid probes: p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${q(1)} ms ` +
+        `(slowest at ${slowest.map((p) => `${Math.round(p.at)} ms: ${Math.round(p.ms)} ms`).join(', ')}); ` +
+        `event-loop delay p99 ${Math.round(loop.percentile(99) / 1e6)} ms, max ${Math.round(loop.max / 1e6)} ms; load ${loadavg()[0]!.toFixed(1)}`,
     );
     expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(150);
     expect(Object.keys(counts).every((k) => ['401', '429', '503'].includes(k))).toBe(true);
@@ -140,7 +157,11 @@ describe('Authentication budget (defaults: 10 failures per user, 30 per client, 
     for (const p of probes) expect([200, 206, 503]).toContain(p.r.status); // the health verdict itself; never 401/429
     // Valid requests stay fast while the flood runs: 95% under 1 s and none starved. The tail is judged at 3 s
     // because on a machine loaded by other work (load average ~30 on 2 cores seen here) a few of ~400 probes took
-    // 1.4-2 s with p50 at 20 ms; before the budget, the flood made a valid request take 29.9 s.
+    // 1.4-2 s with p50 at 20 ms; before the budget, the flood made a valid request take 29.9 s. Where the tail comes
+    // from (measured 2026-12-05 at load 18): not scrypt (one pool slot, off the event loop; bearer probes never touch
+    // it or the password cache) but queueing on the event loop behind the flood's 50 concurrent connections — the
+    // flood's own 429s, which run no password check, took 0.6-1.5 s each with no probe running, a 429 costs ~1 ms of
+    // CPU more than a bare request here, and the event-loop delay p99 was ~100-130 ms while probes peaked at 1-1.5 s.
     expect(ms[Math.floor(ms.length * 0.95)]!).toBeLessThan(1000);
     expect(ms.at(-1)!).toBeLessThan(3000);
     const after = await timed(() => request(s.url, '/api/health', { headers: bearer(s.tokens.viewer) }));

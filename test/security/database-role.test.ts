@@ -14,13 +14,18 @@ import type { CliIO } from '../../src/cli/output.js';
 import { PG_ADMIN_URL, createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { baseFiles, craftPackageEntries, craftTar, writeCrafted } from '../fixtures/deploy/craft.js';
+import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
+import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-package.js';
+import { ensureDist, runBin } from '../helpers/cli-bin.js';
 
 let sandbox: string;
 let db: TestDatabase;
+/** A database the plain role owns (it creates the tables and databasechangelog of its own deploys). */
+let owned: TestDatabase;
 let n = 0;
 const role = `slipway_plain_${randomBytes(4).toString('hex')}`;
-const urlAs = (user: string) => {
-  const u = new URL(db.url);
+const urlAs = (user: string, base = () => db.url) => {
+  const u = new URL(base());
   u.username = user;
   return u.toString();
 };
@@ -29,10 +34,14 @@ beforeAll(async () => {
   sandbox = await mkdtemp(path.join(tmpdir(), 'slipway-dbrole-'));
   db = await createTestDatabase();
   await queryRows(PG_ADMIN_URL, `CREATE ROLE ${role} LOGIN NOSUPERUSER`);
-});
+  owned = await createTestDatabase('slipway_plainrole');
+  await queryRows(PG_ADMIN_URL, `ALTER DATABASE "${owned.name}" OWNER TO ${role}`);
+  await ensureDist();
+}, 300_000);
 afterAll(async () => {
   await rm(sandbox, { recursive: true, force: true });
   await db.drop();
+  await owned.drop();
   await queryRows(PG_ADMIN_URL, `DROP ROLE IF EXISTS ${role}`);
 });
 
@@ -126,5 +135,71 @@ describe('database role of a deploy', () => {
       expect.stringMatching(/^warning W_DB_SUPERUSER: role "postgres" is a superuser on postgres:\/\/.*; hint: /),
     ]);
     expect((JSON.parse(r.stdout) as { ok: boolean }).ok).toBe(true);
+  });
+});
+
+const CS: FixtureChangeSet[] = ['1', '2', '3'].map((id) => ({
+  id,
+  sql: `CREATE TABLE role_t${id} (id int);`,
+  rollback: `DROP TABLE role_t${id};`,
+}));
+
+/** A real database package (changesets with rollback SQL); `crash` makes the restart command SIGKILL the deploy. */
+async function rolePackage(version: string, n: number, crash = false) {
+  const parts = await makeDbParts(version, CS.slice(0, n));
+  const files = { ...parts.files, ...(crash ? { 'application/crash': 'x' } : {}) };
+  return (await makeFixturePackage({ version, compatibility: parts.compatibility, files })).path;
+}
+
+const warningLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('warning '));
+
+describe('database role of `slipway rollback` and `slipway recover` (the built CLI)', () => {
+  it.each([
+    ['a superuser', 1, () => db.url],
+    ['a plain role', 0, () => urlAs(role, () => owned.url)],
+  ] as const)('as %s: the database rollback and the recovery warn %i time(s)', async (_what, count, url) => {
+    const dir = path.join(sandbox, `r${n++}`);
+    await mkdir(dir);
+    // The restart of a release that ships application/crash kills the deploy (its parent) once: an interrupted run
+    // that migrated, for `recover --yes` to undo.
+    await makeDeployConfig(dir, {
+      databaseUrl: url(),
+      rollbackDatabase: true,
+      restart: `test ! -f "$SLIPWAY_RELEASE_DIR/application/crash" || test -f ${dir}/crashed || { touch ${dir}/crashed; kill -9 $PPID; }`,
+    });
+    const [p1, p2, p3] = [
+      await rolePackage('1.0.0', 1),
+      await rolePackage('2.0.0', 2),
+      await rolePackage('3.0.0', 3, true),
+    ];
+    for (const p of [p1, p2]) {
+      const d = runBin(['deploy', p, '--target', 'prod'], dir);
+      expect(d.code, d.stderr).toBe(0);
+    }
+    const rb = runBin(['rollback', '--target', 'prod'], dir);
+    expect(rb.code, rb.stderr).toBe(0);
+    expect(rb.stderr).toMatch(/✓ db-rollback /);
+    expect(await queryRows(url(), "SELECT to_regclass('role_t2') IS NOT NULL AS t")).toEqual([{ t: false }]);
+    const who = count ? 'role "postgres" is a superuser' : '';
+    expect(warningLines(rb.stderr)).toEqual(
+      count ? [expect.stringMatching(new RegExp(`^warning W_DB_SUPERUSER: ${who} on postgres://.*; hint: `))] : [],
+    );
+    const crashed = runBin(['deploy', p3, '--target', 'prod'], dir);
+    expect(crashed.code, crashed.stderr).toBeNull(); // killed by SIGKILL after migrate, switch
+    expect(await queryRows(url(), "SELECT to_regclass('role_t3') IS NOT NULL AS t")).toEqual([{ t: true }]);
+    const rec = runBin(['recover', '--target', 'prod', '--yes'], dir);
+    expect(rec.code, rec.stdout + rec.stderr).toBe(0);
+    expect(await queryRows(url(), "SELECT to_regclass('role_t2') IS NOT NULL AS t")).toEqual([{ t: false }]);
+    expect(warningLines(rec.stderr)).toEqual(
+      count ? [expect.stringMatching(new RegExp(`^warning W_DB_SUPERUSER: ${who} on postgres://.*; hint: `))] : [],
+    );
+    const journal = (await readFile(path.join(dir, 'target', '.slipway', 'journal.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind?: string; step: string; status: string });
+    // migrate of three deploys, the rollback's and the recovery's db-rollback (each run once)
+    expect(journal.filter((e) => e.status === 'warning').map((e) => e.step)).toEqual(
+      count ? ['migrate', 'migrate', 'db-rollback', 'migrate', 'db-rollback'] : [],
+    );
   });
 });

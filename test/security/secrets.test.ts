@@ -7,6 +7,8 @@ import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/output.js';
 import { createApp } from '../../src/server/app.js';
 import { createAuditLogger, writeAudit } from '../../src/server/audit.js';
+import { blueGreenConfigSchema, blueGreenPaths, ensureProxy } from '../../src/deploy/blue-green/index.js';
+import { startSlotProcess } from '../../src/deploy/blue-green/slot-process.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
 import { PG_ADMIN_URL } from '../helpers/pg.js';
@@ -147,6 +149,39 @@ describe('secrets in database URLs never leave the process', () => {
       );
       expectNoSecret(await readFile(file, 'utf8'));
       expect((await stat(file)).mode & 0o777).toBe(0o600);
+    }
+  });
+
+  it('the blue-green proxy log and the slot logs are created 0600, an existing 0644 one is tightened', async () => {
+    const root = await mkdtemp(path.join(tmpdir(), 'slipway-bglog-'));
+    // A port someone else holds: the proxy starts, writes its log, fails to bind and exits.
+    const holder = net.createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    try {
+      const paths = blueGreenPaths(root);
+      await mkdir(paths.dir, { recursive: true });
+      await writeFile(paths.log('proxy'), 'a line from an older version\n', { mode: 0o644 });
+      await chmod(paths.log('proxy'), 0o644);
+      const port = (holder.address() as net.AddressInfo).port;
+      const config = blueGreenConfigSchema.parse({ start: 'true', proxy: { port } });
+      await expect(ensureProxy(root, config)).rejects.toMatchObject({
+        message: `blue-green proxy did not start on 127.0.0.1:${port}`,
+      });
+      expect((await stat(paths.log('proxy'))).mode & 0o777).toBe(0o600);
+      expect(await readFile(paths.log('proxy'), 'utf8')).toContain('EADDRINUSE'); // the proxy really wrote to it
+      const slot = await startSlotProcess({
+        command: 'echo started',
+        cwd: root,
+        port: await closedPort(),
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        logFile: paths.log('blue'),
+      });
+      await slot.exited;
+      expect((await stat(paths.log('blue'))).mode & 0o777).toBe(0o600);
+      expect(await readFile(paths.log('blue'), 'utf8')).toBe('started\n');
+    } finally {
+      await new Promise((r) => holder.close(r));
+      await rm(root, { recursive: true, force: true });
     }
   });
 });

@@ -1,14 +1,14 @@
 /** Client side of the proxy process: start it if needed, ask its status, switch it, stop it. */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, openSync, closeSync } from 'node:fs';
+import { existsSync, closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SlipwayError } from '../../errors.js';
 import type { BlueGreenConfig } from '../../config/sections/blue-green.js';
 import type { ProxyStatus, Upstream } from './proxy.js';
-import { blueGreenPaths, writeFileAtomic } from './state.js';
+import { blueGreenPaths, openLogSync, writeFileAtomic } from './state.js';
 import { isAlive, waitForExit } from './slot-process.js';
 
 export interface ProxyHandle {
@@ -58,7 +58,7 @@ export async function ensureProxy(targetRoot: string, config: BlueGreenConfig): 
       2,
     )}\n`,
   );
-  const log = openSync(paths.log('proxy'), 'a');
+  const log = openLogSync(paths.log('proxy'));
   const child = spawn(process.execPath, proxyMainCommand(), {
     cwd: paths.dir,
     detached: true,

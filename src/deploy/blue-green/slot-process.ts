@@ -1,10 +1,11 @@
 /** Start and stop a slot's app process. Slots outlive the deploy command, so they run detached in their own group. */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandUser } from '../command-env.js';
+import { openLogSync } from './state.js';
 
 export interface StartSlotOptions {
   command: string;
@@ -26,7 +27,7 @@ export interface StartedSlot {
 /** Runs `sh -c command` detached with PORT set, output appended to logFile. */
 export async function startSlotProcess(opts: StartSlotOptions): Promise<StartedSlot> {
   await mkdir(path.dirname(opts.logFile), { recursive: true });
-  const log = openSync(opts.logFile, 'a');
+  const log = openLogSync(opts.logFile);
   const child = spawn('sh', ['-c', opts.command], {
     cwd: opts.cwd,
     detached: true,

@@ -1,3 +1,4 @@
+import { fchmodSync, openSync } from 'node:fs';
 import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
@@ -91,4 +92,14 @@ export async function writeFileAtomic(file: string, text: string, mode = 0o644):
   const dir = await open(path.dirname(file), 'r');
   await dir.sync().catch(() => undefined); // some filesystems refuse fsync on a directory
   await dir.close();
+}
+
+/**
+ * Opens a proxy or slot log for appending, owner-only (0600) like the journal and the command logs: the apps and
+ * the proxy may print URLs, hosts and users. A log an older version created 0644 is tightened too.
+ */
+export function openLogSync(file: string): number {
+  const fd = openSync(file, 'a', 0o600);
+  fchmodSync(fd, 0o600);
+  return fd;
 }
