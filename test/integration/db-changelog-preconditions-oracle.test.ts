@@ -3,18 +3,11 @@
 // before any changeset, and the tables left behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildDatabasePackage } from '../../src/db/package.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { runLiquibase } from '../helpers/liquibase-cli.js';
 
-const run = promisify(execFile);
-const liquibaseBin = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../node_modules/liquibase/dist/liquibase/liquibase',
-);
 const NS =
   'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 const xml = (body: string) =>
@@ -46,31 +39,8 @@ const FILES: Record<string, string> = {
   ),
 };
 
-async function liquibaseUpdate(
-  root: string,
-  db: TestDatabase,
-  changelog: string,
-): Promise<{ ok: boolean; out: string }> {
-  const u = new URL(db.url);
-  try {
-    const r = await run(
-      liquibaseBin,
-      [
-        `--url=jdbc:postgresql://${u.hostname}:${u.port || '5432'}${u.pathname}`,
-        '--username=postgres',
-        '--password=',
-        `--search-path=${root}`,
-        `--changelog-file=${changelog}`,
-        'update',
-      ],
-      { cwd: root, maxBuffer: 16 * 1024 * 1024 },
-    );
-    return { ok: true, out: r.stdout + r.stderr };
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string };
-    return { ok: false, out: `${err.stdout ?? ''}${err.stderr ?? ''}` };
-  }
-}
+const liquibaseUpdate = (root: string, db: TestDatabase, changelog: string) =>
+  runLiquibase(root, db.url, [`--search-path=${root}`, `--changelog-file=${changelog}`, 'update']);
 
 async function slipwayRun(root: string, db: TestDatabase, changelog: string): Promise<{ ok: boolean; out: string }> {
   const pkg = await buildDatabasePackage({

@@ -1,19 +1,12 @@
 // endDelimiter as Liquibase 4.28 applies it (StringUtil.processMultiLineSQL over SimpleSqlGrammar tokens): the
 // statements of every changeset and their checksums are compared with real `liquibase update-sql`, run here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseChangelog } from '../../src/db/changelog/index.js';
 import type { ChangeSet } from '../../src/db/model.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { runLiquibase } from '../helpers/liquibase-cli.js';
 
-const liquibaseBin = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../node_modules/liquibase/dist/liquibase/liquibase',
-);
 const NS =
   'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
@@ -102,19 +95,9 @@ describe('endDelimiter splits as Liquibase 4.28 splits', () => {
   });
 
   it('every changeset: the same statements and the same checksum as liquibase update-sql', async () => {
-    const u = new URL(db.url);
-    const { stdout } = await promisify(execFile)(
-      liquibaseBin,
-      [
-        `--url=jdbc:postgresql://${u.hostname}:${u.port || '5432'}${u.pathname}`,
-        '--username=postgres',
-        '--password=',
-        `--search-path=${root}`,
-        '--changelog-file=master.xml',
-        'update-sql',
-      ],
-      { cwd: root, maxBuffer: 16 * 1024 * 1024 },
-    );
+    const lb = await runLiquibase(root, db.url, [`--search-path=${root}`, '--changelog-file=master.xml', 'update-sql']);
+    expect(lb.ok).toBe(true);
+    const stdout = lb.out;
     const theirs = updateSqlByChangeSet(stdout);
     const parsed = await parseChangelog({ rootDir: root, changelog: 'master.xml' });
     expect(parsed.changeSets.map((c) => c.id)).toEqual([...XML_CASES.map((c) => c[0]), 'F1', 'F2', 'F3', 'F4']);

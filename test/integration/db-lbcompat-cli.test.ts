@@ -5,35 +5,12 @@ import { verifyChangelog } from '../../src/db/verify.js';
 import { SlipwayError } from '../../src/errors.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import nodePath from 'node:path';
-
-const liquibaseBin = nodePath.resolve(
-  nodePath.dirname(fileURLToPath(import.meta.url)),
-  '../../node_modules/liquibase/dist/liquibase/liquibase',
-);
+import { runLiquibase } from '../helpers/liquibase-cli.js';
 
 /** Real Liquibase 4.28 on `url` (the oracle), output or FAILED + output. */
 async function liquibase(cwd: string, url: string, args: string[]): Promise<string> {
-  const u = new URL(url);
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      liquibaseBin,
-      [
-        `--url=jdbc:postgresql://${u.hostname}:${u.port || '5432'}${u.pathname}`,
-        '--username=postgres',
-        '--password=',
-        ...args,
-      ],
-      { cwd, maxBuffer: 16 * 1024 * 1024 },
-    );
-    return stdout + stderr;
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string };
-    return `FAILED\n${err.stdout ?? ''}${err.stderr ?? ''}`;
-  }
+  const r = await runLiquibase(cwd, url, args);
+  return r.ok ? r.out : `FAILED\n${r.out}`;
 }
 
 async function run(cwd: string, argv: string[]) {

@@ -1,41 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { contextsColumn, parseChangelog } from '../../src/db/changelog/index.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { runLiquibase } from '../helpers/liquibase-cli.js';
 
 // The tolerance rule's facts, measured with real Liquibase 4.28: it runs formatted SQL with an attribute it does not
 // read and YAML with unknown keys (so Slipway warns and records the same rows), and it rejects XML with an unknown
 // attribute or without xsi:schemaLocation (so Slipway keeps the first an error and warns about the second).
-const run = promisify(execFile);
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const liquibaseBin = path.join(repoRoot, 'node_modules/liquibase/dist/liquibase/liquibase');
 const NS =
   'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
 async function liquibase(root: string, db: TestDatabase, changelog: string, ...args: string[]): Promise<string> {
-  const u = new URL(db.url);
-  try {
-    const { stdout, stderr } = await run(
-      liquibaseBin,
-      [
-        `--url=jdbc:postgresql://${u.hostname}:${u.port || '5432'}${u.pathname}`,
-        '--username=postgres',
-        '--password=',
-        `--search-path=${root}`,
-        `--changelog-file=${changelog}`,
-        ...args,
-      ],
-      { cwd: root, maxBuffer: 16 * 1024 * 1024 },
-    );
-    return stdout + stderr;
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string };
-    return `FAILED\n${err.stdout ?? ''}${err.stderr ?? ''}`;
-  }
+  const r = await runLiquibase(root, db.url, [`--search-path=${root}`, `--changelog-file=${changelog}`, ...args]);
+  return r.ok ? r.out : `FAILED\n${r.out}`;
 }
 
 describe('tolerance rule against liquibase 4.28', () => {
