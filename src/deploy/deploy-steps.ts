@@ -335,16 +335,30 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
       return { value: w, message: `${w.probes} probe(s), no trigger` };
     });
   } else if (a.watchMs > 0) await steps.skip('health', 'no health URL configured');
-  await steps.run('retention', `keep the newest ${t.keep}`, async () => {
+  state.removed = await retentionStep(steps, target, t.keep, releaseId, previous, a.run);
+}
+
+/**
+ * The retention step of a run that just made `releaseId` live: keep the newest `keep`, never the current, previous,
+ * last good, pinned or in-progress release (planRetention). Used by the local deploy and on every host of a fleet.
+ */
+export function retentionStep(
+  steps: StepRunner,
+  target: Target,
+  keep: number,
+  releaseId: string,
+  previous: string | null,
+  run: string,
+): Promise<string[]> {
+  return steps.run('retention', `keep the newest ${keep}`, async () => {
     const entries = await target.readJournal();
     const present = await target.listReleaseDirs();
-    const releases = deriveReleases(entries, releaseId, new Set(present), a.run);
+    const releases = deriveReleases(entries, releaseId, new Set(present), run);
     // This run is not finished in the journal yet, but it is the one going live: count it as good.
-    const remove = planRetention(releases, present, t.keep, lastGoodRelease(releases)?.id ?? previous).filter(
+    const remove = planRetention(releases, present, keep, lastGoodRelease(releases)?.id ?? previous).filter(
       (id) => id !== releaseId && id !== previous,
     );
     for (const id of remove) await target.removeRelease(id);
-    state.removed = remove;
     return {
       value: remove,
       message: remove.length ? `removed ${remove.join(', ')}` : 'nothing to remove',

@@ -4,14 +4,10 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SlipwayError } from '../errors.js';
+import type { LockHolder } from './release-record.js';
 
-export interface LockOwner {
-  host: string;
-  pid: number;
-  startedAt: string;
-  run: string;
-  command: string;
-}
+/** The owner record a lock carries (shared with the web UI, hence defined in the import-free release-record.ts). */
+export type LockOwner = LockHolder;
 
 export interface LockHandle {
   owner: LockOwner;

@@ -23,3 +23,27 @@ export interface ReleaseRecord {
   /** Journal position of the last time it went live successfully (orders rollback candidates; never mtime). */
   lastLiveSeq: number;
 }
+
+/** Who holds a lock (the owner record a lock carries). */
+export interface LockHolder {
+  host: string;
+  pid: number;
+  startedAt: string;
+  run: string;
+  command: string;
+}
+
+/** One host of an ssh target as `slipway releases --target <fleet>` and GET /api/releases show it. */
+export interface FleetHostRecord {
+  host: string;
+  root: string;
+  labels: string[];
+  /** False when the host could not be read (`error` says why; current, previous and lock are then null). */
+  reachable: boolean;
+  current: string | null;
+  /** The release a rollback of this host would return to (its journal's previous successful one). */
+  previous: string | null;
+  /** null when free; `owner` null when held with an unreadable owner file. */
+  lock: { owner: LockHolder | null } | null;
+  error: string | null;
+}

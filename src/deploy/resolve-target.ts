@@ -23,7 +23,7 @@ export function resolveTargetConfig(config: Config, target: string): TargetConfi
   if (t.type !== 'local')
     throw new SlipwayError('E_USAGE', `deploy target "${target}" is an ssh target (a fleet of hosts)`, {
       field: `deploy.targets.${target}.type`,
-      hint: 'deploy, rollback, releases and history handle ssh targets; recover, unlock and pin work on local targets only (not built for ssh yet).',
+      hint: 'deploy, rollback, releases (pin, unpin), history, recover and unlock handle ssh targets; this use needs a local target.',
     });
   return t;
 }

@@ -19,6 +19,31 @@ export interface OpenFleet {
   close: () => Promise<void>;
 }
 
+/**
+ * Runs `fn` on every host of the fleet (at most `parallel` at once) over connections of their own, without taking
+ * any lock: for reads and lock-free admin writes. Results in config order, settled (an unreachable host rejects).
+ */
+export async function eachHost<R>(
+  fleet: FleetTarget,
+  logDir: string,
+  fn: (h: ConnectedHost) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const controlDir = await makeControlDir();
+  try {
+    return await mapLimit(fleet.hosts, fleet.t.parallel, async (host) => {
+      const safe = host.label.replace(/[^A-Za-z0-9._@-]+/g, '_');
+      const session = new SshSession(host.spec, fleet.ssh, controlDir, path.join(logDir, `${safe}.log`));
+      try {
+        return await fn({ host, target: new SshTarget(session, host.root, fleet.t.connectTimeoutMs + 60_000) });
+      } finally {
+        await session.close();
+      }
+    });
+  } finally {
+    await removeControlDir(controlDir);
+  }
+}
+
 /** Runs `fn` over `items` with at most `limit` at once; results in input order (settled, never throws). */
 export async function mapLimit<T, R>(
   items: T[],

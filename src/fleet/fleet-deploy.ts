@@ -15,7 +15,7 @@ import { releaseEnv, restartApp, validateRelease } from '../deploy/activate.js';
 import { loadContracts, type ChangeSetKey } from '../deploy/contracts.js';
 import { readChangeSetIndex } from '../deploy/db-rollback.js';
 import { defaultActor, newRunId, nextReleaseId } from '../deploy/deploy.js';
-import { migrateStep, verifyPackage } from '../deploy/deploy-steps.js';
+import { migrateStep, retentionStep, verifyPackage } from '../deploy/deploy-steps.js';
 import { LocalTarget } from '../deploy/local-target.js';
 import { checkReadiness } from '../deploy/readiness.js';
 import { settleTarget } from '../deploy/settle.js';
@@ -25,7 +25,9 @@ import { makeStepRunner, type StepRunner } from '../deploy/step-runner.js';
 import { targetDatabaseUrl } from '../deploy/target-settings.js';
 import type { DeployEvent } from '../deploy/types.js';
 import { mapLimit, openFleet, type ConnectedHost } from './fleet-connect.js';
+import { recoverFirst } from './fleet-recover.js';
 import { resolveFleet, type FleetTarget } from './fleet-target.js';
+import { planFleetDeploy, type FleetPlan } from './fleet-plan.js';
 import { planBatches } from './rollout-plan.js';
 import type { HostInstall } from './ssh-target.js';
 
@@ -55,6 +57,8 @@ export interface FleetHostResult {
   /** `current` on the host when the run ended (read back), null when not read. */
   current: string | null;
   install: HostInstall | null;
+  /** Releases retention removed on the host after the rollout. */
+  removed: string[];
   message: string | null;
 }
 
@@ -77,19 +81,13 @@ function hostRunData(f: FleetTarget, run: string, extra: Record<string, unknown>
   return { fleet: f.name, fleetRun: run, ...extra };
 }
 
-/** Deploys a package to every host of an ssh target (see the module comment). Throws after rolling back. */
-export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeployResult> {
-  const t0 = performance.now();
-  const now = opts.now ?? (() => new Date());
+/** The package checked on the controller by the local safety rules: signature, archive inspection, limits, digest. */
+async function checkPackage(opts: FleetDeployOptions) {
   const fleet = resolveFleet(opts.config, opts.target);
-  const t = fleet.t;
-  const shared = normalizeSharedPaths(t.shared);
-  const databaseUrl = targetDatabaseUrl(opts.config, fleet.controllerView);
   const packagePath = path.resolve(opts.config.configDir, opts.packagePath);
   if (!(await stat(packagePath).catch(() => null))?.isFile())
     throw new SlipwayError('E_NOT_FOUND', `package not found: ${packagePath}`, { file: packagePath });
   const contracts = await loadContracts();
-  // The local safety rules first: signature, archive inspection, limits, digest (nothing leaves this machine before).
   const v = await verifyPackage(
     contracts,
     packagePath,
@@ -97,9 +95,40 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     opts.config.configDir,
     opts.expectedSha256,
   );
-  checkReadiness(packagePath, v.readiness, opts.force === true);
+  checkReadiness(packagePath, v.readiness, opts.force === true); // a dry run must not promise what deploy refuses
   const sha256 = await hashFile(packagePath);
-  const packageName = path.basename(packagePath);
+  const databaseUrl = targetDatabaseUrl(opts.config, fleet.controllerView);
+  return { fleet, packagePath, contracts, v, sha256, databaseUrl, packageName: path.basename(packagePath) };
+}
+
+/**
+ * `deploy --dry-run` on an ssh target: checks the package on the controller and returns the rollout's plan per host
+ * and batch; no host is contacted (the release id is named from the controller's releases only).
+ */
+export async function planFleetDeployment(
+  opts: FleetDeployOptions,
+): Promise<{ plan: FleetPlan; version: string; sha256: string }> {
+  const c = await checkPackage(opts);
+  const controller = new LocalTarget(c.fleet.controllerRoot);
+  const plan = planFleetDeploy({
+    fleet: c.fleet,
+    releaseId: nextReleaseId((opts.now ?? (() => new Date()))(), c.sha256, await controller.listReleaseDirs()),
+    packageName: c.packageName,
+    previous: await controller.readCurrent(),
+    databaseUrl: c.databaseUrl,
+    hasDatabasePackage: c.v.hasDatabasePackage,
+  });
+  return { plan, version: c.v.version, sha256: c.sha256 };
+}
+
+/** Deploys a package to every host of an ssh target (see the module comment). Throws after rolling back. */
+export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeployResult> {
+  const t0 = performance.now();
+  const now = opts.now ?? (() => new Date());
+  // The local safety rules first (nothing leaves this machine before).
+  const { fleet, packagePath, contracts, v, sha256, databaseUrl, packageName } = await checkPackage(opts);
+  const t = fleet.t;
+  const shared = normalizeSharedPaths(t.shared);
   const emit = (e: DeployEvent & { host?: string }) => opts.onProgress?.(e);
 
   const controller = new LocalTarget(fleet.controllerRoot);
@@ -115,6 +144,8 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     for (const u of open.unreachable)
       emit({ step: 'lock', status: 'info', message: `skipped (--skip-unreachable): ${u.reason}` });
     const hosts = open.hosts;
+    // What a killed controller left is finished first, as every local deploy does (fleet-recover.ts).
+    await recoverFirst({ fleet, open, controller, contracts, run, databaseUrl, emit });
     const previous = new Map<ConnectedHost, string | null>();
     for (const h of hosts) previous.set(h, await h.target.readCurrent());
     const fleetPrevious = await controller.readCurrent();
@@ -224,6 +255,9 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
         const results = await Promise.allSettled(
           batch.map(async (h) => {
             const steps = hostSteps.get(h)!;
+            // Out of rotation from its switch until its health gate passes: the fleet journal records both instants
+            // per host, so maxUnavailable can be checked from the record.
+            const outAt = new Date().toISOString();
             await steps.run('switch', `point current at ${releaseId}`, async () => {
               touched.push(h);
               const r = await h.target.switchTo(releaseId);
@@ -231,6 +265,13 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
             });
             await restartApp(steps, h.target, h.host.view, releaseId, run);
             await validateRelease(steps, contracts, h.target, h.host.view, releaseId, run, false);
+            const inAt = new Date().toISOString();
+            await fleetSteps.info('health', `${h.host.label} back in rotation on ${releaseId}`, {
+              host: h.host.label,
+              batch: bi + 1,
+              outAt,
+              inAt,
+            });
             await smokeFromController(steps, h, controller, releaseId, run);
             live.add(h);
           }),
@@ -269,6 +310,23 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     await fleetSteps.run('switch', `the fleet's release is ${releaseId}`, async () => ({
       value: await controller.switchTo(releaseId),
     }));
+    // Retention, the local rules on every host and on the controller's copies: keep the newest `keep`, never the
+    // current, previous, last good, pinned (slipway releases pin --target) or in-progress release. A host whose
+    // retention fails keeps its releases; the rollout stands (it is live everywhere) and the failure is reported.
+    const removed = new Map<string, string[]>();
+    for (const h of hosts)
+      removed.set(
+        h.host.label,
+        await retentionStep(
+          hostSteps.get(h)!,
+          h.target,
+          h.host.view.keep,
+          releaseId,
+          previous.get(h) ?? null,
+          run,
+        ).catch(() => []),
+      );
+    await retentionStep(fleetSteps, controller, t.keep, releaseId, fleetPrevious, run).catch(() => []);
     for (const h of hosts)
       await h.target
         .journal(run, 'deploy')
@@ -287,6 +345,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
         previous: previous.get(h) ?? null,
         current: releaseId,
         install: installs.get(h) ?? null,
+        removed: removed.get(h.host.label) ?? [],
         message: null,
       })),
       ...open.unreachable.map((u) => ({
@@ -296,6 +355,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
         previous: null,
         current: null,
         install: null,
+        removed: [],
         message: u.reason,
       })),
     ];

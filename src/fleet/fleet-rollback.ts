@@ -20,6 +20,7 @@ import { makeStepRunner } from '../deploy/step-runner.js';
 import { targetDatabaseUrl } from '../deploy/target-settings.js';
 import type { DeployEvent } from '../deploy/types.js';
 import { openFleet } from './fleet-connect.js';
+import { recoverFirst } from './fleet-recover.js';
 import { resolveFleet } from './fleet-target.js';
 import { planBatches } from './rollout-plan.js';
 
@@ -60,6 +61,7 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
   let open: Awaited<ReturnType<typeof openFleet>> | null = null;
   try {
     open = await openFleet(fleet, { run, command, logDir, wait: opts.wait });
+    await recoverFirst({ fleet, open, controller, contracts, run, databaseUrl, emit });
     const from = await controller.readCurrent();
     const releases = deriveReleases(await controller.readJournal(), from, new Set(await controller.listReleaseDirs()));
     if (opts.to !== undefined && !isReleaseId(opts.to))
@@ -80,11 +82,18 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
         ? await planDatabaseRollback(controller, fleet.controllerView, databaseUrl, from, to, targetArg)
         : null;
     const actor = opts.actor ?? defaultActor();
-    const fleetJournal = controller.journal(run, 'rollback');
-    await fleetJournal.write({ step: 'run', status: 'begin', release: to, data: { from, actor } });
     const order = planBatches(open.hosts.length, fleet.t.rollout)
       .flat()
       .map((i) => open!.hosts[i]!);
+    const fleetJournal = controller.journal(run, 'rollback');
+    // The hosts and their order, for recovery if this controller stops (fleet-recover-plan.ts).
+    const labels = order.map((h) => h.host.label);
+    await fleetJournal.write({
+      step: 'run',
+      status: 'begin',
+      release: to,
+      data: { from, actor, hosts: labels.map((host) => ({ host })), batches: [labels] },
+    });
     const results: FleetRollbackResult['hosts'] = [];
     let complete = true;
     const lines: string[] = [];

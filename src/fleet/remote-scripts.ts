@@ -22,6 +22,10 @@ else
   cat -- "$1/.slipway/lock.d/owner.json" 2>/dev/null; echo; echo held
 fi`,
 
+  /** $1 root: "free", or "held" and the owner file (nothing after it when the owner file is missing or torn). */
+  lockState: `${PRE}
+if [ -d "$1/.slipway/lock.d" ]; then echo held; cat -- "$1/.slipway/lock.d/owner.json" 2>/dev/null; else echo free; fi`,
+
   /** $1 root, $2 run id: removes the lock only when that run owns it. */
   unlock: `${PRE}
 o="$1/.slipway/lock.d/owner.json"

@@ -103,6 +103,27 @@ export class SshTarget implements Target {
     };
   }
 
+  /** Whether the host's lock is held, and by whom (null: held with an unreadable owner file, or free). */
+  async readLock(): Promise<{ held: boolean; owner: LockOwner | null }> {
+    const r = await this.sh('lockState', [this.layout.root], 'read the lock');
+    const [state, ...rest] = r.stdout.toString('utf8').split('\n');
+    if (state !== 'held') return { held: false, owner: null };
+    try {
+      return { held: true, owner: JSON.parse(rest.join('\n')) as LockOwner };
+    } catch {
+      return { held: true, owner: null };
+    }
+  }
+
+  /**
+   * Removes the host's lock when it is still the one `holder` describes (its run; or, with `holder` null, a lock
+   * without a readable owner): `slipway unlock`. Returns whether it is gone.
+   */
+  async removeLock(holder: LockOwner | null): Promise<boolean> {
+    await this.sh('unlock', [this.layout.root, holder?.run ?? ''], 'remove the lock');
+    return !(await this.readLock()).held;
+  }
+
   journal(run: string, kind: JournalEntry['kind'], onEntry?: (e: JournalEntry) => void): RunJournal {
     return {
       run,

@@ -46,9 +46,14 @@ export function endpointLabel(e: SshEndpoint): string {
   return `${e.user ? `${e.user}@` : ''}${e.host}:${e.port}`;
 }
 
-/** A private directory for the control sockets of one run (removed by `removeControlDir`). */
+/**
+ * A private directory for the control sockets of one run (removed by `removeControlDir`). A socket path may hold
+ * about 104 bytes and ssh adds 58 to the directory (`/%C` and a temporary `.XXXXXXXXXXXXXXXX`), so a long TMPDIR
+ * falls back to /tmp.
+ */
 export async function makeControlDir(): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), 'slipway-ssh-'));
+  const base = path.join(tmpdir(), 'slipway-ssh-XXXXXX').length + 58 > 104 ? '/tmp' : tmpdir();
+  return mkdtemp(path.join(base, 'slipway-ssh-'));
 }
 
 export async function removeControlDir(dir: string): Promise<void> {

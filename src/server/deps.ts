@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { DatabasePackageOptions, DatabasePackageResult } from '../db/package.js';
 import type { StatusOptions, StatusResult } from '../db/status.js';
 import { listReleases, type ReleaseRecord } from '../deploy/release-store.js';
+import type { FleetHostRecord } from '../deploy/release-record.js';
 import { resolveTargetRoot } from '../deploy/resolve-target.js';
 import { aggregateHealth } from '../health/aggregate.js';
 import { buildManifestSchema, type BuildManifest } from '../manifest/schema.js';
@@ -23,6 +24,8 @@ export interface ServerDeps {
   listReleases: (targetRoot: string) => Promise<ReleaseRecord[]>;
   rollback: (opts: RollbackOptions) => Promise<Pick<RollbackResult, 'ok'> & Partial<RollbackResult>>;
   resolveTargetRoot: (config: Config, target: string) => string;
+  /** An ssh target's hosts read over ssh (current, previous, lock holder, reachable), and the fleet's releases. */
+  readFleet: (config: Config, target: string) => Promise<{ releases: ReleaseRecord[]; hosts: FleetHostRecord[] }>;
   /** Validates a parsed build-manifest.json (PACKAGE's zod schema) and returns it. */
   parseManifest: (raw: unknown) => unknown;
   exportManifest: (manifest: unknown, format: ManifestFormat) => string;
@@ -40,6 +43,10 @@ export async function defaultDeps(): Promise<ServerDeps> {
     listReleases,
     rollback: async (o) => (await import('../deploy/rollback.js')).rollback(o),
     resolveTargetRoot,
+    readFleet: async (config, target) => {
+      const s = await (await import('../fleet/fleet-releases.js')).readFleetState(config, target);
+      return { releases: s.releases, hosts: s.hosts.map(({ releases: _r, journal: _j, ...h }) => h) };
+    },
     parseManifest: (raw) => buildManifestSchema.parse(raw),
     exportManifest: (m, f) => exportManifest(m as BuildManifest, f),
     aggregateHealth,

@@ -1,7 +1,7 @@
 // The JSON API of `slipway serve` (src/server/API.md), as the web UI calls it. Every request is same-origin with the
 // session cookie; every state-changing request carries the CSRF token (double-submit, see API.md "Browser sessions").
 
-import type { ReleaseRecord } from '../deploy/release-record.js';
+import type { FleetHostRecord, ReleaseRecord } from '../deploy/release-record.js';
 
 export interface Permissions {
   read: boolean;
@@ -54,9 +54,15 @@ export interface ChangeSetsBody {
 /** A release as GET /api/releases returns it (the deploy layer's own type). */
 export type ReleaseRow = ReleaseRecord;
 
+/** One host of an ssh target (the deploy layer's own type). */
+export type FleetHostRow = FleetHostRecord;
+
 export interface ReleasesBody {
   target: string;
+  /** `ssh`: a fleet; `releases` is the fleet's record and `hosts` each host read over ssh. */
+  type?: 'local' | 'ssh';
   releases: ReleaseRow[];
+  hosts?: FleetHostRow[];
 }
 
 /** An API error with the server's code and message (never HTML). */

@@ -26,9 +26,13 @@ import {
   unlockTarget,
 } from '../../deploy/index.js';
 import type { DeployEvent, ReleaseRecord } from '../../deploy/index.js';
+import type { LockOwner } from '../../deploy/lock.js';
 import { renderReleases, renderHistory, renderPlan, parseDuration } from '../../deploy/render.js';
-import { deployFleet } from '../../fleet/fleet-deploy.js';
+import { deployFleet, planFleetDeployment } from '../../fleet/fleet-deploy.js';
+import { renderFleetPlan } from '../../fleet/fleet-plan.js';
 import { readFleetState, renderFleetHosts } from '../../fleet/fleet-releases.js';
+import { recoverFleet } from '../../fleet/fleet-recover.js';
+import { pinFleetRelease, unlockFleet } from '../../fleet/fleet-admin.js';
 import { rollbackFleet } from '../../fleet/fleet-rollback.js';
 import { sshTargetName } from '../../fleet/fleet-target.js';
 
@@ -94,15 +98,21 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
       const print = progressPrinter(io, Boolean(flags.json));
       const fleetName = flags.toDir ? null : sshTargetName(config, flags.target);
       if (fleetName) {
-        if (flags.dryRun || flags.watch)
-          throw new SlipwayError('E_USAGE', `--dry-run and --watch are not built for ssh targets yet (${fleetName})`);
-        const r = await deployFleet({
+        if (flags.watch) throw notForSsh('--watch', fleetName, 'watch each host with `slipway health --url URL`');
+        const fleetOpts = {
           config,
           target: fleetName,
           packagePath: path.resolve(io.cwd, pkg),
           expectedSha256: flags.sha256,
-          skipUnreachable: flags.skipUnreachable,
           force: flags.force,
+        };
+        if (flags.dryRun) {
+          const p = await planFleetDeployment(fleetOpts);
+          return printResult(io, flags, { dryRun: true, ...p }, () => renderFleetPlan(p.plan, p.version));
+        }
+        const r = await deployFleet({
+          ...fleetOpts,
+          skipUnreachable: flags.skipUnreachable,
           wait: flags.wait,
           actor: actorFrom(io),
           onProgress: (e) => {
@@ -161,7 +171,12 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
     const config = await loadForTarget(ctx, flags, flags.toDir);
     const fleetName = flags.toDir ? null : sshTargetName(config, flags.target);
     if (fleetName) {
-      if (flags.emergency) throw new SlipwayError('E_USAGE', `--emergency is not built for ssh targets yet`);
+      if (flags.emergency)
+        throw notForSsh(
+          '--emergency',
+          fleetName,
+          `a plain \`slipway rollback --target ${fleetName}\` returns every host (restart, health gate) and the database`,
+        );
       const print = progressPrinter(io, Boolean(flags.json));
       const f = await rollbackFleet({
         config,
@@ -219,7 +234,22 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
         throw new SlipwayError('E_USAGE', `usage: slipway releases ${action} <release-id>`);
       const config = await loadForTarget(ctx, flags, flags.toDir);
       const fleetName = flags.toDir ? null : sshTargetName(config, flags.target);
-      if (fleetName && action !== 'pin' && action !== 'unpin') {
+      if (fleetName && (action === 'pin' || action === 'unpin')) {
+        const f = await pinFleetRelease({
+          config,
+          target: fleetName,
+          id: id!,
+          pinned: action === 'pin',
+          actor: actorFrom(io),
+        });
+        return printResult(
+          io,
+          flags,
+          f,
+          () => `${f.pinned ? 'pinned' : 'unpinned'} ${f.release} on ${f.hosts.length} host(s) of ${fleetName}\n`,
+        );
+      }
+      if (fleetName) {
         const state = await readFleetState(config, fleetName);
         const shown = { ...state, releases: takeNewest(state.releases, flags.limit, true), history: undefined };
         return printResult(
@@ -283,6 +313,22 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
     .option('--json', 'one JSON result on stdout')
     .action(async (flags: CommandFlags & { yes?: boolean }) => {
       const config = await loadForTarget(ctx, flags, flags.toDir);
+      const fleetName = flags.toDir ? null : sshTargetName(config, flags.target);
+      if (fleetName) {
+        const print = progressPrinter(io, Boolean(flags.json));
+        const f = await recoverFleet({
+          config,
+          target: fleetName,
+          yes: flags.yes,
+          wait: flags.wait,
+          onProgress: (e) => print(e.host ? { ...e, message: `[${e.host}] ${e.message ?? ''}` } : e),
+        });
+        printResult(io, flags, f, () => f.findings.map((x) => `${x}\n`).join(''));
+        if (!f.applied && !f.complete && !flags.json)
+          io.stderr(`to complete it: slipway recover --target ${fleetName} --yes\n`);
+        if (!f.complete) ctx.setExit(1);
+        return;
+      }
       const r = await recoverTarget({
         config,
         ...targetOf(ctx, flags),
@@ -309,6 +355,28 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
     .option('--json', 'one JSON result on stdout')
     .action(async (flags: CommandFlags) => {
       const config = await loadForTarget(ctx, flags, flags.toDir);
+      const fleetName = flags.toDir ? null : sshTargetName(config, flags.target);
+      if (fleetName) {
+        const f = await unlockFleet({ config, target: fleetName });
+        const holder = (o: LockOwner | null) =>
+          o ? `pid ${o.pid} on ${o.host} (${o.command}, run ${o.run}, since ${o.startedAt})` : 'an unreadable owner';
+        printResult(io, flags, f, () =>
+          [
+            `controller: ${f.controller ? `removed the lock of ${holder(f.controller)}` : 'not locked'}\n`,
+            ...f.hosts.map(
+              (h) =>
+                `${h.host}: ${h.error ? `not unlocked: ${h.error}` : h.held ? `removed the lock of ${holder(h.held.owner)}` : 'not locked'}\n`,
+            ),
+            ...(f.controller || f.hosts.some((h) => h.removed)
+              ? [
+                  `the next deploy, rollback or \`slipway recover --target ${fleetName} --yes\` finishes whatever that run left\n`,
+                ]
+              : []),
+          ].join(''),
+        );
+        if (f.hosts.some((h) => h.error)) ctx.setExit(1);
+        return;
+      }
       const r = await unlockTarget({ config, ...targetOf(ctx, flags) });
       const h = r.removed;
       printResult(io, flags, r, () =>
@@ -317,6 +385,15 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
           : `${r.root} is not locked\n`,
       );
     });
+}
+
+/** The usage error for a flag ssh targets do not have (never silently ignored). */
+function notForSsh(flag: string, target: string, hint: string): SlipwayError {
+  return new SlipwayError(
+    'E_USAGE',
+    `${flag} is not supported for ssh targets: deploy target "${target}" has type: ssh; nothing was changed`,
+    { hint, field: `deploy.targets.${target}.type` },
+  );
 }
 
 function targetArgText(flags: TargetFlags, ctx: CommandContext): string {

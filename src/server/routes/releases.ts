@@ -6,6 +6,7 @@ import type { ServerContext } from '../context.js';
 import { parseInput } from '../validate.js';
 import { BODY_LIMITS } from '../http-limits.js';
 import { HttpError } from '../http-error.js';
+import { resolveFleet } from '../../fleet/fleet-target.js';
 
 const RELEASE_ID = z
   .string()
@@ -22,8 +23,11 @@ const manifestQuery = z
 const rollbackParams = z.object({ id: RELEASE_ID }).strict();
 const rollbackBody = z.object({ emergency: z.boolean().optional() }).strict();
 
-/** The deploy target the server reports on: server.target, else the only configured target. */
-export function targetOf(ctx: Pick<ServerContext, 'config' | 'deps'>): { name: string; root: string } {
+/**
+ * The deploy target the server reports on: server.target, else the only configured target. For an ssh target the
+ * root is the controller's record of the fleet (fleet journal, the releases extracted there).
+ */
+export function targetOf(ctx: Pick<ServerContext, 'config' | 'deps'>): { name: string; root: string; ssh: boolean } {
   const names = Object.keys(ctx.config.deploy.targets);
   const name = ctx.config.server.target ?? (names.length === 1 ? names[0] : undefined);
   if (!name)
@@ -34,7 +38,9 @@ export function targetOf(ctx: Pick<ServerContext, 'config' | 'deps'>): { name: s
         ? 'several deploy targets: set server.target to the one this server shows'
         : 'no deploy target configured (deploy.targets)',
     );
-  return { name, root: ctx.deps.resolveTargetRoot(ctx.config, name) };
+  if (ctx.config.deploy.targets[name]?.type === 'ssh')
+    return { name, root: resolveFleet(ctx.config, name).controllerRoot, ssh: true };
+  return { name, root: ctx.deps.resolveTargetRoot(ctx.config, name), ssh: false };
 }
 
 /** GET /api/releases, POST /api/releases/:id/rollback, GET /api/manifest. */
@@ -42,7 +48,9 @@ export function registerReleaseRoutes(app: FastifyInstance, ctx: ServerContext):
   app.get('/api/releases', { config: { access: 'read' } }, async (req) => {
     parseInput(z.object({}).strict(), req.query, 'query');
     const target = targetOf(ctx);
-    return { target: target.name, releases: await ctx.deps.listReleases(target.root) };
+    // A fleet: the controller's record plus every host read over ssh (an unreachable host is a row, not an error).
+    if (target.ssh) return { target: target.name, type: 'ssh', ...(await ctx.deps.readFleet(ctx.config, target.name)) };
+    return { target: target.name, type: 'local', releases: await ctx.deps.listReleases(target.root) };
   });
 
   app.post(
@@ -52,6 +60,12 @@ export function registerReleaseRoutes(app: FastifyInstance, ctx: ServerContext):
       const { id } = parseInput(rollbackParams, req.params, 'params');
       const body = parseInput(rollbackBody, req.body ?? {}, 'body');
       const target = targetOf(ctx);
+      if (target.ssh)
+        throw new HttpError(
+          409,
+          'E_USAGE',
+          `${target.name} is an ssh target: roll the fleet back with \`slipway rollback --target ${target.name}\` (every host, then the database)`,
+        );
       // Whether `id` exists, is complete and is not already live is DEPLOY's rule (chooseRollbackTarget): its
       // E_NOT_FOUND / E_ROLLBACK errors become 404 / 409 here.
       let result;

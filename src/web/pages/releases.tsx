@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, type Permissions, type ReleaseRow, type ReleasesBody } from '../api.js';
+import { api, type FleetHostRow, type Permissions, type ReleaseRow, type ReleasesBody } from '../api.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import type { NoticeMessage } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
@@ -15,6 +15,9 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
   const [chosen, setChosen] = useState<ReleaseRow | null>(null);
   const [busy, setBusy] = useState(false);
   const live = rel.data?.releases.find((r) => r.current);
+  // A fleet is rolled back from the CLI (every host, then the database); the server refuses it here.
+  const fleet = rel.data?.type === 'ssh';
+  const canDeploy = props.permissions.deploy && !fleet;
 
   const confirm = async () => {
     if (!chosen) return;
@@ -57,6 +60,7 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
           )}
         </p>
       )}
+      {rel.data?.hosts && <FleetHosts hosts={rel.data.hosts} target={rel.data.target} />}
       <div class="table-wrap" tabIndex={0} role="region" aria-label="Release history">
         <table class="data" data-testid="releases">
           <thead>
@@ -68,7 +72,7 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
               <th scope="col">Deployed by</th>
               <th scope="col">Deployed at</th>
               <th scope="col">Result</th>
-              {props.permissions.deploy && <th scope="col">Action</th>}
+              {canDeploy && <th scope="col">Action</th>}
             </tr>
           </thead>
           <tbody>
@@ -92,7 +96,7 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
                   <StatusBadge status={r.result} />
                   {r.reason && <div class="meta cell-note">{r.reason}</div>}
                 </td>
-                {props.permissions.deploy && (
+                {canDeploy && (
                   <td>
                     {canRollBackTo(r) && (
                       <button type="button" class="danger" onClick={() => setChosen(r)}>
@@ -108,7 +112,7 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
           </tbody>
         </table>
       </div>
-      {props.permissions.deploy && (
+      {canDeploy && (
         <ConfirmDialog
           open={chosen !== null}
           title="Roll back the live release?"
@@ -134,5 +138,51 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
         </ConfirmDialog>
       )}
     </section>
+  );
+}
+
+const holderText = (lock: FleetHostRow['lock']) =>
+  !lock
+    ? 'free'
+    : lock.owner
+      ? `pid ${lock.owner.pid} on ${lock.owner.host} (${lock.owner.command}, since ${formatDate(lock.owner.startedAt)})`
+      : 'held (owner unreadable)';
+
+/** Each host of an ssh target: what it runs, what a rollback returns it to, who holds its lock, whether it answered. */
+function FleetHosts(props: { hosts: FleetHostRow[]; target: string }) {
+  return (
+    <>
+      <h2>Hosts</h2>
+      <p class="meta">
+        Roll the fleet back with <code>slipway rollback --target {props.target}</code>: every host, then the database.
+      </p>
+      <div class="table-wrap" tabIndex={0} role="region" aria-label="Hosts of the fleet">
+        <table class="data" data-testid="fleet-hosts">
+          <thead>
+            <tr>
+              <th scope="col">Host</th>
+              <th scope="col">Reachable</th>
+              <th scope="col">Current release</th>
+              <th scope="col">Previous</th>
+              <th scope="col">Lock holder</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.hosts.map((h) => (
+              <tr key={h.host} data-host={h.host} data-reachable={String(h.reachable)}>
+                <td class="mono">{h.host}</td>
+                <td>
+                  {h.reachable ? 'yes' : 'no'}
+                  {h.error && <div class="meta cell-note">{h.error}</div>}
+                </td>
+                <td class="mono">{h.current ?? (h.reachable ? 'none' : '?')}</td>
+                <td class="mono">{h.previous ?? '-'}</td>
+                <td>{holderText(h.lock)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }

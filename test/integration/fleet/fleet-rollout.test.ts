@@ -1,120 +1,32 @@
 // A fleet rollout against real OpenSSH servers (one sshd per "host", all on 127.0.0.1, each with its own root and
 // app port) and a real PostgreSQL database. No mocks: the hosts run the remote scripts, the apps answer HTTP.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import type { Config } from '../../../src/config/schema.js';
-import { parseJournal } from '../../../src/deploy/journal.js';
-import type { JournalEntry } from '../../../src/deploy/types.js';
-import { main } from '../../../src/cli/main.js';
-import type { CliIO } from '../../../src/cli/output.js';
-import { SlipwayError } from '../../../src/errors.js';
+import type { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
-import { makeDbParts, type FixtureChangeSet } from '../../fixtures/deploy/db-package.js';
-import { makeFixturePackage } from '../../fixtures/deploy/make-package.js';
-import { FLEET_APP, FLEET_RESTART, FLEET_SMOKE } from '../../fixtures/fleet/app.js';
-import { createTestDatabase, queryRows, type TestDatabase } from '../../helpers/pg.js';
-import { freePort, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
-import { makeTree, removeTree } from '../../helpers/tmp.js';
+import { queryRows } from '../../helpers/pg.js';
+import { freePort, type SshFleetFixture } from '../../helpers/sshd.js';
 import { waitFor } from '../../helpers/wait.js';
+import { CS1, CS2, startFleetProject, type ConfigTextOptions, type FleetProject } from './fleet-project.js';
 
-const CS1: FixtureChangeSet = { id: '1', sql: 'CREATE TABLE t1 (id int);', rollback: 'DROP TABLE t1;' };
-const CS2: FixtureChangeSet = { id: '2', sql: 'CREATE TABLE t2 (id int);', rollback: 'DROP TABLE t2;' };
-
+let p: FleetProject;
 let fleet: SshFleetFixture;
-let db: TestDatabase;
 let dir: string;
-const appPorts: number[] = [];
+let appPorts: number[];
+let db: FleetProject['db'];
+const config = (o?: ConfigTextOptions) => p.config(o);
+const configText = (o?: ConfigTextOptions) => p.configText(o);
+const fleetPackage = (...a: Parameters<FleetProject['fleetPackage']>) => p.fleetPackage(...a);
+const journalOf = (root: string) => p.journalOf(root);
+const currentOf = (root: string) => p.currentOf(root);
+const healthVersion = (i: number) => p.healthVersion(i);
+const cli = (...argv: string[]) => p.cli(...argv);
 
-async function fleetPackage(version: string, changeSets: FixtureChangeSet[]) {
-  const parts = await makeDbParts(version, changeSets);
-  return makeFixturePackage({
-    version,
-    compatibility: parts.compatibility,
-    files: {
-      ...parts.files,
-      'application/server.mjs': FLEET_APP,
-      'application/version.txt': `${version}\n`,
-      'scripts/restart.sh': FLEET_RESTART,
-      'tests/smoke/health.mjs': FLEET_SMOKE,
-    },
-    outDir: dir,
-  });
-}
-
-function configText(o: { knownHosts?: string; extraHost?: string } = {}): string {
-  const hosts = fleet.hosts
-    .map(
-      (h, i) =>
-        `      - { host: 127.0.0.1, port: ${h.port}, user: ${fleet.user}, path: ${JSON.stringify(h.root)}, healthUrl: "http://127.0.0.1:${appPorts[i]}/health" }`,
-    )
-    .join('\n');
-  return `name: demo
-version: 1.0.0
-build:
-  components:
-    application:
-      include: ["**"]
-deploy:
-  targets:
-    fleet:
-      type: ssh
-      knownHosts: ${JSON.stringify(o.knownHosts ?? fleet.knownHosts)}
-      identityFile: ${JSON.stringify(fleet.clientKey)}
-      connectTimeoutMs: 5000
-      hosts:
-${hosts}${o.extraHost ? `\n${o.extraHost}` : ''}
-      rollout: { batch: 2, canary: 1 }
-      restart: "sh scripts/restart.sh"
-      health: { timeoutMs: 10000, intervalMs: 100 }
-      databaseUrl: ${JSON.stringify(db.url)}
-      rollbackDatabase: true
-`;
-}
-
-async function config(o: Parameters<typeof configText>[0] = {}): Promise<Config> {
-  await writeFile(path.join(dir, 'slipway.config.yaml'), configText(o));
-  return (await loadConfig({ cwd: dir, env: {} })).config;
-}
-
-async function journalOf(root: string): Promise<JournalEntry[]> {
-  const file = path.join(root, '.slipway', 'journal.jsonl');
-  return existsSync(file) ? parseJournal(await readFile(file)).entries : [];
-}
-
-async function currentOf(root: string): Promise<string | null> {
-  return readlink(path.join(root, 'current')).catch(() => null);
-}
-
-async function healthVersion(i: number): Promise<string | null> {
-  try {
-    const r = await fetch(`http://127.0.0.1:${appPorts[i]}/health`);
-    return r.ok ? ((await r.json()) as { version: string }).version : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The CLI in-process (its command code, flag parsing and rendering), in the test's project dir. */
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: { USER: 'tester' },
-    cwd: dir,
-    readStdin: async () => '',
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
-
-const fail = (p: Promise<unknown>) =>
-  p.then(
+const fail = (x: Promise<unknown>) =>
+  x.then(
     () => {
       throw new Error('expected a failure');
     },
@@ -122,33 +34,14 @@ const fail = (p: Promise<unknown>) =>
   );
 
 beforeAll(async () => {
-  fleet = await startSshFleet(4);
-  db = await createTestDatabase('slipway_fleet');
-  dir = await makeTree({}, 'slipway-fleet-');
-  for (const h of fleet.hosts) {
-    const port = await freePort();
-    appPorts.push(port);
-    await mkdir(h.root, { recursive: true });
-    await writeFile(path.join(h.root, 'port'), String(port));
-  }
+  p = await startFleetProject(4, 'slipway_fleet');
+  ({ fleet, dir, appPorts, db } = p);
 }, 120_000);
 
 const extraRoots: string[] = [];
 
 afterAll(async () => {
-  for (const root of [...(fleet?.hosts ?? []).map((h) => h.root), ...extraRoots]) {
-    const pid = await readFile(path.join(root, 'app.pid'), 'utf8').catch(() => '');
-    if (pid) {
-      try {
-        process.kill(Number(pid), 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-    }
-  }
-  await fleet?.stop();
-  await db?.drop();
-  if (dir) await removeTree(dir);
+  await p?.stop(extraRoots);
 });
 
 describe('fleet rollout over real sshd', () => {

@@ -1,0 +1,140 @@
+// The server and the web UI on an ssh target: GET /api/releases over real HTTP and the Releases page in headless
+// Chromium show every host of a real fleet (2 sshd hosts and one that is down): its current and previous release,
+// its lock holder and whether it answered. A fleet rollback is the CLI's: the server refuses it with 409.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { loadConfig } from '../../src/config/load.js';
+import { deployFleet } from '../../src/fleet/fleet-deploy.js';
+import { startServer, type RunningServer } from '../../src/server/start.js';
+import { addUser, addUserToken } from '../../src/server/users-file.js';
+import { freePort } from '../helpers/sshd.js';
+import { CS1, startFleetProject, type FleetProject } from '../integration/fleet/fleet-project.js';
+import { launchChromium, logIn, openPage, runAxe, seriousOf } from './helpers/browser.js';
+import { ensureWebBuilt } from './helpers/web-build.js';
+
+const PASSWORD = 'fleet e2e correct horse';
+let p: FleetProject;
+let server: RunningServer;
+let browser: Browser;
+let token: string;
+let deadHost: string;
+const releases: string[] = [];
+const owner = {
+  host: 'other-controller',
+  pid: 4242,
+  startedAt: '2026-12-05T07:00:00Z',
+  run: 'r-x',
+  command: 'deploy x',
+};
+
+beforeAll(async () => {
+  await ensureWebBuilt();
+  p = await startFleetProject(2, 'slipway_e2e_fleet');
+  for (const v of ['1.0.0', '2.0.0'])
+    releases.push(
+      (
+        await deployFleet({
+          config: await p.config(),
+          target: 'fleet',
+          packagePath: (await p.fleetPackage(v, [CS1])).path,
+        })
+      ).releaseId,
+    );
+  // Host 2's lock held by another controller; a third host that is down.
+  const lockDir = path.join(p.fleet.hosts[1]!.root, '.slipway', 'lock.d');
+  await mkdir(lockDir, { recursive: true });
+  await writeFile(path.join(lockDir, 'owner.json'), JSON.stringify(owner));
+  const dead = await freePort();
+  deadHost = `root@127.0.0.1:${dead}:${path.join(p.dir, 'dead')}`;
+  await writeFile(
+    path.join(p.dir, 'slipway.config.yaml'),
+    p.configText({
+      extraHost: `      - { host: 127.0.0.1, port: ${dead}, user: root, path: ${JSON.stringify(path.join(p.dir, 'dead'))} }`,
+    }) + 'server:\n  rateLimit: { loginPerMinute: 1000 }\n',
+  );
+  const config = (await loadConfig({ cwd: p.dir, env: {} })).config;
+  const usersFile = path.join(p.dir, '.slipway/users.json');
+  await addUser({ usersFile, name: 'deployer', password: PASSWORD, groups: ['deployers'], now: new Date() });
+  token = (await addUserToken({ usersFile, name: 'deployer', now: new Date() })).token;
+  server = await startServer({ config, port: 0, host: '127.0.0.1', audit: path.join(p.dir, 'audit.log') });
+  browser = await launchChromium();
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await p?.stop();
+});
+
+describe('fleet on the server and in the UI', () => {
+  it('GET /api/releases lists every host: current, previous, lock holder, reachable; POST rollback is refused', async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const res = await fetch(`${server.url}/api/releases`, { headers: auth });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      target: string;
+      type: string;
+      releases: { id: string; current: boolean }[];
+      hosts: { host: string; reachable: boolean; current: string | null; previous: string | null; lock: unknown }[];
+    };
+    expect(body).toMatchObject({ target: 'fleet', type: 'ssh' });
+    expect(body.releases.find((r) => r.current)?.id).toBe(releases[1]);
+    expect(body.hosts.map((h) => [h.reachable, h.current, h.previous])).toEqual([
+      [true, releases[1], releases[0]],
+      [true, releases[1], releases[0]],
+      [false, null, null],
+    ]);
+    expect(body.hosts.map((h) => h.lock)).toEqual([null, { owner }, null]);
+    expect(body.hosts[2]).toMatchObject({ host: deadHost, error: expect.stringMatching(/connection refused/) });
+
+    const rb = await fetch(`${server.url}/api/releases/${releases[0]}/rollback`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(rb.status).toBe(409);
+    expect(((await rb.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringContaining('slipway rollback --target fleet'),
+    });
+  }, 120_000);
+
+  it('the Releases page shows the hosts table (no rollback buttons for a fleet) and stays accessible', async () => {
+    const w = await openPage(browser, server.url);
+    try {
+      await logIn(w.page, 'deployer', PASSWORD);
+      await w.page.getByRole('link', { name: 'Releases' }).click();
+      const rows = w.page.getByTestId('fleet-hosts').locator('tbody tr');
+      await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(3);
+      const cells = async (i: number) => rows.nth(i).locator('td').allTextContents();
+      const [h1, h2] = p.fleet.hosts;
+      expect(await cells(0)).toEqual([
+        `${p.fleet.user}@127.0.0.1:${h1!.port}:${h1!.root}`,
+        'yes',
+        releases[1],
+        releases[0],
+        'free',
+      ]);
+      expect((await cells(1)).slice(0, 4)).toEqual([
+        `${p.fleet.user}@127.0.0.1:${h2!.port}:${h2!.root}`,
+        'yes',
+        releases[1],
+        releases[0],
+      ]);
+      expect((await cells(1))[4]).toMatch(/^pid 4242 on other-controller \(deploy x, since 2026-12-05 07:00:00 UTC\)$/);
+      expect(await rows.nth(2).getAttribute('data-reachable')).toBe('false');
+      expect((await cells(2))[1]).toMatch(/^no.*connection refused/);
+      // The fleet's releases are listed; a fleet rolls back from the CLI, so no button offers it here.
+      await expect.poll(() => w.page.getByTestId('releases').locator('tbody tr').count()).toBe(2);
+      expect(await w.page.getByRole('button', { name: /Roll back/ }).count()).toBe(0);
+      expect(await w.page.getByText('slipway rollback --target fleet').count()).toBe(1);
+      const violations = await runAxe(w.page);
+      expect(seriousOf(violations), JSON.stringify(violations, null, 1)).toEqual([]);
+      expect(w.errors).toEqual([]);
+    } finally {
+      await w.context.close();
+    }
+  }, 180_000);
+});

@@ -1,0 +1,139 @@
+// Flags and admin commands on an ssh target, against real sshd hosts: --dry-run (the plan per host, no host
+// contacted), --watch / --emergency (refused by name), releases pin|unpin and retention on every host (keep 1; never
+// current, previous or pinned), and unlock (per-host locks, holders shown; a live local holder refused).
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CS1, startFleetProject, type FleetProject } from './fleet-project.js';
+
+let p: FleetProject;
+
+beforeAll(async () => {
+  p = await startFleetProject(2, 'slipway_fleet_admin');
+  await writeFile(
+    path.join(p.dir, 'slipway.config.yaml'),
+    p
+      .configText({ rollout: '{ batch: 1, canary: 1, pauseMs: 5 }' })
+      .replace('rollbackDatabase: true', 'rollbackDatabase: true\n      keep: 1'),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await p?.stop();
+});
+
+const releasesOn = (root: string) =>
+  existsSync(path.join(root, 'releases'))
+    ? readdirSync(path.join(root, 'releases'))
+        .filter((d) => !d.startsWith('.'))
+        .sort()
+    : [];
+
+async function deploy(version: string): Promise<string> {
+  const pkg = await p.fleetPackage(version, [CS1]);
+  const d = await p.cli('deploy', pkg.path, '--target', 'fleet', '--json');
+  expect(d.code, d.stderr).toBe(0);
+  return (JSON.parse(d.stdout) as { releaseId: string }).releaseId;
+}
+
+describe('fleet flags and admin commands', () => {
+  it('--dry-run prints the plan per batch and host without contacting any host; --watch and --emergency are refused', async () => {
+    const pkg = await p.fleetPackage('1.0.0', [CS1]);
+    const text = await p.cli('deploy', pkg.path, '--target', 'fleet', '--dry-run');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^plan: deploy 1\.0\.0 as \S+ to 2 host\(s\) of fleet \(the fleet's current: none\)/);
+    expect(text.stdout).toMatch(/batch 1\/2 \(canary\): 1 host\(s\) at once/);
+    expect(text.stdout).toMatch(/batch 2\/2, after a 5 ms pause: 1 host\(s\) at once/);
+    for (const [i, h] of p.fleet.hosts.entries()) {
+      expect(text.stdout).toContain(`${p.fleet.user}@127.0.0.1:${h.port}:${h.root}`);
+      expect(text.stdout).toContain(`wait until http://127.0.0.1:${p.appPorts[i]}/health is HEALTHY`);
+    }
+    expect(text.stdout).toMatch(/migrate\s+apply database\/package\.sql to postgres:\/\/.* once, from the controller/);
+    expect(text.stdout).toContain('dry run: no host was contacted, nothing was changed');
+    const json = await p.cli('deploy', pkg.path, '--target', 'fleet', '--dry-run', '--json');
+    expect(json.code, json.stderr).toBe(0);
+    const plan = (JSON.parse(json.stdout) as { plan: { batches: { hosts: { host: string }[] }[] } }).plan;
+    expect(plan.batches.map((b) => b.hosts.length)).toEqual([1, 1]);
+    // No host was touched: not even the layout exists on them.
+    for (const h of p.fleet.hosts) expect(existsSync(path.join(h.root, '.slipway'))).toBe(false);
+
+    const watch = await p.cli('deploy', pkg.path, '--target', 'fleet', '--watch', '10s');
+    expect(watch.code).toBe(2);
+    expect(watch.stderr).toMatch(/--watch is not supported for ssh targets: deploy target "fleet" has type: ssh/);
+    const emergency = await p.cli('rollback', '--target', 'fleet', '--emergency');
+    expect(emergency.code).toBe(2);
+    expect(emergency.stderr).toMatch(/--emergency is not supported for ssh targets/);
+    for (const h of p.fleet.hosts) expect(existsSync(path.join(h.root, '.slipway'))).toBe(false);
+  }, 120_000);
+
+  it('retention keeps the newest 1 plus current, previous and pinned releases on every host and the controller', async () => {
+    const v1 = await deploy('1.0.0');
+    const pin = await p.cli('releases', 'pin', v1, '--target', 'fleet');
+    expect(pin.code, pin.stderr).toBe(0);
+    expect(pin.stdout).toBe(`pinned ${v1} on 2 host(s) of fleet\n`);
+    const v2 = await deploy('2.0.0');
+    const v3 = await deploy('3.0.0');
+    // keep 1: v3 is current, v2 the previous, v1 pinned: nothing removed.
+    for (const root of [...p.fleet.hosts.map((h) => h.root), p.controllerRoot])
+      expect(releasesOn(root)).toEqual([v1, v2, v3]);
+    const unpin = await p.cli('releases', 'unpin', v1, '--target', 'fleet');
+    expect(unpin.code, unpin.stderr).toBe(0);
+    const v4 = await deploy('4.0.0');
+    for (const root of [...p.fleet.hosts.map((h) => h.root), p.controllerRoot])
+      expect(releasesOn(root)).toEqual([v3, v4]);
+    const hostJournal = await p.journalOf(p.fleet.hosts[0]!.root);
+    expect(hostJournal.filter((e) => e.step === 'retention' && e.status === 'ok').at(-1)?.data?.removed).toEqual([
+      v2,
+      v1,
+    ]);
+    const bad = await p.cli('releases', 'pin', '20260101T000000Z-000000000000', '--target', 'fleet');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/is not in the fleet journal of fleet/);
+  }, 600_000);
+
+  it('releases shows each host (current, previous, lock holder, reachable); unlock removes foreign locks and shows their holders', async () => {
+    const lockDir = path.join(p.fleet.hosts[1]!.root, '.slipway', 'lock.d');
+    await mkdir(lockDir, { recursive: true });
+    const owner = {
+      host: 'other-controller',
+      pid: 4242,
+      startedAt: '2026-12-05T07:00:00Z',
+      run: 'r-x',
+      command: 'deploy x',
+    };
+    await writeFile(path.join(lockDir, 'owner.json'), JSON.stringify(owner));
+    const rel = await p.cli('releases', '--target', 'fleet', '--json');
+    expect(rel.code, rel.stderr).toBe(0);
+    const hosts = (
+      JSON.parse(rel.stdout) as { hosts: { reachable: boolean; current: string; previous: string; lock: unknown }[] }
+    ).hosts;
+    expect(hosts.map((h) => h.reachable)).toEqual([true, true]);
+    expect(hosts[0]!.lock).toBeNull();
+    expect(hosts[1]!.lock).toEqual({ owner });
+    expect(hosts[0]!.previous).not.toBeNull();
+    expect(hosts[0]!.previous).not.toBe(hosts[0]!.current);
+    const table = await p.cli('releases', '--target', 'fleet');
+    expect(table.stdout).toMatch(/HOST\s+CURRENT\s+PREVIOUS\s+INSTALLED\s+LOCK\s+LAST RUN/);
+    expect(table.stdout).toContain('pid 4242 on other-controller (deploy x, since 2026-12-05T07:00:00Z)');
+
+    const un = await p.cli('unlock', '--target', 'fleet');
+    expect(un.code, un.stderr).toBe(0);
+    expect(un.stdout).toContain('controller: not locked');
+    expect(un.stdout).toMatch(/host2\/root: removed the lock of pid 4242 on other-controller \(deploy x, run r-x/);
+    expect(un.stdout).toMatch(/host1\/root: not locked/);
+    expect(existsSync(lockDir)).toBe(false);
+
+    // A holder that is a live process on this machine (this test's own pid) is refused; nothing is removed.
+    await mkdir(lockDir, { recursive: true });
+    await writeFile(path.join(lockDir, 'owner.json'), JSON.stringify({ ...owner, host: hostname(), pid: process.pid }));
+    const refused = await p.cli('unlock', '--target', 'fleet');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /1 host lock\(s\) of fleet are held by a live process on this machine; nothing was unlocked/,
+    );
+    expect(existsSync(lockDir)).toBe(true);
+    await rm(lockDir, { recursive: true });
+  }, 240_000);
+});

@@ -1,0 +1,162 @@
+// One fleet test project: N real sshd "hosts" (test/helpers/sshd.ts), each with its own root and app port, a real
+// PostgreSQL database, a project dir with slipway.config.yaml, and readers for what each host holds (current link,
+// journal, the app's /health). Shared by the fleet integration tests.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig } from '../../../src/config/load.js';
+import type { Config } from '../../../src/config/schema.js';
+import { parseJournal } from '../../../src/deploy/journal.js';
+import type { JournalEntry } from '../../../src/deploy/types.js';
+import { main } from '../../../src/cli/main.js';
+import type { CliIO } from '../../../src/cli/output.js';
+import { makeDbParts, type FixtureChangeSet } from '../../fixtures/deploy/db-package.js';
+import { makeFixturePackage } from '../../fixtures/deploy/make-package.js';
+import { FLEET_APP, FLEET_RESTART, FLEET_SMOKE } from '../../fixtures/fleet/app.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
+import { freePort, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
+import { makeTree, removeTree } from '../../helpers/tmp.js';
+
+export const CS1: FixtureChangeSet = { id: '1', sql: 'CREATE TABLE t1 (id int);', rollback: 'DROP TABLE t1;' };
+export const CS2: FixtureChangeSet = { id: '2', sql: 'CREATE TABLE t2 (id int);', rollback: 'DROP TABLE t2;' };
+
+export interface ConfigTextOptions {
+  knownHosts?: string;
+  extraHost?: string;
+  /** The `rollout:` flow mapping (default `{ batch: 2, canary: 1 }`). */
+  rollout?: string;
+}
+
+export interface FleetProject {
+  fleet: SshFleetFixture;
+  db: TestDatabase;
+  dir: string;
+  appPorts: number[];
+  /** The controller's state dir for target `fleet`. */
+  controllerRoot: string;
+  configText: (o?: ConfigTextOptions) => string;
+  /** Writes slipway.config.yaml and loads it. */
+  config: (o?: ConfigTextOptions) => Promise<Config>;
+  fleetPackage: (version: string, changeSets: FixtureChangeSet[]) => ReturnType<typeof makeFixturePackage>;
+  journalOf: (root: string) => Promise<JournalEntry[]>;
+  currentOf: (root: string) => Promise<string | null>;
+  /** The version host `i`'s app answers on /health (null: no answer, or not 200). */
+  healthVersion: (i: number) => Promise<string | null>;
+  /** The CLI in-process (its command code, flag parsing and rendering), in the project dir. */
+  cli: (...argv: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Ends the apps, the sshd servers, the database and the project dir. */
+  stop: (extraRoots?: string[]) => Promise<void>;
+}
+
+/** Starts `n` hosts, a database named after `dbName`, and the project dir. */
+export async function startFleetProject(n: number, dbName: string): Promise<FleetProject> {
+  const fleet = await startSshFleet(n);
+  const db = await createTestDatabase(dbName);
+  const dir = await makeTree({}, 'slipway-fleet-');
+  const appPorts: number[] = [];
+  for (const h of fleet.hosts) {
+    const port = await freePort();
+    appPorts.push(port);
+    await mkdir(h.root, { recursive: true });
+    await writeFile(path.join(h.root, 'port'), String(port));
+  }
+  const configText = (o: ConfigTextOptions = {}) => {
+    const hosts = fleet.hosts
+      .map(
+        (h, i) =>
+          `      - { host: 127.0.0.1, port: ${h.port}, user: ${fleet.user}, path: ${JSON.stringify(h.root)}, healthUrl: "http://127.0.0.1:${appPorts[i]}/health" }`,
+      )
+      .join('\n');
+    return `name: demo
+version: 1.0.0
+build:
+  components:
+    application:
+      include: ["**"]
+deploy:
+  targets:
+    fleet:
+      type: ssh
+      knownHosts: ${JSON.stringify(o.knownHosts ?? fleet.knownHosts)}
+      identityFile: ${JSON.stringify(fleet.clientKey)}
+      connectTimeoutMs: 5000
+      hosts:
+${hosts}${o.extraHost ? `\n${o.extraHost}` : ''}
+      rollout: ${o.rollout ?? '{ batch: 2, canary: 1 }'}
+      restart: "sh scripts/restart.sh"
+      health: { timeoutMs: 10000, intervalMs: 100 }
+      databaseUrl: ${JSON.stringify(db.url)}
+      rollbackDatabase: true
+`;
+  };
+  const healthVersion = async (i: number) => {
+    try {
+      const r = await fetch(`http://127.0.0.1:${appPorts[i]}/health`);
+      return r.ok ? ((await r.json()) as { version: string }).version : null;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    fleet,
+    db,
+    dir,
+    appPorts,
+    controllerRoot: path.join(dir, '.slipway', 'fleet', 'fleet'),
+    configText,
+    config: async (o = {}) => {
+      await writeFile(path.join(dir, 'slipway.config.yaml'), configText(o));
+      return (await loadConfig({ cwd: dir, env: {} })).config;
+    },
+    fleetPackage: async (version, changeSets) => {
+      const parts = await makeDbParts(version, changeSets);
+      return makeFixturePackage({
+        version,
+        compatibility: parts.compatibility,
+        files: {
+          ...parts.files,
+          'application/server.mjs': FLEET_APP,
+          'application/version.txt': `${version}\n`,
+          'scripts/restart.sh': FLEET_RESTART,
+          'tests/smoke/health.mjs': FLEET_SMOKE,
+        },
+        outDir: dir,
+      });
+    },
+    journalOf: async (root) => {
+      const file = path.join(root, '.slipway', 'journal.jsonl');
+      return existsSync(file) ? parseJournal(await readFile(file)).entries : [];
+    },
+    currentOf: (root) => readlink(path.join(root, 'current')).catch(() => null),
+    healthVersion,
+    cli: async (...argv) => {
+      let stdout = '';
+      let stderr = '';
+      const io: CliIO = {
+        stdout: (t) => void (stdout += t),
+        stderr: (t) => void (stderr += t),
+        isTTY: false,
+        env: { USER: 'tester' },
+        cwd: dir,
+        readStdin: async () => '',
+      };
+      const code = await main(argv, io);
+      return { code, stdout, stderr };
+    },
+    stop: async (extraRoots = []) => {
+      for (const root of [...fleet.hosts.map((h) => h.root), ...extraRoots]) {
+        const pid = await readFile(path.join(root, 'app.pid'), 'utf8').catch(() => '');
+        if (pid) {
+          try {
+            process.kill(Number(pid), 'SIGTERM');
+          } catch {
+            /* gone */
+          }
+        }
+      }
+      await fleet.stop();
+      await db.drop();
+      await removeTree(dir);
+    },
+  };
+}
