@@ -10,7 +10,7 @@ import { deployFleet } from '../../src/fleet/fleet-deploy.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { addUser, addUserToken } from '../../src/server/users-file.js';
 import { freePort } from '../helpers/sshd.js';
-import { CS1, startFleetProject, type FleetProject } from '../integration/fleet/fleet-project.js';
+import { CS1, FOREIGN_OWNER, startFleetProject, type FleetProject } from '../integration/fleet/fleet-project.js';
 import { launchChromium, logIn, openPage, runAxe, seriousOf } from './helpers/browser.js';
 import { ensureWebBuilt } from './helpers/web-build.js';
 
@@ -21,13 +21,7 @@ let browser: Browser;
 let token: string;
 let deadHost: string;
 const releases: string[] = [];
-const owner = {
-  host: 'other-controller',
-  pid: 4242,
-  startedAt: '2026-12-05T07:00:00Z',
-  run: 'r-x',
-  command: 'deploy x',
-};
+const owner = FOREIGN_OWNER;
 
 beforeAll(async () => {
   await ensureWebBuilt();

@@ -63,6 +63,11 @@ function progressPrinter(io: CliIO, json: boolean): (e: DeployEvent) => void {
   };
 }
 
+/** A fleet's progress: a host's own steps carry its label in front of the message. */
+function hostPrinter(print: (e: DeployEvent) => void): (e: DeployEvent & { host?: string }) => void {
+  return (e) => print(e.host ? { ...e, message: `[${e.host}] ${e.message ?? ''}` } : e);
+}
+
 /** Registers deploy, rollback, releases and history. */
 export function registerDeployCommands(program: Command, ctx: CommandContext): void {
   const { io } = ctx;
@@ -110,6 +115,7 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
           const p = await planFleetDeployment(fleetOpts);
           return printResult(io, flags, { dryRun: true, ...p }, () => renderFleetPlan(p.plan, p.version));
         }
+        const printHost = hostPrinter(print);
         const r = await deployFleet({
           ...fleetOpts,
           skipUnreachable: flags.skipUnreachable,
@@ -117,7 +123,7 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
           actor: actorFrom(io),
           onProgress: (e) => {
             events.push(e);
-            print(e.host ? { ...e, message: `[${e.host}] ${e.message ?? ''}` } : e);
+            printHost(e);
           },
           signal: ctx.interrupts('deploy'),
         });
@@ -177,7 +183,6 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
           fleetName,
           `a plain \`slipway rollback --target ${fleetName}\` returns every host (restart, health gate) and the database`,
         );
-      const print = progressPrinter(io, Boolean(flags.json));
       const f = await rollbackFleet({
         config,
         target: fleetName,
@@ -185,7 +190,7 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
         appOnly: flags.appOnly,
         wait: flags.wait,
         actor: actorFrom(io),
-        onProgress: (e) => print(e.host ? { ...e, message: `[${e.host}] ${e.message ?? ''}` } : e),
+        onProgress: hostPrinter(progressPrinter(io, Boolean(flags.json))),
       });
       return printResult(
         io,
@@ -315,13 +320,12 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
       const config = await loadForTarget(ctx, flags, flags.toDir);
       const fleetName = flags.toDir ? null : sshTargetName(config, flags.target);
       if (fleetName) {
-        const print = progressPrinter(io, Boolean(flags.json));
         const f = await recoverFleet({
           config,
           target: fleetName,
           yes: flags.yes,
           wait: flags.wait,
-          onProgress: (e) => print(e.host ? { ...e, message: `[${e.host}] ${e.message ?? ''}` } : e),
+          onProgress: hostPrinter(progressPrinter(io, Boolean(flags.json))),
         });
         printResult(io, flags, f, () => f.findings.map((x) => `${x}\n`).join(''));
         if (!f.applied && !f.complete && !flags.json)

@@ -6,7 +6,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CS1, startFleetProject, type FleetProject } from './fleet-project.js';
+import { CS1, FOREIGN_OWNER, startFleetProject, type FleetProject } from './fleet-project.js';
 
 let p: FleetProject;
 
@@ -96,13 +96,7 @@ describe('fleet flags and admin commands', () => {
   it('releases shows each host (current, previous, lock holder, reachable); unlock removes foreign locks and shows their holders', async () => {
     const lockDir = path.join(p.fleet.hosts[1]!.root, '.slipway', 'lock.d');
     await mkdir(lockDir, { recursive: true });
-    const owner = {
-      host: 'other-controller',
-      pid: 4242,
-      startedAt: '2026-12-05T07:00:00Z',
-      run: 'r-x',
-      command: 'deploy x',
-    };
+    const owner = FOREIGN_OWNER;
     await writeFile(path.join(lockDir, 'owner.json'), JSON.stringify(owner));
     const rel = await p.cli('releases', '--target', 'fleet', '--json');
     expect(rel.code, rel.stderr).toBe(0);
@@ -121,7 +115,7 @@ describe('fleet flags and admin commands', () => {
     const un = await p.cli('unlock', '--target', 'fleet');
     expect(un.code, un.stderr).toBe(0);
     expect(un.stdout).toContain('controller: not locked');
-    expect(un.stdout).toMatch(/host2\/root: removed the lock of pid 4242 on other-controller \(deploy x, run r-x/);
+    expect(un.stdout).toMatch(/host2\/root: removed the lock of pid 4242 on other-controller \(deploy x, run r-other/);
     expect(un.stdout).toMatch(/host1\/root: not locked/);
     expect(existsSync(lockDir)).toBe(false);
 

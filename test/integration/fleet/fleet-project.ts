@@ -8,10 +8,10 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
 import { parseJournal } from '../../../src/deploy/journal.js';
 import type { JournalEntry } from '../../../src/deploy/types.js';
-import { main } from '../../../src/cli/main.js';
-import type { CliIO } from '../../../src/cli/output.js';
-import { makeDbParts, type FixtureChangeSet } from '../../fixtures/deploy/db-package.js';
-import { makeFixturePackage } from '../../fixtures/deploy/make-package.js';
+import type { FixtureChangeSet } from '../../fixtures/deploy/db-package.js';
+import type { FixturePackage } from '../../fixtures/deploy/make-package.js';
+import { runMain, type MainRun } from '../../helpers/cli-main.js';
+import { appPackage } from '../../helpers/deploy-target.js';
 import { FLEET_APP, FLEET_RESTART, FLEET_SMOKE } from '../../fixtures/fleet/app.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
 import { freePort, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
@@ -19,6 +19,14 @@ import { makeTree, removeTree } from '../../helpers/tmp.js';
 
 export const CS1: FixtureChangeSet = { id: '1', sql: 'CREATE TABLE t1 (id int);', rollback: 'DROP TABLE t1;' };
 export const CS2: FixtureChangeSet = { id: '2', sql: 'CREATE TABLE t2 (id int);', rollback: 'DROP TABLE t2;' };
+/** The owner record of a lock another controller (another machine) holds. */
+export const FOREIGN_OWNER = {
+  host: 'other-controller',
+  pid: 4242,
+  startedAt: '2026-12-05T07:00:00Z',
+  run: 'r-other',
+  command: 'deploy x',
+};
 
 export interface ConfigTextOptions {
   knownHosts?: string;
@@ -37,13 +45,13 @@ export interface FleetProject {
   configText: (o?: ConfigTextOptions) => string;
   /** Writes slipway.config.yaml and loads it. */
   config: (o?: ConfigTextOptions) => Promise<Config>;
-  fleetPackage: (version: string, changeSets: FixtureChangeSet[]) => ReturnType<typeof makeFixturePackage>;
+  fleetPackage: (version: string, changeSets: FixtureChangeSet[]) => Promise<FixturePackage>;
   journalOf: (root: string) => Promise<JournalEntry[]>;
   currentOf: (root: string) => Promise<string | null>;
   /** The version host `i`'s app answers on /health (null: no answer, or not 200). */
   healthVersion: (i: number) => Promise<string | null>;
   /** The CLI in-process (its command code, flag parsing and rendering), in the project dir. */
-  cli: (...argv: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+  cli: (...argv: string[]) => Promise<MainRun>;
   /** Ends the apps, the sshd servers, the database and the project dir. */
   stop: (extraRoots?: string[]) => Promise<void>;
 }
@@ -108,41 +116,21 @@ ${hosts}${o.extraHost ? `\n${o.extraHost}` : ''}
       await writeFile(path.join(dir, 'slipway.config.yaml'), configText(o));
       return (await loadConfig({ cwd: dir, env: {} })).config;
     },
-    fleetPackage: async (version, changeSets) => {
-      const parts = await makeDbParts(version, changeSets);
-      return makeFixturePackage({
-        version,
-        compatibility: parts.compatibility,
+    fleetPackage: (version, changeSets) =>
+      appPackage(version, changeSets, {
         files: {
-          ...parts.files,
           'application/server.mjs': FLEET_APP,
-          'application/version.txt': `${version}\n`,
           'scripts/restart.sh': FLEET_RESTART,
           'tests/smoke/health.mjs': FLEET_SMOKE,
         },
-        outDir: dir,
-      });
-    },
+      }),
     journalOf: async (root) => {
       const file = path.join(root, '.slipway', 'journal.jsonl');
       return existsSync(file) ? parseJournal(await readFile(file)).entries : [];
     },
     currentOf: (root) => readlink(path.join(root, 'current')).catch(() => null),
     healthVersion,
-    cli: async (...argv) => {
-      let stdout = '';
-      let stderr = '';
-      const io: CliIO = {
-        stdout: (t) => void (stdout += t),
-        stderr: (t) => void (stderr += t),
-        isTTY: false,
-        env: { USER: 'tester' },
-        cwd: dir,
-        readStdin: async () => '',
-      };
-      const code = await main(argv, io);
-      return { code, stdout, stderr };
-    },
+    cli: (...argv) => runMain(argv, { cwd: dir, env: { USER: 'tester' } }),
     stop: async (extraRoots = []) => {
       for (const root of [...fleet.hosts.map((h) => h.root), ...extraRoots]) {
         const pid = await readFile(path.join(root, 'app.pid'), 'utf8').catch(() => '');

@@ -10,7 +10,14 @@ import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { queryRows } from '../../helpers/pg.js';
 import { freePort, type SshFleetFixture } from '../../helpers/sshd.js';
 import { waitFor } from '../../helpers/wait.js';
-import { CS1, CS2, startFleetProject, type ConfigTextOptions, type FleetProject } from './fleet-project.js';
+import {
+  CS1,
+  CS2,
+  FOREIGN_OWNER,
+  startFleetProject,
+  type ConfigTextOptions,
+  type FleetProject,
+} from './fleet-project.js';
 
 let p: FleetProject;
 let fleet: SshFleetFixture;
@@ -182,13 +189,7 @@ describe('fleet rollout over real sshd', () => {
     // Another controller (another machine) holds host 2's lock.
     const lockDir = path.join(fleet.hosts[1]!.root, '.slipway', 'lock.d');
     await mkdir(lockDir, { recursive: true });
-    const owner = {
-      host: 'other-controller',
-      pid: 4242,
-      startedAt: '2026-12-05T07:00:00Z',
-      run: 'r-other',
-      command: 'deploy x',
-    };
+    const owner = FOREIGN_OWNER;
     await writeFile(path.join(lockDir, 'owner.json'), JSON.stringify(owner));
     const before = await Promise.all(fleet.hosts.map((h) => journalOf(h.root)));
     const e = await fail(deployFleet({ config: await config(), target: 'fleet', packagePath: pkg.path }));

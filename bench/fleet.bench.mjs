@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// Fleet deploy benchmark (issue 13; `npm run bench -- fleet`, which builds dist/ first). Real OpenSSH servers on
+// 127.0.0.1 (test/helpers/sshd.ts, one sshd per "host", each deploy into fresh roots so every upload is real), the
+// compiled deployFleet from dist/, a ~1 MB package (265 files of random text, the size of the seed's package), no
+// restart command, no health URL, no smoke tests, no database, rollout `batch: 100%` and `parallel: 8` (no pauses).
+//   hosts  – wall time of a deploy to 1, 4 and 8 hosts; target: 8-host / 1-host ≤ 2.5×
+//   peer   – one host by hand: `scp -O` the archive (the test sshd has no sftp subsystem), then `ssh` `mkdir` +
+//            `tar xzf` + `ln -sfn` (two connections; no verification, lock or journal); target: Slipway's 1-host
+//            deploy ≤ 2× the peer
+// Prints a Markdown section (it writes no file: the lead copies figures measured on an idle machine into RESULTS.md).
+// Needs sshd (openssh-server) and the right to start it (root: the test helper binds 127.0.0.1 ports).
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { tsImport } from 'tsx/esm/api';
+import { configSchema } from '../dist/config/schema.js';
+import { resolveConfig } from '../dist/config/load.js';
+import { deployFleet } from '../dist/fleet/fleet-deploy.js';
+
+// The test fixtures are TypeScript: one sshd helper and one package maker, shared with the fleet tests.
+const { startSshFleet } = await tsImport('../test/helpers/sshd.ts', import.meta.url);
+const { makeFixturePackage } = await tsImport('../test/fixtures/deploy/make-package.ts', import.meta.url);
+
+const RUNS = Number(process.env.FLEET_BENCH_RUNS ?? 5);
+const work = mkdtempSync(path.join(tmpdir(), 'slipway-bench-fleet-'));
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)];
+};
+const f = (ms) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(0));
+
+const files = {};
+for (let i = 0; i < 265; i++)
+  files[`application/src/m${String(i).padStart(3, '0')}.js`] =
+    `export const x${i} = ${JSON.stringify(randomBytes(3750).toString('base64'))};\n`;
+const pkg = await makeFixturePackage({ name: 'bench', version: '1.0.0', files, outDir: work });
+const pkgBytes = statSync(pkg.path).size;
+
+const fleet = await startSshFleet(8);
+let seq = 0;
+try {
+  /** A config whose ssh target deploys to the first `n` hosts, each into a root nothing was deployed to yet. */
+  const configFor = async (n) => {
+    const run = `r${++seq}`;
+    const parsed = configSchema.parse({
+      name: 'bench',
+      deploy: {
+        targets: {
+          fleet: {
+            type: 'ssh',
+            knownHosts: fleet.knownHosts,
+            identityFile: fleet.clientKey,
+            hosts: fleet.hosts
+              .slice(0, n)
+              .map((h) => ({ host: '127.0.0.1', port: h.port, user: fleet.user, path: path.join(h.root, run) })),
+            rollout: { batch: '100%' },
+            parallel: 8,
+            smokeTests: false,
+          },
+        },
+      },
+    });
+    return resolveConfig(parsed, { configFile: '', configDir: path.join(work, run), environment: 'bench' });
+  };
+  const deployMs = async (n) => {
+    const t0 = performance.now();
+    const r = await deployFleet({ config: await configFor(n), target: 'fleet', packagePath: pkg.path });
+    if (!r.ok) throw new Error(`deploy to ${n} host(s) failed`);
+    return performance.now() - t0;
+  };
+
+  await deployMs(1); // warm-up: module loading, JIT, the first ssh handshakes
+  const byHosts = {};
+  for (const n of [1, 4, 8]) {
+    byHosts[n] = [];
+    for (let i = 0; i < RUNS; i++) byHosts[n].push(await deployMs(n));
+  }
+
+  // The peer: what a shell script does for one host, with the same keys and pinned host key.
+  const h = fleet.hosts[0];
+  const sshOpts = [
+    '-F',
+    'none',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${fleet.knownHosts}`,
+    '-i',
+    fleet.clientKey,
+  ];
+  const peer = [];
+  for (let i = 0; i < RUNS + 1; i++) {
+    const dir = path.join(h.root, `peer-${i}`);
+    mkdirSync(dir, { recursive: true });
+    const t0 = performance.now();
+    // -O: the classic scp protocol (the test sshd runs no sftp subsystem, which scp uses by default).
+    const scp = spawnSync('scp', [
+      ...sshOpts,
+      '-O',
+      '-q',
+      '-P',
+      String(h.port),
+      pkg.path,
+      `${fleet.user}@127.0.0.1:${dir}/pkg.tar.gz`,
+    ]);
+    const sh = spawnSync('ssh', [
+      ...sshOpts,
+      '-p',
+      String(h.port),
+      `${fleet.user}@127.0.0.1`,
+      `cd '${dir}' && mkdir -p releases/1 && tar xzf pkg.tar.gz -C releases/1 && ln -sfn releases/1 current`,
+    ]);
+    if (scp.status !== 0 || sh.status !== 0)
+      throw new Error(`peer failed: scp ${scp.status} ${scp.stderr}; ssh ${sh.status} ${sh.stderr}`);
+    if (i > 0) peer.push(performance.now() - t0); // the first run warms the page cache
+  }
+
+  const one = median(byHosts[1]);
+  const eight = median(byHosts[8]);
+  const p = median(peer);
+  const ratio = eight / one;
+  const overhead = one / p;
+  const md = `## Fleet deploys over SSH (issue 13)
+
+Command: \`npm run bench -- fleet\` (8 real sshd servers on 127.0.0.1, compiled dist/, Node ${process.version},
+${new Date().toISOString().slice(0, 10)}; ${RUNS} runs per row after one warm-up, medians; a ${(pkgBytes / 1e6).toFixed(2)} MB
+package of 265 random-text files; no restart, health URL, smoke tests or database; \`batch: 100%\`, \`parallel: 8\`).
+
+| what | runs | median ms | min ms | max ms | target |
+| --- | ---: | ---: | ---: | ---: | --- |
+${[1, 4, 8]
+  .map(
+    (n) =>
+      `| deploy to ${n} host(s): verify + extract on the controller, connect, lock, upload, install (verify, \`sha256sum -c\`), switch, journal | ${byHosts[n].length} | ${f(median(byHosts[n]))} | ${f(Math.min(...byHosts[n]))} | ${f(Math.max(...byHosts[n]))} | |`,
+  )
+  .join('\n')}
+| peer, 1 host: \`scp\` + \`ssh\` \`tar xzf\` + \`ln -sfn\` (no verification, lock or journal) | ${peer.length} | ${f(p)} | ${f(Math.min(...peer))} | ${f(Math.max(...peer))} | |
+
+- 8 hosts / 1 host: **${ratio.toFixed(2)}×** (target ≤ 2.5×).
+- 1-host deploy / peer: **${overhead.toFixed(2)}×** (target ≤ 2×).
+`;
+  process.stdout.write(md);
+  process.exitCode = ratio <= 2.5 && overhead <= 2 ? 0 : 1;
+} finally {
+  await fleet.stop();
+  rmSync(work, { recursive: true, force: true });
+}
