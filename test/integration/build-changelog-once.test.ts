@@ -2,28 +2,9 @@
 // ships, and compile checks `${name}` in SQL files with the properties of that same parse. Before, the verify child
 // re-parsed the changelog without database.customChanges (so a build with one could not verify), and compile
 // parsed it a third time.
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import { build } from '../../src/builder/pipeline.js';
-import { makeTree, removeTree } from '../helpers/tmp.js';
+import { describe, expect, it } from 'vitest';
+import { buildProject, makeBuildProject } from '../helpers/build-project.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await removeTree(d);
-});
-
-const CONFIG = `name: once
-version: 1.0.0
-build:
-  output: out
-  components:
-    application: { include: ["app/**"] }
-    database: { include: ["db/**"] }
-  checks: { lockfile: false }
-database:
-  changelog: db/master.xml
-  customChanges: { com.example.Seed: db/seed.sql }
-`;
 const MASTER = `<?xml version="1.0" encoding="UTF-8"?>
 <databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">
   <property name="table" value="widget"/>
@@ -40,20 +21,18 @@ const MASTER = `<?xml version="1.0" encoding="UTF-8"?>
 
 describe('one changelog parse per build', () => {
   it('verifies the shipped package (customChanges included) and compiles SQL with the changelog properties', async () => {
-    const dir = await makeTree(
-      {
-        'slipway.config.yaml': CONFIG,
-        'app/index.html': '<p>hi</p>\n',
+    const dir = await makeBuildProject({
+      name: 'once',
+      changelog: 'db/master.xml',
+      database: ['customChanges: { com.example.Seed: db/seed.sql }'],
+      files: {
         'db/master.xml': MASTER,
         'db/seed.sql': 'INSERT INTO widget VALUES (1);\n',
         // ${table} is defined only by the XML master's <property>: compile must see that value to parse this.
         'db/more.sql': '--liquibase formatted sql\n--changeset ann:3\nALTER TABLE ${table} ADD COLUMN name text;\n',
       },
-      'slipway-once-',
-    );
-    dirs.push(dir);
-    const { config } = await loadConfig({ cwd: dir, env: {} });
-    const r = await build({ config, sourceDateEpoch: 1_700_000_000, env: {} });
+    });
+    const r = await buildProject(dir);
     expect(r.phases.find((p) => p.name === 'verify')).toMatchObject({ status: 'ok' });
     expect(r.manifest.components.database.healthStatus).toBe('HEALTHY');
     const verified = r.details.packaged.verifyRun?.verify.changeSets.map((c) => [c.id, c.status]);

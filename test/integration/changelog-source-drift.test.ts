@@ -3,8 +3,6 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { loadConfig } from '../../src/config/load.js';
 import { changelogSourceOf } from '../../src/config/changelog-source.js';
 import { build } from '../../src/builder/pipeline.js';
@@ -12,6 +10,7 @@ import { applySql } from '../../src/db/apply.js';
 import { getStatus } from '../../src/db/status.js';
 import { createTestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { runMain } from '../helpers/cli-main.js';
 
 const EPOCH = 1_700_000_000;
 // The config lives in cfg/ and names the project root as `root: ..`, the layout where build and `db package`
@@ -45,20 +44,7 @@ database:
 `,
 };
 
-async function runCli(cwd: string, argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: { SOURCE_DATE_EPOCH: String(EPOCH) },
-    cwd,
-    readStdin: async () => '',
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const runCli = (cwd: string, argv: string[]) => runMain(argv, { cwd, env: { SOURCE_DATE_EPOCH: String(EPOCH) } });
 
 const dirs: string[] = [];
 afterAll(async () => {

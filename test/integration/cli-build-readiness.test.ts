@@ -20,7 +20,7 @@ const GOOD = '--liquibase formatted sql\n--changeset ann:1\nCREATE TABLE t (id i
 const BAD = `${GOOD}--changeset ann:2\nINSERT INTO missing_table (id) VALUES (1);\n--rollback DELETE FROM missing_table;\n`;
 
 async function project(files: Record<string, string>, config = CONFIG) {
-  ensureDist();
+  await ensureDist();
   const p = await makeProject(files, config);
   dirs.push(p.dir);
   return p.dir;

@@ -22,7 +22,7 @@ interface JsonOut {
 
 describe('size report beside the package (built binary)', () => {
   it('appending a line to an ignored log changes the report, not one byte of the package', async () => {
-    ensureDist();
+    await ensureDist();
     const { dir } = await makeProject({ '.gitignore': 'logs/\n', 'logs/app.log': 'started\n' });
     dirs.push(dir);
     const first = runCli(['build', '--json'], dir);

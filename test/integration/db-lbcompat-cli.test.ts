@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { verifyChangelog } from '../../src/db/verify.js';
 import { SlipwayError } from '../../src/errors.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
+import { runMain } from '../helpers/cli-main.js';
 
 /** Real Liquibase 4.28 on `url` (the oracle), output or FAILED + output. */
 async function liquibase(cwd: string, url: string, args: string[]): Promise<string> {
@@ -13,20 +12,7 @@ async function liquibase(cwd: string, url: string, args: string[]): Promise<stri
   return r.ok ? r.out : `FAILED\n${r.out}`;
 }
 
-async function run(cwd: string, argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: { SOURCE_DATE_EPOCH: '0' },
-    cwd,
-    readStdin: async () => '',
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (cwd: string, argv: string[]) => runMain(argv, { cwd, env: { SOURCE_DATE_EPOCH: '0' } });
 
 const fsql = (body: string) => `--liquibase formatted sql\n${body}\n`;
 

@@ -2,25 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { makeFixturePackage, type FixturePackage } from '../fixtures/deploy/make-package.js';
+import { runMain } from '../helpers/cli-main.js';
 
-async function run(cwd: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: { USER: 'tester' },
-    cwd,
-    readStdin: async () => '',
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (cwd: string, ...argv: string[]) => runMain(argv, { cwd, env: { USER: 'tester' } });
 
 describe('slipway deploy | rollback | releases | history (CLI, in-process)', () => {
   let dir: string;

@@ -1,39 +1,20 @@
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import { build } from '../../src/builder/pipeline.js';
-import { makeTree, removeTree } from '../helpers/tmp.js';
+import { describe, expect, it } from 'vitest';
+import { buildProject, makeBuildProject } from '../helpers/build-project.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await removeTree(d);
-});
-
-const CONFIG = `name: cached
-version: 1.0.0
-build:
-  output: out
-  components:
-    application: { include: ["app/**"] }
-    database: { include: ["db/**"] }
-  checks: { lockfile: false }
-database:
-  changelog: db/master.sql
-`;
 const CHANGELOG = '--liquibase formatted sql\n--changeset ann:1\nCREATE TABLE t (id int);\n--rollback DROP TABLE t;\n';
 
 describe('PGlite verification is cached by content', () => {
   it('reuses the result for an identical package, and verifies again when a changeset changes', async () => {
-    const dir = await makeTree(
-      { 'slipway.config.yaml': CONFIG, 'app/index.html': '<p>hi</p>\n', 'db/master.sql': CHANGELOG },
-      'slipway-vcache-',
-    );
-    dirs.push(dir);
-    const load = async () => (await loadConfig({ cwd: dir, env: {} })).config;
-    const verifyPhase = (r: Awaited<ReturnType<typeof build>>) => r.phases.find((p) => p.name === 'verify')!;
+    const dir = await makeBuildProject({
+      name: 'cached',
+      changelog: 'db/master.sql',
+      files: { 'db/master.sql': CHANGELOG },
+    });
+    const verifyPhase = (r: Awaited<ReturnType<typeof buildProject>>) => r.phases.find((p) => p.name === 'verify')!;
 
-    const first = await build({ config: await load(), sourceDateEpoch: 1_700_000_000, env: {} });
+    const first = await buildProject(dir);
     expect(verifyPhase(first)).toMatchObject({ status: 'ok' });
     expect(verifyPhase(first).reason).toMatch(
       /^PGlite in a child process, concurrent with compile; peak RSS [1-9]\d* MB$/,
@@ -41,14 +22,14 @@ describe('PGlite verification is cached by content', () => {
     expect(first.manifest.components.database.healthStatus).toBe('HEALTHY');
 
     // Another build time changes only the package's generated-at line: same content address.
-    const second = await build({ config: await load(), sourceDateEpoch: 1_700_000_500, env: {} });
+    const second = await buildProject(dir, { sourceDateEpoch: 1_700_000_500 });
     expect(verifyPhase(second)).toMatchObject({ status: 'ok', reason: 'cached result of an identical package' });
     expect(second.manifest.components.database.schemaFingerprint).toBe(
       first.manifest.components.database.schemaFingerprint,
     );
 
     await writeFile(path.join(dir, 'db/master.sql'), CHANGELOG.replace('(id int)', '(id bigint)'));
-    const third = await build({ config: await load(), sourceDateEpoch: 1_700_000_500, env: {} });
+    const third = await buildProject(dir, { sourceDateEpoch: 1_700_000_500 });
     expect(verifyPhase(third).reason).toMatch(
       /^PGlite in a child process, concurrent with compile; peak RSS [1-9]\d* MB$/,
     );

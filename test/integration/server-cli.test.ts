@@ -3,14 +3,13 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { loadConfig } from '../../src/config/load.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { ensureDist, runBin, startBin } from '../helpers/cli-bin.js';
 import { waitFor } from '../helpers/wait.js';
+import { runMain } from '../helpers/cli-main.js';
 
 const PASSWORD = 'a long enough password';
 let dir: string;
@@ -20,20 +19,7 @@ let degraded: RunningServer;
 let token: string;
 
 /** Runs the CLI in-process with captured output and the given stdin. */
-async function run(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: {},
-    cwd: dir,
-    readStdin: async () => stdin,
-  };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+const run = (args: string[], stdin = '') => runMain(args, { cwd: dir, stdin });
 
 beforeAll(async () => {
   db = await createTestDatabase('slipway_server_cli');

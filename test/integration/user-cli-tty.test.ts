@@ -1,16 +1,13 @@
 // `slipway user add|passwd` on a real terminal (a pseudo-terminal driven by Python's pty module): the password is
-// prompted for twice and never echoed. Runs the built binary (`npm run build:ts`).
+// prompted for twice and never echoed. Runs the built binary (rebuilt by ensureDist when any source is newer).
 import { spawnSync } from 'node:child_process';
 import { stripVTControlCharacters } from 'node:util';
-import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readUsersFile } from '../../src/server/users-file.js';
 import { verifyPassword } from '../../src/server/password.js';
+import { BIN, ensureDist } from '../helpers/cli-bin.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/slipway.js');
 
 // Spawns the command on a pty, answers each prompt (`answers`, in order, once its text appears), prints JSON.
 const DRIVER = String.raw`
@@ -54,17 +51,7 @@ function onTerminal(args: string[], prompts: string[], answers: string[], cwd: s
 
 let dir: string;
 beforeAll(async () => {
-  const sources = [
-    'src/cli/commands/users.ts',
-    'src/cli/prompt-secret.ts',
-    'src/cli/output.ts',
-    'src/server/users-file.ts',
-  ];
-  const built = path.join(ROOT, 'dist/cli/commands/users.js');
-  const newest = Math.max(...sources.map((s) => statSync(path.join(ROOT, s)).mtimeMs));
-  if (!existsSync(built) || statSync(built).mtimeMs < newest)
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-  if (!existsSync(built) || statSync(built).mtimeMs < newest) throw new Error('run npm run build:ts first');
+  await ensureDist();
   dir = await makeTree({
     'slipway.config.yaml':
       'name: demo\nversion: 1.0.0\nbuild:\n  components:\n    application: { include: ["app/**"] }\n',

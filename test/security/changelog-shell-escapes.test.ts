@@ -8,10 +8,9 @@ import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { runMain } from '../helpers/cli-main.js';
 
 let db: TestDatabase;
 let shared: string;
@@ -27,20 +26,7 @@ afterAll(async () => {
   for (const d of [shared, ...dirs]) await removeTree(d);
 });
 
-async function cli(cwd: string, argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: { SOURCE_DATE_EPOCH: '1700000000' },
-    cwd,
-    readStdin: async () => '',
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (cwd: string, argv: string[]) => runMain(argv, { cwd, env: { SOURCE_DATE_EPOCH: '1700000000' } });
 
 const config = (database: string) => `name: demo
 version: 1.0.0

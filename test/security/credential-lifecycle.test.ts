@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { basic, bearer, login, request, startTestServer, type TestServer } from './helpers.js';
 import { waitUntil } from '../helpers/wait.js';
+import { runMain } from '../helpers/cli-main.js';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -14,20 +13,8 @@ afterAll(async () => s.close());
 beforeEach(() => s.clock.advance(61_000)); // a fresh authentication budget per scenario
 
 /** Runs the CLI in-process against the test server's project (its config and users file). */
-async function cli(args: string[], stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: {},
-    cwd: s.dir,
-    readStdin: async () => stdin,
-  };
-  const code = await main([...args, '--config', 'slipway.config.yaml'], io);
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], stdin = '') =>
+  runMain([...args, '--config', 'slipway.config.yaml'], { cwd: s.dir, stdin });
 
 const releases = (headers: Record<string, string>) => request(s.url, '/api/releases', { headers });
 const sessionAlive = async (cookie: string) =>

@@ -9,14 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deploy } from '../../src/deploy/deploy.js';
 import { readDatabaseRole } from '../../src/db/role.js';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { PG_ADMIN_URL, createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { baseFiles, craftPackageEntries, craftTar, writeCrafted } from '../fixtures/deploy/craft.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
 import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-package.js';
 import { ensureDist, runBin } from '../helpers/cli-bin.js';
+import { runMain } from '../helpers/cli-main.js';
 
 let sandbox: string;
 let db: TestDatabase;
@@ -60,20 +59,7 @@ async function deployAs(databaseUrl: string) {
   return { r, events, journal };
 }
 
-async function cli(argv: string[], cwd = sandbox) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: {},
-    cwd,
-    readStdin: async () => '',
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[], cwd = sandbox) => runMain(argv, { cwd });
 
 describe('database role of a deploy', () => {
   it('reads rolsuper of the session role, and membership in a superuser role', async () => {

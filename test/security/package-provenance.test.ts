@@ -8,8 +8,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { LIQUIBASE_VERSION } from '../../src/db/render-bookkeeping.js';
 import type { BuildManifest } from '../../src/manifest/schema.js';
 import { SLIPWAY_VERSION } from '../../src/version.js';
@@ -17,6 +15,7 @@ import { makeTree, removeTree } from '../helpers/tmp.js';
 import { validatePackage } from '../../src/manifest/validate.js';
 import { baseFiles, craftPackageEntries, craftTar, writeCrafted } from '../fixtures/deploy/craft.js';
 import { CONFIG, makeProject } from '../integration/package-fixture.js';
+import { runMain } from '../helpers/cli-main.js';
 
 const EPOCH = '1700000000';
 const dirs: string[] = [];
@@ -24,20 +23,8 @@ afterAll(async () => {
   for (const d of dirs) await removeTree(d);
 });
 
-async function cli(cwd: string, argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    isTTY: false,
-    env: { SOURCE_DATE_EPOCH: EPOCH, ...env },
-    cwd,
-    readStdin: async () => '',
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const cli = (cwd: string, argv: string[], env: Record<string, string> = {}) =>
+  runMain(argv, { cwd, env: { SOURCE_DATE_EPOCH: EPOCH, ...env } });
 
 const git = (dir: string, ...args: string[]) =>
   execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();

@@ -3,8 +3,6 @@ import net from 'node:net';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { CliIO } from '../../src/cli/output.js';
 import { createApp } from '../../src/server/app.js';
 import { createAuditLogger, writeAudit } from '../../src/server/audit.js';
 import { blueGreenConfigSchema, blueGreenPaths, ensureProxy } from '../../src/deploy/blue-green/index.js';
@@ -15,6 +13,7 @@ import { PG_ADMIN_URL } from '../helpers/pg.js';
 import { ensureDist, runBin } from '../helpers/cli-bin.js';
 import { waitFor } from '../helpers/wait.js';
 import { bearer, request, startTestServer } from './helpers.js';
+import { runMain } from '../helpers/cli-main.js';
 
 // A password holding '@' (only partly masked before) and a `?password=` parameter (shown in clear before).
 const AT_SECRET = 'p@ss-AT-s3cret';
@@ -70,17 +69,10 @@ describe('secrets in database URLs never leave the process', () => {
     await makeDeployConfig(dir, { databaseUrl });
     const pkg = await makeFixturePackage({ files: { 'database/package.sql': 'SELECT 1;\n' } });
     dirs.push(path.dirname(pkg.path));
-    let stdout = '';
-    let stderr = '';
-    const io: CliIO = {
-      stdout: (t) => void (stdout += t),
-      stderr: (t) => void (stderr += t),
-      isTTY: false,
-      env: { USER: 'tester' },
+    const { code, stdout, stderr } = await runMain(['deploy', pkg.path, '--target', 'prod'], {
       cwd: dir,
-      readStdin: async () => '',
-    };
-    const code = await main(['deploy', pkg.path, '--target', 'prod'], io);
+      env: { USER: 'tester' },
+    });
     expect(code).not.toBe(0);
     expect(stderr).toMatch(/postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/x\?password=\*\*\*/);
     expectNoSecret(stdout + stderr);
