@@ -196,7 +196,7 @@ describe('Ctrl-C during a hanging SQL statement (built CLI, real PostgreSQL)', (
     const v2 = (await deploy({ config, packagePath: healthy.path, target: 'prod' })).releaseId;
     expect(await s.changelog()).toEqual(['1', '2', '3']);
     const r = await holdingLock(async (holderPid) => {
-      const out = await s.cli(['rollback', '--target', 'prod', '--to', p1Id], {
+      const out = await s.cli(['rollback', '--target', 'prod', '--release', p1Id], {
         signal: 'SIGTERM',
         when: async () => (await running('%DELETE FROM held%', holderPid)).some((b) => b.wait_event_type === 'Lock'),
       });
@@ -220,7 +220,7 @@ describe('Ctrl-C during a hanging SQL statement (built CLI, real PostgreSQL)', (
       data: { interrupted: true, settled: { current: v2, complete: true } },
     });
     // The next run completes with no manual step.
-    const next = await s.cli(['rollback', '--target', 'prod', '--to', p1Id]);
+    const next = await s.cli(['rollback', '--target', 'prod', '--release', p1Id]);
     expect(next.code, next.err).toBe(0);
     await assertOnP1();
   }, 400_000);

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readlink, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { readHistory } from '../../src/deploy/index.js';
 import { readJournal } from '../../src/deploy/journal.js';
 import { verifyTree } from '../../src/deploy/verify-tree.js';
@@ -14,6 +12,7 @@ import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { makeFixturePackage, type FixturePackage } from '../fixtures/deploy/make-package.js';
 import { makeDbParts } from '../fixtures/deploy/db-package.js';
 import { seededRandom } from '../helpers/seeded-random.js';
+import { bundleTestEntry } from '../helpers/bundle-entry.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KILLS = 50;
@@ -43,17 +42,7 @@ describe('crash safety: SIGKILL at random points', () => {
     root = path.join(dir, 'target');
     await makeDeployConfig(dir, { databaseUrl: db.url, restart: 'sleep 0.05', keep: 3, lockWaitMs: 30_000 });
     // Bundled once so each child starts in ~100 ms; packages stay external and resolve from the repo.
-    await mkdir(path.join(repo, '.tmp'), { recursive: true });
-    runner = path.join(repo, '.tmp', `crash-runner-${randomBytes(4).toString('hex')}.mjs`);
-    await build({
-      entryPoints: [path.join(repo, 'test/fixtures/deploy/crash-runner.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      outfile: runner,
-      logLevel: 'error',
-    });
+    runner = await bundleTestEntry('test/fixtures/deploy/crash-runner.ts', 'crash-runner');
     for (const v of ['1.0.0', '1.0.1']) {
       const parts = await makeDbParts(v, [
         { id: '1', sql: 'CREATE TABLE IF NOT EXISTS t1 (id int);', rollback: 'DROP TABLE t1;' },

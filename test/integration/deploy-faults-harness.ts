@@ -10,13 +10,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { appendFileSync, statSync, statfsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readlink, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { deploy, pinRelease, readHistory, rollback } from '../../src/deploy/index.js';
 import { readLock } from '../../src/deploy/lock.js';
 import { verifyTree } from '../../src/deploy/verify-tree.js';
@@ -26,10 +24,13 @@ import type { SlipwayError } from '../../src/errors.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { writeDocSection } from '../helpers/doc-section.js';
+import { appPackage } from '../helpers/deploy-target.js';
+import { waitFor } from '../helpers/wait.js';
+import { bundleTestEntry } from '../helpers/bundle-entry.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { RESTART_SCRIPT, STOP_SCRIPT, freePort } from '../fixtures/deploy/app.js';
-import { makeFixturePackage, type FixturePackage } from '../fixtures/deploy/make-package.js';
-import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-package.js';
+import type { FixturePackage } from '../fixtures/deploy/make-package.js';
+import type { FixtureChangeSet } from '../fixtures/deploy/db-package.js';
 
 /** The tmpfs page size: a file's last page may still take bytes on a full tmpfs, a new page may not. */
 const PAGE = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim());
@@ -48,11 +49,203 @@ const BAD: FixtureChangeSet = {
   rollback: 'DROP TABLE f3;',
 };
 
-interface Outcome {
+export interface Outcome {
   code: number | null;
   signal: string | null;
   out: string;
   err: string;
+}
+
+/** A package of the fixture app whose own smoke test checks that the app answering is this release. */
+export function faultPackage(
+  version: string,
+  changeSets: FixtureChangeSet[],
+  extra: Record<string, string> = {},
+): Promise<FixturePackage> {
+  return appPackage(version, changeSets, {
+    files: {
+      'tests/smoke/home.mjs': `const r = await fetch(process.env.SLIPWAY_BASE_URL + '/'); if ((await r.text()) !== 'version ${version}\\n') process.exit(1);\n`,
+      ...extra,
+    },
+  });
+}
+
+/** One target on its own small tmpfs, its database, its app, and the fault runner built for it. */
+export interface FaultTarget {
+  db: TestDatabase;
+  dir: string;
+  root: string;
+  port: number;
+  config: Config;
+  /**
+   * The invariants: current is a complete verified release of `version`; the app answering is that release;
+   * databasechangelog holds exactly its changesets plus `extra` (listed by the run); the lock is free. Returns the
+   * release id.
+   */
+  assertLive: (version: string, extra?: string[]) => Promise<string>;
+  /** Runs test/fixtures/deploy/fault-runner.ts (a deploy or rollback that signals itself at a boundary). */
+  runChild: (args: string[]) => Promise<Outcome>;
+  cleanup: () => Promise<void>;
+}
+
+/**
+ * A fault target: a 16 MB tmpfs mounted at `<dir>/target` (so ENOSPC is a real full disk; as root, which CI and
+ * this sandbox are — it fails, never skips, elsewhere), a fresh database, the fixture app on a free port, target
+ * `prod` with rollbackDatabase on, and the fault runner bundled.
+ */
+export async function setupFaultTarget(
+  prefix: string,
+  opts: { healthTimeoutMs: number; commandTimeoutMs: number },
+): Promise<FaultTarget> {
+  if (process.getuid?.() !== 0)
+    throw new Error('the fault suites mount tmpfs filesystems: run them as root (CI and this sandbox do)');
+  const db = await createTestDatabase(`slipway_${prefix}`);
+  const dir = await mkdtemp(path.join(tmpdir(), `slipway-${prefix}-`));
+  const root = path.join(dir, 'target');
+  const appState = path.join(dir, 'app');
+  await mkdir(root);
+  await mkdir(appState);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', root]);
+  const port = await freePort();
+  const config = await makeDeployConfig(dir, {
+    databaseUrl: db.url,
+    rollbackDatabase: true,
+    keep: 3,
+    restart: `APP_PORT=${port} APP_STATE=${appState} sh ${RESTART_SCRIPT}`,
+    stop: `APP_STATE=${appState} sh ${STOP_SCRIPT}`,
+    health: { url: `http://127.0.0.1:${port}/health`, timeoutMs: opts.healthTimeoutMs, intervalMs: 50 },
+    commandTimeoutMs: opts.commandTimeoutMs,
+    lockWaitMs: 30_000,
+  });
+  const runner = await bundleTestEntry('test/fixtures/deploy/fault-runner.ts', `${prefix}-runner`);
+  const assertLive = async (version: string, extra: string[] = []): Promise<string> => {
+    const id = path.basename(await readlink(path.join(root, 'current')));
+    const dirOf = path.join(root, 'releases', id);
+    expect((await verifyTree(dirOf)).problems).toEqual([]);
+    expect((await readFile(path.join(dirOf, 'application/version.txt'), 'utf8')).trim()).toBe(version);
+    await waitFor(`the app to answer as ${version}`, async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
+      return r !== null && (await r.text()) === `version ${version}\n`;
+    });
+    const index = JSON.parse(await readFile(path.join(dirOf, 'database/changesets.json'), 'utf8')) as { id: string }[];
+    const rows = await queryRows(db.url, 'SELECT id FROM databasechangelog ORDER BY id');
+    expect(rows.map((r) => r.id)).toEqual([...index.map((e) => e.id), ...extra].sort());
+    expect(await readLock(path.join(root, '.slipway/lock'))).toBeNull();
+    return id;
+  };
+  const runChild = (args: string[]) =>
+    new Promise<Outcome>((resolve) => {
+      const child = spawn(process.execPath, [runner, ...args], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('exit', (code, sig) => resolve({ code, signal: sig, out, err }));
+    });
+  const cleanup = async () => {
+    execFileSync('sh', [STOP_SCRIPT], { env: { ...process.env, APP_STATE: appState } });
+    execFileSync('umount', ['-l', root]);
+    await rm(runner, { force: true });
+    await rm(dir, { recursive: true, force: true });
+    await db.drop();
+  };
+  return { db, dir, root, port, config, assertLive, runChild, cleanup };
+}
+
+/**
+ * "<step>:<status>#<n>" for every event after the run began, as the fault runner counts them (failed steps and
+ * info events other than a migration's recorded changesets are no boundaries).
+ */
+export function boundaryKeys(events: DeployEvent[]): string[] {
+  const seen = new Map<string, number>();
+  const out: string[] = [];
+  let started = false;
+  for (const e of events) {
+    if (e.step === 'run' && e.status === 'begin') started = true;
+    if (!started || e.status === 'failed' || (e.status === 'info' && e.step !== 'migrate')) continue;
+    const k = `${e.step}:${e.status}`;
+    const n = (seen.get(k) ?? 0) + 1;
+    seen.set(k, n);
+    out.push(`${k}#${n}`);
+  }
+  return out;
+}
+
+/**
+ * An in-process disk fault for a deploy or rollback: `onProgress` injects it synchronously when the event `at`
+ * is emitted (its journal line is written by then) — a read-only journal (bind mount remounted ro) or a full disk.
+ * `undo` puts the disk right (idempotent); `expectInjected` checks the fault was injected (and the disk full).
+ */
+export function ioFaultAt(
+  root: string,
+  fault: Fault,
+  at: string,
+): { onProgress: (e: DeployEvent) => void; expectInjected: () => void; undo: () => Promise<void> } {
+  const j = path.join(root, '.slipway/journal.jsonl');
+  const fill = path.join(root, '.fill');
+  let injected = false;
+  let mountedRo = false;
+  let freeAfterFill = -1;
+  const seen = new Map<string, number>();
+  let started = false;
+  const onProgress = (e: DeployEvent) => {
+    if (e.step === 'run' && e.status === 'begin') started = true;
+    if (!started || e.status === 'failed' || injected) return;
+    const k = `${e.step}:${e.status}`;
+    const n = (seen.get(k) ?? 0) + 1;
+    seen.set(k, n);
+    if (`${k}#${n}` !== at) return;
+    injected = true;
+    if (fault === 'journal read-only') {
+      execFileSync('mount', ['--bind', j, j]);
+      mountedRo = true;
+      execFileSync('mount', ['-o', 'remount,ro,bind', j]);
+    } else {
+      // Full from here on, so that the step's next write fails: first the journal's last page is filled up with
+      // newlines (blank lines are no entries; the reader skips them), so the next journal line needs a new page;
+      // then dd takes every page left. A write that fitted into a page a file already had would succeed on a
+      // real full disk too, so without the padding the fault would not bite at every boundary.
+      const size = statSync(j).size;
+      if (size % PAGE) appendFileSync(j, '\n'.repeat(PAGE - (size % PAGE)));
+      try {
+        execFileSync('dd', ['if=/dev/zero', `of=${fill}`, 'bs=64k'], { stdio: 'ignore' });
+      } catch {
+        /* dd stops at ENOSPC: that is the point */
+      }
+      freeAfterFill = statfsSync(root).bavail;
+    }
+  };
+  return {
+    onProgress,
+    expectInjected: () => {
+      expect(injected, `the fault was injected at ${at}`).toBe(true);
+      if (fault === 'ENOSPC') expect(freeAfterFill, 'free blocks once the tmpfs was filled').toBe(0);
+    },
+    undo: async () => {
+      if (mountedRo) execFileSync('umount', [j]);
+      mountedRo = false;
+      await rm(fill, { force: true });
+    },
+  };
+}
+
+/**
+ * Checks the error a run ended with after a disk fault: E_IO naming a path under `root` with the errno in words,
+ * never "internal error", "bug in slipway" nor "damaged". Returns where the disk refused (for the matrix: the
+ * journal, or what the step itself was writing) and whether the run's release was kept live.
+ */
+export function expectDiskError(e: SlipwayError, root: string, fault: Fault): { refused: string; kept: boolean } {
+  expect(e.code, `${e.message}\n${e.details?.join('\n')}`).toBe('E_IO');
+  expect(`${e.message}\n${e.details.join('\n')}\n${e.hint ?? ''}`).not.toMatch(
+    /internal error|bug in slipway|damaged/i,
+  );
+  const errno =
+    fault === 'ENOSPC' ? 'no space left on the device \\(ENOSPC\\)' : 'the filesystem is read-only \\(EROFS\\)';
+  expect(e.message).toMatch(new RegExp(`^cannot [a-z ]+ ${root.replace(/[/.]/g, '\\$&')}\\S*: ${errno}$`));
+  return {
+    refused: path.relative(root, e.file ?? root).replace(/^releases\/[^/]+/, 'releases/<id>') || '.',
+    kept: e.details.some((d) => /is live: it passed its health gate and smoke tests/.test(d)),
+  };
 }
 
 /**
@@ -63,69 +256,21 @@ interface Outcome {
 export function faultSuite(section: string, FAULTS: readonly Fault[], extras: boolean): void {
   const rnd = seededRandom(`deploy-faults-${section}`);
   describe(`deploy fault injection: ${FAULTS.join(', ')} (real PostgreSQL, real app, real signals, tmpfs)`, () => {
-    let db: TestDatabase;
+    let ft: FaultTarget;
     let dir: string;
     let root: string;
-    let appState: string;
-    let port: number;
     let config: Config;
-    let runner: string;
-    let mounted = false;
+    let assertLive: FaultTarget['assertLive'];
     const pkg: Record<'P1' | 'P2' | 'BAD' | 'HANG', FixturePackage> = {} as never;
     const ids: Record<string, string> = {};
     let boundaries: string[] = [];
     const matrix = new Map<string, Map<string, string>>();
 
-    async function appPackage(version: string, changeSets: FixtureChangeSet[], extra: Record<string, string> = {}) {
-      const parts = await makeDbParts(version, changeSets);
-      return makeFixturePackage({
-        version,
-        compatibility: parts.compatibility,
-        files: {
-          ...parts.files,
-          'application/server.mjs': await readFile(path.join(repo, 'test/fixtures/deploy/app-server.mjs'), 'utf8'),
-          'application/version.txt': `${version}\n`,
-          // the release's own smoke test: the app answering must be this release
-          'tests/smoke/home.mjs': `const r = await fetch(process.env.SLIPWAY_BASE_URL + '/'); if ((await r.text()) !== 'version ${version}\\n') process.exit(1);\n`,
-          ...extra,
-        },
-      });
-    }
+    const appPackage = faultPackage;
 
     beforeAll(async () => {
-      if (process.getuid?.() !== 0)
-        throw new Error('the fault suite mounts tmpfs filesystems: run it as root (CI and this sandbox do)');
-      db = await createTestDatabase('slipway_faults');
-      dir = await mkdtemp(path.join(tmpdir(), 'slipway-faults-'));
-      root = path.join(dir, 'target');
-      appState = path.join(dir, 'app');
-      await mkdir(root);
-      await mkdir(appState);
-      // The whole target on a small tmpfs, so ENOSPC is a real full disk.
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', root]);
-      mounted = true;
-      port = await freePort();
-      config = await makeDeployConfig(dir, {
-        databaseUrl: db.url,
-        rollbackDatabase: true,
-        keep: 3,
-        restart: `APP_PORT=${port} APP_STATE=${appState} sh ${RESTART_SCRIPT}`,
-        stop: `APP_STATE=${appState} sh ${STOP_SCRIPT}`,
-        health: { url: `http://127.0.0.1:${port}/health`, timeoutMs: 3000, intervalMs: 50 },
-        commandTimeoutMs: 10_000,
-        lockWaitMs: 30_000,
-      });
-      await mkdir(path.join(repo, '.tmp'), { recursive: true });
-      runner = path.join(repo, '.tmp', `fault-runner-${randomBytes(4).toString('hex')}.mjs`);
-      await build({
-        entryPoints: [path.join(repo, 'test/fixtures/deploy/fault-runner.ts')],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        packages: 'external',
-        outfile: runner,
-        logLevel: 'error',
-      });
+      ft = await setupFaultTarget('faults', { healthTimeoutMs: 3000, commandTimeoutMs: 10_000 });
+      ({ dir, root, config, assertLive } = ft);
       pkg.P1 = await appPackage('1.0.0', [CS[0]!]);
       pkg.P2 = await appPackage('2.0.0', CS);
       pkg.BAD = await appPackage('2.1.0', [CS[0]!, CS[1]!, BAD]);
@@ -142,76 +287,11 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
     }, 120_000);
 
     afterAll(async () => {
-      execFileSync('sh', [STOP_SCRIPT], { env: { ...process.env, APP_STATE: appState } });
-      if (mounted) execFileSync('umount', ['-l', root]);
-      await rm(runner, { force: true });
-      await rm(dir, { recursive: true, force: true });
-      await db.drop();
+      await ft?.cleanup();
     });
 
-    /** "<step>:<status>#<n>" for every event after the run began, as the fault runner counts them. */
-    function boundaryKeys(events: DeployEvent[]): string[] {
-      const seen = new Map<string, number>();
-      const out: string[] = [];
-      let started = false;
-      for (const e of events) {
-        if (e.step === 'run' && e.status === 'begin') started = true;
-        if (!started || e.status === 'failed' || (e.status === 'info' && e.step !== 'migrate')) continue;
-        const k = `${e.step}:${e.status}`;
-        const n = (seen.get(k) ?? 0) + 1;
-        seen.set(k, n);
-        out.push(`${k}#${n}`);
-      }
-      return out;
-    }
-
-    const get = async (url: string) => {
-      try {
-        return await (await fetch(url, { signal: AbortSignal.timeout(2000) })).text();
-      } catch (e) {
-        return `unreachable: ${(e as Error).message}`;
-      }
-    };
-
-    /**
-     * The invariants: current is a complete verified release of `version`; the app answering is that release;
-     * databasechangelog holds exactly its changesets plus `extra` (listed by the run); the lock is free.
-     */
-    async function assertLive(version: string, extra: string[] = []): Promise<string> {
-      const link = await readlink(path.join(root, 'current'));
-      const id = path.basename(link);
-      const dirOf = path.join(root, 'releases', id);
-      expect((await verifyTree(dirOf)).problems).toEqual([]);
-      expect((await readFile(path.join(dirOf, 'application/version.txt'), 'utf8')).trim()).toBe(version);
-      let answer = '';
-      for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
-        answer = await get(`http://127.0.0.1:${port}/`);
-        if (answer === `version ${version}\n`) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(answer).toBe(`version ${version}\n`);
-      const index = JSON.parse(await readFile(path.join(dirOf, 'database/changesets.json'), 'utf8')) as {
-        id: string;
-      }[];
-      const rows = await queryRows(db.url, 'SELECT id FROM databasechangelog ORDER BY id');
-      expect(rows.map((r) => r.id)).toEqual([...index.map((e) => e.id), ...extra].sort());
-      expect(await readLock(path.join(root, '.slipway/lock'))).toBeNull();
-      return id;
-    }
-
-    function runChild(packagePath: string, at: string, signal: 'SIGKILL' | 'SIGINT'): Promise<Outcome> {
-      return new Promise((resolve) => {
-        const child = spawn(process.execPath, [runner, dir, packagePath, at, signal], {
-          cwd: repo,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        child.on('exit', (code, sig) => resolve({ code, signal: sig, out, err }));
-      });
-    }
+    const runChild = (packagePath: string, at: string, signal: 'SIGKILL' | 'SIGINT') =>
+      ft.runChild([dir, packagePath, at, signal]);
 
     /** The final `run` entry of the newest deploy run other than `exceptRun`. */
     async function closingOf(run: string): Promise<JournalEntry | undefined> {
@@ -318,46 +398,15 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
         return '✓ → 1.0.0 (exit 130)';
       }
       // In-process: the fault is injected synchronously when the boundary's event is emitted (its journal line written).
-      const j = path.join(root, '.slipway/journal.jsonl');
-      const fill = path.join(root, '.fill');
-      let injected = false;
-      let freeAfterFill = -1;
-      const seen = new Map<string, number>();
-      let started = false;
-      const onProgress = (e: DeployEvent) => {
-        if (e.step === 'run' && e.status === 'begin') started = true;
-        if (!started || e.status === 'failed' || injected) return;
-        const k = `${e.step}:${e.status}`;
-        const n = (seen.get(k) ?? 0) + 1;
-        seen.set(k, n);
-        if (`${k}#${n}` !== at) return;
-        injected = true;
-        if (fault === 'journal read-only') {
-          execFileSync('mount', ['--bind', j, j]);
-          execFileSync('mount', ['-o', 'remount,ro,bind', j]);
-        } else {
-          // Full from here on, so that the step's next write fails: first the journal's last page is filled up with
-          // newlines (blank lines are no entries; the reader skips them), so the next journal line needs a new page;
-          // then dd takes every page left. A write that fitted into a page a file already had would succeed on a
-          // real full disk too, so without the padding the fault would not bite at every boundary.
-          const size = statSync(j).size;
-          if (size % PAGE) appendFileSync(j, '\n'.repeat(PAGE - (size % PAGE)));
-          try {
-            execFileSync('dd', ['if=/dev/zero', `of=${fill}`, 'bs=64k'], { stdio: 'ignore' });
-          } catch {
-            /* dd stops at ENOSPC: that is the point */
-          }
-          freeAfterFill = statfsSync(root).bavail;
-        }
-      };
+      const io = ioFaultAt(root, fault, at);
+      const { onProgress } = io;
       let outcome: string;
       try {
         const e = await deploy({ config, packagePath: pkg.P2.path, target: 'prod', onProgress }).then(
           () => null,
           (x: unknown) => x as SlipwayError,
         );
-        expect(injected).toBe(true);
-        if (fault === 'ENOSPC') expect(freeAfterFill, 'free blocks once the tmpfs was filled').toBe(0);
+        io.expectInjected();
         // The fault bites at every boundary — with one exception that is checked, not assumed: retention's first
         // act is removing old releases, which frees the pages its next journal line needs on a full disk.
         if (e === null) {
@@ -369,21 +418,11 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
             throw new Error(`the deploy completed although ${fault} was injected at ${at}`);
           await assertLive('2.0.0');
           outcome = '✓ completed 2.0.0 (retention freed space before its next write)';
-          await rm(fill, { force: true });
+          await io.undo();
           await nextDeployAndReset();
           return outcome;
         }
-        expect(e.code, `${e.message}\n${e.details?.join('\n')}`).toBe('E_IO');
-        // a disk refusal is never reported as a bug nor as a damaged package
-        expect(`${e.message}\n${e.details.join('\n')}\n${e.hint ?? ''}`).not.toMatch(
-          /internal error|bug in slipway|damaged/i,
-        );
-        const errno =
-          fault === 'ENOSPC' ? 'no space left on the device \\(ENOSPC\\)' : 'the filesystem is read-only \\(EROFS\\)';
-        expect(e.message).toMatch(new RegExp(`^cannot [a-z ]+ ${root.replace(/[/.]/g, '\\$&')}\\S*: ${errno}$`));
-        // where the disk refused, for the matrix: the journal, or what the step itself was writing
-        const refused = path.relative(root, e.file ?? root).replace(/^releases\/[^/]+/, 'releases/<id>') || '.';
-        const kept = e.details.some((d) => /is live: it passed its health gate and smoke tests/.test(d));
+        const { refused, kept } = expectDiskError(e, root, fault);
         if (kept) {
           expect(at).toBe(boundaries[boundaries.length - 1]);
           await assertLive('2.0.0');
@@ -396,8 +435,7 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
           outcome = `✓ E_IO ${refused} → 1.0.0`;
         }
       } finally {
-        if (fault === 'journal read-only' && injected) execFileSync('umount', [j]);
-        await rm(fill, { force: true });
+        await io.undo();
       }
       // The operator fixed the disk; the next deploy finishes any recovery and succeeds.
       await nextDeployAndReset();

@@ -243,6 +243,16 @@ describe('what a failed deploy says it did is what it did (real PostgreSQL, real
     expect(await s.answer()).toBe('version 2.0.0\n');
     expect(await s.changelog()).toEqual([]);
     expect(await s.lockFree()).toBe(true);
+    // Until the cause is fixed, a deploy refuses (its recovery of this run fails the same way) and starts nothing.
+    const refused = await failing(deploy({ config, packagePath: await s.pkg('3.0.0', [CS1]), target: 'prod' }));
+    expect(refused.code).toBe('E_DEPLOY');
+    expect(refused.message).toBe('an interrupted earlier run could not be fully recovered; nothing new was started');
+    expect(refused.hint).toBe('Fix what the details name, then run: slipway recover --target prod --yes');
+    expect(refused.details.join('\n')).toContain('the stop command failed (it exited with 3: refusing to stop)');
+    expect(await s.current()).toBeNull();
+    expect(await s.answer()).toBe('version 2.0.0\n');
+    expect(await s.changelog()).toEqual([]);
+    expect(await s.lockFree()).toBe(true);
     await rm(flag, { recursive: true });
     const fix = await s.cli(['recover', '--target', 'prod', '--yes']);
     expect(fix.code, fix.err).toBe(0);

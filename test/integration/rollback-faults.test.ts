@@ -12,32 +12,30 @@
  * changesets it goes back to where it came from (2.0.0 restarted and health-gated); from then on it is completed
  * forward to its target (1.0.0), since going back would need undone changesets re-applied.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { appendFileSync, statSync, statfsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/schema.js';
 import { deploy, pinRelease, readHistory, recoverTarget, rollback } from '../../src/deploy/index.js';
-import { readLock } from '../../src/deploy/lock.js';
 import type { DeployEvent, JournalEntry } from '../../src/deploy/types.js';
 import { verifyTree } from '../../src/deploy/verify-tree.js';
 import type { SlipwayError } from '../../src/errors.js';
-import { RESTART_SCRIPT, STOP_SCRIPT, freePort } from '../fixtures/deploy/app.js';
-import { makeDeployConfig } from '../fixtures/deploy/config.js';
-import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-package.js';
-import { makeFixturePackage, type FixturePackage } from '../fixtures/deploy/make-package.js';
-import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
+import type { FixtureChangeSet } from '../fixtures/deploy/db-package.js';
+import type { FixturePackage } from '../fixtures/deploy/make-package.js';
+import { queryRows } from '../helpers/pg.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { writeDocSection } from '../helpers/doc-section.js';
-import { waitFor } from '../helpers/wait.js';
+import {
+  boundaryKeys,
+  expectDiskError,
+  faultPackage,
+  ioFaultAt,
+  setupFaultTarget,
+  type FaultTarget,
+} from './deploy-faults-harness.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PAGE = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim());
 const FAULTS = ['SIGKILL', 'SIGINT', 'journal read-only', 'ENOSPC'] as const;
 type Fault = (typeof FAULTS)[number];
 const CS: FixtureChangeSet[] = [
@@ -46,78 +44,25 @@ const CS: FixtureChangeSet[] = [
   { id: '3', sql: 'CREATE TABLE r3 (id int);', rollback: 'DROP TABLE r3;' },
 ];
 
-interface Outcome {
-  code: number | null;
-  signal: string | null;
-  out: string;
-  err: string;
-}
-
 describe('rollback fault injection: SIGKILL, SIGINT, journal read-only, ENOSPC, failing rollback SQL (real PostgreSQL, real app, tmpfs)', () => {
   // Seeded: the order the faults are tried in at each boundary (each fault starts from the same state).
   const rnd = seededRandom('rollback-faults');
-  let db: TestDatabase;
+  let ft: FaultTarget;
+  let db: FaultTarget['db'];
   let dir: string;
   let root: string;
-  let appState: string;
-  let port: number;
   let config: Config;
-  let runner: string;
-  let mounted = false;
+  let assertLive: FaultTarget['assertLive'];
   let p1 = '';
   const pkg: Record<'P1' | 'P2', FixturePackage> = {} as never;
   let boundaries: string[] = [];
   const matrix = new Map<string, Map<string, string>>();
   const extras: string[] = [];
-
-  async function appPackage(version: string, changeSets: FixtureChangeSet[]) {
-    const parts = await makeDbParts(version, changeSets);
-    return makeFixturePackage({
-      version,
-      compatibility: parts.compatibility,
-      files: {
-        ...parts.files,
-        'application/server.mjs': await readFile(path.join(repo, 'test/fixtures/deploy/app-server.mjs'), 'utf8'),
-        'application/version.txt': `${version}\n`,
-        'tests/smoke/home.mjs': `const r = await fetch(process.env.SLIPWAY_BASE_URL + '/'); if ((await r.text()) !== 'version ${version}\\n') process.exit(1);\n`,
-      },
-    });
-  }
+  const appPackage = faultPackage;
 
   beforeAll(async () => {
-    if (process.getuid?.() !== 0)
-      throw new Error('the rollback fault suite mounts a tmpfs: run it as root (CI and this sandbox do)');
-    db = await createTestDatabase('slipway_rbfaults');
-    dir = await mkdtemp(path.join(tmpdir(), 'slipway-rbfaults-'));
-    root = path.join(dir, 'target');
-    appState = path.join(dir, 'app');
-    await mkdir(root);
-    await mkdir(appState);
-    // Fails loudly (never skips) when mounting is not permitted.
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', root]);
-    mounted = true;
-    port = await freePort();
-    config = await makeDeployConfig(dir, {
-      databaseUrl: db.url,
-      rollbackDatabase: true,
-      keep: 3,
-      restart: `APP_PORT=${port} APP_STATE=${appState} sh ${RESTART_SCRIPT}`,
-      stop: `APP_STATE=${appState} sh ${STOP_SCRIPT}`,
-      health: { url: `http://127.0.0.1:${port}/health`, timeoutMs: 5000, intervalMs: 50 },
-      commandTimeoutMs: 20_000,
-      lockWaitMs: 30_000,
-    });
-    await mkdir(path.join(repo, '.tmp'), { recursive: true });
-    runner = path.join(repo, '.tmp', `rollback-fault-runner-${randomBytes(4).toString('hex')}.mjs`);
-    await build({
-      entryPoints: [path.join(repo, 'test/fixtures/deploy/fault-runner.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      outfile: runner,
-      logLevel: 'error',
-    });
+    ft = await setupFaultTarget('rbfaults', { healthTimeoutMs: 5000, commandTimeoutMs: 20_000 });
+    ({ db, dir, root, config, assertLive } = ft);
     pkg.P1 = await appPackage('1.0.0', [CS[0]!]);
     pkg.P2 = await appPackage('2.0.0', CS);
     p1 = (await deploy({ config, packagePath: pkg.P1.path, target: 'prod' })).releaseId;
@@ -133,62 +78,10 @@ describe('rollback fault injection: SIGKILL, SIGINT, journal read-only, ENOSPC, 
   }, 300_000);
 
   afterAll(async () => {
-    execFileSync('sh', [STOP_SCRIPT], { env: { ...process.env, APP_STATE: appState } });
-    if (mounted) execFileSync('umount', ['-l', root]);
-    await rm(runner, { force: true });
-    await rm(dir, { recursive: true, force: true });
-    await db?.drop();
+    await ft?.cleanup();
   });
 
-  /** "<step>:<status>#<n>" for every event after the run began, as the fault runner counts them. */
-  function boundaryKeys(events: DeployEvent[]): string[] {
-    const seen = new Map<string, number>();
-    const out: string[] = [];
-    let started = false;
-    for (const e of events) {
-      if (e.step === 'run' && e.status === 'begin') started = true;
-      if (!started || e.status === 'failed' || e.status === 'info') continue;
-      const k = `${e.step}:${e.status}`;
-      const n = (seen.get(k) ?? 0) + 1;
-      seen.set(k, n);
-      out.push(`${k}#${n}`);
-    }
-    return out;
-  }
-
-  /**
-   * The invariants: current is a complete verified release of `version`; the app answering is that release;
-   * databasechangelog holds exactly its changesets plus `extra`; the lock is free. Returns the release id.
-   */
-  async function assertLive(version: string, extra: string[] = []): Promise<string> {
-    const id = path.basename(await readlink(path.join(root, 'current')));
-    const dirOf = path.join(root, 'releases', id);
-    expect((await verifyTree(dirOf)).problems).toEqual([]);
-    expect((await readFile(path.join(dirOf, 'application/version.txt'), 'utf8')).trim()).toBe(version);
-    await waitFor(`the app to answer as ${version}`, async () => {
-      const r = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
-      return r !== null && (await r.text()) === `version ${version}\n`;
-    });
-    const index = JSON.parse(await readFile(path.join(dirOf, 'database/changesets.json'), 'utf8')) as { id: string }[];
-    const rows = await queryRows(db.url, 'SELECT id FROM databasechangelog ORDER BY id');
-    expect(rows.map((r) => r.id)).toEqual([...index.map((e) => e.id), ...extra].sort());
-    expect(await readLock(path.join(root, '.slipway/lock'))).toBeNull();
-    return id;
-  }
-
-  function runChild(at: string, signal: 'SIGKILL' | 'SIGINT'): Promise<Outcome> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [runner, dir, p1, at, signal, 'rollback'], {
-        cwd: repo,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('exit', (code, sig) => resolve({ code, signal: sig, out, err }));
-    });
-  }
+  const runChild = (at: string, signal: 'SIGKILL' | 'SIGINT') => ft.runChild([dir, p1, at, signal, 'rollback']);
 
   const lastRollbackRun = async () =>
     (await readHistory(root)).filter((e) => e.kind === 'rollback' && e.step === 'run' && e.status === 'begin').pop()!
@@ -252,56 +145,19 @@ describe('rollback fault injection: SIGKILL, SIGINT, journal read-only, ENOSPC, 
       return `✓ → ${forward ? '1.0.0' : '2.0.0'}${fault === 'SIGINT' ? ' (exit 130)' : ''}`;
     }
     // In-process: the fault is injected synchronously when the boundary's event is emitted.
-    const j = path.join(root, '.slipway/journal.jsonl');
-    const fill = path.join(root, '.fill');
-    let injected = false;
-    let freeAfterFill = -1;
-    const seen = new Map<string, number>();
-    let started = false;
-    const onProgress = (e: DeployEvent) => {
-      if (e.step === 'run' && e.status === 'begin') started = true;
-      if (!started || e.status === 'failed' || e.status === 'info' || injected) return;
-      const k = `${e.step}:${e.status}`;
-      const n = (seen.get(k) ?? 0) + 1;
-      seen.set(k, n);
-      if (`${k}#${n}` !== at) return;
-      injected = true;
-      if (fault === 'journal read-only') {
-        execFileSync('mount', ['--bind', j, j]);
-        execFileSync('mount', ['-o', 'remount,ro,bind', j]);
-      } else {
-        // The journal's last page is filled with newlines (blank lines are no entries) so its next line needs a
-        // new page; then every page left is taken: the next write of the rollback fails.
-        const size = statSync(j).size;
-        if (size % PAGE) appendFileSync(j, '\n'.repeat(PAGE - (size % PAGE)));
-        try {
-          execFileSync('dd', ['if=/dev/zero', `of=${fill}`, 'bs=64k'], { stdio: 'ignore' });
-        } catch {
-          /* dd stops at ENOSPC: that is the point */
-        }
-        freeAfterFill = statfsSync(root).bavail;
-      }
-    };
+    const io = ioFaultAt(root, fault, at);
+    const { onProgress } = io;
     let outcome: string;
     try {
       const e = await rollback({ config, target: 'prod', to: p1, onProgress }).then(
         () => null,
         (x: unknown) => x as SlipwayError,
       );
-      expect(injected).toBe(true);
-      if (fault === 'ENOSPC') expect(freeAfterFill, 'free blocks once the tmpfs was filled').toBe(0);
+      io.expectInjected();
       if (e === null) throw new Error(`the rollback completed although ${fault} was injected at ${at}`);
-      expect(e.code, `${e.message}\n${e.details?.join('\n')}`).toBe('E_IO');
-      expect(`${e.message}\n${e.details.join('\n')}\n${e.hint ?? ''}`).not.toMatch(
-        /internal error|bug in slipway|damaged/i,
-      );
-      const errno =
-        fault === 'ENOSPC' ? 'no space left on the device \\(ENOSPC\\)' : 'the filesystem is read-only \\(EROFS\\)';
-      expect(e.message).toMatch(new RegExp(`^cannot [a-z ]+ ${root.replace(/[/.]/g, '\\$&')}\\S*: ${errno}$`));
-      const refused = path.relative(root, e.file ?? root) || '.';
+      const { refused, kept } = expectDiskError(e, root, fault);
       // The write after `at` failed: forward only when the database rollback's begin line had been written.
       const forward = index(at) >= index('db-rollback:begin#1');
-      const kept = e.details.some((d) => /is live: it passed its health gate and smoke tests/.test(d));
       if (kept) {
         expect(at).toBe(boundaries[boundaries.length - 1]);
         await assertLive('1.0.0');
@@ -317,8 +173,7 @@ describe('rollback fault injection: SIGKILL, SIGINT, journal read-only, ENOSPC, 
         outcome = `✓ E_IO ${refused} → ${forward ? '1.0.0' : '2.0.0'}`;
       }
     } finally {
-      if (fault === 'journal read-only' && injected) execFileSync('umount', [j]);
-      await rm(fill, { force: true });
+      await io.undo();
     }
     // The operator fixed the disk; the next deploy finishes any recovery and succeeds.
     await nextDeploy();
