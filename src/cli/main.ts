@@ -88,7 +88,7 @@ type Register = (program: Command, ctx: CommandContext) => void;
 
 // Each group's module pulls in its whole library (esbuild, Fastify, PGlite…); loading only the group a command
 // needs keeps start-up short for every command (`slipway db package` is dominated by start-up otherwise).
-const COMMAND_GROUPS = {
+export const COMMAND_GROUPS = {
   build: async (): Promise<Register> => (await import('./commands/build.js')).registerBuildCommands,
   db: async (): Promise<Register> => (await import('./commands/db.js')).registerDbCommands,
   deploy: async (): Promise<Register> => (await import('./commands/deploy.js')).registerDeployCommands,
