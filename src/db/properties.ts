@@ -57,34 +57,62 @@ export class PropertyScope {
   }
 }
 
+/** One top-level `${…}` expression of a text and what Liquibase writes in its place. */
+export interface PropertyExpression {
+  /** Offsets of `${` and just past the closing `}`. */
+  start: number;
+  end: number;
+  /** The property name (inner expressions already expanded, trimmed). */
+  name: string;
+  /** The replacement; undefined when no such property is defined (Liquibase then keeps the expression as written). */
+  value: string | undefined;
+  /** The text kept when `value` is undefined. */
+  kept: string;
+}
+
+/**
+ * The one scanner for `${name}` (ExpressionExpander's rules): every top-level expression of `text` with its span
+ * and value. `expandProperties` and compile's position-keeping substitution (src/builder/compile/sql-chunks.ts) both
+ * read it, so they cannot disagree on nesting, escapes or unknown names.
+ */
+export function findPropertyExpressions(
+  text: string,
+  lookup: (name: string) => string | undefined,
+  depth = 0,
+): PropertyExpression[] {
+  const found: PropertyExpression[] = [];
+  if (!text.includes('${') || depth > 20) return found;
+  let i = 0;
+  while (i < text.length) {
+    const start = text.indexOf('${', i);
+    if (start < 0) break;
+    const end = findClose(text, start + 2);
+    if (end < 0) break;
+    // Inner expressions first, like ExpressionExpander's recursive reader.
+    const inner = expandProperties(text.slice(start + 2, end), lookup, depth + 1);
+    const kept = '${' + inner + '}';
+    if (inner.startsWith(':')) {
+      found.push({ start, end: end + 1, name: inner.slice(1).trim(), value: '${' + inner.slice(1).trim() + '}', kept });
+    } else {
+      const value = lookup(inner.trim());
+      const expanded = value === undefined ? undefined : expandProperties(value, lookup, depth + 1);
+      found.push({ start, end: end + 1, name: inner.trim(), value: expanded, kept });
+    }
+    i = end + 1;
+  }
+  return found;
+}
+
 /** Expands `${name}` expressions with `lookup`; unknown names are kept verbatim (Liquibase's default). */
 export function expandProperties(text: string, lookup: (name: string) => string | undefined, depth = 0): string {
   if (!text.includes('${') || depth > 20) return text;
   let out = '';
   let i = 0;
-  while (i < text.length) {
-    const start = text.indexOf('${', i);
-    if (start < 0) {
-      out += text.slice(i);
-      break;
-    }
-    out += text.slice(i, start);
-    const end = findClose(text, start + 2);
-    if (end < 0) {
-      out += text.slice(start);
-      break;
-    }
-    // Inner expressions first, like ExpressionExpander's recursive reader.
-    const inner = expandProperties(text.slice(start + 2, end), lookup, depth + 1);
-    if (inner.startsWith(':')) {
-      out += '${' + inner.slice(1).trim() + '}';
-    } else {
-      const value = lookup(inner.trim());
-      out += value === undefined ? '${' + inner + '}' : expandProperties(value, lookup, depth + 1);
-    }
-    i = end + 1;
+  for (const e of findPropertyExpressions(text, lookup, depth)) {
+    out += text.slice(i, e.start) + (e.value ?? e.kept);
+    i = e.end;
   }
-  return out;
+  return out + text.slice(i);
 }
 
 /** Index of the `}` closing an expression body starting at `from`, honouring nested `${…}`. */

@@ -19,7 +19,7 @@ interface CommandInfo {
   path: string;
   usage: string;
   description: string;
-  options: Option[];
+  options: readonly Option[];
 }
 
 async function commandTree(): Promise<CommandInfo[]> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mapColumn, planSqlChecks, substituteLine } from '../../src/builder/compile/sql-chunks.js';
 import { validateSql } from '../../src/builder/compile/sql.js';
+import { expandProperties } from '../../src/db/properties.js';
 
 describe('planSqlChecks', () => {
   it('blanks psql meta-command lines and keeps line numbers', () => {
@@ -88,6 +89,16 @@ describe('planSqlChecks', () => {
     expect(mapColumn(spans, 9)).toBe(7); // 'b'
     expect(mapColumn(spans, 12)).toBe(14); // 'c'
     expect(mapColumn(undefined, 5)).toBe(5);
+  });
+
+  it('substitutes exactly what the package will contain: nesting, values that hold expressions, the ${:name} escape', () => {
+    const props: Record<string, string> = { env: 'prod', prod_schema: 's_${env}', tbl: 'items' };
+    const lookup = (n: string) => props[n];
+    for (const line of ['CREATE TABLE ${${env}_schema}.${tbl} (x int);', "SELECT '${:tbl}', ${ tbl }", 'a ${tbl b']) {
+      expect(substituteLine(line, lookup).text).toBe(expandProperties(line, lookup));
+    }
+    const escaped = substituteLine("SELECT '${:tbl}'", lookup);
+    expect(escaped).toEqual({ text: "SELECT '${tbl}'", spans: [{ at: 8, len: 6, origLen: 7 }], unresolved: [] });
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { isFormattedSql, parseFormattedSql, readLines } from '../../db/changelog/formatted-sql.js';
 import { matchesDbms } from '../../db/changelog/select.js';
-import { PropertyScope } from '../../db/properties.js';
+import { findPropertyExpressions, PropertyScope } from '../../db/properties.js';
 import { SlipwayError } from '../../errors.js';
 import type { SyntaxProblem } from './position.js';
 
@@ -40,9 +40,10 @@ export interface SqlChecks {
 const PSQL_META = /^\s*\\/;
 
 /**
- * Replaces `${name}` with Liquibase properties, recording spans. A name without a value (often a `<property>` of
- * the XML master changelog) becomes a quoted identifier: the one token PostgreSQL's grammar accepts wherever such a
- * placeholder usually stands (schema/table names, defaults, type modifiers, inside string literals unchanged).
+ * Replaces `${name}` with Liquibase properties (the db package's own scanner, so nesting and `${:escape}` behave as
+ * they will in the package), recording spans. A name without a value (often a `<property>` of the XML master
+ * changelog) becomes a quoted identifier: the one token PostgreSQL's grammar accepts wherever such a placeholder
+ * usually stands (schema/table names, defaults, type modifiers, inside string literals unchanged).
  */
 export function substituteLine(
   line: string,
@@ -50,24 +51,23 @@ export function substituteLine(
 ): { text: string; spans: Span[]; unresolved: string[] } {
   const spans: Span[] = [];
   const unresolved: string[] = [];
-  let delta = 0;
-  const text = line.replace(/\$\{([^}]+)\}/g, (whole: string, name: string, offset: number) => {
-    let value = lookup(name);
-    const placeholder = value === undefined;
-    if (value === undefined) {
-      unresolved.push(name);
-      value = `"${name.replace(/"/g, '')}"`;
-    }
+  let text = '';
+  let from = 0;
+  for (const e of findPropertyExpressions(line, lookup)) {
+    const placeholder = e.value === undefined;
+    if (placeholder) unresolved.push(e.name);
+    const value = e.value ?? `"${e.name.replace(/"/g, '')}"`;
+    text += line.slice(from, e.start);
     spans.push({
-      at: offset + delta,
+      at: text.length,
       len: value.length,
-      origLen: whole.length,
+      origLen: e.end - e.start,
       ...(placeholder ? { placeholder } : {}),
     });
-    delta += value.length - whole.length;
-    return value;
-  });
-  return { text, spans, unresolved };
+    text += value;
+    from = e.end;
+  }
+  return { text: text + line.slice(from), spans, unresolved };
 }
 
 /** Maps a 0-based column of a substituted line back to the original line. */
@@ -110,10 +110,7 @@ export function planSqlChecks(text: string, sourcePath: string, properties: Reco
     };
   }
   const fileLines = readLines(text.replace(/^\uFEFF/, ''));
-  const lookup = (name: string): string | undefined => {
-    const value = scope.lookup(name.trim(), sourcePath);
-    return value === undefined ? undefined : scope.expand(value, sourcePath);
-  };
+  const lookup = (name: string): string | undefined => scope.lookup(name, sourcePath);
   const chunks: SqlChunk[] = [];
   const notes: string[] = [];
   parsed.changeSets.forEach((cs, n) => {
