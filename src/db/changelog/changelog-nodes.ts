@@ -20,6 +20,7 @@ import { parseNodePreconditions } from './node-preconditions.js';
 import type { Preconditions } from '../model.js';
 import { parseModifySql } from './modify-sql.js';
 import { resolveInside } from './paths.js';
+import { parseJavaProperties } from '../java-properties.js';
 import { matchesDbms } from './select.js';
 import {
   buildChange,
@@ -148,29 +149,92 @@ function changelogPreconditions(node: ChangelogNode, file: string, state: WalkSt
 
 function defineNodeProperty(node: ChangelogNode, ctx: FileContext, state: WalkState): void {
   const file = ctx.path;
+  // Liquibase expands the whole node (DatabaseChangeLog.expandExpressions) before reading it.
+  const x = (v: string | undefined): string | undefined =>
+    v === undefined ? undefined : state.properties.expand(v, file);
+  const p = {
+    context: x(node.attrs.contextFilter ?? node.attrs.context) ?? null,
+    labels: x(node.attrs.labels) ?? null,
+    dbms: x(node.attrs.dbms) ?? null,
+  };
+  const global = boolAttr(node, 'global', true, file);
   if (node.attrs.file !== undefined) {
-    throw new SlipwayError('E_CHANGELOG', '<property file="…"> is not supported', {
-      file,
-      line: node.line,
-      hint: 'Define each property with name and value, or pass them with --properties.',
-    });
+    for (const def of readPropertyFile(node, x(node.attrs.file)!, ctx, state)) {
+      if (state.propertyApplies(p))
+        state.properties.define({ ...def, value: state.properties.expand(def.value, file), ...p, global, file });
+    }
+    return;
   }
-  const name = node.attrs.name;
+  const name = x(node.attrs.name);
   const value = node.attrs.value ?? node.text;
   if (!name) throw new SlipwayError('E_CHANGELOG', '<property> needs a name', { file, line: node.line });
-  const p = {
-    context: node.attrs.contextFilter ?? node.attrs.context ?? null,
-    labels: node.attrs.labels ?? null,
-    dbms: node.attrs.dbms ?? null,
-  };
   if (!state.propertyApplies(p)) return;
-  state.properties.define({
-    name,
-    value: state.properties.expand(value, file),
-    ...p,
-    global: boolAttr(node, 'global', true, file),
+  state.properties.define({ name, value: state.properties.expand(value, file), ...p, global, file });
+}
+
+/**
+ * The properties of `<property file="…">`, as DatabaseChangeLog (4.28) reads them: the path is looked up in the
+ * search path, or beside the changelog with relativeToChangelogFile; a missing file is an error unless
+ * errorIfMissing="false" (then a warning, as Liquibase logs one); the file is read by java.util.Properties.
+ */
+function readPropertyFile(
+  node: ChangelogNode,
+  written: string,
+  ctx: FileContext,
+  state: WalkState,
+): { name: string; value: string }[] {
+  const file = ctx.path;
+  const relative = boolAttr(node, 'relativeToChangelogFile', false, file);
+  const target = resolveInside(
+    state.rootDir,
+    relative ? path.posix.join(path.posix.dirname(file), written) : written,
     file,
-  });
+    node.line,
+    written,
+  );
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path.join(state.rootDir, target));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EISDIR' && code !== 'ENOTDIR') {
+      throw new SlipwayError('E_CHANGELOG', `Cannot read property file ${target}: ${(e as Error).message}`, {
+        file,
+        line: node.line,
+        field: 'file',
+        cause: e,
+      });
+    }
+    if (!boolAttr(node, 'errorIfMissing', true, file)) {
+      state.warnings.push({
+        code: 'W_PROPERTY_FILE_MISSING',
+        file,
+        line: node.line,
+        message: `Property file not found: ${target} (errorIfMissing="false": Liquibase warns and goes on).`,
+      });
+      return [];
+    }
+    throw new SlipwayError('E_CHANGELOG', `Property file not found: ${target}`, {
+      file,
+      line: node.line,
+      field: 'file',
+      hint: relative
+        ? 'relativeToChangelogFile="true": the path is resolved beside this changelog.'
+        : 'The path is resolved from the root directory (the search path); set relativeToChangelogFile="true" to resolve it beside this changelog, or errorIfMissing="false".',
+    });
+  }
+  if (!state.read.has(target)) state.files.push({ path: target, content: bytes.toString('latin1') });
+  state.read.add(target);
+  try {
+    return parseJavaProperties(bytes).map((p) => ({ name: p.key, value: p.value }));
+  } catch (e) {
+    throw new SlipwayError('E_CHANGELOG', `Property file ${target}: ${(e as Error).message}`, {
+      file,
+      line: node.line,
+      field: 'file',
+      cause: e,
+    });
+  }
 }
 
 function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState): ReturnType<typeof finishChangeSet> {
