@@ -153,6 +153,22 @@ describe('health with a real PostgreSQL', () => {
     expect(fresh.components.database).toMatchObject({ migrationsCount: 3, lastMigration: 'db/extra.sql' });
   });
 
+  it('after the TTL the request that finds it expired waits for the new measurement; one arriving meanwhile gets the previous', async () => {
+    const app = await makeApp({ server: { 'health.cacheMs': 5000 } });
+    const first = (await app.inject({ url: '/api/health', headers: auth() })).json();
+    clock.now += 5000;
+    // Both start before the database answers the measurement the first one starts.
+    const [trigger, meanwhile] = await Promise.all([
+      app.inject({ url: '/api/health', headers: auth() }),
+      app.inject({ url: '/api/health', headers: auth() }),
+    ]);
+    expect(trigger.json().overall.checkedAt).not.toBe(first.overall.checkedAt);
+    expect(meanwhile.json().overall.checkedAt).toBe(first.overall.checkedAt);
+    // The next request gets the new measurement.
+    const next = (await app.inject({ url: '/api/health', headers: auth() })).json();
+    expect(next.overall.checkedAt).toBe(trigger.json().overall.checkedAt);
+  });
+
   it('is DEGRADED with 206 when nobody can sign in, and 200 with degradedStatus 200', async () => {
     const app = await makeApp({ users: false, server: { 'health.public': true } });
     const r = await app.inject({ url: '/api/health' });

@@ -35,7 +35,12 @@ export interface HealthServiceOptions {
   onMeasured?: (s: HealthSnapshot) => void;
 }
 
-/** Measures health, reusing the result for `server.health.cacheMs`; concurrent callers share one measurement. */
+/**
+ * Measures health, reusing the result for `server.health.cacheMs`. Past that, the request that finds the result
+ * expired starts one measurement and waits for it; requests arriving while it runs get the previous result (at most
+ * cacheMs + checkTimeoutMs old) instead of all queueing behind the database round trip — under load that queue was
+ * the endpoint's p99. Without a previous result, every caller shares the one measurement.
+ */
 export class HealthService {
   private cached: HealthSnapshot | null = null;
   private inflight: Promise<HealthSnapshot> | null = null;
@@ -43,13 +48,13 @@ export class HealthService {
   constructor(private readonly opts: HealthServiceOptions) {}
 
   async snapshot(): Promise<HealthSnapshot> {
-    const ttl = this.opts.config.server.health.cacheMs;
-    if (this.cached && this.opts.clock() - this.cached.measuredAt < ttl) return this.cached;
-    if (!this.inflight) {
-      this.inflight = this.measure().finally(() => {
-        this.inflight = null;
-      });
-    }
+    const { cacheMs, checkTimeoutMs } = this.opts.config.server.health;
+    const age = this.cached ? this.opts.clock() - this.cached.measuredAt : Infinity;
+    if (age < cacheMs) return this.cached!;
+    if (this.inflight) return age < cacheMs + checkTimeoutMs ? this.cached! : this.inflight;
+    this.inflight = this.measure().finally(() => {
+      this.inflight = null;
+    });
     return this.inflight;
   }
 
