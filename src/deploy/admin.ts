@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { rename, unlink } from 'node:fs/promises';
 import type { Config } from '../config/schema.js';
-import { SlipwayError } from '../errors.js';
+import { maskSecrets, SlipwayError } from '../errors.js';
 import { loadContracts } from './contracts.js';
 import { DEFAULT_HISTORY_TABLES, historyTable } from '../db/history-tables.js';
 import { readChangeSetIndex, readHistoryTables } from './db-rollback.js';
@@ -49,8 +49,12 @@ export async function recoverTarget(opts: RecoverOptions): Promise<RecoverResult
   if (lock) findings.push(`lock: held by pid ${lock.pid} on ${lock.host} (${lock.command}, since ${lock.startedAt})`);
   if (databaseUrl) {
     const tables = current ? await readHistoryTables(target.releaseDir(current)) : DEFAULT_HISTORY_TABLES;
-    const applied = await readAppliedChangeSets(databaseUrl, tables).catch(() => undefined);
-    if (applied === undefined) findings.push(`database: unreachable (${historyTable(tables)} not read)`);
+    let why = '';
+    const applied = await readAppliedChangeSets(databaseUrl, tables).catch((e: Error) => {
+      why = maskSecrets(e.message);
+      return undefined;
+    });
+    if (applied === undefined) findings.push(`database: unreachable (${historyTable(tables)} not read: ${why})`);
     else {
       const index = current ? await readChangeSetIndex(target.releaseDir(current)).catch(() => null) : null;
       const extras = index ? extraChangeSets(applied ?? [], index) : [];

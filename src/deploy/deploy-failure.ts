@@ -7,7 +7,7 @@ import { undoDeploy, type ApplyState } from './deploy-steps.js';
 import { toIoError } from './io-error.js';
 import type { RunJournal } from './journal.js';
 import { sendNotification } from './notify.js';
-import type { SettleResult } from './settle.js';
+import { unjournaledNote, type SettleResult } from './settle.js';
 import { interruptedError, makeStepRunner } from './step-runner.js';
 import type { Target } from './target.js';
 import type { DeployOptions } from './types.js';
@@ -83,6 +83,7 @@ export async function failDeploy(e: unknown, c: FailContext): Promise<unknown> {
         ? 'rolled back automatically, except the database'
         : 'rolled back automatically';
   const reason = e instanceof SlipwayError ? e.message : String((e as Error)?.message ?? e);
+  let closed = true;
   await journal
     .write({
       step: 'run',
@@ -105,7 +106,10 @@ export async function failDeploy(e: unknown, c: FailContext): Promise<unknown> {
         state: stateLine,
       },
     })
-    .catch((x: Error) => journalErrors.push(x.message));
+    .catch((x: Error) => {
+      closed = false;
+      journalErrors.push(x.message);
+    });
   // Operators hear of an automatic rollback as they do of an emergency one (when a notify channel is configured).
   if (needUndo && (c.t.notify.webhook || c.t.notify.command)) {
     const n = await sendNotification(
@@ -131,7 +135,7 @@ export async function failDeploy(e: unknown, c: FailContext): Promise<unknown> {
         .catch((x: Error) => journalErrors.push(x.message));
   }
   const stateDetails = settled ? [`${header}: ${settled.lines[0]}`, ...settled.lines.slice(1)] : [stateLine];
-  const journalNote = journalErrors.length ? [`the journal could not record this: ${journalErrors[0]}`] : [];
+  const journalNote = unjournaledNote(journalErrors, closed, c.targetArg);
   if (interrupted) {
     const by =
       e instanceof SlipwayError && e.code === 'E_INTERRUPTED'

@@ -5,6 +5,8 @@
  */
 import type { TargetConfig } from '../config/sections/deploy.js';
 import type { ChangeSetKey, Contracts } from './contracts.js';
+import { readHistoryTables } from './db-rollback.js';
+import { changeSetKeyText, readAppliedOrFail } from './db-state.js';
 import { appendJournal, type JournalRead } from './journal.js';
 import { findUnfinishedRuns } from './release-store.js';
 import { settleTarget } from './settle.js';
@@ -218,11 +220,43 @@ export interface RecoverInput {
  * and a health probe now agrees) or settles the target on the release it should be on — switch, undo exactly the
  * run's changesets, restart, health gate — then closes the run in the journal.
  */
+/** The first settle action with changesets to undo whose database cannot be read now, and why (else null). */
+async function unreadableDatabase(
+  r: RecoverInput,
+  actions: RecoveryAction[],
+): Promise<{ a: RecoveryAction; e: Error } | null> {
+  if (!r.databaseUrl) return null;
+  for (const a of actions) {
+    if (a.decision !== 'settle' || !a.undo?.candidates.length) continue;
+    // A release whose history-table settings cannot be read is left to settleTarget, which reports it.
+    const tables = await readHistoryTables(r.target.releaseDir(a.undo.release)).catch(() => null);
+    if (!tables) continue;
+    const e = await readAppliedOrFail(r.databaseUrl, tables).then(
+      () => null,
+      (x: unknown) => x as Error,
+    );
+    if (e) return { a, e };
+  }
+  return null;
+}
+
 export async function recoverInterruptedRuns(r: RecoverInput): Promise<RecoveryReport> {
   const { target } = r;
   const messages: string[] = [];
   const read = await target.inspectJournal();
-  const plan = planRecovery(read.entries, await target.readCurrent(), read);
+  const current = await target.readCurrent();
+  const plan = planRecovery(read.entries, current, read);
+  const blocked = await unreadableDatabase(r, plan.actions);
+  if (blocked) {
+    // Undoing needs databasechangelog (what is recorded is what gets undone); switching or restarting without
+    // it would put the previous app on the new tables. So nothing at all is changed, and that is what is said.
+    const { a, e } = blocked;
+    const keys = a.undo!.candidates.map(changeSetKeyText).join(', ');
+    messages.push(
+      `nothing was recovered: ${a.kind} run ${a.run} has ${a.undo!.candidates.length} changeset(s) to undo if still recorded (${keys}), and the database that records them cannot be read (${e.message}); current is ${current ? `still ${current}` : '(none)'}, no app was restarted, the journal is unchanged; run \`slipway recover ${r.targetArg} --yes\` once the database answers`,
+    );
+    return { messages, restored: null, complete: false, plan };
+  }
   if (read.tail) {
     const aside = await target.setAsideJournalTail(read.tail);
     const note = `journal: ${read.tail.bytes} unreadable byte(s) at its end (offset ${read.tail.offset}: torn or corrupt) moved to ${aside}; nothing live was changed because of them`;

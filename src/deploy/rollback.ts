@@ -8,7 +8,7 @@ import type { HistoryTables } from '../db/history-tables.js';
 import { warnIfSuperuser } from './role-warning.js';
 import { changeSetKeyText, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
 import { toIoError, withIo } from './io-error.js';
-import { settleTarget } from './settle.js';
+import { settleTarget, unjournaledNote } from './settle.js';
 import { defaultActor, incompleteRecovery, newRunId, targetArgOf } from './deploy.js';
 import { isReleaseId } from './layout.js';
 import { LocalTarget } from './local-target.js';
@@ -253,6 +253,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         signal: opts.signal?.aborted ? undefined : opts.signal,
       });
       const interrupted = (e instanceof SlipwayError && e.code === 'E_INTERRUPTED') || opts.signal?.aborted === true;
+      let closed = true;
       await journal
         .write({
           step: 'run',
@@ -265,12 +266,15 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
             settled: { to: settled.to, current: settled.current, complete: settled.complete },
           },
         })
-        .catch((x: Error) => journalErrors.push(x.message));
+        .catch((x: Error) => {
+          closed = false;
+          journalErrors.push(x.message);
+        });
       if (opts.emergency)
         await notify(t, target, kind, current, to.id, `emergency rollback FAILED: ${(e as Error).message}`, run).catch(
           () => false,
         );
-      const note = journalErrors.length ? [`the journal could not record this: ${journalErrors[0]}`] : [];
+      const note = unjournaledNote(journalErrors, closed, targetArg);
       if (interrupted)
         throw new SlipwayError(
           'E_INTERRUPTED',

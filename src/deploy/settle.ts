@@ -6,7 +6,7 @@
  */
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError } from '../errors.js';
-import { releaseEnv } from './activate.js';
+import { commandUser, releaseEnv } from './activate.js';
 import { describeFailure } from './run-command.js';
 import type { ChangeSetKey, Contracts } from './contracts.js';
 import { readChangeSetIndex, readHistoryTables, rollbackChangeSets } from './db-rollback.js';
@@ -149,7 +149,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
             );
           }
         }
-      } else lines.push(`database: none of the changesets ${of} was about to run is recorded; nothing to undo`);
+      } else lines.push(`database: databasechangelog records none of ${list(s.undo.candidates)}; nothing to undo`);
     } catch (e) {
       failed = true;
       // What stays is read back, never assumed: the rollback SQL runs in one transaction, but it may have
@@ -159,6 +159,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
         .then((a) => recordedAmong(s.undo!.candidates, a))
         .catch(() => null);
       if (still) r.dbRemaining = still;
+      const n = s.undo.candidates.length;
       lines.push(
         `database: could not undo the changesets ${of} applied: ${(e as Error).message}` +
           (e instanceof SlipwayError && e.details.length ? ` (${e.details.slice(0, 5).join('; ')})` : '') +
@@ -166,7 +167,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
             ? still.length
               ? `; databasechangelog still records ${still.length} of them: ${list(still)}`
               : '; databasechangelog records none of them'
-            : ''),
+            : `; databasechangelog could not be read, so which of the ${n} changeset(s) to undo (${list(s.undo.candidates)}) are applied is not known`),
       );
     }
   }
@@ -227,8 +228,15 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
     }
   } else if (s.to === null && s.restart && t.stop) {
     const stop = t.stop;
-    await target
-      .exec(stop, { env: releaseEnv(target, null, t), timeoutMs: t.commandTimeoutMs, log: `${s.run}-stop.log` })
+    // As the user and with the environment of every package command (runAs, command-env.ts); resolving them is
+    // inside the chain, so a failure there is reported like any other, never thrown.
+    await (async () =>
+      target.exec(stop, {
+        env: releaseEnv(target, null, t),
+        user: commandUser(t),
+        timeoutMs: t.commandTimeoutMs,
+        log: `${s.run}-stop.log`,
+      }))()
       .then((x) => {
         if (x.code === 0 && !x.timedOut) lines.push('stopped the app (stop command)');
         else {
@@ -250,4 +258,18 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
       `they stay applied until a release that contains them is deployed (slipway deploy <package> ${s.targetArg})`,
     );
   return r;
+}
+
+/**
+ * The line a run adds when its journal refused a write while it put the target back (`errors`: those refusals).
+ * Without its closing line the run reads as unfinished, and the next run's recovery settles it again.
+ */
+export function unjournaledNote(errors: string[], closed: boolean, targetArg: string): string[] {
+  if (!errors.length) return [];
+  return [
+    `the journal could not record this: ${errors[0]}` +
+      (closed
+        ? ''
+        : `; the next deploy, rollback or \`slipway recover ${targetArg} --yes\` finds this run unfinished and settles it again`),
+  ];
 }

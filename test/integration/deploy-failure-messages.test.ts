@@ -1,0 +1,300 @@
+/**
+ * More lines a failure path prints, each checked against what the test observes (issue 10: "every message in a
+ * failure path is checked by a test for truthfulness"): a stop command that cannot even be started while a first
+ * deploy is undone (settle.ts), a journal that cannot record the undo of a failed deploy (deploy-failure.ts) or of a
+ * failed rollback (rollback.ts), an undo whose database went away (settle.ts), and `slipway recover` while the
+ * database is unreachable (admin.ts, recover.ts). Where a message names the command that finishes the recovery, the
+ * test removes the cause and runs that command through the built CLI. Real PostgreSQL (behind a TCP relay the test
+ * can take away), a real app, real mounts (tmpfs, read-only bind), one fresh target and database each.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deploy, readHistory, rollback } from '../../src/deploy/index.js';
+import type { SlipwayError } from '../../src/errors.js';
+import type { FixtureChangeSet } from '../fixtures/deploy/db-package.js';
+import { ensureDist } from '../helpers/cli-bin.js';
+import { appPackage, setupAppTarget, type AppTarget } from '../helpers/deploy-target.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
+import { waitFor } from '../helpers/wait.js';
+import { ioFaultAt } from './deploy-faults-harness.js';
+
+const CS1: FixtureChangeSet = { id: '1', sql: 'CREATE TABLE m1 (id int);', rollback: 'DROP TABLE m1;' };
+const CS2: FixtureChangeSet = { id: '2', sql: 'CREATE TABLE m2 (id int);', rollback: 'DROP TABLE m2;' };
+
+const cleanups: (() => Promise<void>)[] = [];
+beforeAll(async () => {
+  if (process.getuid?.() !== 0)
+    throw new Error('these tests mount filesystems: run them as root (CI and this sandbox do)');
+  await ensureDist();
+}, 300_000);
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+});
+
+async function setup(target: Record<string, unknown> = {}) {
+  const s: AppTarget = await setupAppTarget('msgs', target);
+  cleanups.push(s.cleanup);
+  const pkg = async (version: string, changeSets: FixtureChangeSet[], status = 'HEALTHY') =>
+    (await appPackage(version, changeSets, { status })).path;
+  return { ...s, pkg };
+}
+
+const failing = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('the run succeeded; it was meant to fail');
+    },
+    (e: unknown) => e as SlipwayError,
+  );
+
+/** The newest run of `kind` in the journal (its begin line). */
+const lastRun = async (root: string, kind = 'deploy') =>
+  (await readHistory(root)).filter((x) => x.kind === kind && x.step === 'run' && x.status === 'begin').pop()!;
+
+/** The journal's lines of `run` (raw, so a line the reader would skip is not missed). */
+const journalLinesOf = async (root: string, run: string) =>
+  (await readFile(path.join(root, '.slipway/journal.jsonl'), 'utf8'))
+    .split('\n')
+    .filter((l) => l.includes(`"run":"${run}"`));
+
+const re = (s: string) => s.replace(/[/.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('what a failure path says is what the test observes (real PostgreSQL, real app, built CLI)', () => {
+  it('"the stop command could not run": its log cannot be created (the logs filesystem is out of inodes) — nothing says stopped, the app still answers; recover finishes once there is room', async () => {
+    const s = await setup();
+    const logs = path.join(s.root, '.slipway/logs');
+    await mkdir(logs, { recursive: true });
+    // Room for exactly one file (the root directory takes one inode): the restart command's log. The stop
+    // command's log then cannot be created: a real full filesystem (ENOSPC), at the one step that needs a new file.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,nr_inodes=2', 'tmpfs', logs]);
+    let mounted = true;
+    const unmount = () => {
+      if (mounted) execFileSync('umount', [logs]);
+      mounted = false;
+    };
+    cleanups.push(async () => unmount());
+    await s.config();
+    const r = await s.cli(['deploy', await s.pkg('2.0.0', [CS1, CS2], 'UNHEALTHY'), '--target', 'prod']);
+    const run = (await lastRun(s.root)).run;
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toMatch(/^error E_HEALTH: release \S+ is not healthy: UNHEALTHY/m);
+    const stopLog = path.join(logs, `${run}-stop.log`);
+    expect(r.err).toContain(`the stop command could not run: ENOSPC: no space left on device, open '${stopLog}'`);
+    expect(r.err).toContain(
+      'automatic rollback INCOMPLETE: nothing is live: current removed (nothing was live before)',
+    );
+    expect(r.err).toMatch(
+      /database: rolled back the 2 changeset\(s\) \S+ applied \(changelog\.sql::1::test, changelog\.sql::2::test\); databasechangelog no longer records them/,
+    );
+    expect(r.err).toContain('to finish: slipway recover --target prod --yes');
+    expect(r.err).not.toMatch(/stopped the app|the stop command failed/);
+    // observed: the stop command never ran (no log), nothing is live yet the failed release still answers, its
+    // changesets are undone, the lock is free
+    expect(existsSync(stopLog)).toBe(false);
+    expect(existsSync(path.join(logs, `${run}-restart.log`))).toBe(true);
+    expect(await s.current()).toBeNull();
+    expect(await s.answer()).toBe('version 2.0.0\n');
+    expect(await s.changelog()).toEqual([]);
+    expect(await s.lockFree()).toBe(true);
+    // Room again: the command the message names stops the app.
+    unmount();
+    const fix = await s.cli(['recover', '--target', 'prod', '--yes']);
+    expect(fix.code, fix.err).toBe(0);
+    expect(fix.out).toContain('stopped the app (stop command)');
+    await waitFor('the app to stop answering', async () => (await s.answer()).startsWith('unreachable: '));
+    expect(await s.current()).toBeNull();
+    expect(await s.lockFree()).toBe(true);
+  }, 240_000);
+
+  it('"the journal could not record this" (deploy): the journal turns read-only during the health gate; the undo it could not record happened as the details say, and the next recover settles the run again', async () => {
+    const s = await setup();
+    const config = await s.config();
+    const v1 = (await deploy({ config, packagePath: await s.pkg('1.0.0', [CS1]), target: 'prod' })).releaseId;
+    const fault = ioFaultAt(s.root, 'journal read-only', 'health:begin#1');
+    cleanups.push(fault.undo);
+    const journal = path.join(s.root, '.slipway/journal.jsonl');
+    const before = await readFile(journal, 'utf8');
+    const e = await failing(
+      deploy({
+        config,
+        packagePath: await s.pkg('2.0.0', [CS1, CS2], 'UNHEALTHY'),
+        target: 'prod',
+        onProgress: fault.onProgress,
+      }),
+    );
+    fault.expectInjected();
+    const begin = await lastRun(s.root);
+    const v2 = begin.release!;
+    expect(e.code).toBe('E_HEALTH');
+    const erofs = `cannot write the deploy journal ${journal}: the filesystem is read-only (EROFS)`;
+    expect(e.details).toEqual(
+      expect.arrayContaining([
+        `rolled back automatically: current is ${v1} again`,
+        `database: rolled back the 1 changeset(s) ${v2} applied (changelog.sql::2::test); databasechangelog no longer records them`,
+        `restarted ${v1}`,
+        `${v1} passed its health gate`,
+        `the journal could not record this: ${erofs}; the next deploy, rollback or \`slipway recover --target prod --yes\` finds this run unfinished and settles it again`,
+      ]),
+    );
+    // observed: the journal holds nothing after the health gate began (the undo and the closing line are missing,
+    // as the details say), yet the undo happened: 1.0.0 live and answering, changeset 2 gone, lock free
+    const mine = await journalLinesOf(s.root, begin.run);
+    expect(mine[mine.length - 1]).toMatch(/"step":"health","status":"begin"/);
+    expect((await readFile(journal, 'utf8')).startsWith(before)).toBe(true);
+    expect(await s.current()).toBe(v1);
+    await waitFor('1.0.0 to answer', async () => (await s.answer()) === 'version 1.0.0\n');
+    expect(await s.changelog()).toEqual(['1']);
+    expect(await s.lockFree()).toBe(true);
+    // The journal writable again: recover shows the run as unfinished, and --yes settles it (nothing left to undo).
+    await fault.undo();
+    const show = await s.cli(['recover', '--target', 'prod']);
+    expect(show.code).toBe(1);
+    expect(show.out).toContain(`deploy run ${begin.run} (release ${v2}) was interrupted at health (begin)`);
+    const fix = await s.cli(['recover', '--target', 'prod', '--yes']);
+    expect(fix.code, fix.err).toBe(0);
+    expect(fix.out).toContain(`current is still ${v1}`);
+    expect(fix.out).toContain('database: databasechangelog records none of changelog.sql::2::test; nothing to undo');
+    expect(await s.current()).toBe(v1);
+    await waitFor('1.0.0 to answer', async () => (await s.answer()) === 'version 1.0.0\n');
+    expect(await s.changelog()).toEqual(['1']);
+    expect(await s.lockFree()).toBe(true);
+  }, 240_000);
+
+  it('"the journal could not record this" (rollback): the journal turns read-only after the database rollback; the rollback completes forward as the details say', async () => {
+    const s = await setup();
+    const config = await s.config();
+    const v1 = (await deploy({ config, packagePath: await s.pkg('1.0.0', [CS1]), target: 'prod' })).releaseId;
+    const v2 = (await deploy({ config, packagePath: await s.pkg('2.0.0', [CS1, CS2]), target: 'prod' })).releaseId;
+    const fault = ioFaultAt(s.root, 'journal read-only', 'restart:begin#1');
+    cleanups.push(fault.undo);
+    const journal = path.join(s.root, '.slipway/journal.jsonl');
+    const e = await failing(rollback({ config, target: 'prod', onProgress: fault.onProgress }));
+    fault.expectInjected();
+    const begin = await lastRun(s.root, 'rollback');
+    const erofs = `cannot write the deploy journal ${journal}: the filesystem is read-only (EROFS)`;
+    expect(e.code).toBe('E_IO');
+    expect(e.message).toBe(erofs);
+    expect(e.details).toEqual([
+      `current is still ${v1}`,
+      'database: databasechangelog records none of changelog.sql::2::test; nothing to undo',
+      `restarted ${v1}`,
+      `${v1} passed its health gate`,
+      `the journal could not record this: ${erofs}; the next deploy, rollback or \`slipway recover --target prod --yes\` finds this run unfinished and settles it again`,
+    ]);
+    // observed: the journal stops at the restart's begin line; 1.0.0 live and answering, changeset 2 rolled back
+    const mine = await journalLinesOf(s.root, begin.run);
+    expect(mine[mine.length - 1]).toMatch(/"step":"restart","status":"begin"/);
+    expect(mine.some((l) => /"step":"db-rollback","status":"ok"/.test(l))).toBe(true);
+    expect(await s.current()).toBe(v1);
+    await waitFor('1.0.0 to answer', async () => (await s.answer()) === 'version 1.0.0\n');
+    expect(await s.changelog()).toEqual(['1']);
+    expect(await s.lockFree()).toBe(true);
+    await fault.undo();
+    const fix = await s.cli(['recover', '--target', 'prod', '--yes']);
+    expect(fix.code, fix.err).toBe(0);
+    expect(fix.out).toContain(
+      `rollback run ${begin.run} (release ${v1}) was interrupted at restart (begin); current is still ${v1}`,
+    );
+    expect(await s.current()).toBe(v1);
+    expect(await s.current()).not.toBe(v2);
+    expect(await s.changelog()).toEqual(['1']);
+    await waitFor('1.0.0 to answer', async () => (await s.answer()) === 'version 1.0.0\n');
+  }, 240_000);
+
+  it('"database: could not undo the changesets … applied" with the database gone: claims nothing it could not read; recover (unreachable: changes nothing, says so) then finishes once it is back', async () => {
+    const s = await setup();
+    const proxy = await startTcpProxy(Number(new URL(s.db.url).port || 5432));
+    let down = false;
+    cleanups.push(async () => {
+      if (down) await proxy.start();
+    });
+    const viaUrl = proxy.via(s.db.url);
+    const config = await s.config({ databaseUrl: viaUrl });
+    const v1 = (await deploy({ config, packagePath: await s.pkg('1.0.0', [CS1]), target: 'prod' })).releaseId;
+    const usedBefore = proxy.connections();
+    expect(usedBefore).toBeGreaterThan(0);
+    // The database goes away once 2.0.0 has migrated and its health gate begins (the relay stops: ECONNREFUSED).
+    let stopping: Promise<void> | null = null;
+    const e = await failing(
+      deploy({
+        config,
+        packagePath: await s.pkg('2.0.0', [CS1, CS2], 'UNHEALTHY'),
+        target: 'prod',
+        onProgress: (ev) => {
+          if (ev.step === 'health' && ev.status === 'begin' && !stopping) {
+            down = true;
+            stopping = proxy.stop();
+          }
+        },
+      }),
+    );
+    await stopping;
+    const begin = await lastRun(s.root);
+    const v2 = begin.release!;
+    expect(e.code).toBe('E_HEALTH');
+    const unreachable = `cannot connect to ${viaUrl}: connect ECONNREFUSED 127.0.0.1:${proxy.port}`;
+    const refused = `cannot read public.databasechangelog of ${viaUrl}: ${unreachable}`;
+    expect(e.details).toEqual(
+      expect.arrayContaining([
+        `automatic rollback INCOMPLETE: current is ${v1} again`,
+        `database: could not undo the changesets ${v2} applied: ${refused}; databasechangelog could not be read, so which of the 1 changeset(s) to undo (changelog.sql::2::test) are applied is not known`,
+        `restarted ${v1}`,
+        `${v1} passed its health gate`,
+        'to finish: slipway recover --target prod --yes',
+      ]),
+    );
+    // Nothing claimed about what databasechangelog holds, nothing claimed undone.
+    expect(e.details.join('\n')).not.toMatch(/rolled back the \d+ changeset|still records|records none/);
+    // observed (read directly, not through the relay): changeset 2 is still applied; 1.0.0 live and answering
+    expect(await s.changelog()).toEqual(['1', '2']);
+    expect(await s.current()).toBe(v1);
+    await waitFor('1.0.0 to answer', async () => (await s.answer()) === 'version 1.0.0\n');
+    expect(await s.lockFree()).toBe(true);
+
+    // recover while the database is still unreachable: shows it, and --yes changes nothing (no restart) and says so.
+    const pidFile = path.join(s.dir, 'app', 'app.pid');
+    const pidBefore = existsSync(pidFile) ? await readFile(pidFile, 'utf8') : null;
+    const show = await s.cli(['recover', '--target', 'prod']);
+    expect(show.code).toBe(1);
+    expect(show.out).toContain(`database: unreachable (public.databasechangelog not read: ${unreachable})`);
+    expect(show.out).toContain(`deploy run ${begin.run} (release ${v2}) ended with its undo incomplete`);
+    const journalBefore = await readFile(path.join(s.root, '.slipway/journal.jsonl'), 'utf8');
+    const stuck = await s.cli(['recover', '--target', 'prod', '--yes']);
+    expect(stuck.code).toBe(1);
+    expect(stuck.out).toContain(`database: unreachable (public.databasechangelog not read: ${unreachable})`);
+    expect(stuck.out).toMatch(
+      new RegExp(
+        `^nothing was recovered: deploy run ${begin.run} has 1 changeset\\(s\\) to undo if still recorded \\(changelog\\.sql::2::test\\), and the database that records them cannot be read \\(${re(refused)}\\); current is still ${v1}, no app was restarted, the journal is unchanged; run \`slipway recover --target prod --yes\` once the database answers$`,
+        'm',
+      ),
+    );
+    expect(stuck.out).not.toMatch(/(?<!app was )restarted|passed its health gate|rolled back/);
+    expect(await readFile(path.join(s.root, '.slipway/journal.jsonl'), 'utf8')).toBe(journalBefore);
+    expect(existsSync(pidFile) ? await readFile(pidFile, 'utf8') : null).toBe(pidBefore);
+    expect(await s.current()).toBe(v1);
+    expect(await s.answer()).toBe('version 1.0.0\n');
+    expect(await s.changelog()).toEqual(['1', '2']);
+    expect(await s.lockFree()).toBe(true);
+
+    // The database is back: the command both messages name finishes the recovery.
+    await proxy.start();
+    down = false;
+    const fix = await s.cli(['recover', '--target', 'prod', '--yes']);
+    expect(fix.code, fix.err).toBe(0);
+    expect(fix.out).toContain('database: 2 changeset(s) recorded; 1 not in');
+    expect(fix.out).toContain(
+      `database: rolled back the 1 changeset(s) ${v2} applied (changelog.sql::2::test); databasechangelog no longer records them`,
+    );
+    expect(await s.changelog()).toEqual(['1']);
+    expect(await s.current()).toBe(v1);
+    await waitFor('1.0.0 to answer', async () => (await s.answer()) === 'version 1.0.0\n');
+    expect(await s.lockFree()).toBe(true);
+    // and the next deploy needs no manual step
+    const v3 = (await deploy({ config, packagePath: await s.pkg('3.0.0', [CS1, CS2]), target: 'prod' })).releaseId;
+    expect(await s.current()).toBe(v3);
+    expect(await s.changelog()).toEqual(['1', '2']);
+  }, 300_000);
+});
