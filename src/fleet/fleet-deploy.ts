@@ -14,7 +14,7 @@ import { hashFile } from '../fileset/hash.js';
 import { releaseEnv, restartApp, validateRelease } from '../deploy/activate.js';
 import { loadContracts, type ChangeSetKey } from '../deploy/contracts.js';
 import { readChangeSetIndex } from '../deploy/db-rollback.js';
-import { defaultActor, newRunId, nextReleaseId } from '../deploy/deploy.js';
+import { defaultActor, nextReleaseId } from '../deploy/deploy.js';
 import { migrateStep, retentionStep, verifyPackage } from '../deploy/deploy-steps.js';
 import { LocalTarget } from '../deploy/local-target.js';
 import { checkReadiness } from '../deploy/readiness.js';
@@ -24,7 +24,8 @@ import { runSmokeTests } from '../deploy/smoke.js';
 import { makeStepRunner, type StepRunner } from '../deploy/step-runner.js';
 import { targetDatabaseUrl } from '../deploy/target-settings.js';
 import type { DeployEvent } from '../deploy/types.js';
-import { mapLimit, openFleet, type ConnectedHost } from './fleet-connect.js';
+import { startControllerRun } from './controller-run.js';
+import { mapLimit, type ConnectedHost } from './fleet-connect.js';
 import { recoverFirst } from './fleet-recover.js';
 import { resolveFleet, type FleetTarget } from './fleet-target.js';
 import { planFleetDeploy, type FleetPlan } from './fleet-plan.js';
@@ -131,16 +132,15 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
   const shared = normalizeSharedPaths(t.shared);
   const emit = (e: DeployEvent & { host?: string }) => opts.onProgress?.(e);
 
-  const controller = new LocalTarget(fleet.controllerRoot);
-  await controller.prepare();
-  const run = newRunId(now());
+  const cr = await startControllerRun(fleet, {
+    command: `deploy ${packageName} --target ${fleet.name}`,
+    wait: opts.wait,
+    now,
+  });
+  const { controller, run } = cr;
   const actor = opts.actor ?? defaultActor();
-  const command = `deploy ${packageName} --target ${fleet.name}`;
-  const controllerLock = await controller.lock({ run, command, wait: opts.wait === true, waitMs: t.lockWaitMs });
-  const logDir = path.join(controller.layout.state, 'logs', run);
-  let open: Awaited<ReturnType<typeof openFleet>> | null = null;
   try {
-    open = await openFleet(fleet, { run, command, logDir, skipUnreachable: opts.skipUnreachable, wait: opts.wait });
+    const open = await cr.openHosts({ skipUnreachable: opts.skipUnreachable });
     for (const u of open.unreachable)
       emit({ step: 'lock', status: 'info', message: `skipped (--skip-unreachable): ${u.reason}` });
     const hosts = open.hosts;
@@ -372,8 +372,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
       ms: performance.now() - t0,
     };
   } finally {
-    await open?.close();
-    await controllerLock.release();
+    await cr.end();
   }
 }
 

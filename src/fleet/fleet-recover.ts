@@ -5,17 +5,17 @@
  * is closed with `interrupted` and `recoveredBy`. Run with the controller lock and every host's lock held: by
  * `slipway recover --target <fleet> --yes`, and first thing by every fleet deploy and rollback.
  */
-import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
 import { loadContracts, type Contracts } from '../deploy/contracts.js';
-import { incompleteRecovery, newRunId } from '../deploy/deploy.js';
-import { LocalTarget } from '../deploy/local-target.js';
+import { incompleteRecovery } from '../deploy/deploy.js';
+import type { LocalTarget } from '../deploy/local-target.js';
 import { settleTarget } from '../deploy/settle.js';
 import { makeStepRunner } from '../deploy/step-runner.js';
 import { targetDatabaseUrl } from '../deploy/target-settings.js';
 import type { DeployEvent } from '../deploy/types.js';
-import { openFleet, type ConnectedHost } from './fleet-connect.js';
+import { startControllerRun } from './controller-run.js';
+import type { ConnectedHost, OpenFleet } from './fleet-connect.js';
 import { readFleetState } from './fleet-releases.js';
 import { describeFleetRecovery, planFleetRecovery, type FleetRecoveryAction } from './fleet-recover-plan.js';
 import { resolveFleet, type FleetTarget } from './fleet-target.js';
@@ -192,7 +192,6 @@ export interface FleetRecoverResult {
 /** `slipway recover --target <fleet>`: shows (read-only, no locks) or with `yes` completes what interrupted runs left. */
 export async function recoverFleet(opts: FleetRecoverOptions): Promise<FleetRecoverResult> {
   const fleet = resolveFleet(opts.config, opts.target);
-  const controller = new LocalTarget(fleet.controllerRoot);
   if (!opts.yes) {
     const state = await readFleetState(opts.config, opts.target);
     const readable = state.hosts.filter((h) => !h.error);
@@ -214,14 +213,10 @@ export async function recoverFleet(opts: FleetRecoverOptions): Promise<FleetReco
       hosts: state.hosts.map((h) => ({ host: h.host, current: h.current, error: h.error })),
     };
   }
-  await controller.prepare();
-  const run = newRunId(new Date());
-  const command = `recover --target ${fleet.name}`;
-  const held = await controller.lock({ run, command, wait: opts.wait === true, waitMs: fleet.t.lockWaitMs });
-  const logDir = path.join(controller.layout.state, 'logs', run);
-  let open: Awaited<ReturnType<typeof openFleet>> | null = null;
+  const cr = await startControllerRun(fleet, { command: `recover --target ${fleet.name}`, wait: opts.wait });
+  const { run, lock: held, controller } = cr;
   try {
-    open = await openFleet(fleet, { run, command, logDir, skipUnreachable: true, wait: opts.wait });
+    const open = await cr.openHosts({ skipUnreachable: true });
     const findings: string[] = [];
     if (held.recovered)
       findings.push(`controller: removed a stale lock of pid ${held.recovered.pid} (${held.recovered.command})`);
@@ -246,8 +241,7 @@ export async function recoverFleet(opts: FleetRecoverOptions): Promise<FleetReco
     ];
     return { target: fleet.name, findings, applied: true, complete: r.complete, hosts };
   } finally {
-    await open?.close();
-    await held.release();
+    await cr.end();
   }
 }
 
@@ -257,7 +251,7 @@ export async function recoverFleet(opts: FleetRecoverOptions): Promise<FleetReco
  */
 export async function recoverFirst(o: {
   fleet: FleetTarget;
-  open: Awaited<ReturnType<typeof openFleet>>;
+  open: OpenFleet;
   controller: LocalTarget;
   contracts: Contracts;
   run: string;

@@ -4,22 +4,20 @@
  * gate), then the database (the changesets that release does not contain, as a local rollback plans them), then
  * the controller's record. The release must be installed on every host; an unreachable host refuses the rollback.
  */
-import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
 import { loadContracts, type ChangeSetKey } from '../deploy/contracts.js';
 import { rollbackChangeSets } from '../deploy/db-rollback.js';
 import { warnIfSuperuser } from '../deploy/role-warning.js';
-import { defaultActor, newRunId } from '../deploy/deploy.js';
+import { defaultActor } from '../deploy/deploy.js';
 import { isReleaseId } from '../deploy/layout.js';
-import { LocalTarget } from '../deploy/local-target.js';
 import { deriveReleases, pickRollbackTarget } from '../deploy/release-store.js';
 import { planDatabaseRollback } from '../deploy/rollback.js';
 import { settleTarget } from '../deploy/settle.js';
 import { makeStepRunner } from '../deploy/step-runner.js';
 import { targetDatabaseUrl } from '../deploy/target-settings.js';
 import type { DeployEvent } from '../deploy/types.js';
-import { openFleet } from './fleet-connect.js';
+import { startControllerRun } from './controller-run.js';
 import { recoverFirst } from './fleet-recover.js';
 import { resolveFleet } from './fleet-target.js';
 import { planBatches } from './rollout-plan.js';
@@ -52,15 +50,10 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
   const contracts = await loadContracts();
   const databaseUrl = targetDatabaseUrl(opts.config, fleet.controllerView);
   const targetArg = `--target ${fleet.name}`;
-  const controller = new LocalTarget(fleet.controllerRoot);
-  await controller.prepare();
-  const run = newRunId(new Date());
-  const command = `rollback --target ${fleet.name}`;
-  const controllerLock = await controller.lock({ run, command, wait: opts.wait === true, waitMs: fleet.t.lockWaitMs });
-  const logDir = path.join(controller.layout.state, 'logs', run);
-  let open: Awaited<ReturnType<typeof openFleet>> | null = null;
+  const cr = await startControllerRun(fleet, { command: `rollback --target ${fleet.name}`, wait: opts.wait });
+  const { controller, run } = cr;
   try {
-    open = await openFleet(fleet, { run, command, logDir, wait: opts.wait });
+    const open = await cr.openHosts();
     await recoverFirst({ fleet, open, controller, contracts, run, databaseUrl, emit });
     const from = await controller.readCurrent();
     const releases = deriveReleases(await controller.readJournal(), from, new Set(await controller.listReleaseDirs()));
@@ -84,7 +77,7 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
     const actor = opts.actor ?? defaultActor();
     const order = planBatches(open.hosts.length, fleet.t.rollout)
       .flat()
-      .map((i) => open!.hosts[i]!);
+      .map((i) => open.hosts[i]!);
     const fleetJournal = controller.journal(run, 'rollback');
     // The hosts and their order, for recovery if this controller stops (fleet-recover-plan.ts).
     const labels = order.map((h) => h.host.label);
@@ -172,7 +165,6 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
       ms: performance.now() - t0,
     };
   } finally {
-    await open?.close();
-    await controllerLock.release();
+    await cr.end();
   }
 }
