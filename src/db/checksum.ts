@@ -9,11 +9,12 @@
  *  - a changeset's MD5SUM is "9:" + md5 of the concatenation of "<change checksum>:" for each change
  *    (ChangeSet.generateCheckSum), where a change checksum prints as "9:<hex>".
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { SlipwayError } from '../errors.js';
 
+// One-shot crypto.hash (Node ≥ 20.12): a createHash object costs ~5 µs, four per changeset (0.2 s per 10,000).
 function md5hex(data: string | Uint8Array): string {
-  return createHash('md5').update(data).digest('hex');
+  return hash('md5', data, 'hex');
 }
 
 function isSpaceByte(b: number): boolean {
@@ -54,14 +55,20 @@ export function sqlChangeChecksums(
 ): { v9: string; v8: string | null } {
   const bytes = utf8(sql);
   const len = bytes.length;
-  const out = Buffer.allocUnsafe(v8 ? 2 * len : len);
+  // "8:" input = V8 header + collapsed bytes, written after the "9:" input in the same buffer (one hash call each).
+  const header = v8
+    ? `${v8.endDelimiter ?? 'null'}:${String(v8.splitStatements)}:${v8.stripComments === null ? 'null' : String(v8.stripComments)}:`
+    : '';
+  const head8 = v8 ? len + Buffer.byteLength(header, 'utf8') : len;
+  const out = Buffer.allocUnsafe(v8 ? head8 + len : len);
+  if (v8) out.write(header, len, 'utf8');
   let n9 = 0;
-  let n8 = len;
+  let n8 = head8;
   let pendingSpace = false;
   for (let i = 0; i < len; i++) {
     const b = bytes[i]!;
     if (isSpaceByte(b)) {
-      pendingSpace = n8 > len;
+      pendingSpace = n8 > head8;
       continue;
     }
     out[n9++] = b;
@@ -73,11 +80,7 @@ export function sqlChangeChecksums(
   }
   const v9 = '9:' + md5hex(out.subarray(0, n9));
   if (!v8) return { v9, v8: null };
-  const header = `${v8.endDelimiter ?? 'null'}:${String(v8.splitStatements)}:${v8.stripComments === null ? 'null' : String(v8.stripComments)}:`;
-  return {
-    v9,
-    v8: '8:' + createHash('md5').update(header, 'utf8').update(out.subarray(len, n8)).digest('hex'),
-  };
+  return { v9, v8: '8:' + md5hex(out.subarray(len, n8)) };
 }
 
 /** CheckSum.compute(InputStream): "9:" + md5 of the bytes as they are (loadData's CSV, after its own filtering). */
@@ -112,8 +115,12 @@ export function checksumV9(sqlText: string): string {
   return changeSetChecksumV9([sqlChangeChecksumV9(sqlText)]);
 }
 
+const CHECKSUM_LIST = /^[0-9a-z:;]*$/;
+
 /** CheckSum.compute(String): standardised line endings, NFC (the BOM-removal step does not apply to hex input). */
 function normalizeForCheckSum(s: string): string {
+  // Changeset sums are made of "<n>:<hex>" pieces, which none of the steps change: skip three passes for them.
+  if (CHECKSUM_LIST.test(s)) return s;
   return s
     .replace(/\r\n?/g, '\n')
     .replace(/\uFEFF/g, '')

@@ -73,6 +73,9 @@ function metaEscape(raw: string): ShellEscape['kind'] | null {
 
 /** Every shell escape in a psql script, with its 1-based line in `sql`. */
 export function findShellEscapes(sql: string): ShellEscape[] {
+  // Every kind needs a backslash (a meta-command) or one of SQL_CHECK_WORDS in the text, and lexing adds neither:
+  // text with none of them (most statements) is passed without lexing it.
+  if (!sql.includes('\\') && !SQL_CHECK_WORDS.test(sql)) return [];
   const out: ShellEscape[] = [];
   let lines: string[] | undefined; // split only when a meta-command needs its raw line
   const excerpt = (t: string) => t.replace(/\s+/g, ' ').trim().slice(0, 80);

@@ -3,11 +3,14 @@
 /** A standard-conforming SQL string literal, or NULL. */
 export function quoteLiteral(value: string | null): string {
   if (value === null) return 'NULL';
-  return `'${value.replace(/'/g, "''")}'`;
+  return value.includes("'") ? `'${value.replace(/'/g, "''")}'` : `'${value}'`;
 }
+
+const PSQL_ARG_SPECIAL = /[\\'\n]/;
 
 /** A psql meta-command argument in single quotes (psql doubles quotes and reads backslash escapes there). */
 export function quotePsqlArg(value: string): string {
+  if (!PSQL_ARG_SPECIAL.test(value)) return `'${value}'`;
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''").replace(/\n/g, '\\n')}'`;
 }
 

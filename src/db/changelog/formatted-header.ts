@@ -36,16 +36,26 @@ export const KNOWN_HEADER_ATTRIBUTES = [
   'created',
 ];
 
-const cache = new Map<string, RegExp>();
+const KNOWN_LOWER = new Set(KNOWN_HEADER_ATTRIBUTES.map((k) => k.toLowerCase()));
+
+const cache = new Map<string, { re: RegExp; key: string }>();
+let lastLine = '';
+let lastLower = '';
 
 /** Value of attribute `name` on `line` as Liquibase reads it, or undefined. */
 export function headerAttr(line: string, name: string): string | undefined {
-  let re = cache.get(name);
-  if (!re) {
-    re = new RegExp(`^.*${name}:${VALUE[name] ?? '(\\w+)'}.*$`, 'i');
-    cache.set(name, re);
+  let attr = cache.get(name);
+  if (!attr) {
+    attr = { re: new RegExp(`^.*${name}:${VALUE[name] ?? '(\\w+)'}.*$`, 'i'), key: `${name.toLowerCase()}:` };
+    cache.set(name, attr);
   }
-  return re.exec(line)?.[1];
+  // The pattern needs `name:` (ASCII, any case) on the line: lines without it skip the backtracking `^.*` match.
+  if (line !== lastLine) {
+    lastLine = line;
+    lastLower = line.toLowerCase();
+  }
+  if (!lastLower.includes(attr.key)) return undefined;
+  return attr.re.exec(line)?.[1];
 }
 
 /**
@@ -54,7 +64,7 @@ export function headerAttr(line: string, name: string): string | undefined {
  * a warning still catches typos such as `runOnChnage:true`, and `--strict` turns it into an error.
  */
 export function checkHeaderAttributes(rest: string, file: string, line: number, warnings: ParseWarning[]): void {
-  const known = new Set(KNOWN_HEADER_ATTRIBUTES.map((k) => k.toLowerCase()));
+  const known = KNOWN_LOWER;
   const token = /(?:^|\s)([A-Za-z][\w-]*):("[^"]*"|\S*)/g;
   let m: RegExpExecArray | null;
   while ((m = token.exec(rest))) {

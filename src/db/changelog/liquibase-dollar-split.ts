@@ -14,6 +14,8 @@ const END_NOT = new Set(['transaction', 'trans', 'tran']);
 
 /** Offset of the first `;` inside a dollar quote at which Liquibase's default splitting would cut, or null. */
 export function liquibaseDollarSplit(sql: string): number | null {
+  // Without a `$` there is no dollar quote to cut (most statements): skip tokenizing them.
+  if (!sql.includes('$')) return null;
   let dollar: string | null = null;
   let i = 0;
   let open = 0;
