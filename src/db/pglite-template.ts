@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import { readToolVersion } from '../version.js';
+import { userCacheDir } from '../cache-dir.js';
 
 /**
  * Where the initdb template of in-memory PGlite lives: one file per user and PGlite version, shared by every project
- * and command — $SLIPWAY_CACHE_DIR, else $XDG_CACHE_HOME/slipway, else ~/.cache/slipway. Not under a build's
+ * and command, in the user's cache directory (src/cache-dir.ts). Not under a build's
  * <out>/.cache: an empty cluster is the same for every project, and each clean build would pay initdb again.
  */
 export function pgliteTemplateFile(env: NodeJS.ProcessEnv = process.env): string {
-  const dir = env.SLIPWAY_CACHE_DIR || path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'slipway');
-  return path.join(dir, `pglite-${readToolVersion('@electric-sql/pglite')}-initdb.tar.gz`);
+  return path.join(userCacheDir(env), `pglite-${readToolVersion('@electric-sql/pglite')}-initdb.tar.gz`);
 }
 
 /**

@@ -46,4 +46,8 @@ describe('one owner per shared decision', () => {
     const edge = (f: string) => f.startsWith('cli/') || f.startsWith('web/');
     expect(findOutside(/process\.(stdout|stderr)\b|process\.exitCode|console\.(log|error|warn)\(/, edge)).toEqual([]);
   });
+
+  it('the user cache directory is decided only in src/cache-dir.ts', () => {
+    expect(findOutside(/XDG_CACHE_HOME|SLIPWAY_CACHE_DIR/, (f) => f === 'cache-dir.ts')).toEqual([]);
+  });
 });
