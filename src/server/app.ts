@@ -18,6 +18,7 @@ import { RequestStats } from './request-stats.js';
 import { UserDirectory } from './user-directory.js';
 import { SessionStore } from './sessions.js';
 import { CredentialChecker } from './credential-check.js';
+import { defaultScryptConcurrency } from './scrypt-concurrency.js';
 import { usersFileMode } from './users-file.js';
 import { HealthService } from './health/service.js';
 import { liveHistoryTables } from './health/live-history-tables.js';
@@ -99,7 +100,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     clock,
     limits: { perUser: limits.authFailuresPerUser, perClient: limits.authFailuresPerClient, windowMs: limits.windowMs },
     cacheTtlMs: auth.credentialCacheMs,
-    scryptConcurrency: auth.scryptConcurrency,
+    scryptConcurrency: auth.scryptConcurrency ?? defaultScryptConcurrency(),
     scryptQueue: auth.scryptQueue,
   });
   closeIdleSockets(app.server);

@@ -211,4 +211,34 @@ describe('slipway db CLI', () => {
       fingerprint: expect.stringMatching(/^sha256:/),
     });
   }, 60_000);
+
+  it('db verify uses database.verifyUrl from the config (a scratch database on PostgreSQL), as the build does', async () => {
+    const project = await makeTree({});
+    try {
+      await cp(path.resolve('test/fixtures/db-pkg/app'), project, { recursive: true });
+      await writeFile(
+        path.join(project, 'slipway.config.yaml'),
+        [
+          'name: umig',
+          'version: 1.2.0',
+          'build:',
+          '  components:',
+          '    application: { include: ["app/**"] }',
+          'database:',
+          '  changelog: db/master.xml',
+          `  verifyUrl: ${JSON.stringify(db.url)}`,
+          '',
+        ].join('\n'),
+      );
+      const v = await run(project, ['db', 'verify', '--json']);
+      expect(v.stderr).toBe('');
+      expect(v.code).toBe(0);
+      expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, engine: 'postgresql' });
+      // --database-url still wins over the config.
+      const flag = await run(project, ['db', 'verify', '--json', '--database-url', db.url]);
+      expect(JSON.parse(flag.stdout)).toMatchObject({ ok: true, engine: 'postgresql' });
+    } finally {
+      await removeTree(project);
+    }
+  }, 120_000);
 });

@@ -111,7 +111,7 @@ describe('Authentication budget (defaults: 10 failures per user, 30 per client, 
     expect(r.json().error.code).toBe('E_RATE_LIMIT');
   });
 
-  it('AB 7: a flood of 150 bogus Basic requests (50 concurrent) leaves valid token requests under 1 s (p95; none over 3 s)', async () => {
+  it('AB 7: a flood of 150 bogus Basic requests (50 concurrent) leaves every valid token request under 1 s', async () => {
     s.clock.advance(61_000);
     const probes: { r: HttpResult; ms: number; at: number }[] = [];
     let stop = false;
@@ -155,15 +155,11 @@ describe('Authentication budget (defaults: 10 failures per user, 30 per client, 
     expect(counts['429'] ?? 0).toBeGreaterThanOrEqual(120);
     expect(probes.length).toBeGreaterThan(0);
     for (const p of probes) expect([200, 206, 503]).toContain(p.r.status); // the health verdict itself; never 401/429
-    // Valid requests stay fast while the flood runs: 95% under 1 s and none starved. The tail is judged at 3 s
-    // because on a machine loaded by other work (load average ~30 on 2 cores seen here) a few of ~400 probes took
-    // 1.4-2 s with p50 at 20 ms; before the budget, the flood made a valid request take 29.9 s. Where the tail comes
-    // from (measured 2026-12-05 at load 18): not scrypt (one pool slot, off the event loop; bearer probes never touch
-    // it or the password cache) but queueing on the event loop behind the flood's 50 concurrent connections — the
-    // flood's own 429s, which run no password check, took 0.6-1.5 s each with no probe running, a 429 costs ~1 ms of
-    // CPU more than a bare request here, and the event-loop delay p99 was ~100-130 ms while probes peaked at 1-1.5 s.
-    expect(ms[Math.floor(ms.length * 0.95)]!).toBeLessThan(1000);
-    expect(ms.at(-1)!).toBeLessThan(3000);
+    // Every valid request stays under 1 s while the flood runs (issue 11). Bearer probes never touch the scrypt pool
+    // (one slot on 2 cores, off the event loop, the libuv queue holding at most that one job) or the password cache;
+    // what they share with the flood is this process's event loop, where each refused attempt costs a parse, a budget
+    // lookup, a 429 body and an audit line. Before the budget, the flood made a valid request take 29.9 s.
+    expect(ms.at(-1)!).toBeLessThan(1000);
     const after = await timed(() => request(s.url, '/api/health', { headers: bearer(s.tokens.viewer) }));
     expect(after.ms).toBeLessThan(1000);
     // Readiness is not degraded by the flood (401/429 are client errors, not server errors).

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AuthBudget, budgetKeys } from '../../src/server/auth-budget.js';
 import { WorkPool, PoolBusyError } from '../../src/server/work-pool.js';
 import { SessionStore } from '../../src/server/sessions.js';
+import { defaultScryptConcurrency } from '../../src/server/scrypt-concurrency.js';
 
 describe('AuthBudget', () => {
   it('counts failures per user and per client in fixed windows of the injected clock', () => {
@@ -73,5 +74,16 @@ describe('SessionStore caps', () => {
     expect(s.get(b.id)).toBeNull();
     expect(s.countOf('u')).toBe(0);
     expect(s.countOf('admin')).toBe(1);
+  });
+});
+
+describe('defaultScryptConcurrency', () => {
+  it('is half the cores, at least 1, and leaves a libuv pool thread free', () => {
+    expect(defaultScryptConcurrency(1, 4)).toBe(1);
+    expect(defaultScryptConcurrency(2, 4)).toBe(1);
+    expect(defaultScryptConcurrency(4, 4)).toBe(2);
+    expect(defaultScryptConcurrency(16, 4)).toBe(3);
+    expect(defaultScryptConcurrency(16, 16)).toBe(8);
+    expect(defaultScryptConcurrency(8, 1)).toBe(1);
   });
 });

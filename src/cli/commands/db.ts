@@ -356,16 +356,21 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
     });
 
   common(db.command('verify').description('apply the changelog to a throwaway database and fingerprint the schema'))
-    .option('--database-url <url>', 'PostgreSQL server for a scratch database (default: PGlite in memory)')
+    .option(
+      '--database-url <url>',
+      'PostgreSQL server for a scratch database (default: database.verifyUrl from the config, else PGlite in memory)',
+    )
     .option('--json', 'machine-readable result on stdout')
     .action(async (flags: DbFlags) => {
       const t = await resolveTarget(ctx, flags);
+      // The engine the build verifies on: --database-url, else database.verifyUrl, else PGlite in memory.
+      const verifyUrl = flags.databaseUrl ?? t.config?.database.verifyUrl;
       const { verifyChangelog } = await lib.verify();
       const r = await verifyChangelog({
         ...t.source,
         ...t.options,
         ...(t.config?.database.verifySetup ? { setup: verifySetupOf(t.config) } : {}),
-        ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+        ...(verifyUrl ? { databaseUrl: verifyUrl } : {}),
       });
       printResult(ctx.io, flags, r, () =>
         [

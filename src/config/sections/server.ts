@@ -36,10 +36,12 @@ export const serverSchema = z
         /** How long a verified password is remembered (keyed by an HMAC, never the password), so it costs no scrypt. */
         credentialCacheMs: z.number().int().min(0).max(3_600_000).default(60_000),
         /**
-         * Password hashes (scrypt, ~32 MiB and tens of ms of CPU each) computed at once; one leaves the other cores to
-         * the requests that need no password check.
+         * Password hashes (scrypt, ~32 MiB and tens of ms of CPU each) computed at once. Unset: half the cores
+         * (os.availableParallelism), at least 1 and at most libuv's thread pool size minus 1 (see
+         * src/server/scrypt-concurrency.ts), so the other cores and a pool thread stay free for requests that need
+         * no password check.
          */
-        scryptConcurrency: z.number().int().min(1).max(16).default(1),
+        scryptConcurrency: z.number().int().min(1).max(16).optional(),
         /** Password checks allowed to wait for the pool; beyond it the server answers 503 at once. */
         scryptQueue: z.number().int().min(0).max(1000).default(4),
         /** Browser sessions per user; a new login evicts that user's oldest session, never someone else's. */
