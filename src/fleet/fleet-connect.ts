@@ -4,11 +4,13 @@ import { SlipwayError } from '../errors.js';
 import type { LockHandle } from '../deploy/lock.js';
 import type { FleetHost, FleetTarget } from './fleet-target.js';
 import { makeControlDir, removeControlDir, SshSession } from './ssh.js';
-import { SshTarget } from './ssh-target.js';
+import { SshTarget, type HostState, type OpenResult } from './ssh-target.js';
 
 export interface ConnectedHost {
   host: FleetHost;
   target: SshTarget;
+  /** What the host held when its lock was taken (current, releases, journal), until the run changes it. */
+  state?: HostState | undefined;
 }
 
 export interface OpenFleet {
@@ -67,9 +69,12 @@ export async function mapLimit<T, R>(
 }
 
 /**
- * Connects to every host (prepare: layout and tools), refusing the run when one is unreachable unless
- * `skipUnreachable`, then takes every host's lock in config order (two controllers contend on the same first
- * lock, so neither holds a part of the fleet the other needs). On any failure everything taken is released.
+ * Connects to every host, refusing the run when one is unreachable unless `skipUnreachable`, and takes every host's
+ * lock. One round trip per host, all at once (at most `parallel`): prepare (layout, tools), a lock attempt and the
+ * state under the lock (`SshTarget.open`). When any lock is held, the ones taken are given back and the locks are
+ * taken one host at a time in config order (waiting with --wait, removing stale ones), so two controllers contend on
+ * the same first lock and neither holds a part of the fleet the other needs. On any failure everything taken is
+ * released.
  */
 export async function openFleet(
   fleet: FleetTarget,
@@ -77,19 +82,22 @@ export async function openFleet(
 ): Promise<OpenFleet> {
   const controlDir = await makeControlDir();
   const opTimeoutMs = fleet.t.connectTimeoutMs + 60_000;
-  const all = fleet.hosts.map((host) => {
+  const all: ConnectedHost[] = fleet.hosts.map((host) => {
     const safe = host.label.replace(/[^A-Za-z0-9._@-]+/g, '_');
     const session = new SshSession(host.spec, fleet.ssh, controlDir, path.join(o.logDir, `${safe}.log`));
     return { host, target: new SshTarget(session, host.root, opTimeoutMs) };
   });
   const locks: LockHandle[] = [];
   const close = async () => {
-    for (const l of locks.splice(0).reverse()) await l.release().catch(() => undefined);
+    await Promise.all(locks.splice(0).map((l) => l.release().catch(() => undefined)));
     await Promise.all(all.map((h) => h.target.session.close()));
     await removeControlDir(controlDir);
   };
   try {
-    const probed = await mapLimit(all, fleet.t.parallel, (h) => h.target.prepare());
+    const lockOpts = { run: o.run, command: o.command, wait: o.wait === true };
+    const probed = await mapLimit(all, fleet.t.parallel, (h) => h.target.open(lockOpts));
+    const opened = probed.map((r) => (r.status === 'fulfilled' ? r.value : null));
+    for (const r of opened) if (r?.acquired) locks.push(r.lock);
     const unreachable = all
       .map((h, i) => ({ h, r: probed[i]! }))
       .filter((x) => x.r.status === 'rejected')
@@ -112,10 +120,21 @@ export async function openFleet(
           hint: 'Fix the connection (or the pinned key in knownHosts), or pass --skip-unreachable to deploy to the others and report these.',
         },
       );
-    const hosts = all.filter((h) => !unreachable.some((u) => u.host === h.host));
-    if (!hosts.length) throw new SlipwayError('E_SSH', `no host of ${fleet.name} can be reached`);
-    for (const h of hosts) locks.push(await h.target.lock({ run: o.run, command: o.command, wait: o.wait === true }));
-    return { hosts, unreachable: unreachable.map(({ host, reason }) => ({ host, reason })), locks, close };
+    const reachable = all.map((h, i) => ({ h, r: opened[i] })).filter((x) => x.r !== null);
+    if (!reachable.length) throw new SlipwayError('E_SSH', `no host of ${fleet.name} can be reached`);
+    if (reachable.every((x) => x.r!.acquired))
+      for (const x of reachable) x.h.state = (x.r as Extract<OpenResult, { acquired: true }>).state;
+    else {
+      // Someone holds a lock: give back what was taken, then queue host by host in config order.
+      await Promise.all(locks.splice(0).map((l) => l.release()));
+      for (const { h } of reachable) locks.push(await h.target.lock(lockOpts));
+    }
+    return {
+      hosts: reachable.map((x) => x.h),
+      unreachable: unreachable.map(({ host, reason }) => ({ host, reason })),
+      locks,
+      close,
+    };
   } catch (e) {
     await close();
     throw e;

@@ -146,13 +146,11 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     const hosts = open.hosts;
     // What a killed controller left is finished first, as every local deploy does (fleet-recover.ts).
     await recoverFirst({ fleet, open, controller, contracts, run, databaseUrl, emit });
-    const previous = new Map<ConnectedHost, string | null>();
-    for (const h of hosts) previous.set(h, await h.target.readCurrent());
+    // What openFleet read under the locks (read again when recovery changed it).
+    const states = await Promise.all(hosts.map(async (h) => h.state ?? (await h.target.readState())));
+    const previous = new Map<ConnectedHost, string | null>(hosts.map((h, i) => [h, states[i]!.current]));
     const fleetPrevious = await controller.readCurrent();
-    const existing = [
-      await controller.listReleaseDirs(),
-      ...(await Promise.all(hosts.map((h) => h.target.listReleaseDirs()))),
-    ];
+    const existing = [await controller.listReleaseDirs(), ...states.map((x) => x.releases)];
     const releaseId = nextReleaseId(now(), sha256, existing.flat());
     const batches = planBatches(hosts.length, t.rollout).map((b) => b.map((i) => hosts[i]!));
     const batchLabels = batches.map((b) => b.map((h) => h.host.label));
@@ -181,7 +179,8 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     });
     const hostSteps = new Map<ConnectedHost, StepRunner>();
     for (const h of hosts) {
-      const journal = h.target.journal(run, 'deploy');
+      // Deferred: each line reaches the host with the next command there, before it acts (SshTarget.journal).
+      const journal = h.target.journal(run, 'deploy', undefined, { defer: true });
       await journal.write({
         step: 'run',
         status: 'begin',
@@ -204,7 +203,9 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     const touched: ConnectedHost[] = []; // hosts whose switch began, in order
     const live = new Set<ConnectedHost>();
     try {
-      await fleetSteps.run(
+      // The controller's copy (database SQL, smoke tests) is extracted while the hosts upload and install: the
+      // local safety rules already passed (checkPackage); install on every host before switching any.
+      const local = fleetSteps.run(
         'extract',
         `extract ${releaseId} on the controller (database SQL, smoke tests)`,
         async () => {
@@ -212,8 +213,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
           return { value: r, message: `${r.files} files verified` };
         },
       );
-      // Install on every host before switching any.
-      const installed = await mapLimit(hosts, t.parallel, (h) =>
+      const installing = mapLimit(hosts, t.parallel, (h) =>
         hostSteps.get(h)!.run('extract', `upload and install ${releaseId} on ${h.host.label}`, async () => {
           const r = await h.target.installRelease(packagePath, releaseId, { limits: t.limits, shared });
           const i = h.target.lastInstall!;
@@ -225,6 +225,14 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
           };
         }),
       );
+      const [extracted, installed] = await Promise.all([
+        local.then(
+          () => null,
+          (x: unknown) => x,
+        ),
+        installing,
+      ]);
+      if (extracted) throw extracted;
       const failedInstall = installed.findIndex((r) => r.status === 'rejected');
       if (failedInstall >= 0) throw (installed[failedInstall] as PromiseRejectedResult).reason;
       await fleetSteps.info('extract', `${releaseId} installed on all ${hosts.length} host(s)`);
@@ -307,14 +315,13 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
       });
     }
 
-    await fleetSteps.run('switch', `the fleet's release is ${releaseId}`, async () => ({
-      value: await controller.switchTo(releaseId),
-    }));
     // Retention, the local rules on every host and on the controller's copies: keep the newest `keep`, never the
     // current, previous, last good, pinned (slipway releases pin --target) or in-progress release. A host whose
     // retention fails keeps its releases; the rollout stands (it is live everywhere) and the failure is reported.
+    // The hosts' retention comes before the fleet's record: its first command puts each host's deferred gate lines on the host, and
+    // recovery keeps an interrupted rollout only when every host's own journal shows its gates passed.
     const removed = new Map<string, string[]>();
-    for (const h of hosts)
+    await mapLimit(hosts, t.parallel, async (h) =>
       removed.set(
         h.host.label,
         await retentionStep(
@@ -325,12 +332,21 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
           previous.get(h) ?? null,
           run,
         ).catch(() => []),
-      );
+      ),
+    );
+    await fleetSteps.run('switch', `the fleet's release is ${releaseId}`, async () => ({
+      value: await controller.switchTo(releaseId),
+    }));
     await retentionStep(fleetSteps, controller, t.keep, releaseId, fleetPrevious, run).catch(() => []);
-    for (const h of hosts)
+    // Every host's run is closed on the host before the fleet journal closes the fleet's.
+    const closed = await mapLimit(hosts, t.parallel, async (h) => {
       await h.target
-        .journal(run, 'deploy')
+        .journal(run, 'deploy', undefined, { defer: true })
         .write({ step: 'run', status: 'ok', release: releaseId, data: hostRunData(fleet, run, {}) });
+      await h.target.flushJournal();
+    });
+    const notClosed = closed.findIndex((r) => r.status === 'rejected');
+    if (notClosed >= 0) throw (closed[notClosed] as PromiseRejectedResult).reason;
     await fleetJournal.write({
       step: 'run',
       status: 'ok',
@@ -455,6 +471,9 @@ async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayError> {
   const onJournalError = (x: unknown) => journalErrors.push(x instanceof Error ? x.message : String(x));
   const targetArg = `--target ${u.fleet.name}`;
   let complete = true;
+  // Lines the forward path deferred (a gate's failure, say) go to each host first; a host that cannot take them
+  // is reported, and its undo goes on.
+  await Promise.all(u.hosts.map((h) => h.target.flushJournal().catch(onJournalError)));
   // Reverse rollout order (batch by batch, config order within a batch), whatever order concurrent switches began in.
   const order = (h: ConnectedHost) => u.rolloutOrder.indexOf(h);
   for (const h of [...u.touched].sort((a, b) => order(b) - order(a))) {

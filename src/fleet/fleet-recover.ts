@@ -23,8 +23,8 @@ import { resolveFleet, type FleetTarget } from './fleet-target.js';
 export interface FleetRecoverInput {
   fleet: FleetTarget;
   hosts: ConnectedHost[];
-  /** Hosts of the target that could not be reached (labels). */
-  unreachable: string[];
+  /** Hosts of the target that could not be reached, and why. */
+  unreachable: { host: string; reason: string }[];
   controller: LocalTarget;
   contracts: Contracts;
   byRun: string;
@@ -38,13 +38,13 @@ export interface FleetRecoverReport {
   actions: FleetRecoveryAction[];
 }
 
+/** Each host's current and journal: what openFleet read under the lock, else one round trip per host. */
 async function hostViews(hosts: ConnectedHost[]) {
   return Promise.all(
-    hosts.map(async (h) => ({
-      label: h.host.label,
-      current: await h.target.readCurrent(),
-      entries: await h.target.readJournal(),
-    })),
+    hosts.map(async (h) => {
+      const s = h.state ?? (await h.target.readState());
+      return { label: h.host.label, current: s.current, entries: s.journal.entries };
+    }),
   );
 }
 
@@ -57,15 +57,24 @@ export async function recoverFleetRuns(r: FleetRecoverInput): Promise<FleetRecov
   let actions = planFleetRecovery(fleetEntries, views);
   if (!actions.length) return { messages, complete: true, actions };
   const missing = [...new Set(actions.flatMap((a) => a.missing))];
-  if (missing.length)
+  if (missing.length) {
+    const gone = missing.filter((l) => !r.unreachable.some((u) => u.host === l));
+    const why = (l: string) =>
+      `${l}: ${r.unreachable.find((u) => u.host === l)?.reason ?? `no longer a host of ${r.fleet.name} in the config`}`;
+    const parts = [
+      missing.length > gone.length ? `${missing.length - gone.length} that cannot be reached` : '',
+      gone.length ? `${gone.length} no longer configured` : '',
+    ].filter(Boolean);
     throw new SlipwayError(
       'E_SSH',
-      `an interrupted run of ${r.fleet.name} involved ${missing.length} host(s) that cannot be reached; nothing was changed`,
+      `an interrupted run of ${r.fleet.name} involved host(s) recovery cannot read (${parts.join(', ')}); no host was switched and no journal or database was changed`,
       {
-        details: missing,
-        hint: `Recovery puts the whole fleet on one release; fix the connection, then run \`slipway recover --target ${r.fleet.name} --yes\`.`,
+        details: missing.map(why),
+        hint: `Recovery puts every host of the run on one release; ${gone.length ? `put the host(s) back in deploy.targets.${r.fleet.name}.hosts` : 'fix the connection'}, then run \`slipway recover --target ${r.fleet.name} --yes\`.`,
       },
     );
+  }
+  for (const h of r.hosts) h.state = undefined; // recovery changes what the hosts hold: read it again after
   // A kept candidate must answer its health probe on every host now; otherwise the fleet goes back as one.
   const back = new Set<string>();
   for (const a of actions.filter((x) => x.decision === 'keep'))
@@ -225,7 +234,7 @@ export async function recoverFleet(opts: FleetRecoverOptions): Promise<FleetReco
     const r = await recoverFleetRuns({
       fleet,
       hosts: open.hosts,
-      unreachable: open.unreachable.map((u) => u.host.label),
+      unreachable: open.unreachable.map((u) => ({ host: u.host.label, reason: u.reason })),
       controller,
       contracts: await loadContracts(),
       byRun: run,
@@ -261,7 +270,7 @@ export async function recoverFirst(o: {
   const r = await recoverFleetRuns({
     fleet: o.fleet,
     hosts: o.open.hosts,
-    unreachable: o.open.unreachable.map((u) => u.host.label),
+    unreachable: o.open.unreachable.map((u) => ({ host: u.host.label, reason: u.reason })),
     controller: o.controller,
     contracts: o.contracts,
     byRun: o.run,

@@ -5,13 +5,83 @@
  */
 const PRE = 'umask 077; set -u;';
 
+const PREPARE = `for c in tar sha256sum find mv ln readlink realpath sync tail; do
+  command -v "$c" >/dev/null 2>&1 || { echo "the host lacks $c" >&2; exit 3; }
+done
+mkdir -p -- "$1/releases" "$1/shared" "$1/.slipway/incoming" "$1/.slipway/logs" && chmod 700 -- "$1/.slipway"`;
+
+const STATE = `printf 'C %s\\n' "$(readlink -- "$1/current" 2>/dev/null)"
+ls -1Ab -- "$1/releases" 2>/dev/null | while IFS= read -r l; do printf 'R %s\\n' "$l"; done
+echo J
+if [ -e "$1/.slipway/journal.jsonl" ]; then cat -- "$1/.slipway/journal.jsonl"; fi`;
+
+/**
+ * Put in front of another script: $1 journal, $2 N, then N journal lines, appended (a torn last line stays alone on
+ * its line) and fsync'd BEFORE the script's own work, which then sees its own arguments as $1… . A journal that
+ * cannot be written stops the script before it does anything (exit 90, JOURNAL_FAILED on stderr).
+ */
+export const JOURNAL_PRELUDE = `j=$1; n=$2; shift 2
+if [ "$n" -gt 0 ]; then
+  { if [ -s "$j" ] && [ "$(tail -c 1 -- "$j" | wc -l)" -eq 0 ]; then printf '\\n' >> "$j"; fi &&
+    while [ "$n" -gt 0 ]; do printf '%s\\n' "$1" >> "$j" || exit 90; shift; n=$((n - 1)); done &&
+    sync -- "$j"; } || { echo "JOURNAL_FAILED: cannot append to $j" >&2; exit 90; }
+fi`;
+
+const INSTALL = `root=$1; id=$2; sha=$3; shift 3
+cd -- "$root" || exit 3
+pkg=".slipway/incoming/$sha.tar.gz"
+st="releases/.staging-$id"
+fail() { echo "$1" >&2; rm -rf -- "$st"; exit "$2"; }
+[ -e "releases/$id" ] && fail "releases/$id already exists" 8
+rm -rf -- "$st" && mkdir -- "$st" || exit 3
+tar --no-same-owner --no-same-permissions --no-overwrite-dir -xzf "$pkg" -C "$st" >&2 || fail "tar could not extract $pkg" 4
+abs=$(realpath -- "$st")
+bad=$(find "$st" \\( ! -type f ! -type d ! -type l \\) -o -perm /7000 -o \\( -perm -0002 ! -type l \\) | head -n 20)
+[ -z "$bad" ] && bad=$(find "$st" -type l | while IFS= read -r l; do
+  t=$(realpath -m -- "$l"); case "$t" in "$abs"/*) ;; *) echo "$l -> $t" ;; esac; done | head -n 20)
+[ -n "$bad" ] && fail "unsafe entries after extraction: $bad" 5
+(cd -- "$st" && sha256sum --quiet --strict -c SHA256SUMS) >&2 || fail "SHA256SUMS does not match the extracted files" 6
+listed=$(grep -c . "$st/SHA256SUMS")
+files=$(find "$st" \\( -type f -o -type l \\) ! -path "$st/SHA256SUMS" | wc -l)
+[ "$listed" -eq "$files" ] || fail "$files files extracted but SHA256SUMS lists $listed" 6
+while [ $# -ge 2 ]; do
+  mkdir -p -- "shared/$1" && rm -rf -- "$st/$1" && mkdir -p -- "$(dirname -- "$st/$1")" && ln -s -- "$2" "$st/$1" || fail "cannot link shared path $1" 3
+  shift 2
+done
+sync
+mv -T -- "$st" "releases/$id" || fail "cannot rename into releases/$id" 3
+sync -- releases 2>/dev/null || sync
+echo "$files"`;
+
+/** The exit code and stderr marker of a failed JOURNAL_PRELUDE. */
+export const JOURNAL_FAILED = { code: 90, marker: 'JOURNAL_FAILED' } as const;
+
 export const SCRIPTS = {
   /** $1 root. Creates the layout and checks the tools the other scripts need. */
   prepare: `${PRE}
-for c in tar sha256sum find mv ln readlink realpath sync tail; do
-  command -v "$c" >/dev/null 2>&1 || { echo "the host lacks $c" >&2; exit 3; }
-done
-mkdir -p -- "$1/releases" "$1/shared" "$1/.slipway/incoming" "$1/.slipway/logs" && chmod 700 -- "$1/.slipway"`,
+${PREPARE}`,
+
+  /**
+   * $1 root, $2 owner JSON: `prepare`, then one attempt at the lock (as `lock`), then, when it was acquired, the
+   * state under it (as `state`). Prints "acquired" and the state, or "held" and the holder's owner file on one line.
+   * One round trip where a run used to need prepare, lock, readlink, cat and ls.
+   */
+  open: `${PRE}
+${PREPARE} || exit 3
+if mkdir -- "$1/.slipway/lock.d" 2>/dev/null; then
+  printf '%s\\n' "$2" > "$1/.slipway/lock.d/owner.json" && sync -- "$1/.slipway/lock.d/owner.json" || exit 3
+  echo acquired
+else
+  echo held; tr -d '\\n' < "$1/.slipway/lock.d/owner.json" 2>/dev/null; echo; exit 0
+fi
+${STATE}`,
+
+  /**
+   * $1 root: "C <current link>", "R <entry>" per entry of releases/ (ls -b: a newline in a name cannot split it),
+   * "J", then the journal's bytes.
+   */
+  state: `${PRE}
+${STATE}`,
 
   /** $1 root, $2 owner JSON. mkdir is atomic: prints "acquired", or the holder's owner file and "held". */
   lock: `${PRE}
@@ -37,6 +107,10 @@ fi`,
   append: `${PRE}
 if [ -s "$1" ] && [ "$(tail -c 1 -- "$1" | wc -l)" -eq 0 ]; then printf '\\n' >> "$1"; fi
 printf '%s\\n' "$2" >> "$1" && sync -- "$1"`,
+
+  /** Nothing: carries deferred journal lines (flushJournal). */
+  noop: `${PRE}
+:`,
 
   /** $1 file: its bytes, or nothing when it does not exist. */
   read: `${PRE}
@@ -70,37 +144,26 @@ s=$(sha256sum -- "$1.part") || exit 7
 if [ "\${s%% *}" = "$2" ]; then mv -f -- "$1.part" "$1" && sync -- "$1"; else rm -f -- "$1.part"; echo "digest \${s%% *}" >&2; exit 7; fi`,
 
   /**
+   * $1 remote file, $2 "append" or "new", then install's arguments ($3 root, $4 release id, $5 sha256, pairs):
+   * stdin goes to $1.part, which becomes $1 when its sha256 is $5 (else it is removed: exit 7), then `install` —
+   * one round trip for uploadWrite, uploadCommit and install.
+   */
+  uploadInstall: `${PRE}
+f=$1; mode=$2; shift 2
+mkdir -p -- "$(dirname -- "$f")" || exit 3
+if [ "$mode" = append ]; then cat >> "$f.part"; else cat > "$f.part"; fi || exit 3
+s=$(sha256sum -- "$f.part") || exit 7
+if [ "\${s%% *}" = "$3" ]; then mv -f -- "$f.part" "$f"; else rm -f -- "$f.part"; echo "digest \${s%% *}" >&2; exit 7; fi
+${INSTALL}`,
+
+  /**
    * $1 root, $2 release id, $3 archive sha256, then pairs (shared path, relative link target). Extracts into
    * releases/.staging-<id> (no owners, no modes from the archive), refuses devices, fifos, sockets, setuid/setgid/
    * sticky or world-writable entries and links that resolve outside the tree, checks every SHA256SUMS line and that
    * it lists every file, links the shared paths, then renames into releases/<id>. Prints the file count.
    */
   install: `${PRE}
-root=$1; id=$2; sha=$3; shift 3
-cd -- "$root" || exit 3
-pkg=".slipway/incoming/$sha.tar.gz"
-st="releases/.staging-$id"
-fail() { echo "$1" >&2; rm -rf -- "$st"; exit "$2"; }
-[ -e "releases/$id" ] && fail "releases/$id already exists" 8
-rm -rf -- "$st" && mkdir -- "$st" || exit 3
-tar --no-same-owner --no-same-permissions --no-overwrite-dir -xzf "$pkg" -C "$st" >&2 || fail "tar could not extract $pkg" 4
-abs=$(realpath -- "$st")
-bad=$(find "$st" \\( ! -type f ! -type d ! -type l \\) -o -perm /7000 -o \\( -perm -0002 ! -type l \\) | head -n 20)
-[ -z "$bad" ] && bad=$(find "$st" -type l | while IFS= read -r l; do
-  t=$(realpath -m -- "$l"); case "$t" in "$abs"/*) ;; *) echo "$l -> $t" ;; esac; done | head -n 20)
-[ -n "$bad" ] && fail "unsafe entries after extraction: $bad" 5
-(cd -- "$st" && sha256sum --quiet --strict -c SHA256SUMS) >&2 || fail "SHA256SUMS does not match the extracted files" 6
-listed=$(grep -c . "$st/SHA256SUMS")
-files=$(find "$st" \\( -type f -o -type l \\) ! -path "$st/SHA256SUMS" | wc -l)
-[ "$listed" -eq "$files" ] || fail "$files files extracted but SHA256SUMS lists $listed" 6
-while [ $# -ge 2 ]; do
-  mkdir -p -- "shared/$1" && rm -rf -- "$st/$1" && mkdir -p -- "$(dirname -- "$st/$1")" && ln -s -- "$2" "$st/$1" || fail "cannot link shared path $1" 3
-  shift 2
-done
-sync
-mv -T -- "$st" "releases/$id" || fail "cannot rename into releases/$id" 3
-sync -- releases 2>/dev/null || sync
-echo "$files"`,
+${INSTALL}`,
 
   /** $1 release dir: checks every SHA256SUMS line; prints the file count. */
   verify: `${PRE}

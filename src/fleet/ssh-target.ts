@@ -15,9 +15,9 @@ import type { RunCommandResult } from '../deploy/run-command.js';
 import type { ExecOptions, InstallOptions, Target } from '../deploy/target.js';
 import type { JournalEntry } from '../deploy/types.js';
 import type { TreeVerification } from '../deploy/verify-tree.js';
-import { SCRIPTS } from './remote-scripts.js';
-import type { SshSession } from './ssh.js';
-import { uploadFile } from './upload.js';
+import { JOURNAL_FAILED, JOURNAL_PRELUDE, SCRIPTS } from './remote-scripts.js';
+import type { RemoteResult, RunOptions, SshSession } from './ssh.js';
+import { uploadFile, type RemoteRunner } from './upload.js';
 
 const posix = path.posix;
 
@@ -30,11 +30,29 @@ export interface HostInstall {
   resumedFrom: number;
 }
 
+/** What a host holds, read in one round trip (under the run's lock when `open` read it). */
+export interface HostState {
+  current: string | null;
+  releases: string[];
+  journal: JournalRead;
+}
+
+/** What `open` found: the lock taken (and the state under it), or the holder's owner record. */
+export type OpenResult =
+  { acquired: true; lock: LockHandle; state: HostState } | { acquired: false; holder: LockOwner | null };
+
 export class SshTarget implements Target {
   readonly kind = 'ssh' as const;
   readonly layout: TargetLayout;
   /** Set by installRelease (for the fleet journal). */
   lastInstall: HostInstall | null = null;
+  /**
+   * Journal lines of deferred journals (`journal(…, { defer: true })`) not yet on the host: they are appended and
+   * fsync'd by the next remote command, before it does anything else (JOURNAL_PRELUDE), or by `flushJournal`.
+   */
+  private pending: string[] = [];
+  /** The release list `inspectJournal` read with the journal, for the `listReleaseDirs` right after it. */
+  private prefetched: string[] | null = null;
 
   constructor(
     readonly session: SshSession,
@@ -45,23 +63,101 @@ export class SshTarget implements Target {
     this.layout = layoutOf(root);
   }
 
+  /**
+   * Every remote command of this target goes through here: deferred journal lines go first, in the same `sh`
+   * (one round trip). A journal that cannot be written stops the command before it starts: E_DEPLOY, and the
+   * lines are dropped (the next command does not retry them).
+   */
+  private async remote(script: string, args: readonly string[], opts: RunOptions): Promise<RemoteResult> {
+    this.prefetched = null;
+    if (!this.pending.length) return this.session.script(script, args, opts);
+    const lines = this.pending.splice(0);
+    const body = script.startsWith('umask 077; set -u;') ? script.slice('umask 077; set -u;'.length) : script;
+    const r = await this.session.script(
+      `umask 077; set -u;\n${JOURNAL_PRELUDE}\n${body}`,
+      [this.layout.journal, String(lines.length), ...lines, ...args],
+      opts,
+    );
+    if (r.code === JOURNAL_FAILED.code && r.stderr.includes(JOURNAL_FAILED.marker))
+      throw new SlipwayError(
+        'E_DEPLOY',
+        `${this.session.label}: cannot append ${lines.length} line(s) to the journal ${this.layout.journal}; nothing more was done`,
+        { details: r.stderr.trim().split('\n').slice(-3), hint: `See ${this.session.logFile}.` },
+      );
+    return r;
+  }
+
   private async sh(name: keyof typeof SCRIPTS, args: string[], what: string, timeoutMs = this.opTimeoutMs) {
-    const r = await this.session.script(SCRIPTS[name], args, { timeoutMs });
+    const r = await this.remote(SCRIPTS[name], args, { timeoutMs });
     return this.session.check(r, what, timeoutMs);
+  }
+
+  /** Writes the deferred journal lines now (one round trip; none when there are none). */
+  async flushJournal(): Promise<void> {
+    if (this.pending.length) await this.sh('noop', [], 'append to the journal');
   }
 
   async prepare(): Promise<void> {
     await this.sh('prepare', [this.layout.root], `prepare ${this.layout.root}`);
   }
 
-  async lock(opts: Omit<AcquireLockOptions, 'lockPath'>): Promise<LockHandle> {
-    const owner: LockOwner = {
+  private newOwner(opts: Omit<AcquireLockOptions, 'lockPath'>): LockOwner {
+    return {
       host: hostname(),
       pid: process.pid,
       startedAt: new Date().toISOString(),
       run: opts.run,
       command: opts.command,
     };
+  }
+
+  private handle(owner: LockOwner, recovered: LockOwner | null): LockHandle {
+    return {
+      owner,
+      recovered,
+      release: async () => {
+        await this.sh('unlock', [this.layout.root, owner.run], 'release the lock');
+      },
+    };
+  }
+
+  /**
+   * prepare + one attempt at the lock + the state under it, in one round trip. A held lock (stale or not) is
+   * returned as such: `lock` is the way to wait for it or take over a stale one.
+   */
+  async open(opts: Omit<AcquireLockOptions, 'lockPath'>): Promise<OpenResult> {
+    const owner = this.newOwner(opts);
+    const r = await this.sh(
+      'open',
+      [this.layout.root, JSON.stringify(owner)],
+      `prepare ${this.layout.root} and take the lock`,
+    );
+    const nl = r.stdout.indexOf(0x0a);
+    const first = r.stdout.subarray(0, nl < 0 ? r.stdout.length : nl).toString('utf8');
+    if (first !== 'acquired') {
+      const text = r.stdout
+        .subarray(nl + 1)
+        .toString('utf8')
+        .trim();
+      let holder: LockOwner | null = null;
+      try {
+        holder = JSON.parse(text) as LockOwner;
+      } catch {
+        holder = null;
+      }
+      return { acquired: false, holder };
+    }
+    return { acquired: true, lock: this.handle(owner, null), state: parseState(r.stdout.subarray(nl + 1)) };
+  }
+
+  /** current, the release dirs and the journal, in one round trip. */
+  async readState(): Promise<HostState> {
+    const r = await this.sh('state', [this.layout.root], 'read the state');
+    return parseState(r.stdout);
+  }
+
+  async lock(opts: Omit<AcquireLockOptions, 'lockPath'>): Promise<LockHandle> {
+    const owner = this.newOwner(opts);
     const deadline = Date.now() + (opts.waitMs ?? 600_000);
     let recovered: LockOwner | null = null;
     for (;;) {
@@ -94,13 +190,7 @@ export class SshTarget implements Target {
       opts.onWait?.(holder);
       await new Promise((res) => setTimeout(res, 500));
     }
-    return {
-      owner,
-      recovered,
-      release: async () => {
-        await this.sh('unlock', [this.layout.root, owner.run], 'release the lock');
-      },
-    };
+    return this.handle(owner, recovered);
   }
 
   /** Whether the host's lock is held, and by whom (null: held with an unreadable owner file, or free). */
@@ -124,21 +214,35 @@ export class SshTarget implements Target {
     return !(await this.readLock()).held;
   }
 
-  journal(run: string, kind: JournalEntry['kind'], onEntry?: (e: JournalEntry) => void): RunJournal {
+  /**
+   * A run's journal on the host. With `defer`, a line is not written when `write` returns but by the next remote
+   * command, ahead of its own work (so a step's `begin` is on the host before the step acts there), or by
+   * `flushJournal`: the rollout's forward path uses it, one round trip per host action instead of three. A
+   * controller killed meanwhile loses only lines no host action followed yet (a skipped step, a gate's `ok`), which
+   * makes recovery put the host back rather than keep it.
+   */
+  journal(
+    run: string,
+    kind: JournalEntry['kind'],
+    onEntry?: (e: JournalEntry) => void,
+    o: { defer?: boolean } = {},
+  ): RunJournal {
     return {
       run,
       write: async (e) => {
         // As appendJournal does: no secret (a database URL's password) is ever journaled.
         const entry = maskSecretsDeep({ at: new Date().toISOString(), kind, run, ...e } as JournalEntry);
-        await this.sh('append', [this.layout.journal, formatJournalLine(entry)], 'append to the journal');
+        if (o.defer) this.pending.push(formatJournalLine(entry));
+        else await this.sh('append', [this.layout.journal, formatJournalLine(entry)], 'append to the journal');
         onEntry?.(entry);
       },
     };
   }
 
   async inspectJournal(): Promise<JournalRead> {
-    const r = await this.sh('read', [this.layout.journal], 'read the journal');
-    return parseJournal(r.stdout);
+    const s = await this.readState();
+    this.prefetched = s.releases; // read in the same round trip; valid until the next command (remote())
+    return s.journal;
   }
 
   async readJournal(): Promise<JournalEntry[]> {
@@ -158,6 +262,11 @@ export class SshTarget implements Target {
   }
 
   async listReleaseDirs(): Promise<string[]> {
+    if (this.prefetched) {
+      const list = this.prefetched;
+      this.prefetched = null;
+      return list;
+    }
     const r = await this.sh('list', [this.layout.releases], 'list releases');
     return r.stdout.toString('utf8').split('\n').filter(isReleaseId).sort();
   }
@@ -171,24 +280,32 @@ export class SshTarget implements Target {
     if (!isReleaseId(releaseId)) throw new SlipwayError('E_INTERNAL', `not a release id: ${releaseId}`);
     const sha256 = await hashFile(packagePath);
     const remote = posix.join(this.layout.state, 'incoming', `${sha256}.tar.gz`);
-    const up = await uploadFile(this.session, packagePath, remote, sha256, this.opTimeoutMs * 10);
     const sharedArgs = opts.shared.flatMap((p) => [
       p,
       posix.relative(posix.dirname(posix.join('releases', releaseId, p)), posix.join('shared', p)),
     ]);
-    const r = await this.sh(
-      'install',
-      [this.layout.root, releaseId, sha256, ...sharedArgs],
-      `install ${releaseId}`,
-      this.opTimeoutMs * 10,
-    );
-    const files = Number(r.stdout.toString('utf8').trim().split('\n').pop());
+    // The upload's last write, its digest check and the install are one remote script.
+    const up = await uploadFile(this.runner(), packagePath, remote, sha256, this.opTimeoutMs * 10, {
+      args: [this.layout.root, releaseId, sha256, ...sharedArgs],
+      what: `install ${releaseId}`,
+    });
+    const files = Number(up.then.stdout.toString('utf8').trim().split('\n').pop());
     this.lastInstall = { files, uploadedBytes: up.bytes, uploadSkipped: up.skipped, resumedFrom: up.resumedFrom };
     return { files };
   }
 
+  /** The session as upload.ts uses it, with this target's deferred journal lines going first. */
+  private runner(): RemoteRunner {
+    return {
+      label: this.session.label,
+      logFile: this.session.logFile,
+      script: (script, args, opts) => this.remote(script, args, opts),
+      check: (r, what, timeoutMs) => this.session.check(r, what, timeoutMs),
+    };
+  }
+
   async verifyRelease(id: string, _shared: string[]): Promise<TreeVerification> {
-    const r = await this.session.script(SCRIPTS.verify, [this.releaseDir(id)], { timeoutMs: this.opTimeoutMs * 10 });
+    const r = await this.remote(SCRIPTS.verify, [this.releaseDir(id)], { timeoutMs: this.opTimeoutMs * 10 });
     if (r.code === 255) this.session.check(r, `verify ${id}`);
     const problems =
       r.code === 0
@@ -230,11 +347,10 @@ export class SshTarget implements Target {
       .filter(([k]) => !hostOwn.has(k))
       .map(([k, v]) => `${k}=${v}`);
     const log = posix.join(this.layout.state, 'logs', opts.log);
-    const r = await this.session.script(
-      SCRIPTS.exec,
-      [opts.cwd ?? this.layout.root, log, ...pairs, 'sh', '-c', command],
-      { timeoutMs: opts.timeoutMs, signal: opts.signal },
-    );
+    const r = await this.remote(SCRIPTS.exec, [opts.cwd ?? this.layout.root, log, ...pairs, 'sh', '-c', command], {
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+    });
     if (r.code === 255 && !r.timedOut) this.session.check(r, 'run a command');
     return {
       code: r.timedOut ? null : r.code,
@@ -249,4 +365,24 @@ export class SshTarget implements Target {
     const r = await this.sh('clean', [this.layout.root], 'remove leftovers');
     return r.stdout.toString('utf8').split('\n').filter(Boolean);
   }
+}
+
+/** Parses the `state` script's output (pure). */
+export function parseState(out: Buffer): HostState {
+  let at = 0;
+  let current: string | null = null;
+  const releases: string[] = [];
+  for (;;) {
+    const nl = out.indexOf(0x0a, at);
+    if (nl < 0) throw new SlipwayError('E_INTERNAL', 'the host state has no journal marker');
+    const line = out.subarray(at, nl).toString('utf8');
+    at = nl + 1;
+    if (line === 'J') break;
+    if (line.startsWith('C ')) {
+      const link = line.slice(2);
+      const id = link.startsWith('releases/') ? link.slice('releases/'.length) : '';
+      current = isReleaseId(id) ? id : null;
+    } else if (line.startsWith('R ') && isReleaseId(line.slice(2))) releases.push(line.slice(2));
+  }
+  return { current, releases: releases.sort(), journal: parseJournal(out.subarray(at)) };
 }
