@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SlipwayError } from '../errors.js';
 import { historyTablesOfPackage, type HistoryTables } from '../db/history-tables.js';
+import { findPackageShellEscapes, refuseShellEscapes } from '../db/package-safety.js';
 import type { ChangeSetIndexEntry, ChangeSetKey, Contracts } from './contracts.js';
 
 /** The package's database/changesets.json (DatabasePackageResult.index), or null when it has none. */
@@ -42,8 +43,34 @@ export async function readHistoryTables(releaseDir: string): Promise<HistoryTabl
 }
 
 /**
+ * Refuses (E_UNSAFE_SQL at `<release>/database/changesets.json:line`, every occurrence listed) rollback SQL of a
+ * release already on disk that would run a shell: the deploy judged it in the archive, but the release may have been
+ * extracted before that check existed, or edited since. The same scan as the deploy (src/db/package-safety.ts);
+ * nothing when `allow` (the target's allowShellInSql) or the release has no changesets.json.
+ */
+export async function refuseUnsafeRollbackSql(releaseDir: string, allow: boolean, consequence: string): Promise<void> {
+  if (allow) return;
+  let json: string;
+  try {
+    json = await readFile(path.join(releaseDir, 'database', 'changesets.json'), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new SlipwayError(
+      'E_PACKAGE',
+      `database/changesets.json of ${releaseDir} is unreadable: ${(e as Error).message}`,
+    );
+  }
+  const found = findPackageShellEscapes({ packageSql: null, changesetsJson: json });
+  refuseShellEscapes(
+    found.map((f) => ({ ...f, file: path.join(releaseDir, f.file) })),
+    { field: 'deploy.targets.*.allowShellInSql', consequence },
+  );
+}
+
+/**
  * Rolls back exactly `executed` (the changesets a release applied, from the journal) with the rollback SQL of that
- * release's own changesets.json. planRollbackSql refuses (E_ROLLBACK) when any of them has no rollback SQL. Callers
+ * release's own changesets.json, after refuseUnsafeRollbackSql. planRollbackSql refuses (E_ROLLBACK) when any of them has
+ * no rollback SQL. Callers
  * run it in their `db-rollback` step, after warnIfSuperuser (role-warning.ts) journaled its warning before the step.
  */
 export async function rollbackChangeSets(
@@ -53,7 +80,14 @@ export async function rollbackChangeSets(
   executed: ChangeSetKey[],
   /** Cancels the statement running on the server when it fires (PGlite finishes it, then stops). */
   signal?: AbortSignal,
+  /** The target's allowShellInSql: rollback SQL that runs a shell is run instead of refused. */
+  allowShellInSql = false,
 ): Promise<{ sql: string; ms: number }> {
+  await refuseUnsafeRollbackSql(
+    releaseDir,
+    allowShellInSql,
+    `Nothing was rolled back: the rollback SQL of release ${path.basename(releaseDir)} on disk would run it.`,
+  );
   const index = await readChangeSetIndex(releaseDir);
   if (!index)
     throw new SlipwayError(

@@ -5,8 +5,8 @@
  */
 import type { TargetConfig } from '../config/sections/deploy.js';
 import type { ChangeSetKey, Contracts } from './contracts.js';
-import { readHistoryTables } from './db-rollback.js';
-import { changeSetKeyText, readAppliedOrFail } from './db-state.js';
+import { readHistoryTables, refuseUnsafeRollbackSql } from './db-rollback.js';
+import { changeSetKeyText, readAppliedOrFail, recordedAmong } from './db-state.js';
 import { appendJournal, type JournalRead } from './journal.js';
 import { findUnfinishedRuns } from './release-store.js';
 import { settleTarget } from './settle.js';
@@ -220,8 +220,12 @@ export interface RecoverInput {
  * and a health probe now agrees) or settles the target on the release it should be on — switch, undo exactly the
  * run's changesets, restart, health gate — then closes the run in the journal.
  */
-/** The first settle action with changesets to undo whose database cannot be read now, and why (else null). */
-async function unreadableDatabase(
+/**
+ * Checked before recovery changes anything: returns the first settle action with changesets to undo whose database
+ * cannot be read now, and why (else null); throws E_UNSAFE_SQL when the rollback SQL it would run (of a release on
+ * disk) runs a shell.
+ */
+async function checkBeforeRecovery(
   r: RecoverInput,
   actions: RecoveryAction[],
 ): Promise<{ a: RecoveryAction; e: Error } | null> {
@@ -231,11 +235,18 @@ async function unreadableDatabase(
     // A release whose history-table settings cannot be read is left to settleTarget, which reports it.
     const tables = await readHistoryTables(r.target.releaseDir(a.undo.release)).catch(() => null);
     if (!tables) continue;
-    const e = await readAppliedOrFail(r.databaseUrl, tables).then(
-      () => null,
-      (x: unknown) => x as Error,
-    );
-    if (e) return { a, e };
+    let applied: ChangeSetKey[];
+    try {
+      applied = await readAppliedOrFail(r.databaseUrl, tables);
+    } catch (e) {
+      return { a, e: e as Error };
+    }
+    if (r.t.rollbackDatabase && recordedAmong(a.undo.candidates, applied).length)
+      await refuseUnsafeRollbackSql(
+        r.target.releaseDir(a.undo.release),
+        r.t.allowShellInSql,
+        `Nothing was changed: recovery would run the rollback SQL of release ${a.undo.release} on disk.`,
+      );
   }
   return null;
 }
@@ -246,7 +257,7 @@ export async function recoverInterruptedRuns(r: RecoverInput): Promise<RecoveryR
   const read = await target.inspectJournal();
   const current = await target.readCurrent();
   const plan = planRecovery(read.entries, current, read);
-  const blocked = await unreadableDatabase(r, plan.actions);
+  const blocked = await checkBeforeRecovery(r, plan.actions);
   if (blocked) {
     // Undoing needs databasechangelog (what is recorded is what gets undone); switching or restarting without
     // it would put the previous app on the new tables. So nothing at all is changed, and that is what is said.

@@ -3,7 +3,7 @@ import { SlipwayError } from '../errors.js';
 import { commandUser, releaseEnv, validateRelease } from './activate.js';
 import { startRelease } from './strategy.js';
 import { loadContracts, type ChangeSetKey } from './contracts.js';
-import { readChangeSetIndex, readHistoryTables, rollbackChangeSets } from './db-rollback.js';
+import { readChangeSetIndex, readHistoryTables, refuseUnsafeRollbackSql, rollbackChangeSets } from './db-rollback.js';
 import type { HistoryTables } from '../db/history-tables.js';
 import { warnIfSuperuser } from './role-warning.js';
 import { changeSetKeyText, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
@@ -184,6 +184,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
               target.releaseDir(dbPlan.of),
               dbPlan.keys,
               steps.signal,
+              t.allowShellInSql,
             ).catch((x: unknown) => {
               // The statement error's own hint speaks of applying a package; this is a rollback.
               if (!(x instanceof SlipwayError) || x.code !== 'E_DB') throw x;
@@ -359,6 +360,12 @@ export async function planDatabaseRollback(
     return !e || e.rollback === null;
   });
   const listed = extras.map(changeSetKeyText);
+  if (t.rollbackDatabase && !noSql.length)
+    await refuseUnsafeRollbackSql(
+      target.releaseDir(of),
+      t.allowShellInSql,
+      `Nothing was changed: the rollback would run the rollback SQL of release ${of} on disk.`,
+    );
   if (!t.rollbackDatabase || noSql.length) {
     throw new SlipwayError(
       'E_ROLLBACK',

@@ -129,7 +129,14 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
             'db-rollback',
             `roll back the ${mine.length} changeset(s) ${of} applied`,
             async () => {
-              const rb = await rollbackChangeSets(s.contracts, url, target.releaseDir(of), mine, s.signal);
+              const rb = await rollbackChangeSets(
+                s.contracts,
+                url,
+                target.releaseDir(of),
+                mine,
+                s.signal,
+                t.allowShellInSql,
+              );
               return { value: rb, data: { changesets: mine, of } };
             },
             { beginData: { changesets: mine, of } },

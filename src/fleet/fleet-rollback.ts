@@ -133,7 +133,14 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
         'db-rollback',
         `roll back ${db.keys.length} changeset(s) ${to} does not contain`,
         async () => ({
-          value: await rollbackChangeSets(contracts, databaseUrl, controller.releaseDir(db.of), db.keys),
+          value: await rollbackChangeSets(
+            contracts,
+            databaseUrl,
+            controller.releaseDir(db.of),
+            db.keys,
+            undefined,
+            fleet.t.allowShellInSql,
+          ),
         }),
         { beginData: { changesets: db.keys, of: db.of } },
       );

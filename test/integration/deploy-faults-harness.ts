@@ -579,7 +579,7 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
         expect(fix.code, fix.err).toBe(0);
         expect(fix.out).toMatch(
           new RegExp(
-            `current is (still )?${ids.P1}( again)?; database: (rolled back the 2 changeset\\(s\\) \\S+ applied|none of the changesets) .*restarted ${ids.P1}; ${ids.P1} passed its health gate`,
+            `current is (still )?${ids.P1}( again)?; database: (rolled back the 2 changeset\\(s\\) \\S+ applied|databasechangelog records none of) .*restarted ${ids.P1}; ${ids.P1} passed its health gate`,
           ),
         );
         await assertLive('1.0.0');
