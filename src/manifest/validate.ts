@@ -2,6 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../deploy/archive-rules.js';
 import { scanArchive } from '../deploy/scan-archive.js';
+import { findPackageShellEscapes } from '../db/package-safety.js';
+import { SlipwayError } from '../errors.js';
 import { verifyPackageSignature } from '../sign/package-signature.js';
 import { formatIsoSeconds } from './package-time.js';
 import {
@@ -16,6 +18,8 @@ export interface PackageProblem {
   code: string;
   message: string;
   path?: string;
+  /** 1-based line in `path` (the SQL problems). */
+  line?: number;
 }
 
 export interface ValidationResult {
@@ -50,6 +54,12 @@ export interface ValidateOptions {
   signers?: string;
   /** Also return the package's SQL (`databaseSql`) for the shell-escape scan, whatever its size. */
   readDatabaseSql?: boolean;
+  /**
+   * Report SQL that would run a shell (database/package.sql, rollback SQL in database/changesets.json) as E_UNSAFE_SQL
+   * problems at file:line, with the deploy's scan (src/db/package-safety.ts): `slipway validate`. The deploy itself
+   * refuses them with one E_UNSAFE_SQL error instead (readDatabaseSql).
+   */
+  reportShellEscapes?: boolean;
 }
 
 const PACKAGE_SQL = 'database/package.sql';
@@ -137,7 +147,7 @@ export async function validatePackage(packagePath: string, opts: ValidateOptions
   // The one archive inspector (src/deploy/scan-archive.ts): framing, entry rules, links, limits, SHA256SUMS.
   const scan = await scanArchive(packagePath, opts.limits ?? DEFAULT_LIMITS, {
     ...(opts.shared ? { shared: opts.shared } : {}),
-    ...(opts.readDatabaseSql ? { keep: [PACKAGE_SQL, CHANGESETS_JSON] } : {}),
+    ...(opts.readDatabaseSql || opts.reportShellEscapes ? { keep: [PACKAGE_SQL, CHANGESETS_JSON] } : {}),
   });
   const { sha256, bytes, kept: metadata } = scan;
   // A digest mismatch first: for a truncated or swapped file it is the explanation of everything after it.
@@ -199,6 +209,7 @@ export async function validatePackage(packagePath: string, opts: ValidateOptions
       path: 'build-manifest.json',
     });
   }
+  if (opts.reportShellEscapes) problems.push(...shellEscapeProblems(text(PACKAGE_SQL), text(CHANGESETS_JSON)));
   if (manifest && compatibility && manifest.version !== compatibility.version) {
     problems.push({
       code: 'COMPAT_INVALID',
@@ -206,4 +217,19 @@ export async function validatePackage(packagePath: string, opts: ValidateOptions
     });
   }
   return { ...base, ok: problems.length === 0, problems, manifest, compatibility };
+}
+
+/** The package's SQL that would run a shell, as problems at file:line (a changesets.json that is no index: one). */
+function shellEscapeProblems(packageSql: string | null, changesetsJson: string | null): PackageProblem[] {
+  try {
+    return findPackageShellEscapes({ packageSql, changesetsJson }).map((f) => ({
+      code: 'E_UNSAFE_SQL',
+      message: `runs a shell (${f.kind}): ${f.text}`,
+      path: f.file,
+      line: f.line,
+    }));
+  } catch (e) {
+    if (!(e instanceof SlipwayError)) throw e;
+    return [{ code: e.code, message: e.message, path: CHANGESETS_JSON }];
+  }
 }

@@ -123,6 +123,48 @@ describe('shell escapes in the SQL of a package built elsewhere', () => {
     await expectUntouched(root);
   });
 
+  it('`slipway validate` reports the same escapes as problems (E_UNSAFE_SQL at file:line, forward and rollback) that the deploy refuses', async () => {
+    const copy = "COPY x TO PROGRAM 'id';";
+    const { dir, root } = await setup({
+      'database/package.sql': `CREATE TABLE v_first (a int);\n${copy}\n`,
+      'database/changesets.json': changesetsJson(['DROP TABLE v_first;', copy]),
+    });
+    const r = runBin(['validate', 'demo.tar.gz'], dir);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toBe(
+      'INVALID demo.tar.gz: 2 problem(s)\n' +
+        `  E_UNSAFE_SQL database/package.sql:2: runs a shell (copy-program): ${copy}\n` +
+        `  E_UNSAFE_SQL database/changesets.json:19: runs a shell (copy-program): rollback of 2::eve: ${copy}\n`,
+    );
+    const json = runBin(['validate', 'demo.tar.gz', '--json'], dir);
+    expect(json.code).toBe(1);
+    expect((JSON.parse(json.stdout) as { problems: unknown[] }).problems).toEqual([
+      { code: 'E_UNSAFE_SQL', path: 'database/package.sql', line: 2, message: `runs a shell (copy-program): ${copy}` },
+      {
+        code: 'E_UNSAFE_SQL',
+        path: 'database/changesets.json',
+        line: 19,
+        message: `runs a shell (copy-program): rollback of 2::eve: ${copy}`,
+      },
+    ]);
+    // The deploy refuses the same package at the same places.
+    const d = runBin(['deploy', 'demo.tar.gz', '--target', 'prod'], dir);
+    expect(d.code).toBe(1);
+    expect(d.stderr).toContain(`error E_UNSAFE_SQL: database/package.sql:2 runs a shell (copy-program): ${copy}`);
+    expect(d.stderr).toContain(`database/changesets.json:19: [copy-program] rollback of 2::eve: ${copy}`);
+    await expectUntouched(root);
+    // Allowed on purpose: validate passes it (as a target with allowShellInSql deploys it).
+    const allowed = runBin(['validate', 'demo.tar.gz', '--allow-shell-in-sql'], dir);
+    expect(allowed.code, allowed.stdout).toBe(0);
+    expect(allowed.stdout).toMatch(/^OK demo\.tar\.gz: /);
+    // A package without escapes passes validate unchanged.
+    const clean = await setup({
+      'database/package.sql': 'SELECT 1;\n',
+      'database/changesets.json': changesetsJson(null),
+    });
+    expect(runBin(['validate', 'demo.tar.gz'], clean.dir).code).toBe(0);
+  });
+
   it('allowShellInSql: true lets the same rollback SQL deploy (nothing of it runs on a good deploy)', async () => {
     const { config, pkg } = await setup(
       {

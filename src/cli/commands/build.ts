@@ -287,39 +287,47 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
 
   program
     .command('validate <package>')
-    .description('verify digest, SHA256SUMS, manifest schema, layout and compatibility file of a package')
+    .description(
+      'verify digest, SHA256SUMS, manifest schema, layout and compatibility file of a package, and that its SQL runs no shell',
+    )
     .option('--sha256 <hex>', 'expected archive digest (default: <package>.sha256 beside it)')
     .option('--signers <file>', 'OpenSSH allowed_signers file: require <package>.sig by a key it trusts')
+    .option('--allow-shell-in-sql', 'do not report SQL that runs a shell (COPY … PROGRAM, psql \\!…) as a problem')
     .option('--json', 'print one JSON object on stdout')
     .option('-c, --config <file>', 'accepted for uniform scripts; validate needs no config')
     .option('-o, --out <dir>', 'accepted for uniform scripts; validate writes nothing')
-    .action(async (pkg: string, flags: { sha256?: string; signers?: string; json?: boolean }) => {
-      const file = path.resolve(io.cwd, pkg);
-      const r = await validatePackage(file, {
-        ...(flags.sha256 ? { expectedSha256: flags.sha256 } : {}),
-        ...(flags.signers ? { signers: path.resolve(io.cwd, flags.signers) } : {}),
-      });
-      printResult(
-        io,
-        flags,
-        {
-          ok: r.ok,
-          package: file,
-          sha256: r.sha256,
-          bytes: r.bytes,
-          entries: r.entries,
-          problems: r.problems,
-          provenance: r.manifest?.provenance ?? null,
-        },
-        () =>
-          r.ok
-            ? `OK ${pkg}: ${r.entries} entries, ${humanBytes(r.bytes)}, sha256 ${r.sha256}\n` +
-              `provenance: ${provenanceText(r.manifest!)}\n`
-            : `INVALID ${pkg}: ${r.problems.length} problem(s)\n` +
-              r.problems.map((p) => `  ${p.code}${p.path ? ` ${p.path}` : ''}: ${p.message}\n`).join(''),
-      );
-      if (!r.ok) ctx.setExit(1);
-    });
+    .action(
+      async (pkg: string, flags: { sha256?: string; signers?: string; json?: boolean; allowShellInSql?: boolean }) => {
+        const file = path.resolve(io.cwd, pkg);
+        const r = await validatePackage(file, {
+          reportShellEscapes: flags.allowShellInSql !== true,
+          ...(flags.sha256 ? { expectedSha256: flags.sha256 } : {}),
+          ...(flags.signers ? { signers: path.resolve(io.cwd, flags.signers) } : {}),
+        });
+        printResult(
+          io,
+          flags,
+          {
+            ok: r.ok,
+            package: file,
+            sha256: r.sha256,
+            bytes: r.bytes,
+            entries: r.entries,
+            problems: r.problems,
+            provenance: r.manifest?.provenance ?? null,
+          },
+          () =>
+            r.ok
+              ? `OK ${pkg}: ${r.entries} entries, ${humanBytes(r.bytes)}, sha256 ${r.sha256}\n` +
+                `provenance: ${provenanceText(r.manifest!)}\n`
+              : `INVALID ${pkg}: ${r.problems.length} problem(s)\n` +
+                r.problems
+                  .map((p) => `  ${p.code}${p.path ? ` ${p.path}${p.line ? `:${p.line}` : ''}` : ''}: ${p.message}\n`)
+                  .join(''),
+        );
+        if (!r.ok) ctx.setExit(1);
+      },
+    );
 
   withCommon(program.command('build'))
     .description('clean + stage + compile + package (+ manifest)')
