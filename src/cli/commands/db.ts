@@ -17,7 +17,7 @@ import {
 } from '../../config/changelog-source.js';
 import { SlipwayError, maskUrl } from '../../errors.js';
 import { verifySetupOf } from '../../config/verify-setup.js';
-import { pickHistoryTableNames, type HistoryTableNames } from '../../db/history-tables.js';
+import { historyTables, pickHistoryTableNames, type HistoryTableNames } from '../../db/history-tables.js';
 import { readPackageJson } from '../../config/package-json.js';
 
 // The db library is imported inside each action so other commands (and `--help`) do not load parsers and drivers.
@@ -30,6 +30,7 @@ const lib = {
   rollback: () => import('../../db/rollback.js'),
   status: () => import('../../db/status.js'),
   verify: () => import('../../db/verify.js'),
+  locks: () => import('../../db/release-locks.js'),
 };
 
 interface DbFlags extends ConfigFlags {
@@ -217,7 +218,7 @@ function databaseUrlOf(flags: DbFlags, config: Config | null): string {
 export function registerDbCommands(program: Command, ctx: CommandContext): void {
   const db = program
     .command('db')
-    .description('Liquibase changelogs and psql scripts: package, apply, status, verify, rollback SQL');
+    .description('Liquibase changelogs and psql scripts: package, apply, status, verify, rollback SQL, release-locks');
 
   withOutFile(
     ctx,
@@ -353,6 +354,27 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         ].join(''),
       );
       if (r.drift > 0) ctx.setExit(1);
+    });
+
+  withConfigOptions(
+    db
+      .command('release-locks')
+      .description("clear Liquibase's lock row left set by a crashed update (like liquibase release-locks)"),
+  )
+    .option('--database-url <url>', 'postgres://… (default: database.url from the config)')
+    .option('--changelog-lock-table <name>', 'lock table, like liquibase --database-changelog-lock-table-name')
+    .option('--changelog-schema <name>', 'schema of the lock table, like liquibase --liquibase-schema-name')
+    .option('--json', 'machine-readable result on stdout')
+    .action(async (flags: DbFlags) => {
+      const config = await optionalConfig(ctx, flags);
+      const databaseUrl = databaseUrlOf(flags, config);
+      const tables = historyTables({
+        changelogLockTable: flags.changelogLockTable ?? config?.database.changelogLockTable,
+        changelogSchema: flags.changelogSchema ?? config?.database.changelogSchema,
+      });
+      const { releaseLocks, describeReleaseLocks } = await lib.locks();
+      const r = await releaseLocks({ databaseUrl, tables });
+      printResult(ctx.io, flags, r, () => describeReleaseLocks(r, databaseUrl));
     });
 
   common(db.command('verify').description('apply the changelog to a throwaway database and fingerprint the schema'))

@@ -33,6 +33,8 @@ export interface ChangeSetDraft {
   changeChecksumsV8: string[];
   descriptions: string[];
   rollback: string[] | null;
+  /** A <rollback> could not be split (see splitRollback): the changeset has no rollback at all. */
+  rollbackBroken?: boolean;
   comment: string | null;
   contexts: string | null;
   labels: string | null;
@@ -232,9 +234,40 @@ function fileLine(p: SqlPiece, k: number): number {
   return p.lineMap?.[k] ?? p.line + k;
 }
 
-/** Rollback text split into statements with the changeset's delimiter rules. */
-export function splitRollback(sql: string, endDelimiter: string | null, splitStatements = true): string[] {
-  return splitSql(sql, { endDelimiter, splitStatements }).statements.map((s) => s.text);
+/** Where a rollback's SQL was written, for the warning about an endDelimiter that is no regular expression. */
+export interface RollbackSource {
+  file: string;
+  line: number;
+  /** The attribute that holds the delimiter (`endDelimiter`, `rollbackEndDelimiter`). */
+  field: string;
+  changeSet: string;
+  warnings: ParseWarning[];
+}
+
+/**
+ * Rollback text split into statements with the changeset's delimiter rules; null when `endDelimiter` is no valid
+ * regular expression. Measured with Liquibase 4.28: `update` runs such a changeset (rollback SQL is split only when
+ * rolling back) and `rollback` fails with PatternSyntaxException; so this is a warning naming file:line and the field,
+ * and the changeset has no rollback (Slipway's rollback of it is refused).
+ */
+export function splitRollback(
+  sql: string,
+  endDelimiter: string | null,
+  splitStatements: boolean,
+  at: RollbackSource,
+): string[] | null {
+  try {
+    return splitSql(sql, { endDelimiter, splitStatements }).statements.map((s) => s.text);
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    at.warnings.push({
+      code: 'W_LIQUIBASE_REJECTS',
+      file: at.file,
+      line: at.line,
+      message: `${at.field} ${JSON.stringify(endDelimiter)} of the rollback of changeset ${at.changeSet} is not a valid regular expression (${e.message}): Liquibase 4.28 runs the update but fails on rollback; Slipway packages it without a rollback for this changeset.`,
+    });
+    return null;
+  }
 }
 
 /** Java Boolean.parseBoolean: only "true" (any case) is true. */

@@ -21,6 +21,7 @@ import type { Preconditions } from '../model.js';
 import { parseModifySql } from './modify-sql.js';
 import { resolveInside } from './paths.js';
 import { parseJavaProperties } from '../java-properties.js';
+import { decodeSqlFile } from './sql-file-encoding.js';
 import { matchesDbms } from './select.js';
 import {
   buildChange,
@@ -273,7 +274,7 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   }
   // No <rollback>: the rollback Liquibase infers, the inverse of each change in reverse order (ChangeSet.rollback),
   // available only when every change has one (an <sql> change has none).
-  if (d.rollback === null && inverses.length > 0 && inverses.every((i) => i !== null)) {
+  if (d.rollback === null && !d.rollbackBroken && inverses.length > 0 && inverses.every((i) => i !== null)) {
     d.rollback = [...inverses].reverse().flat() as string[];
   }
   // No changes for PostgreSQL (none at all, or only other databases'): Liquibase 4.28 runs it as an empty changeset
@@ -332,42 +333,55 @@ function addChild(
         );
       }
       const statements: string[] = [];
+      let broken = false;
+      const at = { file, changeSet: `${d.author}:${d.id}`, warnings: state.warnings };
       const text = expand(child.text).trim();
-      if (text) statements.push(...splitRollback(text, null));
+      if (text)
+        statements.push(...splitRollback(text, null, true, { ...at, line: child.line, field: 'endDelimiter' })!);
       for (const c of child.children) {
         if (c.name === 'sql') {
+          const a = expandAttrs(c, expand);
           const t = expand(c.attrs.sql ?? c.text).trim();
-          if (t) statements.push(...splitRollback(t, c.attrs.endDelimiter ?? null));
+          const split = boolAttr(a, 'splitStatements', true, file);
+          const part = t
+            ? splitRollback(t, a.attrs.endDelimiter ?? null, split, { ...at, line: c.line, field: 'endDelimiter' })
+            : [];
+          if (part === null) broken = true;
+          else statements.push(...part);
         } else if (isChangeType(c.name)) {
           const rctx = { ...buildContext(d, ctx, state), model: undefined };
           statements.push(...changeSql(buildChange(expandNode(c, expand), rctx), names));
         } else unsupportedRollback(c, file);
       }
-      d.rollback = [...(d.rollback ?? []), ...statements];
+      if (broken) d.rollbackBroken = true;
+      d.rollback = d.rollbackBroken ? null : [...(d.rollback ?? []), ...statements];
       return;
     }
     case 'sql': {
+      // Every attribute was expanded with the node (DatabaseChangeLog.expandExpressions); the text is expanded here.
+      const a = expandAttrs(child, expand);
       const sql = expand(child.attrs.sql ?? child.text);
       const piece = {
         sql,
         file,
         line: child.line,
-        splitStatements: boolAttr(child, 'splitStatements', true, file),
-        stripComments: boolAttr(child, 'stripComments', false, file),
-        endDelimiter: child.attrs.endDelimiter ?? null,
+        splitStatements: boolAttr(a, 'splitStatements', true, file),
+        stripComments: boolAttr(a, 'stripComments', false, file),
+        endDelimiter: a.attrs.endDelimiter ?? null,
       };
       d.pieces.push(piece);
-      addSqlChange(d, sql, v8Options(child, piece), 'sql');
+      addSqlChange(d, sql, v8Options(a, piece), 'sql');
       inverses.push(null);
       return;
     }
     case 'sqlFile': {
-      const p = child.attrs.path;
+      const a = expandAttrs(child, expand);
+      const p = a.attrs.path;
       if (!p) throw new SlipwayError('E_CHANGELOG', '<sqlFile> needs a path', { file, line: child.line });
-      const rel = boolAttr(child, 'relativeToChangelogFile', false, file);
+      const rel = boolAttr(a, 'relativeToChangelogFile', false, file);
       const target = resolveInside(
         state.rootDir,
-        rel ? path.posix.join(path.posix.dirname(file), expand(p)) : expand(p),
+        rel ? path.posix.join(path.posix.dirname(file), p) : p,
         file,
         child.line,
         p,
@@ -382,7 +396,8 @@ function addChild(
           hint: 'Check the path (and relativeToChangelogFile).',
         });
       }
-      const content = bytes.toString('utf8');
+      // StreamUtil.readStreamAsString: a BOM is dropped and decides the charset, else `encoding`, else UTF-8.
+      const content = decodeSqlFile(bytes, a.attrs.encoding, file, child.line);
       if (!state.read.has(target)) state.files.push({ path: target, content });
       state.read.add(target);
       state.includeDirs.add(path.posix.dirname(target));
@@ -390,13 +405,14 @@ function addChild(
         sql: expand(content),
         file: target,
         line: 1,
-        splitStatements: boolAttr(child, 'splitStatements', true, file),
-        stripComments: boolAttr(child, 'stripComments', false, file),
-        endDelimiter: child.attrs.endDelimiter ?? null,
+        splitStatements: boolAttr(a, 'splitStatements', true, file),
+        stripComments: boolAttr(a, 'stripComments', false, file),
+        endDelimiter: a.attrs.endDelimiter ?? null,
       };
       d.pieces.push(piece);
-      // Measured: Liquibase 4.28 hashes the file's raw bytes, before property expansion.
-      addSqlChange(d, bytes, v8Options(child, piece), `sqlFile path=${p}`);
+      // Measured: Liquibase 4.28 hashes the file's text before property expansion (SQLFileChange.generateCheckSum:
+      // decoded with `encoding`, re-encoded as UTF-8, the default liquibase.fileEncoding); the path is the expanded one.
+      addSqlChange(d, Buffer.from(content, 'utf8'), v8Options(a, piece), `sqlFile path=${p}`);
       inverses.push(null);
       return;
     }
@@ -419,6 +435,11 @@ function addChild(
         hint: 'Slipway renders SQL itself: write the change as <sql>…</sql>, <sqlFile>, or a formatted SQL changelog.',
       });
   }
+}
+
+/** The node with `${…}` expanded in its attributes only (its text is expanded where it is read). */
+function expandAttrs(node: ChangelogNode, expand: (t: string) => string): ChangelogNode {
+  return { ...node, attrs: Object.fromEntries(Object.entries(node.attrs).map(([k, v]) => [k, expand(v)])) };
 }
 
 /** A change element with `${…}` expanded in every attribute and text, as Liquibase expands them while parsing. */

@@ -134,7 +134,14 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       const lower = rb.toLowerCase();
       if (/^not required/.test(lower) || /^empty/.test(lower)) draft.rollback = [];
       else if (lower.includes('changesetid')) draft.rollback = referencedRollback(rb, draft, changeSets, file);
-      else draft.rollback = splitRollback(properties.expand(rb, file), rollbackDelimiter, rollbackSplit);
+      else
+        draft.rollback = splitRollback(properties.expand(rb, file), rollbackDelimiter, rollbackSplit, {
+          file,
+          line: draft.line,
+          field: 'rollbackEndDelimiter',
+          changeSet: `${draft.author}:${draft.id}`,
+          warnings,
+        });
     }
     changeSets.push(finishChangeSet(draft, warnings));
     sqlLines.push(lineMap);
