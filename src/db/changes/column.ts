@@ -102,6 +102,7 @@ function buildAddColumn(node: ChangeNode, ctx: BuildContext): BuiltChange {
       throw new SlipwayError('E_CHANGELOG', `<addColumn> ${which} is not allowed on PostgreSQL`, {
         file: ctx.file,
         line: node.line,
+        field: which,
         hint: `Liquibase 4.28 refuses this changeset on PostgreSQL too ("add${which[0]!.toUpperCase()}${which.slice(1)} is not allowed on postgresql"); remove ${which} or limit the change with dbms.`,
       });
     }
