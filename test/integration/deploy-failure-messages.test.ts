@@ -132,6 +132,7 @@ describe('what a failure path says is what the test observes (real PostgreSQL, r
     const erofs = `cannot write the deploy journal ${journal}: the filesystem is read-only (EROFS)`;
     expect(e.details).toEqual(
       expect.arrayContaining([
+        `the journal could not record this step's failure: ${erofs}`,
         `rolled back automatically: current is ${v1} again`,
         `database: rolled back the 1 changeset(s) ${v2} applied (changelog.sql::2::test); databasechangelog no longer records them`,
         `restarted ${v1}`,
@@ -157,6 +158,50 @@ describe('what a failure path says is what the test observes (real PostgreSQL, r
     expect(fix.code, fix.err).toBe(0);
     expect(fix.out).toContain(`current is still ${v1}`);
     expect(fix.out).toContain('database: databasechangelog records none of changelog.sql::2::test; nothing to undo');
+    expect(await s.current()).toBe(v1);
+    await waitFor('1.0.0 to answer', async () => (await s.answer()) === 'version 1.0.0\n');
+    expect(await s.changelog()).toEqual(['1']);
+    expect(await s.lockFree()).toBe(true);
+  }, 240_000);
+
+  it('"… is live … only the end of the run could not be journaled", then "had passed its gates but is UNHEALTHY now": recover keeps a release only while it is healthy', async () => {
+    const s = await setup();
+    const config = await s.config();
+    const v1 = (await deploy({ config, packagePath: await s.pkg('1.0.0', [CS1]), target: 'prod' })).releaseId;
+    // The journal turns read-only after the last step, so the run's closing line is what it refuses; 2.0.0 turns
+    // UNHEALTHY 10 s after it starts (fail-after-ms.txt), well after its gate.
+    const fault = ioFaultAt(s.root, 'journal read-only', 'retention:ok#1');
+    cleanups.push(fault.undo);
+    const pkg2 = await appPackage('2.0.0', [CS1, CS2], { files: { 'application/fail-after-ms.txt': '10000\n' } });
+    const e = await failing(deploy({ config, packagePath: pkg2.path, target: 'prod', onProgress: fault.onProgress }));
+    fault.expectInjected();
+    const begin = await lastRun(s.root);
+    const v2 = begin.release!;
+    expect(e.code).toBe('E_IO');
+    expect(e.details).toContain(
+      `${v2} is live: it passed its health gate and smoke tests; only the end of the run could not be journaled`,
+    );
+    // observed: 2.0.0 live and answering, both changesets applied, the closing line missing, the lock free
+    expect(await s.current()).toBe(v2);
+    expect(await s.answer()).toBe('version 2.0.0\n');
+    expect(await s.changelog()).toEqual(['1', '2']);
+    const mine = await journalLinesOf(s.root, begin.run);
+    expect(mine[mine.length - 1]).toMatch(/"step":"retention","status":"ok"/);
+    expect(await s.lockFree()).toBe(true);
+    await fault.undo();
+    const health = `http://127.0.0.1:${s.port}/health`;
+    await waitFor('2.0.0 to turn UNHEALTHY', async () => (await fetch(health).catch(() => null))?.status === 503, {
+      timeoutMs: 60_000,
+    });
+    const fix = await s.cli(['recover', '--target', 'prod', '--yes']);
+    expect(fix.code, fix.err).toBe(0);
+    expect(fix.out).toMatch(
+      new RegExp(
+        `^deploy run ${begin.run} \\(release ${v2}\\) was interrupted at retention \\(ok\\); ${v2} had passed its gates but is UNHEALTHY now \\([^)]*\\); current is ${v1} again; database: rolled back the 1 changeset\\(s\\) ${v2} applied \\(changelog\\.sql::2::test\\); databasechangelog no longer records them; restarted ${v1}; ${v1} passed its health gate$`,
+        'm',
+      ),
+    );
+    // observed: 2.0.0 was not kept — 1.0.0 live and answering, changeset 2 undone
     expect(await s.current()).toBe(v1);
     await waitFor('1.0.0 to answer', async () => (await s.answer()) === 'version 1.0.0\n');
     expect(await s.changelog()).toEqual(['1']);
