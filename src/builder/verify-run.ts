@@ -86,7 +86,9 @@ function runChild(
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = new URL(fromSource ? '../cli/verify-main.ts' : '../cli/verify-main.js', import.meta.url);
   const child = fork(entry, [], {
-    execArgv: fromSource ? ['--import', 'tsx'] : [],
+    // A 2 MB young generation instead of 16 MB: the child's JS heap is mostly PGlite's file system buffers, which
+    // live long anyway; measured on the bench's cold build, the child's peak RSS 295–309 → 228–273 MB.
+    execArgv: [...(fromSource ? ['--import', 'tsx'] : []), '--max-semi-space-size=2'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
   });

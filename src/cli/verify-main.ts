@@ -4,6 +4,9 @@
  * PGlite's memory never stays in the build process.
  */
 import { answerVerifyRequest, type VerifyRequest } from '../builder/verify-reply.js';
+import { preferBaselineWasm } from './wasm-startup.js';
+
+preferBaselineWasm(); // before answerVerifyRequest loads PGlite
 
 process.once('message', (request: VerifyRequest) => {
   void answerVerifyRequest(request).then((reply) => {
