@@ -20,6 +20,12 @@ export interface HistoryTableNames {
   changelogTable?: string;
   changelogLockTable?: string;
   changelogSchema?: string;
+  /**
+   * Liquibase `--default-schema-name`: where objects without schemaName go (the package puts it first on the
+   * search_path, as Liquibase's DatabaseUtils.initializeDatabase does) and, as in Liquibase, the default schema of
+   * the history tables when changelogSchema is not set.
+   */
+  defaultSchemaName?: string;
 }
 
 export const DEFAULT_HISTORY_TABLES: HistoryTables = {
@@ -44,8 +50,9 @@ export function historyTables(names: HistoryTableNames = {}): HistoryTables {
     }
     return value;
   };
+  const schemaDefault = check(names.defaultSchemaName, 'database.defaultSchemaName', DEFAULT_HISTORY_TABLES.schema);
   return {
-    schema: check(names.changelogSchema, 'database.changelogSchema', DEFAULT_HISTORY_TABLES.schema),
+    schema: check(names.changelogSchema, 'database.changelogSchema', schemaDefault),
     changelog: check(names.changelogTable, 'database.changelogTable', DEFAULT_HISTORY_TABLES.changelog),
     lock: check(names.changelogLockTable, 'database.changelogLockTable', DEFAULT_HISTORY_TABLES.lock),
   };
@@ -57,6 +64,7 @@ export function pickHistoryTableNames(o: HistoryTableNames): HistoryTableNames {
     ...(o.changelogTable ? { changelogTable: o.changelogTable } : {}),
     ...(o.changelogLockTable ? { changelogLockTable: o.changelogLockTable } : {}),
     ...(o.changelogSchema ? { changelogSchema: o.changelogSchema } : {}),
+    ...(o.defaultSchemaName ? { defaultSchemaName: o.defaultSchemaName } : {}),
   };
 }
 
@@ -80,6 +88,13 @@ export function historyTablesOfPackage(value: unknown, where: string): HistoryTa
       cause: e,
     });
   }
+}
+
+/** The validated `defaultSchemaName` (a lower-case identifier), or undefined when none is set. */
+export function defaultSchemaOf(names: HistoryTableNames): string | undefined {
+  if (!names.defaultSchemaName) return undefined;
+  historyTables({ defaultSchemaName: names.defaultSchemaName });
+  return names.defaultSchemaName;
 }
 
 /** `<schema>.<history table>`, as Liquibase 4.28 names it in its SQL (`public.databasechangelog`). */

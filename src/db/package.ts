@@ -5,7 +5,13 @@ import type { Changelog, ParseWarning } from './model.js';
 import { readHistory, selectMissing, selectSince, selectSinceTag } from './delta.js';
 import { toIndexEntry, type ChangeSetIndexEntry } from './index-entry.js';
 import { renderPackage } from './render.js';
-import { DEFAULT_HISTORY_TABLES, historyTables, type HistoryTableNames, type HistoryTables } from './history-tables.js';
+import {
+  DEFAULT_HISTORY_TABLES,
+  defaultSchemaOf,
+  historyTables,
+  type HistoryTableNames,
+  type HistoryTables,
+} from './history-tables.js';
 import { findChangeSetShellEscapes, findScriptShellEscapes, refuseShellEscapes } from './package-safety.js';
 
 export type { ChangeSetIndexEntry } from './index-entry.js';
@@ -64,7 +70,8 @@ export async function buildDatabasePackage(opts: DatabasePackageOptions): Promis
     };
   }
   const tables = historyTables(opts);
-  const { parsed, selected } = await readChangelog(opts);
+  const defaultSchema = defaultSchemaOf(opts);
+  const { parsed, selected } = await readChangelog({ ...opts, ...(defaultSchema ? { defaultSchema } : {}) });
   // Every selected changeset, also those a delta leaves out: the same changelog must not pass only sometimes.
   if (!opts.allowShellInSql) refuseShellEscapes(findChangeSetShellEscapes(selected), SHELL_REFUSAL);
   let changeSets = selected;
@@ -82,7 +89,12 @@ export async function buildDatabasePackage(opts: DatabasePackageOptions): Promis
   const changelog: Changelog = { ...parsed, changeSets };
   const last = changeSets[changeSets.length - 1];
   return {
-    sql: renderPackage(changelog, { ...render, tables, ...(delta ? { delta } : {}) }),
+    sql: renderPackage(changelog, {
+      ...render,
+      tables,
+      ...(delta ? { delta } : {}),
+      ...(defaultSchema ? { defaultSchema } : {}),
+    }),
     changeSets: changeSets.length,
     files: parsed.files.length,
     head: last ? { id: last.id, author: last.author, filename: last.filename } : null,

@@ -8,6 +8,8 @@ export type ChangelogInput = Pick<ChangelogSource, 'rootDir' | 'changelog'> &
   Partial<Pick<ChangelogSource, 'properties' | 'contexts' | 'labels' | 'customChanges' | 'allowShellInSql'>> & {
     /** `--strict`: changelog warnings (what Liquibase ignores) become errors. */
     strict?: boolean;
+    /** Liquibase `--default-schema-name`: the schema of objects without schemaName (default public). */
+    defaultSchema?: string;
   };
 
 export interface ReadChangelogResult {
@@ -42,6 +44,7 @@ export async function readChangelog(source: ChangelogInput): Promise<ReadChangel
         }
       : {}),
     ...(source.strict ? { strict: true } : {}),
+    ...(source.defaultSchema ? { defaultSchema: source.defaultSchema } : {}),
   });
   const selected = selectChangeSets(parsed.changeSets, { ...contexts, ...labels, dbms: 'postgresql' });
   return { parsed, selected };

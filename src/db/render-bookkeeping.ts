@@ -36,14 +36,24 @@ export function lockCheck(t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
 export const LOCK_CHECK = lockCheck();
 
 /** Session setup: ON_ERROR_STOP, advisory lock, a Liquibase-style DEPLOYMENT_ID (last 10 digits of epoch millis). */
-export function renderPrelude(t: HistoryTables = DEFAULT_HISTORY_TABLES): string[] {
+export function renderPrelude(t: HistoryTables = DEFAULT_HISTORY_TABLES, defaultSchema?: string): string[] {
   return [
     '\\set ON_ERROR_STOP on',
+    ...(defaultSchema ? [searchPathSql(defaultSchema)] : []),
     `SELECT pg_advisory_lock(${ADVISORY_LOCK_KEY}) IS NOT NULL AS slipway_advisory_lock \\gset`,
     "SELECT lpad(((extract(epoch FROM clock_timestamp()) * 1000)::bigint % 10000000000)::text, 10, '0') AS slipway_deployment_id \\gset",
     ...historyDdl(t),
     lockCheck(t),
   ];
+}
+
+/**
+ * Liquibase's DatabaseUtils.initializeDatabase for a defaultSchemaName on PostgreSQL: unless the search_path already
+ * starts with the schema, `SET SEARCH_PATH TO <schema>, <the current entries>`. `schema` is a lower-case identifier
+ * (checked by historyTables), so it needs no quoting.
+ */
+export function searchPathSql(schema: string): string {
+  return `SELECT set_config('search_path', CASE WHEN current_setting('search_path') ~ '^"?${schema}"?(,|$)' THEN current_setting('search_path') ELSE '${schema}, ' || current_setting('search_path') END, false) AS slipway_search_path \\gset`;
 }
 
 /** Liquibase's StringUtil.limitSize: longer values are cut to `max` with "..." at the end. */

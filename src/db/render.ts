@@ -18,6 +18,8 @@ export interface RenderPackageOptions {
   delta?: string;
   /** Renamed history/lock tables (Liquibase `--database-changelog-table-name`…); default databasechangelog(lock). */
   tables?: HistoryTables;
+  /** Liquibase `--default-schema-name`: put first on the session's search_path before anything runs. */
+  defaultSchema?: string;
 }
 
 /** The generated-at value: ISO-8601 UTC from SOURCE_DATE_EPOCH, to the second. */
@@ -46,7 +48,10 @@ export function renderPackage(changelog: Changelog, opts: RenderPackageOptions):
   if (opts.mode === 'plain') return renderPlainPackage(changelog, opts);
   const fileLines = new Map(changelog.files.map((f) => [f.path, f.content.split(/\r?\n/)]));
   const tables = opts.tables ?? DEFAULT_HISTORY_TABLES;
-  const parts: string[] = [renderHeader(changelog, opts).join('\n'), renderPrelude(tables).join('\n')];
+  const parts: string[] = [
+    renderHeader(changelog, opts).join('\n'),
+    renderPrelude(tables, opts.defaultSchema).join('\n'),
+  ];
   const validation = renderChecksumValidation(changelog.changeSets, tables);
   if (validation.length) parts.push(validation.join('\n'));
   if (changelog.preconditions?.length)

@@ -339,44 +339,58 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
     )
     .option('--sign <ssh-private-key>', 'write <package>.sig, an SSH signature (namespace slipway-package)')
     .option('--dry-run', 'print the build plan (phases, their inputs, what is skipped and why) and build nothing')
-    .action(async (flags: CommonFlags & { strict?: boolean; clean: boolean; sign?: string; dryRun?: boolean }) => {
-      const { config } = await configFromFlags(io, flags);
-      if (flags.dryRun) {
-        const out = outFlag(io, flags);
-        const plan = planBuild(config, {
-          ...(out ? { outDir: out } : {}),
-          ...(flags.strict ? { strict: true } : {}),
-          clean: flags.clean,
-        });
-        if (flags.json) printJson(io, { plan });
-        else io.stdout(renderBuildPlan(plan));
-        return;
-      }
-      const progress = createProgressRenderer(io, { quiet: !!flags.json });
-      let r: BuildResult;
-      try {
-        const out = outFlag(io, flags);
-        r = await build({
-          config,
-          ...(out ? { outDir: out } : {}),
-          ...(flags.strict ? { strict: true } : {}),
-          clean: flags.clean,
-          env: io.env,
-          onProgress: progress.onProgress,
-        });
-      } finally {
-        progress.clear();
-      }
-      const signed = flags.sign ? await signPackage(r.package.path, path.resolve(io.cwd, flags.sign)) : null;
-      if (flags.json) printJson(io, { ...jsonResult(r), ...(signed ? { signature: signed } : {}) });
-      else {
-        renderBuild(io, r, r.details.warnings);
-        if (signed)
-          io.stdout(`signature: ${signed.signature}\n  ${signed.fingerprint} (${signed.publicKey.split(' ')[0]})\n`);
-      }
-      // A package written but marked not ready (failed database verification) is a failed build.
-      if (!r.manifest.deployment.readiness) ctx.setExit(1);
-    });
+    .option(
+      '--default-schema-name <name>',
+      'database.defaultSchemaName: schema of objects without schemaName, like liquibase --default-schema-name',
+    )
+    .action(
+      async (
+        flags: CommonFlags & {
+          strict?: boolean;
+          clean: boolean;
+          sign?: string;
+          dryRun?: boolean;
+          defaultSchemaName?: string;
+        },
+      ) => {
+        const { config } = await configFromFlags(io, flags, { 'database.defaultSchemaName': flags.defaultSchemaName });
+        if (flags.dryRun) {
+          const out = outFlag(io, flags);
+          const plan = planBuild(config, {
+            ...(out ? { outDir: out } : {}),
+            ...(flags.strict ? { strict: true } : {}),
+            clean: flags.clean,
+          });
+          if (flags.json) printJson(io, { plan });
+          else io.stdout(renderBuildPlan(plan));
+          return;
+        }
+        const progress = createProgressRenderer(io, { quiet: !!flags.json });
+        let r: BuildResult;
+        try {
+          const out = outFlag(io, flags);
+          r = await build({
+            config,
+            ...(out ? { outDir: out } : {}),
+            ...(flags.strict ? { strict: true } : {}),
+            clean: flags.clean,
+            env: io.env,
+            onProgress: progress.onProgress,
+          });
+        } finally {
+          progress.clear();
+        }
+        const signed = flags.sign ? await signPackage(r.package.path, path.resolve(io.cwd, flags.sign)) : null;
+        if (flags.json) printJson(io, { ...jsonResult(r), ...(signed ? { signature: signed } : {}) });
+        else {
+          renderBuild(io, r, r.details.warnings);
+          if (signed)
+            io.stdout(`signature: ${signed.signature}\n  ${signed.fingerprint} (${signed.publicKey.split(' ')[0]})\n`);
+        }
+        // A package written but marked not ready (failed database verification) is a failed build.
+        if (!r.manifest.deployment.readiness) ctx.setExit(1);
+      },
+    );
 }
 
 async function requireLatest(name: string, outDir: string): Promise<string> {

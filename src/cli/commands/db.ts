@@ -41,6 +41,7 @@ interface DbFlags extends ConfigFlags {
   changelogTable?: string;
   changelogLockTable?: string;
   changelogSchema?: string;
+  defaultSchemaName?: string;
   contexts?: string;
   labels?: string;
   outFile?: string;
@@ -116,6 +117,7 @@ async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false)
       changelogTable: flags.changelogTable ?? config?.database.changelogTable,
       changelogLockTable: flags.changelogLockTable ?? config?.database.changelogLockTable,
       changelogSchema: flags.changelogSchema ?? config?.database.changelogSchema,
+      defaultSchemaName: flags.defaultSchemaName ?? config?.database.defaultSchemaName,
     }),
   };
   return { config, source, options };
@@ -188,6 +190,10 @@ const common = (cmd: Command) =>
     .option('--changelog-table <name>', 'history table, like liquibase --database-changelog-table-name')
     .option('--changelog-lock-table <name>', 'lock table, like liquibase --database-changelog-lock-table-name')
     .option('--changelog-schema <name>', 'schema of both tables, like liquibase --liquibase-schema-name')
+    .option(
+      '--default-schema-name <name>',
+      'schema of objects without schemaName (and of the history tables), like liquibase --default-schema-name',
+    )
     .option(
       '--allow-shell-in-sql',
       'allow SQL that runs a shell (COPY … PROGRAM, psql \\!…; default: database.allowShellInSql, else refused)',
@@ -269,7 +275,11 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       const t = await resolveTarget(ctx, flags);
       const { readChangelog } = await lib.changelog();
       const { renderRollbackSql } = await lib.rollback();
-      const { parsed, selected } = await readChangelog({ ...t.source, ...(t.options.strict ? { strict: true } : {}) });
+      const { parsed, selected } = await readChangelog({
+        ...t.source,
+        ...(t.options.strict ? { strict: true } : {}),
+        ...(t.options.defaultSchemaName ? { defaultSchema: t.options.defaultSchemaName } : {}),
+      });
       const sql = renderRollbackSql(
         { ...parsed, changeSets: selected },
         {
@@ -364,6 +374,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
     .option('--database-url <url>', 'postgres://… (default: database.url from the config)')
     .option('--changelog-lock-table <name>', 'lock table, like liquibase --database-changelog-lock-table-name')
     .option('--changelog-schema <name>', 'schema of the lock table, like liquibase --liquibase-schema-name')
+    .option('--default-schema-name <name>', 'the lock table is there unless --changelog-schema says otherwise')
     .option('--json', 'machine-readable result on stdout')
     .action(async (flags: DbFlags) => {
       const config = await optionalConfig(ctx, flags);
@@ -371,6 +382,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       const tables = historyTables({
         changelogLockTable: flags.changelogLockTable ?? config?.database.changelogLockTable,
         changelogSchema: flags.changelogSchema ?? config?.database.changelogSchema,
+        defaultSchemaName: flags.defaultSchemaName ?? config?.database.defaultSchemaName,
       });
       const { releaseLocks, describeReleaseLocks } = await lib.locks();
       const r = await releaseLocks({ databaseUrl, tables });

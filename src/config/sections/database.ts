@@ -30,6 +30,11 @@ export const databaseSchema = z
     changelogLockTable: z.string().optional(),
     /** Schema of both tables, as Liquibase's --liquibase-schema-name (default public; the schema must exist). */
     changelogSchema: z.string().optional(),
+    /**
+     * Liquibase's --default-schema-name: objects without schemaName are created there (first on the search_path,
+     * qualified in generated SQL), and it is the history tables' schema unless changelogSchema is set. Must exist.
+     */
+    defaultSchemaName: z.string().optional(),
     connectTimeoutMs: z.number().int().positive().max(60_000).default(5000),
     /**
      * Allow changesets and psql scripts that run a shell (COPY … PROGRAM, untrusted languages, psql \\! and pipes;

@@ -265,7 +265,7 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   d.runWith = node.attrs.runWith ?? null;
   const names: NameContext = {
     quoting: quotingAttr(node, file) ?? ctx.objectQuotingStrategy ?? 'LEGACY',
-    defaultSchema: 'public',
+    defaultSchema: state.defaultSchema,
   };
   const inverses: (string[] | null)[] = [];
   for (const child of node.children) {

@@ -33,6 +33,8 @@ export interface ParseChangelogOptions {
   dbms?: string;
   /** database.customChanges: customChange class name → SQL file (relative to rootDir) run in its place. */
   customChanges?: Record<string, string>;
+  /** Liquibase `--default-schema-name`: the schema generated SQL names for objects without schemaName (default public). */
+  defaultSchema?: string;
   /** `--strict`: every warning (what Liquibase ignores or Slipway doubts) becomes an E_CHANGELOG error. */
   strict?: boolean;
 }
@@ -55,6 +57,7 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     includeDirs: new Set([path.posix.dirname(master)]),
     keys: new Map(),
     customChanges: opts.customChanges,
+    defaultSchema: opts.defaultSchema ?? 'public',
     schemaModel: new SchemaModel(),
     propertyApplies: (p) =>
       matchesContexts(p.context, opts.contexts) && matchesLabels(opts.labels, p.labels) && matchesDbms(p.dbms, dbms),

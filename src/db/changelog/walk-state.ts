@@ -29,6 +29,8 @@ export interface WalkState {
   keys: Map<string, { file: string; line: number }>;
   /** Column types declared by the changes parsed so far (loadData without column types). */
   schemaModel?: SchemaModel;
+  /** The schema generated SQL names for objects without schemaName (Liquibase's defaultSchemaName; public). */
+  defaultSchema: string;
   /** database.customChanges: customChange class name → root-relative SQL file run instead. */
   customChanges?: Record<string, string>;
   /** Whether a property limited by context/labels/dbms applies to this parse. */
