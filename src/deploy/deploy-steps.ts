@@ -156,6 +156,67 @@ async function liveVersion(target: Target, previous: string | null): Promise<str
 }
 
 /**
+ * The compat step (journaled): the package's version-compatibility.json (in `releaseDir`, extracted on this
+ * machine) against every live version (a local target has one; a fleet one per host, null: nothing live there)
+ * and the database; throws E_COMPAT with every reason. Used by the local deploy and by the ssh fleet.
+ */
+export async function compatStep(
+  steps: StepRunner,
+  releaseDir: string,
+  index: ChangeSetIndexEntry[] | null,
+  databaseUrl: string | null,
+  liveVersions: (string | null)[],
+): Promise<void> {
+  await steps.run('compat', 'check version compatibility', async () => {
+    const pkg = JSON.parse(await readFile(path.join(releaseDir, 'version-compatibility.json'), 'utf8')) as {
+      version: string;
+      upgradeFrom: string[];
+      database: { head: ChangeSetKey | null };
+    };
+    const applied = databaseUrl ? await readAppliedOrFail(databaseUrl, await readHistoryTables(releaseDir)) : null;
+    const reasons = new Set<string>();
+    const notes = new Set<string>();
+    for (const live of new Set(liveVersions.length ? liveVersions : [null])) {
+      const r = checkCompatibility({
+        pkg: { version: pkg.version, upgradeFrom: pkg.upgradeFrom, head: pkg.database.head },
+        liveVersion: live,
+        applied,
+        index,
+      });
+      r.reasons.forEach((x) => reasons.add(x));
+      r.notes.forEach((x) => notes.add(x));
+    }
+    if (reasons.size)
+      throw new SlipwayError('E_COMPAT', [...reasons].join('; '), {
+        details: [...notes],
+        hint: 'Deploy a package built for this live version, or roll the live system forward first.',
+      });
+    return { value: { ok: true, reasons: [], notes: [...notes] }, message: [...notes].join('; ') };
+  });
+}
+
+/**
+ * The database backup step (journaled): pg_dump into `dir` as `<releaseId>-before.dump`. Used by the local deploy
+ * and, once from the controller before migrating, by the ssh fleet.
+ */
+export function backupStep(
+  steps: StepRunner,
+  databaseUrl: string,
+  dir: string,
+  releaseId: string,
+  timeoutMs: number,
+): Promise<unknown> {
+  return steps.run('backup', 'pg_dump the database', async () => {
+    const d = await dumpDatabase({ databaseUrl, dir, name: `${releaseId}-before`, timeoutMs });
+    return {
+      value: d,
+      message: `${path.basename(d.file)} (${d.bytes} bytes)`,
+      data: { file: d.file, bytes: d.bytes },
+    };
+  });
+}
+
+/**
  * The migrate step (journaled): the changesets about to run go into the journal before, the ones
  * databasechangelog records after (ok or failed), so the undo path (settle.ts) undoes exactly those. Used by the
  * local deploy and, once per rollout from the controller, by the ssh fleet (src/fleet).
@@ -237,26 +298,7 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
   });
   const releaseDir = target.releaseDir(releaseId);
   const index = await readChangeSetIndex(releaseDir);
-  await steps.run('compat', 'check version compatibility', async () => {
-    const pkg = JSON.parse(await readFile(path.join(releaseDir, 'version-compatibility.json'), 'utf8')) as {
-      version: string;
-      upgradeFrom: string[];
-      database: { head: ChangeSetKey | null };
-    };
-    const applied = databaseUrl ? await readAppliedOrFail(databaseUrl, await readHistoryTables(releaseDir)) : null;
-    const r = checkCompatibility({
-      pkg: { version: pkg.version, upgradeFrom: pkg.upgradeFrom, head: pkg.database.head },
-      liveVersion: await liveVersion(target, previous),
-      applied,
-      index,
-    });
-    if (!r.ok)
-      throw new SlipwayError('E_COMPAT', r.reasons.join('; '), {
-        details: r.notes,
-        hint: 'Deploy a package built for this live version, or roll the live system forward first.',
-      });
-    return { value: r, message: r.notes.join('; ') };
-  });
+  await compatStep(steps, releaseDir, index, databaseUrl, [await liveVersion(target, previous)]);
   const precheckSkip = skipOf('precheck');
   if (!precheckSkip && t.health.url) {
     const url = t.health.url;
@@ -282,19 +324,7 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
   } else await steps.skip('precheck', precheckSkip ?? 'no health URL configured');
   const backupSkip = skipOf('backup');
   if (!backupSkip && databaseUrl) {
-    await steps.run('backup', 'pg_dump the database', async () => {
-      const d = await dumpDatabase({
-        databaseUrl,
-        dir: target.layout.backups,
-        name: `${releaseId}-before`,
-        timeoutMs: t.commandTimeoutMs,
-      });
-      return {
-        value: d,
-        message: `${path.basename(d.file)} (${d.bytes} bytes)`,
-        data: { file: d.file, bytes: d.bytes },
-      };
-    });
+    await backupStep(steps, databaseUrl, target.layout.backups, releaseId, t.commandTimeoutMs);
   } else await steps.skip('backup', `${backupSkip}; current release ${previous ?? '(none)'} stays in releases/`);
   const migrateSkip = skipOf('migrate');
   if (!migrateSkip && databaseUrl)

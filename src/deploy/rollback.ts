@@ -385,7 +385,8 @@ export async function planDatabaseRollback(
   return { keys: extras, of, tables };
 }
 
-async function stopApp(
+/** An emergency rollback's stop step: a failing stop command is reported and never blocks the rollback. */
+export async function stopApp(
   steps: ReturnType<typeof makeStepRunner>,
   target: Target,
   t: TargetConfig,
@@ -407,7 +408,8 @@ async function stopApp(
   });
 }
 
-async function notify(
+/** Sends a rollback notification (webhook/command) and journals what was sent; true when one was. */
+export async function notify(
   t: TargetConfig,
   target: Target,
   kind: 'rollback' | 'emergency-rollback',

@@ -15,7 +15,7 @@ import { releaseEnv, restartApp, validateRelease } from '../deploy/activate.js';
 import { loadContracts, type ChangeSetKey } from '../deploy/contracts.js';
 import { readChangeSetIndex } from '../deploy/db-rollback.js';
 import { defaultActor, nextReleaseId } from '../deploy/deploy.js';
-import { migrateStep, retentionStep, verifyPackage } from '../deploy/deploy-steps.js';
+import { backupStep, compatStep, migrateStep, retentionStep, verifyPackage } from '../deploy/deploy-steps.js';
 import { LocalTarget } from '../deploy/local-target.js';
 import { checkReadiness } from '../deploy/readiness.js';
 import { settleTarget } from '../deploy/settle.js';
@@ -30,6 +30,7 @@ import { recoverFirst } from './fleet-recover.js';
 import { resolveFleet, type FleetTarget } from './fleet-target.js';
 import { planFleetDeploy, type FleetPlan } from './fleet-plan.js';
 import { planBatches } from './rollout-plan.js';
+import { watchFleet } from './fleet-watch.js';
 import type { HostInstall } from './ssh-target.js';
 
 export interface FleetDeployOptions {
@@ -39,6 +40,8 @@ export interface FleetDeployOptions {
   expectedSha256?: string | undefined;
   /** Deploy to the reachable hosts and report the others, instead of refusing the rollout. */
   skipUnreachable?: boolean | undefined;
+  /** Watch window after the last batch (ms); default the target's watch.durationMs. A trigger rolls the fleet back. */
+  watchMs?: number | undefined;
   force?: boolean | undefined;
   wait?: boolean | undefined;
   actor?: string | undefined;
@@ -118,6 +121,7 @@ export async function planFleetDeployment(
     previous: await controller.readCurrent(),
     databaseUrl: c.databaseUrl,
     hasDatabasePackage: c.v.hasDatabasePackage,
+    watchMs: opts.watchMs ?? c.fleet.t.watch.durationMs,
   });
   return { plan, version: c.v.version, sha256: c.sha256 };
 }
@@ -177,7 +181,50 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
         batches: batchLabels,
       },
     });
+    const installs = new Map<ConnectedHost, HostInstall>();
+    const dbState = { pending: [] as ChangeSetKey[], executed: [] as ChangeSetKey[] };
+    const touched: ConnectedHost[] = []; // hosts whose switch began, in order
+    const live = new Set<ConnectedHost>();
     const hostSteps = new Map<ConnectedHost, StepRunner>();
+    const undo = (e: unknown, journaled: ConnectedHost[]) =>
+      undoRollout(e, {
+        fleet,
+        contracts,
+        controller,
+        fleetJournal,
+        hosts: journaled,
+        hostSteps,
+        touched,
+        previous,
+        fleetPrevious,
+        releaseId,
+        run,
+        databaseUrl,
+        pending: dbState.pending,
+        emit,
+        rolloutOrder: batches.flat(),
+      });
+    // On the controller, before any host's journal or disk is touched: a refusal here changes nothing on a host.
+    const releaseDir = controller.releaseDir(releaseId);
+    const index = await (async () => {
+      try {
+        await fleetSteps.run(
+          'extract',
+          `extract ${releaseId} on the controller (database SQL, smoke tests)`,
+          async () => {
+            const r = await controller.installRelease(packagePath, releaseId, { limits: t.limits, shared: [] });
+            return { value: r, message: `${r.files} files verified` };
+          },
+        );
+        const index = await readChangeSetIndex(releaseDir);
+        // The package against every host's live release (read on the host) and the database, as a local deploy.
+        const liveVersions = await Promise.all(hosts.map((h) => liveVersionOn(h, previous.get(h) ?? null)));
+        await compatStep(fleetSteps, releaseDir, index, databaseUrl, liveVersions);
+        return index;
+      } catch (e) {
+        throw await undo(e, []);
+      }
+    })();
     for (const h of hosts) {
       // Deferred: each line reaches the host with the next command there, before it acts (SshTarget.journal).
       const journal = h.target.journal(run, 'deploy', undefined, { defer: true });
@@ -198,22 +245,9 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
       );
     }
 
-    const installs = new Map<ConnectedHost, HostInstall>();
-    const dbState = { pending: [] as ChangeSetKey[], executed: [] as ChangeSetKey[] };
-    const touched: ConnectedHost[] = []; // hosts whose switch began, in order
-    const live = new Set<ConnectedHost>();
     try {
-      // The controller's copy (database SQL, smoke tests) is extracted while the hosts upload and install: the
-      // local safety rules already passed (checkPackage); install on every host before switching any.
-      const local = fleetSteps.run(
-        'extract',
-        `extract ${releaseId} on the controller (database SQL, smoke tests)`,
-        async () => {
-          const r = await controller.installRelease(packagePath, releaseId, { limits: t.limits, shared: [] });
-          return { value: r, message: `${r.files} files verified` };
-        },
-      );
-      const installing = mapLimit(hosts, t.parallel, (h) =>
+      // Install on every host before switching any (the controller's copy was extracted and checked above).
+      const installed = await mapLimit(hosts, t.parallel, (h) =>
         hostSteps.get(h)!.run('extract', `upload and install ${releaseId} on ${h.host.label}`, async () => {
           const r = await h.target.installRelease(packagePath, releaseId, { limits: t.limits, shared });
           const i = h.target.lastInstall!;
@@ -225,26 +259,21 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
           };
         }),
       );
-      const [extracted, installed] = await Promise.all([
-        local.then(
-          () => null,
-          (x: unknown) => x,
-        ),
-        installing,
-      ]);
-      if (extracted) throw extracted;
       const failedInstall = installed.findIndex((r) => r.status === 'rejected');
       if (failedInstall >= 0) throw (installed[failedInstall] as PromiseRejectedResult).reason;
       await fleetSteps.info('extract', `${releaseId} installed on all ${hosts.length} host(s)`);
 
+      // Once, from the controller, right before migrating (the local deploy's backup step).
+      if (databaseUrl && t.backupDatabase)
+        await backupStep(fleetSteps, databaseUrl, controller.layout.backups, releaseId, t.commandTimeoutMs);
+      else await fleetSteps.skip('backup', databaseUrl ? 'backupDatabase is off' : 'no database configured');
       if (databaseUrl && v.hasDatabasePackage) {
-        const releaseDir = controller.releaseDir(releaseId);
         await migrateStep({
           contracts,
           steps: fleetSteps,
           databaseUrl,
           releaseDir,
-          index: await readChangeSetIndex(releaseDir),
+          index,
           state: dbState,
           onProgress: emit,
         });
@@ -295,24 +324,10 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
           );
         }
       }
+      const watchMs = opts.watchMs ?? t.watch.durationMs;
+      if (watchMs > 0) await watchStep(fleetSteps, hosts, watchMs, opts.signal);
     } catch (e) {
-      throw await undoRollout(e, {
-        fleet,
-        contracts,
-        controller,
-        fleetJournal,
-        hosts,
-        hostSteps,
-        touched,
-        previous,
-        fleetPrevious,
-        releaseId,
-        run,
-        databaseUrl,
-        pending: dbState.pending,
-        emit,
-        rolloutOrder: batches.flat(),
-      });
+      throw await undo(e, hosts);
     }
 
     // Retention, the local rules on every host and on the controller's copies: keep the newest `keep`, never the
@@ -392,6 +407,48 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
   }
 }
 
+/**
+ * The watch window (fleet-watch.ts) as the fleet's `health` step: every host watched at once, the metrics judged
+ * per host and aggregated; a trigger throws E_HEALTH (the rollout's undo then puts the whole fleet back).
+ */
+async function watchStep(
+  steps: StepRunner,
+  hosts: ConnectedHost[],
+  watchMs: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const n = hosts.filter((h) => h.host.view.health.url).length;
+  if (!n) return steps.skip('health', 'watch window: no host has a health URL');
+  await steps.run('health', `watch ${n} host(s) for ${Math.round(watchMs / 1000)} s`, async () => {
+    const w = await watchFleet({ hosts, durationMs: watchMs, signal });
+    const data = { hosts: w.hosts, aggregate: w.aggregate, triggeredOn: w.triggeredOn };
+    if (w.aborted || (!w.ok && !w.trigger))
+      throw new SlipwayError('E_INTERRUPTED', 'interrupted during the watch window', { details: [] });
+    if (!w.ok)
+      throw new SlipwayError('E_HEALTH', `watch window: ${w.triggeredOn}: ${w.trigger!.name}: ${w.trigger!.reason}`, {
+        details: w.hosts.map((h) => `${h.host}: ${h.probes} probe(s)${h.trigger ? `, ${h.trigger.name}` : ''}`),
+      });
+    const rate =
+      w.aggregate.errorRate === null ? '' : `; fleet error rate ${(w.aggregate.errorRate * 100).toFixed(2)} %`;
+    return {
+      value: w,
+      message: `${w.hosts.reduce((x, h) => x + h.probes, 0)} probe(s) on ${n} host(s), no trigger${rate}`,
+      data,
+    };
+  });
+}
+
+/** The version of the release live on a host (its version-compatibility.json, read there); null when none. */
+async function liveVersionOn(h: ConnectedHost, current: string | null): Promise<string | null> {
+  if (!current) return null;
+  const text = await h.target.readReleaseFile(current, 'version-compatibility.json');
+  try {
+    return text ? ((JSON.parse(text.toString('utf8')) as { version?: string }).version ?? null) : null;
+  } catch {
+    return null; // as a local deploy reads an unreadable file: nothing to judge the upgrade from
+  }
+}
+
 /** A configured pause between batches (not a test wait): ends early, with E_INTERRUPTED, on a signal. */
 async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   await new Promise<void>((resolve, reject) => {
@@ -411,7 +468,7 @@ async function pause(ms: number, signal: AbortSignal | undefined): Promise<void>
  * The package's smoke tests, run on the controller (cwd: the release extracted there) against this host: its
  * health URL's origin is SLIPWAY_BASE_URL. Hosts need no Node for this.
  */
-async function smokeFromController(
+export async function smokeFromController(
   steps: StepRunner,
   h: ConnectedHost,
   controller: LocalTarget,

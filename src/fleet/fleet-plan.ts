@@ -24,6 +24,8 @@ export interface FleetPlan {
   /** Before the first switch: on the controller and on every host. */
   steps: PlannedStep[];
   batches: { canary: boolean; pauseMsBefore: number; hosts: FleetPlanHost[] }[];
+  /** After the last batch: the watch window (every host at once), retention. */
+  after: PlannedStep[];
 }
 
 export interface PlanFleetInput {
@@ -33,6 +35,8 @@ export interface PlanFleetInput {
   previous: string | null;
   databaseUrl: string | null;
   hasDatabasePackage: boolean;
+  /** The watch window (ms; 0: none). */
+  watchMs: number;
 }
 
 /** The rollout's steps per host and batch (see the module comment). */
@@ -42,7 +46,6 @@ export function planFleetDeploy(i: PlanFleetInput): FleetPlan {
   const db = i.databaseUrl;
   const steps: PlannedStep[] = [
     { step: 'verify', action: `verify ${i.packageName} on the controller (digest, signature, archive rules, limits)` },
-    { step: 'extract', action: `extract ${releaseId} on the controller (database SQL, smoke tests)` },
     {
       step: 'lock',
       action: `connect to all ${fleet.hosts.length} host(s) (pinned keys in ${fleet.ssh.knownHosts}) and take each host's lock; refuse if one is unreachable`,
@@ -51,10 +54,22 @@ export function planFleetDeploy(i: PlanFleetInput): FleetPlan {
       step: 'recover',
       action: 'finish what an interrupted run left (the fleet goes back as one), if anything',
     },
+    { step: 'extract', action: `extract ${releaseId} on the controller (database SQL, smoke tests)` },
+    {
+      step: 'compat',
+      action: `check version-compatibility.json against every host's live release${db ? ' and the database' : ''}, before any host is touched`,
+    },
     {
       step: 'extract',
       action: `upload (skipped when the host has it) and install releases/${releaseId} on every host, ${t.parallel} at once, before any switch`,
     },
+    t.backupDatabase && db
+      ? { step: 'backup', action: `pg_dump ${maskUrl(db)} once, from the controller, into its .slipway/backups/` }
+      : {
+          step: 'backup',
+          action: 'pg_dump the database',
+          skip: db ? 'backupDatabase is off' : 'no database configured',
+        },
     db && i.hasDatabasePackage
       ? { step: 'migrate', action: `apply database/package.sql to ${maskUrl(db)} once, from the controller` }
       : {
@@ -89,7 +104,21 @@ export function planFleetDeploy(i: PlanFleetInput): FleetPlan {
       return { host: h.label, root: h.root, healthUrl: h.view.health.url ?? null, steps: hostSteps(h) };
     }),
   }));
-  return { target: fleet.name, releaseId, packageName: i.packageName, previous: i.previous, steps, batches };
+  const watched = fleet.hosts.filter((h) => h.view.health.url).length;
+  const after: PlannedStep[] = [
+    ...(i.watchMs > 0
+      ? [
+          watched
+            ? {
+                step: 'health' as const,
+                action: `watch ${watched} host(s) at once for ${Math.round(i.watchMs / 1000)} s (health${t.watch.metricsUrl ? ', metrics per host and aggregated' : ''}); a trigger rolls the fleet back as one`,
+              }
+            : { step: 'health' as const, action: 'watch window', skip: 'no host has a health URL' },
+        ]
+      : []),
+    { step: 'retention', action: `keep the newest ${t.keep} releases on every host and on the controller` },
+  ];
+  return { target: fleet.name, releaseId, packageName: i.packageName, previous: i.previous, steps, batches, after };
 }
 
 /** The plan as text (what --dry-run prints on stdout). */
@@ -109,6 +138,7 @@ export function renderFleetPlan(p: FleetPlan, version: string | null): string {
       h.steps.forEach((s, i) => lines.push(step(s, i + 1, '      ')));
     }
   });
+  p.after.forEach((s, i) => lines.push(step(s, i + 1, '  ')));
   lines.push(
     '  a failing batch puts every switched host back (reverse order) and undoes the changesets this run applied',
     'dry run: no host was contacted, nothing was changed',

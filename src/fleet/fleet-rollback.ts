@@ -18,6 +18,7 @@ import { makeStepRunner } from '../deploy/step-runner.js';
 import { targetDatabaseUrl } from '../deploy/target-settings.js';
 import type { DeployEvent } from '../deploy/types.js';
 import { startControllerRun } from './controller-run.js';
+import { emergencyRollbackFleet } from './fleet-emergency.js';
 import { recoverFirst } from './fleet-recover.js';
 import { resolveFleet } from './fleet-target.js';
 import { planBatches } from './rollout-plan.js';
@@ -28,6 +29,8 @@ export interface FleetRollbackOptions {
   /** The release to return to; default the fleet's previous successful release. */
   to?: string | undefined;
   appOnly?: boolean | undefined;
+  /** Stop, take the release off every host (reverse rollout order), database, restart all at once, notify. */
+  emergency?: boolean | undefined;
   wait?: boolean | undefined;
   actor?: string | undefined;
   onProgress?: ((e: DeployEvent & { host?: string }) => void) | undefined;
@@ -40,6 +43,8 @@ export interface FleetRollbackResult {
   to: string;
   hosts: { host: string; from: string | null; current: string | null; healthy: boolean | null }[];
   databaseRolledBack: ChangeSetKey[];
+  /** An emergency rollback sent its notification (webhook or command). */
+  notified: boolean;
   ms: number;
 }
 
@@ -50,7 +55,10 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
   const contracts = await loadContracts();
   const databaseUrl = targetDatabaseUrl(opts.config, fleet.controllerView);
   const targetArg = `--target ${fleet.name}`;
-  const cr = await startControllerRun(fleet, { command: `rollback --target ${fleet.name}`, wait: opts.wait });
+  const cr = await startControllerRun(fleet, {
+    command: `${opts.emergency ? 'emergency-rollback' : 'rollback'} --target ${fleet.name}`,
+    wait: opts.wait,
+  });
   const { controller, run } = cr;
   try {
     const open = await cr.openHosts();
@@ -78,6 +86,22 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
     const order = planBatches(open.hosts.length, fleet.t.rollout)
       .flat()
       .map((i) => open.hosts[i]!);
+    if (opts.emergency) {
+      const e = await emergencyRollbackFleet({
+        fleet,
+        contracts,
+        controller,
+        run,
+        from,
+        to,
+        order,
+        db,
+        databaseUrl,
+        actor,
+        emit,
+      });
+      return { ok: true, target: fleet.name, from, to, ...e, ms: performance.now() - t0 };
+    }
     const fleetJournal = controller.journal(run, 'rollback');
     // The hosts and their order, for recovery if this controller stops (fleet-recover-plan.ts).
     const labels = order.map((h) => h.host.label);
@@ -169,6 +193,7 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
       to,
       hosts: results,
       databaseRolledBack: rolledBack,
+      notified: false,
       ms: performance.now() - t0,
     };
   } finally {

@@ -275,6 +275,13 @@ export class SshTarget implements Target {
     return posix.join(this.layout.releases, id);
   }
 
+  /** A file of an installed release (e.g. its version-compatibility.json), or null when it is not there. */
+  async readReleaseFile(id: string, name: string): Promise<Buffer | null> {
+    if (!isReleaseId(id)) throw new SlipwayError('E_INTERNAL', `not a release id: ${id}`);
+    const r = await this.sh('read', [posix.join(this.releaseDir(id), name)], `read ${name} of ${id}`);
+    return r.stdout.length ? r.stdout : null;
+  }
+
   /** Uploads the archive (skipped when the host has it, resumed when a part is there), then installs remotely. */
   async installRelease(packagePath: string, releaseId: string, opts: InstallOptions): Promise<{ files: number }> {
     if (!isReleaseId(releaseId)) throw new SlipwayError('E_INTERNAL', `not a release id: ${releaseId}`);

@@ -103,13 +103,13 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
       const print = progressPrinter(io, Boolean(flags.json));
       const fleetName = flags.toDir ? null : sshTargetName(config, flags.target);
       if (fleetName) {
-        if (flags.watch) throw notForSsh('--watch', fleetName, 'watch each host with `slipway health --url URL`');
         const fleetOpts = {
           config,
           target: fleetName,
           packagePath: path.resolve(io.cwd, pkg),
           expectedSha256: flags.sha256,
           force: flags.force,
+          ...(flags.watch ? { watchMs: parseDuration(flags.watch) } : {}),
         };
         if (flags.dryRun) {
           const p = await planFleetDeployment(fleetOpts);
@@ -177,17 +177,12 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
     const config = await loadForTarget(ctx, flags, flags.toDir);
     const fleetName = flags.toDir ? null : sshTargetName(config, flags.target);
     if (fleetName) {
-      if (flags.emergency)
-        throw notForSsh(
-          '--emergency',
-          fleetName,
-          `a plain \`slipway rollback --target ${fleetName}\` returns every host (restart, health gate) and the database`,
-        );
       const f = await rollbackFleet({
         config,
         target: fleetName,
         to: flags.release,
         appOnly: flags.appOnly,
+        emergency: flags.emergency,
         wait: flags.wait,
         actor: actorFrom(io),
         onProgress: hostPrinter(progressPrinter(io, Boolean(flags.json))),
@@ -197,7 +192,7 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
         flags,
         f,
         () =>
-          `rolled back ${f.target} ${f.from ?? '(none)'} → ${f.to} on ${f.hosts.length} host(s) in ${Math.round(f.ms)} ms${f.databaseRolledBack.length ? `; database: ${f.databaseRolledBack.length} changeset(s) rolled back` : ''}\n`,
+          `${flags.emergency ? 'emergency: ' : ''}rolled back ${f.target} ${f.from ?? '(none)'} → ${f.to} on ${f.hosts.length} host(s) in ${Math.round(f.ms)} ms${f.databaseRolledBack.length ? `; database: ${f.databaseRolledBack.length} changeset(s) rolled back` : ''}${f.notified ? '; notified' : ''}\n`,
       );
     }
     const r = await rollback({
@@ -389,15 +384,6 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
           : `${r.root} is not locked\n`,
       );
     });
-}
-
-/** The usage error for a flag ssh targets do not have (never silently ignored). */
-function notForSsh(flag: string, target: string, hint: string): SlipwayError {
-  return new SlipwayError(
-    'E_USAGE',
-    `${flag} is not supported for ssh targets: deploy target "${target}" has type: ssh; nothing was changed`,
-    { hint, field: `deploy.targets.${target}.type` },
-  );
 }
 
 function targetArgText(flags: TargetFlags, ctx: CommandContext): string {

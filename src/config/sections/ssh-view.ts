@@ -16,6 +16,22 @@ export function hostHealthUrl(t: SshTargetConfig, h: SshHost): string | undefine
 }
 
 /**
+ * The metrics URL of one host's watch window: the target's watch.metricsUrl aimed at this host — on the origin of
+ * the host's own `healthUrl` when it has one (hosts sharing a machine differ by port), else with the host name
+ * replaced (as the health URL is).
+ */
+export function hostMetricsUrl(t: SshTargetConfig, h: SshHost): string | undefined {
+  if (!t.watch.metricsUrl) return undefined;
+  const u = new URL(t.watch.metricsUrl);
+  if (h.healthUrl) {
+    const own = new URL(h.healthUrl);
+    u.protocol = own.protocol;
+    u.host = own.host;
+  } else u.hostname = h.host;
+  return u.toString();
+}
+
+/**
  * One host of an ssh target seen as a local target's settings (its root, its health URL), so the per-host steps
  * (restart, health gate, settle) are the local deploy's own functions, not copies.
  */
@@ -37,5 +53,6 @@ export function hostTargetView(t: SshTargetConfig, h: SshHost): TargetConfig {
     path: hostRoot(t, h),
     strategy: 'symlink',
     health: { ...t.health, url },
+    watch: { ...t.watch, metricsUrl: hostMetricsUrl(t, h) },
   };
 }

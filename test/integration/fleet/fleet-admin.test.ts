@@ -1,5 +1,5 @@
 // Flags and admin commands on an ssh target, against real sshd hosts: --dry-run (the plan per host, no host
-// contacted), --watch / --emergency (refused by name), releases pin|unpin and retention on every host (keep 1; never
+// contacted), --watch (planned after the last batch), releases pin|unpin and retention on every host (keep 1; never
 // current, previous or pinned), and unlock (per-host locks, holders shown; a live local holder refused).
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -39,7 +39,7 @@ async function deploy(version: string): Promise<string> {
 }
 
 describe('fleet flags and admin commands', () => {
-  it('--dry-run prints the plan per batch and host without contacting any host; --watch and --emergency are refused', async () => {
+  it('--dry-run prints the plan per batch and host without contacting any host, --watch included', async () => {
     const pkg = await p.fleetPackage('1.0.0', [CS1]);
     const text = await p.cli('deploy', pkg.path, '--target', 'fleet', '--dry-run');
     expect(text.code, text.stderr).toBe(0);
@@ -59,12 +59,13 @@ describe('fleet flags and admin commands', () => {
     // No host was touched: not even the layout exists on them.
     for (const h of p.fleet.hosts) expect(existsSync(path.join(h.root, '.slipway'))).toBe(false);
 
-    const watch = await p.cli('deploy', pkg.path, '--target', 'fleet', '--watch', '10s');
-    expect(watch.code).toBe(2);
-    expect(watch.stderr).toMatch(/--watch is not supported for ssh targets: deploy target "fleet" has type: ssh/);
-    const emergency = await p.cli('rollback', '--target', 'fleet', '--emergency');
-    expect(emergency.code).toBe(2);
-    expect(emergency.stderr).toMatch(/--emergency is not supported for ssh targets/);
+    // --watch is planned after the last batch, every host at once.
+    const watch = await p.cli('deploy', pkg.path, '--target', 'fleet', '--dry-run', '--watch', '10s');
+    expect(watch.code, watch.stderr).toBe(0);
+    expect(watch.stdout).toMatch(
+      /health\s+watch 2 host\(s\) at once for 10 s \(health\); a trigger rolls the fleet back/,
+    );
+    expect(text.stdout).not.toMatch(/watch 2 host/);
     for (const h of p.fleet.hosts) expect(existsSync(path.join(h.root, '.slipway'))).toBe(false);
   }, 120_000);
 

@@ -8,7 +8,7 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
 import { parseJournal } from '../../../src/deploy/journal.js';
 import type { JournalEntry } from '../../../src/deploy/types.js';
-import type { FixtureChangeSet } from '../../fixtures/deploy/db-package.js';
+import { makeDbParts, type FixtureChangeSet } from '../../fixtures/deploy/db-package.js';
 import type { FixturePackage } from '../../fixtures/deploy/make-package.js';
 import { runMain, type MainRun } from '../../helpers/cli-main.js';
 import { appPackage } from '../../helpers/deploy-target.js';
@@ -45,7 +45,12 @@ export interface FleetProject {
   configText: (o?: ConfigTextOptions) => string;
   /** Writes slipway.config.yaml and loads it. */
   config: (o?: ConfigTextOptions) => Promise<Config>;
-  fleetPackage: (version: string, changeSets: FixtureChangeSet[]) => Promise<FixturePackage>;
+  /** A package of the fleet app; `upgradeFrom` replaces its version-compatibility.json's (default any version). */
+  fleetPackage: (
+    version: string,
+    changeSets: FixtureChangeSet[],
+    o?: { upgradeFrom?: string[] },
+  ) => Promise<FixturePackage>;
   journalOf: (root: string) => Promise<JournalEntry[]>;
   currentOf: (root: string) => Promise<string | null>;
   /** The version host `i`'s app answers on /health (null: no answer, or not 200). */
@@ -116,12 +121,22 @@ ${hosts}${o.extraHost ? `\n${o.extraHost}` : ''}
       await writeFile(path.join(dir, 'slipway.config.yaml'), configText(o));
       return (await loadConfig({ cwd: dir, env: {} })).config;
     },
-    fleetPackage: (version, changeSets) =>
+    fleetPackage: async (version, changeSets, o = {}) =>
       appPackage(version, changeSets, {
         files: {
           'application/server.mjs': FLEET_APP,
           'scripts/restart.sh': FLEET_RESTART,
           'tests/smoke/health.mjs': FLEET_SMOKE,
+          ...(o.upgradeFrom
+            ? {
+                'version-compatibility.json':
+                  JSON.stringify(
+                    { ...(await makeDbParts(version, changeSets)).compatibility, upgradeFrom: o.upgradeFrom },
+                    null,
+                    2,
+                  ) + '\n',
+              }
+            : {}),
         },
       }),
     journalOf: async (root) => {
