@@ -27,11 +27,18 @@ export interface FailContext {
 }
 
 /** One line saying what state the target is in (the last line an interrupted deploy prints). */
-export function describeSettled(previous: string | null, s: SettleResult | null, untouched: boolean): string {
+export function describeSettled(
+  previous: string | null,
+  s: SettleResult | null,
+  untouched: boolean,
+  /** `current` read after the run (undefined: it could not be read). */
+  current?: string | null,
+): string {
   if (!s)
     return untouched
       ? `${previous ? `${previous} is still live` : 'nothing is live'} (current unchanged, app not restarted, database not migrated)`
-      : 'the target was not put back';
+      : // The run stopped before touching anything live, yet `current` is not what it was: something else moved it.
+        `current ${current === undefined ? 'could not be read' : `is ${current ?? '(none)'}`}, not ${previous ?? '(none)'} as when this run began; this run stopped before switching, restarting or migrating anything, and left it as it is`;
   return s.lines.join('; ');
 }
 
@@ -74,7 +81,7 @@ export async function failDeploy(e: unknown, c: FailContext): Promise<unknown> {
   const interrupted = interruptedBefore || c.opts.signal?.aborted === true;
   const current = await c.target.readCurrent().catch(() => undefined);
   const untouched = !needUndo && current === previous;
-  const stateLine = describeSettled(previous, settled, untouched);
+  const stateLine = describeSettled(previous, settled, untouched, current);
   const header = !settled
     ? null
     : !settled.complete

@@ -2,14 +2,16 @@
  * More lines a failure path prints, each checked against what the test observes (issue 10: "every message in a
  * failure path is checked by a test for truthfulness"): a stop command that cannot even be started while a first
  * deploy is undone (settle.ts), a journal that cannot record the undo of a failed deploy (deploy-failure.ts) or of a
- * failed rollback (rollback.ts), an undo whose database went away (settle.ts), and `slipway recover` while the
- * database is unreachable (admin.ts, recover.ts). Where a message names the command that finishes the recovery, the
+ * failed rollback (rollback.ts) or a step's failure (step-runner.ts), a run whose closing line could not be journaled
+ * and whose kept release later breaks (deploy.ts, recover.ts), a damaged journal shown and recovered (recover.ts), a
+ * deploy refused before it touched anything while `current` was moved (deploy-failure.ts), an undo whose database
+ * went away (settle.ts), and `slipway recover` while the database is unreachable (admin.ts, recover.ts). Where a message names the command that finishes the recovery, the
  * test removes the cause and runs that command through the built CLI. Real PostgreSQL (behind a TCP relay the test
  * can take away), a real app, real mounts (tmpfs, read-only bind), one fresh target and database each.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploy, readHistory, rollback } from '../../src/deploy/index.js';
@@ -204,6 +206,83 @@ describe('what a failure path says is what the test observes (real PostgreSQL, r
     // observed: 2.0.0 was not kept — 1.0.0 live and answering, changeset 2 undone
     expect(await s.current()).toBe(v1);
     await waitFor('1.0.0 to answer', async () => (await s.answer()) === 'version 1.0.0\n');
+    expect(await s.changelog()).toEqual(['1']);
+    expect(await s.lockFree()).toBe(true);
+  }, 240_000);
+
+  it('recover on a damaged journal: "line N … is invalid (checksum mismatch); skipped" and a torn tail "will be moved aside, and do not change what is live" — shown without changing anything, and --yes changes nothing live', async () => {
+    const s = await setup();
+    const config = await s.config();
+    const v1 = (await deploy({ config, packagePath: await s.pkg('1.0.0', [CS1]), target: 'prod' })).releaseId;
+    const journal = path.join(s.root, '.slipway/journal.jsonl');
+    // One byte of line 2's message changed (its checksum no longer matches), and 17 bytes of a line never finished.
+    const lines = (await readFile(journal, 'utf8')).split('\n');
+    const offset2 = Buffer.byteLength(lines[0]! + '\n');
+    lines[1] = lines[1]!.replace('"step":"', '"step":"X');
+    const torn = '{"run":"torn","ki';
+    const damaged = lines.join('\n') + torn;
+    await writeFile(journal, damaged);
+    const tornAt = Buffer.byteLength(damaged) - torn.length;
+    const pid = await readFile(path.join(s.dir, 'app/app.pid'), 'utf8');
+    const show = await s.cli(['recover', '--target', 'prod']);
+    expect(show.code).toBe(1);
+    expect(show.out).toContain(
+      `journal: ${torn.length} unreadable byte(s) at its end (offset ${tornAt}, 1 line(s): torn or corrupt); they will be moved aside, and do not change what is live`,
+    );
+    expect(show.out).toContain(`journal: line 2 (offset ${offset2}) is invalid (checksum mismatch); skipped`);
+    expect(await readFile(journal, 'utf8')).toBe(damaged);
+    const fix = await s.cli(['recover', '--target', 'prod', '--yes']);
+    expect(fix.code, fix.err).toBe(0);
+    expect(fix.out).toContain(
+      `journal: ${torn.length} unreadable byte(s) at its end (offset ${tornAt}: torn or corrupt) moved to ${journal}.torn-${tornAt}; nothing live was changed because of them`,
+    );
+    expect(fix.out).toContain('journal: line 2 is invalid (checksum mismatch); skipped');
+    // observed: the tail is where the line says, line 2 is still there (skipped, not removed), nothing live changed
+    expect(await readFile(`${journal}.torn-${tornAt}`, 'utf8')).toBe(torn);
+    expect((await readFile(journal, 'utf8')).split('\n')[1]).toBe(lines[1]);
+    expect(await readFile(path.join(s.dir, 'app/app.pid'), 'utf8')).toBe(pid);
+    expect(await s.current()).toBe(v1);
+    expect(await s.answer()).toBe('version 1.0.0\n');
+    expect(await s.changelog()).toEqual(['1']);
+    expect(await s.lockFree()).toBe(true);
+  }, 240_000);
+
+  it('a deploy refused before it touched anything, while something else moved `current`: says what current is and that this run left it, never "put back"', async () => {
+    const s = await setup();
+    const config = await s.config();
+    // 1.0.0 turns UNHEALTHY 8 s after it starts: the next deploy's pre-check refuses it (nothing touched yet).
+    const pkg1 = await appPackage('1.0.0', [CS1], { files: { 'application/fail-after-ms.txt': '8000\n' } });
+    const v1 = (await deploy({ config, packagePath: pkg1.path, target: 'prod' })).releaseId;
+    const health = `http://127.0.0.1:${s.port}/health`;
+    await waitFor('1.0.0 to turn UNHEALTHY', async () => (await fetch(health).catch(() => null))?.status === 503, {
+      timeoutMs: 60_000,
+    });
+    // While the pre-check runs, something puts a directory where the `current` link was.
+    const current = path.join(s.root, 'current');
+    let replaced: Promise<void> | null = null;
+    const e = await failing(
+      deploy({
+        config,
+        packagePath: await s.pkg('2.0.0', [CS1]),
+        target: 'prod',
+        onProgress: (ev) => {
+          if (ev.step === 'precheck' && ev.status === 'begin' && !replaced)
+            replaced = rm(current).then(() => mkdir(current));
+        },
+      }),
+    );
+    await replaced;
+    expect(e.code).toBe('E_HEALTH');
+    expect(e.message).toMatch(/^the live system is UNHEALTHY before the deploy/);
+    expect(e.details).toContain(
+      `current is (none), not ${v1} as when this run began; this run stopped before switching, restarting or migrating anything, and left it as it is`,
+    );
+    expect(e.details.join('\n')).not.toMatch(/put back|rolled back|restarted/);
+    // observed: `current` is the directory something else put there (it names no release), 1.0.0 still answers,
+    // the database untouched, the lock free
+    expect((await lstat(current)).isDirectory()).toBe(true);
+    expect(await s.current()).toBeNull();
+    expect(await s.answer()).toBe('version 1.0.0\n');
     expect(await s.changelog()).toEqual(['1']);
     expect(await s.lockFree()).toBe(true);
   }, 240_000);
