@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -203,6 +204,27 @@ describe('slipway unlock | recover (CLI, in-process)', () => {
     await expect(readFile(lockFile())).rejects.toMatchObject({ code: 'ENOENT' });
     const again = await run(dir, 'unlock', '--target', 'prod');
     expect(again.stdout).toBe(`${path.join(dir, 'target')} is not locked\n`);
+  });
+
+  it("recover names a lock holder as the lock says; --yes takes over a dead local holder's lock and says whose, and refuses a foreign one without changing it", async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    await writeFile(lockFile(), owner(hostname(), dead));
+    const show = await run(dir, 'recover', '--target', 'prod');
+    expect(show.stdout).toContain(
+      `lock: held by pid ${dead} on ${hostname()} (deploy app.tar.gz, since 2026-11-24T20:00:00.000Z)\n`,
+    );
+    expect(await readFile(lockFile(), 'utf8')).toBe(owner(hostname(), dead));
+    const yes = await run(dir, 'recover', '--target', 'prod', '--yes');
+    expect(yes.code, yes.stderr).toBe(0);
+    expect(yes.stdout).toContain(`recovered a stale lock of pid ${dead} (deploy app.tar.gz): that process is gone\n`);
+    // observed: the lock is free afterwards (recover released the one it took)
+    await expect(readFile(lockFile())).rejects.toMatchObject({ code: 'ENOENT' });
+    await writeFile(lockFile(), owner('ci-runner-7', 4242));
+    const foreign = await run(dir, 'recover', '--target', 'prod', '--yes');
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toMatch(/^error E_LOCKED: /);
+    expect(await readFile(lockFile(), 'utf8')).toBe(owner('ci-runner-7', 4242));
+    await rm(lockFile());
   });
 
   it('recover with nothing to do says so and exits 0', async () => {
