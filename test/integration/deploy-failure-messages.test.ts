@@ -191,6 +191,12 @@ describe('what a failure path says is what the test observes (real PostgreSQL, r
     expect(mine[mine.length - 1]).toMatch(/"step":"retention","status":"ok"/);
     expect(await s.lockFree()).toBe(true);
     await fault.undo();
+    // What recover would do while 2.0.0 is still healthy: keep it, after a health probe (shown, nothing changed).
+    const show = await s.cli(['recover', '--target', 'prod']);
+    expect(show.out).toContain(
+      `deploy run ${begin.run} (release ${v2}) was interrupted at retention (ok): keep ${v2} live (${v2} passed its health gate and smoke tests before the run stopped, and is live), after a health probe`,
+    );
+    expect(await s.current()).toBe(v2);
     const health = `http://127.0.0.1:${s.port}/health`;
     await waitFor('2.0.0 to turn UNHEALTHY', async () => (await fetch(health).catch(() => null))?.status === 503, {
       timeoutMs: 60_000,
