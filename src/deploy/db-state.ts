@@ -32,11 +32,10 @@ export async function readAppliedOrFail(databaseUrl: string, tables: HistoryTabl
   try {
     return (await readAppliedChangeSets(databaseUrl, tables)) ?? [];
   } catch (e) {
-    throw new SlipwayError(
-      'E_DB_CONNECT',
-      `cannot read ${historyTable(tables)} of ${maskUrl(databaseUrl)}: ${maskSecrets((e as Error).message)}`,
-      { cause: e },
-    );
+    const url = maskUrl(databaseUrl);
+    // The session's own error already names the URL ("cannot connect to URL: …"): say it once.
+    const why = maskSecrets((e as Error).message).replace(`cannot connect to ${url}: `, 'cannot connect: ');
+    throw new SlipwayError('E_DB_CONNECT', `cannot read ${historyTable(tables)} of ${url}: ${why}`, { cause: e });
   }
 }
 

@@ -215,12 +215,6 @@ export interface RecoverInput {
 }
 
 /**
- * Finishes what crashed or interrupted runs left: moves a torn journal tail aside (reported; it never changes what
- * is live), removes staging leftovers, and for each unfinished run either keeps its release (it passed its gates
- * and a health probe now agrees) or settles the target on the release it should be on — switch, undo exactly the
- * run's changesets, restart, health gate — then closes the run in the journal.
- */
-/**
  * Checked before recovery changes anything: returns the first settle action with changesets to undo whose database
  * cannot be read now, and why (else null); throws E_UNSAFE_SQL when the rollback SQL it would run (of a release on
  * disk) runs a shell.
@@ -251,6 +245,12 @@ async function checkBeforeRecovery(
   return null;
 }
 
+/**
+ * Finishes what crashed or interrupted runs left: moves a torn journal tail aside (reported; it never changes what
+ * is live), removes staging leftovers, and for each unfinished run either keeps its release (it passed its gates
+ * and a health probe now agrees) or settles the target on the release it should be on — switch, undo exactly the
+ * run's changesets, restart, health gate — then closes the run in the journal.
+ */
 export async function recoverInterruptedRuns(r: RecoverInput): Promise<RecoveryReport> {
   const { target } = r;
   const messages: string[] = [];

@@ -366,7 +366,7 @@ describe('what a failure path says is what the test observes (real PostgreSQL, r
     const v2 = begin.release!;
     expect(e.code).toBe('E_HEALTH');
     const unreachable = `cannot connect to ${viaUrl}: connect ECONNREFUSED 127.0.0.1:${proxy.port}`;
-    const refused = `cannot read public.databasechangelog of ${viaUrl}: ${unreachable}`;
+    const refused = `cannot read public.databasechangelog of ${viaUrl}: cannot connect: connect ECONNREFUSED 127.0.0.1:${proxy.port}`;
     expect(e.details).toEqual(
       expect.arrayContaining([
         `automatic rollback INCOMPLETE: current is ${v1} again`,
