@@ -36,7 +36,10 @@ export async function eachHost<R>(
       const safe = host.label.replace(/[^A-Za-z0-9._@-]+/g, '_');
       const session = new SshSession(host.spec, fleet.ssh, controlDir, path.join(logDir, `${safe}.log`));
       try {
-        return await fn({ host, target: new SshTarget(session, host.root, fleet.t.connectTimeoutMs + 60_000) });
+        return await fn({
+          host,
+          target: new SshTarget(session, host.root, fleet.t.connectTimeoutMs + 60_000, fleet.t.runAs),
+        });
       } finally {
         await session.close();
       }
@@ -85,7 +88,7 @@ export async function openFleet(
   const all: ConnectedHost[] = fleet.hosts.map((host) => {
     const safe = host.label.replace(/[^A-Za-z0-9._@-]+/g, '_');
     const session = new SshSession(host.spec, fleet.ssh, controlDir, path.join(o.logDir, `${safe}.log`));
-    return { host, target: new SshTarget(session, host.root, opTimeoutMs) };
+    return { host, target: new SshTarget(session, host.root, opTimeoutMs, fleet.t.runAs) };
   });
   const locks: LockHandle[] = [];
   const close = async () => {

@@ -339,14 +339,23 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     await mapLimit(hosts, t.parallel, async (h) =>
       removed.set(
         h.host.label,
-        await retentionStep(
-          hostSteps.get(h)!,
-          h.target,
-          h.host.view.keep,
-          releaseId,
-          previous.get(h) ?? null,
-          run,
-        ).catch(() => []),
+        await retentionStep(hostSteps.get(h)!, h.target, h.host.view.keep, releaseId, previous.get(h) ?? null, run)
+          .catch(() => [])
+          .finally(() =>
+            // The uploaded archives follow: each host keeps the archive of every release it still has (current,
+            // previous, pinned, the newest `keep`), so nothing a kept release came from is removed.
+            hostSteps
+              .get(h)!
+              .run('retention', 'remove uploaded archives no kept release came from', async () => {
+                const gone = await h.target.pruneIncoming();
+                return {
+                  value: gone,
+                  message: gone.length ? `removed ${gone.join(', ')}` : 'no archive to remove',
+                  data: { archives: gone },
+                };
+              })
+              .catch(() => undefined),
+          ),
       ),
     );
     await fleetSteps.run('switch', `the fleet's release is ${releaseId}`, async () => ({

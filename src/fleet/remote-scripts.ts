@@ -8,7 +8,8 @@ const PRE = 'umask 077; set -u;';
 const PREPARE = `for c in tar sha256sum find mv ln readlink realpath sync tail; do
   command -v "$c" >/dev/null 2>&1 || { echo "the host lacks $c" >&2; exit 3; }
 done
-mkdir -p -- "$1/releases" "$1/shared" "$1/.slipway/incoming" "$1/.slipway/logs" && chmod 700 -- "$1/.slipway"`;
+(umask 022 && mkdir -p -- "$1/releases" "$1/shared") &&
+  mkdir -p -- "$1/.slipway/incoming" "$1/.slipway/logs" && chmod 700 -- "$1/.slipway"`;
 
 const STATE = `printf 'C %s\\n' "$(readlink -- "$1/current" 2>/dev/null)"
 ls -1Ab -- "$1/releases" 2>/dev/null | while IFS= read -r l; do printf 'R %s\\n' "$l"; done
@@ -29,6 +30,7 @@ fi`;
 
 const INSTALL = `root=$1; id=$2; sha=$3; shift 3
 cd -- "$root" || exit 3
+umask 022 # the release as packaged (0644/0755, as a local target's): readable by a runAs user; .slipway stays 077
 pkg=".slipway/incoming/$sha.tar.gz"
 st="releases/.staging-$id"
 fail() { echo "$1" >&2; rm -rf -- "$st"; exit "$2"; }
@@ -187,15 +189,43 @@ cd -- "$1" || exit 0
 if [ -e "$2" ]; then mv -T -- "$2" ".trash-$2" || exit 3; fi
 rm -rf -- ".trash-$2"`,
 
-  /** $1 cwd, $2 log file, then K=V pairs, then the command argv. */
+  /**
+   * $1 cwd, $2 log file, $3 runAs user (empty: the login user), then K=V pairs, then the command argv. With a user:
+   * `sudo -n -u USER -- env -i …` with that user's HOME, USER and LOGNAME; the log is written by the login user.
+   */
   exec: `${PRE}
 cd -- "$1" || { echo "cannot cd to $1"; exit 126; }
-log=$2; shift 2
+log=$2; u=$3; shift 3
 mkdir -p -- "$(dirname -- "$log")"
-env -i PATH="$PATH" HOME="\${HOME:-/}" "$@" </dev/null >>"$log" 2>&1
+if [ -n "$u" ]; then
+  h=$(getent passwd "$u" | cut -d: -f6)
+  sudo -n -u "$u" -- env -i PATH="$PATH" HOME="\${h:-/}" USER="$u" LOGNAME="$u" "$@" </dev/null >>"$log" 2>&1
+else
+  env -i PATH="$PATH" HOME="\${HOME:-/}" "$@" </dev/null >>"$log" 2>&1
+fi
 rc=$?
 tail -n 8 -- "$log"
 exit $rc`,
+
+  /** $1 user: whether the login user may run commands as $1 without a password; says why not on stdout. */
+  sudoCheck: `${PRE}
+command -v sudo >/dev/null 2>&1 || { echo "the host has no sudo"; exit 3; }
+getent passwd "$1" >/dev/null 2>&1 || { echo "no user $1 on the host"; exit 3; }
+sudo -n -u "$1" -- true </dev/null >/dev/null 2>&1 || { echo "sudo -n -u $1 is not allowed for $(id -un) (a password is required or sudoers does not permit it)"; exit 3; }`,
+
+  /**
+   * $1 root: removes each uploaded .slipway/incoming/<sha256>.tar.gz that no release under releases/ came from (a
+   * release id ends with the first 12 hex digits of its archive's sha256); prints what it removed. Parts of a cut
+   * upload (.part) stay, so that upload still resumes.
+   */
+  pruneIncoming: `${PRE}
+cd -- "$1" || exit 0
+for f in .slipway/incoming/*.tar.gz; do
+  [ -f "$f" ] || continue
+  b=\${f##*/}; p=$(printf '%s' "$b" | cut -c1-12); keep=
+  for d in releases/*-"$p"; do if [ -d "$d" ]; then keep=1; break; fi; done
+  if [ -z "$keep" ]; then rm -f -- "$f" && echo "$b"; fi
+done`,
 
   /** $1 root: removes staging dirs, trash and temp links a crashed run left; prints what it removed. */
   clean: `${PRE}

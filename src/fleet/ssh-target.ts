@@ -59,6 +59,8 @@ export class SshTarget implements Target {
     root: string,
     /** Timeout of short remote operations (ms). */
     private readonly opTimeoutMs: number,
+    /** The target's `runAs`: package commands run as this user on the host (sudo -n -u). */
+    readonly runAs?: string | undefined,
   ) {
     this.layout = layoutOf(root);
   }
@@ -97,7 +99,28 @@ export class SshTarget implements Target {
     if (this.pending.length) await this.sh('noop', [], 'append to the journal');
   }
 
+  /**
+   * With `runAs`: whether the login user may run commands as that user (sudo -n), before anything is created or
+   * changed on the host. A refusal is E_CONFIG (a host that answers but refuses is never skipped as unreachable).
+   */
+  private async checkRunAs(): Promise<void> {
+    if (!this.runAs) return;
+    const r = await this.session.script(SCRIPTS.sudoCheck, [this.runAs], { timeoutMs: this.opTimeoutMs });
+    if (r.code === 255 || r.timedOut) this.session.check(r, `check runAs ${this.runAs}`, this.opTimeoutMs);
+    if (r.code !== 0)
+      throw new SlipwayError(
+        'E_CONFIG',
+        `${this.session.label}: runAs ${this.runAs}: ${r.stdout.toString('utf8').trim() || `sudo -n -u ${this.runAs} failed (exit ${r.code})`}; nothing was changed`,
+        {
+          field: 'deploy.targets.*.runAs',
+          details: r.stderr.trim().split('\n').filter(Boolean).slice(-3),
+          hint: `Allow the login user to run commands as ${this.runAs} without a password (sudoers: \`LOGIN ALL=(${this.runAs}) NOPASSWD: ALL\`), or remove runAs.`,
+        },
+      );
+  }
+
   async prepare(): Promise<void> {
+    await this.checkRunAs();
     await this.sh('prepare', [this.layout.root], `prepare ${this.layout.root}`);
   }
 
@@ -126,6 +149,7 @@ export class SshTarget implements Target {
    * returned as such: `lock` is the way to wait for it or take over a stale one.
    */
   async open(opts: Omit<AcquireLockOptions, 'lockPath'>): Promise<OpenResult> {
+    await this.checkRunAs();
     const owner = this.newOwner(opts);
     const r = await this.sh(
       'open',
@@ -348,16 +372,19 @@ export class SshTarget implements Target {
    * on, so restart commands must be idempotent (as for local targets).
    */
   async exec(command: string, opts: ExecOptions): Promise<RunCommandResult> {
-    if (opts.user) throw new SlipwayError('E_CONFIG', 'runAs is not supported on ssh targets');
     const hostOwn = new Set(['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL']);
     const pairs = Object.entries(opts.env)
       .filter(([k]) => !hostOwn.has(k))
       .map(([k, v]) => `${k}=${v}`);
     const log = posix.join(this.layout.state, 'logs', opts.log);
-    const r = await this.remote(SCRIPTS.exec, [opts.cwd ?? this.layout.root, log, ...pairs, 'sh', '-c', command], {
-      timeoutMs: opts.timeoutMs,
-      signal: opts.signal,
-    });
+    const r = await this.remote(
+      SCRIPTS.exec,
+      [opts.cwd ?? this.layout.root, log, this.runAs ?? '', ...pairs, 'sh', '-c', command],
+      {
+        timeoutMs: opts.timeoutMs,
+        signal: opts.signal,
+      },
+    );
     if (r.code === 255 && !r.timedOut) this.session.check(r, 'run a command');
     return {
       code: r.timedOut ? null : r.code,
@@ -366,6 +393,12 @@ export class SshTarget implements Target {
       ms: r.ms,
       tail: r.stdout.toString('utf8').trimEnd().split('\n').slice(-8),
     };
+  }
+
+  /** Removes uploaded archives (.slipway/incoming) no release still under releases/ came from; returns them. */
+  async pruneIncoming(): Promise<string[]> {
+    const r = await this.sh('pruneIncoming', [this.layout.root], 'remove uploaded archives');
+    return r.stdout.toString('utf8').split('\n').filter(Boolean);
   }
 
   async cleanLeftovers(): Promise<string[]> {

@@ -94,6 +94,14 @@ export const sshTargetFields = {
   rollout: rolloutSchema.prefault({}),
   /** Hosts uploaded to and installed on at once. */
   parallel: z.number().int().min(1).max(64).default(4),
+  /**
+   * Run restart/stop commands on the hosts as this user (`sudo -n -u USER`, checked on every host before anything
+   * changes): a user name on the hosts, not looked up on the controller. Smoke tests run on the controller.
+   */
+  runAs: z
+    .string()
+    .regex(USER, 'a user name on the hosts (letters, digits, ".", "_", "-"; not starting with "-")')
+    .optional(),
   strategy: z
     .literal('symlink', { message: 'ssh targets use strategy symlink (blue-green is local only)' })
     .default('symlink'),

@@ -44,6 +44,8 @@ export function hostTargetView(t: SshTargetConfig, h: SshHost): TargetConfig {
     connectTimeoutMs: _c,
     rollout: _r,
     parallel: _p,
+    // Applied on the host by SshTarget (sudo), never looked up on the controller as a local runAs would be.
+    runAs: _ra,
     ...common
   } = t;
   const url = hostHealthUrl(t, h);

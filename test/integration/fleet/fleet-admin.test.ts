@@ -24,6 +24,13 @@ afterAll(async () => {
   await p?.stop();
 });
 
+/** The first 12 hex digits of each archive uploaded to a host (parts of cut uploads left out). */
+const incomingOn = (root: string) =>
+  readdirSync(path.join(root, '.slipway', 'incoming'))
+    .filter((f) => f.endsWith('.tar.gz'))
+    .map((f) => f.slice(0, 12))
+    .sort();
+const digestsOf = (ids: string[]) => ids.map((id) => id.slice(-12)).sort();
 const releasesOn = (root: string) =>
   existsSync(path.join(root, 'releases'))
     ? readdirSync(path.join(root, 'releases'))
@@ -79,16 +86,22 @@ describe('fleet flags and admin commands', () => {
     // keep 1: v3 is current, v2 the previous, v1 pinned: nothing removed.
     for (const root of [...p.fleet.hosts.map((h) => h.root), p.controllerRoot])
       expect(releasesOn(root)).toEqual([v1, v2, v3]);
+    // Uploaded archives follow the releases: each kept release's archive stays (a release id ends with the first
+    // 12 hex digits of its archive's sha256); a part of a cut upload stays too (it resumes).
+    const part = path.join(p.fleet.hosts[0]!.root, '.slipway', 'incoming', `${'f'.repeat(64)}.tar.gz.part`);
+    await writeFile(part, 'cut');
+    for (const h of p.fleet.hosts) expect(incomingOn(h.root)).toEqual(digestsOf([v1, v2, v3]));
     const unpin = await p.cli('releases', 'unpin', v1, '--target', 'fleet');
     expect(unpin.code, unpin.stderr).toBe(0);
     const v4 = await deploy('4.0.0');
     for (const root of [...p.fleet.hosts.map((h) => h.root), p.controllerRoot])
       expect(releasesOn(root)).toEqual([v3, v4]);
+    for (const h of p.fleet.hosts) expect(incomingOn(h.root)).toEqual(digestsOf([v3, v4]));
+    expect(existsSync(part)).toBe(true);
     const hostJournal = await p.journalOf(p.fleet.hosts[0]!.root);
-    expect(hostJournal.filter((e) => e.step === 'retention' && e.status === 'ok').at(-1)?.data?.removed).toEqual([
-      v2,
-      v1,
-    ]);
+    expect(
+      hostJournal.filter((e) => e.step === 'retention' && e.status === 'ok' && e.data?.removed).at(-1)?.data?.removed,
+    ).toEqual([v2, v1]);
     const bad = await p.cli('releases', 'pin', '20260101T000000Z-000000000000', '--target', 'fleet');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/is not in the fleet journal of fleet/);

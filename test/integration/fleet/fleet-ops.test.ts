@@ -1,8 +1,9 @@
 // Fleet operations beyond the plain rollout, against 2 real sshd hosts and a real PostgreSQL database: the
 // compatibility check before any host is touched, the controller's pg_dump before migrating, the watch window per
 // host (a failing host rolls the fleet back as one), the emergency rollback, and the retention of uploaded archives.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
@@ -11,6 +12,7 @@ import type { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { rollbackFleet } from '../../../src/fleet/fleet-rollback.js';
 import { queryRows } from '../../helpers/pg.js';
+import { waitFor } from '../../helpers/wait.js';
 import { CS1, CS2, startFleetProject, type FleetProject } from './fleet-project.js';
 
 let p: FleetProject;
@@ -198,5 +200,60 @@ describe('fleet operations over real sshd', () => {
     );
     for (const h of hosts) expect(h.probes).toBeGreaterThan(0);
     for (const i of [0, 1]) expect(await p.healthVersion(i)).toBe('2.0.0');
+  }, 400_000);
+
+  it('runAs: restart runs as that user on each host (sudo -n -u); a login user sudo refuses is E_CONFIG before anything changes', async () => {
+    // A real user on this machine (the sshd "hosts" are this machine); the test runs as root, as CI does.
+    const user = 'slipwayrun';
+    if (spawnSync('id', ['-u', user]).status !== 0) execFileSync('useradd', ['-r', '-M', '-s', '/bin/sh', user]);
+    execFileSync('usermod', ['-p', '*', user]); // not locked: sshd refuses a locked account even with a key
+    const uid = Number(execFileSync('id', ['-u', user]).toString().trim());
+    // The apps the earlier tests started run as root: stop them, so the new user's can take the ports.
+    for (const [i, h] of p.fleet.hosts.entries()) {
+      const pid = Number(await readFile(path.join(h.root, 'app.pid'), 'utf8'));
+      process.kill(pid, 'SIGTERM');
+      await waitFor(`host ${i + 1}'s app stopped`, async () => (await p.healthVersion(i)) === null);
+      await rm(path.join(h.root, 'app.pid'));
+      await rm(path.join(h.root, 'app.log'), { force: true });
+      // The user may reach and write its host's root; releases/ and the releases are readable as installed.
+      await chmod(path.dirname(h.root), 0o755);
+      execFileSync('chown', [user, h.root]);
+    }
+    await chmod(p.fleet.dir, 0o755);
+    const cfg = await configWith([`runAs: ${user}`]);
+    const r = await deployFleet({
+      config: cfg,
+      target: 'fleet',
+      packagePath: (await p.fleetPackage('3.0.0', [CS1, CS2])).path,
+    });
+    expect(r.ok).toBe(true);
+    for (const [i, h] of p.fleet.hosts.entries()) {
+      expect(await p.healthVersion(i)).toBe('3.0.0');
+      const pid = (await readFile(path.join(h.root, 'app.pid'), 'utf8')).trim();
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      expect(/^Uid:\s+(\d+)/m.exec(status)?.[1]).toBe(String(uid));
+    }
+
+    // The hosts reached as that user, which sudo does not let run commands as root: refused, nothing changed.
+    await chmod(p.fleet.knownHosts, 0o644);
+    await chmod(path.join(p.fleet.dir, 'authorized_keys'), 0o644); // sshd reads it as the login user
+    const before = await Promise.all([0, 1].map(hostState));
+    const text = p
+      .configText({ rollout: '{ batch: 1, canary: 1 }' })
+      .replaceAll(`user: ${p.fleet.user},`, `user: ${user},`)
+      .replace('rollbackDatabase: true\n', 'rollbackDatabase: true\n      runAs: root\n');
+    await writeFile(path.join(p.dir, 'slipway.config.yaml'), text);
+    const e = await fail(
+      deployFleet({
+        config: (await loadConfig({ cwd: p.dir, env: {} })).config,
+        target: 'fleet',
+        packagePath: (await p.fleetPackage('3.1.0', [CS1, CS2])).path,
+      }),
+    );
+    expect(e.code).toBe('E_CONFIG');
+    expect(e.message).toMatch(
+      new RegExp(`runAs root: sudo -n -u root is not allowed for ${user} .*; nothing was changed`),
+    );
+    expect(await Promise.all([0, 1].map(hostState))).toEqual(before);
   }, 400_000);
 });
