@@ -73,6 +73,8 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   E_DB_CONNECT: 503,
   E_SERVER: 503,
   E_HEALTH: 503,
+  // A host of an ssh target could not be reached (a fleet rollback refuses before changing anything).
+  E_SSH: 502,
 };
 
 /** Builds the Fastify app (not listening). One seam: `deps.clock`; everything else is the real library. */

@@ -8,6 +8,7 @@ import { aggregateHealth } from '../health/aggregate.js';
 import { buildManifestSchema, type BuildManifest } from '../manifest/schema.js';
 import { exportManifest } from '../manifest/export.js';
 import type { RollbackOptions, RollbackResult } from '../deploy/types.js';
+import type { FleetRollbackOptions, FleetRollbackResult } from '../fleet/fleet-rollback.js';
 import type { HealthStatus } from '../health/status.js';
 
 export type { ReleaseRecord } from '../deploy/release-store.js';
@@ -23,6 +24,8 @@ export interface ServerDeps {
   getStatus: (opts: StatusOptions) => Promise<StatusResult>;
   listReleases: (targetRoot: string) => Promise<ReleaseRecord[]>;
   rollback: (opts: RollbackOptions) => Promise<Pick<RollbackResult, 'ok'> & Partial<RollbackResult>>;
+  /** An ssh target's rollback: every host to the same release, then the database (src/fleet/fleet-rollback.ts). */
+  rollbackFleet: (opts: FleetRollbackOptions) => Promise<FleetRollbackResult>;
   resolveTargetRoot: (config: Config, target: string) => string;
   /** An ssh target's hosts read over ssh (current, previous, lock holder, reachable), and the fleet's releases. */
   readFleet: (config: Config, target: string) => Promise<{ releases: ReleaseRecord[]; hosts: FleetHostRecord[] }>;
@@ -42,6 +45,7 @@ export async function defaultDeps(): Promise<ServerDeps> {
     getStatus: async (o) => (await import('../db/status.js')).getStatus(o),
     listReleases,
     rollback: async (o) => (await import('../deploy/rollback.js')).rollback(o),
+    rollbackFleet: async (o) => (await import('../fleet/fleet-rollback.js')).rollbackFleet(o),
     resolveTargetRoot,
     readFleet: async (config, target) => {
       const s = await (await import('../fleet/fleet-releases.js')).readFleetState(config, target);

@@ -1,7 +1,8 @@
 // The server and the web UI on an ssh target: GET /api/releases over real HTTP and the Releases page in headless
 // Chromium show every host of a real fleet (2 sshd hosts and one that is down): its current and previous release,
-// its lock holder and whether it answered. A fleet rollback is the CLI's: the server refuses it with 409.
-import { mkdir, writeFile } from 'node:fs/promises';
+// its lock holder and whether it answered. POST /api/releases/:id/rollback and the page's button roll the fleet
+// back as the CLI does (every host, then the database): refused while a host is down or locked, done once not.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -63,7 +64,7 @@ afterAll(async () => {
 });
 
 describe('fleet on the server and in the UI', () => {
-  it('GET /api/releases lists every host: current, previous, lock holder, reachable; POST rollback is refused', async () => {
+  it('GET /api/releases lists every host: current, previous, lock holder, reachable; POST rollback refused while a host is down', async () => {
     const auth = { authorization: `Bearer ${token}` };
     const res = await fetch(`${server.url}/api/releases`, { headers: auth });
     expect(res.status).toBe(200);
@@ -88,14 +89,23 @@ describe('fleet on the server and in the UI', () => {
       headers: { ...auth, 'content-type': 'application/json' },
       body: '{}',
     });
-    expect(rb.status).toBe(409);
+    // The fleet rollback refuses before changing anything: one of 3 hosts cannot be reached.
+    expect(rb.status).toBe(502);
     expect(((await rb.json()) as { error: { code: string; message: string } }).error).toMatchObject({
-      code: 'E_USAGE',
-      message: expect.stringContaining('slipway rollback --target fleet'),
+      code: 'E_SSH',
+      message: expect.stringMatching(/1 of 3 host\(s\) of fleet cannot be reached/),
     });
+    for (const h of p.fleet.hosts) expect(await p.currentOf(h.root)).toBe(`releases/${releases[1]}`);
+    // One route for both kinds of target: its auth (and CSRF for cookie sessions) is the local rollback's.
+    const noCsrf = await fetch(`${server.url}/api/releases/${releases[0]}/rollback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(noCsrf.status).toBe(401);
   }, 120_000);
 
-  it('the Releases page shows the hosts table (no rollback buttons for a fleet) and stays accessible', async () => {
+  it('the Releases page shows the hosts table and a rollback button for the earlier release, and stays accessible', async () => {
     const w = await openPage(browser, server.url);
     try {
       await logIn(w.page, 'deployer', PASSWORD);
@@ -120,9 +130,9 @@ describe('fleet on the server and in the UI', () => {
       expect((await cells(1))[4]).toMatch(/^pid 4242 on other-controller \(deploy x, since 2026-12-05 07:00:00 UTC\)$/);
       expect(await rows.nth(2).getAttribute('data-reachable')).toBe('false');
       expect((await cells(2))[1]).toMatch(/^no.*connection refused/);
-      // The fleet's releases are listed; a fleet rolls back from the CLI, so no button offers it here.
+      // The fleet's releases are listed; the earlier one offers a rollback of the whole fleet.
       await expect.poll(() => w.page.getByTestId('releases').locator('tbody tr').count()).toBe(2);
-      expect(await w.page.getByRole('button', { name: /Roll back/ }).count()).toBe(0);
+      expect(await w.page.getByRole('button', { name: /Roll back/ }).count()).toBe(1);
       expect(await w.page.getByText('slipway rollback --target fleet').count()).toBe(1);
       const violations = await runAxe(w.page);
       expect(seriousOf(violations), JSON.stringify(violations, null, 1)).toEqual([]);
@@ -131,4 +141,40 @@ describe('fleet on the server and in the UI', () => {
       await w.context.close();
     }
   }, 180_000);
+
+  it('with every host up and free, the Releases page button rolls the whole fleet back (every host, the database)', async () => {
+    // The down host removed from the config and the foreign lock gone: a server on that config.
+    await rm(path.join(p.fleet.hosts[1]!.root, '.slipway', 'lock.d'), { recursive: true });
+    await writeFile(
+      path.join(p.dir, 'slipway.config.yaml'),
+      p.configText() + 'server:\n  rateLimit: { loginPerMinute: 1000 }\n',
+    );
+    const second = await startServer({
+      config: (await loadConfig({ cwd: p.dir, env: {} })).config,
+      port: 0,
+      host: '127.0.0.1',
+      audit: path.join(p.dir, 'audit2.log'),
+    });
+    const w = await openPage(browser, second.url);
+    try {
+      await logIn(w.page, 'deployer', PASSWORD);
+      await w.page.getByRole('link', { name: 'Releases' }).click();
+      await w.page.getByRole('button', { name: /Roll back to 1\.0\.0/ }).click();
+      await w.page
+        .getByRole('dialog')
+        .getByRole('button', { name: /Roll back to 1\.0\.0/ })
+        .click();
+      await expect.poll(() => w.page.getByText(/is live on every host of fleet/).count(), { timeout: 240_000 }).toBe(1);
+      for (const [i, h] of p.fleet.hosts.entries()) {
+        expect(await p.currentOf(h.root)).toBe(`releases/${releases[0]}`);
+        expect(await p.healthVersion(i)).toBe('1.0.0');
+      }
+      const rows = w.page.getByTestId('fleet-hosts').locator('tbody tr');
+      await expect.poll(() => rows.nth(0).locator('td').nth(2).textContent(), { timeout: 60_000 }).toBe(releases[0]);
+      expect(w.errors).toEqual([]);
+    } finally {
+      await w.context.close();
+      await second.close();
+    }
+  }, 400_000);
 });

@@ -60,12 +60,24 @@ export function registerReleaseRoutes(app: FastifyInstance, ctx: ServerContext):
       const { id } = parseInput(rollbackParams, req.params, 'params');
       const body = parseInput(rollbackBody, req.body ?? {}, 'body');
       const target = targetOf(ctx);
-      if (target.ssh)
-        throw new HttpError(
-          409,
-          'E_USAGE',
-          `${target.name} is an ssh target: roll the fleet back with \`slipway rollback --target ${target.name}\` (every host, then the database)`,
-        );
+      if (target.ssh) {
+        // The CLI's fleet rollback (every host to `id`, then the database): its E_ROLLBACK / E_LOCKED / E_SSH
+        // errors become 409 / 409 / 502 here.
+        try {
+          const result = await ctx.deps.rollbackFleet({
+            config: ctx.config,
+            target: target.name,
+            to: id,
+            actor: req.principal?.name ?? 'unknown',
+            ...(body.emergency ? { emergency: true } : {}),
+          });
+          ctx.metrics.rollbacks.inc({ result: 'success' });
+          return { target: target.name, to: id, result };
+        } catch (e) {
+          ctx.metrics.rollbacks.inc({ result: 'failed' });
+          throw e;
+        }
+      }
       // Whether `id` exists, is complete and is not already live is DEPLOY's rule (chooseRollbackTarget): its
       // E_NOT_FOUND / E_ROLLBACK errors become 404 / 409 here.
       let result;

@@ -15,9 +15,9 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
   const [chosen, setChosen] = useState<ReleaseRow | null>(null);
   const [busy, setBusy] = useState(false);
   const live = rel.data?.releases.find((r) => r.current);
-  // A fleet is rolled back from the CLI (every host, then the database); the server refuses it here.
+  // A fleet rolls back as one (every host, then the database), as `slipway rollback --target` does.
   const fleet = rel.data?.type === 'ssh';
-  const canDeploy = props.permissions.deploy && !fleet;
+  const canDeploy = props.permissions.deploy;
 
   const confirm = async () => {
     if (!chosen) return;
@@ -27,7 +27,7 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
       props.onMessage({
         kind: 'success',
         text: `Rolled back to ${chosen.version}`,
-        detail: `Release ${chosen.id} is live on ${rel.data?.target ?? 'the target'}.`,
+        detail: `Release ${chosen.id} is live on ${fleet ? 'every host of ' : ''}${rel.data?.target ?? 'the target'}.`,
       });
       await rel.reload();
     } catch (e) {
@@ -154,7 +154,8 @@ function FleetHosts(props: { hosts: FleetHostRow[]; target: string }) {
     <>
       <h2>Hosts</h2>
       <p class="meta">
-        Roll the fleet back with <code>slipway rollback --target {props.target}</code>: every host, then the database.
+        A rollback returns every host to the chosen release, then the database, as{' '}
+        <code>slipway rollback --target {props.target}</code> does.
       </p>
       <div class="table-wrap" tabIndex={0} role="region" aria-label="Hosts of the fleet">
         <table class="data" data-testid="fleet-hosts">
