@@ -6,7 +6,8 @@
 //  3. a bare node:http server returning a fixed small JSON body: the ceiling this machine gives any Node server
 //     (the peer measured in the same run; the seed's own figure, 150 ms average, is a claim from its guide),
 //  4. 100,000 requests to /api/health: errors, non-2xx, and the server's RSS (VmRSS of the server process from
-//     /proc) after a 10,000-request warm-up, after 50,000 and after 100,000.
+//     /proc) after a 10,000-request warm-up, after 50,000 and after 100,000,
+//  5. GET /api/health (Bearer) while 50 other connections flood it with bogus Basic credentials (issue 11).
 // The server runs as `node bin/slipway.js serve` in its own process (compiled dist/), with a real PostgreSQL
 // (SLIPWAY_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test) so the database check is real.
 // Run: npm run bench -- server   Writes bench/results-server.md.
