@@ -4,13 +4,11 @@ import { SlipwayError } from '../errors.js';
 import type { LockHandle } from '../deploy/lock.js';
 import type { FleetHost, FleetTarget } from './fleet-target.js';
 import { makeControlDir, removeControlDir, SshSession } from './ssh.js';
-import { SshTarget, type HostState, type OpenResult } from './ssh-target.js';
+import { SshTarget } from './ssh-target.js';
 
 export interface ConnectedHost {
   host: FleetHost;
   target: SshTarget;
-  /** What the host held when its lock was taken (current, releases, journal), until the run changes it. */
-  state?: HostState | undefined;
 }
 
 export interface OpenFleet {
@@ -125,9 +123,8 @@ export async function openFleet(
       );
     const reachable = all.map((h, i) => ({ h, r: opened[i] })).filter((x) => x.r !== null);
     if (!reachable.length) throw new SlipwayError('E_SSH', `no host of ${fleet.name} can be reached`);
-    if (reachable.every((x) => x.r!.acquired))
-      for (const x of reachable) x.h.state = (x.r as Extract<OpenResult, { acquired: true }>).state;
-    else {
+    // When every lock was taken, each target keeps the state read under it (SshTarget.openedState).
+    if (!reachable.every((x) => x.r!.acquired)) {
       // Someone holds a lock: give back what was taken, then queue host by host in config order.
       await Promise.all(locks.splice(0).map((l) => l.release()));
       for (const { h } of reachable) locks.push(await h.target.lock(lockOpts));

@@ -151,7 +151,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     // What a killed controller left is finished first, as every local deploy does (fleet-recover.ts).
     await recoverFirst({ fleet, open, controller, contracts, run, databaseUrl, emit });
     // What openFleet read under the locks (read again when recovery changed it).
-    const states = await Promise.all(hosts.map(async (h) => h.state ?? (await h.target.readState())));
+    const states = await Promise.all(hosts.map(async (h) => h.target.openedState() ?? (await h.target.readState())));
     const previous = new Map<ConnectedHost, string | null>(hosts.map((h, i) => [h, states[i]!.current]));
     const fleetPrevious = await controller.readCurrent();
     const existing = [await controller.listReleaseDirs(), ...states.map((x) => x.releases)];
@@ -310,6 +310,9 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
               inAt,
             });
             await smokeFromController(steps, h, controller, releaseId, run);
+            // Its gates are on the host before the next batch (or a pause) begins; the last batch's go with the
+            // hosts' retention, the next command there.
+            if (bi < batches.length - 1) await h.target.flushJournal();
             live.add(h);
           }),
         );

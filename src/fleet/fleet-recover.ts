@@ -42,7 +42,7 @@ export interface FleetRecoverReport {
 async function hostViews(hosts: ConnectedHost[]) {
   return Promise.all(
     hosts.map(async (h) => {
-      const s = h.state ?? (await h.target.readState());
+      const s = h.target.openedState() ?? (await h.target.readState());
       return { label: h.host.label, current: s.current, entries: s.journal.entries };
     }),
   );
@@ -74,7 +74,6 @@ export async function recoverFleetRuns(r: FleetRecoverInput): Promise<FleetRecov
       },
     );
   }
-  for (const h of r.hosts) h.state = undefined; // recovery changes what the hosts hold: read it again after
   // A kept candidate must answer its health probe on every host now; otherwise the fleet goes back as one.
   const back = new Set<string>();
   for (const a of actions.filter((x) => x.decision === 'keep'))

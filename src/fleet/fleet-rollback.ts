@@ -19,7 +19,7 @@ import { targetDatabaseUrl } from '../deploy/target-settings.js';
 import type { DeployEvent } from '../deploy/types.js';
 import { startControllerRun } from './controller-run.js';
 import { emergencyRollbackFleet } from './fleet-emergency.js';
-import { recoverFirst } from './fleet-recover.js';
+import { recoverFirst, recoverFleetRuns } from './fleet-recover.js';
 import { resolveFleet } from './fleet-target.js';
 import { planBatches } from './rollout-plan.js';
 
@@ -34,6 +34,11 @@ export interface FleetRollbackOptions {
   wait?: boolean | undefined;
   actor?: string | undefined;
   onProgress?: ((e: DeployEvent & { host?: string }) => void) | undefined;
+  /**
+   * Fired by the CLI on SIGINT/SIGTERM: the rollback stops before the next host and recovery puts the fleet on one
+   * release (recover-plan's rule for a rollback), then it throws E_INTERRUPTED.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 export interface FleetRollbackResult {
@@ -115,6 +120,26 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
     let complete = true;
     const lines: string[] = [];
     for (const h of order) {
+      if (opts.signal?.aborted) {
+        const r = await recoverFleetRuns({
+          fleet,
+          hosts: open.hosts,
+          unreachable: [],
+          controller,
+          contracts,
+          byRun: run,
+          databaseUrl,
+          onProgress: emit,
+        });
+        throw new SlipwayError(
+          'E_INTERRUPTED',
+          `the rollback of ${fleet.name} to ${to} was interrupted by ${String(opts.signal.reason)} after ${results.length} of ${order.length} host(s)`,
+          {
+            details: r.messages,
+            hint: r.complete ? undefined : `Finish it: slipway recover ${targetArg} --yes`,
+          },
+        );
+      }
       const journal = h.target.journal(run, 'rollback');
       const hostFrom = await h.target.readCurrent();
       await journal.write({

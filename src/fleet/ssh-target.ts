@@ -53,6 +53,8 @@ export class SshTarget implements Target {
   private pending: string[] = [];
   /** The release list `inspectJournal` read with the journal, for the `listReleaseDirs` right after it. */
   private prefetched: string[] | null = null;
+  /** What `open` read under the lock, until the next remote command (which may change it). */
+  private opened: HostState | null = null;
 
   constructor(
     readonly session: SshSession,
@@ -72,6 +74,7 @@ export class SshTarget implements Target {
    */
   private async remote(script: string, args: readonly string[], opts: RunOptions): Promise<RemoteResult> {
     this.prefetched = null;
+    this.opened = null;
     if (!this.pending.length) return this.session.script(script, args, opts);
     const lines = this.pending.splice(0);
     const body = script.startsWith('umask 077; set -u;') ? script.slice('umask 077; set -u;'.length) : script;
@@ -171,7 +174,13 @@ export class SshTarget implements Target {
       }
       return { acquired: false, holder };
     }
-    return { acquired: true, lock: this.handle(owner, null), state: parseState(r.stdout.subarray(nl + 1)) };
+    this.opened = parseState(r.stdout.subarray(nl + 1));
+    return { acquired: true, lock: this.handle(owner, null), state: this.opened };
+  }
+
+  /** The state `open` read under the lock when no command ran on the host since; else null (read it again). */
+  openedState(): HostState | null {
+    return this.opened;
   }
 
   /** current, the release dirs and the journal, in one round trip. */

@@ -17,6 +17,10 @@ export interface SshHostFixture {
   hostKeyPub: string;
   proc: ChildProcess;
   stderr: () => string;
+  /** Stops this host's sshd (SIGTERM; sessions already open stay, as on a real host whose daemon stops). */
+  stop: () => Promise<void>;
+  /** Starts it again on the same port with the same host key. */
+  start: () => Promise<void>;
 }
 
 export interface SshFleetFixture {
@@ -89,18 +93,45 @@ async function startOne(dir: string, i: number, authorized: string): Promise<Ssh
         '',
       ].join('\n'),
     );
-    let err = '';
-    const proc = spawn(SSHD!, ['-D', '-e', '-p', String(port), '-f', config, '-h', hostKey], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
-    let exited = false;
-    proc.once('exit', () => (exited = true));
-    const up = await waitFor(`sshd on port ${port}`, async () => (exited ? 'exited' : (await accepts(port)) && 'up'), {
-      timeoutMs: 30_000,
-    });
-    if (up === 'up')
-      return { port, root, hostKeyPub: (await readFile(`${hostKey}.pub`, 'utf8')).trim(), proc, stderr: () => err };
+    const launch = async () => {
+      let err = '';
+      const proc = spawn(SSHD!, ['-D', '-e', '-p', String(port), '-f', config, '-h', hostKey], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+      let exited = false;
+      proc.once('exit', () => (exited = true));
+      const up = await waitFor(
+        `sshd on port ${port}`,
+        async () => (exited ? 'exited' : (await accepts(port)) && 'up'),
+        { timeoutMs: 30_000 },
+      );
+      return { up: up === 'up', proc, err: () => err };
+    };
+    const first = await launch();
+    if (first.up) {
+      const h: SshHostFixture = {
+        port,
+        root,
+        hostKeyPub: (await readFile(`${hostKey}.pub`, 'utf8')).trim(),
+        proc: first.proc,
+        stderr: first.err,
+        stop: async () => {
+          if (h.proc.exitCode !== null || h.proc.signalCode !== null) return;
+          const gone = new Promise((r) => h.proc.once('exit', r));
+          h.proc.kill('SIGTERM');
+          await gone;
+        },
+        start: async () => {
+          const again = await launch();
+          if (!again.up) throw new Error(`sshd did not start again on port ${port}: ${again.err()}`);
+          h.proc = again.proc;
+          h.stderr = again.err;
+        },
+      };
+      return h;
+    }
+    const err = first.err();
     if (attempt >= 3) throw new Error(`sshd did not start: ${err}`);
   }
 }
@@ -117,10 +148,7 @@ export async function startSshFleet(n: number): Promise<SshFleetFixture> {
   await writeFile(authorized, await readFile(`${clientKey}.pub`), { mode: 0o600 });
   const hosts: SshHostFixture[] = [];
   const stop = async () => {
-    for (const h of hosts) h.proc.kill('SIGTERM');
-    await Promise.all(
-      hosts.map((h) => (h.proc.exitCode === null ? new Promise((r) => h.proc.once('exit', r)) : undefined)),
-    );
+    await Promise.all(hosts.map((h) => h.stop()));
     await rm(dir, { recursive: true, force: true });
   };
   try {

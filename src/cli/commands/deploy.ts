@@ -186,6 +186,7 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
         wait: flags.wait,
         actor: actorFrom(io),
         onProgress: hostPrinter(progressPrinter(io, Boolean(flags.json))),
+        signal: ctx.interrupts('rollback'),
       });
       return printResult(
         io,

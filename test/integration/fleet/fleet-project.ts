@@ -1,7 +1,8 @@
 // One fleet test project: N real sshd "hosts" (test/helpers/sshd.ts), each with its own root and app port, a real
 // PostgreSQL database, a project dir with slipway.config.yaml, and readers for what each host holds (current link,
 // journal, the app's /health). Shared by the fleet integration tests.
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
@@ -59,6 +60,17 @@ export interface FleetProject {
   cli: (...argv: string[]) => Promise<MainRun>;
   /** Ends the apps, the sshd servers, the database and the project dir. */
   stop: (extraRoots?: string[]) => Promise<void>;
+}
+
+/** Ends the ControlPersist masters a killed controller left (their sockets are under the TMPDIR it ran with). */
+export function closeMasters(tmp: string): void {
+  for (const d of readdirSync(tmp).filter((x) => x.startsWith('slipway-ssh-')))
+    for (const s of readdirSync(path.join(tmp, d)))
+      try {
+        execFileSync('ssh', ['-o', `ControlPath=${path.join(tmp, d, s)}`, '-O', 'exit', 'x'], { stdio: 'ignore' });
+      } catch {
+        /* already gone */
+      }
 }
 
 /** Starts `n` hosts, a database named after `dbName`, and the project dir. */

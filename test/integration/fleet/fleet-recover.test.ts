@@ -2,8 +2,7 @@
 // --target fleet`: a real 4-host fleet (sshd per host), a real database. The kill lands after the canary switched
 // and passed its gates, while the rollout pauses before batch 2 (rollout.pauseMs, the configured pause; the test
 // waits on the canary's journal, never on a clock). Recovery returns the whole fleet to the previous release.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +10,7 @@ import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { ensureDist, runBin, startBin } from '../../helpers/cli-bin.js';
 import { queryRows } from '../../helpers/pg.js';
 import { waitFor } from '../../helpers/wait.js';
-import { CS1, CS2, startFleetProject, type FleetProject } from './fleet-project.js';
+import { closeMasters, CS1, CS2, startFleetProject, type FleetProject } from './fleet-project.js';
 
 let p: FleetProject;
 
@@ -23,17 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await p?.stop();
 });
-
-/** Ends the ControlPersist masters a killed controller left (their sockets are under its TMPDIR). */
-function closeMasters(tmp: string): void {
-  for (const d of readdirSync(tmp).filter((x) => x.startsWith('slipway-ssh-')))
-    for (const s of readdirSync(path.join(tmp, d)))
-      try {
-        execFileSync('ssh', ['-o', `ControlPath=${path.join(tmp, d, s)}`, '-O', 'exit', 'x'], { stdio: 'ignore' });
-      } catch {
-        /* already gone */
-      }
-}
 
 describe('fleet: controller killed mid-rollout, then recover', () => {
   it('kill -9 after the canary switched; recover returns every host (and the database) to the previous release', async () => {
