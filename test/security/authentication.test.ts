@@ -104,7 +104,12 @@ describe('Authentication', () => {
 
   it('AUTH 13: the audit log has user, route, outcome, ip and time — and no secret', async () => {
     await health(basic('admin'));
-    const lines = await readAudit(s);
+    const lines = await readAudit(
+      s,
+      (ls) =>
+        ls.some((l) => l.user === 'admin' && l.route === '/api/health') &&
+        ls.some((l) => l.route === '/api/login' && l.outcome === 401),
+    );
     const entry = lines.find((l) => l.user === 'admin' && l.route === '/api/health');
     expect(entry).toMatchObject({ method: 'GET', ip: '127.0.0.1', via: 'basic' });
     expect(typeof entry?.outcome).toBe('number');

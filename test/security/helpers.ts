@@ -6,6 +6,7 @@ import { startServer, type RunningServer } from '../../src/server/start.js';
 import type { ServerDeps, ReleaseRecord } from '../../src/server/deps.js';
 import { addUser, addUserToken } from '../../src/server/users-file.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -181,11 +182,23 @@ export async function login(s: TestServer, user: UserName): Promise<{ cookie: st
   return { cookie, csrf: r.json().csrfToken, origin: s.url };
 }
 
-export async function readAudit(s: TestServer): Promise<Record<string, unknown>[]> {
-  await new Promise((r) => setTimeout(r, 150)); // pino's async destination flushes on its own schedule
-  const text = await readFile(s.auditFile, 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
+/**
+ * The audit log's lines once `complete` accepts them (pino's async destination flushes on its own schedule, so the
+ * test waits for the lines it needs rather than for a fixed time).
+ */
+export async function readAudit(
+  s: TestServer,
+  complete: (lines: Record<string, unknown>[]) => boolean,
+): Promise<Record<string, unknown>[]> {
+  let lines: Record<string, unknown>[] = [];
+  await waitFor(`the audit log ${s.auditFile} to hold the expected lines`, async () => {
+    const text = await readFile(s.auditFile, 'utf8').catch(() => '');
+    lines = text
+      .split('\n')
+      .slice(0, -1) // only complete lines: the last piece is '' or a line still being written
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    return complete(lines);
+  });
+  return lines;
 }
