@@ -283,6 +283,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
           databaseUrl ? 'the package has no database/package.sql' : 'no database configured',
         );
 
+      const watchMs = opts.watchMs ?? t.watch.durationMs;
       for (const [bi, batch] of batches.entries()) {
         if (bi > 0 && t.rollout.pauseMs > 0) await pause(t.rollout.pauseMs, opts.signal);
         await fleetSteps.info(
@@ -310,9 +311,9 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
               inAt,
             });
             await smokeFromController(steps, h, controller, releaseId, run);
-            // Its gates are on the host before the next batch (or a pause) begins; the last batch's go with the
-            // hosts' retention, the next command there.
-            if (bi < batches.length - 1) await h.target.flushJournal();
+            // Its gates are on the host before the next batch, a pause or the watch window begins; without a watch
+            // the last batch's go with the hosts' retention, the next command there.
+            if (bi < batches.length - 1 || watchMs > 0) await h.target.flushJournal();
             live.add(h);
           }),
         );
@@ -327,7 +328,6 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
           );
         }
       }
-      const watchMs = opts.watchMs ?? t.watch.durationMs;
       if (watchMs > 0) await watchStep(fleetSteps, hosts, watchMs, opts.signal);
     } catch (e) {
       throw await undo(e, hosts);

@@ -186,7 +186,8 @@ export function registerDeployCommands(program: Command, ctx: CommandContext): v
         wait: flags.wait,
         actor: actorFrom(io),
         onProgress: hostPrinter(progressPrinter(io, Boolean(flags.json))),
-        signal: ctx.interrupts('rollback'),
+        // A plain rollback stops before its next host on SIGINT/SIGTERM; an emergency one is not stopped midway.
+        ...(flags.emergency ? {} : { signal: ctx.interrupts('rollback') }),
       });
       return printResult(
         io,
