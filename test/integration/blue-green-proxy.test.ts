@@ -11,6 +11,7 @@ import {
 import { type RunningProxy, startProxy } from '../../src/deploy/blue-green/proxy.js';
 import { SlipwayError } from '../../src/errors.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 import { freePort } from '../fixtures/health/processes.js';
 
 const servers: http.Server[] = [];
@@ -133,16 +134,19 @@ describe('blue-green proxy', () => {
   });
 
   it('counts in-flight requests per upstream while they run', async () => {
-    const slow = http.createServer((_q, res) => setTimeout(() => res.end('late'), 300));
+    // The upstream holds both answers until the test has seen them in flight (no timing guess).
+    const held: http.ServerResponse[] = [];
+    const slow = http.createServer((_q, res) => held.push(res));
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
     servers.push(slow);
     const port = (slow.address() as AddressInfo).port;
     proxy.setUpstream({ slot: 'slow', port, generation: 11 });
     const pending = Promise.all([fetch(url('/1')).then((r) => r.text()), fetch(url('/2')).then((r) => r.text())]);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('both requests to reach the slow upstream', () => held.length === 2);
     expect(proxy.status().inflight).toEqual({ [String(port)]: 2 });
     proxy.setUpstream({ slot: 'a', port: a, generation: 12 });
     expect((await fetch(url('/'))).headers.get('x-upstream')).toBe('a');
+    for (const res of held) res.end('late');
     expect(await pending).toEqual(['late', 'late']);
     expect(proxy.status().inflight).toEqual({});
   });

@@ -12,6 +12,7 @@ import { applySql } from '../../src/db/apply.js';
 import { buildDatabasePackage } from '../../src/db/package.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 
 const CHANGELOG = [
   '--liquibase formatted sql',
@@ -236,11 +237,14 @@ describe('health with a real PostgreSQL', () => {
     const app = await makeApp();
     await app.inject({ url: '/api/health', headers: auth(), remoteAddress: '10.1.2.3' });
     await app.close();
-    await new Promise((r) => setTimeout(r, 100));
-    const lines = (await readFile(path.join(dir, 'audit.log'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    // pino's destination flushes on its own schedule: wait for the complete line rather than a fixed time.
+    const lines = await waitFor('the audit line of the request', async () => {
+      const ls = (await readFile(path.join(dir, 'audit.log'), 'utf8').catch(() => ''))
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      return ls.some((l) => l.ip === '10.1.2.3') && ls;
+    });
     expect(lines.find((l) => l.ip === '10.1.2.3')).toMatchObject({
       user: 'ci',
       method: 'GET',
