@@ -182,6 +182,12 @@ function isSpecial(code: number): boolean {
 
 /** True when psql would still be waiting for a `;` after `sql` (so a generator must add one). */
 export function needsTerminator(sql: string): boolean {
+  // Text without `;` or a backslash that starts with neither `-` nor `/` (no leading comment) lexes as one statement
+  // that is still open: answered without lexing it (most generated statements come without their `;`).
+  if (!sql.includes(';') && !sql.includes('\\')) {
+    const first = sql.trimStart().charCodeAt(0);
+    if (!Number.isNaN(first) && first !== 45 && first !== 47) return true;
+  }
   let last: ScriptItem | undefined;
   for (const item of lexPsqlScript(sql, new Map())) last = item;
   return last !== undefined && last.kind === 'sql' && !last.terminated;

@@ -69,4 +69,27 @@ describe('needsTerminator', () => {
     expect(needsTerminator("SELECT ';'")).toBe(true);
     expect(needsTerminator('DO $$ BEGIN NULL; END $$')).toBe(true);
   });
+
+  it('answers text without `;` or a backslash (no lexing) as the lexer does: comments and blanks need none', () => {
+    for (const [sql, want] of [
+      ['CREATE TABLE t (id int)', true],
+      ["  \n\tINSERT INTO t VALUES ('x -- y')", true],
+      ["'unterminated", true],
+      ['(SELECT 1', true],
+      ['-- only a comment', false],
+      ['/* only a comment */', false],
+      ['-- a comment\nSELECT 1', true],
+      ['/* c */ SELECT 1', true],
+      ['- 1', true],
+      ['', false],
+      [' \n ', false],
+    ] as const) {
+      expect(needsTerminator(sql), JSON.stringify(sql)).toBe(want);
+      const items = lex(sql);
+      const last = items[items.length - 1];
+      expect(last !== undefined && last.kind === 'sql' && !last.terminated, `lexer on ${JSON.stringify(sql)}`).toBe(
+        want,
+      );
+    }
+  });
 });
