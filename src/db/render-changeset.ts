@@ -51,8 +51,13 @@ export function renderHistoryRerun(cs: ChangeSet, t: HistoryTables = DEFAULT_HIS
   return `UPDATE ${history} SET DATEEXECUTED = NOW(), ORDEREXECUTED = ${nextOrder(history)}, MD5SUM = ${quoteLiteral(cs.checksum)}, EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id' WHERE ${whereKey(cs)};`;
 }
 
+/** The lines of each changelog file by path (a Map, or a lookup that splits a file only when asked). */
+export interface FileLines {
+  get(file: string): string[] | undefined;
+}
+
 /** Source line of each statement in the changelog file (falls back to the changeset's line, e.g. for sqlFile). */
-export function locateStatements(cs: ChangeSet, files: Map<string, string[]>): number[] {
+export function locateStatements(cs: ChangeSet, files: FileLines): number[] {
   const lines = files.get(cs.location.file);
   let cursor = cs.location.line; // 1-based line after the changeset header
   return cs.statements.map((stmt) => {
@@ -72,7 +77,7 @@ export function locateStatements(cs: ChangeSet, files: Map<string, string[]>): n
 }
 
 /** Where each statement starts: the parser's statementLocations when present (exact, also for sqlFile), else located by text. */
-function statementSources(cs: ChangeSet, fileLines: Map<string, string[]>): { file: string; line: number }[] {
+function statementSources(cs: ChangeSet, fileLines: FileLines): { file: string; line: number }[] {
   const given = cs.statementLocations;
   if (given && given.length === cs.statements.length) return given;
   return locateStatements(cs, fileLines).map((line) => ({ file: cs.location.file, line }));
@@ -117,11 +122,11 @@ function renderTolerant(cs: ChangeSet, stmts: string[], record: string[], done: 
   ];
 }
 
-/** One changeset: skip if recorded, evaluate preconditions, run and record in one transaction. */
+/** One changeset: in one transaction, skip it if recorded, else evaluate preconditions, run it and record it. */
 export function renderChangeSet(
   cs: ChangeSet,
   changelog: Pick<Changelog, 'files'>,
-  fileLines: Map<string, string[]>,
+  fileLines: FileLines,
   t: HistoryTables = DEFAULT_HISTORY_TABLES,
 ): string {
   const history = historyTable(t);
@@ -133,16 +138,19 @@ export function renderChangeSet(
     : cs.runOnChange
       ? `count(*) FILTER (WHERE MD5SUM IN (${accepted})) = 0`
       : 'count(*) = 0';
+  const tx = cs.runInTransaction;
+  // Bookkeeping statements travel together in one query (psql `\;`): BEGIN, the lock check and the "already
+  // applied?" check, then the history row with COMMIT — three round trips fewer per changeset than one statement
+  // each. The check now runs inside the changeset's transaction, after the lock row is held; a changeset it skips
+  // ends that transaction with ROLLBACK (nothing was written).
   const out: string[] = [
     `-- ${CHANGESET_MARKER}${JSON.stringify({ id: cs.id, author: cs.author, filename: cs.filename })}`,
     `-- changeset ${commentText(key)} (${cs.location.file}:${cs.location.line})${cs.comment ? ` -- ${commentText(cs.comment)}` : ''}`,
+    ...(tx ? ['BEGIN \\;'] : []),
+    `${lockCheck(t).slice(0, -1)} \\;`,
     `SELECT count(*) = 0 AS slipway_new, ${runExpr} AS slipway_run FROM ${history} WHERE ${whereKey(cs)} \\gset`,
     '\\if :slipway_run',
   ];
-  const tx = cs.runInTransaction;
-  // Bookkeeping statements travel with their neighbour in one query (psql `\;`): BEGIN with the lock check, the
-  // history row with COMMIT — two round trips fewer per changeset, same statements in the same transaction.
-  out.push(tx ? `BEGIN \\;\n${lockCheck(t)}` : lockCheck(t));
   const stmts = renderStatements(cs, statementSources(cs, fileLines));
   const record = rerunnable
     ? [renderHistoryRerun(cs, t), renderHistoryInsert(cs, 'EXECUTED', true, t)]
@@ -163,6 +171,7 @@ export function renderChangeSet(
   const pre = cs.preconditions;
   if (!pre) out.push(...run());
   else out.push(...renderPreconditions(cs, pre, key, tx, run, t));
+  if (tx) out.push('\\else', 'ROLLBACK;');
   out.push('\\endif');
   return out.join('\n');
 }

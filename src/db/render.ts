@@ -1,6 +1,6 @@
 import type { Changelog, ChangelogFile } from './model.js';
 import { DEFAULT_HISTORY_TABLES, type HistoryTables } from './history-tables.js';
-import { renderChangeSet, renderChangelogPreconditions } from './render-changeset.js';
+import { renderChangeSet, renderChangelogPreconditions, type FileLines } from './render-changeset.js';
 import { renderChecksumValidation, renderPrelude } from './render-bookkeeping.js';
 import { changeSetKey, commentText } from './sql-text.js';
 
@@ -46,7 +46,17 @@ function renderHeader(changelog: Changelog, opts: RenderPackageOptions): string[
 /** Renders the package SQL for a parsed (and already filtered) changelog. Pure: same input, same bytes. */
 export function renderPackage(changelog: Changelog, opts: RenderPackageOptions): string {
   if (opts.mode === 'plain') return renderPlainPackage(changelog, opts);
-  const fileLines = new Map(changelog.files.map((f) => [f.path, f.content.split(/\r?\n/)]));
+  // Split into lines only for changesets without statementLocations (most have them): not 3 MB of lines per 10,000.
+  const contents = new Map(changelog.files.map((f) => [f.path, f.content]));
+  const split = new Map<string, string[]>();
+  const fileLines: FileLines = {
+    get(file) {
+      let lines = split.get(file);
+      const content = lines ? undefined : contents.get(file);
+      if (content !== undefined) split.set(file, (lines = content.split(/\r?\n/)));
+      return lines;
+    },
+  };
   const tables = opts.tables ?? DEFAULT_HISTORY_TABLES;
   const parts: string[] = [
     renderHeader(changelog, opts).join('\n'),

@@ -38,7 +38,7 @@ describe('renderHistoryInsert', () => {
 });
 
 describe('renderChangeSet', () => {
-  it('skips a recorded changeset, runs the SQL and its history row in one transaction', () => {
+  it('checks, runs the SQL and writes its history row in one transaction; a recorded changeset is rolled back', () => {
     const cs = makeChangeSet({
       id: '1',
       checksum: SUM,
@@ -51,15 +51,17 @@ describe('renderChangeSet', () => {
       [
         '-- @slipway {"id":"1","author":"alice","filename":"db/master.sql"}',
         '-- changeset db/master.sql::1::alice (db/master.sql:2)',
+        'BEGIN \\;',
+        `${LOCK_CHECK.slice(0, -1)} \\;`,
         "SELECT count(*) = 0 AS slipway_new, count(*) = 0 AS slipway_run FROM public.databasechangelog WHERE ID = '1' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' \\gset",
         '\\if :slipway_run',
-        'BEGIN \\;',
-        LOCK_CHECK,
         '-- at db/master.sql:4',
         'CREATE TABLE t1 (id int);',
         "INSERT INTO public.databasechangelog (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID) VALUES ('1', 'alice', 'db/master.sql', NOW(), (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), '9:0123456789abcdef0123456789abcdef', 'sql', '', 'EXECUTED', NULL, NULL, '4.28.0', :'slipway_deployment_id') \\;",
         'COMMIT;',
         "\\echo 'slipway: EXECUTED' 'db/master.sql::1::alice'",
+        '\\else',
+        'ROLLBACK;',
         '\\endif',
       ].join('\n'),
     );
@@ -79,6 +81,8 @@ describe('renderChangeSet', () => {
     );
     expect(sql).not.toContain('BEGIN \\;');
     expect(sql).not.toContain('COMMIT;');
+    expect(sql).not.toContain('ROLLBACK;');
+    expect(sql).toContain(`${LOCK_CHECK.slice(0, -1)} \\;\nSELECT count(*) = 0 AS slipway_new`);
     expect(sql).toContain('CREATE OR REPLACE VIEW v AS SELECT 1 -- end\n;\n');
     expect(sql).toContain(
       "UPDATE public.databasechangelog SET DATEEXECUTED = NOW(), ORDEREXECUTED = (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), MD5SUM = '9:0123456789abcdef0123456789abcdef', EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id' WHERE ID = 'v' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql';",
@@ -128,7 +132,7 @@ describe('renderChangeSet', () => {
     });
     const m = renderChangeSet(mark, makeChangelog([mark]), new Map());
     expect(m).toMatch(
-      /\\else\nINSERT INTO public\.databasechangelog .*'MARK_RAN'.* WHERE NOT EXISTS .*;\nCOMMIT;\n\\echo 'slipway: MARK_RAN' 'db\/master\.sql::m::alice'\n\\endif\n\\endif$/,
+      /\\else\nINSERT INTO public\.databasechangelog .*'MARK_RAN'.* WHERE NOT EXISTS .*;\nCOMMIT;\n\\echo 'slipway: MARK_RAN' 'db\/master\.sql::m::alice'\n\\endif\n\\else\nROLLBACK;\n\\endif$/,
     );
   });
 
