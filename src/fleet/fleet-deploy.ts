@@ -285,13 +285,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
 
       const watchMs = opts.watchMs ?? t.watch.durationMs;
       for (const [bi, batch] of batches.entries()) {
-        if (bi > 0 && t.rollout.pauseMs > 0) {
-          // Before idling, the last batch's deferred gate lines go to its hosts: a controller that stops during the
-          // pause leaves each host's own record of what passed (recovery and operators read it). Only with a pause,
-          // so a rollout without one keeps its round trips.
-          await Promise.all(batches[bi - 1]!.map((h) => h.target.flushJournal()));
-          await pause(t.rollout.pauseMs, opts.signal);
-        }
+        if (bi > 0 && t.rollout.pauseMs > 0) await pause(t.rollout.pauseMs, opts.signal);
         await fleetSteps.info(
           'switch',
           `batch ${bi + 1}/${batches.length}${bi === 0 && t.rollout.canary > 0 ? ' (canary)' : ''}: ${batch.map((h) => h.host.label).join(', ')}`,
