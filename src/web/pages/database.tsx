@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { api, type ChangeSetState, type ChangeSetsBody } from '../api.js';
+import { DataTable } from '../components/data-table.js';
 import type { NoticeMessage } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDate } from '../format.js';
@@ -81,42 +82,31 @@ export function DatabasePage(props: { onMessage: (m: NoticeMessage) => void }) {
           {cs.loading && !cs.data ? 'Loading…' : `Showing ${rows.length} of ${total} changesets`}
         </span>
       </div>
-      <div class="table-wrap" tabIndex={0} role="region" aria-label="Changesets table">
-        <table class="data" data-testid="changesets">
-          <thead>
-            <tr>
-              <th scope="col">Status</th>
-              <th scope="col">ID</th>
-              <th scope="col">Author</th>
-              <th scope="col">File</th>
-              <th scope="col">Executed</th>
-              <th scope="col">Order</th>
-              <th scope="col">Checksum</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((c) => (
-              <tr key={`${c.filename}::${c.id}::${c.author}`} data-state={c.state}>
-                <td>
-                  <StatusBadge status={c.state} label={STATE_LABEL[c.state]} />
-                </td>
-                <td class="mono">{c.id}</td>
-                <td>{c.author}</td>
-                <td class="mono">{c.filename}</td>
-                <td>{formatDate(c.dateexecuted)}</td>
-                <td>{c.orderexecuted ?? '—'}</td>
-                <td class="mono">
-                  {c.checksum ?? '—'}
-                  {c.state === 'drift' && c.expectedChecksum && (
-                    <span class="meta"> (changelog now: {c.expectedChecksum})</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {cs.data && rows.length === 0 && <p class="meta">No changeset matches the filter.</p>}
-      </div>
+      <DataTable
+        label="Changesets table"
+        testId="changesets"
+        columns={['Status', 'ID', 'Author', 'File', 'Executed', 'Order', 'Checksum']}
+        after={cs.data && rows.length === 0 && <p class="meta">No changeset matches the filter.</p>}
+      >
+        {rows.map((c) => (
+          <tr key={`${c.filename}::${c.id}::${c.author}`} data-state={c.state}>
+            <td>
+              <StatusBadge status={c.state} label={STATE_LABEL[c.state]} />
+            </td>
+            <td class="mono">{c.id}</td>
+            <td>{c.author}</td>
+            <td class="mono">{c.filename}</td>
+            <td>{formatDate(c.dateexecuted)}</td>
+            <td>{c.orderexecuted ?? '—'}</td>
+            <td class="mono">
+              {c.checksum ?? '—'}
+              {c.state === 'drift' && c.expectedChecksum && (
+                <span class="meta"> (changelog now: {c.expectedChecksum})</span>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
     </section>
   );
 }

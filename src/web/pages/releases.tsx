@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type FleetHostRow, type Permissions, type ReleaseRow, type ReleasesBody } from '../api.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
+import { DataTable } from '../components/data-table.js';
 import type { NoticeMessage } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatDate, shortDigest } from '../format.js';
@@ -61,57 +62,54 @@ export function ReleasesPage(props: { permissions: Permissions; onMessage: (m: N
         </p>
       )}
       {rel.data?.hosts && <FleetHosts hosts={rel.data.hosts} target={rel.data.target} />}
-      <div class="table-wrap" tabIndex={0} role="region" aria-label="Release history">
-        <table class="data" data-testid="releases">
-          <thead>
-            <tr>
-              <th scope="col">State</th>
-              <th scope="col">Version</th>
-              <th scope="col">Release</th>
-              <th scope="col">Digest (SHA-256)</th>
-              <th scope="col">Deployed by</th>
-              <th scope="col">Deployed at</th>
-              <th scope="col">Result</th>
-              {canDeploy && <th scope="col">Action</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {(rel.data?.releases ?? []).map((r) => (
-              <tr key={r.id} class={r.current ? 'row-live' : ''} data-release={r.id} data-current={String(r.current)}>
-                <td>
-                  {r.current ? (
-                    <StatusBadge status="live" label="live" />
-                  ) : (
-                    <span class="meta">{r.pinned ? 'pinned' : 'previous'}</span>
-                  )}
-                </td>
-                <td>{r.version}</td>
-                <td class="mono">{r.id}</td>
-                <td class="mono" title={r.sha256}>
-                  {shortDigest(r.sha256)}…
-                </td>
-                <td>{r.deployedBy}</td>
-                <td>{formatDate(r.deployedAt)}</td>
-                <td>
-                  <StatusBadge status={r.result} />
-                  {r.reason && <div class="meta cell-note">{r.reason}</div>}
-                </td>
-                {canDeploy && (
-                  <td>
-                    {canRollBackTo(r) && (
-                      <button type="button" class="danger" onClick={() => setChosen(r)}>
-                        Roll back to {r.version}
-                        {/* The id tells apart two releases of one version; visible text stays the start of the name. */}
-                        <span class="sr-only"> ({r.id})</span>
-                      </button>
-                    )}
-                  </td>
+      <DataTable
+        label="Release history"
+        testId="releases"
+        columns={[
+          'State',
+          'Version',
+          'Release',
+          'Digest (SHA-256)',
+          'Deployed by',
+          'Deployed at',
+          'Result',
+          canDeploy && 'Action',
+        ]}
+      >
+        {(rel.data?.releases ?? []).map((r) => (
+          <tr key={r.id} class={r.current ? 'row-live' : ''} data-release={r.id} data-current={String(r.current)}>
+            <td>
+              {r.current ? (
+                <StatusBadge status="live" label="live" />
+              ) : (
+                <span class="meta">{r.pinned ? 'pinned' : 'previous'}</span>
+              )}
+            </td>
+            <td>{r.version}</td>
+            <td class="mono">{r.id}</td>
+            <td class="mono" title={r.sha256}>
+              {shortDigest(r.sha256)}…
+            </td>
+            <td>{r.deployedBy}</td>
+            <td>{formatDate(r.deployedAt)}</td>
+            <td>
+              <StatusBadge status={r.result} />
+              {r.reason && <div class="meta cell-note">{r.reason}</div>}
+            </td>
+            {canDeploy && (
+              <td>
+                {canRollBackTo(r) && (
+                  <button type="button" class="danger" onClick={() => setChosen(r)}>
+                    Roll back to {r.version}
+                    {/* The id tells apart two releases of one version; visible text stays the start of the name. */}
+                    <span class="sr-only"> ({r.id})</span>
+                  </button>
                 )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+              </td>
+            )}
+          </tr>
+        ))}
+      </DataTable>
       {canDeploy && (
         <ConfirmDialog
           open={chosen !== null}
@@ -157,33 +155,24 @@ function FleetHosts(props: { hosts: FleetHostRow[]; target: string }) {
         A rollback returns every host to the chosen release, then the database, as{' '}
         <code>slipway rollback --target {props.target}</code> does.
       </p>
-      <div class="table-wrap" tabIndex={0} role="region" aria-label="Hosts of the fleet">
-        <table class="data" data-testid="fleet-hosts">
-          <thead>
-            <tr>
-              <th scope="col">Host</th>
-              <th scope="col">Reachable</th>
-              <th scope="col">Current release</th>
-              <th scope="col">Previous</th>
-              <th scope="col">Lock holder</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.hosts.map((h) => (
-              <tr key={h.host} data-host={h.host} data-reachable={String(h.reachable)}>
-                <td class="mono">{h.host}</td>
-                <td>
-                  {h.reachable ? 'yes' : 'no'}
-                  {h.error && <div class="meta cell-note">{h.error}</div>}
-                </td>
-                <td class="mono">{h.current ?? (h.reachable ? 'none' : '?')}</td>
-                <td class="mono">{h.previous ?? '-'}</td>
-                <td>{holderText(h.lock)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        label="Hosts of the fleet"
+        testId="fleet-hosts"
+        columns={['Host', 'Reachable', 'Current release', 'Previous', 'Lock holder']}
+      >
+        {props.hosts.map((h) => (
+          <tr key={h.host} data-host={h.host} data-reachable={String(h.reachable)}>
+            <td class="mono">{h.host}</td>
+            <td>
+              {h.reachable ? 'yes' : 'no'}
+              {h.error && <div class="meta cell-note">{h.error}</div>}
+            </td>
+            <td class="mono">{h.current ?? (h.reachable ? 'none' : '?')}</td>
+            <td class="mono">{h.previous ?? '-'}</td>
+            <td>{holderText(h.lock)}</td>
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }
