@@ -71,11 +71,23 @@ export function loadChangelogNodes(
     inheritedContexts: rootContext ? [...ctx.inheritedContexts, rootContext] : ctx.inheritedContexts,
     objectQuotingStrategy: quotingAttr(root, file) ?? ctx.objectQuotingStrategy,
   };
+  // YAML/JSON: YamlChangeLogParser (4.28) defines every `property` of the file, as written (nothing expanded, only
+  // `context` read, not `contextFilter`), before it expands or loads anything, so a property defined later in the
+  // file is visible to what comes before it; an included file's properties still arrive when it is loaded. XML is
+  // read in document order. Measured: test/integration/db-property-order-oracle.test.ts.
+  const yaml = ignored !== undefined;
+  if (yaml) {
+    for (const node of root.children)
+      if (node.name === 'property') defineNodeProperty(node, fileCtx, state, 'as-written');
+  }
   for (const node of root.children) {
     checkAttrs(node, file, ignored);
     switch (node.name) {
       case 'property':
-        defineNodeProperty(node, fileCtx, state);
+        // DatabaseChangeLog.load then defines them again, expanded: the first definition of a name wins, so only a
+        // `${…}` name adds anything (a property file is not read twice, except one whose path Liquibase could not read as written).
+        if (!yaml || node.attrs.file === undefined || node.attrs.file.includes('${'))
+          defineNodeProperty(node, fileCtx, state, 'expanded');
         break;
       case 'include':
       case 'includeAll': {
@@ -148,21 +160,44 @@ function changelogPreconditions(node: ChangelogNode, file: string, state: WalkSt
   };
 }
 
-function defineNodeProperty(node: ChangelogNode, ctx: FileContext, state: WalkState): void {
+function defineNodeProperty(
+  node: ChangelogNode,
+  ctx: FileContext,
+  state: WalkState,
+  mode: 'expanded' | 'as-written',
+): void {
   const file = ctx.path;
-  // Liquibase expands the whole node (DatabaseChangeLog.expandExpressions) before reading it.
+  const asWritten = mode === 'as-written';
+  // Liquibase expands the whole node (DatabaseChangeLog.expandExpressions) before reading it; YAML's first pass not.
   const x = (v: string | undefined): string | undefined =>
-    v === undefined ? undefined : state.properties.expand(v, file);
+    v === undefined || asWritten ? v : state.properties.expand(v, file);
   const p = {
-    context: x(node.attrs.contextFilter ?? node.attrs.context) ?? null,
+    context: x(asWritten ? node.attrs.context : (node.attrs.contextFilter ?? node.attrs.context)) ?? null,
     labels: x(node.attrs.labels) ?? null,
     dbms: x(node.attrs.dbms) ?? null,
   };
   const global = boolAttr(node, 'global', true, file);
   if (node.attrs.file !== undefined) {
+    if (asWritten && node.attrs.file.includes('${')) {
+      // Measured: Liquibase 4.28 looks the unexpanded path up and fails ("URISyntaxException: Illegal character in
+      // opaque part … resourceaccessor:${d}/p.properties"), even with errorIfMissing false.
+      state.warnings.push({
+        code: 'W_LIQUIBASE_REJECTS',
+        file,
+        line: node.line,
+        message: `property file "${node.attrs.file}": Liquibase 4.28 does not expand \${…} in a YAML/JSON property file path and fails ("Illegal character in opaque part"); Slipway expands it.`,
+      });
+      return; // the expanded path is read in document order, by the second pass
+    }
     for (const def of readPropertyFile(node, x(node.attrs.file)!, ctx, state)) {
       if (state.propertyApplies(p))
-        state.properties.define({ ...def, value: state.properties.expand(def.value, file), ...p, global, file });
+        state.properties.define({
+          ...def,
+          value: asWritten ? def.value : state.properties.expand(def.value, file),
+          ...p,
+          global,
+          file,
+        });
     }
     return;
   }
@@ -170,7 +205,13 @@ function defineNodeProperty(node: ChangelogNode, ctx: FileContext, state: WalkSt
   const value = node.attrs.value ?? node.text;
   if (!name) throw new SlipwayError('E_CHANGELOG', '<property> needs a name', { file, line: node.line });
   if (!state.propertyApplies(p)) return;
-  state.properties.define({ name, value: state.properties.expand(value, file), ...p, global, file });
+  state.properties.define({
+    name,
+    value: asWritten ? value : state.properties.expand(value, file),
+    ...p,
+    global,
+    file,
+  });
 }
 
 /**
