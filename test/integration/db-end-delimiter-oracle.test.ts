@@ -40,6 +40,15 @@ const FORMATTED = [
   "select 'F2a';\nselect 'F2b';\n/",
   '--changeset t:F3 endDelimiter:\\nGO',
   "select 'F3a'\nGO\nselect 'F3b'",
+  // `endDelimiter:` is read with `^.*endDelimiter:(\S*).*$`, case-insensitive and greedy: `rollbackEndDelimiter:GO`
+  // sets the main SQL's delimiter too, and of both the last one on the line wins.
+  '--changeset t:F5 rollbackEndDelimiter:GO',
+  "select 'F5a';\nselect 'F5b'\nGO\nselect 'F5c';",
+  '--rollback select 1',
+  '--changeset t:F6 rollbackEndDelimiter:GO endDelimiter:;',
+  "select 'F6a';\nselect 'F6b'",
+  '--changeset t:F7 endDelimiter:; rollbackEndDelimiter:@@',
+  "select 'F7a'@@ select 'F7b'; select 'F7c'",
   // The file's last changeset, ending in a `/` line: Liquibase gives it endDelimiter "\n/$" (F2 keeps the default).
   '--changeset t:F4',
   "select 'F4a';\nselect 'F4b';\n/",
@@ -100,7 +109,16 @@ describe('endDelimiter splits as Liquibase 4.28 splits', () => {
     const stdout = lb.out;
     const theirs = updateSqlByChangeSet(stdout);
     const parsed = await parseChangelog({ rootDir: root, changelog: 'master.xml' });
-    expect(parsed.changeSets.map((c) => c.id)).toEqual([...XML_CASES.map((c) => c[0]), 'F1', 'F2', 'F3', 'F4']);
+    expect(parsed.changeSets.map((c) => c.id)).toEqual([
+      ...XML_CASES.map((c) => c[0]),
+      'F1',
+      'F2',
+      'F3',
+      'F5',
+      'F6',
+      'F7',
+      'F4',
+    ]);
     const view = (cs: ChangeSet) => {
       const d = printedDelimiter(cs.endDelimiter);
       // Liquibase passes each statement through pgjdbc's Connection.nativeSQL, which drops a trailing empty
@@ -115,6 +133,9 @@ describe('endDelimiter splits as Liquibase 4.28 splits', () => {
     expect(theirs.get('F1')!.blocks).toHaveLength(1);
     expect(theirs.get('F2')!.blocks).toHaveLength(2);
     expect(theirs.get('F4')!.blocks).toHaveLength(1);
+    expect(theirs.get('F5')!.blocks).toEqual(["select 'F5a';\nselect 'F5b'GO", "select 'F5c'GO"]);
+    expect(theirs.get('F6')!.blocks).toHaveLength(2);
+    expect(theirs.get('F7')!.blocks).toEqual(["select 'F7a'@@", "select 'F7b'; select 'F7c'@@"]);
   }, 180_000);
 
   it('a delimiter Liquibase finds inside a dollar-quoted body: Slipway keeps the body whole and warns', async () => {
