@@ -20,6 +20,7 @@ import { hashFile, sha256Hex } from '../fileset/hash.js';
 import { renderSha256Sums, renderSidecar } from '../manifest/sha256sums.js';
 import { planSizeReport, type SizeReport } from './size-report.js';
 import { readRuntimeNode } from './package-runtime.js';
+import { mapLimit } from '../map-limit.js';
 
 export interface PackageOptions {
   config: Config;
@@ -70,14 +71,6 @@ export interface PackageResult {
 }
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v, null, 2) + '\n', 'utf8');
-
-async function mapLimit<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** Fills in the SHA-256 of every file that has none, in place (STAGE's hashFileSet does the same; no copies). */
 async function hashPayload(files: FileEntry[], onProgress?: ProgressListener): Promise<void> {

@@ -3,6 +3,10 @@ import path from 'node:path';
 import { sha256Hasher } from '../fileset/hash.js';
 import { checkSymlinkTarget, DEFAULT_LIMITS, resolveLink, type ArchiveProblem } from './archive-rules.js';
 import { compareSums, parseSums, SUMS_FILE } from './sums.js';
+import { mapLimit } from '../map-limit.js';
+
+/** Files hashed (and fsynced) at once: concurrent fsyncs share the filesystem's journal commits. */
+const HASH_CONCURRENCY = 16;
 
 export interface TreeVerification {
   ok: boolean;
@@ -36,6 +40,7 @@ export async function verifyTree(
   const problems: ArchiveProblem[] = [];
   const actual = new Map<string, string>();
   const symlinks = new Map<string, string>();
+  const files: string[] = [];
   const ignore = new Set(opts.ignore ?? []);
   const walk = async (rel: string): Promise<void> => {
     const names = await readdir(path.join(dir, rel));
@@ -54,13 +59,15 @@ export async function verifyTree(
         const bad = checkSymlinkTarget(p, target);
         if (bad) problems.push(bad);
       } else if (st.isDirectory()) await walk(p);
-      else if (st.isFile()) actual.set(p, await hashAndSync(abs, opts.sync === true));
+      else if (st.isFile()) files.push(p);
       else
         problems.push({ code: 'SPECIAL_FILE', message: `${p} is not a regular file, directory or symlink`, path: p });
     }
   };
   try {
     await walk('');
+    const digests = await mapLimit(files, HASH_CONCURRENCY, (p) => hashAndSync(path.join(dir, p), opts.sync === true));
+    files.forEach((p, i) => actual.set(p, digests[i]!));
     const external = new Set([...ignore, ...(opts.external ?? [])]);
     for (const p of symlinks.keys()) {
       const bad = resolveLink(p, (q) => symlinks.get(q), external);

@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { SlipwayError } from '../errors.js';
 import type { FileSet } from './types.js';
+import { mapLimit } from '../map-limit.js';
 
 /**
  * Files up to this size (by the caller's size hint) are read with one synchronous call: for 100k small files each
@@ -50,15 +51,9 @@ export async function hashFile(absPath: string, sizeHint?: number): Promise<stri
 
 /** Fills `sha256` of every entry that lacks one, a few files at a time. Mutates and returns the FileSet. */
 export async function hashFileSet(fileSet: FileSet, opts: { concurrency?: number } = {}): Promise<FileSet> {
-  const concurrency = opts.concurrency ?? 8;
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < fileSet.files.length) {
-      const f = fileSet.files[next++]!;
-      f.sha256 ??= await hashFile(f.absPath, f.size);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await mapLimit(fileSet.files, opts.concurrency ?? 8, async (f) => {
+    f.sha256 ??= await hashFile(f.absPath, f.size);
+  });
   return fileSet;
 }
 

@@ -5,6 +5,7 @@ import type { LockHandle } from '../deploy/lock.js';
 import type { FleetHost, FleetTarget } from './fleet-target.js';
 import { makeControlDir, removeControlDir, SshSession } from './ssh.js';
 import { SshTarget } from './ssh-target.js';
+import { mapSettled } from '../map-limit.js';
 
 export interface ConnectedHost {
   host: FleetHost;
@@ -30,7 +31,7 @@ export async function eachHost<R>(
 ): Promise<PromiseSettledResult<R>[]> {
   const controlDir = await makeControlDir();
   try {
-    return await mapLimit(fleet.hosts, fleet.t.parallel, async (host) => {
+    return await mapSettled(fleet.hosts, fleet.t.parallel, async (host) => {
       const safe = host.label.replace(/[^A-Za-z0-9._@-]+/g, '_');
       const session = new SshSession(host.spec, fleet.ssh, controlDir, path.join(logDir, `${safe}.log`));
       try {
@@ -45,28 +46,6 @@ export async function eachHost<R>(
   } finally {
     await removeControlDir(controlDir);
   }
-}
-
-/** Runs `fn` over `items` with at most `limit` at once; results in input order (settled, never throws). */
-export async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (x: T) => Promise<R>,
-): Promise<PromiseSettledResult<R>[]> {
-  const out: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      try {
-        out[i] = { status: 'fulfilled', value: await fn(items[i]!) };
-      } catch (reason) {
-        out[i] = { status: 'rejected', reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /**
@@ -96,7 +75,7 @@ export async function openFleet(
   };
   try {
     const lockOpts = { run: o.run, command: o.command, wait: o.wait === true };
-    const probed = await mapLimit(all, fleet.t.parallel, (h) => h.target.open(lockOpts));
+    const probed = await mapSettled(all, fleet.t.parallel, (h) => h.target.open(lockOpts));
     const opened = probed.map((r) => (r.status === 'fulfilled' ? r.value : null));
     for (const r of opened) if (r?.acquired) locks.push(r.lock);
     const unreachable = all

@@ -25,7 +25,8 @@ import { makeStepRunner, type StepRunner } from '../deploy/step-runner.js';
 import { targetDatabaseUrl } from '../deploy/target-settings.js';
 import type { DeployEvent } from '../deploy/types.js';
 import { startControllerRun } from './controller-run.js';
-import { mapLimit, type ConnectedHost } from './fleet-connect.js';
+import { type ConnectedHost } from './fleet-connect.js';
+import { mapSettled } from '../map-limit.js';
 import { recoverFirst } from './fleet-recover.js';
 import { resolveFleet, type FleetTarget } from './fleet-target.js';
 import { planFleetDeploy, type FleetPlan } from './fleet-plan.js';
@@ -247,7 +248,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
 
     try {
       // Install on every host before switching any (the controller's copy was extracted and checked above).
-      const installed = await mapLimit(hosts, t.parallel, (h) =>
+      const installed = await mapSettled(hosts, t.parallel, (h) =>
         hostSteps.get(h)!.run('extract', `upload and install ${releaseId} on ${h.host.label}`, async () => {
           const r = await h.target.installRelease(packagePath, releaseId, { limits: t.limits, shared });
           const i = h.target.lastInstall!;
@@ -339,7 +340,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     // The hosts' retention comes before the fleet's record: its first command puts each host's deferred gate lines on the host, and
     // recovery keeps an interrupted rollout only when every host's own journal shows its gates passed.
     const removed = new Map<string, string[]>();
-    await mapLimit(hosts, t.parallel, async (h) =>
+    await mapSettled(hosts, t.parallel, async (h) =>
       removed.set(
         h.host.label,
         await retentionStep(hostSteps.get(h)!, h.target, h.host.view.keep, releaseId, previous.get(h) ?? null, run)
@@ -366,7 +367,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     }));
     await retentionStep(fleetSteps, controller, t.keep, releaseId, fleetPrevious, run).catch(() => []);
     // Every host's run is closed on the host before the fleet journal closes the fleet's.
-    const closed = await mapLimit(hosts, t.parallel, async (h) => {
+    const closed = await mapSettled(hosts, t.parallel, async (h) => {
       await h.target
         .journal(run, 'deploy', undefined, { defer: true })
         .write({ step: 'run', status: 'ok', release: releaseId, data: hostRunData(fleet, run, {}) });

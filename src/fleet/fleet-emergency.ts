@@ -21,7 +21,8 @@ import { notify, stopApp } from '../deploy/rollback.js';
 import { settleTarget } from '../deploy/settle.js';
 import { makeStepRunner, type StepRunner } from '../deploy/step-runner.js';
 import type { DeployEvent } from '../deploy/types.js';
-import { mapLimit, type ConnectedHost } from './fleet-connect.js';
+import { type ConnectedHost } from './fleet-connect.js';
+import { mapSettled } from '../map-limit.js';
 import { smokeFromController } from './fleet-deploy.js';
 import type { FleetTarget } from './fleet-target.js';
 
@@ -130,7 +131,7 @@ export async function emergencyRollbackFleet(
   }
 
   // 3. Every host back up (on `to`, or where it came from when the database could not follow), concurrently.
-  const results = await mapLimit(x.order, fleet.t.parallel, async (h): Promise<EmergencyHostResult> => {
+  const results = await mapSettled(x.order, fleet.t.parallel, async (h): Promise<EmergencyHostResult> => {
     const s = steps.get(h)!;
     const view = h.host.view;
     if (back) {
