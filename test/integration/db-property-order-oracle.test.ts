@@ -97,6 +97,16 @@ describe('property definition order against Liquibase 4.28', () => {
     expect(defaults('x2')).toEqual(['xml_late']);
     expect(defaults('y2')).toEqual(['yaml_late', 'child_late', 'xml_late', 'l2']);
     expect(schemaDump(jTheirs)).toContain("DEFAULT 'json_late'");
+    // Validated as Liquibase validates by default, order.xml fails: Slipway warns at its line and reads it.
+    const strictXml = await runLiquibase(root, yTheirs.url, [
+      `--search-path=${root}`,
+      '--changelog-file=master.yaml',
+      'validate',
+    ]);
+    expect(strictXml.ok).toBe(false);
+    expect(strictXml.out).toMatch(/Invalid content was found starting with element '[^']*property/);
+    const parsed = await parseChangelog({ rootDir: root, changelog: 'master.yaml' });
+    expect(parsed.warnings.map((w) => `${w.file}:${w.line} ${w.code}`)).toEqual(['order.xml:3 W_LIQUIBASE_REJECTS']);
   }, 300_000);
 
   it('with --contexts: the first pass ignores contextFilter, context still limits', async () => {

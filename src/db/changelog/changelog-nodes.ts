@@ -80,8 +80,25 @@ export function loadChangelogNodes(
     for (const node of root.children)
       if (node.name === 'property') defineNodeProperty(node, fileCtx, state, 'as-written');
   }
+  // Liquibase's XSD (validated when the file names it) orders the root's children: property*, preConditions?, then
+  // changeSet/include/includeAll. Measured on 4.28: a <property> after a changeSet, include or preConditions fails
+  // validation ("cvc-complex-type.2.4.a: Invalid content was found starting with element … property").
+  const xsdRank: Record<string, number> = { property: 0, preConditions: 1, changeSet: 2, include: 2, includeAll: 2 };
+  let rankSeen = 0;
+  let rankName = '';
   for (const node of root.children) {
     checkAttrs(node, file, ignored);
+    const rank = xsdRank[node.name];
+    if (!yaml && root.schemaLocation !== undefined && rank !== undefined) {
+      if (rank < rankSeen)
+        state.warnings.push({
+          code: 'W_LIQUIBASE_REJECTS',
+          file,
+          line: node.line,
+          message: `<${node.name}> after <${rankName}>: Liquibase 4.28's XSD refuses it ("Invalid content was found starting with element ${node.name}") unless run with --validate-xml-changelog-files=false; Slipway reads the file in document order.`,
+        });
+      else if (rank > rankSeen) [rankSeen, rankName] = [rank, node.name];
+    }
     switch (node.name) {
       case 'property':
         // DatabaseChangeLog.load then defines them again, expanded: the first definition of a name wins, so only a
