@@ -35,7 +35,7 @@ function lookupPasswd(match: (f: string[]) => boolean): CommandUser | null {
  * Resolves `runAs` (a user name, a uid, or `uid:gid`) to ids. Only root can switch users, so anything else is a
  * configuration error unless it names the current user.
  */
-export function resolveRunAs(spec: string | number | undefined): CommandUser | null {
+export function resolveRunAs(spec: string | number | undefined, setting = 'runAs'): CommandUser | null {
   if (spec === undefined) return null;
   const text = String(spec);
   const m = /^(\d+)(?::(\d+))?$/.exec(text);
@@ -51,18 +51,18 @@ export function resolveRunAs(spec: string | number | undefined): CommandUser | n
       })()
     : lookupPasswd((f) => f[0] === text);
   if (!user)
-    throw new SlipwayError('E_CONFIG', `runAs: no user ${JSON.stringify(text)} in /etc/passwd`, {
-      field: 'deploy.targets.*.runAs',
+    throw new SlipwayError('E_CONFIG', `${setting}: no user ${JSON.stringify(text)} in /etc/passwd`, {
+      field: `deploy.targets.*.${setting}`,
       hint: 'Name an existing user (e.g. nobody) or give a numeric uid[:gid].',
     });
   const me = process.getuid?.();
   if (me !== undefined && me !== 0 && me !== user.uid)
     throw new SlipwayError(
       'E_CONFIG',
-      `runAs: ${user.name} needs a deploy running as root (this one runs as uid ${me})`,
+      `${setting}: ${user.name} needs a deploy running as root (this one runs as uid ${me})`,
       {
-        field: 'deploy.targets.*.runAs',
-        hint: 'Run the deploy as root, or remove runAs to run package commands as the deploying user.',
+        field: `deploy.targets.*.${setting}`,
+        hint: `Run the deploy as root, or remove ${setting} to run package commands as the deploying user.`,
       },
     );
   return user;

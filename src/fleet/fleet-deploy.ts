@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
 import { hashFile } from '../fileset/hash.js';
-import { releaseEnv, restartApp, validateRelease } from '../deploy/activate.js';
+import { commandUser, releaseEnv, restartApp, validateRelease } from '../deploy/activate.js';
+import { resolveRunAs } from '../deploy/command-env.js';
 import { loadContracts, type ChangeSetKey } from '../deploy/contracts.js';
 import { readChangeSetIndex } from '../deploy/db-rollback.js';
 import { defaultActor, nextReleaseId } from '../deploy/deploy.js';
@@ -92,6 +93,7 @@ async function checkPackage(opts: FleetDeployOptions) {
   const packagePath = path.resolve(opts.config.configDir, opts.packagePath);
   if (!(await stat(packagePath).catch(() => null))?.isFile())
     throw new SlipwayError('E_NOT_FOUND', `package not found: ${packagePath}`, { file: packagePath });
+  resolveRunAs(fleet.t.smokeRunAs, 'smokeRunAs'); // a controller user that cannot be used is refused before anything
   const contracts = await loadContracts();
   const v = await verifyPackage(
     contracts,
@@ -311,7 +313,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
               outAt,
               inAt,
             });
-            await smokeFromController(steps, h, controller, releaseId, run);
+            await smokeFromController(steps, h, controller, releaseId, run, fleet.t.smokeRunAs);
             // Its gates are on the host before the next batch, a pause or the watch window begins; without a watch
             // the last batch's go with the hosts' retention, the next command there.
             if (bi < batches.length - 1 || watchMs > 0) await h.target.flushJournal();
@@ -487,14 +489,17 @@ export async function smokeFromController(
   controller: LocalTarget,
   releaseId: string,
   run: string,
+  smokeRunAs: string | number | undefined,
 ): Promise<void> {
-  const view = h.host.view;
+  // The controller's user for package code (smokeRunAs), looked up on the controller as a local runAs is.
+  const view = { ...h.host.view, runAs: smokeRunAs };
   if (!view.smokeTests) return steps.skip('smoke', 'smokeTests is off');
   await steps.run('smoke', `run the package smoke tests against ${h.host.label}`, async () => {
     const env = { ...releaseEnv(h.target, releaseId, view), SLIPWAY_RELEASE_DIR: controller.releaseDir(releaseId) };
     const r = await runSmokeTests({
       releaseDir: controller.releaseDir(releaseId),
       env,
+      user: commandUser(view),
       timeoutMs: view.commandTimeoutMs,
       logDir: path.join(controller.layout.state, 'logs', run, `smoke-${h.host.index + 1}`),
       ...(steps.signal ? { signal: steps.signal } : {}),

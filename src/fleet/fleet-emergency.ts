@@ -156,7 +156,7 @@ export async function emergencyRollbackFleet(
         await restartApp(s, h.target, view, to, run);
         await validateRelease(s, contracts, h.target, view, to, run, false);
         healthy = view.health.url ? true : null;
-        await smokeFromController(s, h, controller, to, run);
+        await smokeFromController(s, h, controller, to, run, fleet.t.smokeRunAs);
       } catch (e) {
         if (view.health.url && healthy === null) healthy = false;
         problems.set(h, `${to} did not come back: ${msg(e)}`);

@@ -102,6 +102,12 @@ export const sshTargetFields = {
     .string()
     .regex(USER, 'a user name on the hosts (letters, digits, ".", "_", "-"; not starting with "-")')
     .optional(),
+  /**
+   * Run the package's smoke tests (on the controller, against each host) as this controller user: name, uid or
+   * uid:gid, as a local target's runAs; the deploy must then run as root. Unset: the deploying user (always with the
+   * allowlisted environment only).
+   */
+  smokeRunAs: z.union([z.string().min(1), z.number().int().nonnegative()]).optional(),
   strategy: z
     .literal('symlink', { message: 'ssh targets use strategy symlink (blue-green is local only)' })
     .default('symlink'),

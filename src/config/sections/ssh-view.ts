@@ -46,6 +46,8 @@ export function hostTargetView(t: SshTargetConfig, h: SshHost): TargetConfig {
     parallel: _p,
     // Applied on the host by SshTarget (sudo), never looked up on the controller as a local runAs would be.
     runAs: _ra,
+    // A controller user, for the smoke tests the controller runs (smokeFromController).
+    smokeRunAs: _sra,
     ...common
   } = t;
   const url = hostHealthUrl(t, h);

@@ -202,7 +202,7 @@ describe('fleet operations over real sshd', () => {
     for (const i of [0, 1]) expect(await p.healthVersion(i)).toBe('2.0.0');
   }, 400_000);
 
-  it('runAs: restart runs as that user on each host (sudo -n -u); a login user sudo refuses is E_CONFIG before anything changes', async () => {
+  it('runAs: restart runs as that user on each host (sudo -n -u), smoke tests as smokeRunAs on the controller; a login user sudo refuses is E_CONFIG before anything changes', async () => {
     // A real user on this machine (the sshd "hosts" are this machine); the test runs as root, as CI does.
     const user = 'slipwayrun';
     if (spawnSync('id', ['-u', user]).status !== 0) execFileSync('useradd', ['-r', '-M', '-s', '/bin/sh', user]);
@@ -220,7 +220,10 @@ describe('fleet operations over real sshd', () => {
       execFileSync('chown', [user, h.root]);
     }
     await chmod(p.fleet.dir, 0o755);
-    const cfg = await configWith([`runAs: ${user}`]);
+    // The smoke user reaches the controller's copy of the release (<config dir>/.slipway/fleet/<target>/releases/).
+    await chmod(p.dir, 0o755);
+    // The smoke tests run on the controller: as smokeRunAs, a controller user (this machine again).
+    const cfg = await configWith([`runAs: ${user}`, `smokeRunAs: ${user}`]);
     const r = await deployFleet({
       config: cfg,
       target: 'fleet',
@@ -233,6 +236,24 @@ describe('fleet operations over real sshd', () => {
       const status = await readFile(`/proc/${pid}/status`, 'utf8');
       expect(/^Uid:\s+(\d+)/m.exec(status)?.[1]).toBe(String(uid));
     }
+    const run = (await p.journalOf(p.controllerRoot)).findLast((e) => e.release === r.releaseId)!.run;
+    const smokeLogs = path.join(p.controllerRoot, '.slipway', 'logs', run);
+    for (const n of [1, 2]) {
+      const log = await readFile(path.join(smokeLogs, `smoke-${n}`, 'smoke-health.mjs.log'), 'utf8');
+      expect(log).toContain(`smoke ran as uid=${uid}`);
+    }
+    // A smokeRunAs that names no controller user is refused before any host is touched.
+    const unchanged = await Promise.all([0, 1].map(hostState));
+    const bad = await fail(
+      deployFleet({
+        config: await configWith([`runAs: ${user}`, 'smokeRunAs: no-such-user-here']),
+        target: 'fleet',
+        packagePath: (await p.fleetPackage('3.0.1', [CS1, CS2])).path,
+      }),
+    );
+    expect(bad.code).toBe('E_CONFIG');
+    expect(bad.message).toBe('smokeRunAs: no user "no-such-user-here" in /etc/passwd');
+    expect(await Promise.all([0, 1].map(hostState))).toEqual(unchanged);
 
     // The hosts reached as that user, which sudo does not let run commands as root: refused, nothing changed.
     await chmod(p.fleet.knownHosts, 0o644);
