@@ -23,6 +23,7 @@ import { resolveInside } from './paths.js';
 import { parseJavaProperties } from '../java-properties.js';
 import { decodeSqlFile } from './sql-file-encoding.js';
 import { matchesDbms } from './select.js';
+import { applyRemovals, readRemoval, REMOVABLE } from './remove-property.js';
 import {
   buildChange,
   changeChecksumOf,
@@ -70,6 +71,8 @@ export function loadChangelogNodes(
     logicalFilePath: root.attrs.logicalFilePath ?? ctx.logicalFilePath,
     inheritedContexts: rootContext ? [...ctx.inheritedContexts, rootContext] : ctx.inheritedContexts,
     objectQuotingStrategy: quotingAttr(root, file) ?? ctx.objectQuotingStrategy,
+    // removeChangeSetProperty applies to this file only (each file is its own DatabaseChangeLog in Liquibase).
+    removals: [],
   };
   // YAML/JSON: YamlChangeLogParser (4.28) defines every `property` of the file, as written (nothing expanded, only
   // `context` read, not `contextFilter`), before it expands or loads anything, so a property defined later in the
@@ -80,10 +83,18 @@ export function loadChangelogNodes(
     for (const node of root.children)
       if (node.name === 'property') defineNodeProperty(node, fileCtx, state, 'as-written');
   }
-  // Liquibase's XSD (validated when the file names it) orders the root's children: property*, preConditions?, then
-  // changeSet/include/includeAll. Measured on 4.28: a <property> after a changeSet, include or preConditions fails
-  // validation ("cvc-complex-type.2.4.a: Invalid content was found starting with element … property").
-  const xsdRank: Record<string, number> = { property: 0, preConditions: 1, changeSet: 2, include: 2, includeAll: 2 };
+  // Liquibase's XSD (validated when the file names it) orders the root's children: removeChangeSetProperty*,
+  // property*, preConditions?, then changeSet/include/includeAll. Measured on 4.28: a <property> after a changeSet,
+  // include or preConditions (or a <removeChangeSetProperty> after a <property>) fails validation
+  // ("cvc-complex-type.2.4.a: Invalid content was found starting with element … property").
+  const xsdRank: Record<string, number> = {
+    removeChangeSetProperty: 0,
+    property: 1,
+    preConditions: 2,
+    changeSet: 3,
+    include: 3,
+    includeAll: 3,
+  };
   let rankSeen = 0;
   let rankName = '';
   for (const node of root.children) {
@@ -134,13 +145,29 @@ export function loadChangelogNodes(
       case 'preConditions':
         state.preconditions.push(changelogPreconditions(node, file, state));
         break;
+      case 'removeChangeSetProperty': {
+        const expanded = expandAttrs(node, (t) => state.properties.expand(t, file));
+        const r = readRemoval(expanded, file, state.filter.dbms ?? 'postgresql', state.warnings);
+        if (r) fileCtx.removals!.push(r);
+        break;
+      }
       default:
         throw new SlipwayError('E_CHANGELOG', `Unsupported element <${node.name}> in <databaseChangeLog>`, {
           file,
           line: node.line,
-          hint: 'Slipway reads property, include, includeAll and changeSet.',
+          hint: 'Slipway reads removeChangeSetProperty, property, preConditions, include, includeAll and changeSet.',
         });
     }
+  }
+  // An unknown `remove` no addColumn followed: Liquibase never applied it, so never failed on it.
+  for (const r of fileCtx.removals!) {
+    if (!REMOVABLE.includes(r.remove))
+      state.warnings.push({
+        code: 'W_REMOVE_PROPERTY_IGNORED',
+        file,
+        line: r.line,
+        message: `removeChangeSetProperty remove="${r.remove}" is not one of ${REMOVABLE.join(', ')}: Liquibase 4.28 fails on it only when an addColumn follows in the same file (none does here), so it is ignored.`,
+      });
   }
 }
 
@@ -408,7 +435,8 @@ function addChild(
           else statements.push(...part);
         } else if (isChangeType(c.name)) {
           const rctx = { ...buildContext(d, ctx, state), model: undefined };
-          statements.push(...changeSql(buildChange(expandNode(c, expand), rctx), names));
+          const rnode = applyRemovals(expandNode(c, expand), ctx.removals ?? []);
+          statements.push(...changeSql(buildChange(rnode, rctx), names));
         } else unsupportedRollback(c, file);
       }
       if (broken) d.rollbackBroken = true;
@@ -483,7 +511,7 @@ function addChild(
     }
     default:
       if (isChangeType(child.name)) {
-        addChangeType(d, expandNode(child, expand), ctx, state, names, inverses);
+        addChangeType(d, applyRemovals(expandNode(child, expand), ctx.removals ?? []), ctx, state, names, inverses);
         return;
       }
       throw new SlipwayError('E_CHANGELOG', `Change type <${child.name}> is not supported`, {

@@ -33,6 +33,7 @@ export const ALLOWED_ATTRS: Record<string, string[]> = {
     'endsWithFilter',
     'ignore',
   ],
+  removeChangeSetProperty: ['change', 'dbms', 'remove'],
   property: [
     'file',
     'relativeToChangelogFile',

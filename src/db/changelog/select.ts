@@ -50,11 +50,11 @@ export function matchesExpression(expression: string, items: string[]): boolean 
   return list.some((i) => i.toLowerCase() === expr.toLowerCase()) ? !not : not;
 }
 
-function splitAndTrim(s: string | null | undefined): string[] {
+export function splitAndTrim(s: string | null | undefined, lowerCase = true): string[] {
   if (!s || !s.trim()) return [];
   return s
     .split(',')
-    .map((p) => p.trim().toLowerCase())
+    .map((p) => (lowerCase ? p.trim().toLowerCase() : p.trim()))
     .filter((p) => p !== '');
 }
 
@@ -75,9 +75,12 @@ export function matchesLabels(runtimeExpression: string | undefined, changeSetLa
   return parts.some((p) => matchesExpression(p, labels));
 }
 
-/** DatabaseList.definitionMatches(definition, shortName, true). */
-export function matchesDbms(definition: string | null, dbms: string): boolean {
-  const parts = splitAndTrim(definition);
+/**
+ * DatabaseList.definitionMatches(definition, shortName, true). `caseSensitive`: the definition as written (split with
+ * StringUtil.splitAndTrim, as removeChangeSetProperty's is), not lower-cased (DatabaseList.toDbmsSet, changeSet's).
+ */
+export function matchesDbms(definition: string | null, dbms: string, caseSensitive = false): boolean {
+  const parts = splitAndTrim(definition, !caseSensitive);
   if (parts.length === 0) return true;
   if (parts.includes('all')) return true;
   if (parts.includes('none')) return false;

@@ -2,6 +2,7 @@
 import type { ChangeSet, ChangelogFile, ParseWarning, Preconditions } from '../model.js';
 import type { PropertyScope } from '../properties.js';
 import type { SchemaModel } from '../changes/schema-model.js';
+import type { PropertyRemoval } from './remove-property.js';
 
 export interface ParseFilter {
   contexts?: string[];
@@ -46,4 +47,6 @@ export interface FileContext {
   inheritedLabels: string[];
   /** objectQuotingStrategy of the enclosing <databaseChangeLog>. */
   objectQuotingStrategy?: 'LEGACY' | 'QUOTE_ALL_OBJECTS' | 'QUOTE_ONLY_RESERVED_WORDS';
+  /** `<removeChangeSetProperty>`s of this file read so far (they apply to its later addColumn changes). */
+  removals?: PropertyRemoval[];
 }
