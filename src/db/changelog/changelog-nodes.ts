@@ -19,7 +19,7 @@ import { boolAttr, checkAttrs } from './node-attrs.js';
 import { parseNodePreconditions } from './node-preconditions.js';
 import type { Preconditions } from '../model.js';
 import { parseModifySql } from './modify-sql.js';
-import { resolveInside } from './paths.js';
+import { resolveInside, resolveReferenced } from './paths.js';
 import { parseJavaProperties } from '../java-properties.js';
 import { decodeSqlFile } from './sql-file-encoding.js';
 import { matchesDbms } from './select.js';
@@ -128,13 +128,7 @@ export function loadChangelogNodes(
           );
         const expanded = state.properties.expand(raw, file);
         const relative = boolAttr(node, 'relativeToChangelogFile', false, file);
-        const target = resolveInside(
-          state.rootDir,
-          relative ? path.posix.join(path.posix.dirname(file), expanded) : expanded,
-          file,
-          node.line,
-          expanded,
-        );
+        const target = resolveReferenced(state.rootDir, expanded, file, node.line, relative);
         if (boolAttr(node, 'ignore', false, file)) break;
         include({ kind: node.name, target, node, ctx: fileCtx });
         break;
@@ -271,13 +265,7 @@ function readPropertyFile(
 ): { name: string; value: string }[] {
   const file = ctx.path;
   const relative = boolAttr(node, 'relativeToChangelogFile', false, file);
-  const target = resolveInside(
-    state.rootDir,
-    relative ? path.posix.join(path.posix.dirname(file), written) : written,
-    file,
-    node.line,
-    written,
-  );
+  const target = resolveReferenced(state.rootDir, written, file, node.line, relative);
   let bytes: Buffer;
   try {
     bytes = readFileSync(path.join(state.rootDir, target));
@@ -465,13 +453,7 @@ function addChild(
       const p = a.attrs.path;
       if (!p) throw new SlipwayError('E_CHANGELOG', '<sqlFile> needs a path', { file, line: child.line });
       const rel = boolAttr(a, 'relativeToChangelogFile', false, file);
-      const target = resolveInside(
-        state.rootDir,
-        rel ? path.posix.join(path.posix.dirname(file), p) : p,
-        file,
-        child.line,
-        p,
-      );
+      const target = resolveReferenced(state.rootDir, p, file, child.line, rel);
       let bytes: Buffer;
       try {
         bytes = readFileSync(path.join(state.rootDir, target));

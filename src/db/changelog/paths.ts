@@ -18,6 +18,25 @@ export function resolveInside(rootDir: string, p: string, fromFile: string, line
   return norm.replace(/\/$/, '');
 }
 
+/**
+ * The file a changelog element names (include `file`, sqlFile `path`, property `file`): beside the referring
+ * changelog when `relativeToChangelogFile` is set, else from the root (the search path); checked by resolveInside.
+ */
+export function resolveReferenced(
+  rootDir: string,
+  written: string,
+  fromFile: string,
+  line: number,
+  relativeToChangelogFile: boolean,
+): string {
+  return resolveInside(rootDir, referencedPath(fromFile, written, relativeToChangelogFile), fromFile, line, written);
+}
+
+/** `written` as a root-relative path: beside `fromFile` when relative (not yet checked to stay inside the root). */
+export function referencedPath(fromFile: string, written: string, relative: boolean): string {
+  return relative ? path.posix.join(path.posix.dirname(fromFile), written) : written;
+}
+
 function escapeError(p: string, fromFile: string, line: number): SlipwayError {
   return new SlipwayError('E_CHANGELOG', `Path "${p}" leaves the project root`, {
     file: fromFile,

@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
 import type { ChangelogFile, ParseWarning } from '../model.js';
-import { resolveInside } from './paths.js';
+import { resolveInside, resolveReferenced } from './paths.js';
 
 export interface PsqlScriptOptions {
   rootDir: string;
@@ -114,7 +114,7 @@ async function visit(
         hint: `Write it as \\${m[1]} path/to/file.sql`,
       });
     const relative = m[1] === 'ir' || m[1] === 'include_relative';
-    const target = resolveInside(rootDir, relative ? path.posix.join(path.posix.dirname(rel), arg) : arg, rel, no, arg);
+    const target = resolveReferenced(rootDir, arg, rel, no, relative);
     flush();
     await visit(rootDir, target, [...chain, rel], { file: rel, line: no }, files, warnings);
     segmentStart = no + 1;

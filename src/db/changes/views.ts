@@ -1,5 +1,5 @@
 /** createView, dropView, renameView as Liquibase 4.28 renders them for PostgreSQL, with createView's own checksum. */
-import path from 'node:path';
+import { referencedPath } from '../changelog/paths.js';
 import { serializedChangeChecksumV9, sqlChangeChecksumV9 } from '../checksum.js';
 import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
 import { isTrue, loadFields, required } from './fields.js';
@@ -10,7 +10,7 @@ type Fields = Record<string, string>;
 
 /** A `path` attribute resolved like Liquibase (relativeToChangelogFile or the search path). */
 export function resolveChangePath(ctx: BuildContext, p: string, relative: boolean): string {
-  return relative ? path.posix.join(path.posix.dirname(ctx.file), p) : p;
+  return referencedPath(ctx.file, p, relative);
 }
 
 /**
