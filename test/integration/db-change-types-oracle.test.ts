@@ -9,6 +9,7 @@ import type { ChangeSet } from '../../src/db/model.js';
 import { limitSize } from '../../src/db/render-bookkeeping.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { schemaDump, psqlRows } from '../helpers/liquibase-oracle.js';
 
 // Real Liquibase 4.28 (Java 17) is the oracle for change types. JVM starts cost seconds, so each run covers a whole
 // family fixture: `update-sql` (SQL text per changeset), `update` (checksums, descriptions, schema),
@@ -39,22 +40,6 @@ function psqlFile(db: TestDatabase, file: string): void {
   const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, db.url], { encoding: 'utf8' });
   expect(r.stderr.replace(/psql:.*NOTICE:.*\n/g, '')).toBe('');
   expect(r.status).toBe(0);
-}
-
-/** pg_dump --schema-only without the random \restrict keys and comment lines. */
-function schemaDump(db: TestDatabase): string {
-  const r = spawnSync('pg_dump', ['--schema-only', '--no-owner', db.url], { encoding: 'utf8' });
-  expect(r.status).toBe(0);
-  return r.stdout
-    .split('\n')
-    .filter((l) => !/^\\(un)?restrict /.test(l) && !l.startsWith('--'))
-    .join('\n');
-}
-
-function psqlRows(db: TestDatabase, sql: string): string[] {
-  const r = spawnSync('psql', ['-X', '-A', '-t', '-c', sql, db.url], { encoding: 'utf8' });
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim().split('\n').filter(Boolean);
 }
 
 const HISTORY =

@@ -4,6 +4,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { schemaDump } from '../helpers/liquibase-oracle.js';
 import { buildDatabasePackage } from '../../src/db/package.js';
 import { applySql } from '../../src/db/apply.js';
 
@@ -28,16 +29,6 @@ function liquibase(searchPath: string, changelog: string, db: TestDatabase, comm
     ],
     { encoding: 'utf8', timeout: 120_000 },
   );
-}
-
-/** pg_dump --schema-only without the random \restrict keys (PostgreSQL 15.14+) and comment lines. */
-function schemaDump(db: TestDatabase): string {
-  const r = spawnSync('pg_dump', ['--schema-only', '--no-owner', db.url], { encoding: 'utf8' });
-  expect(r.status).toBe(0);
-  return r.stdout
-    .split('\n')
-    .filter((l) => !/^\\(un)?restrict /.test(l) && !l.startsWith('--'))
-    .join('\n');
 }
 
 async function historyRows(db: TestDatabase): Promise<string[]> {
