@@ -35,6 +35,25 @@ export function lockCheck(t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
 
 export const LOCK_CHECK = lockCheck();
 
+/**
+ * Set inside each changeset's transaction: its COMMIT returns without waiting for the WAL flush (one fsync per
+ * changeset, ~1.7 ms each on this machine's disk). Nothing is weakened: asynchronous commit never corrupts and never
+ * reorders — a server crash can only lose the last commits, each with its own history row, so the database is as if
+ * the run had stopped earlier and the next run applies them again — and the package's last statement
+ * (flushCommits) is a synchronous commit, which flushes the WAL of every commit before it: when psql exits 0, every
+ * changeset it reports is as durable as the server's own `synchronous_commit` makes any commit.
+ */
+export const ASYNC_COMMIT = 'SET LOCAL synchronous_commit TO OFF';
+
+/**
+ * A synchronous commit of a transaction that writes WAL (one that only takes an id commits asynchronously: measured
+ * with txid_current()), so it waits for the flush of all WAL before it. LOCKED = LOCKED leaves Liquibase's lock as
+ * it is.
+ */
+export function flushCommits(t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
+  return `UPDATE ${lockTable(t)} SET LOCKED = LOCKED WHERE ID = 1;`;
+}
+
 /** Session setup: ON_ERROR_STOP, advisory lock, a Liquibase-style DEPLOYMENT_ID (last 10 digits of epoch millis). */
 export function renderPrelude(t: HistoryTables = DEFAULT_HISTORY_TABLES, defaultSchema?: string): string[] {
   return [

@@ -3,7 +3,7 @@ import { contextsColumn, labelsColumn } from './changelog/history-columns.js';
 import { needsTerminator } from './psql-lexer.js';
 import { CHANGESET_MARKER } from './psql-runner.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
-import { LIQUIBASE_VERSION, limitSize, lockCheck } from './render-bookkeeping.js';
+import { ASYNC_COMMIT, LIQUIBASE_VERSION, limitSize, lockCheck } from './render-bookkeeping.js';
 import { renderPreconditionExpr } from './render-precondition.js';
 import { changeSetKey, commentText, dollarQuote, quoteLiteral, quotePsqlArg } from './sql-text.js';
 
@@ -142,11 +142,12 @@ export function renderChangeSet(
   // Bookkeeping statements travel together in one query (psql `\;`): BEGIN, the lock check and the "already
   // applied?" check, then the history row with COMMIT — three round trips fewer per changeset than one statement
   // each. The check now runs inside the changeset's transaction, after the lock row is held; a changeset it skips
-  // ends that transaction with ROLLBACK (nothing was written).
+  // ends that transaction with ROLLBACK (nothing was written). The commit does not wait for its WAL flush
+  // (ASYNC_COMMIT); the package's last statement does, for all of them (flushCommits in render-bookkeeping.ts).
   const out: string[] = [
     `-- ${CHANGESET_MARKER}${JSON.stringify({ id: cs.id, author: cs.author, filename: cs.filename })}`,
     `-- changeset ${commentText(key)} (${cs.location.file}:${cs.location.line})${cs.comment ? ` -- ${commentText(cs.comment)}` : ''}`,
-    ...(tx ? ['BEGIN \\;'] : []),
+    ...(tx ? ['BEGIN \\;', `${ASYNC_COMMIT} \\;`] : []),
     `${lockCheck(t).slice(0, -1)} \\;`,
     `SELECT count(*) = 0 AS slipway_new, ${runExpr} AS slipway_run FROM ${history} WHERE ${whereKey(cs)} \\gset`,
     '\\if :slipway_run',

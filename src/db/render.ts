@@ -1,7 +1,7 @@
 import type { Changelog, ChangelogFile } from './model.js';
 import { DEFAULT_HISTORY_TABLES, type HistoryTables } from './history-tables.js';
 import { renderChangeSet, renderChangelogPreconditions, type FileLines } from './render-changeset.js';
-import { renderChecksumValidation, renderPrelude } from './render-bookkeeping.js';
+import { flushCommits, renderChecksumValidation, renderPrelude } from './render-bookkeeping.js';
 import { changeSetKey, commentText } from './sql-text.js';
 
 /** What the header says when the application has no version (never an invented one such as 0.0.0). */
@@ -72,7 +72,9 @@ export function renderPackage(changelog: Changelog, opts: RenderPackageOptions):
     file = cs.location.file;
     parts.push(marker + renderChangeSet(cs, changelog, fileLines, tables));
   }
-  parts.push(`-- end of package: ${changelog.changeSets.length} changesets\n\\echo 'slipway: package complete'`);
+  parts.push(
+    `-- end of package: ${changelog.changeSets.length} changesets\n${flushCommits(tables)}\n\\echo 'slipway: package complete'`,
+  );
   return parts.join('\n\n') + '\n';
 }
 

@@ -344,4 +344,42 @@ describe('package on real PostgreSQL with psql', () => {
       await named.drop();
     }
   });
+  it('changesets commit without waiting for their WAL flush; the package ends with a synchronous commit that flushes them all', async () => {
+    const dir = await makeTree({
+      'master.sql': [
+        '--liquibase formatted sql',
+        '--changeset a:1',
+        'CREATE TABLE commit_mode (changeset text, mode text, lsn pg_lsn);',
+        "INSERT INTO commit_mode VALUES ('1', current_setting('synchronous_commit'), NULL);",
+        '--changeset a:2 runInTransaction:false',
+        "INSERT INTO commit_mode VALUES ('2', current_setting('synchronous_commit'), NULL);",
+        '--changeset a:3',
+        "INSERT INTO commit_mode VALUES ('3', current_setting('synchronous_commit'), pg_current_wal_insert_lsn());",
+        '',
+      ].join('\n'),
+    });
+    try {
+      const pkg = await buildDatabasePackage({ ...base, contexts: [], rootDir: dir, changelog: 'master.sql' });
+      const file = path.join(dir, 'package.sql');
+      await writeFile(file, pkg.sql);
+      const run = psql(db2.url, file);
+      expect(run.stderr.replace(/psql:.*NOTICE:.*\n/g, '')).toBe('');
+      expect(run.status).toBe(0);
+      // Each changeset's own transaction is asynchronous; one without a transaction keeps the session's setting.
+      const rows = await query(db2.url, 'SELECT changeset, mode FROM commit_mode ORDER BY changeset');
+      expect(rows).toEqual([
+        { changeset: '1', mode: 'off' },
+        { changeset: '2', mode: 'on' },
+        { changeset: '3', mode: 'off' },
+      ]);
+      // psql has exited: the last changeset's WAL (written before its commit record) is already on disk.
+      const [flushed] = await query(
+        db2.url,
+        "SELECT pg_current_wal_flush_lsn() >= lsn AS flushed FROM commit_mode WHERE changeset = '3'",
+      );
+      expect(flushed).toEqual({ flushed: true });
+    } finally {
+      await removeTree(dir);
+    }
+  });
 });

@@ -52,6 +52,7 @@ describe('renderChangeSet', () => {
         '-- @slipway {"id":"1","author":"alice","filename":"db/master.sql"}',
         '-- changeset db/master.sql::1::alice (db/master.sql:2)',
         'BEGIN \\;',
+        'SET LOCAL synchronous_commit TO OFF \\;',
         `${LOCK_CHECK.slice(0, -1)} \\;`,
         "SELECT count(*) = 0 AS slipway_new, count(*) = 0 AS slipway_run FROM public.databasechangelog WHERE ID = '1' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' \\gset",
         '\\if :slipway_run',
@@ -189,7 +190,11 @@ describe('renderPackage', () => {
       '-- === FILE: db/b.sql ===',
     ]);
     expect(sql).toContain("  ('1', 'alice', 'db/master.sql', '9:0123456789abcdef0123456789abcdef', NULL, '{}'),\n");
-    expect(sql.endsWith("-- end of package: 2 changesets\n\\echo 'slipway: package complete'\n")).toBe(true);
+    expect(
+      sql.endsWith(
+        "-- end of package: 2 changesets\nUPDATE public.databasechangeloglock SET LOCKED = LOCKED WHERE ID = 1;\n\\echo 'slipway: package complete'\n",
+      ),
+    ).toBe(true);
   });
 
   it('--mode plain inlines each included file in place, with FILE markers, keeping SQL between includes in order', () => {
