@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { cp } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { contextsColumn, labelsColumn, parseChangelog } from '../../src/db/changelog/index.js';
@@ -9,42 +7,20 @@ import type { ChangeSet } from '../../src/db/model.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { makeOracleTree, ORACLE_PROPERTIES } from '../fixtures/db/oracle-tree.js';
+import { runLiquibase } from '../helpers/liquibase-cli.js';
+import { liquibaseOk, psqlRows } from '../helpers/liquibase-oracle.js';
 
 // Real Liquibase 4.28 (Java 17) as the oracle for checksums and FILENAME values. JVM starts cost seconds, so one
 // `changelog-sync` records every changeset of the fixture (21 changesets: formatted SQL with rollback lines and
 // blocks, the `-- ROLLBACK` trap, properties, tabs, CRLF, preconditions, quoted ids; XML <sql>, <sqlFile>,
 // <tagDatabase>, a dbms-targeted <sql>; YAML; JSON; include contexts; includeAll with a plain .sql file, case-colliding
 // and numeric names), and two `calculate-checksum` calls confirm that command agrees.
-const run = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const liquibaseBin = path.join(repoRoot, 'node_modules/liquibase/dist/liquibase/liquibase');
 const exampleDir = path.join(repoRoot, 'examples/umig-sample');
 const exampleChangelog = 'db/changelog/db.changelog-master.xml';
-
-function connArgs(db: TestDatabase): string[] {
-  const u = new URL(db.url);
-  return [
-    `--url=jdbc:postgresql://${u.hostname}:${u.port || '5432'}${u.pathname}`,
-    `--username=${decodeURIComponent(u.username) || 'postgres'}`,
-    `--password=${decodeURIComponent(u.password)}`,
-  ];
-}
-
-async function liquibase(cwd: string, db: TestDatabase, changelog: string, ...args: string[]): Promise<string> {
-  const { stdout, stderr } = await run(
-    liquibaseBin,
-    [...connArgs(db), `--changelog-file=${changelog}`, `--search-path=${cwd}`, ...args],
-    { cwd, maxBuffer: 16 * 1024 * 1024 },
-  );
-  return stdout + stderr;
-}
-
-async function historyRows(db: TestDatabase): Promise<string[]> {
-  const sql =
-    'select id, author, filename, md5sum, description, comments, contexts, labels from databasechangelog order by orderexecuted';
-  const { stdout } = await run('psql', ['-X', '-At', '-d', db.url, '-c', sql], { cwd: '/' });
-  return stdout.split('\n').filter(Boolean);
-}
+const HISTORY =
+  'select id, author, filename, md5sum, description, comments, contexts, labels from databasechangelog order by orderexecuted';
+const historyRows = (db: TestDatabase): string[] => psqlRows(db, HISTORY);
 
 /** Our values for the same columns, in the same `|`-separated form psql -At prints. */
 function ourRow(c: ChangeSet): string {
@@ -75,8 +51,8 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
   });
 
   it('changelog-sync records exactly our ID, AUTHOR, FILENAME, MD5SUM, DESCRIPTION, COMMENTS, CONTEXTS, LABELS', async () => {
-    await liquibase(root, db, 'db/master.xml', 'changelog-sync', `-Dext=${ORACLE_PROPERTIES.ext}`);
-    const theirs = await historyRows(db);
+    await liquibaseOk(root, db, 'db/master.xml', 'changelog-sync', `-Dext=${ORACLE_PROPERTIES.ext}`);
+    const theirs = historyRows(db);
     const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml', properties: ORACLE_PROPERTIES });
     expect(theirs).toHaveLength(21);
     expect(parsed.changeSets.map(ourRow)).toEqual(theirs);
@@ -85,7 +61,7 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
   it('calculate-checksum agrees for a formatted SQL changeset with rollback and for an XML sqlFile changeset', async () => {
     const parsed = await parseChangelog({ rootDir: root, changelog: 'db/master.xml', properties: ORACLE_PROPERTIES });
     for (const key of ['db/fs/a.sql::1::bob', 'db/master.xml::x-file::ann']) {
-      const out = await liquibase(
+      const out = await liquibaseOk(
         root,
         db,
         'db/master.xml',
@@ -109,27 +85,21 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
       (c) =>
         `update databasechangelog set md5sum = ${q(c.checksumV8!)} where id = ${q(c.id)} and author = ${q(c.author)} and filename = ${q(c.filename)};`,
     );
-    await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-c', setAll.join('\n')], { cwd: '/' });
-    expect((await historyRows(db)).filter((r) => r.split('|')[3]!.startsWith('8:'))).toHaveLength(21);
-    expect(await liquibase(root, db, 'db/master.xml', 'validate', `-Dext=${ORACLE_PROPERTIES.ext}`)).toMatch(
+    psqlRows(db, setAll.join('\n'));
+    expect(historyRows(db).filter((r) => r.split('|')[3]!.startsWith('8:'))).toHaveLength(21);
+    expect(await liquibaseOk(root, db, 'db/master.xml', 'validate', `-Dext=${ORACLE_PROPERTIES.ext}`)).toMatch(
       /No validation errors found/,
     );
 
-    await run(
-      'psql',
-      [
-        '-X',
-        '-q',
-        '-d',
-        db.url,
-        '-c',
-        "update databasechangelog set md5sum = '8:00000000000000000000000000000000' where id = 'x-sql'",
-      ],
-      { cwd: '/' },
-    );
-    const err = await liquibase(root, db, 'db/master.xml', 'validate', `-Dext=${ORACLE_PROPERTIES.ext}`).catch(
-      (e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`,
-    );
+    psqlRows(db, "update databasechangelog set md5sum = '8:00000000000000000000000000000000' where id = 'x-sql'");
+    const refused = await runLiquibase(root, db.url, [
+      `--search-path=${root}`,
+      '--changelog-file=db/master.xml',
+      'validate',
+      `-Dext=${ORACLE_PROPERTIES.ext}`,
+    ]);
+    expect(refused.ok).toBe(false);
+    const err = refused.out;
     expect(err).toMatch(
       /db\/master.xml::x-sql::ann was: 8:00000000000000000000000000000000 but is now: 8:8580817c96d45af2c23ddd26bd969eea/,
     );
@@ -141,9 +111,9 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
     const propsRoot = await makeTree({}, 'slipway-dbparse-props-');
     try {
       await cp(path.join(repoRoot, 'test/fixtures/db/props'), path.join(propsRoot, 'db'), { recursive: true });
-      await run('psql', ['-X', '-q', '-d', db.url, '-c', 'drop table if exists databasechangelog'], { cwd: '/' });
-      await liquibase(propsRoot, db, 'db/master.xml', 'changelog-sync', '--contexts=prod');
-      const theirs = await historyRows(db);
+      psqlRows(db, 'drop table if exists databasechangelog');
+      await liquibaseOk(propsRoot, db, 'db/master.xml', 'changelog-sync', '--contexts=prod');
+      const theirs = historyRows(db);
       const parsed = await parseChangelog({ rootDir: propsRoot, changelog: 'db/master.xml', contexts: ['prod'] });
       expect(theirs).toHaveLength(5);
       expect(parsed.changeSets.map(ourRow)).toEqual(theirs);
@@ -181,9 +151,9 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
       'slipway-dbparse-nested-',
     );
     try {
-      await run('psql', ['-X', '-q', '-d', db.url, '-c', 'drop table if exists databasechangelog'], { cwd: '/' });
-      await liquibase(nestedRoot, db, 'db/master.xml', 'changelog-sync');
-      const theirs = await historyRows(db);
+      psqlRows(db, 'drop table if exists databasechangelog');
+      await liquibaseOk(nestedRoot, db, 'db/master.xml', 'changelog-sync');
+      const theirs = historyRows(db);
       const parsed = await parseChangelog({ rootDir: nestedRoot, changelog: 'db/master.xml' });
       expect(theirs).toHaveLength(2);
       expect(parsed.changeSets.map(ourRow)).toEqual(theirs);
@@ -194,8 +164,8 @@ describe('checksumV9 and FILENAME against liquibase 4.28', () => {
   }, 120_000);
 
   it('the umig-sample changelog parses and matches Liquibase', async () => {
-    await liquibase(exampleDir, exampleDb, exampleChangelog, 'changelog-sync');
-    const theirs = await historyRows(exampleDb);
+    await liquibaseOk(exampleDir, exampleDb, exampleChangelog, 'changelog-sync');
+    const theirs = historyRows(exampleDb);
     const parsed = await parseChangelog({ rootDir: exampleDir, changelog: exampleChangelog });
     expect(parsed.changeSets.map(ourRow)).toEqual(theirs);
   }, 120_000);
