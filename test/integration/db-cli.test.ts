@@ -70,6 +70,15 @@ describe('slipway db CLI', () => {
     expect((await readdir(dir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  it('db package refuses a SOURCE_DATE_EPOCH that is not whole seconds, as build does, and writes nothing', async () => {
+    const r = await run(dir, ['db', 'package', '--changelog', 'db/master.xml', '--out-file', 'bad.sql'], {
+      SOURCE_DATE_EPOCH: '2025-09-25',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('SOURCE_DATE_EPOCH must be whole seconds since 1970 (got "2025-09-25")');
+    expect(existsSync(path.join(dir, 'bad.sql'))).toBe(false);
+  });
+
   it('takes the changelog, root and name from the config (--config), with --env overlays accepted', async () => {
     const config = path.resolve('examples/umig-sample/slipway.config.yaml');
     const r = await run(

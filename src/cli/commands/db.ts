@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
@@ -19,6 +18,7 @@ import { SlipwayError, maskUrl } from '../../errors.js';
 import { verifySetupOf } from '../../config/verify-setup.js';
 import { historyTables, pickHistoryTableNames, type HistoryTableNames } from '../../db/history-tables.js';
 import { readPackageJson } from '../../config/package-json.js';
+import { resolveBuildTime } from '../../manifest/package-time.js';
 
 // The db library is imported inside each action so other commands (and `--help`) do not load parsers and drivers.
 const lib = {
@@ -142,24 +142,6 @@ async function optionalConfig(ctx: CommandContext, flags: DbFlags): Promise<Conf
   return hasConfig ? (await configFromFlags(ctx.io, flags)).config : null;
 }
 
-/** SOURCE_DATE_EPOCH, else the last commit's time, else 0 (never the wall clock: output must be reproducible). */
-function sourceDateEpoch(ctx: CommandContext, rootDir: string): number {
-  const env = ctx.io.env.SOURCE_DATE_EPOCH;
-  if (env !== undefined && /^\d+$/.test(env)) return Number(env);
-  try {
-    const out = execFileSync('git', ['log', '-1', '--format=%ct'], {
-      cwd: rootDir,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
-      .toString()
-      .trim();
-    if (/^\d+$/.test(out)) return Number(out);
-  } catch {
-    // not a git checkout
-  }
-  return 0;
-}
-
 /** Writes `text` to `out` atomically (temp file + rename), or to stdout when no --out-file; the file's name is the result. */
 async function writeOutput(ctx: CommandContext, out: string | undefined, text: string): Promise<void> {
   if (!out) return ctx.io.stdout(text);
@@ -246,15 +228,20 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         if (deltas.length > 1)
           throw new SlipwayError('E_USAGE', 'use only one of --since-tag, --since, --database-url');
         const t = await resolveTarget(ctx, flags, flags.mode === 'plain');
-        const version = flags.appVersion ?? (await applicationVersion(t));
-        const { buildDatabasePackage } = await lib.pkg();
+        // The package's one point in time, as a build's: SOURCE_DATE_EPOCH, else the last commit's time (a git child
+        // that runs while the package modules load), else 0 — never the wall clock, the output must be reproducible.
+        const [version, { buildDatabasePackage }, time] = await Promise.all([
+          flags.appVersion ?? applicationVersion(t),
+          lib.pkg(),
+          resolveBuildTime({ rootDir: t.source.rootDir, env: ctx.io.env, now: () => 0 }),
+        ]);
         const r = await buildDatabasePackage({
           ...t.source,
           ...t.options,
           mode: flags.mode === 'plain' ? 'plain' : 'liquibase',
           application: flags.appName ?? t.config?.name ?? path.basename(t.source.rootDir),
           version,
-          sourceDateEpoch: sourceDateEpoch(ctx, t.source.rootDir),
+          sourceDateEpoch: time.epoch,
           ...(flags.sinceTag !== undefined ? { sinceTag: flags.sinceTag } : {}),
           ...(flags.since !== undefined ? { since: flags.since } : {}),
           ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
