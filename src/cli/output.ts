@@ -1,3 +1,4 @@
+import { isatty } from 'node:tty';
 import { isSlipwayError, maskSecrets, USAGE_CODES, type ErrorCode } from '../errors.js';
 
 /**
@@ -48,7 +49,8 @@ export function processIO(): CliIO {
       for await (const c of process.stdin) chunks.push(c as Buffer);
       return Buffer.concat(chunks).toString('utf8');
     },
-    ...(process.stdin.isTTY
+    // isatty(0), not process.stdin.isTTY: touching process.stdin builds its stream, which most commands never read.
+    ...(isatty(0)
       ? {
           promptSecret: async (prompt: string) =>
             (await import('./prompt-secret.js')).promptSecret(prompt, process.stdin, process.stderr),
