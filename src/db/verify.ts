@@ -22,6 +22,8 @@ export interface VerifyResult {
     error?: string;
   }[];
   fingerprint: string | null;
+  /** The scratch database created on the PostgreSQL server (dropped before this returns); null on PGlite. */
+  scratchDatabase: string | null;
   ms: number;
 }
 
@@ -154,10 +156,17 @@ export async function verifyDatabasePackage(
     await session.close().catch(() => undefined);
     await scratch?.drop();
   }
-  return { ok, engine: session.engine, changeSets: results, fingerprint, ms: Math.round(performance.now() - started) };
+  return {
+    ok,
+    engine: session.engine,
+    changeSets: results,
+    fingerprint,
+    scratchDatabase: scratch?.name ?? null,
+    ms: Math.round(performance.now() - started),
+  };
 }
 
-async function createScratchDatabase(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+async function createScratchDatabase(url: string): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `slipway_verify_${randomBytes(5).toString('hex')}`;
   const admin: SqlSession = await openSession(url);
   try {
@@ -173,6 +182,7 @@ async function createScratchDatabase(url: string): Promise<{ url: string; drop: 
   const u = new URL(url);
   u.pathname = `/${name}`;
   return {
+    name,
     url: u.toString(),
     drop: async () => {
       const s = await openSession(url);
