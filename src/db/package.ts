@@ -4,7 +4,7 @@ import { maskUrl } from '../errors.js';
 import type { Changelog, ParseWarning } from './model.js';
 import { readHistory, selectMissing, selectSince, selectSinceTag } from './delta.js';
 import { toIndexEntry, type ChangeSetIndexEntry } from './index-entry.js';
-import { renderPackage } from './render.js';
+import { renderPackageChunks } from './render.js';
 import {
   DEFAULT_HISTORY_TABLES,
   defaultSchemaOf,
@@ -30,19 +30,34 @@ export interface DatabasePackageOptions extends ChangelogInput, HistoryTableName
   databaseUrl?: string;
 }
 
-export interface DatabasePackageResult {
-  sql: string;
+/** What a package is, besides its SQL: counts, head, warnings, properties, tables. */
+export interface DatabasePackageFacts {
   changeSets: number;
   files: number;
   /** last changeset (for version-compatibility.json) */
   head: { id: string; author: string; filename: string } | null;
-  /** written as database/changesets.json in every build package */
-  index: ChangeSetIndexEntry[];
   warnings: ParseWarning[];
   /** Properties in effect after the whole changelog was read (its definitions under the caller's); plain: the caller's. */
   properties: Record<string, string>;
   /** The history tables the SQL writes (recorded in version-compatibility.json for deploy, rollback and health). */
   tables: HistoryTables;
+}
+
+export interface DatabasePackageResult extends DatabasePackageFacts {
+  sql: string;
+  /** written as database/changesets.json in every build package */
+  index: ChangeSetIndexEntry[];
+}
+
+/** A parsed and selected package whose SQL is not rendered yet. */
+export interface PreparedDatabasePackage extends DatabasePackageFacts {
+  /**
+   * The package SQL in pieces, rendered as they are asked for (renderPackageChunks): joined, they are
+   * DatabasePackageResult.sql. Written as they come, the whole text is never in memory.
+   */
+  chunks(): Generator<string>;
+  /** The entries of database/changesets.json. */
+  index(): ChangeSetIndexEntry[];
 }
 
 // Checked on the sources, before anything is rendered or run: the error names the changelog file:line.
@@ -53,17 +68,26 @@ const SHELL_REFUSAL = { field: 'database.allowShellInSql', consequence: 'Nothing
  * that would run a shell is refused (E_UNSAFE_SQL) unless `allowShellInSql`.
  */
 export async function buildDatabasePackage(opts: DatabasePackageOptions): Promise<DatabasePackageResult> {
+  const { chunks, index, ...facts } = await prepareDatabasePackage(opts);
+  return { ...facts, sql: Array.from(chunks()).join(''), index: index() };
+}
+
+/**
+ * buildDatabasePackage up to the rendering: parses, selects and checks (the same errors), and leaves the SQL to
+ * `chunks()`, for a caller that streams it to a file instead of holding it as one string.
+ */
+export async function prepareDatabasePackage(opts: DatabasePackageOptions): Promise<PreparedDatabasePackage> {
   const render = { application: opts.application, version: opts.version, sourceDateEpoch: opts.sourceDateEpoch };
   if (opts.mode === 'plain') {
     const { files, warnings } = await parsePsqlScript({ rootDir: opts.rootDir, script: opts.changelog });
     if (!opts.allowShellInSql) refuseShellEscapes(findScriptShellEscapes(files), SHELL_REFUSAL);
     const changelog: Changelog = { master: opts.changelog, changeSets: [], files, warnings };
     return {
-      sql: renderPackage(changelog, { ...render, mode: 'plain' }),
+      chunks: () => renderPackageChunks(changelog, { ...render, mode: 'plain' }),
+      index: () => [],
       changeSets: 0,
       files: files.length,
       head: null,
-      index: [],
       warnings,
       properties: { ...(opts.properties ?? {}) },
       tables: DEFAULT_HISTORY_TABLES,
@@ -88,17 +112,13 @@ export async function buildDatabasePackage(opts: DatabasePackageOptions): Promis
   }
   const changelog: Changelog = { ...parsed, changeSets };
   const last = changeSets[changeSets.length - 1];
+  const renderOpts = { ...render, tables, ...(delta ? { delta } : {}), ...(defaultSchema ? { defaultSchema } : {}) };
   return {
-    sql: renderPackage(changelog, {
-      ...render,
-      tables,
-      ...(delta ? { delta } : {}),
-      ...(defaultSchema ? { defaultSchema } : {}),
-    }),
+    chunks: () => renderPackageChunks(changelog, renderOpts),
+    index: () => changeSets.map(toIndexEntry),
     changeSets: changeSets.length,
     files: parsed.files.length,
     head: last ? { id: last.id, author: last.author, filename: last.filename } : null,
-    index: changeSets.map(toIndexEntry),
     warnings: parsed.warnings,
     properties: parsed.properties ?? { ...(opts.properties ?? {}) },
     tables,

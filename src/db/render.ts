@@ -45,7 +45,19 @@ function renderHeader(changelog: Changelog, opts: RenderPackageOptions): string[
 
 /** Renders the package SQL for a parsed (and already filtered) changelog. Pure: same input, same bytes. */
 export function renderPackage(changelog: Changelog, opts: RenderPackageOptions): string {
-  if (opts.mode === 'plain') return renderPlainPackage(changelog, opts);
+  return Array.from(renderPackageChunks(changelog, opts)).join('');
+}
+
+/**
+ * The package SQL in pieces, in order, each rendered only when the caller asks for the next one: concatenated they
+ * are renderPackage's string (which is this, joined). A caller that writes them as they come (`db package
+ * --out-file`) never holds the whole package in memory — for 10,000 changesets it is ~17 MB of text.
+ */
+export function* renderPackageChunks(changelog: Changelog, opts: RenderPackageOptions): Generator<string> {
+  if (opts.mode === 'plain') {
+    yield renderPlainPackage(changelog, opts);
+    return;
+  }
   // Split into lines only for changesets without statementLocations (most have them): not 3 MB of lines per 10,000.
   const contents = new Map(changelog.files.map((f) => [f.path, f.content]));
   const split = new Map<string, string[]>();
@@ -58,24 +70,28 @@ export function renderPackage(changelog: Changelog, opts: RenderPackageOptions):
     },
   };
   const tables = opts.tables ?? DEFAULT_HISTORY_TABLES;
-  const parts: string[] = [
-    renderHeader(changelog, opts).join('\n'),
-    renderPrelude(tables, opts.defaultSchema).join('\n'),
-  ];
+  // Sections are separated by one empty line; the package ends with a newline.
+  yield renderHeader(changelog, opts).join('\n');
+  yield '\n\n';
+  yield renderPrelude(tables, opts.defaultSchema).join('\n');
+  yield '\n\n';
   const validation = renderChecksumValidation(changelog.changeSets, tables);
-  if (validation.length) parts.push(validation.join('\n'));
-  if (changelog.preconditions?.length)
-    parts.push(renderChangelogPreconditions(changelog.preconditions, tables).join('\n'));
+  if (validation.length) {
+    yield validation.join('\n');
+    yield '\n\n';
+  }
+  if (changelog.preconditions?.length) {
+    yield renderChangelogPreconditions(changelog.preconditions, tables).join('\n');
+    yield '\n\n';
+  }
   let file: string | null = null;
   for (const cs of changelog.changeSets) {
-    const marker = cs.location.file !== file ? `-- === FILE: ${commentText(cs.location.file)} ===\n` : '';
+    if (cs.location.file !== file) yield `-- === FILE: ${commentText(cs.location.file)} ===\n`;
     file = cs.location.file;
-    parts.push(marker + renderChangeSet(cs, changelog, fileLines, tables));
+    yield renderChangeSet(cs, changelog, fileLines, tables);
+    yield '\n\n';
   }
-  parts.push(
-    `-- end of package: ${changelog.changeSets.length} changesets\n${flushCommits(tables)}\n\\echo 'slipway: package complete'`,
-  );
-  return parts.join('\n\n') + '\n';
+  yield `-- end of package: ${changelog.changeSets.length} changesets\n${flushCommits(tables)}\n\\echo 'slipway: package complete'\n`;
 }
 
 const INCLUDE_LINE = /^[ \t]*\\(?:i|ir|include|include_relative)(?:[ \t]|$)/;

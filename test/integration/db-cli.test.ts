@@ -79,6 +79,42 @@ describe('slipway db CLI', () => {
     expect(existsSync(path.join(dir, 'bad.sql'))).toBe(false);
   });
 
+  it('db package writes a package of many 64 kB writes that equals buildDatabasePackage’s sql, to a file and to stdout', async () => {
+    // 600 changesets (~930 kB of package, non-ASCII text in it): the CLI streams the rendered pieces in batches.
+    const body = ['--liquibase formatted sql', ''];
+    for (let k = 0; k < 600; k++)
+      body.push(
+        `--changeset streamer:${k}`,
+        `--comment: données ${k} — ü`,
+        `CREATE TABLE s_${k} (id int PRIMARY KEY, name text DEFAULT 'é ${k}');`,
+        `--rollback DROP TABLE s_${k};`,
+        '',
+      );
+    await writeFile(path.join(dir, 'stream.sql'), body.join('\n'));
+    const flags = ['--changelog', 'stream.sql', '--app-name', 'streamer', '--app-version', '3.1.4'];
+    const env = { SOURCE_DATE_EPOCH: '1758810600' };
+    const { buildDatabasePackage } = await import('../../src/db/package.js');
+    const expected = (
+      await buildDatabasePackage({
+        rootDir: dir,
+        changelog: 'stream.sql',
+        application: 'streamer',
+        version: '3.1.4',
+        sourceDateEpoch: 1758810600,
+      })
+    ).sql;
+    const bytes = Buffer.byteLength(expected);
+    expect(bytes).toBeGreaterThan(10 * 65536);
+    expect(bytes).toBeGreaterThan(expected.length); // multi-byte characters
+    const toFile = await run(dir, ['db', 'package', ...flags, '--out-file', 'stream-out.sql'], env);
+    expect(toFile.code).toBe(0);
+    expect(toFile.stdout).toBe(`wrote stream-out.sql (${bytes} bytes)\n`);
+    expect((await readFile(path.join(dir, 'stream-out.sql'))).equals(Buffer.from(expected, 'utf8'))).toBe(true);
+    const toStdout = await run(dir, ['db', 'package', ...flags], env);
+    expect(toStdout.code).toBe(0);
+    expect(toStdout.stdout === expected).toBe(true);
+  });
+
   it('takes the changelog, root and name from the config (--config), with --env overlays accepted', async () => {
     const config = path.resolve('examples/umig-sample/slipway.config.yaml');
     const r = await run(

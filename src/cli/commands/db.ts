@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
@@ -142,19 +142,66 @@ async function optionalConfig(ctx: CommandContext, flags: DbFlags): Promise<Conf
   return hasConfig ? (await configFromFlags(ctx.io, flags)).config : null;
 }
 
-/** Writes `text` to `out` atomically (temp file + rename), or to stdout when no --out-file; the file's name is the result. */
-async function writeOutput(ctx: CommandContext, out: string | undefined, text: string): Promise<void> {
-  if (!out) return ctx.io.stdout(text);
+/**
+ * About this many characters of output are joined into one write (a package's pieces are ~2 kB each). Kept below
+ * V8's large-object size (128 kB): measured on 10,000 changesets, 1 MB batches cost ~10 MB more peak RSS than 64 kB.
+ */
+const WRITE_BATCH = 1 << 16;
+
+/** The pieces of `text` joined into strings of about WRITE_BATCH characters (the last one shorter). */
+function* batches(text: string | Iterable<string>): Generator<string> {
+  if (typeof text === 'string') {
+    yield text;
+    return;
+  }
+  let batch: string[] = [];
+  let size = 0;
+  for (const piece of text) {
+    batch.push(piece);
+    size += piece.length;
+    if (size < WRITE_BATCH) continue;
+    yield batch.join('');
+    batch = [];
+    size = 0;
+  }
+  if (batch.length) yield batch.join('');
+}
+
+/**
+ * Writes `text` (one string, or pieces rendered as they are asked for) to `out` atomically (temp file + rename), or
+ * to stdout when no --out-file; the file's name is the result. Pieces are written as they come, about 64 kB at a
+ * time, so the whole text is never held in memory.
+ */
+async function writeOutput(
+  ctx: CommandContext,
+  out: string | undefined,
+  text: string | Iterable<string>,
+): Promise<void> {
+  if (!out) {
+    for (const batch of batches(text)) ctx.io.stdout(batch);
+    return;
+  }
   const abs = path.resolve(ctx.io.cwd, out);
   const tmp = `${abs}.tmp-${process.pid}`;
+  let bytes = 0;
   try {
-    await writeFile(tmp, text);
+    const file = await open(tmp, 'w');
+    try {
+      for (const batch of batches(text)) {
+        const buf = Buffer.from(batch, 'utf8');
+        bytes += buf.length;
+        await file.writeFile(buf);
+      }
+    } finally {
+      await file.close();
+    }
     await rename(tmp, abs);
   } catch (cause) {
     await rm(tmp, { force: true });
+    if (cause instanceof SlipwayError) throw cause; // from rendering, not from the file
     throw new SlipwayError('E_IO', `cannot write ${out}: ${(cause as Error).message}`, { file: out, cause });
   }
-  ctx.io.stdout(`wrote ${out} (${Buffer.byteLength(text)} bytes)\n`);
+  ctx.io.stdout(`wrote ${out} (${bytes} bytes)\n`);
 }
 
 const common = (cmd: Command) =>
@@ -230,12 +277,12 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         const t = await resolveTarget(ctx, flags, flags.mode === 'plain');
         // The package's one point in time, as a build's: SOURCE_DATE_EPOCH, else the last commit's time (a git child
         // that runs while the package modules load), else 0 — never the wall clock, the output must be reproducible.
-        const [version, { buildDatabasePackage }, time] = await Promise.all([
+        const [version, { prepareDatabasePackage }, time] = await Promise.all([
           flags.appVersion ?? applicationVersion(t),
           lib.pkg(),
           resolveBuildTime({ rootDir: t.source.rootDir, env: ctx.io.env, now: () => 0 }),
         ]);
-        const r = await buildDatabasePackage({
+        const r = await prepareDatabasePackage({
           ...t.source,
           ...t.options,
           mode: flags.mode === 'plain' ? 'plain' : 'liquibase',
@@ -247,7 +294,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
           ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
         });
         for (const w of r.warnings) ctx.io.stderr(`warning ${w.code}: ${w.file}:${w.line}: ${w.message}\n`);
-        await writeOutput(ctx, flags.outFile, r.sql);
+        await writeOutput(ctx, flags.outFile, r.chunks());
         ctx.io.stderr(`${r.changeSets} changesets from ${r.files} files\n`);
       },
     );
