@@ -59,6 +59,7 @@ const EMPTY_PRECONDITION = new RegExp('^\\s*--[\\s]*precondition\\-([a-zA-Z0-9-]
 const IGNORE_LINES = new RegExp('^--[\\s]*ignoreLines:(\\w+)$', I);
 const ALT_IGNORE = new RegExp('^(?:-[\\s]*?ignoreLines:(\\w+).*|--[\\s]*ignore:(\\w+))$', I);
 const EXACT_ROLLBACK = /^--rollback /;
+const MAYBE_DIRECTIVE = new RegExp('^\\s*-+\\s*[cilprv]', I);
 
 /** Whether `content` is a formatted SQL changelog: its first non-blank line is the `--liquibase formatted` header. */
 export function isFormattedSql(content: string): boolean {
@@ -154,7 +155,9 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
     // Every directive pattern starts with optional whitespace (JS \s, what trimStart removes) and then "-" or "/*":
     // any other line is SQL (or, before the first changeset, ignored), so it skips the ~20 pattern tests.
     const first = line.trimStart().charCodeAt(0);
-    if (first !== 45 && first !== 47) {
+    // Likewise every "-" pattern is dashes, whitespace, then a keyword starting with c, i, l, p, r or v (the same
+    // case-insensitive match): other "--" lines (SQL comments in a body) are SQL without the pattern tests.
+    if ((first !== 45 && first !== 47) || (first === 45 && !MAYBE_DIRECTIVE.test(line))) {
       if (draft) {
         bodyLines.push(no);
         body.push(line);
