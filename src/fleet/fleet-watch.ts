@@ -3,8 +3,11 @@
  * metrics URL, when `watch.metricsUrl` is set) is watched for the window with the local watch loop (watchRelease,
  * the local thresholds) — all hosts at once — and the fleet's metrics are judged aggregated too: at every host's
  * tick the latest counters of all hosts are summed into one series that evaluateWatch judges for error rate and
- * latency (the health and database triggers stay per host). The first trigger, on a host or on the aggregate, ends
- * every watch; the caller rolls the fleet back as one.
+ * latency (the health and database triggers stay per host). Each host's counters are made monotonic before the sum
+ * (a counter that went down — its process restarted — carries on from where it was), so the sum's increase is the
+ * sum of the hosts' increases (Prometheus' sum(increase(x)), never increase(sum(x)), which would read one host's
+ * restart as a reset of the whole fleet and count every host's lifetime totals as new). The first trigger, on a host
+ * or on the aggregate, ends every watch; the caller rolls the fleet back as one.
  */
 import { evaluateWatch, resolveWatchThresholds, watchRelease, type WatchClock } from '../deploy/watch.js';
 import type { WatchEvaluation, WatchSample, WatchTrigger } from '../deploy/watch.js';
@@ -44,7 +47,7 @@ export async function watchFleet(o: {
   const onOuter = () => stop.abort();
   o.signal?.addEventListener('abort', onOuter, { once: true });
   const thresholds = resolveWatchThresholds(watched[0]?.host.view.watch.thresholds);
-  const latest = new Map<ConnectedHost, WatchSample['metrics']>();
+  const latest = new Map<ConnectedHost, Counters>();
   const aggregate: WatchSample[] = [];
   let aggregateEval: WatchEvaluation | null = null;
   let first: { on: string; trigger: WatchTrigger } | null = null;
@@ -64,11 +67,11 @@ export async function watchFleet(o: {
         signal: stop.signal,
         ...(o.clock ? { clock: o.clock } : {}),
         onSample: (sample) => {
-          if (!v.watch.metricsUrl) return;
-          latest.set(h, sample.metrics);
+          if (!v.watch.metricsUrl || !sample.metrics) return; // a failed scrape keeps the host's last counters
+          latest.set(h, monotonic(latest.get(h), sample.metrics));
           const all = watched.map((x) => latest.get(x));
           if (all.some((m) => !m)) return; // a host without counters yet: the sum would undercount
-          const sum = (k: 'requests' | 'errors' | 'latencySum' | 'latencyCount') => all.reduce((n, m) => n + m![k], 0);
+          const sum = (k: CounterName) => all.reduce((n, m) => n + m!.value[k], 0);
           aggregate.push({
             atMs: sample.atMs,
             probe: { status: 'HEALTHY', httpStatus: 200, reason: 'aggregate of the hosts’ counters' },
@@ -110,5 +113,28 @@ export async function watchFleet(o: {
       meanLatencyMs: agg?.meanLatencyMs ?? null,
     },
     ms: performance.now() - t0,
+  };
+}
+
+type CounterName = 'requests' | 'errors' | 'latencySum' | 'latencyCount';
+type Scraped = NonNullable<WatchSample['metrics']>;
+/** A host's counters as last scraped (`raw`) and carried on across restarts (`value`, never decreasing). */
+interface Counters {
+  raw: Scraped;
+  value: Scraped;
+}
+
+/** The host's next monotonic counters: a counter below its last scrape restarted from 0, so all of it is new. */
+function monotonic(prev: Counters | undefined, raw: Scraped): Counters {
+  if (!prev) return { raw, value: { ...raw } };
+  const next = (k: CounterName) => prev.value[k] + (raw[k] >= prev.raw[k] ? raw[k] - prev.raw[k] : raw[k]);
+  return {
+    raw,
+    value: {
+      requests: next('requests'),
+      errors: next('errors'),
+      latencySum: next('latencySum'),
+      latencyCount: next('latencyCount'),
+    },
   };
 }
