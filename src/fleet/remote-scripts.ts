@@ -146,14 +146,17 @@ s=$(sha256sum -- "$1.part") || exit 7
 if [ "\${s%% *}" = "$2" ]; then mv -f -- "$1.part" "$1" && sync -- "$1"; else rm -f -- "$1.part"; echo "digest \${s%% *}" >&2; exit 7; fi`,
 
   /**
-   * $1 remote file, $2 "append" or "new", then install's arguments ($3 root, $4 release id, $5 sha256, pairs):
-   * stdin goes to $1.part, which becomes $1 when its sha256 is $5 (else it is removed: exit 7), then `install` —
-   * one round trip for uploadWrite, uploadCommit and install.
+   * $1 remote file, $2 "append" or "new", $3 the archive's size, then install's arguments ($4 root, $5 release id,
+   * $6 sha256, pairs): stdin goes to $1.part, which becomes $1 when its sha256 is $6 (else it is removed: exit 7),
+   * then `install` — one round trip for uploadWrite, uploadCommit and install. A part shorter than the archive is an
+   * upload cut short (the connection dropped: `cat` saw end of input): kept to resume from, never judged (exit 9).
    */
   uploadInstall: `${PRE}
-f=$1; mode=$2; shift 2
+f=$1; mode=$2; size=$3; shift 3
 mkdir -p -- "$(dirname -- "$f")" || exit 3
 if [ "$mode" = append ]; then cat >> "$f.part"; else cat > "$f.part"; fi || exit 3
+n=$(wc -c < "$f.part" | tr -d ' ') || exit 3
+if [ "$n" -lt "$size" ]; then echo "upload cut short: $n of $size bytes, kept to resume from" >&2; exit 9; fi
 s=$(sha256sum -- "$f.part") || exit 7
 if [ "\${s%% *}" = "$3" ]; then mv -f -- "$f.part" "$f"; else rm -f -- "$f.part"; echo "digest \${s%% *}" >&2; exit 7; fi
 ${INSTALL}`,

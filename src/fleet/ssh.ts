@@ -32,6 +32,11 @@ export interface RemoteResult {
   stderr: string;
   timedOut: boolean;
   ms: number;
+  /**
+   * ssh exited 255 without saying why and the host's master connection is gone: the connection dropped while the
+   * command ran (a mux client whose master died prints nothing at LogLevel=ERROR).
+   */
+  connectionLost?: boolean;
 }
 
 export interface RunOptions {
@@ -83,6 +88,8 @@ export function sshOptions(settings: SshSettings, controlDir: string): string[] 
   ];
 }
 
+const CUT = 'the connection was cut';
+
 /** Why ssh itself failed (exit 255), in words; null when stderr does not say. */
 export function sshFailureReason(stderr: string): string | null {
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i.test(stderr))
@@ -91,7 +98,7 @@ export function sshFailureReason(stderr: string): string | null {
   if (/Connection refused/i.test(stderr)) return 'connection refused';
   if (/timed out/i.test(stderr)) return 'connection timed out';
   if (/Could not resolve hostname/i.test(stderr)) return 'the host name does not resolve';
-  if (/Connection closed|Connection reset|Broken pipe/i.test(stderr)) return 'the connection was cut';
+  if (/Connection closed|Connection reset|Broken pipe/i.test(stderr)) return CUT;
   return null;
 }
 
@@ -169,6 +176,9 @@ export class SshSession {
       timedOut,
       ms: performance.now() - t0,
     };
+    // 255 is ssh's own failure, or a remote command's exit code: the master connection tells them apart.
+    if (code === 255 && !killed && sshFailureReason(r.stderr) === null && !(await this.masterAlive()))
+      r.connectionLost = true;
     await this.log(commandLine, r);
     return r;
   }
@@ -192,15 +202,29 @@ export class SshSession {
         details: tail,
         hint: `See ${this.logFile}.`,
       });
-    const reason = r.code === 255 ? sshFailureReason(r.stderr) : null;
+    const reason = r.code === 255 ? (sshFailureReason(r.stderr) ?? (r.connectionLost ? CUT : null)) : null;
     if (reason)
       throw new SlipwayError('E_SSH', `${this.label}: cannot ${what}: ${reason}`, {
         details: tail,
-        hint: `Nothing more was done on ${this.label}. See ${this.logFile}.`,
+        hint:
+          reason === CUT
+            ? `The command may have stopped part-way or finished on ${this.label}; the next run reads the host's state again. See ${this.logFile}.`
+            : `Nothing more was done on ${this.label}. See ${this.logFile}.`,
       });
     throw new SlipwayError('E_DEPLOY', `${this.label}: ${what} failed (exit ${r.code})`, {
       details: tail,
       hint: `See ${this.logFile}.`,
+    });
+  }
+
+  /** Whether this host's master connection is up (`ssh -O check`; it never opens a connection). */
+  private masterAlive(): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const c = spawn('ssh', [...this.args().slice(0, -2), '-O', 'check', '--', this.endpoint.host], {
+        stdio: 'ignore',
+      });
+      c.on('error', () => resolve(false));
+      c.on('close', (code) => resolve(code === 0));
     });
   }
 

@@ -1,7 +1,8 @@
 /**
  * Uploads the archive to a host through the ssh connection (`cat > file.part` fed from the local file), skipped
  * when the host already has it with the right sha256, resumed from what a cut connection left in `file.part`
- * (checked against the digest; a part that does not match is discarded and the upload starts over once).
+ * (a part shorter than the archive is kept as it is; a whole one is checked against the digest, and one that does
+ * not match is discarded and the upload starts over once).
  * With `then` (the install), the write, the digest check and the install are one remote script: two round trips
  * per host in all (state, then upload + install), one when the archive is already there.
  */
@@ -71,7 +72,7 @@ export async function uploadFile(
     const mode = offset > 0 ? 'append' : 'new';
     const opts = { timeoutMs, stdinFile: { file: localFile, offset } };
     if (then) {
-      const r = await session.script(SCRIPTS.uploadInstall, [remoteFile, mode, ...then.args], opts);
+      const r = await session.script(SCRIPTS.uploadInstall, [remoteFile, mode, String(size), ...then.args], opts);
       if (r.code !== 7) {
         session.check(r, `upload ${remoteFile} and ${then.what}`, timeoutMs);
         return { skipped: false, bytes: size - offset, resumedFrom: offset, then: r };

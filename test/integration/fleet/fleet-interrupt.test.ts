@@ -2,17 +2,23 @@
 // process (test/fixtures/fleet/fleet-runner.ts) that sends itself SIGKILL or SIGINT when a named progress event is
 // emitted, then `slipway recover --target fleet` (the CLI in process) finishes what it left. Covers: the kept
 // rollout (killed after every host passed its gates), a rollback killed before and after its database undo began, a
-// rollback stopped by SIGINT, recovery while one host's sshd is down, and an upload resumed from a partial archive.
+// rollback stopped by SIGINT, recovery while one host's sshd is down, an upload resumed from a partial archive, and
+// one resumed after a live connection was cut (a TCP relay, test/helpers/tcp-proxy.ts, between ssh and host 1's sshd).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+import type { SlipwayError } from '../../../src/errors.js';
 import { sha256Hex } from '../../../src/fileset/hash.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { bundleTestEntry } from '../../helpers/bundle-entry.js';
 import { ROOT } from '../../helpers/cli-bin.js';
 import { queryRows } from '../../helpers/pg.js';
+import { startTcpProxy } from '../../helpers/tcp-proxy.js';
+import { waitFor } from '../../helpers/wait.js';
 import { closeMasters, CS1, CS2, startFleetProject, type FleetProject } from './fleet-project.js';
 
 let p: FleetProject;
@@ -227,5 +233,97 @@ describe('fleet: interrupted runs and recovery over real sshd', () => {
       (e) => e.release === r.releaseId && e.step === 'extract' && e.status === 'ok',
     );
     expect(j?.message).toMatch(new RegExp(`${bytes.length - half} bytes uploaded \\(resumed at ${half}\\)`));
+  }, 600_000);
+
+  it('a live upload cut mid-way (the relay resets the connection): a clear error, the part kept, the next deploy resumes from it', async () => {
+    // Host 1 reached through a relay capped at 1 MB/s, so the upload of a ~4.6 MB archive is caught in flight.
+    const h1 = p.fleet.hosts[0]!;
+    const relay = await startTcpProxy(h1.port, '127.0.0.1', { bytesPerSecond: 1_000_000 });
+    try {
+      const knownHosts = path.join(p.dir, 'known_hosts_relay');
+      const key = h1.hostKeyPub.split(' ').slice(0, 2).join(' ');
+      await writeFile(knownHosts, `${await readFile(p.fleet.knownHosts, 'utf8')}[127.0.0.1]:${relay.port} ${key}\n`);
+      await writeFile(
+        path.join(p.dir, 'slipway.config.yaml'),
+        p.configText({ knownHosts }).replace(`port: ${h1.port},`, `port: ${relay.port},`),
+      );
+      const config = (await loadConfig({ cwd: p.dir, env: {} })).config;
+      // Random bytes (base64): gzip cannot shrink them much, so the archive stays several MB.
+      const blob = randomBytes(4_500_000).toString('base64');
+      const pkg = await p.fleetPackage('5.0.0', [CS1], { files: { 'application/blob.txt': blob } });
+      const size = (await readFile(pkg.path)).length;
+      expect(size).toBeGreaterThan(4_000_000);
+      const part = path.join(h1.root, '.slipway', 'incoming', `${pkg.sha256}.tar.gz.part`);
+      const before = await Promise.all(p.fleet.hosts.map((h) => p.currentOf(h.root)));
+      const changelogBefore = await changelog();
+
+      let settled = false;
+      const first = deployFleet({ config, target: 'fleet', packagePath: pkg.path }).then(
+        () => {
+          throw new Error('expected the cut upload to fail the deploy');
+        },
+        (e: unknown) => e as SlipwayError,
+      );
+      void first.finally(() => (settled = true));
+      // The part on host 1's disk has grown past 1 MB (of ~4.6): cut every relayed connection now.
+      await waitFor(
+        'the remote .part to pass 1 MB',
+        () => {
+          if (settled) throw new Error('the deploy ended before the upload was caught in flight');
+          return existsSync(part) && statSync(part).size > 1_000_000;
+        },
+        { timeoutMs: 120_000 },
+      );
+      const relayed = relay.connections();
+      relay.cut();
+      const t0 = performance.now();
+      const e = await first;
+      const failMs = performance.now() - t0;
+      expect(e.code, e.message).toBe('E_SSH');
+      expect(e.message).toMatch(
+        new RegExp(
+          `^${p.fleet.user}@127\\.0\\.0\\.1:${relay.port}: cannot upload .*${pkg.sha256}\\.tar\\.gz and install .*: the connection was cut$`,
+        ),
+      );
+      // The part a cut connection leaves is kept (not a finished upload, so not judged by its digest).
+      const kept = statSync(part).size;
+      expect(kept).toBeGreaterThan(1_000_000);
+      expect(kept).toBeLessThan(size);
+      expect((await readFile(part)).equals((await readFile(pkg.path)).subarray(0, kept))).toBe(true);
+      // Nothing switched, the database untouched, every host's lock given back (through a new connection).
+      expect(await Promise.all(p.fleet.hosts.map((h) => p.currentOf(h.root)))).toEqual(before);
+      expect(await changelog()).toEqual(changelogBefore);
+      for (const i of [0, 1, 2]) expect(locked(i)).toBe(false);
+      expect(relay.connections()).toBeGreaterThan(relayed);
+      console.log(
+        `cut upload: failed ${Math.round(failMs)} ms after the cut (under load), ${kept} of ${size} bytes kept`,
+      );
+
+      // The link back at full speed: the next deploy opens a fresh connection and sends only the rest.
+      relay.unlimit();
+      const r = await deployFleet({ config, target: 'fleet', packagePath: pkg.path });
+      expect(r.hosts[0]!.install).toMatchObject({
+        resumedFrom: kept,
+        uploadedBytes: size - kept,
+        uploadSkipped: false,
+      });
+      for (const [i, h] of p.fleet.hosts.entries()) {
+        const archive = path.join(h.root, '.slipway', 'incoming', `${pkg.sha256}.tar.gz`);
+        expect(sha256Hex(await readFile(archive))).toBe(pkg.sha256);
+        expect(await p.currentOf(h.root)).toBe(`releases/${r.releaseId}`);
+        expect(await p.healthVersion(i)).toBe('5.0.0');
+        expect(await readFile(path.join(h.root, 'releases', r.releaseId, 'application', 'blob.txt'), 'utf8')).toBe(
+          blob,
+        );
+      }
+      expect(existsSync(part)).toBe(false);
+      const j = (await p.journalOf(h1.root)).find(
+        (x) => x.release === r.releaseId && x.step === 'extract' && x.status === 'ok',
+      );
+      expect(j?.message).toMatch(new RegExp(`${size - kept} bytes uploaded \\(resumed at ${kept}\\)`));
+    } finally {
+      await relay.stop();
+      await p.config(); // the hosts' own ports again
+    }
   }, 600_000);
 });

@@ -46,11 +46,14 @@ export interface FleetProject {
   configText: (o?: ConfigTextOptions) => string;
   /** Writes slipway.config.yaml and loads it. */
   config: (o?: ConfigTextOptions) => Promise<Config>;
-  /** A package of the fleet app; `upgradeFrom` replaces its version-compatibility.json's (default any version). */
+  /**
+   * A package of the fleet app; `upgradeFrom` replaces its version-compatibility.json's (default any version);
+   * `files` adds files (path in the package → content).
+   */
   fleetPackage: (
     version: string,
     changeSets: FixtureChangeSet[],
-    o?: { upgradeFrom?: string[] },
+    o?: { upgradeFrom?: string[]; files?: Record<string, string> },
   ) => Promise<FixturePackage>;
   journalOf: (root: string) => Promise<JournalEntry[]>;
   currentOf: (root: string) => Promise<string | null>;
@@ -139,6 +142,7 @@ ${hosts}${o.extraHost ? `\n${o.extraHost}` : ''}
           'application/server.mjs': FLEET_APP,
           'scripts/restart.sh': FLEET_RESTART,
           'tests/smoke/health.mjs': FLEET_SMOKE,
+          ...o.files,
           ...(o.upgradeFrom
             ? {
                 'version-compatibility.json':
