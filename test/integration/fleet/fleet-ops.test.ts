@@ -27,14 +27,7 @@ const fail = (x: Promise<unknown>) =>
 
 /** The project's config with `extra` lines added to the fleet target (indented as its other settings). */
 async function configWith(extra: string[] = []): Promise<Config> {
-  const text = p
-    .configText({ rollout: '{ batch: 1, canary: 1 }' })
-    .replace(
-      'rollbackDatabase: true\n',
-      ['rollbackDatabase: true', ...extra.map((l) => `      ${l}`)].join('\n') + '\n',
-    );
-  await writeFile(path.join(p.dir, 'slipway.config.yaml'), text);
-  return (await loadConfig({ cwd: p.dir, env: {} })).config;
+  return p.config({ rollout: '{ batch: 1, canary: 1 }', targetLines: extra });
 }
 
 /** Everything a refused run must leave alone on a host: its journal, current, releases and uploaded archives. */

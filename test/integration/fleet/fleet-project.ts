@@ -34,6 +34,8 @@ export interface ConfigTextOptions {
   extraHost?: string;
   /** The `rollout:` flow mapping (default `{ batch: 2, canary: 1 }`). */
   rollout?: string;
+  /** More settings of the fleet target, one YAML line each (indented here as its other settings). */
+  targetLines?: string[];
 }
 
 export interface FleetProject {
@@ -115,7 +117,7 @@ ${hosts}${o.extraHost ? `\n${o.extraHost}` : ''}
       health: { timeoutMs: 10000, intervalMs: 100 }
       databaseUrl: ${JSON.stringify(db.url)}
       rollbackDatabase: true
-`;
+${(o.targetLines ?? []).map((l) => `      ${l}\n`).join('')}`;
   };
   const healthVersion = async (i: number) => {
     try {

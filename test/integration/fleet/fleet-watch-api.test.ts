@@ -8,7 +8,6 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
 import type { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
@@ -45,14 +44,7 @@ const WATCH = [
 ];
 
 async function configWith(extra: string[] = []): Promise<Config> {
-  const text = p
-    .configText({ rollout: '{ batch: 1, canary: 1 }' })
-    .replace(
-      'rollbackDatabase: true\n',
-      ['rollbackDatabase: true', ...extra.map((l) => `      ${l}`)].join('\n') + '\n',
-    );
-  await writeFile(path.join(p.dir, 'slipway.config.yaml'), text);
-  return (await loadConfig({ cwd: p.dir, env: {} })).config;
+  return p.config({ rollout: '{ batch: 1, canary: 1 }', targetLines: extra });
 }
 
 const appUrl = (i: number, route: string) => `http://127.0.0.1:${p.appPorts[i]}${route}`;
