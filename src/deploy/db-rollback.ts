@@ -7,16 +7,29 @@ import type { ChangeSetIndexEntry, ChangeSetKey, Contracts } from './contracts.j
 
 /** The package's database/changesets.json (DatabasePackageResult.index), or null when it has none. */
 export async function readChangeSetIndex(releaseDir: string): Promise<ChangeSetIndexEntry[] | null> {
+  let text: string;
   try {
-    return JSON.parse(
-      await readFile(path.join(releaseDir, 'database', 'changesets.json'), 'utf8'),
-    ) as ChangeSetIndexEntry[];
+    text = await readFile(path.join(releaseDir, 'database', 'changesets.json'), 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new SlipwayError(
       'E_PACKAGE',
       `database/changesets.json of ${releaseDir} is unreadable: ${(e as Error).message}`,
     );
+  }
+  return parseChangeSetIndex(text, releaseDir);
+}
+
+/**
+ * database/changesets.json's text (null: the package has none) as the index, e.g. read from the archive by the
+ * package check (pure); `where` names the release or archive in the error.
+ */
+export function parseChangeSetIndex(text: string | null, where: string): ChangeSetIndexEntry[] | null {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as ChangeSetIndexEntry[];
+  } catch (e) {
+    throw new SlipwayError('E_PACKAGE', `database/changesets.json of ${where} is unreadable: ${(e as Error).message}`);
   }
 }
 

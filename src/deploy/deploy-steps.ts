@@ -3,7 +3,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError, maskUrl } from '../errors.js';
+import { historyTablesOfPackage, type HistoryTables } from '../db/history-tables.js';
 import { findPackageShellEscapes, refuseShellEscapes } from '../db/package-safety.js';
+import type { VersionCompatibility } from '../manifest/schema.js';
 import { verifyPackageSignature } from '../sign/package-signature.js';
 import { checkCompatibility } from './compat.js';
 import { pendingChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
@@ -29,6 +31,10 @@ export interface Verified {
   hasDatabasePackage: boolean;
   /** build-manifest.json's deployment.readiness and blockers (see readiness.ts). */
   readiness: PackageReadiness;
+  /** version-compatibility.json as read from the verified archive (null only when the seam returned none). */
+  compatibility: VersionCompatibility | null;
+  /** database/changesets.json's text as read from the verified archive; null when the package has none. */
+  changesetsJson: string | null;
 }
 
 /**
@@ -62,7 +68,8 @@ export async function verifyPackage(
     limits: t.limits,
     shared: t.shared,
     ...(expectedSha256 ? { expectedSha256 } : {}),
-    readDatabaseSql: !t.allowShellInSql,
+    // Always read (the compat step can judge the package from the archive); refused below only when not allowed.
+    readDatabaseSql: true,
   });
   if (!v.ok) {
     const first = v.problems[0];
@@ -82,7 +89,7 @@ export async function verifyPackage(
     );
   }
   // The SQL a package built elsewhere would run (forward and rollback), judged from the archive before extraction.
-  if (v.databaseSql)
+  if (v.databaseSql && !t.allowShellInSql)
     refuseShellEscapes(findPackageShellEscapes(v.databaseSql), {
       field: 'deploy.targets.*.allowShellInSql',
       consequence: 'Nothing was extracted or applied.',
@@ -95,6 +102,8 @@ export async function verifyPackage(
       ready: v.manifest?.deployment.readiness ?? true,
       blockers: v.manifest?.deployment.blockers ?? [],
     },
+    compatibility: v.compatibility,
+    changesetsJson: v.databaseSql?.changesetsJson ?? null,
   };
 }
 
@@ -155,25 +164,51 @@ async function liveVersion(target: Target, previous: string | null): Promise<str
   }
 }
 
+/** What the compat step judges of a package: its version-compatibility.json (where: a release dir or an archive). */
+export interface PackageCompat {
+  version: string;
+  upgradeFrom: string[];
+  database: { head: ChangeSetKey | null };
+  /** The history tables the package writes (readHistoryTables). */
+  historyTables: () => Promise<HistoryTables>;
+}
+
+/** version-compatibility.json of an extracted release, for the compat step. */
+export async function releaseCompat(releaseDir: string): Promise<PackageCompat> {
+  const pkg = JSON.parse(await readFile(path.join(releaseDir, 'version-compatibility.json'), 'utf8')) as Omit<
+    PackageCompat,
+    'historyTables'
+  >;
+  return { ...pkg, historyTables: () => readHistoryTables(releaseDir) };
+}
+
 /**
- * The compat step (journaled): the package's version-compatibility.json (in `releaseDir`, extracted on this
- * machine) against every live version (a local target has one; a fleet one per host, null: nothing live there)
- * and the database; throws E_COMPAT with every reason. Used by the local deploy and by the ssh fleet.
+ * version-compatibility.json of a verified archive (`Verified.compatibility`), for the compat step before anything
+ * is extracted; null when the package check returned none.
+ */
+export function archiveCompat(v: Verified, packagePath: string): PackageCompat | null {
+  const c = v.compatibility;
+  if (!c) return null;
+  const where = `${packagePath}: version-compatibility.json`;
+  return { ...c, historyTables: async () => historyTablesOfPackage(c.database.historyTables, where) };
+}
+
+/**
+ * The compat step (journaled): the package's version-compatibility.json (a release dir extracted on this machine,
+ * or the verified archive's copy: `Verified.compatibility`) against every live version (a local target has one; a
+ * fleet one per host, null: nothing live there) and the database; throws E_COMPAT with every reason. Used by the
+ * local deploy and by the ssh fleet.
  */
 export async function compatStep(
   steps: StepRunner,
-  releaseDir: string,
+  source: string | PackageCompat,
   index: ChangeSetIndexEntry[] | null,
   databaseUrl: string | null,
   liveVersions: (string | null)[],
 ): Promise<void> {
   await steps.run('compat', 'check version compatibility', async () => {
-    const pkg = JSON.parse(await readFile(path.join(releaseDir, 'version-compatibility.json'), 'utf8')) as {
-      version: string;
-      upgradeFrom: string[];
-      database: { head: ChangeSetKey | null };
-    };
-    const applied = databaseUrl ? await readAppliedOrFail(databaseUrl, await readHistoryTables(releaseDir)) : null;
+    const pkg = typeof source === 'string' ? await releaseCompat(source) : source;
+    const applied = databaseUrl ? await readAppliedOrFail(databaseUrl, await pkg.historyTables()) : null;
     const reasons = new Set<string>();
     const notes = new Set<string>();
     for (const live of new Set(liveVersions.length ? liveVersions : [null])) {

@@ -23,6 +23,8 @@ export interface InstallOptions {
   limits: ExtractLimits;
   shared: string[];
   delayMs?: number;
+  /** The archive's sha256 when the caller has it (the digest of the bytes the package check read); else hashed. */
+  sha256?: string;
 }
 
 /**

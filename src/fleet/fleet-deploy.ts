@@ -10,13 +10,19 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
-import { hashFile } from '../fileset/hash.js';
 import { commandUser, releaseEnv, restartApp, validateRelease } from '../deploy/activate.js';
 import { resolveRunAs } from '../deploy/command-env.js';
 import { loadContracts, type ChangeSetKey } from '../deploy/contracts.js';
-import { readChangeSetIndex } from '../deploy/db-rollback.js';
+import { parseChangeSetIndex } from '../deploy/db-rollback.js';
 import { defaultActor, nextReleaseId } from '../deploy/deploy.js';
-import { backupStep, compatStep, migrateStep, retentionStep, verifyPackage } from '../deploy/deploy-steps.js';
+import {
+  archiveCompat,
+  backupStep,
+  compatStep,
+  migrateStep,
+  retentionStep,
+  verifyPackage,
+} from '../deploy/deploy-steps.js';
 import { LocalTarget } from '../deploy/local-target.js';
 import { checkReadiness } from '../deploy/readiness.js';
 import { settleTarget } from '../deploy/settle.js';
@@ -103,7 +109,7 @@ async function checkPackage(opts: FleetDeployOptions) {
     opts.expectedSha256,
   );
   checkReadiness(packagePath, v.readiness, opts.force === true); // a dry run must not promise what deploy refuses
-  const sha256 = await hashFile(packagePath);
+  const sha256 = v.sha256; // the digest of the bytes the check read: each host's upload is verified against it
   const databaseUrl = targetDatabaseUrl(opts.config, fleet.controllerView);
   return { fleet, packagePath, contracts, v, sha256, databaseUrl, packageName: path.basename(packagePath) };
 }
@@ -207,22 +213,17 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
         emit,
         rolloutOrder: batches.flat(),
       });
-    // On the controller, before any host's journal or disk is touched: a refusal here changes nothing on a host.
+    // Before any host's journal or disk is touched, so a refusal changes nothing on a host: the package (its
+    // version-compatibility.json and database/changesets.json as the package check read them from the archive)
+    // against every host's live release (read on the host) and the database, as a local deploy.
     const releaseDir = controller.releaseDir(releaseId);
     const index = await (async () => {
       try {
-        await fleetSteps.run(
-          'extract',
-          `extract ${releaseId} on the controller (database SQL, smoke tests)`,
-          async () => {
-            const r = await controller.installRelease(packagePath, releaseId, { limits: t.limits, shared: [] });
-            return { value: r, message: `${r.files} files verified` };
-          },
-        );
-        const index = await readChangeSetIndex(releaseDir);
-        // The package against every host's live release (read on the host) and the database, as a local deploy.
+        const index = parseChangeSetIndex(v.changesetsJson, packagePath);
         const liveVersions = await Promise.all(hosts.map((h) => liveVersionOn(h, previous.get(h) ?? null)));
-        await compatStep(fleetSteps, releaseDir, index, databaseUrl, liveVersions);
+        const pkg = archiveCompat(v, packagePath);
+        if (!pkg) throw new SlipwayError('E_VALIDATE', `${packagePath} has no version-compatibility.json`);
+        await compatStep(fleetSteps, pkg, index, databaseUrl, liveVersions);
         return index;
       } catch (e) {
         throw await undo(e, []);
@@ -249,10 +250,21 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     }
 
     try {
-      // Install on every host before switching any (the controller's copy was extracted and checked above).
-      const installed = await mapSettled(hosts, t.parallel, (h) =>
+      // The controller's copy (the complete release: database SQL for migrate and recovery, the smoke tests' cwd) is
+      // extracted and verified while the hosts upload and install: both only read the checked archive, and nothing
+      // uses the copy before migrate. Both settle before anything else happens (or the rollout is undone).
+      const extracted = fleetSteps.run(
+        'extract',
+        `extract ${releaseId} on the controller (database SQL, smoke tests)`,
+        async () => {
+          const r = await controller.installRelease(packagePath, releaseId, { limits: t.limits, shared: [] });
+          return { value: r, message: `${r.files} files verified` };
+        },
+      );
+      // Install on every host before switching any.
+      const installing = mapSettled(hosts, t.parallel, (h) =>
         hostSteps.get(h)!.run('extract', `upload and install ${releaseId} on ${h.host.label}`, async () => {
-          const r = await h.target.installRelease(packagePath, releaseId, { limits: t.limits, shared });
+          const r = await h.target.installRelease(packagePath, releaseId, { limits: t.limits, shared, sha256 });
           const i = h.target.lastInstall!;
           installs.set(h, i);
           return {
@@ -262,8 +274,11 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
           };
         }),
       );
-      const failedInstall = installed.findIndex((r) => r.status === 'rejected');
-      if (failedInstall >= 0) throw (installed[failedInstall] as PromiseRejectedResult).reason;
+      const [local, installed] = await Promise.allSettled([extracted, installing]);
+      if (local.status === 'rejected') throw local.reason;
+      if (installed.status === 'rejected') throw installed.reason;
+      const failedInstall = installed.value.findIndex((r) => r.status === 'rejected');
+      if (failedInstall >= 0) throw (installed.value[failedInstall] as PromiseRejectedResult).reason;
       await fleetSteps.info('extract', `${releaseId} installed on all ${hosts.length} host(s)`);
 
       // Once, from the controller, right before migrating (the local deploy's backup step).

@@ -54,10 +54,13 @@ export function planFleetDeploy(i: PlanFleetInput): FleetPlan {
       step: 'recover',
       action: 'finish what an interrupted run left (the fleet goes back as one), if anything',
     },
-    { step: 'extract', action: `extract ${releaseId} on the controller (database SQL, smoke tests)` },
     {
       step: 'compat',
-      action: `check version-compatibility.json against every host's live release${db ? ' and the database' : ''}, before any host is touched`,
+      action: `check the package's version-compatibility.json against every host's live release${db ? ' and the database' : ''}, before any host is touched`,
+    },
+    {
+      step: 'extract',
+      action: `extract ${releaseId} on the controller (database SQL, smoke tests), while the hosts install`,
     },
     {
       step: 'extract',

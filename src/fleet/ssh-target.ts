@@ -318,7 +318,7 @@ export class SshTarget implements Target {
   /** Uploads the archive (skipped when the host has it, resumed when a part is there), then installs remotely. */
   async installRelease(packagePath: string, releaseId: string, opts: InstallOptions): Promise<{ files: number }> {
     if (!isReleaseId(releaseId)) throw new SlipwayError('E_INTERNAL', `not a release id: ${releaseId}`);
-    const sha256 = await hashFile(packagePath);
+    const sha256 = opts.sha256 ?? (await hashFile(packagePath));
     const remote = posix.join(this.layout.state, 'incoming', `${sha256}.tar.gz`);
     const sharedArgs = opts.shared.flatMap((p) => [
       p,

@@ -80,10 +80,14 @@ describe('fleet operations over real sshd', () => {
     expect(await Promise.all([0, 1].map(hostState))).toEqual(before);
     expect(await queryRows(p.db.url, `SELECT id FROM databasechangelog`)).toEqual([{ id: '1' }]);
     for (const i of [0, 1]) expect(await p.healthVersion(i)).toBe('1.0.0');
-    // The fleet journal closes the run as failed; the controller's record stays on v1.
+    // The fleet journal closes the run as failed; the controller's record stays on v1. The package was judged from
+    // the checked archive: nothing was extracted on the controller either.
     const fj = await p.journalOf(p.controllerRoot);
     expect(fj.at(-1)).toMatchObject({ step: 'run', status: 'failed' });
     expect(await p.currentOf(p.controllerRoot)).toBe(`releases/${v1}`);
+    const run = fj.at(-1)!.run;
+    expect(fj.filter((x) => x.run === run && x.step === 'extract')).toEqual([]);
+    expect(readdirSync(path.join(p.controllerRoot, 'releases'))).toEqual([v1]);
   }, 240_000);
 
   it('compat: a package that does not know a changeset the database has is refused before any host is touched', async () => {

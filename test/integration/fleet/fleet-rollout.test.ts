@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import type { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
+import { verifyTree } from '../../../src/deploy/verify-tree.js';
 import { queryRows } from '../../helpers/pg.js';
 import { freePort, type SshFleetFixture } from '../../helpers/sshd.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -78,6 +79,20 @@ describe('fleet rollout over real sshd', () => {
     const migrate = events.indexOf('fleet migrate ok');
     expect(lastInstall).toBeLessThan(migrate);
     expect(migrate).toBeLessThan(firstSwitch);
+    // The package was judged (compat, from the checked archive) before anything was extracted or installed; the
+    // controller's copy, extracted while the hosts installed, is the whole release (every file SHA256SUMS lists,
+    // verified: smoke tests, database SQL, the application) and was complete before the migration.
+    const compatOk = events.indexOf('fleet compat ok');
+    expect(compatOk).toBeGreaterThan(-1);
+    expect(compatOk).toBeLessThan(events.findIndex((e) => / extract begin$/.test(e)));
+    expect(events.indexOf('fleet extract ok')).toBeGreaterThan(-1);
+    expect(events.indexOf('fleet extract ok')).toBeLessThan(events.indexOf('fleet migrate begin'));
+    const copy = path.join(dir, '.slipway', 'fleet', 'fleet', 'releases', r.releaseId);
+    const copyCheck = await verifyTree(copy);
+    expect(copyCheck.problems).toEqual([]);
+    expect(copyCheck.files).toBe((await readFile(path.join(copy, 'SHA256SUMS'), 'utf8')).trim().split('\n').length + 1);
+    for (const f of ['tests/smoke/health.mjs', 'database/package.sql', 'database/changesets.json', 'application'])
+      expect(existsSync(path.join(copy, f))).toBe(true);
     // Canary (host 1) went live before hosts 2 and 3 started switching, and they before host 4.
     const okAt = (host: number) => events.findIndex((e) => e.startsWith(r.hosts[host]!.host) && / smoke ok$/.test(e));
     const beginAt = (host: number) =>
