@@ -20,7 +20,7 @@ export interface ControllerRun {
   /** `<controller>/.slipway/logs/<run>`: every remote command of the run and its output. */
   logDir: string;
   /** Connects to and locks the hosts for this run (see openFleet); released by `end`. */
-  openHosts: (o?: { skipUnreachable?: boolean | undefined }) => Promise<OpenFleet>;
+  openHosts: (o?: { skipUnreachable?: boolean | undefined; archiveSha256?: string | undefined }) => Promise<OpenFleet>;
   /** Releases the hosts (if opened) and then the controller's lock. */
   end: () => Promise<void>;
 }
@@ -49,6 +49,7 @@ export async function startControllerRun(
         logDir,
         skipUnreachable: h.skipUnreachable,
         wait: o.wait,
+        archiveSha256: h.archiveSha256,
       });
       return open;
     },

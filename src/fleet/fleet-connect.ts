@@ -58,7 +58,15 @@ export async function eachHost<R>(
  */
 export async function openFleet(
   fleet: FleetTarget,
-  o: { run: string; command: string; logDir: string; skipUnreachable?: boolean; wait?: boolean },
+  o: {
+    run: string;
+    command: string;
+    logDir: string;
+    skipUnreachable?: boolean;
+    wait?: boolean;
+    /** A deploy's archive: `open` also reads its upload state and current's version-compatibility.json. */
+    archiveSha256?: string | undefined;
+  },
 ): Promise<OpenFleet> {
   const controlDir = await makeControlDir();
   const opTimeoutMs = fleet.t.connectTimeoutMs + 60_000;
@@ -75,7 +83,9 @@ export async function openFleet(
   };
   try {
     const lockOpts = { run: o.run, command: o.command, wait: o.wait === true };
-    const probed = await mapSettled(all, fleet.t.parallel, (h) => h.target.open(lockOpts));
+    const probed = await mapSettled(all, fleet.t.parallel, (h) =>
+      h.target.open(lockOpts, o.archiveSha256 ? { sha256: o.archiveSha256 } : undefined),
+    );
     const opened = probed.map((r) => (r.status === 'fulfilled' ? r.value : null));
     for (const r of opened) if (r?.acquired) locks.push(r.lock);
     const unreachable = all

@@ -153,7 +153,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
   const { controller, run } = cr;
   const actor = opts.actor ?? defaultActor();
   try {
-    const open = await cr.openHosts({ skipUnreachable: opts.skipUnreachable });
+    const open = await cr.openHosts({ skipUnreachable: opts.skipUnreachable, archiveSha256: sha256 });
     for (const u of open.unreachable)
       emit({ step: 'lock', status: 'info', message: `skipped (--skip-unreachable): ${u.reason}` });
     const hosts = open.hosts;

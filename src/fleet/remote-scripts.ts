@@ -16,6 +16,10 @@ ls -1Ab -- "$1/releases" 2>/dev/null | while IFS= read -r l; do printf 'R %s\\n'
 echo J
 if [ -e "$1/.slipway/journal.jsonl" ]; then cat -- "$1/.slipway/journal.jsonl"; fi`;
 
+/** $1 remote file: "<sha256> <size of $1.part>" ("none" when the file is absent). */
+const UPLOAD_STATE = `if [ -f "$1" ]; then s=$(sha256sum -- "$1"); printf '%s ' "\${s%% *}"; else printf 'none '; fi
+if [ -f "$1.part" ]; then wc -c < "$1.part" | tr -d ' '; else echo 0; fi`;
+
 /**
  * Put in front of another script: $1 journal, $2 N, then N journal lines, appended (a torn last line stays alone on
  * its line) and fsync'd BEFORE the script's own work, which then sees its own arguments as $1… . A journal that
@@ -64,9 +68,11 @@ export const SCRIPTS = {
 ${PREPARE}`,
 
   /**
-   * $1 root, $2 owner JSON: `prepare`, then one attempt at the lock (as `lock`), then, when it was acquired, the
-   * state under it (as `state`). Prints "acquired" and the state, or "held" and the holder's owner file on one line.
-   * One round trip where a run used to need prepare, lock, readlink, cat and ls.
+   * $1 root, $2 owner JSON, optionally $3 an uploaded archive's path (a deploy's): `prepare`, then one attempt at the
+   * lock (as `lock`), then, when it was acquired, the state under it (as `state`); with $3, first "U" and what
+   * `uploadState` prints for it, and "V <bytes>" then the bytes of current's version-compatibility.json (when there
+   * is one). Prints "acquired" and the state, or "held" and the holder's owner file on one line. One round trip where
+   * a deploy used to need prepare, lock, readlink, cat, ls, the live version's file and the upload state.
    */
   open: `${PRE}
 ${PREPARE} || exit 3
@@ -75,6 +81,12 @@ if mkdir -- "$1/.slipway/lock.d" 2>/dev/null; then
   echo acquired
 else
   echo held; tr -d '\\n' < "$1/.slipway/lock.d/owner.json" 2>/dev/null; echo; exit 0
+fi
+if [ -n "\${3:-}" ]; then
+  v="$1/current/version-compatibility.json"
+  if [ -f "$v" ]; then printf 'V %s\\n' "$(wc -c < "$v" | tr -d ' ')"; cat -- "$v"; echo; fi
+  printf 'U '; (set -- "$3"
+${UPLOAD_STATE})
 fi
 ${STATE}`,
 
@@ -132,8 +144,7 @@ ls -1A -- "$1" 2>/dev/null || true`,
 
   /** $1 remote file: "<sha256> <size of $1.part>" ("none" when the file is absent). */
   uploadState: `${PRE}
-if [ -f "$1" ]; then s=$(sha256sum -- "$1"); printf '%s ' "\${s%% *}"; else printf 'none '; fi
-if [ -f "$1.part" ]; then wc -c < "$1.part" | tr -d ' '; else echo 0; fi`,
+${UPLOAD_STATE}`,
 
   /** $1 remote file, $2 "append" or "new": stdin goes to $1.part. */
   uploadWrite: `${PRE}

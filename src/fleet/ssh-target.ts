@@ -17,7 +17,7 @@ import type { JournalEntry } from '../deploy/types.js';
 import type { TreeVerification } from '../deploy/verify-tree.js';
 import { JOURNAL_FAILED, JOURNAL_PRELUDE, SCRIPTS } from './remote-scripts.js';
 import type { RemoteResult, RunOptions, SshSession } from './ssh.js';
-import { uploadFile, type RemoteRunner } from './upload.js';
+import { parseUploadState, uploadFile, type RemoteRunner, type UploadState } from './upload.js';
 
 const posix = path.posix;
 
@@ -35,6 +35,10 @@ export interface HostState {
   current: string | null;
   releases: string[];
   journal: JournalRead;
+  /** With a deploy's `open`: the uploaded archive's state there (as the `uploadState` script prints it). */
+  upload?: UploadState;
+  /** With a deploy's `open`: current's version-compatibility.json (null: current has none). */
+  currentCompat?: Buffer | null;
 }
 
 /** What `open` found: the lock taken (and the state under it), or the holder's owner record. */
@@ -55,6 +59,8 @@ export class SshTarget implements Target {
   private prefetched: string[] | null = null;
   /** What `open` read under the lock, until the next remote command (which may change it). */
   private opened: HostState | null = null;
+  /** The archive whose upload state `opened` holds (a deploy's `open`). */
+  private openedArchive: string | null = null;
 
   constructor(
     readonly session: SshSession,
@@ -151,12 +157,12 @@ export class SshTarget implements Target {
    * prepare + one attempt at the lock + the state under it, in one round trip. A held lock (stale or not) is
    * returned as such: `lock` is the way to wait for it or take over a stale one.
    */
-  async open(opts: Omit<AcquireLockOptions, 'lockPath'>): Promise<OpenResult> {
+  async open(opts: Omit<AcquireLockOptions, 'lockPath'>, deploy?: { sha256: string }): Promise<OpenResult> {
     await this.checkRunAs();
     const owner = this.newOwner(opts);
     const r = await this.sh(
       'open',
-      [this.layout.root, JSON.stringify(owner)],
+      [this.layout.root, JSON.stringify(owner), ...(deploy ? [this.incomingPath(deploy.sha256)] : [])],
       `prepare ${this.layout.root} and take the lock`,
     );
     const nl = r.stdout.indexOf(0x0a);
@@ -175,12 +181,18 @@ export class SshTarget implements Target {
       return { acquired: false, holder };
     }
     this.opened = parseState(r.stdout.subarray(nl + 1));
+    this.openedArchive = deploy ? this.incomingPath(deploy.sha256) : null;
     return { acquired: true, lock: this.handle(owner, null), state: this.opened };
   }
 
   /** The state `open` read under the lock when no command ran on the host since; else null (read it again). */
   openedState(): HostState | null {
     return this.opened;
+  }
+
+  /** Where a deploy uploads the archive with this sha256. */
+  private incomingPath(sha256: string): string {
+    return posix.join(this.layout.state, 'incoming', `${sha256}.tar.gz`);
   }
 
   /** current, the release dirs and the journal, in one round trip. */
@@ -311,6 +323,10 @@ export class SshTarget implements Target {
   /** A file of an installed release (e.g. its version-compatibility.json), or null when it is not there. */
   async readReleaseFile(id: string, name: string): Promise<Buffer | null> {
     if (!isReleaseId(id)) throw new SlipwayError('E_INTERNAL', `not a release id: ${id}`);
+    // A deploy's `open` read current's version-compatibility.json under the lock (no command ran since).
+    const o = this.opened;
+    if (o && o.current === id && name === 'version-compatibility.json' && o.currentCompat !== undefined)
+      return o.currentCompat;
     const r = await this.sh('read', [posix.join(this.releaseDir(id), name)], `read ${name} of ${id}`);
     return r.stdout.length ? r.stdout : null;
   }
@@ -319,7 +335,9 @@ export class SshTarget implements Target {
   async installRelease(packagePath: string, releaseId: string, opts: InstallOptions): Promise<{ files: number }> {
     if (!isReleaseId(releaseId)) throw new SlipwayError('E_INTERNAL', `not a release id: ${releaseId}`);
     const sha256 = opts.sha256 ?? (await hashFile(packagePath));
-    const remote = posix.join(this.layout.state, 'incoming', `${sha256}.tar.gz`);
+    const remote = this.incomingPath(sha256);
+    // What a deploy's `open` read of this archive under the lock, when no command ran on the host since.
+    const known = this.openedArchive === remote ? this.opened?.upload : undefined;
     const sharedArgs = opts.shared.flatMap((p) => [
       p,
       posix.relative(posix.dirname(posix.join('releases', releaseId, p)), posix.join('shared', p)),
@@ -328,6 +346,7 @@ export class SshTarget implements Target {
     const up = await uploadFile(this.runner(), packagePath, remote, sha256, this.opTimeoutMs * 10, {
       args: [this.layout.root, releaseId, sha256, ...sharedArgs],
       what: `install ${releaseId}`,
+      ...(known ? { state: known } : {}),
     });
     const files = Number(up.then.stdout.toString('utf8').trim().split('\n').pop());
     this.lastInstall = { files, uploadedBytes: up.bytes, uploadSkipped: up.skipped, resumedFrom: up.resumedFrom };
@@ -421,17 +440,29 @@ export function parseState(out: Buffer): HostState {
   let at = 0;
   let current: string | null = null;
   const releases: string[] = [];
+  const extra: Pick<HostState, 'upload' | 'currentCompat'> = {};
   for (;;) {
     const nl = out.indexOf(0x0a, at);
     if (nl < 0) throw new SlipwayError('E_INTERNAL', 'the host state has no journal marker');
     const line = out.subarray(at, nl).toString('utf8');
     at = nl + 1;
     if (line === 'J') break;
+    if (line.startsWith('V ')) {
+      // "V <n>", n bytes, a newline: a file's bytes, framed by their count.
+      const n = Number(line.slice(2));
+      if (!Number.isInteger(n) || n < 0 || out[at + n] !== 0x0a)
+        throw new SlipwayError('E_INTERNAL', 'the host state has a torn version-compatibility.json');
+      extra.currentCompat = n ? out.subarray(at, at + n) : null;
+      at += n + 1;
+      continue;
+    }
+    if (line.startsWith('U ')) extra.upload = parseUploadState(line.slice(2));
     if (line.startsWith('C ')) {
       const link = line.slice(2);
       const id = link.startsWith('releases/') ? link.slice('releases/'.length) : '';
       current = isReleaseId(id) ? id : null;
     } else if (line.startsWith('R ') && isReleaseId(line.slice(2))) releases.push(line.slice(2));
   }
-  return { current, releases: releases.sort(), journal: parseJournal(out.subarray(at)) };
+  if (extra.upload && extra.currentCompat === undefined) extra.currentCompat = null; // probed: current has none
+  return { current, releases: releases.sort(), journal: parseJournal(out.subarray(at)), ...extra };
 }

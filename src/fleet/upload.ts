@@ -30,6 +30,23 @@ export interface UploadResult {
 export interface UploadThen {
   args: string[];
   what: string;
+  /**
+   * The remote file's state when the caller read it already under the host's lock, with no command there since
+   * (SshTarget.open): the `uploadState` round trip is skipped.
+   */
+  state?: UploadState;
+}
+
+/** What the `uploadState` script prints: the remote file's sha256 ("none": absent) and the size of its part. */
+export interface UploadState {
+  sum: string;
+  part: number;
+}
+
+/** Parses `uploadState`'s output (pure). */
+export function parseUploadState(text: string): UploadState {
+  const [sum, part] = text.trim().split(' ');
+  return { sum: sum ?? 'none', part: Number(part) || 0 };
 }
 
 export function uploadFile(
@@ -56,17 +73,18 @@ export async function uploadFile(
   then?: UploadThen,
 ): Promise<UploadResult & { then?: RemoteResult }> {
   const size = (await stat(localFile)).size;
-  const state = session.check(
-    await session.script(SCRIPTS.uploadState, [remoteFile], { timeoutMs }),
-    'read the upload state',
-  );
-  const [remoteSum, partText] = state.stdout.toString('utf8').trim().split(' ');
+  const { sum: remoteSum, part } =
+    then?.state ??
+    parseUploadState(
+      session
+        .check(await session.script(SCRIPTS.uploadState, [remoteFile], { timeoutMs }), 'read the upload state')
+        .stdout.toString('utf8'),
+    );
   if (remoteSum === sha256) {
     if (!then) return { skipped: true, bytes: 0, resumedFrom: 0 };
     const r = session.check(await session.script(SCRIPTS.install, then.args, { timeoutMs }), then.what, timeoutMs);
     return { skipped: true, bytes: 0, resumedFrom: 0, then: r };
   }
-  const part = Number(partText) || 0;
   let offset = part > 0 && part <= size ? part : 0;
   for (let attempt = 0; attempt < 2; attempt++) {
     const mode = offset > 0 ? 'append' : 'new';

@@ -1,10 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlipwayError } from '../../../src/errors.js';
 import { makeControlDir, removeControlDir, SshSession, type SshSettings } from '../../../src/fleet/ssh.js';
 import { uploadFile } from '../../../src/fleet/upload.js';
+import { SshTarget } from '../../../src/fleet/ssh-target.js';
+import { DEFAULT_LIMITS } from '../../../src/deploy/archive-rules.js';
+import { makeFixturePackage } from '../../fixtures/deploy/make-package.js';
 import { sha256Hex } from '../../../src/fileset/hash.js';
 import { freePort, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
 import { HOSTILE } from '../../fixtures/fleet/hostile.js';
@@ -128,5 +131,47 @@ describe('ssh transport against a real sshd', () => {
       resumedFrom: 0,
     });
     expect(sha256Hex(await readFile(remote))).toBe(sum);
+  });
+
+  it("a deploy's open reads the archive's upload state and current's version-compatibility.json under the lock: the live version and the upload need no round trip of their own", async () => {
+    const s = session(fleet.hosts[0]!.port);
+    const root = path.join(fleet.hosts[0]!.root, 'open-probe');
+    const live = '20260101T000000Z-aaaaaaaaaaaa';
+    const compat = '{"version":"1.0.0"}\n';
+    await mkdir(path.join(root, 'releases', live), { recursive: true });
+    await writeFile(path.join(root, 'releases', live, 'version-compatibility.json'), compat);
+    await symlink(`releases/${live}`, path.join(root, 'current'));
+    const pkg = await makeFixturePackage({ version: '1.1.0', outDir: work });
+    const bytes = await readFile(pkg.path);
+    await mkdir(path.join(root, '.slipway', 'incoming'), { recursive: true });
+    await writeFile(path.join(root, '.slipway', 'incoming', `${pkg.sha256}.tar.gz.part`), bytes.subarray(0, 100));
+    const commands = async () => (await readFile(s.logFile, 'utf8')).split('\n').filter((l) => / \$ /.test(l)).length;
+
+    const t = new SshTarget(s, root, 30_000);
+    const o = await t.open({ run: 'probe-1', command: 'test' }, { sha256: pkg.sha256 });
+    if (!o.acquired) throw new Error('the lock was not acquired');
+    expect(o.state.current).toBe(live);
+    expect(o.state.upload).toEqual({ sum: 'none', part: 100 });
+    expect(o.state.currentCompat?.toString('utf8')).toBe(compat);
+    const after = await commands();
+    expect((await t.readReleaseFile(live, 'version-compatibility.json'))?.toString('utf8')).toBe(compat);
+    const next = '20260101T000001Z-bbbbbbbbbbbb';
+    await t.installRelease(pkg.path, next, { limits: DEFAULT_LIMITS, shared: [], sha256: pkg.sha256 });
+    // One command for both: the upload (resumed from the part open saw) with the install; no state read.
+    expect(await commands()).toBe(after + 1);
+    expect(t.lastInstall).toMatchObject({ uploadSkipped: false, resumedFrom: 100, uploadedBytes: bytes.length - 100 });
+    expect(sha256Hex(await readFile(path.join(root, '.slipway', 'incoming', `${pkg.sha256}.tar.gz`)))).toBe(pkg.sha256);
+    // After a command the open's reads are stale: the file is read on the host again.
+    expect((await t.readReleaseFile(live, 'version-compatibility.json'))?.toString('utf8')).toBe(compat);
+    expect(await commands()).toBe(after + 2);
+    await o.lock.release();
+
+    // Another run's open without an archive reads neither (rollback, recover).
+    const plain = new SshTarget(s, root, 30_000);
+    const p = await plain.open({ run: 'probe-2', command: 'test' });
+    if (!p.acquired) throw new Error('the lock was not acquired');
+    expect(p.state.upload).toBeUndefined();
+    expect(p.state.currentCompat).toBeUndefined();
+    await p.lock.release();
   });
 });
