@@ -1,10 +1,9 @@
 import { changelogSourceOf } from '../config/changelog-source.js';
 import { buildVersion } from '../config/load.js';
-import { verifySetupOf } from '../config/verify-setup.js';
 import type { Config } from '../config/schema.js';
 import { pickHistoryTableNames } from '../db/history-tables.js';
 import type { DatabasePackageResult } from '../db/package.js';
-import type { VerifiablePackage, VerifyResult } from '../db/verify.js';
+import type { VerifyResult } from '../db/verify.js';
 
 export type DbPackage = DatabasePackageResult;
 export type DbVerify = VerifyResult;
@@ -32,17 +31,5 @@ export async function buildDbPackage(
     application: config.name,
     version: buildVersion(config),
     sourceDateEpoch,
-  });
-}
-
-/**
- * Verifies the package the build renders (PGlite, or a scratch database on config.database.verifyUrl): the same SQL
- * the archive carries, so the changelog is parsed once per build.
- */
-export async function verifyDb(config: Config, pkg: VerifiablePackage): Promise<DbVerify> {
-  const { verifyDatabasePackage } = await import('../db/verify.js');
-  return verifyDatabasePackage(pkg, {
-    ...(config.database.verifyUrl ? { databaseUrl: config.database.verifyUrl } : {}),
-    setup: verifySetupOf(config),
   });
 }

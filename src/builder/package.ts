@@ -184,6 +184,9 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     configuredBuilder: config.build.builder,
     ...(opts.env ? { env: opts.env } : {}),
   });
+  // The payload's digests depend on nothing else: they are computed while the verification still runs.
+  const hashed = hashPayload(opts.fileSet.files, opts.onProgress);
+  hashed.catch(() => undefined); // awaited below, after the database (whose error, if any, comes first)
   let t0 = performance.now();
   const database = await packageDatabase(config, buildTime.epoch, warnings, path.join(outDir, '.cache'), opts.early);
   const tDatabase = performance.now() - t0;
@@ -224,7 +227,7 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
   const tManifest = performance.now() - t0;
 
   t0 = performance.now();
-  await hashPayload(opts.fileSet.files, opts.onProgress);
+  await hashed;
 
   const files: ArchiveEntry[] = [
     // FileEntry already has the ArchiveEntry shape (path, mode, size, absPath, sha256): reused, not copied.

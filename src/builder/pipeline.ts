@@ -7,7 +7,7 @@ import type { BuildManifest } from '../manifest/schema.js';
 import { readNpmVersion } from '../manifest/generate.js';
 import { packageFileSet, type EarlyDatabase, type PackageResult } from './package.js';
 import { buildDbPackage } from './package-db.js';
-import { startVerify, type VerifyRun } from './verify-run.js';
+import { prepareVerify, startVerify, type PreparedVerify, type VerifyRun } from './verify-run.js';
 import { ioError } from './package-writer.js';
 import { resolveBuildTime, type BuildTime } from '../manifest/package-time.js';
 import type { ProgressListener } from '../progress.js';
@@ -99,12 +99,25 @@ function failedChecks(checks: CheckResult[]): string[] {
  * timed, run or skipped as the plan says. Throws SlipwayError when a phase fails.
  */
 export async function build(opts: BuildOptions): Promise<BuildResult> {
-  const { config } = opts;
-  const plan = planBuild(config, {
+  const plan = planBuild(opts.config, {
     ...(opts.outDir ? { outDir: opts.outDir } : {}),
     ...(opts.clean === false ? { clean: false } : {}),
     ...(opts.strict !== undefined ? { strict: opts.strict } : {}),
   });
+  // The verification process starts first: Node, its modules and PGlite (most of a verification's time) load while
+  // this process stages, renders the package and compiles; startVerify sends it the package once rendered.
+  const verifies = !phaseOf(plan, 'database').skip && !phaseOf(plan, 'verify').skip && !!opts.config.database.changelog;
+  const prepared = verifies ? prepareVerify(opts.config) : null;
+  try {
+    return await buildWith(opts, plan, prepared);
+  } catch (e) {
+    prepared?.cancel();
+    throw e;
+  }
+}
+
+async function buildWith(opts: BuildOptions, plan: BuildPlan, prepared: PreparedVerify | null): Promise<BuildResult> {
+  const { config } = opts;
   const outDir = plan.outDir;
   const skipped = (name: PhaseName): string | undefined => phaseOf(plan, name).skip;
   const cacheDir = path.join(outDir, '.cache');
@@ -155,13 +168,14 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
   let findings: CheckResult[] = [];
   let cache: { hits: number; misses: number } | null = null;
   // The database package and its verification start now, before compile: the verification (seconds with PGlite)
-  // runs in a child process meanwhile, so the build costs max(verify, compile + package), not their sum.
+  // runs in the child process started by build() meanwhile, so the build costs max(verify, compile + package), not
+  // their sum.
   let early: EarlyDatabase | undefined;
   if (!skipped('database') && config.database.changelog) {
     const db = await buildDbPackage(config, config.database.changelog, 'liquibase', buildTime.epoch, plan.strict);
     early = {
       db,
-      verify: skipped('verify') ? null : startVerify(config, db, cacheDir),
+      verify: skipped('verify') ? null : startVerify(config, db, cacheDir, prepared),
     };
     early.verify?.result.catch(() => undefined); // awaited (and reported) by the package phase
   }

@@ -1,11 +1,17 @@
 /**
  * The database verification as a request/reply pair, so it can run in a child process (see verify-run.ts; the
- * program entry is src/cli/verify-main.ts): PGlite's WebAssembly heap lives and dies with that process.
+ * program entry is src/cli/verify-main.ts): PGlite's WebAssembly heap lives and dies with that process. It imports
+ * only what the verification runs (not the config loader nor the changelog parser): its modules load on the
+ * build's critical path.
  */
 import type { Config } from '../config/schema.js';
-import type { VerifiablePackage } from '../db/verify.js';
+import { verifySetupOf } from '../config/verify-setup.js';
+import type { SqlSession } from '../db/session.js';
+import type { VerifiablePackage, VerifyResult } from '../db/verify.js';
 import { isSlipwayError, type ErrorCode } from '../errors.js';
-import { verifyDb, type DbVerify } from './package-db.js';
+
+/** The argument that tells the verification process to open its in-memory PGlite before the request comes. */
+export const OPEN_PGLITE_ARG = '--open-pglite';
 
 /** What the build sends the verification process. */
 export interface VerifyRequest {
@@ -25,14 +31,31 @@ export interface VerifyReplyError {
 }
 
 /** What the verification process answers; `maxRssKb` is its own peak RSS, measured by the entry at the end. */
-export type VerifyReply = { result: DbVerify; maxRssKb: number } | { error: VerifyReplyError };
+export type VerifyReply = { result: VerifyResult; maxRssKb: number } | { error: VerifyReplyError };
 
-/** Runs one verification request and returns its reply as plain data (never throws). */
+/** Opens the in-memory PGlite a verification starts from (openVerifyPglite in db/verify.ts), before the request. */
+export async function openVerifyPglite(): Promise<SqlSession> {
+  const verify = await import('../db/verify.js');
+  return verify.openVerifyPglite();
+}
+
+/**
+ * Runs one verification request (PGlite, or a scratch database on config.database.verifyUrl) and returns its reply
+ * as plain data (never throws). `pglite`: the session openVerifyPglite opened ahead, if any.
+ */
 export async function answerVerifyRequest(
   request: VerifyRequest,
-): Promise<{ result: DbVerify } | { error: VerifyReplyError }> {
+  pglite?: Promise<SqlSession>,
+): Promise<{ result: VerifyResult } | { error: VerifyReplyError }> {
   try {
-    return { result: await verifyDb(request.config, request.pkg) };
+    const { config, pkg } = request;
+    const { verifyDatabasePackage } = await import('../db/verify.js');
+    const result = await verifyDatabasePackage(pkg, {
+      ...(config.database.verifyUrl ? { databaseUrl: config.database.verifyUrl } : {}),
+      setup: verifySetupOf(config),
+      ...(pglite ? { pglite } : {}),
+    });
+    return { result };
   } catch (e) {
     if (!isSlipwayError(e)) {
       return { error: { code: null, message: e instanceof Error ? (e.stack ?? e.message) : String(e) } };

@@ -1,8 +1,8 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
 import type { DbPackage, DbVerify } from './package-db.js';
-import type { VerifyReply, VerifyRequest } from './verify-reply.js';
+import { OPEN_PGLITE_ARG, type VerifyReply, type VerifyRequest } from './verify-reply.js';
 import { readVerifyCache, verifyCacheKey, verifySetupDigest, writeVerifyCache } from './verify-cache.js';
 import { verifySetupOf } from '../config/verify-setup.js';
 
@@ -23,21 +23,92 @@ export interface StartedVerify {
 }
 
 /**
+ * A verification process forked before its package exists (prepareVerify): it starts Node, loads its modules and,
+ * when the verification will run on PGlite, opens the in-memory PGlite, while the build stages, renders the package
+ * and compiles. startVerify sends it the request, or stops it when a cached result answers.
+ */
+export interface PreparedVerify {
+  /** Sends the request and waits for the reply (once). */
+  run(request: VerifyRequest): Promise<VerifyReply>;
+  /** Stops the process (a cached result, or a build that failed before it needed the verification). */
+  cancel(): void;
+}
+
+/**
+ * Forks the verification process now, so its start (Node, PGlite's WebAssembly, the initdb template: most of a
+ * verification's time) runs while the build does its other work instead of after the package is rendered. PGlite
+ * is opened ahead only when the verification will use it (no database.verifyUrl); the process opens it without
+ * extensions, and opens another when the package needs one (see verifyDatabasePackage).
+ */
+export function prepareVerify(config: Config): PreparedVerify {
+  // The program entry is in the CLI layer (the core never wires a process). From source (vitest) it is TypeScript and
+  // needs tsx; the built CLI forks the compiled .js.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(fromSource ? '../cli/verify-main.ts' : '../cli/verify-main.js', import.meta.url);
+  const child: ChildProcess = fork(entry, config.database.verifyUrl ? [] : [OPEN_PGLITE_ARG], {
+    // A 2 MB young generation instead of 16 MB: the child's JS heap is mostly PGlite's file system buffers, which
+    // live long anyway; measured on the bench's cold build, the child's peak RSS 295–309 → 228–273 MB.
+    execArgv: [...(fromSource ? ['--import', 'tsx'] : []), '--max-semi-space-size=2'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    serialization: 'advanced',
+  });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => {
+    stderr = (stderr + b.toString('utf8')).slice(-4000);
+  });
+  const reply = new Promise<VerifyReply>((resolve, reject) => {
+    let got: VerifyReply | null = null;
+    child.on('message', (m) => (got = m as VerifyReply));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (got) resolve(got);
+      else
+        reject(
+          new SlipwayError(
+            'E_INTERNAL',
+            `the database verification process ended without a result (${signal ?? `exit code ${code}`})`,
+            { details: stderr.trim() ? stderr.trim().split('\n').slice(-10) : [] },
+          ),
+        );
+    });
+  });
+  reply.catch(() => undefined); // a cancelled process is never asked; a run awaits (and reports) it
+  let sent = false;
+  return {
+    run(request) {
+      if (sent) throw new SlipwayError('E_INTERNAL', 'a verification process answers one request');
+      sent = true;
+      // A process that already ended (crashed while opening PGlite) rejects `reply` with its stderr.
+      if (child.connected) child.send(request);
+      return reply;
+    },
+    cancel: () => void child.kill('SIGKILL'),
+  };
+}
+
+/**
  * Starts the verification of `db` (the changelog's rendered package, parsed once by the build) without waiting for
  * it, so compile and package run meanwhile and a build costs max(verify, the rest) instead of their sum. A cached result (content address, see
- * verify-cache.ts) answers at once; otherwise a child process runs it (PGlite in memory, or a scratch database on
- * database.verifyUrl) and exits, taking PGlite's memory with it.
+ * verify-cache.ts) answers at once (and stops `prepared`); otherwise a child process runs it (PGlite in memory, or a
+ * scratch database on database.verifyUrl) and exits, taking PGlite's memory with it: `prepared` when the build
+ * forked one ahead (prepareVerify), else one forked now.
  */
-export function startVerify(config: Config, db: DbPackage, cacheDir: string): StartedVerify {
+export function startVerify(
+  config: Config,
+  db: DbPackage,
+  cacheDir: string,
+  prepared: PreparedVerify | null = null,
+): StartedVerify {
   const t0 = performance.now();
-  let child: ReturnType<typeof fork> | null = null;
+  let child: PreparedVerify | null = prepared;
   let cancelled = false;
   const result = (async (): Promise<VerifyRun> => {
     const key = config.database.verifyUrl
       ? null
       : verifyCacheKey(db.sql, await verifySetupDigest(verifySetupOf(config)));
     const hit = key ? await readVerifyCache(cacheDir, key) : null;
-    if (hit)
+    if (hit) {
+      prepared?.cancel();
       return {
         verify: hit,
         cached: true,
@@ -45,8 +116,10 @@ export function startVerify(config: Config, db: DbPackage, cacheDir: string): St
         peakRssBytes: null,
         memoryReason: 'cached result: nothing ran',
       };
+    }
     if (cancelled) throw new SlipwayError('E_INTERNAL', 'verification cancelled');
-    const msg = await runChild(config, { sql: db.sql, index: db.index }, (c) => (child = c));
+    child ??= prepareVerify(config);
+    const msg = await child.run({ config, pkg: { sql: db.sql, index: db.index } });
     if ('error' in msg) {
       const e = msg.error;
       if (!e.code) throw new Error(`database verification crashed: ${e.message}`);
@@ -71,48 +144,7 @@ export function startVerify(config: Config, db: DbPackage, cacheDir: string): St
     result,
     cancel: () => {
       cancelled = true;
-      (child as ReturnType<typeof fork> | null)?.kill('SIGKILL');
+      child?.cancel();
     },
   };
-}
-
-function runChild(
-  config: Config,
-  pkg: Pick<DbPackage, 'sql' | 'index'>,
-  onChild: (c: ReturnType<typeof fork>) => void,
-): Promise<VerifyReply> {
-  // The program entry is in the CLI layer (the core never wires a process). From source (vitest) it is TypeScript and
-  // needs tsx; the built CLI forks the compiled .js.
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? '../cli/verify-main.ts' : '../cli/verify-main.js', import.meta.url);
-  const child = fork(entry, [], {
-    // A 2 MB young generation instead of 16 MB: the child's JS heap is mostly PGlite's file system buffers, which
-    // live long anyway; measured on the bench's cold build, the child's peak RSS 295–309 → 228–273 MB.
-    execArgv: [...(fromSource ? ['--import', 'tsx'] : []), '--max-semi-space-size=2'],
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    serialization: 'advanced',
-  });
-  onChild(child);
-  let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => {
-    stderr = (stderr + b.toString('utf8')).slice(-4000);
-  });
-  return new Promise((resolve, reject) => {
-    let got: VerifyReply | null = null;
-    child.on('message', (m) => (got = m as VerifyReply));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (got) resolve(got);
-      else
-        reject(
-          new SlipwayError(
-            'E_INTERNAL',
-            `the database verification process ended without a result (${signal ?? `exit code ${code}`})`,
-            { details: stderr.trim() ? stderr.trim().split('\n').slice(-10) : [] },
-          ),
-        );
-    });
-    const request: VerifyRequest = { config, pkg };
-    child.send(request);
-  });
 }

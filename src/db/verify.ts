@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SlipwayError, isSlipwayError, maskUrl } from '../errors.js';
 import { fingerprintSchema } from './fingerprint.js';
-import { buildDatabasePackage, type DatabasePackageResult } from './package.js';
+import type { DatabasePackageResult } from './package.js';
 import { runPsqlScript } from './psql-runner.js';
 import { openSession, type SqlSession } from './session.js';
 import { changeSetKey } from './sql-text.js';
@@ -34,6 +34,45 @@ export interface VerifyOptions extends ChangelogInput, HistoryTableNames {
   setup?: { sql?: string[]; files?: string[] };
   /** PGlite only: the initdb template to start from (default: pgliteTemplateFile() in pglite-template.ts). */
   pgliteTemplate?: string;
+  /**
+   * PGlite only: the session openVerifyPglite opened ahead (the build's verification process opens it while the
+   * package is still being rendered). Used when the package and setup need no extension; closed otherwise, and a
+   * PGlite with the extensions is opened instead. One that failed to open is replaced by a fresh open.
+   */
+  pglite?: Promise<SqlSession>;
+}
+
+/**
+ * The in-memory PGlite a verification without extensions starts from (what verifyDatabasePackage opens itself when
+ * given no `pglite`): opened before the package exists, it takes PGlite's start-up off a build's critical path.
+ */
+export function openVerifyPglite(template?: string): Promise<SqlSession> {
+  return openSession('memory:', { pgliteExtensions: [], ...(template ? { pgliteTemplate: template } : {}) });
+}
+
+async function closeAhead(pglite: Promise<SqlSession> | undefined): Promise<void> {
+  await pglite?.then((s) => s.close()).catch(() => undefined);
+}
+
+/** The session to verify on: `ahead` when it fits (PGlite, no extensions) and opened, else a fresh one. */
+async function verifySession(
+  url: string | null,
+  extensions: string[],
+  opts: Pick<VerifyOptions, 'pglite' | 'pgliteTemplate'>,
+): Promise<SqlSession> {
+  if (url === null && extensions.length === 0) {
+    const ahead = opts.pglite ? await opts.pglite.catch(() => null) : null;
+    if (ahead) return ahead;
+  } else {
+    // Closed before another opens: two PGlite heaps at once would double the process's peak memory.
+    await closeAhead(opts.pglite);
+  }
+  return url !== null
+    ? openSession(url)
+    : openSession('memory:', {
+        pgliteExtensions: extensions,
+        ...(opts.pgliteTemplate ? { pgliteTemplate: opts.pgliteTemplate } : {}),
+      });
 }
 
 /** The setup SQL texts, files read (a missing file is E_CONFIG naming it). */
@@ -73,6 +112,8 @@ function pgliteModulesFor(sql: string): string[] {
 /** Renders the changelog's package and applies it to a throwaway database (verifyDatabasePackage). */
 export async function verifyChangelog(opts: VerifyOptions): Promise<VerifyResult> {
   const started = performance.now();
+  // Loaded here: the build's verification process applies a package rendered elsewhere and never loads the parser.
+  const { buildDatabasePackage } = await import('./package.js');
   const pkg = await buildDatabasePackage({
     ...(opts.customChanges ? { customChanges: opts.customChanges } : {}),
     rootDir: opts.rootDir,
@@ -100,16 +141,20 @@ export type VerifiablePackage = Pick<DatabasePackageResult, 'sql' | 'index'>;
  */
 export async function verifyDatabasePackage(
   pkg: VerifiablePackage,
-  opts: Pick<VerifyOptions, 'databaseUrl' | 'setup' | 'pgliteTemplate'>,
+  opts: Pick<VerifyOptions, 'databaseUrl' | 'setup' | 'pgliteTemplate' | 'pglite'>,
 ): Promise<VerifyResult> {
   const started = performance.now();
-  const setup = await readSetup(opts.setup);
-  const pgliteExtensions = opts.databaseUrl ? [] : pgliteModulesFor([...setup, pkg.sql].join('\n'));
+  let setup: string[];
+  let pgliteExtensions: string[];
+  try {
+    setup = await readSetup(opts.setup);
+    pgliteExtensions = opts.databaseUrl ? [] : pgliteModulesFor([...setup, pkg.sql].join('\n'));
+  } catch (error) {
+    await closeAhead(opts.pglite);
+    throw error;
+  }
   const scratch = opts.databaseUrl ? await createScratchDatabase(opts.databaseUrl) : null;
-  const session = await openSession(scratch ? scratch.url : 'memory:', {
-    pgliteExtensions,
-    ...(opts.pgliteTemplate ? { pgliteTemplate: opts.pgliteTemplate } : {}),
-  });
+  const session = await verifySession(scratch ? scratch.url : null, pgliteExtensions, opts);
   const results: VerifyResult['changeSets'] = pkg.index.map((e) => ({
     id: e.id,
     author: e.author,
