@@ -11,6 +11,8 @@ import { preferBaselineWasm } from './wasm-startup.js';
 preferBaselineWasm(); // before PGlite is loaded
 
 const pglite = process.argv.includes(OPEN_PGLITE_ARG) ? openVerifyPglite() : undefined;
+// A PGlite that failed to open is not this process's end: the verification opens a fresh one (and reports its error).
+pglite?.catch(() => undefined);
 
 // A build that died (or never asks) closes the channel: nothing is left to answer. Checked once more here because a
 // channel closed while this module was still loading fires no event.
