@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildDatabasePackage } from '../../src/db/package.js';
+import { LIQUIBASE_BIN, liquibaseEnv } from './liquibase-cli.js';
 import { PG_ADMIN_URL, queryRows, type TestDatabase } from './pg.js';
 
 const run = promisify(execFile);
@@ -23,7 +24,6 @@ export const CORPUS_DIR =
   process.env.SLIPWAY_CORPUS_DIR ??
   CORPUS_CANDIDATES.find((dir) => existsSync(path.join(dir, 'units.json'))) ??
   CORPUS_CANDIDATES[0]!;
-const LIQUIBASE = path.join(repoRoot, 'node_modules/liquibase/dist/liquibase/liquibase');
 
 export interface CorpusPass {
   args: string[];
@@ -137,7 +137,7 @@ export async function liquibase(u: CorpusUnit, db: TestDatabase, command: string
     ...args.map((a) => a.replaceAll('${DATABASE_NAME}', db.name)),
   ];
   try {
-    return await output(LIQUIBASE, argv);
+    return await output(LIQUIBASE_BIN, argv, liquibaseEnv());
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
     throw new Error(

@@ -10,6 +10,17 @@ export const LIQUIBASE_BIN = path.resolve(
 );
 
 /**
+ * The environment every test runs the oracle with: `base` plus JVM options for short runs — the C1 compiler only
+ * and the serial collector. They change how the JVM runs Liquibase, not what Liquibase does, and halve its CPU time
+ * (measured: `update` of a 50-changeset changelog 3.4 → 1.7 s user; fineract's 1,019 changesets 13.7 → 7.3 s user,
+ * 585 → 263 MB peak), which matters for a suite that starts a few hundred JVMs on a 2-core machine. A JAVA_OPTS
+ * already set wins. The benchmarks run Liquibase as users do and do not use this.
+ */
+export function liquibaseEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...base, JAVA_OPTS: base.JAVA_OPTS ?? '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC' };
+}
+
+/**
  * Runs Liquibase against the PostgreSQL database `dbUrl` (trust auth) in `cwd` with `args` after the connection
  * arguments; `ok` false (and its output) when it exits non-zero.
  */
@@ -24,7 +35,7 @@ export async function runLiquibase(cwd: string, dbUrl: string, args: string[]): 
         '--password=',
         ...args,
       ],
-      { cwd, maxBuffer: 16 * 1024 * 1024 },
+      { cwd, maxBuffer: 16 * 1024 * 1024, env: liquibaseEnv() },
     );
     return { ok: true, out: r.stdout + r.stderr };
   } catch (e) {

@@ -10,17 +10,17 @@ import { limitSize } from '../../src/db/render-bookkeeping.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { schemaDump, psqlRows } from '../helpers/liquibase-oracle.js';
+import { LIQUIBASE_BIN, liquibaseEnv } from '../helpers/liquibase-cli.js';
 
 // Real Liquibase 4.28 (Java 17) is the oracle for change types. JVM starts cost seconds, so each run covers a whole
 // family fixture: `update-sql` (SQL text per changeset), `update` (checksums, descriptions, schema),
 // `rollback-count-sql` + `rollback-count` (rollback SQL and the schema after it), and one `update` per YAML/JSON form.
-const LIQUIBASE = path.resolve('node_modules/liquibase/dist/liquibase/liquibase');
 const ROOT = path.resolve('test/fixtures/db/change-types');
 
 function liquibase(db: TestDatabase, changelog: string, ...args: string[]) {
   const u = new URL(db.url);
   const r = spawnSync(
-    LIQUIBASE,
+    LIQUIBASE_BIN,
     [
       `--url=jdbc:postgresql://${u.hostname}:${u.port || 5432}${u.pathname}`,
       `--username=${decodeURIComponent(u.username)}`,
@@ -30,7 +30,7 @@ function liquibase(db: TestDatabase, changelog: string, ...args: string[]) {
       '--show-banner=false',
       ...args,
     ],
-    { encoding: 'utf8', timeout: 180_000, maxBuffer: 64 * 1024 * 1024 },
+    { encoding: 'utf8', timeout: 180_000, maxBuffer: 64 * 1024 * 1024, env: liquibaseEnv() },
   );
   expect(r.status, r.stderr + r.stdout).toBe(0);
   return r.stdout;
@@ -292,7 +292,7 @@ describe('customChange with database.customChanges against Liquibase 4.28 runnin
       'javac',
       [
         '-cp',
-        path.resolve('node_modules/liquibase/dist/liquibase/internal/lib/liquibase-core.jar'),
+        path.join(path.dirname(LIQUIBASE_BIN), 'internal/lib/liquibase-core.jar'),
         '-d',
         classes,
         path.join(ROOT, 'custom/java/com/example/Fix.java'),
