@@ -16,7 +16,7 @@ import type { ExecOptions, InstallOptions, Target } from '../deploy/target.js';
 import type { JournalEntry } from '../deploy/types.js';
 import type { TreeVerification } from '../deploy/verify-tree.js';
 import { JOURNAL_FAILED, JOURNAL_PRELUDE, SCRIPTS } from './remote-scripts.js';
-import type { RemoteResult, RunOptions, SshSession } from './ssh.js';
+import { transportFailure, type RemoteResult, type RunOptions, type SshSession } from './ssh.js';
 import { parseUploadState, uploadFile, type RemoteRunner, type UploadState } from './upload.js';
 
 const posix = path.posix;
@@ -413,7 +413,9 @@ export class SshTarget implements Target {
         signal: opts.signal,
       },
     );
-    if (r.code === 255 && !r.timedOut) this.session.check(r, 'run a command');
+    // Exit 255 is the user's command's own status unless ssh said why it failed or the connection is gone: a
+    // restart or smoke command may exit 255, and that is a command failure to report, not a transport error.
+    if (!r.timedOut && transportFailure(r)) this.session.check(r, 'run a command');
     return {
       code: r.timedOut ? null : r.code,
       signal: r.timedOut ? 'SIGKILL' : null,

@@ -90,6 +90,15 @@ export function sshOptions(settings: SshSettings, controlDir: string): string[] 
 
 const CUT = 'the connection was cut';
 
+/**
+ * Why ssh itself failed for this result, in words, or null when the exit status is the remote command's own: 255
+ * is also a status any remote command may exit with, so it counts as ssh's only when ssh said why or the
+ * connection is gone.
+ */
+export function transportFailure(r: RemoteResult): string | null {
+  return r.code === 255 ? (sshFailureReason(r.stderr) ?? (r.connectionLost ? CUT : null)) : null;
+}
+
 /** Why ssh itself failed (exit 255), in words; null when stderr does not say. */
 export function sshFailureReason(stderr: string): string | null {
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i.test(stderr))
@@ -202,7 +211,7 @@ export class SshSession {
         details: tail,
         hint: `See ${this.logFile}.`,
       });
-    const reason = r.code === 255 ? (sshFailureReason(r.stderr) ?? (r.connectionLost ? CUT : null)) : null;
+    const reason = transportFailure(r);
     if (reason)
       throw new SlipwayError('E_SSH', `${this.label}: cannot ${what}: ${reason}`, {
         details: tail,

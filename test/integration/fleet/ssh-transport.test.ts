@@ -104,6 +104,25 @@ describe('ssh transport against a real sshd', () => {
     expect(() => s.check(r, 'sleep', 1500)).toThrow(/timed out after 1500 ms/);
   });
 
+  it("a remote command's own exit 255 is its status, not an ssh failure; an unreachable host still is", async () => {
+    const s = session(fleet.hosts[0]!.port);
+    const root = path.join(fleet.hosts[0]!.root, 'exec-255');
+    await mkdir(root, { recursive: true });
+    const t = new SshTarget(s, root, 30_000);
+    const run = (command: string) => t.exec(command, { env: {}, timeoutMs: 20_000, log: 'exec-255.log' });
+    expect(await run('echo about to fail; exit 255')).toMatchObject({
+      code: 255,
+      timedOut: false,
+      tail: ['about to fail'],
+    });
+    expect(await run('exit 3')).toMatchObject({ code: 3, timedOut: false });
+    // ssh's own 255 (nothing listens on the port) still throws E_SSH naming why.
+    const down = new SshTarget(session(await freePort()), root, 30_000);
+    const err = await down.exec('true', { env: {}, timeoutMs: 20_000, log: 'exec-255.log' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SlipwayError);
+    expect((err as SlipwayError).code).toBe('E_SSH');
+  });
+
   it('uploads, skips a matching file, and resumes a cut upload', async () => {
     const s = session(fleet.hosts[0]!.port);
     const local = path.join(work, 'blob.bin');
