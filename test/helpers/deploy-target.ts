@@ -134,7 +134,7 @@ export async function setupAppTarget(prefix: string, target: Record<string, unkn
     port,
     config,
     answer: async () =>
-      fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) }).then(
+      fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(15_000) }).then(
         (r) => r.text(),
         (e: Error) => `unreachable: ${e.message}`,
       ),
