@@ -7,10 +7,14 @@
 //     (the peer measured in the same run; the seed's own figure, 150 ms average, is a claim from its guide),
 //  4. 100,000 requests to /api/health: errors, non-2xx, and the server's RSS (VmRSS of the server process from
 //     /proc) after a 10,000-request warm-up, after 50,000 and after 100,000,
-//  5. GET /api/health (Bearer) while 50 other connections flood it with bogus Basic credentials (issue 11).
+//  5. CPU per request, which a loaded machine does not distort as it does req/s: the server process's user+system
+//     time per 1,000 requests to /api/health (Bearer), and the same for a bare node:http peer in its own process, at 10
+//     and 50 connections, and their ratio,
+//  6. GET /api/health (Bearer) while 50 other connections flood it with bogus Basic credentials (issue 11).
 // The server runs as `node bin/slipway.js serve` in its own process (compiled dist/), with a real PostgreSQL
 // (SLIPWAY_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test) so the database check is real.
-// Run: npm run bench -- server   Writes bench/results-server.md.
+// Run: npm run bench -- server   Writes bench/results-server.md. SERVER_BENCH_SECONDS (10) sets the req/s runs'
+// length, SERVER_BENCH_CPU_REQUESTS (20,000) the requests of each CPU measurement.
 import { spawn, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +29,7 @@ const bin = path.join(repo, 'bin', 'slipway.js');
 const DB = process.env.SLIPWAY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DURATION = Number(process.env.SERVER_BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.SERVER_BENCH_CONNECTIONS ?? 10);
+const CPU_REQUESTS = Number(process.env.SERVER_BENCH_CPU_REQUESTS ?? 20_000);
 
 const dir = mkdtempSync(path.join(tmpdir(), 'slipway-bench-server-'));
 writeFileSync(
@@ -126,7 +131,47 @@ const soak = {
   rss100,
 };
 
-// 5. /api/health (Bearer) while 50 connections send bogus Basic credentials (a new invented user per request) for the
+// 5. CPU per request: utime+stime of the process (all its threads, /proc/<pid>/stat fields 14 and 15) before and after
+//    CPU_REQUESTS keep-alive requests from this process. The peer runs in its own process here (the one above shares
+//    this process with autocannon). Three rounds alternate route and peer; the median round counts.
+const peerProc = spawn(
+  process.execPath,
+  [
+    '-e',
+    `require('node:http').createServer((_q, s) => { s.writeHead(200, { 'content-type': 'application/json' }); s.end('{"status":"pass"}'); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+const peerProcUrl = await new Promise((resolve) =>
+  peerProc.stdout.once('data', (d) => resolve(`http://127.0.0.1:${String(d).trim()}/`)),
+);
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const cpuMs = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); // fields from 3 (state) on
+  return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS;
+};
+const cpuPerK = async (pid, opts, connections) => {
+  const before = cpuMs(pid);
+  const r = await run({ ...opts, connections, amount: CPU_REQUESTS });
+  if (r.errors || r.timeouts || r.non2xx)
+    throw new Error(`CPU run on ${opts.url}: ${r.errors} errors, ${r.non2xx} non-2xx`);
+  return ((cpuMs(pid) - before) * 1000) / CPU_REQUESTS;
+};
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+await run({ url: peerProcUrl, amount: 5000 }); // warm-up (JIT)
+const cpu = [];
+for (const connections of [10, 50]) {
+  const route = [];
+  const bare = [];
+  for (let i = 0; i < 3; i++) {
+    route.push(await cpuPerK(server.pid, { url: `${url}/api/health`, headers: auth }, connections));
+    bare.push(await cpuPerK(peerProc.pid, { url: peerProcUrl }, connections));
+  }
+  cpu.push({ connections, route: median(route), peer: median(bare) });
+}
+peerProc.kill();
+
+// 6. /api/health (Bearer) while 50 connections send bogus Basic credentials (a new invented user per request) for the
 //    same duration (issue 11's attack, continuous): the valid requests against the same route alone, the flood's own
 //    answers (429 after the client's 30 failures, 503 when the scrypt pool is full). Both clients run in this
 //    process, as in the alone run above. Last, so the flood's budget and 503s cannot touch the other figures.
@@ -182,6 +227,14 @@ const lines = [
   '',
   `Target (issue 5): >= 5,000 req/s and p99 < 5 ms on /api/health with cached checks — **${met ? 'met' : 'NOT met'}** in this run.`,
   `Seed comparison: the seed guide claims "Health Endpoint: 150ms avg (target: <200ms)"; here the average was ${target.avg.toFixed(2)} ms.`,
+  '',
+  `Server CPU per 1,000 requests (user+system time of the server process from /proc/<pid>/stat, all threads; ${CPU_REQUESTS} keep-alive requests per round, median of 3 rounds alternating route and peer; the peer is the same bare node:http server in its own process). Unlike req/s, this holds on a loaded machine:`,
+  '',
+  '| connections | GET /api/health (Bearer) CPU ms | peer CPU ms | peer / route |',
+  '|---:|---:|---:|---:|',
+  ...cpu.map(
+    (c) => `| ${c.connections} | ${c.route.toFixed(1)} | ${c.peer.toFixed(1)} | ${(c.peer / c.route).toFixed(2)} |`,
+  ),
   '',
   `100,000 requests to /api/health: ${soak.total} completed, ${soak.errors} errors, ${soak.non2xx} non-2xx. Server RSS: ${rss0.toFixed(1)} MB after a 10,000-request warm-up, ${rss50.toFixed(1)} MB after 50,000 more, ${rss100.toFixed(1)} MB after 100,000 (${(rss100 - rss0 >= 0 ? '+' : '') + (rss100 - rss0).toFixed(1)} MB).`,
   '',

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, hash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { SlipwayError } from '../errors.js';
 import type { FileSet } from './types.js';
@@ -59,7 +59,8 @@ export async function hashFileSet(fileSet: FileSet, opts: { concurrency?: number
 
 /** SHA-256 of in-memory bytes or text (UTF-8) as lowercase hex. */
 export function sha256Hex(data: string | Uint8Array): string {
-  return sha256Hasher().update(data).hex();
+  // One-shot: no Hash object per call (a token check on every authenticated request hashes the token).
+  return hash('sha256', data, 'hex');
 }
 
 /** HMAC-SHA256 of `text` under `key`, lowercase hex (cache keys derived from secrets, never the secret itself). */

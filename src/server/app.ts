@@ -2,16 +2,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import Fastify, { type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
-import type { DestinationStream, Logger } from 'pino';
+import type { DestinationStream } from 'pino';
 import type { Config } from '../config/schema.js';
 import { isSlipwayError, type ErrorCode } from '../errors.js';
 import { defaultDeps, type ServerDeps } from './deps.js';
 import { HttpError } from './http-error.js';
 import { SECURITY_HEADERS } from './security-headers.js';
+import { toSafeJson } from './safe-json.js';
 import { allowedMethods, BODY_LIMITS, closeIdleSockets, registerRequestLimits, serverOptions } from './http-limits.js';
 import { registerAuth } from './auth.js';
 import { registerRateLimit } from './rate-limit.js';
-import { createAuditLogger, writeAudit } from './audit.js';
+import { createAuditLogger, writeAudit, type AuditLog } from './audit.js';
 import { secretSafeLogOptions } from './log-options.js';
 import { createMetrics, HEALTH_VALUE } from './metrics.js';
 import { RequestStats } from './request-stats.js';
@@ -53,10 +54,6 @@ declare module 'fastify' {
   }
 }
 
-// `<`, `>` and `&` (all below U+0100, so \u00XX) in a JSON body; the test runs first because most bodies have none.
-const HTML_SPECIAL = /[<>&]/;
-const HTML_SPECIAL_ALL = /[<>&]/g;
-
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 // SlipwayError codes from the library, as HTTP statuses.
@@ -90,7 +87,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     trustProxy: config.server.trustProxy,
   });
   const auditDest = options.audit ?? path.resolve(config.configDir, config.server.auditLog);
-  const audit: Logger = createAuditLogger(auditDest);
+  const audit: AuditLog = createAuditLogger(auditDest);
   const stats = new RequestStats(clock);
   const metrics = createMetrics();
   const users = new UserDirectory(path.resolve(config.configDir, config.server.usersFile));
@@ -153,12 +150,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   };
 
   // JSON only, and `<`, `>`, `&` escaped as \u003c… so no JSON body can ever be sniffed or rendered as HTML.
-  app.setReplySerializer((payload) => {
-    const json = JSON.stringify(payload);
-    return HTML_SPECIAL.test(json)
-      ? json.replace(HTML_SPECIAL_ALL, (c) => `\\u00${c.charCodeAt(0).toString(16)}`)
-      : json;
-  });
+  app.setReplySerializer(toSafeJson);
   // Only JSON bodies: a text/plain or form POST (sent cross-site without a preflight) is refused with 415.
   app.removeContentTypeParser(['text/plain']);
   app.decorateRequest('auditUser', null);
@@ -227,7 +219,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   });
   app.addHook('onClose', async () => {
     users.close();
-    audit.flush?.();
+    await audit.close();
   });
   return app;
 }

@@ -38,7 +38,7 @@ export interface AuthDeps {
 export async function authenticate(req: FastifyRequest, deps: AuthDeps): Promise<Principal | null> {
   const header = req.headers.authorization;
   if (header !== undefined) {
-    const [scheme, value = ''] = header.split(' ', 2) as [string, string?];
+    const { scheme, value } = splitAuthorization(header);
     if (/^basic$/i.test(scheme)) {
       const decoded = Buffer.from(value.trim(), 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
@@ -62,6 +62,14 @@ export async function authenticate(req: FastifyRequest, deps: AuthDeps): Promise
   if (!session) return null;
   req.session = session;
   return { name: session.user, groups: deps.users.groupsOf(session.user) ?? [], via: 'session' };
+}
+
+/** `<scheme> <value>`: the scheme, and the text up to the next space (as `header.split(' ', 2)`, without the array). */
+function splitAuthorization(header: string): { scheme: string; value: string } {
+  const space = header.indexOf(' ');
+  if (space < 0) return { scheme: header, value: '' };
+  const end = header.indexOf(' ', space + 1);
+  return { scheme: header.slice(0, space), value: header.slice(space + 1, end < 0 ? header.length : end) };
 }
 
 /** The live session named by the request's cookie (whatever Authorization header it also carries), else null. */
@@ -129,15 +137,20 @@ export function checkOrigin(req: FastifyRequest, required: boolean): void {
 export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('session', null);
-  app.addHook('onRequest', async (req) => {
+  // A callback hook: a public route (health probes, the UI's files) passes without a promise.
+  app.addHook('onRequest', (req, _reply, done) => {
     const access = req.routeOptions.config?.access ?? 'public';
-    if (access === 'public') return;
-    const principal = await authenticate(req, deps);
-    if (!principal) throw unauthorized(req, 'authentication required (Basic, Bearer token or session)');
-    req.principal = principal;
-    if (!isAllowed(access, principal.groups, deps.server.groups)) {
-      throw new HttpError(403, 'E_FORBIDDEN', `this needs the ${access} permission, which your groups do not grant`);
-    }
-    if (principal.via === 'session' && !SAFE_METHODS.has(req.method) && req.session) checkCsrf(req, req.session);
+    if (access === 'public') return done();
+    authorize(req, access, deps).then(() => done(), done);
   });
+}
+
+async function authorize(req: FastifyRequest, access: Access, deps: AuthDeps): Promise<void> {
+  const principal = await authenticate(req, deps);
+  if (!principal) throw unauthorized(req, 'authentication required (Basic, Bearer token or session)');
+  req.principal = principal;
+  if (!isAllowed(access, principal.groups, deps.server.groups)) {
+    throw new HttpError(403, 'E_FORBIDDEN', `this needs the ${access} permission, which your groups do not grant`);
+  }
+  if (principal.via === 'session' && !SAFE_METHODS.has(req.method) && req.session) checkCsrf(req, req.session);
 }

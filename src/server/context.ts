@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { ServerDeps } from './deps.js';
 import type { HealthService } from './health/service.js';
@@ -7,6 +6,7 @@ import type { UserDirectory } from './user-directory.js';
 import type { SessionStore } from './sessions.js';
 import type { CredentialChecker } from './credential-check.js';
 import type { Access } from './access.js';
+import type { AuditLog } from './audit.js';
 
 /** Everything route modules need, built once by createApp. */
 export interface ServerContext {
@@ -17,7 +17,7 @@ export interface ServerContext {
   users: UserDirectory;
   sessions: SessionStore;
   checker: CredentialChecker;
-  audit: Logger;
+  audit: AuditLog;
   startedAt: number;
   activeConnections: () => number;
 }

@@ -134,7 +134,11 @@ describe('slipway serve (built binary)', () => {
     await ensureDist();
   }, 300_000);
 
-  it('listens, answers and stops on SIGTERM', async () => {
+  it('listens, answers and stops on SIGTERM with every audit line written', async () => {
+    const auditFile = path.join(dir, '.slipway/audit.log');
+    const auditLines = async () =>
+      (await readFile(auditFile, 'utf8').catch(() => '')).split('\n').filter((l) => l.includes('"/api/health"'));
+    const before = (await auditLines()).length;
     const serve = startBin(['serve', '--config', 'slipway.config.yaml', '--port', '0'], dir);
     try {
       // Start-up loads Fastify and PGlite; on a loaded machine that takes seconds, so wait on the line, not a clock.
@@ -147,8 +151,14 @@ describe('slipway serve (built binary)', () => {
       );
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect((await fetch(`${url}/health/live`)).status).toBe(200);
+      // Audit lines are written in batches (at most 100 ms late); the shutdown writes out the ones still queued.
+      for (let i = 0; i < 5; i++) {
+        const r = await fetch(`${url}/api/health`, { headers: { authorization: `Bearer ${token}` } });
+        expect(r.status).toBe(200);
+      }
       serve.child.kill('SIGTERM');
       expect(await serve.exit).toBe(0);
+      expect((await auditLines()).length).toBe(before + 5);
       expect(serve.output().stderr).toContain('shutting down');
       await expect(fetch(`${url}/health/live`)).rejects.toThrow();
     } finally {

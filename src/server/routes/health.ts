@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { accessFor } from '../context.js';
-import { renderHealthBody } from '../health/body.js';
+import { renderHealthJson } from '../health/body.js';
 import { httpCodeForStatus, toIetfStatus } from '../../health/status.js';
 
 export const SEED_HEALTH_PATH = '/rest/scriptrunner/latest/custom/databaseVersions/health';
@@ -12,10 +12,12 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
   const full = async (_req: unknown, reply: import('fastify').FastifyReply) => {
     const snap = await ctx.health.snapshot();
     const now = ctx.deps.clock();
-    reply.code(httpCodeForStatus(snap.status, { degradedCode: ctx.config.server.degradedStatus }));
-    // Readable at viewer level: a check's reason may quote a connection string, so renderHealthBody masks every
-    // string of the body (once per measured snapshot).
-    return renderHealthBody(snap, {
+    reply
+      .code(httpCodeForStatus(snap.status, { degradedCode: ctx.config.server.degradedStatus }))
+      .type('application/json; charset=utf-8');
+    // Readable at viewer level: a check's reason may quote a connection string, so the body masks every string of the
+    // body (once per measured snapshot). Already JSON text (escaped as the reply serializer would): sent as it is.
+    return renderHealthJson(snap, {
       version: ctx.config.version,
       serviceId: ctx.config.name,
       now,
