@@ -1,6 +1,6 @@
 // The user cache directory (src/cache-dir.ts) and the CLI launcher's use of it for Node's compile cache.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,51 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { userCacheDir } from '../../src/cache-dir.js';
 
 const made: string[] = [];
+const BIN = path.resolve('bin/slipway.js');
+const tempDir = (prefix: string): string => {
+  const d = mkdtempSync(path.join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+};
+const launcherEnv = (extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete env.NODE_COMPILE_CACHE;
+  if (!('NODE_DISABLE_COMPILE_CACHE' in extra)) delete env.NODE_DISABLE_COMPILE_CACHE;
+  return env;
+};
+
+const hasCompileCache = (bin: string): boolean =>
+  bin === process.execPath
+    ? typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function'
+    : true; // the others are >= 22.1 by choice
+
+/**
+ * The Node binaries to run the launcher on: this one, and the Node >= 22.1 lines (which have a compile cache) that
+ * `npx -p node@22|24` has already installed in the npm cache (never downloaded here: `npx -y -p node@24 node -v`
+ * once makes this test cover Node 24 as well).
+ */
+function nodesUnderTest(): Array<{ bin: string; version: string }> {
+  const nodes = [{ bin: process.execPath, version: process.version }];
+  const npx = path.join(process.env.npm_config_cache || path.join(homedir(), '.npm'), '_npx');
+  const best = new Map<string, { bin: string; version: string }>();
+  for (const d of existsSync(npx) ? readdirSync(npx) : []) {
+    const dir = path.join(npx, d, 'node_modules', 'node');
+    const bin = path.join(dir, 'bin', 'node');
+    if (!existsSync(bin)) continue;
+    let version: string;
+    try {
+      version = `v${(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version}`;
+    } catch {
+      continue;
+    }
+    const [major = 0, minor = 0] = version.slice(1).split('.').map(Number);
+    if (major < 22 || (major === 22 && minor < 1) || `v${major}` === process.version.split('.')[0]) continue;
+    const had = best.get(String(major));
+    if (!had || had.version.localeCompare(version, undefined, { numeric: true }) < 0)
+      best.set(String(major), { bin, version });
+  }
+  return [...nodes, ...best.values()];
+}
 afterEach(() => {
   for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -18,19 +63,48 @@ describe('userCacheDir', () => {
     expect(userCacheDir({ XDG_CACHE_HOME: '/x' })).toBe(path.join('/x', 'slipway'));
     expect(userCacheDir({ SLIPWAY_CACHE_DIR: '', XDG_CACHE_HOME: '' })).toBe(path.join(homedir(), '.cache', 'slipway'));
   });
+});
 
-  it('bin/slipway.js keeps Node’s compile cache there (Node ≥ 22.1), never in the working directory', () => {
-    const cache = mkdtempSync(path.join(tmpdir(), 'slipway-cache-'));
-    const cwd = mkdtempSync(path.join(tmpdir(), 'slipway-cwd-'));
-    made.push(cache, cwd);
-    const env: NodeJS.ProcessEnv = { ...process.env, SLIPWAY_CACHE_DIR: cache };
-    delete env.NODE_COMPILE_CACHE;
-    delete env.NODE_DISABLE_COMPILE_CACHE;
-    const out = execFileSync(process.execPath, [path.resolve('bin/slipway.js'), 'db', '--help'], { cwd, env });
-    expect(out.toString()).toContain('package');
-    expect(readdirSync(cwd)).toEqual([]);
-    // Node 20 has no compile cache: nothing is written at all there.
-    const hasCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
-    expect(existsSync(path.join(cache, 'node-compile-cache'))).toBe(hasCache);
-  });
+describe('bin/slipway.js and Node’s compile cache', () => {
+  for (const node of nodesUnderTest()) {
+    it(`keeps it in <user cache dir>/node-compile-cache on Node ${node.version} (if >= 22.1), never in the cwd`, () => {
+      const cache = tempDir('slipway-cache-');
+      const cwd = tempDir('slipway-cwd-');
+      const out = execFileSync(node.bin, [BIN, 'db', '--help'], {
+        cwd,
+        env: launcherEnv({ SLIPWAY_CACHE_DIR: cache }),
+        timeout: 60_000,
+      });
+      expect(out.toString()).toContain('package');
+      expect(readdirSync(cwd)).toEqual([]);
+      // Node 20 has no compile cache: nothing is written at all there.
+      expect(existsSync(path.join(cache, 'node-compile-cache'))).toBe(hasCompileCache(node.bin));
+    });
+
+    it(`runs the command on Node ${node.version} when the cache directory cannot be created`, () => {
+      // A regular file where the cache directory should be: unwritable for every user, root included.
+      const blocker = path.join(tempDir('slipway-cache-'), 'not-a-dir');
+      writeFileSync(blocker, '');
+      const cwd = tempDir('slipway-cwd-');
+      const out = execFileSync(node.bin, [BIN, 'db', '--help'], {
+        cwd,
+        env: launcherEnv({ SLIPWAY_CACHE_DIR: path.join(blocker, 'slipway') }),
+        timeout: 60_000,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      expect(out.toString()).toContain('package');
+      expect(readdirSync(cwd)).toEqual([]);
+      expect(readFileSync(blocker, 'utf8')).toBe('');
+    });
+
+    it(`writes no cache on Node ${node.version} when NODE_DISABLE_COMPILE_CACHE is set (even empty)`, () => {
+      const cache = tempDir('slipway-cache-');
+      const out = execFileSync(node.bin, [BIN, '--version'], {
+        env: launcherEnv({ SLIPWAY_CACHE_DIR: cache, NODE_DISABLE_COMPILE_CACHE: '' }),
+        timeout: 60_000,
+      });
+      expect(out.toString().trim()).toMatch(/^\d+\.\d+\.\d+/);
+      expect(readdirSync(cache)).toEqual([]);
+    });
+  }
 });
