@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { pino, type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
 import { maskSecrets } from '../errors.js';
 import { LOG_FILE_MODE, tightenLogFile } from './log-options.js';
 import { isoTime } from './iso-time.js';
@@ -19,11 +19,6 @@ export interface AuditLog {
   write(entry: AuditEntry): void;
   /** Writes out every queued line (fsynced); server close calls it. Lines written after it go out one by one. */
   close(): Promise<void>;
-}
-
-/** What a file destination offers beyond `write` (pino's SonicBoom). */
-interface FileDestination extends DestinationStream {
-  flushSync(): void;
 }
 
 // Lines collect here up to BATCH_CHARS (~50 lines) and go to the file in one synchronous write (a page-cache append of
@@ -64,7 +59,11 @@ export function createAuditLogger(dest: string | DestinationStream): AuditLog {
   }
   mkdirSync(path.dirname(dest), { recursive: true });
   tightenLogFile(dest);
-  const file: FileDestination = pino.destination({ dest, sync: true, mkdir: true, mode: LOG_FILE_MODE });
+  const fd = openSync(dest, 'a', LOG_FILE_MODE);
+  const append = (text: string) => {
+    const bytes = Buffer.from(text);
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
+  };
   let queued: string[] = [];
   let chars = 0;
   let timer: NodeJS.Timeout | null = null;
@@ -77,14 +76,14 @@ export function createAuditLogger(dest: string | DestinationStream): AuditLog {
     const text = queued.join('');
     queued = [];
     chars = 0;
-    file.write(text);
+    append(text);
   };
   hookExit();
   return {
     write(e) {
       const line = auditLine(e, Date.now());
       if (closed) {
-        file.write(line); // a request that outlived the close: straight to the file, no timer left behind
+        append(line); // a request that outlived the close: straight to the file, no timer left behind
         return;
       }
       queued.push(line);
@@ -100,7 +99,7 @@ export function createAuditLogger(dest: string | DestinationStream): AuditLog {
     close() {
       closed = true;
       writeOut();
-      file.flushSync(); // and fsync: the lines are on disk when the server says it stopped
+      fsyncSync(fd); // the lines are on disk when the server says it stopped
       return Promise.resolve();
     },
   };
