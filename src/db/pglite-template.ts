@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import { readToolVersion } from '../version.js';
@@ -40,6 +40,7 @@ export async function createPgliteFromTemplate(
     // Dumped before any statement runs, so the template is exactly initdb's result.
     const dump = await db.dumpDataDir('gzip');
     await mkdir(path.dirname(template), { recursive: true });
+    await removeDeadWriters(template);
     const tmp = `${template}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     try {
       await writeFile(tmp, Buffer.from(await dump.arrayBuffer()));
@@ -51,4 +52,28 @@ export async function createPgliteFromTemplate(
     // a cache that cannot be written (read-only home, full disk) is not the verification's failure
   }
   return db;
+}
+
+/**
+ * Removes `<template>.tmp-<pid>-<random>` files whose writer is gone: a process killed while it wrote the template
+ * (the only way one stays behind) would otherwise leave a few MB in the user's cache for good. A file whose pid is
+ * alive — another command writing now, or a reused pid — is left alone.
+ */
+async function removeDeadWriters(template: string): Promise<void> {
+  const prefix = `${path.basename(template)}.tmp-`;
+  for (const name of await readdir(path.dirname(template)).catch(() => [])) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid))
+      await rm(path.join(path.dirname(template), name), { force: true }).catch(() => undefined);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
 }

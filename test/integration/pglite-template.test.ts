@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { verifyChangelog } from '../../src/db/verify.js';
@@ -42,8 +44,14 @@ describe('PGlite initdb template', () => {
     expect(Buffer.compare(await readFile(template), written)).toBe(0);
   }, 300_000);
 
-  it('an unreadable template is replaced by a fresh initdb; the in-memory cluster has the 16 MB buffer pool', async () => {
+  it('an unreadable template is replaced by a fresh initdb; the in-memory cluster has the 16 MB buffer pool; a killed writer’s leftover goes', async () => {
+    await mkdir(path.dirname(template), { recursive: true });
     await writeFile(template, 'not a data directory');
+    // What a process killed while writing the template leaves (its pid is gone), and one another process is writing.
+    const dead = `${template}.tmp-${spawnSync('true').pid}-0badc0de`;
+    const live = `${template}.tmp-${process.pid}-0c0ffee0`;
+    await writeFile(dead, 'partial');
+    await writeFile(live, 'being written');
     const s = await openSession('memory:', { pgliteTemplate: template });
     try {
       expect((await s.query('SHOW shared_buffers')).rows).toEqual([{ shared_buffers: '16MB' }]);
@@ -52,6 +60,9 @@ describe('PGlite initdb template', () => {
       await s.close();
     }
     expect((await readFile(template)).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    await rm(live);
   }, 300_000);
 
   it('contrib extensions load into a cluster started from the template', async () => {
