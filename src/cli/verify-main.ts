@@ -6,9 +6,6 @@
  * kills it; one that dies closes the IPC channel, and the process exits then.
  */
 import { answerVerifyRequest, OPEN_PGLITE_ARG, openVerifyPglite, type VerifyRequest } from '../builder/verify-reply.js';
-import { preferBaselineWasm } from './wasm-startup.js';
-
-preferBaselineWasm(); // before PGlite is loaded
 
 const pglite = process.argv.includes(OPEN_PGLITE_ARG) ? openVerifyPglite() : undefined;
 // A PGlite that failed to open is not this process's end: the verification opens a fresh one (and reports its error).
