@@ -51,9 +51,9 @@ export function prepareVerify(config: Config): PreparedVerify {
     // --liftoff-only: WebAssembly compiled by V8's baseline compiler alone. The child starts PGlite once and runs a few
     // hundred statements, and without it V8 also compiles PGlite's 9 MB postgres module with TurboFan in the
     // background: on the 456-file bench tree (Node 20) CPU 5.4–5.7 → 2.8–2.9 s, peak RSS 366–421 → 298–306 MB; on
-    // Node 24 the process's peak RSS is ~850 MB without it and ~270 MB with it (the background compilation is
-    // finished at exit). It must be a command-line flag: Node 24 ignores it from v8.setFlagsFromString, which this
-    // used before.
+    // Node 24 the process's peak RSS is ~850 MB without it and ~270 MB with it (most of it reached as the process
+    // ends; why inside V8 is not established). It must be a command-line flag: Node 24 ignores it from
+    // v8.setFlagsFromString, which this used before.
     execArgv: [...(fromSource ? ['--import', 'tsx'] : []), '--max-semi-space-size=2', '--liftoff-only'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
