@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import { readToolVersion } from '../version.js';
 import { userCacheDir } from '../cache-dir.js';
+import { isPidAlive } from '../pid-alive.js';
 
 /**
  * Where the initdb template of in-memory PGlite lives: one file per user and PGlite version, shared by every project
@@ -64,16 +65,7 @@ async function removeDeadWriters(template: string): Promise<void> {
   for (const name of await readdir(path.dirname(template)).catch(() => [])) {
     if (!name.startsWith(prefix)) continue;
     const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid))
+    if (Number.isInteger(pid) && pid > 0 && !isPidAlive(pid))
       await rm(path.join(path.dirname(template), name), { force: true }).catch(() => undefined);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
   }
 }

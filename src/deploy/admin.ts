@@ -10,7 +10,8 @@ import { changeSetKeyText, extraChangeSets, readAppliedChangeSets } from './db-s
 import { newRunId, targetArgOf } from './deploy.js';
 import { withIo } from './io-error.js';
 import { LocalTarget } from './local-target.js';
-import { isPidAlive, readLock, type LockOwner } from './lock.js';
+import { isPidAlive } from '../pid-alive.js';
+import { readLock, type LockOwner } from './lock.js';
 import { describeRecovery, planRecovery, recoverInterruptedRuns } from './recover.js';
 import { selectTarget } from './resolve-target.js';
 import type { DeployEvent } from './types.js';

@@ -1,9 +1,9 @@
 import { link, writeFile, unlink, readFile, rename, mkdir } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SlipwayError } from '../errors.js';
+import { isPidAlive } from '../pid-alive.js';
 import type { LockHolder } from './release-record.js';
 
 /** The owner record a lock carries (shared with the web UI, hence defined in the import-free release-record.ts). */
@@ -27,21 +27,6 @@ export interface AcquireLockOptions {
   what?: string;
   /** The E_LOCKED hint (default: the deploy's advice). */
   hint?: string;
-}
-
-/** True when `pid` names a live process on this host (EPERM means it exists but is someone else's). */
-export function isPidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // A zombie (dead, not yet reaped: containers whose pid 1 does not reap orphans) still answers kill(0).
-  try {
-    return !/^State:\s*Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return true; // no /proc (macOS): trust kill(0)
-  }
 }
 
 async function readOwner(file: string): Promise<LockOwner | null> {

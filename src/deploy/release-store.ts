@@ -3,7 +3,8 @@ import { layoutOf } from './layout.js';
 import { readJournal } from './journal.js';
 import { readCurrent } from './switch.js';
 import { isReleaseId } from './layout.js';
-import { isPidAlive, readLock } from './lock.js';
+import { isPidAlive } from '../pid-alive.js';
+import { readLock } from './lock.js';
 import type { JournalEntry } from './types.js';
 
 export type { ReleaseRecord } from './release-record.js';
