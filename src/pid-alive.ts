@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 
-/** True when `pid` names a live process on this host (EPERM means it exists but is someone else's). */
+/**
+ * True when `pid` names a live process on this host (EPERM means it exists but is someone else's). Only a positive
+ * integer names one process: kill(0, 0) and kill(-n, 0) would probe a whole process group and answer "alive".
+ */
 export function isPidAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
   } catch (e) {

@@ -14,7 +14,7 @@ import {
   switchBack,
   switchSlots,
 } from '../../src/deploy/blue-green/index.js';
-import { isAlive } from '../../src/deploy/blue-green/slot-process.js';
+import { isPidAlive } from '../../src/pid-alive.js';
 import { writeBlueGreenState } from '../../src/deploy/blue-green/state.js';
 import { APP, freePort } from '../fixtures/health/processes.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
@@ -156,7 +156,7 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
       async () => (await proxyStatus(proxy)).upstream?.slot === 'green',
     );
     await waitFor('every client to be served by v2', () => loop.seenByAll('v2'));
-    expect(isAlive(bluePid)).toBe(true); // still draining: the held request is in flight
+    expect(isPidAlive(bluePid)).toBe(true); // still draining: the held request is in flight
     await fetch(`${blueApp}/release?name=across-switch`, { method: 'POST' });
     const r = await switching;
     const res = await loop.stop();
@@ -171,7 +171,7 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
     expect(r.drain?.ok).toBe(true);
     expect(r.drain!.ms).toBeGreaterThan(0);
     expect(r.stopped).toMatchObject({ pid: bluePid, signal: 'SIGTERM' });
-    expect(isAlive(bluePid)).toBe(false);
+    expect(isPidAlive(bluePid)).toBe(false);
     expect(r.switchMs).toBeLessThan(1000);
     expect(await version()).toBe('v2');
     const state = await readBlueGreenState(blueGreenPaths(root).state);
@@ -196,7 +196,7 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
     expect(r.reason).toMatch(
       /^blue did not become healthy, traffic stays on green: not healthy within 1500 ms; last probe: HTTP 503, overall.status UNHEALTHY/,
     );
-    expect(isAlive(r.stopped!.pid)).toBe(false);
+    expect(isPidAlive(r.stopped!.pid)).toBe(false);
     expect(res.failed).toEqual([]);
     for (const seq of res.perWorker) expect(seq).toEqual(['v2']);
     const state = await readBlueGreenState(blueGreenPaths(root).state);
@@ -259,7 +259,7 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
     expect(r).toMatchObject({ ok: true, live: 'green', drain: null, stopped: null });
     const idle = (await readBlueGreenState(blueGreenPaths(root).state)).slots.blue!;
     expect(idle).toMatchObject({ releaseId: 'r1', status: 'idle' });
-    expect(isAlive(idle.pid!)).toBe(true);
+    expect(isPidAlive(idle.pid!)).toBe(true);
     const greenPid = (await readBlueGreenState(blueGreenPaths(root).state)).slots.green!.pid!;
 
     const loop = clientLoop(4);
@@ -274,7 +274,7 @@ describe('blue-green with the built-in proxy, a real app and a real client', () 
     expect(ms).toBeLessThan(3000); // no app start: health check, switch, drain, stop
     expect(res.failed).toEqual([]);
     for (const seq of res.perWorker) expect(seq).toEqual(['v2', 'v1']);
-    expect(isAlive(greenPid)).toBe(false);
+    expect(isPidAlive(greenPid)).toBe(false);
 
     const again = await switchBack({ targetRoot: root, config: keep });
     expect(again.ok).toBe(false);

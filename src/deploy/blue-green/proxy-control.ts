@@ -9,7 +9,8 @@ import { SlipwayError } from '../../errors.js';
 import type { BlueGreenConfig } from '../../config/sections/blue-green.js';
 import type { ProxyStatus, Upstream } from './proxy.js';
 import { blueGreenPaths, openLogSync, writeFileAtomic } from './state.js';
-import { isAlive, waitForExit } from './slot-process.js';
+import { waitForExit } from './slot-process.js';
+import { isPidAlive } from '../../pid-alive.js';
 
 export interface ProxyHandle {
   pid: number;
@@ -73,7 +74,7 @@ export async function ensureProxy(targetRoot: string, config: BlueGreenConfig): 
   while (Date.now() < deadline) {
     const found = await findProxy(targetRoot);
     if (found && found.pid === pid) return found;
-    if (!isAlive(pid)) break;
+    if (!isPidAlive(pid)) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   const tail = await readFile(paths.log('proxy'), 'utf8').then(
@@ -96,7 +97,7 @@ export async function findProxy(targetRoot: string): Promise<ProxyHandle | null>
       publicPort: number;
     };
     const token = (await readFile(paths.token, 'utf8')).trim();
-    if (!isAlive(info.pid)) return null;
+    if (!isPidAlive(info.pid)) return null;
     const handle = { pid: info.pid, adminPort: info.adminPort, publicPort: info.publicPort, token };
     await proxyStatus(handle);
     return handle;
@@ -122,7 +123,7 @@ export async function stopProxy(targetRoot: string): Promise<void> {
     (t) => JSON.parse(t) as { pid: number },
     () => null,
   );
-  if (info && isAlive(info.pid)) {
+  if (info && isPidAlive(info.pid)) {
     process.kill(info.pid, 'SIGTERM');
     if (!(await waitForExit(info.pid, 5000))) process.kill(info.pid, 'SIGKILL');
   }

@@ -4,6 +4,7 @@ import { closeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isPidAlive } from '../../pid-alive.js';
 import type { CommandUser } from '../command-env.js';
 import { openLogSync } from './state.js';
 
@@ -46,21 +47,10 @@ export async function startSlotProcess(opts: StartSlotOptions): Promise<StartedS
   return { pid: child.pid, exited };
 }
 
-/** True when a process with this pid exists (and is not a zombie we could still signal). */
-export function isAlive(pid: number): boolean {
-  if (!pid || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Polls until the process is gone; false after timeoutMs. */
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isAlive(pid)) {
+  while (isPidAlive(pid)) {
     if (Date.now() >= deadline) return false;
     await sleep(20);
   }
@@ -79,7 +69,7 @@ export interface StopResult {
  */
 export async function stopSlotProcess(pid: number, timeoutMs: number): Promise<StopResult> {
   const started = Date.now();
-  if (!isAlive(pid)) return { pid, signal: null, ms: 0 };
+  if (!isPidAlive(pid)) return { pid, signal: null, ms: 0 };
   signalGroup(pid, 'SIGTERM');
   if (await waitForExit(pid, timeoutMs)) return { pid, signal: 'SIGTERM', ms: Date.now() - started };
   signalGroup(pid, 'SIGKILL');

@@ -7,7 +7,8 @@ import { type BlueGreenConfigInput, type Slot, blueGreenConfigSchema } from '../
 import { drainUpstream, fixedDrain } from './drain.js';
 import { applyNginxUpstream } from './nginx.js';
 import { ensureProxy, switchProxy } from './proxy-control.js';
-import { isAlive, stopSlotProcess } from './slot-process.js';
+import { stopSlotProcess } from './slot-process.js';
+import { isPidAlive } from '../../pid-alive.js';
 import { blueGreenPaths, readBlueGreenState, writeBlueGreenState } from './state.js';
 import type { SwitchSlotsResult } from './switch.js';
 
@@ -36,7 +37,7 @@ export async function switchBack(opts: {
   const from = state.live;
   const to: Slot = from === 'blue' ? 'green' : 'blue';
   const target = state.slots[to];
-  if (!target || target.status !== 'idle' || !target.pid || !isAlive(target.pid)) {
+  if (!target || target.status !== 'idle' || !target.pid || !isPidAlive(target.pid)) {
     return fail(
       `slot ${to} is not running (${target?.status ?? 'never used'}); switch-back needs blueGreen.keepPrevious: true — deploy the previous release instead`,
     );
