@@ -1,17 +1,18 @@
 #!/usr/bin/env node
-// CLI start-up on Node 20, 22 and 24 (issue 14, "Start-up"): does bundling dist/ per command group with esbuild, or
-// Node's module compile cache, make a short command cheaper? Four commands, run in a copy of examples/umig-sample:
+// CLI start-up on Node 20, 22 and 24 (issue 14, "Start-up"): does the esbuild bundle (what bin/slipway.js runs since
+// session 8), or Node's module compile cache, make a short command cheaper than tsc's dist/? Four commands, run in a
+// copy of examples/umig-sample:
 //   --version; `db package --env prod --out-file F`; `build --dry-run --env prod` (loads the config and plans);
 //   `serve --env prod --port 0` until it prints "listening on" (then SIGKILL).
-// Variants, each started through a launcher (bin/slipway.js, or the same file pointed at the bundle):
-//   a. today's dist/ (tsc output, what ships), compile cache off (NODE_DISABLE_COMPILE_CACHE=1);
-//   b. an esbuild bundle built here into a temp dir: ESM, platform node, target node20, splitting with one entry per
-//      command group (shared chunks), packages with wasm/data files or native code left external; compile cache off;
-//   c. today's dist/ with the launcher's compile cache (Node >= 22.1 only; "n/a" on Node 20, where the launcher
+// Variants, each started through a launcher (bin/slipway.js, or a copy of it pointed elsewhere):
+//   a. tsc's dist/ (what shipped until session 8), compile cache off (NODE_DISABLE_COMPILE_CACHE=1);
+//   b. the esbuild bundle in dist/bundle/ (tools/bundle.mjs; what ships: bin/slipway.js itself), compile cache off;
+//   c. dist/ with the launcher's compile cache (Node >= 22.1 only; "n/a" on Node 20, where the launcher
 //      skips it), in a fresh $SLIPWAY_CACHE_DIR/node-compile-cache;
 //   d. the bundle with the compile cache (Node >= 22.1 only);
-//   e. a bundle of Slipway's own code only (every package left in node_modules), compile cache off: how much of b's
-//      gain needs third-party code inside the bundle.
+//   e. a bundle of Slipway's own code only (tools/bundle.mjs's options with every package left in node_modules),
+//      built here into a temp dir, compile cache off: how much of b's gain needs third-party code inside the bundle.
+// Run `npm run build:ts` first (npm run bench does): a and c need dist/, b and d dist/bundle/.
 // Each (Node, command, variant) gets one unmeasured first run (it fills the compile cache for c/d; page cache for
 // all), then STARTUP_BENCH_RUNS (default 10) measured runs, interleaved round by round so load drifts hit every
 // variant alike. Figures are medians of the child's CPU time (user+sys from wait4's rusage, microsecond resolution,
@@ -34,8 +35,9 @@ import {
 } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
+import { bundleOptions } from '../tools/bundle.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.join(here, '..');
@@ -106,11 +108,11 @@ try {
     filter: (src) => !/[/\\](\.slipway|dist|out|node_modules)$/.test(src),
   });
 
-  const bundle = await buildBundle(path.join(work, 'bundle'), false);
-  const ownBundle = await buildBundle(path.join(work, 'own-bundle'), true);
+  const bundle = describeBundle(path.join(repo, 'dist', 'bundle'));
+  const ownBundle = await buildOwnBundle(path.join(work, 'own-bundle'));
   const launchers = {
-    dist: path.join(repo, 'bin', 'slipway.js'),
-    bundle: bundle.launcher,
+    dist: distLauncher(path.join(work, 'dist-launcher')),
+    bundle: path.join(repo, 'bin', 'slipway.js'),
     ownBundle: ownBundle.launcher,
   };
 
@@ -118,8 +120,8 @@ try {
   for (const k of ['NODE_OPTIONS', 'NODE_COMPILE_CACHE', 'NODE_DISABLE_COMPILE_CACHE', 'SLIPWAY_CACHE_DIR'])
     delete baseEnv[k];
   const VARIANTS = [
-    { id: 'a', name: 'dist/ (ships)', launcher: 'dist', cache: false },
-    { id: 'b', name: 'esbuild bundle', launcher: 'bundle', cache: false },
+    { id: 'a', name: 'dist/ (tsc)', launcher: 'dist', cache: false },
+    { id: 'b', name: 'esbuild bundle (ships)', launcher: 'bundle', cache: false },
     { id: 'c', name: 'dist/ + compile cache', launcher: 'dist', cache: true },
     { id: 'd', name: 'bundle + compile cache', launcher: 'bundle', cache: true },
     { id: 'e', name: 'bundle of own code only', launcher: 'ownBundle', cache: false },
@@ -202,74 +204,54 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
+/** Size of a built bundle directory: .js files, bytes, and (from its notices) the bundled packages. */
+function describeBundle(out, inputs) {
+  const files = readdirSync(out).filter((f) => f.endsWith('.js'));
+  if (!files.includes('main.js')) throw new Error(`${out}/main.js is missing: run \`npm run build:ts\` first`);
+  const bytes = files.reduce((n, f) => n + statSync(path.join(out, f)).size, 0);
+  const notices = path.join(out, 'THIRD-PARTY-NOTICES.md');
+  const packages = statSync(notices, { throwIfNoEntry: false })
+    ? readFileSync(notices, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('## ')).length
+    : 0;
+  return { files: files.length, bytes, packages, inputs };
+}
+
+/** A copy of bin/slipway.js that runs tsc's dist/ (the CLI before the bundle shipped). */
+function distLauncher(dir) {
+  mkdirSync(dir, { recursive: true });
+  const shipped = readFileSync(path.join(repo, 'bin', 'slipway.js'), 'utf8');
+  const abs = (rel) => `'${pathToFileURL(path.join(repo, rel)).href}'`;
+  const pointed = shipped
+    .replaceAll("'../dist/bundle/main.js'", abs('dist/cli/main.js'))
+    .replaceAll("'../dist/bundle/cache-dir.js'", abs('dist/cache-dir.js'));
+  if (!pointed.includes('dist/cli/main.js') || !pointed.includes('dist/cache-dir.js'))
+    throw new Error('bin/slipway.js no longer names ../dist/bundle/main.js and cache-dir.js: update the bench');
+  if (!statSync(path.join(repo, 'dist', 'cli', 'main.js'), { throwIfNoEntry: false }))
+    throw new Error('dist/cli/main.js is missing: run `npm run build:ts` first');
+  const launcher = path.join(dir, 'slipway.js');
+  writeFileSync(launcher, pointed);
+  return launcher;
+}
+
 /**
- * Bundles dist/ with esbuild into dir/r/b, one entry per command group (src/cli/main.ts imports them lazily) plus the
- * launcher's cache-dir module and the two forked program entries, shared code in chunks. The four places that find
- * a file relative to import.meta.url resolve as they do from dist/ because the bundle's files all sit one level
- * under dir/r (which holds package.json and node_modules): version.ts's ../package.json is dir/r/package.json;
- * app.ts's ../../dist/web is dir/dist/web (a link to dist/web); verify-run.ts's ../cli/verify-main.js and
- * proxy-control.ts's ../../cli/proxy-main.js are one-line files that import the bundled entries.
+ * e: tools/bundle.mjs's bundle with every package left external, in dir/r/dist/bundle, where dir/r is a package root
+ * as src/package-root.ts finds it (a copy of package.json; links to node_modules and dist/web) with a copy of
+ * bin/slipway.js.
  */
-async function buildBundle(dir, ownCodeOnly) {
+async function buildOwnBundle(dir) {
   const root = path.join(dir, 'r');
-  const out = path.join(root, 'b');
+  const out = path.join(root, 'dist', 'bundle');
   mkdirSync(out, { recursive: true });
-  const groups = ['build', 'db', 'deploy', 'serve'].map((g) => `dist/cli/commands/${g}.js`);
-  const result = await esbuild.build({
-    absWorkingDir: repo,
-    entryPoints: [
-      'dist/cli/main.js',
-      'dist/cache-dir.js',
-      'dist/cli/verify-main.js',
-      'dist/cli/proxy-main.js',
-      ...groups,
-    ],
-    outdir: out,
-    entryNames: '[name]',
-    chunkNames: 'chunk-[hash]',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    metafile: true,
-    logLevel: 'warning',
-    // Not bundled: PGlite (loads its .wasm/.data next to itself), esbuild and lightningcss (native binaries),
-    // libpg-query (its .wasm), optional or resolved-at-run-time packages (pg-native, npm-groovy-lint, tsx).
-    // e: every package stays in node_modules, only dist/ is bundled.
-    packages: ownCodeOnly ? 'external' : undefined,
-    external: ['@electric-sql/pglite', 'esbuild', 'lightningcss', 'libpg-query', 'pg-native', 'npm-groovy-lint', 'tsx'],
-    // Bundled CommonJS packages call require() for Node built-ins; ESM output has none unless given one.
-    banner: {
-      js: "import { createRequire as __slipwayRequire } from 'node:module'; const require = __slipwayRequire(import.meta.url);",
-    },
-  });
+  const result = await esbuild.build({ ...bundleOptions(out), packages: 'external' });
   cpSync(path.join(repo, 'package.json'), path.join(root, 'package.json'));
   symlinkSync(path.join(repo, 'node_modules'), path.join(root, 'node_modules'));
-  mkdirSync(path.join(dir, 'dist'));
-  symlinkSync(path.join(repo, 'dist', 'web'), path.join(dir, 'dist', 'web'));
-  mkdirSync(path.join(root, 'cli'));
-  writeFileSync(path.join(root, 'cli', 'verify-main.js'), "import '../b/verify-main.js';\n");
-  mkdirSync(path.join(dir, 'cli'));
-  writeFileSync(path.join(dir, 'cli', 'proxy-main.js'), "import '../r/b/proxy-main.js';\n");
+  symlinkSync(path.join(repo, 'dist', 'web'), path.join(root, 'dist', 'web'));
   mkdirSync(path.join(root, 'bin'));
   const launcher = path.join(root, 'bin', 'slipway.js');
-  const shipped = readFileSync(path.join(repo, 'bin', 'slipway.js'), 'utf8');
-  const pointed = shipped
-    .replaceAll('../dist/cli/main.js', '../b/main.js')
-    .replaceAll('../dist/cache-dir.js', '../b/cache-dir.js');
-  if (pointed === shipped) throw new Error('bin/slipway.js no longer names ../dist/cli/main.js: update the bench');
-  writeFileSync(launcher, pointed);
-  const files = readdirSync(out);
-  const bytes = files.reduce((n, f) => n + statSync(path.join(out, f)).size, 0);
-  const inputs = Object.keys(result.metafile.inputs);
-  return {
-    launcher,
-    files: files.length,
-    bytes,
-    inputs: inputs.length,
-    fromDist: inputs.filter((f) => f.startsWith('dist/')).length,
-  };
+  cpSync(path.join(repo, 'bin', 'slipway.js'), launcher);
+  return { launcher, ...describeBundle(out, Object.keys(result.metafile.inputs).length) };
 }
 
 /** Every variant must do the same work: same stdout, same SQL package, per Node line and command. */
@@ -322,10 +304,10 @@ function render(nodes, commands, variants, cells, bundle, ownBundle) {
       'CPU is the primary figure. "first" = CPU of the unmeasured first run (for c/d: the run that fills the cache). ' +
       'In examples/umig-sample (copied to a temp dir), `--config` its slipway.config.yaml.',
     '',
-    `Bundle (b, d): esbuild ${esbuild.version}, ${bundle.inputs} input files (${bundle.fromDist} from dist/), ` +
-      `${bundle.files} output files, ${(bundle.bytes / 2 ** 20).toFixed(1)} MiB; PGlite, esbuild, lightningcss, ` +
-      'libpg-query external. Own-code bundle (e): every package external, ' +
-      `${ownBundle.inputs} input files, ${ownBundle.files} output files, ${(ownBundle.bytes / 2 ** 20).toFixed(1)} MiB.`,
+    `Bundle (b, d): dist/bundle/ from tools/bundle.mjs, esbuild ${esbuild.version}, ${bundle.packages} packages ` +
+      `folded in, ${bundle.files} .js files, ${(bundle.bytes / 2 ** 20).toFixed(1)} MiB; PGlite, esbuild, ` +
+      'lightningcss, libpg-query external. Own-code bundle (e): every package external, ' +
+      `${ownBundle.inputs} input files, ${ownBundle.files} .js files, ${(ownBundle.bytes / 2 ** 20).toFixed(1)} MiB.`,
     '',
     '| Node | command | variant | CPU ms median (p25–p75) | vs a | wall ms median | first CPU ms |',
     '|---|---|---|---:|---:|---:|---:|',

@@ -1,18 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { PACKAGE_JSON, resolveDependency } from './package-root.js';
 
-/** Slipway's own version, read from its package.json (works from src/ under vitest and from dist/). */
-export const SLIPWAY_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** Slipway's own version, from its package.json (src/package-root.ts finds it from the bundle, dist/ or src/). */
+export const SLIPWAY_VERSION: string = PACKAGE_JSON.version;
 
 /**
  * Installed version of a dependency (part of every cache key). Walks up from its resolved entry point because some
  * packages (lightningcss) do not export their package.json.
  */
 export function readToolVersion(name: string): string {
-  let dir = path.dirname(createRequire(import.meta.url).resolve(name));
+  let dir = path.dirname(resolveDependency(name));
   for (;;) {
     try {
       const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {

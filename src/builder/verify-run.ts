@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
+import { programEntry } from '../package-root.js';
 import type { DbPackage, DbVerify } from './package-db.js';
 import { OPEN_PGLITE_ARG, type VerifyReply, type VerifyRequest } from './verify-reply.js';
 import { readVerifyCache, verifyCacheKey, verifySetupDigest, writeVerifyCache } from './verify-cache.js';
@@ -41,11 +42,10 @@ export interface PreparedVerify {
  * extensions, and opens another when the package needs one (see verifyDatabasePackage).
  */
 export function prepareVerify(config: Config): PreparedVerify {
-  // The program entry is in the CLI layer (the core never wires a process). From source (vitest) it is TypeScript and
-  // needs tsx; the built CLI forks the compiled .js.
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? '../cli/verify-main.ts' : '../cli/verify-main.js', import.meta.url);
-  const child: ChildProcess = fork(entry, config.database.verifyUrl ? [] : [OPEN_PGLITE_ARG], {
+  // The program entry is in the CLI layer (the core never wires a process); src/package-root.ts says which file runs it
+  // (the bundle's, dist/'s, or the source through tsx under vitest).
+  const entry = programEntry('verify-main');
+  const child: ChildProcess = fork(entry.file, config.database.verifyUrl ? [] : [OPEN_PGLITE_ARG], {
     // A 2 MB young generation instead of 16 MB: the child's JS heap is mostly PGlite's file system buffers, which
     // live long anyway; measured on the bench's cold build, the child's peak RSS 295–309 → 228–273 MB.
     // --liftoff-only: WebAssembly compiled by V8's baseline compiler alone. The child starts PGlite once and runs a few
@@ -54,7 +54,7 @@ export function prepareVerify(config: Config): PreparedVerify {
     // Node 24 the process's peak RSS is ~850 MB without it and ~270 MB with it (most of it reached as the process
     // ends; why inside V8 is not established). It must be a command-line flag: Node 24 ignores it from
     // v8.setFlagsFromString, which this used before.
-    execArgv: [...(fromSource ? ['--import', 'tsx'] : []), '--max-semi-space-size=2', '--liftoff-only'],
+    execArgv: [...entry.execArgv, '--max-semi-space-size=2', '--liftoff-only'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     serialization: 'advanced',
   });

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import Fastify, { type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from '../config/schema.js';
 import { isSlipwayError, type ErrorCode } from '../errors.js';
+import { WEB_DIR } from '../package-root.js';
 import { defaultDeps, type ServerDeps } from './deps.js';
 import { HttpError } from './http-error.js';
 import { SECURITY_HEADERS } from './security-headers.js';
@@ -53,8 +53,6 @@ declare module 'fastify' {
     auditUser: string | null;
   }
 }
-
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 // SlipwayError codes from the library, as HTTP statuses.
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
@@ -190,7 +188,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     reply.code(status).headers(headers).type('application/json; charset=utf-8').send(body);
   });
 
-  const staticDir = options.staticDir ?? path.join(PACKAGE_ROOT, 'dist', 'web');
+  const staticDir = options.staticDir ?? WEB_DIR;
   registerHealthRoutes(app, ctx);
   registerDbRoutes(app, ctx);
   registerReleaseRoutes(app, ctx);

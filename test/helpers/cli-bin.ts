@@ -1,5 +1,6 @@
-// The built CLI binary for end-to-end tests (STYLE.md §13): `node bin/slipway.js` on dist/, rebuilt when any source
-// under src/ (or the build's tsconfig) is newer than dist/, once, even when several test files ask at the same time.
+// The built CLI binary for end-to-end tests (STYLE.md §13): `node bin/slipway.js`, which runs the esbuild bundle in
+// dist/bundle/ (tools/bundle.mjs, what ships), rebuilt when any source under src/ (or the bundle script, a tsconfig
+// or package.json) is newer than it, once, even when several test files ask at the same time.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -9,9 +10,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const BIN = path.join(ROOT, 'bin/slipway.js');
-const BUILT = path.join(ROOT, 'dist/cli/main.js');
+const BUILT = path.join(ROOT, 'dist/bundle/main.js');
 
-/** Newest mtime of every file tsc compiles (src/ without the Vite app) and of the configs that steer it. */
+/** Newest mtime of every file the bundle compiles (src/ without the Vite app) and of the files that steer it. */
 function newestSourceMtime(): { ms: number; file: string } {
   let newest = { ms: 0, file: '' };
   const visit = (dir: string): void => {
@@ -26,24 +27,26 @@ function newestSourceMtime(): { ms: number; file: string } {
     }
   };
   visit(path.join(ROOT, 'src'));
-  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package.json']) {
+  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'tools/bundle.mjs']) {
     const ms = statSync(path.join(ROOT, f)).mtimeMs;
     if (ms > newest.ms) newest = { ms, file: f };
   }
   return newest;
 }
 
-/** Why dist/ is stale (a file newer than it, or missing), or undefined when it is current. */
+/** Why dist/bundle/ is stale (a file newer than it, or missing), or undefined when it is current. */
 export function staleReason(): string | undefined {
-  if (!existsSync(BUILT)) return 'dist/cli/main.js is missing';
+  if (!existsSync(BUILT)) return 'dist/bundle/main.js is missing';
   const newest = newestSourceMtime();
-  // tsc rewrites every output file, so dist/cli/main.js is as old as the last complete build.
-  return newest.ms > statSync(BUILT).mtimeMs ? `${path.relative(ROOT, newest.file)} is newer than dist/` : undefined;
+  // tools/bundle.mjs empties dist/bundle/ and writes every file, so main.js is as old as the last complete build.
+  return newest.ms > statSync(BUILT).mtimeMs
+    ? `${path.relative(ROOT, newest.file)} is newer than dist/bundle/`
+    : undefined;
 }
 
 /**
- * Builds dist/ (tsc) when `staleReason` says so. Test files run in parallel workers, so a lock directory makes one
- * of them build while the others wait for it (deadline 5 min: tsc on a loaded 2-core machine is slow).
+ * Builds dist/bundle/ (tools/bundle.mjs) when `staleReason` says so. Test files run in parallel workers, so a lock
+ * directory makes one of them build while the others wait for it (deadline 5 min, for a loaded 2-core machine).
  */
 export async function ensureDist(): Promise<void> {
   if (!staleReason()) return;
@@ -58,17 +61,21 @@ export async function ensureDist(): Promise<void> {
       if (!staleReason()) return;
       const held = statSync(lock, { throwIfNoEntry: false });
       if (held && Date.now() - held.mtimeMs > 300_000) rmSync(lock, { force: true, recursive: true });
-      if (Date.now() > deadline) throw new Error(`waited 5 min for another test worker to build dist/ (lock ${lock})`);
+      if (Date.now() > deadline)
+        throw new Error(`waited 5 min for another test worker to build dist/bundle/ (lock ${lock})`);
       await sleep(200);
     }
   }
   try {
     const why = staleReason();
     if (!why) return;
-    const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-    // tsc emits even with type errors elsewhere; only a still-stale dist/ means we cannot run the binary.
+    const r = spawnSync(process.execPath, ['tools/bundle.mjs'], { cwd: ROOT, encoding: 'utf8' });
+    // Type errors are the typecheck's business (esbuild does not check types); only a failed bundle stops the tests.
     const still = staleReason();
-    if (still) throw new Error(`tsc did not refresh dist/ (${still}; was: ${why}):\n${r.stdout}${r.stderr}`);
+    if (r.status !== 0 || still)
+      throw new Error(
+        `tools/bundle.mjs did not refresh dist/bundle/ (${still ?? `exit ${r.status}`}; was: ${why}):\n${r.stdout}${r.stderr}`,
+      );
   } finally {
     rmSync(lock, { force: true, recursive: true });
   }

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import which from 'which';
 import type { SyntaxProblem } from './position.js';
+import { resolveDependency } from '../../package-root.js';
 
 /**
  * Runs inside one JVM for all files: compiles each file with Groovy's CompilationUnit up to the CONVERSION phase
@@ -57,7 +57,7 @@ export function findGroovyJar(classpath?: string): { classpath: string; version:
   if (classpath) return { classpath, version: path.basename(classpath.split(path.delimiter)[0] ?? classpath, '.jar') };
   let main: string;
   try {
-    main = createRequire(import.meta.url).resolve('npm-groovy-lint');
+    main = resolveDependency('npm-groovy-lint');
   } catch {
     return null;
   }

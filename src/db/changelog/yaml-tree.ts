@@ -2,9 +2,10 @@
  * YAML/JSON changelogs (`databaseChangeLog: [- include: …, - changeSet: …]`) mapped onto the XML element tree, so
  * one loader validates and converts all three formats. JSON is read by the same YAML 1.2 parser.
  */
-import { createRequire } from 'node:module';
-import type * as Yaml from 'yaml';
-import type { Node as YamlNode, Pair } from 'yaml';
+// Imported, not required on first use (as it was): every command that parses a changelog has already loaded yaml for
+// its config (src/config/load.ts imports it), and a runtime require() would load a second copy from node_modules
+// beside the one the esbuild bundle contains.
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
 import { SlipwayError } from '../../errors.js';
 import type { ChangelogNode } from './xml-tree.js';
 
@@ -18,15 +19,8 @@ const PRECONDITION_ATTRS = new Set([
   'onSqlOutput',
 ]);
 
-// Required on first use, not imported: the walk is synchronous, and most changelogs are XML or SQL, for which loading
-// yaml's ~70 modules was a large part of `db package`'s start-up. yaml's Node entry is CommonJS, so this is the same
-// module instance an `import 'yaml'` elsewhere gets.
-let yaml: typeof Yaml | undefined;
-const loadYaml = (): typeof Yaml => (yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
-
 /** Parses a YAML or JSON changelog into the element tree. */
 export function parseYamlTree(content: string, file: string): ChangelogNode {
-  const { isMap, isScalar, isSeq, LineCounter, parseDocument } = loadYaml();
   const lc = new LineCounter();
   const doc = parseDocument(content, { lineCounter: lc, prettyErrors: false });
   const err = doc.errors[0];

@@ -1,11 +1,10 @@
 /** Client side of the proxy process: start it if needed, ask its status, switch it, stop it. */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, closeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SlipwayError } from '../../errors.js';
+import { programEntry } from '../../package-root.js';
 import type { BlueGreenConfig } from '../../config/sections/blue-green.js';
 import type { ProxyStatus, Upstream } from './proxy.js';
 import { blueGreenPaths, openLogSync, writeFileAtomic } from './state.js';
@@ -21,14 +20,11 @@ export interface ProxyHandle {
 
 /**
  * Node arguments that run the proxy program (src/cli/proxy-main.ts, a program entry and so in the CLI layer): the
- * compiled .js in dist, or the .ts source through tsx in tests.
+ * bundle's or dist/'s .js, or the .ts source through tsx in tests (src/package-root.ts decides).
  */
 export function proxyMainCommand(): string[] {
-  const js = fileURLToPath(new URL('../../cli/proxy-main.js', import.meta.url));
-  if (existsSync(js)) return [js];
-  // From source (vitest): tsx is a devDependency; resolve it from here, since the proxy's cwd is the target.
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
-  return ['--import', tsx, fileURLToPath(new URL('../../cli/proxy-main.ts', import.meta.url))];
+  const { file, execArgv } = programEntry('proxy-main');
+  return [...execArgv, file];
 }
 
 /** Returns the running proxy of this target, starting it (detached, outliving this process) when it is not up. */

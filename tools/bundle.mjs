@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+// Builds the CLI that bin/slipway.js runs: an esbuild bundle of src/ with its third-party packages folded in, in
+// dist/bundle/ (run by `npm run build:ts` and so by `npm ci`'s prepare). Measured by bench/startup.bench.mjs: Node
+// start-up of a command is mostly resolving and loading hundreds of small module files, and one file per command
+// group cuts it (a bundle of Slipway's own code alone, packages left in node_modules, gained nothing).
+//
+// Entries: the CLI (src/cli/main.ts; its command groups are dynamic imports, so each becomes its own chunk and a
+// command loads only its group), the launcher's cache-dir module, and the two programs Slipway forks (the build's
+// verification child and the blue-green proxy), which src/package-root.ts finds as dist/bundle/<name>.js. Shared code
+// goes into chunks. The TypeScript is compiled by esbuild from src/ directly, as vitest runs it; tsc's dist/ output
+// stays for type checking and the benches that import it.
+//
+// Also writes dist/bundle/THIRD-PARTY-NOTICES.md: the name, version, licence and licence text of every package
+// folded into the bundle (their code is redistributed inside Slipway's files, so their notices must travel with it).
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const repo = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(repo, 'dist', 'bundle');
+
+/**
+ * Left in node_modules, loaded from there at run time. Each of these finds files next to its own code, which a
+ * bundle would move away from them: PGlite (its postgres .wasm and initdb .data), libpg-query (its .wasm),
+ * lightningcss and esbuild (a native binary per platform). pg-native is pg's optional native driver (not installed);
+ * npm-groovy-lint and tsx are devDependencies that are only ever resolved as files (src/package-root.ts).
+ */
+export const EXTERNAL = [
+  '@electric-sql/pglite',
+  'libpg-query',
+  'lightningcss',
+  'esbuild',
+  'pg-native',
+  'npm-groovy-lint',
+  'tsx',
+];
+
+/** esbuild's options for the bundle written to `outdir` (bench/startup.bench.mjs builds variants from them). */
+export function bundleOptions(outdir) {
+  return {
+    absWorkingDir: repo,
+    entryPoints: {
+      main: 'src/cli/main.ts',
+      'cache-dir': 'src/cache-dir.ts',
+      'verify-main': 'src/cli/verify-main.ts',
+      'proxy-main': 'src/cli/proxy-main.ts',
+    },
+    outdir,
+    chunkNames: 'chunk-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    tsconfig: path.join(repo, 'tsconfig.build.json'),
+    external: EXTERNAL,
+    // src/package-root.ts: this code runs from the bundle, so files are found from the package root, not next to it.
+    define: { __SLIPWAY_BUNDLE__: 'true' },
+    // Bundled CommonJS packages call require() for Node built-ins; ESM output has no require unless given one.
+    banner: {
+      js: "import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);",
+    },
+    // Stack traces map back to src/ with `node --enable-source-maps` (off by default: it costs start-up time).
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'eof',
+    metafile: true,
+    logLevel: 'warning',
+  };
+}
+
+/** Builds dist/bundle/ and returns esbuild's metafile. */
+export async function buildBundle() {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const result = await esbuild.build(bundleOptions(out));
+  writeFileSync(path.join(out, 'THIRD-PARTY-NOTICES.md'), notices(result.metafile));
+  return result.metafile;
+}
+
+/** The directory of the package an input file belongs to (the part up to its last node_modules/<name>). */
+function packageDirOf(input) {
+  const parts = input.split('/');
+  const i = parts.lastIndexOf('node_modules');
+  if (i < 0) return null;
+  const n = parts[i + 1]?.startsWith('@') ? 3 : 2;
+  return parts.slice(0, i + n).join('/');
+}
+
+const LICENSE_FILE = /^(licen[sc]e|copying|notice)(\.|-|$)/i;
+
+// The standard texts of the two licences used by bundled packages that ship no licence file (abstract-logging,
+// pg-types, pgpass: MIT; saxes: ISC), completed with the copyright holder their package.json names.
+const SPDX_TEXT = {
+  MIT: (holder) => `MIT License
+
+Copyright (c) ${holder}
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of this software and associated
+documentation files (the "Software"), to deal in the Software without restriction, including without limitation the
+rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of the Software, and to permit
+persons to whom the Software is furnished to do so, subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all copies or substantial portions of the
+Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE
+WARRANTIES OF MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR
+COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR
+OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.`,
+  ISC: (holder) => `ISC License
+
+Copyright (c) ${holder}
+
+Permission to use, copy, modify, and/or distribute this software for any purpose with or without fee is hereby
+granted, provided that the above copyright notice and this permission notice appear in all copies.
+
+THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES WITH REGARD TO THIS SOFTWARE INCLUDING ALL
+IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR ANY SPECIAL, DIRECT,
+INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF OR IN CONNECTION WITH THE USE OR PERFORMANCE OF
+THIS SOFTWARE.`,
+};
+
+/**
+ * The licence text(s) of one package: its licence files verbatim; else the licence section of its README (pg-types
+ * and pgpass keep the full MIT text there); else the standard text of its package.json licence with its author as
+ * the holder. Throws when none applies, so a new bundled package cannot ship without a notice.
+ */
+function licenceTexts(dir, pkg, license) {
+  const abs = path.join(repo, dir);
+  const entries = readdirSync(abs);
+  const files = entries.filter((f) => LICENSE_FILE.test(f)).sort();
+  if (files.length > 0) return files.map((f) => ({ from: f, text: readFileSync(path.join(abs, f), 'utf8') }));
+  const readme = entries.find((f) => /^readme(\.|$)/i.test(f));
+  if (readme) {
+    const m = /^#+\s*licen[sc]e\s*\n([\s\S]*?)(?=^#+\s|(?![\s\S]))/im.exec(
+      readFileSync(path.join(abs, readme), 'utf8'),
+    );
+    if (m && /permission|copyright/i.test(m[1])) return [{ from: `${readme}, licence section`, text: m[1] }];
+  }
+  const author = typeof pkg.author === 'string' ? pkg.author : pkg.author?.name;
+  if (SPDX_TEXT[license] && author)
+    return [
+      {
+        from: `the standard ${license} text: the package ships none; holder from package.json's author`,
+        text: SPDX_TEXT[license](author.replace(/\s*[<(].*$/, '')),
+      },
+    ];
+  throw new Error(`${pkg.name}@${pkg.version} (bundled) has no licence text: add its notice or leave it external`);
+}
+
+/** THIRD-PARTY-NOTICES.md: one section per bundled package, with its licence text. */
+function notices(metafile) {
+  const dirs = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const dir = packageDirOf(input);
+    if (dir) dirs.add(dir);
+  }
+  const packages = [...dirs].map((dir) => {
+    const pkg = JSON.parse(readFileSync(path.join(repo, dir, 'package.json'), 'utf8'));
+    const license = typeof pkg.license === 'string' ? pkg.license : (pkg.license?.type ?? 'UNKNOWN');
+    return { name: pkg.name, version: pkg.version, license, texts: licenceTexts(dir, pkg, license) };
+  });
+  packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : 1));
+  const lines = [
+    '# Third-party notices',
+    '',
+    "Slipway's CLI bundle (dist/bundle/, built by tools/bundle.mjs) contains code from the packages below. Each",
+    "one's licence text follows. Packages not bundled (loaded from node_modules) carry their own notices there.",
+    '',
+    ...packages.map((p) => `- ${p.name} ${p.version} (${p.license})`),
+  ];
+  for (const p of packages) {
+    lines.push('', `## ${p.name} ${p.version} (${p.license})`);
+    for (const t of p.texts) lines.push('', `From ${t.from}:`, '', '```', t.text.trim(), '```');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const meta = await buildBundle();
+  const files = Object.keys(meta.outputs).filter((f) => f.endsWith('.js'));
+  const bytes = files.reduce((n, f) => n + meta.outputs[f].bytes, 0);
+  if (!existsSync(path.join(out, 'main.js'))) throw new Error('dist/bundle/main.js was not written');
+  process.stderr.write(
+    `dist/bundle: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB from ${Object.keys(meta.inputs).length} inputs\n`,
+  );
+}
