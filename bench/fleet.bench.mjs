@@ -14,7 +14,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
@@ -70,11 +70,24 @@ try {
     });
     return resolveConfig(parsed, { configFile: '', configDir: path.join(work, run), environment: 'bench' });
   };
+  /** Remote commands per host of the last deploy: the `$ ` lines of each host's log in the controller's run dir. */
+  const commandsPerHost = {};
   const deployMs = async (n) => {
+    const config = await configFor(n);
     const t0 = performance.now();
-    const r = await deployFleet({ config: await configFor(n), target: 'fleet', packagePath: pkg.path });
+    const r = await deployFleet({ config, target: 'fleet', packagePath: pkg.path });
     if (!r.ok) throw new Error(`deploy to ${n} host(s) failed`);
-    return performance.now() - t0;
+    const ms = performance.now() - t0;
+    const logs = path.join(config.configDir, '.slipway', 'fleet', 'fleet', '.slipway', 'logs');
+    commandsPerHost[n] = readdirSync(logs).flatMap((run) =>
+      readdirSync(path.join(logs, run)).map(
+        (f) =>
+          readFileSync(path.join(logs, run, f), 'utf8')
+            .split('\n')
+            .filter((l) => /^\[\d{4}-\d\d-\d\dT[^\]]+\] \S+ \$ /.test(l)).length,
+      ),
+    );
+    return ms;
   };
 
   await deployMs(1); // warm-up: module loading, JIT, the first ssh handshakes
@@ -156,6 +169,8 @@ ${SIZES.map(
 ).join('\n')}
 | peer, 1 host: \`scp\` + \`ssh\` \`tar xzf\` + \`ln -sfn\` (no verification, lock or journal) | ${peer.length} | ${f(p)} | ${f(Math.min(...peer))} | ${f(Math.max(...peer))} | |
 ${p8 === null ? '' : `| peer, 8 hosts at once (the same per host, all concurrently) | ${peer8.length} | ${f(p8)} | ${f(Math.min(...peer8))} | ${f(Math.max(...peer8))} | |\n`}
+- remote commands per host (each one \`ssh\` over the host's master connection; counted in the controller's log of
+  the last deploy of each size): ${SIZES.map((n) => `${n} host(s): ${[...new Set(commandsPerHost[n])].join('/')}`).join(', ')}.
 ${ratio === null ? '' : `- 8 hosts / 1 host: **${ratio.toFixed(2)}×** (target ≤ 2.5×); the peer's own 8 hosts / 1 host on this machine: ${(p8 / p).toFixed(2)}×.\n`}- 1-host deploy / peer: **${overhead.toFixed(2)}×** (target ≤ 2×).
 `;
   process.stdout.write(md);

@@ -20,7 +20,7 @@ import { validateRelease } from './activate.js';
 import { checkReadiness, type PackageReadiness } from './readiness.js';
 import { startRelease } from './strategy.js';
 import type { Target } from './target.js';
-import type { DeployOptions, DeployPlan, DeployStep } from './types.js';
+import type { DeployOptions, DeployPlan, DeployStep, JournalEntry } from './types.js';
 import { planDeploy, type PlanDeployInput } from './plan.js';
 import { watchRelease, type WatchConfig } from './watch.js';
 import { warnIfSuperuser } from './role-warning.js';
@@ -404,8 +404,28 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
 }
 
 /**
+ * The releases retention removes once `releaseId` (run `run`) went live, from the journal's entries and the release
+ * dirs present (pure; planRetention's rules): shared by retentionStep and a fleet host's finish, which plans from
+ * what it knows of the host without reading it again.
+ */
+export function retentionRemovals(
+  entries: JournalEntry[],
+  present: string[],
+  keep: number,
+  releaseId: string,
+  previous: string | null,
+  run: string,
+): string[] {
+  const releases = deriveReleases(entries, releaseId, new Set(present), run);
+  // This run is not finished in the journal yet, but it is the one going live: count it as good.
+  return planRetention(releases, present, keep, lastGoodRelease(releases)?.id ?? previous).filter(
+    (id) => id !== releaseId && id !== previous,
+  );
+}
+
+/**
  * The retention step of a run that just made `releaseId` live: keep the newest `keep`, never the current, previous,
- * last good, pinned or in-progress release (planRetention). Used by the local deploy and on every host of a fleet.
+ * last good, pinned or in-progress release (retentionRemovals). Used by the local deploy and on the fleet's controller.
  */
 export function retentionStep(
   steps: StepRunner,
@@ -417,12 +437,7 @@ export function retentionStep(
 ): Promise<string[]> {
   return steps.run('retention', `keep the newest ${keep}`, async () => {
     const entries = await target.readJournal();
-    const present = await target.listReleaseDirs();
-    const releases = deriveReleases(entries, releaseId, new Set(present), run);
-    // This run is not finished in the journal yet, but it is the one going live: count it as good.
-    const remove = planRetention(releases, present, keep, lastGoodRelease(releases)?.id ?? previous).filter(
-      (id) => id !== releaseId && id !== previous,
-    );
+    const remove = retentionRemovals(entries, await target.listReleaseDirs(), keep, releaseId, previous, run);
     for (const id of remove) await target.removeRelease(id);
     return {
       value: remove,

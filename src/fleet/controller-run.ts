@@ -8,7 +8,7 @@ import path from 'node:path';
 import { newRunId } from '../deploy/deploy.js';
 import { LocalTarget } from '../deploy/local-target.js';
 import type { LockHandle } from '../deploy/lock.js';
-import { openFleet, type OpenFleet } from './fleet-connect.js';
+import { openFleet, type FleetConnections, type OpenFleet } from './fleet-connect.js';
 import type { FleetTarget } from './fleet-target.js';
 
 export interface ControllerRun {
@@ -28,12 +28,29 @@ export interface ControllerRun {
 /** Prepares the controller, names the run and takes the controller's lock (see the module comment). */
 export async function startControllerRun(
   fleet: FleetTarget,
-  o: { command: string; wait?: boolean | undefined; now?: (() => Date) | undefined },
+  o: {
+    command: string;
+    wait?: boolean | undefined;
+    now?: (() => Date) | undefined;
+    /** Connections opened before the run (connectFleet): the hosts are opened over them; closed by `end` either way. */
+    connections?: FleetConnections | undefined;
+  },
 ): Promise<ControllerRun> {
   const controller = new LocalTarget(fleet.controllerRoot);
-  await controller.prepare();
   const run = newRunId((o.now ?? (() => new Date()))());
-  const lock = await controller.lock({ run, command: o.command, wait: o.wait === true, waitMs: fleet.t.lockWaitMs });
+  let lock: LockHandle;
+  try {
+    await controller.prepare();
+    lock = await controller.lock({
+      run,
+      command: o.command,
+      wait: o.wait === true,
+      waitMs: fleet.t.lockWaitMs,
+    });
+  } catch (e) {
+    await o.connections?.close();
+    throw e;
+  }
   const logDir = path.join(controller.layout.state, 'logs', run);
   let open: OpenFleet | null = null;
   return {
@@ -50,12 +67,14 @@ export async function startControllerRun(
         skipUnreachable: h.skipUnreachable,
         wait: o.wait,
         archiveSha256: h.archiveSha256,
+        connections: o.connections,
       });
       return open;
     },
     end: async () => {
       try {
         await (open as OpenFleet | null)?.close();
+        await o.connections?.close(); // idempotent: openFleet closed them when it ran
       } finally {
         await lock.release();
       }

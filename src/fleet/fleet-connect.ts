@@ -20,6 +20,42 @@ export interface OpenFleet {
   close: () => Promise<void>;
 }
 
+/** One master connection per host of a fleet, opened before the run that will use them (`connectFleet`). */
+export interface FleetConnections {
+  controlDir: string;
+  /** In the fleet's host order. */
+  sessions: SshSession[];
+  /** Ends every connection and removes the control directory (idempotent). */
+  close: () => Promise<void>;
+}
+
+const logName = (host: FleetHost) => `${host.label.replace(/[^A-Za-z0-9._@-]+/g, '_')}.log`;
+
+/**
+ * A session per host; with `early`, the ssh handshake starts now with the first `parallel` hosts (the ones openFleet
+ * opens first; SshSession.connect) and this returns at once: a deploy calls it before its local package check, so
+ * the connections open while the controller reads the archive, instead of after. Only authentication happens on a
+ * host then; every command waits for the run (openFleet), and the package check still decides before anything is
+ * sent. The log files are named by openFleet (`logDir` is the run's).
+ */
+export async function connectFleet(fleet: FleetTarget, o: { early?: boolean } = {}): Promise<FleetConnections> {
+  const controlDir = await makeControlDir();
+  const sessions = fleet.hosts.map(
+    (host) => new SshSession(host.spec, fleet.ssh, controlDir, path.join(controlDir, logName(host))),
+  );
+  if (o.early) for (const s of sessions.slice(0, fleet.t.parallel)) s.connect(fleet.t.connectTimeoutMs + 60_000);
+  let closed: Promise<void> | null = null;
+  return {
+    controlDir,
+    sessions,
+    close: () =>
+      (closed ??= (async () => {
+        await Promise.all(sessions.map((s) => s.close()));
+        await removeControlDir(controlDir);
+      })()),
+  };
+}
+
 /**
  * Runs `fn` on every host of the fleet (at most `parallel` at once) over connections of their own, without taking
  * any lock: for reads and lock-free admin writes. Results in config order, settled (an unreachable host rejects).
@@ -32,8 +68,7 @@ export async function eachHost<R>(
   const controlDir = await makeControlDir();
   try {
     return await mapSettled(fleet.hosts, fleet.t.parallel, async (host) => {
-      const safe = host.label.replace(/[^A-Za-z0-9._@-]+/g, '_');
-      const session = new SshSession(host.spec, fleet.ssh, controlDir, path.join(logDir, `${safe}.log`));
+      const session = new SshSession(host.spec, fleet.ssh, controlDir, path.join(logDir, logName(host)));
       try {
         return await fn({
           host,
@@ -49,8 +84,8 @@ export async function eachHost<R>(
 }
 
 /**
- * Connects to every host, refusing the run when one is unreachable unless `skipUnreachable`, and takes every host's
- * lock. One round trip per host, all at once (at most `parallel`): prepare (layout, tools), a lock attempt and the
+ * Connects to every host (or uses the connections connectFleet opened), refusing the run when one is unreachable
+ * unless `skipUnreachable`, and takes every host's lock. One round trip per host, all at once (at most `parallel`): prepare (layout, tools), a lock attempt and the
  * state under the lock (`SshTarget.open`). When any lock is held, the ones taken are given back and the locks are
  * taken one host at a time in config order (waiting with --wait, removing stale ones), so two controllers contend on
  * the same first lock and neither holds a part of the fleet the other needs. On any failure everything taken is
@@ -66,20 +101,21 @@ export async function openFleet(
     wait?: boolean;
     /** A deploy's archive: `open` also reads its upload state and current's version-compatibility.json. */
     archiveSha256?: string | undefined;
+    /** Connections opened earlier (connectFleet): used, and closed with the fleet; else opened here. */
+    connections?: FleetConnections | undefined;
   },
 ): Promise<OpenFleet> {
-  const controlDir = await makeControlDir();
+  const conns = o.connections ?? (await connectFleet(fleet));
   const opTimeoutMs = fleet.t.connectTimeoutMs + 60_000;
-  const all: ConnectedHost[] = fleet.hosts.map((host) => {
-    const safe = host.label.replace(/[^A-Za-z0-9._@-]+/g, '_');
-    const session = new SshSession(host.spec, fleet.ssh, controlDir, path.join(o.logDir, `${safe}.log`));
+  const all: ConnectedHost[] = fleet.hosts.map((host, i) => {
+    const session = conns.sessions[i]!;
+    session.logTo(path.join(o.logDir, logName(host)));
     return { host, target: new SshTarget(session, host.root, opTimeoutMs, fleet.t.runAs) };
   });
   const locks: LockHandle[] = [];
   const close = async () => {
     await Promise.all(locks.splice(0).map((l) => l.release().catch(() => undefined)));
-    await Promise.all(all.map((h) => h.target.session.close()));
-    await removeControlDir(controlDir);
+    await conns.close();
   };
   try {
     const lockOpts = { run: o.run, command: o.command, wait: o.wait === true };

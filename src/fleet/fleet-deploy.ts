@@ -20,6 +20,7 @@ import {
   backupStep,
   compatStep,
   migrateStep,
+  retentionRemovals,
   retentionStep,
   verifyPackage,
 } from '../deploy/deploy-steps.js';
@@ -32,14 +33,14 @@ import { makeStepRunner, type StepRunner } from '../deploy/step-runner.js';
 import { targetDatabaseUrl } from '../deploy/target-settings.js';
 import type { DeployEvent } from '../deploy/types.js';
 import { startControllerRun } from './controller-run.js';
-import { type ConnectedHost } from './fleet-connect.js';
+import { connectFleet, type ConnectedHost } from './fleet-connect.js';
 import { mapSettled } from '../map-limit.js';
 import { recoverFirst } from './fleet-recover.js';
 import { resolveFleet, type FleetTarget } from './fleet-target.js';
 import { planFleetDeploy, type FleetPlan } from './fleet-plan.js';
 import { planBatches } from './rollout-plan.js';
 import { watchFleet } from './fleet-watch.js';
-import type { HostInstall } from './ssh-target.js';
+import { archivesToPrune, type HostInstall } from './ssh-target.js';
 
 export interface FleetDeployOptions {
   config: Config;
@@ -94,8 +95,7 @@ function hostRunData(f: FleetTarget, run: string, extra: Record<string, unknown>
 }
 
 /** The package checked on the controller by the local safety rules: signature, archive inspection, limits, digest. */
-async function checkPackage(opts: FleetDeployOptions) {
-  const fleet = resolveFleet(opts.config, opts.target);
+async function checkPackage(opts: FleetDeployOptions, fleet = resolveFleet(opts.config, opts.target)) {
   const packagePath = path.resolve(opts.config.configDir, opts.packagePath);
   if (!(await stat(packagePath).catch(() => null))?.isFile())
     throw new SlipwayError('E_NOT_FOUND', `package not found: ${packagePath}`, { file: packagePath });
@@ -139,8 +139,18 @@ export async function planFleetDeployment(
 export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeployResult> {
   const t0 = performance.now();
   const now = opts.now ?? (() => new Date());
+  // The hosts' ssh handshakes start now and overlap the package check (connectFleet): nothing is sent to a host
+  // before the check passed, which closes them when it refuses.
+  const resolved = resolveFleet(opts.config, opts.target);
+  const connections = await connectFleet(resolved, { early: true });
   // The local safety rules first (nothing leaves this machine before).
-  const { fleet, packagePath, contracts, v, sha256, databaseUrl, packageName } = await checkPackage(opts);
+  const { fleet, packagePath, contracts, v, sha256, databaseUrl, packageName } = await checkPackage(
+    opts,
+    resolved,
+  ).catch(async (e: unknown) => {
+    await connections.close();
+    throw e;
+  });
   const t = fleet.t;
   const shared = normalizeSharedPaths(t.shared);
   const emit = (e: DeployEvent & { host?: string }) => opts.onProgress?.(e);
@@ -149,6 +159,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     command: `deploy ${packageName} --target ${fleet.name}`,
     wait: opts.wait,
     now,
+    connections,
   });
   const { controller, run } = cr;
   const actor = opts.actor ?? defaultActor();
@@ -352,44 +363,29 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     }
 
     // Retention, the local rules on every host and on the controller's copies: keep the newest `keep`, never the
-    // current, previous, last good, pinned (slipway releases pin --target) or in-progress release. A host whose
-    // retention fails keeps its releases; the rollout stands (it is live everywhere) and the failure is reported.
-    // The hosts' retention comes before the fleet's record: its first command puts each host's deferred gate lines on the host, and
-    // recovery keeps an interrupted rollout only when every host's own journal shows its gates passed.
+    // current, previous, last good, pinned (slipway releases pin --target) or in-progress release. Each host's end is
+    // one command (finishHost): its deferred gate lines, its retention and uploaded archives, the closing line of its
+    // run. It comes before the fleet's record: recovery keeps an interrupted rollout only when every host's own
+    // journal shows its gates passed, and every host's run is closed on the host before the fleet journal closes the
+    // fleet's. A host whose retention fails keeps its releases; the rollout stands (it is live everywhere).
     const removed = new Map<string, string[]>();
-    await mapSettled(hosts, t.parallel, async (h) =>
+    const closed = await mapSettled(hosts, t.parallel, async (h) =>
       removed.set(
         h.host.label,
-        await retentionStep(hostSteps.get(h)!, h.target, h.host.view.keep, releaseId, previous.get(h) ?? null, run)
-          .catch(() => [])
-          .finally(() =>
-            // The uploaded archives follow: each host keeps the archive of every release it still has (current,
-            // previous, pinned, the newest `keep`), so nothing a kept release came from is removed.
-            hostSteps
-              .get(h)!
-              .run('retention', 'remove uploaded archives no kept release came from', async () => {
-                const gone = await h.target.pruneIncoming();
-                return {
-                  value: gone,
-                  message: gone.length ? `removed ${gone.join(', ')}` : 'no archive to remove',
-                  data: { archives: gone },
-                };
-              })
-              .catch(() => undefined),
-          ),
+        await finishHost(h, {
+          keep: h.host.view.keep,
+          releaseId,
+          previous: previous.get(h) ?? null,
+          run,
+          data: hostRunData(fleet, run, {}),
+          emit: (e) => emit({ ...e, host: h.host.label }),
+        }),
       ),
     );
     await fleetSteps.run('switch', `the fleet's release is ${releaseId}`, async () => ({
       value: await controller.switchTo(releaseId),
     }));
     await retentionStep(fleetSteps, controller, t.keep, releaseId, fleetPrevious, run).catch(() => []);
-    // Every host's run is closed on the host before the fleet journal closes the fleet's.
-    const closed = await mapSettled(hosts, t.parallel, async (h) => {
-      await h.target
-        .journal(run, 'deploy', undefined, { defer: true })
-        .write({ step: 'run', status: 'ok', release: releaseId, data: hostRunData(fleet, run, {}) });
-      await h.target.flushJournal();
-    });
     const notClosed = closed.findIndex((r) => r.status === 'rejected');
     if (notClosed >= 0) throw (closed[notClosed] as PromiseRejectedResult).reason;
     await fleetJournal.write({
@@ -435,6 +431,69 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
   } finally {
     await cr.end();
   }
+}
+
+/**
+ * The end of a deploy on one host, in one round trip (SshTarget.finish): the deferred journal lines, the retention
+ * step (planned from what the target knows of the host: the journal and releases `open` read under the lock plus
+ * what this run did since), the uploaded archives no kept release came from, and the run's closing line. When the
+ * host's journal changed meanwhile (another process wrote it), the state is read again and the plan made again,
+ * once; then retention is skipped for this deploy with a warning. A failing retention keeps the host's releases and
+ * still closes the run; a run that cannot be closed on the host throws. Returns the releases removed.
+ */
+async function finishHost(
+  h: ConnectedHost,
+  o: {
+    keep: number;
+    releaseId: string;
+    previous: string | null;
+    run: string;
+    data: Record<string, unknown>;
+    emit: (e: DeployEvent) => void;
+  },
+): Promise<string[]> {
+  const journal = h.target.journal(o.run, 'deploy', undefined, { defer: true });
+  const line = (e: Omit<DeployEvent, 'ms'> & { data?: Record<string, unknown> }) => ({ release: o.releaseId, ...e });
+  const action = `keep the newest ${o.keep}; remove the uploaded archives no kept release came from`;
+  const closing = line({ step: 'run', status: 'ok', data: o.data });
+  await journal.write(line({ step: 'retention', status: 'begin', message: action })); // ahead of the removals
+  o.emit({ step: 'retention', status: 'begin', message: action });
+  const t0 = performance.now();
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const known = h.target.knownState() ?? (await h.target.readState(), h.target.knownState());
+      if (!known) break;
+      const remove = retentionRemovals(known.entries, known.releases, o.keep, o.releaseId, o.previous, o.run);
+      const archives = archivesToPrune(
+        known.archives,
+        known.releases.filter((id) => !remove.includes(id)),
+      );
+      const message =
+        [remove.length ? `removed ${remove.join(', ')}` : '', archives.length ? `archives ${archives.join(', ')}` : '']
+          .filter(Boolean)
+          .join('; ') || 'nothing to remove';
+      const data = { removed: remove, archives, ms: Math.round(performance.now() - t0) };
+      if (
+        await h.target.finish(remove, archives, o.run, 'deploy', [
+          line({ step: 'retention', status: 'ok', message, data }),
+          closing,
+        ])
+      ) {
+        o.emit({ step: 'retention', status: 'ok', ms: Math.round(performance.now() - t0), message });
+        return remove;
+      }
+    }
+    const message = "the host's journal changed while it was planned: retention is left to the next deploy";
+    await journal.write(line({ step: 'retention', status: 'warning', message }));
+    o.emit({ step: 'retention', status: 'warning', message });
+  } catch (e) {
+    const message = e instanceof SlipwayError ? `${e.code}: ${e.message}` : String((e as Error)?.message ?? e);
+    await journal.write(line({ step: 'retention', status: 'failed', message }));
+    o.emit({ step: 'retention', status: 'failed', ms: Math.round(performance.now() - t0), message });
+  }
+  await journal.write(closing);
+  await h.target.flushJournal();
+  return [];
 }
 
 /**

@@ -13,6 +13,7 @@ done
 
 const STATE = `printf 'C %s\\n' "$(readlink -- "$1/current" 2>/dev/null)"
 ls -1Ab -- "$1/releases" 2>/dev/null | while IFS= read -r l; do printf 'R %s\\n' "$l"; done
+for f in "$1"/.slipway/incoming/*.tar.gz; do if [ -f "$f" ]; then printf 'I %s\\n' "\${f##*/}"; fi; done
 echo J
 if [ -e "$1/.slipway/journal.jsonl" ]; then cat -- "$1/.slipway/journal.jsonl"; fi`;
 
@@ -92,7 +93,7 @@ ${STATE}`,
 
   /**
    * $1 root: "C <current link>", "R <entry>" per entry of releases/ (ls -b: a newline in a name cannot split it),
-   * "J", then the journal's bytes.
+   * "I <name>" per uploaded archive in .slipway/incoming, "J", then the journal's bytes.
    */
   state: `${PRE}
 ${STATE}`,
@@ -228,18 +229,30 @@ getent passwd "$1" >/dev/null 2>&1 || { echo "no user $1 on the host"; exit 3; }
 sudo -n -u "$1" -- true </dev/null >/dev/null 2>&1 || { echo "sudo -n -u $1 is not allowed for $(id -un) (a password is required or sudoers does not permit it)"; exit 3; }`,
 
   /**
-   * $1 root: removes each uploaded .slipway/incoming/<sha256>.tar.gz that no release under releases/ came from (a
-   * release id ends with the first 12 hex digits of its archive's sha256); prints what it removed. Parts of a cut
-   * upload (.part) stay, so that upload still resumes.
+   * $1 root, $2 journal, $3 the journal's expected size in bytes, $4 N, N release ids, then M, M names of uploaded
+   * archives (.slipway/incoming/<sha256>.tar.gz), then journal lines. Only when the journal is exactly $3 bytes long
+   * (nothing but this run wrote it since the controller read it): the releases are removed (renamed out of the way
+   * first, as \`remove\`), then the archives, then the lines are appended and fsync'd. A journal of another size
+   * removes nothing: "stale", exit 10. The end of a host's deploy in one round trip (retention, archives, the run's
+   * closing lines), where it took four.
    */
-  pruneIncoming: `${PRE}
-cd -- "$1" || exit 0
-for f in .slipway/incoming/*.tar.gz; do
-  [ -f "$f" ] || continue
-  b=\${f##*/}; p=$(printf '%s' "$b" | cut -c1-12); keep=
-  for d in releases/*-"$p"; do if [ -d "$d" ]; then keep=1; break; fi; done
-  if [ -z "$keep" ]; then rm -f -- "$f" && echo "$b"; fi
-done`,
+  finish: `${PRE}
+root=$1; j=$2; want=$3; shift 3
+have=0; if [ -e "$j" ]; then have=$(wc -c < "$j" | tr -d ' ') || exit 3; fi
+if [ "$have" != "$want" ]; then echo stale; exit 10; fi
+cd -- "$root" || exit 3
+n=$1; shift
+while [ "$n" -gt 0 ]; do
+  if [ -e "releases/$1" ]; then mv -T -- "releases/$1" "releases/.trash-$1" || exit 3; fi
+  rm -rf -- "releases/.trash-$1" || exit 3
+  shift; n=$((n - 1))
+done
+n=$1; shift
+while [ "$n" -gt 0 ]; do rm -f -- ".slipway/incoming/$1" || exit 3; shift; n=$((n - 1)); done
+if [ $# -gt 0 ]; then
+  { if [ -s "$j" ] && [ "$(tail -c 1 -- "$j" | wc -l)" -eq 0 ]; then printf '\\n' >> "$j"; fi &&
+    for l; do printf '%s\\n' "$l" >> "$j" || exit 11; done && sync -- "$j"; } || { echo "cannot append to $j" >&2; exit 11; }
+fi`,
 
   /** $1 root: removes staging dirs, trash and temp links a crashed run left; prints what it removed. */
   clean: `${PRE}

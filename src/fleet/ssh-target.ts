@@ -20,6 +20,8 @@ import { transportFailure, type RemoteResult, type RunOptions, type SshSession }
 import { parseUploadState, uploadFile, type RemoteRunner, type UploadState } from './upload.js';
 
 const posix = path.posix;
+/** The name of an archive a deploy uploaded (.slipway/incoming/<sha256>.tar.gz); nothing else there is pruned. */
+const UPLOADED_ARCHIVE = /^[0-9a-f]{64}\.tar\.gz$/;
 
 /** What one install did on a host (measured). */
 export interface HostInstall {
@@ -39,6 +41,30 @@ export interface HostState {
   upload?: UploadState;
   /** With a deploy's `open`: current's version-compatibility.json (null: current has none). */
   currentCompat?: Buffer | null;
+  /** Uploaded archives in .slipway/incoming (`<sha256>.tar.gz`). */
+  archives: string[];
+  /** The journal's size in bytes and whether it ends with a newline (a torn last line does not). */
+  journalBytes: number;
+  journalEndsLine: boolean;
+}
+
+/**
+ * What a target knows its host holds without asking again: the state last read there, plus what this target did
+ * since (journal lines appended, releases installed or removed, archives uploaded). Forgotten (null) after any
+ * command whose effect is not known (a timeout, a cut connection, a failure part-way).
+ */
+interface KnownState {
+  entries: JournalEntry[];
+  journalBytes: number;
+  journalEndsLine: boolean;
+  releases: Set<string>;
+  archives: Set<string>;
+}
+
+/** A journal line as sent to the host, and the entry it encodes. */
+interface PendingLine {
+  line: string;
+  entry: JournalEntry;
 }
 
 /** What `open` found: the lock taken (and the state under it), or the holder's owner record. */
@@ -54,7 +80,9 @@ export class SshTarget implements Target {
    * Journal lines of deferred journals (`journal(…, { defer: true })`) not yet on the host: they are appended and
    * fsync'd by the next remote command, before it does anything else (JOURNAL_PRELUDE), or by `flushJournal`.
    */
-  private pending: string[] = [];
+  private pending: PendingLine[] = [];
+  /** See KnownState. */
+  private known: KnownState | null = null;
   /** The release list `inspectJournal` read with the journal, for the `listReleaseDirs` right after it. */
   private prefetched: string[] | null = null;
   /** What `open` read under the lock, until the next remote command (which may change it). */
@@ -81,15 +109,20 @@ export class SshTarget implements Target {
   private async remote(script: string, args: readonly string[], opts: RunOptions): Promise<RemoteResult> {
     this.prefetched = null;
     this.opened = null;
-    if (!this.pending.length) return this.session.script(script, args, opts);
-    const lines = this.pending.splice(0);
+    const sent = this.pending.splice(0);
+    const lines = sent.map((p) => p.line);
     const body = script.startsWith('umask 077; set -u;') ? script.slice('umask 077; set -u;'.length) : script;
-    const r = await this.session.script(
-      `umask 077; set -u;\n${JOURNAL_PRELUDE}\n${body}`,
-      [this.layout.journal, String(lines.length), ...lines, ...args],
-      opts,
-    );
-    if (r.code === JOURNAL_FAILED.code && r.stderr.includes(JOURNAL_FAILED.marker))
+    const r = sent.length
+      ? await this.session.script(
+          `umask 077; set -u;\n${JOURNAL_PRELUDE}\n${body}`,
+          [this.layout.journal, String(lines.length), ...lines, ...args],
+          opts,
+        )
+      : await this.session.script(script, args, opts);
+    // Whether the lines (and the command's own effects) are on the host is unknown after a timeout or a cut.
+    if (r.timedOut || transportFailure(r) || (sent.length && r.code === JOURNAL_FAILED.code)) this.known = null;
+    else this.appendKnown(sent);
+    if (sent.length && r.code === JOURNAL_FAILED.code && r.stderr.includes(JOURNAL_FAILED.marker))
       throw new SlipwayError(
         'E_DEPLOY',
         `${this.session.label}: cannot append ${lines.length} line(s) to the journal ${this.layout.journal}; nothing more was done`,
@@ -101,6 +134,107 @@ export class SshTarget implements Target {
   private async sh(name: keyof typeof SCRIPTS, args: string[], what: string, timeoutMs = this.opTimeoutMs) {
     const r = await this.remote(SCRIPTS[name], args, { timeoutMs });
     return this.session.check(r, what, timeoutMs);
+  }
+
+  /** Records lines appended to the host's journal (as JOURNAL_PRELUDE and `append` write them) in `known`. */
+  private appendKnown(lines: PendingLine[]): void {
+    const k = this.known;
+    if (!k || !lines.length) return;
+    if (k.journalBytes > 0 && !k.journalEndsLine) k.journalBytes++; // a torn last line is ended first
+    for (const l of lines) {
+      k.journalBytes += Buffer.byteLength(l.line) + 1;
+      k.entries.push(l.entry);
+    }
+    k.journalEndsLine = true;
+  }
+
+  /** Takes a state read on the host (under this run's lock) as what the host holds now. */
+  private learn(s: HostState): HostState {
+    this.known = {
+      entries: [...s.journal.entries],
+      journalBytes: s.journalBytes,
+      journalEndsLine: s.journalEndsLine,
+      releases: new Set(s.releases),
+      archives: new Set(s.archives),
+    };
+    return s;
+  }
+
+  /**
+   * The host's journal entries, release ids and uploaded archives as this target knows them without a round trip
+   * (see KnownState; the journal lines still deferred count as written); null when not known (read the state).
+   */
+  knownState(): { entries: JournalEntry[]; releases: string[]; archives: string[] } | null {
+    const k = this.known;
+    if (!k) return null;
+    return {
+      entries: [...k.entries, ...this.pending.map((p) => p.entry)],
+      releases: [...k.releases].sort(),
+      archives: [...k.archives].sort(),
+    };
+  }
+
+  /**
+   * The end of a host's deploy in one round trip (SCRIPTS.finish): the deferred journal lines, then the releases
+   * `remove` and uploaded archives `archives` removed and the `after` entries journaled (fsync'd) — only when the
+   * host's journal is exactly as this target knows it, so a line another process wrote since it was read (a
+   * `releases pin` from another shell) is never planned around. Returns false, with nothing removed or journaled
+   * but the deferred lines, when it was not (or is not known): read the state again and plan again.
+   */
+  async finish(
+    remove: string[],
+    archives: string[],
+    run: string,
+    kind: JournalEntry['kind'],
+    after: Omit<JournalEntry, 'at' | 'run' | 'kind'>[],
+  ): Promise<boolean> {
+    for (const id of remove) if (!isReleaseId(id)) throw new SlipwayError('E_INTERNAL', `not a release id: ${id}`);
+    for (const a of archives)
+      if (!UPLOADED_ARCHIVE.test(a)) throw new SlipwayError('E_INTERNAL', `not an uploaded archive: ${a}`);
+    const k = this.known;
+    if (!k) return false;
+    // The size the journal has once the deferred lines are on it (the prelude runs first in the same script).
+    let expected = k.journalBytes;
+    if (this.pending.length && expected > 0 && !k.journalEndsLine) expected++;
+    for (const p of this.pending) expected += Buffer.byteLength(p.line) + 1;
+    const lines = after.map((e) => this.entryLine(run, kind, e));
+    const r = await this.remote(
+      SCRIPTS.finish,
+      [
+        this.layout.root,
+        this.layout.journal,
+        String(expected),
+        String(remove.length),
+        ...remove,
+        String(archives.length),
+        ...archives,
+        ...lines.map((l) => l.line),
+      ],
+      { timeoutMs: this.opTimeoutMs },
+    );
+    if (r.code === 10 && r.stdout.toString('utf8').trim() === 'stale') {
+      this.known = null;
+      return false;
+    }
+    if (r.code !== 0) this.known = null;
+    this.session.check(r, 'remove old releases and archives and close the run', this.opTimeoutMs);
+    const now = this.known as KnownState | null;
+    if (now) {
+      for (const id of remove) now.releases.delete(id);
+      for (const a of archives) now.archives.delete(a);
+    }
+    this.appendKnown(lines);
+    return true;
+  }
+
+  /** A journal entry for this host: stamped, secrets masked (as appendJournal does), and its line. */
+  private entryLine(
+    run: string,
+    kind: JournalEntry['kind'],
+    e: Omit<JournalEntry, 'at' | 'run' | 'kind'>,
+  ): PendingLine {
+    const entry = maskSecretsDeep({ at: new Date().toISOString(), kind, run, ...e } as JournalEntry);
+    return { line: formatJournalLine(entry), entry };
   }
 
   /** Writes the deferred journal lines now (one round trip; none when there are none). */
@@ -180,7 +314,7 @@ export class SshTarget implements Target {
       }
       return { acquired: false, holder };
     }
-    this.opened = parseState(r.stdout.subarray(nl + 1));
+    this.opened = this.learn(parseState(r.stdout.subarray(nl + 1)));
     this.openedArchive = deploy ? this.incomingPath(deploy.sha256) : null;
     return { acquired: true, lock: this.handle(owner, null), state: this.opened };
   }
@@ -198,7 +332,7 @@ export class SshTarget implements Target {
   /** current, the release dirs and the journal, in one round trip. */
   async readState(): Promise<HostState> {
     const r = await this.sh('state', [this.layout.root], 'read the state');
-    return parseState(r.stdout);
+    return this.learn(parseState(r.stdout));
   }
 
   async lock(opts: Omit<AcquireLockOptions, 'lockPath'>): Promise<LockHandle> {
@@ -275,11 +409,15 @@ export class SshTarget implements Target {
     return {
       run,
       write: async (e) => {
-        // As appendJournal does: no secret (a database URL's password) is ever journaled.
-        const entry = maskSecretsDeep({ at: new Date().toISOString(), kind, run, ...e } as JournalEntry);
-        if (o.defer) this.pending.push(formatJournalLine(entry));
-        else await this.sh('append', [this.layout.journal, formatJournalLine(entry)], 'append to the journal');
-        onEntry?.(entry);
+        const p = this.entryLine(run, kind, e);
+        if (o.defer) this.pending.push(p);
+        else {
+          const r = await this.remote(SCRIPTS.append, [this.layout.journal, p.line], { timeoutMs: this.opTimeoutMs });
+          if (r.code !== 0) this.known = null;
+          else this.appendKnown([p]);
+          this.session.check(r, 'append to the journal', this.opTimeoutMs);
+        }
+        onEntry?.(p.entry);
       },
     };
   }
@@ -295,6 +433,7 @@ export class SshTarget implements Target {
   }
 
   async setAsideJournalTail(tail: NonNullable<JournalRead['tail']>): Promise<string> {
+    this.known = null;
     await this.sh('setAside', [this.layout.journal, String(tail.offset)], 'repair the journal');
     return `${this.layout.journal}.torn-${tail.offset}`;
   }
@@ -342,13 +481,19 @@ export class SshTarget implements Target {
       p,
       posix.relative(posix.dirname(posix.join('releases', releaseId, p)), posix.join('shared', p)),
     ]);
-    // The upload's last write, its digest check and the install are one remote script.
+    // The upload's last write, its digest check and the install are one remote script. What it left on the host
+    // when it failed is not known.
     const up = await uploadFile(this.runner(), packagePath, remote, sha256, this.opTimeoutMs * 10, {
       args: [this.layout.root, releaseId, sha256, ...sharedArgs],
       what: `install ${releaseId}`,
       ...(known ? { state: known } : {}),
+    }).catch((e: unknown) => {
+      this.known = null;
+      throw e;
     });
     const files = Number(up.then.stdout.toString('utf8').trim().split('\n').pop());
+    this.known?.releases.add(releaseId);
+    this.known?.archives.add(posix.basename(remote));
     this.lastInstall = { files, uploadedBytes: up.bytes, uploadSkipped: up.skipped, resumedFrom: up.resumedFrom };
     return { files };
   }
@@ -390,7 +535,13 @@ export class SshTarget implements Target {
 
   async removeRelease(id: string): Promise<void> {
     if (!isReleaseId(id)) throw new SlipwayError('E_INTERNAL', `refusing to remove ${id}: not a release id`);
-    await this.sh('remove', [this.layout.releases, id], `remove ${id}`);
+    try {
+      await this.sh('remove', [this.layout.releases, id], `remove ${id}`);
+      this.known?.releases.delete(id);
+    } catch (e) {
+      this.known = null; // renamed out of the way, removed, or neither
+      throw e;
+    }
   }
 
   /**
@@ -425,12 +576,6 @@ export class SshTarget implements Target {
     };
   }
 
-  /** Removes uploaded archives (.slipway/incoming) no release still under releases/ came from; returns them. */
-  async pruneIncoming(): Promise<string[]> {
-    const r = await this.sh('pruneIncoming', [this.layout.root], 'remove uploaded archives');
-    return r.stdout.toString('utf8').split('\n').filter(Boolean);
-  }
-
   async cleanLeftovers(): Promise<string[]> {
     const r = await this.sh('clean', [this.layout.root], 'remove leftovers');
     return r.stdout.toString('utf8').split('\n').filter(Boolean);
@@ -442,6 +587,7 @@ export function parseState(out: Buffer): HostState {
   let at = 0;
   let current: string | null = null;
   const releases: string[] = [];
+  const archives: string[] = [];
   const extra: Pick<HostState, 'upload' | 'currentCompat'> = {};
   for (;;) {
     const nl = out.indexOf(0x0a, at);
@@ -459,6 +605,7 @@ export function parseState(out: Buffer): HostState {
       continue;
     }
     if (line.startsWith('U ')) extra.upload = parseUploadState(line.slice(2));
+    if (line.startsWith('I ')) archives.push(line.slice(2));
     if (line.startsWith('C ')) {
       const link = line.slice(2);
       const id = link.startsWith('releases/') ? link.slice('releases/'.length) : '';
@@ -466,5 +613,23 @@ export function parseState(out: Buffer): HostState {
     } else if (line.startsWith('R ') && isReleaseId(line.slice(2))) releases.push(line.slice(2));
   }
   if (extra.upload && extra.currentCompat === undefined) extra.currentCompat = null; // probed: current has none
-  return { current, releases: releases.sort(), journal: parseJournal(out.subarray(at)), ...extra };
+  const journal = out.subarray(at);
+  return {
+    current,
+    releases: releases.sort(),
+    journal: parseJournal(journal),
+    archives: archives.sort(),
+    journalBytes: journal.length,
+    journalEndsLine: journal.length === 0 || journal[journal.length - 1] === 0x0a,
+    ...extra,
+  };
+}
+
+/**
+ * The uploaded archives (`<sha256>.tar.gz`) no release in `kept` came from — a release id ends with the first 12
+ * hex digits of its archive's sha256 — so retention removes them with the releases (pure). Parts of cut uploads are
+ * never listed (they stay, to resume from), and a file not named like an upload is not ours to remove.
+ */
+export function archivesToPrune(archives: readonly string[], kept: readonly string[]): string[] {
+  return archives.filter((a) => UPLOADED_ARCHIVE.test(a) && !kept.some((id) => id.endsWith(`-${a.slice(0, 12)}`)));
 }

@@ -114,15 +114,33 @@ export function sshFailureReason(stderr: string): string | null {
 /** One host's connection: every remote command of a run goes through it (and is logged to `logFile`). */
 export class SshSession {
   readonly label: string;
+  /** The connection `connect` opened ahead of the first command, until that command has looked at it. */
+  private connecting: Promise<RemoteResult> | null = null;
 
   constructor(
     readonly endpoint: SshEndpoint,
     private readonly settings: SshSettings,
     private readonly controlDir: string,
-    /** Controller-side log of every remote command and its output. */
-    readonly logFile: string,
+    /** Controller-side log of every remote command and its output (see `logTo`). */
+    public logFile: string,
   ) {
     this.label = endpointLabel(endpoint);
+  }
+
+  /** Logs the commands from now on to `file` (a run's log directory is named after the connection is opened). */
+  logTo(file: string): void {
+    this.logFile = file;
+  }
+
+  /**
+   * Opens the master connection now (the handshake, key check and authentication), so that it overlaps what the
+   * controller does before its first command here; the remote side runs only the no-op \`exit 0\`, nothing is
+   * read or written on the host. The first command waits for it and then rides on the master; when it failed as a
+   * connection (refused, timed out, wrong host key), that first command reports this very attempt instead of
+   * making a second one (an unreachable host costs one connect timeout, not two). Never throws.
+   */
+  connect(timeoutMs: number): void {
+    this.connecting ??= this.spawnSsh('exit 0', { timeoutMs });
   }
 
   private args(): string[] {
@@ -138,6 +156,24 @@ export class SshSession {
 
   /** Runs a quoted command line on the host. Never throws for a failing command; see `check`. */
   async exec(commandLine: string, opts: RunOptions): Promise<RemoteResult> {
+    const pre = this.connecting;
+    if (pre) {
+      const c = await pre;
+      if (this.connecting === pre) {
+        this.connecting = null;
+        if (c.timedOut || transportFailure(c)) {
+          await this.log(`${commandLine} (not run: the connection opened for it failed)`, c);
+          return c;
+        }
+      }
+    }
+    const r = await this.spawnSsh(commandLine, opts);
+    await this.log(commandLine, r);
+    return r;
+  }
+
+  /** One \`ssh\` process: its exit status, output and whether the timeout killed it (not logged). */
+  private async spawnSsh(commandLine: string, opts: RunOptions): Promise<RemoteResult> {
     const t0 = performance.now();
     const child = spawn('ssh', [...this.args(), commandLine], {
       stdio: [opts.stdinFile ? 'pipe' : 'ignore', 'pipe', 'pipe'],
@@ -188,7 +224,6 @@ export class SshSession {
     // 255 is ssh's own failure, or a remote command's exit code: the master connection tells them apart.
     if (code === 255 && !killed && sshFailureReason(r.stderr) === null && !(await this.masterAlive()))
       r.connectionLost = true;
-    await this.log(commandLine, r);
     return r;
   }
 
@@ -239,6 +274,8 @@ export class SshSession {
 
   /** Ends the master connection (ControlPersist would keep it a while). */
   async close(): Promise<void> {
+    await this.connecting; // a connection still being opened would otherwise outlive the run
+    this.connecting = null;
     await new Promise<void>((resolve) => {
       const c = spawn('ssh', [...this.args().slice(0, -2), '-O', 'exit', '--', this.endpoint.host], {
         stdio: 'ignore',

@@ -1,11 +1,14 @@
 // Flags and admin commands on an ssh target, against real sshd hosts: --dry-run (the plan per host, no host
 // contacted), --watch (planned after the last batch), releases pin|unpin and retention on every host (keep 1; never
 // current, previous or pinned), and unlock (per-host locks, holders shown; a live local holder refused).
-import { existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
+import { formatJournalLine } from '../../../src/deploy/journal.js';
+import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { CS1, FOREIGN_OWNER, startFleetProject, type FleetProject } from './fleet-project.js';
 
 let p: FleetProject;
@@ -105,6 +108,38 @@ describe('fleet flags and admin commands', () => {
     const bad = await p.cli('releases', 'pin', '20260101T000000Z-000000000000', '--target', 'fleet');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/is not in the fleet journal of fleet/);
+  }, 600_000);
+
+  it("a pin written to a host's journal during a deploy is honoured by that host's retention", async () => {
+    // Hosts hold v3 and v4 (the test above). A host's retention is planned from the journal its `open` read plus
+    // the run's own lines; the command that removes checks the journal is still exactly that. Here a pin of v3 lands
+    // in host 1's journal right after its switch (written as `releases pin` writes it, outside the run): host 1 must
+    // keep v3, host 2 (no pin) removes it.
+    const [v3] = releasesOn(p.fleet.hosts[0]!.root);
+    const label = (i: number) => `${p.fleet.user}@127.0.0.1:${p.fleet.hosts[i]!.port}:${p.fleet.hosts[i]!.root}`;
+    const journal = path.join(p.fleet.hosts[0]!.root, '.slipway', 'journal.jsonl');
+    let pinned = false;
+    const r = await deployFleet({
+      config: (await loadConfig({ cwd: p.dir, env: {} })).config,
+      target: 'fleet',
+      packagePath: (await p.fleetPackage('5.0.0', [CS1])).path,
+      onProgress: (e) => {
+        if (pinned || e.host !== label(0) || e.step !== 'switch' || e.status !== 'ok') return;
+        pinned = true;
+        const pin = { at: new Date().toISOString(), run: `pin-${Date.now()}`, kind: 'admin' as const };
+        appendFileSync(
+          journal,
+          `${formatJournalLine({ ...pin, step: 'pin', status: 'ok', release: v3!, data: { pinned: true, actor: 'test' } })}\n`,
+        );
+      },
+    });
+    expect(pinned).toBe(true);
+    const v4 = r.hosts[0]!.previous!;
+    expect(releasesOn(p.fleet.hosts[0]!.root)).toEqual([v3, v4, r.releaseId]);
+    expect(releasesOn(p.fleet.hosts[1]!.root)).toEqual([v4, r.releaseId]);
+    expect(r.hosts.map((h) => h.removed)).toEqual([[], [v3]]);
+    expect(incomingOn(p.fleet.hosts[0]!.root)).toEqual(digestsOf([v3!, v4, r.releaseId]));
+    expect(incomingOn(p.fleet.hosts[1]!.root)).toEqual(digestsOf([v4, r.releaseId]));
   }, 600_000);
 
   it('releases shows each host (current, previous, lock holder, reachable); unlock removes foreign locks and shows their holders', async () => {

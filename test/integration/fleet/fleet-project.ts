@@ -114,7 +114,7 @@ deploy:
 ${hosts}${o.extraHost ? `\n${o.extraHost}` : ''}
       rollout: ${o.rollout ?? '{ batch: 2, canary: 1 }'}
       restart: "sh scripts/restart.sh"
-      health: { timeoutMs: 10000, intervalMs: 100 }
+      health: { timeoutMs: 3000, intervalMs: 100 }
       databaseUrl: ${JSON.stringify(db.url)}
       rollbackDatabase: true
 ${(o.targetLines ?? []).map((l) => `      ${l}\n`).join('')}`;

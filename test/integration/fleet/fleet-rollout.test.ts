@@ -117,6 +117,29 @@ describe('fleet rollout over real sshd', () => {
       expect(existsSync(path.join(h.root, '.slipway', 'lock.d'))).toBe(false);
       expect(existsSync(path.join(h.root, '.slipway', 'incoming', `${pkg.sha256}.tar.gz`))).toBe(true);
     }
+    // The restart returns once the app listens (fixtures/fleet/app.ts): every health gate passes on its first probe.
+    for (const h of fleet.hosts) {
+      const gate = (await journalOf(h.root)).find((e) => e.step === 'health' && e.status === 'ok');
+      expect(gate?.data?.attempts, h.root).toBe(1);
+    }
+    // Remote commands per host (each one `ssh` over the host's master connection), from the controller's log of the
+    // run: open (prepare + lock + state), upload + install, switch, restart, finish (the gates' journal lines,
+    // retention, archives, the closing line), unlock; hosts of a batch before the last also put their gates on the
+    // host before the next batch begins (one more).
+    const fleetRun = (await journalOf(path.join(dir, '.slipway', 'fleet', 'fleet'))).find(
+      (e) => e.release === r.releaseId,
+    )!.run;
+    const logs = path.join(dir, '.slipway', 'fleet', 'fleet', '.slipway', 'logs', fleetRun);
+    const commands = await Promise.all(
+      fleet.hosts.map(async (h) => {
+        const log = await readFile(
+          path.join(logs, `${r.hosts[fleet.hosts.indexOf(h)]!.host.replace(/[^A-Za-z0-9._@-]+/g, '_')}.log`),
+          'utf8',
+        );
+        return log.split('\n').filter((l) => /^\[\d{4}-\d\d-\d\dT[^\]]+\] \S+ \$ /.test(l)).length;
+      }),
+    );
+    expect(commands).toEqual([7, 7, 7, 6]);
   }, 240_000);
 
   it('host 3 failing its health gate: hosts 3, 2, 1 rolled back in reverse order, host 4 untouched, database too', async () => {
