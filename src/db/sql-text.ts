@@ -28,5 +28,7 @@ export function changeSetKey(cs: { id: string; author: string; filename: string 
 
 /** Single-line text for `--` comments (a newline would end the comment and turn the rest into SQL). */
 export function commentText(value: string): string {
+  // Most values have no line break: two indexOf scans instead of a regex replace (measured per changeset).
+  if (value.indexOf('\n') < 0 && value.indexOf('\r') < 0) return value;
   return value.replace(/[\r\n]+/g, ' ');
 }

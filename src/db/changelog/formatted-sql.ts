@@ -59,7 +59,14 @@ const EMPTY_PRECONDITION = new RegExp('^\\s*--[\\s]*precondition\\-([a-zA-Z0-9-]
 const IGNORE_LINES = new RegExp('^--[\\s]*ignoreLines:(\\w+)$', I);
 const ALT_IGNORE = new RegExp('^(?:-[\\s]*?ignoreLines:(\\w+).*|--[\\s]*ignore:(\\w+))$', I);
 const EXACT_ROLLBACK = /^--rollback /;
-const MAYBE_DIRECTIVE = new RegExp('^\\s*-+\\s*[cilprv]', I);
+const NOT_SPACE = /\S/;
+// The keyword letter of a possible directive (dashes, whitespace, then c, i, l, p, r or v): `search` gives its index
+// without allocating a match (this runs for every "-" line).
+const DIRECTIVE_LETTER = new RegExp('(?<=^\\s*-+\\s*)[cilprv]', I);
+
+/** The lower-case letter of each letter code (by code | 0x20). */
+const KEYWORD_LETTER: string[] = [];
+for (const c of 'cilprv') KEYWORD_LETTER[c.charCodeAt(0)] = c;
 
 /** Whether `content` is a formatted SQL changelog: its first non-blank line is the `--liquibase formatted` header. */
 export function isFormattedSql(content: string): boolean {
@@ -69,7 +76,8 @@ export function isFormattedSql(content: string): boolean {
 
 /** Splits like Java BufferedReader.readLine (\r\n, \r or \n). */
 export function readLines(content: string): string[] {
-  const lines = content.split(/\r\n|\r|\n/);
+  // Without a CR (most files) a plain split on "\n" gives the same lines without the alternation regex.
+  const lines = content.includes('\r') ? content.split(/\r\n|\r|\n/) : content.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
@@ -109,8 +117,11 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
         'Add the SQL under the --changeset line, or remove the empty changeset.',
       );
     // File line of each line of `sql` (rollback/comment lines in between are not part of it).
-    const skipped = raw.slice(0, raw.length - raw.trimStart().length).split('\n').length - 1;
-    const lineMap = bodyLines.slice(skipped);
+    const lead = raw.search(NOT_SPACE); // `sql` is not blank, so there is one
+    let skipped = 0;
+    for (let nl = raw.indexOf('\n'); nl >= 0 && nl < lead; nl = raw.indexOf('\n', nl + 1)) skipped++;
+    // bodyLines is this changeset's own array (a new one per changeset): sliced only when leading lines were blank.
+    const lineMap = skipped ? bodyLines.slice(skipped) : bodyLines;
     // FormattedSqlChangeLogParser.isNotEndDelimiter, checked only for the file's last changeset (handleChangeSet at
     // the end of the file; measured: a changeset followed by another one keeps the default splitting): SQL ending in
     // a line `/` without an endDelimiter gets "\n/$".
@@ -155,9 +166,13 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
     // Every directive pattern starts with optional whitespace (JS \s, what trimStart removes) and then "-" or "/*":
     // any other line is SQL (or, before the first changeset, ignored), so it skips the ~20 pattern tests.
     const first = line.trimStart().charCodeAt(0);
-    // Likewise every "-" pattern is dashes, whitespace, then a keyword starting with c, i, l, p, r or v (the same
-    // case-insensitive match): other "--" lines (SQL comments in a body) are SQL without the pattern tests.
-    if ((first !== 45 && first !== 47) || (first === 45 && !MAYBE_DIRECTIVE.test(line))) {
+    // Likewise every "-" pattern is dashes, whitespace, then its keyword (property, liquibase, ignoreLines, changeset,
+    // comment, validCheckSum, rollback, precondition: c, i, l, p, r or v, case-insensitive), and a "/*" line can
+    // only open the rollback block. `k` is that letter (or "/"): a line is tested only against the patterns of its
+    // letter, and other "--" lines (SQL comments in a body) are SQL without the pattern tests.
+    const at = first === 45 ? line.search(DIRECTIVE_LETTER) : -1;
+    const k = at >= 0 ? KEYWORD_LETTER[line.charCodeAt(at) | 0x20]! : first === 47 ? '/' : '';
+    if (k === '') {
       if (draft) {
         bodyLines.push(no);
         body.push(line);
@@ -165,18 +180,18 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       }
       continue;
     }
-    if (PROPERTY.test(line)) {
+    if (k === 'p' && PROPERTY.test(line)) {
       defineProperty(input, line, no);
       continue;
     }
-    if (ALT_PROPERTY.test(line))
+    if (k === 'p' && ALT_PROPERTY.test(line))
       fail(
         no,
         'Malformed --property line',
         'Write it as: --property name:<name> value:<value> [context:<expr>] [dbms:<db>] [global:false]',
       );
-    if (FIRST_LINE.test(line)) logicalFilePath = headerAttr(line, 'logicalFilePath') || logicalFilePath;
-    const ignoreLines = IGNORE_LINES.exec(line);
+    if (k === 'l' && FIRST_LINE.test(line)) logicalFilePath = headerAttr(line, 'logicalFilePath') || logicalFilePath;
+    const ignoreLines = k === 'i' ? IGNORE_LINES.exec(line) : null;
     if (ignoreLines) {
       if (ignoreLines[1] === 'start') {
         while (++idx < lines.length && IGNORE_LINES.exec(lines[idx]!)?.[1] !== 'end');
@@ -189,10 +204,10 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
         );
       continue;
     }
-    if (ALT_IGNORE.test(line))
+    if (k === 'i' && ALT_IGNORE.test(line))
       fail(no, 'Malformed --ignoreLines line', 'Use --ignoreLines:<count> or --ignoreLines:start … --ignoreLines:end');
 
-    const cs = CHANGE_SET.exec(line);
+    const cs = k === 'c' ? CHANGE_SET.exec(line) : null;
     if (cs) {
       if (inBlockComment) {
         // Liquibase still starts a changeset here, leaving "/*" unterminated in one changeset and "*/" stray in the
@@ -263,7 +278,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       inBlockComment = false;
       continue;
     }
-    if (ALT_CHANGE_SET_ONE.test(line) || ALT_CHANGE_SET_NO_INFO.test(line)) {
+    if (k === 'c' && (ALT_CHANGE_SET_ONE.test(line) || ALT_CHANGE_SET_NO_INFO.test(line))) {
       fail(
         no,
         `Liquibase reads this line as a malformed changeset header: ${line.trim()}`,
@@ -271,7 +286,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       );
     }
     if (!draft) {
-      if (COMMENT.test(line))
+      if (k === 'c' && COMMENT.test(line))
         fail(
           no,
           'A --comment line outside a changeset',
@@ -280,13 +295,13 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       continue;
     }
     let m: RegExpExecArray | null;
-    if ((m = COMMENT.exec(line))) draft.comment = m[1]!;
-    else if (ALT_COMMENT.test(line))
+    if (k === 'c' && (m = COMMENT.exec(line))) draft.comment = m[1]!;
+    else if (k === 'c' && ALT_COMMENT.test(line))
       fail(no, `Malformed comment line: ${line.trim()}`, 'Write it as --comment: <text>');
-    else if ((m = VALID_CHECKSUM.exec(line))) draft.validCheckSums.push(m[1]!.trim());
-    else if (ALT_VALID_CHECKSUM.test(line))
+    else if (k === 'v' && (m = VALID_CHECKSUM.exec(line))) draft.validCheckSums.push(m[1]!.trim());
+    else if (k === 'v' && ALT_VALID_CHECKSUM.test(line))
       fail(no, `Malformed validCheckSum line: ${line.trim()}`, 'Write it as --validCheckSum: <checksum>');
-    else if ((m = ROLLBACK.exec(line))) {
+    else if (k === 'r' && (m = ROLLBACK.exec(line))) {
       if (!EXACT_ROLLBACK.test(line)) {
         warnings.push({
           code: 'W_COMMENT_READ_AS_ROLLBACK',
@@ -296,9 +311,9 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
         });
       }
       rollback.push(m[1]!);
-    } else if (ALT_ROLLBACK.test(line))
+    } else if (k === 'r' && ALT_ROLLBACK.test(line))
       fail(no, `Malformed rollback line: ${line.trim()}`, 'Write it as --rollback <SQL>');
-    else if (ROLLBACK_START.test(line)) {
+    else if (k === '/' && ROLLBACK_START.test(line)) {
       const start = no;
       let closed = false;
       while (++idx < lines.length) {
@@ -318,17 +333,18 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
           'Liquibase rollback comment is not closed',
           'End the /* liquibase rollback block with */ on its own line.',
         );
-    } else if ((m = PRECONDITIONS.exec(line))) draft.preconditions = parsePreconditionsLine(m[1]!, file, no);
-    else if (ALT_PRECONDITIONS.test(line))
+    } else if (k === 'p' && (m = PRECONDITIONS.exec(line)))
+      draft.preconditions = parsePreconditionsLine(m[1]!, file, no);
+    else if (k === 'p' && ALT_PRECONDITIONS.test(line))
       fail(
         no,
         `Malformed preconditions line: ${line.trim()}`,
         'Write it as --preconditions onFail:<HALT|CONTINUE|MARK_RAN|WARN> onError:<…>',
       );
-    else if ((m = PRECONDITION.exec(line))) {
+    else if (k === 'p' && (m = PRECONDITION.exec(line))) {
       if (!draft.preconditions) draft.preconditions = parsePreconditionsLine('', file, no);
       draft.preconditions.checks.push(parsePreconditionLine(m[1]!, properties.expand(m[2]!, file), file, no));
-    } else if (ALT_PRECONDITION.test(line) || EMPTY_PRECONDITION.test(line)) {
+    } else if (k === 'p' && (ALT_PRECONDITION.test(line) || EMPTY_PRECONDITION.test(line))) {
       fail(
         no,
         `Malformed precondition line: ${line.trim()}`,
@@ -372,6 +388,8 @@ function referencedRollback(text: string, draft: ChangeSetDraft, earlier: Change
 
 /** Liquibase DatabaseChangeLog.normalizePath: forward slashes, no leading "./" or "classpath:". */
 export function normalizeLogicalPath(p: string): string {
+  // What each replacement below needs; a path with none of them (most) is returned without the four passes.
+  if (!p.includes('\\') && !p.includes('//') && !p.startsWith('./') && !p.startsWith('classpath')) return p;
   return p
     .replace(/\\/g, '/')
     .replace(/^classpath\*?:/, '')
@@ -381,6 +399,8 @@ export function normalizeLogicalPath(p: string): string {
 
 /** Whether a block comment is still open after `line` (approximate: ignores quotes, enough for the warning). */
 function trackBlockComment(line: string, open: boolean): boolean {
+  // Only "/*" opens and only "*/" closes: a line without the one that would change the state leaves it (most lines).
+  if (!line.includes(open ? '*/' : '/*')) return open;
   let state = open;
   for (let i = 0; i < line.length - 1; i++) {
     if (!state && line[i] === '-' && line[i + 1] === '-') return state;

@@ -9,6 +9,7 @@ import type { ChangeSet } from '../model.js';
 
 /** CONTEXTS column: each expression as written, wrapped in parentheses when it holds "," or " ", joined with " AND ". */
 export function contextsColumn(cs: Pick<ChangeSet, 'contexts' | 'inheritedContexts'>): string | null {
+  if (!cs.contexts && !cs.inheritedContexts?.length) return null;
   const parts = [
     ...(cs.inheritedContexts ?? []).toReversed(),
     ...(cs.contexts && cs.contexts.split(',').some((p) => p.trim()) ? [cs.contexts] : []),
@@ -19,6 +20,7 @@ export function contextsColumn(cs: Pick<ChangeSet, 'contexts' | 'inheritedContex
 
 /** LABELS column: each label list normalised (trimmed, lower-case, de-duplicated), joined with ",". */
 export function labelsColumn(cs: Pick<ChangeSet, 'labels' | 'inheritedLabels'>): string | null {
+  if (!cs.labels && !cs.inheritedLabels?.length) return null;
   const lists = [...(cs.inheritedLabels ?? []).toReversed(), ...(cs.labels ? [cs.labels] : [])]
     .map(normaliseLabels)
     .filter((l) => l !== '');
