@@ -6,6 +6,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { userCacheDir } from '../../src/cache-dir.js';
+import { nodesUnderTest } from '../helpers/node-lines.js';
 
 const made: string[] = [];
 const BIN = path.resolve('bin/slipway.js');
@@ -26,33 +27,6 @@ const hasCompileCache = (bin: string): boolean =>
     ? typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function'
     : true; // the others are >= 22.1 by choice
 
-/**
- * The Node binaries to run the launcher on: this one, and the Node >= 22.1 lines (which have a compile cache) that
- * `npx -p node@22|24` has already installed in the npm cache (never downloaded here: `npx -y -p node@24 node -v`
- * once makes this test cover Node 24 as well).
- */
-function nodesUnderTest(): Array<{ bin: string; version: string }> {
-  const nodes = [{ bin: process.execPath, version: process.version }];
-  const npx = path.join(process.env.npm_config_cache || path.join(homedir(), '.npm'), '_npx');
-  const best = new Map<string, { bin: string; version: string }>();
-  for (const d of existsSync(npx) ? readdirSync(npx) : []) {
-    const dir = path.join(npx, d, 'node_modules', 'node');
-    const bin = path.join(dir, 'bin', 'node');
-    if (!existsSync(bin)) continue;
-    let version: string;
-    try {
-      version = `v${(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version}`;
-    } catch {
-      continue;
-    }
-    const [major = 0, minor = 0] = version.slice(1).split('.').map(Number);
-    if (major < 22 || (major === 22 && minor < 1) || `v${major}` === process.version.split('.')[0]) continue;
-    const had = best.get(String(major));
-    if (!had || had.version.localeCompare(version, undefined, { numeric: true }) < 0)
-      best.set(String(major), { bin, version });
-  }
-  return [...nodes, ...best.values()];
-}
 afterEach(() => {
   for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
 });

@@ -1,0 +1,86 @@
+// bin/slipway.js runs the commands that use libpg-query's WebAssembly SQL parser (compile, package, build) with V8's
+// --liftoff-only: set at run time on Node 20 and 22, by starting itself again with the flag on Node 24 (which ignores
+// v8.setFlagsFromString). A module preloaded with --import (passed on to a second process with the other Node
+// options) records each process's flags and every v8.setFlagsFromString call. Runs on this Node and on the Node 22/24
+// binaries npx has installed (test/helpers/node-lines.ts), as .ci/run's Node 22 and 24 steps run test/unit.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ensureDist } from '../helpers/cli-bin.js';
+import { nodesUnderTest } from '../helpers/node-lines.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
+import { makeProject } from '../integration/package-fixture.js';
+
+const dirs: string[] = [];
+let record: string;
+let project: string;
+let broken: string;
+
+beforeAll(async () => {
+  await ensureDist();
+  const tools = await makeTree({}, 'slipway-liftoff-');
+  dirs.push(tools);
+  record = path.join(tools, 'record.mjs');
+  writeFileSync(
+    record,
+    [
+      "import { appendFileSync } from 'node:fs';",
+      "import { createRequire } from 'node:module';",
+      "const v8 = createRequire(import.meta.url)('node:v8');",
+      'const set = v8.setFlagsFromString;',
+      'v8.setFlagsFromString = (f) => { appendFileSync(process.env.RECORD_FILE, `set ${f}\\n`); set.call(v8, f); };',
+      "appendFileSync(process.env.RECORD_FILE, `argv ${process.execArgv.includes('--liftoff-only')}\\n`);",
+      '',
+    ].join('\n'),
+  );
+  project = (await makeProject()).dir;
+  broken = (await makeProject({ 'src/broken.js': 'let x = ;\n' })).dir;
+  dirs.push(project, broken);
+}, 300_000);
+afterAll(async () => {
+  for (const d of dirs) await removeTree(d);
+});
+
+let n = 0;
+/** Runs the launcher on `bin` with the recording module; returns the run and the record's lines. */
+function run(bin: string, args: string[], cwd: string) {
+  const file = path.join(path.dirname(record), `${++n}.log`);
+  writeFileSync(file, '');
+  const r = spawnSync(bin, ['--import', pathToFileURL(record).href, BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', RECORD_FILE: file, SOURCE_DATE_EPOCH: '1' },
+    timeout: 180_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, record: readFileSync(file, 'utf8').trim().split('\n') };
+}
+
+describe.each(nodesUnderTest())('the launcher and --liftoff-only on Node $version', ({ bin, version }) => {
+  const major = Number(version.slice(1).split('.')[0]);
+  // one process that sets the flag at run time, or a second process with the flag on its command line
+  const withFlag = major <= 22 ? ['argv false', 'set --liftoff-only'] : ['argv false', 'argv true'];
+
+  it('compile runs with the flag; its stdout and exit code come through unchanged', () => {
+    const r = run(bin, ['compile', '--json'], project);
+    expect(r.record).toEqual(withFlag);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true });
+  });
+
+  it("a failed compile's exit code and message are the launcher's", () => {
+    const r = run(bin, ['compile'], broken);
+    expect(r.record).toEqual(withFlag);
+    expect(r.stderr).toContain('src/broken.js:1');
+    expect(r.code).toBe(1);
+  });
+
+  it('commands that parse no SQL (a plan, --version) run in one process without it', () => {
+    for (const args of [['build', '--dry-run'], ['--version']]) {
+      const r = run(bin, args, project);
+      expect(r.code).toBe(0);
+      expect(r.record).toEqual(['argv false']);
+    }
+  });
+});
