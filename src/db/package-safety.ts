@@ -108,13 +108,19 @@ function preconditionSql(checks: Precondition[]): string[] {
  * statement at the line it starts on plus its own offset, rollback and preconditions at the changeset's line.
  */
 export function findChangeSetShellEscapes(changeSets: ChangeSet[]): LocatedShellEscape[] {
+  // Runs over every statement of every changeset on each package: nothing is allocated for the (usual) text with
+  // no finding.
   const out: LocatedShellEscape[] = [];
+  const atChangeSet = (cs: ChangeSet, sql: string) => {
+    for (const f of findShellEscapes(sql)) out.push({ ...f, file: cs.location.file, line: cs.location.line });
+  };
   for (const cs of changeSets) {
-    cs.statements.forEach((s, i) =>
-      out.push(...locate(findShellEscapes(s), cs.statementLocations?.[i] ?? cs.location)),
-    );
-    for (const s of [...(cs.rollback ?? []), ...preconditionSql(cs.preconditions?.checks ?? [])])
-      out.push(...findShellEscapes(s).map((f) => ({ ...f, file: cs.location.file, line: cs.location.line })));
+    for (let i = 0; i < cs.statements.length; i++) {
+      const found = findShellEscapes(cs.statements[i]!);
+      if (found.length > 0) out.push(...locate(found, cs.statementLocations?.[i] ?? cs.location));
+    }
+    for (const s of cs.rollback ?? []) atChangeSet(cs, s);
+    if (cs.preconditions) for (const s of preconditionSql(cs.preconditions.checks)) atChangeSet(cs, s);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findShellEscapes } from '../../../src/db/package-safety.js';
+import type { ChangeSet } from '../../../src/db/model.js';
+import { findChangeSetShellEscapes, findShellEscapes } from '../../../src/db/package-safety.js';
 
 const kinds = (sql: string) => findShellEscapes(sql).map((e) => `${e.line} ${e.kind}`);
 
@@ -75,6 +76,47 @@ describe('findShellEscapes in function bodies', () => {
     ]);
     expect(kinds("DO $$ BEGIN IF true THEN EXECUTE E'COPY t FROM PROGRAM ''id'''; END IF; END $$;")).toEqual([
       '1 copy-program',
+    ]);
+  });
+});
+
+describe('findChangeSetShellEscapes', () => {
+  // Only the fields the scan reads: statements (at their own lines when known), rollback and precondition SQL.
+  const changeSet = (over: Partial<ChangeSet>): ChangeSet =>
+    ({
+      location: { file: 'db/a.sql', line: 10 },
+      statements: [],
+      rollback: null,
+      preconditions: null,
+      ...over,
+    }) as ChangeSet;
+
+  it('finds escapes in statements at their lines, and in rollback and nested precondition SQL at the changeset', () => {
+    const found = findChangeSetShellEscapes([
+      changeSet({ statements: ['SELECT 1;'] }),
+      changeSet({
+        statements: ['CREATE TABLE t (a int);', "SELECT 1;\nCOPY t TO PROGRAM 'id';"],
+        statementLocations: [
+          { file: 'db/b.sql', line: 20 },
+          { file: 'db/b.sql', line: 22 },
+        ],
+        rollback: ['DROP TABLE t;', '\\! rm -rf /'],
+        preconditions: {
+          onFail: 'HALT',
+          onError: 'HALT',
+          checks: [
+            {
+              type: 'and',
+              children: [{ type: 'sql-check', sql: "COPY t FROM PROGRAM 'id'" }],
+            },
+          ],
+        } as unknown as ChangeSet['preconditions'],
+      }),
+    ]);
+    expect(found.map((f) => `${f.file}:${f.line} ${f.kind}`)).toEqual([
+      'db/b.sql:23 copy-program',
+      'db/a.sql:10 psql-shell',
+      'db/a.sql:10 copy-program',
     ]);
   });
 });
