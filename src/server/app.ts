@@ -1,6 +1,11 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import Fastify, { type FastifyInstance, type FastifyError, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyError,
+  type FastifyRequest,
+  type onResponseHookHandler,
+} from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from '../config/schema.js';
 import { isSlipwayError, type ErrorCode } from '../errors.js';
@@ -14,7 +19,7 @@ import { registerAuth } from './auth.js';
 import { registerRateLimit } from './rate-limit.js';
 import { createAuditLogger, writeAudit, type AuditLog } from './audit.js';
 import { secretSafeLogOptions } from './log-options.js';
-import { createMetrics, HEALTH_VALUE } from './metrics.js';
+import { createMetrics, HEALTH_VALUE, routeRecorder } from './metrics.js';
 import { RequestStats } from './request-stats.js';
 import { UserDirectory } from './user-directory.js';
 import { SessionStore } from './sessions.js';
@@ -162,24 +167,38 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     done(null, payload);
   });
+  // The response's bookkeeping — metrics, the live request stats, the audit line of a protected or audited route — in
+  // a hook attached to each route when it is added, with what the route's options decide (its label, whether it is
+  // audited) worked out once: reading req.routeOptions per request builds a new options object on every access.
+  const recordResponse = (route: string, audited: boolean): onResponseHookHandler => {
+    const record = routeRecorder(metrics, route);
+    return (req, reply, done) => {
+      record(req.method, reply.statusCode, reply.elapsedTime / 1000);
+      stats.record(reply.statusCode, reply.elapsedTime);
+      if (audited) {
+        writeAudit(audit, {
+          user: req.principal?.name ?? req.auditUser,
+          method: req.method,
+          route,
+          outcome: reply.statusCode,
+          ip: req.ip,
+          ...(req.principal ? { via: req.principal.via } : {}),
+        });
+      }
+      done();
+    };
+  };
+  app.addHook('onRoute', (r) => {
+    const cfg = r.config;
+    const audited = (cfg?.access !== undefined && cfg.access !== 'public') || cfg?.audit === true;
+    const own = r.onResponse === undefined ? [] : Array.isArray(r.onResponse) ? r.onResponse : [r.onResponse];
+    r.onResponse = [recordResponse(r.url, audited), ...own];
+  });
+  // Requests that matched no route (404s, and 405s from the not-found handler): no route hooks, so counted here.
+  const unmatched = recordResponse('unmatched', false);
   app.addHook('onResponse', (req, reply, done) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    const seconds = reply.elapsedTime / 1000;
-    metrics.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
-    metrics.latency.observe({ method: req.method, route }, seconds);
-    stats.record(reply.statusCode, reply.elapsedTime);
-    const cfg = req.routeOptions.config;
-    if ((cfg?.access && cfg.access !== 'public') || cfg?.audit) {
-      writeAudit(audit, {
-        user: req.principal?.name ?? req.auditUser,
-        method: req.method,
-        route,
-        outcome: reply.statusCode,
-        ip: req.ip,
-        ...(req.principal ? { via: req.principal.via } : {}),
-      });
-    }
-    done();
+    if (!req.is404) return done();
+    unmatched.call(app, req, reply, done);
   });
 
   app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {

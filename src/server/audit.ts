@@ -21,14 +21,17 @@ export interface AuditLog {
   close(): Promise<void>;
 }
 
-// Lines collect here up to BATCH_CHARS (~50 lines) and go to the file in one synchronous write (a page-cache append of
+// Lines collect here up to BATCH_BYTES (~50 lines) and go to the file in one synchronous write (a page-cache append of
 // a few kB): a write per request, each a thread-pool round trip, was most of an audited request's cost. A queued line
 // is written at most FLUSH_MS later, so the file is never more than that behind. Closing the server writes everything
 // out, and so does the process's exit (the normal end, SIGTERM through `slipway serve`, process.exit, an uncaught
 // exception); only a killed process (SIGKILL, OOM) can lose the last FLUSH_MS. Synchronous writes leave no write in
 // flight that an exit could cut off or overtake.
-const BATCH_CHARS = 8192;
+const BATCH_BYTES = 8192;
 const FLUSH_MS = 100;
+// The queue's buffer: a batch, and room for the line that crosses BATCH_BYTES (a line is a few hundred bytes; a longer
+// one goes to the file by itself).
+const QUEUE_BYTES = BATCH_BYTES + 3 * 4096;
 
 // Audit logs with queued lines, written out when the process exits.
 const queuedLogs = new Set<() => void>();
@@ -60,35 +63,38 @@ export function createAuditLogger(dest: string | DestinationStream): AuditLog {
   mkdirSync(path.dirname(dest), { recursive: true });
   tightenLogFile(dest);
   const fd = openSync(dest, 'a', LOG_FILE_MODE);
-  const append = (text: string) => {
-    const bytes = Buffer.from(text);
+  const append = (bytes: Uint8Array) => {
     for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
   };
-  let queued: string[] = [];
-  let chars = 0;
+  // Queued lines are encoded straight into one buffer (UTF-8 takes at most 3 bytes per UTF-16 unit), which goes to
+  // the file in one write: no array of lines to join and encode again.
+  const queue = Buffer.allocUnsafe(QUEUE_BYTES);
+  let used = 0;
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
   const writeOut = () => {
     if (timer) clearTimeout(timer);
     timer = null;
     queuedLogs.delete(writeOut);
-    if (queued.length === 0) return;
-    const text = queued.join('');
-    queued = [];
-    chars = 0;
-    append(text);
+    if (used === 0) return;
+    const bytes = queue.subarray(0, used);
+    used = 0;
+    append(bytes);
   };
   hookExit();
   return {
     write(e) {
       const line = auditLine(e, Date.now());
-      if (closed) {
-        append(line); // a request that outlived the close: straight to the file, no timer left behind
+      if (closed || line.length * 3 > queue.length) {
+        // A request that outlived the close (no timer left behind), or a line longer than the buffer: the queued
+        // lines first, then this one, straight to the file.
+        writeOut();
+        append(Buffer.from(line));
         return;
       }
-      queued.push(line);
-      chars += line.length;
-      if (chars >= BATCH_CHARS) {
+      if (used + line.length * 3 > queue.length) writeOut();
+      used += queue.write(line, used, 'utf8');
+      if (used >= BATCH_BYTES) {
         writeOut();
       } else if (!timer) {
         queuedLogs.add(writeOut);
@@ -122,7 +128,18 @@ export function auditLine(e: AuditEntry, timeMs: number): string {
 // Printable ASCII without `"` or `\` needs no escaping: most fields (method, route, ip, via, user names) are that.
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
+// The JSON text of recent field values: a server's lines repeat the same few users, methods, routes and addresses.
+// Bounded (values such as attempted user names come from clients): emptied when full.
+const encoded = new Map<string, string>();
+const ENCODED_MAX = 1024;
+
 function str(s: string): string {
-  const masked = maskSecrets(s);
-  return PLAIN.test(masked) ? `"${masked}"` : JSON.stringify(masked);
+  let json = encoded.get(s);
+  if (json === undefined) {
+    const masked = maskSecrets(s);
+    json = PLAIN.test(masked) ? `"${masked}"` : JSON.stringify(masked);
+    if (encoded.size >= ENCODED_MAX) encoded.clear();
+    encoded.set(s, json);
+  }
+  return json;
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { ServerConfig } from '../config/sections/server.js';
 import { HttpError } from './http-error.js';
 import { parseCookies } from './cookies.js';
@@ -23,6 +23,7 @@ declare module 'fastify' {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const BEARER = /^bearer$/i;
 
 export interface AuthDeps {
   users: UserDirectory;
@@ -50,7 +51,7 @@ export async function authenticate(req: FastifyRequest, deps: AuthDeps): Promise
       if (!p) throw unauthorized(req, 'wrong user name or password');
       return p;
     }
-    if (/^bearer$/i.test(scheme)) {
+    if (BEARER.test(scheme)) {
       const p = await deps.checker.checkToken(value.trim(), req.ip);
       if (!p) throw unauthorized(req, 'unknown or revoked API token');
       return p;
@@ -133,21 +134,54 @@ export function checkOrigin(req: FastifyRequest, required: boolean): void {
   if (origin !== ownOrigin(req)) throw new HttpError(403, 'E_CSRF', 'cross-origin request refused');
 }
 
-/** Adds the hook that authenticates and authorises every route by its `config.access`, and checks CSRF. */
+/**
+ * Authenticates and authorises every route by its `config.access`, and checks CSRF. The hook is attached to each
+ * protected route when it is added (onRoute), after the global onRequest hooks (the request limits run first, so a
+ * 414/413 costs no password check); public routes (health probes, the UI's files) carry no hook at all.
+ */
 export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('session', null);
-  // A callback hook: a public route (health probes, the UI's files) passes without a promise.
-  app.addHook('onRequest', (req, _reply, done) => {
-    const access = req.routeOptions.config?.access ?? 'public';
-    if (access === 'public') return done();
-    authorize(req, access, deps).then(() => done(), done);
+  app.addHook('onRoute', (route) => {
+    const access = route.config?.access ?? 'public';
+    if (access === 'public') return;
+    const own =
+      route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [authHook(access, deps), ...own];
   });
+}
+
+/**
+ * The onRequest hook of a route that needs `access`. A callback hook: a Bearer token checked against a users file
+ * that needs no re-check (the common case of an API client) is answered without a promise; everything else
+ * (Basic, sessions, a users file to re-read) goes through `authorize`.
+ */
+function authHook(access: Access, deps: AuthDeps): onRequestHookHandler {
+  return (req, _reply, done) => {
+    const header = req.headers.authorization;
+    if (header === undefined || !deps.users.isCurrent())
+      return void authorize(req, access, deps).then(() => done(), done);
+    const { scheme, value } = splitAuthorization(header);
+    if (!BEARER.test(scheme)) return void authorize(req, access, deps).then(() => done(), done);
+    try {
+      const p = deps.checker.checkTokenNow(value.trim(), req.ip);
+      if (!p) throw unauthorized(req, 'unknown or revoked API token');
+      admit(req, access, p, deps);
+    } catch (e) {
+      return done(e as Error);
+    }
+    done();
+  };
 }
 
 async function authorize(req: FastifyRequest, access: Access, deps: AuthDeps): Promise<void> {
   const principal = await authenticate(req, deps);
   if (!principal) throw unauthorized(req, 'authentication required (Basic, Bearer token or session)');
+  admit(req, access, principal, deps);
+}
+
+/** Sets the request's principal; 403 when its groups do not grant `access`, CSRF checks for a session's changes. */
+function admit(req: FastifyRequest, access: Access, principal: Principal, deps: AuthDeps): void {
   req.principal = principal;
   if (!isAllowed(access, principal.groups, deps.server.groups)) {
     throw new HttpError(403, 'E_FORBIDDEN', `this needs the ${access} permission, which your groups do not grant`);

@@ -76,7 +76,16 @@ export class CredentialChecker {
 
   /** A bearer token: the principal, null when unknown; an unknown token counts against the client's budget. */
   async checkToken(token: string, client: string): Promise<Principal | null> {
-    const p = token ? await this.opts.users.verifyToken(token) : null;
+    if (token) await this.opts.users.refresh();
+    return this.checkTokenNow(token, client);
+  }
+
+  /**
+   * checkToken without re-checking the users file: only when `users.isCurrent()` is true (the request path's
+   * promise-free case). The same budget: an unknown token counts against the client, 429 once spent.
+   */
+  checkTokenNow(token: string, client: string): Principal | null {
+    const p = token ? this.opts.users.tokenPrincipal(token) : null;
     if (p) return p;
     this.failed(client);
     return null;

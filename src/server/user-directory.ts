@@ -41,14 +41,22 @@ export class UserDirectory {
   /** Reloads the file if it changed. Concurrent callers wait for the same check, so none sees a half-loaded state. */
   async refresh(): Promise<void> {
     if (this.pending) return this.pending;
+    if (this.isCurrent()) return;
     const now = performance.now();
-    if (!this.stale && now - this.statAt < RESTAT_MS) return;
     this.statAt = now;
     this.stale = false;
     this.pending = this.reload().finally(() => {
       this.pending = null;
     });
     return this.pending;
+  }
+
+  /**
+   * True when what is loaded needs no re-check now (no reload running, no change seen by the watcher, the last stat
+   * less than RESTAT_MS ago): `refresh()` would return at once, so a caller may use the loaded data without awaiting.
+   */
+  isCurrent(): boolean {
+    return this.pending === null && !this.stale && performance.now() - this.statAt < RESTAT_MS;
   }
 
   /** Stops watching the file (server shutdown). */
@@ -123,6 +131,14 @@ export class UserDirectory {
   /** Looks up a bearer token by its SHA-256. */
   async verifyToken(token: string): Promise<Principal | null> {
     await this.refresh();
+    return this.tokenPrincipal(token);
+  }
+
+  /**
+   * Looks up a bearer token by its SHA-256 in what is loaded now, without re-checking the file: for callers that saw
+   * `isCurrent()` true (or awaited `refresh()`) just before. The map is keyed by the digest, never by the token.
+   */
+  tokenPrincipal(token: string): Principal | null {
     const name = this.byToken.get(hashToken(token));
     const user = name === undefined ? undefined : this.lookup(name);
     return name !== undefined && user ? { name, groups: user.groups, via: 'bearer' } : null;

@@ -48,14 +48,25 @@ export class HealthService {
   constructor(private readonly opts: HealthServiceOptions) {}
 
   async snapshot(): Promise<HealthSnapshot> {
-    const { cacheMs, checkTimeoutMs } = this.opts.config.server.health;
-    const age = this.cached ? this.opts.clock() - this.cached.measuredAt : Infinity;
-    if (age < cacheMs) return this.cached!;
-    if (this.inflight) return age < cacheMs + checkTimeoutMs ? this.cached! : this.inflight;
+    const ready = this.current();
+    if (ready) return ready;
+    if (this.inflight) return this.inflight;
     this.inflight = this.measure().finally(() => {
       this.inflight = null;
     });
     return this.inflight;
+  }
+
+  /**
+   * The snapshot `snapshot()` would answer at once (fresh, or the previous one while a measurement runs), without a
+   * promise; undefined when the caller must wait for a measurement (call `snapshot()`).
+   */
+  current(): HealthSnapshot | undefined {
+    if (!this.cached) return undefined;
+    const { cacheMs, checkTimeoutMs } = this.opts.config.server.health;
+    const age = this.opts.clock() - this.cached.measuredAt;
+    if (age < cacheMs || (this.inflight && age < cacheMs + checkTimeoutMs)) return this.cached;
+    return undefined;
   }
 
   private async measure(): Promise<HealthSnapshot> {

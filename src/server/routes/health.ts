@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HealthSnapshot } from '../health/service.js';
 import type { ServerContext } from '../context.js';
 import { accessFor } from '../context.js';
 import { renderHealthJson } from '../health/body.js';
@@ -9,8 +10,7 @@ export const SEED_HEALTH_PATH = '/rest/scriptrunner/latest/custom/databaseVersio
 /** GET /api/health (+ the seed's ScriptRunner path), /health/live, /health/ready. */
 export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const access = accessFor(ctx.config.server.health.public, 'read');
-  const full = async (_req: unknown, reply: import('fastify').FastifyReply) => {
-    const snap = await ctx.health.snapshot();
+  const body = (snap: HealthSnapshot, reply: FastifyReply): string => {
     const now = ctx.deps.clock();
     reply
       .code(httpCodeForStatus(snap.status, { degradedCode: ctx.config.server.degradedStatus }))
@@ -24,6 +24,12 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
       startedAt: ctx.startedAt,
       activeConnections: ctx.activeConnections(),
     });
+  };
+  // Not an async function: with a snapshot at hand (nearly every request, checks being cached) the body is returned
+  // as it is, without a promise; only a request that must wait for a measurement gets one.
+  const full = (_req: FastifyRequest, reply: FastifyReply): string | Promise<string> => {
+    const snap = ctx.health.current();
+    return snap ? body(snap, reply) : ctx.health.snapshot().then((s) => body(s, reply));
   };
   app.get('/api/health', { config: { access } }, full);
   app.get(SEED_HEALTH_PATH, { config: { access } }, full);
