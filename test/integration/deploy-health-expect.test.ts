@@ -13,7 +13,7 @@ import { ensureDist, runCli } from './cli-build-helpers.js';
 
 // Health answers that are not the seed's JSON: `plain` → 200 "OK" (text/plain), `empty` → 204.
 const SERVER = `import http from 'node:http';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 const mode = readFileSync(new URL('./mode.txt', import.meta.url), 'utf8').trim();
 const server = http.createServer((req, res) => {
   if (mode === 'empty') { res.writeHead(204); res.end(); return; }
@@ -25,6 +25,8 @@ server.on('error', (e) => {
   if (e.code === 'EADDRINUSE' && tries++ < 100) setTimeout(() => server.listen(Number(process.env.APP_PORT), '127.0.0.1'), 20);
   else throw e;
 });
+// restart-app.sh returns once this file holds our pid (the app listens), as the deploy fixture's app does
+server.on('listening', () => writeFileSync(process.env.APP_READY_FILE, String(process.pid)));
 server.listen(Number(process.env.APP_PORT), '127.0.0.1');
 process.on('SIGTERM', () => process.exit(0));
 `;
