@@ -16,6 +16,7 @@ import { SECURITY_HEADERS } from './security-headers.js';
 import { toSafeJson } from './safe-json.js';
 import { allowedMethods, BODY_LIMITS, closeIdleSockets, registerRequestLimits, serverOptions } from './http-limits.js';
 import { registerAuth } from './auth.js';
+import { hooksWith } from './route-hooks.js';
 import { registerRateLimit } from './rate-limit.js';
 import { createAuditLogger, writeAudit, type AuditLog } from './audit.js';
 import { secretSafeLogOptions } from './log-options.js';
@@ -191,8 +192,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   app.addHook('onRoute', (r) => {
     const cfg = r.config;
     const audited = (cfg?.access !== undefined && cfg.access !== 'public') || cfg?.audit === true;
-    const own = r.onResponse === undefined ? [] : Array.isArray(r.onResponse) ? r.onResponse : [r.onResponse];
-    r.onResponse = [recordResponse(r.url, audited), ...own];
+    r.onResponse = hooksWith(recordResponse(r.url, audited), r.onResponse);
   });
   // Requests that matched no route (404s, and 405s from the not-found handler): no route hooks, so counted here.
   const unmatched = recordResponse('unmatched', false);

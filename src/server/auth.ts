@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fast
 import type { ServerConfig } from '../config/sections/server.js';
 import { HttpError } from './http-error.js';
 import { parseCookies } from './cookies.js';
+import { hooksWith } from './route-hooks.js';
 import { safeEqual } from './password.js';
 import { isAllowed, type Access } from './access.js';
 import type { Principal, UserDirectory } from './user-directory.js';
@@ -145,9 +146,7 @@ export function registerAuth(app: FastifyInstance, deps: AuthDeps): void {
   app.addHook('onRoute', (route) => {
     const access = route.config?.access ?? 'public';
     if (access === 'public') return;
-    const own =
-      route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-    route.onRequest = [authHook(access, deps), ...own];
+    route.onRequest = hooksWith(authHook(access, deps), route.onRequest);
   });
 }
 
