@@ -15,8 +15,13 @@ describe('isPidAlive', () => {
   });
 
   it.runIf(process.platform === 'linux')('calls a zombie (exited, not yet reaped) dead', async () => {
-    // sh starts `true` in the background, prints its pid, then becomes `sleep`, which never reaps it
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // perl forks a child that exits at once and never calls wait(), so the child stays a zombie. (A shell is not
+    // reliable here: dash may reap a finished background job before it execs, which failed this test under load.)
+    const parent = spawn(
+      'perl',
+      ['-e', '$| = 1; my $p = fork() // die "fork: $!"; if ($p == 0) { exit 0 } print "$p\n"; sleep 60'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       const pid = await new Promise<number>((resolve, reject) => {
         parent.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
