@@ -5,12 +5,13 @@
 //  2. GET /health/ready (public, status only),
 //  3. a bare node:http server returning a fixed small JSON body, in its own process like the server, at 10 and 50
 //     connections: the ceiling this machine gives any Node server (the peer measured in the same run; issue 14's
-//     target is >= 0.70 of its req/s at both; the seed's own figure, 150 ms average, is a claim from its guide),
+//     target is >= 0.70 of its req/s at both; the seed's own figure, 150 ms average, is a claim from its guide);
+//     beside it, bare Fastify with one route (not the issue's peer: the share of node:http a Fastify server keeps),
 //  4. 100,000 requests to /api/health: errors, non-2xx, and the server's RSS (VmRSS of the server process from
 //     /proc) after a 10,000-request warm-up, after 50,000 and after 100,000,
 //  5. CPU per request, which a loaded machine does not distort as it does req/s: the server process's user+system
 //     time per 1,000 requests to /api/health (Bearer), and the same for a bare node:http peer in its own process, at 10
-//     and 50 connections, and their ratio,
+//     and 50 connections, and their ratio (and bare Fastify's),
 //  6. GET /api/health (Bearer) while 50 other connections flood it with bogus Basic credentials (issue 11).
 // The server runs as `node bin/slipway.js serve` in its own process (compiled dist/), with a real PostgreSQL
 // (SLIPWAY_TEST_PG_URL, default postgres://postgres@127.0.0.1:5432/test) so the database check is real.
@@ -75,6 +76,21 @@ const peerProc = spawn(
 const peerProcUrl = await new Promise((resolve) =>
   peerProc.stdout.once('data', (d) => resolve(`http://127.0.0.1:${String(d).trim()}/`)),
 );
+// A second peer: bare Fastify (the version Slipway ships) with one route and no plugins, hooks or logger, answering
+// the same fixed JSON, in its own process. It is not the issue's peer; it shows what share of node:http's rate a
+// Fastify server keeps before any of Slipway's own work (auth, audit, metrics, security headers, the health body).
+const fastifyProc = spawn(
+  process.execPath,
+  [
+    '--input-type=module',
+    '-e',
+    `const app = (await import('fastify')).default({ logger: false }); app.get('/', async () => ({ status: 'pass' })); console.log(new URL(await app.listen({ port: 0, host: '127.0.0.1' })).port);`,
+  ],
+  { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] },
+);
+const fastifyUrl = await new Promise((resolve) =>
+  fastifyProc.stdout.once('data', (d) => resolve(`http://127.0.0.1:${String(d).trim()}/`)),
+);
 
 const auth = { authorization: `Bearer ${token}` };
 const run = (opts) => autocannon({ connections: CONNECTIONS, pipelining: 1, ...opts });
@@ -132,6 +148,19 @@ results.push(
     await run({ url: peerProcUrl, duration: DURATION, connections: 50 }),
   ),
 );
+await run({ url: fastifyUrl, duration: 3 }); // warm-up
+results.push(
+  summary(
+    `bare Fastify, one route, fixed JSON (own process), ${DURATION} s`,
+    await run({ url: fastifyUrl, duration: DURATION }),
+  ),
+);
+results.push(
+  summary(
+    `bare Fastify, same, 50 connections, ${DURATION} s`,
+    await run({ url: fastifyUrl, duration: DURATION, connections: 50 }),
+  ),
+);
 
 await run({ url: `${url}/api/health`, headers: auth, amount: 10_000 });
 const rss0 = rssMb();
@@ -168,13 +197,16 @@ const cpu = [];
 for (const connections of [10, 50]) {
   const route = [];
   const bare = [];
+  const fastify = [];
   for (let i = 0; i < 3; i++) {
     route.push(await cpuPerK(server.pid, { url: `${url}/api/health`, headers: auth }, connections));
     bare.push(await cpuPerK(peerProc.pid, { url: peerProcUrl }, connections));
+    fastify.push(await cpuPerK(fastifyProc.pid, { url: fastifyUrl }, connections));
   }
-  cpu.push({ connections, route: median(route), peer: median(bare) });
+  cpu.push({ connections, route: median(route), peer: median(bare), fastify: median(fastify) });
 }
 peerProc.kill();
+fastifyProc.kill();
 
 // 6. /api/health (Bearer) while 50 connections send bogus Basic credentials (a new invented user per request) for the
 //    same duration (issue 11's attack, continuous): the valid requests against the same route alone, the flood's own
@@ -217,6 +249,12 @@ const ratios = [
   [10, results[0], byName('peer: bare')],
   [50, results[1], byName('peer: same, 50')],
 ].map(([c, route, p]) => ({ c, ratio: route.reqPerSec / p.reqPerSec, p99: route.p99 }));
+const fastifyRatios = [
+  [10, byName('bare Fastify, one'), byName('peer: bare')],
+  [50, byName('bare Fastify, same'), byName('peer: same, 50')],
+]
+  .map(([c, f, p]) => `${c} connections ${(f.reqPerSec / p.reqPerSec).toFixed(2)}`)
+  .join('; ');
 const ratioLine = ratios
   .map(
     ({ c, ratio, p99 }) =>
@@ -241,15 +279,17 @@ const lines = [
   `Flood (issue 11): ${flood.requests.total} bogus-Basic requests (${floodCounts}; errors ${flood.errors + flood.timeouts}) at ${Math.round(flood.requests.average)} req/s while the valid requests above ran; valid requests during the flood: ${duringFlood.non2xx} non-2xx, max ${duringFlood.latency.max} ms (alone: max ${results[0].max} ms).`,
   '',
   `Issue 14 (>= 0.70 of the bare node:http peer's req/s at 10 and 50 connections, p99 < 5 ms): ${ratioLine}.`,
+  `Bare Fastify / the node:http peer, req/s (the share a Fastify server keeps before Slipway's own work): ${fastifyRatios}.`,
   `Target (issue 5): >= 5,000 req/s and p99 < 5 ms on /api/health with cached checks — **${met ? 'met' : 'NOT met'}** in this run.`,
   `Seed comparison: the seed guide claims "Health Endpoint: 150ms avg (target: <200ms)"; here the average was ${target.avg.toFixed(2)} ms.`,
   '',
   `Server CPU per 1,000 requests (user+system time of the server process from /proc/<pid>/stat, all threads; ${CPU_REQUESTS} keep-alive requests per round, median of 3 rounds alternating route and peer; the peer is the same bare node:http server in its own process). Unlike req/s, this holds on a loaded machine:`,
   '',
-  '| connections | GET /api/health (Bearer) CPU ms | peer CPU ms | peer / route |',
-  '|---:|---:|---:|---:|',
+  '| connections | GET /api/health (Bearer) CPU ms | peer CPU ms | peer / route | bare Fastify CPU ms | peer / bare Fastify |',
+  '|---:|---:|---:|---:|---:|---:|',
   ...cpu.map(
-    (c) => `| ${c.connections} | ${c.route.toFixed(1)} | ${c.peer.toFixed(1)} | ${(c.peer / c.route).toFixed(2)} |`,
+    (c) =>
+      `| ${c.connections} | ${c.route.toFixed(1)} | ${c.peer.toFixed(1)} | ${(c.peer / c.route).toFixed(2)} | ${c.fastify.toFixed(1)} | ${(c.peer / c.fastify).toFixed(2)} |`,
   ),
   '',
   `100,000 requests to /api/health: ${soak.total} completed, ${soak.errors} errors, ${soak.non2xx} non-2xx. Server RSS: ${rss0.toFixed(1)} MB after a 10,000-request warm-up, ${rss50.toFixed(1)} MB after 50,000 more, ${rss100.toFixed(1)} MB after 100,000 (${(rss100 - rss0 >= 0 ? '+' : '') + (rss100 - rss0).toFixed(1)} MB).`,
