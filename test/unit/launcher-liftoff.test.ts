@@ -3,18 +3,21 @@
 // v8.setFlagsFromString). A module preloaded with --import (passed on to a second process with the other Node
 // options) records each process's flags and every v8.setFlagsFromString call. Runs on this Node and on the Node 22/24
 // binaries npx has installed (test/helpers/node-lines.ts), as .ci/run's Node 22 and 24 steps run test/unit.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isPidAlive } from '../../src/pid-alive.js';
 import { BIN, ensureDist } from '../helpers/cli-bin.js';
 import { nodesUnderTest } from '../helpers/node-lines.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 import { makeProject } from '../integration/package-fixture.js';
 
 const dirs: string[] = [];
 let record: string;
+let hang: string;
 let project: string;
 let broken: string;
 
@@ -34,6 +37,13 @@ beforeAll(async () => {
       "appendFileSync(process.env.RECORD_FILE, `argv ${process.execArgv.includes('--liftoff-only')}\\n`);",
       '',
     ].join('\n'),
+  );
+  // preloaded into both processes: the second one (started with --liftoff-only) never reaches the CLI, so it is still
+  // running whenever the test signals the launcher
+  hang = path.join(tools, 'hang.mjs');
+  writeFileSync(
+    hang,
+    "if (process.execArgv.includes('--liftoff-only')) { setInterval(() => {}, 1 << 30); await new Promise(() => {}); }\n",
   );
   project = (await makeProject()).dir;
   broken = (await makeProject({ 'src/broken.js': 'let x = ;\n' })).dir;
@@ -75,6 +85,36 @@ describe.each(nodesUnderTest())('the launcher and --liftoff-only on Node $versio
     expect(r.stderr).toContain('src/broken.js:1');
     expect(r.code).toBe(1);
   });
+
+  // On Node >= 23 the launcher is a second process's parent: a signal sent to it alone (a service manager's stop, a
+  // CI timeout's kill) must end the process doing the work too, and the launcher must end by that signal.
+  it.runIf(major >= 23)(
+    'a SIGINT or SIGTERM sent to the launcher alone ends the second process, then the launcher',
+    async () => {
+      for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+        const launcher = spawn(bin, ['--import', pathToFileURL(hang).href, BIN, 'compile'], {
+          cwd: project,
+          stdio: 'ignore',
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root' },
+        });
+        let ended: { by: NodeJS.Signals | number | null } | undefined;
+        launcher.on('exit', (code, signal) => (ended = { by: signal ?? code }));
+        let childPid = 0;
+        try {
+          childPid = await waitFor('the launcher to start its --liftoff-only process', () => {
+            const pid = Number(readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, 'utf8').trim());
+            return pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--liftoff-only') && pid;
+          });
+          launcher.kill(sig);
+          expect(await waitFor(`the launcher to end after ${sig}`, () => ended)).toEqual({ by: sig });
+          await waitFor(`the --liftoff-only process to end after ${sig}`, () => !isPidAlive(childPid));
+        } finally {
+          if (!ended) launcher.kill('SIGKILL');
+          if (childPid && isPidAlive(childPid)) process.kill(childPid, 'SIGKILL');
+        }
+      }
+    },
+  );
 
   it('commands that parse no SQL (a plan, --version) run in one process without it', () => {
     for (const args of [['build', '--dry-run'], ['--version']]) {
