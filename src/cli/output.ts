@@ -1,5 +1,6 @@
 import { isatty } from 'node:tty';
 import { isSlipwayError, maskSecrets, USAGE_CODES, type ErrorCode } from '../errors.js';
+import { mapStack } from './stack-map.js';
 
 /**
  * Where the CLI writes; tests pass their own sinks. The shared output conventions (STYLE.md §9), used by every command:
@@ -143,7 +144,7 @@ export function renderError(io: CliIO, error: unknown, json = false): number {
     return exitCodeFor(error.code, error.message);
   }
   // An unexpected error's text (a driver's message, a stack) may still quote a URL: masked like every message.
-  const stack = maskSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  const stack = maskSecrets(error instanceof Error ? mapStack(error.stack ?? error.message) : String(error));
   if (json)
     io.stdout(
       JSON.stringify({
