@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import module from 'node:module';
 import path from 'node:path';
-import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../dist/bundle/main.js', import.meta.url);
@@ -16,7 +15,9 @@ const args = process.argv.slice(2);
 if (!needsLiftoff(args)) await run(args);
 else if (Number(process.versions.node.split('.')[0]) <= 22) {
   // Node 20 and 22 take the flag at run time, before the parser's module is compiled (measured: the same CPU and
-  // memory as on the command line), which spares a second process (~45 MB resident while it waits).
+  // memory as on the command line), which spares a second process (~45 MB resident while it waits). node:v8 is
+  // imported only here: it loads stream and heap-snapshot code that other commands do not need.
+  const { default: v8 } = await import('node:v8');
   v8.setFlagsFromString('--liftoff-only');
   await run(args);
 } else await runWithLiftoff(args);

@@ -36,6 +36,21 @@ export const EXTERNAL = [
   'tsx',
 ];
 
+/**
+ * commander's `require('node:child_process')` resolves to tools/child-process-on-use.cjs, which requires the real
+ * module on first use: commander loads it at start-up only for executable subcommands, which Slipway has none of.
+ */
+const childProcessOnUse = {
+  name: 'commander-child-process-on-use',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+        ? { path: path.join(repo, 'tools', 'child-process-on-use.cjs') }
+        : undefined,
+    );
+  },
+};
+
 /** esbuild's options for the bundle written to `outdir` (bench/startup.bench.mjs builds variants from them). */
 export function bundleOptions(outdir) {
   return {
@@ -67,6 +82,7 @@ export function bundleOptions(outdir) {
     legalComments: 'eof',
     metafile: true,
     logLevel: 'warning',
+    plugins: [childProcessOnUse],
   };
 }
 

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { processIO, renderError, type CliIO } from './output.js';
 import type { CommandContext } from './context.js';
 import { SLIPWAY_VERSION } from '../version.js';
-import { killRunningCommands } from '../deploy/run-command.js';
+import { killRunningCommands } from '../deploy/running-commands.js';
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. The only place that decides it. */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {

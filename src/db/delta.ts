@@ -1,6 +1,5 @@
 import { SlipwayError, maskUrl } from '../errors.js';
 import type { ChangeSet } from './model.js';
-import { openSession } from './session.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
 
 /** Changesets after the one that tags `tag` (exclusive), like a database tagged there would still need. */
@@ -55,6 +54,8 @@ export async function readHistory(
   tables: HistoryTables = DEFAULT_HISTORY_TABLES,
 ): Promise<RecordedRow[]> {
   const table = historyTable(tables);
+  // Loaded here: a package without --database-url (the usual one) opens no session, so loads no driver code.
+  const { openSession } = await import('./session.js');
   const s = await openSession(databaseUrl);
   try {
     const exists = await s.query(`SELECT to_regclass('${table}') IS NOT NULL AS e`);

@@ -1,9 +1,7 @@
 import { SlipwayError } from '../errors.js';
 import { lexPsqlScript, type ScriptItem } from './psql-lexer.js';
 import type { SqlSession } from './session.js';
-
-/** What the package generator writes before each changeset so the runner (and a reader) knows which one runs. */
-export const CHANGESET_MARKER = '@slipway ';
+import { CHANGESET_MARKER } from './sql-text.js';
 
 export interface RunScriptResult {
   executed: { id: string; author: string; filename: string; exectype: string }[];

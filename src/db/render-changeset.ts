@@ -1,11 +1,10 @@
 import type { ChangeSet, Changelog, Preconditions } from './model.js';
 import { contextsColumn, labelsColumn } from './changelog/history-columns.js';
 import { needsTerminator } from './psql-lexer.js';
-import { CHANGESET_MARKER } from './psql-runner.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
 import { ASYNC_COMMIT, LIQUIBASE_VERSION, limitSize, lockCheck } from './render-bookkeeping.js';
 import { renderPreconditionExpr } from './render-precondition.js';
-import { changeSetKey, commentText, dollarQuote, quoteLiteral, quotePsqlArg } from './sql-text.js';
+import { CHANGESET_MARKER, changeSetKey, commentText, dollarQuote, quoteLiteral, quotePsqlArg } from './sql-text.js';
 
 /**
  * The text every changeset of a package repeats for its history tables, made once per tables object (the lock check

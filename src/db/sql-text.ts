@@ -1,5 +1,8 @@
 /** Small quoting helpers shared by the SQL generators (SQL is data: every generator returns text). */
 
+/** What the package generator writes before each changeset so the runner (and a reader) knows which one runs. */
+export const CHANGESET_MARKER = '@slipway ';
+
 /** A standard-conforming SQL string literal, or NULL. */
 export function quoteLiteral(value: string | null): string {
   if (value === null) return 'NULL';

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { open, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { trackRunningCommand, untrackRunningCommand } from './running-commands.js';
 
 export interface RunCommandOptions {
   /** argv; e.g. ['sh', '-c', cmd] or ['node', 'smoke.mjs']. */
@@ -28,21 +29,6 @@ export interface RunCommandResult {
   tail: string[];
 }
 
-/** Process groups of commands running now, so a hard exit (a second Ctrl-C) can stop them too. */
-const running = new Set<number>();
-
-/** Sends SIGKILL to the process group of every command still running (for the CLI's immediate exit). */
-export function killRunningCommands(): void {
-  for (const pgid of running) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  running.clear();
-}
-
 /** Runs a command in its own process group with a timeout (the whole group is killed when it runs over). */
 export async function runCommand(opts: RunCommandOptions): Promise<RunCommandResult> {
   const t0 = performance.now();
@@ -58,7 +44,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<RunCommandRes
       detached: true,
       ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}),
     });
-    if (child.pid) running.add(child.pid);
+    if (child.pid) trackRunningCommand(child.pid);
     const killGroup = (sig: NodeJS.Signals) => {
       try {
         process.kill(-child.pid!, sig);
@@ -82,7 +68,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<RunCommandRes
       child.on('error', () => resolve([127, null]));
       child.on('exit', (c, s) => resolve([c, s]));
     });
-    if (child.pid) running.delete(child.pid);
+    if (child.pid) untrackRunningCommand(child.pid);
     clearTimeout(timer);
     clearTimeout(hardKill);
     opts.signal?.removeEventListener('abort', onAbort);

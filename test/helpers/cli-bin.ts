@@ -27,7 +27,13 @@ function newestSourceMtime(): { ms: number; file: string } {
     }
   };
   visit(path.join(ROOT, 'src'));
-  for (const f of ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'tools/bundle.mjs']) {
+  for (const f of [
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'package.json',
+    'tools/bundle.mjs',
+    'tools/child-process-on-use.cjs',
+  ]) {
     const ms = statSync(path.join(ROOT, f)).mtimeMs;
     if (ms > newest.ms) newest = { ms, file: f };
   }

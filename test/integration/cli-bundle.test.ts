@@ -2,9 +2,10 @@
 // package.json, its own program entries, the notices of the packages folded into it. Every other test that runs
 // bin/slipway.js (test/helpers/cli-bin.ts) also runs the bundle; these check what only the bundle can get wrong.
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blueGreenPaths, findProxy, stopBlueGreen } from '../../src/deploy/blue-green/index.js';
 import { ensureDist, ROOT, runBin } from '../helpers/cli-bin.js';
@@ -74,6 +75,83 @@ describe('the CLI bundle', () => {
       const argv = readFileSync(`/proc/${proxy!.pid}/cmdline`, 'utf8').split('\0');
       expect(argv).toContain(path.join(BUNDLE, 'proxy-main.js'));
       expect(readFileSync(blueGreenPaths(root).log('proxy'), 'utf8')).not.toMatch(/Error/);
+    });
+  });
+
+  // `db package` is mostly start-up (issue 14): the YAML parser, the change types (src/db/changes) and
+  // node:child_process load only when a run needs them. A module hook (node --import, given in NODE_OPTIONS) lists
+  // the bundle files a run loaded and, at exit, the built-in modules.
+  describe('a command loads only what it needs', () => {
+    let dir: string;
+    let log: string;
+    const XML_HEAD =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.20.xsd">';
+
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'slipway-bundle-lazy-'));
+      log = path.join(dir, 'loaded.log');
+      await writeFile(
+        path.join(dir, 'hooks.mjs'),
+        `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  if (url.startsWith('file:')) appendFileSync(${JSON.stringify(log)}, 'file ' + url + '\\n');
+  return next(url, context);
+}
+`,
+      );
+      await writeFile(
+        path.join(dir, 'register.mjs'),
+        `import { appendFileSync } from 'node:fs';
+import { register } from 'node:module';
+register('./hooks.mjs', import.meta.url);
+process.on('exit', () => appendFileSync(${JSON.stringify(log)}, process.moduleLoadList.map((m) => m + '\\n').join('')));
+`,
+      );
+      await writeFile(
+        path.join(dir, 'master.xml'),
+        `${XML_HEAD}\n  <include file="v1.sql"/>\n  <changeSet id="2" author="a"><sql>SELECT 2</sql></changeSet>\n</databaseChangeLog>\n`,
+      );
+      await writeFile(
+        path.join(dir, 'v1.sql'),
+        '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (id int);\n',
+      );
+      await writeFile(
+        path.join(dir, 'master.yaml'),
+        'databaseChangeLog:\n  - changeSet:\n      id: 1\n      author: a\n      changes:\n        - createTable:\n            tableName: t\n            columns:\n              - column: {name: id, type: int}\n',
+      );
+    });
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    /** Runs `db package` on `changelog` and returns what it loaded: the text of each bundle file, the built-ins. */
+    async function loadedBy(changelog: string): Promise<{ code: string; builtins: string[] }> {
+      await rm(log, { force: true });
+      const r = runBin(['db', 'package', '--root', dir, '--changelog', changelog, '--out-file', 'package.sql'], dir, {
+        env: { NODE_OPTIONS: `--import ${pathToFileURL(path.join(dir, 'register.mjs')).href}`, SOURCE_DATE_EPOCH: '0' },
+      });
+      expect(r.stderr).toMatch(/changesets from/);
+      expect(r.code).toBe(0);
+      const lines = readFileSync(log, 'utf8').split('\n');
+      const files = lines.filter((l) => l.startsWith('file ') && l.includes('/dist/bundle/')).map((l) => l.slice(5));
+      expect(files.length).toBeGreaterThan(1);
+      return {
+        code: files.map((u) => readFileSync(new URL(u), 'utf8')).join('\n'),
+        builtins: lines.filter((l) => l.startsWith('NativeModule ')).map((l) => l.slice('NativeModule '.length)),
+      };
+    }
+
+    it('XML with formatted SQL: neither yaml, the change types nor child_process', async () => {
+      const { code, builtins } = await loadedBy('master.xml');
+      expect(code.includes('YAMLParseError'), 'the yaml package loaded').toBe(false);
+      expect(code.includes('SUPPORTED_CHANGE_TYPES'), 'src/db/changes/index.ts loaded').toBe(false);
+      expect(builtins).not.toContain('child_process');
+    });
+
+    it('YAML with a createTable: the yaml package and the change types (what the check above looks for)', async () => {
+      const { code } = await loadedBy('master.yaml');
+      expect(code.includes('YAMLParseError'), 'the yaml package loaded').toBe(true);
+      expect(code.includes('SUPPORTED_CHANGE_TYPES'), 'src/db/changes/index.ts loaded').toBe(true);
     });
   });
 });

@@ -24,18 +24,7 @@ import { parseJavaProperties } from '../java-properties.js';
 import { decodeSqlFile } from './sql-file-encoding.js';
 import { matchesDbms } from './select.js';
 import { applyRemovals, readRemoval, REMOVABLE } from './remove-property.js';
-import {
-  buildChange,
-  changeChecksumOf,
-  changeChecksumV8Of,
-  changeDescription,
-  changeSql,
-  inverseSql,
-  isChangeType,
-  type BuildContext,
-  type NameContext,
-  type QuotingStrategy,
-} from '../changes/index.js';
+import type { BuildContext, NameContext, QuotingStrategy } from '../changes/index.js';
 import type { FileContext, WalkState } from './walk-state.js';
 import type { ChangelogNode } from './xml-tree.js';
 
@@ -47,13 +36,45 @@ export interface IncludeRequest {
   ctx: FileContext;
 }
 
+/**
+ * The change-type module (src/db/changes: 21 modules of SQL generators), loaded by the first changeSet that has an
+ * element the code below does not handle itself (OWN_ELEMENTS): a changelog of <sql>, <sqlFile> and formatted SQL
+ * never loads it.
+ */
+let changeTypes: typeof import('../changes/index.js') | undefined;
+
+/** changeSet children this file handles itself; any other is asked of the change-type module (which may refuse it). */
+const OWN_ELEMENTS = new Set([
+  'modifySql',
+  'comment',
+  'validCheckSum',
+  'preConditions',
+  'rollback',
+  'sql',
+  'sqlFile',
+  'tagDatabase',
+]);
+
+/** Whether reading this changeSet asks the change-type module about one of its elements (or its rollback's). */
+function needsChangeTypes(changeSet: ChangelogNode): boolean {
+  return changeSet.children.some(
+    (c) => !OWN_ELEMENTS.has(c.name) || (c.name === 'rollback' && c.children.some((r) => r.name !== 'sql')),
+  );
+}
+
+/** The loaded change-type module; loadChangelogNodes loads it before a changeSet that needsChangeTypes. */
+function changes(): typeof import('../changes/index.js') {
+  if (!changeTypes) throw new Error('internal: the change types were not loaded before the changeSet that uses them');
+  return changeTypes;
+}
+
 /** Processes the root element of one changelog file. */
-export function loadChangelogNodes(
+export async function loadChangelogNodes(
   root: ChangelogNode,
   ctx: FileContext,
   state: WalkState,
-  include: (r: IncludeRequest) => void,
-): void {
+  include: (r: IncludeRequest) => Promise<void>,
+): Promise<void> {
   const file = ctx.path;
   if (root.name !== 'databaseChangeLog') {
     throw new SlipwayError('E_CHANGELOG', `Expected <databaseChangeLog>, found <${root.name}>`, {
@@ -130,10 +151,11 @@ export function loadChangelogNodes(
         const relative = boolAttr(node, 'relativeToChangelogFile', false, file);
         const target = resolveReferenced(state.rootDir, expanded, file, node.line, relative);
         if (boolAttr(node, 'ignore', false, file)) break;
-        include({ kind: node.name, target, node, ctx: fileCtx });
+        await include({ kind: node.name, target, node, ctx: fileCtx });
         break;
       }
       case 'changeSet':
+        if (!changeTypes && needsChangeTypes(node)) changeTypes = await import('../changes/index.js');
         state.changeSets.push(loadChangeSet(node, fileCtx, state));
         break;
       case 'preConditions':
@@ -421,7 +443,8 @@ function addChild(
             : [];
           if (part === null) broken = true;
           else statements.push(...part);
-        } else if (isChangeType(c.name)) {
+        } else if (changes().isChangeType(c.name)) {
+          const { buildChange, changeSql } = changes();
           const rctx = { ...buildContext(d, ctx, state), model: undefined };
           const rnode = applyRemovals(expandNode(c, expand), ctx.removals ?? []);
           statements.push(...changeSql(buildChange(rnode, rctx), names));
@@ -492,7 +515,7 @@ function addChild(
       return;
     }
     default:
-      if (isChangeType(child.name)) {
+      if (changes().isChangeType(child.name)) {
         addChangeType(d, applyRemovals(expandNode(child, expand), ctx.removals ?? []), ctx, state, names, inverses);
         return;
       }
@@ -558,6 +581,7 @@ function addChangeType(
   names: NameContext,
   inverses: (string[] | null)[],
 ): void {
+  const { buildChange, changeChecksumOf, changeChecksumV8Of, changeDescription, changeSql, inverseSql } = changes();
   const built = buildChange(node, buildContext(d, ctx, state));
   if (built.dbms && !matchesDbms(built.dbms, state.filter.dbms ?? 'postgresql')) {
     // A DbmsTargetedChange for another database: not run, not in the V9 checksum, still in V8 (as for <sql>).

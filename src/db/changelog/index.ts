@@ -62,7 +62,7 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     propertyApplies: (p) =>
       matchesContexts(p.context, opts.contexts) && matchesLabels(opts.labels, p.labels) && matchesDbms(p.dbms, dbms),
   };
-  loadFile(state, { path: master, logicalFilePath: null, inheritedContexts: [], inheritedLabels: [] }, null);
+  await loadFile(state, { path: master, logicalFilePath: null, inheritedContexts: [], inheritedLabels: [] }, null);
   // Liquibase validates only the changesets its filters let through: two with the same key but disjoint contexts
   // (Fineract's `context="postgresql"` / `context="mysql"` twins) run fine (measured on the corpus).
   checkDuplicates(selectChangeSets(state.changeSets, { ...state.filter }));

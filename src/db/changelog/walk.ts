@@ -10,7 +10,6 @@ import { loadChangelogNodes, type IncludeRequest } from './changelog-nodes.js';
 import { isFormattedSql, parseFormattedSql } from './formatted-sql.js';
 import type { FileContext, WalkState } from './walk-state.js';
 import { parseXmlTree } from './xml-tree.js';
-import { parseYamlTree } from './yaml-tree.js';
 
 /** Extensions Liquibase 4.28 has changelog parsers for (includeAll picks only these). */
 export const CHANGELOG_EXTENSIONS = ['.xml', '.sql', '.yaml', '.yml', '.json'];
@@ -20,8 +19,11 @@ interface From {
   line: number;
 }
 
-/** Reads and parses one changelog file (and, recursively, what it includes). */
-export function loadFile(state: WalkState, ctx: FileContext, from: From | null): void {
+/**
+ * Reads and parses one changelog file (and, recursively, what it includes). Asynchronous only so the YAML parser and
+ * the change types load when a file needs them (most changelogs are XML and formatted SQL).
+ */
+export async function loadFile(state: WalkState, ctx: FileContext, from: From | null): Promise<void> {
   const target = ctx.path;
   const loop = state.stack.findIndex((s) => s.path === target);
   if (loop >= 0) {
@@ -65,10 +67,11 @@ export function loadFile(state: WalkState, ctx: FileContext, from: From | null):
         message: `<${root.name}> has no xsi:schemaLocation: Liquibase 4.28 rejects this file ("Cannot find the declaration of element") unless run with --validate-xml-changelog-files=false; Slipway reads it.`,
       });
     }
-    loadChangelogNodes(root, ctx, state, (r) => include(state, r));
-  } else if (ext === '.yaml' || ext === '.yml' || ext === '.json')
-    loadChangelogNodes(parseYamlTree(content, target), ctx, state, (r) => include(state, r));
-  else if (ext === '.sql') loadSqlFile(state, ctx, content);
+    await loadChangelogNodes(root, ctx, state, (r) => include(state, r));
+  } else if (ext === '.yaml' || ext === '.yml' || ext === '.json') {
+    const { parseYamlTree } = await import('./yaml-tree.js');
+    await loadChangelogNodes(parseYamlTree(content, target), ctx, state, (r) => include(state, r));
+  } else if (ext === '.sql') loadSqlFile(state, ctx, content);
   else {
     throw new SlipwayError('E_CHANGELOG', `Unsupported changelog type: ${target}`, {
       file: from?.file ?? target,
@@ -122,12 +125,12 @@ function childContext(r: IncludeRequest, target: string): FileContext {
   };
 }
 
-function include(state: WalkState, r: IncludeRequest): void {
+async function include(state: WalkState, r: IncludeRequest): Promise<void> {
   const from = { file: r.ctx.path, line: r.node.line };
   if (r.kind === 'include') {
     if (/^false$/i.test(r.node.attrs.errorIfMissing ?? '') && !existsSync(path.join(state.rootDir, r.target))) return;
     state.includeDirs.add(path.posix.dirname(r.target));
-    loadFile(state, childContext(r, r.target), from);
+    await loadFile(state, childContext(r, r.target), from);
     return;
   }
   for (const a of ['resourceComparator', 'filter'] as const) {
@@ -138,7 +141,7 @@ function include(state: WalkState, r: IncludeRequest): void {
       });
     }
   }
-  for (const target of listIncludeAll(state, r, from)) loadFile(state, childContext(r, target), from);
+  for (const target of listIncludeAll(state, r, from)) await loadFile(state, childContext(r, target), from);
 }
 
 /**

@@ -2,9 +2,9 @@
  * YAML/JSON changelogs (`databaseChangeLog: [- include: …, - changeSet: …]`) mapped onto the XML element tree, so
  * one loader validates and converts all three formats. JSON is read by the same YAML 1.2 parser.
  */
-// Imported, not required on first use (as it was): every command that parses a changelog has already loaded yaml for
-// its config (src/config/load.ts imports it), and a runtime require() would load a second copy from node_modules
-// beside the one the esbuild bundle contains.
+// Imported, not required on first use (as it was): a runtime require() would load a second copy from node_modules
+// beside the one the esbuild bundle contains. This module itself is imported on need (walk.ts), so a changelog with no
+// YAML or JSON file does not load yaml.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
 import { SlipwayError } from '../../errors.js';
 import type { ChangelogNode } from './xml-tree.js';
