@@ -20,6 +20,7 @@ import { validateRelease } from './activate.js';
 import { checkReadiness, type PackageReadiness } from './readiness.js';
 import { startRelease } from './strategy.js';
 import type { Target } from './target.js';
+import type { CheckedEntry } from './scan-archive.js';
 import type { DeployOptions, DeployPlan, DeployStep, JournalEntry } from './types.js';
 import { planDeploy, type PlanDeployInput } from './plan.js';
 import { watchRelease, type WatchConfig } from './watch.js';
@@ -35,6 +36,8 @@ export interface Verified {
   compatibility: VersionCompatibility | null;
   /** database/changesets.json's text as read from the verified archive; null when the package has none. */
   changesetsJson: string | null;
+  /** Every entry's kind, by normalised path, as the check read the archive. */
+  kinds: ReadonlyMap<string, CheckedEntry['type']>;
 }
 
 /**
@@ -104,6 +107,7 @@ export async function verifyPackage(
     },
     compatibility: v.compatibility,
     changesetsJson: v.databaseSql?.changesetsJson ?? null,
+    kinds: v.kinds,
   };
 }
 

@@ -17,6 +17,12 @@ export interface ExtractOptions {
   shared?: string[];
   /** Test hook: pause after each entry to widen the crash window. */
   delayMs?: number;
+  /**
+   * Write only the entries this accepts (the fleet controller's copy, src/fleet/controller-copy.ts); the others are
+   * still read and judged by the rules. The tree is then verified against the SHA256SUMS lines of the entries it
+   * accepts. Default: every entry.
+   */
+  select?: (path: string) => boolean;
 }
 
 /** Formats problems into an E_UNSAFE_ARCHIVE error. */
@@ -88,13 +94,17 @@ export async function extractPackage(opts: ExtractOptions): Promise<{ files: num
       opts.limits,
       async (e) => {
         pause?.();
-        return writeEntry(opts.dest, e);
+        return !opts.select || opts.select(e.path) ? writeEntry(opts.dest, e) : null;
       },
       { stopOnProblem: true },
     );
     problems = read.problems;
     if (problems.length) throw unsafeArchiveError(opts.file, problems);
-    const verified = await verifyTree(opts.dest, { sync: true, external: opts.shared ?? [] });
+    const verified = await verifyTree(opts.dest, {
+      sync: true,
+      external: opts.shared ?? [],
+      ...(opts.select ? { select: opts.select } : {}),
+    });
     if (!verified.ok)
       throw unsafeArchiveError(opts.file, verified.problems, 'extracted tree does not match SHA256SUMS for');
     return { files: verified.files };

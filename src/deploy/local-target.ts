@@ -72,6 +72,7 @@ export class LocalTarget implements Target {
       limits: opts.limits,
       shared: opts.shared,
       ...(opts.delayMs ? { delayMs: opts.delayMs } : {}),
+      ...(opts.select ? { select: opts.select } : {}),
     });
     try {
       await linkSharedPaths({ releaseDir: staging, sharedDir: this.layout.shared, paths: opts.shared });

@@ -25,6 +25,11 @@ export interface InstallOptions {
   delayMs?: number;
   /** The archive's sha256 when the caller has it (the digest of the bytes the package check read); else hashed. */
   sha256?: string;
+  /**
+   * A local target only: extract (and verify) only the entries this accepts — the fleet controller's copy
+   * (src/fleet/controller-copy.ts). A host always installs the whole release.
+   */
+  select?: (path: string) => boolean;
 }
 
 /**

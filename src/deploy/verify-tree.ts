@@ -31,11 +31,13 @@ async function hashAndSync(file: string, sync: boolean): Promise<string> {
  * Verifies an extracted tree against its own SHA256SUMS: only files, directories and symlinks that resolve inside
  * the tree (followed link by link, see resolveLink), no setuid/setgid/sticky bits, nothing world-writable, every
  * file listed and matching. `ignore` names the entries Slipway itself adds (the shared-path links); they and
- * `external` (shared paths not linked yet) may be entered by a package link but never climbed out of.
+ * `external` (shared paths not linked yet) may be entered by a package link but never climbed out of. With
+ * `select` (a tree extracted with the same `select`), only the SHA256SUMS lines of the paths it accepts must be
+ * present; every file there must still be listed and match.
  */
 export async function verifyTree(
   dir: string,
-  opts: { sync?: boolean; ignore?: string[]; external?: string[] } = {},
+  opts: { sync?: boolean; ignore?: string[]; external?: string[]; select?: (path: string) => boolean } = {},
 ): Promise<TreeVerification> {
   const problems: ArchiveProblem[] = [];
   const actual = new Map<string, string>();
@@ -75,7 +77,9 @@ export async function verifyTree(
     }
     const sumsText = await readFile(path.join(dir, SUMS_FILE), 'utf8');
     const parsed = parseSums(sumsText, DEFAULT_LIMITS);
-    problems.push(...parsed.problems, ...compareSums(parsed.sums, actual, new Set(symlinks.keys())));
+    const select = opts.select;
+    const sums = select ? new Map([...parsed.sums].filter(([p]) => select(p))) : parsed.sums;
+    problems.push(...parsed.problems, ...compareSums(sums, actual, new Set(symlinks.keys())));
   } catch (e) {
     problems.push({ code: 'UNREADABLE', message: `cannot verify ${dir}: ${(e as Error).message}` });
   }

@@ -34,6 +34,7 @@ import { targetDatabaseUrl } from '../deploy/target-settings.js';
 import type { DeployEvent } from '../deploy/types.js';
 import { startControllerRun } from './controller-run.js';
 import { connectFleet, type ConnectedHost } from './fleet-connect.js';
+import { controllerSelection } from './controller-copy.js';
 import { mapSettled } from '../map-limit.js';
 import { recoverFirst } from './fleet-recover.js';
 import { resolveFleet, type FleetTarget } from './fleet-target.js';
@@ -261,15 +262,21 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     }
 
     try {
-      // The controller's copy (the complete release: database SQL for migrate and recovery, the smoke tests' cwd) is
-      // extracted and verified while the hosts upload and install: both only read the checked archive, and nothing
-      // uses the copy before migrate. Both settle before anything else happens (or the rollout is undone).
+      // The controller's copy (what it reads: the package metadata and database/ for migrate, rollback and recovery;
+      // the whole release when the package ships smoke tests, which run from it — controller-copy.ts) is extracted
+      // and verified while the hosts upload and install: both only read the checked archive, and nothing uses the
+      // copy before migrate. Both settle before anything else happens (or the rollout is undone).
+      const select = controllerSelection(v.kinds);
       const extracted = fleetSteps.run(
         'extract',
-        `extract ${releaseId} on the controller (database SQL, smoke tests)`,
+        `extract ${releaseId} on the controller (${select ? 'its metadata and database/' : 'all of it: it ships smoke tests, or links the controller would read'})`,
         async () => {
-          const r = await controller.installRelease(packagePath, releaseId, { limits: t.limits, shared: [] });
-          return { value: r, message: `${r.files} files verified` };
+          const r = await controller.installRelease(packagePath, releaseId, {
+            limits: t.limits,
+            shared: [],
+            ...(select ? { select } : {}),
+          });
+          return { value: r, message: `${r.files} files verified`, data: { files: r.files, whole: !select } };
         },
       );
       // Install on every host before switching any.

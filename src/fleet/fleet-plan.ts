@@ -60,7 +60,7 @@ export function planFleetDeploy(i: PlanFleetInput): FleetPlan {
     },
     {
       step: 'extract',
-      action: `extract ${releaseId} on the controller (database SQL, smoke tests), while the hosts install`,
+      action: `extract on the controller what it reads of ${releaseId} (its metadata and database/; all of it when it ships smoke tests), while the hosts install`,
     },
     {
       step: 'extract',

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import { DEFAULT_LIMITS, type ExtractLimits } from '../deploy/archive-rules.js';
-import { scanArchive } from '../deploy/scan-archive.js';
+import { scanArchive, type CheckedEntry } from '../deploy/scan-archive.js';
 import { findPackageShellEscapes } from '../db/package-safety.js';
 import { SlipwayError } from '../errors.js';
 import { verifyPackageSignature } from '../sign/package-signature.js';
@@ -32,6 +32,8 @@ export interface ValidationResult {
   entries: number;
   /** The package ships database/package.sql. */
   hasDatabasePackage: boolean;
+  /** Every entry's kind, by normalised path, as the scan read it (empty when the archive could not be read). */
+  kinds: ReadonlyMap<string, CheckedEntry['type']>;
   /** The SQL the deploy would run, read from the archive (only with `readDatabaseSql`; null when not shipped). */
   databaseSql?: PackageSqlTexts;
 }
@@ -140,6 +142,7 @@ export async function validatePackage(packagePath: string, opts: ValidateOptions
       compatibility: null,
       entries: 0,
       hasDatabasePackage: false,
+      kinds: new Map(),
     };
   }
   const expected = await expectedDigest(packagePath, opts, problems);
@@ -161,6 +164,7 @@ export async function validatePackage(packagePath: string, opts: ValidateOptions
     bytes,
     entries: scan.entries,
     hasDatabasePackage,
+    kinds: scan.kinds,
     ...(opts.readDatabaseSql
       ? { databaseSql: { packageSql: text(PACKAGE_SQL), changesetsJson: text(CHANGESETS_JSON) } }
       : {}),

@@ -11,6 +11,7 @@ import type { Config } from '../../../src/config/schema.js';
 import type { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { rollbackFleet } from '../../../src/fleet/fleet-rollback.js';
+import { verifyTree } from '../../../src/deploy/verify-tree.js';
 import { queryRows } from '../../helpers/pg.js';
 import { waitFor } from '../../helpers/wait.js';
 import { CS1, CS2, startFleetProject, type FleetProject } from './fleet-project.js';
@@ -196,6 +197,54 @@ describe('fleet operations over real sshd', () => {
       p.fleet.hosts.map((h) => expect.stringContaining(h.root) as unknown as string),
     );
     for (const h of hosts) expect(h.probes).toBeGreaterThan(0);
+    for (const i of [0, 1]) expect(await p.healthVersion(i)).toBe('2.0.0');
+  }, 400_000);
+
+  it('a package without smoke tests: the controller keeps only its metadata and database/, from which a failed gate and a rollback undo the database', async () => {
+    const CS3 = { id: '3', sql: 'CREATE TABLE t3 (id int);', rollback: 'DROP TABLE t3;' };
+    const cfg = await configWith();
+    const ids = async () =>
+      (await queryRows(p.db.url, `SELECT id FROM databasechangelog ORDER BY orderexecuted`)).map((r) => r.id);
+    const live = (await p.currentOf(p.controllerRoot))!.slice('releases/'.length);
+    expect(await ids()).toEqual(['1', '2']);
+    const copyOf = (id: string) => path.join(p.controllerRoot, 'releases', id);
+    const onlyWhatItReads = async (id: string) => {
+      expect(readdirSync(copyOf(id)).sort()).toEqual([
+        'SHA256SUMS',
+        'build-manifest.json',
+        'database',
+        'deployment-info.json',
+        'version-compatibility.json',
+      ]);
+      const v = await verifyTree(copyOf(id), {
+        select: (x) => x === 'database' || x.startsWith('database/') || !x.includes('/'),
+      });
+      expect(v.problems).toEqual([]);
+    };
+    // Host 2 fails its health gate: the undo rolls changeset 3 back with the SQL of the controller's partial copy.
+    const failFile = path.join(p.fleet.hosts[1]!.root, 'fail-2.1.0');
+    writeFileSync(failFile, '');
+    const pkg = await p.fleetPackage('2.1.0', [CS1, CS2, CS3], { smokeTest: false });
+    const e = await fail(deployFleet({ config: cfg, target: 'fleet', packagePath: pkg.path }));
+    expect(e.code).toBe('E_HEALTH');
+    expect(await ids()).toEqual(['1', '2']);
+    const failedRun = (await p.journalOf(p.controllerRoot)).at(-1)!;
+    expect(failedRun).toMatchObject({ step: 'run', status: 'failed' });
+    await onlyWhatItReads(failedRun.release!);
+    await rm(failFile);
+    // Deployed; then a rollback of the fleet undoes changeset 3 from that copy again.
+    const r = await deployFleet({ config: cfg, target: 'fleet', packagePath: pkg.path });
+    expect(await ids()).toEqual(['1', '2', '3']);
+    await onlyWhatItReads(r.releaseId);
+    const fj = await p.journalOf(p.controllerRoot);
+    expect(fj.find((x) => x.run === fj.at(-1)!.run && x.step === 'extract' && x.status === 'ok')?.data).toMatchObject({
+      files: 7, // SHA256SUMS, the three metadata files, database/'s package.sql, changesets.json and changelog.sql
+      whole: false,
+    });
+    const back = await rollbackFleet({ config: cfg, target: 'fleet' });
+    expect(back).toMatchObject({ ok: true, from: r.releaseId, to: live });
+    expect(back.databaseRolledBack.map((k) => k.id)).toEqual(['3']);
+    expect(await ids()).toEqual(['1', '2']);
     for (const i of [0, 1]) expect(await p.healthVersion(i)).toBe('2.0.0');
   }, 400_000);
 

@@ -50,12 +50,12 @@ export interface FleetProject {
   config: (o?: ConfigTextOptions) => Promise<Config>;
   /**
    * A package of the fleet app; `upgradeFrom` replaces its version-compatibility.json's (default any version);
-   * `files` adds files (path in the package → content).
+   * `files` adds files (path in the package → content); `smokeTest: false` leaves out tests/smoke/health.mjs.
    */
   fleetPackage: (
     version: string,
     changeSets: FixtureChangeSet[],
-    o?: { upgradeFrom?: string[]; files?: Record<string, string> },
+    o?: { upgradeFrom?: string[]; files?: Record<string, string>; smokeTest?: boolean },
   ) => Promise<FixturePackage>;
   journalOf: (root: string) => Promise<JournalEntry[]>;
   currentOf: (root: string) => Promise<string | null>;
@@ -143,7 +143,7 @@ ${(o.targetLines ?? []).map((l) => `      ${l}\n`).join('')}`;
         files: {
           'application/server.mjs': FLEET_APP,
           'scripts/restart.sh': FLEET_RESTART,
-          'tests/smoke/health.mjs': FLEET_SMOKE,
+          ...(o.smokeTest === false ? {} : { 'tests/smoke/health.mjs': FLEET_SMOKE }),
           ...o.files,
           ...(o.upgradeFrom
             ? {
