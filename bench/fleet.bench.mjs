@@ -9,13 +9,14 @@
 //            deploy ≤ 2× the peer
 // FLEET_BENCH_RUNS (default 5) runs per row; FLEET_BENCH_HOSTS (default "1,4,8") the fleet sizes to deploy to, e.g.
 // FLEET_BENCH_HOSTS=1 for the 1-host deploy and the 1-host peer only (the 8-host peer runs when 8 is listed).
+// Also prints the controller's own CPU time per deploy (user + sys of this process, median) and the load average.
 // Prints a Markdown section (it writes no file: the lead copies figures measured on an idle machine into RESULTS.md).
 // Needs sshd (openssh-server) and the right to start it (root: the test helper binds 127.0.0.1 ports).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 import { configSchema } from '../dist/config/schema.js';
@@ -72,12 +73,17 @@ try {
   };
   /** Remote commands per host of the last deploy: the `$ ` lines of each host's log in the controller's run dir. */
   const commandsPerHost = {};
+  /** CPU time (user + sys, ms) of this process — the controller — per deploy, by host count. */
+  const controllerCpu = {};
   const deployMs = async (n) => {
     const config = await configFor(n);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const r = await deployFleet({ config, target: 'fleet', packagePath: pkg.path });
     if (!r.ok) throw new Error(`deploy to ${n} host(s) failed`);
     const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    (controllerCpu[n] ??= []).push((c.user + c.system) / 1000);
     const logs = path.join(config.configDir, '.slipway', 'fleet', 'fleet', '.slipway', 'logs');
     commandsPerHost[n] = readdirSync(logs).flatMap((run) =>
       readdirSync(path.join(logs, run)).map(
@@ -90,7 +96,9 @@ try {
     return ms;
   };
 
+  const load0 = loadavg()[0];
   await deployMs(1); // warm-up: module loading, JIT, the first ssh handshakes
+  controllerCpu[1] = [];
   const byHosts = {};
   for (const n of SIZES) {
     byHosts[n] = [];
@@ -149,6 +157,7 @@ try {
     }
   }
 
+  const load1 = loadavg()[0];
   const one = median(byHosts[1]);
   const eight = SIZES.includes(8) ? median(byHosts[8]) : null;
   const p = median(peer);
@@ -172,6 +181,8 @@ ${p8 === null ? '' : `| peer, 8 hosts at once (the same per host, all concurrent
 - remote commands per host (each one \`ssh\` over the host's master connection; counted in the controller's log of
   the last deploy of each size): ${SIZES.map((n) => `${n} host(s): ${[...new Set(commandsPerHost[n])].join('/')}`).join(', ')}.
 ${ratio === null ? '' : `- 8 hosts / 1 host: **${ratio.toFixed(2)}×** (target ≤ 2.5×); the peer's own 8 hosts / 1 host on this machine: ${(p8 / p).toFixed(2)}×.\n`}- 1-host deploy / peer: **${overhead.toFixed(2)}×** (target ≤ 2×).
+- controller CPU per deploy (this process, user + sys, median): ${SIZES.map((n) => `${n} host(s) ${f(median(controllerCpu[n]))} ms`).join(', ')};
+  load average ${load0.toFixed(1)} → ${load1.toFixed(1)} (1 min, start → end; ${cpus().length} CPUs).
 `;
   process.stdout.write(md);
   process.exitCode = (ratio === null || ratio <= 2.5) && overhead <= 2 ? 0 : 1;

@@ -2,7 +2,7 @@
 // PostgreSQL database, a project dir with slipway.config.yaml, and readers for what each host holds (current link,
 // journal, the app's /health). Shared by the fleet integration tests.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
@@ -65,6 +65,23 @@ export interface FleetProject {
   cli: (...argv: string[]) => Promise<MainRun>;
   /** Ends the apps, the sshd servers, the database and the project dir. */
   stop: (extraRoots?: string[]) => Promise<void>;
+}
+
+/**
+ * Pids of the ssh master connections whose control socket is under `tmp` (a TMPDIR a run was given): a master
+ * titles itself `ssh: <control path> [mux]` (OpenSSH's setproctitle), so /proc shows where its socket is.
+ */
+export function mastersUnder(tmp: string): number[] {
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (title.startsWith(`ssh: ${tmp}/`) && title.includes('[mux]')) pids.push(Number(pid));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return pids;
 }
 
 /** Ends the ControlPersist masters a killed controller left (their sockets are under the TMPDIR it ran with). */

@@ -1,7 +1,7 @@
 // A fleet rollout against real OpenSSH servers (one sshd per "host", all on 127.0.0.1, each with its own root and
 // app port) and a real PostgreSQL database. No mocks: the hosts run the remote scripts, the apps answer HTTP.
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
@@ -15,6 +15,7 @@ import {
   CS1,
   CS2,
   FOREIGN_OWNER,
+  mastersUnder,
   startFleetProject,
   type ConfigTextOptions,
   type FleetProject,
@@ -58,13 +59,21 @@ describe('fleet rollout over real sshd', () => {
   it('deploys to 4 hosts: installs everywhere first, migrates once, canary then batches of 2', async () => {
     const pkg = await fleetPackage('1.0.0', [CS1]);
     const events: string[] = [];
+    // A short TMPDIR of its own for the run's control sockets, to see that it ended every master it opened.
+    const tmp = await mkdtemp('/tmp/sw-');
+    const tmpBefore = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
     const r = await deployFleet({
       config: await config(),
       target: 'fleet',
       packagePath: pkg.path,
       onProgress: (e) => events.push(`${e.host ?? 'fleet'} ${e.step} ${e.status}`),
-    });
+    }).finally(() => (tmpBefore === undefined ? delete process.env.TMPDIR : (process.env.TMPDIR = tmpBefore)));
     v1Release = r.releaseId;
+    // Every host's master connection ended with the run (each host's unlock, then its `ssh -O exit`).
+    await waitFor('the run ended its ssh masters', () => mastersUnder(tmp).length === 0);
+    expect(readdirSync(tmp)).toEqual([]); // the control directory is gone too
+    await rm(tmp, { recursive: true });
     expect(r.ok).toBe(true);
     expect(r.batches.map((b) => b.length)).toEqual([1, 2, 1]);
     expect(r.executed.map((k) => k.id)).toEqual(['1']);
