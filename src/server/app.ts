@@ -20,6 +20,7 @@ import { hooksWith } from './route-hooks.js';
 import { registerRateLimit } from './rate-limit.js';
 import { createAuditLogger, writeAudit, type AuditLog } from './audit.js';
 import { secretSafeLogOptions } from './log-options.js';
+import { lazyChildLoggerFactory } from './request-logger.js';
 import { createMetrics, HEALTH_VALUE, routeRecorder } from './metrics.js';
 import { RequestStats } from './request-stats.js';
 import { UserDirectory } from './user-directory.js';
@@ -85,6 +86,8 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   const clock = deps.clock;
   const app = Fastify({
     logger: options.logger ? { ...secretSafeLogOptions(), ...(options.logger === true ? {} : options.logger) } : false,
+    // req.log made only when a request writes a line (most write none at the server's level): src/server/request-logger.ts.
+    ...(options.logger ? { childLoggerFactory: lazyChildLoggerFactory } : {}),
     bodyLimit: BODY_LIMITS.default,
     return503OnClosing: true,
     ...serverOptions(config.server.http),
@@ -174,17 +177,18 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   const recordResponse = (route: string, audited: boolean): onResponseHookHandler => {
     const record = routeRecorder(metrics, route);
     return (req, reply, done) => {
-      record(req.method, reply.statusCode, reply.elapsedTime / 1000);
-      stats.record(reply.statusCode, reply.elapsedTime);
+      const ms = reply.elapsedTime; // a getter that reads the clock: once
+      const status = reply.statusCode;
+      record(req.method, status, ms / 1000);
+      stats.record(status, ms);
       if (audited) {
-        writeAudit(audit, {
-          user: req.principal?.name ?? req.auditUser,
-          method: req.method,
-          route,
-          outcome: reply.statusCode,
-          ip: req.ip,
-          ...(req.principal ? { via: req.principal.via } : {}),
-        });
+        const p = req.principal;
+        writeAudit(
+          audit,
+          p
+            ? { user: p.name, method: req.method, route, outcome: status, ip: req.ip, via: p.via }
+            : { user: req.auditUser, method: req.method, route, outcome: status, ip: req.ip },
+        );
       }
       done();
     };

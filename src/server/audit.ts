@@ -33,6 +33,9 @@ const FLUSH_MS = 100;
 // one goes to the file by itself).
 const QUEUE_BYTES = BATCH_BYTES + 3 * 4096;
 
+const AUDIT_HEAD = '{"kind":"audit","time":"';
+const HEAD_BYTES = Buffer.from(AUDIT_HEAD);
+
 // Audit logs with queued lines, written out when the process exits.
 const queuedLogs = new Set<() => void>();
 let exitHooked = false;
@@ -66,8 +69,8 @@ export function createAuditLogger(dest: string | DestinationStream): AuditLog {
   const append = (bytes: Uint8Array) => {
     for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
   };
-  // Queued lines are encoded straight into one buffer (UTF-8 takes at most 3 bytes per UTF-16 unit), which goes to
-  // the file in one write: no array of lines to join and encode again.
+  // Queued lines are copied straight into one buffer, which goes to the file in one write: no array of lines to join
+  // and encode again.
   const queue = Buffer.allocUnsafe(QUEUE_BYTES);
   let used = 0;
   let timer: NodeJS.Timeout | null = null;
@@ -82,18 +85,40 @@ export function createAuditLogger(dest: string | DestinationStream): AuditLog {
     append(bytes);
   };
   hookExit();
+  // The text after the time is the same for a run of requests from one client to one route (a monitor polling
+  // /api/health): kept, encoded, for the last entry, it is built again only when a field differs. A line goes into the
+  // queue as three pieces (the fixed head, the time, that tail): no line string to join and encode.
+  let last: AuditEntry | null = null;
+  let tail: Buffer = Buffer.alloc(0);
   return {
     write(e) {
-      const line = auditLine(e, Date.now());
-      if (closed || line.length * 3 > queue.length) {
+      if (
+        last === null ||
+        e.user !== last.user ||
+        e.method !== last.method ||
+        e.route !== last.route ||
+        e.outcome !== last.outcome ||
+        e.ip !== last.ip ||
+        e.via !== last.via
+      ) {
+        tail = Buffer.from(auditTail(e));
+        last = { ...e }; // a copy: the caller's object is not ours to keep
+      }
+      const time = isoTime(Date.now()); // ASCII only: one byte a character
+      const size = HEAD_BYTES.length + time.length + tail.length;
+      if (closed || size > queue.length) {
         // A request that outlived the close (no timer left behind), or a line longer than the buffer: the queued
         // lines first, then this one, straight to the file.
         writeOut();
-        append(Buffer.from(line));
+        append(Buffer.concat([HEAD_BYTES, Buffer.from(time, 'latin1'), tail]));
         return;
       }
-      if (used + line.length * 3 > queue.length) writeOut();
-      used += queue.write(line, used, 'utf8');
+      if (used + size > queue.length) writeOut();
+      queue.set(HEAD_BYTES, used);
+      used += HEAD_BYTES.length;
+      used += queue.write(time, used, 'latin1');
+      queue.set(tail, used);
+      used += tail.length;
       if (used >= BATCH_BYTES) {
         writeOut();
       } else if (!timer) {
@@ -118,8 +143,13 @@ export function writeAudit(log: AuditLog, entry: AuditEntry): void {
 
 /** One audit line, the shape pino gave it: `{"kind":"audit","time":…,<entry>,"event":"request"}` and a newline. */
 export function auditLine(e: AuditEntry, timeMs: number): string {
+  return `${AUDIT_HEAD}${isoTime(timeMs)}${auditTail(e)}`;
+}
+
+/** An audit line after its time: `","user":…,"event":"request"}` and the newline. */
+function auditTail(e: AuditEntry): string {
   return (
-    `{"kind":"audit","time":"${isoTime(timeMs)}","user":${e.user === null ? 'null' : str(e.user)}` +
+    `","user":${e.user === null ? 'null' : str(e.user)}` +
     `,"method":${str(e.method)},"route":${str(e.route)},"outcome":${JSON.stringify(e.outcome)},"ip":${str(e.ip)}` +
     `${e.via === undefined ? '' : `,"via":${str(e.via)}`},"event":"request"}\n`
   );

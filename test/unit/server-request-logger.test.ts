@@ -1,0 +1,67 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/server/app.js';
+import { makeDeployConfig } from '../fixtures/deploy/config.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+/** An app whose Fastify logger writes JSON lines into an array, with one route that fails and one that answers. */
+async function appLogging(level: string) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'slipway-reqlog-'));
+  dirs.push(dir);
+  const lines: Record<string, unknown>[] = [];
+  const app = await createApp({
+    config: await makeDeployConfig(dir),
+    audit: path.join(dir, 'audit.log'),
+    logger: {
+      level,
+      stream: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    },
+  });
+  app.get('/boom', { config: { access: 'public' } }, async () => {
+    throw new Error('kaboom');
+  });
+  app.get('/fine', { config: { access: 'public' } }, async () => ({ ok: true }));
+  return { app, lines };
+}
+
+describe("req.log (the request's logger, made when a line is written)", () => {
+  it('at warn: an unexpected error is logged with its request id; quiet requests write nothing', async () => {
+    const { app, lines } = await appLogging('warn');
+    try {
+      expect((await app.inject({ url: '/fine' })).statusCode).toBe(200);
+      expect(lines).toEqual([]);
+      const r = await app.inject({ url: '/boom' });
+      expect(r.statusCode).toBe(500);
+      const errors = lines.filter((l) => l['msg'] === 'unhandled error');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ level: 50, reqId: expect.stringMatching(/^req-/) });
+      expect(JSON.stringify(errors[0]!['err'])).toContain('kaboom');
+      expect(lines.some((l) => l['level'] === 30)).toBe(false);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("at info: Fastify's request lines, each with the request's id, the same id for one request", async () => {
+    const { app, lines } = await appLogging('info');
+    try {
+      await app.inject({ url: '/fine' });
+      await app.inject({ url: '/fine' });
+      const incoming = lines.filter((l) => l['msg'] === 'incoming request');
+      const completed = lines.filter((l) => l['msg'] === 'request completed');
+      expect(incoming).toHaveLength(2);
+      expect(completed).toHaveLength(2);
+      expect(incoming.map((l) => l['reqId'])).toEqual(completed.map((l) => l['reqId']));
+      expect(new Set(incoming.map((l) => l['reqId'])).size).toBe(2);
+      expect(incoming[0]!['req']).toMatchObject({ method: 'GET', url: '/fine' });
+    } finally {
+      await app.close();
+    }
+  });
+});
