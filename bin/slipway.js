@@ -46,14 +46,17 @@ function needsLiftoff(argv) {
  */
 async function runWithLiftoff(argv) {
   const { spawn } = await import('node:child_process');
+  // The relay is in place before the second process exists: a signal that came between spawn() and the listeners
+  // would end this process by default and leave the second one running on its own. Listeners run only after this
+  // synchronous code, so `child` is always set when one does.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const relay = (sig) => child.kill(sig);
+  for (const sig of signals) process.on(sig, relay);
   const child = spawn(
     process.execPath,
     [...process.execArgv, '--liftoff-only', fileURLToPath(import.meta.url), ...argv],
     { stdio: 'inherit' },
   );
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  const relay = (sig) => child.kill(sig);
-  for (const sig of signals) process.on(sig, relay);
   const [code, signal] = await new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (c, s) => resolve([c, s]));

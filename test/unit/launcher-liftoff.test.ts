@@ -101,10 +101,13 @@ describe.each(nodesUnderTest())('the launcher and --liftoff-only on Node $versio
         launcher.on('exit', (code, signal) => (ended = { by: signal ?? code }));
         let childPid = 0;
         try {
-          childPid = await waitFor('the launcher to start its --liftoff-only process', () => {
-            const pid = Number(readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, 'utf8').trim());
-            return pid > 0 && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--liftoff-only') && pid;
-          });
+          // signalled as soon as the second process exists (forked, perhaps not yet running Node): a launcher that
+          // set up its relay only after spawning lost such a signal's relay and left the second process running
+          childPid = await waitFor(
+            'the launcher to start its --liftoff-only process',
+            () => Number(readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, 'utf8').trim()) || false,
+            { intervalMs: 1 },
+          );
           launcher.kill(sig);
           expect(await waitFor(`the launcher to end after ${sig}`, () => ended)).toEqual({ by: sig });
           await waitFor(`the --liftoff-only process to end after ${sig}`, () => !isPidAlive(childPid));
