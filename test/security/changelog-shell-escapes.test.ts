@@ -49,7 +49,8 @@ function formatted(marker: string): string {
     '',
     '--changeset dev:2',
     'INSERT INTO first_table VALUES (1);',
-    `COPY first_table TO PROGRAM 'touch ${marker}';`,
+    // `cat` reads the rows COPY sends it; `touch` did not, and the server then sometimes failed on a broken pipe
+    `COPY first_table TO PROGRAM 'cat > ${marker}';`,
     '',
   ].join('\n');
 }
@@ -70,7 +71,7 @@ describe('shell escapes in a changelog', () => {
     const pkg = await cli(dir, ['db', 'package', '--out-file', 'p.sql']);
     expect(pkg.code).toBe(1);
     expect(pkg.stderr).toContain(
-      `E_UNSAFE_SQL: db/changelog.sql:8 runs a shell (copy-program): COPY first_table TO PROGRAM 'touch ${marker}'\n`,
+      `E_UNSAFE_SQL: db/changelog.sql:8 runs a shell (copy-program): COPY first_table TO PROGRAM 'cat > ${marker}'\n`,
     );
     expect(pkg.stderr).toContain('database.allowShellInSql: true');
     expect(existsSync(path.join(dir, 'p.sql'))).toBe(false);
@@ -128,7 +129,7 @@ describe('shell escapes in a changelog', () => {
     const built = await cli(dir, ['db', 'package', '--out-file', 'package.sql']);
     expect(built.code, built.stderr).toBe(0);
     const sql = await readFile(path.join(dir, 'package.sql'), 'utf8');
-    expect(sql, sql).toContain(`COPY first_table TO PROGRAM 'touch ${marker}'`);
+    expect(sql, sql).toContain(`COPY first_table TO PROGRAM 'cat > ${marker}'`);
     // Applied from a directory whose config does not allow it.
     const elsewhere = await project({ 'slipway.config.yaml': config('  verify: false') });
     await writeFile(path.join(elsewhere, 'package.sql'), sql);
