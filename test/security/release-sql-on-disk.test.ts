@@ -56,7 +56,7 @@ describe('rollback SQL of a release on disk is judged again before it runs', () 
     const config = await s.config();
     const v1 = (await deploy({ config, packagePath: await s.pkg('1.0.0', [CS1]), target: 'prod' })).releaseId;
     const v2 = (await deploy({ config, packagePath: await s.pkg('2.0.0', [CS1, CS2]), target: 'prod' })).releaseId;
-    const copy = `COPY (SELECT 1) TO PROGRAM 'touch ${s.marker}';`;
+    const copy = `COPY (SELECT 1) TO PROGRAM 'cat > ${s.marker}';`; // cat reads the row (touch did not: broken pipe)
     const { file, line } = await editRollback(s.root, v2, copy);
     const before = await journalText(s.root);
     const r = await s.cli(['rollback', '--target', 'prod']);
@@ -102,7 +102,7 @@ describe('rollback SQL of a release on disk is judged again before it runs', () 
     expect(await s.changelog()).toEqual(['1', '2']);
     expect(await s.current()).toBe(v1);
     // Someone "fixes" the rollback SQL on disk, with a shell in it.
-    const copy = `COPY (SELECT 1) TO PROGRAM 'touch ${s.marker}';`;
+    const copy = `COPY (SELECT 1) TO PROGRAM 'cat > ${s.marker}';`; // cat reads the row (touch did not: broken pipe)
     const { file, line } = await editRollback(s.root, v2, copy);
     const before = await journalText(s.root);
     const pidFile = path.join(s.dir, 'app/app.pid');
