@@ -3,12 +3,13 @@
 //  1. package: `slipway db package` (a new node process each time) vs `liquibase update-sql` (needs a live database;
 //     an empty scratch one is used), on real changelogs of ../shared/corpus (see CORPUS_UNITS), on a changelog of
 //     sqlFile changesets over real SQL files and on generated formatted-SQL changelogs;
-//  2. apply to an empty database: `psql -f package.sql` and `slipway db apply` vs `liquibase update`, each on its own
-//     fresh database;
+//  2. apply to an empty database: `psql -f package.sql` and `slipway db apply` vs `liquibase update`, and the floor
+//     (the changesets' own statements without bookkeeping, see floorScripts), each on its own fresh database;
 //  3. generation in process (`buildDatabasePackage`, warm JIT): MB/s of changelog input.
 // Every figure: median of DB_BENCH_REPS (default 5) runs, peak RSS of the child (GNU time %M: the largest process of
 // its tree), and the 1-minute load average when that row started. Peers run interleaved with Slipway.
-// Run: npm run bench -- db   (DB_BENCH_UNITS=registry,fineract,… to choose rows; DB_BENCH_APPLY=0 to skip apply).
+// Run: npm run bench -- db   (DB_BENCH_UNITS=registry,fineract,… to choose rows; DB_BENCH_APPLY=0 to skip apply;
+// DB_BENCH_TAG=name puts a name into the scratch databases' names).
 // Needs PostgreSQL at SLIPWAY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test), psql, Java 17 and
 // /usr/bin/time. Writes bench/results-db.md.
 import { spawnSync } from 'node:child_process';
@@ -52,7 +53,7 @@ const load1 = () => loadavg()[0].toFixed(1);
 const work = mkdtempSync(path.join(tmpdir(), 'slipway-dbbench-'));
 
 /** Runs cmd under GNU time; returns wall ms and the peak RSS (KB) of the largest process of its tree. */
-function timed(cmd, args, opts = {}) {
+function timed(cmd, args, { label, ...opts } = {}) {
   const rssFile = path.join(work, 'rss');
   const t0 = performance.now();
   const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...args], {
@@ -65,7 +66,7 @@ function timed(cmd, args, opts = {}) {
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}\n${r.stdout}`.slice(0, 4000));
   const rssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
   process.stderr.write(
-    `  ${path.basename(cmd)} ${args.find((a) => !a.startsWith('-') && !a.includes('/')) ?? ''}: ${Math.round(ms)} ms, ${Math.round(rssKb / 1024)} MB\n`,
+    `  ${label ?? `${path.basename(cmd)} ${args.find((a) => !a.startsWith('-') && !a.includes('/')) ?? ''}`}: ${Math.round(ms)} ms, ${Math.round(rssKb / 1024)} MB (load ${load1()})\n`,
   );
   return { ms, rssKb, stdout: r.stdout };
 }
@@ -80,7 +81,8 @@ async function adminQuery(sql, url = ADMIN) {
 }
 let dbCounter = 0;
 async function freshDb(unit) {
-  const name = `slipway_bench_${process.pid}_${dbCounter++}`;
+  // DB_BENCH_TAG names whose run a leftover database was (several people benchmark on one server).
+  const name = `slipway_bench_${process.env.DB_BENCH_TAG ? `${process.env.DB_BENCH_TAG}_` : ''}${process.pid}_${dbCounter++}`;
   await adminQuery(`CREATE DATABASE "${name}"`);
   const u = new URL(ADMIN);
   u.pathname = `/${name}`;
@@ -138,11 +140,54 @@ const lb = (unit, db, command, extra = []) =>
     ...extra,
     ...(unit.args ?? []).map((a) => a.replaceAll('${DATABASE_NAME}', db.name)),
   ]);
+/** DB_BENCH_BASELINE=<another checkout, built>: its package is applied too, in the same repetitions (before/after). */
+const BASELINE = process.env.DB_BENCH_BASELINE ? path.resolve(process.env.DB_BENCH_BASELINE) : null;
 const slipway = (args, env = {}) =>
   timed(process.execPath, [path.join(repo, 'bin/slipway.js'), ...args], {
     cwd: work,
     env: { ...process.env, SOURCE_DATE_EPOCH: '0', ...env },
   });
+/**
+ * The floor of apply: the changesets' own statements (as the package runs them: same reader, selection and
+ * properties) with no bookkeeping but the history tables' creation, as `psql -f` scripts. `perChangeSet`: one transaction per changeset
+ * (runInTransaction:false ones bare) in the fewest round trips psql allows — BEGIN sent with the first statement,
+ * COMMIT with the last (`\;`), one query per statement — committed as the package commits (synchronous_commit off;
+ * the package adds one flushing commit at its end). The package needs one query more per changeset (BEGIN with the
+ * lock and "already applied?" checks; its history row goes with the last statement). `oneTx`: the statements
+ * alone, for `psql -1`.
+ */
+async function floorScripts(unit, dbName, file) {
+  const { readChangelog } = await import(dist('db/read-changelog.js'));
+  const { needsTerminator } = await import(dist('db/psql-lexer.js'));
+  const { historyDdl } = await import(dist('db/render-bookkeeping.js'));
+  const { historyTables } = await import(dist('db/history-tables.js'));
+  const options = optionsOf(unit, dbName);
+  const { selected } = await readChangelog(options);
+  // The history tables exist, as for any tool (some changelogs read them: edp-ddm's registry does).
+  const tables = historyDdl(historyTables(options));
+  const perChangeSet = ['\\set ON_ERROR_STOP on', ...tables, 'SET synchronous_commit TO off;'];
+  const oneTx = ['\\set ON_ERROR_STOP on', ...tables];
+  for (const cs of selected) {
+    const open = cs.statements.map((s) => needsTerminator(s));
+    const stmts = cs.statements.map((s, i) => (open[i] ? `${s}\n;` : s));
+    oneTx.push(...stmts);
+    if (!cs.runInTransaction || stmts.length === 0) {
+      perChangeSet.push(...stmts);
+      continue;
+    }
+    const last = stmts.length - 1;
+    perChangeSet.push('BEGIN \\;', ...stmts.slice(0, last));
+    if (open[last]) perChangeSet.push(`${cs.statements[last]}\n\\; COMMIT;`);
+    else perChangeSet.push(stmts[last], 'COMMIT;');
+  }
+  writeFileSync(`${file}-floor.sql`, perChangeSet.join('\n') + '\n');
+  writeFileSync(`${file}-floor1.sql`, oneTx.join('\n') + '\n');
+  return {
+    perChangeSet: `${file}-floor.sql`,
+    oneTx: `${file}-floor1.sql`,
+    notx: selected.some((cs) => !cs.runInTransaction),
+  };
+}
 const psqlEnv = (unit) => {
   const m = /[?&]currentSchema=([^&]+)/.exec(unit.urlSuffix ?? '');
   return m ? { ...process.env, PGOPTIONS: `-c search_path=${decodeURIComponent(m[1])}` } : process.env;
@@ -246,6 +291,7 @@ try {
   out('');
   const pkgRows = [];
   const applyRows = [];
+  const baselineRows = [];
   const genRows = [];
   for (const [key, make, withApply] of rows) {
     if (!wanted.includes(key)) continue;
@@ -292,30 +338,65 @@ try {
       const viaPsql = [];
       const viaApply = [];
       const viaLb = [];
+      const viaFloor = [];
+      const viaFloor1 = [];
+      const viaBaseline = [];
       for (let i = 0; i < REPS; i++) {
-        const a = await freshDb(unit);
-        const b = await freshDb(unit);
-        const c = await freshDb(unit);
+        const dbs = [];
+        for (let k = 0; k < (BASELINE ? 6 : 5); k++) dbs.push(await freshDb(unit));
+        const [a, b, c, d, e, z] = dbs;
         try {
           // The package names its database where the changelog does (${DATABASE_NAME}): one per database, untimed.
           const pa = path.join(work, `${key}-a.sql`);
           const pc = path.join(work, `${key}-c.sql`);
+          const pz = path.join(work, `${key}-z.sql`);
           slipway(['db', 'package', ...slipwayFlags(unit, a.name), '--out-file', pa]);
           slipway(['db', 'package', ...slipwayFlags(unit, c.name), '--out-file', pc]);
-          viaPsql.push(
-            timed('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', a.url, '-f', pa], { env: psqlEnv(unit) }),
-          );
-          viaLb.push(lb(unit, b, 'update'));
-          viaApply.push(slipway(['db', 'apply', '--database-url', c.url, pc], psqlEnv(unit)));
+          if (BASELINE)
+            timed(
+              process.execPath,
+              [path.join(BASELINE, 'bin/slipway.js'), 'db', 'package', ...slipwayFlags(unit, z.name), '--out-file', pz],
+              {
+                cwd: work,
+                env: { ...process.env, SOURCE_DATE_EPOCH: '0' },
+              },
+            );
+          const fd = await floorScripts(unit, d.name, path.join(work, `${key}-d`));
+          const fe = await floorScripts(unit, e.name, path.join(work, `${key}-e`));
+          const psqlRun = (db, file, label, extra = []) =>
+            timed('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...extra, '-d', db.url, '-f', file], {
+              env: psqlEnv(unit),
+              label: `psql -f ${label}`,
+            });
+          const runs = [
+            () => viaPsql.push(psqlRun(a, pa, 'package')),
+            () => viaLb.push(lb(unit, b, 'update')),
+            () => viaFloor.push(psqlRun(d, fd.perChangeSet, 'floor')),
+            () => viaApply.push(slipway(['db', 'apply', '--database-url', c.url, pc], psqlEnv(unit))),
+            // runInTransaction:false changesets cannot run inside one transaction: no one-transaction figure then.
+            () => fe.notx || viaFloor1.push(psqlRun(e, fe.oneTx, 'floor, one transaction', ['-1'])),
+            ...(BASELINE ? [() => viaBaseline.push(psqlRun(z, pz, 'baseline package'))] : []),
+          ];
+          // A different one goes first each time: the first run after the databases are created was measured
+          // slower (machine shared with other work), which always hit psql when it always went first.
+          for (let k = 0; k < runs.length; k++) runs[(i + k) % runs.length]();
         } finally {
-          await Promise.all([dropDb(a), dropDb(b), dropDb(c)]);
+          await Promise.all(dbs.map(dropDb));
         }
       }
       const p = median(viaPsql.map((r) => r.ms));
       const s = median(viaApply.map((r) => r.ms));
       const l = median(viaLb.map((r) => r.ms));
+      const fl = median(viaFloor.map((r) => r.ms));
+      const fl1 = viaFloor1.length ? f(median(viaFloor1.map((r) => r.ms))) : '—';
+      if (BASELINE) {
+        const z = median(viaBaseline.map((r) => r.ms));
+        baselineRows.push(
+          `| ${unit.name} | ${f(z)} | ${f(p)} | ${(p / z).toFixed(2)} | ${ratio(l, z)} → ${ratio(l, p)} | ${(z / fl).toFixed(2)} → ${(p / fl).toFixed(2)} | ${loadA} |`,
+        );
+      }
       applyRows.push(
-        `| ${unit.name} | ${f(p)} | ${f(s)}, ${mb(median(viaApply.map((r) => r.rssKb)))} | ${f(l)}, ${mb(median(viaLb.map((r) => r.rssKb)))} | **${ratio(l, p)}** | ${ratio(l, s)} | ${loadA} |`,
+        `| ${unit.name} | ${f(p)} | ${f(s)}, ${mb(median(viaApply.map((r) => r.rssKb)))} | ${f(l)}, ${mb(median(viaLb.map((r) => r.rssKb)))} | **${ratio(l, p)}** | ${ratio(l, s)} | ${f(fl)} / ${fl1} | ${ratio(l, fl)} | ${(p / fl).toFixed(2)} | ${loadA} |`,
       );
     }
   }
@@ -329,10 +410,22 @@ try {
     out('### Apply to an empty database: `psql -f package` and `slipway db apply` vs `liquibase update` (target ≥ 6×)');
     out('');
     out(
-      '| changelog | `psql -f` | `slipway db apply` (wall, RSS) | Liquibase `update` (wall, RSS) | ratio psql | ratio db apply | load |',
+      '| changelog | `psql -f` | `slipway db apply` (wall, RSS) | Liquibase `update` (wall, RSS) | ratio psql | ratio db apply | floor: per changeset / one tx | Liquibase ÷ floor | psql ÷ floor | load |',
     );
-    out('|---|---|---|---|---|---|---|');
+    out('|---|---|---|---|---|---|---|---|---|---|');
     for (const r of applyRows) out(r);
+    out('');
+    if (baselineRows.length) {
+      out(`Before/after: \`psql -f\` of the package of ${BASELINE} (baseline) and of this checkout, same repetitions:`);
+      out('');
+      out('| changelog | baseline | this checkout | this ÷ baseline | ratio vs Liquibase | ÷ floor | load |');
+      out('|---|---|---|---|---|---|---|');
+      for (const r of baselineRows) out(r);
+      out('');
+    }
+    out(
+      'Floor = the same changesets\' own statements (same reader, selection and properties as the package) through `psql -f` with no bookkeeping: one transaction per changeset in one query per statement (BEGIN sent with the first, COMMIT with the last), committed as the package commits (synchronous_commit off) — "Liquibase ÷ floor" is the best ratio a tool with one transaction per changeset could reach, and "psql ÷ floor" what the package\'s bookkeeping costs (one query more per changeset, the lock and "already applied?" checks, the history row); then the statements alone in one transaction (`psql -1`; — when a changeset has runInTransaction:false). Each repetition starts with a different one of the runs.',
+    );
     out('');
   }
   out('### Generation in process (`buildDatabasePackage`, warm; target ≥ 25 MB/s, 10,000 changesets < 1 s)');
