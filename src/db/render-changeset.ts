@@ -97,20 +97,37 @@ function statementSources(cs: ChangeSet, fileLines: FileLines): { file: string; 
   return locateStatements(cs, fileLines).map((line) => ({ file: cs.location.file, line }));
 }
 
-/** Appends each statement, after its `-- at file:line`, to `out`; returns `out`. */
-function renderStatementsInto(out: string[], cs: ChangeSet, at: { file: string; line: number }[]): string[] {
+/**
+ * Appends each statement, after its `-- at file:line`, to `out`. With `leaveOpen` the last statement, when it has no
+ * terminator of its own, is left without one: the caller ends it with withCommit's line. Returns whether it did.
+ */
+function renderStatementsInto(
+  out: string[],
+  cs: ChangeSet,
+  at: { file: string; line: number }[],
+  leaveOpen = false,
+): boolean {
   const stmts = cs.statements;
+  let open = false;
   for (let i = 0; i < stmts.length; i++) {
     const stmt = stmts[i]!;
-    out.push(`-- at ${at[i]!.file}:${at[i]!.line}`, needsTerminator(stmt) ? `${stmt}\n;` : stmt);
+    const unterminated = needsTerminator(stmt);
+    open = unterminated && leaveOpen && i === stmts.length - 1;
+    out.push(`-- at ${at[i]!.file}:${at[i]!.line}`, unterminated && !open ? `${stmt}\n;` : stmt);
     // failOnError:false: remember any failure (psql's ERROR only describes the last statement).
     if (!cs.failOnError) out.push('\\if :ERROR', '\\set slipway_failed true', '\\endif');
   }
-  return out;
+  return open;
 }
 
-/** The history statements sent together with COMMIT (`\;`: one round trip, same transaction). */
-function withCommit(record: string[]): string[] {
+/**
+ * The history statements sent together with COMMIT (`\;`: one round trip, same transaction). After a statement left
+ * open (`afterOpen`) they are one line that ends it — `\; <history> \; COMMIT;` — so the changeset's last
+ * statement goes in the same round trip, and psql still reports an error in it at the line right after it (psql
+ * names the line where the query was sent); the runner maps it by that statement's `-- at` marker as before.
+ */
+function withCommit(record: string[], afterOpen = false): string[] {
+  if (afterOpen) return [`\\; ${record.map((r) => `${r.slice(0, -1)} \\; `).join('')}COMMIT;`];
   return [...record.map((r) => `${r.slice(0, -1)} \\;`), 'COMMIT;'];
 }
 
@@ -155,9 +172,9 @@ export function renderChangeSet(
       : 'count(*) = 0';
   const tx = cs.runInTransaction;
   // Bookkeeping statements travel together in one query (psql `\;`): BEGIN, the lock check and the "already
-  // applied?" check, then the history row with COMMIT — three round trips fewer per changeset than one statement
-  // each. The check now runs inside the changeset's transaction, after the lock row is held; a changeset it skips
-  // ends that transaction with ROLLBACK (nothing was written). The commit does not wait for its WAL flush
+  // applied?" check; then the history row with COMMIT, which also carries the changeset's last statement (see
+  // withCommit). The check runs inside the changeset's transaction, after the lock row is held; a changeset it
+  // skips ends that transaction with ROLLBACK (nothing was written). The commit does not wait for its WAL flush
   // (ASYNC_COMMIT); the package's last statement does, for all of them (flushCommits in render-bookkeeping.ts).
   const out: string[] = [
     `-- ${CHANGESET_MARKER}${JSON.stringify({ id: cs.id, author: cs.author, filename: cs.filename })}`,
@@ -173,13 +190,14 @@ export function renderChangeSet(
   const pre = cs.preconditions;
   if (!pre && cs.failOnError && !rerunnable) {
     // The common changeset, written straight into `out` (no intermediate arrays).
-    renderStatementsInto(out, cs, statementSources(cs, fileLines));
+    const open = renderStatementsInto(out, cs, statementSources(cs, fileLines), tx);
     const insert = renderHistoryInsert(cs, 'EXECUTED', false, t);
-    if (tx) out.push(`${insert.slice(0, -1)} \\;`, 'COMMIT;');
+    if (tx) out.push(...withCommit([insert], open));
     else out.push(insert);
     out.push(executed);
   } else {
-    const stmts = renderStatementsInto([], cs, statementSources(cs, fileLines));
+    const stmts: string[] = [];
+    const open = renderStatementsInto(stmts, cs, statementSources(cs, fileLines), tx && cs.failOnError);
     const record = rerunnable
       ? [renderHistoryRerun(cs, t, where), renderHistoryInsert(cs, 'EXECUTED', true, t, where)]
       : [renderHistoryInsert(cs, 'EXECUTED', false, t)];
@@ -188,7 +206,7 @@ export function renderChangeSet(
       : [executed];
     const run = () =>
       cs.failOnError
-        ? [...stmts, ...(tx ? withCommit(record) : record), ...done]
+        ? [...stmts, ...(tx ? withCommit(record, open) : record), ...done]
         : renderTolerant(cs, stmts, record, done, key);
     if (!pre) out.push(...run());
     else out.push(...renderPreconditions(cs, pre, key, tx, run, t));

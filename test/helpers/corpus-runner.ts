@@ -418,11 +418,15 @@ export function historyInserts(u: CorpusUnit, sql: string): string[] {
   const head = `INSERT INTO public.${historyTable(u)} (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID`;
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const line of sql.split('\n')) {
+  // A row may end with psql's `\;` (sent with the COMMIT that follows it, as one query), or share a line with it
+  // after the changeset's last statement: `\; <row> \; [<row> \; ]COMMIT;`.
+  const statements = sql
+    .split('\n')
+    .flatMap((line) => (line.startsWith('\\; ') ? line.slice(3).split(' \\; ') : [line]));
+  for (const line of statements) {
     if (!line.startsWith(head)) continue;
-    // A row may end with psql's `\;` (sent with the COMMIT that follows it, as one query).
-    const m = /\) (?:VALUES \((.*)\);|SELECT (.*) WHERE NOT EXISTS \(SELECT 1 FROM .*\);)$/.exec(
-      line.slice(head.length).replace(/ \\;$/, ';'),
+    const m = /\) (?:VALUES \((.*)\)|SELECT (.*) WHERE NOT EXISTS \(SELECT 1 FROM .*\))$/.exec(
+      line.slice(head.length).replace(/ \\;$|;$/, ''),
     );
     if (!m) continue;
     const v = splitValues(m[1] ?? m[2]!);

@@ -173,6 +173,10 @@ describe('package on real PostgreSQL with psql', () => {
       const r = psql(fresh.url, path.join(tmp, 'p.sql'));
       expect(r.status).toBe(3);
       expect(r.stderr).toContain('column "nosuchcolumn" does not exist');
+      // psql names the line where it sent the query: the one right after the failing statement (here the line that
+      // also sends the history row and COMMIT).
+      const after = pkg.sql.split('\n').indexOf('  VALUES (nosuchcolumn)') + 2;
+      expect(r.stderr).toContain(`p.sql:${after}: ERROR:  column "nosuchcolumn" does not exist`);
       expect((await history(fresh.url)).map((x) => x.id)).toEqual(['ok']);
       expect(await query(fresh.url, "SELECT to_regclass('half_t') IS NULL AS gone")).toEqual([{ gone: true }]);
       expect(await lockRow(fresh.url)).toEqual([{ locked: false, lockedby: null }]);

@@ -3,6 +3,7 @@ import { formatEpoch, renderPackage } from '../../../src/db/render.js';
 import { renderChangeSet, renderHistoryInsert } from '../../../src/db/render-changeset.js';
 import { renderPreconditionExpr } from '../../../src/db/render-precondition.js';
 import { LOCK_CHECK } from '../../../src/db/render-bookkeeping.js';
+import type { ChangeSet } from '../../../src/db/model.js';
 import { makeChangeSet, makeChangelog } from './make-changeset.js';
 
 const SUM = '9:0123456789abcdef0123456789abcdef';
@@ -104,7 +105,47 @@ describe('renderChangeSet', () => {
     });
     const sql = renderChangeSet(cs, makeChangelog([cs]), new Map());
     expect(sql).toContain(
-      '-- at db/sql/seed.sql:1\nINSERT INTO t VALUES (1)\n;\n-- at db/sql/seed.sql:3\nINSERT INTO t VALUES (2)\n;\n',
+      '-- at db/sql/seed.sql:1\nINSERT INTO t VALUES (1)\n;\n-- at db/sql/seed.sql:3\nINSERT INTO t VALUES (2)\n\\; INSERT INTO public.databasechangelog ',
+    );
+  });
+
+  it('sends the last statement with the history row and COMMIT only in a transaction that stops on error', () => {
+    const statements = ['CREATE TABLE a (id int)', 'CREATE TABLE b (id int) -- last'];
+    const render = (over: Partial<ChangeSet>) => {
+      const cs = makeChangeSet({ id: 'j', checksum: SUM, statements, ...over });
+      return renderChangeSet(cs, makeChangelog([cs]), new Map());
+    };
+    // One line after the statement: psql names the line where it sent the query, so an error in the statement is
+    // still reported on the line right after it.
+    const joined =
+      /\nCREATE TABLE b \(id int\) -- last\n\\; (INSERT INTO|UPDATE) public\.databasechangelog [^\n]* \\; COMMIT;\n/;
+    for (const sql of [
+      render({}),
+      render({ runOnChange: true }),
+      render({
+        preconditions: {
+          onFail: 'WARN',
+          onError: 'HALT',
+          operator: 'and',
+          checks: [{ type: 'table-exists', attrs: { tableName: 'T1' } }],
+          location: { file: 'db/master.sql', line: 1 },
+        },
+      }),
+    ]) {
+      expect(sql).toContain('\nCREATE TABLE a (id int)\n;\n');
+      expect(sql).toMatch(joined);
+    }
+    expect(render({ runOnChange: true })).toMatch(
+      /\\; UPDATE public\.databasechangelog [^\n]* \\; INSERT INTO public\.databasechangelog [^\n]* \\; COMMIT;\n/,
+    );
+    // Outside a transaction a multi-statement query would be one (implicit) transaction; failOnError:false checks
+    // ERROR after each statement; a statement that ends with its own `;` is sent as written.
+    for (const sql of [render({ runInTransaction: false }), render({ failOnError: false })]) {
+      expect(sql).not.toMatch(joined);
+      expect(sql).toContain('\nCREATE TABLE b (id int) -- last\n;\n');
+    }
+    expect(render({ statements: ['CREATE TABLE a (id int);'] })).toContain(
+      '\nCREATE TABLE a (id int);\nINSERT INTO public.databasechangelog ',
     );
   });
 
