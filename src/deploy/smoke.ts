@@ -8,11 +8,24 @@ export interface SmokeResult {
   tests: { name: string; ok: boolean; ms: number; reason: string | null }[];
 }
 
+/** The directory of a release that holds its smoke tests. */
+const SMOKE_DIR = 'tests/smoke/';
+
+/** Whether a file name in SMOKE_DIR is a smoke test (the contract: *.mjs run with node, *.sh with bash). */
+const isSmokeTestName = (n: string): boolean => n.endsWith('.mjs') || n.endsWith('.sh');
+
+/** Whether a release-relative path (as in the archive) is one of its smoke tests. */
+export function isSmokeTestPath(p: string): boolean {
+  if (!p.startsWith(SMOKE_DIR)) return false;
+  const name = p.slice(SMOKE_DIR.length);
+  return !name.includes('/') && isSmokeTestName(name);
+}
+
 /** Smoke tests a package ships (contract: tests/smoke/*.mjs run with node, *.sh with bash), sorted by name. */
 export async function listSmokeTests(releaseDir: string): Promise<string[]> {
   try {
-    const names = await readdir(path.join(releaseDir, 'tests', 'smoke'));
-    return names.filter((n) => n.endsWith('.mjs') || n.endsWith('.sh')).sort();
+    const names = await readdir(path.join(releaseDir, SMOKE_DIR));
+    return names.filter(isSmokeTestName).sort();
   } catch {
     return [];
   }
