@@ -3,7 +3,7 @@
 // and passed its gates, while the rollout pauses before batch 2 (rollout.pauseMs, the configured pause; the test
 // waits on the canary's journal, never on a clock). Recovery returns the whole fleet to the previous release.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
@@ -83,7 +83,14 @@ describe('fleet: controller killed mid-rollout, then recover', () => {
     expect(out.hosts.map((h) => h.current)).toEqual(Array(4).fill(v1.releaseId));
     for (const [i, h] of p.fleet.hosts.entries()) {
       expect(await p.currentOf(h.root)).toBe(`releases/${v1.releaseId}`);
-      expect(await p.healthVersion(i)).toBe('1.0.0');
+      // Serving 1.0.0: waited for (it passed its gate inside recover; CI saw one probe right after it come back
+      // empty, unexplained), and on failure the host's app log, which says whether the app died or never bound.
+      await waitFor(`host ${i} to serve 1.0.0`, async () => (await p.healthVersion(i)) === '1.0.0', {
+        timeoutMs: 15_000,
+      }).catch(async (e: Error) => {
+        const log = await readFile(path.join(h.root, 'app.log'), 'utf8').catch(() => '(no app.log)');
+        throw new Error(`${e.message}\napp.log of host ${i}:\n${log.slice(-2000)}`);
+      });
       expect(existsSync(path.join(h.root, '.slipway', 'lock.d'))).toBe(false);
     }
     expect(existsSync(path.join(p.controllerRoot, '.slipway', 'lock'))).toBe(false);
