@@ -65,51 +65,23 @@ export function* lexPsqlScript(source: string, vars: Map<string, string>): Gener
       continue;
     }
     if (c === '/' && source[i + 1] === '*') {
-      let j = i + 2;
-      let nest = 1;
-      while (j < n && nest > 0) {
-        if (source[j] === '/' && source[j + 1] === '*') {
-          nest++;
-          j += 2;
-        } else if (source[j] === '*' && source[j + 1] === '/') {
-          nest--;
-          j += 2;
-        } else j++;
-      }
+      const j = blockCommentEnd(source, i);
       const text = source.slice(i, j);
       line += countLines(text);
       if (!blank) buf += text;
       i = j;
       continue;
     }
-    if (c === "'") {
-      const escapes = /[eE]/.test(source[i - 1] ?? '') && !IDENT_CHAR.test(source[i - 2] ?? '');
-      let j = i + 1;
-      while (j < n) {
-        if (escapes && source[j] === '\\') j += 2;
-        else if (source[j] === "'" && source[j + 1] === "'") j += 2;
-        else if (source[j] === "'") break;
-        else j++;
-      }
-      push(source.slice(i, j + 1));
-      line += countLines(source.slice(i, j + 1));
-      i = j + 1;
+    if (c === "'" || c === '"') {
+      const end = c === "'" ? singleQuoteEnd(source, i) : doubleQuoteEnd(source, i);
+      push(source.slice(i, end));
+      line += countLines(source.slice(i, end));
+      i = end;
       continue;
     }
-    if (c === '"') {
-      let j = i + 1;
-      while (j < n && !(source[j] === '"' && source[j + 1] !== '"')) j += source[j] === '"' ? 2 : 1;
-      push(source.slice(i, j + 1));
-      line += countLines(source.slice(i, j + 1));
-      i = j + 1;
-      continue;
-    }
-    if (c === '$' && !IDENT_CHAR.test(source[i - 1] ?? '')) {
-      const m = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(source.slice(i, i + 80));
-      if (m) {
-        const tag = m[0];
-        const end = source.indexOf(tag, i + tag.length);
-        const stop = end === -1 ? n : end + tag.length;
+    if (c === '$') {
+      const stop = dollarQuoteEnd(source, i);
+      if (stop >= 0) {
         push(source.slice(i, stop));
         line += countLines(source.slice(i, stop));
         i = stop;
@@ -188,9 +160,142 @@ export function needsTerminator(sql: string): boolean {
     const first = sql.trimStart().charCodeAt(0);
     if (!Number.isNaN(first) && first !== 45 && first !== 47) return true;
   }
-  let last: ScriptItem | undefined;
-  for (const item of lexPsqlScript(sql, new Map())) last = item;
-  return last !== undefined && last.kind === 'sql' && !last.terminated;
+  return endsInOpenStatement(sql);
+}
+
+/**
+ * Whether lexPsqlScript(sql, no variables) would end with an unterminated SQL item, without building its items: the
+ * lexer's own token rules (the helpers below), keeping only what decides the answer — whether the query buffer
+ * holds more than whitespace, and the parenthesis depth. No text is copied (needsTerminator runs on every statement
+ * of a package; lexing each one allocated ~1 kB per changeset).
+ */
+function endsInOpenStatement(source: string): boolean {
+  const n = source.length;
+  let i = 0;
+  // The lexer's `blank` (buffer only whitespace, as String#trim sees it) and `depth`.
+  let blank = true;
+  let depth = 0;
+  let stop: number;
+  while (i < n) {
+    const code = source.charCodeAt(i);
+    if (!isSpecial(code)) {
+      if (blank && !isTrimSpace(code)) blank = false;
+      i++;
+      continue;
+    }
+    const next = source.charCodeAt(i + 1);
+    if (code === 10) i++;
+    else if (code === 45 && next === 45) {
+      // A line comment: kept in the buffer (or as a comment before the statement), never deciding anything.
+      const end = source.indexOf('\n', i);
+      i = end === -1 ? n : end;
+    } else if (code === 47 && next === 42) i = blockCommentEnd(source, i);
+    else if (code === 39 || code === 34) {
+      blank = false;
+      i = code === 39 ? singleQuoteEnd(source, i) : doubleQuoteEnd(source, i);
+    } else if (code === 36 && (stop = dollarQuoteEnd(source, i)) >= 0) {
+      blank = false;
+      i = stop;
+    } else if (code === 59 && depth === 0) {
+      // The statement ends (the lexer's take()).
+      blank = true;
+      i++;
+    } else if (code === 92 && next === 59) {
+      blank = false;
+      i += 2;
+    } else if (code === 92) {
+      const end = source.indexOf('\n', i);
+      stop = end === -1 ? n : end;
+      const command = splitMetaArgs(source.slice(i + 1, stop), NO_VARS)[0];
+      if (command === 'gset' || command === 'g') {
+        blank = true;
+        depth = 0;
+      }
+      i = stop;
+    } else {
+      // `(`, `)`, `;` inside parentheses, and `-`, `/`, `$`, `:` that start nothing: a plain character (no variable
+      // is defined, so `:name` is plain text too).
+      if (code === 40) depth++;
+      if (code === 41 && depth > 0) depth--;
+      blank = false;
+      i++;
+    }
+  }
+  return !blank;
+}
+
+const NO_VARS = new Map<string, string>();
+
+/** String#trim's whitespace (ECMAScript WhiteSpace and LineTerminator). */
+function isTrimSpace(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code < 160) return false;
+  return (
+    code === 160 ||
+    code === 5760 ||
+    (code >= 8192 && code <= 8202) ||
+    code === 8232 ||
+    code === 8233 ||
+    code === 8239 ||
+    code === 8287 ||
+    code === 12288 ||
+    code === 65279
+  );
+}
+
+/** End (exclusive, may pass the text's end when unterminated) of the '…' literal at `i`; E'' reads backslash escapes. */
+function singleQuoteEnd(source: string, i: number): number {
+  const n = source.length;
+  const escapes = /[eE]/.test(source[i - 1] ?? '') && !IDENT_CHAR.test(source[i - 2] ?? '');
+  let j = i + 1;
+  while (j < n) {
+    if (escapes && source[j] === '\\') j += 2;
+    else if (source[j] === "'" && source[j + 1] === "'") j += 2;
+    else if (source[j] === "'") break;
+    else j++;
+  }
+  return j + 1;
+}
+
+/** End (exclusive, may pass the text's end when unterminated) of the "…" identifier at `i`. */
+function doubleQuoteEnd(source: string, i: number): number {
+  const n = source.length;
+  let j = i + 1;
+  while (j < n && !(source[j] === '"' && source[j + 1] !== '"')) j += source[j] === '"' ? 2 : 1;
+  return j + 1;
+}
+
+const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
+
+/**
+ * End (exclusive; the text's end when unclosed) of the dollar quote opening at `i`, or -1 when none opens there (a
+ * `$` after an identifier character, or no tag of at most 80 characters).
+ */
+function dollarQuoteEnd(source: string, i: number): number {
+  if (IDENT_CHAR.test(source[i - 1] ?? '')) return -1;
+  DOLLAR_TAG.lastIndex = i;
+  const m = DOLLAR_TAG.exec(source);
+  if (!m || m[0].length > 80) return -1;
+  const tag = m[0];
+  const end = source.indexOf(tag, i + tag.length);
+  return end === -1 ? source.length : end + tag.length;
+}
+
+/** End (exclusive; the text's end when unclosed) of the nested block comment opening at `i`. */
+function blockCommentEnd(source: string, i: number): number {
+  const n = source.length;
+  let j = i + 2;
+  let nest = 1;
+  while (j < n && nest > 0) {
+    if (source[j] === '/' && source[j + 1] === '*') {
+      nest++;
+      j += 2;
+    } else if (source[j] === '*' && source[j + 1] === '/') {
+      nest--;
+      j += 2;
+    } else j++;
+  }
+  return j;
 }
 
 function countLines(text: string): number {

@@ -93,3 +93,85 @@ describe('needsTerminator', () => {
     }
   });
 });
+
+describe('needsTerminator without lexing', () => {
+  // The answer the full lexer gives: its last item is an SQL statement without its `;`.
+  const byLexer = (sql: string) => {
+    const items = lex(sql);
+    const last = items[items.length - 1];
+    return last !== undefined && last.kind === 'sql' && !last.terminated;
+  };
+
+  it('agrees with the lexer on texts with `;` and backslashes', () => {
+    for (const sql of [
+      "INSERT INTO t VALUES (1, 'x; ''quoted''')",
+      "INSERT INTO t VALUES (1, 'x; ''quoted''');",
+      "SELECT E'a\\'; b'",
+      "SELECT e'a\\';' ;",
+      "SELECT xe'a\\'; b'",
+      'SELECT "a;""b"',
+      'DO $body$ BEGIN NULL; END $body$',
+      'DO $body$ BEGIN NULL; END $body$;',
+      'SELECT a$b$;c',
+      'SELECT 1; SELECT 2',
+      'SELECT 1;\n-- trailing;\n',
+      'SELECT 1;\n/* open; */  \n',
+      'SELECT (1;\n2)',
+      'SELECT 1) ; x',
+      'SELECT 1 \\; SELECT 2',
+      'SELECT 1 \\gset\n',
+      'SELECT 1 \\g\nSELECT 2',
+      '\\echo x;\n',
+      '\\echo x\nSELECT 1',
+      'SELECT 1 \\echo x',
+      'SELECT :v;',
+      "SELECT :'v'",
+      '/* a /* nested; */ still; */ SELECT 1',
+      "'unterminated;",
+      '$$ open;',
+      ';\u00a0\ufeff',
+      ';\u00a0x',
+      'SELECT 1;\u2028',
+    ])
+      expect(needsTerminator(sql), JSON.stringify(sql)).toBe(byLexer(sql));
+  });
+
+  it('agrees with the lexer on random token soup', () => {
+    const tokens = [
+      ';',
+      '\\;',
+      '(',
+      ')',
+      "'",
+      "''",
+      '"',
+      '$$',
+      '$a$',
+      'a',
+      'E',
+      ' ',
+      '\n',
+      '--',
+      '/*',
+      '*/',
+      '\\gset',
+      '\\echo',
+      ':',
+      ':x',
+      '-',
+      '/',
+      '\u00a0',
+      'é',
+    ];
+    let seed = 42;
+    const rand = (k: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % k;
+    };
+    for (let t = 0; t < 5000; t++) {
+      let sql = '';
+      for (let k = rand(12); k >= 0; k--) sql += tokens[rand(tokens.length)];
+      expect(needsTerminator(sql), JSON.stringify(sql)).toBe(byLexer(sql));
+    }
+  });
+});
