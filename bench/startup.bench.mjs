@@ -37,7 +37,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
-import { bundleOptions } from '../tools/bundle.mjs';
+import { bundleOptions, dbBundleOptions } from '../tools/bundle.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.join(here, '..');
@@ -225,9 +225,14 @@ function distLauncher(dir) {
   const abs = (rel) => `'${pathToFileURL(path.join(repo, rel)).href}'`;
   const pointed = shipped
     .replaceAll("'../dist/bundle/main.js'", abs('dist/cli/main.js'))
+    .replaceAll("'../dist/bundle/db/main.js'", abs('dist/cli/main.js'))
     .replaceAll("'../dist/bundle/cache-dir.js'", abs('dist/cache-dir.js'));
-  if (!pointed.includes('dist/cli/main.js') || !pointed.includes('dist/cache-dir.js'))
-    throw new Error('bin/slipway.js no longer names ../dist/bundle/main.js and cache-dir.js: update the bench');
+  if (
+    !pointed.includes('dist/cli/main.js') ||
+    !pointed.includes('dist/cache-dir.js') ||
+    pointed.includes("'../dist/bundle/")
+  )
+    throw new Error('bin/slipway.js no longer names ../dist/bundle/{,db/}main.js and cache-dir.js: update the bench');
   if (!statSync(path.join(repo, 'dist', 'cli', 'main.js'), { throwIfNoEntry: false }))
     throw new Error('dist/cli/main.js is missing: run `npm run build:ts` first');
   const launcher = path.join(dir, 'slipway.js');
@@ -245,6 +250,7 @@ async function buildOwnBundle(dir) {
   const out = path.join(root, 'dist', 'bundle');
   mkdirSync(out, { recursive: true });
   const result = await esbuild.build({ ...bundleOptions(out), packages: 'external' });
+  await esbuild.build({ ...dbBundleOptions(path.join(out, 'db')), packages: 'external' });
   cpSync(path.join(repo, 'package.json'), path.join(root, 'package.json'));
   symlinkSync(path.join(repo, 'node_modules'), path.join(root, 'node_modules'));
   symlinkSync(path.join(repo, 'dist', 'web'), path.join(root, 'dist', 'web'));

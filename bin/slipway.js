@@ -6,12 +6,17 @@ import module from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const entry = new URL('../dist/bundle/main.js', import.meta.url);
+const args = process.argv.slice(2);
+// `slipway db …` runs dist/bundle/db/, the same CLI built with only the db commands, in fewer files (tools/bundle.mjs):
+// when the first word that is not an option is `db`, src/cli/main.ts's commandGroupsFor loads the db group alone.
+const entry =
+  args.find((a) => !a.startsWith('-')) === 'db'
+    ? new URL('../dist/bundle/db/main.js', import.meta.url)
+    : new URL('../dist/bundle/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write('slipway: dist/bundle/ is missing; run `npm run build:ts` in the slipway checkout first.\n');
   process.exit(2);
 }
-const args = process.argv.slice(2);
 if (!needsLiftoff(args)) await run(args);
 else if (Number(process.versions.node.split('.')[0]) <= 22) {
   // Node 20 and 22 take the flag at run time, before the parser's module is compiled (measured: the same CPU and

@@ -10,6 +10,11 @@
 // goes into chunks. The TypeScript is compiled by esbuild from src/ directly, as vitest runs it; tsc's dist/ output
 // stays for type checking and the benches that import it.
 //
+// A second build writes dist/bundle/db/: the same CLI with only the `db` command group (dbBundleOptions), which
+// bin/slipway.js runs for `slipway db …`. esbuild gives each set of entry points and dynamic imports that reach a
+// module its own chunk, so in the full bundle `db package` loaded 26 files; in its own build, with the db library
+// one dynamic import, 13 (issue 14: start-up is most of a `db package`).
+//
 // Also writes dist/bundle/THIRD-PARTY-NOTICES.md: the name, version, licence and licence text of every package
 // folded into the bundle (their code is redistributed inside Slipway's files, so their notices must travel with it).
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -86,13 +91,72 @@ export function bundleOptions(outdir) {
   };
 }
 
-/** Builds dist/bundle/ and returns esbuild's metafile. */
+const MAIN_TS = path.join(repo, 'src', 'cli', 'main.ts');
+const DB_COMMANDS_TS = path.join(repo, 'src', 'cli', 'commands', 'db.ts');
+
+/**
+ * The modules src/cli/commands/db.ts imports on use (its `lib`: `import('../../db/<name>.js')`), read from its text.
+ * The db bundle makes them one module (`export *` of each), so their code shares one dynamic import and so one set
+ * of chunks; test/unit/bundle-db.test.ts checks that no two of them export the same name (`export *` would drop it).
+ */
+export function dbLibraryModules() {
+  const text = readFileSync(DB_COMMANDS_TS, 'utf8');
+  const names = [...text.matchAll(/import\('\.\.\/\.\.\/db\/([\w-]+)\.js'\)/g)].map((m) => m[1]);
+  if (names.length === 0)
+    throw new Error('src/cli/commands/db.ts imports no ../../db/<name>.js on use: update tools/bundle.mjs');
+  return [...new Set(names)];
+}
+
+/**
+ * The db bundle's two changes to the CLI: main.ts's other command groups (build, deploy, serve) become a module that
+ * throws (bin/slipway.js runs this bundle only when the first word is `db`, when main.ts loads the db group alone),
+ * and commands/db.ts's library imports all resolve to one module re-exporting them.
+ */
+const dbGroupOnly = {
+  name: 'db-group-only',
+  setup(build) {
+    const library = dbLibraryModules();
+    build.onResolve({ filter: /^\.\/commands\/(build|deploy|serve)\.js$/ }, (args) =>
+      args.importer === MAIN_TS ? { path: args.path, namespace: 'not-in-db-bundle' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'not-in-db-bundle' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(
+        `internal: ${args.path} is not in dist/bundle/db/ (the db commands only); bin/slipway.js should have run dist/bundle/main.js`,
+      )});`,
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^\.\.\/\.\.\/db\/[\w-]+\.js$/ }, (args) =>
+      args.kind === 'dynamic-import' &&
+      args.importer === DB_COMMANDS_TS &&
+      library.includes(path.basename(args.path, '.js'))
+        ? { path: 'db-library', namespace: 'db-library' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'db-library' }, () => ({
+      contents: library.map((m) => `export * from './${m}.js';`).join('\n'),
+      loader: 'ts',
+      resolveDir: path.join(repo, 'src', 'db'),
+    }));
+  },
+};
+
+/** esbuild's options for the db bundle written to `outdir` (dist/bundle/db/): main.ts with the db commands only. */
+export function dbBundleOptions(outdir) {
+  const options = bundleOptions(outdir);
+  return { ...options, entryPoints: { main: 'src/cli/main.ts' }, plugins: [...options.plugins, dbGroupOnly] };
+}
+
+/** Builds dist/bundle/ (and dist/bundle/db/) and returns esbuild's metafiles. */
 export async function buildBundle() {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const result = await esbuild.build(bundleOptions(out));
+  const db = await esbuild.build(dbBundleOptions(path.join(out, 'db')));
+  // The db bundle is built from the same sources, so its packages are among the full bundle's: one notices file.
+  const extra = Object.keys(db.metafile.inputs).filter((i) => packageDirOf(i) && !result.metafile.inputs[i]);
+  if (extra.length) throw new Error(`dist/bundle/db/ folds in files the full bundle does not: ${extra.join(', ')}`);
   writeFileSync(path.join(out, 'THIRD-PARTY-NOTICES.md'), notices(result.metafile));
-  return result.metafile;
+  return [result.metafile, db.metafile];
 }
 
 /** The directory of the package an input file belongs to (the part up to its last node_modules/<name>). */
@@ -196,11 +260,16 @@ function notices(metafile) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const meta = await buildBundle();
-  const files = Object.keys(meta.outputs).filter((f) => f.endsWith('.js'));
-  const bytes = files.reduce((n, f) => n + meta.outputs[f].bytes, 0);
-  if (!existsSync(path.join(out, 'main.js'))) throw new Error('dist/bundle/main.js was not written');
-  process.stderr.write(
-    `dist/bundle: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB from ${Object.keys(meta.inputs).length} inputs\n`,
-  );
+  const metas = await buildBundle();
+  for (const [meta, dir] of [
+    [metas[0], 'dist/bundle'],
+    [metas[1], 'dist/bundle/db'],
+  ]) {
+    const files = Object.keys(meta.outputs).filter((f) => f.endsWith('.js'));
+    const bytes = files.reduce((n, f) => n + meta.outputs[f].bytes, 0);
+    if (!existsSync(path.join(repo, dir, 'main.js'))) throw new Error(`${dir}/main.js was not written`);
+    process.stderr.write(
+      `${dir}: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB from ${Object.keys(meta.inputs).length} inputs\n`,
+    );
+  }
 }

@@ -124,8 +124,10 @@ process.on('exit', () => appendFileSync(${JSON.stringify(log)}, process.moduleLo
       await rm(dir, { recursive: true, force: true });
     });
 
-    /** Runs `db package` on `changelog` and returns what it loaded: the text of each bundle file, the built-ins. */
-    async function loadedBy(changelog: string): Promise<{ code: string; builtins: string[] }> {
+    /**
+     * Runs `db package` on `changelog` and returns what it loaded: the bundle files, the text of each, the built-ins.
+     */
+    async function loadedBy(changelog: string): Promise<{ files: string[]; code: string; builtins: string[] }> {
       await rm(log, { force: true });
       const r = runBin(['db', 'package', '--root', dir, '--changelog', changelog, '--out-file', 'package.sql'], dir, {
         env: { NODE_OPTIONS: `--import ${pathToFileURL(path.join(dir, 'register.mjs')).href}`, SOURCE_DATE_EPOCH: '0' },
@@ -136,13 +138,20 @@ process.on('exit', () => appendFileSync(${JSON.stringify(log)}, process.moduleLo
       const files = lines.filter((l) => l.startsWith('file ') && l.includes('/dist/bundle/')).map((l) => l.slice(5));
       expect(files.length).toBeGreaterThan(1);
       return {
+        files,
         code: files.map((u) => readFileSync(new URL(u), 'utf8')).join('\n'),
         builtins: lines.filter((l) => l.startsWith('NativeModule ')).map((l) => l.slice('NativeModule '.length)),
       };
     }
 
     it('XML with formatted SQL: neither yaml, the change types nor child_process', async () => {
-      const { code, builtins } = await loadedBy('master.xml');
+      const { files, code, builtins } = await loadedBy('master.xml');
+      // The db commands' own bundle (tools/bundle.mjs, dbBundleOptions): 13 files where the full bundle took 26.
+      expect(
+        files.every((u) => u.includes('/dist/bundle/db/')),
+        files.join('\n'),
+      ).toBe(true);
+      expect(files.length).toBeLessThanOrEqual(16);
       expect(code.includes('YAMLParseError'), 'the yaml package loaded').toBe(false);
       expect(code.includes('SUPPORTED_CHANGE_TYPES'), 'src/db/changes/index.ts loaded').toBe(false);
       expect(builtins).not.toContain('child_process');
