@@ -61,6 +61,26 @@ describe('renderHealthJson (the serialised body reused per snapshot)', () => {
     }
   });
 
+  it('reuses a filled-in body only for the same snapshot, millisecond, connection count and start time', () => {
+    const s = snapshot({ migrations: 2 });
+    const same = (body: string, c: HealthBodyContext, snap = s) =>
+      expect(body).toBe(toSafeJson(renderHealthBody(snap, c)));
+    same(renderHealthJson(s, ctx(T0 + 5, 3)), ctx(T0 + 5, 3));
+    same(renderHealthJson(s, ctx(T0 + 5, 3)), ctx(T0 + 5, 3));
+    same(renderHealthJson(s, ctx(T0 + 5, 4)), ctx(T0 + 5, 4));
+    same(renderHealthJson(s, ctx(T0 + 6, 4)), ctx(T0 + 6, 4));
+    const restarted = { ...ctx(T0 + 6, 4), startedAt: T0 - 1000 };
+    same(renderHealthJson(s, restarted), restarted);
+    expect(JSON.parse(renderHealthJson(s, restarted)).overall.uptime).toBe(1);
+    // A new measurement in the same millisecond: its own checks, not the previous snapshot's text.
+    const next = snapshot({ migrations: 3, reason: 'refused' });
+    const body = renderHealthJson(next, ctx(T0 + 6, 4));
+    same(body, ctx(T0 + 6, 4), next);
+    expect(JSON.parse(body)).toMatchObject({ status: 'fail', components: { database: { migrationsCount: 3 } } });
+    // And back to the first snapshot: still its own text.
+    same(renderHealthJson(s, ctx(T0 + 6, 4)), ctx(T0 + 6, 4));
+  });
+
   it('follows a new measurement: the cached text belongs to its snapshot', () => {
     const before = JSON.parse(renderHealthJson(snapshot({ migrations: 2 }), ctx(T0, 1)));
     const after = JSON.parse(renderHealthJson(snapshot({ migrations: 3, measuredAt: T0 + 5000 }), ctx(T0 + 5000, 1)));

@@ -43,6 +43,8 @@ type RequestField = keyof RequestFields;
 interface JsonTemplate {
   parts: string[];
   fields: RequestField[];
+  /** The last body filled in, and the per-request inputs it was filled in with (reused while they are the same). */
+  last: { now: number; startedAt: number; activeConnections: number; json: string } | null;
 }
 
 // One rendered, masked body per snapshot: a snapshot is reused for server.health.cacheMs, and masking every string of
@@ -74,6 +76,16 @@ export function renderHealthJson(s: HealthSnapshot, ctx: HealthBodyContext): str
   if (b.json === undefined) b.json = jsonTemplate(b);
   const t = b.json;
   if (!t) return toSafeJson(renderHealthBody(s, ctx));
+  // Requests within one millisecond with the same connection count get the same text: under load (tens of requests a
+  // millisecond) the body is built, and flattened into one string by its first writer, once for all of them.
+  const last = t.last;
+  if (
+    last !== null &&
+    last.now === ctx.now &&
+    last.activeConnections === ctx.activeConnections &&
+    last.startedAt === ctx.startedAt
+  )
+    return last.json;
   const values: Record<RequestField, string> = {
     // An ISO date holds only digits, `-`, `:`, `.`, `T` and `Z`: nothing JSON or toSafeJson would escape.
     timestamp: `"${isoTime(ctx.now)}"`,
@@ -82,6 +94,7 @@ export function renderHealthJson(s: HealthSnapshot, ctx: HealthBodyContext): str
   };
   let out = t.parts[0]!;
   for (let i = 0; i < t.fields.length; i++) out += values[t.fields[i]!] + t.parts[i + 1]!;
+  t.last = { now: ctx.now, startedAt: ctx.startedAt, activeConnections: ctx.activeConnections, json: out };
   return out;
 }
 
@@ -132,7 +145,7 @@ function jsonTemplate(b: SnapshotBody): JsonTemplate | null {
   const parts = pieces.filter((_, i) => i % 2 === 0);
   const fields = pieces.filter((_, i) => i % 2 === 1) as RequestField[];
   if (fields.length !== FIELD_ORDER.length || fields.some((f, i) => f !== FIELD_ORDER[i])) return null;
-  return { parts, fields };
+  return { parts, fields, last: null };
 }
 
 function renderSnapshotBody(s: HealthSnapshot, version: string | null, serviceId: string): SnapshotBody {
