@@ -142,6 +142,8 @@ const lb = (unit, db, command, extra = []) =>
   ]);
 /** DB_BENCH_BASELINE=<another checkout, built>: its package is applied too, in the same repetitions (before/after). */
 const BASELINE = process.env.DB_BENCH_BASELINE ? path.resolve(process.env.DB_BENCH_BASELINE) : null;
+/** Set in some environments (this machine's: the system CA bundle); Node 20 parses it at start-up (see the table). */
+const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS;
 const slipway = (args, env = {}) =>
   timed(process.execPath, [path.join(repo, 'bin/slipway.js'), ...args], {
     cwd: work,
@@ -301,12 +303,19 @@ try {
     const load = load1();
     const pkgFile = path.join(work, `${key}.sql`);
     const ours = [];
+    const oursNoCa = [];
     const theirs = [];
     const empty = await freshDb(unit);
     try {
       for (let i = 0; i < REPS; i++) {
         ours.push(slipway(['db', 'package', ...slipwayFlags(unit, empty.name), '--out-file', pkgFile]));
         theirs.push(lb(unit, empty, 'update-sql'));
+        if (EXTRA_CA)
+          oursNoCa.push(
+            slipway(['db', 'package', ...slipwayFlags(unit, empty.name), '--out-file', pkgFile], {
+              NODE_EXTRA_CA_CERTS: undefined,
+            }),
+          );
       }
     } finally {
       await dropDb(empty);
@@ -326,7 +335,7 @@ try {
     const o = median(ours.map((r) => r.ms));
     const t = median(theirs.map((r) => r.ms));
     pkgRows.push(
-      `| ${unit.name} | ${child.changeSets} | ${(inputBytes / 1e6).toFixed(2)} MB | ${f(o)}, ${mb(median(ours.map((r) => r.rssKb)))} | ${f(t)}, ${mb(median(theirs.map((r) => r.rssKb)))} | **${ratio(t, o)}** | ${load} |`,
+      `| ${unit.name} | ${child.changeSets} | ${(inputBytes / 1e6).toFixed(2)} MB | ${f(o)}, ${mb(median(ours.map((r) => r.rssKb)))} | ${f(t)}, ${mb(median(theirs.map((r) => r.rssKb)))} | **${ratio(t, o)}** |${EXTRA_CA ? ` ${f(median(oursNoCa.map((r) => r.ms)))} | ${ratio(t, median(oursNoCa.map((r) => r.ms)))} |` : ''} ${load} |`,
     );
     const g = median(child.ms);
     genRows.push(
@@ -402,9 +411,15 @@ try {
   }
   out('### Package: `slipway db package` vs `liquibase update-sql` (target ≥ 20×)');
   out('');
-  out('| changelog | changesets | input | Slipway (wall, RSS) | Liquibase (wall, RSS) | ratio | load |');
-  out('|---|---|---|---|---|---|---|');
+  out(
+    `| changelog | changesets | input | Slipway (wall, RSS) | Liquibase (wall, RSS) | ratio |${EXTRA_CA ? ' Slipway without NODE_EXTRA_CA_CERTS | ratio |' : ''} load |`,
+  );
+  out(`|---|---|---|---|---|---|${EXTRA_CA ? '---|---|' : ''}---|`);
   for (const r of pkgRows) out(r);
+  if (EXTRA_CA)
+    out(
+      `\nNODE_EXTRA_CA_CERTS is set in this environment (${EXTRA_CA}); Node 20 reads and parses those certificates at every start, before any Slipway code runs (measured in session 10: ~50 ms CPU on Node 20, none on Node 22 and 24; Liquibase does not read the variable). \`db package\` makes no TLS connection, so the same runs without the variable, interleaved in the same repetitions, are shown beside: what a shell without it gets.`,
+    );
   out('');
   if (applyRows.length) {
     out('### Apply to an empty database: `psql -f package` and `slipway db apply` vs `liquibase update` (target ≥ 6×)');
