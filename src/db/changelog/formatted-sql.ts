@@ -70,8 +70,18 @@ for (const c of 'cilprv') KEYWORD_LETTER[c.charCodeAt(0)] = c;
 
 /** Whether `content` is a formatted SQL changelog: its first non-blank line is the `--liquibase formatted` header. */
 export function isFormattedSql(content: string): boolean {
-  const firstLine = readLines(content.replace(/^\uFEFF/, '')).find((l) => l.trim() !== '');
-  return firstLine !== undefined && FIRST_LINE.test(firstLine);
+  // Only the first non-blank line (as readLines splits them, after a BOM) decides: found without splitting the whole
+  // file, which parseFormattedSql then splits again (for every .sql changelog, ~3 % of generating gen500).
+  const n = content.length;
+  let start = content.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (start < n) {
+    let end = start;
+    for (let c = content.charCodeAt(end); end < n && c !== 10 && c !== 13; c = content.charCodeAt(++end));
+    const line = content.slice(start, end);
+    if (line.trim() !== '') return FIRST_LINE.test(line);
+    start = end + (content.charCodeAt(end) === 13 && content.charCodeAt(end + 1) === 10 ? 2 : 1);
+  }
+  return false;
 }
 
 /** Splits like Java BufferedReader.readLine (\r\n, \r or \n). */

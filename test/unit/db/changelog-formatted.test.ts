@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseChangelog } from '../../../src/db/changelog/index.js';
 import { checksumV9 } from '../../../src/db/checksum.js';
+import { FIRST_LINE, isFormattedSql, readLines } from '../../../src/db/changelog/formatted-sql.js';
 import { SlipwayError } from '../../../src/errors.js';
 import { makeTree, removeTree } from '../../helpers/tmp.js';
 
@@ -225,5 +226,31 @@ describe('formatted SQL changelogs', () => {
       expect(err.line).toBe(line);
       expect(err.hint).toBeTruthy();
     }
+  });
+});
+
+describe('isFormattedSql', () => {
+  // The definition: the first non-blank line of readLines (after a BOM) is the `--liquibase formatted` header.
+  const byLines = (content: string) => {
+    const first = readLines(content.replace(/^\uFEFF/, '')).find((l) => l.trim() !== '');
+    return first !== undefined && FIRST_LINE.test(first);
+  };
+
+  it('reads only the first non-blank line, split as readLines splits', () => {
+    for (const content of [
+      '',
+      '\n',
+      '--liquibase formatted sql\n--changeset a:1\nSELECT 1;',
+      '\uFEFF--liquibase formatted sql',
+      '\uFEFF\uFEFF--liquibase formatted sql',
+      '\n\n  \t\n-- Liquibase Formatted SQL\r\nSELECT 1',
+      '\r\n\r--liquibase formatted sql',
+      '\r  \r\n\u00a0\n  --liquibase formatted',
+      'SELECT 1;\n--liquibase formatted sql',
+      '   \n--liquibase  formatted\u2028x\nSELECT 1',
+      '--liquibase\rformatted sql',
+      ' \n \r\n ',
+    ])
+      expect(isFormattedSql(content), JSON.stringify(content)).toBe(byLines(content));
   });
 });
