@@ -9,6 +9,7 @@ import {
   isChecksumAccepted,
   parseStoredChecksum,
   sqlChangeChecksumV9,
+  sqlChangeChecksums,
   tagDatabaseChecksumV9,
 } from '../../../src/db/checksum.js';
 
@@ -111,5 +112,40 @@ describe('stored checksums', () => {
       }),
     ).toBe(true);
     expect(isChecksumAccepted('8:00000000000000000000000000000000', { ...cs, validCheckSums: ['any'] })).toBe(true);
+  });
+});
+
+describe('sqlChangeChecksums working memory', () => {
+  // The definition, one fresh buffer per call: md5 of the UTF-8 bytes without space/tab/CR/LF ("9:"); md5 of the V8
+  // header and the bytes with whitespace runs collapsed to one space, ends trimmed ("8:").
+  const reference = (sql: string | Uint8Array, header: string) => {
+    const bytes = typeof sql === 'string' ? Buffer.from(sql, 'utf8') : Buffer.from(sql);
+    const v9 = bytes.filter((b) => b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0a);
+    const collapsed = bytes
+      .toString('latin1')
+      .replace(/[ \t\r\n]+/g, ' ')
+      .replace(/^ | $/g, '');
+    const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+    return {
+      v9: `9:${md5(v9)}`,
+      v8: `8:${md5(Buffer.concat([Buffer.from(header, 'utf8'), Buffer.from(collapsed, 'latin1')]))}`,
+    };
+  };
+
+  it('gives each change its own sums whatever the size of the one before (buffer reused and grown)', () => {
+    const o = { endDelimiter: '\\n/é', splitStatements: true, stripComments: null };
+    const header = '\\n/é:true:null:';
+    for (const sql of [
+      'SELECT 1;\n  SELECT   2 ;\t',
+      'x'.repeat(300_000) + ' \n y',
+      'a',
+      'é ü \u2028 x \ud800 lone',
+      '',
+      '  \r\n ',
+      Buffer.from('raw  \r\n bytes ä'),
+      ' b '.repeat(700_000),
+      'SELECT 3',
+    ])
+      expect(sqlChangeChecksums(sql, o), String(sql).slice(0, 20)).toEqual(reference(sql, header));
   });
 });
