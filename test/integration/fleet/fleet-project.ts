@@ -15,7 +15,7 @@ import { runMain, type MainRun } from '../../helpers/cli-main.js';
 import { appPackage } from '../../helpers/deploy-target.js';
 import { FLEET_APP, FLEET_RESTART, FLEET_SMOKE } from '../../fixtures/fleet/app.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
-import { freePort, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
+import { releasePort, reservedPort, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
 import { makeTree, removeTree } from '../../helpers/tmp.js';
 
 export const CS1: FixtureChangeSet = { id: '1', sql: 'CREATE TABLE t1 (id int);', rollback: 'DROP TABLE t1;' };
@@ -102,7 +102,10 @@ export async function startFleetProject(n: number, dbName: string): Promise<Flee
   const dir = await makeTree({}, 'slipway-fleet-');
   const appPorts: number[] = [];
   for (const h of fleet.hosts) {
-    const port = await freePort();
+    // Reserved, below the ephemeral range: the app gives it up at every restart, and nothing else on the machine
+    // may take it meanwhile (a freePort port could go to another test's server, which would then answer this
+    // host's health gate).
+    const port = await reservedPort();
     appPorts.push(port);
     await mkdir(h.root, { recursive: true });
     await writeFile(path.join(h.root, 'port'), String(port));
@@ -193,6 +196,7 @@ ${(o.targetLines ?? []).map((l) => `      ${l}\n`).join('')}`;
         }
       }
       await fleet.stop();
+      for (const port of appPorts) releasePort(port);
       await db.drop();
       await removeTree(dir);
     },

@@ -84,7 +84,9 @@ describe('fleet: controller killed mid-rollout, then recover', () => {
     for (const [i, h] of p.fleet.hosts.entries()) {
       expect(await p.currentOf(h.root)).toBe(`releases/${v1.releaseId}`);
       // Serving 1.0.0: waited for (it passed its gate inside recover; CI saw one probe right after it come back
-      // empty, unexplained), and on failure the host's app log, which says whether the app died or never bound.
+      // empty), and on failure the host's app log, which says whether the app died or never bound. The app ports
+      // were ephemeral then (freePort): while recover restarted the canary's app, another test's server could take
+      // its port and answer its health gate, the app giving up on EADDRINUSE; they are reserved now (reservedPort).
       await waitFor(`host ${i} to serve 1.0.0`, async () => (await p.healthVersion(i)) === '1.0.0', {
         timeoutMs: 15_000,
       }).catch(async (e: Error) => {

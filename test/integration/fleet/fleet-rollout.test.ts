@@ -9,7 +9,7 @@ import type { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { verifyTree } from '../../../src/deploy/verify-tree.js';
 import { queryRows } from '../../helpers/pg.js';
-import { freePort, type SshFleetFixture } from '../../helpers/sshd.js';
+import { reservedPort, type SshFleetFixture } from '../../helpers/sshd.js';
 import { waitFor } from '../../helpers/wait.js';
 import {
   CS1,
@@ -252,7 +252,7 @@ describe('fleet rollout over real sshd', () => {
 
   it('an unreachable host refuses the rollout before anything is installed', async () => {
     const pkg = await fleetPackage('3.0.0', [CS1]);
-    const deadPort = await freePort();
+    const deadPort = await reservedPort();
     const cfg = await config({
       extraHost: `      - { host: 127.0.0.1, port: ${deadPort}, user: root, path: ${JSON.stringify(path.join(dir, 'dead'))} }`,
     });
@@ -281,7 +281,7 @@ describe('fleet rollout over real sshd', () => {
     // A root whose name would run commands if it were interpolated into a shell line.
     const hostile = path.join(fleet.hosts[0]!.root, '..', `it's $(touch pwned) ; \`touch pwned2\` "q"`);
     // Its own app port, so the health gate hears the app this root starts (v1's still runs from the first root).
-    const port = await freePort();
+    const port = await reservedPort();
     const text = configText()
       .replace(`path: ${JSON.stringify(fleet.hosts[0]!.root)}`, `path: ${JSON.stringify(hostile)}`)
       .replace(`127.0.0.1:${appPorts[0]}/health`, `127.0.0.1:${port}/health`);
@@ -305,7 +305,7 @@ describe('fleet rollout over real sshd', () => {
 
   it('--skip-unreachable deploys to the reachable hosts and reports the other', async () => {
     const pkg = await fleetPackage('3.0.0', [CS1]);
-    const deadPort = await freePort();
+    const deadPort = await reservedPort();
     const cfg = await config({
       extraHost: `      - { host: 127.0.0.1, port: ${deadPort}, user: root, path: ${JSON.stringify(path.join(dir, 'dead'))} }`,
     });

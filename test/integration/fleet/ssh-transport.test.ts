@@ -9,7 +9,7 @@ import { SshTarget } from '../../../src/fleet/ssh-target.js';
 import { DEFAULT_LIMITS } from '../../../src/deploy/archive-rules.js';
 import { makeFixturePackage } from '../../fixtures/deploy/make-package.js';
 import { sha256Hex } from '../../../src/fileset/hash.js';
-import { freePort, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
+import { reservedPort, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
 import { HOSTILE } from '../../fixtures/fleet/hostile.js';
 
 let fleet: SshFleetFixture;
@@ -92,7 +92,7 @@ describe('ssh transport against a real sshd', () => {
   });
 
   it('names an unreachable host as E_SSH', async () => {
-    const s = session(await freePort());
+    const s = session(await reservedPort());
     const r = await s.run(['true'], { timeoutMs: 20_000 });
     expect(() => s.check(r, 'connect')).toThrow(/connection refused/);
   });
@@ -117,7 +117,7 @@ describe('ssh transport against a real sshd', () => {
     });
     expect(await run('exit 3')).toMatchObject({ code: 3, timedOut: false });
     // ssh's own 255 (nothing listens on the port) still throws E_SSH naming why.
-    const down = new SshTarget(session(await freePort()), root, 30_000);
+    const down = new SshTarget(session(await reservedPort()), root, 30_000);
     const err = await down.exec('true', { env: {}, timeoutMs: 20_000, log: 'exec-255.log' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SlipwayError);
     expect((err as SlipwayError).code).toBe('E_SSH');
