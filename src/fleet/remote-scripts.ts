@@ -2,57 +2,101 @@
  * The fixed POSIX-sh scripts an ssh target runs on its hosts. Inputs arrive only as positional parameters
  * (`sh -c SCRIPT sh "$1" "$2"…`, quoted by quote.ts), never as script text. `umask 077`: journal, logs, lock and
  * uploads are owner-only, like the local target's.
+ *
+ * Processes are what a deploy costs the hosts (and, with 8 "hosts" on one machine, the bench): every fork is a
+ * process, and a command substitution or a pipeline is one or more. So the scripts use the shell's own builtins
+ * where they say the same (\`[ -d ]\` before a \`mkdir -p\`, \`\${f%/*}\` for dirname, a glob for \`ls\`, \`read\` for
+ * \`grep\`, one \`stat -c %s\` for \`wc -c | tr\`, one \`find\` pass for the install's three), and no subshell for a
+ * function's arguments.
  */
 const PRE = 'umask 077; set -u;';
 
-const PREPARE = `for c in tar sha256sum find mv ln readlink realpath sync tail; do
+const PREPARE = `for c in tar sha256sum find mv ln readlink realpath sync tail stat; do
   command -v "$c" >/dev/null 2>&1 || { echo "the host lacks $c" >&2; exit 3; }
 done
-(umask 022 && mkdir -p -- "$1/releases" "$1/shared") &&
-  mkdir -p -- "$1/.slipway/incoming" "$1/.slipway/logs" && chmod 700 -- "$1/.slipway"`;
+{ { [ -d "$1/releases" ] && [ -d "$1/shared" ]; } || { umask 022; mkdir -p -- "$1/releases" "$1/shared"; r=$?; umask 077; [ "$r" -eq 0 ]; }; } &&
+  if [ -d "$1/.slipway" ]; then
+    { { [ -d "$1/.slipway/incoming" ] && [ -d "$1/.slipway/logs" ]; } || mkdir -p -- "$1/.slipway/incoming" "$1/.slipway/logs"; } &&
+      chmod 700 -- "$1/.slipway"
+  else mkdir -p -- "$1/.slipway/incoming" "$1/.slipway/logs"; fi`;
 
-const STATE = `printf 'C %s\\n' "$(readlink -- "$1/current" 2>/dev/null)"
-ls -1Ab -- "$1/releases" 2>/dev/null | while IFS= read -r l; do printf 'R %s\\n' "$l"; done
+const STATE = `if [ -L "$1/current" ]; then printf 'C %s\\n' "$(readlink -- "$1/current" 2>/dev/null)"; else echo 'C '; fi
+for d in "$1"/releases/*; do
+  d=\${d##*/}; case $d in *[!0-9A-Za-z-]*) ;; *) printf 'R %s\\n' "$d" ;; esac
+done
 for f in "$1"/.slipway/incoming/*.tar.gz; do if [ -f "$f" ]; then printf 'I %s\\n' "\${f##*/}"; fi; done
 echo J
 if [ -e "$1/.slipway/journal.jsonl" ]; then cat -- "$1/.slipway/journal.jsonl"; fi`;
 
-/** $1 remote file: "<sha256> <size of $1.part>" ("none" when the file is absent). */
-const UPLOAD_STATE = `if [ -f "$1" ]; then s=$(sha256sum -- "$1"); printf '%s ' "\${s%% *}"; else printf 'none '; fi
-if [ -f "$1.part" ]; then wc -c < "$1.part" | tr -d ' '; else echo 0; fi`;
+/** A function: \`upload_state FILE\` prints "<sha256> <size of FILE.part>" ("none" when the file is absent). */
+const UPLOAD_STATE = `upload_state() {
+  if [ -f "$1" ]; then s=$(sha256sum -- "$1"); printf '%s ' "\${s%% *}"; else printf 'none '; fi
+  if [ -f "$1.part" ]; then stat -c %s -- "$1.part"; else echo 0; fi
+}`;
 
 /**
- * Put in front of another script: $1 journal, $2 N, then N journal lines, appended (a torn last line stays alone on
- * its line) and fsync'd BEFORE the script's own work, which then sees its own arguments as $1… . A journal that
- * cannot be written stops the script before it does anything (exit 90, JOURNAL_FAILED on stderr).
+ * Put in front of another script: $1 journal, $2 N, $3 the journal's size when the controller knows it ends with a
+ * newline at that size (else empty), then N journal lines, appended (a torn last line stays alone on its line) and
+ * fsync'd BEFORE the script's own work, which then sees its own arguments as $1… . A journal of that very size is
+ * taken to end with a newline (one \`stat\`, where reading its last byte takes three processes); the same judgement as
+ * \`finish\`'s: a journal no one else wrote since is as the controller read it. A journal that cannot be written stops
+ * the script before it does anything (exit 90, JOURNAL_FAILED on stderr).
  */
-export const JOURNAL_PRELUDE = `j=$1; n=$2; shift 2
+export const JOURNAL_PRELUDE = `j=$1; n=$2; at=$3; shift 3
 if [ "$n" -gt 0 ]; then
-  { if [ -s "$j" ] && [ "$(tail -c 1 -- "$j" | wc -l)" -eq 0 ]; then printf '\\n' >> "$j"; fi &&
+  { if [ -s "$j" ] && { [ -z "$at" ] || [ "$(stat -c %s -- "$j")" != "$at" ]; } &&
+      [ "$(tail -c 1 -- "$j" | wc -l)" -eq 0 ]; then printf '\\n' >> "$j"; fi &&
     while [ "$n" -gt 0 ]; do printf '%s\\n' "$1" >> "$j" || exit 90; shift; n=$((n - 1)); done &&
     sync -- "$j"; } || { echo "JOURNAL_FAILED: cannot append to $j" >&2; exit 90; }
 fi`;
 
 const INSTALL = `root=$1; id=$2; sha=$3; shift 3
-cd -- "$root" || exit 3
+cd -P -- "$root" || exit 3
+top=$PWD
 umask 022 # the release as packaged (0644/0755, as a local target's): readable by a runAs user; .slipway stays 077
 pkg=".slipway/incoming/$sha.tar.gz"
 st="releases/.staging-$id"
-fail() { echo "$1" >&2; rm -rf -- "$st"; exit "$2"; }
+fail() { echo "$1" >&2; cd -- "$top" && rm -rf -- "$st"; exit "$2"; }
 [ -e "releases/$id" ] && fail "releases/$id already exists" 8
-rm -rf -- "$st" && mkdir -- "$st" || exit 3
+if [ -e "$st" ] || [ -L "$st" ]; then rm -rf -- "$st" || exit 3; fi
+mkdir -- "$st" || exit 3
 tar --no-same-owner --no-same-permissions --no-overwrite-dir -xzf "$pkg" -C "$st" >&2 || fail "tar could not extract $pkg" 4
-abs=$(realpath -- "$st")
-bad=$(find "$st" \\( ! -type f ! -type d ! -type l \\) -o -perm /7000 -o \\( -perm -0002 ! -type l \\) | head -n 20)
-[ -z "$bad" ] && bad=$(find "$st" -type l | while IFS= read -r l; do
-  t=$(realpath -m -- "$l"); case "$t" in "$abs"/*) ;; *) echo "$l -> $t" ;; esac; done | head -n 20)
-[ -n "$bad" ] && fail "unsafe entries after extraction: $bad" 5
-(cd -- "$st" && sha256sum --quiet --strict -c SHA256SUMS) >&2 || fail "SHA256SUMS does not match the extracted files" 6
+cd -P -- "$st" || fail "cannot enter $st" 3
+abs=$PWD
+cd -- "$top" || exit 3
+nl='
+'
+# One pass: B <path> an unsafe entry (not a file, dir or link; setuid/setgid/sticky; world-writable; a newline in its
+# name), L <path> a link (counted, and resolved below), F a file other than SHA256SUMS.
+out=$(find "$st" \\( \\( ! -type f ! -type d ! -type l \\) -o -perm /7000 -o \\( -perm -0002 ! -type l \\) -o -name "*$nl*" \\) -printf 'B%p\\n' -o -type l -printf 'L%p\\n' -o -type f ! -path "$st/SHA256SUMS" -printf 'F\\n')
+files=0; bad=; nbad=0; links=
+set -f; IFS=$nl
+for l in $out; do
+  case $l in
+    F) files=$((files + 1)) ;;
+    L*) [ "$l" = "L$st/SHA256SUMS" ] || files=$((files + 1)); links="$links$nl\${l#L}" ;;
+    B*) if [ "$nbad" -lt 20 ]; then bad="$bad$nl\${l#B}"; nbad=$((nbad + 1)); fi ;;
+  esac
+done
+if [ -z "$bad" ] && [ -n "$links" ]; then
+  for l in $links; do
+    if [ "$nbad" -lt 20 ]; then
+      t=$(realpath -m -- "$l"); case "$t" in "$abs"/*) ;; *) bad="$bad$nl$l -> $t"; nbad=$((nbad + 1)) ;; esac
+    fi
+  done
+fi
+unset IFS; set +f
+[ -n "$bad" ] && fail "unsafe entries after extraction: \${bad#"$nl"}" 5
+cd -- "$st" || fail "cannot enter $st" 3
+sha256sum --quiet --strict -c SHA256SUMS >&2; r=$?
+cd -- "$top" || exit 3
+[ "$r" -eq 0 ] || fail "SHA256SUMS does not match the extracted files" 6
 listed=$(grep -c . "$st/SHA256SUMS")
-files=$(find "$st" \\( -type f -o -type l \\) ! -path "$st/SHA256SUMS" | wc -l)
 [ "$listed" -eq "$files" ] || fail "$files files extracted but SHA256SUMS lists $listed" 6
 while [ $# -ge 2 ]; do
-  mkdir -p -- "shared/$1" && rm -rf -- "$st/$1" && mkdir -p -- "$(dirname -- "$st/$1")" && ln -s -- "$2" "$st/$1" || fail "cannot link shared path $1" 3
+  d="$st/$1"; d=\${d%/*}
+  { [ -d "shared/$1" ] || mkdir -p -- "shared/$1"; } && { if [ -e "$st/$1" ] || [ -L "$st/$1" ]; then rm -rf -- "$st/$1"; fi; } &&
+    { [ -d "$d" ] || mkdir -p -- "$d"; } && ln -s -- "$2" "$st/$1" || fail "cannot link shared path $1" 3
   shift 2
 done
 sync
@@ -85,15 +129,16 @@ else
 fi
 if [ -n "\${3:-}" ]; then
   v="$1/current/version-compatibility.json"
-  if [ -f "$v" ]; then printf 'V %s\\n' "$(wc -c < "$v" | tr -d ' ')"; cat -- "$v"; echo; fi
-  printf 'U '; (set -- "$3"
-${UPLOAD_STATE})
+  if [ -f "$v" ]; then printf 'V %s\\n' "$(stat -c %s -- "$v")"; cat -- "$v"; echo; fi
+${UPLOAD_STATE}
+  printf 'U '; upload_state "$3"
 fi
 ${STATE}`,
 
   /**
-   * $1 root: "C <current link>", "R <entry>" per entry of releases/ (ls -b: a newline in a name cannot split it),
-   * "I <name>" per uploaded archive in .slipway/incoming, "J", then the journal's bytes.
+   * $1 root: "C <current link>", "R <entry>" per entry of releases/ named only with letters, digits and \`-\` (as
+   * every release id is: a newline in a name cannot split the output), "I <name>" per uploaded archive in
+   * .slipway/incoming, "J", then the journal's bytes.
    */
   state: `${PRE}
 ${STATE}`,
@@ -115,7 +160,10 @@ if [ -d "$1/.slipway/lock.d" ]; then echo held; cat -- "$1/.slipway/lock.d/owner
   unlock: `${PRE}
 o="$1/.slipway/lock.d/owner.json"
 if [ -d "$1/.slipway/lock.d" ]; then
-  if [ ! -f "$o" ] || grep -qF -- "\\"run\\":\\"$2\\"" "$o"; then rm -rf -- "$1/.slipway/lock.d"; fi
+  m=; if [ -f "$o" ]; then
+    while IFS= read -r l || [ -n "$l" ]; do case $l in *"\\"run\\":\\"$2\\""*) m=1 ;; esac; done < "$o"
+  else m=1; fi
+  if [ -n "$m" ]; then rm -rf -- "$1/.slipway/lock.d"; fi
 fi`,
 
   /** $1 journal, $2 one line. A torn last line (no newline) stays alone on its line; fsync'd. */
@@ -145,7 +193,8 @@ ls -1A -- "$1" 2>/dev/null || true`,
 
   /** $1 remote file: "<sha256> <size of $1.part>" ("none" when the file is absent). */
   uploadState: `${PRE}
-${UPLOAD_STATE}`,
+${UPLOAD_STATE}
+upload_state "$1"`,
 
   /** $1 remote file, $2 "append" or "new": stdin goes to $1.part. */
   uploadWrite: `${PRE}
@@ -165,9 +214,9 @@ if [ "\${s%% *}" = "$2" ]; then mv -f -- "$1.part" "$1" && sync -- "$1"; else rm
    */
   uploadInstall: `${PRE}
 f=$1; mode=$2; size=$3; shift 3
-mkdir -p -- "$(dirname -- "$f")" || exit 3
+[ -d "\${f%/*}" ] || mkdir -p -- "\${f%/*}" || exit 3
 if [ "$mode" = append ]; then cat >> "$f.part"; else cat > "$f.part"; fi || exit 3
-n=$(wc -c < "$f.part" | tr -d ' ') || exit 3
+n=$(stat -c %s -- "$f.part") || exit 3
 if [ "$n" -lt "$size" ]; then echo "upload cut short: $n of $size bytes, kept to resume from" >&2; exit 9; fi
 s=$(sha256sum -- "$f.part") || exit 7
 if [ "\${s%% *}" = "$3" ]; then mv -f -- "$f.part" "$f"; else rm -f -- "$f.part"; echo "digest \${s%% *}" >&2; exit 7; fi
@@ -229,16 +278,17 @@ getent passwd "$1" >/dev/null 2>&1 || { echo "no user $1 on the host"; exit 3; }
 sudo -n -u "$1" -- true </dev/null >/dev/null 2>&1 || { echo "sudo -n -u $1 is not allowed for $(id -un) (a password is required or sudoers does not permit it)"; exit 3; }`,
 
   /**
-   * $1 root, $2 journal, $3 the journal's expected size in bytes, $4 N, N release ids, then M, M names of uploaded
-   * archives (.slipway/incoming/<sha256>.tar.gz), then journal lines. Only when the journal is exactly $3 bytes long
-   * (nothing but this run wrote it since the controller read it): the releases are removed (renamed out of the way
-   * first, as \`remove\`), then the archives, then the lines are appended and fsync'd. A journal of another size
+   * $1 root, $2 journal, $3 the journal's expected size in bytes, $4 "1" when it then ends with a newline (or is
+   * empty) as the controller knows it, $5 N, N release ids, then M, M names of uploaded archives
+   * (.slipway/incoming/<sha256>.tar.gz), then journal lines. Only when the journal is exactly $3 bytes long (nothing
+   * but this run wrote it since the controller read it): the releases are removed (renamed out of the way first, as
+   * \`remove\`), then the archives, then the lines are appended and fsync'd. A journal of another size
    * removes nothing: "stale", exit 10. The end of a host's deploy in one round trip (retention, archives, the run's
    * closing lines), where it took four.
    */
   finish: `${PRE}
-root=$1; j=$2; want=$3; shift 3
-have=0; if [ -e "$j" ]; then have=$(wc -c < "$j" | tr -d ' ') || exit 3; fi
+root=$1; j=$2; want=$3; ends=$4; shift 4
+have=0; if [ -e "$j" ]; then have=$(stat -c %s -- "$j") || exit 3; fi
 if [ "$have" != "$want" ]; then echo stale; exit 10; fi
 cd -- "$root" || exit 3
 n=$1; shift
@@ -250,7 +300,7 @@ done
 n=$1; shift
 while [ "$n" -gt 0 ]; do rm -f -- ".slipway/incoming/$1" || exit 3; shift; n=$((n - 1)); done
 if [ $# -gt 0 ]; then
-  { if [ -s "$j" ] && [ "$(tail -c 1 -- "$j" | wc -l)" -eq 0 ]; then printf '\\n' >> "$j"; fi &&
+  { if [ "$ends" != 1 ] && [ -s "$j" ] && [ "$(tail -c 1 -- "$j" | wc -l)" -eq 0 ]; then printf '\\n' >> "$j"; fi &&
     for l; do printf '%s\\n' "$l" >> "$j" || exit 11; done && sync -- "$j"; } || { echo "cannot append to $j" >&2; exit 11; }
 fi`,
 

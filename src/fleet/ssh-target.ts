@@ -112,10 +112,12 @@ export class SshTarget implements Target {
     const sent = this.pending.splice(0);
     const lines = sent.map((p) => p.line);
     const body = script.startsWith('umask 077; set -u;') ? script.slice('umask 077; set -u;'.length) : script;
+    // The journal's size when it is known to end with a newline there (JOURNAL_PRELUDE's $3).
+    const at = this.known?.journalEndsLine ? String(this.known.journalBytes) : '';
     const r = sent.length
       ? await this.session.script(
           `umask 077; set -u;\n${JOURNAL_PRELUDE}\n${body}`,
-          [this.layout.journal, String(lines.length), ...lines, ...args],
+          [this.layout.journal, String(lines.length), at, ...lines, ...args],
           opts,
         )
       : await this.session.script(script, args, opts);
@@ -197,6 +199,7 @@ export class SshTarget implements Target {
     let expected = k.journalBytes;
     if (this.pending.length && expected > 0 && !k.journalEndsLine) expected++;
     for (const p of this.pending) expected += Buffer.byteLength(p.line) + 1;
+    const endsLine = this.pending.length > 0 || k.journalEndsLine;
     const lines = after.map((e) => this.entryLine(run, kind, e));
     const r = await this.remote(
       SCRIPTS.finish,
@@ -204,6 +207,7 @@ export class SshTarget implements Target {
         this.layout.root,
         this.layout.journal,
         String(expected),
+        endsLine ? '1' : '0',
         String(remove.length),
         ...remove,
         String(archives.length),

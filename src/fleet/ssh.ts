@@ -134,21 +134,23 @@ export class SshSession {
 
   /**
    * Opens the master connection now (the handshake, key check and authentication), so that it overlaps what the
-   * controller does before its first command here; the remote side runs only the no-op \`exit 0\`, nothing is
-   * read or written on the host. The first command waits for it and then rides on the master; when it failed as a
-   * connection (refused, timed out, wrong host key), that first command reports this very attempt instead of
-   * making a second one (an unreachable host costs one connect timeout, not two). Never throws.
+   * controller does before its first command here; \`ssh -N\`: no session, so nothing runs on the host (no shell,
+   * nothing read or written), and the client returns once the master is in the background (ControlPersist). The
+   * first command waits for it and then rides on the master; when it failed as a connection (refused, timed out,
+   * wrong host key), that first command reports this very attempt instead of making a second one (an unreachable
+   * host costs one connect timeout, not two). Never throws.
    */
   connect(timeoutMs: number): void {
-    this.connecting ??= this.spawnSsh('exit 0', { timeoutMs });
+    this.connecting ??= this.spawnSsh(null, { timeoutMs });
   }
 
-  private args(): string[] {
+  private args(...extra: string[]): string[] {
     return [
       ...sshOptions(this.settings, this.controlDir),
       '-p',
       String(this.endpoint.port),
       ...(this.endpoint.user ? ['-l', this.endpoint.user] : []),
+      ...extra,
       '--',
       this.endpoint.host,
     ];
@@ -172,10 +174,13 @@ export class SshSession {
     return r;
   }
 
-  /** One \`ssh\` process: its exit status, output and whether the timeout killed it (not logged). */
-  private async spawnSsh(commandLine: string, opts: RunOptions): Promise<RemoteResult> {
+  /**
+   * One \`ssh\` process: its exit status, output and whether the timeout killed it (not logged). A null command
+   * line: \`-N\`, the connection only (see \`connect\`).
+   */
+  private async spawnSsh(commandLine: string | null, opts: RunOptions): Promise<RemoteResult> {
     const t0 = performance.now();
-    const child = spawn('ssh', [...this.args(), commandLine], {
+    const child = spawn('ssh', commandLine === null ? this.args('-N') : [...this.args(), commandLine], {
       stdio: [opts.stdinFile ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       env: process.env,
     });
@@ -264,7 +269,7 @@ export class SshSession {
   /** Whether this host's master connection is up (`ssh -O check`; it never opens a connection). */
   private masterAlive(): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
-      const c = spawn('ssh', [...this.args().slice(0, -2), '-O', 'check', '--', this.endpoint.host], {
+      const c = spawn('ssh', this.args('-O', 'check'), {
         stdio: 'ignore',
       });
       c.on('error', () => resolve(false));
@@ -277,7 +282,7 @@ export class SshSession {
     await this.connecting; // a connection still being opened would otherwise outlive the run
     this.connecting = null;
     await new Promise<void>((resolve) => {
-      const c = spawn('ssh', [...this.args().slice(0, -2), '-O', 'exit', '--', this.endpoint.host], {
+      const c = spawn('ssh', this.args('-O', 'exit'), {
         stdio: 'ignore',
       });
       c.on('error', () => resolve());

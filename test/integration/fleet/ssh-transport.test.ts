@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -192,5 +193,73 @@ describe('ssh transport against a real sshd', () => {
     expect(p.state.upload).toBeUndefined();
     expect(p.state.currentCompat).toBeUndefined();
     await p.lock.release();
+  });
+
+  it("the host's install checks the extracted tree itself: unsafe entries, links leaving it, SHA256SUMS (every line, every file); links count as files", async () => {
+    const s = session(fleet.hosts[0]!.port);
+    const root = path.join(fleet.hosts[0]!.root, 'install-checks');
+    /** An archive built by hand (tar, not the packager: the controller's own check would refuse these). */
+    const archive = async (name: string, make: (d: string) => Promise<void>, sums?: (d: string) => string) => {
+      const d = path.join(work, `tree-${name}`);
+      await mkdir(path.join(d, 'application'), { recursive: true });
+      await writeFile(path.join(d, 'application', 'a.txt'), 'a\n');
+      await make(d);
+      const files = execFileSync('find', ['.', '-type', 'f', '-o', '-type', 'l'], { cwd: d, encoding: 'utf8' })
+        .split('\n')
+        .filter((f) => f && f !== './SHA256SUMS')
+        .map((f) => f.slice(2))
+        .sort();
+      const listed = execFileSync('sha256sum', ['--', ...files], { cwd: d, encoding: 'utf8' });
+      await writeFile(path.join(d, 'SHA256SUMS'), sums ? sums(listed) : listed);
+      const file = path.join(work, `${name}.tar.gz`);
+      execFileSync('tar', ['-czf', file, '-C', d, ...(await readdir(d))]);
+      return { file, sha256: sha256Hex(await readFile(file)) };
+    };
+    await new SshTarget(s, root, 30_000).prepare();
+    let n = 0;
+    const install = async (a: { file: string; sha256: string }) => {
+      const t = new SshTarget(s, root, 30_000);
+      const id = `20260101T0000${String(n++).padStart(2, '0')}Z-cccccccccccc`;
+      return t
+        .installRelease(a.file, id, { limits: DEFAULT_LIMITS, shared: ['application/data'], sha256: a.sha256 })
+        .then((r) => ({ ok: true as const, files: r.files, id }))
+        .catch((e: SlipwayError) => ({ ok: false as const, message: [e.message, ...e.details].join('\n'), id }));
+    };
+    const staged = async () => (await readdir(path.join(root, 'releases'))).filter((x) => x.startsWith('.staging'));
+
+    // A link inside the tree is counted (SHA256SUMS lists what it reads, through sha256sum -c).
+    const good = await archive('good', async (d) => symlink('a.txt', path.join(d, 'application', 'link-in')));
+    const ok = await install(good);
+    expect(ok, JSON.stringify(ok)).toMatchObject({ ok: true, files: 2 }); // a.txt and link-in (the shared path's link is not the package's)
+    const fifo = await archive('fifo', async (d) => {
+      execFileSync('mkfifo', [path.join(d, 'application', 'pipe')]);
+    });
+    const r1 = await install(fifo);
+    expect(r1.ok).toBe(false);
+    expect(r1.ok || r1.message).toMatch(/unsafe entries after extraction: releases\/\.staging-\S+\/application\/pipe/);
+    const out = await archive('out', async (d) => symlink('/etc/passwd', path.join(d, 'application', 'link-out')));
+    const r2 = await install(out);
+    expect(r2.ok || r2.message).toMatch(/unsafe entries after extraction: \S+\/application\/link-out -> \/etc\/passwd/);
+    const unlisted = await archive(
+      'unlisted',
+      async (d) => writeFile(path.join(d, 'application', 'b.txt'), 'b\n'),
+      (l) =>
+        l
+          .split('\n')
+          .filter((x) => !x.endsWith('b.txt'))
+          .join('\n'),
+    );
+    const r3 = await install(unlisted);
+    expect(r3.ok || r3.message).toMatch(/2 files extracted but SHA256SUMS lists 1/);
+    const wrong = await archive(
+      'wrong',
+      async () => undefined,
+      (l) => l.replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0')),
+    );
+    const r4 = await install(wrong);
+    expect(r4.ok || r4.message).toMatch(/SHA256SUMS does not match the extracted files/);
+    // Nothing half-installed stays behind.
+    expect(await staged()).toEqual([]);
+    expect((await readdir(path.join(root, 'releases'))).sort()).toEqual([ok.id]);
   });
 });
