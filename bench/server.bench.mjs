@@ -178,8 +178,8 @@ const soak = {
 };
 
 // 5. CPU per request: utime+stime of the process (all its threads, /proc/<pid>/stat fields 14 and 15) before and after
-//    CPU_REQUESTS keep-alive requests from this process (the peer of 3., in its own process). Three rounds alternate
-//    route and peer; the median round counts.
+//    CPU_REQUESTS keep-alive requests from this process (the peer of 3., in its own process). Five rounds alternate
+//    route and peers, and the two connection counts; the median round counts.
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const cpuMs = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); // fields from 3 (state) on
@@ -193,18 +193,22 @@ const cpuPerK = async (pid, opts, connections) => {
   return ((cpuMs(pid) - before) * 1000) / CPU_REQUESTS;
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const cpu = [];
-for (const connections of [10, 50]) {
-  const route = [];
-  const bare = [];
-  const fastify = [];
-  for (let i = 0; i < 3; i++) {
-    route.push(await cpuPerK(server.pid, { url: `${url}/api/health`, headers: auth }, connections));
-    bare.push(await cpuPerK(peerProc.pid, { url: peerProcUrl }, connections));
-    fastify.push(await cpuPerK(fastifyProc.pid, { url: fastifyUrl }, connections));
+// Every round measures both connection counts, in alternating order (10 then 50, then 50 then 10, ...), so a change
+// in the machine's load during the run falls on both alike instead of looking like a difference between them.
+const ROUNDS = 5;
+const samples = { 10: { route: [], peer: [], fastify: [] }, 50: { route: [], peer: [], fastify: [] } };
+for (let i = 0; i < ROUNDS; i++) {
+  for (const connections of i % 2 ? [50, 10] : [10, 50]) {
+    const s = samples[connections];
+    s.route.push(await cpuPerK(server.pid, { url: `${url}/api/health`, headers: auth }, connections));
+    s.peer.push(await cpuPerK(peerProc.pid, { url: peerProcUrl }, connections));
+    s.fastify.push(await cpuPerK(fastifyProc.pid, { url: fastifyUrl }, connections));
   }
-  cpu.push({ connections, route: median(route), peer: median(bare), fastify: median(fastify) });
 }
+const cpu = [10, 50].map((connections) => {
+  const s = samples[connections];
+  return { connections, route: median(s.route), peer: median(s.peer), fastify: median(s.fastify) };
+});
 peerProc.kill();
 fastifyProc.kill();
 
@@ -283,7 +287,7 @@ const lines = [
   `Target (issue 5): >= 5,000 req/s and p99 < 5 ms on /api/health with cached checks — **${met ? 'met' : 'NOT met'}** in this run.`,
   `Seed comparison: the seed guide claims "Health Endpoint: 150ms avg (target: <200ms)"; here the average was ${target.avg.toFixed(2)} ms.`,
   '',
-  `Server CPU per 1,000 requests (user+system time of the server process from /proc/<pid>/stat, all threads; ${CPU_REQUESTS} keep-alive requests per round, median of 3 rounds alternating route and peer; the peer is the same bare node:http server in its own process). Unlike req/s, this holds on a loaded machine:`,
+  `Server CPU per 1,000 requests (user+system time of the server process from /proc/<pid>/stat, all threads; ${CPU_REQUESTS} keep-alive requests per round, median of ${ROUNDS} rounds, each measuring route, peer and bare Fastify at both connection counts in alternating order; the peer is the same bare node:http server in its own process). Unlike req/s, this holds on a loaded machine:`,
   '',
   '| connections | GET /api/health (Bearer) CPU ms | peer CPU ms | peer / route | bare Fastify CPU ms | peer / bare Fastify |',
   '|---:|---:|---:|---:|---:|---:|',
