@@ -71,7 +71,8 @@ for (const c of 'cilprv') KEYWORD_LETTER[c.charCodeAt(0)] = c;
 /** Whether `content` is a formatted SQL changelog: its first non-blank line is the `--liquibase formatted` header. */
 export function isFormattedSql(content: string): boolean {
   // Only the first non-blank line (as readLines splits them, after a BOM) decides: found without splitting the whole
-  // file, which parseFormattedSql then splits again (for every .sql changelog, ~3 % of generating gen500).
+  // file, which parseFormattedSql then splits again (for every .sql changelog: 70-130 us a 500-changeset file, ~0.5-1 %
+  // of generating gen500 or gen10k, measured).
   const n = content.length;
   let start = content.charCodeAt(0) === 0xfeff ? 1 : 0;
   while (start < n) {
