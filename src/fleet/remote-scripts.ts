@@ -35,19 +35,32 @@ const UPLOAD_STATE = `upload_state() {
 }`;
 
 /**
- * Put in front of another script: $1 journal, $2 N, $3 the journal's size when the controller knows it ends with a
- * newline at that size (else empty), then N journal lines, appended (a torn last line stays alone on its line) and
- * fsync'd BEFORE the script's own work, which then sees its own arguments as $1… . A journal of that very size is
- * taken to end with a newline (one \`stat\`, where reading its last byte takes three processes); the same judgement as
- * \`finish\`'s: a journal no one else wrote since is as the controller read it. A journal that cannot be written stops
- * the script before it does anything (exit 90, JOURNAL_FAILED on stderr).
+ * A function, the one rule for writing a host's journal: `journal_append J AT HAVE N LINE…` appends N lines to the
+ * journal J and fsyncs it, first ending a torn last line (a controller or host killed mid-write leaves one without
+ * its newline), so that it stays alone on its line and the next line is whole. AT: J's size in bytes when the
+ * controller knows a line ends there (what it read under the lock plus its own appends), else empty; J of exactly that
+ * size is not read (one `stat`, where reading its last byte takes three processes): a journal no one else wrote
+ * since is as the controller read it, and one another process wrote is read. HAVE: J's size when the caller has just
+ * read it (`finish`), else empty. Returns non-zero when J cannot be written. Its variables are prefixed (sh has no
+ * locals).
  */
-export const JOURNAL_PRELUDE = `j=$1; n=$2; at=$3; shift 3
+const JOURNAL_APPEND = `journal_append() {
+  ja_j=$1; ja_at=$2; ja_have=$3; ja_n=$4; shift 4
+  if [ -s "$ja_j" ] && { [ -z "$ja_at" ] || [ "\${ja_have:-$(stat -c %s -- "$ja_j")}" != "$ja_at" ]; } &&
+      [ "$(tail -c 1 -- "$ja_j" | wc -l)" -eq 0 ]; then printf '\\n' >> "$ja_j" || return 1; fi
+  while [ "$ja_n" -gt 0 ]; do printf '%s\\n' "$1" >> "$ja_j" || return 1; shift; ja_n=$((ja_n - 1)); done
+  sync -- "$ja_j"
+}`;
+
+/**
+ * Put in front of another script (`withJournalPrelude`): $1 journal, $2 N, $3 AT (as `journal_append`), then N
+ * journal lines, appended and fsync'd BEFORE the script's own work, which then sees its own arguments as $1… . A
+ * journal that cannot be written stops the script before it does anything (exit 90, JOURNAL_FAILED on stderr).
+ */
+const JOURNAL_PRELUDE = `j=$1; n=$2; at=$3; shift 3
 if [ "$n" -gt 0 ]; then
-  { if [ -s "$j" ] && { [ -z "$at" ] || [ "$(stat -c %s -- "$j")" != "$at" ]; } &&
-      [ "$(tail -c 1 -- "$j" | wc -l)" -eq 0 ]; then printf '\\n' >> "$j"; fi &&
-    while [ "$n" -gt 0 ]; do printf '%s\\n' "$1" >> "$j" || exit 90; shift; n=$((n - 1)); done &&
-    sync -- "$j"; } || { echo "JOURNAL_FAILED: cannot append to $j" >&2; exit 90; }
+  journal_append "$j" "$at" '' "$n" "$@" || { echo "JOURNAL_FAILED: cannot append to $j" >&2; exit 90; }
+  shift "$n"
 fi`;
 
 const INSTALL = `root=$1; id=$2; sha=$3; shift 3
@@ -106,6 +119,16 @@ echo "$files"`;
 
 /** The exit code and stderr marker of a failed JOURNAL_PRELUDE. */
 export const JOURNAL_FAILED = { code: 90, marker: 'JOURNAL_FAILED' } as const;
+
+/**
+ * `script` (one of SCRIPTS) with JOURNAL_PRELUDE in front: its arguments become journal, N, AT, the N lines, then
+ * the script's own. `journal_append` is defined once, even when the script uses it too (`append`, `finish`).
+ */
+export function withJournalPrelude(script: string): string {
+  let body = script.startsWith(PRE) ? script.slice(PRE.length) : script;
+  if (body.startsWith(`\n${JOURNAL_APPEND}`)) body = body.slice(JOURNAL_APPEND.length + 1);
+  return `${PRE}\n${JOURNAL_APPEND}\n${JOURNAL_PRELUDE}${body}`;
+}
 
 export const SCRIPTS = {
   /** $1 root. Creates the layout and checks the tools the other scripts need. */
@@ -166,10 +189,10 @@ if [ -d "$1/.slipway/lock.d" ]; then
   if [ -n "$m" ]; then rm -rf -- "$1/.slipway/lock.d"; fi
 fi`,
 
-  /** $1 journal, $2 one line. A torn last line (no newline) stays alone on its line; fsync'd. */
+  /** $1 journal, $2 AT (as `journal_append`), $3 one line: appended, fsync'd. */
   append: `${PRE}
-if [ -s "$1" ] && [ "$(tail -c 1 -- "$1" | wc -l)" -eq 0 ]; then printf '\\n' >> "$1"; fi
-printf '%s\\n' "$2" >> "$1" && sync -- "$1"`,
+${JOURNAL_APPEND}
+journal_append "$1" "$2" '' 1 "$3"`,
 
   /** Nothing: carries deferred journal lines (flushJournal). */
   noop: `${PRE}
@@ -278,8 +301,8 @@ getent passwd "$1" >/dev/null 2>&1 || { echo "no user $1 on the host"; exit 3; }
 sudo -n -u "$1" -- true </dev/null >/dev/null 2>&1 || { echo "sudo -n -u $1 is not allowed for $(id -un) (a password is required or sudoers does not permit it)"; exit 3; }`,
 
   /**
-   * $1 root, $2 journal, $3 the journal's expected size in bytes, $4 "1" when it then ends with a newline (or is
-   * empty) as the controller knows it, $5 N, N release ids, then M, M names of uploaded archives
+   * $1 root, $2 journal, $3 the journal's expected size in bytes, $4 AT (as `journal_append`: $3, or empty when the
+   * controller does not know that the journal ends a line there), $5 N, N release ids, then M, M names of uploaded archives
    * (.slipway/incoming/<sha256>.tar.gz), then journal lines. Only when the journal is exactly $3 bytes long (nothing
    * but this run wrote it since the controller read it): the releases are removed (renamed out of the way first, as
    * \`remove\`), then the archives, then the lines are appended and fsync'd. A journal of another size
@@ -287,7 +310,8 @@ sudo -n -u "$1" -- true </dev/null >/dev/null 2>&1 || { echo "sudo -n -u $1 is n
    * closing lines), where it took four.
    */
   finish: `${PRE}
-root=$1; j=$2; want=$3; ends=$4; shift 4
+${JOURNAL_APPEND}
+root=$1; j=$2; want=$3; at=$4; shift 4
 have=0; if [ -e "$j" ]; then have=$(stat -c %s -- "$j") || exit 3; fi
 if [ "$have" != "$want" ]; then echo stale; exit 10; fi
 cd -- "$root" || exit 3
@@ -299,10 +323,7 @@ while [ "$n" -gt 0 ]; do
 done
 n=$1; shift
 while [ "$n" -gt 0 ]; do rm -f -- ".slipway/incoming/$1" || exit 3; shift; n=$((n - 1)); done
-if [ $# -gt 0 ]; then
-  { if [ "$ends" != 1 ] && [ -s "$j" ] && [ "$(tail -c 1 -- "$j" | wc -l)" -eq 0 ]; then printf '\\n' >> "$j"; fi &&
-    for l; do printf '%s\\n' "$l" >> "$j" || exit 11; done && sync -- "$j"; } || { echo "cannot append to $j" >&2; exit 11; }
-fi`,
+if [ $# -gt 0 ]; then journal_append "$j" "$at" "$have" $# "$@" || { echo "cannot append to $j" >&2; exit 11; }; fi`,
 
   /** $1 root: removes staging dirs, trash and temp links a crashed run left; prints what it removed. */
   clean: `${PRE}

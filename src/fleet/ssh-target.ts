@@ -15,7 +15,7 @@ import type { RunCommandResult } from '../deploy/run-command.js';
 import type { ExecOptions, InstallOptions, Target } from '../deploy/target.js';
 import type { JournalEntry } from '../deploy/types.js';
 import type { TreeVerification } from '../deploy/verify-tree.js';
-import { JOURNAL_FAILED, JOURNAL_PRELUDE, SCRIPTS } from './remote-scripts.js';
+import { JOURNAL_FAILED, SCRIPTS, withJournalPrelude } from './remote-scripts.js';
 import { transportFailure, type RemoteResult, type RunOptions, type SshSession } from './ssh.js';
 import { parseUploadState, uploadFile, type RemoteRunner, type UploadState } from './upload.js';
 
@@ -109,14 +109,12 @@ export class SshTarget implements Target {
   private async remote(script: string, args: readonly string[], opts: RunOptions): Promise<RemoteResult> {
     this.prefetched = null;
     this.opened = null;
+    const at = this.journalAt([]); // the prelude's: before its lines
     const sent = this.pending.splice(0);
     const lines = sent.map((p) => p.line);
-    const body = script.startsWith('umask 077; set -u;') ? script.slice('umask 077; set -u;'.length) : script;
-    // The journal's size when it is known to end with a newline there (JOURNAL_PRELUDE's $3).
-    const at = this.known?.journalEndsLine ? String(this.known.journalBytes) : '';
     const r = sent.length
       ? await this.session.script(
-          `umask 077; set -u;\n${JOURNAL_PRELUDE}\n${body}`,
+          withJournalPrelude(script),
           [this.layout.journal, String(lines.length), at, ...lines, ...args],
           opts,
         )
@@ -136,6 +134,25 @@ export class SshTarget implements Target {
   private async sh(name: keyof typeof SCRIPTS, args: string[], what: string, timeoutMs = this.opTimeoutMs) {
     const r = await this.remote(SCRIPTS[name], args, { timeoutMs });
     return this.session.check(r, what, timeoutMs);
+  }
+
+  /** The journal's size, and whether a line ends there, once `lines` are appended (as appendKnown counts them). */
+  private journalAfter(lines: readonly PendingLine[]): { bytes: number; endsLine: boolean } | null {
+    const k = this.known;
+    if (!k) return null;
+    let bytes = k.journalBytes;
+    if (lines.length && bytes > 0 && !k.journalEndsLine) bytes++; // a torn last line is ended first
+    for (const l of lines) bytes += Buffer.byteLength(l.line) + 1;
+    return { bytes, endsLine: lines.length > 0 || k.journalEndsLine };
+  }
+
+  /**
+   * `journal_append`'s AT (remote-scripts.ts) once `lines` are on the host: the journal's size when this target
+   * knows a line ends there, else empty (the host then reads the journal's last byte).
+   */
+  private journalAt(lines: readonly PendingLine[]): string {
+    const j = this.journalAfter(lines);
+    return j?.endsLine ? String(j.bytes) : '';
   }
 
   /** Records lines appended to the host's journal (as JOURNAL_PRELUDE and `append` write them) in `known`. */
@@ -193,21 +210,17 @@ export class SshTarget implements Target {
     for (const id of remove) if (!isReleaseId(id)) throw new SlipwayError('E_INTERNAL', `not a release id: ${id}`);
     for (const a of archives)
       if (!UPLOADED_ARCHIVE.test(a)) throw new SlipwayError('E_INTERNAL', `not an uploaded archive: ${a}`);
-    const k = this.known;
-    if (!k) return false;
     // The size the journal has once the deferred lines are on it (the prelude runs first in the same script).
-    let expected = k.journalBytes;
-    if (this.pending.length && expected > 0 && !k.journalEndsLine) expected++;
-    for (const p of this.pending) expected += Buffer.byteLength(p.line) + 1;
-    const endsLine = this.pending.length > 0 || k.journalEndsLine;
+    const expected = this.journalAfter(this.pending);
+    if (!expected) return false;
     const lines = after.map((e) => this.entryLine(run, kind, e));
     const r = await this.remote(
       SCRIPTS.finish,
       [
         this.layout.root,
         this.layout.journal,
-        String(expected),
-        endsLine ? '1' : '0',
+        String(expected.bytes),
+        this.journalAt(this.pending),
         String(remove.length),
         ...remove,
         String(archives.length),
@@ -416,7 +429,9 @@ export class SshTarget implements Target {
         const p = this.entryLine(run, kind, e);
         if (o.defer) this.pending.push(p);
         else {
-          const r = await this.remote(SCRIPTS.append, [this.layout.journal, p.line], { timeoutMs: this.opTimeoutMs });
+          const r = await this.remote(SCRIPTS.append, [this.layout.journal, this.journalAt(this.pending), p.line], {
+            timeoutMs: this.opTimeoutMs,
+          });
           if (r.code !== 0) this.known = null;
           else this.appendKnown([p]);
           this.session.check(r, 'append to the journal', this.opTimeoutMs);
