@@ -149,7 +149,7 @@ export async function loadChangelogNodes(
           );
         const expanded = state.properties.expand(raw, file);
         const relative = boolAttr(node, 'relativeToChangelogFile', false, file);
-        const target = resolveReferenced(state.rootDir, expanded, file, node.line, relative);
+        const target = resolveReferenced(state.rootDir, expanded, file, node.line, relative, true);
         if (boolAttr(node, 'ignore', false, file)) break;
         await include({ kind: node.name, target, node, ctx: fileCtx });
         break;
@@ -287,7 +287,7 @@ function readPropertyFile(
 ): { name: string; value: string }[] {
   const file = ctx.path;
   const relative = boolAttr(node, 'relativeToChangelogFile', false, file);
-  const target = resolveReferenced(state.rootDir, written, file, node.line, relative);
+  const target = resolveReferenced(state.rootDir, written, file, node.line, relative, true);
   let bytes: Buffer;
   try {
     bytes = readFileSync(path.join(state.rootDir, target));
@@ -476,7 +476,7 @@ function addChild(
       const p = a.attrs.path;
       if (!p) throw new SlipwayError('E_CHANGELOG', '<sqlFile> needs a path', { file, line: child.line });
       const rel = boolAttr(a, 'relativeToChangelogFile', false, file);
-      const target = resolveReferenced(state.rootDir, p, file, child.line, rel);
+      const target = resolveReferenced(state.rootDir, p, file, child.line, rel, true);
       let bytes: Buffer;
       try {
         bytes = readFileSync(path.join(state.rootDir, target));
@@ -554,7 +554,7 @@ function buildContext(d: ChangeSetDraft, ctx: FileContext, state: WalkState): Bu
     model: state.schemaModel,
     warn: (line, code, message) => state.warnings.push({ code, file, line, message }),
     readFile: (rel, from) => {
-      const target = resolveInside(state.rootDir, rel, file, from.line, rel);
+      const target = resolveInside(state.rootDir, rel, file, from.line, rel, true);
       let bytes: Buffer;
       try {
         bytes = readFileSync(path.join(state.rootDir, target));

@@ -6,12 +6,22 @@ import { SlipwayError } from '../../errors.js';
  * Normalises `p` (forward slashes, no `./`, `..` resolved) and checks it stays inside the root.
  * Throws E_CHANGELOG naming the referring file:line otherwise.
  */
-export function resolveInside(rootDir: string, p: string, fromFile: string, line: number, written = p): string {
-  const slashed = p.replace(/\\/g, '/');
+export function resolveInside(
+  rootDir: string,
+  p: string,
+  fromFile: string,
+  line: number,
+  written = p,
+  searchPath = false,
+): string {
+  let slashed = p.replace(/\\/g, '/');
   if (path.posix.isAbsolute(slashed) || /^[A-Za-z]:\//.test(slashed)) {
     const rel = path.relative(rootDir, slashed).split(path.sep).join('/');
-    if (rel.startsWith('..') || path.isAbsolute(rel)) throw escapeError(written, fromFile, line);
-    return rel;
+    if (!rel.startsWith('..') && !path.isAbsolute(rel)) return rel;
+    // Liquibase looks every path up in its search path, whose directory accessors drop the leading "/":
+    // include file="/db/a.xml" is <root>/db/a.xml, recorded as db/a.xml (measured, 4.28).
+    if (!searchPath || !slashed.startsWith('/')) throw escapeError(written, fromFile, line);
+    slashed = slashed.replace(/^\/+/, '');
   }
   const norm = path.posix.normalize(slashed).replace(/^(\.\/)+/, '');
   if (norm === '..' || norm.startsWith('../')) throw escapeError(written, fromFile, line);
@@ -21,6 +31,7 @@ export function resolveInside(rootDir: string, p: string, fromFile: string, line
 /**
  * The file a changelog element names (include `file`, sqlFile `path`, property `file`): beside the referring
  * changelog when `relativeToChangelogFile` is set, else from the root (the search path); checked by resolveInside.
+ * `searchPath`: a Liquibase reference, where "/x" outside the root means <root>/x (psql's \\i reads real paths).
  */
 export function resolveReferenced(
   rootDir: string,
@@ -28,8 +39,10 @@ export function resolveReferenced(
   fromFile: string,
   line: number,
   relativeToChangelogFile: boolean,
+  searchPath = false,
 ): string {
-  return resolveInside(rootDir, referencedPath(fromFile, written, relativeToChangelogFile), fromFile, line, written);
+  const p = referencedPath(fromFile, written, relativeToChangelogFile);
+  return resolveInside(rootDir, p, fromFile, line, written, searchPath);
 }
 
 /** `written` as a root-relative path: beside `fromFile` when relative (not yet checked to stay inside the root). */
