@@ -51,16 +51,27 @@ function whereParamsOf(node: ChangeNode): ColumnConfig[] {
   return wp ? columnNodes(wp, 'param').map(loadColumn) : [];
 }
 
+/**
+ * InsertStatement keeps its columns in a LinkedHashMap: a name written twice is one column, at its first position,
+ * with its last value (measured, 4.28: `b=1, a=2, b=3` inserts `(b, a) VALUES (3, 2)`). A JS Map does the same.
+ */
+function insertColumns(columns: ColumnConfig[]): ColumnConfig[] {
+  const byName = new Map<string, ColumnConfig>();
+  for (const c of columns) byName.set(c.name ?? '', c);
+  return byName.size === columns.length ? columns : [...byName.values()];
+}
+
 function buildInsert(node: ChangeNode, ctx: BuildContext): BuiltChange {
   const f = loadFields(node, { catalogName: 's', schemaName: 's', tableName: 's', dbms: 's' });
   required(node, f, 'tableName', ctx.file);
   const columns = columnNodes(node).map(loadColumn);
+  const inserted = insertColumns(columns);
   return {
     name: 'insert',
     serial: { fields: { ...f, columns: columns.map(serialColumn) } },
     dbms: f.dbms,
     sql: (names) => [
-      `INSERT INTO ${qualifiedName(f.schemaName, f.tableName!, names)} (${columns.map((c) => escapeColumn(c.name ?? '', names)).join(', ')}) VALUES (${columns.map((c) => dataValueSql(valueOf(c, f.schemaName), names)).join(', ')})`,
+      `INSERT INTO ${qualifiedName(f.schemaName, f.tableName!, names)} (${inserted.map((c) => escapeColumn(c.name ?? '', names)).join(', ')}) VALUES (${inserted.map((c) => dataValueSql(valueOf(c, f.schemaName), names)).join(', ')})`,
     ],
   };
 }

@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
+import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
+
+// Departures found running public projects' XML changelogs (session 11's hunt), each reproduced here by a hand-made
+// changelog and compared with `liquibase update` 4.28 on PostgreSQL: schema, data and history rows.
+const NS =
+  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
+
+const MASTER = `<databaseChangeLog ${NS}>
+  <!-- <insert> naming a column twice: one column, first position, last value (InsertStatement's LinkedHashMap). -->
+  <changeSet id="dup-insert" author="a">
+    <createTable tableName="dup_t"><column name="a" type="int"/><column name="b" type="int"/><column name="c" type="int"/></createTable>
+    <insert tableName="dup_t"><column name="b" valueNumeric="1"/><column name="a" valueNumeric="2"/><column name="b" valueNumeric="3"/><column name="c" valueNumeric="4"/></insert>
+  </changeSet>
+</databaseChangeLog>
+`;
+
+describe('XML departures found on public projects, against Liquibase 4.28', () => {
+  let root: string;
+  let theirs: TestDatabase;
+  let ours: TestDatabase;
+  beforeAll(async () => {
+    root = await makeTree({ 'db/master.xml': MASTER });
+    [theirs, ours] = await Promise.all([createTestDatabase('xmlfound_theirs'), createTestDatabase('xmlfound_ours')]);
+  });
+  afterAll(async () => {
+    await Promise.all([theirs?.drop(), ours?.drop()]);
+    if (root) await removeTree(root);
+  });
+
+  it('leaves the schema, data and history rows Liquibase does', async () => {
+    await liquibaseOk(root, theirs, 'db/master.xml', 'update');
+    await applyOurPackage(root, 'db/master.xml', ours);
+    expect(schemaDump(ours)).toBe(schemaDump(theirs));
+    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
+    const rows = 'SELECT a, b, c FROM dup_t';
+    expect(psqlRows(ours, rows)).toEqual(psqlRows(theirs, rows));
+    // The facts the comparison rests on, so that agreeing on nothing cannot pass.
+    expect(psqlRows(theirs, rows)).toEqual(['2|3|4']);
+  }, 300_000);
+});
