@@ -30,6 +30,7 @@ export interface Precondition {
     | 'row-count'
     | 'table-is-empty'
     | 'changelog-property-defined'
+    | 'running-as'
     | 'and'
     | 'or'
     | 'not';

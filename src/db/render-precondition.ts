@@ -112,6 +112,10 @@ function renderCheck(c: Precondition, t: HistoryTables): string {
       return `NOT EXISTS (SELECT 1 FROM ${tableRef(a)})`;
     case 'changelog-property-defined':
       return a.defined === 'true' ? 'TRUE' : 'FALSE';
+    case 'running-as':
+      // RunningAsPrecondition: the connection's user name (pgjdbc: the login user, so session_user, not a SET ROLE),
+      // cut at '@', equalsIgnoreCase the username attribute.
+      return `lower(split_part(session_user::text, '@', 1)) = lower(${quoteLiteral(a.username ?? '')})`;
     case 'changeset-executed':
       return `EXISTS (SELECT 1 FROM ${historyTable(t)} WHERE ID = ${quoteLiteral(a.id ?? '')} AND AUTHOR = ${quoteLiteral(a.author ?? '')} AND FILENAME = ${quoteLiteral(a.changeLogFile ?? '')})`;
     case 'dbms':

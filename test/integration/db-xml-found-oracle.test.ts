@@ -14,6 +14,19 @@ const MASTER = `<databaseChangeLog ${NS}>
     <createTable tableName="dup_t"><column name="a" type="int"/><column name="b" type="int"/><column name="c" type="int"/></createTable>
     <insert tableName="dup_t"><column name="b" valueNumeric="1"/><column name="a" valueNumeric="2"/><column name="b" valueNumeric="3"/><column name="c" valueNumeric="4"/></insert>
   </changeSet>
+  <!-- <runningAs>: the connection's user, compared ignoring case (the oracle connects as postgres). -->
+  <changeSet id="as-postgres" author="a">
+    <preConditions onFail="MARK_RAN"><runningAs username="POSTGRES"/></preConditions>
+    <createTable tableName="ran_as_postgres"><column name="id" type="int"/></createTable>
+  </changeSet>
+  <changeSet id="as-nobody" author="a">
+    <preConditions onFail="MARK_RAN"><runningAs username="nobody"/></preConditions>
+    <createTable tableName="ran_as_nobody"><column name="id" type="int"/></createTable>
+  </changeSet>
+  <changeSet id="not-as-nobody" author="a">
+    <preConditions onFail="MARK_RAN"><not><runningAs username="nobody"/></not></preConditions>
+    <createTable tableName="ran_not_as_nobody"><column name="id" type="int"/></createTable>
+  </changeSet>
 </databaseChangeLog>
 `;
 
@@ -39,5 +52,8 @@ describe('XML departures found on public projects, against Liquibase 4.28', () =
     expect(psqlRows(ours, rows)).toEqual(psqlRows(theirs, rows));
     // The facts the comparison rests on, so that agreeing on nothing cannot pass.
     expect(psqlRows(theirs, rows)).toEqual(['2|3|4']);
+    expect(
+      psqlRows(theirs, "SELECT id || ':' || exectype FROM databasechangelog WHERE id LIKE '%as-%' ORDER BY 1"),
+    ).toEqual(['as-nobody:MARK_RAN', 'as-postgres:EXECUTED', 'not-as-nobody:EXECUTED']);
   }, 300_000);
 });

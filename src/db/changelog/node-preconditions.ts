@@ -18,6 +18,7 @@ const TYPES: Record<string, Precondition['type']> = {
   rowCount: 'row-count',
   tableIsEmpty: 'table-is-empty',
   changeLogPropertyDefined: 'changelog-property-defined',
+  runningAs: 'running-as',
   and: 'and',
   or: 'or',
   not: 'not',
