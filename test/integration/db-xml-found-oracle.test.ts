@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseChangelog } from '../../src/db/changelog/index.js';
+import { runLiquibase } from '../helpers/liquibase-cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
@@ -7,6 +11,9 @@ import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from
 // changelog and compared with `liquibase update` 4.28 on PostgreSQL: schema, data and history rows.
 const NS =
   'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
+
+const NS_1_9 =
+  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog/1.9" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog/1.9 http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-1.9.xsd"';
 
 const MASTER = `<databaseChangeLog ${NS}>
   <!-- <insert> naming a column twice: one column, first position, last value (InsertStatement's LinkedHashMap). -->
@@ -55,5 +62,26 @@ describe('XML departures found on public projects, against Liquibase 4.28', () =
     expect(
       psqlRows(theirs, "SELECT id || ':' || exectype FROM databasechangelog WHERE id LIKE '%as-%' ORDER BY 1"),
     ).toEqual(['as-nobody:MARK_RAN', 'as-postgres:EXECUTED', 'not-as-nobody:EXECUTED']);
+  }, 300_000);
+
+  it('an unknown change type (<modifyColumn>, gone since Liquibase 2) stops Liquibase, and Slipway names it', async () => {
+    await writeFile(
+      path.join(root, 'db/unknown.xml'),
+      // The 1.9 XSD (bundled with Liquibase 4.28) still lists modifyColumn, so XSD validation lets it past.
+      `<databaseChangeLog ${NS_1_9}>\n<changeSet id="1" author="a">\n<modifyColumn tableName="t"><column name="c" type="int"/></modifyColumn>\n</changeSet>\n</databaseChangeLog>\n`,
+    );
+    const r = await runLiquibase(root, theirs.url, [
+      `--search-path=${root}`,
+      '--changelog-file=db/unknown.xml',
+      'validate',
+    ]);
+    expect(r.ok).toBe(false);
+    expect(r.out).toContain("Unknown change type 'modifyColumn'");
+    await expect(parseChangelog({ rootDir: root, changelog: 'db/unknown.xml' })).rejects.toMatchObject({
+      code: 'E_CHANGELOG',
+      file: 'db/unknown.xml',
+      line: 3,
+      message: 'Unknown change type <modifyColumn>',
+    });
   }, 300_000);
 });

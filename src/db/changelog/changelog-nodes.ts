@@ -519,6 +519,14 @@ function addChild(
         addChangeType(d, applyRemovals(expandNode(child, expand), ctx.removals ?? []), ctx, state, names, inverses);
         return;
       }
+      if (!LIQUIBASE_ONLY_CHANGE_TYPES.has(child.name)) {
+        throw new SlipwayError('E_CHANGELOG', `Unknown change type <${child.name}>`, {
+          file,
+          line: child.line,
+          column: child.column,
+          hint: 'Liquibase 4.28 has no such change type either (it stops with "Unknown change type"): check spelling and capitalization; changes of Liquibase 1.x such as <modifyColumn> were removed.',
+        });
+      }
       throw new SlipwayError('E_CHANGELOG', `Change type <${child.name}> is not supported`, {
         file,
         line: child.line,
@@ -527,6 +535,9 @@ function addChild(
       });
   }
 }
+
+/** Change types of liquibase-core 4.28 (its META-INF/services/liquibase.change.Change) that Slipway does not render. */
+const LIQUIBASE_ONLY_CHANGE_TYPES = new Set(['addLookupTable', 'mergeColumns']);
 
 /** The node with `${…}` expanded in its attributes only (its text is expanded where it is read). */
 function expandAttrs(node: ChangelogNode, expand: (t: string) => string): ChangelogNode {

@@ -265,6 +265,13 @@ describe('XML / YAML / JSON masters', () => {
     });
     expect([e1.message, e1.line]).toEqual(['Change type <addLookupTable> is not supported', 4]);
     expect(e1.hint).toMatch(/<sql>.*formatted SQL/);
+    // A name liquibase-core 4.28 does not know (Liquibase 1.x's <modifyColumn>): Liquibase stops too, and the hint
+    // says so rather than suggesting Liquibase would run it (db-xml-found-oracle.test.ts measures Liquibase's refusal).
+    const e1b = await failure({
+      'db/master.xml': xml('<changeSet id="1" author="a">\n<modifyColumn tableName="t"/>\n</changeSet>'),
+    });
+    expect([e1b.message, e1b.line]).toEqual(['Unknown change type <modifyColumn>', 4]);
+    expect(e1b.hint).toMatch(/Liquibase 4\.28 has no such change type either/);
 
     const e2 = await failure({
       'db/master.xml': xml('<changeSet id="1" author="a" runOnChnage="true"><sql>select 1</sql></changeSet>'),
