@@ -117,9 +117,9 @@ export function serializedChangeChecksumV9(serialized: string): string {
   return '9:' + md5hex(normalizeForCheckSum(serialized));
 }
 
-/** Checksum of a tagDatabase change. */
-export function tagDatabaseChecksumV9(tag: string): string {
-  return serializedChangeChecksumV9(`tagDatabase:[\n    tag="${tag}"\n]`);
+/** Checksum of a tagDatabase change; null (YAML `- tagDatabase:`) serialises with no field: `tagDatabase:[]`. */
+export function tagDatabaseChecksumV9(tag: string | null): string {
+  return serializedChangeChecksumV9(tag === null ? 'tagDatabase:[]' : `tagDatabase:[\n    tag="${tag}"\n]`);
 }
 
 /** A changeset's MD5SUM from its changes' checksums, in order. */

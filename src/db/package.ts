@@ -95,7 +95,15 @@ export async function prepareDatabasePackage(opts: DatabasePackageOptions): Prom
   }
   const tables = historyTables(opts);
   const defaultSchema = defaultSchemaOf(opts);
-  const { parsed, selected } = await readChangelog({ ...opts, ...(defaultSchema ? { defaultSchema } : {}) });
+  const { parsed, selected } = await readChangelog({
+    ...opts,
+    ...(defaultSchema ? { defaultSchema } : {}),
+    historyTables: {
+      changelogTable: tables.changelog,
+      changelogLockTable: tables.lock,
+      ...(opts.changelogSchema ? { changelogSchema: opts.changelogSchema } : {}),
+    },
+  });
   // Every selected changeset, also those a delta leaves out: the same changelog must not pass only sometimes.
   if (!opts.allowShellInSql) refuseShellEscapes(findChangeSetShellEscapes(selected), SHELL_REFUSAL);
   let changeSets = selected;

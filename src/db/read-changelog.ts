@@ -10,6 +10,8 @@ export type ChangelogInput = Pick<ChangelogSource, 'rootDir' | 'changelog'> &
     strict?: boolean;
     /** Liquibase `--default-schema-name`: the schema of objects without schemaName (default public). */
     defaultSchema?: string;
+    /** History table names as given, for the `${database.…}` built-in properties. */
+    historyTables?: { changelogTable?: string; changelogLockTable?: string; changelogSchema?: string };
   };
 
 export interface ReadChangelogResult {
@@ -45,6 +47,7 @@ export async function readChangelog(source: ChangelogInput): Promise<ReadChangel
       : {}),
     ...(source.strict ? { strict: true } : {}),
     ...(source.defaultSchema ? { defaultSchema: source.defaultSchema } : {}),
+    ...(source.historyTables ? { historyTables: source.historyTables } : {}),
   });
   const selected = selectChangeSets(parsed.changeSets, { ...contexts, ...labels, dbms: 'postgresql' });
   return { parsed, selected };

@@ -38,6 +38,13 @@ export interface CorpusUnit {
   globalArgs?: string[];
   passes?: CorpusPass[];
   rolesFirst?: string[];
+  /** Roles the changelog itself creates (cluster-wide): dropped before each run so that every run can create them. */
+  rolesCreated?: string[];
+  /**
+   * The mixed run stops Liquibase with `update-count`, never `update-to-tag`: Liquibase 4.28's update-to-tag fails
+   * (NullPointerException) on a changelog that has a tagDatabase without a tag (YAML `- tagDatabase:`).
+   */
+  mixedByCount?: boolean;
   urlSuffix?: string;
   requiresExtension?: string;
   updateSqlOnly?: boolean;
@@ -158,6 +165,11 @@ export function unitDatabaseName(): string {
  */
 export async function freshDatabase(u: CorpusUnit, name: string): Promise<TestDatabase> {
   await queryRows(PG_ADMIN_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  for (const role of u.rolesCreated ?? [])
+    await queryRows(
+      PG_ADMIN_URL,
+      `DROP ROLE IF EXISTS "${role.replaceAll('${DATABASE_NAME}', name).replaceAll('"', '""')}"`,
+    );
   await queryRows(PG_ADMIN_URL, `CREATE DATABASE "${name}"`);
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;

@@ -228,10 +228,10 @@ export function addSqlChange(
   d.descriptions.push(description);
 }
 
-/** Adds a tagDatabase change (same serialised-form md5 in V8 and V9, only the prefix differs). */
-export function addTagChange(d: ChangeSetDraft, tag: string): void {
+/** Adds a tagDatabase change (same serialised-form md5 in V8 and V9, only the prefix differs); null: no tag. */
+export function addTagChange(d: ChangeSetDraft, tag: string | null): void {
   const v9 = tagDatabaseChecksumV9(tag);
-  d.tag = tag;
+  if (tag !== null) d.tag = tag;
   d.changeChecksums.push(v9);
   d.changeChecksumsV8.push('8:' + v9.slice(2));
   d.descriptions.push('tagDatabase');

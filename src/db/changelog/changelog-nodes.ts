@@ -509,6 +509,19 @@ function addChild(
     }
     case 'tagDatabase': {
       const tag = child.attrs.tag;
+      // YAML/JSON `- tagDatabase:` with no tag (XML's XSD requires one): Liquibase 4.28 runs it and tags nothing —
+      // the changeset's row keeps no tag, an earlier row keeps its own; its checksum hashes `tagDatabase:[]`.
+      if (tag === undefined && !/\.xml$/i.test(file)) {
+        state.warnings.push({
+          code: 'W_IGNORED_CHANGE',
+          file,
+          line: child.line,
+          message: 'tagDatabase has no tag: Liquibase runs it and tags nothing, and so does Slipway.',
+        });
+        addTagChange(d, null);
+        inverses.push([]);
+        return;
+      }
       if (!tag) throw new SlipwayError('E_CHANGELOG', '<tagDatabase> needs a tag', { file, line: child.line });
       addTagChange(d, tag);
       inverses.push([]);
@@ -517,6 +530,23 @@ function addChild(
     default:
       if (changes().isChangeType(child.name)) {
         addChangeType(d, applyRemovals(expandNode(child, expand), ctx.removals ?? []), ctx, state, names, inverses);
+        return;
+      }
+      // A YAML/JSON `changes` entry whose value is text (`- tag: v1`) and whose key is no change type: Liquibase
+      // 4.28's ChangeSet.handleChildNode skips it without a word (a mapping there is "Unknown change type").
+      if (
+        child.text !== '' &&
+        !child.children.length &&
+        !Object.keys(child.attrs).length &&
+        !/\.xml$/i.test(file) &&
+        !LIQUIBASE_ONLY_CHANGE_TYPES.has(child.name)
+      ) {
+        state.warnings.push({
+          code: 'W_IGNORED_CHANGE',
+          file,
+          line: child.line,
+          message: `"${child.name}: ${child.text.length > 40 ? child.text.slice(0, 40) + '…' : child.text}" among the changes is no change type: Liquibase ignores it, and so does Slipway.`,
+        });
         return;
       }
       if (!LIQUIBASE_ONLY_CHANGE_TYPES.has(child.name)) {

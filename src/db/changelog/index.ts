@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
 import type { ChangeSet, Changelog, ParseWarning } from '../model.js';
-import { PropertyScope } from '../properties.js';
+import { builtinProperties, PropertyScope, type BuiltinPropertyFacts } from '../properties.js';
 import { SchemaModel } from '../changes/schema-model.js';
 import { isFormattedSql, normalizeLogicalPath } from './formatted-sql.js';
 import { resolveInside } from './paths.js';
@@ -35,6 +35,8 @@ export interface ParseChangelogOptions {
   customChanges?: Record<string, string>;
   /** Liquibase `--default-schema-name`: the schema generated SQL names for objects without schemaName (default public). */
   defaultSchema?: string;
+  /** History table names for the `${database.…}` built-in properties (default: Liquibase's). */
+  historyTables?: Omit<BuiltinPropertyFacts, 'defaultSchema'>;
   /** `--strict`: every warning (what Liquibase ignores or Slipway doubts) becomes an E_CHANGELOG error. */
   strict?: boolean;
 }
@@ -46,7 +48,13 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
   const dbms = opts.dbms ?? 'postgresql';
   const state: WalkState = {
     rootDir,
-    properties: new PropertyScope(opts.properties),
+    properties: new PropertyScope(
+      opts.properties,
+      builtinProperties({
+        ...opts.historyTables,
+        ...(opts.defaultSchema ? { defaultSchema: opts.defaultSchema } : {}),
+      }),
+    ),
     filter: { contexts: opts.contexts, labels: opts.labels, dbms },
     changeSets: [],
     preconditions: [],
@@ -67,6 +75,13 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
   // (Fineract's `context="postgresql"` / `context="mysql"` twins) run fine (measured on the corpus).
   checkDuplicates(selectChangeSets(state.changeSets, { ...state.filter }));
   state.warnings.push(...findUnincludedFiles(state));
+  for (const [name, file] of state.properties.unknownAtBuild)
+    state.warnings.push({
+      code: 'W_PROPERTY_UNKNOWN_AT_BUILD',
+      file: file ?? master,
+      line: 1,
+      message: `\${${name}} depends on the server the package runs on (Liquibase reads it from the connection); Slipway leaves it as written. Pass the value with --property ${name}=… to expand it.`,
+    });
   if (opts.strict) failOnWarnings(state.warnings);
   return {
     master,

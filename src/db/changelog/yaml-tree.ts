@@ -5,7 +5,7 @@
 // Imported, not required on first use (as it was): a runtime require() would load a second copy from node_modules
 // beside the one the esbuild bundle contains. This module itself is imported on need (walk.ts), so a changelog with no
 // YAML or JSON file does not load yaml.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
 import { SlipwayError } from '../../errors.js';
 import type { ChangelogNode } from './xml-tree.js';
 
@@ -19,10 +19,14 @@ const PRECONDITION_ATTRS = new Set([
   'onSqlOutput',
 ]);
 
+const ROLLBACK_REFERENCE = new Set(['changeSetPath', 'changeSetAuthor', 'changeSetId']);
+
 /** Parses a YAML or JSON changelog into the element tree. */
 export function parseYamlTree(content: string, file: string): ChangelogNode {
   const lc = new LineCounter();
-  const doc = parseDocument(content, { lineCounter: lc, prettyErrors: false });
+  // SnakeYAML as Liquibase 4.28 sets it up allows a key twice in one mapping; the last value wins (measured:
+  // `changeSet: {id: a, …, id: b}` records id b; `- sql:` then `sql: text` at the same indent runs the text).
+  const doc = parseDocument(content, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   const err = doc.errors[0];
   if (err) {
     const pos = lc.linePos(err.pos[0]);
@@ -46,7 +50,12 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
       hint: 'Follow the Liquibase YAML/JSON changelog shape: databaseChangeLog: [ - changeSet: {id, author, changes: [ - sql: {sql: …} ]} ].',
     });
   };
-  const scalarText = (n: YamlNode | null | undefined): string | null => {
+  // `*name` stands for the node anchored `&name` (SnakeYAML resolves aliases while it composes); an alias to no
+  // anchor is already a parse error.
+  const deref = (n: YamlNode | null | undefined): YamlNode | null | undefined =>
+    isAlias(n) ? (n.resolve(doc) as YamlNode | undefined) : n;
+  const scalarText = (node: YamlNode | null | undefined): string | null => {
+    const n = deref(node);
     if (!isScalar(n)) return null;
     const text = n.value === null ? '' : String(n.value);
     // A `|` or `>` block that ends the file without a line break: SnakeYAML (Liquibase) gives no final "\n" there,
@@ -59,11 +68,45 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     return text;
   };
 
-  const convert = (name: string, value: YamlNode | null, keyNode: YamlNode | null): ChangelogNode => {
+  /** A mapping's pairs with each key once: the last value, at the place of the key's first occurrence (SnakeYAML). */
+  // A merge key (`<<: *defaults`, or a list of them) brings in the pairs of the mappings it names before the
+  // mapping's own keys, which win (SnakeYAML's SafeConstructor.flattenMapping).
+  const pairsOf = (map: { items: unknown[] }): Pair<YamlNode, YamlNode>[] => {
+    const own = map.items as Pair<YamlNode, YamlNode>[];
+    const merged: Pair<YamlNode, YamlNode>[] = [];
+    for (const pair of own) {
+      if (!(isScalar(pair.key) && pair.key.value === '<<' && pair.key.type === 'PLAIN')) continue;
+      const v = deref(pair.value);
+      for (const m of isSeq(v) ? (v.items as YamlNode[]).map(deref) : [v])
+        if (isMap(m)) merged.push(...pairsOf(m));
+        else bad(pair.value, 'A merge key (<<) needs a mapping or a list of mappings');
+    }
+    const pairs = merged.length ? [...merged, ...own.filter((p) => !(isScalar(p.key) && p.key.value === '<<'))] : own;
+    const at = new Map<string, number>();
+    const out: Pair<YamlNode, YamlNode>[] = [];
+    for (const pair of pairs) {
+      const key = scalarText(pair.key);
+      if (key === null) return pairs; // reported by the caller
+      const i = at.get(key);
+      if (i === undefined) {
+        at.set(key, out.length);
+        out.push(pair);
+      } else out[i] = { ...pair, key: out[i]!.key } as Pair<YamlNode, YamlNode>;
+    }
+    return out;
+  };
+
+  /**
+   * One element. `change` is set for an entry of a changeSet's `changes` list: there a value that is no mapping is
+   * the change's value (`- sql: text`), an empty one a change with no fields (`- tagDatabase:`), as Liquibase's
+   * ParsedNode has them; what the loader makes of a change with a bare value is decided there.
+   */
+  const convert = (name: string, raw: YamlNode | null, keyNode: YamlNode | null, change = false): ChangelogNode => {
+    const value = deref(raw) ?? null;
     const node: ChangelogNode = { name, attrs: {}, children: [], text: '', ...lineOf(keyNode ?? value) };
     const text = scalarText(value);
-    if (text !== null) {
-      if (name === 'sql' || TEXT_CHILDREN.has(name)) node.text = text;
+    if (text !== null || (change && value === null)) {
+      if (name === 'sql' || TEXT_CHILDREN.has(name) || change) node.text = text ?? '';
       else bad(value, `"${name}" needs a mapping, not a value`);
       return node;
     }
@@ -72,13 +115,17 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
       return node;
     }
     if (!isMap(value)) return bad(value, `"${name}" has an unexpected shape`);
-    for (const pair of value.items as Pair<YamlNode, YamlNode>[]) {
+    for (const pair of pairsOf(value)) {
       const key = scalarText(pair.key);
       if (key === null) bad(pair.key, 'Keys must be plain strings');
       const k = key!;
-      const v = pair.value;
+      const v = deref(pair.value) ?? null;
       const t = scalarText(v);
-      if (k === 'changes' && isSeq(v)) for (const item of v.items as YamlNode[]) addItem(node, item);
+      // `rollback: {sql: …}`: each key but the changeSet reference is a change, as in `rollback: [ - sql: … ]`.
+      if (name === 'rollback' && !ROLLBACK_REFERENCE.has(k)) addPair(node, pair, true);
+      else if (k === 'changes' && isSeq(v)) for (const item of v.items as YamlNode[]) addItem(node, item, true);
+      // `changes: {sql: …}` (a mapping, no list): each key is a change, as in a list (measured: it runs).
+      else if (k === 'changes' && isMap(v)) for (const p of pairsOf(v)) addPair(node, p, true);
       else if (TEXT_CHILDREN.has(k) && isSeq(v) && v.items.every((i) => isScalar(i)))
         // `validCheckSum: [ - 8:…, - ANY ]`: each entry is one value, like repeated <validCheckSum> elements.
         for (const item of v.items as YamlNode[])
@@ -92,15 +139,22 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     }
     return node;
   };
-  // A list item is a one-key mapping (`- sql: {…}`); precondition lists may also carry `- onFail: HALT`.
-  const addItem = (parent: ChangelogNode, item: YamlNode): void => {
-    if (!isMap(item) || item.items.length !== 1)
-      return void bad(item, `Each entry under "${parent.name}" must be a single-key mapping`);
-    const pair = item.items[0] as Pair<YamlNode, YamlNode>;
+  // A list item is a mapping, usually of one key (`- sql: {…}`); precondition lists may also carry `- onFail: HALT`.
+  // Liquibase's ParsedNode makes every key of an item a child of the list's owner, in order, so an item of several
+  // keys is several entries (measured: `- sql: {…}` and `createTable: {…}` in one item run both, in that order).
+  // `change`: the item is an entry of a changeSet's `changes` list, where every key is a change (or is ignored).
+  const addItem = (parent: ChangelogNode, raw: YamlNode, change = false): void => {
+    const item = deref(raw);
+    if (!isMap(item) || item.items.length === 0)
+      return void bad(item, `Each entry under "${parent.name}" must be a mapping (- key: value)`);
+    for (const pair of pairsOf(item)) addPair(parent, pair, change);
+  };
+  const addPair = (parent: ChangelogNode, pair: Pair<YamlNode, YamlNode>, change: boolean): void => {
     const key = scalarText(pair.key);
     if (key === null) return void bad(pair.key, 'Keys must be plain strings');
     const t = scalarText(pair.value);
-    if (t !== null && PRECONDITION_ATTRS.has(key)) parent.attrs[key] = t;
+    if (change) parent.children.push(convert(key, pair.value, pair.key, true));
+    else if (t !== null && PRECONDITION_ATTRS.has(key)) parent.attrs[key] = t;
     // Liquibase's ParsedNode treats `- file: x` in a list (`include: [ - file: x ]`) as the value `file` of the
     // parent, exactly like `include: {file: x}`; only text-bearing changes (`- sql: …`) and empty ones stay elements.
     // Inside a sql change, `sql: [ - sql: text ]` is its sql field, as `sql: {sql: text}` (measured: same checksum).
@@ -117,8 +171,7 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
 
   const root = doc.contents as YamlNode | null;
   if (!isMap(root)) return bad(root, 'Expected a mapping with a databaseChangeLog key');
-  const pair = root.items.find((p) => scalarText(p.key as YamlNode) === 'databaseChangeLog') as
-    Pair<YamlNode, YamlNode> | undefined;
+  const pair = pairsOf(root).find((p) => scalarText(p.key) === 'databaseChangeLog');
   if (!pair) return bad(root, 'Expected a databaseChangeLog key');
   return convert('databaseChangeLog', pair.value, pair.key);
 }

@@ -5,7 +5,9 @@ import { qualifiedName } from './identifiers.js';
 import { resolveChangePath, sqlBodyChecksum } from './views.js';
 
 function buildCreateProcedure(node: ChangeNode, ctx: BuildContext): BuiltChange {
-  const f = loadFields(node, {
+  const { procedureBody, ...f } = loadFields(node, {
+    // Liquibase 4.28 reads `procedureBody` as procedureText (its alternatePropertyNames); YAML/JSON changelogs use it.
+    procedureBody: 's',
     comments: 's',
     catalogName: 's',
     schemaName: 's',
@@ -17,6 +19,7 @@ function buildCreateProcedure(node: ChangeNode, ctx: BuildContext): BuiltChange 
     encoding: 's',
     replaceIfExists: 'b',
   });
+  if (f.procedureText === undefined && procedureBody !== undefined) f.procedureText = procedureBody;
   if (f.procedureText === undefined && node.text.trim() !== '') f.procedureText = node.text.trim();
   let body: string;
   let checksummed: string | Buffer | null = f.procedureText ?? null;

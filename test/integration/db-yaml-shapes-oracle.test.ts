@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseChangelog } from '../../src/db/changelog/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
+import { runLiquibase } from '../helpers/liquibase-cli.js';
+import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
+
+// YAML shapes real changelogs use that SnakeYAML and Liquibase 4.28's ParsedNode accept (found on public YAML
+// changelogs, rebuilt here by hand): a key written twice (the last value wins), two changes in one list item,
+// `changes:` and `rollback:` as a mapping, anchors and aliases (`*column`), merge keys, a text-valued entry that is
+// no change type (skipped), `- tagDatabase:` with its `tag:` beside it instead of under it (a tagDatabase without a
+// tag), `createProcedure` with `procedureBody` (Liquibase's other name for procedureText), and the `${database.…}` properties Liquibase defines before reading a changelog.
+const SHAPES = `x-defs:
+  cols:
+    - column: &idcol
+        name: id
+        type: int
+        constraints: {primaryKey: true, nullable: false}
+  base: &base
+    type: text
+    remarks: from the merge key
+databaseChangeLog:
+  - changeSet:
+      id: dup
+      author: a
+      id: dup-last
+      changes:
+        - sql:
+          sql: create table t_dup (id int)
+  - changeSet:
+      id: tag-beside
+      author: a
+      changes:
+        - tagDatabase:
+          tag: never-set
+        - sql: create table t_tag (id int)
+  - changeSet:
+      id: two-in-one
+      author: a
+      changes:
+        - sql: {sql: create table t_two_a (id int)}
+          createTable:
+            tableName: t_two_b
+            columns:
+              - column: *idcol
+              - column:
+                  <<: *base
+                  name: label
+        - note: a text entry that is no change type
+  - changeSet:
+      id: mapping-changes
+      author: a
+      changes:
+        sql: create table t_map (id int)
+      rollback:
+        sql: drop table t_map
+  - changeSet:
+      id: builtins
+      author: a
+      changes:
+        - sql:
+            sql: create table \${database.defaultSchemaName}.t_props as select '\${database.typeName}'::text as t, '\${database.databaseChangeLogTableName}'::text as h, '\${database.currentDateTimeFunction}'::text as f, '\${database.defaultSchemaNamePrefix}'::text as p
+  - changeSet:
+      id: proc-body
+      author: a
+      changes:
+        - createProcedure:
+            dbms: postgresql
+            procedureBody: |-
+              CREATE OR REPLACE FUNCTION f_shape(i int) RETURNS int AS
+              $$
+              BEGIN
+                RETURN i + 1;
+              END
+              $$ LANGUAGE plpgsql;
+  - changeSet:
+      id: tagged
+      author: a
+      changes:
+        - tagDatabase: {tag: v1}
+`;
+
+describe('YAML shapes and built-in properties against Liquibase 4.28', () => {
+  let root: string;
+  const dbs: TestDatabase[] = [];
+  beforeAll(async () => {
+    root = await makeTree({ 'shapes.yaml': SHAPES });
+    dbs.push(...(await Promise.all(['theirs', 'ours'].map((n) => createTestDatabase(`yamlshapes_${n}`)))));
+  });
+  afterAll(async () => {
+    await Promise.all(dbs.map((d) => d.drop()));
+    if (root) await removeTree(root);
+  });
+
+  it('Slipway records and builds what Liquibase does', async () => {
+    const [theirs, ours] = dbs as [TestDatabase, TestDatabase];
+    await liquibaseOk(root, theirs, 'shapes.yaml', 'update');
+    await applyOurPackage(root, 'shapes.yaml', ours);
+    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
+    expect(schemaDump(ours)).toEqual(schemaDump(theirs));
+    expect(psqlRows(ours, 'SELECT t, h, f, p FROM t_props')).toEqual(['postgresql|databasechangelog|NOW()|.public']);
+    // Liquibase's own check of Slipway's database: every changeset ran, every checksum matches.
+    const status = await runLiquibase(root, ours.url, [
+      '--search-path=' + root,
+      '--changelog-file=shapes.yaml',
+      'status',
+    ]);
+    expect(status.out).toContain('is up to date');
+    expect(psqlRows(ours, 'SELECT f_shape(1)')).toEqual(['2']);
+  }, 300_000);
+
+  it('warns about what Liquibase skips', async () => {
+    const parsed = await parseChangelog({ rootDir: root, changelog: 'shapes.yaml' });
+    const messages = parsed.warnings.map((w) => `${w.code} ${w.line}`);
+    // `- tagDatabase:` without a tag, the `tag:` beside it, the text entry `note:`.
+    expect(messages).toEqual(['W_IGNORED_CHANGE 22', 'W_IGNORED_CHANGE 23', 'W_IGNORED_CHANGE 37']);
+  });
+
+  it('a text entry that is a mapping is still an unknown change type, as for Liquibase', async () => {
+    const bad = await makeTree({
+      'bad.yaml':
+        'databaseChangeLog:\n  - changeSet:\n      id: 1\n      author: a\n      changes:\n        - note: {a: b}\n',
+    });
+    try {
+      await expect(parseChangelog({ rootDir: bad, changelog: 'bad.yaml' })).rejects.toThrow(/note/);
+    } finally {
+      await removeTree(bad);
+    }
+  });
+});
