@@ -149,6 +149,16 @@ export async function loadChangelogNodes(
           );
         const expanded = state.properties.expand(raw, file);
         const relative = boolAttr(node, 'relativeToChangelogFile', false, file);
+        // The XSD the file names fills in the attributes it leaves out, as Liquibase's validating parser does:
+        // dbchangelog-3.4 … 4.5 declare includeAll errorIfMissingOrEmpty default="false" (4.6 on: "true", the
+        // code's default). Measured: a missing includeAll directory under dbchangelog-4.4.xsd is skipped.
+        if (
+          node.name === 'includeAll' &&
+          node.attrs.errorIfMissingOrEmpty === undefined &&
+          !yaml &&
+          xsdSkipsMissingIncludeAll(root.schemaLocation)
+        )
+          node.attrs.errorIfMissingOrEmpty = 'false';
         const target = resolveReferenced(state.rootDir, expanded, file, node.line, relative, true);
         if (boolAttr(node, 'ignore', false, file)) break;
         await include({ kind: node.name, target, node, ctx: fileCtx });
@@ -564,6 +574,16 @@ function addChild(
         hint: 'Slipway renders SQL itself: write the change as <sql>…</sql>, <sqlFile>, or a formatted SQL changelog.',
       });
   }
+}
+
+/** Whether the dbchangelog XSD `schemaLocation` names (3.4 to 4.5) defaults includeAll errorIfMissingOrEmpty to false. */
+function xsdSkipsMissingIncludeAll(schemaLocation: string | undefined): boolean {
+  const m = /(?:^|\s)https?:\/\/www\.liquibase\.org\/xml\/ns\/dbchangelog\/dbchangelog-(\d+)\.(\d+)\.xsd(?:\s|$)/.exec(
+    schemaLocation ?? '',
+  );
+  if (!m) return false;
+  const v = Number(m[1]) * 100 + Number(m[2]);
+  return v >= 304 && v <= 405;
 }
 
 /** Change types of liquibase-core 4.28 (its META-INF/services/liquibase.change.Change) that Slipway does not render. */
