@@ -165,18 +165,18 @@ export function unitDatabaseName(): string {
  */
 export async function freshDatabase(u: CorpusUnit, name: string): Promise<TestDatabase> {
   await queryRows(PG_ADMIN_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  for (const role of u.rolesCreated ?? [])
-    await queryRows(
-      PG_ADMIN_URL,
-      `DROP ROLE IF EXISTS "${role.replaceAll('${DATABASE_NAME}', name).replaceAll('"', '""')}"`,
-    );
+  const created = (u.rolesCreated ?? []).map((r) => r.replaceAll('${DATABASE_NAME}', name).replaceAll('"', '""'));
+  for (const role of created) await queryRows(PG_ADMIN_URL, `DROP ROLE IF EXISTS "${role}"`);
   await queryRows(PG_ADMIN_URL, `CREATE DATABASE "${name}"`);
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
   const db: TestDatabase = {
     name,
     url: url.toString(),
-    drop: async () => void (await queryRows(PG_ADMIN_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
+    drop: async () => {
+      await queryRows(PG_ADMIN_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      for (const role of created) await queryRows(PG_ADMIN_URL, `DROP ROLE IF EXISTS "${role}"`);
+    },
   };
   for (const role of u.rolesFirst ?? []) {
     const q = role.replaceAll('"', '""');
