@@ -10,7 +10,9 @@ import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SlipwayError } from '../errors.js';
+import { sha256Hex } from '../fileset/hash.js';
 import { shJoin, shScript } from './quote.js';
+import { muxAlive, muxTerminate } from './ssh-mux.js';
 
 export interface SshEndpoint {
   host: string;
@@ -53,11 +55,11 @@ export function endpointLabel(e: SshEndpoint): string {
 
 /**
  * A private directory for the control sockets of one run (removed by `removeControlDir`). A socket path may hold
- * about 104 bytes and ssh adds 58 to the directory (`/%C` and a temporary `.XXXXXXXXXXXXXXXX`), so a long TMPDIR
- * falls back to /tmp.
+ * about 104 bytes and ssh adds 34 to the directory (`/` and `controlSocket`'s 16 characters, and a temporary
+ * `.XXXXXXXXXXXXXXXX`), so a long TMPDIR falls back to /tmp.
  */
 export async function makeControlDir(): Promise<string> {
-  const base = path.join(tmpdir(), 'slipway-ssh-XXXXXX').length + 58 > 104 ? '/tmp' : tmpdir();
+  const base = path.join(tmpdir(), 'slipway-ssh-XXXXXX').length + 34 > 104 ? '/tmp' : tmpdir();
   return mkdtemp(path.join(base, 'slipway-ssh-'));
 }
 
@@ -65,8 +67,17 @@ export async function removeControlDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
+/**
+ * The control socket of an endpoint's master connection in a run's control directory (pure): named here rather than
+ * by ssh's `%C`, so the controller can speak to the master itself (ssh-mux.ts); one per user, host and port, as
+ * `%C` (the local host name it also hashes is the same for every socket in the directory).
+ */
+export function controlSocket(controlDir: string, e: SshEndpoint): string {
+  return path.join(controlDir, sha256Hex(`${e.user ?? ''}@${e.host}:${e.port}`).slice(0, 16));
+}
+
 /** ssh options every connection uses (pure). */
-export function sshOptions(settings: SshSettings, controlDir: string): string[] {
+export function sshOptions(settings: SshSettings, socket: string): string[] {
   const o = (kv: string) => ['-o', kv];
   return [
     '-F',
@@ -80,7 +91,7 @@ export function sshOptions(settings: SshSettings, controlDir: string): string[] 
     ...o('ServerAliveInterval=15'),
     ...o('ServerAliveCountMax=3'),
     ...o('ControlMaster=auto'),
-    ...o(`ControlPath=${path.join(controlDir, '%C')}`),
+    ...o(`ControlPath=${socket}`),
     ...o('ControlPersist=120'),
     ...o('LogLevel=ERROR'),
     ...(settings.identityFile ? ['-i', settings.identityFile, ...o('IdentitiesOnly=yes')] : []),
@@ -117,14 +128,20 @@ export class SshSession {
   /** The connection `connect` opened ahead of the first command, until that command has looked at it. */
   private connecting: Promise<RemoteResult> | null = null;
 
+  /** The log directory `log` made last. */
+  private logDir: string | null = null;
+  /** This host's control socket (controlSocket). */
+  private readonly socket: string;
+
   constructor(
     readonly endpoint: SshEndpoint,
     private readonly settings: SshSettings,
-    private readonly controlDir: string,
+    controlDir: string,
     /** Controller-side log of every remote command and its output (see `logTo`). */
     public logFile: string,
   ) {
     this.label = endpointLabel(endpoint);
+    this.socket = controlSocket(controlDir, endpoint);
   }
 
   /** Logs the commands from now on to `file` (a run's log directory is named after the connection is opened). */
@@ -146,7 +163,7 @@ export class SshSession {
 
   private args(...extra: string[]): string[] {
     return [
-      ...sshOptions(this.settings, this.controlDir),
+      ...sshOptions(this.settings, this.socket),
       '-p',
       String(this.endpoint.port),
       ...(this.endpoint.user ? ['-l', this.endpoint.user] : []),
@@ -266,28 +283,16 @@ export class SshSession {
     });
   }
 
-  /** Whether this host's master connection is up (`ssh -O check`; it never opens a connection). */
+  /** Whether this host's master connection is up (`ssh -O check`, spoken by ssh-mux.ts; never opens one). */
   private masterAlive(): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
-      const c = spawn('ssh', this.args('-O', 'check'), {
-        stdio: 'ignore',
-      });
-      c.on('error', () => resolve(false));
-      c.on('close', (code) => resolve(code === 0));
-    });
+    return muxAlive(this.socket);
   }
 
-  /** Ends the master connection (ControlPersist would keep it a while). */
+  /** Ends the master connection (ControlPersist would keep it a while): `ssh -O exit`, spoken by ssh-mux.ts. */
   async close(): Promise<void> {
     await this.connecting; // a connection still being opened would otherwise outlive the run
     this.connecting = null;
-    await new Promise<void>((resolve) => {
-      const c = spawn('ssh', this.args('-O', 'exit'), {
-        stdio: 'ignore',
-      });
-      c.on('error', () => resolve());
-      c.on('close', () => resolve());
-    });
+    await muxTerminate(this.socket);
   }
 
   private async log(commandLine: string, r: RemoteResult): Promise<void> {
@@ -297,7 +302,11 @@ export class SshSession {
       (shown ? `${shown.trimEnd()}\n` : '') +
       (r.stderr ? `${r.stderr.trimEnd()}\n` : '') +
       `exit ${r.timedOut ? 'timeout' : r.code} (${Math.round(r.ms)} ms)\n`;
-    await mkdir(path.dirname(this.logFile), { recursive: true, mode: 0o700 });
+    const dir = path.dirname(this.logFile);
+    if (dir !== this.logDir) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      this.logDir = dir; // once per directory, not per command
+    }
     await appendFile(this.logFile, text, { mode: 0o600 });
   }
 }

@@ -1,16 +1,24 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlipwayError } from '../../../src/errors.js';
-import { makeControlDir, removeControlDir, SshSession, type SshSettings } from '../../../src/fleet/ssh.js';
+import {
+  controlSocket,
+  makeControlDir,
+  removeControlDir,
+  SshSession,
+  type SshSettings,
+} from '../../../src/fleet/ssh.js';
+import { muxAlive, muxTerminate } from '../../../src/fleet/ssh-mux.js';
 import { uploadFile } from '../../../src/fleet/upload.js';
 import { SshTarget } from '../../../src/fleet/ssh-target.js';
 import { DEFAULT_LIMITS } from '../../../src/deploy/archive-rules.js';
 import { makeFixturePackage } from '../../fixtures/deploy/make-package.js';
 import { sha256Hex } from '../../../src/fileset/hash.js';
 import { reservedPort, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
+import { waitFor } from '../../helpers/wait.js';
 import { HOSTILE } from '../../fixtures/fleet/hostile.js';
 
 let fleet: SshFleetFixture;
@@ -122,6 +130,25 @@ describe('ssh transport against a real sshd', () => {
     const err = await down.exec('true', { env: {}, timeoutMs: 20_000, log: 'exec-255.log' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SlipwayError);
     expect((err as SlipwayError).code).toBe('E_SSH');
+  });
+
+  it("the controller speaks ssh's mux protocol to the master itself: alive check and exit, as `ssh -O check|exit` see them", async () => {
+    const dir = await makeControlDir();
+    const endpoint = { host: '127.0.0.1', port: fleet.hosts[0]!.port, user: fleet.user };
+    const s = new SshSession(endpoint, settings, dir, path.join(work, 'mux.log'));
+    const socket = controlSocket(dir, endpoint);
+    /** What OpenSSH's own client says of the master on that socket. */
+    const sshCheck = () =>
+      spawnSync('ssh', ['-o', `ControlPath=${socket}`, '-O', 'check', 'x'], { stdio: 'ignore' }).status;
+    expect(await muxAlive(socket)).toBe(false); // no socket yet
+    expect(await muxTerminate(socket)).toBe(false);
+    s.check(await s.run(['true'], { timeoutMs: 20_000 }), 'true');
+    expect(sshCheck()).toBe(0);
+    expect(await muxAlive(socket)).toBe(true);
+    await s.close();
+    await waitFor('the master to be gone', () => sshCheck() !== 0);
+    expect(await muxAlive(socket)).toBe(false);
+    await removeControlDir(dir);
   });
 
   it('uploads, skips a matching file, and resumes a cut upload', async () => {
