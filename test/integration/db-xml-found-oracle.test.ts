@@ -34,7 +34,28 @@ const MASTER = `<databaseChangeLog ${NS}>
     <preConditions onFail="MARK_RAN"><not><runningAs username="nobody"/></not></preConditions>
     <createTable tableName="ran_not_as_nobody"><column name="id" type="int"/></createTable>
   </changeSet>
+  <include file="db/columns-map.yaml"/>
 </databaseChangeLog>
+`;
+
+// `columns:` written as one mapping where Liquibase's YAML shape has a list: Liquibase loads the mapping as one column.
+const COLUMNS_MAP_YAML = `databaseChangeLog:
+  - changeSet:
+      id: columns-map
+      author: a
+      changes:
+        - createTable:
+            tableName: cm_t
+            columns:
+              - column: {name: id, type: int}
+        - addColumn:
+            tableName: cm_t
+            columns:
+              name: flag
+              type: boolean
+              defaultValueBoolean: false
+              constraints:
+                nullable: false
 `;
 
 describe('XML departures found on public projects, against Liquibase 4.28', () => {
@@ -42,7 +63,7 @@ describe('XML departures found on public projects, against Liquibase 4.28', () =
   let theirs: TestDatabase;
   let ours: TestDatabase;
   beforeAll(async () => {
-    root = await makeTree({ 'db/master.xml': MASTER });
+    root = await makeTree({ 'db/master.xml': MASTER, 'db/columns-map.yaml': COLUMNS_MAP_YAML });
     [theirs, ours] = await Promise.all([createTestDatabase('xmlfound_theirs'), createTestDatabase('xmlfound_ours')]);
   });
   afterAll(async () => {
@@ -59,6 +80,7 @@ describe('XML departures found on public projects, against Liquibase 4.28', () =
     expect(psqlRows(ours, rows)).toEqual(psqlRows(theirs, rows));
     // The facts the comparison rests on, so that agreeing on nothing cannot pass.
     expect(psqlRows(theirs, rows)).toEqual(['2|3|4']);
+    expect(schemaDump(theirs)).toMatch(/flag boolean DEFAULT false NOT NULL/);
     expect(
       psqlRows(theirs, "SELECT id || ':' || exectype FROM databasechangelog WHERE id LIKE '%as-%' ORDER BY 1"),
     ).toEqual(['as-nobody:MARK_RAN', 'as-postgres:EXECUTED', 'not-as-nobody:EXECUTED']);

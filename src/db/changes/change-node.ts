@@ -50,7 +50,13 @@ export function columnNodes(node: ChangeNode, name = 'column'): ChangeNode[] {
   const out: ChangeNode[] = [];
   for (const c of node.children) {
     if (c.name === name) out.push(c);
-    else if (c.name === `${name}s`) out.push(...c.children.filter((g) => g.name === name));
+    else if (c.name === `${name}s`) {
+      const inner = c.children.filter((g) => g.name === name);
+      // AbstractChange.load: a `columns` node with no `column` under it is itself one column (YAML `columns: {name:
+      // x, type: t}`, a mapping where a list belongs; measured, 4.28: the column is added and checksummed).
+      if (inner.length || (!c.children.length && !Object.keys(c.attrs).length)) out.push(...inner);
+      else out.push({ ...c, name });
+    }
   }
   return out;
 }
