@@ -660,8 +660,9 @@ function addChangeType(
       endDelimiter: null,
     });
   }
-  d.changeChecksums.push(changeChecksumOf(built));
-  d.changeChecksumsV8.push(changeChecksumV8Of(built));
+  const v9 = changeChecksumOf(built);
+  d.changeChecksums.push(v9);
+  d.changeChecksumsV8.push(changeChecksumV8Of(built, v9));
   d.descriptions.push(changeDescription(built));
   inverses.push(inverseSql(built, names));
 }

@@ -66,10 +66,15 @@ export function changeChecksumOf(c: BuiltChange): string {
   return c.checksum ?? changeChecksum(c.name, c.serial, c.excluded);
 }
 
-/** The pre-4.24 "8:" form: the same serialised text without V9-only exclusions (unverified against Liquibase). */
-export function changeChecksumV8Of(c: BuiltChange): string {
-  const v9Only = new Set(['createView', 'createProcedure']);
-  return '8:' + (v9Only.has(c.name) ? changeChecksum(c.name, c.serial) : changeChecksumOf(c)).slice(2);
+const V9_ONLY_EXCLUSIONS = new Set(['createView', 'createProcedure']);
+
+/**
+ * The pre-4.24 "8:" form: the same serialised text without V9-only exclusions (unverified against Liquibase).
+ * `v9`, when the caller has changeChecksumOf(c) already, is reused instead of serialising and hashing the change again.
+ */
+export function changeChecksumV8Of(c: BuiltChange, v9?: string): string {
+  if (V9_ONLY_EXCLUSIONS.has(c.name)) return '8:' + changeChecksum(c.name, c.serial).slice(2);
+  return '8:' + (v9 ?? changeChecksumOf(c)).slice(2);
 }
 
 /** AbstractChange.getDescription. */

@@ -37,7 +37,9 @@ function serializeObject(obj: SerialObject, level: number): string {
   }
   const sorted = [...values].sort(javaOrder);
   const body = sorted.length ? `\n${sorted.join('\n')}\n` : '';
-  return `[${body}${indent(level - 1)}]`.replace(/\r\n?/g, '\n');
+  const text = `[${body}${indent(level - 1)}]`;
+  // Values rarely hold a CR: the scan is cheaper than a replace that copies the text at every nesting level.
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 
 function serializeMap(map: Record<string, string>, level: number): string {
