@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { SlipwayError } from '../errors.js';
@@ -25,8 +25,6 @@ export interface LayoutPlan {
 // packages/ apps/ services/: the workspaces of a monorepo.
 const APP_DIRS = ['src', 'app', 'lib', 'web', 'public', 'groovy', 'packages', 'apps', 'services'];
 const DB_DIRS = ['db', 'database', 'migrations', 'liquibase', 'sql'];
-// Liquibase changelogs are found anywhere (src/main/resources/db/changelog/…, a monorepo's packages/api/db/…).
-const CHANGELOG = /changelog[^/]*\.(xml|ya?ml|json|sql)$/i;
 // Tests that live inside the application's folders: they belong to the tests component, not the application.
 const TEST_GLOBS = [
   '**/tests/**',
@@ -89,14 +87,90 @@ async function changelogFromProperties(root: string, files: string[]): Promise<s
   return null;
 }
 
-/** The master changelog: the one liquibase.properties names, else a *master*, else the shallowest changelog. */
+// Files whose extension a changelog can have; which of them are changelogs is read from their first bytes.
+const CHANGELOG_EXT = /\.(xml|ya?ml|json|sql)$/i;
+// Enough of a file to see its root element and, in a master, its includes; bounded so a tree of big XML stays cheap.
+const SNIFF_BYTES = 64 * 1024;
+const MAX_SNIFFED = 5_000;
+// What makes a file a changelog for Liquibase: the databaseChangeLog root (XML element, YAML/JSON key), or the
+// formatted-SQL marker on the first line.
+const CHANGELOG_ROOT = /<(?:[\w-]+:)?databaseChangeLog[\s/>]|^\s*databaseChangeLog\s*:|"databaseChangeLog"\s*:/m;
+const FORMATTED_SQL = /^\uFEFF?\s*--\s*liquibase\s+formatted\s+sql/i;
+// include file="…" / file: … / "file": "…", and includeAll path="…" (read as text: a guess for a starter config, which
+// the user reviews; the real resolution is the changelog reader's).
+const INCLUDED_FILE = /\bfile["']?\s*[=:]\s*["']?([^"'\s<>,}]+)/g;
+const INCLUDED_DIR = /\bpath["']?\s*[=:]\s*["']?([^"'\s<>,}]+)/g;
+
+interface ChangelogFile {
+  file: string;
+  includes: string[];
+  includedDirs: string[];
+}
+
+/** The first bytes of a file, or '' when it cannot be read. */
+async function head(root: string, f: string): Promise<string> {
+  let handle;
+  try {
+    handle = await open(path.join(root, f), 'r');
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, SNIFF_BYTES, 0);
+    return buf.toString('utf8', 0, bytesRead);
+  } catch {
+    return '';
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** The files that are Liquibase changelogs by their content, with what each one includes. */
+async function changelogFiles(root: string, files: string[]): Promise<ChangelogFile[]> {
+  const out: ChangelogFile[] = [];
+  for (const file of files.filter((f) => CHANGELOG_EXT.test(f)).slice(0, MAX_SNIFFED)) {
+    const text = await head(root, file);
+    if (file.toLowerCase().endsWith('.sql')) {
+      if (FORMATTED_SQL.test(text)) out.push({ file, includes: [], includedDirs: [] });
+      continue;
+    }
+    if (!CHANGELOG_ROOT.test(text)) continue;
+    const names = (re: RegExp) => [...text.matchAll(re)].map((m) => m[1]!.replace(/^classpath:/, ''));
+    out.push({ file, includes: names(INCLUDED_FILE), includedDirs: names(INCLUDED_DIR) });
+  }
+  return out;
+}
+
+/**
+ * The master changelog: the one liquibase.properties names, else the best root among the files that are changelogs
+ * by their content (whatever their names: JHipster's config/liquibase/master.xml, db/changelog.xml): one that no other
+ * changelog includes, that includes others, named master/main/root, shallowest.
+ */
 async function findChangelog(root: string, files: string[]): Promise<string | null> {
   const named = await changelogFromProperties(root, files);
   if (named) return named;
-  const candidates = files.filter((f) => CHANGELOG.test(path.posix.basename(f)));
-  const depth = (f: string) => f.split('/').length;
-  const score = (f: string) => (/master|main|root/i.test(path.posix.basename(f)) ? 0 : 100) + depth(f);
-  return candidates.sort((a, b) => score(a) - score(b) || (a < b ? -1 : 1))[0] ?? null;
+  const logs = await changelogFiles(root, files);
+  const dirOf = (f: string) => path.posix.dirname(f);
+  const trim = (p: string) => p.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+  const included = (f: string) =>
+    logs.some(
+      (l) =>
+        l.file !== f &&
+        (l.includes.some((i) => {
+          const rel = trim(i);
+          return rel === f || path.posix.join(dirOf(l.file), rel) === f || f.endsWith(`/${rel}`);
+        }) ||
+          l.includedDirs.some((d) => {
+            const dir = trim(d);
+            return dir !== '' && (dirOf(f) === path.posix.join(dirOf(l.file), dir) || dirOf(f).endsWith(`/${dir}`));
+          })),
+    );
+  const score = (l: ChangelogFile) =>
+    (included(l.file) ? 1000 : 0) +
+    (l.includes.length || l.includedDirs.length ? 0 : 100) +
+    (/master|main|root/i.test(path.posix.basename(l.file)) ? 0 : 10) +
+    l.file.split('/').length;
+  const ranked = logs
+    .map((l) => ({ file: l.file, score: score(l) }))
+    .sort((a, b) => a.score - b.score || (a.file < b.file ? -1 : 1));
+  return ranked[0]?.file ?? null;
 }
 
 /** The Node entry points package.json names (main, bin), when they are files outside the application folders. */

@@ -130,4 +130,32 @@ describe('slipway init on real layouts', () => {
     const stage = runBin(['stage', '--json'], dir);
     expect(stage.code, stage.stderr).toBe(0);
   });
+  it('a master changelog is found by its content, whatever its name: the root that includes the others', async () => {
+    const xml = (body: string) =>
+      `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n${body}</databaseChangeLog>\n`;
+    const { text } = await initAndScan({
+      'pom.xml': '<project/>\n',
+      'src/main/java/App.java': 'class App {}\n',
+      // a file named like a changelog that is none (release notes): never chosen
+      'docs/changelog.xml': '<notes><entry>1.0</entry></notes>\n',
+      'src/main/resources/config/liquibase/master.xml': xml(
+        '  <include file="config/liquibase/changelog/00000000000000_initial_schema.xml" relativeToChangelogFile="false"/>\n',
+      ),
+      'src/main/resources/config/liquibase/changelog/00000000000000_initial_schema.xml': xml(
+        '  <changeSet id="1" author="a"><sql>select 1</sql></changeSet>\n',
+      ),
+    });
+    expect(text).toContain('changelog: src/main/resources/config/liquibase/master.xml');
+  });
+
+  it('a YAML master with includeAll is preferred over the changelogs it includes, even shallower ones', async () => {
+    const { text } = await initAndScan({
+      'src/index.js': 'export {};\n',
+      'db/all-changes.yaml': 'databaseChangeLog:\n  - includeAll:\n      path: db/schema/\n',
+      'db/schema/changelog-001.yaml':
+        'databaseChangeLog:\n  - changeSet: {id: "1", author: a, changes: [{sql: {sql: select 1}}]}\n',
+      'db/schema/changelog-002.sql': '--liquibase formatted sql\n--changeset a:2\nselect 2;\n',
+    });
+    expect(text).toContain('changelog: db/all-changes.yaml');
+  });
 });
