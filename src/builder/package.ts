@@ -45,6 +45,8 @@ export interface PackageOptions {
 /** What the pipeline starts before compile: the liquibase database package and its verification (if on). */
 export interface EarlyDatabase {
   db: DbPackage;
+  /** How long rendering `db` took (before compile). */
+  ms: number;
   verify: StartedVerify | null;
 }
 
@@ -107,6 +109,8 @@ async function packageDatabase(
   verify: DbVerify | null;
   verifyRun: VerifyRun | null;
   verifyMs: number;
+  /** How long this phase waited for the verification (the rest of it overlapped other work). */
+  verifyWaitMs: number;
   verifyCached: boolean;
   dbReason: string | null;
   blockers: string[];
@@ -126,6 +130,7 @@ async function packageDatabase(
       verify: null,
       verifyRun: null,
       verifyMs: 0,
+      verifyWaitMs: 0,
       verifyCached: false,
       dbReason: 'no database.changelog in the config',
       blockers,
@@ -136,13 +141,16 @@ async function packageDatabase(
   add('database/changesets.json', json(db.index));
   let verify: DbVerify | null = null;
   let verifyMs = 0;
+  let verifyWaitMs = 0;
   let dbReason: string | null = null;
   let verifyCached = false;
   let verifyRun: VerifyRun | null = null;
   if (config.database.verify) {
     // Started by the pipeline before compile when it can (runs meanwhile); else here, and awaited at once.
     const started = early?.verify ?? startVerify(config, db, cacheDir);
+    const waitFrom = performance.now();
     verifyRun = await started.result;
+    verifyWaitMs = performance.now() - waitFrom;
     verify = verifyRun.verify;
     verifyCached = verifyRun.cached;
     verifyMs = verifyRun.ms;
@@ -160,7 +168,7 @@ async function packageDatabase(
   } else {
     dbReason = 'database.verify is off: health and fingerprint not measured';
   }
-  return { db, generated, verify, verifyRun, verifyMs, verifyCached, dbReason, blockers };
+  return { db, generated, verify, verifyRun, verifyMs, verifyWaitMs, verifyCached, dbReason, blockers };
 }
 
 /** Writes `<name>-v<version>-<stamp>.tar.gz` (+ .sha256 and .manifest.json beside it) from a FileSet. */
@@ -305,8 +313,9 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
     verifyCached: database.verifyCached,
     verifyRun: database.verifyRun,
     timings: {
-      // With an early (concurrent) verification, only the part of it this phase waited for is inside tDatabase.
-      database: Math.max(0, Math.round(tDatabase) - (opts.early ? 0 : database.verifyMs)),
+      // The database phase is the package's rendering (done early, before compile, when the pipeline could) and its
+      // files; the time spent waiting for the verification is the verify phase's, reported there.
+      database: Math.max(0, Math.round((opts.early?.ms ?? 0) + tDatabase - database.verifyWaitMs)),
       verify: database.verifyMs,
       manifest: Math.round(tManifest),
       package: Math.round(performance.now() - t0),

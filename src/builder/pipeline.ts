@@ -172,9 +172,11 @@ async function buildWith(opts: BuildOptions, plan: BuildPlan, prepared: Prepared
   // their sum.
   let early: EarlyDatabase | undefined;
   if (!skipped('database') && config.database.changelog) {
+    const dbFrom = performance.now();
     const db = await buildDbPackage(config, config.database.changelog, 'liquibase', buildTime.epoch, plan.strict);
     early = {
       db,
+      ms: performance.now() - dbFrom,
       verify: skipped('verify') ? null : startVerify(config, db, cacheDir, prepared),
     };
     early.verify?.result.catch(() => undefined); // awaited (and reported) by the package phase
