@@ -4,7 +4,6 @@
  * Every comparison reports the first difference it finds, so a failing unit names one concrete place.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildDatabasePackage } from '../../src/db/package.js';
 import { LIQUIBASE_BIN, liquibaseEnv } from './liquibase-cli.js';
-import { PG_ADMIN_URL, queryRows, type TestDatabase } from './pg.js';
+import { PG_ADMIN_URL, queryRows, scratchDatabaseName, type TestDatabase } from './pg.js';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -155,7 +154,7 @@ export async function liquibase(u: CorpusUnit, db: TestDatabase, command: string
 
 /** A random database name for one unit: its three runs (Slipway, Liquibase, mixed) use it one after another. */
 export function unitDatabaseName(): string {
-  return `corpus_${randomBytes(5).toString('hex')}`;
+  return scratchDatabaseName('corpus');
 }
 
 /**

@@ -4,6 +4,15 @@ import { randomBytes } from 'node:crypto';
 /** The real PostgreSQL every integration test uses (CI starts it; trust auth). */
 export const PG_ADMIN_URL = process.env.SLIPWAY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * A scratch database's name: `prefix` and a random suffix, behind SLIPWAY_TEST_DB_PREFIX when it is set — several
+ * agents share one server, and each must be able to tell (and drop) its own databases by name.
+ */
+export function scratchDatabaseName(prefix: string): string {
+  const owner = process.env.SLIPWAY_TEST_DB_PREFIX;
+  return `${owner ? `${owner}_` : ''}${prefix}_${randomBytes(5).toString('hex')}`.toLowerCase();
+}
+
 export interface TestDatabase {
   name: string;
   url: string;
@@ -12,7 +21,7 @@ export interface TestDatabase {
 
 /** Creates a uniquely named scratch database, so test files can run in parallel on one server. */
 export async function createTestDatabase(prefix = 'slipway_test'): Promise<TestDatabase> {
-  const name = `${prefix}_${randomBytes(5).toString('hex')}`.toLowerCase();
+  const name = scratchDatabaseName(prefix);
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {
