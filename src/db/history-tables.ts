@@ -38,23 +38,32 @@ export const DEFAULT_HISTORY_TABLES: HistoryTables = {
 // folds them to lower case, so anything else would not name the table Liquibase uses.
 const NAME = /^[a-z_][a-z0-9_$]{0,62}$/;
 
-/** The tables for optional configured names; throws E_CONFIG for a name Liquibase could not use unquoted. */
+/**
+ * The tables for optional configured names; throws E_CONFIG for a name Liquibase could not use unquoted. The two
+ * table names are lower-cased first, as Liquibase 4.28's PostgresDatabase.getDatabaseChangeLogTableName and
+ * getDatabaseChangeLogLockTableName lower-case whatever they are given (ACT_LOG and Act_Log are both the table
+ * act_log, also in `${database.databaseChangeLogTableName}`); the schema names are taken as given, as Liquibase
+ * takes them.
+ */
 export function historyTables(names: HistoryTableNames = {}): HistoryTables {
-  const check = (value: string | undefined, field: string, fallback: string): string => {
+  const check = (value: string | undefined, field: string, fallback: string, correct = false): string => {
     if (value === undefined || value === '') return fallback;
-    if (!NAME.test(value)) {
+    const name = correct ? value.toLowerCase() : value;
+    if (!NAME.test(name)) {
       throw new SlipwayError('E_CONFIG', `${field} ${JSON.stringify(value)} is not a lower-case SQL identifier`, {
         field,
-        hint: 'use the name as PostgreSQL stores it: lower case letters, digits and _ (e.g. ddm_db_changelog)',
+        hint: correct
+          ? 'use letters, digits and _ (e.g. ddm_db_changelog; Liquibase lower-cases the name, so DDM_DB_CHANGELOG is the same table): a name Liquibase must quote (with - or a space, starting with a digit, a reserved word) is not supported'
+          : 'use the name as PostgreSQL stores it: lower case letters, digits and _ (e.g. ddm_db_changelog)',
       });
     }
-    return value;
+    return name;
   };
   const schemaDefault = check(names.defaultSchemaName, 'database.defaultSchemaName', DEFAULT_HISTORY_TABLES.schema);
   return {
     schema: check(names.changelogSchema, 'database.changelogSchema', schemaDefault),
-    changelog: check(names.changelogTable, 'database.changelogTable', DEFAULT_HISTORY_TABLES.changelog),
-    lock: check(names.changelogLockTable, 'database.changelogLockTable', DEFAULT_HISTORY_TABLES.lock),
+    changelog: check(names.changelogTable, 'database.changelogTable', DEFAULT_HISTORY_TABLES.changelog, true),
+    lock: check(names.changelogLockTable, 'database.changelogLockTable', DEFAULT_HISTORY_TABLES.lock, true),
   };
 }
 
