@@ -128,3 +128,96 @@ describe('YAML shapes and built-in properties against Liquibase 4.28', () => {
     }
   });
 });
+
+// Aliases as list entries (a scalar one under validCheckSum was refused: "must be a mapping"), SnakeYAML's limit of
+// 50 aliases to mappings or lists per document, and `- comment:` among the changes, which Liquibase drops (the
+// changeSet's comment is its own `comment:` key; Slipway used to take the entry as the comment).
+const ALIASES = `x-defs:
+  sum: &anysum ANY
+  col: &namecol
+    column: {name: name, type: text}
+databaseChangeLog:
+  - changeSet:
+      id: alias-list
+      author: a
+      validCheckSum: [*anysum]
+      comment: own comment
+      changes:
+        - comment: not the changeset comment
+        - createTable:
+            tableName: t_alias
+            columns: [*namecol, {column: {name: id, type: int}}]
+  - changeSet:
+      id: comment-in-changes
+      author: a
+      changes:
+        - comment: dropped
+        - sql: create table t_comment (id int)
+`;
+
+/** A changelog with `n` aliases to one mapping: n - 1 in a list Liquibase never reads, one in a column. */
+function manyAliases(n: number): string {
+  const unused = Array.from({ length: n - 1 }, () => '*col').join(', ');
+  return `x-col: &col {name: id, type: int}
+x-unused: [${unused}]
+databaseChangeLog:
+  - changeSet:
+      id: many
+      author: a
+      changes:
+        - createTable:
+            tableName: t_many
+            columns:
+              - column: *col
+`;
+}
+
+describe('YAML aliases in lists, the alias limit and comment entries against Liquibase 4.28', () => {
+  let root: string;
+  const dbs: TestDatabase[] = [];
+  beforeAll(async () => {
+    root = await makeTree({ 'aliases.yaml': ALIASES, 'many50.yaml': manyAliases(50), 'many51.yaml': manyAliases(51) });
+    dbs.push(...(await Promise.all(['theirs', 'ours'].map((n) => createTestDatabase(`yamlalias_${n}`)))));
+  });
+  afterAll(async () => {
+    await Promise.all(dbs.map((d) => d.drop()));
+    if (root) await removeTree(root);
+  });
+
+  it('an alias as a list entry is followed and `- comment:` among the changes is dropped, as Liquibase does', async () => {
+    const [theirs, ours] = dbs as [TestDatabase, TestDatabase];
+    await liquibaseOk(root, theirs, 'aliases.yaml', 'update');
+    await applyOurPackage(root, 'aliases.yaml', ours);
+    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
+    expect(schemaDump(ours)).toEqual(schemaDump(theirs));
+    // The facts the comparison rests on: the changeSet's own comment is kept, the entry's never recorded.
+    expect(psqlRows(theirs, 'SELECT id, comments FROM databasechangelog ORDER BY orderexecuted')).toEqual([
+      'alias-list|own comment',
+      'comment-in-changes|',
+    ]);
+    const parsed = await parseChangelog({ rootDir: root, changelog: 'aliases.yaml' });
+    expect(parsed.warnings.map((w) => `${w.code} ${w.line}`)).toEqual(['W_IGNORED_CHANGE 12', 'W_IGNORED_CHANGE 20']);
+  }, 300_000);
+
+  it('50 aliases to collections load, the 51st is refused by both, naming file and line', async () => {
+    const [theirs, ours] = dbs as [TestDatabase, TestDatabase];
+    const r51 = await runLiquibase(root, theirs.url, [
+      '--search-path=' + root,
+      '--changelog-file=many51.yaml',
+      'update',
+    ]);
+    expect(r51.ok).toBe(false);
+    expect(r51.out).toContain('Number of aliases for non-scalar nodes exceeds the specified max=50');
+    await expect(parseChangelog({ rootDir: root, changelog: 'many51.yaml' })).rejects.toMatchObject({
+      code: 'E_CHANGELOG',
+      file: 'many51.yaml',
+      line: 11,
+      message: 'More than 50 YAML aliases to mappings or lists (this is alias 51)',
+    });
+    await liquibaseOk(root, theirs, 'many50.yaml', 'update');
+    await applyOurPackage(root, 'many50.yaml', ours);
+    expect(psqlRows(ours, "SELECT id, md5sum FROM databasechangelog WHERE id = 'many'")).toEqual(
+      psqlRows(theirs, "SELECT id, md5sum FROM databasechangelog WHERE id = 'many'"),
+    );
+  }, 300_000);
+});

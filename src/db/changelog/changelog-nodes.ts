@@ -418,6 +418,7 @@ function addChild(
       d.sqlVisitors.push(...parseModifySql(expandNode(child, expand), file, state.filter));
       return;
     case 'comment':
+      if (child.changesEntry) return ignoreCommentEntry(child, file, state);
       d.comment = expand(child.text.trim());
       return;
     case 'validCheckSum':
@@ -574,6 +575,30 @@ function addChild(
         hint: 'Slipway renders SQL itself: write the change as <sql>…</sql>, <sqlFile>, or a formatted SQL changelog.',
       });
   }
+}
+
+/**
+ * `- comment: text` among a YAML/JSON changeSet's changes: Liquibase 4.28's ChangeSet.handleChildNode finds no change
+ * type `comment` and drops the entry without a word, and the changeSet's comment comes from its own `comment:` key
+ * only (measured: the history row's COMMENTS stays empty, or keeps the changeSet's own comment). A mapping there is an
+ * unknown change type, as for any other name.
+ */
+function ignoreCommentEntry(child: ChangelogNode, file: string, state: WalkState): void {
+  if (child.children.length || Object.keys(child.attrs).length) {
+    throw new SlipwayError('E_CHANGELOG', 'Unknown change type <comment>', {
+      file,
+      line: child.line,
+      column: child.column,
+      hint: "Liquibase 4.28 stops on it too. A changeSet's comment is its own key: changeSet: {id, author, comment: …, changes: […]}.",
+    });
+  }
+  state.warnings.push({
+    code: 'W_IGNORED_CHANGE',
+    file,
+    line: child.line,
+    message:
+      '"comment:" among the changes is neither a change nor the changeSet\'s comment: Liquibase ignores it, and so does Slipway (write comment: beside id and author).',
+  });
 }
 
 /** Whether the dbchangelog XSD `schemaLocation` names (3.4 to 4.5) defaults includeAll errorIfMissingOrEmpty to false. */

@@ -17,6 +17,11 @@ export interface ChangelogNode {
   column: number;
   /** `xsi:schemaLocation` / `xsi:noNamespaceSchemaLocation` as written, when the element has one. */
   schemaLocation?: string;
+  /**
+   * Set on an entry of a YAML/JSON changeSet's `changes:` list (or mapping). Such entries become children of the
+   * changeSet like its own keys, but Liquibase reads a changeSet's comment from its own `comment:` key only.
+   */
+  changesEntry?: true;
 }
 
 /** Parses `content` of `file`; malformed XML throws E_CHANGELOG with saxes' line and column. */

@@ -5,7 +5,17 @@
 // Imported, not required on first use (as it was): a runtime require() would load a second copy from node_modules
 // beside the one the esbuild bundle contains. This module itself is imported on need (walk.ts), so a changelog with no
 // YAML or JSON file does not load yaml.
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Node as YamlNode,
+  type Pair,
+} from 'yaml';
 import { SlipwayError } from '../../errors.js';
 import type { ChangelogNode } from './xml-tree.js';
 
@@ -20,6 +30,14 @@ const PRECONDITION_ATTRS = new Set([
 ]);
 
 const ROLLBACK_REFERENCE = new Set(['changeSetPath', 'changeSetAuthor', 'changeSetId']);
+
+/**
+ * SnakeYAML's LoaderOptions.maxAliasesForCollections, which Liquibase 4.28 leaves at its default: a document with more
+ * aliases to mappings or lists is refused (measured: 50 load, 51 fail with "Number of aliases for non-scalar nodes
+ * exceeds the specified max=50"). Aliases are expanded here as SnakeYAML expands them, so the same bound keeps a
+ * nest of aliases (a "billion laughs" document) from growing the tree without end.
+ */
+const MAX_ALIASES_FOR_COLLECTIONS = 50;
 
 /** Parses a YAML or JSON changelog into the element tree. */
 export function parseYamlTree(content: string, file: string): ChangelogNode {
@@ -43,6 +61,25 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     const p = lc.linePos(r[0]);
     return { line: p.line, column: p.col };
   };
+  // SnakeYAML counts every alias to a collection while it composes the whole document, before Liquibase reads any
+  // key, so aliases under keys Liquibase ignores count too; each alias is counted once, where it is written.
+  let collectionAliases = 0;
+  visit(doc, {
+    Alias(_, alias) {
+      const target = alias.resolve(doc);
+      if (!isMap(target) && !isSeq(target)) return;
+      if (++collectionAliases <= MAX_ALIASES_FOR_COLLECTIONS) return;
+      throw new SlipwayError(
+        'E_CHANGELOG',
+        `More than ${MAX_ALIASES_FOR_COLLECTIONS} YAML aliases to mappings or lists (this is alias ${collectionAliases})`,
+        {
+          file,
+          ...lineOf(alias),
+          hint: `Liquibase 4.28 refuses the file too (SnakeYAML: "Number of aliases for non-scalar nodes exceeds the specified max=${MAX_ALIASES_FOR_COLLECTIONS}"): write some of the repeated parts out, or split the changelog.`,
+        },
+      );
+    },
+  });
   const bad = (n: YamlNode | null | undefined, msg: string): never => {
     throw new SlipwayError('E_CHANGELOG', msg, {
       file,
@@ -126,8 +163,9 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
       else if (k === 'changes' && isSeq(v)) for (const item of v.items as YamlNode[]) addItem(node, item, true);
       // `changes: {sql: …}` (a mapping, no list): each key is a change, as in a list (measured: it runs).
       else if (k === 'changes' && isMap(v)) for (const p of pairsOf(v)) addPair(node, p, true);
-      else if (TEXT_CHILDREN.has(k) && isSeq(v) && v.items.every((i) => isScalar(i)))
-        // `validCheckSum: [ - 8:…, - ANY ]`: each entry is one value, like repeated <validCheckSum> elements.
+      else if (TEXT_CHILDREN.has(k) && isSeq(v) && v.items.every((i) => isScalar(deref(i as YamlNode))))
+        // `validCheckSum: [ - 8:…, - ANY ]`: each entry is one value (an alias to one, too), like repeated
+        // <validCheckSum> elements.
         for (const item of v.items as YamlNode[])
           node.children.push({ name: k, attrs: {}, children: [], text: scalarText(item) ?? '', ...lineOf(item) });
       else if (t !== null && TEXT_CHILDREN.has(k))
@@ -153,7 +191,7 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     const key = scalarText(pair.key);
     if (key === null) return void bad(pair.key, 'Keys must be plain strings');
     const t = scalarText(pair.value);
-    if (change) parent.children.push(convert(key, pair.value, pair.key, true));
+    if (change) parent.children.push({ ...convert(key, pair.value, pair.key, true), changesEntry: true });
     else if (t !== null && PRECONDITION_ATTRS.has(key)) parent.attrs[key] = t;
     // Liquibase's ParsedNode treats `- file: x` in a list (`include: [ - file: x ]`) as the value `file` of the
     // parent, exactly like `include: {file: x}`; only text-bearing changes (`- sql: …`) and empty ones stay elements.
