@@ -32,6 +32,10 @@ export interface IncludeRequest {
   kind: 'include' | 'includeAll';
   /** Root-relative path (file or directory). */
   target: string;
+  /** The path as written, properties expanded (for messages, and for what Liquibase records). */
+  written: string;
+  /** relativeToChangelogFile. */
+  relative: boolean;
   node: ChangelogNode;
   ctx: FileContext;
 }
@@ -161,7 +165,7 @@ export async function loadChangelogNodes(
           node.attrs.errorIfMissingOrEmpty = 'false';
         const target = resolveReferenced(state.rootDir, expanded, file, node.line, relative, true);
         if (boolAttr(node, 'ignore', false, file)) break;
-        await include({ kind: node.name, target, node, ctx: fileCtx });
+        await include({ kind: node.name, target, written: expanded, relative, node, ctx: fileCtx });
         break;
       }
       case 'changeSet':
@@ -355,7 +359,7 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   const d: ChangeSetDraft = newDraft({
     id,
     author,
-    filename: normalizeLogicalPath(lfp || file),
+    filename: normalizeLogicalPath(lfp || ctx.recordedPath || file),
     file,
     line: node.line,
   });
@@ -492,10 +496,13 @@ function addChild(
       try {
         bytes = readFileSync(path.join(state.rootDir, target));
       } catch {
-        throw new SlipwayError('E_CHANGELOG', `sqlFile not found: ${target}`, {
+        const named = p === target ? target : `${p} (looked up as ${target} under the root)`;
+        throw new SlipwayError('E_CHANGELOG', `sqlFile not found: ${named}`, {
           file,
           line: child.line,
-          hint: 'Check the path (and relativeToChangelogFile).',
+          hint: p.startsWith('/')
+            ? 'Liquibase looks paths up in its search path only, so does Slipway: a path starting with "/" is read from under the root directory, never from the file system. Write it relative to the root.'
+            : 'Check the path (and relativeToChangelogFile).',
         });
       }
       // StreamUtil.readStreamAsString: a BOM is dropped and decides the charset, else `encoding`, else UTF-8.

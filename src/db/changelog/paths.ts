@@ -15,13 +15,15 @@ export function resolveInside(
   searchPath = false,
 ): string {
   let slashed = p.replace(/\\/g, '/');
-  if (path.posix.isAbsolute(slashed) || /^[A-Za-z]:\//.test(slashed)) {
+  // Liquibase looks every path up in its search path, whose directory accessors drop the leading "/":
+  // include file="/db/a.xml" is <root>/db/a.xml, recorded as db/a.xml (measured, 4.28). So is a filesystem path
+  // that happens to point inside the root: file="/abs/root/db/a.xml" is <root>/abs/root/db/a.xml, which Liquibase
+  // does not find ("was not found in the configured search path"; measured, 4.28).
+  if (searchPath && slashed.startsWith('/')) slashed = slashed.replace(/^\/+/, '');
+  else if (path.posix.isAbsolute(slashed) || /^[A-Za-z]:\//.test(slashed)) {
     const rel = path.relative(rootDir, slashed).split(path.sep).join('/');
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) return rel;
-    // Liquibase looks every path up in its search path, whose directory accessors drop the leading "/":
-    // include file="/db/a.xml" is <root>/db/a.xml, recorded as db/a.xml (measured, 4.28).
-    if (!searchPath || !slashed.startsWith('/')) throw escapeError(written, fromFile, line);
-    slashed = slashed.replace(/^\/+/, '');
+    throw escapeError(written, fromFile, line);
   }
   const norm = path.posix.normalize(slashed).replace(/^(\.\/)+/, '');
   if (norm === '..' || norm.startsWith('../')) throw escapeError(written, fromFile, line);

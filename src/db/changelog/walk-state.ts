@@ -40,8 +40,14 @@ export interface WalkState {
 
 /** Per-file context: where it is, which logicalFilePath and inherited filters apply. */
 export interface FileContext {
-  /** Root-relative path as Liquibase records it (physical path). */
+  /** Root-relative path as Liquibase records it (physical path), unless recordedPath says otherwise. */
   path: string;
+  /**
+   * The physical path Liquibase 4.28 records for this XML/YAML/JSON file's changesets where it is not `path`: an
+   * include written "//db//a.xml" is read from <root>/db/a.xml but recorded "/db/a.xml", as DatabaseChangeLog.
+   * normalizePath takes one leading "/" off and Commons IO's normalize keeps the next (measured).
+   */
+  recordedPath?: string;
   logicalFilePath: string | null;
   inheritedContexts: string[];
   inheritedLabels: string[];

@@ -17,6 +17,8 @@ export const CHANGELOG_EXTENSIONS = ['.xml', '.sql', '.yaml', '.yml', '.json'];
 interface From {
   file: string;
   line: number;
+  /** The include's path as written, when it is not the root-relative path looked up. */
+  written?: string;
 }
 
 /**
@@ -39,13 +41,16 @@ export async function loadFile(state: WalkState, ctx: FileContext, from: From | 
     content = readFileSync(path.join(state.rootDir, target), 'utf8');
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR';
+    const named = from?.written ? `${from.written} (looked up as ${target} under the root)` : target;
     throw new SlipwayError(
       'E_CHANGELOG',
-      from ? `Included file not found: ${target}` : `Changelog not found: ${target}`,
+      from ? `Included file not found: ${named}` : `Changelog not found: ${target}`,
       {
         ...(from ? { file: from.file, line: from.line } : { file: target }),
         hint: missing
-          ? 'Check the path; non-relative include paths are resolved from the root directory (the search path).'
+          ? from?.written?.startsWith('/')
+            ? 'Liquibase looks paths up in its search path only, so does Slipway: a path starting with "/" is read from under the root directory, never from the file system (Liquibase: "not found in the configured search path"). Write it relative to the root.'
+            : 'Check the path; non-relative include paths are resolved from the root directory (the search path).'
           : `Could not read it: ${(e as Error).message}`,
         cause: e,
       },
@@ -117,8 +122,12 @@ function loadSqlFile(state: WalkState, ctx: FileContext, content: string): void 
 
 function childContext(r: IncludeRequest, target: string): FileContext {
   const ctxExpr = r.node.attrs.contextFilter ?? r.node.attrs.context;
+  // Formatted SQL takes a second leading "/" off (it records getLogicalFilePath, normalised again): db/a.sql.
+  const keepsSlash =
+    r.kind === 'include' && !r.relative && /^\/\//.test(r.written.replace(/\\/g, '/')) && !/\.sql$/i.test(target);
   return {
     path: target,
+    ...(keepsSlash ? { recordedPath: `/${target}` } : {}),
     logicalFilePath: r.node.attrs.logicalFilePath ?? null,
     inheritedContexts: ctxExpr ? [...r.ctx.inheritedContexts, ctxExpr] : r.ctx.inheritedContexts,
     inheritedLabels: r.node.attrs.labels ? [...r.ctx.inheritedLabels, r.node.attrs.labels] : r.ctx.inheritedLabels,
@@ -126,8 +135,10 @@ function childContext(r: IncludeRequest, target: string): FileContext {
 }
 
 async function include(state: WalkState, r: IncludeRequest): Promise<void> {
-  const from = { file: r.ctx.path, line: r.node.line };
+  const from: From = { file: r.ctx.path, line: r.node.line };
   if (r.kind === 'include') {
+    // A "/" path is looked up under the root (paths.ts): its error names both what was written and where it looked.
+    if (/^[\\/]/.test(r.written)) from.written = r.written;
     if (/^false$/i.test(r.node.attrs.errorIfMissing ?? '') && !existsSync(path.join(state.rootDir, r.target))) return;
     state.includeDirs.add(path.posix.dirname(r.target));
     await loadFile(state, childContext(r, r.target), from);
