@@ -4,8 +4,6 @@
  * knownHosts only, never learned), no user ssh config (`-F none`: the target's settings are the whole story).
  * Remote commands are argv arrays quoted by quote.ts; timeouts are enforced here by killing the client.
  */
-import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +11,7 @@ import { SlipwayError } from '../errors.js';
 import { sha256Hex } from '../fileset/hash.js';
 import { shJoin, shScript } from './quote.js';
 import { muxAlive, muxTerminate } from './ssh-mux.js';
+import { spawnOffThread } from './spawn-off-thread.js';
 
 export interface SshEndpoint {
   host: string;
@@ -197,49 +196,31 @@ export class SshSession {
    */
   private async spawnSsh(commandLine: string | null, opts: RunOptions): Promise<RemoteResult> {
     const t0 = performance.now();
-    const child = spawn('ssh', commandLine === null ? this.args('-N') : [...this.args(), commandLine], {
-      stdio: [opts.stdinFile ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    // From a worker thread (spawn-off-thread.ts): Node's spawn blocks its thread until the child has exec'd.
+    const child = spawnOffThread({
+      file: 'ssh',
+      args: commandLine === null ? this.args('-N') : [...this.args(), commandLine],
       env: process.env,
+      stdinFile: opts.stdinFile,
     });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout!.on('data', (b: Buffer) => out.push(b));
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    if (opts.stdinFile && child.stdin) {
-      const src = createReadStream(opts.stdinFile.file, { start: opts.stdinFile.offset });
-      child.stdin.on('error', () => undefined); // the remote end went away: the exit code says so
-      src.on('error', () => child.stdin?.destroy());
-      src.pipe(child.stdin);
-    }
     let timedOut = false;
     let killed = false;
     const kill = () => {
       killed = true;
-      child.kill('SIGKILL');
+      child.kill();
     };
     const timer = setTimeout(() => {
       timedOut = true;
       kill();
     }, opts.timeoutMs);
     opts.signal?.addEventListener('abort', kill, { once: true });
-    const code = await new Promise<number | null>((resolve) => {
-      child.on('error', () => resolve(127));
-      // A killed mux client has handed its stdio to the master, which holds our pipes until the remote command
-      // ends: do not wait for them. Otherwise wait for 'close', so all output has been read.
-      child.on('exit', (c) => {
-        if (!killed) return;
-        child.stdout!.destroy();
-        child.stderr!.destroy();
-        resolve(c);
-      });
-      child.on('close', (c) => resolve(c));
-    });
+    const { code, stdout, stderr } = await child.result;
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', kill);
     const r: RemoteResult = {
       code,
-      stdout: Buffer.concat(out),
-      stderr: Buffer.concat(err).toString('utf8'),
+      stdout,
+      stderr: stderr.toString('utf8'),
       timedOut,
       ms: performance.now() - t0,
     };

@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import childProcess, { execFileSync, spawnSync } from 'node:child_process';
+import { syncBuiltinESMExports } from 'node:module';
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -111,6 +112,28 @@ describe('ssh transport against a real sshd', () => {
     const r = await s.run(['sleep', '30'], { timeoutMs: 1500 });
     expect(r.timedOut).toBe(true);
     expect(() => s.check(r, 'sleep', 1500)).toThrow(/timed out after 1500 ms/);
+  });
+
+  it("starts every ssh client off the controller's main thread (Node's spawn blocks its thread until the child exec'd)", async () => {
+    // Any spawn on this (the main) thread is counted; the worker threads load their own child_process module.
+    const calls: string[] = [];
+    const real = childProcess.spawn;
+    childProcess.spawn = ((...a: Parameters<typeof real>) => {
+      calls.push(String(a[0]));
+      return real(...a);
+    }) as typeof real;
+    syncBuiltinESMExports();
+    try {
+      const s = session(fleet.hosts[0]!.port);
+      s.connect(20_000);
+      expect(s.check(await s.run(['echo', 'hi'], { timeoutMs: 20_000 }), 'echo').stdout.toString()).toBe('hi\n');
+      const slow = await s.run(['sleep', '30'], { timeoutMs: 1500 });
+      expect(slow.timedOut).toBe(true);
+    } finally {
+      childProcess.spawn = real;
+      syncBuiltinESMExports();
+    }
+    expect(calls).toEqual([]);
   });
 
   it("a remote command's own exit 255 is its status, not an ssh failure; an unreachable host still is", async () => {
