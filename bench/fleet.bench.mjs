@@ -10,12 +10,28 @@
 // FLEET_BENCH_RUNS (default 5) runs per row; FLEET_BENCH_HOSTS (default "1,4,8") the fleet sizes to deploy to, e.g.
 // FLEET_BENCH_HOSTS=1 for the 1-host deploy and the 1-host peer only (the 8-host peer runs when 8 is listed).
 // Also prints the controller's own CPU time per deploy (user + sys of this process, median) and the load average.
+// FLEET_BENCH_HOST_CPU (e.g. 0.2): also runs every row with each host's sshd — and so everything it starts for a
+// session: the login shell, sh, tar, sha256sum, sync — in a cgroup of its own capped at that many CPUs (cgroup v1
+// cpu.cfs_quota_us; needs root), interleaved run by run with the uncapped runs, and prints both tables. Uncapped, the
+// 8 hosts' remote work shares this machine's CPUs with each other and with the controller, which a real fleet does
+// not; capped, each host is a small machine of its own (8 × the cap should leave the controller room). The
+// controller and its ssh clients are never capped. Without cgroup v1's cpu controller it says so and runs uncapped.
 // Prints a Markdown section (it writes no file: the lead copies figures measured on an idle machine into RESULTS.md).
 // Needs sshd (openssh-server) and the right to start it (root: the test helper binds 127.0.0.1 ports).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
@@ -31,6 +47,9 @@ const RUNS = Number(process.env.FLEET_BENCH_RUNS ?? 5);
 const SIZES = (process.env.FLEET_BENCH_HOSTS ?? '1,4,8').split(',').map(Number);
 if (!SIZES.includes(1) || SIZES.some((n) => !Number.isInteger(n) || n < 1))
   throw new Error('FLEET_BENCH_HOSTS: host counts separated by commas, 1 among them');
+const HOST_CPU = process.env.FLEET_BENCH_HOST_CPU ? Number(process.env.FLEET_BENCH_HOST_CPU) : null;
+if (HOST_CPU !== null && !(HOST_CPU > 0 && HOST_CPU <= cpus().length))
+  throw new Error(`FLEET_BENCH_HOST_CPU: a number of CPUs above 0 and at most ${cpus().length}`);
 const work = mkdtempSync(path.join(tmpdir(), 'slipway-bench-fleet-'));
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -45,7 +64,96 @@ for (let i = 0; i < 265; i++)
 const pkg = await makeFixturePackage({ name: 'bench', version: '1.0.0', files, outDir: work });
 const pkgBytes = statSync(pkg.path).size;
 
+/**
+ * One cgroup v1 `cpu` cgroup per host, its sshd moved in (every session's processes are its children, so they stay
+ * in it): `cap(cpus)` sets every host's quota (null: none), `throttled()` sums cpu.stat over the hosts, `remove()`
+ * moves what is left to the root cgroup and removes them. Returns the reason instead when cgroups cannot be used.
+ */
+function hostCgroups(hosts) {
+  const root = '/sys/fs/cgroup/cpu';
+  if (!existsSync(path.join(root, 'cpu.cfs_quota_us')))
+    return `no cgroup v1 cpu controller at ${root} (cpu.cfs_quota_us)`;
+  // What a killed run of this bench left (its process gone, nothing left in it) goes first.
+  for (const d of readdirSync(root).filter((n) => /^slipway-bench-fleet-\d+$/.test(n))) {
+    const pid = Number(d.slice('slipway-bench-fleet-'.length));
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      alive = e.code === 'EPERM';
+    }
+    if (alive) continue;
+    try {
+      for (const h of readdirSync(path.join(root, d)).filter((n) => /^host\d+$/.test(n)))
+        rmdirSync(path.join(root, d, h));
+      rmdirSync(path.join(root, d));
+    } catch {
+      // still holds a process: left alone
+    }
+  }
+  const base = path.join(root, `slipway-bench-fleet-${process.pid}`);
+  const dirs = hosts.map((_, i) => path.join(base, `host${i + 1}`));
+  const remove = () => {
+    for (const d of dirs) {
+      if (!existsSync(d)) continue;
+      for (const pid of readFileSync(path.join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
+        try {
+          writeFileSync(path.join(root, 'cgroup.procs'), pid);
+        } catch {
+          // gone meanwhile
+        }
+      rmdirSync(d);
+    }
+    if (existsSync(base)) rmdirSync(base);
+  };
+  try {
+    mkdirSync(base);
+    hosts.forEach((h, i) => {
+      mkdirSync(dirs[i]);
+      writeFileSync(path.join(dirs[i], 'cgroup.procs'), String(h.proc.pid));
+    });
+  } catch (e) {
+    try {
+      remove();
+    } catch {
+      // best effort: the reason below matters more
+    }
+    return `cannot create cgroups under ${root} (${e.code ?? e.message}; needs root)`;
+  }
+  const period = Number(readFileSync(path.join(dirs[0], 'cpu.cfs_period_us'), 'utf8'));
+  return {
+    period,
+    cap: (cpu) => {
+      for (const d of dirs)
+        writeFileSync(path.join(d, 'cpu.cfs_quota_us'), String(cpu === null ? -1 : Math.round(cpu * period)));
+    },
+    throttled: () => {
+      const sum = { periods: 0, throttled: 0, ms: 0 };
+      for (const d of dirs) {
+        const st = Object.fromEntries(
+          readFileSync(path.join(d, 'cpu.stat'), 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => l.split(' ')),
+        );
+        sum.periods += Number(st.nr_periods);
+        sum.throttled += Number(st.nr_throttled);
+        sum.ms += Number(st.throttled_time) / 1e6;
+      }
+      return sum;
+    },
+    remove,
+  };
+}
+
 const fleet = await startSshFleet(Math.max(...SIZES));
+const cgroups = HOST_CPU === null ? null : hostCgroups(fleet.hosts);
+if (typeof cgroups === 'string') process.stderr.write(`FLEET_BENCH_HOST_CPU: ${cgroups}; the hosts run uncapped\n`);
+/** The modes every row runs in, interleaved run by run: uncapped, and with each host capped at HOST_CPU. */
+const MODES = cgroups && typeof cgroups !== 'string' ? [null, HOST_CPU] : [null];
+const setMode = (cpu) => {
+  if (cgroups && typeof cgroups !== 'string') cgroups.cap(cpu);
+};
 let seq = 0;
 try {
   /** A config whose ssh target deploys to the first `n` hosts, each into a root nothing was deployed to yet. */
@@ -73,9 +181,11 @@ try {
   };
   /** Remote commands per host of the last deploy: the `$ ` lines of each host's log in the controller's run dir. */
   const commandsPerHost = {};
-  /** CPU time (user + sys, ms) of this process — the controller — per deploy, by host count. */
-  const controllerCpu = {};
-  const deployMs = async (n) => {
+  /** Per mode (key: the cap, or 'none'): deploy wall times and controller CPU (user + sys, ms) by host count. */
+  const key = (cpu) => (cpu === null ? 'none' : String(cpu));
+  const byHosts = Object.fromEntries(MODES.map((m) => [key(m), {}]));
+  const controllerCpu = Object.fromEntries(MODES.map((m) => [key(m), {}]));
+  const deployMs = async (n, mode) => {
     const config = await configFor(n);
     const t0 = performance.now();
     const c0 = process.cpuUsage();
@@ -83,7 +193,10 @@ try {
     if (!r.ok) throw new Error(`deploy to ${n} host(s) failed`);
     const ms = performance.now() - t0;
     const c = process.cpuUsage(c0);
-    (controllerCpu[n] ??= []).push((c.user + c.system) / 1000);
+    if (mode !== undefined) {
+      (controllerCpu[key(mode)][n] ??= []).push((c.user + c.system) / 1000);
+      (byHosts[key(mode)][n] ??= []).push(ms);
+    }
     const logs = path.join(config.configDir, '.slipway', 'fleet', 'fleet', '.slipway', 'logs');
     commandsPerHost[n] = readdirSync(logs).flatMap((run) =>
       readdirSync(path.join(logs, run)).map(
@@ -93,17 +206,18 @@ try {
             .filter((l) => /^\[\d{4}-\d\d-\d\dT[^\]]+\] \S+ \$ /.test(l)).length,
       ),
     );
-    return ms;
   };
 
   const load0 = loadavg()[0];
+  setMode(null);
   await deployMs(1); // warm-up: module loading, JIT, the first ssh handshakes
-  controllerCpu[1] = [];
-  const byHosts = {};
-  for (const n of SIZES) {
-    byHosts[n] = [];
-    for (let i = 0; i < RUNS; i++) byHosts[n].push(await deployMs(n));
-  }
+  const throttled0 = cgroups && typeof cgroups !== 'string' ? cgroups.throttled() : null;
+  for (const n of SIZES)
+    for (let i = 0; i < RUNS; i++)
+      for (const mode of MODES) {
+        setMode(mode);
+        await deployMs(n, mode);
+      }
 
   // The peer: what a shell script does for one host, with the same keys and pinned host key.
   const sshOpts = [
@@ -144,49 +258,84 @@ try {
   };
   // One host, and 8 hosts at once (each its own scp + ssh, as a script with `&` and `wait` would): the second is what
   // this machine makes of 8 hosts sharing its 2 cores, the floor any 8-host figure here is judged against.
-  const peer = [];
-  const peer8 = [];
-  for (let i = 0; i < RUNS + 1; i++) {
-    const one = await peerOn(fleet.hosts[0], path.join(fleet.hosts[0].root, `peer-${i}`));
-    const t0 = performance.now();
-    if (SIZES.includes(8)) await Promise.all(fleet.hosts.map((hh) => peerOn(hh, path.join(hh.root, `peer8-${i}`))));
-    if (i > 0) {
-      // the first run warms the page cache
-      peer.push(one);
-      if (SIZES.includes(8)) peer8.push(performance.now() - t0);
+  const peer = Object.fromEntries(MODES.map((m) => [key(m), []]));
+  const peer8 = Object.fromEntries(MODES.map((m) => [key(m), []]));
+  let peerSeq = 0;
+  for (let i = 0; i < RUNS + 1; i++)
+    for (const mode of MODES) {
+      setMode(mode);
+      const k = ++peerSeq;
+      const one = await peerOn(fleet.hosts[0], path.join(fleet.hosts[0].root, `peer-${k}`));
+      const t0 = performance.now();
+      if (SIZES.includes(8)) await Promise.all(fleet.hosts.map((hh) => peerOn(hh, path.join(hh.root, `peer8-${k}`))));
+      if (i > 0) {
+        // the first run warms the page cache
+        peer[key(mode)].push(one);
+        if (SIZES.includes(8)) peer8[key(mode)].push(performance.now() - t0);
+      }
     }
-  }
+  setMode(null);
+  const throttled = throttled0 && cgroups.throttled();
 
   const load1 = loadavg()[0];
-  const one = median(byHosts[1]);
-  const eight = SIZES.includes(8) ? median(byHosts[8]) : null;
-  const p = median(peer);
-  const p8 = SIZES.includes(8) ? median(peer8) : null;
-  const ratio = eight === null ? null : eight / one;
-  const overhead = one / p;
-  const md = `## Fleet deploys over SSH (issue 13)
-
-Command: \`npm run bench -- fleet\` (8 real sshd servers on 127.0.0.1, compiled dist/, Node ${process.version},
-${new Date().toISOString().slice(0, 10)}; ${RUNS} runs per row after one warm-up, medians; a ${(pkgBytes / 1e6).toFixed(2)} MB
-package of 265 random-text files; no restart, health URL, smoke tests or database; \`batch: 100%\`, \`parallel: 8\`).
-
-| what | runs | median ms | min ms | max ms | target |
+  /** One table and its ratios for a mode. */
+  const section = (mode) => {
+    const k = key(mode);
+    const rows = byHosts[k];
+    const one = median(rows[1]);
+    const eight = SIZES.includes(8) ? median(rows[8]) : null;
+    const p = median(peer[k]);
+    const p8 = SIZES.includes(8) ? median(peer8[k]) : null;
+    const ratio = eight === null ? null : eight / one;
+    const overhead = one / p;
+    const text = `| what | runs | median ms | min ms | max ms | target |
 | --- | ---: | ---: | ---: | ---: | --- |
 ${SIZES.map(
   (n) =>
-    `| deploy to ${n} host(s): verify + extract on the controller, connect, lock, upload, install (verify, \`sha256sum -c\`), switch, journal | ${byHosts[n].length} | ${f(median(byHosts[n]))} | ${f(Math.min(...byHosts[n]))} | ${f(Math.max(...byHosts[n]))} | |`,
+    `| deploy to ${n} host(s): verify + extract on the controller, connect, lock, upload, install (verify, \`sha256sum -c\`), switch, journal | ${rows[n].length} | ${f(median(rows[n]))} | ${f(Math.min(...rows[n]))} | ${f(Math.max(...rows[n]))} | |`,
 ).join('\n')}
-| peer, 1 host: \`scp\` + \`ssh\` \`tar xzf\` + \`ln -sfn\` (no verification, lock or journal) | ${peer.length} | ${f(p)} | ${f(Math.min(...peer))} | ${f(Math.max(...peer))} | |
-${p8 === null ? '' : `| peer, 8 hosts at once (the same per host, all concurrently) | ${peer8.length} | ${f(p8)} | ${f(Math.min(...peer8))} | ${f(Math.max(...peer8))} | |\n`}
+| peer, 1 host: \`scp\` + \`ssh\` \`tar xzf\` + \`ln -sfn\` (no verification, lock or journal) | ${peer[k].length} | ${f(p)} | ${f(Math.min(...peer[k]))} | ${f(Math.max(...peer[k]))} | |
+${p8 === null ? '' : `| peer, 8 hosts at once (the same per host, all concurrently) | ${peer8[k].length} | ${f(p8)} | ${f(Math.min(...peer8[k]))} | ${f(Math.max(...peer8[k]))} | |\n`}
+${ratio === null ? '' : `- 8 hosts / 1 host: **${ratio.toFixed(2)}×** (target ≤ 2.5×); the peer's own 8 hosts / 1 host: ${(p8 / p).toFixed(2)}×.\n`}- 1-host deploy / peer: **${overhead.toFixed(2)}×** (target ≤ 2×).
+- controller CPU per deploy (this process, user + sys, median): ${SIZES.map((n) => `${n} host(s) ${f(median(controllerCpu[k][n]))} ms`).join(', ')}.
+`;
+    return { text, ok: (ratio === null || ratio <= 2.5) && overhead <= 2 };
+  };
+  const uncapped = section(null);
+  const capped = MODES.length > 1 ? section(HOST_CPU) : null;
+  const modes =
+    capped === null
+      ? ''
+      : `Two settings, interleaved run by run on the same sshd's. **Uncapped**: the hosts' remote work (sshd, the login
+shell, \`sh\`, \`tar\`, \`sha256sum\`, \`sync\`) runs on this machine's ${cpus().length} CPUs beside the controller, so 8 hosts
+take CPU from each other and from the controller: eight hosts on one machine, which no real fleet is. **Capped at
+${HOST_CPU} CPU per host**: each host's sshd, and so everything it starts, in a cgroup of its own (cgroup v1
+\`cpu.cfs_quota_us\` ${Math.round(HOST_CPU * cgroups.period)} of ${cgroups.period} µs): 8 small separate hosts, whose work
+together takes at most ${(8 * HOST_CPU).toFixed(1)} of the ${cpus().length} CPUs, the rest left to the controller and its ssh clients
+(never capped). A capped host is also a slower host, so the 1-host figures rise too. The caps throttled the hosts
+in ${throttled.throttled - throttled0.throttled} of ${throttled.periods - throttled0.periods} periods (${f(throttled.ms - throttled0.ms)} ms in all).
+
+`;
+  const md = `## Fleet deploys over SSH (issue 13)
+
+Command: \`${HOST_CPU === null ? '' : `FLEET_BENCH_HOST_CPU=${HOST_CPU} `}npm run bench -- fleet\` (8 real sshd servers on 127.0.0.1, compiled dist/, Node ${process.version},
+${new Date().toISOString().slice(0, 10)}; ${RUNS} runs per row after one warm-up, medians; a ${(pkgBytes / 1e6).toFixed(2)} MB
+package of 265 random-text files; no restart, health URL, smoke tests or database; \`batch: 100%\`, \`parallel: 8\`).
+
+${modes}${capped === null ? '' : `### Uncapped: the hosts share the machine's CPUs with each other and the controller\n\n`}${uncapped.text}${capped === null ? '' : `\n### Each host capped at ${HOST_CPU} CPU: separate hosts\n\n${capped.text}`}
 - remote commands per host (each one \`ssh\` over the host's master connection; counted in the controller's log of
   the last deploy of each size): ${SIZES.map((n) => `${n} host(s): ${[...new Set(commandsPerHost[n])].join('/')}`).join(', ')}.
-${ratio === null ? '' : `- 8 hosts / 1 host: **${ratio.toFixed(2)}×** (target ≤ 2.5×); the peer's own 8 hosts / 1 host on this machine: ${(p8 / p).toFixed(2)}×.\n`}- 1-host deploy / peer: **${overhead.toFixed(2)}×** (target ≤ 2×).
-- controller CPU per deploy (this process, user + sys, median): ${SIZES.map((n) => `${n} host(s) ${f(median(controllerCpu[n]))} ms`).join(', ')};
-  load average ${load0.toFixed(1)} → ${load1.toFixed(1)} (1 min, start → end; ${cpus().length} CPUs).
+- load average ${load0.toFixed(1)} → ${load1.toFixed(1)} (1 min, start → end; ${cpus().length} CPUs).
 `;
   process.stdout.write(md);
-  process.exitCode = (ratio === null || ratio <= 2.5) && overhead <= 2 ? 0 : 1;
+  process.exitCode = uncapped.ok ? 0 : 1;
 } finally {
   await fleet.stop();
+  if (cgroups && typeof cgroups !== 'string')
+    try {
+      cgroups.remove();
+    } catch (e) {
+      process.stderr.write(`could not remove the bench's cgroups: ${e.message}\n`);
+    }
   rmSync(work, { recursive: true, force: true });
 }
