@@ -41,7 +41,8 @@ export interface OffThreadChild {
 
 /**
  * Workers in the pool, each its own thread and V8 isolate (~21 ms of CPU to start). One: more let the exec waits
- * overlap each other, but 2 and 4 showed no gain in 8-host bench deploys at load 8–17 and cost 20–50 ms more CPU.
+ * overlap each other, but 2 and 4 showed no gain in 8-host bench deploys at load 6–17 and cost +74 and +159 ms of
+ * the controller's CPU per deploy (one: +25 ms).
  */
 const POOL_SIZE = 1;
 
