@@ -153,6 +153,16 @@ describe('Liquibase change types against Liquibase 4.28 (XML family fixture)', (
     expect(psqlRows(ours, 'SELECT name, age, score, nickname FROM person ORDER BY name')).toEqual(
       psqlRows(theirs, 'SELECT name, age, score, nickname FROM person ORDER BY name'),
     );
+    // addLookupTable copies the distinct values; mergeColumns joins two columns (an empty joinString: nothing between).
+    for (const q of [
+      'SELECT name FROM paint_color ORDER BY 1',
+      'SELECT shade_name FROM other.shades ORDER BY 1',
+      'SELECT id, color, shade, full_name FROM paint ORDER BY id',
+      'SELECT ab FROM pair',
+    ])
+      expect(psqlRows(ours, q), q).toEqual(psqlRows(theirs, q));
+    expect(psqlRows(theirs, 'SELECT full_name FROM paint ORDER BY id')).toEqual(['Ada, King', 'Bo, Lin', 'Cy, May']);
+    expect(psqlRows(theirs, 'SELECT ab FROM pair')).toEqual(['xy']);
   }, 240_000);
 
   it('rollback: the inferred and <rollback> SQL of the last 5 changesets matches rollback-count-sql, and the schema after it', async () => {

@@ -618,8 +618,11 @@ function xsdSkipsMissingIncludeAll(schemaLocation: string | undefined): boolean 
   return v >= 304 && v <= 405;
 }
 
-/** Change types of liquibase-core 4.28 (its META-INF/services/liquibase.change.Change) that Slipway does not render. */
-const LIQUIBASE_ONLY_CHANGE_TYPES = new Set(['addLookupTable', 'mergeColumns']);
+/**
+ * Change types of liquibase-core 4.28 (its META-INF/services/liquibase.change.Change) that Slipway does not render:
+ * none since addLookupTable and mergeColumns (src/db/changes/composite.ts); a new Liquibase version's would go here.
+ */
+const LIQUIBASE_ONLY_CHANGE_TYPES = new Set<string>();
 
 /** The node with `${…}` expanded in its attributes only (its text is expanded where it is read). */
 function expandAttrs(node: ChangelogNode, expand: (t: string) => string): ChangelogNode {

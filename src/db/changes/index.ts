@@ -6,6 +6,7 @@
 import { SlipwayError } from '../../errors.js';
 import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
 import { COLUMN_CHANGES } from './column.js';
+import { COMPOSITE_CHANGES } from './composite.js';
 import { CONSTRAINT_CHANGES } from './constraints.js';
 import { customChange, executeCommand } from './custom.js';
 import { DATA_CHANGES } from './data.js';
@@ -35,6 +36,7 @@ const BUILDERS: Record<string, Builder> = {
   ...DATA_CHANGES,
   ...LOAD_CHANGES,
   ...MISC_CHANGES,
+  ...COMPOSITE_CHANGES,
   customChange,
   executeCommand,
 };

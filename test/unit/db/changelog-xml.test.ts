@@ -263,8 +263,15 @@ describe('XML / YAML / JSON masters', () => {
     const e1 = await failure({
       'db/master.xml': xml('<changeSet id="1" author="a">\n<addLookupTable existingTableName="t"/>\n</changeSet>'),
     });
-    expect([e1.message, e1.line]).toEqual(['Change type <addLookupTable> is not supported', 4]);
-    expect(e1.hint).toMatch(/<sql>.*formatted SQL/);
+    expect([e1.message, e1.line]).toEqual(['<addLookupTable> needs existingColumnName', 4]);
+    // dbchangelog-4.28.xsd requires joinString on <mergeColumns> (Liquibase: "Attribute 'joinString' must appear").
+    const e1j = await failure({
+      'db/master.xml': xml(
+        '<changeSet id="1" author="a">\n<mergeColumns tableName="t" column1Name="a" column2Name="b" finalColumnName="c" finalColumnType="text"/>\n</changeSet>',
+      ),
+    });
+    expect([e1j.message, e1j.line]).toEqual(['<mergeColumns> needs joinString', 4]);
+    expect(e1.hint).toMatch(/Liquibase rejects <addLookupTable> without existingColumnName too/);
     // A name liquibase-core 4.28 does not know (Liquibase 1.x's <modifyColumn>): Liquibase stops too, and the hint
     // says so rather than suggesting Liquibase would run it (db-xml-found-oracle.test.ts measures Liquibase's refusal).
     const e1b = await failure({
