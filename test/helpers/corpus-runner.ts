@@ -240,6 +240,39 @@ function normaliseDump(text: string): string[] {
   return text.split('\n').filter((l) => !/^\\(un)?restrict /.test(l));
 }
 
+/**
+ * Large objects by content: each column of type oid (in a user table) and the md5 of every large object, so that a
+ * row whose value is a large object compares by what it holds — two runs create their objects under different oids.
+ */
+async function largeObjects(db: TestDatabase): Promise<{ columns: Set<string>; digests: Map<string, string> }> {
+  const cols = await queryRows(
+    db.url,
+    `SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname) AS col
+       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE a.atttypid = 'oid'::regtype AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  const digests = new Map<string, string>();
+  if (cols.length > 0) {
+    const los = await queryRows(
+      db.url,
+      'SELECT oid::text AS oid, md5(lo_get(oid)) AS md5 FROM pg_largeobject_metadata',
+    );
+    for (const r of los) digests.set(r.oid as string, `<lo md5 ${r.md5 as string}>`);
+  }
+  return { columns: new Set(cols.map((r) => r.col as string)), digests };
+}
+
+/** A COPY block's oid columns (their positions), from `COPY <schema>.<table> (<columns>) FROM stdin;`. */
+function oidPositions(copy: string, columns: Set<string>): number[] {
+  const m = /^COPY (\S+) \((.*)\) FROM stdin;$/.exec(copy);
+  if (!m || columns.size === 0) return [];
+  return m[2]!
+    .split(', ')
+    .map((c, i) => (columns.has(`${m[1]}.${c}`) ? i : -1))
+    .filter((i) => i >= 0);
+}
+
 /** Table data (`pg_dump --data-only`) without the history/lock tables; run-time values masked, rows sorted per table. */
 export async function dumpData(u: CorpusUnit, db: TestDatabase): Promise<string[]> {
   const text = await output('pg_dump', [
@@ -249,18 +282,25 @@ export async function dumpData(u: CorpusUnit, db: TestDatabase): Promise<string[
     '-d',
     db.url,
   ]);
+  const lo = await largeObjects(db);
   const out: string[] = [];
   let block: string[] | null = null;
+  let oids: number[] = [];
   for (const raw of normaliseDump(text)) {
     if (block) {
       if (raw === '\\.') {
         out.push(...block.sort(), raw);
         block = null;
-      } else block.push(maskRunTimeValues(raw));
+      } else {
+        const fields = raw.split('\t');
+        for (const i of oids) fields[i] = lo.digests.get(fields[i]!) ?? fields[i]!;
+        block.push(maskRunTimeValues(fields.join('\t')));
+      }
     } else {
       if (raw.startsWith('SELECT pg_catalog.setval(')) out.push(raw);
       else if (raw.startsWith('COPY ')) {
         out.push(raw);
+        oids = oidPositions(raw, lo.columns);
         block = [];
       }
     }

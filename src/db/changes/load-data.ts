@@ -11,12 +11,13 @@ import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
 import { columnNodes } from './change-node.js';
 import { loadColumn, serialColumn, type ColumnConfig } from './column-config.js';
 import { csvChecksumBytes, parseCsv } from './csv.js';
-import { parseColumnType } from './data-types.js';
+import { parseColumnType, pgColumnType } from './data-types.js';
 import { updateColumnOrder } from './data.js';
 import { isTrue, loadFields, required } from './fields.js';
 import { escapeColumn, qualifiedName, stringLiteral, type NameContext } from './identifiers.js';
 import { dataValueSql, dateOrFunction, numericOrFunction, type Value } from './values.js';
 import { resolveChangePath } from './views.js';
+import { referencedPath } from '../changelog/paths.js';
 
 /** One cell after Liquibase's conversion: null is SQL NULL. */
 type Cell = { column: string; value: Value | null; allowUpdate: boolean };
@@ -114,6 +115,46 @@ function convertCell(
   }
 }
 
+// LoadDataChange.BASE64_PATTERN: a BLOB cell that matches it is the value itself, Base64-encoded; any other is a file.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * A BLOB or CLOB cell of loadData as Liquibase 4.28 binds it in its prepared statement (LoadDataChange and
+ * ExecutablePreparedStatementBase.applyColumnParameter): a CLOB cell names a file whose text is the value; a BLOB cell
+ * is Base64 or names a file whose bytes are the value. Files are found beside the changelog (not the CSV). The bytes
+ * go into a bytea column as they are and otherwise into a new large object whose oid is the value — pgjdbc's setBlob,
+ * which Liquibase uses for Base64 always and for a file unless the live column is bytea (read here from the
+ * changelog's own declarations).
+ */
+function lobCell(
+  value: Value,
+  type: 'BLOB' | 'CLOB',
+  column: string,
+  cfg: ColumnConfig | undefined,
+  f: Record<string, string>,
+  ctx: BuildContext,
+  node: ChangeNode,
+): Value {
+  const text = (value as { text: string }).text;
+  const file = (): Buffer => ctx.readFile(referencedPath(ctx.file, text, true), node);
+  if (type === 'CLOB') return { kind: 'string', text: decode(file(), cfg?.fields.encoding) };
+  const bytes = BASE64.test(text) ? Buffer.from(text, 'base64') : file();
+  const hex = `decode('${bytes.toString('hex')}', 'hex')`;
+  if (!BASE64.test(text)) {
+    const declared = ctx.model?.columnType(f.schemaName, f.tableName!, column);
+    if (declared !== undefined && pgColumnType(declared) === 'BYTEA') return { kind: 'function', text: hex };
+    if (declared === undefined) {
+      ctx.warn(
+        node.line,
+        'W_LOAD_DATA_BLOB',
+        `<${node.name}> column ${column}: the changelog does not declare its type, so the file ${text} is loaded as a large object (its oid the value), as Liquibase loads it into any column that is not bytea`,
+      );
+    }
+  }
+  // A 'function' value is written as it is (dataValueSql), here an expression.
+  return { kind: 'function', text: `lo_from_bytea(0, ${hex})` };
+}
+
 function decode(bytes: Buffer, encoding: string | undefined): string {
   const label = (encoding ?? 'UTF-8').toLowerCase();
   const text = new TextDecoder(label === 'cp1252' ? 'windows-1252' : label).decode(bytes);
@@ -170,6 +211,8 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
         (c.name !== undefined && c.name.toLowerCase() === name.toLowerCase()),
     );
   const rows: Cell[][] = [];
+  // Rows with a BLOB or CLOB value, which Liquibase must bind in a prepared statement (loadData only).
+  const prepared: boolean[] = [];
   const comment = f.commentLineStartsWith;
   for (const rec of records) {
     const line = rec.fields;
@@ -182,6 +225,7 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
       );
     }
     const cells: Cell[] = [];
+    let needsPrepared = false;
     headers.forEach((h, i) => {
       const headerName = h.trim();
       const cfg = configFor(i, headerName);
@@ -193,13 +237,45 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
           const t = ctx.model?.columnType(f.schemaName, table, column);
           return t === undefined ? undefined : loadTypeOf(t);
         })();
-      cells.push({
-        column,
-        value: convertCell(line[i]!, cfg, declared, f.schemaName),
-        allowUpdate: cfg?.fields.allowUpdate !== 'false',
-      });
+      let value = convertCell(line[i]!, cfg, declared, f.schemaName);
+      const lob = declared?.toUpperCase();
+      if (!update && value !== null && (lob === 'BLOB' || lob === 'CLOB')) {
+        value = lobCell(value, lob, column, cfg, f, ctx, node);
+        needsPrepared = true;
+      }
+      cells.push({ column, value, allowUpdate: cfg?.fields.allowUpdate !== 'false' });
     });
     rows.push(cells);
+    prepared.push(needsPrepared);
+  }
+  if (prepared.includes(true)) {
+    if (f.usePreparedStatements !== undefined && !isTrue(f.usePreparedStatements)) {
+      throw new SlipwayError(
+        'E_CHANGELOG',
+        `<${node.name}> usePreparedStatements="false" but its BLOB/CLOB values need prepared statements`,
+        {
+          file: ctx.file,
+          line: node.line,
+          field: 'usePreparedStatements',
+          hint: 'Liquibase 4.28 stops on it too ("loadData is requesting usePreparedStatements=false but prepared statements are required"); remove the attribute or set it to true.',
+        },
+      );
+    }
+    // Without usePreparedStatements, Liquibase prepares only the rows with a BLOB/CLOB value and, on PostgreSQL, runs
+    // only its prepared statements once there is one: the other rows (their BLOB/CLOB cells all NULL) are not loaded.
+    if (f.usePreparedStatements === undefined) {
+      const dropped = prepared.filter((p) => !p).length;
+      if (dropped > 0) {
+        ctx.warn(
+          node.line,
+          'W_LIQUIBASE_SKIPS_ROWS',
+          `<${node.name}> ${csvPath}: ${dropped} row(s) whose BLOB/CLOB values are all NULL are not loaded, as Liquibase 4.28 does not load them; set usePreparedStatements="true" to load every row`,
+        );
+        const kept = rows.filter((_, i) => prepared[i]);
+        rows.length = 0;
+        rows.push(...kept);
+      }
+    }
   }
   return {
     name: node.name,

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDatabasePackage } from '../../src/db/package.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
+import { runLiquibase } from '../helpers/liquibase-cli.js';
+import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows } from '../helpers/liquibase-oracle.js';
+
+// loadData BLOB and CLOB columns, as Liquibase 4.28 binds them in prepared statements: a CLOB cell names a file (its
+// text is the value), a BLOB cell is Base64 or names a file, found beside the changelog — not beside the CSV. Into an
+// oid column (Liquibase's type for `blob`) the bytes become a new large object; into bytea, the bytes. Rows whose
+// BLOB/CLOB cells are all NULL are not loaded at all once another row needs a prepared statement (PostgreSQL runs
+// only the prepared ones). Generated applications load pictures this way (`../fake-data/blob/x.png`).
+const xml = (body: string): string => `<?xml version="1.0" encoding="UTF-8"?>
+<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog
+    http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.20.xsd">
+${body}
+</databaseChangeLog>
+`;
+const master = xml(`  <changeSet id="1" author="a">
+    <createTable tableName="pics">
+      <column name="id" type="int"/><column name="pic" type="blob"/><column name="raw" type="bytea"/>
+      <column name="doc" type="clob"/>
+    </createTable>
+    <createTable tableName="maybe"><column name="id" type="int"/><column name="pic" type="blob"/></createTable>
+  </changeSet>
+  <changeSet id="2" author="a">
+    <loadData tableName="pics" file="data/pics.csv" relativeToChangelogFile="true" separator=";">
+      <column name="id" type="numeric"/><column name="pic" type="blob"/><column name="raw" type="blob"/>
+      <column name="doc" type="clob"/>
+    </loadData>
+    <loadData tableName="maybe" file="data/maybe.csv" relativeToChangelogFile="true">
+      <column name="id" type="numeric"/><column name="pic" type="blob"/>
+    </loadData>
+  </changeSet>`);
+const refused = xml(`  <changeSet id="1" author="a">
+    <createTable tableName="maybe"><column name="id" type="int"/><column name="pic" type="blob"/></createTable>
+    <loadData tableName="maybe" file="data/maybe.csv" relativeToChangelogFile="true" usePreparedStatements="false">
+      <column name="id" type="numeric"/><column name="pic" type="blob"/>
+    </loadData>
+  </changeSet>`);
+const CONTENT =
+  "SELECT concat_ws('|', id, md5(lo_get(pic)), md5(raw), doc) FROM pics UNION ALL SELECT concat_ws('|', 'maybe', id, md5(lo_get(pic))) FROM maybe";
+
+describe('loadData BLOB and CLOB values, against Liquibase 4.28', () => {
+  let root: string;
+  const dbs: TestDatabase[] = [];
+  beforeAll(async () => {
+    root = await makeTree({
+      'db/master.xml': master,
+      'db/refused.xml': refused,
+      // File names are relative to db/ (the changelog), not db/data/ (the CSV).
+      'db/data/pics.csv': 'id;pic;raw;doc\n1;files/a.bin;files/a.bin;files/c.txt\n2;aGVsbG8=;files/a.bin;NULL\n',
+      'db/data/maybe.csv': 'id,pic\n1,files/a.bin\n2,NULL\n',
+      'db/files/a.bin': 'bytes\u0000\u00ff of a file\n',
+      'db/files/c.txt': 'text of a file, é\n',
+    });
+    dbs.push(...(await Promise.all(['theirs', 'ours', 'refused'].map((n) => createTestDatabase(`lobload_${n}`)))));
+  });
+  afterAll(async () => {
+    await Promise.all(dbs.map((d) => d.drop()));
+    if (root) await removeTree(root);
+  });
+
+  it('load what Liquibase loads: large objects, bytea, file text, and not the rows without a LOB value', async () => {
+    const [theirs, ours] = dbs as [TestDatabase, TestDatabase];
+    await liquibaseOk(root, theirs, 'db/master.xml', 'update');
+    await applyOurPackage(root, 'db/master.xml', ours);
+    const content = psqlRows(theirs, CONTENT).sort();
+    expect(content).toEqual([
+      `1|${md5Of('bytes\u0000\u00ff of a file\n')}|${md5Of('bytes\u0000\u00ff of a file\n')}|text of a file, é`,
+      `2|${md5Of('hello')}|${md5Of('bytes\u0000\u00ff of a file\n')}`,
+      `maybe|1|${md5Of('bytes\u0000\u00ff of a file\n')}`,
+    ]);
+    expect(psqlRows(ours, CONTENT).sort()).toEqual(content);
+    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
+    const pkg = await buildDatabasePackage({
+      rootDir: root,
+      changelog: 'db/master.xml',
+      application: 'a',
+      version: '1',
+      sourceDateEpoch: 0,
+    });
+    expect(pkg.warnings.map((w) => [w.code, w.line])).toEqual([['W_LIQUIBASE_SKIPS_ROWS', 18]]);
+  }, 300_000);
+
+  it('usePreparedStatements="false" with a BLOB value stops both', async () => {
+    const r = await runLiquibase(root, dbs[2]!.url, [
+      `--search-path=${root}`,
+      '--changelog-file=db/refused.xml',
+      'update',
+    ]);
+    expect(r.ok).toBe(false);
+    expect(r.out).toContain('loadData is requesting usePreparedStatements=false but prepared statements are required');
+    await expect(
+      buildDatabasePackage({
+        rootDir: root,
+        changelog: 'db/refused.xml',
+        application: 'a',
+        version: '1',
+        sourceDateEpoch: 0,
+      }),
+    ).rejects.toThrow('<loadData> usePreparedStatements="false" but its BLOB/CLOB values need prepared statements');
+  }, 300_000);
+});
+
+function md5Of(text: string): string {
+  return createHash('md5').update(Buffer.from(text, 'utf8')).digest('hex');
+}
