@@ -129,9 +129,10 @@ describe('YAML shapes and built-in properties against Liquibase 4.28', () => {
   });
 });
 
-// Aliases as list entries (a scalar one under validCheckSum was refused: "must be a mapping"), SnakeYAML's limit of
-// 50 aliases to mappings or lists per document, and `- comment:` among the changes, which Liquibase drops (the
-// changeSet's comment is its own `comment:` key; Slipway used to take the entry as the comment).
+// Aliases as list entries (a scalar one under validCheckSum was refused: "must be a mapping"; so was the list of
+// `validCheckSums:`, which Liquibase reads as validCheckSum, found in its own integration-test changelogs),
+// SnakeYAML's limit of 50 aliases to mappings or lists per document, and `- comment:` among the changes, which
+// Liquibase drops (the changeSet's comment is its own `comment:` key; Slipway used to take the entry as the comment).
 const ALIASES = `x-defs:
   sum: &anysum ANY
   col: &namecol
@@ -153,6 +154,14 @@ databaseChangeLog:
       changes:
         - comment: dropped
         - sql: create table t_comment (id int)
+  - changeSet:
+      id: plural-valid-checksums
+      author: a
+      validCheckSums:
+        - 9:0123456789abcdef0123456789abcdef
+        - *anysum
+      changes:
+        - sql: create table t_plural (id int)
 `;
 
 /** A changelog with `n` aliases to one mapping: n - 1 in a list Liquibase never reads, one in a column. */
@@ -194,8 +203,14 @@ describe('YAML aliases in lists, the alias limit and comment entries against Liq
     expect(psqlRows(theirs, 'SELECT id, comments FROM databasechangelog ORDER BY orderexecuted')).toEqual([
       'alias-list|own comment',
       'comment-in-changes|',
+      'plural-valid-checksums|',
     ]);
     const parsed = await parseChangelog({ rootDir: root, changelog: 'aliases.yaml' });
+    // `validCheckSums:` is read as `validCheckSum:` (ChangeSet.handleChildNode; was "must be a mapping").
+    expect(parsed.changeSets.find((c) => c.id === 'plural-valid-checksums')?.validCheckSums).toEqual([
+      '9:0123456789abcdef0123456789abcdef',
+      'ANY',
+    ]);
     expect(parsed.warnings.map((w) => `${w.code} ${w.line}`)).toEqual(['W_IGNORED_CHANGE 12', 'W_IGNORED_CHANGE 20']);
   }, 300_000);
 

@@ -155,7 +155,8 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     for (const pair of pairsOf(value)) {
       const key = scalarText(pair.key);
       if (key === null) bad(pair.key, 'Keys must be plain strings');
-      const k = key!;
+      // ChangeSet.handleChildNode reads `validCheckSums:` (a list, or one value) exactly as `validCheckSum:`.
+      const k = name === 'changeSet' && key === 'validCheckSums' ? 'validCheckSum' : key!;
       const v = deref(pair.value) ?? null;
       const t = scalarText(v);
       // `rollback: {sql: …}`: each key but the changeSet reference is a change, as in `rollback: [ - sql: … ]`.
