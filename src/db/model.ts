@@ -31,6 +31,7 @@ export interface Precondition {
     | 'table-is-empty'
     | 'changelog-property-defined'
     | 'running-as'
+    | 'expected-quoting-strategy'
     | 'and'
     | 'or'
     | 'not';

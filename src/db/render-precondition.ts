@@ -112,6 +112,8 @@ function renderCheck(c: Precondition, t: HistoryTables): string {
       return `NOT EXISTS (SELECT 1 FROM ${tableRef(a)})`;
     case 'changelog-property-defined':
       return a.defined === 'true' ? 'TRUE' : 'FALSE';
+    case 'expected-quoting-strategy':
+      return a.matches === 'true' ? 'TRUE' : 'FALSE';
     case 'running-as':
       // RunningAsPrecondition: the connection's user name (pgjdbc: the login user, so session_user, not a SET ROLE),
       // cut at '@', equalsIgnoreCase the username attribute.

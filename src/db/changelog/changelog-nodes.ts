@@ -99,6 +99,7 @@ export async function loadChangelogNodes(
     // removeChangeSetProperty applies to this file only (each file is its own DatabaseChangeLog in Liquibase).
     removals: [],
   };
+  if (state.stack.length === 1) state.masterQuoting = fileCtx.objectQuotingStrategy ?? 'LEGACY';
   // YAML/JSON: YamlChangeLogParser (4.28) defines every `property` of the file, as written (nothing expanded, only
   // `context` read, not `contextFilter`), before it expands or loads anything, so a property defined later in the
   // file is visible to what comes before it; an included file's properties still arrive when it is loaded. XML is
@@ -173,7 +174,7 @@ export async function loadChangelogNodes(
         state.changeSets.push(loadChangeSet(node, fileCtx, state));
         break;
       case 'preConditions':
-        state.preconditions.push(changelogPreconditions(node, file, state));
+        state.preconditions.push(changelogPreconditions(node, fileCtx, state));
         break;
       case 'removeChangeSetProperty': {
         const expanded = expandAttrs(node, (t) => state.properties.expand(t, file));
@@ -207,10 +208,12 @@ export async function loadChangelogNodes(
  * MARK_RAN rethrow into the global HALT container). Its XSD allows only HALT and WARN here (measured: "Value
  * 'CONTINUE' is not facet-valid"), so XML with another action is an error as in Liquibase.
  */
-function changelogPreconditions(node: ChangelogNode, file: string, state: WalkState): Preconditions {
+function changelogPreconditions(node: ChangelogNode, ctx: FileContext, state: WalkState): Preconditions {
+  const file = ctx.path;
   const pre = parseNodePreconditions(node, file, {
     expand: (s) => state.properties.expand(s, file),
     lookup: (n) => state.properties.lookup(n, file),
+    quoting: state.masterQuoting ?? 'LEGACY',
   });
   if (/\.xml$/i.test(file)) {
     for (const which of ['onFail', 'onError'] as const) {
@@ -432,6 +435,7 @@ function addChild(
       d.preconditions = parseNodePreconditions(child, file, {
         expand,
         lookup: (n) => state.properties.lookup(n, file),
+        quoting: state.masterQuoting ?? 'LEGACY',
       });
       return;
     case 'rollback': {

@@ -19,6 +19,7 @@ const TYPES: Record<string, Precondition['type']> = {
   tableIsEmpty: 'table-is-empty',
   changeLogPropertyDefined: 'changelog-property-defined',
   runningAs: 'running-as',
+  expectedQuotingStrategy: 'expected-quoting-strategy',
   and: 'and',
   or: 'or',
   not: 'not',
@@ -30,6 +31,8 @@ type Action = Preconditions['onFail'];
 export interface PreconditionScope {
   expand: (s: string) => string;
   lookup: (name: string) => string | undefined;
+  /** The master changelog's objectQuotingStrategy (LEGACY unless it sets one), for expectedQuotingStrategy. */
+  quoting: string;
 }
 
 function action(v: string | undefined, node: ChangelogNode, file: string): Action {
@@ -70,7 +73,7 @@ function parseCheck(node: ChangelogNode, file: string, scope: PreconditionScope)
     throw new SlipwayError('E_CHANGELOG', `Precondition <${node.name}> is not supported`, {
       file,
       line: node.line,
-      hint: `Supported: ${Object.keys(TYPES).join(', ')}; customPrecondition and expectedQuotingStrategy are not.`,
+      hint: `Supported: ${Object.keys(TYPES).join(', ')}; customPrecondition is not.`,
     });
   }
   if (type === 'not' && node.children.length === 1) {
@@ -92,6 +95,11 @@ function parseCheck(node: ChangelogNode, file: string, scope: PreconditionScope)
     // Decided while parsing, as Liquibase does (ChangeLogPropertyDefinedPrecondition reads the changelog parameters).
     const value = scope.lookup(attrs.property ?? '');
     attrs.defined = String(value !== undefined && (attrs.value === undefined || attrs.value === value));
+  }
+  if (type === 'expected-quoting-strategy') {
+    // ObjectQuotingStrategyPrecondition compares the objectQuotingStrategy of the changelog being run (the master;
+    // not the changeSet's, nor its file's) with `strategy`: known while parsing, so decided here.
+    attrs.matches = String(attrs.strategy === scope.quoting);
   }
   return p;
 }

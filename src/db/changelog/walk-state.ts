@@ -18,6 +18,12 @@ export interface WalkState {
   changeSets: ChangeSet[];
   /** Changelog-level `<preConditions>`, in include order. */
   preconditions: Preconditions[];
+  /**
+   * The master changelog's objectQuotingStrategy (LEGACY when it sets none). Liquibase 4.28 checks a changeSet's
+   * preconditions against the changelog being run, so expectedQuotingStrategy compares with this one in every file
+   * (measured: an included file's own QUOTE_ALL_OBJECTS does not count).
+   */
+  masterQuoting?: string;
   files: ChangelogFile[];
   warnings: ParseWarning[];
   /** Include chain (root-relative paths), for cycle errors. */
