@@ -41,6 +41,15 @@ const refused = xml(`  <changeSet id="1" author="a">
       <column name="id" type="numeric"/><column name="pic" type="blob"/>
     </loadData>
   </changeSet>`);
+// loadUpdateData has no prepared statements (LoadUpdateDataChange.hasPreparedStatementsImplemented is false): its
+// BLOB and CLOB cells are written as the text they are, file names included.
+const upsert = xml(`  <changeSet id="1" author="a">
+    <createTable tableName="up"><column name="id" type="int"/><column name="pic" type="bytea"/><column name="doc" type="clob"/></createTable>
+    <loadUpdateData tableName="up" file="data/pics.csv" relativeToChangelogFile="true" primaryKey="id" separator=";">
+      <column name="id" type="numeric"/><column name="pic" type="blob"/><column name="doc" type="clob"/>
+      <column name="raw" type="skip"/>
+    </loadUpdateData>
+  </changeSet>`);
 const CONTENT =
   "SELECT concat_ws('|', id, md5(lo_get(pic)), md5(raw), doc) FROM pics UNION ALL SELECT concat_ws('|', 'maybe', id, md5(lo_get(pic))) FROM maybe";
 
@@ -51,13 +60,18 @@ describe('loadData BLOB and CLOB values, against Liquibase 4.28', () => {
     root = await makeTree({
       'db/master.xml': master,
       'db/refused.xml': refused,
+      'db/upsert.xml': upsert,
       // File names are relative to db/ (the changelog), not db/data/ (the CSV).
       'db/data/pics.csv': 'id;pic;raw;doc\n1;files/a.bin;files/a.bin;files/c.txt\n2;aGVsbG8=;files/a.bin;NULL\n',
       'db/data/maybe.csv': 'id,pic\n1,files/a.bin\n2,NULL\n',
       'db/files/a.bin': 'bytes\u0000\u00ff of a file\n',
       'db/files/c.txt': 'text of a file, é\n',
     });
-    dbs.push(...(await Promise.all(['theirs', 'ours', 'refused'].map((n) => createTestDatabase(`lobload_${n}`)))));
+    dbs.push(
+      ...(await Promise.all(
+        ['theirs', 'ours', 'refused', 'up_theirs', 'up_ours'].map((n) => createTestDatabase(`lobload_${n}`)),
+      )),
+    );
   });
   afterAll(async () => {
     await Promise.all(dbs.map((d) => d.drop()));
@@ -103,6 +117,16 @@ describe('loadData BLOB and CLOB values, against Liquibase 4.28', () => {
         sourceDateEpoch: 0,
       }),
     ).rejects.toThrow('<loadData> usePreparedStatements="false" but its BLOB/CLOB values need prepared statements');
+  }, 300_000);
+
+  it('loadUpdateData writes BLOB and CLOB cells as text, as Liquibase does', async () => {
+    const [theirs, ours] = [dbs[3]!, dbs[4]!];
+    await liquibaseOk(root, theirs, 'db/upsert.xml', 'update');
+    await applyOurPackage(root, 'db/upsert.xml', ours);
+    const rows = "SELECT concat_ws('|', id, encode(pic, 'escape'), doc) FROM up ORDER BY id";
+    expect(psqlRows(theirs, rows)).toEqual(['1|files/a.bin|files/c.txt', '2|aGVsbG8=']);
+    expect(psqlRows(ours, rows)).toEqual(psqlRows(theirs, rows));
+    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
   }, 300_000);
 });
 
