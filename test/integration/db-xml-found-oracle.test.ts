@@ -35,7 +35,27 @@ const MASTER = `<databaseChangeLog ${NS}>
     <createTable tableName="ran_not_as_nobody"><column name="id" type="int"/></createTable>
   </changeSet>
   <include file="db/columns-map.yaml"/>
+  <!-- A changeSet for other databases only is never loaded by Liquibase: its missing Java class cannot fail
+       (cromwell's dbms="mysql,hsqldb" customChange), nor can a YAML change type Liquibase does not know. -->
+  <changeSet id="mysql-custom" author="a" dbms="mysql,hsqldb">
+    <customChange class="com.example.NotOnTheClasspath"/>
+  </changeSet>
+  <include file="db/mysql-only.yaml"/>
 </databaseChangeLog>
+`;
+
+const MYSQL_ONLY_YAML = `databaseChangeLog:
+  - changeSet:
+      id: mysql-unknown
+      author: a
+      dbms: mysql
+      changes:
+        - noSuchChange: {tableName: t}
+  - changeSet:
+      id: after-mysql
+      author: a
+      changes:
+        - sql: create table after_mysql (id int)
 `;
 
 // `columns:` written as one mapping where Liquibase's YAML shape has a list: Liquibase loads the mapping as one column.
@@ -63,7 +83,11 @@ describe('XML departures found on public projects, against Liquibase 4.28', () =
   let theirs: TestDatabase;
   let ours: TestDatabase;
   beforeAll(async () => {
-    root = await makeTree({ 'db/master.xml': MASTER, 'db/columns-map.yaml': COLUMNS_MAP_YAML });
+    root = await makeTree({
+      'db/master.xml': MASTER,
+      'db/columns-map.yaml': COLUMNS_MAP_YAML,
+      'db/mysql-only.yaml': MYSQL_ONLY_YAML,
+    });
     [theirs, ours] = await Promise.all([createTestDatabase('xmlfound_theirs'), createTestDatabase('xmlfound_ours')]);
   });
   afterAll(async () => {
@@ -84,6 +108,9 @@ describe('XML departures found on public projects, against Liquibase 4.28', () =
     expect(
       psqlRows(theirs, "SELECT id || ':' || exectype FROM databasechangelog WHERE id LIKE '%as-%' ORDER BY 1"),
     ).toEqual(['as-nobody:MARK_RAN', 'as-postgres:EXECUTED', 'not-as-nobody:EXECUTED']);
+    expect(psqlRows(theirs, "SELECT id FROM databasechangelog WHERE id LIKE '%mysql%' ORDER BY 1")).toEqual([
+      'after-mysql',
+    ]);
   }, 300_000);
 
   it('an unknown change type (<modifyColumn>, gone since Liquibase 2) stops Liquibase, and Slipway names it', async () => {
