@@ -26,6 +26,7 @@ describe('tolerance rule against liquibase 4.28', () => {
       'db/b.yaml':
         'databaseChangeLog:\n  - changeSet:\n      id: 1\n      author: a\n      foo: x\n      changes:\n        - sql:\n            sql: select 1\n            bar: y\n',
       'db/unknown-attr.xml': `<databaseChangeLog ${NS}>\n<changeSet id="1" author="a" foo="x"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n`,
+      'db/xsd-5.xml': `<databaseChangeLog ${NS.replace('dbchangelog-4.28.xsd', 'dbchangelog-5.0.xsd')}>\n<changeSet id="1" author="a"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n`,
       'db/no-schema.xml':
         '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n<changeSet id="1" author="a"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n',
     });
@@ -75,6 +76,21 @@ describe('tolerance rule against liquibase 4.28', () => {
     expect(noSchema.warnings.map((w) => `${w.file}:${w.line} ${w.code}`)).toEqual([
       'db/no-schema.xml:1 W_LIQUIBASE_REJECTS',
       'db/a.sql:1 W_NOT_INCLUDED',
+    ]);
+  }, 120_000);
+
+  it('Liquibase 4.28 rejects a dbchangelog XSD newer than it ships (5.0), which Slipway reads with a warning', async () => {
+    expect(await liquibase(root, db, 'db/xsd-5.xml', 'validate')).toMatch(
+      /Unable to resolve xml entity http:\/\/www\.liquibase\.org\/xml\/ns\/dbchangelog\/dbchangelog-5\.0\.xsd/,
+    );
+    const newer = await parseChangelog({ rootDir: root, changelog: 'db/xsd-5.xml' });
+    expect(newer.changeSets.map((c) => c.id)).toEqual(['1']);
+    expect(
+      newer.warnings.filter((w) => w.code === 'W_LIQUIBASE_REJECTS').map((w) => `${w.file}:${w.line} ${w.message}`),
+    ).toEqual([
+      expect.stringMatching(
+        /^db\/xsd-5\.xml:1 xsi:schemaLocation names dbchangelog-5\.0\.xsd, which Liquibase 4\.28 does not ship/,
+      ),
     ]);
   }, 120_000);
 });

@@ -71,6 +71,18 @@ export async function loadFile(state: WalkState, ctx: FileContext, from: From | 
         line: root.line,
         message: `<${root.name}> has no xsi:schemaLocation: Liquibase 4.28 rejects this file ("Cannot find the declaration of element") unless run with --validate-xml-changelog-files=false; Slipway reads it.`,
       });
+    } else {
+      const xsd = unknownChangelogXsd(root.schemaLocation);
+      // Measured: Liquibase 4.28 resolves the dbchangelog XSDs it ships (1.0 … 4.28, latest) from its jar and, with
+      // liquibase.secureParsing on (the default), looks no other up: a newer one fails with XSDLookUpException.
+      if (xsd) {
+        state.warnings.push({
+          code: 'W_LIQUIBASE_REJECTS',
+          file: target,
+          line: root.line,
+          message: `xsi:schemaLocation names ${xsd}, which Liquibase 4.28 does not ship: it rejects this file ("Unable to resolve xml entity … liquibase.secureParsing is set to 'true'") unless run with --secure-parsing=false and network access; Slipway reads it.`,
+        });
+      }
     }
     await loadChangelogNodes(root, ctx, state, (r) => include(state, r));
   } else if (ext === '.yaml' || ext === '.yml' || ext === '.json') {
@@ -217,4 +229,20 @@ export function listIncludeAll(state: WalkState, r: IncludeRequest, from: From):
     });
   }
   return result;
+}
+
+/** The dbchangelog XSD (e.g. `dbchangelog-5.0.xsd`) a schemaLocation names that Liquibase 4.28 does not ship, or null. */
+function unknownChangelogXsd(schemaLocation: string): string | null {
+  const m =
+    /(?:^|\s)https?:\/\/www\.liquibase\.org\/xml\/ns\/dbchangelog\/(dbchangelog-(\d+)\.(\d+)\.xsd)(?:\s|$)/.exec(
+      schemaLocation,
+    );
+  if (!m) return null;
+  const [major, minor] = [Number(m[2]), Number(m[3])];
+  const shipped =
+    (major === 1 && minor <= 9) ||
+    (major === 2 && minor === 0) ||
+    (major === 3 && minor <= 10) ||
+    (major === 4 && minor <= 28);
+  return shipped ? null : m[1]!;
 }
