@@ -1,5 +1,6 @@
 import type { ChangeSet, Changelog, Preconditions } from './model.js';
 import { contextsColumn, labelsColumn } from './changelog/history-columns.js';
+import { jdbcText } from './jdbc-text.js';
 import { needsTerminator } from './psql-lexer.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
 import { ASYNC_COMMIT, LIQUIBASE_VERSION, limitSize, lockCheck } from './render-bookkeeping.js';
@@ -110,7 +111,8 @@ function renderStatementsInto(
   const stmts = cs.statements;
   let open = false;
   for (let i = 0; i < stmts.length; i++) {
-    const stmt = stmts[i]!;
+    // What the server gets from Liquibase through pgjdbc (`??` is `?`), not the changelog's text as written.
+    const stmt = jdbcText(stmts[i]!);
     const unterminated = needsTerminator(stmt);
     open = unterminated && leaveOpen && i === stmts.length - 1;
     out.push(`-- at ${at[i]!.file}:${at[i]!.line}`, unterminated && !open ? `${stmt}\n;` : stmt);

@@ -1,5 +1,6 @@
 import { SlipwayError } from '../errors.js';
 import type { Changelog } from './model.js';
+import { jdbcText } from './jdbc-text.js';
 import { needsTerminator } from './psql-lexer.js';
 import { lockCheck } from './render-bookkeeping.js';
 import {
@@ -66,7 +67,7 @@ export function planRollbackSql(
       `-- rollback ${changeSetKey(entry).replace(/[\r\n]+/g, ' ')}`,
       `SELECT count(*) > 0 AS slipway_applied FROM ${history} WHERE ${where} \\gset`,
       '\\if :slipway_applied',
-      ...entry.rollback!.map((s) => (needsTerminator(s) ? `${s}\n;` : s)),
+      ...entry.rollback!.map(jdbcText).map((s) => (needsTerminator(s) ? `${s}\n;` : s)),
       `DELETE FROM ${history} WHERE ${where};`,
       `\\echo 'slipway: ROLLED BACK' ${quotePsqlArg(changeSetKey(entry))}`,
       '\\endif',

@@ -1,0 +1,83 @@
+/**
+ * The text PostgreSQL receives for a statement Liquibase 4.28 sends through pgjdbc's Statement.execute: pgjdbc's
+ * Parser.parseJdbcSql turns `??` into `?` (its escape for a literal `?`, e.g. the hstore/jsonb `?` operator) wherever
+ * it is not inside a string literal, a quoted identifier, a comment or a dollar-quoted body. Changelogs written for
+ * Liquibase rely on it ("use ?? to get ?"); psql sends the text as it is, so the package writes what pgjdbc would send.
+ * (A lone `?` becomes a bind placeholder under pgjdbc and the statement fails: Liquibase rejects it; it is left as is.)
+ */
+
+const identCont = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}_$]/u.test(c);
+const dollarTagStart = (c: string | undefined): boolean => c !== undefined && /[\p{L}_]/u.test(c);
+const dollarTagCont = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}_]/u.test(c);
+
+/** Parser.parseSingleQuotes: the index of the closing quote (standard_conforming_strings on; E'' uses backslashes). */
+function singleQuotes(s: string, i: number): number {
+  const escaped = i >= 2 && (s[i - 1] === 'e' || s[i - 1] === 'E') && !identCont(s[i - 2]);
+  while (++i < s.length) {
+    if (escaped && s[i] === '\\') i++;
+    else if (s[i] === "'") return i;
+  }
+  return s.length;
+}
+
+/** Parser.parseDollarQuotes: the index of the closing tag's last `$`, or `i` when no dollar quote starts here. */
+function dollarQuotes(s: string, i: number): number {
+  if (i + 1 >= s.length || (i > 0 && identCont(s[i - 1]))) return i;
+  let end = -1;
+  if (s[i + 1] === '$') end = i + 1;
+  else if (dollarTagStart(s[i + 1])) {
+    for (let d = i + 2; d < s.length; d++) {
+      if (s[d] === '$') {
+        end = d;
+        break;
+      }
+      if (!dollarTagCont(s[d])) break;
+    }
+  }
+  if (end < 0) return i;
+  const tag = s.slice(i, end + 1);
+  const close = s.indexOf(tag, end + 1);
+  return close < 0 ? s.length : close + tag.length - 1;
+}
+
+/** Parser.parseBlockComment: the index of the closing `/` of a (nested) block comment, or `i` when none starts. */
+function blockComment(s: string, i: number): number {
+  if (s[i + 1] !== '*') return i;
+  let level = 1;
+  for (i += 2; i < s.length; i++) {
+    if (s[i - 1] === '*' && s[i] === '/') {
+      level--;
+      if (level === 0) return i;
+      i++;
+    } else if (s[i - 1] === '/' && s[i] === '*') {
+      level++;
+      i++;
+    }
+  }
+  return s.length;
+}
+
+/** `sql` as pgjdbc sends it: each `??` outside literals, quoted identifiers, comments and dollar quotes is one `?`. */
+export function jdbcText(sql: string): string {
+  if (!sql.includes('??')) return sql;
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i];
+    if (c === "'") i = singleQuotes(sql, i);
+    else if (c === '"') {
+      const close = sql.indexOf('"', i + 1);
+      i = close < 0 ? sql.length : close;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const nl = sql.slice(i).search(/[\r\n]/);
+      i = nl < 0 ? sql.length : i + nl;
+    } else if (c === '/') i = blockComment(sql, i);
+    else if (c === '$') i = dollarQuotes(sql, i);
+    else if (c === '?' && sql[i + 1] === '?') {
+      out += sql.slice(from, i + 1);
+      i++;
+      from = i + 1;
+    }
+  }
+  return out + sql.slice(from);
+}
