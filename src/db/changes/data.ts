@@ -4,6 +4,7 @@ import { columnNodes } from './change-node.js';
 import { loadColumn, serialColumn, type ColumnConfig } from './column-config.js';
 import { loadFields, required } from './fields.js';
 import { escapeColumn, escapeName, qualifiedName, stringLiteral, type NameContext } from './identifiers.js';
+import { lobFileValue } from './lob.js';
 import { dataValueSql, type Value } from './values.js';
 
 /** The value of a column in data changes, with sequence functions qualified by the change's schema. */
@@ -11,6 +12,28 @@ function valueOf(c: ColumnConfig, schema: string | undefined): Value | null {
   const v = c.value;
   if (v && (v.kind === 'sequenceNext' || v.kind === 'sequenceCurrent')) return { ...v, schema };
   return v;
+}
+
+/**
+ * valueBlobFile / valueClobFile: Liquibase 4.28 runs such an insert or update as a prepared statement that binds the
+ * file's content (InsertExecutablePreparedStatement, UpdateExecutablePreparedStatement), not the file's name.
+ */
+function withFileValues(
+  columns: ColumnConfig[],
+  f: Record<string, string>,
+  ctx: BuildContext,
+  node: ChangeNode,
+): ColumnConfig[] {
+  return columns.map((c) => {
+    const blob = c.fields.valueBlobFile;
+    const clob = c.fields.valueClobFile;
+    if (blob === undefined && clob === undefined) return c;
+    const value =
+      clob !== undefined
+        ? lobFileValue('CLOB', clob, c.fields.encoding, f.schemaName, f.tableName!, c.name ?? '', ctx, node)
+        : lobFileValue('BLOB', blob!, undefined, f.schemaName, f.tableName!, c.name ?? '', ctx, node);
+    return { ...c, value };
+  });
 }
 
 /** SqlUtil.replacePredicatePlaceholders: `:name` → next whereParam name, `:value` / `?` → next whereParam value. */
@@ -65,7 +88,7 @@ function buildInsert(node: ChangeNode, ctx: BuildContext): BuiltChange {
   const f = loadFields(node, { catalogName: 's', schemaName: 's', tableName: 's', dbms: 's' });
   required(node, f, 'tableName', ctx.file);
   const columns = columnNodes(node).map(loadColumn);
-  const inserted = insertColumns(columns);
+  const inserted = withFileValues(insertColumns(columns), f, ctx, node);
   return {
     name: 'insert',
     serial: { fields: { ...f, columns: columns.map(serialColumn) } },
@@ -80,6 +103,7 @@ function buildUpdate(node: ChangeNode, ctx: BuildContext): BuiltChange {
   const f = loadFields(node, { catalogName: 's', schemaName: 's', tableName: 's' });
   required(node, f, 'tableName', ctx.file);
   const columns = columnNodes(node).map(loadColumn);
+  const setColumns = withFileValues(columns, f, ctx, node);
   const where = whereOf(node);
   const params = whereParamsOf(node);
   return {
@@ -92,7 +116,7 @@ function buildUpdate(node: ChangeNode, ctx: BuildContext): BuiltChange {
       },
     },
     sql: (names) => {
-      const sets = updateColumnOrder(columns, (c) => c.name ?? '').map(
+      const sets = updateColumnOrder(setColumns, (c) => c.name ?? '').map(
         (c) => `${escapeColumn(c.name ?? '', names)} = ${dataValueSql(valueOf(c, f.schemaName), names)}`,
       );
       let sql = `UPDATE ${qualifiedName(f.schemaName, f.tableName!, names)} SET ${sets.join(', ')}`;

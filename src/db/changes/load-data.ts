@@ -4,20 +4,19 @@
  * updated (InsertOrUpdateGeneratorPostgres). The checksum is Liquibase's: md5 of `<tableName>:<md5 of the CSV without
  * blank and comment lines>`, independent of the element's attributes.
  */
-import { TextDecoder } from 'node:util';
 import { SlipwayError } from '../../errors.js';
 import { bytesChecksumV9, serializedChangeChecksumV9 } from '../checksum.js';
 import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
 import { columnNodes } from './change-node.js';
 import { loadColumn, serialColumn, type ColumnConfig } from './column-config.js';
 import { csvChecksumBytes, parseCsv } from './csv.js';
-import { parseColumnType, pgColumnType } from './data-types.js';
+import { parseColumnType } from './data-types.js';
 import { updateColumnOrder } from './data.js';
 import { isTrue, loadFields, required } from './fields.js';
 import { escapeColumn, qualifiedName, stringLiteral, type NameContext } from './identifiers.js';
 import { dataValueSql, dateOrFunction, numericOrFunction, type Value } from './values.js';
 import { resolveChangePath } from './views.js';
-import { referencedPath } from '../changelog/paths.js';
+import { decode, hexBytes, lobFileValue } from './lob.js';
 
 /** One cell after Liquibase's conversion: null is SQL NULL. */
 type Cell = { column: string; value: Value | null; allowUpdate: boolean };
@@ -136,29 +135,11 @@ function lobCell(
   node: ChangeNode,
 ): Value {
   const text = (value as { text: string }).text;
-  const file = (): Buffer => ctx.readFile(referencedPath(ctx.file, text, true), node);
-  if (type === 'CLOB') return { kind: 'string', text: decode(file(), cfg?.fields.encoding) };
-  const bytes = BASE64.test(text) ? Buffer.from(text, 'base64') : file();
-  const hex = `decode('${bytes.toString('hex')}', 'hex')`;
-  if (!BASE64.test(text)) {
-    const declared = ctx.model?.columnType(f.schemaName, f.tableName!, column);
-    if (declared !== undefined && pgColumnType(declared) === 'BYTEA') return { kind: 'function', text: hex };
-    if (declared === undefined) {
-      ctx.warn(
-        node.line,
-        'W_LOAD_DATA_BLOB',
-        `<${node.name}> column ${column}: the changelog does not declare its type, so the file ${text} is loaded as a large object (its oid the value), as Liquibase loads it into any column that is not bytea`,
-      );
-    }
-  }
+  if (type === 'CLOB')
+    return lobFileValue('CLOB', text, cfg?.fields.encoding, f.schemaName, f.tableName!, column, ctx, node);
+  if (!BASE64.test(text)) return lobFileValue('BLOB', text, undefined, f.schemaName, f.tableName!, column, ctx, node);
   // A 'function' value is written as it is (dataValueSql), here an expression.
-  return { kind: 'function', text: `lo_from_bytea(0, ${hex})` };
-}
-
-function decode(bytes: Buffer, encoding: string | undefined): string {
-  const label = (encoding ?? 'UTF-8').toLowerCase();
-  const text = new TextDecoder(label === 'cp1252' ? 'windows-1252' : label).decode(bytes);
-  return text.replace(/^\uFEFF/, '');
+  return { kind: 'function', text: `lo_from_bytea(0, ${hexBytes(Buffer.from(text, 'base64'))})` };
 }
 
 function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChange {
