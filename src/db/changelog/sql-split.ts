@@ -35,7 +35,6 @@ export interface SplitSqlResult {
 }
 
 const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
-const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/;
 const NOT_SPACE = /\S/;
 const LINE_DELIMITER = /[ \t]*(\/|go)[ \t]*(?=\r?\n|$)/iy;
 
@@ -122,8 +121,9 @@ export function splitSql(sql: string, opts: SplitSqlOptions = {}): SplitSqlResul
       continue;
     }
     const code = sql.charCodeAt(i);
-    // A line holding only `/` or `GO` (checked below) may start with a plain character: whitespace or g.
-    if (!isSpecial(code) && !(split && !delimited && atLineStart(sql, i))) {
+    // A line holding only `/` or `GO` (checked below) may start with a plain character: a space, a tab or g. Any
+    // other plain character starts no such line, so it is copied without trying LINE_DELIMITER (at every line).
+    if (!isSpecial(code) && !(split && !delimited && mayStartDelimiterLine(code) && atLineStart(sql, i))) {
       // Plain character: copy the whole run up to the next character that needs a decision, in one range.
       let j = i + 1;
       if (!delimited) while (j < n && !isSpecial(sql.charCodeAt(j))) j++;
@@ -153,7 +153,8 @@ export function splitSql(sql: string, opts: SplitSqlOptions = {}): SplitSqlResul
       continue;
     }
     if (c === "'" || c === '"') {
-      const escapes = c === "'" && /[eE]/.test(sql[i - 1] ?? '') && !IDENT_CHAR.test(sql[i - 2] ?? '');
+      const before = sql.charCodeAt(i - 1);
+      const escapes = c === "'" && (before === 69 || before === 101) && !isIdentChar(sql.charCodeAt(i - 2));
       const end = skipQuoted(sql, i, c, escapes);
       if (end < 0) {
         unterminated ??= { kind: c === "'" ? 'single-quoted string' : 'quoted identifier', offset: i };
@@ -164,7 +165,7 @@ export function splitSql(sql: string, opts: SplitSqlOptions = {}): SplitSqlResul
       i = end;
       continue;
     }
-    if (c === '$' && !IDENT_CHAR.test(sql[i - 1] ?? '')) {
+    if (c === '$' && !isIdentChar(sql.charCodeAt(i - 1))) {
       DOLLAR_TAG.lastIndex = i;
       const m = DOLLAR_TAG.exec(sql);
       if (m) {
@@ -241,7 +242,27 @@ function stripCommentsInDollarQuote(quoted: string, tagLength: number): string {
 }
 
 function atLineStart(sql: string, i: number): boolean {
-  return i === 0 || sql[i - 1] === '\n';
+  return i === 0 || sql.charCodeAt(i - 1) === 10;
+}
+
+/** Whether LINE_DELIMITER can match from a character: space, tab, `/`, g or G. */
+function mayStartDelimiterLine(code: number): boolean {
+  return code === 32 || code === 9 || code === 47 || code === 103 || code === 71;
+}
+
+/**
+ * Whether one UTF-16 code unit is an identifier character (a `$` or quote after one opens nothing): [A-Za-z0-9_$] or
+ * any unit above 0x7f; NaN (before the text's start) is none.
+ */
+function isIdentChar(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 36 ||
+    code >= 128
+  );
 }
 
 /** End offset (exclusive) of a nested block comment starting at `i`, or -1 when unterminated. */

@@ -34,6 +34,19 @@ describe('splitSql', () => {
     expect(texts('select 1\nGO\nselect 2')).toEqual(['select 1', 'select 2']);
   });
 
+  it('finds / and GO lines after spaces and tabs, and only there (lines are tested by their first character)', () => {
+    expect(texts('select 1\n  go\t\nselect 2\n\t/\nselect 3')).toEqual(['select 1', 'select 2', 'select 3']);
+    expect(texts('select 1\ngrant x to y\ngoto\nG\n/x')).toEqual(['select 1\ngrant x to y\ngoto\nG\n/x']);
+    expect(texts('\ngo\nselect 1')).toEqual(['select 1']);
+  });
+
+  it("reads E'' escapes only after a lone E, and no dollar quote after an identifier character", () => {
+    expect(texts("E'a\\';b'; e'c'")).toEqual(["E'a\\';b'", "e'c'"]);
+    expect(texts("select typee'a\\';b'")).toEqual(["select typee'a\\'", "b'"]);
+    expect(splitSql("select xé'a\\';b'").statements.map((s) => s.text)).toEqual(["select xé'a\\'", "b'"]);
+    expect(texts('select a$b$; select é$c$; select $d$;$d$')).toEqual(['select a$b$', 'select é$c$', 'select $d$;$d$']);
+  });
+
   it('reports unterminated quotes, dollar quotes and block comments with their offset', () => {
     expect(splitSql("select 'abc").unterminated).toEqual({ kind: 'single-quoted string', offset: 7 });
     expect(splitSql('do $x$ begin end; $y$').unterminated).toEqual({ kind: 'dollar quote', offset: 3, tag: '$x$' });
