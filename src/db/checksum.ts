@@ -102,10 +102,13 @@ export function bytesChecksumV9(bytes: Uint8Array): string {
 
 /** A changeset's "8:" MD5SUM from its changes' V8 checksums (same composition as V9). */
 export function changeSetChecksumV8(changeChecksums: string[]): string {
-  return '8:' + md5hex(normalizeForCheckSum(joinSums(changeChecksums, ':')));
+  return '8:' + md5hex(joinSums(changeChecksums, ':'));
 }
 
-/** Each sum followed by `after`, concatenated (ChangeSet.generateCheckSum's text; no intermediate array). */
+/**
+ * Each sum followed by `after`, concatenated (ChangeSet.generateCheckSum's text; no intermediate array). The sums are
+ * this module's output, so the text needs none of normalizeForCheckSum's steps.
+ */
 function joinSums(sums: string[], after: string): string {
   let text = '';
   for (const s of sums) text += s + after;
@@ -124,9 +127,12 @@ export function tagDatabaseChecksumV9(tag: string | null): string {
 
 /** A changeset's MD5SUM from its changes' checksums, in order. */
 export function changeSetChecksumV9(changeChecksums: string[], visitorChecksums: string[] = []): string {
-  // ChangeSet.generateCheckSum: each change's checksum + ":", then each modifySql visitor's + ";".
+  // ChangeSet.generateCheckSum: each change's checksum + ":", then each modifySql visitor's + ";". Hashed as it is:
+  // CheckSum.compute(String)'s normalisation (line endings, BOM, NFC) changes no character of it, every piece being
+  // a checksum printed by this module ("<version>:<hex>"); testing that per changeset was 0.7 % of a CPU profile of
+  // `db package` on 10,000 changesets.
   const text = joinSums(changeChecksums, ':') + joinSums(visitorChecksums, ';');
-  return '9:' + md5hex(normalizeForCheckSum(text));
+  return '9:' + md5hex(text);
 }
 
 /** Liquibase "9:" MD5SUM of a changeset made of one SQL change (formatted SQL, single `<sql>`): `sqlText` after property expansion. */
@@ -138,7 +144,8 @@ const CHECKSUM_LIST = /^[0-9a-z:;]*$/;
 
 /** CheckSum.compute(String): standardised line endings, NFC (the BOM-removal step does not apply to hex input). */
 function normalizeForCheckSum(s: string): string {
-  // Changeset sums are made of "<n>:<hex>" pieces, which none of the steps change: skip three passes for them.
+  // Texts made of "<n>:<hex>" pieces (sqlBodyChecksum's `<head>:<body sum>`), which none of the steps change: skip
+  // three passes for them.
   if (CHECKSUM_LIST.test(s)) return s;
   return s
     .replace(/\r\n?/g, '\n')
