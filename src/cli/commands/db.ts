@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
@@ -143,8 +143,9 @@ async function optionalConfig(ctx: CommandContext, flags: DbFlags): Promise<Conf
 }
 
 /**
- * About this many characters of output are joined into one write (a package's pieces are ~2 kB each). Kept below
- * V8's large-object size (128 kB): measured on 10,000 changesets, 1 MB batches cost ~10 MB more peak RSS than 64 kB.
+ * About this much output goes into one write: characters joined for stdout, bytes of the file buffer for --out-file (a
+ * package's pieces are ~2 kB each). Kept below V8's large-object size (128 kB): measured on 10,000 changesets, 1 MB
+ * batches cost ~10 MB more peak RSS than 64 kB.
  */
 const WRITE_BATCH = 1 << 16;
 
@@ -185,15 +186,36 @@ async function writeOutput(
   const tmp = `${abs}.tmp-${process.pid}`;
   let bytes = 0;
   try {
-    const file = await open(tmp, 'w');
+    // Written with synchronous calls: the command has nothing else to do meanwhile, and each awaited write is a hand-off
+    // to the thread pool and back. Measured writing 17.7 MB in 270 writes of 64 kB (medians of 15, loaded machine):
+    // awaited FileHandle writes 55 ms wall / 12.6 ms CPU, writeSync 19 / 5.3 ms.
+    const fd = openSync(tmp, 'w');
     try {
-      for (const batch of batches(text)) {
-        const buf = Buffer.from(batch, 'utf8');
-        bytes += buf.length;
-        await file.writeFile(buf);
+      // Each piece is encoded straight into one reused buffer, written when the next piece might not fit: no joined
+      // batch string and no Buffer per batch. On the 10,000-changeset package's 20,027 pieces (17.5 MB): 4.0 ms CPU
+      // instead of 12 ms for joining and encoding batches (medians of 15, warm).
+      const buf = Buffer.allocUnsafe(WRITE_BATCH);
+      let used = 0;
+      for (const piece of typeof text === 'string' ? [text] : text) {
+        // A UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair, 2 units, is 4): this bound always fits.
+        const most = 3 * piece.length;
+        if (used + most > buf.length && used > 0) {
+          writeAll(fd, buf, used);
+          used = 0;
+        }
+        if (most > buf.length) {
+          const own = Buffer.from(piece, 'utf8');
+          bytes += own.length;
+          writeAll(fd, own, own.length);
+          continue;
+        }
+        const n = buf.write(piece, used, 'utf8');
+        used += n;
+        bytes += n;
       }
+      if (used > 0) writeAll(fd, buf, used);
     } finally {
-      await file.close();
+      closeSync(fd);
     }
     await rename(tmp, abs);
   } catch (cause) {
@@ -202,6 +224,11 @@ async function writeOutput(
     throw new SlipwayError('E_IO', `cannot write ${out}: ${(cause as Error).message}`, { file: out, cause });
   }
   ctx.io.stdout(`wrote ${out} (${bytes} bytes)\n`);
+}
+
+/** The first `length` bytes of `buf` to `fd`, however many writes that takes. */
+function writeAll(fd: number, buf: Buffer, length: number): void {
+  for (let at = 0; at < length;) at += writeSync(fd, buf, at, length - at);
 }
 
 const common = (cmd: Command) =>
