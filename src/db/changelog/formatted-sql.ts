@@ -60,13 +60,33 @@ const IGNORE_LINES = new RegExp('^--[\\s]*ignoreLines:(\\w+)$', I);
 const ALT_IGNORE = new RegExp('^(?:-[\\s]*?ignoreLines:(\\w+).*|--[\\s]*ignore:(\\w+))$', I);
 const EXACT_ROLLBACK = /^--rollback /;
 const NOT_SPACE = /\S/;
-// The keyword letter of a possible directive (dashes, whitespace, then c, i, l, p, r or v): `search` gives its index
-// without allocating a match (this runs for every "-" line).
-const DIRECTIVE_LETTER = new RegExp('(?<=^\\s*-+\\s*)[cilprv]', I);
 
 /** The lower-case letter of each letter code (by code | 0x20). */
 const KEYWORD_LETTER: string[] = [];
 for (const c of 'cilprv') KEYWORD_LETTER[c.charCodeAt(0)] = c;
+
+/** Index of the first character of `line` from `i` that is not JS \s (what trimStart removes), or its length. */
+function skipSpace(line: string, i: number): number {
+  const n = line.length;
+  for (; i < n; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 128 ? c !== 32 && (c < 9 || c > 13) : !WHITE_SPACE.test(line[i]!)) break;
+  }
+  return i;
+}
+const WHITE_SPACE = /\s/;
+
+/**
+ * Where the keyword letter of a possible directive is (`^\s*-+\s*` then c, i, l, p, r or v, any case), or -1; `lead`
+ * is the line's first non-space character, a "-". A loop over the line's start instead of a look-behind regular
+ * expression tried at every offset of every "-" line.
+ */
+function directiveLetterAt(line: string, lead: number): number {
+  let i = lead;
+  while (line.charCodeAt(i) === 45) i++;
+  i = skipSpace(line, i);
+  return i < line.length && KEYWORD_LETTER[line.charCodeAt(i) | 0x20] !== undefined ? i : -1;
+}
 
 /** Whether `content` is a formatted SQL changelog: its first non-blank line is the `--liquibase formatted` header. */
 export function isFormattedSql(content: string): boolean {
@@ -176,12 +196,13 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
     const no = idx + 1;
     // Every directive pattern starts with optional whitespace (JS \s, what trimStart removes) and then "-" or "/*":
     // any other line is SQL (or, before the first changeset, ignored), so it skips the ~20 pattern tests.
-    const first = line.trimStart().charCodeAt(0);
+    const lead = skipSpace(line, 0);
+    const first = line.charCodeAt(lead);
     // Likewise every "-" pattern is dashes, whitespace, then its keyword (property, liquibase, ignoreLines, changeset,
     // comment, validCheckSum, rollback, precondition: c, i, l, p, r or v, case-insensitive), and a "/*" line can
     // only open the rollback block. `k` is that letter (or "/"): a line is tested only against the patterns of its
     // letter, and other "--" lines (SQL comments in a body) are SQL without the pattern tests.
-    const at = first === 45 ? line.search(DIRECTIVE_LETTER) : -1;
+    const at = first === 45 ? directiveLetterAt(line, lead) : -1;
     const k = at >= 0 ? KEYWORD_LETTER[line.charCodeAt(at) | 0x20]! : first === 47 ? '/' : '';
     if (k === '') {
       if (draft) {

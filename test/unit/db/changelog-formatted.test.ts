@@ -23,6 +23,22 @@ async function parseError(content: string): Promise<SlipwayError> {
 }
 
 describe('formatted SQL changelogs', () => {
+  it('reads a directive after any JS whitespace and run of dashes, in any case, and nothing else as one', async () => {
+    const r = await parseSql(
+      '--liquibase formatted sql\n' +
+        '  --\t CHANGESET ann:1\n' +
+        '--\u00a0Comment: spaced out\n' +
+        'select 1;\n' +
+        '-- -rollback not one\n' +
+        '--xrollback nor this\n' +
+        '\u3000--\u3000rollback drop table t;\n',
+    );
+    const [c] = r.changeSets;
+    expect(c).toMatchObject({ id: '1', author: 'ann', comment: 'spaced out' });
+    expect(c!.sql).toBe('select 1;\n-- -rollback not one\n--xrollback nor this');
+    expect(c!.rollback).toEqual(['drop table t']);
+  });
+
   it('reads every header attribute Liquibase 4.28 knows', async () => {
     const r = await parseSql(
       '--liquibase formatted sql\n' +
