@@ -60,7 +60,16 @@ export function splitAndTrim(s: string | null | undefined, lowerCase = true): st
 
 /** ContextExpression.matches: a changeset context expression against runtime contexts. */
 export function matchesContexts(changeSetContexts: string | null, runtime: string[] | undefined): boolean {
-  const rt = (runtime ?? []).flatMap((c) => splitAndTrim(c));
+  return contextsMatch(changeSetContexts, runtimeContexts(runtime));
+}
+
+/** The runtime contexts as ContextExpression compares them: each split at commas, trimmed, lower-cased. */
+function runtimeContexts(runtime: string[] | undefined): string[] {
+  return (runtime ?? []).flatMap((c) => splitAndTrim(c));
+}
+
+/** matchesContexts with the runtime contexts already split (runtimeContexts). */
+function contextsMatch(changeSetContexts: string | null, rt: string[]): boolean {
   if (rt.length === 0) return true;
   const parts = splitAndTrim(changeSetContexts);
   if (parts.length === 0) return true;
@@ -69,7 +78,11 @@ export function matchesContexts(changeSetContexts: string | null, runtime: strin
 
 /** LabelExpression.matches: the runtime label expression against a changeset's labels. */
 export function matchesLabels(runtimeExpression: string | undefined, changeSetLabels: string | null): boolean {
-  const parts = splitAndTrim(runtimeExpression);
+  return labelsMatch(splitAndTrim(runtimeExpression), changeSetLabels);
+}
+
+/** matchesLabels with the runtime expression already split (splitAndTrim). */
+function labelsMatch(parts: string[], changeSetLabels: string | null): boolean {
   if (parts.length === 0) return true;
   const labels = splitAndTrim(changeSetLabels);
   return parts.some((p) => matchesExpression(p, labels));
@@ -93,13 +106,16 @@ export function matchesDbms(definition: string | null, dbms: string, caseSensiti
 /** The changesets `liquibase update` would run with these filters, in order (ignore:true ones dropped). */
 export function selectChangeSets(changeSets: ChangeSet[], filter: SelectFilter): ChangeSet[] {
   const dbms = filter.dbms ?? 'postgresql';
+  // The runtime contexts and labels are split once, not again for every changeset (and for each of its includers).
+  const rt = runtimeContexts(filter.contexts);
+  const labels = splitAndTrim(filter.labels);
   return changeSets.filter(
     (cs) =>
       !cs.ignore &&
-      matchesContexts(cs.contexts, filter.contexts) &&
-      (cs.inheritedContexts ?? []).every((c) => matchesContexts(c, filter.contexts)) &&
-      matchesLabels(filter.labels, cs.labels) &&
-      (cs.inheritedLabels ?? []).every((l) => matchesLabels(filter.labels, l)) &&
+      contextsMatch(cs.contexts, rt) &&
+      (!cs.inheritedContexts || cs.inheritedContexts.every((c) => contextsMatch(c, rt))) &&
+      labelsMatch(labels, cs.labels) &&
+      (!cs.inheritedLabels || cs.inheritedLabels.every((l) => labelsMatch(labels, l))) &&
       matchesDbms(cs.dbms, dbms),
   );
 }
