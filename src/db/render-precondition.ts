@@ -1,6 +1,7 @@
 import type { Precondition, Preconditions } from './model.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
 import { quoteLiteral } from './sql-text.js';
+import { jdbcText } from './jdbc-text.js';
 
 /** One boolean SQL expression for a changeset's preconditions, evaluated when the package runs. */
 export function renderPreconditionExpr(pre: Preconditions, t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
@@ -69,7 +70,8 @@ function constraintExists(
  * is compared in JDBC's string form, where a boolean reads `t`/`f` (pgjdbc getString), not PostgreSQL's true/false.
  */
 function sqlCheck(c: Precondition): string {
-  const sql = (c.sql ?? '').trim().replace(/;\s*$/, '');
+  // Sent through pgjdbc like any statement of Liquibase's: `??` reaches the server as `?`.
+  const sql = jdbcText((c.sql ?? '').trim()).replace(/;\s*$/, '');
   const value = `CASE WHEN pg_typeof(q.v) = 'boolean'::regtype THEN CASE WHEN q.v::text = 'true' THEN 't' ELSE 'f' END ELSE q.v::text END`;
   return `(SELECT CASE WHEN count(*) <> 1 THEN ('slipway: sqlCheck returned ' || count(*) || ' rows, expected one')::int::text ELSE max(${value}) END FROM (${sql}) AS q(v)) IS NOT DISTINCT FROM ${quoteLiteral(c.expectedResult ?? '')}`;
 }

@@ -17,6 +17,7 @@ const master = `<?xml version="1.0" encoding="UTF-8"?>
     xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog
     http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.20.xsd">
   <changeSet id="1" author="a">
+    <preConditions onFail="HALT"><sqlCheck expectedResult="t">select '{"k":1}'::jsonb ?? 'k'</sqlCheck></preConditions>
     <sql>create table q (v text, b boolean)</sql>
     <sql>insert into q select '??', '{"a":1}'::jsonb ?? 'a'</sql>
     <sql>insert into q select E'\\\\'' ?? ', '{"a":1}'::jsonb ??| array['b']</sql>
