@@ -1,6 +1,7 @@
 /** `<preConditions>` of an XML/YAML changeset or changelog into the model: and/or/not nested to any depth. */
 import { SlipwayError } from '../../errors.js';
 import type { Precondition, Preconditions } from '../model.js';
+import { UNKNOWN_AT_BUILD } from '../properties.js';
 import type { ChangelogNode } from './xml-tree.js';
 
 const TYPES: Record<string, Precondition['type']> = {
@@ -93,8 +94,14 @@ function parseCheck(node: ChangelogNode, file: string, scope: PreconditionScope)
   }
   if (type === 'changelog-property-defined') {
     // Decided while parsing, as Liquibase does (ChangeLogPropertyDefinedPrecondition reads the changelog parameters).
-    const value = scope.lookup(attrs.property ?? '');
-    attrs.defined = String(value !== undefined && (attrs.value === undefined || attrs.value === value));
+    // A built-in whose value only the server knows (database.databaseMajorVersion, …) is defined on every server, so
+    // asking only whether it is defined has an answer (measured: Liquibase passes it).
+    const name = attrs.property ?? '';
+    if (attrs.value === undefined && UNKNOWN_AT_BUILD.has(name)) attrs.defined = 'true';
+    else {
+      const value = scope.lookup(name);
+      attrs.defined = String(value !== undefined && (attrs.value === undefined || attrs.value === value));
+    }
   }
   if (type === 'expected-quoting-strategy') {
     // ObjectQuotingStrategyPrecondition compares the objectQuotingStrategy of the changelog being run (the master;
