@@ -225,11 +225,22 @@ type PreAction = Preconditions['onFail'];
  * error text stays in the setting slipway.pre). The check runs inside a DO block that catches its errors.
  */
 function renderPreconditionCheck(pre: Preconditions, t: HistoryTables): string[] {
-  const check = `BEGIN PERFORM set_config('slipway.pre', CASE WHEN ${renderPreconditionExpr(pre, t)} THEN 'pass' ELSE 'fail' END, false); EXCEPTION WHEN OTHERS THEN PERFORM set_config('slipway.pre', 'error: ' || SQLERRM, false); END`;
+  const expr = renderPreconditionExpr(pre, t);
+  // A sqlCheck's SQL is the changelog's own text: written into the block, a syntax error in it would stop the whole
+  // DO block before it runs, where Liquibase's check errors (onError applies; measured: onError="CONTINUE" over
+  // "Invalid SQL" skips the changeset). Run through EXECUTE, the error happens inside the block and is caught.
+  const body = hasSqlCheck(pre.checks)
+    ? `DECLARE passed boolean; BEGIN EXECUTE ${quoteLiteral(`SELECT ${expr}`)} INTO passed; PERFORM set_config('slipway.pre', CASE WHEN passed THEN 'pass' ELSE 'fail' END, false);`
+    : `BEGIN PERFORM set_config('slipway.pre', CASE WHEN ${expr} THEN 'pass' ELSE 'fail' END, false);`;
+  const check = `${body} EXCEPTION WHEN OTHERS THEN PERFORM set_config('slipway.pre', 'error: ' || SQLERRM, false); END`;
   return [
     `DO ${dollarQuote(check)};`,
     "SELECT current_setting('slipway.pre') = 'pass' AS slipway_pre, current_setting('slipway.pre') LIKE 'error: %' AS slipway_pre_error \\gset",
   ];
+}
+
+function hasSqlCheck(checks: Preconditions['checks']): boolean {
+  return checks.some((c) => c.type === 'sql-check' || hasSqlCheck(c.children ?? []));
 }
 
 /**

@@ -41,6 +41,21 @@ const MASTER = `<databaseChangeLog ${NS}>
     <customChange class="com.example.NotOnTheClasspath"/>
   </changeSet>
   <include file="db/mysql-only.yaml"/>
+  <!-- Built-ins whose value only the server knows are defined on every server (Liquibase's integration tests ask). -->
+  <changeSet id="server-builtin-defined" author="a">
+    <preConditions onFail="MARK_RAN"><changeLogPropertyDefined property="database.databaseMajorVersion"/></preConditions>
+    <sql>create table server_builtin_defined (id int)</sql>
+  </changeSet>
+  <!-- A sqlCheck whose SQL does not parse errors, so onError applies (liquibase/liquibase's integration tests):
+       CONTINUE skips the changeSet unrecorded, MARK_RAN records it. -->
+  <changeSet id="syntax-continue" author="a">
+    <preConditions onError="CONTINUE"><sqlCheck expectedResult="3">Invalid SQL</sqlCheck></preConditions>
+    <sql>create table syntax_continue (id int)</sql>
+  </changeSet>
+  <changeSet id="syntax-mark-ran" author="a">
+    <preConditions onError="MARK_RAN"><sqlCheck expectedResult="3">select from where</sqlCheck></preConditions>
+    <sql>create table syntax_mark_ran (id int)</sql>
+  </changeSet>
 </databaseChangeLog>
 `;
 
@@ -111,6 +126,9 @@ describe('XML departures found on public projects, against Liquibase 4.28', () =
     expect(psqlRows(theirs, "SELECT id FROM databasechangelog WHERE id LIKE '%mysql%' ORDER BY 1")).toEqual([
       'after-mysql',
     ]);
+    expect(
+      psqlRows(theirs, "SELECT id, exectype FROM databasechangelog WHERE id LIKE 'syntax-%' OR id LIKE 'server-%'"),
+    ).toEqual(['server-builtin-defined|EXECUTED', 'syntax-mark-ran|MARK_RAN']);
   }, 300_000);
 
   it('an unknown change type (<modifyColumn>, gone since Liquibase 2) stops Liquibase, and Slipway names it', async () => {
