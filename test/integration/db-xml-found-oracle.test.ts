@@ -41,6 +41,11 @@ const MASTER = `<databaseChangeLog ${NS}>
     <customChange class="com.example.NotOnTheClasspath"/>
   </changeSet>
   <include file="db/mysql-only.yaml"/>
+  <!-- loadData separator="\t" (two characters) is a tab, as LoadDataChange.setSeparator reads it. -->
+  <changeSet id="tsv" author="a">
+    <createTable tableName="tsv_t"><column name="name" type="varchar(20)"/><column name="username" type="varchar(20)"/></createTable>
+    <loadData tableName="tsv_t" file="db/rows.tsv" separator="\\t"/>
+  </changeSet>
   <!-- Built-ins whose value only the server knows are defined on every server (Liquibase's integration tests ask). -->
   <changeSet id="server-builtin-defined" author="a">
     <preConditions onFail="MARK_RAN"><changeLogPropertyDefined property="database.databaseMajorVersion"/></preConditions>
@@ -102,6 +107,7 @@ describe('XML departures found on public projects, against Liquibase 4.28', () =
       'db/master.xml': MASTER,
       'db/columns-map.yaml': COLUMNS_MAP_YAML,
       'db/mysql-only.yaml': MYSQL_ONLY_YAML,
+      'db/rows.tsv': 'name\tusername\nBob Johnson\tbjohnson\n',
     });
     [theirs, ours] = await Promise.all([createTestDatabase('xmlfound_theirs'), createTestDatabase('xmlfound_ours')]);
   });
@@ -129,6 +135,10 @@ describe('XML departures found on public projects, against Liquibase 4.28', () =
     expect(
       psqlRows(theirs, "SELECT id, exectype FROM databasechangelog WHERE id LIKE 'syntax-%' OR id LIKE 'server-%'"),
     ).toEqual(['server-builtin-defined|EXECUTED', 'syntax-mark-ran|MARK_RAN']);
+    expect(psqlRows(ours, 'SELECT name, username FROM tsv_t')).toEqual(
+      psqlRows(theirs, 'SELECT name, username FROM tsv_t'),
+    );
+    expect(psqlRows(theirs, 'SELECT name, username FROM tsv_t')).toEqual(['Bob Johnson|bjohnson']);
   }, 300_000);
 
   it('an unknown change type (<modifyColumn>, gone since Liquibase 2) stops Liquibase, and Slipway names it', async () => {

@@ -161,6 +161,8 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
   if (update) required(node, f, 'primaryKey', ctx.file);
   // Bean defaults that are serialised (measured): separator ",", quotchar '"', commentLineStartsWith "#", onlyUpdate false.
   f.separator ??= ',';
+  // LoadDataChange.setSeparator: the two characters \t (YAML's plain `separator: \t`, XML's separator="\t") mean a tab.
+  if (f.separator === '\\t') f.separator = '\t';
   f.quotchar ??= '"';
   f.commentLineStartsWith ??= '#';
   if (update) f.onlyUpdate ??= 'false';
