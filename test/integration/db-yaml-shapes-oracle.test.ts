@@ -132,7 +132,8 @@ describe('YAML shapes and built-in properties against Liquibase 4.28', () => {
 // Aliases as list entries (a scalar one under validCheckSum was refused: "must be a mapping"; so was the list of
 // `validCheckSums:`, which Liquibase reads as validCheckSum, found in its own integration-test changelogs),
 // SnakeYAML's limit of 50 aliases to mappings or lists per document, and `- comment:` among the changes, which
-// Liquibase drops (the changeSet's comment is its own `comment:` key; Slipway used to take the entry as the comment).
+// Liquibase drops (the changeSet's comment is its own `comment:` key; Slipway used to take the entry as the comment),
+// and a modifySql visitor's own `dbms:` (Slipway used to apply a mysql-only append on PostgreSQL).
 const ALIASES = `x-defs:
   sum: &anysum ANY
   col: &namecol
@@ -154,6 +155,17 @@ databaseChangeLog:
       changes:
         - comment: dropped
         - sql: create table t_comment (id int)
+  - changeSet:
+      id: visitor-dbms
+      author: a
+      changes:
+        - createTable:
+            tableName: t_visit
+            columns: [{column: {name: id, type: int}}]
+      modifySql:
+        - append: {dbms: mysql, value: ' engine innodb'}
+        - append: {value: ' /* every database */'}
+        - replace: {dbms: postgresql, replace: t_visit, with: t_visited}
   - changeSet:
       id: plural-valid-checksums
       author: a
@@ -203,8 +215,11 @@ describe('YAML aliases in lists, the alias limit and comment entries against Liq
     expect(psqlRows(theirs, 'SELECT id, comments FROM databasechangelog ORDER BY orderexecuted')).toEqual([
       'alias-list|own comment',
       'comment-in-changes|',
+      'visitor-dbms|',
       'plural-valid-checksums|',
     ]);
+    // A modifySql visitor's own dbms: the mysql append is left out, the postgresql replace applied.
+    expect(schemaDump(theirs)).toContain('CREATE TABLE public.t_visited');
     const parsed = await parseChangelog({ rootDir: root, changelog: 'aliases.yaml' });
     // `validCheckSums:` is read as `validCheckSum:` (ChangeSet.handleChildNode; was "must be a mapping").
     expect(parsed.changeSets.find((c) => c.id === 'plural-valid-checksums')?.validCheckSums).toEqual([

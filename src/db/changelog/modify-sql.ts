@@ -33,13 +33,18 @@ const KINDS = new Set(['append', 'prepend', 'replace', 'regExpReplace']);
 
 /** The visitors of one `<modifySql>` element (attributes already property-expanded). */
 export function parseModifySql(node: ChangelogNode, file: string, filter: ParseFilter): SqlVisitor[] {
-  const applyToRollback = boolAttr(node, 'applyToRollback', false, file);
-  const dbmsMatches = matchesDbms(node.attrs.dbms ?? null, filter.dbms ?? 'postgresql');
-  const applies =
-    dbmsMatches &&
-    matchesContexts(node.attrs.contextFilter ?? node.attrs.context ?? null, filter.contexts) &&
-    matchesLabels(filter.labels, node.attrs.labels ?? null);
+  const groupRollback = boolAttr(node, 'applyToRollback', false, file);
   return node.children.map((c) => {
+    // AbstractSqlVisitor.load: a visitor's own dbms, applyToRollback and context (YAML/JSON `- append: {dbms: …}`)
+    // replace those of its modifySql (measured on liquibase/liquibase's JSON common.tests changelog).
+    const applyToRollback = boolAttr(c, 'applyToRollback', groupRollback, file);
+    const dbmsMatches = matchesDbms(c.attrs.dbms ?? node.attrs.dbms ?? null, filter.dbms ?? 'postgresql');
+    const context =
+      c.attrs.contextFilter ?? c.attrs.context ?? c.attrs.contexts ?? node.attrs.contextFilter ?? node.attrs.context;
+    const applies =
+      dbmsMatches &&
+      matchesContexts(context ?? null, filter.contexts) &&
+      matchesLabels(filter.labels, node.attrs.labels ?? null);
     if (!KINDS.has(c.name)) {
       throw new SlipwayError('E_CHANGELOG', `<${c.name}> is not a modifySql visitor`, {
         file,
