@@ -265,6 +265,9 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
     serial: { fields: { ...f, columns: configs.map(serialColumn) } },
     checksum,
     sql: (names) => (update ? upsertSql(f, rows, names) : insertSql(f, rows, names)),
+    ...(update
+      ? { inverse: () => [{ name: 'delete', serial: { fields: {} }, sql: (names) => deleteRowsSql(f, rows, names) }] }
+      : {}),
   };
 }
 
@@ -281,18 +284,33 @@ function insertSql(f: Record<string, string>, rows: Cell[][], names: NameContext
   return out;
 }
 
+/** The row's primaryKey condition (InsertOrUpdateGenerator.getWhereClause; LoadUpdateDataChange.getWhere is the same). */
+function primaryKeyWhere(f: Record<string, string>, row: Cell[], names: NameContext): string {
+  const byName = new Map(row.map((c) => [c.column, c]));
+  return f
+    .primaryKey!.split(',')
+    .map((k) => {
+      const v = byName.get(k)?.value ?? null;
+      if (v === null) return `${escapeColumn(k, names)} is NULL`;
+      return `${escapeColumn(k, names)} = ${v.kind === 'string' ? stringLiteral(v.text) : dataValueSql(v, names)}`;
+    })
+    .join(' AND ');
+}
+
+/**
+ * LoadUpdateDataChange.generateRollbackStatements (it has no createInverses, but overrides this, and ChangeSet.rollback
+ * calls it): one DELETE per CSV row by its primaryKey — also for rows that were only updated, and with onlyUpdate.
+ */
+function deleteRowsSql(f: Record<string, string>, rows: Cell[][], names: NameContext): string[] {
+  const table = qualifiedName(f.schemaName, f.tableName!, names);
+  return rows.map((row) => `DELETE FROM ${table} WHERE ${primaryKeyWhere(f, row, names)}`);
+}
+
 function upsertSql(f: Record<string, string>, rows: Cell[][], names: NameContext): string[] {
   const table = qualifiedName(f.schemaName, f.tableName!, names);
   const pk = f.primaryKey!.split(',');
   return rows.map((row) => {
-    const byName = new Map(row.map((c) => [c.column, c]));
-    const where = pk
-      .map((k) => {
-        const v = byName.get(k)?.value ?? null;
-        if (v === null) return `${escapeColumn(k, names)} is NULL`;
-        return `${escapeColumn(k, names)} = ${v.kind === 'string' ? stringLiteral(v.text) : dataValueSql(v, names)}`;
-      })
-      .join(' AND ');
+    const where = primaryKeyWhere(f, row, names);
     const sets = updateColumnOrder(
       row.filter((c) => !pk.includes(c.column) && c.allowUpdate),
       (c) => c.column,

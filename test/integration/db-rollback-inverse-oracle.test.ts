@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseChangelog } from '../../src/db/changelog/index.js';
+import { renderRollbackSql } from '../../src/db/rollback.js';
+import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
+
+// The rollback Liquibase 4.28 infers for a changeset without <rollback> (each change's inverse, newest first),
+// run by both tools after the same update: same schema, data and history rows.
+const NS =
+  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
+
+async function rollBackBoth(root: string, changelog: string, count: number, theirs: TestDatabase, ours: TestDatabase) {
+  await liquibaseOk(root, theirs, changelog, 'rollback-count', `--count=${count}`);
+  const parsed = await parseChangelog({ rootDir: root, changelog });
+  const file = path.join(root, `rollback-${ours.name}.sql`);
+  await writeFile(file, renderRollbackSql(parsed, { count }));
+  const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, ours.url], { encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+}
+
+describe('loadUpdateData without <rollback> against Liquibase 4.28', () => {
+  let root: string;
+  let theirs: TestDatabase;
+  let ours: TestDatabase;
+  beforeAll(async () => {
+    root = await makeTree({
+      'm.xml': `<databaseChangeLog ${NS}>
+  <changeSet id="1" author="a">
+    <createTable tableName="lud"><column name="id" type="int"/><column name="code" type="varchar(10)"/><column name="name" type="varchar(50)"/></createTable>
+    <insert tableName="lud"><column name="id" valueNumeric="9"/><column name="name" value="kept"/></insert>
+    <insert tableName="lud"><column name="id" valueNumeric="1"/><column name="code" value="a"/><column name="name" value="before"/></insert>
+  </changeSet>
+  <changeSet id="2" author="a">
+    <loadUpdateData tableName="lud" file="d.csv" relativeToChangelogFile="true" primaryKey="id,code">
+      <column name="id" type="numeric"/>
+    </loadUpdateData>
+  </changeSet>
+</databaseChangeLog>
+`,
+      // Row 1 updates an existing row, row 2 has a NULL key part, row 3 a quote in its key.
+      'd.csv': "id,code,name\n1,a,x\n2,NULL,y\n3,o'b,z\n",
+    });
+    [theirs, ours] = await Promise.all([createTestDatabase('rbi_lud_theirs'), createTestDatabase('rbi_lud_ours')]);
+  });
+  afterAll(async () => {
+    await Promise.all([theirs?.drop(), ours?.drop()]);
+    if (root) await removeTree(root);
+  });
+
+  it('rolls back with one DELETE per CSV row by primaryKey, as Liquibase does', async () => {
+    await liquibaseOk(root, theirs, 'm.xml', 'update');
+    await applyOurPackage(root, 'm.xml', ours);
+    const DATA = 'SELECT concat_ws($$|$$, id, code, name) FROM lud ORDER BY id';
+    expect(psqlRows(ours, DATA)).toEqual(psqlRows(theirs, DATA));
+    await rollBackBoth(root, 'm.xml', 1, theirs, ours);
+    // Liquibase deletes the row the CSV updated too (its rollback does not restore "before").
+    expect(psqlRows(theirs, DATA)).toEqual(['9|kept']);
+    expect(psqlRows(ours, DATA)).toEqual(psqlRows(theirs, DATA));
+    expect(schemaDump(ours)).toBe(schemaDump(theirs));
+    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
+  }, 300_000);
+});
