@@ -7,6 +7,8 @@ export interface ChangeSetIndexEntry {
   filename: string;
   checksum: string;
   rollback: string[] | null;
+  /** Present when rollback is null and the reason is known: said when a rollback of the changeset is refused. */
+  noRollback?: string;
   tag: string | null;
 }
 
@@ -18,6 +20,7 @@ export function toIndexEntry(cs: ChangeSet): ChangeSetIndexEntry {
     filename: cs.filename,
     checksum: cs.checksum,
     rollback: cs.rollback,
+    ...(cs.rollback === null && cs.noRollback ? { noRollback: cs.noRollback } : {}),
     tag: cs.tag,
   };
 }

@@ -72,6 +72,8 @@ export interface ChangeSet {
   validCheckSums: string[];
   /** Rollback SQL statements; `null` when the changeset has none; `[]` for an explicit empty rollback. */
   rollback: string[] | null;
+  /** When rollback is null: why, in words for an error ("<sql> has no automatic rollback"), or null when unknown. */
+  noRollback: string | null;
   description: string;
   comment: string | null;
   /** Context expression as written (contextFilter/context), or null. */

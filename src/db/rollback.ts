@@ -20,6 +20,21 @@ type Key = { id: string; author: string; filename: string };
 const sameKey = (a: Key, b: Key) => a.id === b.id && a.author === b.author && a.filename === b.filename;
 
 /**
+ * The changesets among `keys` that have no rollback SQL in `index` (absent from it, or recorded without one), each as
+ * its key with the reason when the package recorded one: `db/a.xml::4::me (<dropColumn> has no automatic rollback)`.
+ */
+export function withoutRollback(index: readonly ChangeSetIndexEntry[] | null, keys: readonly Key[]): string[] {
+  const out: string[] = [];
+  for (const k of keys) {
+    const e = index?.find((x) => sameKey(x, k));
+    if (e && e.rollback !== null) continue;
+    const why = e ? e.noRollback : "not in the release's database/changesets.json";
+    out.push(why ? `${changeSetKey(k)} (${why})` : changeSetKey(k));
+  }
+  return out;
+}
+
+/**
  * Rollback SQL for `keys`, newest first (by changelog position), in one transaction; each block runs only when the
  * changeset is recorded and deletes its history row (in `tables`, the package's configured Liquibase table names).
  * Throws E_ROLLBACK listing every key without rollback.
@@ -41,7 +56,10 @@ export function planRollbackSql(
       details: unknown,
     });
   }
-  const missing = picked.filter((p) => p.entry.rollback === null).map((p) => changeSetKey(p.entry));
+  const missing = withoutRollback(
+    picked.map((p) => p.entry),
+    picked.map((p) => p.entry),
+  );
   if (missing.length) {
     throw new SlipwayError(
       'E_ROLLBACK',

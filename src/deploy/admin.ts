@@ -6,7 +6,7 @@ import { maskSecrets, SlipwayError } from '../errors.js';
 import { loadContracts } from './contracts.js';
 import { DEFAULT_HISTORY_TABLES, historyTable } from '../db/history-tables.js';
 import { readChangeSetIndex, readHistoryTables } from './db-rollback.js';
-import { changeSetKeyText, extraChangeSets, readAppliedChangeSets } from './db-state.js';
+import { changeSetKey, extraChangeSets, readAppliedChangeSets } from './db-state.js';
 import { newRunId, targetArgOf } from './deploy.js';
 import { withIo } from './io-error.js';
 import { LocalTarget } from './local-target.js';
@@ -60,7 +60,7 @@ export async function recoverTarget(opts: RecoverOptions): Promise<RecoverResult
       const index = current ? await readChangeSetIndex(target.releaseDir(current)).catch(() => null) : null;
       const extras = index ? extraChangeSets(applied ?? [], index) : [];
       findings.push(
-        `database: ${applied?.length ?? 0} changeset(s) recorded${index ? `; ${extras.length ? `${extras.length} not in ${current}: ${extras.map(changeSetKeyText).join(', ')}` : `all known to ${current}`}` : ''}`,
+        `database: ${applied?.length ?? 0} changeset(s) recorded${index ? `; ${extras.length ? `${extras.length} not in ${current}: ${extras.map(changeSetKey).join(', ')}` : `all known to ${current}`}` : ''}`,
       );
     }
   }

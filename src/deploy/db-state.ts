@@ -1,11 +1,11 @@
 /** What the database holds, read from databasechangelog (the one source of truth for applied changesets). */
 import { historyTable, type HistoryTables } from '../db/history-tables.js';
 import { openSession } from '../db/session.js';
+import { changeSetKey } from '../db/sql-text.js';
 import { maskSecrets, maskUrl, SlipwayError } from '../errors.js';
 import type { ChangeSetIndexEntry, ChangeSetKey } from './contracts.js';
 
-/** `filename::id::author`, Liquibase's identity of a changeset. */
-export const changeSetKeyText = (k: ChangeSetKey) => `${k.filename}::${k.id}::${k.author}`;
+export { changeSetKey };
 
 /**
  * Changesets recorded in the history table (oldest first), or null when the table does not exist yet. `tables` are
@@ -41,20 +41,18 @@ export async function readAppliedOrFail(databaseUrl: string, tables: HistoryTabl
 
 /** Index entries the database does not record yet: what a migration is about to run as new (pure). */
 export function pendingChangeSets(index: ChangeSetIndexEntry[], applied: ChangeSetKey[]): ChangeSetKey[] {
-  const have = new Set(applied.map(changeSetKeyText));
-  return index
-    .filter((e) => !have.has(changeSetKeyText(e)))
-    .map(({ id, author, filename }) => ({ id, author, filename }));
+  const have = new Set(applied.map(changeSetKey));
+  return index.filter((e) => !have.has(changeSetKey(e))).map(({ id, author, filename }) => ({ id, author, filename }));
 }
 
 /** The members of `keys` that `applied` records, in `keys` order (pure). */
 export function recordedAmong(keys: ChangeSetKey[], applied: ChangeSetKey[]): ChangeSetKey[] {
-  const have = new Set(applied.map(changeSetKeyText));
-  return keys.filter((k) => have.has(changeSetKeyText(k)));
+  const have = new Set(applied.map(changeSetKey));
+  return keys.filter((k) => have.has(changeSetKey(k)));
 }
 
 /** Changesets recorded in the database that `index` does not contain, newest first (pure). */
 export function extraChangeSets(applied: ChangeSetKey[], index: ChangeSetIndexEntry[] | null): ChangeSetKey[] {
-  const known = new Set((index ?? []).map(changeSetKeyText));
-  return applied.filter((k) => !known.has(changeSetKeyText(k))).reverse();
+  const known = new Set((index ?? []).map(changeSetKey));
+  return applied.filter((k) => !known.has(changeSetKey(k))).reverse();
 }

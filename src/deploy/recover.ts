@@ -6,7 +6,7 @@
 import type { TargetConfig } from '../config/sections/deploy.js';
 import type { ChangeSetKey, Contracts } from './contracts.js';
 import { readHistoryTables, refuseUnsafeRollbackSql } from './db-rollback.js';
-import { changeSetKeyText, readAppliedOrFail, recordedAmong } from './db-state.js';
+import { changeSetKey, readAppliedOrFail, recordedAmong } from './db-state.js';
 import { appendJournal, type JournalRead } from './journal.js';
 import { findUnfinishedRuns } from './release-store.js';
 import { settleTarget } from './settle.js';
@@ -262,7 +262,7 @@ export async function recoverInterruptedRuns(r: RecoverInput): Promise<RecoveryR
     // Undoing needs databasechangelog (what is recorded is what gets undone); switching or restarting without
     // it would put the previous app on the new tables. So nothing at all is changed, and that is what is said.
     const { a, e } = blocked;
-    const keys = a.undo!.candidates.map(changeSetKeyText).join(', ');
+    const keys = a.undo!.candidates.map(changeSetKey).join(', ');
     messages.push(
       `nothing was recovered: ${a.kind} run ${a.run} has ${a.undo!.candidates.length} changeset(s) to undo if still recorded (${keys}), and the database that records them cannot be read (${e.message}); current is ${current ? `still ${current}` : '(none)'}, no app was restarted, the journal is unchanged; run \`slipway recover ${r.targetArg} --yes\` once the database answers`,
     );

@@ -3,10 +3,11 @@ import { SlipwayError } from '../errors.js';
 import { commandUser, releaseEnv, validateRelease } from './activate.js';
 import { startRelease } from './strategy.js';
 import { loadContracts, type ChangeSetKey } from './contracts.js';
+import { withoutRollback } from '../db/rollback.js';
 import { readChangeSetIndex, readHistoryTables, refuseUnsafeRollbackSql, rollbackChangeSets } from './db-rollback.js';
 import type { HistoryTables } from '../db/history-tables.js';
 import { warnIfSuperuser } from './role-warning.js';
-import { changeSetKeyText, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
+import { changeSetKey, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
 import { toIoError, withIo } from './io-error.js';
 import { settleTarget, unjournaledNote } from './settle.js';
 import { defaultActor, incompleteRecovery, newRunId, targetArgOf } from './deploy.js';
@@ -204,7 +205,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
           throw new SlipwayError(
             'E_ROLLBACK',
             `${still.length} changeset(s) are still recorded after the rollback: its SQL committed, but their rows in databasechangelog were not deleted`,
-            { details: still.map(changeSetKeyText) },
+            { details: still.map(changeSetKey) },
           );
         dbBack = dbPlan.keys;
       } else if (databaseUrl && opts.appOnly) await steps.skip('db-rollback', '--app-only: the database is left as is');
@@ -229,7 +230,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
       const dbNote =
         dbBegan && noneUndone
           ? [
-              `database: the rollback of the ${dbPlan!.keys.length} changeset(s) did not complete and databasechangelog still records all of them (${dbPlan!.keys.map(changeSetKeyText).join(', ')}): nothing was undone`,
+              `database: the rollback of the ${dbPlan!.keys.length} changeset(s) did not complete and databasechangelog still records all of them (${dbPlan!.keys.map(changeSetKey).join(', ')}): nothing was undone`,
             ]
           : [];
       const journalErrors: string[] = [];
@@ -355,11 +356,8 @@ export async function planDatabaseRollback(
   const extras = extraChangeSets(await readAppliedOrFail(databaseUrl, tables), toIndex);
   if (!extras.length) return null;
   const index = current ? await readChangeSetIndex(target.releaseDir(current)) : null;
-  const noSql = extras.filter((k) => {
-    const e = index?.find((x) => changeSetKeyText(x) === changeSetKeyText(k));
-    return !e || e.rollback === null;
-  });
-  const listed = extras.map(changeSetKeyText);
+  const noSql = withoutRollback(index, extras);
+  const listed = extras.map(changeSetKey);
   if (t.rollbackDatabase && !noSql.length)
     await refuseUnsafeRollbackSql(
       target.releaseDir(of),
@@ -372,7 +370,7 @@ export async function planDatabaseRollback(
       `the database has ${extras.length} changeset(s) that ${to} does not contain (applied by the releases being undone), and ${
         !t.rollbackDatabase
           ? 'rollbackDatabase is off'
-          : `${noSql.length} of them ha${noSql.length === 1 ? 's' : 've'} no rollback SQL: ${noSql.map(changeSetKeyText).join(', ')}`
+          : `${noSql.length} of them ha${noSql.length === 1 ? 's' : 've'} no rollback SQL: ${noSql.join(', ')}`
       }; nothing was changed`,
       {
         details: listed,

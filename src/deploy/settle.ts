@@ -9,9 +9,10 @@ import { SlipwayError } from '../errors.js';
 import { commandUser, releaseEnv } from './activate.js';
 import { describeFailure } from './run-command.js';
 import type { ChangeSetKey, Contracts } from './contracts.js';
+import { withoutRollback } from '../db/rollback.js';
 import { readChangeSetIndex, readHistoryTables, rollbackChangeSets } from './db-rollback.js';
 import { warnIfSuperuser } from './role-warning.js';
-import { changeSetKeyText, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
+import { changeSetKey, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
 import type { StepRunner } from './step-runner.js';
 import { startRelease } from './strategy.js';
 import type { Target } from './target.js';
@@ -55,7 +56,7 @@ export interface SettleResult {
   lines: string[];
 }
 
-const list = (keys: ChangeSetKey[]) => keys.map(changeSetKeyText).join(', ');
+const list = (keys: ChangeSetKey[]) => keys.map(changeSetKey).join(', ');
 
 /** Puts the target on `s.to` (see the module comment). Never throws: failures become lines and `complete: false`. */
 export async function settleTarget(s: SettleInput): Promise<SettleResult> {
@@ -109,10 +110,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
       const mine = recordedAmong(s.undo.candidates, await readAppliedOrFail(url, tables));
       if (mine.length) {
         const index = await readChangeSetIndex(target.releaseDir(of)).catch(() => null);
-        const noSql = mine.filter((k) => {
-          const e = index?.find((x) => changeSetKeyText(x) === changeSetKeyText(k));
-          return !e || e.rollback === null;
-        });
+        const noSql = withoutRollback(index, mine);
         if (!t.rollbackDatabase) {
           r.dbRemaining = mine;
           lines.push(
@@ -121,7 +119,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
         } else if (noSql.length) {
           r.dbRemaining = mine;
           lines.push(
-            `database: ${mine.length} changeset(s) ${of} applied stay applied, because ${noSql.length} of them ha${noSql.length === 1 ? 's' : 've'} no rollback SQL (${list(noSql)}): ${list(mine)}`,
+            `database: ${mine.length} changeset(s) ${of} applied stay applied, because ${noSql.length} of them ha${noSql.length === 1 ? 's' : 've'} no rollback SQL (${noSql.join(', ')}): ${list(mine)}`,
           );
         } else {
           await warnIfSuperuser(s.contracts, steps, 'db-rollback', url);
@@ -142,7 +140,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
             { beginData: { changesets: mine, of } },
           );
           const still = recordedAmong(mine, await readAppliedOrFail(url, tables));
-          r.dbRolledBack = mine.filter((k) => !still.some((x) => changeSetKeyText(x) === changeSetKeyText(k)));
+          r.dbRolledBack = mine.filter((k) => !still.some((x) => changeSetKey(x) === changeSetKey(k)));
           r.dbRemaining = still;
           if (r.dbRolledBack.length)
             lines.push(
@@ -184,11 +182,11 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
   if (s.databaseUrl && s.to) {
     try {
       const index = await readChangeSetIndex(target.releaseDir(s.to));
-      const done = new Set([...r.dbRolledBack, ...r.dbRemaining].map(changeSetKeyText));
+      const done = new Set([...r.dbRolledBack, ...r.dbRemaining].map(changeSetKey));
       const tables = await readHistoryTables(target.releaseDir(s.to));
       const others = index
         ? extraChangeSets(await readAppliedOrFail(s.databaseUrl, tables), index).filter(
-            (k) => !done.has(changeSetKeyText(k)),
+            (k) => !done.has(changeSetKey(k)),
           )
         : [];
       if (others.length) {

@@ -13,7 +13,7 @@ import { SlipwayError } from '../errors.js';
 import { restartApp, validateRelease } from '../deploy/activate.js';
 import type { ChangeSetKey, Contracts } from '../deploy/contracts.js';
 import { rollbackChangeSets } from '../deploy/db-rollback.js';
-import { changeSetKeyText, readAppliedOrFail, recordedAmong } from '../deploy/db-state.js';
+import { changeSetKey, readAppliedOrFail, recordedAmong } from '../deploy/db-state.js';
 import type { LocalTarget } from '../deploy/local-target.js';
 import { warnIfSuperuser } from '../deploy/role-warning.js';
 import type { planDatabaseRollback } from '../deploy/rollback.js';
@@ -118,13 +118,13 @@ export async function emergencyRollbackFleet(
         .then((a) => recordedAmong(db.keys, a))
         .catch(() => null);
       back = still !== null && still.length === db.keys.length;
-      rolledBack = still ? db.keys.filter((k) => !still.some((s) => changeSetKeyText(s) === changeSetKeyText(k))) : [];
+      rolledBack = still ? db.keys.filter((k) => !still.some((s) => changeSetKey(s) === changeSetKey(k))) : [];
       dbLines.push(
         `database: the rollback failed (${msg(e)})` +
           (back
             ? `; databasechangelog still records all ${db.keys.length} changeset(s): every host goes back to the release it came from`
             : still
-              ? `; ${still.length} changeset(s) stay recorded: ${still.map(changeSetKeyText).join(', ')}`
+              ? `; ${still.length} changeset(s) stay recorded: ${still.map(changeSetKey).join(', ')}`
               : '; what databasechangelog records could not be read'),
       );
     }

@@ -189,7 +189,7 @@ describe('deploy with a real PostgreSQL database', () => {
     );
     expect(e.details).toContainEqual(
       expect.stringMatching(
-        /^database: 1 changeset\(s\) \S+ applied stay applied, because 1 of them has no rollback SQL \(changelog\.sql::5::test\): changelog\.sql::5::test$/,
+        /^database: 1 changeset\(s\) \S+ applied stay applied, because 1 of them has no rollback SQL \(changelog\.sql::5::test \(the formatted SQL changeset has no --rollback\)\): changelog\.sql::5::test$/,
       ),
     );
     expect((await tables()).tables).toContain('t5');
@@ -249,7 +249,7 @@ describe('slipway rollback and the database', () => {
     const e = await fail(rollback({ config, target: 'prod' }));
     expect(e.code).toBe('E_ROLLBACK');
     expect(e.message).toBe(
-      `the database has 1 changeset(s) that ${v1.releaseId} does not contain (applied by the releases being undone), and 1 of them has no rollback SQL: changelog.sql::6::test; nothing was changed`,
+      `the database has 1 changeset(s) that ${v1.releaseId} does not contain (applied by the releases being undone), and 1 of them has no rollback SQL: changelog.sql::6::test (the formatted SQL changeset has no --rollback); nothing was changed`,
     );
     expect(e.details).toEqual(['changelog.sql::6::test']);
     expect(e.hint).toBe(

@@ -35,6 +35,8 @@ export interface ChangeSetDraft {
   rollback: string[] | null;
   /** A <rollback> could not be split (see splitRollback): the changeset has no rollback at all. */
   rollbackBroken?: boolean;
+  /** Why the changeset has no rollback SQL when it has none (shown when a rollback is refused), else null. */
+  noRollback: string | null;
   comment: string | null;
   contexts: string | null;
   labels: string | null;
@@ -66,6 +68,7 @@ export function newDraft(init: Pick<ChangeSetDraft, 'id' | 'author' | 'filename'
     changeChecksumsV8: [],
     descriptions: [],
     rollback: null,
+    noRollback: null,
     comment: null,
     contexts: null,
     labels: null,
@@ -185,6 +188,7 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
       d.rollback && d.sqlVisitors.some((v) => v.applyToRollback)
         ? d.rollback.map((r) => visitSql(r, d.sqlVisitors, true))
         : d.rollback,
+    noRollback: d.rollback === null ? d.noRollback : null,
     description: d.descriptions.join('; ') || 'empty',
     comment: d.comment,
     contexts: d.contexts,

@@ -379,7 +379,7 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
     quoting: quotingAttr(node, file) ?? ctx.objectQuotingStrategy ?? 'LEGACY',
     defaultSchema: state.defaultSchema,
   };
-  const inverses: (string[] | null)[] = [];
+  const inverses: Inverse[] = [];
   // A changeSet for other databases only is never loaded by Liquibase 4.28 (DatabaseChangeLog.handleChildNode keeps
   // its id, author and dbms as a skipped changeset), so nothing inside it can fail: a <customChange> whose class is
   // not there, a change type it does not know (measured on cromwell's dbms="mysql,hsqldb" customChange). Selection
@@ -391,8 +391,10 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   }
   // No <rollback>: the rollback Liquibase infers, the inverse of each change in reverse order (ChangeSet.rollback),
   // available only when every change has one (an <sql> change has none).
-  if (d.rollback === null && !d.rollbackBroken && inverses.length > 0 && inverses.every((i) => i !== null)) {
-    d.rollback = [...inverses].reverse().flat() as string[];
+  if (d.rollback === null && !d.rollbackBroken && inverses.length > 0) {
+    const without = inverses.find((i) => i.sql === null);
+    if (without) d.noRollback = `<${without.change}> has no automatic rollback`;
+    else d.rollback = [...inverses].reverse().flatMap((i) => i.sql!);
   }
   // No changes for PostgreSQL (none at all, or only other databases'): Liquibase 4.28 runs it as an empty changeset
   // and records it EXECUTED with the empty checksum and description "empty" (measured; see db-empty-oracle test).
@@ -408,7 +410,7 @@ function addChild(
   ctx: FileContext,
   state: WalkState,
   names: NameContext = { quoting: 'LEGACY', defaultSchema: 'public' },
-  inverses: (string[] | null)[] = [],
+  inverses: Inverse[] = [],
 ): void {
   const file = ctx.path;
   const expand = (t: string): string => state.properties.expand(t, file);
@@ -492,7 +494,7 @@ function addChild(
       };
       d.pieces.push(piece);
       addSqlChange(d, sql, v8Options(a, piece), 'sql');
-      inverses.push(null);
+      inverses.push({ change: 'sql', sql: null });
       return;
     }
     case 'sqlFile': {
@@ -531,7 +533,7 @@ function addChild(
       // Measured: Liquibase 4.28 hashes the file's text before property expansion (SQLFileChange.generateCheckSum:
       // decoded with `encoding`, re-encoded as UTF-8, the default liquibase.fileEncoding); the path is the expanded one.
       addSqlChange(d, Buffer.from(content, 'utf8'), v8Options(a, piece), `sqlFile path=${p}`);
-      inverses.push(null);
+      inverses.push({ change: 'sqlFile', sql: null });
       return;
     }
     case 'tagDatabase': {
@@ -546,12 +548,12 @@ function addChild(
           message: 'tagDatabase has no tag: Liquibase runs it and tags nothing, and so does Slipway.',
         });
         addTagChange(d, null);
-        inverses.push([]);
+        inverses.push({ change: 'tagDatabase', sql: [] });
         return;
       }
       if (!tag) throw new SlipwayError('E_CHANGELOG', '<tagDatabase> needs a tag', { file, line: child.line });
       addTagChange(d, tag);
-      inverses.push([]);
+      inverses.push({ change: 'tagDatabase', sql: [] });
       return;
     }
     default:
@@ -677,6 +679,12 @@ function buildContext(d: ChangeSetDraft, ctx: FileContext, state: WalkState): Bu
   };
 }
 
+/** A change's inverse for the rollback Liquibase infers: its SQL, or null when the change type has none. */
+interface Inverse {
+  change: string;
+  sql: string[] | null;
+}
+
 /** One Liquibase change type: its SQL as pieces that are not split again, its checksum, description and inverse. */
 function addChangeType(
   d: ChangeSetDraft,
@@ -684,7 +692,7 @@ function addChangeType(
   ctx: FileContext,
   state: WalkState,
   names: NameContext,
-  inverses: (string[] | null)[],
+  inverses: Inverse[],
 ): void {
   const { buildChange, changeChecksumOf, changeChecksumV8Of, changeDescription, changeSql, inverseSql } = changes();
   const built = buildChange(node, buildContext(d, ctx, state));
@@ -708,7 +716,7 @@ function addChangeType(
   d.changeChecksums.push(v9);
   d.changeChecksumsV8.push(changeChecksumV8Of(built, v9));
   d.descriptions.push(changeDescription(built));
-  inverses.push(inverseSql(built, names));
+  inverses.push({ change: built.name, sql: inverseSql(built, names) });
 }
 
 const QUOTING = ['LEGACY', 'QUOTE_ALL_OBJECTS', 'QUOTE_ONLY_RESERVED_WORDS'];

@@ -185,7 +185,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
           changeSet: `${draft.author}:${draft.id}`,
           warnings,
         });
-    }
+    } else draft.noRollback = 'the formatted SQL changeset has no --rollback';
     changeSets.push(finishChangeSet(draft, warnings));
     sqlLines.push(lineMap);
     draft = null;

@@ -2,34 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { matchesExpression, selectChangeSets } from '../../../src/db/changelog/index.js';
 import { matchesContexts, matchesDbms, matchesLabels } from '../../../src/db/changelog/select.js';
 import type { ChangeSet } from '../../../src/db/model.js';
+import { makeChangeSet } from './make-changeset.js';
 
+/** A changeset with the fields selection reads; the rest from the shared test factory. */
 function cs(id: string, over: Partial<ChangeSet> = {}): ChangeSet {
-  return {
+  const sql = 'select 1;';
+  return makeChangeSet({
     id,
     author: 'a',
     filename: 'f.sql',
     location: { file: 'f.sql', line: 1 },
-    sql: 'select 1;',
-    statements: ['select 1'],
+    sql,
     checksum: '9:x',
-    validCheckSums: [],
-    rollback: null,
-    description: 'sql',
-    comment: null,
-    contexts: null,
-    labels: null,
-    dbms: null,
-    runOnChange: false,
-    runAlways: false,
-    runInTransaction: true,
-    splitStatements: true,
-    stripComments: false,
-    endDelimiter: null,
-    failOnError: true,
-    preconditions: null,
-    tag: null,
     ...over,
-  };
+  });
 }
 
 describe('context expressions (Liquibase 4.28 ExpressionMatcher)', () => {

@@ -339,3 +339,26 @@ describe('XML / YAML / JSON masters', () => {
     expect([e10.message, e10.file]).toEqual(['Changelog not found: db/absent.xml', 'db/absent.xml']);
   });
 });
+
+describe('why a changeset has no rollback', () => {
+  it('names the first change without an inverse; a formatted changeset without --rollback says so; others have none', async () => {
+    const root = await tree({
+      'db/master.xml': xml(
+        [
+          '<changeSet id="1" author="a"><createTable tableName="t"><column name="id" type="int"/></createTable></changeSet>',
+          '<changeSet id="2" author="a"><renameColumn tableName="t" oldColumnName="id" newColumnName="k"/><dropColumn tableName="t" columnName="k"/><sql>select 1</sql></changeSet>',
+          '<changeSet id="3" author="a"><sql>select 1</sql><rollback>select 2</rollback></changeSet>',
+          '<include file="db/f.sql"/>',
+        ].join('\n'),
+      ),
+      'db/f.sql': fsql('4'),
+    });
+    const r = await parseChangelog({ rootDir: root, changelog: 'db/master.xml' });
+    expect(r.changeSets.map((c) => [c.id, c.rollback === null, c.noRollback])).toEqual([
+      ['1', false, null],
+      ['2', true, '<dropColumn> has no automatic rollback'],
+      ['3', false, null],
+      ['4', true, 'the formatted SQL changeset has no --rollback'],
+    ]);
+  });
+});

@@ -12,6 +12,7 @@ export function makeChangeSet(over: Partial<ChangeSet> & { id: string }): Change
     checksum: `9:${'0'.repeat(31)}${over.id.length}`,
     validCheckSums: [],
     rollback: null,
+    noRollback: null,
     description: 'sql',
     comment: null,
     contexts: null,
