@@ -251,3 +251,81 @@ describe('YAML aliases in lists, the alias limit and comment entries against Liq
     );
   }, 300_000);
 });
+
+// Plain scalars as SnakeYAML (YAML 1.1) resolves them and Liquibase prints them: booleans yes/on/off, octal 017,
+// underscores, sexagesimal, longs past 2^53, Java's Double.toString for floats. YAML and JSON (read by the same
+// parser in both tools); the values land in a text column and in the changeset checksum.
+const PLAIN_VALUES = [
+  '1.0',
+  '0xFFFFFFFFFFFFFFF',
+  '12345678901234567890',
+  '9007199254740993',
+  '1e3',
+  '1.5E+3',
+  '1e7',
+  '0.0001',
+  '123456789.5',
+  '-0.0',
+  '.inf',
+  '017',
+  '0o17',
+  '08',
+  '1_000',
+  '0b101',
+  '190:20:30',
+  '+12',
+  'yes',
+  'Off',
+];
+function plainValues(json: boolean): string {
+  const inserts = PLAIN_VALUES.map(
+    (v, i) =>
+      `{"insert": {"tableName": "t_plain", "columns": [{"column": {"name": "k", "value": ${i}}}, {"column": {"name": "v", "value": ${v}}}]}}`,
+  );
+  const n = `{"column": {"name": "n", "valueNumeric": 0xFFFFFFFFFFFFFFF}}`;
+  const changes = [
+    `{"createTable": {"tableName": "t_plain", "columns": [{"column": {"name": "k", "type": "int"}}, {"column": {"name": "v", "type": "text"}}, {"column": {"name": "n", "type": "bigint"}}]}}`,
+    ...inserts,
+    `{"insert": {"tableName": "t_plain", "columns": [{"column": {"name": "k", "value": 99}}, ${n}]}}`,
+  ];
+  if (json)
+    return `{"databaseChangeLog": [{"changeSet": {"id": 017, "author": "t", "changes": [\n${changes.join(',\n')}\n]}}]}\n`;
+  return `databaseChangeLog:\n  - changeSet:\n      id: 1.10\n      author: t\n      changes:\n${changes.map((c) => `        - ${c.slice(1, -1)}`).join('\n')}\n`;
+}
+
+describe('plain YAML/JSON scalars read as SnakeYAML and Liquibase 4.28 read them', () => {
+  let root: string;
+  const dbs: TestDatabase[] = [];
+  beforeAll(async () => {
+    root = await makeTree({ 'plain.yaml': plainValues(false), 'plain.json': plainValues(true) });
+    const names = ['yaml_theirs', 'yaml_ours', 'json_theirs', 'json_ours'];
+    dbs.push(...(await Promise.all(names.map((n) => createTestDatabase(`plain_${n}`)))));
+  });
+  afterAll(async () => {
+    await Promise.all(dbs.map((d) => d.drop()));
+    if (root) await removeTree(root);
+  });
+
+  for (const [i, file] of ['plain.yaml', 'plain.json'].entries())
+    it(`${file}: the same values and checksum as Liquibase`, async () => {
+      const [theirs, ours] = dbs.slice(2 * i, 2 * i + 2) as [TestDatabase, TestDatabase];
+      const rows = 'SELECT k, v, n FROM t_plain ORDER BY k';
+      await liquibaseOk(root, theirs, file, 'update');
+      await applyOurPackage(root, file, ours);
+      expect(psqlRows(ours, rows)).toEqual(psqlRows(theirs, rows));
+      expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
+      // The facts the comparison rests on (measured with Liquibase 4.28).
+      const v = Object.fromEntries(psqlRows(theirs, rows).map((r) => r.split('|')));
+      expect([v['0'], v['1'], v['4'], v['6'], v['7'], v['11'], v['12'], v['18']]).toEqual([
+        '1.0',
+        '1152921504606846975',
+        '1000.0',
+        '1.0E7',
+        '1.0E-4',
+        '15',
+        '0o17',
+        'true',
+      ]);
+      expect(psqlRows(theirs, 'SELECT id FROM databasechangelog')).toEqual([file.endsWith('json') ? '15' : '1.1']);
+    }, 300_000);
+});

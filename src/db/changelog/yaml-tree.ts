@@ -39,6 +39,65 @@ const ROLLBACK_REFERENCE = new Set(['changeSetPath', 'changeSetAuthor', 'changeS
  */
 const MAX_ALIASES_FOR_COLLECTIONS = 50;
 
+// SnakeYAML 2.2's implicit resolvers (YAML 1.1), which Liquibase 4.28 reads every changelog with, JSON too.
+const SNAKE_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
+const SNAKE_INT =
+  /^(?:[-+]?0b_*[0-1][0-1_]*|[-+]?0_*[0-7][0-7_]*|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x_*[0-9a-fA-F][0-9a-fA-F_]*|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
+const SNAKE_FLOAT =
+  /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+
+/** Java's Double.toString: plain digits with at least one decimal in [1e-3, 1e7), else d.dddE±n. */
+function javaDouble(d: number): string {
+  if (Number.isNaN(d)) return 'NaN';
+  if (!Number.isFinite(d)) return d > 0 ? 'Infinity' : '-Infinity';
+  if (d === 0) return Object.is(d, -0) ? '-0.0' : '0.0';
+  const abs = Math.abs(d);
+  if (abs >= 1e-3 && abs < 1e7) {
+    const s = String(d);
+    return s.includes('.') ? s : `${s}.0`;
+  }
+  const [m, e] = d.toExponential().split('e') as [string, string];
+  return `${m.includes('.') ? m : `${m}.0`}E${e.startsWith('+') ? e.slice(1) : e}`;
+}
+
+/**
+ * The text Liquibase 4.28 sees for a plain (unquoted, untagged, non-null) scalar, or null when it is a string
+ * there: its source text. A YAML 1.1 timestamp (`2020-01-01`) stays its source text too, which Liquibase would print
+ * as a java.util.Date in the JVM's time zone. SnakeYAML resolves plain scalars by YAML 1.1 and Liquibase reads each
+ * value through the constructed object's toString, so `yes`/`on` are "true", `017` is octal 15, `1_000` is 1000,
+ * `0xFFFFFFFFFFFFFFF` is exact (a long, not a double), and a float is Java's Double: `1.0` stays "1.0", `1e3` is
+ * "1000.0", `1e20` "1.0E20" (measured on value/valueNumeric and the changeset checksum; the yaml library's YAML 1.2
+ * numbers gave "1", "1000", rounded longs and a different checksum). Java 17 prints a few 17-digit doubles one
+ * digit off the shortest form this gives.
+ */
+function snakeYamlPlain(src: string): string | null {
+  if (SNAKE_BOOL.test(src)) return /^(?:yes|true|on)$/i.test(src) ? 'true' : 'false';
+  if (SNAKE_INT.test(src)) {
+    let v = src.replaceAll('_', '');
+    const negative = v.startsWith('-');
+    if (v.startsWith('-') || v.startsWith('+')) v = v.slice(1);
+    let n: bigint;
+    if (v.includes(':')) n = v.split(':').reduce((acc, part) => acc * 60n + BigInt(part), 0n);
+    else if (v.startsWith('0b')) n = BigInt(v);
+    else if (v.startsWith('0x')) n = BigInt(v);
+    else if (v.length > 1 && v.startsWith('0')) n = BigInt(`0o${v.slice(1)}`);
+    else n = BigInt(v);
+    return (negative ? -n : n).toString();
+  }
+  if (SNAKE_FLOAT.test(src)) {
+    let v = src.replaceAll('_', '').toLowerCase();
+    const sign = v.startsWith('-') ? -1 : 1;
+    if (v.startsWith('-') || v.startsWith('+')) v = v.slice(1);
+    let d: number;
+    if (v === '.inf') d = Infinity;
+    else if (v === '.nan') d = NaN;
+    else if (v.includes(':')) d = v.split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
+    else d = Number(v);
+    return javaDouble(d * sign);
+  }
+  return null;
+}
+
 /** Parses a YAML or JSON changelog into the element tree. */
 export function parseYamlTree(content: string, file: string): ChangelogNode {
   const lc = new LineCounter();
@@ -94,7 +153,10 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
   const scalarText = (node: YamlNode | null | undefined): string | null => {
     const n = deref(node);
     if (!isScalar(n)) return null;
-    const text = n.value === null ? '' : String(n.value);
+    // A plain scalar is read as SnakeYAML reads it, from its source text: the yaml library's YAML 1.2 numbers
+    // (`0o17`, `08`) are strings there.
+    const src = n.type === 'PLAIN' && !n.tag && n.value !== null ? n.source : undefined;
+    const text = src !== undefined ? (snakeYamlPlain(src) ?? src) : n.value === null ? '' : String(n.value);
     // A `|` or `>` block that ends the file without a line break: SnakeYAML (Liquibase) gives no final "\n" there,
     // the yaml library adds one. Measured on a real changelog: the remarks' checksum differs otherwise.
     if ((n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED') && n.range && text.endsWith('\n')) {
