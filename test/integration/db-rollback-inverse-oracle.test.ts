@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseChangelog } from '../../src/db/changelog/index.js';
 import { renderRollbackSql } from '../../src/db/rollback.js';
+import { runLiquibase } from '../helpers/liquibase-cli.js';
 import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
@@ -60,6 +61,63 @@ describe('loadUpdateData without <rollback> against Liquibase 4.28', () => {
     // Liquibase deletes the row the CSV updated too (its rollback does not restore "before").
     expect(psqlRows(theirs, DATA)).toEqual(['9|kept']);
     expect(psqlRows(ours, DATA)).toEqual(psqlRows(theirs, DATA));
+    expect(schemaDump(ours)).toBe(schemaDump(theirs));
+    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
+  }, 300_000);
+});
+
+describe('a change for another dbms in a changeset without <rollback>, against Liquibase 4.28', () => {
+  let root: string;
+  let theirs: TestDatabase;
+  let ours: TestDatabase;
+  beforeAll(async () => {
+    root = await makeTree({
+      'm.xml': `<databaseChangeLog ${NS}>
+  <changeSet id="1" author="a">
+    <createTable tableName="t1"><column name="id" type="int"/></createTable>
+  </changeSet>
+  <changeSet id="2" author="a">
+    <createTable tableName="t2"><column name="id" type="int"/></createTable>
+    <sql dbms="mysql">create table t3 (id int) engine innodb</sql>
+  </changeSet>
+  <changeSet id="3" author="a">
+    <createTable tableName="t4"><column name="id" type="int"/></createTable>
+    <insert tableName="t4" dbms="oracle"><column name="id" valueNumeric="1"/></insert>
+  </changeSet>
+</databaseChangeLog>
+`,
+    });
+    [theirs, ours] = await Promise.all([createTestDatabase('rbi_dbms_theirs'), createTestDatabase('rbi_dbms_ours')]);
+  });
+  afterAll(async () => {
+    await Promise.all([theirs?.drop(), ours?.drop()]);
+    if (root) await removeTree(root);
+  });
+
+  it('has no rollback: Liquibase asks the skipped change for its inverse too', async () => {
+    await liquibaseOk(root, theirs, 'm.xml', 'update');
+    await applyOurPackage(root, 'm.xml', ours);
+    const r = await runLiquibase(root, theirs.url, [
+      `--search-path=${root}`,
+      '--changelog-file=m.xml',
+      'rollback-count',
+      '--count=1',
+    ]);
+    expect(r.ok).toBe(false);
+    expect(r.out).toContain('No inverse to liquibase.change.core.InsertDataChange created');
+    const parsed = await parseChangelog({ rootDir: root, changelog: 'm.xml' });
+    expect(parsed.changeSets.map((c) => c.rollback)).toEqual([['DROP TABLE public.t1'], null, null]);
+    expect(() => renderRollbackSql(parsed, { count: 1 })).toThrow(/have no rollback/);
+    // The <sql dbms="mysql"> one, once Liquibase gets past changeset 3 (its row deleted by hand on both sides).
+    for (const db of [theirs, ours]) psqlRows(db, "DELETE FROM databasechangelog WHERE id = '3' RETURNING id");
+    const r2 = await runLiquibase(root, theirs.url, [
+      `--search-path=${root}`,
+      '--changelog-file=m.xml',
+      'rollback-count',
+      '--count=1',
+    ]);
+    expect(r2.ok).toBe(false);
+    expect(r2.out).toContain('No inverse to liquibase.change.core.RawSQLChange created');
     expect(schemaDump(ours)).toBe(schemaDump(theirs));
     expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
   }, 300_000);

@@ -425,6 +425,10 @@ function addChild(
     addChild(skipped, { ...child, attrs: { ...child.attrs, dbms: '' } }, ctx, state, names);
     d.changeChecksumsV8.push(...skipped.changeChecksumsV8);
     d.descriptions.push(...skipped.descriptions);
+    // Still a change of the changeset when Liquibase infers its rollback (ChangeSet.rollback asks every change for
+    // its inverse, without the dbms filter the update applies), and SQL has none (measured: "No inverse to
+    // liquibase.change.core.RawSQLChange created" for a createTable + <sql dbms="mysql"> changeset).
+    inverses.push(null);
     return;
   }
   switch (child.name) {
@@ -700,6 +704,9 @@ function addChangeType(
     // A DbmsTargetedChange for another database: not run, not in the V9 checksum, still in V8 (as for <sql>).
     d.changeChecksumsV8.push(changeChecksumV8Of(built));
     d.descriptions.push(changeDescription(built));
+    // Its inverse still counts in an inferred rollback, as for <sql> above (measured on insert dbms="oracle": "No
+    // inverse to liquibase.change.core.InsertDataChange created"); no DbmsTargetedChange type has one.
+    inverses.push(inverseSql(built, names));
     return;
   }
   for (const sql of changeSql(built, names)) {
