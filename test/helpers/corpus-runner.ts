@@ -85,6 +85,8 @@ interface SlipwayArgs {
   labels?: string;
   changelogTable?: string;
   changelogLockTable?: string;
+  defaultSchemaName?: string;
+  changelogSchema?: string;
 }
 
 /** The Slipway options equivalent to a unit's Liquibase arguments (-D, --contexts, --labels, table names). */
@@ -98,6 +100,8 @@ export function slipwayArgs(u: CorpusUnit, pass: CorpusPass, dbName: string): Sl
     else if (a.startsWith('--labels=') || a.startsWith('--label-filter=')) out.labels = value;
     else if (a.startsWith('--database-changelog-table-name=')) out.changelogTable = value;
     else if (a.startsWith('--database-changelog-lock-table-name=')) out.changelogLockTable = value;
+    else if (a.startsWith('--default-schema-name=')) out.defaultSchemaName = value;
+    else if (a.startsWith('--liquibase-schema-name=')) out.changelogSchema = value;
     else throw new Error(`corpus runner: unknown Liquibase argument ${a} in unit ${u.unit}`);
   }
   return out;
@@ -199,6 +203,8 @@ export async function slipwayPackage(u: CorpusUnit, pass: CorpusPass, dbName: st
     ...(a.labels !== undefined ? { labels: a.labels } : {}),
     ...(a.changelogTable ? { changelogTable: a.changelogTable } : {}),
     ...(a.changelogLockTable ? { changelogLockTable: a.changelogLockTable } : {}),
+    ...(a.defaultSchemaName ? { defaultSchemaName: a.defaultSchemaName } : {}),
+    ...(a.changelogSchema ? { changelogSchema: a.changelogSchema } : {}),
     application: 'corpus',
     version: '0',
     sourceDateEpoch: 0,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { historyTables } from '../../../src/db/history-tables.js';
 import { renderPackage } from '../../../src/db/render.js';
 import { SlipwayError } from '../../../src/errors.js';
-import { historyInserts, firstDifference, type CorpusUnit } from '../../helpers/corpus-runner.js';
+import { historyInserts, firstDifference, slipwayArgs, type CorpusUnit } from '../../helpers/corpus-runner.js';
 import { makeChangeSet, makeChangelog } from './make-changeset.js';
 
 const opts = { application: 'a', version: '1', sourceDateEpoch: 0 };
@@ -64,5 +64,15 @@ describe('corpus runner comparisons', () => {
     expect(firstDifference('x', ['a', 'b'], ['a', 'c', 'd'])).toBe(
       'x differs at line 2 (slipway 2 lines, liquibase 3):\n  slipway:   b\n  liquibase: c',
     );
+  });
+
+  it('maps --default-schema-name and --liquibase-schema-name onto the package options', () => {
+    const unit: CorpusUnit = {
+      unit: 'u',
+      searchRoot: '.',
+      changelog: 'c.xml',
+      globalArgs: ['--default-schema-name=ee', '--liquibase-schema-name=public'],
+    };
+    expect(slipwayArgs(unit, { args: [] }, 'db')).toMatchObject({ defaultSchemaName: 'ee', changelogSchema: 'public' });
   });
 });
