@@ -107,6 +107,11 @@ describe('a change for another dbms in a changeset without <rollback>, against L
     expect(r.out).toContain('No inverse to liquibase.change.core.InsertDataChange created');
     const parsed = await parseChangelog({ rootDir: root, changelog: 'm.xml' });
     expect(parsed.changeSets.map((c) => c.rollback)).toEqual([['DROP TABLE public.t1'], null, null]);
+    expect(parsed.changeSets.map((c) => c.noRollback)).toEqual([
+      null,
+      '<sql> has no automatic rollback',
+      '<insert> has no automatic rollback',
+    ]);
     expect(() => renderRollbackSql(parsed, { count: 1 })).toThrow(/have no rollback/);
     // The <sql dbms="mysql"> one, once Liquibase gets past changeset 3 (its row deleted by hand on both sides).
     for (const db of [theirs, ours]) psqlRows(db, "DELETE FROM databasechangelog WHERE id = '3' RETURNING id");

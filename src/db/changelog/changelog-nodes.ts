@@ -428,7 +428,7 @@ function addChild(
     // Still a change of the changeset when Liquibase infers its rollback (ChangeSet.rollback asks every change for
     // its inverse, without the dbms filter the update applies), and SQL has none (measured: "No inverse to
     // liquibase.change.core.RawSQLChange created" for a createTable + <sql dbms="mysql"> changeset).
-    inverses.push(null);
+    inverses.push({ change: child.name, sql: null });
     return;
   }
   switch (child.name) {
@@ -706,7 +706,7 @@ function addChangeType(
     d.descriptions.push(changeDescription(built));
     // Its inverse still counts in an inferred rollback, as for <sql> above (measured on insert dbms="oracle": "No
     // inverse to liquibase.change.core.InsertDataChange created"); no DbmsTargetedChange type has one.
-    inverses.push(inverseSql(built, names));
+    inverses.push({ change: built.name, sql: inverseSql(built, names) });
     return;
   }
   for (const sql of changeSql(built, names)) {
