@@ -127,3 +127,50 @@ describe('a change for another dbms in a changeset without <rollback>, against L
     expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
   }, 300_000);
 });
+
+describe('renameView with schemaName, rolled back, against Liquibase 4.28', () => {
+  let root: string;
+  let theirs: TestDatabase;
+  let ours: TestDatabase;
+  beforeAll(async () => {
+    root = await makeTree({
+      'm.xml': `<databaseChangeLog ${NS}>
+  <changeSet id="1" author="a">
+    <sql>create schema s1</sql>
+    <createView viewName="v1" schemaName="s1">select 1 as x</createView>
+    <rollback>drop schema s1 cascade</rollback>
+  </changeSet>
+  <changeSet id="2" author="a">
+    <renameView oldViewName="v1" newViewName="v2" schemaName="s1"/>
+  </changeSet>
+</databaseChangeLog>
+`,
+    });
+    [theirs, ours] = await Promise.all([createTestDatabase('rbi_view_theirs'), createTestDatabase('rbi_view_ours')]);
+  });
+  afterAll(async () => {
+    await Promise.all([theirs?.drop(), ours?.drop()]);
+    if (root) await removeTree(root);
+  });
+
+  it('renames back in the default schema, as Liquibase does, and fails as it does', async () => {
+    await liquibaseOk(root, theirs, 'm.xml', 'update');
+    await applyOurPackage(root, 'm.xml', ours);
+    const r = await runLiquibase(root, theirs.url, [
+      `--search-path=${root}`,
+      '--changelog-file=m.xml',
+      'rollback-count',
+      '--count=1',
+    ]);
+    expect(r.ok).toBe(false);
+    expect(r.out).toContain('relation "public.v2" does not exist');
+    const parsed = await parseChangelog({ rootDir: root, changelog: 'm.xml' });
+    expect(parsed.changeSets[1]!.rollback).toEqual(['ALTER TABLE public.v2 RENAME TO v1']);
+    const file = path.join(root, 'rollback.sql');
+    await writeFile(file, renderRollbackSql(parsed, { count: 1 }));
+    const p = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, ours.url], { encoding: 'utf8' });
+    expect(p.stderr).toContain('relation "public.v2" does not exist');
+    expect(schemaDump(ours)).toBe(schemaDump(theirs));
+    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
+  }, 300_000);
+});

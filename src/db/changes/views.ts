@@ -100,7 +100,9 @@ function renameView(f: Fields): BuiltChange {
     sql: (names) => [
       `ALTER TABLE ${qualifiedName(f.schemaName, f.oldViewName!, names)} RENAME TO ${escapeName(f.newViewName!, names)}`,
     ],
-    inverse: () => [renameView({ ...f, oldViewName: f.newViewName!, newViewName: f.oldViewName! })],
+    // RenameViewChange.createInverses sets the two names only: the rename back is in the default schema even when
+    // the view was renamed in another (measured: rollback fails on 'relation "public.v2" does not exist').
+    inverse: () => [renameView({ oldViewName: f.newViewName!, newViewName: f.oldViewName! })],
   };
 }
 
