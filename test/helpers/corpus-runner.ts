@@ -37,6 +37,8 @@ export interface CorpusUnit {
   globalArgs?: string[];
   passes?: CorpusPass[];
   rolesFirst?: string[];
+  /** Schemas the application creates before it runs Liquibase (a tenant's schema as its default schema). */
+  schemasFirst?: string[];
   /** Roles the changelog itself creates (cluster-wide): dropped before each run so that every run can create them. */
   rolesCreated?: string[];
   /**
@@ -189,6 +191,7 @@ export async function freshDatabase(u: CorpusUnit, name: string): Promise<TestDa
       `DO $r$ BEGIN CREATE ROLE "${q}"; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $r$`,
     );
   }
+  for (const schema of u.schemasFirst ?? []) await queryRows(db.url, `CREATE SCHEMA "${schema.replaceAll('"', '""')}"`);
   return db;
 }
 

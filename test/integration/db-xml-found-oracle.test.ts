@@ -162,3 +162,56 @@ describe('XML departures found on public projects, against Liquibase 4.28', () =
     });
   }, 300_000);
 });
+
+// addForeignKeyConstraint with the deprecated deleteCascade beside onDelete (found on a public changelog): Liquibase
+// 4.28 sets onDelete, then deleteCascade, whose setter clears onDelete unless deleteCascade is true and onDelete unset.
+const FK_CASCADE = `<databaseChangeLog ${NS}>
+  <changeSet id="tables" author="t">
+    <createTable tableName="p"><column name="id" type="int"><constraints primaryKey="true"/></column></createTable>
+    <createTable tableName="c1"><column name="pid" type="int"/></createTable>
+    <createTable tableName="c2"><column name="pid" type="int"/></createTable>
+    <createTable tableName="c3"><column name="pid" type="int"/></createTable>
+    <createTable tableName="c4"><column name="pid" type="int"/></createTable>
+  </changeSet>
+  <changeSet id="cascade-both" author="t">
+    <addForeignKeyConstraint baseTableName="c1" baseColumnNames="pid" referencedTableName="p"
+      referencedColumnNames="id" constraintName="fk_c1" deleteCascade="true" onDelete="CASCADE"/>
+  </changeSet>
+  <changeSet id="cascade-both-reversed" author="t">
+    <addForeignKeyConstraint baseTableName="c2" baseColumnNames="pid" referencedTableName="p"
+      referencedColumnNames="id" constraintName="fk_c2" onDelete="SET NULL" deleteCascade="true"/>
+  </changeSet>
+  <changeSet id="cascade-only" author="t">
+    <addForeignKeyConstraint baseTableName="c3" baseColumnNames="pid" referencedTableName="p"
+      referencedColumnNames="id" constraintName="fk_c3" deleteCascade="true"/>
+  </changeSet>
+  <changeSet id="cascade-false" author="t">
+    <addForeignKeyConstraint baseTableName="c4" baseColumnNames="pid" referencedTableName="p"
+      referencedColumnNames="id" constraintName="fk_c4" deleteCascade="false" onDelete="CASCADE"/>
+  </changeSet>
+</databaseChangeLog>
+`;
+
+describe('addForeignKeyConstraint deleteCascade beside onDelete, against Liquibase 4.28', () => {
+  let root: string;
+  let theirs: TestDatabase;
+  let ours: TestDatabase;
+  beforeAll(async () => {
+    root = await makeTree({ 'fk.xml': FK_CASCADE });
+    [theirs, ours] = await Promise.all([createTestDatabase('fkcascade_theirs'), createTestDatabase('fkcascade_ours')]);
+  });
+  afterAll(async () => {
+    await Promise.all([theirs?.drop(), ours?.drop()]);
+    if (root) await removeTree(root);
+  });
+
+  it('leaves the foreign keys and checksums Liquibase does', async () => {
+    await liquibaseOk(root, theirs, 'fk.xml', 'update');
+    await applyOurPackage(root, 'fk.xml', ours);
+    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
+    expect(schemaDump(ours)).toEqual(schemaDump(theirs));
+    // The facts the comparison rests on: only deleteCascade="true" alone cascades.
+    const rules = "SELECT conname, confdeltype FROM pg_constraint WHERE contype = 'f' ORDER BY conname";
+    expect(psqlRows(theirs, rules)).toEqual(['fk_c1|a', 'fk_c2|a', 'fk_c3|c', 'fk_c4|a']);
+  }, 300_000);
+});

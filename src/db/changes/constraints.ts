@@ -209,9 +209,15 @@ function buildAddForeignKey(node: ChangeNode, ctx: BuildContext): BuiltChange {
     'constraintName',
   ])
     required(node, f, k, ctx.file);
-  // Deprecated deleteCascade="true" means onDelete CASCADE (AddForeignKeyConstraintChange.setDeleteCascade).
+  // Deprecated deleteCascade (AddForeignKeyConstraintChange.setDeleteCascade, which Liquibase 4.28 calls after
+  // setOnDelete): true sets onDelete CASCADE when onDelete is unset, and otherwise — false, or true beside an
+  // onDelete — clears onDelete (measured: deleteCascade="true" onDelete="CASCADE" leaves an FK with no ON DELETE
+  // rule and a checksum without onDelete, in either attribute order).
   const deleteCascade = node.attrs.deleteCascade;
-  if (deleteCascade !== undefined && /^true$/i.test(deleteCascade)) f.onDelete = 'CASCADE';
+  if (deleteCascade !== undefined) {
+    if (/^true$/i.test(deleteCascade) && f.onDelete === undefined) f.onDelete = 'CASCADE';
+    else delete f.onDelete;
+  }
   return {
     name: 'addForeignKeyConstraint',
     serial: { fields: f },
