@@ -19,6 +19,11 @@ type Key = { id: string; author: string; filename: string };
 
 const sameKey = (a: Key, b: Key) => a.id === b.id && a.author === b.author && a.filename === b.filename;
 
+/** A changeset without rollback SQL as an error lists it: its key, and the reason when the package recorded one. */
+function noRollbackText(e: ChangeSetIndexEntry): string {
+  return e.noRollback ? `${changeSetKey(e)} (${e.noRollback})` : changeSetKey(e);
+}
+
 /**
  * The changesets among `keys` that have no rollback SQL in `index` (absent from it, or recorded without one), each as
  * its key with the reason when the package recorded one: `db/a.xml::4::me (<dropColumn> has no automatic rollback)`.
@@ -27,9 +32,8 @@ export function withoutRollback(index: readonly ChangeSetIndexEntry[] | null, ke
   const out: string[] = [];
   for (const k of keys) {
     const e = index?.find((x) => sameKey(x, k));
-    if (e && e.rollback !== null) continue;
-    const why = e ? e.noRollback : "not in the release's database/changesets.json";
-    out.push(why ? `${changeSetKey(k)} (${why})` : changeSetKey(k));
+    if (!e) out.push(`${changeSetKey(k)} (not in the release's database/changesets.json)`);
+    else if (e.rollback === null) out.push(noRollbackText(e));
   }
   return out;
 }
@@ -56,10 +60,7 @@ export function planRollbackSql(
       details: unknown,
     });
   }
-  const missing = withoutRollback(
-    picked.map((p) => p.entry),
-    picked.map((p) => p.entry),
-  );
+  const missing = picked.filter((p) => p.entry.rollback === null).map((p) => noRollbackText(p.entry));
   if (missing.length) {
     throw new SlipwayError(
       'E_ROLLBACK',
