@@ -164,6 +164,12 @@ async function packageDatabase(
         : null;
       dbReason = `database verification failed on ${verify.engine}${where ? `: ${where}` : ''}`;
       blockers.push(dbReason);
+    } else if (verify.missingExtensions.length) {
+      // Verified, but not all of it: what needs the extensions ran only as far as its preconditions let it.
+      dbReason =
+        `verified on PGlite without extension ${verify.missingExtensions.join(', ')} (PGlite has none such): ` +
+        'changesets that create or use it ran only as far as their preconditions let them';
+      warnings.push(`${dbReason}; set database.verifyUrl to verify on PostgreSQL with it installed`);
     }
   } else {
     dbReason = 'database.verify is off: health and fingerprint not measured';

@@ -37,7 +37,9 @@ export function verifyCacheKey(packageSql: string, setupDigest: string): string 
 /** The cached verification for `key`, or null (missing or unreadable entries are simply a miss). */
 export async function readVerifyCache(cacheDir: string, key: string): Promise<DbVerify | null> {
   try {
-    return JSON.parse(await readFile(path.join(cacheDir, `verify-${key}.json`), 'utf8')) as DbVerify;
+    const cached = JSON.parse(await readFile(path.join(cacheDir, `verify-${key}.json`), 'utf8')) as DbVerify;
+    // Entries written before missingExtensions existed: none were missing (such a package did not verify then).
+    return { ...cached, missingExtensions: cached.missingExtensions ?? [] };
   } catch {
     return null;
   }

@@ -22,6 +22,12 @@ export interface VerifyResult {
     error?: string;
   }[];
   fingerprint: string | null;
+  /**
+   * PGlite only: extensions the package (or the setup) creates that PGlite does not have. The verification ran
+   * without them, so a changeset that creates one ran only as far as its preconditions let it (a guarded
+   * `CREATE EXTENSION` is marked ran); an unguarded one fails, and its error says so. Always [] on PostgreSQL.
+   */
+  missingExtensions: string[];
   /** The scratch database created on the PostgreSQL server (dropped before this returns); null on PGlite. */
   scratchDatabase: string | null;
   ms: number;
@@ -91,22 +97,25 @@ async function readSetup(setup: VerifyOptions['setup']): Promise<string[]> {
 }
 
 /**
- * PGlite modules for the extensions the setup and the package create; one PGlite does not have is an E_DB error
- * naming it, since the package could not verify there (a PostgreSQL server verifies it: database.verifyUrl).
+ * The PGlite modules for the extensions the setup and the package create, and those PGlite does not have. A missing
+ * one is not an error before anything ran: changelogs guard such a `CREATE EXTENSION` with a precondition (a sqlCheck
+ * on pg_available_extensions, onFail MARK_RAN), and PGlite answers that precondition as a server without the extension
+ * would. An unguarded one fails at its changeset, whose error then names the extension (missingExtensionNote).
  */
-function pgliteModulesFor(sql: string): string[] {
+function pgliteExtensionsFor(sql: string): { modules: string[]; missing: string[] } {
   const wanted = requiredExtensions(sql);
-  const missing = wanted.filter((e) => !PGLITE_CONTRIB.has(e));
-  if (missing.length) {
-    throw new SlipwayError(
-      'E_DB',
-      `PGlite has no extension ${missing.join(', ')}, which the changelog creates: it cannot be verified on PGlite`,
-      {
-        hint: 'verify on PostgreSQL: set database.verifyUrl (or pass --database-url) to a server that has it installed',
-      },
-    );
-  }
-  return wanted.map(contribModule);
+  return {
+    modules: wanted.filter((e) => PGLITE_CONTRIB.has(e)).map(contribModule),
+    missing: wanted.filter((e) => !PGLITE_CONTRIB.has(e)),
+  };
+}
+
+/** The line a failed changeset's error gains when PGlite lacks extensions the package creates. */
+export function missingExtensionNote(missing: string[]): string {
+  return (
+    `PGlite has no extension ${missing.join(', ')}, which the package creates: verify on PostgreSQL with the ` +
+    'extension installed (database.verifyUrl, or --database-url)'
+  );
 }
 
 /** Renders the changelog's package and applies it to a throwaway database (verifyDatabasePackage). */
@@ -145,16 +154,16 @@ export async function verifyDatabasePackage(
 ): Promise<VerifyResult> {
   const started = performance.now();
   let setup: string[];
-  let pgliteExtensions: string[];
+  let extensions: { modules: string[]; missing: string[] };
   try {
     setup = await readSetup(opts.setup);
-    pgliteExtensions = opts.databaseUrl ? [] : pgliteModulesFor([...setup, pkg.sql].join('\n'));
+    extensions = opts.databaseUrl ? { modules: [], missing: [] } : pgliteExtensionsFor([...setup, pkg.sql].join('\n'));
   } catch (error) {
     await closeAhead(opts.pglite);
     throw error;
   }
   const scratch = opts.databaseUrl ? await createScratchDatabase(opts.databaseUrl) : null;
-  const session = await verifySession(scratch ? scratch.url : null, pgliteExtensions, opts);
+  const session = await verifySession(scratch ? scratch.url : null, extensions.modules, opts);
   const results: VerifyResult['changeSets'] = pkg.index.map((e) => ({
     id: e.id,
     author: e.author,
@@ -191,9 +200,12 @@ export async function verifyDatabasePackage(
     ok = false;
     if (current) {
       current.status = 'FAILED';
-      current.error = isSlipwayError(error)
-        ? [error.location ? `${error.location}: ${error.message}` : error.message, ...error.details].join('\n')
-        : String(error);
+      current.error = [
+        ...(isSlipwayError(error)
+          ? [error.location ? `${error.location}: ${error.message}` : error.message, ...error.details]
+          : [String(error)]),
+        ...(extensions.missing.length ? [missingExtensionNote(extensions.missing)] : []),
+      ].join('\n');
     } else {
       throw error;
     }
@@ -206,6 +218,7 @@ export async function verifyDatabasePackage(
     engine: session.engine,
     changeSets: results,
     fingerprint,
+    missingExtensions: extensions.missing,
     scratchDatabase: scratch?.name ?? null,
     ms: Math.round(performance.now() - started),
   };

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChangelog } from '../../src/db/verify.js';
-import { SlipwayError } from '../../src/errors.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
@@ -126,6 +125,17 @@ describe('verify: setup SQL and extensions', () => {
         "--changeset a:1\nCREATE EXTENSION IF NOT EXISTS \"uuid-ossp\";\nCREATE EXTENSION IF NOT EXISTS pgcrypto;\ncreate table t (id uuid default uuid_generate_v4(), h text default encode(digest('x', 'sha256'), 'hex'));\ninsert into t default values;\nGRANT SELECT ON t TO app_user;",
       ),
       'db/gis.sql': fsql('--changeset a:g\nCREATE EXTENSION IF NOT EXISTS postgis;'),
+      // As real changelogs guard an optional extension (e.g. TimescaleDB): created only where the server has it.
+      'db/guarded.xml': `<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">
+  <changeSet id="ts" author="a" runInTransaction="false">
+    <preConditions onFail="MARK_RAN">
+      <dbms type="postgresql"/>
+      <sqlCheck expectedResult="1">SELECT COUNT(*) FROM pg_available_extensions WHERE name = 'timescaledb'</sqlCheck>
+    </preConditions>
+    <sql>CREATE EXTENSION IF NOT EXISTS timescaledb; SELECT create_hypertable('t', 'at');</sql>
+  </changeSet>
+  <changeSet id="t" author="a"><sql>CREATE TABLE t2 (id int)</sql></changeSet>
+</databaseChangeLog>`,
       'setup/roles.sql': 'CREATE ROLE app_user;\n',
     });
   });
@@ -151,12 +161,26 @@ describe('verify: setup SQL and extensions', () => {
     expect(withSql.ok).toBe(true);
   }, 120_000);
 
-  it('an extension PGlite lacks is named, with the way to verify on PostgreSQL', async () => {
-    const e = await verifyChangelog({ rootDir: dir, changelog: 'db/gis.sql' }).catch((err: unknown) => err);
-    expect(e).toBeInstanceOf(SlipwayError);
-    expect((e as SlipwayError).message).toBe(
-      'PGlite has no extension postgis, which the changelog creates: it cannot be verified on PGlite',
+  it('an extension PGlite lacks fails only the changeset that creates it unguarded, naming it and the way out', async () => {
+    const r = await verifyChangelog({ rootDir: dir, changelog: 'db/gis.sql' });
+    expect([r.ok, r.engine, r.missingExtensions, r.changeSets[0]!.status]).toEqual([
+      false,
+      'pglite',
+      ['postgis'],
+      'FAILED',
+    ]);
+    expect(r.changeSets[0]!.error).toMatch(/extension "?postgis"?/);
+    expect(r.changeSets[0]!.error).toContain(
+      'PGlite has no extension postgis, which the package creates: verify on PostgreSQL with the extension installed',
     );
-    expect((e as SlipwayError).hint).toMatch(/database\.verifyUrl/);
+  });
+
+  it('a CREATE EXTENSION guarded by a precondition on pg_available_extensions is marked ran on PGlite', async () => {
+    const guarded = await verifyChangelog({ rootDir: dir, changelog: 'db/guarded.xml' });
+    expect([guarded.ok, guarded.missingExtensions, guarded.changeSets.map((c) => c.status)]).toEqual([
+      true,
+      ['timescaledb'],
+      ['MARK_RAN', 'EXECUTED'],
+    ]);
   });
 });

@@ -32,7 +32,15 @@ export function manifestInput(over: Partial<ManifestInput> = {}): ManifestInput 
       tables: { schema: 'public', changelog: 'databasechangelog', lock: 'databasechangeloglock' },
     },
     dbReason: null,
-    verify: { ok: true, engine: 'pglite', changeSets: [], fingerprint: 'sha256:abc', scratchDatabase: null, ms: 10 },
+    verify: {
+      ok: true,
+      engine: 'pglite',
+      changeSets: [],
+      fingerprint: 'sha256:abc',
+      missingExtensions: [],
+      scratchDatabase: null,
+      ms: 10,
+    },
     environment: {
       target: 'prod',
       nodeVersion: '20.19.0',

@@ -37,7 +37,15 @@ describe('generateManifest', () => {
 
   it('failed verification and blockers make the package not ready', () => {
     const m = manifest({
-      verify: { ok: false, engine: 'pglite', changeSets: [], fingerprint: null, scratchDatabase: null, ms: 1 },
+      verify: {
+        ok: false,
+        engine: 'pglite',
+        changeSets: [],
+        fingerprint: null,
+        missingExtensions: [],
+        scratchDatabase: null,
+        ms: 1,
+      },
       blockers: ['x'],
     });
     expect(m.components.database.healthStatus).toBe('UNHEALTHY');

@@ -460,7 +460,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       const t = await resolveTarget(ctx, flags);
       // The engine the build verifies on: --database-url, else database.verifyUrl, else PGlite in memory.
       const verifyUrl = flags.databaseUrl ?? t.config?.database.verifyUrl;
-      const { verifyChangelog } = await lib.verify();
+      const { verifyChangelog, missingExtensionNote } = await lib.verify();
       const r = await verifyChangelog({
         ...t.source,
         ...t.options,
@@ -474,6 +474,11 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
               `${c.status.padEnd(8)} ${c.filename}::${c.id}::${c.author} (${c.ms} ms)${c.error ? `\n  ${c.error.split('\n').join('\n  ')}` : ''}\n`,
           ),
           `${r.ok ? 'ok' : 'FAILED'} on ${r.engine}; fingerprint ${r.fingerprint ?? 'none'} (${r.ms} ms)\n`,
+          ...(r.ok && r.missingExtensions.length
+            ? [
+                `warning: ${missingExtensionNote(r.missingExtensions)}; what needs it ran only as its preconditions allowed\n`,
+              ]
+            : []),
         ].join(''),
       );
       if (!r.ok) ctx.setExit(1);
