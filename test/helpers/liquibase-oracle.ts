@@ -1,9 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { parseChangelog } from '../../src/db/changelog/index.js';
 import { buildDatabasePackage, type DatabasePackageOptions } from '../../src/db/package.js';
+import { renderRollbackSql } from '../../src/db/rollback.js';
 import { runLiquibase } from './liquibase-cli.js';
-import type { TestDatabase } from './pg.js';
+import { createTestDatabase, type TestDatabase } from './pg.js';
+import { makeTree, removeTree } from './tmp.js';
 
 /** Runs real Liquibase on `changelog` under `root` (the search path); throws with its output when it fails. */
 export async function liquibaseOk(
@@ -65,3 +69,74 @@ export function psqlRows(db: TestDatabase, sql: string): string[] {
 /** The databasechangelog columns issue 9 compares, in execution order. */
 export const HISTORY_ROWS =
   "SELECT concat_ws('|', id, author, filename, md5sum, description, comments, tag, contexts, labels, exectype, orderexecuted) FROM databasechangelog ORDER BY orderexecuted";
+
+/** A changelog tree with two fresh databases: `theirs` for real Liquibase, `ours` for Slipway's package. */
+export interface OracleCase {
+  readonly root: string;
+  readonly theirs: TestDatabase;
+  readonly ours: TestDatabase;
+}
+
+/**
+ * Registers, in the enclosing describe block, the making (beforeAll) and removal (afterAll) of an OracleCase: the
+ * tree `files` and two databases named after `prefix`. Read its fields inside tests, once beforeAll has run.
+ */
+export function useOracleCase(prefix: string, files: Record<string, string | Buffer>): OracleCase {
+  let made: { root: string; theirs: TestDatabase; ours: TestDatabase } | null = null;
+  beforeAll(async () => {
+    const root = await makeTree(files);
+    const [theirs, ours] = await Promise.all([
+      createTestDatabase(`${prefix}_theirs`),
+      createTestDatabase(`${prefix}_ours`),
+    ]);
+    made = { root, theirs, ours };
+  });
+  afterAll(async () => {
+    if (!made) return;
+    await Promise.all([made.theirs.drop(), made.ours.drop()]);
+    await removeTree(made.root);
+  });
+  const get = () => {
+    if (!made) throw new Error('useOracleCase: read inside a test, after beforeAll');
+    return made;
+  };
+  return {
+    get root() {
+      return get().root;
+    },
+    get theirs() {
+      return get().theirs;
+    },
+    get ours() {
+      return get().ours;
+    },
+  };
+}
+
+/** Real Liquibase's `rollback-count --count=N` on `theirs`; its outcome, whether it failed or not. */
+export function liquibaseRollback(
+  c: OracleCase,
+  changelog: string,
+  count: number,
+): Promise<{ ok: boolean; out: string }> {
+  return runLiquibase(c.root, c.theirs.url, [
+    `--search-path=${c.root}`,
+    `--changelog-file=${changelog}`,
+    'rollback-count',
+    `--count=${count}`,
+  ]);
+}
+
+/** Slipway's rollback SQL of the newest `count` changesets, run by psql (ON_ERROR_STOP) on `ours`: psql's stderr. */
+export async function ourRollback(c: OracleCase, changelog: string, count: number): Promise<string> {
+  const parsed = await parseChangelog({ rootDir: c.root, changelog });
+  const file = path.join(c.root, `.rollback-${c.ours.name}.sql`);
+  await writeFile(file, renderRollbackSql(parsed, { count }));
+  return spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, c.ours.url], { encoding: 'utf8' }).stderr;
+}
+
+/** Both databases hold the same schema (pg_dump) and the same history rows (HISTORY_ROWS). */
+export function expectSameSchemaAndHistory(c: OracleCase): void {
+  expect(schemaDump(c.ours)).toBe(schemaDump(c.theirs));
+  expect(psqlRows(c.ours, HISTORY_ROWS)).toEqual(psqlRows(c.theirs, HISTORY_ROWS));
+}
