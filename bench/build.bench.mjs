@@ -242,8 +242,8 @@ async function benchTree() {
     runs.cold.push((last = await timedTree(process.execPath, [BIN, 'build', '--json'], { cwd: dir })));
     runs.warm.push(await timedTree(process.execPath, [BIN, 'build', '--json'], { cwd: dir }));
   }
-  // A machine's first build also writes PGlite's initdb template into Slipway's cache dir (once per user and PGlite
-  // version): one cold build with an empty SLIPWAY_CACHE_DIR, so that first run's cost is on record too.
+  // A machine's first build: one cold build with an empty SLIPWAY_CACHE_DIR (no compile cache, no PGlite template of
+  // the user's; it starts from the template Slipway ships in dist/pglite/), so that first run's cost is on record too.
   const firstCache = path.join(work, 'first-run-cache');
   rmSync(path.join(dir, 'out'), { recursive: true, force: true });
   const first = await timedTree(process.execPath, [BIN, 'build', '--json'], {
@@ -270,7 +270,7 @@ async function benchTree() {
     ['`slipway build`, cold (out/ and its .cache removed)', runs.cold],
     ['`slipway build`, warm (compile and verification caches kept)', runs.warm],
     [
-      "`slipway build`, cold on a machine's first run (empty SLIPWAY_CACHE_DIR: PGlite's initdb template written; 1 run)",
+      "`slipway build`, cold on a machine's first run (empty SLIPWAY_CACHE_DIR; PGlite from the shipped template; 1 run)",
       [first],
     ],
   ]) {

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
+import { existsSync } from 'node:fs';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { readToolVersion } from '../version.js';
 import { userCacheDir } from '../cache-dir.js';
 import { isPidAlive } from '../pid-alive.js';
@@ -12,7 +14,26 @@ import { isPidAlive } from '../pid-alive.js';
  * <out>/.cache: an empty cluster is the same for every project, and each clean build would pay initdb again.
  */
 export function pgliteTemplateFile(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(userCacheDir(env), `pglite-${readToolVersion('@electric-sql/pglite')}-initdb.tar.gz`);
+  return path.join(userCacheDir(env), templateName());
+}
+
+/**
+ * The template Slipway ships in dist/pglite/, written when Slipway itself is built (tools/pglite-template.mjs, run by
+ * `npm run build:ts` and so by `npm ci`'s prepare). initdb is the same on every machine (PGlite is WebAssembly), so
+ * a user's first verification starts from it too instead of paying initdb (~7 s CPU, ~700 MB peak RSS) once.
+ */
+export function shippedPgliteTemplateFile(): string {
+  return path.join(PACKAGE_ROOT, 'dist', 'pglite', templateName());
+}
+
+/** The template in-memory PGlite starts from by default: the shipped one when it is there, else the user's. */
+export function defaultPgliteTemplateFile(env: NodeJS.ProcessEnv = process.env): string {
+  const shipped = shippedPgliteTemplateFile();
+  return existsSync(shipped) ? shipped : pgliteTemplateFile(env);
+}
+
+function templateName(): string {
+  return `pglite-${readToolVersion('@electric-sql/pglite')}-initdb.tar.gz`;
 }
 
 /**

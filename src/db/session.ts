@@ -1,5 +1,5 @@
 import { SlipwayError, maskUrl } from '../errors.js';
-import { createPgliteFromTemplate, pgliteTemplateFile } from './pglite-template.js';
+import { createPgliteFromTemplate, defaultPgliteTemplateFile } from './pglite-template.js';
 
 interface QueryResultLike {
   rows: unknown[];
@@ -38,12 +38,12 @@ export async function openSession(
     /** Client- and server-side limit on each statement (health probes); default none. */
     queryTimeoutMs?: number;
     pgliteExtensions?: string[];
-    /** For `memory:`: the cached initdb result to start from, written when missing; default pgliteTemplateFile(). */
+    /** For `memory:`: the initdb result to start from, written when missing; default defaultPgliteTemplateFile(). */
     pgliteTemplate?: string;
   } = {},
 ): Promise<SqlSession> {
   if (isPgliteUrl(url))
-    return openPglite(url, opts.pgliteExtensions ?? [], opts.pgliteTemplate ?? pgliteTemplateFile());
+    return openPglite(url, opts.pgliteExtensions ?? [], opts.pgliteTemplate ?? defaultPgliteTemplateFile());
   if (!/^postgres(ql)?:\/\//.test(url)) {
     throw new SlipwayError('E_USAGE', `unsupported database URL ${maskUrl(url)}`, {
       hint: 'use postgres://user@host:port/db, pglite:<dir> or memory:',

@@ -38,7 +38,7 @@ export interface VerifyOptions extends ChangelogInput, HistoryTableNames {
   databaseUrl?: string;
   /** Run before the package on the throwaway database (roles, schemas, extensions): statements, then files (absolute). */
   setup?: { sql?: string[]; files?: string[] };
-  /** PGlite only: the initdb template to start from (default: pgliteTemplateFile() in pglite-template.ts). */
+  /** PGlite only: the initdb template to start from (default: defaultPgliteTemplateFile() in pglite-template.ts). */
   pgliteTemplate?: string;
   /**
    * PGlite only: the session openVerifyPglite opened ahead (the build's verification process opens it while the

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { verifyChangelog } from '../../src/db/verify.js';
 import { openSession } from '../../src/db/session.js';
+import { shippedPgliteTemplateFile } from '../../src/db/pglite-template.js';
+import { runBin } from '../helpers/cli-bin.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 
 // The initdb template of an in-memory PGlite (src/db/pglite-template.ts): written by the first run, loaded by the
@@ -80,5 +82,22 @@ describe('PGlite initdb template', () => {
     } finally {
       await removeTree(root);
     }
+  }, 300_000);
+
+  it('a first run with an empty cache starts from the template Slipway ships and writes none of its own', async () => {
+    // dist/pglite/ is written by `npm run build:ts` (tools/pglite-template.mjs), which the test command runs first.
+    const shipped = shippedPgliteTemplateFile();
+    const before = await readFile(shipped);
+    expect(before.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    const cache = path.join(dir, 'empty-cache');
+    const r = runBin(['db', 'verify', '--root', app.rootDir, '--changelog', app.changelog, '--contexts', 'dev'], dir, {
+      env: { SLIPWAY_CACHE_DIR: cache },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^ok on pglite/m);
+    // No initdb ran: the user's cache holds no template (Node's compile cache may be there on Node >= 22.1).
+    const written = existsSync(cache) ? await readdir(cache) : [];
+    expect(written.filter((f) => f.startsWith('pglite-'))).toEqual([]);
+    expect(Buffer.compare(await readFile(shipped), before)).toBe(0);
   }, 300_000);
 });
