@@ -5,6 +5,7 @@ import { needsTerminator } from './psql-lexer.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
 import { ASYNC_COMMIT, LIQUIBASE_VERSION, limitSize, lockCheck } from './render-bookkeeping.js';
 import { renderPreconditionExpr } from './render-precondition.js';
+import { bodyNeverRuns } from './precondition-static.js';
 import { CHANGESET_MARKER, changeSetKey, commentText, dollarQuote, quoteLiteral, quotePsqlArg } from './sql-text.js';
 
 /**
@@ -211,6 +212,7 @@ export function renderChangeSet(
         ? [...stmts, ...(tx ? withCommit(record, open) : record), ...done]
         : renderTolerant(cs, stmts, record, done, key);
     if (!pre) out.push(...run());
+    else if (bodyNeverRuns(pre)) out.push(...renderStaticFailure(cs, pre, key, tx, run, t));
     else out.push(...renderPreconditions(cs, pre, key, tx, run, t));
   }
   if (tx) out.push('\\else', 'ROLLBACK;');
@@ -323,6 +325,25 @@ function renderPreconditions(
       t,
     ),
     '\\endif',
+  ];
+}
+
+/**
+ * Preconditions that fail on PostgreSQL whatever the database holds (bodyNeverRuns: a `<dbms type="mysql"/>`, a
+ * property not defined): their onFail outcome, without a check at run time; the parser left the body out.
+ */
+function renderStaticFailure(
+  cs: ChangeSet,
+  pre: Preconditions,
+  key: string,
+  tx: boolean,
+  run: () => string[],
+  t: HistoryTables,
+): string[] {
+  const what = `precondition failed for changeset ${key}${pre.onFailMessage ? `: ${pre.onFailMessage}` : ''}`;
+  return [
+    `-- preconditions fail on PostgreSQL (decided at build, ${commentText(`${pre.location.file}:${pre.location.line}`)}): onFail ${pre.onFail}`,
+    ...renderPreOutcome(cs, pre.onFail, what, 'onFail', tx, run, t),
   ];
 }
 

@@ -2,6 +2,7 @@ import type { Precondition, Preconditions } from './model.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
 import { quoteLiteral } from './sql-text.js';
 import { jdbcText } from './jdbc-text.js';
+import { staticLeaf } from './precondition-static.js';
 
 /** One boolean SQL expression for a changeset's preconditions, evaluated when the package runs. */
 export function renderPreconditionExpr(pre: Preconditions, t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
@@ -112,22 +113,16 @@ function renderCheck(c: Precondition, t: HistoryTables): string {
       return `(SELECT count(*) FROM ${tableRef(a)}) = ${Number.parseInt(a.expectedRows ?? '0', 10) || 0}`;
     case 'table-is-empty':
       return `NOT EXISTS (SELECT 1 FROM ${tableRef(a)})`;
+    case 'dbms':
     case 'changelog-property-defined':
-      return a.defined === 'true' ? 'TRUE' : 'FALSE';
     case 'expected-quoting-strategy':
-      return a.matches === 'true' ? 'TRUE' : 'FALSE';
+      // Known when the package is built: one decision, shared with the parser (precondition-static.ts).
+      return staticLeaf(c) ? 'TRUE' : 'FALSE';
     case 'running-as':
       // RunningAsPrecondition: the connection's user name (pgjdbc: the login user, so session_user, not a SET ROLE),
       // cut at '@', equalsIgnoreCase the username attribute.
       return `lower(split_part(session_user::text, '@', 1)) = lower(${quoteLiteral(a.username ?? '')})`;
     case 'changeset-executed':
       return `EXISTS (SELECT 1 FROM ${historyTable(t)} WHERE ID = ${quoteLiteral(a.id ?? '')} AND AUTHOR = ${quoteLiteral(a.author ?? '')} AND FILENAME = ${quoteLiteral(a.changeLogFile ?? '')})`;
-    case 'dbms':
-      return (a.type ?? '')
-        .split(',')
-        .map((s) => s.trim().toLowerCase())
-        .includes('postgresql')
-        ? 'TRUE'
-        : 'FALSE';
   }
 }

@@ -8,6 +8,7 @@ import { changeSetChecksumV8, changeSetChecksumV9, sqlChangeChecksums, tagDataba
 import { findCommitStatements, lineAt, splitSql, type SplitSqlResult } from './sql-split.js';
 import { liquibaseDollarSplit } from './liquibase-dollar-split.js';
 import { visitSql, type SqlVisitor } from './modify-sql.js';
+import { bodyNeverRuns } from '../precondition-static.js';
 
 /** One executable piece of a changeset (an `<sql>`, an `<sqlFile>` or a formatted-SQL body). */
 export interface SqlPiece {
@@ -108,14 +109,25 @@ function splitPiece(p: SqlPiece, d: ChangeSetDraft): SplitSqlResult {
   }
 }
 
-/** Finishes a draft: statements, checksum, COMMIT warnings; throws E_CHANGELOG on an unterminated quote. */
+/**
+ * Finishes a draft: statements, checksum, COMMIT warnings; throws E_CHANGELOG on an unterminated quote. A body whose
+ * preconditions can never pass on PostgreSQL (bodyNeverRuns) has no statements.
+ */
 export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): ChangeSet {
   // Per piece, arrays of exactly their length (map): the model keeps them, and an array grown by push holds room for
   // 17 entries — with changeChecksums, ~0.4 kB per changeset of a 2.3 kB model (measured on 10,000 changesets).
   const statementsOf = new Array<string[]>(d.pieces.length);
   const locationsOf = new Array<{ file: string; line: number }[]>(d.pieces.length);
+  // Preconditions that fail on PostgreSQL whatever the database holds (onFail not WARN): Liquibase never splits nor
+  // runs the body (it may be another database's SQL), and the package leaves it out; the checksum still counts it.
+  const skipBody = bodyNeverRuns(d.preconditions);
   for (let pi = 0; pi < d.pieces.length; pi++) {
     const p = d.pieces[pi]!;
+    if (skipBody) {
+      statementsOf[pi] = [];
+      locationsOf[pi] = [];
+      continue;
+    }
     const res = splitPiece(p, d);
     if (res.unterminated) {
       const u = res.unterminated;
