@@ -57,6 +57,7 @@ export function resolveFleet(config: Config, name: string): FleetTarget {
       knownHosts: path.resolve(config.configDir, t.knownHosts),
       identityFile: t.identityFile ? path.resolve(config.configDir, t.identityFile) : undefined,
       connectTimeoutMs: t.connectTimeoutMs,
+      kexAlgorithms: t.kexAlgorithms,
     },
     controllerRoot: path.join(config.configDir, '.slipway', 'fleet', name),
     controllerView: {

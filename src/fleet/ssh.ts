@@ -25,6 +25,8 @@ export interface SshSettings {
   /** Absolute path of the private key; none: ssh-agent or the default keys. */
   identityFile?: string | undefined;
   connectTimeoutMs: number;
+  /** ssh's KexAlgorithms (validated by the config schema); none: OpenSSH's default. */
+  kexAlgorithms?: string | undefined;
 }
 
 export interface RemoteResult {
@@ -89,6 +91,7 @@ export function sshOptions(settings: SshSettings, socket: string): string[] {
     ...o(`ConnectTimeout=${Math.max(1, Math.ceil(settings.connectTimeoutMs / 1000))}`),
     ...o('ServerAliveInterval=15'),
     ...o('ServerAliveCountMax=3'),
+    ...(settings.kexAlgorithms ? o(`KexAlgorithms=${settings.kexAlgorithms}`) : []),
     ...o('ControlMaster=auto'),
     ...o(`ControlPath=${socket}`),
     ...o('ControlPersist=120'),

@@ -42,6 +42,7 @@ export function hostTargetView(t: SshTargetConfig, h: SshHost): TargetConfig {
     identityFile: _i,
     knownHosts: _k,
     connectTimeoutMs: _c,
+    kexAlgorithms: _kx,
     rollout: _r,
     parallel: _p,
     // Applied on the host by SshTarget (sudo), never looked up on the controller as a local runAs would be.

@@ -107,6 +107,28 @@ describe('ssh transport against a real sshd', () => {
     expect(() => s.check(r, 'connect')).toThrow(/connection refused/);
   });
 
+  it('passes kexAlgorithms to ssh: one the host offers connects, one it does not is refused', async () => {
+    const ok = new SshSession(
+      { host: '127.0.0.1', port: fleet.hosts[0]!.port, user: fleet.user },
+      { ...settings, kexAlgorithms: 'curve25519-sha256' },
+      await makeControlDir(),
+      path.join(work, 'kex-ok.log'),
+    );
+    opened.push(ok);
+    expect(ok.check(await ok.run(['echo', 'hi'], { timeoutMs: 20_000 }), 'echo').stdout.toString()).toBe('hi\n');
+    // OpenSSH's sshd has offered no diffie-hellman-group1-sha1 since 7.0; without the option the connection succeeds.
+    const refused = new SshSession(
+      { host: '127.0.0.1', port: fleet.hosts[0]!.port, user: fleet.user },
+      { ...settings, kexAlgorithms: 'diffie-hellman-group1-sha1' },
+      await makeControlDir(),
+      path.join(work, 'kex-refused.log'),
+    );
+    const r = await refused.run(['true'], { timeoutMs: 20_000 });
+    expect(r.code).toBe(255);
+    // At LogLevel=ERROR ssh says nothing about the failed negotiation: the master never came up.
+    expect(() => refused.check(r, 'connect')).toThrow(/cannot connect: /);
+  });
+
   it('enforces the timeout locally', async () => {
     const s = session(fleet.hosts[0]!.port);
     const r = await s.run(['sleep', '30'], { timeoutMs: 1500 });

@@ -52,6 +52,7 @@ rollout: { batch: "25%", canary: 1, pauseMs: 10 }
     expect(t.rollout).toEqual({ batch: '25%', canary: 1, pauseMs: 10 });
     expect(t.parallel).toBe(4);
     expect(t.connectTimeoutMs).toBe(10_000);
+    expect(t.kexAlgorithms).toBeUndefined();
     expect(t.strategy).toBe('symlink');
     expect(hostRoot(t, t.hosts[0]!)).toBe('/srv/app');
     expect(hostRoot(t, t.hosts[2]!)).toBe('/tmp/h3');
@@ -60,6 +61,32 @@ rollout: { batch: "25%", canary: 1, pauseMs: 10 }
     const view = hostTargetView(t, t.hosts[2]!);
     expect(view).toMatchObject({ type: 'local', path: '/tmp/h3', health: { url: 'http://127.0.0.1:9003/health' } });
     expect(view).not.toHaveProperty('hosts');
+  });
+
+  it('passes kexAlgorithms to ssh only as one list of algorithm names (unset: OpenSSH default)', async () => {
+    const { config } = await load(`
+type: ssh
+path: /srv/app
+knownHosts: kh
+hosts: [app1]
+kexAlgorithms: curve25519-sha256,sntrup761x25519-sha512@openssh.com
+`);
+    const t = config.deploy.targets.fleet!;
+    if (t.type !== 'ssh') throw new Error('narrowing');
+    expect(t.kexAlgorithms).toBe('curve25519-sha256,sntrup761x25519-sha512@openssh.com');
+    expect(hostTargetView(t, t.hosts[0]!)).not.toHaveProperty('kexAlgorithms');
+    for (const bad of ['curve25519-sha256 -oProxyCommand=x', 'a,,b', '', '-oProxyCommand=x y'])
+      expect(
+        (
+          await problems(`
+type: ssh
+path: /srv/app
+knownHosts: kh
+hosts: [app1]
+kexAlgorithms: ${JSON.stringify(bad)}
+`)
+        ).join('\n'),
+      ).toMatch(/deploy\.targets\.fleet\.kexAlgorithms: key exchange algorithm names/);
   });
 
   it('requires knownHosts and names the field', async () => {
