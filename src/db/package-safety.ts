@@ -87,6 +87,12 @@ export function findShellEscapes(sql: string): ShellEscape[] {
       if (kind) out.push({ line: item.line, kind, text: excerpt(item.text) });
       continue;
     }
+    if (item.kind === 'copy') {
+      // psql sends these lines as data, unless the COPY fails: then, with ON_ERROR_STOP off, it reads them as
+      // script lines and runs them. So they are judged as script too.
+      for (const f of findShellEscapes(item.data)) out.push({ ...f, line: item.dataLine + f.line - 1 });
+      continue;
+    }
     const raw = (lines ??= sql.split('\n'))[item.line - 1] ?? '';
     const kind = metaEscape(raw);
     if (kind) out.push({ line: item.line, kind, text: excerpt(raw.slice(Math.max(0, raw.indexOf('\\')))) });

@@ -6,9 +6,16 @@
  * parenthesis depth (psql does not end a statement at `;` inside parentheses), `\;` (a `;` that does not end the
  * statement: psql sends both statements in one query) and `:var` / `:'var'` / `:"var"`.
  */
+import { SlipwayError } from '../errors.js';
 
 export type ScriptItem =
   | { kind: 'sql'; text: string; line: number; comments: string[]; terminated: boolean }
+  /**
+   * `COPY … FROM STDIN;` (or psql's `\copy … from stdin`) and the data psql reads after it from the script itself:
+   * the lines up to one that is exactly `\.` (or the end of the script), each with its newline. `text` is the COPY
+   * statement to send (for `\copy`, the one psql builds).
+   */
+  | { kind: 'copy'; text: string; line: number; comments: string[]; data: string; dataLine: number; meta: boolean }
   | {
       kind: 'meta';
       command: string;
@@ -102,7 +109,11 @@ export function* lexPsqlScript(source: string, vars: Map<string, string>): Gener
       push(';');
       i++;
       const q = take();
-      if (q) yield { kind: 'sql', text: q.text, line: q.line, comments, terminated: true };
+      if (q && COPY_FROM_STDIN.test(q.text)) {
+        const block = readCopyData(source, i, line, false);
+        yield { kind: 'copy', text: q.text, line: q.line, comments, data: block.data, dataLine: line + 1, meta: false };
+        [i, line] = [block.end, block.line];
+      } else if (q) yield { kind: 'sql', text: q.text, line: q.line, comments, terminated: true };
       comments = [];
       continue;
     }
@@ -116,6 +127,14 @@ export function* lexPsqlScript(source: string, vars: Map<string, string>): Gener
       const end = source.indexOf('\n', i);
       const stop = end === -1 ? n : end;
       const [command, ...rest] = splitMetaArgs(source.slice(i + 1, stop), vars);
+      const copy = command === 'copy' ? copyFromStdin(source.slice(i + 1, stop)) : null;
+      if (copy !== null) {
+        const block = readCopyData(source, stop, line, true);
+        yield { kind: 'copy', text: copy, line, comments, data: block.data, dataLine: line + 1, meta: true };
+        comments = [];
+        [i, line] = [block.end, block.line];
+        continue;
+      }
       const query = command === 'gset' || command === 'g' ? take() : null;
       yield { kind: 'meta', command: command ?? '', args: rest, line, query, comments };
       comments = [];
@@ -130,6 +149,56 @@ export function* lexPsqlScript(source: string, vars: Map<string, string>): Gener
   }
   const q = take();
   if (q) yield { kind: 'sql', text: q.text, line: q.line, comments, terminated: false };
+}
+
+/** A statement psql follows with copy-in data read from the script: `COPY … FROM STDIN` (not `pstdin`, not a file). */
+const COPY_FROM_STDIN = /^copy\b[\s\S]*\bfrom\s+stdin\b/i;
+
+/**
+ * The COPY statement psql sends for `\copy <what> from stdin [options]` (`line`: the meta-command without its
+ * backslash), or null for any other \copy (a file, pstdin, program, or `to`). psql takes \copy's line whole, without
+ * variable interpolation, and drops a trailing semicolon.
+ */
+function copyFromStdin(line: string): string | null {
+  const m = /^copy\s+([\s\S]+?)\s+from\s+stdin\b([\s\S]*?);?\s*$/i.exec(line.trim());
+  return m ? `COPY ${m[1]} FROM STDIN${m[2]}` : null;
+}
+
+/**
+ * The copy-in data psql reads after a COPY … FROM STDIN from `source` at `from` (just after the statement's `;`, or
+ * at the end of the \copy line): the lines from the next one up to a line that is exactly `\.`, or the end of the
+ * script. Returns the data, where lexing goes on (the newline ending the `\.` line, counted by the caller's loop) and
+ * the line number there. Text after the `;` on the statement's own line is refused: psql would run it after the data.
+ */
+function readCopyData(
+  source: string,
+  from: number,
+  line: number,
+  isMeta: boolean,
+): { data: string; end: number; line: number } {
+  const eol = source.indexOf('\n', from);
+  const restOfLine = source.slice(from, eol === -1 ? source.length : eol);
+  if (!isMeta && restOfLine.trim() !== '' && !restOfLine.trim().startsWith('--')) {
+    throw new SlipwayError('E_DB', `text after COPY … FROM STDIN; on line ${line}: ${restOfLine.trim()}`, {
+      line,
+      hint: "psql reads the copy data from the next line on: put what follows the ; on a line after the data's \\.",
+    });
+  }
+  if (eol === -1) return { data: '', end: source.length, line };
+  let start = eol + 1;
+  let at = line + 1;
+  const data: string[] = [];
+  while (start < source.length) {
+    const next = source.indexOf('\n', start);
+    const stop = next === -1 ? source.length : next;
+    const text = source.slice(start, stop);
+    if (text === '\\.' || text === '\\.\r') return { data: data.join(''), end: stop, line: at };
+    data.push(next === -1 ? text : `${text}\n`);
+    if (next === -1) break;
+    start = next + 1;
+    at++;
+  }
+  return { data: data.join(''), end: source.length, line: at };
 }
 
 /** Characters the lexer decides on: \n - / ' " $ : ( ) ; and backslash. */

@@ -18,8 +18,9 @@ interface Where {
 
 /**
  * Runs a psql script over `session` with psql's semantics, ON_ERROR_STOP on unless the script turns it off: the
- * meta-commands Slipway's packages use (\set, \unset, \gset, \if/\elif/\else/\endif, \echo, \quit) are interpreted
- * here; any other one is an error. As in psql, ERROR is set to true/false after each SQL statement, and with
+ * meta-commands Slipway's packages use (\set, \unset, \gset, \if/\elif/\else/\endif, \echo, \quit), those of
+ * pg_dump's output (COPY … FROM STDIN with its data, \copy … from stdin, \restrict/\unrestrict) and the display-only
+ * ones (\timing, \pset…, ignored) are interpreted here; any other one is an error. As in psql, ERROR is set to true/false after each SQL statement, and with
  * ON_ERROR_STOP off a failing statement is reported through `onError` and the script goes on.
  */
 export interface RunScriptOptions {
@@ -42,9 +43,9 @@ export async function runPsqlScript(
   const { signal } = opts;
   const vars = new Map<string, string>([['ON_ERROR_STOP', 'on']]);
   // Runs one statement the way psql would: ERROR reflects the outcome; with ON_ERROR_STOP off the error is not fatal.
-  const exec = async (text: string, line: number) => {
+  const exec = async (text: string, line: number, copyData?: string) => {
     try {
-      const rows = await runStatement(session, text, line, where, signal);
+      const rows = await runStatement(session, text, line, where, signal, copyData);
       vars.set('ERROR', 'false');
       return rows;
     } catch (error) {
@@ -59,6 +60,9 @@ export async function runPsqlScript(
   const active = () => conds.length === 0 || conds[conds.length - 1]!.active;
   const result: RunScriptResult = { executed: [], changeSetsSeen: 0, echoed: [], errors: [] };
   const where: Where = { changeSet: null, at: null };
+  // psql's \restrict KEY (what pg_dump >= 17.6 / 16.10 / 15.14 writes around a dump): until \unrestrict KEY, no
+  // other meta-command may run, so a dump's data cannot smuggle one in.
+  let restricted: string | null = null;
   for (const item of lexPsqlScript(script, vars)) {
     if (signal?.aborted) throw stoppedBetweenStatements(session, signal, where);
     if (active() && noteMarkers(item, where, result) && where.changeSet) opts.onChangeSet?.(where.changeSet);
@@ -66,7 +70,24 @@ export async function runPsqlScript(
       if (active()) await exec(item.text, item.line);
       continue;
     }
+    if (item.kind === 'copy' && item.meta && restricted !== null && active())
+      throw metaError('\\copy in restricted mode: only \\unrestrict with the key of \\restrict is allowed', item.line);
+    if (item.kind === 'copy') {
+      // A failed COPY with ON_ERROR_STOP off: psql would then read the data as script lines; Slipway stops instead
+      // of running data as commands.
+      if (active() && (await exec(item.text, item.line, item.data)) === null)
+        throw metaError(
+          'a COPY … FROM STDIN failed with ON_ERROR_STOP off: psql would run its data as commands',
+          item.line,
+        );
+      continue;
+    }
     const { command, args } = item;
+    if (restricted !== null && active() && !(command === 'unrestrict' && args[0] === restricted))
+      throw metaError(
+        `\\${command} in restricted mode: only \\unrestrict with the key of \\restrict is allowed`,
+        item.line,
+      );
     if (command === 'if') {
       const on = active() && parseBool(args[0], item.line);
       conds.push({ active: on, taken: on, parent: active() });
@@ -100,6 +121,15 @@ export async function runPsqlScript(
       }
     } else if (command === 'q' || command === 'quit') {
       break;
+    } else if (command === 'restrict') {
+      if (!args[0]) throw metaError('\\restrict needs a key', item.line);
+      restricted = args[0];
+    } else if (command === 'unrestrict') {
+      if (restricted === null) throw metaError('\\unrestrict without \\restrict', item.line);
+      restricted = null;
+    } else if (DISPLAY_ONLY.has(command)) {
+      // How psql prints results and timings: nothing of what the script does to the database.
+      continue;
     } else {
       throw metaError(`unsupported psql meta-command \\${command}`, item.line);
     }
@@ -125,14 +155,22 @@ function noteMarkers(item: ScriptItem, where: Where, result: RunScriptResult): b
   return seen;
 }
 
+/** psql meta-commands that only change how psql prints (results, timings, pager): no effect on the database. */
+const DISPLAY_ONLY = new Set(['timing', 'pset', 'a', 't', 'x', 'H', 'C', 'f', 'T']);
+
 async function runStatement(
   session: SqlSession,
   text: string,
   line: number,
   where: Where,
   signal: AbortSignal | undefined,
+  copyData?: string,
 ) {
   try {
+    if (copyData !== undefined) {
+      await session.copyFrom(text, copyData, { signal });
+      return [];
+    }
     return (await session.query(text, { signal })).rows;
   } catch (cause) {
     const e = statementError(cause, text, line, where);
@@ -190,7 +228,11 @@ function statementError(cause: unknown, text: string, scriptLine: number, where:
   return new SlipwayError('E_DB', `${cs}${e.message ?? String(cause)}${e.code ? ` (SQLSTATE ${e.code})` : ''}`, {
     ...(file ? { file, line, column } : { line: scriptLine + lineOffset, column }),
     details,
-    hint: e.hint ?? 'the changeset was rolled back and not recorded; fix it and run the package again',
+    hint:
+      e.hint ??
+      (where.changeSet
+        ? 'the changeset was rolled back and not recorded; fix it and run the package again'
+        : 'the script stopped here: what it committed before this statement stays, an open transaction is rolled back'),
     cause,
   });
 }

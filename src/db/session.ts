@@ -20,6 +20,11 @@ export interface SqlSession {
     text: string,
     opts?: { signal?: AbortSignal | undefined },
   ): Promise<{ rows: Record<string, string | null>[]; command: string | null }>;
+  /**
+   * Runs `COPY … FROM STDIN` with `data` as its input (text, CSV or whatever the statement's options say), as psql
+   * does for a COPY in a script followed by its data; `signal` cancels it as it cancels a query.
+   */
+  copyFrom(text: string, data: string, opts?: { signal?: AbortSignal | undefined }): Promise<void>;
   close(): Promise<void>;
   /** Drops the connection at once, without waiting for the server (a caller that gave up on a hung server). */
   destroy(): void;
@@ -71,27 +76,41 @@ export async function openSession(
   }
   const asText = { getTypeParser: () => (v: string) => v };
   const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+  // While `run` runs, `signal` cancels the backend's statement (pg_cancel_backend from a second connection).
+  const cancellable = async <T>(signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> => {
+    let cancelling: Promise<void> | null = null;
+    const onAbort = () => {
+      const pid = (client as unknown as { processID: number | null }).processID;
+      if (pid !== null) cancelling = cancelBackend(pg, url, pid, connectTimeoutMs);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await run();
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      // The cancel request finishes before the next statement is sent, so it cannot hit that one.
+      if (cancelling) await cancelling;
+    }
+  };
   return {
     engine: 'postgresql',
-    async query(text, qopts = {}) {
-      const { signal } = qopts;
-      let cancelling: Promise<void> | null = null;
-      const onAbort = () => {
-        const pid = (client as unknown as { processID: number | null }).processID;
-        if (pid !== null) cancelling = cancelBackend(pg, url, pid, connectTimeoutMs);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
+    query: (text, qopts = {}) =>
+      cancellable(qopts.signal, async () => {
         const r = (await client.query({ text, types: asText } as Parameters<typeof client.query>[0] &
           object)) as unknown as QueryResultLike | QueryResultLike[];
         const last = Array.isArray(r) ? r[r.length - 1] : r;
         return { rows: (last?.rows ?? []) as Record<string, string | null>[], command: last?.command ?? null };
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-        // The cancel request finishes before the next statement is sent, so it cannot hit that one.
-        if (cancelling) await cancelling;
-      }
-    },
+      }),
+    copyFrom: (text, data, copts = {}) =>
+      cancellable(copts.signal, async () => {
+        // pg-copy-streams: the COPY sub-protocol over pg's connection (pg itself has no COPY FROM STDIN).
+        // A CommonJS module: its exports are the default export in Node's ESM and in the esbuild bundle alike.
+        const { from } = ((await import('pg-copy-streams')) as unknown as { default: typeof import('pg-copy-streams') })
+          .default;
+        const { pipeline } = await import('node:stream/promises');
+        const { Readable } = await import('node:stream');
+        await pipeline(Readable.from([Buffer.from(data, 'utf8')]), client.query(from(text)));
+      }),
     close: () => client.end(),
     destroy() {
       // end() waits for the server; a hung server would keep the socket, so destroy it outright.
@@ -149,6 +168,11 @@ async function openPglite(url: string, contrib: string[], template: string): Pro
       const last = results[results.length - 1];
       const rows = ((last?.rows ?? []) as Record<string, unknown>[]).map(toTextRow);
       return { rows, command: (last as { command?: string } | undefined)?.command ?? null };
+    },
+    async copyFrom(text, data) {
+      // PGlite has no COPY sub-protocol: its COPY reads a Blob given with the query as the file '/dev/blob'.
+      const blobText = text.replace(/\bfrom\s+stdin\b/i, "FROM '/dev/blob'");
+      await db.query(blobText, [], { blob: new Blob([data]) });
     },
     close: () => db.close(),
     destroy: () => void db.close().catch(() => undefined),

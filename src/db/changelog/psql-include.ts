@@ -27,6 +27,16 @@ export interface PsqlScriptResult {
 
 const DIRECTIVE = /^\s*\\(i|ir|include|include_relative)(?:\s+(.*?))?\s*$/;
 
+/**
+ * `\copy <what> from '<file>' [options]` (or a bare file name): psql reads the file from its working directory when
+ * it runs, which a package cannot count on. So the file's rows are inlined as the COPY psql would send, `COPY <what>
+ * FROM STDIN [options];`, followed by the data and `\.`, which psql (and `slipway db apply`) read from the script
+ * itself. The path resolves as `\i`'s does: against rootDir, psql's working directory here. Not `stdin`/`pstdin`
+ * (data already in the script, or psql's own input) nor `program` (a shell command, refused by the package-safety
+ * scan).
+ */
+const COPY_FROM_FILE = /^\s*\\copy\s+(.+?)\s+from\s+('(?:[^']|'')*'|[^\s']+)(.*?);?\s*$/i;
+
 /** Parses a psql script and everything it includes; throws E_CHANGELOG on cycles, escapes and missing files. */
 export async function parsePsqlScript(opts: PsqlScriptOptions): Promise<PsqlScriptResult> {
   const rootDir = path.resolve(opts.rootDir);
@@ -99,6 +109,15 @@ async function visit(
     segment = [];
   };
   for (let i = 0; i < lines.length; i++) {
+    const copy = COPY_FROM_FILE.exec(lines[i]!.replace(/\r$/, ''));
+    if (copy && !/^(stdin|pstdin|program)$/i.test(copy[2]!)) {
+      if (!segment.length) segmentStart = i + 1;
+      segment.push(...(await inlineCopy(rootDir, rel, i + 1, copy)));
+      // What follows starts a segment of its own, so that its line numbers stay those of the file.
+      flush();
+      segmentStart = i + 2;
+      continue;
+    }
     const m = DIRECTIVE.exec(lines[i]!.replace(/\r$/, ''));
     if (!m) {
       if (!segment.length) segmentStart = i + 1;
@@ -128,4 +147,34 @@ function unquote(arg: string): string {
   const q = a[0];
   if ((q === "'" || q === '"') && a.length >= 2 && a.endsWith(q)) return a.slice(1, -1).replaceAll(q + q, q);
   return a.split(/\s+/)[0] ?? '';
+}
+
+/** The lines that stand for a `\copy … from '<file>'` line: the COPY statement, the file's lines, and `\.`. */
+async function inlineCopy(rootDir: string, rel: string, no: number, m: RegExpExecArray): Promise<string[]> {
+  const target = resolveReferenced(rootDir, unquote(m[2]!), rel, no, false);
+  let data: string;
+  try {
+    data = await readFile(path.join(rootDir, target), 'utf8');
+  } catch (e) {
+    throw new SlipwayError('E_CHANGELOG', `\\copy data file not found: ${target}`, {
+      file: rel,
+      line: no,
+      hint: "\\copy … from 'file' paths are relative to the project root, as psql's working directory.",
+      cause: e,
+    });
+  }
+  const rows = data.endsWith('\n') ? data.slice(0, -1).split('\n') : data === '' ? [] : data.split('\n');
+  const end = rows.findIndex((r) => r.replace(/\r$/, '') === '\\.');
+  if (end !== -1) {
+    throw new SlipwayError(
+      'E_CHANGELOG',
+      `${target}:${end + 1}: a line that is only \\. would end the copied data early`,
+      {
+        file: rel,
+        line: no,
+        hint: 'psql ends COPY data at such a line: quote the value (CSV) or escape it (text format) in the data file',
+      },
+    );
+  }
+  return [`COPY ${m[1]} FROM STDIN${m[3]};`, ...rows, '\\.'];
 }

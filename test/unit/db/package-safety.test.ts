@@ -62,6 +62,11 @@ describe('findShellEscapes', () => {
 });
 
 describe('findShellEscapes on data', () => {
+  it('judges COPY … FROM STDIN data as script lines too (psql runs them if the COPY fails with ON_ERROR_STOP off)', () => {
+    const sql = 'COPY t FROM stdin;\n1\tok\n\\! id\n\\.\nSELECT 1;\n';
+    expect(findShellEscapes(sql)).toEqual([{ line: 3, kind: 'psql-shell', text: '\\! id' }]);
+  });
+
   it('an INSERT whose values mention copy … from program is data, not a COPY', () => {
     expect(kinds("INSERT INTO report (name) VALUES ('Copy of the loans from Program X');")).toEqual([]);
     expect(kinds("SELECT format('COPY %I FROM PROGRAM %L', 't', 'id');")).toEqual(['1 copy-program']);

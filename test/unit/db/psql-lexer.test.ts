@@ -175,3 +175,46 @@ describe('needsTerminator without lexing', () => {
     }
   });
 });
+
+describe('lexPsqlScript: COPY … FROM STDIN data', () => {
+  it('takes the lines after the statement up to \\. as data, and goes on after them', () => {
+    const items = lex('COPY t (a, b) FROM stdin;\n1\tx;y\n\\N\t-- not a comment\n\\.\nSELECT 1;\n');
+    expect(items).toEqual([
+      {
+        kind: 'copy',
+        text: 'COPY t (a, b) FROM stdin;',
+        line: 1,
+        comments: [],
+        data: '1\tx;y\n\\N\t-- not a comment\n',
+        dataLine: 2,
+        meta: false,
+      },
+      { kind: 'sql', text: 'SELECT 1;', line: 5, comments: [], terminated: true },
+    ]);
+  });
+
+  it('\\copy … from stdin becomes the COPY psql sends; the end of the script also ends the data', () => {
+    expect(lex('\\copy t (a) from stdin with (format csv);\n"1"\n"2"')).toEqual([
+      {
+        kind: 'copy',
+        text: 'COPY t (a) FROM STDIN with (format csv)',
+        line: 1,
+        comments: [],
+        data: '"1"\n"2"',
+        dataLine: 2,
+        meta: true,
+      },
+    ]);
+    // Not copy-in: a COPY to stdout, a COPY from a file, and \copy from a file stay what they were.
+    expect(lex("COPY t TO stdout;\nCOPY t FROM '/x';\n\\copy t from 'f.csv'\n").map((i) => i.kind)).toEqual([
+      'sql',
+      'sql',
+      'meta',
+    ]);
+  });
+
+  it('refuses text after COPY … FROM STDIN; on its own line (psql would run it after the data)', () => {
+    expect(() => lex('COPY t FROM stdin; SELECT 2;\n1\n\\.\n')).toThrow('text after COPY … FROM STDIN; on line 1');
+    expect(lex('COPY t FROM stdin; -- rows follow\n1\n\\.\n').map((i) => i.kind)).toEqual(['copy']);
+  });
+});

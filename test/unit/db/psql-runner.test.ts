@@ -43,7 +43,8 @@ describe('runPsqlScript (psql semantics on PGlite)', () => {
   });
 
   it('rejects meta-commands it does not interpret, and \\gset without exactly one row', async () => {
-    await expect(runPsqlScript(s, '\\copy t from stdin')).rejects.toThrow('unsupported psql meta-command \\copy');
+    await expect(runPsqlScript(s, "\\copy t to 'out.csv'")).rejects.toThrow('unsupported psql meta-command \\copy');
+    await expect(runPsqlScript(s, '\\connect other')).rejects.toThrow('unsupported psql meta-command \\connect');
     await expect(runPsqlScript(s, 'SELECT 1 WHERE false \\gset')).rejects.toThrow(
       '\\gset expects exactly one row, got 0',
     );
@@ -93,5 +94,37 @@ describe('runPsqlScript (psql semantics on PGlite)', () => {
     );
     const tables = await s.query("SELECT relname FROM pg_class WHERE relname LIKE 'sig\\_%' ORDER BY relname");
     expect(tables.rows.map((r) => r.relname)).toEqual(['sig_done']);
+  });
+
+  it('COPY … FROM STDIN and \\copy … from stdin load the data that follows in the script, up to \\.', async () => {
+    const r = await runPsqlScript(
+      s,
+      [
+        '\\timing on',
+        '\\pset pager off',
+        'CREATE TABLE cp (id int, name text, note text);',
+        'COPY cp (id, name, note) FROM stdin;',
+        '1\tit\'s; a "test"\t\\N',
+        '2\ttab\\there\t\\\\ back',
+        '\\.',
+        '\\copy cp from stdin with (format csv)',
+        '3,"a,b",\\! not a command',
+        '\\.',
+        "SELECT string_agg(concat_ws('|', id, name, coalesce(note, 'NULL')), ';' ORDER BY id) AS all FROM cp \\gset",
+        '\\echo :all',
+      ].join('\n'),
+    );
+    expect(r.echoed).toEqual(['1|it\'s; a "test"|NULL;2|tab\there|\\ back;3|a,b|\\! not a command']);
+  });
+
+  it('\\restrict KEY allows no meta-command but \\unrestrict KEY, as pg_dump expects of psql', async () => {
+    const ok = await runPsqlScript(s, "\\restrict abc123\nSELECT 1;\n\\unrestrict abc123\n\\echo 'after'");
+    expect(ok.echoed).toEqual(['after']);
+    await expect(runPsqlScript(s, "\\restrict abc123\n\\echo 'smuggled'\n\\unrestrict abc123")).rejects.toThrow(
+      '\\echo in restricted mode',
+    );
+    await expect(runPsqlScript(s, '\\restrict abc123\n\\unrestrict other')).rejects.toThrow(
+      '\\unrestrict in restricted mode',
+    );
   });
 });
