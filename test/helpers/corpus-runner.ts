@@ -42,6 +42,17 @@ export interface CorpusUnit {
   /** Roles the changelog itself creates (cluster-wide): dropped before each run so that every run can create them. */
   rolesCreated?: string[];
   /**
+   * SQL files (relative to the corpus folder) the application's installer runs before Liquibase (a Docker init script
+   * creating the base schema), run with psql on every fresh database before Slipway or Liquibase.
+   */
+  sqlFirst?: string[];
+  /**
+   * `database.customChanges` for Slipway: class → SQL file, relative to the unit's search root. Liquibase gets the
+   * classes from a `--classpath=` global argument (no-op stand-ins compiled for the corpus: on an empty database the
+   * real classes have no rows to migrate).
+   */
+  customChanges?: Record<string, string>;
+  /**
    * The mixed run stops Liquibase with `update-count`, never `update-to-tag`: Liquibase 4.28's update-to-tag fails
    * (NullPointerException) on a changelog that has a tagDatabase without a tag (YAML `- tagDatabase:`).
    */
@@ -104,6 +115,8 @@ export function slipwayArgs(u: CorpusUnit, pass: CorpusPass, dbName: string): Sl
     else if (a.startsWith('--database-changelog-lock-table-name=')) out.changelogLockTable = value;
     else if (a.startsWith('--default-schema-name=')) out.defaultSchemaName = value;
     else if (a.startsWith('--liquibase-schema-name=')) out.changelogSchema = value;
+    else if (a.startsWith('--classpath='))
+      continue; // the custom change classes Liquibase runs (customChanges)
     else throw new Error(`corpus runner: unknown Liquibase argument ${a} in unit ${u.unit}`);
   }
   return out;
@@ -192,6 +205,9 @@ export async function freshDatabase(u: CorpusUnit, name: string): Promise<TestDa
     );
   }
   for (const schema of u.schemasFirst ?? []) await queryRows(db.url, `CREATE SCHEMA "${schema.replaceAll('"', '""')}"`);
+  for (const file of u.sqlFirst ?? []) {
+    await output('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.url, '-f', path.resolve(CORPUS_DIR, file)]);
+  }
   return db;
 }
 
@@ -208,6 +224,13 @@ export async function slipwayPackage(u: CorpusUnit, pass: CorpusPass, dbName: st
     ...(a.changelogLockTable ? { changelogLockTable: a.changelogLockTable } : {}),
     ...(a.defaultSchemaName ? { defaultSchemaName: a.defaultSchemaName } : {}),
     ...(a.changelogSchema ? { changelogSchema: a.changelogSchema } : {}),
+    ...(u.customChanges
+      ? {
+          customChanges: Object.fromEntries(
+            Object.entries(u.customChanges).map(([cls, file]) => [cls, path.resolve(CORPUS_DIR, u.searchRoot, file)]),
+          ),
+        }
+      : {}),
     application: 'corpus',
     version: '0',
     sourceDateEpoch: 0,
