@@ -25,13 +25,6 @@ function schemaExpr(attrs: Record<string, string>): string {
 const sameName = (column: string, value: string | undefined) =>
   `lower(${column}) = lower(${quoteLiteral(value ?? '')})`;
 
-/** `schema.table` for a table the check reads: lower-case names unquoted (as Liquibase writes them), others quoted. */
-function tableRef(attrs: Record<string, string>): string {
-  const ident = (n: string) => (/^[a-z_][a-z0-9_$]*$/.test(n) ? n : `"${n.replaceAll('"', '""')}"`);
-  const table = ident(attrs.tableName ?? '');
-  return attrs.schemaName ? `${ident(attrs.schemaName)}.${table}` : table;
-}
-
 /** The relation `attrs.tableName` in the check's schema, as a pg_class oid subquery. */
 function tableOid(attrs: Record<string, string>): string {
   return `(SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ${schemaExpr(attrs)} AND ${sameName('c.relname', attrs.tableName)})`;
@@ -110,9 +103,9 @@ function renderCheck(c: Precondition, t: HistoryTables): string {
     case 'primary-key-exists':
       return constraintExists('p', a.primaryKeyName, a, a.tableName);
     case 'row-count':
-      return `(SELECT count(*) FROM ${tableRef(a)}) = ${Number.parseInt(a.expectedRows ?? '0', 10) || 0}`;
+      return `(SELECT count(*) FROM ${a.table}) = ${Number.parseInt(a.expectedRows ?? '0', 10) || 0}`;
     case 'table-is-empty':
-      return `NOT EXISTS (SELECT 1 FROM ${tableRef(a)})`;
+      return `NOT EXISTS (SELECT 1 FROM ${a.table})`;
     case 'dbms':
     case 'changelog-property-defined':
     case 'expected-quoting-strategy':

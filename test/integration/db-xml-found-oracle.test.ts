@@ -215,3 +215,58 @@ describe('addForeignKeyConstraint deleteCascade beside onDelete, against Liquiba
     expect(psqlRows(theirs, rules)).toEqual(['fk_c1|a', 'fk_c2|a', 'fk_c3|c', 'fk_c4|a']);
   }, 300_000);
 });
+
+// tableIsEmpty / rowCount name their table as Liquibase 4.28's TableIsEmptyGenerator / TableRowCountGenerator do,
+// through database.escapeTableName under the changeSet's objectQuotingStrategy (found on blackduck-alert's
+// `<tableIsEmpty schemaName="ALERT" tableName="PERMISSION_MATRIX"/>`): upper case is not quoted under LEGACY, so it
+// reads the lower-case table; QUOTE_ALL_OBJECTS quotes it. onFail and onError differ, so each outcome shows.
+const COUNT_NAMES = `<databaseChangeLog ${NS}>
+  <changeSet id="tables" author="t">
+    <sql>create schema up_s; create table up_s.up_t (id int); create table "Mixed_T" (id int); insert into "Mixed_T" values (1)</sql>
+  </changeSet>
+  <changeSet id="empty-upper" author="t">
+    <preConditions onFail="CONTINUE" onError="MARK_RAN"><tableIsEmpty schemaName="UP_S" tableName="UP_T"/></preConditions>
+    <sql>create table ran_empty_upper (id int)</sql>
+  </changeSet>
+  <changeSet id="count-upper" author="t">
+    <preConditions onFail="CONTINUE" onError="MARK_RAN"><rowCount schemaName="UP_S" tableName="UP_T" expectedRows="0"/></preConditions>
+    <sql>create table ran_count_upper (id int)</sql>
+  </changeSet>
+  <changeSet id="count-mixed" author="t">
+    <preConditions onFail="CONTINUE" onError="MARK_RAN"><rowCount tableName="Mixed_T" expectedRows="1"/></preConditions>
+    <sql>create table ran_count_mixed (id int)</sql>
+  </changeSet>
+  <changeSet id="empty-upper-quote-all" author="t" objectQuotingStrategy="QUOTE_ALL_OBJECTS">
+    <preConditions onFail="CONTINUE" onError="MARK_RAN"><tableIsEmpty schemaName="up_s" tableName="UP_T"/></preConditions>
+    <sql>create table ran_empty_quote_all (id int)</sql>
+  </changeSet>
+</databaseChangeLog>
+`;
+
+describe('tableIsEmpty and rowCount table names, against Liquibase 4.28', () => {
+  let root: string;
+  let theirs: TestDatabase;
+  let ours: TestDatabase;
+  beforeAll(async () => {
+    root = await makeTree({ 'count.xml': COUNT_NAMES });
+    [theirs, ours] = await Promise.all([createTestDatabase('cntname_theirs'), createTestDatabase('cntname_ours')]);
+  });
+  afterAll(async () => {
+    await Promise.all([theirs?.drop(), ours?.drop()]);
+    if (root) await removeTree(root);
+  });
+
+  it('runs, skips or marks ran the changesets Liquibase does', async () => {
+    await liquibaseOk(root, theirs, 'count.xml', 'update');
+    await applyOurPackage(root, 'count.xml', ours);
+    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
+    expect(schemaDump(ours)).toEqual(schemaDump(theirs));
+    // The facts the comparison rests on: upper case reads the lower-case table, QUOTE_ALL_OBJECTS does not find it.
+    expect(psqlRows(theirs, "SELECT id, exectype FROM databasechangelog WHERE id <> 'tables' ORDER BY id")).toEqual([
+      'count-mixed|EXECUTED',
+      'count-upper|EXECUTED',
+      'empty-upper|EXECUTED',
+      'empty-upper-quote-all|MARK_RAN',
+    ]);
+  }, 300_000);
+});

@@ -214,6 +214,7 @@ function changelogPreconditions(node: ChangelogNode, ctx: FileContext, state: Wa
     expand: (s) => state.properties.expand(s, file),
     lookup: (n) => state.properties.lookup(n, file),
     quoting: state.masterQuoting ?? 'LEGACY',
+    names: { quoting: state.masterQuoting ?? 'LEGACY', defaultSchema: state.defaultSchema },
   });
   if (/\.xml$/i.test(file)) {
     for (const which of ['onFail', 'onError'] as const) {
@@ -447,6 +448,7 @@ function addChild(
         expand,
         lookup: (n) => state.properties.lookup(n, file),
         quoting: state.masterQuoting ?? 'LEGACY',
+        names,
       });
       return;
     case 'rollback': {

@@ -2,6 +2,7 @@
 import { SlipwayError } from '../../errors.js';
 import type { Precondition, Preconditions } from '../model.js';
 import { UNKNOWN_AT_BUILD } from '../properties.js';
+import { qualifiedName, type NameContext } from '../changes/identifiers.js';
 import type { ChangelogNode } from './xml-tree.js';
 
 const TYPES: Record<string, Precondition['type']> = {
@@ -34,6 +35,11 @@ export interface PreconditionScope {
   lookup: (name: string) => string | undefined;
   /** The master changelog's objectQuotingStrategy (LEGACY unless it sets one), for expectedQuotingStrategy. */
   quoting: string;
+  /**
+   * How Liquibase names objects while it checks: the changeSet's objectQuotingStrategy (ChangeSet.execute sets it
+   * before the preconditions), or the master changelog's for a changelog's own (DatabaseChangeLog.validate sets it).
+   */
+  names: NameContext;
 }
 
 function action(v: string | undefined, node: ChangelogNode, file: string): Action {
@@ -102,6 +108,11 @@ function parseCheck(node: ChangelogNode, file: string, scope: PreconditionScope)
       const value = scope.lookup(name);
       attrs.defined = String(value !== undefined && (attrs.value === undefined || attrs.value === value));
     }
+  }
+  if (type === 'row-count' || type === 'table-is-empty') {
+    // TableRowCountGenerator and TableIsEmptyGenerator name the table with database.escapeTableName, as change types
+    // do: under LEGACY, upper case stays unquoted (PostgreSQL folds it), mixed case is quoted.
+    attrs.table = qualifiedName(attrs.schemaName, attrs.tableName ?? '', scope.names);
   }
   if (type === 'expected-quoting-strategy') {
     // ObjectQuotingStrategyPrecondition compares the objectQuotingStrategy of the changelog being run (the master;

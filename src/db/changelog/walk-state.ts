@@ -23,7 +23,7 @@ export interface WalkState {
    * preconditions against the changelog being run, so expectedQuotingStrategy compares with this one in every file
    * (measured: an included file's own QUOTE_ALL_OBJECTS does not count).
    */
-  masterQuoting?: string;
+  masterQuoting?: 'LEGACY' | 'QUOTE_ALL_OBJECTS' | 'QUOTE_ONLY_RESERVED_WORDS';
   files: ChangelogFile[];
   warnings: ParseWarning[];
   /** Include chain (root-relative paths), for cycle errors. */
