@@ -270,3 +270,54 @@ describe('tableIsEmpty and rowCount table names, against Liquibase 4.28', () => 
     ]);
   }, 300_000);
 });
+
+// defaultValue="NULL" (found on blackduck-alert: `type="timestamp with timezone" defaultValue="NULL"`): every data
+// type's objectToSql but BlobType's returns Java null for "null" in any case, printed `DEFAULT null`; UnknownType
+// (jsonb, bytea) quotes it, `'null'`. AddColumn and AddDefaultValue send defaultValueComputed="NULL" the same way.
+const NULL_DEFAULTS = `<databaseChangeLog ${NS}>
+  <changeSet id="create" author="t">
+    <createTable tableName="nd"><column name="id" type="int"/>
+      <column name="ts" type="timestamp with timezone" defaultValue="NULL"/><column name="v" type="varchar(10)" defaultValue="NULL"/>
+      <column name="i" type="int" defaultValue="NULL"/><column name="t" type="text" defaultValue="Null"/>
+      <column name="b" type="boolean" defaultValue="null"/><column name="j" type="jsonb" defaultValue="NULL"/>
+      <column name="by" type="bytea" defaultValue="NULL"/><column name="fc" type="varchar(5)" defaultValueComputed="NULL"/>
+    </createTable>
+  </changeSet>
+  <changeSet id="add" author="t">
+    <addColumn tableName="nd">
+      <column name="a_ts" type="datetime" defaultValue="NULL"/><column name="a_v" type="varchar(10)" defaultValue="NULL"/>
+      <column name="a_j" type="jsonb" defaultValue="NULL"/><column name="a_fc" type="int" defaultValueComputed="NULL"/>
+    </addColumn>
+    <addDefaultValue tableName="nd" columnName="id" defaultValue="NULL"/>
+    <addDefaultValue tableName="nd" columnName="fc" defaultValueComputed="NULL"/>
+  </changeSet>
+</databaseChangeLog>
+`;
+
+describe('defaultValue="NULL", against Liquibase 4.28', () => {
+  let root: string;
+  let theirs: TestDatabase;
+  let ours: TestDatabase;
+  beforeAll(async () => {
+    root = await makeTree({ 'nd.xml': NULL_DEFAULTS });
+    [theirs, ours] = await Promise.all([createTestDatabase('nulldef_theirs'), createTestDatabase('nulldef_ours')]);
+  });
+  afterAll(async () => {
+    await Promise.all([theirs?.drop(), ours?.drop()]);
+    if (root) await removeTree(root);
+  });
+
+  it('renders the SQL update-sql prints and leaves the schema update leaves', async () => {
+    const ddl = (sql: string) => sql.split('\n').filter((l) => /^(CREATE TABLE|ALTER TABLE) public\.nd\b/.test(l));
+    const theirSql = ddl(await liquibaseOk(root, theirs, 'nd.xml', 'update-sql')).map((l) => l.replace(/;$/, ''));
+    await liquibaseOk(root, theirs, 'nd.xml', 'update');
+    const ourSql = ddl(await applyOurPackage(root, 'nd.xml', ours));
+    expect(ourSql).toEqual(theirSql);
+    expect(schemaDump(ours)).toEqual(schemaDump(theirs));
+    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
+    // The facts the comparison rests on: no column defaults to the text 'NULL'; jsonb defaults to JSON null.
+    expect(theirSql[0]).toContain('ts TIMESTAMP WITH TIME ZONE DEFAULT null, v VARCHAR(10) DEFAULT null');
+    expect(schemaDump(theirs)).toContain("j jsonb DEFAULT 'null'::jsonb");
+    expect(schemaDump(theirs)).not.toContain("'NULL'");
+  }, 300_000);
+});

@@ -10,7 +10,15 @@ import { isTrue, loadFields, required } from './fields.js';
 import { escapeColumn, escapeName, qualifiedName, stringLiteral, type NameContext } from './identifiers.js';
 import { addForeignKeySql, addUniqueSql } from './constraints.js';
 import { columnDefinition, columnRemarksSql, identityClause } from './table.js';
-import { dataValueSql, dateOrFunction, defaultValueSql, functionSql, numericOrFunction, type Value } from './values.js';
+import {
+  dataValueSql,
+  dateOrFunction,
+  defaultValueSql,
+  functionSql,
+  isNullText,
+  numericOrFunction,
+  type Value,
+} from './values.js';
 import { SlipwayError } from '../../errors.js';
 
 type Fields = Record<string, string>;
@@ -34,7 +42,7 @@ function addColumnSql(f: Fields, columns: ColumnConfig[], names: NameContext): s
       const d = col.defaultValue;
       sql +=
         d.kind === 'function' || d.kind === 'sequenceNext'
-          ? ` DEFAULT ${functionSql(d, names)}`
+          ? ` DEFAULT ${isNullText(d) ? 'null' : functionSql(d, names)}`
           : ` DEFAULT ${defaultValueSql(d, col.type ? parseType(col.type) : null, names)}`;
     }
     const notNullNow = c.nullable === 'false' && col.value === null;
@@ -281,7 +289,13 @@ function buildAddDefaultValue(node: ChangeNode, ctx: BuildContext): BuiltChange 
       const col = escapeColumn(f.columnName!, names);
       // fromObject(value): the value's own class decides (String quoted, Boolean TRUE/FALSE, functions through the database).
       const text =
-        value === null ? 'NULL' : value.kind === 'string' ? stringLiteral(value.text) : dataValueSql(value, names);
+        value === null
+          ? 'NULL'
+          : isNullText(value)
+            ? 'null'
+            : value.kind === 'string'
+              ? stringLiteral(value.text)
+              : dataValueSql(value, names);
       const out = [`ALTER TABLE ${table} ALTER COLUMN  ${col} SET DEFAULT ${text}`];
       if (value?.kind === 'sequenceNext')
         out.push(

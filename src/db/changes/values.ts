@@ -66,11 +66,21 @@ export function functionSql(v: Value, names: NameContext): string {
 
 const formatNumber = (s: string): string => s.replace(/\.0+$/, '');
 
+/**
+ * A value written as `null` in any case (defaultValue="NULL", defaultValueComputed="null"): LiquibaseDataType.objectToSql
+ * and every override but BlobType's return Java null for it, which the generators print as `DEFAULT null`.
+ */
+export function isNullText(v: Value): boolean {
+  return (v.kind === 'string' || v.kind === 'function') && v.text.toLowerCase() === 'null';
+}
+
 /** A column default as CreateTable/AddColumn/AddDefaultValue print it: the column type's objectToSql. */
 export function defaultValueSql(v: Value, type: ColumnType | null, names: NameContext): string {
   const cls = type?.cls ?? 'unknown';
   const isFn = v.kind === 'function' || v.kind === 'sequenceNext' || v.kind === 'sequenceCurrent';
   const rawFn = (): string => (v as { text: string }).text ?? '';
+  // UnknownType (jsonb, bytea, …) quotes what its parent returned, so a string "NULL" becomes 'null' (measured).
+  if (isNullText(v) && cls !== 'blob') return cls === 'unknown' && v.kind === 'string' ? "'null'" : 'null';
   switch (cls) {
     case 'int':
     case 'bigint':
