@@ -15,6 +15,8 @@ export interface LayoutPlan {
   applicationBase: string;
   database: string[];
   changelog: string | null;
+  /** psql entry scripts (database.psqlScripts), found when the project has no Liquibase changelog. */
+  psqlScripts: string[];
   docs: string[];
   scripts: string[];
   tests: string[];
@@ -173,6 +175,36 @@ async function findChangelog(root: string, files: string[]): Promise<string | nu
   return ranked[0]?.file ?? null;
 }
 
+// A psql script: a line that starts with a meta-command (`\i`, `\set`, `\copy`…), or pg_dump's header.
+const PSQL_META_LINE = /^\\[a-z]+/m;
+const PG_DUMP_HEADER = /^--\s*PostgreSQL database dump/m;
+const PSQL_INCLUDE = /^\s*\\(i|ir|include|include_relative)\s+['"]?([^'"\s]+)/gm;
+
+/**
+ * database.psqlScripts for a project without a Liquibase changelog: the .sql files that are psql scripts by their
+ * content (meta-commands or pg_dump's header) and that no other one includes. When some of them include others
+ * (`\i`/`\ir`), those are the entry points and only they are named; otherwise each such script is one, up to three
+ * (more is a folder of migrations, which the user knows how to order better than a guess).
+ */
+async function findPsqlScripts(root: string, files: string[]): Promise<string[]> {
+  const scripts: { file: string; includes: string[] }[] = [];
+  for (const file of files.filter((f) => f.toLowerCase().endsWith('.sql')).slice(0, MAX_SNIFFED)) {
+    const text = await head(root, file);
+    if (FORMATTED_SQL.test(text) || !(PSQL_META_LINE.test(text) || PG_DUMP_HEADER.test(text))) continue;
+    const includes = [...text.matchAll(PSQL_INCLUDE)].map((m) =>
+      m[1] === 'ir' || m[1] === 'include_relative' ? path.posix.join(path.posix.dirname(file), m[2]!) : m[2]!,
+    );
+    scripts.push({ file, includes });
+  }
+  // `\i` names a path from psql's working directory, which init cannot know: a path that ends the same way counts.
+  const included = (f: string) =>
+    scripts.some((s) => s.file !== f && s.includes.some((i) => i === f || f.endsWith(`/${i.replace(/^\.\//, '')}`)));
+  const roots = scripts.filter((s) => !included(s.file));
+  const entries = roots.filter((s) => s.includes.length > 0);
+  if (entries.length) return entries.map((s) => s.file);
+  return roots.length <= 3 ? roots.map((s) => s.file) : [];
+}
+
 /** The Node entry points package.json names (main, bin), when they are files outside the application folders. */
 async function nodeEntries(root: string, appDirs: string[]): Promise<string[]> {
   let pkg: { main?: unknown; bin?: unknown };
@@ -219,17 +251,16 @@ export async function detectLayout(rootDir: string): Promise<LayoutPlan> {
   const files = await listFiles(rootDir);
   const appDirs = APP_DIRS.filter(has);
   const changelog = await findChangelog(rootDir, files);
-  // The database component: the usual top-level folders, else the folder holding the changelog (wherever it is).
+  const psqlScripts = changelog ? [] : await findPsqlScripts(rootDir, files);
+  // The database component: the usual top-level folders, else the folder holding the changelog or each psql script.
   const dbDirs = DB_DIRS.filter(has);
-  const changelogDir = changelog ? path.posix.dirname(changelog) : null;
   const database = dbDirs.map((d) => `${d}/**`);
-  if (
-    changelogDir &&
-    changelogDir !== '.' &&
-    !dbDirs.some((d) => changelogDir === d || changelogDir.startsWith(`${d}/`))
-  )
-    database.push(`${changelogDir}/**`);
-  if (changelog && changelogDir === '.') database.push(changelog);
+  for (const file of changelog ? [changelog] : psqlScripts) {
+    const dir = path.posix.dirname(file);
+    if (dir === '.') database.push(file);
+    else if (!dbDirs.some((d) => dir === d || dir.startsWith(`${d}/`)) && !database.includes(`${dir}/**`))
+      database.push(`${dir}/**`);
+  }
   // Tests inside the application's folders (src/**/tests/**, *Test.groovy, *.test.js, *.spec.ts).
   const inApp = (f: string) => appDirs.some((d) => f.startsWith(`${d}/`));
   const testMatchers = TEST_GLOBS.map((g) => ({ g, m: picomatch(g, { dot: true }) }));
@@ -248,6 +279,7 @@ export async function detectLayout(rootDir: string): Promise<LayoutPlan> {
     applicationBase: appDirs.length === 1 && entries.length === 0 ? `${appDirs[0]}/` : '',
     database,
     changelog,
+    psqlScripts,
     docs: has('docs') ? (has('docs/deployment') ? ['docs/deployment/**'] : ['docs/**']) : [],
     scripts: has('scripts') ? ['scripts/**'] : [],
     tests: [...(topTests ? [`${topTests}/**`] : []), ...appTestGlobs],
@@ -324,6 +356,13 @@ export function renderStarterConfig(plan: LayoutPlan, output = 'dist'): string {
     plan.changelog
       ? `  changelog: ${plan.changelog}`
       : '  # changelog: db/changelog/db.changelog-master.xml   # Liquibase master changelog',
+    ...(plan.psqlScripts.length
+      ? [
+          '  # psql scripts, each packaged as database/plain/<name>.sql with its \\i files and \\copy data inlined',
+          '  # (\\i paths are read from the project root, as psql run from there would).',
+          `  psqlScripts: ${list(plan.psqlScripts)}`,
+        ]
+      : []),
     '  # Live database for stage checks and deploy migrations (empty: none).',
     '  url: ${DATABASE_URL:}',
     '',

@@ -1,6 +1,7 @@
 // `slipway init` on realistic project layouts (built binary), then the written config is loaded and the tree scanned:
 // where every file lands in the package is the proof, not the config text alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
@@ -157,5 +158,25 @@ describe('slipway init on real layouts', () => {
       'db/schema/changelog-002.sql': '--liquibase formatted sql\n--changeset a:2\nselect 2;\n',
     });
     expect(text).toContain('changelog: db/all-changes.yaml');
+  });
+
+  it('no Liquibase changelog: psql entry scripts become database.psqlScripts, and the build packages them', async () => {
+    const { text, dir } = await initAndScan({
+      'app/server.js': 'export {};\n',
+      'sql/install.sql': '\\set ON_ERROR_STOP on\n\\i sql/schema/tables.sql\n\\ir data/seed.sql\n',
+      'sql/schema/tables.sql': 'CREATE TABLE items (id int, name text);\n',
+      'sql/data/seed.sql': "\\copy items from 'sql/data/items.csv' with (format csv)\n",
+      'sql/data/items.csv': '1,a\n2,b\n',
+      // plain SQL without meta-commands, included by nobody: not a psql script by its content
+      'sql/scratch/notes.sql': 'SELECT 1;\n',
+    });
+    expect(text).toContain('psqlScripts: ["sql/install.sql"]');
+    const build = runBin(['build', '--env', 'prod', '--json'], dir);
+    expect(build.code, build.stderr).toBe(0);
+    const pkg = (JSON.parse(build.stdout) as { package: { path: string } }).package.path;
+    const sql = spawnSync('tar', ['-xzOf', pkg, 'database/plain/install.sql'], { encoding: 'utf8' });
+    expect(sql.status, sql.stderr).toBe(0);
+    expect(sql.stdout).toContain('CREATE TABLE items (id int, name text);');
+    expect(sql.stdout).toContain('COPY items FROM STDIN with (format csv);\n1,a\n2,b\n\\.\n');
   });
 });

@@ -43,6 +43,7 @@ describe('slipway init', () => {
         applicationBase: '',
         database: ['db/**'],
         changelog: 'db/changelog/db.changelog-master.xml',
+        psqlScripts: [],
         docs: ['docs/deployment/**'],
         scripts: ['scripts/**'],
         tests: ['tests/**'],

@@ -113,7 +113,7 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
         flags,
         { file, plan },
         () =>
-          `wrote ${path.relative(io.cwd, file) || file} (application: ${plan.application.join(', ') || 'none found'}; database: ${plan.changelog ?? 'no changelog found'})\n`,
+          `wrote ${path.relative(io.cwd, file) || file} (application: ${plan.application.join(', ') || 'none found'}; database: ${plan.changelog ?? (plan.psqlScripts.length ? `psql scripts ${plan.psqlScripts.join(', ')}` : 'no changelog found')})\n`,
       );
       io.stderr('next: review it, then run `slipway stage`\n');
     });
