@@ -16,6 +16,8 @@
 // 8 hosts' remote work shares this machine's CPUs with each other and with the controller, which a real fleet does
 // not; capped, each host is a small machine of its own (8 × the cap should leave the controller room). The
 // controller and its ssh clients are never capped. Without cgroup v1's cpu controller it says so and runs uncapped.
+// FLEET_BENCH_KEX (e.g. curve25519-sha256): the target's kexAlgorithms, and the peer's KexAlgorithms (unset: OpenSSH's
+// default; with OpenSSH 9.0–9.9 that is sntrup761x25519, whose key generation costs the controller ~120 ms per host).
 // Prints a Markdown section (it writes no file: the lead copies figures measured on an idle machine into RESULTS.md).
 // Needs sshd (openssh-server) and the right to start it (root: the test helper binds 127.0.0.1 ports).
 import { execFile } from 'node:child_process';
@@ -50,6 +52,9 @@ if (!SIZES.includes(1) || SIZES.some((n) => !Number.isInteger(n) || n < 1))
 const HOST_CPU = process.env.FLEET_BENCH_HOST_CPU ? Number(process.env.FLEET_BENCH_HOST_CPU) : null;
 if (HOST_CPU !== null && !(HOST_CPU > 0 && HOST_CPU <= cpus().length))
   throw new Error(`FLEET_BENCH_HOST_CPU: a number of CPUs above 0 and at most ${cpus().length}`);
+const KEX = process.env.FLEET_BENCH_KEX || null;
+/** The client's version line (`ssh -V`): what the key exchange costs depends on it. */
+const sshVersion = (await promisify(execFile)('ssh', ['-V'])).stderr.trim();
 const work = mkdtempSync(path.join(tmpdir(), 'slipway-bench-fleet-'));
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -173,6 +178,7 @@ try {
             rollout: { batch: '100%' },
             parallel: 8,
             smokeTests: false,
+            ...(KEX ? { kexAlgorithms: KEX } : {}),
           },
         },
       },
@@ -231,6 +237,7 @@ try {
     `UserKnownHostsFile=${fleet.knownHosts}`,
     '-i',
     fleet.clientKey,
+    ...(KEX ? ['-o', `KexAlgorithms=${KEX}`] : []),
   ];
   const run = promisify(execFile);
   /** The peer on one host: scp the archive, then one ssh that extracts it and points `current` at it. */
@@ -318,7 +325,7 @@ in ${throttled.throttled - throttled0.throttled} of ${throttled.periods - thrott
 `;
   const md = `## Fleet deploys over SSH (issue 13)
 
-Command: \`${HOST_CPU === null ? '' : `FLEET_BENCH_HOST_CPU=${HOST_CPU} `}npm run bench -- fleet\` (8 real sshd servers on 127.0.0.1, compiled dist/, Node ${process.version},
+Command: \`${HOST_CPU === null ? '' : `FLEET_BENCH_HOST_CPU=${HOST_CPU} `}${KEX ? `FLEET_BENCH_KEX=${KEX} ` : ''}npm run bench -- fleet\` (8 real sshd servers on 127.0.0.1, ${sshVersion}, key exchange ${KEX ?? "OpenSSH's default"}, compiled dist/, Node ${process.version},
 ${new Date().toISOString().slice(0, 10)}; ${RUNS} runs per row after one warm-up, medians; a ${(pkgBytes / 1e6).toFixed(2)} MB
 package of 265 random-text files; no restart, health URL, smoke tests or database; \`batch: 100%\`, \`parallel: 8\`).
 
