@@ -3,7 +3,7 @@
  * Parser.parseJdbcSql turns `??` into `?` (its escape for a literal `?`, e.g. the hstore/jsonb `?` operator) wherever
  * it is not inside a string literal, a quoted identifier, a comment or a dollar-quoted body. Changelogs written for
  * Liquibase rely on it ("use ?? to get ?"); psql sends the text as it is, so the package writes what pgjdbc would send.
- * (A lone `?` becomes a bind placeholder under pgjdbc and the statement fails: Liquibase rejects it; it is left as is.)
+ * Raw SQL changes go through pgjdbc twice (nativeSql, then jdbcText): see nativeSql.
  */
 
 const identCont = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}_$]/u.test(c);
@@ -59,9 +59,35 @@ function blockComment(s: string, i: number): number {
 
 /** `sql` as pgjdbc sends it: each `??` outside literals, quoted identifiers, comments and dollar quotes is one `?`. */
 export function jdbcText(sql: string): string {
-  if (!sql.includes('??')) return sql;
+  return sql.includes('??') ? pgjdbcParse(sql, false).text : sql;
+}
+
+/**
+ * What Liquibase 4.28 makes of a raw SQL statement (`<sql>`, `<sqlFile>`, formatted SQL, `--rollback`) before it
+ * runs it: AbstractSQLChange.generateStatements passes each statement through Connection.nativeSQL, which pgjdbc
+ * 42.7.3 parses with parameters (Parser.parseJdbcSql): `??` becomes `?`, and a lone `?` becomes the bind placeholder
+ * `$1`, `$2`… (numbered again after each `;` pgjdbc splits at: outside parentheses, not after CREATE … BEGIN ATOMIC).
+ * No value is ever bound, so PostgreSQL rejects such a statement unless `$n` means something there (a SQL-standard
+ * function body): measured, `jsonb ? 'a'` fails with 'syntax error at or near "$1"', `values (?)` with "bind message
+ * supplies 0 parameters". The text then runs through a plain Statement (jdbcText). `params`: how many `$n` it wrote.
+ */
+export function nativeSql(sql: string): { text: string; params: number } {
+  return sql.includes('?') ? pgjdbcParse(sql, true) : { text: sql, params: 0 };
+}
+
+const identStart = (c: string | undefined): boolean => c !== undefined && (/[A-Za-z_]/.test(c) || c > '\x7f');
+const identPart = (c: string | undefined): boolean => identStart(c) || (c !== undefined && /[0-9$]/.test(c));
+
+/** pgjdbc's Parser.parseJdbcSql, as far as it changes the text: `??` and, with parameters, a lone `?`. */
+function pgjdbcParse(sql: string, withParameters: boolean): { text: string; params: number } {
   let out = '';
   let from = 0;
+  let n = 0; // placeholders in the current pgjdbc statement
+  let params = 0;
+  let paren = 0;
+  let first: string | null = null; // the statement's first word
+  let begin = false;
+  let atomic = false; // CREATE … BEGIN ATOMIC: pgjdbc no longer splits at `;` (never reset)
   for (let i = 0; i < sql.length; i++) {
     const c = sql[i];
     if (c === "'") i = singleQuotes(sql, i);
@@ -73,11 +99,34 @@ export function jdbcText(sql: string): string {
       i = nl < 0 ? sql.length : i + nl;
     } else if (c === '/') i = blockComment(sql, i);
     else if (c === '$') i = dollarQuotes(sql, i);
-    else if (c === '?' && sql[i + 1] === '?') {
-      out += sql.slice(from, i + 1);
-      i++;
-      from = i + 1;
+    else if (c === '?') {
+      if (sql[i + 1] === '?') {
+        out += sql.slice(from, i + 1);
+        i++;
+        from = i + 1;
+      } else if (withParameters) {
+        out += `${sql.slice(from, i)}$${++n}`;
+        params++;
+        from = i + 1;
+      }
+    } else if (!withParameters) continue;
+    else if (c === '(') paren++;
+    else if (c === ')') paren--;
+    else if (c === ';' && paren === 0 && !atomic) {
+      n = 0;
+      first = null;
+      begin = false;
+    } else if (identStart(c)) {
+      let end = i + 1;
+      while (end < sql.length && identPart(sql[end]) && sql[end] !== '$') end++;
+      const word = sql.slice(i, end).toLowerCase();
+      if (first === null) first = word;
+      else if (first === 'create') {
+        if (begin && word === 'atomic') atomic = true;
+        begin = word === 'begin';
+      }
+      i = end - 1;
     }
   }
-  return out + sql.slice(from);
+  return { text: out + sql.slice(from), params };
 }

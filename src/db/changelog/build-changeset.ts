@@ -9,6 +9,7 @@ import { findCommitStatements, lineAt, splitSql, type SplitSqlResult } from './s
 import { liquibaseDollarSplit } from './liquibase-dollar-split.js';
 import { visitSql, type SqlVisitor } from './modify-sql.js';
 import { bodyNeverRuns } from '../precondition-static.js';
+import { nativeSql } from '../jdbc-text.js';
 
 /** One executable piece of a changeset (an `<sql>`, an `<sqlFile>` or a formatted-SQL body). */
 export interface SqlPiece {
@@ -21,6 +22,11 @@ export interface SqlPiece {
   splitStatements: boolean;
   stripComments: boolean;
   endDelimiter: string | null;
+  /**
+   * Raw SQL Liquibase passes through Connection.nativeSQL (AbstractSQLChange: `<sql>`, `<sqlFile>`, formatted SQL, a
+   * plain .sql file), not SQL a change type generates.
+   */
+  native?: boolean;
 }
 
 export interface ChangeSetDraft {
@@ -167,9 +173,9 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
         });
       }
     }
-    statementsOf[pi] = d.sqlVisitors.length
-      ? res.statements.map((s) => visitSql(s.text, d.sqlVisitors))
-      : res.statements.map((s) => s.text);
+    const texts = p.native ? nativeTexts(p, res.statements, d, warnings) : res.statements.map((s) => s.text);
+    // modifySql after nativeSQL, as Liquibase applies its visitors when it executes the generated statements.
+    statementsOf[pi] = d.sqlVisitors.length ? texts.map((t) => visitSql(t, d.sqlVisitors)) : texts;
     // Offsets ascend, so one forward walk over the piece gives every statement's line.
     let k = 0;
     let at = 0;
@@ -222,6 +228,32 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
   // Assigned, not spread into the literal above: a spread there put every changeset on V8's slow object path.
   if (!d.sqlVisitors.length) cs.checksumV8 = changeSetChecksumV8(d.changeChecksumsV8);
   return cs;
+}
+
+/**
+ * A raw SQL piece's statements as Liquibase hands them to pgjdbc (nativeSql: `??` is `?`, a lone `?` is `$1`…), with
+ * W_LIQUIBASE_REJECTS at the first statement that gets a bind placeholder no value is ever bound to.
+ */
+function nativeTexts(
+  p: SqlPiece,
+  statements: SplitSqlResult['statements'],
+  d: ChangeSetDraft,
+  warnings: ParseWarning[],
+): string[] {
+  let warned = false;
+  return statements.map((s) => {
+    const n = nativeSql(s.text);
+    if (n.params > 0 && !warned) {
+      warned = true;
+      warnings.push({
+        code: 'W_LIQUIBASE_REJECTS',
+        file: p.file,
+        line: fileLine(p, lineAt(p.sql, s.offset) - 1),
+        message: `A lone "?" in changeset ${d.author}:${d.id}: Liquibase 4.28 sends it through pgjdbc as the bind parameter $1 with no value, and PostgreSQL rejects the statement (unless $1 means something there); Slipway's package sends the same. Write ?? for a literal ? (the jsonb/hstore ? operators).`,
+      });
+    }
+    return n.text;
+  });
 }
 
 /**
@@ -281,7 +313,8 @@ export function splitRollback(
   at: RollbackSource,
 ): string[] | null {
   try {
-    return splitSql(sql, { endDelimiter, splitStatements }).statements.map((s) => s.text);
+    // A rollback's SQL is a RawSQLChange too: nativeSQL as for the update (AbstractSQLChange.generateStatements).
+    return splitSql(sql, { endDelimiter, splitStatements }).statements.map((s) => nativeSql(s.text).text);
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
     at.warnings.push({

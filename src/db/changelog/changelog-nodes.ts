@@ -497,6 +497,7 @@ function addChild(
         splitStatements: boolAttr(a, 'splitStatements', true, file),
         stripComments: boolAttr(a, 'stripComments', false, file),
         endDelimiter: a.attrs.endDelimiter ?? null,
+        native: true,
       };
       d.pieces.push(piece);
       addSqlChange(d, sql, v8Options(a, piece), 'sql');
@@ -534,6 +535,7 @@ function addChild(
         splitStatements: boolAttr(a, 'splitStatements', true, file),
         stripComments: boolAttr(a, 'stripComments', false, file),
         endDelimiter: a.attrs.endDelimiter ?? null,
+        native: true,
       };
       d.pieces.push(piece);
       // Measured: Liquibase 4.28 hashes the file's text before property expansion (SQLFileChange.generateCheckSum:

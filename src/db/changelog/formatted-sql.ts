@@ -165,6 +165,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       splitStatements: split,
       stripComments: strip,
       endDelimiter,
+      native: true,
     });
     addSqlChange(
       draft,

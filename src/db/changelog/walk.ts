@@ -127,7 +127,15 @@ function loadSqlFile(state: WalkState, ctx: FileContext, content: string): void 
     line: 1,
   });
   // SqlChangeLogParser turns statement splitting off (the V8 header Liquibase 4.28 validates against says so).
-  d.pieces.push({ sql, file: ctx.path, line: 1, splitStatements: false, stripComments: false, endDelimiter: null });
+  d.pieces.push({
+    sql,
+    file: ctx.path,
+    line: 1,
+    splitStatements: false,
+    stripComments: false,
+    endDelimiter: null,
+    native: true,
+  });
   addSqlChange(d, sql, { endDelimiter: null, splitStatements: false, stripComments: false }, 'sql');
   state.changeSets.push(finishChangeSet(d, state.warnings));
 }
