@@ -127,6 +127,15 @@ function historyTable(u: CorpusUnit): string {
   return g ? g.slice(g.indexOf('=') + 1) : 'databasechangelog';
 }
 
+/** Where Liquibase keeps its history: `--liquibase-schema-name`, else `--default-schema-name`, else public. */
+function historySchema(u: CorpusUnit): string {
+  const args = u.globalArgs ?? [];
+  const g =
+    args.find((a) => a.startsWith('--liquibase-schema-name=')) ??
+    args.find((a) => a.startsWith('--default-schema-name='));
+  return g ? g.slice(g.indexOf('=') + 1) : 'public';
+}
+
 function lockTable(u: CorpusUnit): string {
   const g = (u.globalArgs ?? []).find((a) => a.startsWith('--database-changelog-lock-table-name='));
   return g ? g.slice(g.indexOf('=') + 1) : 'databasechangeloglock';
@@ -309,8 +318,8 @@ function oidPositions(copy: string, columns: Set<string>): number[] {
 export async function dumpData(u: CorpusUnit, db: TestDatabase): Promise<string[]> {
   const text = await output('pg_dump', [
     '--data-only',
-    `--exclude-table=${historyTable(u)}`,
-    `--exclude-table=${lockTable(u)}`,
+    `--exclude-table=${historySchema(u)}.${historyTable(u)}`,
+    `--exclude-table=${historySchema(u)}.${lockTable(u)}`,
     '-d',
     db.url,
   ]);
@@ -360,7 +369,7 @@ const HISTORY_COLUMNS =
 export async function historyRows(u: CorpusUnit, db: TestDatabase): Promise<string[]> {
   const rows = await queryRows(
     db.url,
-    `SELECT ${HISTORY_COLUMNS} FROM public.${historyTable(u)} ORDER BY orderexecuted, id`,
+    `SELECT ${HISTORY_COLUMNS} FROM ${historySchema(u)}.${historyTable(u)} ORDER BY orderexecuted, id`,
   );
   return rows.map((r) =>
     Object.values(r)
@@ -477,7 +486,7 @@ export async function liquibaseValidates(u: CorpusUnit, ours: TestDatabase): Pro
 export async function middleTag(u: CorpusUnit, theirs: TestDatabase): Promise<string | null> {
   const rows = await queryRows(
     theirs.url,
-    `SELECT tag, orderexecuted, (SELECT count(*) FROM public.${historyTable(u)}) AS n FROM public.${historyTable(u)} WHERE tag IS NOT NULL ORDER BY orderexecuted`,
+    `SELECT tag, orderexecuted, (SELECT count(*) FROM ${historySchema(u)}.${historyTable(u)}) AS n FROM ${historySchema(u)}.${historyTable(u)} WHERE tag IS NOT NULL ORDER BY orderexecuted`,
   );
   if (!rows.length) return null;
   const n = Number(rows[0]!.n);
@@ -489,7 +498,7 @@ export async function middleTag(u: CorpusUnit, theirs: TestDatabase): Promise<st
 
 /** Row count of the history table (for update-count in mixed runs). */
 export async function historyCount(u: CorpusUnit, db: TestDatabase): Promise<number> {
-  const rows = await queryRows(db.url, `SELECT count(*)::int AS n FROM public.${historyTable(u)}`);
+  const rows = await queryRows(db.url, `SELECT count(*)::int AS n FROM ${historySchema(u)}.${historyTable(u)}`);
   return Number(rows[0]!.n);
 }
 
@@ -498,7 +507,7 @@ export async function historyCount(u: CorpusUnit, db: TestDatabase): Promise<num
  * as id|author|filename|md5sum|description|comments|exectype|contexts|labels: for units only `update-sql` can run.
  */
 export function historyInserts(u: CorpusUnit, sql: string): string[] {
-  const head = `INSERT INTO public.${historyTable(u)} (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID`;
+  const head = `INSERT INTO ${historySchema(u)}.${historyTable(u)} (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID`;
   const seen = new Set<string>();
   const out: string[] = [];
   // A row may end with psql's `\;` (sent with the COMMIT that follows it, as one query), or share a line with it
