@@ -321,3 +321,53 @@ describe('defaultValue="NULL", against Liquibase 4.28', () => {
     expect(schemaDump(theirs)).not.toContain("'NULL'");
   }, 300_000);
 });
+
+// Several <comment> elements in one changeSet (found on adorsys/ledgers, one before each change): ChangeSet.load joins
+// them all with "\n" and trims the whole, where an empty one adds nothing; the history row keeps 255 characters of it.
+const COMMENTS = `<databaseChangeLog ${NS}>
+  <property name="who" value="the team"/>
+  <changeSet id="three" author="t">
+    <comment>First, before the table.</comment>
+    <createTable tableName="cm1"><column name="id" type="int"/></createTable>
+    <comment>  Second, by \${who}.  </comment>
+    <comment/>
+    <comment>   </comment>
+    <comment>Third, after an empty one.</comment>
+  </changeSet>
+  <changeSet id="long" author="t">
+    <comment>${'a'.repeat(200)}</comment>
+    <comment>${'b'.repeat(100)}</comment>
+    <createTable tableName="cm2"><column name="id" type="int"/></createTable>
+  </changeSet>
+  <changeSet id="empty" author="t">
+    <comment>   </comment>
+    <createTable tableName="cm3"><column name="id" type="int"/></createTable>
+  </changeSet>
+</databaseChangeLog>
+`;
+
+describe('several <comment> elements in a changeSet, against Liquibase 4.28', () => {
+  let root: string;
+  let theirs: TestDatabase;
+  let ours: TestDatabase;
+  beforeAll(async () => {
+    root = await makeTree({ 'comments.xml': COMMENTS });
+    [theirs, ours] = await Promise.all([createTestDatabase('comments_theirs'), createTestDatabase('comments_ours')]);
+  });
+  afterAll(async () => {
+    await Promise.all([theirs?.drop(), ours?.drop()]);
+    if (root) await removeTree(root);
+  });
+
+  it('records the comments Liquibase records', async () => {
+    await liquibaseOk(root, theirs, 'comments.xml', 'update');
+    await applyOurPackage(root, 'comments.xml', ours);
+    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
+    // The facts the comparison rests on: all comments joined, the empty ones left out.
+    const comments =
+      "SELECT id || ':' || coalesce(comments, '<null>') FROM databasechangelog WHERE id <> 'long' ORDER BY id";
+    expect(psqlRows(theirs, comments).join('\n')).toBe(
+      'empty:\nthree:First, before the table.\nSecond, by the team.\nThird, after an empty one.',
+    );
+  }, 300_000);
+});

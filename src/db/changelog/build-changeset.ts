@@ -45,6 +45,8 @@ export interface ChangeSetDraft {
   /** Why the changeset has no rollback SQL when it has none (shown when a rollback is refused), else null. */
   noRollback: string | null;
   comment: string | null;
+  /** The text of each XML `<comment>` of the changeSet, in order (Liquibase joins them all). */
+  commentParts?: string[];
   contexts: string | null;
   labels: string | null;
   dbms: string | null;

@@ -25,6 +25,7 @@ import { decodeSqlFile } from './sql-file-encoding.js';
 import { matchesDbms } from './select.js';
 import { applyRemovals, readRemoval, REMOVABLE } from './remove-property.js';
 import type { BuildContext, NameContext, QuotingStrategy } from '../changes/index.js';
+import { javaTrim } from '../changes/identifiers.js';
 import type { FileContext, WalkState } from './walk-state.js';
 import type { ChangelogNode } from './xml-tree.js';
 
@@ -438,7 +439,12 @@ function addChild(
       return;
     case 'comment':
       if (child.changesEntry) return ignoreCommentEntry(child, file, state);
-      d.comment = expand(child.text.trim());
+      // ChangeSet.load joins every <comment> of the changeSet with "\n" and trims the whole to null: several
+      // comments are one text, not the last one (adorsys/ledgers writes one before each change). An empty one adds
+      // no line (measured: the XML parser keeps no node for it).
+      if (child.text.trim() === '') return;
+      (d.commentParts ??= []).push(expand(child.text.trim()));
+      d.comment = javaTrim(d.commentParts.join('\n')) || null;
       return;
     case 'validCheckSum':
       d.validCheckSums.push(child.text.trim());
