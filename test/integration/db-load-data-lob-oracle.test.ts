@@ -1,10 +1,20 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDatabasePackage } from '../../src/db/package.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
-import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows } from '../helpers/liquibase-oracle.js';
+import {
+  applyOurPackage,
+  expectSameSchemaAndHistory,
+  HISTORY_ROWS,
+  liquibaseOk,
+  psqlRows,
+  useOracleCase,
+} from '../helpers/liquibase-oracle.js';
 
 // loadData BLOB and CLOB columns, as Liquibase 4.28 binds them in prepared statements: a CLOB cell names a file (its
 // text is the value), a BLOB cell is Base64 or names a file, found beside the changelog — not beside the CSV. Into an
@@ -128,6 +138,83 @@ describe('loadData BLOB and CLOB values, against Liquibase 4.28', () => {
     expect(psqlRows(ours, rows)).toEqual(psqlRows(theirs, rows));
     expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
   }, 300_000);
+});
+
+// A NULL cell of a type="blob" column in a prepared row is bound typed oid (setNull(Types.BLOB) through pgjdbc): it
+// loads into an oid column and fails into bytea ('column "raw" is of type bytea but expression is of type oid',
+// measured with Liquibase 4.28), with usePreparedStatements="true" and in a row another BLOB value makes prepared.
+// Slipway wrote a bare NULL, which bytea took: it accepted what Liquibase rejects.
+const nullBlob = (table: string, prepared: string): string =>
+  xml(`  <changeSet id="1" author="a">
+    <createTable tableName="${table}"><column name="id" type="int"/><column name="pic" type="blob"/><column name="raw" type="bytea"/></createTable>
+  </changeSet>
+  <changeSet id="2" author="a">
+    <loadData tableName="${table}" file="data/nulls.csv" relativeToChangelogFile="true"${prepared}>
+      <column name="id" type="numeric"/><column name="pic" type="blob"/><column name="raw" type="blob"/>
+    </loadData>
+  </changeSet>`);
+
+describe('a NULL BLOB cell in a prepared loadData row, against Liquibase 4.28', () => {
+  const FILES = {
+    'db/oid.xml': xml(`  <changeSet id="1" author="a">
+    <createTable tableName="o"><column name="id" type="int"/><column name="pic" type="blob"/></createTable>
+    <loadData tableName="o" file="data/nulls.csv" relativeToChangelogFile="true" usePreparedStatements="true">
+      <column name="id" type="numeric"/><column name="pic" type="blob"/><column name="raw" type="skip"/>
+    </loadData>
+  </changeSet>`),
+    'db/prepared.xml': nullBlob('p', ' usePreparedStatements="true"'),
+    'db/mixed.xml': nullBlob('m', ''),
+    'db/data/nulls.csv': 'id,pic,raw\n1,files/a.bin,files/a.bin\n2,NULL,NULL\n3,files/a.bin,NULL\n',
+    'db/files/a.bin': 'bytes\u0000\u00ff of a file\n',
+  };
+  const oid = useOracleCase('nullblob_oid', FILES);
+  const prepared = useOracleCase('nullblob_prep', FILES);
+  const mixed = useOracleCase('nullblob_mixed', FILES);
+
+  it('loads into an oid column in both', async () => {
+    await liquibaseOk(oid.root, oid.theirs, 'db/oid.xml', 'update');
+    await applyOurPackage(oid.root, 'db/oid.xml', oid.ours);
+    const rows = "SELECT concat_ws('|', id, md5(lo_get(pic))) FROM o ORDER BY id";
+    expect(psqlRows(oid.theirs, rows)).toEqual([
+      `1|${md5Of('bytes\u0000\u00ff of a file\n')}`,
+      '2',
+      `3|${md5Of('bytes\u0000\u00ff of a file\n')}`,
+    ]);
+    expect(psqlRows(oid.ours, rows)).toEqual(psqlRows(oid.theirs, rows));
+    expectSameSchemaAndHistory(oid);
+  }, 300_000);
+
+  it.each([
+    ['usePreparedStatements="true"', 'db/prepared.xml', () => prepared],
+    ['a row another BLOB value makes prepared', 'db/mixed.xml', () => mixed],
+  ] as const)(
+    'fails into bytea in both: %s',
+    async (_, changelog, get) => {
+      const c = get();
+      const lb = await runLiquibase(c.root, c.theirs.url, [
+        `--search-path=${c.root}`,
+        `--changelog-file=${changelog}`,
+        'update',
+      ]);
+      expect(lb.ok).toBe(false);
+      expect(lb.out).toContain('column "raw" is of type bytea but expression is of type oid');
+      const pkg = await buildDatabasePackage({
+        rootDir: c.root,
+        changelog,
+        application: 'a',
+        version: '1',
+        sourceDateEpoch: 0,
+      });
+      expect(pkg.warnings.map((w) => w.code)).toContain('W_LIQUIBASE_REJECTS');
+      const file = path.join(c.root, `.package-${c.ours.name}.sql`);
+      await writeFile(file, pkg.sql);
+      const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, c.ours.url], { encoding: 'utf8' });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('column "raw" is of type bytea but expression is of type oid');
+      expectSameSchemaAndHistory(c);
+    },
+    300_000,
+  );
 });
 
 function md5Of(text: string): string {

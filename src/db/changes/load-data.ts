@@ -10,7 +10,7 @@ import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
 import { columnNodes } from './change-node.js';
 import { loadColumn, serialColumn, type ColumnConfig } from './column-config.js';
 import { csvChecksumBytes, parseCsv } from './csv.js';
-import { parseColumnType } from './data-types.js';
+import { parseColumnType, pgColumnType } from './data-types.js';
 import { updateColumnOrder } from './data.js';
 import { isTrue, loadFields, required } from './fields.js';
 import { escapeColumn, qualifiedName, stringLiteral, type NameContext } from './identifiers.js';
@@ -142,6 +142,24 @@ function lobCell(
   return { kind: 'function', text: `lo_from_bytea(0, ${hexBytes(Buffer.from(text, 'base64'))})` };
 }
 
+/**
+ * A NULL cell of a `type="blob"` column in a row Liquibase runs as a prepared statement: ExecutablePreparedStatementBase
+ * binds it with setNull(Types.BLOB) (BlobType's first java.sql.Types alias), which pgjdbc 42.7.3 sends typed oid. So it
+ * loads into an oid column (Liquibase's blob) and fails into bytea — measured with Liquibase 4.28: 'column "raw" is of
+ * type bytea but expression is of type oid'. Written as that typed NULL, PostgreSQL decides the same way for Slipway.
+ */
+function nullBlob(column: string, line: number, f: Record<string, string>, ctx: BuildContext, node: ChangeNode): Value {
+  const declared = ctx.model?.columnType(f.schemaName, f.tableName!, column);
+  if (declared !== undefined && pgColumnType(declared) === 'BYTEA') {
+    ctx.warn(
+      node.line,
+      'W_LIQUIBASE_REJECTS',
+      `<${node.name}> ${f.file} line ${line}: the NULL of BLOB column ${column} is bound as an oid, which its bytea column does not take: Liquibase 4.28 fails on this row ("expression is of type oid"), and so does the package.`,
+    );
+  }
+  return { kind: 'function', text: 'NULL::oid' };
+}
+
 function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChange {
   const f = loadFields(node, {
     catalogName: 's',
@@ -209,6 +227,7 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
     }
     const cells: Cell[] = [];
     let needsPrepared = false;
+    const nullBlobs: number[] = [];
     headers.forEach((h, i) => {
       const headerName = h.trim();
       const cfg = configFor(i, headerName);
@@ -226,8 +245,11 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
         value = lobCell(value, lob, column, cfg, f, ctx, node);
         needsPrepared = true;
       }
+      if (!update && value === null && cfg?.type?.toUpperCase() === 'BLOB') nullBlobs.push(cells.length);
       cells.push({ column, value, allowUpdate: cfg?.fields.allowUpdate !== 'false' });
     });
+    if (nullBlobs.length && (needsPrepared || isTrue(f.usePreparedStatements)))
+      for (const k of nullBlobs) cells[k]!.value = nullBlob(cells[k]!.column, rec.line, f, ctx, node);
     rows.push(cells);
     prepared.push(needsPrepared);
   }
