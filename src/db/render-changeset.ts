@@ -303,27 +303,11 @@ function renderPreconditions(
   return [
     ...renderPreconditionCheck(pre, t),
     '\\if :slipway_pre_error',
-    ...renderPreOutcome(
-      cs,
-      pre.onError,
-      `precondition could not be checked for changeset ${key}${pre.onErrorMessage ? `: ${pre.onErrorMessage}` : ''}`,
-      'onError',
-      tx,
-      run,
-      t,
-    ),
+    ...renderPreOutcome(cs, pre.onError, preOutcomeText(pre, 'onError', key), 'onError', tx, run, t),
     '\\elif :slipway_pre',
     ...run(),
     '\\else',
-    ...renderPreOutcome(
-      cs,
-      pre.onFail,
-      `precondition failed for changeset ${key}${pre.onFailMessage ? `: ${pre.onFailMessage}` : ''}`,
-      'onFail',
-      tx,
-      run,
-      t,
-    ),
+    ...renderPreOutcome(cs, pre.onFail, preOutcomeText(pre, 'onFail', key), 'onFail', tx, run, t),
     '\\endif',
   ];
 }
@@ -340,11 +324,17 @@ function renderStaticFailure(
   run: () => string[],
   t: HistoryTables,
 ): string[] {
-  const what = `precondition failed for changeset ${key}${pre.onFailMessage ? `: ${pre.onFailMessage}` : ''}`;
   return [
     `-- preconditions fail on PostgreSQL (decided at build, ${commentText(`${pre.location.file}:${pre.location.line}`)}): onFail ${pre.onFail}`,
-    ...renderPreOutcome(cs, pre.onFail, what, 'onFail', tx, run, t),
+    ...renderPreOutcome(cs, pre.onFail, preOutcomeText(pre, 'onFail', key), 'onFail', tx, run, t),
   ];
+}
+
+/** What a failed (onFail) or erroring (onError) precondition reports: the changeset and the changelog's message. */
+function preOutcomeText(pre: Preconditions, which: 'onFail' | 'onError', key: string): string {
+  const message = which === 'onFail' ? pre.onFailMessage : pre.onErrorMessage;
+  const what = which === 'onFail' ? 'precondition failed' : 'precondition could not be checked';
+  return `${what} for changeset ${key}${message ? `: ${message}` : ''}`;
 }
 
 /** What HALT / WARN / MARK_RAN / CONTINUE do when a precondition failed (or could not be checked). */
