@@ -406,6 +406,44 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   return cs;
 }
 
+/**
+ * `<rollback changeSetId="…" changeSetAuthor="…" changeSetPath="…"/>` (YAML/JSON `rollback: {changeSetId: …}`): the
+ * changes of an earlier changeset are the rollback, as Liquibase 4.28's ChangeSet.handleRollbackNode reuses them. It
+ * looks the changeset up among those loaded so far (this file's, then each includer's: every changeset read before
+ * this one), by DatabaseChangeLog.getChangeSets: id and author ignoring case, a changeset for PostgreSQL, the path
+ * (default: this changeset's own) compared with each one's recorded path, both normalized and ignoring case. Every
+ * match counts; none is an error, as in Liquibase ("Change set … does not exist"). Children and text beside
+ * changeSetId are ignored, as Liquibase returns before reading them.
+ */
+function referencedRollback(node: ChangelogNode, d: ChangeSetDraft, state: WalkState): string[] {
+  const id = node.attrs.changeSetId!;
+  const author = node.attrs.changeSetAuthor;
+  const at = node.attrs.changeSetPath ?? d.filename;
+  const norm = (p: string): string => normalizeLogicalPath(p).replace(/^\//, '').toLowerCase();
+  const want = norm(at);
+  const dbms = state.filter.dbms ?? 'postgresql';
+  const found = state.changeSets.filter(
+    (c) =>
+      author !== undefined &&
+      c.author.toLowerCase() === author.toLowerCase() &&
+      c.id.toLowerCase() === id.toLowerCase() &&
+      (c.dbms === null || matchesDbms(c.dbms, dbms)) &&
+      norm(c.filename) === want,
+  );
+  if (found.length === 0) {
+    throw new SlipwayError(
+      'E_CHANGELOG',
+      `Rollback of changeset ${d.author}:${d.id} reuses changeset ${at}::${id}::${author ?? 'null'}, which does not exist before it (Liquibase 4.28: "Change set … does not exist")`,
+      {
+        file: d.file,
+        line: node.line,
+        hint: 'changeSetId, changeSetAuthor and changeSetPath (default: this file) must name a changeset read before this one.',
+      },
+    );
+  }
+  return found.flatMap((c) => c.statements);
+}
+
 function addChild(
   d: ChangeSetDraft,
   child: ChangelogNode,
@@ -459,11 +497,9 @@ function addChild(
       return;
     case 'rollback': {
       if (child.attrs.changeSetId !== undefined) {
-        throw new SlipwayError(
-          'E_CHANGELOG',
-          '<rollback changeSetId="…"> (reusing another changeset as rollback) is not supported',
-          { file, line: child.line, hint: 'Write the rollback SQL inside <rollback>.' },
-        );
+        const reused = referencedRollback(expandNode(child, expand), d, state);
+        d.rollback = d.rollbackBroken ? null : [...(d.rollback ?? []), ...reused];
+        return;
       }
       const statements: string[] = [];
       let broken = false;
