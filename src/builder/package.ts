@@ -103,6 +103,7 @@ async function packageDatabase(
   warnings: string[],
   cacheDir: string,
   early?: EarlyDatabase,
+  env?: Record<string, string | undefined>,
 ): Promise<{
   db: DbPackage | null;
   generated: ArchiveEntry[];
@@ -147,7 +148,7 @@ async function packageDatabase(
   let verifyRun: VerifyRun | null = null;
   if (config.database.verify) {
     // Started by the pipeline before compile when it can (runs meanwhile); else here, and awaited at once.
-    const started = early?.verify ?? startVerify(config, db, cacheDir);
+    const started = early?.verify ?? startVerify(config, db, cacheDir, null, env);
     const waitFrom = performance.now();
     verifyRun = await started.result;
     verifyWaitMs = performance.now() - waitFrom;
@@ -202,7 +203,14 @@ export async function packageFileSet(opts: PackageOptions): Promise<PackageResul
   const hashed = hashPayload(opts.fileSet.files, opts.onProgress);
   hashed.catch(() => undefined); // awaited below, after the database (whose error, if any, comes first)
   let t0 = performance.now();
-  const database = await packageDatabase(config, buildTime.epoch, warnings, path.join(outDir, '.cache'), opts.early);
+  const database = await packageDatabase(
+    config,
+    buildTime.epoch,
+    warnings,
+    path.join(outDir, '.cache'),
+    opts.early,
+    opts.env,
+  );
   const tDatabase = performance.now() - t0;
 
   t0 = performance.now();

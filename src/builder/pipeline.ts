@@ -8,6 +8,7 @@ import { readNpmVersion } from '../manifest/generate.js';
 import { packageFileSet, type EarlyDatabase, type PackageResult } from './package.js';
 import { buildDbPackage } from './package-db.js';
 import { prepareVerify, startVerify, type PreparedVerify, type VerifyRun } from './verify-run.js';
+import { resolveVerifyTarget } from '../db/verify-target.js';
 import { ioError } from './package-writer.js';
 import { resolveBuildTime, type BuildTime } from '../manifest/package-time.js';
 import type { ProgressListener } from '../progress.js';
@@ -34,6 +35,8 @@ export interface PhaseResult {
   ms: number;
   status: 'ok' | 'failed' | 'skipped';
   reason?: string;
+  /** The verify phase's engine when it verified (resolveVerifyTarget says which and why; `reason` tells). */
+  engine?: 'pglite' | 'postgresql';
 }
 
 export interface BuildResult {
@@ -105,9 +108,12 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
     ...(opts.strict !== undefined ? { strict: opts.strict } : {}),
   });
   // The verification process starts first: Node, its modules and PGlite (most of a verification's time) load while
-  // this process stages, renders the package and compiles; startVerify sends it the package once rendered.
+  // this process stages, renders the package and compiles; startVerify sends it the package once rendered. Its engine
+  // is decided first (database.verifyUrl auto probes the local server: a few milliseconds when one answers).
   const verifies = !phaseOf(plan, 'database').skip && !phaseOf(plan, 'verify').skip && !!opts.config.database.changelog;
-  const prepared = verifies ? prepareVerify(opts.config) : null;
+  const prepared = verifies
+    ? prepareVerify(await resolveVerifyTarget(opts.config.database.verifyUrl, opts.env ? { env: opts.env } : {}))
+    : null;
   try {
     return await buildWith(opts, plan, prepared);
   } catch (e) {
@@ -241,10 +247,8 @@ async function buildWith(opts: BuildOptions, plan: BuildPlan, prepared: Prepared
           ? 'ok'
           : 'failed'
         : 'skipped',
-      ...(verified
-        ? packaged.verifyCached
-          ? { reason: 'cached result of an identical package' }
-          : { reason: describeVerifyRun(packaged.verifyRun) }
+      ...(verified && packaged.verifyRun
+        ? { reason: describeVerifyRun(packaged.verifyRun), engine: packaged.verifyRun.verify.engine }
         : { reason: packaged.manifest.components.database.reason ?? 'not verified' }),
     });
     phases.push({ name: 'manifest', ms: packaged.timings.manifest, status: 'ok' });
@@ -261,13 +265,16 @@ async function buildWith(opts: BuildOptions, plan: BuildPlan, prepared: Prepared
   }
 }
 
-/** `PGlite in a child process concurrent with compile, peak RSS 212 MB` (the figure the child measured). */
-function describeVerifyRun(run: VerifyRun | null): string {
-  if (!run) return 'not verified';
+/**
+ * `PGlite in a child process, concurrent with compile; peak RSS 212 MB; database.verifyUrl is not set (…)`: the
+ * engine, what the child measured, and why that engine (resolveVerifyTarget).
+ */
+export function describeVerifyRun(run: VerifyRun): string {
   const engine = run.verify.engine === 'pglite' ? 'PGlite' : 'PostgreSQL scratch database';
+  if (run.cached) return `cached result of an identical package (${engine}); ${run.target.reason}`;
   const rss =
     run.peakRssBytes !== null
       ? `peak RSS ${Math.round(run.peakRssBytes / 1e6)} MB`
       : `peak RSS not measured: ${run.memoryReason}`;
-  return `${engine} in a child process, concurrent with compile; ${rss}`;
+  return `${engine} in a child process, concurrent with compile; ${rss}; ${run.target.reason}`;
 }

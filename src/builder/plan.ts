@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
-import { maskUrl } from '../errors.js';
+import { describeConfiguredVerifyTarget } from '../db/verify-target.js';
 
 export type PhaseName = 'clean' | 'stage' | 'compile' | 'database' | 'verify' | 'manifest' | 'package';
 
@@ -87,7 +87,7 @@ export function planBuild(config: Config, opts: PlanBuildOptions = {}): BuildPla
     {
       phase: 'verify',
       action: 'apply database/package.sql to a throwaway database in a child process, concurrent with compile',
-      inputs: { engine: db.verifyUrl ? `scratch database on ${maskUrl(db.verifyUrl)}` : 'PGlite in memory' },
+      inputs: { engine: describeConfiguredVerifyTarget(db.verifyUrl) },
       ...(!db.changelog
         ? { skip: 'no database.changelog in the config' }
         : !db.verify

@@ -21,15 +21,15 @@ export async function verifySetupDigest(setup: { sql: string[]; files: string[] 
 }
 
 /**
- * Content address of a PGlite verification: the package SQL (minus its generated-at line, the one part that is not
- * derived from the changelog), the verifySetup digest and the versions of the code that runs it. The same address
- * means the same SQL on the same engine, so the earlier result is the result; PostgreSQL servers are never cached
- * (the server may change).
+ * Content address of a verification: the engine, the package SQL (minus its generated-at line, the one part that is
+ * not derived from the changelog), the verifySetup digest and the versions of the code that runs it. The same
+ * address means the same SQL on the same engine, so the earlier result is the result; the build asks only for PGlite
+ * (a PostgreSQL server may change), and a result from one engine never answers for the other.
  */
-export function verifyCacheKey(packageSql: string, setupDigest: string): string {
+export function verifyCacheKey(packageSql: string, setupDigest: string, engine: 'pglite' | 'postgresql'): string {
   const sql = packageSql.replace(/^-- Generated: .*$/m, '');
   return sha256Hasher()
-    .update(`verify\0slipway ${SLIPWAY_VERSION}\0pglite ${PGLITE_VERSION}\0setup ${setupDigest}\0`)
+    .update(`verify\0slipway ${SLIPWAY_VERSION}\0engine ${engine}\0pglite ${PGLITE_VERSION}\0setup ${setupDigest}\0`)
     .update(sql)
     .hex();
 }

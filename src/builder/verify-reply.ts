@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import { verifySetupOf } from '../config/verify-setup.js';
 import type { SqlSession } from '../db/session.js';
 import type { VerifiablePackage, VerifyResult } from '../db/verify.js';
+import type { VerifyTarget } from '../db/verify-target.js';
 import { isSlipwayError, type ErrorCode } from '../errors.js';
 
 /** The argument that tells the verification process to open its in-memory PGlite before the request comes. */
@@ -17,6 +18,8 @@ export const OPEN_PGLITE_ARG = '--open-pglite';
 export interface VerifyRequest {
   config: Config;
   pkg: VerifiablePackage;
+  /** The engine the build resolved (resolveVerifyTarget): the process never probes again. */
+  target: VerifyTarget;
 }
 
 /** A SlipwayError (code set) or an unexpected error (code null, message with the stack), as plain data. */
@@ -40,7 +43,7 @@ export async function openVerifyPglite(): Promise<SqlSession> {
 }
 
 /**
- * Runs one verification request (PGlite, or a scratch database on config.database.verifyUrl) and returns its reply
+ * Runs one verification request (PGlite, or a scratch database on the request's target) and returns its reply
  * as plain data (never throws). `pglite`: the session openVerifyPglite opened ahead, if any.
  */
 export async function answerVerifyRequest(
@@ -48,10 +51,10 @@ export async function answerVerifyRequest(
   pglite?: Promise<SqlSession>,
 ): Promise<{ result: VerifyResult } | { error: VerifyReplyError }> {
   try {
-    const { config, pkg } = request;
+    const { config, pkg, target } = request;
     const { verifyDatabasePackage } = await import('../db/verify.js');
     const result = await verifyDatabasePackage(pkg, {
-      ...(config.database.verifyUrl ? { databaseUrl: config.database.verifyUrl } : {}),
+      ...(target.engine === 'postgresql' ? { databaseUrl: target.url } : {}),
       setup: verifySetupOf(config),
       ...(pglite ? { pglite } : {}),
     });

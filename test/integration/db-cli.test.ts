@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runMain } from '../helpers/cli-main.js';
+import { releasePort, reservedPort } from '../helpers/sshd.js';
 
 const run = (cwd: string, argv: string[], env: Record<string, string> = {}) => runMain(argv, { cwd, env });
 
@@ -284,6 +285,35 @@ describe('slipway db CLI', () => {
       expect(JSON.parse(flag.stdout)).toMatchObject({ ok: true, engine: 'postgresql' });
     } finally {
       await removeTree(project);
+    }
+  }, 120_000);
+
+  it('db verify --database-url auto: the local server when it answers, else PGlite, and says which and why', async () => {
+    const admin = new URL(db.url);
+    const env = { PGHOST: admin.hostname, PGPORT: admin.port || '5432', PGUSER: decodeURIComponent(admin.username) };
+    const onPg = await run(dir, ['db', 'verify', '--changelog', 'db/master.xml', '--database-url', 'auto'], env);
+    expect(onPg.code).toBe(0);
+    expect(onPg.stdout).toContain('ok on postgresql');
+    expect(onPg.stdout).toContain(
+      `verified on PostgreSQL: --database-url auto: the local PostgreSQL at postgres://${env.PGUSER}@${env.PGHOST}:${env.PGPORT}/postgres answered and may CREATE DATABASE`,
+    );
+    const port = await reservedPort();
+    try {
+      const closed = await run(
+        dir,
+        ['db', 'verify', '--json', '--changelog', 'db/master.xml', '--database-url', 'auto'],
+        { ...env, PGPORT: String(port) },
+      );
+      expect(closed.code).toBe(0);
+      expect(JSON.parse(closed.stdout)).toMatchObject({
+        ok: true,
+        engine: 'pglite',
+        engineReason: expect.stringContaining(
+          `--database-url auto: no local PostgreSQL answered at ${env.PGHOST}:${port}`,
+        ),
+      });
+    } finally {
+      releasePort(port);
     }
   }, 120_000);
 });

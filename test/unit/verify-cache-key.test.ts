@@ -16,7 +16,7 @@ describe('verification cache key', () => {
     const file = path.join(dir, 'setup.sql');
     const pkg = '-- Generated: 2026-01-01\nCREATE TABLE t (id int);\n';
     const key = async (setup: { sql: string[]; files: string[] }, sql = pkg) =>
-      verifyCacheKey(sql, await verifySetupDigest(setup));
+      verifyCacheKey(sql, await verifySetupDigest(setup), 'pglite');
 
     const none = await key({ sql: [], files: [] });
     const withFile = await key({ sql: [], files: [file] });
@@ -36,5 +36,11 @@ describe('verification cache key', () => {
     await writeFile(file, 'CREATE ROLE app_user');
     expect(await key({ sql: [], files: [file] })).not.toBe(inline);
     expect(await key({ sql: [], files: [path.join(dir, 'missing.sql')] })).not.toBe(none);
+  });
+
+  it('names the engine: a PGlite result never answers for PostgreSQL (database.verifyUrl auto may pick either)', async () => {
+    const digest = await verifySetupDigest({ sql: [], files: [] });
+    const sql = 'CREATE TABLE t (id int);\n';
+    expect(verifyCacheKey(sql, digest, 'pglite')).not.toBe(verifyCacheKey(sql, digest, 'postgresql'));
   });
 });

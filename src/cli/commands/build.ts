@@ -7,6 +7,7 @@ import { planBuild, type BuildPlan } from '../../builder/plan.js';
 import {
   build,
   checkOutDirWritable,
+  describeVerifyRun,
   loadCompile,
   resolveOutDir,
   type BuildResult,
@@ -228,7 +229,7 @@ export function registerBuildCommands(program: Command, ctx: CommandContext): vo
               : r.manifest.components.database.healthStatus === 'HEALTHY'
                 ? 'ok'
                 : 'failed',
-          ...(r.verifyCached ? { reason: 'cached result of an identical package' } : {}),
+          ...(r.verifyRun ? { reason: describeVerifyRun(r.verifyRun), engine: r.verifyRun.verify.engine } : {}),
         },
         { name: 'manifest', ms: r.timings.manifest, status: 'ok' },
         { name: 'package', ms: r.timings.package, status: 'ok' },

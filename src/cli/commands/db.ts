@@ -30,6 +30,7 @@ const lib = {
   rollback: () => import('../../db/rollback.js'),
   status: () => import('../../db/status.js'),
   verify: () => import('../../db/verify.js'),
+  verifyTarget: () => import('../../db/verify-target.js'),
   locks: () => import('../../db/release-locks.js'),
 };
 
@@ -453,20 +454,26 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
   common(db.command('verify').description('apply the changelog to a throwaway database and fingerprint the schema'))
     .option(
       '--database-url <url>',
-      'PostgreSQL server for a scratch database (default: database.verifyUrl from the config, else PGlite in memory)',
+      'PostgreSQL server for a scratch database, or auto (the local server if it answers and may CREATE DATABASE, ' +
+        'else PGlite) (default: database.verifyUrl from the config, else PGlite in memory)',
     )
     .option('--json', 'machine-readable result on stdout')
     .action(async (flags: DbFlags) => {
       const t = await resolveTarget(ctx, flags);
-      // The engine the build verifies on: --database-url, else database.verifyUrl, else PGlite in memory.
-      const verifyUrl = flags.databaseUrl ?? t.config?.database.verifyUrl;
+      // The engine the build verifies on: --database-url, else database.verifyUrl (a URL, or auto), else PGlite.
+      const { resolveVerifyTarget } = await lib.verifyTarget();
+      const target = await resolveVerifyTarget(flags.databaseUrl ?? t.config?.database.verifyUrl, {
+        env: ctx.io.env,
+        source: flags.databaseUrl ? '--database-url' : 'database.verifyUrl',
+      });
       const { verifyChangelog, missingExtensionNote } = await lib.verify();
-      const r = await verifyChangelog({
+      const verified = await verifyChangelog({
         ...t.source,
         ...t.options,
         ...(t.config?.database.verifySetup ? { setup: verifySetupOf(t.config) } : {}),
-        ...(verifyUrl ? { databaseUrl: verifyUrl } : {}),
+        ...(target.engine === 'postgresql' ? { databaseUrl: target.url } : {}),
       });
+      const r = { ...verified, engineReason: target.reason };
       printResult(ctx.io, flags, r, () =>
         [
           ...r.changeSets.map(
@@ -474,6 +481,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
               `${c.status.padEnd(8)} ${c.filename}::${c.id}::${c.author} (${c.ms} ms)${c.error ? `\n  ${c.error.split('\n').join('\n  ')}` : ''}\n`,
           ),
           `${r.ok ? 'ok' : 'FAILED'} on ${r.engine}; fingerprint ${r.fingerprint ?? 'none'} (${r.ms} ms)\n`,
+          `verified on ${r.engine === 'pglite' ? 'PGlite' : 'PostgreSQL'}: ${r.engineReason}\n`,
           ...(r.ok && r.missingExtensions.length
             ? [
                 `warning: ${missingExtensionNote(r.missingExtensions)}; what needs it ran only as its preconditions allowed\n`,

@@ -14,7 +14,17 @@ export const databaseSchema = z
     properties: z.record(z.string(), z.string()).default({}),
     /** Verify the package on a throwaway database while building (PGlite unless verifyUrl is set). */
     verify: z.boolean().default(true),
-    verifyUrl: z.string().optional(),
+    /**
+     * PostgreSQL server the verification creates (and drops) a scratch database on; `auto`: the local server (libpq
+     * environment, else 127.0.0.1:5432) when it answers and may CREATE DATABASE, else PGlite. Unset: PGlite in memory
+     * (src/db/verify-target.ts).
+     */
+    verifyUrl: z
+      .string()
+      .refine((v) => v === '' || v === 'auto' || /^postgres(ql)?:\/\//.test(v), {
+        message: 'must be a postgres:// or postgresql:// URL, or auto',
+      })
+      .optional(),
     /**
      * SQL run on the throwaway verification database before the package, for what a real server already has:
      * roles (`CREATE ROLE app_user`), schemas, extensions. `sql` entries are statements, `files` paths relative to
