@@ -22,6 +22,7 @@ describe('<rollback changeSetId> against Liquibase 4.28', () => {
     'm.xml': `<databaseChangeLog ${NS}>
   <include file="db/a.xml"/>
   <include file="db/b.xml"/>
+  <include file="db/c.sql"/>
 </databaseChangeLog>
 `,
     'db/a.xml': `<databaseChangeLog ${NS}>
@@ -49,6 +50,10 @@ describe('<rollback changeSetId> against Liquibase 4.28', () => {
   </changeSet>
 </databaseChangeLog>
 `,
+    // Formatted SQL finds a changeset of an earlier included file too (AbstractFormattedChangeLogParser looks in the
+    // including changelogs), the id compared ignoring case.
+    'db/c.sql':
+      '--liquibase formatted sql\n\n--changeset carl:drop-t\ndrop table t;\n--rollback changesetId:MAKE-T changesetAuthor:ann changesetPath:db/a.xml\n',
     'bad.xml': `<databaseChangeLog ${NS}>
   <changeSet id="1" author="a">
     <createTable tableName="v"><column name="id" type="int"/></createTable>

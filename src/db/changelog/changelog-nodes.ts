@@ -22,7 +22,7 @@ import { parseModifySql } from './modify-sql.js';
 import { resolveInside, resolveReferenced } from './paths.js';
 import { parseJavaProperties } from '../java-properties.js';
 import { decodeSqlFile } from './sql-file-encoding.js';
-import { matchesDbms } from './select.js';
+import { matchesDbms, reusedChangeSets } from './select.js';
 import { applyRemovals, readRemoval, REMOVABLE } from './remove-property.js';
 import type { BuildContext, NameContext, QuotingStrategy } from '../changes/index.js';
 import { javaTrim } from '../changes/identifiers.js';
@@ -419,17 +419,7 @@ function referencedRollback(node: ChangelogNode, d: ChangeSetDraft, state: WalkS
   const id = node.attrs.changeSetId!;
   const author = node.attrs.changeSetAuthor;
   const at = node.attrs.changeSetPath ?? d.filename;
-  const norm = (p: string): string => normalizeLogicalPath(p).replace(/^\//, '').toLowerCase();
-  const want = norm(at);
-  const dbms = state.filter.dbms ?? 'postgresql';
-  const found = state.changeSets.filter(
-    (c) =>
-      author !== undefined &&
-      c.author.toLowerCase() === author.toLowerCase() &&
-      c.id.toLowerCase() === id.toLowerCase() &&
-      (c.dbms === null || matchesDbms(c.dbms, dbms)) &&
-      norm(c.filename) === want,
-  );
+  const found = reusedChangeSets(state.changeSets, { id, author, path: at }, state.filter.dbms ?? 'postgresql');
   if (found.length === 0) {
     throw new SlipwayError(
       'E_CHANGELOG',

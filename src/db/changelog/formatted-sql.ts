@@ -17,6 +17,9 @@ import {
 } from './build-changeset.js';
 import { parsePreconditionLine, parsePreconditionsLine } from './formatted-preconditions.js';
 import { checkHeaderAttributes, headerAttr } from './formatted-header.js';
+import { normalizeLogicalPath } from './paths.js';
+import { reusedChangeSets } from './select.js';
+export { normalizeLogicalPath };
 
 export interface FormattedSqlInput {
   /** Path relative to the root: message location and (unless logicalFilePath) FILENAME. */
@@ -27,6 +30,8 @@ export interface FormattedSqlInput {
   properties: PropertyScope;
   /** Decides whether a `--property` limited by context/labels/dbms applies. */
   propertyApplies: (p: { context: string | null; labels: string | null; dbms: string | null }) => boolean;
+  /** The changesets read before this file (in files included earlier), where a reused rollback also looks. */
+  earlier?: readonly ChangeSet[];
 }
 
 export interface FormattedSqlResult {
@@ -177,7 +182,8 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
     if (rb) {
       const lower = rb.toLowerCase();
       if (/^not required/.test(lower) || /^empty/.test(lower)) draft.rollback = [];
-      else if (lower.includes('changesetid')) draft.rollback = referencedRollback(rb, draft, changeSets, file);
+      else if (lower.includes('changesetid'))
+        draft.rollback = referencedRollback(rb, draft, [...changeSets, ...(input.earlier ?? [])], file);
       else
         draft.rollback = splitRollback(properties.expand(rb, file), rollbackDelimiter, rollbackSplit, {
           file,
@@ -395,39 +401,32 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
 
 /**
  * `--rollback changesetId:<id> changesetAuthor:<author> [changesetPath:<path>]`: Liquibase reuses that changeset's
- * changes as the rollback. Slipway resolves it among the changesets of the same file parsed so far.
+ * changes as the rollback (AbstractFormattedChangeLogParser: the first match in this file, then in the files that
+ * include it, i.e. every changeset read before; matched as reusedChangeSets does). The path defaults to this file.
+ * A changeset of this file is also found by its physical path when the file has a logicalFilePath.
  */
 function referencedRollback(text: string, draft: ChangeSetDraft, earlier: ChangeSet[], file: string): string[] {
   const one = text.replace(/[\r\n]/g, '');
   const id = /^.*changeSetId:(\S+).*$/i.exec(one)?.[1];
   const author = /^.*changesetAuthor:(\S+).*$/i.exec(one)?.[1];
   const at = /^.*changesetPath:(\S+).*$/i.exec(one)?.[1] ?? file;
-  const target = earlier.find(
-    (c) => c.id === id && c.author === author && (c.filename === at || c.location.file === at),
-  );
+  const target =
+    id === undefined
+      ? undefined
+      : (reusedChangeSets(earlier, { id, author, path: at }, 'postgresql')[0] ??
+        earlier.find((c) => c.id === id && c.author === author && c.location.file === at));
   if (!id || !author || !target) {
     throw new SlipwayError(
       'E_CHANGELOG',
-      `Rollback of ${draft.author}:${draft.id} refers to changeset ${at}::${id ?? '?'}::${author ?? '?'}, which is not defined before it in this file`,
+      `Rollback of ${draft.author}:${draft.id} refers to changeset ${at}::${id ?? '?'}::${author ?? '?'}, which is not defined before it`,
       {
         file,
         line: draft.line,
-        hint: 'Write it as --rollback changesetId:<id> changesetAuthor:<author> for an earlier changeset of this file, or write the rollback SQL.',
+        hint: 'Write it as --rollback changesetId:<id> changesetAuthor:<author> [changesetPath:<path>] for a changeset read before this one, or write the rollback SQL.',
       },
     );
   }
   return [...target.statements];
-}
-
-/** Liquibase DatabaseChangeLog.normalizePath: forward slashes, no leading "./" or "classpath:". */
-export function normalizeLogicalPath(p: string): string {
-  // What each replacement below needs; a path with none of them (most) is returned without the four passes.
-  if (!p.includes('\\') && !p.includes('//') && !p.startsWith('./') && !p.startsWith('classpath')) return p;
-  return p
-    .replace(/\\/g, '/')
-    .replace(/^classpath\*?:/, '')
-    .replace(/^(\.\/)+/, '')
-    .replace(/\/\/+/g, '/');
 }
 
 /** Whether a block comment is still open after `line` (approximate: ignores quotes, enough for the warning). */

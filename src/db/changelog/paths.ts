@@ -59,3 +59,14 @@ function escapeError(p: string, fromFile: string, line: number): SlipwayError {
     hint: 'Keep changelogs and SQL files under the root directory (the Liquibase search path).',
   });
 }
+
+/** Liquibase DatabaseChangeLog.normalizePath: forward slashes, no leading "./" or "classpath:". */
+export function normalizeLogicalPath(p: string): string {
+  // What each replacement below needs; a path with none of them (most) is returned without the four passes.
+  if (!p.includes('\\') && !p.includes('//') && !p.startsWith('./') && !p.startsWith('classpath')) return p;
+  return p
+    .replace(/\\/g, '/')
+    .replace(/^classpath\*?:/, '')
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/\/+/g, '/');
+}

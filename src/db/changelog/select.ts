@@ -4,6 +4,7 @@
  * `liquibase update --contexts … --labels …`.
  */
 import type { ChangeSet } from '../model.js';
+import { normalizeLogicalPath } from './paths.js';
 
 export interface SelectFilter {
   /** Runtime contexts (`--contexts a,b`); none given = every changeset's context matches. */
@@ -117,5 +118,29 @@ export function selectChangeSets(changeSets: ChangeSet[], filter: SelectFilter):
       labelsMatch(labels, cs.labels) &&
       (!cs.inheritedLabels || cs.inheritedLabels.every((l) => labelsMatch(labels, l))) &&
       matchesDbms(cs.dbms, dbms),
+  );
+}
+
+/**
+ * The changesets a reused rollback names (`<rollback changeSetId=… changeSetAuthor=… changeSetPath=…>`, formatted SQL
+ * `--rollback changesetId:… changesetAuthor:… changesetPath:…`), as Liquibase 4.28's DatabaseChangeLog.getChangeSets
+ * matches them: id and author ignoring case, a changeset for `dbms`, the path against each one's recorded path, both
+ * normalized (classpath: and one leading / dropped) and ignoring case. `candidates` in the order Liquibase searches.
+ */
+export function reusedChangeSets(
+  candidates: readonly ChangeSet[],
+  ref: { id: string; author: string | undefined; path: string },
+  dbms: string,
+): ChangeSet[] {
+  const { id, author } = ref;
+  if (author === undefined) return [];
+  const norm = (p: string): string => normalizeLogicalPath(p).replace(/^\//, '').toLowerCase();
+  const want = norm(ref.path);
+  return candidates.filter(
+    (c) =>
+      c.author.toLowerCase() === author.toLowerCase() &&
+      c.id.toLowerCase() === id.toLowerCase() &&
+      (c.dbms === null || matchesDbms(c.dbms, dbms)) &&
+      norm(c.filename) === want,
   );
 }

@@ -107,6 +107,7 @@ function loadSqlFile(state: WalkState, ctx: FileContext, content: string): void 
       logicalFilePath: ctx.logicalFilePath,
       properties: state.properties,
       propertyApplies: state.propertyApplies,
+      earlier: state.changeSets,
     });
     for (const cs of res.changeSets) {
       if (ctx.inheritedContexts.length) cs.inheritedContexts = ctx.inheritedContexts;

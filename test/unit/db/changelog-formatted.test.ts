@@ -127,7 +127,7 @@ describe('formatted SQL changelogs', () => {
       '--liquibase formatted sql\n--changeset ann:create\ncreate table t (id int);\n--rollback changesetId:nope changesetAuthor:ann\n',
     );
     expect([err.message, err.line]).toEqual([
-      'Rollback of ann:create refers to changeset db/main.sql::nope::ann, which is not defined before it in this file',
+      'Rollback of ann:create refers to changeset db/main.sql::nope::ann, which is not defined before it',
       2,
     ]);
   });
