@@ -266,7 +266,7 @@ async function buildWith(opts: BuildOptions, plan: BuildPlan, prepared: Prepared
 }
 
 /**
- * `PGlite in a child process, concurrent with compile; peak RSS 212 MB; database.verifyUrl is not set (…)`: the
+ * `PGlite in a child process, concurrent with compile; peak RSS 212 MB; database.verifyUrl is not set: …`: the
  * engine, what the child measured, and why that engine (resolveVerifyTarget).
  */
 export function describeVerifyRun(run: VerifyRun): string {

@@ -40,7 +40,7 @@ export function configuredVerifyTarget(
 ): VerifyTarget | 'auto' {
   if (configured === VERIFY_URL_AUTO) return 'auto';
   if (configured) return { engine: 'postgresql', url: configured, reason: `${source} is ${maskUrl(configured)}` };
-  return { engine: 'pglite', reason: `${source} is not set (set it to a postgres:// URL, or to auto)` };
+  return { engine: 'pglite', reason: `${source} is not set: a postgres:// URL or auto verifies on PostgreSQL` };
 }
 
 /** The verify engine as the dry-run plan states it (no probe: a plan touches nothing). */

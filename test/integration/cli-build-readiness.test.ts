@@ -81,7 +81,7 @@ describe('failed builds (built binary)', () => {
       '                ^';
     // The verification ran in a child process beside compile; its peak memory is the child's own measurement.
     expect(r.stderr).toMatch(
-      /^ {2}FAIL verify +\d+ ms {2}\(PGlite in a child process, concurrent with compile; peak RSS [1-9]\d* MB; database\.verifyUrl is not set \(.*\)\)\n/m,
+      /^ {2}FAIL verify +\d+ ms {2}\(PGlite in a child process, concurrent with compile; peak RSS [1-9]\d* MB; database\.verifyUrl is not set: .*\)\n/m,
     );
     expect(r.stderr).toContain(
       `build FAILED: the package is NOT READY to deploy (1 blocker(s)):\n  - ${blocker.replaceAll('\n', '\n    ')}\n`,

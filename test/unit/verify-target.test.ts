@@ -28,7 +28,7 @@ describe('configuredVerifyTarget', () => {
   it('is PGlite when unset or empty, the server when a URL, and asks for a probe only for auto', () => {
     expect(configuredVerifyTarget(undefined)).toEqual({
       engine: 'pglite',
-      reason: 'database.verifyUrl is not set (set it to a postgres:// URL, or to auto)',
+      reason: 'database.verifyUrl is not set: a postgres:// URL or auto verifies on PostgreSQL',
     });
     expect(configuredVerifyTarget('')).toMatchObject({ engine: 'pglite' });
     expect(configuredVerifyTarget('auto')).toBe('auto');
