@@ -48,6 +48,18 @@ export function renderHistoryInsert(
   t: HistoryTables = DEFAULT_HISTORY_TABLES,
   where?: string,
 ): string {
+  return historyInsert(cs, exectype, ifMissing, t, where, ';');
+}
+
+/** renderHistoryInsert ended by `end` instead of ";" (the common changeset's withCommit line, see renderChangeSet). */
+function historyInsert(
+  cs: ChangeSet,
+  exectype: 'EXECUTED' | 'MARK_RAN',
+  ifMissing: boolean,
+  t: HistoryTables,
+  where: string | undefined,
+  end: string,
+): string {
   const { history, nextOrder } = tableText(t);
   const cols = cs.tag !== null ? `${HISTORY_COLUMNS}, TAG` : HISTORY_COLUMNS;
   // MarkChangeSetRanGenerator cuts DESCRIPTION and COMMENTS to 250 (measured with a long change-type description).
@@ -57,8 +69,8 @@ export function renderHistoryInsert(
     `${quoteLiteral(limitSize(cs.comment ?? '', 250))}, '${exectype}', ${quoteLiteral(contextsColumn(cs))}, ` +
     `${quoteLiteral(labelsColumn(cs))}, ${quoteLiteral(LIQUIBASE_VERSION)}, :'slipway_deployment_id'` +
     (cs.tag !== null ? `, ${quoteLiteral(cs.tag)}` : '');
-  if (!ifMissing) return `INSERT INTO ${history} (${cols}) VALUES (${values});`;
-  return `INSERT INTO ${history} (${cols}) SELECT ${values} WHERE NOT EXISTS (SELECT 1 FROM ${history} WHERE ${where ?? whereKey(cs)});`;
+  if (!ifMissing) return `INSERT INTO ${history} (${cols}) VALUES (${values})${end}`;
+  return `INSERT INTO ${history} (${cols}) SELECT ${values} WHERE NOT EXISTS (SELECT 1 FROM ${history} WHERE ${where ?? whereKey(cs)})${end}`;
 }
 
 /** Liquibase's update of an existing row when a runOnChange/runAlways changeset runs again (EXECTYPE RERAN). */
@@ -194,9 +206,12 @@ export function renderChangeSet(
   if (!pre && cs.failOnError && !rerunnable) {
     // The common changeset, written straight into `out` (no intermediate arrays).
     const open = renderStatementsInto(out, cs, statementSources(cs, fileLines), tx);
-    const insert = renderHistoryInsert(cs, 'EXECUTED', false, t);
-    if (tx) out.push(...withCommit([insert], open));
-    else out.push(insert);
+    // withCommit([renderHistoryInsert(…)], open)'s lines, with the INSERT ended by withCommit's ` \;` as it is built:
+    // withCommit slices the ";" off, which copies the whole INSERT first (V8 flattens a concatenated string to slice
+    // it) — 6.8 % of the instructions of `db package` on 10,000 changesets (callgrind, --single-threaded).
+    if (!tx) out.push(renderHistoryInsert(cs, 'EXECUTED', false, t));
+    else if (open) out.push(`\\; ${historyInsert(cs, 'EXECUTED', false, t, undefined, ' \\; ')}COMMIT;`);
+    else out.push(historyInsert(cs, 'EXECUTED', false, t, undefined, ' \\;'), 'COMMIT;');
     out.push(executed);
   } else {
     const stmts: string[] = [];
