@@ -1,9 +1,12 @@
 /**
- * CSV as Liquibase 4.28 reads it for loadData: opencsv's RFC4180Parser (a field that starts with the quote character
- * is quoted — separators and line breaks inside it are data, a doubled quote is one quote; any other field is taken
- * literally, quotes included; no escape character) over lines read like BufferedReader.readLine (\n, \r\n or \r).
- * Hand-written because the rules must be opencsv's exactly (csv-parse and friends differ on stray quotes and
- * escapes), and they fit in a page.
+ * CSV as Liquibase 4.28 reads it for loadData: opencsv's RFC4180Parser over lines read like BufferedReader.readLine
+ * (\n, \r\n or \r). In a field that starts with the quote character, quotes open and close quoted stretches in turn,
+ * and the field ends at a closing quote followed by the separator or the end of the line (no escape character: `\"`
+ * is a backslash and a quote, so `\"` pairs balance);
+ * a record whose last field started with a quote and has not ended (or holds an odd number of quotes) goes on over the
+ * next line, joined with \n; a quoted field loses its outer quotes, and `""` is one quote in every field. Measured
+ * with Liquibase's own CSVReader (onap/cps writes YANG text with `\"` in a quoted, multi-line field). Hand-written
+ * because the rules must be opencsv's exactly, and they fit in a page.
  */
 
 export interface CsvOptions {
@@ -18,6 +21,58 @@ export interface CsvRecord {
   line: number;
 }
 
+/** A record that is still open at the end of the file (opencsv: "Unterminated quoted field at end of CSV line"). */
+export class CsvUnterminatedError extends Error {
+  constructor(readonly line: number) {
+    super('Unterminated quoted field at end of CSV line');
+  }
+}
+
+/** RFC4180Parser.splitWhileNotInQuotes: the fields of one (possibly joined) line, and whether the last is open. */
+function splitLine(line: string, sep: string, q: string): { fields: string[]; open: boolean } {
+  const fields: string[] = [];
+  let pos = 0;
+  while (pos < line.length) {
+    const nextSep = line.indexOf(sep, pos);
+    if (nextSep === -1) {
+      fields.push(line.slice(pos));
+      pos = line.length;
+    } else if (!line.startsWith(q, pos)) {
+      fields.push(line.slice(pos, nextSep));
+      pos = nextSep + sep.length;
+    } else {
+      // Quotes open and close quoted stretches in turn (`""` closes and reopens); the field ends at a closing quote
+      // that is the line's last character or is followed by the separator.
+      let at = line.indexOf(q, pos + q.length);
+      let inside = false;
+      while (at !== -1 && (inside || (at + q.length < line.length && !line.startsWith(sep, at + q.length)))) {
+        inside = !inside;
+        at = line.indexOf(q, at + q.length);
+      }
+      const end = at === -1 ? line.length : at + q.length;
+      fields.push(line.slice(pos, end));
+      pos = end + sep.length;
+    }
+  }
+  const last = fields[fields.length - 1];
+  const quotes = last === undefined ? 0 : last.split(q).length - 1;
+  const open =
+    last !== undefined && last !== '' && ((last.startsWith(q) && !last.endsWith(q)) || last === q || quotes % 2 !== 0);
+  if (!open && line.length >= sep.length && line.endsWith(sep)) fields.push('');
+  return { fields, open };
+}
+
+/** RFC4180Parser.handleQuotes: outer quotes off a field that starts with one, then `""` → `"`. */
+function unquote(field: string, q: string): string {
+  if (!field.includes(q)) return field;
+  let f = field;
+  if (f !== q && f.startsWith(q)) {
+    f = f.slice(q.length);
+    if (f.endsWith(q)) f = f.slice(0, -q.length);
+  }
+  return f.replaceAll(q + q, q);
+}
+
 /** Splits text into records. An empty line is a record with one empty field, as opencsv returns it. */
 export function parseCsv(text: string, opts: CsvOptions): CsvRecord[] {
   const lines = text.split(/\r\n|\r|\n/);
@@ -28,52 +83,26 @@ export function parseCsv(text: string, opts: CsvOptions): CsvRecord[] {
   let i = 0;
   while (i < lines.length) {
     const startLine = i + 1;
-    let line = lines[i++]!;
+    const line = lines[i++]!;
+    if (q === null || !line.includes(q)) {
+      records.push({ fields: line.split(sep), line: startLine });
+      continue;
+    }
     const fields: string[] = [];
-    let pos = 0;
+    let pending: string | null = null;
+    let current = line;
     for (;;) {
-      let field = '';
-      if (q !== null && line.startsWith(q, pos)) {
-        pos += q.length;
-        // Quoted field: read to the closing quote, joining physical lines with \n.
-        for (;;) {
-          const at = line.indexOf(q, pos);
-          if (at === -1) {
-            field += line.slice(pos);
-            if (i >= lines.length) {
-              pos = line.length;
-              break;
-            }
-            field += '\n';
-            line = lines[i++]!;
-            pos = 0;
-            continue;
-          }
-          field += line.slice(pos, at);
-          pos = at + q.length;
-          if (line.startsWith(q, pos)) {
-            field += q;
-            pos += q.length;
-            continue;
-          }
-          break;
-        }
-        // Anything between the closing quote and the separator is kept (RFC4180Parser is lenient there).
-        const next = line.indexOf(sep, pos);
-        field += next === -1 ? line.slice(pos) : line.slice(pos, next);
-        pos = next === -1 ? line.length : next;
-      } else {
-        const next = line.indexOf(sep, pos);
-        field = next === -1 ? line.slice(pos) : line.slice(pos, next);
-        pos = next === -1 ? line.length : next;
-      }
-      fields.push(field);
-      if (pos >= line.length) break;
-      pos += sep.length;
-      if (pos === line.length) {
-        fields.push('');
+      const work: string = pending === null ? current : pending + current;
+      const r = splitLine(work, sep, q);
+      if (!r.open) {
+        fields.push(...r.fields.map((f) => unquote(f, q)));
         break;
       }
+      // CSVReader keeps the finished fields and parses the open one again with the next line appended.
+      fields.push(...r.fields.slice(0, -1).map((f) => unquote(f, q)));
+      if (i >= lines.length) throw new CsvUnterminatedError(startLine);
+      pending = `${r.fields[r.fields.length - 1]!}\n`;
+      current = lines[i++]!;
     }
     records.push({ fields, line: startLine });
   }

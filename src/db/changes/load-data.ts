@@ -9,7 +9,7 @@ import { bytesChecksumV9, serializedChangeChecksumV9 } from '../checksum.js';
 import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
 import { columnNodes } from './change-node.js';
 import { loadColumn, serialColumn, type ColumnConfig } from './column-config.js';
-import { csvChecksumBytes, parseCsv } from './csv.js';
+import { csvChecksumBytes, CsvUnterminatedError, parseCsv, type CsvOptions, type CsvRecord } from './csv.js';
 import { parseColumnType, pgColumnType } from './data-types.js';
 import { updateColumnOrder } from './data.js';
 import { isTrue, loadFields, required } from './fields.js';
@@ -197,10 +197,14 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
       hint: `Fix the CSV file read by <${node.name}>; Liquibase fails on it too.`,
     });
   };
-  const records = parseCsv(decode(bytes, f.encoding), {
-    separator: f.separator.charAt(0) || ',',
-    quote: f.quotchar.trim() === '' ? null : f.quotchar.charAt(0),
-  });
+  const records = parseCsvOrFail(
+    decode(bytes, f.encoding),
+    {
+      separator: f.separator.charAt(0) || ',',
+      quote: f.quotchar.trim() === '' ? null : f.quotchar.charAt(0),
+    },
+    fail,
+  );
   const header = records.shift();
   if (!header) fail(1, 'the data file is empty');
   const headers = header!.fields;
@@ -354,3 +358,13 @@ export const LOAD_CHANGES = {
   loadData: (node: ChangeNode, ctx: BuildContext) => build(node, ctx, false),
   loadUpdateData: (node: ChangeNode, ctx: BuildContext) => build(node, ctx, true),
 };
+
+/** parseCsv, with a record left open at the end of the file as `fail` at its first line. */
+function parseCsvOrFail(text: string, opts: CsvOptions, fail: (line: number, message: string) => never): CsvRecord[] {
+  try {
+    return parseCsv(text, opts);
+  } catch (e) {
+    if (e instanceof CsvUnterminatedError) fail(e.line, 'a quoted field is not closed before the end of the file');
+    throw e;
+  }
+}
