@@ -5,7 +5,17 @@ import { parseChangelog } from '../../src/db/changelog/index.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
-import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
+import {
+  applyOurPackage,
+  expectSameSchemaAndHistory,
+  HISTORY_ROWS,
+  liquibaseOk,
+  liquibaseRollback,
+  ourRollback,
+  psqlRows,
+  schemaDump,
+  useOracleCase,
+} from '../helpers/liquibase-oracle.js';
 
 // Departures found running public projects' XML changelogs (session 11's hunt), each reproduced here by a hand-made
 // changelog and compared with `liquibase update` 4.28 on PostgreSQL: schema, data and history rows.
@@ -415,5 +425,38 @@ describe('loadData CSV quotes as opencsv reads them, against Liquibase 4.28', ()
       '2:a"b|c:x',
       '4:plain "quoted" word:v',
     ]);
+  }, 300_000);
+});
+
+// sqlFile in a rollback (found on onap/cps, YAML): Liquibase runs the file's statements, split as in an update.
+const ROLLBACK_SQLFILE = `databaseChangeLog:
+  - changeSet:
+      id: forward
+      author: t
+      changes:
+        - sqlFile:
+            path: sql/forward.sql
+      rollback:
+        - sqlFile:
+            path: sql/back.sql
+`;
+
+describe('sqlFile inside a rollback, against Liquibase 4.28', () => {
+  const c = useOracleCase('rbsqlfile', {
+    'rb.yaml': ROLLBACK_SQLFILE,
+    'sql/forward.sql': 'create table rb_a (id int);\ncreate table rb_b (id int);\n',
+    'sql/back.sql': 'drop table rb_b;\ndrop table rb_a;\ncreate table rb_done (id int);\n',
+  });
+
+  it('rolls back with the statements of the file, as Liquibase does', async () => {
+    await liquibaseOk(c.root, c.theirs, 'rb.yaml', 'update');
+    await applyOurPackage(c.root, 'rb.yaml', c.ours);
+    expectSameSchemaAndHistory(c);
+    const theirs = await liquibaseRollback(c, 'rb.yaml', 1);
+    expect(theirs.ok, theirs.out).toBe(true);
+    await ourRollback(c, 'rb.yaml', 1);
+    expectSameSchemaAndHistory(c);
+    // The fact the comparison rests on: the rollback file ran.
+    expect(schemaDump(c.theirs)).toContain('CREATE TABLE public.rb_done');
   }, 300_000);
 });

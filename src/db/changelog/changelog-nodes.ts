@@ -507,6 +507,16 @@ function addChild(
             : [];
           if (part === null) broken = true;
           else statements.push(...part);
+        } else if (c.name === 'sqlFile') {
+          // SQLFileChange in a rollback runs its file's statements, split as the update splits them.
+          const a = expandAttrs(c, expand);
+          const t = expand(readSqlFile(a, c, file, state).content).trim();
+          const split = boolAttr(a, 'splitStatements', true, file);
+          const part = t
+            ? splitRollback(t, a.attrs.endDelimiter ?? null, split, { ...at, line: c.line, field: 'endDelimiter' })
+            : [];
+          if (part === null) broken = true;
+          else statements.push(...part);
         } else if (changes().isChangeType(c.name)) {
           const { buildChange, changeSql } = changes();
           const rctx = { ...buildContext(d, ctx, state), model: undefined };
@@ -538,28 +548,8 @@ function addChild(
     }
     case 'sqlFile': {
       const a = expandAttrs(child, expand);
-      const p = a.attrs.path;
-      if (!p) throw new SlipwayError('E_CHANGELOG', '<sqlFile> needs a path', { file, line: child.line });
-      const rel = boolAttr(a, 'relativeToChangelogFile', false, file);
-      const target = resolveReferenced(state.rootDir, p, file, child.line, rel, true);
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(path.join(state.rootDir, target));
-      } catch {
-        const named = p === target ? target : `${p} (looked up as ${target} under the root)`;
-        throw new SlipwayError('E_CHANGELOG', `sqlFile not found: ${named}`, {
-          file,
-          line: child.line,
-          hint: p.startsWith('/')
-            ? 'Liquibase looks paths up in its search path only, so does Slipway: a path starting with "/" is read from under the root directory, never from the file system. Write it relative to the root.'
-            : 'Check the path (and relativeToChangelogFile).',
-        });
-      }
-      // StreamUtil.readStreamAsString: a BOM is dropped and decides the charset, else `encoding`, else UTF-8.
-      const content = decodeSqlFile(bytes, a.attrs.encoding, file, child.line);
-      if (!state.read.has(target)) state.files.push({ path: target, content });
-      state.read.add(target);
-      state.includeDirs.add(path.posix.dirname(target));
+      const { target, content } = readSqlFile(a, child, file, state);
+      const p = a.attrs.path!;
       const piece = {
         sql: expand(content),
         file: target,
@@ -787,6 +777,38 @@ function v8Options(
     splitStatements: piece.splitStatements,
     stripComments: child.attrs.stripComments === undefined ? V8_DEFAULT_STRIP.xml : piece.stripComments,
   };
+}
+
+/** The file a `<sqlFile>` names (attributes expanded), read as Liquibase reads it and kept among the package sources. */
+function readSqlFile(
+  a: ChangelogNode,
+  child: ChangelogNode,
+  file: string,
+  state: WalkState,
+): { target: string; content: string } {
+  const p = a.attrs.path;
+  if (!p) throw new SlipwayError('E_CHANGELOG', '<sqlFile> needs a path', { file, line: child.line });
+  const rel = boolAttr(a, 'relativeToChangelogFile', false, file);
+  const target = resolveReferenced(state.rootDir, p, file, child.line, rel, true);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path.join(state.rootDir, target));
+  } catch {
+    const named = p === target ? target : `${p} (looked up as ${target} under the root)`;
+    throw new SlipwayError('E_CHANGELOG', `sqlFile not found: ${named}`, {
+      file,
+      line: child.line,
+      hint: p.startsWith('/')
+        ? 'Liquibase looks paths up in its search path only, so does Slipway: a path starting with "/" is read from under the root directory, never from the file system. Write it relative to the root.'
+        : 'Check the path (and relativeToChangelogFile).',
+    });
+  }
+  // StreamUtil.readStreamAsString: a BOM is dropped and decides the charset, else `encoding`, else UTF-8.
+  const content = decodeSqlFile(bytes, a.attrs.encoding, file, child.line);
+  if (!state.read.has(target)) state.files.push({ path: target, content });
+  state.read.add(target);
+  state.includeDirs.add(path.posix.dirname(target));
+  return { target, content };
 }
 
 function unsupportedRollback(c: ChangelogNode, file: string): never {
