@@ -1,5 +1,5 @@
 import { openSession } from './session.js';
-import { runPsqlScript } from './psql-runner.js';
+import { checkPsqlScript, runPsqlScript } from './psql-runner.js';
 
 export interface ApplyResult {
   executed: { id: string; author: string; filename: string }[];
@@ -15,11 +15,15 @@ export interface ApplySqlOptions {
   signal?: AbortSignal;
   /** Receives each `\echo` line as the script runs (the CLI prints them to stderr). */
   onEcho?: (text: string) => void;
+  /** The script's file, named in errors found before anything runs. */
+  file?: string;
 }
 
 /** Runs a package (or rollback SQL) with psql semantics (ON_ERROR_STOP); `executed` = changesets recorded by this run. */
 export async function applySql(opts: ApplySqlOptions): Promise<ApplyResult> {
   const started = performance.now();
+  // Refused before it connects: a script the runner could not finish must not be half-applied.
+  checkPsqlScript(opts.sql, opts.file);
   const session = await openSession(opts.databaseUrl);
   try {
     const r = await runPsqlScript(session, opts.sql, {

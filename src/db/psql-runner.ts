@@ -138,6 +138,102 @@ export async function runPsqlScript(
   return result;
 }
 
+/** The meta-commands runPsqlScript interprets (besides \copy … from stdin, a COPY with its data). */
+const INTERPRETED = new Set([
+  'if',
+  'elif',
+  'else',
+  'endif',
+  'set',
+  'unset',
+  'gset',
+  'g',
+  'echo',
+  'q',
+  'quit',
+  'restrict',
+  'unrestrict',
+]);
+
+/**
+ * Reads the whole script before any of it runs, so that one runPsqlScript could not finish is refused with nothing
+ * applied (psql itself would run the statements before the command it cannot do, and stop there): a meta-command
+ * it does not interpret, \if/\elif/\else/\endif out of balance, a meta-command in \restrict mode, a literal \if
+ * value that is no boolean, text after `COPY … FROM STDIN;` (the lexer's own error). Only a branch of a literal
+ * \if that cannot be taken (`\if false`) is passed over, as the runner passes over it; a branch on a variable
+ * (set by \gset or ERROR while the script runs) may be taken, so it is checked.
+ */
+export function checkPsqlScript(script: string, file?: string): void {
+  // 'on'/'off': known without the database (a literal \if value); 'maybe': depends on what the script reads.
+  type State = 'on' | 'off' | 'maybe';
+  const conds: { state: State; taken: State; parentOff: boolean }[] = [];
+  const off = () => conds.length > 0 && conds[conds.length - 1]!.state === 'off';
+  const literal = (arg: string | undefined, line: number): State =>
+    arg !== undefined && arg.includes(':') ? 'maybe' : parseBool(arg, line) ? 'on' : 'off';
+  let restricted: string | null = null;
+  try {
+    // Variables are left uninterpolated: their values change while the script runs, and only the commands matter.
+    for (const item of lexPsqlScript(script, new Map())) {
+      if (item.kind === 'sql') continue;
+      if (item.kind === 'copy') {
+        if (item.meta && restricted !== null && !off())
+          throw metaError(
+            '\\copy in restricted mode: only \\unrestrict with the key of \\restrict is allowed',
+            item.line,
+          );
+        continue;
+      }
+      const { command, args, line } = item;
+      if (command === 'if') {
+        const state = off() ? 'off' : literal(args[0], line);
+        conds.push({ state, taken: state, parentOff: off() });
+        continue;
+      }
+      if (command === 'elif' || command === 'else') {
+        const top = conds[conds.length - 1];
+        if (!top) throw metaError(`\\${command} without \\if`, line);
+        if (top.parentOff || top.taken === 'on') top.state = 'off';
+        else {
+          const cond = command === 'else' ? 'on' : literal(args[0], line);
+          top.state = top.taken === 'maybe' && cond === 'on' ? 'maybe' : cond;
+          if (top.state !== 'off') top.taken = top.state;
+        }
+        continue;
+      }
+      if (command === 'endif') {
+        if (!conds.pop()) throw metaError('\\endif without \\if', line);
+        continue;
+      }
+      if (off()) continue;
+      if (restricted !== null && !(command === 'unrestrict' && args[0] === restricted))
+        throw metaError(
+          `\\${command} in restricted mode: only \\unrestrict with the key of \\restrict is allowed`,
+          line,
+        );
+      if (command === 'restrict') {
+        if (!args[0]) throw metaError('\\restrict needs a key', line);
+        restricted = args[0];
+      } else if (command === 'unrestrict') {
+        if (restricted === null) throw metaError('\\unrestrict without \\restrict', line);
+        restricted = null;
+      } else if ((command === 'q' || command === 'quit') && conds.every((c) => c.state === 'on')) {
+        return;
+      } else if (!INTERPRETED.has(command) && !DISPLAY_ONLY.has(command)) {
+        throw metaError(`unsupported psql meta-command \\${command}`, line);
+      }
+    }
+    if (conds.length > 0) throw metaError('\\if without \\endif at end of script', 0);
+  } catch (e) {
+    if (!(e instanceof SlipwayError)) throw e;
+    throw new SlipwayError(e.code, `${e.message}; nothing was run (the script is read whole before it runs)`, {
+      ...(file ? { file } : {}),
+      ...(e.line ? { line: e.line } : {}),
+      ...(e.hint ? { hint: e.hint } : {}),
+      cause: e,
+    });
+  }
+}
+
 function noteMarkers(item: ScriptItem, where: Where, result: RunScriptResult): boolean {
   let seen = false;
   for (const c of item.comments) {

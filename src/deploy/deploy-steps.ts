@@ -289,6 +289,7 @@ export async function migrateStep(m: {
       const r = await contracts.applySql({
         databaseUrl,
         sql,
+        file: sqlFile,
         ...(steps.signal ? { signal: steps.signal } : {}),
         // Each changeset as it is recorded (progress only; the journal gets the read-back list after).
         onEcho: (line) => {

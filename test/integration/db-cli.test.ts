@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runMain } from '../helpers/cli-main.js';
 import { releasePort, reservedPort } from '../helpers/sshd.js';
@@ -151,6 +151,34 @@ describe('slipway db CLI', () => {
     expect(existsSync(path.join(dir, 'broken.sql'))).toBe(false);
     const usage = await run(dir, ['db', 'rollback-sql', '--changelog', 'db/master.xml']);
     expect(usage.code).toBe(2);
+  });
+
+  it('db apply refuses a psql script it cannot finish before running any of it: file and line named, nothing applied', async () => {
+    // psql would run the two statements, then stop at \lo_import; so did slipway, leaving the table behind.
+    const scripts: [string, string, RegExp][] = [
+      [
+        'meta.sql',
+        'CREATE TABLE half_a (id int);\nINSERT INTO half_a VALUES (1);\n\\lo_import /etc/hostname\nCREATE TABLE half_b (id int);\n',
+        /^error E_DB: meta\.sql:3: unsupported psql meta-command \\lo_import; nothing was run/m,
+      ],
+      [
+        'unclosed.sql',
+        'CREATE TABLE half_a (id int);\n\\if true\nCREATE TABLE half_b (id int);\n',
+        /^error E_DB: unclosed\.sql: \\if without \\endif at end of script; nothing was run/m,
+      ],
+      [
+        'branch.sql',
+        'CREATE TABLE half_a (id int);\nSELECT true AS go \\gset\n\\if :go\n\\connect other\n\\endif\n',
+        /^error E_DB: branch\.sql:4: unsupported psql meta-command \\connect; nothing was run/m,
+      ],
+    ];
+    for (const [file, text, message] of scripts) {
+      await writeFile(path.join(dir, file), text);
+      const r = await run(dir, ['db', 'apply', '--database-url', db.url, file]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(await queryRows(db.url, "SELECT tablename FROM pg_tables WHERE tablename LIKE 'half_%'")).toEqual([]);
+    }
   });
 
   it('db apply, status --json, rollback-sql and verify --json against real databases', async () => {

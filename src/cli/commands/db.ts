@@ -398,6 +398,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       const r = await applySql({
         databaseUrl,
         sql,
+        ...(file ? { file } : {}),
         onEcho: flags.json ? undefined : (l) => ctx.io.stderr(l + '\n'),
       });
       printResult(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPsqlScript } from '../../../src/db/psql-runner.js';
+import { checkPsqlScript, runPsqlScript } from '../../../src/db/psql-runner.js';
 import { openSession, type SqlSession } from '../../../src/db/session.js';
 import type { SlipwayError } from '../../../src/errors.js';
 
@@ -49,6 +49,42 @@ describe('runPsqlScript (psql semantics on PGlite)', () => {
       '\\gset expects exactly one row, got 0',
     );
     await expect(runPsqlScript(s, '\\if true\n')).rejects.toThrow('\\if without \\endif at end of script');
+  });
+
+  it('checkPsqlScript reads the whole script first: what the runner would stop at, in any branch that may be taken', () => {
+    const problem = (script: string) => {
+      try {
+        checkPsqlScript(script, 'x.sql');
+        return null;
+      } catch (e) {
+        return `${(e as SlipwayError).location ?? ''} ${(e as SlipwayError).message.replace(/; nothing was run.*$/, '')}`;
+      }
+    };
+    expect(problem('SELECT 1;\nSELECT 2;\n\\connect other')).toBe('x.sql:3 unsupported psql meta-command \\connect');
+    // a branch on a value the script reads while it runs may be taken; a literal false one is passed over, as psql does
+    expect(problem('SELECT true AS go \\gset\n\\if :go\n\\else\n\\lo_list\n\\endif')).toBe(
+      'x.sql:4 unsupported psql meta-command \\lo_list',
+    );
+    expect(problem('\\if false\n\\lo_list\n\\elif 0\n\\lo_list\n\\else\nSELECT 1;\n\\endif')).toBeNull();
+    expect(problem('\\if true\nSELECT 1;\n\\else\n\\lo_list\n\\endif')).toBeNull();
+    expect(problem('\\if :x\n\\if false\n\\lo_list\n\\endif\n\\endif')).toBeNull();
+    expect(problem('SELECT 1;\n\\quit\n\\lo_list')).toBeNull();
+    expect(problem('\\if :x\n\\quit\n\\endif\n\\lo_list')).toBe('x.sql:4 unsupported psql meta-command \\lo_list');
+    expect(problem('\\if maybe\n\\endif')).toBe('x.sql:1 unrecognized value "maybe" for \\if: a boolean is expected');
+    expect(problem('\\endif')).toBe('x.sql:1 \\endif without \\if');
+    expect(problem('\\if :x\nSELECT 1;')).toBe('x.sql \\if without \\endif at end of script');
+    expect(problem('\\restrict k\n\\echo hi\n\\unrestrict k')).toBe(
+      'x.sql:2 \\echo in restricted mode: only \\unrestrict with the key of \\restrict is allowed',
+    );
+    expect(problem('COPY t FROM STDIN; SELECT 1;\n\\.\n')).toBe(
+      'x.sql:1 text after COPY … FROM STDIN; on line 1: SELECT 1;',
+    );
+    // what Slipway's own packages use passes
+    expect(
+      problem(
+        "\\set ON_ERROR_STOP off\nSELECT 1 AS a \\gset\n\\if :ERROR\n\\set f true\n\\endif\n\\timing on\n\\echo 'x' :a",
+      ),
+    ).toBeNull();
   });
 
   it('reports a failing statement at its line with a caret, using the `-- at file:line` marker', async () => {
