@@ -19,7 +19,7 @@ import { boolAttr, checkAttrs } from './node-attrs.js';
 import { parseNodePreconditions } from './node-preconditions.js';
 import type { Preconditions } from '../model.js';
 import { parseModifySql } from './modify-sql.js';
-import { resolveInside, resolveReferenced } from './paths.js';
+import { readablePath, resolveInside, resolveReferenced } from './paths.js';
 import { parseJavaProperties } from '../java-properties.js';
 import { decodeSqlFile } from './sql-file-encoding.js';
 import { matchesDbms, reusedChangeSets } from './select.js';
@@ -307,9 +307,10 @@ function readPropertyFile(
   const file = ctx.path;
   const relative = boolAttr(node, 'relativeToChangelogFile', false, file);
   const target = resolveReferenced(state.rootDir, written, file, node.line, relative, true);
+  const readable = readablePath(state.rootDir, target, file, node.line, written);
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path.join(state.rootDir, target));
+    bytes = readFileSync(readable);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'EISDIR' && code !== 'ENOTDIR') {
@@ -692,9 +693,10 @@ function buildContext(d: ChangeSetDraft, ctx: FileContext, state: WalkState): Bu
     warn: (line, code, message) => state.warnings.push({ code, file, line, message }),
     readFile: (rel, from) => {
       const target = resolveInside(state.rootDir, rel, file, from.line, rel, true);
+      const readable = readablePath(state.rootDir, target, file, from.line, rel);
       let bytes: Buffer;
       try {
-        bytes = readFileSync(path.join(state.rootDir, target));
+        bytes = readFileSync(readable);
       } catch {
         throw new SlipwayError('E_CHANGELOG', `File not found: ${target} (from <${from.name}>)`, {
           file,
@@ -790,9 +792,10 @@ function readSqlFile(
   if (!p) throw new SlipwayError('E_CHANGELOG', '<sqlFile> needs a path', { file, line: child.line });
   const rel = boolAttr(a, 'relativeToChangelogFile', false, file);
   const target = resolveReferenced(state.rootDir, p, file, child.line, rel, true);
+  const readable = readablePath(state.rootDir, target, file, child.line, p);
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path.join(state.rootDir, target));
+    bytes = readFileSync(readable);
   } catch {
     const named = p === target ? target : `${p} (looked up as ${target} under the root)`;
     throw new SlipwayError('E_CHANGELOG', `sqlFile not found: ${named}`, {

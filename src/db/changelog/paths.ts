@@ -1,4 +1,5 @@
 /** Root-relative path handling shared by the changelog and psql parsers. */
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
 
@@ -52,8 +53,39 @@ export function referencedPath(fromFile: string, written: string, relative: bool
   return relative ? path.posix.join(path.posix.dirname(fromFile), written) : written;
 }
 
-function escapeError(p: string, fromFile: string, line: number): SlipwayError {
-  return new SlipwayError('E_CHANGELOG', `Path "${p}" leaves the project root`, {
+const realRoots = new Map<string, string>();
+
+/**
+ * The file to read for root-relative `rel` (already checked by resolveInside): its real path, refused like `../`
+ * when a symbolic link on the way (the file, or a folder above it) leads outside the root, so a changelog tree from
+ * someone else cannot pull ~/.ssh or /etc into a package through a link. The project scan skips such links too
+ * (src/fileset/walk.ts). A path that does not resolve is returned under the root unchanged, for the caller's own
+ * "not found" error.
+ */
+export function readablePath(rootDir: string, rel: string, fromFile: string, line: number, written = rel): string {
+  const abs = path.join(rootDir, rel);
+  let real: string;
+  try {
+    real = realpathSync.native(abs);
+  } catch {
+    return abs;
+  }
+  let root = realRoots.get(rootDir);
+  if (root === undefined) {
+    try {
+      root = realpathSync.native(rootDir);
+    } catch {
+      root = path.resolve(rootDir);
+    }
+    realRoots.set(rootDir, root);
+  }
+  const inside = path.relative(root, real);
+  if (inside !== '..' && !inside.startsWith(`..${path.sep}`) && !path.isAbsolute(inside)) return real;
+  throw escapeError(written, fromFile, line, ' through a symbolic link');
+}
+
+function escapeError(p: string, fromFile: string, line: number, how = ''): SlipwayError {
+  return new SlipwayError('E_CHANGELOG', `Path "${p}" leaves the project root${how}`, {
     file: fromFile,
     line,
     hint: 'Keep changelogs and SQL files under the root directory (the Liquibase search path).',

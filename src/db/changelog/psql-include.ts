@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
 import type { ChangelogFile, ParseWarning } from '../model.js';
-import { resolveInside, resolveReferenced } from './paths.js';
+import { readablePath, resolveInside, resolveReferenced } from './paths.js';
 
 export interface PsqlScriptOptions {
   rootDir: string;
@@ -89,9 +89,10 @@ async function visit(
       },
     );
   }
+  const readable = readablePath(rootDir, rel, from?.file ?? rel, from?.line ?? 0);
   let content: string;
   try {
-    content = await readFile(path.join(rootDir, rel), 'utf8');
+    content = await readFile(readable, 'utf8');
   } catch (e) {
     throw new SlipwayError('E_CHANGELOG', from ? `Included script not found: ${rel}` : `Script not found: ${rel}`, {
       ...(from ? { file: from.file, line: from.line } : { file: rel }),
@@ -151,10 +152,12 @@ function unquote(arg: string): string {
 
 /** The lines that stand for a `\copy … from '<file>'` line: the COPY statement, the file's lines, and `\.`. */
 async function inlineCopy(rootDir: string, rel: string, no: number, m: RegExpExecArray): Promise<string[]> {
-  const target = resolveReferenced(rootDir, unquote(m[2]!), rel, no, false);
+  const written = unquote(m[2]!);
+  const target = resolveReferenced(rootDir, written, rel, no, false);
+  const readable = readablePath(rootDir, target, rel, no, written);
   let data: string;
   try {
-    data = await readFile(path.join(rootDir, target), 'utf8');
+    data = await readFile(readable, 'utf8');
   } catch (e) {
     throw new SlipwayError('E_CHANGELOG', `\\copy data file not found: ${target}`, {
       file: rel,

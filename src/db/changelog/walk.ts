@@ -8,6 +8,7 @@ import { SlipwayError } from '../../errors.js';
 import { addSqlChange, finishChangeSet, newDraft } from './build-changeset.js';
 import { loadChangelogNodes, type IncludeRequest } from './changelog-nodes.js';
 import { isFormattedSql, parseFormattedSql } from './formatted-sql.js';
+import { readablePath } from './paths.js';
 import type { FileContext, WalkState } from './walk-state.js';
 import { parseXmlTree } from './xml-tree.js';
 
@@ -36,9 +37,10 @@ export async function loadFile(state: WalkState, ctx: FileContext, from: From | 
       hint: 'Remove one of the includes so every file is reached once.',
     });
   }
+  const readable = readablePath(state.rootDir, target, from?.file ?? target, from?.line ?? 0, from?.written ?? target);
   let content: string;
   try {
-    content = readFileSync(path.join(state.rootDir, target), 'utf8');
+    content = readFileSync(readable, 'utf8');
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR';
     const named = from?.written ? `${from.written} (looked up as ${target} under the root)` : target;
