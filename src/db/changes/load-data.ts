@@ -65,6 +65,49 @@ function parseBoolean(s: string): boolean {
   return /^[+-]?\d+$/.test(v) && Number(v) > 0;
 }
 
+/** A cell Liquibase 4.28 cannot convert: it fails the changeset (its message is in the constructor's argument). */
+class EmptyCellError extends Error {}
+
+// The PostgreSQL type of a NULL bound with setNull(java.sql.Types.X) by pgjdbc 42.7.3, by Liquibase type class (its
+// first java.sql.Types alias: BigIntType's BIGINT, ClobType's LONGVARCHAR...). Classes not listed (time, timestamp,
+// uuid, nchar, nvarchar, currency, mediumint, unknown names such as STRING or COMPUTED) go as Types.NULL or another
+// type pgjdbc leaves unspecified, so PostgreSQL takes the column's type. Measured with Liquibase 4.28: a NULL cell
+// of each type into boolean, integer, text, date, jsonb, oid and xml columns fails exactly where this type has no
+// assignment cast to the column's.
+const BOUND_NULL_TYPES: Record<string, string> = {
+  bigint: 'bigint',
+  int: 'integer',
+  smallint: 'smallint',
+  tinyint: 'smallint',
+  decimal: 'numeric',
+  number: 'numeric',
+  double: 'double precision',
+  float: 'double precision',
+  boolean: 'boolean',
+  date: 'date',
+  char: 'bpchar',
+  varchar: 'varchar',
+  clob: 'varchar',
+  blob: 'oid',
+  xml: 'xml',
+};
+
+/**
+ * The type of the NULL Liquibase 4.28 binds for a cell of a prepared loadData row whose value is null
+ * (ExecutablePreparedStatementBase.applyColumnParameter): typed by the column's load type when the cell is the word
+ * NULL (LoadDataChange sets the type then) or an empty cell of a date, datetime or time column (its date branch sets
+ * it too); undefined for an untyped NULL. A type containing "datetime" binds Types.TIMESTAMP, which pgjdbc leaves
+ * unspecified.
+ */
+function boundNullType(raw: string, type: string | undefined, cfg: ColumnConfig | undefined): string | undefined {
+  if (type === undefined) return undefined;
+  const t = type.toLowerCase();
+  const literal = raw.toUpperCase() === 'NULL';
+  const emptyDate = raw === '' && cfg?.fields.defaultValue === undefined && ['date', 'datetime', 'time'].includes(t);
+  if ((!literal && !emptyDate) || t.includes('datetime')) return undefined;
+  return BOUND_NULL_TYPES[parseColumnType(type).cls];
+}
+
 /** LoadDataChange.generateStatements' conversion of one CSV value for its column config. */
 function convertCell(
   raw: string,
@@ -101,14 +144,16 @@ function convertCell(
       return v === undefined ? null : { kind: 'function', text: v };
     }
     case 'SEQUENCE':
-      if (value === null) throw new Error('Must set a sequence name in the loadData column defaultValue attribute');
+      if (value === null) throw new EmptyCellError('a SEQUENCE column needs a sequence name: set its defaultValue');
       return { kind: 'sequenceNext', text: value, schema };
     case 'UUID':
     case 'OTHER':
     case 'CLOB':
       return value === null ? null : { kind: 'string', text: value };
     case 'BLOB':
-      return value === null ? null : { kind: 'string', text: value };
+      // LoadDataChange matches a null value against its Base64 pattern: a NullPointerException (measured).
+      if (value === null) throw new EmptyCellError('a BLOB cell is empty and its column has no defaultValue');
+      return { kind: 'string', text: value };
     default:
       return value === null ? null : { kind: 'string', text: value };
   }
@@ -231,7 +276,7 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
     }
     const cells: Cell[] = [];
     let needsPrepared = false;
-    const nullBlobs: number[] = [];
+    const typedNulls: [number, string][] = [];
     headers.forEach((h, i) => {
       const headerName = h.trim();
       const cfg = configFor(i, headerName);
@@ -243,17 +288,30 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
           const t = ctx.model?.columnType(f.schemaName, table, column);
           return t === undefined ? undefined : loadTypeOf(t);
         })();
-      let value = convertCell(line[i]!, cfg, declared, f.schemaName);
+      let value: Value | null;
+      try {
+        value = convertCell(line[i]!, cfg, declared, f.schemaName);
+      } catch (e) {
+        if (e instanceof EmptyCellError) fail(rec.line, `column ${column}: ${e.message}; Liquibase 4.28 fails on it`);
+        throw e;
+      }
       const lob = declared?.toUpperCase();
       if (!update && value !== null && (lob === 'BLOB' || lob === 'CLOB')) {
         value = lobCell(value, lob, column, cfg, f, ctx, node);
         needsPrepared = true;
       }
-      if (!update && value === null && cfg?.type?.toUpperCase() === 'BLOB') nullBlobs.push(cells.length);
+      // LoadDataChange prepares a row with an empty CLOB cell too (setValueClobFile(null)); its NULL goes untyped.
+      if (!update && lob === 'CLOB' && line[i] === '' && cfg?.fields.defaultValue === undefined) needsPrepared = true;
+      const nullType = value === null ? boundNullType(line[i]!, declared, cfg) : undefined;
+      if (!update && nullType !== undefined) typedNulls.push([cells.length, nullType]);
       cells.push({ column, value, allowUpdate: cfg?.fields.allowUpdate !== 'false' });
     });
-    if (nullBlobs.length && (needsPrepared || isTrue(f.usePreparedStatements)))
-      for (const k of nullBlobs) cells[k]!.value = nullBlob(cells[k]!.column, rec.line, f, ctx, node);
+    // A prepared row's NULLs are written as the typed NULLs Liquibase binds, so PostgreSQL accepts or refuses them
+    // for their column as it does for Liquibase.
+    if (typedNulls.length && (needsPrepared || isTrue(f.usePreparedStatements)))
+      for (const [k, t] of typedNulls)
+        cells[k]!.value =
+          t === 'oid' ? nullBlob(cells[k]!.column, rec.line, f, ctx, node) : { kind: 'function', text: `NULL::${t}` };
     rows.push(cells);
     prepared.push(needsPrepared);
   }
