@@ -91,7 +91,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     bodyLimit: BODY_LIMITS.default,
     return503OnClosing: true,
     ...serverOptions(config.server.http),
-    trustProxy: config.server.trustProxy,
+    trustProxy: trustedProxyHops(config.server.trustProxy),
   });
   const auditDest = options.audit ?? path.resolve(config.configDir, config.server.auditLog);
   const audit: AuditLog = createAuditLogger(auditDest);
@@ -266,6 +266,19 @@ export function renderError(err: unknown): { status: number; body: unknown; head
     body: { error: { code: 'E_INTERNAL', message: 'internal error; the server log has the details' } },
     headers: {},
   };
+}
+
+/**
+ * Fastify's trustProxy for server.trustProxy (`true`: one proxy; N: a chain of N). Never Fastify's own `true`, which
+ * trusts every hop, so the client is the leftmost X-Forwarded-For entry — the one the client writes itself (a new one
+ * per request bought a fresh per-client auth budget and put any address in the audit log). Not Fastify's number
+ * either (5.x trusts nothing for one). The peer and the next N-1 addresses are proxies; the client is the address
+ * the farthest of them appended.
+ */
+export function trustedProxyHops(setting: boolean | number): false | ((addr: string, hop: number) => boolean) {
+  if (setting === false) return false;
+  const hops = setting === true ? 1 : setting;
+  return (_addr, hop) => hop < hops;
 }
 
 const CLIENT_MESSAGES: Record<number, string> = {

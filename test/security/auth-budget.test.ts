@@ -4,7 +4,16 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, bearer, request, startTestServer, PASSWORD, type HttpResult, type TestServer } from './helpers.js';
+import {
+  basic,
+  bearer,
+  readAudit,
+  request,
+  startTestServer,
+  PASSWORD,
+  type HttpResult,
+  type TestServer,
+} from './helpers.js';
 
 // Seeded so a failing run can be replayed; printed once.
 const SEED = Number(process.env.SLIPWAY_TEST_SEED ?? 20261204);
@@ -199,5 +208,54 @@ describe('scrypt pool (per-client budget raised so only the pool limits)', () =>
     expect([200, 503]).toContain(
       (await request(s.url, '/api/releases', { headers: basic('viewer', PASSWORD) })).status,
     );
+  });
+});
+
+describe('behind a reverse proxy (server.trustProxy: true)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ trustProxy: true });
+  });
+  afterAll(async () => s.close());
+
+  it('AB 9: X-Forwarded-For values the client invents do not buy a fresh per-client budget, nor an audit IP', async () => {
+    // What one reverse proxy sends on: the client's own X-Forwarded-For (spoofed, a new one each time) with the
+    // address the proxy saw appended. The budget belongs to that last address.
+    const statuses: number[] = [];
+    for (let i = 0; i < 35; i++)
+      statuses.push(
+        (
+          await request(s.url, '/api/releases', {
+            headers: { ...basic(`user-${word()}`, word()), 'x-forwarded-for': `10.9.${i}.1, 203.0.113.7` },
+          })
+        ).status,
+      );
+    expect(statuses.slice(0, 30)).toEqual(Array(30).fill(401));
+    expect(statuses.slice(30)).toEqual(Array(5).fill(429));
+    // Another client behind the same proxy keeps its own budget.
+    const other = await request(s.url, '/api/releases', {
+      headers: { ...basic('viewer'), 'x-forwarded-for': '10.9.0.1, 203.0.113.8' },
+    });
+    expect(other.status).toBe(200);
+    const lines = await readAudit(s, (ls) => ls.some((l) => l.user === 'viewer'));
+    expect(lines.find((l) => l.user === 'viewer')?.ip).toBe('203.0.113.8');
+    expect(lines.filter((l) => String(l.ip).startsWith('10.9.'))).toEqual([]);
+  });
+});
+
+describe('behind two proxies (server.trustProxy: 2)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ trustProxy: 2 });
+  });
+  afterAll(async () => s.close());
+
+  it('AB 10: the client is the address the farther proxy appended, whatever the client wrote before it', async () => {
+    const r = await request(s.url, '/api/releases', {
+      headers: { ...basic('viewer'), 'x-forwarded-for': '10.9.9.9, 198.51.100.4, 192.0.2.1' },
+    });
+    expect(r.status).toBe(200);
+    const lines = await readAudit(s, (ls) => ls.some((l) => l.user === 'viewer'));
+    expect(lines.find((l) => l.user === 'viewer')?.ip).toBe('198.51.100.4');
   });
 });

@@ -96,8 +96,12 @@ export const serverSchema = z
       .int()
       .positive()
       .default(8 * 3600_000),
-    /** Trust X-Forwarded-For/-Proto/-Host from a reverse proxy (client IP in the audit log, origin for CSRF). */
-    trustProxy: z.boolean().default(false),
+    /**
+     * Trust X-Forwarded-For/-Proto/-Host from reverse proxies (client IP for the auth budget, rate limits and the
+     * audit log; origin for CSRF): `true` is one proxy, a number that many in a chain. The client is the address the
+     * nearest trusted proxy appended, never a value the client wrote itself (see trustedProxyHops).
+     */
+    trustProxy: z.union([z.boolean(), z.number().int().min(1).max(16)]).default(false),
     /** Mark the session cookie Secure (set when served over HTTPS or behind a TLS proxy). */
     secureCookies: z.boolean().default(false),
   })
