@@ -7,7 +7,8 @@ import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from
 
 // <removeChangeSetProperty change="addColumn" dbms="…" remove="afterColumn|beforeColumn|position"/> (a child of
 // databaseChangeLog), measured with Liquibase 4.28 on PostgreSQL: it takes the attribute off every column of the
-// addColumn changes parsed after it in the same file (XML and YAML, document order), before the checksum; not off
+// addColumn changes parsed after it in the same file (XML and YAML, document order, YAML columns written without the
+// `column` key too), before the checksum; not off
 // earlier changesets, not off included files. dbms must match as written (no dbms: no database; "PostgreSQL" does
 // not match; "all", "!mysql", "mysql, postgresql" do); a change other than exactly "addColumn" is ignored; an
 // unknown remove fails once an addColumn follows, and is ignored when none does.
@@ -42,6 +43,21 @@ const CHILD_YAML = `databaseChangeLog:
             columns:
               - column: {name: z, type: int, beforeColumn: id}
               - column: {name: w, type: int}
+  - removeChangeSetProperty: {change: addColumn, dbms: postgresql, remove: afterColumn}
+  # Columns written without the column key (spinnaker/clouddriver): each entry is itself a column, and loses it too.
+  - changeSet:
+      id: y2
+      author: a
+      changes:
+        - addColumn:
+            tableName: ypos
+            columns:
+              - name: v
+                type: text
+                afterColumn: id
+        - addColumn:
+            tableName: ypos
+            columns: {name: u, type: int, afterColumn: v}
 `;
 // The same changes as written without the removed attributes: Liquibase records the same checksums.
 const PLAIN_XML = xml(TABLE, addColumn('c', 'name="x" type="int"', 'name="y" type="text"'));
@@ -118,7 +134,7 @@ describe('removeChangeSetProperty against Liquibase 4.28 on PostgreSQL', () => {
     expect(schemaDump(ours)).toBe(schemaDump(theirs));
     const rows = psqlRows(theirs, HISTORY_ROWS);
     expect(psqlRows(ours, HISTORY_ROWS)).toEqual(rows);
-    expect(rows.map((r) => r.split('|')[0])).toEqual(['t', 'c', 'y0', 'y1']);
+    expect(rows.map((r) => r.split('|')[0])).toEqual(['t', 'c', 'y0', 'y1', 'y2']);
 
     const parsed = await parseChangelog({ rootDir: root, changelog: 'master.xml' });
     expect(parsed.warnings.map((w) => `${w.file}:${w.line} ${w.code}`)).toEqual([
@@ -127,13 +143,15 @@ describe('removeChangeSetProperty against Liquibase 4.28 on PostgreSQL', () => {
     // update-sql prints exactly our statements.
     const out = await liquibaseOk(root, sqlDb, 'master.xml', 'update-sql');
     const theirSql = out.split('\n').filter((l) => /^ALTER TABLE public\.y?pos /.test(l));
-    const ourSql = parsed.changeSets.filter((c) => c.id === 'c' || c.id === 'y1').flatMap((c) => c.statements);
+    const ourSql = parsed.changeSets.filter((c) => ['c', 'y1', 'y2'].includes(c.id)).flatMap((c) => c.statements);
     expect(ourSql.map((s) => `${s};`)).toEqual(theirSql);
     expect(theirSql).toEqual([
       'ALTER TABLE public.pos ADD x INTEGER;',
       'ALTER TABLE public.pos ADD y TEXT;',
       'ALTER TABLE public.ypos ADD z INTEGER;',
       'ALTER TABLE public.ypos ADD w INTEGER;',
+      'ALTER TABLE public.ypos ADD v TEXT;',
+      'ALTER TABLE public.ypos ADD u INTEGER;',
     ]);
     // The checksum Liquibase records is that of the change written without the attribute.
     const plainOut = await liquibaseOk(root, sqlDb, 'plain.xml', 'update-sql');

@@ -65,11 +65,16 @@ export function applyRemovals(node: ChangelogNode, removals: PropertyRemoval[]):
     }
   }
   const gone = new Set(removals.map((r) => r.remove));
+  const keep = (attrs: Record<string, string>): Record<string, string> =>
+    Object.fromEntries(Object.entries(attrs).filter(([k]) => !gone.has(k)));
+  // AddColumnChange.modify works on the loaded columns, whatever shape they were written in: a YAML/JSON `columns`
+  // entry with no `column` under it (`columns: [- name: x, afterColumn: y]`) is itself a column (columnNodes), so its
+  // own attributes lose the property too (found on spinnaker/clouddriver, 20190913-task-sagaids.yml).
   const strip = (c: ChangelogNode): ChangelogNode =>
     c.name === 'column'
-      ? { ...c, attrs: Object.fromEntries(Object.entries(c.attrs).filter(([k]) => !gone.has(k))) }
+      ? { ...c, attrs: keep(c.attrs) }
       : c.name === 'columns'
-        ? { ...c, children: c.children.map(strip) }
+        ? { ...c, attrs: keep(c.attrs), children: c.children.map(strip) }
         : c;
   return { ...node, children: node.children.map(strip) };
 }
