@@ -3,7 +3,15 @@ import { parseChangelog } from '../../src/db/changelog/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
-import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
+import {
+  applyOurPackage,
+  expectSameSchemaAndHistory,
+  HISTORY_ROWS,
+  liquibaseOk,
+  psqlRows,
+  schemaDump,
+  useOracleCase,
+} from '../helpers/liquibase-oracle.js';
 
 // YAML shapes real changelogs use that SnakeYAML and Liquibase 4.28's ParsedNode accept (found on public YAML
 // changelogs, rebuilt here by hand): a key written twice (the last value wins), two changes in one list item,
@@ -328,4 +336,61 @@ describe('plain YAML/JSON scalars read as SnakeYAML and Liquibase 4.28 read them
       ]);
       expect(psqlRows(theirs, 'SELECT id FROM databasechangelog')).toEqual([file.endsWith('json') ? '15' : '1.1']);
     }, 300_000);
+});
+
+// Several comments in a YAML/JSON changeSet: ChangeSet.load joins every `comment` child of the changeSet's ParsedNode
+// with "\n", and only a changeSet written as a list of mappings has several (`changeSet: [ - id: …, - comment: a,
+// - comment: b ]`; Slipway refused that shape: "Unknown change type <changes>"). `comment: [a, b]` is one value, a
+// list, recorded as Java prints it: "[a, b]" (Slipway joined it as two comments). A key written twice: the last wins.
+describe('several comments in a YAML or JSON changeSet, against Liquibase 4.28', () => {
+  const c = useOracleCase('yamlcomments', {
+    'master.yaml': 'databaseChangeLog:\n  - include: {file: a.yaml}\n  - include: {file: b.json}\n',
+    'a.yaml': `databaseChangeLog:
+  - changeSet:
+      id: list
+      author: a
+      comment: [first, second]
+      changes:
+        - createTable: {tableName: c1, columns: [{column: {name: id, type: int}}]}
+  - changeSet:
+      id: blocklist
+      author: a
+      comment:
+        - one
+        - two
+        - 3
+      changes:
+        - createTable: {tableName: c2, columns: [{column: {name: id, type: int}}]}
+  - changeSet:
+      id: dup
+      author: a
+      comment: first
+      comment: second
+      changes:
+        - createTable: {tableName: c3, columns: [{column: {name: id, type: int}}]}
+  - changeSet:
+      - id: maps
+      - author: a
+      - comment: c-one
+      - comment: c-two
+      - changes:
+          - createTable: {tableName: c4, columns: [{column: {name: id, type: int}}]}
+`,
+    'b.json': `{"databaseChangeLog": [
+ {"changeSet": {"id": "jlist", "author": "a", "comment": ["first", "second"], "changes": [{"createTable": {"tableName": "j1", "columns": [{"column": {"name": "id", "type": "int"}}]}}]}},
+ {"changeSet": {"id": "jdup", "author": "a", "comment": "first", "comment": "second", "changes": [{"createTable": {"tableName": "j2", "columns": [{"column": {"name": "id", "type": "int"}}]}}]}},
+ {"changeSet": [{"id": "jmaps"}, {"author": "a"}, {"comment": "one"}, {"comment": "two"}, {"changes": [{"createTable": {"tableName": "j3", "columns": [{"column": {"name": "id", "type": "int"}}]}}]}]}
+]}
+`,
+  });
+
+  it('records the comments Liquibase records', async () => {
+    await liquibaseOk(c.root, c.theirs, 'master.yaml', 'update');
+    await applyOurPackage(c.root, 'master.yaml', c.ours);
+    expectSameSchemaAndHistory(c);
+    const comments = "SELECT id || ':' || comments FROM databasechangelog ORDER BY orderexecuted";
+    expect(psqlRows(c.theirs, comments).join('|')).toBe(
+      'list:[first, second]|blocklist:[one, two, 3]|dup:second|maps:c-one|c-two|jlist:[first, second]|jdup:second|jmaps:one|two',
+    );
+  }, 300_000);
 });

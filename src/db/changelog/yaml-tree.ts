@@ -214,32 +214,47 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
       return node;
     }
     if (!isMap(value)) return bad(value, `"${name}" has an unexpected shape`);
-    for (const pair of pairsOf(value)) {
-      const key = scalarText(pair.key);
-      if (key === null) bad(pair.key, 'Keys must be plain strings');
-      // ChangeSet.handleChildNode reads `validCheckSums:` (a list, or one value) exactly as `validCheckSum:`.
-      const k = name === 'changeSet' && key === 'validCheckSums' ? 'validCheckSum' : key!;
-      const v = deref(pair.value) ?? null;
-      const t = scalarText(v);
-      // `rollback: {sql: …}`: each key but the changeSet reference is a change, as in `rollback: [ - sql: … ]`.
-      if (name === 'rollback' && !ROLLBACK_REFERENCE.has(k)) addPair(node, pair, true);
-      else if (k === 'changes' && isSeq(v)) for (const item of v.items as YamlNode[]) addItem(node, item, true);
-      // `changes: {sql: …}` (a mapping, no list): each key is a change, as in a list (measured: it runs).
-      else if (k === 'changes' && isMap(v)) for (const p of pairsOf(v)) addPair(node, p, true);
-      else if (TEXT_CHILDREN.has(k) && isSeq(v) && v.items.every((i) => isScalar(deref(i as YamlNode))))
-        // `validCheckSum: [ - 8:…, - ANY ]`: each entry is one value (an alias to one, too), like repeated
-        // <validCheckSum> elements.
-        for (const item of v.items as YamlNode[])
-          node.children.push({ name: k, attrs: {}, children: [], text: scalarText(item) ?? '', ...lineOf(item) });
-      else if (t !== null && TEXT_CHILDREN.has(k))
-        node.children.push({ name: k, attrs: {}, children: [], text: t, ...lineOf(pair.key) });
-      // `key: null` (or `key:` with nothing) is no value at all for Liquibase's ParsedNode: the field stays unset.
-      else if (isScalar(v) && v.value === null) continue;
-      else if (t !== null) node.attrs[k] = t;
-      else node.children.push(convert(k, v, pair.key));
-    }
+    for (const pair of pairsOf(value)) addField(node, pair);
     return node;
   };
+  /** One `key: value` of a mapping (or of a changeSet's list of mappings) as a field or child of `node`. */
+  const addField = (node: ChangelogNode, pair: Pair<YamlNode, YamlNode>): void => {
+    const name = node.name;
+    const key = scalarText(pair.key);
+    if (key === null) bad(pair.key, 'Keys must be plain strings');
+    // ChangeSet.handleChildNode reads `validCheckSums:` (a list, or one value) exactly as `validCheckSum:`.
+    const k = name === 'changeSet' && key === 'validCheckSums' ? 'validCheckSum' : key!;
+    const v = deref(pair.value) ?? null;
+    const t = scalarText(v);
+    // `rollback: {sql: …}`: each key but the changeSet reference is a change, as in `rollback: [ - sql: … ]`.
+    if (name === 'rollback' && !ROLLBACK_REFERENCE.has(k)) addPair(node, pair, true);
+    else if (k === 'changes' && isSeq(v)) for (const item of v.items as YamlNode[]) addItem(node, item, true);
+    // `changes: {sql: …}` (a mapping, no list): each key is a change, as in a list (measured: it runs).
+    else if (k === 'changes' && isMap(v)) for (const p of pairsOf(v)) addPair(node, p, true);
+    else if (k === 'comment' && isSeq(v) && v.items.every((i) => isScalar(deref(i as YamlNode))))
+      // `comment: [a, b]` is one value, a java.util.List, which ChangeSet.load prints with its toString (measured:
+      // the history row's COMMENTS is "[a, b]"). Only several `comment` keys are several comments (joined).
+      node.children.push({ name: k, attrs: {}, children: [], text: javaListText(v.items), ...lineOf(pair.key) });
+    else if (TEXT_CHILDREN.has(k) && isSeq(v) && v.items.every((i) => isScalar(deref(i as YamlNode))))
+      // `validCheckSum: [ - 8:…, - ANY ]`: each entry is one value (an alias to one, too), like repeated
+      // <validCheckSum> elements.
+      for (const item of v.items as YamlNode[])
+        node.children.push({ name: k, attrs: {}, children: [], text: scalarText(item) ?? '', ...lineOf(item) });
+    else if (t !== null && TEXT_CHILDREN.has(k))
+      node.children.push({ name: k, attrs: {}, children: [], text: t, ...lineOf(pair.key) });
+    // `key: null` (or `key:` with nothing) is no value at all for Liquibase's ParsedNode: the field stays unset.
+    else if (isScalar(v) && v.value === null) return;
+    else if (t !== null) node.attrs[k] = t;
+    else node.children.push(convert(k, v, pair.key));
+  };
+  /** java.util.List's toString of a list of scalars: "[a, b]", a null entry "null". */
+  const javaListText = (items: unknown[]): string =>
+    `[${items
+      .map((i) => {
+        const n = deref(i as YamlNode);
+        return isScalar(n) && n.value === null ? 'null' : (scalarText(n) ?? '');
+      })
+      .join(', ')}]`;
   // A list item is a mapping, usually of one key (`- sql: {…}`); precondition lists may also carry `- onFail: HALT`.
   // Liquibase's ParsedNode makes every key of an item a child of the list's owner, in order, so an item of several
   // keys is several entries (measured: `- sql: {…}` and `createTable: {…}` in one item run both, in that order).
@@ -255,6 +270,9 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     if (key === null) return void bad(pair.key, 'Keys must be plain strings');
     const t = scalarText(pair.value);
     if (change) parent.children.push({ ...convert(key, pair.value, pair.key, true), changesEntry: true });
+    // `changeSet: [ - id: x, - comment: a, - comment: b, - changes: […] ]`: ParsedNode makes each item's keys fields
+    // of the changeSet, as in its mapping, and each `comment` one of its comments (measured: "a\nb" recorded).
+    else if (parent.name === 'changeSet') addField(parent, pair);
     else if (t !== null && PRECONDITION_ATTRS.has(key)) parent.attrs[key] = t;
     // Liquibase's ParsedNode treats `- file: x` in a list (`include: [ - file: x ]`) as the value `file` of the
     // parent, exactly like `include: {file: x}`; only text-bearing changes (`- sql: …`) and empty ones stay elements.
