@@ -4,9 +4,16 @@ import { SlipwayError } from '../errors.js';
 import { normalizedMode, type ArchiveProblem, type ExtractLimits } from './archive-rules.js';
 import { readArchive, type CheckedEntry, type EntrySink } from './scan-archive.js';
 import { verifyTree } from './verify-tree.js';
-import { isIoFailure, toIoError } from './io-error.js';
+import { ioCodeIn, isIoFailure, toIoError } from './io-error.js';
 
-const IO_ERRNO = /\b(ENOSPC|EROFS|EACCES|EIO|EDQUOT)\b/;
+/** E_IO for the first problem that is a filesystem refusal (the disk's failure, never "package damaged"), or null. */
+function ioProblem(problems: ArchiveProblem[], dest: string): unknown {
+  for (const p of problems) {
+    const code = ioCodeIn(p.message);
+    if (code) return toIoError(Object.assign(new Error(p.message), { code, path: dest }), dest, 'extract into');
+  }
+  return null;
+}
 
 export interface ExtractOptions {
   file: string;
@@ -106,18 +113,21 @@ export async function extractPackage(opts: ExtractOptions): Promise<{ files: num
       ...(opts.select ? { select: opts.select } : {}),
     });
     if (!verified.ok)
-      throw unsafeArchiveError(opts.file, verified.problems, 'extracted tree does not match SHA256SUMS for');
+      // The tree just written could not be read back or fsynced (EIO, ENOSPC…): the target's disk failed.
+      throw (
+        ioProblem(
+          verified.problems.filter((p) => p.code === 'UNREADABLE'),
+          opts.dest,
+        ) ?? unsafeArchiveError(opts.file, verified.problems, 'extracted tree does not match SHA256SUMS for')
+      );
     return { files: verified.files };
   } catch (e) {
     await rm(opts.dest, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     if (e instanceof SlipwayError) throw e;
     // A full disk, a read-only or unwritable target is the target's problem, never "package damaged".
     if (isIoFailure(e)) throw toIoError(e, opts.dest, 'extract into');
-    const io = problems.find((p) => IO_ERRNO.test(p.message));
-    if (io) {
-      const code = IO_ERRNO.exec(io.message)![1]!;
-      throw toIoError(Object.assign(new Error(io.message), { code, path: opts.dest }), opts.dest, 'extract into');
-    }
+    const io = ioProblem(problems, opts.dest);
+    if (io) throw io;
     throw unsafeArchiveError(opts.file, [...problems, { code: 'EXTRACT_FAILED', message: (e as Error).message }]);
   }
 }

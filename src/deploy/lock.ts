@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { SlipwayError } from '../errors.js';
 import { isPidAlive } from '../pid-alive.js';
 import type { LockHolder } from './release-record.js';
+import { toIoError } from './io-error.js';
 
 /** The owner record a lock carries (shared with the web UI, hence defined in the import-free release-record.ts). */
 export type LockOwner = LockHolder;
@@ -69,8 +70,8 @@ export async function acquireLock(opts: AcquireLockOptions): Promise<LockHandle>
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       const holder = await readOwner(opts.lockPath);
-      if (isStale(holder)) {
-        const gone = await removeStaleLock(opts.lockPath);
+      if (holder && isStale(holder)) {
+        const gone = await removeStaleLock(opts.lockPath, holder);
         if (gone) recovered = gone;
         continue;
       }
@@ -103,12 +104,18 @@ function lockedMessage(lockPath: string, holder: LockOwner | null, waited: boole
  * Moves a stale lock aside, then re-checks what was moved: if two processes race to recover, the loser may have
  * moved the winner's fresh lock, which is then put back.
  */
-async function removeStaleLock(lockPath: string): Promise<LockOwner | null> {
+async function removeStaleLock(lockPath: string, holder: LockOwner): Promise<LockOwner | null> {
   const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await rename(lockPath, aside);
-  } catch {
-    return null;
+  } catch (e) {
+    // Gone: another run recovered it first. Any other refusal would repeat on every try (the caller would spin).
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw toIoError(
+      e,
+      lockPath,
+      `move aside the stale lock of pid ${holder.pid} on ${holder.host} (no longer running)`,
+    );
   }
   const moved = await readOwner(aside);
   if (moved && !isStale(moved)) {
