@@ -460,3 +460,31 @@ describe('sqlFile inside a rollback, against Liquibase 4.28', () => {
     expect(schemaDump(c.theirs)).toContain('CREATE TABLE public.rb_done');
   }, 300_000);
 });
+
+// Formatted SQL whose body holds "/*" inside a string (found on DiPA-Projekt/dipa-hub: a URL 'https://***host'):
+// PostgreSQL reads no comment there, and Liquibase starts the next changeset as usual. Slipway refuses a
+// --changeset only inside a block comment that is really open (which breaks both changesets).
+const QUOTED_OPEN_COMMENT = [
+  '--liquibase formatted sql',
+  '--changeset ann:links',
+  'create table qc_link (id int, url text, note text);',
+  "insert into qc_link values (1, 'https://***REMOVED***:52801/irj/portal', 'a');",
+  "insert into qc_link values (2, 'x', 'b /* no comment')",
+  '--changeset ann:after',
+  "insert into qc_link values (3, 'after', 'c');",
+  '',
+].join('\n');
+
+describe('formatted SQL with "/*" inside a string before the next changeset, against Liquibase 4.28', () => {
+  const c = useOracleCase('qcomment', { 'qc.sql': QUOTED_OPEN_COMMENT });
+
+  it('runs both changesets, as Liquibase does', async () => {
+    await liquibaseOk(c.root, c.theirs, 'qc.sql', 'update');
+    await applyOurPackage(c.root, 'qc.sql', c.ours);
+    expectSameSchemaAndHistory(c);
+    const rows = "SELECT id || ':' || url || ':' || note FROM qc_link ORDER BY id";
+    expect(psqlRows(c.ours, rows)).toEqual(psqlRows(c.theirs, rows));
+    // The fact the comparison rests on: the second changeset ran on its own.
+    expect(psqlRows(c.theirs, 'SELECT id FROM databasechangelog ORDER BY orderexecuted')).toEqual(['links', 'after']);
+  }, 300_000);
+});

@@ -18,6 +18,7 @@ import {
 import { parsePreconditionLine, parsePreconditionsLine } from './formatted-preconditions.js';
 import { checkHeaderAttributes, headerAttr } from './formatted-header.js';
 import { normalizeLogicalPath } from './paths.js';
+import { splitSql } from './sql-split.js';
 import { reusedChangeSets } from './select.js';
 export { normalizeLogicalPath };
 
@@ -248,7 +249,9 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
 
     const cs = k === 'c' ? CHANGE_SET.exec(line) : null;
     if (cs) {
-      if (inBlockComment) {
+      // The line tracker ignores quotes; the body is lexed as PostgreSQL reads it only when it says a comment is open,
+      // so a "/*" inside a string ('https://***host') is no comment (found on DiPA-Projekt/dipa-hub).
+      if (inBlockComment && endsInBlockComment(body)) {
         // Liquibase still starts a changeset here, leaving "/*" unterminated in one changeset and "*/" stray in the
         // next: both fail on PostgreSQL, so this trap is an error rather than a warning.
         fail(
@@ -429,7 +432,15 @@ function referencedRollback(text: string, draft: ChangeSetDraft, earlier: Change
   return [...target.statements];
 }
 
-/** Whether a block comment is still open after `line` (approximate: ignores quotes, enough for the warning). */
+/** Whether a changeset body ends inside a block comment, as PostgreSQL lexes it (quotes and dollar quotes opaque). */
+function endsInBlockComment(body: string[]): boolean {
+  return splitSql(body.join('\n'), { splitStatements: false }).unterminated?.kind === 'block comment';
+}
+
+/**
+ * Whether a block comment may still be open after `line`: a cheap line filter that ignores quotes (it can say open
+ * where a quoted "/*" is no comment), confirmed by endsInBlockComment before anything is refused.
+ */
 function trackBlockComment(line: string, open: boolean): boolean {
   // Only "/*" opens and only "*/" closes: a line without the one that would change the state leaves it (most lines).
   if (!line.includes(open ? '*/' : '/*')) return open;
