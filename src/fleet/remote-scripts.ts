@@ -28,6 +28,18 @@ for f in "$1"/.slipway/incoming/*.tar.gz; do if [ -f "$f" ]; then printf 'I %s\\
 echo J
 if [ -e "$1/.slipway/journal.jsonl" ]; then cat -- "$1/.slipway/journal.jsonl"; fi`;
 
+/**
+ * A function: \`take_lock ROOT OWNER\` writes the owner file into the lock directory just made. When the disk refuses
+ * (full, read-only, I/O error), the directory goes too: a lock without its owner would hold every later run off
+ * until someone removed it by hand.
+ */
+const TAKE_LOCK = `take_lock() {
+  printf '%s\\n' "$2" > "$1/.slipway/lock.d/owner.json" && sync -- "$1/.slipway/lock.d/owner.json" && return 0
+  rm -rf -- "$1/.slipway/lock.d"
+  echo "cannot write $1/.slipway/lock.d/owner.json (a full or read-only disk?): the lock was not taken" >&2
+  return 1
+}`;
+
 /** A function: \`upload_state FILE\` prints "<sha256> <size of FILE.part>" ("none" when the file is absent). */
 const UPLOAD_STATE = `upload_state() {
   if [ -f "$1" ]; then s=$(sha256sum -- "$1"); printf '%s ' "\${s%% *}"; else printf 'none '; fi
@@ -146,8 +158,9 @@ ${PREPARE}`,
    */
   open: `${PRE}
 ${PREPARE} || exit 3
+${TAKE_LOCK}
 if mkdir -- "$1/.slipway/lock.d" 2>/dev/null; then
-  printf '%s\\n' "$2" > "$1/.slipway/lock.d/owner.json" && sync -- "$1/.slipway/lock.d/owner.json" || exit 3
+  take_lock "$1" "$2" || exit 3
   echo acquired
 else
   echo held; tr -d '\\n' < "$1/.slipway/lock.d/owner.json" 2>/dev/null; echo; exit 0
@@ -170,8 +183,9 @@ ${STATE}`,
 
   /** $1 root, $2 owner JSON. mkdir is atomic: prints "acquired", or the holder's owner file and "held". */
   lock: `${PRE}
+${TAKE_LOCK}
 if mkdir -- "$1/.slipway/lock.d" 2>/dev/null; then
-  printf '%s\\n' "$2" > "$1/.slipway/lock.d/owner.json" && sync -- "$1/.slipway/lock.d/owner.json"
+  take_lock "$1" "$2" || exit 3
   echo acquired
 else
   cat -- "$1/.slipway/lock.d/owner.json" 2>/dev/null; echo; echo held

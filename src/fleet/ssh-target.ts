@@ -378,9 +378,11 @@ export class SshTarget implements Target {
           `${this.session.label}: ${this.layout.root} is locked by ${holder ? `pid ${holder.pid} on ${holder.host} (${holder.command}, since ${holder.startedAt})` : 'an unreadable owner'}`,
           {
             hint:
-              holder?.host === hostname()
-                ? 'Another deploy from this machine is running; wait for it (--wait).'
-                : `The holder runs on another machine; when it is gone, remove ${this.layout.state}/lock.d on the host.`,
+              holder === null
+                ? `Its owner file is missing or unreadable (a run killed while it took the lock?); when no deploy runs there, remove ${this.layout.state}/lock.d on the host.`
+                : holder.host === hostname()
+                  ? 'Another deploy from this machine is running; wait for it (--wait).'
+                  : `The holder runs on another machine; when it is gone, remove ${this.layout.state}/lock.d on the host.`,
           },
         );
       opts.onWait?.(holder);
