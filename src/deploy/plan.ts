@@ -28,7 +28,8 @@ export interface PlanDeployInput {
  */
 export function planDeploy(input: PlanDeployInput): DeployPlan {
   const t = input.target;
-  const health = t.health.url;
+  // Shown, never probed from here: a health URL may carry a password or ?token= (plan output, deployment-info.json).
+  const health = t.health.url === undefined ? undefined : maskUrl(t.health.url);
   const db = input.databaseUrl;
   const live =
     input.previous === undefined ? 'the live release' : input.previous === null ? 'no live release' : input.previous;
@@ -118,7 +119,7 @@ export function planDeploymentInfo(config: Config, hasDatabasePackage: boolean):
         type: target.type,
         strategy: t.strategy,
         steps: plan.steps.filter((s) => !s.skip).map((s) => `${s.step}: ${s.action}`),
-        healthUrl: t.health.url ?? null,
+        healthUrl: t.health.url === undefined ? null : maskUrl(t.health.url),
         rollback: { keepReleases: t.keep, database: t.rollbackDatabase, backupDatabase: t.backupDatabase },
       };
     });

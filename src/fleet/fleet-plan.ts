@@ -91,7 +91,7 @@ export function planFleetDeploy(i: PlanFleetInput): FleetPlan {
       v.health.url
         ? {
             step: 'health',
-            action: `wait until ${v.health.url} is HEALTHY${v.health.allowDegraded ? ' or DEGRADED' : ''} (timeout ${v.health.timeoutMs} ms)`,
+            action: `wait until ${maskUrl(v.health.url)} is HEALTHY${v.health.allowDegraded ? ' or DEGRADED' : ''} (timeout ${v.health.timeoutMs} ms)`,
           }
         : { step: 'health', action: 'health gate', skip: 'no health URL configured' },
       v.smokeTests
@@ -104,7 +104,8 @@ export function planFleetDeploy(i: PlanFleetInput): FleetPlan {
     pauseMsBefore: bi > 0 ? t.rollout.pauseMs : 0,
     hosts: b.map((hi) => {
       const h = fleet.hosts[hi]!;
-      return { host: h.label, root: h.root, healthUrl: h.view.health.url ?? null, steps: hostSteps(h) };
+      const url = h.view.health.url;
+      return { host: h.label, root: h.root, healthUrl: url === undefined ? null : maskUrl(url), steps: hostSteps(h) };
     }),
   }));
   const watched = fleet.hosts.filter((h) => h.view.health.url).length;

@@ -14,6 +14,9 @@ import { ensureDist, runBin } from '../helpers/cli-bin.js';
 import { waitFor } from '../helpers/wait.js';
 import { bearer, request, startTestServer } from './helpers.js';
 import { runMain } from '../helpers/cli-main.js';
+import { planDeploy, planDeploymentInfo, type PlanDeployInput } from '../../src/deploy/plan.js';
+import { planFleetDeploy, renderFleetPlan } from '../../src/fleet/fleet-plan.js';
+import { resolveFleet } from '../../src/fleet/fleet-target.js';
 
 // A password holding '@' (only partly masked before) and a `?password=` parameter (shown in clear before).
 const AT_SECRET = 'p@ss-AT-s3cret';
@@ -175,5 +178,67 @@ describe('secrets in database URLs never leave the process', () => {
       await new Promise((r) => holder.close(r));
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('secrets in health URLs stay out of the package and the plan', () => {
+  it('deployment-info.json and the deploy plan (--dry-run, --json) mask a health URL password and ?token=', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'slipway-health-secret-'));
+    dirs.push(dir);
+    const url = `http://ops:${encodeURIComponent(AT_SECRET)}@127.0.0.1:8080/health?token=${QUERY_SECRET}`;
+    const config = await makeDeployConfig(dir, { health: { url } });
+    const info = planDeploymentInfo(config, true);
+    expectNoSecret(JSON.stringify(info));
+    expect(info.targets[0]!.healthUrl).toBe('http://ops:***@127.0.0.1:8080/health?token=***');
+    const plan = planDeploy({
+      root: path.join(dir, 'target'),
+      releaseId: 'r1',
+      packageName: 'demo.tar.gz',
+      previous: null,
+      target: config.deploy.targets.prod as PlanDeployInput['target'],
+      databaseUrl: null,
+      hasDatabasePackage: false,
+      watchMs: 0,
+      force: false,
+    });
+    expectNoSecret(JSON.stringify(plan));
+    expect(plan.steps.find((s) => s.step === 'health')!.action).toContain('http://ops:***@127.0.0.1:8080/health');
+    // The same URL on an ssh target: the fleet plan (`deploy --target fleet --dry-run`) and its rendering.
+    const fleetConfig = await makeDeployConfig(dir, {
+      type: 'ssh',
+      path: '/srv/app',
+      hosts: ['deploy@web1'],
+      knownHosts: 'known_hosts',
+      health: { url },
+    });
+    const fleetPlan = planFleetDeploy({
+      fleet: resolveFleet(fleetConfig, 'prod'),
+      releaseId: 'r1',
+      packageName: 'demo.tar.gz',
+      previous: null,
+      databaseUrl: null,
+      hasDatabasePackage: false,
+      watchMs: 0,
+    });
+    expectNoSecret(JSON.stringify(fleetPlan) + renderFleetPlan(fleetPlan, '1.0.0'));
+    expect(fleetPlan.batches[0]!.hosts[0]!.healthUrl).toContain('***@');
+  });
+
+  it('a deploy whose health gate fails keeps the health URL secrets out of the CLI output and the journal', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'slipway-health-secret-'));
+    dirs.push(dir);
+    const port = await closedPort();
+    const url = `http://ops:${encodeURIComponent(AT_SECRET)}@127.0.0.1:${port}/health?token=${QUERY_SECRET}`;
+    await makeDeployConfig(dir, { health: { url, timeoutMs: 1000, intervalMs: 100 } });
+    const pkg = await makeFixturePackage({});
+    dirs.push(path.dirname(pkg.path));
+    const { code, stdout, stderr } = await runMain(['deploy', pkg.path, '--target', 'prod'], {
+      cwd: dir,
+      env: { USER: 'tester' },
+    });
+    expect(code).not.toBe(0);
+    expect(stderr).toContain(`http://ops:***@127.0.0.1:${port}/health?token=***`);
+    expectNoSecret(stdout + stderr);
+    expectNoSecret(await readFile(path.join(dir, 'target', '.slipway', 'journal.jsonl'), 'utf8'));
   });
 });
