@@ -171,10 +171,11 @@ describe('what a failure path says is what the test observes (real PostgreSQL, r
     const config = await s.config();
     const v1 = (await deploy({ config, packagePath: await s.pkg('1.0.0', [CS1]), target: 'prod' })).releaseId;
     // The journal turns read-only after the last step, so the run's closing line is what it refuses; 2.0.0 turns
-    // UNHEALTHY 10 s after it starts (fail-after-ms.txt), well after its gate.
+    // UNHEALTHY once `broken` exists (fail-when.txt), which this test creates after recover has been shown.
     const fault = ioFaultAt(s.root, 'journal read-only', 'retention:ok#1');
     cleanups.push(fault.undo);
-    const pkg2 = await appPackage('2.0.0', [CS1, CS2], { files: { 'application/fail-after-ms.txt': '10000\n' } });
+    const broken = path.join(s.dir, 'breaks-2.0.0');
+    const pkg2 = await appPackage('2.0.0', [CS1, CS2], { files: { 'application/fail-when.txt': `${broken}\n` } });
     const e = await failing(deploy({ config, packagePath: pkg2.path, target: 'prod', onProgress: fault.onProgress }));
     fault.expectInjected();
     const begin = await lastRun(s.root);
@@ -198,6 +199,7 @@ describe('what a failure path says is what the test observes (real PostgreSQL, r
     );
     expect(await s.current()).toBe(v2);
     const health = `http://127.0.0.1:${s.port}/health`;
+    await writeFile(broken, '');
     await waitFor('2.0.0 to turn UNHEALTHY', async () => (await fetch(health).catch(() => null))?.status === 503, {
       timeoutMs: 60_000,
     });
@@ -256,10 +258,12 @@ describe('what a failure path says is what the test observes (real PostgreSQL, r
   it('a deploy refused before it touched anything, while something else moved `current`: says what current is and that this run left it, never "put back"', async () => {
     const s = await setup();
     const config = await s.config();
-    // 1.0.0 turns UNHEALTHY 8 s after it starts: the next deploy's pre-check refuses it (nothing touched yet).
-    const pkg1 = await appPackage('1.0.0', [CS1], { files: { 'application/fail-after-ms.txt': '8000\n' } });
+    // 1.0.0 turns UNHEALTHY once it is live (fail-when.txt): the next deploy's pre-check refuses it (nothing touched yet).
+    const broken = path.join(s.dir, 'breaks-1.0.0');
+    const pkg1 = await appPackage('1.0.0', [CS1], { files: { 'application/fail-when.txt': `${broken}\n` } });
     const v1 = (await deploy({ config, packagePath: pkg1.path, target: 'prod' })).releaseId;
     const health = `http://127.0.0.1:${s.port}/health`;
+    await writeFile(broken, '');
     await waitFor('1.0.0 to turn UNHEALTHY', async () => (await fetch(health).catch(() => null))?.status === 503, {
       timeoutMs: 60_000,
     });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, readlink, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -169,8 +169,20 @@ describe('deploy with a real HTTP app behind the health gate', () => {
       },
     } as Config;
     const before = await currentOf(env.root);
-    const pkg = await makeAppPackage('2.2.0', 'HEALTHY', { 'application/fail-after-ms.txt': '600\n' });
-    const e = await fail(deploy({ config: cfg, packagePath: pkg.path, target: 'prod', watchMs: 10_000 }));
+    // 2.2.0 breaks once the watch window has begun (it passed its gate and smoke tests before).
+    const broken = path.join(env.dir, 'watch-breaks-2.2.0');
+    const pkg = await makeAppPackage('2.2.0', 'HEALTHY', { 'application/fail-when.txt': `${broken}\n` });
+    const e = await fail(
+      deploy({
+        config: cfg,
+        packagePath: pkg.path,
+        target: 'prod',
+        watchMs: 120_000,
+        onProgress: (ev) => {
+          if (ev.step === 'health' && ev.status === 'begin' && ev.message?.startsWith('watch')) writeFileSync(broken, '');
+        },
+      }),
+    );
     expect(e.code).toBe('E_HEALTH');
     expect(e.message).toMatch(/^watch window: /);
     expect(await currentOf(env.root)).toBe(before);
