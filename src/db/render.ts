@@ -75,11 +75,12 @@ export function* renderPackageChunks(changelog: Changelog, opts: RenderPackageOp
   yield '\n\n';
   yield renderPrelude(tables, opts.defaultSchema).join('\n');
   yield '\n\n';
-  const validation = renderChecksumValidation(changelog.changeSets, tables);
-  if (validation.length) {
-    yield validation.join('\n');
-    yield '\n\n';
+  let validated = false;
+  for (const piece of renderChecksumValidation(changelog.changeSets, tables)) {
+    validated = true;
+    yield piece;
   }
+  if (validated) yield '\n\n';
   if (changelog.preconditions?.length) {
     yield renderChangelogPreconditions(changelog.preconditions, tables).join('\n');
     yield '\n\n';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatEpoch, renderPackage } from '../../../src/db/render.js';
+import { formatEpoch, renderPackage, renderPackageChunks } from '../../../src/db/render.js';
 import { renderChangeSet, renderHistoryInsert } from '../../../src/db/render-changeset.js';
 import { renderPreconditionExpr } from '../../../src/db/render-precondition.js';
 import { LOCK_CHECK } from '../../../src/db/render-bookkeeping.js';
@@ -279,6 +279,25 @@ describe('renderPackage', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('comes in pieces no larger than one changeset, also the checksum validation of every changeset', () => {
+    // db package --out-file writes the pieces as they come: a piece that grows with the changelog is held whole.
+    const many = makeChangelog(
+      Array.from({ length: 2000 }, (_, i) => makeChangeSet({ id: String(i), checksum: SUM })),
+      files,
+    );
+    const pieces = Array.from(renderPackageChunks(many, opts));
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(2000);
+    const sql = pieces.join('');
+    expect(sql).toBe(renderPackage(many, opts));
+    const rows = (i: number) => `  ('${i}', 'alice', 'db/master.sql', '${SUM}', NULL, '{}')`;
+    expect(sql).toContain(`  INSERT INTO slipway_expected VALUES\n${rows(0)},\n${rows(1)},\n`);
+    expect(sql).toContain(`,\n${rows(1999)};\n  SELECT string_agg(`);
+    expect(sql).toContain('$slipway$;\n\n-- === FILE: db/master.sql ===\n');
+    // Only runOnChange changesets: no validation block at all (they may change).
+    const rerun = makeChangelog([makeChangeSet({ id: '1', checksum: SUM, runOnChange: true })], files);
+    expect(renderPackage(rerun, opts)).not.toContain('slipway_expected');
   });
 
   it('formats SOURCE_DATE_EPOCH as UTC to the second', () => {
