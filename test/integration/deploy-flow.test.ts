@@ -179,7 +179,8 @@ describe('deploy with a real HTTP app behind the health gate', () => {
         target: 'prod',
         watchMs: 120_000,
         onProgress: (ev) => {
-          if (ev.step === 'health' && ev.status === 'begin' && ev.message?.startsWith('watch')) writeFileSync(broken, '');
+          if (ev.step === 'health' && ev.status === 'begin' && ev.message?.startsWith('watch'))
+            writeFileSync(broken, '');
         },
       }),
     );
