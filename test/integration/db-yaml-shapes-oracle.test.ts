@@ -394,3 +394,60 @@ describe('several comments in a YAML or JSON changeSet, against Liquibase 4.28',
     );
   }, 300_000);
 });
+
+// Plain YAML timestamps: Liquibase's CustomConstructYamlTimestamp makes `2020-01-01` a java.util.Date at UTC midnight,
+// printed in the JVM's time zone (toString as a value, "yyyy-MM-dd HH:mm:ss" as a valueDate), and a date-time without
+// offset its "yyyy-MM-dd HH:mm:ss" text (Z ignored). Slipway kept the source text: other values, other checksums.
+// Run in New York, where the date moves to the day before: both read TZ (the JVM and Intl).
+describe('plain YAML timestamps, against Liquibase 4.28 in America/New_York', () => {
+  const c = useOracleCase('yamldates', {
+    'dates.yaml': `databaseChangeLog:
+  - changeSet:
+      id: t
+      author: a
+      changes:
+        - createTable:
+            tableName: d
+            columns:
+              - column: {name: k, type: varchar(20)}
+              - column: {name: txt, type: text}
+              - column: {name: dt, type: date}
+              - column: {name: ts, type: timestamp}
+              - column: {name: tsz, type: timestamptz}
+              - column: {name: def, type: date, defaultValueDate: 2021-02-03}
+              - column: {name: defts, type: timestamp, defaultValueDate: 2021-02-03 04:05:06}
+              - column: {name: deftxt, type: text, defaultValue: 2021-02-03}
+  - changeSet:
+      id: i1
+      author: a
+      changes:
+        - insert:
+            tableName: d
+            columns:
+              - column: {name: k, value: value-date}
+              - column: {name: txt, value: 2020-01-01}
+              - column: {name: dt, valueDate: 2020-01-01}
+              - column: {name: ts, valueDate: 2020-01-01 10:00:00}
+              - column: {name: tsz, valueDate: 2020-01-01T10:00:00Z}
+`,
+  });
+
+  it('the same values, defaults and checksums', async () => {
+    const before = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      await liquibaseOk(c.root, c.theirs, 'dates.yaml', 'update');
+      await applyOurPackage(c.root, 'dates.yaml', c.ours);
+    } finally {
+      if (before === undefined) delete process.env.TZ;
+      else process.env.TZ = before;
+    }
+    expectSameSchemaAndHistory(c);
+    // tsz is left out: pgjdbc sets the session's TimeZone to the JVM's, psql keeps the server's.
+    const rows = "SELECT concat_ws('|', k, txt, dt, ts, def, defts, deftxt) FROM d";
+    expect(psqlRows(c.theirs, rows)).toEqual([
+      'value-date|Tue Dec 31 19:00:00 EST 2019|2019-12-31|2020-01-01 10:00:00|2021-02-02|2021-02-03 04:05:06|Tue Feb 02 19:00:00 EST 2021',
+    ]);
+    expect(psqlRows(c.ours, rows)).toEqual(psqlRows(c.theirs, rows));
+  }, 300_000);
+});

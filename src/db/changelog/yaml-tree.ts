@@ -18,6 +18,7 @@ import {
 } from 'yaml';
 import { SlipwayError } from '../../errors.js';
 import type { ChangelogNode } from './xml-tree.js';
+import { isYamlTimestamp, yamlTimestampText } from './yaml-timestamp.js';
 
 const TEXT_CHILDREN = new Set(['comment', 'rollback', 'validCheckSum']);
 const PRECONDITION_ATTRS = new Set([
@@ -62,8 +63,7 @@ function javaDouble(d: number): string {
 
 /**
  * The text Liquibase 4.28 sees for a plain (unquoted, untagged, non-null) scalar, or null when it is a string
- * there: its source text. A YAML 1.1 timestamp (`2020-01-01`) stays its source text too, which Liquibase would print
- * as a java.util.Date in the JVM's time zone. SnakeYAML resolves plain scalars by YAML 1.1 and Liquibase reads each
+ * there: its source text (a YAML 1.1 timestamp is read before, by yaml-timestamp.ts). SnakeYAML resolves plain scalars by YAML 1.1 and Liquibase reads each
  * value through the constructed object's toString, so `yes`/`on` are "true", `017` is octal 15, `1_000` is 1000,
  * `0xFFFFFFFFFFFFFFF` is exact (a long, not a double), and a float is Java's Double: `1.0` stays "1.0", `1e3` is
  * "1000.0", `1e20` "1.0E20" (measured on value/valueNumeric and the changeset checksum; the yaml library's YAML 1.2
@@ -150,12 +150,14 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
   // anchor is already a parse error.
   const deref = (n: YamlNode | null | undefined): YamlNode | null | undefined =>
     isAlias(n) ? (n.resolve(doc) as YamlNode | undefined) : n;
-  const scalarText = (node: YamlNode | null | undefined): string | null => {
+  // `key`: the field the scalar is the value of (a YAML date reads differently under valueDate/defaultValueDate).
+  const scalarText = (node: YamlNode | null | undefined, key?: string): string | null => {
     const n = deref(node);
     if (!isScalar(n)) return null;
     // A plain scalar is read as SnakeYAML reads it, from its source text: the yaml library's YAML 1.2 numbers
     // (`0o17`, `08`) are strings there.
     const src = n.type === 'PLAIN' && !n.tag && n.value !== null ? n.source : undefined;
+    if (src !== undefined && isYamlTimestamp(src)) return yamlTimestampText(src, key);
     const text = src !== undefined ? (snakeYamlPlain(src) ?? src) : n.value === null ? '' : String(n.value);
     // A `|` or `>` block that ends the file without a line break: SnakeYAML (Liquibase) gives no final "\n" there,
     // the yaml library adds one. Measured on a real changelog: the remarks' checksum differs otherwise.
@@ -225,7 +227,7 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     // ChangeSet.handleChildNode reads `validCheckSums:` (a list, or one value) exactly as `validCheckSum:`.
     const k = name === 'changeSet' && key === 'validCheckSums' ? 'validCheckSum' : key!;
     const v = deref(pair.value) ?? null;
-    const t = scalarText(v);
+    const t = scalarText(v, k);
     // `rollback: {sql: …}`: each key but the changeSet reference is a change, as in `rollback: [ - sql: … ]`.
     if (name === 'rollback' && !ROLLBACK_REFERENCE.has(k)) addPair(node, pair, true);
     else if (k === 'changes' && isSeq(v)) for (const item of v.items as YamlNode[]) addItem(node, item, true);

@@ -160,7 +160,8 @@ export function loadColumn(node: ChangeNode): ColumnConfig {
   }
   if (a.valueDate !== undefined) {
     const d = dateOrFunction(a.valueDate);
-    if (d?.kind === 'date') fields.valueDate = d.text;
+    // ColumnConfig holds the parsed date: the checksum has ISODateFormat's text, "yyyy-MM-ddTHH:mm:ss" for a date-time.
+    if (d?.kind === 'date') fields.valueDate = d.text.replace(' ', 'T');
     else if (d) valueComputed = d.text;
   }
   if (a.valueComputed !== undefined) valueComputed = a.valueComputed;
@@ -178,7 +179,7 @@ export function loadColumn(node: ChangeNode): ColumnConfig {
   }
   if (a.defaultValueDate !== undefined) {
     const d = dateOrFunction(a.defaultValueDate);
-    if (d?.kind === 'date') fields.defaultValueDate = d.text;
+    if (d?.kind === 'date') fields.defaultValueDate = d.text.replace(' ', 'T');
     else if (d) defaultComputed = d.text;
   }
   if (a.defaultValueComputed !== undefined) defaultComputed = a.defaultValueComputed;
