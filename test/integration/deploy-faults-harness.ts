@@ -510,13 +510,7 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
               stdio: ['ignore', 'pipe', 'pipe'],
             },
           );
-        const until = async (cond: () => Promise<boolean>) => {
-          for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
-            if (await cond()) return;
-            await new Promise((r) => setTimeout(r, 20));
-          }
-          throw new Error('condition not met in 30 s');
-        };
+        const until = (cond: () => Promise<boolean>) => waitFor('the condition', cond, { intervalMs: 20 });
         const healthBegun = async () =>
           (await readFile(path.join(root, '.slipway/journal.jsonl'), 'utf8'))
             .split('\n')

