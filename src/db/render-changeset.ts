@@ -48,17 +48,16 @@ export function renderHistoryInsert(
   t: HistoryTables = DEFAULT_HISTORY_TABLES,
   where?: string,
 ): string {
-  return historyInsert(cs, exectype, ifMissing, t, where, ';');
+  return `${historyInsert(cs, exectype, ifMissing, t, where)};`;
 }
 
-/** renderHistoryInsert ended by `end` instead of ";" (the common changeset's withCommit line, see renderChangeSet). */
+/** renderHistoryInsert without its ";" (as withCommit takes it). */
 function historyInsert(
   cs: ChangeSet,
   exectype: 'EXECUTED' | 'MARK_RAN',
   ifMissing: boolean,
   t: HistoryTables,
   where: string | undefined,
-  end: string,
 ): string {
   const { history, nextOrder } = tableText(t);
   const cols = cs.tag !== null ? `${HISTORY_COLUMNS}, TAG` : HISTORY_COLUMNS;
@@ -69,14 +68,19 @@ function historyInsert(
     `${quoteLiteral(limitSize(cs.comment ?? '', 250))}, '${exectype}', ${quoteLiteral(contextsColumn(cs))}, ` +
     `${quoteLiteral(labelsColumn(cs))}, ${quoteLiteral(LIQUIBASE_VERSION)}, :'slipway_deployment_id'` +
     (cs.tag !== null ? `, ${quoteLiteral(cs.tag)}` : '');
-  if (!ifMissing) return `INSERT INTO ${history} (${cols}) VALUES (${values})${end}`;
-  return `INSERT INTO ${history} (${cols}) SELECT ${values} WHERE NOT EXISTS (SELECT 1 FROM ${history} WHERE ${where ?? whereKey(cs)})${end}`;
+  if (!ifMissing) return `INSERT INTO ${history} (${cols}) VALUES (${values})`;
+  return `INSERT INTO ${history} (${cols}) SELECT ${values} WHERE NOT EXISTS (SELECT 1 FROM ${history} WHERE ${where ?? whereKey(cs)})`;
 }
 
 /** Liquibase's update of an existing row when a runOnChange/runAlways changeset runs again (EXECTYPE RERAN). */
 export function renderHistoryRerun(cs: ChangeSet, t: HistoryTables = DEFAULT_HISTORY_TABLES, where?: string): string {
+  return `${historyRerun(cs, t, where)};`;
+}
+
+/** renderHistoryRerun without its ";" (as withCommit takes it). */
+function historyRerun(cs: ChangeSet, t: HistoryTables, where: string | undefined): string {
   const { history, nextOrder } = tableText(t);
-  return `UPDATE ${history} SET DATEEXECUTED = NOW(), ORDEREXECUTED = ${nextOrder}, MD5SUM = ${quoteLiteral(cs.checksum)}, EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id' WHERE ${where ?? whereKey(cs)};`;
+  return `UPDATE ${history} SET DATEEXECUTED = NOW(), ORDEREXECUTED = ${nextOrder}, MD5SUM = ${quoteLiteral(cs.checksum)}, EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id' WHERE ${where ?? whereKey(cs)}`;
 }
 
 /** The lines of each changelog file by path (a Map, or a lookup that splits a file only when asked). */
@@ -136,14 +140,23 @@ function renderStatementsInto(
 }
 
 /**
- * The history statements sent together with COMMIT (`\;`: one round trip, same transaction). After a statement left
- * open (`afterOpen`) they are one line that ends it — `\; <history> \; COMMIT;` — so the changeset's last
- * statement goes in the same round trip, and psql still reports an error in it at the line right after it (psql
- * names the line where the query was sent); the runner maps it by that statement's `-- at` marker as before.
+ * Appends to `out` the history statements `records` (each without its ";") sent together with COMMIT (`\;`: one
+ * round trip, same transaction). After a statement left open (`afterOpen`) they are one line that ends it —
+ * `\; <history> \; COMMIT;` — so the changeset's last statement goes in the same round trip, and psql still
+ * reports an error in it at the line right after it (psql names the line where the query was sent); the runner maps
+ * it by that statement's `-- at` marker as before. The records come without their ";" because slicing it off would
+ * copy each whole INSERT first (V8 flattens a concatenated string to slice it): 6.8 % of the instructions of
+ * `db package` on 10,000 changesets (callgrind, --single-threaded, ff04fe7).
  */
-function withCommit(record: string[], afterOpen = false): string[] {
-  if (afterOpen) return [`\\; ${record.map((r) => `${r.slice(0, -1)} \\; `).join('')}COMMIT;`];
-  return [...record.map((r) => `${r.slice(0, -1)} \\;`), 'COMMIT;'];
+function withCommit(out: string[], records: string[], afterOpen: boolean): void {
+  if (afterOpen) {
+    let line = '\\; ';
+    for (const r of records) line += `${r} \\; `;
+    out.push(`${line}COMMIT;`);
+  } else {
+    for (const r of records) out.push(`${r} \\;`);
+    out.push('COMMIT;');
+  }
 }
 
 /**
@@ -206,26 +219,28 @@ export function renderChangeSet(
   if (!pre && cs.failOnError && !rerunnable) {
     // The common changeset, written straight into `out` (no intermediate arrays).
     const open = renderStatementsInto(out, cs, statementSources(cs, fileLines), tx);
-    // withCommit([renderHistoryInsert(…)], open)'s lines, with the INSERT ended by withCommit's ` \;` as it is built:
-    // withCommit slices the ";" off, which copies the whole INSERT first (V8 flattens a concatenated string to slice
-    // it) — 6.8 % of the instructions of `db package` on 10,000 changesets (callgrind, --single-threaded).
-    if (!tx) out.push(renderHistoryInsert(cs, 'EXECUTED', false, t));
-    else if (open) out.push(`\\; ${historyInsert(cs, 'EXECUTED', false, t, undefined, ' \\; ')}COMMIT;`);
-    else out.push(historyInsert(cs, 'EXECUTED', false, t, undefined, ' \\;'), 'COMMIT;');
+    if (tx) withCommit(out, [historyInsert(cs, 'EXECUTED', false, t, undefined)], open);
+    else out.push(renderHistoryInsert(cs, 'EXECUTED', false, t));
     out.push(executed);
   } else {
     const stmts: string[] = [];
     const open = renderStatementsInto(stmts, cs, statementSources(cs, fileLines), tx && cs.failOnError);
-    const record = rerunnable
-      ? [renderHistoryRerun(cs, t, where), renderHistoryInsert(cs, 'EXECUTED', true, t, where)]
-      : [renderHistoryInsert(cs, 'EXECUTED', false, t)];
+    // Without their ";": withCommit takes them so; the other paths end them.
+    const records = rerunnable
+      ? [historyRerun(cs, t, where), historyInsert(cs, 'EXECUTED', true, t, where)]
+      : [historyInsert(cs, 'EXECUTED', false, t, undefined)];
     const done = rerunnable
       ? ['\\if :slipway_new', executed, '\\else', `\\echo 'slipway: RERAN' ${quotePsqlArg(key)}`, '\\endif']
       : [executed];
-    const run = () =>
-      cs.failOnError
-        ? [...stmts, ...(tx ? withCommit(record, open) : record), ...done]
-        : renderTolerant(cs, stmts, record, done, key);
+    const run = (): string[] => {
+      const ended = records.map((r) => `${r};`);
+      if (!cs.failOnError) return renderTolerant(cs, stmts, ended, done, key);
+      const lines = [...stmts];
+      if (tx) withCommit(lines, records, open);
+      else lines.push(...ended);
+      lines.push(...done);
+      return lines;
+    };
     if (!pre) out.push(...run());
     else if (bodyNeverRuns(pre)) out.push(...renderStaticFailure(cs, pre, key, tx, run, t));
     else out.push(...renderPreconditions(cs, pre, key, tx, run, t));
