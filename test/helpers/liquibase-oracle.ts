@@ -1,6 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { parseChangelog } from '../../src/db/changelog/index.js';
 import { buildDatabasePackage, type DatabasePackageOptions } from '../../src/db/package.js';
@@ -26,7 +24,7 @@ export async function liquibaseOk(
   return r.out;
 }
 
-/** Builds Slipway's package of `changelog` and runs it with `psql -v ON_ERROR_STOP=1 -f` on `db`; returns the SQL. */
+/** Builds Slipway's package of `changelog` and runs it with `psql -v ON_ERROR_STOP=1` on `db`; returns the SQL. */
 export async function applyOurPackage(
   root: string,
   changelog: string,
@@ -41,12 +39,19 @@ export async function applyOurPackage(
     sourceDateEpoch: 0,
     ...extra,
   });
-  const file = path.join(root, `.package-${db.name}.sql`);
-  await writeFile(file, pkg.sql);
-  const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, db.url], { encoding: 'utf8' });
+  const r = runPsql(db, pkg.sql);
   if (r.status !== 0 || r.stderr.replace(/psql:.*NOTICE:.*\n/g, '') !== '')
     throw new Error(`psql failed (${r.status}):\n${r.stderr}`);
   return pkg.sql;
+}
+
+/** `sql` run by `psql -v ON_ERROR_STOP=1` on `db`, read from stdin: nothing is written into the changelog's tree. */
+function runPsql(db: TestDatabase, sql: string): { status: number | null; stderr: string } {
+  return spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', db.url], {
+    input: sql,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 /** pg_dump --schema-only without the random \restrict keys and comment lines. */
@@ -82,9 +87,26 @@ export interface OracleCase {
  * tree `files` and two databases named after `prefix`. Read its fields inside tests, once beforeAll has run.
  */
 export function useOracleCase(prefix: string, files: Record<string, string | Buffer>): OracleCase {
+  return useCase(prefix, () => makeTree(files), removeTree);
+}
+
+/** useOracleCase over a fixture directory `dir`, used in place (read only) and left alone afterwards. */
+export function useOracleFixture(prefix: string, dir: string): OracleCase {
+  return useCase(
+    prefix,
+    () => Promise.resolve(dir),
+    () => Promise.resolve(),
+  );
+}
+
+function useCase(
+  prefix: string,
+  makeRoot: () => Promise<string>,
+  removeRoot: (root: string) => Promise<void>,
+): OracleCase {
   let made: { root: string; theirs: TestDatabase; ours: TestDatabase } | null = null;
   beforeAll(async () => {
-    const root = await makeTree(files);
+    const root = await makeRoot();
     const [theirs, ours] = await Promise.all([
       createTestDatabase(`${prefix}_theirs`),
       createTestDatabase(`${prefix}_ours`),
@@ -94,9 +116,9 @@ export function useOracleCase(prefix: string, files: Record<string, string | Buf
   afterAll(async () => {
     if (!made) return;
     await Promise.all([made.theirs.drop(), made.ours.drop()]);
-    await removeTree(made.root);
+    await removeRoot(made.root);
   });
-  const get = () => {
+  const get = (): { root: string; theirs: TestDatabase; ours: TestDatabase } => {
     if (!made) throw new Error('useOracleCase: read inside a test, after beforeAll');
     return made;
   };
@@ -130,9 +152,7 @@ export function liquibaseRollback(
 /** Slipway's rollback SQL of the newest `count` changesets, run by psql (ON_ERROR_STOP) on `ours`: psql's stderr. */
 export async function ourRollback(c: OracleCase, changelog: string, count: number): Promise<string> {
   const parsed = await parseChangelog({ rootDir: c.root, changelog });
-  const file = path.join(c.root, `.rollback-${c.ours.name}.sql`);
-  await writeFile(file, renderRollbackSql(parsed, { count }));
-  return spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, c.ours.url], { encoding: 'utf8' }).stderr;
+  return runPsql(c.ours, renderRollbackSql(parsed, { count })).stderr;
 }
 
 /** Both databases hold the same schema (pg_dump) and the same history rows (HISTORY_ROWS). */

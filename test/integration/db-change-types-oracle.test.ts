@@ -1,46 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseChangelog } from '../../src/db/changelog/index.js';
-import { buildDatabasePackage } from '../../src/db/package.js';
-import { renderRollbackSql } from '../../src/db/rollback.js';
 import type { ChangeSet } from '../../src/db/model.js';
 import { limitSize } from '../../src/db/render-bookkeeping.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
-import { schemaDump, psqlRows } from '../helpers/liquibase-oracle.js';
-import { LIQUIBASE_BIN, liquibaseEnv } from '../helpers/liquibase-cli.js';
+import {
+  applyOurPackage,
+  expectSameSchemaAndHistory,
+  liquibaseOk,
+  ourRollback,
+  psqlRows,
+  useOracleFixture,
+} from '../helpers/liquibase-oracle.js';
+import { LIQUIBASE_BIN } from '../helpers/liquibase-cli.js';
 
 // Real Liquibase 4.28 (Java 17) is the oracle for change types. JVM starts cost seconds, so each run covers a whole
 // family fixture: `update-sql` (SQL text per changeset), `update` (checksums, descriptions, schema),
 // `rollback-count-sql` + `rollback-count` (rollback SQL and the schema after it), and one `update` per YAML/JSON form.
 const ROOT = path.resolve('test/fixtures/db/change-types');
 
-function liquibase(db: TestDatabase, changelog: string, ...args: string[]) {
-  const u = new URL(db.url);
-  const r = spawnSync(
-    LIQUIBASE_BIN,
-    [
-      `--url=jdbc:postgresql://${u.hostname}:${u.port || 5432}${u.pathname}`,
-      `--username=${decodeURIComponent(u.username)}`,
-      '--password=',
-      `--search-path=${ROOT}`,
-      `--changelog-file=${changelog}`,
-      '--show-banner=false',
-      ...args,
-    ],
-    { encoding: 'utf8', timeout: 180_000, maxBuffer: 64 * 1024 * 1024, env: liquibaseEnv() },
-  );
-  expect(r.status, r.stderr + r.stdout).toBe(0);
-  return r.stdout;
-}
-
-function psqlFile(db: TestDatabase, file: string): void {
-  const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, db.url], { encoding: 'utf8' });
-  expect(r.stderr.replace(/psql:.*NOTICE:.*\n/g, '')).toBe('');
-  expect(r.status).toBe(0);
-}
+/** Real Liquibase on `db` with the fixture as its search path; its output (throws with it when Liquibase fails). */
+const liquibase = (db: TestDatabase, changelog: string, ...args: string[]): Promise<string> =>
+  liquibaseOk(ROOT, db, changelog, ...args);
 
 const HISTORY =
   "SELECT concat_ws('|', id, author, filename, md5sum, description) FROM databasechangelog ORDER BY orderexecuted";
@@ -88,28 +71,16 @@ const asScript = (statements: string[]): string =>
     .join('\n');
 
 describe('Liquibase change types against Liquibase 4.28 (XML family fixture)', () => {
-  let sqlDb: TestDatabase;
-  let theirs: TestDatabase;
-  let ours: TestDatabase;
-  let tmp: string;
+  const c = useOracleFixture('ct', ROOT);
   let changeSets: ChangeSet[];
 
   beforeAll(async () => {
-    [sqlDb, theirs, ours] = await Promise.all([
-      createTestDatabase('ct_sql'),
-      createTestDatabase('ct_theirs'),
-      createTestDatabase('ct_ours'),
-    ]);
-    tmp = await makeTree({});
     changeSets = (await parseChangelog({ rootDir: ROOT, changelog: 'xml/master.xml' })).changeSets;
   });
-  afterAll(async () => {
-    await Promise.all([sqlDb?.drop(), theirs?.drop(), ours?.drop()]);
-    if (tmp) await removeTree(tmp);
-  });
 
-  it('update-sql prints exactly our statements for every changeset', () => {
-    const theirSql = sqlByChangeSet(liquibase(sqlDb, 'xml/master.xml', 'update-sql'), /^-- Changeset (\S+)$/);
+  // update-sql runs on `theirs` before its update (the next test): it reads the database, and writes no changeset.
+  it('update-sql prints exactly our statements for every changeset', async () => {
+    const theirSql = sqlByChangeSet(await liquibase(c.theirs, 'xml/master.xml', 'update-sql'), /^-- Changeset (\S+)$/);
     expect([...theirSql.keys()]).toEqual(changeSets.map((c) => `${c.filename}::${c.id}::${c.author}`));
     for (const cs of changeSets) {
       // Deliberate difference (docs/liquibase-change-types.md): dropAllForeignKeyConstraints looks the keys up when
@@ -135,21 +106,12 @@ describe('Liquibase change types against Liquibase 4.28 (XML family fixture)', (
   }, 240_000);
 
   it('update records our checksums and descriptions, and builds the schema our package builds under psql', async () => {
-    liquibase(theirs, 'xml/master.xml', 'update');
+    const { theirs, ours } = c;
+    await liquibase(theirs, 'xml/master.xml', 'update');
     expect(psqlRows(theirs, HISTORY)).toEqual(changeSets.map(ourRow));
 
-    const pkg = await buildDatabasePackage({
-      rootDir: ROOT,
-      changelog: 'xml/master.xml',
-      application: 'oracle',
-      version: '1.0.0',
-      sourceDateEpoch: 0,
-    });
-    const file = path.join(tmp, 'package.sql');
-    await writeFile(file, pkg.sql);
-    psqlFile(ours, file);
-    expect(schemaDump(ours)).toBe(schemaDump(theirs));
-    expect(psqlRows(ours, HISTORY)).toEqual(psqlRows(theirs, HISTORY));
+    await applyOurPackage(ROOT, 'xml/master.xml', ours);
+    expectSameSchemaAndHistory(c);
     expect(psqlRows(ours, 'SELECT name, age, score, nickname FROM person ORDER BY name')).toEqual(
       psqlRows(theirs, 'SELECT name, age, score, nickname FROM person ORDER BY name'),
     );
@@ -168,7 +130,7 @@ describe('Liquibase change types against Liquibase 4.28 (XML family fixture)', (
   it('rollback: the inferred and <rollback> SQL of the last 5 changesets matches rollback-count-sql, and the schema after it', async () => {
     const count = 5;
     const theirSql = sqlByChangeSet(
-      liquibase(theirs, 'xml/master.xml', 'rollback-count-sql', `--count=${count}`),
+      await liquibase(c.theirs, 'xml/master.xml', 'rollback-count-sql', `--count=${count}`),
       /^-- Rolling Back ChangeSet: (\S+)$/,
     );
     const last = changeSets.slice(-count).reverse();
@@ -177,63 +139,39 @@ describe('Liquibase change types against Liquibase 4.28 (XML family fixture)', (
       expect(asScript(cs.rollback ?? ['<none>']), cs.id).toBe(theirSql.get(`${cs.filename}::${cs.id}::${cs.author}`));
     }
 
-    liquibase(theirs, 'xml/master.xml', 'rollback-count', `--count=${count}`);
-    const file = path.join(tmp, 'rollback.sql');
-    await writeFile(
-      file,
-      renderRollbackSql({ master: 'xml/master.xml', changeSets, files: [], warnings: [] }, { count }),
-    );
-    psqlFile(ours, file);
-    expect(schemaDump(ours)).toBe(schemaDump(theirs));
-    expect(psqlRows(ours, HISTORY)).toEqual(psqlRows(theirs, HISTORY));
+    await liquibase(c.theirs, 'xml/master.xml', 'rollback-count', `--count=${count}`);
+    expect((await ourRollback(c, 'xml/master.xml', count)).replace(/psql:.*NOTICE:.*\n/g, '')).toBe('');
+    expectSameSchemaAndHistory(c);
   }, 240_000);
 });
 
 describe('loadData and loadUpdateData against Liquibase 4.28', () => {
-  let sqlDb: TestDatabase;
-  let theirs: TestDatabase;
-  let ours: TestDatabase;
-  let tmp: string;
+  const c = useOracleFixture('ct_load', ROOT);
   let changeSets: ChangeSet[];
   const key = (c: ChangeSet): string => `${c.filename}::${c.id}::${c.author}`;
 
   beforeAll(async () => {
-    [sqlDb, theirs, ours] = await Promise.all([
-      createTestDatabase('ct_load_sql'),
-      createTestDatabase('ct_load_theirs'),
-      createTestDatabase('ct_load_ours'),
-    ]);
-    tmp = await makeTree({});
     changeSets = (await parseChangelog({ rootDir: ROOT, changelog: 'load/master.xml' })).changeSets;
   });
-  afterAll(async () => {
-    await Promise.all([sqlDb?.drop(), theirs?.drop(), ours?.drop()]);
-    if (tmp) await removeTree(tmp);
-  });
 
-  it('update-sql (tables already created, as during update) prints our INSERTs and upsert blocks', () => {
+  it('update-sql (tables already created, as during update) prints our INSERTs and upsert blocks', async () => {
     // With the tables in place Liquibase reads the type of each CSV column without `type` from the database, as it
     // does during `update`; Slipway takes it from the changelog's createTable (an empty varchar cell becomes '').
-    liquibase(sqlDb, 'load/master.xml', 'update-count', '--count=1');
-    const theirSql = sqlByChangeSet(liquibase(sqlDb, 'load/master.xml', 'update-sql'), /^-- Changeset (\S+)$/);
+    // On `theirs`, whose update (next test) goes on from there: update-sql writes no changeset.
+    await liquibase(c.theirs, 'load/master.xml', 'update-count', '--count=1');
+    const theirSql = sqlByChangeSet(await liquibase(c.theirs, 'load/master.xml', 'update-sql'), /^-- Changeset (\S+)$/);
     const loads = changeSets.slice(1);
     expect([...theirSql.keys()]).toEqual(loads.map(key));
     for (const cs of loads) expect(asScript(cs.statements), cs.id).toBe(theirSql.get(key(cs)));
   }, 240_000);
 
   it('update records our checksums, and writes the rows our package writes', async () => {
-    liquibase(theirs, 'load/master.xml', 'update');
+    const { theirs, ours } = c;
+    expect(psqlRows(theirs, HISTORY)).toEqual(changeSets.slice(0, 1).map(ourRow));
+    await liquibase(theirs, 'load/master.xml', 'update');
     expect(psqlRows(theirs, HISTORY)).toEqual(changeSets.map(ourRow));
-    const pkg = await buildDatabasePackage({
-      rootDir: ROOT,
-      changelog: 'load/master.xml',
-      application: 'oracle',
-      version: '1.0.0',
-      sourceDateEpoch: 0,
-    });
-    const file = path.join(tmp, 'package.sql');
-    await writeFile(file, pkg.sql);
-    psqlFile(ours, file);
+    await applyOurPackage(ROOT, 'load/master.xml', ours);
+    expectSameSchemaAndHistory(c);
     for (const q of [
       "SELECT concat_ws('|', id, coalesce(name, '<null>'), active, born, score, coalesce(note, '<null>'), created) FROM people ORDER BY id",
       "SELECT concat_ws('|', code, coalesce(label, '<null>'), weight) FROM codes ORDER BY code",
@@ -276,7 +214,7 @@ describe('YAML and JSON forms of change types against Liquibase 4.28', () => {
         expect(ours.find((c) => c.id === 'y-null-value')?.statements).toEqual([
           "UPDATE public.person SET nick = NULL WHERE name = 'nobody'",
         ]);
-      liquibase(dbs[i]!, changelog, 'update');
+      await liquibase(dbs[i]!, changelog, 'update');
       expect(psqlRows(dbs[i]!, HISTORY)).toEqual(ours.map(ourRow));
     },
     240_000,
@@ -284,15 +222,12 @@ describe('YAML and JSON forms of change types against Liquibase 4.28', () => {
 });
 
 describe('customChange with database.customChanges against Liquibase 4.28 running the real class', () => {
-  let theirs: TestDatabase;
-  let ours: TestDatabase;
+  const c = useOracleFixture('ct_custom', ROOT);
   let tmp: string;
   beforeAll(async () => {
-    [theirs, ours] = await Promise.all([createTestDatabase('ct_custom_theirs'), createTestDatabase('ct_custom_ours')]);
     tmp = await makeTree({});
   });
   afterAll(async () => {
-    await Promise.all([theirs?.drop(), ours?.drop()]);
     if (tmp) await removeTree(tmp);
   });
 
@@ -310,21 +245,14 @@ describe('customChange with database.customChanges against Liquibase 4.28 runnin
       { encoding: 'utf8' },
     );
     expect(javac.status, javac.stderr).toBe(0);
-    liquibase(theirs, 'custom/master.xml', `--classpath=${classes}`, 'update');
+    await liquibase(c.theirs, 'custom/master.xml', `--classpath=${classes}`, 'update');
 
-    const source = {
-      rootDir: ROOT,
-      changelog: 'custom/master.xml',
+    const sql = await applyOurPackage(ROOT, 'custom/master.xml', c.ours, {
       customChanges: { 'com.example.Fix': path.join(ROOT, 'custom/fix.sql') },
-    };
-    const pkg = await buildDatabasePackage({ ...source, application: 'oracle', version: '1', sourceDateEpoch: 0 });
-    expect(pkg.sql).toContain("CREATE TABLE fixed (id int, note text DEFAULT 'hello')");
-    const file = path.join(tmp, 'package.sql');
-    await writeFile(file, pkg.sql);
-    psqlFile(ours, file);
-    expect(schemaDump(ours)).toBe(schemaDump(theirs));
-    expect(psqlRows(ours, HISTORY)).toEqual(psqlRows(theirs, HISTORY));
-    expect(psqlRows(theirs, HISTORY)).toEqual([
+    });
+    expect(sql).toContain("CREATE TABLE fixed (id int, note text DEFAULT 'hello')");
+    expectSameSchemaAndHistory(c);
+    expect(psqlRows(c.theirs, HISTORY)).toEqual([
       'custom|a|custom/master.xml|9:04d3f6c4970b801833c5146e83de6af0|customChange',
     ]);
   }, 240_000);

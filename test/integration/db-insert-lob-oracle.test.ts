@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseChangelog } from '../../src/db/changelog/index.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
-import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
+import {
+  applyOurPackage,
+  expectSameSchemaAndHistory,
+  liquibaseOk,
+  psqlRows,
+  useOracleCase,
+} from '../helpers/liquibase-oracle.js';
 
 // <insert>/<update> columns with valueBlobFile / valueClobFile: Liquibase 4.28 runs them as prepared statements that
 // bind the file's content (found beside the changelog): a CLOB file's text; a BLOB file's bytes into bytea as they
@@ -25,23 +30,13 @@ const MASTER = `<?xml version="1.0" encoding="UTF-8"?>
 `;
 
 describe('insert/update valueBlobFile and valueClobFile against Liquibase 4.28', () => {
-  let root: string;
-  let theirs: TestDatabase;
-  let ours: TestDatabase;
-  beforeAll(async () => {
-    root = await makeTree({ 'db/m.xml': MASTER, 'db/files/c.txt': 'héllo clob', 'db/files/b.bin': BYTES });
-    [theirs, ours] = await Promise.all([createTestDatabase('inslob_theirs'), createTestDatabase('inslob_ours')]);
-  });
-  afterAll(async () => {
-    await Promise.all([theirs?.drop(), ours?.drop()]);
-    if (root) await removeTree(root);
-  });
+  const c = useOracleCase('inslob', { 'db/m.xml': MASTER, 'db/files/c.txt': 'héllo clob', 'db/files/b.bin': BYTES });
 
   it('binds the files content, as Liquibase does: same rows, schema and history', async () => {
-    await liquibaseOk(root, theirs, 'db/m.xml', 'update');
-    await applyOurPackage(root, 'db/m.xml', ours);
-    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
-    expect(schemaDump(ours)).toBe(schemaDump(theirs));
+    const { theirs, ours } = c;
+    await liquibaseOk(c.root, theirs, 'db/m.xml', 'update');
+    await applyOurPackage(c.root, 'db/m.xml', ours);
+    expectSameSchemaAndHistory(c);
     const rows = 'SELECT id, md5(b), CASE WHEN o IS NULL THEN NULL ELSE md5(lo_get(o)) END, c FROM lobs ORDER BY id';
     expect(psqlRows(ours, rows)).toEqual(psqlRows(theirs, rows));
     // The facts the comparison rests on: the bytes, in both columns, and the text.

@@ -1,11 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseChangelog } from '../../src/db/changelog/index.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
-import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
-import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
+import {
+  applyOurPackage,
+  expectSameSchemaAndHistory,
+  liquibaseOk,
+  schemaDump,
+  useOracleCase,
+} from '../helpers/liquibase-oracle.js';
 
 // `<property file>` / YAML `property: {file}` as Liquibase 4.28 reads them (DatabaseChangeLog / YamlChangeLogParser):
 // search-path or relativeToChangelogFile lookup, java.util.Properties syntax (ISO-8859-1 bytes, escapes, line
@@ -48,46 +52,35 @@ const CHILD_YAML = `databaseChangeLog:
 `;
 
 describe('<property file> against Liquibase 4.28', () => {
-  let root: string;
-  let theirs: TestDatabase;
-  let ours: TestDatabase;
-  beforeAll(async () => {
-    root = await makeTree({
-      'db/master.xml': MASTER,
-      'db/child.yaml': CHILD_YAML,
-      'db/app.properties': [
-        '# comment',
-        '! also a comment',
-        'first=from_file',
-        'tbl = from_file_tbl',
-        'chained: \\',
-        '    chained_col',
-        'cont   a\\tb \\',
-        '  continued',
-        'esc=caf\\u00e9',
-        'colon\\:key=x',
-        'colon=has\\:colon',
-        'tbl=last_wins_in_one_file',
-        '',
-      ].join('\n'),
-      'db/rel.properties': 'rel_tbl=rel_table\n',
-      'db/ctx.properties': 'ctxval=limited\n',
-      'db/yaml.properties': 'ytbl=yaml_table\nfirst=yaml_ignored\n',
-    });
+  const c = useOracleCase('propfile', {
+    'db/master.xml': MASTER,
+    'db/child.yaml': CHILD_YAML,
+    'db/app.properties': [
+      '# comment',
+      '! also a comment',
+      'first=from_file',
+      'tbl = from_file_tbl',
+      'chained: \\',
+      '    chained_col',
+      'cont   a\\tb \\',
+      '  continued',
+      'esc=caf\\u00e9',
+      'colon\\:key=x',
+      'colon=has\\:colon',
+      'tbl=last_wins_in_one_file',
+      '',
+    ].join('\n'),
     // Raw non-ASCII bytes: Properties.load reads ISO-8859-1, so UTF-8 "é" becomes two characters.
-    await writeFile(path.join(root, 'db/rel.properties'), Buffer.from('rel_tbl=rel_table\nraw=caf\u00e9\n', 'utf8'));
-    [theirs, ours] = await Promise.all([createTestDatabase('propfile_theirs'), createTestDatabase('propfile_ours')]);
-  });
-  afterAll(async () => {
-    await Promise.all([theirs?.drop(), ours?.drop()]);
-    if (root) await removeTree(root);
+    'db/rel.properties': Buffer.from('rel_tbl=rel_table\nraw=caf\u00e9\n', 'utf8'),
+    'db/ctx.properties': 'ctxval=limited\n',
+    'db/yaml.properties': 'ytbl=yaml_table\nfirst=yaml_ignored\n',
   });
 
   it('builds the schema and history rows Liquibase does', async () => {
+    const { root, theirs, ours } = c;
     await liquibaseOk(root, theirs, 'db/master.xml', 'update');
     await applyOurPackage(root, 'db/master.xml', ours);
-    expect(schemaDump(ours)).toBe(schemaDump(theirs));
-    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
+    expectSameSchemaAndHistory(c);
     // The facts the comparison rests on, so an empty schema on both sides cannot pass.
     const dump = schemaDump(theirs);
     for (const s of [
@@ -109,6 +102,7 @@ describe('<property file> against Liquibase 4.28', () => {
   }, 300_000);
 
   it('a missing property file is an error naming file:line, as Liquibase fails on it', async () => {
+    const { root, theirs } = c;
     await writeFile(
       path.join(root, 'db/bad.xml'),
       `<databaseChangeLog ${NS}>\n\n  <property file="db/nope.properties"/>\n</databaseChangeLog>\n`,

@@ -1,10 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseChangelog } from '../../src/db/changelog/index.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
-import { makeTree, removeTree } from '../helpers/tmp.js';
-import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
+import {
+  applyOurPackage,
+  expectSameSchemaAndHistory,
+  liquibaseOk,
+  schemaDump,
+  psqlRows,
+  useOracleCase,
+} from '../helpers/liquibase-oracle.js';
 
 // `${…}` in <sqlFile> attributes (path, relativeToChangelogFile, endDelimiter, splitStatements, encoding) and in the
 // file's text, as Liquibase 4.28 expands them (the whole node before it is read; the content in SQLFileChange.getSql,
@@ -43,46 +48,30 @@ const CHILD = `databaseChangeLog:
 `;
 
 describe('<sqlFile> with properties against Liquibase 4.28', () => {
-  let root: string;
-  let theirs: TestDatabase;
-  let ours: TestDatabase;
-  beforeAll(async () => {
-    root = await makeTree({
-      'db/master.xml': MASTER,
-      'db/child.yaml': CHILD,
-      'db/sql/yaml.sql': "create table sf_yaml (v text default '${val}')\n/\ncreate table sf_yaml2 (id int)\n/\n",
-    });
+  const c = useOracleCase('sqlfile', {
+    'db/master.xml': MASTER,
+    'db/child.yaml': CHILD,
+    'db/sql/yaml.sql': "create table sf_yaml (v text default '${val}')\n/\ncreate table sf_yaml2 (id int)\n/\n",
     // ISO-8859-1 bytes (é = 0xE9), a `${val}` in the text and `/` lines as delimiter.
-    await writeFile(
-      path.join(root, 'db/sql/one.sql'),
-      Buffer.from(
-        "create table sf_one (v text default 'caf\u00e9 ${val}')\n/\ncreate table sf_two (id int)\n/\n",
-        'latin1',
-      ),
-    );
+    'db/sql/one.sql': Buffer.from(
+      "create table sf_one (v text default 'caf\u00e9 ${val}')\n/\ncreate table sf_two (id int)\n/\n",
+      'latin1',
+    ),
     // A UTF-8 BOM, and a body that must not be split (splitStatements from a property).
-    await writeFile(
-      path.join(root, 'db/sql/bom.sql'),
-      Buffer.concat([
-        Buffer.from([0xef, 0xbb, 0xbf]),
-        Buffer.from(
-          "create function sf_f() returns text language plpgsql as 'begin return ''${val}''; end;';\ncomment on function sf_f() is '\u00e9t\u00e9';",
-          'utf8',
-        ),
-      ]),
-    );
-    [theirs, ours] = await Promise.all([createTestDatabase('sqlfile_theirs'), createTestDatabase('sqlfile_ours')]);
-  });
-  afterAll(async () => {
-    await Promise.all([theirs?.drop(), ours?.drop()]);
-    if (root) await removeTree(root);
+    'db/sql/bom.sql': Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from(
+        "create function sf_f() returns text language plpgsql as 'begin return ''${val}''; end;';\ncomment on function sf_f() is '\u00e9t\u00e9';",
+        'utf8',
+      ),
+    ]),
   });
 
   it('runs the same statements and records the same rows', async () => {
+    const { root, theirs, ours } = c;
     await liquibaseOk(root, theirs, 'db/master.xml', 'update');
     await applyOurPackage(root, 'db/master.xml', ours);
-    expect(schemaDump(ours)).toBe(schemaDump(theirs));
-    expect(psqlRows(ours, HISTORY_ROWS)).toEqual(psqlRows(theirs, HISTORY_ROWS));
+    expectSameSchemaAndHistory(c);
     const dump = schemaDump(theirs);
     for (const s of [
       "'café expanded'",
@@ -100,6 +89,7 @@ describe('<sqlFile> with properties against Liquibase 4.28', () => {
   }, 300_000);
 
   it('an encoding Java does not know is an error naming the file, line and field', async () => {
+    const { root } = c;
     await writeFile(
       path.join(root, 'db/bad.xml'),
       `<databaseChangeLog ${NS}>\n<changeSet id="1" author="a">\n<sqlFile path="db/sql/yaml.sql" encoding="\${nope}"/>\n</changeSet>\n</databaseChangeLog>\n`,
