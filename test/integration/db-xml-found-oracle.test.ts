@@ -488,3 +488,66 @@ describe('formatted SQL with "/*" inside a string before the next changeset, aga
     expect(psqlRows(c.theirs, 'SELECT id FROM databasechangelog ORDER BY orderexecuted')).toEqual(['links', 'after']);
   }, 300_000);
 });
+
+// An unknown attribute on <sql> under dbchangelog-3.6 … 3.10 (found on DIGI-UW/OpenELIS-Global-2: `<sql
+// schemaName="clinlims">` under dbchangelog-3.8.xsd): those XSDs let change elements carry any attribute, so
+// Liquibase's validating parser accepts it and the change ignores it; under 3.5 and 4.x it is an error.
+const xsdNs = (v: string) => NS.replace('dbchangelog-4.28.xsd', `dbchangelog-${v}.xsd`);
+const OPEN_ATTRS = `<databaseChangeLog ${NS}>
+  <include file="open38.xml" relativeToChangelogFile="true"/>
+  <include file="open36.xml" relativeToChangelogFile="true"/>
+</databaseChangeLog>
+`;
+const OPEN_38 = `<databaseChangeLog ${xsdNs('3.8')}>
+  <changeSet id="sql-schema" author="t">
+    <sql schemaName="public" foo="x">create table xo_a (id int)</sql>
+  </changeSet>
+</databaseChangeLog>
+`;
+const OPEN_36 = `<databaseChangeLog ${xsdNs('3.6')}>
+  <changeSet id="tag" author="t">
+    <tagDatabase tag="v1" foo="x"/>
+  </changeSet>
+</databaseChangeLog>
+`;
+
+describe('unknown attributes the changelog XSD leaves open, against Liquibase 4.28', () => {
+  const c = useOracleCase('xsdopen', {
+    'open.xml': OPEN_ATTRS,
+    'open38.xml': OPEN_38,
+    'open36.xml': OPEN_36,
+    'closed35.xml': `<databaseChangeLog ${xsdNs('3.5')}>\n<changeSet id="1" author="t">\n<sql foo="x">select 1</sql>\n</changeSet>\n</databaseChangeLog>\n`,
+    'closed38.xml': `<databaseChangeLog ${xsdNs('3.8')}>\n<changeSet id="1" author="t">\n<tagDatabase tag="v2" foo="x"/>\n</changeSet>\n</databaseChangeLog>\n`,
+  });
+
+  it('runs them as Liquibase does, ignoring the attribute, and still refuses it where the XSD does', async () => {
+    await liquibaseOk(c.root, c.theirs, 'open.xml', 'update');
+    await applyOurPackage(c.root, 'open.xml', c.ours);
+    expectSameSchemaAndHistory(c);
+    expect(schemaDump(c.theirs)).toContain('CREATE TABLE public.xo_a');
+    const parsed = await parseChangelog({ rootDir: c.root, changelog: 'open.xml' });
+    expect(parsed.warnings.filter((w) => w.code === 'W_IGNORED_ATTRIBUTE').map((w) => w.message)).toEqual([
+      expect.stringContaining('Unknown attribute "schemaName" on sql'),
+      expect.stringContaining('Unknown attribute "foo" on sql'),
+      expect.stringContaining('Unknown attribute "foo" on tagDatabase'),
+    ]);
+    for (const [file, element] of [
+      ['closed35.xml', 'sql'],
+      ['closed38.xml', 'tagDatabase'],
+    ] as const) {
+      const r = await runLiquibase(c.root, c.theirs.url, [
+        `--search-path=${c.root}`,
+        `--changelog-file=${file}`,
+        'validate',
+      ]);
+      expect(r.ok).toBe(false);
+      expect(r.out).toContain(`Attribute 'foo' is not allowed to appear in element '${element}'`);
+      await expect(parseChangelog({ rootDir: c.root, changelog: file })).rejects.toMatchObject({
+        code: 'E_CHANGELOG',
+        file,
+        line: 3,
+        message: `Unknown attribute "foo" on <${element}>`,
+      });
+    }
+  }, 300_000);
+});

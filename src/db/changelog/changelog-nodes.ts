@@ -15,7 +15,7 @@ import {
   type ChangeSetDraft,
 } from './build-changeset.js';
 import { normalizeLogicalPath } from './formatted-sql.js';
-import { boolAttr, checkAttrs } from './node-attrs.js';
+import { boolAttr, changelogXsdVersion, checkAttrs, xsdTakesAnyAttribute } from './node-attrs.js';
 import { parseNodePreconditions } from './node-preconditions.js';
 import type { Preconditions } from '../model.js';
 import { parseModifySql } from './modify-sql.js';
@@ -94,6 +94,7 @@ export async function loadChangelogNodes(
   const rootContext = root.attrs.contextFilter ?? root.attrs.context;
   const fileCtx: FileContext = {
     ...ctx,
+    schemaLocation: root.schemaLocation,
     logicalFilePath: root.attrs.logicalFilePath ?? ctx.logicalFilePath,
     inheritedContexts: rootContext ? [...ctx.inheritedContexts, rootContext] : ctx.inheritedContexts,
     objectQuotingStrategy: quotingAttr(root, file) ?? ctx.objectQuotingStrategy,
@@ -389,7 +390,9 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   // drops it by its dbms (select.ts).
   const otherDbms = d.dbms !== null && !matchesDbms(d.dbms, state.filter.dbms ?? 'postgresql');
   for (const child of otherDbms ? [] : node.children) {
-    checkAttrs(child, file, /\.xml$/i.test(file) ? undefined : state.warnings);
+    // YAML/JSON, or an XML element the file's XSD leaves open: Liquibase ignores an unknown attribute, with a warning.
+    const lenient = !/\.xml$/i.test(file) || xsdTakesAnyAttribute(child.name, ctx.schemaLocation);
+    checkAttrs(child, file, lenient ? state.warnings : undefined);
     addChild(d, child, ctx, state, names, inverses);
   }
   // No <rollback>: the rollback Liquibase infers, the inverse of each change in reverse order (ChangeSet.rollback),
@@ -652,12 +655,10 @@ function ignoreCommentEntry(child: ChangelogNode, file: string, state: WalkState
 
 /** Whether the dbchangelog XSD `schemaLocation` names (3.4 to 4.5) defaults includeAll errorIfMissingOrEmpty to false. */
 function xsdSkipsMissingIncludeAll(schemaLocation: string | undefined): boolean {
-  const m = /(?:^|\s)https?:\/\/www\.liquibase\.org\/xml\/ns\/dbchangelog\/dbchangelog-(\d+)\.(\d+)\.xsd(?:\s|$)/.exec(
-    schemaLocation ?? '',
-  );
-  if (!m) return false;
-  const v = Number(m[1]) * 100 + Number(m[2]);
-  return v >= 304 && v <= 405;
+  const v = changelogXsdVersion(schemaLocation);
+  if (!v) return false;
+  const n = v.major * 100 + v.minor;
+  return n >= 304 && n <= 405;
 }
 
 /**

@@ -119,6 +119,34 @@ export function checkAttrs(node: ChangelogNode, file: string, ignored?: ParseWar
   }
 }
 
+/**
+ * The version of the dbchangelog XSD an XML file's `xsi:schemaLocation` names (3.8 for dbchangelog-3.8.xsd), or null
+ * when it names none with a version (dbchangelog-latest.xsd, no schemaLocation).
+ */
+export function changelogXsdVersion(schemaLocation: string | undefined): { major: number; minor: number } | null {
+  const m = /(?:^|\s)https?:\/\/www\.liquibase\.org\/xml\/ns\/dbchangelog\/dbchangelog-(\d+)\.(\d+)\.xsd(?:\s|$)/.exec(
+    schemaLocation ?? '',
+  );
+  return m ? { major: Number(m[1]), minor: Number(m[2]) } : null;
+}
+
+/**
+ * Whether the XSD `schemaLocation` names lets `element` carry any attribute, so that Liquibase 4.28's validating parser
+ * accepts an unknown one and the change ignores it. dbchangelog-3.6 … 3.10 give every change element the attribute
+ * group changeAttributes, `<anyAttribute namespace="##any">` (3.5 has none, 4.0 on `##other`, which excludes plain
+ * attributes); an element that also declares its own `##other` wildcard gets the intersection, `##other`: <sqlFile>
+ * always, <tagDatabase> from 3.8. Of the elements whose attributes Slipway checks, that leaves <sql> under 3.6 … 3.10
+ * and <tagDatabase> under 3.6 and 3.7. Measured on 4.28: `<sql schemaName="…">` under dbchangelog-3.8.xsd runs (found
+ * on DIGI-UW/OpenELIS-Global-2), under 3.5 and 4.0 fails ("cvc-complex-type.3.2.2: Attribute … is not allowed").
+ */
+export function xsdTakesAnyAttribute(element: string, schemaLocation: string | undefined): boolean {
+  const v = changelogXsdVersion(schemaLocation);
+  if (!v || v.major !== 3) return false;
+  if (element === 'sql') return v.minor >= 6 && v.minor <= 10;
+  if (element === 'tagDatabase') return v.minor === 6 || v.minor === 7;
+  return false;
+}
+
 /** XML boolean attribute ("true"/"false"); anything else is an error rather than Java's silent false. */
 export function boolAttr(node: ChangelogNode, name: string, dflt: boolean, file: string): boolean {
   const v = node.attrs[name];

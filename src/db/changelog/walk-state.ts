@@ -59,6 +59,8 @@ export interface FileContext {
   inheritedLabels: string[];
   /** objectQuotingStrategy of the enclosing <databaseChangeLog>. */
   objectQuotingStrategy?: 'LEGACY' | 'QUOTE_ALL_OBJECTS' | 'QUOTE_ONLY_RESERVED_WORDS';
+  /** The file's `xsi:schemaLocation` (XML), which decides what Liquibase's validating parser accepts in it. */
+  schemaLocation?: string | undefined;
   /** `<removeChangeSetProperty>`s of this file read so far (they apply to its later addColumn changes). */
   removals?: PropertyRemoval[];
 }
