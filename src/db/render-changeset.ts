@@ -4,7 +4,7 @@ import { jdbcText } from './jdbc-text.js';
 import { needsTerminator } from './psql-lexer.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
 import { ASYNC_COMMIT, LIQUIBASE_VERSION, limitSize, lockCheck } from './render-bookkeeping.js';
-import { renderPreconditionExpr } from './render-precondition.js';
+import { renderPreconditionProgram } from './render-precondition.js';
 import { bodyNeverRuns } from './precondition-static.js';
 import { CHANGESET_MARKER, changeSetKey, commentText, dollarQuote, quoteLiteral, quotePsqlArg } from './sql-text.js';
 
@@ -257,22 +257,15 @@ type PreAction = Preconditions['onFail'];
  * error text stays in the setting slipway.pre). The check runs inside a DO block that catches its errors.
  */
 function renderPreconditionCheck(pre: Preconditions, t: HistoryTables): string[] {
-  const expr = renderPreconditionExpr(pre, t);
-  // A sqlCheck's SQL is the changelog's own text: written into the block, a syntax error in it would stop the whole
-  // DO block before it runs, where Liquibase's check errors (onError applies; measured: onError="CONTINUE" over
-  // "Invalid SQL" skips the changeset). Run through EXECUTE, the error happens inside the block and is caught.
-  const body = hasSqlCheck(pre.checks)
-    ? `DECLARE passed boolean; BEGIN EXECUTE ${quoteLiteral(`SELECT ${expr}`)} INTO passed; PERFORM set_config('slipway.pre', CASE WHEN passed THEN 'pass' ELSE 'fail' END, false);`
-    : `BEGIN PERFORM set_config('slipway.pre', CASE WHEN ${expr} THEN 'pass' ELSE 'fail' END, false);`;
+  // A sqlCheck's SQL is the changelog's own text: the program runs it through EXECUTE, so that a syntax error in it
+  // (or a table it reads that does not exist) is an error inside this block, caught, where Liquibase's check errors
+  // (onError applies; measured: onError="CONTINUE" over "Invalid SQL" skips the changeset).
+  const body = `DECLARE passed boolean; BEGIN ${renderPreconditionProgram(pre, t)} PERFORM set_config('slipway.pre', CASE WHEN passed THEN 'pass' ELSE 'fail' END, false);`;
   const check = `${body} EXCEPTION WHEN OTHERS THEN PERFORM set_config('slipway.pre', 'error: ' || SQLERRM, false); END`;
   return [
     `DO ${dollarQuote(check)};`,
     "SELECT current_setting('slipway.pre') = 'pass' AS slipway_pre, current_setting('slipway.pre') LIKE 'error: %' AS slipway_pre_error \\gset",
   ];
-}
-
-function hasSqlCheck(checks: Preconditions['checks']): boolean {
-  return checks.some((c) => c.type === 'sql-check' || hasSqlCheck(c.children ?? []));
 }
 
 /**

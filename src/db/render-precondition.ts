@@ -4,17 +4,43 @@ import { quoteLiteral } from './sql-text.js';
 import { jdbcText } from './jdbc-text.js';
 import { staticLeaf } from './precondition-static.js';
 
-/** One boolean SQL expression for a changeset's preconditions, evaluated when the package runs. */
-export function renderPreconditionExpr(pre: Preconditions, t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
-  if (pre.checks.length === 0) return 'TRUE';
+/**
+ * PL/pgSQL statements that check a changeset's (or changelog's) preconditions when the package runs, leaving the
+ * outcome in the boolean variable `passed`. They check as Liquibase 4.28's AndPrecondition, OrPrecondition and
+ * NotPrecondition do, in order and no further than needed: <and> (and <preConditions> itself) stops at the first check
+ * that fails, <or> at the first that passes, <not> at the first nested check that passes; a check never reached is
+ * never run, so it cannot error. The checks that read the changelog's own tables (sqlCheck, rowCount, tableIsEmpty)
+ * run through EXECUTE: planned only when reached, a table that does not exist, or a syntax error in the changelog's
+ * SQL, is an error of that check alone, which the caller's block catches (onError), as Liquibase's check errors.
+ * Found on DIGI-UW/OpenELIS-Global-2: `<tableExists tableName="system_configuration"/>` then a sqlCheck reading that
+ * table, which Liquibase marks ran (the table is missing) and a single SQL expression could not even plan.
+ */
+export function renderPreconditionProgram(pre: Preconditions, t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
   return combine(pre.checks, pre.operator, t);
 }
 
+/** Statements setting `passed` to `checks` joined by `operator`, each checked only while the outcome is open. */
 function combine(checks: Precondition[], operator: 'and' | 'or', t: HistoryTables): string {
-  if (checks.length === 0) return 'TRUE';
-  return checks
-    .map((c) => (c.negate ? `NOT (${renderCheck(c, t)})` : `(${renderCheck(c, t)})`))
-    .join(operator === 'or' ? ' OR ' : ' AND ');
+  if (checks.length === 0) return 'passed := TRUE;';
+  const [first, ...rest] = checks;
+  const tail = rest.length
+    ? ` IF ${operator === 'and' ? 'passed' : 'NOT passed'} THEN ${combine(rest, operator, t)} END IF;`
+    : '';
+  return `${check(first!, t)}${tail}`;
+}
+
+/** Statements setting `passed` to the outcome of one check, its `negate` (a one-check <not>) applied. */
+function check(c: Precondition, t: HistoryTables): string {
+  const body =
+    c.type === 'and' || c.type === 'or'
+      ? combine(c.children ?? [], c.type, t)
+      : c.type === 'not'
+        ? // Liquibase's NotPrecondition fails as soon as one nested check passes.
+          `${combine(c.children ?? [], 'or', t)} passed := NOT passed;`
+        : c.type === 'sql-check' || c.type === 'row-count' || c.type === 'table-is-empty'
+          ? `EXECUTE ${quoteLiteral(`SELECT ${renderLeaf(c, t)}`)} INTO passed;`
+          : `passed := ${renderLeaf(c, t)};`;
+  return c.negate ? `${body} passed := NOT passed;` : body;
 }
 
 function schemaExpr(attrs: Record<string, string>): string {
@@ -70,15 +96,14 @@ function sqlCheck(c: Precondition): string {
   return `(SELECT CASE WHEN count(*) <> 1 THEN ('slipway: sqlCheck returned ' || count(*) || ' rows, expected one')::int::text ELSE max(${value}) END FROM (${sql}) AS q(v)) IS NOT DISTINCT FROM ${quoteLiteral(c.expectedResult ?? '')}`;
 }
 
-function renderCheck(c: Precondition, t: HistoryTables): string {
+/** One check that has no nested checks, as a boolean SQL expression. */
+function renderLeaf(c: Precondition, t: HistoryTables): string {
   const a = c.attrs;
   switch (c.type) {
     case 'and':
     case 'or':
-      return combine(c.children ?? [], c.type, t);
     case 'not':
-      // Liquibase's NotPrecondition fails as soon as one nested check passes.
-      return `NOT (${combine(c.children ?? [], 'or', t)})`;
+      throw new Error(`renderLeaf: <${c.type}> has nested checks (render it with check())`);
     case 'sql-check':
       return sqlCheck(c);
     case 'table-exists':

@@ -551,3 +551,56 @@ describe('unknown attributes the changelog XSD leaves open, against Liquibase 4.
     }
   }, 300_000);
 });
+
+// Preconditions checked in order and no further than needed (found on DIGI-UW/OpenELIS-Global-2: tableExists, then a
+// sqlCheck reading that table): Liquibase's and/or/not stop at the first check that decides, so a later check that
+// would error (its table is missing) is never run.
+const SHORT_CIRCUIT = `<databaseChangeLog ${NS}>
+  <changeSet id="base" author="t">
+    <createTable tableName="sc_have"><column name="id" type="int"/></createTable>
+  </changeSet>
+  <changeSet id="and-stops" author="t">
+    <preConditions onFail="MARK_RAN">
+      <tableExists tableName="sc_missing"/>
+      <sqlCheck expectedResult="0">SELECT count(*) FROM sc_missing</sqlCheck>
+    </preConditions>
+    <createTable tableName="sc_a"><column name="id" type="int"/></createTable>
+  </changeSet>
+  <changeSet id="or-stops" author="t">
+    <preConditions onFail="MARK_RAN">
+      <or><tableExists tableName="sc_have"/><rowCount tableName="sc_missing" expectedRows="0"/></or>
+    </preConditions>
+    <createTable tableName="sc_b"><column name="id" type="int"/></createTable>
+  </changeSet>
+  <changeSet id="not-stops" author="t">
+    <preConditions onFail="MARK_RAN">
+      <not><tableExists tableName="sc_have"/><tableIsEmpty tableName="sc_missing"/></not>
+    </preConditions>
+    <createTable tableName="sc_c"><column name="id" type="int"/></createTable>
+  </changeSet>
+  <changeSet id="reached-errors" author="t">
+    <preConditions onFail="MARK_RAN" onError="CONTINUE">
+      <tableExists tableName="sc_have"/>
+      <sqlCheck expectedResult="0">SELECT count(*) FROM sc_missing</sqlCheck>
+    </preConditions>
+    <createTable tableName="sc_d"><column name="id" type="int"/></createTable>
+  </changeSet>
+</databaseChangeLog>
+`;
+
+describe('preconditions checked in order, no further than needed, against Liquibase 4.28', () => {
+  const c = useOracleCase('precsc', { 'sc.xml': SHORT_CIRCUIT });
+
+  it('runs, marks ran or skips the changesets Liquibase does', async () => {
+    await liquibaseOk(c.root, c.theirs, 'sc.xml', 'update');
+    await applyOurPackage(c.root, 'sc.xml', c.ours);
+    expectSameSchemaAndHistory(c);
+    // The facts the comparison rests on: the unreached checks did not error; the reached one did (onError CONTINUE).
+    expect(psqlRows(c.theirs, "SELECT id || ':' || exectype FROM databasechangelog ORDER BY orderexecuted")).toEqual([
+      'base:EXECUTED',
+      'and-stops:MARK_RAN',
+      'or-stops:EXECUTED',
+      'not-stops:MARK_RAN',
+    ]);
+  }, 300_000);
+});

@@ -4,7 +4,7 @@ import { parseChangelog } from '../../../src/db/changelog/index.js';
 import type { Precondition, Preconditions } from '../../../src/db/model.js';
 import { bodyNeverRuns, staticPreconditions } from '../../../src/db/precondition-static.js';
 import { renderChangeSet } from '../../../src/db/render-changeset.js';
-import { renderPreconditionExpr } from '../../../src/db/render-precondition.js';
+import { renderPreconditionProgram } from '../../../src/db/render-precondition.js';
 import { makeTree, removeTree } from '../../helpers/tmp.js';
 import { makeChangelog } from './make-changeset.js';
 
@@ -35,7 +35,7 @@ describe('preconditions decided at build time', () => {
     ['none', false],
   ])('dbms type="%s" on PostgreSQL: %s (DatabaseList.definitionMatches, empty fails)', (type, expected) => {
     expect(staticPreconditions(pre([dbms(type)]))).toBe(expected);
-    expect(renderPreconditionExpr(pre([dbms(type)]))).toBe(expected ? '(TRUE)' : '(FALSE)');
+    expect(renderPreconditionProgram(pre([dbms(type)]))).toBe(`passed := ${expected ? 'TRUE' : 'FALSE'};`);
   });
 
   it('combines and/or/not in Liquibase order: a check that could error is unknown unless already decided', () => {

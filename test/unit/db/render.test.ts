@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatEpoch, renderPackage, renderPackageChunks } from '../../../src/db/render.js';
 import { renderChangeSet, renderHistoryInsert } from '../../../src/db/render-changeset.js';
-import { renderPreconditionExpr } from '../../../src/db/render-precondition.js';
+import { renderPreconditionProgram } from '../../../src/db/render-precondition.js';
 import { LOCK_CHECK } from '../../../src/db/render-bookkeeping.js';
 import type { ChangeSet } from '../../../src/db/model.js';
 import { makeChangeSet, makeChangelog } from './make-changeset.js';
@@ -158,7 +158,7 @@ describe('renderChangeSet', () => {
     });
     const h = renderChangeSet(halt, makeChangelog([halt]), new Map());
     expect(h).toContain(
-      "CASE WHEN (EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND lower(table_name) = lower('T1'))) THEN 'pass' ELSE 'fail' END",
+      "passed := EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND lower(table_name) = lower('T1'));",
     );
     // A check that errors takes the onError path (HALT here, with the check's own error text), a false one onFail.
     expect(h).toContain(
@@ -178,10 +178,10 @@ describe('renderChangeSet', () => {
     );
   });
 
-  it('renders every precondition type as one boolean expression', () => {
+  it('renders preconditions as statements that check in order, no further than needed', () => {
     const location = { file: 'f', line: 1 };
     expect(
-      renderPreconditionExpr({
+      renderPreconditionProgram({
         onFail: 'HALT',
         onError: 'HALT',
         operator: 'or',
@@ -193,7 +193,7 @@ describe('renderChangeSet', () => {
         ],
       }),
     ).toBe(
-      "((SELECT CASE WHEN count(*) <> 1 THEN ('slipway: sqlCheck returned ' || count(*) || ' rows, expected one')::int::text ELSE max(CASE WHEN pg_typeof(q.v) = 'boolean'::regtype THEN CASE WHEN q.v::text = 'true' THEN 't' ELSE 'f' END ELSE q.v::text END) END FROM (SELECT count(*) FROM t) AS q(v)) IS NOT DISTINCT FROM '0') OR NOT (EXISTS (SELECT 1 FROM public.databasechangelog WHERE ID = '1' AND AUTHOR = 'a' AND FILENAME = 'f.sql')) OR (TRUE)",
+      "EXECUTE 'SELECT (SELECT CASE WHEN count(*) <> 1 THEN (''slipway: sqlCheck returned '' || count(*) || '' rows, expected one'')::int::text ELSE max(CASE WHEN pg_typeof(q.v) = ''boolean''::regtype THEN CASE WHEN q.v::text = ''true'' THEN ''t'' ELSE ''f'' END ELSE q.v::text END) END FROM (SELECT count(*) FROM t) AS q(v)) IS NOT DISTINCT FROM ''0''' INTO passed; IF NOT passed THEN passed := EXISTS (SELECT 1 FROM public.databasechangelog WHERE ID = '1' AND AUTHOR = 'a' AND FILENAME = 'f.sql'); passed := NOT passed; IF NOT passed THEN passed := TRUE; END IF; END IF;",
     );
   });
 });
