@@ -382,8 +382,12 @@ function renderPreOutcome(
     case 'WARN':
       return [`\\echo ${quotePsqlArg(`WARNING: ${what} (${which} WARN: running it anyway)`)}`, ...run()];
     case 'MARK_RAN':
+      // Liquibase 4.28's MarkChangeSetRanGenerator INSERTs a MARK_RAN row whatever the table holds (only RERAN is an
+      // UPDATE): a runAlways / runOnChange changeset whose precondition fails on a later run gets one more row each
+      // time, and a later RERAN updates all of them (measured: test/integration/db-rerun-mark-ran-oracle.test.ts).
+      // A plain changeset reaches here only without a row (slipway_run), so the insert is unconditional for all.
       return [
-        renderHistoryInsert(cs, 'MARK_RAN', true, t),
+        renderHistoryInsert(cs, 'MARK_RAN', false, t),
         ...(tx ? ['COMMIT;'] : []),
         `\\echo 'slipway: MARK_RAN' ${quotePsqlArg(key)}`,
       ];

@@ -1,0 +1,67 @@
+// A runAlways / runOnChange changeset whose onFail="MARK_RAN" precondition fails on a later update, compared with
+// real Liquibase 4.28 over several updates of the same two databases. Measured (Liquibase 4.28, `update` run 1–4):
+// MarkChangeSetRanGenerator INSERTs a MARK_RAN row each time (never an UPDATE: only RERAN updates), so the history
+// keeps the earlier rows and gains one per failing run; a later passing run's RERAN UPDATE rewrites every row of
+// the changeset (one ORDEREXECUTED for all). A runOnChange changeset edited while its precondition fails gets a
+// MARK_RAN row with the new MD5SUM beside its old row, and is not run again. Slipway used to insert the MARK_RAN row
+// only when the changeset had none.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  applyOurPackage,
+  expectSameSchemaAndHistory,
+  liquibaseOk,
+  psqlRows,
+  useOracleCase,
+} from '../helpers/liquibase-oracle.js';
+
+const NS =
+  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
+const changelog = (onChangeValue: number): string => `<databaseChangeLog ${NS}>
+<changeSet id="t" author="a"><sql>create table flag (x int); create table log (x int)</sql></changeSet>
+<changeSet id="always" author="a" runAlways="true">
+  <preConditions onFail="MARK_RAN"><sqlCheck expectedResult="0">select count(*) from flag</sqlCheck></preConditions>
+  <sql>insert into log values (1)</sql>
+</changeSet>
+<changeSet id="always-inverse" author="a" runAlways="true">
+  <preConditions onFail="MARK_RAN"><sqlCheck expectedResult="1">select count(*) from flag</sqlCheck></preConditions>
+  <sql>insert into log values (2)</sql>
+</changeSet>
+<changeSet id="on-change" author="a" runOnChange="true">
+  <preConditions onFail="MARK_RAN"><sqlCheck expectedResult="0">select count(*) from flag</sqlCheck></preConditions>
+  <sql>insert into log values (${onChangeValue})</sql>
+</changeSet>
+<changeSet id="last" author="a" runAlways="true"><sql>insert into log values (4)</sql></changeSet>
+</databaseChangeLog>
+`;
+
+describe('runAlways / runOnChange with a precondition that fails on a later run (onFail MARK_RAN)', () => {
+  const c = useOracleCase('rerun_mark_ran', { 'master.xml': changelog(3) });
+  const both = (sql: string): void => {
+    psqlRows(c.theirs, sql);
+    psqlRows(c.ours, sql);
+  };
+  const update = async (): Promise<void> => {
+    await liquibaseOk(c.root, c.theirs, 'master.xml', 'update');
+    await applyOurPackage(c.root, 'master.xml', c.ours);
+    expectSameSchemaAndHistory(c);
+    const log = "SELECT string_agg(x::text, ',' ORDER BY ctid) FROM log";
+    expect(psqlRows(c.ours, log)).toEqual(psqlRows(c.theirs, log));
+  };
+
+  it('inserts one more MARK_RAN row per failing run, and RERAN updates them all', async () => {
+    await update(); // always EXECUTED, always-inverse MARK_RAN
+    both('INSERT INTO flag VALUES (1)');
+    await update(); // always MARK_RAN (second row), always-inverse RERAN
+    await update(); // always MARK_RAN (third row)
+    const always = "SELECT count(*) FROM databasechangelog WHERE id = 'always' AND exectype = 'MARK_RAN'";
+    expect(psqlRows(c.ours, always)).toEqual(['2']);
+    both('DELETE FROM flag');
+    await update(); // always RERAN on all three rows, always-inverse MARK_RAN beside its RERAN row
+    both('INSERT INTO flag VALUES (1)');
+    await writeFile(path.join(c.root, 'master.xml'), changelog(33));
+    await update(); // on-change: MARK_RAN with its new MD5SUM beside the old row
+    await update(); // on-change: not run again
+  }, 600_000);
+});
