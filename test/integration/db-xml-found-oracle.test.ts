@@ -604,3 +604,33 @@ describe('preconditions checked in order, no further than needed, against Liquib
     ]);
   }, 300_000);
 });
+
+// An empty author (found on alphagov/pay-connector: every changeSet of migrations.xml has author=""): Liquibase 4.28
+// checks only that the id is not empty, so the changeset runs and its history row's author is ''.
+const EMPTY_AUTHOR = `<databaseChangeLog ${NS}>
+  <changeSet id="build gateway table" author="">
+    <createTable tableName="ea_gateway"><column name="id" type="bigserial" autoIncrement="true"><constraints primaryKey="true"/></column></createTable>
+  </changeSet>
+  <include file="ea.yaml" relativeToChangelogFile="true"/>
+</databaseChangeLog>
+`;
+const EMPTY_AUTHOR_YAML = `databaseChangeLog:
+  - changeSet:
+      id: yaml-empty-author
+      author: ""
+      changes:
+        - createTable: {tableName: ea_yaml, columns: [{column: {name: id, type: int}}]}
+`;
+
+describe('a changeSet with an empty author, against Liquibase 4.28', () => {
+  const c = useOracleCase('eauthor', { 'ea.xml': EMPTY_AUTHOR, 'ea.yaml': EMPTY_AUTHOR_YAML });
+
+  it("runs it and records author '', as Liquibase does", async () => {
+    await liquibaseOk(c.root, c.theirs, 'ea.xml', 'update');
+    await applyOurPackage(c.root, 'ea.xml', c.ours);
+    expectSameSchemaAndHistory(c);
+    expect(
+      psqlRows(c.theirs, "SELECT id || '|' || author || '|' FROM databasechangelog ORDER BY orderexecuted"),
+    ).toEqual(['build gateway table||', 'yaml-empty-author||']);
+  }, 300_000);
+});

@@ -360,7 +360,8 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
     v === undefined ? undefined : state.properties.expand(v, file);
   const id = x(node.attrs.id);
   const author = x(node.attrs.author);
-  if (!id || !author)
+  // An empty author is allowed and recorded as '' (Liquibase 4.28 validates only the id: "ChangeSet Id is empty").
+  if (!id || author === undefined)
     throw new SlipwayError('E_CHANGELOG', '<changeSet> needs id and author', { file, line: node.line });
   const lfp = x(node.attrs.logicalFilePath) || ctx.logicalFilePath;
   const d: ChangeSetDraft = newDraft({
