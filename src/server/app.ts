@@ -257,9 +257,11 @@ export function renderError(err: unknown): { status: number; body: unknown; head
   const e = err as FastifyError;
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
   if (status < 500) {
-    // Fastify's own messages can quote the request (e.g. its content type), so only a fixed text per status.
-    const message = CLIENT_MESSAGES[status] ?? 'bad request';
-    return { status, body: { error: { code: status === 404 ? 'E_NOT_FOUND' : 'E_VALIDATION', message } }, headers: {} };
+    // Fastify's own messages can quote the request (e.g. its content type), so only a fixed text per status; a body
+    // Fastify could not parse (FST_ERR_CTP_*: invalid or empty JSON, a length that does not match) says so.
+    const message =
+      status === 400 && e.code?.startsWith('FST_ERR_CTP_') ? BODY_MESSAGE : (CLIENT_MESSAGES[status] ?? 'bad request');
+    return { status, body: { error: { code: CLIENT_CODES[status] ?? 'E_VALIDATION', message } }, headers: {} };
   }
   return {
     status: 500,
@@ -281,8 +283,10 @@ export function trustedProxyHops(setting: boolean | number): false | ((addr: str
   return (_addr, hop) => hop < hops;
 }
 
+const BODY_MESSAGE = 'malformed request (the body must be valid JSON)';
 const CLIENT_MESSAGES: Record<number, string> = {
-  400: 'malformed request (the body must be valid JSON)',
+  400: 'malformed request',
+  403: 'forbidden path', // the web UI's files: a dotfile, a path leading out of the directory
   404: 'no such route',
   405: 'method not allowed',
   408: 'request not received in time',
@@ -291,3 +295,4 @@ const CLIENT_MESSAGES: Record<number, string> = {
   431: 'request headers too large',
   415: 'unsupported content type: send application/json',
 };
+const CLIENT_CODES: Record<number, string> = { 403: 'E_FORBIDDEN', 404: 'E_NOT_FOUND' };

@@ -157,6 +157,14 @@ function auditTail(e: AuditEntry): string {
 
 // Printable ASCII without `"` or `\` needs no escaping: most fields (method, route, ip, via, user names) are that.
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+// What JSON.stringify leaves raw but a reader of the file could take for a line break or a terminal command: DEL, the
+// C1 controls (U+0085 NEL is a line break to Python's splitlines and Java's regex `\R`, U+009B CSI starts an escape
+// sequence in terminals that honour 8-bit controls), U+2028/U+2029, and the bidirectional controls that make a line
+// display as something else. A client can put them in the audit IP through X-Forwarded-For (Node passes header bytes
+// 0x80-0xFF as Latin-1 characters). Written as \uXXXX, so JSON.parse still gives back the value received.
+const UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+const escapeUnsafe = (json: string) =>
+  json.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 // The JSON text of recent field values: a server's lines repeat the same few users, methods, routes and addresses.
 // Bounded (values such as attempted user names come from clients): emptied when full.
@@ -167,7 +175,7 @@ function str(s: string): string {
   let json = encoded.get(s);
   if (json === undefined) {
     const masked = maskSecrets(s);
-    json = PLAIN.test(masked) ? `"${masked}"` : JSON.stringify(masked);
+    json = PLAIN.test(masked) ? `"${masked}"` : escapeUnsafe(JSON.stringify(masked));
     if (encoded.size >= ENCODED_MAX) encoded.clear();
     encoded.set(s, json);
   }

@@ -49,7 +49,8 @@ describe('web UI statics', () => {
     expect(api.statusCode).toBe(404);
     expect(api.json()).toEqual({ error: { code: 'E_NOT_FOUND', message: 'no such route' } });
     const dot = await withUi.inject({ url: '/.env' });
-    expect(dot.statusCode).not.toBe(200);
+    expect(dot.statusCode).toBe(403);
+    expect(dot.json()).toEqual({ error: { code: 'E_FORBIDDEN', message: 'forbidden path' } });
     expect(dot.body).not.toContain('SECRET');
   });
 

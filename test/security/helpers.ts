@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { loadConfig } from '../../src/config/load.js';
@@ -161,6 +162,25 @@ export function request(
     r.on('error', reject);
     if (opts.body !== undefined) r.write(opts.body);
     r.end();
+  });
+}
+
+/**
+ * Raw bytes to the server over one connection (for what node:http refuses to send: Latin-1 header bytes, a NUL in the
+ * request line); resolves with the status and the whole answer (Latin-1) once the server closes it.
+ */
+export function sendRaw(base: string, bytes: Buffer | string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(base);
+    const sock = net.connect({ host: u.hostname, port: Number(u.port) });
+    const chunks: Buffer[] = [];
+    sock.on('connect', () => sock.write(bytes));
+    sock.on('data', (c: Buffer) => chunks.push(c));
+    sock.on('error', reject);
+    sock.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text });
+    });
   });
 }
 

@@ -151,6 +151,29 @@ describe('framework-level errors carry the security headers and reflect nothing'
     if (status === 405) expect(r.headers.allow).toMatch(/^(GET, HEAD|POST)$/);
   });
 
+  it('a control character encoded in the path is a 400 that says so (before authentication); a bad body keeps its own', async () => {
+    const message = (r: RawAnswer) => (JSON.parse(r.body) as { error: { message: string } }).error.message;
+    for (const target of [
+      '/api/releases%00',
+      '/%00',
+      '/assets/%00.js',
+      '/api/releases/x%0a/rollback',
+      '/api/health%1B',
+      '/x%7f?a=1',
+    ]) {
+      const r = await raw(get(target));
+      expectHardened(r, 400);
+      expect(message(r), target).toBe('malformed URL (a control character in the path)');
+    }
+    // In the query a value is its route's business: this download name is sanitised like any other.
+    const q = await request(s.url, '/api/db/package.sql?filename=a%00b', { headers: bearer(s.tokens.viewer) });
+    expect(q.status).toBe(200);
+    expect(q.headers['content-disposition']).toBe('attachment; filename="a_b.sql"');
+    const body = await raw(post('/api/login', '{"username": '));
+    expectHardened(body, 400);
+    expect(message(body)).toBe('malformed request (the body must be valid JSON)');
+  });
+
   it('a normal answer carries the same headers', async () => {
     const r = await request(s.url, '/api/health', { headers: bearer(s.tokens.viewer) });
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) expect(r.headers[k]).toBe(v);
