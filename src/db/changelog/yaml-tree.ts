@@ -18,6 +18,7 @@ import {
 } from 'yaml';
 import { SlipwayError } from '../../errors.js';
 import type { ChangelogNode } from './xml-tree.js';
+import { ALLOWED_ATTRS } from './node-attrs.js';
 import { isYamlTimestamp, yamlTimestampText } from './yaml-timestamp.js';
 
 const TEXT_CHILDREN = new Set(['comment', 'rollback', 'validCheckSum']);
@@ -276,6 +277,11 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     // of the changeSet, as in its mapping, and each `comment` one of its comments (measured: "a\nb" recorded).
     else if (parent.name === 'changeSet') addField(parent, pair);
     else if (t !== null && PRECONDITION_ATTRS.has(key)) parent.attrs[key] = t;
+    // `databaseChangeLog: [ - objectQuotingStrategy: QUOTE_ALL_OBJECTS, - logicalFilePath: x, … ]`: DatabaseChangeLog
+    // .load reads these as values of the changelog (measured on 4.28: the quoting applies to its changeSets and its
+    // own preconditions, the logicalFilePath is the FILENAME recorded), as XML's root attributes.
+    else if (t !== null && parent.name === 'databaseChangeLog' && ALLOWED_ATTRS.databaseChangeLog!.includes(key))
+      parent.attrs[key] = t;
     // Liquibase's ParsedNode treats `- file: x` in a list (`include: [ - file: x ]`) as the value `file` of the
     // parent, exactly like `include: {file: x}`; only text-bearing changes (`- sql: …`) and empty ones stay elements.
     // Inside a sql change, `sql: [ - sql: text ]` is its sql field, as `sql: {sql: text}` (measured: same checksum).
