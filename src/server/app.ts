@@ -8,6 +8,7 @@ import Fastify, {
 } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from '../config/schema.js';
+import type { TrustProxySetting } from '../config/sections/trust-proxy.js';
 import { isSlipwayError, type ErrorCode } from '../errors.js';
 import { WEB_DIR } from '../package-root.js';
 import { defaultDeps, type ServerDeps } from './deps.js';
@@ -91,7 +92,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     bodyLimit: BODY_LIMITS.default,
     return503OnClosing: true,
     ...serverOptions(config.server.http),
-    trustProxy: trustedProxyHops(config.server.trustProxy),
+    trustProxy: trustedProxies(config.server.trustProxy),
   });
   const auditDest = options.audit ?? path.resolve(config.configDir, config.server.auditLog);
   const audit: AuditLog = createAuditLogger(auditDest);
@@ -271,14 +272,19 @@ export function renderError(err: unknown): { status: number; body: unknown; head
 }
 
 /**
- * Fastify's trustProxy for server.trustProxy (`true`: one proxy; N: a chain of N). Never Fastify's own `true`, which
- * trusts every hop, so the client is the leftmost X-Forwarded-For entry — the one the client writes itself (a new one
- * per request bought a fresh per-client auth budget and put any address in the audit log). Not Fastify's number
- * either (5.x trusts nothing for one). The peer and the next N-1 addresses are proxies; the client is the address
- * the farthest of them appended.
+ * Fastify's trustProxy for server.trustProxy. A list of addresses and CIDR ranges goes to Fastify as it is (proxy-addr:
+ * walking back from the peer, each listed address is a proxy; the first one not listed is the client, so a client that
+ * reaches the server directly is its own peer address whatever X-Forwarded-For it sends). `true`: one proxy; N: a
+ * chain of N, whatever their addresses. Never Fastify's own `true`, which trusts every hop, so the client is the
+ * leftmost X-Forwarded-For entry — the one the client writes itself (a new one per request bought a fresh per-client
+ * auth budget and put any address in the audit log). Not Fastify's number either (5.x trusts nothing for one). The
+ * peer and the next N-1 addresses are proxies; the client is the address the farthest of them appended.
  */
-export function trustedProxyHops(setting: boolean | number): false | ((addr: string, hop: number) => boolean) {
+export function trustedProxies(
+  setting: TrustProxySetting,
+): false | string[] | ((addr: string, hop: number) => boolean) {
   if (setting === false) return false;
+  if (Array.isArray(setting)) return [...setting];
   const hops = setting === true ? 1 : setting;
   return (_addr, hop) => hop < hops;
 }

@@ -273,3 +273,59 @@ describe('behind two proxies (server.trustProxy: 2)', () => {
     expect(lines.find((l) => l.user === 'viewer')?.ip).toBe('198.51.100.4');
   });
 });
+
+// server.trustProxy as the proxies' addresses: X-Forwarded-For counts only when the peer is one of them. The test
+// server's peer is always 127.0.0.1, so listing it makes this client the proxy; listing other addresses makes it a
+// client that reached the server directly. A per-client budget of 3 keeps the scrypt checks few.
+const LISTED = { rateLimit: { authFailuresPerClient: 3, authFailuresPerUser: 100 } };
+
+describe('behind a proxy named by address (server.trustProxy: ["127.0.0.1"])', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ ...LISTED, trustProxy: ['127.0.0.1'] });
+  });
+  afterAll(async () => s.close());
+
+  it('AB 11: from a listed peer, the address it appended is the client: its own budget and its audit IP', async () => {
+    const guess = (xff: string) =>
+      request(s.url, '/api/releases', { headers: { ...basic(`user-${word()}`, word()), 'x-forwarded-for': xff } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await guess(`10.9.${i}.1, 203.0.113.7`)).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    // Another client behind the proxy has its own budget, and is the one the audit log names.
+    expect((await guess('203.0.113.8')).status).toBe(401);
+    const ok = await request(s.url, '/api/releases', {
+      headers: { ...basic('viewer'), 'x-forwarded-for': '10.9.9.9, 203.0.113.9' },
+    });
+    expect(ok.status).toBe(200);
+    const lines = await readAudit(s, (ls) => ls.some((l) => l.user === 'viewer'));
+    expect(lines.find((l) => l.user === 'viewer')?.ip).toBe('203.0.113.9');
+  });
+});
+
+describe('reached directly, not through the listed proxies (server.trustProxy: ["10.0.0.0/8", "::2"])', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ ...LISTED, trustProxy: ['10.0.0.0/8', '::2'] });
+  });
+  afterAll(async () => s.close());
+
+  it('AB 12: X-Forwarded-For from a peer not listed is ignored: one budget and the audit IP for its address', async () => {
+    const ok = await request(s.url, '/api/releases', {
+      headers: { ...basic('viewer'), 'x-forwarded-for': '203.0.113.9' },
+    });
+    expect(ok.status).toBe(200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push(
+        (
+          await request(s.url, '/api/releases', {
+            headers: { ...basic(`user-${word()}`, word()), 'x-forwarded-for': `10.1.${i}.1, 203.0.113.${i}` },
+          })
+        ).status,
+      );
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    const lines = await readAudit(s, (ls) => ls.filter((l) => l.route === '/api/releases').length >= 5);
+    expect(lines.filter((l) => l.route === '/api/releases').map((l) => l.ip)).toEqual(Array(5).fill('127.0.0.1'));
+  });
+});

@@ -56,6 +56,38 @@ describe('loadConfig', () => {
     expect(text).toContain('slipway.config.yaml:5: build.bogus:');
   });
 
+  it('server.trustProxy takes proxy addresses and CIDR ranges, and names each bad entry at its line', async () => {
+    const good = await makeTree({
+      'slipway.config.yaml': base + 'server:\n  trustProxy: [10.0.0.0/8, "::1", "fd00::/8", 192.0.2.7, loopback]\n',
+    });
+    const { config } = await loadConfig({ cwd: good, env: {} });
+    expect(config.server.trustProxy).toEqual(['10.0.0.0/8', '::1', 'fd00::/8', '192.0.2.7', 'loopback']);
+    const bad = await makeTree({
+      'slipway.config.yaml':
+        base +
+        'server:\n  trustProxy:\n    - 10.0.0.300\n    - 10.0.0.0/33\n    - 0.0.0.0/0\n    - fe80::1%eth0\n' +
+        '    - 192.0.2.7\n    - 10.0.0.0/x\n',
+    });
+    const err = (await loadConfig({ cwd: bad, env: {} }).catch((e: unknown) => e)) as SlipwayError;
+    expect(err.code).toBe('E_CONFIG');
+    expect(err.details).toEqual([
+      'slipway.config.yaml:14: server.trustProxy.0: "10.0.0.300" is not an IP address, a CIDR range (10.0.0.0/8, ' +
+        'fd00::/8) or one of loopback, linklocal, uniquelocal',
+      'slipway.config.yaml:15: server.trustProxy.1: "10.0.0.0/33": the prefix length after "/" must be a number from 1 to 32',
+      'slipway.config.yaml:16: server.trustProxy.2: "0.0.0.0/0" trusts every address, so a client could name its own; ' +
+        "list the proxies' addresses",
+      'slipway.config.yaml:17: server.trustProxy.3: "fe80::1%eth0" is not an IP address, a CIDR range (10.0.0.0/8, ' +
+        'fd00::/8) or one of loopback, linklocal, uniquelocal',
+      'slipway.config.yaml:19: server.trustProxy.5: "10.0.0.0/x": the prefix length after "/" must be a number from 1 to 32',
+    ]);
+    const word = await makeTree({ 'slipway.config.yaml': base + 'server:\n  trustProxy: nginx\n' });
+    const wordErr = (await loadConfig({ cwd: word, env: {} }).catch((e: unknown) => e)) as SlipwayError;
+    expect(wordErr.details).toEqual([
+      'slipway.config.yaml:13: server.trustProxy: expected true, false, a number of proxies (1-16) or a list of proxy ' +
+        'addresses and CIDR ranges',
+    ]);
+  });
+
   it('names a missing env var without a default', async () => {
     const dir = await makeTree({ 'slipway.config.yaml': base + 'database:\n  url: ${NOPE}\n' });
     const err = (await loadConfig({ cwd: dir, env: {} }).catch((e: unknown) => e)) as SlipwayError;

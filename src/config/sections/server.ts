@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trustProxySchema } from './trust-proxy.js';
 
 export const serverSchema = z
   .object({
@@ -98,10 +99,11 @@ export const serverSchema = z
       .default(8 * 3600_000),
     /**
      * Trust X-Forwarded-For/-Proto/-Host from reverse proxies (client IP for the auth budget, rate limits and the
-     * audit log; origin for CSRF): `true` is one proxy, a number that many in a chain. The client is the address the
-     * nearest trusted proxy appended, never a value the client wrote itself (see trustedProxyHops).
+     * audit log; origin for CSRF): `true` is one proxy, a number that many in a chain, a list the proxies' addresses
+     * and CIDR ranges. The client is the address the farthest trusted proxy appended, never a value the client wrote
+     * itself (see trustedProxies in src/server/app.ts).
      */
-    trustProxy: z.union([z.boolean(), z.number().int().min(1).max(16)]).default(false),
+    trustProxy: trustProxySchema,
     /** Mark the session cookie Secure (set when served over HTTPS or behind a TLS proxy). */
     secureCookies: z.boolean().default(false),
   })
