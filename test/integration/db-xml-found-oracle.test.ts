@@ -634,3 +634,62 @@ describe('a changeSet with an empty author, against Liquibase 4.28', () => {
     ).toEqual(['build gateway table||', 'yaml-empty-author||']);
   }, 300_000);
 });
+
+// runOrder="first" / "last" (found on nordic-institute/X-Road: centerui-changelog.xml's separate-admin-user changeSet
+// has runOrder="last"): Liquibase runs the firsts, then the rest, then the lasts, each in file order, across includes.
+const ro = (id: string, attrs = '') =>
+  `  <changeSet id="${id}" author="t" ${attrs}><sql>create table ro_${id.toLowerCase()} (id int)</sql></changeSet>`;
+const RUN_ORDER = `<databaseChangeLog ${NS}>
+  <property name="late" value="last"/>
+${ro('a')}
+${ro('L1', 'runOrder="last"')}
+${ro('b')}
+  <include file="ro-inc.xml" relativeToChangelogFile="true"/>
+  <include file="ro.yaml" relativeToChangelogFile="true"/>
+${ro('d')}
+${ro('F2', 'runOrder="first"')}
+${ro('P', 'runOrder="${late}"')}
+${ro('M', 'dbms="mysql" runOrder="bogus"')}
+</databaseChangeLog>
+`;
+const RUN_ORDER_INC = `<databaseChangeLog ${NS}>
+${ro('F1', 'runOrder="first"')}
+${ro('c')}
+${ro('L2', 'runOrder="last"')}
+</databaseChangeLog>
+`;
+const RUN_ORDER_YAML = `databaseChangeLog:
+  - changeSet: {id: YL, author: t, runOrder: last, changes: [{sql: {sql: create table ro_yl (id int)}}]}
+  - changeSet: {id: Y, author: t, changes: [{sql: {sql: create table ro_y (id int)}}]}
+`;
+
+describe('changeSet runOrder, against Liquibase 4.28', () => {
+  const c = useOracleCase('runorder', {
+    'ro.xml': RUN_ORDER,
+    'ro-inc.xml': RUN_ORDER_INC,
+    'ro.yaml': RUN_ORDER_YAML,
+    'ro-upper.xml': `<databaseChangeLog ${NS}>\n${ro('U', 'runOrder="LAST"')}\n</databaseChangeLog>\n`,
+  });
+
+  it('runs the firsts, the rest and the lasts, each in file order, as Liquibase does', async () => {
+    await liquibaseOk(c.root, c.theirs, 'ro.xml', 'update');
+    await applyOurPackage(c.root, 'ro.xml', c.ours);
+    expectSameSchemaAndHistory(c);
+    expect(psqlRows(c.theirs, 'SELECT id FROM databasechangelog ORDER BY orderexecuted').join(' ')).toBe(
+      'F1 F2 a b c Y d L1 L2 YL P',
+    );
+  }, 300_000);
+
+  it('refuses a runOrder other than first or last, as Liquibase does', async () => {
+    const r = await runLiquibase(c.root, c.theirs.url, [
+      `--search-path=${c.root}`,
+      '--changelog-file=ro-upper.xml',
+      'update',
+    ]);
+    expect(r.ok).toBe(false);
+    expect(r.out).toContain('Unknown runOrder: LAST');
+    await expect(parseChangelog({ rootDir: c.root, changelog: 'ro-upper.xml' })).rejects.toThrow(
+      'Unknown runOrder: "LAST"',
+    );
+  }, 300_000);
+});

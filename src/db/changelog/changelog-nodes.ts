@@ -390,6 +390,7 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   // not there, a change type it does not know (measured on cromwell's dbms="mysql,hsqldb" customChange). Selection
   // drops it by its dbms (select.ts).
   const otherDbms = d.dbms !== null && !matchesDbms(d.dbms, state.filter.dbms ?? 'postgresql');
+  const runOrder = otherDbms ? null : runOrderAttr(x(node.attrs.runOrder), file, node.line);
   for (const child of otherDbms ? [] : node.children) {
     // YAML/JSON, or an XML element the file's XSD leaves open: Liquibase ignores an unknown attribute, with a warning.
     const lenient = !/\.xml$/i.test(file) || xsdTakesAnyAttribute(child.name, ctx.schemaLocation);
@@ -406,9 +407,25 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   // No changes for PostgreSQL (none at all, or only other databases'): Liquibase 4.28 runs it as an empty changeset
   // and records it EXECUTED with the empty checksum and description "empty" (measured; see db-empty-oracle test).
   const cs = finishChangeSet(d, state.warnings);
+  if (runOrder) state.runOrder.set(cs, runOrder);
   if (ctx.inheritedContexts.length) cs.inheritedContexts = ctx.inheritedContexts;
   if (ctx.inheritedLabels.length) cs.inheritedLabels = ctx.inheritedLabels;
   return cs;
+}
+
+/**
+ * A changeSet's runOrder: "first", "last" or none. Liquibase 4.28 reads it as written (ChangeSet.load does not
+ * lower-case it) and stops on any other value, "" included ("Unknown runOrder: LAST", measured).
+ */
+function runOrderAttr(value: string | undefined, file: string, line: number): 'first' | 'last' | null {
+  if (value === undefined) return null;
+  if (value === 'first' || value === 'last') return value;
+  throw new SlipwayError('E_CHANGELOG', `Unknown runOrder: ${JSON.stringify(value)}`, {
+    file,
+    line,
+    field: 'runOrder',
+    hint: 'Liquibase accepts runOrder="first" or runOrder="last" only, in lower case.',
+  });
 }
 
 /**

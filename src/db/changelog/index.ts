@@ -57,6 +57,7 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     ),
     filter: { contexts: opts.contexts, labels: opts.labels, dbms },
     changeSets: [],
+    runOrder: new Map(),
     preconditions: [],
     files: [],
     warnings: [],
@@ -71,6 +72,7 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
       matchesContexts(p.context, opts.contexts) && matchesLabels(opts.labels, p.labels) && matchesDbms(p.dbms, dbms),
   };
   await loadFile(state, { path: master, logicalFilePath: null, inheritedContexts: [], inheritedLabels: [] }, null);
+  state.changeSets = applyRunOrder(state.changeSets, state.runOrder);
   // Liquibase validates only the changesets its filters let through: two with the same key but disjoint contexts
   // (Fineract's `context="postgresql"` / `context="mysql"` twins) run fine (measured on the corpus).
   checkDuplicates(selectChangeSets(state.changeSets, { ...state.filter }));
@@ -91,6 +93,20 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     properties: state.properties.visible(),
     ...(state.preconditions.length ? { preconditions: state.preconditions } : {}),
   };
+}
+
+/**
+ * The changesets in the order Liquibase 4.28 runs them: runOrder="first" ones before the rest and runOrder="last" ones
+ * after it, each group in file order. DatabaseChangeLog.addChangeSet puts a "first" after the firsts, a plain one
+ * before the lasts and a "last" at the end, in every file and again as an include adds its file's list to the
+ * includer's, which comes to this stable partition of the whole tree (measured: an included file's first and last
+ * go before and after the master's own changesets).
+ */
+function applyRunOrder(changeSets: ChangeSet[], runOrder: Map<ChangeSet, 'first' | 'last'>): ChangeSet[] {
+  if (runOrder.size === 0) return changeSets;
+  const first = changeSets.filter((c) => runOrder.get(c) === 'first');
+  const last = changeSets.filter((c) => runOrder.get(c) === 'last');
+  return [...first, ...changeSets.filter((c) => !runOrder.has(c)), ...last];
 }
 
 /** The tolerance rule's other half: under --strict, warnings are errors (all of them listed, the first located). */

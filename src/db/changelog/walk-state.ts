@@ -16,6 +16,8 @@ export interface WalkState {
   properties: PropertyScope;
   filter: ParseFilter;
   changeSets: ChangeSet[];
+  /** The changesets whose runOrder is "first" or "last" (placed by applyRunOrder once every file is read). */
+  runOrder: Map<ChangeSet, 'first' | 'last'>;
   /** Changelog-level `<preConditions>`, in include order. */
   preconditions: Preconditions[];
   /**
