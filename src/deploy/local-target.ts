@@ -9,8 +9,8 @@ import { isPidAlive } from '../pid-alive.js';
 import { acquireLock } from './lock.js';
 import { runCommand } from './run-command.js';
 import { linkSharedPaths } from './shared.js';
-import { clearCurrent, readCurrent, switchCurrent, syncDir } from './switch.js';
-import type { ExecOptions, InstallOptions, Target } from './target.js';
+import { clearCurrent, currentChanged, readCurrent, switchCurrent, syncDir } from './switch.js';
+import type { ExecOptions, InstallOptions, SwitchOptions, Target } from './target.js';
 import { verifyTree } from './verify-tree.js';
 
 /** A target directory on this machine. */
@@ -93,7 +93,13 @@ export class LocalTarget implements Target {
     return verifyTree(this.releaseDir(id), { ignore: shared });
   }
 
-  async switchTo(id: string | null) {
+  async switchTo(id: string | null, o: SwitchOptions = {}) {
+    // Compared right before the rename (one process holds the lock; this catches a manual change in between).
+    if (o.expected !== undefined) {
+      const now = await readCurrent(this.layout);
+      if (now !== o.expected)
+        throw currentChanged(this.layout.root, now === null ? null : `releases/${now}`, o.expected, id);
+    }
     if (id === null) {
       const t0 = performance.now();
       await clearCurrent(this.layout);

@@ -76,13 +76,15 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
   const recover = `slipway recover ${s.targetArg} --yes`;
   let switched = false;
   try {
-    if ((await target.readCurrent()) !== s.to) {
+    const was = await target.readCurrent();
+    if (was !== s.to) {
       switched = true;
       await steps.run(
         'rollback',
         s.to ? `switch back to ${s.to}` : 'remove current (nothing was live before)',
         async () => {
-          const sw = await target.switchTo(s.to);
+          // Only from what was just read: a change in between (another controller, a hand on the host) is refused.
+          const sw = await target.switchTo(s.to, { expected: was });
           return { value: sw, data: { to: s.to } };
         },
       );

@@ -1,6 +1,7 @@
 import { symlink, rename, open, readlink, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { SlipwayError } from '../errors.js';
 import type { TargetLayout } from './layout.js';
 
 /** Fsyncs a directory so a rename inside it survives a power loss. */
@@ -49,4 +50,33 @@ export async function readCurrent(layout: TargetLayout): Promise<string | null> 
     if (code === 'ENOENT' || code === 'EINVAL') return null;
     throw e;
   }
+}
+
+/** Errors `currentChanged` made (a refused compare-and-swap of `current`). */
+const changed = new WeakSet<Error>();
+
+/**
+ * The refusal of a switch whose `expected` release is no longer what `current` names (Target.switchTo): `where`
+ * names the target (a host's label, a directory), `found` what `current` holds now (link text, or null).
+ */
+export function currentChanged(
+  where: string,
+  found: string | null,
+  expected: string | null,
+  to: string | null,
+): SlipwayError {
+  const e = new SlipwayError(
+    'E_DEPLOY',
+    `${where}: current changed under this run: it points at ${found ?? '(nothing)'}, not ${expected ? `releases/${expected}` : '(nothing)'} as when the run read it; not switched to ${to ?? '(none)'}`,
+    {
+      hint: 'Another controller or a manual change moved it (see the host journal and .slipway/logs); nothing was overwritten. Find out who, then run the deploy or rollback again.',
+    },
+  );
+  changed.add(e);
+  return e;
+}
+
+/** Whether `e` is a switch refused because `current` changed (nothing was switched). */
+export function isCurrentChanged(e: unknown): boolean {
+  return e instanceof Error && changed.has(e);
 }

@@ -8,6 +8,11 @@ import type { JournalEntry } from './types.js';
 import type { TreeVerification } from './verify-tree.js';
 
 /** How a package command runs on a target. */
+export interface SwitchOptions {
+  /** The release `current` must name for the switch to happen (null: no `current`); undefined: no check. */
+  expected?: string | null | undefined;
+}
+
 export interface ExecOptions {
   /** The command's whole environment (package code never inherits the deployer's). */
   env: Record<string, string>;
@@ -56,8 +61,12 @@ export interface Target {
   installRelease(packagePath: string, releaseId: string, opts: InstallOptions): Promise<{ files: number }>;
   /** Re-verifies a release against its SHA256SUMS (shared links excluded). */
   verifyRelease(id: string, shared: string[]): Promise<TreeVerification>;
-  /** Atomically points `current` at a release, or removes it (null). */
-  switchTo(id: string | null): Promise<{ ms: number }>;
+  /**
+   * Atomically points `current` at a release, or removes it (null). With `expected` (a release id, or null for no
+   * `current`), only when `current` still names that release: a change since the caller read it (another
+   * controller, a manual `ln -sfn`) is refused (E_DEPLOY, `isCurrentChanged`) and nothing is switched.
+   */
+  switchTo(id: string | null, o?: SwitchOptions): Promise<{ ms: number }>;
   removeRelease(id: string): Promise<void>;
   /** Runs a shell command on the target with a timeout; output goes to .slipway/logs/<log>. */
   exec(command: string, opts: ExecOptions): Promise<RunCommandResult>;

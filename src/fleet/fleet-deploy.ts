@@ -27,6 +27,7 @@ import {
 import { LocalTarget } from '../deploy/local-target.js';
 import { checkReadiness } from '../deploy/readiness.js';
 import { settleTarget } from '../deploy/settle.js';
+import { isCurrentChanged } from '../deploy/switch.js';
 import { normalizeSharedPaths } from '../deploy/shared.js';
 import { runSmokeTests } from '../deploy/smoke.js';
 import { makeStepRunner, type StepRunner } from '../deploy/step-runner.js';
@@ -205,6 +206,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     const installs = new Map<ConnectedHost, HostInstall>();
     const dbState = { pending: [] as ChangeSetKey[], executed: [] as ChangeSetKey[] };
     const touched: ConnectedHost[] = []; // hosts whose switch began, in order
+    const changedUnder = new Map<ConnectedHost, string>(); // hosts whose switch was refused: current had moved
     const live = new Set<ConnectedHost>();
     const hostSteps = new Map<ConnectedHost, StepRunner>();
     const undo = (e: unknown, journaled: ConnectedHost[]) =>
@@ -216,6 +218,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
         hosts: journaled,
         hostSteps,
         touched,
+        changedUnder,
         previous,
         fleetPrevious,
         releaseId,
@@ -334,8 +337,17 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
             const outAt = new Date().toISOString();
             await steps.run('switch', `point current at ${releaseId}`, async () => {
               touched.push(h);
-              const r = await h.target.switchTo(releaseId);
-              return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: previous.get(h), switchMs: r.ms } };
+              // Compare-and-swap: only from the release `open` read under the lock. A current someone else moved
+              // since is refused and left as it is — this run never switched it, so its undo does not touch it.
+              const from = previous.get(h) ?? null;
+              const r = await h.target.switchTo(releaseId, { expected: from }).catch((e: unknown) => {
+                if (isCurrentChanged(e)) {
+                  touched.splice(touched.indexOf(h), 1);
+                  changedUnder.set(h, (e as Error).message);
+                }
+                throw e;
+              });
+              return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from, switchMs: r.ms } };
             });
             await restartApp(steps, h.target, h.host.view, releaseId, run);
             await validateRelease(steps, contracts, h.target, h.host.view, releaseId, run, false);
@@ -605,6 +617,8 @@ interface UndoInput {
   hosts: ConnectedHost[];
   hostSteps: Map<ConnectedHost, StepRunner>;
   touched: ConnectedHost[];
+  /** Hosts whose switch was refused because current had changed since the run read it (the refusal). */
+  changedUnder: Map<ConnectedHost, string>;
   previous: Map<ConnectedHost, string | null>;
   fleetPrevious: string | null;
   releaseId: string;
@@ -671,7 +685,9 @@ async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayError> {
     complete &&= s.complete;
     lines.push(...s.lines.filter((l) => l.startsWith('database')));
   }
-  const untouched = u.hosts.filter((h) => !u.touched.includes(h)).map((h) => h.host.label);
+  for (const [h, why] of u.changedUnder)
+    lines.push(`${h.host.label}: not switched and left as it is (this run did not change it): ${why}`);
+  const untouched = u.hosts.filter((h) => !u.touched.includes(h) && !u.changedUnder.has(h)).map((h) => h.host.label);
   if (untouched.length) lines.push(`never switched (still on their previous release): ${untouched.join(', ')}`);
   const err = e instanceof SlipwayError ? e : new SlipwayError('E_DEPLOY', String((e as Error)?.message ?? e));
   const message = `${err.code}: ${err.message}`;

@@ -89,7 +89,7 @@ export async function emergencyRollbackFleet(
       });
       await stopApp(s, h.target, h.host.view, current, run);
       await s.run('switch', `point current at ${to}`, async () => {
-        const r = await h.target.switchTo(to);
+        const r = await h.target.switchTo(to, { expected: current });
         return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: current, switchMs: r.ms } };
       });
     } catch (e) {

@@ -131,6 +131,18 @@ mv -T -- "$st" "releases/$id" || fail "cannot rename into releases/$id" 3
 sync -- releases 2>/dev/null || sync
 echo "$files"`;
 
+/**
+ * With $4 set, current must be the link whose text is $5 (empty: no current), else its text goes to stdout and the
+ * script exits 12 (CURRENT_CHANGED) before changing anything. Run in the root.
+ */
+const CURRENT_IS = `if [ -n "$4" ]; then
+  c=; if [ -L current ]; then c=$(readlink -- current) || exit 3; elif [ -e current ]; then c='(not a link)'; fi
+  if [ "$c" != "$5" ]; then printf '%s\\n' "$c"; exit 12; fi
+fi`;
+
+/** The exit code of \`switch\` and \`clearCurrent\` when current was not what the caller expected. */
+export const CURRENT_CHANGED = 12;
+
 /** The exit code and stderr marker of a failed JOURNAL_PRELUDE. */
 export const JOURNAL_FAILED = { code: 90, marker: 'JOURNAL_FAILED' } as const;
 
@@ -281,15 +293,25 @@ cd -- "$1" || { echo "no such release: $1" >&2; exit 3; }
 sha256sum --quiet --strict -c SHA256SUMS >&2 || exit 6
 grep -c . SHA256SUMS`,
 
-  /** $1 root, $2 release id, $3 temp link name: symlink to a temp name, then rename(2) over current (mv -T). */
+  /**
+   * $1 root, $2 release id, $3 temp link name, $4 "1" to compare first, $5 the link text current must hold then
+   * (empty: no current): symlink to a temp name, then rename(2) over current (mv -T). With $4, a current that is
+   * not $5 (another controller or a manual change since the run read it) is left alone: its link text on stdout,
+   * exit 12. sh has no compare-and-swap of a link: the compare is right before the rename, and the host's lock keeps
+   * every other Slipway run out, so what remains is a hand on the host racing these two commands.
+   */
   switch: `${PRE}
 cd -- "$1" || exit 3
 [ -d "releases/$2" ] || { echo "releases/$2 is not installed" >&2; exit 3; }
+${CURRENT_IS}
 ln -s -- "releases/$2" "$3" && mv -T -- "$3" current && sync -- . 2>/dev/null || { rm -f -- "$3"; exit 3; }`,
 
-  /** $1 root. */
+  /** $1 root, then $2 $3 as \`switch\`'s $4 $5 (compare first: exit 12, current's link text on stdout). */
   clearCurrent: `${PRE}
-cd -- "$1" && rm -f -- current && sync -- . 2>/dev/null; true`,
+cd -- "$1" || exit 0
+set -- "$1" "$1" "$1" "\${2:-}" "\${3:-}"
+${CURRENT_IS}
+rm -f -- current && sync -- . 2>/dev/null; true`,
 
   /** $1 releases dir, $2 id: renamed out of the way first, so no half-deleted dir keeps a release id. */
   remove: `${PRE}

@@ -12,10 +12,11 @@ import { formatJournalLine, parseJournal, type JournalRead, type RunJournal } fr
 import { isReleaseId, layoutOf, type TargetLayout } from '../deploy/layout.js';
 import { isStale, type AcquireLockOptions, type LockHandle, type LockOwner } from '../deploy/lock.js';
 import type { RunCommandResult } from '../deploy/run-command.js';
-import type { ExecOptions, InstallOptions, Target } from '../deploy/target.js';
+import { currentChanged } from '../deploy/switch.js';
+import type { ExecOptions, InstallOptions, SwitchOptions, Target } from '../deploy/target.js';
 import type { JournalEntry } from '../deploy/types.js';
 import type { TreeVerification } from '../deploy/verify-tree.js';
-import { JOURNAL_FAILED, SCRIPTS, withJournalPrelude } from './remote-scripts.js';
+import { CURRENT_CHANGED, JOURNAL_FAILED, SCRIPTS, withJournalPrelude } from './remote-scripts.js';
 import { transportFailure, type RemoteResult, type RunOptions, type SshSession } from './ssh.js';
 import { parseUploadState, uploadFile, type RemoteRunner, type UploadState } from './upload.js';
 
@@ -543,14 +544,30 @@ export class SshTarget implements Target {
     return { ok: r.code === 0, problems, files: Number(r.stdout.toString('utf8').trim()) || 0 };
   }
 
-  async switchTo(id: string | null): Promise<{ ms: number }> {
+  async switchTo(id: string | null, o: SwitchOptions = {}): Promise<{ ms: number }> {
     const t0 = performance.now();
-    if (id === null) await this.sh('clearCurrent', [this.layout.root], 'remove current');
-    else {
+    // The compare-and-swap's operands ($4 $5 of the scripts): current's link text as a switch writes it.
+    const expected = o.expected === undefined ? [] : ['1', o.expected === null ? '' : `releases/${o.expected}`];
+    let r: RemoteResult;
+    let what: string;
+    if (id === null) {
+      what = 'remove current';
+      r = await this.remote(SCRIPTS.clearCurrent, [this.layout.root, ...expected], { timeoutMs: this.opTimeoutMs });
+    } else {
       if (!isReleaseId(id)) throw new SlipwayError('E_INTERNAL', `not a release id: ${id}`);
+      if (o.expected && !isReleaseId(o.expected))
+        throw new SlipwayError('E_INTERNAL', `not a release id: ${o.expected}`);
       const tmp = `.current.tmp-${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
-      await this.sh('switch', [this.layout.root, id, tmp], `switch current to ${id}`);
+      what = `switch current to ${id}`;
+      r = await this.remote(SCRIPTS.switch, [this.layout.root, id, tmp, ...(expected.length ? expected : ['', ''])], {
+        timeoutMs: this.opTimeoutMs,
+      });
     }
+    if (expected.length && r.code === CURRENT_CHANGED && !r.timedOut) {
+      const found = r.stdout.toString('utf8').replace(/\n$/, '');
+      throw currentChanged(this.session.label, found === '' ? null : found, o.expected ?? null, id);
+    }
+    this.session.check(r, what, this.opTimeoutMs);
     return { ms: performance.now() - t0 };
   }
 
