@@ -308,7 +308,7 @@ function readPropertyFile(
   const file = ctx.path;
   const relative = boolAttr(node, 'relativeToChangelogFile', false, file);
   const target = resolveReferenced(state.rootDir, written, file, node.line, relative, true);
-  const readable = readablePath(state.rootDir, target, file, node.line, written);
+  const readable = readablePath(state.rootDir, target, file, node.line, written, state.realDirs);
   let bytes: Buffer;
   try {
     bytes = readFileSync(readable);
@@ -712,7 +712,7 @@ function buildContext(d: ChangeSetDraft, ctx: FileContext, state: WalkState): Bu
     warn: (line, code, message) => state.warnings.push({ code, file, line, message }),
     readFile: (rel, from) => {
       const target = resolveInside(state.rootDir, rel, file, from.line, rel, true);
-      const readable = readablePath(state.rootDir, target, file, from.line, rel);
+      const readable = readablePath(state.rootDir, target, file, from.line, rel, state.realDirs);
       let bytes: Buffer;
       try {
         bytes = readFileSync(readable);
@@ -811,7 +811,7 @@ function readSqlFile(
   if (!p) throw new SlipwayError('E_CHANGELOG', '<sqlFile> needs a path', { file, line: child.line });
   const rel = boolAttr(a, 'relativeToChangelogFile', false, file);
   const target = resolveReferenced(state.rootDir, p, file, child.line, rel, true);
-  const readable = readablePath(state.rootDir, target, file, child.line, p);
+  const readable = readablePath(state.rootDir, target, file, child.line, p, state.realDirs);
   let bytes: Buffer;
   try {
     bytes = readFileSync(readable);

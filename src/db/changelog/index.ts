@@ -63,6 +63,7 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     warnings: [],
     stack: [],
     read: new Set(),
+    realDirs: new Map(),
     includeDirs: new Set([path.posix.dirname(master)]),
     keys: new Map(),
     customChanges: opts.customChanges,

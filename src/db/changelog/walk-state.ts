@@ -3,6 +3,7 @@ import type { ChangeSet, ChangelogFile, ParseWarning, Preconditions } from '../m
 import type { PropertyScope } from '../properties.js';
 import type { SchemaModel } from '../changes/schema-model.js';
 import type { PropertyRemoval } from './remove-property.js';
+import type { RealDirs } from './paths.js';
 
 export interface ParseFilter {
   contexts?: string[];
@@ -30,6 +31,8 @@ export interface WalkState {
   warnings: ParseWarning[];
   /** Include chain (root-relative paths), for cycle errors. */
   stack: { path: string; line: number }[];
+  /** Real paths of the folders files were read from (readablePath's cache for this parse). */
+  realDirs: RealDirs;
   /** Files read (root-relative), including sqlFile targets. */
   read: Set<string>;
   /** Directories that hold explicitly included files (for the "never included" warning). */

@@ -37,7 +37,14 @@ export async function loadFile(state: WalkState, ctx: FileContext, from: From | 
       hint: 'Remove one of the includes so every file is reached once.',
     });
   }
-  const readable = readablePath(state.rootDir, target, from?.file ?? target, from?.line ?? 0, from?.written ?? target);
+  const readable = readablePath(
+    state.rootDir,
+    target,
+    from?.file ?? target,
+    from?.line ?? 0,
+    from?.written ?? target,
+    state.realDirs,
+  );
   let content: string;
   try {
     content = readFileSync(readable, 'utf8');
