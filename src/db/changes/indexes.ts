@@ -45,7 +45,10 @@ function buildCreateIndex(node: ChangeNode, ctx: BuildContext): BuiltChange {
     associatedWith: 's',
     clustered: 'b',
   });
-  for (const k of ['tableName', 'indexName']) required(node, f, k, ctx.file);
+  // No indexName (or an empty one) is allowed: PostgreSQL names the index, as Liquibase 4.28's
+  // CreateIndexGeneratorPostgres leaves the name out when it is null and its validation requires it only on other
+  // databases (measured: `CREATE INDEX ON …`, and `CREATE INDEX  ON …` for indexName="").
+  required(node, f, 'tableName', ctx.file);
   const columns = columnNodes(node).map(loadColumn);
   return {
     name: 'createIndex',
@@ -65,27 +68,32 @@ function buildCreateIndex(node: ChangeNode, ctx: BuildContext): BuiltChange {
               : escapeColumn(name, names);
         return c.fields.descending === 'true' ? `${text} DESC` : text;
       });
-      let sql = `CREATE ${isTrue(f.unique) ? 'UNIQUE ' : ''}INDEX ${escapeName(f.indexName!, names)} ON ${qualifiedName(f.schemaName, f.tableName!, names)}(${cols.join(', ')})`;
+      const name = f.indexName === undefined ? '' : `${escapeName(f.indexName, names)} `;
+      let sql = `CREATE ${isTrue(f.unique) ? 'UNIQUE ' : ''}INDEX ${name}ON ${qualifiedName(f.schemaName, f.tableName!, names)}(${cols.join(', ')})`;
       if (f.tablespace?.trim()) sql += ` TABLESPACE ${f.tablespace}`;
       const out = [sql];
       if (isTrue(f.clustered))
         out.push(
-          `CLUSTER ${qualifiedName(f.schemaName, f.tableName!, names)} USING ${escapeName(f.indexName!, names)}`,
+          // Without indexName Liquibase writes "USING null" (measured with update-sql), which PostgreSQL refuses.
+          `CLUSTER ${qualifiedName(f.schemaName, f.tableName!, names)} USING ${f.indexName === undefined ? 'null' : escapeName(f.indexName, names)}`,
         );
       return out;
     },
-    inverse: () => [
-      dropIndex(
-        Object.fromEntries(
-          Object.entries({
-            catalogName: f.catalogName,
-            schemaName: f.schemaName,
-            tableName: f.tableName,
-            indexName: f.indexName,
-          }).filter(([, v]) => v !== undefined),
-        ) as Fields,
-      ),
-    ],
+    // Without a name there is no rollback: Liquibase's inverse runs `DROP INDEX public.null`, which fails (measured).
+    inverse: !f.indexName?.trim()
+      ? undefined
+      : () => [
+          dropIndex(
+            Object.fromEntries(
+              Object.entries({
+                catalogName: f.catalogName,
+                schemaName: f.schemaName,
+                tableName: f.tableName,
+                indexName: f.indexName,
+              }).filter(([, v]) => v !== undefined),
+            ) as Fields,
+          ),
+        ],
   };
 }
 
