@@ -18,6 +18,7 @@ import { normalizeLogicalPath } from './formatted-sql.js';
 import { boolAttr, changelogXsdVersion, checkAttrs, xsdTakesAnyAttribute } from './node-attrs.js';
 import { parseNodePreconditions } from './node-preconditions.js';
 import type { Preconditions } from '../model.js';
+import { bodyNeverRuns } from '../precondition-static.js';
 import { parseModifySql } from './modify-sql.js';
 import { readablePath, resolveInside, resolveReferenced } from './paths.js';
 import { parseJavaProperties } from '../java-properties.js';
@@ -408,6 +409,11 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   // and records it EXECUTED with the empty checksum and description "empty" (measured; see db-empty-oracle test).
   const cs = finishChangeSet(d, state.warnings);
   if (runOrder) state.runOrder.set(cs, runOrder);
+  if (bodyNeverRuns(d.preconditions))
+    (state.skippedBodies ??= new Map()).set(
+      cs,
+      () => finishChangeSet({ ...d, preconditions: null }, state.warnings).statements,
+    );
   if (ctx.inheritedContexts.length) cs.inheritedContexts = ctx.inheritedContexts;
   if (ctx.inheritedLabels.length) cs.inheritedLabels = ctx.inheritedLabels;
   return cs;
@@ -437,7 +443,7 @@ function runOrderAttr(value: string | undefined, file: string, line: number): 'f
  * match counts; none is an error, as in Liquibase ("Change set … does not exist"). Children and text beside
  * changeSetId are ignored, as Liquibase returns before reading them.
  */
-function referencedRollback(node: ChangelogNode, d: ChangeSetDraft, state: WalkState): string[] {
+function referencedRollback(node: ChangelogNode, d: ChangeSetDraft, state: WalkState): string[] | null {
   const id = node.attrs.changeSetId!;
   const author = node.attrs.changeSetAuthor;
   const at = node.attrs.changeSetPath ?? d.filename;
@@ -453,7 +459,35 @@ function referencedRollback(node: ChangelogNode, d: ChangeSetDraft, state: WalkS
       },
     );
   }
-  return found.flatMap((c) => c.statements);
+  const statements: string[] = [];
+  for (const c of found) {
+    const skipped = state.skippedBodies?.get(c);
+    if (!skipped) {
+      statements.push(...c.statements);
+      continue;
+    }
+    // Its preconditions fail on PostgreSQL, so the package leaves its body out of the update; Liquibase reuses its
+    // changes all the same (ChangeSet.handleRollbackNode takes the changes, preconditions are an update's matter).
+    // Measured: a rollback reusing a changeSet under <dbms type="mysql"/> onFail MARK_RAN runs that changeSet's SQL.
+    try {
+      statements.push(...skipped());
+    } catch (e) {
+      if (!(e instanceof SlipwayError)) throw e;
+      // Another database's SQL that does not even split (an unterminated quote): Liquibase updates and fails only on
+      // rollback, so the update is packaged and this changeset has no rollback, as for a broken endDelimiter.
+      const why = `its rollback reuses changeset ${c.filename}::${c.id}::${c.author}, whose SQL cannot run on PostgreSQL (${e.message})`;
+      state.warnings.push({
+        code: 'W_LIQUIBASE_REJECTS',
+        file: d.file,
+        line: node.line,
+        message: `Liquibase 4.28 fails when it rolls back ${d.author}:${d.id}: ${why}.`,
+      });
+      d.rollbackBroken = true;
+      d.noRollback = why;
+      return null;
+    }
+  }
+  return statements;
 }
 
 function addChild(
@@ -510,7 +544,7 @@ function addChild(
     case 'rollback': {
       if (child.attrs.changeSetId !== undefined) {
         const reused = referencedRollback(expandNode(child, expand), d, state);
-        d.rollback = d.rollbackBroken ? null : [...(d.rollback ?? []), ...reused];
+        d.rollback = d.rollbackBroken || reused === null ? null : [...(d.rollback ?? []), ...reused];
         return;
       }
       const statements: string[] = [];

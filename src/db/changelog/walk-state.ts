@@ -45,6 +45,11 @@ export interface WalkState {
   defaultSchema: string;
   /** database.customChanges: customChange class name → root-relative SQL file run instead. */
   customChanges?: Record<string, string>;
+  /**
+   * The changesets whose body the package leaves out (bodyNeverRuns: preconditions that fail on PostgreSQL whatever
+   * the database holds), each with the split of that body, made when a `<rollback changeSetId=…>` reuses it.
+   */
+  skippedBodies?: Map<ChangeSet, () => string[]>;
   /** Whether a property limited by context/labels/dbms applies to this parse. */
   propertyApplies: (p: { context: string | null; labels: string | null; dbms: string | null }) => boolean;
 }
