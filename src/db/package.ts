@@ -69,7 +69,32 @@ const SHELL_REFUSAL = { field: 'database.allowShellInSql', consequence: 'Nothing
  */
 export async function buildDatabasePackage(opts: DatabasePackageOptions): Promise<DatabasePackageResult> {
   const { chunks, index, ...facts } = await prepareDatabasePackage(opts);
-  return { ...facts, sql: Array.from(chunks()).join(''), index: index() };
+  return { ...facts, sql: joinChunks(chunks()), index: index() };
+}
+
+/** Pieces joined into batches of at least this many UTF-16 units (twice V8's largest regular object, 128 kB). */
+const JOIN_BATCH = 1 << 18;
+
+/**
+ * The pieces as one string. Joined in batches as they come, each batch big enough that V8 allocates it in its
+ * large-object space, which no scavenge copies: the pieces themselves die young. All pieces kept until one final
+ * join (Array.from) survived every scavenge of the rendering, each copied twice (semi-space, then old space).
+ */
+function joinChunks(pieces: Iterable<string>): string {
+  const batches: string[] = [];
+  let batch: string[] = [];
+  let size = 0;
+  for (const piece of pieces) {
+    batch.push(piece);
+    size += piece.length;
+    if (size >= JOIN_BATCH) {
+      batches.push(batch.join(''));
+      batch = [];
+      size = 0;
+    }
+  }
+  batches.push(batch.join(''));
+  return batches.length === 1 ? batches[0]! : batches.join('');
 }
 
 /**
