@@ -52,6 +52,11 @@ export interface SettleResult {
   dbRemaining: ChangeSetKey[];
   /** True when the target is on `to`, healthy (or unchecked), and no changeset stays for a reason recover can fix. */
   complete: boolean;
+  /**
+   * Why `current` could not be read after a failed switch (an ssh host that cannot be reached): where it points is
+   * not known, and `current` is null only because nothing was read. Null when it was read.
+   */
+  unreadable: string | null;
   /** What was verified, one statement per line (for the error details and the journal). */
   lines: string[];
 }
@@ -70,6 +75,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
     dbRolledBack: [],
     dbRemaining: [],
     complete: false,
+    unreadable: null,
     lines,
   };
   let failed = false;
@@ -98,9 +104,15 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
     );
   } catch (e) {
     failed = true;
-    r.current = await target.readCurrent().catch(() => null);
+    r.current = await target.readCurrent().catch((x: unknown) => {
+      r.unreadable = x instanceof Error ? x.message : String(x);
+      return null;
+    });
     lines.push(
-      `could not point current at ${s.to ?? '(none)'}: ${(e as Error).message}; current is ${r.current ?? '(none)'}`,
+      `could not point current at ${s.to ?? '(none)'}: ${(e as Error).message}; ` +
+        (r.unreadable === null
+          ? `current is ${r.current ?? '(none)'}`
+          : `current could not be read either (${r.unreadable}), so where it points is not known`),
     );
   }
 

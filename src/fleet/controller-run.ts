@@ -10,6 +10,7 @@ import { LocalTarget } from '../deploy/local-target.js';
 import type { LockHandle } from '../deploy/lock.js';
 import { openFleet, type FleetConnections, type OpenFleet } from './fleet-connect.js';
 import type { FleetTarget } from './fleet-target.js';
+import { markRunEnded } from './ssh-target.js';
 
 export interface ControllerRun {
   controller: LocalTarget;
@@ -76,6 +77,7 @@ export async function startControllerRun(
         await (open as OpenFleet | null)?.close();
         await o.connections?.close(); // idempotent: openFleet closed them when it ran
       } finally {
+        markRunEnded(run); // a host lock it could not give back is stale from now on, in this process too
         await lock.release();
       }
     },

@@ -634,6 +634,12 @@ interface UndoInput {
  * Puts every host whose switch began back on its previous release, in reverse switch order (settle.ts: switch,
  * restart, health gate), then undoes exactly the changesets this run applied (settle.ts on the controller), journals
  * the end of the run everywhere, and returns the error to throw, with what was verified in its details.
+ *
+ * A host whose `current` cannot be read back (its sshd died, its connection is gone) is reported as not verified —
+ * never as put back — and while there is one the database is not undone (that host may still run the new release
+ * on it; the previous release ran on it throughout the rollout) and the fleet run stays open, its lock and its run
+ * on that host too: `slipway recover --yes` (or the next deploy) finishes it once the host answers. The same when a
+ * host's run could not be closed on the host.
  */
 async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayError> {
   const lines: string[] = [];
@@ -646,6 +652,8 @@ async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayError> {
   await Promise.all(u.hosts.map((h) => h.target.flushJournal().catch(onJournalError)));
   // Reverse rollout order (batch by batch, config order within a batch), whatever order concurrent switches began in.
   const order = (h: ConnectedHost) => u.rolloutOrder.indexOf(h);
+  const unverified = new Map<ConnectedHost, string>(); // current not read back: why
+  const back: ConnectedHost[] = []; // current read back as the previous release
   for (const h of [...u.touched].sort((a, b) => order(b) - order(a))) {
     const steps = makeStepRunner({
       journal: h.target.journal(u.run, 'deploy'),
@@ -653,37 +661,58 @@ async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayError> {
       onProgress: (e) => u.emit({ ...e, host: h.host.label }),
       onJournalError,
     });
+    const to = u.previous.get(h) ?? null;
     const s = await settleTarget({
       contracts: u.contracts,
       target: h.target,
       t: h.host.view,
       steps,
       run: u.run,
-      to: u.previous.get(h) ?? null,
+      to,
       undo: null,
       databaseUrl: null,
       restart: true,
       targetArg,
     });
     complete &&= s.complete;
+    if (s.unreadable !== null) {
+      unverified.set(h, s.unreadable);
+      lines.push(
+        `${h.host.label}: not verified: ${s.unreadable}; its switch to ${u.releaseId} had begun, so it may be on ${u.releaseId} or on ${to ?? '(none)'} — not known; its lock and this run stay for recover`,
+      );
+      continue;
+    }
+    if (s.current === to) back.push(h);
     lines.push(`${h.host.label}: ${s.lines.filter((l) => !l.startsWith('to finish')).join('; ')}`);
   }
   if (u.pending.length && u.databaseUrl) {
-    const steps = makeStepRunner({ journal: u.fleetJournal, release: u.releaseId, onProgress: u.emit, onJournalError });
-    const s = await settleTarget({
-      contracts: u.contracts,
-      target: u.controller,
-      t: u.fleet.controllerView,
-      steps,
-      run: u.run,
-      to: u.fleetPrevious,
-      undo: { release: u.releaseId, candidates: u.pending },
-      databaseUrl: u.databaseUrl,
-      restart: false,
-      targetArg,
-    });
-    complete &&= s.complete;
-    lines.push(...s.lines.filter((l) => l.startsWith('database')));
+    if (unverified.size) {
+      complete = false;
+      lines.push(
+        `database: nothing undone yet: the changesets this run applied stay applied until every host of the run is verified back on its previous release (that release ran on them throughout the rollout; a host not verified may be running ${u.releaseId} on them)`,
+      );
+    } else {
+      const steps = makeStepRunner({
+        journal: u.fleetJournal,
+        release: u.releaseId,
+        onProgress: u.emit,
+        onJournalError,
+      });
+      const s = await settleTarget({
+        contracts: u.contracts,
+        target: u.controller,
+        t: u.fleet.controllerView,
+        steps,
+        run: u.run,
+        to: u.fleetPrevious,
+        undo: { release: u.releaseId, candidates: u.pending },
+        databaseUrl: u.databaseUrl,
+        restart: false,
+        targetArg,
+      });
+      complete &&= s.complete;
+      lines.push(...s.lines.filter((l) => l.startsWith('database')));
+    }
   }
   for (const [h, why] of u.changedUnder)
     lines.push(`${h.host.label}: not switched and left as it is (this run did not change it): ${why}`);
@@ -691,7 +720,11 @@ async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayError> {
   if (untouched.length) lines.push(`never switched (still on their previous release): ${untouched.join(', ')}`);
   const err = e instanceof SlipwayError ? e : new SlipwayError('E_DEPLOY', String((e as Error)?.message ?? e));
   const message = `${err.code}: ${err.message}`;
-  for (const h of u.hosts)
+  // Each host's run is closed on the host, except where the host's state is not known; a host that cannot take its
+  // closing line keeps its run open too. Either way the fleet run stays open, so recovery finds them.
+  const open = new Set<ConnectedHost>(unverified.keys());
+  for (const h of u.hosts) {
+    if (open.has(h)) continue;
     await h.target
       .journal(u.run, 'deploy')
       .write({
@@ -701,20 +734,40 @@ async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayError> {
         message,
         data: hostRunData(u.fleet, u.run, { wentLive: u.touched.includes(h) }),
       })
+      .catch((x: unknown) => {
+        onJournalError(x);
+        open.add(h);
+      });
+  }
+  const rolledBack = back.map((h) => h.host.label);
+  const labels = (hs: Iterable<ConnectedHost>) => [...hs].map((h) => h.host.label);
+  if (open.size) {
+    complete = false;
+    await u.fleetJournal
+      .write({
+        step: 'rollback',
+        status: 'warning',
+        release: u.releaseId,
+        message: `${message}; not finished: ${labels(open).join(', ')} ${unverified.size ? 'not verified' : 'could not record the end of the run'}; the run stays open for slipway recover`,
+        data: {
+          unverified: labels(unverified.keys()),
+          open: labels(open),
+          rolledBack,
+          databaseUndone: unverified.size === 0,
+          complete: false,
+        },
+      })
       .catch(onJournalError);
-  await u.fleetJournal
-    .write({
-      step: 'run',
-      status: 'failed',
-      release: u.releaseId,
-      message,
-      data: {
-        wentLive: u.touched.length > 0,
-        rolledBack: [...u.touched].sort((a, b) => order(b) - order(a)).map((h) => h.host.label),
-        complete,
-      },
-    })
-    .catch(onJournalError);
+  } else
+    await u.fleetJournal
+      .write({
+        step: 'run',
+        status: 'failed',
+        release: u.releaseId,
+        message,
+        data: { wentLive: u.touched.length > 0, rolledBack, complete },
+      })
+      .catch(onJournalError);
   return new SlipwayError(err.code, err.message, {
     ...(err.hint ? { hint: err.hint } : {}),
     details: [
@@ -722,6 +775,11 @@ async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayError> {
       ...lines,
       ...(complete ? [] : ['the fleet was not fully put back: see the lines above']),
       ...journalErrors.map((j) => `journal: ${j}`),
+      ...(open.size
+        ? [
+            `to finish: slipway recover ${targetArg} --yes once ${labels(open).join(', ')} can be reached: it puts every host of this run on its previous release, then undoes the database`,
+          ]
+        : []),
     ],
     cause: e,
   });

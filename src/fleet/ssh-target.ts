@@ -33,6 +33,26 @@ export interface HostInstall {
   resumedFrom: number;
 }
 
+/**
+ * Runs of this process that have ended (`markRunEnded`): a host lock one of them could not give back (its host could
+ * not be reached then) is stale — its pid is alive, but no code of it holds the lock any more. The server runs fleet
+ * deploys in its own process, and so do the tests.
+ */
+const endedRuns = new Set<string>();
+
+/** Records that run `run` of this process has ended (controller-run.ts, after it released what it could). */
+export function markRunEnded(run: string): void {
+  endedRuns.add(run);
+}
+
+/** A host lock nothing holds any more: its process is gone, or it is this process's and its run has ended. */
+function lockIsStale(holder: LockOwner | null): boolean {
+  return (
+    isStale(holder) ||
+    (holder !== null && holder.host === hostname() && holder.pid === process.pid && endedRuns.has(holder.run))
+  );
+}
+
 /** What a host holds, read in one round trip (under the run's lock when `open` read it). */
 export interface HostState {
   current: string | null;
@@ -367,8 +387,9 @@ export class SshTarget implements Target {
       } catch {
         holder = null;
       }
-      // Only a lock this controller host took, whose process is gone, is stale; another host's is never guessed at.
-      if (isStale(holder) && !recovered) {
+      // Only a lock this controller host took, whose process is gone (or whose run in this process has ended), is
+      // stale; another host's is never guessed at.
+      if (lockIsStale(holder) && !recovered) {
         await this.sh('unlock', [this.layout.root, holder!.run], 'remove a stale lock');
         recovered = holder;
         continue;

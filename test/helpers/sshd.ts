@@ -1,7 +1,7 @@
 // Real OpenSSH servers for the fleet tests: each `sshd -D -p PORT -f CONFIG -h HOSTKEY` on 127.0.0.1 with its own
 // host key, a client key authorised for the current user, and a known_hosts file pinning every host's key.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -22,6 +22,44 @@ export interface SshHostFixture {
   stop: () => Promise<void>;
   /** Starts it again on the same port with the same host key. */
   start: () => Promise<void>;
+  /**
+   * The sshd processes serving this host's open connections (its listener's descendants named sshd*: the
+   * privilege-separation monitor and the session process of each connection), read from /proc now.
+   */
+  sessionPids: () => number[];
+  /**
+   * This host's sshd dies at once, as in a crash: SIGKILL to the listener and to every process serving an open
+   * connection (sessionPids), synchronously — the clients' connections drop and new ones are refused. `start`
+   * brings it back.
+   */
+  kill: () => void;
+}
+
+/** Every process whose parent chain reaches `root` (not `root` itself), with its command name: read from /proc. */
+export function descendants(root: number): { pid: number; comm: string }[] {
+  const parent = new Map<number, number>();
+  const comm = new Map<number, string>();
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      // pid (comm) state ppid …: comm may hold spaces and parentheses, so split after its last ')'.
+      const close = stat.lastIndexOf(')');
+      parent.set(Number(d), Number(stat.slice(close + 2).split(' ')[1]));
+      comm.set(Number(d), stat.slice(stat.indexOf('(') + 1, close));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const out: { pid: number; comm: string }[] = [];
+  const walk = (p: number) => {
+    for (const [c, pp] of parent)
+      if (pp === p) {
+        out.push({ pid: c, comm: comm.get(c) ?? '' });
+        walk(c);
+      }
+  };
+  walk(root);
+  return out;
 }
 
 export interface SshFleetFixture {
@@ -210,6 +248,22 @@ async function startOne(dir: string, i: number, authorized: string): Promise<Ssh
           const gone = new Promise((r) => h.proc.once('exit', r));
           h.proc.kill('SIGTERM');
           await gone;
+        },
+        sessionPids: () =>
+          h.proc.pid === undefined
+            ? []
+            : descendants(h.proc.pid)
+                .filter((x) => x.comm.startsWith('sshd'))
+                .map((x) => x.pid),
+        kill: () => {
+          const sessions = h.sessionPids();
+          if (h.proc.exitCode === null && h.proc.signalCode === null) h.proc.kill('SIGKILL');
+          for (const pid of sessions)
+            try {
+              process.kill(pid, 'SIGKILL');
+            } catch {
+              /* gone meanwhile */
+            }
         },
         start: async () => {
           const again = await launch();
