@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { scanProject } from '../../src/fileset/scan.js';
 import { ensureDist, runBin } from '../helpers/cli-bin.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { changelogXml } from '../helpers/changelog-xml.js';
 
 const dirs: string[] = [];
 beforeAll(async () => {
@@ -132,17 +133,15 @@ describe('slipway init on real layouts', () => {
     expect(stage.code, stage.stderr).toBe(0);
   });
   it('a master changelog is found by its content, whatever its name: the root that includes the others', async () => {
-    const xml = (body: string) =>
-      `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n${body}</databaseChangeLog>\n`;
     const { text } = await initAndScan({
       'pom.xml': '<project/>\n',
       'src/main/java/App.java': 'class App {}\n',
       // a file named like a changelog that is none (release notes): never chosen
       'docs/changelog.xml': '<notes><entry>1.0</entry></notes>\n',
-      'src/main/resources/config/liquibase/master.xml': xml(
+      'src/main/resources/config/liquibase/master.xml': changelogXml(
         '  <include file="config/liquibase/changelog/00000000000000_initial_schema.xml" relativeToChangelogFile="false"/>\n',
       ),
-      'src/main/resources/config/liquibase/changelog/00000000000000_initial_schema.xml': xml(
+      'src/main/resources/config/liquibase/changelog/00000000000000_initial_schema.xml': changelogXml(
         '  <changeSet id="1" author="a"><sql>select 1</sql></changeSet>\n',
       ),
     });

@@ -3,12 +3,11 @@ import { parseChangelog } from '../../src/db/changelog/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // addColumn's afterColumn / beforeColumn / position on PostgreSQL, measured with Liquibase 4.28: validation refuses
 // the changeset ("addAfterColumn is not allowed on postgresql", AddColumnGenerator.validate), in XML and YAML; it is
 // not ignored. Slipway refuses it the same way, naming file:line and the field.
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
 const KINDS = [
   ['afterColumn', 'afterColumn="id"', 'afterColumn: id', 'addAfterColumn'],
@@ -17,7 +16,7 @@ const KINDS = [
 ] as const;
 
 const xml = (attr: string) =>
-  `<databaseChangeLog ${NS}>\n<changeSet id="t" author="a"><createTable tableName="pos"><column name="id" type="int"/></createTable></changeSet>\n<changeSet id="c" author="a">\n  <addColumn tableName="pos"><column name="x" type="int" ${attr}/></addColumn>\n</changeSet>\n</databaseChangeLog>\n`;
+  `<databaseChangeLog ${LIQUIBASE_NS}>\n<changeSet id="t" author="a"><createTable tableName="pos"><column name="id" type="int"/></createTable></changeSet>\n<changeSet id="c" author="a">\n  <addColumn tableName="pos"><column name="x" type="int" ${attr}/></addColumn>\n</changeSet>\n</databaseChangeLog>\n`;
 const yaml = (attr: string) =>
   `databaseChangeLog:\n  - changeSet:\n      id: c\n      author: a\n      changes:\n        - addColumn:\n            tableName: pos\n            columns:\n              - column:\n                  name: x\n                  type: int\n                  ${attr}\n`;
 
@@ -31,7 +30,7 @@ describe('addColumn afterColumn/beforeColumn/position against Liquibase 4.28 on 
       tree[`${k}.yaml`] = yaml(y);
     }
     tree['all.xml'] =
-      `<databaseChangeLog ${NS}>\n${KINDS.map(([k]) => `<include file="${k}.xml"/><include file="${k}.yaml"/>`).join('\n')}\n</databaseChangeLog>\n`;
+      `<databaseChangeLog ${LIQUIBASE_NS}>\n${KINDS.map(([k]) => `<include file="${k}.xml"/><include file="${k}.yaml"/>`).join('\n')}\n</databaseChangeLog>\n`;
     root = await makeTree(tree);
     db = await createTestDatabase('addcol_pos');
   });

@@ -14,11 +14,9 @@ import {
   psqlRows,
   useOracleCase,
 } from '../helpers/liquibase-oracle.js';
+import { changelogXml } from '../helpers/changelog-xml.js';
 
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
-const xml = (attrs: string, body: string): string =>
-  `<databaseChangeLog ${NS}${attrs}>\n${body}\n</databaseChangeLog>\n`;
+const xml = (attrs: string, body: string): string => changelogXml(body, attrs);
 
 const SETUP = `
 create schema alert; create table alert.permission_matrix (x int);

@@ -7,34 +7,31 @@ import { buildDatabasePackage } from '../../src/db/package.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
+import { changelogXml } from '../helpers/changelog-xml.js';
 
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
-const xml = (body: string) =>
-  `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog ${NS}>\n${body}\n</databaseChangeLog>\n`;
 const changeSet = (table: string) =>
   `<changeSet id="${table}" author="t"><sql>create table ${table} (id int)</sql></changeSet>`;
 
 const FILES: Record<string, string> = {
-  'warn.xml': xml(
+  'warn.xml': changelogXml(
     `<preConditions onFail="WARN"><tableExists tableName="nope"/></preConditions>\n${changeSet('t_warn')}`,
   ),
-  'halt.xml': xml(`${changeSet('t_before')}\n<include file="child-halt.xml"/>`),
-  'child-halt.xml': xml(
+  'halt.xml': changelogXml(`${changeSet('t_before')}\n<include file="child-halt.xml"/>`),
+  'child-halt.xml': changelogXml(
     `<preConditions onFailMessage="needs table nope"><tableExists tableName="nope"/></preConditions>\n${changeSet('t_child')}`,
   ),
-  'error-warn.xml': xml(
+  'error-warn.xml': changelogXml(
     `<preConditions onError="WARN"><sqlCheck expectedResult="1">select nope from nowhere</sqlCheck></preConditions>\n${changeSet('t_error_warn')}`,
   ),
-  'error-halt.xml': xml(
+  'error-halt.xml': changelogXml(
     `<preConditions><sqlCheck expectedResult="1">select nope from nowhere</sqlCheck></preConditions>\n${changeSet('t_error_halt')}`,
   ),
-  'pass.xml': xml(
+  'pass.xml': changelogXml(
     `<preConditions><sqlCheck expectedResult="1">select 1</sqlCheck></preConditions>\n${changeSet('t_pass')}`,
   ),
   'continue.yaml':
     'databaseChangeLog:\n  - preConditions:\n      - onFail: CONTINUE\n      - tableExists:\n          tableName: nope\n  - changeSet:\n      id: t_continue\n      author: t\n      changes:\n        - sql:\n            sql: create table t_continue (id int)\n',
-  'continue.xml': xml(
+  'continue.xml': changelogXml(
     `<preConditions onFail="CONTINUE"><tableExists tableName="nope"/></preConditions>\n${changeSet('t_x')}`,
   ),
 };

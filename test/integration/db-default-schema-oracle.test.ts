@@ -4,14 +4,13 @@ import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runMain } from '../helpers/cli-main.js';
 import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // Liquibase's --default-schema-name on PostgreSQL (4.28): change types without schemaName are rendered `app.x`,
 // the connection's search_path starts with `app` (so raw SQL lands there too), and the history tables live in `app`.
 // Compared with `liquibase update-sql` (statements) and `update` (schema, history rows).
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
-const MASTER = `<databaseChangeLog ${NS}>
+const MASTER = `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="1" author="a">
     <createTable tableName="person">
       <column name="id" type="bigint" autoIncrement="true"><constraints primaryKey="true"/></column>

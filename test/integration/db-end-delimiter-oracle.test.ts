@@ -6,9 +6,8 @@ import type { ChangeSet } from '../../src/db/model.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
 
 // [id, endDelimiter, SQL]: regexes that consume the line break, single characters, words, the empty delimiter.
@@ -93,7 +92,7 @@ describe('endDelimiter splits as Liquibase 4.28 splits', () => {
         `<changeSet id="${id}" author="t"><sql endDelimiter="${xmlEscape(d)}">${xmlEscape(sql)}</sql></changeSet>`,
     );
     root = await makeTree({
-      'master.xml': `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog ${NS}>\n${sets.join('\n')}\n<include file="formatted.sql"/>\n</databaseChangeLog>\n`,
+      'master.xml': `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog ${LIQUIBASE_NS}>\n${sets.join('\n')}\n<include file="formatted.sql"/>\n</databaseChangeLog>\n`,
       'formatted.sql': FORMATTED,
     });
     db = await createTestDatabase('slipway_enddelim');

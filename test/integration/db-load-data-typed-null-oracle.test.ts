@@ -11,6 +11,7 @@ import {
   psqlRows,
   useOracleCase,
 } from '../helpers/liquibase-oracle.js';
+import { changelogXml } from '../helpers/changelog-xml.js';
 
 // NULLs in prepared loadData rows (usePreparedStatements="true", or a row with a BLOB/CLOB value), as Liquibase 4.28
 // binds them: the word NULL is bound typed by the column's load type (NUMERIC numeric, BOOLEAN boolean, DATE date, CLOB
@@ -18,14 +19,6 @@ import {
 // column its type has no assignment cast to ('column "v" is of type boolean but expression is of type numeric').
 // Slipway wrote a bare NULL, which every column took. Each case is one failOnError="false" changeset, so both runs
 // go on past the failing ones and leave them out of the history.
-const xml = (body: string): string => `<?xml version="1.0" encoding="UTF-8"?>
-<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
-    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog
-    http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.20.xsd">
-${body}
-</databaseChangeLog>
-`;
 const LOAD_TYPES = ['NUMERIC', 'BOOLEAN', 'DATE', 'DATETIME', 'TIME', 'STRING', 'UUID', 'CLOB', 'COMPUTED', 'OTHER'];
 const MORE_TYPES = ['foo', 'int', 'bigint', 'xml', 'varchar(5)', 'text', 'real', 'char'];
 const cases: string[] = [];
@@ -59,13 +52,13 @@ const CONTENT = cases
 
 // An empty CLOB cell makes its row prepared too (LoadDataChange.setValueClobFile(null)), so with a CLOB file in
 // another row, the rows left unprepared (the word NULL) are the ones PostgreSQL's Liquibase does not load.
-const clobRows = xml(`  <changeSet id="1" author="a">
+const clobRows = changelogXml(`  <changeSet id="1" author="a">
     <createTable tableName="docs"><column name="id" type="int"/><column name="doc" type="clob"/></createTable>
     <loadData tableName="docs" file="data/docs.csv" relativeToChangelogFile="true">
       <column name="id" type="numeric"/><column name="doc" type="clob"/>
     </loadData>
   </changeSet>`);
-const emptyBlob = xml(`  <changeSet id="1" author="a">
+const emptyBlob = changelogXml(`  <changeSet id="1" author="a">
     <createTable tableName="pics"><column name="id" type="int"/><column name="pic" type="blob"/></createTable>
     <loadData tableName="pics" file="data/pics.csv" relativeToChangelogFile="true">
       <column name="id" type="numeric"/><column name="pic" type="blob"/>
@@ -74,7 +67,7 @@ const emptyBlob = xml(`  <changeSet id="1" author="a">
 
 describe('typed NULLs in prepared loadData rows, against Liquibase 4.28', () => {
   const FILES = {
-    'db/master.xml': xml(changeSets.join('\n')),
+    'db/master.xml': changelogXml(changeSets.join('\n')),
     'db/clob.xml': clobRows,
     'db/blob.xml': emptyBlob,
     'db/data/empty.csv': 'k,v\nk,\n',

@@ -10,14 +10,13 @@ import {
   schemaDump,
   useOracleCase,
 } from '../helpers/liquibase-oracle.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // `<property file>` / YAML `property: {file}` as Liquibase 4.28 reads them (DatabaseChangeLog / YamlChangeLogParser):
 // search-path or relativeToChangelogFile lookup, java.util.Properties syntax (ISO-8859-1 bytes, escapes, line
 // continuations), the first definition of a name wins, context/global apply to every entry, errorIfMissing.
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
-const MASTER = `<databaseChangeLog ${NS}>
+const MASTER = `<databaseChangeLog ${LIQUIBASE_NS}>
   <property name="first" value="inline"/>
   <property name="propdir" value="db"/>
   <property file="\${propdir}/app.properties"/>
@@ -105,7 +104,7 @@ describe('<property file> against Liquibase 4.28', () => {
     const { root, theirs } = c;
     await writeFile(
       path.join(root, 'db/bad.xml'),
-      `<databaseChangeLog ${NS}>\n\n  <property file="db/nope.properties"/>\n</databaseChangeLog>\n`,
+      `<databaseChangeLog ${LIQUIBASE_NS}>\n\n  <property file="db/nope.properties"/>\n</databaseChangeLog>\n`,
     );
     const r = await runLiquibase(root, theirs.url, [
       `--search-path=${root}`,

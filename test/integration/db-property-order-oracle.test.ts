@@ -4,13 +4,12 @@ import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
 import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // When a property defined later in a changelog is visible (Liquibase 4.28): YamlChangeLogParser defines every
 // `property` of a YAML/JSON file, as written, before it expands or loads anything, so changesets before the
 // definition see it; an included file's properties arrive only when that file is loaded; XML is read in document
 // order (its XSD even refuses a <property> after a changeSet or include, hence --validate-xml-changelog-files=false).
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
 const table = (name: string, ...props: string[]): string =>
   `create table ${name} (${props.map((p, i) => `c${i} text default '\${${p}}'`).join(', ')})`;
@@ -35,7 +34,7 @@ const CHILD_YAML =
   yamlSql('c1', table('c1', 'late', 'childprop', 'xmllate')) +
   '  - property: {name: childprop, value: child_late}\n';
 
-const ORDER_XML = `<databaseChangeLog ${NS}>
+const ORDER_XML = `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="x1" author="a"><sql>${table('x1', 'xmllate', 'late2')}</sql></changeSet>
   <property name="xmllate" value="xml_late"/>
   <changeSet id="x2" author="a"><sql>${table('x2', 'xmllate')}</sql></changeSet>

@@ -2,22 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows } from '../helpers/liquibase-oracle.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // <expectedQuotingStrategy strategy="…"/> (ObjectQuotingStrategyPrecondition, in Liquibase 4.28's XSD and core; found
 // in Liquibase's own integration-test changelogs): it compares `strategy` with the objectQuotingStrategy of the
 // changelog being run — the master's, LEGACY when the master sets none — whichever file the changeSet is in
 // (measured: an included file's own QUOTE_ALL_OBJECTS does not count). Slipway used to refuse it ("not supported").
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
 const cs = (id: string, strategy: string): string =>
   `<changeSet id="${id}" author="a"><preConditions onFail="MARK_RAN"><expectedQuotingStrategy strategy="${strategy}"/></preConditions><sql>create table q_${id.replaceAll('-', '_')} (id int)</sql></changeSet>`;
 
 const FILES = {
-  'plain.xml': `<databaseChangeLog ${NS}>\n${cs('plain-legacy', 'LEGACY')}\n${cs('plain-all', 'QUOTE_ALL_OBJECTS')}\n<include file="all.xml"/>\n</databaseChangeLog>\n`,
-  'quoted.xml': `<databaseChangeLog ${NS} objectQuotingStrategy="QUOTE_ALL_OBJECTS">\n${cs('quoted-legacy', 'LEGACY')}\n${cs('quoted-all', 'QUOTE_ALL_OBJECTS')}\n<include file="child.xml"/>\n</databaseChangeLog>\n`,
-  'all.xml': `<databaseChangeLog ${NS} objectQuotingStrategy="QUOTE_ALL_OBJECTS">\n${cs('incl-all', 'QUOTE_ALL_OBJECTS')}\n${cs('incl-legacy', 'LEGACY')}\n</databaseChangeLog>\n`,
-  'child.xml': `<databaseChangeLog ${NS}>\n${cs('child-all', 'QUOTE_ALL_OBJECTS')}\n${cs('child-legacy', 'LEGACY')}\n</databaseChangeLog>\n`,
+  'plain.xml': `<databaseChangeLog ${LIQUIBASE_NS}>\n${cs('plain-legacy', 'LEGACY')}\n${cs('plain-all', 'QUOTE_ALL_OBJECTS')}\n<include file="all.xml"/>\n</databaseChangeLog>\n`,
+  'quoted.xml': `<databaseChangeLog ${LIQUIBASE_NS} objectQuotingStrategy="QUOTE_ALL_OBJECTS">\n${cs('quoted-legacy', 'LEGACY')}\n${cs('quoted-all', 'QUOTE_ALL_OBJECTS')}\n<include file="child.xml"/>\n</databaseChangeLog>\n`,
+  'all.xml': `<databaseChangeLog ${LIQUIBASE_NS} objectQuotingStrategy="QUOTE_ALL_OBJECTS">\n${cs('incl-all', 'QUOTE_ALL_OBJECTS')}\n${cs('incl-legacy', 'LEGACY')}\n</databaseChangeLog>\n`,
+  'child.xml': `<databaseChangeLog ${LIQUIBASE_NS}>\n${cs('child-all', 'QUOTE_ALL_OBJECTS')}\n${cs('child-legacy', 'LEGACY')}\n</databaseChangeLog>\n`,
 };
 
 describe('expectedQuotingStrategy against Liquibase 4.28', () => {

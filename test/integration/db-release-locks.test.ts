@@ -7,11 +7,10 @@ import { LIQUIBASE_BIN } from '../helpers/liquibase-cli.js';
 import { liquibaseOk } from '../helpers/liquibase-oracle.js';
 import { runMain } from '../helpers/cli-main.js';
 import { waitFor } from '../helpers/wait.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // `slipway db release-locks` against the lock row a real Liquibase 4.28 leaves committed when it is killed during
 // `update`, and against rows set by hand in a renamed lock table (database.changelogLockTable / --changelog-schema).
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
 const lockRow = async (db: TestDatabase, table = 'public.databasechangeloglock') =>
   (await queryRows(db.url, `SELECT id, locked, lockedby FROM ${table} ORDER BY id`)) as {
@@ -25,7 +24,7 @@ describe('slipway db release-locks', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     root = await makeTree({
-      'm.xml': `<databaseChangeLog ${NS}>\n<changeSet id="slow" author="a" context="slow"><sql>select pg_sleep(600)</sql></changeSet>\n<changeSet id="fast" author="a" context="fast"><sql>create table after_release (id int)</sql></changeSet>\n</databaseChangeLog>\n`,
+      'm.xml': `<databaseChangeLog ${LIQUIBASE_NS}>\n<changeSet id="slow" author="a" context="slow"><sql>select pg_sleep(600)</sql></changeSet>\n<changeSet id="fast" author="a" context="fast"><sql>create table after_release (id int)</sql></changeSet>\n</databaseChangeLog>\n`,
     });
     db = await createTestDatabase('release_locks');
   });

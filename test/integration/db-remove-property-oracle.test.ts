@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
 import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
+import { changelogXml } from '../helpers/changelog-xml.js';
 
 // <removeChangeSetProperty change="addColumn" dbms="…" remove="afterColumn|beforeColumn|position"/> (a child of
 // databaseChangeLog), measured with Liquibase 4.28 on PostgreSQL: it takes the attribute off every column of the
@@ -12,9 +13,7 @@ import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from
 // earlier changesets, not off included files. dbms must match as written (no dbms: no database; "PostgreSQL" does
 // not match; "all", "!mysql", "mysql, postgresql" do); a change other than exactly "addColumn" is ignored; an
 // unknown remove fails once an addColumn follows, and is ignored when none does.
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
-const xml = (...body: string[]): string => `<databaseChangeLog ${NS}>\n${body.join('\n')}\n</databaseChangeLog>\n`;
+const xml = (...body: string[]): string => changelogXml(body.join('\n'));
 const rm = (change: string, dbms: string | null, remove: string): string =>
   `<removeChangeSetProperty change="${change}"${dbms === null ? '' : ` dbms="${dbms}"`} remove="${remove}"/>`;
 const TABLE =
@@ -81,7 +80,7 @@ const FAILS: Record<string, { text: string; measured: string; slipway: Record<st
   'nodbms.xml': {
     text: xml(rm('addColumn', null, 'afterColumn'), TABLE, addColumn('c', 'name="c" type="int" afterColumn="id"')),
     measured: 'addAfterColumn is not allowed on postgresql, nodbms.xml::c::a',
-    slipway: { file: 'nodbms.xml', line: 4, field: 'afterColumn' },
+    slipway: { file: 'nodbms.xml', line: 5, field: 'afterColumn' },
   },
   'case.xml': {
     text: xml(
@@ -90,12 +89,12 @@ const FAILS: Record<string, { text: string; measured: string; slipway: Record<st
       addColumn('c', 'name="c" type="int" afterColumn="id"'),
     ),
     measured: 'addAfterColumn is not allowed on postgresql, case.xml::c::a',
-    slipway: { file: 'case.xml', line: 4, field: 'afterColumn' },
+    slipway: { file: 'case.xml', line: 5, field: 'afterColumn' },
   },
   'badremove.xml': {
     text: xml(rm('addColumn', 'postgresql', 'foo'), TABLE, addColumn('c', 'name="c" type="int"')),
     measured: 'Unexpected value found under removeChangeSetProperty for remove tag: foo',
-    slipway: { file: 'badremove.xml', line: 2, field: 'remove' },
+    slipway: { file: 'badremove.xml', line: 3, field: 'remove' },
   },
 };
 
@@ -138,7 +137,7 @@ describe('removeChangeSetProperty against Liquibase 4.28 on PostgreSQL', () => {
 
     const parsed = await parseChangelog({ rootDir: root, changelog: 'master.xml' });
     expect(parsed.warnings.map((w) => `${w.file}:${w.line} ${w.code}`)).toEqual([
-      'master.xml:5 W_REMOVE_PROPERTY_IGNORED',
+      'master.xml:6 W_REMOVE_PROPERTY_IGNORED',
     ]);
     // update-sql prints exactly our statements.
     const out = await liquibaseOk(root, sqlDb, 'master.xml', 'update-sql');
@@ -184,7 +183,7 @@ describe('removeChangeSetProperty against Liquibase 4.28 on PostgreSQL', () => {
     expect(noadd.ok).toBe(true);
     const parsedNoadd = await parseChangelog({ rootDir: root, changelog: 'noadd.xml' });
     expect(parsedNoadd.warnings.map((w) => `${w.file}:${w.line} ${w.code}`)).toEqual([
-      'noadd.xml:2 W_REMOVE_PROPERTY_IGNORED',
+      'noadd.xml:3 W_REMOVE_PROPERTY_IGNORED',
     ]);
 
     const strict = await runLiquibase(root, db.url, [
@@ -196,7 +195,7 @@ describe('removeChangeSetProperty against Liquibase 4.28 on PostgreSQL', () => {
     expect(strict.out).toMatch(/Invalid content was found starting with element '[^']*removeChangeSetProperty/);
     const lax = await liquibaseOk(root, db, 'order.xml', '--validate-xml-changelog-files=false', 'update-sql');
     const parsed = await parseChangelog({ rootDir: root, changelog: 'order.xml' });
-    expect(parsed.warnings.map((w) => `${w.file}:${w.line} ${w.code}`)).toEqual(['order.xml:3 W_LIQUIBASE_REJECTS']);
+    expect(parsed.warnings.map((w) => `${w.file}:${w.line} ${w.code}`)).toEqual(['order.xml:4 W_LIQUIBASE_REJECTS']);
     expect(lax).toContain('ALTER TABLE public.pos ADD c INTEGER;');
     expect(parsed.changeSets[1]!.statements).toEqual(['ALTER TABLE public.pos ADD c INTEGER']);
   }, 300_000);

@@ -15,10 +15,9 @@ import {
   psqlRows,
   useOracleCase,
 } from '../helpers/liquibase-oracle.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
-const changelog = (onChangeValue: number): string => `<databaseChangeLog ${NS}>
+const changelog = (onChangeValue: number): string => `<databaseChangeLog ${LIQUIBASE_NS}>
 <changeSet id="t" author="a"><sql>create table flag (x int); create table log (x int)</sql></changeSet>
 <changeSet id="always" author="a" runAlways="true">
   <preConditions onFail="MARK_RAN"><sqlCheck expectedResult="0">select count(*) from flag</sqlCheck></preConditions>

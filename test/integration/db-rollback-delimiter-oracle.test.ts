@@ -8,19 +8,18 @@ import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // An endDelimiter that is no regular expression inside <rollback>: Liquibase 4.28 runs the update (rollback SQL is
 // split only when rolling back) and fails on rollback with PatternSyntaxException. Slipway warns at file:line naming
 // the field, packages the changeset, and refuses to roll it back.
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
 describe('invalid endDelimiter inside <rollback> against Liquibase 4.28', () => {
   let root: string;
   let db: TestDatabase;
   beforeAll(async () => {
     root = await makeTree({
-      'm.xml': `<databaseChangeLog ${NS}>\n  <changeSet id="1" author="a">\n    <sql>create table rbd (id int)</sql>\n    <rollback>\n      <sql endDelimiter="[x">drop table rbd</sql>\n    </rollback>\n  </changeSet>\n</databaseChangeLog>\n`,
+      'm.xml': `<databaseChangeLog ${LIQUIBASE_NS}>\n  <changeSet id="1" author="a">\n    <sql>create table rbd (id int)</sql>\n    <rollback>\n      <sql endDelimiter="[x">drop table rbd</sql>\n    </rollback>\n  </changeSet>\n</databaseChangeLog>\n`,
     });
     db = await createTestDatabase('rb_delim');
   });

@@ -10,15 +10,14 @@ import {
   psqlRows,
   useOracleCase,
 } from '../helpers/liquibase-oracle.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // The rollback Liquibase 4.28 infers for a changeset without <rollback> (each change's inverse, newest first),
 // run by both tools after the same update: same schema, data and history rows.
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
 describe('loadUpdateData without <rollback> against Liquibase 4.28', () => {
   const c = useOracleCase('rbi_lud', {
-    'm.xml': `<databaseChangeLog ${NS}>
+    'm.xml': `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="1" author="a">
     <createTable tableName="lud"><column name="id" type="int"/><column name="code" type="varchar(10)"/><column name="name" type="varchar(50)"/></createTable>
     <insert tableName="lud"><column name="id" valueNumeric="9"/><column name="name" value="kept"/></insert>
@@ -51,7 +50,7 @@ describe('loadUpdateData without <rollback> against Liquibase 4.28', () => {
 
 describe('a change for another dbms in a changeset without <rollback>, against Liquibase 4.28', () => {
   const c = useOracleCase('rbi_dbms', {
-    'm.xml': `<databaseChangeLog ${NS}>
+    'm.xml': `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="1" author="a">
     <createTable tableName="t1"><column name="id" type="int"/></createTable>
   </changeSet>
@@ -92,7 +91,7 @@ describe('a change for another dbms in a changeset without <rollback>, against L
 
 describe('renameView with schemaName, rolled back, against Liquibase 4.28', () => {
   const c = useOracleCase('rbi_view', {
-    'm.xml': `<databaseChangeLog ${NS}>
+    'm.xml': `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="1" author="a">
     <sql>create schema s1</sql>
     <createView viewName="v1" schemaName="s1">select 1 as x</createView>

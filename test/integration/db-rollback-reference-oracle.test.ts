@@ -10,22 +10,21 @@ import {
   useOracleCase,
 } from '../helpers/liquibase-oracle.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // <rollback changeSetId="…" changeSetAuthor="…" changeSetPath="…"/>: the changes of a changeset read before this one
 // are its rollback (Liquibase 4.28 ChangeSet.handleRollbackNode), compared with real Liquibase's update and
 // rollback-count.
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
 describe('<rollback changeSetId> against Liquibase 4.28', () => {
   const c = useOracleCase('rbref', {
-    'm.xml': `<databaseChangeLog ${NS}>
+    'm.xml': `<databaseChangeLog ${LIQUIBASE_NS}>
   <include file="db/a.xml"/>
   <include file="db/b.xml"/>
   <include file="db/c.sql"/>
 </databaseChangeLog>
 `,
-    'db/a.xml': `<databaseChangeLog ${NS}>
+    'db/a.xml': `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="make-t" author="ann">
     <createTable tableName="t"><column name="id" type="int"/></createTable>
   </changeSet>
@@ -35,7 +34,7 @@ describe('<rollback changeSetId> against Liquibase 4.28', () => {
   </changeSet>
 </databaseChangeLog>
 `,
-    'db/b.xml': `<databaseChangeLog ${NS}>
+    'db/b.xml': `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="make-u" author="bob">
     <createTable tableName="u"><column name="id" type="int"/></createTable>
   </changeSet>
@@ -54,7 +53,7 @@ describe('<rollback changeSetId> against Liquibase 4.28', () => {
     // including changelogs), the id compared ignoring case.
     'db/c.sql':
       '--liquibase formatted sql\n\n--changeset carl:drop-t\ndrop table t;\n--rollback changesetId:MAKE-T changesetAuthor:ann changesetPath:db/a.xml\n',
-    'bad.xml': `<databaseChangeLog ${NS}>
+    'bad.xml': `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="1" author="a">
     <createTable tableName="v"><column name="id" type="int"/></createTable>
     <rollback changeSetId="2" changeSetAuthor="a"/>

@@ -10,15 +10,14 @@ import {
   psqlRows,
   useOracleCase,
 } from '../helpers/liquibase-oracle.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // `${…}` in <sqlFile> attributes (path, relativeToChangelogFile, endDelimiter, splitStatements, encoding) and in the
 // file's text, as Liquibase 4.28 expands them (the whole node before it is read; the content in SQLFileChange.getSql,
 // not in its checksum), compared with `liquibase update`: schema, history rows (checksum, description with the
 // expanded path).
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
-const MASTER = `<databaseChangeLog ${NS}>
+const MASTER = `<databaseChangeLog ${LIQUIBASE_NS}>
   <property name="dir" value="sql"/>
   <property name="rel" value="true"/>
   <property name="delim" value="/"/>
@@ -92,7 +91,7 @@ describe('<sqlFile> with properties against Liquibase 4.28', () => {
     const { root } = c;
     await writeFile(
       path.join(root, 'db/bad.xml'),
-      `<databaseChangeLog ${NS}>\n<changeSet id="1" author="a">\n<sqlFile path="db/sql/yaml.sql" encoding="\${nope}"/>\n</changeSet>\n</databaseChangeLog>\n`,
+      `<databaseChangeLog ${LIQUIBASE_NS}>\n<changeSet id="1" author="a">\n<sqlFile path="db/sql/yaml.sql" encoding="\${nope}"/>\n</changeSet>\n</databaseChangeLog>\n`,
     );
     await expect(parseChangelog({ rootDir: root, changelog: 'db/bad.xml' })).rejects.toMatchObject({
       code: 'E_CHANGELOG',

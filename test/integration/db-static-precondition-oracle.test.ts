@@ -9,20 +9,19 @@ import { runLiquibase } from '../helpers/liquibase-cli.js';
 import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // Preconditions the build alone decides (dbms, changeLogPropertyDefined) that fail on PostgreSQL: Liquibase 4.28
 // checks them before it generates any statement, so the changeset's body — here MySQL's `"\""`, an unterminated
 // quoted identifier to PostgreSQL — is never split nor sent, and the changeset is recorded MARK_RAN (or skipped with
 // CONTINUE, or stops the update with HALT). Found on valtimo-platform/valtimo-backend-libraries (audit module);
 // Slipway used to stop the build with "Unterminated quoted identifier". The checksum still counts the body.
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 const MYSQL = `UPDATE t SET s = REPLACE(s, '"', "\\"")`;
 const cs = (id: string, pre: string, body = MYSQL, extra = ''): string =>
   `<changeSet id="${id}" author="a"><preConditions ${pre}</preConditions><sql>${body}</sql>${extra}</changeSet>`;
 
 const FILES = {
-  'master.xml': `<databaseChangeLog ${NS}>
+  'master.xml': `<databaseChangeLog ${LIQUIBASE_NS}>
 <changeSet id="t" author="a"><sql>create table t (s varchar(20))</sql></changeSet>
 ${cs('mark', 'onFail="MARK_RAN"><dbms type="mysql"/>')}
 ${cs('continue', 'onFail="CONTINUE"><dbms type="mysql, mariadb"/>')}
@@ -50,7 +49,7 @@ ${cs('last', 'onFail="MARK_RAN"><dbms type="mysql"/>', MYSQL, '<rollback><sql>cr
         - sql:
             sql: ${JSON.stringify(MYSQL)}
 `,
-  'halt.xml': `<databaseChangeLog ${NS}>
+  'halt.xml': `<databaseChangeLog ${LIQUIBASE_NS}>
 <changeSet id="t" author="a"><sql>create table t (s varchar(20))</sql></changeSet>
 ${cs('halt', 'onFail="HALT"><dbms type="mysql"/>')}
 <changeSet id="after" author="a"><sql>create table after_halt (id int)</sql></changeSet>

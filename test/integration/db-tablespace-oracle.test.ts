@@ -3,15 +3,14 @@ import { parseChangelog } from '../../src/db/changelog/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // tablespace (createTable, createIndex, addPrimaryKey, addUniqueConstraint), tableType (UNLOGGED, TEMPORARY) and
 // clustered (createIndex, addPrimaryKey) as Liquibase 4.28 renders them on PostgreSQL: every statement we generate
 // appears verbatim in `liquibase update-sql`, and `update` records our checksums and builds our schema (XML and
 // YAML). `pg_default` is a tablespace every server has.
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
-const XML = `<databaseChangeLog ${NS}>
+const XML = `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="t1" author="a">
     <createTable tableName="ts_a" tablespace="pg_default">
       <column name="id" type="int"><constraints nullable="false"/></column>

@@ -3,12 +3,11 @@ import { contextsColumn, parseChangelog } from '../../src/db/changelog/index.js'
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // The tolerance rule's facts, measured with real Liquibase 4.28: it runs formatted SQL with an attribute it does not
 // read and YAML with unknown keys (so Slipway warns and records the same rows), and it rejects XML with an unknown
 // attribute or without xsi:schemaLocation (so Slipway keeps the first an error and warns about the second).
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
 async function liquibase(root: string, db: TestDatabase, changelog: string, ...args: string[]): Promise<string> {
   const r = await runLiquibase(root, db.url, [`--search-path=${root}`, `--changelog-file=${changelog}`, ...args]);
@@ -25,8 +24,8 @@ describe('tolerance rule against liquibase 4.28', () => {
       'db/a.sql': '--liquibase formatted sql\n--changeset a:b author:Someone context:x\nselect 1;\n',
       'db/b.yaml':
         'databaseChangeLog:\n  - changeSet:\n      id: 1\n      author: a\n      foo: x\n      changes:\n        - sql:\n            sql: select 1\n            bar: y\n',
-      'db/unknown-attr.xml': `<databaseChangeLog ${NS}>\n<changeSet id="1" author="a" foo="x"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n`,
-      'db/xsd-5.xml': `<databaseChangeLog ${NS.replace('dbchangelog-4.28.xsd', 'dbchangelog-5.0.xsd')}>\n<changeSet id="1" author="a"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n`,
+      'db/unknown-attr.xml': `<databaseChangeLog ${LIQUIBASE_NS}>\n<changeSet id="1" author="a" foo="x"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n`,
+      'db/xsd-5.xml': `<databaseChangeLog ${LIQUIBASE_NS.replace('dbchangelog-4.28.xsd', 'dbchangelog-5.0.xsd')}>\n<changeSet id="1" author="a"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n`,
       'db/no-schema.xml':
         '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n<changeSet id="1" author="a"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n',
     });

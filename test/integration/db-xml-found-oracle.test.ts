@@ -16,16 +16,15 @@ import {
   schemaDump,
   useOracleCase,
 } from '../helpers/liquibase-oracle.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // Departures found running public projects' XML changelogs (session 11's hunt), each reproduced here by a hand-made
 // changelog and compared with `liquibase update` 4.28 on PostgreSQL: schema, data and history rows.
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
 const NS_1_9 =
   'xmlns="http://www.liquibase.org/xml/ns/dbchangelog/1.9" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog/1.9 http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-1.9.xsd"';
 
-const MASTER = `<databaseChangeLog ${NS}>
+const MASTER = `<databaseChangeLog ${LIQUIBASE_NS}>
   <!-- <insert> naming a column twice: one column, first position, last value (InsertStatement's LinkedHashMap). -->
   <changeSet id="dup-insert" author="a">
     <createTable tableName="dup_t"><column name="a" type="int"/><column name="b" type="int"/><column name="c" type="int"/></createTable>
@@ -175,7 +174,7 @@ describe('XML departures found on public projects, against Liquibase 4.28', () =
 
 // addForeignKeyConstraint with the deprecated deleteCascade beside onDelete (found on a public changelog): Liquibase
 // 4.28 sets onDelete, then deleteCascade, whose setter clears onDelete unless deleteCascade is true and onDelete unset.
-const FK_CASCADE = `<databaseChangeLog ${NS}>
+const FK_CASCADE = `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="tables" author="t">
     <createTable tableName="p"><column name="id" type="int"><constraints primaryKey="true"/></column></createTable>
     <createTable tableName="c1"><column name="pid" type="int"/></createTable>
@@ -230,7 +229,7 @@ describe('addForeignKeyConstraint deleteCascade beside onDelete, against Liquiba
 // through database.escapeTableName under the changeSet's objectQuotingStrategy (found on blackduck-alert's
 // `<tableIsEmpty schemaName="ALERT" tableName="PERMISSION_MATRIX"/>`): upper case is not quoted under LEGACY, so it
 // reads the lower-case table; QUOTE_ALL_OBJECTS quotes it. onFail and onError differ, so each outcome shows.
-const COUNT_NAMES = `<databaseChangeLog ${NS}>
+const COUNT_NAMES = `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="tables" author="t">
     <sql>create schema up_s; create table up_s.up_t (id int); create table "Mixed_T" (id int); insert into "Mixed_T" values (1)</sql>
   </changeSet>
@@ -284,7 +283,7 @@ describe('tableIsEmpty and rowCount table names, against Liquibase 4.28', () => 
 // defaultValue="NULL" (found on blackduck-alert: `type="timestamp with timezone" defaultValue="NULL"`): every data
 // type's objectToSql but BlobType's returns Java null for "null" in any case, printed `DEFAULT null`; UnknownType
 // (jsonb, bytea) quotes it, `'null'`. AddColumn and AddDefaultValue send defaultValueComputed="NULL" the same way.
-const NULL_DEFAULTS = `<databaseChangeLog ${NS}>
+const NULL_DEFAULTS = `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="create" author="t">
     <createTable tableName="nd"><column name="id" type="int"/>
       <column name="ts" type="timestamp with timezone" defaultValue="NULL"/><column name="v" type="varchar(10)" defaultValue="NULL"/>
@@ -334,7 +333,7 @@ describe('defaultValue="NULL", against Liquibase 4.28', () => {
 
 // Several <comment> elements in one changeSet (found on adorsys/ledgers, one before each change): ChangeSet.load joins
 // them all with "\n" and trims the whole, where an empty one adds nothing; the history row keeps 255 characters of it.
-const COMMENTS = `<databaseChangeLog ${NS}>
+const COMMENTS = `<databaseChangeLog ${LIQUIBASE_NS}>
   <property name="who" value="the team"/>
   <changeSet id="three" author="t">
     <comment>First, before the table.</comment>
@@ -385,7 +384,7 @@ describe('several <comment> elements in a changeSet, against Liquibase 4.28', ()
 // loadData CSV as opencsv's RFC4180Parser reads it (found on onap/cps: YANG text in a quoted, multi-line field with
 // `\"` inside): quotes open and close quoted stretches in turn, a field ends at a closing quote followed by the
 // separator or the line's end, backslashes are data, and a record goes on over the next line while a field is open.
-const CSV_QUOTES = `<databaseChangeLog ${NS}>
+const CSV_QUOTES = `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="csv" author="t">
     <createTable tableName="cq"><column name="id" type="int"/><column name="body" type="text"/><column name="tail" type="varchar(20)"/></createTable>
     <loadData tableName="cq" file="cq.csv" separator="|"><column name="body" type="STRING"/></loadData>
@@ -492,8 +491,8 @@ describe('formatted SQL with "/*" inside a string before the next changeset, aga
 // An unknown attribute on <sql> under dbchangelog-3.6 … 3.10 (found on DIGI-UW/OpenELIS-Global-2: `<sql
 // schemaName="clinlims">` under dbchangelog-3.8.xsd): those XSDs let change elements carry any attribute, so
 // Liquibase's validating parser accepts it and the change ignores it; under 3.5 and 4.x it is an error.
-const xsdNs = (v: string) => NS.replace('dbchangelog-4.28.xsd', `dbchangelog-${v}.xsd`);
-const OPEN_ATTRS = `<databaseChangeLog ${NS}>
+const xsdNs = (v: string) => LIQUIBASE_NS.replace('dbchangelog-4.28.xsd', `dbchangelog-${v}.xsd`);
+const OPEN_ATTRS = `<databaseChangeLog ${LIQUIBASE_NS}>
   <include file="open38.xml" relativeToChangelogFile="true"/>
   <include file="open36.xml" relativeToChangelogFile="true"/>
 </databaseChangeLog>
@@ -555,7 +554,7 @@ describe('unknown attributes the changelog XSD leaves open, against Liquibase 4.
 // Preconditions checked in order and no further than needed (found on DIGI-UW/OpenELIS-Global-2: tableExists, then a
 // sqlCheck reading that table): Liquibase's and/or/not stop at the first check that decides, so a later check that
 // would error (its table is missing) is never run.
-const SHORT_CIRCUIT = `<databaseChangeLog ${NS}>
+const SHORT_CIRCUIT = `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="base" author="t">
     <createTable tableName="sc_have"><column name="id" type="int"/></createTable>
   </changeSet>
@@ -607,7 +606,7 @@ describe('preconditions checked in order, no further than needed, against Liquib
 
 // An empty author (found on alphagov/pay-connector: every changeSet of migrations.xml has author=""): Liquibase 4.28
 // checks only that the id is not empty, so the changeset runs and its history row's author is ''.
-const EMPTY_AUTHOR = `<databaseChangeLog ${NS}>
+const EMPTY_AUTHOR = `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="build gateway table" author="">
     <createTable tableName="ea_gateway"><column name="id" type="bigserial" autoIncrement="true"><constraints primaryKey="true"/></column></createTable>
   </changeSet>

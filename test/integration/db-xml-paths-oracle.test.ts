@@ -5,14 +5,13 @@ import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
 import { applyOurPackage, HISTORY_ROWS, liquibaseOk, psqlRows, schemaDump } from '../helpers/liquibase-oracle.js';
+import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 // Paths written with a leading "/" (include file="/db/x.xml", as projects that load changelogs from the classpath
 // write them): Liquibase 4.28 looks them up in the search path, i.e. under the root, and records the include's
 // file name without the "/". Slipway used to refuse them as leaving the project root.
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
-const MASTER = `<databaseChangeLog ${NS}>
+const MASTER = `<databaseChangeLog ${LIQUIBASE_NS}>
   <property file="/db/app.properties"/>
   <include file="/db/tables.xml"/>
   <changeSet id="m1" author="a">
@@ -22,7 +21,7 @@ const MASTER = `<databaseChangeLog ${NS}>
 </databaseChangeLog>
 `;
 
-const TABLES = `<databaseChangeLog ${NS}>
+const TABLES = `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="t1" author="a">
     <createTable tableName="\${tbl}"><column name="id" type="int"/><column name="name" type="varchar(20)"/></createTable>
   </changeSet>
@@ -61,7 +60,7 @@ describe('leading-slash paths against Liquibase 4.28', () => {
 
   it('a leading-slash path that climbs out of the root is still refused, naming file and line', async () => {
     const bad = await makeTree({
-      'db/master.xml': `<databaseChangeLog ${NS}>\n<include file="/../x.xml"/>\n</databaseChangeLog>\n`,
+      'db/master.xml': `<databaseChangeLog ${LIQUIBASE_NS}>\n<include file="/../x.xml"/>\n</databaseChangeLog>\n`,
     });
     try {
       await expect(parseChangelog({ rootDir: bad, changelog: 'db/master.xml' })).rejects.toMatchObject({
@@ -85,10 +84,10 @@ describe('double-slash and absolute include paths against Liquibase 4.28', () =>
   let theirs: TestDatabase;
   let ours: TestDatabase;
   const table = (n: string): string =>
-    `<databaseChangeLog ${NS}>\n<changeSet id="${n}" author="a"><createTable tableName="${n}"><column name="id" type="int"/></createTable></changeSet>\n</databaseChangeLog>\n`;
+    `<databaseChangeLog ${LIQUIBASE_NS}>\n<changeSet id="${n}" author="a"><createTable tableName="${n}"><column name="id" type="int"/></createTable></changeSet>\n</databaseChangeLog>\n`;
   beforeAll(async () => {
     root = await makeTree({
-      'master.xml': `<databaseChangeLog ${NS}>\n<include file="//db//x.xml"/>\n<include file="//db//y.yaml"/>\n<include file="//db//z.sql"/>\n<include file="db//w.xml"/>\n</databaseChangeLog>\n`,
+      'master.xml': `<databaseChangeLog ${LIQUIBASE_NS}>\n<include file="//db//x.xml"/>\n<include file="//db//y.yaml"/>\n<include file="//db//z.sql"/>\n<include file="db//w.xml"/>\n</databaseChangeLog>\n`,
       'db/x.xml': table('dbl_x'),
       'db/w.xml': table('dbl_w'),
       'db/y.yaml':
@@ -121,8 +120,8 @@ describe('double-slash and absolute include paths against Liquibase 4.28', () =>
     const abs = `${root}/db/a.xml`;
     const sql = `${root}/db/s.sql`;
     const files = {
-      'abs-include.xml': `<databaseChangeLog ${NS}>\n<include file="${abs}"/>\n</databaseChangeLog>\n`,
-      'abs-sqlfile.xml': `<databaseChangeLog ${NS}>\n<changeSet id="s" author="a">\n<sqlFile path="${sql}"/>\n</changeSet>\n</databaseChangeLog>\n`,
+      'abs-include.xml': `<databaseChangeLog ${LIQUIBASE_NS}>\n<include file="${abs}"/>\n</databaseChangeLog>\n`,
+      'abs-sqlfile.xml': `<databaseChangeLog ${LIQUIBASE_NS}>\n<changeSet id="s" author="a">\n<sqlFile path="${sql}"/>\n</changeSet>\n</databaseChangeLog>\n`,
     };
     for (const [name, text] of Object.entries(files)) await writeFile(`${root}/${name}`, text);
     for (const [name, written] of [

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseChangelog, parsePsqlScript } from '../../src/db/changelog/index.js';
 import { SlipwayError } from '../../src/errors.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { changelogXml } from '../helpers/changelog-xml.js';
 
 const SECRET = 'OUTSIDE-SECRET-7f3a9c';
 let outside: string;
@@ -29,9 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const d of [outside, ...dirs]) await removeTree(d);
 });
-
-const xml = (body: string) =>
-  `<?xml version="1.0"?>\n<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n${body}\n</databaseChangeLog>\n`;
 
 /** A project whose db/ holds `files`, plus `db/out.*` links to the outside files and `db/outdir` to the outside dir. */
 async function project(files: Record<string, string>): Promise<string> {
@@ -76,7 +74,7 @@ describe('changelog paths that leave the root', () => {
     ['property file through a symlink', '  <property file="db/out.properties"/>'],
   ];
   it.each(xmlCases)('%s is refused at the referring line', async (_name, body) => {
-    const root = await project({ 'db/master.xml': xml(body) });
+    const root = await project({ 'db/master.xml': changelogXml(body) });
     const e = await failure(() => parseChangelog({ rootDir: root, changelog: 'db/master.xml' }));
     // The element naming the file: line 3, or 4 inside a changeSet.
     expect([e.file, e.line]).toEqual(['db/master.xml', body.includes('<changeSet') ? 4 : 3]);
@@ -106,7 +104,7 @@ describe('changelog paths that leave the root', () => {
   it('links that stay inside the root are read as before', async () => {
     const root = await project({
       'shared/a.sql': 'select 1;\n',
-      'db/master.xml': xml(changeSet('<sqlFile path="db/in.sql"/>')),
+      'db/master.xml': changelogXml(changeSet('<sqlFile path="db/in.sql"/>')),
       'db/all.sql': '\\i db/in.sql\n',
     });
     await symlink('../shared/a.sql', path.join(root, 'db/in.sql'));

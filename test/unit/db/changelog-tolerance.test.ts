@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseChangelog } from '../../../src/db/changelog/index.js';
 import { SlipwayError } from '../../../src/errors.js';
 import { makeTree, removeTree } from '../../helpers/tmp.js';
+import { LIQUIBASE_NS } from '../../helpers/changelog-xml.js';
 
 // The tolerance rule: what Liquibase 4.28 ignores is a warning with file:line (an error under --strict); what it
 // rejects stays an error. Each case's Liquibase behaviour is measured in test/integration/db-tolerance-oracle.test.ts.
@@ -9,9 +10,6 @@ const dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(dirs.splice(0).map(removeTree));
 });
-
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
 
 async function parse(files: Record<string, string>, changelog: string, strict = false) {
   const root = await makeTree(files);
@@ -67,7 +65,7 @@ describe('tolerance rule', () => {
   it('XML: an unknown attribute stays an error, because Liquibase validates against its XSD and rejects it', async () => {
     const err = await parse(
       {
-        'db/m.xml': `<databaseChangeLog ${NS}>\n<changeSet id="1" author="a" foo="x"><sql>select 1</sql></changeSet>\n</databaseChangeLog>`,
+        'db/m.xml': `<databaseChangeLog ${LIQUIBASE_NS}>\n<changeSet id="1" author="a" foo="x"><sql>select 1</sql></changeSet>\n</databaseChangeLog>`,
       },
       'db/m.xml',
     ).catch((e: unknown) => e as SlipwayError);

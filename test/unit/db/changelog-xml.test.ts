@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTree, removeTree } from '../../helpers/tmp.js';
 import { makeOracleTree, ORACLE_PROPERTIES } from '../../fixtures/db/oracle-tree.js';
+import { changelogXml, LIQUIBASE_NS } from '../../helpers/changelog-xml.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/db');
 const dirs: string[] = [];
@@ -13,10 +14,6 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map(removeTree));
 });
 
-const NS =
-  'xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd"';
-const xml = (body: string): string =>
-  `<?xml version="1.0" encoding="UTF-8"?>\n<databaseChangeLog ${NS}>\n${body}\n</databaseChangeLog>\n`;
 const fsql = (id: string): string => `--liquibase formatted sql\n--changeset t:${id}\nselect 1;\n`;
 
 async function tree(files: Record<string, string>): Promise<string> {
@@ -120,7 +117,7 @@ describe('XML / YAML / JSON masters', () => {
 
   it('includeAll order is Liquibase 4.28 path order (measured), recursive, changelog extensions only', async () => {
     const files: Record<string, string> = {
-      'db/master.xml': xml('<includeAll path="all/" relativeToChangelogFile="true"/>'),
+      'db/master.xml': changelogXml('<includeAll path="all/" relativeToChangelogFile="true"/>'),
       'db/all/readme.txt': 'x',
     };
     for (const f of [
@@ -156,11 +153,11 @@ describe('XML / YAML / JSON masters', () => {
   it('resolves include paths like Liquibase: relative to the changelog, or to the root; logicalFilePath wins', async () => {
     const r = await parseChangelog({
       rootDir: await tree({
-        'db/master.xml': xml(
+        'db/master.xml': changelogXml(
           '<include file="db/other/o.sql"/>\n<include file="nested/m.xml" relativeToChangelogFile="true"/>',
         ),
         'db/other/o.sql': fsql('o1'),
-        'db/nested/m.xml': xml(
+        'db/nested/m.xml': changelogXml(
           '<changeSet id="n" author="t" logicalFilePath="custom/n.xml"><sql>select 1</sql></changeSet>\n<include file="../other/p.sql" relativeToChangelogFile="true"/>',
         ),
         'db/other/p.sql': '--liquibase formatted sql logicalFilePath:lp/p.sql\n--changeset t:p\nselect 1;\n',
@@ -204,7 +201,7 @@ describe('XML / YAML / JSON masters', () => {
   it('skips a missing include with errorIfMissing="false"; rejects attributes the 4.28 XSD does not define', async () => {
     const ok = await parseChangelog({
       rootDir: await tree({
-        'db/master.xml': xml(
+        'db/master.xml': changelogXml(
           '<include file="gone.sql" relativeToChangelogFile="true" errorIfMissing="false"/>\n<changeSet id="1" author="a"><sql>select 1</sql></changeSet>',
         ),
       }),
@@ -212,7 +209,7 @@ describe('XML / YAML / JSON masters', () => {
     });
     expect(ok.changeSets.map((c) => c.id)).toEqual(['1']);
     const e = await failure({
-      'db/master.xml': xml('<include file="a.sql" logicalFilePath="x.sql"/>'),
+      'db/master.xml': changelogXml('<include file="a.sql" logicalFilePath="x.sql"/>'),
       'a.sql': fsql('1'),
     });
     expect([e.message, e.line]).toEqual(['Unknown attribute "logicalFilePath" on <include>', 3]);
@@ -239,7 +236,7 @@ describe('XML / YAML / JSON masters', () => {
   it('reads XML preconditions with not / or', async () => {
     const r = await parseChangelog({
       rootDir: await tree({
-        'db/master.xml': xml(
+        'db/master.xml': changelogXml(
           '<changeSet id="p" author="a"><preConditions onFail="MARK_RAN" onFailMessage="exists"><or><not><tableExists tableName="t"/></not><sqlCheck expectedResult="1">select 1</sqlCheck><changeSetExecuted id="x" author="a" changeLogFile="db/master.xml"/></or></preConditions><sql>create table t (id int)</sql></changeSet>',
         ),
       }),
@@ -261,12 +258,14 @@ describe('XML / YAML / JSON masters', () => {
 
   it('errors: each names the file, the line and what to do', async () => {
     const e1 = await failure({
-      'db/master.xml': xml('<changeSet id="1" author="a">\n<addLookupTable existingTableName="t"/>\n</changeSet>'),
+      'db/master.xml': changelogXml(
+        '<changeSet id="1" author="a">\n<addLookupTable existingTableName="t"/>\n</changeSet>',
+      ),
     });
     expect([e1.message, e1.line]).toEqual(['<addLookupTable> needs existingColumnName', 4]);
     // dbchangelog-4.28.xsd requires joinString on <mergeColumns> (Liquibase: "Attribute 'joinString' must appear").
     const e1j = await failure({
-      'db/master.xml': xml(
+      'db/master.xml': changelogXml(
         '<changeSet id="1" author="a">\n<mergeColumns tableName="t" column1Name="a" column2Name="b" finalColumnName="c" finalColumnType="text"/>\n</changeSet>',
       ),
     });
@@ -275,13 +274,13 @@ describe('XML / YAML / JSON masters', () => {
     // A name liquibase-core 4.28 does not know (Liquibase 1.x's <modifyColumn>): Liquibase stops too, and the hint
     // says so rather than suggesting Liquibase would run it (db-xml-found-oracle.test.ts measures Liquibase's refusal).
     const e1b = await failure({
-      'db/master.xml': xml('<changeSet id="1" author="a">\n<modifyColumn tableName="t"/>\n</changeSet>'),
+      'db/master.xml': changelogXml('<changeSet id="1" author="a">\n<modifyColumn tableName="t"/>\n</changeSet>'),
     });
     expect([e1b.message, e1b.line]).toEqual(['Unknown change type <modifyColumn>', 4]);
     expect(e1b.hint).toMatch(/Liquibase 4\.28 has no such change type either/);
 
     const e2 = await failure({
-      'db/master.xml': xml('<changeSet id="1" author="a" runOnChnage="true"><sql>select 1</sql></changeSet>'),
+      'db/master.xml': changelogXml('<changeSet id="1" author="a" runOnChnage="true"><sql>select 1</sql></changeSet>'),
     });
     expect([e2.message, e2.file, e2.line]).toEqual([
       'Unknown attribute "runOnChnage" on <changeSet>',
@@ -290,16 +289,20 @@ describe('XML / YAML / JSON masters', () => {
     ]);
 
     const e2b = await failure({
-      'db/master.xml': xml('<changeSet id="1"\n    author="a"\n    bogus="x">\n<sql>select 1</sql></changeSet>'),
+      'db/master.xml': changelogXml(
+        '<changeSet id="1"\n    author="a"\n    bogus="x">\n<sql>select 1</sql></changeSet>',
+      ),
     });
     expect([e2b.message, e2b.line]).toEqual(['Unknown attribute "bogus" on <changeSet>', 3]);
 
-    const e3 = await failure({ 'db/master.xml': xml('<include file="missing.sql" relativeToChangelogFile="true"/>') });
+    const e3 = await failure({
+      'db/master.xml': changelogXml('<include file="missing.sql" relativeToChangelogFile="true"/>'),
+    });
     expect([e3.message, e3.file, e3.line]).toEqual(['Included file not found: db/missing.sql', 'db/master.xml', 3]);
 
     const e4 = await failure({
-      'db/master.xml': xml('<include file="b.xml" relativeToChangelogFile="true"/>'),
-      'db/b.xml': xml('\n<include file="master.xml" relativeToChangelogFile="true"/>'),
+      'db/master.xml': changelogXml('<include file="b.xml" relativeToChangelogFile="true"/>'),
+      'db/b.xml': changelogXml('\n<include file="master.xml" relativeToChangelogFile="true"/>'),
     });
     expect([e4.message, e4.file, e4.line]).toEqual([
       'Include cycle: db/master.xml -> db/b.xml -> db/master.xml',
@@ -308,18 +311,18 @@ describe('XML / YAML / JSON masters', () => {
     ]);
 
     const e5 = await failure({
-      'db/master.xml': xml('<include file="../../etc/passwd.sql" relativeToChangelogFile="true"/>'),
+      'db/master.xml': changelogXml('<include file="../../etc/passwd.sql" relativeToChangelogFile="true"/>'),
     });
     expect([e5.message, e5.line]).toEqual(['Path "../../etc/passwd.sql" leaves the project root', 3]);
 
     const e6 = await failure({
-      'db/master.xml': `<?xml version="1.0"?>\n<databaseChangeLog ${NS}>\n  <changeSet id="1" author="a">\n</databaseChangeLog>\n`,
+      'db/master.xml': `<?xml version="1.0"?>\n<databaseChangeLog ${LIQUIBASE_NS}>\n  <changeSet id="1" author="a">\n</databaseChangeLog>\n`,
     });
     expect(e6.message).toMatch(/^Malformed XML: /);
     expect([e6.file, e6.line, typeof e6.column]).toEqual(['db/master.xml', 4, 'number']);
 
     const e7 = await failure({
-      'db/master.xml': xml(
+      'db/master.xml': changelogXml(
         '<include file="a.sql" relativeToChangelogFile="true"/>\n<include file="a.sql" relativeToChangelogFile="true"/>',
       ),
       'db/a.sql': fsql('1'),
@@ -328,11 +331,13 @@ describe('XML / YAML / JSON masters', () => {
     expect(e7.hint).toMatch(/First defined at db\/a.sql:2/);
 
     const e8 = await failure({
-      'db/master.xml': xml('<changeSet id="1" author="a"><sql>select $x$ never closed;</sql></changeSet>'),
+      'db/master.xml': changelogXml('<changeSet id="1" author="a"><sql>select $x$ never closed;</sql></changeSet>'),
     });
     expect([e8.message, e8.line]).toEqual(['Unterminated dollar quote $x$ in changeset a:1', 3]);
 
-    const e9 = await failure({ 'db/master.xml': xml('<includeAll path="nope/" relativeToChangelogFile="true"/>') });
+    const e9 = await failure({
+      'db/master.xml': changelogXml('<includeAll path="nope/" relativeToChangelogFile="true"/>'),
+    });
     expect(e9.message).toBe('includeAll directory not found: db/nope');
 
     const e10 = await failure({}, 'db/absent.xml');
@@ -343,7 +348,7 @@ describe('XML / YAML / JSON masters', () => {
 describe('why a changeset has no rollback', () => {
   it('names the first change without an inverse; a formatted changeset without --rollback says so; others have none', async () => {
     const root = await tree({
-      'db/master.xml': xml(
+      'db/master.xml': changelogXml(
         [
           '<changeSet id="1" author="a"><createTable tableName="t"><column name="id" type="int"/></createTable></changeSet>',
           '<changeSet id="2" author="a"><renameColumn tableName="t" oldColumnName="id" newColumnName="k"/><dropColumn tableName="t" columnName="k"/><sql>select 1</sql></changeSet>',
