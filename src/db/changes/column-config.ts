@@ -152,38 +152,18 @@ export function loadColumn(node: ChangeNode): ColumnConfig {
   // `<column name="x">text</column>`: the text is the value.
   const value = a.value ?? (node.text.trim() === '' ? undefined : node.text.trim());
   put('value', value);
-  let valueComputed: string | undefined;
-  if (a.valueNumeric !== undefined) {
-    const n = numericOrFunction(a.valueNumeric);
-    if (n?.kind === 'number') fields.valueNumeric = n.text;
-    else if (n) valueComputed = n.text;
-  }
-  if (a.valueDate !== undefined) {
-    const d = dateOrFunction(a.valueDate);
-    // ColumnConfig holds the parsed date: the checksum has ISODateFormat's text, "yyyy-MM-ddTHH:mm:ss" for a date-time.
-    if (d?.kind === 'date') fields.valueDate = d.text.replace(' ', 'T');
-    else if (d) valueComputed = d.text;
-  }
-  if (a.valueComputed !== undefined) valueComputed = a.valueComputed;
-  if (valueComputed !== undefined) fields.valueComputed = valueComputed;
+  putTypedValue(fields, 'value', a.valueNumeric, a.valueDate, a.valueComputed);
   put('valueSequenceNext', a.valueSequenceNext);
   put('valueSequenceCurrent', a.valueSequenceCurrent);
-  let defaultComputed: string | undefined;
-  if (a.defaultValueNumeric !== undefined) {
-    if (a.defaultValueNumeric === 'GENERATED_BY_DEFAULT') fields.autoIncrement = 'true';
-    else {
-      const n = numericOrFunction(a.defaultValueNumeric);
-      if (n?.kind === 'number') fields.defaultValueNumeric = n.text;
-      else if (n) defaultComputed = n.text;
-    }
-  }
-  if (a.defaultValueDate !== undefined) {
-    const d = dateOrFunction(a.defaultValueDate);
-    if (d?.kind === 'date') fields.defaultValueDate = d.text.replace(' ', 'T');
-    else if (d) defaultComputed = d.text;
-  }
-  if (a.defaultValueComputed !== undefined) defaultComputed = a.defaultValueComputed;
-  if (defaultComputed !== undefined) fields.defaultValueComputed = defaultComputed;
+  const generated = a.defaultValueNumeric === 'GENERATED_BY_DEFAULT';
+  if (generated) fields.autoIncrement = 'true';
+  putTypedValue(
+    fields,
+    'defaultValue',
+    generated ? undefined : a.defaultValueNumeric,
+    a.defaultValueDate,
+    a.defaultValueComputed,
+  );
   put('defaultValueSequenceNext', a.defaultValueSequenceNext);
 
   const cnode = node.children.find((c) => c.name === 'constraints');
@@ -204,6 +184,34 @@ export function loadColumn(node: ChangeNode): ColumnConfig {
     defaultValue: defaultValueObject(fields),
     autoIncrement: fields.autoIncrement === 'true',
   };
+}
+
+/**
+ * The `…Numeric`, `…Date` and `…Computed` attributes of a value (`prefix` value) or a default (defaultValue), as
+ * ColumnConfig's setters take them: a number or a date goes to its own field, anything else there (a function call)
+ * becomes the computed one, and an explicit `…Computed` wins. Fields are set in that order (the serialised order).
+ */
+function putTypedValue(
+  fields: Record<string, string>,
+  prefix: 'value' | 'defaultValue',
+  numeric: string | undefined,
+  date: string | undefined,
+  computed: string | undefined,
+): void {
+  let fn: string | undefined;
+  if (numeric !== undefined) {
+    const n = numericOrFunction(numeric);
+    if (n?.kind === 'number') fields[`${prefix}Numeric`] = n.text;
+    else if (n) fn = n.text;
+  }
+  if (date !== undefined) {
+    const d = dateOrFunction(date);
+    // ColumnConfig holds the parsed date: the checksum has ISODateFormat's text, "yyyy-MM-ddTHH:mm:ss" for a date-time.
+    if (d?.kind === 'date') fields[`${prefix}Date`] = d.text.replace(' ', 'T');
+    else if (d) fn = d.text;
+  }
+  if (computed !== undefined) fn = computed;
+  if (fn !== undefined) fields[`${prefix}Computed`] = fn;
 }
 
 function valueObject(f: Record<string, string>): Value | null {
