@@ -1,13 +1,10 @@
 import type { ServerConfig } from '../config/sections/server.js';
+import type { Permissions } from './session-info.js';
 
 /** Route access levels: read = viewers, deploy = deployers, admin = admins. */
 export type Access = 'public' | 'read' | 'deploy' | 'admin';
 
-export interface Permissions {
-  read: boolean;
-  deploy: boolean;
-  admin: boolean;
-}
+export type { Permissions };
 
 /**
  * What a user's groups allow. Admins implicitly have everything; deployers can also read (a deployer must see the

@@ -2,21 +2,9 @@
 // session cookie; every state-changing request carries the CSRF token (double-submit, see API.md "Browser sessions").
 
 import type { FleetHostRecord, ReleaseRecord } from '../deploy/release-record.js';
+import type { SessionInfo } from '../server/session-info.js';
 
-export interface Permissions {
-  read: boolean;
-  deploy: boolean;
-  admin: boolean;
-}
-
-export interface SessionInfo {
-  authenticated: boolean;
-  user: string | null;
-  groups: string[];
-  permissions: Permissions;
-  csrfToken: string | null;
-  expiresAt: string | null;
-}
+export type { Permissions, SessionInfo } from '../server/session-info.js';
 
 export type HealthStatus = 'HEALTHY' | 'DEGRADED' | 'UNHEALTHY';
 

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, SESSION_LOST, setCsrfToken, type SessionInfo } from './api.js';
+import { signedOutSession } from '../server/session-info.js';
 import { Notice, type NoticeMessage } from './components/notice.js';
 import { DatabasePage } from './pages/database.js';
 import { HealthPage } from './pages/health.js';
@@ -16,14 +17,7 @@ const PAGES = [
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
 
-const SIGNED_OUT: SessionInfo = {
-  authenticated: false,
-  user: null,
-  groups: [],
-  permissions: { read: false, deploy: false, admin: false },
-  csrfToken: null,
-  expiresAt: null,
-};
+const SIGNED_OUT = signedOutSession();
 
 const pathOf = (p: string): PagePath => PAGES.find((x) => x.path === p)?.path ?? '/health';
 

@@ -64,4 +64,21 @@ describe('Sessions', () => {
     expect(r.status).toBe(403);
     expect((await sessionOf(sess.cookie)).authenticated).toBe(true);
   });
+
+  it('SESS 4: without credentials (or with a forged cookie) /api/session is 200 with the signed-out session', async () => {
+    const signedOut = {
+      authenticated: false,
+      user: null,
+      groups: [],
+      permissions: { read: false, deploy: false, admin: false },
+      csrfToken: null,
+      expiresAt: null,
+    };
+    for (const headers of [{}, { cookie: 'slipway_session=forged' }]) {
+      const r = await request(s.url, '/api/session', { headers });
+      expect(r.status).toBe(200);
+      expect(r.json()).toEqual(signedOut);
+    }
+    expect((await request(s.url, '/api/csrf')).json()).toEqual({ csrfToken: null });
+  });
 });

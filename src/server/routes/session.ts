@@ -9,6 +9,7 @@ import { permissionsOf } from '../access.js';
 import { USER_NAME } from '../users-file.js';
 import { BODY_LIMITS } from '../http-limits.js';
 import type { Session } from '../sessions.js';
+import { signedOutSession } from '../session-info.js';
 
 const loginBody = z
   .object({
@@ -83,15 +84,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ServerContext):
   const session = async (req: FastifyRequest) => {
     // 200 with authenticated:false rather than 401, so the UI's first call does not log a console error.
     const p = await authenticate(req, authDeps);
-    if (!p)
-      return {
-        authenticated: false,
-        user: null,
-        groups: [],
-        permissions: { read: false, deploy: false, admin: false },
-        csrfToken: null,
-        expiresAt: null,
-      };
+    if (!p) return signedOutSession();
     return describe(p.name, p.groups, req.session);
   };
   app.get('/api/session', { config: { access: 'public' } }, session);
