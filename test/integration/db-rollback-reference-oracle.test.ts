@@ -98,7 +98,7 @@ describe('<rollback changeSetId> against Liquibase 4.28', () => {
 // (PSQLException "Unterminated identifier"); Slipway packages the update, warns and refuses that rollback.
 describe('<rollback changeSetId> of a changeset the update skips, against Liquibase 4.28', () => {
   const c = useOracleCase('rbref_skipped', {
-    'm.xml': `<databaseChangeLog ${NS}>
+    'm.xml': `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="make-u" author="a">
     <preConditions onFail="MARK_RAN"><dbms type="mysql"/></preConditions>
     <sql>create table u (id int)</sql>
@@ -123,7 +123,7 @@ describe('<rollback changeSetId> of a changeset the update skips, against Liquib
   </changeSet>
 </databaseChangeLog>
 `,
-    'other-dbms.xml': `<databaseChangeLog ${NS}>
+    'other-dbms.xml': `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="make-m" author="a" dbms="mysql"><sql>create table m (id int)</sql></changeSet>
   <changeSet id="drop-m" author="a">
     <sql>select 1</sql>
@@ -131,7 +131,7 @@ describe('<rollback changeSetId> of a changeset the update skips, against Liquib
   </changeSet>
 </databaseChangeLog>
 `,
-    'unsplittable.xml': `<databaseChangeLog ${NS}>
+    'unsplittable.xml': `<databaseChangeLog ${LIQUIBASE_NS}>
   <changeSet id="t" author="a"><sql>create table t (s varchar(20))</sql></changeSet>
   <changeSet id="mysql" author="a">
     <preConditions onFail="MARK_RAN"><dbms type="mysql"/></preConditions>

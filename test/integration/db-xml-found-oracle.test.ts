@@ -638,7 +638,7 @@ describe('a changeSet with an empty author, against Liquibase 4.28', () => {
 // has runOrder="last"): Liquibase runs the firsts, then the rest, then the lasts, each in file order, across includes.
 const ro = (id: string, attrs = '') =>
   `  <changeSet id="${id}" author="t" ${attrs}><sql>create table ro_${id.toLowerCase()} (id int)</sql></changeSet>`;
-const RUN_ORDER = `<databaseChangeLog ${NS}>
+const RUN_ORDER = `<databaseChangeLog ${LIQUIBASE_NS}>
   <property name="late" value="last"/>
 ${ro('a')}
 ${ro('L1', 'runOrder="last"')}
@@ -651,7 +651,7 @@ ${ro('P', 'runOrder="${late}"')}
 ${ro('M', 'dbms="mysql" runOrder="bogus"')}
 </databaseChangeLog>
 `;
-const RUN_ORDER_INC = `<databaseChangeLog ${NS}>
+const RUN_ORDER_INC = `<databaseChangeLog ${LIQUIBASE_NS}>
 ${ro('F1', 'runOrder="first"')}
 ${ro('c')}
 ${ro('L2', 'runOrder="last"')}
@@ -667,7 +667,7 @@ describe('changeSet runOrder, against Liquibase 4.28', () => {
     'ro.xml': RUN_ORDER,
     'ro-inc.xml': RUN_ORDER_INC,
     'ro.yaml': RUN_ORDER_YAML,
-    'ro-upper.xml': `<databaseChangeLog ${NS}>\n${ro('U', 'runOrder="LAST"')}\n</databaseChangeLog>\n`,
+    'ro-upper.xml': `<databaseChangeLog ${LIQUIBASE_NS}>\n${ro('U', 'runOrder="LAST"')}\n</databaseChangeLog>\n`,
   });
 
   it('runs the firsts, the rest and the lasts, each in file order, as Liquibase does', async () => {

@@ -74,7 +74,7 @@ describe('Sessions', () => {
       csrfToken: null,
       expiresAt: null,
     };
-    for (const headers of [{}, { cookie: 'slipway_session=forged' }]) {
+    for (const headers of [{}, { cookie: 'slipway_session=forged' }] as Record<string, string>[]) {
       const r = await request(s.url, '/api/session', { headers });
       expect(r.status).toBe(200);
       expect(r.json()).toEqual(signedOut);
