@@ -19,14 +19,17 @@ export function renderPreconditionProgram(pre: Preconditions, t: HistoryTables =
   return combine(pre.checks, pre.operator, t);
 }
 
-/** Statements setting `passed` to `checks` joined by `operator`, each checked only while the outcome is open. */
+/**
+ * Statements setting `passed` to `checks` joined by `operator`, each checked only while the outcome is open: one
+ * `IF` per later check, side by side (once decided, `passed` stays as it is, so each later IF is skipped), not nested,
+ * so a long list neither recurses here nor nests PL/pgSQL blocks.
+ */
 function combine(checks: Precondition[], operator: 'and' | 'or', t: HistoryTables): string {
   if (checks.length === 0) return 'passed := TRUE;';
-  const [first, ...rest] = checks;
-  const tail = rest.length
-    ? ` IF ${operator === 'and' ? 'passed' : 'NOT passed'} THEN ${combine(rest, operator, t)} END IF;`
-    : '';
-  return `${check(first!, t)}${tail}`;
+  const open = operator === 'and' ? 'passed' : 'NOT passed';
+  let out = check(checks[0]!, t);
+  for (let i = 1; i < checks.length; i++) out += ` IF ${open} THEN ${check(checks[i]!, t)} END IF;`;
+  return out;
 }
 
 /** Statements setting `passed` to the outcome of one check, its `negate` (a one-check <not>) applied. */

@@ -62,7 +62,7 @@ export function parseNodePreconditions(node: ChangelogNode, file: string, scope:
     operator = only.name;
     children = only.children;
   }
-  const checks = children.map((c) => parseCheck(c, file, scope));
+  const checks = children.map((c) => parseCheck(c, file, scope, 1));
   return {
     onFail: action(node.attrs.onFail, node, file),
     onError: action(node.attrs.onError, node, file),
@@ -74,7 +74,20 @@ export function parseNodePreconditions(node: ChangelogNode, file: string, scope:
   };
 }
 
-function parseCheck(node: ChangelogNode, file: string, scope: PreconditionScope): Precondition {
+/**
+ * How deep <and>/<or>/<not> may nest. Liquibase sets no limit of its own; a bound keeps every walk over the checks
+ * (parse, static decision, rendering, PL/pgSQL's parser) far from a stack overflow, with an error naming the place.
+ */
+export const MAX_PRECONDITION_DEPTH = 200;
+
+function parseCheck(node: ChangelogNode, file: string, scope: PreconditionScope, depth: number): Precondition {
+  if (depth > MAX_PRECONDITION_DEPTH) {
+    throw new SlipwayError(
+      'E_CHANGELOG',
+      `Preconditions nest deeper than ${MAX_PRECONDITION_DEPTH} levels of <and>/<or>/<not> (at <${node.name}>)`,
+      { file, line: node.line, hint: 'Flatten the nesting: <and> and <or> take any number of checks.' },
+    );
+  }
   const type = TYPES[node.name];
   if (!type) {
     throw new SlipwayError('E_CHANGELOG', `Precondition <${node.name}> is not supported`, {
@@ -84,11 +97,11 @@ function parseCheck(node: ChangelogNode, file: string, scope: PreconditionScope)
     });
   }
   if (type === 'not' && node.children.length === 1) {
-    const { negate, ...inner } = parseCheck(node.children[0]!, file, scope);
+    const { negate, ...inner } = parseCheck(node.children[0]!, file, scope, depth + 1);
     return negate ? inner : { ...inner, negate: true };
   }
   if (type === 'and' || type === 'or' || type === 'not') {
-    return { type, attrs: {}, children: node.children.map((c) => parseCheck(c, file, scope)) };
+    return { type, attrs: {}, children: node.children.map((c) => parseCheck(c, file, scope, depth + 1)) };
   }
   const attrs: Record<string, string> = {};
   for (const [k, v] of Object.entries(node.attrs))

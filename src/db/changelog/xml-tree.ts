@@ -24,6 +24,32 @@ export interface ChangelogNode {
   changesEntry?: true;
 }
 
+/**
+ * How deep changelog elements may nest. Liquibase's own changelogs nest a dozen levels; the walks over the tree
+ * (property expansion, change building, preconditions) recurse, so a bound far above any real file keeps an absurd
+ * one (100,000 nested elements) an error naming its place instead of a stack overflow.
+ */
+export const MAX_NODE_DEPTH = 1000;
+
+/** E_CHANGELOG at the first element of `root` (XML or YAML/JSON) nested deeper than MAX_NODE_DEPTH; iterative. */
+export function checkNodeDepth(root: ChangelogNode, file: string): void {
+  const todo: [ChangelogNode, number][] = [[root, 1]];
+  for (let next = todo.pop(); next; next = todo.pop()) {
+    const [node, depth] = next;
+    if (depth > MAX_NODE_DEPTH) throw tooDeep(file, node.line, node.column);
+    for (const c of node.children) todo.push([c, depth + 1]);
+  }
+}
+
+function tooDeep(file: string, line: number, column?: number): SlipwayError {
+  return new SlipwayError('E_CHANGELOG', `Elements nest deeper than ${MAX_NODE_DEPTH} levels`, {
+    file,
+    line,
+    ...(column !== undefined ? { column } : {}),
+    hint: 'No changelog needs this depth: flatten the nesting (<and>/<or> take any number of checks).',
+  });
+}
+
 /** Parses `content` of `file`; malformed XML throws E_CHANGELOG with saxes' line and column. */
 export function parseXmlTree(content: string, file: string): ChangelogNode {
   const parser = new SaxesParser({ xmlns: false, position: true });
@@ -57,6 +83,8 @@ export function parseXmlTree(content: string, file: string): ChangelogNode {
       column: startColumn,
       ...(schemaLocation !== undefined ? { schemaLocation } : {}),
     };
+    // Stops here: the tree itself is built without recursion, but what walks it later recurses.
+    if (stack.length >= MAX_NODE_DEPTH) throw tooDeep(file, startLine, startColumn);
     const parent = stack[stack.length - 1];
     if (parent) parent.children.push(node);
     else root ??= node;
@@ -74,6 +102,7 @@ export function parseXmlTree(content: string, file: string): ChangelogNode {
   try {
     parser.write(content.replace(/^\uFEFF/, '')).close();
   } catch (e) {
+    if (e instanceof SlipwayError) throw e;
     failure ??= { message: (e as Error).message, line: parser.line, column: parser.column };
   }
   if (failure !== null) {

@@ -17,7 +17,7 @@ import {
   type Pair,
 } from 'yaml';
 import { SlipwayError } from '../../errors.js';
-import type { ChangelogNode } from './xml-tree.js';
+import { checkNodeDepth, type ChangelogNode } from './xml-tree.js';
 import { ALLOWED_ATTRS } from './node-attrs.js';
 import { isYamlTimestamp, yamlTimestampText } from './yaml-timestamp.js';
 
@@ -108,7 +108,10 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
   const err = doc.errors[0];
   if (err) {
     const pos = lc.linePos(err.pos[0]);
-    throw new SlipwayError('E_CHANGELOG', `Malformed YAML/JSON: ${err.message.split('\n')[0]}`, {
+    // The yaml library reports its own stack overflow on absurd nesting as a parse error.
+    const first = err.message.split('\n')[0]!;
+    const what = /Maximum call stack size exceeded/.test(first) ? `it nests too deeply to read (${first})` : first;
+    throw new SlipwayError('E_CHANGELOG', `Malformed YAML/JSON: ${what}`, {
       file,
       line: pos.line,
       column: pos.col,
@@ -300,5 +303,17 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
   if (!isMap(root)) return bad(root, 'Expected a mapping with a databaseChangeLog key');
   const pair = pairsOf(root).find((p) => scalarText(p.key) === 'databaseChangeLog');
   if (!pair) return bad(root, 'Expected a databaseChangeLog key');
-  return convert('databaseChangeLog', pair.value, pair.key);
+  let tree: ChangelogNode;
+  try {
+    tree = convert('databaseChangeLog', pair.value, pair.key);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new SlipwayError('E_CHANGELOG', `The YAML/JSON nests too deeply to read (${e.message})`, {
+      file,
+      line: lineOf(pair.key).line,
+      hint: 'No changelog needs this depth: flatten the nesting (and/or take any number of checks).',
+    });
+  }
+  checkNodeDepth(tree, file);
+  return tree;
 }
