@@ -38,6 +38,18 @@ export function withoutRollback(index: readonly ChangeSetIndexEntry[] | null, ke
   return out;
 }
 
+/** E_ROLLBACK for changesets that would be rolled back but have no rollback SQL (`details`: noRollbackText). */
+function noRollbackError(missing: string[]): SlipwayError {
+  return new SlipwayError(
+    'E_ROLLBACK',
+    `${missing.length} changeset(s) in range have no rollback; nothing was written`,
+    {
+      details: missing,
+      hint: 'add a --rollback line (or <rollback> block; empty rollback if nothing to undo) to each listed changeset',
+    },
+  );
+}
+
 /**
  * Rollback SQL for `keys`, newest first (by changelog position), in one transaction; each block runs only when the
  * changeset is recorded and deletes its history row (in `tables`, the package's configured Liquibase table names).
@@ -48,7 +60,7 @@ export function planRollbackSql(
   keys: Key[],
   tables: HistoryTables = DEFAULT_HISTORY_TABLES,
 ): string {
-  const picked: { pos: number; entry: ChangeSetIndexEntry }[] = [];
+  const picked: Picked[] = [];
   const unknown: string[] = [];
   for (const k of keys) {
     const pos = index.findIndex((e) => sameKey(e, k));
@@ -61,30 +73,61 @@ export function planRollbackSql(
     });
   }
   const missing = picked.filter((p) => p.entry.rollback === null).map((p) => noRollbackText(p.entry));
-  if (missing.length) {
-    throw new SlipwayError(
-      'E_ROLLBACK',
-      `${missing.length} changeset(s) in range have no rollback; nothing was written`,
-      {
-        details: missing,
-        hint: 'add a --rollback line (or <rollback> block; empty rollback if nothing to undo) to each listed changeset',
-      },
-    );
-  }
-  picked.sort((a, b) => b.pos - a.pos);
+  if (missing.length) throw noRollbackError(missing);
+  return renderBlocks(picked, tables);
+}
+
+type Picked = { pos: number; entry: ChangeSetIndexEntry };
+
+const keyWhere = (e: Key, alias = '') =>
+  `${alias}ID = ${quoteLiteral(e.id)} AND ${alias}AUTHOR = ${quoteLiteral(e.author)} AND ${alias}FILENAME = ${quoteLiteral(e.filename)}`;
+
+/** `(VALUES (id, author, filename, key), …) AS k (id, author, filename, key)` of `entries`. */
+const keyValues = (entries: readonly ChangeSetIndexEntry[]) =>
+  `(VALUES ${entries.map((e) => `(${[e.id, e.author, e.filename, changeSetKey(e)].map(quoteLiteral).join(', ')})`).join(', ')}) AS k (id, author, filename, key)`;
+
+/** The history row (of `alias`) is at or after the boundary row read into slipway_since_date/_order. */
+const isNewest = (alias = '') =>
+  `(${alias}DATEEXECUTED, ${alias}ORDEREXECUTED) >= (:'slipway_since_date', :slipway_since_order)`;
+
+/**
+ * The script: `picked` newest first (by changelog position), in one transaction. With `newest`, a block runs only when
+ * its changeset's history row is among the newest `newest` rows of the picked changesets (by DATEEXECUTED,
+ * ORDEREXECUTED, as Liquibase's rollback-count orders them), read once before anything is undone; without, when it is
+ * recorded. Picked changesets without rollback SQL get no block: if one of them would run, the script fails first.
+ */
+function renderBlocks(picked: Picked[], tables: HistoryTables, newest?: number): string {
+  picked = [...picked].sort((a, b) => b.pos - a.pos);
+  const withRollback = picked.filter((p) => p.entry.rollback !== null);
+  const without = picked.filter((p) => p.entry.rollback === null).map((p) => p.entry);
+  const history = historyTable(tables);
   const out = [
-    `-- Slipway rollback: ${picked.length} changeset(s), newest first, in one transaction`,
+    newest === undefined
+      ? `-- Slipway rollback: ${picked.length} changeset(s), newest first, in one transaction`
+      : `-- Slipway rollback: the newest ${newest} recorded of ${picked.length} changeset(s) (as Liquibase's rollback-count), newest first, in one transaction`,
     '\\set ON_ERROR_STOP on',
     'BEGIN;',
     lockCheck(tables),
   ];
-  const history = historyTable(tables);
-  for (const { entry } of picked) {
-    const where = `ID = ${quoteLiteral(entry.id)} AND AUTHOR = ${quoteLiteral(entry.author)} AND FILENAME = ${quoteLiteral(entry.filename)}`;
+  if (newest !== undefined) {
+    // Liquibase counts history rows, not changelog entries: a changeset skipped by a precondition's onFail/onError
+    // CONTINUE has no row and is not counted. The boundary row is read before any block deletes a row.
+    out.push(
+      `SELECT coalesce(x.d, '-infinity') AS slipway_since_date, coalesce(x.o, 0) AS slipway_since_order FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT h.DATEEXECUTED AS d, h.ORDEREXECUTED AS o FROM ${history} AS h JOIN ${keyValues(picked.map((p) => p.entry))} ON h.ID = k.id AND h.AUTHOR = k.author AND h.FILENAME = k.filename ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC LIMIT 1 OFFSET ${newest - 1}) AS x ON true \\gset`,
+    );
+  }
+  if (without.length) {
+    out.push(
+      `SELECT set_config('slipway.no_rollback', coalesce(string_agg(k.key, ', ' ORDER BY h.ORDEREXECUTED DESC), ''), true) AS slipway_no_rollback FROM ${history} AS h JOIN ${keyValues(without)} ON h.ID = k.id AND h.AUTHOR = k.author AND h.FILENAME = k.filename${newest === undefined ? '' : ` WHERE ${isNewest('h.')}`} \\gset`,
+      "DO $slipway$ BEGIN IF current_setting('slipway.no_rollback') <> '' THEN RAISE EXCEPTION 'slipway: recorded changeset(s) to roll back have no rollback; nothing was rolled back: %', current_setting('slipway.no_rollback') USING HINT = 'add a --rollback line (or <rollback> block; empty rollback if nothing to undo) to each listed changeset'; END IF; END $slipway$;",
+    );
+  }
+  for (const { entry } of withRollback) {
+    const where = keyWhere(entry);
     out.push(
       '',
       `-- rollback ${changeSetKey(entry).replace(/[\r\n]+/g, ' ')}`,
-      `SELECT count(*) > 0 AS slipway_applied FROM ${history} WHERE ${where} \\gset`,
+      `SELECT count(*) > 0 AS slipway_applied FROM ${history} WHERE ${where}${newest === undefined ? '' : ` AND ${isNewest()}`} \\gset`,
       '\\if :slipway_applied',
       ...entry.rollback!.map(jdbcText).map((s) => (needsTerminator(s) ? `${s}\n;` : s)),
       `DELETE FROM ${history} WHERE ${where};`,
@@ -103,26 +146,41 @@ export interface RenderRollbackOptions extends HistoryTableNames {
 }
 
 /**
- * Rollback SQL from the changelog alone: the last `count` changesets, or every changeset after the one that
- * tags `toTag` (as `liquibase rollback-count` / `rollback <tag>` would, assuming the changelog is fully applied;
- * blocks for changesets the database does not have are skipped when the SQL runs).
+ * Rollback SQL from the changelog alone, decided when it runs against the database's history, as Liquibase 4.28 does:
+ * `count` rolls back the newest `count` recorded changesets of the changelog (by DATEEXECUTED, ORDEREXECUTED, so a
+ * changeset a precondition's onFail/onError CONTINUE skipped, never recorded, is not counted); `toTag` every recorded
+ * changeset after the one that tags it, and that one too when it only tags (Liquibase's AfterTagChangeSetFilter).
+ * A recorded changeset without rollback SQL among them fails the whole script before anything is undone; throws
+ * E_ROLLBACK up front when no candidate has rollback SQL at all.
  */
 export function renderRollbackSql(changelog: Changelog, opts: RenderRollbackOptions): string {
   const all = changelog.changeSets;
   let range = all;
+  let newest: number | undefined;
   if (opts.toTag !== undefined) {
     const at = all.findIndex((cs) => cs.tag === opts.toTag);
     if (at === -1)
       throw new SlipwayError('E_ROLLBACK', `tag "${opts.toTag}" is not in the changelog`, {
         hint: 'tags come from <tagDatabase tag="…"/> changesets',
       });
-    range = all.slice(at + 1);
+    // Measured on Liquibase 4.28: `rollback --tag=v1` also rolls back the changeset whose only change tags v1.
+    range = all.slice(all[at]!.description === 'tagDatabase' ? at : at + 1);
   } else if (opts.count !== undefined) {
     if (!Number.isInteger(opts.count) || opts.count < 1)
       throw new SlipwayError('E_USAGE', `--count must be a positive integer, got ${opts.count}`);
-    range = all.slice(Math.max(0, all.length - opts.count));
+    newest = opts.count;
   } else {
     throw new SlipwayError('E_USAGE', 'rollback needs --count N or --to-tag T');
   }
-  return planRollbackSql(all.map(toIndexEntry), range, historyTables(opts));
+  const index = all.map(toIndexEntry);
+  const candidates = range.map((cs) => index[all.indexOf(cs)]!);
+  if (candidates.length && candidates.every((e) => e.rollback === null)) {
+    const listed = newest === undefined ? candidates : candidates.slice(-newest);
+    throw noRollbackError(listed.map(noRollbackText));
+  }
+  return renderBlocks(
+    candidates.map((entry, pos) => ({ pos, entry })),
+    historyTables(opts),
+    newest,
+  );
 }

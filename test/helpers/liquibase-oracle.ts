@@ -149,10 +149,17 @@ export function liquibaseRollback(
   ]);
 }
 
-/** Slipway's rollback SQL of the newest `count` changesets, run by psql (ON_ERROR_STOP) on `ours`: psql's stderr. */
-export async function ourRollback(c: OracleCase, changelog: string, count: number): Promise<string> {
+/**
+ * Slipway's rollback SQL of the newest `count` changesets (or of those after `{ toTag }`), run by psql (ON_ERROR_STOP)
+ * on `ours`: psql's stderr.
+ */
+export async function ourRollback(
+  c: OracleCase,
+  changelog: string,
+  count: number | { toTag: string },
+): Promise<string> {
   const parsed = await parseChangelog({ rootDir: c.root, changelog });
-  return runPsql(c.ours, renderRollbackSql(parsed, { count })).stderr;
+  return runPsql(c.ours, renderRollbackSql(parsed, typeof count === 'number' ? { count } : count)).stderr;
 }
 
 /** Both databases hold the same schema (pg_dump) and the same history rows (HISTORY_ROWS). */

@@ -328,7 +328,10 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
     );
 
   withOutFile(ctx, common(db.command('rollback-sql').description('write rollback SQL (newest first, one transaction)')))
-    .option('--count <n>', 'roll back the last N changesets')
+    .option(
+      '--count <n>',
+      'roll back the newest N recorded changesets (decided when the SQL runs, as liquibase rollback-count)',
+    )
     .option('--to-tag <tag>', 'roll back every changeset after this tag')
     .action(async (flags: DbFlags & { count?: string; toTag?: string }) => {
       if ((flags.count === undefined) === (flags.toTag === undefined))

@@ -12,16 +12,21 @@ const cl = makeChangelog([
 ]);
 
 describe('renderRollbackSql', () => {
-  it('rolls back the last N newest first, in one transaction, deleting each history row', () => {
-    expect(renderRollbackSql(cl, { count: 2 })).toBe(
+  it('rolls back the newest N recorded rows of the changelog, decided when it runs, newest first in one transaction', () => {
+    const keys =
+      "('4', 'alice', 'db/master.sql', 'db/master.sql::4::alice'), ('3', 'alice', 'db/master.sql', 'db/master.sql::3::alice'), ('2', 'alice', 'db/master.sql', 'db/master.sql::2::alice'), ('1', 'alice', 'db/master.sql', 'db/master.sql::1::alice')";
+    const newest = "(DATEEXECUTED, ORDEREXECUTED) >= (:'slipway_since_date', :slipway_since_order)";
+    const sql = renderRollbackSql(cl, { count: 2 });
+    const head =
       [
-        '-- Slipway rollback: 2 changeset(s), newest first, in one transaction',
+        "-- Slipway rollback: the newest 2 recorded of 4 changeset(s) (as Liquibase's rollback-count), newest first, in one transaction",
         '\\set ON_ERROR_STOP on',
         'BEGIN;',
         LOCK_CHECK,
+        `SELECT coalesce(x.d, '-infinity') AS slipway_since_date, coalesce(x.o, 0) AS slipway_since_order FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT h.DATEEXECUTED AS d, h.ORDEREXECUTED AS o FROM public.databasechangelog AS h JOIN (VALUES ${keys}) AS k (id, author, filename, key) ON h.ID = k.id AND h.AUTHOR = k.author AND h.FILENAME = k.filename ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC LIMIT 1 OFFSET 1) AS x ON true \\gset`,
         '',
         '-- rollback db/master.sql::4::alice',
-        "SELECT count(*) > 0 AS slipway_applied FROM public.databasechangelog WHERE ID = '4' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' \\gset",
+        `SELECT count(*) > 0 AS slipway_applied FROM public.databasechangelog WHERE ID = '4' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' AND ${newest} \\gset`,
         '\\if :slipway_applied',
         'DELETE FROM t_1\n;',
         'DROP VIEW v\n;',
@@ -30,17 +35,17 @@ describe('renderRollbackSql', () => {
         '\\endif',
         '',
         '-- rollback db/master.sql::3::alice',
-        "SELECT count(*) > 0 AS slipway_applied FROM public.databasechangelog WHERE ID = '3' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' \\gset",
+        `SELECT count(*) > 0 AS slipway_applied FROM public.databasechangelog WHERE ID = '3' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' AND ${newest} \\gset`,
         '\\if :slipway_applied',
         'DROP TABLE t_3\n;',
         "DELETE FROM public.databasechangelog WHERE ID = '3' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql';",
         "\\echo 'slipway: ROLLED BACK' 'db/master.sql::3::alice'",
         '\\endif',
-        '',
-        'COMMIT;',
-        '',
-      ].join('\n'),
-    );
+      ].join('\n') + '\n';
+    // Blocks for 2 and 1 follow: which ones are the newest N is read from the history when the SQL runs.
+    expect(sql.slice(0, head.length)).toBe(head);
+    expect(sql.endsWith("'db/master.sql::1::alice'\n\\endif\n\nCOMMIT;\n")).toBe(true);
+    expect(sql.match(/^-- rollback .*$/gm)).toHaveLength(4);
   });
 
   it('uses the configured history and lock tables', () => {
@@ -61,14 +66,13 @@ describe('renderRollbackSql', () => {
     ]);
   });
 
-  it('throws listing every changeset in range without rollback', () => {
+  it('throws listing the changesets when none of the candidates has rollback', () => {
     const bad = makeChangelog([
       makeChangeSet({ id: 'a' }),
-      makeChangeSet({ id: 'b', rollback: ['x'] }),
       makeChangeSet({ id: 'c', noRollback: '<sql> has no automatic rollback' }),
     ]);
     try {
-      renderRollbackSql(bad, { count: 3 });
+      renderRollbackSql(bad, { count: 2 });
       expect.unreachable();
     } catch (e) {
       expect(isSlipwayError(e) && e.code).toBe('E_ROLLBACK');
@@ -79,6 +83,36 @@ describe('renderRollbackSql', () => {
         'db/master.sql::c::alice (<sql> has no automatic rollback)',
       ]);
     }
+  });
+
+  it('leaves the others to run time: a recorded changeset without rollback among the newest N fails the script', () => {
+    const mixed = makeChangelog([
+      makeChangeSet({ id: 'a' }),
+      makeChangeSet({ id: 'b', rollback: ['x'] }),
+      makeChangeSet({ id: 'c', noRollback: '<sql> has no automatic rollback' }),
+    ]);
+    const sql = renderRollbackSql(mixed, { count: 3 });
+    expect(sql).toContain(
+      "SELECT set_config('slipway.no_rollback', coalesce(string_agg(k.key, ', ' ORDER BY h.ORDEREXECUTED DESC), ''), true) AS slipway_no_rollback FROM public.databasechangelog AS h JOIN (VALUES ('c', 'alice', 'db/master.sql', 'db/master.sql::c::alice'), ('a', 'alice', 'db/master.sql', 'db/master.sql::a::alice')) AS k (id, author, filename, key) ON h.ID = k.id AND h.AUTHOR = k.author AND h.FILENAME = k.filename WHERE (h.DATEEXECUTED, h.ORDEREXECUTED) >= (:'slipway_since_date', :slipway_since_order) \\gset",
+    );
+    expect(sql).toContain(
+      "RAISE EXCEPTION 'slipway: recorded changeset(s) to roll back have no rollback; nothing was rolled back: %'",
+    );
+    // The check comes before the first block, so nothing runs before it fails.
+    expect(sql.indexOf('RAISE EXCEPTION')).toBeLessThan(sql.indexOf('-- rollback '));
+    expect(sql.match(/^-- rollback .*$/gm)).toEqual(['-- rollback db/master.sql::b::alice']);
+  });
+
+  it('--to-tag also rolls back the changeset that only tags', () => {
+    const tagged = makeChangelog([
+      makeChangeSet({ id: '1', rollback: [] }),
+      makeChangeSet({ id: '2', tag: 'v1', description: 'tagDatabase', rollback: [] }),
+      makeChangeSet({ id: '3', rollback: ['DROP TABLE t_3'] }),
+    ]);
+    expect(renderRollbackSql(tagged, { toTag: 'v1' }).match(/^-- rollback .*$/gm)).toEqual([
+      '-- rollback db/master.sql::3::alice',
+      '-- rollback db/master.sql::2::alice',
+    ]);
   });
 
   it('planRollbackSql orders by changelog position whatever order the keys come in, and rejects unknown keys', () => {
