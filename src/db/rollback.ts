@@ -155,7 +155,7 @@ export interface RenderRollbackOptions extends HistoryTableNames {
  */
 export function renderRollbackSql(changelog: Changelog, opts: RenderRollbackOptions): string {
   const all = changelog.changeSets;
-  let range = all;
+  let first = 0; // the candidates are always a tail of the changelog: all[first…]
   let newest: number | undefined;
   if (opts.toTag !== undefined) {
     const at = all.findIndex((cs) => cs.tag === opts.toTag);
@@ -164,7 +164,7 @@ export function renderRollbackSql(changelog: Changelog, opts: RenderRollbackOpti
         hint: 'tags come from <tagDatabase tag="…"/> changesets',
       });
     // Measured on Liquibase 4.28: `rollback --tag=v1` also rolls back the changeset whose only change tags v1.
-    range = all.slice(all[at]!.description === 'tagDatabase' ? at : at + 1);
+    first = all[at]!.description === 'tagDatabase' ? at : at + 1;
   } else if (opts.count !== undefined) {
     if (!Number.isInteger(opts.count) || opts.count < 1)
       throw new SlipwayError('E_USAGE', `--count must be a positive integer, got ${opts.count}`);
@@ -172,8 +172,7 @@ export function renderRollbackSql(changelog: Changelog, opts: RenderRollbackOpti
   } else {
     throw new SlipwayError('E_USAGE', 'rollback needs --count N or --to-tag T');
   }
-  const index = all.map(toIndexEntry);
-  const candidates = range.map((cs) => index[all.indexOf(cs)]!);
+  const candidates = all.slice(first).map(toIndexEntry);
   if (candidates.length && candidates.every((e) => e.rollback === null)) {
     const listed = newest === undefined ? candidates : candidates.slice(-newest);
     throw noRollbackError(listed.map(noRollbackText));
