@@ -29,11 +29,20 @@ function packet(...words: number[]): Buffer {
  * or null when no master answered: no socket, refused, another protocol version, or nothing within `timeoutMs`.
  */
 function request(socket: string, type: number, timeoutMs: number): Promise<number | 'closed' | null> {
+  return requestReply(socket, type, timeoutMs).then((r) => (r === null || r === 'closed' ? r : r.type));
+}
+
+/** As `request`, with the reply's words after its type (the request id, then the reply's own fields). */
+function requestReply(
+  socket: string,
+  type: number,
+  timeoutMs: number,
+): Promise<{ type: number; words: number[] } | 'closed' | null> {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
     let helloSeen = false;
     let done = false;
-    const finish = (v: number | 'closed' | null) => {
+    const finish = (v: { type: number; words: number[] } | 'closed' | null) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -53,12 +62,14 @@ function request(socket: string, type: number, timeoutMs: number): Promise<numbe
         if (buf.length < 4 + len) return;
         const msgType = buf.readUInt32BE(4);
         const first = len >= 8 ? buf.readUInt32BE(8) : -1;
+        const words: number[] = [];
+        for (let o = 8; o + 4 <= 4 + len; o += 4) words.push(buf.readUInt32BE(o));
         buf = buf.subarray(4 + len);
         if (!helloSeen) {
           if (msgType !== MUX_MSG_HELLO || len < 8 || first !== MUX_VERSION) return finish(null);
           helloSeen = true;
           c.write(packet(type, 1));
-        } else return finish(msgType);
+        } else return finish({ type: msgType, words });
       }
     });
   });
@@ -67,6 +78,15 @@ function request(socket: string, type: number, timeoutMs: number): Promise<numbe
 /** Whether a master answers on `socket` (`ssh -O check`). */
 export async function muxAlive(socket: string, timeoutMs = 5000): Promise<boolean> {
   return (await request(socket, MUX_C_ALIVE_CHECK, timeoutMs)) === MUX_S_ALIVE;
+}
+
+/**
+ * The pid of the master answering on `socket` (its MUX_S_ALIVE reply carries it: request id, then pid), or null
+ * when none answers.
+ */
+export async function muxMasterPid(socket: string, timeoutMs = 5000): Promise<number | null> {
+  const r = await requestReply(socket, MUX_C_ALIVE_CHECK, timeoutMs);
+  return r !== null && r !== 'closed' && r.type === MUX_S_ALIVE && r.words.length >= 2 ? r.words[1]! : null;
 }
 
 /**

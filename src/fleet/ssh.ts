@@ -10,7 +10,8 @@ import path from 'node:path';
 import { SlipwayError } from '../errors.js';
 import { sha256Hex } from '../fileset/hash.js';
 import { shJoin, shScript } from './quote.js';
-import { muxAlive, muxTerminate } from './ssh-mux.js';
+import { muxAlive, muxMasterPid, muxTerminate } from './ssh-mux.js';
+import { isPidAlive } from '../pid-alive.js';
 import { spawnOffThread } from './spawn-off-thread.js';
 
 export interface SshEndpoint {
@@ -220,6 +221,7 @@ export class SshSession {
     const { code, stdout, stderr } = await child.result;
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', kill);
+    if (timedOut) await this.endMaster();
     const r: RemoteResult = {
       code,
       stdout,
@@ -272,6 +274,26 @@ export class SshSession {
     return muxAlive(this.socket);
   }
 
+  /**
+   * Ends the host's master connection after a command timed out on it: the timeout says nothing of the connection,
+   * and a stalled one (a host that stopped answering) would hold every later command of the host until ssh's own
+   * keepalive gives up on it (ServerAliveInterval x ServerAliveCountMax: 45 s), where the next command now opens a
+   * connection of its own (ControlMaster=auto) and fails or proceeds on what the host does now. The master is asked
+   * to exit; one that does not (or cannot answer) is killed by its pid, which it gave in the alive check.
+   */
+  private async endMaster(): Promise<void> {
+    const pid = await muxMasterPid(this.socket, 2000);
+    if (pid === null) return;
+    await muxTerminate(this.socket, 2000);
+    if (await waitGone(pid, 2000)) return;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+    await waitGone(pid, 5000);
+  }
+
   /** Ends the master connection (ControlPersist would keep it a while): `ssh -O exit`, spoken by ssh-mux.ts. */
   async close(): Promise<void> {
     await this.connecting; // a connection still being opened would otherwise outlive the run
@@ -292,5 +314,15 @@ export class SshSession {
       this.logDir = dir; // once per directory, not per command
     }
     await appendFile(this.logFile, text, { mode: 0o600 });
+  }
+}
+
+/** Whether process `pid` is gone within `ms` (polled: it is not this process's child, so there is no exit event). */
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (!isPidAlive(pid)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -3,8 +3,9 @@
 // running): the restart command's channel never answers. The local timeout must fire, the error name the host and the
 // step, nothing of the run stay running on the controller (no ssh client, no master connection, no control
 // directory), and the undo put host 2 back, verified (read back, restarted, health-gated) and journaled on the host.
-// A guard: this held before it was written. The stalled master is ended by ssh itself (ServerAliveInterval 15 x
-// ServerAliveCountMax 3): the first command after the timeout waits ~45 s for that, then ssh connects afresh.
+// The timeout ends host 2's stalled master connection (SshSession.endMaster), so the undo's first command connects
+// afresh at once; it used to wait ~45 s for ssh's keepalive (ServerAliveInterval 15 x ServerAliveCountMax 3) to give
+// up on the stalled one (ssh-timeout.test.ts shows that wait).
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
