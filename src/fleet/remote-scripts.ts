@@ -140,6 +140,42 @@ const CURRENT_IS = `if [ -n "$4" ]; then
   if [ "$c" != "$5" ]; then printf '%s\\n' "$c"; exit 12; fi
 fi`;
 
+/**
+ * Seconds a remote command may run past its local timeout before its host ends it (\`boundedArgv\`): the local
+ * timeout fires first while the controller lives; this bound is for a controller that died (or lost the connection)
+ * while the command ran, whose command would otherwise run on, on the host, to its end.
+ */
+export const REMOTE_GRACE_S = 5;
+/** Seconds between the host's TERM and its KILL of a command over its bound. */
+const REMOTE_KILL_AFTER_S = 5;
+
+/**
+ * $1 seconds, then a command's argv: runs it bounded on the host. With \`timeout\` (coreutils, which the hosts have
+ * for sha256sum, mv -T, realpath): \`timeout -k\`, which ends the command's process group (TERM, then KILL).
+ * Without it, the documented fallback in sh: the command in the background, a watchdog that sends TERM and then KILL
+ * to this process group (sshd makes each session's command a process group of its own, setsid(2), so that is exactly
+ * this command and what it started; a daemon that made itself a session of its own is not in it, as with timeout)
+ * and is stopped (with its sleep) when the command ends first. Either way the exit status is the command's, and
+ * stdin is passed on (an upload's bytes).
+ */
+const BOUND = `t=$1; shift
+if command -v timeout >/dev/null 2>&1; then exec timeout -k ${REMOTE_KILL_AFTER_S} "$t" "$@"; fi
+exec 3<&0
+"$@" <&3 3<&- &
+c=$!
+exec 3<&-
+( trap 'kill "$s" 2>/dev/null; exit 0' USR1; sleep "$t" & s=$!; trap '' TERM; wait "$s" || exit 0
+  trap '' USR1; kill -TERM 0; sleep ${REMOTE_KILL_AFTER_S}; kill -KILL 0 ) >/dev/null 2>&1 </dev/null &
+w=$!
+wait "$c"; r=$?
+kill -USR1 "$w" 2>/dev/null
+exit "$r"`;
+
+/** \`argv\` bounded to \`seconds\` on the host (see BOUND): the argv to send instead (pure). */
+export function boundedArgv(seconds: number, argv: readonly string[]): string[] {
+  return ['sh', '-c', BOUND, 'sh', String(Math.max(1, Math.ceil(seconds))), ...argv];
+}
+
 /** The exit code of \`switch\` and \`clearCurrent\` when current was not what the caller expected. */
 export const CURRENT_CHANGED = 12;
 

@@ -2,14 +2,16 @@
  * The SSH transport: the system OpenSSH client, one multiplexed connection per host (ControlMaster=auto with the
  * socket in a private temp dir, ControlPersist), host keys pinned (StrictHostKeyChecking=yes against the target's
  * knownHosts only, never learned), no user ssh config (`-F none`: the target's settings are the whole story).
- * Remote commands are argv arrays quoted by quote.ts; timeouts are enforced here by killing the client.
+ * Remote commands are argv arrays quoted by quote.ts; timeouts are enforced here by killing the client, and on the
+ * host by the bound every command runs under (remote-scripts.ts, boundedArgv).
  */
 import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SlipwayError } from '../errors.js';
 import { sha256Hex } from '../fileset/hash.js';
-import { shJoin, shScript } from './quote.js';
+import { shJoin } from './quote.js';
+import { boundedArgv, REMOTE_GRACE_S } from './remote-scripts.js';
 import { muxAlive, muxMasterPid, muxTerminate } from './ssh-mux.js';
 import { isPidAlive } from '../pid-alive.js';
 import { spawnOffThread } from './spawn-off-thread.js';
@@ -176,8 +178,13 @@ export class SshSession {
     ];
   }
 
-  /** Runs a quoted command line on the host. Never throws for a failing command; see `check`. */
-  async exec(commandLine: string, opts: RunOptions): Promise<RemoteResult> {
+  /**
+   * Runs an argv array on the host, bounded there too (boundedArgv: the local timeout plus REMOTE_GRACE_S), so that
+   * a command whose controller died or lost the connection does not run on to its end. Never throws for a failing
+   * command; see `check`.
+   */
+  private async exec(argv: readonly string[], opts: RunOptions): Promise<RemoteResult> {
+    const commandLine = shJoin(argv);
     const pre = this.connecting;
     if (pre) {
       const c = await pre;
@@ -189,7 +196,7 @@ export class SshSession {
         }
       }
     }
-    const r = await this.spawnSsh(commandLine, opts);
+    const r = await this.spawnSsh(shJoin(boundedArgv(opts.timeoutMs / 1000 + REMOTE_GRACE_S, argv)), opts);
     await this.log(commandLine, r);
     return r;
   }
@@ -237,12 +244,12 @@ export class SshSession {
 
   /** Runs an argv array on the host. */
   run(argv: readonly string[], opts: RunOptions): Promise<RemoteResult> {
-    return this.exec(shJoin(argv), opts);
+    return this.exec(argv, opts);
   }
 
   /** Runs a fixed sh script with its inputs as `$1`…, never as script text. */
   script(script: string, args: readonly string[], opts: RunOptions): Promise<RemoteResult> {
-    return this.exec(shScript(script, args), opts);
+    return this.exec(['sh', '-c', script, 'sh', ...args], opts);
   }
 
   /** Throws when the command failed: E_SSH when ssh itself could not connect, else E_DEPLOY naming `what`. */

@@ -1,8 +1,9 @@
 // Timeouts of remote commands against a real sshd, with real stalls: the sshd processes serving the controller's
 // connection get SIGSTOP (the listener keeps running, as a host whose session hangs while it still accepts new
 // connections).
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,10 @@ import {
   type SshSettings,
 } from '../../../src/fleet/ssh.js';
 import { muxAlive } from '../../../src/fleet/ssh-mux.js';
-import { startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
+import { boundedArgv } from '../../../src/fleet/remote-scripts.js';
+import { descendants, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
+import { waitFor } from '../../helpers/wait.js';
+import { closeMasters } from './fleet-project.js';
 
 let fleet: SshFleetFixture;
 let control: string;
@@ -68,7 +72,102 @@ describe('remote command timeouts', () => {
     // The stopped sessions are still stopped: the answer came over another connection.
     for (const pid of stopped) expect(processState(pid)).toBe('T');
   }, 120_000);
+
+  it('a command whose controller died is ended on the host at its bound (timeout -k), not left to run to its end', async () => {
+    const h = fleet.hosts[0]!;
+    // The controller: a process of its own (its own process group, its own TMPDIR for the control socket) that runs
+    // `sleep 291` on the host with a local timeout of 8 s, killed (SIGKILL, the whole group: node and its ssh client)
+    // once the command runs there.
+    const tmp = await mkdtemp('/tmp/sw-');
+    const src = path.resolve(import.meta.dirname, '../../../src/fleet/ssh.ts');
+    const code = `import { SshSession, makeControlDir } from ${JSON.stringify(src)};
+const s = new SshSession({ host: '127.0.0.1', port: ${h.port}, user: ${JSON.stringify(fleet.user)} },
+  ${JSON.stringify(settings)}, await makeControlDir(), ${JSON.stringify(path.join(work, 'dead.log'))});
+await s.run(['sleep', '291'], { timeoutMs: 8000 });`;
+    const controller = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, TMPDIR: tmp },
+    });
+    try {
+      const remote = () => descendants(h.proc.pid!).filter((x) => x.comm === 'sleep' && cmdline(x.pid) === 'sleep 291');
+      const [sleeping] = await waitFor('sleep 291 running on the host', () => remote().length > 0 && remote(), {
+        timeoutMs: 60_000,
+      });
+      process.kill(-controller.pid!, 'SIGKILL');
+      await waitFor('the controller to be gone', () => controller.exitCode !== null || controller.signalCode !== null);
+      // The host ends it at 8 s + REMOTE_GRACE_S (TERM, then KILL 5 s later); without a bound it ran 291 s.
+      await waitFor('the host to end sleep 291', () => !remote().some((x) => x.pid === sleeping!.pid), {
+        timeoutMs: 60_000,
+      });
+    } finally {
+      try {
+        process.kill(-controller.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+      closeMasters(tmp);
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }, 150_000);
+
+  it("a host without timeout(1): the sh fallback ends the command's whole process group at the bound; a command that ends first keeps its status and stdin, and leaves no watchdog behind", async () => {
+    // A PATH with sh, sleep and cat only (no timeout), and a process group of its own per run, as sshd gives each
+    // session's command (setsid).
+    const bin = path.join(work, 'no-timeout-bin');
+    await mkdir(bin);
+    for (const t of ['sh', 'sleep', 'cat']) {
+      const abs = spawnSync('sh', ['-c', `command -v ${t}`])
+        .stdout.toString()
+        .trim();
+      await symlink(abs, path.join(bin, t));
+    }
+    const run = (seconds: number, argv: string[], input = '') =>
+      new Promise<{ code: number | null; out: string; sid: number; ms: number }>((resolve) => {
+        const [file, ...args] = boundedArgv(seconds, argv);
+        const t0 = Date.now();
+        const c = spawn(file!, args, { detached: true, env: { PATH: bin }, stdio: ['pipe', 'pipe', 'inherit'] });
+        let out = '';
+        c.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        c.stdin.end(input);
+        c.on('close', (code) => resolve({ code, out, sid: c.pid!, ms: Date.now() - t0 }));
+      });
+    const inSession = (sid: number) => processesOfSession(sid);
+    // Over its bound: the command and what it started in the background are ended.
+    const over = await run(2, ['sh', '-c', 'sleep 292 & sleep 293; echo not reached']);
+    expect(over.out).toBe('');
+    await waitFor('nothing of the bounded command to remain', () => inSession(over.sid).length === 0, {
+      timeoutMs: 60_000,
+    });
+    // Within its bound: its own exit status and stdin, and the watchdog (and its sleep 37) go with it.
+    const first = await run(37, ['sh', '-c', 'cat; exit 7'], 'bytes on stdin\n');
+    expect(first).toMatchObject({ code: 7, out: 'bytes on stdin\n' });
+    await waitFor('the watchdog to be gone', () => inSession(first.sid).length === 0, { timeoutMs: 30_000 });
+    expect(first.ms).toBeLessThan(37_000);
+  }, 150_000);
 });
+
+/** A process's argv joined by spaces ('' when it is gone). */
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return '';
+  }
+}
+
+/** Pids of the processes in session `sid`, from /proc. */
+function processesOfSession(sid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x)))
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[4]) === sid) out.push(Number(d));
+    } catch {
+      /* gone meanwhile */
+    }
+  return out;
+}
 
 /** A process's state letter from /proc (T: stopped). */
 function processState(pid: number): string {
