@@ -30,6 +30,7 @@ export function planVersionCompatibility(input: {
       head: db?.head ? { id: db.head.id, author: db.head.author, filename: db.head.filename } : null,
       changeSets: db ? db.changeSets : null,
       ...(db ? { historyTables: { ...db.tables } } : {}),
+      ...(db?.propertiesFromEnv.length ? { propertiesFromEnv: [...db.propertiesFromEnv] } : {}),
     },
     upgradeFrom: input.upgradeFrom?.length ? input.upgradeFrom : [defaultUpgradeFrom(buildVersion(config))],
     runtime: {

@@ -21,6 +21,8 @@ export interface ChangelogSource {
   customChanges?: Record<string, string>;
   /** database.allowShellInSql: SQL that runs a shell is packaged instead of refused (src/db/package-safety.ts). */
   allowShellInSql?: boolean;
+  /** database.propertiesFromEnv: `${NAME}` takes environment variables, as in Liquibase (src/db/properties.ts). */
+  propertiesFromEnv?: boolean;
 }
 
 export interface ResolveChangelogSourceInput {
@@ -34,6 +36,7 @@ export interface ResolveChangelogSourceInput {
   /** customChange class name → SQL file (absolute). */
   customChanges?: Record<string, string>;
   allowShellInSql?: boolean;
+  propertiesFromEnv?: boolean;
   /** The config field the master came from (error code E_CONFIG); a flag value when absent (E_USAGE). */
   field?: string;
   /** The config file, named in the error. */
@@ -67,6 +70,7 @@ export function resolveChangelogSource(input: ResolveChangelogSourceInput): Chan
       ? { customChanges: { ...input.customChanges } }
       : {}),
     ...(input.allowShellInSql ? { allowShellInSql: true } : {}),
+    ...(input.propertiesFromEnv ? { propertiesFromEnv: true } : {}),
   };
 }
 
@@ -104,6 +108,7 @@ export function resolveChangelogs(config: ChangelogConfig): Record<string, Chang
       labels: db.labels,
       customChanges: customChangeFiles(config),
       allowShellInSql: db.allowShellInSql,
+      propertiesFromEnv: db.propertiesFromEnv,
       field: file === db.changelog ? 'database.changelog' : 'database.psqlScripts',
       file: config.configFile,
     });

@@ -130,6 +130,8 @@ export interface Changelog {
   warnings: ParseWarning[];
   /** Global properties in effect (caller-supplied ones win), after the whole changelog was read. */
   properties?: Record<string, string>;
+  /** Names of the environment variables `${NAME}` took (propertiesFromEnv), sorted; never their values. */
+  propertiesFromEnv?: string[];
   /**
    * `<preConditions>` of `<databaseChangeLog>` elements (the master's and every included file's, in include order):
    * Liquibase checks them all before any changeset runs, whatever the contexts or a delta select.

@@ -39,6 +39,8 @@ export interface DatabasePackageFacts {
   warnings: ParseWarning[];
   /** Properties in effect after the whole changelog was read (its definitions under the caller's); plain: the caller's. */
   properties: Record<string, string>;
+  /** Names (never values) of the environment variables `${NAME}` took (database.propertiesFromEnv); sorted. */
+  propertiesFromEnv: string[];
   /** The history tables the SQL writes (recorded in version-compatibility.json for deploy, rollback and health). */
   tables: HistoryTables;
 }
@@ -115,6 +117,7 @@ export async function prepareDatabasePackage(opts: DatabasePackageOptions): Prom
       head: null,
       warnings,
       properties: { ...(opts.properties ?? {}) },
+      propertiesFromEnv: [],
       tables: DEFAULT_HISTORY_TABLES,
     };
   }
@@ -154,6 +157,7 @@ export async function prepareDatabasePackage(opts: DatabasePackageOptions): Prom
     head: last ? { id: last.id, author: last.author, filename: last.filename } : null,
     warnings: parsed.warnings,
     properties: parsed.properties ?? { ...(opts.properties ?? {}) },
+    propertiesFromEnv: parsed.propertiesFromEnv ?? [],
     tables,
   };
 }

@@ -70,44 +70,131 @@ export const UNKNOWN_AT_BUILD = new Set([
   'database.isSafeToRunUpdate',
 ]);
 
-/** Property lookup for one changelog file: caller values win, then the first definition (Liquibase properties are immutable). */
+/**
+ * The process environment as Liquibase 4.28 reads it for `${NAME}`: ChangeLogParameters adds every environment
+ * variable as a global parameter before anything else (then the JVM's system properties, the `database.*`
+ * built-ins, `-D`, the defaults file's `parameter.*`, the changelog's `<property>`), with no context, label or
+ * dbms limit, and looks names up ignoring case (equalsIgnoreCase), the first added winning. So a variable wins over
+ * every other definition of its name (measured with `liquibase update`: test/integration/db-env-properties-oracle
+ * .test.ts). Variables whose names differ only in case come from a Java HashMap in no defined order; Slipway takes
+ * the one written exactly as asked, else the first by name.
+ */
+export class EnvironmentProperties {
+  private readonly byName = new Map<string, { name: string; value: string }>();
+
+  private readonly exact: Record<string, string | undefined>;
+
+  constructor(env: Record<string, string | undefined>) {
+    this.exact = env;
+    for (const name of Object.keys(env).sort()) {
+      const value = env[name];
+      if (value !== undefined && !this.byName.has(name.toLowerCase()))
+        this.byName.set(name.toLowerCase(), { name, value });
+    }
+  }
+
+  /** The variable `name` would resolve to (its own name and value), or undefined. */
+  find(name: string): { name: string; value: string } | undefined {
+    const own = Object.hasOwn(this.exact, name) ? this.exact[name] : undefined;
+    if (own !== undefined) return { name, value: own };
+    return this.byName.get(name.toLowerCase());
+  }
+}
+
+/** Java system properties every JVM defines, which Liquibase 4.28 substitutes right after environment variables. */
+const JVM_PROPERTY = /^(?:(?:java|jdk|sun|os|user|file|native|stdout|stderr)\..+|line\.separator|path\.separator)$/i;
+
+/** What `${NAME}` lookups met that Liquibase would answer from outside the changelog; first file that asked. */
+export interface OutsideLookups {
+  /** Environment variables substituted (propertiesFromEnv on): variable name → first file. */
+  readonly taken: Map<string, string | null>;
+  /** Variables that won over a definition of the same name (caller, built-in or changelog property). */
+  readonly overriding: Map<string, string | null>;
+  /** Left as written although a variable of that name exists (propertiesFromEnv off): name as written → file. */
+  readonly notTaken: Map<string, string | null>;
+  /** Left as written, a JVM system property Liquibase would substitute (`${user.name}`): name → file. */
+  readonly jvm: Map<string, string | null>;
+}
+
+/** How a PropertyScope treats the environment: `use` substitutes (Liquibase's rule), otherwise only warns. */
+export interface EnvironmentOption {
+  env: EnvironmentProperties;
+  use: boolean;
+}
+
+/**
+ * Property lookup for one changelog file: environment variables when opted in (as Liquibase: over everything), then
+ * caller values, then the first definition (Liquibase properties are immutable). Names are compared ignoring case,
+ * as Liquibase's ChangeLogParameters does.
+ */
 export class PropertyScope {
   private readonly fixed: Map<string, string>;
   private readonly globals = new Map<string, string>();
   private readonly locals = new Map<string, Map<string, string>>();
+  private readonly environment: EnvironmentOption | null;
 
   /** Server-dependent built-ins looked up (and left as written), with the first file that asked. */
   readonly unknownAtBuild = new Map<string, string | null>();
 
+  readonly outside: OutsideLookups = { taken: new Map(), overriding: new Map(), notTaken: new Map(), jvm: new Map() };
+
   /** `builtins` are defined before any changelog property, so a changelog cannot redefine them (as in Liquibase). */
-  constructor(given: Record<string, string> = {}, builtins: Record<string, string> = {}) {
-    this.fixed = new Map(Object.entries(given));
-    for (const [k, v] of Object.entries(builtins)) this.globals.set(k, v);
+  constructor(
+    given: Record<string, string> = {},
+    builtins: Record<string, string> = {},
+    environment: EnvironmentOption | null = null,
+  ) {
+    // Later entries win, as in the object spreads callers build `given` with.
+    this.fixed = new Map(Object.entries(given).map(([k, v]) => [k.toLowerCase(), v]));
+    for (const [k, v] of Object.entries(builtins)) this.globals.set(k.toLowerCase(), v);
+    this.environment = environment;
   }
 
-  /** Records a definition; a later definition of the same name is ignored, as in Liquibase. */
+  /** Records a definition; a later definition of the same name (ignoring case) is ignored, as in Liquibase. */
   define(def: PropertyDefinition): void {
+    const key = def.name.toLowerCase();
     if (def.global || def.file === null) {
-      if (!this.globals.has(def.name)) this.globals.set(def.name, def.value);
+      if (!this.globals.has(key)) this.globals.set(key, def.value);
       return;
     }
     let m = this.locals.get(def.file);
     if (!m) this.locals.set(def.file, (m = new Map()));
-    if (!m.has(def.name)) m.set(def.name, def.value);
+    if (!m.has(key)) m.set(key, def.value);
   }
 
-  /** Every property visible from any file (caller values win, then globals); for tools that check SQL outside a changeset. */
+  /**
+   * Every property visible from any file (caller values win, then globals, names lower-cased), with the environment
+   * variables the changelog took; for tools that check SQL outside a changeset.
+   */
   visible(): Record<string, string> {
-    return Object.fromEntries([...this.globals, ...this.fixed]);
+    const out = Object.fromEntries([...this.globals, ...this.fixed]);
+    for (const name of this.outside.taken.keys()) {
+      const v = this.environment?.env.find(name);
+      if (v) out[name.toLowerCase()] = v.value;
+    }
+    return out;
   }
 
   /** Value of `name` as seen from `file`, or undefined. */
   lookup(name: string, file: string | null): string | undefined {
-    const v =
-      this.fixed.get(name) ?? this.globals.get(name) ?? (file === null ? undefined : this.locals.get(file)?.get(name));
-    if (v === undefined && UNKNOWN_AT_BUILD.has(name) && !this.unknownAtBuild.has(name))
-      this.unknownAtBuild.set(name, file);
-    return v;
+    const key = name.toLowerCase();
+    const defined =
+      this.fixed.get(key) ?? this.globals.get(key) ?? (file === null ? undefined : this.locals.get(file)?.get(key));
+    const fromEnv = this.environment?.env.find(name);
+    if (fromEnv && this.environment?.use) {
+      if (!this.outside.taken.has(fromEnv.name)) this.outside.taken.set(fromEnv.name, file);
+      if (defined !== undefined && defined !== fromEnv.value && !this.outside.overriding.has(fromEnv.name))
+        this.outside.overriding.set(fromEnv.name, file);
+      return fromEnv.value;
+    }
+    if (defined !== undefined) return defined;
+    if (fromEnv) {
+      if (!this.outside.notTaken.has(name)) this.outside.notTaken.set(name, file);
+    } else if (JVM_PROPERTY.test(name)) {
+      if (!this.outside.jvm.has(name)) this.outside.jvm.set(name, file);
+    }
+    if (UNKNOWN_AT_BUILD.has(name) && !this.unknownAtBuild.has(name)) this.unknownAtBuild.set(name, file);
+    return undefined;
   }
 
   /** Expands `${…}` in `text` as seen from `file`. */

@@ -5,7 +5,14 @@ import type { ChangeSet, Changelog } from './model.js';
 
 /** A ChangelogSource as the db library accepts it: contexts, labels and properties may be left out (none). */
 export type ChangelogInput = Pick<ChangelogSource, 'rootDir' | 'changelog'> &
-  Partial<Pick<ChangelogSource, 'properties' | 'contexts' | 'labels' | 'customChanges' | 'allowShellInSql'>> & {
+  Partial<
+    Pick<
+      ChangelogSource,
+      'properties' | 'contexts' | 'labels' | 'customChanges' | 'allowShellInSql' | 'propertiesFromEnv'
+    >
+  > & {
+    /** The environment `${NAME}` may read (default process.env): see propertiesFromEnv. */
+    environment?: Record<string, string | undefined>;
     /** `--strict`: changelog warnings (what Liquibase ignores) become errors. */
     strict?: boolean;
     /** Liquibase `--default-schema-name`: the schema of objects without schemaName (default public). */
@@ -48,6 +55,8 @@ export async function readChangelog(source: ChangelogInput): Promise<ReadChangel
     ...(source.strict ? { strict: true } : {}),
     ...(source.defaultSchema ? { defaultSchema: source.defaultSchema } : {}),
     ...(source.historyTables ? { historyTables: source.historyTables } : {}),
+    ...(source.propertiesFromEnv ? { propertiesFromEnv: true } : {}),
+    ...(source.environment ? { environment: source.environment } : {}),
   });
   const selected = selectChangeSets(parsed.changeSets, { ...contexts, ...labels, dbms: 'postgresql' });
   return { parsed, selected };

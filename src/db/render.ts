@@ -37,6 +37,10 @@ function renderHeader(changelog: Changelog, opts: RenderPackageOptions): string[
     `-- Changelog head: ${head ? commentText(changeSetKey(head)) : '(none)'}`,
     `-- Changesets: ${changelog.changeSets.length}`,
     `-- Files: ${changelog.files.length}`,
+    // Names only: the values are in the SQL below, where Liquibase would have substituted them too.
+    ...(changelog.propertiesFromEnv?.length
+      ? [`-- Properties from the environment: ${commentText(changelog.propertiesFromEnv.join(', '))}`]
+      : []),
     ...(opts.delta ? [`-- Delta: ${commentText(opts.delta)}`] : []),
     `-- Generated: ${formatEpoch(opts.sourceDateEpoch)} (SOURCE_DATE_EPOCH ${opts.sourceDateEpoch})`,
     '-- Run: psql -v ON_ERROR_STOP=1 -f package.sql   (or: slipway db apply --database-url URL package.sql)',

@@ -132,6 +132,8 @@ export async function verifyChangelog(opts: VerifyOptions): Promise<VerifyResult
     ...(opts.properties ? { properties: opts.properties } : {}),
     ...(opts.strict ? { strict: true } : {}),
     ...(opts.allowShellInSql ? { allowShellInSql: true } : {}),
+    ...(opts.propertiesFromEnv ? { propertiesFromEnv: true } : {}),
+    ...(opts.environment ? { environment: opts.environment } : {}),
     ...pickHistoryTableNames(opts),
     application: 'verify',
     version: '0',

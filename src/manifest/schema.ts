@@ -209,6 +209,11 @@ export const versionCompatibilitySchema = z
          * table-name`…), so deploy, rollback and health read the same ones; absent in older packages (the defaults).
          */
         historyTables: z.object({ schema: z.string(), changelog: z.string(), lock: z.string() }).strict().optional(),
+        /**
+         * Names of the environment variables the changelog's `${NAME}` took (database.propertiesFromEnv), never
+         * their values; absent when none.
+         */
+        propertiesFromEnv: z.array(z.string()).optional(),
       })
       .strict(),
     upgradeFrom: z.array(z.string().min(1)),

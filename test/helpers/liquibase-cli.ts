@@ -22,9 +22,14 @@ export function liquibaseEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proc
 
 /**
  * Runs Liquibase against the PostgreSQL database `dbUrl` (trust auth) in `cwd` with `args` after the connection
- * arguments; `ok` false (and its output) when it exits non-zero.
+ * arguments, `env` added to the test's environment; `ok` false (and its output) when it exits non-zero.
  */
-export async function runLiquibase(cwd: string, dbUrl: string, args: string[]): Promise<{ ok: boolean; out: string }> {
+export async function runLiquibase(
+  cwd: string,
+  dbUrl: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ ok: boolean; out: string }> {
   const u = new URL(dbUrl);
   try {
     const r = await promisify(execFile)(
@@ -35,7 +40,7 @@ export async function runLiquibase(cwd: string, dbUrl: string, args: string[]): 
         '--password=',
         ...args,
       ],
-      { cwd, maxBuffer: 16 * 1024 * 1024, env: liquibaseEnv() },
+      { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...liquibaseEnv(), ...env } },
     );
     return { ok: true, out: r.stdout + r.stderr };
   } catch (e) {

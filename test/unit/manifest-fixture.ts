@@ -29,6 +29,7 @@ export function manifestInput(over: Partial<ManifestInput> = {}): ManifestInput 
       index: [],
       warnings: [],
       properties: {},
+      propertiesFromEnv: [],
       tables: { schema: 'public', changelog: 'databasechangelog', lock: 'databasechangeloglock' },
     },
     dbReason: null,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildManifestSchema, humanBytes } from '../../src/manifest/schema.js';
+import { planVersionCompatibility } from '../../src/builder/package-metadata.js';
+import { buildManifestSchema, humanBytes, versionCompatibilitySchema } from '../../src/manifest/schema.js';
 import { parseIstanbulSummary, parseJacoco, parseLcov, parseNpmAudit } from '../../src/manifest/quality.js';
-import { manifest } from './manifest-fixture.js';
+import { manifest, manifestInput } from './manifest-fixture.js';
 
 describe('generateManifest', () => {
   it('produces the seed fields from measured facts and validates against the schema', () => {
@@ -92,5 +93,23 @@ describe('quality report parsers', () => {
     });
     expect(parseNpmAudit(text)).toEqual({ critical: 4, high: 3, moderate: 2, low: 1, info: 0, total: 10 });
     expect(() => parseNpmAudit('{"advisories":{}}')).toThrow(/npm 7/);
+  });
+});
+
+describe('version-compatibility.json database.propertiesFromEnv', () => {
+  it('lists the names of the environment variables taken, and is absent when none were', () => {
+    const input = manifestInput();
+    const db = input.db!;
+    const plan = (propertiesFromEnv: string[]) =>
+      versionCompatibilitySchema.parse(
+        planVersionCompatibility({
+          config: { ...input.config, database: { ...input.config.database, changelog: 'db/master.xml' } },
+          db: { ...db, propertiesFromEnv },
+          nodeRange: null,
+          nodeReason: 'none',
+        }),
+      );
+    expect(plan(['DB_OWNER', 'REGION']).database.propertiesFromEnv).toEqual(['DB_OWNER', 'REGION']);
+    expect('propertiesFromEnv' in plan([]).database).toBe(false);
   });
 });

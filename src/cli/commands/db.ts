@@ -49,6 +49,7 @@ interface DbFlags extends ConfigFlags {
   json?: boolean;
   databaseUrl?: string;
   allowShellInSql?: boolean;
+  propertiesFromEnv?: boolean;
 }
 
 interface DbTarget {
@@ -111,6 +112,7 @@ async function resolveTarget(ctx: CommandContext, flags: DbFlags, plain = false)
     labels: flags.labels ?? config?.database.labels,
     ...(config ? { customChanges: customChangeFiles(config) } : {}),
     allowShellInSql: allowShell(flags, config),
+    propertiesFromEnv: flags.propertiesFromEnv ?? config?.database.propertiesFromEnv ?? false,
   });
   const options = {
     ...(flags.strict ? { strict: true as const } : {}),
@@ -242,6 +244,10 @@ const common = (cmd: Command) =>
       '--property <name=value>',
       'changelog property, like liquibase -Dname=value (repeatable; wins over database.properties)',
       (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      '--properties-from-env',
+      '${NAME} also takes environment variables, as Liquibase does (default: database.propertiesFromEnv, else off)',
     )
     .option('--strict', 'changelog warnings (what Liquibase ignores) are errors')
     .option('--changelog-table <name>', 'history table, like liquibase --database-changelog-table-name')

@@ -12,6 +12,12 @@ export const databaseSchema = z
     labels: z.string().optional(),
     /** Liquibase changelog properties (`${name}` substitution). */
     properties: z.record(z.string(), z.string()).default({}),
+    /**
+     * `${NAME}` also takes environment variables, as Liquibase 4.28 does (over every other definition, names ignoring
+     * case). Off by default: a build reads no environment into its package; an unresolved `${NAME}` for which a
+     * variable is set is a warning (W_PROPERTY_IN_ENVIRONMENT).
+     */
+    propertiesFromEnv: z.boolean().default(false),
     /** Verify the package on a throwaway database while building (PGlite unless verifyUrl is set). */
     verify: z.boolean().default(true),
     /**

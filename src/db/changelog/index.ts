@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
 import type { ChangeSet, Changelog, ParseWarning } from '../model.js';
-import { builtinProperties, PropertyScope, type BuiltinPropertyFacts } from '../properties.js';
+import { builtinProperties, EnvironmentProperties, PropertyScope, type BuiltinPropertyFacts } from '../properties.js';
 import { SchemaModel } from '../changes/schema-model.js';
 import { isFormattedSql, normalizeLogicalPath } from './formatted-sql.js';
 import { resolveInside } from './paths.js';
@@ -39,6 +39,13 @@ export interface ParseChangelogOptions {
   historyTables?: Omit<BuiltinPropertyFacts, 'defaultSchema'>;
   /** `--strict`: every warning (what Liquibase ignores or Slipway doubts) becomes an E_CHANGELOG error. */
   strict?: boolean;
+  /**
+   * database.propertiesFromEnv / --properties-from-env: `${NAME}` takes environment variables as Liquibase 4.28
+   * does (over every other definition, names ignoring case). Off: they are only looked at to warn.
+   */
+  propertiesFromEnv?: boolean;
+  /** The environment to read (default process.env). */
+  environment?: Record<string, string | undefined>;
 }
 
 /** Parses a master changelog and its includes; throws E_CHANGELOG (file, line, hint) on any error, returning nothing partial. */
@@ -54,6 +61,7 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
         ...opts.historyTables,
         ...(opts.defaultSchema ? { defaultSchema: opts.defaultSchema } : {}),
       }),
+      { env: new EnvironmentProperties(opts.environment ?? process.env), use: opts.propertiesFromEnv === true },
     ),
     filter: { contexts: opts.contexts, labels: opts.labels, dbms },
     changeSets: [],
@@ -85,13 +93,16 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
       line: 1,
       message: `\${${name}} depends on the server the package runs on (Liquibase reads it from the connection); Slipway leaves it as written. Pass the value with --property ${name}=… to expand it.`,
     });
+  state.warnings.push(...outsideLookupWarnings(state));
   if (opts.strict) failOnWarnings(state.warnings);
+  const fromEnv = [...state.properties.outside.taken.keys()].sort();
   return {
     master,
     changeSets: state.changeSets,
     files: state.files,
     warnings: state.warnings,
     properties: state.properties.visible(),
+    ...(fromEnv.length ? { propertiesFromEnv: fromEnv } : {}),
     ...(state.preconditions.length ? { preconditions: state.preconditions } : {}),
   };
 }
@@ -108,6 +119,47 @@ function applyRunOrder(changeSets: ChangeSet[], runOrder: Map<ChangeSet, 'first'
   const first = changeSets.filter((c) => runOrder.get(c) === 'first');
   const last = changeSets.filter((c) => runOrder.get(c) === 'last');
   return [...first, ...changeSets.filter((c) => !runOrder.has(c)), ...last];
+}
+
+/**
+ * Warnings for `${NAME}` that Liquibase would answer from outside the changelog: an environment variable (when not
+ * opted in, or when it overrides a definition) or a JVM system property. They name the variable, never its value.
+ */
+function outsideLookupWarnings(state: WalkState): ParseWarning[] {
+  const out: ParseWarning[] = [];
+  const { notTaken, overriding, jvm } = state.properties.outside;
+  const at = (name: string, file: string | null) => locateExpression(state, name, file);
+  for (const [name, file] of notTaken)
+    out.push({
+      code: 'W_PROPERTY_IN_ENVIRONMENT',
+      ...at(name, file),
+      message: `\${${name}} stays as written, but an environment variable of that name is set and Liquibase 4.28 would substitute it (ignoring case, over any other definition). Set database.propertiesFromEnv: true or pass --properties-from-env to do the same, or --property ${name}=… to give the value.`,
+    });
+  for (const [name, file] of overriding)
+    out.push({
+      code: 'W_PROPERTY_ENV_OVERRIDES',
+      ...at(name, file),
+      message: `the environment variable ${name} overrides the property of the same name defined in the changelog, the config or --property (Liquibase 4.28 puts environment variables first)`,
+    });
+  for (const [name, file] of jvm)
+    out.push({
+      code: 'W_PROPERTY_JVM',
+      ...at(name, file),
+      message: `\${${name}} stays as written; Liquibase 4.28 substitutes the Java system property of that name from the JVM that runs it. Pass --property ${name}=… to give the value.`,
+    });
+  return out;
+}
+
+/**
+ * The file and line where `${name}` is first written in `file` (compared ignoring case and spaces in the braces);
+ * the master's line 1 when it is not there literally (built by a nested expression, or in a file read through it).
+ */
+function locateExpression(state: WalkState, name: string, file: string | null): { file: string; line: number } {
+  const content = file === null ? undefined : state.files.find((f) => f.path === file)?.content;
+  if (file === null || content === undefined) return { file: file ?? state.files[0]?.path ?? '', line: 1 };
+  const re = new RegExp(`\\$\\{\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\}`, 'i');
+  const m = re.exec(content);
+  return { file, line: m ? content.slice(0, m.index).split('\n').length : 1 };
 }
 
 /** The tolerance rule's other half: under --strict, warnings are errors (all of them listed, the first located). */

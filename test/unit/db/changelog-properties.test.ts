@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { expandProperties, PropertyScope } from '../../../src/db/properties.js';
+import { resolveChangelogs } from '../../../src/config/changelog-source.js';
+import { databaseSchema } from '../../../src/config/sections/database.js';
+import { EnvironmentProperties, expandProperties, PropertyScope } from '../../../src/db/properties.js';
 
 describe('${property} expansion (Liquibase ExpressionExpander)', () => {
   const props: Record<string, string> = { a: 'A', b: '${a}-B', name: 'a' };
@@ -25,5 +27,53 @@ describe('${property} expansion (Liquibase ExpressionExpander)', () => {
     s.define({ name: 'loc', value: 'L', context: null, labels: null, dbms: null, global: false, file: 'a.sql' });
     expect(s.expand('${env} ${x} ${loc}', 'a.sql')).toBe('cli first L');
     expect(s.expand('${loc}', 'b.sql')).toBe('${loc}');
+  });
+});
+
+describe('${NAME} and the environment (Liquibase 4.28 ChangeLogParameters)', () => {
+  const def = (name: string, value: string) =>
+    ({ name, value, context: null, labels: null, dbms: null, global: true, file: 'm.xml' }) as const;
+
+  it('names are compared ignoring case; the first definition still wins', () => {
+    const s = new PropertyScope({ Given: 'g' });
+    s.define(def('Foo', 'first'));
+    s.define(def('FOO', 'second'));
+    expect(s.expand('${foo} ${FOO} ${given}', 'm.xml')).toBe('first first g');
+  });
+
+  it('opted in, a variable wins over every definition and is recorded by its own name', () => {
+    const env = new EnvironmentProperties({ Foo_Bar: 'envv', constructor: undefined });
+    const s = new PropertyScope({ foo_bar: 'cli' }, {}, { env, use: true });
+    expect(s.expand('${FOO_BAR} ${constructor} ${toString}', 'm.xml')).toBe('envv ${constructor} ${toString}');
+    expect([...s.outside.taken.keys()]).toEqual(['Foo_Bar']);
+    expect([...s.outside.overriding.keys()]).toEqual(['Foo_Bar']);
+  });
+
+  it('off, a variable is only noted; JVM system property names are noted apart', () => {
+    const env = new EnvironmentProperties({ HOME: '/root' });
+    const s = new PropertyScope({}, {}, { env, use: false });
+    expect(s.expand('${home} ${user.name} ${java.version} ${line.separator} ${other}', 'm.xml')).toBe(
+      '${home} ${user.name} ${java.version} ${line.separator} ${other}',
+    );
+    expect([...s.outside.notTaken.keys()]).toEqual(['home']);
+    expect([...s.outside.jvm.keys()]).toEqual(['user.name', 'java.version', 'line.separator']);
+    expect(s.outside.taken.size).toBe(0);
+  });
+});
+
+describe('database.propertiesFromEnv', () => {
+  it('defaults to off, takes only a boolean, and reaches the changelog source', () => {
+    expect(databaseSchema.parse({}).propertiesFromEnv).toBe(false);
+    expect(databaseSchema.safeParse({ propertiesFromEnv: 'yes' }).success).toBe(false);
+    const database = databaseSchema.parse({ changelog: 'db/master.xml', propertiesFromEnv: true });
+    const sources = resolveChangelogs({ rootDir: '/app', configDir: '/app', configFile: '/app/s.yaml', database });
+    expect(sources['db/master.xml']!.propertiesFromEnv).toBe(true);
+    const off = resolveChangelogs({
+      rootDir: '/app',
+      configDir: '/app',
+      configFile: '/app/s.yaml',
+      database: databaseSchema.parse({ changelog: 'db/master.xml' }),
+    });
+    expect(off['db/master.xml']!.propertiesFromEnv).toBeUndefined();
   });
 });
