@@ -15,6 +15,7 @@ import {
   type ChangeSetDraft,
 } from './build-changeset.js';
 import { normalizeLogicalPath } from './formatted-sql.js';
+import { recordedLogicalFilePath } from './paths.js';
 import { boolAttr, changelogXsdVersion, checkAttrs, xsdTakesAnyAttribute } from './node-attrs.js';
 import { parseNodePreconditions } from './node-preconditions.js';
 import type { Preconditions } from '../model.js';
@@ -364,11 +365,12 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   // An empty author is allowed and recorded as '' (Liquibase 4.28 validates only the id: "ChangeSet Id is empty").
   if (!id || author === undefined)
     throw new SlipwayError('E_CHANGELOG', '<changeSet> needs id and author', { file, line: node.line });
+  // An empty logicalFilePath on the changeSet is none (the file's applies); on databaseChangeLog it is recorded as ''.
   const lfp = x(node.attrs.logicalFilePath) || ctx.logicalFilePath;
   const d: ChangeSetDraft = newDraft({
     id,
     author,
-    filename: normalizeLogicalPath(lfp || ctx.recordedPath || file),
+    filename: lfp !== null ? recordedLogicalFilePath(lfp) : normalizeLogicalPath(ctx.recordedPath || file),
     file,
     line: node.line,
   });

@@ -17,7 +17,7 @@ import {
 } from './build-changeset.js';
 import { parsePreconditionLine, parsePreconditionsLine } from './formatted-preconditions.js';
 import { checkHeaderAttributes, headerAttr } from './formatted-header.js';
-import { normalizeLogicalPath } from './paths.js';
+import { normalizeLogicalPath, recordedFormattedLogicalFilePath } from './paths.js';
 import { splitSql } from './sql-split.js';
 import { reusedChangeSets } from './select.js';
 export { normalizeLogicalPath };
@@ -230,7 +230,8 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
         'Malformed --property line',
         'Write it as: --property name:<name> value:<value> [context:<expr>] [dbms:<db>] [global:false]',
       );
-    if (k === 'l' && FIRST_LINE.test(line)) logicalFilePath = headerAttr(line, 'logicalFilePath') || logicalFilePath;
+    // An empty `logicalFilePath:` on the header is recorded as '' (measured); on a changeset line it is none.
+    if (k === 'l' && FIRST_LINE.test(line)) logicalFilePath = headerAttr(line, 'logicalFilePath') ?? logicalFilePath;
     const ignoreLines = k === 'i' ? IGNORE_LINES.exec(line) : null;
     if (ignoreLines) {
       if (ignoreLines[1] === 'start') {
@@ -288,7 +289,8 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       draft = newDraft({
         id,
         author,
-        filename: normalizeLogicalPath(lfp ? properties.expand(lfp, file) : file),
+        filename:
+          lfp !== null ? recordedFormattedLogicalFilePath(properties.expand(lfp, file)) : normalizeLogicalPath(file),
         file,
         line: no,
       });

@@ -132,6 +132,25 @@ function escapeError(p: string, fromFile: string, line: number, how = ''): Slipw
   });
 }
 
+/**
+ * The FILENAME Liquibase 4.28 records for a `logicalFilePath` written on an XML/YAML/JSON `databaseChangeLog` or
+ * `changeSet`: backslashes turned into forward slashes and one leading "/" dropped, nothing else ("classpath:", "./"
+ * and inner "//" stay as written): `/var/vcap/db/x.yml` is recorded `var/vcap/db/x.yml`, `//x.xml` `/x.xml`,
+ * `\db\x.xml` `db/x.xml`. Measured with `liquibase update` (test/integration/db-logical-file-path-oracle.test.ts).
+ */
+export function recordedLogicalFilePath(p: string): string {
+  return p.replace(/\\/g, '/').replace(/^\//, '');
+}
+
+/**
+ * The FILENAME Liquibase 4.28 records for a formatted SQL `logicalFilePath:` (file header or changeset line): the
+ * path normalised as for a physical path (normalizeLogicalPath, which also takes "classpath:", "./" and doubled
+ * slashes off), then one leading "/" dropped: `//abs/f.sql` is recorded `abs/f.sql` (measured, same test).
+ */
+export function recordedFormattedLogicalFilePath(p: string): string {
+  return normalizeLogicalPath(p).replace(/^\//, '');
+}
+
 /** Liquibase DatabaseChangeLog.normalizePath: forward slashes, no leading "./" or "classpath:". */
 export function normalizeLogicalPath(p: string): string {
   // What each replacement below needs; a path with none of them (most) is returned without the four passes.

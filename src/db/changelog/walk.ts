@@ -158,7 +158,8 @@ function childContext(r: IncludeRequest, target: string): FileContext {
   return {
     path: target,
     ...(keepsSlash ? { recordedPath: `/${target}` } : {}),
-    logicalFilePath: r.node.attrs.logicalFilePath ?? null,
+    // Liquibase 4.28 ignores logicalFilePath on include/includeAll (its XSD refuses it; YAML/JSON: measured).
+    logicalFilePath: null,
     inheritedContexts: ctxExpr ? [...r.ctx.inheritedContexts, ctxExpr] : r.ctx.inheritedContexts,
     inheritedLabels: r.node.attrs.labels ? [...r.ctx.inheritedLabels, r.node.attrs.labels] : r.ctx.inheritedLabels,
   };
