@@ -82,10 +82,17 @@ umask 022 # the release as packaged (0644/0755, as a local target's): readable b
 pkg=".slipway/incoming/$sha.tar.gz"
 st="releases/.staging-$id"
 fail() { echo "$1" >&2; cd -- "$top" && rm -rf -- "$st"; exit "$2"; }
+# A cut connection (the controller gone, or its sshd session killed) must not leave a release promoted that the
+# controller reported as not installed, nor the install running on after the run released the lock: the controller
+# is asked whether it still listens — a line on stdout, which fails (EPIPE: SIGPIPE is ignored, so the script
+# goes on to clean up) once nothing reads it — after the extraction and right before the rename.
+trap '' PIPE
+alive() { printf '%s\n' "$1" 2>/dev/null || fail "the connection was cut: $st removed, releases/$id not installed" 10; }
 [ -e "releases/$id" ] && fail "releases/$id already exists" 8
 if [ -e "$st" ] || [ -L "$st" ]; then rm -rf -- "$st" || exit 3; fi
 mkdir -- "$st" || exit 3
 tar --no-same-owner --no-same-permissions --no-overwrite-dir -xzf "$pkg" -C "$st" >&2 || fail "tar could not extract $pkg" 4
+alive extracted
 cd -P -- "$st" || fail "cannot enter $st" 3
 abs=$PWD
 cd -- "$top" || exit 3
@@ -127,6 +134,7 @@ done
 # On disk before the rename: syncfs(2) of the file systems holding the release and shared/ (what a global sync did
 # for them, without flushing every other file system of the host); a sync without -f falls back to that.
 sync -f -- "$st" shared 2>/dev/null || sync
+alive verified
 mv -T -- "$st" "releases/$id" || fail "cannot rename into releases/$id" 3
 sync -- releases 2>/dev/null || sync
 echo "$files"`;

@@ -1,0 +1,115 @@
+// A connection cut while a host extracts and verifies a release: a real 2-host fleet (an sshd per host) and a real
+// database. While host 2's install runs (its staging directory exists), the sshd processes serving the controller's
+// connection to host 2 get SIGKILL (the listener stays: new connections are accepted). The rollout must stop before
+// anything is switched or migrated; host 2 must be left with no release of the run promoted (the install's own
+// processes on the host stop: nothing of it runs on once the controller has reported), no staging directory, and a
+// journal that says what happened; a rerun then deploys the release everywhere.
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SlipwayError } from '../../../src/errors.js';
+import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
+import { queryRows } from '../../helpers/pg.js';
+import { waitFor } from '../../helpers/wait.js';
+import { CS1, CS2, startFleetProject, type FleetProject } from './fleet-project.js';
+
+let p: FleetProject;
+
+beforeAll(async () => {
+  p = await startFleetProject(2, 'slipway_fleet_install_cut');
+}, 400_000);
+
+afterAll(async () => {
+  await p?.stop();
+});
+
+const changelog = async () =>
+  (await queryRows(p.db.url, 'SELECT id FROM databasechangelog ORDER BY orderexecuted')).map((r) => r.id);
+
+/** Pids of the processes whose argv mentions `text` (the install's sh, tar, find, sha256sum name the release). */
+function processesMentioning(text: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x)))
+    try {
+      if (Number(d) !== process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(text)) out.push(Number(d));
+    } catch {
+      /* gone meanwhile */
+    }
+  return out;
+}
+
+describe('fleet: the connection cut during a host install', () => {
+  it("host 2's sshd sessions killed while it extracts: nothing promoted or left there, the journal says so, a rerun deploys", async () => {
+    const config = await p.config();
+    const v1 = (
+      await deployFleet({ config, target: 'fleet', packagePath: (await p.fleetPackage('1.0.0', [CS1])).path })
+    ).releaseId;
+    const h2 = p.fleet.hosts[1]!;
+    const host2 = `${p.fleet.user}@127.0.0.1:${h2.port}:${h2.root}`;
+    // Enough bytes that the host's extract and checks take a while (incompressible: 400 files of 16 KB).
+    const files = Object.fromEntries(
+      Array.from({ length: 400 }, (_, i) => [`bulk/f${i}.txt`, randomBytes(8192).toString('hex')]),
+    );
+    const v2pkg = await p.fleetPackage('2.0.0', [CS1, CS2], { files });
+    const releases = () => readdirSync(path.join(h2.root, 'releases')).sort();
+    let cut: Promise<{ staging: string; pids: number[] }> | null = null;
+    const e = await deployFleet({
+      config,
+      target: 'fleet',
+      packagePath: v2pkg.path,
+      onProgress: (ev) => {
+        if (!cut && ev.host === host2 && ev.step === 'extract' && ev.status === 'begin')
+          cut = waitFor(
+            "host 2's staging directory",
+            () => {
+              const staging = releases().find((x) => x.startsWith('.staging-'));
+              if (!staging) return false;
+              const pids = h2.sessionPids();
+              for (const pid of pids) process.kill(pid, 'SIGKILL');
+              return { staging, pids };
+            },
+            { timeoutMs: 120_000, intervalMs: 5 },
+          );
+      },
+    }).then(
+      () => {
+        throw new Error('expected the rollout to fail on host 2');
+      },
+      (x: unknown) => x as SlipwayError,
+    );
+    expect(cut, 'host 2 never began its install').not.toBeNull();
+    const { staging, pids } = await cut!;
+    expect(pids.length).toBeGreaterThan(0);
+    const v2 = staging.slice('.staging-'.length);
+    expect(e.code, e.message).toBe('E_SSH');
+    expect(e.message).toContain(`127.0.0.1:${h2.port}: cannot upload`);
+    expect(e.message).toContain(`and install ${v2}: the connection was cut`);
+    // Nothing of the install runs on on host 2 (the processes that name the release), and it left nothing.
+    await waitFor('the install on host 2 to stop', () => processesMentioning(v2).length === 0, { timeoutMs: 120_000 });
+    expect(releases()).toEqual([v1]);
+    // Nothing switched or migrated; every host serves v1.
+    for (const [i, h] of p.fleet.hosts.entries()) {
+      expect(await p.currentOf(h.root)).toBe(`releases/${v1}`);
+      expect(await p.healthVersion(i)).toBe('1.0.0');
+    }
+    expect(await changelog()).toEqual(['1']);
+    // Host 2's journal: the install failed on the cut, and the run is closed; it never says the release was installed.
+    const mine = (await p.journalOf(h2.root)).filter((x) => x.release === v2);
+    expect(mine.find((x) => x.step === 'extract' && x.status === 'failed')?.message).toContain(
+      'the connection was cut',
+    );
+    expect(mine.some((x) => x.step === 'extract' && x.status === 'ok')).toBe(false);
+    expect(mine.filter((x) => x.step === 'run' && x.status === 'failed')).toHaveLength(1);
+
+    // A rerun deploys the release on every host.
+    const again = await deployFleet({ config, target: 'fleet', packagePath: v2pkg.path });
+    expect(again.ok).toBe(true);
+    for (const [i, h] of p.fleet.hosts.entries()) {
+      expect(await p.currentOf(h.root)).toBe(`releases/${again.releaseId}`);
+      expect(await p.healthVersion(i)).toBe('2.0.0');
+    }
+    expect(releases().filter((x) => x.startsWith('.'))).toEqual([]);
+    expect(await changelog()).toEqual(['1', '2']);
+  }, 600_000);
+});
