@@ -108,6 +108,23 @@ function boundNullType(raw: string, type: string | undefined, cfg: ColumnConfig 
   return BOUND_NULL_TYPES[parseColumnType(type).cls];
 }
 
+/**
+ * The type a non-NULL text cell of a prepared loadData row is bound as (ExecutablePreparedStatementBase
+ * .applyColumnParameter): setObject(UUID) for a UUID cell, setObject(…, Types.OTHER) — untyped — for OTHER, and
+ * setString for every other load type that leaves the value text (STRING, CLOB, UNKNOWN and unsupported names), which
+ * pgjdbc 42.7.3 sends typed varchar. Written with that type, PostgreSQL refuses it where it refuses Liquibase's (a
+ * varchar into an integer, boolean, date, uuid or jsonb column: measured, test/integration/db-load-data-bound-strings-
+ * oracle.test.ts) and a UUID reaches a text column in canonical lower case. Undefined when the column's load type is
+ * not known here (a table the changelog does not declare): Liquibase reads it from the database, so the literal
+ * stays untyped and PostgreSQL takes the column's type.
+ */
+function boundStringType(declared: string | undefined): string | undefined {
+  if (declared === undefined) return undefined;
+  const t = declared.toUpperCase();
+  if (t === 'OTHER' || t === 'BLOB' || t === 'COMPUTED' || t === 'SEQUENCE') return undefined;
+  return t === 'UUID' ? 'uuid' : 'varchar';
+}
+
 /** LoadDataChange.generateStatements' conversion of one CSV value for its column config. */
 function convertCell(
   raw: string,
@@ -277,6 +294,7 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
     const cells: Cell[] = [];
     let needsPrepared = false;
     const typedNulls: [number, string][] = [];
+    const boundStrings: [number, string][] = [];
     headers.forEach((h, i) => {
       const headerName = h.trim();
       const cfg = configFor(i, headerName);
@@ -304,6 +322,8 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
       if (!update && lob === 'CLOB' && line[i] === '' && cfg?.fields.defaultValue === undefined) needsPrepared = true;
       const nullType = value === null ? boundNullType(line[i]!, declared, cfg) : undefined;
       if (!update && nullType !== undefined) typedNulls.push([cells.length, nullType]);
+      const stringType = value?.kind === 'string' ? boundStringType(declared) : undefined;
+      if (!update && stringType !== undefined) boundStrings.push([cells.length, stringType]);
       cells.push({ column, value, allowUpdate: cfg?.fields.allowUpdate !== 'false' });
     });
     // A prepared row's NULLs are written as the typed NULLs Liquibase binds, so PostgreSQL accepts or refuses them
@@ -312,6 +332,12 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
       for (const [k, t] of typedNulls)
         cells[k]!.value =
           t === 'oid' ? nullBlob(cells[k]!.column, rec.line, f, ctx, node) : { kind: 'function', text: `NULL::${t}` };
+    if (needsPrepared || isTrue(f.usePreparedStatements))
+      for (const [k, t] of boundStrings)
+        cells[k]!.value = {
+          kind: 'function',
+          text: `${stringLiteral((cells[k]!.value as { text: string }).text)}::${t}`,
+        };
     rows.push(cells);
     prepared.push(needsPrepared);
   }
