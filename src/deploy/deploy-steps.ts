@@ -13,6 +13,7 @@ import type { ChangeSetIndexEntry, ChangeSetKey, Contracts } from './contracts.j
 import { dumpDatabase } from './backup.js';
 import { readChangeSetIndex, readHistoryTables } from './db-rollback.js';
 import { settleTarget, type SettleResult } from './settle.js';
+import { isCurrentChanged } from './switch.js';
 import { deriveReleases, lastGoodRelease } from './release-store.js';
 import { planRetention } from './retention.js';
 import type { StepRunner } from './step-runner.js';
@@ -129,6 +130,11 @@ export interface ApplyState {
   wentLive: boolean;
   /** A switch or restart began: the app may be running this release. */
   touchedApp: boolean;
+  /**
+   * The switch was refused: `current` no longer named the release the run read (a hand or another controller moved
+   * it). The undo leaves it where it is now instead of putting the previous release over that change.
+   */
+  currentChanged?: boolean;
   /** Changesets journaled as about to run (new to the database) before migrating. */
   pending: ChangeSetKey[];
   /** Changesets this run applied, read back from databasechangelog. */
@@ -372,8 +378,16 @@ export async function applyDeploy(a: ApplyInput): Promise<void> {
   else await steps.skip('migrate', migrateSkip ?? 'no database configured');
   const switchCurrent = () =>
     steps.run('switch', `point current at ${releaseId}`, async () => {
+      const touched = state.touchedApp;
       state.touchedApp = true;
-      const r = await target.switchTo(releaseId);
+      // Compare-and-swap (switch.ts): only from the release this run read under its lock.
+      const r = await target.switchTo(releaseId, { expected: previous }).catch((e: unknown) => {
+        if (isCurrentChanged(e)) {
+          state.currentChanged = true;
+          state.touchedApp = touched; // nothing was switched
+        }
+        throw e;
+      });
       state.wentLive = true;
       return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: previous, switchMs: r.ms } };
     });
@@ -452,8 +466,12 @@ export function retentionStep(
   });
 }
 
-/** Automatic rollback after a failed or interrupted deploy: the previous release back, exactly verified. */
-export function undoDeploy(u: {
+/**
+ * Automatic rollback after a failed or interrupted deploy: the previous release back, exactly verified — or, when
+ * the switch was refused because `current` had been changed under the run, `current` left where that change put it
+ * (read now; the settle's own switch is a compare-and-swap too), and the run's changesets undone.
+ */
+export async function undoDeploy(u: {
   contracts: Contracts;
   target: Target;
   t: TargetConfig;
@@ -472,7 +490,7 @@ export function undoDeploy(u: {
     t: u.t,
     steps: u.steps,
     run: u.run,
-    to: u.previous,
+    to: u.state.currentChanged ? await u.target.readCurrent().catch(() => u.previous) : u.previous,
     undo: u.state.pending.length ? { release: u.releaseId, candidates: u.state.pending } : null,
     databaseUrl: u.databaseUrl,
     restart: u.state.touchedApp,

@@ -10,6 +10,7 @@ import { warnIfSuperuser } from './role-warning.js';
 import { changeSetKey, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
 import { toIoError, withIo } from './io-error.js';
 import { settleTarget, unjournaledNote } from './settle.js';
+import { isCurrentChanged } from './switch.js';
 import { defaultActor, incompleteRecovery, newRunId, targetArgOf } from './deploy.js';
 import { isReleaseId } from './layout.js';
 import { LocalTarget } from './local-target.js';
@@ -161,10 +162,16 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
     // The rollback SQL reached its COMMIT: from then on its changes stay, whatever databasechangelog says.
     let dbCommitted = false;
     let notified = false;
+    // The switch was refused: current had been moved under this rollback (left where that change put it).
+    let changedUnder = false;
     try {
       if (opts.emergency) await stopApp(steps, target, t, current, run);
       await steps.run('switch', `point current at ${to.id}`, async () => {
-        const r = await target.switchTo(to.id);
+        // Compare-and-swap (switch.ts): only from the release this rollback read under its lock.
+        const r = await target.switchTo(to.id, { expected: current }).catch((e: unknown) => {
+          changedUnder = isCurrentChanged(e);
+          throw e;
+        });
         return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: current, switchMs: r.ms } };
       });
       if (dbPlan && dbPlan.keys.length && databaseUrl) {
@@ -226,7 +233,8 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
           : null;
       const noneUndone = dbPlan !== null && !dbCommitted && still !== null && still.length === dbPlan.keys.length;
       const forward = dbBegan && !noneUndone;
-      const back = forward ? to.id : current;
+      // A refused switch changed nothing: current stays where the change under this run put it (read now).
+      const back = changedUnder ? await target.readCurrent().catch(() => current) : forward ? to.id : current;
       const dbNote =
         dbBegan && noneUndone
           ? [
@@ -249,7 +257,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         to: back,
         undo: forward && dbPlan ? { release: dbPlan.of, candidates: dbPlan.keys } : null,
         databaseUrl,
-        restart: true,
+        restart: !changedUnder || opts.emergency === true, // an emergency rollback had stopped the app
         targetArg,
         // A failure started this undo: a first signal still cancels its rollback SQL (see settleTarget).
         signal: opts.signal?.aborted ? undefined : opts.signal,
