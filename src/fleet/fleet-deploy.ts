@@ -4,7 +4,7 @@
  * controller, then hosts are switched in batches (canary first), each restarted, health-gated from the controller
  * (the host's health URL) and smoke-tested before the next batch. A failing batch stops the rollout and every host
  * already switched is put back, in reverse order, through the local deploy's undo path (settle.ts), then the
- * database. Every host keeps its own journal; the controller keeps the fleet journal.
+ * database (rollout-undo.ts). Every host keeps its own journal; the controller keeps the fleet journal.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,7 +26,6 @@ import {
 } from '../deploy/deploy-steps.js';
 import { LocalTarget } from '../deploy/local-target.js';
 import { checkReadiness } from '../deploy/readiness.js';
-import { settleTarget } from '../deploy/settle.js';
 import { isCurrentChanged } from '../deploy/switch.js';
 import { normalizeSharedPaths } from '../deploy/shared.js';
 import { runSmokeTests } from '../deploy/smoke.js';
@@ -38,11 +37,12 @@ import { connectFleet, type ConnectedHost } from './fleet-connect.js';
 import { controllerSelection } from './controller-copy.js';
 import { mapSettled } from '../map-limit.js';
 import { recoverFirst } from './fleet-recover.js';
-import { resolveFleet, type FleetTarget } from './fleet-target.js';
+import { resolveFleet } from './fleet-target.js';
 import { planFleetDeploy, type FleetPlan } from './fleet-plan.js';
 import { planBatches } from './rollout-plan.js';
 import { watchFleet } from './fleet-watch.js';
 import { archivesToPrune, type HostInstall } from './ssh-target.js';
+import { hostRunData, undoRollout } from './rollout-undo.js';
 
 export interface FleetDeployOptions {
   config: Config;
@@ -89,11 +89,6 @@ export interface FleetDeployResult {
   executed: ChangeSetKey[];
   databaseRolledBack: ChangeSetKey[];
   ms: number;
-}
-
-/** The journal kind and data shared by every host's `run` entries. */
-function hostRunData(f: FleetTarget, run: string, extra: Record<string, unknown>) {
-  return { fleet: f.name, fleetRun: run, ...extra };
 }
 
 /** The package checked on the controller by the local safety rules: signature, archive inspection, limits, digest. */
@@ -606,181 +601,5 @@ export async function smokeFromController(
       message: r.tests.length ? `${r.tests.length} smoke test(s) passed` : 'the package has no tests/smoke',
       data: { tests: r.tests },
     };
-  });
-}
-
-interface UndoInput {
-  fleet: FleetTarget;
-  contracts: Awaited<ReturnType<typeof loadContracts>>;
-  controller: LocalTarget;
-  fleetJournal: ReturnType<LocalTarget['journal']>;
-  hosts: ConnectedHost[];
-  hostSteps: Map<ConnectedHost, StepRunner>;
-  touched: ConnectedHost[];
-  /** Hosts whose switch was refused because current had changed since the run read it (the refusal). */
-  changedUnder: Map<ConnectedHost, string>;
-  previous: Map<ConnectedHost, string | null>;
-  fleetPrevious: string | null;
-  releaseId: string;
-  run: string;
-  databaseUrl: string | null;
-  pending: ChangeSetKey[];
-  emit: (e: DeployEvent & { host?: string }) => void;
-  /** Hosts in the order the rollout switches them. */
-  rolloutOrder: ConnectedHost[];
-}
-
-/**
- * Puts every host whose switch began back on its previous release, in reverse switch order (settle.ts: switch,
- * restart, health gate), then undoes exactly the changesets this run applied (settle.ts on the controller), journals
- * the end of the run everywhere, and returns the error to throw, with what was verified in its details.
- *
- * A host whose `current` cannot be read back (its sshd died, its connection is gone) is reported as not verified —
- * never as put back — and while there is one the database is not undone (that host may still run the new release
- * on it; the previous release ran on it throughout the rollout) and the fleet run stays open, its lock and its run
- * on that host too: `slipway recover --yes` (or the next deploy) finishes it once the host answers. The same when a
- * host's run could not be closed on the host.
- */
-async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayError> {
-  const lines: string[] = [];
-  const journalErrors: string[] = [];
-  const onJournalError = (x: unknown) => journalErrors.push(x instanceof Error ? x.message : String(x));
-  const targetArg = `--target ${u.fleet.name}`;
-  let complete = true;
-  // Lines the forward path deferred (a gate's failure, say) go to each host first; a host that cannot take them
-  // is reported, and its undo goes on.
-  await Promise.all(u.hosts.map((h) => h.target.flushJournal().catch(onJournalError)));
-  // Reverse rollout order (batch by batch, config order within a batch), whatever order concurrent switches began in.
-  const order = (h: ConnectedHost) => u.rolloutOrder.indexOf(h);
-  const unverified = new Map<ConnectedHost, string>(); // current not read back: why
-  const back: ConnectedHost[] = []; // current read back as the previous release
-  for (const h of [...u.touched].sort((a, b) => order(b) - order(a))) {
-    const steps = makeStepRunner({
-      journal: h.target.journal(u.run, 'deploy'),
-      release: u.releaseId,
-      onProgress: (e) => u.emit({ ...e, host: h.host.label }),
-      onJournalError,
-    });
-    const to = u.previous.get(h) ?? null;
-    const s = await settleTarget({
-      contracts: u.contracts,
-      target: h.target,
-      t: h.host.view,
-      steps,
-      run: u.run,
-      to,
-      undo: null,
-      databaseUrl: null,
-      restart: true,
-      targetArg,
-    });
-    complete &&= s.complete;
-    if (s.unreadable !== null) {
-      unverified.set(h, s.unreadable);
-      lines.push(
-        `${h.host.label}: not verified: ${s.unreadable}; its switch to ${u.releaseId} had begun, so it may be on ${u.releaseId} or on ${to ?? '(none)'} — not known; its lock and this run stay for recover`,
-      );
-      continue;
-    }
-    if (s.current === to) back.push(h);
-    lines.push(`${h.host.label}: ${s.lines.filter((l) => !l.startsWith('to finish')).join('; ')}`);
-  }
-  if (u.pending.length && u.databaseUrl) {
-    if (unverified.size) {
-      complete = false;
-      lines.push(
-        `database: nothing undone yet: the changesets this run applied stay applied until every host of the run is verified back on its previous release (that release ran on them throughout the rollout; a host not verified may be running ${u.releaseId} on them)`,
-      );
-    } else {
-      const steps = makeStepRunner({
-        journal: u.fleetJournal,
-        release: u.releaseId,
-        onProgress: u.emit,
-        onJournalError,
-      });
-      const s = await settleTarget({
-        contracts: u.contracts,
-        target: u.controller,
-        t: u.fleet.controllerView,
-        steps,
-        run: u.run,
-        to: u.fleetPrevious,
-        undo: { release: u.releaseId, candidates: u.pending },
-        databaseUrl: u.databaseUrl,
-        restart: false,
-        targetArg,
-      });
-      complete &&= s.complete;
-      lines.push(...s.lines.filter((l) => l.startsWith('database')));
-    }
-  }
-  for (const [h, why] of u.changedUnder)
-    lines.push(`${h.host.label}: not switched and left as it is (this run did not change it): ${why}`);
-  const untouched = u.hosts.filter((h) => !u.touched.includes(h) && !u.changedUnder.has(h)).map((h) => h.host.label);
-  if (untouched.length) lines.push(`never switched (still on their previous release): ${untouched.join(', ')}`);
-  const err = e instanceof SlipwayError ? e : new SlipwayError('E_DEPLOY', String((e as Error)?.message ?? e));
-  const message = `${err.code}: ${err.message}`;
-  // Each host's run is closed on the host, except where the host's state is not known; a host that cannot take its
-  // closing line keeps its run open too. Either way the fleet run stays open, so recovery finds them.
-  const open = new Set<ConnectedHost>(unverified.keys());
-  for (const h of u.hosts) {
-    if (open.has(h)) continue;
-    await h.target
-      .journal(u.run, 'deploy')
-      .write({
-        step: 'run',
-        status: 'failed',
-        release: u.releaseId,
-        message,
-        data: hostRunData(u.fleet, u.run, { wentLive: u.touched.includes(h) }),
-      })
-      .catch((x: unknown) => {
-        onJournalError(x);
-        open.add(h);
-      });
-  }
-  const rolledBack = back.map((h) => h.host.label);
-  const labels = (hs: Iterable<ConnectedHost>) => [...hs].map((h) => h.host.label);
-  if (open.size) {
-    complete = false;
-    await u.fleetJournal
-      .write({
-        step: 'rollback',
-        status: 'warning',
-        release: u.releaseId,
-        message: `${message}; not finished: ${labels(open).join(', ')} ${unverified.size ? 'not verified' : 'could not record the end of the run'}; the run stays open for slipway recover`,
-        data: {
-          unverified: labels(unverified.keys()),
-          open: labels(open),
-          rolledBack,
-          databaseUndone: unverified.size === 0,
-          complete: false,
-        },
-      })
-      .catch(onJournalError);
-  } else
-    await u.fleetJournal
-      .write({
-        step: 'run',
-        status: 'failed',
-        release: u.releaseId,
-        message,
-        data: { wentLive: u.touched.length > 0, rolledBack, complete },
-      })
-      .catch(onJournalError);
-  return new SlipwayError(err.code, err.message, {
-    ...(err.hint ? { hint: err.hint } : {}),
-    details: [
-      ...err.details,
-      ...lines,
-      ...(complete ? [] : ['the fleet was not fully put back: see the lines above']),
-      ...journalErrors.map((j) => `journal: ${j}`),
-      ...(open.size
-        ? [
-            `to finish: slipway recover ${targetArg} --yes once ${labels(open).join(', ')} can be reached: it puts every host of this run on its previous release, then undoes the database`,
-          ]
-        : []),
-    ],
-    cause: e,
   });
 }
