@@ -32,6 +32,8 @@ export interface Precondition {
     | 'changelog-property-defined'
     | 'running-as'
     | 'expected-quoting-strategy'
+    /** `customPrecondition`: a Java class Slipway cannot run, so it fails as Liquibase's does without the class. */
+    | 'custom'
     | 'and'
     | 'or'
     | 'not';

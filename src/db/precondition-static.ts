@@ -1,7 +1,7 @@
 /**
  * What a changeset's preconditions decide before any database is asked: the leaves whose answer is known when the
- * package is built (dbms, changeLogPropertyDefined, expectedQuotingStrategy), combined in Liquibase 4.28's order.
- * The renderer writes these leaves as TRUE/FALSE from here, and the changelog parser leaves out the body of a
+ * package is built (dbms, changeLogPropertyDefined, expectedQuotingStrategy, customPrecondition), combined in
+ * Liquibase 4.28's order. The renderer writes these leaves as TRUE/FALSE from here, and the changelog parser leaves out the body of a
  * changeset whose preconditions are false here, as Liquibase never runs (nor splits) it.
  */
 import type { Precondition, Preconditions } from './model.js';
@@ -22,6 +22,9 @@ export function staticLeaf(c: Precondition): boolean | null {
       return c.attrs.defined === 'true';
     case 'expected-quoting-strategy':
       return c.attrs.matches === 'true';
+    case 'custom':
+      // Slipway runs no Java class: it fails, as Liquibase fails a class it cannot load (node-preconditions.ts).
+      return false;
     default:
       return null;
   }

@@ -137,6 +137,7 @@ function renderLeaf(c: Precondition, t: HistoryTables): string {
     case 'dbms':
     case 'changelog-property-defined':
     case 'expected-quoting-strategy':
+    case 'custom':
       // Known when the package is built: one decision, shared with the parser (precondition-static.ts).
       return staticLeaf(c) ? 'TRUE' : 'FALSE';
     case 'running-as':

@@ -219,6 +219,7 @@ function changelogPreconditions(node: ChangelogNode, ctx: FileContext, state: Wa
     lookup: (n) => state.properties.lookup(n, file),
     quoting: state.masterQuoting ?? 'LEGACY',
     names: { quoting: state.masterQuoting ?? 'LEGACY', defaultSchema: state.defaultSchema },
+    warn: (w) => state.warnings.push(w),
   });
   if (/\.xml$/i.test(file)) {
     for (const which of ['onFail', 'onError'] as const) {
@@ -541,6 +542,7 @@ function addChild(
         lookup: (n) => state.properties.lookup(n, file),
         quoting: state.masterQuoting ?? 'LEGACY',
         names,
+        warn: (w) => state.warnings.push(w),
       });
       return;
     case 'rollback': {
