@@ -1,5 +1,6 @@
 import { openSession } from './session.js';
 import { checkPsqlScript, runPsqlScript } from './psql-runner.js';
+import { DROP_CHANGESET_CHECK } from './render-bookkeeping.js';
 
 export interface ApplyResult {
   executed: { id: string; author: string; filename: string }[];
@@ -41,6 +42,9 @@ export async function applySql(opts: ApplySqlOptions): Promise<ApplyResult> {
   } catch (error) {
     // psql leaves an open transaction to die with the connection; say so explicitly (PGlite keeps the session).
     await session.query('ROLLBACK').catch(() => undefined);
+    // The changesets committed before the failure did not wait for their WAL flush (changeSetCheck): this
+    // synchronous commit flushes them before the failure is reported, as the end of psql's session does.
+    await session.query(DROP_CHANGESET_CHECK).catch(() => undefined);
     throw error;
   } finally {
     await session.close().catch(() => undefined);

@@ -24,35 +24,67 @@ export function historyDdl(t: HistoryTables = DEFAULT_HISTORY_TABLES): string[] 
 /** The default tables' DDL (kept for callers that do not rename them). */
 export const HISTORY_DDL = historyDdl();
 
+/** The lock check's body (PL/pgSQL, a variable `held text` declared): raises when Liquibase holds its lock. */
+function lockCheckBody(t: HistoryTables): string {
+  return `SELECT CASE WHEN LOCKED THEN COALESCE(LOCKEDBY, '?') || ' since ' || COALESCE(LOCKGRANTED::text, '?') END INTO held FROM ${lockTable(t)} WHERE ID = 1 FOR UPDATE; IF held IS NOT NULL THEN RAISE EXCEPTION 'slipway: ${t.lock} is held by %', held USING HINT = 'another Liquibase run is in progress; wait for it, or if it died run: liquibase release-locks'; END IF;`;
+}
+
 /**
  * Fails the current statement when Liquibase holds its lock. Run inside a changeset's transaction, FOR UPDATE also
  * makes a concurrent Liquibase wait until the changeset commits; nothing is written, so a failure never leaves the
  * lock held.
  */
 export function lockCheck(t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
-  return `DO $slipway$ DECLARE held text; BEGIN SELECT CASE WHEN LOCKED THEN COALESCE(LOCKEDBY, '?') || ' since ' || COALESCE(LOCKGRANTED::text, '?') END INTO held FROM ${lockTable(t)} WHERE ID = 1 FOR UPDATE; IF held IS NOT NULL THEN RAISE EXCEPTION 'slipway: ${t.lock} is held by %', held USING HINT = 'another Liquibase run is in progress; wait for it, or if it died run: liquibase release-locks'; END IF; END $slipway$;`;
+  return `DO $slipway$ DECLARE held text; BEGIN ${lockCheckBody(t)} END $slipway$;`;
 }
 
 export const LOCK_CHECK = lockCheck();
 
-/**
- * Set inside each changeset's transaction: its COMMIT returns without waiting for the WAL flush (one fsync per
- * changeset, ~1.7 ms each on this machine's disk). Nothing is weakened: asynchronous commit never corrupts and never
- * reorders — a server crash can only lose the last commits, each with its own history row, so the database is as if
- * the run had stopped earlier and the next run applies them again — and the package's last statement
- * (flushCommits) is a synchronous commit, which flushes the WAL of every commit before it: when psql exits 0, every
- * changeset it reports is as durable as the server's own `synchronous_commit` makes any commit.
- */
-export const ASYNC_COMMIT = 'SET LOCAL synchronous_commit TO OFF';
+/** The session's changeset check, created by the prelude (a temporary function: it ends with the session). */
+export const CHANGESET_CHECK = 'pg_temp.slipway_changeset';
 
 /**
- * A synchronous commit of a transaction that writes WAL (one that only takes an id commits asynchronously: measured
- * with txid_current()), so it waits for the flush of all WAL before it. LOCKED = LOCKED leaves Liquibase's lock as
- * it is.
+ * The function each changeset's first query calls (`SELECT * FROM pg_temp.slipway_changeset(id, author, filename)
+ * \gset`, after BEGIN): in one statement whose plans PL/pgSQL keeps for the session, instead of a SET, a DO block
+ * compiled anew for every changeset and a SELECT parsed and planned anew. In this order, as before:
+ * 1. In a changeset's transaction (p_in_transaction), `synchronous_commit` off for that transaction only: its COMMIT
+ *    returns without waiting for the WAL flush. Nothing is weakened: asynchronous commit never corrupts and never
+ *    reorders — a server crash can only lose the last commits, each with its own history row, so the database is as
+ *    if the run had stopped earlier and the next run applies them again. What makes them durable: the package's
+ *    last statement, FLUSH_COMMITS, a synchronous commit, flushes the WAL of all of them before psql exits 0; and
+ *    when the run stops early (a failing changeset, ON_ERROR_STOP, psql killed, the connection lost), the server
+ *    ends the session by dropping its temporary objects — this function — in a transaction committed with the
+ *    session's own `synchronous_commit`, which flushes them too. `slipway db apply` drops it itself before it
+ *    reports a failure (DROP_CHANGESET_CHECK).
+ * 2. The lock check (lockCheck's), which holds Liquibase's lock row until the changeset commits.
+ * 3. Then, in a statement of its own (a new snapshot, taken once the lock row is held), "already applied?":
+ *    slipway_new = no history row; slipway_run = no row (p_sums NULL), no row with one of these checksums
+ *    (runOnChange: p_sums) or always (runAlways: p_always).
  */
-export function flushCommits(t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
-  return `UPDATE ${lockTable(t)} SET LOCKED = LOCKED WHERE ID = 1;`;
+export function changeSetCheck(t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
+  return [
+    `CREATE OR REPLACE FUNCTION ${CHANGESET_CHECK}(p_id text, p_author text, p_filename text, p_sums text[] DEFAULT NULL, p_always boolean DEFAULT false, p_in_transaction boolean DEFAULT true, OUT slipway_new boolean, OUT slipway_run boolean) LANGUAGE plpgsql AS $slipway$`,
+    'DECLARE held text;',
+    'BEGIN',
+    "  IF p_in_transaction THEN PERFORM set_config('synchronous_commit', 'off', true); END IF;",
+    `  ${lockCheckBody(t)}`,
+    '  SELECT count(*) = 0, p_always OR count(*) FILTER (WHERE p_sums IS NULL OR MD5SUM = ANY (p_sums)) = 0',
+    `    INTO slipway_new, slipway_run FROM ${historyTable(t)} WHERE ID = p_id AND AUTHOR = p_author AND FILENAME = p_filename;`,
+    'END',
+    '$slipway$;',
+  ].join('\n');
 }
+
+/**
+ * The package's last statement: a synchronous commit of a transaction that writes WAL (one that only takes an id
+ * commits asynchronously: measured with txid_current()), so it waits for the flush of all WAL before it — every
+ * changeset's asynchronous commit (changeSetCheck). Dropping the session's check function is that transaction; it
+ * names no table, so it is the same whatever the history tables are called.
+ */
+export const FLUSH_COMMITS = `DROP FUNCTION ${CHANGESET_CHECK};`;
+
+/** FLUSH_COMMITS for a run that stopped (the function may not exist yet): what `slipway db apply` runs on failure. */
+export const DROP_CHANGESET_CHECK = `DROP FUNCTION IF EXISTS ${CHANGESET_CHECK};`;
 
 /** Session setup: ON_ERROR_STOP, advisory lock, a Liquibase-style DEPLOYMENT_ID (last 10 digits of epoch millis). */
 export function renderPrelude(t: HistoryTables = DEFAULT_HISTORY_TABLES, defaultSchema?: string): string[] {
@@ -63,6 +95,7 @@ export function renderPrelude(t: HistoryTables = DEFAULT_HISTORY_TABLES, default
     "SELECT lpad(((extract(epoch FROM clock_timestamp()) * 1000)::bigint % 10000000000)::text, 10, '0') AS slipway_deployment_id \\gset",
     ...historyDdl(t),
     lockCheck(t),
+    changeSetCheck(t),
   ];
 }
 

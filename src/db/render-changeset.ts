@@ -3,20 +3,18 @@ import { contextsColumn, labelsColumn } from './changelog/history-columns.js';
 import { jdbcText } from './jdbc-text.js';
 import { needsTerminator } from './psql-lexer.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
-import { ASYNC_COMMIT, LIQUIBASE_VERSION, limitSize, lockCheck } from './render-bookkeeping.js';
+import { CHANGESET_CHECK, LIQUIBASE_VERSION, limitSize } from './render-bookkeeping.js';
 import { renderPreconditionProgram } from './render-precondition.js';
 import { bodyNeverRuns } from './precondition-static.js';
 import { CHANGESET_MARKER, changeSetKey, commentText, dollarQuote, quoteLiteral, quotePsqlArg } from './sql-text.js';
 
 /**
- * The text every changeset of a package repeats for its history tables, made once per tables object (the lock check
- * alone is ~0.4 kB; rebuilt per changeset it was measurable on 10,000).
+ * The text every changeset of a package repeats for its history tables, made once per tables object (rebuilt per
+ * changeset it was measurable on 10,000).
  */
 interface TableText {
   history: string;
   nextOrder: string;
-  /** The lock check as the end of a `\;` query line. */
-  lockLine: string;
 }
 const tableTexts = new WeakMap<HistoryTables, TableText>();
 function tableText(t: HistoryTables): TableText {
@@ -26,7 +24,6 @@ function tableText(t: HistoryTables): TableText {
     text = {
       history,
       nextOrder: `(SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM ${history})`,
-      lockLine: `${lockCheck(t).slice(0, -1)} \\;`,
     };
     tableTexts.set(t, text);
   }
@@ -182,6 +179,20 @@ function renderTolerant(cs: ChangeSet, stmts: string[], record: string[], done: 
   ];
 }
 
+/**
+ * The changeset check's arguments (changeSetCheck in render-bookkeeping.ts): the key, then by name what differs from
+ * a plain changeset in a transaction — runAlways runs whatever is recorded; runOnChange unless a row has the
+ * current checksum or a validCheckSum; runInTransaction:false keeps the session's commit mode.
+ */
+function checkArgs(cs: ChangeSet): string {
+  let args = `${quoteLiteral(cs.id)}, ${quoteLiteral(cs.author)}, ${quoteLiteral(cs.filename)}`;
+  if (cs.runAlways) args += ', p_always => true';
+  else if (cs.runOnChange)
+    args += `, p_sums => ARRAY[${[cs.checksum, ...cs.validCheckSums].map((c) => quoteLiteral(c)).join(', ')}]`;
+  if (!cs.runInTransaction) args += ', p_in_transaction => false';
+  return args;
+}
+
 /** One changeset: in one transaction, skip it if recorded, else evaluate preconditions, run it and record it. */
 export function renderChangeSet(
   cs: ChangeSet,
@@ -189,31 +200,21 @@ export function renderChangeSet(
   fileLines: FileLines,
   t: HistoryTables = DEFAULT_HISTORY_TABLES,
 ): string {
-  const { history, lockLine } = tableText(t);
   const key = changeSetKey(cs);
   const where = whereKey(cs);
   const rerunnable = cs.runOnChange || cs.runAlways;
-  const runExpr = cs.runAlways
-    ? 'TRUE'
-    : cs.runOnChange
-      ? `count(*) FILTER (WHERE MD5SUM IN (${[cs.checksum, ...cs.validCheckSums].map((c) => quoteLiteral(c)).join(', ')})) = 0`
-      : 'count(*) = 0';
   const tx = cs.runInTransaction;
-  // Bookkeeping statements travel together in one query (psql `\;`): BEGIN, the lock check and the "already
-  // applied?" check; then the history row with COMMIT, which also carries the changeset's last statement (see
-  // withCommit). The check runs inside the changeset's transaction, after the lock row is held; a changeset it
-  // skips ends that transaction with ROLLBACK (nothing was written). The commit does not wait for its WAL flush
-  // (ASYNC_COMMIT); the package's last statement does, for all of them (flushCommits in render-bookkeeping.ts).
+  // Bookkeeping travels in as few queries as psql allows (`\;`): BEGIN with the session's changeset check
+  // (changeSetCheck in render-bookkeeping.ts: commit mode, lock check, "already applied?"); then the history row with
+  // COMMIT, which also carries the changeset's last statement (see withCommit). A changeset the check skips ends its
+  // transaction with ROLLBACK (nothing was written). The commit does not wait for its WAL flush; the package's last
+  // statement does, for all of them (FLUSH_COMMITS), and so does the end of the session when the run stops early.
   const out: string[] = [
     `-- ${CHANGESET_MARKER}${JSON.stringify({ id: cs.id, author: cs.author, filename: cs.filename })}`,
     `-- changeset ${commentText(key)} (${cs.location.file}:${cs.location.line})${cs.comment ? ` -- ${commentText(cs.comment)}` : ''}`,
   ];
-  if (tx) out.push('BEGIN \\;', `${ASYNC_COMMIT} \\;`);
-  out.push(
-    lockLine,
-    `SELECT count(*) = 0 AS slipway_new, ${runExpr} AS slipway_run FROM ${history} WHERE ${where} \\gset`,
-    '\\if :slipway_run',
-  );
+  if (tx) out.push('BEGIN \\;');
+  out.push(`SELECT * FROM ${CHANGESET_CHECK}(${checkArgs(cs)}) \\gset`, '\\if :slipway_run');
   const executed = `\\echo 'slipway: EXECUTED' ${quotePsqlArg(key)}`;
   const pre = cs.preconditions;
   if (!pre && cs.failOnError && !rerunnable) {

@@ -4,6 +4,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTestDatabase, queryRows as query, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
+import { waitUntil } from '../helpers/wait.js';
 import { buildDatabasePackage } from '../../src/db/package.js';
 import { applySql } from '../../src/db/apply.js';
 import { getStatus } from '../../src/db/status.js';
@@ -389,6 +390,64 @@ describe('package on real PostgreSQL with psql', () => {
       );
       expect(flushed).toEqual({ flushed: true });
     } finally {
+      await removeTree(dir);
+    }
+  });
+  it('a changeset failing mid-package leaves every earlier one recorded and flushed, with psql and with db apply', async () => {
+    // The failing changeset notes the WAL insert position (past the commit records of the changesets before it) in
+    // a sequence, which its rollback does not undo.
+    const dir = await makeTree({
+      'master.sql': [
+        '--liquibase formatted sql',
+        '--changeset a:1',
+        'CREATE TABLE durable (k int);',
+        'CREATE SEQUENCE durable_lsn MINVALUE 0;',
+        '--changeset a:2',
+        'INSERT INTO durable VALUES (2);',
+        '--changeset a:3 splitStatements:false',
+        "DO $$ BEGIN PERFORM setval('durable_lsn', (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint); PERFORM 1 / 0; END $$;",
+        '--changeset a:4',
+        'INSERT INTO durable VALUES (4);',
+        '',
+      ].join('\n'),
+    });
+    const flushed = async (url: string) =>
+      (
+        await query(url, "SELECT pg_current_wal_flush_lsn() - '0/0'::pg_lsn >= last_value AS flushed FROM durable_lsn")
+      )[0];
+    const viaPsql = await createTestDatabase('slipway_dbpkg');
+    const target = await createTestDatabase('slipway_dbpkg');
+    try {
+      const pkg = await buildDatabasePackage({ ...base, contexts: [], rootDir: dir, changelog: 'master.sql' });
+      const file = path.join(dir, 'package.sql');
+      await writeFile(file, pkg.sql);
+      // psql stops at the error (ON_ERROR_STOP), before the package's flushing last statement. The server then ends
+      // its session, dropping the session's changeset check function in a synchronous commit: once that session is
+      // gone, the WAL up to the failure is on disk.
+      const app = `slipway-durable-${process.pid}`;
+      const run = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, viaPsql.url], {
+        encoding: 'utf8',
+        env: { ...process.env, PGAPPNAME: app },
+      });
+      expect(run.status).toBe(3);
+      expect(run.stderr).toContain('division by zero');
+      expect(await history(viaPsql.url)).toEqual([
+        { id: '1', exectype: 'EXECUTED', md5sum: expect.any(String) },
+        { id: '2', exectype: 'EXECUTED', md5sum: expect.any(String) },
+      ]);
+      await waitUntil(
+        async () =>
+          (await query(viaPsql.url, `SELECT 1 FROM pg_stat_activity WHERE application_name = '${app}'`)).length === 0,
+      );
+      expect(await flushed(viaPsql.url)).toEqual({ flushed: true });
+      // slipway db apply flushes them itself before it reports the failure.
+      await expect(applySql({ databaseUrl: target.url, sql: pkg.sql })).rejects.toThrow('division by zero');
+      expect(await flushed(target.url)).toEqual({ flushed: true });
+      expect(await query(target.url, 'SELECT k FROM durable')).toEqual([{ k: 2 }]);
+      expect((await history(target.url)).map((r) => r.id)).toEqual(['1', '2']);
+    } finally {
+      await viaPsql.drop();
+      await target.drop();
       await removeTree(dir);
     }
   });
