@@ -10,13 +10,13 @@
 // goes into chunks. The TypeScript is compiled by esbuild from src/ directly, as vitest runs it; tsc's dist/ output
 // stays for type checking and the benches that import it.
 //
-// A second build writes dist/bundle/db/: the same CLI with only the `db` command group (dbBundleOptions), which
-// bin/slipway.js runs for `slipway db …`. esbuild gives each set of entry points and dynamic imports that reach a
-// module its own chunk, so in the full bundle `db package` loaded 26 files; in its own build, with the db library
-// one dynamic import, 13 (issue 14: start-up is most of a `db package`).
+// A second build writes dist/bundle/db/main.cjs: the same CLI with only the `db` command group (dbBundleOptions), as
+// one CommonJS file that bin/slipway.js runs for `slipway db …` with a V8 code cache (issue 14: start-up is most of
+// a `db package`; in the full bundle it loaded 26 files, and compiling them was a third of its own start-up).
 //
 // Also writes dist/bundle/THIRD-PARTY-NOTICES.md: the name, version, licence and licence text of every package
 // folded into the bundle (their code is redistributed inside Slipway's files, so their notices must travel with it).
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,30 +92,14 @@ export function bundleOptions(outdir) {
 }
 
 const MAIN_TS = path.join(repo, 'src', 'cli', 'main.ts');
-const DB_COMMANDS_TS = path.join(repo, 'src', 'cli', 'commands', 'db.ts');
 
 /**
- * The modules src/cli/commands/db.ts imports on use (its `lib`: `import('../../db/<name>.js')`), read from its text.
- * The db bundle makes them one module (`export *` of each), so their code shares one dynamic import and so one set
- * of chunks; test/unit/bundle-db.test.ts checks that no two of them export the same name (`export *` would drop it).
- */
-export function dbLibraryModules() {
-  const text = readFileSync(DB_COMMANDS_TS, 'utf8');
-  const names = [...text.matchAll(/import\('\.\.\/\.\.\/db\/([\w-]+)\.js'\)/g)].map((m) => m[1]);
-  if (names.length === 0)
-    throw new Error('src/cli/commands/db.ts imports no ../../db/<name>.js on use: update tools/bundle.mjs');
-  return [...new Set(names)];
-}
-
-/**
- * The db bundle's two changes to the CLI: main.ts's other command groups (build, deploy, serve) become a module that
- * throws (bin/slipway.js runs this bundle only when the first word is `db`, when main.ts loads the db group alone),
- * and commands/db.ts's library imports all resolve to one module re-exporting them.
+ * The db bundle's one change to the CLI: main.ts's other command groups (build, deploy, serve) become a module that
+ * throws (bin/slipway.js runs this bundle only when the first word is `db`, when main.ts loads the db group alone).
  */
 const dbGroupOnly = {
   name: 'db-group-only',
   setup(build) {
-    const library = dbLibraryModules();
     build.onResolve({ filter: /^\.\/commands\/(build|deploy|serve)\.js$/ }, (args) =>
       args.importer === MAIN_TS ? { path: args.path, namespace: 'not-in-db-bundle' } : undefined,
     );
@@ -125,25 +109,34 @@ const dbGroupOnly = {
       )});`,
       loader: 'js',
     }));
-    build.onResolve({ filter: /^\.\.\/\.\.\/db\/[\w-]+\.js$/ }, (args) =>
-      args.kind === 'dynamic-import' &&
-      args.importer === DB_COMMANDS_TS &&
-      library.includes(path.basename(args.path, '.js'))
-        ? { path: 'db-library', namespace: 'db-library' }
-        : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'db-library' }, () => ({
-      contents: library.map((m) => `export * from './${m}.js';`).join('\n'),
-      loader: 'ts',
-      resolveDir: path.join(repo, 'src', 'db'),
-    }));
   },
 };
 
-/** esbuild's options for the db bundle written to `outdir` (dist/bundle/db/): main.ts with the db commands only. */
+/**
+ * esbuild's options for the db bundle written to `outdir` (dist/bundle/db/): main.ts with the db commands only, as
+ * one CommonJS file, main.cjs, that bin/slipway.js compiles itself with a V8 code cache (issue 14: compiling the
+ * code is a third of a `db package`'s own start-up, and Node 20 has no compile cache; Node 22's caches the ESM
+ * modules but not the functions they compile lazily). One file, as a code cache is per script; its modules are
+ * still initialised only when a command first imports them (esbuild's lazy `__esm` wrappers), so what a run does
+ * not use costs it nothing once the cache exists. import() becomes require() (supported: dynamic-import false): a
+ * script compiled by node:vm can run import() only with --experimental-vm-modules or an experimental loader
+ * (a warning on stderr); the packages left external that it loads that way (PGlite, pg-native) ship CommonJS too.
+ * import.meta.url (src/package-root.ts) is this file's URL, from the banner.
+ */
 export function dbBundleOptions(outdir) {
   const options = bundleOptions(outdir);
-  return { ...options, entryPoints: { main: 'src/cli/main.ts' }, plugins: [...options.plugins, dbGroupOnly] };
+  return {
+    ...options,
+    entryPoints: { main: 'src/cli/main.ts' },
+    format: 'cjs',
+    splitting: false,
+    outExtension: { '.js': '.cjs' },
+    supported: { 'dynamic-import': false },
+    define: { ...options.define, 'import.meta.url': '__slipwayImportMetaUrl' },
+    // "use strict" first, where a directive must be (esbuild's own comes after the banner): the code is ESM's.
+    banner: { js: `"use strict"; var __slipwayImportMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
+    plugins: [...options.plugins, dbGroupOnly],
+  };
 }
 
 /** Builds dist/bundle/ (and dist/bundle/db/) and returns esbuild's metafiles. */
@@ -152,11 +145,23 @@ export async function buildBundle() {
   mkdirSync(out, { recursive: true });
   const result = await esbuild.build(bundleOptions(out));
   const db = await esbuild.build(dbBundleOptions(path.join(out, 'db')));
+  markCodeCacheKey(path.join(out, 'db', 'main.cjs'));
   // The db bundle is built from the same sources, so its packages are among the full bundle's: one notices file.
   const extra = Object.keys(db.metafile.inputs).filter((i) => packageDirOf(i) && !result.metafile.inputs[i]);
   if (extra.length) throw new Error(`dist/bundle/db/ folds in files the full bundle does not: ${extra.join(', ')}`);
   writeFileSync(path.join(out, 'THIRD-PARTY-NOTICES.md'), notices(result.metafile));
   return [result.metafile, db.metafile];
+}
+
+/**
+ * Ends `file` with a line naming a hash of its content, `//# codeCacheKey=<hex>`: bin/slipway.js keeps a V8 code
+ * cache of the db bundle and uses it only for the bundle it was made from (V8 itself compares the source's length
+ * only), without hashing 2 MB on every run.
+ */
+export function markCodeCacheKey(file) {
+  const text = readFileSync(file, 'utf8');
+  const key = createHash('sha256').update(text).digest('hex').slice(0, 32);
+  writeFileSync(file, `${text}//# codeCacheKey=${key}\n`);
 }
 
 /** The directory of the package an input file belongs to (the part up to its last node_modules/<name>). */
@@ -265,9 +270,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     [metas[0], 'dist/bundle'],
     [metas[1], 'dist/bundle/db'],
   ]) {
-    const files = Object.keys(meta.outputs).filter((f) => f.endsWith('.js'));
+    const files = Object.keys(meta.outputs).filter((f) => /\.c?js$/.test(f));
     const bytes = files.reduce((n, f) => n + meta.outputs[f].bytes, 0);
-    if (!existsSync(path.join(repo, dir, 'main.js'))) throw new Error(`${dir}/main.js was not written`);
+    const entry = dir.endsWith('/db') ? 'main.cjs' : 'main.js';
+    if (!existsSync(path.join(repo, dir, entry))) throw new Error(`${dir}/${entry} was not written`);
     process.stderr.write(
       `${dir}: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB from ${Object.keys(meta.inputs).length} inputs\n`,
     );

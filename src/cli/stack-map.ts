@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { PACKAGE_ROOT } from '../package-root.js';
 
 /**
- * An internal error's stack with each frame in a bundled file (dist/bundle/*.js, which esbuild writes with a linked
+ * An internal error's stack with each frame in a bundled file (dist/bundle/*.js, db/main.cjs: esbuild writes a linked
  * `.map` beside it) pointed back at the TypeScript source line, e.g. `chunk-3SX.js:1156:9` becomes
  * `src/db/changelog/formatted-sql.ts:88:5` (relative to `root`, Slipway's package), so a bug report names real code. Only the internal-error path calls this:
  * Node's own `--enable-source-maps` would map every stack but costs every run ~20 ms of start-up (measured on
@@ -28,7 +28,7 @@ export function mapStack(stack: string, root: string = PACKAGE_ROOT): string {
   };
   return stack.replace(FRAME, (whole, loc: string, line: string, column: string) => {
     const file = loc.startsWith('file:') ? safePath(loc) : loc;
-    const map = file && file.endsWith('.js') ? load(file) : null;
+    const map = file && /\.c?js$/.test(file) ? load(file) : null;
     const entry = map?.findEntry(Number(line) - 1, Number(column) - 1);
     if (!entry || !('originalSource' in entry) || !entry.originalSource) return whole;
     const source = entry.originalSource.startsWith('file:')

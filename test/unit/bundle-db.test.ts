@@ -1,12 +1,14 @@
-// `slipway db …` runs dist/bundle/db/ (tools/bundle.mjs, dbBundleOptions): the CLI with only the db command group,
-// its library (src/cli/commands/db.ts's imports on use) folded into one module of `export *`s. What that relies on:
-// main.ts loads the db group alone whenever bin/slipway.js picks that bundle, no two library modules export the same
-// name (`export *` would silently drop it), and the other groups, were they ever asked for there, fail loudly.
+// `slipway db …` runs dist/bundle/db/main.cjs (tools/bundle.mjs, dbBundleOptions): the CLI with only the db command
+// group, in one CommonJS file that bin/slipway.js compiles with a V8 code cache in the user's cache directory. What
+// that relies on: main.ts loads the db group alone whenever bin/slipway.js picks that bundle, the other groups, were
+// they ever asked for there, fail loudly, and the code cache is used only for the bundle and Node it was made by.
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandGroupsFor } from '../../src/cli/main.js';
-import { ensureDist, ROOT } from '../helpers/cli-bin.js';
+import { ensureDist, ROOT, runBin } from '../helpers/cli-bin.js';
+import { makeTree, removeTree } from '../helpers/tmp.js';
 
 /** bin/slipway.js's choice: the db bundle when the first word that is not an option is `db`. */
 const launcherPicksDb = (argv: string[]) => argv.find((a) => !a.startsWith('-')) === 'db';
@@ -36,31 +38,14 @@ describe('the db bundle', () => {
     expect(launcherPicksDb(['--config', 'x.yaml', 'db', 'package'])).toBe(false);
   });
 
-  it('folds in every db library module, and no two of them export the same name', async () => {
-    // tools/ is plain JavaScript without types: imported through a string so TypeScript does not look for them.
-    const bundleScript: string = pathToFileURL(path.join(ROOT, 'tools', 'bundle.mjs')).href;
-    const { dbLibraryModules } = (await import(bundleScript)) as { dbLibraryModules: () => string[] };
-    const modules = dbLibraryModules();
-    expect(modules).toEqual(expect.arrayContaining(['package', 'apply', 'status', 'verify', 'read-changelog']));
-    const owner = new Map<string, string>();
-    for (const m of modules) {
-      const ns = (await import(pathToFileURL(path.join(ROOT, 'src', 'db', `${m}.ts`)).href)) as object;
-      for (const name of Object.keys(ns)) {
-        expect(owner.get(name), `${name} is exported by both ${owner.get(name)} and ${m}`).toBeUndefined();
-        owner.set(name, m);
-      }
-    }
-  });
-
   describe('as built', () => {
     beforeAll(async () => {
       await ensureDist();
     }, 300_000);
 
     it('runs the db commands, and throws an internal error if asked for another group', async () => {
-      const { main } = (await import(pathToFileURL(path.join(ROOT, 'dist', 'bundle', 'db', 'main.js')).href)) as {
-        main: (argv: string[], io: unknown) => Promise<number>;
-      };
+      const file = path.join(ROOT, 'dist', 'bundle', 'db', 'main.cjs');
+      const { main } = createRequire(file)(file) as { main: (argv: string[], io: unknown) => Promise<number> };
       const out: string[] = [];
       const io = {
         stdout: (s: string) => out.push(s),
@@ -72,6 +57,82 @@ describe('the db bundle', () => {
       expect(await main(['db', '--help'], io)).toBe(0);
       expect(out.join('')).toMatch(/package/);
       await expect(main(['deploy', 'x.tar.gz'], io)).rejects.toThrow(/internal: .*not in dist\/bundle\/db\//);
+    });
+
+    describe('code cache', () => {
+      let dir: string;
+      let cacheDir: string;
+      const run = (extra: Record<string, string> = {}) =>
+        runBin(['db', 'package', '--root', dir, '--changelog', 'master.sql', '--out-file', 'package.sql'], dir, {
+          env: { SLIPWAY_CACHE_DIR: cacheDir, SOURCE_DATE_EPOCH: '0', ...extra },
+        });
+      const cacheFiles = () => {
+        try {
+          return readdirSync(path.join(cacheDir, 'code-cache')).map((f) => path.join(cacheDir, 'code-cache', f));
+        } catch {
+          return [];
+        }
+      };
+      const key = () =>
+        /\/\/# codeCacheKey=(\w+)\n$/.exec(readFileSync(path.join(ROOT, 'dist/bundle/db/main.cjs'), 'utf8'))![1]!;
+      beforeAll(async () => {
+        dir = await makeTree(
+          { 'master.sql': '--liquibase formatted sql\n--changeset a:1\nCREATE TABLE t (id int);\n' },
+          'slipway-code-cache-',
+        );
+        cacheDir = path.join(dir, 'cache');
+      });
+      afterAll(async () => {
+        await removeTree(dir);
+      });
+
+      it('is written by the first run, used by the next, and the package is the same', () => {
+        const first = run();
+        expect(first.code, first.stderr).toBe(0);
+        const made = readFileSync(path.join(dir, 'package.sql'), 'utf8');
+        const files = cacheFiles();
+        expect(files).toHaveLength(1);
+        expect(path.basename(files[0]!)).toMatch(new RegExp(`-${process.version}-${process.arch}$`));
+        expect(readFileSync(files[0]!).subarray(0, 33).toString()).toBe(`${key()}\n`);
+        const written = statSync(files[0]!).mtimeMs;
+
+        const second = run();
+        expect(second.code, second.stderr).toBe(0);
+        expect(readFileSync(path.join(dir, 'package.sql'), 'utf8')).toBe(made);
+        // accepted by V8, so not written again
+        expect(statSync(files[0]!).mtimeMs).toBe(written);
+      });
+
+      it('is replaced when made from another build of the bundle, or when V8 rejects it', () => {
+        const [file] = cacheFiles();
+        expect(file).toBeDefined();
+        const good = readFileSync(file!);
+        // another bundle's key: not used (its functions may not be this bundle's), replaced by this one's
+        writeFileSync(file!, Buffer.concat([Buffer.from(`${'0'.repeat(32)}\n`), good.subarray(33)]));
+        expect(run().code).toBe(0);
+        expect(readFileSync(file!).subarray(0, 33).toString()).toBe(`${key()}\n`);
+        // this bundle's key but data V8 does not accept: the run compiles the source and writes a cache again
+        writeFileSync(file!, Buffer.concat([good.subarray(0, 33), Buffer.from('not a code cache')]));
+        const r = run();
+        expect(r.code, r.stderr).toBe(0);
+        expect(readFileSync(file!).length).toBeGreaterThan(1000);
+      });
+
+      it('is neither read nor written with NODE_DISABLE_COMPILE_CACHE, nor where it cannot be written', () => {
+        const other = path.join(dir, 'off');
+        const off = runBin(['db', 'package', '--root', dir, '--changelog', 'master.sql'], dir, {
+          env: { SLIPWAY_CACHE_DIR: other, NODE_DISABLE_COMPILE_CACHE: '1', SOURCE_DATE_EPOCH: '0' },
+        });
+        expect(off.code, off.stderr).toBe(0);
+        expect(() => readdirSync(other)).toThrow();
+        // a cache directory below a file cannot be made: the command still runs
+        writeFileSync(path.join(dir, 'a-file'), '');
+        const blocked = runBin(['db', 'package', '--root', dir, '--changelog', 'master.sql'], dir, {
+          env: { SLIPWAY_CACHE_DIR: path.join(dir, 'a-file', 'cache'), SOURCE_DATE_EPOCH: '0' },
+        });
+        expect(blocked.code, blocked.stderr).toBe(0);
+        expect(blocked.stdout).toContain('CREATE TABLE t');
+      });
     });
   });
 });

@@ -1,4 +1,5 @@
-// The user cache directory (src/cache-dir.ts) and the CLI launcher's use of it for Node's compile cache.
+// The user cache directory (src/cache-dir.ts) and the CLI launcher's use of it for Node's compile cache (the full
+// bundle) and its own V8 code cache of the db bundle (bin/slipway.js, runWithCodeCache).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
@@ -44,7 +45,7 @@ describe('bin/slipway.js and Node’s compile cache', () => {
     it(`keeps it in <user cache dir>/node-compile-cache on Node ${node.version} (if >= 22.1), never in the cwd`, () => {
       const cache = tempDir('slipway-cache-');
       const cwd = tempDir('slipway-cwd-');
-      const out = execFileSync(node.bin, [BIN, 'db', '--help'], {
+      const out = execFileSync(node.bin, [BIN, '--help'], {
         cwd,
         env: launcherEnv({ SLIPWAY_CACHE_DIR: cache }),
         timeout: 60_000,
@@ -53,6 +54,23 @@ describe('bin/slipway.js and Node’s compile cache', () => {
       expect(readdirSync(cwd)).toEqual([]);
       // Node 20 has no compile cache: nothing is written at all there.
       expect(existsSync(path.join(cache, 'node-compile-cache'))).toBe(hasCompileCache(node.bin));
+      expect(existsSync(path.join(cache, 'code-cache'))).toBe(false);
+    });
+
+    it(`keeps the db bundle's code cache in <user cache dir>/code-cache on Node ${node.version}`, () => {
+      const cache = tempDir('slipway-cache-');
+      const cwd = tempDir('slipway-cwd-');
+      const out = execFileSync(node.bin, [BIN, 'db', '--help'], {
+        cwd,
+        env: launcherEnv({ SLIPWAY_CACHE_DIR: cache }),
+        timeout: 60_000,
+      });
+      expect(out.toString()).toContain('package');
+      expect(readdirSync(cwd)).toEqual([]);
+      expect(readdirSync(cache)).toEqual(['code-cache']);
+      expect(readdirSync(path.join(cache, 'code-cache'))).toEqual([
+        expect.stringMatching(new RegExp(`-${node.version}-${process.arch}$`)),
+      ]);
     });
 
     it(`runs the command on Node ${node.version} when the cache directory cannot be created`, () => {

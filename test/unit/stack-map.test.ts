@@ -57,6 +57,35 @@ describe('mapStack', () => {
     expect(mapped).toContain(own!);
   });
 
+  it('maps a frame in a CommonJS bundle (.cjs: dist/bundle/db/main.cjs)', async () => {
+    const root = await makeTree({}, 'slipway-stack-map-');
+    dirs.push(root);
+    mkdirSync(path.join(root, 'src'));
+    writeFileSync(
+      path.join(root, 'src', 'thrower.ts'),
+      'export function fail(what: string): never {\n  const text: string = `failed: ${what}`;\n  // below\n  throw new Error(text);\n}\n',
+    );
+    await build({
+      entryPoints: [path.join(root, 'src', 'thrower.ts')],
+      outdir: path.join(root, 'dist', 'bundle'),
+      outExtension: { '.js': '.cjs' },
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      sourcemap: 'linked',
+      sourcesContent: false,
+      logLevel: 'silent',
+    });
+    const bundled = path.join(root, 'dist', 'bundle', 'thrower.cjs');
+    const stack = execFileSync(
+      process.execPath,
+      ['-e', `try { require(${JSON.stringify(bundled)}).fail('x'); } catch (e) { process.stdout.write(e.stack); }`],
+      { encoding: 'utf8' },
+    );
+    expect(stack).toMatch(/thrower\.cjs:\d+:\d+/);
+    expect(mapStack(stack, root)).toContain('src/thrower.ts:4:9');
+  });
+
   it('keeps a stack whose files are gone or not file paths', () => {
     const stack =
       'Error: boom\n    at f (/nowhere/chunk-X.js:10:5)\n    at node:internal/process:1:1\n    at <anonymous>';
