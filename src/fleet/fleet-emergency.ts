@@ -70,6 +70,8 @@ export async function emergencyRollbackFleet(
     data: { from: x.from, actor: x.actor, emergency: true, hosts: labels.map((host) => ({ host })), batches: [labels] },
   });
   const hostFrom = new Map<ConnectedHost, string | null>();
+  /** Hosts whose current could not be read back at the end (unreachable), and why. */
+  const unverified = new Map<ConnectedHost, string>();
   const steps = new Map<ConnectedHost, StepRunner>();
   const problems = new Map<ConnectedHost, string>();
 
@@ -161,19 +163,31 @@ export async function emergencyRollbackFleet(
         if (view.health.url && healthy === null) healthy = false;
         problems.set(h, `${to} did not come back: ${msg(e)}`);
       }
-    const current = await h.target.readCurrent().catch(() => null);
+    // Read back; a host that cannot be read is not verified — never reported as having no current.
+    const current = await h.target.readCurrent().catch((e: unknown) => {
+      unverified.set(h, msg(e));
+      return null;
+    });
     return { host: h.host.label, from: hostFrom.get(h) ?? null, current, healthy };
   });
-  const hosts = results.map((r, i) =>
-    r.status === 'fulfilled'
-      ? r.value
-      : { host: x.order[i]!.host.label, from: hostFrom.get(x.order[i]!) ?? null, current: null, healthy: null },
-  );
-  const complete = problems.size === 0 && !back && dbLines.length === 0;
+  const hosts = results.map((r, i) => {
+    if (r.status === 'fulfilled') return r.value;
+    unverified.set(x.order[i]!, msg(r.reason));
+    return { host: x.order[i]!.host.label, from: hostFrom.get(x.order[i]!) ?? null, current: null, healthy: null };
+  });
+  const complete = problems.size === 0 && !back && dbLines.length === 0 && unverified.size === 0;
 
-  // 4. The record and the notification.
-  const lines = [...dbLines, ...[...problems].map(([h, p]) => `${h.host.label}: ${p}`)];
-  for (const h of x.order)
+  // 4. The record and the notification. A host not verified has no closing line of its own (it cannot be written)
+  // and keeps the fleet run open: recovery finishes it once the host answers (fleet-recover-plan.ts).
+  const lines = [
+    ...dbLines,
+    ...[...problems].filter(([h]) => !unverified.has(h)).map(([h, p]) => `${h.host.label}: ${p}`),
+    ...[...unverified].map(
+      ([h, why]) =>
+        `${h.host.label}: not verified: its current could not be read back (${why}); where it points is not known${problems.has(h) ? ` (${problems.get(h)})` : ''}`,
+    ),
+  ];
+  for (const h of x.order.filter((y) => !unverified.has(y)))
     await h.target
       .journal(run, KIND)
       .write({
@@ -185,23 +199,51 @@ export async function emergencyRollbackFleet(
       })
       .catch((e: unknown) => lines.push(`${h.host.label}: journal: ${msg(e)}`));
   if (complete) await controller.switchTo(to);
-  await fleetJournal.write({
-    step: 'run',
-    status: complete ? 'ok' : 'failed',
-    release: to,
-    data: { from: x.from, databaseRolledBack: rolledBack, hosts: hosts.map((h) => h.host) },
-    ...(complete ? {} : { message: lines.join('; ') }),
-  });
+  const labelsOf = (hs: Iterable<ConnectedHost>) => [...hs].map((h) => h.host.label);
+  if (unverified.size)
+    await fleetJournal.write({
+      step: 'rollback',
+      status: 'warning',
+      release: to,
+      message: `not finished: ${labelsOf(unverified.keys()).join(', ')} not verified; the run stays open for slipway recover`,
+      data: {
+        from: x.from,
+        databaseRolledBack: rolledBack,
+        returned: hosts.filter((h) => h.current === to && h.healthy !== false).map((h) => h.host),
+        unverified: labelsOf(unverified.keys()),
+        complete: false,
+      },
+    });
+  else
+    await fleetJournal.write({
+      step: 'run',
+      status: complete ? 'ok' : 'failed',
+      release: to,
+      data: { from: x.from, databaseRolledBack: rolledBack, hosts: hosts.map((h) => h.host) },
+      ...(complete ? {} : { message: lines.join('; ') }),
+    });
   const reason = complete
     ? `emergency rollback of ${fleet.name} from ${x.from ?? '(none)'} to ${to} on ${hosts.length} host(s)`
     : `emergency rollback of ${fleet.name} to ${to} FAILED: ${lines.join('; ')}`;
   const notified = await notify(fleet.controllerView, controller, KIND, x.from, to, reason, run).catch(() => false);
   if (!complete)
     throw new SlipwayError('E_ROLLBACK', `the emergency rollback of ${fleet.name} to ${to} did not complete`, {
-      details: [...lines, ...hosts.map((h) => `${h.host}: current ${h.current ?? '(none)'}`)],
-      hint: back
-        ? `Fix the database rollback, then run it again: slipway rollback --emergency ${targetArg}`
-        : `Fix what the details name, then run it again (hosts already on ${to} are only restarted and checked): slipway rollback --emergency ${targetArg} --release ${to}`,
+      details: [
+        ...lines,
+        ...hosts
+          .filter((h) => ![...unverified.keys()].some((u) => u.host.label === h.host))
+          .map((h) => `${h.host}: current ${h.current ?? '(none)'}`),
+        ...(unverified.size
+          ? [
+              `to finish: slipway recover ${targetArg} --yes once ${labelsOf(unverified.keys()).join(', ')} can be reached`,
+            ]
+          : []),
+      ],
+      hint: unverified.size
+        ? `The fleet run stays open: slipway recover ${targetArg} --yes finishes it once every host answers.`
+        : back
+          ? `Fix the database rollback, then run it again: slipway rollback --emergency ${targetArg}`
+          : `Fix what the details name, then run it again (hosts already on ${to} are only restarted and checked): slipway rollback --emergency ${targetArg} --release ${to}`,
     });
   return { hosts, databaseRolledBack: rolledBack, notified };
 }

@@ -154,7 +154,9 @@ export function planFleetRecovery(
           host: x.h.label,
           current: x.h.current,
           to,
-          restart: began(x.mine, 'rollback', 'restart') || x.h.current !== to,
+          // A host this run switched but never restarted (its connection lost in between) runs the release it
+          // came from on the database the run left: restarted too, even when current is already `to`.
+          restart: began(x.mine, 'switch', 'rollback', 'restart') || x.h.current !== to,
           open: open(x.mine),
         };
       }),

@@ -53,6 +53,8 @@ export interface FleetRollbackResult {
   ms: number;
 }
 
+const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRollbackResult> {
   const t0 = performance.now();
   const fleet = resolveFleet(opts.config, opts.target);
@@ -117,6 +119,8 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
       data: { from, actor, hosts: labels.map((host) => ({ host })), batches: [labels] },
     });
     const results: FleetRollbackResult['hosts'] = [];
+    /** Hosts whose state this run could not verify (unreachable), and why. */
+    const unverified = new Map<string, string>();
     let complete = true;
     const lines: string[] = [];
     for (const h of order) {
@@ -141,13 +145,22 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
         );
       }
       const journal = h.target.journal(run, 'rollback');
-      const hostFrom = await h.target.readCurrent();
-      await journal.write({
-        step: 'run',
-        status: 'begin',
-        release: to,
-        data: { from: hostFrom, actor, fleetRun: run },
-      });
+      // A host that cannot be reached (its current not read, or its journal not written) is not verified: the
+      // rollback stops there, records which hosts returned and which are not verified, and leaves the run open
+      // for recovery — never a thrown E_SSH that leaves the fleet run without a word of what happened.
+      let hostFrom: string | null;
+      try {
+        hostFrom = await h.target.readCurrent();
+        await journal.write({
+          step: 'run',
+          status: 'begin',
+          release: to,
+          data: { from: hostFrom, actor, fleetRun: run },
+        });
+      } catch (e) {
+        unverified.set(h.host.label, `${msg(e)} (this run had not switched it)`);
+        break;
+      }
       const s = await settleTarget({
         contracts,
         target: h.target,
@@ -160,19 +173,63 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
         restart: true,
         targetArg,
       });
-      await journal.write({
-        step: 'run',
-        status: s.complete ? 'ok' : 'failed',
-        release: to,
-        data: { from: hostFrom },
-        ...(s.complete ? {} : { message: s.lines.join('; ') }),
-      });
+      if (s.unreadable !== null) {
+        unverified.set(
+          h.host.label,
+          `${s.unreadable}; its switch to ${to} had begun, so it may be on ${to} or on ${hostFrom ?? '(none)'} — not known`,
+        );
+        break;
+      }
+      const closed = await journal
+        .write({
+          step: 'run',
+          status: s.complete ? 'ok' : 'failed',
+          release: to,
+          data: { from: hostFrom },
+          ...(s.complete ? {} : { message: s.lines.join('; ') }),
+        })
+        .then(
+          () => null,
+          (e: unknown) => msg(e),
+        );
+      if (closed !== null) {
+        unverified.set(h.host.label, `${s.lines.join('; ')}; but the end of its run could not be journaled: ${closed}`);
+        break;
+      }
       results.push({ host: h.host.label, from: hostFrom, current: s.current, healthy: s.healthy });
       if (!s.complete) {
         complete = false;
         lines.push(`${h.host.label}: ${s.lines.join('; ')}`);
         break; // never leave more hosts half-done: stop at the first that did not come back
       }
+    }
+    if (unverified.size) {
+      const returned = results.map((r) => r.host);
+      const notReached = labels.filter((l) => !returned.includes(l) && !unverified.has(l));
+      const details = [
+        ...results.map(
+          (r) => `${r.host}: returned: current is ${r.current ?? '(none)'}${r.healthy ? ', healthy' : ''}`,
+        ),
+        ...[...unverified].map(([l, why]) => `${l}: not verified: ${why}`),
+        ...(notReached.length
+          ? [`not rolled back (the rollback stopped before them): ${notReached.join(', ')}, on the release they had`]
+          : []),
+        ...(db && db.keys.length ? ['database: nothing rolled back (every host must be verified back first)'] : []),
+        `to finish: slipway recover ${targetArg} --yes once ${[...unverified.keys()].join(', ')} can be reached; then run the rollback again`,
+      ];
+      // Recorded, and the run left open: recovery decides from an unfinished fleet run (fleet-recover-plan.ts).
+      await fleetJournal.write({
+        step: 'rollback',
+        status: 'warning',
+        release: to,
+        message: `not finished: ${[...unverified.keys()].join(', ')} not verified; the run stays open for slipway recover`,
+        data: { returned, unverified: [...unverified.keys()], notReached, databaseRolledBack: [], complete: false },
+      });
+      throw new SlipwayError(
+        'E_ROLLBACK',
+        `the rollback of ${fleet.name} to ${to} stopped at a host that cannot be reached: ${[...unverified.keys()].join(', ')}`,
+        { details },
+      );
     }
     let rolledBack: ChangeSetKey[] = [];
     const fleetSteps = makeStepRunner({ journal: fleetJournal, release: to, onProgress: emit });
