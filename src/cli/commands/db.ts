@@ -338,7 +338,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       '--count <n>',
       'roll back the newest N recorded changesets (decided when the SQL runs, as liquibase rollback-count)',
     )
-    .option('--to-tag <tag>', 'roll back every changeset after this tag')
+    .option('--to-tag <tag>', 'roll back every changeset recorded after the oldest row with this tag')
     .action(async (flags: DbFlags & { count?: string; toTag?: string }) => {
       if ((flags.count === undefined) === (flags.toTag === undefined))
         throw new SlipwayError('E_USAGE', 'pass exactly one of --count N or --to-tag T');
