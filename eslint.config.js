@@ -14,6 +14,12 @@ export default tseslint.config(
     },
   },
   {
+    // The launcher is CommonJS (bin/package.json): the db commands then never start Node's ESM loader.
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The core never prints or exits; only the CLI edge does (STYLE.md §1).
     files: ['src/**/*.ts'],
     ignores: ['src/cli/**', 'src/web/**'],

@@ -35,9 +35,9 @@ import {
 } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { bundleOptions, dbBundleOptions, markCodeCacheKey } from '../tools/bundle.mjs';
+import { bundleOptions, cacheDirOptions, dbBundleOptions, markCodeCacheKey } from '../tools/bundle.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.join(here, '..');
@@ -222,21 +222,20 @@ function describeBundle(out, inputs) {
 function distLauncher(dir) {
   mkdirSync(dir, { recursive: true });
   const shipped = readFileSync(path.join(repo, 'bin', 'slipway.js'), 'utf8');
-  const abs = (rel) => `'${pathToFileURL(path.join(repo, rel)).href}'`;
   // every command through dist/cli/main.js: the db commands too, not the launcher's CommonJS bundle with its code cache
+  const abs = (rel) => JSON.stringify(path.join(repo, rel));
   const pointed = shipped
     .replace(/^const db = .*;$/m, 'const db = false;')
-    .replaceAll("'../dist/bundle/main.js'", abs('dist/cli/main.js'))
-    .replaceAll("'../dist/bundle/db/main.cjs'", abs('dist/cli/main.js'))
-    .replaceAll("'../dist/bundle/cache-dir.js'", abs('dist/cache-dir.js'));
+    .replaceAll("path.join(__dirname, '../dist/bundle/main.js')", abs('dist/cli/main.js'))
+    .replaceAll("path.join(__dirname, '../dist/bundle/db/main.cjs')", abs('dist/cli/main.js'))
+    .replaceAll("require('../dist/bundle/cache-dir.cjs')", `require(${abs('dist/bundle/cache-dir.cjs')})`);
   if (
     !pointed.includes('const db = false;') ||
     !pointed.includes('dist/cli/main.js') ||
-    !pointed.includes('dist/cache-dir.js') ||
     pointed.includes("'../dist/bundle/")
   )
     throw new Error(
-      'bin/slipway.js no longer names `const db =`, ../dist/bundle/main.js, db/main.cjs and cache-dir.js: update the bench',
+      'bin/slipway.js no longer names `const db =`, ../dist/bundle/main.js, db/main.cjs and cache-dir.cjs: update the bench',
     );
   if (!statSync(path.join(repo, 'dist', 'cli', 'main.js'), { throwIfNoEntry: false }))
     throw new Error('dist/cli/main.js is missing: run `npm run build:ts` first');
@@ -257,12 +256,14 @@ async function buildOwnBundle(dir) {
   const result = await esbuild.build({ ...bundleOptions(out), packages: 'external' });
   await esbuild.build({ ...dbBundleOptions(path.join(out, 'db')), packages: 'external' });
   markCodeCacheKey(path.join(out, 'db', 'main.cjs'));
+  await esbuild.build(cacheDirOptions(out));
   cpSync(path.join(repo, 'package.json'), path.join(root, 'package.json'));
   symlinkSync(path.join(repo, 'node_modules'), path.join(root, 'node_modules'));
   symlinkSync(path.join(repo, 'dist', 'web'), path.join(root, 'dist', 'web'));
   mkdirSync(path.join(root, 'bin'));
   const launcher = path.join(root, 'bin', 'slipway.js');
   cpSync(path.join(repo, 'bin', 'slipway.js'), launcher);
+  cpSync(path.join(repo, 'bin', 'package.json'), path.join(root, 'bin', 'package.json'));
   return { launcher, ...describeBundle(out, Object.keys(result.metafile.inputs).length) };
 }
 

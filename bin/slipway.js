@@ -1,33 +1,36 @@
 #!/usr/bin/env node
 // Thin launcher: runs the CLI's esbuild bundle, dist/bundle/ (tools/bundle.mjs, run by `npm run build:ts` and so by
 // `npm ci` through `prepare`). The bundle, not tsc's dist/, because it starts faster: bench/results-startup.md.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import module from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+// CommonJS (bin/package.json): the db commands then never start Node's ESM loader (16 M instructions on Node 20).
+'use strict';
+const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const nodeModule = require('node:module');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+const vm = require('node:vm');
 
 const args = process.argv.slice(2);
 // `slipway db …` runs dist/bundle/db/main.cjs, the same CLI built with only the db commands, in one file that this
 // launcher compiles with a V8 code cache (tools/bundle.mjs, runWithCodeCache): when the first word that is not an
 // option is `db`, src/cli/main.ts's commandGroupsFor loads the db group alone.
 const db = args.find((a) => !a.startsWith('-')) === 'db';
-const entry = db
-  ? new URL('../dist/bundle/db/main.cjs', import.meta.url)
-  : new URL('../dist/bundle/main.js', import.meta.url);
-if (!existsSync(fileURLToPath(entry))) {
+const entry = db ? path.join(__dirname, '../dist/bundle/db/main.cjs') : path.join(__dirname, '../dist/bundle/main.js');
+if (!existsSync(entry)) {
   process.stderr.write('slipway: dist/bundle/ is missing; run `npm run build:ts` in the slipway checkout first.\n');
   process.exit(2);
 }
-if (!needsLiftoff(args)) await run(args);
-else if (Number(process.versions.node.split('.')[0]) <= 22) {
-  // Node 20 and 22 take the flag at run time, before the parser's module is compiled (measured: the same CPU and
-  // memory as on the command line), which spares a second process (~45 MB resident while it waits). node:v8 is
-  // imported only here: it loads stream and heap-snapshot code that other commands do not need.
-  const { default: v8 } = await import('node:v8');
-  v8.setFlagsFromString('--liftoff-only');
-  await run(args);
-} else await runWithLiftoff(args);
+void launch(args);
+
+async function launch(argv) {
+  if (!needsLiftoff(argv)) await run(argv);
+  else if (Number(process.versions.node.split('.')[0]) <= 22) {
+    // Node 20 and 22 take the flag at run time, before the parser's module is compiled (measured: the same CPU and
+    // memory as on the command line), which spares a second process (~45 MB resident while it waits). node:v8 is
+    // required only here: it loads stream and heap-snapshot code that other commands do not need.
+    require('node:v8').setFlagsFromString('--liftoff-only');
+    await run(argv);
+  } else await runWithLiftoff(argv);
+}
 
 /**
  * Whether this command runs libpg-query's WebAssembly SQL parser here (compile, and the compile phase of package and
@@ -52,18 +55,16 @@ function needsLiftoff(argv) {
  * copy changes nothing).
  */
 async function runWithLiftoff(argv) {
-  const { spawn } = await import('node:child_process');
+  const { spawn } = require('node:child_process');
   // The relay is in place before the second process exists: a signal that came between spawn() and the listeners
   // would end this process by default and leave the second one running on its own. Listeners run only after this
   // synchronous code, so `child` is always set when one does.
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   const relay = (sig) => child.kill(sig);
   for (const sig of signals) process.on(sig, relay);
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv, '--liftoff-only', fileURLToPath(import.meta.url), ...argv],
-    { stdio: 'inherit' },
-  );
+  const child = spawn(process.execPath, [...process.execArgv, '--liftoff-only', __filename, ...argv], {
+    stdio: 'inherit',
+  });
   const [code, signal] = await new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (c, s) => resolve([c, s]));
@@ -75,21 +76,21 @@ async function runWithLiftoff(argv) {
 
 /** Runs the CLI in this process. */
 async function run(argv) {
-  if (db) return runWithCodeCache(fileURLToPath(entry), argv);
+  if (db) return runWithCodeCache(entry, argv);
   // Node ≥ 22.1 caches compiled code between runs (start-up is most of a short command; bench/results-startup.md);
   // Node 20 has no such cache and skips this. It lives in the user's cache directory (NODE_COMPILE_CACHE overrides;
   // NODE_DISABLE_COMPILE_CACHE, set to anything, turns it off as Node itself reads it). A directory that cannot be
   // written only costs the cache, never the command: enableCompileCache reports that rather than throwing, and
   // anything else that goes wrong here is dropped too.
-  if (module.enableCompileCache && process.env.NODE_DISABLE_COMPILE_CACHE === undefined) {
+  if (nodeModule.enableCompileCache && process.env.NODE_DISABLE_COMPILE_CACHE === undefined) {
     try {
-      const { userCacheDir } = await import(new URL('../dist/bundle/cache-dir.js', import.meta.url).href);
-      module.enableCompileCache(process.env.NODE_COMPILE_CACHE || path.join(userCacheDir(), 'node-compile-cache'));
+      const { userCacheDir } = require('../dist/bundle/cache-dir.cjs');
+      nodeModule.enableCompileCache(process.env.NODE_COMPILE_CACHE || path.join(userCacheDir(), 'node-compile-cache'));
     } catch {
       // no cache this run
     }
   }
-  const { main } = await import(entry.href);
+  const { main } = await import(pathToFileURL(entry).href);
   process.exitCode = await main(argv);
 }
 
@@ -108,7 +109,7 @@ async function run(argv) {
  */
 async function runWithCodeCache(file, argv) {
   const source = readFileSync(file, 'utf8');
-  const cache = await codeCacheOf(file, source);
+  const cache = codeCacheOf(file, source);
   let cachedData;
   try {
     const data = cache && readFileSync(cache.file);
@@ -123,7 +124,7 @@ async function runWithCodeCache(file, argv) {
     cachedData,
   });
   const mod = { exports: {} };
-  script.runInThisContext()(mod.exports, module.createRequire(file), mod, file, path.dirname(file));
+  script.runInThisContext()(mod.exports, nodeModule.createRequire(file), mod, file, path.dirname(file));
   process.exitCode = await mod.exports.main(argv);
   if (cache && (cachedData === undefined || script.cachedDataRejected)) {
     try {
@@ -141,12 +142,12 @@ async function runWithCodeCache(file, argv) {
  * Where the code cache of `file` lives (one file per bundle location and Node version, so a rebuild replaces it) and
  * the key its content must start with (the bundle's); null when off or the bundle has no key.
  */
-async function codeCacheOf(file, source) {
+function codeCacheOf(file, source) {
   if (process.env.NODE_DISABLE_COMPILE_CACHE !== undefined) return null;
   const key = /\/\/# codeCacheKey=(\w+)\n$/.exec(source.slice(-80))?.[1];
   if (!key) return null;
   try {
-    const { userCacheDir } = await import(new URL('../dist/bundle/cache-dir.js', import.meta.url).href);
+    const { userCacheDir } = require('../dist/bundle/cache-dir.cjs');
     const dir = path.join(userCacheDir(), 'code-cache');
     mkdirSync(dir, { recursive: true });
     // The location's hash keeps two installs from overwriting each other's cache on every run (FNV-1a, 32 bits).

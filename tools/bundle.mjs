@@ -5,9 +5,9 @@
 // group cuts it (a bundle of Slipway's own code alone, packages left in node_modules, gained nothing).
 //
 // Entries: the CLI (src/cli/main.ts; its command groups are dynamic imports, so each becomes its own chunk and a
-// command loads only its group), the launcher's cache-dir module, and the two programs Slipway forks (the build's
-// verification child and the blue-green proxy), which src/package-root.ts finds as dist/bundle/<name>.js. Shared code
-// goes into chunks. The TypeScript is compiled by esbuild from src/ directly, as vitest runs it; tsc's dist/ output
+// command loads only its group), and the two programs Slipway forks (the build's verification child and the
+// blue-green proxy), which src/package-root.ts finds as dist/bundle/<name>.js. Shared code goes into chunks. The
+// launcher's src/cache-dir.ts is built apart, as dist/bundle/cache-dir.cjs (cacheDirOptions). The TypeScript is compiled by esbuild from src/ directly, as vitest runs it; tsc's dist/ output
 // stays for type checking and the benches that import it.
 //
 // A second build writes dist/bundle/db/main.cjs: the same CLI with only the `db` command group (dbBundleOptions), as
@@ -62,7 +62,6 @@ export function bundleOptions(outdir) {
     absWorkingDir: repo,
     entryPoints: {
       main: 'src/cli/main.ts',
-      'cache-dir': 'src/cache-dir.ts',
       'verify-main': 'src/cli/verify-main.ts',
       'proxy-main': 'src/cli/proxy-main.ts',
     },
@@ -139,6 +138,25 @@ export function dbBundleOptions(outdir) {
   };
 }
 
+/**
+ * dist/bundle/cache-dir.cjs: src/cache-dir.ts alone, as CommonJS, which bin/slipway.js (CommonJS too) requires
+ * before it runs a command: no ESM module (and, for the db commands, no ESM loader at all) only to find a directory.
+ */
+export function cacheDirOptions(outdir) {
+  return {
+    absWorkingDir: repo,
+    entryPoints: { 'cache-dir': 'src/cache-dir.ts' },
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20.19',
+    tsconfig: path.join(repo, 'tsconfig.build.json'),
+    logLevel: 'warning',
+  };
+}
+
 /** Builds dist/bundle/ (and dist/bundle/db/) and returns esbuild's metafiles. */
 export async function buildBundle() {
   rmSync(out, { recursive: true, force: true });
@@ -146,6 +164,7 @@ export async function buildBundle() {
   const result = await esbuild.build(bundleOptions(out));
   const db = await esbuild.build(dbBundleOptions(path.join(out, 'db')));
   markCodeCacheKey(path.join(out, 'db', 'main.cjs'));
+  await esbuild.build(cacheDirOptions(out));
   // The db bundle is built from the same sources, so its packages are among the full bundle's: one notices file.
   const extra = Object.keys(db.metafile.inputs).filter((i) => packageDirOf(i) && !result.metafile.inputs[i]);
   if (extra.length) throw new Error(`dist/bundle/db/ folds in files the full bundle does not: ${extra.join(', ')}`);
