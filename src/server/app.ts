@@ -6,7 +6,7 @@ import Fastify, {
   type FastifyRequest,
   type onResponseHookHandler,
 } from 'fastify';
-import type { DestinationStream } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { TrustProxySetting } from '../config/sections/trust-proxy.js';
 import { isSlipwayError, type ErrorCode } from '../errors.js';
@@ -21,7 +21,7 @@ import { hooksWith } from './route-hooks.js';
 import { registerRateLimit } from './rate-limit.js';
 import { createAuditLogger, writeAudit, type AuditLog } from './audit.js';
 import { secretSafeLogOptions } from './log-options.js';
-import { lazyChildLoggerFactory } from './request-logger.js';
+import { lazyLogger } from './request-logger.js';
 import { createMetrics, HEALTH_VALUE, routeRecorder } from './metrics.js';
 import { RequestStats } from './request-stats.js';
 import { UserDirectory } from './user-directory.js';
@@ -86,9 +86,8 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   const deps: ServerDeps = { ...(await defaultDeps()), ...options.deps };
   const clock = deps.clock;
   const app = Fastify({
-    logger: options.logger ? { ...secretSafeLogOptions(), ...(options.logger === true ? {} : options.logger) } : false,
     // req.log made only when a request writes a line (most write none at the server's level): src/server/request-logger.ts.
-    ...(options.logger ? { childLoggerFactory: lazyChildLoggerFactory } : {}),
+    ...(options.logger ? { loggerInstance: lazyLogger(serverLogger(options.logger)) } : { logger: false }),
     bodyLimit: BODY_LIMITS.default,
     return503OnClosing: true,
     ...serverOptions(config.server.http),
@@ -269,6 +268,24 @@ export function renderError(err: unknown): { status: number; body: unknown; head
     body: { error: { code: 'E_INTERNAL', message: 'internal error; the server log has the details' } },
     headers: {},
   };
+}
+
+/**
+ * The server's pino logger, as Fastify would make it from the `logger` option: secret-safe options under the caller's,
+ * level info unless given, written to `stream` (or `file`) or else stdout, and Fastify's `res` serializer (its `req`
+ * and `err` are replaced by the secret-safe ones).
+ */
+function serverLogger(setting: true | Record<string, unknown>): Logger {
+  const { stream, file, ...given } = setting === true ? ({} as Record<string, unknown>) : setting;
+  const safe = secretSafeLogOptions();
+  const opts = { level: 'info', ...safe, ...given } as LoggerOptions;
+  opts.serializers = {
+    res: (reply: { statusCode: number }) => ({ statusCode: reply.statusCode }),
+    ...opts.serializers,
+  };
+  const dest =
+    (stream as DestinationStream | undefined) ?? (typeof file === 'string' ? pino.destination(file) : undefined);
+  return dest ? pino(opts, dest) : pino(opts);
 }
 
 /**

@@ -1,44 +1,58 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Bindings, ChildLoggerOptions, LevelWithSilent } from 'pino';
+import { pino, type Bindings, type ChildLoggerOptions, type LevelWithSilent, type Logger } from 'pino';
 
 type Level = Exclude<LevelWithSilent, 'silent'>;
 type Enabled = FastifyBaseLogger & { isLevelEnabled?: (level: string) => boolean };
 
 /**
- * Fastify's per-request logger (`req.log`), made only when a line is written: Fastify makes a pino child (request id
- * bound) for every request, and at the server's level (warn) nearly every request writes nothing, so that child was
- * work for no line. The same lines come out as before: a level the server logger would write makes the real child
- * (with the same bindings and options) and writes through it.
+ * The server's logger as Fastify's `loggerInstance`: `real` (a pino logger) behind children made only when a line is
+ * written. Fastify makes a child (request id bound) for every request, and at the server's level (warn) nearly every
+ * request writes nothing, so a pino child per request was work for no line. The same lines come out as before: a level
+ * the real logger would write makes the real child (with the same bindings and options) and writes through it.
+ *
+ * Given as the instance (Fastify calls its `child` with its default child factory), not as a `childLoggerFactory`:
+ * with a factory of its own Fastify checks every request's child for the seven logger methods (fourteen keyed lookups
+ * and two arrays a request).
  */
-export function lazyChildLoggerFactory(
-  logger: FastifyBaseLogger,
-  bindings: Bindings,
-  opts: ChildLoggerOptions,
-): FastifyBaseLogger {
-  return new LazyChild(logger, bindings, opts) as unknown as FastifyBaseLogger;
+export function lazyLogger(real: Logger): FastifyBaseLogger {
+  const root = new LazyLogger(real, null, {});
+  // Fastify merges its default serializers under the instance's own (pino keeps them under this symbol): so a request
+  // line's `req` is the secret-safe one of the real logger, never Fastify's (which writes the URL as it came).
+  const sym = pino.symbols.serializersSym;
+  Object.defineProperty(root, sym, { value: (real as unknown as Record<symbol, unknown>)[sym] });
+  return root as unknown as FastifyBaseLogger;
 }
 
-class LazyChild {
+/** A logger whose real pino child (of `parent`, with `bindings` and `opts`) is made when it first writes a line. */
+class LazyLogger {
   private made: Enabled | undefined;
 
   constructor(
-    private readonly parent: FastifyBaseLogger,
-    private readonly bindings: Bindings,
+    private readonly parent: Logger | LazyLogger,
+    private readonly bindings: Bindings | null,
     private readonly opts: ChildLoggerOptions,
   ) {}
 
   private real(): Enabled {
-    return (this.made ??= this.parent.child(this.bindings, this.opts) as Enabled);
+    if (this.made) return this.made;
+    const parent = this.parent instanceof LazyLogger ? this.parent.real() : this.parent;
+    this.made = (this.bindings === null ? parent : parent.child(this.bindings, this.opts)) as Enabled;
+    return this.made;
   }
 
   private enabled(level: Level): boolean {
     // A child with its own level (a route's logLevel) decides for itself; otherwise the parent's level is the child's.
-    const target = this.made ?? (this.opts.level === undefined ? (this.parent as Enabled) : this.real());
-    return target.isLevelEnabled ? target.isLevelEnabled(level) : true;
+    if (this.made || this.opts.level !== undefined || !(this.parent instanceof LazyLogger)) {
+      const target = this.made ?? this.real();
+      return target.isLevelEnabled ? target.isLevelEnabled(level) : true;
+    }
+    return this.parent.enabled(level);
   }
 
   get level(): string {
-    return this.made?.level ?? this.opts.level ?? this.parent.level;
+    if (this.made) return this.made.level;
+    if (this.opts.level !== undefined) return this.opts.level;
+    return this.parent.level;
   }
 
   set level(level: string) {
@@ -46,7 +60,11 @@ class LazyChild {
   }
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
-    return this.real().child(bindings, options);
+    return new LazyLogger(this, bindings, options ?? {}) as unknown as FastifyBaseLogger;
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return this.enabled(level as Level);
   }
 
   // Prototype methods, not per-instance closures: one of these objects is made for every request.
