@@ -75,6 +75,23 @@ describe('createAuditLogger (batched file writes)', () => {
     await log.close();
   });
 
+  it("writes each line's time byte for byte as auditLine does (milliseconds padded, a new second, after close)", async () => {
+    const file = path.join(await tempDir(), 'a.log');
+    const times = ['2026-03-01T12:00:00.007Z', '2026-03-01T12:00:00.042Z', '2026-03-01T12:00:00.999Z']
+      .concat(['2026-03-01T12:00:01.000Z', '2026-03-01T12:00:01.100Z', '1969-12-31T23:59:59.950Z'])
+      .map((t) => Date.parse(t));
+    let i = 0;
+    const log = createAuditLogger(file, () => times[i++]!);
+    const late = Date.parse('2026-03-01T12:00:02.005Z');
+    for (let k = 0; k < times.length; k++) writeAudit(log, entry(k));
+    await log.close();
+    times.push(late);
+    writeAudit(log, entry(9));
+    const expected = [...times.slice(0, -1).map((t, k) => auditLine(entry(k), t)), auditLine(entry(9), late)];
+    await waitFor('every line', async () => (await readFile(file, 'utf8')).split('\n').length === expected.length + 1);
+    expect(await readFile(file, 'utf8')).toBe(expected.join(''));
+  });
+
   it('close() resolves with every line in the file, in order; lines after it still arrive', async () => {
     const file = path.join(await tempDir(), 'nested', 'a.log');
     const log = createAuditLogger(file);
