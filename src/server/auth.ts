@@ -25,6 +25,8 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const BEARER = /^bearer$/i;
+// The scheme as nearly every client writes it is compared first: a string compare instead of a regular expression.
+const isBearer = (scheme: string) => scheme === 'Bearer' || BEARER.test(scheme);
 
 export interface AuthDeps {
   users: UserDirectory;
@@ -52,7 +54,7 @@ export async function authenticate(req: FastifyRequest, deps: AuthDeps): Promise
       if (!p) throw unauthorized(req, 'wrong user name or password');
       return p;
     }
-    if (BEARER.test(scheme)) {
+    if (isBearer(scheme)) {
       const p = await deps.checker.checkToken(value.trim(), req.ip);
       if (!p) throw unauthorized(req, 'unknown or revoked API token');
       return p;
@@ -161,9 +163,9 @@ function authHook(access: Access, deps: AuthDeps): onRequestHookHandler {
     if (header === undefined || !deps.users.isCurrent())
       return void authorize(req, access, deps).then(() => done(), done);
     const { scheme, value } = splitAuthorization(header);
-    if (!BEARER.test(scheme)) return void authorize(req, access, deps).then(() => done(), done);
+    if (!isBearer(scheme)) return void authorize(req, access, deps).then(() => done(), done);
     try {
-      const p = deps.checker.checkTokenNow(value.trim(), req.ip);
+      const p = deps.checker.checkTokenNow(value.trim(), req);
       if (!p) throw unauthorized(req, 'unknown or revoked API token');
       admit(req, access, p, deps);
     } catch (e) {

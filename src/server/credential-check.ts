@@ -77,17 +77,18 @@ export class CredentialChecker {
   /** A bearer token: the principal, null when unknown; an unknown token counts against the client's budget. */
   async checkToken(token: string, client: string): Promise<Principal | null> {
     if (token) await this.opts.users.refresh();
-    return this.checkTokenNow(token, client);
+    return this.checkTokenNow(token, { ip: client });
   }
 
   /**
    * checkToken without re-checking the users file: only when `users.isCurrent()` is true (the request path's
-   * promise-free case). The same budget: an unknown token counts against the client, 429 once spent.
+   * promise-free case). The same budget: an unknown token counts against the client, 429 once spent. The client's
+   * address is read only then (the request itself is passed: its `ip` is a getter that asks the socket).
    */
-  checkTokenNow(token: string, client: string): Principal | null {
+  checkTokenNow(token: string, client: { readonly ip: string }): Principal | null {
     const p = token ? this.opts.users.tokenPrincipal(token) : null;
     if (p) return p;
-    this.failed(client);
+    this.failed(client.ip);
     return null;
   }
 

@@ -44,6 +44,10 @@ describe('Authentication', () => {
     expect((await health(bearer(s.tokens.viewer))).status).not.toBe(401);
     expect((await health(bearer(s.tokens.viewer + 'x'))).status).toBe(401);
     expect((await health(bearer(''))).status).toBe(401);
+    // The scheme is case-insensitive (RFC 9110 §11.1), whichever way a client writes it.
+    for (const scheme of ['bearer', 'BEARER', 'bEaReR'])
+      expect((await health({ authorization: `${scheme} ${s.tokens.viewer}` })).status, scheme).not.toBe(401);
+    expect((await health({ authorization: `Bearers ${s.tokens.viewer}` })).status).toBe(401);
   });
 
   it('AUTH 7: malformed or unsupported Authorization headers are 401', async () => {
