@@ -187,7 +187,12 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-async function startOne(dir: string, i: number, authorized: string): Promise<SshHostFixture> {
+async function startOne(
+  dir: string,
+  i: number,
+  authorized: string,
+  pathPrefix: string | undefined,
+): Promise<SshHostFixture> {
   const hdir = path.join(dir, `host${i}`);
   await mkdir(hdir, { recursive: true });
   const hostKey = path.join(hdir, 'ssh_host_ed25519_key');
@@ -216,7 +221,9 @@ async function startOne(dir: string, i: number, authorized: string): Promise<Ssh
         'LogLevel ERROR',
         // The login shell must not read this machine's own ~/.bashrc (on the dev box it takes seconds): each host
         // gets an empty home of its own.
-        `SetEnv HOME=${home}`,
+        // A test may put its own stand-ins for host commands first on the sessions' PATH (sshd's SetEnv overrides
+        // the PATH it sets itself).
+        `SetEnv HOME=${home}${pathPrefix ? ` PATH=${pathPrefix}:/usr/local/bin:/usr/bin:/bin` : ''}`,
         '',
       ].join('\n'),
     );
@@ -280,7 +287,12 @@ async function startOne(dir: string, i: number, authorized: string): Promise<Ssh
 }
 
 /** Starts `n` sshd servers; `stop()` ends them and removes everything. */
-export async function startSshFleet(n: number): Promise<SshFleetFixture> {
+export interface SshFleetOptions {
+  /** A directory put first on the PATH of host `i`'s sessions (1-based), for a test's stand-ins of host commands. */
+  pathPrefix?: (i: number) => string | undefined;
+}
+
+export async function startSshFleet(n: number, opts: SshFleetOptions = {}): Promise<SshFleetFixture> {
   if (!SSHD) throw new Error('sshd is not installed (apt-get install openssh-server)');
   // Debian's sshd refuses to start without its privilege separation directory.
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
@@ -296,7 +308,7 @@ export async function startSshFleet(n: number): Promise<SshFleetFixture> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    for (let i = 1; i <= n; i++) hosts.push(await startOne(dir, i, authorized));
+    for (let i = 1; i <= n; i++) hosts.push(await startOne(dir, i, authorized, opts.pathPrefix?.(i)));
   } catch (e) {
     await stop();
     throw e;

@@ -1,27 +1,49 @@
 // A connection cut while a host extracts and verifies a release: a real 2-host fleet (an sshd per host) and a real
-// database. While host 2's install runs (its staging directory exists), the sshd processes serving the controller's
-// connection to host 2 get SIGKILL (the listener stays: new connections are accepted). The rollout must stop before
+// database. While host 2's install runs (its staging directory exists, and a stand-in for sha256sum first on host 2's
+// PATH holds the release's checksum check until the test has cut: no race with a fast extraction), the sshd processes
+// serving the controller's connection to host 2 get SIGKILL (the listener stays: new connections are accepted). The rollout must stop before
 // anything is switched or migrated; host 2 must be left with no release of the run promoted (the install's own
 // processes on the host stop: nothing of it runs on once the controller has reported), no staging directory, and a
 // journal that says what happened; a rerun then deploys the release everywhere.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { queryRows } from '../../helpers/pg.js';
 import { waitFor } from '../../helpers/wait.js';
+import { makeTree } from '../../helpers/tmp.js';
 import { CS1, CS2, startFleetProject, type FleetProject } from './fleet-project.js';
 
 let p: FleetProject;
+let hold: string;
+
+// Host 2's sha256sum: a checksum check (-c, the install's verification inside the staging directory) waits while
+// <hold>/hold exists, after creating <hold>/held; everything else is the real sha256sum.
+const REAL_SHA256SUM = '/usr/bin/sha256sum';
+const standIn = (dir: string) => `#!/bin/sh
+case " $* " in
+  *" -c "*) if [ -e '${dir}/hold' ]; then : > '${dir}/held'; while [ -e '${dir}/hold' ]; do sleep 0.05; done; fi ;;
+esac
+exec ${REAL_SHA256SUM} "$@"
+`;
 
 beforeAll(async () => {
-  p = await startFleetProject(2, 'slipway_fleet_install_cut');
+  if (!existsSync(REAL_SHA256SUM)) throw new Error(`${REAL_SHA256SUM} is missing`);
+  const dir = await makeTree({}, 'slipway-install-cut-');
+  hold = dir;
+  mkdirSync(path.join(dir, 'bin'));
+  writeFileSync(path.join(dir, 'bin', 'sha256sum'), standIn(dir));
+  chmodSync(path.join(dir, 'bin', 'sha256sum'), 0o755);
+  p = await startFleetProject(2, 'slipway_fleet_install_cut', {
+    pathPrefix: (i) => (i === 2 ? path.join(dir, 'bin') : undefined),
+  });
 }, 400_000);
 
 afterAll(async () => {
   await p?.stop();
+  if (hold) rmSync(hold, { recursive: true, force: true });
 });
 
 const changelog = async () =>
@@ -47,11 +69,10 @@ describe('fleet: the connection cut during a host install', () => {
     ).releaseId;
     const h2 = p.fleet.hosts[1]!;
     const host2 = `${p.fleet.user}@127.0.0.1:${h2.port}:${h2.root}`;
-    // Enough bytes that the host's extract and checks take a while (incompressible: 400 files of 16 KB).
-    const files = Object.fromEntries(
-      Array.from({ length: 400 }, (_, i) => [`bulk/f${i}.txt`, randomBytes(8192).toString('hex')]),
-    );
-    const v2pkg = await p.fleetPackage('2.0.0', [CS1, CS2], { files });
+    const v2pkg = await p.fleetPackage('2.0.0', [CS1, CS2], {
+      files: { 'bulk/data.txt': randomBytes(8192).toString('hex') },
+    });
+    writeFileSync(path.join(hold, 'hold'), '');
     const releases = () => readdirSync(path.join(h2.root, 'releases')).sort();
     let cut: Promise<{ staging: string; pids: number[] }> | null = null;
     const e = await deployFleet({
@@ -61,15 +82,16 @@ describe('fleet: the connection cut during a host install', () => {
       onProgress: (ev) => {
         if (!cut && ev.host === host2 && ev.step === 'extract' && ev.status === 'begin')
           cut = waitFor(
-            "host 2's staging directory",
+            "host 2's install holding in its checksum check",
             () => {
               const staging = releases().find((x) => x.startsWith('.staging-'));
-              if (!staging) return false;
+              if (!staging || !existsSync(path.join(hold, 'held'))) return false;
               const pids = h2.sessionPids();
               for (const pid of pids) process.kill(pid, 'SIGKILL');
+              rmSync(path.join(hold, 'hold')); // the install goes on, as one whose controller is gone
               return { staging, pids };
             },
-            { timeoutMs: 120_000, intervalMs: 5 },
+            { timeoutMs: 120_000 },
           );
       },
     }).then(

@@ -15,7 +15,13 @@ import { runMain, type MainRun } from '../../helpers/cli-main.js';
 import { appPackage } from '../../helpers/deploy-target.js';
 import { FLEET_APP, FLEET_RESTART, FLEET_SMOKE } from '../../fixtures/fleet/app.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
-import { releasePort, reservedPort, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
+import {
+  releasePort,
+  reservedPort,
+  startSshFleet,
+  type SshFleetFixture,
+  type SshFleetOptions,
+} from '../../helpers/sshd.js';
 import { makeTree, removeTree } from '../../helpers/tmp.js';
 
 export const CS1: FixtureChangeSet = { id: '1', sql: 'CREATE TABLE t1 (id int);', rollback: 'DROP TABLE t1;' };
@@ -96,8 +102,8 @@ export function closeMasters(tmp: string): void {
 }
 
 /** Starts `n` hosts, a database named after `dbName`, and the project dir. */
-export async function startFleetProject(n: number, dbName: string): Promise<FleetProject> {
-  const fleet = await startSshFleet(n);
+export async function startFleetProject(n: number, dbName: string, opts: SshFleetOptions = {}): Promise<FleetProject> {
+  const fleet = await startSshFleet(n, opts);
   const db = await createTestDatabase(dbName);
   const dir = await makeTree({}, 'slipway-fleet-');
   const appPorts: number[] = [];
