@@ -3,6 +3,7 @@ import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './hist
 import { quoteLiteral } from './sql-text.js';
 import { jdbcText } from './jdbc-text.js';
 import { staticLeaf } from './precondition-static.js';
+import { changeSetPathKey, changeSetPathKeySql } from './changelog/paths.js';
 
 /**
  * PL/pgSQL statements that check a changeset's (or changelog's) preconditions when the package runs, leaving the
@@ -145,6 +146,9 @@ function renderLeaf(c: Precondition, t: HistoryTables): string {
       // cut at '@', equalsIgnoreCase the username attribute.
       return `lower(split_part(session_user::text, '@', 1)) = lower(${quoteLiteral(a.username ?? '')})`;
     case 'changeset-executed':
-      return `EXISTS (SELECT 1 FROM ${historyTable(t)} WHERE ID = ${quoteLiteral(a.id ?? '')} AND AUTHOR = ${quoteLiteral(a.author ?? '')} AND FILENAME = ${quoteLiteral(a.changeLogFile ?? '')})`;
+      // ChangeSetExecutedPrecondition asks for a ran changeset RanChangeSet.isSameAs the one named: id and author
+      // ignoring case, the paths compared normalised and ignoring case (changeSetPathKey; measured in
+      // test/integration/db-changeset-executed-oracle.test.ts).
+      return `EXISTS (SELECT 1 FROM ${historyTable(t)} WHERE lower(ID) = lower(${quoteLiteral(a.id ?? '')}) AND lower(AUTHOR) = lower(${quoteLiteral(a.author ?? '')}) AND ${changeSetPathKeySql('FILENAME')} = ${quoteLiteral(changeSetPathKey(a.changeLogFile ?? ''))})`;
   }
 }

@@ -151,6 +151,23 @@ export function recordedFormattedLogicalFilePath(p: string): string {
   return normalizeLogicalPath(p).replace(/^\//, '');
 }
 
+/**
+ * How Liquibase 4.28 compares a changeset's path with a recorded or written one (RanChangeSet.isSameAs for
+ * changeSetExecuted, DatabaseChangeLog.getChangeSet for a reused rollback): both normalised (normalizeLogicalPath:
+ * forward slashes, "classpath:" and "./" dropped, doubled slashes made one), one leading "/" dropped, and compared
+ * ignoring case. This is the key both sides are reduced to; changeSetPathKeySql is the same in SQL.
+ */
+export function changeSetPathKey(p: string): string {
+  return normalizeLogicalPath(p).replace(/^\//, '').toLowerCase();
+}
+
+/** changeSetPathKey as a SQL expression over `expr` (a FILENAME column), for checks made when the package runs. */
+export function changeSetPathKeySql(expr: string): string {
+  const slashed = `replace(${expr}, '\\', '/')`;
+  const noPrefix = `regexp_replace(regexp_replace(${slashed}, '^classpath\\*?:', ''), '^(\\./)+', '')`;
+  return `lower(regexp_replace(regexp_replace(${noPrefix}, '/{2,}', '/', 'g'), '^/', ''))`;
+}
+
 /** Liquibase DatabaseChangeLog.normalizePath: forward slashes, no leading "./" or "classpath:". */
 export function normalizeLogicalPath(p: string): string {
   // What each replacement below needs; a path with none of them (most) is returned without the four passes.

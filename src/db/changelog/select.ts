@@ -4,7 +4,7 @@
  * `liquibase update --contexts … --labels …`.
  */
 import type { ChangeSet } from '../model.js';
-import { normalizeLogicalPath } from './paths.js';
+import { changeSetPathKey } from './paths.js';
 
 export interface SelectFilter {
   /** Runtime contexts (`--contexts a,b`); none given = every changeset's context matches. */
@@ -134,13 +134,12 @@ export function reusedChangeSets(
 ): ChangeSet[] {
   const { id, author } = ref;
   if (author === undefined) return [];
-  const norm = (p: string): string => normalizeLogicalPath(p).replace(/^\//, '').toLowerCase();
-  const want = norm(ref.path);
+  const want = changeSetPathKey(ref.path);
   return candidates.filter(
     (c) =>
       c.author.toLowerCase() === author.toLowerCase() &&
       c.id.toLowerCase() === id.toLowerCase() &&
       (c.dbms === null || matchesDbms(c.dbms, dbms)) &&
-      norm(c.filename) === want,
+      changeSetPathKey(c.filename) === want,
   );
 }

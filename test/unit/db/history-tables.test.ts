@@ -28,7 +28,7 @@ describe('renamed history tables (Liquibase --database-changelog-table-name / -l
       'CREATE TABLE IF NOT EXISTS public.ddm_db_changelog_lock (ID INTEGER NOT NULL, LOCKED BOOLEAN NOT NULL, LOCKGRANTED TIMESTAMP WITHOUT TIME ZONE, LOCKEDBY VARCHAR(255), CONSTRAINT ddm_db_changelog_lock_pkey PRIMARY KEY (ID));',
     );
     expect(sql).toContain('CREATE TABLE IF NOT EXISTS public.ddm_db_changelog (ID VARCHAR(255) NOT NULL');
-    expect(sql).toContain("EXISTS (SELECT 1 FROM public.ddm_db_changelog WHERE ID = 'x'");
+    expect(sql).toContain("EXISTS (SELECT 1 FROM public.ddm_db_changelog WHERE lower(ID) = lower('x')");
     expect(sql).toContain('INSERT INTO public.ddm_db_changelog (ID, AUTHOR, FILENAME');
     const unit = {
       unit: 'u',

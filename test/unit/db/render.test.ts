@@ -189,7 +189,7 @@ describe('renderChangeSet', () => {
         ],
       }),
     ).toBe(
-      "EXECUTE 'SELECT (SELECT CASE WHEN count(*) <> 1 THEN (''slipway: sqlCheck returned '' || count(*) || '' rows, expected one'')::int::text ELSE max(CASE WHEN pg_typeof(q.v) = ''boolean''::regtype THEN CASE WHEN q.v::text = ''true'' THEN ''t'' ELSE ''f'' END ELSE q.v::text END) END FROM (SELECT count(*) FROM t) AS q(v)) IS NOT DISTINCT FROM ''0''' INTO passed; IF NOT passed THEN passed := EXISTS (SELECT 1 FROM public.databasechangelog WHERE ID = '1' AND AUTHOR = 'a' AND FILENAME = 'f.sql'); passed := NOT passed; END IF; IF NOT passed THEN passed := TRUE; END IF;",
+      "EXECUTE 'SELECT (SELECT CASE WHEN count(*) <> 1 THEN (''slipway: sqlCheck returned '' || count(*) || '' rows, expected one'')::int::text ELSE max(CASE WHEN pg_typeof(q.v) = ''boolean''::regtype THEN CASE WHEN q.v::text = ''true'' THEN ''t'' ELSE ''f'' END ELSE q.v::text END) END FROM (SELECT count(*) FROM t) AS q(v)) IS NOT DISTINCT FROM ''0''' INTO passed; IF NOT passed THEN passed := EXISTS (SELECT 1 FROM public.databasechangelog WHERE lower(ID) = lower('1') AND lower(AUTHOR) = lower('a') AND lower(regexp_replace(regexp_replace(regexp_replace(regexp_replace(replace(FILENAME, '\\', '/'), '^classpath\\*?:', ''), '^(\\./)+', ''), '/{2,}', '/', 'g'), '^/', '')) = 'f.sql'); passed := NOT passed; END IF; IF NOT passed THEN passed := TRUE; END IF;",
     );
   });
 });
