@@ -200,7 +200,7 @@ async function buildWith(opts: BuildOptions, plan: BuildPlan, prepared: Prepared
       const c = await compile.compileFileSet(config, fileSet, {
         cacheDir,
         sourceMaps: config.build.compile.sourceMaps,
-        ...(early ? { changelogProperties: early.db.properties } : {}),
+        ...(early ? { changelogProperties: early.db.properties, skippedSql: early.db.skippedSql } : {}),
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       });
       if (!c.ok) {

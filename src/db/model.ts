@@ -96,6 +96,8 @@ export interface ChangeSet {
   ignore?: boolean;
   /** `runWith` as written (e.g. `psql`); Slipway always runs SQL itself. */
   runWith?: string | null;
+  /** `<sqlFile>` paths (relative to the root) of changes for another dbms, which neither Liquibase nor Slipway runs. */
+  notRunSqlFiles?: string[];
   /** Context expressions of the `<include>`/`<includeAll>` elements that led here (all must match). */
   inheritedContexts?: string[];
   /** Label expressions of the enclosing includes (all must match). */

@@ -13,6 +13,7 @@ import {
   type HistoryTables,
 } from './history-tables.js';
 import { findChangeSetShellEscapes, findScriptShellEscapes, refuseShellEscapes } from './package-safety.js';
+import { NO_SKIPPED_SQL, skippedSql, type SkippedSql } from './skipped-sql.js';
 
 export type { ChangeSetIndexEntry } from './index-entry.js';
 
@@ -41,6 +42,8 @@ export interface DatabasePackageFacts {
   properties: Record<string, string>;
   /** Names (never values) of the environment variables `${NAME}` took (database.propertiesFromEnv); sorted. */
   propertiesFromEnv: string[];
+  /** SQL the changelog holds that Liquibase would not run with these contexts/labels (compile does not check it). */
+  skippedSql: SkippedSql;
   /** The history tables the SQL writes (recorded in version-compatibility.json for deploy, rollback and health). */
   tables: HistoryTables;
 }
@@ -118,6 +121,7 @@ export async function prepareDatabasePackage(opts: DatabasePackageOptions): Prom
       warnings,
       properties: { ...(opts.properties ?? {}) },
       propertiesFromEnv: [],
+      skippedSql: NO_SKIPPED_SQL,
       tables: DEFAULT_HISTORY_TABLES,
     };
   }
@@ -158,6 +162,7 @@ export async function prepareDatabasePackage(opts: DatabasePackageOptions): Prom
     warnings: parsed.warnings,
     properties: parsed.properties ?? { ...(opts.properties ?? {}) },
     propertiesFromEnv: parsed.propertiesFromEnv ?? [],
+    skippedSql: skippedSql(parsed.changeSets, selected),
     tables,
   };
 }

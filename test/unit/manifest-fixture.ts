@@ -30,6 +30,7 @@ export function manifestInput(over: Partial<ManifestInput> = {}): ManifestInput 
       warnings: [],
       properties: {},
       propertiesFromEnv: [],
+      skippedSql: { files: {}, changeSets: {} },
       tables: { schema: 'public', changelog: 'databasechangelog', lock: 'databasechangeloglock' },
     },
     dbReason: null,

@@ -20,6 +20,8 @@ export interface TaskSettings {
   target: string;
   sourceMaps: boolean;
   properties: Record<string, string>;
+  /** Formatted SQL file → lines of the changesets Liquibase would not run, with why (SkippedSql.changeSets). */
+  skippedChangeSets?: Record<string, Record<number, string>>;
 }
 
 export interface TaskResult {
@@ -47,7 +49,12 @@ function recipeOf(task: FileTask, s: TaskSettings): Record<string, unknown> {
     case 'json':
       return { tool: 'json', v: 1, transform: task.transform };
     case 'sql':
-      return { tool: 'libpg-query', v: LIBPG_QUERY_VERSION, properties: s.properties };
+      return {
+        tool: 'libpg-query',
+        v: LIBPG_QUERY_VERSION,
+        properties: s.properties,
+        skipped: s.skippedChangeSets?.[task.entry.sourcePath] ?? null,
+      };
   }
 }
 
@@ -65,7 +72,7 @@ async function runTool(task: FileTask, bytes: Buffer, s: TaskSettings): Promise<
       return problems.length || !task.transform ? { problems } : { code: minifyJson(text), problems };
     }
     case 'sql':
-      return validateSql(bytes.toString('utf8'), src, s.properties);
+      return validateSql(bytes.toString('utf8'), src, s.properties, s.skippedChangeSets?.[src]);
   }
 }
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { NO_SKIPPED_SQL, skippedSql, type SkippedSql } from '../../db/skipped-sql.js';
 import type { Config } from '../../config/schema.js';
 import { changelogSourceOf } from '../../config/changelog-source.js';
 import { SlipwayError } from '../../errors.js';
@@ -32,6 +33,11 @@ export interface CompileOptions {
    * .properties). Absent (`slipway compile` alone): the changelog is read here, once.
    */
   changelogProperties?: Record<string, string>;
+  /**
+   * The SQL that changelog holds and Liquibase would not run (DatabasePackageResult.skippedSql): not validated. Given
+   * together with changelogProperties; absent, it is read with them.
+   */
+  skippedSql?: SkippedSql;
 }
 
 const EXT_KIND: Record<string, FileKind> = {
@@ -133,14 +139,30 @@ export async function compileFileSet(config: Config, fileSet: FileSet, opts: Com
     for (const w of r.warnings) findings.push({ name: 'js-bundle', status: 'warn', reason: w });
   }
 
+  const facts =
+    opts.changelogProperties !== undefined
+      ? { properties: opts.changelogProperties, skipped: opts.skippedSql ?? NO_SKIPPED_SQL }
+      : await changelogFacts(config);
   const tasks = fileSet.files
     .filter((f) => !dropped.has(f.sourcePath) && !entryPoints.includes(f.sourcePath))
     .map((f) => planFileTask(config, f))
-    .filter((t): t is FileTask => t !== null);
+    .filter((t): t is FileTask => t !== null)
+    .filter((t) => {
+      // What Liquibase never runs is no syntax error (a warning says it was not checked).
+      const why = t.kind === 'sql' ? facts.skipped.files[t.entry.sourcePath] : undefined;
+      if (why !== undefined)
+        findings.push({
+          name: 'sql',
+          status: 'warn',
+          reason: `${t.entry.sourcePath}: not validated: only read for ${why}, which Liquibase does not run`,
+        });
+      return why === undefined;
+    });
   const settings = {
     target: c.js.target,
     sourceMaps,
-    properties: opts.changelogProperties ?? (await changelogProperties(config)),
+    properties: facts.properties,
+    skippedChangeSets: facts.skipped.changeSets,
   };
   const stats = new KindStats();
   let done = 0;
@@ -204,18 +226,19 @@ export async function compileFileSet(config: Config, fileSet: FileSet, opts: Com
 
 /**
  * Properties for the SQL syntax check: those the changelog itself defines (`<property>`, `--property`) under the
- * configured ones, so `${name}` in a formatted-SQL file is checked with the value Liquibase would use. A changelog
+ * configured ones, so `${name}` in a formatted-SQL file is checked with the value Liquibase would use; and the SQL
+ * the changelog holds that Liquibase would not run with the configured contexts/labels (not checked). A changelog
  * that does not parse is not this phase's error to report (the database phase names it with file:line), so the
- * configured properties are used alone then.
+ * configured properties are used alone then, and every SQL file is checked.
  */
-async function changelogProperties(config: Config): Promise<Record<string, string>> {
+async function changelogFacts(config: Config): Promise<{ properties: Record<string, string>; skipped: SkippedSql }> {
   const given = config.database.properties;
-  if (!config.database.changelog) return given;
+  if (!config.database.changelog) return { properties: given, skipped: NO_SKIPPED_SQL };
   try {
     const { readChangelog } = await import('../../db/read-changelog.js');
-    const { parsed } = await readChangelog(changelogSourceOf(config)!);
-    return { ...parsed.properties, ...given };
+    const { parsed, selected } = await readChangelog(changelogSourceOf(config)!);
+    return { properties: { ...parsed.properties, ...given }, skipped: skippedSql(parsed.changeSets, selected) };
   } catch {
-    return given;
+    return { properties: given, skipped: NO_SKIPPED_SQL };
   }
 }

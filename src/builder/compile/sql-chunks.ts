@@ -85,9 +85,14 @@ export function mapColumn(spans: Span[] | undefined, col: number): number {
  * Decides what the PostgreSQL parser sees: psql meta-command lines (`\i file`, `\set`…) become blank lines (line
  * numbers are kept); a Liquibase formatted-SQL file is split into its changesets' SQL bodies by the changelog parser,
  * with `${prop}` substituted, skipping changesets the parser cannot read as PostgreSQL (custom endDelimiter, another
- * dbms).
+ * dbms) and those `skipped` names by the line of their `--changeset` (left out by the build's contexts/labels).
  */
-export function planSqlChecks(text: string, sourcePath: string, properties: Record<string, string>): SqlChecks {
+export function planSqlChecks(
+  text: string,
+  sourcePath: string,
+  properties: Record<string, string>,
+  skipped: Record<number, string> = {},
+): SqlChecks {
   if (!isFormattedSql(text)) {
     const lines = text.split('\n').map((l) => (PSQL_META.test(l) ? '' : l));
     const chunk = { text: lines.join('\n'), lines: lines.map((_, k) => k + 1), spans: new Map(), label: null };
@@ -124,6 +129,11 @@ export function planSqlChecks(text: string, sourcePath: string, properties: Reco
     }
     if (!matchesDbms(cs.dbms, 'postgresql')) {
       notes.push(`${at}: ${label} is for dbms:${cs.dbms}; not validated as PostgreSQL`);
+      return;
+    }
+    const why = skipped[cs.location.line];
+    if (why !== undefined) {
+      notes.push(`${at}: ${label} is left out by ${why}; not validated (Liquibase does not run it)`);
       return;
     }
     const lines = parsed.sqlLines[n]!;

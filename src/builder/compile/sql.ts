@@ -16,10 +16,11 @@ export async function validateSql(
   text: string,
   sourcePath: string,
   properties: Record<string, string>,
+  skipped?: Record<number, string>,
 ): Promise<{ problems: SyntaxProblem[]; notes: string[] }> {
   loading ??= loadModule();
   await loading;
-  const plan = planSqlChecks(text, sourcePath, properties);
+  const plan = planSqlChecks(text, sourcePath, properties, skipped);
   const problems: SyntaxProblem[] = [...plan.problems];
   for (const chunk of plan.chunks) {
     if (chunk.text.trim() === '') continue; // the parser rejects empty input; nothing to check

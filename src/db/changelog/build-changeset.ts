@@ -30,6 +30,8 @@ export interface SqlPiece {
 }
 
 export interface ChangeSetDraft {
+  /** `<sqlFile>` paths of this changeset that never run here (another dbms), for compile's syntax check. */
+  notRunSqlFiles?: string[];
   id: string;
   author: string;
   filename: string;

@@ -15,7 +15,7 @@ import {
   type ChangeSetDraft,
 } from './build-changeset.js';
 import { normalizeLogicalPath } from './formatted-sql.js';
-import { recordedLogicalFilePath } from './paths.js';
+import { recordedLogicalFilePath, referencedPath } from './paths.js';
 import { boolAttr, changelogXsdVersion, checkAttrs, xsdTakesAnyAttribute } from './node-attrs.js';
 import { parseNodePreconditions } from './node-preconditions.js';
 import type { Preconditions } from '../model.js';
@@ -395,6 +395,7 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   // drops it by its dbms (select.ts).
   const otherDbms = d.dbms !== null && !matchesDbms(d.dbms, state.filter.dbms ?? 'postgresql');
   const runOrder = otherDbms ? null : runOrderAttr(x(node.attrs.runOrder), file, node.line);
+  if (otherDbms) for (const child of node.children) noteNotRunSqlFile(d, child, file, x);
   for (const child of otherDbms ? [] : node.children) {
     // YAML/JSON, or an XML element the file's XSD leaves open: Liquibase ignores an unknown attribute, with a warning.
     const lenient = !/\.xml$/i.test(file) || xsdTakesAnyAttribute(child.name, ctx.schemaLocation);
@@ -418,6 +419,7 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
       () => finishChangeSet({ ...d, preconditions: null }, state.warnings).statements,
     );
   if (ctx.inheritedContexts.length) cs.inheritedContexts = ctx.inheritedContexts;
+  if (d.notRunSqlFiles?.length) cs.notRunSqlFiles = d.notRunSqlFiles;
   if (ctx.inheritedLabels.length) cs.inheritedLabels = ctx.inheritedLabels;
   return cs;
 }
@@ -510,6 +512,7 @@ function addChild(
   ) {
     // A DbmsTargetedChange for another database neither runs nor counts in the V9 checksum, but V8 counted it
     // (ChangeSet.generateCheckSum; both measured with Liquibase 4.28).
+    noteNotRunSqlFile(d, child, file, (t) => (t === undefined ? undefined : expand(t)));
     const skipped = newDraft({ id: d.id, author: d.author, filename: d.filename, file, line: child.line });
     addChild(skipped, { ...child, attrs: { ...child.attrs, dbms: '' } }, ctx, state, names);
     d.changeChecksumsV8.push(...skipped.changeChecksumsV8);
@@ -877,4 +880,25 @@ function unsupportedRollback(c: ChangelogNode, file: string): never {
     line: c.line,
     hint: 'Write the rollback as SQL text or <sql>.',
   });
+}
+
+/**
+ * Records the file of a `<sqlFile>` that never runs (its changeset or change is for another dbms) on the draft, so
+ * compile's syntax check passes over it (src/db/skipped-sql.ts). A path that does not resolve is left out: nothing
+ * reads it.
+ */
+function noteNotRunSqlFile(
+  d: ChangeSetDraft,
+  child: ChangelogNode,
+  file: string,
+  expand: (t: string | undefined) => string | undefined,
+): void {
+  const written = child.name === 'sqlFile' ? expand(child.attrs.path) : undefined;
+  if (!written) return;
+  try {
+    const relative = /^true$/i.test(expand(child.attrs.relativeToChangelogFile) ?? '');
+    (d.notRunSqlFiles ??= []).push(referencedPath(file, written, relative));
+  } catch {
+    // an unresolvable path: Liquibase never reads it either
+  }
 }
