@@ -131,6 +131,10 @@ export function dbBundleOptions(outdir) {
     splitting: false,
     outExtension: { '.js': '.cjs' },
     supported: { 'dynamic-import': false },
+    // Without the whitespace (1.9 -> 1.4 MB) a run reads, decodes and hands V8 less source, and the code cache
+    // deserialises faster: `db package` of the corpus registry unit, callgrind, whole process, warm cache:
+    // Node 20 796 -> 770 M instructions, 22 378 -> 353, 24 357 -> 325. Names stay (stacks, the source map maps them).
+    minifyWhitespace: true,
     define: { ...options.define, 'import.meta.url': '__slipwayImportMetaUrl' },
     // "use strict" first, where a directive must be (esbuild's own comes after the banner): the code is ESM's.
     banner: { js: `"use strict"; var __slipwayImportMetaUrl = require('node:url').pathToFileURL(__filename).href;` },
