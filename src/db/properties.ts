@@ -124,11 +124,12 @@ export interface EnvironmentOption {
 
 /**
  * Property lookup for one changelog file: environment variables when opted in (as Liquibase: over everything), then
- * caller values, then the first definition (Liquibase properties are immutable). Names are compared ignoring case,
+ * the database.* built-ins, then caller values, then the first definition (Liquibase properties are immutable). Names are compared ignoring case,
  * as Liquibase's ChangeLogParameters does.
  */
 export class PropertyScope {
   private readonly fixed: Map<string, string>;
+  private readonly builtins: Map<string, string>;
   private readonly globals = new Map<string, string>();
   private readonly locals = new Map<string, Map<string, string>>();
   private readonly environment: EnvironmentOption | null;
@@ -146,13 +147,15 @@ export class PropertyScope {
   ) {
     // Later entries win, as in the object spreads callers build `given` with.
     this.fixed = new Map(Object.entries(given).map(([k, v]) => [k.toLowerCase(), v]));
-    for (const [k, v] of Object.entries(builtins)) this.globals.set(k.toLowerCase(), v);
+    // Liquibase sets the database.* built-ins before -D and the defaults file: they win over caller values too.
+    this.builtins = new Map(Object.entries(builtins).map(([k, v]) => [k.toLowerCase(), v]));
     this.environment = environment;
   }
 
   /** Records a definition; a later definition of the same name (ignoring case) is ignored, as in Liquibase. */
   define(def: PropertyDefinition): void {
     const key = def.name.toLowerCase();
+    if (this.builtins.has(key)) return;
     if (def.global || def.file === null) {
       if (!this.globals.has(key)) this.globals.set(key, def.value);
       return;
@@ -167,7 +170,7 @@ export class PropertyScope {
    * variables the changelog took; for tools that check SQL outside a changeset.
    */
   visible(): Record<string, string> {
-    const out = Object.fromEntries([...this.globals, ...this.fixed]);
+    const out = Object.fromEntries([...this.globals, ...this.fixed, ...this.builtins]);
     for (const name of this.outside.taken.keys()) {
       const v = this.environment?.env.find(name);
       if (v) out[name.toLowerCase()] = v.value;
@@ -179,7 +182,10 @@ export class PropertyScope {
   lookup(name: string, file: string | null): string | undefined {
     const key = name.toLowerCase();
     const defined =
-      this.fixed.get(key) ?? this.globals.get(key) ?? (file === null ? undefined : this.locals.get(file)?.get(key));
+      this.builtins.get(key) ??
+      this.fixed.get(key) ??
+      this.globals.get(key) ??
+      (file === null ? undefined : this.locals.get(file)?.get(key));
     const fromEnv = this.environment?.env.find(name);
     if (fromEnv && this.environment?.use) {
       if (!this.outside.taken.has(fromEnv.name)) this.outside.taken.set(fromEnv.name, file);

@@ -120,3 +120,32 @@ describe('changelog properties from the environment against Liquibase 4.28', () 
     expect(JSON.stringify(pkg.warnings)).not.toContain('s3cret');
   });
 });
+
+describe('the database.* built-ins against -D, against Liquibase 4.28', () => {
+  // ChangeLogParameters sets the built-ins before -D (javaProperties) and the defaults file, and the first wins.
+  const c = useOracleCase('builtinprops', {
+    'db/master.xml': changelogXml(`  <changeSet id="1" author="a">
+    <sql>CREATE TABLE b_t (k text PRIMARY KEY, v text);
+INSERT INTO b_t VALUES ('typename', '\${database.typeName}'), ('comment', '\${Database.LineComment}')</sql>
+  </changeSet>`),
+  });
+
+  it('a built-in wins over a caller property of the same name (-D, --property, database.properties)', async () => {
+    const r = await runLiquibase(c.root, c.theirs.url, [
+      `--search-path=${c.root}`,
+      '--changelog-file=db/master.xml',
+      '--show-banner=false',
+      'update',
+      '-Ddatabase.typeName=cli',
+      '-Ddatabase.lineComment=cli',
+    ]);
+    expect(r.ok, r.out).toBe(true);
+    await applyOurPackage(c.root, 'db/master.xml', c.ours, {
+      properties: { 'database.typeName': 'cli', 'database.lineComment': 'cli' },
+    });
+    const rows = "SELECT k || '=' || v FROM b_t ORDER BY k";
+    expect(psqlRows(c.theirs, rows)).toEqual(['comment=--', 'typename=postgresql']);
+    expect(psqlRows(c.ours, rows)).toEqual(psqlRows(c.theirs, rows));
+    expectSameSchemaAndHistory(c);
+  }, 600_000);
+});
