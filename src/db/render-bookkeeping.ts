@@ -43,6 +43,9 @@ export const LOCK_CHECK = lockCheck();
 /** The session's changeset check, created by the prelude (a temporary function: it ends with the session). */
 export const CHANGESET_CHECK = 'pg_temp.slipway_changeset';
 
+/** The session's prepared history INSERT (historyRecord), deallocated at the package's end. */
+export const HISTORY_RECORD = 'slipway_record';
+
 /**
  * The function each changeset's first query calls (`SELECT * FROM pg_temp.slipway_changeset(id, author, filename)
  * \gset`, after BEGIN): in one statement whose plans PL/pgSQL keeps for the session, instead of a SET, a DO block
@@ -83,8 +86,23 @@ export function changeSetCheck(t: HistoryTables = DEFAULT_HISTORY_TABLES): strin
  */
 export const FLUSH_COMMITS = `DROP FUNCTION ${CHANGESET_CHECK};`;
 
+/** The package's end: the prepared INSERT goes (a second package in the same session prepares it again), then FLUSH_COMMITS. */
+export const PACKAGE_END = `DEALLOCATE ${HISTORY_RECORD};\n${FLUSH_COMMITS}`;
+
 /** FLUSH_COMMITS for a run that stopped (the function may not exist yet): what `slipway db apply` runs on failure. */
 export const DROP_CHANGESET_CHECK = `DROP FUNCTION IF EXISTS ${CHANGESET_CHECK};`;
+
+/**
+ * The history row of a changeset as one prepared statement (`EXECUTE slipway_record(id, author, filename, md5sum,
+ * description, comments, exectype, contexts, labels, tag)`): PostgreSQL parses, analyses and plans the ~400-byte
+ * INSERT once per session instead of once per changeset (that was ~30 % of the server's CPU for changesets of one
+ * small statement, perf). The row is the one the INSERT wrote itself: same columns and values, TAG NULL when the
+ * changeset has none (the column's default), ORDEREXECUTED read from the table as the row is written.
+ */
+export function historyRecord(t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
+  const history = historyTable(t);
+  return `PREPARE ${HISTORY_RECORD}(text, text, text, text, text, text, text, text, text, text) AS INSERT INTO ${history} (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID, TAG) VALUES ($1, $2, $3, NOW(), (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM ${history}), $4, $5, $6, $7, $8, $9, '${LIQUIBASE_VERSION}', :'slipway_deployment_id', $10);`;
+}
 
 /** Session setup: ON_ERROR_STOP, advisory lock, a Liquibase-style DEPLOYMENT_ID (last 10 digits of epoch millis). */
 export function renderPrelude(t: HistoryTables = DEFAULT_HISTORY_TABLES, defaultSchema?: string): string[] {
@@ -96,6 +114,7 @@ export function renderPrelude(t: HistoryTables = DEFAULT_HISTORY_TABLES, default
     ...historyDdl(t),
     lockCheck(t),
     changeSetCheck(t),
+    historyRecord(t),
   ];
 }
 

@@ -3,7 +3,7 @@ import { contextsColumn, labelsColumn } from './changelog/history-columns.js';
 import { jdbcText } from './jdbc-text.js';
 import { needsTerminator } from './psql-lexer.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
-import { CHANGESET_CHECK, LIQUIBASE_VERSION, limitSize } from './render-bookkeeping.js';
+import { CHANGESET_CHECK, HISTORY_RECORD, LIQUIBASE_VERSION, limitSize } from './render-bookkeeping.js';
 import { renderPreconditionProgram } from './render-precondition.js';
 import { bodyNeverRuns } from './precondition-static.js';
 import { CHANGESET_MARKER, changeSetKey, commentText, dollarQuote, quoteLiteral, quotePsqlArg } from './sql-text.js';
@@ -37,7 +37,11 @@ function whereKey(cs: ChangeSet): string {
 const HISTORY_COLUMNS =
   'ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID';
 
-/** The INSERT Liquibase 4.28 writes for a changeset (column order as in `liquibase update-sql`), DEPLOYMENT_ID from psql. */
+/**
+ * The row Liquibase 4.28 writes for a changeset: through the session's prepared INSERT (historyRecord in
+ * render-bookkeeping.ts), or, ifMissing, the INSERT itself guarded by NOT EXISTS (column order as in `liquibase
+ * update-sql`, DEPLOYMENT_ID from psql).
+ */
 export function renderHistoryInsert(
   cs: ChangeSet,
   exectype: 'EXECUTED' | 'MARK_RAN',
@@ -56,16 +60,22 @@ function historyInsert(
   t: HistoryTables,
   where: string | undefined,
 ): string {
+  // MarkChangeSetRanGenerator cuts DESCRIPTION and COMMENTS to 250 (measured with a long change-type description).
+  if (!ifMissing)
+    return (
+      `EXECUTE ${HISTORY_RECORD}(${quoteLiteral(cs.id)}, ${quoteLiteral(cs.author)}, ${quoteLiteral(cs.filename)}, ` +
+      `${quoteLiteral(cs.checksum)}, ${quoteLiteral(limitSize(cs.description, 250))}, ` +
+      `${quoteLiteral(limitSize(cs.comment ?? '', 250))}, '${exectype}', ${quoteLiteral(contextsColumn(cs))}, ` +
+      `${quoteLiteral(labelsColumn(cs))}, ${quoteLiteral(cs.tag)})`
+    );
   const { history, nextOrder } = tableText(t);
   const cols = cs.tag !== null ? `${HISTORY_COLUMNS}, TAG` : HISTORY_COLUMNS;
-  // MarkChangeSetRanGenerator cuts DESCRIPTION and COMMENTS to 250 (measured with a long change-type description).
   const values =
     `${quoteLiteral(cs.id)}, ${quoteLiteral(cs.author)}, ${quoteLiteral(cs.filename)}, NOW(), ${nextOrder}, ` +
     `${quoteLiteral(cs.checksum)}, ${quoteLiteral(limitSize(cs.description, 250))}, ` +
     `${quoteLiteral(limitSize(cs.comment ?? '', 250))}, '${exectype}', ${quoteLiteral(contextsColumn(cs))}, ` +
     `${quoteLiteral(labelsColumn(cs))}, ${quoteLiteral(LIQUIBASE_VERSION)}, :'slipway_deployment_id'` +
     (cs.tag !== null ? `, ${quoteLiteral(cs.tag)}` : '');
-  if (!ifMissing) return `INSERT INTO ${history} (${cols}) VALUES (${values})`;
   return `INSERT INTO ${history} (${cols}) SELECT ${values} WHERE NOT EXISTS (SELECT 1 FROM ${history} WHERE ${where ?? whereKey(cs)})`;
 }
 

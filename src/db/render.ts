@@ -1,7 +1,7 @@
 import type { Changelog, ChangelogFile } from './model.js';
 import { DEFAULT_HISTORY_TABLES, type HistoryTables } from './history-tables.js';
 import { renderChangeSet, renderChangelogPreconditions, type FileLines } from './render-changeset.js';
-import { FLUSH_COMMITS, renderChecksumValidation, renderPrelude } from './render-bookkeeping.js';
+import { PACKAGE_END, renderChecksumValidation, renderPrelude } from './render-bookkeeping.js';
 import { changeSetKey, commentText } from './sql-text.js';
 
 /** What the header says when the application has no version (never an invented one such as 0.0.0). */
@@ -96,7 +96,7 @@ export function* renderPackageChunks(changelog: Changelog, opts: RenderPackageOp
     yield renderChangeSet(cs, changelog, fileLines, tables);
     yield '\n\n';
   }
-  yield `-- end of package: ${changelog.changeSets.length} changesets\n${FLUSH_COMMITS}\n\\echo 'slipway: package complete'\n`;
+  yield `-- end of package: ${changelog.changeSets.length} changesets\n${PACKAGE_END}\n\\echo 'slipway: package complete'\n`;
 }
 
 const INCLUDE_LINE = /^[ \t]*\\(?:i|ir|include|include_relative)(?:[ \t]|$)/;

@@ -516,14 +516,26 @@ export function historyInserts(u: CorpusUnit, sql: string): string[] {
     .split('\n')
     .flatMap((line) => (line.startsWith('\\; ') ? line.slice(3).split(' \\; ') : [line]));
   for (const line of statements) {
-    if (!line.startsWith(head)) continue;
-    const m = /\) (?:VALUES \((.*)\)|SELECT (.*) WHERE NOT EXISTS \(SELECT 1 FROM .*\))$/.exec(
-      line.slice(head.length).replace(/ \\;$|;$/, ''),
-    );
-    if (!m) continue;
-    const v = splitValues(m[1] ?? m[2]!);
-    if (v[8] !== 'EXECUTED') continue;
-    const row = v.filter((_, i) => ![3, 4, 11, 12, 13].includes(i)).join('|');
+    // Slipway's packages write most rows through their session's prepared INSERT (historyRecord in
+    // src/db/render-bookkeeping.ts): id, author, filename, md5sum, description, comments, exectype, contexts,
+    // labels, tag — the INSERT's values without DATEEXECUTED, ORDEREXECUTED, LIQUIBASE and DEPLOYMENT_ID.
+    const prepared = /^EXECUTE slipway_record\((.*)\)$/.exec(line.replace(/ \\;$|;$/, ''));
+    let row: string;
+    let v: string[];
+    if (prepared) {
+      v = splitValues(prepared[1]!);
+      if (v[6] !== 'EXECUTED') continue;
+      row = v.slice(0, 9).join('|');
+    } else {
+      if (!line.startsWith(head)) continue;
+      const m = /\) (?:VALUES \((.*)\)|SELECT (.*) WHERE NOT EXISTS \(SELECT 1 FROM .*\))$/.exec(
+        line.slice(head.length).replace(/ \\;$|;$/, ''),
+      );
+      if (!m) continue;
+      v = splitValues(m[1] ?? m[2]!);
+      if (v[8] !== 'EXECUTED') continue;
+      row = v.filter((_, i) => ![3, 4, 11, 12, 13].includes(i)).join('|');
+    }
     const key = v.slice(0, 3).join('|');
     if (!seen.has(key)) out.push(row);
     seen.add(key);

@@ -81,9 +81,9 @@ describe('slipway db CLI', () => {
   });
 
   it('db package writes a package of many 64 kB writes that equals buildDatabasePackage’s sql, to a file and to stdout', async () => {
-    // 800 changesets (~0.9 MB of package, non-ASCII text in it): the CLI streams the rendered pieces in batches.
+    // 1,200 changesets (~0.86 MB of package, non-ASCII text in it): the CLI streams the rendered pieces in batches.
     const body = ['--liquibase formatted sql', ''];
-    for (let k = 0; k < 800; k++)
+    for (let k = 0; k < 1200; k++)
       body.push(
         `--changeset streamer:${k}`,
         `--comment: données ${k} — ü`,

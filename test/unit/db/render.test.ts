@@ -4,6 +4,7 @@ import { renderChangeSet, renderHistoryInsert } from '../../../src/db/render-cha
 import { renderPreconditionProgram } from '../../../src/db/render-precondition.js';
 import type { ChangeSet } from '../../../src/db/model.js';
 import { makeChangeSet, makeChangelog } from './make-changeset.js';
+import { historyRecord } from '../../../src/db/render-bookkeeping.js';
 
 const SUM = '9:0123456789abcdef0123456789abcdef';
 const files = [
@@ -17,7 +18,14 @@ describe('renderHistoryInsert', () => {
   it('writes the row Liquibase 4.28 writes, with the column order of `liquibase update-sql`', () => {
     const cs = makeChangeSet({ id: "o'k", checksum: SUM, comment: 'first', contexts: 'dev', labels: 'l1' });
     expect(renderHistoryInsert(cs, 'EXECUTED')).toBe(
-      "INSERT INTO public.databasechangelog (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID) VALUES ('o''k', 'alice', 'db/master.sql', NOW(), (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), '9:0123456789abcdef0123456789abcdef', 'sql', 'first', 'EXECUTED', 'dev', 'l1', '4.28.0', :'slipway_deployment_id');",
+      "EXECUTE slipway_record('o''k', 'alice', 'db/master.sql', '9:0123456789abcdef0123456789abcdef', 'sql', 'first', 'EXECUTED', 'dev', 'l1', NULL);",
+    );
+    // The session's prepared INSERT, in the package's prelude.
+    expect(historyRecord()).toBe(
+      "PREPARE slipway_record(text, text, text, text, text, text, text, text, text, text) AS INSERT INTO public.databasechangelog (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID, TAG) VALUES ($1, $2, $3, NOW(), (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), $4, $5, $6, $7, $8, $9, '4.28.0', :'slipway_deployment_id', $10);",
+    );
+    expect(renderHistoryInsert(makeChangeSet({ id: 't', checksum: SUM, tag: 'v1' }), 'MARK_RAN')).toBe(
+      "EXECUTE slipway_record('t', 'alice', 'db/master.sql', '9:0123456789abcdef0123456789abcdef', 'sql', '', 'MARK_RAN', NULL, NULL, 'v1');",
     );
   });
 
@@ -56,7 +64,7 @@ describe('renderChangeSet', () => {
         '\\if :slipway_run',
         '-- at db/master.sql:4',
         'CREATE TABLE t1 (id int);',
-        "INSERT INTO public.databasechangelog (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID) VALUES ('1', 'alice', 'db/master.sql', NOW(), (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), '9:0123456789abcdef0123456789abcdef', 'sql', '', 'EXECUTED', NULL, NULL, '4.28.0', :'slipway_deployment_id') \\;",
+        "EXECUTE slipway_record('1', 'alice', 'db/master.sql', '9:0123456789abcdef0123456789abcdef', 'sql', '', 'EXECUTED', NULL, NULL, NULL) \\;",
         'COMMIT;',
         "\\echo 'slipway: EXECUTED' 'db/master.sql::1::alice'",
         '\\else',
@@ -101,7 +109,7 @@ describe('renderChangeSet', () => {
     });
     const sql = renderChangeSet(cs, makeChangelog([cs]), new Map());
     expect(sql).toContain(
-      '-- at db/sql/seed.sql:1\nINSERT INTO t VALUES (1)\n;\n-- at db/sql/seed.sql:3\nINSERT INTO t VALUES (2)\n\\; INSERT INTO public.databasechangelog ',
+      '-- at db/sql/seed.sql:1\nINSERT INTO t VALUES (1)\n;\n-- at db/sql/seed.sql:3\nINSERT INTO t VALUES (2)\n\\; EXECUTE slipway_record(',
     );
   });
 
@@ -114,7 +122,7 @@ describe('renderChangeSet', () => {
     // One line after the statement: psql names the line where it sent the query, so an error in the statement is
     // still reported on the line right after it.
     const joined =
-      /\nCREATE TABLE b \(id int\) -- last\n\\; (INSERT INTO|UPDATE) public\.databasechangelog [^\n]* \\; COMMIT;\n/;
+      /\nCREATE TABLE b \(id int\) -- last\n\\; (EXECUTE slipway_record\(|UPDATE public\.databasechangelog )[^\n]* \\; COMMIT;\n/;
     for (const sql of [
       render({}),
       render({ runOnChange: true }),
@@ -141,7 +149,7 @@ describe('renderChangeSet', () => {
       expect(sql).toContain('\nCREATE TABLE b (id int) -- last\n;\n');
     }
     expect(render({ statements: ['CREATE TABLE a (id int);'] })).toContain(
-      '\nCREATE TABLE a (id int);\nINSERT INTO public.databasechangelog ',
+      '\nCREATE TABLE a (id int);\nEXECUTE slipway_record(',
     );
   });
 
@@ -170,7 +178,7 @@ describe('renderChangeSet', () => {
     });
     const m = renderChangeSet(mark, makeChangelog([mark]), new Map());
     expect(m).toMatch(
-      /\\else\nINSERT INTO public\.databasechangelog \([^\n]*\) VALUES \([^\n]*'MARK_RAN'[^\n]*\);\nCOMMIT;\n\\echo 'slipway: MARK_RAN' 'db\/master\.sql::m::alice'\n\\endif\n\\else\nROLLBACK;\n\\endif$/,
+      /\\else\nEXECUTE slipway_record\([^\n]*'MARK_RAN'[^\n]*\);\nCOMMIT;\n\\echo 'slipway: MARK_RAN' 'db\/master\.sql::m::alice'\n\\endif\n\\else\nROLLBACK;\n\\endif$/,
     );
   });
 
@@ -229,7 +237,7 @@ describe('renderPackage', () => {
     expect(sql).toContain("  ('1', 'alice', 'db/master.sql', '9:0123456789abcdef0123456789abcdef', NULL, '{}'),\n");
     expect(
       sql.endsWith(
-        "-- end of package: 2 changesets\nDROP FUNCTION pg_temp.slipway_changeset;\n\\echo 'slipway: package complete'\n",
+        "-- end of package: 2 changesets\nDEALLOCATE slipway_record;\nDROP FUNCTION pg_temp.slipway_changeset;\n\\echo 'slipway: package complete'\n",
       ),
     ).toBe(true);
   });
