@@ -1,10 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildDatabasePackage } from '../../src/db/package.js';
 import { changelogXml } from '../helpers/changelog-xml.js';
-import { expectSameSchemaAndHistory, liquibaseOk, psqlRows, useOracleCase } from '../helpers/liquibase-oracle.js';
+import {
+  applyOurPackage,
+  expectSameSchemaAndHistory,
+  liquibaseOk,
+  psqlRows,
+  useOracleCase,
+} from '../helpers/liquibase-oracle.js';
 
 // Non-NULL loadData cells as Liquibase 4.28 binds them in a prepared row (usePreparedStatements="true", or a row with
 // a BLOB/CLOB value): ExecutablePreparedStatementBase.applyColumnParameter calls setString for a STRING, CLOB or
@@ -78,19 +80,7 @@ describe('strings bound in prepared loadData rows, against Liquibase 4.28', () =
 
   it('loads, or fails, each cell as Liquibase does', async () => {
     await liquibaseOk(c.root, c.theirs, 'db/master.xml', 'update');
-    const pkg = await buildDatabasePackage({
-      rootDir: c.root,
-      changelog: 'db/master.xml',
-      application: 'a',
-      version: '1',
-      sourceDateEpoch: 0,
-    });
-    const file = path.join(c.root, 'package.sql');
-    await writeFile(file, pkg.sql);
-    const psql = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file, c.ours.url], {
-      encoding: 'utf8',
-    });
-    expect(psql.status).toBe(0);
+    await applyOurPackage(c.root, 'db/master.xml', c.ours, {}, { acceptErrors: true });
     const theirs = psqlRows(c.theirs, CONTENT);
     // The measured facts, in short: which cases Liquibase did not load.
     expect(
