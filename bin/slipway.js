@@ -3,7 +3,19 @@
 // `npm ci` through `prepare`). The bundle, not tsc's dist/, because it starts faster: bench/results-startup.md.
 // CommonJS (bin/package.json): the db commands then never start Node's ESM loader (16 M instructions on Node 20).
 'use strict';
-const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} = require('node:fs');
 const nodeModule = require('node:module');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
@@ -103,7 +115,8 @@ async function run(argv) {
  * The cache is made once the command has run, so it holds every function that run needed, and is rewritten when V8
  * rejects it (other V8 flags) or the bundle changed (its last line, //# codeCacheKey=, is a hash of it, written by
  * tools/bundle.mjs; V8 itself compares only the source's length). One file per bundle location and Node version, in
- * <user cache dir>/code-cache (src/cache-dir.ts); NODE_DISABLE_COMPILE_CACHE turns it off, as it does Node's.
+ * <user cache dir>/code-cache (src/cache-dir.ts), pruned of gone installs' caches whenever one is written;
+ * NODE_DISABLE_COMPILE_CACHE turns it off, as it does Node's.
  * Without a usable cache a run compiles the whole file: 963 M for that command on Node 20 (whitespace-free bundle,
  * c6c3e1f), 10 % more than the ESM chunks it replaced. A cache that cannot be read or written costs only that.
  */
@@ -135,6 +148,46 @@ async function runWithCodeCache(file, argv) {
     } catch {
       // no cache next time either
     }
+    pruneCodeCaches(cache.file);
+  }
+}
+
+/**
+ * Removes the code caches of installs that are gone (each cache names its bundle on its second line; every `npx`
+ * version or moved checkout leaves one of ~0.5 MB behind) and temporary files left by a run that died writing. Only
+ * after a write, which happens once per build of the bundle, so ordinary runs never list the directory.
+ */
+function pruneCodeCaches(kept) {
+  const dir = path.dirname(kept);
+  const head = Buffer.alloc(4096);
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const file = path.join(dir, name);
+    if (file === kept) continue;
+    try {
+      if (name.endsWith('.tmp')) {
+        if (Date.now() - statSync(file).mtimeMs > 3_600_000) unlinkSync(file);
+        continue;
+      }
+      const fd = openSync(file, 'r');
+      let n;
+      try {
+        n = readSync(fd, head, 0, head.length, 0);
+      } finally {
+        closeSync(fd);
+      }
+      // `<key>\n<bundle path>\n<V8 data>`; a file without that header is a cache of an older launcher
+      const lines = head.subarray(0, n).toString('latin1').split('\n', 3);
+      const bundle = lines.length === 3 ? lines[1] : '';
+      if (!path.isAbsolute(bundle) || !existsSync(bundle)) unlinkSync(file);
+    } catch {
+      // another run removed or replaced it meanwhile
+    }
   }
 }
 
@@ -155,7 +208,8 @@ function codeCacheOf(file, source) {
     for (let i = 0; i < file.length; i++) h = Math.imul(h ^ file.charCodeAt(i), 0x01000193) >>> 0;
     return {
       file: path.join(dir, `${h.toString(16)}-${process.version}-${process.arch}`),
-      key: Buffer.from(`${key}\n`),
+      // the bundle's key, then its path: a cache of another build or of another install sharing the hash is not used
+      key: Buffer.from(`${key}\n${file}\n`),
     };
   } catch {
     return null;

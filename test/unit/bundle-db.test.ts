@@ -2,7 +2,7 @@
 // group, in one CommonJS file that bin/slipway.js compiles with a V8 code cache in the user's cache directory. What
 // that relies on: main.ts loads the db group alone whenever bin/slipway.js picks that bundle, the other groups, were
 // they ever asked for there, fail loudly, and the code cache is used only for the bundle and Node it was made by.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,38 @@ describe('the db bundle', () => {
         const r = run();
         expect(r.code, r.stderr).toBe(0);
         expect(readFileSync(file!).length).toBeGreaterThan(1000);
+      });
+
+      it("names its bundle, and a write removes the caches of installs that are gone, never a live one's", () => {
+        const [file] = cacheFiles();
+        expect(file).toBeDefined();
+        const bundle = path.join(ROOT, 'dist', 'bundle', 'db', 'main.cjs');
+        expect(
+          readFileSync(file!)
+            .subarray(0, 34 + bundle.length)
+            .toString(),
+        ).toBe(`${key()}\n${bundle}\n`);
+        const codeCache = path.dirname(file!);
+        const data = Buffer.from('v8 data \n\u0000\u0001');
+        const gone = path.join(codeCache, 'aaaa0001-v20.0.0-x64');
+        writeFileSync(gone, Buffer.concat([Buffer.from(`${key()}\n${path.join(dir, 'gone', 'main.cjs')}\n`), data]));
+        const older = path.join(codeCache, 'aaaa0002-v20.0.0-x64'); // an older launcher's file: key, then V8 data
+        writeFileSync(older, Buffer.concat([Buffer.from(`${key()}\n`), data]));
+        const live = path.join(codeCache, 'aaaa0003-v99.0.0-x64'); // another Node's cache of an install that exists
+        writeFileSync(live, Buffer.concat([Buffer.from(`${key()}\n${path.join(dir, 'master.sql')}\n`), data]));
+        const freshTmp = path.join(codeCache, `${path.basename(file!)}.1.tmp`); // a run writing right now
+        writeFileSync(freshTmp, data);
+        const deadTmp = path.join(codeCache, `${path.basename(file!)}.2.tmp`); // left by a run that died two hours ago
+        writeFileSync(deadTmp, data);
+        utimesSync(deadTmp, new Date(Date.now() - 7_200_000), new Date(Date.now() - 7_200_000));
+        // nothing is pruned by a run that only reads its cache
+        expect(run().code).toBe(0);
+        expect(cacheFiles()).toHaveLength(6);
+        // a rejected cache makes the run write one, and prune
+        writeFileSync(file!, Buffer.concat([readFileSync(file!).subarray(0, 34 + bundle.length), Buffer.from('x')]));
+        const r = run();
+        expect(r.code, r.stderr).toBe(0);
+        expect(cacheFiles().sort()).toEqual([file!, freshTmp, live].sort());
       });
 
       it('is neither read nor written with NODE_DISABLE_COMPILE_CACHE, nor where it cannot be written', () => {
