@@ -82,13 +82,17 @@ export async function failDeploy(e: unknown, c: FailContext): Promise<unknown> {
   const current = await c.target.readCurrent().catch(() => undefined);
   const untouched = !needUndo && current === previous;
   const stateLine = describeSettled(previous, settled, untouched, current);
+  // After a refused switch nothing is switched back: `current` stays where the change under the run put it.
+  const left = state.currentChanged ? ' (current left where the change under this run put it)' : '';
   const header = !settled
     ? null
     : !settled.complete
-      ? 'automatic rollback INCOMPLETE'
-      : settled.dbRemaining.length
-        ? 'rolled back automatically, except the database'
-        : 'rolled back automatically';
+      ? `automatic rollback INCOMPLETE${left}`
+      : state.currentChanged
+        ? `this run undone${settled.dbRemaining.length ? ', except the database' : ''}${left}`
+        : settled.dbRemaining.length
+          ? 'rolled back automatically, except the database'
+          : 'rolled back automatically';
   const reason = e instanceof SlipwayError ? e.message : String((e as Error)?.message ?? e);
   let closed = true;
   await journal

@@ -469,7 +469,8 @@ export function retentionStep(
 /**
  * Automatic rollback after a failed or interrupted deploy: the previous release back, exactly verified — or, when
  * the switch was refused because `current` had been changed under the run, `current` left where that change put it
- * (read now; the settle's own switch is a compare-and-swap too), and the run's changesets undone.
+ * (read now; the settle's own switch is a compare-and-swap too), and the run's changesets undone except those the
+ * release it now names contains (that release may be serving on them).
  */
 export async function undoDeploy(u: {
   contracts: Contracts;
@@ -491,7 +492,10 @@ export async function undoDeploy(u: {
     steps: u.steps,
     run: u.run,
     to: u.state.currentChanged ? await u.target.readCurrent().catch(() => u.previous) : u.previous,
-    undo: u.state.pending.length ? { release: u.releaseId, candidates: u.state.pending } : null,
+    // After a refused switch the release left live is not the one the run read: what it contains stays applied.
+    undo: u.state.pending.length
+      ? { release: u.releaseId, candidates: u.state.pending, keepContained: u.state.currentChanged === true }
+      : null,
     databaseUrl: u.databaseUrl,
     restart: u.state.touchedApp,
     targetArg: u.targetArg,

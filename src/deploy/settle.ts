@@ -25,8 +25,12 @@ export interface SettleInput {
   run: string;
   /** The release the target must end on (null: nothing was live, so nothing stays live). */
   to: string | null;
-  /** Changesets the run may have applied (journaled before migrating), and the release whose SQL undoes them. */
-  undo: { release: string; candidates: ChangeSetKey[] } | null;
+  /**
+   * Changesets the run may have applied (journaled before migrating), and the release whose SQL undoes them.
+   * `keepContained`: leave applied those that `to`'s changesets.json contains — `to` is not the release the run
+   * read but the one a change under the run made live (a refused switch), and it may need them.
+   */
+  undo: { release: string; candidates: ChangeSetKey[]; keepContained?: boolean } | null;
   databaseUrl: string | null;
   /** The app may be running something else (a switch or restart began): restart `to`. */
   restart: boolean;
@@ -79,6 +83,8 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
     lines,
   };
   let failed = false;
+  /** Changesets left applied because `to`, now live, contains them (undo.keepContained). */
+  let keptForTo = 0;
   const recover = `slipway recover ${s.targetArg} --yes`;
   let switched = false;
   try {
@@ -121,17 +127,28 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
     const of = s.undo.release;
     try {
       const tables = await readHistoryTables(target.releaseDir(of));
-      const mine = recordedAmong(s.undo.candidates, await readAppliedOrFail(url, tables));
+      const recorded = recordedAmong(s.undo.candidates, await readAppliedOrFail(url, tables));
+      const toIndex = s.undo.keepContained && s.to ? await readChangeSetIndex(target.releaseDir(s.to)) : null;
+      const contained = new Set((toIndex ?? []).map(changeSetKey));
+      const kept = recorded.filter((k) => contained.has(changeSetKey(k)));
+      const mine = recorded.filter((k) => !contained.has(changeSetKey(k)));
+      if (kept.length) {
+        keptForTo = kept.length;
+        r.dbRemaining = kept;
+        lines.push(
+          `database: ${kept.length} changeset(s) ${of} applied stay applied, because current points at ${s.to}, which contains them: ${list(kept)}`,
+        );
+      }
       if (mine.length) {
         const index = await readChangeSetIndex(target.releaseDir(of)).catch(() => null);
         const noSql = withoutRollback(index, mine);
         if (!t.rollbackDatabase) {
-          r.dbRemaining = mine;
+          r.dbRemaining = [...kept, ...mine];
           lines.push(
             `database: ${mine.length} changeset(s) ${of} applied stay applied (rollbackDatabase is off): ${list(mine)}`,
           );
         } else if (noSql.length) {
-          r.dbRemaining = mine;
+          r.dbRemaining = [...kept, ...mine];
           lines.push(
             `database: ${mine.length} changeset(s) ${of} applied stay applied, because ${noSql.length} of them ha${noSql.length === 1 ? 's' : 've'} no rollback SQL (${noSql.join(', ')}): ${list(mine)}`,
           );
@@ -155,7 +172,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
           );
           const still = recordedAmong(mine, await readAppliedOrFail(url, tables));
           r.dbRolledBack = mine.filter((k) => !still.some((x) => changeSetKey(x) === changeSetKey(k)));
-          r.dbRemaining = still;
+          r.dbRemaining = [...kept, ...still];
           if (r.dbRolledBack.length)
             lines.push(
               `database: rolled back the ${r.dbRolledBack.length} changeset(s) ${of} applied (${list(r.dbRolledBack)}); databasechangelog no longer records them`,
@@ -168,7 +185,8 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
             );
           }
         }
-      } else lines.push(`database: databasechangelog records none of ${list(s.undo.candidates)}; nothing to undo`);
+      } else if (!kept.length)
+        lines.push(`database: databasechangelog records none of ${list(s.undo.candidates)}; nothing to undo`);
     } catch (e) {
       failed = true;
       // What stays is read back, never assumed: the rollback SQL runs in one transaction, but it may have
@@ -272,7 +290,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
 
   r.complete = !failed;
   if (failed) lines.push(`to finish: ${recover}`);
-  else if (r.dbRemaining.length)
+  else if (r.dbRemaining.length > keptForTo)
     lines.push(
       `they stay applied until a release that contains them is deployed (slipway deploy <package> ${s.targetArg})`,
     );
