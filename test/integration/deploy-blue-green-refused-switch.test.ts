@@ -1,0 +1,190 @@
+// Blue-green (src/deploy/blue-green/): traffic moves to the new slot first and `current` follows with a
+// compare-and-swap (switch.ts). Here `current` is moved by a hand (a new link renamed over it) exactly when the run
+// begins that switch (an onProgress hook, no timing), after the migration and after traffic moved. Real PostgreSQL,
+// real slot processes behind the real proxy. What must hold: the run's changesets are undone unless the release the
+// hand made live contains them, traffic ends on the release `current` names (checked over the proxy), the error and
+// the journal say what was verified, and the target takes the next deploy.
+import { readdirSync, renameSync, symlinkSync } from 'node:fs';
+import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deploy, readHistory } from '../../src/deploy/index.js';
+import { stopBlueGreen } from '../../src/deploy/blue-green/index.js';
+import type { SlipwayError } from '../../src/errors.js';
+import type { Config } from '../../src/config/schema.js';
+import type { DeployEvent } from '../../src/deploy/types.js';
+import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
+import { makeDeployConfig } from '../fixtures/deploy/config.js';
+import { freePort } from '../fixtures/deploy/app.js';
+import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-package.js';
+import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
+
+const cs = (id: string): FixtureChangeSet => ({
+  id,
+  sql: `CREATE TABLE t${id} (id int);`,
+  rollback: `DROP TABLE t${id};`,
+});
+const [CS1, CS2, CS3] = [cs('1'), cs('2'), cs('3')];
+const key = (id: string) => ({ id, author: 'test', filename: 'changelog.sql' });
+
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/deploy');
+/** The tiny HTTP app (its version on /, HEALTHY on /health) with a database part. */
+async function appDbPackage(version: string, changeSets: FixtureChangeSet[]) {
+  const parts = await makeDbParts(version, changeSets);
+  return makeFixturePackage({
+    version,
+    compatibility: parts.compatibility,
+    files: {
+      'application/server.mjs': await readFile(path.join(fixtures, 'app-server.mjs'), 'utf8'),
+      'application/status.txt': 'HEALTHY\n',
+      'application/version.txt': version + '\n',
+      ...parts.files,
+    },
+  });
+}
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected the run to be refused');
+    },
+    (e: unknown) => e as SlipwayError,
+  );
+
+describe('blue-green: a refused switch after the migration and the traffic move', () => {
+  let db: TestDatabase;
+  let dir: string;
+  let root: string;
+  let config: Config;
+  let proxyPort: number;
+  const ids: string[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase('slipway_bgcas');
+    dir = await mkdtemp(path.join(tmpdir(), 'slipway-bgcas-'));
+    root = path.join(dir, 'target');
+    proxyPort = await freePort();
+    const [blue, green] = [await freePort(), await freePort()];
+    config = await makeDeployConfig(dir, {
+      strategy: 'blue-green',
+      databaseUrl: db.url,
+      rollbackDatabase: true,
+      keep: 10,
+      blueGreen: {
+        start: 'node application/server.mjs',
+        slots: { blue: { port: blue }, green: { port: green } },
+        proxy: { port: proxyPort },
+        health: { path: '/health', timeoutMs: 5000, intervalMs: 50 },
+        drainTimeoutMs: 1000,
+        stopTimeoutMs: 2000,
+      },
+      health: { url: `http://127.0.0.1:${proxyPort}/health`, timeoutMs: 5000, intervalMs: 50 },
+    });
+    ids.push(
+      (await deploy({ config, packagePath: (await appDbPackage('1.0.0', [CS1])).path, target: 'prod' })).releaseId,
+    );
+    ids.push(
+      (await deploy({ config, packagePath: (await appDbPackage('2.0.0', [CS1, CS2])).path, target: 'prod' })).releaseId,
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await stopBlueGreen(root, 2000).catch(() => undefined);
+    await db.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const home = async () => (await fetch(`http://127.0.0.1:${proxyPort}/`)).text();
+  const currentOf = async () => path.basename(await readlink(path.join(root, 'current')));
+  const changelog = async () =>
+    (await queryRows(db.url, 'SELECT id FROM databasechangelog ORDER BY orderexecuted')).map((r) => r.id);
+  const newest = () =>
+    readdirSync(path.join(root, 'releases'))
+      .filter((d) => !d.startsWith('.'))
+      .sort()
+      .at(-1)!;
+  const handAtSwitch = (to: () => string) => {
+    let moved = false;
+    return (e: DeployEvent) => {
+      if (moved || e.step !== 'switch' || e.status !== 'begin') return;
+      moved = true;
+      const tmp = path.join(root, 'hand-made-link');
+      symlinkSync(path.join('releases', to()), tmp);
+      renameSync(tmp, path.join(root, 'current'));
+    };
+  };
+  const lastRun = async () => {
+    const h = await readHistory(root);
+    return h.filter((x) => x.run === h[h.length - 1]!.run);
+  };
+
+  it('current moved to an older release: traffic follows current, the run’s changeset is undone', async () => {
+    const [v1, v2] = ids as [string, string];
+    expect(await home()).toBe('version 2.0.0\n');
+    const e = await failure(
+      deploy({
+        config,
+        packagePath: (await appDbPackage('3.0.0', [CS1, CS2, CS3])).path,
+        target: 'prod',
+        onProgress: handAtSwitch(() => v1),
+      }),
+    );
+    expect(e.code, e.message).toBe('E_DEPLOY');
+    expect(e.message).toContain(`current changed under this run: it points at releases/${v1}, not releases/${v2}`);
+    expect(await currentOf()).toBe(v1);
+    expect(await home()).toBe('version 1.0.0\n');
+    expect(await changelog()).toEqual(['1', '2']);
+    expect(e.details).toContain(
+      `this run undone, except the database (current left where the change under this run put it): current is still ${v1}`,
+    );
+    expect(e.details).toContainEqual(
+      expect.stringMatching(/^database: rolled back the 1 changeset\(s\) \S+ applied \(changelog\.sql::3::test\)/),
+    );
+    expect(e.details).toContain(`restarted ${v1}`);
+    expect(e.details).toContain(`${v1} passed its health gate`);
+    const run = await lastRun();
+    expect(run.at(-1)).toMatchObject({
+      step: 'run',
+      status: 'failed',
+      data: { settled: { to: v1, current: v1, healthy: true, dbRolledBack: [key('3')], complete: true } },
+    });
+  }, 120_000);
+
+  it('current moved to the release this run installed: traffic stays on it, its changesets stay', async () => {
+    let mine = '';
+    const e = await failure(
+      deploy({
+        config,
+        packagePath: (await appDbPackage('3.1.0', [CS1, CS2, CS3])).path,
+        target: 'prod',
+        onProgress: handAtSwitch(() => (mine = newest())),
+      }),
+    );
+    expect(e.code, e.message).toBe('E_DEPLOY');
+    expect(await currentOf()).toBe(mine);
+    expect(await home()).toBe('version 3.1.0\n');
+    expect(await changelog()).toEqual(['1', '2', '3']);
+    expect(e.details).toContain(
+      `database: 1 changeset(s) ${mine} applied stay applied, because current points at ${mine}, which contains them: changelog.sql::3::test`,
+    );
+    expect(e.details).toContain(`${mine} passed its health gate`);
+    const run = await lastRun();
+    expect(run.some((x) => x.step === 'db-rollback')).toBe(false);
+    expect(run.at(-1)).toMatchObject({
+      step: 'run',
+      status: 'failed',
+      data: { settled: { to: mine, current: mine, healthy: true, dbRemaining: [key('3')], complete: true } },
+    });
+  }, 120_000);
+
+  it('the target takes the next deploy', async () => {
+    const r = await deploy({
+      config,
+      packagePath: (await appDbPackage('3.2.0', [CS1, CS2, CS3])).path,
+      target: 'prod',
+    });
+    expect(await currentOf()).toBe(r.releaseId);
+    expect(await home()).toBe('version 3.2.0\n');
+    expect(r.executed).toEqual([]);
+  }, 120_000);
+});
