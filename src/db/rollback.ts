@@ -11,6 +11,7 @@ import {
   type HistoryTables,
 } from './history-tables.js';
 import { toIndexEntry, type ChangeSetIndexEntry } from './index-entry.js';
+import type { RecordedRow } from './delta.js';
 import { changeSetKey, commentText, quoteLiteral, quotePsqlArg } from './sql-text.js';
 
 export type { ChangeSetIndexEntry } from './index-entry.js';
@@ -51,14 +52,17 @@ function noRollbackError(missing: string[]): SlipwayError {
 }
 
 /**
- * Rollback SQL for `keys`, newest first (by changelog position), in one transaction; each block runs only when the
+ * Rollback SQL for `keys` in one transaction, newest first by `executed` (the history's keys, oldest first by
+ * DATEEXECUTED, ORDEREXECUTED, read when the SQL is written), else by changelog position; each block runs only when the
  * changeset is recorded and deletes its history row (in `tables`, the package's configured Liquibase table names).
+ * The script fails before undoing anything when the history it runs against ran them in another order (orderCheck).
  * Throws E_ROLLBACK listing every key without rollback.
  */
 export function planRollbackSql(
   index: ChangeSetIndexEntry[],
   keys: Key[],
   tables: HistoryTables = DEFAULT_HISTORY_TABLES,
+  executed?: readonly Key[],
 ): string {
   const picked: Picked[] = [];
   const unknown: string[] = [];
@@ -74,7 +78,7 @@ export function planRollbackSql(
   }
   const missing = picked.filter((p) => p.entry.rollback === null).map((p) => noRollbackText(p.entry));
   if (missing.length) throw noRollbackError(missing);
-  return renderBlocks(picked, tables);
+  return renderBlocks(picked, tables, undefined, executed);
 }
 
 type Picked = { pos: number; entry: ChangeSetIndexEntry };
@@ -82,12 +86,21 @@ type Picked = { pos: number; entry: ChangeSetIndexEntry };
 const keyWhere = (e: Key, alias = '') =>
   `${alias}ID = ${quoteLiteral(e.id)} AND ${alias}AUTHOR = ${quoteLiteral(e.author)} AND ${alias}FILENAME = ${quoteLiteral(e.filename)}`;
 
-/** `(VALUES (id, author, filename, key), …) AS k (id, author, filename, key)` of `entries`. */
-const keyValues = (entries: readonly ChangeSetIndexEntry[]) =>
-  `(VALUES ${entries.map((e) => `(${[e.id, e.author, e.filename, changeSetKey(e)].map(quoteLiteral).join(', ')})`).join(', ')}) AS k (id, author, filename, key)`;
+/**
+ * `(VALUES (id, author, filename, key), …) AS k (id, author, filename, key)` of `entries`; with `seq`, each row also
+ * has its position in `entries` (column seq).
+ */
+const keyValues = (entries: readonly ChangeSetIndexEntry[], seq = false) =>
+  `(VALUES ${entries.map((e, i) => `(${[e.id, e.author, e.filename, changeSetKey(e)].map(quoteLiteral).join(', ')}${seq ? `, ${i}` : ''})`).join(', ')}) AS k (id, author, filename, key${seq ? ', seq' : ''})`;
 
-/** Which recorded changesets a rollback script undoes, decided when it runs (Liquibase's count and tag filters). */
-type Range = { count: number } | { tag: string };
+/**
+ * Which recorded changesets a rollback script undoes, decided when it runs (Liquibase's count and tag filters; for a
+ * tag, `newest`: --tag-version NEWEST, the newest row with the tag rather than the oldest).
+ */
+type Range = { count: number } | { tag: string; newest?: boolean };
+
+/** Liquibase's --tag-version (TagVersionEnum): which row with the tag a rollback goes back to when several have it. */
+export type TagVersion = 'OLDEST' | 'NEWEST';
 
 /**
  * The history row (of `alias`) is in the range: for a count, at or after the boundary row read into
@@ -107,7 +120,8 @@ const inRange = (range: Range, alias = '') => {
  * `count`-th newest history row of the picked changesets (by DATEEXECUTED, ORDEREXECUTED, as Liquibase's
  * rollback-count orders them; a changeset skipped by a precondition's onFail/onError CONTINUE has no row and is not
  * counted). A tag: the OLDEST row whose TAG equals it ignoring case (`rollback --tag`'s default --tag-version OLDEST,
- * with includeMatchingTagInRollbackOldest true: later rows with the same tag are undone too) — of any changeset, also
+ * with includeMatchingTagInRollbackOldest true: later rows with the same tag are undone too), or the NEWEST one with
+ * --tag-version NEWEST (AfterTagChangeSetFilter walks the history newest first up to it) — of any changeset, also
  * one the changelog does not have, as AfterTagChangeSetFilter reads the whole history — and whether its DESCRIPTION
  * is tagDatabase; the script fails as Liquibase does when no row has the tag.
  */
@@ -121,26 +135,62 @@ function boundary(range: Range, picked: Picked[], history: string): string[] {
   return [
     `SELECT set_config('slipway.tag', ${quoteLiteral(range.tag)}, true) AS slipway_tag \\gset`,
     `DO $slipway$ BEGIN IF NOT EXISTS (SELECT 1 ${tagRow}) THEN RAISE EXCEPTION 'Could not find tag ''%'' in the database', current_setting('slipway.tag') USING HINT = 'slipway: nothing was rolled back'; END IF; END $slipway$;`,
-    `SELECT h.DATEEXECUTED AS slipway_since_date, h.ORDEREXECUTED AS slipway_since_order, trim(coalesce(h.DESCRIPTION, '')) = 'tagDatabase' AS slipway_since_incl ${tagRow} ORDER BY h.DATEEXECUTED, h.ORDEREXECUTED LIMIT 1 \\gset`,
+    `SELECT h.DATEEXECUTED AS slipway_since_date, h.ORDEREXECUTED AS slipway_since_order, trim(coalesce(h.DESCRIPTION, '')) = 'tagDatabase' AS slipway_since_incl ${tagRow} ORDER BY ${range.newest ? 'h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC' : 'h.DATEEXECUTED, h.ORDEREXECUTED'} LIMIT 1 \\gset`,
   ];
 }
 
 /**
- * The script: `picked` newest first (by changelog position), in one transaction. With `range`, a block runs only when
- * its changeset's history row is in the range, read once before anything is undone; without, when it is recorded.
- * Picked changesets without rollback SQL get no block: if one of them would run, the script fails first.
+ * `picked` in the order their blocks run, newest first: by `executed` (the history's keys, oldest first, read when the
+ * SQL was written; those it does not record go first, as the newest if they run by then), else by changelog position.
  */
-function renderBlocks(picked: Picked[], tables: HistoryTables, range?: Range): string {
-  picked = [...picked].sort((a, b) => b.pos - a.pos);
+function blockOrder(picked: readonly Picked[], executed?: readonly Key[]): Picked[] {
+  const byPos = [...picked].sort((a, b) => b.pos - a.pos);
+  if (executed === undefined) return byPos;
+  const rank = new Map(executed.map((k, i) => [changeSetKey(k), i]));
+  const r = (p: Picked) => rank.get(changeSetKey(p.entry)) ?? Infinity;
+  return byPos.sort((a, b) => (r(a) === r(b) ? 0 : r(a) < r(b) ? 1 : -1));
+}
+
+/**
+ * The statements that fail the script before anything is undone when the history it runs against ran the changesets
+ * it will undo (`blocks`, in the order their blocks run) in another order: Liquibase 4.28 undoes them newest first
+ * by DATEEXECUTED, ORDEREXECUTED (ChangeLogIterator over getRanChangeSetList, reversed), whatever the changelog's
+ * order; the blocks' order is fixed when the SQL is written (`from`: the changelog's order, or the history's then).
+ * Names the first pair out of order, the changeset that ran later first.
+ */
+function orderCheck(blocks: Picked[], history: string, from: 'changelog' | 'history', range?: Range): string[] {
+  const where = range === undefined ? '' : ` WHERE ${inRange(range, 'h.')}`;
+  const hint =
+    from === 'changelog'
+      ? "write the rollback SQL from this database's history: slipway db rollback-sql --database-url URL (same options)"
+      : 'the history changed since the rollback SQL was written: write it again';
+  return [
+    `SELECT set_config('slipway.out_of_order', coalesce((SELECT x.newer || ' after ' || x.key FROM (SELECT k.key, k.seq, lag(k.key) OVER w AS newer, lag(k.seq) OVER w AS newer_seq, row_number() OVER w AS n FROM ${history} AS h JOIN ${keyValues(
+      blocks.map((p) => p.entry),
+      true,
+    )} ON h.ID = k.id AND h.AUTHOR = k.author AND h.FILENAME = k.filename${where} WINDOW w AS (ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC)) AS x WHERE x.newer_seq > x.seq ORDER BY x.n LIMIT 1), ''), true) AS slipway_out_of_order \\gset`,
+    `DO $slipway$ BEGIN IF current_setting('slipway.out_of_order') <> '' THEN RAISE EXCEPTION 'slipway: the database ran %, but this rollback SQL undoes them in ${from === 'changelog' ? 'changelog order' : 'the order the history had when it was written'}, the other way round (Liquibase undoes the newest by DATEEXECUTED, ORDEREXECUTED first); nothing was rolled back', current_setting('slipway.out_of_order') USING HINT = ${quoteLiteral(hint)}; END IF; END $slipway$;`,
+  ];
+}
+
+/**
+ * The script: `picked` newest first (blockOrder), in one transaction. With `range`, a block runs only when its
+ * changeset's history row is in the range, read once before anything is undone; without, when it is recorded.
+ * Picked changesets without rollback SQL get no block: if one of them would run, the script fails first; so does a
+ * history that ran the changesets to undo in another order than the blocks (orderCheck).
+ */
+function renderBlocks(picked: Picked[], tables: HistoryTables, range?: Range, executed?: readonly Key[]): string {
+  picked = blockOrder(picked, executed);
   const withRollback = picked.filter((p) => p.entry.rollback !== null);
   const without = picked.filter((p) => p.entry.rollback === null).map((p) => p.entry);
   const history = historyTable(tables);
+  const order = executed === undefined ? 'by changelog position' : 'by execution order';
   const out = [
     range === undefined
-      ? `-- Slipway rollback: ${picked.length} changeset(s), newest first, in one transaction`
+      ? `-- Slipway rollback: ${picked.length} changeset(s), newest first (${order}), in one transaction`
       : 'count' in range
-        ? `-- Slipway rollback: the newest ${range.count} recorded of ${picked.length} changeset(s) (as Liquibase's rollback-count), newest first, in one transaction`
-        : `-- Slipway rollback: those of ${picked.length} changeset(s) recorded after the oldest row tagged ${commentText(range.tag)} (as Liquibase's rollback --tag), newest first, in one transaction`,
+        ? `-- Slipway rollback: the newest ${range.count} recorded of ${picked.length} changeset(s) (as Liquibase's rollback-count), newest first (${order}), in one transaction`
+        : `-- Slipway rollback: those of ${picked.length} changeset(s) recorded after the ${range.newest ? 'newest' : 'oldest'} row tagged ${commentText(range.tag)} (as Liquibase's rollback --tag${range.newest ? ' --tag-version NEWEST' : ''}), newest first (${order}), in one transaction`,
     '\\set ON_ERROR_STOP on',
     'BEGIN;',
     lockCheck(tables),
@@ -152,6 +202,8 @@ function renderBlocks(picked: Picked[], tables: HistoryTables, range?: Range): s
       "DO $slipway$ BEGIN IF current_setting('slipway.no_rollback') <> '' THEN RAISE EXCEPTION 'slipway: recorded changeset(s) to roll back have no rollback; nothing was rolled back: %', current_setting('slipway.no_rollback') USING HINT = 'add a --rollback line (or <rollback> block; empty rollback if nothing to undo) to each listed changeset'; END IF; END $slipway$;",
     );
   }
+  if (withRollback.length > 1)
+    out.push(...orderCheck(withRollback, history, executed === undefined ? 'changelog' : 'history', range));
   for (const { entry } of withRollback) {
     const where = keyWhere(entry);
     out.push(
@@ -173,6 +225,13 @@ function renderBlocks(picked: Picked[], tables: HistoryTables, range?: Range): s
 export interface RenderRollbackOptions extends HistoryTableNames {
   count?: number;
   toTag?: string;
+  /** With toTag: which row with the tag to go back to when several have it (Liquibase's --tag-version, default OLDEST). */
+  tagVersion?: TagVersion;
+  /**
+   * The history's keys, oldest first by DATEEXECUTED, ORDEREXECUTED, read when the SQL is written (`--database-url`):
+   * the blocks follow that order instead of the changelog's.
+   */
+  executed?: readonly Key[];
 }
 
 /**
@@ -181,15 +240,19 @@ export interface RenderRollbackOptions extends HistoryTableNames {
  * contexts/labels left out of `changelog`, are passed over): `count` rolls back the newest `count` recorded changesets
  * of the changelog (by DATEEXECUTED, ORDEREXECUTED, so a changeset a precondition's onFail/onError CONTINUE skipped,
  * never recorded, is not counted); `toTag` every recorded changeset after the oldest row with that tag (ignoring
- * case; a tag given twice goes back to the first, as Liquibase's default --tag-version OLDEST), and that row's
- * changeset too when it only tags (AfterTagChangeSetFilter); no row with the tag fails the script. A recorded changeset without rollback SQL among
- * them fails the whole script before anything is undone; throws E_ROLLBACK up front when no candidate has rollback
- * SQL at all.
+ * case; a tag given twice goes back to the first, as Liquibase's default --tag-version OLDEST; the last with
+ * `tagVersion` NEWEST), and that row's changeset too when it only tags (AfterTagChangeSetFilter); no row with the tag
+ * fails the script. They are undone newest first by execution: the blocks follow `executed` when given, else the
+ * changelog, and the script refuses a history that ran them in another order. A recorded changeset without rollback
+ * SQL among them fails the whole script before anything is undone; throws E_ROLLBACK up front when no candidate has
+ * rollback SQL at all.
  */
 export function renderRollbackSql(changelog: Changelog, opts: RenderRollbackOptions): string {
   let range: Range;
+  if (opts.tagVersion !== undefined && opts.toTag === undefined)
+    throw new SlipwayError('E_USAGE', '--tag-version goes with --to-tag');
   if (opts.toTag !== undefined) {
-    range = { tag: opts.toTag };
+    range = { tag: opts.toTag, ...(opts.tagVersion === 'NEWEST' ? { newest: true } : {}) };
   } else if (opts.count !== undefined) {
     if (!Number.isInteger(opts.count) || opts.count < 1)
       throw new SlipwayError('E_USAGE', `--count must be a positive integer, got ${opts.count}`);
@@ -206,5 +269,29 @@ export function renderRollbackSql(changelog: Changelog, opts: RenderRollbackOpti
     candidates.map((entry, pos) => ({ pos, entry })),
     historyTables(opts),
     range,
+    opts.executed,
   );
+}
+
+/**
+ * The keys of history `rows` oldest first by DATEEXECUTED, then ORDEREXECUTED: the order Liquibase reads them in
+ * (StandardChangeLogHistoryService: ORDER BY DATEEXECUTED ASC, ORDEREXECUTED ASC) and undoes them against. `dateexecuted`
+ * is PostgreSQL's ISO text of a timestamp, compared with its fraction padded to microseconds.
+ */
+export function executionOrder(rows: readonly RecordedRow[]): Key[] {
+  const date = (r: RecordedRow) => {
+    const [whole = '', frac = ''] = (r.dateexecuted ?? '').split('.');
+    return `${whole}.${frac.padEnd(6, '0')}`;
+  };
+  return rows
+    .map((r) => ({ r, d: date(r) }))
+    .sort((a, b) => (a.d < b.d ? -1 : a.d > b.d ? 1 : (a.r.orderexecuted ?? 0) - (b.r.orderexecuted ?? 0)))
+    .map(({ r }) => ({ id: r.id, author: r.author, filename: r.filename }));
+}
+
+/** `value` as a TagVersion, ignoring case as Liquibase does (TagVersionEnum.handleTagVersionInput); E_USAGE otherwise. */
+export function parseTagVersion(value: string): TagVersion {
+  const v = value.toUpperCase();
+  if (v === 'OLDEST' || v === 'NEWEST') return v;
+  throw new SlipwayError('E_USAGE', `--tag-version must be OLDEST or NEWEST, got ${JSON.stringify(value)}`);
 }

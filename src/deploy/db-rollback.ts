@@ -4,6 +4,7 @@ import { SlipwayError } from '../errors.js';
 import { historyTablesOfPackage, type HistoryTables } from '../db/history-tables.js';
 import { findPackageShellEscapes, refuseShellEscapes } from '../db/package-safety.js';
 import type { ChangeSetIndexEntry, ChangeSetKey, Contracts } from './contracts.js';
+import { readAppliedOrFail } from './db-state.js';
 
 /** The package's database/changesets.json (DatabasePackageResult.index), or null when it has none. */
 export async function readChangeSetIndex(releaseDir: string): Promise<ChangeSetIndexEntry[] | null> {
@@ -82,8 +83,9 @@ export async function refuseUnsafeRollbackSql(releaseDir: string, allow: boolean
 
 /**
  * Rolls back exactly `executed` (the changesets a release applied, from the journal) with the rollback SQL of that
- * release's own changesets.json, after refuseUnsafeRollbackSql. planRollbackSql refuses (E_ROLLBACK) when any of them has
- * no rollback SQL. Callers
+ * release's own changesets.json, after refuseUnsafeRollbackSql, newest first in the order databasechangelog records
+ * them (read just before; the SQL refuses a history that changed order since). planRollbackSql refuses (E_ROLLBACK)
+ * when any of them has no rollback SQL. Callers
  * run it in their `db-rollback` step, after warnIfSuperuser (role-warning.ts) journaled its warning before the step.
  */
 export async function rollbackChangeSets(
@@ -107,7 +109,8 @@ export async function rollbackChangeSets(
       'E_ROLLBACK',
       `release ${path.basename(releaseDir)} has no database/changesets.json: cannot roll its changesets back`,
     );
-  const sql = contracts.planRollbackSql(index, executed, await readHistoryTables(releaseDir));
+  const tables = await readHistoryTables(releaseDir);
+  const sql = contracts.planRollbackSql(index, executed, tables, await readAppliedOrFail(databaseUrl, tables));
   const r = await contracts.applySql({ databaseUrl, sql, ...(signal ? { signal } : {}) });
   return { sql, ms: r.ms };
 }

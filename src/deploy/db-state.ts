@@ -8,7 +8,8 @@ import type { ChangeSetIndexEntry, ChangeSetKey } from './contracts.js';
 export { changeSetKey };
 
 /**
- * Changesets recorded in the history table (oldest first), or null when the table does not exist yet. `tables` are
+ * Changesets recorded in the history table, oldest first as Liquibase orders them (DATEEXECUTED, then ORDEREXECUTED:
+ * StandardChangeLogHistoryService.getRanChangeSets), or null when the table does not exist yet. `tables` are
  * the ones the release's package writes (readHistoryTables in db-rollback.ts).
  */
 export async function readAppliedChangeSets(
@@ -20,7 +21,7 @@ export async function readAppliedChangeSets(
   try {
     const t = await s.query(`SELECT to_regclass('${table}')::text AS r`);
     if (!t.rows[0]?.r) return null;
-    const r = await s.query(`SELECT id, author, filename FROM ${table} ORDER BY orderexecuted`);
+    const r = await s.query(`SELECT id, author, filename FROM ${table} ORDER BY dateexecuted, orderexecuted`);
     return r.rows.map((x) => ({ id: x.id ?? '', author: x.author ?? '', filename: x.filename ?? '' }));
   } finally {
     await s.close().catch(() => undefined);

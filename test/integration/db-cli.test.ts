@@ -229,6 +229,33 @@ describe('slipway db CLI', () => {
     expect(noUrl.stderr).toBe(
       'error E_USAGE: no database: pass --database-url URL or set database.url in the config\nhint: status.config.yaml (environment dev) has no database.url.\n',
     );
+    // --database-url: the blocks follow the order that database ran the changesets in (read when the SQL is written).
+    const fromHistory = await run(dir, [
+      'db',
+      'rollback-sql',
+      '--changelog',
+      'db/master.xml',
+      '--contexts',
+      'dev',
+      '--count',
+      '2',
+      '--database-url',
+      db.url,
+    ]);
+    expect(fromHistory.code, fromHistory.stderr).toBe(0);
+    expect(fromHistory.stdout.split('\n')[0]).toContain('newest first (by execution order)');
+    const badVersion = await run(dir, [
+      'db',
+      'rollback-sql',
+      '--changelog',
+      'db/master.xml',
+      '--to-tag',
+      'v1',
+      '--tag-version',
+      'latest',
+    ]);
+    expect(badVersion).toMatchObject({ code: 2, stdout: '' });
+    expect(badVersion.stderr).toContain('--tag-version must be OLDEST or NEWEST, got "latest"');
     const rb = await run(dir, [
       'db',
       'rollback-sql',

@@ -261,6 +261,28 @@ describe('slipway rollback and the database', () => {
     expect(await changelog()).toEqual(['1', '6']);
   });
 
+  it('undoes the changesets newest first in the order the database ran them, not the changelog order', async () => {
+    const own = await createTestDatabase('slipway_rbdb_order');
+    dropLater.push(own);
+    const { config } = await targetWith(true, own.url);
+    // v is added above 3 after 3 ran, a view over 3's table: Liquibase undoes v first (newest by DATEEXECUTED,
+    // ORDEREXECUTED; test/integration/db-rollback-order-oracle.test.ts); dropping t3 first fails.
+    const V: FixtureChangeSet = { id: 'v', sql: 'CREATE VIEW vt3 AS SELECT * FROM t3;', rollback: 'DROP VIEW vt3;' };
+    const v1 = await deploy({ config, packagePath: (await dbPackage('1.5.0', [CS1])).path, target: 'prod' });
+    await deploy({ config, packagePath: (await dbPackage('1.6.0', [CS1, CS3])).path, target: 'prod' });
+    await deploy({ config, packagePath: (await dbPackage('1.7.0', [CS1, V, CS3])).path, target: 'prod' });
+    const rb = await rollback({ config, target: 'prod', to: v1.releaseId });
+    expect(rb.databaseRolledBack.map((k) => k.id)).toEqual(['v', '3']);
+    const c = new pg.Client({ connectionString: own.url });
+    await c.connect();
+    try {
+      expect((await c.query('SELECT id FROM databasechangelog')).rows).toEqual([{ id: '1' }]);
+      expect((await c.query("SELECT to_regclass('t3') AS t")).rows).toEqual([{ t: null }]);
+    } finally {
+      await c.end();
+    }
+  });
+
   it('with rollbackDatabase off, a rollback that would leave changesets behind refuses and says why', async () => {
     const own = await createTestDatabase('slipway_rbdb_off');
     const { config } = await targetWith(false, own.url);

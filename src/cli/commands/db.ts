@@ -28,6 +28,7 @@ const lib = {
   pkg: () => import('../../db/package.js'),
   changelog: () => import('../../db/read-changelog.js'),
   rollback: () => import('../../db/rollback.js'),
+  delta: () => import('../../db/delta.js'),
   status: () => import('../../db/status.js'),
   verify: () => import('../../db/verify.js'),
   verifyTarget: () => import('../../db/verify-target.js'),
@@ -339,23 +340,35 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       'roll back the newest N recorded changesets (decided when the SQL runs, as liquibase rollback-count)',
     )
     .option('--to-tag <tag>', 'roll back every changeset recorded after the oldest row with this tag')
-    .action(async (flags: DbFlags & { count?: string; toTag?: string }) => {
+    .option('--tag-version <v>', 'with --to-tag: go back to the OLDEST (default) or NEWEST row with the tag')
+    .option(
+      '--database-url <url>',
+      "write the blocks in this database's execution order (else the changelog's; the SQL refuses a history that differs)",
+    )
+    .action(async (flags: DbFlags & { count?: string; toTag?: string; tagVersion?: string }) => {
       if ((flags.count === undefined) === (flags.toTag === undefined))
         throw new SlipwayError('E_USAGE', 'pass exactly one of --count N or --to-tag T');
       const count = flags.count !== undefined ? Number(flags.count) : undefined;
       const t = await resolveTarget(ctx, flags);
       const { readChangelog } = await lib.changelog();
-      const { renderRollbackSql } = await lib.rollback();
+      const { renderRollbackSql, parseTagVersion, executionOrder } = await lib.rollback();
+      const tagVersion = flags.tagVersion !== undefined ? parseTagVersion(flags.tagVersion) : undefined;
       const { parsed, selected } = await readChangelog({
         ...t.source,
         ...(t.options.strict ? { strict: true } : {}),
         ...(t.options.defaultSchemaName ? { defaultSchema: t.options.defaultSchemaName } : {}),
       });
+      const executed =
+        flags.databaseUrl !== undefined
+          ? executionOrder(await (await lib.delta()).readHistory(flags.databaseUrl, historyTables(t.options)))
+          : undefined;
       const sql = renderRollbackSql(
         { ...parsed, changeSets: selected },
         {
           ...(count !== undefined ? { count } : {}),
           ...(flags.toTag !== undefined ? { toTag: flags.toTag } : {}),
+          ...(tagVersion !== undefined ? { tagVersion } : {}),
+          ...(executed !== undefined ? { executed } : {}),
           ...pickHistoryTableNames(t.options),
         },
       );

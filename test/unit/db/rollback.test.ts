@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planRollbackSql, renderRollbackSql } from '../../../src/db/rollback.js';
+import { executionOrder, parseTagVersion, planRollbackSql, renderRollbackSql } from '../../../src/db/rollback.js';
 import { LOCK_CHECK } from '../../../src/db/render-bookkeeping.js';
 import { isSlipwayError } from '../../../src/errors.js';
 import { makeChangeSet, makeChangelog } from './make-changeset.js';
@@ -15,15 +15,20 @@ describe('renderRollbackSql', () => {
   it('rolls back the newest N recorded rows of the changelog, decided when it runs, newest first in one transaction', () => {
     const keys =
       "('4', 'alice', 'db/master.sql', 'db/master.sql::4::alice'), ('3', 'alice', 'db/master.sql', 'db/master.sql::3::alice'), ('2', 'alice', 'db/master.sql', 'db/master.sql::2::alice'), ('1', 'alice', 'db/master.sql', 'db/master.sql::1::alice')";
+    const seqKeys =
+      "('4', 'alice', 'db/master.sql', 'db/master.sql::4::alice', 0), ('3', 'alice', 'db/master.sql', 'db/master.sql::3::alice', 1), ('2', 'alice', 'db/master.sql', 'db/master.sql::2::alice', 2), ('1', 'alice', 'db/master.sql', 'db/master.sql::1::alice', 3)";
     const newest = "(DATEEXECUTED, ORDEREXECUTED) >= (:'slipway_since_date', :slipway_since_order)";
     const sql = renderRollbackSql(cl, { count: 2 });
     const head =
       [
-        "-- Slipway rollback: the newest 2 recorded of 4 changeset(s) (as Liquibase's rollback-count), newest first, in one transaction",
+        "-- Slipway rollback: the newest 2 recorded of 4 changeset(s) (as Liquibase's rollback-count), newest first (by changelog position), in one transaction",
         '\\set ON_ERROR_STOP on',
         'BEGIN;',
         LOCK_CHECK,
         `SELECT coalesce(x.d, '-infinity') AS slipway_since_date, coalesce(x.o, 0) AS slipway_since_order FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT h.DATEEXECUTED AS d, h.ORDEREXECUTED AS o FROM public.databasechangelog AS h JOIN (VALUES ${keys}) AS k (id, author, filename, key) ON h.ID = k.id AND h.AUTHOR = k.author AND h.FILENAME = k.filename ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC LIMIT 1 OFFSET 1) AS x ON true \\gset`,
+        // Before anything is undone: the blocks' order (4, 3, 2, 1: seq 0…3) against the order the history ran them.
+        `SELECT set_config('slipway.out_of_order', coalesce((SELECT x.newer || ' after ' || x.key FROM (SELECT k.key, k.seq, lag(k.key) OVER w AS newer, lag(k.seq) OVER w AS newer_seq, row_number() OVER w AS n FROM public.databasechangelog AS h JOIN (VALUES ${seqKeys}) AS k (id, author, filename, key, seq) ON h.ID = k.id AND h.AUTHOR = k.author AND h.FILENAME = k.filename WHERE (h.DATEEXECUTED, h.ORDEREXECUTED) >= (:'slipway_since_date', :slipway_since_order) WINDOW w AS (ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC)) AS x WHERE x.newer_seq > x.seq ORDER BY x.n LIMIT 1), ''), true) AS slipway_out_of_order \\gset`,
+        "DO $slipway$ BEGIN IF current_setting('slipway.out_of_order') <> '' THEN RAISE EXCEPTION 'slipway: the database ran %, but this rollback SQL undoes them in changelog order, the other way round (Liquibase undoes the newest by DATEEXECUTED, ORDEREXECUTED first); nothing was rolled back', current_setting('slipway.out_of_order') USING HINT = 'write the rollback SQL from this database''s history: slipway db rollback-sql --database-url URL (same options)'; END IF; END $slipway$;",
         '',
         '-- rollback db/master.sql::4::alice',
         `SELECT count(*) > 0 AS slipway_applied FROM public.databasechangelog WHERE ID = '4' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' AND ${newest} \\gset`,
@@ -112,7 +117,49 @@ describe('renderRollbackSql', () => {
     expect(sql.match(/^-- rollback .*$/gm)).toEqual(['-- rollback db/master.sql::b::alice']);
   });
 
-  it('planRollbackSql orders by changelog position whatever order the keys come in, and rejects unknown keys', () => {
+  it('--tag-version NEWEST goes back to the newest row with the tag; it needs --to-tag; values ignore case', () => {
+    const sql = renderRollbackSql(cl, { toTag: 'v1', tagVersion: 'NEWEST' });
+    expect(sql.split('\n')[0]).toBe(
+      "-- Slipway rollback: those of 4 changeset(s) recorded after the newest row tagged v1 (as Liquibase's rollback --tag --tag-version NEWEST), newest first (by changelog position), in one transaction",
+    );
+    expect(sql).toContain('ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC LIMIT 1 \\gset');
+    expect(renderRollbackSql(cl, { toTag: 'v1', tagVersion: 'OLDEST' })).toBe(renderRollbackSql(cl, { toTag: 'v1' }));
+    expect(() => renderRollbackSql(cl, { count: 1, tagVersion: 'NEWEST' })).toThrow('--tag-version goes with --to-tag');
+    expect(parseTagVersion('newest')).toBe('NEWEST');
+    expect(() => parseTagVersion('latest')).toThrow('--tag-version must be OLDEST or NEWEST, got "latest"');
+  });
+
+  it('writes the blocks in the order the history ran them when given it (those it lacks first)', () => {
+    const executed = ['3', '1', '4'].map((id) => ({ id, author: 'alice', filename: 'db/master.sql' }));
+    const sql = renderRollbackSql(cl, { count: 3, executed });
+    expect(sql.match(/^-- rollback .*$/gm)).toEqual(
+      ['2', '4', '1', '3'].map((id) => `-- rollback db/master.sql::${id}::alice`),
+    );
+    expect(sql).toContain("HINT = 'the history changed since the rollback SQL was written: write it again'");
+    expect(sql.split('\n')[0]).toContain('newest first (by execution order)');
+  });
+
+  it('executionOrder: oldest first by DATEEXECUTED (fraction compared as microseconds), then ORDEREXECUTED', () => {
+    const row = (id: string, dateexecuted: string, orderexecuted: number) => ({
+      id,
+      author: 'a',
+      filename: 'f',
+      md5sum: null,
+      exectype: 'EXECUTED',
+      dateexecuted,
+      orderexecuted,
+    });
+    const rows = [
+      row('late', '2026-01-01 10:00:00.5', 1),
+      row('early', '2026-01-01 10:00:00.25', 9),
+      row('whole', '2026-01-01 10:00:00', 7),
+      row('tie2', '2026-01-01 11:00:00', 3),
+      row('tie1', '2026-01-01 11:00:00', 2),
+    ];
+    expect(executionOrder(rows).map((k) => k.id)).toEqual(['whole', 'early', 'late', 'tie1', 'tie2']);
+  });
+
+  it('planRollbackSql orders by the history it is given, else by changelog position, and rejects unknown keys', () => {
     const index = cl.changeSets.map((c) => ({
       id: c.id,
       author: c.author,
@@ -123,6 +170,9 @@ describe('renderRollbackSql', () => {
     }));
     const sql = planRollbackSql(index, [index[0]!, index[2]!]);
     expect(sql.indexOf('::3::')).toBeLessThan(sql.indexOf('::1::'));
+    // The history ran 3 before 1: 1 is undone first.
+    const ran = planRollbackSql(index, [index[0]!, index[2]!], undefined, [index[2]!, index[0]!]);
+    expect(ran.indexOf('-- rollback db/master.sql::1::')).toBeLessThan(ran.indexOf('-- rollback db/master.sql::3::'));
     expect(() => planRollbackSql(index, [{ id: 'zz', author: 'a', filename: 'f' }])).toThrow(
       '1 changeset(s) to roll back are not in the changelog',
     );
