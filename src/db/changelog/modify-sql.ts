@@ -8,6 +8,7 @@
 import { SlipwayError } from '../../errors.js';
 import { serializedChangeChecksumV9 } from '../checksum.js';
 import { serializeChange } from '../changes/serialize.js';
+import { javaReplacer, JavaRegexError } from './java-regex.js';
 import { boolAttr } from './node-attrs.js';
 import { matchesContexts, matchesDbms, matchesLabels } from './select.js';
 import type { ParseFilter } from './walk-state.js';
@@ -25,6 +26,8 @@ export interface SqlVisitor {
   applies: boolean;
   /** Whether its dbms matches (only those count in the checksum). */
   dbmsMatches: boolean;
+  /** regExpReplace that applies: Java's String.replaceAll with its pattern and replacement. */
+  replaceAll?: (sql: string) => string;
   /** The visitor's "9:" checksum (part of the changeset's). */
   checksum: string;
 }
@@ -61,6 +64,9 @@ export function parseModifySql(node: ChangelogNode, file: string, filter: ParseF
     }
     return {
       kind,
+      ...(kind === 'regExpReplace' && applies
+        ? { replaceAll: compile(fields.replace!, fields.with!, file, c.line) }
+        : {}),
       ...(fields.value !== undefined ? { value: fields.value } : {}),
       ...(fields.replace !== undefined ? { replace: fields.replace, with: fields.with! } : {}),
       applyToRollback,
@@ -71,6 +77,24 @@ export function parseModifySql(node: ChangelogNode, file: string, filter: ParseF
   });
 }
 
+/**
+ * A regExpReplace's pattern and replacement, read as Java reads them (java-regex.ts). Liquibase fails the changeset
+ * when Java rejects either; Slipway refuses the changelog at the visitor's line. Only visitors that apply are read:
+ * a pattern for another database is never compiled by Liquibase either.
+ */
+function compile(pattern: string, replacement: string, file: string, line: number): (sql: string) => string {
+  try {
+    return javaReplacer(pattern, replacement);
+  } catch (e) {
+    if (!(e instanceof JavaRegexError)) throw e;
+    throw new SlipwayError('E_CHANGELOG', `<regExpReplace replace="${pattern}" with="${replacement}">: ${e.message}`, {
+      file,
+      line,
+      hint: 'Liquibase reads these as a Java regular expression and a Java replacement string (\\ escapes, $n names a group); write one both read the same way.',
+    });
+  }
+}
+
 /** Applies the visitors that match this run to one statement, in order. */
 export function visitSql(sql: string, visitors: SqlVisitor[], rollback = false): string {
   let out = sql;
@@ -79,8 +103,7 @@ export function visitSql(sql: string, visitors: SqlVisitor[], rollback = false):
     if (v.kind === 'append') out += v.value;
     else if (v.kind === 'prepend') out = v.value + out;
     else if (v.kind === 'replace') out = out.split(v.replace!).join(v.with);
-    // Java's String.replaceAll: the same `$n` group references in the replacement as JavaScript's.
-    else out = out.replace(new RegExp(v.replace!, 'g'), v.with!);
+    else if (v.replaceAll) out = v.replaceAll(out);
   }
   return out;
 }

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { javaReplacer, JavaRegexError } from '../../../src/db/changelog/java-regex.js';
+
+// Every expectation is what Java 17 (the JVM the Liquibase 4.28 oracle runs on) printed for
+// `input.replaceAll(pattern, replacement)`, measured with a throw-away `java J.java` on 2026-12-06.
+const cases: [input: string, pattern: string, replacement: string, java: string][] = [
+  ['abc\n', '$', 'X', 'abcX\nX'],
+  ['a\nb\n', '(?m)$', 'X', 'aX\nbX\nX'],
+  ['a\nb', '(?m)^', 'X', 'Xa\nXb'],
+  ['a\nb', '.', 'X', 'X\nX'],
+  ['a\nb', '(?s).', 'X', 'XXX'],
+  ['ab', String.raw`\Ab`, 'X', 'ab'],
+  ['ab\n', String.raw`b\Z`, 'X', 'aX\n'],
+  ['ab\n', String.raw`b\z`, 'X', 'ab\n'],
+  ['a\u00a0b c', String.raw`\s`, '_', 'a\u00a0b_c'],
+  ['a\tb c', String.raw`\h`, '_', 'a_b_c'],
+  ['xay', '(a)', '$10', 'xa0y'],
+  ['xay', '(a)', '[$0]', 'x[a]y'],
+  ['xay', '(?<n>a)', '${n}${n}', 'xaay'],
+  ['xay', '(a)', String.raw`\$1\\`, String.raw`x$1\y`],
+  ['a]b', '[]]', 'X', 'aXb'],
+  ['a^b', '[^]a]', 'X', 'aXX'],
+  ['AbC', '(?i)b', 'x', 'AxC'],
+  ['a.b', String.raw`\Q.\E`, '!', 'a!b'],
+];
+
+describe('javaReplacer: String.replaceAll as Java 17 runs it', () => {
+  it.each(cases)('%j.replaceAll(%j, %j)', (input, pattern, replacement, java) => {
+    expect(javaReplacer(pattern, replacement)(input)).toBe(java);
+  });
+
+  it('refuses the replacements Java refuses, with Java’s reason', () => {
+    expect(() => javaReplacer('(a)', '$2')).toThrow(new JavaRegexError('No group 2'));
+    expect(() => javaReplacer('(a)', '$')).toThrow('Illegal group reference: group index is missing');
+    expect(() => javaReplacer('(a)', '\\')).toThrow('character to be escaped is missing');
+    expect(() => javaReplacer('(a)', '$x')).toThrow('Illegal group reference');
+  });
+
+  it('refuses what JavaScript cannot match the same way instead of matching differently', () => {
+    // Java runs all three (atomic group, possessive quantifier, flags in mid-pattern); Node 20's RegExp has none.
+    for (const p of ['(?>x)', 'x++', 'a(?i)x', '[a[b]]', '[a&&b]', String.raw`\p{Alpha}`]) {
+      expect(() => javaReplacer(p, 'y'), p).toThrow(JavaRegexError);
+    }
+  });
+});
