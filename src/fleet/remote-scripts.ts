@@ -75,7 +75,7 @@ if [ "$n" -gt 0 ]; then
   shift "$n"
 fi`;
 
-const INSTALL = `root=$1; id=$2; sha=$3; shift 3
+const INSTALL = `root=$1; id=$2; sha=$3; run=$4; shift 4
 cd -P -- "$root" || exit 3
 top=$PWD
 umask 022 # the release as packaged (0644/0755, as a local target's): readable by a runAs user; .slipway stays 077
@@ -88,6 +88,18 @@ fail() { echo "$1" >&2; cd -- "$top" && rm -rf -- "$st"; exit "$2"; }
 # goes on to clean up) once nothing reads it — after the extraction and right before the rename.
 trap '' PIPE
 alive() { printf '%s\n' "$1" 2>/dev/null || fail "the connection was cut: $st removed, releases/$id not installed" 10; }
+# That line is not enough when the host's sshd never learns of the cut (a partition: its pipes still take a line):
+# the release is published only while the host's lock still names this run, the controller-side lease. The
+# controller gives the lock back (or a later run of it takes it over as stale) only after it has journaled the
+# install as failed, so no release is renamed in after that (sh has no atomic check-and-rename: a rename racing the
+# controller's unlock between these two lines remains possible).
+lease() {
+  [ -z "$run" ] && return 0
+  l=; if [ -f .slipway/lock.d/owner.json ]; then
+    while IFS= read -r o || [ -n "$o" ]; do case $o in *"\\"run\\":\\"$run\\""*) l=1 ;; esac; done < .slipway/lock.d/owner.json
+  fi
+  [ -n "$l" ] || fail "this run no longer holds the host's lock (its controller gave up on it): $st removed, releases/$id not installed" 10
+}
 [ -e "releases/$id" ] && fail "releases/$id already exists" 8
 if [ -e "$st" ] || [ -L "$st" ]; then rm -rf -- "$st" || exit 3; fi
 mkdir -- "$st" || exit 3
@@ -135,6 +147,7 @@ done
 # for them, without flushing every other file system of the host); a sync without -f falls back to that.
 sync -f -- "$st" shared 2>/dev/null || sync
 alive verified
+lease
 mv -T -- "$st" "releases/$id" || fail "cannot rename into releases/$id" 3
 sync -- releases 2>/dev/null || sync
 echo "$files"`;
@@ -303,7 +316,7 @@ if [ "\${s%% *}" = "$2" ]; then mv -f -- "$1.part" "$1" && sync -- "$1"; else rm
 
   /**
    * $1 remote file, $2 "append" or "new", $3 the archive's size, then install's arguments ($4 root, $5 release id,
-   * $6 sha256, pairs): stdin goes to $1.part, which becomes $1 when its sha256 is $6 (else it is removed: exit 7),
+   * $6 sha256, $7 run, pairs): stdin goes to $1.part, which becomes $1 when its sha256 is $6 (else it is removed: exit 7),
    * then `install` — one round trip for uploadWrite, uploadCommit and install. A part shorter than the archive is an
    * upload cut short (the connection dropped: `cat` saw end of input): kept to resume from, never judged (exit 9).
    * Its size is read only when the digest does not match (a part with the archive's digest is the archive): one
@@ -323,10 +336,12 @@ fi
 ${INSTALL}`,
 
   /**
-   * $1 root, $2 release id, $3 archive sha256, then pairs (shared path, relative link target). Extracts into
+   * $1 root, $2 release id, $3 archive sha256, $4 the run holding the host's lock (empty: not checked), then pairs
+   * (shared path, relative link target). Extracts into
    * releases/.staging-<id> (no owners, no modes from the archive), refuses devices, fifos, sockets, setuid/setgid/
    * sticky or world-writable entries and links that resolve outside the tree, checks every SHA256SUMS line and that
-   * it lists every file, links the shared paths, then renames into releases/<id>. Prints the file count.
+   * it lists every file, links the shared paths, then renames into releases/<id> — only while the lock's owner file
+   * names run $4 (else exit 10, staging removed). Prints the file count.
    */
   install: `${PRE}
 ${INSTALL}`,

@@ -110,6 +110,8 @@ export class SshTarget implements Target {
   private opened: HostState | null = null;
   /** The archive whose upload state `opened` holds (a deploy's `open`). */
   private openedArchive: string | null = null;
+  /** The run whose lock this target took last: an install publishes only while the host's lock names it. */
+  private lockRun: string | null = null;
 
   constructor(
     readonly session: SshSession,
@@ -316,6 +318,7 @@ export class SshTarget implements Target {
   }
 
   private handle(owner: LockOwner, recovered: LockOwner | null): LockHandle {
+    this.lockRun = owner.run;
     return {
       owner,
       recovered,
@@ -527,7 +530,8 @@ export class SshTarget implements Target {
     // The upload's last write, its digest check and the install are one remote script. What it left on the host
     // when it failed is not known.
     const up = await uploadFile(this.runner(), packagePath, remote, sha256, this.opTimeoutMs * 10, {
-      args: [this.layout.root, releaseId, sha256, ...sharedArgs],
+      // The install publishes only while the host's lock still names this run (the lease: see INSTALL).
+      args: [this.layout.root, releaseId, sha256, this.lockRun ?? '', ...sharedArgs],
       what: `install ${releaseId}`,
       ...(known ? { state: known } : {}),
     }).catch((e: unknown) => {

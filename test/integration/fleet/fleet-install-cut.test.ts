@@ -4,13 +4,19 @@
 // serving the controller's connection to host 2 get SIGKILL (the listener stays: new connections are accepted). The rollout must stop before
 // anything is switched or migrated; host 2 must be left with no release of the run promoted (the install's own
 // processes on the host stop: nothing of it runs on once the controller has reported), no staging directory, and a
-// journal that says what happened; a rerun then deploys the release everywhere.
+// journal that says what happened; a rerun then deploys the release everywhere. Second case, a partition: host 2's
+// sshd processes of the connection are stopped (alive, so the install's "still listening" line still fits their
+// pipes) and the controller's ssh master is killed; the install is let go only after the run has ended — it must
+// not publish (the host's lock, its lease, no longer names its run).
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
+import { sha256Hex } from '../../../src/fileset/hash.js';
+import { muxMasterPid } from '../../../src/fleet/ssh-mux.js';
 import { queryRows } from '../../helpers/pg.js';
 import { waitFor } from '../../helpers/wait.js';
 import { makeTree } from '../../helpers/tmp.js';
@@ -133,5 +139,104 @@ describe('fleet: the connection cut during a host install', () => {
     }
     expect(releases().filter((x) => x.startsWith('.'))).toEqual([]);
     expect(await changelog()).toEqual(['1', '2']);
+  }, 600_000);
+});
+
+/**
+ * The pids of the controller's live ssh master connections to `port`: their control sockets are named by
+ * user@host:port (ssh.ts controlSocket) in a slipway-ssh-* dir of the temp dir, and each master tells its pid.
+ */
+async function mastersOf(user: string, port: number): Promise<number[]> {
+  const name = sha256Hex(`${user}@127.0.0.1:${port}`).slice(0, 16);
+  const out: number[] = [];
+  for (const base of new Set([tmpdir(), '/tmp']))
+    for (const d of readdirSync(base).filter((x) => x.startsWith('slipway-ssh-'))) {
+      const socket = path.join(base, d, name);
+      if (!existsSync(socket)) continue;
+      const pid = await muxMasterPid(socket, 2000).catch(() => null);
+      if (pid !== null) out.push(pid);
+    }
+  return out;
+}
+
+describe('fleet: a partition during a host install (the host and its sshd stay up)', () => {
+  it("the controller's connection dies while host 2 installs; the install goes on after the run ended: it promotes nothing", async () => {
+    const config = await p.config();
+    const h2 = p.fleet.hosts[1]!;
+    const host2 = `${p.fleet.user}@127.0.0.1:${h2.port}:${h2.root}`;
+    const releases = () => readdirSync(path.join(h2.root, 'releases')).sort();
+    const before = releases();
+    const live = await p.currentOf(h2.root);
+    const v3pkg = await p.fleetPackage('3.0.0', [CS1, CS2], {
+      files: { 'bulk/data.txt': randomBytes(8192).toString('hex') },
+    });
+    rmSync(path.join(hold, 'held'), { force: true });
+    writeFileSync(path.join(hold, 'hold'), '');
+    let stopped: number[] = [];
+    let cut: Promise<string> | null = null;
+    const e = await deployFleet({
+      config,
+      target: 'fleet',
+      packagePath: v3pkg.path,
+      onProgress: (ev) => {
+        if (!cut && ev.host === host2 && ev.step === 'extract' && ev.status === 'begin')
+          cut = waitFor(
+            "host 2's install holding in its checksum check",
+            async () => {
+              const staging = releases().find((x) => x.startsWith('.staging-'));
+              if (!staging || !existsSync(path.join(hold, 'held'))) return false;
+              const masters = await mastersOf(p.fleet.user, h2.port);
+              if (masters.length !== 1) throw new Error(`expected one master for host 2, found ${masters.length}`);
+              // The partition: host 2's sshd processes of this connection stop reading (alive, not dead: the
+              // install's output still fits their pipes), and the controller's end of the connection dies.
+              stopped = h2.sessionPids();
+              for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+              process.kill(masters[0]!, 'SIGKILL');
+              return staging;
+            },
+            { timeoutMs: 120_000 },
+          );
+      },
+    }).then(
+      () => {
+        throw new Error('expected the rollout to fail on host 2');
+      },
+      (x: unknown) => x as SlipwayError,
+    );
+    expect(cut, 'host 2 never began its install').not.toBeNull();
+    const v3 = (await cut!).slice('.staging-'.length);
+    expect(stopped.length).toBeGreaterThan(0);
+    expect(e.code, e.message).toBe('E_SSH');
+    expect(e.message).toContain(`and install ${v3}: the connection was cut`);
+    // The run has ended (journaled failed on host 2 over a new connection, its lock given back). Only now does the
+    // orphaned install go on, as one whose controller is gone but whose sshd never noticed.
+    const j2 = (await p.journalOf(h2.root)).filter((x) => x.release === v3);
+    expect(j2.find((x) => x.step === 'extract' && x.status === 'failed')).toBeDefined();
+    expect(j2.filter((x) => x.step === 'run' && x.status === 'failed')).toHaveLength(1);
+    expect(existsSync(path.join(h2.root, '.slipway', 'lock.d'))).toBe(false);
+    rmSync(path.join(hold, 'hold'));
+    try {
+      await waitFor('the install on host 2 to stop', () => processesMentioning(v3).length === 0, {
+        timeoutMs: 120_000,
+      });
+    } finally {
+      for (const pid of stopped)
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          /* gone */
+        }
+    }
+    // Nothing of the failed run is promoted: host 2 holds what it held, no staging dir, current unchanged.
+    expect(releases()).toEqual(before);
+    expect(await p.currentOf(h2.root)).toBe(live);
+    // A rerun deploys the release everywhere.
+    const again = await deployFleet({ config, target: 'fleet', packagePath: v3pkg.path });
+    expect(again.ok).toBe(true);
+    expect(releases().filter((x) => x.startsWith('.'))).toEqual([]);
+    for (const [i, h] of p.fleet.hosts.entries()) {
+      expect(await p.currentOf(h.root)).toBe(`releases/${again.releaseId}`);
+      expect(await p.healthVersion(i)).toBe('3.0.0');
+    }
   }, 600_000);
 });
