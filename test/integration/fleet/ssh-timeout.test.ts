@@ -145,7 +145,54 @@ await s.run(['sleep', '291'], { timeoutMs: 8000 });`;
     await waitFor('the watchdog to be gone', () => inSession(first.sid).length === 0, { timeoutMs: 30_000 });
     expect(first.ms).toBeLessThan(37_000);
   }, 150_000);
+
+  it('the bound reaches the command’s process group only: a child that made itself a session (setsid, as a daemon does) outlives it, with timeout(1) and with the sh fallback', async () => {
+    const bin = path.join(work, 'no-timeout-setsid-bin');
+    await mkdir(bin);
+    const which = (t: string) =>
+      spawnSync('sh', ['-c', `command -v ${t}`])
+        .stdout.toString()
+        .trim();
+    for (const t of ['sh', 'sleep', 'setsid']) await symlink(which(t), path.join(bin, t));
+    const withTimeout = path.dirname(which('timeout'));
+    for (const [how, PATH, tag] of [
+      ['sh fallback', bin, 296],
+      ['timeout -k', `${withTimeout}:${path.dirname(which('setsid'))}:${path.dirname(which('sleep'))}`, 297],
+    ] as const) {
+      // `sleep TAG1` in the background (the command's group) and `setsid sleep TAG2` (a session of its own); the
+      // command itself overruns its bound of 2 s.
+      const [file, ...args] = boundedArgv(2, ['sh', '-c', `sleep ${tag}1 & setsid sleep ${tag}2 & sleep ${tag}3`]);
+      const c = spawn(file!, args, { detached: true, env: { PATH }, stdio: 'ignore' });
+      await new Promise((r) => c.on('close', r));
+      const alive = (arg: string) => pidsWithArgv(['sleep', arg]);
+      await waitFor(
+        `${how}: the command and its group's child to end`,
+        () => !alive(`${tag}1`).length && !alive(`${tag}3`).length,
+        {
+          timeoutMs: 60_000,
+        },
+      );
+      const escaped = alive(`${tag}2`);
+      expect(escaped, how).toHaveLength(1);
+      process.kill(escaped[0]!, 'SIGKILL');
+    }
+  }, 150_000);
 });
+
+/** Pids of the processes whose argv is exactly `argv`. */
+function pidsWithArgv(argv: string[]): number[] {
+  const want = argv.join('\0');
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0$/, '') === want;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 /** A process's argv joined by spaces ('' when it is gone). */
 function cmdline(pid: number): string {
