@@ -1,5 +1,6 @@
 import { SlipwayError } from '../errors.js';
 import type { Changelog } from './model.js';
+import { changeSetPathKey } from './changelog/paths.js';
 import { jdbcText } from './jdbc-text.js';
 import { needsTerminator } from './psql-lexer.js';
 import { lockCheck } from './render-bookkeeping.js';
@@ -146,8 +147,10 @@ function boundary(range: Range, picked: Picked[], history: string): string[] {
 function blockOrder(picked: readonly Picked[], executed?: readonly Key[]): Picked[] {
   const byPos = [...picked].sort((a, b) => b.pos - a.pos);
   if (executed === undefined) return byPos;
-  const rank = new Map(executed.map((k, i) => [changeSetKey(k), i]));
-  const r = (p: Picked) => rank.get(changeSetKey(p.entry)) ?? Infinity;
+  // A row is the changeset's as Liquibase finds it (RanChangeSet.isSameAs): its FILENAME compared by changeSetPathKey.
+  const key = (k: Key) => `${changeSetPathKey(k.filename)}::${k.id}::${k.author}`;
+  const rank = new Map(executed.map((k, i) => [key(k), i]));
+  const r = (p: Picked) => rank.get(key(p.entry)) ?? Infinity;
   return byPos.sort((a, b) => (r(a) === r(b) ? 0 : r(a) < r(b) ? 1 : -1));
 }
 
