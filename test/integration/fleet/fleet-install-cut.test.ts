@@ -47,7 +47,19 @@ beforeAll(async () => {
   });
 }, 400_000);
 
+/** sshd processes a test stopped (SIGSTOP): continued however the test ends, so none is left stopped. */
+const stoppedPids: number[] = [];
+const continueStopped = () => {
+  for (const pid of stoppedPids.splice(0))
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      /* gone */
+    }
+};
+
 afterAll(async () => {
+  continueStopped();
   await p?.stop();
   if (hold) rmSync(hold, { recursive: true, force: true });
 });
@@ -190,6 +202,7 @@ describe('fleet: a partition during a host install (the host and its sshd stay u
               // The partition: host 2's sshd processes of this connection stop reading (alive, not dead: the
               // install's output still fits their pipes), and the controller's end of the connection dies.
               stopped = h2.sessionPids();
+              stoppedPids.push(...stopped);
               for (const pid of stopped) process.kill(pid, 'SIGSTOP');
               process.kill(masters[0]!, 'SIGKILL');
               return staging;
@@ -220,12 +233,7 @@ describe('fleet: a partition during a host install (the host and its sshd stay u
         timeoutMs: 120_000,
       });
     } finally {
-      for (const pid of stopped)
-        try {
-          process.kill(pid, 'SIGCONT');
-        } catch {
-          /* gone */
-        }
+      continueStopped();
     }
     // Nothing of the failed run is promoted: host 2 holds what it held, no staging dir, current unchanged.
     expect(releases()).toEqual(before);
