@@ -48,7 +48,10 @@ export interface RecordedRow {
   tag?: string | null;
 }
 
-/** Rows of databasechangelog (empty when the table does not exist yet). */
+/**
+ * Rows of databasechangelog (empty when the table does not exist yet). DATEEXECUTED is ISO text with microseconds
+ * whatever the server's DateStyle: rollback orders by it (executionOrder) and `db status` prints it.
+ */
 export async function readHistory(
   databaseUrl: string,
   tables: HistoryTables = DEFAULT_HISTORY_TABLES,
@@ -61,7 +64,7 @@ export async function readHistory(
     const exists = await s.query(`SELECT to_regclass('${table}') IS NOT NULL AS e`);
     if (exists.rows[0]?.e !== 't' && exists.rows[0]?.e !== 'true') return [];
     const r = await s.query(
-      `SELECT id, author, filename, md5sum, dateexecuted::text AS dateexecuted, orderexecuted::text AS orderexecuted, exectype, tag FROM ${table} ORDER BY orderexecuted, dateexecuted`,
+      `SELECT id, author, filename, md5sum, to_char(dateexecuted, 'YYYY-MM-DD HH24:MI:SS.US') AS dateexecuted, orderexecuted::text AS orderexecuted, exectype, tag FROM ${table} ORDER BY orderexecuted, dateexecuted`,
     );
     return r.rows.map((row) => ({
       id: row.id ?? '',
