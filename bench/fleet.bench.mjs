@@ -9,7 +9,11 @@
 //            deploy ≤ 2× the peer
 // FLEET_BENCH_RUNS (default 5) runs per row; FLEET_BENCH_HOSTS (default "1,4,8") the fleet sizes to deploy to, e.g.
 // FLEET_BENCH_HOSTS=1 for the 1-host deploy and the 1-host peer only (the 8-host peer runs when 8 is listed).
-// Also prints the controller's own CPU time per deploy (user + sys of this process, median) and the load average.
+// Also prints the controller's own CPU time per deploy (user + sys of this process, median) and the load average,
+// and, with cgroup v1's cpuacct controller (root), CPU time split by side: the controller's whole tree (this process,
+// its worker thread, its ssh clients and their master connections, which inherit its cgroup) and the hosts' (every
+// sshd and what it runs), per deploy and per host, for Slipway and the 1-host peer — CPU, not wall time, is what a
+// loaded machine does not blur.
 // FLEET_BENCH_HOST_CPU (e.g. 0.2): also runs every row with each host's sshd — and so everything it starts for a
 // session: the login shell, sh, tar, sha256sum, sync — in a cgroup of its own capped at that many CPUs (cgroup v1
 // cpu.cfs_quota_us; needs root), interleaved run by run with the uncapped runs, and prints both tables. Uncapped, the
@@ -151,9 +155,75 @@ function hostCgroups(hosts) {
   };
 }
 
+/**
+ * Two cgroup v1 `cpuacct` groups: this process (and so everything it starts from now on: the ssh clients and their
+ * masters) and every host's sshd (and so every session's processes). `read()` gives both totals in ms; `remove()`
+ * moves what is left back to the root cgroup. Returns the reason instead when they cannot be made.
+ */
+function cpuAccounting(hosts) {
+  const root = '/sys/fs/cgroup/cpuacct';
+  if (!existsSync(path.join(root, 'cpuacct.usage'))) return `no cgroup v1 cpuacct controller at ${root}`;
+  for (const d of readdirSync(root).filter((n) => /^slipway-bench-fleet-acct-\d+$/.test(n))) {
+    const pid = Number(d.slice('slipway-bench-fleet-acct-'.length));
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      alive = e.code === 'EPERM';
+    }
+    if (alive) continue;
+    try {
+      for (const g of ['controller', 'hosts']) if (existsSync(path.join(root, d, g))) rmdirSync(path.join(root, d, g));
+      rmdirSync(path.join(root, d));
+    } catch {
+      // still holds a process: left alone
+    }
+  }
+  const base = path.join(root, `slipway-bench-fleet-acct-${process.pid}`);
+  const dirs = { controller: path.join(base, 'controller'), hosts: path.join(base, 'hosts') };
+  const remove = () => {
+    for (const d of Object.values(dirs)) {
+      if (!existsSync(d)) continue;
+      for (const pid of readFileSync(path.join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean))
+        try {
+          writeFileSync(path.join(root, 'cgroup.procs'), pid);
+        } catch {
+          // gone meanwhile
+        }
+      rmdirSync(d);
+    }
+    if (existsSync(base)) rmdirSync(base);
+  };
+  try {
+    mkdirSync(base);
+    mkdirSync(dirs.controller);
+    mkdirSync(dirs.hosts);
+    writeFileSync(path.join(dirs.controller, 'cgroup.procs'), String(process.pid));
+    for (const h of hosts) writeFileSync(path.join(dirs.hosts, 'cgroup.procs'), String(h.proc.pid));
+  } catch (e) {
+    try {
+      remove();
+    } catch {
+      // best effort: the reason below matters more
+    }
+    return `cannot create cgroups under ${root} (${e.code ?? e.message}; needs root)`;
+  }
+  const ms = (d) => Number(readFileSync(path.join(d, 'cpuacct.usage'), 'utf8')) / 1e6;
+  return { read: () => ({ controller: ms(dirs.controller), hosts: ms(dirs.hosts) }), remove };
+}
+
 const fleet = await startSshFleet(Math.max(...SIZES));
 const cgroups = HOST_CPU === null ? null : hostCgroups(fleet.hosts);
 if (typeof cgroups === 'string') process.stderr.write(`FLEET_BENCH_HOST_CPU: ${cgroups}; the hosts run uncapped\n`);
+const acct = cpuAccounting(fleet.hosts);
+if (typeof acct === 'string') process.stderr.write(`CPU by side: ${acct}; not measured\n`);
+/** CPU (ms) of the controller's tree and of the hosts since `before` (null without cpuacct). */
+const acctSince = (before) => {
+  if (typeof acct === 'string') return null;
+  const now = acct.read();
+  return { controller: now.controller - before.controller, hosts: now.hosts - before.hosts };
+};
+const acctNow = () => (typeof acct === 'string' ? null : acct.read());
 /** The modes every row runs in, interleaved run by run: uncapped, and with each host capped at HOST_CPU. */
 const MODES = cgroups && typeof cgroups !== 'string' ? [null, HOST_CPU] : [null];
 const setMode = (cpu) => {
@@ -191,17 +261,22 @@ try {
   const key = (cpu) => (cpu === null ? 'none' : String(cpu));
   const byHosts = Object.fromEntries(MODES.map((m) => [key(m), {}]));
   const controllerCpu = Object.fromEntries(MODES.map((m) => [key(m), {}]));
+  /** Per mode: CPU by side (cpuacct) per deploy, by host count. */
+  const sideCpu = Object.fromEntries(MODES.map((m) => [key(m), {}]));
   const deployMs = async (n, mode) => {
     const config = await configFor(n);
     const t0 = performance.now();
     const c0 = process.cpuUsage();
+    const a0 = acctNow();
     const r = await deployFleet({ config, target: 'fleet', packagePath: pkg.path });
     if (!r.ok) throw new Error(`deploy to ${n} host(s) failed`);
     const ms = performance.now() - t0;
     const c = process.cpuUsage(c0);
+    const a = a0 && acctSince(a0);
     if (mode !== undefined) {
       (controllerCpu[key(mode)][n] ??= []).push((c.user + c.system) / 1000);
       (byHosts[key(mode)][n] ??= []).push(ms);
+      if (a) (sideCpu[key(mode)][n] ??= []).push(a);
     }
     const logs = path.join(config.configDir, '.slipway', 'fleet', 'fleet', '.slipway', 'logs');
     commandsPerHost[n] = readdirSync(logs).flatMap((run) =>
@@ -267,17 +342,21 @@ try {
   // this machine makes of 8 hosts sharing its 2 cores, the floor any 8-host figure here is judged against.
   const peer = Object.fromEntries(MODES.map((m) => [key(m), []]));
   const peer8 = Object.fromEntries(MODES.map((m) => [key(m), []]));
+  const peerCpu = Object.fromEntries(MODES.map((m) => [key(m), []]));
   let peerSeq = 0;
   for (let i = 0; i < RUNS + 1; i++)
     for (const mode of MODES) {
       setMode(mode);
       const k = ++peerSeq;
+      const a0 = acctNow();
       const one = await peerOn(fleet.hosts[0], path.join(fleet.hosts[0].root, `peer-${k}`));
+      const a = a0 && acctSince(a0);
       const t0 = performance.now();
       if (SIZES.includes(8)) await Promise.all(fleet.hosts.map((hh) => peerOn(hh, path.join(hh.root, `peer8-${k}`))));
       if (i > 0) {
         // the first run warms the page cache
         peer[key(mode)].push(one);
+        if (a) peerCpu[key(mode)].push(a);
         if (SIZES.includes(8)) peer8[key(mode)].push(performance.now() - t0);
       }
     }
@@ -305,7 +384,18 @@ ${SIZES.map(
 ${p8 === null ? '' : `| peer, 8 hosts at once (the same per host, all concurrently) | ${peer8[k].length} | ${f(p8)} | ${f(Math.min(...peer8[k]))} | ${f(Math.max(...peer8[k]))} | |\n`}
 ${ratio === null ? '' : `- 8 hosts / 1 host: **${ratio.toFixed(2)}×** (target ≤ 2.5×); the peer's own 8 hosts / 1 host: ${(p8 / p).toFixed(2)}×.\n`}- 1-host deploy / peer: **${overhead.toFixed(2)}×** (target ≤ 2×).
 - controller CPU per deploy (this process, user + sys, median): ${SIZES.map((n) => `${n} host(s) ${f(median(controllerCpu[k][n]))} ms`).join(', ')}.
-`;
+${
+  sideCpu[k][1]
+    ? `- CPU by side (cgroup v1 cpuacct, medians; controller: this process and its ssh clients and masters; hosts: every sshd and what it ran), per deploy → per host: ${SIZES.map(
+        (n) =>
+          `${n} host(s) controller ${f(median(sideCpu[k][n].map((x) => x.controller)))} → ${f(median(sideCpu[k][n].map((x) => x.controller / n)))} ms, hosts ${f(median(sideCpu[k][n].map((x) => x.hosts)))} → ${f(median(sideCpu[k][n].map((x) => x.hosts / n)))} ms`,
+      ).join(
+        '; ',
+      )}; the 1-host peer: controller ${f(median(peerCpu[k].map((x) => x.controller)))} ms, host ${f(median(peerCpu[k].map((x) => x.hosts)))} ms.
+`
+    : `- CPU by side: not measured (${typeof acct === 'string' ? acct : 'no runs'}).
+`
+}`;
     return { text, ok: (ratio === null || ratio <= 2.5) && overhead <= 2 };
   };
   const uncapped = section(null);
@@ -338,6 +428,12 @@ ${modes}${capped === null ? '' : `### Uncapped: the hosts share the machine's CP
   process.exitCode = uncapped.ok ? 0 : 1;
 } finally {
   await fleet.stop();
+  if (typeof acct !== 'string')
+    try {
+      acct.remove();
+    } catch (e) {
+      process.stderr.write(`could not remove the bench's cpuacct cgroups: ${e.message}\n`);
+    }
   if (cgroups && typeof cgroups !== 'string')
     try {
       cgroups.remove();

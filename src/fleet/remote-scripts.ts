@@ -9,6 +9,8 @@
  * \`grep\`, one \`stat -c %s\` for \`wc -c | tr\`, one \`find\` pass for the install's three), and no subshell for a
  * function's arguments.
  */
+import { shJoin } from './quote.js';
+
 const PRE = 'umask 077; set -u;';
 
 const PREPARE = `for c in tar sha256sum find mv ln readlink realpath sync tail stat; do
@@ -195,6 +197,20 @@ exit "$r"`;
 /** \`argv\` bounded to \`seconds\` on the host (see BOUND): the argv to send instead (pure). */
 export function boundedArgv(seconds: number, argv: readonly string[]): string[] {
   return ['sh', '-c', BOUND, 'sh', String(Math.max(1, Math.ceil(seconds))), ...argv];
+}
+
+/**
+ * The command line ssh sends for \`argv\` bounded to \`seconds\` on the host (pure): the login shell itself execs
+ * \`timeout -k\` when the host has it, else BOUND (boundedArgv), whose sh fallback bounds it without. The bound is
+ * BOUND's either way; what goes is the \`sh\` that only chose between the two: one exec fewer on the host per
+ * remote command (login shell → timeout → the command, where it was login shell → sh → timeout → the command; the
+ * login shell and sh replace themselves, so the processes are the same, the execs one fewer). Built of nothing but
+ * quote.ts's words, \`command -v\`, \`&&\`, \`||\` and \`exec\` (no \`set --\`, no \`"$@"\`), so any login shell that
+ * read the former \`sh -c …\` line alike reads this one alike: the argv is written out in both branches.
+ */
+export function boundedCommandLine(seconds: number, argv: readonly string[]): string {
+  const t = String(Math.max(1, Math.ceil(seconds)));
+  return `command -v timeout >/dev/null 2>&1 && exec ${shJoin(['timeout', '-k', String(REMOTE_KILL_AFTER_S), t, ...argv])} || exec ${shJoin(boundedArgv(seconds, argv))}`;
 }
 
 /** The exit code of \`switch\` and \`clearCurrent\` when current was not what the caller expected. */

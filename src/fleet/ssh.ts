@@ -3,7 +3,7 @@
  * socket in a private temp dir, ControlPersist), host keys pinned (StrictHostKeyChecking=yes against the target's
  * knownHosts only, never learned), no user ssh config (`-F none`: the target's settings are the whole story).
  * Remote commands are argv arrays quoted by quote.ts; timeouts are enforced here by killing the client, and on the
- * host by the bound every command runs under (remote-scripts.ts, boundedArgv).
+ * host by the bound every command runs under (remote-scripts.ts, boundedCommandLine).
  */
 import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { SlipwayError } from '../errors.js';
 import { sha256Hex } from '../fileset/hash.js';
 import { shJoin } from './quote.js';
-import { boundedArgv, REMOTE_GRACE_S } from './remote-scripts.js';
+import { boundedCommandLine, REMOTE_GRACE_S } from './remote-scripts.js';
 import { muxAlive, muxMasterPid, muxTerminate } from './ssh-mux.js';
 import { isPidAlive } from '../pid-alive.js';
 import { spawnOffThread } from './spawn-off-thread.js';
@@ -179,7 +179,7 @@ export class SshSession {
   }
 
   /**
-   * Runs an argv array on the host, bounded there too (boundedArgv: the local timeout plus REMOTE_GRACE_S), so that
+   * Runs an argv array on the host, bounded there too (boundedCommandLine: the local timeout plus REMOTE_GRACE_S), so that
    * a command whose controller died or lost the connection does not run on to its end. Never throws for a failing
    * command; see `check`.
    */
@@ -196,7 +196,7 @@ export class SshSession {
         }
       }
     }
-    const r = await this.spawnSsh(shJoin(boundedArgv(opts.timeoutMs / 1000 + REMOTE_GRACE_S, argv)), opts);
+    const r = await this.spawnSsh(boundedCommandLine(opts.timeoutMs / 1000 + REMOTE_GRACE_S, argv), opts);
     await this.log(commandLine, r);
     return r;
   }

@@ -3,7 +3,7 @@
 // connections).
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import {
   type SshSettings,
 } from '../../../src/fleet/ssh.js';
 import { muxAlive } from '../../../src/fleet/ssh-mux.js';
-import { boundedArgv } from '../../../src/fleet/remote-scripts.js';
+import { boundedArgv, boundedCommandLine } from '../../../src/fleet/remote-scripts.js';
 import { descendants, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
 import { waitFor } from '../../helpers/wait.js';
 import { closeMasters } from './fleet-project.js';
@@ -175,6 +175,65 @@ await s.run(['sleep', '291'], { timeoutMs: 8000 });`;
       const escaped = alive(`${tag}2`);
       expect(escaped, how).toHaveLength(1);
       process.kill(escaped[0]!, 'SIGKILL');
+    }
+  }, 150_000);
+
+  it('the command line ssh sends: the login shell execs timeout itself (one sh per command, not two), and without timeout(1) it falls back to the bounding sh; status, stdout and stdin pass through either way', async () => {
+    // A PATH whose `sh` logs each start (then runs the real one) and, in one of the two, no timeout; the login shell
+    // is run by its absolute path, as sshd does (bash and dash: the line is read alike by both).
+    const real = (t: string) =>
+      spawnSync('sh', ['-c', `command -v ${t}`])
+        .stdout.toString()
+        .trim();
+    const log = path.join(work, 'sh-starts.log');
+    const binWith = path.join(work, 'bin-with-timeout');
+    const binWithout = path.join(work, 'bin-without-timeout');
+    for (const bin of [binWith, binWithout]) {
+      await mkdir(bin);
+      await writeFile(
+        path.join(bin, 'sh'),
+        `#!${real('sh')}\necho sh >> ${JSON.stringify(log)}\nexec ${real('sh')} "$@"\n`,
+      );
+      await chmod(path.join(bin, 'sh'), 0o755);
+      for (const t of ['cat', 'sleep']) await symlink(real(t), path.join(bin, t));
+    }
+    await symlink(real('timeout'), path.join(binWith, 'timeout'));
+    const run = (shell: string, bin: string, seconds: number, argv: string[], input = '') =>
+      new Promise<{ code: number | null; out: string; shs: number; ms: number }>((resolve) => {
+        const t0 = Date.now();
+        const c = spawn(shell, ['-c', boundedCommandLine(seconds, argv)], {
+          detached: true,
+          env: { PATH: bin },
+          stdio: ['pipe', 'pipe', 'ignore'], // bash reads ~/.bashrc when stdin is a socket (Node's pipes are)
+        });
+        let out = '';
+        c.stdout.on('data', (b: Buffer) => (out += b.toString()));
+        c.stdin.end(input);
+        c.on('close', async (code) => {
+          const shs = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+          await rm(log, { force: true });
+          resolve({ code, out, shs, ms: Date.now() - t0 });
+        });
+      });
+    for (const shell of ['/bin/bash', real('sh')]) {
+      // With timeout: the command's own sh is the only one (sh -c BOUND made it two).
+      expect(await run(shell, binWith, 30, ['sh', '-c', 'cat; exit 7'], 'in\n')).toMatchObject({
+        code: 7,
+        out: 'in\n',
+        shs: 1,
+      });
+      // Without: BOUND's sh, then the command's.
+      expect(await run(shell, binWithout, 30, ['sh', '-c', 'cat; exit 7'], 'in\n')).toMatchObject({
+        code: 7,
+        out: 'in\n',
+        shs: 2,
+      });
+      // Over the bound, both ways: ended (timeout's 124; the fallback's TERM of the process group), not run on.
+      for (const bin of [binWith, binWithout]) {
+        const over = await run(shell, bin, 1, ['sh', '-c', 'sleep 294; echo not reached']);
+        expect(over.out).toBe('');
+        expect(over.ms).toBeLessThan(60_000);
+      }
     }
   }, 150_000);
 });
