@@ -1,6 +1,7 @@
 import { SlipwayError, maskUrl } from '../errors.js';
 import type { ChangeSet } from './model.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
+import { normalizeChangeLogPath, recordedPathKey } from './changelog/paths.js';
 
 /** Changesets after the one that tags `tag` (exclusive), like a database tagged there would still need. */
 export function selectSinceTag(changeSets: ChangeSet[], tag: string): ChangeSet[] {
@@ -87,16 +88,31 @@ export async function readHistory(
   }
 }
 
-/** Key for a changeset / row: file::id::author. */
-export function rowKey(r: { id: string; author: string; filename: string }): string {
-  return `${r.filename}::${r.id}::${r.author}`;
+type Keyed = { id: string; author: string; filename: string };
+
+/**
+ * The key Liquibase 4.28 finds a recorded row by (ShouldRunChangeSetFilter): `recordedPathKey(FILENAME)::ID::AUTHOR`,
+ * so a row recorded as `classpath:db/x.xml`, `/db/x.xml` or `db\x.xml` is the changeset `db/x.xml`'s (changeSetRowKey).
+ */
+export function recordedRowKey(r: Keyed): string {
+  return `${recordedPathKey(r.filename)}::${r.id}::${r.author}`;
+}
+
+/** A changeset's side of recordedRowKey (ChangeSet.toNormalizedString): its path normalised once. */
+export function changeSetRowKey(cs: Keyed): string {
+  return `${normalizeChangeLogPath(cs.filename)}::${cs.id}::${cs.author}`;
+}
+
+/** The rows by recordedRowKey; of rows with the same key, the last (rows come oldest first), as Liquibase keeps. */
+export function recordedByKey(rows: readonly RecordedRow[]): Map<string, RecordedRow> {
+  return new Map(rows.map((r) => [recordedRowKey(r), r]));
 }
 
 /** Changesets the database lacks, plus runAlways ones and runOnChange ones whose checksum changed. */
 export function selectMissing(changeSets: ChangeSet[], rows: RecordedRow[]): ChangeSet[] {
-  const recorded = new Map(rows.map((r) => [rowKey(r), r]));
+  const recorded = recordedByKey(rows);
   return changeSets.filter((cs) => {
-    const row = recorded.get(rowKey(cs));
+    const row = recorded.get(changeSetRowKey(cs));
     if (!row || cs.runAlways) return true;
     return cs.runOnChange && row.md5sum !== cs.checksum && !cs.validCheckSums.includes(row.md5sum ?? '');
   });

@@ -1,6 +1,7 @@
 import type { ChangeSet } from './model.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, lockTable, type HistoryTables } from './history-tables.js';
 import { quoteLiteral } from './sql-text.js';
+import { normalizeChangeLogPathSql } from './changelog/paths.js';
 
 /** LIQUIBASE column value: what Liquibase 4.28.1 (npm liquibase@4.28.1) writes — measured, it reports 4.28.0. */
 export const LIQUIBASE_VERSION = '4.28.0';
@@ -40,6 +41,39 @@ export function lockCheck(t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
 
 export const LOCK_CHECK = lockCheck();
 
+/**
+ * The session's normalizeChangeLogPath (Liquibase 4.28's DatabaseChangeLog.normalizePath), a temporary SQL function
+ * made of normalizeChangeLogPathSql: created by the prelude and by rollback scripts (CHANGELOG_PATH_FUNCTION), called
+ * through recordedPathKeySql and recordedFilenameSql.
+ */
+export const CHANGELOG_PATH = 'pg_temp.slipway_changelog_path';
+
+/** Creates CHANGELOG_PATH (immutable: the planner folds it over a constant). */
+export const CHANGELOG_PATH_FUNCTION = `CREATE OR REPLACE FUNCTION ${CHANGELOG_PATH}(p text) RETURNS text LANGUAGE sql IMMUTABLE AS $slipway$ SELECT ${normalizeChangeLogPathSql('p')} $slipway$;`;
+
+/** recordedPathKey (paths.ts) of the FILENAME column `column`, in SQL: normalised twice, as Liquibase 4.28 keys a row. */
+export function recordedPathKeySql(column: string): string {
+  return `${CHANGELOG_PATH}(${CHANGELOG_PATH}(${column}))`;
+}
+
+/**
+ * SQL: the history row's FILENAME (`column`) names the changeset recorded as `filename` (a SQL expression), as
+ * Liquibase 4.28 finds rows (`normalizePath(FILENAME)::ID::AUTHOR`): the same text, else the same recordedPathKey as
+ * the changeset path's normalizeChangeLogPath, `key` (a SQL expression; given, it is not computed again). The exact
+ * comparison comes first, so a row Slipway or Liquibase 4.x wrote costs no normalising; `classpath:db/x.xml`,
+ * `/db/x.xml` or `db\x.xml` (older Liquibase, Spring Boot, Windows) take the second. `ignoreCase`: compared as
+ * RanChangeSet.isSameAs and DatabaseChangeLog.getChangeSets compare (rollback), `key` then lower-cased by the caller.
+ */
+export function recordedFilenameSql(
+  column: string,
+  filename: string,
+  key = `${CHANGELOG_PATH}(${filename})`,
+  ignoreCase = false,
+): string {
+  const recorded = recordedPathKeySql(column);
+  return `(${column} = ${filename} OR ${ignoreCase ? `lower(${recorded})` : recorded} = ${key})`;
+}
+
 /** The session's changeset check, created by the prelude (a temporary function: it ends with the session). */
 export const CHANGESET_CHECK = 'pg_temp.slipway_changeset';
 
@@ -62,7 +96,10 @@ export const HISTORY_RECORD = 'slipway_record';
  * 2. The lock check (lockCheck's), which holds Liquibase's lock row until the changeset commits.
  * 3. Then, in a statement of its own (a new snapshot, taken once the lock row is held), "already applied?":
  *    slipway_new = no history row; slipway_run = no row (p_sums NULL), no row with one of these checksums
- *    (runOnChange: p_sums) or always (runAlways: p_always).
+ *    (runOnChange: p_sums) or always (runAlways: p_always). A row is the changeset's when Liquibase 4.28's
+ *    ShouldRunChangeSetFilter finds it by its key (recordedFilenameSql): also a FILENAME spelled `classpath:db/x.xml`,
+ *    `/db/x.xml` or `db\x.xml`. slipway_new also decides whether a runOnChange/runAlways changeset's history is an
+ *    INSERT or the RERAN UPDATE (render-changeset.ts).
  */
 export function changeSetCheck(t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
   return [
@@ -72,7 +109,7 @@ export function changeSetCheck(t: HistoryTables = DEFAULT_HISTORY_TABLES): strin
     "  IF p_in_transaction THEN PERFORM set_config('synchronous_commit', 'off', true); END IF;",
     `  ${lockCheckBody(t)}`,
     '  SELECT count(*) = 0, p_always OR count(*) FILTER (WHERE p_sums IS NULL OR MD5SUM = ANY (p_sums)) = 0',
-    `    INTO slipway_new, slipway_run FROM ${historyTable(t)} WHERE ID = p_id AND AUTHOR = p_author AND FILENAME = p_filename;`,
+    `    INTO slipway_new, slipway_run FROM ${historyTable(t)} WHERE ID = p_id AND AUTHOR = p_author AND ${recordedFilenameSql('FILENAME', 'p_filename')};`,
     'END',
     '$slipway$;',
   ].join('\n');
@@ -113,6 +150,7 @@ export function renderPrelude(t: HistoryTables = DEFAULT_HISTORY_TABLES, default
     "SELECT lpad(((extract(epoch FROM clock_timestamp()) * 1000)::bigint % 10000000000)::text, 10, '0') AS slipway_deployment_id \\gset",
     ...historyDdl(t),
     lockCheck(t),
+    CHANGELOG_PATH_FUNCTION,
     changeSetCheck(t),
     historyRecord(t),
   ];
@@ -167,7 +205,7 @@ export function* renderChecksumValidation(
     first = false;
   }
   if (first) return;
-  const join = 'h.ID = p.id AND h.AUTHOR = p.author AND h.FILENAME = p.filename';
+  const join = `h.ID = p.id AND h.AUTHOR = p.author AND ${recordedFilenameSql('h.FILENAME', 'p.filename')}`;
   yield [
     ';',
     "  SELECT string_agg(format('%s::%s::%s (recorded %s, changelog has %s)', h.FILENAME, h.ID, h.AUTHOR, h.MD5SUM, p.md5sum), '; ' ORDER BY h.ORDEREXECUTED)",

@@ -39,27 +39,21 @@ const HISTORY_COLUMNS =
 
 /**
  * The row Liquibase 4.28 writes for a changeset: through the session's prepared INSERT (historyRecord in
- * render-bookkeeping.ts), or, ifMissing, the INSERT itself guarded by NOT EXISTS (column order as in `liquibase
- * update-sql`, DEPLOYMENT_ID from psql).
+ * render-bookkeeping.ts), or, ifMissing, the INSERT itself, made only when the changeset check found no row of the
+ * changeset (psql's slipway_new: a runOnChange/runAlways changeset with a row gets the RERAN UPDATE instead, as
+ * Liquibase decides before it runs the changeset; column order as in `liquibase update-sql`, DEPLOYMENT_ID from psql).
  */
 export function renderHistoryInsert(
   cs: ChangeSet,
   exectype: 'EXECUTED' | 'MARK_RAN',
   ifMissing = false,
   t: HistoryTables = DEFAULT_HISTORY_TABLES,
-  where?: string,
 ): string {
-  return `${historyInsert(cs, exectype, ifMissing, t, where)};`;
+  return `${historyInsert(cs, exectype, ifMissing, t)};`;
 }
 
 /** renderHistoryInsert without its ";" (as withCommit takes it). */
-function historyInsert(
-  cs: ChangeSet,
-  exectype: 'EXECUTED' | 'MARK_RAN',
-  ifMissing: boolean,
-  t: HistoryTables,
-  where: string | undefined,
-): string {
+function historyInsert(cs: ChangeSet, exectype: 'EXECUTED' | 'MARK_RAN', ifMissing: boolean, t: HistoryTables): string {
   // MarkChangeSetRanGenerator cuts DESCRIPTION and COMMENTS to 250 (measured with a long change-type description).
   if (!ifMissing)
     return (
@@ -76,10 +70,15 @@ function historyInsert(
     `${quoteLiteral(limitSize(cs.comment ?? '', 250))}, '${exectype}', ${quoteLiteral(contextsColumn(cs))}, ` +
     `${quoteLiteral(labelsColumn(cs))}, ${quoteLiteral(LIQUIBASE_VERSION)}, :'slipway_deployment_id'` +
     (cs.tag !== null ? `, ${quoteLiteral(cs.tag)}` : '');
-  return `INSERT INTO ${history} (${cols}) SELECT ${values} WHERE NOT EXISTS (SELECT 1 FROM ${history} WHERE ${where ?? whereKey(cs)})`;
+  return `INSERT INTO ${history} (${cols}) SELECT ${values} WHERE :'slipway_new'`;
 }
 
-/** Liquibase's update of an existing row when a runOnChange/runAlways changeset runs again (EXECTYPE RERAN). */
+/**
+ * Liquibase's update of an existing row when a runOnChange/runAlways changeset runs again (EXECTYPE RERAN): where
+ * FILENAME is the changeset's own path, exactly (MarkChangeSetRanGenerator binds changeSet.getFilePath()), so a row
+ * recorded under another spelling (`classpath:db/x.xml`) is left as it was, and the changeset runs again next time
+ * (measured: test/integration/db-history-foreign-paths-oracle.test.ts).
+ */
 export function renderHistoryRerun(cs: ChangeSet, t: HistoryTables = DEFAULT_HISTORY_TABLES, where?: string): string {
   return `${historyRerun(cs, t, where)};`;
 }
@@ -230,7 +229,7 @@ export function renderChangeSet(
   if (!pre && cs.failOnError && !rerunnable) {
     // The common changeset, written straight into `out` (no intermediate arrays).
     const open = renderStatementsInto(out, cs, statementSources(cs, fileLines), tx);
-    if (tx) withCommit(out, [historyInsert(cs, 'EXECUTED', false, t, undefined)], open);
+    if (tx) withCommit(out, [historyInsert(cs, 'EXECUTED', false, t)], open);
     else out.push(renderHistoryInsert(cs, 'EXECUTED', false, t));
     out.push(executed);
   } else {
@@ -238,8 +237,8 @@ export function renderChangeSet(
     const open = renderStatementsInto(stmts, cs, statementSources(cs, fileLines), tx && cs.failOnError);
     // Without their ";": withCommit takes them so; the other paths end them.
     const records = rerunnable
-      ? [historyRerun(cs, t, where), historyInsert(cs, 'EXECUTED', true, t, where)]
-      : [historyInsert(cs, 'EXECUTED', false, t, undefined)];
+      ? [historyRerun(cs, t, where), historyInsert(cs, 'EXECUTED', true, t)]
+      : [historyInsert(cs, 'EXECUTED', false, t)];
     const done = rerunnable
       ? ['\\if :slipway_new', executed, '\\else', `\\echo 'slipway: RERAN' ${quotePsqlArg(key)}`, '\\endif']
       : [executed];

@@ -3,7 +3,8 @@ import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './hist
 import { quoteLiteral } from './sql-text.js';
 import { jdbcText } from './jdbc-text.js';
 import { staticLeaf } from './precondition-static.js';
-import { changeSetPathKey, changeSetPathKeySql } from './changelog/paths.js';
+import { changeSetPathKey } from './changelog/paths.js';
+import { recordedPathKeySql } from './render-bookkeeping.js';
 
 /**
  * PL/pgSQL statements that check a changeset's (or changelog's) preconditions when the package runs, leaving the
@@ -149,6 +150,6 @@ function renderLeaf(c: Precondition, t: HistoryTables): string {
       // ChangeSetExecutedPrecondition asks for a ran changeset RanChangeSet.isSameAs the one named: id and author
       // ignoring case, the paths compared normalised and ignoring case (changeSetPathKey; measured in
       // test/integration/db-changeset-executed-oracle.test.ts).
-      return `EXISTS (SELECT 1 FROM ${historyTable(t)} WHERE lower(ID) = lower(${quoteLiteral(a.id ?? '')}) AND lower(AUTHOR) = lower(${quoteLiteral(a.author ?? '')}) AND ${changeSetPathKeySql('FILENAME')} = ${quoteLiteral(changeSetPathKey(a.changeLogFile ?? ''))})`;
+      return `EXISTS (SELECT 1 FROM ${historyTable(t)} WHERE lower(ID) = lower(${quoteLiteral(a.id ?? '')}) AND lower(AUTHOR) = lower(${quoteLiteral(a.author ?? '')}) AND lower(${recordedPathKeySql('FILENAME')}) = ${quoteLiteral(changeSetPathKey(a.changeLogFile ?? ''))})`;
   }
 }

@@ -1,9 +1,9 @@
 import { SlipwayError } from '../errors.js';
 import type { Changelog } from './model.js';
-import { changeSetPathKey } from './changelog/paths.js';
+import { changeSetPathKey, recordedPathKey } from './changelog/paths.js';
 import { jdbcText } from './jdbc-text.js';
 import { needsTerminator } from './psql-lexer.js';
-import { lockCheck } from './render-bookkeeping.js';
+import { CHANGELOG_PATH, CHANGELOG_PATH_FUNCTION, lockCheck, recordedFilenameSql } from './render-bookkeeping.js';
 import {
   DEFAULT_HISTORY_TABLES,
   historyTable,
@@ -84,8 +84,13 @@ export function planRollbackSql(
 
 type Picked = { pos: number; entry: ChangeSetIndexEntry };
 
+// A history row is the changeset's as Liquibase 4.28's rollback finds it (DatabaseChangeLog.getChangeSets of the
+// RanChangeSet): also under a FILENAME spelled `classpath:db/x.xml`, `/db/x.xml` or `db\x.xml`, ignoring case.
 const keyWhere = (e: Key, alias = '') =>
-  `${alias}ID = ${quoteLiteral(e.id)} AND ${alias}AUTHOR = ${quoteLiteral(e.author)} AND ${alias}FILENAME = ${quoteLiteral(e.filename)}`;
+  `${alias}ID = ${quoteLiteral(e.id)} AND ${alias}AUTHOR = ${quoteLiteral(e.author)} AND ${recordedFilenameSql(`${alias}FILENAME`, quoteLiteral(e.filename), quoteLiteral(changeSetPathKey(e.filename)), true)}`;
+
+/** keyWhere against the key table of keyValues. */
+const KEY_ON = `h.ID = k.id AND h.AUTHOR = k.author AND ${recordedFilenameSql('h.FILENAME', 'k.filename', `lower(${CHANGELOG_PATH}(k.filename))`, true)}`;
 
 /**
  * `(VALUES (id, author, filename, key), …) AS k (id, author, filename, key)` of `entries`; with `seq`, each row also
@@ -129,7 +134,7 @@ const inRange = (range: Range, alias = '') => {
 function boundary(range: Range, picked: Picked[], history: string): string[] {
   if ('count' in range) {
     return [
-      `SELECT coalesce(x.d, '-infinity') AS slipway_since_date, coalesce(x.o, 0) AS slipway_since_order FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT h.DATEEXECUTED AS d, h.ORDEREXECUTED AS o FROM ${history} AS h JOIN ${keyValues(picked.map((p) => p.entry))} ON h.ID = k.id AND h.AUTHOR = k.author AND h.FILENAME = k.filename ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC LIMIT 1 OFFSET ${range.count - 1}) AS x ON true \\gset`,
+      `SELECT coalesce(x.d, '-infinity') AS slipway_since_date, coalesce(x.o, 0) AS slipway_since_order FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT h.DATEEXECUTED AS d, h.ORDEREXECUTED AS o FROM ${history} AS h JOIN ${keyValues(picked.map((p) => p.entry))} ON ${KEY_ON} ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC LIMIT 1 OFFSET ${range.count - 1}) AS x ON true \\gset`,
     ];
   }
   const tagRow = `FROM ${history} AS h WHERE lower(h.TAG) = lower(current_setting('slipway.tag'))`;
@@ -147,10 +152,12 @@ function boundary(range: Range, picked: Picked[], history: string): string[] {
 function blockOrder(picked: readonly Picked[], executed?: readonly Key[]): Picked[] {
   const byPos = [...picked].sort((a, b) => b.pos - a.pos);
   if (executed === undefined) return byPos;
-  // A row is the changeset's as Liquibase finds it (RanChangeSet.isSameAs): its FILENAME compared by changeSetPathKey.
-  const key = (k: Key) => `${changeSetPathKey(k.filename)}::${k.id}::${k.author}`;
-  const rank = new Map(executed.map((k, i) => [key(k), i]));
-  const r = (p: Picked) => rank.get(key(p.entry)) ?? Infinity;
+  // A row is the changeset's as Liquibase finds it (DatabaseChangeLog.getChangeSets(RanChangeSet)): FILENAME
+  // normalised twice (recordedPathKey), the changeset's path once, compared ignoring case (changeSetPathKey).
+  const rowKey = (k: Key) => `${recordedPathKey(k.filename).toLowerCase()}::${k.id}::${k.author}`;
+  const rank = new Map(executed.map((k, i) => [rowKey(k), i]));
+  const r = (p: Picked) =>
+    rank.get(`${changeSetPathKey(p.entry.filename)}::${p.entry.id}::${p.entry.author}`) ?? Infinity;
   return byPos.sort((a, b) => (r(a) === r(b) ? 0 : r(a) < r(b) ? 1 : -1));
 }
 
@@ -171,7 +178,7 @@ function orderCheck(blocks: Picked[], history: string, from: 'changelog' | 'hist
     `SELECT set_config('slipway.out_of_order', coalesce((SELECT x.newer || ' after ' || x.key FROM (SELECT k.key, k.seq, lag(k.key) OVER w AS newer, lag(k.seq) OVER w AS newer_seq, row_number() OVER w AS n FROM ${history} AS h JOIN ${keyValues(
       blocks.map((p) => p.entry),
       true,
-    )} ON h.ID = k.id AND h.AUTHOR = k.author AND h.FILENAME = k.filename${where} WINDOW w AS (ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC)) AS x WHERE x.newer_seq > x.seq ORDER BY x.n LIMIT 1), ''), true) AS slipway_out_of_order \\gset`,
+    )} ON ${KEY_ON}${where} WINDOW w AS (ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC)) AS x WHERE x.newer_seq > x.seq ORDER BY x.n LIMIT 1), ''), true) AS slipway_out_of_order \\gset`,
     `DO $slipway$ BEGIN IF current_setting('slipway.out_of_order') <> '' THEN RAISE EXCEPTION 'slipway: the database ran %, but this rollback SQL undoes them in ${from === 'changelog' ? 'changelog order' : 'the order the history had when it was written'}, the other way round (Liquibase undoes the newest by DATEEXECUTED, ORDEREXECUTED first); nothing was rolled back', current_setting('slipway.out_of_order') USING HINT = ${quoteLiteral(hint)}; END IF; END $slipway$;`,
   ];
 }
@@ -197,11 +204,12 @@ function renderBlocks(picked: Picked[], tables: HistoryTables, range?: Range, ex
     '\\set ON_ERROR_STOP on',
     'BEGIN;',
     lockCheck(tables),
+    CHANGELOG_PATH_FUNCTION,
   ];
   if (range !== undefined) out.push(...boundary(range, picked, history));
   if (without.length) {
     out.push(
-      `SELECT set_config('slipway.no_rollback', coalesce(string_agg(k.key, ', ' ORDER BY h.ORDEREXECUTED DESC), ''), true) AS slipway_no_rollback FROM ${history} AS h JOIN ${keyValues(without)} ON h.ID = k.id AND h.AUTHOR = k.author AND h.FILENAME = k.filename${range === undefined ? '' : ` WHERE ${inRange(range, 'h.')}`} \\gset`,
+      `SELECT set_config('slipway.no_rollback', coalesce(string_agg(k.key, ', ' ORDER BY h.ORDEREXECUTED DESC), ''), true) AS slipway_no_rollback FROM ${history} AS h JOIN ${keyValues(without)} ON ${KEY_ON}${range === undefined ? '' : ` WHERE ${inRange(range, 'h.')}`} \\gset`,
       "DO $slipway$ BEGIN IF current_setting('slipway.no_rollback') <> '' THEN RAISE EXCEPTION 'slipway: recorded changeset(s) to roll back have no rollback; nothing was rolled back: %', current_setting('slipway.no_rollback') USING HINT = 'add a --rollback line (or <rollback> block; empty rollback if nothing to undo) to each listed changeset'; END IF; END $slipway$;",
     );
   }

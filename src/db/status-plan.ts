@@ -1,6 +1,6 @@
 import type { ChangeSet } from './model.js';
 import { isChecksumAccepted } from './checksum.js';
-import { rowKey, type RecordedRow } from './delta.js';
+import { changeSetRowKey, recordedByKey, recordedRowKey, type RecordedRow } from './delta.js';
 
 export interface ChangeSetStatus {
   id: string;
@@ -35,9 +35,10 @@ export function isAcceptedChecksum(cs: ChangeSet, recorded: string | null): bool
 
 /** Pure: the status of every changeset against the recorded rows, plus rows the changelog no longer has. */
 export function planStatus(selected: ChangeSet[], all: ChangeSet[], rows: RecordedRow[]): StatusResult {
-  const recorded = new Map(rows.map((r) => [rowKey(r), r]));
+  // Rows are found as Liquibase 4.28 finds them (recordedRowKey): also under a foreign spelling of the path.
+  const recorded = recordedByKey(rows);
   const out: ChangeSetStatus[] = selected.map((cs) => {
-    const row = recorded.get(rowKey(cs));
+    const row = recorded.get(changeSetRowKey(cs));
     const base = {
       id: cs.id,
       author: cs.author,
@@ -60,9 +61,9 @@ export function planStatus(selected: ChangeSet[], all: ChangeSet[], rows: Record
       exectype: row.exectype,
     };
   });
-  const known = new Set(all.map(rowKey));
+  const known = new Set(all.map(changeSetRowKey));
   for (const r of rows) {
-    if (!known.has(rowKey(r)))
+    if (!known.has(recordedRowKey(r)))
       out.push({
         id: r.id,
         author: r.author,

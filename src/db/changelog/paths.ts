@@ -152,23 +152,83 @@ export function recordedFormattedLogicalFilePath(p: string): string {
 }
 
 /**
- * How Liquibase 4.28 compares a changeset's path with a recorded or written one (RanChangeSet.isSameAs for
- * changeSetExecuted, DatabaseChangeLog.getChangeSet for a reused rollback): both normalised (normalizeLogicalPath:
- * forward slashes, "classpath:" and "./" dropped, doubled slashes made one), one leading "/" dropped, and compared
- * ignoring case. This is the key both sides are reduced to; changeSetPathKeySql is the same in SQL.
+ * Liquibase 4.28's DatabaseChangeLog.normalizePath, the form it compares changeset paths and recorded FILENAMEs in:
+ * a leading "classpath:" dropped, backslashes made "/", a Windows drive ("C:") and then one leading "/" dropped, then
+ * commons-io's FilenameUtils.normalizeNoEndSeparator (doubled slashes made one, "." segments dropped, "x/.." pairs
+ * resolved, leading ".." kept, no trailing "/"). Checked against Liquibase's own normalizePath on 48 forms
+ * (test/unit/db/history-path-key.test.ts). One difference, shared with the SQL form: nesting of ".." deeper than
+ * PARENT_PASSES levels is left as written. `classpath*:` and case stay.
+ */
+export function normalizeChangeLogPath(p: string): string {
+  if (!NEEDS_NORMALISING.test(p)) return p;
+  for (const [re, to] of NORMALISE_STEPS) p = p.replace(re, to);
+  return p;
+}
+
+/** normalizeChangeLogPath as a SQL expression over `expr` (same steps; PostgreSQL regular expressions). */
+export function normalizeChangeLogPathSql(expr: string): string {
+  return `CASE WHEN ${expr} ~ '${NEEDS_NORMALISING.source}' THEN ${normaliseStepsSql(expr)} ELSE ${expr} END`;
+}
+
+function normaliseStepsSql(expr: string): string {
+  let sql = expr;
+  for (const [re, to] of NORMALISE_STEPS) {
+    // JavaScript's "$1" is PostgreSQL's "\1"; standard_conforming_strings (on by default) keeps "\" as written.
+    sql = `regexp_replace(${sql}, '${re.source}', '${to.replace(/\$(\d)/g, '\\$1')}'${re.global ? ", 'g'" : ''})`;
+  }
+  return sql;
+}
+
+/**
+ * The path part of the key Liquibase 4.28 finds a recorded row by, `normalizePath(FILENAME)::ID::AUTHOR` with ID and
+ * AUTHOR as written (ShouldRunChangeSetFilter for update and status, ValidatingVisitor for the checksum check):
+ * StandardChangeLogHistoryService normalises FILENAME when it reads the row and RanChangeSet's key normalises it
+ * again, so `//db/x.xml` is found as `db/x.xml` (measured: test/integration/db-history-foreign-paths-oracle.test.ts).
+ * A changeset's own side is normalised once: normalizeChangeLogPath(cs.filename). In SQL: recordedPathKeySql in
+ * render-bookkeeping.ts, through the session function made of normalizeChangeLogPathSql.
+ */
+export function recordedPathKey(filename: string): string {
+  return normalizeChangeLogPath(normalizeChangeLogPath(filename));
+}
+
+/**
+ * How Liquibase 4.28 compares a changeset's path with a recorded or written one ignoring case (RanChangeSet.isSameAs
+ * for changeSetExecuted, DatabaseChangeLog.getChangeSets for a reused rollback and for the history rows a rollback
+ * undoes): normalizeChangeLogPath, lower-cased. A recorded FILENAME's side is recordedPathKey lower-cased.
  */
 export function changeSetPathKey(p: string): string {
-  return normalizeLogicalPath(p).replace(/^\//, '').toLowerCase();
+  return normalizeChangeLogPath(p).toLowerCase();
 }
 
-/** changeSetPathKey as a SQL expression over `expr` (a FILENAME column), for checks made when the package runs. */
-export function changeSetPathKeySql(expr: string): string {
-  const slashed = `replace(${expr}, '\\', '/')`;
-  const noPrefix = `regexp_replace(regexp_replace(${slashed}, '^classpath\\*?:', ''), '^(\\./)+', '')`;
-  return `lower(regexp_replace(regexp_replace(${noPrefix}, '/{2,}', '/', 'g'), '^/', ''))`;
-}
+/** How many nested ".." levels normalizeChangeLogPath (and its SQL form) resolve; deeper ones are left as written. */
+const PARENT_PASSES = 8;
 
-/** Liquibase DatabaseChangeLog.normalizePath: forward slashes, no leading "./" or "classpath:". */
+/**
+ * What normalizeChangeLogPath would change: ":" (classpath:, a drive), "\", a leading or trailing "/", "//", a
+ * segment starting with "." — a path without any of them is its own normal form (one test, not twelve passes).
+ */
+const NEEDS_NORMALISING = /[:\\]|^\/|\/\/|\/$|(^|\/)\./;
+
+/**
+ * The steps, in Liquibase's order; written once for both forms (JavaScript and PostgreSQL read these expressions
+ * alike: lookahead, lookbehind, non-capturing groups; no "'" in them). FilenameUtils keeps a leading run of "/" (its
+ * prefix), so only runs after another character are made one.
+ */
+const NORMALISE_STEPS: readonly (readonly [RegExp, string])[] = [
+  [/^classpath:/, ''],
+  [/\\/g, '/'],
+  [/^[A-Za-z]:/, ''],
+  [/^\//, ''],
+  [/([^/])\/{2,}/g, '$1/'],
+  [/(?:^|(?<=\/))\.(?:\/|$)/g, ''],
+  ...Array.from({ length: PARENT_PASSES }, () => [/(?:^|(?<=\/))(?!\.\.(?:\/|$))[^/]+\/\.\.(?:\/|$)/g, ''] as const),
+  [/(.)\/$/, '$1'],
+];
+
+/**
+ * The path Slipway records for a changelog file it read (its root-relative path): forward slashes, no leading "./"
+ * or "classpath:" / "classpath*:", doubled slashes made one. Matching a recorded path is normalizeChangeLogPath's.
+ */
 export function normalizeLogicalPath(p: string): string {
   // What each replacement below needs; a path with none of them (most) is returned without the four passes.
   if (!p.includes('\\') && !p.includes('//') && !p.startsWith('./') && !p.startsWith('classpath')) return p;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { executionOrder, parseTagVersion, planRollbackSql, renderRollbackSql } from '../../../src/db/rollback.js';
-import { LOCK_CHECK } from '../../../src/db/render-bookkeeping.js';
+import { CHANGELOG_PATH_FUNCTION, LOCK_CHECK } from '../../../src/db/render-bookkeeping.js';
 import { isSlipwayError } from '../../../src/errors.js';
 import { makeChangeSet, makeChangelog } from './make-changeset.js';
 
@@ -25,25 +25,26 @@ describe('renderRollbackSql', () => {
         '\\set ON_ERROR_STOP on',
         'BEGIN;',
         LOCK_CHECK,
-        `SELECT coalesce(x.d, '-infinity') AS slipway_since_date, coalesce(x.o, 0) AS slipway_since_order FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT h.DATEEXECUTED AS d, h.ORDEREXECUTED AS o FROM public.databasechangelog AS h JOIN (VALUES ${keys}) AS k (id, author, filename, key) ON h.ID = k.id AND h.AUTHOR = k.author AND h.FILENAME = k.filename ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC LIMIT 1 OFFSET 1) AS x ON true \\gset`,
+        CHANGELOG_PATH_FUNCTION,
+        `SELECT coalesce(x.d, '-infinity') AS slipway_since_date, coalesce(x.o, 0) AS slipway_since_order FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT h.DATEEXECUTED AS d, h.ORDEREXECUTED AS o FROM public.databasechangelog AS h JOIN (VALUES ${keys}) AS k (id, author, filename, key) ON h.ID = k.id AND h.AUTHOR = k.author AND (h.FILENAME = k.filename OR lower(pg_temp.slipway_changelog_path(pg_temp.slipway_changelog_path(h.FILENAME))) = lower(pg_temp.slipway_changelog_path(k.filename))) ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC LIMIT 1 OFFSET 1) AS x ON true \\gset`,
         // Before anything is undone: the blocks' order (4, 3, 2, 1: seq 0…3) against the order the history ran them.
-        `SELECT set_config('slipway.out_of_order', coalesce((SELECT x.newer || ' after ' || x.key FROM (SELECT k.key, k.seq, lag(k.key) OVER w AS newer, lag(k.seq) OVER w AS newer_seq, row_number() OVER w AS n FROM public.databasechangelog AS h JOIN (VALUES ${seqKeys}) AS k (id, author, filename, key, seq) ON h.ID = k.id AND h.AUTHOR = k.author AND h.FILENAME = k.filename WHERE (h.DATEEXECUTED, h.ORDEREXECUTED) >= (:'slipway_since_date', :slipway_since_order) WINDOW w AS (ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC)) AS x WHERE x.newer_seq > x.seq ORDER BY x.n LIMIT 1), ''), true) AS slipway_out_of_order \\gset`,
+        `SELECT set_config('slipway.out_of_order', coalesce((SELECT x.newer || ' after ' || x.key FROM (SELECT k.key, k.seq, lag(k.key) OVER w AS newer, lag(k.seq) OVER w AS newer_seq, row_number() OVER w AS n FROM public.databasechangelog AS h JOIN (VALUES ${seqKeys}) AS k (id, author, filename, key, seq) ON h.ID = k.id AND h.AUTHOR = k.author AND (h.FILENAME = k.filename OR lower(pg_temp.slipway_changelog_path(pg_temp.slipway_changelog_path(h.FILENAME))) = lower(pg_temp.slipway_changelog_path(k.filename))) WHERE (h.DATEEXECUTED, h.ORDEREXECUTED) >= (:'slipway_since_date', :slipway_since_order) WINDOW w AS (ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC)) AS x WHERE x.newer_seq > x.seq ORDER BY x.n LIMIT 1), ''), true) AS slipway_out_of_order \\gset`,
         "DO $slipway$ BEGIN IF current_setting('slipway.out_of_order') <> '' THEN RAISE EXCEPTION 'slipway: the database ran %, but this rollback SQL undoes them in changelog order, the other way round (Liquibase undoes the newest by DATEEXECUTED, ORDEREXECUTED first); nothing was rolled back', current_setting('slipway.out_of_order') USING HINT = 'write the rollback SQL from this database''s history: slipway db rollback-sql --database-url URL (same options)'; END IF; END $slipway$;",
         '',
         '-- rollback db/master.sql::4::alice',
-        `SELECT count(*) > 0 AS slipway_applied FROM public.databasechangelog WHERE ID = '4' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' AND ${newest} \\gset`,
+        `SELECT count(*) > 0 AS slipway_applied FROM public.databasechangelog WHERE ID = '4' AND AUTHOR = 'alice' AND (FILENAME = 'db/master.sql' OR lower(pg_temp.slipway_changelog_path(pg_temp.slipway_changelog_path(FILENAME))) = 'db/master.sql') AND ${newest} \\gset`,
         '\\if :slipway_applied',
         'DELETE FROM t_1\n;',
         'DROP VIEW v\n;',
-        "DELETE FROM public.databasechangelog WHERE ID = '4' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql';",
+        "DELETE FROM public.databasechangelog WHERE ID = '4' AND AUTHOR = 'alice' AND (FILENAME = 'db/master.sql' OR lower(pg_temp.slipway_changelog_path(pg_temp.slipway_changelog_path(FILENAME))) = 'db/master.sql');",
         "\\echo 'slipway: ROLLED BACK' 'db/master.sql::4::alice'",
         '\\endif',
         '',
         '-- rollback db/master.sql::3::alice',
-        `SELECT count(*) > 0 AS slipway_applied FROM public.databasechangelog WHERE ID = '3' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' AND ${newest} \\gset`,
+        `SELECT count(*) > 0 AS slipway_applied FROM public.databasechangelog WHERE ID = '3' AND AUTHOR = 'alice' AND (FILENAME = 'db/master.sql' OR lower(pg_temp.slipway_changelog_path(pg_temp.slipway_changelog_path(FILENAME))) = 'db/master.sql') AND ${newest} \\gset`,
         '\\if :slipway_applied',
         'DROP TABLE t_3\n;',
-        "DELETE FROM public.databasechangelog WHERE ID = '3' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql';",
+        "DELETE FROM public.databasechangelog WHERE ID = '3' AND AUTHOR = 'alice' AND (FILENAME = 'db/master.sql' OR lower(pg_temp.slipway_changelog_path(pg_temp.slipway_changelog_path(FILENAME))) = 'db/master.sql');",
         "\\echo 'slipway: ROLLED BACK' 'db/master.sql::3::alice'",
         '\\endif',
       ].join('\n') + '\n';
@@ -68,7 +69,7 @@ describe('renderRollbackSql', () => {
     const range =
       "((DATEEXECUTED, ORDEREXECUTED) > (:'slipway_since_date', :slipway_since_order) OR (:'slipway_since_incl' AND (DATEEXECUTED, ORDEREXECUTED) = (:'slipway_since_date', :slipway_since_order)))";
     const tagRow = "FROM public.databasechangelog AS h WHERE lower(h.TAG) = lower(current_setting('slipway.tag'))";
-    expect(sql.split('\n').slice(4, 7)).toEqual([
+    expect(sql.split('\n').slice(5, 8)).toEqual([
       "SELECT set_config('slipway.tag', 'v''1', true) AS slipway_tag \\gset",
       `DO $slipway$ BEGIN IF NOT EXISTS (SELECT 1 ${tagRow}) THEN RAISE EXCEPTION 'Could not find tag ''%'' in the database', current_setting('slipway.tag') USING HINT = 'slipway: nothing was rolled back'; END IF; END $slipway$;`,
       `SELECT h.DATEEXECUTED AS slipway_since_date, h.ORDEREXECUTED AS slipway_since_order, trim(coalesce(h.DESCRIPTION, '')) = 'tagDatabase' AS slipway_since_incl ${tagRow} ORDER BY h.DATEEXECUTED, h.ORDEREXECUTED LIMIT 1 \\gset`,
@@ -76,7 +77,7 @@ describe('renderRollbackSql', () => {
     // Every changeset has its block: which ones are after the tag is read from the history.
     expect(sql.match(/^-- rollback .*$/gm)).toHaveLength(4);
     expect(sql).toContain(
-      `SELECT count(*) > 0 AS slipway_applied FROM public.databasechangelog WHERE ID = '3' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' AND ${range} \\gset`,
+      `SELECT count(*) > 0 AS slipway_applied FROM public.databasechangelog WHERE ID = '3' AND AUTHOR = 'alice' AND (FILENAME = 'db/master.sql' OR lower(pg_temp.slipway_changelog_path(pg_temp.slipway_changelog_path(FILENAME))) = 'db/master.sql') AND ${range} \\gset`,
     );
   });
 
@@ -107,7 +108,7 @@ describe('renderRollbackSql', () => {
     ]);
     const sql = renderRollbackSql(mixed, { count: 3 });
     expect(sql).toContain(
-      "SELECT set_config('slipway.no_rollback', coalesce(string_agg(k.key, ', ' ORDER BY h.ORDEREXECUTED DESC), ''), true) AS slipway_no_rollback FROM public.databasechangelog AS h JOIN (VALUES ('c', 'alice', 'db/master.sql', 'db/master.sql::c::alice'), ('a', 'alice', 'db/master.sql', 'db/master.sql::a::alice')) AS k (id, author, filename, key) ON h.ID = k.id AND h.AUTHOR = k.author AND h.FILENAME = k.filename WHERE (h.DATEEXECUTED, h.ORDEREXECUTED) >= (:'slipway_since_date', :slipway_since_order) \\gset",
+      "SELECT set_config('slipway.no_rollback', coalesce(string_agg(k.key, ', ' ORDER BY h.ORDEREXECUTED DESC), ''), true) AS slipway_no_rollback FROM public.databasechangelog AS h JOIN (VALUES ('c', 'alice', 'db/master.sql', 'db/master.sql::c::alice'), ('a', 'alice', 'db/master.sql', 'db/master.sql::a::alice')) AS k (id, author, filename, key) ON h.ID = k.id AND h.AUTHOR = k.author AND (h.FILENAME = k.filename OR lower(pg_temp.slipway_changelog_path(pg_temp.slipway_changelog_path(h.FILENAME))) = lower(pg_temp.slipway_changelog_path(k.filename))) WHERE (h.DATEEXECUTED, h.ORDEREXECUTED) >= (:'slipway_since_date', :slipway_since_order) \\gset",
     );
     expect(sql).toContain(
       "RAISE EXCEPTION 'slipway: recorded changeset(s) to roll back have no rollback; nothing was rolled back: %'",
