@@ -4,7 +4,9 @@ import Fastify, {
   type FastifyInstance,
   type FastifyError,
   type FastifyRequest,
+  type FastifyReply,
   type onResponseHookHandler,
+  type onSendHookHandler,
 } from 'fastify';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -13,7 +15,7 @@ import { isSlipwayError, type ErrorCode } from '../errors.js';
 import { WEB_DIR } from '../package-root.js';
 import { defaultDeps, type ServerDeps } from './deps.js';
 import { HttpError } from './http-error.js';
-import { SECURITY_HEADERS } from './security-headers.js';
+import { API_PATH, API_SECURITY_HEADERS, securityHeadersFor, UI_SECURITY_HEADERS } from './security-headers.js';
 import { toSafeJson } from './safe-json.js';
 import { allowedMethods, BODY_LIMITS, closeIdleSockets, registerRequestLimits, serverOptions } from './http-limits.js';
 import { registerAuth } from './auth.js';
@@ -165,11 +167,25 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   registerAuth(app, { users, checker, sessions, server: config.server });
   await registerRateLimit(app, clock);
 
-  // Callback hooks, not async ones: they run on every request, and each async hook costs a promise and a tick.
-  app.addHook('onSend', (_req, reply, payload, done) => {
-    reply.headers(SECURITY_HEADERS);
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    done(null, payload);
+  // The security headers by what a route answers (src/server/security-headers.ts): the API's set on API paths, the web
+  // UI's on its files, chosen once per route when it is added. A callback hook, not an async one: it runs on every
+  // request, and an async hook costs a promise and a tick. Requests that match no route get theirs in the not-found
+  // and error handlers below (route hooks do not run for them).
+  app.addHook('onRoute', (r) => {
+    const set = securityHeadersFor(r.url);
+    const hook: onSendHookHandler =
+      set === API_SECURITY_HEADERS
+        ? (_req, reply, payload, done) => {
+            withSecurityHeaders(reply, API_SECURITY_HEADERS);
+            done(null, payload);
+          }
+        : // The UI's files are served by a wildcard route that also answers every unknown path (a JSON 404 or 405,
+          // an error of the request limits): a JSON answer there is an API answer and gets the API's set.
+          (_req, reply, payload, done) => {
+            withSecurityHeaders(reply, isJson(reply) ? API_SECURITY_HEADERS : UI_SECURITY_HEADERS);
+            done(null, payload);
+          };
+    r.onSend = hooksWith(hook, r.onSend);
   });
   // The response's bookkeeping — metrics, the live request stats, the audit line of a protected or audited route — in
   // a hook attached to each route when it is added, with what the route's options decide (its label, whether it is
@@ -208,6 +224,8 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {
     const { status, body, headers } = renderError(err);
     if (status >= 500 && !(err instanceof HttpError) && !isSlipwayError(err)) req.log.error({ err }, 'unhandled error');
+    // An error is a JSON answer: the API's headers (also for a request that matched no route, which has no route hook).
+    withSecurityHeaders(reply, API_SECURITY_HEADERS);
     reply.code(status).headers(headers).type('application/json; charset=utf-8').send(body);
   });
 
@@ -225,11 +243,13 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     if (
       hasUi &&
       req.method === 'GET' &&
-      !/^\/(api|rest|metrics|health)(\/|$)/.test(req.url) &&
+      !API_PATH.test(req.url) &&
       String(req.headers.accept ?? '').includes('text/html')
     ) {
+      withSecurityHeaders(reply, UI_SECURITY_HEADERS);
       return reply.type('text/html; charset=utf-8').send(await readFile(path.join(staticDir, 'index.html')));
     }
+    withSecurityHeaders(reply, API_SECURITY_HEADERS);
     const allow = allowedMethods(app, req.url);
     if (allow.length > 0) {
       reply.code(405).header('allow', allow.join(', '));
@@ -243,6 +263,14 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     await audit.close();
   });
   return app;
+}
+
+const isJson = (reply: FastifyReply): boolean => String(reply.getHeader('content-type')).startsWith('application/json');
+
+/** Sets a security header set and, unless the route chose its own, `Cache-Control: no-store`. */
+function withSecurityHeaders(reply: FastifyReply, set: Readonly<Record<string, string>>): void {
+  reply.headers(set);
+  if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
 }
 
 /** Turns any error into a status and a JSON body without a stack trace or internal detail. */

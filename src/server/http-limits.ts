@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.js';
 import { HttpError } from './http-error.js';
-import { SECURITY_HEADERS } from './security-headers.js';
+import { API_SECURITY_HEADERS } from './security-headers.js';
 
 export type HttpLimits = Config['server']['http'];
 
@@ -18,7 +18,7 @@ export const BODY_LIMITS = { default: 64 * 1024, login: 4096, logout: 1024, acti
 
 /** Every header an error answer carries, whichever layer produced it. */
 export function errorHeaders(): Record<string, string> {
-  return { ...SECURITY_HEADERS, 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' };
+  return { ...API_SECURITY_HEADERS, 'cache-control': 'no-store', 'content-type': 'application/json; charset=utf-8' };
 }
 
 /** The JSON error body; `message` is always one of this module's fixed texts. */

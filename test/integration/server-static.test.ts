@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config/load.js';
 import { createApp } from '../../src/server/app.js';
-import { CONTENT_SECURITY_POLICY } from '../../src/server/security-headers.js';
+import {
+  API_SECURITY_HEADERS,
+  UI_CONTENT_SECURITY_POLICY,
+  UI_SECURITY_HEADERS,
+} from '../../src/server/security-headers.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 
 let dir: string;
@@ -33,20 +37,30 @@ describe('web UI statics', () => {
     const r = await withUi.inject({ url: '/' });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(r.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    expect(r.headers['content-security-policy']).toBe(UI_CONTENT_SECURITY_POLICY);
+    // The web UI keeps the full document set (the API's answers carry the OWASP REST subset).
+    for (const [k, v] of Object.entries(UI_SECURITY_HEADERS)) expect(r.headers[k], k).toBe(v);
+    for (const d of ["script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "base-uri 'none'"])
+      expect(r.headers['content-security-policy']).toContain(d);
+    expect(r.headers['content-security-policy']).not.toContain('unsafe-inline');
     expect(r.headers['x-frame-options']).toBe('DENY');
     const js = await withUi.inject({ url: '/assets/app.js' });
     expect(js.statusCode).toBe(200);
     expect(js.headers['content-type']).toMatch(/^application\/javascript|^text\/javascript/);
     expect(js.headers['x-content-type-options']).toBe('nosniff');
+    for (const [k, v] of Object.entries(UI_SECURITY_HEADERS)) expect(js.headers[k], k).toBe(v);
   });
 
   it('answers client-side routes with index.html for browsers, JSON 404 for API paths and dotfiles refused', async () => {
     const page = await withUi.inject({ url: '/releases', headers: { accept: 'text/html' } });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<title>Slipway</title>');
+    for (const [k, v] of Object.entries(UI_SECURITY_HEADERS)) expect(page.headers[k], k).toBe(v);
+    expect(page.headers['cache-control']).toBe('no-store');
     const api = await withUi.inject({ url: '/api/nope', headers: { accept: 'text/html' } });
     expect(api.statusCode).toBe(404);
+    for (const [k, v] of Object.entries(API_SECURITY_HEADERS)) expect(api.headers[k], k).toBe(v);
+    expect(api.headers['referrer-policy']).toBeUndefined();
     expect(api.json()).toEqual({ error: { code: 'E_NOT_FOUND', message: 'no such route' } });
     const dot = await withUi.inject({ url: '/.env' });
     expect(dot.statusCode).toBe(403);

@@ -3,7 +3,7 @@
 // within their deadlines (set low here); 150 slow clients do not starve a valid request.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { SECURITY_HEADERS } from '../../src/server/security-headers.js';
+import { API_SECURITY_HEADERS, UI_SECURITY_HEADERS } from '../../src/server/security-headers.js';
 import { bearer, request, startTestServer, type TestServer } from './helpers.js';
 
 const LIMITS = {
@@ -111,8 +111,11 @@ const post = (target: string, body: string, type = 'application/json') =>
 /** The checks every error answer must pass: status, every security header, JSON body, nothing reflected. */
 function expectHardened(r: RawAnswer, status: number, reflected: string[] = []): void {
   expect(r.status, r.raw.slice(0, 300)).toBe(status);
-  for (const [k, v] of Object.entries(SECURITY_HEADERS)) expect(r.headers[k], `${status} ${k}`).toBe(v);
+  for (const [k, v] of Object.entries(API_SECURITY_HEADERS)) expect(r.headers[k], `${status} ${k}`).toBe(v);
   expect(r.headers['cache-control']).toBe('no-store');
+  // The document-only headers of the web UI's set are not on a JSON error.
+  for (const k of Object.keys(UI_SECURITY_HEADERS))
+    if (!(k in API_SECURITY_HEADERS)) expect(r.headers[k], `${status} ${k}`).toBeUndefined();
   expect(r.headers['content-type']).toMatch(/^application\/json/);
   const body = JSON.parse(r.body) as { error: { code: string; message: string } };
   expect(body.error.code).toMatch(/^E_[A-Z_]+$/);
@@ -176,7 +179,8 @@ describe('framework-level errors carry the security headers and reflect nothing'
 
   it('a normal answer carries the same headers', async () => {
     const r = await request(s.url, '/api/health', { headers: bearer(s.tokens.viewer) });
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) expect(r.headers[k]).toBe(v);
+    for (const [k, v] of Object.entries(API_SECURITY_HEADERS)) expect(r.headers[k]).toBe(v);
+    expect(r.headers['cache-control']).toBe('no-store');
   });
 });
 

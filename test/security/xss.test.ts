@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, login, request, startTestServer, type HttpResult, type TestServer } from './helpers.js';
-import { CONTENT_SECURITY_POLICY } from '../../src/server/security-headers.js';
+import {
+  API_CONTENT_SECURITY_POLICY,
+  API_SECURITY_HEADERS,
+  UI_SECURITY_HEADERS,
+} from '../../src/server/security-headers.js';
 
 const PAYLOAD = '<script>alert(1)</script>';
 let s: TestServer;
@@ -104,32 +108,36 @@ describe('XSS prevention', () => {
     expect(r.headers['x-content-type-options']).toBe('nosniff');
   });
 
-  it('XSS 12: the CSP is the strict policy (no unsafe-inline) on API responses', async () => {
+  it('XSS 12: API answers carry the OWASP REST set: a CSP that loads nothing and forbids framing, nothing document-only', async () => {
     const r = await get('/api/health');
-    expect(r.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
-    for (const d of [
-      "default-src 'self'",
-      "frame-ancestors 'none'",
-      "script-src 'self'",
-      "style-src 'self'",
-      "img-src 'self' data:",
-      "connect-src 'self'",
-      "base-uri 'none'",
-      "form-action 'self'",
-    ]) {
-      expect(r.headers['content-security-policy']).toContain(d);
-    }
-    expect(r.headers['content-security-policy']).not.toContain('unsafe-inline');
-    expect(r.headers['content-security-policy']).not.toContain('unsafe-eval');
-  });
-
-  it('XSS 13: error responses carry CSP, nosniff, X-Frame-Options and Referrer-Policy too', async () => {
-    const r = await request(s.url, '/api/health');
-    expect(r.status).toBe(401);
-    expect(r.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    expect(r.headers['content-security-policy']).toBe(API_CONTENT_SECURITY_POLICY);
+    expect(r.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    for (const [k, v] of Object.entries(API_SECURITY_HEADERS)) expect(r.headers[k], k).toBe(v);
     expect(r.headers['x-content-type-options']).toBe('nosniff');
     expect(r.headers['x-frame-options']).toBe('DENY');
-    expect(r.headers['referrer-policy']).toBe('no-referrer');
+    expect(r.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(r.headers['cache-control']).toBe('no-store');
+    // Referrer-Policy, COOP and Permissions-Policy act only on documents; a JSON answer is never one.
+    for (const k of ['referrer-policy', 'cross-origin-opener-policy', 'permissions-policy'])
+      expect(r.headers[k], k).toBeUndefined();
+    // The SQL package (text/plain) and /metrics are API answers too; the package keeps its own cache rule.
+    const pkg = await get('/api/db/package.sql');
+    expect(pkg.headers['content-security-policy']).toBe(API_CONTENT_SECURITY_POLICY);
+    expect(pkg.headers['cache-control']).toBe('private, no-cache');
+    const metrics = await get('/metrics');
+    expect(metrics.headers['content-security-policy']).toBe(API_CONTENT_SECURITY_POLICY);
+    expect(metrics.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('XSS 13: error responses carry the API set too (CSP, nosniff, X-Frame-Options, CORP, no-store)', async () => {
+    for (const r of [await request(s.url, '/api/health'), await get('/api/nope'), await get('/nope')]) {
+      expect([401, 404]).toContain(r.status);
+      for (const [k, v] of Object.entries(API_SECURITY_HEADERS)) expect(r.headers[k], k).toBe(v);
+      expect(r.headers['cache-control']).toBe('no-store');
+      expect(r.headers['referrer-policy']).toBeUndefined();
+    }
+    // Not the web UI's policy, which allows scripts and styles from the server.
+    expect(UI_SECURITY_HEADERS['content-security-policy']).not.toBe(API_CONTENT_SECURITY_POLICY);
   });
 
   it('XSS 14: asking for text/html still gets JSON (no HTML rendering of errors)', async () => {
