@@ -175,6 +175,22 @@ function authHook(access: Access, deps: AuthDeps): onRequestHookHandler {
   };
 }
 
+/**
+ * The onRequest hook of a public route that shows more to a caller who may have `access` (GET /api/health with
+ * `server.health.public`): a request without credentials passes with no principal; credentials that are sent are
+ * checked as on any route (wrong ones are 401 and count against the authentication budget), and set the principal
+ * when their groups grant `access` (else the request passes as an anonymous one).
+ */
+export function optionalAuthHook(access: Access, deps: AuthDeps): onRequestHookHandler {
+  return (req, _reply, done) => {
+    if (req.headers.authorization === undefined && req.headers.cookie === undefined) return done();
+    authenticate(req, deps).then((p) => {
+      if (p && isAllowed(access, p.groups, deps.server.groups)) req.principal = p;
+      done();
+    }, done);
+  };
+}
+
 async function authorize(req: FastifyRequest, access: Access, deps: AuthDeps): Promise<void> {
   const principal = await authenticate(req, deps);
   if (!principal) throw unauthorized(req, 'authentication required (Basic, Bearer token or session)');

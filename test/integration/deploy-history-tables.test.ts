@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deploy, rollback } from '../../src/deploy/index.js';
 import { createApp } from '../../src/server/app.js';
+import { addUser, addUserToken } from '../../src/server/users-file.js';
 import type { Config } from '../../src/config/schema.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
@@ -16,6 +17,16 @@ import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-packag
 const TABLES = { changelogSchema: 'hist', changelogTable: 'app_log', changelogLockTable: 'app_log_lock' };
 const CS1: FixtureChangeSet = { id: '1', sql: 'CREATE TABLE t1 (id int);', rollback: 'DROP TABLE t1;' };
 const CS2: FixtureChangeSet = { id: '2', sql: 'CREATE TABLE t2 (id int);', rollback: 'DROP TABLE t2;' };
+
+let viewer: string | undefined;
+/** A viewer's API token in the config's users file (made once). */
+async function viewerToken(config: Config): Promise<string> {
+  if (viewer) return viewer;
+  const usersFile = path.resolve(config.configDir, config.server.usersFile);
+  await addUser({ usersFile, name: 'ci', password: 'a long password', groups: ['viewers'], now: new Date() });
+  viewer = (await addUserToken({ usersFile, name: 'ci', now: new Date() })).token;
+  return viewer;
+}
 
 async function dbPackage(version: string, changeSets: FixtureChangeSet[]) {
   const parts = await makeDbParts(version, changeSets, TABLES);
@@ -64,9 +75,16 @@ describe('deploy, rollback and health with a renamed history table in another sc
   });
 
   it('health counts the live package history table', async () => {
+    // Public health shows a caller without credentials the statuses only; a viewer's token gets the details.
+    const token = await viewerToken(config); // before the app: it re-reads the users file at most once a second
     const app = await createApp({ config, audit: path.join(dir, 'audit.log') });
     try {
-      const r = await app.inject({ url: '/api/health' });
+      expect((await app.inject({ url: '/api/health' })).json().components.database).toEqual({ status: 'HEALTHY' });
+      const r = await app.inject({
+        url: '/api/health',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(r.statusCode, r.body).toBe(200);
       expect(r.json().components.database).toMatchObject({
         status: 'HEALTHY',
         migrationsCount: 2,
@@ -86,7 +104,11 @@ describe('deploy, rollback and health with a renamed history table in another sc
     expect(await publicTables()).toEqual(['t1']);
     const app = await createApp({ config, audit: path.join(dir, 'audit.log') });
     try {
-      expect((await app.inject({ url: '/api/health' })).json().components.database).toMatchObject({
+      const r = await app.inject({
+        url: '/api/health',
+        headers: { authorization: `Bearer ${await viewerToken(config)}` },
+      });
+      expect(r.json().components.database).toMatchObject({
         migrationsCount: 1,
         lastMigrationId: '1',
       });

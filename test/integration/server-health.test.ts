@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config/load.js';
 import { createApp } from '../../src/server/app.js';
+import { SEED_HEALTH_PATH } from '../../src/server/routes/health.js';
 import { addUser, addUserToken } from '../../src/server/users-file.js';
 import { applySql } from '../../src/db/apply.js';
 import { buildDatabasePackage } from '../../src/db/package.js';
@@ -176,11 +177,49 @@ describe('health with a real PostgreSQL', () => {
     expect(r.statusCode).toBe(206);
     expect(r.json().overall.status).toBe('DEGRADED');
     expect(r.json().status).toBe('warn');
-    expect(r.json().components.security.reason).toMatch(/no users configured/);
+    expect(r.json().components.security).toEqual({ status: 'DEGRADED' }); // the reason is for viewers
     const lb = await makeApp({ users: false, server: { 'health.public': true, degradedStatus: 200 } });
     const r2 = await lb.inject({ url: '/api/health' });
     expect(r2.statusCode).toBe(200);
     expect(r2.json().overall.status).toBe('DEGRADED');
+  });
+
+  it('public (server.health.public): a caller without credentials gets the statuses only, a viewer the full body', async () => {
+    const closed = await freePort();
+    const app = await makeApp({
+      url: `postgres://postgres:s3cret-pw@127.0.0.1:${closed}/x`,
+      server: { 'health.public': true },
+    });
+    const anonymous = await app.inject({ url: '/api/health' });
+    expect(anonymous.statusCode).toBe(503);
+    const body = anonymous.json();
+    expect(body).toEqual({
+      overall: { status: 'UNHEALTHY', timestamp: new Date(clock.now).toISOString(), checkedAt: expect.any(String) },
+      components: {
+        database: { status: 'UNHEALTHY' },
+        api: { status: 'HEALTHY' },
+        security: { status: 'HEALTHY' },
+        disk: { status: expect.stringMatching(/^(HEALTHY|DEGRADED)$/) },
+      },
+      status: 'fail',
+    });
+    // Nothing about the server: no reasons, host, paths, versions, users, memory.
+    for (const secret of ['127.0.0.1', 'ECONNREFUSED', dir, '1.2.0', 'usersFileMode', 'rssBytes', 'demo'])
+      expect(anonymous.body).not.toContain(secret);
+    // The seed path answers the same; a token that grants read gets the documented full body.
+    expect((await app.inject({ url: SEED_HEALTH_PATH })).json()).toEqual(body);
+    const viewer = await app.inject({ url: '/api/health', headers: auth() });
+    expect(viewer.statusCode).toBe(503);
+    expect(viewer.json().components.database.reason).toMatch(/database check failed: .*ECONNREFUSED/);
+    expect(viewer.json().metrics.memoryUsage.rssBytes).toBeGreaterThan(0);
+    expect(viewer.json().version).toBe('1.2.0');
+    expect(viewer.body).not.toContain('s3cret-pw');
+    // Wrong credentials are refused as on any route (and count against the authentication budget).
+    const wrong = await app.inject({ url: '/api/health', headers: { authorization: 'Bearer slw_not-a-token' } });
+    expect(wrong.statusCode).toBe(401);
+    // A stale session cookie is no credential: the public body.
+    const stale = await app.inject({ url: '/api/health', headers: { cookie: 'slipway_session=gone' } });
+    expect(stale.json()).toEqual(body);
   });
 
   it('is UNHEALTHY (503) with the reason when the database is down, never leaking the password', async () => {

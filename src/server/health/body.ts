@@ -192,3 +192,29 @@ function renderSnapshotBody(s: HealthSnapshot, version: string | null, serviceId
     uptimeCheck: check('system', 'HEALTHY', 0, 's'),
   });
 }
+
+/** The public body's JSON around its one per-request field (the timestamp), per snapshot. */
+const publicRendered = new WeakMap<HealthSnapshot, { head: string; tail: string }>();
+
+/**
+ * The health body for a caller without credentials on a public /api/health (`server.health.public`: load balancers,
+ * probes): the statuses a gate reads — `overall{status,timestamp,checkedAt}`, each component's `status`, the IETF
+ * `status` — and nothing else. No reasons (a failed check's text can name the database host, a path, an error of the
+ * users file), versions, addresses, paths, counts or resource figures: those are for signed-in viewers.
+ */
+export function renderPublicHealthJson(s: HealthSnapshot, now: number): string {
+  let t = publicRendered.get(s);
+  if (!t) {
+    const components: Record<string, { status: HealthStatus }> = {};
+    for (const [name, c] of Object.entries(s.components)) components[name] = { status: c.status };
+    // Statuses and ISO times hold nothing JSON or toSafeJson would escape; toSafeJson all the same, as for any body.
+    const [head, tail] = toSafeJson({
+      overall: { status: s.status, timestamp: MARK, checkedAt: new Date(s.measuredAt).toISOString() },
+      components,
+      status: toIetfStatus(s.status),
+    }).split(`"${MARK}"`) as [string, string];
+    t = { head: `${head}"`, tail: `"${tail}` };
+    publicRendered.set(s, t);
+  }
+  return t.head + isoTime(now) + t.tail;
+}
