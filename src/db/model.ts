@@ -102,8 +102,6 @@ export interface ChangeSet {
   inheritedContexts?: string[];
   /** Label expressions of the enclosing includes (all must match). */
   inheritedLabels?: string[];
-  /** Per-change checksums ("9:…") in order, from which `checksum` is derived. */
-  changeChecksums?: string[];
   /** Where each entry of `statements` starts (file relative to the root, 1-based line), same order and length. */
   statementLocations?: SourceLocation[];
   /** The pre-4.24 "8:" MD5SUM of the same changeset, to validate rows written by older Liquibase versions. */
