@@ -106,6 +106,8 @@ export interface ChangeSet {
   statementLocations?: SourceLocation[];
   /** The pre-4.24 "8:" MD5SUM of the same changeset, to validate rows written by older Liquibase versions. */
   checksumV8?: string;
+  /** A change Liquibase's validation refuses (e.g. "replaceIfExists is not allowed on postgresql"), at its line. */
+  invalid?: SourceLocation & { message: string; hint: string; field?: string };
 }
 
 export interface ChangelogFile {

@@ -32,6 +32,8 @@ export interface SqlPiece {
 export interface ChangeSetDraft {
   /** `<sqlFile>` paths of this changeset that never run here (another dbms), for compile's syntax check. */
   notRunSqlFiles?: string[];
+  /** The first change Liquibase's validation refuses (raised only if the changeset is selected). */
+  invalid?: ChangeSet['invalid'];
   id: string;
   author: string;
   filename: string;
@@ -231,6 +233,7 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
   // V8 serialised visitors with their filters; not ported, so such rows are accepted as Liquibase would upgrade them.
   // Assigned, not spread into the literal above: a spread there put every changeset on V8's slow object path.
   if (!d.sqlVisitors.length) cs.checksumV8 = changeSetChecksumV8(d.changeChecksumsV8);
+  if (d.invalid) cs.invalid = d.invalid;
   return cs;
 }
 

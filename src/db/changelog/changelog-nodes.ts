@@ -797,6 +797,7 @@ function addChangeType(
     inverses.push({ change: built.name, sql: inverseSql(built, names) });
     return;
   }
+  if (built.invalid && !d.invalid) d.invalid = { ...built.invalid, file: ctx.path, line: node.line };
   for (const sql of changeSql(built, names)) {
     d.pieces.push({
       sql,

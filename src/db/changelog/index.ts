@@ -84,7 +84,9 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
   state.changeSets = applyRunOrder(state.changeSets, state.runOrder);
   // Liquibase validates only the changesets its filters let through: two with the same key but disjoint contexts
   // (Fineract's `context="postgresql"` / `context="mysql"` twins) run fine (measured on the corpus).
-  checkDuplicates(selectChangeSets(state.changeSets, { ...state.filter }));
+  const selected = selectChangeSets(state.changeSets, { ...state.filter });
+  checkDuplicates(selected);
+  checkValid(selected);
   state.warnings.push(...findUnincludedFiles(state));
   for (const [name, file] of state.properties.unknownAtBuild)
     state.warnings.push({
@@ -172,6 +174,14 @@ function failOnWarnings(warnings: ParseWarning[]): void {
     details: warnings.map((w) => `${w.file}:${w.line}: ${w.code}: ${w.message}`),
     hint: 'fix each listed place, or run without --strict (Liquibase accepts these)',
   });
+}
+
+/** Liquibase's validation failures ("… is not allowed on postgresql") of the changesets it would run. */
+function checkValid(changeSets: ChangeSet[]): void {
+  const bad = changeSets.find((cs) => cs.invalid);
+  if (!bad?.invalid) return;
+  const { message, hint, field, file, line } = bad.invalid;
+  throw new SlipwayError('E_CHANGELOG', message, { file, line, hint, ...(field ? { field } : {}) });
 }
 
 function checkDuplicates(changeSets: ChangeSet[]): void {

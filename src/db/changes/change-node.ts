@@ -43,6 +43,18 @@ export interface BuiltChange {
   inverse?: () => BuiltChange[];
   /** `dbms` attribute of a DbmsTargetedChange. */
   dbms?: string;
+  /**
+   * Why Liquibase 4.28's validation refuses this change on PostgreSQL ("… is not allowed on postgresql"). Liquibase
+   * validates only the changesets its contexts, labels and dbms let through, so the refusal waits for selection.
+   */
+  invalid?: ChangeInvalid;
+}
+
+/** A validation failure of one change, raised as E_CHANGELOG only if its changeset is selected. */
+export interface ChangeInvalid {
+  message: string;
+  hint: string;
+  field?: string;
 }
 
 /** The direct `<column>` children (YAML/JSON `columns: [- column: …]` is flattened to the same). */

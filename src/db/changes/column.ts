@@ -19,7 +19,6 @@ import {
   numericOrFunction,
   type Value,
 } from './values.js';
-import { SlipwayError } from '../../errors.js';
 
 type Fields = Record<string, string>;
 const clean = (f: Record<string, string | undefined>): Fields =>
@@ -103,21 +102,27 @@ function buildAddColumn(node: ChangeNode, ctx: BuildContext): BuiltChange {
   const f = loadFields(node, { catalogName: 's', schemaName: 's', tableName: 's' });
   required(node, f, 'tableName', ctx.file);
   const columns = columnNodes(node).map(loadColumn);
-  for (const col of columns) {
-    if (col.fields.afterColumn || col.fields.beforeColumn || col.fields.position) {
-      // Measured: Liquibase 4.28 fails validation ("addAfterColumn is not allowed on postgresql").
-      const which = col.fields.afterColumn ? 'afterColumn' : col.fields.beforeColumn ? 'beforeColumn' : 'position';
-      throw new SlipwayError('E_CHANGELOG', `<addColumn> ${which} is not allowed on PostgreSQL`, {
-        file: ctx.file,
-        line: node.line,
-        field: which,
-        hint: `Liquibase 4.28 refuses this changeset on PostgreSQL too ("add${which[0]!.toUpperCase()}${which.slice(1)} is not allowed on postgresql"); remove ${which} or limit the change with dbms.`,
-      });
-    }
-  }
+  // Measured: Liquibase 4.28 fails validation ("addAfterColumn is not allowed on postgresql"), for a changeset it runs.
+  const placed = columns.find((col) => col.fields.afterColumn || col.fields.beforeColumn || col.fields.position);
+  const which = !placed
+    ? null
+    : placed.fields.afterColumn
+      ? 'afterColumn'
+      : placed.fields.beforeColumn
+        ? 'beforeColumn'
+        : 'position';
   for (const col of columns) ctx.model?.setColumn(f.schemaName, f.tableName!, col.name ?? '', col.type);
   return {
     name: 'addColumn',
+    ...(which
+      ? {
+          invalid: {
+            message: `<addColumn> ${which} is not allowed on PostgreSQL`,
+            field: which,
+            hint: `Liquibase 4.28 refuses this changeset on PostgreSQL too ("add${which[0]!.toUpperCase()}${which.slice(1)} is not allowed on postgresql"); remove ${which} or limit the change with dbms.`,
+          },
+        }
+      : {}),
     serial: { fields: { ...f, columns: columns.map(serialColumn) } },
     sql: (names) => addColumnSql(f, columns, names),
     inverse: () => [

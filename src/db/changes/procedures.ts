@@ -31,6 +31,17 @@ function buildCreateProcedure(node: ChangeNode, ctx: BuildContext): BuiltChange 
   const excluded = ['path', 'dbms', 'relativeToChangelogFile', 'procedureText', 'encoding', 'comments'];
   return {
     name: 'createProcedure',
+    // Measured: Liquibase 4.28 fails validation when replaceIfExists is set at all, true or false ("replaceIfExists
+    // is not allowed on postgresql"); on another dbms's createProcedure (its own dbms) it never validates.
+    ...(f.replaceIfExists !== undefined
+      ? {
+          invalid: {
+            message: '<createProcedure> replaceIfExists is not allowed on PostgreSQL',
+            field: 'replaceIfExists',
+            hint: 'Liquibase 4.28 refuses this changeset on PostgreSQL too ("replaceIfExists is not allowed on postgresql"); drop the attribute and write CREATE OR REPLACE in the body.',
+          },
+        }
+      : {}),
     serial: { fields: f },
     checksum: sqlBodyChecksum('createProcedure', f, excluded, checksummed),
     dbms: f.dbms,
