@@ -3,7 +3,13 @@ import type { Changelog } from './model.js';
 import { changeSetPathKey, recordedPathKey } from './changelog/paths.js';
 import { jdbcText } from './jdbc-text.js';
 import { needsTerminator } from './psql-lexer.js';
-import { CHANGELOG_PATH, CHANGELOG_PATH_FUNCTION, lockCheck, recordedFilenameSql } from './render-bookkeeping.js';
+import {
+  ADVISORY_LOCK_KEY,
+  CHANGELOG_PATH,
+  CHANGELOG_PATH_FUNCTION,
+  lockCheck,
+  recordedFilenameSql,
+} from './render-bookkeeping.js';
 import {
   DEFAULT_HISTORY_TABLES,
   historyTable,
@@ -203,6 +209,9 @@ function renderBlocks(picked: Picked[], tables: HistoryTables, range?: Range, ex
         : `-- Slipway rollback: those of ${picked.length} changeset(s) recorded after the ${range.newest ? 'newest' : 'oldest'} row tagged ${commentText(range.tag)} (as Liquibase's rollback --tag${range.newest ? ' --tag-version NEWEST' : ''}), newest first (${order}), in one transaction`,
     '\\set ON_ERROR_STOP on',
     'BEGIN;',
+    // The package's advisory lock, held until COMMIT: a rollback waits for a package being applied, and a package
+    // waits for it, instead of both writing the history at once.
+    `SELECT pg_advisory_xact_lock(${ADVISORY_LOCK_KEY}) IS NOT NULL AS slipway_advisory_lock \\gset`,
     lockCheck(tables),
     CHANGELOG_PATH_FUNCTION,
   ];

@@ -24,6 +24,8 @@ describe('renderRollbackSql', () => {
         "-- Slipway rollback: the newest 2 recorded of 4 changeset(s) (as Liquibase's rollback-count), newest first (by changelog position), in one transaction",
         '\\set ON_ERROR_STOP on',
         'BEGIN;',
+        // the package's advisory lock, until COMMIT: never at the same time as a package being applied
+        'SELECT pg_advisory_xact_lock(1936484720) IS NOT NULL AS slipway_advisory_lock \\gset',
         LOCK_CHECK,
         CHANGELOG_PATH_FUNCTION,
         `SELECT coalesce(x.d, '-infinity') AS slipway_since_date, coalesce(x.o, 0) AS slipway_since_order FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT h.DATEEXECUTED AS d, h.ORDEREXECUTED AS o FROM public.databasechangelog AS h JOIN (VALUES ${keys}) AS k (id, author, filename, key) ON h.ID = k.id AND h.AUTHOR = k.author AND (h.FILENAME = k.filename OR lower(pg_temp.slipway_changelog_path(pg_temp.slipway_changelog_path(h.FILENAME))) = lower(pg_temp.slipway_changelog_path(k.filename))) ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC LIMIT 1 OFFSET 1) AS x ON true \\gset`,
@@ -69,7 +71,7 @@ describe('renderRollbackSql', () => {
     const range =
       "((DATEEXECUTED, ORDEREXECUTED) > (:'slipway_since_date', :slipway_since_order) OR (:'slipway_since_incl' AND (DATEEXECUTED, ORDEREXECUTED) = (:'slipway_since_date', :slipway_since_order)))";
     const tagRow = "FROM public.databasechangelog AS h WHERE lower(h.TAG) = lower(current_setting('slipway.tag'))";
-    expect(sql.split('\n').slice(5, 8)).toEqual([
+    expect(sql.split('\n').slice(6, 9)).toEqual([
       "SELECT set_config('slipway.tag', 'v''1', true) AS slipway_tag \\gset",
       `DO $slipway$ BEGIN IF NOT EXISTS (SELECT 1 ${tagRow}) THEN RAISE EXCEPTION 'Could not find tag ''%'' in the database', current_setting('slipway.tag') USING HINT = 'slipway: nothing was rolled back'; END IF; END $slipway$;`,
       `SELECT h.DATEEXECUTED AS slipway_since_date, h.ORDEREXECUTED AS slipway_since_order, trim(coalesce(h.DESCRIPTION, '')) = 'tagDatabase' AS slipway_since_incl ${tagRow} ORDER BY h.DATEEXECUTED, h.ORDEREXECUTED LIMIT 1 \\gset`,
