@@ -4,30 +4,30 @@
 // real slot processes behind the real proxy. What must hold: the run's changesets are undone unless the release the
 // hand made live contains them, traffic ends on the release `current` names (checked over the proxy), the error and
 // the journal say what was verified, and the target takes the next deploy.
-import { readdirSync, renameSync, symlinkSync } from 'node:fs';
-import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deploy, readHistory } from '../../src/deploy/index.js';
+import { deploy } from '../../src/deploy/index.js';
 import { stopBlueGreen } from '../../src/deploy/blue-green/index.js';
-import type { SlipwayError } from '../../src/errors.js';
 import type { Config } from '../../src/config/schema.js';
-import type { DeployEvent } from '../../src/deploy/types.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { freePort } from '../fixtures/deploy/app.js';
 import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-package.js';
+import {
+  currentOf,
+  fixtureKey,
+  handAtSwitch,
+  lastRun,
+  newestRelease,
+  refusal,
+  tableChangeSet,
+} from '../fixtures/deploy/refused-switch.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
 
-const cs = (id: string): FixtureChangeSet => ({
-  id,
-  sql: `CREATE TABLE t${id} (id int);`,
-  rollback: `DROP TABLE t${id};`,
-});
-const [CS1, CS2, CS3] = [cs('1'), cs('2'), cs('3')];
-const key = (id: string) => ({ id, author: 'test', filename: 'changelog.sql' });
+const [CS1, CS2, CS3] = [tableChangeSet('1'), tableChangeSet('2'), tableChangeSet('3')];
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/deploy');
 /** The tiny HTTP app (its version on /, HEALTHY on /health) with a database part. */
@@ -44,13 +44,6 @@ async function appDbPackage(version: string, changeSets: FixtureChangeSet[]) {
     },
   });
 }
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected the run to be refused');
-    },
-    (e: unknown) => e as SlipwayError,
-  );
 
 describe('blue-green: a refused switch after the migration and the traffic move', () => {
   let db: TestDatabase;
@@ -95,43 +88,23 @@ describe('blue-green: a refused switch after the migration and the traffic move'
   });
 
   const home = async () => (await fetch(`http://127.0.0.1:${proxyPort}/`)).text();
-  const currentOf = async () => path.basename(await readlink(path.join(root, 'current')));
   const changelog = async () =>
     (await queryRows(db.url, 'SELECT id FROM databasechangelog ORDER BY orderexecuted')).map((r) => r.id);
-  const newest = () =>
-    readdirSync(path.join(root, 'releases'))
-      .filter((d) => !d.startsWith('.'))
-      .sort()
-      .at(-1)!;
-  const handAtSwitch = (to: () => string) => {
-    let moved = false;
-    return (e: DeployEvent) => {
-      if (moved || e.step !== 'switch' || e.status !== 'begin') return;
-      moved = true;
-      const tmp = path.join(root, 'hand-made-link');
-      symlinkSync(path.join('releases', to()), tmp);
-      renameSync(tmp, path.join(root, 'current'));
-    };
-  };
-  const lastRun = async () => {
-    const h = await readHistory(root);
-    return h.filter((x) => x.run === h[h.length - 1]!.run);
-  };
 
   it('current moved to an older release: traffic follows current, the run’s changeset is undone', async () => {
     const [v1, v2] = ids as [string, string];
     expect(await home()).toBe('version 2.0.0\n');
-    const e = await failure(
+    const e = await refusal(
       deploy({
         config,
         packagePath: (await appDbPackage('3.0.0', [CS1, CS2, CS3])).path,
         target: 'prod',
-        onProgress: handAtSwitch(() => v1),
+        onProgress: handAtSwitch(root, () => v1),
       }),
     );
     expect(e.code, e.message).toBe('E_DEPLOY');
     expect(e.message).toContain(`current changed under this run: it points at releases/${v1}, not releases/${v2}`);
-    expect(await currentOf()).toBe(v1);
+    expect(await currentOf(root)).toBe(v1);
     expect(await home()).toBe('version 1.0.0\n');
     expect(await changelog()).toEqual(['1', '2']);
     expect(e.details).toContain(
@@ -142,38 +115,38 @@ describe('blue-green: a refused switch after the migration and the traffic move'
     );
     expect(e.details).toContain(`restarted ${v1}`);
     expect(e.details).toContain(`${v1} passed its health gate`);
-    const run = await lastRun();
+    const run = await lastRun(root);
     expect(run.at(-1)).toMatchObject({
       step: 'run',
       status: 'failed',
-      data: { settled: { to: v1, current: v1, healthy: true, dbRolledBack: [key('3')], complete: true } },
+      data: { settled: { to: v1, current: v1, healthy: true, dbRolledBack: [fixtureKey('3')], complete: true } },
     });
   }, 120_000);
 
   it('current moved to the release this run installed: traffic stays on it, its changesets stay', async () => {
     let mine = '';
-    const e = await failure(
+    const e = await refusal(
       deploy({
         config,
         packagePath: (await appDbPackage('3.1.0', [CS1, CS2, CS3])).path,
         target: 'prod',
-        onProgress: handAtSwitch(() => (mine = newest())),
+        onProgress: handAtSwitch(root, () => (mine = newestRelease(root))),
       }),
     );
     expect(e.code, e.message).toBe('E_DEPLOY');
-    expect(await currentOf()).toBe(mine);
+    expect(await currentOf(root)).toBe(mine);
     expect(await home()).toBe('version 3.1.0\n');
     expect(await changelog()).toEqual(['1', '2', '3']);
     expect(e.details).toContain(
       `database: 1 changeset(s) ${mine} applied stay applied, because current points at ${mine}, which contains them: changelog.sql::3::test`,
     );
     expect(e.details).toContain(`${mine} passed its health gate`);
-    const run = await lastRun();
+    const run = await lastRun(root);
     expect(run.some((x) => x.step === 'db-rollback')).toBe(false);
     expect(run.at(-1)).toMatchObject({
       step: 'run',
       status: 'failed',
-      data: { settled: { to: mine, current: mine, healthy: true, dbRemaining: [key('3')], complete: true } },
+      data: { settled: { to: mine, current: mine, healthy: true, dbRemaining: [fixtureKey('3')], complete: true } },
     });
   }, 120_000);
 
@@ -183,7 +156,7 @@ describe('blue-green: a refused switch after the migration and the traffic move'
       packagePath: (await appDbPackage('3.2.0', [CS1, CS2, CS3])).path,
       target: 'prod',
     });
-    expect(await currentOf()).toBe(r.releaseId);
+    expect(await currentOf(root)).toBe(r.releaseId);
     expect(await home()).toBe('version 3.2.0\n');
     expect(r.executed).toEqual([]);
   }, 120_000);
