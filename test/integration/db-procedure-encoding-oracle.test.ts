@@ -27,3 +27,19 @@ describe('createProcedure path reads its file in its encoding, as Liquibase 4.28
     expectSameSchemaAndHistory(c);
   }, 300_000);
 });
+
+// The same for <createView path=… encoding="ISO-8859-1">: the view's query in that encoding.
+describe('createView path reads its file in its encoding, as Liquibase 4.28 does', () => {
+  const c = useOracleCase('viewenc', {
+    'master.xml': changelogXml(
+      '<changeSet id="v1" author="e"><createView viewName="v_latin" path="v1.sql" relativeToChangelogFile="true" encoding="ISO-8859-1"/></changeSet>',
+    ),
+    'v1.sql': Buffer.from("SELECT 'caf\xe9'::text AS caf\xe9", 'latin1'),
+  });
+
+  it('creates the same view and records the same checksum', async () => {
+    await liquibaseOk(c.root, c.theirs, 'master.xml', 'update');
+    await applyOurPackage(c.root, 'master.xml', c.ours);
+    expectSameSchemaAndHistory(c);
+  }, 300_000);
+});

@@ -1,9 +1,8 @@
 /** createProcedure (inline or `path`) and dropProcedure as Liquibase 4.28 runs them on PostgreSQL. */
 import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
-import { decodeSqlFile } from '../changelog/sql-file-encoding.js';
-import { isTrue, loadFields, required } from './fields.js';
+import { loadFields, required } from './fields.js';
 import { qualifiedName } from './identifiers.js';
-import { resolveChangePath, sqlBodyChecksum } from './views.js';
+import { readChangeSqlFile, sqlBodyChecksum } from './views.js';
 
 function buildCreateProcedure(node: ChangeNode, ctx: BuildContext): BuiltChange {
   const { procedureBody, ...f } = loadFields(node, {
@@ -24,14 +23,8 @@ function buildCreateProcedure(node: ChangeNode, ctx: BuildContext): BuiltChange 
   if (f.procedureText === undefined && node.text.trim() !== '') f.procedureText = node.text.trim();
   let body: string;
   let checksummed: string | Buffer | null = f.procedureText ?? null;
-  if (f.path !== undefined) {
-    const bytes = ctx.readFile(resolveChangePath(ctx, f.path, isTrue(f.relativeToChangelogFile)), node);
-    // The file in its `encoding` (a BOM wins), as Liquibase reads it (measured: an ISO-8859-1 body kept its é).
-    body = ctx.expand(decodeSqlFile(bytes, f.encoding, ctx.file, node.line));
-    // The checksum still reads the file as UTF-8, whatever `encoding` says (measured: Liquibase 4.28's MD5SUM of an
-    // ISO-8859-1 file is that of its bytes decoded as UTF-8, U+FFFD for each é).
-    checksummed = Buffer.from(ctx.expand(Buffer.from(bytes).toString('utf8')), 'utf8');
-  } else body = f.procedureText ?? '';
+  if (f.path !== undefined) ({ body, checksummed } = readChangeSqlFile(ctx, node, { ...f, path: f.path }));
+  else body = f.procedureText ?? '';
   const excluded = ['path', 'dbms', 'relativeToChangelogFile', 'procedureText', 'encoding', 'comments'];
   return {
     name: 'createProcedure',

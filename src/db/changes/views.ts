@@ -1,5 +1,6 @@
 /** createView, dropView, renameView as Liquibase 4.28 renders them for PostgreSQL, with createView's own checksum. */
 import { referencedPath } from '../changelog/paths.js';
+import { decodeSqlFile } from '../changelog/sql-file-encoding.js';
 import { serializedChangeChecksumV9, sqlChangeChecksumV9 } from '../checksum.js';
 import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
 import { isTrue, loadFields, required } from './fields.js';
@@ -11,6 +12,24 @@ type Fields = Record<string, string>;
 /** A `path` attribute resolved like Liquibase (relativeToChangelogFile or the search path). */
 export function resolveChangePath(ctx: BuildContext, p: string, relative: boolean): string {
   return referencedPath(ctx.file, p, relative);
+}
+
+/**
+ * The SQL of a createView / createProcedure `path` file: decoded in its `encoding` (a BOM wins), as Liquibase 4.28
+ * reads it (measured: an ISO-8859-1 file keeps its é), with `${…}` expanded; and what the checksum hashes, the same
+ * file read as UTF-8 whatever `encoding` says (measured: Liquibase's MD5SUM of an ISO-8859-1 file is that of its bytes
+ * decoded as UTF-8, U+FFFD for each é).
+ */
+export function readChangeSqlFile(
+  ctx: BuildContext,
+  node: ChangeNode,
+  f: { path: string; relativeToChangelogFile?: string; encoding?: string },
+): { body: string; checksummed: Buffer } {
+  const bytes = ctx.readFile(resolveChangePath(ctx, f.path, isTrue(f.relativeToChangelogFile)), node);
+  return {
+    body: ctx.expand(decodeSqlFile(bytes, f.encoding, ctx.file, node.line)),
+    checksummed: Buffer.from(ctx.expand(Buffer.from(bytes).toString('utf8')), 'utf8'),
+  };
 }
 
 /**
@@ -55,11 +74,8 @@ function buildCreateView(node: ChangeNode, ctx: BuildContext): BuiltChange {
   if (f.selectQuery === undefined && node.text.trim() !== '') f.selectQuery = node.text.trim();
   let body: string;
   let checksummed: string | Buffer | null = f.selectQuery ?? null;
-  if (f.path !== undefined) {
-    const bytes = ctx.readFile(resolveChangePath(ctx, f.path, isTrue(f.relativeToChangelogFile)), node);
-    body = ctx.expand(bytes.toString('utf8'));
-    checksummed = Buffer.from(body, 'utf8');
-  } else body = f.selectQuery ?? '';
+  if (f.path !== undefined) ({ body, checksummed } = readChangeSqlFile(ctx, node, { ...f, path: f.path }));
+  else body = f.selectQuery ?? '';
   const excluded = ['path', 'relativeToChangelogFile', 'selectQuery', 'encoding'];
   return {
     name: 'createView',
