@@ -528,7 +528,8 @@ export function historyInserts(u: CorpusUnit, sql: string): string[] {
       row = v.slice(0, 9).join('|');
     } else {
       if (!line.startsWith(head)) continue;
-      const m = /\) (?:VALUES \((.*)\)|SELECT (.*) WHERE NOT EXISTS \(SELECT 1 FROM .*\))$/.exec(
+      // A runOnChange/runAlways row is written only when its changeset check found none (`WHERE :'slipway_new'`).
+      const m = /\) (?:VALUES \((.*)\)|SELECT (.*) WHERE (?:NOT EXISTS \(SELECT 1 FROM .*\)|:'slipway_new'))$/.exec(
         line.slice(head.length).replace(/ \\;$|;$/, ''),
       );
       if (!m) continue;
