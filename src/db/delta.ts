@@ -50,22 +50,25 @@ export interface RecordedRow {
 }
 
 /**
- * Rows of databasechangelog (empty when the table does not exist yet). DATEEXECUTED is ISO text with microseconds
- * whatever the server's DateStyle: rollback orders by it (executionOrder) and `db status` prints it.
+ * Rows of databasechangelog (empty when the table does not exist yet), oldest first by execution: DATEEXECUTED, then
+ * ORDEREXECUTED, the order Liquibase 4.28 reads them in (StandardChangeLogHistoryService.getRanChangeSets), keeps the
+ * last of a key by (recordedByKey) and undoes them against — the one place that order is decided (rollback, deploy
+ * undo, status). DATEEXECUTED is ISO text with microseconds whatever the server's DateStyle (`db status` prints it).
  */
 export async function readHistory(
   databaseUrl: string,
   tables: HistoryTables = DEFAULT_HISTORY_TABLES,
+  opts: { connectTimeoutMs?: number } = {},
 ): Promise<RecordedRow[]> {
   const table = historyTable(tables);
   // Loaded here: a package without --database-url (the usual one) opens no session, so loads no driver code.
   const { openSession } = await import('./session.js');
-  const s = await openSession(databaseUrl);
+  const s = await openSession(databaseUrl, opts);
   try {
     const exists = await s.query(`SELECT to_regclass('${table}') IS NOT NULL AS e`);
     if (exists.rows[0]?.e !== 't' && exists.rows[0]?.e !== 'true') return [];
     const r = await s.query(
-      `SELECT id, author, filename, md5sum, to_char(dateexecuted, 'YYYY-MM-DD HH24:MI:SS.US') AS dateexecuted, orderexecuted::text AS orderexecuted, exectype, tag FROM ${table} ORDER BY orderexecuted, dateexecuted`,
+      `SELECT id, author, filename, md5sum, to_char(dateexecuted, 'YYYY-MM-DD HH24:MI:SS.US') AS dateexecuted, orderexecuted::text AS orderexecuted, exectype, tag FROM ${table} ORDER BY dateexecuted, orderexecuted`,
     );
     return r.rows.map((row) => ({
       id: row.id ?? '',

@@ -18,7 +18,6 @@ import {
   type HistoryTables,
 } from './history-tables.js';
 import { toIndexEntry, type ChangeSetIndexEntry } from './index-entry.js';
-import type { RecordedRow } from './delta.js';
 import { changeSetKey, commentText, quoteLiteral, quotePsqlArg } from './sql-text.js';
 
 export type { ChangeSetIndexEntry } from './index-entry.js';
@@ -291,22 +290,6 @@ export function renderRollbackSql(changelog: Changelog, opts: RenderRollbackOpti
     range,
     opts.executed,
   );
-}
-
-/**
- * The keys of history `rows` oldest first by DATEEXECUTED, then ORDEREXECUTED: the order Liquibase reads them in
- * (StandardChangeLogHistoryService: ORDER BY DATEEXECUTED ASC, ORDEREXECUTED ASC) and undoes them against. `dateexecuted`
- * is PostgreSQL's ISO text of a timestamp, compared with its fraction padded to microseconds.
- */
-export function executionOrder(rows: readonly RecordedRow[]): Key[] {
-  const date = (r: RecordedRow) => {
-    const [whole = '', frac = ''] = (r.dateexecuted ?? '').split('.');
-    return `${whole}.${frac.padEnd(6, '0')}`;
-  };
-  return rows
-    .map((r) => ({ r, d: date(r) }))
-    .sort((a, b) => (a.d < b.d ? -1 : a.d > b.d ? 1 : (a.r.orderexecuted ?? 0) - (b.r.orderexecuted ?? 0)))
-    .map(({ r }) => ({ id: r.id, author: r.author, filename: r.filename }));
 }
 
 /** `value` as a TagVersion, ignoring case as Liquibase does (TagVersionEnum.handleTagVersionInput); E_USAGE otherwise. */

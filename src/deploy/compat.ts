@@ -1,5 +1,6 @@
 import semver from 'semver';
 import type { ChangeSetIndexEntry, ChangeSetKey } from './contracts.js';
+import { changeSetKey, pendingChangeSets, recordedAmong, rowsNotAmong } from './db-state.js';
 
 export interface CompatInput {
   /** From the package's version-compatibility.json. */
@@ -18,8 +19,6 @@ export interface CompatResult {
   notes: string[];
 }
 
-const key = (k: ChangeSetKey) => `${k.filename}::${k.id}::${k.author}`;
-
 /** Decides whether the package may replace the live release on this database (pure). */
 export function checkCompatibility(input: CompatInput): CompatResult {
   const reasons: string[] = [];
@@ -34,17 +33,15 @@ export function checkCompatibility(input: CompatInput): CompatResult {
     );
   } else notes.push(`upgrade ${liveVersion} → ${pkg.version} allowed by ${JSON.stringify(pkg.upgradeFrom)}`);
   if (input.applied && input.index) {
-    const known = new Set(input.index.map(key));
-    const unknown = input.applied.filter((k) => !known.has(key(k)));
+    const unknown = rowsNotAmong(input.applied, input.index);
     if (unknown.length) {
       reasons.push(
-        `the database has ${unknown.length} changeset(s) this package does not contain (a newer schema?), e.g. ${key(unknown[0]!)}`,
+        `the database has ${unknown.length} changeset(s) this package does not contain (a newer schema?), e.g. ${changeSetKey(unknown[0]!)}`,
       );
     }
-    const appliedSet = new Set(input.applied.map(key));
-    if (pkg.head && appliedSet.has(key(pkg.head)))
+    if (pkg.head && recordedAmong([pkg.head], input.applied).length)
       notes.push('database already at the package head: the migration will change nothing');
-    else notes.push(`${input.index.filter((e) => !appliedSet.has(key(e))).length} changeset(s) to apply`);
+    else notes.push(`${pendingChangeSets(input.index, input.applied).length} changeset(s) to apply`);
   }
   return { ok: reasons.length === 0, reasons, notes };
 }

@@ -7,7 +7,7 @@ import { withoutRollback } from '../db/rollback.js';
 import { readChangeSetIndex, readHistoryTables, refuseUnsafeRollbackSql, rollbackChangeSets } from './db-rollback.js';
 import type { HistoryTables } from '../db/history-tables.js';
 import { warnIfSuperuser } from './role-warning.js';
-import { changeSetKey, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
+import { asIndexKeys, changeSetKey, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
 import { toIoError, withIo } from './io-error.js';
 import { settleTarget, unjournaledNote } from './settle.js';
 import { isCurrentChanged } from './switch.js';
@@ -361,9 +361,11 @@ export async function planDatabaseRollback(
   const of = current ?? to;
   // The tables of the release whose changesets are undone: the history it wrote.
   const tables = await readHistoryTables(target.releaseDir(of));
-  const extras = extraChangeSets(await readAppliedOrFail(databaseUrl, tables), toIndex);
-  if (!extras.length) return null;
+  const recorded = extraChangeSets(await readAppliedOrFail(databaseUrl, tables), toIndex);
+  if (!recorded.length) return null;
   const index = current ? await readChangeSetIndex(target.releaseDir(current)) : null;
+  // A row recorded as `classpath:db/x.xml` is current's changeset `db/x.xml`: named as current's index names it.
+  const extras = asIndexKeys(recorded, index);
   const noSql = withoutRollback(index, extras);
   const listed = extras.map(changeSetKey);
   if (t.rollbackDatabase && !noSql.length)

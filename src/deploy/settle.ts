@@ -12,7 +12,7 @@ import type { ChangeSetKey, Contracts } from './contracts.js';
 import { withoutRollback } from '../db/rollback.js';
 import { readChangeSetIndex, readHistoryTables, rollbackChangeSets } from './db-rollback.js';
 import { warnIfSuperuser } from './role-warning.js';
-import { changeSetKey, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
+import { changeSetKey, extraChangeSets, readAppliedOrFail, recordedAmong, rowsNotAmong } from './db-state.js';
 import type { StepRunner } from './step-runner.js';
 import { startRelease } from './strategy.js';
 import type { Target } from './target.js';
@@ -214,12 +214,12 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
   if (s.databaseUrl && s.to) {
     try {
       const index = await readChangeSetIndex(target.releaseDir(s.to));
-      const done = new Set([...r.dbRolledBack, ...r.dbRemaining].map(changeSetKey));
       const tables = await readHistoryTables(target.releaseDir(s.to));
       const others = index
-        ? extraChangeSets(await readAppliedOrFail(s.databaseUrl, tables), index).filter(
-            (k) => !done.has(changeSetKey(k)),
-          )
+        ? rowsNotAmong(extraChangeSets(await readAppliedOrFail(s.databaseUrl, tables), index), [
+            ...r.dbRolledBack,
+            ...r.dbRemaining,
+          ])
         : [];
       if (others.length) {
         r.dbRemaining = [...r.dbRemaining, ...others];

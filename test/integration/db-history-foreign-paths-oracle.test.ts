@@ -24,7 +24,7 @@ import {
 import { getStatus } from '../../src/db/status.js';
 import { parseChangelog } from '../../src/db/changelog/index.js';
 import { readHistory } from '../../src/db/delta.js';
-import { executionOrder, renderRollbackSql } from '../../src/db/rollback.js';
+import { renderRollbackSql } from '../../src/db/rollback.js';
 import { CHANGELOG_PATH_FUNCTION } from '../../src/db/render-bookkeeping.js';
 import { normalizeChangeLogPath, recordedPathKey } from '../../src/db/changelog/paths.js';
 import { LIQUIBASE_NORMALIZE_PATH } from '../fixtures/db/liquibase-normalize-path.js';
@@ -184,7 +184,7 @@ async function runLiquibaseUpdate(c: OracleCase): Promise<string> {
 /** Slipway's rollback SQL of the newest `count`, written from the history (as `db rollback-sql --database-url`): psql's stderr. */
 async function ourRollbackFromHistory(c: OracleCase, count: number): Promise<string> {
   const parsed = await parseChangelog({ rootDir: c.root, changelog: MAIN });
-  const executed = executionOrder(await readHistory(c.ours.url));
+  const executed = await readHistory(c.ours.url);
   const sql = renderRollbackSql(parsed, { count, executed });
   return spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', '-', c.ours.url], {
     input: sql,

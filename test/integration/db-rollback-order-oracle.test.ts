@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readHistory } from '../../src/db/delta.js';
 import { readChangelog } from '../../src/db/read-changelog.js';
-import { executionOrder, renderRollbackSql, type RenderRollbackOptions } from '../../src/db/rollback.js';
+import { renderRollbackSql, type RenderRollbackOptions } from '../../src/db/rollback.js';
 import { changelogXml } from '../helpers/changelog-xml.js';
 import {
   applyOurPackage,
@@ -47,7 +47,7 @@ async function ourRollback(
   contexts: string[] = [],
 ): Promise<{ status: number | null; stderr: string }> {
   const { parsed, selected } = await readChangelog({ rootDir: c.root, changelog, contexts });
-  const executed = fromHistory ? executionOrder(await readHistory(c.ours.url)) : undefined;
+  const executed = fromHistory ? await readHistory(c.ours.url) : undefined;
   const sql = renderRollbackSql({ ...parsed, changeSets: selected }, { ...what, ...(executed ? { executed } : {}) });
   return spawnSync('psql', ['-X', '-q', '-f', '-', c.ours.url], { input: sql, encoding: 'utf8' });
 }

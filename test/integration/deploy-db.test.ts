@@ -6,7 +6,7 @@ import pg from 'pg';
 import { deploy, rollback, readHistory } from '../../src/deploy/index.js';
 import type { SlipwayError } from '../../src/errors.js';
 import type { Config } from '../../src/config/schema.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
 import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-package.js';
@@ -281,6 +281,32 @@ describe('slipway rollback and the database', () => {
     } finally {
       await c.end();
     }
+  });
+
+  it('rows an older Liquibase or Spring Boot recorded as classpath:… are the release changesets they name', async () => {
+    const own = await createTestDatabase('slipway_rbdb_classpath');
+    dropLater.push(own);
+    const { dir, config } = await targetWith(true, own.url);
+    const v1 = await deploy({ config, packagePath: (await dbPackage('2.0.0', [CS1])).path, target: 'prod' });
+    // The database was first migrated by Spring Boot's Liquibase: its row names the classpath resource.
+    await queryRows(own.url, "UPDATE databasechangelog SET filename = 'classpath:' || filename");
+    // Not "a newer schema" (E_COMPAT), and the migration's journal names only the changeset it runs.
+    const v2 = await deploy({ config, packagePath: (await dbPackage('2.1.0', [CS1, CS2])).path, target: 'prod' });
+    expect(v2.executed).toEqual([{ id: '2', author: 'test', filename: 'changelog.sql' }]);
+    const migrate = (await readHistory(path.join(dir, 'target'))).find(
+      (h) => h.step === 'migrate' && h.status === 'ok' && h.release === v2.releaseId,
+    )!;
+    expect(migrate.data?.pending).toEqual([{ id: '2', author: 'test', filename: 'changelog.sql' }]);
+    // Back to v1 undoes 2 only: the classpath row is v1's changeset 1, which v1 contains.
+    const rb = await rollback({ config, target: 'prod' });
+    expect(rb.to).toBe(v1.releaseId);
+    expect(rb.databaseRolledBack).toEqual([{ id: '2', author: 'test', filename: 'changelog.sql' }]);
+    expect(await queryRows(own.url, 'SELECT id, filename FROM databasechangelog')).toEqual([
+      { id: '1', filename: 'classpath:changelog.sql' },
+    ]);
+    expect(await queryRows(own.url, "SELECT to_regclass('t1')::text AS t1, to_regclass('t2')::text AS t2")).toEqual([
+      { t1: 't1', t2: null },
+    ]);
   });
 
   it('with rollbackDatabase off, a rollback that would leave changesets behind refuses and says why', async () => {

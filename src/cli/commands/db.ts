@@ -351,7 +351,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       const count = flags.count !== undefined ? Number(flags.count) : undefined;
       const t = await resolveTarget(ctx, flags);
       const { readChangelog } = await lib.changelog();
-      const { renderRollbackSql, parseTagVersion, executionOrder } = await lib.rollback();
+      const { renderRollbackSql, parseTagVersion } = await lib.rollback();
       const tagVersion = flags.tagVersion !== undefined ? parseTagVersion(flags.tagVersion) : undefined;
       const { parsed, selected } = await readChangelog({
         ...t.source,
@@ -360,7 +360,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
       });
       const executed =
         flags.databaseUrl !== undefined
-          ? executionOrder(await (await lib.delta()).readHistory(flags.databaseUrl, historyTables(t.options)))
+          ? await (await lib.delta()).readHistory(flags.databaseUrl, historyTables(t.options))
           : undefined;
       const sql = renderRollbackSql(
         { ...parsed, changeSets: selected },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { executionOrder, parseTagVersion, planRollbackSql, renderRollbackSql } from '../../../src/db/rollback.js';
+import { parseTagVersion, planRollbackSql, renderRollbackSql } from '../../../src/db/rollback.js';
 import { CHANGELOG_PATH_FUNCTION, LOCK_CHECK } from '../../../src/db/render-bookkeeping.js';
 import { isSlipwayError } from '../../../src/errors.js';
 import { makeChangeSet, makeChangelog } from './make-changeset.js';
@@ -145,26 +145,6 @@ describe('renderRollbackSql', () => {
     );
     expect(sql).toContain("HINT = 'the history changed since the rollback SQL was written: write it again'");
     expect(sql.split('\n')[0]).toContain('newest first (by execution order)');
-  });
-
-  it('executionOrder: oldest first by DATEEXECUTED (fraction compared as microseconds), then ORDEREXECUTED', () => {
-    const row = (id: string, dateexecuted: string, orderexecuted: number) => ({
-      id,
-      author: 'a',
-      filename: 'f',
-      md5sum: null,
-      exectype: 'EXECUTED',
-      dateexecuted,
-      orderexecuted,
-    });
-    const rows = [
-      row('late', '2026-01-01 10:00:00.5', 1),
-      row('early', '2026-01-01 10:00:00.25', 9),
-      row('whole', '2026-01-01 10:00:00', 7),
-      row('tie2', '2026-01-01 11:00:00', 3),
-      row('tie1', '2026-01-01 11:00:00', 2),
-    ];
-    expect(executionOrder(rows).map((k) => k.id)).toEqual(['whole', 'early', 'late', 'tie1', 'tie2']);
   });
 
   it('planRollbackSql orders by the history it is given, else by changelog position, and rejects unknown keys', () => {
