@@ -108,7 +108,7 @@ const keyValues = (entries: readonly ChangeSetIndexEntry[], seq = false) =>
  * Which recorded changesets a rollback script undoes, decided when it runs (Liquibase's count and tag filters; for a
  * tag, `newest`: --tag-version NEWEST, the newest row with the tag rather than the oldest).
  */
-type Range = { count: number } | { tag: string; newest?: boolean };
+type Range = { count: number } | { tag: string; newest?: boolean } | { date: string };
 
 /** Liquibase's --tag-version (TagVersionEnum): which row with the tag a rollback goes back to when several have it. */
 export type TagVersion = 'OLDEST' | 'NEWEST';
@@ -119,6 +119,8 @@ export type TagVersion = 'OLDEST' | 'NEWEST';
  * (slipway_since_incl); a later row of a tagDatabase changeset with the same tag is after it anyway.
  */
 const inRange = (range: Range, alias = '') => {
+  // Liquibase compares java.util.Date values (ExecutedAfterChangeSetFilter: getTime(), whole milliseconds).
+  if ('date' in range) return `date_trunc('milliseconds', ${alias}DATEEXECUTED) > TIMESTAMP '${range.date}'`;
   const row = `(${alias}DATEEXECUTED, ${alias}ORDEREXECUTED)`;
   const since = `(:'slipway_since_date', :slipway_since_order)`;
   return 'count' in range
@@ -137,6 +139,7 @@ const inRange = (range: Range, alias = '') => {
  * is tagDatabase; the script fails as Liquibase does when no row has the tag.
  */
 function boundary(range: Range, picked: Picked[], history: string): string[] {
+  if ('date' in range) return [];
   if ('count' in range) {
     return [
       `SELECT coalesce(x.d, '-infinity') AS slipway_since_date, coalesce(x.o, 0) AS slipway_since_order FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT h.DATEEXECUTED AS d, h.ORDEREXECUTED AS o FROM ${history} AS h JOIN ${keyValues(picked.map((p) => p.entry))} ON ${KEY_ON} ORDER BY h.DATEEXECUTED DESC, h.ORDEREXECUTED DESC LIMIT 1 OFFSET ${range.count - 1}) AS x ON true \\gset`,
@@ -205,7 +208,9 @@ function renderBlocks(picked: Picked[], tables: HistoryTables, range?: Range, ex
       ? `-- Slipway rollback: ${picked.length} changeset(s), newest first (${order}), in one transaction`
       : 'count' in range
         ? `-- Slipway rollback: the newest ${range.count} recorded of ${picked.length} changeset(s) (as Liquibase's rollback-count), newest first (${order}), in one transaction`
-        : `-- Slipway rollback: those of ${picked.length} changeset(s) recorded after the ${range.newest ? 'newest' : 'oldest'} row tagged ${commentText(range.tag)} (as Liquibase's rollback --tag${range.newest ? ' --tag-version NEWEST' : ''}), newest first (${order}), in one transaction`,
+        : 'date' in range
+          ? `-- Slipway rollback: those of ${picked.length} changeset(s) recorded after ${range.date} (as Liquibase's rollback-to-date), newest first (${order}), in one transaction`
+          : `-- Slipway rollback: those of ${picked.length} changeset(s) recorded after the ${range.newest ? 'newest' : 'oldest'} row tagged ${commentText(range.tag)} (as Liquibase's rollback --tag${range.newest ? ' --tag-version NEWEST' : ''}), newest first (${order}), in one transaction`,
     '\\set ON_ERROR_STOP on',
     'BEGIN;',
     // The package's advisory lock, held until COMMIT: a rollback waits for a package being applied, and a package
@@ -244,6 +249,8 @@ function renderBlocks(picked: Picked[], tables: HistoryTables, range?: Range, ex
 export interface RenderRollbackOptions extends HistoryTableNames {
   count?: number;
   toTag?: string;
+  /** A rollbackDate (parseRollbackDate's form): every recorded changeset executed after it, as rollback-to-date. */
+  toDate?: string;
   /** With toTag: which row with the tag to go back to when several have it (Liquibase's --tag-version, default OLDEST). */
   tagVersion?: TagVersion;
   /**
@@ -270,14 +277,18 @@ export function renderRollbackSql(changelog: Changelog, opts: RenderRollbackOpti
   let range: Range;
   if (opts.tagVersion !== undefined && opts.toTag === undefined)
     throw new SlipwayError('E_USAGE', '--tag-version goes with --to-tag');
-  if (opts.toTag !== undefined) {
+  if ([opts.count, opts.toTag, opts.toDate].filter((x) => x !== undefined).length > 1)
+    throw new SlipwayError('E_USAGE', 'pass exactly one of --count N, --to-tag T or --to-date D');
+  if (opts.toDate !== undefined) {
+    range = { date: parseRollbackDate(opts.toDate) };
+  } else if (opts.toTag !== undefined) {
     range = { tag: opts.toTag, ...(opts.tagVersion === 'NEWEST' ? { newest: true } : {}) };
   } else if (opts.count !== undefined) {
     if (!Number.isInteger(opts.count) || opts.count < 1)
       throw new SlipwayError('E_USAGE', `--count must be a positive integer, got ${opts.count}`);
     range = { count: opts.count };
   } else {
-    throw new SlipwayError('E_USAGE', 'rollback needs --count N or --to-tag T');
+    throw new SlipwayError('E_USAGE', 'rollback needs --count N, --to-tag T or --to-date D');
   }
   const candidates = changelog.changeSets.map(toIndexEntry);
   if (candidates.length && candidates.every((e) => e.rollback === null)) {
@@ -290,6 +301,34 @@ export function renderRollbackSql(changelog: Changelog, opts: RenderRollbackOpti
     range,
     opts.executed,
   );
+}
+
+const DATE_FORM = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?)?$/;
+
+/**
+ * A rollback-to-date `--date` as the timestamp literal the SQL compares DATEEXECUTED with (`2026-01-01 10:00:00.000`):
+ * the forms Liquibase 4.28's CLI parses — `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS` or with a space, a fraction of up to 9
+ * digits — as local wall-clock time like the column, to whole milliseconds as Liquibase compares them. A date that
+ * does not exist (2026-02-30, 24:00:00), which Liquibase's lenient parser moves to another day, is E_USAGE.
+ */
+export function parseRollbackDate(value: string): string {
+  const m = DATE_FORM.exec(value);
+  const bad = () =>
+    new SlipwayError('E_USAGE', `--to-date must be a date: got ${JSON.stringify(value)}`, {
+      hint: 'write YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD HH:MM:SS[.fff] (local time, as DATEEXECUTED)',
+    });
+  if (!m) throw bad();
+  const [, y, mo, d, h = '00', mi = '00', sec = '00', frac = ''] = m;
+  const at = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec)));
+  const same =
+    at.getUTCFullYear() === Number(y) &&
+    at.getUTCMonth() === Number(mo) - 1 &&
+    at.getUTCDate() === Number(d) &&
+    at.getUTCHours() === Number(h) &&
+    at.getUTCMinutes() === Number(mi) &&
+    at.getUTCSeconds() === Number(sec);
+  if (!same) throw bad();
+  return `${y}-${mo}-${d} ${h}:${mi}:${sec}.${frac.slice(0, 3).padEnd(3, '0')}`;
 }
 
 /** `value` as a TagVersion, ignoring case as Liquibase does (TagVersionEnum.handleTagVersionInput); E_USAGE otherwise. */

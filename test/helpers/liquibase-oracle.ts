@@ -153,13 +153,13 @@ export function liquibaseRollback(
 }
 
 /**
- * Slipway's rollback SQL of the newest `count` changesets (or of those after `{ toTag }`), run by psql (ON_ERROR_STOP)
- * on `ours`: psql's stderr.
+ * Slipway's rollback SQL of the newest `count` changesets (or of those after `{ toTag }` or `{ toDate }`), run by psql
+ * (ON_ERROR_STOP) on `ours`: psql's stderr.
  */
 export async function ourRollback(
   c: OracleCase,
   changelog: string,
-  count: number | { toTag: string },
+  count: number | { toTag: string } | { toDate: string },
 ): Promise<string> {
   const parsed = await parseChangelog({ rootDir: c.root, changelog });
   return runPsql(c.ours, renderRollbackSql(parsed, typeof count === 'number' ? { count } : count)).stderr;

@@ -151,6 +151,14 @@ describe('slipway db CLI', () => {
     expect(existsSync(path.join(dir, 'broken.sql'))).toBe(false);
     const usage = await run(dir, ['db', 'rollback-sql', '--changelog', 'db/master.xml']);
     expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('pass exactly one of --count N, --to-tag T or --to-date D');
+    const date = await run(dir, ['db', 'rollback-sql', '--changelog', 'db/master.xml', '--to-date', '2026-02-30']);
+    expect(date.code).toBe(2);
+    expect(date.stderr).toContain('--to-date must be a date: got "2026-02-30"');
+    const sql = await run(dir, ['db', 'rollback-sql', '--changelog', 'db/master.xml', '--to-date', '2026-01-01']);
+    expect(sql.stdout).toMatch(
+      /^-- Slipway rollback: those of \d+ changeset\(s\) recorded after 2026-01-01 00:00:00\.000 \(as Liquibase's rollback-to-date\)/,
+    );
   });
 
   it('db apply refuses a psql script it cannot finish before running any of it: file and line named, nothing applied', async () => {

@@ -342,12 +342,16 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
     .option('--to-tag <tag>', 'roll back every changeset recorded after the oldest row with this tag')
     .option('--tag-version <v>', 'with --to-tag: go back to the OLDEST (default) or NEWEST row with the tag')
     .option(
+      '--to-date <date>',
+      'roll back every changeset executed after this local time, YYYY-MM-DD[THH:MM:SS] (as liquibase rollback-to-date)',
+    )
+    .option(
       '--database-url <url>',
       "write the blocks in this database's execution order (else the changelog's; the SQL refuses a history that differs)",
     )
-    .action(async (flags: DbFlags & { count?: string; toTag?: string; tagVersion?: string }) => {
-      if ((flags.count === undefined) === (flags.toTag === undefined))
-        throw new SlipwayError('E_USAGE', 'pass exactly one of --count N or --to-tag T');
+    .action(async (flags: DbFlags & { count?: string; toTag?: string; toDate?: string; tagVersion?: string }) => {
+      if ([flags.count, flags.toTag, flags.toDate].filter((x) => x !== undefined).length !== 1)
+        throw new SlipwayError('E_USAGE', 'pass exactly one of --count N, --to-tag T or --to-date D');
       const count = flags.count !== undefined ? Number(flags.count) : undefined;
       const t = await resolveTarget(ctx, flags);
       const { readChangelog } = await lib.changelog();
@@ -367,6 +371,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         {
           ...(count !== undefined ? { count } : {}),
           ...(flags.toTag !== undefined ? { toTag: flags.toTag } : {}),
+          ...(flags.toDate !== undefined ? { toDate: flags.toDate } : {}),
           ...(tagVersion !== undefined ? { tagVersion } : {}),
           ...(executed !== undefined ? { executed } : {}),
           ...pickHistoryTableNames(t.options),
