@@ -82,7 +82,7 @@ cd -P -- "$root" || exit 3
 top=$PWD
 umask 022 # the release as packaged (0644/0755, as a local target's): readable by a runAs user; .slipway stays 077
 pkg=".slipway/incoming/$sha.tar.gz"
-st="releases/.staging-$id"
+if [ -n "$run" ]; then st=".slipway/lock.d/stage-$id"; else st="releases/.staging-$id"; fi
 fail() { echo "$1" >&2; cd -- "$top" && rm -rf -- "$st"; exit "$2"; }
 # A cut connection (the controller gone, or its sshd session killed) must not leave a release promoted that the
 # controller reported as not installed, nor the install running on after the run released the lock: the controller
@@ -93,8 +93,11 @@ alive() { printf '%s\n' "$1" 2>/dev/null || fail "the connection was cut: $st re
 # That line is not enough when the host's sshd never learns of the cut (a partition: its pipes still take a line):
 # the release is published only while the host's lock still names this run, the controller-side lease. The
 # controller gives the lock back (or a later run of it takes it over as stale) only after it has journaled the
-# install as failed, so no release is renamed in after that (sh has no atomic check-and-rename: a rename racing the
-# controller's unlock between these two lines remains possible).
+# install as failed. The check is the rename itself: with a run, the staging dir lives inside the lock directory
+# (.slipway/lock.d/stage-<id>), and an unlock renames lock.d away in one rename(2) before removing it (\`unlock\`),
+# so the rename into releases/ finds its source only while this run's lock directory is there — one system call,
+# where a check of owner.json and then a rename were two (an unlock between them let the release in). A lock another
+# run took since is a new directory without this staging dir. \`lease\` is the early, readable refusal.
 lease() {
   [ -z "$run" ] && return 0
   l=; if [ -f .slipway/lock.d/owner.json ]; then
@@ -102,6 +105,7 @@ lease() {
   fi
   [ -n "$l" ] || fail "this run no longer holds the host's lock (its controller gave up on it): $st removed, releases/$id not installed" 10
 }
+lease
 [ -e "releases/$id" ] && fail "releases/$id already exists" 8
 if [ -e "$st" ] || [ -L "$st" ]; then rm -rf -- "$st" || exit 3; fi
 mkdir -- "$st" || exit 3
@@ -150,7 +154,10 @@ done
 sync -f -- "$st" shared 2>/dev/null || sync
 alive verified
 lease
-mv -T -- "$st" "releases/$id" || fail "cannot rename into releases/$id" 3
+if ! mv -T -- "$st" "releases/$id"; then
+  [ -d "$st" ] && fail "cannot rename into releases/$id" 3
+  fail "this run no longer holds the host's lock (it was given back while the release was checked): releases/$id not installed" 10
+fi
 sync -- releases 2>/dev/null || sync
 echo "$files"`;
 
@@ -280,14 +287,21 @@ fi`,
   lockState: `${PRE}
 if [ -d "$1/.slipway/lock.d" ]; then echo held; cat -- "$1/.slipway/lock.d/owner.json" 2>/dev/null; else echo free; fi`,
 
-  /** $1 root, $2 run id: removes the lock only when that run owns it. */
+  /**
+   * $1 root, $2 run id: removes the lock only when that run owns it. The lock directory is first renamed away in one
+   * rename(2), then removed: an install of that run (its staging dir is inside the lock directory, see INSTALL) can
+   * no longer rename its release into releases/ from the moment of that rename — never a half-removed tree.
+   */
   unlock: `${PRE}
 o="$1/.slipway/lock.d/owner.json"
 if [ -d "$1/.slipway/lock.d" ]; then
   m=; if [ -f "$o" ]; then
     while IFS= read -r l || [ -n "$l" ]; do case $l in *"\\"run\\":\\"$2\\""*) m=1 ;; esac; done < "$o"
   else m=1; fi
-  if [ -n "$m" ]; then rm -rf -- "$1/.slipway/lock.d"; fi
+  if [ -n "$m" ]; then
+    g="$1/.slipway/lock.gone-$$"
+    if mv -T -- "$1/.slipway/lock.d" "$g" 2>/dev/null; then rm -rf -- "$g"; elif [ -d "$1/.slipway/lock.d" ]; then exit 3; fi
+  fi
 fi`,
 
   /** $1 journal, $2 AT (as `journal_append`), $3 one line: appended, fsync'd. */
@@ -443,10 +457,13 @@ n=$1; shift
 while [ "$n" -gt 0 ]; do rm -f -- ".slipway/incoming/$1" || exit 3; shift; n=$((n - 1)); done
 if [ $# -gt 0 ]; then journal_append "$j" "$at" "$have" $# "$@" || { echo "cannot append to $j" >&2; exit 11; }; fi`,
 
-  /** $1 root: removes staging dirs, trash and temp links a crashed run left; prints what it removed. */
+  /**
+   * $1 root: removes staging dirs, trash, temp links and lock directories an unlock renamed away but did not finish
+   * removing, which a crashed run left; prints what it removed.
+   */
   clean: `${PRE}
 cd -- "$1" || exit 0
-for d in releases/.staging-* releases/.trash-* .current.tmp-*; do
+for d in releases/.staging-* releases/.trash-* .current.tmp-* .slipway/lock.gone-*; do
   if [ -e "$d" ] || [ -L "$d" ]; then rm -rf -- "$d" && echo "$d"; fi
 done`,
 } as const;

@@ -64,6 +64,12 @@ afterAll(async () => {
   if (hold) rmSync(hold, { recursive: true, force: true });
 });
 
+/** The staging dir of a host's install under a run's lock (`.slipway/lock.d/stage-<id>`, remote-scripts.ts INSTALL). */
+const stagingOf = (root: string) => {
+  const lock = path.join(root, '.slipway', 'lock.d');
+  return existsSync(lock) ? readdirSync(lock).find((x) => x.startsWith('stage-')) : undefined;
+};
+
 const changelog = async () =>
   (await queryRows(p.db.url, 'SELECT id FROM databasechangelog ORDER BY orderexecuted')).map((r) => r.id);
 
@@ -102,7 +108,7 @@ describe('fleet: the connection cut during a host install', () => {
           cut = waitFor(
             "host 2's install holding in its checksum check",
             () => {
-              const staging = releases().find((x) => x.startsWith('.staging-'));
+              const staging = stagingOf(h2.root);
               if (!staging || !existsSync(path.join(hold, 'held'))) return false;
               const pids = h2.sessionPids();
               for (const pid of pids) process.kill(pid, 'SIGKILL');
@@ -121,7 +127,7 @@ describe('fleet: the connection cut during a host install', () => {
     expect(cut, 'host 2 never began its install').not.toBeNull();
     const { staging, pids } = await cut!;
     expect(pids.length).toBeGreaterThan(0);
-    const v2 = staging.slice('.staging-'.length);
+    const v2 = staging.slice('stage-'.length);
     expect(e.code, e.message).toBe('E_SSH');
     expect(e.message).toContain(`127.0.0.1:${h2.port}: cannot upload`);
     expect(e.message).toContain(`and install ${v2}: the connection was cut`);
@@ -195,7 +201,7 @@ describe('fleet: a partition during a host install (the host and its sshd stay u
           cut = waitFor(
             "host 2's install holding in its checksum check",
             async () => {
-              const staging = releases().find((x) => x.startsWith('.staging-'));
+              const staging = stagingOf(h2.root);
               if (!staging || !existsSync(path.join(hold, 'held'))) return false;
               const masters = await mastersOf(p.fleet.user, h2.port);
               if (masters.length !== 1) throw new Error(`expected one master for host 2, found ${masters.length}`);
@@ -217,7 +223,7 @@ describe('fleet: a partition during a host install (the host and its sshd stay u
       (x: unknown) => x as SlipwayError,
     );
     expect(cut, 'host 2 never began its install').not.toBeNull();
-    const v3 = (await cut!).slice('.staging-'.length);
+    const v3 = (await cut!).slice('stage-'.length);
     expect(stopped.length).toBeGreaterThan(0);
     expect(e.code, e.message).toBe('E_SSH');
     expect(e.message).toContain(`and install ${v3}: the connection was cut`);
