@@ -192,3 +192,35 @@ export function describeFleetRecovery(actions: FleetRecoveryAction[]): string[] 
   }
   return out;
 }
+
+/**
+ * Release directories on a host that no journal line records as installed (pure): the host's journal shows an install
+ * of the release begun (`extract` begin) and never finished (`extract` ok), and nothing refers to it — not current,
+ * not a release a run started from or returns to. A total partition leaves one: the controller cannot reach the
+ * host (its sshd too), journals the rollout as failed, and cannot give the host's lock back, so the install, whose
+ * lease still holds, publishes it. Every run that got as far as a switch has its `extract` ok on the host (the line
+ * goes ahead of the switch), so no live or kept release is ever one of these. Returns [release, the run that began
+ * its install] pairs.
+ */
+export function strayReleases(v: {
+  current: string | null;
+  entries: JournalEntry[];
+  dirs: readonly string[];
+}): { release: string; run: string }[] {
+  const installed = new Set(
+    v.entries.filter((e) => e.step === 'extract' && e.status === 'ok' && e.release).map((e) => e.release!),
+  );
+  const referenced = new Set<string>(v.current ? [v.current] : []);
+  for (const e of v.entries)
+    for (const k of ['previous', 'from', 'to'] as const) {
+      const r = str(e.data?.[k]);
+      if (r) referenced.add(r);
+    }
+  const out: { release: string; run: string }[] = [];
+  for (const id of v.dirs) {
+    if (installed.has(id) || referenced.has(id)) continue;
+    const began = v.entries.find((e) => e.step === 'extract' && e.status === 'begin' && e.release === id);
+    if (began) out.push({ release: id, run: began.run });
+  }
+  return out;
+}

@@ -17,7 +17,12 @@ import type { DeployEvent } from '../deploy/types.js';
 import { startControllerRun } from './controller-run.js';
 import type { ConnectedHost, OpenFleet } from './fleet-connect.js';
 import { readFleetState } from './fleet-releases.js';
-import { describeFleetRecovery, planFleetRecovery, type FleetRecoveryAction } from './fleet-recover-plan.js';
+import {
+  describeFleetRecovery,
+  planFleetRecovery,
+  strayReleases,
+  type FleetRecoveryAction,
+} from './fleet-recover-plan.js';
 import { resolveFleet, type FleetTarget } from './fleet-target.js';
 
 export interface FleetRecoverInput {
@@ -43,7 +48,7 @@ async function hostViews(hosts: ConnectedHost[]) {
   return Promise.all(
     hosts.map(async (h) => {
       const s = h.target.openedState() ?? (await h.target.readState());
-      return { label: h.host.label, current: s.current, entries: s.journal.entries };
+      return { label: h.host.label, current: s.current, entries: s.journal.entries, dirs: s.releases };
     }),
   );
 }
@@ -54,8 +59,13 @@ export async function recoverFleetRuns(r: FleetRecoverInput): Promise<FleetRecov
   const messages: string[] = [];
   const fleetEntries = await r.controller.readJournal();
   let views = await hostViews(r.hosts);
+  // Read before any action changes a host; an action's `to` is a release its run started from, never a stray.
+  const strays = views.map((v) => strayReleases(v));
   let actions = planFleetRecovery(fleetEntries, views);
-  if (!actions.length) return { messages, complete: true, actions };
+  if (!actions.length) {
+    messages.push(...(await removeStrays(r.hosts, strays, r.byRun, emit)));
+    return { messages, complete: true, actions };
+  }
   const missing = [...new Set(actions.flatMap((a) => a.missing))];
   if (missing.length) {
     const gone = missing.filter((l) => !r.unreachable.some((u) => u.host === l));
@@ -177,8 +187,41 @@ export async function recoverFleetRuns(r: FleetRecoverInput): Promise<FleetRecov
       ...dbLines,
     );
   }
+  messages.push(...(await removeStrays(r.hosts, strays, r.byRun, emit)));
   if (!complete) messages.push(`to finish: slipway recover ${targetArg} --yes`);
   return { messages, complete, actions };
+}
+
+/**
+ * Removes the stray releases of each host (strayReleases: an install begun, never recorded as finished, nothing
+ * referring to it), each journaled on the host under the run that began its install. Returns what it removed.
+ */
+async function removeStrays(
+  hosts: ConnectedHost[],
+  strays: { release: string; run: string }[][],
+  byRun: string,
+  emit: (e: DeployEvent & { host?: string }) => void,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const [i, h] of hosts.entries())
+    for (const s of strays[i] ?? []) {
+      const why = `its install (run ${s.run}) was never recorded as finished on the host and nothing refers to it`;
+      const steps = makeStepRunner({
+        journal: h.target.journal(s.run, 'deploy'),
+        release: s.release,
+        onProgress: (e) => emit({ ...e, host: h.host.label }),
+      });
+      await steps.run('recover', `remove releases/${s.release} (by ${byRun}): ${why}`, async () => {
+        await h.target.removeRelease(s.release);
+        return {
+          value: undefined,
+          message: `removed releases/${s.release}`,
+          data: { removed: s.release, recoveredBy: byRun },
+        };
+      });
+      out.push(`${h.host.label}: removed releases/${s.release}: ${why}`);
+    }
+  return out;
 }
 
 export interface FleetRecoverOptions {
@@ -207,7 +250,17 @@ export async function recoverFleet(opts: FleetRecoverOptions): Promise<FleetReco
       state.history,
       readable.map((h) => ({ label: h.host, current: h.current, entries: h.journal ?? [] })),
     );
-    const todo = describeFleetRecovery(actions);
+    const strays = readable.flatMap((h) =>
+      strayReleases({
+        current: h.current,
+        entries: h.journal ?? [],
+        dirs: (h.releases ?? []).filter((x) => x.present).map((x) => x.id),
+      }).map(
+        (x) =>
+          `${h.host}: releases/${x.release} was never recorded as installed (its install, run ${x.run}, did not finish) and nothing refers to it: \`slipway recover --target ${fleet.name} --yes\` removes it`,
+      ),
+    );
+    const todo = [...describeFleetRecovery(actions), ...strays];
     return {
       target: fleet.name,
       findings: [

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
+import { recoverFleet } from '../../../src/fleet/fleet-recover.js';
 import { sha256Hex } from '../../../src/fileset/hash.js';
 import { muxMasterPid } from '../../../src/fleet/ssh-mux.js';
 import { queryRows } from '../../helpers/pg.js';
@@ -92,42 +93,21 @@ describe('fleet: the connection cut during a host install', () => {
       await deployFleet({ config, target: 'fleet', packagePath: (await p.fleetPackage('1.0.0', [CS1])).path })
     ).releaseId;
     const h2 = p.fleet.hosts[1]!;
-    const host2 = `${p.fleet.user}@127.0.0.1:${h2.port}:${h2.root}`;
     const v2pkg = await p.fleetPackage('2.0.0', [CS1, CS2], {
       files: { 'bulk/data.txt': randomBytes(8192).toString('hex') },
     });
-    writeFileSync(path.join(hold, 'hold'), '');
     const releases = () => readdirSync(path.join(h2.root, 'releases')).sort();
-    let cut: Promise<{ staging: string; pids: number[] }> | null = null;
-    const e = await deployFleet({
-      config,
-      target: 'fleet',
-      packagePath: v2pkg.path,
-      onProgress: (ev) => {
-        if (!cut && ev.host === host2 && ev.step === 'extract' && ev.status === 'begin')
-          cut = waitFor(
-            "host 2's install holding in its checksum check",
-            () => {
-              const staging = stagingOf(h2.root);
-              if (!staging || !existsSync(path.join(hold, 'held'))) return false;
-              const pids = h2.sessionPids();
-              for (const pid of pids) process.kill(pid, 'SIGKILL');
-              rmSync(path.join(hold, 'hold')); // the install goes on, as one whose controller is gone
-              return { staging, pids };
-            },
-            { timeoutMs: 120_000 },
-          );
-      },
-    }).then(
-      () => {
-        throw new Error('expected the rollout to fail on host 2');
-      },
-      (x: unknown) => x as SlipwayError,
-    );
-    expect(cut, 'host 2 never began its install').not.toBeNull();
-    const { staging, pids } = await cut!;
+    const {
+      e,
+      release: v2,
+      stopped: pids,
+    } = await cutHost2Install(v2pkg.path, () => {
+      const pids = h2.sessionPids();
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      rmSync(path.join(hold, 'hold')); // the install goes on, as one whose controller is gone
+      return Promise.resolve(pids);
+    });
     expect(pids.length).toBeGreaterThan(0);
-    const v2 = staging.slice('stage-'.length);
     expect(e.code, e.message).toBe('E_SSH');
     expect(e.message).toContain(`127.0.0.1:${h2.port}: cannot upload`);
     expect(e.message).toContain(`and install ${v2}: the connection was cut`);
@@ -177,53 +157,101 @@ async function mastersOf(user: string, port: number): Promise<number[]> {
   return out;
 }
 
+/**
+ * Deploys `packagePath` and, once host 2's install holds in its checksum check, cuts it off: its sshd processes of
+ * this connection stop reading (SIGSTOP: alive, so the install's output still fits their pipes), with `total` its
+ * listener stops too (no new connection), and the controller's master connection to it dies. Returns the rollout's
+ * error, host 2's release id and the stopped pids.
+ */
+async function partitionHost2Install(
+  packagePath: string,
+  total: boolean,
+): Promise<{ e: SlipwayError; release: string; stopped: number[] }> {
+  const h2 = p.fleet.hosts[1]!;
+  return cutHost2Install(packagePath, async () => {
+    const masters = await mastersOf(p.fleet.user, h2.port);
+    if (masters.length !== 1) throw new Error(`expected one master for host 2, found ${masters.length}`);
+    const stopped = h2.sessionPids(); // read before the listener goes (they are its descendants)
+    stoppedPids.push(...stopped);
+    for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+    if (total) await h2.stop();
+    process.kill(masters[0]!, 'SIGKILL');
+    return stopped;
+  });
+}
+
+/**
+ * Deploys `packagePath` and, once host 2's install holds in its checksum check, runs `cut` (which returns the pids
+ * it acted on). Returns the rollout's error, host 2's release id and those pids.
+ */
+async function cutHost2Install(
+  packagePath: string,
+  cut: () => Promise<number[]>,
+): Promise<{ e: SlipwayError; release: string; stopped: number[] }> {
+  const h2 = p.fleet.hosts[1]!;
+  const host2 = `${p.fleet.user}@127.0.0.1:${h2.port}:${h2.root}`;
+  rmSync(path.join(hold, 'held'), { force: true });
+  writeFileSync(path.join(hold, 'hold'), '');
+  let stopped: number[] = [];
+  let held: Promise<string> | null = null;
+  const e = await deployFleet({
+    config: await p.config(),
+    target: 'fleet',
+    packagePath,
+    onProgress: (ev) => {
+      if (!held && ev.host === host2 && ev.step === 'extract' && ev.status === 'begin')
+        held = waitFor(
+          "host 2's install holding in its checksum check",
+          async () => {
+            const staging = stagingOf(h2.root);
+            if (!staging || !existsSync(path.join(hold, 'held'))) return false;
+            stopped = await cut();
+            return staging;
+          },
+          { timeoutMs: 120_000 },
+        );
+    },
+  }).then(
+    () => {
+      throw new Error('expected the rollout to fail on host 2');
+    },
+    (x: unknown) => x as SlipwayError,
+  );
+  expect(held, 'host 2 never began its install').not.toBeNull();
+  return { e, release: (await held!).slice('stage-'.length), stopped };
+}
+
+/** Host 2 as a case sees it, and a package of `version` with some bulk (an install that takes a moment). */
+async function host2Case(version: string) {
+  const h2 = p.fleet.hosts[1]!;
+  const releases = () => readdirSync(path.join(h2.root, 'releases')).sort();
+  return {
+    config: await p.config(),
+    h2,
+    host2: `${p.fleet.user}@127.0.0.1:${h2.port}:${h2.root}`,
+    releases,
+    before: releases(),
+    live: await p.currentOf(h2.root),
+    pkg: await p.fleetPackage(version, [CS1, CS2], { files: { 'bulk/data.txt': randomBytes(8192).toString('hex') } }),
+  };
+}
+
+/** Lets host 2's held install go on and waits until nothing of it runs; the stopped sshd processes continue. */
+async function letHost2InstallEnd(release: string): Promise<void> {
+  rmSync(path.join(hold, 'hold'));
+  try {
+    await waitFor('the install on host 2 to stop', () => processesMentioning(release).length === 0, {
+      timeoutMs: 120_000,
+    });
+  } finally {
+    continueStopped();
+  }
+}
+
 describe('fleet: a partition during a host install (the host and its sshd stay up)', () => {
   it("the controller's connection dies while host 2 installs; the install goes on after the run ended: it promotes nothing", async () => {
-    const config = await p.config();
-    const h2 = p.fleet.hosts[1]!;
-    const host2 = `${p.fleet.user}@127.0.0.1:${h2.port}:${h2.root}`;
-    const releases = () => readdirSync(path.join(h2.root, 'releases')).sort();
-    const before = releases();
-    const live = await p.currentOf(h2.root);
-    const v3pkg = await p.fleetPackage('3.0.0', [CS1, CS2], {
-      files: { 'bulk/data.txt': randomBytes(8192).toString('hex') },
-    });
-    rmSync(path.join(hold, 'held'), { force: true });
-    writeFileSync(path.join(hold, 'hold'), '');
-    let stopped: number[] = [];
-    let cut: Promise<string> | null = null;
-    const e = await deployFleet({
-      config,
-      target: 'fleet',
-      packagePath: v3pkg.path,
-      onProgress: (ev) => {
-        if (!cut && ev.host === host2 && ev.step === 'extract' && ev.status === 'begin')
-          cut = waitFor(
-            "host 2's install holding in its checksum check",
-            async () => {
-              const staging = stagingOf(h2.root);
-              if (!staging || !existsSync(path.join(hold, 'held'))) return false;
-              const masters = await mastersOf(p.fleet.user, h2.port);
-              if (masters.length !== 1) throw new Error(`expected one master for host 2, found ${masters.length}`);
-              // The partition: host 2's sshd processes of this connection stop reading (alive, not dead: the
-              // install's output still fits their pipes), and the controller's end of the connection dies.
-              stopped = h2.sessionPids();
-              stoppedPids.push(...stopped);
-              for (const pid of stopped) process.kill(pid, 'SIGSTOP');
-              process.kill(masters[0]!, 'SIGKILL');
-              return staging;
-            },
-            { timeoutMs: 120_000 },
-          );
-      },
-    }).then(
-      () => {
-        throw new Error('expected the rollout to fail on host 2');
-      },
-      (x: unknown) => x as SlipwayError,
-    );
-    expect(cut, 'host 2 never began its install').not.toBeNull();
-    const v3 = (await cut!).slice('stage-'.length);
+    const { config, h2, releases, before, live, pkg: v3pkg } = await host2Case('3.0.0');
+    const { e, release: v3, stopped } = await partitionHost2Install(v3pkg.path, false);
     expect(stopped.length).toBeGreaterThan(0);
     expect(e.code, e.message).toBe('E_SSH');
     expect(e.message).toContain(`and install ${v3}: the connection was cut`);
@@ -233,14 +261,7 @@ describe('fleet: a partition during a host install (the host and its sshd stay u
     expect(j2.find((x) => x.step === 'extract' && x.status === 'failed')).toBeDefined();
     expect(j2.filter((x) => x.step === 'run' && x.status === 'failed')).toHaveLength(1);
     expect(existsSync(path.join(h2.root, '.slipway', 'lock.d'))).toBe(false);
-    rmSync(path.join(hold, 'hold'));
-    try {
-      await waitFor('the install on host 2 to stop', () => processesMentioning(v3).length === 0, {
-        timeoutMs: 120_000,
-      });
-    } finally {
-      continueStopped();
-    }
+    await letHost2InstallEnd(v3);
     // Nothing of the failed run is promoted: host 2 holds what it held, no staging dir, current unchanged.
     expect(releases()).toEqual(before);
     expect(await p.currentOf(h2.root)).toBe(live);
@@ -252,5 +273,41 @@ describe('fleet: a partition during a host install (the host and its sshd stay u
       expect(await p.currentOf(h.root)).toBe(`releases/${again.releaseId}`);
       expect(await p.healthVersion(i)).toBe('3.0.0');
     }
+  }, 600_000);
+});
+
+describe('fleet: a total partition during a host install (its sshd unreachable too)', () => {
+  it('the install publishes under its still-held lease; recover finds the release no journal line records as installed and removes it', async () => {
+    const { config, h2, host2, releases, before, live, pkg: v4pkg } = await host2Case('4.0.0');
+    const { e, release: v4, stopped } = await partitionHost2Install(v4pkg.path, true);
+    expect(stopped.length).toBeGreaterThan(0);
+    expect(e.code, e.message).toBe('E_SSH');
+    // Host 2 could not be told: its lock still names the run, and the fleet run stays open for recover.
+    expect(existsSync(path.join(h2.root, '.slipway', 'lock.d', 'owner.json'))).toBe(true);
+    const fleetRun = (await p.journalOf(p.controllerRoot)).filter((x) => x.release === v4);
+    expect(fleetRun.filter((x) => x.step === 'run' && x.status !== 'begin')).toEqual([]);
+    // The install goes on under its lease and publishes what the controller reported as not installed.
+    await letHost2InstallEnd(v4);
+    expect(releases()).toEqual([...before, v4].sort());
+    const mine = (await p.journalOf(h2.root)).filter((x) => x.release === v4);
+    expect(mine.find((x) => x.step === 'extract' && x.status === 'begin')).toBeDefined();
+    expect(mine.find((x) => x.step === 'extract' && x.status === 'ok')).toBeUndefined();
+
+    await h2.start();
+    // Read-only, recover names the release and changes nothing.
+    const shown = await recoverFleet({ config, target: 'fleet' });
+    expect(shown.findings.join('\n')).toContain(`${host2}: releases/${v4} was never recorded as installed`);
+    expect(releases()).toEqual([...before, v4].sort());
+    // With --yes it removes it (journaled on host 2), closes the run, and host 2 keeps what it ran.
+    const done = await recoverFleet({ config, target: 'fleet', yes: true });
+    expect(done.complete, done.findings.join('\n')).toBe(true);
+    expect(done.findings.join('\n')).toContain(`${host2}: removed releases/${v4}`);
+    expect(releases()).toEqual(before);
+    expect(await p.currentOf(h2.root)).toBe(live);
+    expect(existsSync(path.join(h2.root, '.slipway', 'lock.d'))).toBe(false);
+    const after = (await p.journalOf(h2.root)).filter((x) => x.release === v4);
+    expect(after.find((x) => x.step === 'recover' && x.status === 'ok')?.data).toMatchObject({ removed: v4 });
+    const again = await recoverFleet({ config, target: 'fleet' });
+    expect(again.findings.join('\n')).not.toContain('never recorded as installed');
   }, 600_000);
 });
