@@ -23,7 +23,7 @@ import { hooksWith } from './route-hooks.js';
 import { registerRateLimit } from './rate-limit.js';
 import { createAuditLogger, writeAudit, type AuditLog } from './audit.js';
 import { secretSafeLogOptions } from './log-options.js';
-import { lazyLogger } from './request-logger.js';
+import { InfoGatedLogController, lazyLogger } from './request-logger.js';
 import { createMetrics, HEALTH_VALUE, routeRecorder } from './metrics.js';
 import { RequestStats } from './request-stats.js';
 import { UserDirectory } from './user-directory.js';
@@ -89,7 +89,9 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   const clock = deps.clock;
   const app = Fastify({
     // req.log made only when a request writes a line (most write none at the server's level): src/server/request-logger.ts.
-    ...(options.logger ? { loggerInstance: lazyLogger(serverLogger(options.logger)) } : { logger: false }),
+    ...(options.logger
+      ? { loggerInstance: lazyLogger(serverLogger(options.logger)), logController: new InfoGatedLogController() }
+      : { logger: false }),
     bodyLimit: BODY_LIMITS.default,
     return503OnClosing: true,
     ...serverOptions(config.server.http),

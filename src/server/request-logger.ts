@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { pino, type Bindings, type ChildLoggerOptions, type LevelWithSilent, type Logger } from 'pino';
 
 type Level = Exclude<LevelWithSilent, 'silent'>;
@@ -94,3 +94,22 @@ class LazyLogger {
     (real[level] as (...a: unknown[]) => void).apply(real, args);
   }
 }
+
+/**
+ * Fastify's per-request log lines (`incoming request`, `request completed`) asked of the request's logger only when
+ * it writes info: at the server's level (warn) each request made two info calls (an argument object, the reply's
+ * elapsed time, a level walk up the lazy loggers) that wrote nothing. Every line that would be written still is, the
+ * same: info lines when the request's logger (its route's logLevel, else the server's) writes info, and `request
+ * errored` (an onResponse hook that failed) at any level.
+ */
+export class InfoGatedLogController extends LogController {
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    if (writesInfo(request.log)) super.incomingRequest(request, reply);
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error || writesInfo(request.log)) super.requestCompleted(error, request, reply);
+  }
+}
+
+const writesInfo = (log: FastifyBaseLogger): boolean => (log as Enabled).isLevelEnabled?.('info') ?? true;

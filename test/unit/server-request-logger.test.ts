@@ -48,6 +48,47 @@ describe("req.log (the request's logger, made when a line is written)", () => {
     }
   });
 
+  it("at warn: Fastify's per-request info lines are not even asked for; a failed response hook is still logged", async () => {
+    const { app, lines } = await appLogging('warn');
+    let infoCalls = 0;
+    app.get(
+      '/counted',
+      {
+        config: { access: 'public' },
+        // The request's logger, with its info counted: Fastify's `request completed` asks it after the response.
+        onRequest: (req, _reply, done) => {
+          const info = req.log.info.bind(req.log);
+          req.log.info = ((...args: Parameters<typeof info>) => {
+            infoCalls++;
+            info(...args);
+          }) as typeof req.log.info;
+          done();
+        },
+      },
+      async () => ({ ok: true }),
+    );
+    app.get(
+      '/bookkeeping-fails',
+      {
+        config: { access: 'public' },
+        onResponse: (_req, _reply, done) => done(new Error('bookkeeping broke')),
+      },
+      async () => ({ ok: true }),
+    );
+    try {
+      expect((await app.inject({ url: '/counted' })).statusCode).toBe(200);
+      expect(infoCalls).toBe(0);
+      expect((await app.inject({ url: '/bookkeeping-fails' })).statusCode).toBe(200);
+      const errored = lines.filter((l) => l['msg'] === 'request errored');
+      expect(errored).toHaveLength(1);
+      expect(errored[0]).toMatchObject({ level: 50, reqId: expect.stringMatching(/^req-/) });
+      expect(JSON.stringify(errored[0]!['err'])).toContain('bookkeeping broke');
+      expect(lines.some((l) => l['level'] === 30)).toBe(false);
+    } finally {
+      await app.close();
+    }
+  });
+
   it("at info: Fastify's request lines, each with the request's id, the same id for one request", async () => {
     const { app, lines } = await appLogging('info');
     try {
