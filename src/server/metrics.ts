@@ -124,7 +124,8 @@ export function routeRecorder(
   m: ServerMetrics,
   route: string,
 ): (method: string, status: number, seconds: number) => void {
-  type Labels = { latency: PendingLatency; byStatus: Map<number, PendingCount> };
+  // By status code in a sparse array: a Map keyed by a number hashes it (a seeded hash) on every lookup.
+  type Labels = { latency: PendingLatency; byStatus: PendingCount[] };
   const byMethod = new Map<string, Labels>();
   return (method, status, seconds) => {
     let l = byMethod.get(method);
@@ -136,12 +137,12 @@ export function routeRecorder(
         count: 0,
       };
       m.pendingLatency.push(latency);
-      byMethod.set(method, (l = { latency, byStatus: new Map() }));
+      byMethod.set(method, (l = { latency, byStatus: [] }));
     }
-    let p = l.byStatus.get(status);
+    let p = l.byStatus[status];
     if (!p) {
       p = { labels: { method, route, status: String(status) }, count: 0 };
-      l.byStatus.set(status, p);
+      l.byStatus[status] = p;
       m.pendingRequests.push(p);
     }
     p.count++;

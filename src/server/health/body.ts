@@ -39,10 +39,9 @@ interface RequestFields {
 
 type RequestField = keyof RequestFields;
 
-/** Serialised JSON around the per-request fields: parts[0] field[0] parts[1] … field[n-1] parts[n]. */
+/** Serialised JSON around the per-request fields (FIELD_ORDER): parts[0] field[0] parts[1] … field[n-1] parts[n]. */
 interface JsonTemplate {
   parts: string[];
-  fields: RequestField[];
   /** The last body filled in, and the per-request inputs it was filled in with (reused while they are the same). */
   last: { now: number; startedAt: number; activeConnections: number; json: string } | null;
 }
@@ -86,17 +85,33 @@ export function renderHealthJson(s: HealthSnapshot, ctx: HealthBodyContext): str
     last.startedAt === ctx.startedAt
   )
     return last.json;
-  const values: Record<RequestField, string> = {
-    // An ISO date holds only digits, `-`, `:`, `.`, `T` and `Z`: nothing JSON or toSafeJson would escape.
-    timestamp: `"${isoTime(ctx.now)}"`,
-    uptime: JSON.stringify(Math.round((ctx.now - ctx.startedAt) / 1000)),
-    activeConnections: JSON.stringify(ctx.activeConnections),
-  };
-  let out = t.parts[0]!;
-  for (let i = 0; i < t.fields.length; i++) out += values[t.fields[i]!] + t.parts[i + 1]!;
+  // An ISO date holds only digits, `-`, `:`, `.`, `T` and `Z`: nothing JSON or toSafeJson would escape.
+  const timestamp = isoTime(ctx.now);
+  const uptime = jsonNumber(Math.round((ctx.now - ctx.startedAt) / 1000));
+  const p = t.parts;
+  // The fields in FIELD_ORDER (jsonTemplate refuses any other order): timestamp, uptime, activeConnections, uptime.
+  // Joined, not concatenated: a join is one flat string, whose UTF-8 length (Fastify's content-length, per request)
+  // Node counts on its fast path; a concatenation is a rope that Buffer.byteLength walks on the slow path (~2.7k
+  // instructions a request for this body, callgrind).
+  const out = [
+    p[0],
+    '"',
+    timestamp,
+    '"',
+    p[1],
+    uptime,
+    p[2],
+    jsonNumber(ctx.activeConnections),
+    p[3],
+    uptime,
+    p[4],
+  ].join('');
   t.last = { now: ctx.now, startedAt: ctx.startedAt, activeConnections: ctx.activeConnections, json: out };
   return out;
 }
+
+/** A number as JSON.stringify writes it (a finite number as JavaScript prints it, else null), without its call. */
+const jsonNumber = (n: number): string => (Number.isFinite(n) ? `${n}` : 'null');
 
 function snapshotBody(s: HealthSnapshot, ctx: HealthBodyContext): SnapshotBody {
   let b = rendered.get(s);
@@ -145,7 +160,7 @@ function jsonTemplate(b: SnapshotBody): JsonTemplate | null {
   const parts = pieces.filter((_, i) => i % 2 === 0);
   const fields = pieces.filter((_, i) => i % 2 === 1) as RequestField[];
   if (fields.length !== FIELD_ORDER.length || fields.some((f, i) => f !== FIELD_ORDER[i])) return null;
-  return { parts, fields, last: null };
+  return { parts, last: null };
 }
 
 function renderSnapshotBody(s: HealthSnapshot, version: string | null, serviceId: string): SnapshotBody {
@@ -216,5 +231,5 @@ export function renderPublicHealthJson(s: HealthSnapshot, now: number): string {
     t = { head: `${head}"`, tail: `"${tail}` };
     publicRendered.set(s, t);
   }
-  return t.head + isoTime(now) + t.tail;
+  return [t.head, isoTime(now), t.tail].join(''); // one flat string (renderHealthJson says why)
 }
