@@ -1,8 +1,14 @@
 /**
  * Putting a target back on one release: the single implementation behind a failed deploy's automatic rollback,
- * an interrupted run (signal) and crash recovery. It switches `current`, undoes exactly the changesets the run
- * applied (read back from databasechangelog), restarts the release and passes its health gate; every statement it
- * returns was verified.
+ * an interrupted run (signal) and crash recovery. In this order: it switches `current`, puts that release live
+ * (restarts it; blue-green: starts it in the idle slot and moves traffic to it) — or, when nothing was live before,
+ * stops the app — THEN undoes exactly the changesets the run applied (read back from databasechangelog), THEN passes
+ * the health gate on that final state. So the failed release never serves on a schema being undone: while the
+ * rollback SQL runs, the previous release serves on the run's newer schema, which expand/contract migrations are
+ * written for. When the previous release could not be put live (the switch, the restart or the stop failed), what
+ * serves may still be the failed release, so its changesets are not undone under it: they stay applied, the lines
+ * say so, and `slipway recover` (which settles again, in the same order) finishes. Every statement it returns was
+ * verified, in the order it happened.
  */
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError } from '../errors.js';
@@ -122,7 +128,75 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
     );
   }
 
-  if (s.undo && s.undo.candidates.length && s.databaseUrl) {
+  // The previous release live first (or, when nothing was live before, the app stopped); the database after.
+  /** Why the run's changesets must not be undone now: what serves may still be the failed release (null: go on). */
+  let notLive: string | null = null;
+  if (s.to && r.current === s.to) {
+    if (s.restart) {
+      try {
+        const how = await startRelease(steps, target, t, s.to, s.run);
+        r.restarted = Boolean(t.restart) || t.strategy === 'blue-green';
+        if (how === 'switched-back') lines.push(`traffic moved back to ${s.to}, which was still running (no restart)`);
+        else if (r.restarted) lines.push(`restarted ${s.to}`);
+      } catch (e) {
+        failed = true;
+        if (t.health.url) r.healthy = false;
+        lines.push(`${s.to} did not come back: ${(e as Error).message}`);
+        notLive = `${s.to} did not start, so the release that was running may still serve on them`;
+      }
+    }
+  } else if (r.current !== s.to || r.unreadable !== null)
+    notLive =
+      r.unreadable === null
+        ? `current is ${r.current ?? '(none)'}, not ${s.to ?? '(none)'}, so the failed release may still serve on them`
+        : 'where current points is not known, so the failed release may still serve on them';
+  if (s.to === null && s.restart && t.stop) {
+    const stop = t.stop;
+    let stopped = false;
+    // As the user and with the environment of every package command (runAs, command-env.ts); resolving them is
+    // inside the chain, so a failure there is reported like any other, never thrown.
+    await (async () =>
+      target.exec(stop, {
+        env: releaseEnv(target, null, t),
+        user: commandUser(t),
+        timeoutMs: t.commandTimeoutMs,
+        log: `${s.run}-stop.log`,
+      }))()
+      .then((x) => {
+        if (x.code === 0 && !x.timedOut) {
+          stopped = true;
+          lines.push('stopped the app (stop command)');
+        } else {
+          // Nothing is live, but whatever the failed release started may still serve.
+          failed = true;
+          lines.push(`the stop command failed (${describeFailure('it', x, t.commandTimeoutMs)})`);
+        }
+      })
+      .catch((e: Error) => {
+        failed = true;
+        lines.push(`the stop command could not run: ${e.message}`);
+      });
+    if (!stopped) notLive ??= 'the app was not stopped, so the failed release may still serve on them';
+  }
+
+  if (s.undo && s.undo.candidates.length && s.databaseUrl && notLive !== null) {
+    // Not undone under what may still be the failed release: read back what stays, never assumed.
+    const of = s.undo.release;
+    const url = s.databaseUrl;
+    const still = await readHistoryTables(target.releaseDir(of))
+      .then((tables) => readAppliedOrFail(url, tables))
+      .then((a) => recordedAmong(s.undo!.candidates, a))
+      .catch(() => null);
+    if (still) r.dbRemaining = still;
+    lines.push(
+      `database: not undone: ${notLive}` +
+        (still
+          ? still.length
+            ? `; databasechangelog still records ${still.length} changeset(s) ${of} applied: ${list(still)}`
+            : '; databasechangelog records none of them'
+          : `; databasechangelog could not be read, so which of the ${s.undo.candidates.length} changeset(s) to undo (${list(s.undo.candidates)}) are applied is not known`),
+    );
+  } else if (s.undo && s.undo.candidates.length && s.databaseUrl) {
     const url = s.databaseUrl;
     const of = s.undo.release;
     try {
@@ -202,7 +276,8 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
           (e instanceof SlipwayError && e.details.length ? ` (${e.details.slice(0, 5).join('; ')})` : '') +
           (still
             ? still.length
-              ? `; databasechangelog still records ${still.length} of them: ${list(still)}`
+              ? `; databasechangelog still records ${still.length} of them: ${list(still)}` +
+                (s.to && r.current === s.to ? `; ${s.to} is live on the schema with them applied` : '')
               : '; databasechangelog records none of them'
             : `; databasechangelog could not be read, so which of the ${n} changeset(s) to undo (${list(s.undo.candidates)}) are applied is not known`),
       );
@@ -232,60 +307,31 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
     }
   }
 
-  if (s.to && r.current === s.to) {
+  // The health gate on the final state: the release live, its database undone (or what stays, said above).
+  if (s.to && r.current === s.to && notLive === null && t.health.url) {
+    const url = t.health.url;
     try {
-      if (s.restart) {
-        await startRelease(steps, target, t, s.to, s.run);
-        r.restarted = Boolean(t.restart) || t.strategy === 'blue-green';
-        if (r.restarted) lines.push(`restarted ${s.to}`);
-      }
-      if (t.health.url) {
-        const url = t.health.url;
-        await steps.run('health', `wait for ${url} (${s.to})`, async () => {
-          const w = await s.contracts.waitForHealthy({
-            url,
-            timeoutMs: t.health.timeoutMs,
-            intervalMs: t.health.intervalMs,
-            allowDegraded: t.health.allowDegraded,
-            ...(t.health.expect ? { expect: t.health.expect } : {}),
-          });
-          if (!w.ok)
-            throw new SlipwayError('E_HEALTH', `${s.to} is not healthy: ${w.last.status} (${w.last.reason})`, {
-              ...(w.last.hint ? { hint: w.last.hint } : {}),
-            });
-          return { value: w, message: `${w.last.status} after ${w.attempts} probe(s)` };
+      await steps.run('health', `wait for ${url} (${s.to})`, async () => {
+        const w = await s.contracts.waitForHealthy({
+          url,
+          timeoutMs: t.health.timeoutMs,
+          intervalMs: t.health.intervalMs,
+          allowDegraded: t.health.allowDegraded,
+          ...(t.health.expect ? { expect: t.health.expect } : {}),
         });
-        r.healthy = true;
-        lines.push(`${s.to} passed its health gate`);
-      }
+        if (!w.ok)
+          throw new SlipwayError('E_HEALTH', `${s.to} is not healthy: ${w.last.status} (${w.last.reason})`, {
+            ...(w.last.hint ? { hint: w.last.hint } : {}),
+          });
+        return { value: w, message: `${w.last.status} after ${w.attempts} probe(s)` };
+      });
+      r.healthy = true;
+      lines.push(`${s.to} passed its health gate`);
     } catch (e) {
       failed = true;
-      if (t.health.url) r.healthy = false;
+      r.healthy = false;
       lines.push(`${s.to} did not come back: ${(e as Error).message}`);
     }
-  } else if (s.to === null && s.restart && t.stop) {
-    const stop = t.stop;
-    // As the user and with the environment of every package command (runAs, command-env.ts); resolving them is
-    // inside the chain, so a failure there is reported like any other, never thrown.
-    await (async () =>
-      target.exec(stop, {
-        env: releaseEnv(target, null, t),
-        user: commandUser(t),
-        timeoutMs: t.commandTimeoutMs,
-        log: `${s.run}-stop.log`,
-      }))()
-      .then((x) => {
-        if (x.code === 0 && !x.timedOut) lines.push('stopped the app (stop command)');
-        else {
-          // Nothing is live, but whatever the failed release started may still serve.
-          failed = true;
-          lines.push(`the stop command failed (${describeFailure('it', x, t.commandTimeoutMs)})`);
-        }
-      })
-      .catch((e: Error) => {
-        failed = true;
-        lines.push(`the stop command could not run: ${e.message}`);
-      });
   }
 
   r.complete = !failed;

@@ -1,6 +1,13 @@
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError } from '../errors.js';
-import { switchSlots, type BlueGreenConfig } from './blue-green/index.js';
+import {
+  blueGreenPaths,
+  readBlueGreenState,
+  switchBack,
+  switchSlots,
+  type BlueGreenConfig,
+} from './blue-green/index.js';
+import { isPidAlive } from '../pid-alive.js';
 import { commandUser, releaseEnv, restartApp } from './activate.js';
 import type { StepRunner } from './step-runner.js';
 import type { Target } from './target.js';
@@ -18,7 +25,10 @@ export function blueGreenSettings(t: TargetConfig): BlueGreenConfig {
 /**
  * Makes `releaseId` the running release. symlink: the restart command (after `current` moved). blue-green: start
  * it in the idle slot, health-check it there, move traffic (HEALTH's switchSlots); traffic never moves to a slot
- * that failed its check, so a failure here leaves the live slot serving.
+ * that failed its check, so a failure here leaves the live slot serving. When the idle slot still runs `releaseId`
+ * (`keepPrevious`: an undo or a rollback to the release just replaced), traffic moves back to it without a start
+ * (switchBack: health-checked there first); should that slot not answer healthy, it is started afresh as above.
+ * Returns how: `switched-back` only when traffic moved to the process that was already running.
  */
 export async function startRelease(
   steps: StepRunner,
@@ -26,15 +36,35 @@ export async function startRelease(
   t: TargetConfig,
   releaseId: string,
   run: string,
-): Promise<void> {
-  if (t.strategy !== 'blue-green') return restartApp(steps, target, t, releaseId, run);
+): Promise<'restarted' | 'switched-back'> {
+  if (t.strategy !== 'blue-green') {
+    await restartApp(steps, target, t, releaseId, run);
+    return 'restarted';
+  }
   const config = blueGreenSettings(t);
+  const targetRoot = target.layout.root;
+  const state = await readBlueGreenState(blueGreenPaths(targetRoot).state).catch(() => null);
+  const idleSlot = state?.live ? (state.live === 'blue' ? 'green' : 'blue') : null;
+  const idle = idleSlot ? state?.slots[idleSlot] : undefined;
+  const running = idle?.releaseId === releaseId && idle.status === 'idle' && !!idle.pid && isPidAlive(idle.pid);
+  let how: 'restarted' | 'switched-back' = 'restarted';
   await steps.run(
     'restart',
-    `blue-green: start ${releaseId} in the idle slot, health-check, move traffic`,
+    running
+      ? `blue-green: move traffic back to ${releaseId}, still running in ${idleSlot}`
+      : `blue-green: start ${releaseId} in the idle slot, health-check, move traffic`,
     async () => {
+      const back = running ? await switchBack({ targetRoot, config }) : null;
+      if (back?.ok) {
+        how = 'switched-back';
+        return {
+          value: back,
+          message: `${back.live} live again (it was still running); switch ${back.switchMs?.toFixed(1) ?? '?'} ms`,
+          data: { slot: back.live, switchMs: back.switchMs, drain: back.drain, switchedBack: true },
+        };
+      }
       const r = await switchSlots({
-        targetRoot: target.layout.root,
+        targetRoot,
         config,
         release: { id: releaseId, dir: target.releaseDir(releaseId) },
         // Slots run package code: the same allowlisted environment and user as restart/stop and smoke tests.
@@ -45,9 +75,12 @@ export async function startRelease(
         throw new SlipwayError('E_HEALTH', r.reason ?? 'blue-green switch failed', { hint: `See ${r.logFile}.` });
       return {
         value: r,
-        message: `${r.live} live; switch ${r.switchMs?.toFixed(1) ?? '?'} ms`,
+        message:
+          `${r.live} live; switch ${r.switchMs?.toFixed(1) ?? '?'} ms` +
+          (back ? ` (the running ${idleSlot} slot could not take it back: ${back.reason})` : ''),
         data: { slot: r.live, switchMs: r.switchMs, drain: r.drain },
       };
     },
   );
+  return how;
 }

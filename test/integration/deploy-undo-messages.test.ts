@@ -91,7 +91,7 @@ describe('what a failed deploy says it did is what it did (real PostgreSQL, real
         `automatic rollback INCOMPLETE: current is ${v1} again`,
         expect.stringMatching(
           new RegExp(
-            `^database: could not undo the changesets ${v2} applied: .*table "no_such_table_u2" does not exist`,
+            `^database: could not undo the changesets ${v2} applied: .*table "no_such_table_u2" does not exist.*; databasechangelog still records 1 of them: changelog.sql::2::test; ${v1} is live on the schema with them applied$`,
           ),
         ),
         `restarted ${v1}`,
@@ -193,26 +193,31 @@ describe('what a failed deploy says it did is what it did (real PostgreSQL, real
         `^automatic rollback INCOMPLETE: could not point current at ${v1}: EISDIR: illegal operation on a directory, rename '\\S+' -> '${current.replace(/[/.]/g, '\\$&')}'; current is \\(none\\)$`,
       ),
     );
+    // 1.0.0 is not live, so the changeset is not undone under 2.0.0, which may still serve (it does: see below).
     expect(e.details).toEqual(
       expect.arrayContaining([
-        `database: rolled back the 1 changeset(s) ${v2} applied (changelog.sql::2::test); databasechangelog no longer records them`,
+        `database: not undone: current is (none), not ${v1}, so the failed release may still serve on them; databasechangelog still records 1 changeset(s) ${v2} applied: changelog.sql::2::test`,
         'to finish: slipway recover --target prod --yes',
       ]),
     );
-    // Nothing was restarted or health-checked, and the message does not say so.
-    expect(e.details.join('\n')).not.toMatch(/restarted|passed its health gate/);
-    // observed: `current` is a directory (it names no release), 2.0.0 still answers, changeset 2 undone, lock free
+    // Nothing was restarted, health-checked or rolled back, and the message does not say so.
+    expect(e.details.join('\n')).not.toMatch(/restarted|passed its health gate|rolled back the/);
+    // observed: `current` is a directory (it names no release), 2.0.0 still answers on changeset 2, lock free
     expect((await lstat(current)).isDirectory()).toBe(true);
     expect(await s.current()).toBeNull();
     expect(await s.answer()).toBe('version 2.0.0\n');
-    expect(await s.changelog()).toEqual(['1']);
+    expect(await s.changelog()).toEqual(['1', '2']);
     expect(await s.lockFree()).toBe(true);
     // The cause removed, the command the message names finishes the recovery.
     await rm(current, { recursive: true });
     const fix = await s.cli(['recover', '--target', 'prod', '--yes']);
     expect(fix.code, fix.err).toBe(0);
     expect(fix.out).toContain(`ended with its undo incomplete`);
-    expect(fix.out).toMatch(new RegExp(`current is ${v1} again; .*restarted ${v1}; ${v1} passed its health gate`));
+    expect(fix.out).toMatch(
+      new RegExp(
+        `current is ${v1} again; restarted ${v1}; database: rolled back the 1 changeset\\(s\\) ${v2} applied \\(changelog\\.sql::2::test\\); databasechangelog no longer records them; ${v1} passed its health gate`,
+      ),
+    );
     expect(await s.current()).toBe(v1);
     await waitFor('1.0.0 to answer', async () => (await s.answer()) === 'version 1.0.0\n');
     expect(await s.changelog()).toEqual(['1']);
@@ -234,14 +239,16 @@ describe('what a failed deploy says it did is what it did (real PostgreSQL, real
       expect.arrayContaining([
         'automatic rollback INCOMPLETE: nothing is live: current removed (nothing was live before)',
         'the stop command failed (it exited with 3: refusing to stop)',
+        'database: not undone: the app was not stopped, so the failed release may still serve on them; databasechangelog still records 2 changeset(s) ' +
+          `${await lastDeployed(s.root)} applied: changelog.sql::1::test, changelog.sql::2::test`,
         'to finish: slipway recover --target prod --yes',
       ]),
     );
     expect(e.details).not.toContain('stopped the app (stop command)');
-    // observed: nothing is live, but the failed release's app still answers; its changesets are undone
+    // observed: nothing is live, but the failed release's app still answers, on its changesets, which stay
     expect(await s.current()).toBeNull();
     expect(await s.answer()).toBe('version 2.0.0\n');
-    expect(await s.changelog()).toEqual([]);
+    expect(await s.changelog()).toEqual(['1', '2']);
     expect(await s.lockFree()).toBe(true);
     // Until the cause is fixed, a deploy refuses (its recovery of this run fails the same way) and starts nothing.
     const refused = await failing(deploy({ config, packagePath: await s.pkg('3.0.0', [CS1]), target: 'prod' }));
@@ -251,13 +258,14 @@ describe('what a failed deploy says it did is what it did (real PostgreSQL, real
     expect(refused.details.join('\n')).toContain('the stop command failed (it exited with 3: refusing to stop)');
     expect(await s.current()).toBeNull();
     expect(await s.answer()).toBe('version 2.0.0\n');
-    expect(await s.changelog()).toEqual([]);
+    expect(await s.changelog()).toEqual(['1', '2']);
     expect(await s.lockFree()).toBe(true);
     await rm(flag, { recursive: true });
     const fix = await s.cli(['recover', '--target', 'prod', '--yes']);
     expect(fix.code, fix.err).toBe(0);
-    expect(fix.out).toContain('stopped the app (stop command)');
+    expect(fix.out).toMatch(/stopped the app \(stop command\); database: rolled back the 2 changeset\(s\)/);
     await waitFor('the app to stop answering', async () => (await s.answer()).startsWith('unreachable: '));
+    expect(await s.changelog()).toEqual([]);
     expect(await s.lockFree()).toBe(true);
   }, 240_000);
 
