@@ -171,7 +171,7 @@ describe('Ctrl-C during a hanging SQL statement (built CLI, real PostgreSQL)', (
     expect(lines).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^error E_INTERRUPTED: interrupted by SIGINT while undoing a failed deploy \\(release ${v2} is not healthy: .*\\): current is ${p1Id} again; database: could not undo the changesets ${v2} applied: statement cancelled by SIGINT while it ran \\(SQLSTATE 57014\\).*; databasechangelog still records 2 of them: changelog\\.sql::2::test, changelog\\.sql::3::test; restarted ${p1Id}; ${p1Id} passed its health gate; to finish: slipway recover --target prod --yes$`,
+          `^error E_INTERRUPTED: interrupted by SIGINT while undoing a failed deploy \\(release ${v2} is not healthy: .*\\): current is ${p1Id} again; restarted ${p1Id}; database: could not undo the changesets ${v2} applied: statement cancelled by SIGINT while it ran \\(SQLSTATE 57014\\).*; databasechangelog still records 2 of them: changelog\\.sql::2::test, changelog\\.sql::3::test; ${p1Id} is live on the schema with them applied; ${p1Id} passed its health gate; to finish: slipway recover --target prod --yes$`,
         ),
       ),
     ]);

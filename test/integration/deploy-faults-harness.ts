@@ -389,7 +389,9 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
         );
         if (cs2Recorded && index(at) < index('migrate:ok#1'))
           expect(line).toMatch(/database: rolled back the [12] changeset\(s\) \S+ applied/);
-        if (index(at) >= index('switch:begin#1')) expect(line).toMatch(/restarted \S+; \S+ passed its health gate/);
+        // The previous release live first, then the database, then the gate (settle.ts).
+        if (index(at) >= index('switch:begin#1'))
+          expect(line).toMatch(/restarted \S+; (database: .*; )?\S+ passed its health gate/);
         expect(r.err).not.toMatch(/^hint:/m);
         await assertLive('1.0.0');
         const closing = await closingOf(await lastDeployRun());
@@ -538,7 +540,7 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
           expect(lines).toEqual([
             expect.stringMatching(
               new RegExp(
-                `^error E_INTERRUPTED: interrupted by ${sig}: current is ${ids.P1} again; database: rolled back the 2 changeset\\(s\\) \\S+ applied .*; restarted ${ids.P1}; ${ids.P1} passed its health gate$`,
+                `^error E_INTERRUPTED: interrupted by ${sig}: current is ${ids.P1} again; restarted ${ids.P1}; database: rolled back the 2 changeset\\(s\\) \\S+ applied .*; ${ids.P1} passed its health gate$`,
               ),
             ),
           ]);
@@ -573,7 +575,7 @@ export function faultSuite(section: string, FAULTS: readonly Fault[], extras: bo
         expect(fix.code, fix.err).toBe(0);
         expect(fix.out).toMatch(
           new RegExp(
-            `current is (still )?${ids.P1}( again)?; database: (rolled back the 2 changeset\\(s\\) \\S+ applied|databasechangelog records none of) .*restarted ${ids.P1}; ${ids.P1} passed its health gate`,
+            `current is (still )?${ids.P1}( again)?; restarted ${ids.P1}; database: (rolled back the 2 changeset\\(s\\) \\S+ applied|databasechangelog records none of) .*; ${ids.P1} passed its health gate`,
           ),
         );
         await assertLive('1.0.0');

@@ -130,7 +130,7 @@ describe('rollback fault injection: SIGKILL, SIGINT, journal read-only, ENOSPC, 
         // one line naming the release that is live, what happened to the database, and its health gate
         expect(lines[0]).toMatch(
           new RegExp(
-            `^error E_INTERRUPTED: interrupted by SIGINT: (database: the rollback of the 2 changeset\\(s\\) did not complete and databasechangelog still records all of them \\(changelog\\.sql::3::test, changelog\\.sql::2::test\\): nothing was undone; )?current is (still )?${expected}( again)?(; database: (rolled back the 2 changeset\\(s\\) ${from} applied \\(changelog\\.sql::3::test, changelog\\.sql::2::test\\); databasechangelog no longer records them|databasechangelog records none of .*; nothing to undo))?; restarted ${expected}; ${expected} passed its health gate$`,
+            `^error E_INTERRUPTED: interrupted by SIGINT: (database: the rollback of the 2 changeset\\(s\\) did not complete and databasechangelog still records all of them \\(changelog\\.sql::3::test, changelog\\.sql::2::test\\): nothing was undone; )?current is (still )?${expected}( again)?; restarted ${expected}(; database: (rolled back the 2 changeset\\(s\\) ${from} applied \\(changelog\\.sql::3::test, changelog\\.sql::2::test\\); databasechangelog no longer records them|databasechangelog records none of .*; nothing to undo))?; ${expected} passed its health gate$`,
           ),
         );
         expect(r.err).not.toMatch(/^hint:/m);
