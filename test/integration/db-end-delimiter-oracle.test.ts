@@ -24,6 +24,11 @@ const XML_CASES: [string, string, string][] = [
   ['slash-in-text', '/', "select 'M1' as \"a/b\", 4/2\n/\nselect 'M2'"],
   ['escaped', '\\$\\$', "select 'N1' $$ select 'N2'"],
   ['newline-semi', '\\n;', "select 'P1'\n;select 'P2'"],
+  // Java-only regex: a leading inline flag (JavaScript has no `(?i)`), Java's ASCII-only `\s` (a no-break space before
+  // the line break keeps `go` inside the statement), `\Z` lower-cased to Java's `\z`.
+  ['inline-flag', '(?i)\\nGO', "select 'Q1'\ngo\nselect 'Q2'"],
+  ['nbsp', '\\nGO', "select 'R1'\u00a0\ngo\nselect 'R2'"],
+  ['end-z', '\\n/\\Z', "select 'S1'\n/\nselect 'S2'\n/"],
   [
     'body',
     '/',
@@ -154,16 +159,21 @@ describe('endDelimiter splits as Liquibase 4.28 splits', () => {
     }
   });
 
-  // Liquibase fails there too (measured: PatternSyntaxException "Unclosed group" from update-sql).
-  it('an endDelimiter that is no regular expression is an error naming file and line', async () => {
-    const dir = await makeTree({ 'c.sql': '--liquibase formatted sql\n--changeset t:1 endDelimiter:((\nselect 1\n' });
+  // Liquibase fails there too (measured: PatternSyntaxException "Unclosed group" from update-sql, and for `\QGO\E`,
+  // lower-cased to `\qgo\e`, "Illegal/unsupported escape sequence near index 8").
+  it.each([
+    ['((', 'Unterminated group'],
+    ['\\QGO\\E', 'Illegal/unsupported escape sequence \\q'],
+  ])('the endDelimiter %s, no Java regular expression, is an error naming file and line', async (d, why) => {
+    const dir = await makeTree({
+      'c.sql': `--liquibase formatted sql\n--changeset t:1 endDelimiter:${d}\nselect 1 GO select 2\n`,
+    });
     try {
-      await expect(parseChangelog({ rootDir: dir, changelog: 'c.sql' })).rejects.toMatchObject({
-        code: 'E_CHANGELOG',
-        file: 'c.sql',
-        line: 3,
-        message: expect.stringContaining('endDelimiter "((" of changeset t:1 is not a valid regular expression'),
-      });
+      const err: unknown = await parseChangelog({ rootDir: dir, changelog: 'c.sql' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'E_CHANGELOG', file: 'c.sql', line: 3 });
+      const message = (err as Error).message;
+      expect(message).toContain(`endDelimiter ${JSON.stringify(d)} of changeset t:1 is not a valid regular expression`);
+      expect(message).toContain(why);
     } finally {
       await removeTree(dir);
     }

@@ -121,17 +121,28 @@ function escape(n: string, inClass: boolean, rest: string): string {
     case 'R':
       if (inClass) throw new JavaRegexError('\\R inside a character class is not a valid Java pattern');
       return String.raw`(?:\r\n|[\n\x0B\f\r\u0085\u2028\u2029])`;
+    case 'a':
+      return String.raw`\x07`;
+    case 'e':
+      return String.raw`\x1B`;
     case 'p':
     case 'P':
     case 'G':
     case 'X':
-    case 'e':
-    case 'a':
     case '0':
       throw new JavaRegexError(`${rest.slice(0, 2)} has no JavaScript equivalent here`);
     default:
+      // Java refuses a backslash before a letter that names no construct (JavaScript reads it as the letter).
+      if (/[CEFIJKLMOTUYgijlmoqy]/.test(n)) throw new JavaRegexError(`Illegal/unsupported escape sequence \\${n}`);
       return `\\${n}`;
   }
+}
+
+/** Java's `input.matches(pattern)`: whether the whole input matches; JavaRegexError as for javaRegex. */
+export function javaMatcher(pattern: string): (input: string) => boolean {
+  const re = javaRegex(pattern);
+  const whole = new RegExp(`^(?:${re.source})$`, re.flags.replace('g', ''));
+  return (input) => whole.test(input);
 }
 
 /** The number of capturing groups of `re`. */

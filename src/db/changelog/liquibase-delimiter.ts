@@ -6,12 +6,14 @@
  * statement at a token when no BEGIN…END is open and:
  * - a one-character delimiter: the token equals it (ignoring case); `/` only where the token before ends a line;
  * - a longer one: the token equals it (ignoring case), or the token before and the token together match
- *   `[\s\n\r]*` + the delimiter as a Java regex, both lower-cased (so `\n/` and `\nGO` consume the line break,
- *   `\S` reads as `\s`, and `^/$` never matches after a line break).
+ *   `[\s\n\r]*` + the delimiter as a Java regex (java-regex.ts), both lower-cased (so `\n/` and `\nGO` consume the
+ *   line break, `\S` reads as `\s`, `\Q` becomes the invalid `\q`, and `^/$` never matches after a line break).
  * An empty delimiter ends nothing. The token before a cut stays in the statement (statements are trimmed); a
  * delimiter (or its first tokens) at the very end is dropped.
  * Hand-written because no library reproduces Liquibase's grammar; facts measured with `liquibase update-sql` 4.28.
  */
+
+import { javaMatcher, JavaRegexError } from './java-regex.js';
 
 const WHITESPACE = /[ \t\n\r\u0085\u00a0\u1680\u180e\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]+/y;
 const LINE_COMMENT = /--[^\r\n]*/y;
@@ -88,10 +90,7 @@ export interface DelimiterCut {
  */
 export function liquibaseDelimiterCuts(sql: string, endDelimiter: string): DelimiterCut[] {
   const { merged: tokens, dropped } = mergeTokens(liquibaseTokens(sql), endDelimiter);
-  const lower = endDelimiter.toLowerCase();
-  // Java's String.matches: the whole input against `[\s\n\r]*` + the delimiter (an alternation's first branch
-  // gets the prefix, as in Java).
-  const pattern = endDelimiter.length === 1 ? null : new RegExp(`^(?:[\\s\\n\\r]*${lower})$`);
+  const pattern = endDelimiter.length === 1 ? null : delimiterPattern(endDelimiter.toLowerCase());
   const cuts: DelimiterCut[] = [];
   let open = 0;
   // Java's `previousPiece + piece` with a null previousPiece reads "null".
@@ -112,11 +111,31 @@ export function liquibaseDelimiterCuts(sql: string, endDelimiter: string): Delim
   return cuts;
 }
 
-function isDelimiter(piece: string, previous: string | null, delimiter: string, pattern: RegExp | null): boolean {
+/**
+ * Java's `(previous + piece).matches("[\\s\n\r]*" + delimiter)` (an alternation's first branch gets the prefix, as in
+ * Java). A leading inline flag group such as `(?i)` moves before the prefix: Java applies it from where it stands,
+ * and no flag changes what `[\s\n\r]` matches, so the match is the same. SyntaxError where the pattern is refused.
+ */
+function delimiterPattern(lower: string): (input: string) => boolean {
+  const lead = /^\(\?[a-z]*(?:-[a-z]*)?\)/.exec(lower)?.[0] ?? '';
+  try {
+    return javaMatcher(`${lead}[\\s\n\r]*${lower.slice(lead.length)}`);
+  } catch (e) {
+    if (e instanceof JavaRegexError) throw new SyntaxError(e.message);
+    throw e;
+  }
+}
+
+function isDelimiter(
+  piece: string,
+  previous: string | null,
+  delimiter: string,
+  pattern: ((input: string) => boolean) | null,
+): boolean {
   const same = piece.toLowerCase() === delimiter.toLowerCase();
   if (!pattern) {
     if (delimiter === '/' && previous !== null && !previous.endsWith('\n')) return false;
     return same;
   }
-  return same || pattern.test(`${previous ?? 'null'}${piece}`.toLowerCase());
+  return same || pattern(`${previous ?? 'null'}${piece}`.toLowerCase());
 }

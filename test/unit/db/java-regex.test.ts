@@ -22,6 +22,7 @@ const cases: [input: string, pattern: string, replacement: string, java: string]
   ['a^b', '[^]a]', 'X', 'aXX'],
   ['AbC', '(?i)b', 'x', 'AxC'],
   ['a.b', String.raw`\Q.\E`, '!', 'a!b'],
+  ['a\x07b\x1bc', String.raw`\a|\e`, 'X', 'aXbXc'],
 ];
 
 describe('javaReplacer: String.replaceAll as Java 17 runs it', () => {
@@ -34,6 +35,19 @@ describe('javaReplacer: String.replaceAll as Java 17 runs it', () => {
     expect(() => javaReplacer('(a)', '$')).toThrow('Illegal group reference: group index is missing');
     expect(() => javaReplacer('(a)', '\\')).toThrow('character to be escaped is missing');
     expect(() => javaReplacer('(a)', '$x')).toThrow('Illegal group reference');
+  });
+
+  it('refuses a backslash before a letter that names nothing, as Java does (JavaScript reads the letter)', () => {
+    for (const p of [
+      String.raw`\q`,
+      String.raw`\E`,
+      String.raw`\y`,
+      String.raw`[\q]`,
+      String.raw`\i`,
+      String.raw`\C`,
+    ]) {
+      expect(() => javaReplacer(p, 'y'), p).toThrow('Illegal/unsupported escape sequence');
+    }
   });
 
   it('refuses what JavaScript cannot match the same way instead of matching differently', () => {
