@@ -83,10 +83,22 @@ export function renderHistoryRerun(cs: ChangeSet, t: HistoryTables = DEFAULT_HIS
   return `${historyRerun(cs, t, where)};`;
 }
 
-/** renderHistoryRerun without its ";" (as withCommit takes it). */
+/**
+ * renderHistoryRerun without its ";" (as withCommit takes it). Like an INSERT, the UPDATE writes the changeset's
+ * current COMMENTS, CONTEXTS, LABELS, DESCRIPTION and LIQUIBASE, and its TAG only when it holds a tagDatabase (a tag
+ * set by `liquibase tag` on another changeset stays; measured: test/integration/db-rerun-columns-oracle.test.ts).
+ */
 function historyRerun(cs: ChangeSet, t: HistoryTables, where: string | undefined): string {
   const { history, nextOrder } = tableText(t);
-  return `UPDATE ${history} SET DATEEXECUTED = NOW(), ORDEREXECUTED = ${nextOrder}, MD5SUM = ${quoteLiteral(cs.checksum)}, EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id' WHERE ${where ?? whereKey(cs)}`;
+  return (
+    `UPDATE ${history} SET DATEEXECUTED = NOW(), ORDEREXECUTED = ${nextOrder}, MD5SUM = ${quoteLiteral(cs.checksum)}, ` +
+    `EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id', ` +
+    `COMMENTS = ${quoteLiteral(limitSize(cs.comment ?? '', 250))}, CONTEXTS = ${quoteLiteral(contextsColumn(cs))}, ` +
+    `LABELS = ${quoteLiteral(labelsColumn(cs))}, LIQUIBASE = ${quoteLiteral(LIQUIBASE_VERSION)}, ` +
+    `DESCRIPTION = ${quoteLiteral(limitSize(cs.description, 250))}` +
+    (cs.tag !== null ? `, TAG = ${quoteLiteral(cs.tag)}` : '') +
+    ` WHERE ${where ?? whereKey(cs)}`
+  );
 }
 
 /** The lines of each changelog file by path (a Map, or a lookup that splits a file only when asked). */

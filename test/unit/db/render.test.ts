@@ -91,7 +91,7 @@ describe('renderChangeSet', () => {
     expect(sql).not.toContain('ROLLBACK;');
     expect(sql).toContain('CREATE OR REPLACE VIEW v AS SELECT 1 -- end\n;\n');
     expect(sql).toContain(
-      "UPDATE public.databasechangelog SET DATEEXECUTED = NOW(), ORDEREXECUTED = (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), MD5SUM = '9:0123456789abcdef0123456789abcdef', EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id' WHERE ID = 'v' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql';",
+      "UPDATE public.databasechangelog SET DATEEXECUTED = NOW(), ORDEREXECUTED = (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), MD5SUM = '9:0123456789abcdef0123456789abcdef', EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id', COMMENTS = '', CONTEXTS = NULL, LABELS = NULL, LIQUIBASE = '4.28.0', DESCRIPTION = 'sql' WHERE ID = 'v' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql';",
     );
     expect(sql).toContain(
       "\\if :slipway_new\n\\echo 'slipway: EXECUTED' 'db/master.sql::v::alice'\n\\else\n\\echo 'slipway: RERAN' 'db/master.sql::v::alice'\n\\endif",
