@@ -170,3 +170,20 @@ export function expectSameSchemaAndHistory(c: OracleCase): void {
   expect(schemaDump(c.ours)).toBe(schemaDump(c.theirs));
   expect(psqlRows(c.ours, HISTORY_ROWS)).toEqual(psqlRows(c.theirs, HISTORY_ROWS));
 }
+
+/** `sql` run on both databases of `c` (the same change behind both tools' backs). */
+export function onBoth(c: OracleCase, sql: string): void {
+  psqlRows(c.theirs, sql);
+  psqlRows(c.ours, sql);
+}
+
+/**
+ * One more `liquibase update` of `changelog` on `theirs` and Slipway's package on `ours`, then the same schema and
+ * history (expectSameSchemaAndHistory) and, given `query`, the same rows of it.
+ */
+export async function updateBoth(c: OracleCase, changelog: string, query?: string): Promise<void> {
+  await liquibaseOk(c.root, c.theirs, changelog, 'update');
+  await applyOurPackage(c.root, changelog, c.ours);
+  expectSameSchemaAndHistory(c);
+  if (query) expect(psqlRows(c.ours, query)).toEqual(psqlRows(c.theirs, query));
+}

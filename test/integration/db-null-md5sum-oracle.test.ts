@@ -1,13 +1,7 @@
 // History rows whose MD5SUM is NULL (Liquibase's clear-checksums, or its upgrade of pre-9 checksums), compared with
 // real Liquibase 4.28 over a second update of the same two databases.
 import { describe, expect, it } from 'vitest';
-import {
-  applyOurPackage,
-  expectSameSchemaAndHistory,
-  liquibaseOk,
-  psqlRows,
-  useOracleCase,
-} from '../helpers/liquibase-oracle.js';
+import { onBoth, psqlRows, updateBoth, useOracleCase } from '../helpers/liquibase-oracle.js';
 import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 const changelog = `<databaseChangeLog ${LIQUIBASE_NS}>
@@ -20,21 +14,12 @@ const changelog = `<databaseChangeLog ${LIQUIBASE_NS}>
 
 describe('history rows with a NULL MD5SUM', () => {
   const c = useOracleCase('null_md5sum', { 'master.xml': changelog });
-  const both = (sql: string): void => {
-    psqlRows(c.theirs, sql);
-    psqlRows(c.ours, sql);
-  };
-  const update = async (): Promise<void> => {
-    await liquibaseOk(c.root, c.theirs, 'master.xml', 'update');
-    await applyOurPackage(c.root, 'master.xml', c.ours);
-    expectSameSchemaAndHistory(c);
-    const log = "SELECT string_agg(x::text, ',' ORDER BY ctid) FROM log";
-    expect(psqlRows(c.ours, log)).toEqual(psqlRows(c.theirs, log));
-  };
+  const log = "SELECT string_agg(x::text, ',' ORDER BY ctid) FROM log";
+  const update = (): Promise<void> => updateBoth(c, 'master.xml', log);
 
   it('are filled in, and run again only where Liquibase runs them again', async () => {
     await update();
-    both('UPDATE databasechangelog SET md5sum = NULL');
+    onBoth(c, 'UPDATE databasechangelog SET md5sum = NULL');
     await update();
     expect(psqlRows(c.theirs, 'SELECT count(*) FROM databasechangelog WHERE md5sum IS NULL')).toEqual(['0']);
   }, 600_000);

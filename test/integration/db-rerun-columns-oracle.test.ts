@@ -6,13 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  applyOurPackage,
-  expectSameSchemaAndHistory,
-  liquibaseOk,
-  psqlRows,
-  useOracleCase,
-} from '../helpers/liquibase-oracle.js';
+import { onBoth, psqlRows, updateBoth, useOracleCase } from '../helpers/liquibase-oracle.js';
 import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 const changelog = (v: number): string => `<databaseChangeLog ${LIQUIBASE_NS}>
@@ -29,21 +23,13 @@ const changelog = (v: number): string => `<databaseChangeLog ${LIQUIBASE_NS}>
 
 describe('a runOnChange changeset run again: the RERAN history row as Liquibase 4.28 rewrites it', () => {
   const c = useOracleCase('rerun_columns', { 'master.xml': changelog(1) });
-  const both = (sql: string): void => {
-    psqlRows(c.theirs, sql);
-    psqlRows(c.ours, sql);
-  };
-  const update = async (): Promise<void> => {
-    await liquibaseOk(c.root, c.theirs, 'master.xml', 'update');
-    await applyOurPackage(c.root, 'master.xml', c.ours);
-    expectSameSchemaAndHistory(c);
-  };
+  const update = (): Promise<void> => updateBoth(c, 'master.xml');
 
   it('rewrites description, comments, contexts, labels, liquibase and a tagDatabase tag', async () => {
     await update();
     // A row written by another Liquibase, and a tag set by `liquibase tag` on a changeset that has no tagDatabase.
-    both("UPDATE databasechangelog SET liquibase = '4.0.0'");
-    both("UPDATE databasechangelog SET tag = 'manual' WHERE id = 'untagged'");
+    onBoth(c, "UPDATE databasechangelog SET liquibase = '4.0.0'");
+    onBoth(c, "UPDATE databasechangelog SET tag = 'manual' WHERE id = 'untagged'");
     await writeFile(path.join(c.root, 'master.xml'), changelog(2));
     await update();
     const row =

@@ -8,13 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  applyOurPackage,
-  expectSameSchemaAndHistory,
-  liquibaseOk,
-  psqlRows,
-  useOracleCase,
-} from '../helpers/liquibase-oracle.js';
+import { onBoth, psqlRows, updateBoth, useOracleCase } from '../helpers/liquibase-oracle.js';
 import { LIQUIBASE_NS } from '../helpers/changelog-xml.js';
 
 const changelog = (onChangeValue: number): string => `<databaseChangeLog ${LIQUIBASE_NS}>
@@ -37,17 +31,9 @@ const changelog = (onChangeValue: number): string => `<databaseChangeLog ${LIQUI
 
 describe('runAlways / runOnChange with a precondition that fails on a later run (onFail MARK_RAN)', () => {
   const c = useOracleCase('rerun_mark_ran', { 'master.xml': changelog(3) });
-  const both = (sql: string): void => {
-    psqlRows(c.theirs, sql);
-    psqlRows(c.ours, sql);
-  };
-  const update = async (): Promise<void> => {
-    await liquibaseOk(c.root, c.theirs, 'master.xml', 'update');
-    await applyOurPackage(c.root, 'master.xml', c.ours);
-    expectSameSchemaAndHistory(c);
-    const log = "SELECT string_agg(x::text, ',' ORDER BY ctid) FROM log";
-    expect(psqlRows(c.ours, log)).toEqual(psqlRows(c.theirs, log));
-  };
+  const log = "SELECT string_agg(x::text, ',' ORDER BY ctid) FROM log";
+  const update = (): Promise<void> => updateBoth(c, 'master.xml', log);
+  const both = (sql: string): void => onBoth(c, sql);
 
   it('inserts one more MARK_RAN row per failing run, and RERAN updates them all', async () => {
     await update(); // always EXECUTED, always-inverse MARK_RAN
