@@ -3,7 +3,10 @@ import type { ChangeSet } from './model.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
 import { normalizeChangeLogPath, recordedPathKey } from './changelog/paths.js';
 
-/** Changesets after the one that tags `tag` (exclusive), like a database tagged there would still need. */
+/**
+ * Changesets after the one that tags `tag` (exclusive), like a database tagged there would still need. The tag's case
+ * counts, as for Liquibase 4.28's update-to-tag on the changelog's tagDatabase changes (String.equals).
+ */
 export function selectSinceTag(changeSets: ChangeSet[], tag: string): ChangeSet[] {
   const at = changeSets.findIndex((cs) => cs.tag === tag);
   if (at === -1) {

@@ -32,6 +32,9 @@ describe('delta selection', () => {
     expect(ids(selectSince(list, 'db/master.sql::1::alice'))).toEqual(['2', '3', '4', '5']);
     expect(() => selectSince(list, '9')).toThrow('changeset "9" is not in the changelog');
     expect(() => selectSinceTag(list, 'v9')).toThrow('tag "v9" is not in the changelog');
+    // The tag's case counts, as in Liquibase 4.28's update-to-tag on a changelog (UpToTagChangeSetFilter's equals;
+    // measured: `update-to-tag --tag=V1` on a fresh database with tagDatabase v1 warns "not found" and runs them all).
+    expect(() => selectSinceTag(list, 'V1')).toThrow('tag "V1" is not in the changelog');
   });
 
   it('databaseUrl: what the database lacks, runAlways, and runOnChange with a new checksum', () => {
