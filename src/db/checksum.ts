@@ -74,6 +74,22 @@ export function sqlChangeChecksums(
   const out = workBuffer(2 * room + (v8 ? 3 * header.length : 0));
   const len = typeof sql === 'string' ? out.write(sql, 0, 'utf8') : (out.set(sql, 0), sql.length);
   const head8 = v8 ? room + out.write(header, room, 'utf8') : room;
+  normalizeBytes(out, len, head8, v8 !== null);
+  const v9 = '9:' + md5hex(out.subarray(0, normalized[0]!));
+  if (!v8) return { v9, v8: null };
+  return { v9, v8: '8:' + md5hex(out.subarray(room, normalized[1]!)) };
+}
+
+/** Where normalizeBytes's two inputs end: the "9:" input at 0, the "8:" input after the V8 header. */
+const normalized = new Int32Array(2);
+
+/**
+ * The pass over an SQL change's bytes out[0, len): the bytes other than 0x20, 0x09, 0x0D, 0x0A compacted in place
+ * (NormalizingStream), and with `v8` each whitespace run collapsed to one space, ends trimmed, written from `head8`
+ * (NormalizingStreamV8); their ends in `normalized`. A function of its own so that V8 optimises this loop alone:
+ * inside sqlChangeChecksums the loop made that function hot, and V8 compiled it whole with the hashing it inlines.
+ */
+function normalizeBytes(out: Buffer, len: number, head8: number, v8: boolean): void {
   let n9 = 0;
   let n8 = head8;
   let pendingSpace = false;
@@ -90,9 +106,8 @@ export function sqlChangeChecksums(
       out[n8++] = b;
     }
   }
-  const v9 = '9:' + md5hex(out.subarray(0, n9));
-  if (!v8) return { v9, v8: null };
-  return { v9, v8: '8:' + md5hex(out.subarray(room, n8)) };
+  normalized[0] = n9;
+  normalized[1] = n8;
 }
 
 /** CheckSum.compute(InputStream): "9:" + md5 of the bytes as they are (loadData's CSV, after its own filtering). */

@@ -252,7 +252,9 @@ function endsInOpenStatement(source: string): boolean {
       i++;
       continue;
     }
-    const next = source.charCodeAt(i + 1);
+    // Inside the text only: a statement's last character is often special (`;`, `)`), and an out-of-bounds read
+    // deoptimised the optimised code at the first such statement (--trace-deopt), which V8 then compiled again.
+    const next = i + 1 < n ? source.charCodeAt(i + 1) : -1;
     if (code === 10) i++;
     else if (code === 45 && next === 45) {
       // A line comment: kept in the buffer (or as a comment before the statement), never deciding anything.

@@ -180,20 +180,20 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
         });
       }
     }
-    const texts = p.native ? nativeTexts(p, res.statements, d, warnings) : res.statements.map((s) => s.text);
+    const texts = p.native ? nativeTexts(p, res.statements, d, warnings) : sized(res.statements, (s) => s.text);
     // modifySql after nativeSQL, as Liquibase applies its visitors when it executes the generated statements.
-    statementsOf[pi] = d.sqlVisitors.length ? texts.map((t) => visitSql(t, d.sqlVisitors)) : texts;
+    statementsOf[pi] = d.sqlVisitors.length ? sized(texts, (t) => visitSql(t, d.sqlVisitors)) : texts;
     // Offsets ascend, so one forward walk over the piece gives every statement's line.
     let k = 0;
     let at = 0;
-    locationsOf[pi] = res.statements.map((s) => {
+    locationsOf[pi] = sized(res.statements, (s) => {
       for (let nl = p.sql.indexOf('\n', at); nl >= 0 && nl < s.offset; nl = p.sql.indexOf('\n', nl + 1)) k++;
       at = Math.max(at, s.offset);
       return { file: p.file, line: fileLine(p, k) };
     });
   }
-  const statements = statementsOf.length === 1 ? statementsOf[0]! : ([] as string[]).concat(...statementsOf);
-  const statementLocations = locationsOf.length === 1 ? locationsOf[0]! : locationsOf.flat();
+  const statements = statementsOf.length === 1 ? statementsOf[0]! : concatSized(statementsOf);
+  const statementLocations = locationsOf.length === 1 ? locationsOf[0]! : concatSized(locationsOf);
   const first = d.pieces[0];
   const cs: ChangeSet = {
     id: d.id,
@@ -248,7 +248,7 @@ function nativeTexts(
   warnings: ParseWarning[],
 ): string[] {
   let warned = false;
-  return statements.map((s) => {
+  return sized(statements, (s) => {
     const n = nativeSql(s.text);
     if (n.params > 0 && !warned) {
       warned = true;
@@ -292,6 +292,28 @@ export function addTagChange(d: ChangeSetDraft, tag: string | null): void {
   d.descriptions.push('tagDatabase');
 }
 
+/**
+ * `xs.map(f)`, as an array of one elements kind whichever tier runs it. The model keeps these arrays (statements,
+ * their locations, rollback), and Array#map makes packed ones in the interpreter but holey ones in optimised code:
+ * the changesets of one changelog then held arrays of two kinds, and each render function optimised on the first
+ * kind was deoptimised at the first of the other, and compiled again (--trace-deopt, 10,000 changesets).
+ */
+function sized<T, U>(xs: readonly T[], f: (x: T) => U): U[] {
+  const out = new Array<U>(xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = f(xs[i]!);
+  return out;
+}
+
+/** The parts one after the other, as sized makes arrays (not Array#concat's or #flat's kind). */
+function concatSized<T>(parts: T[][]): T[] {
+  let n = 0;
+  for (const part of parts) n += part.length;
+  const out = new Array<T>(n);
+  let k = 0;
+  for (const part of parts) for (const x of part) out[k++] = x;
+  return out;
+}
+
 /** File line of the `k`-th (0-based) line of a piece. */
 function fileLine(p: SqlPiece, k: number): number {
   return p.lineMap?.[k] ?? p.line + k;
@@ -321,7 +343,7 @@ export function splitRollback(
 ): string[] | null {
   try {
     // A rollback's SQL is a RawSQLChange too: nativeSQL as for the update (AbstractSQLChange.generateStatements).
-    return splitSql(sql, { endDelimiter, splitStatements }).statements.map((s) => nativeSql(s.text).text);
+    return sized(splitSql(sql, { endDelimiter, splitStatements }).statements, (s) => nativeSql(s.text).text);
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
     at.warnings.push({

@@ -31,4 +31,17 @@ describe('what pgjdbc sends', () => {
     expect(nativeSql(`select x$?`).text).toBe(`select x$$1`);
     expect(nativeSql('select 1')).toEqual({ text: 'select 1', params: 0 });
   });
+
+  it('dollar tags and E strings: letters and digits of any script, as pgjdbc classifies them', () => {
+    // A tag may start with a letter or _ and go on with letters, digits and _ (Character.isLetter/isDigit): ASCII
+    // and not, each on both sides of the 0x80 boundary the classification shortcuts.
+    for (const tag of ['$a1$', '$_$', '$é$', '$aé٣$', '$Ω_9$'])
+      expect(nativeSql(`select ${tag} ? ${tag}, ?`).text).toBe(`select ${tag} ? ${tag}, $1`);
+    // No dollar quote: a tag that starts with a digit, or a `$` right after an identifier character.
+    for (const text of ['$1$ ? $1$', 'x$a$ ? $a$', 'é$a$ ? $a$', '٣$a$ ? $a$'])
+      expect(nativeSql(`select ${text}`).text).toBe(`select ${text.replaceAll('?', '$1')}`);
+    // E'…' reads backslash escapes only when the E does not end a longer identifier.
+    expect(nativeSql(String.raw`select e'\'?', 1 ?`).text).toBe(String.raw`select e'\'?', 1 $1`);
+    expect(nativeSql(String.raw`select ée'\', ?`).text).toBe(String.raw`select ée'\', $1`);
+  });
 });
