@@ -14,6 +14,13 @@ async function liquibase(root: string, db: TestDatabase, changelog: string, ...a
   return r.ok ? r.out : `FAILED\n${r.out}`;
 }
 
+const OWN_XSD = `<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="http://www.liquibase.org/xml/ns/dbchangelog" elementFormDefault="qualified">
+  <xs:element name="databaseChangeLog"><xs:complexType><xs:sequence><xs:any processContents="skip" minOccurs="0" maxOccurs="unbounded"/></xs:sequence><xs:anyAttribute processContents="skip"/></xs:complexType></xs:element>
+</xs:schema>
+`;
+const xsdAt = (location: string) =>
+  `<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog ${location}">\n<changeSet id="1" author="a"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n`;
+
 describe('tolerance rule against liquibase 4.28', () => {
   let root: string;
   let db: TestDatabase;
@@ -26,6 +33,11 @@ describe('tolerance rule against liquibase 4.28', () => {
         'databaseChangeLog:\n  - changeSet:\n      id: 1\n      author: a\n      foo: x\n      changes:\n        - sql:\n            sql: select 1\n            bar: y\n',
       'db/unknown-attr.xml': `<databaseChangeLog ${LIQUIBASE_NS}>\n<changeSet id="1" author="a" foo="x"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n`,
       'db/xsd-5.xml': `<databaseChangeLog ${LIQUIBASE_NS.replace('dbchangelog-4.28.xsd', 'dbchangelog-5.0.xsd')}>\n<changeSet id="1" author="a"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n`,
+      // A schema of the project's own, resolved as Liquibase resolves one (found on AAFC-BICoE's DINA projects).
+      'local.xsd/dbchangelog-4.4.xsd': OWN_XSD,
+      'db/own-xsd.xml': xsdAt('https://local.xsd/dbchangelog-4.4.xsd'),
+      'db/lost-xsd.xml': xsdAt('https://example.com/x/dbchangelog.xsd'),
+      'db/plain-xsd.xml': xsdAt('local.xsd/dbchangelog-4.4.xsd'),
       'db/no-schema.xml':
         '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n<changeSet id="1" author="a"><sql>select 1</sql></changeSet>\n</databaseChangeLog>\n',
     });
@@ -92,4 +104,27 @@ describe('tolerance rule against liquibase 4.28', () => {
       ),
     ]);
   }, 120_000);
+
+  it("an XSD of the project's own: Liquibase finds an http(s) location's path on its search path, nothing else", async () => {
+    expect(await liquibase(root, db, 'db/own-xsd.xml', 'validate')).not.toMatch(/^FAILED/);
+    expect(await liquibase(root, db, 'db/lost-xsd.xml', 'validate')).toMatch(
+      /Unable to resolve xml entity https:\/\/example\.com\/x\/dbchangelog\.xsd/,
+    );
+    expect(await liquibase(root, db, 'db/plain-xsd.xml', 'validate')).toMatch(
+      /'file' access is not allowed due to restriction set by the accessExternalSchema property/,
+    );
+    const rejects = async (changelog: string) =>
+      (await parseChangelog({ rootDir: root, changelog })).warnings
+        .filter((w) => w.code === 'W_LIQUIBASE_REJECTS')
+        .map((w) => w.message);
+    expect(await rejects('db/own-xsd.xml')).toEqual([]);
+    expect(await rejects('db/lost-xsd.xml')).toEqual([
+      expect.stringContaining(
+        'names https://example.com/x/dbchangelog.xsd, which Liquibase 4.28 does not ship and does not find on its search path as example.com/x/dbchangelog.xsd: it rejects this file',
+      ),
+    ]);
+    expect(await rejects('db/plain-xsd.xml')).toEqual([
+      expect.stringContaining('names local.xsd/dbchangelog-4.4.xsd, a location without http:// or https://'),
+    ]);
+  }, 240_000);
 });

@@ -81,17 +81,9 @@ export async function loadFile(state: WalkState, ctx: FileContext, from: From | 
         message: `<${root.name}> has no xsi:schemaLocation: Liquibase 4.28 rejects this file ("Cannot find the declaration of element") unless run with --validate-xml-changelog-files=false; Slipway reads it.`,
       });
     } else {
-      const xsd = unknownChangelogXsd(root.schemaLocation);
-      // Measured: Liquibase 4.28 resolves the dbchangelog XSDs it ships (1.0 … 4.28, latest) from its jar and, with
-      // liquibase.secureParsing on (the default), looks no other up: a newer one fails with XSDLookUpException.
-      if (xsd) {
-        state.warnings.push({
-          code: 'W_LIQUIBASE_REJECTS',
-          file: target,
-          line: root.line,
-          message: `xsi:schemaLocation names ${xsd}, which Liquibase 4.28 does not ship: it rejects this file ("Unable to resolve xml entity … liquibase.secureParsing is set to 'true'") unless run with --secure-parsing=false and network access; Slipway reads it.`,
-        });
-      }
+      const problem = changelogXsdProblem(root.schemaLocation, state.rootDir);
+      if (problem)
+        state.warnings.push({ code: 'W_LIQUIBASE_REJECTS', file: target, line: root.line, message: problem });
     }
     await loadChangelogNodes(root, ctx, state, (r) => include(state, r));
   } else if (ext === '.yaml' || ext === '.yml' || ext === '.json') {
@@ -250,18 +242,39 @@ export function listIncludeAll(state: WalkState, r: IncludeRequest, from: From):
   return result;
 }
 
-/** The dbchangelog XSD (e.g. `dbchangelog-5.0.xsd`) a schemaLocation names that Liquibase 4.28 does not ship, or null. */
-function unknownChangelogXsd(schemaLocation: string): string | null {
-  const m =
-    /(?:^|\s)https?:\/\/www\.liquibase\.org\/xml\/ns\/dbchangelog\/(dbchangelog-(\d+)\.(\d+)\.xsd)(?:\s|$)/.exec(
-      schemaLocation,
-    );
-  if (!m) return null;
-  const [major, minor] = [Number(m[2]), Number(m[3])];
+const DBCHANGELOG_NS = 'http://www.liquibase.org/xml/ns/dbchangelog';
+
+/**
+ * Why Liquibase 4.28 cannot read the dbchangelog XSD a schemaLocation names (so rejects the file), or null. Measured
+ * (LiquibaseEntityResolver, liquibase.secureParsing on, the default): it resolves the dbchangelog XSDs it ships
+ * (1.0 … 4.28, latest) from its jar, and any http(s) location as the path after the scheme on its search path
+ * (`https://local.xsd/dbchangelog-4.4.xsd` is `<root>/local.xsd/dbchangelog-4.4.xsd`); it looks nothing up over the
+ * network, and reads no location without a scheme. A schemaLocation without the dbchangelog namespace is not judged.
+ */
+function changelogXsdProblem(schemaLocation: string, rootDir: string): string | null {
+  const words = schemaLocation.trim().split(/\s+/);
+  const at = words.findIndex((w, i) => i % 2 === 0 && w === DBCHANGELOG_NS);
+  const loc = at === -1 ? undefined : words[at + 1];
+  if (loc === undefined) return null;
   const shipped =
-    (major === 1 && minor <= 9) ||
-    (major === 2 && minor === 0) ||
-    (major === 3 && minor <= 10) ||
-    (major === 4 && minor <= 28);
-  return shipped ? null : m[1]!;
+    /^https?:\/\/www\.liquibase\.org\/xml\/ns\/dbchangelog\/dbchangelog-(?:latest|(\d+)\.(\d+))\.xsd$/.exec(loc);
+  if (shipped) {
+    const [major, minor] = [Number(shipped[1] ?? 4), Number(shipped[2] ?? 28)];
+    if (
+      (major === 1 && minor <= 9) ||
+      (major === 2 && minor === 0) ||
+      (major === 3 && minor <= 10) ||
+      (major === 4 && minor <= 28)
+    )
+      return null;
+  }
+  const onSearchPath = /^https?:\/\//i.test(loc) ? loc.replace(/^https?:\/\//i, '') : null;
+  if (onSearchPath !== null) {
+    const file = path.join(rootDir, onSearchPath);
+    if (!onSearchPath.split('/').includes('..') && existsSync(file) && statSync(file).isFile()) return null;
+    return shipped
+      ? `xsi:schemaLocation names ${path.posix.basename(loc)}, which Liquibase 4.28 does not ship: it rejects this file ("Unable to resolve xml entity … liquibase.secureParsing is set to 'true'") unless run with --secure-parsing=false and network access; Slipway reads it.`
+      : `xsi:schemaLocation names ${loc}, which Liquibase 4.28 does not ship and does not find on its search path as ${onSearchPath}: it rejects this file ("Unable to resolve xml entity … liquibase.secureParsing is set to 'true'") unless that file is there, or it runs with --secure-parsing=false and network access; Slipway reads it.`;
+  }
+  return `xsi:schemaLocation names ${loc}, a location without http:// or https://, which Liquibase 4.28 does not read ("'file' access is not allowed due to restriction set by the accessExternalSchema property"): it rejects this file; Slipway reads it.`;
 }
