@@ -10,7 +10,7 @@
 // its tree), and the 1-minute load average when that row started. Peers run interleaved with Slipway.
 // Run: npm run bench -- db   (DB_BENCH_UNITS=registry,fineract,… to choose rows; DB_BENCH_APPLY=0 to skip apply;
 // DB_BENCH_TAG=name puts a name into the scratch databases' names; DB_BENCH_GEN10K_APPLY=1 adds gen10k's apply row,
-// minutes per repetition: each changeset's "already recorded?" check and MAX(ORDEREXECUTED) scan databasechangelog).
+// minutes per repetition, most of it the 10,000 CREATE TABLE/INDEX of its changesets).
 // Needs PostgreSQL at SLIPWAY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test), psql, Java 17 and
 // /usr/bin/time. Writes bench/results-db.md.
 import { spawnSync } from 'node:child_process';

@@ -25,9 +25,15 @@ export function historyDdl(t: HistoryTables = DEFAULT_HISTORY_TABLES): string[] 
 /** The default tables' DDL (kept for callers that do not rename them). */
 export const HISTORY_DDL = historyDdl();
 
-/** The lock check's body (PL/pgSQL, a variable `held text` declared): raises when Liquibase holds its lock. */
-function lockCheckBody(t: HistoryTables): string {
-  return `SELECT CASE WHEN LOCKED THEN COALESCE(LOCKEDBY, '?') || ' since ' || COALESCE(LOCKGRANTED::text, '?') END INTO held FROM ${lockTable(t)} WHERE ID = 1 FOR UPDATE; IF held IS NOT NULL THEN RAISE EXCEPTION 'slipway: ${t.lock} is held by %', held USING HINT = 'another Liquibase run is in progress; wait for it, or if it died run: liquibase release-locks'; END IF;`;
+/**
+ * The lock check's body (PL/pgSQL, a variable `held text` declared): raises when Liquibase holds its lock. `version`,
+ * a declared text variable, also receives the lock row's version (see changeSetCheck); `raiseIf`, a PL/pgSQL
+ * condition, raises only when it holds too.
+ */
+function lockCheckBody(t: HistoryTables, version?: string, raiseIf?: string): string {
+  const held = `CASE WHEN LOCKED THEN COALESCE(LOCKEDBY, '?') || ' since ' || COALESCE(LOCKGRANTED::text, '?') END`;
+  const read = version ? `SELECT ${held}, xmin::text || ctid::text INTO held, ${version}` : `SELECT ${held} INTO held`;
+  return `${read} FROM ${lockTable(t)} WHERE ID = 1 FOR UPDATE; IF held IS NOT NULL${raiseIf ? ` AND ${raiseIf}` : ''} THEN RAISE EXCEPTION 'slipway: ${t.lock} is held by %', held USING HINT = 'another Liquibase run is in progress; wait for it, or if it died run: liquibase release-locks'; END IF;`;
 }
 
 /**
@@ -80,6 +86,46 @@ export const CHANGESET_CHECK = 'pg_temp.slipway_changeset';
 /** The session's prepared history INSERT (historyRecord), deallocated at the package's end. */
 export const HISTORY_RECORD = 'slipway_record';
 
+/** historyRecord's conditional form: its first argument says whether to write the row at all (psql's slipway_new). */
+export const HISTORY_RECORD_NEW = 'slipway_record_new';
+
+/**
+ * The session's copy of what decides "already applied?" — ID, AUTHOR, FILENAME, PATHKEY (its recordedPathKeySql) and
+ * MD5SUM of every history row — indexed by key, so that a changeset check is an index lookup: the history table has
+ * no index (Liquibase creates none, and the user's table is not ours to add one to), and a scan of it for every
+ * changeset made a package of n changesets cost O(n²) (10,000 changesets re-run on a database that has them: 15–17 s
+ * of the server's CPU, 2–3 s with the snapshot; /proc/<backend>/schedstat). Liquibase 4.28 reads its history once per run too (ShouldRunChangeSetFilter over the cached
+ * getRanChangeSetList) and adds the rows it writes. Taken by the first changeset check, kept current by the
+ * package's own history writes (historyRecord, historyRerun in render-changeset.ts), taken again when another writer
+ * may have changed the history (changeSetCheck).
+ */
+export const HISTORY_SNAPSHOT = 'pg_temp.slipway_ran';
+
+/**
+ * ORDEREXECUTED as Liquibase 4.28 numbers rows (StandardChangeLogHistoryService.getNextSequenceValue: MAX read once,
+ * then one more per row written): a session sequence, set to MAX + 1 whenever the snapshot is taken.
+ */
+export const ORDER_SEQUENCE = 'pg_temp.slipway_order';
+
+/** The next ORDEREXECUTED (ORDER_SEQUENCE). */
+export const NEXT_ORDER = `nextval('${ORDER_SEQUENCE}')`;
+
+/** The session setting holding the lock row's version the snapshot was taken at ('' before the first). */
+const SNAPSHOT_AT = 'slipway.history_at';
+
+/** The prelude's part of the snapshot: the session's table, index and sequence, no snapshot taken yet. */
+export const HISTORY_SNAPSHOT_DDL = [
+  `SET ${SNAPSHOT_AT} TO '';`,
+  'CREATE TEMP TABLE slipway_ran (ID text, AUTHOR text, FILENAME text, PATHKEY text, MD5SUM text);',
+  `CREATE INDEX slipway_ran_key ON ${HISTORY_SNAPSHOT} (ID, AUTHOR, PATHKEY);`,
+  'CREATE TEMP SEQUENCE slipway_order;',
+];
+
+/** SQL: the snapshot rows of the history rows in `rows` (a table or a CTE with ID, AUTHOR, FILENAME, MD5SUM). */
+function snapshotInsert(rows: string): string {
+  return `INSERT INTO ${HISTORY_SNAPSHOT} SELECT ID, AUTHOR, FILENAME, ${recordedPathKeySql('FILENAME')}, MD5SUM FROM ${rows}`;
+}
+
 /**
  * The function each changeset's first query calls (`SELECT * FROM pg_temp.slipway_changeset(id, author, filename)
  * \gset`, after BEGIN): in one statement whose plans PL/pgSQL keeps for the session, instead of a SET, a DO block
@@ -94,22 +140,61 @@ export const HISTORY_RECORD = 'slipway_record';
  *    session's own `synchronous_commit`, which flushes them too. `slipway db apply` drops it itself before it
  *    reports a failure (DROP_CHANGESET_CHECK).
  * 2. The lock check (lockCheck's), which holds Liquibase's lock row until the changeset commits.
- * 3. Then, in a statement of its own (a new snapshot, taken once the lock row is held), "already applied?":
- *    slipway_new = no history row; slipway_run = no row (p_sums NULL), no row with one of these checksums
- *    (runOnChange: p_sums) or always (runAlways: p_always). A row is the changeset's when Liquibase 4.28's
- *    ShouldRunChangeSetFilter finds it by its key (recordedFilenameSql): also a FILENAME spelled `classpath:db/x.xml`,
- *    `/db/x.xml` or `db\x.xml`. slipway_new also decides whether a runOnChange/runAlways changeset's history is an
- *    INSERT or the RERAN UPDATE (render-changeset.ts).
+ * 3. The snapshot (HISTORY_SNAPSHOT), taken — in a statement of its own, a new snapshot taken once the lock row is
+ *    held — when there is none yet or the lock row is not the version it was taken at (HISTORY_SYNC). A tool that
+ *    writes the history as Liquibase does takes Liquibase's lock first and releases it after (Liquibase's update,
+ *    rollback, changelog-sync, and the scripts update-sql prints; Slipway's own scripts wait for the advisory lock
+ *    instead), and each is an UPDATE of the lock row: a new row version (xmin, ctid). Holding the row unlocked, no
+ *    such writer is running, and none can start before this changeset commits. A writer that ignores the lock is not
+ *    noticed (nor would Liquibase notice it), and neither is a changeset's own SQL writing the history: as in
+ *    Liquibase, the run goes by the history it read and the rows it wrote.
+ * 4. "Already applied?", from the snapshot: slipway_new = no history row; slipway_run = no row (p_sums NULL), no row
+ *    with one of these checksums (runOnChange: p_sums) or always (runAlways: p_always). A row is the changeset's when
+ *    Liquibase 4.28's ShouldRunChangeSetFilter finds it by its key (recordedFilenameSql: FILENAME the changeset's
+ *    path, or PATHKEY its normalised path — also `classpath:db/x.xml`, `/db/x.xml` or `db\x.xml`); the index finds
+ *    both, a row with the same FILENAME having the PATHKEY of the path normalised once more. slipway_new also decides
+ *    whether a runOnChange/runAlways changeset's history is an INSERT or the RERAN UPDATE (render-changeset.ts).
  */
-export function changeSetCheck(t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
+export function changeSetCheck(): string {
   return [
     `CREATE OR REPLACE FUNCTION ${CHANGESET_CHECK}(p_id text, p_author text, p_filename text, p_sums text[] DEFAULT NULL, p_always boolean DEFAULT false, p_in_transaction boolean DEFAULT true, OUT slipway_new boolean, OUT slipway_run boolean) LANGUAGE plpgsql AS $slipway$`,
-    'DECLARE held text;',
+    'DECLARE k text;',
     'BEGIN',
     "  IF p_in_transaction THEN PERFORM set_config('synchronous_commit', 'off', true); END IF;",
-    `  ${lockCheckBody(t)}`,
+    `  PERFORM ${HISTORY_SYNC}();`,
+    `  k := ${CHANGELOG_PATH}(p_filename);`,
     '  SELECT count(*) = 0, p_always OR count(*) FILTER (WHERE p_sums IS NULL OR MD5SUM = ANY (p_sums)) = 0',
-    `    INTO slipway_new, slipway_run FROM ${historyTable(t)} WHERE ID = p_id AND AUTHOR = p_author AND ${recordedFilenameSql('FILENAME', 'p_filename')};`,
+    `    INTO slipway_new, slipway_run FROM ${HISTORY_SNAPSHOT}`,
+    `   WHERE ID = p_id AND AUTHOR = p_author AND PATHKEY = ANY (ARRAY[k, ${CHANGELOG_PATH}(k)]) AND (FILENAME = p_filename OR PATHKEY = k);`,
+    'END',
+    '$slipway$;',
+  ].join('\n');
+}
+
+/**
+ * The session's lock check and snapshot (changeSetCheck's steps 2 and 3), also called on its own, as
+ * `slipway_history(false)`, before the history row of a runInTransaction:false changeset (render-changeset.ts),
+ * whose check held the lock row only for itself: a Liquibase run between the check and the row is noticed before the
+ * row takes its ORDEREXECUTED. There it does not raise when Liquibase holds its lock: the changeset's statements
+ * have run and their row is written, as it was before; the next changeset's check stops the package.
+ */
+export const HISTORY_SYNC = 'pg_temp.slipway_history';
+
+/** Creates HISTORY_SYNC. */
+export function historySync(t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
+  const history = historyTable(t);
+  return [
+    `CREATE OR REPLACE FUNCTION ${HISTORY_SYNC}(p_check_lock boolean DEFAULT true) RETURNS void LANGUAGE plpgsql AS $slipway$`,
+    'DECLARE held text; lock_at text;',
+    'BEGIN',
+    `  ${lockCheckBody(t, 'lock_at', 'p_check_lock')}`,
+    `  lock_at := COALESCE(lock_at, 'no lock row');`,
+    `  IF lock_at <> current_setting('${SNAPSHOT_AT}') THEN`,
+    `    TRUNCATE ${HISTORY_SNAPSHOT};`,
+    `    ${snapshotInsert(history)};`,
+    `    PERFORM setval('${ORDER_SEQUENCE}', COALESCE(MAX(ORDEREXECUTED), 0) + 1, false) FROM ${history};`,
+    `    PERFORM set_config('${SNAPSHOT_AT}', lock_at, false);`,
+    '  END IF;',
     'END',
     '$slipway$;',
   ].join('\n');
@@ -123,8 +208,11 @@ export function changeSetCheck(t: HistoryTables = DEFAULT_HISTORY_TABLES): strin
  */
 export const FLUSH_COMMITS = `DROP FUNCTION ${CHANGESET_CHECK};`;
 
-/** The package's end: the prepared INSERT goes (a second package in the same session prepares it again), then FLUSH_COMMITS. */
-export const PACKAGE_END = `DEALLOCATE ${HISTORY_RECORD};\n${FLUSH_COMMITS}`;
+/**
+ * The package's end: the prepared INSERTs and the snapshot go (a second package in the same session makes them
+ * again), then FLUSH_COMMITS.
+ */
+export const PACKAGE_END = `DEALLOCATE ${HISTORY_RECORD};\nDEALLOCATE ${HISTORY_RECORD_NEW};\nDROP FUNCTION ${HISTORY_SYNC};\nDROP TABLE ${HISTORY_SNAPSHOT};\nDROP SEQUENCE ${ORDER_SEQUENCE};\n${FLUSH_COMMITS}`;
 
 /** FLUSH_COMMITS for a run that stopped (the function may not exist yet): what `slipway db apply` runs on failure. */
 export const DROP_CHANGESET_CHECK = `DROP FUNCTION IF EXISTS ${CHANGESET_CHECK};`;
@@ -134,11 +222,17 @@ export const DROP_CHANGESET_CHECK = `DROP FUNCTION IF EXISTS ${CHANGESET_CHECK};
  * description, comments, exectype, contexts, labels, tag)`): PostgreSQL parses, analyses and plans the ~400-byte
  * INSERT once per session instead of once per changeset (that was ~30 % of the server's CPU for changesets of one
  * small statement, perf). The row is the one the INSERT wrote itself: same columns and values, TAG NULL when the
- * changeset has none (the column's default), ORDEREXECUTED read from the table as the row is written.
+ * changeset has none (the column's default), ORDEREXECUTED the next of ORDER_SEQUENCE; the same statement adds it to
+ * the snapshot (HISTORY_SNAPSHOT). `conditional`: HISTORY_RECORD_NEW, whose first argument (psql's :'slipway_new')
+ * says whether to write the row — a runOnChange/runAlways changeset recorded already gets the RERAN UPDATE instead.
  */
-export function historyRecord(t: HistoryTables = DEFAULT_HISTORY_TABLES): string {
-  const history = historyTable(t);
-  return `PREPARE ${HISTORY_RECORD}(text, text, text, text, text, text, text, text, text, text) AS INSERT INTO ${history} (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID, TAG) VALUES ($1, $2, $3, NOW(), (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM ${history}), $4, $5, $6, $7, $8, $9, '${LIQUIBASE_VERSION}', :'slipway_deployment_id', $10);`;
+export function historyRecord(t: HistoryTables = DEFAULT_HISTORY_TABLES, conditional = false): string {
+  const at = conditional ? 2 : 1;
+  const v = (i: number): string => `$${i + at - 1}`;
+  const values = `${v(1)}, ${v(2)}, ${v(3)}, NOW(), ${NEXT_ORDER}, ${v(4)}, ${v(5)}, ${v(6)}, ${v(7)}, ${v(8)}, ${v(9)}, '${LIQUIBASE_VERSION}', :'slipway_deployment_id', ${v(10)}`;
+  const params = `${conditional ? 'boolean, ' : ''}text, text, text, text, text, text, text, text, text, text`;
+  const insert = `INSERT INTO ${historyTable(t)} (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID, TAG) ${conditional ? `SELECT ${values} WHERE $1` : `VALUES (${values})`}`;
+  return `PREPARE ${conditional ? HISTORY_RECORD_NEW : HISTORY_RECORD}(${params}) AS WITH r AS (${insert} RETURNING ID, AUTHOR, FILENAME, MD5SUM) ${snapshotInsert('r')};`;
 }
 
 /** Session setup: ON_ERROR_STOP, advisory lock, a Liquibase-style DEPLOYMENT_ID (last 10 digits of epoch millis). */
@@ -151,8 +245,11 @@ export function renderPrelude(t: HistoryTables = DEFAULT_HISTORY_TABLES, default
     ...historyDdl(t),
     lockCheck(t),
     CHANGELOG_PATH_FUNCTION,
-    changeSetCheck(t),
+    ...HISTORY_SNAPSHOT_DDL,
+    historySync(t),
+    changeSetCheck(),
     historyRecord(t),
+    historyRecord(t, true),
   ];
 }
 

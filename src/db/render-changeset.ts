@@ -3,81 +3,53 @@ import { contextsColumn, labelsColumn } from './changelog/history-columns.js';
 import { jdbcText } from './jdbc-text.js';
 import { needsTerminator } from './psql-lexer.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
-import { CHANGESET_CHECK, HISTORY_RECORD, LIQUIBASE_VERSION, limitSize } from './render-bookkeeping.js';
+import {
+  CHANGESET_CHECK,
+  HISTORY_RECORD,
+  HISTORY_RECORD_NEW,
+  HISTORY_SNAPSHOT,
+  HISTORY_SYNC,
+  LIQUIBASE_VERSION,
+  NEXT_ORDER,
+  limitSize,
+} from './render-bookkeeping.js';
 import { renderPreconditionProgram } from './render-precondition.js';
 import { bodyNeverRuns } from './precondition-static.js';
 import { CHANGESET_MARKER, changeSetKey, commentText, dollarQuote, quoteLiteral, quotePsqlArg } from './sql-text.js';
-
-/**
- * The text every changeset of a package repeats for its history tables, made once per tables object (rebuilt per
- * changeset it was measurable on 10,000).
- */
-interface TableText {
-  history: string;
-  nextOrder: string;
-}
-const tableTexts = new WeakMap<HistoryTables, TableText>();
-function tableText(t: HistoryTables): TableText {
-  let text = tableTexts.get(t);
-  if (!text) {
-    const history = historyTable(t);
-    text = {
-      history,
-      nextOrder: `(SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM ${history})`,
-    };
-    tableTexts.set(t, text);
-  }
-  return text;
-}
 
 function whereKey(cs: ChangeSet): string {
   return `ID = ${quoteLiteral(cs.id)} AND AUTHOR = ${quoteLiteral(cs.author)} AND FILENAME = ${quoteLiteral(cs.filename)}`;
 }
 
-const HISTORY_COLUMNS =
-  'ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID';
-
 /**
- * The row Liquibase 4.28 writes for a changeset: through the session's prepared INSERT (historyRecord in
- * render-bookkeeping.ts), or, ifMissing, the INSERT itself, made only when the changeset check found no row of the
- * changeset (psql's slipway_new: a runOnChange/runAlways changeset with a row gets the RERAN UPDATE instead, as
- * Liquibase decides before it runs the changeset; column order as in `liquibase update-sql`, DEPLOYMENT_ID from psql).
+ * The row Liquibase 4.28 writes for a changeset, through the session's prepared INSERT (historyRecord in
+ * render-bookkeeping.ts), which also adds it to the session's snapshot of the history; ifMissing, through its
+ * conditional form, written only when the changeset check found no row of the changeset (psql's slipway_new: a
+ * runOnChange/runAlways changeset with a row gets the RERAN UPDATE instead, as Liquibase decides before it runs the
+ * changeset).
  */
-export function renderHistoryInsert(
-  cs: ChangeSet,
-  exectype: 'EXECUTED' | 'MARK_RAN',
-  ifMissing = false,
-  t: HistoryTables = DEFAULT_HISTORY_TABLES,
-): string {
-  return `${historyInsert(cs, exectype, ifMissing, t)};`;
+export function renderHistoryInsert(cs: ChangeSet, exectype: 'EXECUTED' | 'MARK_RAN', ifMissing = false): string {
+  return `${historyInsert(cs, exectype, ifMissing)};`;
 }
 
 /** renderHistoryInsert without its ";" (as withCommit takes it). */
-function historyInsert(cs: ChangeSet, exectype: 'EXECUTED' | 'MARK_RAN', ifMissing: boolean, t: HistoryTables): string {
+function historyInsert(cs: ChangeSet, exectype: 'EXECUTED' | 'MARK_RAN', ifMissing: boolean): string {
   // MarkChangeSetRanGenerator cuts DESCRIPTION and COMMENTS to 250 (measured with a long change-type description).
-  if (!ifMissing)
-    return (
-      `EXECUTE ${HISTORY_RECORD}(${quoteLiteral(cs.id)}, ${quoteLiteral(cs.author)}, ${quoteLiteral(cs.filename)}, ` +
-      `${quoteLiteral(cs.checksum)}, ${quoteLiteral(limitSize(cs.description, 250))}, ` +
-      `${quoteLiteral(limitSize(cs.comment ?? '', 250))}, '${exectype}', ${quoteLiteral(contextsColumn(cs))}, ` +
-      `${quoteLiteral(labelsColumn(cs))}, ${quoteLiteral(cs.tag)})`
-    );
-  const { history, nextOrder } = tableText(t);
-  const cols = cs.tag !== null ? `${HISTORY_COLUMNS}, TAG` : HISTORY_COLUMNS;
-  const values =
-    `${quoteLiteral(cs.id)}, ${quoteLiteral(cs.author)}, ${quoteLiteral(cs.filename)}, NOW(), ${nextOrder}, ` +
-    `${quoteLiteral(cs.checksum)}, ${quoteLiteral(limitSize(cs.description, 250))}, ` +
-    `${quoteLiteral(limitSize(cs.comment ?? '', 250))}, '${exectype}', ${quoteLiteral(contextsColumn(cs))}, ` +
-    `${quoteLiteral(labelsColumn(cs))}, ${quoteLiteral(LIQUIBASE_VERSION)}, :'slipway_deployment_id'` +
-    (cs.tag !== null ? `, ${quoteLiteral(cs.tag)}` : '');
-  return `INSERT INTO ${history} (${cols}) SELECT ${values} WHERE :'slipway_new'`;
+  return (
+    `EXECUTE ${ifMissing ? `${HISTORY_RECORD_NEW}(:'slipway_new', ` : `${HISTORY_RECORD}(`}${quoteLiteral(cs.id)}, ` +
+    `${quoteLiteral(cs.author)}, ${quoteLiteral(cs.filename)}, ${quoteLiteral(cs.checksum)}, ` +
+    `${quoteLiteral(limitSize(cs.description, 250))}, ${quoteLiteral(limitSize(cs.comment ?? '', 250))}, ` +
+    `'${exectype}', ${quoteLiteral(contextsColumn(cs))}, ${quoteLiteral(labelsColumn(cs))}, ${quoteLiteral(cs.tag)})`
+  );
 }
 
 /**
  * Liquibase's update of an existing row when a runOnChange/runAlways changeset runs again (EXECTYPE RERAN): where
  * FILENAME is the changeset's own path, exactly (MarkChangeSetRanGenerator binds changeSet.getFilePath()), so a row
  * recorded under another spelling (`classpath:db/x.xml`) is left as it was, and the changeset runs again next time
- * (measured: test/integration/db-history-foreign-paths-oracle.test.ts).
+ * (measured: test/integration/db-history-foreign-paths-oracle.test.ts). All the rows it updates get one ORDEREXECUTED
+ * (the subquery runs once), as Liquibase binds one. The same statement updates the session's snapshot of those rows
+ * (HISTORY_SNAPSHOT in render-bookkeeping.ts: the same rows, by the same key).
  */
 export function renderHistoryRerun(cs: ChangeSet, t: HistoryTables = DEFAULT_HISTORY_TABLES, where?: string): string {
   return `${historyRerun(cs, t, where)};`;
@@ -89,16 +61,16 @@ export function renderHistoryRerun(cs: ChangeSet, t: HistoryTables = DEFAULT_HIS
  * set by `liquibase tag` on another changeset stays; measured: test/integration/db-rerun-columns-oracle.test.ts).
  */
 function historyRerun(cs: ChangeSet, t: HistoryTables, where: string | undefined): string {
-  const { history, nextOrder } = tableText(t);
-  return (
-    `UPDATE ${history} SET DATEEXECUTED = NOW(), ORDEREXECUTED = ${nextOrder}, MD5SUM = ${quoteLiteral(cs.checksum)}, ` +
+  const sum = quoteLiteral(cs.checksum);
+  const key = where ?? whereKey(cs);
+  const set =
+    `DATEEXECUTED = NOW(), ORDEREXECUTED = (SELECT ${NEXT_ORDER}), MD5SUM = ${sum}, ` +
     `EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id', ` +
     `COMMENTS = ${quoteLiteral(limitSize(cs.comment ?? '', 250))}, CONTEXTS = ${quoteLiteral(contextsColumn(cs))}, ` +
     `LABELS = ${quoteLiteral(labelsColumn(cs))}, LIQUIBASE = ${quoteLiteral(LIQUIBASE_VERSION)}, ` +
     `DESCRIPTION = ${quoteLiteral(limitSize(cs.description, 250))}` +
-    (cs.tag !== null ? `, TAG = ${quoteLiteral(cs.tag)}` : '') +
-    ` WHERE ${where ?? whereKey(cs)}`
-  );
+    (cs.tag !== null ? `, TAG = ${quoteLiteral(cs.tag)}` : '');
+  return `WITH r AS (UPDATE ${historyTable(t)} SET ${set} WHERE ${key} RETURNING 1) UPDATE ${HISTORY_SNAPSHOT} SET MD5SUM = ${sum} WHERE ${key}`;
 }
 
 /** The lines of each changelog file by path (a Map, or a lookup that splits a file only when asked). */
@@ -178,6 +150,17 @@ function withCommit(out: string[], records: string[], afterOpen: boolean): void 
 }
 
 /**
+ * Appends to `out` the history statements `records` of a runInTransaction:false changeset, whose check held the lock
+ * row only for itself: in a transaction of their own that first holds it again and takes the history's snapshot
+ * again if another writer was there since (HISTORY_SYNC in render-bookkeeping.ts), so that the row's ORDEREXECUTED
+ * comes after that writer's rows.
+ */
+function withOwnCommit(out: string[], records: string[]): void {
+  out.push('BEGIN \\;', `SELECT ${HISTORY_SYNC}(false) AS slipway_synced \\gset`);
+  withCommit(out, records, false);
+}
+
+/**
  * failOnError:false, as Liquibase 4.28.1 does it (measured: `update` leaves no row and no table for such a changeset,
  * see test/integration/db-package-pg.test.ts for ours): a failing changeset is logged, rolled back where it ran in a
  * transaction, NOT recorded (ExecType FAILED is never written), and the run goes on.
@@ -194,7 +177,6 @@ function renderTolerant(cs: ChangeSet, stmts: string[], record: string[], done: 
     `\\echo ${quotePsqlArg(`slipway: FAILED ${key} (failOnError false: not recorded, continuing)`)}`,
     '\\else',
     ...record,
-    ...(tx ? ['COMMIT;'] : []),
     ...done,
     '\\endif',
   ];
@@ -228,7 +210,8 @@ export function renderChangeSet(
   // Bookkeeping travels in as few queries as psql allows (`\;`): BEGIN with the session's changeset check
   // (changeSetCheck in render-bookkeeping.ts: commit mode, lock check, "already applied?"); then the history row with
   // COMMIT, which also carries the changeset's last statement (see withCommit). A changeset the check skips ends its
-  // transaction with ROLLBACK (nothing was written). The commit does not wait for its WAL flush; the package's last
+  // transaction with COMMIT too: nothing of the database's was written, but a snapshot of the history the check took
+  // again (another writer was there) must stay for the next changesets. The commit does not wait for its WAL flush; the package's last
   // statement does, for all of them (FLUSH_COMMITS), and so does the end of the session when the run stops early.
   const out: string[] = [
     `-- ${CHANGESET_MARKER}${JSON.stringify({ id: cs.id, author: cs.author, filename: cs.filename })}`,
@@ -241,33 +224,37 @@ export function renderChangeSet(
   if (!pre && cs.failOnError && !rerunnable) {
     // The common changeset, written straight into `out` (no intermediate arrays).
     const open = renderStatementsInto(out, cs, statementSources(cs, fileLines), tx);
-    if (tx) withCommit(out, [historyInsert(cs, 'EXECUTED', false, t)], open);
-    else out.push(renderHistoryInsert(cs, 'EXECUTED', false, t));
+    if (tx) withCommit(out, [historyInsert(cs, 'EXECUTED', false)], open);
+    else withOwnCommit(out, [historyInsert(cs, 'EXECUTED', false)]);
     out.push(executed);
   } else {
     const stmts: string[] = [];
     const open = renderStatementsInto(stmts, cs, statementSources(cs, fileLines), tx && cs.failOnError);
     // Without their ";": withCommit takes them so; the other paths end them.
     const records = rerunnable
-      ? [historyRerun(cs, t, where), historyInsert(cs, 'EXECUTED', true, t)]
-      : [historyInsert(cs, 'EXECUTED', false, t)];
+      ? [historyRerun(cs, t, where), historyInsert(cs, 'EXECUTED', true)]
+      : [historyInsert(cs, 'EXECUTED', false)];
     const done = rerunnable
       ? ['\\if :slipway_new', executed, '\\else', `\\echo 'slipway: RERAN' ${quotePsqlArg(key)}`, '\\endif']
       : [executed];
     const run = (): string[] => {
-      const ended = records.map((r) => `${r};`);
-      if (!cs.failOnError) return renderTolerant(cs, stmts, ended, done, key);
+      if (!cs.failOnError) {
+        const record: string[] = [];
+        if (tx) record.push(...records.map((r) => `${r};`), 'COMMIT;');
+        else withOwnCommit(record, records);
+        return renderTolerant(cs, stmts, record, done, key);
+      }
       const lines = [...stmts];
       if (tx) withCommit(lines, records, open);
-      else lines.push(...ended);
+      else withOwnCommit(lines, records);
       lines.push(...done);
       return lines;
     };
     if (!pre) out.push(...run());
-    else if (bodyNeverRuns(pre)) out.push(...renderStaticFailure(cs, pre, key, tx, run, t));
+    else if (bodyNeverRuns(pre)) out.push(...renderStaticFailure(cs, pre, key, tx, run));
     else out.push(...renderPreconditions(cs, pre, key, tx, run, t));
   }
-  if (tx) out.push('\\else', 'ROLLBACK;');
+  if (tx) out.push('\\else', 'COMMIT;');
   out.push('\\endif');
   return out.join('\n');
 }
@@ -348,11 +335,11 @@ function renderPreconditions(
   return [
     ...renderPreconditionCheck(pre, t),
     '\\if :slipway_pre_error',
-    ...renderPreOutcome(cs, pre.onError, preOutcomeText(pre, 'onError', key), 'onError', tx, run, t),
+    ...renderPreOutcome(cs, pre.onError, preOutcomeText(pre, 'onError', key), 'onError', tx, run),
     '\\elif :slipway_pre',
     ...run(),
     '\\else',
-    ...renderPreOutcome(cs, pre.onFail, preOutcomeText(pre, 'onFail', key), 'onFail', tx, run, t),
+    ...renderPreOutcome(cs, pre.onFail, preOutcomeText(pre, 'onFail', key), 'onFail', tx, run),
     '\\endif',
   ];
 }
@@ -367,11 +354,10 @@ function renderStaticFailure(
   key: string,
   tx: boolean,
   run: () => string[],
-  t: HistoryTables,
 ): string[] {
   return [
     `-- preconditions fail on PostgreSQL (decided at build, ${commentText(`${pre.location.file}:${pre.location.line}`)}): onFail ${pre.onFail}`,
-    ...renderPreOutcome(cs, pre.onFail, preOutcomeText(pre, 'onFail', key), 'onFail', tx, run, t),
+    ...renderPreOutcome(cs, pre.onFail, preOutcomeText(pre, 'onFail', key), 'onFail', tx, run),
   ];
 }
 
@@ -390,7 +376,6 @@ function renderPreOutcome(
   which: 'onFail' | 'onError',
   tx: boolean,
   run: () => string[],
-  t: HistoryTables,
 ): string[] {
   const key = changeSetKey(cs);
   switch (action) {
@@ -403,16 +388,15 @@ function renderPreOutcome(
     }
     case 'WARN':
       return [`\\echo ${quotePsqlArg(`WARNING: ${what} (${which} WARN: running it anyway)`)}`, ...run()];
-    case 'MARK_RAN':
+    case 'MARK_RAN': {
       // Liquibase 4.28's MarkChangeSetRanGenerator INSERTs a MARK_RAN row whatever the table holds (only RERAN is an
       // UPDATE): a runAlways / runOnChange changeset whose precondition fails on a later run gets one more row each
       // time, and a later RERAN updates all of them (measured: test/integration/db-rerun-mark-ran-oracle.test.ts).
       // A plain changeset reaches here only without a row (slipway_run), so the insert is unconditional for all.
-      return [
-        renderHistoryInsert(cs, 'MARK_RAN', false, t),
-        ...(tx ? ['COMMIT;'] : []),
-        `\\echo 'slipway: MARK_RAN' ${quotePsqlArg(key)}`,
-      ];
+      const record = tx ? [renderHistoryInsert(cs, 'MARK_RAN'), 'COMMIT;'] : [];
+      if (!tx) withOwnCommit(record, [historyInsert(cs, 'MARK_RAN', false)]);
+      return [...record, `\\echo 'slipway: MARK_RAN' ${quotePsqlArg(key)}`];
+    }
     case 'CONTINUE':
       return [
         ...(tx ? ['COMMIT;'] : []),

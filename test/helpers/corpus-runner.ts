@@ -518,8 +518,10 @@ export function historyInserts(u: CorpusUnit, sql: string): string[] {
   for (const line of statements) {
     // Slipway's packages write most rows through their session's prepared INSERT (historyRecord in
     // src/db/render-bookkeeping.ts): id, author, filename, md5sum, description, comments, exectype, contexts,
-    // labels, tag — the INSERT's values without DATEEXECUTED, ORDEREXECUTED, LIQUIBASE and DEPLOYMENT_ID.
-    const prepared = /^EXECUTE slipway_record\((.*)\)$/.exec(line.replace(/ \\;$|;$/, ''));
+    // labels, tag — the INSERT's values without DATEEXECUTED, ORDEREXECUTED, LIQUIBASE and DEPLOYMENT_ID; a
+    // runOnChange/runAlways row through its conditional form, written only when the changeset check found none
+    // (`slipway_record_new(:'slipway_new', …)`).
+    const prepared = /^EXECUTE slipway_record(?:_new\(:'slipway_new', |\()(.*)\)$/.exec(line.replace(/ \\;$|;$/, ''));
     let row: string;
     let v: string[];
     if (prepared) {
@@ -527,13 +529,11 @@ export function historyInserts(u: CorpusUnit, sql: string): string[] {
       if (v[6] !== 'EXECUTED') continue;
       row = v.slice(0, 9).join('|');
     } else {
+      // Liquibase's own INSERT, values as written.
       if (!line.startsWith(head)) continue;
-      // A runOnChange/runAlways row is written only when its changeset check found none (`WHERE :'slipway_new'`).
-      const m = /\) (?:VALUES \((.*)\)|SELECT (.*) WHERE (?:NOT EXISTS \(SELECT 1 FROM .*\)|:'slipway_new'))$/.exec(
-        line.slice(head.length).replace(/ \\;$|;$/, ''),
-      );
+      const m = /\) VALUES \((.*)\)$/.exec(line.slice(head.length).replace(/ \\;$|;$/, ''));
       if (!m) continue;
-      v = splitValues(m[1] ?? m[2]!);
+      v = splitValues(m[1]!);
       if (v[8] !== 'EXECUTED') continue;
       row = v.filter((_, i) => ![3, 4, 11, 12, 13].includes(i)).join('|');
     }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import { waitFor } from './wait.js';
 
 /** The real PostgreSQL every integration test uses (CI starts it; trust auth). */
 export const PG_ADMIN_URL = process.env.SLIPWAY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -55,4 +56,19 @@ export async function queryRows(url: string, sql: string): Promise<Record<string
   } finally {
     await c.end();
   }
+}
+
+/** Waits until another session waits for the advisory lock `key` that `holder` holds (`what` names it in a timeout). */
+export async function waitForAdvisoryWaiter(holder: pg.Client, key: number, what: string): Promise<void> {
+  await waitFor(
+    what,
+    async () =>
+      (
+        await holder.query(
+          "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted AND pid <> pg_backend_pid()",
+          [key],
+        )
+      ).rowCount === 1,
+    { timeoutMs: 60_000 },
+  );
 }

@@ -7,9 +7,8 @@ import { parseChangelog } from '../../src/db/changelog/index.js';
 import { ADVISORY_LOCK_KEY } from '../../src/db/render-bookkeeping.js';
 import { renderRollbackSql } from '../../src/db/rollback.js';
 import { applyOurPackage, psqlRows } from '../helpers/liquibase-oracle.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { createTestDatabase, waitForAdvisoryWaiter, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
-import { waitFor } from '../helpers/wait.js';
 
 describe('rollback and a package being applied', () => {
   let db: TestDatabase;
@@ -39,17 +38,7 @@ describe('rollback and a package being applied', () => {
       const exited = new Promise<number | null>((resolve) => psql.on('close', resolve));
       psql.stdin.end(sql);
       // the rollback's session waits on the lock, and has undone nothing
-      await waitFor(
-        'the rollback to wait on the advisory lock',
-        async () =>
-          (
-            await holder.query(
-              "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted AND pid <> pg_backend_pid()",
-              [ADVISORY_LOCK_KEY],
-            )
-          ).rowCount === 1,
-        { timeoutMs: 60_000 },
-      );
+      await waitForAdvisoryWaiter(holder, ADVISORY_LOCK_KEY, 'the rollback to wait on the advisory lock');
       expect(psqlRows(db, 'SELECT id FROM databasechangelog')).toEqual(['1']);
       await holder.query(`SELECT pg_advisory_unlock(${ADVISORY_LOCK_KEY})`);
       expect(await exited, stderr).toBe(0);

@@ -22,7 +22,11 @@ describe('renderHistoryInsert', () => {
     );
     // The session's prepared INSERT, in the package's prelude.
     expect(historyRecord()).toBe(
-      "PREPARE slipway_record(text, text, text, text, text, text, text, text, text, text) AS INSERT INTO public.databasechangelog (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID, TAG) VALUES ($1, $2, $3, NOW(), (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), $4, $5, $6, $7, $8, $9, '4.28.0', :'slipway_deployment_id', $10);",
+      "PREPARE slipway_record(text, text, text, text, text, text, text, text, text, text) AS WITH r AS (INSERT INTO public.databasechangelog (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID, TAG) VALUES ($1, $2, $3, NOW(), nextval('pg_temp.slipway_order'), $4, $5, $6, $7, $8, $9, '4.28.0', :'slipway_deployment_id', $10) RETURNING ID, AUTHOR, FILENAME, MD5SUM) INSERT INTO pg_temp.slipway_ran SELECT ID, AUTHOR, FILENAME, pg_temp.slipway_changelog_path(pg_temp.slipway_changelog_path(FILENAME)), MD5SUM FROM r;",
+    );
+    // Its conditional form (a runOnChange/runAlways changeset's first row): the same, written only when $1.
+    expect(historyRecord(undefined, true)).toBe(
+      "PREPARE slipway_record_new(boolean, text, text, text, text, text, text, text, text, text, text) AS WITH r AS (INSERT INTO public.databasechangelog (ID, AUTHOR, FILENAME, DATEEXECUTED, ORDEREXECUTED, MD5SUM, DESCRIPTION, COMMENTS, EXECTYPE, CONTEXTS, LABELS, LIQUIBASE, DEPLOYMENT_ID, TAG) SELECT $2, $3, $4, NOW(), nextval('pg_temp.slipway_order'), $5, $6, $7, $8, $9, $10, '4.28.0', :'slipway_deployment_id', $11 WHERE $1 RETURNING ID, AUTHOR, FILENAME, MD5SUM) INSERT INTO pg_temp.slipway_ran SELECT ID, AUTHOR, FILENAME, pg_temp.slipway_changelog_path(pg_temp.slipway_changelog_path(FILENAME)), MD5SUM FROM r;",
     );
     expect(renderHistoryInsert(makeChangeSet({ id: 't', checksum: SUM, tag: 'v1' }), 'MARK_RAN')).toBe(
       "EXECUTE slipway_record('t', 'alice', 'db/master.sql', '9:0123456789abcdef0123456789abcdef', 'sql', '', 'MARK_RAN', NULL, NULL, 'v1');",
@@ -37,16 +41,14 @@ describe('renderHistoryInsert', () => {
       description: 'tagDatabase',
       comment: 'x'.repeat(300),
     });
-    const sql = renderHistoryInsert(cs, 'MARK_RAN', true);
-    expect(sql).toContain(", LIQUIBASE, DEPLOYMENT_ID, TAG) SELECT 't', 'alice'");
-    expect(sql).toContain(
-      `'tagDatabase', '${'x'.repeat(247)}...', 'MARK_RAN', NULL, NULL, '4.28.0', :'slipway_deployment_id', 'v1' WHERE :'slipway_new';`,
+    expect(renderHistoryInsert(cs, 'MARK_RAN', true)).toBe(
+      `EXECUTE slipway_record_new(:'slipway_new', 't', 'alice', 'db/master.sql', '${SUM}', 'tagDatabase', '${'x'.repeat(247)}...', 'MARK_RAN', NULL, NULL, 'v1');`,
     );
   });
 });
 
 describe('renderChangeSet', () => {
-  it('checks, runs the SQL and writes its history row in one transaction; a recorded changeset is rolled back', () => {
+  it('checks, runs the SQL and writes its history row in one transaction; a recorded changeset commits nothing', () => {
     const cs = makeChangeSet({
       id: '1',
       checksum: SUM,
@@ -68,13 +70,13 @@ describe('renderChangeSet', () => {
         'COMMIT;',
         "\\echo 'slipway: EXECUTED' 'db/master.sql::1::alice'",
         '\\else',
-        'ROLLBACK;',
+        'COMMIT;',
         '\\endif',
       ].join('\n'),
     );
   });
 
-  it('re-runs runOnChange changesets whose checksum changed and records RERAN; runInTransaction:false has no BEGIN', () => {
+  it('re-runs runOnChange changesets whose checksum changed and records RERAN; runInTransaction:false runs its SQL outside a transaction', () => {
     const cs = makeChangeSet({
       id: 'v',
       checksum: SUM,
@@ -86,12 +88,14 @@ describe('renderChangeSet', () => {
     expect(sql).toContain(
       "SELECT * FROM pg_temp.slipway_changeset('v', 'alice', 'db/master.sql', p_sums => ARRAY['9:0123456789abcdef0123456789abcdef'], p_in_transaction => false) \\gset\n\\if :slipway_run\n",
     );
-    expect(sql).not.toContain('BEGIN \\;');
-    expect(sql).not.toContain('COMMIT;');
-    expect(sql).not.toContain('ROLLBACK;');
-    expect(sql).toContain('CREATE OR REPLACE VIEW v AS SELECT 1 -- end\n;\n');
+    // Only the history row is written in a transaction, which holds the lock row again first (the check held it only
+    // for itself) and takes the history's snapshot again when another writer was there since.
     expect(sql).toContain(
-      "UPDATE public.databasechangelog SET DATEEXECUTED = NOW(), ORDEREXECUTED = (SELECT COALESCE(MAX(ORDEREXECUTED), 0) + 1 FROM public.databasechangelog), MD5SUM = '9:0123456789abcdef0123456789abcdef', EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id', COMMENTS = '', CONTEXTS = NULL, LABELS = NULL, LIQUIBASE = '4.28.0', DESCRIPTION = 'sql' WHERE ID = 'v' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql';",
+      '\\if :slipway_run\n-- at db/master.sql:1\nCREATE OR REPLACE VIEW v AS SELECT 1 -- end\n;\nBEGIN \\;\nSELECT pg_temp.slipway_history(false) AS slipway_synced \\gset\nWITH r AS',
+    );
+    expect(sql).not.toContain('ROLLBACK;');
+    expect(sql).toContain(
+      "WITH r AS (UPDATE public.databasechangelog SET DATEEXECUTED = NOW(), ORDEREXECUTED = (SELECT nextval('pg_temp.slipway_order')), MD5SUM = '9:0123456789abcdef0123456789abcdef', EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id', COMMENTS = '', CONTEXTS = NULL, LABELS = NULL, LIQUIBASE = '4.28.0', DESCRIPTION = 'sql' WHERE ID = 'v' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' RETURNING 1) UPDATE pg_temp.slipway_ran SET MD5SUM = '9:0123456789abcdef0123456789abcdef' WHERE ID = 'v' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' \\;\nEXECUTE slipway_record_new(:'slipway_new', 'v', 'alice', 'db/master.sql', '9:0123456789abcdef0123456789abcdef', 'sql', '', 'EXECUTED', NULL, NULL, NULL) \\;\nCOMMIT;\n",
     );
     expect(sql).toContain(
       "\\if :slipway_new\n\\echo 'slipway: EXECUTED' 'db/master.sql::v::alice'\n\\else\n\\echo 'slipway: RERAN' 'db/master.sql::v::alice'\n\\endif",
@@ -122,7 +126,7 @@ describe('renderChangeSet', () => {
     // One line after the statement: psql names the line where it sent the query, so an error in the statement is
     // still reported on the line right after it.
     const joined =
-      /\nCREATE TABLE b \(id int\) -- last\n\\; (EXECUTE slipway_record\(|UPDATE public\.databasechangelog )[^\n]* \\; COMMIT;\n/;
+      /\nCREATE TABLE b \(id int\) -- last\n\\; (EXECUTE slipway_record\(|WITH r AS \(UPDATE public\.databasechangelog )[^\n]* \\; COMMIT;\n/;
     for (const sql of [
       render({}),
       render({ runOnChange: true }),
@@ -140,7 +144,7 @@ describe('renderChangeSet', () => {
       expect(sql).toMatch(joined);
     }
     expect(render({ runOnChange: true })).toMatch(
-      /\\; UPDATE public\.databasechangelog [^\n]* \\; INSERT INTO public\.databasechangelog [^\n]* \\; COMMIT;\n/,
+      /\\; WITH r AS \(UPDATE public\.databasechangelog [^\n]* \\; EXECUTE slipway_record_new\(:'slipway_new', [^\n]* \\; COMMIT;\n/,
     );
     // Outside a transaction a multi-statement query would be one (implicit) transaction; failOnError:false checks
     // ERROR after each statement; a statement that ends with its own `;` is sent as written.
@@ -178,7 +182,7 @@ describe('renderChangeSet', () => {
     });
     const m = renderChangeSet(mark, makeChangelog([mark]), new Map());
     expect(m).toMatch(
-      /\\else\nEXECUTE slipway_record\([^\n]*'MARK_RAN'[^\n]*\);\nCOMMIT;\n\\echo 'slipway: MARK_RAN' 'db\/master\.sql::m::alice'\n\\endif\n\\else\nROLLBACK;\n\\endif$/,
+      /\\else\nEXECUTE slipway_record\([^\n]*'MARK_RAN'[^\n]*\);\nCOMMIT;\n\\echo 'slipway: MARK_RAN' 'db\/master\.sql::m::alice'\n\\endif\n\\else\nCOMMIT;\n\\endif$/,
     );
   });
 
@@ -237,7 +241,7 @@ describe('renderPackage', () => {
     expect(sql).toContain("  ('1', 'alice', 'db/master.sql', '9:0123456789abcdef0123456789abcdef', NULL, '{}'),\n");
     expect(
       sql.endsWith(
-        "-- end of package: 2 changesets\nDEALLOCATE slipway_record;\nDROP FUNCTION pg_temp.slipway_changeset;\n\\echo 'slipway: package complete'\n",
+        "-- end of package: 2 changesets\nDEALLOCATE slipway_record;\nDEALLOCATE slipway_record_new;\nDROP FUNCTION pg_temp.slipway_history;\nDROP TABLE pg_temp.slipway_ran;\nDROP SEQUENCE pg_temp.slipway_order;\nDROP FUNCTION pg_temp.slipway_changeset;\n\\echo 'slipway: package complete'\n",
       ),
     ).toBe(true);
   });
@@ -292,8 +296,9 @@ describe('renderPackage', () => {
       files,
     );
     const pieces = Array.from(renderPackageChunks(many, opts));
-    // The largest is the prelude (~4 kB with the session's changeset check and path functions), whatever the changelog.
-    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(4500);
+    // The largest is the prelude (~6 kB with the session's changeset check, history snapshot and path functions),
+    // whatever the changelog.
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(6500);
     const sql = pieces.join('');
     expect(sql).toBe(renderPackage(many, opts));
     const rows = (i: number) => `  ('${i}', 'alice', 'db/master.sql', '${SUM}', NULL, '{}')`;
