@@ -28,12 +28,9 @@ export async function readAppliedOrFail(databaseUrl: string, tables: HistoryTabl
     return await readAppliedChangeSets(databaseUrl, tables);
   } catch (e) {
     const url = maskUrl(databaseUrl);
-    // readHistory wraps a failed query; the session's own error already names the URL: say it once. A connection
-    // that fails is the session's error itself ("cannot connect to URL: …"), whose cause is the bare socket error.
-    const outer = e as Error;
-    const inner = outer.message.startsWith('cannot connect to ')
-      ? outer
-      : ((outer.cause as Error | undefined) ?? outer);
+    // readHistory wraps a failed query in E_DB (its cause says why); a connection that fails is the session's own
+    // E_DB_CONNECT ("cannot connect to URL: …"), which already names the URL: say it once.
+    const inner = e instanceof SlipwayError && e.code === 'E_DB' && e.cause instanceof Error ? e.cause : (e as Error);
     const why = maskSecrets(inner.message).replace(`cannot connect to ${url}: `, 'cannot connect: ');
     throw new SlipwayError('E_DB_CONNECT', `cannot read ${historyTable(tables)} of ${url}: ${why}`, { cause: e });
   }
