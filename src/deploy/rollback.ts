@@ -174,6 +174,9 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
         });
         return { value: r, message: `${r.ms.toFixed(1)} ms`, data: { from: current, switchMs: r.ms } };
       });
+      // `to` serves before the database goes back (as every undo, settle.ts): the release being rolled back from
+      // never serves on a schema being undone; `to` runs on the newer one meanwhile, as expand/contract allows.
+      await startRelease(steps, target, t, to.id, run);
       if (dbPlan && dbPlan.keys.length && databaseUrl) {
         const url = databaseUrl;
         // Before the step's begin line: its SQL follows that line with no other journal write in between.
@@ -216,7 +219,6 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
           );
         dbBack = dbPlan.keys;
       } else if (databaseUrl && opts.appOnly) await steps.skip('db-rollback', '--app-only: the database is left as is');
-      await startRelease(steps, target, t, to.id, run);
       // The same validation as a deploy: health gate, then the release's own smoke tests.
       await validateRelease(steps, contracts, target, t, to.id, run, true);
       if (opts.signal && (await signalled(opts.signal))) throw interruptedError(opts.signal);

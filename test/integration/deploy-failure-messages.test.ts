@@ -307,7 +307,7 @@ describe('what a failure path says is what the test observes (real PostgreSQL, r
     const config = await s.config();
     const v1 = (await deploy({ config, packagePath: await s.pkg('1.0.0', [CS1]), target: 'prod' })).releaseId;
     const v2 = (await deploy({ config, packagePath: await s.pkg('2.0.0', [CS1, CS2]), target: 'prod' })).releaseId;
-    const fault = ioFaultAt(s.root, 'journal read-only', 'restart:begin#1');
+    const fault = ioFaultAt(s.root, 'journal read-only', 'health:begin#1');
     cleanups.push(fault.undo);
     const journal = path.join(s.root, '.slipway/journal.jsonl');
     const e = await failing(rollback({ config, target: 'prod', onProgress: fault.onProgress }));
@@ -323,9 +323,10 @@ describe('what a failure path says is what the test observes (real PostgreSQL, r
       `${v1} passed its health gate`,
       `the journal could not record this: ${erofs}; the next deploy, rollback or \`slipway recover --target prod --yes\` finds this run unfinished and settles it again`,
     ]);
-    // observed: the journal stops at the restart's begin line; 1.0.0 live and answering, changeset 2 rolled back
+    // observed: the journal stops at the health gate's begin line (after the database rollback: 1.0.0 was restarted
+    // before it); 1.0.0 live and answering, changeset 2 rolled back
     const mine = await journalLinesOf(s.root, begin.run);
-    expect(mine[mine.length - 1]).toMatch(/"step":"restart","status":"begin"/);
+    expect(mine[mine.length - 1]).toMatch(/"step":"health","status":"begin"/);
     expect(mine.some((l) => /"step":"db-rollback","status":"ok"/.test(l))).toBe(true);
     expect(await s.current()).toBe(v1);
     await waitFor('1.0.0 to answer', async () => (await s.answer()) === 'version 1.0.0\n');
@@ -335,7 +336,7 @@ describe('what a failure path says is what the test observes (real PostgreSQL, r
     const fix = await s.cli(['recover', '--target', 'prod', '--yes']);
     expect(fix.code, fix.err).toBe(0);
     expect(fix.out).toContain(
-      `rollback run ${begin.run} (release ${v1}) was interrupted at restart (begin); current is still ${v1}`,
+      `rollback run ${begin.run} (release ${v1}) was interrupted at health (begin); current is still ${v1}`,
     );
     expect(await s.current()).toBe(v1);
     expect(await s.current()).not.toBe(v2);

@@ -16,7 +16,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blueGreenPaths, readBlueGreenState, stopBlueGreen } from '../../src/deploy/blue-green/index.js';
-import { deploy, readHistory } from '../../src/deploy/index.js';
+import { deploy, readHistory, rollback } from '../../src/deploy/index.js';
 import type { DeployEvent, JournalEntry } from '../../src/deploy/types.js';
 import type { SlipwayError } from '../../src/errors.js';
 import { freePort } from '../fixtures/deploy/app.js';
@@ -353,4 +353,37 @@ describe('an undo puts the previous release live before it undoes the database, 
     },
     300_000,
   );
+});
+
+describe('slipway rollback puts its target live before it rolls the database back, then gates it', () => {
+  it('while the rollback SQL runs, the target (1.0.0) answers on the newer schema; then the gate', async () => {
+    const s = await setupAppTarget('undoorderrb', {});
+    cleanups.push(s.cleanup);
+    const config = await s.config();
+    const v1 = (await deploy({ config, packagePath: (await appPackage('1.0.0', [CS1])).path, target: 'prod' }))
+      .releaseId;
+    await deploy({ config, packagePath: (await appPackage('2.0.0', [CS1, CS2])).path, target: 'prod' });
+    expect(await s.answer()).toBe('version 2.0.0\n');
+    const gate = await holdGate(s.db.url);
+    cleanups.push(gate.open);
+    const w = await whileUndoWaits(s, gate, s.answer);
+    const watcher = waitFor('the rollback SQL to wait, and the test to look', w.at, { timeoutMs: 180_000 });
+    const rb = await rollback({ config, target: 'prod' });
+    await watcher;
+    expect(rb.to).toBe(v1);
+    expect(rb.databaseRolledBack.map((k) => k.id)).toEqual(['2']);
+    const seen = w.seen()!;
+    // While the database went back: the rollback's target served, on the newer schema (o2 still there).
+    expect(seen.answer).toBe('version 1.0.0\n');
+    expect(seen.o2).toBe(true);
+    const run = (await readHistory(s.root)).filter((x) => x.kind === 'rollback' && x.step === 'run').pop()!.run;
+    const order = undoLines(await readHistory(s.root), run, 'run:begin');
+    const at = (l: string) => order.indexOf(l);
+    expect(at('switch:ok'), order.join(' ')).toBeGreaterThan(0);
+    expect(at('restart:ok')).toBeGreaterThan(at('switch:ok'));
+    expect(at('db-rollback:begin')).toBeGreaterThan(at('restart:ok'));
+    expect(at('health:ok')).toBeGreaterThan(at('db-rollback:ok'));
+    expect(await s.answer()).toBe('version 1.0.0\n');
+    expect(await queryRows(s.db.url, "SELECT to_regclass('o2') IS NOT NULL AS o2")).toEqual([{ o2: false }]);
+  }, 300_000);
 });
