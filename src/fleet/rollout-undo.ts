@@ -1,10 +1,11 @@
 /**
  * The undo of a failed fleet rollout: every host whose switch began put back on its previous release (in reverse
- * rollout order, through settle.ts), then exactly the changesets the run applied, each host's run and the fleet run
- * closed — or left open, honestly, for `slipway recover` where a host's state could not be verified. Moved out of
- * fleet-deploy.ts (the forward path) unchanged.
+ * rollout order, through settle.ts), then exactly the changesets the run applied, then the health gate on that final
+ * state, each host's run and the fleet run closed — or left open, honestly, for `slipway recover` where a host's
+ * state could not be verified.
  */
-import type { ChangeSetKey, loadContracts } from '../deploy/contracts.js';
+import { validateRelease } from '../deploy/activate.js';
+import type { ChangeSetKey, Contracts, loadContracts } from '../deploy/contracts.js';
 import type { LocalTarget } from '../deploy/local-target.js';
 import { settleTarget } from '../deploy/settle.js';
 import { makeStepRunner, type StepRunner } from '../deploy/step-runner.js';
@@ -12,6 +13,41 @@ import type { DeployEvent } from '../deploy/types.js';
 import { SlipwayError } from '../errors.js';
 import type { ConnectedHost } from './fleet-connect.js';
 import type { FleetTarget } from './fleet-target.js';
+
+/** One host for {@link gateAfterDatabase}: the release it was put on, and the runner its gate is journaled through. */
+export interface GateHost {
+  h: ConnectedHost;
+  release: string;
+  steps: StepRunner;
+}
+
+/**
+ * The health gate on a fleet's final state, once the database was undone or rolled back: settle.ts's order for one
+ * target (the release live → the database → the gate), where a fleet puts every host back before the one database
+ * step, so each host's own gate ran before it. The gate is the deploy's (`validateRelease`, no smoke tests); every
+ * host with a health URL at once. Returns the hosts that failed it, and why; a host without a health URL is not
+ * gated (nothing to check), as in settle.ts.
+ */
+export async function gateAfterDatabase(hosts: GateHost[], contracts: Contracts, run: string) {
+  const failed = new Map<ConnectedHost, string>();
+  await Promise.all(
+    hosts
+      .filter((g) => g.h.host.view.health.url)
+      .map((g) =>
+        validateRelease(g.steps, contracts, g.h.target, g.h.host.view, g.release, run, false).catch((e: unknown) => {
+          failed.set(g.h, e instanceof Error ? e.message : String(e));
+        }),
+      ),
+  );
+  return failed;
+}
+
+/** The line naming the hosts that failed {@link gateAfterDatabase}'s gate: never reported as put back healthy. */
+export function gateFailureLines(failed: Map<ConnectedHost, string>, what: string): string[] {
+  return [...failed].map(
+    ([h, why]) => `${h.host.label}: failed its health gate after ${what} (current is its release, not healthy): ${why}`,
+  );
+}
 
 /** The journal kind and data shared by every host's `run` entries. */
 export function hostRunData(f: FleetTarget, run: string, extra: Record<string, unknown>) {
@@ -62,7 +98,10 @@ export async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayErro
   // Reverse rollout order (batch by batch, config order within a batch), whatever order concurrent switches began in.
   const order = (h: ConnectedHost) => u.rolloutOrder.indexOf(h);
   const unverified = new Map<ConnectedHost, string>(); // current not read back: why
+  let unhealthy = new Map<ConnectedHost, string>(); // failed the gate after the database undo: why
   const back: ConnectedHost[] = []; // current read back as the previous release
+  const settled = new Set<ConnectedHost>(); // back, restarted and through its gate: checked again after the database
+  const stepsOf = new Map<ConnectedHost, StepRunner>();
   for (const h of [...u.touched].sort((a, b) => order(b) - order(a))) {
     const steps = makeStepRunner({
       journal: h.target.journal(u.run, 'deploy'),
@@ -70,6 +109,7 @@ export async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayErro
       onProgress: (e) => u.emit({ ...e, host: h.host.label }),
       onJournalError,
     });
+    stepsOf.set(h, steps);
     const to = u.previous.get(h) ?? null;
     const s = await settleTarget({
       contracts: u.contracts,
@@ -92,6 +132,7 @@ export async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayErro
       continue;
     }
     if (s.current === to) back.push(h);
+    if (s.current === to && to !== null && s.complete) settled.add(h);
     lines.push(`${h.host.label}: ${s.lines.filter((l) => !l.startsWith('to finish')).join('; ')}`);
   }
   if (u.pending.length && u.databaseUrl) {
@@ -121,6 +162,15 @@ export async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayErro
       });
       complete &&= s.complete;
       lines.push(...s.lines.filter((l) => l.startsWith('database')));
+      // The hosts' gates ran before the database went back: gate the final state (an app that cannot run on the
+      // undone schema is found here, and reported, never as put back).
+      unhealthy = await gateAfterDatabase(
+        [...settled].map((h) => ({ h, release: u.previous.get(h)!, steps: stepsOf.get(h)! })),
+        u.contracts,
+        u.run,
+      );
+      if (unhealthy.size) complete = false;
+      lines.push(...gateFailureLines(unhealthy, 'the database undo'));
     }
   }
   for (const [h, why] of u.changedUnder)
@@ -148,7 +198,8 @@ export async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayErro
         open.add(h);
       });
   }
-  const rolledBack = back.map((h) => h.host.label);
+  // Back on the previous release and through every gate: a host that failed the last one is named as such instead.
+  const rolledBack = back.filter((h) => !unhealthy.has(h)).map((h) => h.host.label);
   const labels = (hs: Iterable<ConnectedHost>) => [...hs].map((h) => h.host.label);
   if (open.size) {
     complete = false;
@@ -174,7 +225,7 @@ export async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayErro
         status: 'failed',
         release: u.releaseId,
         message,
-        data: { wentLive: u.touched.length > 0, rolledBack, complete },
+        data: { wentLive: u.touched.length > 0, rolledBack, unhealthy: labels(unhealthy.keys()), complete },
       })
       .catch(onJournalError);
   return new SlipwayError(err.code, err.message, {
