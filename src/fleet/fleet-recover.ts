@@ -1,8 +1,9 @@
 /**
  * Finishing fleet runs a killed controller left (the decision: fleet-recover-plan.ts). Every host is put on its
  * release through settle.ts (switch, restart, health gate) in reverse rollout order, then the controller's record
- * and the database (settle.ts on the controller: exactly the run's changesets), then every journal the run opened
- * is closed with `interrupted` and `recoveredBy`. Run with the controller lock and every host's lock held: by
+ * and the database (settle.ts on the controller: exactly the run's changesets), then — when changesets were undone —
+ * every host's health gate again on that final state, then every journal the run opened is closed with
+ * `interrupted` and `recoveredBy`. Run with the controller lock and every host's lock held: by
  * `slipway recover --target <fleet> --yes`, and first thing by every fleet deploy and rollback.
  */
 import type { Config } from '../config/schema.js';
@@ -24,6 +25,7 @@ import {
   type FleetRecoveryAction,
 } from './fleet-recover-plan.js';
 import { resolveFleet, type FleetTarget } from './fleet-target.js';
+import { gateAfterDatabase, gateFailureLines } from './rollout-undo.js';
 
 export interface FleetRecoverInput {
   fleet: FleetTarget;
@@ -112,6 +114,8 @@ export async function recoverFleetRuns(r: FleetRecoverInput): Promise<FleetRecov
   for (const a of actions) {
     const kept = a.decision === 'keep';
     const lines: string[] = [];
+    /** Hosts on their release through their own gate: gated again after the database (gateAfterDatabase). */
+    const settled: { h: ConnectedHost; to: string }[] = [];
     for (const hr of a.hosts) {
       const h = r.hosts.find((x) => x.host.label === hr.host)!;
       const steps = makeStepRunner({
@@ -133,6 +137,7 @@ export async function recoverFleetRuns(r: FleetRecoverInput): Promise<FleetRecov
         targetArg,
       });
       complete &&= s.complete;
+      if (s.complete && hr.to !== null && s.current === hr.to) settled.push({ h, to: hr.to });
       lines.push(`${hr.host}: ${s.lines.filter((l) => !l.startsWith('to finish')).join('; ')}`);
       if (hr.open)
         await h.target.journal(a.run, a.kind).write({
@@ -165,6 +170,25 @@ export async function recoverFleetRuns(r: FleetRecoverInput): Promise<FleetRecov
       });
       complete &&= s.complete;
       dbLines = s.lines.filter((l) => l.startsWith('database'));
+      // The hosts passed their gates before the database went back: the gate on the final state, journaled in the
+      // fleet run (the hosts' runs are closed above).
+      if (s.dbRolledBack.length) {
+        const unhealthy = await gateAfterDatabase(
+          settled.map(({ h, to }) => ({
+            h,
+            release: to,
+            steps: makeStepRunner({
+              journal: r.controller.journal(a.run, a.kind),
+              release: to,
+              onProgress: (e) => emit({ ...e, host: h.host.label }),
+            }),
+          })),
+          r.contracts,
+          a.run,
+        );
+        if (unhealthy.size) complete = false;
+        dbLines.push(...gateFailureLines(unhealthy, 'the database undo'));
+      }
     }
     const ok = kept && complete;
     await r.controller.journal(a.run, a.kind).write({

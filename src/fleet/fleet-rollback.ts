@@ -2,11 +2,12 @@
  * `slipway rollback --target <fleet>`: every host back on the same earlier release (the fleet journal's previous
  * successful one, or `--release ID`), host by host in rollout order through settle.ts (switch, restart, health
  * gate), then the database (the changesets that release does not contain, as a local rollback plans them), then
- * the controller's record. The release must be installed on every host; an unreachable host refuses the rollback.
+ * every host's health gate again on that final state, then the controller's record. The release must be installed on every host; an unreachable host refuses the rollback.
  */
 import type { Config } from '../config/schema.js';
 import { SlipwayError } from '../errors.js';
 import { loadContracts, type ChangeSetKey } from '../deploy/contracts.js';
+import { changeSetKey } from '../deploy/db-state.js';
 import { rollbackChangeSets } from '../deploy/db-rollback.js';
 import { warnIfSuperuser } from '../deploy/role-warning.js';
 import { defaultActor } from '../deploy/deploy.js';
@@ -21,7 +22,9 @@ import { startControllerRun } from './controller-run.js';
 import { emergencyRollbackFleet } from './fleet-emergency.js';
 import { recoverFirst, recoverFleetRuns } from './fleet-recover.js';
 import { resolveFleet } from './fleet-target.js';
+import type { ConnectedHost } from './fleet-connect.js';
 import { planBatches } from './rollout-plan.js';
+import { gateAfterDatabase, gateFailureLines } from './rollout-undo.js';
 
 export interface FleetRollbackOptions {
   config: Config;
@@ -252,7 +255,47 @@ export async function rollbackFleet(opts: FleetRollbackOptions): Promise<FleetRo
       );
       rolledBack = db.keys;
     }
+    // Every host passed its gate before the database went back: the gate on the final state, journaled in the fleet
+    // run (the hosts' runs are closed). A host failing it leaves the fleet on `to` (the database no longer has what
+    // the release rolled back from needs), the run failed, and the host named.
+    const unhealthy = rolledBack.length
+      ? await gateAfterDatabase(
+          order.map((h) => ({
+            h,
+            release: to,
+            steps: makeStepRunner({
+              journal: fleetJournal,
+              release: to,
+              onProgress: (e) => emit({ ...e, host: h.host.label }),
+            }),
+          })),
+          contracts,
+          run,
+        )
+      : new Map<ConnectedHost, string>();
+    for (const r of results) if ([...unhealthy.keys()].some((h) => h.host.label === r.host)) r.healthy = false;
+    const gateLines = gateFailureLines(unhealthy, 'the database rollback');
     if (complete) await controller.switchTo(to);
+    if (unhealthy.size) {
+      await fleetJournal.write({
+        step: 'run',
+        status: 'failed',
+        release: to,
+        message: gateLines.join('; '),
+        data: { from, hosts: results.map((r) => r.host), unhealthy: [...unhealthy.keys()].map((h) => h.host.label) },
+      });
+      throw new SlipwayError(
+        'E_HEALTH',
+        `the rollback of ${fleet.name} to ${to} put every host on ${to} and rolled the database back, but ${unhealthy.size} host(s) failed the health gate after it`,
+        {
+          details: [
+            ...gateLines,
+            `database: rolled back ${rolledBack.length} changeset(s): ${rolledBack.map(changeSetKey).join(', ')}`,
+          ],
+          hint: `Every host is on ${to}; see the application log on the host(s) above.`,
+        },
+      );
+    }
     await fleetJournal.write({
       step: 'run',
       status: complete ? 'ok' : 'failed',

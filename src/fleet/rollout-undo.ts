@@ -164,11 +164,12 @@ export async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayErro
       lines.push(...s.lines.filter((l) => l.startsWith('database')));
       // The hosts' gates ran before the database went back: gate the final state (an app that cannot run on the
       // undone schema is found here, and reported, never as put back).
-      unhealthy = await gateAfterDatabase(
-        [...settled].map((h) => ({ h, release: u.previous.get(h)!, steps: stepsOf.get(h)! })),
-        u.contracts,
-        u.run,
-      );
+      if (s.dbRolledBack.length)
+        unhealthy = await gateAfterDatabase(
+          [...settled].map((h) => ({ h, release: u.previous.get(h)!, steps: stepsOf.get(h)! })),
+          u.contracts,
+          u.run,
+        );
       if (unhealthy.size) complete = false;
       lines.push(...gateFailureLines(unhealthy, 'the database undo'));
     }

@@ -5,15 +5,18 @@
 // gate before the database undo and fails the one after.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import type { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
+import { recoverFleet } from '../../../src/fleet/fleet-recover.js';
 import { rollbackFleet } from '../../../src/fleet/fleet-rollback.js';
+import { ensureDist, startBin } from '../../helpers/cli-bin.js';
 import { queryRows } from '../../helpers/pg.js';
-import { CS1, CS2, startFleetProject, type FleetProject } from './fleet-project.js';
+import { waitFor } from '../../helpers/wait.js';
+import { closeMasters, CS1, CS2, startFleetProject, type FleetProject } from './fleet-project.js';
 
 let p: FleetProject;
 let gate: http.Server;
@@ -30,6 +33,7 @@ const fail = (x: Promise<unknown>) =>
   );
 
 beforeAll(async () => {
+  await ensureDist();
   p = await startFleetProject(2, 'slipway_fleet_undo_gate');
   gate = http.createServer((_req, res) => {
     void (async () => {
@@ -99,4 +103,84 @@ describe('fleet undo: the health gate after the database', () => {
     expect(last).toMatchObject({ step: 'run', status: 'failed' });
     expect(last.data).toMatchObject({ rolledBack: [label(1)], unhealthy: [label(0)], complete: false });
   }, 300_000);
+
+  it('fleet rollback: every host on the earlier release, the database rolled back, then a host failing its gate is reported (E_HEALTH), never rolled back ok', async () => {
+    needsT2 = true; // the deploy migrates t2 in: host 1 passes every gate of it
+    const v2 = await deployFleet({
+      config: await config(),
+      target: 'fleet',
+      packagePath: (await p.fleetPackage('2.0.0', [CS1, CS2])).path,
+    });
+    const events: string[] = [];
+    const e = await fail(
+      rollbackFleet({
+        config: await config(),
+        target: 'fleet',
+        onProgress: (x) => events.push(`${x.host ?? 'fleet'} ${x.step} ${x.status}`),
+      }),
+    );
+    expect(e.code).toBe('E_HEALTH');
+    expect(e.message).toContain(`but 1 host(s) failed the health gate after it`);
+    expect(e.details.join('\n')).toContain(`${label(0)}: failed its health gate after the database rollback`);
+    expect(e.details.join('\n')).not.toContain(label(1));
+    for (const h of p.fleet.hosts) expect(await p.currentOf(h.root)).toBe(`releases/${v1}`);
+    expect(await queryRows(p.db.url, `SELECT id FROM databasechangelog ORDER BY orderexecuted`)).toEqual([{ id: '1' }]);
+    expect(events.lastIndexOf(`${label(0)} health failed`)).toBeGreaterThan(events.indexOf('fleet db-rollback ok'));
+    const last = (await p.journalOf(p.controllerRoot)).at(-1)!;
+    expect(last).toMatchObject({ step: 'run', status: 'failed', kind: 'rollback', release: v1 });
+    expect(last.data).toMatchObject({ unhealthy: [label(0)] });
+    expect(await p.currentOf(p.controllerRoot)).toBe(`releases/${v1}`);
+    expect(v2.releaseId).not.toBe(v1);
+  }, 300_000);
+
+  it('recover after a killed controller: the fleet back, the database undone, then a host failing its gate is reported and the recovery is incomplete', async () => {
+    needsT2 = true;
+    // A long configured pause after the canary (host 1): the controller is killed there.
+    await writeFile(
+      path.join(p.dir, 'slipway.config.yaml'),
+      p
+        .configText({ rollout: '{ batch: 2, canary: 1, pauseMs: 600000 }' })
+        .replace(`http://127.0.0.1:${p.appPorts[0]}/health`, gateUrl),
+    );
+    const pkg = await p.fleetPackage('2.0.0', [CS1, CS2]);
+    const tmp = await mkdtemp('/tmp/sw-');
+    const startedAt = new Date().toISOString();
+    const ctl = startBin(['deploy', pkg.path, '--target', 'fleet'], p.dir, { env: { TMPDIR: tmp } });
+    const canary = p.fleet.hosts[0]!;
+    const v2 = await waitFor(
+      'the canary switched to 2.0.0 and passed its smoke test',
+      async () => {
+        if (ctl.child.exitCode !== null) return 'exited';
+        const smoke = (await p.journalOf(canary.root)).find(
+          (x) => x.step === 'smoke' && x.status === 'ok' && x.release !== v1 && x.at > startedAt,
+        );
+        return smoke?.release;
+      },
+      { timeoutMs: 180_000, intervalMs: 100 },
+    );
+    if (v2 === 'exited') throw new Error(`the controller exited early: ${ctl.output().stderr}`);
+    ctl.child.kill('SIGKILL');
+    await ctl.exit;
+    closeMasters(tmp);
+    await rm(tmp, { recursive: true, force: true });
+    expect(await p.currentOf(canary.root)).toBe(`releases/${v2}`);
+    const events: string[] = [];
+    const r = await recoverFleet({
+      config: await config(),
+      target: 'fleet',
+      yes: true,
+      onProgress: (x) => events.push(`${x.host ?? 'fleet'} ${x.step} ${x.status}`),
+    });
+    for (const h of p.fleet.hosts) expect(await p.currentOf(h.root)).toBe(`releases/${v1}`);
+    expect(await queryRows(p.db.url, `SELECT id FROM databasechangelog ORDER BY orderexecuted`)).toEqual([{ id: '1' }]);
+    expect(r.complete).toBe(false);
+    const text = r.findings.join('\n');
+    expect(text).toMatch(/database: rolled back the 1 changeset/);
+    expect(text).toContain(`${label(0)}: failed its health gate after the database undo`);
+    expect(text).not.toContain(`${label(1)}: failed its health gate`);
+    expect(events.lastIndexOf(`${label(0)} health failed`)).toBeGreaterThan(events.indexOf('fleet db-rollback ok'));
+    const last = (await p.journalOf(p.controllerRoot)).at(-1)!;
+    expect(last).toMatchObject({ step: 'run', status: 'failed' });
+    expect(last.data).toMatchObject({ interrupted: true, complete: false });
+  }, 400_000);
 });
