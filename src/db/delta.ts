@@ -1,7 +1,7 @@
 import { SlipwayError, maskUrl } from '../errors.js';
 import type { ChangeSet } from './model.js';
 import { DEFAULT_HISTORY_TABLES, historyTable, type HistoryTables } from './history-tables.js';
-import { normalizeChangeLogPath, recordedPathKey } from './changelog/paths.js';
+import { changeSetPathKey, normalizeChangeLogPath, recordedPathKey } from './changelog/paths.js';
 
 /**
  * Changesets after the one that tags `tag` (exclusive), like a database tagged there would still need. The tag's case
@@ -107,6 +107,19 @@ export function recordedRowKey(r: Keyed): string {
 /** A changeset's side of recordedRowKey (ChangeSet.toNormalizedString): its path normalised once. */
 export function changeSetRowKey(cs: Keyed): string {
   return `${normalizeChangeLogPath(cs.filename)}::${cs.id}::${cs.author}`;
+}
+
+/**
+ * The key a rollback finds a recorded row's changeset by (Liquibase 4.28's DatabaseChangeLog.getChangeSets(RanChangeSet)):
+ * recordedRowKey with its path compared ignoring case; the changeset's side is changeSetRollbackKey.
+ */
+export function recordedRollbackKey(r: Keyed): string {
+  return `${recordedPathKey(r.filename).toLowerCase()}::${r.id}::${r.author}`;
+}
+
+/** A changeset's side of recordedRollbackKey: its path normalised once, lower-cased (changeSetPathKey). */
+export function changeSetRollbackKey(cs: Keyed): string {
+  return `${changeSetPathKey(cs.filename)}::${cs.id}::${cs.author}`;
 }
 
 /** The rows by recordedRowKey; of rows with the same key, the last (rows come oldest first), as Liquibase keeps. */

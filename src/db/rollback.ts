@@ -1,6 +1,7 @@
 import { SlipwayError } from '../errors.js';
 import type { Changelog } from './model.js';
-import { changeSetPathKey, recordedPathKey } from './changelog/paths.js';
+import { changeSetPathKey } from './changelog/paths.js';
+import { changeSetRollbackKey, recordedRollbackKey } from './delta.js';
 import { jdbcText } from './jdbc-text.js';
 import { needsTerminator } from './psql-lexer.js';
 import {
@@ -160,12 +161,8 @@ function boundary(range: Range, picked: Picked[], history: string): string[] {
 function blockOrder(picked: readonly Picked[], executed?: readonly Key[]): Picked[] {
   const byPos = [...picked].sort((a, b) => b.pos - a.pos);
   if (executed === undefined) return byPos;
-  // A row is the changeset's as Liquibase finds it (DatabaseChangeLog.getChangeSets(RanChangeSet)): FILENAME
-  // normalised twice (recordedPathKey), the changeset's path once, compared ignoring case (changeSetPathKey).
-  const rowKey = (k: Key) => `${recordedPathKey(k.filename).toLowerCase()}::${k.id}::${k.author}`;
-  const rank = new Map(executed.map((k, i) => [rowKey(k), i]));
-  const r = (p: Picked) =>
-    rank.get(`${changeSetPathKey(p.entry.filename)}::${p.entry.id}::${p.entry.author}`) ?? Infinity;
+  const rank = new Map(executed.map((k, i) => [recordedRollbackKey(k), i]));
+  const r = (p: Picked) => rank.get(changeSetRollbackKey(p.entry)) ?? Infinity;
   return byPos.sort((a, b) => (r(a) === r(b) ? 0 : r(a) < r(b) ? 1 : -1));
 }
 

@@ -10,10 +10,10 @@ import { loadConfig } from '../../src/config/load.js';
 import { deployFleet } from '../../src/fleet/fleet-deploy.js';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { addUser, addUserToken } from '../../src/server/users-file.js';
-import { freePort } from '../helpers/sshd.js';
 import { CS1, FOREIGN_OWNER, startFleetProject, type FleetProject } from '../integration/fleet/fleet-project.js';
 import { launchChromium, logIn, openPage, runAxe, seriousOf } from './helpers/browser.js';
 import { ensureWebBuilt } from './helpers/web-build.js';
+import { reservedPort } from '../helpers/ports.js';
 
 const PASSWORD = 'fleet e2e correct horse';
 let p: FleetProject;
@@ -41,7 +41,7 @@ beforeAll(async () => {
   const lockDir = path.join(p.fleet.hosts[1]!.root, '.slipway', 'lock.d');
   await mkdir(lockDir, { recursive: true });
   await writeFile(path.join(lockDir, 'owner.json'), JSON.stringify(owner));
-  const dead = await freePort();
+  const dead = await reservedPort();
   deadHost = `root@127.0.0.1:${dead}:${path.join(p.dir, 'dead')}`;
   await writeFile(
     path.join(p.dir, 'slipway.config.yaml'),

@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readLock } from '../../src/deploy/lock.js';
 import type { Config } from '../../src/config/schema.js';
-import { RESTART_SCRIPT, STOP_SCRIPT, freePort } from '../fixtures/deploy/app.js';
+import { RESTART_SCRIPT, STOP_SCRIPT } from '../fixtures/deploy/app.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-package.js';
 import { makeFixturePackage, type FixturePackage } from '../fixtures/deploy/make-package.js';
 import { BIN, ROOT } from './cli-bin.js';
 import { createTestDatabase, queryRows, type TestDatabase } from './pg.js';
 import { waitFor } from './wait.js';
+import { reservedPort } from './ports.js';
 
 export interface CliOutcome {
   code: number | null;
@@ -86,7 +87,7 @@ export async function setupAppTarget(prefix: string, target: Record<string, unkn
   const root = path.join(dir, 'target');
   const appState = path.join(dir, 'app');
   await mkdir(appState);
-  const port = await freePort();
+  const port = await reservedPort();
   const config = (more: Record<string, unknown> = {}) =>
     makeDeployConfig(dir, {
       databaseUrl: db.url,

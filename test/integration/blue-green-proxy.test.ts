@@ -12,7 +12,7 @@ import { type RunningProxy, startProxy } from '../../src/deploy/blue-green/proxy
 import { SlipwayError } from '../../src/errors.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
-import { freePort } from '../fixtures/health/processes.js';
+import { reservedPort } from '../helpers/ports.js';
 
 const servers: http.Server[] = [];
 let proxy: RunningProxy;
@@ -52,7 +52,7 @@ async function echoServer(name: string): Promise<number> {
 beforeAll(async () => {
   a = await echoServer('a');
   b = await echoServer('b');
-  deadPort = await freePort();
+  deadPort = await reservedPort();
   proxy = await startProxy({ host: '127.0.0.1', port: 0, adminPort: 0, token: TOKEN, upstream: null });
 });
 

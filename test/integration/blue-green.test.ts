@@ -16,9 +16,10 @@ import {
 } from '../../src/deploy/blue-green/index.js';
 import { isPidAlive } from '../../src/pid-alive.js';
 import { writeBlueGreenState } from '../../src/deploy/blue-green/state.js';
-import { APP, freePort } from '../fixtures/health/processes.js';
+import { APP } from '../fixtures/health/processes.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { reservedPort } from '../helpers/ports.js';
 
 let root = '';
 let config: BlueGreenConfigInput;
@@ -37,7 +38,7 @@ beforeAll(async () => {
     'slipway-bg-',
   );
   const ports = new Set<number>();
-  while (ports.size < 3) ports.add(await freePort());
+  while (ports.size < 3) ports.add(await reservedPort());
   const [pub, blue, green] = [...ports] as [number, number, number];
   publicUrl = `http://127.0.0.1:${pub}`;
   config = {

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blueGreenPaths, findProxy, stopBlueGreen } from '../../src/deploy/blue-green/index.js';
 import { ensureDist, ROOT, runBin } from '../helpers/cli-bin.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
-import { freePort, makeAppPackage } from '../fixtures/deploy/app.js';
+import { makeAppPackage } from '../fixtures/deploy/app.js';
+import { reservedPort } from '../helpers/ports.js';
 
 const BUNDLE = path.join(ROOT, 'dist', 'bundle');
 
@@ -44,8 +45,8 @@ describe('the CLI bundle', () => {
     beforeAll(async () => {
       dir = await mkdtemp(path.join(tmpdir(), 'slipway-bundle-bg-'));
       root = path.join(dir, 'target');
-      proxyPort = await freePort();
-      const [blue, green] = [await freePort(), await freePort()];
+      proxyPort = await reservedPort();
+      const [blue, green] = [await reservedPort(), await reservedPort()];
       await makeDeployConfig(dir, {
         strategy: 'blue-green',
         blueGreen: {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { runMain } from '../helpers/cli-main.js';
-import { releasePort, reservedPort } from '../helpers/sshd.js';
+import { releasePort, reservedPort } from '../helpers/ports.js';
 
 const run = (cwd: string, argv: string[], env: Record<string, string> = {}) => runMain(argv, { cwd, env });
 

@@ -14,7 +14,6 @@ import { stopBlueGreen } from '../../src/deploy/blue-green/index.js';
 import type { Config } from '../../src/config/schema.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
-import { freePort } from '../fixtures/deploy/app.js';
 import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-package.js';
 import {
   currentOf,
@@ -26,6 +25,7 @@ import {
   tableChangeSet,
 } from '../fixtures/deploy/refused-switch.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
+import { reservedPort } from '../helpers/ports.js';
 
 const [CS1, CS2, CS3] = [tableChangeSet('1'), tableChangeSet('2'), tableChangeSet('3')];
 
@@ -57,8 +57,8 @@ describe('blue-green: a refused switch after the migration and the traffic move'
     db = await createTestDatabase('slipway_bgcas');
     dir = await mkdtemp(path.join(tmpdir(), 'slipway-bgcas-'));
     root = path.join(dir, 'target');
-    proxyPort = await freePort();
-    const [blue, green] = [await freePort(), await freePort()];
+    proxyPort = await reservedPort();
+    const [blue, green] = [await reservedPort(), await reservedPort()];
     config = await makeDeployConfig(dir, {
       strategy: 'blue-green',
       databaseUrl: db.url,

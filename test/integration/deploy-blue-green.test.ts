@@ -7,7 +7,8 @@ import { stopBlueGreen } from '../../src/deploy/blue-green/index.js';
 import type { SlipwayError } from '../../src/errors.js';
 import type { Config } from '../../src/config/schema.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
-import { freePort, makeAppPackage } from '../fixtures/deploy/app.js';
+import { makeAppPackage } from '../fixtures/deploy/app.js';
+import { reservedPort } from '../helpers/ports.js';
 
 const fail = (p: Promise<unknown>) =>
   p.then(
@@ -28,8 +29,8 @@ describe('deploy with strategy blue-green (HEALTH switchSlots behind the deploy 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'slipway-bg-'));
     root = path.join(dir, 'target');
-    proxyPort = await freePort();
-    const [blue, green] = [await freePort(), await freePort()];
+    proxyPort = await reservedPort();
+    const [blue, green] = [await reservedPort(), await reservedPort()];
     config = await makeDeployConfig(dir, {
       strategy: 'blue-green',
       blueGreen: {

@@ -10,7 +10,7 @@ import { deploy, listReleases } from '../../src/deploy/index.js';
 import type { SlipwayError } from '../../src/errors.js';
 import type { Config } from '../../src/config/schema.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
-import { freePort } from '../fixtures/deploy/app.js';
+import { reservedPort } from '../helpers/ports.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fail = (p: Promise<unknown>) =>
@@ -44,7 +44,7 @@ describe('the example application (examples/umig-sample) built by slipway build,
     );
     expect(code, stdout).toBe(0);
     pkg = (JSON.parse(stdout) as { package: { path: string } }).package.path;
-    port = await freePort();
+    port = await reservedPort();
     target = (prefix: string) => ({
       shared: ['logs'],
       restart: `${prefix}PORT=${port} bash scripts/start.sh`,

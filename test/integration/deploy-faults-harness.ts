@@ -28,9 +28,10 @@ import { appPackage } from '../helpers/deploy-target.js';
 import { waitFor } from '../helpers/wait.js';
 import { bundleTestEntry } from '../helpers/bundle-entry.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
-import { RESTART_SCRIPT, STOP_SCRIPT, freePort } from '../fixtures/deploy/app.js';
+import { RESTART_SCRIPT, STOP_SCRIPT } from '../fixtures/deploy/app.js';
 import type { FixturePackage } from '../fixtures/deploy/make-package.js';
 import type { FixtureChangeSet } from '../fixtures/deploy/db-package.js';
+import { reservedPort } from '../helpers/ports.js';
 
 /** The tmpfs page size: a file's last page may still take bytes on a full tmpfs, a new page may not. */
 const PAGE = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim());
@@ -106,7 +107,7 @@ export async function setupFaultTarget(
   await mkdir(root);
   await mkdir(appState);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', root]);
-  const port = await freePort();
+  const port = await reservedPort();
   const config = await makeDeployConfig(dir, {
     databaseUrl: db.url,
     rollbackDatabase: true,

@@ -11,7 +11,8 @@ import { watchConfigSchema } from '../../src/config/sections/watch.js';
 import type { Config } from '../../src/config/schema.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
-import { appTarget, freePort, makeAppPackage, STOP_SCRIPT } from '../fixtures/deploy/app.js';
+import { appTarget, makeAppPackage, STOP_SCRIPT } from '../fixtures/deploy/app.js';
+import { reservedPort } from '../helpers/ports.js';
 
 const roots: string[] = [];
 async function setup(target: Record<string, unknown> = {}): Promise<{ dir: string; root: string; config: Config }> {
@@ -46,7 +47,7 @@ describe('deploy with a real HTTP app behind the health gate', () => {
   let env: Awaited<ReturnType<typeof setup>>;
   const ids: Record<string, string> = {};
   beforeAll(async () => {
-    port = await freePort();
+    port = await reservedPort();
     env = await setup(appTarget(port, { shared: ['application/uploads'], keep: 10 }));
   });
 

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
-import { appTarget, freePort, STOP_SCRIPT } from '../fixtures/deploy/app.js';
+import { appTarget, STOP_SCRIPT } from '../fixtures/deploy/app.js';
+import { reservedPort } from '../helpers/ports.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
 import { ensureDist, runCli } from './cli-build-helpers.js';
 
@@ -53,7 +54,7 @@ async function servePlainOk(): Promise<{ port: number; stop: () => void }> {
 async function setup(health: Record<string, unknown>) {
   const dir = await mkdtemp(path.join(tmpdir(), 'slipway-expect-'));
   dirs.push(dir);
-  const port = await freePort();
+  const port = await reservedPort();
   const target = appTarget(port, { smokeTests: false });
   target.health = { ...(target.health as object), ...health };
   await makeDeployConfig(dir, target);

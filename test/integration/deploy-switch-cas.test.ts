@@ -14,7 +14,8 @@ import type { SlipwayError } from '../../src/errors.js';
 import type { Config } from '../../src/config/schema.js';
 import type { DeployEvent } from '../../src/deploy/types.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
-import { appTarget, freePort, makeAppPackage, STOP_SCRIPT } from '../fixtures/deploy/app.js';
+import { appTarget, makeAppPackage, STOP_SCRIPT } from '../fixtures/deploy/app.js';
+import { reservedPort } from '../helpers/ports.js';
 
 let dir: string;
 let root: string;
@@ -24,7 +25,7 @@ const ids: string[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'slipway-cas-'));
   root = path.join(dir, 'target');
-  config = await makeDeployConfig(dir, appTarget(await freePort(), { keep: 10 }));
+  config = await makeDeployConfig(dir, appTarget(await reservedPort(), { keep: 10 }));
   for (const v of ['1.0.0', '2.0.0', '3.0.0'])
     ids.push((await deploy({ config, packagePath: (await makeAppPackage(v)).path, target: 'prod' })).releaseId);
 }, 120_000);

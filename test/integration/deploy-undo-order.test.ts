@@ -19,12 +19,12 @@ import { blueGreenPaths, readBlueGreenState, stopBlueGreen } from '../../src/dep
 import { deploy, readHistory, rollback } from '../../src/deploy/index.js';
 import type { DeployEvent, JournalEntry } from '../../src/deploy/types.js';
 import type { SlipwayError } from '../../src/errors.js';
-import { freePort } from '../fixtures/deploy/app.js';
 import type { FixtureChangeSet } from '../fixtures/deploy/db-package.js';
 import { ensureDist } from '../helpers/cli-bin.js';
 import { appPackage, setupAppTarget, type AppTarget } from '../helpers/deploy-target.js';
 import { queryRows } from '../helpers/pg.js';
 import { waitFor } from '../helpers/wait.js';
+import { reservedPort } from '../helpers/ports.js';
 
 /** The advisory lock the run's rollback SQL waits for (the package's own lock key is another). */
 const GATE = 4_242_001;
@@ -282,8 +282,8 @@ describe('an undo puts the previous release live before it undoes the database, 
   ])(
     'blue-green ($how): traffic is back on 1.0.0 before the rollback SQL runs; the gate after it, over the proxy',
     async ({ keepPrevious }) => {
-      const proxyPort = await freePort();
-      const [blue, green] = [await freePort(), await freePort()];
+      const proxyPort = await reservedPort();
+      const [blue, green] = [await reservedPort(), await reservedPort()];
       const s = await setupAppTarget('undoorderbg', {
         strategy: 'blue-green',
         blueGreen: {

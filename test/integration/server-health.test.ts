@@ -14,6 +14,7 @@ import { buildDatabasePackage } from '../../src/db/package.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { reservedPort } from '../helpers/ports.js';
 
 const CHANGELOG = [
   '--liquibase formatted sql',
@@ -185,7 +186,7 @@ describe('health with a real PostgreSQL', () => {
   });
 
   it('public (server.health.public): a caller without credentials gets the statuses only, a viewer the full body', async () => {
-    const closed = await freePort();
+    const closed = await reservedPort();
     const app = await makeApp({
       url: `postgres://postgres:s3cret-pw@127.0.0.1:${closed}/x`,
       server: { 'health.public': true },
@@ -223,7 +224,7 @@ describe('health with a real PostgreSQL', () => {
   });
 
   it('is UNHEALTHY (503) with the reason when the database is down, never leaking the password', async () => {
-    const closed = await freePort();
+    const closed = await reservedPort();
     const app = await makeApp({ url: `postgres://postgres:s3cret-pw@127.0.0.1:${closed}/x` });
     const r = await app.inject({ url: '/api/health', headers: auth() });
     expect(r.statusCode).toBe(503);
@@ -297,13 +298,3 @@ describe('health with a real PostgreSQL', () => {
     expect(JSON.stringify(lines)).not.toContain(token);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}

@@ -7,6 +7,7 @@ import { runStage } from '../../src/builder/stage.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { resolveConfig } from '../../src/config/load.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.js';
+import { reservedPort } from '../helpers/ports.js';
 import { makeTree, removeTree } from '../helpers/tmp.js';
 
 let db: TestDatabase;
@@ -21,10 +22,7 @@ beforeAll(async () => {
   silent = createServer((s) => void sockets.push(s));
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   silentPort = (silent.address() as AddressInfo).port;
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  freePort = (probe.address() as AddressInfo).port;
-  await new Promise((r) => probe.close(r));
+  freePort = await reservedPort(); // nothing listens there, and no other test is given it meanwhile
 });
 afterAll(async () => {
   for (const s of sockets) s.destroy();

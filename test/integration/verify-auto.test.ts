@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { build, type BuildResult } from '../../src/builder/pipeline.js';
 import { resolveVerifyTarget } from '../../src/db/verify-target.js';
 import { PG_ADMIN_URL, queryRows, scratchDatabaseName } from '../helpers/pg.js';
-import { releasePort, reservedPort } from '../helpers/sshd.js';
+import { releasePort, reservedPort } from '../helpers/ports.js';
 import { removeTree } from '../helpers/tmp.js';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../examples/umig-sample');

@@ -1,13 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type WatchClock, watchRelease } from '../../src/deploy/watch.js';
-import { freePort, startApp, stopChild } from '../fixtures/health/processes.js';
+import { startApp, stopChild } from '../fixtures/health/processes.js';
+import { reservedPort } from '../helpers/ports.js';
 
 let app: ChildProcess | undefined;
 let base = '';
 
 beforeAll(async () => {
-  const port = await freePort();
+  const port = await reservedPort();
   base = `http://127.0.0.1:${port}`;
   app = await startApp({ PORT: String(port), APP_VERSION: 'v1' });
 });

@@ -10,7 +10,8 @@ import { deploy } from '../../src/deploy/deploy.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { baseFiles, craftPackageEntries, craftTar, writeCrafted } from '../fixtures/deploy/craft.js';
 import { stopBlueGreen } from '../../src/deploy/blue-green/index.js';
-import { freePort, makeAppPackage } from '../fixtures/deploy/app.js';
+import { makeAppPackage } from '../fixtures/deploy/app.js';
+import { reservedPort } from '../helpers/ports.js';
 
 const SECRET = 'SLIPWAY_TEST_DEPLOYER_SECRET';
 let sandbox: string;
@@ -109,7 +110,7 @@ describe('least privilege for package code', () => {
   it('a blue-green slot process gets the same allowlisted environment (blueGreen.env on top), never the secret', async () => {
     const dir = path.join(sandbox, `p${n++}`);
     await mkdir(dir, { mode: 0o755 });
-    const [proxy, blue, green] = [await freePort(), await freePort(), await freePort()];
+    const [proxy, blue, green] = [await reservedPort(), await reservedPort(), await reservedPort()];
     const config = await makeDeployConfig(dir, {
       strategy: 'blue-green',
       env: { APP_MODE: 'hardened' },

@@ -12,7 +12,7 @@ import {
   describeConfiguredVerifyTarget,
   resolveVerifyTarget,
 } from '../../src/db/verify-target.js';
-import { releasePort, reservedPort } from '../helpers/sshd.js';
+import { releasePort, reservedPort } from '../helpers/ports.js';
 import { databaseSchema } from '../../src/config/sections/database.js';
 
 /** What pg connects to for `url` (constructing a client parses it and connects nowhere). */

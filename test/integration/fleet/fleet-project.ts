@@ -15,13 +15,8 @@ import { runMain, type MainRun } from '../../helpers/cli-main.js';
 import { appPackage } from '../../helpers/deploy-target.js';
 import { FLEET_APP, FLEET_RESTART, FLEET_SMOKE } from '../../fixtures/fleet/app.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
-import {
-  releasePort,
-  reservedPort,
-  startSshFleet,
-  type SshFleetFixture,
-  type SshFleetOptions,
-} from '../../helpers/sshd.js';
+import { releasePort, reservedPort } from '../../helpers/ports.js';
+import { startSshFleet, type SshFleetFixture, type SshFleetOptions } from '../../helpers/sshd.js';
 import { makeTree, removeTree } from '../../helpers/tmp.js';
 
 export const CS1: FixtureChangeSet = { id: '1', sql: 'CREATE TABLE t1 (id int);', rollback: 'DROP TABLE t1;' };

@@ -9,7 +9,8 @@ import type { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { verifyTree } from '../../../src/deploy/verify-tree.js';
 import { queryRows } from '../../helpers/pg.js';
-import { reservedPort, type SshFleetFixture } from '../../helpers/sshd.js';
+import { reservedPort } from '../../helpers/ports.js';
+import type { SshFleetFixture } from '../../helpers/sshd.js';
 import { waitFor } from '../../helpers/wait.js';
 import {
   CS1,

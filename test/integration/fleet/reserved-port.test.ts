@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ephemeralLow, releasePort, reservedPort } from '../../helpers/sshd.js';
+import { ephemeralLow, releasePort, reservedPort } from '../../helpers/ports.js';
 
 let dir: string;
 const held: number[] = [];

@@ -18,7 +18,8 @@ import { SshTarget } from '../../../src/fleet/ssh-target.js';
 import { DEFAULT_LIMITS } from '../../../src/deploy/archive-rules.js';
 import { makeFixturePackage } from '../../fixtures/deploy/make-package.js';
 import { sha256Hex } from '../../../src/fileset/hash.js';
-import { reservedPort, startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
+import { reservedPort } from '../../helpers/ports.js';
+import { startSshFleet, type SshFleetFixture } from '../../helpers/sshd.js';
 import { waitFor } from '../../helpers/wait.js';
 import { HOSTILE } from '../../fixtures/fleet/hostile.js';
 
