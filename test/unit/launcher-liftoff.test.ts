@@ -87,10 +87,11 @@ describe.each(nodesUnderTest())('the launcher and --liftoff-only on Node $versio
   });
 
   // On Node >= 23 the launcher is a second process's parent: a signal sent to it alone (a service manager's stop, a
-  // CI timeout's kill) must end the process doing the work too, and the launcher must end by that signal.
-  it.runIf(major >= 23)(
-    'a SIGINT or SIGTERM sent to the launcher alone ends the second process, then the launcher',
-    async () => {
+  // CI timeout's kill) must end the process doing the work too, and the launcher must end by that signal. On Node 20
+  // and 22 there is no second process, so the test exists only for the lines that have one (registered, not skipped:
+  // .ci/run's Node 24 step runs it).
+  if (major >= 23)
+    it('a SIGINT or SIGTERM sent to the launcher alone ends the second process, then the launcher', async () => {
       for (const sig of ['SIGTERM', 'SIGINT'] as const) {
         const launcher = spawn(bin, ['--import', pathToFileURL(hang).href, BIN, 'compile'], {
           cwd: project,
@@ -116,8 +117,7 @@ describe.each(nodesUnderTest())('the launcher and --liftoff-only on Node $versio
           if (childPid && isPidAlive(childPid)) process.kill(childPid, 'SIGKILL');
         }
       }
-    },
-  );
+    });
 
   it('commands that parse no SQL (a plan, --version) run in one process without it', () => {
     for (const args of [['build', '--dry-run'], ['--version']]) {
