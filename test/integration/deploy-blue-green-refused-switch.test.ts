@@ -105,7 +105,7 @@ describe('blue-green: a refused switch after the migration and the traffic move'
     expect(e.code, e.message).toBe('E_DEPLOY');
     expect(e.message).toContain(`current changed under this run: it points at releases/${v1}, not releases/${v2}`);
     expect(await currentOf(root)).toBe(v1);
-    expect(await home()).toBe('version 1.0.0\n');
+    expect(await home(), e.details.join('\n')).toBe('version 1.0.0\n');
     expect(await changelog()).toEqual(['1', '2']);
     expect(e.details).toContain(
       `this run undone, except the database (current left where the change under this run put it): current is still ${v1}`,
@@ -135,9 +135,9 @@ describe('blue-green: a refused switch after the migration and the traffic move'
     );
     expect(e.code, e.message).toBe('E_DEPLOY');
     expect(await currentOf(root)).toBe(mine);
-    expect(await home()).toBe('version 3.1.0\n');
+    expect(await home(), e.details.join('\n')).toBe('version 3.1.0\n');
     expect(await changelog()).toEqual(['1', '2', '3']);
-    expect(e.details).toContain(
+    expect(e.details, e.details.join('\n')).toContain(
       `database: 1 changeset(s) ${mine} applied stay applied, because current points at ${mine}, which contains them: changelog.sql::3::test`,
     );
     expect(e.details).toContain(`${mine} passed its health gate`);

@@ -4,7 +4,7 @@ import { closeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isPidAlive } from '../../pid-alive.js';
+import { isGroupAlive, isPidAlive } from '../../pid-alive.js';
 import type { CommandUser } from '../command-env.js';
 import { openLogSync } from './state.js';
 
@@ -47,10 +47,10 @@ export async function startSlotProcess(opts: StartSlotOptions): Promise<StartedS
   return { pid: child.pid, exited };
 }
 
-/** Polls until the process is gone; false after timeoutMs. */
-export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+/** Polls until the process (with isGroupAlive: its whole group) is gone; false after timeoutMs. */
+export async function waitForExit(pid: number, timeoutMs: number, alive = isPidAlive): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isPidAlive(pid)) {
+  while (alive(pid)) {
     if (Date.now() >= deadline) return false;
     await sleep(20);
   }
@@ -64,16 +64,18 @@ export interface StopResult {
 }
 
 /**
- * SIGTERM to the slot's process group (sh and the app), SIGKILL after timeoutMs. The app should finish in-flight
- * requests on SIGTERM; the proxy has already drained it, so this is belt and braces.
+ * SIGTERM to the slot's process group (sh and the app), SIGKILL after timeoutMs; done when every process of the group
+ * is gone — not when `sh` is: it dies at once while the app may still be closing, holding the slot's port (the next
+ * start there would find it taken). The app should finish in-flight requests on SIGTERM; the proxy has already
+ * drained it, so this is belt and braces.
  */
 export async function stopSlotProcess(pid: number, timeoutMs: number): Promise<StopResult> {
   const started = Date.now();
-  if (!isPidAlive(pid)) return { pid, signal: null, ms: 0 };
+  if (!isGroupAlive(pid)) return { pid, signal: null, ms: 0 };
   signalGroup(pid, 'SIGTERM');
-  if (await waitForExit(pid, timeoutMs)) return { pid, signal: 'SIGTERM', ms: Date.now() - started };
+  if (await waitForExit(pid, timeoutMs, isGroupAlive)) return { pid, signal: 'SIGTERM', ms: Date.now() - started };
   signalGroup(pid, 'SIGKILL');
-  await waitForExit(pid, 2000);
+  await waitForExit(pid, 2000, isGroupAlive);
   return { pid, signal: 'SIGKILL', ms: Date.now() - started };
 }
 
