@@ -15,7 +15,13 @@ import { isSlipwayError, type ErrorCode } from '../errors.js';
 import { WEB_DIR } from '../package-root.js';
 import { defaultDeps, type ServerDeps } from './deps.js';
 import { HttpError } from './http-error.js';
-import { API_PATH, API_SECURITY_HEADERS, securityHeadersFor, UI_SECURITY_HEADERS } from './security-headers.js';
+import {
+  API_PATH,
+  API_SECURITY_HEADERS,
+  applySecurityHeaders,
+  securityHeadersFor,
+  UI_SECURITY_HEADERS,
+} from './security-headers.js';
 import { toSafeJson } from './safe-json.js';
 import { allowedMethods, BODY_LIMITS, closeIdleSockets, registerRequestLimits, serverOptions } from './http-limits.js';
 import { registerAuth } from './auth.js';
@@ -178,13 +184,13 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     const hook: onSendHookHandler =
       set === API_SECURITY_HEADERS
         ? (_req, reply, payload, done) => {
-            withSecurityHeaders(reply, API_SECURITY_HEADERS);
+            applySecurityHeaders(reply, API_SECURITY_HEADERS);
             done(null, payload);
           }
         : // The UI's files are served by a wildcard route that also answers every unknown path (a JSON 404 or 405,
           // an error of the request limits): a JSON answer there is an API answer and gets the API's set.
           (_req, reply, payload, done) => {
-            withSecurityHeaders(reply, isJson(reply) ? API_SECURITY_HEADERS : UI_SECURITY_HEADERS);
+            applySecurityHeaders(reply, isJson(reply) ? API_SECURITY_HEADERS : UI_SECURITY_HEADERS);
             done(null, payload);
           };
     r.onSend = hooksWith(hook, r.onSend);
@@ -227,7 +233,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     const { status, body, headers } = renderError(err);
     if (status >= 500 && !(err instanceof HttpError) && !isSlipwayError(err)) req.log.error({ err }, 'unhandled error');
     // An error is a JSON answer: the API's headers (also for a request that matched no route, which has no route hook).
-    withSecurityHeaders(reply, API_SECURITY_HEADERS);
+    applySecurityHeaders(reply, API_SECURITY_HEADERS);
     reply.code(status).headers(headers).type('application/json; charset=utf-8').send(body);
   });
 
@@ -248,10 +254,10 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
       !API_PATH.test(req.url) &&
       String(req.headers.accept ?? '').includes('text/html')
     ) {
-      withSecurityHeaders(reply, UI_SECURITY_HEADERS);
+      applySecurityHeaders(reply, UI_SECURITY_HEADERS);
       return reply.type('text/html; charset=utf-8').send(await readFile(path.join(staticDir, 'index.html')));
     }
-    withSecurityHeaders(reply, API_SECURITY_HEADERS);
+    applySecurityHeaders(reply, API_SECURITY_HEADERS);
     const allow = allowedMethods(app, req.url);
     if (allow.length > 0) {
       reply.code(405).header('allow', allow.join(', '));
@@ -268,12 +274,6 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
 }
 
 const isJson = (reply: FastifyReply): boolean => String(reply.getHeader('content-type')).startsWith('application/json');
-
-/** Sets a security header set and, unless the route chose its own, `Cache-Control: no-store`. */
-function withSecurityHeaders(reply: FastifyReply, set: Readonly<Record<string, string>>): void {
-  reply.headers(set);
-  if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-}
 
 /** Turns any error into a status and a JSON body without a stack trace or internal detail. */
 export function renderError(err: unknown): { status: number; body: unknown; headers: Record<string, string> } {

@@ -26,12 +26,16 @@ export function lazyLogger(real: Logger): FastifyBaseLogger {
 /** A logger whose real pino child (of `parent`, with `bindings` and `opts`) is made when it first writes a line. */
 class LazyLogger {
   private made: Enabled | undefined;
+  // The root's answers of enabled(level); null in every child.
+  private answers: Partial<Record<Level, boolean>> | null;
 
   constructor(
     private readonly parent: Logger | LazyLogger,
     private readonly bindings: Bindings | null,
     private readonly opts: ChildLoggerOptions,
-  ) {}
+  ) {
+    this.answers = bindings === null && !(parent instanceof LazyLogger) ? {} : null;
+  }
 
   private real(): Enabled {
     if (this.made) return this.made;
@@ -41,6 +45,11 @@ class LazyLogger {
   }
 
   private enabled(level: Level): boolean {
+    // The root (the real logger itself): its answer per level, kept until its level is set. Every request asks it twice
+    // (InfoGatedLogController), and pino's isLevelEnabled (a getter, symbol-keyed loads, a bound comparison) was ~0.65k
+    // instructions a call (callgrind). The real logger is reachable only through this object, so `set level` below is
+    // the only way its level changes.
+    if (this.answers !== null) return (this.answers[level] ??= this.real().isLevelEnabled?.(level) ?? true);
     // A child with its own level (a route's logLevel) decides for itself; otherwise the parent's level is the child's.
     if (this.made || this.opts.level !== undefined || !(this.parent instanceof LazyLogger)) {
       const target = this.made ?? this.real();
@@ -57,6 +66,7 @@ class LazyLogger {
 
   set level(level: string) {
     this.real().level = level;
+    if (this.answers !== null) this.answers = {};
   }
 
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {

@@ -2,7 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { createApp } from '../../src/server/app.js';
+import { lazyLogger } from '../../src/server/request-logger.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 
 const dirs: string[] = [];
@@ -107,5 +109,33 @@ describe("req.log (the request's logger, made when a line is written)", () => {
     } finally {
       await app.close();
     }
+  });
+
+  it("the server's level set at run time (app.log.level) takes effect on the next request, both ways", async () => {
+    // The root logger remembers its answer per level (request-logger.ts): setting the level must forget it.
+    const { app, lines } = await appLogging('warn');
+    try {
+      await app.inject({ url: '/fine' });
+      expect(lines.filter((l) => l['msg'] === 'incoming request')).toHaveLength(0);
+      app.log.level = 'info';
+      await app.inject({ url: '/fine' });
+      expect(lines.filter((l) => l['msg'] === 'incoming request')).toHaveLength(1);
+      app.log.level = 'warn';
+      await app.inject({ url: '/fine' });
+      expect(lines.filter((l) => l['msg'] === 'incoming request')).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("lazyLogger's root: a level set on it holds for its children's next question", () => {
+    const root = lazyLogger(pino({ level: 'warn' }, { write: () => {} }));
+    const writes = (level: string, reqId: number) =>
+      (root.child({ reqId }) as unknown as { isLevelEnabled(l: string): boolean }).isLevelEnabled(level);
+    expect(writes('info', 1)).toBe(false);
+    root.level = 'info';
+    expect(writes('info', 2)).toBe(true);
+    root.level = 'error';
+    expect(writes('warn', 3)).toBe(false);
   });
 });
