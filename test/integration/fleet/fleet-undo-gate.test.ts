@@ -4,7 +4,6 @@
 // healthy only while the table changeset 2 creates exists (an app that needs the newer schema), so it passes every
 // gate before the database undo and fails the one after.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,11 +14,13 @@ import { recoverFleet } from '../../../src/fleet/fleet-recover.js';
 import { rollbackFleet } from '../../../src/fleet/fleet-rollback.js';
 import { ensureDist, startBin } from '../../helpers/cli-bin.js';
 import { queryRows } from '../../helpers/pg.js';
+import { releasePort, reservedPort } from '../../helpers/ports.js';
 import { waitFor } from '../../helpers/wait.js';
 import { closeMasters, CS1, CS2, startFleetProject, type FleetProject } from './fleet-project.js';
 
 let p: FleetProject;
 let gate: http.Server;
+let gatePort = 0;
 let gateUrl = '';
 /** When set, host 1's health answers UNHEALTHY once table t2 is gone. */
 let needsT2 = false;
@@ -44,12 +45,14 @@ beforeAll(async () => {
       res.end(JSON.stringify({ overall: { status: t2 ? 'HEALTHY' : 'UNHEALTHY' } }));
     })();
   });
-  await new Promise<void>((r) => gate.listen(0, '127.0.0.1', r));
-  gateUrl = `http://127.0.0.1:${(gate.address() as AddressInfo).port}/health`;
+  gatePort = await reservedPort(); // the suite's port rule (test/helpers/ports.ts)
+  await new Promise<void>((r) => gate.listen(gatePort, '127.0.0.1', r));
+  gateUrl = `http://127.0.0.1:${gatePort}/health`;
 }, 120_000);
 
 afterAll(async () => {
   await new Promise((r) => gate?.close(r));
+  if (gatePort) releasePort(gatePort);
   await p?.stop();
 });
 
