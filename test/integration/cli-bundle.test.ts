@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blueGreenPaths, findProxy, stopBlueGreen } from '../../src/deploy/blue-green/index.js';
 import { ensureDist, ROOT, runBin } from '../helpers/cli-bin.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
-import { makeAppPackage } from '../fixtures/deploy/app.js';
-import { reservedPort } from '../helpers/ports.js';
+import { blueGreenAppTarget, makeAppPackage } from '../fixtures/deploy/app.js';
 
 const BUNDLE = path.join(ROOT, 'dist', 'bundle');
 
@@ -45,20 +44,9 @@ describe('the CLI bundle', () => {
     beforeAll(async () => {
       dir = await mkdtemp(path.join(tmpdir(), 'slipway-bundle-bg-'));
       root = path.join(dir, 'target');
-      proxyPort = await reservedPort();
-      const [blue, green] = [await reservedPort(), await reservedPort()];
-      await makeDeployConfig(dir, {
-        strategy: 'blue-green',
-        blueGreen: {
-          start: 'node application/server.mjs',
-          slots: { blue: { port: blue }, green: { port: green } },
-          proxy: { port: proxyPort },
-          health: { path: '/health', timeoutMs: 10_000, intervalMs: 50 },
-          drainTimeoutMs: 1000,
-          stopTimeoutMs: 2000,
-        },
-        health: { url: `http://127.0.0.1:${proxyPort}/health`, timeoutMs: 10_000, intervalMs: 50 },
-      });
+      const bg = await blueGreenAppTarget({ timeoutMs: 10_000 });
+      proxyPort = bg.proxyPort;
+      await makeDeployConfig(dir, bg.target);
     });
     afterAll(async () => {
       await stopBlueGreen(root, 2000).catch(() => undefined);

@@ -7,8 +7,7 @@ import { stopBlueGreen } from '../../src/deploy/blue-green/index.js';
 import type { SlipwayError } from '../../src/errors.js';
 import type { Config } from '../../src/config/schema.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
-import { makeAppPackage } from '../fixtures/deploy/app.js';
-import { reservedPort } from '../helpers/ports.js';
+import { blueGreenAppTarget, makeAppPackage } from '../fixtures/deploy/app.js';
 
 const fail = (p: Promise<unknown>) =>
   p.then(
@@ -29,20 +28,9 @@ describe('deploy with strategy blue-green (HEALTH switchSlots behind the deploy 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'slipway-bg-'));
     root = path.join(dir, 'target');
-    proxyPort = await reservedPort();
-    const [blue, green] = [await reservedPort(), await reservedPort()];
-    config = await makeDeployConfig(dir, {
-      strategy: 'blue-green',
-      blueGreen: {
-        start: 'node application/server.mjs',
-        slots: { blue: { port: blue }, green: { port: green } },
-        proxy: { port: proxyPort },
-        health: { path: '/health', timeoutMs: 3000, intervalMs: 50 },
-        drainTimeoutMs: 1000,
-        stopTimeoutMs: 2000,
-      },
-      health: { url: `http://127.0.0.1:${proxyPort}/health`, timeoutMs: 3000, intervalMs: 50 },
-    });
+    const bg = await blueGreenAppTarget();
+    proxyPort = bg.proxyPort;
+    config = await makeDeployConfig(dir, bg.target);
   });
   afterAll(async () => {
     await stopBlueGreen(root, 2000).catch(() => undefined);

@@ -10,8 +10,7 @@ import { deploy } from '../../src/deploy/deploy.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { baseFiles, craftPackageEntries, craftTar, writeCrafted } from '../fixtures/deploy/craft.js';
 import { stopBlueGreen } from '../../src/deploy/blue-green/index.js';
-import { makeAppPackage } from '../fixtures/deploy/app.js';
-import { reservedPort } from '../helpers/ports.js';
+import { blueGreenAppTarget, makeAppPackage } from '../fixtures/deploy/app.js';
 
 const SECRET = 'SLIPWAY_TEST_DEPLOYER_SECRET';
 let sandbox: string;
@@ -110,23 +109,13 @@ describe('least privilege for package code', () => {
   it('a blue-green slot process gets the same allowlisted environment (blueGreen.env on top), never the secret', async () => {
     const dir = path.join(sandbox, `p${n++}`);
     await mkdir(dir, { mode: 0o755 });
-    const [proxy, blue, green] = [await reservedPort(), await reservedPort(), await reservedPort()];
-    const config = await makeDeployConfig(dir, {
-      strategy: 'blue-green',
-      env: { APP_MODE: 'hardened' },
-      blueGreen: {
-        // The slot writes what it sees, then serves; a slot seeing the secret never becomes healthy.
-        start: 'sh application/start.sh',
-        env: { SLOT_FLAG: 'on' },
-        slots: { blue: { port: blue }, green: { port: green } },
-        proxy: { port: proxy },
-        health: { path: '/health', timeoutMs: 5000, intervalMs: 50 },
-        drainTimeoutMs: 500,
-        stopTimeoutMs: 2000,
-      },
-      health: { url: `http://127.0.0.1:${proxy}/health`, timeoutMs: 5000, intervalMs: 50 },
-      smokeTests: false,
+    const { slotPorts, target } = await blueGreenAppTarget({
+      timeoutMs: 5000,
+      // The slot writes what it sees, then serves; a slot seeing the secret never becomes healthy.
+      blueGreen: { start: 'sh application/start.sh', env: { SLOT_FLAG: 'on' }, drainTimeoutMs: 500 },
+      more: { env: { APP_MODE: 'hardened' }, smokeTests: false },
     });
+    const config = await makeDeployConfig(dir, target);
     try {
       expect(process.env[SECRET]).toBe('hunter2');
       const start = `env | sort > slot-env.txt\n[ -z "\${${SECRET}:-}" ] || exit 7\nexec node application/server.mjs\n`;
@@ -143,7 +132,7 @@ describe('least privilege for package code', () => {
       expect(seen).toMatch(/^APP_MODE=hardened$/m);
       expect(seen).toMatch(/^SLOT_FLAG=on$/m);
       expect(seen).toMatch(/^SLIPWAY_SLOT=(blue|green)$/m);
-      expect(seen).toMatch(new RegExp(`^PORT=(${blue}|${green})$`, 'm'));
+      expect(seen).toMatch(new RegExp(`^PORT=(${slotPorts.blue}|${slotPorts.green})$`, 'm'));
       const shellOwn = new Set(['PWD', 'SHLVL', '_', 'OLDPWD']);
       const allowed =
         /^(PATH|LANG|LC_ALL|LC_CTYPE|LC_MESSAGES|TZ|TERM|HOME|USER|LOGNAME|APP_MODE|SLOT_FLAG|PORT|SLIPWAY_[A-Z_]+)$/;

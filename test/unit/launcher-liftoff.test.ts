@@ -53,6 +53,10 @@ afterAll(async () => {
   for (const d of dirs) await removeTree(d);
 });
 
+// Each test runs the CLI up to twice per Node line, each run bounded by spawnSync's timeout; under a loaded CI machine a
+// compile took 26 s here and ~80 s in a helper's full run, past vitest's 60 s default.
+const RUN_TIMEOUT = 400_000;
+
 let n = 0;
 /** Runs the launcher on `bin` with the recording module; returns the run and the record's lines. */
 function run(bin: string, args: string[], cwd: string) {
@@ -77,14 +81,14 @@ describe.each(nodesUnderTest())('the launcher and --liftoff-only on Node $versio
     expect(r.record).toEqual(withFlag);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true });
-  });
+  }, RUN_TIMEOUT);
 
   it("a failed compile's exit code and message are the launcher's", () => {
     const r = run(bin, ['compile'], broken);
     expect(r.record).toEqual(withFlag);
     expect(r.stderr).toContain('src/broken.js:1');
     expect(r.code).toBe(1);
-  });
+  }, RUN_TIMEOUT);
 
   // On Node >= 23 the launcher is a second process's parent: a signal sent to it alone (a service manager's stop, a
   // CI timeout's kill) must end the process doing the work too, and the launcher must end by that signal. On Node 20
@@ -117,7 +121,7 @@ describe.each(nodesUnderTest())('the launcher and --liftoff-only on Node $versio
           if (childPid && isPidAlive(childPid)) process.kill(childPid, 'SIGKILL');
         }
       }
-    });
+    }, RUN_TIMEOUT);
 
   it('commands that parse no SQL (a plan, --version) run in one process without it', () => {
     for (const args of [['build', '--dry-run'], ['--version']]) {
@@ -125,5 +129,5 @@ describe.each(nodesUnderTest())('the launcher and --liftoff-only on Node $versio
       expect(r.code).toBe(0);
       expect(r.record).toEqual(['argv false']);
     }
-  });
+  }, RUN_TIMEOUT);
 });
