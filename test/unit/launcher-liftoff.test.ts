@@ -76,58 +76,74 @@ describe.each(nodesUnderTest())('the launcher and --liftoff-only on Node $versio
   // one process that sets the flag at run time, or a second process with the flag on its command line
   const withFlag = major <= 22 ? ['argv false', 'set --liftoff-only'] : ['argv false', 'argv true'];
 
-  it('compile runs with the flag; its stdout and exit code come through unchanged', () => {
-    const r = run(bin, ['compile', '--json'], project);
-    expect(r.record).toEqual(withFlag);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true });
-  }, RUN_TIMEOUT);
+  it(
+    'compile runs with the flag; its stdout and exit code come through unchanged',
+    () => {
+      const r = run(bin, ['compile', '--json'], project);
+      expect(r.record).toEqual(withFlag);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: true });
+    },
+    RUN_TIMEOUT,
+  );
 
-  it("a failed compile's exit code and message are the launcher's", () => {
-    const r = run(bin, ['compile'], broken);
-    expect(r.record).toEqual(withFlag);
-    expect(r.stderr).toContain('src/broken.js:1');
-    expect(r.code).toBe(1);
-  }, RUN_TIMEOUT);
+  it(
+    "a failed compile's exit code and message are the launcher's",
+    () => {
+      const r = run(bin, ['compile'], broken);
+      expect(r.record).toEqual(withFlag);
+      expect(r.stderr).toContain('src/broken.js:1');
+      expect(r.code).toBe(1);
+    },
+    RUN_TIMEOUT,
+  );
 
   // On Node >= 23 the launcher is a second process's parent: a signal sent to it alone (a service manager's stop, a
   // CI timeout's kill) must end the process doing the work too, and the launcher must end by that signal. On Node 20
   // and 22 there is no second process, so the test exists only for the lines that have one (registered, not skipped:
   // .ci/run's Node 24 step runs it).
   if (major >= 23)
-    it('a SIGINT or SIGTERM sent to the launcher alone ends the second process, then the launcher', async () => {
-      for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-        const launcher = spawn(bin, ['--import', pathToFileURL(hang).href, BIN, 'compile'], {
-          cwd: project,
-          stdio: 'ignore',
-          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root' },
-        });
-        let ended: { by: NodeJS.Signals | number | null } | undefined;
-        launcher.on('exit', (code, signal) => (ended = { by: signal ?? code }));
-        let childPid = 0;
-        try {
-          // signalled as soon as the second process exists (forked, perhaps not yet running Node): a launcher that
-          // set up its relay only after spawning lost such a signal's relay and left the second process running
-          childPid = await waitFor(
-            'the launcher to start its --liftoff-only process',
-            () => Number(readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, 'utf8').trim()) || false,
-            { intervalMs: 1 },
-          );
-          launcher.kill(sig);
-          expect(await waitFor(`the launcher to end after ${sig}`, () => ended)).toEqual({ by: sig });
-          await waitFor(`the --liftoff-only process to end after ${sig}`, () => !isPidAlive(childPid));
-        } finally {
-          if (!ended) launcher.kill('SIGKILL');
-          if (childPid && isPidAlive(childPid)) process.kill(childPid, 'SIGKILL');
+    it(
+      'a SIGINT or SIGTERM sent to the launcher alone ends the second process, then the launcher',
+      async () => {
+        for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+          const launcher = spawn(bin, ['--import', pathToFileURL(hang).href, BIN, 'compile'], {
+            cwd: project,
+            stdio: 'ignore',
+            env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root' },
+          });
+          let ended: { by: NodeJS.Signals | number | null } | undefined;
+          launcher.on('exit', (code, signal) => (ended = { by: signal ?? code }));
+          let childPid = 0;
+          try {
+            // signalled as soon as the second process exists (forked, perhaps not yet running Node): a launcher that
+            // set up its relay only after spawning lost such a signal's relay and left the second process running
+            childPid = await waitFor(
+              'the launcher to start its --liftoff-only process',
+              () => Number(readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, 'utf8').trim()) || false,
+              { intervalMs: 1 },
+            );
+            launcher.kill(sig);
+            expect(await waitFor(`the launcher to end after ${sig}`, () => ended)).toEqual({ by: sig });
+            await waitFor(`the --liftoff-only process to end after ${sig}`, () => !isPidAlive(childPid));
+          } finally {
+            if (!ended) launcher.kill('SIGKILL');
+            if (childPid && isPidAlive(childPid)) process.kill(childPid, 'SIGKILL');
+          }
         }
-      }
-    }, RUN_TIMEOUT);
+      },
+      RUN_TIMEOUT,
+    );
 
-  it('commands that parse no SQL (a plan, --version) run in one process without it', () => {
-    for (const args of [['build', '--dry-run'], ['--version']]) {
-      const r = run(bin, args, project);
-      expect(r.code).toBe(0);
-      expect(r.record).toEqual(['argv false']);
-    }
-  }, RUN_TIMEOUT);
+  it(
+    'commands that parse no SQL (a plan, --version) run in one process without it',
+    () => {
+      for (const args of [['build', '--dry-run'], ['--version']]) {
+        const r = run(bin, args, project);
+        expect(r.code).toBe(0);
+        expect(r.record).toEqual(['argv false']);
+      }
+    },
+    RUN_TIMEOUT,
+  );
 });
