@@ -29,6 +29,9 @@ const XML_CASES: [string, string, string][] = [
   ['inline-flag', '(?i)\\nGO', "select 'Q1'\ngo\nselect 'Q2'"],
   ['nbsp', '\\nGO', "select 'R1'\u00a0\ngo\nselect 'R2'"],
   ['end-z', '\\n/\\Z', "select 'S1'\n/\nselect 'S2'\n/"],
+  // Inline flags past the start (`(?i:…)`, `(?-i)`): Java reads them anywhere, Node 20's RegExp nowhere; they were an
+  // error before they were translated.
+  ['mid-flag', '\\n(?i:GO)|\\n(?-i)/', "select 'T1'\ngo\nselect 'T2'\n/\nselect 'T3'"],
   [
     'body',
     '/',

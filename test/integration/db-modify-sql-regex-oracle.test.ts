@@ -32,6 +32,12 @@ describe('modifySql regExpReplace reads Java regular expressions as Liquibase 4.
           "<sql>INSERT INTO t1 (a, b) VALUES ('x(y)', 'k')</sql>",
           String.raw`<regExpReplace replace="\Q(y)\E" with="\$9"/>`,
         ),
+        // An inline flag past the start (Java reads it anywhere; it was an error before it was translated).
+        withVisitor(
+          '5',
+          "<sql>INSERT INTO t1 (a, b) VALUES ('mId', 'MID')</sql>",
+          `<regExpReplace replace="'m(?i)id'" with="'q'"/>`,
+        ),
         // Another database's visitor is never compiled: Java-only syntax there is no error on PostgreSQL.
         `<changeSet id="3" author="r"><sql>INSERT INTO t1 (a, b) VALUES ('z', 'z')</sql><modifySql dbms="mssql"><regExpReplace replace="(?>z)++" with="q"/></modifySql></changeSet>`,
       ].join('\n'),
@@ -39,12 +45,12 @@ describe('modifySql regExpReplace reads Java regular expressions as Liquibase 4.
     'bad.xml': changelogXml(withVisitor('4', "<sql>SELECT 'a'</sql>", '<regExpReplace replace="a(b" with="c"/>')),
   });
 
-  it('translates (?i), \\Q…\\E and a Java replacement string (same schema, rows and history)', async () => {
+  it('translates (?i) (also mid-pattern), \\Q…\\E and a Java replacement string (same schema, rows and history)', async () => {
     await liquibaseOk(c.root, c.theirs, 'master.xml', 'update');
     await applyOurPackage(c.root, 'master.xml', c.ours);
     expectSameSchemaAndHistory(c);
     const rows = "SELECT a || '|' || b FROM t1 ORDER BY a";
-    expect(psqlRows(c.theirs, rows)).toEqual(['x$9|k', 'z|z']);
+    expect(psqlRows(c.theirs, rows)).toEqual(['q|MID', 'x$9|k', 'z|z']);
     expect(psqlRows(c.ours, rows)).toEqual(psqlRows(c.theirs, rows));
     const columns =
       "SELECT column_name || ':' || character_maximum_length FROM information_schema.columns WHERE table_name = 't1' ORDER BY 1";

@@ -1,11 +1,12 @@
 /**
  * Java regular expressions (java.util.regex, as Liquibase's `<regExpReplace>` uses them through
  * String.replaceAll) run by JavaScript: the pattern translated to an equivalent RegExp and the replacement read the
- * way Matcher.appendReplacement reads it. Java's syntax is close to JavaScript's but not the same: `(?i)` and the
- * other leading flags, `\Q…\E`, `\A`, `\z`, `\Z`, `\h`, `\R`, an ASCII-only `\s`, a `.` and a `$` that know every
- * line terminator, and a replacement where `\` escapes and `$` must name a group. A construct JavaScript cannot
- * express (flags inside the pattern, atomic groups, possessive quantifiers, class intersections, `\p{…}`) is
- * refused with a message naming it rather than matched differently.
+ * way Matcher.appendReplacement reads it. Java's syntax is close to JavaScript's but not the same: inline flags
+ * anywhere (`(?i)`, `a(?i)b`, `(?i:…)`, `(?-i)`) with an ASCII-only case fold, `\Q…\E`, `\A`, `\z`, `\Z`, `\h`,
+ * `\R`, an ASCII-only `\s`, a `.` and a `$` that know every line terminator, and a replacement where `\` escapes and
+ * `$` must name a group. A construct JavaScript cannot express (atomic groups, possessive quantifiers, class
+ * intersections, `\p{…}`, a backreference where case is ignored) is refused with a message naming it rather than
+ * matched differently.
  */
 
 /** Why a Java pattern or replacement cannot be used (the caller adds the changelog location). */
@@ -17,25 +18,84 @@ const HSPACE = String.raw` \t\xA0\u1680\u180e\u2000-\u200a\u202f\u205f\u3000`;
 const START = String.raw`(?<![\s\S])`;
 const END = String.raw`(?![\s\S])`;
 
-/** The RegExp (flag g) that matches what `pattern` matches in Java; JavaRegexError for what cannot be translated. */
+/** The inline flags in force at a point of a Java pattern (the ones JavaScript can be made to honour). */
+interface Flags {
+  ignoreCase: boolean;
+  dotAll: boolean;
+  multiLine: boolean;
+  unicodeCase: boolean;
+}
+
+/**
+ * `flags` with a Java inline flag group's `on` and `off` letters applied. Java's (?d), (?x) and (?U) change how the
+ * whole pattern reads and have no translation here; any other letter is Java's own PatternSyntaxException.
+ */
+function applyFlags(flags: Flags, on: string, off: string): Flags {
+  const next = { ...flags };
+  for (const [letters, value] of [
+    [on, true],
+    [off, false],
+  ] as const) {
+    for (const f of letters) {
+      if (f === 'i') next.ignoreCase = value;
+      else if (f === 's') next.dotAll = value;
+      else if (f === 'm') next.multiLine = value;
+      else if (f === 'u') next.unicodeCase = value;
+      else if (f === 'd' || f === 'x' || f === 'U')
+        throw new JavaRegexError(`the inline flag (?${f}) has no JavaScript equivalent`);
+      else throw new JavaRegexError(`Unknown inline modifier (?${f})`);
+    }
+  }
+  return next;
+}
+
+/**
+ * The other cases of `ch` that Java's CASE_INSENSITIVE matches: ASCII letters only, every letter with UNICODE_CASE
+ * (Pattern.CASE_INSENSITIVE is US-ASCII unless (?u) is on; measured: `é`.matches("(?i)É") is false in Java 17).
+ */
+function otherCases(ch: string, flags: Flags): string[] {
+  if (!flags.ignoreCase || (!flags.unicodeCase && !/^[a-zA-Z]$/.test(ch))) return [];
+  return [...new Set([ch.toLowerCase(), ch.toUpperCase()])].filter((c) => c !== ch && [...c].length === 1);
+}
+
+/** `ch` as a JavaScript class member (escaped where a class needs it). */
+const classChar = (ch: string): string => (/[\\\][^-]/.test(ch) ? `\\${ch}` : ch);
+
+/** One literal character under `flags`: itself, or a class of its cases where the case is ignored there. */
+function literal(ch: string, source: string, flags: Flags): string {
+  const others = otherCases(ch, flags);
+  return others.length === 0 ? source : `[${[ch, ...others].map(classChar).join('')}]`;
+}
+
+/** The ASCII letters of the range lo..hi in their other case, as class members (Java's CIRange). */
+function foldedRange(lo: number, hi: number, flags: Flags): string {
+  if (!flags.ignoreCase) return '';
+  let out = '';
+  for (const [from, to, shift] of [
+    [0x41, 0x5a, 0x20],
+    [0x61, 0x7a, -0x20],
+  ] as const) {
+    const a = Math.max(lo, from);
+    const b = Math.min(hi, to);
+    if (a <= b) out += `${classChar(String.fromCharCode(a + shift))}-${classChar(String.fromCharCode(b + shift))}`;
+  }
+  return out;
+}
+
+/**
+ * The RegExp (flag g) that matches what `pattern` matches in Java; JavaRegexError for what cannot be translated.
+ * Inline flags may stand anywhere, as in Java: `(?i)` holds to the end of its group, `(?i:…)` inside its own, `(?-i)`
+ * switches off. Node 20's RegExp has no inline modifiers (and Node 22/24's differ from Java's in scope), so each
+ * part is translated under the flags in force there: case-folded letters as `[aA]` classes, `.`, `^` and `$` as
+ * the (?s) and (?m) they stand under. The result never depends on the Node version.
+ */
 export function javaRegex(pattern: string): RegExp {
   let i = 0;
-  let dotAll = false;
-  let multiLine = false;
-  let ignoreCase = false;
-  // Java reads inline flags anywhere; JavaScript (Node 20) has none, so only a leading (?flags) group is taken.
-  const lead = /^\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?\)/.exec(pattern);
-  if (lead) {
-    for (const f of lead[1]!) {
-      if (f === 'i') ignoreCase = true;
-      else if (f === 's') dotAll = true;
-      else if (f === 'm') multiLine = true;
-      else if (f !== 'u') throw new JavaRegexError(`the inline flag (?${f}) has no JavaScript equivalent`);
-    }
-    i = lead[0].length;
-  }
+  let flags: Flags = { ignoreCase: false, dotAll: false, multiLine: false, unicodeCase: false };
+  const saved: Flags[] = [];
   let out = '';
   let inClass = 0;
+  let classExtra = '';
   while (i < pattern.length) {
     const c = pattern[i]!;
     if (c === '\\') {
@@ -43,20 +103,59 @@ export function javaRegex(pattern: string): RegExp {
       if (n === undefined) throw new JavaRegexError('the pattern ends with a lone backslash');
       if (n === 'Q') {
         const end = pattern.indexOf('\\E', i + 2);
-        const literal = pattern.slice(i + 2, end < 0 ? pattern.length : end);
-        out += literal.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+        const quoted = pattern.slice(i + 2, end < 0 ? pattern.length : end);
+        for (const ch of quoted) {
+          out += inClass > 0 ? classChar(ch) : literal(ch, ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'), flags);
+          if (inClass > 0) classExtra += otherCases(ch, flags).map(classChar).join('');
+        }
         i = end < 0 ? pattern.length : end + 2;
         continue;
       }
-      out += escape(n, inClass > 0, pattern.slice(i));
-      i += 2;
+      // An escape's whole span (hex digits, a control letter, a group name) is read at once: its letters are no
+      // literals to fold. A character given by its code is a literal like any other (`(?i)\x6a` matches `J`).
+      const span =
+        /^\\(?:x\{([0-9a-fA-F]+)\}|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|c[\s\S]|k<[a-zA-Z][a-zA-Z0-9]*>|[1-9])/.exec(
+          pattern.slice(i),
+        );
+      if (!span) {
+        out += escape(n, inClass > 0, pattern.slice(i));
+        i += 2;
+        continue;
+      }
+      i += span[0].length;
+      const hex = span[1] ?? span[2] ?? span[3];
+      if (hex === undefined) {
+        if (flags.ignoreCase && inClass === 0 && /^\\(?:k|\d)/.test(span[0]))
+          throw new JavaRegexError('a backreference where case is ignored has no JavaScript equivalent');
+        out += span[0];
+        continue;
+      }
+      const ch = String.fromCodePoint(parseInt(hex, 16));
+      if (ch.length > 1) throw new JavaRegexError(`${span[0]} (beyond U+FFFF) has no JavaScript equivalent here`);
+      const source = `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      if (inClass > 0) classExtra += otherCases(ch, flags).map(classChar).join('');
+      out += inClass > 0 ? source : literal(ch, source, flags);
       continue;
     }
     if (inClass > 0) {
       if (c === '[') throw new JavaRegexError('nested character classes ([a[b]]) have no JavaScript equivalent');
       if (c === '&' && pattern[i + 1] === '&')
         throw new JavaRegexError('class intersection (&&) has no JavaScript equivalent');
-      if (c === ']') inClass = 0;
+      if (c === ']') {
+        out += classExtra + c;
+        inClass = 0;
+        classExtra = '';
+        i++;
+        continue;
+      }
+      const hi = pattern[i + 2];
+      if (pattern[i + 1] === '-' && hi !== undefined && hi !== ']' && hi !== '\\' && hi !== '[') {
+        classExtra += foldedRange(c.charCodeAt(0), hi.charCodeAt(0), flags);
+        out += pattern.slice(i, i + 3);
+        i += 3;
+        continue;
+      }
+      classExtra += otherCases(c, flags).map(classChar).join('');
       out += c;
       i++;
       continue;
@@ -76,24 +175,41 @@ export function javaRegex(pattern: string): RegExp {
       }
       continue;
     }
-    if (c === '(' && pattern[i + 1] === '?') {
-      const kind = pattern[i + 2];
-      if (kind === '>') throw new JavaRegexError('atomic groups (?>…) have no JavaScript equivalent');
-      if (kind !== undefined && /[a-zA-Z-]/.test(kind) && kind !== '<')
-        throw new JavaRegexError('inline flags inside the pattern have no JavaScript equivalent; put (?i) etc. first');
+    if (c === '(') {
+      const inline = /^\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([):])/.exec(pattern.slice(i));
+      if (inline) {
+        if (inline[3] === ':') saved.push(flags);
+        flags = applyFlags(flags, inline[1]!, inline[2] ?? '');
+        if (inline[3] === ':') out += '(?:';
+        i += inline[0].length;
+        continue;
+      }
+      if (pattern[i + 1] === '?' && pattern[i + 2] === '>')
+        throw new JavaRegexError('atomic groups (?>…) have no JavaScript equivalent');
+      const head = /^\((?:\?(?:[=!]|<[=!]|<[a-zA-Z][a-zA-Z0-9]*>))?/.exec(pattern.slice(i))![0];
+      saved.push(flags);
+      out += head;
+      i += head.length;
+      continue;
+    }
+    if (c === ')') {
+      flags = saved.pop() ?? flags;
+      out += c;
+      i++;
+      continue;
     }
     if ((c === '+' || c === '}' || c === '*' || c === '?') && pattern[i + 1] === '+') {
       throw new JavaRegexError('possessive quantifiers (*+, ++, ?+) have no JavaScript equivalent');
     }
-    if (c === '.') out += dotAll ? String.raw`[\s\S]` : String.raw`[^\n\r\u0085\u2028\u2029]`;
+    if (c === '.') out += flags.dotAll ? String.raw`[\s\S]` : String.raw`[^\n\r\u0085\u2028\u2029]`;
     else if (c === '^')
-      out += multiLine ? String.raw`(?:${START}|(?<=[\n\u0085\u2028\u2029]|\r(?!\n))(?=[\s\S]))` : START;
-    else if (c === '$') out += multiLine ? `(?=${TERMINATOR}|${END})` : `(?=${TERMINATOR}?${END})`;
-    else out += c;
+      out += flags.multiLine ? String.raw`(?:${START}|(?<=[\n\u0085\u2028\u2029]|\r(?!\n))(?=[\s\S]))` : START;
+    else if (c === '$') out += flags.multiLine ? `(?=${TERMINATOR}|${END})` : `(?=${TERMINATOR}?${END})`;
+    else out += literal(c, c, flags);
     i++;
   }
   try {
-    return new RegExp(out, ignoreCase ? 'gi' : 'g');
+    return new RegExp(out, 'g');
   } catch (e) {
     throw new JavaRegexError((e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, ''));
   }
@@ -141,7 +257,7 @@ function escape(n: string, inClass: boolean, rest: string): string {
 /** Java's `input.matches(pattern)`: whether the whole input matches; JavaRegexError as for javaRegex. */
 export function javaMatcher(pattern: string): (input: string) => boolean {
   const re = javaRegex(pattern);
-  const whole = new RegExp(`^(?:${re.source})$`, re.flags.replace('g', ''));
+  const whole = new RegExp(`^(?:${re.source})$`);
   return (input) => whole.test(input);
 }
 

@@ -23,6 +23,21 @@ const cases: [input: string, pattern: string, replacement: string, java: string]
   ['AbC', '(?i)b', 'x', 'AxC'],
   ['a.b', String.raw`\Q.\E`, '!', 'a!b'],
   ['a\x07b\x1bc', String.raw`\a|\e`, 'X', 'aXbXc'],
+  // Inline flags past the start (measured 2026-12-07, same way): they hold to the end of their group and across `|`,
+  // `(?i:…)` only inside, `(?-i)` switches off; the case fold is ASCII-only unless (?u) is on.
+  ['abAB', 'a(?i)b', 'X', 'XAB'],
+  ['aBAb', '(a(?i)b)B|b', 'X', 'aBAX'],
+  ['xaXA', 'x(?i:a)', 'Y', 'YXA'],
+  ['AaBb', '(?i)a(?-i)b|B', '_', 'Aa_b'],
+  ['\u00e9\u00c9', '(?i)\u00c9', '_', '\u00e9_'],
+  ['\u00e9\u00c9', '(?iu)\u00c9', '_', '__'],
+  ['kK_', '(?i)[^A-Z]', '-', 'kK-'],
+  ['jJ', String.raw`(?i)\x6a`, '_', '__'],
+  ['gO\nGo', String.raw`\n(?i)go|(?i:O)`, '.', 'g..'],
+  ['a.b', String.raw`(?i)\QA.\E`, '_', '_b'],
+  ['aBc', '(?i)[b]', '_', 'a_c'],
+  ['ZzAa_', '(?i)[Y-a]', '.', '.....'],
+  ['Aa', '(?s-i).A', '_', 'Aa'],
 ];
 
 describe('javaReplacer: String.replaceAll as Java 17 runs it', () => {
@@ -51,8 +66,8 @@ describe('javaReplacer: String.replaceAll as Java 17 runs it', () => {
   });
 
   it('refuses what JavaScript cannot match the same way instead of matching differently', () => {
-    // Java runs all three (atomic group, possessive quantifier, flags in mid-pattern); Node 20's RegExp has none.
-    for (const p of ['(?>x)', 'x++', 'a(?i)x', '[a[b]]', '[a&&b]', String.raw`\p{Alpha}`]) {
+    // Java runs them all (atomic group, possessive quantifier, a backreference that ignores case…); JavaScript cannot.
+    for (const p of ['(?>x)', 'x++', '(?i)(a)\\1', '[a[b]]', '[a&&b]', String.raw`\p{Alpha}`]) {
       expect(() => javaReplacer(p, 'y'), p).toThrow(JavaRegexError);
     }
   });
