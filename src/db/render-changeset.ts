@@ -48,8 +48,10 @@ function historyInsert(cs: ChangeSet, exectype: 'EXECUTED' | 'MARK_RAN', ifMissi
  * FILENAME is the changeset's own path, exactly (MarkChangeSetRanGenerator binds changeSet.getFilePath()), so a row
  * recorded under another spelling (`classpath:db/x.xml`) is left as it was, and the changeset runs again next time
  * (measured: test/integration/db-history-foreign-paths-oracle.test.ts). All the rows it updates get one ORDEREXECUTED
- * (the subquery runs once), as Liquibase binds one. The same statement updates the session's snapshot of those rows
- * (HISTORY_SNAPSHOT in render-bookkeeping.ts: the same rows, by the same key).
+ * (the CTE runs once), as Liquibase binds one, and the number is used up even when no row has that path (the next row
+ * written comes one later; measured: test/integration/db-rerun-order-oracle.test.ts), but not for a changeset with no
+ * row at all (psql's slipway_new: HISTORY_RECORD_NEW inserts it). The same statement updates the session's snapshot
+ * of those rows (HISTORY_SNAPSHOT in render-bookkeeping.ts: the same rows, by the same key).
  */
 export function renderHistoryRerun(cs: ChangeSet, t: HistoryTables = DEFAULT_HISTORY_TABLES, where?: string): string {
   return `${historyRerun(cs, t, where)};`;
@@ -64,13 +66,19 @@ function historyRerun(cs: ChangeSet, t: HistoryTables, where: string | undefined
   const sum = quoteLiteral(cs.checksum);
   const key = where ?? whereKey(cs);
   const set =
-    `DATEEXECUTED = NOW(), ORDEREXECUTED = (SELECT ${NEXT_ORDER}), MD5SUM = ${sum}, ` +
+    `DATEEXECUTED = NOW(), ORDEREXECUTED = (SELECT n FROM o), MD5SUM = ${sum}, ` +
     `EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id', ` +
     `COMMENTS = ${quoteLiteral(limitSize(cs.comment ?? '', 250))}, CONTEXTS = ${quoteLiteral(contextsColumn(cs))}, ` +
     `LABELS = ${quoteLiteral(labelsColumn(cs))}, LIQUIBASE = ${quoteLiteral(LIQUIBASE_VERSION)}, ` +
     `DESCRIPTION = ${quoteLiteral(limitSize(cs.description, 250))}` +
     (cs.tag !== null ? `, TAG = ${quoteLiteral(cs.tag)}` : '');
-  return `WITH r AS (UPDATE ${historyTable(t)} SET ${set} WHERE ${key} RETURNING 1) UPDATE ${HISTORY_SNAPSHOT} SET MD5SUM = ${sum} WHERE ${key}`;
+  // `(SELECT n FROM o) IS NOT NULL` names no column: PostgreSQL evaluates it once before it looks for rows (a
+  // One-Time Filter), so o's nextval runs whether or not a row has the key.
+  return (
+    `WITH o AS (SELECT ${NEXT_ORDER} AS n WHERE NOT :'slipway_new'), ` +
+    `r AS (UPDATE ${historyTable(t)} SET ${set} WHERE ${key} RETURNING 1) ` +
+    `UPDATE ${HISTORY_SNAPSHOT} SET MD5SUM = ${sum} WHERE ${key} AND (SELECT n FROM o) IS NOT NULL`
+  );
 }
 
 /** The lines of each changelog file by path (a Map, or a lookup that splits a file only when asked). */

@@ -91,11 +91,11 @@ describe('renderChangeSet', () => {
     // Only the history row is written in a transaction, which holds the lock row again first (the check held it only
     // for itself) and takes the history's snapshot again when another writer was there since.
     expect(sql).toContain(
-      '\\if :slipway_run\n-- at db/master.sql:1\nCREATE OR REPLACE VIEW v AS SELECT 1 -- end\n;\nBEGIN \\;\nSELECT pg_temp.slipway_history(false) AS slipway_synced \\gset\nWITH r AS',
+      '\\if :slipway_run\n-- at db/master.sql:1\nCREATE OR REPLACE VIEW v AS SELECT 1 -- end\n;\nBEGIN \\;\nSELECT pg_temp.slipway_history(false) AS slipway_synced \\gset\nWITH o AS',
     );
     expect(sql).not.toContain('ROLLBACK;');
     expect(sql).toContain(
-      "WITH r AS (UPDATE public.databasechangelog SET DATEEXECUTED = NOW(), ORDEREXECUTED = (SELECT nextval('pg_temp.slipway_order')), MD5SUM = '9:0123456789abcdef0123456789abcdef', EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id', COMMENTS = '', CONTEXTS = NULL, LABELS = NULL, LIQUIBASE = '4.28.0', DESCRIPTION = 'sql' WHERE ID = 'v' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' RETURNING 1) UPDATE pg_temp.slipway_ran SET MD5SUM = '9:0123456789abcdef0123456789abcdef' WHERE ID = 'v' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' \\;\nEXECUTE slipway_record_new(:'slipway_new', 'v', 'alice', 'db/master.sql', '9:0123456789abcdef0123456789abcdef', 'sql', '', 'EXECUTED', NULL, NULL, NULL) \\;\nCOMMIT;\n",
+      "WITH o AS (SELECT nextval('pg_temp.slipway_order') AS n WHERE NOT :'slipway_new'), r AS (UPDATE public.databasechangelog SET DATEEXECUTED = NOW(), ORDEREXECUTED = (SELECT n FROM o), MD5SUM = '9:0123456789abcdef0123456789abcdef', EXECTYPE = 'RERAN', DEPLOYMENT_ID = :'slipway_deployment_id', COMMENTS = '', CONTEXTS = NULL, LABELS = NULL, LIQUIBASE = '4.28.0', DESCRIPTION = 'sql' WHERE ID = 'v' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' RETURNING 1) UPDATE pg_temp.slipway_ran SET MD5SUM = '9:0123456789abcdef0123456789abcdef' WHERE ID = 'v' AND AUTHOR = 'alice' AND FILENAME = 'db/master.sql' AND (SELECT n FROM o) IS NOT NULL \\;\nEXECUTE slipway_record_new(:'slipway_new', 'v', 'alice', 'db/master.sql', '9:0123456789abcdef0123456789abcdef', 'sql', '', 'EXECUTED', NULL, NULL, NULL) \\;\nCOMMIT;\n",
     );
     expect(sql).toContain(
       "\\if :slipway_new\n\\echo 'slipway: EXECUTED' 'db/master.sql::v::alice'\n\\else\n\\echo 'slipway: RERAN' 'db/master.sql::v::alice'\n\\endif",
@@ -126,7 +126,7 @@ describe('renderChangeSet', () => {
     // One line after the statement: psql names the line where it sent the query, so an error in the statement is
     // still reported on the line right after it.
     const joined =
-      /\nCREATE TABLE b \(id int\) -- last\n\\; (EXECUTE slipway_record\(|WITH r AS \(UPDATE public\.databasechangelog )[^\n]* \\; COMMIT;\n/;
+      /\nCREATE TABLE b \(id int\) -- last\n\\; (EXECUTE slipway_record\(|WITH o AS \(SELECT nextval)[^\n]* \\; COMMIT;\n/;
     for (const sql of [
       render({}),
       render({ runOnChange: true }),
@@ -144,7 +144,7 @@ describe('renderChangeSet', () => {
       expect(sql).toMatch(joined);
     }
     expect(render({ runOnChange: true })).toMatch(
-      /\\; WITH r AS \(UPDATE public\.databasechangelog [^\n]* \\; EXECUTE slipway_record_new\(:'slipway_new', [^\n]* \\; COMMIT;\n/,
+      /\\; WITH o AS \(SELECT nextval[^\n]* \\; EXECUTE slipway_record_new\(:'slipway_new', [^\n]* \\; COMMIT;\n/,
     );
     // Outside a transaction a multi-statement query would be one (implicit) transaction; failOnError:false checks
     // ERROR after each statement; a statement that ends with its own `;` is sent as written.
