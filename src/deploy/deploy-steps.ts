@@ -492,10 +492,9 @@ export async function undoDeploy(u: {
     steps: u.steps,
     run: u.run,
     to: u.state.currentChanged ? await u.target.readCurrent().catch(() => u.previous) : u.previous,
-    // After a refused switch the release left live is not the one the run read: what it contains stays applied.
-    undo: u.state.pending.length
-      ? { release: u.releaseId, candidates: u.state.pending, keepContained: u.state.currentChanged === true }
-      : null,
+    // After a refused switch the release left live is not the one the run read: what it contains stays applied
+    // (settleTarget keeps what the release it ends on contains).
+    undo: u.state.pending.length ? { release: u.releaseId, candidates: u.state.pending } : null,
     databaseUrl: u.databaseUrl,
     restart: u.state.touchedApp,
     targetArg: u.targetArg,

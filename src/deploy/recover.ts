@@ -139,15 +139,18 @@ export function planRecovery(entries: JournalEntry[], current: string | null, re
       const previous = typeof begin.data?.previous === 'string' ? begin.data.previous : null;
       const migrate = mine.find((e) => e.step === 'migrate' && e.status === 'begin');
       const pending = changesetsOf(migrate, 'pending');
+      // An unsettled deploy is settled where its own undo was going: not always the previous release (a refused
+      // switch leaves `current` where the change under the run put it, and its undo ends there).
+      const to = typeof settledTo === 'string' || settledTo === null ? settledTo : previous;
       actions.push({
         ...base,
         decision: 'settle',
-        to: previous,
+        to,
         undo: release && pending.length ? { release, candidates: pending } : null,
-        restart: touched || current !== previous,
+        restart: touched || current !== to,
         why: closing
-          ? `the deploy of ${release ?? '?'} failed and its undo did not complete: back to ${previous ?? '(nothing live)'}`
-          : `the deploy of ${release ?? '?'} did not finish: back to ${previous ?? '(nothing live)'}`,
+          ? `the deploy of ${release ?? '?'} failed and its undo did not complete: ${to === previous ? 'back to' : 'on'} ${to ?? '(nothing live)'}`
+          : `the deploy of ${release ?? '?'} did not finish: back to ${to ?? '(nothing live)'}`,
       });
       continue;
     }

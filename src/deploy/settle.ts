@@ -7,8 +7,9 @@
  * rollback SQL runs, the previous release serves on the run's newer schema, which expand/contract migrations are
  * written for. When the previous release could not be put live (the switch, the restart or the stop failed), what
  * serves may still be the failed release, so its changesets are not undone under it: they stay applied, the lines
- * say so, and `slipway recover` (which settles again, in the same order) finishes. Every statement it returns was
- * verified, in the order it happened.
+ * say so, and `slipway recover` (which settles again, in the same order) finishes — except when nothing was live
+ * before and no stop command exists, which recover could not change either. What the release it ends on contains
+ * always stays applied. Every statement it returns was verified, in the order it happened.
  */
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError } from '../errors.js';
@@ -32,11 +33,12 @@ export interface SettleInput {
   /** The release the target must end on (null: nothing was live, so nothing stays live). */
   to: string | null;
   /**
-   * Changesets the run may have applied (journaled before migrating), and the release whose SQL undoes them.
-   * `keepContained`: leave applied those that `to`'s changesets.json contains — `to` is not the release the run
-   * read but the one a change under the run made live (a refused switch), and it may need them.
+   * Changesets the run may have applied (journaled before migrating), and the release whose SQL undoes them. Those
+   * that `to`'s changesets.json contains always stay applied: the release the target ends on is built on them (as a
+   * rollback undoes only what the database has that its target does not) — e.g. `to` is the run's own release that
+   * a change under the run (a refused switch) made live, and a recovery of that undo must keep them too.
    */
-  undo: { release: string; candidates: ChangeSetKey[]; keepContained?: boolean } | null;
+  undo: { release: string; candidates: ChangeSetKey[] } | null;
   databaseUrl: string | null;
   /** The app may be running something else (a switch or restart began): restart `to`. */
   restart: boolean;
@@ -89,7 +91,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
     lines,
   };
   let failed = false;
-  /** Changesets left applied because `to`, now live, contains them (undo.keepContained). */
+  /** Changesets left applied because `to`, now live, contains them. */
   let keptForTo = 0;
   const recover = `slipway recover ${s.targetArg} --yes`;
   let switched = false;
@@ -131,12 +133,15 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
   // The previous release live first (or, when nothing was live before, the app stopped); the database after.
   /** Why the run's changesets must not be undone now: what serves may still be the failed release (null: go on). */
   let notLive: string | null = null;
+  /** Nothing was live before and nothing can stop what the run started (no stop command): not a recover's job. */
+  let stopless = false;
   if (s.to && r.current === s.to) {
     if (s.restart) {
       try {
         const how = await startRelease(steps, target, t, s.to, s.run);
-        r.restarted = Boolean(t.restart) || t.strategy === 'blue-green';
+        r.restarted = how !== 'kept' && (Boolean(t.restart) || t.strategy === 'blue-green');
         if (how === 'switched-back') lines.push(`traffic moved back to ${s.to}, which was still running (no restart)`);
+        else if (how === 'kept') lines.push(`${s.to} was still live and answered its slot's health check (no restart)`);
         else if (r.restarted) lines.push(`restarted ${s.to}`);
       } catch (e) {
         failed = true;
@@ -177,6 +182,13 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
         lines.push(`the stop command could not run: ${e.message}`);
       });
     if (!stopped) notLive ??= 'the app was not stopped, so the failed release may still serve on them';
+  } else if (s.to === null && s.restart && t.restart && t.strategy !== 'blue-green') {
+    // The restart command started the failed release and nothing can stop it: as when a stop fails, its
+    // changesets are not undone under it. Not for recover either (it would find no stop command again): they stay
+    // until a release that contains them is deployed, as Capistrano or Kamal leave a failed release's migrations.
+    stopless = true;
+    notLive ??=
+      'no stop command is configured (the target’s `stop`), so nothing stopped the failed release the restart command started, and it may still serve on them';
   }
 
   if (s.undo && s.undo.candidates.length && s.databaseUrl && notLive !== null) {
@@ -202,7 +214,7 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
     try {
       const tables = await readHistoryTables(target.releaseDir(of));
       const recorded = recordedAmong(s.undo.candidates, await readAppliedOrFail(url, tables));
-      const toIndex = s.undo.keepContained && s.to ? await readChangeSetIndex(target.releaseDir(s.to)) : null;
+      const toIndex = s.to ? await readChangeSetIndex(target.releaseDir(s.to)) : null;
       const contained = new Set((toIndex ?? []).map(changeSetKey));
       const kept = recorded.filter((k) => contained.has(changeSetKey(k)));
       const mine = recorded.filter((k) => !contained.has(changeSetKey(k)));
@@ -336,6 +348,11 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
 
   r.complete = !failed;
   if (failed) lines.push(`to finish: ${recover}`);
+  else if (stopless && r.dbRemaining.length)
+    lines.push(
+      'stop the app by hand; they stay applied until a release that contains them is deployed ' +
+        `(slipway deploy <package> ${s.targetArg}), or configure \`stop\` to have a failed first deploy stopped and undone`,
+    );
   else if (r.dbRemaining.length > keptForTo)
     lines.push(
       `they stay applied until a release that contains them is deployed (slipway deploy <package> ${s.targetArg})`,

@@ -3,13 +3,16 @@
 // begins that switch (an onProgress hook, no timing), after the migration and after traffic moved. Real PostgreSQL,
 // real slot processes behind the real proxy. What must hold: the run's changesets are undone unless the release the
 // hand made live contains them, traffic ends on the release `current` names (checked over the proxy), the error and
-// the journal say what was verified, and the target takes the next deploy.
+// the journal say what was verified, a release still live and answering in its slot is not restarted, an undo that
+// could not finish is finished by `recover` on that same release (keeping what it contains), and the target takes
+// the next deploy.
+import { rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deploy } from '../../src/deploy/index.js';
+import { deploy, recoverTarget } from '../../src/deploy/index.js';
 import { stopBlueGreen } from '../../src/deploy/blue-green/index.js';
 import type { Config } from '../../src/config/schema.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
@@ -27,11 +30,11 @@ import {
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
 import { reservedPort } from '../helpers/ports.js';
 
-const [CS1, CS2, CS3] = [tableChangeSet('1'), tableChangeSet('2'), tableChangeSet('3')];
+const [CS1, CS2, CS3, CS4] = [tableChangeSet('1'), tableChangeSet('2'), tableChangeSet('3'), tableChangeSet('4')];
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/deploy');
 /** The tiny HTTP app (its version on /, HEALTHY on /health) with a database part. */
-async function appDbPackage(version: string, changeSets: FixtureChangeSet[]) {
+async function appDbPackage(version: string, changeSets: FixtureChangeSet[], more: Record<string, string> = {}) {
   const parts = await makeDbParts(version, changeSets);
   return makeFixturePackage({
     version,
@@ -41,6 +44,7 @@ async function appDbPackage(version: string, changeSets: FixtureChangeSet[]) {
       'application/status.txt': 'HEALTHY\n',
       'application/version.txt': version + '\n',
       ...parts.files,
+      ...more,
     },
   });
 }
@@ -150,10 +154,52 @@ describe('blue-green: a refused switch after the migration and the traffic move'
     });
   }, 120_000);
 
+  it('current moved to the release this run installed, whose restart then fails: its changesets stay, and recover keeps them and it', async () => {
+    // 3.1.1 answers UNHEALTHY from the moment the flag exists: the hand creates it as it moves current, so the
+    // undo finds its live slot unhealthy and its fresh start fails too (the undo leaves its changeset for recover).
+    const flag = path.join(dir, 'break-3.1.1');
+    let mine = '';
+    const hand = handAtSwitch(root, () => (mine = newestRelease(root)));
+    const e = await refusal(
+      deploy({
+        config,
+        packagePath: (await appDbPackage('3.1.1', [CS1, CS2, CS3, CS4], { 'application/fail-when.txt': flag })).path,
+        target: 'prod',
+        onProgress: (x) => {
+          hand(x);
+          if (x.step === 'switch' && x.status === 'begin') writeFileSync(flag, '');
+        },
+      }),
+    );
+    expect(e.code, e.message).toBe('E_DEPLOY');
+    expect(await currentOf(root)).toBe(mine);
+    expect(e.details).toContainEqual(
+      expect.stringMatching(new RegExp(`^${mine} did not come back: .*did not become healthy`)),
+    );
+    expect(e.details).toContainEqual(expect.stringMatching(/^database: not undone: /));
+    expect(e.details).toContain('to finish: slipway recover --target prod --yes');
+    expect(await changelog()).toEqual(['1', '2', '3', '4']);
+    expect((await lastRun(root)).at(-1)).toMatchObject({ data: { settled: { to: mine, complete: false } } });
+
+    // The cause gone, recover settles where the undo was going: the run's own release, live, with its changeset.
+    rmSync(flag);
+    const r = await recoverTarget({ config, target: 'prod', yes: true });
+    expect(r.complete, r.findings.join('\n')).toBe(true);
+    const said = r.findings.join('\n');
+    expect(said).toContain(`${mine} was still live and answered its slot's health check (no restart)`);
+    expect(said).toContain(
+      `database: 1 changeset(s) ${mine} applied stay applied, because current points at ${mine}, which contains them: changelog.sql::4::test`,
+    );
+    expect(said).toContain(`${mine} passed its health gate`);
+    expect(await currentOf(root)).toBe(mine);
+    expect(await home()).toBe('version 3.1.1\n');
+    expect(await changelog()).toEqual(['1', '2', '3', '4']);
+  }, 180_000);
+
   it('the target takes the next deploy', async () => {
     const r = await deploy({
       config,
-      packagePath: (await appDbPackage('3.2.0', [CS1, CS2, CS3])).path,
+      packagePath: (await appDbPackage('3.2.0', [CS1, CS2, CS3, CS4])).path,
       target: 'prod',
     });
     expect(await currentOf(root)).toBe(r.releaseId);

@@ -3,7 +3,7 @@ import { mkdtemp, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deploy, rollback, listReleases } from '../../src/deploy/index.js';
-import { stopBlueGreen } from '../../src/deploy/blue-green/index.js';
+import { blueGreenPaths, readBlueGreenState, stopBlueGreen } from '../../src/deploy/blue-green/index.js';
 import type { SlipwayError } from '../../src/errors.js';
 import type { Config } from '../../src/config/schema.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
@@ -47,6 +47,8 @@ describe('deploy with strategy blue-green (HEALTH switchSlots behind the deploy 
   });
 
   it('an unhealthy release never receives traffic: E_HEALTH, the live slot keeps serving, current unchanged', async () => {
+    const state = () => readBlueGreenState(blueGreenPaths(root).state);
+    const before = await state();
     const e = await fail(
       deploy({ config, packagePath: (await makeAppPackage('3.0.0', 'UNHEALTHY')).path, target: 'prod' }),
     );
@@ -54,6 +56,12 @@ describe('deploy with strategy blue-green (HEALTH switchSlots behind the deploy 
     expect(e.message).toMatch(/did not become healthy, traffic stays on/);
     expect(await home()).toBe('version 2.0.0\n');
     expect(path.basename(await readlink(path.join(root, 'current')))).toBe(ids[1]);
+    // Traffic never moved, and 2.0.0 answered its slot's check: the undo left that process serving (no restart).
+    expect(e.details).toContain(`${ids[1]} was still live and answered its slot's health check (no restart)`);
+    expect(e.details.join('\n')).not.toMatch(/restarted/);
+    const after = await state();
+    expect(after.live).toBe(before.live);
+    expect(after.slots[after.live!]).toMatchObject({ releaseId: ids[1], pid: before.slots[before.live!]!.pid });
     expect((await listReleases(root)).find((r) => r.version === '3.0.0')?.result).toBe('failed');
   });
 

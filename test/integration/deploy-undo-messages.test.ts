@@ -170,6 +170,39 @@ describe('what a failed deploy says it did is what it did (real PostgreSQL, real
     expect(await s.lockFree()).toBe(true);
   }, 180_000);
 
+  it('a first deploy that fails with no stop command: the app its restart started still answers, so its changesets stay applied, and the message says so', async () => {
+    const s = await setup();
+    const config = await s.config({ stop: undefined });
+    expect(config.deploy.targets.prod!.stop).toBeUndefined();
+    const e = await failing(
+      deploy({ config, packagePath: await s.pkg('2.0.0', [CS1, CS2], 'UNHEALTHY'), target: 'prod' }),
+    );
+    const v2 = await lastDeployed(s.root);
+    expect(e.code).toBe('E_HEALTH');
+    expect(e.details).toEqual(
+      expect.arrayContaining([
+        'rolled back automatically, except the database: nothing is live: current removed (nothing was live before)',
+        'database: not undone: no stop command is configured (the target’s `stop`), so nothing stopped the failed release the restart command started, and it may still serve on them; ' +
+          `databasechangelog still records 2 changeset(s) ${v2} applied: changelog.sql::1::test, changelog.sql::2::test`,
+        'stop the app by hand; they stay applied until a release that contains them is deployed (slipway deploy <package> --target prod), or configure `stop` to have a failed first deploy stopped and undone',
+      ]),
+    );
+    expect(e.details.join('\n')).not.toMatch(/rolled back the \d+ changeset|stopped the app|slipway recover/);
+    // observed: nothing is live, the failed release still answers, on its changesets, which stay
+    expect(await s.current()).toBeNull();
+    expect(await s.answer()).toBe('version 2.0.0\n');
+    expect(await s.changelog()).toEqual(['1', '2']);
+    expect(await s.lockFree()).toBe(true);
+    // Nothing is left for recover: the run is closed, and a fixed release deploys on top of them.
+    const rec = await s.cli(['recover', '--target', 'prod', '--yes']);
+    expect(rec.code, rec.err).toBe(0);
+    expect(rec.out).toContain('nothing to recover');
+    const v3 = await deploy({ config, packagePath: await s.pkg('3.0.0', [CS1, CS2]), target: 'prod' });
+    expect(v3.executed).toEqual([]);
+    await waitFor('3.0.0 to answer', async () => (await s.answer()) === 'version 3.0.0\n');
+    expect(await s.changelog()).toEqual(['1', '2']);
+  }, 240_000);
+
   it('a switch back that fails ("could not point current at"): named with its cause, nothing claimed about the app; recover finishes it once the cause is gone', async () => {
     const s = await setup();
     const config = await s.config();
