@@ -21,7 +21,8 @@ import { readChangeSetIndex, readHistoryTables, rollbackChangeSets } from './db-
 import { warnIfSuperuser } from './role-warning.js';
 import { changeSetKey, extraChangeSets, readAppliedOrFail, recordedAmong, rowsNotAmong } from './db-state.js';
 import type { StepRunner } from './step-runner.js';
-import { startRelease } from './strategy.js';
+import { stopBlueGreen } from './blue-green/index.js';
+import { blueGreenSettings, startRelease } from './strategy.js';
 import type { Target } from './target.js';
 
 export interface SettleInput {
@@ -155,6 +156,17 @@ export async function settleTarget(s: SettleInput): Promise<SettleResult> {
       r.unreadable === null
         ? `current is ${r.current ?? '(none)'}, not ${s.to ?? '(none)'}, so the failed release may still serve on them`
         : 'where current points is not known, so the failed release may still serve on them';
+  if (s.to === null && s.restart && t.strategy === 'blue-green') {
+    // Slipway started the slots (and the proxy in front of them), so it stops them itself: no stop command needed.
+    await stopBlueGreen(target.layout.root, blueGreenSettings(t).stopTimeoutMs).then(
+      () => lines.push('stopped the blue-green slots and proxy (nothing was live before)'),
+      (e: Error) => {
+        failed = true;
+        lines.push(`the blue-green slots could not be stopped: ${e.message}`);
+        notLive ??= 'the blue-green slots were not stopped, so the failed release may still serve on them';
+      },
+    );
+  }
   if (s.to === null && s.restart && t.stop) {
     const stop = t.stop;
     let stopped = false;
