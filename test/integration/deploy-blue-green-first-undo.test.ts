@@ -14,7 +14,7 @@ import type { Config } from '../../src/config/schema.js';
 import { isPidAlive } from '../../src/pid-alive.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
-import { freePort } from '../fixtures/deploy/app.js';
+import { reservedPort } from '../helpers/ports.js';
 import { makeDbParts } from '../fixtures/deploy/db-package.js';
 import { refusal, tableChangeSet } from '../fixtures/deploy/refused-switch.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
@@ -32,8 +32,8 @@ describe('blue-green: a failed first deploy whose traffic had moved', () => {
     db = await createTestDatabase('slipway_bgfirst');
     dir = await mkdtemp(path.join(tmpdir(), 'slipway-bgfirst-'));
     root = path.join(dir, 'target');
-    proxyPort = await freePort();
-    const [blue, green] = [await freePort(), await freePort()];
+    proxyPort = await reservedPort();
+    const [blue, green] = [await reservedPort(), await reservedPort()];
     config = await makeDeployConfig(dir, {
       strategy: 'blue-green',
       databaseUrl: db.url,
