@@ -66,7 +66,10 @@ export async function watchFleet(o: {
         thresholds: v.watch.thresholds,
         signal: stop.signal,
         ...(o.clock ? { clock: o.clock } : {}),
-        onSample: (sample) => {
+        onSample: (sample, own) => {
+          // A sample that trips its own host names that host, not the fleet's sum it is a part of (the sum would trip
+          // on it too when the other hosts' traffic has left its window).
+          if (own.trigger) return fire(h.host.label, own.trigger);
           if (!v.watch.metricsUrl || !sample.metrics) return; // a failed scrape keeps the host's last counters
           latest.set(h, monotonic(latest.get(h), sample.metrics));
           const all = watched.map((x) => latest.get(x));

@@ -29,8 +29,11 @@ const fail = (x: Promise<unknown>) =>
     (e: unknown) => e as SlipwayError,
   );
 
-/** The watch settings of these tests: /work's counters only (the watch's own /health probes are not traffic). */
-const WATCH = [
+/**
+ * The watch settings of these tests: /work's counters only (the watch's own /health probes are not traffic), the
+ * error rate over the last `windowMs`.
+ */
+const watch = (windowMs: number) => [
   'watch:',
   '  durationMs: 180000',
   '  metricsUrl: "http://127.0.0.1/metrics"',
@@ -38,7 +41,7 @@ const WATCH = [
   '    probeIntervalMs: 250',
   '    probeTimeoutMs: 5000',
   '    errorRate: 0.2',
-  '    errorRateWindowMs: 4000',
+  `    errorRateWindowMs: ${windowMs}`,
   '    minRequests: 20',
   `    requestsSelector: 'http_requests_total{path="/work"}'`,
   `    errorsSelector: 'http_requests_total{path="/work",status=~"5.."}'`,
@@ -103,8 +106,11 @@ afterAll(async () => {
  * Deploys 2.0.0 with the watch window; once the window opened, `drive` makes the traffic. Returns the deploy's error
  * and what `drive` returned.
  */
-async function watchedDeploy<T>(drive: () => Promise<T>): Promise<{ e: SlipwayError; driven: T; events: string[] }> {
-  const cfg = await configWith(WATCH);
+async function watchedDeploy<T>(
+  drive: () => Promise<T>,
+  windowMs = 4000,
+): Promise<{ e: SlipwayError; driven: T; events: string[] }> {
+  const cfg = await configWith(watch(windowMs));
   const events: string[] = [];
   let opened!: () => void;
   const windowOpen = new Promise<void>((resolve) => (opened = resolve));
@@ -121,8 +127,8 @@ async function watchedDeploy<T>(drive: () => Promise<T>): Promise<{ e: SlipwayEr
   );
   const driven = await Promise.race([
     windowOpen.then(async () => {
-      // The error-rate window (4 s) must be covered by scrapes before the traffic, so the traffic is judged.
-      await scraped(20);
+      // The error-rate window must be covered by scrapes (every 250 ms) before the traffic, so the traffic is judged.
+      await scraped(Math.ceil(windowMs / 250) + 4);
       return drive();
     }),
     deploying.then((e) => {
@@ -152,7 +158,7 @@ describe('fleet watch window on real Prometheus counters', () => {
       await scraped(2, [0]);
       const bad = await traffic(1, 20);
       return { ok, bad, counters: await Promise.all([0, 1].map(counters)) };
-    });
+    }, 15_000); // a window that still holds host 1's traffic (sent one by one: seconds under load) when host 2 fails
     expect(new Set(driven.ok)).toEqual(new Set([200]));
     expect(new Set(driven.bad)).toEqual(new Set([500]));
     expect(driven.counters).toEqual([
@@ -218,7 +224,9 @@ describe('fleet watch window: one host restarting mid-window', () => {
     // while host 2 is being switched; no window may count them.
     await writeFile(path.join(p.fleet.hosts[0]!.root, 'fail-every'), '2');
     const cfg = await configWith(
-      WATCH.map((l) => (l === '  durationMs: 180000' ? '  durationMs: 30000' : l)).concat(['    consecutive503: 40']),
+      watch(4000)
+        .map((l) => (l === '  durationMs: 180000' ? '  durationMs: 30000' : l))
+        .concat(['    consecutive503: 40']),
     );
     const events: string[] = [];
     let early: Promise<{ statuses: number[]; scrapesBefore: number }> | undefined;
