@@ -14,7 +14,7 @@ import type { Config } from '../../src/config/schema.js';
 import { isPidAlive } from '../../src/pid-alive.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
-import { reservedPort } from '../helpers/ports.js';
+import { blueGreenAppTarget } from '../fixtures/deploy/app.js';
 import { makeDbParts } from '../fixtures/deploy/db-package.js';
 import { refusal, tableChangeSet } from '../fixtures/deploy/refused-switch.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
@@ -32,22 +32,13 @@ describe('blue-green: a failed first deploy whose traffic had moved', () => {
     db = await createTestDatabase('slipway_bgfirst');
     dir = await mkdtemp(path.join(tmpdir(), 'slipway-bgfirst-'));
     root = path.join(dir, 'target');
-    proxyPort = await reservedPort();
-    const [blue, green] = [await reservedPort(), await reservedPort()];
-    config = await makeDeployConfig(dir, {
-      strategy: 'blue-green',
-      databaseUrl: db.url,
-      rollbackDatabase: true,
-      blueGreen: {
-        start: 'node application/server.mjs',
-        slots: { blue: { port: blue }, green: { port: green } },
-        proxy: { port: proxyPort },
-        health: { path: '/health', timeoutMs: 5000, intervalMs: 50 },
-        drainTimeoutMs: 1000,
-        stopTimeoutMs: 2000,
-      },
-      health: { url: `http://127.0.0.1:${proxyPort}/health`, timeoutMs: 2000, intervalMs: 50 },
+    const bg = await blueGreenAppTarget({
+      timeoutMs: 5000,
+      gateTimeoutMs: 2000,
+      more: { databaseUrl: db.url, rollbackDatabase: true },
     });
+    proxyPort = bg.proxyPort;
+    config = await makeDeployConfig(dir, bg.target);
   }, 120_000);
   afterAll(async () => {
     await stopBlueGreen(root, 2000).catch(() => undefined);

@@ -28,7 +28,7 @@ import {
   tableChangeSet,
 } from '../fixtures/deploy/refused-switch.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
-import { reservedPort } from '../helpers/ports.js';
+import { blueGreenAppTarget } from '../fixtures/deploy/app.js';
 
 const [CS1, CS2, CS3, CS4] = [tableChangeSet('1'), tableChangeSet('2'), tableChangeSet('3'), tableChangeSet('4')];
 
@@ -61,23 +61,12 @@ describe('blue-green: a refused switch after the migration and the traffic move'
     db = await createTestDatabase('slipway_bgcas');
     dir = await mkdtemp(path.join(tmpdir(), 'slipway-bgcas-'));
     root = path.join(dir, 'target');
-    proxyPort = await reservedPort();
-    const [blue, green] = [await reservedPort(), await reservedPort()];
-    config = await makeDeployConfig(dir, {
-      strategy: 'blue-green',
-      databaseUrl: db.url,
-      rollbackDatabase: true,
-      keep: 10,
-      blueGreen: {
-        start: 'node application/server.mjs',
-        slots: { blue: { port: blue }, green: { port: green } },
-        proxy: { port: proxyPort },
-        health: { path: '/health', timeoutMs: 5000, intervalMs: 50 },
-        drainTimeoutMs: 1000,
-        stopTimeoutMs: 2000,
-      },
-      health: { url: `http://127.0.0.1:${proxyPort}/health`, timeoutMs: 5000, intervalMs: 50 },
+    const bg = await blueGreenAppTarget({
+      timeoutMs: 5000,
+      more: { databaseUrl: db.url, rollbackDatabase: true, keep: 10 },
     });
+    proxyPort = bg.proxyPort;
+    config = await makeDeployConfig(dir, bg.target);
     ids.push(
       (await deploy({ config, packagePath: (await appDbPackage('1.0.0', [CS1])).path, target: 'prod' })).releaseId,
     );

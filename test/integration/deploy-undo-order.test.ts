@@ -24,7 +24,7 @@ import { ensureDist } from '../helpers/cli-bin.js';
 import { appPackage, setupAppTarget, type AppTarget } from '../helpers/deploy-target.js';
 import { queryRows } from '../helpers/pg.js';
 import { waitFor } from '../helpers/wait.js';
-import { reservedPort } from '../helpers/ports.js';
+import { blueGreenAppTarget } from '../fixtures/deploy/app.js';
 
 /** The advisory lock the run's rollback SQL waits for (the package's own lock key is another). */
 const GATE = 4_242_001;
@@ -282,21 +282,8 @@ describe('an undo puts the previous release live before it undoes the database, 
   ])(
     'blue-green ($how): traffic is back on 1.0.0 before the rollback SQL runs; the gate after it, over the proxy',
     async ({ keepPrevious }) => {
-      const proxyPort = await reservedPort();
-      const [blue, green] = [await reservedPort(), await reservedPort()];
-      const s = await setupAppTarget('undoorderbg', {
-        strategy: 'blue-green',
-        blueGreen: {
-          start: 'node application/server.mjs',
-          slots: { blue: { port: blue }, green: { port: green } },
-          proxy: { port: proxyPort },
-          health: { path: '/health', timeoutMs: 3000, intervalMs: 50 },
-          drainTimeoutMs: 1000,
-          stopTimeoutMs: 2000,
-          keepPrevious,
-        },
-        health: { url: `http://127.0.0.1:${proxyPort}/health`, timeoutMs: 3000, intervalMs: 50 },
-      });
+      const { proxyPort, target } = await blueGreenAppTarget({ blueGreen: { keepPrevious } });
+      const s = await setupAppTarget('undoorderbg', target);
       cleanups.push(s.cleanup);
       cleanups.push(() => stopBlueGreen(s.root, 2000).then(() => undefined));
       const config = await s.config();
