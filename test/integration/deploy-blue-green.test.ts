@@ -1,21 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failureOf } from '../helpers/failure.js';
 import { mkdtemp, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deploy, rollback, listReleases } from '../../src/deploy/index.js';
 import { blueGreenPaths, readBlueGreenState, stopBlueGreen } from '../../src/deploy/blue-green/index.js';
-import type { SlipwayError } from '../../src/errors.js';
 import type { Config } from '../../src/config/schema.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { blueGreenAppTarget, makeAppPackage } from '../fixtures/deploy/app.js';
-
-const fail = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e as SlipwayError,
-  );
 
 describe('deploy with strategy blue-green (HEALTH switchSlots behind the deploy steps)', () => {
   let dir: string;
@@ -49,7 +41,7 @@ describe('deploy with strategy blue-green (HEALTH switchSlots behind the deploy 
   it('an unhealthy release never receives traffic: E_HEALTH, the live slot keeps serving, current unchanged', async () => {
     const state = () => readBlueGreenState(blueGreenPaths(root).state);
     const before = await state();
-    const e = await fail(
+    const e = await failureOf(
       deploy({ config, packagePath: (await makeAppPackage('3.0.0', 'UNHEALTHY')).path, target: 'prod' }),
     );
     expect(e.code).toBe('E_HEALTH');

@@ -4,20 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { deploy, rollback, readHistory } from '../../src/deploy/index.js';
-import type { SlipwayError } from '../../src/errors.js';
 import type { Config } from '../../src/config/schema.js';
+import { failureOf } from '../helpers/failure.js';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
 import { makeDbParts, type FixtureChangeSet } from '../fixtures/deploy/db-package.js';
 
-const fail = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e as SlipwayError,
-  );
 const CS1: FixtureChangeSet = { id: '1', sql: 'CREATE TABLE t1 (id int);', rollback: 'DROP TABLE t1;' };
 const CS2: FixtureChangeSet = { id: '2', sql: 'CREATE TABLE t2 (id int);', rollback: 'DROP TABLE t2;' };
 const CS3: FixtureChangeSet = { id: '3', sql: 'CREATE TABLE t3 (id int);', rollback: 'DROP TABLE t3;' };
@@ -92,7 +85,7 @@ describe('deploy with a real PostgreSQL database', () => {
 
   it('a failed release after its migration: release AND database rolled back (exactly its changesets)', async () => {
     const before = await current();
-    const e = await fail(
+    const e = await failureOf(
       deploy({ config, packagePath: (await dbPackage('1.1.0', [CS1, CS2, CS3], true)).path, target: 'prod' }),
     );
     expect(e.code).toBe('E_DEPLOY');
@@ -114,7 +107,7 @@ describe('deploy with a real PostgreSQL database', () => {
       sql: 'CREATE TABLE t4 (id int REFERENCES nowhere(id));',
       rollback: 'DROP TABLE t4;',
     };
-    const e = await fail(
+    const e = await failureOf(
       deploy({ config, packagePath: (await dbPackage('1.2.0', [CS1, CS2, broken])).path, target: 'prod' }),
     );
     expect(e.code).toBe('E_DB');
@@ -133,7 +126,7 @@ describe('deploy with a real PostgreSQL database', () => {
       cs('7', 'CREATE TABLE t7 (id int);'),
       cs('8', 'CREATE TABLE t8 (id int REFERENCES nowhere(id));'),
     ]);
-    const e = await fail(deploy({ config, packagePath: pkg.path, target: 'prod' }));
+    const e = await failureOf(deploy({ config, packagePath: pkg.path, target: 'prod' }));
     expect(e.code).toBe('E_DB');
     expect(e.details).toContain(`rolled back automatically: current is still ${before}`);
     expect(e.details).toContainEqual(
@@ -172,7 +165,9 @@ describe('deploy with a real PostgreSQL database', () => {
 
   it('compatibility: a package that does not know changesets the database has → E_COMPAT', async () => {
     await deploy({ config, packagePath: (await dbPackage('2.1.0', [CS1, CS2, CS3])).path, target: 'prod' });
-    const e = await fail(deploy({ config, packagePath: (await dbPackage('2.2.0', [CS1, CS2])).path, target: 'prod' }));
+    const e = await failureOf(
+      deploy({ config, packagePath: (await dbPackage('2.2.0', [CS1, CS2])).path, target: 'prod' }),
+    );
     expect(e.code).toBe('E_COMPAT');
     expect(e.message).toBe(
       'the database has 1 changeset(s) this package does not contain (a newer schema?), e.g. changelog.sql::3::test',
@@ -181,7 +176,7 @@ describe('deploy with a real PostgreSQL database', () => {
 
   it('no rollback SQL → database not rolled back, and the error says so', async () => {
     const noRb: FixtureChangeSet = { id: '5', sql: 'CREATE TABLE t5 (id int);' };
-    const e = await fail(
+    const e = await failureOf(
       deploy({ config, packagePath: (await dbPackage('2.3.0', [CS1, CS2, CS3, noRb], true)).path, target: 'prod' }),
     );
     expect(e.details).toContainEqual(
@@ -246,7 +241,7 @@ describe('slipway rollback and the database', () => {
 
     const noRb: FixtureChangeSet = { id: '6', sql: 'CREATE TABLE t6 (id int);' };
     const v3 = await deploy({ config, packagePath: (await dbPackage('1.2.0', [CS1, noRb])).path, target: 'prod' });
-    const e = await fail(rollback({ config, target: 'prod' }));
+    const e = await failureOf(rollback({ config, target: 'prod' }));
     expect(e.code).toBe('E_ROLLBACK');
     expect(e.message).toBe(
       `the database has 1 changeset(s) that ${v1.releaseId} does not contain (applied by the releases being undone), and 1 of them has no rollback SQL: changelog.sql::6::test (the formatted SQL changeset has no --rollback); nothing was changed`,
@@ -323,7 +318,7 @@ describe('slipway rollback and the database', () => {
       packagePath: (await dbPackage('1.4.0', [CS1, { id: '7', sql: 'SELECT 1;' }, CS3])).path,
       target: 'prod',
     });
-    const e = await fail(rollback({ config, target: 'prod' }));
+    const e = await failureOf(rollback({ config, target: 'prod' }));
     expect(e.code).toBe('E_ROLLBACK');
     expect(e.message).toMatch(
       /^the database has 1 changeset\(s\) that \S+ does not contain \(applied by the releases being undone\), and rollbackDatabase is off; nothing was changed$/,

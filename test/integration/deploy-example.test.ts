@@ -7,19 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 import type { CliIO } from '../../src/cli/output.js';
 import { deploy, listReleases } from '../../src/deploy/index.js';
-import type { SlipwayError } from '../../src/errors.js';
 import type { Config } from '../../src/config/schema.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
+import { failureOf } from '../helpers/failure.js';
 import { reservedPort } from '../helpers/ports.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const fail = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e as SlipwayError,
-  );
 
 describe('the example application (examples/umig-sample) built by slipway build, deployed behind its health gate', () => {
   let dir: string;
@@ -85,7 +78,7 @@ describe('the example application (examples/umig-sample) built by slipway build,
     const restart = target(`[ "$SLIPWAY_RELEASE_ID" = "${before}" ] || export UMIG_FORCE_STATUS=UNHEALTHY; `)
       .restart as string;
     const bad = { ...config, deploy: { targets: { prod: { ...config.deploy.targets.prod!, restart } } } } as Config;
-    const e = await fail(deploy({ config: bad, packagePath: pkg, target: 'prod' }));
+    const e = await failureOf(deploy({ config: bad, packagePath: pkg, target: 'prod' }));
     expect(e.code).toBe('E_HEALTH');
     expect(e.details.join('\n')).toMatch(/rolled back automatically: current is \S+ again/);
     expect(path.basename(await readlink(path.join(dir, 'target/current')))).toBe(before);

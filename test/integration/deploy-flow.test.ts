@@ -12,6 +12,7 @@ import type { Config } from '../../src/config/schema.js';
 import { makeDeployConfig } from '../fixtures/deploy/config.js';
 import { makeFixturePackage } from '../fixtures/deploy/make-package.js';
 import { appTarget, makeAppPackage, STOP_SCRIPT } from '../fixtures/deploy/app.js';
+import { failureOf } from '../helpers/failure.js';
 import { reservedPort } from '../helpers/ports.js';
 
 const roots: string[] = [];
@@ -21,13 +22,6 @@ async function setup(target: Record<string, unknown> = {}): Promise<{ dir: strin
   const config = await makeDeployConfig(dir, target);
   return { dir, root: path.join(dir, 'target'), config };
 }
-const fail = (p: Promise<unknown>) =>
-  p.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e as SlipwayError,
-  );
 const currentOf = async (root: string) => path.basename(await readlink(path.join(root, 'current')));
 const get = async (url: string) => (await fetch(url)).text();
 
@@ -78,7 +72,7 @@ describe('deploy with a real HTTP app behind the health gate', () => {
         },
       },
     } as Config;
-    const e = await fail(deploy({ config: cfg, packagePath: pkg.path, target: 'prod' }));
+    const e = await failureOf(deploy({ config: cfg, packagePath: pkg.path, target: 'prod' }));
     expect((await readFile(marker, 'utf8')).trim()).toMatch(
       new RegExp(`^deploy-failed ${ids.v1} release \\S+ is not healthy: UNHEALTHY.*rolled back automatically`),
     );
@@ -97,7 +91,7 @@ describe('deploy with a real HTTP app behind the health gate', () => {
     const pkg = await makeAppPackage('1.2.0', 'HEALTHY', {
       'tests/smoke/01-home.sh': 'curl -fsS "$SLIPWAY_BASE_URL/" | grep -q "version 9.9.9"\n',
     });
-    const e = await fail(deploy({ config: env.config, packagePath: pkg.path, target: 'prod' }));
+    const e = await failureOf(deploy({ config: env.config, packagePath: pkg.path, target: 'prod' }));
     expect(e.code).toBe('E_DEPLOY');
     expect(e.message).toMatch(/smoke test 01-home.sh exited with 1/);
     expect(await currentOf(env.root)).toBe(ids.v1);
@@ -120,7 +114,7 @@ describe('deploy with a real HTTP app behind the health gate', () => {
   });
 
   it('refuses to roll back to a release that never completed a deploy', async () => {
-    const e = await fail(rollback({ config: env.config, target: 'prod', to: ids.bad }));
+    const e = await failureOf(rollback({ config: env.config, target: 'prod', to: ids.bad }));
     expect(e.code).toBe('E_ROLLBACK');
     expect(e.message).toMatch(
       /^release \S+ never completed a deploy \(failed: release \S+ is not healthy: UNHEALTHY .*\(was live, rolled back automatically\)\); refusing to make it live$/,
@@ -149,7 +143,7 @@ describe('deploy with a real HTTP app behind the health gate', () => {
     execFileSync('sh', [STOP_SCRIPT], { env: { ...process.env, SLIPWAY_TARGET_ROOT: env.root } });
     const before = await currentOf(env.root);
     const pkg = await makeAppPackage('2.1.0');
-    const e = await fail(deploy({ config: env.config, packagePath: pkg.path, target: 'prod' }));
+    const e = await failureOf(deploy({ config: env.config, packagePath: pkg.path, target: 'prod' }));
     expect(e.code).toBe('E_HEALTH');
     expect(e.message).toMatch(/live system is UNREACHABLE before the deploy/);
     expect(e.hint).toMatch(/--force/);
@@ -173,7 +167,7 @@ describe('deploy with a real HTTP app behind the health gate', () => {
     // 2.2.0 breaks once the watch window has begun (it passed its gate and smoke tests before).
     const broken = path.join(env.dir, 'watch-breaks-2.2.0');
     const pkg = await makeAppPackage('2.2.0', 'HEALTHY', { 'application/fail-when.txt': `${broken}\n` });
-    const e = await fail(
+    const e = await failureOf(
       deploy({
         config: cfg,
         packagePath: pkg.path,
@@ -246,7 +240,7 @@ describe('deploy with a real HTTP app behind the health gate', () => {
 describe('bad input: clear message, non-zero, live release untouched', () => {
   it('unknown target → E_CONFIG naming the known ones', async () => {
     const { config } = await setup();
-    const e = await fail(deploy({ config, packagePath: 'x.tar.gz', target: 'nope' }));
+    const e = await failureOf(deploy({ config, packagePath: 'x.tar.gz', target: 'nope' }));
     expect(e.code).toBe('E_CONFIG');
     expect(e.message).toBe('unknown deploy target "nope"');
     expect(e.hint).toMatch(/Known targets: prod/);
@@ -256,12 +250,12 @@ describe('bad input: clear message, non-zero, live release untouched', () => {
     const { config, root, dir } = await setup();
     const good = await makeFixturePackage({ version: '1.0.0' });
     const r = await deploy({ config, packagePath: good.path, target: 'prod' });
-    const e1 = await fail(deploy({ config, packagePath: path.join(dir, 'missing.tar.gz'), target: 'prod' }));
+    const e1 = await failureOf(deploy({ config, packagePath: path.join(dir, 'missing.tar.gz'), target: 'prod' }));
     expect(e1.code).toBe('E_NOT_FOUND');
     expect(e1.message).toMatch(/package not found: .*missing\.tar\.gz/);
     const corrupt = path.join(dir, 'corrupt.tar.gz');
     await writeFile(corrupt, (await readFile(good.path)).subarray(0, 300));
-    const e2 = await fail(deploy({ config, packagePath: corrupt, target: 'prod' }));
+    const e2 = await failureOf(deploy({ config, packagePath: corrupt, target: 'prod' }));
     expect(['E_UNSAFE_ARCHIVE', 'E_VALIDATE']).toContain(e2.code);
     expect(e2.details.join('\n')).toMatch(
       /^\S+ is still live \(current unchanged, app not restarted, database not migrated\)$/m,
@@ -272,12 +266,12 @@ describe('bad input: clear message, non-zero, live release untouched', () => {
 
   it('no previous release to roll back to → E_ROLLBACK', async () => {
     const { config } = await setup();
-    const e = await fail(rollback({ config, target: 'prod' }));
+    const e = await failureOf(rollback({ config, target: 'prod' }));
     expect(e.code).toBe('E_ROLLBACK');
     expect(e.message).toBe('no previous successful release to roll back to');
     const { config: c2 } = await setup();
     await deploy({ config: c2, packagePath: (await makeFixturePackage()).path, target: 'prod' });
-    const e2 = await fail(rollback({ config: c2, target: 'prod' }));
+    const e2 = await failureOf(rollback({ config: c2, target: 'prod' }));
     expect(e2.message).toMatch(/^no previous successful release to roll back to \(current is /);
   });
 
@@ -296,7 +290,7 @@ describe('bad input: clear message, non-zero, live release untouched', () => {
       upgradeFrom: ['>=2.0.0 <3.0.0'],
       runtime: { node: null, nodeReason: 'x', postgres: null, postgresReason: 'x' },
     };
-    const e = await fail(
+    const e = await failureOf(
       deploy({
         config,
         packagePath: (await makeFixturePackage({ version: '3.0.0', compatibility: compat })).path,
@@ -319,7 +313,7 @@ describe('bad input: clear message, non-zero, live release untouched', () => {
     });
     const t = config.deploy.targets.prod!;
     const cfg = { ...config, deploy: { targets: { prod: { ...t, restart: 'echo boom >&2; exit 3' } } } } as Config;
-    const e = await fail(
+    const e = await failureOf(
       deploy({ config: cfg, packagePath: (await makeFixturePackage({ version: '1.0.1' })).path, target: 'prod' }),
     );
     expect(e.code).toBe('E_DEPLOY');

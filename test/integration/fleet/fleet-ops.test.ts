@@ -8,23 +8,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
-import type { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { rollbackFleet } from '../../../src/fleet/fleet-rollback.js';
 import { verifyTree } from '../../../src/deploy/verify-tree.js';
+import { failureOf } from '../../helpers/failure.js';
 import { queryRows } from '../../helpers/pg.js';
 import { waitFor } from '../../helpers/wait.js';
 import { CS1, CS2, startFleetProject, type FleetProject } from './fleet-project.js';
 
 let p: FleetProject;
-
-const fail = (x: Promise<unknown>) =>
-  x.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e as SlipwayError,
-  );
 
 /** The project's config with `extra` lines added to the fleet target (indented as its other settings). */
 async function configWith(extra: string[] = []): Promise<Config> {
@@ -75,7 +67,7 @@ describe('fleet operations over real sshd', () => {
   it('compat: a package whose upgradeFrom excludes the hosts’ live version is refused with nothing changed on any host', async () => {
     const before = await Promise.all([0, 1].map(hostState));
     const pkg = await p.fleetPackage('3.0.0', [CS1, CS2], { upgradeFrom: ['>=2.0.0'] });
-    const e = await fail(deployFleet({ config: await configWith(), target: 'fleet', packagePath: pkg.path }));
+    const e = await failureOf(deployFleet({ config: await configWith(), target: 'fleet', packagePath: pkg.path }));
     expect(e.code).toBe('E_COMPAT');
     expect(e.message).toMatch(/live version 1\.0\.0 is not in the package's upgradeFrom \[">=2\.0\.0"\]/);
     expect(await Promise.all([0, 1].map(hostState))).toEqual(before);
@@ -94,7 +86,7 @@ describe('fleet operations over real sshd', () => {
   it('compat: a package that does not know a changeset the database has is refused before any host is touched', async () => {
     const before = await Promise.all([0, 1].map(hostState));
     const pkg = await p.fleetPackage('1.1.0', [CS2]);
-    const e = await fail(deployFleet({ config: await configWith(), target: 'fleet', packagePath: pkg.path }));
+    const e = await failureOf(deployFleet({ config: await configWith(), target: 'fleet', packagePath: pkg.path }));
     expect(e.code).toBe('E_COMPAT');
     expect(e.message).toMatch(/the database has 1 changeset\(s\) this package does not contain/);
     expect(await Promise.all([0, 1].map(hostState))).toEqual(before);
@@ -153,7 +145,7 @@ describe('fleet operations over real sshd', () => {
     ]);
     const failFile = path.join(p.fleet.hosts[1]!.root, 'fail-2.0.0');
     const events: string[] = [];
-    const e = await fail(
+    const e = await failureOf(
       deployFleet({
         config: cfg,
         target: 'fleet',
@@ -225,7 +217,7 @@ describe('fleet operations over real sshd', () => {
     const failFile = path.join(p.fleet.hosts[1]!.root, 'fail-2.1.0');
     writeFileSync(failFile, '');
     const pkg = await p.fleetPackage('2.1.0', [CS1, CS2, CS3], { smokeTest: false });
-    const e = await fail(deployFleet({ config: cfg, target: 'fleet', packagePath: pkg.path }));
+    const e = await failureOf(deployFleet({ config: cfg, target: 'fleet', packagePath: pkg.path }));
     expect(e.code).toBe('E_HEALTH');
     expect(await ids()).toEqual(['1', '2']);
     const failedRun = (await p.journalOf(p.controllerRoot)).at(-1)!;
@@ -290,7 +282,7 @@ describe('fleet operations over real sshd', () => {
     }
     // A smokeRunAs that names no controller user is refused before any host is touched.
     const unchanged = await Promise.all([0, 1].map(hostState));
-    const bad = await fail(
+    const bad = await failureOf(
       deployFleet({
         config: await configWith([`runAs: ${user}`, 'smokeRunAs: no-such-user-here']),
         target: 'fleet',
@@ -310,7 +302,7 @@ describe('fleet operations over real sshd', () => {
       .replaceAll(`user: ${p.fleet.user},`, `user: ${user},`)
       .replace('rollbackDatabase: true\n', 'rollbackDatabase: true\n      runAs: root\n');
     await writeFile(path.join(p.dir, 'slipway.config.yaml'), text);
-    const e = await fail(
+    const e = await failureOf(
       deployFleet({
         config: (await loadConfig({ cwd: p.dir, env: {} })).config,
         target: 'fleet',

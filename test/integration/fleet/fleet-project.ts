@@ -3,7 +3,7 @@
 // journal, the app's /health). Shared by the fleet integration tests.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
 import type { Config } from '../../../src/config/schema.js';
@@ -11,6 +11,7 @@ import { parseJournal } from '../../../src/deploy/journal.js';
 import type { JournalEntry } from '../../../src/deploy/types.js';
 import { makeDbParts, type FixtureChangeSet } from '../../fixtures/deploy/db-package.js';
 import type { FixturePackage } from '../../fixtures/deploy/make-package.js';
+import { startBin } from '../../helpers/cli-bin.js';
 import { runMain, type MainRun } from '../../helpers/cli-main.js';
 import { appPackage } from '../../helpers/deploy-target.js';
 import { FLEET_APP, FLEET_RESTART, FLEET_SMOKE } from '../../fixtures/fleet/app.js';
@@ -18,6 +19,7 @@ import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
 import { releasePort, reservedPort } from '../../helpers/ports.js';
 import { startSshFleet, type SshFleetFixture, type SshFleetOptions } from '../../helpers/sshd.js';
 import { makeTree, removeTree } from '../../helpers/tmp.js';
+import { waitFor } from '../../helpers/wait.js';
 
 export const CS1: FixtureChangeSet = { id: '1', sql: 'CREATE TABLE t1 (id int);', rollback: 'DROP TABLE t1;' };
 export const CS2: FixtureChangeSet = { id: '2', sql: 'CREATE TABLE t2 (id int);', rollback: 'DROP TABLE t2;' };
@@ -94,6 +96,36 @@ export function closeMasters(tmp: string): void {
       } catch {
         /* already gone */
       }
+}
+
+/**
+ * Runs `slipway deploy PKG --target fleet` as its own process (the built CLI; a short TMPDIR of its own, so its
+ * control sockets' paths fit a socket address), waits on the canary's (host 1's) journal until it passed its smoke
+ * test on a release other than `previous` — the config must make the rollout wait there (a long `pauseMs`) — then
+ * SIGKILLs the controller and ends the ssh masters it left. Returns the release the canary switched to.
+ */
+export async function deployKilledAfterCanary(p: FleetProject, packagePath: string, previous: string): Promise<string> {
+  const tmp = await mkdtemp('/tmp/sw-');
+  const startedAt = new Date().toISOString();
+  const ctl = startBin(['deploy', packagePath, '--target', 'fleet'], p.dir, { env: { TMPDIR: tmp } });
+  const canary = p.fleet.hosts[0]!;
+  const release = await waitFor(
+    'the canary switched to the new release and passed its smoke test',
+    async () => {
+      if (ctl.child.exitCode !== null) return 'exited';
+      const smoke = (await p.journalOf(canary.root)).find(
+        (x) => x.step === 'smoke' && x.status === 'ok' && x.release !== previous && x.at > startedAt,
+      );
+      return smoke?.release;
+    },
+    { timeoutMs: 180_000, intervalMs: 100 },
+  );
+  if (release === 'exited') throw new Error(`the controller exited early: ${ctl.output().stderr}`);
+  ctl.child.kill('SIGKILL');
+  await ctl.exit;
+  closeMasters(tmp);
+  await rm(tmp, { recursive: true, force: true });
+  return release;
 }
 
 /** Starts `n` hosts, a database named after `dbName`, and the project dir. */

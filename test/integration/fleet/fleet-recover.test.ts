@@ -3,14 +3,14 @@
 // and passed its gates, while the rollout pauses before batch 2 (rollout.pauseMs, the configured pause; the test
 // waits on the canary's journal, never on a clock). Recovery returns the whole fleet to the previous release.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
-import { ensureDist, runBin, startBin } from '../../helpers/cli-bin.js';
+import { ensureDist, runBin } from '../../helpers/cli-bin.js';
 import { queryRows } from '../../helpers/pg.js';
 import { waitFor } from '../../helpers/wait.js';
-import { closeMasters, CS1, CS2, startFleetProject, type FleetProject } from './fleet-project.js';
+import { CS1, CS2, deployKilledAfterCanary, startFleetProject, type FleetProject } from './fleet-project.js';
 
 let p: FleetProject;
 
@@ -33,26 +33,8 @@ describe('fleet: controller killed mid-rollout, then recover', () => {
     // A long configured pause between batches: the controller waits there after the canary passed its gates.
     await p.config({ rollout: '{ batch: 2, canary: 1, pauseMs: 600000 }' });
     const pkg = await p.fleetPackage('2.0.0', [CS1, CS2]);
-    // A short TMPDIR of its own (the control sockets' paths must fit a socket address) to find its ssh masters.
-    const tmp = await mkdtemp('/tmp/sw-');
-    const ctl = startBin(['deploy', pkg.path, '--target', 'fleet'], p.dir, { env: { TMPDIR: tmp } });
+    const v2 = await deployKilledAfterCanary(p, pkg.path, v1.releaseId);
     const [canary, ...rest] = p.fleet.hosts;
-    const v2 = await waitFor(
-      'the canary switched to 2.0.0 and passed its smoke test',
-      async () => {
-        if (ctl.child.exitCode !== null) return 'exited';
-        const smoke = (await p.journalOf(canary!.root)).find(
-          (e) => e.step === 'smoke' && e.status === 'ok' && e.release !== v1.releaseId,
-        );
-        return smoke?.release;
-      },
-      { timeoutMs: 180_000, intervalMs: 100 },
-    );
-    if (v2 === 'exited') throw new Error(`the controller exited early: ${ctl.output().stderr}`);
-    ctl.child.kill('SIGKILL');
-    await ctl.exit;
-    closeMasters(tmp);
-    await rm(tmp, { recursive: true, force: true });
     // The fleet is half rolled out: the canary on 2.0.0, the others on 1.0.0, the database migrated, locks held.
     expect(await p.currentOf(canary!.root)).toBe(`releases/${v2}`);
     expect(await p.healthVersion(0)).toBe('2.0.0');

@@ -5,9 +5,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import type { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { verifyTree } from '../../../src/deploy/verify-tree.js';
+import { failureOf } from '../../helpers/failure.js';
 import { queryRows } from '../../helpers/pg.js';
 import { reservedPort } from '../../helpers/ports.js';
 import type { SshFleetFixture } from '../../helpers/sshd.js';
@@ -34,14 +34,6 @@ const journalOf = (root: string) => p.journalOf(root);
 const currentOf = (root: string) => p.currentOf(root);
 const healthVersion = (i: number) => p.healthVersion(i);
 const cli = (...argv: string[]) => p.cli(...argv);
-
-const fail = (x: Promise<unknown>) =>
-  x.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e as SlipwayError,
-  );
 
 beforeAll(async () => {
   p = await startFleetProject(4, 'slipway_fleet');
@@ -156,7 +148,7 @@ describe('fleet rollout over real sshd', () => {
     const pkg = await fleetPackage('2.0.0', [CS1, CS2]);
     await writeFile(path.join(fleet.hosts[2]!.root, 'fail-2.0.0'), '');
     const events: string[] = [];
-    const e = await fail(
+    const e = await failureOf(
       deployFleet({
         config: await config(),
         target: 'fleet',
@@ -240,7 +232,7 @@ describe('fleet rollout over real sshd', () => {
     const owner = FOREIGN_OWNER;
     await writeFile(path.join(lockDir, 'owner.json'), JSON.stringify(owner));
     const before = await Promise.all(fleet.hosts.map((h) => journalOf(h.root)));
-    const e = await fail(deployFleet({ config: await config(), target: 'fleet', packagePath: pkg.path }));
+    const e = await failureOf(deployFleet({ config: await config(), target: 'fleet', packagePath: pkg.path }));
     expect(e.code).toBe('E_LOCKED');
     expect(e.message).toMatch(/host2.* is locked by pid 4242 on other-controller/);
     const after = await Promise.all(fleet.hosts.map((h) => journalOf(h.root)));
@@ -258,7 +250,7 @@ describe('fleet rollout over real sshd', () => {
       extraHost: `      - { host: 127.0.0.1, port: ${deadPort}, user: root, path: ${JSON.stringify(path.join(dir, 'dead'))} }`,
     });
     const before = await Promise.all(fleet.hosts.map((h) => journalOf(h.root)));
-    const e = await fail(deployFleet({ config: cfg, target: 'fleet', packagePath: pkg.path }));
+    const e = await failureOf(deployFleet({ config: cfg, target: 'fleet', packagePath: pkg.path }));
     expect(e.code).toBe('E_SSH');
     expect(e.message).toMatch(/1 of 5 host\(s\) of fleet cannot be reached; nothing was installed or switched/);
     expect(e.details.join('\n')).toMatch(new RegExp(`127\\.0\\.0\\.1:${deadPort}.*connection refused`));
@@ -270,7 +262,7 @@ describe('fleet rollout over real sshd', () => {
   it('a host whose key does not match knownHosts is refused', async () => {
     const pkg = await fleetPackage('3.0.0', [CS1]);
     const wrong = await fleet.writeWrongKnownHosts(1);
-    const e = await fail(
+    const e = await failureOf(
       deployFleet({ config: await config({ knownHosts: wrong }), target: 'fleet', packagePath: pkg.path }),
     );
     expect(e.code).toBe('E_SSH');

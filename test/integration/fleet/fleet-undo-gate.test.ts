@@ -4,19 +4,18 @@
 // healthy only while the table changeset 2 creates exists (an app that needs the newer schema), so it passes every
 // gate before the database undo and fails the one after.
 import http from 'node:http';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import type { SlipwayError } from '../../../src/errors.js';
 import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { recoverFleet } from '../../../src/fleet/fleet-recover.js';
 import { rollbackFleet } from '../../../src/fleet/fleet-rollback.js';
-import { ensureDist, startBin } from '../../helpers/cli-bin.js';
+import { ensureDist } from '../../helpers/cli-bin.js';
+import { failureOf } from '../../helpers/failure.js';
 import { queryRows } from '../../helpers/pg.js';
 import { releasePort, reservedPort } from '../../helpers/ports.js';
-import { waitFor } from '../../helpers/wait.js';
-import { closeMasters, CS1, CS2, startFleetProject, type FleetProject } from './fleet-project.js';
+import { CS1, CS2, deployKilledAfterCanary, startFleetProject, type FleetProject } from './fleet-project.js';
 
 let p: FleetProject;
 let gate: http.Server;
@@ -24,14 +23,6 @@ let gatePort = 0;
 let gateUrl = '';
 /** When set, host 1's health answers UNHEALTHY once table t2 is gone. */
 let needsT2 = false;
-
-const fail = (x: Promise<unknown>) =>
-  x.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e as SlipwayError,
-  );
 
 beforeAll(async () => {
   await ensureDist();
@@ -81,7 +72,7 @@ describe('fleet undo: the health gate after the database', () => {
     needsT2 = true;
     await writeFile(path.join(p.fleet.hosts[1]!.root, 'fail-2.0.0'), '');
     const events: string[] = [];
-    const e = await fail(
+    const e = await failureOf(
       deployFleet({
         config: await config(),
         target: 'fleet',
@@ -115,7 +106,7 @@ describe('fleet undo: the health gate after the database', () => {
       packagePath: (await p.fleetPackage('2.0.0', [CS1, CS2])).path,
     });
     const events: string[] = [];
-    const e = await fail(
+    const e = await failureOf(
       rollbackFleet({
         config: await config(),
         target: 'fleet',
@@ -146,26 +137,8 @@ describe('fleet undo: the health gate after the database', () => {
         .replace(`http://127.0.0.1:${p.appPorts[0]}/health`, gateUrl),
     );
     const pkg = await p.fleetPackage('2.0.0', [CS1, CS2]);
-    const tmp = await mkdtemp('/tmp/sw-');
-    const startedAt = new Date().toISOString();
-    const ctl = startBin(['deploy', pkg.path, '--target', 'fleet'], p.dir, { env: { TMPDIR: tmp } });
+    const v2 = await deployKilledAfterCanary(p, pkg.path, v1);
     const canary = p.fleet.hosts[0]!;
-    const v2 = await waitFor(
-      'the canary switched to 2.0.0 and passed its smoke test',
-      async () => {
-        if (ctl.child.exitCode !== null) return 'exited';
-        const smoke = (await p.journalOf(canary.root)).find(
-          (x) => x.step === 'smoke' && x.status === 'ok' && x.release !== v1 && x.at > startedAt,
-        );
-        return smoke?.release;
-      },
-      { timeoutMs: 180_000, intervalMs: 100 },
-    );
-    if (v2 === 'exited') throw new Error(`the controller exited early: ${ctl.output().stderr}`);
-    ctl.child.kill('SIGKILL');
-    await ctl.exit;
-    closeMasters(tmp);
-    await rm(tmp, { recursive: true, force: true });
     expect(await p.currentOf(canary.root)).toBe(`releases/${v2}`);
     const events: string[] = [];
     const r = await recoverFleet({

@@ -14,20 +14,13 @@ import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { isPidAlive } from '../../../src/pid-alive.js';
 import { startServer, type RunningServer } from '../../../src/server/start.js';
 import { addUser } from '../../../src/server/users-file.js';
+import { failureOf } from '../../helpers/failure.js';
 import { queryRows } from '../../helpers/pg.js';
 import { waitFor } from '../../helpers/wait.js';
 import { CS1, CS2, startFleetProject, type FleetProject } from './fleet-project.js';
 
 let p: FleetProject;
 let v1 = '';
-
-const fail = (x: Promise<unknown>) =>
-  x.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e as SlipwayError,
-  );
 
 /**
  * The watch settings of these tests: /work's counters only (the watch's own /health probes are not traffic), the
@@ -114,7 +107,7 @@ async function watchedDeploy<T>(
   const events: string[] = [];
   let opened!: () => void;
   const windowOpen = new Promise<void>((resolve) => (opened = resolve));
-  const deploying = fail(
+  const deploying = failureOf(
     deployFleet({
       config: cfg,
       target: 'fleet',
