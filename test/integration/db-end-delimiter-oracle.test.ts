@@ -32,6 +32,10 @@ const XML_CASES: [string, string, string][] = [
   // Inline flags past the start (`(?i:…)`, `(?-i)`): Java reads them anywhere, Node 20's RegExp nowhere; they were an
   // error before they were translated.
   ['mid-flag', '\\n(?i:GO)|\\n(?-i)/', "select 'T1'\ngo\nselect 'T2'\n/\nselect 'T3'"],
+  // (?x) (whitespace and the `#` comment are no part of it) and (?d) (only \n ends a line): Java reads both; they were
+  // refused before they were translated.
+  ['comments', '(?x) \\n G O # the batch separator', "select 'U1'\ngo\nselect 'U2'"],
+  ['unix-lines', '(?d)\\n/$', "select 'V1'\n/\nselect 'V2'\n/"],
   [
     'body',
     '/',
