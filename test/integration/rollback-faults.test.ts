@@ -59,7 +59,9 @@ describe('rollback fault injection: SIGKILL, SIGINT, journal read-only, ENOSPC, 
   const appPackage = faultPackage;
 
   beforeAll(async () => {
-    ft = await setupFaultTarget('rbfaults', { healthTimeoutMs: 5000, commandTimeoutMs: 20_000 });
+    // No cell here waits for a command to time out, so the bound is only for a loaded machine: a restart (a new Node
+    // app) took more than 20 s once under load 15-25.
+    ft = await setupFaultTarget('rbfaults', { healthTimeoutMs: 5000, commandTimeoutMs: 60_000 });
     ({ db, dir, root, config, assertLive } = ft);
     pkg.P1 = await appPackage('1.0.0', [CS[0]!]);
     pkg.P2 = await appPackage('2.0.0', CS);

@@ -143,49 +143,55 @@ describe('database role of `slipway rollback` and `slipway recover` (the built C
   it.each([
     ['a superuser', 1, () => db.url],
     ['a plain role', 0, () => urlAs(role, () => owned.url)],
-  ] as const)('as %s: the database rollback and the recovery warn %i time(s)', async (_what, count, url) => {
-    const dir = path.join(sandbox, `r${n++}`);
-    await mkdir(dir);
-    // The restart of a release that ships application/crash kills the deploy (its parent) once: an interrupted run
-    // that migrated, for `recover --yes` to undo.
-    await makeDeployConfig(dir, {
-      databaseUrl: url(),
-      rollbackDatabase: true,
-      restart: `test ! -f "$SLIPWAY_RELEASE_DIR/application/crash" || test -f ${dir}/crashed || { touch ${dir}/crashed; kill -9 $PPID; }`,
-    });
-    const [p1, p2, p3] = [
-      await rolePackage('1.0.0', 1),
-      await rolePackage('2.0.0', 2),
-      await rolePackage('3.0.0', 3, true),
-    ];
-    for (const p of [p1, p2]) {
-      const d = runBin(['deploy', p, '--target', 'prod'], dir);
-      expect(d.code, d.stderr).toBe(0);
-    }
-    const rb = runBin(['rollback', '--target', 'prod'], dir);
-    expect(rb.code, rb.stderr).toBe(0);
-    expect(rb.stderr).toMatch(/✓ db-rollback /);
-    expect(await queryRows(url(), "SELECT to_regclass('role_t2') IS NOT NULL AS t")).toEqual([{ t: false }]);
-    const who = count ? 'role "postgres" is a superuser' : '';
-    expect(warningLines(rb.stderr)).toEqual(
-      count ? [expect.stringMatching(new RegExp(`^warning W_DB_SUPERUSER: ${who} on postgres://.*; hint: `))] : [],
-    );
-    const crashed = runBin(['deploy', p3, '--target', 'prod'], dir);
-    expect(crashed.code, crashed.stderr).toBeNull(); // killed by SIGKILL after migrate, switch
-    expect(await queryRows(url(), "SELECT to_regclass('role_t3') IS NOT NULL AS t")).toEqual([{ t: true }]);
-    const rec = runBin(['recover', '--target', 'prod', '--yes'], dir);
-    expect(rec.code, rec.stdout + rec.stderr).toBe(0);
-    expect(await queryRows(url(), "SELECT to_regclass('role_t2') IS NOT NULL AS t")).toEqual([{ t: false }]);
-    expect(warningLines(rec.stderr)).toEqual(
-      count ? [expect.stringMatching(new RegExp(`^warning W_DB_SUPERUSER: ${who} on postgres://.*; hint: `))] : [],
-    );
-    const journal = (await readFile(path.join(dir, 'target', '.slipway', 'journal.jsonl'), 'utf8'))
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { kind?: string; step: string; status: string });
-    // migrate of three deploys, the rollback's and the recovery's db-rollback (each run once)
-    expect(journal.filter((e) => e.status === 'warning').map((e) => e.step)).toEqual(
-      count ? ['migrate', 'migrate', 'db-rollback', 'migrate', 'db-rollback'] : [],
-    );
-  });
+  ] as const)(
+    'as %s: the database rollback and the recovery warn %i time(s)',
+    async (_what, count, url) => {
+      const dir = path.join(sandbox, `r${n++}`);
+      await mkdir(dir);
+      // The restart of a release that ships application/crash kills the deploy (its parent) once: an interrupted run
+      // that migrated, for `recover --yes` to undo.
+      await makeDeployConfig(dir, {
+        databaseUrl: url(),
+        rollbackDatabase: true,
+        restart: `test ! -f "$SLIPWAY_RELEASE_DIR/application/crash" || test -f ${dir}/crashed || { touch ${dir}/crashed; kill -9 $PPID; }`,
+      });
+      const [p1, p2, p3] = [
+        await rolePackage('1.0.0', 1),
+        await rolePackage('2.0.0', 2),
+        await rolePackage('3.0.0', 3, true),
+      ];
+      for (const p of [p1, p2]) {
+        const d = runBin(['deploy', p, '--target', 'prod'], dir);
+        expect(d.code, d.stderr).toBe(0);
+      }
+      const rb = runBin(['rollback', '--target', 'prod'], dir);
+      expect(rb.code, rb.stderr).toBe(0);
+      expect(rb.stderr).toMatch(/✓ db-rollback /);
+      expect(await queryRows(url(), "SELECT to_regclass('role_t2') IS NOT NULL AS t")).toEqual([{ t: false }]);
+      const who = count ? 'role "postgres" is a superuser' : '';
+      expect(warningLines(rb.stderr)).toEqual(
+        count ? [expect.stringMatching(new RegExp(`^warning W_DB_SUPERUSER: ${who} on postgres://.*; hint: `))] : [],
+      );
+      const crashed = runBin(['deploy', p3, '--target', 'prod'], dir);
+      expect(crashed.code, crashed.stderr).toBeNull(); // killed by SIGKILL after migrate, switch
+      expect(await queryRows(url(), "SELECT to_regclass('role_t3') IS NOT NULL AS t")).toEqual([{ t: true }]);
+      const rec = runBin(['recover', '--target', 'prod', '--yes'], dir);
+      expect(rec.code, rec.stdout + rec.stderr).toBe(0);
+      expect(await queryRows(url(), "SELECT to_regclass('role_t2') IS NOT NULL AS t")).toEqual([{ t: false }]);
+      expect(warningLines(rec.stderr)).toEqual(
+        count ? [expect.stringMatching(new RegExp(`^warning W_DB_SUPERUSER: ${who} on postgres://.*; hint: `))] : [],
+      );
+      const journal = (await readFile(path.join(dir, 'target', '.slipway', 'journal.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { kind?: string; step: string; status: string });
+      // migrate of three deploys, the rollback's and the recovery's db-rollback (each run once)
+      expect(journal.filter((e) => e.status === 'warning').map((e) => e.step)).toEqual(
+        count ? ['migrate', 'migrate', 'db-rollback', 'migrate', 'db-rollback'] : [],
+      );
+      // Five runs of the built CLI one after another (each a new Node process with a database step): a loaded
+      // machine took more than vitest's 60 s default once.
+    },
+    300_000,
+  );
 });
