@@ -7,7 +7,7 @@ import { undoDeploy, type ApplyState } from './deploy-steps.js';
 import { toIoError } from './io-error.js';
 import type { RunJournal } from './journal.js';
 import { sendNotification } from './notify.js';
-import { unjournaledNote, type SettleResult } from './settle.js';
+import { journaledSettle, unjournaledNote, type SettleResult } from './settle.js';
 import { interruptedError, makeStepRunner } from './step-runner.js';
 import type { Target } from './target.js';
 import type { DeployOptions } from './types.js';
@@ -104,16 +104,7 @@ export async function failDeploy(e: unknown, c: FailContext): Promise<unknown> {
       data: {
         wentLive: state.wentLive,
         interrupted,
-        settled: settled
-          ? {
-              to: settled.to,
-              current: settled.current,
-              healthy: settled.healthy,
-              dbRolledBack: settled.dbRolledBack,
-              dbRemaining: settled.dbRemaining,
-              complete: settled.complete,
-            }
-          : null,
+        settled: settled ? journaledSettle(settled) : null,
         state: stateLine,
       },
     })

@@ -9,7 +9,7 @@ import { readHistoryTables, refuseUnsafeRollbackSql } from './db-rollback.js';
 import { changeSetKey, readAppliedOrFail, recordedAmong } from './db-state.js';
 import { appendJournal, type JournalRead } from './journal.js';
 import { findUnfinishedRuns } from './release-store.js';
-import { settleTarget } from './settle.js';
+import { journaledSettle, settleTarget } from './settle.js';
 import { makeStepRunner } from './step-runner.js';
 import type { Target } from './target.js';
 import type { DeployEvent, JournalEntry } from './types.js';
@@ -356,18 +356,7 @@ export async function recoverInterruptedRuns(r: RecoverInput): Promise<RecoveryR
         wentLive: read.entries.some((e) => e.run === a.run && e.step === 'switch' && e.status === 'ok'),
         restored,
         kept,
-        ...(settled
-          ? {
-              settled: {
-                to: settled.to,
-                current: settled.current,
-                healthy: settled.healthy,
-                dbRolledBack: settled.dbRolledBack,
-                dbRemaining: settled.dbRemaining,
-                complete: settled.complete,
-              },
-            }
-          : {}),
+        ...(settled ? { settled: journaledSettle(settled) } : {}),
       },
     });
     messages.push(note);

@@ -9,7 +9,7 @@ import type { HistoryTables } from '../db/history-tables.js';
 import { warnIfSuperuser } from './role-warning.js';
 import { asIndexKeys, changeSetKey, extraChangeSets, readAppliedOrFail, recordedAmong } from './db-state.js';
 import { toIoError, withIo } from './io-error.js';
-import { settleTarget, unjournaledNote } from './settle.js';
+import { journaledSettle, settleTarget, unjournaledNote } from './settle.js';
 import { isCurrentChanged } from './switch.js';
 import { defaultActor, incompleteRecovery, newRunId, targetArgOf } from './deploy.js';
 import { isReleaseId } from './layout.js';
@@ -275,7 +275,7 @@ export async function rollback(opts: RollbackOptions): Promise<RollbackResult> {
           data: {
             from: current,
             interrupted,
-            settled: { to: settled.to, current: settled.current, complete: settled.complete },
+            settled: journaledSettle(settled),
           },
         })
         .catch((x: Error) => {

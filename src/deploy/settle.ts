@@ -76,6 +76,21 @@ export interface SettleResult {
 
 const list = (keys: ChangeSetKey[]) => keys.map(changeSetKey).join(', ');
 
+/**
+ * What a closing journal line records of a settle (`data.settled`): where it aimed and ended, its health and
+ * changesets, and whether it completed — a recovery of an incomplete undo reads `to` and `complete` back.
+ */
+export function journaledSettle(r: SettleResult) {
+  return {
+    to: r.to,
+    current: r.current,
+    healthy: r.healthy,
+    dbRolledBack: r.dbRolledBack,
+    dbRemaining: r.dbRemaining,
+    complete: r.complete,
+  };
+}
+
 /** Puts the target on `s.to` (see the module comment). Never throws: failures become lines and `complete: false`. */
 export async function settleTarget(s: SettleInput): Promise<SettleResult> {
   const { target, t, steps } = s;
