@@ -10,7 +10,8 @@ import {
 
 // <regExpReplace> patterns Java runs and Slipway refused (E_CHANGELOG) or matched differently: (?x) comments mode,
 // (?d) unix lines, (?U) Unicode classes, \x{…} beyond U+FFFF, Java's own (?iu) case table (the Kelvin sign matches
-// `k`) and a class range whose ends are escapes under (?i). The expected rows are what real Liquibase 4.28 wrote.
+// `k`), a class range whose ends are escapes under (?i) and Java 17's Unicode `\b`. The expected rows are what real
+// Liquibase 4.28 wrote.
 const insert = (id: string, value: string, replace: string, by: string): string =>
   `<changeSet id="${id}" author="r"><sql>INSERT INTO t1 (n, a) VALUES (${id}, '${value}')</sql>` +
   `<modifySql><regExpReplace replace="${replace}" with="${by}"/></modifySql></changeSet>`;
@@ -26,6 +27,8 @@ describe('modifySql regExpReplace: Java inline flags and code points as Liquibas
         insert('4', 'smile\u{1F600}\u{1F600}', String.raw`\x{1F600}+`, '!'),
         insert('5', '\u212a-sign', '(?iu)k-', 'kelvin-'),
         insert('6', 'ABC', String.raw`(?i)'[\x61-z]+'`, "'range'"),
+        // Java 17's \b: `é` is a word character (Character.isLetterOrDigit), so only the second `int` stands alone.
+        insert('7', '\u00e9int int', String.raw`\bint\b`, 'word'),
       ].join('\n'),
     ),
   });
@@ -42,6 +45,7 @@ describe('modifySql regExpReplace: Java inline flags and code points as Liquibas
       '4|smile!',
       '5|kelvin-sign',
       '6|range',
+      '7|\u00e9int word',
     ]);
     expect(psqlRows(c.ours, rows)).toEqual(psqlRows(c.theirs, rows));
   }, 300_000);

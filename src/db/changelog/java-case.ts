@@ -3,9 +3,9 @@
  * CIRange/CIRangeU in Java 17), for java-regex.ts. Without UNICODE_CASE only ASCII letters fold. With it, Java compares
  * `toLowerCase(toUpperCase(c))`, so `k` also matches the Kelvin sign, `s` the long s, `i` the dotted and dotless i —
  * folds JavaScript's own case mapping does not make, and whose tables change with the Node version. The table is
- * Java's own (java-case-table.ts, written by tools/java-case-table.java), so the result never depends on Node.
+ * Java's own (java-char-table.ts, written by tools/java-char-table.java), so the result never depends on Node.
  */
-import { JAVA_CASE_RUNS } from './java-case-table.js';
+import { JAVA_CASE_RUNS } from './java-char-table.js';
 
 /** Java's Character.toUpperCase and toLowerCase(toUpperCase) of each code point they move, and the inverse fold. */
 interface CaseTable {

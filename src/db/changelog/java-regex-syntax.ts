@@ -3,6 +3,7 @@
  * changes, (?x)'s skipped whitespace and comments, literals (case-folded the way Java folds), escapes, anchors.
  */
 import { javaOtherCases } from './java-case.js';
+import { javaWordBoundaries } from './java-word.js';
 
 /** Why a Java pattern or replacement cannot be used (the caller adds the changelog location). */
 export class JavaRegexError extends Error {}
@@ -207,10 +208,13 @@ function escape(n: string, inClass: boolean, rest: string, flags: Flags): string
       return `(?:${ASTRAL}|\\${n})`;
     case 'd':
     case 'w':
-    case 'b':
-    case 'B':
       if (flags.unicodeClass) throw new JavaRegexError(`\\${n} under (?U) has no JavaScript equivalent here`);
       return `\\${n}`;
+    case 'b':
+    case 'B':
+      if (inClass) throw new JavaRegexError(`\\${n} inside a character class is not a valid Java pattern`);
+      if (flags.unicodeClass) throw new JavaRegexError(`\\${n} under (?U) has no JavaScript equivalent here`);
+      return n === 'b' ? javaWordBoundaries().bound : javaWordBoundaries().notBound;
     case 'p':
     case 'P':
     case 'G':

@@ -88,6 +88,18 @@ const cases: [input: string, pattern: string, replacement: string, java: string]
   ['a\u00a0 \u2028\u0085\u180e', '(?U:[\\s])|\u180e', 'X', 'aXXXXX'],
   ['a\u000bb\nc\u0085', '\\v', 'X', 'aXbXcX'],
   ['a\u000bb\nc\u0085', '[^\\v]', 'X', 'X\u000bX\nX\u0085'],
+  // Java 17's \b calls every Character.isLetterOrDigit code point a word character (and a non-spacing mark after
+  // one), though its \w is ASCII-only; JavaScript's \b is ASCII-only (measured 2026-12-07, Java 17.0.15).
+  ['a\u00e9 b', '\\b', '|', '|a\u00e9| |b|'],
+  ['a\u00e9 b', '\\B', '|', 'a|\u00e9 b'],
+  ['int \u00e9int int_x x1int \u0436int', '\\bint\\b', 'X', 'X \u00e9int int_x x1int \u0436int'],
+  ['e\u0301t e\u0301', '\\b', '|', '|e\u0301t| |e\u0301|'],
+  ['_\u0301a', '\\b', '|', '|_|\u0301|a|'],
+  [' \u0301a', '\\b', '|', ' \u0301|a|'],
+  ['\ud835\udc00b c', '\\b', '|', '|\ud835\udc00b| |c|'],
+  ['\u0663x 1', '\\b', '|', '|\u0663x| |1|'],
+  ['ab cd', '(?i)\\bC', 'X', 'ab Xd'],
+  ['a.b', '\\B', '|', 'a.b'],
 ];
 
 describe('javaReplacer: String.replaceAll as Java 17 runs it', () => {
@@ -117,6 +129,7 @@ describe('javaReplacer: String.replaceAll as Java 17 runs it', () => {
 
   it('refuses a brace that starts no counted repetition, as Java does (JavaScript reads it literally)', () => {
     for (const p of ['a{x}', '(?x)a{ 2}b']) expect(() => javaReplacer(p, 'y'), p).toThrow('Illegal repetition');
+    expect(() => javaReplacer(String.raw`[\b]`, 'y')).toThrow(JavaRegexError);
   });
 
   it('refuses what JavaScript cannot match the same way instead of matching differently', () => {
