@@ -8,7 +8,7 @@
 //  3. generation in process (`buildDatabasePackage`, warm JIT): MB/s of changelog input.
 // Every figure: median of DB_BENCH_REPS (default 5) runs, peak RSS of the child (GNU time %M: the largest process of
 // its tree), and the 1-minute load average when that row started. Peers run interleaved with Slipway.
-// Run: npm run bench -- db   (DB_BENCH_UNITS=registry,fineract,… to choose rows; DB_BENCH_APPLY=0 to skip apply;
+// Run: npm run bench -- db   (DB_BENCH_UNITS=registry,fineract,… to choose rows — the keys of `rows` below; DB_BENCH_APPLY=0 to skip apply;
 // DB_BENCH_TAG=name puts a name into the scratch databases' names; DB_BENCH_GEN10K_APPLY=1 adds gen10k's apply row,
 // minutes per repetition, most of it the 10,000 CREATE TABLE/INDEX of its changesets).
 // Needs PostgreSQL at SLIPWAY_TEST_PG_URL (default postgres://postgres@127.0.0.1:5432/test), psql, Java 17 and
@@ -263,6 +263,13 @@ const rows = [
   ['registry', () => corpusUnit('edp-ddm/registry', 'edp-ddm registry (formatted SQL, 53 changesets)'), true],
   ['fineract', () => corpusUnit('fineract', 'fineract pass 1 (XML, 1,019 changesets)', 0), true],
   ['waltz', () => corpusUnit('waltz', 'waltz (XML, 1,247 changesets)'), false],
+  // The rest of the corpus (issue 14 asks for every project); not in the default list: each adds a JVM start per
+  // repetition and little that the rows above do not show.
+  ['traccar', () => corpusUnit('traccar', 'traccar (XML)'), true],
+  ['gravitee', () => corpusUnit('gravitee', 'gravitee (YAML)'), true],
+  ['21points', () => corpusUnit('21-points/prod', '21-points, contexts prod (XML)'), true],
+  ['homebrew', () => corpusUnit('homebrew-dash', 'homebrew-dash (JSON)'), true],
+  ['terrawsm', () => corpusUnit('terra-wsm', 'terra-wsm (XML)'), true],
   ['sqlfile', sqlFileUnit, false],
   ['gen500', () => generated(500), true],
   ['gen1k', () => generated(1000), false],
