@@ -1,19 +1,21 @@
 /**
- * Starts the fleet's ssh clients from worker threads, not from the controller's main thread. Node's `spawn` on Linux
- * (libuv's uv_spawn: fork, then a read on a close-on-exec pipe until the child has exec'd, so that an exec error is
- * reported synchronously) blocks the calling thread until the child runs ssh; on a loaded machine that wait is the
- * child's wait for a CPU, and a fleet deploy starts 6 ssh clients per host, one after another on one thread
- * (measured: docs/architecture.md, "ssh targets"). From a worker, the waits no longer stall the main thread's
- * work (the rollout's timers, the server's requests when it runs a fleet rollback). libuv uses posix_spawn
- * (vfork-like: no page-table copy, but the calling thread still waits for the exec) on Linux only after 1.52.1,
- * which no Node release ships yet.
+ * Starts the fleet's ssh clients from a small launcher process, not from the controller. Node's `spawn` on Linux
+ * (libuv's uv_spawn) forks the calling process and then waits on a close-on-exec pipe until the child has exec'd: the
+ * calling thread stalls for that wait (on a loaded machine, the child's wait for a CPU), and the fork copies the page
+ * tables of the whole process — the controller's ~150 MB — after which every page either side writes before the exec
+ * is copied again. A fleet deploy starts 6 ssh clients per host, so that was the largest part of the controller's CPU
+ * per host (measured: docs/architecture.md, "ssh targets"). The launcher is a plain `node -e` process that only
+ * spawns: forking it copies a fraction of that, nothing in it runs between its fork and the exec, and the
+ * controller's threads never wait for an exec. libuv uses posix_spawn (vfork-like) on Linux only after 1.52.1, which
+ * no Node release ships yet.
  *
- * The worker is a fixed program (SPAWN_WORKER below, run with `eval`, so it needs no file of its own in the bundle,
- * in dist/ or under vitest): it spawns `file` with an argv array (no shell), pipes a file's bytes to stdin when asked,
- * collects stdout and stderr, kills the child with SIGKILL when told to, and answers once per child. Timeouts and
- * aborts are decided by the caller, on the main thread.
+ * The launcher is a fixed program (LAUNCHER below): it spawns `file` with an argv array (no shell), pipes a file's
+ * bytes to stdin when asked, collects stdout and stderr, kills the child with SIGKILL when told to, and answers once
+ * per child. Timeouts and aborts are decided by the caller, in the controller. One launcher per process, started on
+ * the first spawn (its own start, ~40 ms of CPU, once) and unref'd while idle; one that died answers its children in
+ * flight as "could not start" (127) and the next spawn starts another.
  */
-import { Worker } from 'node:worker_threads';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface OffThreadSpawn {
   file: string;
@@ -40,24 +42,20 @@ export interface OffThreadChild {
 }
 
 /**
- * Workers in the pool, each its own thread and V8 isolate (~21 ms of CPU to start). One: more let the exec waits
- * overlap each other, but 2 and 4 showed no gain in 8-host bench deploys at load 6–17 and cost +74 and +159 ms of
- * the controller's CPU per deploy (one: +25 ms).
+ * The launcher's program, run by `node -e` (CommonJS, so it needs no file of its own in the bundle, in dist/ or under
+ * vitest). Messages in (IPC, structured clone): `{ id, file, args, env, stdinFile }` to start a child, `{ id, kill: true }`
+ * to kill one. Out: `{ id, code, stdout, stderr }` once, when the child has closed its pipes (or, once killed, when it
+ * has exited), code 127 when it could not start. It exits when the controller goes (the channel closes); a terminal's
+ * SIGINT (sent to the whole process group: the controller, its ssh clients and this) is the controller's to act on,
+ * and its ssh clients get it as they always did (libuv resets every signal to its default in a child).
  */
-const POOL_SIZE = 1;
-
-/**
- * The worker's program, run by `new Worker(code, { eval: true })`: modules loaded with import(), which a CommonJS
- * and an ES module evaluation both have (which one it gets depends on the process's flags). Messages in: `{ id, file, args,
- * env, stdinFile }` to start a child, `{ id, kill: true }` to kill one. Out: `{ id, code, stdout, stderr }` once,
- * when the child has closed its pipes (or, once killed, when it has exited), code 127 when it could not start.
- */
-const SPAWN_WORKER = `(async () => {
-const { parentPort } = await import('node:worker_threads');
-const { spawn } = await import('node:child_process');
-const { createReadStream } = await import('node:fs');
+const LAUNCHER = `'use strict';
+const { spawn } = require('node:child_process');
+const { createReadStream } = require('node:fs');
+for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => undefined);
+process.on('disconnect', () => process.exit(0));
 const running = new Map();
-parentPort.on('message', (m) => {
+process.on('message', (m) => {
   if (m.kill) {
     const r = running.get(m.id);
     if (r) { r.killed = true; r.child.kill('SIGKILL'); }
@@ -70,7 +68,7 @@ parentPort.on('message', (m) => {
     if (done) return;
     done = true;
     running.delete(m.id);
-    parentPort.postMessage({ id: m.id, code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+    if (process.connected) process.send({ id: m.id, code, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
   };
   let child;
   try {
@@ -99,69 +97,80 @@ parentPort.on('message', (m) => {
   });
   child.on('close', (code) => finish(code));
 });
-})();
 `;
 
-interface Waiting {
-  resolve: (r: OffThreadResult) => void;
+interface Launcher {
+  child: ChildProcess;
+  waiting: Map<number, (r: OffThreadResult) => void>;
 }
 
-interface PoolWorker {
-  worker: Worker;
-  waiting: Map<number, Waiting>;
-}
-
-const pool: PoolWorker[] = [];
+let launcher: Launcher | null = null;
 let nextId = 1;
 
-function startWorker(): PoolWorker {
-  const worker = new Worker(SPAWN_WORKER, { eval: true, execArgv: [] });
-  const pw: PoolWorker = { worker, waiting: new Map() };
-  worker.on('message', (m: { id: number; code: number | null; stdout: Uint8Array; stderr: Uint8Array }) => {
-    const w = pw.waiting.get(m.id);
-    if (!w) return;
-    pw.waiting.delete(m.id);
-    if (pw.waiting.size === 0) worker.unref(); // an idle pool never keeps the process alive
+/** Lets an idle launcher not keep this process alive (and a busy one keep it, as a child of this thread would). */
+function hold(l: Launcher, busy: boolean): void {
+  if (busy) {
+    l.child.ref();
+    l.child.channel?.ref();
+  } else {
+    l.child.unref();
+    l.child.channel?.unref();
+  }
+}
+
+function startLauncher(): Launcher {
+  // Its own environment without NODE_OPTIONS: a fixed program, whatever this process was started with (each child
+  // gets the environment its request names).
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  const child = spawn(process.execPath, ['-e', LAUNCHER], {
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    serialization: 'advanced',
+    env,
+  });
+  const l: Launcher = { child, waiting: new Map() };
+  child.on('message', (m: { id: number; code: number | null; stdout: Uint8Array; stderr: Uint8Array }) => {
+    const resolve = l.waiting.get(m.id);
+    if (!resolve) return;
+    l.waiting.delete(m.id);
+    if (l.waiting.size === 0) hold(l, false); // an idle launcher never keeps the process alive
     const buf = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-    w.resolve({ code: m.code, stdout: buf(m.stdout), stderr: buf(m.stderr) });
+    resolve({ code: m.code, stdout: buf(m.stdout), stderr: buf(m.stderr) });
   });
-  // A worker that died takes its children's answers with it: they end as "could not start" (127), and the next
-  // spawn starts a new worker.
+  // A launcher that died takes its children's answers with it: they end as "could not start" (127), and the next
+  // spawn starts a new launcher.
+  let failed = false;
   const fail = (why: string) => {
-    const i = pool.indexOf(pw);
-    if (i >= 0) pool.splice(i, 1);
-    for (const w of pw.waiting.values())
-      w.resolve({ code: 127, stdout: Buffer.alloc(0), stderr: Buffer.from(`spawn worker failed: ${why}\n`) });
-    pw.waiting.clear();
+    if (failed) return;
+    failed = true;
+    if (launcher === l) launcher = null;
+    for (const resolve of l.waiting.values())
+      resolve({ code: 127, stdout: Buffer.alloc(0), stderr: Buffer.from(`spawn launcher failed: ${why}\n`) });
+    l.waiting.clear();
+    hold(l, false);
   };
-  worker.on('error', (e) => fail(e.message));
-  worker.on('exit', (code) => fail(`exited with ${code}`));
-  worker.unref();
-  return pw;
+  child.on('error', (e) => fail(e.message));
+  child.on('exit', (code, signal) => fail(`exited with ${signal ?? code}`));
+  child.on('disconnect', () => fail('its channel closed'));
+  hold(l, false);
+  return l;
 }
 
-/** The worker with the fewest children in flight, starting one while the pool is not full and none is idle. */
-function pick(): PoolWorker {
-  let best: PoolWorker | undefined;
-  for (const pw of pool) if (!best || pw.waiting.size < best.waiting.size) best = pw;
-  if (best && (best.waiting.size === 0 || pool.length >= POOL_SIZE)) return best;
-  const pw = startWorker();
-  pool.push(pw);
-  return pw;
-}
-
-/** Starts `file` with `args` (an argv array, never a shell) from a worker thread. */
+/** Starts `file` with `args` (an argv array, never a shell) from the launcher process. */
 export function spawnOffThread(req: OffThreadSpawn): OffThreadChild {
-  const pw = pick();
+  const l = (launcher ??= startLauncher());
   const id = nextId++;
-  const result = new Promise<OffThreadResult>((resolve) => pw.waiting.set(id, { resolve }));
-  pw.worker.ref(); // a child in flight keeps the process alive, as a child process of the main thread would
-  pw.worker.postMessage({
-    id,
-    file: req.file,
-    args: [...req.args],
-    env: { ...req.env },
-    stdinFile: req.stdinFile,
-  });
-  return { result, kill: () => pw.worker.postMessage({ id, kill: true }) };
+  const result = new Promise<OffThreadResult>((resolve) => l.waiting.set(id, resolve));
+  hold(l, true); // a child in flight keeps the process alive, as a child process of this thread would
+  const send = (m: object) => {
+    try {
+      l.child.send(m, (e) => {
+        if (e) l.child.kill('SIGKILL'); // its exit answers every child in flight with 127
+      });
+    } catch {
+      l.child.kill('SIGKILL');
+    }
+  };
+  send({ id, file: req.file, args: [...req.args], env: { ...req.env }, stdinFile: req.stdinFile });
+  return { result, kill: () => send({ id, kill: true }) };
 }

@@ -207,7 +207,8 @@ export class SshSession {
    */
   private async spawnSsh(commandLine: string | null, opts: RunOptions): Promise<RemoteResult> {
     const t0 = performance.now();
-    // From a worker thread (spawn-off-thread.ts): Node's spawn blocks its thread until the child has exec'd.
+    // From the launcher process (spawn-off-thread.ts): Node's spawn forks the calling process and blocks its thread
+    // until the child has exec'd.
     const child = spawnOffThread({
       file: 'ssh',
       args: commandLine === null ? this.args('-N') : [...this.args(), commandLine],

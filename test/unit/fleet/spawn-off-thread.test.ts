@@ -78,7 +78,44 @@ describe('spawnOffThread', () => {
     }
   });
 
-  it('an idle pool does not keep the process alive', () => {
+  it('starts the children from a launcher process, not from this one (whose fork would copy all of it)', async () => {
+    const r = await run('sh', ['-c', 'printf %s "$PPID"']).result;
+    const parent = Number(r.stdout.toString());
+    expect(Number.isInteger(parent) && parent > 0).toBe(true);
+    expect(parent).not.toBe(process.pid);
+    // The launcher is this process's child, and it serves every spawn.
+    const stat = (await readFile(`/proc/${parent}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    expect(Number(stat[1])).toBe(process.pid);
+    expect(Number((await run('sh', ['-c', 'printf %s "$PPID"']).result).stdout.toString())).toBe(parent);
+  });
+
+  it('a launcher that died answers its children in flight as not started (127); the next spawn starts another', async () => {
+    const pidFile = path.join(dir, 'orphan.pid');
+    const c = run('sh', ['-c', `echo $$ > '${pidFile}'; exec sleep 120`]);
+    const child = await waitFor(
+      'the child',
+      async () => {
+        const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+        return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    try {
+      const launcher = Number((await readFile(`/proc/${child}/stat`, 'utf8')).split(') ')[1]!.split(' ')[1]);
+      expect(launcher).not.toBe(process.pid);
+      process.kill(launcher, 'SIGKILL');
+      const r = await c.result;
+      expect(r.code).toBe(127);
+      expect(r.stderr.toString()).toContain('spawn launcher failed');
+      const again = await run('sh', ['-c', 'printf %s "$PPID"']).result;
+      expect(again.code).toBe(0);
+      expect(Number(again.stdout.toString())).not.toBe(launcher);
+    } finally {
+      process.kill(child, 'SIGKILL');
+    }
+  });
+
+  it('an idle launcher does not keep the process alive', () => {
     const mod = new URL('../../../src/fleet/spawn-off-thread.ts', import.meta.url).href;
     const r = spawnSync(
       process.execPath,
