@@ -30,6 +30,7 @@ export class UserDirectory {
   private watcher: FSWatcher | null = null;
   private closed = false;
   private listeners: ((user: string) => void)[] = [];
+  private loads = 0;
 
   constructor(private readonly file: string) {}
 
@@ -103,7 +104,13 @@ export class UserDirectory {
     this.data = data;
     this.byToken = byToken;
     this.identity = identity;
+    this.loads++;
     for (const name of changed) for (const l of this.listeners) l(name);
+  }
+
+  /** How many times a file was loaded: it changes whenever the users, groups or tokens in force may have changed. */
+  generation(): number {
+    return this.loads;
   }
 
   userCount(): number {

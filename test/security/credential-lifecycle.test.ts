@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -108,6 +109,39 @@ describe('Credential lifecycle (CLI → running server)', () => {
     const missing = await cli(['token', 'revoke', firstId]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`error E_NOT_FOUND: no token with id "${firstId}"`);
+  });
+
+  it('CL 7: on one keep-alive connection, each request is its own token’s: another or a forged token is not the one admitted before, and a revoked one is refused at once', async () => {
+    // One socket for every request (keep-alive, one at a time): the server compares a connection's header with the one
+    // it admitted there last (auth.ts) instead of hashing it again; what it answers must not change.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const onConnection = (headers: Record<string, string>) =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const r = http.request(new URL('/api/releases', s.url), { headers, agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: r.reusedSocket }));
+        });
+        r.on('error', reject);
+        r.end();
+      });
+    try {
+      const token = (await cli(['user', 'token', 'viewer'])).stdout.trim();
+      const outsider = (await cli(['user', 'token', 'outsider'])).stdout.trim(); // no read permission: 403
+      const last = token.at(-1) === 'A' ? 'B' : 'A';
+      expect(await onConnection(bearer(token))).toEqual({ status: 200, reused: false });
+      expect(await onConnection(bearer(token))).toEqual({ status: 200, reused: true });
+      expect(await onConnection(bearer(`${token.slice(0, -1)}${last}`))).toEqual({ status: 401, reused: true });
+      expect(await onConnection(bearer(`x${token.slice(1)}`))).toEqual({ status: 401, reused: true });
+      expect(await onConnection(bearer(outsider))).toEqual({ status: 403, reused: true });
+      expect(await onConnection(bearer(token))).toEqual({ status: 200, reused: true });
+      const usersFile = JSON.parse(await readFile(path.join(s.dir, '.slipway', 'users.json'), 'utf8'));
+      const id = (usersFile.users.viewer.tokens as { id: string }[]).at(-1)!.id;
+      expect((await cli(['token', 'revoke', id])).code).toBe(0);
+      await waitUntil(async () => (await onConnection(bearer(token))).status === 401, 10_000, 'HTTP 401');
+      expect(await onConnection(bearer(token))).toEqual({ status: 401, reused: true });
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('CL 6: `user list` shows names, groups and token counts, never a hash', async () => {

@@ -39,6 +39,9 @@ describe('password hashing', () => {
     expect(safeEqual('abc', 'abc')).toBe(true);
     expect(safeEqual('abc', 'abd')).toBe(false);
     expect(safeEqual('abc', 'ab')).toBe(false);
+    expect(safeEqual('', '')).toBe(true);
+    // Two different lone surrogates are different texts (a UTF-8 encoding made both U+FFFD).
+    expect(safeEqual('a\ud800', 'a\udc00')).toBe(false);
   });
 });
 
@@ -111,6 +114,25 @@ describe('UserDirectory', () => {
     expect(await d.verifyPassword('bo', 'new password!')).toMatchObject({ groups: ['admins'] });
     expect(JSON.parse(await readFile(file, 'utf8')).users.bo.tokens).toHaveLength(0);
     expect(await d.verifyToken(token)).toBeNull(); // revoked with the password change
+    d.close();
+  });
+});
+
+describe('UserDirectory generation', () => {
+  it('changes with every load of a changed file, and only then', async () => {
+    const file = path.join(dir, 'generation.json');
+    await addUser({ usersFile: file, name: 'al', password: 'al password', groups: ['viewers'], now: new Date() });
+    const al = await addUserToken({ usersFile: file, name: 'al', now: new Date() });
+    const d = new UserDirectory(file);
+    await d.refresh();
+    const first = d.generation();
+    expect(d.tokenPrincipal(al.token)).toMatchObject({ name: 'al' });
+    await revokeToken({ usersFile: file, id: al.id });
+    await waitUntil(async () => (await d.refresh(), d.tokenPrincipal(al.token) === null), 10_000, 'the reload');
+    expect(d.generation()).toBeGreaterThan(first);
+    const second = d.generation();
+    await d.refresh();
+    expect(d.generation()).toBe(second);
     d.close();
   });
 });
