@@ -13,7 +13,7 @@
  * bytes to stdin when asked, collects stdout and stderr, kills the child with SIGKILL when told to, and answers once
  * per child. Timeouts and aborts are decided by the caller, in the controller. One launcher per process, started on
  * the first spawn (its own start, ~40 ms of CPU, once) and unref'd while idle; one that died answers its children in
- * flight as "could not start" (127) and the next spawn starts another.
+ * flight as lost (127, \`lost\`: what they did is not known) and the next spawn starts another.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
@@ -30,6 +30,11 @@ export interface OffThreadResult {
   code: number | null;
   stdout: Buffer;
   stderr: Buffer;
+  /**
+   * The launcher died before it answered (code 127): whether the child started, and what it did, is not known — it
+   * may still be running, orphaned.
+   */
+  lost?: true;
 }
 
 export interface OffThreadChild {
@@ -120,9 +125,11 @@ function hold(l: Launcher, busy: boolean): void {
 
 function startLauncher(): Launcher {
   // Its own environment without NODE_OPTIONS: a fixed program, whatever this process was started with (each child
-  // gets the environment its request names).
+  // gets the environment its request names). Nor NODE_EXTRA_CA_CERTS: it makes no TLS connection, and Node 20 reads
+  // and parses those certificates at start (~50-80 ms of CPU here, most of the launcher's start).
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
+  delete env.NODE_EXTRA_CA_CERTS;
   const child = spawn(process.execPath, ['-e', LAUNCHER], {
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     serialization: 'advanced',
@@ -145,7 +152,12 @@ function startLauncher(): Launcher {
     failed = true;
     if (launcher === l) launcher = null;
     for (const resolve of l.waiting.values())
-      resolve({ code: 127, stdout: Buffer.alloc(0), stderr: Buffer.from(`spawn launcher failed: ${why}\n`) });
+      resolve({
+        code: 127,
+        stdout: Buffer.alloc(0),
+        stderr: Buffer.from(`spawn launcher failed: ${why}\n`),
+        lost: true,
+      });
     l.waiting.clear();
     hold(l, false);
   };

@@ -40,7 +40,8 @@ export interface RemoteResult {
   ms: number;
   /**
    * ssh exited 255 without saying why and the host's master connection is gone: the connection dropped while the
-   * command ran (a mux client whose master died prints nothing at LogLevel=ERROR).
+   * command ran (a mux client whose master died prints nothing at LogLevel=ERROR). Also set when the launcher that
+   * started this ssh died before it answered (spawn-off-thread.ts): either way what the command did is not known.
    */
   connectionLost?: boolean;
 }
@@ -112,7 +113,8 @@ const CUT = 'the connection was cut';
  * connection is gone.
  */
 export function transportFailure(r: RemoteResult): string | null {
-  return r.code === 255 ? (sshFailureReason(r.stderr) ?? (r.connectionLost ? CUT : null)) : null;
+  if (r.code === 255) return sshFailureReason(r.stderr) ?? (r.connectionLost ? CUT : null);
+  return r.connectionLost ? CUT : null;
 }
 
 /** Why ssh itself failed (exit 255), in words; null when stderr does not say. */
@@ -226,7 +228,7 @@ export class SshSession {
       kill();
     }, opts.timeoutMs);
     opts.signal?.addEventListener('abort', kill, { once: true });
-    const { code, stdout, stderr } = await child.result;
+    const { code, stdout, stderr, lost } = await child.result;
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', kill);
     if (timedOut) await this.endMaster();
@@ -236,6 +238,7 @@ export class SshSession {
       stderr: stderr.toString('utf8'),
       timedOut,
       ms: performance.now() - t0,
+      ...(lost ? { connectionLost: true } : {}),
     };
     // 255 is ssh's own failure, or a remote command's exit code: the master connection tells them apart.
     if (code === 255 && !killed && sshFailureReason(r.stderr) === null && !(await this.masterAlive()))

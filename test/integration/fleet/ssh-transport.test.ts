@@ -159,6 +159,48 @@ describe('ssh transport against a real sshd', () => {
     expect(calls).toEqual([]);
   });
 
+  it('a launcher that dies under a running command: what it did is not known (E_SSH, "may have … finished"), never "failed"', async () => {
+    const s = session(fleet.hosts[0]!.port);
+    s.connect(20_000);
+    s.check(await s.run(['true'], { timeoutMs: 20_000 }), 'warm up');
+    const marker = path.join(fleet.hosts[0]!.root, 'lost-launcher');
+    await mkdir(path.dirname(marker), { recursive: true });
+    const running = s.run(['sh', '-c', `echo $PPID > '${marker}'; exec sleep 30`], { timeoutMs: 60_000 });
+    // The remote sh is started: its ssh client (on this machine) is a child of the launcher.
+    await waitFor(
+      'the remote command',
+      async () => (await readFile(marker, 'utf8').catch(() => '')).trim() || undefined,
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    const clients = execFileSync('pgrep', ['-f', `^ssh .*${marker}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
+    const launcher = Number((await readFile(`/proc/${clients[0]}/stat`, 'utf8')).split(') ')[1]!.split(' ')[1]);
+    expect(launcher).not.toBe(process.pid);
+    process.kill(launcher, 'SIGKILL');
+    const r = await running;
+    expect(r.connectionLost).toBe(true);
+    let err: unknown;
+    try {
+      s.check(r, 'run the command');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SlipwayError);
+    expect((err as SlipwayError).code).toBe('E_SSH');
+    expect((err as SlipwayError).message).toContain('the connection was cut');
+    expect((err as SlipwayError).hint).toMatch(/may have stopped part-way or finished/);
+    for (const pid of clients) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  });
+
   it("a remote command's own exit 255 is its status, not an ssh failure; an unreachable host still is", async () => {
     const s = session(fleet.hosts[0]!.port);
     const root = path.join(fleet.hosts[0]!.root, 'exec-255');

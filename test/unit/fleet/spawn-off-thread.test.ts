@@ -45,6 +45,7 @@ describe('spawnOffThread', () => {
   it('reports a program that cannot be started as exit 127', async () => {
     const r = await run(path.join(dir, 'no-such-program'), []).result;
     expect(r.code).toBe(127);
+    expect(r.lost).toBeUndefined(); // not started, and known not to be
   });
 
   it('runs many children at once and answers each with its own output', async () => {
@@ -89,7 +90,7 @@ describe('spawnOffThread', () => {
     expect(Number((await run('sh', ['-c', 'printf %s "$PPID"']).result).stdout.toString())).toBe(parent);
   });
 
-  it('a launcher that died answers its children in flight as not started (127); the next spawn starts another', async () => {
+  it('a launcher that died answers its children in flight as lost (127); the next spawn starts another', async () => {
     const pidFile = path.join(dir, 'orphan.pid');
     const c = run('sh', ['-c', `echo $$ > '${pidFile}'; exec sleep 120`]);
     const child = await waitFor(
@@ -106,6 +107,7 @@ describe('spawnOffThread', () => {
       process.kill(launcher, 'SIGKILL');
       const r = await c.result;
       expect(r.code).toBe(127);
+      expect(r.lost).toBe(true); // the child may still run: not "could not start"
       expect(r.stderr.toString()).toContain('spawn launcher failed');
       const again = await run('sh', ['-c', 'printf %s "$PPID"']).result;
       expect(again.code).toBe(0);
