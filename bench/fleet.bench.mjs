@@ -383,7 +383,7 @@ ${SIZES.map(
 | peer, 1 host: \`scp\` + \`ssh\` \`tar xzf\` + \`ln -sfn\` (no verification, lock or journal) | ${peer[k].length} | ${f(p)} | ${f(Math.min(...peer[k]))} | ${f(Math.max(...peer[k]))} | |
 ${p8 === null ? '' : `| peer, 8 hosts at once (the same per host, all concurrently) | ${peer8[k].length} | ${f(p8)} | ${f(Math.min(...peer8[k]))} | ${f(Math.max(...peer8[k]))} | |\n`}
 ${ratio === null ? '' : `- 8 hosts / 1 host: **${ratio.toFixed(2)}×** (target ≤ 2.5×); the peer's own 8 hosts / 1 host: ${(p8 / p).toFixed(2)}×.\n`}- 1-host deploy / peer: **${overhead.toFixed(2)}×** (target ≤ 2×).
-- controller CPU per deploy (this process, user + sys, median): ${SIZES.map((n) => `${n} host(s) ${f(median(controllerCpu[k][n]))} ms`).join(', ')}.
+- controller CPU per deploy (this process, user + sys, median; without the launcher process that starts its ssh clients, src/fleet/spawn-off-thread.ts — the CPU by side below counts it): ${SIZES.map((n) => `${n} host(s) ${f(median(controllerCpu[k][n]))} ms`).join(', ')}.
 ${
   sideCpu[k][1]
     ? `- CPU by side (cgroup v1 cpuacct, medians; controller: this process and its ssh clients and masters; hosts: every sshd and what it ran), per deploy → per host: ${SIZES.map(
