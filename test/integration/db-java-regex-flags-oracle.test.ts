@@ -29,6 +29,8 @@ describe('modifySql regExpReplace: Java inline flags and code points as Liquibas
         insert('6', 'ABC', String.raw`(?i)'[\x61-z]+'`, "'range'"),
         // Java 17's \b: `é` is a word character (Character.isLetterOrDigit), so only the second `int` stands alone.
         insert('7', '\u00e9int int', String.raw`\bint\b`, 'word'),
+        // A backreference where case is ignored, to a group of digits (no letter: the same text either way).
+        insert('8', 'x2024-2024', String.raw`(?i)(\d+)-\1`, 'same'),
       ].join('\n'),
     ),
   });
@@ -46,6 +48,7 @@ describe('modifySql regExpReplace: Java inline flags and code points as Liquibas
       '5|kelvin-sign',
       '6|range',
       '7|\u00e9int word',
+      '8|xsame',
     ]);
     expect(psqlRows(c.ours, rows)).toEqual(psqlRows(c.theirs, rows));
   }, 300_000);

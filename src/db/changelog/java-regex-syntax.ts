@@ -131,7 +131,7 @@ export function ahead(pattern: string, i: number, flags: Flags, length = 48): { 
 }
 
 /** A `\…` escape read at `i`: a code point (a literal, also as a class range's end) or other pattern source. */
-type Escape = { cp: number; end: number } | { source: string; end: number };
+type Escape = { cp: number; end: number } | { source: string; end: number; ref?: string };
 
 const CONTROL: Record<string, number> = { t: 9, n: 10, r: 13, f: 12, a: 7, e: 0x1b };
 
@@ -154,10 +154,8 @@ export function readEscape(pattern: string, i: number, flags: Flags, inClass: bo
       return { cp, end };
     }
     if (span[4] !== undefined) return { cp: span[4].charCodeAt(0) ^ 64, end };
-    if (inClass) return { source: span[0], end };
-    if (flags.ignoreCase)
-      throw new JavaRegexError('a backreference where case is ignored has no JavaScript equivalent');
-    return { source: span[0], end };
+    // A backreference (`\\1`, `\\k<name>`): the caller decides whether case matters to it.
+    return inClass ? { source: span[0], end } : { source: span[0], end, ref: span[0].slice(1) };
   }
   if (CONTROL[n] !== undefined) return { cp: CONTROL[n], end: i + 2 };
   if (!/[a-zA-Z0-9]/.test(n)) {

@@ -6,8 +6,8 @@
  * (?u)), `\Q…\E`, `\A`, `\z`, `\Z`, `\h`, `\v`, `\R`, an ASCII-only `\s`, a `.` and a `$` that know every line
  * terminator, a code point beyond U+FFFF as one character, and a replacement where `\` escapes and `$` must name a
  * group. A construct JavaScript cannot express (atomic groups, possessive quantifiers, class intersections, `\p{…}`,
- * a backreference where case is ignored, `\w`/`\d`/`\b` under (?U)) is refused with a message naming it rather
- * than matched differently.
+ * a backreference where case is ignored to a group that can match a letter, `\w`/`\d`/`\b` under (?U)) is refused
+ * with a message naming it rather than matched differently.
  */
 import { javaOtherCases, javaRangeOtherCases } from './java-case.js';
 import {
@@ -47,6 +47,12 @@ export function javaRegex(pattern: string): RegExp {
     unicodeClass: false,
   };
   const saved: Flags[] = [];
+  // Capturing groups: the open ones (null for the other groups, in step with `saved`) and the Java text of each
+  // closed one, for a backreference where case is ignored.
+  const open: ({ group: number; start: number } | null)[] = [];
+  const bodies = new Map<number, string>();
+  const names = new Map<string, number>();
+  let groups = 0;
   let out = '';
   for (;;) {
     i = skipIgnored(pattern, i, flags);
@@ -61,6 +67,11 @@ export function javaRegex(pattern: string): RegExp {
         continue;
       }
       const e = readEscape(pattern, i, flags, false);
+      const ref = 'ref' in e && e.ref !== undefined ? (names.get(e.ref.slice(2, -1)) ?? Number(e.ref)) : undefined;
+      if (ref !== undefined && flags.ignoreCase && !caseless(bodies.get(ref)))
+        throw new JavaRegexError(
+          'a backreference where case is ignored, to a group that can match a letter, has no JavaScript equivalent',
+        );
       out += 'cp' in e ? literal(e.cp, flags) : e.source;
       i = e.end;
       continue;
@@ -75,7 +86,10 @@ export function javaRegex(pattern: string): RegExp {
       const a = ahead(pattern, i, flags);
       const inline = /^\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([):])/.exec(a.text);
       if (inline) {
-        if (inline[3] === ':') saved.push(flags);
+        if (inline[3] === ':') {
+          saved.push(flags);
+          open.push(null);
+        }
         flags = applyFlags(flags, inline[1]!, inline[2] ?? '');
         if (inline[3] === ':') out += '(?:';
         i = a.at[inline[0].length]!;
@@ -84,12 +98,16 @@ export function javaRegex(pattern: string): RegExp {
       if (a.text.startsWith('(?>')) throw new JavaRegexError('atomic groups (?>…) have no JavaScript equivalent');
       const head = /^\((?:\?(?:[=!]|<[=!]|<[a-zA-Z][a-zA-Z0-9]*>))?/.exec(a.text)![0];
       saved.push(flags);
-      out += head;
       i = a.at[head.length]!;
+      open.push(head === '(' || /^\(\?<[a-zA-Z]/.test(head) ? { group: ++groups, start: i } : null);
+      if (head.startsWith('(?<') && /[a-zA-Z]/.test(head[3]!)) names.set(head.slice(3, -1), groups);
+      out += head;
       continue;
     }
     if (c === ')') {
       flags = saved.pop() ?? flags;
+      const group = open.pop();
+      if (group) bodies.set(group.group, pattern.slice(group.start, i));
       out += c;
       i++;
       continue;
@@ -192,6 +210,15 @@ function translateClass(pattern: string, start: number, flags: Flags): { source:
   }
   const source = `[${negated ? '^' : ''}${members}]`;
   return { source: negated ? `(?:${ASTRAL}|${source})` : source, end: i + 1 };
+}
+
+/**
+ * Whether a capturing group's Java text can only match characters that have no case (digits, `\\d`, `\\s`,
+ * punctuation): a backreference to it then matches the same text whether case is ignored or not (Java's CIBackRef
+ * compares case-folded characters). Deliberately narrow: anything that could match a letter is refused.
+ */
+function caseless(body: string | undefined): boolean {
+  return body !== undefined && /^(?:\\[dshv]|[0-9 _\-+*?{},:;!=<>@%&~'"/|()^$])*$/.test(body);
 }
 
 /** Java's `input.matches(pattern)`: whether the whole input matches; JavaRegexError as for javaRegex. */

@@ -100,6 +100,13 @@ const cases: [input: string, pattern: string, replacement: string, java: string]
   ['\u0663x 1', '\\b', '|', '|\u0663x| |1|'],
   ['ab cd', '(?i)\\bC', 'X', 'ab Xd'],
   ['a.b', '\\B', '|', 'a.b'],
+  // A backreference where case is ignored, to a group that can match no letter: the same text either way.
+  ['12-12 12-13', '(?i)(\\d+)-\\1', 'X', 'X 12-13'],
+  ['a1a1', '(?i)a(\\d)a\\1', 'X', 'X'],
+  ['1 1', '(?i)(\\d)(\\s)\\1', 'X', 'X'],
+  ['--', '(?iu)(-)\\1', 'X', 'X'],
+  ['12-12', '(?i)(?<n>\\d+)-\\k<n>', 'X', 'X'],
+  ['11', '(?i)(\\d)\\1', 'X', 'X'],
 ];
 
 describe('javaReplacer: String.replaceAll as Java 17 runs it', () => {
@@ -138,6 +145,8 @@ describe('javaReplacer: String.replaceAll as Java 17 runs it', () => {
       '(?>x)',
       'x++',
       '(?i)(a)\\1',
+      '(?i)(.)\\1',
+      String.raw`(?i)(?<n>[a-z])\k<n>`,
       '[a[b]]',
       '[a&&b]',
       String.raw`\p{Alpha}`,
