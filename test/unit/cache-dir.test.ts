@@ -73,6 +73,31 @@ describe('bin/slipway.js and Node’s compile cache', () => {
       ]);
     });
 
+    // db package runs with a V8 flag of its own (youngGenerationKeptSmall), and V8 accepts a code cache only from a
+    // run with the same flags: the cache it makes must still be the one every other db command uses.
+    it(`keeps one db code cache on Node ${node.version} when db package and other db commands alternate`, () => {
+      const cache = tempDir('slipway-cache-');
+      const root = tempDir('slipway-changelog-');
+      writeFileSync(path.join(root, 'c.sql'), '--liquibase formatted sql\n--changeset a:1\ncreate table t (id int);\n');
+      const run = (args: string[]): Buffer => {
+        execFileSync(node.bin, [BIN, 'db', ...args], {
+          cwd: root,
+          env: launcherEnv({ SLIPWAY_CACHE_DIR: cache }),
+          timeout: 60_000,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const dir = path.join(cache, 'code-cache');
+        const [file, ...more] = readdirSync(dir);
+        expect(more).toEqual([]);
+        return readFileSync(path.join(dir, file!));
+      };
+      const made = run(['package', '--root', root, '--changelog', 'c.sql', '--out-file', 'p.sql']);
+      expect(readFileSync(path.join(root, 'p.sql'), 'utf8')).toContain('create table t (id int)');
+      // a rejected cache is made again: equal bytes mean each run used the one before it
+      expect(run(['--help']).equals(made)).toBe(true);
+      expect(run(['package', '--root', root, '--changelog', 'c.sql', '--out-file', 'p.sql']).equals(made)).toBe(true);
+    });
+
     it(`runs the command on Node ${node.version} when the cache directory cannot be created`, () => {
       // A regular file where the cache directory should be: unwritable for every user, root included.
       const blocker = path.join(tempDir('slipway-cache-'), 'not-a-dir');

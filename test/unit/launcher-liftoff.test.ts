@@ -2,7 +2,8 @@
 // --liftoff-only: set at run time on Node 20 and 22, by starting itself again with the flag on Node 24 (which ignores
 // v8.setFlagsFromString). A module preloaded with --import (passed on to a second process with the other Node
 // options) records each process's flags and every v8.setFlagsFromString call. Runs on this Node and on the Node 22/24
-// binaries npx has installed (test/helpers/node-lines.ts), as .ci/run's Node 22 and 24 steps run test/unit.
+// binaries npx has installed (test/helpers/node-lines.ts), as .ci/run's Node 22 and 24 steps run test/unit. The same
+// record shows the young-generation flag the launcher sets for `db package` alone.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,7 @@ let record: string;
 let hang: string;
 let project: string;
 let broken: string;
+let changelog: string;
 
 beforeAll(async () => {
   await ensureDist();
@@ -45,6 +47,14 @@ beforeAll(async () => {
     hang,
     "if (process.execArgv.includes('--liftoff-only')) { setInterval(() => {}, 1 << 30); await new Promise(() => {}); }\n",
   );
+  changelog = await makeTree(
+    {
+      'changelog.sql':
+        '--liquibase formatted sql\n--changeset a:1\ncreate table t (id int);\n--rollback drop table t;\n',
+    },
+    'slipway-young-',
+  );
+  dirs.push(changelog);
   project = (await makeProject()).dir;
   broken = (await makeProject({ 'src/broken.js': 'let x = ;\n' })).dir;
   dirs.push(project, broken);
@@ -134,6 +144,28 @@ describe.each(nodesUnderTest())('the launcher and --liftoff-only on Node $versio
       },
       RUN_TIMEOUT,
     );
+
+  // db package holds its parsed changelog to the end: the launcher keeps V8's young generation at its initial size
+  // for it (a run-time flag on every line, as --max-semi-space-size is read only at start-up), and for it alone.
+  it(
+    'db package runs with a young generation that does not grow; other db commands without the flag',
+    () => {
+      const where = ['--root', changelog, '--changelog', 'changelog.sql'];
+      const pkg = run(bin, ['db', 'package', ...where], changelog);
+      expect(pkg.code).toBe(0);
+      expect(pkg.stdout).toContain('create table t (id int)');
+      // and V8's default back before it writes the code cache, when it writes one (a new build of the bundle)
+      expect([pkg.record, [...pkg.record, 'set --semi-space-growth-factor=2']]).toContainEqual([
+        'argv false',
+        'set --semi-space-growth-factor=1',
+        'set --semi-space-growth-factor=2',
+      ]);
+      const rollback = run(bin, ['db', 'rollback-sql', '--count', '1', ...where], changelog);
+      expect(rollback.code).toBe(0);
+      expect(rollback.record).toEqual(['argv false']);
+    },
+    RUN_TIMEOUT,
+  );
 
   it(
     'commands that parse no SQL (a plan, --version) run in one process without it',
