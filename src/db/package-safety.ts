@@ -48,18 +48,21 @@ function withoutComments(sql: string): string {
   return sql.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/--[^\n]*/g, ' ');
 }
 
-// Each SQL check needs one of these words as written (removing comments cannot create one), so text without any of
-// them is passed by this one linear scan instead of three regular expressions over the text with comments removed.
-const SQL_CHECK_WORDS = /program|language|extension|system/i;
+// Each SQL check needs one of these words as written (removing comments cannot create one): COPY_PROGRAM `program`,
+// UNTRUSTED the name of an untrusted language, SERVER_COMMAND a setting ending in `_command`. Text without any of them
+// is passed by this one linear scan instead of three regular expressions over the text with comments removed. The
+// language names, not the word LANGUAGE: every PL/pgSQL function has that, and was lexed and scanned for nothing.
+const UNTRUSTED_NAMES = /plpython|plperlu|pltclu|plsh|plr/i;
+const SQL_CHECK_WORDS = /program|plpython|plperlu|pltclu|plsh|plr|_command/i;
 
 function sqlEscape(text: string): ShellEscape['kind'] | null {
   if (!SQL_CHECK_WORDS.test(text)) return null;
   const bare = withoutComments(text);
   // Each expression is tried only on text holding a word it cannot match without: COPY_PROGRAM tries its alternation
-  // at every offset, ~5 % of packaging a changelog of PL/pgSQL functions (where LANGUAGE passes the check above).
+  // at every offset, ~5 % of packaging a changelog of PL/pgSQL functions.
   if (/program/i.test(bare) && COPY_PROGRAM.test(bare)) return 'copy-program';
-  if (/language|extension/i.test(bare) && UNTRUSTED.test(bare)) return 'untrusted-language';
-  if (/system/i.test(bare) && SERVER_COMMAND.test(bare)) return 'server-command';
+  if (UNTRUSTED_NAMES.test(bare) && UNTRUSTED.test(bare)) return 'untrusted-language';
+  if (/_command/i.test(bare) && SERVER_COMMAND.test(bare)) return 'server-command';
   return null;
 }
 

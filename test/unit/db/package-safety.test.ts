@@ -59,6 +59,27 @@ describe('findShellEscapes', () => {
       '4 server-command',
     ]);
   });
+  it('every untrusted language and command setting in any case, with or without LANGUAGE PL/pgSQL beside it', () => {
+    const sql = [
+      'CREATE FUNCTION a() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;',
+      "CREATE FUNCTION b() RETURNS int AS $$ 1 $$ LANGUAGE 'PlTclU';",
+      'CREATE FUNCTION c() RETURNS int AS $$ 1 $$ language PLSH;',
+      'CREATE FUNCTION d() RETURNS int AS $$ 1 $$ Language plr;',
+      'DO LANGUAGE "plpython2u" $$ import os $$;',
+      'create extension "PLPERLU";',
+      "ALTER SYSTEM SET Restore_Command = 'x';",
+      "alter system set SSL_PASSPHRASE_COMMAND = 'x';",
+    ].join('\n');
+    expect(kinds(sql)).toEqual([
+      '2 untrusted-language',
+      '3 untrusted-language',
+      '4 untrusted-language',
+      '5 untrusted-language',
+      '6 untrusted-language',
+      '7 server-command',
+      '8 server-command',
+    ]);
+  });
 });
 
 describe('findShellEscapes on data', () => {
