@@ -171,8 +171,12 @@ async function runWithCodeCache(file, argv) {
 function youngGenerationKeptSmall() {
   // Node compiles its own modules with a code cache that V8 also checks against its flags: those the command loads
   // (measured with process.moduleLoadList) are loaded before the flag is set, or each would be compiled from scratch
-  // (+57 M instructions, 7 %, on the corpus registry unit's package). One left out costs only that.
-  for (const m of ['node:child_process', 'node:crypto', 'node:fs/promises']) require(m);
+  // (+57 M instructions, 7 %, on the corpus registry unit's package). One left out costs only that. node:child_process
+  // only when the command will ask git for the package's time (src/manifest/package-time.ts: not with SOURCE_DATE_EPOCH
+  // set), since loading it costs a command ~3 ms (test/integration/cli-bundle.test.ts).
+  const builtins = ['node:crypto', 'node:fs/promises'];
+  if (process.env.SOURCE_DATE_EPOCH === undefined) builtins.push('node:child_process');
+  for (const m of builtins) require(m);
   const v8 = require('node:v8');
   v8.setFlagsFromString('--semi-space-growth-factor=1');
   return { restore: () => v8.setFlagsFromString('--semi-space-growth-factor=2') };
