@@ -36,8 +36,12 @@ export interface LocatedShellEscape extends ShellEscape {
 // EXECUTE/format() runs; so data such as 'Copy of … from Program X' in an INSERT is not taken for one.
 const COPY_PROGRAM =
   /(?:^|;|\$\w*\$|\b(?:begin|then|else|loop|execute|format)\s*\(?\s*(?:e?'|\$\w*\$)?)\s*copy\b[^;]*?\b(?:to|from)\s+program\b/i;
-const UNTRUSTED =
-  /\blanguage\s+["']?(?:plpython[23]?u|plperlu|pltclu|plsh|plr)\b|\bcreate\s+extension\s+(?:if\s+not\s+exists\s+)?["']?(?:plpython[23]?u|plperlu|pltclu|plsh)\b/i;
+// The untrusted procedural languages with an extension of that name; plr is checked as a LANGUAGE only.
+const UNTRUSTED_LANGUAGES = 'plpython[23]?u|plperlu|pltclu|plsh';
+const UNTRUSTED = new RegExp(
+  `\\blanguage\\s+["']?(?:${UNTRUSTED_LANGUAGES}|plr)\\b|\\bcreate\\s+extension\\s+(?:if\\s+not\\s+exists\\s+)?["']?(?:${UNTRUSTED_LANGUAGES})\\b`,
+  'i',
+);
 const SERVER_COMMAND =
   /\balter\s+system\s+set\s+["']?(?:archive_command|restore_command|archive_cleanup_command|recovery_end_command|ssl_passphrase_command)\b/i;
 const PSQL_PIPE = /\\(?:o|out|w|write|g|gx)\s*\|/;
@@ -52,8 +56,8 @@ function withoutComments(sql: string): string {
 // UNTRUSTED the name of an untrusted language, SERVER_COMMAND a setting ending in `_command`. Text without any of them
 // is passed by this one linear scan instead of three regular expressions over the text with comments removed. The
 // language names, not the word LANGUAGE: every PL/pgSQL function has that, and was lexed and scanned for nothing.
-const UNTRUSTED_NAMES = /plpython|plperlu|pltclu|plsh|plr/i;
-const SQL_CHECK_WORDS = /program|plpython|plperlu|pltclu|plsh|plr|_command/i;
+const UNTRUSTED_NAMES = new RegExp(`${UNTRUSTED_LANGUAGES}|plr`, 'i');
+const SQL_CHECK_WORDS = new RegExp(`program|${UNTRUSTED_NAMES.source}|_command`, 'i');
 
 function sqlEscape(text: string): ShellEscape['kind'] | null {
   if (!SQL_CHECK_WORDS.test(text)) return null;
