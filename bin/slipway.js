@@ -25,7 +25,10 @@ const args = process.argv.slice(2);
 // `slipway db …` runs dist/bundle/db/main.cjs, the same CLI built with only the db commands, in one file that this
 // launcher compiles with a V8 code cache (tools/bundle.mjs, runWithCodeCache): when the first word that is not an
 // option is `db`, src/cli/main.ts's commandGroupsFor loads the db group alone.
-const db = args.find((a) => !a.startsWith('-')) === 'db';
+const words = args.filter((a) => !a.startsWith('-'));
+const db = words[0] === 'db';
+/** `slipway db package`: its young generation is kept small (youngGenerationKeptSmall). */
+const dbPackage = db && words[1] === 'package';
 const entry = db ? path.join(__dirname, '../dist/bundle/db/main.cjs') : path.join(__dirname, '../dist/bundle/main.js');
 if (!existsSync(entry)) {
   process.stderr.write('slipway: dist/bundle/ is missing; run `npm run build:ts` in the slipway checkout first.\n');
@@ -137,7 +140,7 @@ async function runWithCodeCache(file, argv) {
     cachedData,
   });
   // Set once V8 has checked the cache, which it accepts only when made under the same V8 flags.
-  const young = argv[argv.indexOf('db') + 1] === 'package' && youngGenerationKeptSmall();
+  const young = dbPackage && youngGenerationKeptSmall();
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, nodeModule.createRequire(file), mod, file, path.dirname(file));
   process.exitCode = await mod.exports.main(argv);
