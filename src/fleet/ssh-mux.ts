@@ -3,7 +3,8 @@
  * (PROTOCOL.mux; mux.c): what `ssh -O check` and `ssh -O exit` send. Spoken here, not through those commands,
  * because each is an ssh process per host to send 20 bytes: ~13 M instructions of ssh start-up (callgrind of
  * `ssh -V`: OpenSSL's RNG set-up and the relocations are most of it) plus a fork of the controller (~5 ms of its CPU).
- * Only these two requests, which carry no file descriptors; every session still goes through the ssh client.
+ * Only requests that carry no file descriptors: these two, and MUX_C_PROXY, which turns the socket into a channel
+ * to the host (mux-channel.ts).
  */
 import net from 'node:net';
 
@@ -12,6 +13,8 @@ const MUX_C_ALIVE_CHECK = 0x10000004;
 const MUX_C_TERMINATE = 0x10000005;
 const MUX_S_OK = 0x80000001;
 const MUX_S_ALIVE = 0x80000005;
+const MUX_C_PROXY = 0x1000000f;
+const MUX_S_PROXY = 0x8000000f;
 /** The protocol version every OpenSSH since 5.x speaks (SSHMUX_VER). */
 const MUX_VERSION = 4;
 
@@ -37,7 +40,8 @@ function requestReply(
   socket: string,
   type: number,
   timeoutMs: number,
-): Promise<{ type: number; words: number[] } | 'closed' | null> {
+  keepOn?: number,
+): Promise<{ type: number; words: number[]; conn?: net.Socket; rest?: Buffer } | 'closed' | null> {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
     let helloSeen = false;
@@ -46,6 +50,12 @@ function requestReply(
       if (done) return;
       done = true;
       clearTimeout(timer);
+      if (v !== null && v !== 'closed' && v.type === keepOn) {
+        // The socket goes on in another protocol: handed over paused, with what came after the reply.
+        c.pause();
+        c.removeAllListeners();
+        return resolve({ ...v, conn: c, rest: buf });
+      }
       c.destroy();
       resolve(v);
     };
@@ -96,4 +106,19 @@ export async function muxMasterPid(socket: string, timeoutMs = 5000): Promise<nu
 export async function muxTerminate(socket: string, timeoutMs = 5000): Promise<boolean> {
   const r = await request(socket, MUX_C_TERMINATE, timeoutMs);
   return r === MUX_S_OK || r === 'closed';
+}
+
+/**
+ * Puts a new connection to the master on `socket` into proxy mode (MUX_C_PROXY, `ssh -O proxy`, OpenSSH 7.4+): the
+ * socket, paused, then speaks SSH connection-protocol messages (mux-proxy-codec.ts), with any bytes already read.
+ * 'refused': a master answered and declined (an older one, or ControlMaster=ask that was told no); null: none
+ * answered (no socket, refused, nothing within `timeoutMs`).
+ */
+export async function muxProxy(
+  socket: string,
+  timeoutMs = 5000,
+): Promise<{ conn: net.Socket; rest: Buffer } | 'refused' | null> {
+  const r = await requestReply(socket, MUX_C_PROXY, timeoutMs, MUX_S_PROXY);
+  if (r === null || r === 'closed') return null;
+  return r.conn && r.rest ? { conn: r.conn, rest: r.rest } : 'refused';
 }

@@ -2,8 +2,10 @@
  * The SSH transport: the system OpenSSH client, one multiplexed connection per host (ControlMaster=auto with the
  * socket in a private temp dir, ControlPersist), host keys pinned (StrictHostKeyChecking=yes against the target's
  * knownHosts only, never learned), no user ssh config (`-F none`: the target's settings are the whole story).
- * Remote commands are argv arrays quoted by quote.ts; timeouts are enforced here by killing the client, and on the
- * host by the bound every command runs under (remote-scripts.ts, boundedCommandLine).
+ * Remote commands are argv arrays quoted by quote.ts; timeouts are enforced here by closing the command's channel
+ * (or killing its client), and on the host by the bound every command runs under (remote-scripts.ts,
+ * boundedCommandLine). The master connection is opened by an ssh client; commands then run as channels the
+ * controller opens on it itself (mux-channel.ts), or, when the master declines that, each through an ssh client.
  */
 import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,7 @@ import { boundedCommandLine, REMOTE_GRACE_S } from './remote-scripts.js';
 import { muxAlive, muxMasterPid, muxTerminate } from './ssh-mux.js';
 import { isPidAlive } from '../pid-alive.js';
 import { spawnOffThread } from './spawn-off-thread.js';
+import { execOverMaster } from './mux-channel.js';
 
 export interface SshEndpoint {
   host: string;
@@ -126,6 +129,8 @@ export function sshFailureReason(stderr: string): string | null {
   if (/timed out/i.test(stderr)) return 'connection timed out';
   if (/Could not resolve hostname/i.test(stderr)) return 'the host name does not resolve';
   if (/Connection closed|Connection reset|Broken pipe/i.test(stderr)) return CUT;
+  // ssh's own words, and mux-channel.ts's, for a session the host would not open (sshd's MaxSessions, say).
+  if (/channel \S*\s*open failed/i.test(stderr)) return 'the host refused to open a session';
   return null;
 }
 
@@ -139,6 +144,8 @@ export class SshSession {
   private logDir: string | null = null;
   /** This host's control socket (controlSocket). */
   private readonly socket: string;
+  /** Whether commands go as channels over the master (mux-channel.ts); false: an ssh client each. */
+  private proxy: boolean;
 
   constructor(
     readonly endpoint: SshEndpoint,
@@ -146,7 +153,10 @@ export class SshSession {
     controlDir: string,
     /** Controller-side log of every remote command and its output (see `logTo`). */
     public logFile: string,
+    /** `proxy: false`: every command through an ssh client of its own, as when the master declines proxy mode. */
+    opts: { proxy?: boolean } = {},
   ) {
+    this.proxy = opts.proxy ?? true;
     this.label = endpointLabel(endpoint);
     this.socket = controlSocket(controlDir, endpoint);
   }
@@ -198,9 +208,43 @@ export class SshSession {
         }
       }
     }
-    const r = await this.spawnSsh(boundedCommandLine(opts.timeoutMs / 1000 + REMOTE_GRACE_S, argv), opts);
+    const line = boundedCommandLine(opts.timeoutMs / 1000 + REMOTE_GRACE_S, argv);
+    const r = (this.proxy && (await this.overMaster(line, opts))) || (await this.spawnSsh(line, opts));
     await this.log(commandLine, r);
     return r;
+  }
+
+  /**
+   * Runs a command line as a channel on the host's master (mux-channel.ts); null when no master takes it (none
+   * answers: the ssh client then opens the connection, as ControlMaster=auto does; or it declined proxy mode: every
+   * later command goes through ssh clients too). The local timeout and an abort close the channel.
+   */
+  private async overMaster(commandLine: string, opts: RunOptions): Promise<RemoteResult | null> {
+    const t0 = performance.now();
+    const ch = execOverMaster(this.socket, commandLine, opts.stdinFile);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ch.kill();
+    }, opts.timeoutMs);
+    const kill = () => ch.kill();
+    opts.signal?.addEventListener('abort', kill, { once: true });
+    const r = await ch.result;
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', kill);
+    if ('unavailable' in r) {
+      if (r.unavailable === 'refused') this.proxy = false;
+      return null;
+    }
+    if (timedOut) await this.endMaster();
+    return {
+      code: r.code,
+      stdout: r.stdout,
+      stderr: r.stderr.toString('utf8'),
+      timedOut,
+      ms: performance.now() - t0,
+      ...(r.lost ? { connectionLost: true } : {}),
+    };
   }
 
   /**

@@ -45,12 +45,13 @@ afterAll(async () => {
   await fleet?.stop();
 });
 
-const session = (port: number, s: SshSettings = settings) => {
+const session = (port: number, s: SshSettings = settings, opts: { proxy?: boolean } = {}) => {
   const x = new SshSession(
     { host: '127.0.0.1', port, user: fleet.user },
     s,
     control,
     path.join(work, `ssh-${port}.log`),
+    opts,
   );
   opened.push(x);
   return x;
@@ -147,7 +148,8 @@ describe('ssh transport against a real sshd', () => {
     }) as typeof real;
     syncBuiltinESMExports();
     try {
-      const s = session(fleet.hosts[0]!.port);
+      // Commands through ssh clients too, as when the master declines proxy mode.
+      const s = session(fleet.hosts[0]!.port, settings, { proxy: false });
       s.connect(20_000);
       expect(s.check(await s.run(['echo', 'hi'], { timeoutMs: 20_000 }), 'echo').stdout.toString()).toBe('hi\n');
       const slow = await s.run(['sleep', '30'], { timeoutMs: 1500 });
@@ -160,7 +162,8 @@ describe('ssh transport against a real sshd', () => {
   });
 
   it('a launcher that dies under a running command: what it did is not known (E_SSH, "may have … finished"), never "failed"', async () => {
-    const s = session(fleet.hosts[0]!.port);
+    // Commands through ssh clients, as when the master declines proxy mode: only they go through the launcher.
+    const s = session(fleet.hosts[0]!.port, settings, { proxy: false });
     s.connect(20_000);
     s.check(await s.run(['true'], { timeoutMs: 20_000 }), 'warm up');
     const marker = path.join(fleet.hosts[0]!.root, 'lost-launcher');
