@@ -119,7 +119,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     scryptConcurrency: auth.scryptConcurrency ?? defaultScryptConcurrency(),
     scryptQueue: auth.scryptQueue,
   });
-  closeIdleSockets(app.server);
+  closeIdleSockets(app.server, config.server.http.idleTimeoutMs);
   let connections = 0;
   app.server.on('connection', (socket) => {
     connections++;
@@ -222,12 +222,6 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     const audited = (cfg?.access !== undefined && cfg.access !== 'public') || cfg?.audit === true;
     r.onResponse = hooksWith(recordResponse(r.url, audited), r.onResponse);
   });
-  // Requests that matched no route (404s, and 405s from the not-found handler): no route hooks, so counted here.
-  const unmatched = recordResponse('unmatched', false);
-  app.addHook('onResponse', (req, reply, done) => {
-    if (!req.is404) return done();
-    unmatched.call(app, req, reply, done);
-  });
 
   app.setErrorHandler((err: FastifyError | HttpError | Error, req, reply) => {
     const { status, body, headers } = renderError(err);
@@ -246,7 +240,21 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   registerMetricsRoutes(app, ctx);
   const hasUi = await registerStaticRoutes(app, ctx, staticDir);
 
-  app.setNotFoundHandler(async (req: FastifyRequest, reply) => {
+  app.addHook('onClose', async () => {
+    users.close();
+    await audit.close();
+  });
+  // Requests that matched no route (404s, and 405s from the not-found handler) have no route hooks: they are counted
+  // by an onResponse hook of their own encapsulation context, in which the not-found handler is set, so Fastify runs
+  // it only for them (its 404 context takes the hooks of the instance that set the handler). As a global hook it ran
+  // on every request to ask `req.is404`.
+  await app.register(async (unmatchedScope) => {
+    unmatchedScope.addHook('onResponse', recordResponse('unmatched', false));
+    unmatchedScope.setNotFoundHandler(notFound);
+  });
+  return app;
+
+  async function notFound(req: FastifyRequest, reply: FastifyReply) {
     // Client-side routes of the web UI (/releases, /database…) get index.html; API paths get a JSON 404.
     if (
       hasUi &&
@@ -265,12 +273,7 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     }
     reply.code(404);
     return { error: { code: 'E_NOT_FOUND', message: 'no such route' } };
-  });
-  app.addHook('onClose', async () => {
-    users.close();
-    await audit.close();
-  });
-  return app;
+  }
 }
 
 const isJson = (reply: FastifyReply): boolean => String(reply.getHeader('content-type')).startsWith('application/json');

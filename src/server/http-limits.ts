@@ -31,7 +31,7 @@ export function serverOptions(limits: HttpLimits) {
   const requestTimeout = limits.requestTimeoutMs;
   const headersTimeout = Math.min(limits.headersTimeoutMs, requestTimeout); // Node refuses headers > request
   return {
-    connectionTimeout: limits.idleTimeoutMs,
+    // No `connectionTimeout` (Node's server.timeout): closeIdleSockets gives each connection its idle timeout instead.
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     requestTimeout,
     http: {
@@ -51,8 +51,17 @@ export function serverOptions(limits: HttpLimits) {
  * Closes a connection idle for `idleTimeoutMs` only when no request is in flight on it. Node's default would also cut
  * a request whose handler is still working (a rollback waiting on its health gate); a client too slow to send its
  * request is the request and header timeouts' business.
+ *
+ * The timeout is the connection's own, set when it opens, not Node's server.timeout (Fastify's `connectionTimeout`):
+ * Node puts server.timeout back on the socket when each keep-alive request after the first begins, and then refreshes
+ * it on every write, for a timer whose firing this handler ignores while the request is in flight (the timer insert of
+ * `setUnrefTimeout` and the write's `_unrefTimer`, callgrind, GET /api/health: see docs/server-request-cost.md). The
+ * idle limits stay as they were: a connection that has not sent its first request is closed after `idleTimeoutMs`
+ * (test/security/http-hardening.test.ts), and after every response Node replaces the socket's timeout with the
+ * keep-alive timeout, as it did.
  */
-export function closeIdleSockets(server: http.Server): void {
+export function closeIdleSockets(server: http.Server, idleTimeoutMs: number): void {
+  server.on('connection', (socket: Socket) => socket.setTimeout(idleTimeoutMs));
   server.on('timeout', (socket: Socket) => {
     const res = (socket as Socket & { _httpMessage?: http.ServerResponse })._httpMessage;
     if (!res || res.writableFinished) socket.destroy();

@@ -276,6 +276,22 @@ describe('health with a real PostgreSQL', () => {
     expect(m.body).toMatch(/slipway_process_resident_memory_bytes \d+/);
   });
 
+  it('counts the requests that match no route (404, 405) as route "unmatched", and no other', async () => {
+    const app = await makeApp();
+    expect((await app.inject({ url: '/api/no-such-thing', headers: auth() })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/no-such-page' })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'DELETE', url: '/api/health' })).statusCode).toBe(405);
+    await app.inject({ url: '/api/health', headers: auth() });
+    const m = await app.inject({ url: '/metrics', headers: auth() });
+    const series = m.body.split('\n').filter((l) => l.startsWith('slipway_http_requests_total{'));
+    expect(series.filter((l) => l.includes('route="unmatched"')).sort()).toEqual([
+      'slipway_http_requests_total{method="DELETE",route="unmatched",status="405"} 1',
+      'slipway_http_requests_total{method="GET",route="unmatched",status="404"} 2',
+    ]);
+    expect(series).toContain('slipway_http_requests_total{method="GET",route="/api/health",status="200"} 1');
+    expect(m.body).toMatch(/slipway_http_request_duration_seconds_count\{method="GET",route="unmatched"\} 2/);
+  });
+
   it('writes one audit JSON line per protected request', async () => {
     const app = await makeApp();
     await app.inject({ url: '/api/health', headers: auth(), remoteAddress: '10.1.2.3' });

@@ -205,6 +205,21 @@ describe('slow clients are closed', () => {
     expect(r.closedAfterMs).toBeLessThan(LIMITS.idleTimeoutMs + SLACK_MS);
   });
 
+  it('a connection that sends nothing is closed after idleTimeoutMs when that comes before headersTimeoutMs', async () => {
+    // Its own server, whose header and request deadlines are far beyond the idle timeout: only the idle timeout can
+    // close this connection within the bound.
+    const own = await startTestServer({
+      http: { ...LIMITS, headersTimeoutMs: 60_000, requestTimeoutMs: 60_000, idleTimeoutMs: 1000 },
+    });
+    try {
+      const r = await raw('', { to: own });
+      expect(r.closedAfterMs).toBeGreaterThanOrEqual(1000 - 100);
+      expect(r.closedAfterMs).toBeLessThan(1000 + SLACK_MS);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('a request whose handler works longer than idleTimeoutMs is answered, not cut', async () => {
     const r = await request(s.url, '/api/releases/20260101T000000Z-aaaaaaaaaaaa/rollback', {
       method: 'POST',
