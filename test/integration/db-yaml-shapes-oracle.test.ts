@@ -451,3 +451,64 @@ describe('plain YAML timestamps, against Liquibase 4.28 in America/New_York', ()
     expect(psqlRows(c.ours, rows)).toEqual(psqlRows(c.theirs, rows));
   }, 300_000);
 });
+
+// A text-valued entry of the root (`"comment": "…"` beside an `include` in one JSON item, as LoucterSo/online-library
+// writes its master changelog, or on its own in YAML): Liquibase 4.28 runs the changelog and ignores the entry; one
+// whose value is a mapping stops it ("Unexpected node found under databaseChangeLog: comment"), and Slipway too.
+describe('a text entry of databaseChangeLog against Liquibase 4.28', () => {
+  const c = useOracleCase('yamlrootcomment', {
+    'master.json': `{
+  "databaseChangeLog": [
+    {
+      "comment": "Initial table creations",
+      "include": { "file": "tables.yaml", "relativeToChangelogFile": "true" }
+    },
+    { "changeSet": { "id": "data", "author": "a", "changes": [ { "sql": { "sql": "insert into t_root values (1)" } } ] } }
+  ]
+}
+`,
+    'tables.yaml': `databaseChangeLog:
+  - comment: tables of the first release
+  - changeSet:
+      id: tables
+      author: a
+      changes:
+        - createTable:
+            tableName: t_root
+            columns:
+              - column: {name: id, type: int}
+`,
+    'mapping.yaml': `databaseChangeLog:
+  - comment:
+      text: a mapping
+  - changeSet:
+      id: never
+      author: a
+      changes:
+        - sql: create table t_never (id int)
+`,
+  });
+
+  it('runs the rest, records what Liquibase records and warns', async () => {
+    await liquibaseOk(c.root, c.theirs, 'master.json', 'update');
+    await applyOurPackage(c.root, 'master.json', c.ours);
+    expectSameSchemaAndHistory(c);
+    expect(psqlRows(c.ours, 'SELECT id FROM t_root')).toEqual(['1']);
+    const parsed = await parseChangelog({ rootDir: c.root, changelog: 'master.json' });
+    expect(parsed.warnings.map((w) => `${w.code} ${w.file}:${w.line}`)).toEqual([
+      'W_IGNORED_ATTRIBUTE master.json:4',
+      'W_IGNORED_ATTRIBUTE tables.yaml:2',
+    ]);
+  }, 300_000);
+
+  it('a mapping there is refused by both', async () => {
+    const theirs = await runLiquibase(c.root, c.theirs.url, [
+      '--search-path=' + c.root,
+      '--changelog-file=mapping.yaml',
+      'validate',
+    ]);
+    expect(theirs.ok).toBe(false);
+    expect(theirs.out).toContain('Unexpected node found under databaseChangeLog: comment');
+    await expect(parseChangelog({ rootDir: c.root, changelog: 'mapping.yaml' })).rejects.toThrow(/comment/);
+  }, 300_000);
+});

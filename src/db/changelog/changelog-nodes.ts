@@ -187,6 +187,18 @@ export async function loadChangelogNodes(
         break;
       }
       default:
+        // A YAML/JSON entry of the root whose value is text (`{"comment": "Initial tables", "include": {…}}`):
+        // Liquibase 4.28 runs the changelog and says nothing of it; one whose value is a mapping stops it ("Unexpected
+        // node found under databaseChangeLog: comment"), as it stops Slipway. Measured in db-yaml-shapes-oracle.test.ts.
+        if (yaml && node.text !== '' && !node.children.length && !Object.keys(node.attrs).length) {
+          state.warnings.push({
+            code: 'W_IGNORED_ATTRIBUTE',
+            file,
+            line: node.line,
+            message: `"${node.name}: ${node.text.length > 40 ? node.text.slice(0, 40) + '…' : node.text}" in databaseChangeLog is no entry Liquibase reads: it ignores it, and so does Slipway.`,
+          });
+          break;
+        }
         throw new SlipwayError('E_CHANGELOG', `Unsupported element <${node.name}> in <databaseChangeLog>`, {
           file,
           line: node.line,
