@@ -18,7 +18,7 @@ import { normalizeLogicalPath } from './formatted-sql.js';
 import { recordedLogicalFilePath, referencedPath } from './paths.js';
 import { boolAttr, changelogXsdVersion, checkAttrs, xsdTakesAnyAttribute } from './node-attrs.js';
 import { parseNodePreconditions } from './node-preconditions.js';
-import type { Preconditions } from '../model.js';
+import type { ParseWarning, Preconditions } from '../model.js';
 import { bodyNeverRuns } from '../precondition-static.js';
 import { parseModifySql } from './modify-sql.js';
 import { readablePath, resolveInside, resolveReferenced } from './paths.js';
@@ -190,13 +190,10 @@ export async function loadChangelogNodes(
         // A YAML/JSON entry of the root whose value is text (`{"comment": "Initial tables", "include": {…}}`):
         // Liquibase 4.28 runs the changelog and says nothing of it; one whose value is a mapping stops it ("Unexpected
         // node found under databaseChangeLog: comment"), as it stops Slipway. Measured in db-yaml-shapes-oracle.test.ts.
-        if (yaml && node.text !== '' && !node.children.length && !Object.keys(node.attrs).length) {
-          state.warnings.push({
-            code: 'W_IGNORED_ATTRIBUTE',
-            file,
-            line: node.line,
-            message: `"${node.name}: ${node.text.length > 40 ? node.text.slice(0, 40) + '…' : node.text}" in databaseChangeLog is no entry Liquibase reads: it ignores it, and so does Slipway.`,
-          });
+        if (yaml && isTextEntry(node)) {
+          state.warnings.push(
+            ignoredTextEntry(node, file, 'W_IGNORED_ATTRIBUTE', 'in databaseChangeLog is no changelog entry'),
+          );
           break;
         }
         throw new SlipwayError('E_CHANGELOG', `Unsupported element <${node.name}> in <databaseChangeLog>`, {
@@ -216,6 +213,27 @@ export async function loadChangelogNodes(
         message: `removeChangeSetProperty remove="${r.remove}" is not one of ${REMOVABLE.join(', ')}: Liquibase 4.28 fails on it only when an addColumn follows in the same file (none does here), so it is ignored.`,
       });
   }
+}
+
+/** A YAML/JSON entry whose value is text (`- note: …`): no fields, no children. */
+function isTextEntry(node: ChangelogNode): boolean {
+  return node.text !== '' && !node.children.length && !Object.keys(node.attrs).length;
+}
+
+/** The warning for a text entry Liquibase 4.28 skips without a word: `what` says where it stood. */
+function ignoredTextEntry(
+  node: ChangelogNode,
+  file: string,
+  code: 'W_IGNORED_ATTRIBUTE' | 'W_IGNORED_CHANGE',
+  what: string,
+): ParseWarning {
+  const text = node.text.length > 40 ? node.text.slice(0, 40) + '…' : node.text;
+  return {
+    code,
+    file,
+    line: node.line,
+    message: `"${node.name}: ${text}" ${what}: Liquibase ignores it, and so does Slipway.`,
+  };
 }
 
 /**
@@ -668,19 +686,8 @@ function addChild(
       }
       // A YAML/JSON `changes` entry whose value is text (`- tag: v1`) and whose key is no change type: Liquibase
       // 4.28's ChangeSet.handleChildNode skips it without a word (a mapping there is "Unknown change type").
-      if (
-        child.text !== '' &&
-        !child.children.length &&
-        !Object.keys(child.attrs).length &&
-        !/\.xml$/i.test(file) &&
-        !LIQUIBASE_ONLY_CHANGE_TYPES.has(child.name)
-      ) {
-        state.warnings.push({
-          code: 'W_IGNORED_CHANGE',
-          file,
-          line: child.line,
-          message: `"${child.name}: ${child.text.length > 40 ? child.text.slice(0, 40) + '…' : child.text}" among the changes is no change type: Liquibase ignores it, and so does Slipway.`,
-        });
+      if (isTextEntry(child) && !/\.xml$/i.test(file) && !LIQUIBASE_ONLY_CHANGE_TYPES.has(child.name)) {
+        state.warnings.push(ignoredTextEntry(child, file, 'W_IGNORED_CHANGE', 'among the changes is no change type'));
         return;
       }
       if (!LIQUIBASE_ONLY_CHANGE_TYPES.has(child.name)) {
