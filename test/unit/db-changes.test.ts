@@ -51,11 +51,11 @@ describe('change types (exact SQL and checksums measured with Liquibase 4.28)', 
     );
   });
 
-  it('YAML and JSON forms give the XML checksum', () => {
+  it('YAML and JSON forms give the XML checksum', async () => {
     const fromXml = xml(
       '<createIndex tableName="t" indexName="ix" unique="true"><column name="a"/><column name="b" descending="true"/></createIndex>',
     );
-    const yaml = parseYamlTree(
+    const yaml = await parseYamlTree(
       'databaseChangeLog:\n- changeSet:\n    id: 1\n    author: a\n    changes:\n    - createIndex:\n        tableName: t\n        indexName: ix\n        unique: true\n        columns:\n        - column:\n            name: a\n        - column:\n            name: b\n            descending: true\n',
       'db/master.yaml',
     );
@@ -132,14 +132,16 @@ describe('change types (exact SQL and checksums measured with Liquibase 4.28)', 
     );
   });
 
-  it('a YAML block scalar that ends the file keeps no final line break (SnakeYAML), and remarks are trimmed in SQL', () => {
-    const doc = (eof: string) =>
-      parseYamlTree(
-        `databaseChangeLog:\n- changeSet:\n    id: 1\n    author: a\n    changes:\n    - setTableRemarks:\n        tableName: t\n        remarks: |\n          Two\n          lines${eof}`,
-        'db/x.yaml',
+  it('a YAML block scalar that ends the file keeps no final line break (SnakeYAML), and remarks are trimmed in SQL', async () => {
+    const doc = async (eof: string) =>
+      (
+        await parseYamlTree(
+          `databaseChangeLog:\n- changeSet:\n    id: 1\n    author: a\n    changes:\n    - setTableRemarks:\n        tableName: t\n        remarks: |\n          Two\n          lines${eof}`,
+          'db/x.yaml',
+        )
       ).children[0]!.children[0]!;
-    const atEof = buildChange(doc(''), ctx);
-    const withNewline = buildChange(doc('\n'), ctx);
+    const atEof = buildChange(await doc(''), ctx);
+    const withNewline = buildChange(await doc('\n'), ctx);
     expect(atEof.serial.fields.remarks).toBe('Two\nlines');
     expect(withNewline.serial.fields.remarks).toBe('Two\nlines\n');
     // Measured (terra-wsm): Liquibase trims remarks before COMMENT ON.

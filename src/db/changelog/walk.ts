@@ -88,7 +88,7 @@ export async function loadFile(state: WalkState, ctx: FileContext, from: From | 
     await loadChangelogNodes(root, ctx, state, (r) => include(state, r));
   } else if (ext === '.yaml' || ext === '.yml' || ext === '.json') {
     const { parseYamlTree } = await import('./yaml-tree.js');
-    await loadChangelogNodes(parseYamlTree(content, target), ctx, state, (r) => include(state, r));
+    await loadChangelogNodes(await parseYamlTree(content, target), ctx, state, (r) => include(state, r));
   } else if (ext === '.sql') loadSqlFile(state, ctx, content);
   else {
     throw new SlipwayError('E_CHANGELOG', `Unsupported changelog type: ${target}`, {

@@ -2,24 +2,12 @@
  * YAML/JSON changelogs (`databaseChangeLog: [- include: …, - changeSet: …]`) mapped onto the XML element tree, so
  * one loader validates and converts all three formats. JSON is read by the same YAML 1.2 parser.
  */
-// Imported, not required on first use (as it was): a runtime require() would load a second copy from node_modules
-// beside the one the esbuild bundle contains. This module itself is imported on need (walk.ts), so a changelog with no
-// YAML or JSON file does not load yaml.
-import {
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  visit,
-  type Node as YamlNode,
-  type Pair,
-} from 'yaml';
 import { SlipwayError } from '../../errors.js';
 import { checkNodeDepth, type ChangelogNode } from './xml-tree.js';
 import { ALLOWED_ATTRS } from './node-attrs.js';
 import { isYamlTimestamp, yamlTimestampText } from './yaml-timestamp.js';
+import { readYamlFast } from './yaml-fast-reader.js';
+import { tooDeep, type YamlMap, type YamlNode, type YamlPair, type YamlScalar, type YamlSeq } from './yaml-nodes.js';
 
 const TEXT_CHILDREN = new Set(['comment', 'rollback', 'validCheckSum']);
 const PRECONDITION_ATTRS = new Set([
@@ -32,14 +20,6 @@ const PRECONDITION_ATTRS = new Set([
 ]);
 
 const ROLLBACK_REFERENCE = new Set(['changeSetPath', 'changeSetAuthor', 'changeSetId']);
-
-/**
- * SnakeYAML's LoaderOptions.maxAliasesForCollections, which Liquibase 4.28 leaves at its default: a document with more
- * aliases to mappings or lists is refused (measured: 50 load, 51 fail with "Number of aliases for non-scalar nodes
- * exceeds the specified max=50"). Aliases are expanded here as SnakeYAML expands them, so the same bound keeps a
- * nest of aliases (a "billion laughs" document) from growing the tree without end.
- */
-const MAX_ALIASES_FOR_COLLECTIONS = 50;
 
 // SnakeYAML 2.2's implicit resolvers (YAML 1.1), which Liquibase 4.28 reads every changelog with, JSON too.
 const SNAKE_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
@@ -99,50 +79,27 @@ function snakeYamlPlain(src: string): string | null {
   return null;
 }
 
+const isScalar = (n: YamlNode | null | undefined): n is YamlScalar => n?.kind === 'scalar';
+const isSeq = (n: YamlNode | null | undefined): n is YamlSeq => n?.kind === 'seq';
+const isMap = (n: YamlNode | null | undefined): n is YamlMap => n?.kind === 'map';
+const lineOf = (n: YamlNode | null | undefined): { line: number; column: number } =>
+  n ? { line: n.line, column: n.column } : { line: 1, column: 1 };
+
 /** Parses a YAML or JSON changelog into the element tree. */
-export function parseYamlTree(content: string, file: string): ChangelogNode {
-  const lc = new LineCounter();
-  // SnakeYAML as Liquibase 4.28 sets it up allows a key twice in one mapping; the last value wins (measured:
-  // `changeSet: {id: a, …, id: b}` records id b; `- sql:` then `sql: text` at the same indent runs the text).
-  const doc = parseDocument(content, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
-  const err = doc.errors[0];
-  if (err) {
-    const pos = lc.linePos(err.pos[0]);
-    // The yaml library reports its own stack overflow on absurd nesting as a parse error.
-    const first = err.message.split('\n')[0]!;
-    const what = /Maximum call stack size exceeded/.test(first) ? `it nests too deeply to read (${first})` : first;
-    throw new SlipwayError('E_CHANGELOG', `Malformed YAML/JSON: ${what}`, {
-      file,
-      line: pos.line,
-      column: pos.col,
-      hint: 'Fix the syntax at this position.',
-    });
+export async function parseYamlTree(content: string, file: string): Promise<ChangelogNode> {
+  let fast: YamlNode | null | undefined;
+  try {
+    fast = readYamlFast(content);
+    if (fast) return buildYamlTree(fast, file);
+  } catch {
+    // Refused (or too deep for the fast reader's recursion): the library reads it again and gives the error.
   }
-  const lineOf = (n: YamlNode | null | undefined): { line: number; column: number } => {
-    const r = n?.range;
-    if (!r) return { line: 1, column: 1 };
-    const p = lc.linePos(r[0]);
-    return { line: p.line, column: p.col };
-  };
-  // SnakeYAML counts every alias to a collection while it composes the whole document, before Liquibase reads any
-  // key, so aliases under keys Liquibase ignores count too; each alias is counted once, where it is written.
-  let collectionAliases = 0;
-  visit(doc, {
-    Alias(_, alias) {
-      const target = alias.resolve(doc);
-      if (!isMap(target) && !isSeq(target)) return;
-      if (++collectionAliases <= MAX_ALIASES_FOR_COLLECTIONS) return;
-      throw new SlipwayError(
-        'E_CHANGELOG',
-        `More than ${MAX_ALIASES_FOR_COLLECTIONS} YAML aliases to mappings or lists (this is alias ${collectionAliases})`,
-        {
-          file,
-          ...lineOf(alias),
-          hint: `Liquibase 4.28 refuses the file too (SnakeYAML: "Number of aliases for non-scalar nodes exceeds the specified max=${MAX_ALIASES_FOR_COLLECTIONS}"): write some of the repeated parts out, or split the changelog.`,
-        },
-      );
-    },
-  });
+  const { readYamlWithLibrary } = await import('./yaml-library-reader.js');
+  return buildYamlTree(readYamlWithLibrary(content, file), file);
+}
+
+/** The element tree of a document's root node; refuses what does not have the changelog's shape (file:line). */
+export function buildYamlTree(root: YamlNode | null, file: string): ChangelogNode {
   const bad = (n: YamlNode | null | undefined, msg: string): never => {
     throw new SlipwayError('E_CHANGELOG', msg, {
       file,
@@ -152,43 +109,33 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
   };
   // `*name` stands for the node anchored `&name` (SnakeYAML resolves aliases while it composes); an alias to no
   // anchor is already a parse error.
-  const deref = (n: YamlNode | null | undefined): YamlNode | null | undefined =>
-    isAlias(n) ? (n.resolve(doc) as YamlNode | undefined) : n;
+  const deref = (n: YamlNode | null | undefined): YamlNode | null | undefined => (n?.kind === 'alias' ? n.target : n);
   // `key`: the field the scalar is the value of (a YAML date reads differently under valueDate/defaultValueDate).
   const scalarText = (node: YamlNode | null | undefined, key?: string): string | null => {
     const n = deref(node);
     if (!isScalar(n)) return null;
-    // A plain scalar is read as SnakeYAML reads it, from its source text: the yaml library's YAML 1.2 numbers
-    // (`0o17`, `08`) are strings there.
-    const src = n.type === 'PLAIN' && !n.tag && n.value !== null ? n.source : undefined;
-    if (src !== undefined && isYamlTimestamp(src)) return yamlTimestampText(src, key);
-    const text = src !== undefined ? (snakeYamlPlain(src) ?? src) : n.value === null ? '' : String(n.value);
-    // A `|` or `>` block that ends the file without a line break: SnakeYAML (Liquibase) gives no final "\n" there,
-    // the yaml library adds one. Measured on a real changelog: the remarks' checksum differs otherwise.
-    if ((n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED') && n.range && text.endsWith('\n')) {
-      const header = /^[|>][0-9+-]*/.exec(content.slice(n.range[0]))?.[0] ?? '';
-      const end = n.range[1];
-      if (!header.includes('+') && end >= content.length && !/[\r\n]$/.test(content)) return text.slice(0, -1);
-    }
-    return text;
+    if (!n.plain) return n.value ?? '';
+    const src = n.value!;
+    if (isYamlTimestamp(src)) return yamlTimestampText(src, key);
+    return snakeYamlPlain(src) ?? src;
   };
 
   /** A mapping's pairs with each key once: the last value, at the place of the key's first occurrence (SnakeYAML). */
   // A merge key (`<<: *defaults`, or a list of them) brings in the pairs of the mappings it names before the
   // mapping's own keys, which win (SnakeYAML's SafeConstructor.flattenMapping).
-  const pairsOf = (map: { items: unknown[] }): Pair<YamlNode, YamlNode>[] => {
-    const own = map.items as Pair<YamlNode, YamlNode>[];
-    const merged: Pair<YamlNode, YamlNode>[] = [];
+  const pairsOf = (map: YamlMap): YamlPair[] => {
+    const own = map.pairs;
+    const merged: YamlPair[] = [];
     for (const pair of own) {
-      if (!(isScalar(pair.key) && pair.key.value === '<<' && pair.key.type === 'PLAIN')) continue;
+      if (!(isScalar(pair.key) && pair.key.merge)) continue;
       const v = deref(pair.value);
-      for (const m of isSeq(v) ? (v.items as YamlNode[]).map(deref) : [v])
+      for (const m of isSeq(v) ? v.items.map(deref) : [v])
         if (isMap(m)) merged.push(...pairsOf(m));
         else bad(pair.value, 'A merge key (<<) needs a mapping or a list of mappings');
     }
     const pairs = merged.length ? [...merged, ...own.filter((p) => !(isScalar(p.key) && p.key.value === '<<'))] : own;
     const at = new Map<string, number>();
-    const out: Pair<YamlNode, YamlNode>[] = [];
+    const out: YamlPair[] = [];
     for (const pair of pairs) {
       const key = scalarText(pair.key);
       if (key === null) return pairs; // reported by the caller
@@ -196,7 +143,7 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
       if (i === undefined) {
         at.set(key, out.length);
         out.push(pair);
-      } else out[i] = { ...pair, key: out[i]!.key } as Pair<YamlNode, YamlNode>;
+      } else out[i] = { ...pair, key: out[i]!.key };
     }
     return out;
   };
@@ -216,7 +163,7 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
       return node;
     }
     if (isSeq(value)) {
-      for (const item of value.items as YamlNode[]) addItem(node, item);
+      for (const item of value.items) addItem(node, item);
       return node;
     }
     if (!isMap(value)) return bad(value, `"${name}" has an unexpected shape`);
@@ -224,7 +171,7 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     return node;
   };
   /** One `key: value` of a mapping (or of a changeSet's list of mappings) as a field or child of `node`. */
-  const addField = (node: ChangelogNode, pair: Pair<YamlNode, YamlNode>): void => {
+  const addField = (node: ChangelogNode, pair: YamlPair): void => {
     const name = node.name;
     const key = scalarText(pair.key);
     if (key === null) bad(pair.key, 'Keys must be plain strings');
@@ -234,17 +181,17 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     const t = scalarText(v, k);
     // `rollback: {sql: …}`: each key but the changeSet reference is a change, as in `rollback: [ - sql: … ]`.
     if (name === 'rollback' && !ROLLBACK_REFERENCE.has(k)) addPair(node, pair, true);
-    else if (k === 'changes' && isSeq(v)) for (const item of v.items as YamlNode[]) addItem(node, item, true);
+    else if (k === 'changes' && isSeq(v)) for (const item of v.items) addItem(node, item, true);
     // `changes: {sql: …}` (a mapping, no list): each key is a change, as in a list (measured: it runs).
     else if (k === 'changes' && isMap(v)) for (const p of pairsOf(v)) addPair(node, p, true);
-    else if (k === 'comment' && isSeq(v) && v.items.every((i) => isScalar(deref(i as YamlNode))))
+    else if (k === 'comment' && isSeq(v) && v.items.every((i) => isScalar(deref(i))))
       // `comment: [a, b]` is one value, a java.util.List, which ChangeSet.load prints with its toString (measured:
       // the history row's COMMENTS is "[a, b]"). Only several `comment` keys are several comments (joined).
       node.children.push({ name: k, attrs: {}, children: [], text: javaListText(v.items), ...lineOf(pair.key) });
-    else if (TEXT_CHILDREN.has(k) && isSeq(v) && v.items.every((i) => isScalar(deref(i as YamlNode))))
+    else if (TEXT_CHILDREN.has(k) && isSeq(v) && v.items.every((i) => isScalar(deref(i))))
       // `validCheckSum: [ - 8:…, - ANY ]`: each entry is one value (an alias to one, too), like repeated
       // <validCheckSum> elements.
-      for (const item of v.items as YamlNode[])
+      for (const item of v.items)
         node.children.push({ name: k, attrs: {}, children: [], text: scalarText(item) ?? '', ...lineOf(item) });
     else if (t !== null && TEXT_CHILDREN.has(k))
       node.children.push({ name: k, attrs: {}, children: [], text: t, ...lineOf(pair.key) });
@@ -254,10 +201,10 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     else node.children.push(convert(k, v, pair.key));
   };
   /** java.util.List's toString of a list of scalars: "[a, b]", a null entry "null". */
-  const javaListText = (items: unknown[]): string =>
+  const javaListText = (items: (YamlNode | null)[]): string =>
     `[${items
       .map((i) => {
-        const n = deref(i as YamlNode);
+        const n = deref(i);
         return isScalar(n) && n.value === null ? 'null' : (scalarText(n) ?? '');
       })
       .join(', ')}]`;
@@ -265,13 +212,13 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
   // Liquibase's ParsedNode makes every key of an item a child of the list's owner, in order, so an item of several
   // keys is several entries (measured: `- sql: {…}` and `createTable: {…}` in one item run both, in that order).
   // `change`: the item is an entry of a changeSet's `changes` list, where every key is a change (or is ignored).
-  const addItem = (parent: ChangelogNode, raw: YamlNode, change = false): void => {
+  const addItem = (parent: ChangelogNode, raw: YamlNode | null, change = false): void => {
     const item = deref(raw);
-    if (!isMap(item) || item.items.length === 0)
+    if (!isMap(item) || item.pairs.length === 0)
       return void bad(item, `Each entry under "${parent.name}" must be a mapping (- key: value)`);
     for (const pair of pairsOf(item)) addPair(parent, pair, change);
   };
-  const addPair = (parent: ChangelogNode, pair: Pair<YamlNode, YamlNode>, change: boolean): void => {
+  const addPair = (parent: ChangelogNode, pair: YamlPair, change: boolean): void => {
     const key = scalarText(pair.key);
     if (key === null) return void bad(pair.key, 'Keys must be plain strings');
     const t = scalarText(pair.value);
@@ -299,7 +246,6 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     else parent.children.push(convert(key, pair.value, pair.key));
   };
 
-  const root = doc.contents as YamlNode | null;
   if (!isMap(root)) return bad(root, 'Expected a mapping with a databaseChangeLog key');
   const pair = pairsOf(root).find((p) => scalarText(p.key) === 'databaseChangeLog');
   if (!pair) return bad(root, 'Expected a databaseChangeLog key');
@@ -308,11 +254,7 @@ export function parseYamlTree(content: string, file: string): ChangelogNode {
     tree = convert('databaseChangeLog', pair.value, pair.key);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
-    throw new SlipwayError('E_CHANGELOG', `The YAML/JSON nests too deeply to read (${e.message})`, {
-      file,
-      line: lineOf(pair.key).line,
-      hint: 'No changelog needs this depth: flatten the nesting (and/or take any number of checks).',
-    });
+    throw tooDeep(e, file, lineOf(pair.key).line);
   }
   checkNodeDepth(tree, file);
   return tree;
