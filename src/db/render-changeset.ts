@@ -1,4 +1,4 @@
-import type { ChangeSet, Changelog, Preconditions } from './model.js';
+import type { ChangeSet, Preconditions } from './model.js';
 import { contextsColumn, labelsColumn } from './changelog/history-columns.js';
 import { jdbcText } from './jdbc-text.js';
 import { needsTerminator } from './psql-lexer.js';
@@ -207,7 +207,7 @@ function checkArgs(cs: ChangeSet): string {
 /** One changeset: in one transaction, skip it if recorded, else evaluate preconditions, run it and record it. */
 export function renderChangeSet(
   cs: ChangeSet,
-  changelog: Pick<Changelog, 'files'>,
+  changelog: { files: readonly { path: string }[] },
   fileLines: FileLines,
   t: HistoryTables = DEFAULT_HISTORY_TABLES,
 ): string {

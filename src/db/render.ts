@@ -27,7 +27,7 @@ export function formatEpoch(sourceDateEpoch: number): string {
   return new Date(sourceDateEpoch * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function renderHeader(changelog: Changelog, opts: RenderPackageOptions): string[] {
+function renderHeader(changelog: RenderedChangelog, opts: RenderPackageOptions): string[] {
   const head = changelog.changeSets[changelog.changeSets.length - 1];
   return [
     `-- ${commentText(opts.application)} Database Version Package ${opts.version === null ? NO_VERSION : `v${commentText(opts.version)}`}`,
@@ -47,8 +47,15 @@ function renderHeader(changelog: Changelog, opts: RenderPackageOptions): string[
   ];
 }
 
+/**
+ * What the package is rendered from: a changelog whose files may come without their text. The text serves only to
+ * locate the statements of a changeset that has no statementLocations (see statementSources in
+ * render-changeset.ts); without it such a statement is placed at its changeset's line.
+ */
+export type RenderedChangelog = Omit<Changelog, 'files'> & { files: readonly { path: string; content?: string }[] };
+
 /** Renders the package SQL for a parsed (and already filtered) changelog. Pure: same input, same bytes. */
-export function renderPackage(changelog: Changelog, opts: RenderPackageOptions): string {
+export function renderPackage(changelog: RenderedChangelog, opts: RenderPackageOptions): string {
   return Array.from(renderPackageChunks(changelog, opts)).join('');
 }
 
@@ -57,13 +64,17 @@ export function renderPackage(changelog: Changelog, opts: RenderPackageOptions):
  * are renderPackage's string (which is this, joined). A caller that writes them as they come (`db package
  * --out-file`) never holds the whole package in memory — for 10,000 changesets it is ~17 MB of text.
  */
-export function* renderPackageChunks(changelog: Changelog, opts: RenderPackageOptions): Generator<string> {
+export function* renderPackageChunks(changelog: RenderedChangelog, opts: RenderPackageOptions): Generator<string> {
   if (opts.mode === 'plain') {
-    yield renderPlainPackage(changelog, opts);
+    // The plain package is the files' text: its callers always pass it (a missing text is a bug, never input's fault).
+    const files = changelog.files.filter((f): f is ChangelogFile => f.content !== undefined);
+    if (files.length !== changelog.files.length) throw new Error('renderPackageChunks: plain mode needs the files');
+    yield renderPlainPackage({ ...changelog, files }, opts);
     return;
   }
   // Split into lines only for changesets without statementLocations (most have them): not 3 MB of lines per 10,000.
-  const contents = new Map(changelog.files.map((f) => [f.path, f.content]));
+  const contents = new Map<string, string>();
+  for (const f of changelog.files) if (f.content !== undefined) contents.set(f.path, f.content);
   const split = new Map<string, string[]>();
   const fileLines: FileLines = {
     get(file) {

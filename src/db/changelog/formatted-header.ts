@@ -59,6 +59,15 @@ export function headerAttr(line: string, name: string): string | undefined {
 }
 
 /**
+ * Drops headerAttr's last line, a slice of its file's text that would otherwise keep the whole text alive after the
+ * parse (until the next file's header): called when a file is parsed.
+ */
+export function forgetHeaderLine(): void {
+  lastLine = '';
+  lastLower = '';
+}
+
+/**
  * Warns (W_IGNORED_ATTRIBUTE) about each `name:value` token Liquibase 4.28 does not read: Liquibase runs the changeset
  * and ignores it (measured with `--changeset a:1 author:Someone`), so refusing it would refuse what Liquibase runs;
  * a warning still catches typos such as `runOnChnage:true`, and `--strict` turns it into an error.

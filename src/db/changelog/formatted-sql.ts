@@ -9,6 +9,7 @@ import {
   addSqlChange,
   finishChangeSet,
   newDraft,
+  ownCopy,
   parseJavaBoolean,
   splitRollback,
   stripEnclosingQuotes,
@@ -16,7 +17,7 @@ import {
   type ChangeSetDraft,
 } from './build-changeset.js';
 import { parsePreconditionLine, parsePreconditionsLine } from './formatted-preconditions.js';
-import { checkHeaderAttributes, headerAttr } from './formatted-header.js';
+import { checkHeaderAttributes, forgetHeaderLine, headerAttr } from './formatted-header.js';
 import { normalizeLogicalPath, recordedFormattedLogicalFilePath } from './paths.js';
 import { splitSql } from './sql-split.js';
 import { reusedChangeSets } from './select.js';
@@ -144,8 +145,9 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
 
   const finish = (atEnd = false): void => {
     if (!draft) return;
-    // Liquibase: trimToNull(joined lines), properties expanded when the changeset ends.
-    const raw = properties.expand(body.join('\n'), file);
+    // Liquibase: trimToNull(joined lines), properties expanded when the changeset ends. A body of one line is copied:
+    // joined, it would be that line, a slice of the file's text, and its statements would keep the whole text alive.
+    const raw = properties.expand(body.length === 1 ? ownCopy(body[0]!) : body.join('\n'), file);
     const sql = raw.trim();
     if (!sql)
       fail(
@@ -403,6 +405,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
     }
   }
   finish(true);
+  forgetHeaderLine();
   return { changeSets, warnings, sqlLines };
 }
 
