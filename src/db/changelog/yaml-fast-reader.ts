@@ -1,8 +1,9 @@
 /**
- * A reader for the YAML that changelogs are written in, and for JSON: block mappings and lists, one-line plain and
- * quoted scalars, `|`/`>` blocks, flow collections of those. It gives the node tree the yaml library's reader
+ * A reader for the YAML that changelogs are written in, and for JSON: block mappings and lists, one-line plain
+ * scalars, quoted scalars (over several lines too, folded as SnakeYAML folds them), `|`/`>` blocks, flow collections
+ * of those. It gives the node tree the yaml library's reader
  * (yaml-library-reader.ts) gives for such a file, positions included, and declines (returns null) anything else —
- * anchors, aliases, tags, merge keys, `?` keys, directives, several documents, multi-line plain or quoted scalars,
+ * anchors, aliases, tags, merge keys, `?` keys, directives, several documents, multi-line plain scalars and keys,
  * tabs outside scalars, CR, BOM, control characters, every error — so that the library, the slow path, reads those
  * exactly as before. test/unit/yaml-fast-reader.test.ts compares the two on every YAML/JSON file at hand.
  *
@@ -191,7 +192,7 @@ class Reader {
       let key: YamlScalar;
       let after: number;
       if (c === '"' || c === "'") {
-        const r = this.quoted(q);
+        const r = this.quoted(q, false);
         key = r.node;
         after = r.end;
         while (this.s.charCodeAt(after) === 32) after++;
@@ -282,8 +283,8 @@ class Reader {
   private keyOrScalar(p: number, col: number, indent: number): { node: YamlNode; end: number } {
     const c = this.s[p];
     if (c === '"' || c === "'") {
-      // Quoted: a key if a `:` follows on the line.
-      const r = this.quoted(p);
+      // Quoted: a key if a `:` follows on the line (read again, on one line only, by blockMap).
+      const r = this.quoted(p, true);
       let a = r.end;
       while (this.s.charCodeAt(a) === 32) a++;
       if (this.s[a] !== ':') {
@@ -301,7 +302,7 @@ class Reader {
     let node: YamlScalar;
     let end: number;
     if (c === '"' || c === "'") {
-      const r = this.quoted(p);
+      const r = this.quoted(p, true);
       node = r.node;
       end = this.restBlank(r.end);
     } else {
@@ -358,32 +359,76 @@ class Reader {
     }
   }
 
-  /** A quoted scalar on one line at `p` (at a `"` or `'`). */
-  private quoted(p: number): { node: YamlScalar; end: number } {
-    return this.s[p] === '"' ? this.doubleQuoted(p) : this.singleQuoted(p);
+  /**
+   * A quoted scalar at `p` (at a `"` or `'`); over several lines only where `multiLine` (not for keys, which SnakeYAML
+   * and the yaml library both take on one line only).
+   */
+  private quoted(p: number, multiLine: boolean): { node: YamlScalar; end: number } {
+    return this.s[p] === '"' ? this.doubleQuoted(p, multiLine) : this.singleQuoted(p, multiLine);
   }
 
-  /** `'…'` on one line. */
-  private singleQuoted(p: number): { node: YamlScalar; end: number } {
+  /**
+   * At a line break `q` inside a quoted scalar: YAML's flow folding, as SnakeYAML does it (ScannerImpl
+   * scanFlowScalarSpaces/scanFlowScalarBreaks). The break gives a space, or n newlines when n empty lines follow it
+   * (`escaped`: after a `\` at the line's end, which joins with no space); white space before the break (given
+   * `from`, where the raw text not yet copied starts) and at the start of the next line is dropped. SnakeYAML does
+   * not check the indentation of the continuation lines (the yaml library does and refuses lines it finds not
+   * indented enough: SnakeYAML, thus Liquibase, is the spec here). Declined: a tab around the break, `---` or `...`
+   * at a line start (SnakeYAML refuses those), the file's end, and any break where not `multiLine`.
+   */
+  private fold(from: number, q: number, escaped: boolean, multiLine: boolean): { text: string; next: number } {
+    if (!multiLine) decline();
+    let e = q;
+    if (!escaped) while (e > from && this.s.charCodeAt(e - 1) === 32) e--;
+    if (this.s.charCodeAt(e - 1) === 9) decline();
+    let text = this.s.slice(from, e);
+    let breaks = 0;
+    let r = q + 1;
+    for (;;) {
+      const three = this.s.slice(r, r + 3);
+      if (three === '---' || three === '...') decline();
+      while (this.s.charCodeAt(r) === 32) r++;
+      if (r >= this.n || this.s.charCodeAt(r) === 9) decline();
+      if (this.s.charCodeAt(r) !== 10) break;
+      breaks++;
+      r++;
+    }
+    // After an escaped break, empty lines give a newline each in SnakeYAML (and the YAML spec), but a space in the
+    // yaml library (measured: "a\\⏎⏎ b" reads "a b"): declined, to keep reading such files as before.
+    if (escaped && breaks > 0) decline();
+    text += breaks > 0 ? '\n'.repeat(breaks) : escaped ? '' : ' ';
+    return { text, next: r };
+  }
+
+  /** `'…'`, where `''` is a quote. */
+  private singleQuoted(p: number, multiLine: boolean): { node: YamlScalar; end: number } {
     const pos = this.at(p);
-    const lineEnd = this.eol(p);
     let out = '';
     let from = p + 1;
-    for (let q = p + 1; ;) {
-      const close = this.s.indexOf("'", q);
-      if (close === -1 || close >= lineEnd) return decline();
-      if (this.s[close + 1] === "'") {
-        out += this.s.slice(from, close + 1);
-        q = from = close + 2;
+    for (let q = p + 1; q < this.n;) {
+      const c = this.s.charCodeAt(q);
+      if (c === 39 /* ' */) {
+        if (this.s.charCodeAt(q + 1) === 39) {
+          out += this.s.slice(from, q + 1);
+          q = from = q + 2;
+          continue;
+        }
+        out += this.s.slice(from, q);
+        return { node: { kind: 'scalar', plain: false, value: out, merge: false, ...pos }, end: q + 1 };
+      }
+      if (c === 10) {
+        const f = this.fold(from, q, false, multiLine);
+        out += f.text;
+        q = from = f.next;
         continue;
       }
-      out += this.s.slice(from, close);
-      return { node: { kind: 'scalar', plain: false, value: out, merge: false, ...pos }, end: close + 1 };
+      q++;
     }
+    return decline();
   }
 
-  /** `"…"` on one line, with YAML's escapes. */
-  private doubleQuoted(p: number): { node: YamlScalar; end: number } {
+  /** `"…"`, with YAML's escapes. */
+  private doubleQuoted(p: number, multiLine: boolean): { node: YamlScalar; end: number } {
     const pos = this.at(p);
     let out = '';
     let from = p + 1;
@@ -393,11 +438,23 @@ class Reader {
         out += this.s.slice(from, q);
         return { node: { kind: 'scalar', plain: false, value: out, merge: false, ...pos }, end: q + 1 };
       }
-      if (c === 10) decline();
+      if (c === 10) {
+        const f = this.fold(from, q, false, multiLine);
+        out += f.text;
+        q = (from = f.next) - 1;
+        continue;
+      }
       if (c !== 92 /* \ */) continue;
       out += this.s.slice(from, q);
       const e = this.s[q + 1];
       if (e === undefined) decline();
+      if (e === '\n') {
+        // An escaped line break: the text before the `\` is kept as it is (white space included).
+        const f = this.fold(q + 1, q + 1, true, multiLine);
+        out += f.text;
+        q = (from = f.next) - 1;
+        continue;
+      }
       const simple = ESCAPES[e!];
       if (simple !== undefined) {
         out += simple;
@@ -532,7 +589,7 @@ class Reader {
   private flowNode(p: number, inMap: boolean): { node: YamlNode; end: number; plain: boolean } {
     const c = this.s[p];
     if (c === '[' || c === '{') return { ...this.flow(p), plain: false };
-    if (c === '"' || c === "'") return { ...this.quoted(p), plain: false };
+    if (c === '"' || c === "'") return { ...this.quoted(p, !inMap), plain: false };
     if (c === undefined) return decline();
     // A plain scalar: one line; it ends at , [ ] { }, at ': ' and at ' #'. `-` may start it before a non-space.
     if (c === '-' ? !/[^\s,[\]{}]/.test(this.s[p + 1] ?? ' ') : PLAIN_FIRST_BAD.has(c)) decline();
