@@ -684,10 +684,20 @@ function addChild(
         addChangeType(d, applyRemovals(expandNode(child, expand), ctx.removals ?? []), ctx, state, names, inverses);
         return;
       }
-      // A YAML/JSON `changes` entry whose value is text (`- tag: v1`) and whose key is no change type: Liquibase
-      // 4.28's ChangeSet.handleChildNode skips it without a word (a mapping there is "Unknown change type").
+      // A YAML/JSON `changes` entry whose value is text (`- tag: v1`) and whose key is no change type, or such a key
+      // straight under the changeSet: Liquibase 4.28's ChangeSet.handleChildNode skips it without a word (a mapping
+      // there is "Unknown change type").
       if (isTextEntry(child) && !/\.xml$/i.test(file) && !LIQUIBASE_ONLY_CHANGE_TYPES.has(child.name)) {
-        state.warnings.push(ignoredTextEntry(child, file, 'W_IGNORED_CHANGE', 'among the changes is no change type'));
+        if (child.changesEntry)
+          state.warnings.push(ignoredTextEntry(child, file, 'W_IGNORED_CHANGE', 'among the changes is no change type'));
+        // Straight under the changeSet (yaml-tree.ts keeps it in its place, in case it is a change): an attribute
+        // Liquibase never reads, warned as any other unknown changeSet attribute.
+        else
+          checkAttrs(
+            { name: 'changeSet', attrs: { [child.name]: child.text }, children: [], text: '', line: d.line, column: 0 },
+            file,
+            state.warnings,
+          );
         return;
       }
       if (!LIQUIBASE_ONLY_CHANGE_TYPES.has(child.name)) {

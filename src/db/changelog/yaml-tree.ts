@@ -100,11 +100,13 @@ export async function parseYamlTree(content: string, file: string): Promise<Chan
 
 /** The element tree of a document's root node; refuses what does not have the changelog's shape (file:line). */
 export function buildYamlTree(root: YamlNode | null, file: string): ChangelogNode {
-  const bad = (n: YamlNode | null | undefined, msg: string): never => {
+  const bad = (n: YamlNode | null | undefined, msg: string, o: { hint?: string } = {}): never => {
     throw new SlipwayError('E_CHANGELOG', msg, {
       file,
       ...lineOf(n),
-      hint: 'Follow the Liquibase YAML/JSON changelog shape: databaseChangeLog: [ - changeSet: {id, author, changes: [ - sql: {sql: …} ]} ].',
+      hint:
+        o.hint ??
+        'Follow the Liquibase YAML/JSON changelog shape: databaseChangeLog: [ - changeSet: {id, author, changes: [ - sql: {sql: …} ]} ].',
     });
   };
   // `*name` stands for the node anchored `&name` (SnakeYAML resolves aliases while it composes); an alias to no
@@ -195,6 +197,12 @@ export function buildYamlTree(root: YamlNode | null, file: string): ChangelogNod
         node.children.push({ name: k, attrs: {}, children: [], text: scalarText(item) ?? '', ...lineOf(item) });
     else if (t !== null && TEXT_CHILDREN.has(k))
       node.children.push({ name: k, attrs: {}, children: [], text: t, ...lineOf(pair.key) });
+    // `sql: create schema quartz` straight under a changeSet, with no `changes:` list: ChangeSet.handleChildNode makes
+    // every child whose name is a change type a change, in its place among the others, and keeps other text as an
+    // attribute it never reads (measured on 4.28: the sql runs, description "sql"; found on
+    // PhoenikSoft/team-balance-app). The loader decides which: a change, or a warning for text it ignores.
+    else if (t !== null && t !== '' && name === 'changeSet' && !ALLOWED_ATTRS.changeSet!.includes(k))
+      node.children.push(convert(k, v, pair.key, true));
     // `key: null` (or `key:` with nothing) is no value at all for Liquibase's ParsedNode: the field stays unset.
     else if (isScalar(v) && v.value === null) return;
     else if (t !== null) node.attrs[k] = t;
@@ -227,6 +235,15 @@ export function buildYamlTree(root: YamlNode | null, file: string): ChangelogNod
     // of the changeSet, as in its mapping, and each `comment` one of its comments (measured: "a\nb" recorded).
     else if (parent.name === 'changeSet') addField(parent, pair);
     else if (t !== null && PRECONDITION_ATTRS.has(key)) parent.attrs[key] = t;
+    // `databaseChangeLog: [ - baz: text ]`: DatabaseChangeLog.handleChildNode ignores text under a name it does not
+    // know, as it ignores `- comment: text`; the loader warns (W_IGNORED_ATTRIBUTE). A mapping there stays an error.
+    else if (
+      t !== null &&
+      t !== '' &&
+      parent.name === 'databaseChangeLog' &&
+      !ALLOWED_ATTRS.databaseChangeLog!.includes(key)
+    )
+      parent.children.push({ name: key, attrs: {}, children: [], text: t, ...lineOf(pair.key) });
     // `databaseChangeLog: [ - objectQuotingStrategy: QUOTE_ALL_OBJECTS, - logicalFilePath: x, … ]`: DatabaseChangeLog
     // .load reads these as values of the changelog (measured on 4.28: the quoting applies to its changeSets and its
     // own preconditions, the logicalFilePath is the FILENAME recorded), as XML's root attributes.
@@ -241,9 +258,20 @@ export function buildYamlTree(root: YamlNode | null, file: string): ChangelogNod
       (key !== 'sql' || parent.name === 'sql') &&
       !TEXT_CHILDREN.has(key) &&
       parent.name !== 'databaseChangeLog'
-    )
+    ) {
+      // Each key of each item becomes a child of the list's owner in Liquibase's ParsedNode, so a key that two items
+      // both give is two children, and reading it stops Liquibase ("Multiple nodes match null/name": `columns: [
+      // {name: a}, {name: b}]` without `- column:`). Kept as one attribute, the last item's would win in silence:
+      // found on HzAjax/SarComp, where that made a one-column table.
+      if (key in parent.attrs)
+        bad(pair.key, `"${key}" is given by more than one entry of the list under "${parent.name}"`, {
+          hint:
+            parent.name === 'columns'
+              ? 'Write each column as an entry of its own: columns: [ - column: {name: a, …}, - column: {name: b, …} ]. Liquibase 4.28 stops on this list too ("Multiple nodes match").'
+              : `Give "${key}" once. Liquibase 4.28 stops on this list too ("Multiple nodes match null/${key}").`,
+        });
       parent.attrs[key] = t;
-    else parent.children.push(convert(key, pair.value, pair.key));
+    } else parent.children.push(convert(key, pair.value, pair.key));
   };
 
   if (!isMap(root)) return bad(root, 'Expected a mapping with a databaseChangeLog key');
