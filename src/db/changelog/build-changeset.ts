@@ -211,13 +211,13 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
     rollback:
       d.rollback && d.sqlVisitors.some((v) => v.applyToRollback)
         ? d.rollback.map((r) => visitSql(r, d.sqlVisitors, true))
-        : d.rollback && sized(d.rollback, ownCopy),
+        : d.rollback && sized(d.rollback, (r) => ownCopy(r)),
     noRollback: d.rollback === null ? d.noRollback : null,
     description: d.descriptions.join('; ') || 'empty',
-    comment: d.comment === null ? null : ownCopy(d.comment),
-    contexts: d.contexts === null ? null : ownCopy(d.contexts),
-    labels: d.labels === null ? null : ownCopy(d.labels),
-    dbms: d.dbms === null ? null : ownCopy(d.dbms),
+    comment: ownCopy(d.comment),
+    contexts: ownCopy(d.contexts),
+    labels: ownCopy(d.labels),
+    dbms: ownCopy(d.dbms),
     runOnChange: d.runOnChange,
     runAlways: d.runAlways,
     runInTransaction: d.runInTransaction,
@@ -247,8 +247,10 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
  * slice again or a new slice): ~0.2 µs a string (Node 20, 20-character slices). V8 copies slices shorter than 13.
  * Not for `filename`: one string shared by every changeset of a file (a copy each would cost more than it frees).
  */
-export function ownCopy(s: string): string {
-  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+export function ownCopy(s: string): string;
+export function ownCopy(s: string | null): string | null;
+export function ownCopy(s: string | null): string | null {
+  return s === null || s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }
 
 /**

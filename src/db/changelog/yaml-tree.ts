@@ -1,6 +1,7 @@
 /**
  * YAML/JSON changelogs (`databaseChangeLog: [- include: …, - changeSet: …]`) mapped onto the XML element tree, so
- * one loader validates and converts all three formats. JSON is read by the same YAML 1.2 parser.
+ * one loader validates and converts all three formats. JSON is read as YAML, as Liquibase reads it: by
+ * yaml-fast-reader.ts, or by the yaml library (yaml-library-reader.ts) for what that reader declines.
  */
 import { SlipwayError } from '../../errors.js';
 import { checkNodeDepth, type ChangelogNode } from './xml-tree.js';
@@ -87,9 +88,8 @@ const lineOf = (n: YamlNode | null | undefined): { line: number; column: number 
 
 /** Parses a YAML or JSON changelog into the element tree. */
 export async function parseYamlTree(content: string, file: string): Promise<ChangelogNode> {
-  let fast: YamlNode | null | undefined;
   try {
-    fast = readYamlFast(content);
+    const fast = readYamlFast(content);
     if (fast) return buildYamlTree(fast, file);
   } catch {
     // Refused (or too deep for the fast reader's recursion): the library reads it again and gives the error.
