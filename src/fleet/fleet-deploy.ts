@@ -43,6 +43,7 @@ import { planBatches } from './rollout-plan.js';
 import { watchFleet } from './fleet-watch.js';
 import { archivesToPrune, type HostInstall } from './ssh-target.js';
 import { hostRunData, undoRollout } from './rollout-undo.js';
+import { isNotStarted } from './ssh.js';
 
 export interface FleetDeployOptions {
   config: Config;
@@ -202,6 +203,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     const dbState = { pending: [] as ChangeSetKey[], executed: [] as ChangeSetKey[] };
     const touched: ConnectedHost[] = []; // hosts whose switch began, in order
     const changedUnder = new Map<ConnectedHost, string>(); // hosts whose switch was refused: current had moved
+    const notStarted = new Map<ConnectedHost, string>(); // hosts that refused to start the switch command
     const live = new Set<ConnectedHost>();
     const hostSteps = new Map<ConnectedHost, StepRunner>();
     const undo = (e: unknown, journaled: ConnectedHost[]) =>
@@ -214,6 +216,7 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
         hostSteps,
         touched,
         changedUnder,
+        notStarted,
         previous,
         fleetPrevious,
         releaseId,
@@ -339,6 +342,10 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
                 if (isCurrentChanged(e)) {
                   touched.splice(touched.indexOf(h), 1);
                   changedUnder.set(h, (e as Error).message);
+                } else if (isNotStarted(e)) {
+                  // The host refused the switch before it started: this run did not change its current.
+                  touched.splice(touched.indexOf(h), 1);
+                  notStarted.set(h, (e as Error).message);
                 }
                 throw e;
               });

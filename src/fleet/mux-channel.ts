@@ -38,6 +38,12 @@ export interface ChannelResult {
   stderr: Buffer;
   /** The socket closed while the command ran: the master (and its connection) went away; what it did is not known. */
   lost?: true;
+  /**
+   * The host refused the command before it started: it would not open a session channel ('session': sshd's
+   * MaxSessions, say), or it opened one and refused the exec request ('exec': sshd could not fork the session, as on
+   * a host out of processes). Either way nothing of the command ran there.
+   */
+  notStarted?: 'session' | 'exec';
 }
 
 /** The master could not take the command: none answers on the socket ('absent'), or it declined proxy mode. */
@@ -78,7 +84,7 @@ export function execOverMaster(
   };
   const wait = () => new Promise<void>((r) => (wake = r));
 
-  const finish = (code: number | null, lost = false) => {
+  const finish = (code: number | null, lost = false, notStarted?: 'session' | 'exec') => {
     if (done) return;
     done = true;
     poke();
@@ -89,7 +95,13 @@ export function execOverMaster(
       conn.on('error', () => undefined);
       conn.destroySoon();
     }
-    resolve({ code, stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr), ...(lost ? { lost: true } : {}) });
+    resolve({
+      code,
+      stdout: Buffer.concat(stdout),
+      stderr: Buffer.concat(stderr),
+      ...(lost ? { lost: true } : {}),
+      ...(notStarted ? { notStarted } : {}),
+    });
   };
 
   const send = (b: Buffer) => {
@@ -141,10 +153,11 @@ export function execOverMaster(
         return;
       case 'open-failure':
         stderr.push(Buffer.from(`channel open failed: ${m.description}\n`));
-        return finish(255);
+        return finish(255, false, 'session');
       case 'failure':
+        // The only request sent with want-reply is the exec: its refusal.
         stderr.push(Buffer.from('exec request failed: the host did not run the command\n'));
-        return finish(255);
+        return finish(255, false, 'exec');
       case 'window-adjust':
         remoteWindow += m.bytes;
         return poke();

@@ -64,6 +64,8 @@ export interface UndoInput {
   touched: ConnectedHost[];
   /** Hosts whose switch was refused because current had changed since the run read it (the refusal). */
   changedUnder: Map<ConnectedHost, string>;
+  /** Hosts that refused to start the switch command (nothing of it ran there): why. */
+  notStarted?: Map<ConnectedHost, string> | undefined;
   previous: Map<ConnectedHost, string | null>;
   fleetPrevious: string | null;
   releaseId: string;
@@ -176,7 +178,10 @@ export async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayErro
   }
   for (const [h, why] of u.changedUnder)
     lines.push(`${h.host.label}: not switched and left as it is (this run did not change it): ${why}`);
-  const untouched = u.hosts.filter((h) => !u.touched.includes(h) && !u.changedUnder.has(h)).map((h) => h.host.label);
+  for (const [h, why] of u.notStarted ?? []) lines.push(await notStartedLine(h, why, u.previous.get(h) ?? null));
+  const untouched = u.hosts
+    .filter((h) => !u.touched.includes(h) && !u.changedUnder.has(h) && !u.notStarted?.has(h))
+    .map((h) => h.host.label);
   if (untouched.length) lines.push(`never switched (still on their previous release): ${untouched.join(', ')}`);
   const err = e instanceof SlipwayError ? e : new SlipwayError('E_DEPLOY', String((e as Error)?.message ?? e));
   const message = `${err.code}: ${err.message}`;
@@ -244,4 +249,18 @@ export async function undoRollout(e: unknown, u: UndoInput): Promise<SlipwayErro
     ],
     cause: e,
   });
+}
+
+/**
+ * What is known of a host that refused to start its switch: the switch did not run there (the refusal says so), and
+ * its current as read back now — or, when the host refuses that read too, plainly not known.
+ */
+async function notStartedLine(h: ConnectedHost, why: string, previous: string | null): Promise<string> {
+  const head = `${h.host.label}: not switched: the switch command was not started there (${why})`;
+  try {
+    const current = await h.target.readCurrent();
+    return `${head}; current read back: ${current ?? '(none)'}${current === previous ? ' (its previous release)' : ''}`;
+  } catch (e) {
+    return `${head}; its current is not known: it could not be read back (${e instanceof Error ? e.message : String(e)})`;
+  }
 }

@@ -142,6 +142,11 @@ export class SshTarget implements Target {
           opts,
         )
       : await this.session.script(script, args, opts);
+    // Refused before it started: nothing of it ran, the lines included; they go again with the next command.
+    if (r.notStarted && !r.timedOut) {
+      this.pending.unshift(...sent);
+      return r;
+    }
     // Whether the lines (and the command's own effects) are on the host is unknown after a timeout or a cut.
     if (r.timedOut || transportFailure(r) || (sent.length && r.code === JOURNAL_FAILED.code)) this.known = null;
     else this.appendKnown(sent);

@@ -47,6 +47,11 @@ export interface RemoteResult {
    * started this ssh died before it answered (spawn-off-thread.ts): either way what the command did is not known.
    */
   connectionLost?: boolean;
+  /**
+   * The host refused the command before it started (why, in words): it would not open a session for it, or refused
+   * its exec request. Nothing of the command ran there; the connection itself may be fine.
+   */
+  notStarted?: string;
 }
 
 export interface RunOptions {
@@ -116,6 +121,7 @@ const CUT = 'the connection was cut';
  * connection is gone.
  */
 export function transportFailure(r: RemoteResult): string | null {
+  if (r.notStarted) return r.notStarted;
   if (r.code === 255) return sshFailureReason(r.stderr) ?? (r.connectionLost ? CUT : null);
   return r.connectionLost ? CUT : null;
 }
@@ -130,8 +136,22 @@ export function sshFailureReason(stderr: string): string | null {
   if (/Could not resolve hostname/i.test(stderr)) return 'the host name does not resolve';
   if (/Connection closed|Connection reset|Broken pipe/i.test(stderr)) return CUT;
   // ssh's own words, and mux-channel.ts's, for a session the host would not open (sshd's MaxSessions, say).
-  if (/channel \S*\s*open failed/i.test(stderr)) return 'the host refused to open a session';
+  if (/channel \S*\s*open failed/i.test(stderr)) return SESSION_REFUSED;
   return null;
+}
+
+const SESSION_REFUSED = 'the host refused to open a session for it';
+const EXEC_REFUSED = 'the host refused its exec request (sshd could not start it: out of processes, say)';
+
+/**
+ * Errors `check` threw for a command the host refused before it started (RemoteResult.notStarted): what the caller
+ * knows is that nothing of it ran there.
+ */
+const notStartedErrors = new WeakSet<object>();
+
+/** Whether `e` is `check`'s error for a command the host refused before it started (nothing of it ran there). */
+export function isNotStarted(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && notStartedErrors.has(e);
 }
 
 /** One host's connection: every remote command of a run goes through it (and is logged to `logFile`). */
@@ -244,6 +264,7 @@ export class SshSession {
       timedOut,
       ms: performance.now() - t0,
       ...(r.lost ? { connectionLost: true } : {}),
+      ...(r.notStarted ? { notStarted: r.notStarted === 'session' ? SESSION_REFUSED : EXEC_REFUSED } : {}),
     };
   }
 
@@ -284,6 +305,9 @@ export class SshSession {
       ms: performance.now() - t0,
       ...(lost ? { connectionLost: true } : {}),
     };
+    // The client's words for a command the host refused before it started (a mux client's and a plain client's).
+    if (code === 255 && !killed && /^exec request failed on channel/m.test(r.stderr)) r.notStarted = EXEC_REFUSED;
+    else if (code === 255 && !killed && /^channel \d+: open failed/m.test(r.stderr)) r.notStarted = SESSION_REFUSED;
     // 255 is ssh's own failure, or a remote command's exit code: the master connection tells them apart.
     if (code === 255 && !killed && sshFailureReason(r.stderr) === null && !(await this.masterAlive()))
       r.connectionLost = true;
@@ -304,6 +328,14 @@ export class SshSession {
   check(r: RemoteResult, what: string, timeoutMs?: number): RemoteResult {
     if (r.code === 0 && !r.timedOut) return r;
     const tail = r.stderr.trim().split('\n').slice(-5).filter(Boolean);
+    if (r.notStarted && !r.timedOut) {
+      const e = new SlipwayError('E_SSH', `${this.label}: ${what}: not started: ${r.notStarted}`, {
+        details: tail,
+        hint: `Nothing of it ran on ${this.label}. See ${this.logFile}.`,
+      });
+      notStartedErrors.add(e);
+      throw e;
+    }
     if (r.timedOut)
       throw new SlipwayError('E_SSH', `${this.label}: ${what} timed out after ${timeoutMs ?? '?'} ms`, {
         details: tail,
