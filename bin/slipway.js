@@ -29,6 +29,17 @@ const words = args.filter((a) => !a.startsWith('-'));
 const db = words[0] === 'db';
 /** `slipway db package`: its young generation is kept small (youngGenerationKeptSmall). */
 const dbPackage = db && words[1] === 'package';
+/**
+ * The kind of db run, which names its code cache (runWithCodeCache): the command word (`package`, `apply`,
+ * `status`…), `help` for help and version output, `db` when there is no usable word.
+ */
+const dbRunKind = !db
+  ? null
+  : args.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V') || words[1] === 'help'
+    ? 'help'
+    : /^[a-z][a-z-]{0,31}$/.test(words[1] ?? '')
+      ? words[1]
+      : 'db';
 const entry = db ? path.join(__dirname, '../dist/bundle/db/main.cjs') : path.join(__dirname, '../dist/bundle/main.js');
 if (!existsSync(entry)) {
   process.stderr.write('slipway: dist/bundle/ is missing; run `npm run build:ts` in the slipway checkout first.\n');
@@ -111,17 +122,30 @@ async function run(argv) {
 
 /**
  * Runs a CommonJS bundle's `main(argv)` (dist/bundle/db/main.cjs), compiled by node:vm with a V8 code cache of the
- * functions its last uncached run compiled, which spares most of the parsing and compiling that were a third of a
- * short command's own work. `db package` of the corpus registry unit (callgrind, whole process, the ESM chunks of
+ * functions an earlier run of the same kind compiled, which spares most of the parsing and compiling that were a third
+ * of a short command's own work. `db package` of the corpus registry unit (callgrind, whole process, the ESM chunks of
  * dist/bundle/db/ before -> this): Node 20 874 -> 811 M instructions (503 M of them Node's start-up with
- * NODE_EXTRA_CA_CERTS), 22 404 -> 393, 24 372 -> 363 (both with Node's compile cache before).
- * The cache is made once the command has run, so it holds every function that run needed, and is rewritten when V8
- * rejects it (other V8 flags) or the bundle changed (its last line, //# codeCacheKey=, is a hash of it, written by
- * tools/bundle.mjs; V8 itself compares only the source's length). One file per bundle location and Node version, in
- * <user cache dir>/code-cache (src/cache-dir.ts), pruned of gone installs' caches whenever one is written;
- * NODE_DISABLE_COMPILE_CACHE turns it off, as it does Node's.
+ * NODE_EXTRA_CA_CERTS, see below), 22 404 -> 393, 24 372 -> 363 (both with Node's compile cache before).
+ * One cache per kind of run (dbRunKind: `db package`, `db status`…): V8 compiles what the cache lacks from scratch,
+ * so a `db package` with a cache made by `db rollback-sql` cost 771-783 M instructions against 739-744 M with its own
+ * (registry, Node 20); the functions a cache holds beyond the run's cost next to nothing (a cache made by registry's
+ * package, a tiny SQL package and a rollback-sql run together: 742-745 M). The cache is made once the command has run
+ * and succeeded (exit code 0), so it holds every function a whole run needed, and is rewritten when V8 rejects it
+ * (other V8 flags) or the bundle changed (its last line, //# codeCacheKey=, is a hash of it, written by
+ * tools/bundle.mjs; V8 itself compares only the source's length). An accepted cache is never rewritten: making one
+ * costs ~40 M instructions, too much to do on every run. So a kind's cache holds what its first successful run
+ * compiled: a `db package` of a tiny formatted-SQL changelog, made first, cost the registry's XML package 769-770 M.
+ * One file per bundle location, Node version and kind of run, in <user cache dir>/code-cache (src/cache-dir.ts),
+ * pruned of gone installs' caches whenever one is written; NODE_DISABLE_COMPILE_CACHE turns it off, as it does Node's.
  * Without a usable cache a run compiles the whole file: 963 M for that command on Node 20 (whitespace-free bundle,
  * c6c3e1f), 10 % more than the ESM chunks it replaced. A cache that cannot be read or written costs only that.
+ *
+ * NODE_EXTRA_CA_CERTS (set on many CI machines) costs Node 20 ~420 M instructions (~50 ms) in every process, before
+ * any JavaScript runs, so nothing here can avoid it: Node 20's per-process start-up (node::InitializeOncePerProcess ->
+ * crypto::UseExtraCaCerts) builds the root certificate store (NewRootCertStore, ~200 M) and parses every certificate
+ * of that file (PEM_read_bio_X509, ~200 M for Debian's 146). `node -e 0`, callgrind: 505 M with it, 84 M without.
+ * Node 22 and 24 read the file only when the first TLS context is made (85.9 and 87.9 M either way), which
+ * `db package` never does.
  */
 async function runWithCodeCache(file, argv) {
   const source = readFileSync(file, 'utf8');
@@ -134,20 +158,19 @@ async function runWithCodeCache(file, argv) {
   } catch {
     // none yet
   }
+  // Before the bundle is compiled: V8 accepts a code cache only under the flags it was made with, and this kind of
+  // run's cache is made under these too (so no flag needs putting back, whatever this V8's defaults are).
+  if (dbPackage) youngGenerationKeptSmall();
   // Node's own CommonJS wrapper, on the source's first line: line numbers (and the source map) stay as they are.
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     cachedData,
   });
-  // Set once V8 has checked the cache, which it accepts only when made under the same V8 flags.
-  const young = dbPackage && youngGenerationKeptSmall();
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, nodeModule.createRequire(file), mod, file, path.dirname(file));
   process.exitCode = await mod.exports.main(argv);
-  if (cache && (cachedData === undefined || script.cachedDataRejected)) {
-    // Back to V8's default before the cache is made: made with the flag, the other db commands would reject it, and
-    // each run that follows another command would compile the bundle whole and rewrite the cache.
-    if (young) young.restore();
+  // A failed run (a usage error, a typo for a command word) compiled only part of what the command needs.
+  if (cache && process.exitCode === 0 && (cachedData === undefined || script.cachedDataRejected)) {
     try {
       // Written whole, then renamed: a run that reads it meanwhile sees the old file or the new one, never a part.
       const tmp = `${cache.file}.${process.pid}.tmp`;
@@ -169,7 +192,7 @@ async function runWithCodeCache(file, argv) {
  * 10,000-changeset changelog (9.1 MB of SQL; GNU time, medians of 5 runs): peak RSS on Node 20 118 -> 93 MB, 22
  * 127 -> 103 MB, 24 163 -> 105 MB; instructions (callgrind, whole process, Node 20) within the spread of runs
  * (3.87-4.05 G both). The corpus registry unit: 60 -> 59 MB, 760 -> 764 M instructions. Only for this command: a
- * server's throughput wants a young generation that grows. Returns how to put V8's default back.
+ * server's throughput wants a young generation that grows.
  */
 function youngGenerationKeptSmall() {
   // Node compiles its own modules with a code cache that V8 also checks against its flags: those the command loads
@@ -186,23 +209,19 @@ function youngGenerationKeptSmall() {
   // package runs for 0.1-2 s, and TurboFan, compiling the changeset builders with all they call inlined, was 42 % of
   // the instructions of fineract's pass 1 (a single function ~0.7 s of a compile thread: --trace-opt). `db package`,
   // callgrind, whole process, Node 20, cache warm: fineract 7.1 -> 6.0 G, traccar 985 -> 949 M (main thread within
-  // the spread of runs). Set and restored like the growth factor: V8 checks the code cache against its flags.
+  // the spread of runs).
   v8.setFlagsFromString('--max-inlined-bytecode-size-cumulative=200');
-  return {
-    restore: () => {
-      v8.setFlagsFromString('--semi-space-growth-factor=2');
-      v8.setFlagsFromString('--max-inlined-bytecode-size-cumulative=920');
-    },
-  };
 }
 
 /**
  * Removes the code caches of installs that are gone (each cache names its bundle on its second line; every `npx`
- * version or moved checkout leaves one of ~0.5 MB behind) and temporary files left by a run that died writing. Only
- * after a write, which happens once per build of the bundle, so ordinary runs never list the directory.
+ * version or moved checkout leaves some of ~0.6 MB behind), this install's cache of an older launcher (one for every
+ * kind of run, its name without the kind) and temporary files left by a run that died writing. Only after a write,
+ * which happens once per build of the bundle and kind of run, so ordinary runs never list the directory.
  */
 function pruneCodeCaches(kept) {
   const dir = path.dirname(kept);
+  const unkinded = path.basename(kept).slice(0, -`-${dbRunKind}`.length);
   const head = Buffer.alloc(4096);
   let names;
   try {
@@ -214,6 +233,10 @@ function pruneCodeCaches(kept) {
     const file = path.join(dir, name);
     if (file === kept) continue;
     try {
+      if (name === unkinded) {
+        unlinkSync(file);
+        continue;
+      }
       if (name.endsWith('.tmp')) {
         if (Date.now() - statSync(file).mtimeMs > 3_600_000) unlinkSync(file);
         continue;
@@ -236,8 +259,8 @@ function pruneCodeCaches(kept) {
 }
 
 /**
- * Where the code cache of `file` lives (one file per bundle location and Node version, so a rebuild replaces it) and
- * the key its content must start with (the bundle's); null when off or the bundle has no key.
+ * Where the code cache of `file` lives (one file per bundle location, Node version and kind of run, so a rebuild
+ * replaces it) and the key its content must start with (the bundle's); null when off or the bundle has no key.
  */
 function codeCacheOf(file, source) {
   if (process.env.NODE_DISABLE_COMPILE_CACHE !== undefined) return null;
@@ -251,7 +274,7 @@ function codeCacheOf(file, source) {
     let h = 0x811c9dc5;
     for (let i = 0; i < file.length; i++) h = Math.imul(h ^ file.charCodeAt(i), 0x01000193) >>> 0;
     return {
-      file: path.join(dir, `${h.toString(16)}-${process.version}-${process.arch}`),
+      file: path.join(dir, `${h.toString(16)}-${process.version}-${process.arch}-${dbRunKind}`),
       // the bundle's key, then its path: a cache of another build or of another install sharing the hash is not used
       key: Buffer.from(`${key}\n${file}\n`),
     };

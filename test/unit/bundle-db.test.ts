@@ -1,7 +1,8 @@
 // `slipway db …` runs dist/bundle/db/main.cjs (tools/bundle.mjs, dbBundleOptions): the CLI with only the db command
 // group, in one CommonJS file that bin/slipway.js compiles with a V8 code cache in the user's cache directory. What
 // that relies on: main.ts loads the db group alone whenever bin/slipway.js picks that bundle, the other groups, were
-// they ever asked for there, fail loudly, and the code cache is used only for the bundle and Node it was made by.
+// they ever asked for there, fail loudly, and the code cache is used only for the bundle, Node and db command it was
+// made by.
 import { readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -92,7 +93,7 @@ describe('the db bundle', () => {
         const made = readFileSync(path.join(dir, 'package.sql'), 'utf8');
         const files = cacheFiles();
         expect(files).toHaveLength(1);
-        expect(path.basename(files[0]!)).toMatch(new RegExp(`-${process.version}-${process.arch}$`));
+        expect(path.basename(files[0]!)).toMatch(new RegExp(`-${process.version}-${process.arch}-package$`));
         expect(readFileSync(files[0]!).subarray(0, 33).toString()).toBe(`${key()}\n`);
         const written = statSync(files[0]!).mtimeMs;
 
@@ -140,14 +141,36 @@ describe('the db bundle', () => {
         const deadTmp = path.join(codeCache, `${path.basename(file!)}.2.tmp`); // left by a run that died two hours ago
         writeFileSync(deadTmp, data);
         utimesSync(deadTmp, new Date(Date.now() - 7_200_000), new Date(Date.now() - 7_200_000));
+        // this install's cache from a launcher that kept one for every db command (named without the command)
+        const unkinded = file!.replace(/-package$/, '');
+        writeFileSync(unkinded, Buffer.concat([Buffer.from(`${key()}\n${bundle}\n`), data]));
         // nothing is pruned by a run that only reads its cache
         expect(run().code).toBe(0);
-        expect(cacheFiles()).toHaveLength(6);
+        expect(cacheFiles()).toHaveLength(7);
         // a rejected cache makes the run write one, and prune
         writeFileSync(file!, Buffer.concat([readFileSync(file!).subarray(0, 34 + bundle.length), Buffer.from('x')]));
         const r = run();
         expect(r.code, r.stderr).toBe(0);
         expect(cacheFiles().sort()).toEqual([file!, freshTmp, live].sort());
+      });
+
+      it('is made by a run that succeeded, and not by a help run for the command it names', () => {
+        const own = path.join(dir, 'own');
+        const files = () => {
+          try {
+            return readdirSync(path.join(own, 'code-cache')).map((f) => f.replace(/^[0-9a-f]+-/, ''));
+          } catch {
+            return [];
+          }
+        };
+        const env = { SLIPWAY_CACHE_DIR: own, SOURCE_DATE_EPOCH: '0' };
+        // a usage error (a misspelt command, a missing flag) ran only part of the command: no cache from it
+        expect(runBin(['db', 'pakage'], dir, { env }).code).toBe(2);
+        expect(runBin(['db', 'rollback-sql', '--root', dir, '--changelog', 'master.sql'], dir, { env }).code).toBe(2);
+        expect(files()).toEqual([]);
+        const help = runBin(['db', 'package', '--help'], dir, { env });
+        expect(help.code, help.stderr).toBe(0);
+        expect(files()).toEqual([`${process.version}-${process.arch}-help`]);
       });
 
       it('is neither read nor written with NODE_DISABLE_COMPILE_CACHE, nor where it cannot be written', () => {
