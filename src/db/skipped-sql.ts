@@ -32,7 +32,15 @@ const isSql = (file: string) => file.toLowerCase().endsWith('.sql');
 export function skippedSql(all: readonly ChangeSet[], selected: readonly ChangeSet[]): SkippedSql {
   const chosen = new Set(selected);
   const run = new Set<string>();
-  for (const cs of selected) for (const l of cs.statementLocations ?? []) run.add(l.file);
+  // Consecutive statements mostly share one file: a Set#add per statement hashed the same path again each time
+  // (~1 % of generating a 10,000-changeset package, CPU profile).
+  let last: string | null = null;
+  for (const cs of selected)
+    for (const l of cs.statementLocations ?? []) {
+      if (l.file === last) continue;
+      last = l.file;
+      run.add(last);
+    }
   const out: SkippedSql = { files: {}, changeSets: {} };
   const note = (file: string, why: string) => {
     if (isSql(file) && !run.has(file) && out.files[file] === undefined) out.files[file] = why;
