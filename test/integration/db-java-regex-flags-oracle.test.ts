@@ -10,8 +10,8 @@ import {
 
 // <regExpReplace> patterns Java runs and Slipway refused (E_CHANGELOG) or matched differently: (?x) comments mode,
 // (?d) unix lines, (?U) Unicode classes, \x{…} beyond U+FFFF, Java's own (?iu) case table (the Kelvin sign matches
-// `k`), a class range whose ends are escapes under (?i) and Java 17's Unicode `\b`. The expected rows are what real
-// Liquibase 4.28 wrote.
+// `k`), a class range whose ends are escapes under (?i), Java 17's Unicode `\b`, atomic groups and possessive
+// quantifiers (session 22). The expected rows are what real Liquibase 4.28 wrote.
 const insert = (id: string, value: string, replace: string, by: string): string =>
   `<changeSet id="${id}" author="r"><sql>INSERT INTO t1 (n, a) VALUES (${id}, '${value}')</sql>` +
   `<modifySql><regExpReplace replace="${replace}" with="${by}"/></modifySql></changeSet>`;
@@ -31,6 +31,9 @@ describe('modifySql regExpReplace: Java inline flags and code points as Liquibas
         insert('7', '\u00e9int int', String.raw`\bint\b`, 'word'),
         // A backreference where case is ignored, to a group of digits (no letter: the same text either way).
         insert('8', 'x2024-2024', String.raw`(?i)(\d+)-\1`, 'same'),
+        // An atomic group and a possessive quantifier (no backtracking into them): `(?>a|ab)c` fails at `a`.
+        insert('9', 'abc', '(?>a|ab)c|b', '_'),
+        insert('10', 'xxxy', 'x*+y', 'possessive'),
       ].join('\n'),
     ),
   });
@@ -49,6 +52,8 @@ describe('modifySql regExpReplace: Java inline flags and code points as Liquibas
       '6|range',
       '7|\u00e9int word',
       '8|xsame',
+      '9|a_c',
+      '10|possessive',
     ]);
     expect(psqlRows(c.ours, rows)).toEqual(psqlRows(c.theirs, rows));
   }, 300_000);

@@ -4,10 +4,16 @@
  * way Matcher.appendReplacement reads it. Java's syntax is close to JavaScript's but not the same: inline flags
  * anywhere (`(?i)`, `a(?i)b`, `(?i:…)`, `(?-i)`, and (?x), (?d), (?U)) with Java's own case fold (ASCII-only unless
  * (?u)), `\Q…\E`, `\A`, `\z`, `\Z`, `\h`, `\v`, `\R`, an ASCII-only `\s`, a `.` and a `$` that know every line
- * terminator, a code point beyond U+FFFF as one character, and a replacement where `\` escapes and `$` must name a
- * group. A construct JavaScript cannot express (atomic groups, possessive quantifiers, class intersections, `\p{…}`,
- * a backreference where case is ignored to a group that can match a letter, `\w`/`\d`/`\b` under (?U)) is refused
- * with a message naming it rather than matched differently.
+ * terminator, a code point beyond U+FFFF as one character, atomic groups and possessive quantifiers (as a lookahead
+ * that captures and a backreference to it), and a replacement where `\` escapes and `$` must name a group (checked
+ * where the pattern matches, as Java does). Every group is a named JavaScript group, so those added never renumber
+ * the user's. A construct JavaScript cannot express (class intersections, `\p{…}`, a backreference where case is
+ * ignored to a group that can match a letter, `\w`/`\d`/`\b` under (?U)) is refused with a message naming it
+ * rather than matched differently; so are the places where the two engines keep different group values (a group
+ * that may be unset, read after an atomic group, a lookaround or a repetition that can skip it; a backreference to a
+ * group that may be unset, which Java fails and JavaScript matches empty) and a repeated group that can match empty
+ * (Java ends the loop there, JavaScript backtracks). test/integration/java-regex-differential.test.ts compares it
+ * with real Java on a table and on seeded random patterns.
  */
 import { javaOtherCases, javaRangeOtherCases } from './java-case.js';
 import {
@@ -36,6 +42,78 @@ export { JavaRegexError };
  * one atom, as in Java. The result never depends on the Node version.
  */
 export function javaRegex(pattern: string): RegExp {
+  return translate(pattern).re;
+}
+
+/** A translated pattern: the RegExp, Java's group count, its named groups, and the groups a replacement cannot use. */
+interface Translation {
+  re: RegExp;
+  groups: number;
+  names: Map<string, number>;
+  /** Groups whose value after a match can differ between Java and JavaScript, with the reason. */
+  unreliable: Map<number, string>;
+}
+
+/**
+ * The JavaScript name of Java's capturing group `n`. Every group is named (`$` can start no Java group name), so
+ * that the groups javaRegex adds for atomic groups and possessive quantifiers never shift the user's numbers.
+ */
+const groupName = (n: number): string => `$${n}`;
+
+/** A group of the pattern as a tree node: what decides whether a capturing group inside it is always set. */
+interface GroupNode {
+  parent: GroupNode | null;
+  /** A `|` stands directly in it: each of its branches may not run. */
+  alternation: boolean;
+  /** It may match zero times (`?`, `*`, `{0,n}`) or is a negative lookaround. */
+  optional: boolean;
+  /** It may match more than once. */
+  repeated: boolean;
+  /** Java keeps what a capturing group inside it caught in an attempt that failed later (atomic, possessive, lookaround). */
+  keepsFailed: boolean;
+  /** Whether its current branch, as far as read, can match the empty string; whether an earlier branch can. */
+  branchEmpty: boolean;
+  anyEmpty: boolean;
+}
+
+/** One open group of the pattern: the flags to restore, the Java group it captures, what closes it in JavaScript. */
+interface OpenGroup {
+  flags: Flags;
+  group: { n: number; start: number } | null;
+  close: string;
+  outStart: number;
+  node: GroupNode;
+  lookbehind: boolean;
+  lookaround: boolean;
+}
+
+/** Whether the group at `node` may be unset where `upTo` (an ancestor, or null for the whole pattern) has matched. */
+function mayBeUnset(node: GroupNode, upTo: GroupNode | null): boolean {
+  for (let n: GroupNode | null = node; n && n !== upTo; n = n.parent) {
+    if (n.optional || n.parent?.alternation) return true;
+  }
+  return false;
+}
+
+function newNode(parent: GroupNode | null): GroupNode {
+  return {
+    parent,
+    alternation: false,
+    optional: false,
+    repeated: false,
+    keepsFailed: false,
+    branchEmpty: true,
+    anyEmpty: false,
+  };
+}
+
+function ancestors(node: GroupNode | null): GroupNode[] {
+  const all: GroupNode[] = [];
+  for (let n = node; n; n = n.parent) all.push(n);
+  return all;
+}
+
+function translate(pattern: string): Translation {
   let i = 0;
   let flags: Flags = {
     ignoreCase: false,
@@ -46,84 +124,201 @@ export function javaRegex(pattern: string): RegExp {
     unixLines: false,
     unicodeClass: false,
   };
-  const saved: Flags[] = [];
-  // Capturing groups: the open ones (null for the other groups, in step with `saved`) and the Java text of each
-  // closed one, for a backreference where case is ignored.
-  const open: ({ group: number; start: number } | null)[] = [];
+  const root: GroupNode = newNode(null);
+  const open: OpenGroup[] = [];
+  const current = (): GroupNode => open.at(-1)?.node ?? root;
+  // The Java text of each closed capturing group, for a backreference where case is ignored.
   const bodies = new Map<number, string>();
+  const nodes = new Map<number, GroupNode>();
   const names = new Map<string, number>();
+  const backreferences: { group: number; at: GroupNode }[] = [];
   let groups = 0;
+  // Atomic groups and possessive quantifiers: `(?=(X))\k` matches X once, as the first way it matches, and keeps it.
+  let atomics = 0;
+  const atomic = (body: string): string => {
+    const name = `_${++atomics}`;
+    return `(?:(?=(?<${name}>${body}))\\k<${name}>)`;
+  };
   let out = '';
+  // Where the last atom (what a quantifier applies to) starts in `out`, and its group if it is one.
+  let atomStart = 0;
+  let lastGroup: GroupNode | null = null;
+  let quantified = false;
+  // Whether an atom stands before a quantifier here, whether it can match empty, and whether its branch could before it.
+  let ready = false;
+  let lastEmpty = false;
+  let emptyBefore = true;
+  const atomRead = (canBeEmpty: boolean): void => {
+    const branch = current();
+    emptyBefore = branch.branchEmpty;
+    branch.branchEmpty &&= canBeEmpty;
+    lastEmpty = canBeEmpty;
+    ready = true;
+  };
+  // JavaScript matches a lookbehind backwards: the lookahead that stands for an atomic group would come too late.
+  const inLookbehind = (): boolean => open.some((g) => g.lookbehind);
+  const atomicBehind = (): JavaRegexError =>
+    new JavaRegexError('an atomic group or possessive quantifier inside a lookbehind has no JavaScript equivalent');
   for (;;) {
     i = skipIgnored(pattern, i, flags);
     if (i >= pattern.length) break;
     const c = pattern[i]!;
+    const here = out.length;
+    const closed = lastGroup;
+    lastGroup = null;
+    const afterQuantifier = quantified;
+    quantified = false;
     if (c === '\\') {
+      atomStart = here;
       if (pattern[i + 1] === 'Q') {
         const end = pattern.indexOf('\\E', i + 2);
-        for (const ch of pattern.slice(i + 2, end < 0 ? pattern.length : end))
+        for (const ch of pattern.slice(i + 2, end < 0 ? pattern.length : end)) {
+          atomStart = out.length;
           out += literal(ch.codePointAt(0)!, flags);
+          atomRead(false);
+        }
         i = end < 0 ? pattern.length : end + 2;
         continue;
       }
+      const ref = readBackreference(pattern, i, groups, names);
+      if (ref) {
+        if (ref.group > 0 && flags.ignoreCase && !caseless(bodies.get(ref.group)))
+          throw new JavaRegexError(
+            'a backreference where case is ignored, to a group that can match a letter, has no JavaScript equivalent',
+          );
+        if (ref.group > 0 && !bodies.has(ref.group))
+          throw new JavaRegexError(
+            `a backreference to group ${ref.group} before the group closes has no JavaScript equivalent`,
+          );
+        if (ref.group > 0) backreferences.push({ group: ref.group, at: current() });
+        // Java never matches a backreference to a group the pattern does not have.
+        out += ref.group > 0 ? `\\k<${groupName(ref.group)}>` : '(?:(?!))';
+        atomRead(true);
+        i = ref.end;
+        continue;
+      }
       const e = readEscape(pattern, i, flags, false);
-      const ref = 'ref' in e && e.ref !== undefined ? (names.get(e.ref.slice(2, -1)) ?? Number(e.ref)) : undefined;
-      if (ref !== undefined && flags.ignoreCase && !caseless(bodies.get(ref)))
-        throw new JavaRegexError(
-          'a backreference where case is ignored, to a group that can match a letter, has no JavaScript equivalent',
-        );
       out += 'cp' in e ? literal(e.cp, flags) : e.source;
+      atomRead(!('cp' in e) && /^\\[bBAzZG]/.test(pattern.slice(i, i + 2)));
       i = e.end;
       continue;
     }
     if (c === '[') {
+      atomStart = here;
       const cls = translateClass(pattern, i, flags);
       out += cls.source;
+      atomRead(false);
       i = cls.end;
       continue;
     }
     if (c === '(') {
       const a = ahead(pattern, i, flags);
+      const node = newNode(current());
+      ready = false;
       const inline = /^\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([):])/.exec(a.text);
       if (inline) {
-        if (inline[3] === ':') {
-          saved.push(flags);
-          open.push(null);
-        }
+        if (inline[3] === ':')
+          open.push({ flags, group: null, close: ')', outStart: here, node, lookbehind: false, lookaround: false });
         flags = applyFlags(flags, inline[1]!, inline[2] ?? '');
         if (inline[3] === ':') out += '(?:';
         i = a.at[inline[0].length]!;
         continue;
       }
-      if (a.text.startsWith('(?>')) throw new JavaRegexError('atomic groups (?>…) have no JavaScript equivalent');
-      const head = /^\((?:\?(?:[=!]|<[=!]|<[a-zA-Z][a-zA-Z0-9]*>))?/.exec(a.text)![0];
-      saved.push(flags);
+      const head = /^\((?:\?(?:[=!>]|<[=!]|<[a-zA-Z][a-zA-Z0-9]*>))?/.exec(a.text)![0];
       i = a.at[head.length]!;
-      open.push(head === '(' || /^\(\?<[a-zA-Z]/.test(head) ? { group: ++groups, start: i } : null);
-      if (head.startsWith('(?<') && /[a-zA-Z]/.test(head[3]!)) names.set(head.slice(3, -1), groups);
-      out += head;
+      node.keepsFailed = /^\(\?(?:[=!>]|<[=!])/.test(head);
+      node.optional = head === '(?!' || head === '(?<!';
+      if (head === '(' || /^\(\?<[a-zA-Z]/.test(head)) {
+        const n = ++groups;
+        if (head !== '(') {
+          const name = head.slice(3, -1);
+          if (names.has(name)) throw new JavaRegexError(`Named capturing group <${name}> is already defined`);
+          names.set(name, n);
+        }
+        nodes.set(n, node);
+        open.push({
+          flags,
+          group: { n, start: i },
+          close: ')',
+          outStart: here,
+          node,
+          lookbehind: false,
+          lookaround: false,
+        });
+        out += `(?<${groupName(n)}>`;
+      } else if (head === '(?>') {
+        if (inLookbehind()) throw atomicBehind();
+        open.push({ flags, group: null, close: '', outStart: here, node, lookbehind: false, lookaround: false });
+      } else {
+        open.push({
+          flags,
+          group: null,
+          close: ')',
+          outStart: here,
+          node,
+          lookbehind: head.startsWith('(?<'),
+          lookaround: true,
+        });
+        out += head;
+      }
       continue;
     }
     if (c === ')') {
-      flags = saved.pop() ?? flags;
       const group = open.pop();
-      if (group) bodies.set(group.group, pattern.slice(group.start, i));
-      out += c;
+      if (!group) throw new JavaRegexError("Unmatched closing ')'");
+      flags = group.flags;
+      if (group.group) bodies.set(group.group.n, pattern.slice(group.group.start, i));
+      out += group.close;
+      if (group.close === '') out = out.slice(0, group.outStart) + atomic(out.slice(group.outStart));
+      atomStart = group.outStart;
+      lastGroup = group.node;
+      atomRead(group.lookaround || group.node.anyEmpty || group.node.branchEmpty);
       i++;
       continue;
     }
-    if ((c === '+' || c === '}' || c === '*' || c === '?') && ahead(pattern, i, flags, 2).text[1] === '+') {
-      throw new JavaRegexError('possessive quantifiers (*+, ++, ?+) have no JavaScript equivalent');
+    const quantifier = readQuantifier(pattern, i, flags);
+    if (quantifier) {
+      if (afterQuantifier && quantifier.source.startsWith('{'))
+        throw new JavaRegexError('a counted repetition right after another quantifier has no JavaScript equivalent');
+      if (afterQuantifier) throw new JavaRegexError(`Dangling meta character '${c}'`);
+      if (!ready)
+        throw new JavaRegexError('a quantifier with nothing before it to repeat has no JavaScript equivalent');
+      // Java ends a loop at an iteration that matched empty; JavaScript refuses that iteration and backtracks.
+      if (closed && quantifier.max > 1 && lastEmpty)
+        throw new JavaRegexError('a repeated group that can match the empty string has no JavaScript equivalent');
+      current().branchEmpty = emptyBefore && (quantifier.min === 0 || lastEmpty);
+      if (quantifier.possessive && inLookbehind()) throw atomicBehind();
+      quantified = true;
+      if (closed) {
+        closed.optional ||= quantifier.min === 0;
+        closed.repeated ||= quantifier.max > 1;
+        closed.keepsFailed ||= quantifier.possessive;
+      }
+      let atom = out.slice(atomStart);
+      // Java repeats any atom; JavaScript refuses a quantifier straight after a lookbehind (`^` is one here).
+      if (/^\(\?<[=!]/.test(atom)) atom = `(?:${atom})`;
+      out =
+        out.slice(0, atomStart) + (quantifier.possessive ? atomic(atom + quantifier.source) : atom + quantifier.source);
+      i = quantifier.end;
+      continue;
     }
-    // Java reads `{` only as a counted repetition, a digit right after it (JavaScript would take `{x` literally).
-    if (c === '{' && !/[0-9]/.test(pattern[i + 1] ?? '')) throw new JavaRegexError('Illegal repetition');
+    atomStart = here;
+    if (c === '|') ready = false;
+    else atomRead(c === '^' || c === '$');
     const terminators = flags.unixLines ? String.raw`\n` : String.raw`\n\r\u0085\u2028\u2029`;
     if (c === '.') out += flags.dotAll ? String.raw`(?:${ASTRAL}|[\s\S])` : `(?:${ASTRAL}|[^${terminators}])`;
     else if (c === '^') {
       const after = flags.unixLines ? '(?<=\\n)' : String.raw`(?<=[\n\u0085\u2028\u2029]|\r(?!\n))`;
-      out += flags.multiLine ? String.raw`(?:${START}|${after}(?=[\s\S]))` : START;
+      // Pattern.Caret: under (?m) `^` never matches at the end of the input, not even of an empty one.
+      out += flags.multiLine ? String.raw`(?:${START}|${after})(?=[\s\S])` : START;
     } else if (c === '$') out += dollar(flags);
-    else if ('|*+?{},'.includes(c) || /[0-9]/.test(c)) out += c;
+    else if (c === '|') {
+      const branch = current();
+      branch.alternation = true;
+      branch.anyEmpty ||= branch.branchEmpty;
+      branch.branchEmpty = true;
+      out += c;
+    } else if (c === ',' || c === '}' || /[0-9]/.test(c)) out += c;
     else {
       const cp = pattern.codePointAt(i)!;
       out += literal(cp, flags);
@@ -132,11 +327,85 @@ export function javaRegex(pattern: string): RegExp {
     }
     i++;
   }
+  if (open.length > 0) throw new JavaRegexError('Unclosed group');
+  // Where Java and JavaScript keep different values in a group: Java keeps a value caught inside an atomic group, a
+  // possessive quantifier or a lookaround in an attempt that failed later, and keeps a group's value from an earlier
+  // repetition where a later one skips it (JavaScript forgets both). It shows only where the group may be unset.
+  const unreliable = new Map<number, string>();
+  for (const [n, node] of nodes) {
+    const chain = ancestors(node);
+    if (chain.some((g) => g.keepsFailed) && mayBeUnset(node, null))
+      unreliable.set(n, `group ${n} may be unset inside an atomic group, possessive quantifier or lookaround`);
+    else if (chain.slice(1).some((g) => g.repeated && mayBeUnset(node, g)))
+      unreliable.set(n, `group ${n} may be skipped by a later repetition of the group around it`);
+  }
+  for (const ref of backreferences) {
+    const node = nodes.get(ref.group)!;
+    const shared = new Set(ancestors(ref.at));
+    const common = ancestors(node).find((g) => shared.has(g)) ?? root;
+    const why = unreliable.get(ref.group);
+    if (why !== undefined || mayBeUnset(node, common))
+      throw new JavaRegexError(
+        `a backreference to group ${ref.group}, which may be unset there (${why ?? 'Java then fails it, JavaScript matches it empty'}), has no JavaScript equivalent`,
+      );
+  }
   try {
-    return new RegExp(out, 'g');
+    return { re: new RegExp(out, 'g'), groups, names, unreliable };
   } catch (e) {
     throw new JavaRegexError((e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, ''));
   }
+}
+
+/**
+ * The backreference at `i` (a backslash), if one stands there: `\\k<name>`, or `\\n` with as many digits as still
+ * name a group the pattern has opened so far (Pattern.ref). Group 0 where it names a group that does not exist.
+ */
+function readBackreference(
+  pattern: string,
+  i: number,
+  groups: number,
+  names: Map<string, number>,
+): { group: number; end: number } | null {
+  const named = /^\\k<([a-zA-Z][a-zA-Z0-9]*)>/.exec(pattern.slice(i, i + 40));
+  if (named) {
+    const n = names.get(named[1]!);
+    if (n === undefined) throw new JavaRegexError(`named capturing group <${named[1]}> does not exist`);
+    return { group: n, end: i + named[0].length };
+  }
+  if (!/[1-9]/.test(pattern[i + 1] ?? '')) return null;
+  let n = Number(pattern[i + 1]);
+  let end = i + 2;
+  while (/[0-9]/.test(pattern[end] ?? '') && n * 10 + Number(pattern[end]) <= groups)
+    n = n * 10 + Number(pattern[end++]);
+  return { group: n <= groups ? n : 0, end };
+}
+
+/** The quantifier at `i`, if one stands there (`*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`; then `?` lazy or `+` possessive). */
+function readQuantifier(
+  pattern: string,
+  i: number,
+  flags: Flags,
+): { source: string; min: number; max: number; possessive: boolean; end: number } | null {
+  const a = ahead(pattern, i, flags);
+  // Java reads `{` only as a counted repetition, a digit right after it (JavaScript would take `{x` literally).
+  if (pattern[i] === '{' && !/[0-9]/.test(pattern[i + 1] ?? '')) throw new JavaRegexError('Illegal repetition');
+  let q = /^(?:[*+?]|\{[0-9]+(?:,[0-9]*)?\})/.exec(a.text)?.[0];
+  if (q === undefined) return null;
+  const counts = /^\{([0-9]+)(,([0-9]*))?\}$/.exec(q);
+  const min = counts ? Number(counts[1]) : q === '+' ? 1 : 0;
+  const max = counts
+    ? counts[2] === undefined
+      ? min
+      : counts[3]
+        ? Number(counts[3])
+        : Infinity
+    : q === '?'
+      ? 1
+      : Infinity;
+  const mode = a.text[q.length];
+  const possessive = mode === '+';
+  if (mode === '?') q += '?';
+  return { source: q, min, max, possessive, end: a.at[q.length + (possessive ? 1 : 0)]! };
 }
 
 /**
@@ -228,16 +497,11 @@ export function javaMatcher(pattern: string): (input: string) => boolean {
   return (input) => whole.test(input);
 }
 
-/** The number of capturing groups of `re`. */
-function groupCount(re: RegExp): number {
-  return new RegExp(`${re.source}|`).exec('')!.length - 1;
-}
-
-/** A Java replacement string read once: literal text and group references, in order. */
-type ReplacementPart = string | { group: number | string };
+/** A Java replacement string read once: literal text and group references (by Java number), in order. */
+type ReplacementPart = string | { group: number };
 
 /** The parts of a Java replacement for a pattern with `groups` groups and `names`; JavaRegexError where Java throws. */
-function parseReplacement(replacement: string, groups: number, names: Set<string>): ReplacementPart[] {
+function parseReplacement(replacement: string, groups: number, names: Map<string, number>): ReplacementPart[] {
   const parts: ReplacementPart[] = [];
   let text = '';
   for (let i = 0; i < replacement.length; i++) {
@@ -261,7 +525,7 @@ function parseReplacement(replacement: string, groups: number, names: Set<string
       const name = end < 0 ? '' : replacement.slice(i + 1, end);
       if (!/^[a-zA-Z][a-zA-Z0-9]*$/.test(name)) throw new JavaRegexError('named capturing group is missing trailing }');
       if (!names.has(name)) throw new JavaRegexError(`No group with name {${name}}`);
-      parts.push({ group: name });
+      parts.push({ group: names.get(name)! });
       i = end;
       continue;
     }
@@ -281,20 +545,34 @@ function parseReplacement(replacement: string, groups: number, names: Set<string
   return parts;
 }
 
-/** Java's `input.replaceAll(pattern, replacement)`, with the pattern from javaRegex; compiled once, applied often. */
+/**
+ * Java's `input.replaceAll(pattern, replacement)`, with the pattern from javaRegex; compiled once, applied often.
+ * JavaRegexError for a pattern Java rejects or Slipway cannot translate; for a replacement Java rejects, the
+ * replacer throws it where the pattern first matches, as Java does (a visitor that never matches never fails).
+ */
 export function javaReplacer(pattern: string, replacement: string): (input: string) => string {
-  const re = javaRegex(pattern);
-  const names = new Set([...pattern.matchAll(/\(\?<([a-zA-Z][a-zA-Z0-9]*)>/g)].map((m) => m[1]!));
-  const parts = parseReplacement(replacement, groupCount(re), names);
+  const { re, groups, names, unreliable } = translate(pattern);
+  let parts: ReplacementPart[] | JavaRegexError;
+  try {
+    parts = parseReplacement(replacement, groups, names);
+  } catch (e) {
+    if (!(e instanceof JavaRegexError)) throw e;
+    parts = e;
+  }
+  for (const part of parts instanceof JavaRegexError ? [] : parts) {
+    const why = typeof part === 'string' ? undefined : unreliable.get(part.group);
+    if (why !== undefined)
+      throw new JavaRegexError(`the replacement's reference to ${why} has no JavaScript equivalent`);
+  }
   return (input) =>
     input.replace(re, (...args: unknown[]) => {
+      // Matcher.appendReplacement reads the replacement at a match: Java fails only where the pattern matches.
+      if (parts instanceof JavaRegexError) throw parts;
       const last = args.at(-1);
       const named = typeof last === 'object' && last !== null ? (last as Record<string, string | undefined>) : {};
-      const groups = args.slice(0, typeof last === 'object' && last !== null ? -3 : -2) as (string | undefined)[];
+      const match = args[0] as string;
       return parts
-        .map((p) =>
-          typeof p === 'string' ? p : ((typeof p.group === 'number' ? groups[p.group] : named[p.group]) ?? ''),
-        )
+        .map((p) => (typeof p === 'string' ? p : ((p.group === 0 ? match : named[groupName(p.group)]) ?? '')))
         .join('');
     });
 }

@@ -83,15 +83,26 @@ export function parseModifySql(node: ChangelogNode, file: string, filter: ParseF
  * a pattern for another database is never compiled by Liquibase either.
  */
 function compile(pattern: string, replacement: string, file: string, line: number): (sql: string) => string {
-  try {
-    return javaReplacer(pattern, replacement);
-  } catch (e) {
+  const refuse = (e: unknown): never => {
     if (!(e instanceof JavaRegexError)) throw e;
     throw new SlipwayError('E_CHANGELOG', `<regExpReplace replace="${pattern}" with="${replacement}">: ${e.message}`, {
       file,
       line,
       hint: 'Liquibase reads these as a Java regular expression and a Java replacement string (\\ escapes, $n names a group); write one both read the same way.',
     });
+  };
+  try {
+    const replaceAll = javaReplacer(pattern, replacement);
+    // A replacement Java rejects fails where the pattern first matches a statement, as in Liquibase.
+    return (sql) => {
+      try {
+        return replaceAll(sql);
+      } catch (e) {
+        return refuse(e);
+      }
+    };
+  } catch (e) {
+    return refuse(e);
   }
 }
 
