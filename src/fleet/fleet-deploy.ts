@@ -386,9 +386,11 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
     // Retention, the local rules on every host and on the controller's copies: keep the newest `keep`, never the
     // current, previous, last good, pinned (slipway releases pin --target) or in-progress release. Each host's end is
     // one command (finishHost): its deferred gate lines, its retention and uploaded archives, the closing line of its
-    // run. It comes before the fleet's record: recovery keeps an interrupted rollout only when every host's own
-    // journal shows its gates passed, and every host's run is closed on the host before the fleet journal closes the
-    // fleet's. A host whose retention fails keeps its releases; the rollout stands (it is live everywhere).
+    // run, its lock given back. It comes before the fleet's record: recovery keeps an interrupted rollout only when
+    // every host's own journal shows its gates passed (or its run closed: then without touching the host, which may
+    // have taken another run since its lock was given back), and every host's run is closed on the host before the
+    // fleet journal closes the fleet's. A host whose retention fails keeps its releases; the rollout stands (it is
+    // live everywhere).
     const removed = new Map<string, string[]>();
     const closed = await mapSettled(hosts, t.parallel, async (h) =>
       removed.set(
@@ -457,7 +459,8 @@ export async function deployFleet(opts: FleetDeployOptions): Promise<FleetDeploy
 /**
  * The end of a deploy on one host, in one round trip (SshTarget.finish): the deferred journal lines, the retention
  * step (planned from what the target knows of the host: the journal and releases `open` read under the lock plus
- * what this run did since), the uploaded archives no kept release came from, and the run's closing line. When the
+ * what this run did since), the uploaded archives no kept release came from, the run's closing line and the host's
+ * lock (when that fails, the run's end gives it back, as after a retention that was not done). When the
  * host's journal changed meanwhile (another process wrote it), the state is read again and the plan made again,
  * once; then retention is skipped for this deploy with a warning. A failing retention keeps the host's releases and
  * still closes the run; a run that cannot be closed on the host throws. Returns the releases removed.
@@ -495,10 +498,16 @@ async function finishHost(
           .join('; ') || 'nothing to remove';
       const data = { removed: remove, archives, ms: Math.round(performance.now() - t0) };
       if (
-        await h.target.finish(remove, archives, o.run, 'deploy', [
-          line({ step: 'retention', status: 'ok', message, data }),
-          closing,
-        ])
+        await h.target.finish(
+          remove,
+          archives,
+          o.run,
+          'deploy',
+          [line({ step: 'retention', status: 'ok', message, data }), closing],
+          // The host's lock goes with its run's closing line: nothing of this run is written there after it, and
+          // recovery keeps a run every host closed (fleet-recover-plan.ts) whatever the hosts did since.
+          { unlock: true },
+        )
       ) {
         o.emit({ step: 'retention', status: 'ok', ms: Math.round(performance.now() - t0), message });
         return remove;

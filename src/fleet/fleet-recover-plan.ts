@@ -3,9 +3,10 @@
  * alone: a deploy that did not finish is ROLLED BACK AS ONE — every host returns to the release it ran before the
  * run, in reverse rollout order, then the database loses exactly the changesets the run applied — unless every host
  * of the run had already switched and passed its health gate and smoke tests (only the run's closing lines are
- * missing): then it is kept and its record completed. Never "finish the remaining batches": the operator who ran the
- * rollout is gone, and a half-rolled-out fleet is what Capistrano's `deploy:failed` and Kamal's rollback put back
- * (issue 13: "a failing batch stops the rollout and rolls back every host already switched").
+ * missing): then it is kept and its record completed. A deploy every host closed on its own side (`finish`, which
+ * also gave the host's lock back) is kept without touching any host. Never "finish the remaining batches": the
+ * operator who ran the rollout is gone, and a half-rolled-out fleet is what Capistrano's `deploy:failed` and Kamal's
+ * rollback put back (issue 13: "a failing batch stops the rollout and rolls back every host already switched").
  * An interrupted fleet rollback follows the local rule (recover.ts): forward (every host to its target, then the
  * database undo) once it began undoing database changesets, else back to where each host came from.
  */
@@ -94,6 +95,24 @@ export function planFleetRecovery(
         if (r) return str(r.previous);
         return str(x.mine.find((e) => e.step === 'run' && e.status === 'begin')?.data?.previous);
       };
+      // Every host closed its run `ok` (finishHost: gates, watch window and retention done there, its lock given
+      // back in the same command): only the fleet's own record is missing. Kept without touching a host — one may
+      // run a later deploy's release by now, which this run's recovery must not undo.
+      if (
+        release !== null &&
+        involved.length > 0 &&
+        involved.every((x) => x.mine.some((e) => e.step === 'run' && e.status === 'ok'))
+      ) {
+        actions.push({
+          ...base,
+          decision: 'keep',
+          fleetTo: release,
+          hosts: [],
+          undo: null,
+          why: `every host had closed its run of ${release} before the controller stopped (only the fleet's record was missing): kept`,
+        });
+        continue;
+      }
       const keep =
         release !== null &&
         !o.back?.has(run) &&

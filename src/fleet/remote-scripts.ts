@@ -42,6 +42,23 @@ const TAKE_LOCK = `take_lock() {
   return 1
 }`;
 
+/**
+ * A function: \`unlock ROOT RUN\` removes the lock only when run RUN owns it (or its owner file is gone). The lock
+ * directory is first renamed away in one rename(2), then removed: an install of that run (its staging dir is inside
+ * the lock directory, see INSTALL) can no longer rename its release into releases/ from the moment of that rename —
+ * never a half-removed tree. Returns non-zero when the lock is still there.
+ */
+const UNLOCK = `unlock() {
+  ul_o="$1/.slipway/lock.d/owner.json"
+  [ -d "$1/.slipway/lock.d" ] || return 0
+  ul_m=; if [ -f "$ul_o" ]; then
+    while IFS= read -r ul_l || [ -n "$ul_l" ]; do case $ul_l in *"\\"run\\":\\"$2\\""*) ul_m=1 ;; esac; done < "$ul_o"
+  else ul_m=1; fi
+  [ -n "$ul_m" ] || return 0
+  ul_g="$1/.slipway/lock.gone-$$"
+  if mv -T -- "$1/.slipway/lock.d" "$ul_g" 2>/dev/null; then rm -rf -- "$ul_g"; elif [ -d "$1/.slipway/lock.d" ]; then return 1; fi
+}`;
+
 /** A function: \`upload_state FILE\` prints "<sha256> <size of FILE.part>" ("none" when the file is absent). */
 const UPLOAD_STATE = `upload_state() {
   if [ -f "$1" ]; then s=$(sha256sum -- "$1"); printf '%s ' "\${s%% *}"; else printf 'none '; fi
@@ -287,22 +304,10 @@ fi`,
   lockState: `${PRE}
 if [ -d "$1/.slipway/lock.d" ]; then echo held; cat -- "$1/.slipway/lock.d/owner.json" 2>/dev/null; else echo free; fi`,
 
-  /**
-   * $1 root, $2 run id: removes the lock only when that run owns it. The lock directory is first renamed away in one
-   * rename(2), then removed: an install of that run (its staging dir is inside the lock directory, see INSTALL) can
-   * no longer rename its release into releases/ from the moment of that rename — never a half-removed tree.
-   */
+  /** $1 root, $2 run id: removes the lock only when that run owns it (UNLOCK). */
   unlock: `${PRE}
-o="$1/.slipway/lock.d/owner.json"
-if [ -d "$1/.slipway/lock.d" ]; then
-  m=; if [ -f "$o" ]; then
-    while IFS= read -r l || [ -n "$l" ]; do case $l in *"\\"run\\":\\"$2\\""*) m=1 ;; esac; done < "$o"
-  else m=1; fi
-  if [ -n "$m" ]; then
-    g="$1/.slipway/lock.gone-$$"
-    if mv -T -- "$1/.slipway/lock.d" "$g" 2>/dev/null; then rm -rf -- "$g"; elif [ -d "$1/.slipway/lock.d" ]; then exit 3; fi
-  fi
-fi`,
+${UNLOCK}
+unlock "$1" "$2" || exit 3`,
 
   /** $1 journal, $2 AT (as `journal_append`), $3 one line: appended, fsync'd. */
   append: `${PRE}
@@ -434,16 +439,18 @@ sudo -n -u "$1" -- true </dev/null >/dev/null 2>&1 || { echo "sudo -n -u $1 is n
 
   /**
    * $1 root, $2 journal, $3 the journal's expected size in bytes, $4 AT (as `journal_append`: $3, or empty when the
-   * controller does not know that the journal ends a line there), $5 N, N release ids, then M, M names of uploaded archives
-   * (.slipway/incoming/<sha256>.tar.gz), then journal lines. Only when the journal is exactly $3 bytes long (nothing
-   * but this run wrote it since the controller read it): the releases are removed (renamed out of the way first, as
-   * \`remove\`), then the archives, then the lines are appended and fsync'd. A journal of another size
-   * removes nothing: "stale", exit 10. The end of a host's deploy in one round trip (retention, archives, the run's
-   * closing lines), where it took four.
+   * controller does not know that the journal ends a line there), $5 a run id (empty: none), $6 N, N release ids,
+   * then M, M names of uploaded archives (.slipway/incoming/<sha256>.tar.gz), then journal lines. Only when the
+   * journal is exactly $3 bytes long (nothing but this run wrote it since the controller read it): the releases are
+   * removed (renamed out of the way first, as \`remove\`), then the archives, then the lines are appended and
+   * fsync'd, then, with $5, the host's lock is given back when that run holds it (UNLOCK; exit 13 when it is still
+   * there: everything before was done). A journal of another size removes nothing: "stale", exit 10. The end of a
+   * host's deploy in one round trip (retention, archives, the run's closing lines, the lock), where it took five.
    */
   finish: `${PRE}
 ${JOURNAL_APPEND}
-root=$1; j=$2; want=$3; at=$4; shift 4
+${UNLOCK}
+root=$1; j=$2; want=$3; at=$4; un=$5; shift 5
 have=0; if [ -e "$j" ]; then have=$(stat -c %s -- "$j") || exit 3; fi
 if [ "$have" != "$want" ]; then echo stale; exit 10; fi
 cd -- "$root" || exit 3
@@ -455,7 +462,8 @@ while [ "$n" -gt 0 ]; do
 done
 n=$1; shift
 while [ "$n" -gt 0 ]; do rm -f -- ".slipway/incoming/$1" || exit 3; shift; n=$((n - 1)); done
-if [ $# -gt 0 ]; then journal_append "$j" "$at" "$have" $# "$@" || { echo "cannot append to $j" >&2; exit 11; }; fi`,
+if [ $# -gt 0 ]; then journal_append "$j" "$at" "$have" $# "$@" || { echo "cannot append to $j" >&2; exit 11; }; fi
+if [ -n "$un" ]; then unlock "$root" "$un" || { echo "cannot remove the lock $root/.slipway/lock.d" >&2; exit 13; }; fi`,
 
   /**
    * $1 root: removes staging dirs, trash, temp links and lock directories an unlock renamed away but did not finish

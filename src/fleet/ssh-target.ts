@@ -112,6 +112,8 @@ export class SshTarget implements Target {
   private openedArchive: string | null = null;
   /** The run whose lock this target took last: an install publishes only while the host's lock names it. */
   private lockRun: string | null = null;
+  /** The run whose lock `finish` gave back on the host (its handle's release then has nothing to do). */
+  private unlockedRun: string | null = null;
 
   constructor(
     readonly session: SshSession,
@@ -226,7 +228,9 @@ export class SshTarget implements Target {
    * `remove` and uploaded archives `archives` removed and the `after` entries journaled (fsync'd) — only when the
    * host's journal is exactly as this target knows it, so a line another process wrote since it was read (a
    * `releases pin` from another shell) is never planned around. Returns false, with nothing removed or journaled
-   * but the deferred lines, when it was not (or is not known): read the state again and plan again.
+   * but the deferred lines, when it was not (or is not known): read the state again and plan again. With `unlock`,
+   * the same command then gives the host's lock back (this target's run's, taken by `open` or `lock`): the handle's
+   * release has nothing left to do. A lock that could not be removed stays, for that release to try again.
    */
   async finish(
     remove: string[],
@@ -234,6 +238,7 @@ export class SshTarget implements Target {
     run: string,
     kind: JournalEntry['kind'],
     after: Omit<JournalEntry, 'at' | 'run' | 'kind'>[],
+    o: { unlock?: boolean } = {},
   ): Promise<boolean> {
     for (const id of remove) if (!isReleaseId(id)) throw new SlipwayError('E_INTERNAL', `not a release id: ${id}`);
     for (const a of archives)
@@ -249,6 +254,7 @@ export class SshTarget implements Target {
         this.layout.journal,
         String(expected.bytes),
         this.journalAt(this.pending),
+        (o.unlock && this.lockRun) || '',
         String(remove.length),
         ...remove,
         String(archives.length),
@@ -261,8 +267,12 @@ export class SshTarget implements Target {
       this.known = null;
       return false;
     }
-    if (r.code !== 0) this.known = null;
-    this.session.check(r, 'remove old releases and archives and close the run', this.opTimeoutMs);
+    // 13: everything was done but the lock is still there (its handle's release tries again).
+    const unlocked = r.code === 0 && !r.timedOut && o.unlock === true && this.lockRun !== null;
+    if (r.code !== 0 && r.code !== 13) this.known = null;
+    if (r.code !== 13 || r.timedOut)
+      this.session.check(r, 'remove old releases and archives and close the run', this.opTimeoutMs);
+    if (unlocked) this.unlockedRun = this.lockRun;
     const now = this.known as KnownState | null;
     if (now) {
       for (const id of remove) now.releases.delete(id);
@@ -328,6 +338,7 @@ export class SshTarget implements Target {
       owner,
       recovered,
       release: async () => {
+        if (this.unlockedRun === owner.run) return; // `finish` gave it back
         await this.sh('unlock', [this.layout.root, owner.run], 'release the lock');
       },
     };

@@ -57,6 +57,33 @@ describe('planFleetRecovery', () => {
     expect(b!.hosts.every((h) => h.to === 'A' && h.restart)).toBe(true);
   });
 
+  it('every host closed its run (only the fleet record missing): kept, no host touched, even one moved on since', () => {
+    // The deploy's finish closes each host's run and gives its lock back in one command, before the fleet journal
+    // closes the fleet run: a controller stopped in between leaves the hosts free, and another controller may have
+    // deployed to one of them since.
+    const closed = [...live, e({ step: 'retention', status: 'ok' }), e({ step: 'run', status: 'ok' })];
+    const later = [...closed, e({ run: 'r2', release: 'C', step: 'run', status: 'begin' })];
+    const [a] = planFleetRecovery(
+      [fleetBegin, migrate],
+      [
+        { label: 'h1', current: 'B', entries: closed },
+        { label: 'h2', current: 'C', entries: later },
+        { label: 'h3', current: 'B', entries: closed },
+      ],
+    );
+    expect(a).toMatchObject({ decision: 'keep', fleetTo: 'B', undo: null, hosts: [], missing: [] });
+    // One host whose run is not closed: the rule of the fleet as one applies (h2 is not on B: back as one).
+    const [b] = planFleetRecovery(
+      [fleetBegin, migrate],
+      [
+        { label: 'h1', current: 'B', entries: closed },
+        { label: 'h2', current: 'C', entries: live },
+        { label: 'h3', current: 'B', entries: closed },
+      ],
+    );
+    expect(b).toMatchObject({ decision: 'settle', fleetTo: 'A' });
+  });
+
   it('a host of the run that cannot be read is missing (recovery refuses)', () => {
     const [a] = planFleetRecovery(
       [fleetBegin],
