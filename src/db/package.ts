@@ -4,7 +4,15 @@ import { maskUrl } from '../errors.js';
 import type { Changelog, ParseWarning } from './model.js';
 import { readHistory, selectMissing, selectSince, selectSinceTag } from './delta.js';
 import { toIndexEntry, type ChangeSetIndexEntry } from './index-entry.js';
-import { renderPackageChunks, type RenderedChangelog } from './render.js';
+import {
+  renderPackageChunks,
+  renderPackageEnd,
+  renderPackageHead,
+  type PackageHeadFacts,
+  type RenderedChangelog,
+  type RenderPackageOptions,
+} from './render.js';
+import { StreamedChangeSets } from './package-stream.js';
 import {
   DEFAULT_HISTORY_TABLES,
   defaultSchemaOf,
@@ -29,6 +37,8 @@ export interface DatabasePackageOptions extends ChangelogInput, HistoryTableName
   sinceTag?: string;
   since?: string;
   databaseUrl?: string;
+  /** Whether index() is wanted (database/changesets.json); default true. */
+  index?: boolean;
 }
 
 /** What a package is, besides its SQL: counts, head, warnings, properties, tables. */
@@ -127,7 +137,7 @@ export async function prepareDatabasePackage(opts: DatabasePackageOptions): Prom
   }
   const tables = historyTables(opts);
   const defaultSchema = defaultSchemaOf(opts);
-  const { parsed, selected } = await readChangelog({
+  const input: ChangelogInput = {
     ...opts,
     ...(defaultSchema ? { defaultSchema } : {}),
     historyTables: {
@@ -135,7 +145,11 @@ export async function prepareDatabasePackage(opts: DatabasePackageOptions): Prom
       changelogLockTable: tables.lock,
       ...(opts.changelogSchema ? { changelogSchema: opts.changelogSchema } : {}),
     },
-  });
+  };
+  const renderOpts = { ...render, tables, ...(defaultSchema ? { defaultSchema } : {}) };
+  if (opts.sinceTag === undefined && opts.since === undefined && opts.databaseUrl === undefined)
+    return streamDatabasePackage(opts, input, renderOpts);
+  const { parsed, selected } = await readChangelog(input);
   // Every selected changeset, also those a delta leaves out: the same changelog must not pass only sometimes.
   if (!opts.allowShellInSql) refuseShellEscapes(findChangeSetShellEscapes(selected), SHELL_REFUSAL);
   let changeSets = selected;
@@ -157,9 +171,8 @@ export async function prepareDatabasePackage(opts: DatabasePackageOptions): Prom
   const files = located ? parsed.files.map((f) => ({ path: f.path })) : parsed.files;
   const changelog: RenderedChangelog = { ...parsed, changeSets, files };
   const last = changeSets[changeSets.length - 1];
-  const renderOpts = { ...render, tables, ...(delta ? { delta } : {}), ...(defaultSchema ? { defaultSchema } : {}) };
   return {
-    chunks: () => renderPackageChunks(changelog, renderOpts),
+    chunks: () => renderPackageChunks(changelog, { ...renderOpts, ...(delta ? { delta } : {}) }),
     index: () => changeSets.map(toIndexEntry),
     changeSets: changeSets.length,
     files: parsed.files.length,
@@ -170,4 +183,60 @@ export async function prepareDatabasePackage(opts: DatabasePackageOptions): Prom
     skippedSql: skippedSql(parsed.changeSets, selected),
     tables,
   };
+}
+
+/**
+ * prepareDatabasePackage of a whole changelog (no delta), written as it is read: each selected changeset's SQL goes
+ * to a temporary file as soon as the parse has it (StreamedChangeSets), so what stays in memory is per changeset what
+ * the head of the package and the checks need, not the parsed changelog (10,000 changesets: ~14 MB of it). Everything
+ * is checked before chunks() gives the first piece; a parse that fails leaves nothing behind.
+ */
+async function streamDatabasePackage(
+  opts: DatabasePackageOptions,
+  input: ChangelogInput,
+  renderOpts: RenderPackageOptions,
+): Promise<PreparedDatabasePackage> {
+  const streamed = new StreamedChangeSets({
+    tables: renderOpts.tables ?? DEFAULT_HISTORY_TABLES,
+    checkShell: !opts.allowShellInSql,
+    index: opts.index !== false,
+  });
+  try {
+    const { parsed } = await readChangelog(input, streamed.sink);
+    streamed.parsed();
+    // Every selected changeset, as the other path checks them: after the parse and its own checks.
+    if (!opts.allowShellInSql) refuseShellEscapes(streamed.shellEscapes, SHELL_REFUSAL);
+    const head = streamed.head;
+    const facts: PackageHeadFacts = {
+      master: parsed.master,
+      head,
+      changeSets: streamed.count,
+      files: parsed.files.length,
+      propertiesFromEnv: parsed.propertiesFromEnv,
+      preconditions: parsed.preconditions,
+    };
+    return {
+      chunks: function* () {
+        yield* renderPackageHead(facts, streamed.validationRows(), renderOpts);
+        yield* streamed.chunks();
+        yield renderPackageEnd(streamed.count);
+      },
+      index: () => {
+        if (opts.index === false)
+          throw new Error('prepareDatabasePackage: index() of a package prepared with index: false');
+        return streamed.index;
+      },
+      changeSets: streamed.count,
+      files: parsed.files.length,
+      head: head ? { id: head.id, author: head.author, filename: head.filename } : null,
+      warnings: parsed.warnings,
+      properties: parsed.properties ?? { ...(opts.properties ?? {}) },
+      propertiesFromEnv: parsed.propertiesFromEnv ?? [],
+      skippedSql: streamed.skippedSql,
+      tables: renderOpts.tables ?? DEFAULT_HISTORY_TABLES,
+    };
+  } catch (e) {
+    streamed.close();
+    throw e;
+  }
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ChangelogSource } from '../config/changelog-source.js';
-import { parseChangelog, selectChangeSets } from './changelog/index.js';
+import { parseChangelog, selectChangeSets, type ChangeSetSink } from './changelog/index.js';
 import type { ChangeSet, Changelog } from './model.js';
 
 /** A ChangelogSource as the db library accepts it: contexts, labels and properties may be left out (none). */
@@ -29,10 +29,11 @@ export interface ReadChangelogResult {
 }
 
 /**
- * Parses and selects with one set of contexts/labels/properties: the parser needs the contexts too (a
+ * Parses and selects with one set of contexts/labels/properties (with `onChangeSet`, each changeset goes there as it
+ * is read, and both lists are empty): the parser needs the contexts too (a
  * context-limited `<property>` changes the SQL), so no caller may pass them to only one of the two steps.
  */
-export async function readChangelog(source: ChangelogInput): Promise<ReadChangelogResult> {
+export async function readChangelog(source: ChangelogInput, onChangeSet?: ChangeSetSink): Promise<ReadChangelogResult> {
   const contexts = source.contexts?.length ? { contexts: source.contexts } : {};
   const labels = source.labels ? { labels: source.labels } : {};
   const parsed = await parseChangelog({
@@ -57,7 +58,9 @@ export async function readChangelog(source: ChangelogInput): Promise<ReadChangel
     ...(source.historyTables ? { historyTables: source.historyTables } : {}),
     ...(source.propertiesFromEnv ? { propertiesFromEnv: true } : {}),
     ...(source.environment ? { environment: source.environment } : {}),
+    ...(onChangeSet ? { onChangeSet } : {}),
   });
+  // With onChangeSet, parsed.changeSets is empty: the sink was told which ones these filters select.
   const selected = selectChangeSets(parsed.changeSets, { ...contexts, ...labels, dbms: 'postgresql' });
   return { parsed, selected };
 }

@@ -277,33 +277,39 @@ const VALIDATION_HEAD = [
   '',
 ].join('\n');
 
+/** A changeset's row of the checksum validation block (renderChecksumValidationRows), without a separator. */
+export function checksumValidationRow(cs: ChangeSet): string {
+  // A runOnChange changeset never drifts (any recorded sum is valid) and only a NULL sum is filled in: with its
+  // sum in place, the changeset check (changeSetCheck) does not run it again, as Liquibase does not.
+  const valid = cs.runOnChange
+    ? "'{ANY}'"
+    : cs.validCheckSums.length
+      ? `ARRAY[${cs.validCheckSums.map((v) => quoteLiteral(v)).join(', ')}]`
+      : "'{}'";
+  const v8 = cs.runOnChange ? null : (cs.checksumV8 ?? null);
+  return `  (${quoteLiteral(cs.id)}, ${quoteLiteral(cs.author)}, ${quoteLiteral(cs.filename)}, ${quoteLiteral(cs.checksum)}, ${quoteLiteral(v8)}, ${valid})`;
+}
+
 /**
  * Validates every recorded checksum before anything runs (Liquibase validates first too): a changeset whose
  * recorded MD5SUM is neither the current one, its "8:" form (when known), nor a validCheckSum stops the run, listing
  * all of them. Then, as Liquibase does, NULL (cleared) and matching "8:" sums are upgraded to the "9:" value.
  * "8:" rows of changesets whose v8 sum is unknown are accepted as they are. A runOnChange changeset's NULL sum is
  * filled in too, so it does not run again (measured: test/integration/db-null-md5sum-oracle.test.ts).
- * Yields the block in pieces (nothing when there are no changesets), one VALUES row each: held as one array
- * and joined, the rows of 10,000 changesets were 7.5 MB promoted to V8's old space (--trace-gc-nvp), the
- * package's whole render garbage but 0.4 MB.
+ * `rows`: the text of the checksumValidationRow of each changeset in run order, joined by ',\n', in pieces (none
+ * when there are no changesets). Yields the block in pieces, so that no caller holds the rows: held as one array and
+ * joined, the rows of 10,000 changesets were 7.5 MB promoted to V8's old space (--trace-gc-nvp), the package's whole
+ * render garbage but 0.4 MB.
  */
-export function* renderChecksumValidation(
-  changeSets: ChangeSet[],
+export function* renderChecksumValidationRows(
+  rows: Iterable<string>,
   t: HistoryTables = DEFAULT_HISTORY_TABLES,
 ): Generator<string> {
   let first = true;
-  for (const cs of changeSets) {
-    // A runOnChange changeset never drifts (any recorded sum is valid) and only a NULL sum is filled in: with its
-    // sum in place, the changeset check (changeSetCheck) does not run it again, as Liquibase does not.
-    const valid = cs.runOnChange
-      ? "'{ANY}'"
-      : cs.validCheckSums.length
-        ? `ARRAY[${cs.validCheckSums.map((v) => quoteLiteral(v)).join(', ')}]`
-        : "'{}'";
-    const v8 = cs.runOnChange ? null : (cs.checksumV8 ?? null);
-    const row = `  (${quoteLiteral(cs.id)}, ${quoteLiteral(cs.author)}, ${quoteLiteral(cs.filename)}, ${quoteLiteral(cs.checksum)}, ${quoteLiteral(v8)}, ${valid})`;
+  for (const piece of rows) {
+    if (piece.length === 0) continue;
     if (first) yield VALIDATION_HEAD;
-    yield first ? row : `,\n${row}`;
+    yield piece;
     first = false;
   }
   if (first) return;

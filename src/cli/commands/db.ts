@@ -327,6 +327,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
           ...(flags.sinceTag !== undefined ? { sinceTag: flags.sinceTag } : {}),
           ...(flags.since !== undefined ? { since: flags.since } : {}),
           ...(flags.databaseUrl !== undefined ? { databaseUrl: flags.databaseUrl } : {}),
+          index: false,
         });
         for (const w of r.warnings) ctx.io.stderr(`warning ${w.code}: ${w.file}:${w.line}: ${w.message}\n`);
         await writeOutput(ctx, flags.outFile, r.chunks());

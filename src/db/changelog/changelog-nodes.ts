@@ -175,7 +175,7 @@ export async function loadChangelogNodes(
       }
       case 'changeSet':
         if (!changeTypes && needsChangeTypes(node)) changeTypes = await import('../changes/index.js');
-        state.changeSets.push(loadChangeSet(node, fileCtx, state));
+        state.add(loadChangeSet(node, fileCtx, state));
         break;
       case 'preConditions':
         state.preconditions.push(changelogPreconditions(node, fileCtx, state));
@@ -482,7 +482,7 @@ function referencedRollback(node: ChangelogNode, d: ChangeSetDraft, state: WalkS
   const id = node.attrs.changeSetId!;
   const author = node.attrs.changeSetAuthor;
   const at = node.attrs.changeSetPath ?? d.filename;
-  const found = reusedChangeSets(state.changeSets, { id, author, path: at }, state.filter.dbms ?? 'postgresql');
+  const found = reusedChangeSets(state.earlier, { id, author, path: at }, state.filter.dbms ?? 'postgresql');
   if (found.length === 0) {
     throw new SlipwayError(
       'E_CHANGELOG',

@@ -20,7 +20,7 @@ import { parsePreconditionLine, parsePreconditionsLine } from './formatted-preco
 import { checkHeaderAttributes, forgetHeaderLine, headerAttr } from './formatted-header.js';
 import { normalizeLogicalPath, recordedFormattedLogicalFilePath } from './paths.js';
 import { splitSql } from './sql-split.js';
-import { reusedChangeSets } from './select.js';
+import { reusedChangeSets, type ReusableChangeSet } from './select.js';
 export { normalizeLogicalPath };
 
 export interface FormattedSqlInput {
@@ -33,7 +33,12 @@ export interface FormattedSqlInput {
   /** Decides whether a `--property` limited by context/labels/dbms applies. */
   propertyApplies: (p: { context: string | null; labels: string | null; dbms: string | null }) => boolean;
   /** The changesets read before this file (in files included earlier), where a reused rollback also looks. */
-  earlier?: readonly ChangeSet[];
+  earlier?: readonly ReusableChangeSet[];
+  /**
+   * Takes each changeset as soon as it is finished, instead of the result's changeSets (then empty), and returns what
+   * a reused rollback later in this file looks up of it: a file's changesets are not all held until its end.
+   */
+  emit?: (cs: ChangeSet) => ReusableChangeSet;
 }
 
 export interface FormattedSqlResult {
@@ -126,6 +131,10 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
   const lines = readLines(input.content.replace(/^\uFEFF/, ''));
   const warnings: ParseWarning[] = [];
   const changeSets: ChangeSet[] = [];
+  // Where a reused rollback looks: this file's changesets so far, then those read before it (not the ones emit adds).
+  const local: ReusableChangeSet[] = [];
+  const before = input.earlier ?? [];
+  const beforeCount = before.length;
   const sqlLines: number[][] = [];
   const fail = (line: number, message: string, hint: string): never => {
     throw new SlipwayError('E_CHANGELOG', message, { file, line, hint });
@@ -186,7 +195,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       const lower = rb.toLowerCase();
       if (/^not required/.test(lower) || /^empty/.test(lower)) draft.rollback = [];
       else if (lower.includes('changesetid'))
-        draft.rollback = referencedRollback(rb, draft, [...changeSets, ...(input.earlier ?? [])], file);
+        draft.rollback = referencedRollback(rb, draft, [...local, ...before.slice(0, beforeCount)], file);
       else
         draft.rollback = splitRollback(properties.expand(rb, file), rollbackDelimiter, rollbackSplit, {
           file,
@@ -196,7 +205,12 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
           warnings,
         });
     } else draft.noRollback = 'the formatted SQL changeset has no --rollback';
-    changeSets.push(finishChangeSet(draft, warnings));
+    const cs = finishChangeSet(draft, warnings);
+    if (input.emit) local.push(input.emit(cs));
+    else {
+      changeSets.push(cs);
+      local.push(cs);
+    }
     sqlLines.push(lineMap);
     draft = null;
   };
@@ -415,7 +429,12 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
  * include it, i.e. every changeset read before; matched as reusedChangeSets does). The path defaults to this file.
  * A changeset of this file is also found by its physical path when the file has a logicalFilePath.
  */
-function referencedRollback(text: string, draft: ChangeSetDraft, earlier: ChangeSet[], file: string): string[] {
+function referencedRollback(
+  text: string,
+  draft: ChangeSetDraft,
+  earlier: readonly ReusableChangeSet[],
+  file: string,
+): string[] {
   const one = text.replace(/[\r\n]/g, '');
   const id = /^.*changeSetId:(\S+).*$/i.exec(one)?.[1];
   const author = /^.*changesetAuthor:(\S+).*$/i.exec(one)?.[1];

@@ -5,12 +5,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
-import type { ChangeSet, Changelog, ParseWarning } from '../model.js';
+import type { ChangeSet, Changelog, ChangelogFile, ParseWarning } from '../model.js';
 import { builtinProperties, EnvironmentProperties, PropertyScope, type BuiltinPropertyFacts } from '../properties.js';
 import { SchemaModel } from '../changes/schema-model.js';
 import { isFormattedSql, normalizeLogicalPath } from './formatted-sql.js';
 import { resolveInside } from './paths.js';
-import { matchesContexts, matchesDbms, matchesLabels, selectChangeSets } from './select.js';
+import { changeSetSelector, matchesContexts, matchesDbms, matchesLabels, selectChangeSets } from './select.js';
 import { loadFile } from './walk.js';
 import type { WalkState } from './walk-state.js';
 
@@ -46,13 +46,37 @@ export interface ParseChangelogOptions {
   propertiesFromEnv?: boolean;
   /** The environment to read (default process.env). */
   environment?: Record<string, string | undefined>;
+  /**
+   * Takes each changeset as soon as it is read, instead of the result's changeSets (then empty): see ChangeSetSink.
+   * The parse then keeps of each only what a later reused rollback and the duplicate check read (ReusableChangeSet).
+   */
+  onChangeSet?: ChangeSetSink;
 }
+
+/**
+ * Where parseChangelog hands each changeset as it is read, in file order: whether the filters select it, and its
+ * runOrder (the run order puts "first" ones before every other and "last" ones after, as applyRunOrder does). The
+ * checks of the whole changelog (duplicates, validation, --strict) come after the last one: the sink's caller may
+ * commit nothing before parseChangelog returns.
+ */
+export type ChangeSetSink = (
+  cs: ChangeSet,
+  selected: boolean,
+  runOrder: 'first' | 'last' | null,
+  files: readonly ChangelogFile[],
+) => void;
+
+/** What the duplicate and validation checks read of a selected changeset. */
+type CheckedChangeSet = Pick<ChangeSet, 'id' | 'author' | 'filename' | 'location' | 'invalid'>;
 
 /** Parses a master changelog and its includes; throws E_CHANGELOG (file, line, hint) on any error, returning nothing partial. */
 export async function parseChangelog(opts: ParseChangelogOptions): Promise<Changelog> {
   const rootDir = path.resolve(opts.rootDir);
   const master = normalizeLogicalPath(resolveInside(rootDir, opts.changelog, opts.changelog, 0));
   const dbms = opts.dbms ?? 'postgresql';
+  const sink = opts.onChangeSet;
+  // Streamed (sink): the selected changesets' check records in run order, "first", plain, "last".
+  const checked: Record<'first' | 'plain' | 'last', CheckedChangeSet[]> = { first: [], plain: [], last: [] };
   const state: WalkState = {
     rootDir,
     properties: new PropertyScope(
@@ -65,6 +89,12 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     ),
     filter: { contexts: opts.contexts, labels: opts.labels, dbms },
     changeSets: [],
+    earlier: [],
+    add: (cs) => {
+      state.changeSets.push(cs);
+      state.earlier.push(cs);
+      return cs;
+    },
     runOrder: new Map(),
     preconditions: [],
     files: [],
@@ -80,11 +110,39 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     propertyApplies: (p) =>
       matchesContexts(p.context, opts.contexts) && matchesLabels(opts.labels, p.labels) && matchesDbms(p.dbms, dbms),
   };
+  if (sink) {
+    const isSelected = changeSetSelector({ ...state.filter });
+    state.add = (cs) => {
+      const order = state.runOrder.get(cs) ?? null;
+      state.runOrder.delete(cs);
+      const kept = {
+        id: cs.id,
+        author: cs.author,
+        filename: cs.filename,
+        dbms: cs.dbms,
+        location: cs.location,
+        statements: cs.statements,
+        invalid: cs.invalid,
+      };
+      const skipped = state.skippedBodies?.get(cs);
+      if (skipped) {
+        state.skippedBodies!.delete(cs);
+        state.skippedBodies!.set(kept, skipped);
+      }
+      state.earlier.push(kept);
+      const selected = isSelected(cs);
+      if (selected) checked[order ?? 'plain'].push(kept);
+      sink(cs, selected, order, state.files);
+      return kept;
+    };
+  }
   await loadFile(state, { path: master, logicalFilePath: null, inheritedContexts: [], inheritedLabels: [] }, null);
   state.changeSets = applyRunOrder(state.changeSets, state.runOrder);
   // Liquibase validates only the changesets its filters let through: two with the same key but disjoint contexts
   // (Fineract's `context="postgresql"` / `context="mysql"` twins) run fine (measured on the corpus).
-  const selected = selectChangeSets(state.changeSets, { ...state.filter });
+  const selected: CheckedChangeSet[] = sink
+    ? [...checked.first, ...checked.plain, ...checked.last]
+    : selectChangeSets(state.changeSets, { ...state.filter });
   checkDuplicates(selected);
   checkValid(selected);
   state.warnings.push(...findUnincludedFiles(state));
@@ -177,14 +235,14 @@ function failOnWarnings(warnings: ParseWarning[]): void {
 }
 
 /** Liquibase's validation failures ("… is not allowed on postgresql") of the changesets it would run. */
-function checkValid(changeSets: ChangeSet[]): void {
+function checkValid(changeSets: readonly CheckedChangeSet[]): void {
   const bad = changeSets.find((cs) => cs.invalid);
   if (!bad?.invalid) return;
   const { message, hint, field, file, line } = bad.invalid;
   throw new SlipwayError('E_CHANGELOG', message, { file, line, hint, ...(field ? { field } : {}) });
 }
 
-function checkDuplicates(changeSets: ChangeSet[]): void {
+function checkDuplicates(changeSets: readonly CheckedChangeSet[]): void {
   const seen = new Map<string, { file: string; line: number }>();
   for (const cs of changeSets) {
     const key = `${cs.id}::${cs.author}::${cs.filename}`;

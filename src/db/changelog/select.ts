@@ -106,20 +106,26 @@ export function matchesDbms(definition: string | null, dbms: string, caseSensiti
 
 /** The changesets `liquibase update` would run with these filters, in order (ignore:true ones dropped). */
 export function selectChangeSets(changeSets: ChangeSet[], filter: SelectFilter): ChangeSet[] {
+  return changeSets.filter(changeSetSelector(filter));
+}
+
+/** Whether `liquibase update` with these filters runs a changeset: selectChangeSets' test, for one at a time. */
+export function changeSetSelector(filter: SelectFilter): (cs: ChangeSet) => boolean {
   const dbms = filter.dbms ?? 'postgresql';
   // The runtime contexts and labels are split once, not again for every changeset (and for each of its includers).
   const rt = runtimeContexts(filter.contexts);
   const labels = splitAndTrim(filter.labels);
-  return changeSets.filter(
-    (cs) =>
-      !cs.ignore &&
-      contextsMatch(cs.contexts, rt) &&
-      (!cs.inheritedContexts || cs.inheritedContexts.every((c) => contextsMatch(c, rt))) &&
-      labelsMatch(labels, cs.labels) &&
-      (!cs.inheritedLabels || cs.inheritedLabels.every((l) => labelsMatch(labels, l))) &&
-      matchesDbms(cs.dbms, dbms),
-  );
+  return (cs) =>
+    !cs.ignore &&
+    contextsMatch(cs.contexts, rt) &&
+    (!cs.inheritedContexts || cs.inheritedContexts.every((c) => contextsMatch(c, rt))) &&
+    labelsMatch(labels, cs.labels) &&
+    (!cs.inheritedLabels || cs.inheritedLabels.every((l) => labelsMatch(labels, l))) &&
+    matchesDbms(cs.dbms, dbms);
 }
+
+/** What a reused rollback (reusedChangeSets) reads of an earlier changeset: a ChangeSet is one. */
+export type ReusableChangeSet = Pick<ChangeSet, 'id' | 'author' | 'filename' | 'dbms' | 'location' | 'statements'>;
 
 /**
  * The changesets a reused rollback names (`<rollback changeSetId=… changeSetAuthor=… changeSetPath=…>`, formatted SQL
@@ -127,11 +133,11 @@ export function selectChangeSets(changeSets: ChangeSet[], filter: SelectFilter):
  * matches them: id and author ignoring case, a changeset for `dbms`, the path against each one's recorded path, both
  * normalized (classpath: and one leading / dropped) and ignoring case. `candidates` in the order Liquibase searches.
  */
-export function reusedChangeSets(
-  candidates: readonly ChangeSet[],
+export function reusedChangeSets<C extends ReusableChangeSet>(
+  candidates: readonly C[],
   ref: { id: string; author: string | undefined; path: string },
   dbms: string,
-): ChangeSet[] {
+): C[] {
   const { id, author } = ref;
   if (author === undefined) return [];
   const want = changeSetPathKey(ref.path);

@@ -4,6 +4,7 @@ import type { PropertyScope } from '../properties.js';
 import type { SchemaModel } from '../changes/schema-model.js';
 import type { PropertyRemoval } from './remove-property.js';
 import type { RealDirs } from './paths.js';
+import type { ReusableChangeSet } from './select.js';
 
 export interface ParseFilter {
   contexts?: string[];
@@ -16,7 +17,18 @@ export interface WalkState {
   rootDir: string;
   properties: PropertyScope;
   filter: ParseFilter;
+  /** The changesets read so far, in file order; empty when parseChangelog hands them to onChangeSet instead. */
   changeSets: ChangeSet[];
+  /**
+   * Every changeset read so far, in file order, as a reused rollback looks them up: the ChangeSets themselves, or
+   * when they are handed on (onChangeSet) only what a reused rollback and the duplicate check read of each.
+   */
+  earlier: ReusableChangeSet[];
+  /**
+   * Takes a finished changeset (after its runOrder and skipped body are noted), in file order; returns what of it
+   * `earlier` keeps.
+   */
+  add: (cs: ChangeSet) => ReusableChangeSet;
   /** The changesets whose runOrder is "first" or "last" (placed by applyRunOrder once every file is read). */
   runOrder: Map<ChangeSet, 'first' | 'last'>;
   /** Changelog-level `<preConditions>`, in include order. */
@@ -49,7 +61,7 @@ export interface WalkState {
    * The changesets whose body the package leaves out (bodyNeverRuns: preconditions that fail on PostgreSQL whatever
    * the database holds), each with the split of that body, made when a `<rollback changeSetId=…>` reuses it.
    */
-  skippedBodies?: Map<ChangeSet, () => string[]>;
+  skippedBodies?: Map<ReusableChangeSet, () => string[]>;
   /** Whether a property limited by context/labels/dbms applies to this parse. */
   propertyApplies: (p: { context: string | null; labels: string | null; dbms: string | null }) => boolean;
 }

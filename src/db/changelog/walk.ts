@@ -108,13 +108,13 @@ function loadSqlFile(state: WalkState, ctx: FileContext, content: string): void 
       logicalFilePath: ctx.logicalFilePath,
       properties: state.properties,
       propertyApplies: state.propertyApplies,
-      earlier: state.changeSets,
+      earlier: state.earlier,
+      emit: (cs) => {
+        if (ctx.inheritedContexts.length) cs.inheritedContexts = ctx.inheritedContexts;
+        if (ctx.inheritedLabels.length) cs.inheritedLabels = ctx.inheritedLabels;
+        return state.add(cs);
+      },
     });
-    for (const cs of res.changeSets) {
-      if (ctx.inheritedContexts.length) cs.inheritedContexts = ctx.inheritedContexts;
-      if (ctx.inheritedLabels.length) cs.inheritedLabels = ctx.inheritedLabels;
-    }
-    state.changeSets.push(...res.changeSets);
     state.warnings.push(...res.warnings);
     return;
   }
@@ -139,7 +139,7 @@ function loadSqlFile(state: WalkState, ctx: FileContext, content: string): void 
     native: true,
   });
   addSqlChange(d, sql, { endDelimiter: null, splitStatements: false, stripComments: false }, 'sql');
-  state.changeSets.push(finishChangeSet(d, state.warnings));
+  state.add(finishChangeSet(d, state.warnings));
 }
 
 function childContext(r: IncludeRequest, target: string): FileContext {
