@@ -53,6 +53,27 @@ describe('java-regex against real Java 17 (String.replaceAll)', () => {
     for (const [k, c] of cases.entries()) expect(slipway(c), JSON.stringify(c)).toEqual(java[k]);
   }, 60_000);
 
+  it('translates the POSIX classes (\\p{Alpha}…) exactly over Latin-1 and beyond, in and out of classes, under (?i)', () => {
+    const names = ['Lower', 'Upper', 'ASCII', 'Alpha', 'Digit', 'Alnum', 'Punct', 'Graph', 'Print', 'Blank', 'Cntrl'];
+    let input = '\u212a\u017f\u{1F600}';
+    for (let c = 0; c < 0x100; c++) input += String.fromCharCode(c);
+    const cases: Case[] = [];
+    for (const name of [...names, 'XDigit', 'Space'])
+      for (const flags of ['', '(?i)'])
+        for (const form of [`\\p{${name}}`, `\\P{${name}}`, `[\\p{${name}}]`, `[^\\p{${name}}x]`, `[_\\p{${name}}\\d]`])
+          cases.push({ pattern: flags + form, input, replacement: '#' });
+    cases.push(
+      { pattern: '\\pL|\\p{Alpha', input, replacement: '#' },
+      { pattern: '\\p{alpha}', input, replacement: '#' },
+    );
+    const java = javaReplaceAll(cases);
+    for (const [k, c] of cases.entries()) {
+      const ours = slipway(c);
+      if (k < cases.length - 2) expect(ours, c.pattern).toEqual(java[k]);
+      else expect(agrees(ours, java[k]!), c.pattern).toBe(true);
+    }
+  }, 60_000);
+
   it('agrees with Java on seeded random patterns (or refuses them)', () => {
     const random = seededRandom('java-regex differential');
     const cases: Case[] = [];

@@ -157,12 +157,55 @@ export function readEscape(pattern: string, i: number, flags: Flags, inClass: bo
     // A backreference (`\\1`, `\\k<name>`): the caller decides whether case matters to it.
     return inClass ? { source: span[0], end } : { source: span[0], end, ref: span[0].slice(1) };
   }
+  if (n === 'p' || n === 'P') return readPosixClass(pattern, i, flags, inClass);
   if (CONTROL[n] !== undefined) return { cp: CONTROL[n], end: i + 2 };
   if (!/[a-zA-Z0-9]/.test(n)) {
     const cp = pattern.codePointAt(i + 1)!;
     return { cp, end: i + (cp > 0xffff ? 3 : 2) };
   }
   return { source: escape(n, inClass, pattern.slice(i), flags), end: i + 2 };
+}
+
+/** Java's POSIX character classes (`\p{Alpha}`…): ASCII-only, as class members, outside (?U). */
+const POSIX: Record<string, string> = {
+  Lower: 'a-z',
+  Upper: 'A-Z',
+  ASCII: String.raw`\x00-\x7f`,
+  Alpha: 'A-Za-z',
+  Digit: '0-9',
+  Alnum: 'A-Za-z0-9',
+  Punct: String.raw`!-\/:-@\[-\x60{-~`,
+  Graph: String.raw`\x21-\x7e`,
+  Print: String.raw`\x20-\x7e`,
+  Blank: String.raw` \t`,
+  Cntrl: String.raw`\x00-\x1f\x7f`,
+  XDigit: '0-9a-fA-F',
+  Space: JAVA_SPACE,
+};
+
+/**
+ * `\p{Name}` or `\P{Name}` at `i` where Name is one of Java's POSIX classes, outside (?U) (which makes them Unicode
+ * properties). Where case is ignored Java's `\p{Lower}` and `\p{Upper}` match both cases (CharPredicates.forProperty).
+ * Other property names (Unicode categories, scripts, blocks, java.lang.Character classes) are refused.
+ */
+function readPosixClass(pattern: string, i: number, flags: Flags, inClass: boolean): Escape {
+  const m = /^\\([pP])(?:\{([^}]*)\}|([a-zA-Z]))/.exec(pattern.slice(i, i + 80));
+  if (!m) throw new JavaRegexError('Unclosed character family');
+  const name = m[2] ?? m[3]!;
+  let members = POSIX[name];
+  if (members === undefined || flags.unicodeClass)
+    throw new JavaRegexError(
+      `\\${m[1]}{${name}} has no JavaScript equivalent here (only the POSIX classes outside (?U))`,
+    );
+  if (flags.ignoreCase && (name === 'Lower' || name === 'Upper')) {
+    if (unicodeFold(flags))
+      throw new JavaRegexError(`\\${m[1]}{${name}} under (?iu) has no JavaScript equivalent here`);
+    members = 'A-Za-z';
+  }
+  const end = i + m[0].length;
+  if (m[1] === 'p') return { source: inClass ? members : `[${members}]`, end };
+  if (inClass) throw new JavaRegexError(`\\P{${name}} inside a character class has no exact JavaScript equivalent`);
+  return { source: `(?:${ASTRAL}|[^${members}])`, end };
 }
 
 /** Java's `$` (and `\Z`, a `$` that never reads (?m)) under `flags`. */
@@ -213,8 +256,6 @@ function escape(n: string, inClass: boolean, rest: string, flags: Flags): string
       if (inClass) throw new JavaRegexError(`\\${n} inside a character class is not a valid Java pattern`);
       if (flags.unicodeClass) throw new JavaRegexError(`\\${n} under (?U) has no JavaScript equivalent here`);
       return n === 'b' ? javaWordBoundaries().bound : javaWordBoundaries().notBound;
-    case 'p':
-    case 'P':
     case 'G':
     case 'X':
     case 'N':

@@ -1,19 +1,20 @@
 /**
- * Java regular expressions (java.util.regex, as Liquibase's `<regExpReplace>` uses them through
- * String.replaceAll) run by JavaScript: the pattern translated to an equivalent RegExp and the replacement read the
- * way Matcher.appendReplacement reads it. Java's syntax is close to JavaScript's but not the same: inline flags
- * anywhere (`(?i)`, `a(?i)b`, `(?i:…)`, `(?-i)`, and (?x), (?d), (?U)) with Java's own case fold (ASCII-only unless
- * (?u)), `\Q…\E`, `\A`, `\z`, `\Z`, `\h`, `\v`, `\R`, an ASCII-only `\s`, a `.` and a `$` that know every line
- * terminator, a code point beyond U+FFFF as one character, atomic groups and possessive quantifiers (as a lookahead
- * that captures and a backreference to it), and a replacement where `\` escapes and `$` must name a group (checked
- * where the pattern matches, as Java does). Every group is a named JavaScript group, so those added never renumber
- * the user's. A construct JavaScript cannot express (class intersections, `\p{…}`, a backreference where case is
- * ignored to a group that can match a letter, `\w`/`\d`/`\b` under (?U)) is refused with a message naming it
- * rather than matched differently; so are the places where the two engines keep different group values (a group
- * that may be unset, read after an atomic group, a lookaround or a repetition that can skip it; a backreference to a
- * group that may be unset, which Java fails and JavaScript matches empty) and a repeated group that can match empty
- * (Java ends the loop there, JavaScript backtracks). test/integration/java-regex-differential.test.ts compares it
- * with real Java on a table and on seeded random patterns.
+ * Java regular expressions (java.util.regex, as Liquibase's `<regExpReplace>` uses them through String.replaceAll) run
+ * by JavaScript: the pattern translated to an equivalent RegExp and the replacement read the way
+ * Matcher.appendReplacement reads it. Java's syntax is close to JavaScript's but not the same: inline flags anywhere
+ * (`(?i)`, `a(?i)b`, `(?i:…)`, `(?-i)`, and (?x), (?d), (?U)) with Java's own case fold (ASCII-only unless (?u)),
+ * `\Q…\E`, `\A`, `\z`, `\Z`, `\h`, `\v`, `\R`, an ASCII-only `\s`, a `.` and a `$` that know every line terminator, a
+ * code point beyond U+FFFF as one character, the POSIX classes (`\p{Alpha}`…, ASCII-only outside (?U)), atomic groups
+ * and possessive quantifiers (as a lookahead that captures and a backreference to it), and a replacement where `\`
+ * escapes and `$` must name a group (checked where the pattern matches, as Java does). Every group is a named
+ * JavaScript group, so those added never renumber the user's. A construct JavaScript cannot express (class
+ * intersections, other `\p{…}`, a backreference where case is ignored to a group that can match a letter,
+ * `\w`/`\d`/`\b` under (?U)) is refused with a message naming it rather than matched differently; so are the places
+ * where the two engines keep different group values (a group that may be unset, read after an atomic group, a
+ * lookaround or a repetition that can skip it; a backreference to a group that may be unset, which Java fails and
+ * JavaScript matches empty) and an optional or repeated group that can match empty (Java takes the empty iteration,
+ * JavaScript backtracks). test/integration/java-regex-differential.test.ts compares it with real Java on tables and on
+ * seeded random patterns.
  */
 import { javaOtherCases, javaRangeOtherCases } from './java-case.js';
 import {
@@ -69,7 +70,7 @@ interface GroupNode {
   optional: boolean;
   /** It may match more than once. */
   repeated: boolean;
-  /** Java keeps what a capturing group inside it caught in an attempt that failed later (atomic, possessive, lookaround). */
+  /** Java keeps what a group inside it caught in an attempt that failed later (atomic, possessive, lookaround). */
   keepsFailed: boolean;
   /** Whether its current branch, as far as read, can match the empty string; whether an earlier branch can. */
   branchEmpty: boolean;
@@ -132,6 +133,7 @@ function translate(pattern: string): Translation {
   const nodes = new Map<number, GroupNode>();
   const names = new Map<string, number>();
   const backreferences: { group: number; at: GroupNode }[] = [];
+  const forward: number[] = [];
   let groups = 0;
   // Atomic groups and possessive quantifiers: `(?=(X))\k` matches X once, as the first way it matches, and keeps it.
   let atomics = 0;
@@ -144,7 +146,7 @@ function translate(pattern: string): Translation {
   let atomStart = 0;
   let lastGroup: GroupNode | null = null;
   let quantified = false;
-  // Whether an atom stands before a quantifier here, whether it can match empty, and whether its branch could before it.
+  // Whether an atom stands before a quantifier here, whether it can match empty, whether its branch could before it.
   let ready = false;
   let lastEmpty = false;
   let emptyBefore = true;
@@ -182,17 +184,25 @@ function translate(pattern: string): Translation {
       }
       const ref = readBackreference(pattern, i, groups, names);
       if (ref) {
-        if (ref.group > 0 && flags.ignoreCase && !caseless(bodies.get(ref.group)))
+        // A group not opened yet: Java fails the backreference where the group is unset, and uses a value that a
+        // failed attempt left in it where it is not (measured); only a group the pattern never has is plain.
+        if (ref.group > groups) {
+          forward.push(ref.group);
+          out += '(?:(?!))';
+          atomRead(true);
+          i = ref.end;
+          continue;
+        }
+        if (flags.ignoreCase && !caseless(bodies.get(ref.group)))
           throw new JavaRegexError(
             'a backreference where case is ignored, to a group that can match a letter, has no JavaScript equivalent',
           );
-        if (ref.group > 0 && !bodies.has(ref.group))
+        if (!bodies.has(ref.group))
           throw new JavaRegexError(
             `a backreference to group ${ref.group} before the group closes has no JavaScript equivalent`,
           );
-        if (ref.group > 0) backreferences.push({ group: ref.group, at: current() });
-        // Java never matches a backreference to a group the pattern does not have.
-        out += ref.group > 0 ? `\\k<${groupName(ref.group)}>` : '(?:(?!))';
+        backreferences.push({ group: ref.group, at: current() });
+        out += `\\k<${groupName(ref.group)}>`;
         atomRead(true);
         i = ref.end;
         continue;
@@ -283,9 +293,12 @@ function translate(pattern: string): Translation {
       if (afterQuantifier) throw new JavaRegexError(`Dangling meta character '${c}'`);
       if (!ready)
         throw new JavaRegexError('a quantifier with nothing before it to repeat has no JavaScript equivalent');
-      // Java ends a loop at an iteration that matched empty; JavaScript refuses that iteration and backtracks.
-      if (closed && quantifier.max > 1 && lastEmpty)
-        throw new JavaRegexError('a repeated group that can match the empty string has no JavaScript equivalent');
+      // Java takes an optional iteration that matched empty (and ends a loop there); JavaScript refuses that
+      // iteration and backtracks into the group for a longer match.
+      if (closed && quantifier.max > quantifier.min && lastEmpty)
+        throw new JavaRegexError(
+          'an optional or repeated group that can match the empty string has no JavaScript equivalent',
+        );
       current().branchEmpty = emptyBefore && (quantifier.min === 0 || lastEmpty);
       if (quantifier.possessive && inLookbehind()) throw atomicBehind();
       quantified = true;
@@ -310,7 +323,7 @@ function translate(pattern: string): Translation {
     else if (c === '^') {
       const after = flags.unixLines ? '(?<=\\n)' : String.raw`(?<=[\n\u0085\u2028\u2029]|\r(?!\n))`;
       // Pattern.Caret: under (?m) `^` never matches at the end of the input, not even of an empty one.
-      out += flags.multiLine ? String.raw`(?:${START}|${after})(?=[\s\S])` : START;
+      out += flags.multiLine ? String.raw`(?:(?:${START}|${after})(?=[\s\S]))` : START;
     } else if (c === '$') out += dollar(flags);
     else if (c === '|') {
       const branch = current();
@@ -328,6 +341,9 @@ function translate(pattern: string): Translation {
     i++;
   }
   if (open.length > 0) throw new JavaRegexError('Unclosed group');
+  const early = forward.find((n) => n <= groups);
+  if (early !== undefined)
+    throw new JavaRegexError(`a backreference to group ${early} before the group opens has no JavaScript equivalent`);
   // Where Java and JavaScript keep different values in a group: Java keeps a value caught inside an atomic group, a
   // possessive quantifier or a lookaround in an attempt that failed later, and keeps a group's value from an earlier
   // repetition where a later one skips it (JavaScript forgets both). It shows only where the group may be unset.
@@ -346,7 +362,8 @@ function translate(pattern: string): Translation {
     const why = unreliable.get(ref.group);
     if (why !== undefined || mayBeUnset(node, common))
       throw new JavaRegexError(
-        `a backreference to group ${ref.group}, which may be unset there (${why ?? 'Java then fails it, JavaScript matches it empty'}), has no JavaScript equivalent`,
+        `a backreference to group ${ref.group}, which may be unset there (${why ?? 'Java then fails it, JavaScript matches it empty'}), ` +
+          'has no JavaScript equivalent',
       );
   }
   try {
@@ -358,7 +375,7 @@ function translate(pattern: string): Translation {
 
 /**
  * The backreference at `i` (a backslash), if one stands there: `\\k<name>`, or `\\n` with as many digits as still
- * name a group the pattern has opened so far (Pattern.ref). Group 0 where it names a group that does not exist.
+ * name a group the pattern has opened so far (Pattern.ref).
  */
 function readBackreference(
   pattern: string,
@@ -377,10 +394,10 @@ function readBackreference(
   let end = i + 2;
   while (/[0-9]/.test(pattern[end] ?? '') && n * 10 + Number(pattern[end]) <= groups)
     n = n * 10 + Number(pattern[end++]);
-  return { group: n <= groups ? n : 0, end };
+  return { group: n, end };
 }
 
-/** The quantifier at `i`, if one stands there (`*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`; then `?` lazy or `+` possessive). */
+/** The quantifier at `i` if one stands there (`*` `+` `?` `{n}` `{n,}` `{n,m}`, then `?` lazy or `+` possessive). */
 function readQuantifier(
   pattern: string,
   i: number,
