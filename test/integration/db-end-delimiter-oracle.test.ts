@@ -169,7 +169,7 @@ describe('endDelimiter splits as Liquibase 4.28 splits', () => {
   // Liquibase fails there too (measured: PatternSyntaxException "Unclosed group" from update-sql, and for `\QGO\E`,
   // lower-cased to `\qgo\e`, "Illegal/unsupported escape sequence near index 8").
   it.each([
-    ['((', 'Unterminated group'],
+    ['((', 'Unclosed group'],
     ['\\QGO\\E', 'Illegal/unsupported escape sequence \\q'],
   ])('the endDelimiter %s, no Java regular expression, is an error naming file and line', async (d, why) => {
     const dir = await makeTree({
