@@ -256,10 +256,19 @@ describe('waitForHealthy', () => {
     expect(no.ok).toBe(false);
     // It probed again after a DEGRADED answer (every probe reached the server), and waited intervalMs between
     // probes: 1000 ms at 50 ms allow 21 at most, however fast the machine (a slow one only makes fewer).
-    expect(no.attempts).toBe(served);
+    // On a loaded machine the last probe, cut to the time left, may end before its request reached the server (one
+    // attempt more than served) and then reports its own timeout.
     expect(no.attempts).toBeGreaterThanOrEqual(2);
     expect(no.attempts).toBeLessThanOrEqual(21);
-    expect(no.last.reason).toBe('not healthy within 1000 ms; last probe: HTTP 206, overall.status DEGRADED');
+    const cut = /^not healthy within 1000 ms; last probe: no complete response from .* within \d+ ms$/;
+    if (no.last.status === 'DEGRADED') {
+      expect(no.attempts).toBe(served);
+      expect(no.last.reason).toBe('not healthy within 1000 ms; last probe: HTTP 206, overall.status DEGRADED');
+    } else {
+      expect(no.last.status).toBe('UNREACHABLE');
+      expect([served, served + 1]).toContain(no.attempts);
+      expect(no.last.reason).toMatch(cut);
+    }
   });
 
   it('gives up at the timeout even when each probe hangs', async () => {
