@@ -68,7 +68,8 @@ export interface DatabasePackageResult extends DatabasePackageFacts {
 export interface PreparedDatabasePackage extends DatabasePackageFacts {
   /**
    * The package SQL in pieces, rendered as they are asked for (renderPackageChunks): joined, they are
-   * DatabasePackageResult.sql. Written as they come, the whole text is never in memory.
+   * DatabasePackageResult.sql. Written as they come, the whole text is never in memory. Call it once: a package
+   * streamed from its parse (streamDatabasePackage) reads its temporary files once and closes them.
    */
   chunks(): Generator<string>;
   /** The entries of database/changesets.json. */
