@@ -3,7 +3,7 @@ import path from 'node:path';
 import { SlipwayError } from '../errors.js';
 import type { LockHandle } from '../deploy/lock.js';
 import type { FleetHost, FleetTarget } from './fleet-target.js';
-import { makeControlDir, removeControlDir, SshSession } from './ssh.js';
+import { isNotStarted, makeControlDir, removeControlDir, SshSession } from './ssh.js';
 import { SshTarget } from './ssh-target.js';
 import { mapSettled } from '../map-limit.js';
 
@@ -137,10 +137,15 @@ export async function openFleet(
       }));
     const refused = unreachable.filter((u) => !(u.error instanceof SlipwayError && u.error.code === 'E_SSH'));
     if (refused.length) throw refused[0]!.error; // reachable but broken (missing tools, no permission): never skipped
+    // A host that answered but would not start the command (sshd refused the session or could not fork it) is
+    // skipped like an unreachable one, since nothing of the run can happen there either; the words say which it was.
+    const why = unreachable.some((u) => isNotStarted(u.error))
+      ? 'cannot be reached or would not start a command'
+      : 'cannot be reached';
     if (unreachable.length && !o.skipUnreachable)
       throw new SlipwayError(
         'E_SSH',
-        `${unreachable.length} of ${all.length} host(s) of ${fleet.name} cannot be reached; nothing was installed or switched`,
+        `${unreachable.length} of ${all.length} host(s) of ${fleet.name} ${why}; nothing was installed or switched`,
         {
           details: unreachable.map((u) => u.reason),
           hint: 'Fix the connection (or the pinned key in knownHosts), or pass --skip-unreachable to deploy to the others and report these.',

@@ -92,6 +92,7 @@ async function startOne(
   i: number,
   authorized: string,
   pathPrefix: string | undefined,
+  maxSessions: number,
 ): Promise<SshHostFixture> {
   const hdir = path.join(dir, `host${i}`);
   await mkdir(hdir, { recursive: true });
@@ -116,7 +117,7 @@ async function startOne(
         'PermitRootLogin prohibit-password',
         'StrictModes no',
         'UsePAM no',
-        'MaxSessions 64',
+        `MaxSessions ${maxSessions}`,
         'MaxStartups 64',
         'LogLevel ERROR',
         // The login shell must not read this machine's own ~/.bashrc (on the dev box it takes seconds): each host
@@ -190,6 +191,8 @@ async function startOne(
 export interface SshFleetOptions {
   /** A directory put first on the PATH of host `i`'s sessions (1-based), for a test's stand-ins of host commands. */
   pathPrefix?: (i: number) => string | undefined;
+  /** sshd's MaxSessions of host `i` (1-based); default 64. 0: the host accepts the connection, opens no session. */
+  maxSessions?: (i: number) => number | undefined;
 }
 
 export async function startSshFleet(n: number, opts: SshFleetOptions = {}): Promise<SshFleetFixture> {
@@ -208,7 +211,8 @@ export async function startSshFleet(n: number, opts: SshFleetOptions = {}): Prom
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    for (let i = 1; i <= n; i++) hosts.push(await startOne(dir, i, authorized, opts.pathPrefix?.(i)));
+    for (let i = 1; i <= n; i++)
+      hosts.push(await startOne(dir, i, authorized, opts.pathPrefix?.(i), opts.maxSessions?.(i) ?? 64));
   } catch (e) {
     await stop();
     throw e;
