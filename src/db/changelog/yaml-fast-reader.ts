@@ -1,11 +1,11 @@
 /**
  * A reader for the YAML that changelogs are written in, and for JSON: block mappings and lists, one-line plain
  * scalars, quoted scalars (over several lines too, folded as SnakeYAML folds them), `|`/`>` blocks, flow collections
- * of those. It gives the node tree the yaml library's reader
- * (yaml-library-reader.ts) gives for such a file, positions included, and declines (returns null) anything else —
- * anchors, aliases, tags, merge keys, `?` keys, directives, several documents, multi-line plain scalars and keys,
- * tabs outside scalars, CR, BOM, control characters, every error — so that the library, the slow path, reads those
- * exactly as before. test/unit/yaml-fast-reader.test.ts compares the two on every YAML/JSON file at hand.
+ * of those, with LF or CRLF line breaks. It gives the node tree the yaml library's reader (yaml-library-reader.ts)
+ * gives for such a file, positions included, and declines (returns null) anything else — anchors, aliases, tags,
+ * merge keys, `?` keys, directives, several documents, multi-line plain scalars and keys, tabs outside scalars, a CR
+ * outside a CRLF, BOM, control characters, every error — so that the library, the slow path, reads those exactly as
+ * before. test/unit/yaml-fast-reader.test.ts compares the two on every YAML/JSON file at hand.
  *
  * Hand-written because no library gives what the tree needs at this cost: js-yaml has no key positions (its listener
  * reports nodes, not which one is a key, and re-reports a scalar it first tried as a key), the yaml library's own
@@ -18,8 +18,8 @@ import type { YamlMap, YamlNode, YamlPair, YamlScalar, YamlSeq } from './yaml-no
 /** Thrown (and caught in readYamlFast) where the file leaves the subset read here. */
 const DECLINE = new Error('declined');
 
-// Characters the yaml library and SnakeYAML treat in ways not reproduced here (CR and the YAML 1.1 line breaks, BOM,
-// control characters); any of them sends the file to the library.
+// Characters the yaml library and SnakeYAML treat in ways not reproduced here (CR, left only outside a CRLF by
+// withoutCrlf, the YAML 1.1 line breaks, BOM, control characters); any of them sends the file to the library.
 // eslint-disable-next-line no-control-regex -- control characters are what this looks for
 const UNSUPPORTED_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]/;
 
@@ -52,13 +52,26 @@ const ESCAPES: Record<string, string> = {
 
 /** The root node, or null when the file is not (only) in the subset this reader handles. */
 export function readYamlFast(content: string): YamlNode | null {
-  if (UNSUPPORTED_CHARS.test(content)) return null;
+  const text = withoutCrlf(content);
+  if (text === null || UNSUPPORTED_CHARS.test(text)) return null;
   try {
-    return new Reader(content).document();
+    return new Reader(text).document();
   } catch (e) {
     if (e === DECLINE) return null;
     throw e;
   }
+}
+
+/**
+ * `content` with each CRLF line break as LF (files written on Windows), or null when it has a CR elsewhere. YAML
+ * normalises line breaks in scalars to LF (SnakeYAML's scanLineBreak, the yaml library likewise) and a CR before LF
+ * ends a line without taking a column, so the tree read from the LF text is the one read from the CRLF text, positions
+ * included (test/unit/yaml-fast-reader.test.ts compares the two readers on every corpus file written with CRLF).
+ */
+function withoutCrlf(content: string): string | null {
+  if (!content.includes('\r')) return content;
+  if (/\r(?!\n)/.test(content)) return null;
+  return content.replaceAll('\r\n', '\n');
 }
 
 const decline = (): never => {
