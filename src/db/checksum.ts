@@ -155,13 +155,16 @@ export function checksumV9(sqlText: string): string {
   return changeSetChecksumV9([sqlChangeChecksumV9(sqlText)]);
 }
 
-const CHECKSUM_LIST = /^[0-9a-z:;]*$/;
+/**
+ * A text none of normalizeForCheckSum's steps changes: no CR, no BOM and nothing outside ASCII (NFC leaves ASCII as it
+ * is). Most serialised changes are such texts: one scan instead of three passes (two replaces and ICU's normalize).
+ */
+const UNCHANGED_BY_NORMALIZING = /^[^\r\u0080-\uffff]*$/;
 
 /** CheckSum.compute(String): standardised line endings, NFC (the BOM-removal step does not apply to hex input). */
 function normalizeForCheckSum(s: string): string {
-  // Texts made of "<n>:<hex>" pieces (sqlBodyChecksum's `<head>:<body sum>`), which none of the steps change: skip
-  // three passes for them.
-  if (CHECKSUM_LIST.test(s)) return s;
+  // Also covers texts made of "<n>:<hex>" pieces (sqlBodyChecksum's `<head>:<body sum>`).
+  if (UNCHANGED_BY_NORMALIZING.test(s)) return s;
   return s
     .replace(/\r\n?/g, '\n')
     .replace(/\uFEFF/g, '')

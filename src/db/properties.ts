@@ -205,6 +205,7 @@ export class PropertyScope {
 
   /** Expands `${…}` in `text` as seen from `file`. */
   expand(text: string, file: string | null): string {
+    if (!text.includes('${')) return text;
     return expandProperties(text, (n) => this.lookup(n, file));
   }
 }

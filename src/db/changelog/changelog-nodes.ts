@@ -762,12 +762,13 @@ function expandAttrs(node: ChangelogNode, expand: (t: string) => string): Change
 
 /** A change element with `${…}` expanded in every attribute and text, as Liquibase expands them while parsing. */
 function expandNode(node: ChangelogNode, expand: (t: string) => string): ChangelogNode {
-  return {
-    ...node,
-    attrs: Object.fromEntries(Object.entries(node.attrs).map(([k, v]) => [k, expand(v)])),
-    text: expand(node.text),
-    children: node.children.map((c) => expandNode(c, expand)),
-  };
+  // Loops, not Object.fromEntries(Object.entries(…).map(…)): this runs on every element of every change (20,000
+  // <column>s in fineract), and the entry arrays were a visible share of its CPU profile.
+  const attrs: Record<string, string> = {};
+  for (const k in node.attrs) attrs[k] = expand(node.attrs[k]!);
+  const children: ChangelogNode[] = new Array<ChangelogNode>(node.children.length);
+  for (let i = 0; i < children.length; i++) children[i] = expandNode(node.children[i]!, expand);
+  return { ...node, attrs, text: node.text === '' ? '' : expand(node.text), children };
 }
 
 function buildContext(d: ChangeSetDraft, ctx: FileContext, state: WalkState): BuildContext {

@@ -69,20 +69,29 @@ export function parseXmlTree(content: string, file: string): ChangelogNode {
   parser.on('opentag', (tag) => {
     const attrs: Record<string, string> = {};
     let schemaLocation: string | undefined;
-    for (const [k, v] of Object.entries(tag.attributes)) {
-      if (/^xsi:(noNamespaceS|s)chemaLocation$/.test(k)) schemaLocation = String(v);
-      if (k === 'xmlns' || k.startsWith('xmlns:') || k.startsWith('xsi:')) continue;
-      attrs[k.includes(':') ? k.slice(k.indexOf(':') + 1) : k] = String(v);
+    const given = tag.attributes;
+    for (const k in given) {
+      const v = String(given[k]);
+      const colon = k.indexOf(':');
+      if (colon < 0) {
+        if (k !== 'xmlns') attrs[k] = v;
+        continue;
+      }
+      if (k === 'xsi:schemaLocation' || k === 'xsi:noNamespaceSchemaLocation') schemaLocation = v;
+      if (k.startsWith('xmlns:') || k.startsWith('xsi:')) continue;
+      attrs[k.slice(colon + 1)] = v;
     }
+    const colon = tag.name.indexOf(':');
+    // One object shape for every node (schemaLocation added after, on the rare root that has one).
     const node: ChangelogNode = {
-      name: tag.name.includes(':') ? tag.name.slice(tag.name.indexOf(':') + 1) : tag.name,
+      name: colon < 0 ? tag.name : tag.name.slice(colon + 1),
       attrs,
       children: [],
       text: '',
       line: startLine,
       column: startColumn,
-      ...(schemaLocation !== undefined ? { schemaLocation } : {}),
     };
+    if (schemaLocation !== undefined) node.schemaLocation = schemaLocation;
     // Stops here: the tree itself is built without recursion, but what walks it later recurses.
     if (stack.length >= MAX_NODE_DEPTH) throw tooDeep(file, startLine, startColumn);
     const parent = stack[stack.length - 1];

@@ -19,25 +19,38 @@ export interface SerialMap {
 
 export type SerialValue = string | SerialObject | SerialMap | SerialValue[];
 
-const indent = (n: number): string => ' '.repeat(4 * n);
+/** Indentation strings by level (4 spaces each), built once: the serializer asks for one per printed line. */
+const INDENTS: string[] = [];
+const indent = (n: number): string => (INDENTS[n] ??= ' '.repeat(4 * n));
 
 /** Java String.compareTo order (UTF-16 code units), which is also what JS `<` does on strings. */
 function javaOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function serializeObject(obj: SerialObject, level: number): string {
-  const values = new Set<string>();
-  for (const [field, value] of Object.entries(obj.fields)) {
+/**
+ * `excluded` (top level only) are fields left out, as the change class's getExcludedFieldFilters does; skipping them
+ * here spares a copy of the fields with `delete` (which turns the copy into a slow dictionary object).
+ */
+function serializeObject(obj: SerialObject, level: number, excluded?: readonly string[]): string {
+  const fields = obj.fields;
+  const pad = indent(level);
+  // Sorted, then equal neighbours dropped: the TreeSet's content, without a Set of every line.
+  const lines: string[] = [];
+  for (const field in fields) {
+    const value = fields[field];
     if (value === undefined) continue;
-    if (typeof value === 'string') values.add(`${indent(level)}${field}="${value}"`);
-    else if (Array.isArray(value)) values.add(`${indent(level)}${field}=${serializeList(value, level + 1)}`);
-    else if ('map' in value) values.add(`${indent(level)}${field}=${serializeMap(value.map, level + 1)}`);
-    else values.add(indent(level) + serializeObject(value, level + 1));
+    if (excluded !== undefined && excluded.length !== 0 && excluded.includes(field)) continue;
+    if (typeof value === 'string') lines.push(`${pad}${field}="${value}"`);
+    else if (Array.isArray(value)) lines.push(`${pad}${field}=${serializeList(value, level + 1)}`);
+    else if ('map' in value) lines.push(`${pad}${field}=${serializeMap(value.map, level + 1)}`);
+    else lines.push(pad + serializeObject(value, level + 1));
   }
-  const sorted = [...values].sort(javaOrder);
-  const body = sorted.length ? `\n${sorted.join('\n')}\n` : '';
-  const text = `[${body}${indent(level - 1)}]`;
+  if (lines.length === 0) return `[${indent(level - 1)}]`;
+  if (lines.length > 1) lines.sort(javaOrder);
+  let body = lines[0]!;
+  for (let i = 1; i < lines.length; i++) if (lines[i] !== lines[i - 1]) body += '\n' + lines[i];
+  const text = `[\n${body}\n${indent(level - 1)}]`;
   // Values rarely hold a CR: the scan is cheaper than a replace that copies the text at every nesting level.
   return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
@@ -51,16 +64,21 @@ function serializeMap(map: Record<string, string>, level: number): string {
 
 function serializeList(items: SerialValue[], level: number): string {
   if (items.length === 0) return '[]';
-  const parts = items.map((item) =>
-    typeof item === 'string'
-      ? indent(level) + item
-      : Array.isArray(item)
-        ? indent(level) + serializeList(item, level + 1)
-        : 'map' in item
-          ? indent(level) + serializeMap(item.map, level + 1)
-          : indent(level) + serializeObject(item, level + 1),
-  );
-  return `[\n${parts.join(',\n')}\n${indent(level - 1)}]`;
+  const pad = indent(level);
+  let body = '';
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const part =
+      typeof item === 'string'
+        ? item
+        : Array.isArray(item)
+          ? serializeList(item, level + 1)
+          : 'map' in item
+            ? serializeMap(item.map, level + 1)
+            : serializeObject(item, level + 1);
+    body += (i === 0 ? pad : ',\n' + pad) + part;
+  }
+  return `[\n${body}\n${indent(level - 1)}]`;
 }
 
 /** `name:[…]` exactly as StringChangeLogSerializer.serialize prints a change. */
@@ -70,9 +88,7 @@ export function serializeChange(name: string, obj: SerialObject): string {
 
 /** "9:" checksum of a change from its fields, leaving out the ones its class excludes (getExcludedFieldFilters). */
 export function changeChecksum(name: string, obj: SerialObject, excluded: readonly string[] = []): string {
-  const fields = { ...obj.fields };
-  for (const f of excluded) delete fields[f];
-  return serializedChangeChecksumV9(serializeChange(name, { fields }));
+  return serializedChangeChecksumV9(`${name}:${serializeObject(obj, 1, excluded)}`);
 }
 
 /**

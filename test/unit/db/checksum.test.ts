@@ -8,6 +8,7 @@ import {
   checksumV9,
   isChecksumAccepted,
   parseStoredChecksum,
+  serializedChangeChecksumV9,
   sqlChangeChecksumV9,
   sqlChangeChecksums,
   tagDatabaseChecksumV9,
@@ -147,5 +148,19 @@ describe('sqlChangeChecksums working memory', () => {
       'SELECT 3',
     ])
       expect(sqlChangeChecksums(sql, o), String(sql).slice(0, 20)).toEqual(reference(sql, header));
+  });
+});
+
+describe('serializedChangeChecksumV9', () => {
+  // CheckSum.compute(String): CRLF/CR to LF, BOM removed, NFC; hashed as UTF-8. Plain-ASCII texts skip these steps.
+  const md5 = (s: string): string => '9:' + createHash('md5').update(s, 'utf8').digest('hex');
+  it('hashes an ASCII text as it is and normalises any other as Liquibase does', () => {
+    const ascii = 'insert:[\n    tableName="t"\n]';
+    expect(serializedChangeChecksumV9(ascii)).toBe(md5(ascii));
+    expect(serializedChangeChecksumV9('sql:[\n    sql="a\r\nb\rc"\n]')).toBe(md5('sql:[\n    sql="a\nb\nc"\n]'));
+    expect(serializedChangeChecksumV9('sql:[\n    sql="\uFEFFx"\n]')).toBe(md5('sql:[\n    sql="x"\n]'));
+    // e + combining acute (U+0301) is é (U+00E9) after NFC.
+    expect(serializedChangeChecksumV9('sql:[\n    sql="cafe\u0301"\n]')).toBe(md5('sql:[\n    sql="caf\u00e9"\n]'));
+    expect(serializedChangeChecksumV9('sql:[\n    sql="caf\u00e9"\n]')).toBe(md5('sql:[\n    sql="caf\u00e9"\n]'));
   });
 });
