@@ -138,7 +138,8 @@ function buildCreateTable(node: ChangeNode, ctx: BuildContext): BuiltChange {
           else namedUnique.set(un, [...(namedUnique.get(un) ?? []), name]);
         }
       }
-      let sql = `CREATE ${f.tableType?.trim() ? `${f.tableType.trim().toUpperCase()} ` : ''}TABLE ${
+      // ifNotExists: CreateTableGenerator's `IF NOT EXISTS` (PostgreSQL supports it), after the table type.
+      let sql = `CREATE ${f.tableType?.trim() ? `${f.tableType.trim().toUpperCase()} ` : ''}TABLE ${isTrue(f.ifNotExists) ? 'IF NOT EXISTS ' : ''}${
         f.tableType?.toLowerCase().includes('temp') ? escapeName(table, names) : qualifiedName(schema, table, names)
       } (${defs.join(', ')},`;
       if (pkCols.length) {
