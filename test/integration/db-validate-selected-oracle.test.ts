@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseChangelog } from '../../src/db/changelog/index.js';
 import { buildDatabasePackage } from '../../src/db/package.js';
 import { runLiquibase } from '../helpers/liquibase-cli.js';
 import {
@@ -37,6 +38,7 @@ describe('Liquibase 4.28 validation refusals apply to the changesets it runs onl
           createProcedure: { procedureName: 'f1', replaceIfExists: true, procedureBody: body },
         },
       ),
+      changeSet('seq-ctx', { context: 'other' }, { createSequence: { sequenceName: 'sq', ordered: true } }),
       changeSet(
         'proc-dbms',
         {},
@@ -47,6 +49,11 @@ describe('Liquibase 4.28 validation refusals apply to the changesets it runs onl
     ),
     'bad.json': json(
       changeSet('proc', {}, { createProcedure: { procedureName: 'f1', replaceIfExists: false, procedureBody: body } }),
+    ),
+    'bad-seq.json': json(changeSet('seq', {}, { createSequence: { sequenceName: 'sq', ordered: false } })),
+    'alter-seq.json': json(
+      changeSet('seq', {}, { createSequence: { sequenceName: 'sq' } }),
+      changeSet('alter', {}, { alterSequence: { sequenceName: 'sq', ordered: false } }),
     ),
   });
 
@@ -76,5 +83,27 @@ describe('Liquibase 4.28 validation refusals apply to the changesets it runs onl
       file: 'bad.json',
       message: expect.stringContaining('replaceIfExists is not allowed'),
     });
+  }, 300_000);
+
+  // Found by the XSD attribute inventory (docs/change-type-coverage.md): Slipway printed CREATE SEQUENCE … ORDER, which
+  // psql rejected, and let ordered="false" through; Liquibase refuses both at validation.
+  it('refuses createSequence ordered (even false) as Liquibase does; alterSequence prints ORDER/NOORDER as it does', async () => {
+    const theirs = await runLiquibase(c.root, c.theirs.url, [
+      `--search-path=${c.root}`,
+      '--changelog-file=bad-seq.json',
+      'update',
+    ]);
+    expect(theirs.ok).toBe(false);
+    expect(theirs.out).toContain('ordered is not allowed on postgresql');
+    await expect(parseChangelog({ rootDir: c.root, changelog: 'bad-seq.json' })).rejects.toMatchObject({
+      code: 'E_CHANGELOG',
+      file: 'bad-seq.json',
+      field: 'ordered',
+      message: expect.stringContaining('ordered is not allowed'),
+    });
+    const sql = await liquibaseOk(c.root, c.theirs, 'alter-seq.json', 'update-sql');
+    const ours = (await parseChangelog({ rootDir: c.root, changelog: 'alter-seq.json' })).changeSets;
+    expect(ours[1]!.statements).toEqual(['ALTER SEQUENCE public.sq NOORDER']);
+    expect(sql).toContain('\nALTER SEQUENCE public.sq NOORDER;\n');
   }, 300_000);
 });

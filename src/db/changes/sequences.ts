@@ -32,6 +32,17 @@ function buildCreateSequence(node: ChangeNode, ctx: BuildContext): BuiltChange {
   required(node, f, 'sequenceName', ctx.file);
   return {
     name: 'createSequence',
+    // Measured: Liquibase 4.28 fails validation when ordered is set at all, true or false ("ordered is not allowed
+    // on postgresql"; change-types/attrs), as it does for createProcedure's replaceIfExists.
+    ...(f.ordered !== undefined
+      ? {
+          invalid: {
+            message: '<createSequence> ordered is not allowed on PostgreSQL',
+            field: 'ordered',
+            hint: 'Liquibase 4.28 refuses this changeset on PostgreSQL too ("ordered is not allowed on postgresql"); remove ordered.',
+          },
+        }
+      : {}),
     serial: { fields: f },
     sql: (names) => {
       let sql = `CREATE SEQUENCE  IF NOT EXISTS ${qualifiedName(f.schemaName, f.sequenceName!, names)}`;
@@ -41,7 +52,6 @@ function buildCreateSequence(node: ChangeNode, ctx: BuildContext): BuiltChange {
       if (f.minValue !== undefined) sql += ` MINVALUE ${f.minValue}`;
       if (f.maxValue !== undefined) sql += ` MAXVALUE ${f.maxValue}`;
       if (f.cacheSize !== undefined) sql += ` CACHE ${f.cacheSize}`;
-      if (f.ordered === 'true') sql += ' ORDER';
       if (f.cycle === 'true') sql += ' CYCLE';
       return [sql];
     },
@@ -71,7 +81,9 @@ function buildAlterSequence(node: ChangeNode, ctx: BuildContext): BuiltChange {
       if (f.minValue !== undefined) sql += ` MINVALUE ${f.minValue}`;
       if (f.maxValue !== undefined) sql += ` MAXVALUE ${f.maxValue}`;
       if (f.cacheSize !== undefined) sql += ` CACHE ${f.cacheSize}`;
-      if (f.ordered === 'true') sql += ' ORDER';
+      // AlterSequenceGenerator prints ORDER / NOORDER whatever the database (PostgreSQL rejects both, under Liquibase
+      // as under psql; measured with update-sql).
+      if (f.ordered !== undefined) sql += f.ordered === 'true' ? ' ORDER' : ' NOORDER';
       if (f.cycle !== undefined) sql += f.cycle === 'true' ? ' CYCLE' : ' NO CYCLE';
       return [sql];
     },
