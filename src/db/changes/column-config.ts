@@ -115,6 +115,34 @@ export function convertField(field: string, raw: string): string {
   return raw;
 }
 
+/** The plain attributes ColumnConfig.load reads first, in its order (one array for every column). */
+const COLUMN_FIELDS = [
+  'name',
+  'computed',
+  'type',
+  'encoding',
+  'autoIncrement',
+  'startWith',
+  'incrementBy',
+  'remarks',
+  'descending',
+  'valueBoolean',
+  'valueBlobFile',
+  'valueClobFile',
+  'defaultValueConstraintName',
+  'defaultValue',
+  'defaultValueBoolean',
+  'defaultOnNull',
+  'generationType',
+  'afterColumn',
+  'beforeColumn',
+  'position',
+  'header',
+  'index',
+  'allowUpdate',
+  'nullPlaceholder',
+];
+
 /** ColumnConfig.load for one `<column>` (attributes already property-expanded). */
 export function loadColumn(node: ChangeNode): ColumnConfig {
   const a = node.attrs;
@@ -122,33 +150,7 @@ export function loadColumn(node: ChangeNode): ColumnConfig {
   const put = (k: string, v: string | undefined): void => {
     if (v !== undefined) fields[k] = convertField(k, v);
   };
-  for (const k of [
-    'name',
-    'computed',
-    'type',
-    'encoding',
-    'autoIncrement',
-    'startWith',
-    'incrementBy',
-    'remarks',
-    'descending',
-    'valueBoolean',
-    'valueBlobFile',
-    'valueClobFile',
-    'defaultValueConstraintName',
-    'defaultValue',
-    'defaultValueBoolean',
-    'defaultOnNull',
-    'generationType',
-    'afterColumn',
-    'beforeColumn',
-    'position',
-    'header',
-    'index',
-    'allowUpdate',
-    'nullPlaceholder',
-  ])
-    put(k, a[k]);
+  for (const k of COLUMN_FIELDS) put(k, a[k]);
   // `<column name="x">text</column>`: the text is the value.
   const value = a.value ?? (node.text.trim() === '' ? undefined : node.text.trim());
   put('value', value);

@@ -13,7 +13,8 @@ export type FieldSpec = Record<string, FieldKind>;
 /** Reads the attributes `spec` names (converted: booleans `true`/`false`, canonical integers); others are ignored. */
 export function loadFields(node: ChangeNode, spec: FieldSpec): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, kind] of Object.entries(spec)) {
+  for (const k in spec) {
+    const kind = spec[k];
     let v = node.attrs[k];
     // A YAML/JSON key whose value is a block (e.g. `sql: |`) arrives as a child with text.
     if (v === undefined) {

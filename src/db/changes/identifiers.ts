@@ -48,8 +48,30 @@ function quote(name: string): string {
 
 /** escapeObjectName(name, type): one identifier. */
 export function escapeName(name: string, ctx: NameContext): string {
-  if (ctx.quoting === 'LEGACY' && hasMixedCase(name)) return `"${name}"`;
-  if (mustQuote(name) || ctx.quoting === 'QUOTE_ALL_OBJECTS') return quote(name).trim();
+  // A changelog names the same tables and columns over and over (fineract: 20,000 <column>s): each name is worked
+  // out once per strategy. Its tests (escapeUncached: a Set lookup, two case conversions, two regexes) were ~2 % of the CPU
+  // profile of its package. Bounded, for a generated changelog of distinct names.
+  const cache = ESCAPED[ctx.quoting];
+  if (cache === undefined) return escapeUncached(name, ctx.quoting);
+  let escaped = cache.get(name);
+  if (escaped === undefined) {
+    escaped = escapeUncached(name, ctx.quoting);
+    if (cache.size >= ESCAPED_MAX) cache.clear();
+    cache.set(name, escaped);
+  }
+  return escaped;
+}
+
+const ESCAPED: Partial<Record<QuotingStrategy, Map<string, string>>> = {
+  LEGACY: new Map(),
+  QUOTE_ALL_OBJECTS: new Map(),
+  QUOTE_ONLY_RESERVED_WORDS: new Map(),
+};
+const ESCAPED_MAX = 10_000;
+
+function escapeUncached(name: string, quoting: QuotingStrategy): string {
+  if (quoting === 'LEGACY' && hasMixedCase(name)) return `"${name}"`;
+  if (mustQuote(name) || quoting === 'QUOTE_ALL_OBJECTS') return quote(name).trim();
   return name.trim();
 }
 

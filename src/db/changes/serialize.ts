@@ -47,7 +47,9 @@ function serializeObject(obj: SerialObject, level: number, excluded?: readonly s
     else lines.push(pad + serializeObject(value, level + 1));
   }
   if (lines.length === 0) return `[${indent(level - 1)}]`;
-  if (lines.length > 1) lines.sort(javaOrder);
+  // sort() without a comparator orders strings by UTF-16 code units, Java's String.compareTo order, and calls no
+  // JS comparator (javaOrder was ~2 % of the CPU profile of fineract's package).
+  if (lines.length > 1) lines.sort();
   let body = lines[0]!;
   for (let i = 1; i < lines.length; i++) if (lines[i] !== lines[i - 1]) body += '\n' + lines[i];
   const text = `[\n${body}\n${indent(level - 1)}]`;
