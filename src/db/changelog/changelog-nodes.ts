@@ -760,15 +760,32 @@ function expandAttrs(node: ChangelogNode, expand: (t: string) => string): Change
   return { ...node, attrs: Object.fromEntries(Object.entries(node.attrs).map(([k, v]) => [k, expand(v)])) };
 }
 
-/** A change element with `${…}` expanded in every attribute and text, as Liquibase expands them while parsing. */
+/**
+ * A change element with `${…}` expanded in every attribute and text, as Liquibase expands them while parsing. What
+ * expansion leaves as it was is not copied: a node (attributes, children) with no `${…}` is returned itself, so the
+ * columns of a createTable whose table name alone is a property are not rebuilt (nothing changes the nodes read).
+ */
 function expandNode(node: ChangelogNode, expand: (t: string) => string): ChangelogNode {
   // Loops, not Object.fromEntries(Object.entries(…).map(…)): this runs on every element of every change (20,000
   // <column>s in fineract), and the entry arrays were a visible share of its CPU profile.
-  const attrs: Record<string, string> = {};
-  for (const k in node.attrs) attrs[k] = expand(node.attrs[k]!);
-  const children: ChangelogNode[] = new Array<ChangelogNode>(node.children.length);
-  for (let i = 0; i < children.length; i++) children[i] = expandNode(node.children[i]!, expand);
-  return { ...node, attrs, text: node.text === '' ? '' : expand(node.text), children };
+  let attrs = node.attrs;
+  for (const k in node.attrs) {
+    if (!node.attrs[k]!.includes('${')) continue;
+    attrs = {};
+    for (const k2 in node.attrs) attrs[k2] = expand(node.attrs[k2]!);
+    break;
+  }
+  const text = node.text === '' ? '' : expand(node.text);
+  let children = node.children;
+  for (let i = 0; i < node.children.length; i++) {
+    const c = expandNode(node.children[i]!, expand);
+    if (c === node.children[i]) continue;
+    if (children === node.children) children = node.children.slice();
+    children[i] = c;
+  }
+  return attrs === node.attrs && text === node.text && children === node.children
+    ? node
+    : { ...node, attrs, text, children };
 }
 
 function buildContext(d: ChangeSetDraft, ctx: FileContext, state: WalkState): BuildContext {
