@@ -11,6 +11,8 @@ import { readYamlFast } from '../../src/db/changelog/yaml-fast-reader.js';
 import { readYamlWithLibrary } from '../../src/db/changelog/yaml-library-reader.js';
 import { buildYamlTree, parseYamlTree } from '../../src/db/changelog/yaml-tree.js';
 import type { YamlNode } from '../../src/db/changelog/yaml-nodes.js';
+import { sqlPlace } from '../../src/db/changelog/value-lines.js';
+import type { ChangelogNode } from '../../src/db/changelog/xml-tree.js';
 import { CORPUS_DIR } from '../helpers/corpus-runner.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 
@@ -76,6 +78,17 @@ function withQuotedContinuationsIndented(content: string, fast: YamlNode): strin
   return lines.map((l, i) => ' '.repeat(extra.get(i) ?? 0) + l).join('\n');
 }
 
+/** The tree with, in place of the YAML each element was made from, the line of each attribute's value and text. */
+function withValueLines(n: ChangelogNode): unknown {
+  const { yaml: _yaml, yamlText: _text, children, ...rest } = n;
+  return {
+    ...rest,
+    children: children.map(withValueLines),
+    valueLines: Object.keys(n.attrs).map((k) => sqlPlace(n, n.attrs[k]!, k)),
+    textLine: sqlPlace(n, n.text),
+  };
+}
+
 /** Whether the fast reader accepted `content`; throws (through expect) where it differs from the library. */
 function compare(content: string, file = 'db/changelog.yaml'): boolean {
   const fast = readYamlFast(content);
@@ -87,9 +100,9 @@ function compare(content: string, file = 'db/changelog.yaml'): boolean {
     slow = outcome(() => readYamlWithLibrary(withQuotedContinuationsIndented(content, fast), file));
   expect(withoutNullPositions(fast), file).toEqual(withoutNullPositions(slow as YamlNode));
   expect(
-    outcome(() => buildYamlTree(fast, file)),
+    outcome(() => withValueLines(buildYamlTree(fast, file, content))),
     file,
-  ).toEqual(outcome(() => buildYamlTree(slow as YamlNode, file)));
+  ).toEqual(outcome(() => withValueLines(buildYamlTree(slow as YamlNode, file, content))));
   return true;
 }
 
@@ -171,7 +184,7 @@ describe('the fast YAML/JSON reader', () => {
       libraryInput = withQuotedContinuationsIndented(content, readYamlFast(content)!);
     }
     const library = outcome(() =>
-      buildYamlTree(readYamlWithLibrary(libraryInput, 'db/changelog.yaml'), 'db/changelog.yaml'),
+      buildYamlTree(readYamlWithLibrary(libraryInput, 'db/changelog.yaml'), 'db/changelog.yaml', libraryInput),
     );
     let ours: unknown;
     try {
@@ -179,7 +192,9 @@ describe('the fast YAML/JSON reader', () => {
     } catch (e) {
       ours = { error: (e as Error).message, details: (e as { details?: unknown }).details };
     }
-    expect(ours).toEqual(library);
+    const lines = (t: unknown): unknown =>
+      t && typeof t === 'object' && 'name' in t ? withValueLines(t as ChangelogNode) : t;
+    expect(lines(ours)).toEqual(lines(library));
   });
 
   it('reads random mutations of the corpus files as the library does wherever it accepts them', () => {

@@ -10,6 +10,7 @@ import { liquibaseDollarSplit } from './liquibase-dollar-split.js';
 import { visitSql, type SqlVisitor } from './modify-sql.js';
 import { bodyNeverRuns } from '../precondition-static.js';
 import { nativeSql } from '../jdbc-text.js';
+import { lineAtOffset, type OffsetLines } from './value-lines.js';
 
 /** One executable piece of a changeset (an `<sql>`, an `<sqlFile>` or a formatted-SQL body). */
 export interface SqlPiece {
@@ -17,8 +18,13 @@ export interface SqlPiece {
   /** Where `sql` starts (file relative to root, 1-based line), for error positions. */
   file: string;
   line: number;
-  /** File line of each line of `sql`, when lines were removed from between them (formatted SQL). */
+  /**
+   * File line of each line of `sql`, when they do not follow one a line: lines removed from between them (formatted
+   * SQL), a YAML value folded (value-lines.ts) and then changed by `${…}` expansion.
+   */
   lineMap?: number[];
+  /** File line of each part of `sql` by offset: a folded YAML value, as written (value-lines.ts). */
+  offsetLines?: OffsetLines;
   splitStatements: boolean;
   stripComments: boolean;
   endDelimiter: string | null;
@@ -144,7 +150,7 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
     const res = splitPiece(p, d);
     if (res.unterminated) {
       const u = res.unterminated;
-      const line = fileLine(p, lineAt(p.sql, u.offset) - 1);
+      const line = offsetLine(p, u.offset);
       throw new SlipwayError(
         'E_CHANGELOG',
         `Unterminated ${u.kind}${u.tag ? ` ${u.tag}` : ''} in changeset ${d.author}:${d.id}`,
@@ -164,7 +170,7 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
       warnings.push({
         code: 'W_LIQUIBASE_SPLITS',
         file: p.file,
-        line: fileLine(p, lineAt(p.sql, cut) - 1),
+        line: offsetLine(p, cut),
         message: delimited
           ? `Liquibase 4.28 splits changeset ${d.author}:${d.id} at this endDelimiter ${JSON.stringify(p.endDelimiter)} inside a dollar-quoted body and fails there; Slipway runs the body whole. For Liquibase too, choose an endDelimiter the body does not contain.`
           : `Liquibase 4.28 splits changeset ${d.author}:${d.id} at this ";" inside a dollar-quoted body and fails ("Unterminated dollar quote"); Slipway runs it whole. For Liquibase too, set splitStatements:false (or an endDelimiter).`,
@@ -175,7 +181,7 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
         warnings.push({
           code: 'W_EXPLICIT_COMMIT',
           file: p.file,
-          line: fileLine(p, lineAt(p.sql, c.offset) - 1),
+          line: offsetLine(p, c.offset),
           message: `Explicit ${c.text.split(/\s/)[0]!.toUpperCase()} inside changeset ${d.author}:${d.id}: the history row would no longer commit with the change.`,
         });
       }
@@ -186,7 +192,9 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
     // Offsets ascend, so one forward walk over the piece gives every statement's line.
     let k = 0;
     let at = 0;
+    const byOffset = p.offsetLines;
     locationsOf[pi] = sized(res.statements, (s) => {
+      if (byOffset) return { file: p.file, line: lineAtOffset(byOffset, s.offset) };
       for (let nl = p.sql.indexOf('\n', at); nl >= 0 && nl < s.offset; nl = p.sql.indexOf('\n', nl + 1)) k++;
       at = Math.max(at, s.offset);
       return { file: p.file, line: fileLine(p, k) };
@@ -333,6 +341,11 @@ function concatSized<T>(parts: T[][]): T[] {
 /** File line of the `k`-th (0-based) line of a piece. */
 function fileLine(p: SqlPiece, k: number): number {
   return p.lineMap?.[k] ?? p.line + k;
+}
+
+/** File line of offset `offset` of a piece's SQL. */
+function offsetLine(p: SqlPiece, offset: number): number {
+  return p.offsetLines ? lineAtOffset(p.offsetLines, offset) : fileLine(p, lineAt(p.sql, offset) - 1);
 }
 
 /** Where a rollback's SQL was written, for the warning about an endDelimiter that is no regular expression. */

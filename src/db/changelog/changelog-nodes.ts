@@ -30,6 +30,7 @@ import type { BuildContext, NameContext, QuotingStrategy } from '../changes/inde
 import { javaTrim } from '../changes/identifiers.js';
 import type { FileContext, WalkState } from './walk-state.js';
 import type { ChangelogNode } from './xml-tree.js';
+import { attrLine, sqlPlace } from './value-lines.js';
 
 export interface IncludeRequest {
   kind: 'include' | 'includeAll';
@@ -596,7 +597,11 @@ function addChild(
           const t = expand(c.attrs.sql ?? c.text).trim();
           const split = boolAttr(a, 'splitStatements', true, file);
           const part = t
-            ? splitRollback(t, a.attrs.endDelimiter ?? null, split, { ...at, line: c.line, field: 'endDelimiter' })
+            ? splitRollback(t, a.attrs.endDelimiter ?? null, split, {
+                ...at,
+                line: attrLine(c, 'endDelimiter'),
+                field: 'endDelimiter',
+              })
             : [];
           if (part === null) broken = true;
           else statements.push(...part);
@@ -628,7 +633,8 @@ function addChild(
       const piece = {
         sql,
         file,
-        line: child.line,
+        // YAML/JSON: where the text is, not the `sql:` key (a block starts below it); XML: the element's line.
+        ...sqlPlace(child, sql, 'sql'),
         splitStatements: boolAttr(a, 'splitStatements', true, file),
         stripComments: boolAttr(a, 'stripComments', false, file),
         endDelimiter: a.attrs.endDelimiter ?? null,

@@ -2,6 +2,7 @@
  * Reads a changelog XML file into a small element tree with 1-based line/column per element (saxes tracks them),
  * so every later error can point at the element that caused it.
  */
+import type { YamlNode } from './yaml-nodes.js';
 import { SaxesParser } from 'saxes';
 import { SlipwayError } from '../../errors.js';
 
@@ -22,6 +23,13 @@ export interface ChangelogNode {
    * changeSet like its own keys, but Liquibase reads a changeSet's comment from its own `comment:` key only.
    */
   changesEntry?: true;
+  /**
+   * YAML/JSON: the node the element was made from (its mapping, list or scalar) and the file's text, from which
+   * value-lines.ts finds the lines of an attribute's value or of the text on need. XML attributes sit on the
+   * element's line, and its text starts there.
+   */
+  yaml?: YamlNode | null;
+  yamlText?: string;
 }
 
 /**

@@ -90,16 +90,19 @@ const lineOf = (n: YamlNode | null | undefined): { line: number; column: number 
 export async function parseYamlTree(content: string, file: string): Promise<ChangelogNode> {
   try {
     const fast = readYamlFast(content);
-    if (fast) return buildYamlTree(fast, file);
+    if (fast) return buildYamlTree(fast, file, content);
   } catch {
     // Refused (or too deep for the fast reader's recursion): the library reads it again and gives the error.
   }
   const { readYamlWithLibrary } = await import('./yaml-library-reader.js');
-  return buildYamlTree(readYamlWithLibrary(content, file), file);
+  return buildYamlTree(readYamlWithLibrary(content, file), file, content);
 }
 
-/** The element tree of a document's root node; refuses what does not have the changelog's shape (file:line). */
-export function buildYamlTree(root: YamlNode | null, file: string): ChangelogNode {
+/**
+ * The element tree of a document's root node; refuses what does not have the changelog's shape (file:line).
+ * `content`: the file's text, kept in each element for where the text of its values is (value-lines.ts).
+ */
+export function buildYamlTree(root: YamlNode | null, file: string, content: string): ChangelogNode {
   const bad = (n: YamlNode | null | undefined, msg: string, o: { hint?: string } = {}): never => {
     throw new SlipwayError('E_CHANGELOG', msg, {
       file,
@@ -157,7 +160,16 @@ export function buildYamlTree(root: YamlNode | null, file: string): ChangelogNod
    */
   const convert = (name: string, raw: YamlNode | null, keyNode: YamlNode | null, change = false): ChangelogNode => {
     const value = deref(raw) ?? null;
-    const node: ChangelogNode = { name, attrs: {}, children: [], text: '', ...lineOf(keyNode ?? value) };
+    // `yaml`, `yamlText`: where the attributes' and the text's values were written, read on need (value-lines.ts).
+    const node: ChangelogNode = {
+      name,
+      attrs: {},
+      children: [],
+      text: '',
+      ...lineOf(keyNode ?? value),
+      yaml: value,
+      yamlText: content,
+    };
     const text = scalarText(value);
     if (text !== null || (change && value === null)) {
       if (name === 'sql' || TEXT_CHILDREN.has(name) || change) node.text = text ?? '';
@@ -196,7 +208,15 @@ export function buildYamlTree(root: YamlNode | null, file: string): ChangelogNod
       for (const item of v.items)
         node.children.push({ name: k, attrs: {}, children: [], text: scalarText(item) ?? '', ...lineOf(item) });
     else if (t !== null && TEXT_CHILDREN.has(k))
-      node.children.push({ name: k, attrs: {}, children: [], text: t, ...lineOf(pair.key) });
+      node.children.push({
+        name: k,
+        attrs: {},
+        children: [],
+        text: t,
+        ...lineOf(pair.key),
+        yaml: v,
+        yamlText: content,
+      });
     // `sql: create schema quartz` straight under a changeSet, with no `changes:` list: ChangeSet.handleChildNode makes
     // every child whose name is a change type a change, in its place among the others, and keeps other text as an
     // attribute it never reads (measured on 4.28: the sql runs, description "sql"; found on
