@@ -3,6 +3,7 @@
  * changes, (?x)'s skipped whitespace and comments, literals (case-folded the way Java folds), escapes, anchors.
  */
 import { javaOtherCases } from './java-case.js';
+import { complement, type CodePointSet, javaPropertySet, javaUnicodeClass, setOf, setSource } from './java-char-set.js';
 import { javaWordBoundaries } from './java-word.js';
 
 /** Why a Java pattern or replacement cannot be used (the caller adds the changelog location). */
@@ -67,12 +68,10 @@ function casesOf(cp: number, flags: Flags): number[] {
 
 /** `cp` as a JavaScript class member (BMP only; escaped where a class needs it). */
 export function classChar(cp: number): string {
-  if (cp > 0xffff) throw new JavaRegexError(ASTRAL_IN_CLASS);
+  if (cp > 0xffff) throw new Error(`classChar: U+${cp.toString(16)} is beyond the BMP`);
   const ch = String.fromCharCode(cp);
   return /[\\\][^-]/.test(ch) ? `\\${ch}` : cp < 0x20 || cp >= 0x7f ? `\\u${cp.toString(16).padStart(4, '0')}` : ch;
 }
-
-const ASTRAL_IN_CLASS = 'a character beyond U+FFFF in a character class has no JavaScript equivalent here';
 
 /** One literal code point under `flags`, as a JavaScript atom a quantifier applies to whole. */
 export function literal(cp: number, flags: Flags): string {
@@ -86,8 +85,12 @@ export function literal(cp: number, flags: Flags): string {
 /** A BMP character as itself in JavaScript pattern source (escaped where it is syntax there). */
 const plainChar = (ch: string): string => ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 
-/** Any one code point Java's `.`, negated classes and `\S` consume whole: a surrogate pair first, then one unit. */
-export const ASTRAL = String.raw`[\ud800-\udbff][\udc00-\udfff]`;
+/**
+ * One code point that is none of the BMP class members `body`, as Java matches it: a pair beyond U+FFFF whole, a lone
+ * surrogate alone, never half of a pair (which backtracking would otherwise try, as `\W{2}` over one emoji).
+ */
+export const anyBut = (body: string): string =>
+  String.raw`(?:[^${body}\ud800-\udbff]|[\ud800-\udbff](?:[\udc00-\udfff]|(?![\udc00-\udfff])))`;
 
 /** Java's ASCII whitespace (Pattern's ASCII.isSpace), which (?x) skips. */
 const isIgnorable = (ch: string | undefined): boolean => ch !== undefined && ' \t\n\v\f\r'.includes(ch);
@@ -131,11 +134,17 @@ export function ahead(pattern: string, i: number, flags: Flags, length = 48): { 
 }
 
 /** A `\…` escape read at `i`: a code point (a literal, also as a class range's end) or other pattern source. */
-type Escape = { cp: number; end: number } | { source: string; end: number; ref?: string };
+type Escape =
+  | { cp: number; end: number }
+  | { source: string; end: number; ref?: string; wide?: boolean }
+  | { set: CodePointSet; end: number; wide?: boolean };
 
 const CONTROL: Record<string, number> = { t: 9, n: 10, r: 13, f: 12, a: 7, e: 0x1b };
 
-/** The escape at `i` (a backslash) under `flags`, in a class or not. */
+/**
+ * The escape at `i` (a backslash) under `flags`, in a class or not. In a class, an escape that names a set of
+ * characters (`\\d`, `\\S`, `\\p{L}`) is that set; outside one it is pattern source.
+ */
 export function readEscape(pattern: string, i: number, flags: Flags, inClass: boolean): Escape {
   const n = pattern[i + 1];
   if (n === undefined) throw new JavaRegexError('the pattern ends with a lone backslash');
@@ -154,58 +163,125 @@ export function readEscape(pattern: string, i: number, flags: Flags, inClass: bo
       return { cp, end };
     }
     if (span[4] !== undefined) return { cp: span[4].charCodeAt(0) ^ 64, end };
-    // A backreference (`\\1`, `\\k<name>`): the caller decides whether case matters to it.
-    return inClass ? { source: span[0], end } : { source: span[0], end, ref: span[0].slice(1) };
+    // A backreference (`\\1`, `\\k<name>`): the caller decides whether case matters to it. None stands in a class.
+    if (inClass) throw new JavaRegexError(`Illegal/unsupported escape sequence ${span[0].slice(0, 2)}`);
+    return { source: span[0], end, ref: span[0].slice(1) };
   }
-  if (n === 'p' || n === 'P') return readPosixClass(pattern, i, flags, inClass);
+  if (n === 'p' || n === 'P') {
+    const p = readProperty(pattern, i, flags);
+    return inClass ? p : { source: setSource(p.set), end: p.end, wide: p.wide };
+  }
   if (CONTROL[n] !== undefined) return { cp: CONTROL[n], end: i + 2 };
+  const octal = /^\\0([0-3][0-7]{2}|[0-7]{1,2})/.exec(pattern.slice(i, i + 5));
+  if (n === '0') {
+    // Pattern.o: `\0n`, `\0nn` or `\0mnn` (m at most 3), as many octal digits as fit.
+    if (!octal) throw new JavaRegexError('Illegal octal escape sequence');
+    return { cp: parseInt(octal[1]!, 8), end: i + octal[0].length };
+  }
+  if (inClass) {
+    const set = classEscapeSet(n, flags);
+    if (set) return { set, end: i + 2, wide: wideEscape(n, flags) };
+  }
   if (!/[a-zA-Z0-9]/.test(n)) {
     const cp = pattern.codePointAt(i + 1)!;
     return { cp, end: i + (cp > 0xffff ? 3 : 2) };
   }
-  return { source: escape(n, inClass, pattern.slice(i), flags), end: i + 2 };
+  return { source: escape(n, inClass, pattern.slice(i), flags), end: i + 2, wide: wideEscape(n, flags) };
 }
 
-/** Java's POSIX character classes (`\p{Alpha}`…): ASCII-only, as class members, outside (?U). */
-const POSIX: Record<string, string> = {
-  Lower: 'a-z',
-  Upper: 'A-Z',
-  ASCII: String.raw`\x00-\x7f`,
-  Alpha: 'A-Za-z',
-  Digit: '0-9',
-  Alnum: 'A-Za-z0-9',
-  Punct: String.raw`!-\/:-@\[-\x60{-~`,
-  Graph: String.raw`\x21-\x7e`,
-  Print: String.raw`\x20-\x7e`,
-  Blank: String.raw` \t`,
-  Cntrl: String.raw`\x00-\x1f\x7f`,
-  XDigit: '0-9a-fA-F',
-  Space: JAVA_SPACE,
-};
+/**
+ * `\p{Name}`, `\pL`, `\P{Name}` at `i` as the set Java's Pattern.family matches under `flags`: Unicode general
+ * categories, scripts, blocks, binary properties, java.lang.Character's `java…` classes and the POSIX classes (ASCII
+ * outside (?U), Unicode under it), from Java 17's own tables (java-char-set.ts).
+ */
+function readProperty(pattern: string, i: number, flags: Flags): { set: CodePointSet; end: number; wide: boolean } {
+  const m = /^\\([pP])(?:\{([^}]*)\}|([\s\S]))?/u.exec(pattern.slice(i, i + 120));
+  if (!m || (m[2] === undefined && m[3] === undefined) || (m[3] === '{' && !pattern.includes('}', i)))
+    throw new JavaRegexError('Unclosed character family');
+  const name = m[2] ?? m[3]!;
+  if (name === '') throw new JavaRegexError('Empty character family');
+  const set = javaPropertySet(name, flags.ignoreCase, flags.unicodeClass);
+  if (!set) {
+    const eq = name.indexOf('=');
+    throw new JavaRegexError(
+      eq >= 0
+        ? `Unknown Unicode property {name=<${name.slice(0, eq).toLowerCase()}>, value=<${name.slice(eq + 1)}>}`
+        : `Unknown character property name {${name}}`,
+    );
+  }
+  // Java's ASCII POSIX classes are BMP predicates; every other property, and any complement, is not.
+  const wide = m[1] === 'P' || flags.unicodeClass || !ASCII_POSIX.has(name);
+  return { set: m[1] === 'P' ? complement(set) : set, end: i + m[0].length, wide };
+}
+
+const ASCII_POSIX = new Set([
+  'ASCII',
+  'Alnum',
+  'Alpha',
+  'Blank',
+  'Cntrl',
+  'Digit',
+  'Graph',
+  'Lower',
+  'Print',
+  'Punct',
+  'Space',
+  'Upper',
+  'XDigit',
+]);
 
 /**
- * `\p{Name}` or `\P{Name}` at `i` where Name is one of Java's POSIX classes, outside (?U) (which makes them Unicode
- * properties). Where case is ignored Java's `\p{Lower}` and `\p{Upper}` match both cases (CharPredicates.forProperty).
- * Other property names (Unicode categories, scripts, blocks, java.lang.Character classes) are refused.
+ * Whether Java's predicate for the escape `\\n` is no BMP one (Pattern.newCharProperty): a complement, or a (?U)
+ * class. Such a predicate (like a character beyond U+FFFF, a Unicode property, a case-insensitive range or a
+ * Unicode-case letter) makes Java search with StartS, which never starts a match inside a surrogate pair.
  */
-function readPosixClass(pattern: string, i: number, flags: Flags, inClass: boolean): Escape {
-  const m = /^\\([pP])(?:\{([^}]*)\}|([a-zA-Z]))/.exec(pattern.slice(i, i + 80));
-  if (!m) throw new JavaRegexError('Unclosed character family');
-  const name = m[2] ?? m[3]!;
-  let members = POSIX[name];
-  if (members === undefined || flags.unicodeClass)
-    throw new JavaRegexError(
-      `\\${m[1]}{${name}} has no JavaScript equivalent here (only the POSIX classes outside (?U))`,
-    );
-  if (flags.ignoreCase && (name === 'Lower' || name === 'Upper')) {
-    if (unicodeFold(flags))
-      throw new JavaRegexError(`\\${m[1]}{${name}} under (?iu) has no JavaScript equivalent here`);
-    members = 'A-Za-z';
-  }
-  const end = i + m[0].length;
-  if (m[1] === 'p') return { source: inClass ? members : `[${members}]`, end };
-  if (inClass) throw new JavaRegexError(`\\P{${name}} inside a character class has no exact JavaScript equivalent`);
-  return { source: `(?:${ASTRAL}|[^${members}])`, end };
+const wideEscape = (n: string, flags: Flags): boolean => /[WSDHV]/.test(n) || (flags.unicodeClass && /[wds]/.test(n));
+
+/** Whether a literal makes Java search with StartS: beyond U+FFFF, a surrogate, or a Unicode-case letter (SingleU). */
+export const wideLiteral = (cp: number, flags: Flags): boolean =>
+  cp >= 0xd800 && (cp <= 0xdfff || cp > 0xffff)
+    ? true
+    : flags.ignoreCase && unicodeFold(flags) && javaOtherCases(cp, true).length > 0;
+
+const DIGIT = setOf([[0x30, 0x39]]);
+const WORD = setOf([
+  [0x30, 0x39],
+  [0x41, 0x5a],
+  [0x5f, 0x5f],
+  [0x61, 0x7a],
+]);
+const SPACE = setOf([
+  [0x09, 0x0d],
+  [0x20, 0x20],
+]);
+const HSPACE_SET = setOf([
+  [0x09, 0x09],
+  [0x20, 0x20],
+  [0xa0, 0xa0],
+  [0x1680, 0x1680],
+  [0x180e, 0x180e],
+  [0x2000, 0x200a],
+  [0x202f, 0x202f],
+  [0x205f, 0x205f],
+  [0x3000, 0x3000],
+]);
+const VSPACE_SET = setOf([
+  [0x0a, 0x0d],
+  [0x85, 0x85],
+  [0x2028, 0x2029],
+]);
+
+/** The set a class-escape (`\\d`, `\\W`, `\\h`…) stands for under `flags`, or null for other letters. */
+function classEscapeSet(n: string, flags: Flags): CodePointSet | null {
+  const lower = n.toLowerCase();
+  let set: CodePointSet;
+  if (lower === 'd') set = flags.unicodeClass ? javaUnicodeClass('d') : DIGIT;
+  else if (lower === 'w') set = flags.unicodeClass ? javaUnicodeClass('w') : WORD;
+  else if (lower === 's') set = flags.unicodeClass ? javaUnicodeClass('s') : SPACE;
+  else if (lower === 'h') set = HSPACE_SET;
+  else if (lower === 'v') set = VSPACE_SET;
+  else return null;
+  return n === lower ? set : complement(set);
 }
 
 /** Java's `$` (and `\Z`, a `$` that never reads (?m)) under `flags`. */
@@ -216,7 +292,10 @@ export function dollar(flags: Flags): string {
 
 /** One `\n` escape of a Java pattern as JavaScript source (`rest` starts with the backslash, for messages). */
 function escape(n: string, inClass: boolean, rest: string, flags: Flags): string {
+  // In a class only the escapes of a character or a set of them stand (Pattern.escape breaks out for the rest).
+  if (inClass) throw new JavaRegexError(`Illegal/unsupported escape sequence \\${n}`);
   const space = flags.unicodeClass ? UNICODE_SPACE : JAVA_SPACE;
+  if (flags.unicodeClass && /[dDwW]/.test(n)) return setSource(classEscapeSet(n, flags)!);
   switch (n) {
     case 'A':
       return START;
@@ -225,41 +304,31 @@ function escape(n: string, inClass: boolean, rest: string, flags: Flags): string
     case 'Z':
       return dollar({ ...flags, multiLine: false });
     case 's':
-      return inClass ? space : `[${space}]`;
+      return `[${space}]`;
     case 'S':
-      if (inClass) throw new JavaRegexError('\\S inside a character class has no exact JavaScript equivalent');
-      return `(?:${ASTRAL}|[^${space}])`;
+      return anyBut(space);
     case 'h':
-      return inClass ? HSPACE : `[${HSPACE}]`;
+      return `[${HSPACE}]`;
     case 'H':
-      if (inClass) throw new JavaRegexError('\\H inside a character class has no exact JavaScript equivalent');
-      return `(?:${ASTRAL}|[^${HSPACE}])`;
+      return anyBut(HSPACE);
     case 'v':
-      return inClass ? VSPACE : `[${VSPACE}]`;
+      return `[${VSPACE}]`;
     case 'V':
-      if (inClass) throw new JavaRegexError('\\V inside a character class has no exact JavaScript equivalent');
-      return `(?:${ASTRAL}|[^${VSPACE}])`;
+      return anyBut(VSPACE);
     case 'R':
-      if (inClass) throw new JavaRegexError('\\R inside a character class is not a valid Java pattern');
       return String.raw`(?:\r\n|[\n\x0B\f\r\u0085\u2028\u2029])`;
     case 'D':
     case 'W':
-      if (flags.unicodeClass) throw new JavaRegexError(`\\${n} under (?U) has no JavaScript equivalent here`);
-      if (inClass) return `\\${n}`;
-      return `(?:${ASTRAL}|\\${n})`;
+      return anyBut(n === 'D' ? '0-9' : '0-9A-Z_a-z');
     case 'd':
     case 'w':
-      if (flags.unicodeClass) throw new JavaRegexError(`\\${n} under (?U) has no JavaScript equivalent here`);
       return `\\${n}`;
     case 'b':
     case 'B':
-      if (inClass) throw new JavaRegexError(`\\${n} inside a character class is not a valid Java pattern`);
-      if (flags.unicodeClass) throw new JavaRegexError(`\\${n} under (?U) has no JavaScript equivalent here`);
-      return n === 'b' ? javaWordBoundaries().bound : javaWordBoundaries().notBound;
+      return n === 'b' ? javaWordBoundaries(flags.unicodeClass).bound : javaWordBoundaries(flags.unicodeClass).notBound;
     case 'G':
     case 'X':
     case 'N':
-    case '0':
       throw new JavaRegexError(`${rest.slice(0, 2)} has no JavaScript equivalent here`);
     default:
       // Java refuses a backslash before a letter that names no construct (JavaScript reads it as the letter).

@@ -4,29 +4,33 @@
  * Matcher.appendReplacement reads it. Java's syntax is close to JavaScript's but not the same: inline flags anywhere
  * (`(?i)`, `a(?i)b`, `(?i:…)`, `(?-i)`, and (?x), (?d), (?U)) with Java's own case fold (ASCII-only unless (?u)),
  * `\Q…\E`, `\A`, `\z`, `\Z`, `\h`, `\v`, `\R`, an ASCII-only `\s`, a `.` and a `$` that know every line terminator, a
- * code point beyond U+FFFF as one character, the POSIX classes (`\p{Alpha}`…, ASCII-only outside (?U)), atomic groups
+ * code point beyond U+FFFF as one character, character classes as the sets of code points Java matches (nested
+ * classes, `&&` intersections, Unicode categories, scripts, blocks and binary properties, `java…` classes, (?U)'s
+ * `\w`/`\d`/`\s`/`\b`: java-char-set.ts, over Java 17's own Unicode tables), octal `\0nn`, atomic groups
  * and possessive quantifiers (as a lookahead that captures and a backreference to it), and a replacement where `\`
  * escapes and `$` must name a group (checked where the pattern matches, as Java does). Every group is a named
- * JavaScript group, so those added never renumber the user's. A construct JavaScript cannot express (class
- * intersections, other `\p{…}`, a backreference where case is ignored to a group that can match a letter,
- * `\w`/`\d`/`\b` under (?U)) is refused with a message naming it rather than matched differently; so are the places
- * where the two engines keep different group values (a group that may be unset, read after an atomic group, a
- * lookaround or a repetition that can skip it; a backreference to a group that may be unset, which Java fails and
- * JavaScript matches empty) and an optional or repeated group that can match empty (Java takes the empty iteration,
- * JavaScript backtracks). test/integration/java-regex-differential.test.ts compares it with real Java on tables and on
- * seeded random patterns.
+ * JavaScript group, so those added never renumber the user's. A construct JavaScript cannot express (`\N{name}`,
+ * `\X`, a backreference where case is ignored to a group that can match a letter) is refused with a message naming
+ * it rather than matched differently; so are the places where the two engines keep different group values (a group
+ * that may be unset, read after an atomic group, a lookaround or a repetition that can skip it; a backreference to a
+ * group that may be unset, which Java fails and JavaScript matches empty) and an optional or repeated group that can
+ * match empty (Java takes the empty iteration, JavaScript backtracks). Where Java searches with StartS (a predicate
+ * beyond the BMP) no match starts inside a surrogate pair but right after an empty match.
+ * test/integration/java-regex-differential.test.ts compares it with real Java on tables and on seeded random
+ * patterns.
  */
 import { javaOtherCases, javaRangeOtherCases } from './java-case.js';
+import { type CodePointSet, complement, intersect, setOf, setSource, union } from './java-char-set.js';
 import {
   ahead,
+  anyBut,
   applyFlags,
-  ASTRAL,
-  classChar,
   dollar,
   type Flags,
   JavaRegexError,
   literal,
   readEscape,
+  wideLiteral,
   skipIgnored,
   START,
   unicodeFold,
@@ -53,6 +57,11 @@ interface Translation {
   names: Map<string, number>;
   /** Groups whose value after a match can differ between Java and JavaScript, with the reason. */
   unreliable: Map<number, string>;
+  /**
+   * Where Java searches with StartS: `re` never starts a match inside a surrogate pair, and `sticky` (the pattern
+   * without that guard) is for a search that starts there (after an empty match), which StartS does try.
+   */
+  sticky?: RegExp;
 }
 
 /**
@@ -142,6 +151,8 @@ function translate(pattern: string): Translation {
     return `(?:(?=(?<${name}>${body}))\\k<${name}>)`;
   };
   let out = '';
+  // Whether Java searches with StartS (Pattern.hasSupplementary): set by the predicates that are no BMP ones.
+  let wide = false;
   // Where the last atom (what a quantifier applies to) starts in `out`, and its group if it is one.
   let atomStart = 0;
   let lastGroup: GroupNode | null = null;
@@ -177,6 +188,7 @@ function translate(pattern: string): Translation {
         for (const ch of pattern.slice(i + 2, end < 0 ? pattern.length : end)) {
           atomStart = out.length;
           out += literal(ch.codePointAt(0)!, flags);
+          wide ||= wideLiteral(ch.codePointAt(0)!, flags);
           atomRead(false);
         }
         i = end < 0 ? pattern.length : end + 2;
@@ -208,7 +220,8 @@ function translate(pattern: string): Translation {
         continue;
       }
       const e = readEscape(pattern, i, flags, false);
-      out += 'cp' in e ? literal(e.cp, flags) : e.source;
+      out += 'cp' in e ? literal(e.cp, flags) : 'set' in e ? setSource(e.set) : e.source;
+      wide ||= 'cp' in e ? wideLiteral(e.cp, flags) : e.wide === true;
       atomRead(!('cp' in e) && /^\\[bBAzZG]/.test(pattern.slice(i, i + 2)));
       i = e.end;
       continue;
@@ -217,6 +230,7 @@ function translate(pattern: string): Translation {
       atomStart = here;
       const cls = translateClass(pattern, i, flags);
       out += cls.source;
+      wide ||= cls.wide;
       atomRead(false);
       i = cls.end;
       continue;
@@ -319,7 +333,7 @@ function translate(pattern: string): Translation {
     if (c === '|') ready = false;
     else atomRead(c === '^' || c === '$');
     const terminators = flags.unixLines ? String.raw`\n` : String.raw`\n\r\u0085\u2028\u2029`;
-    if (c === '.') out += flags.dotAll ? String.raw`(?:${ASTRAL}|[\s\S])` : `(?:${ASTRAL}|[^${terminators}])`;
+    if (c === '.') out += anyBut(flags.dotAll ? '' : terminators);
     else if (c === '^') {
       const after = flags.unixLines ? '(?<=\\n)' : String.raw`(?<=[\n\u0085\u2028\u2029]|\r(?!\n))`;
       // Pattern.Caret: under (?m) `^` never matches at the end of the input, not even of an empty one.
@@ -335,6 +349,7 @@ function translate(pattern: string): Translation {
     else {
       const cp = pattern.codePointAt(i)!;
       out += literal(cp, flags);
+      wide ||= wideLiteral(cp, flags);
       i += String.fromCodePoint(cp).length;
       continue;
     }
@@ -367,7 +382,11 @@ function translate(pattern: string): Translation {
       );
   }
   try {
-    return { re: new RegExp(out, 'g'), groups, names, unreliable };
+    // Java searches with StartS where the pattern has a predicate beyond the BMP: it steps over the low half of a
+    // pair (a search may still start there, after an empty match: javaReplacer runs `sticky` then).
+    if (!wide) return { re: new RegExp(out, 'g'), groups, names, unreliable };
+    const guarded = String.raw`(?<![\ud800-\udbff](?=[\udc00-\udfff]))(?:${out})`;
+    return { re: new RegExp(guarded, 'g'), groups, names, unreliable, sticky: new RegExp(out, 'y') };
   } catch (e) {
     throw new JavaRegexError((e as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, ''));
   }
@@ -426,76 +445,161 @@ function readQuantifier(
 }
 
 /**
- * The Java character class at `i` (its `[`) as JavaScript source, and where it ends. A member given by its code
- * (`\x41`, `\u0061`, `\Qa\E`) is a literal like a typed one: a range's end, and case-folded where case is ignored.
+ * A Java class as Pattern.clazz builds it, before it is a set: single characters below U+0100 go into one shared
+ * BitClass that later characters of the same class still add to (also where an `&&` has already used it), the rest
+ * are sets; unions, intersections and the negation of the whole are applied once the class is read.
  */
-function translateClass(pattern: string, start: number, flags: Flags): { source: string; end: number } {
-  let i = skipIgnored(pattern, start + 1, flags);
-  let negated = false;
-  if (pattern[i] === '^') {
-    negated = true;
-    i = skipIgnored(pattern, i + 1, flags);
-  }
-  let members = '';
-  let first = true;
-  /** One member code point read at `i` (a literal or an escape naming one), or null for a set such as \s. */
-  const readMember = (): { cp: number } | { source: string } => {
+type ClassPart =
+  | { set: CodePointSet }
+  | { bits: Set<number> }
+  | { union: [ClassPart, ClassPart] }
+  | { and: [ClassPart, ClassPart] }
+  | { not: ClassPart };
+
+function classSet(part: ClassPart): CodePointSet {
+  if ('set' in part) return part.set;
+  if ('bits' in part) return setOf([...part.bits].map((c) => [c, c] as const));
+  if ('union' in part) return union(classSet(part.union[0]), classSet(part.union[1]));
+  if ('and' in part) return intersect(classSet(part.and[0]), classSet(part.and[1]));
+  return complement(classSet(part.not));
+}
+
+/**
+ * The Java character class at `i` (its `[`) as JavaScript source, and where it ends: its set of code points computed
+ * the way Pattern.clazz reads it (nested classes are unions, `&&` intersects, a leading `^` negates the whole), then
+ * written by setSource. A member given by its code (`\x41`, `\u0061`, `\Qa\E`) is a literal like a typed one: a
+ * range's end, and case-folded where case is ignored.
+ */
+function translateClass(pattern: string, start: number, flags: Flags): { source: string; end: number; wide: boolean } {
+  let i = start + 1;
+  // Whether Java's predicate for the class is no BMP one (a negation, a property, a case-insensitive range…).
+  let wide = false;
+  const skip = (at: number): number => skipIgnored(pattern, at, flags);
+  const unicode = unicodeFold(flags);
+  /** A character as Pattern.bitsOrSingle adds it: into the BitClass below U+0100 (bar a few that fold beyond). */
+  const single = (cp: number, bits: Set<number>): ClassPart | null => {
+    const all = flags.ignoreCase ? [cp, ...javaOtherCases(cp, unicode)] : [cp];
+    const foldsOut =
+      flags.ignoreCase && unicode && [0xff, 0xb5, 0x49, 0x69, 0x53, 0x73, 0x4b, 0x6b, 0xc5, 0xe5].includes(cp);
+    if (cp < 0x100 && !foldsOut) {
+      for (const c of all) bits.add(c);
+      return null;
+    }
+    wide ||= wideLiteral(cp, flags);
+    return { set: setOf(all.map((c) => [c, c] as const)) };
+  };
+  /** One member read at `i` (Pattern.range): a character, a range, or a set such as `\d` or `\p{L}`. */
+  const readMember = (): { cp: number } | { set: CodePointSet } => {
     if (pattern[i] === '\\') {
       const e = readEscape(pattern, i, flags, true);
       i = e.end;
-      return 'cp' in e ? { cp: e.cp } : { source: e.source };
+      if ('cp' in e) return { cp: e.cp };
+      if ('set' in e) {
+        wide ||= e.wide === true;
+        return { set: e.set };
+      }
+      throw new JavaRegexError(`Illegal/unsupported escape sequence ${pattern.slice(i - 2, i)}`);
     }
     const cp = pattern.codePointAt(i)!;
     i += String.fromCodePoint(cp).length;
     return { cp };
   };
-  const add = (lo: number, hi: number): void => {
-    members += lo === hi ? classChar(lo) : `${classChar(lo)}-${classChar(hi)}`;
-    if (!flags.ignoreCase) return;
-    const others = lo === hi ? javaOtherCases(lo, unicodeFold(flags)) : javaRangeOtherCases(lo, hi, unicodeFold(flags));
-    members += others.map(classChar).join('');
-  };
-  for (;;) {
-    if (i >= pattern.length) throw new JavaRegexError('Unclosed character class');
-    const c = pattern[i]!;
-    // A `]` right after the opening bracket (or `^`) is a literal in Java, as it is not in JavaScript.
-    if (c === ']' && !first) break;
-    first = false;
-    if (c === '[') throw new JavaRegexError('nested character classes ([a[b]]) have no JavaScript equivalent');
-    if (c === '&' && pattern[i + 1] === '&')
-      throw new JavaRegexError('class intersection (&&) has no JavaScript equivalent');
-    let member: { cp: number } | { source: string };
-    if (c === '\\' && pattern[i + 1] === 'Q') {
+  const range = (bits: Set<number>): ClassPart | null => {
+    let member: { cp: number } | { set: CodePointSet };
+    if (pattern[i] === '\\' && pattern[i + 1] === 'Q') {
       // \Q…\E in a class: each quoted character a member; the last one may start a range (`[\Qa\E-z]`).
       const end = pattern.indexOf('\\E', i + 2);
       const quoted = [...pattern.slice(i + 2, end < 0 ? pattern.length : end)];
       i = end < 0 ? pattern.length : end + 2;
-      if (quoted.length === 0) {
-        i = skipIgnored(pattern, i, flags);
-        continue;
-      }
-      for (const ch of quoted.slice(0, -1)) add(ch.codePointAt(0)!, ch.codePointAt(0)!);
+      if (quoted.length === 0) return null;
+      for (const ch of quoted.slice(0, -1)) single(ch.codePointAt(0)!, bits);
       member = { cp: quoted.at(-1)!.codePointAt(0)! };
     } else member = readMember();
-    i = skipIgnored(pattern, i, flags);
-    if ('source' in member) {
-      members += member.source;
-      continue;
-    }
-    const dash = i;
-    const hiAt = skipIgnored(pattern, i + 1, flags);
-    if (pattern[dash] === '-' && hiAt < pattern.length && pattern[hiAt] !== ']' && pattern[hiAt] !== '[') {
-      i = hiAt;
+    if ('set' in member) return { set: member.set };
+    i = skip(i);
+    // A `-` makes a range unless `]` or `[` follows it (Java looks at the very next character).
+    if (pattern[i] === '-' && pattern[i + 1] !== ']' && pattern[i + 1] !== '[' && i + 1 < pattern.length) {
+      i = skip(i + 1);
       const hi = readMember();
-      if ('source' in hi || hi.cp < member.cp) throw new JavaRegexError('Illegal character range');
-      add(member.cp, hi.cp);
-      i = skipIgnored(pattern, i, flags);
-      continue;
+      if ('set' in hi || hi.cp < member.cp) throw new JavaRegexError('Illegal character range');
+      const lo = member.cp;
+      const others = flags.ignoreCase ? javaRangeOtherCases(lo, hi.cp, unicode) : [];
+      wide ||= flags.ignoreCase || hi.cp > 0xffff || (hi.cp >= 0xd800 && lo <= 0xdfff);
+      return { set: setOf([[lo, hi.cp], ...others.map((c) => [c, c] as const)]) };
     }
-    add(member.cp, member.cp);
-  }
-  const source = `[${negated ? '^' : ''}${members}]`;
-  return { source: negated ? `(?:${ASTRAL}|${source})` : source, end: i + 1 };
+    return single(member.cp, bits);
+  };
+  const clazz = (consume: boolean): ClassPart => {
+    let prev: ClassPart | null = null;
+    let curr: ClassPart | null = null;
+    const bits = new Set<number>();
+    const bitsPart: ClassPart = { bits };
+    let hasBits = false;
+    let negated = false;
+    i = skip(i);
+    if (pattern[i] === '^' && pattern[i - 1] === '[') {
+      negated = true;
+      wide = true;
+      i = skip(i + 1);
+    }
+    const takeBits = (): void => {
+      // Pattern.clazz: characters read so far join the left side before `&&` (union binds tighter).
+      if (!hasBits) return;
+      if (prev === null) prev = curr = bitsPart;
+      else prev = { union: [prev, bitsPart] };
+      hasBits = false;
+    };
+    for (;;) {
+      if (i >= pattern.length) throw new JavaRegexError('Unclosed character class');
+      const c = pattern[i]!;
+      if (c === '[') {
+        i++;
+        curr = clazz(true);
+        prev = prev === null ? curr : { union: [prev, curr] };
+        i = skip(i);
+        continue;
+      }
+      if (c === '&' && pattern[skip(i + 1)] === '&') {
+        i = skip(skip(i + 1) + 1);
+        let right: ClassPart | null = null;
+        while (pattern[i] !== ']' && pattern[i] !== '&') {
+          if (pattern[i] === '[') {
+            i++;
+            const nested = clazz(true);
+            right = right === null ? nested : { union: [right, nested] };
+          } else {
+            // Characters after `&&` (`[a-z&&b-d]`): a class of their own up to the `]`, joined to what precedes it.
+            takeBits();
+            const rest = clazz(false);
+            right = right === null ? rest : { union: [right, rest] };
+          }
+          i = skip(i);
+        }
+        takeBits();
+        if (right !== null) curr = right;
+        if (prev === null) {
+          if (right === null) throw new JavaRegexError('Bad class syntax');
+          prev = right;
+        } else {
+          // Java intersects with the last member read; where that was a character of the BitClass it has none.
+          if (curr === null) throw new JavaRegexError('this class intersection has no JavaScript equivalent');
+          prev = { and: [prev, curr] };
+        }
+        continue;
+      }
+      if (c === ']' && (prev !== null || hasBits)) {
+        if (consume) i++;
+        const whole: ClassPart = prev === null ? bitsPart : hasBits ? { union: [prev, bitsPart] } : prev;
+        return negated ? { not: whole } : whole;
+      }
+      curr = range(bits);
+      if (curr === null) hasBits = true;
+      else prev = prev === null ? curr : { union: [prev, curr] };
+      i = skip(i);
+    }
+  };
+  const part = clazz(true);
+  return { source: setSource(classSet(part)), end: i, wide };
 }
 
 /**
@@ -568,7 +672,7 @@ function parseReplacement(replacement: string, groups: number, names: Map<string
  * replacer throws it where the pattern first matches, as Java does (a visitor that never matches never fails).
  */
 export function javaReplacer(pattern: string, replacement: string): (input: string) => string {
-  const { re, groups, names, unreliable } = translate(pattern);
+  const { re, groups, names, unreliable, sticky } = translate(pattern);
   let parts: ReplacementPart[] | JavaRegexError;
   try {
     parts = parseReplacement(replacement, groups, names);
@@ -581,15 +685,43 @@ export function javaReplacer(pattern: string, replacement: string): (input: stri
     if (why !== undefined)
       throw new JavaRegexError(`the replacement's reference to ${why} has no JavaScript equivalent`);
   }
+  const apply = (match: string, group: (n: number) => string | undefined): string => {
+    // Matcher.appendReplacement reads the replacement at a match: Java fails only where the pattern matches.
+    if (parts instanceof JavaRegexError) throw parts;
+    return parts.map((p) => (typeof p === 'string' ? p : ((p.group === 0 ? match : group(p.group)) ?? ''))).join('');
+  };
+  if (sticky) return (input) => replaceStartS(input, re, sticky, (m) => apply(m[0], (n) => m.groups?.[groupName(n)]));
   return (input) =>
     input.replace(re, (...args: unknown[]) => {
-      // Matcher.appendReplacement reads the replacement at a match: Java fails only where the pattern matches.
-      if (parts instanceof JavaRegexError) throw parts;
       const last = args.at(-1);
       const named = typeof last === 'object' && last !== null ? (last as Record<string, string | undefined>) : {};
-      const match = args[0] as string;
-      return parts
-        .map((p) => (typeof p === 'string' ? p : ((p.group === 0 ? match : named[groupName(p.group)]) ?? '')))
-        .join('');
+      return apply(args[0] as string, (n) => named[groupName(n)]);
     });
+}
+
+/**
+ * Matcher.replaceAll where Java searches with StartS: each search (Matcher.find) starts where the last match ended,
+ * one further after an empty one; one that starts on the low half of a pair tries that position too (`sticky`),
+ * while `re` steps over such positions as StartS does.
+ */
+function replaceStartS(input: string, re: RegExp, sticky: RegExp, replace: (m: RegExpExecArray) => string): string {
+  let out = '';
+  let copied = 0;
+  for (let from = 0; from <= input.length;) {
+    let m: RegExpExecArray | null = null;
+    const midPair = /[\ud800-\udbff]/.test(input[from - 1] ?? '') && /[\udc00-\udfff]/.test(input[from] ?? '');
+    if (midPair) {
+      sticky.lastIndex = from;
+      m = sticky.exec(input);
+    }
+    if (!m) {
+      re.lastIndex = from;
+      m = re.exec(input);
+    }
+    if (!m) break;
+    out += input.slice(copied, m.index) + replace(m);
+    copied = m.index + m[0].length;
+    from = m[0].length === 0 ? copied + 1 : copied;
+  }
+  return out + input.slice(copied);
 }

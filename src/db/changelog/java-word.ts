@@ -5,6 +5,7 @@
  * spelt out with lookarounds over Java's own table (java-char-table.ts), beyond U+FFFF as surrogate pairs.
  */
 import { JAVA_LETTER_OR_DIGIT, JAVA_NON_SPACING_MARK } from './java-char-table.js';
+import { javaUnicodeClass, setSource } from './java-char-set.js';
 
 /** The code point ranges of a `gap,length` run table. */
 function rangesOf(table: string): [number, number][] {
@@ -39,9 +40,21 @@ function codePointSource(ranges: [number, number][]): string {
 }
 
 let boundaries: { bound: string; notBound: string } | undefined;
+let unicodeBoundaries: { bound: string; notBound: string } | undefined;
 
-/** Java 17's `\b` and `\B` outside (?U), as JavaScript source. */
-export function javaWordBoundaries(): { bound: string; notBound: string } {
+/**
+ * Java 17's `\b` and `\B` as JavaScript source. Under (?U) a word character is (?U)'s `\w` (Bound.isWord), which
+ * takes in every non-spacing mark, so the mark rule adds nothing there.
+ */
+export function javaWordBoundaries(unicodeClass = false): { bound: string; notBound: string } {
+  if (unicodeClass) {
+    const w = setSource(javaUnicodeClass('w'));
+    unicodeBoundaries ??= {
+      bound: `(?:(?<=${w})(?!${w})|(?<!${w})(?=${w}))`,
+      notBound: `(?:(?<=${w})(?=${w})|(?<!${w})(?!${w}))`,
+    };
+    return unicodeBoundaries;
+  }
   if (boundaries) return boundaries;
   const word = codePointSource(rangesOf(JAVA_LETTER_OR_DIGIT));
   const mark = codePointSource(rangesOf(JAVA_NON_SPACING_MARK));

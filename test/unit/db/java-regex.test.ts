@@ -150,17 +150,41 @@ describe('javaReplacer: String.replaceAll as Java 17 runs it', () => {
       '(?i)(a)\\1',
       '(?i)(.)\\1',
       String.raw`(?i)(?<n>[a-z])\k<n>`,
-      '[a[b]]',
-      '[a&&b]',
-      String.raw`\p{L}`,
-      String.raw`(?U)\p{Alpha}`,
-      String.raw`[\P{Alpha}]`,
-      String.raw`[\x{10000}]`,
-      String.raw`(?U)\w`,
-      String.raw`(?U)\b`,
       String.raw`\N{LATIN SMALL LETTER A}`,
     ]) {
       expect(() => javaReplacer(p, 'y'), p).toThrow(JavaRegexError);
     }
+  });
+
+  it('matches Unicode properties, class set operations and (?U) classes as Java 17 does (answers from Java)', () => {
+    for (const [p, input, out] of [
+      ['[a[b]]', 'abc', '##c'],
+      ['[a-z&&[^aeiou]]', 'hello', '#e##o'],
+      ['[a-z&&b-d&&c]', 'abcd', 'ab#d'],
+      [String.raw`\p{L}+`, 'ab1\u00e9\u0436 2', '#1# 2'],
+      [String.raw`\p{Lu}`, 'aB\u00c9', 'a##'],
+      [String.raw`(?i)\p{Lu}`, 'aB1', '##1'],
+      [String.raw`\p{IsLatin}+`, 'ab\u03b1\u0436', '#\u03b1\u0436'],
+      [String.raw`\p{script=Cyrl}`, 'a\u0436', 'a#'],
+      [String.raw`\p{InGreek}`, 'a\u03b1', 'a#'],
+      [String.raw`\p{block=Greek and Coptic}`, 'a\u03b1', 'a#'],
+      [String.raw`\p{general_category=Nd}`, 'a1\u0663', 'a##'],
+      [String.raw`\p{IsAlphabetic}`, 'a1', '#1'],
+      [String.raw`\p{javaLowerCase}`, 'aB', '#B'],
+      [String.raw`(?U)\p{Alpha}`, 'a\u00e91', '##1'],
+      [String.raw`[\P{Alpha}]`, 'a1', 'a#'],
+      [String.raw`[\x{10000}]`, 'a\u{10000}', 'a#'],
+      [String.raw`[^a]`, '\u{1F600}', '#'],
+      [String.raw`(?U)\w+`, '\u00e9a_1 \u0436', '# #'],
+      [String.raw`(?U)\bx`, '\u00e9x x', '\u00e9x #'],
+      [String.raw`\0101\011`, 'A\t', '#'],
+    ] as const) {
+      expect(javaReplacer(p, '#')(input), p).toBe(out);
+    }
+    expect(() => javaReplacer(String.raw`\p{IsNoSuchScript}`, 'y')).toThrow('Unknown character property name');
+    expect(() => javaReplacer(String.raw`\p{InLatin 1 Supplement}`, 'y')).toThrow('Unknown character property name');
+    expect(() => javaReplacer(String.raw`\p{sc=Nope}`, 'y')).toThrow('Unknown Unicode property');
+    expect(() => javaReplacer('[&&]', 'y')).toThrow('Bad class syntax');
+    expect(javaReplacer('[&&a]', '#')('ab')).toBe('#b');
   });
 });
