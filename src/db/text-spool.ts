@@ -12,7 +12,10 @@ import { SlipwayError } from '../errors.js';
 /** Bytes per write and per read (below V8's large-object size as a string: see WRITE_BATCH in the CLI). */
 const BLOCK = 1 << 16;
 
-/** An append-only UTF-8 text file, read back once from the start; removed on close (and unlinked at once where the OS allows). */
+/**
+ * An append-only UTF-8 text file, read back from a given byte on (read) or a part at a time (slice); removed on close
+ * (and unlinked at once where the OS allows).
+ */
 export class TextSpool {
   private fd: number;
   private readonly file: string;
@@ -63,6 +66,18 @@ export class TextSpool {
     }
     const rest = decoder.end();
     if (rest) yield rest;
+  }
+
+  /** The text appended between bytes `from` and `to` (offsets `bytes` had), in one piece. */
+  slice(from: number, to: number): string {
+    this.flush();
+    const out = Buffer.allocUnsafe(to - from);
+    for (let at = 0; at < out.length;) {
+      const n = this.io(() => readSync(this.fd, out, at, out.length - at, from + at));
+      if (n === 0) throw new SlipwayError('E_IO', `temporary file ${this.file} ended early at byte ${from + at}`);
+      at += n;
+    }
+    return out.toString('utf8');
   }
 
   /** Closes and removes the file (again: a no-op). */

@@ -35,8 +35,11 @@ const TREE: Record<string, string> = {
   ),
   'b.sql': [
     '--liquibase formatted sql',
+    // several statements, one not ASCII: the reused rollback reads them back from the streamed parse's spool
     '--changeset b:1',
     'CREATE TABLE b1 (id int);',
+    "COMMENT ON TABLE b1 IS 'café, 𝄞';",
+    'CREATE INDEX b1_id ON b1 (id);',
     '--rollback DROP TABLE b1;',
     '--changeset b:2 context:other',
     'CREATE TABLE b2 (id int);',
