@@ -277,8 +277,11 @@ describe('the remaining XSD attributes of every change type against Liquibase 4.
     expect([...theirSql.keys()]).toEqual(changeSets.map(key));
     // Not compared as text (their effect is, by the next test): a6 and a8 write LOB files and CSV rows through
     // prepared statements, which update-sql only announces; a7's sqlFile splits at its endDelimiter when it runs.
+    // a10's dropAllForeignKeyConstraints is the deliberate difference of the XML fixture (a DO block).
     for (const cs of changeSets.filter((c) => !['a6', 'a7', 'a8'].includes(c.id)))
-      expect(asScript(cs.statements), cs.id).toBe(theirSql.get(key(cs)));
+      expect(asScript(cs.statements.filter((s) => !s.startsWith('DO $$ DECLARE r record;'))), cs.id).toBe(
+        theirSql.get(key(cs)),
+      );
   }, 240_000);
 
   it('update records our checksums, and builds the schema and rows our package builds', async () => {
@@ -289,6 +292,9 @@ describe('the remaining XSD attributes of every change type against Liquibase 4.
     for (const q of [
       "SELECT concat_ws('|', id, n, note2, encode(b, 'hex'), d, code, ok) FROM a_child ORDER BY id",
       "SELECT concat_ws('|', id, name, score, born, ok, tag) FROM a_load ORDER BY id",
+      "SELECT concat_ws('|', k, v, n, t) FROM a_load2 ORDER BY k",
+      "SELECT concat_ws('|', id, v1, v2, v3, v4, v5, v6, v7, v9, v10, c13) FROM att.a_more2 ORDER BY id",
+      'SELECT v2 FROM att.a_more_v2 ORDER BY 1',
     ])
       expect(psqlRows(c.ours, q), q).toEqual(psqlRows(c.theirs, q));
     expect(psqlRows(c.theirs, 'SELECT count(*) FROM a_child')).toEqual(['9']);
