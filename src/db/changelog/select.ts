@@ -115,12 +115,26 @@ export function changeSetSelector(filter: SelectFilter): (cs: ChangeSet) => bool
   // The runtime contexts and labels are split once, not again for every changeset (and for each of its includers).
   const rt = runtimeContexts(filter.contexts);
   const labels = splitAndTrim(filter.labels);
+  // A changelog repeats a few expressions on every changeset (fineract: 1,019 changesets, a handful of contexts):
+  // each is matched once against these runtime contexts and labels (the matchers split and run regexes on it).
+  const contextsSeen = new Map<string | null, boolean>();
+  const labelsSeen = new Map<string | null, boolean>();
+  const contextsOk = (c: string | null): boolean => {
+    let ok = contextsSeen.get(c);
+    if (ok === undefined) contextsSeen.set(c, (ok = contextsMatch(c, rt)));
+    return ok;
+  };
+  const labelsOk = (l: string | null): boolean => {
+    let ok = labelsSeen.get(l);
+    if (ok === undefined) labelsSeen.set(l, (ok = labelsMatch(labels, l)));
+    return ok;
+  };
   return (cs) =>
     !cs.ignore &&
-    contextsMatch(cs.contexts, rt) &&
-    (!cs.inheritedContexts || cs.inheritedContexts.every((c) => contextsMatch(c, rt))) &&
-    labelsMatch(labels, cs.labels) &&
-    (!cs.inheritedLabels || cs.inheritedLabels.every((l) => labelsMatch(labels, l))) &&
+    contextsOk(cs.contexts) &&
+    (!cs.inheritedContexts || cs.inheritedContexts.every(contextsOk)) &&
+    labelsOk(cs.labels) &&
+    (!cs.inheritedLabels || cs.inheritedLabels.every(labelsOk)) &&
     matchesDbms(cs.dbms, dbms);
 }
 
