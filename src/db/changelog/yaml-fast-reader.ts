@@ -84,20 +84,22 @@ class Reader {
   /** Start of the line holding `lineOfPos`, and its 1-based number: offsets are asked for in increasing order. */
   private lineNo = 1;
   private lineStart = 0;
+  /** The end of that line (its `\n`, or n): kept, not searched for again at each offset of a long line. */
+  private lineEnd: number;
 
   constructor(s: string) {
     this.s = s;
     this.n = s.length;
+    this.lineEnd = this.eol(0);
   }
 
   /** Line and column of an offset not before the last one asked for. */
   private at(pos: number): { line: number; column: number } {
     if (pos < this.lineStart) decline();
-    for (;;) {
-      const nl = this.s.indexOf('\n', this.lineStart);
-      if (nl === -1 || nl >= pos) break;
-      this.lineStart = nl + 1;
+    while (this.lineEnd < pos) {
+      this.lineStart = this.lineEnd + 1;
       this.lineNo++;
+      this.lineEnd = this.eol(this.lineStart);
     }
     return { line: this.lineNo, column: pos - this.lineStart + 1 };
   }
@@ -197,7 +199,8 @@ class Reader {
 
   /** A block mapping whose first key starts at `p` (column `indent`); following keys start lines at that column. */
   private blockMap(p: number, indent: number): { node: YamlMap; end: number } {
-    const map: YamlMap = { kind: 'map', pairs: [], ...this.at(p) };
+    const pos = this.at(p);
+    const map: YamlMap = { kind: 'map', pairs: [], line: pos.line, column: pos.column };
     let q = p;
     for (;;) {
       // The key.
@@ -289,7 +292,8 @@ class Reader {
 
   /** A null for `key:` with nothing after it; the yaml library places it where the value would start. */
   private empty(p: number): YamlScalar {
-    return { kind: 'scalar', plain: false, value: null, merge: false, ...this.at(p) };
+    const pos = this.at(p);
+    return { kind: 'scalar', plain: false, value: null, merge: false, line: pos.line, column: pos.column };
   }
 
   /** At `p` (column `col`), text that is either a mapping's first key or a one-line quoted scalar. */
@@ -350,13 +354,15 @@ class Reader {
 
   private plainScalar(p: number, src: string): YamlScalar {
     const pos = this.at(p);
-    if (NULLS.has(src)) return { kind: 'scalar', plain: false, value: null, merge: false, ...pos };
-    return { kind: 'scalar', plain: true, value: src, merge: false, ...pos };
+    if (NULLS.has(src))
+      return { kind: 'scalar', plain: false, value: null, merge: false, line: pos.line, column: pos.column };
+    return { kind: 'scalar', plain: true, value: src, merge: false, line: pos.line, column: pos.column };
   }
 
   /** A block list whose first `-` is at `p`, column `indent`. */
   private blockSeq(p: number, indent: number): { node: YamlSeq; end: number } {
-    const seq: YamlSeq = { kind: 'seq', items: [], ...this.at(p) };
+    const pos = this.at(p);
+    const seq: YamlSeq = { kind: 'seq', items: [], line: pos.line, column: pos.column };
     let q = p;
     for (;;) {
       const r = this.valueAfterIndicator(q + 1, indent, true);
@@ -427,7 +433,10 @@ class Reader {
           continue;
         }
         out += this.s.slice(from, q);
-        return { node: { kind: 'scalar', plain: false, value: out, merge: false, ...pos }, end: q + 1 };
+        return {
+          node: { kind: 'scalar', plain: false, value: out, merge: false, line: pos.line, column: pos.column },
+          end: q + 1,
+        };
       }
       if (c === 10) {
         const f = this.fold(from, q, false, multiLine);
@@ -449,7 +458,10 @@ class Reader {
       const c = this.s.charCodeAt(q);
       if (c === 34 /* " */) {
         out += this.s.slice(from, q);
-        return { node: { kind: 'scalar', plain: false, value: out, merge: false, ...pos }, end: q + 1 };
+        return {
+          node: { kind: 'scalar', plain: false, value: out, merge: false, line: pos.line, column: pos.column },
+          end: q + 1,
+        };
       }
       if (c === 10) {
         const f = this.fold(from, q, false, multiLine);
@@ -578,7 +590,10 @@ class Reader {
         if (last !== lines.length) decline(); // ends in spaces-only lines without a final line break
       } else value += '\n';
     }
-    return { node: { kind: 'scalar', plain: false, value, merge: false, ...pos }, end: end >= this.n ? this.n : end };
+    return {
+      node: { kind: 'scalar', plain: false, value, merge: false, line: pos.line, column: pos.column },
+      end: end >= this.n ? this.n : end,
+    };
   }
 
   /** Skips spaces, line breaks and comments inside a flow collection. */
@@ -634,7 +649,8 @@ class Reader {
   /** `[…]` or `{…}` at `p`, JSON-like: no `?`, no single-pair entries, no keys without `:`, no trailing comma. */
   private flow(p: number): { node: YamlSeq | YamlMap; end: number } {
     if (this.s[p] === '[') {
-      const seq: YamlSeq = { kind: 'seq', items: [], ...this.at(p) };
+      const pos = this.at(p);
+      const seq: YamlSeq = { kind: 'seq', items: [], line: pos.line, column: pos.column };
       let q = this.flowSpace(p + 1);
       if (this.s[q] === ']') return { node: seq, end: q + 1 };
       for (;;) {
@@ -648,7 +664,8 @@ class Reader {
         if (this.s[q] === ']' || this.s[q] === ',') decline();
       }
     }
-    const map: YamlMap = { kind: 'map', pairs: [], ...this.at(p) };
+    const pos = this.at(p);
+    const map: YamlMap = { kind: 'map', pairs: [], line: pos.line, column: pos.column };
     let q = this.flowSpace(p + 1);
     if (this.s[q] === '}') return { node: map, end: q + 1 };
     for (;;) {

@@ -80,6 +80,26 @@ function snakeYamlPlain(src: string): string | null {
   return null;
 }
 
+/**
+ * Whether a plain scalar can be other than its text: SnakeYAML's timestamps, ints and floats start with a digit, a
+ * sign or a dot, its booleans with y, n, t, f or o (either case). Most changelog text (names, types, SQL) starts with
+ * none of them and skips the four regular expressions tried on it (a key's text is asked for more than once).
+ */
+function mayResolve(src: string): boolean {
+  const c = src.charCodeAt(0) | 0x20; // ASCII lower case; digits, '-', '+' and '.' are unchanged by the bit
+  return (
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2d ||
+    c === 0x2b ||
+    c === 0x2e ||
+    c === 0x79 ||
+    c === 0x6e ||
+    c === 0x74 ||
+    c === 0x66 ||
+    c === 0x6f
+  );
+}
+
 const isScalar = (n: YamlNode | null | undefined): n is YamlScalar => n?.kind === 'scalar';
 const isSeq = (n: YamlNode | null | undefined): n is YamlSeq => n?.kind === 'seq';
 const isMap = (n: YamlNode | null | undefined): n is YamlMap => n?.kind === 'map';
@@ -121,6 +141,7 @@ export function buildYamlTree(root: YamlNode | null, file: string, content: stri
     if (!isScalar(n)) return null;
     if (!n.plain) return n.value ?? '';
     const src = n.value!;
+    if (!mayResolve(src)) return src;
     if (isYamlTimestamp(src)) return yamlTimestampText(src, key);
     return snakeYamlPlain(src) ?? src;
   };
