@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, lstat, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createTestDatabase, queryRows, type TestDatabase } from '../helpers/pg.js';
@@ -114,6 +115,43 @@ describe('slipway db CLI', () => {
     const toStdout = await run(dir, ['db', 'package', ...flags], env);
     expect(toStdout.code).toBe(0);
     expect(toStdout.stdout === expected).toBe(true);
+  });
+
+  it('db package --out-file: a device and a FIFO stay what they are, a symlink keeps naming its file, a directory is refused', async () => {
+    // As root, a rename over /dev/null replaced the machine's /dev/null with a regular file. A device of the same
+    // kind (char 1,3) in the test's own directory stands in for it, so a regression cannot break the machine.
+    if (process.getuid?.() !== 0) throw new Error('this test needs root (mknod of a character device)');
+    const flags = ['db', 'package', '--changelog', 'db/master.xml', '--contexts', 'dev'];
+    const expected = await run(dir, flags);
+    expect(expected.code).toBe(0);
+    const nul = path.join(dir, 'null-device');
+    execFileSync('mknod', ['-m', '666', nul, 'c', '1', '3']);
+    const toNull = await run(dir, [...flags, '--out-file', 'null-device']);
+    expect(toNull.code, toNull.stderr).toBe(0);
+    const st = await lstat(nul);
+    expect(st.isCharacterDevice()).toBe(true);
+    expect(st.rdev).toBe((await stat('/dev/null')).rdev);
+    expect((await readdir(dir)).filter((f) => f.startsWith('null-device'))).toEqual(['null-device']);
+
+    const fifo = path.join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const read = readFile(fifo, 'utf8'); // opens for reading first: the command's open for writing then returns
+    const toFifo = await run(dir, [...flags, '--out-file', 'pipe']);
+    expect(toFifo.code, toFifo.stderr).toBe(0);
+    expect(await read).toBe(expected.stdout);
+    expect((await lstat(fifo)).isFIFO()).toBe(true);
+
+    await writeFile(path.join(dir, 'real.sql'), 'old');
+    await symlink('real.sql', path.join(dir, 'link.sql'));
+    const toLink = await run(dir, [...flags, '--out-file', 'link.sql']);
+    expect(toLink.code, toLink.stderr).toBe(0);
+    expect((await lstat(path.join(dir, 'link.sql'))).isSymbolicLink()).toBe(true);
+    expect(await readFile(path.join(dir, 'real.sql'), 'utf8')).toBe(expected.stdout);
+
+    const toDir = await run(dir, [...flags, '--out-file', 'db']);
+    expect(toDir.code).toBe(2);
+    expect(toDir.stderr).toContain('--out-file db is a directory');
+    expect((await readdir(path.join(dir, 'db'))).some((f) => f.includes('.tmp-'))).toBe(false);
   });
 
   it('takes the changelog, root and name from the config (--config), with --env overlays accepted', async () => {

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';
@@ -173,9 +173,32 @@ function* batches(text: string | Iterable<string>): Generator<string> {
 }
 
 /**
- * Writes `text` (one string, or pieces rendered as they are asked for) to `out` atomically (temp file + rename), or
- * to stdout when no --out-file; the file's name is the result. Pieces are written as they come, about 64 kB at a
- * time, so the whole text is never held in memory.
+ * Where --out-file's bytes go. A regular file, or none yet, is replaced atomically: a temporary file beside it, then a
+ * rename. Anything else that is not a directory is written in place: a device (/dev/null, /dev/stdout) or a FIFO must
+ * stay what it is — a rename over /dev/null, run as root, left the machine a regular file there and broke every
+ * program that writes to it. A symlink is followed, so the file it names is replaced and the link stays; a dangling
+ * link is replaced by the file.
+ */
+async function outputPlace(abs: string, out: string): Promise<{ file: string; atomic: boolean }> {
+  let real: string;
+  try {
+    real = await realpath(abs);
+  } catch {
+    return { file: abs, atomic: true }; // not there yet (or a dangling link)
+  }
+  const st = await stat(real);
+  if (st.isDirectory())
+    throw new SlipwayError('E_USAGE', `--out-file ${out} is a directory`, {
+      field: '--out-file',
+      hint: 'Name a file to write (an existing one is replaced).',
+    });
+  return { file: real, atomic: st.isFile() };
+}
+
+/**
+ * Writes `text` (one string, or pieces rendered as they are asked for) to `out` atomically (temp file + rename; see
+ * outputPlace for what is written in place), or to stdout when no --out-file; the file's name is the result. Pieces
+ * are written as they come, about 64 kB at a time, so the whole text is never held in memory.
  */
 async function writeOutput(
   ctx: CommandContext,
@@ -186,8 +209,8 @@ async function writeOutput(
     for (const batch of batches(text)) ctx.io.stdout(batch);
     return;
   }
-  const abs = path.resolve(ctx.io.cwd, out);
-  const tmp = `${abs}.tmp-${process.pid}`;
+  const place = await outputPlace(path.resolve(ctx.io.cwd, out), out);
+  const tmp = place.atomic ? `${place.file}.tmp-${process.pid}` : place.file;
   let bytes = 0;
   try {
     // Written with synchronous calls: the command has nothing else to do meanwhile, and each awaited write is a hand-off
@@ -221,9 +244,9 @@ async function writeOutput(
     } finally {
       closeSync(fd);
     }
-    await rename(tmp, abs);
+    if (place.atomic) await rename(tmp, place.file);
   } catch (cause) {
-    await rm(tmp, { force: true });
+    if (place.atomic) await rm(tmp, { force: true });
     if (cause instanceof SlipwayError) throw cause; // from rendering, not from the file
     throw new SlipwayError('E_IO', `cannot write ${out}: ${(cause as Error).message}`, { file: out, cause });
   }
