@@ -171,18 +171,42 @@ export async function prepareDatabasePackage(opts: DatabasePackageOptions): Prom
   const located = changeSets.every((cs) => cs.statementLocations?.length === cs.statements.length);
   const files = located ? parsed.files.map((f) => ({ path: f.path })) : parsed.files;
   const changelog: RenderedChangelog = { ...parsed, changeSets, files };
-  const last = changeSets[changeSets.length - 1];
   return {
     chunks: () => renderPackageChunks(changelog, { ...renderOpts, ...(delta ? { delta } : {}) }),
     index: () => changeSets.map(toIndexEntry),
-    changeSets: changeSets.length,
+    ...changelogFacts(parsed, opts, {
+      changeSets: changeSets.length,
+      head: changeSets[changeSets.length - 1],
+      skippedSql: skippedSql(parsed.changeSets, selected),
+      tables,
+    }),
+  };
+}
+
+/**
+ * The facts of a package read from a changelog, for both ways of preparing it (whole, or streamed from its parse):
+ * what the changelog says (files, warnings, properties) and what the selection gave.
+ */
+function changelogFacts(
+  parsed: Changelog,
+  opts: DatabasePackageOptions,
+  selection: {
+    changeSets: number;
+    head: { id: string; author: string; filename: string } | null | undefined;
+    skippedSql: SkippedSql;
+    tables: HistoryTables;
+  },
+): DatabasePackageFacts {
+  const { head } = selection;
+  return {
+    changeSets: selection.changeSets,
     files: parsed.files.length,
-    head: last ? { id: last.id, author: last.author, filename: last.filename } : null,
+    head: head ? { id: head.id, author: head.author, filename: head.filename } : null,
     warnings: parsed.warnings,
     properties: parsed.properties ?? { ...(opts.properties ?? {}) },
     propertiesFromEnv: parsed.propertiesFromEnv ?? [],
-    skippedSql: skippedSql(parsed.changeSets, selected),
-    tables,
+    skippedSql: selection.skippedSql,
+    tables: selection.tables,
   };
 }
 
@@ -227,14 +251,12 @@ async function streamDatabasePackage(
           throw new Error('prepareDatabasePackage: index() of a package prepared with index: false');
         return streamed.index;
       },
-      changeSets: streamed.count,
-      files: parsed.files.length,
-      head: head ? { id: head.id, author: head.author, filename: head.filename } : null,
-      warnings: parsed.warnings,
-      properties: parsed.properties ?? { ...(opts.properties ?? {}) },
-      propertiesFromEnv: parsed.propertiesFromEnv ?? [],
-      skippedSql: streamed.skippedSql,
-      tables: renderOpts.tables ?? DEFAULT_HISTORY_TABLES,
+      ...changelogFacts(parsed, opts, {
+        changeSets: streamed.count,
+        head,
+        skippedSql: streamed.skippedSql,
+        tables: renderOpts.tables ?? DEFAULT_HISTORY_TABLES,
+      }),
     };
   } catch (e) {
     streamed.close();
