@@ -5,6 +5,7 @@
  */
 import { SlipwayError } from '../../errors.js';
 import type { BuildContext, BuiltChange, ChangeNode } from './change-node.js';
+import { refuseUnloadableColumnAttrs } from './column-config.js';
 import { COLUMN_CHANGES } from './column.js';
 import { COMPOSITE_CHANGES } from './composite.js';
 import { CONSTRAINT_CHANGES } from './constraints.js';
@@ -60,6 +61,7 @@ export function buildChange(node: ChangeNode, ctx: BuildContext): BuiltChange {
       hint: `Slipway renders these change types: ${SUPPORTED_CHANGE_TYPES.join(', ')}; write others as <sql>, <sqlFile> or a formatted SQL changelog.`,
     });
   }
+  refuseUnloadableColumnAttrs(node, ctx.file);
   return builder(node, ctx);
 }
 
