@@ -87,6 +87,54 @@ describe('java-regex against real Java 17 (String.replaceAll)', () => {
     for (const [k, c] of cases.entries()) expect(slipway(c), JSON.stringify(c)).toEqual(java[k]);
   }, 60_000);
 
+  it('reads \\Q…\\E as Java does, rewriting it before anything else (a class range end, inside \\p{…}, a name)', () => {
+    // Pattern.RemoveQEQuoting: `[a-\Qz\E]` is `[a-z]`, `[\Q\E]` an unclosed class, `\Q1\E` `\x31`, `\c\Q1\E` `\c\x31`.
+    const patterns = [
+      '[a-\\Qz\\E]',
+      '[a-\\Qzb\\E]',
+      '[a-\\Q\\E]',
+      '[a-\\Q\\\\E]',
+      '[\\Qa\\E-z]',
+      '[\\Q-\\E]',
+      '[\\Q\\E]',
+      '[^\\Q\\E^a]',
+      '[\\Q]\\E]',
+      '\\p{\\QL\\E}',
+      '(?<\\Qn\\E>a)\\k<\\Qn\\E>',
+      '\\c\\Q1\\E',
+      '\\0\\Q12\\E',
+      'a{2\\Q\\E}',
+      '\\Qa\\b\\E',
+      '(?x)\\Q a b\\E',
+      '\\Q(\\E',
+      '\\Qa',
+    ];
+    const cases = patterns.map((pattern) => ({
+      pattern,
+      input: 'az-b1cz]^a (2\\ab\u0001\n\\E aa',
+      replacement: '<$0>',
+    }));
+    const java = javaReplaceAll(cases);
+    for (const [k, c] of cases.entries()) {
+      const ours = slipway(c);
+      if ('ok' in java[k]!) expect(ours, c.pattern).toEqual(java[k]);
+      else expect(agrees(ours, java[k]!), c.pattern).toBe(true);
+    }
+  }, 60_000);
+
+  it('refuses \\N{name} (in and out of classes) and \\X where Java runs them, never reading them as another pattern', () => {
+    const cases = ['\\N{LATIN SMALL LETTER A}', '[\\N{LATIN SMALL LETTER A}b]', '\\X'].map((pattern) => ({
+      pattern,
+      input: 'ab',
+      replacement: '#',
+    }));
+    const java = javaReplaceAll(cases);
+    for (const [k, c] of cases.entries()) {
+      expect(java[k], c.pattern).toHaveProperty('ok');
+      expect(slipway(c), c.pattern).toHaveProperty('refused');
+    }
+  }, 60_000);
+
   it('translates the POSIX classes (\\p{Alpha}…) exactly over Latin-1 and beyond, in and out of classes, under (?i)', () => {
     const names = ['Lower', 'Upper', 'ASCII', 'Alpha', 'Digit', 'Alnum', 'Punct', 'Graph', 'Print', 'Blank', 'Cntrl'];
     let input = '\u212a\u017f\u{1F600}';

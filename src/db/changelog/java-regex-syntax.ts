@@ -178,6 +178,8 @@ export function readEscape(pattern: string, i: number, flags: Flags, inClass: bo
     if (!octal) throw new JavaRegexError('Illegal octal escape sequence');
     return { cp: parseInt(octal[1]!, 8), end: i + octal[0].length };
   }
+  // `\N{name}` (Character.codePointOf) is a character in a class too; no table of Unicode names here: refused.
+  if (n === 'N' && inClass) throw new JavaRegexError('\\N{name} has no JavaScript equivalent here');
   if (inClass) {
     const set = classEscapeSet(n, flags);
     if (set) return { set, end: i + 2, wide: wideEscape(n, flags) };
@@ -334,4 +336,49 @@ function escape(n: string, inClass: boolean, rest: string, flags: Flags): string
       // Java refuses a backslash before a letter that names no construct (JavaScript reads it as the letter).
       throw new JavaRegexError(`Illegal/unsupported escape sequence \\${n}`);
   }
+}
+
+const isAsciiAlnum = (c: string): boolean => /^[A-Za-z0-9]$/.test(c);
+
+/**
+ * `pattern` with its `\Q…\E` quotes rewritten as Java 17's Pattern.RemoveQEQuoting does before it compiles anything:
+ * inside a quote an ASCII letter (or any non-ASCII character) stays, a digit that opens a quote becomes `\x3n` (so no
+ * escape before the quote reads it), `\` becomes `\\`, anything else gets a backslash, and `\E` closes the quote;
+ * outside quotes a backslash and the character after it are kept together. So a quote is text anywhere a character
+ * stands, in a class (`[a-\Qz\E]`, `[\Q\E]` is an unclosed class), inside `\p{…}` or a group name, as in Java.
+ */
+export function removeQEQuoting(pattern: string): string {
+  let i = 0;
+  while (i < pattern.length - 1) {
+    if (pattern[i] !== '\\') i += 1;
+    else if (pattern[i + 1] !== 'Q') i += 2;
+    else break;
+  }
+  if (i >= pattern.length - 1) return pattern;
+  let out = pattern.slice(0, i);
+  i += 2;
+  let inQuote = true;
+  let beginQuote = true;
+  while (i < pattern.length) {
+    const c = pattern[i++]!;
+    if (c.charCodeAt(0) > 0x7f || /^[A-Za-z]$/.test(c)) out += c;
+    else if (isAsciiAlnum(c)) out += (beginQuote ? '\\x3' : '') + c;
+    else if (c !== '\\') out += (inQuote ? '\\' : '') + c;
+    else if (inQuote) {
+      if (pattern[i] === 'E') {
+        i++;
+        inQuote = false;
+      } else out += '\\\\';
+    } else if (pattern[i] === 'Q') {
+      i++;
+      inQuote = true;
+      beginQuote = true;
+      continue;
+    } else {
+      out += c;
+      if (i !== pattern.length) out += pattern[i++];
+    }
+    beginQuote = false;
+  }
+  return out;
 }

@@ -30,6 +30,7 @@ import {
   JavaRegexError,
   literal,
   readEscape,
+  removeQEQuoting,
   wideLiteral,
   skipIgnored,
   START,
@@ -123,7 +124,8 @@ function ancestors(node: GroupNode | null): GroupNode[] {
   return all;
 }
 
-function translate(pattern: string): Translation {
+function translate(javaPattern: string): Translation {
+  const pattern = removeQEQuoting(javaPattern);
   let i = 0;
   let flags: Flags = {
     ignoreCase: false,
@@ -183,17 +185,6 @@ function translate(pattern: string): Translation {
     quantified = false;
     if (c === '\\') {
       atomStart = here;
-      if (pattern[i + 1] === 'Q') {
-        const end = pattern.indexOf('\\E', i + 2);
-        for (const ch of pattern.slice(i + 2, end < 0 ? pattern.length : end)) {
-          atomStart = out.length;
-          out += literal(ch.codePointAt(0)!, flags);
-          wide ||= wideLiteral(ch.codePointAt(0)!, flags);
-          atomRead(false);
-        }
-        i = end < 0 ? pattern.length : end + 2;
-        continue;
-      }
       const ref = readBackreference(pattern, i, groups, names);
       if (ref) {
         // A group not opened yet: Java fails the backreference where the group is unset, and uses a value that a
@@ -505,16 +496,7 @@ function translateClass(pattern: string, start: number, flags: Flags): { source:
     return { cp };
   };
   const range = (bits: Set<number>): ClassPart | null => {
-    let member: { cp: number } | { set: CodePointSet };
-    if (pattern[i] === '\\' && pattern[i + 1] === 'Q') {
-      // \Q…\E in a class: each quoted character a member; the last one may start a range (`[\Qa\E-z]`).
-      const end = pattern.indexOf('\\E', i + 2);
-      const quoted = [...pattern.slice(i + 2, end < 0 ? pattern.length : end)];
-      i = end < 0 ? pattern.length : end + 2;
-      if (quoted.length === 0) return null;
-      for (const ch of quoted.slice(0, -1)) single(ch.codePointAt(0)!, bits);
-      member = { cp: quoted.at(-1)!.codePointAt(0)! };
-    } else member = readMember();
+    const member = readMember();
     if ('set' in member) return { set: member.set };
     i = skip(i);
     // A `-` makes a range unless `]` or `[` follows it (Java looks at the very next character).
