@@ -338,47 +338,42 @@ function escape(n: string, inClass: boolean, rest: string, flags: Flags): string
   }
 }
 
-const isAsciiAlnum = (c: string): boolean => /^[A-Za-z0-9]$/.test(c);
-
 /**
- * `pattern` with its `\Q…\E` quotes rewritten as Java 17's Pattern.RemoveQEQuoting does before it compiles anything:
- * inside a quote an ASCII letter (or any non-ASCII character) stays, a digit that opens a quote becomes `\x3n` (so no
- * escape before the quote reads it), `\` becomes `\\`, anything else gets a backslash, and `\E` closes the quote;
- * outside quotes a backslash and the character after it are kept together. So a quote is text anywhere a character
- * stands, in a class (`[a-\Qz\E]`, `[\Q\E]` is an unclosed class), inside `\p{…}` or a group name, as in Java.
+ * `pattern` with its `\Q…\E` quotes turned into ordinary pattern text, as Java 17's Pattern does before it compiles
+ * anything (behaviour measured against real Java by java-regex-differential.test.ts): the quoted text's ASCII letters
+ * and non-ASCII characters stand as they are, a digit that opens a quote is written `\x3n` (so an escape just before
+ * the quote, `\1\Q2\E`, cannot read it), every other ASCII character gets a backslash (`\` becomes `\\`); the first
+ * `\E` closes the quote, an unclosed one runs to the end. Outside quotes a backslash and the character after it stay
+ * together (`\\Q` quotes nothing). So a quote is text anywhere a character stands: in a class (`[a-\Qz\E]`; `[\Q\E]`
+ * is an unclosed class), inside `\p{…}` or a group name, as in Java.
  */
 export function removeQEQuoting(pattern: string): string {
+  if (!pattern.includes('\\Q')) return pattern;
+  let out = '';
   let i = 0;
-  while (i < pattern.length - 1) {
-    if (pattern[i] !== '\\') i += 1;
-    else if (pattern[i + 1] !== 'Q') i += 2;
-    else break;
-  }
-  if (i >= pattern.length - 1) return pattern;
-  let out = pattern.slice(0, i);
-  i += 2;
-  let inQuote = true;
-  let beginQuote = true;
   while (i < pattern.length) {
-    const c = pattern[i++]!;
-    if (c.charCodeAt(0) > 0x7f || /^[A-Za-z]$/.test(c)) out += c;
-    else if (isAsciiAlnum(c)) out += (beginQuote ? '\\x3' : '') + c;
-    else if (c !== '\\') out += (inQuote ? '\\' : '') + c;
-    else if (inQuote) {
-      if (pattern[i] === 'E') {
-        i++;
-        inQuote = false;
-      } else out += '\\\\';
-    } else if (pattern[i] === 'Q') {
-      i++;
-      inQuote = true;
-      beginQuote = true;
-      continue;
+    if (pattern[i] !== '\\') out += pattern[i++];
+    else if (pattern[i + 1] !== 'Q') {
+      out += pattern.slice(i, i + 2);
+      i += 2;
     } else {
-      out += c;
-      if (i !== pattern.length) out += pattern[i++];
+      const close = pattern.indexOf('\\E', i + 2);
+      const end = close === -1 ? pattern.length : close;
+      out += quotedAsPattern(pattern.slice(i + 2, end));
+      i = close === -1 ? end : end + 2;
     }
-    beginQuote = false;
+  }
+  return out;
+}
+
+/** The text of one `\Q…\E` quote as pattern text that matches it (removeQEQuoting). */
+function quotedAsPattern(text: string): string {
+  let out = '';
+  for (let k = 0; k < text.length; k++) {
+    const c = text[k]!;
+    if (c.charCodeAt(0) > 0x7f || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) out += c;
+    else if (c >= '0' && c <= '9') out += k === 0 ? `\\x3${c}` : c;
+    else out += `\\${c}`;
   }
   return out;
 }
