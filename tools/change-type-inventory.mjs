@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inflateRawSync } from 'node:zlib';
+import yauzl from 'yauzl';
 import { parseXmlTree } from '../dist/db/changelog/xml-tree.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,28 +20,18 @@ export const JAR = path.join(ROOT, 'node_modules/liquibase/dist/liquibase/intern
 export const XSD_ENTRY = 'www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd';
 export const DOC = path.join(ROOT, 'docs/change-type-coverage.md');
 
-/** One stored or deflated entry of the zip (jar) `file`, read through its central directory. */
-export function readZipEntry(file, entry) {
-  const zip = readFileSync(file);
-  let eocd = zip.length - 22;
-  while (eocd >= 0 && zip.readUInt32LE(eocd) !== 0x06054b50) eocd--;
-  if (eocd < 0) throw new Error(`${file}: not a zip file`);
-  let at = zip.readUInt32LE(eocd + 16);
-  for (let n = zip.readUInt16LE(eocd + 10); n > 0; n--) {
-    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`${file}: bad central directory`);
-    const nameLen = zip.readUInt16LE(at + 28);
-    const name = zip.toString('utf8', at + 46, at + 46 + nameLen);
-    if (name === entry) {
-      const method = zip.readUInt16LE(at + 10);
-      const size = zip.readUInt32LE(at + 20);
-      const local = zip.readUInt32LE(at + 42);
-      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-      const data = zip.subarray(start, start + size);
-      if (method === 0) return data;
-      if (method === 8) return inflateRawSync(data);
-      throw new Error(`${file}: ${entry} uses compression method ${method}`);
+/** The bytes of the entry `entry` of the zip (jar) `file` (yauzl). */
+export async function readZipEntry(file, entry) {
+  const zip = await yauzl.openPromise(file, { autoClose: false });
+  try {
+    for await (const e of zip.eachEntry()) {
+      if (e.fileName !== entry) continue;
+      const chunks = [];
+      for await (const chunk of await zip.openReadStreamPromise(e)) chunks.push(chunk);
+      return Buffer.concat(chunks);
     }
-    at += 46 + nameLen + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  } finally {
+    zip.close();
   }
   throw new Error(`${file}: no entry ${entry}`);
 }
@@ -141,12 +131,12 @@ export function checkCoverageDoc(markdown, xsdText) {
 }
 
 /** The XSD text from the installed Liquibase. */
-export function readXsd() {
-  return readZipEntry(JAR, XSD_ENTRY).toString('utf8');
+export async function readXsd() {
+  return (await readZipEntry(JAR, XSD_ENTRY)).toString('utf8');
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const xsd = readXsd();
+  const xsd = await readXsd();
   if (process.argv.includes('--check')) {
     const problems = checkCoverageDoc(readFileSync(DOC, 'utf8'), xsd);
     for (const p of problems) console.error(p);

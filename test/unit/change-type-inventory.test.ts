@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain .mjs tool without type declarations
 import { checkCoverageDoc, DOC, readXsd, xsdInventory } from '../../tools/change-type-inventory.mjs';
 
@@ -9,7 +9,10 @@ type Check = (markdown: string, xsd: string) => string[];
 type Inventory = (xsd: string) => { changes: string[]; inventory: Map<string, string[]> };
 
 describe('docs/change-type-coverage.md against dbchangelog-4.28.xsd', () => {
-  const xsd = (readXsd as () => string)();
+  let xsd = '';
+  beforeAll(async () => {
+    xsd = await (readXsd as () => Promise<string>)();
+  });
 
   it('names every attribute the XSD defines on each row, and no covered attribute the XSD lacks', async () => {
     expect((checkCoverageDoc as Check)(await readFile(DOC as string, 'utf8'), xsd)).toEqual([]);
