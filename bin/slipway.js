@@ -211,10 +211,17 @@ function youngGenerationKeptSmall() {
   // (measured with process.moduleLoadList) are loaded before the flag is set, or each would be compiled from scratch
   // (+57 M instructions, 7 %, on the corpus registry unit's package). One left out costs only that. node:child_process
   // only when the command will ask git for the package's time (src/manifest/package-time.ts: not with SOURCE_DATE_EPOCH
-  // set), since loading it costs a command ~3 ms (test/integration/cli-bundle.test.ts).
-  const builtins = ['node:crypto', 'node:fs/promises'];
+  // set), since loading it costs a command ~3 ms (test/integration/cli-bundle.test.ts). node:process is commander's,
+  // node:tty src/cli/output.ts's, and process.stdout and process.stderr, which every run writes through, are made here:
+  // their streams load the modules their kind of file needs (net, diagnostics_channel and perf for a pipe, tty for a
+  // terminal, a sync write stream for a file). Loaded after the flags, the 7 of a run with pipes (a CI job, the bench;
+  // NODE_DEBUG_NATIVE=CODE_CACHE names them) were compiled from source: the corpus registry unit's package 333-338 ->
+  // 323-328 M instructions (callgrind, whole process, cache warm, 3 runs each; Node 22 331 -> 320 M).
+  const builtins = ['node:crypto', 'node:fs/promises', 'node:process', 'node:tty'];
   if (process.env.SOURCE_DATE_EPOCH === undefined) builtins.push('node:child_process');
   for (const m of builtins) require(m);
+  void process.stdout;
+  void process.stderr;
   const v8 = require('node:v8');
   v8.setFlagsFromString('--semi-space-growth-factor=1');
   // Also a smaller inlining budget for the optimising compiler (default 920 bytes of bytecode per function): a
