@@ -67,8 +67,8 @@ describe('tolerance rule against liquibase 4.28', () => {
     ).toEqual(theirs);
     expect(ours.warnings.map((w) => `${w.file}:${w.line} ${w.code}`)).toEqual([
       'db/a.sql:2 W_IGNORED_ATTRIBUTE',
-      'db/b.yaml:2 W_IGNORED_ATTRIBUTE',
-      'db/b.yaml:7 W_IGNORED_ATTRIBUTE',
+      'db/b.yaml:5 W_IGNORED_ATTRIBUTE',
+      'db/b.yaml:9 W_IGNORED_ATTRIBUTE',
     ]);
   }, 120_000);
 

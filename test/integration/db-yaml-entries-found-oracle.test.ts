@@ -54,7 +54,7 @@ describe('YAML/JSON entries Liquibase runs or refuses, as it does', () => {
     ]);
     const parsed = await parseChangelog({ rootDir: c.root, changelog: 'direct.yaml' });
     expect(parsed.warnings.map((w) => `${w.code} ${w.line} ${w.message.split(':')[0]}`)).toEqual([
-      'W_IGNORED_ATTRIBUTE 8 Unknown attribute "notAChange" on changeSet',
+      'W_IGNORED_ATTRIBUTE 11 Unknown attribute "notAChange" on changeSet',
     ]);
   }, 300_000);
 

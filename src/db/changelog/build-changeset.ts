@@ -28,6 +28,8 @@ export interface SqlPiece {
   splitStatements: boolean;
   stripComments: boolean;
   endDelimiter: string | null;
+  /** Where `endDelimiter` is written, when not at `line` (a YAML/JSON value), for the error naming it. */
+  endDelimiterLine?: number;
   /**
    * Raw SQL Liquibase passes through Connection.nativeSQL (AbstractSQLChange: `<sql>`, `<sqlFile>`, formatted SQL, a
    * plain .sql file), not SQL a change type generates.
@@ -120,7 +122,8 @@ function splitPiece(p: SqlPiece, d: ChangeSetDraft): SplitSqlResult {
       `endDelimiter ${JSON.stringify(p.endDelimiter)} of changeset ${d.author}:${d.id} is not a valid regular expression: ${e.message}`,
       {
         file: p.file,
-        line: p.line,
+        line: p.endDelimiterLine ?? p.line,
+        field: 'endDelimiter',
         hint: 'Liquibase reads endDelimiter as a Java regular expression; escape special characters with \\.',
       },
     );

@@ -13,6 +13,7 @@ import {
   splitRollback,
   V8_DEFAULT_STRIP,
   type ChangeSetDraft,
+  type SqlPiece,
 } from './build-changeset.js';
 import { normalizeLogicalPath } from './formatted-sql.js';
 import { recordedLogicalFilePath, referencedPath } from './paths.js';
@@ -30,7 +31,7 @@ import type { BuildContext, NameContext, QuotingStrategy } from '../changes/inde
 import { javaTrim } from '../changes/identifiers.js';
 import type { FileContext, WalkState } from './walk-state.js';
 import type { ChangelogNode } from './xml-tree.js';
-import { attrLine, sqlPlace } from './value-lines.js';
+import { attrLine, sqlPlace, textLine } from './value-lines.js';
 
 export interface IncludeRequest {
   kind: 'include' | 'includeAll';
@@ -260,7 +261,7 @@ function changelogPreconditions(node: ChangelogNode, ctx: FileContext, state: Wa
         `${which}="${node.attrs[which]}" on a changelog's <preConditions>: Liquibase allows only HALT or WARN there`,
         {
           file,
-          line: node.line,
+          line: attrLine(node, which),
           field: which,
           hint: 'Use HALT or WARN (or move the preconditions into each changeSet).',
         },
@@ -351,7 +352,7 @@ function readPropertyFile(
     if (code !== 'ENOENT' && code !== 'EISDIR' && code !== 'ENOTDIR') {
       throw new SlipwayError('E_CHANGELOG', `Cannot read property file ${target}: ${(e as Error).message}`, {
         file,
-        line: node.line,
+        line: attrLine(node, 'file'),
         field: 'file',
         cause: e,
       });
@@ -360,14 +361,14 @@ function readPropertyFile(
       state.warnings.push({
         code: 'W_PROPERTY_FILE_MISSING',
         file,
-        line: node.line,
+        line: attrLine(node, 'file'),
         message: `Property file not found: ${target} (errorIfMissing="false": Liquibase warns and goes on).`,
       });
       return [];
     }
     throw new SlipwayError('E_CHANGELOG', `Property file not found: ${target}`, {
       file,
-      line: node.line,
+      line: attrLine(node, 'file'),
       field: 'file',
       hint: relative
         ? 'relativeToChangelogFile="true": the path is resolved beside this changelog.'
@@ -381,7 +382,7 @@ function readPropertyFile(
   } catch (e) {
     throw new SlipwayError('E_CHANGELOG', `Property file ${target}: ${(e as Error).message}`, {
       file,
-      line: node.line,
+      line: attrLine(node, 'file'),
       field: 'file',
       cause: e,
     });
@@ -425,7 +426,7 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
   // not there, a change type it does not know (measured on cromwell's dbms="mysql,hsqldb" customChange). Selection
   // drops it by its dbms (select.ts).
   const otherDbms = d.dbms !== null && !matchesDbms(d.dbms, state.filter.dbms ?? 'postgresql');
-  const runOrder = otherDbms ? null : runOrderAttr(x(node.attrs.runOrder), file, node.line);
+  const runOrder = otherDbms ? null : runOrderAttr(x(node.attrs.runOrder), file, node);
   if (otherDbms) for (const child of node.children) noteNotRunSqlFile(d, child, file, x);
   for (const child of otherDbms ? [] : node.children) {
     // YAML/JSON, or an XML element the file's XSD leaves open: Liquibase ignores an unknown attribute, with a warning.
@@ -459,12 +460,12 @@ function loadChangeSet(node: ChangelogNode, ctx: FileContext, state: WalkState):
  * A changeSet's runOrder: "first", "last" or none. Liquibase 4.28 reads it as written (ChangeSet.load does not
  * lower-case it) and stops on any other value, "" included ("Unknown runOrder: LAST", measured).
  */
-function runOrderAttr(value: string | undefined, file: string, line: number): 'first' | 'last' | null {
+function runOrderAttr(value: string | undefined, file: string, node: ChangelogNode): 'first' | 'last' | null {
   if (value === undefined) return null;
   if (value === 'first' || value === 'last') return value;
   throw new SlipwayError('E_CHANGELOG', `Unknown runOrder: ${JSON.stringify(value)}`, {
     file,
-    line,
+    line: attrLine(node, 'runOrder'),
     field: 'runOrder',
     hint: 'Liquibase accepts runOrder="first" or runOrder="last" only, in lower case.',
   });
@@ -611,7 +612,11 @@ function addChild(
           const t = expand(readSqlFile(a, c, file, state).content).trim();
           const split = boolAttr(a, 'splitStatements', true, file);
           const part = t
-            ? splitRollback(t, a.attrs.endDelimiter ?? null, split, { ...at, line: c.line, field: 'endDelimiter' })
+            ? splitRollback(t, a.attrs.endDelimiter ?? null, split, {
+                ...at,
+                line: attrLine(c, 'endDelimiter'),
+                field: 'endDelimiter',
+              })
             : [];
           if (part === null) broken = true;
           else statements.push(...part);
@@ -630,7 +635,7 @@ function addChild(
       // Every attribute was expanded with the node (DatabaseChangeLog.expandExpressions); the text is expanded here.
       const a = expandAttrs(child, expand);
       const sql = expand(child.attrs.sql ?? child.text);
-      const piece = {
+      const piece: SqlPiece = {
         sql,
         file,
         // YAML/JSON: where the text is, not the `sql:` key (a block starts below it); XML: the element's line.
@@ -640,6 +645,9 @@ function addChild(
         endDelimiter: a.attrs.endDelimiter ?? null,
         native: true,
       };
+      // YAML/JSON: an endDelimiter that is no regular expression is reported at its own line (XML: the element's).
+      if (piece.endDelimiter !== null && child.yamlText !== undefined)
+        piece.endDelimiterLine = attrLine(child, 'endDelimiter');
       d.pieces.push(piece);
       addSqlChange(d, sql, v8Options(a, piece), 'sql');
       inverses.push({ change: 'sql', sql: null });
@@ -697,10 +705,17 @@ function addChild(
         if (child.changesEntry)
           state.warnings.push(ignoredTextEntry(child, file, 'W_IGNORED_CHANGE', 'among the changes is no change type'));
         // Straight under the changeSet (yaml-tree.ts keeps it in its place, in case it is a change): an attribute
-        // Liquibase never reads, warned as any other unknown changeSet attribute.
+        // Liquibase never reads, warned as any other unknown changeSet attribute, at its own line.
         else
           checkAttrs(
-            { name: 'changeSet', attrs: { [child.name]: child.text }, children: [], text: '', line: d.line, column: 0 },
+            {
+              name: 'changeSet',
+              attrs: { [child.name]: child.text },
+              children: [],
+              text: '',
+              line: child.line,
+              column: 0,
+            },
             file,
             state.warnings,
           );
@@ -850,12 +865,18 @@ function addChangeType(
     inverses.push({ change: built.name, sql: inverseSql(built, names) });
     return;
   }
-  if (built.invalid && !d.invalid) d.invalid = { ...built.invalid, file: ctx.path, line: node.line };
+  // At the attribute Liquibase's validation refuses (YAML/JSON: its own line), as XML's element line.
+  if (built.invalid && !d.invalid) {
+    const line = built.invalid.field === undefined ? node.line : attrLine(node, built.invalid.field);
+    d.invalid = { ...built.invalid, file: ctx.path, line };
+  }
+  // A createProcedure body written in the changelog runs from the line its text is on (value-lines.ts), as a <sql>.
+  const line = node.name === 'createProcedure' ? procedureLine(node) : node.line;
   for (const sql of changeSql(built, names)) {
     d.pieces.push({
       sql,
       file: ctx.path,
-      line: node.line,
+      line,
       splitStatements: false,
       stripComments: false,
       endDelimiter: null,
@@ -868,6 +889,17 @@ function addChangeType(
   inverses.push({ change: built.name, sql: inverseSql(built, names) });
 }
 
+/**
+ * Where a createProcedure's body starts: its procedureText, else procedureBody (what procedures.ts runs, in that
+ * order), else its text; a body read from `path` is at the element.
+ */
+function procedureLine(node: ChangelogNode): number {
+  if (node.attrs.path !== undefined) return node.line;
+  if (node.attrs.procedureText !== undefined) return attrLine(node, 'procedureText');
+  if (node.attrs.procedureBody !== undefined) return attrLine(node, 'procedureBody');
+  return textLine(node);
+}
+
 const QUOTING = ['LEGACY', 'QUOTE_ALL_OBJECTS', 'QUOTE_ONLY_RESERVED_WORDS'];
 
 /** objectQuotingStrategy on <databaseChangeLog> or <changeSet>. */
@@ -877,7 +909,8 @@ function quotingAttr(node: ChangelogNode, file: string): QuotingStrategy | undef
   if (!QUOTING.includes(v)) {
     throw new SlipwayError('E_CHANGELOG', `objectQuotingStrategy="${v}" is not one Liquibase knows`, {
       file,
-      line: node.line,
+      line: attrLine(node, 'objectQuotingStrategy'),
+      field: 'objectQuotingStrategy',
       hint: `Use one of ${QUOTING.join(', ')}.`,
     });
   }
@@ -914,14 +947,15 @@ function readSqlFile(
     const named = p === target ? target : `${p} (looked up as ${target} under the root)`;
     throw new SlipwayError('E_CHANGELOG', `sqlFile not found: ${named}`, {
       file,
-      line: child.line,
+      line: attrLine(child, 'path'),
+      field: 'path',
       hint: p.startsWith('/')
         ? 'Liquibase looks paths up in its search path only, so does Slipway: a path starting with "/" is read from under the root directory, never from the file system. Write it relative to the root.'
         : 'Check the path (and relativeToChangelogFile).',
     });
   }
   // StreamUtil.readStreamAsString: a BOM is dropped and decides the charset, else `encoding`, else UTF-8.
-  const content = decodeSqlFile(bytes, a.attrs.encoding, file, child.line);
+  const content = decodeSqlFile(bytes, a.attrs.encoding, file, child);
   if (!state.read.has(target)) state.files.push({ path: target, content });
   state.read.add(target);
   state.includeDirs.add(path.posix.dirname(target));

@@ -13,6 +13,7 @@ import { boolAttr } from './node-attrs.js';
 import { matchesContexts, matchesDbms, matchesLabels } from './select.js';
 import type { ParseFilter } from './walk-state.js';
 import type { ChangelogNode } from './xml-tree.js';
+import { attrLine } from './value-lines.js';
 
 export interface SqlVisitor {
   kind: 'append' | 'prepend' | 'replace' | 'regExpReplace';
@@ -64,9 +65,7 @@ export function parseModifySql(node: ChangelogNode, file: string, filter: ParseF
     }
     return {
       kind,
-      ...(kind === 'regExpReplace' && applies
-        ? { replaceAll: compile(fields.replace!, fields.with!, file, c.line) }
-        : {}),
+      ...(kind === 'regExpReplace' && applies ? { replaceAll: compile(fields.replace!, fields.with!, file, c) } : {}),
       ...(fields.value !== undefined ? { value: fields.value } : {}),
       ...(fields.replace !== undefined ? { replace: fields.replace, with: fields.with! } : {}),
       applyToRollback,
@@ -79,15 +78,16 @@ export function parseModifySql(node: ChangelogNode, file: string, filter: ParseF
 
 /**
  * A regExpReplace's pattern and replacement, read as Java reads them (java-regex.ts). Liquibase fails the changeset
- * when Java rejects either; Slipway refuses the changelog at the visitor's line. Only visitors that apply are read:
- * a pattern for another database is never compiled by Liquibase either.
+ * when Java rejects either; Slipway refuses the changelog at the line of the one rejected (XML: the visitor's). Only
+ * visitors that apply are read: a pattern for another database is never compiled by Liquibase either.
  */
-function compile(pattern: string, replacement: string, file: string, line: number): (sql: string) => string {
-  const refuse = (e: unknown): never => {
+function compile(pattern: string, replacement: string, file: string, at: ChangelogNode): (sql: string) => string {
+  const refuse = (e: unknown, field: 'replace' | 'with'): never => {
     if (!(e instanceof JavaRegexError)) throw e;
     throw new SlipwayError('E_CHANGELOG', `<regExpReplace replace="${pattern}" with="${replacement}">: ${e.message}`, {
       file,
-      line,
+      line: attrLine(at, field),
+      field,
       hint: 'Liquibase reads these as a Java regular expression and a Java replacement string (\\ escapes, $n names a group); write one both read the same way.',
     });
   };
@@ -98,11 +98,21 @@ function compile(pattern: string, replacement: string, file: string, line: numbe
       try {
         return replaceAll(sql);
       } catch (e) {
-        return refuse(e);
+        return refuse(e, 'with');
       }
     };
   } catch (e) {
-    return refuse(e);
+    return refuse(e, patternRejected(pattern) ? 'replace' : 'with');
+  }
+}
+
+/** Whether Java rejects `pattern` itself (not only the replacement beside it). */
+function patternRejected(pattern: string): boolean {
+  try {
+    javaReplacer(pattern, '');
+    return false;
+  } catch {
+    return true;
   }
 }
 

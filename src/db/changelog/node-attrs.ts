@@ -2,6 +2,7 @@
 import { SlipwayError } from '../../errors.js';
 import type { ParseWarning } from '../model.js';
 import type { ChangelogNode } from './xml-tree.js';
+import { attrLine } from './value-lines.js';
 
 /** Attributes Liquibase 4.28 accepts on each supported element (its XSD); anything else is reported. */
 export const ALLOWED_ATTRS: Record<string, string[]> = {
@@ -105,7 +106,7 @@ export function checkAttrs(node: ChangelogNode, file: string, ignored?: ParseWar
       ignored.push({
         code: 'W_IGNORED_ATTRIBUTE',
         file,
-        line: node.line,
+        line: attrLine(node, a),
         message: `Unknown attribute "${a}" on ${node.name}: Liquibase ignores it, and so does Slipway. ${hint}`,
       });
       continue;
@@ -147,7 +148,10 @@ export function xsdTakesAnyAttribute(element: string, schemaLocation: string | u
   return false;
 }
 
-/** XML boolean attribute ("true"/"false"); anything else is an error rather than Java's silent false. */
+/**
+ * XML boolean attribute ("true"/"false"); anything else is an error rather than Java's silent false, at the value's
+ * line (YAML/JSON: where the value is written, not the element's first line).
+ */
 export function boolAttr(node: ChangelogNode, name: string, dflt: boolean, file: string): boolean {
   const v = node.attrs[name];
   if (v === undefined || v === '') return dflt;
@@ -155,7 +159,8 @@ export function boolAttr(node: ChangelogNode, name: string, dflt: boolean, file:
   if (/^false$/i.test(v)) return false;
   throw new SlipwayError('E_CHANGELOG', `Attribute ${name}="${v}" on <${node.name}> is not a boolean`, {
     file,
-    line: node.line,
+    line: attrLine(node, name),
+    field: name,
     hint: 'Use true or false.',
   });
 }

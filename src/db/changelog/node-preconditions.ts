@@ -4,6 +4,7 @@ import type { ParseWarning, Precondition, Preconditions } from '../model.js';
 import { UNKNOWN_AT_BUILD } from '../properties.js';
 import { qualifiedName, type NameContext } from '../changes/identifiers.js';
 import type { ChangelogNode } from './xml-tree.js';
+import { attrLine } from './value-lines.js';
 
 const TYPES: Record<string, Precondition['type']> = {
   sqlCheck: 'sql-check',
@@ -45,13 +46,16 @@ export interface PreconditionScope {
   warn: (w: ParseWarning) => void;
 }
 
-function action(v: string | undefined, node: ChangelogNode, file: string): Action {
+/** `node`'s onFail or onError; an unknown one is E_CHANGELOG at its value. */
+function action(node: ChangelogNode, which: 'onFail' | 'onError', file: string): Action {
+  const v = node.attrs[which];
   if (v === undefined) return 'HALT';
   const u = v.toUpperCase();
   if (u === 'HALT' || u === 'CONTINUE' || u === 'MARK_RAN' || u === 'WARN') return u;
   throw new SlipwayError('E_CHANGELOG', `Unknown precondition action "${v}"`, {
     file,
-    line: node.line,
+    line: attrLine(node, which),
+    field: which,
     hint: 'Use HALT, CONTINUE, MARK_RAN or WARN.',
   });
 }
@@ -67,8 +71,8 @@ export function parseNodePreconditions(node: ChangelogNode, file: string, scope:
   }
   const checks = children.map((c) => parseCheck(c, file, scope, 1));
   return {
-    onFail: action(node.attrs.onFail, node, file),
-    onError: action(node.attrs.onError, node, file),
+    onFail: action(node, 'onFail', file),
+    onError: action(node, 'onError', file),
     ...(node.attrs.onFailMessage ? { onFailMessage: node.attrs.onFailMessage } : {}),
     ...(node.attrs.onErrorMessage ? { onErrorMessage: node.attrs.onErrorMessage } : {}),
     operator,

@@ -14,6 +14,7 @@ import { SlipwayError } from '../../errors.js';
 import type { ParseWarning } from '../model.js';
 import { matchesDbms, splitAndTrim } from './select.js';
 import type { ChangelogNode } from './xml-tree.js';
+import { attrLine } from './value-lines.js';
 
 export const REMOVABLE = ['afterColumn', 'beforeColumn', 'position'];
 
@@ -49,7 +50,8 @@ export function readRemoval(
     );
   if (splitAndTrim(node.attrs.dbms ?? null).length === 0) return warn('has no dbms (it then applies to no database)');
   if (!matchesDbms(node.attrs.dbms!, dbms, true)) return null;
-  return { remove: remove ?? '', file, line: node.line };
+  // The line of the `remove` value, for the error an unknown one gets once an addColumn follows.
+  return { remove: remove ?? '', file, line: attrLine(node, 'remove') };
 }
 
 /** An addColumn node with what `removals` remove taken off each column; an unknown `remove` is an error. */

@@ -1,5 +1,7 @@
 /** Decoding of `<sqlFile encoding="…">` as Liquibase 4.28's StreamUtil.readStreamAsString (BomAwareInputStream) does. */
 import { SlipwayError } from '../../errors.js';
+import { attrLine } from './value-lines.js';
+import type { ChangelogNode } from './xml-tree.js';
 
 const BOMS: [number[], string][] = [
   [[0xef, 0xbb, 0xbf], 'utf-8'],
@@ -9,9 +11,15 @@ const BOMS: [number[], string][] = [
 
 /**
  * The file's text: a leading BOM is dropped and picks the charset; else `encoding` (a Java charset name); else UTF-8.
- * Malformed bytes become U+FFFD, as Java's decoder replaces them. An unknown charset is E_CHANGELOG at the element.
+ * Malformed bytes become U+FFFD, as Java's decoder replaces them. An unknown charset is E_CHANGELOG at the `encoding`
+ * value of element `at`.
  */
-export function decodeSqlFile(bytes: Uint8Array, encoding: string | undefined, file: string, line: number): string {
+export function decodeSqlFile(
+  bytes: Uint8Array,
+  encoding: string | undefined,
+  file: string,
+  at: ChangelogNode,
+): string {
   for (const [bom, charset] of BOMS) {
     if (bom.every((b, i) => bytes[i] === b)) return new TextDecoder(charset).decode(bytes.subarray(bom.length));
   }
@@ -26,7 +34,7 @@ export function decodeSqlFile(bytes: Uint8Array, encoding: string | undefined, f
   } catch {
     throw new SlipwayError('E_CHANGELOG', `<sqlFile encoding="${encoding}">: unknown charset`, {
       file,
-      line,
+      line: attrLine(at, 'encoding'),
       field: 'encoding',
       hint: 'Use a charset name Java knows, e.g. UTF-8, ISO-8859-1, windows-1252 (Liquibase fails on an unknown one too).',
     });

@@ -1,7 +1,9 @@
 /**
  * File lines of the text inside a YAML/JSON scalar value, so that what reports a line inside a changelog value (the
- * `-- at file:line` of a statement, W_LIQUIBASE_SPLITS, an unterminated quote, a procedure body, a sqlCheck…) names
- * the line the text is on, as an XML element's text does, rather than the line of the key that holds it.
+ * `-- at file:line` of a statement, W_LIQUIBASE_SPLITS, an unterminated quote, a procedure body…) names the line the
+ * text is on, as an XML element's text does, rather than the line of the key that holds it; and an error or warning
+ * about one attribute's value (a bad boolean, an endDelimiter that is no regex…) names that value's line (attrLine),
+ * where XML names the element's.
  *
  * Found on need from the YAML node an element was made from (yaml-tree.ts keeps it in the element, with the file's
  * text) and the scalar's position (line and column, the same from both YAML readers): reading a changelog does no

@@ -16,6 +16,7 @@ import { isTrue, loadFields, required } from './fields.js';
 import { escapeColumn, qualifiedName, stringLiteral, type NameContext } from './identifiers.js';
 import { dataValueSql, dateOrFunction, numericOrFunction, type Value } from './values.js';
 import { resolveChangePath } from './views.js';
+import { attrLine } from '../changelog/value-lines.js';
 import { decode, hexBytes, lobFileValue } from './lob.js';
 
 /** One cell after Liquibase's conversion: null is SQL NULL. */
@@ -348,7 +349,7 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
         `<${node.name}> usePreparedStatements="false" but its BLOB/CLOB values need prepared statements`,
         {
           file: ctx.file,
-          line: node.line,
+          line: attrLine(node, 'usePreparedStatements'),
           field: 'usePreparedStatements',
           hint: 'Liquibase 4.28 stops on it too ("loadData is requesting usePreparedStatements=false but prepared statements are required"); remove the attribute or set it to true.',
         },

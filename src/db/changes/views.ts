@@ -27,7 +27,7 @@ export function readChangeSqlFile(
 ): { body: string; checksummed: Buffer } {
   const bytes = ctx.readFile(resolveChangePath(ctx, f.path, isTrue(f.relativeToChangelogFile)), node);
   return {
-    body: ctx.expand(decodeSqlFile(bytes, f.encoding, ctx.file, node.line)),
+    body: ctx.expand(decodeSqlFile(bytes, f.encoding, ctx.file, node)),
     checksummed: Buffer.from(ctx.expand(Buffer.from(bytes).toString('utf8')), 'utf8'),
   };
 }

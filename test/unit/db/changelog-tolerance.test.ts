@@ -57,8 +57,9 @@ describe('tolerance rule', () => {
     const r = await parse({ 'db/m.yaml': yaml }, 'db/m.yaml');
     expect(r.changeSets.map((c) => c.statements)).toEqual([['select 1']]);
     expect(r.warnings.map((w) => [w.code, w.line, w.message.split(':')[0]])).toEqual([
-      ['W_IGNORED_ATTRIBUTE', 2, 'Unknown attribute "foo" on changeSet'],
-      ['W_IGNORED_ATTRIBUTE', 7, 'Unknown attribute "bar" on sql'],
+      // Each at the line it is written on (value-lines.ts), not the changeSet's or the change's first line.
+      ['W_IGNORED_ATTRIBUTE', 5, 'Unknown attribute "foo" on changeSet'],
+      ['W_IGNORED_ATTRIBUTE', 9, 'Unknown attribute "bar" on sql'],
     ]);
   });
 
