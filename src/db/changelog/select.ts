@@ -15,7 +15,7 @@ export interface SelectFilter {
   dbms?: string;
 }
 
-/** Liquibase ExpressionMatcher.matches: `!`/`not`, `and`, `or`, `,`, parentheses, `@` required items; case-insensitive. */
+/** Liquibase ExpressionMatcher.matches: `!`/`not`, `and`, `or`, `,`, parentheses, `@` required; case-insensitive. */
 export function matchesExpression(expression: string, items: string[]): boolean {
   let expr = expression.trim();
   if (expr === ':TRUE') return true;
@@ -42,13 +42,17 @@ export function matchesExpression(expression: string, items: string[]): boolean 
     not = true;
     expr = expr.replace(/^@\s*(!|not )/, '').trim();
   }
-  let list = items;
-  const required = list.some((i) => i.startsWith('@'));
-  if (required) list = list.map((i) => i.replaceAll('@', ''));
-  if (!required && list.length === 0) return true;
+  // `@x` (4.28 reads the `@` on the expression, not on the items): x must be among the items, so without items (no
+  // --contexts; a changeset without labels under --label-filter '@x') it does not match, where a plain `x` does.
+  let required = false;
+  if (expr.startsWith('@')) {
+    required = true;
+    expr = expr.slice(1).trim();
+  }
+  if (!required && items.length === 0) return true;
   if (expr.trim() === ':TRUE') return !not;
   if (expr.trim() === ':FALSE') return not;
-  return list.some((i) => i.toLowerCase() === expr.toLowerCase()) ? !not : not;
+  return items.some((i) => i.toLowerCase() === expr.toLowerCase()) ? !not : not;
 }
 
 export function splitAndTrim(s: string | null | undefined, lowerCase = true): string[] {
@@ -69,9 +73,11 @@ function runtimeContexts(runtime: string[] | undefined): string[] {
   return (runtime ?? []).flatMap((c) => splitAndTrim(c));
 }
 
-/** matchesContexts with the runtime contexts already split (runtimeContexts). */
+/**
+ * matchesContexts with the runtime contexts already split (runtimeContexts). No runtime contexts match every
+ * expression but a required one (`@prod`): 4.28's ContextExpression.matches asks ExpressionMatcher even then.
+ */
 function contextsMatch(changeSetContexts: string | null, rt: string[]): boolean {
-  if (rt.length === 0) return true;
   const parts = splitAndTrim(changeSetContexts);
   if (parts.length === 0) return true;
   return parts.some((p) => matchesExpression(p, rt));
