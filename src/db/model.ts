@@ -110,10 +110,15 @@ export interface ChangeSet {
   invalid?: SourceLocation & { message: string; hint: string; field?: string };
 }
 
-export interface ChangelogFile {
+/** A file a changelog parse read (a changelog, or what a change names: sqlFile, loadData's CSV, …). */
+export interface ReadFile {
   /** Path relative to the project root. */
   path: string;
-  /** Raw content (for the package's FILE sections and fingerprints). */
+}
+
+/** A file of a psql script (`--mode plain`), with its text: the plain package is that text. */
+export interface ChangelogFile extends ReadFile {
+  /** Raw content (the plain package's FILE sections). */
   content: string;
   /** psql scripts: 1-based line in `path` where this segment starts (a file that `\i`-includes others is split). */
   startLine?: number;
@@ -129,8 +134,11 @@ export interface Changelog {
   master: string;
   /** Changesets in execution order. */
   changeSets: ChangeSet[];
-  /** Every file read, in include order. */
-  files: ChangelogFile[];
+  /**
+   * Every file read, in include order. Without their text: nothing after the parse reads it (the parser locates every
+   * statement and every warning itself), and kept it was 3 MB of 10,000 changesets' formatted SQL.
+   */
+  files: ReadFile[];
   warnings: ParseWarning[];
   /** Global properties in effect (caller-supplied ones win), after the whole changelog was read. */
   properties?: Record<string, string>;

@@ -9,13 +9,17 @@ import type { ChangeSet } from './model.js';
 import { toIndexEntry, type ChangeSetIndexEntry } from './index-entry.js';
 import { findChangeSetShellEscapes, type LocatedShellEscape } from './package-safety.js';
 import { checksumValidationRow } from './render-bookkeeping.js';
-import { fileLine, fileLinesOf, renderChangeSetChunks } from './render.js';
+import { fileLine, renderChangeSetChunks } from './render.js';
 import type { FileLines } from './render-changeset.js';
 import type { HistoryTables } from './history-tables.js';
 import { collectedSkippedSql, SkippedSqlCollector, type SkippedSql } from './skipped-sql.js';
 import { TextSpool } from './text-spool.js';
 
 type Part = 'first' | 'plain' | 'last';
+/** No file's text: the parser locates every statement itself (statementLocations) and keeps no file's text. */
+const NO_TEXT: FileLines = { get: () => undefined };
+/** renderChangeSetChunks' changelog, of which it reads no file. */
+const NO_FILES = { files: [] };
 const PARTS: readonly Part[] = ['first', 'plain', 'last'];
 
 export interface StreamedChangeSetsOptions {
@@ -48,13 +52,11 @@ export class StreamedChangeSets {
   private lastPlain: ChangeSet | undefined;
   private bodyFirstFile: string | null = null;
   private bodyLastFile: string | null = null;
-  private fileLines: FileLines | undefined;
-  private files: readonly { path: string; content?: string }[] = [];
   /** The first rendering failure of a plain changeset: thrown where the package reaches it (chunks). */
   private renderError: { error: unknown } | undefined;
 
   constructor(private readonly opts: StreamedChangeSetsOptions) {
-    this.sink = (cs, selected, runOrder, files) => {
+    this.sink = (cs, selected, runOrder) => {
       const part: Part = runOrder ?? 'plain';
       this.skipped[part].add(cs, selected);
       if (!selected) return;
@@ -63,33 +65,26 @@ export class StreamedChangeSets {
         if (found.length > 0) this.escapes[part].push(...found);
       }
       if (opts.index) this.entries[part].push(toIndexEntry(cs));
-      if (runOrder === null) return this.addPlain(cs, files);
+      if (runOrder === null) return this.addPlain(cs);
+      // Rendered at the end, in run order.
       (runOrder === 'first' ? this.firsts : this.lasts).push(cs);
-      // Rendered at the end, when a statement without a location may still need its file's text.
-      this.files = files;
     };
   }
 
-  private addPlain(cs: ChangeSet, files: readonly { path: string; content?: string }[]): void {
+  private addPlain(cs: ChangeSet): void {
     if (this.plainCount > 0) this.rows.append(',\n');
     this.rows.append(checksumValidationRow(cs));
     this.plainCount++;
     this.lastPlain = cs;
     if (this.renderError) return;
-    this.fileLines ??= fileLinesOf(files);
     try {
-      for (const piece of renderChangeSetChunks(cs, this.bodyLastFile, { files }, this.fileLines, this.opts.tables))
+      for (const piece of renderChangeSetChunks(cs, this.bodyLastFile, NO_FILES, NO_TEXT, this.opts.tables))
         this.body.append(piece);
     } catch (error) {
       this.renderError = { error };
     }
     this.bodyFirstFile ??= cs.location.file;
     this.bodyLastFile = cs.location.file;
-  }
-
-  /** The parse has ended: what only the parse needed (the files' lines) is let go. */
-  parsed(): void {
-    this.fileLines = undefined;
   }
 
   /** How many changesets were selected. */
@@ -137,10 +132,9 @@ export class StreamedChangeSets {
   /** The changesets' part of the package, in run order (renderChangeSetChunks of each); removes the file at the end. */
   *chunks(): Generator<string> {
     try {
-      const lines = fileLinesOf(this.files);
       let file: string | null = null;
       for (const cs of this.firsts) {
-        yield* renderChangeSetChunks(cs, file, { files: this.files }, lines, this.opts.tables);
+        yield* renderChangeSetChunks(cs, file, NO_FILES, NO_TEXT, this.opts.tables);
         file = cs.location.file;
       }
       if (this.renderError) throw this.renderError.error;
@@ -151,7 +145,7 @@ export class StreamedChangeSets {
         file = this.bodyLastFile;
       }
       for (const cs of this.lasts) {
-        yield* renderChangeSetChunks(cs, file, { files: this.files }, lines, this.opts.tables);
+        yield* renderChangeSetChunks(cs, file, NO_FILES, NO_TEXT, this.opts.tables);
         file = cs.location.file;
       }
     } finally {

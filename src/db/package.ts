@@ -122,7 +122,7 @@ export async function prepareDatabasePackage(opts: DatabasePackageOptions): Prom
   if (opts.mode === 'plain') {
     const { files, warnings } = await parsePsqlScript({ rootDir: opts.rootDir, script: opts.changelog });
     if (!opts.allowShellInSql) refuseShellEscapes(findScriptShellEscapes(files), SHELL_REFUSAL);
-    const changelog: Changelog = { master: opts.changelog, changeSets: [], files, warnings };
+    const changelog: RenderedChangelog = { master: opts.changelog, changeSets: [], files, warnings };
     return {
       chunks: () => renderPackageChunks(changelog, { ...render, mode: 'plain' }),
       index: () => [],
@@ -165,12 +165,7 @@ export async function prepareDatabasePackage(opts: DatabasePackageOptions): Prom
     changeSets = selectMissing(changeSets, await readHistory(opts.databaseUrl, tables));
     delta = `changesets missing from ${maskUrl(opts.databaseUrl)}`;
   }
-  // The files' text is not kept for the rendering when no changeset needs it (render.ts, RenderedChangelog): the
-  // parser locates every statement itself. With the text of the comments and rollbacks copied out of it
-  // (finishChangeSet), nothing else of the package keeps it: 3 MB for 10,000 changesets (heap snapshot).
-  const located = changeSets.every((cs) => cs.statementLocations?.length === cs.statements.length);
-  const files = located ? parsed.files.map((f) => ({ path: f.path })) : parsed.files;
-  const changelog: RenderedChangelog = { ...parsed, changeSets, files };
+  const changelog: RenderedChangelog = { ...parsed, changeSets };
   return {
     chunks: () => renderPackageChunks(changelog, { ...renderOpts, ...(delta ? { delta } : {}) }),
     index: () => changeSets.map(toIndexEntry),
@@ -228,7 +223,6 @@ async function streamDatabasePackage(
   });
   try {
     const { parsed } = await readChangelog(input, streamed.sink);
-    streamed.parsed();
     // Every selected changeset, as the other path checks them: after the parse and its own checks.
     if (!opts.allowShellInSql) refuseShellEscapes(streamed.shellEscapes, SHELL_REFUSAL);
     const head = streamed.head;

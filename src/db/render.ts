@@ -66,9 +66,10 @@ function renderHeader(changelog: PackageHeadFacts, opts: RenderPackageOptions): 
 }
 
 /**
- * What the package is rendered from: a changelog whose files may come without their text. The text serves only to
- * locate the statements of a changeset that has no statementLocations (see statementSources in
- * render-changeset.ts); without it such a statement is placed at its changeset's line.
+ * What the package is rendered from: a changelog whose files may come without their text (a parsed one always does:
+ * the parser gives every statement its statementLocations). The text serves only to locate the statements of a
+ * changeset that has none (see statementSources in render-changeset.ts); without it such a statement is placed at
+ * its changeset's line.
  */
 export type RenderedChangelog = Omit<Changelog, 'files'> & { files: readonly { path: string; content?: string }[] };
 
@@ -115,7 +116,7 @@ export function* renderPackageChunks(changelog: RenderedChangelog, opts: RenderP
 
 /**
  * The lines of each file that has its text, split only when a changeset without statementLocations asks (most have
- * them): not 3 MB of lines per 10,000 changesets. `files` may grow meanwhile (a parse still reading them).
+ * them): not 3 MB of lines per 10,000 changesets.
  */
 export function fileLinesOf(files: RenderedChangelog['files']): FileLines {
   const contents = new Map<string, string>();
@@ -192,7 +193,7 @@ const INCLUDE_LINE = /^[ \t]*\\(?:i|ir|include|include_relative)(?:[ \t]|$)/;
  * walking the text is the next file of the list; files left over (should not happen) are appended in order.
  */
 export function renderPlainPackage(
-  changelog: Pick<Changelog, 'master' | 'files' | 'changeSets' | 'warnings'>,
+  changelog: Pick<Changelog, 'master' | 'changeSets' | 'warnings'> & { files: ChangelogFile[] },
   opts: RenderPackageOptions,
 ): string {
   const header = renderHeader(

@@ -375,7 +375,7 @@ function readPropertyFile(
         : 'The path is resolved from the root directory (the search path); set relativeToChangelogFile="true" to resolve it beside this changelog, or errorIfMissing="false".',
     });
   }
-  if (!state.read.has(target)) state.files.push({ path: target, content: bytes.toString('latin1') });
+  if (!state.read.has(target)) state.files.push({ path: target });
   state.read.add(target);
   try {
     return parseJavaProperties(bytes).map((p) => ({ name: p.key, value: p.value }));
@@ -832,7 +832,7 @@ function buildContext(d: ChangeSetDraft, ctx: FileContext, state: WalkState): Bu
           hint: 'Check the path (and relativeToChangelogFile).',
         });
       }
-      if (!state.read.has(target)) state.files.push({ path: target, content: bytes.toString('utf8') });
+      if (!state.read.has(target)) state.files.push({ path: target });
       state.read.add(target);
       return bytes;
     },
@@ -956,7 +956,7 @@ function readSqlFile(
   }
   // StreamUtil.readStreamAsString: a BOM is dropped and decides the charset, else `encoding`, else UTF-8.
   const content = decodeSqlFile(bytes, a.attrs.encoding, file, child);
-  if (!state.read.has(target)) state.files.push({ path: target, content });
+  if (!state.read.has(target)) state.files.push({ path: target });
   state.read.add(target);
   state.includeDirs.add(path.posix.dirname(target));
   return { target, content };

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
-import type { ChangeSet, Changelog, ChangelogFile, ParseWarning } from '../model.js';
+import type { ChangeSet, Changelog, ParseWarning } from '../model.js';
 import { builtinProperties, EnvironmentProperties, PropertyScope, type BuiltinPropertyFacts } from '../properties.js';
 import { SchemaModel } from '../changes/schema-model.js';
 import { isFormattedSql, normalizeLogicalPath } from './formatted-sql.js';
@@ -19,7 +19,7 @@ import {
   type ReusableChangeSet,
 } from './select.js';
 import { TextSpool } from '../text-spool.js';
-import { loadFile } from './walk.js';
+import { expressionKey, loadFile } from './walk.js';
 import type { WalkState } from './walk-state.js';
 
 export { selectChangeSets, matchesExpression, type SelectFilter } from './select.js';
@@ -67,12 +67,7 @@ export interface ParseChangelogOptions {
  * checks of the whole changelog (duplicates, validation, --strict) come after the last one: the sink's caller may
  * commit nothing before parseChangelog returns.
  */
-export type ChangeSetSink = (
-  cs: ChangeSet,
-  selected: boolean,
-  runOrder: 'first' | 'last' | null,
-  files: readonly ChangelogFile[],
-) => void;
+export type ChangeSetSink = (cs: ChangeSet, selected: boolean, runOrder: 'first' | 'last' | null) => void;
 
 /** What the duplicate and validation checks read of a selected changeset. */
 type CheckedChangeSet = Pick<ChangeSet, 'id' | 'author' | 'filename' | 'location' | 'invalid'>;
@@ -106,6 +101,7 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     runOrder: new Map(),
     preconditions: [],
     files: [],
+    expressionLines: new Map(),
     warnings: [],
     stack: [],
     read: new Set(),
@@ -134,7 +130,7 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
       state.earlier.push(kept);
       const selected = isSelected(cs);
       if (selected) checked[order ?? 'plain'].push(kept);
-      sink(cs, selected, order, state.files);
+      sink(cs, selected, order);
       return kept;
     };
   }
@@ -270,15 +266,12 @@ function outsideLookupWarnings(state: WalkState): ParseWarning[] {
 }
 
 /**
- * The file and line where `${name}` is first written in `file` (compared ignoring case and spaces in the braces);
+ * The file and line where `${name}` is first written in `file` (noted when that file's parse ended: expressionLines);
  * the master's line 1 when it is not there literally (built by a nested expression, or in a file read through it).
  */
 function locateExpression(state: WalkState, name: string, file: string | null): { file: string; line: number } {
-  const content = file === null ? undefined : state.files.find((f) => f.path === file)?.content;
-  if (file === null || content === undefined) return { file: file ?? state.files[0]?.path ?? '', line: 1 };
-  const re = new RegExp(`\\$\\{\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\}`, 'i');
-  const m = re.exec(content);
-  return { file, line: m ? content.slice(0, m.index).split('\n').length : 1 };
+  if (file === null) return { file: state.files[0]?.path ?? '', line: 1 };
+  return { file, line: state.expressionLines.get(expressionKey(file, name)) ?? 1 };
 }
 
 /** The tolerance rule's other half: under --strict, warnings are errors (all of them listed, the first located). */

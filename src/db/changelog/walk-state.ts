@@ -1,5 +1,5 @@
 /** State shared while one master changelog and everything it includes is parsed. */
-import type { ChangeSet, ChangelogFile, ParseWarning, Preconditions } from '../model.js';
+import type { ChangeSet, ParseWarning, Preconditions, ReadFile } from '../model.js';
 import type { PropertyScope } from '../properties.js';
 import type { SchemaModel } from '../changes/schema-model.js';
 import type { PropertyRemoval } from './remove-property.js';
@@ -39,7 +39,14 @@ export interface WalkState {
    * (measured: an included file's own QUOTE_ALL_OBJECTS does not count).
    */
   masterQuoting?: 'LEGACY' | 'QUOTE_ALL_OBJECTS' | 'QUOTE_ONLY_RESERVED_WORDS';
-  files: ChangelogFile[];
+  /** Every file read, in include order (their text is not kept: see expressionLines). */
+  files: ReadFile[];
+  /**
+   * The line where each `${NAME}` that Liquibase would answer from outside the changelog (properties.outside) is
+   * first written in the file that asked, by `file + '\0' + NAME`: found when that file's parse ends, from the text
+   * it was parsed from, so no file's text outlives its parse (locateExpression in index.ts).
+   */
+  expressionLines: Map<string, number>;
   warnings: ParseWarning[];
   /** Include chain (root-relative paths), for cycle errors. */
   stack: { path: string; line: number }[];

@@ -66,7 +66,7 @@ export async function loadFile(state: WalkState, ctx: FileContext, from: From | 
     );
   }
   state.read.add(target);
-  state.files.push({ path: target, content });
+  state.files.push({ path: target });
   state.stack.push({ path: target, line: from?.line ?? 0 });
   const ext = path.posix.extname(target).toLowerCase();
   if (ext === '.xml') {
@@ -97,7 +97,30 @@ export async function loadFile(state: WalkState, ctx: FileContext, from: From | 
       hint: `Use one of ${CHANGELOG_EXTENSIONS.join(', ')}.`,
     });
   }
+  noteExpressionLines(state, target, content);
   state.stack.pop();
+}
+
+/** expressionLines' key of `${name}` asked for from `file`. */
+export const expressionKey = (file: string, name: string): string => `${file}\0${name}`;
+
+/**
+ * Notes in state.expressionLines where each `${NAME}` this file asked for and Liquibase would answer from outside the
+ * changelog is first written in `content` (compared ignoring case and spaces in the braces); absent when it is not
+ * there literally (built by a nested expression). Every lookup from a file happens while it is parsed, so at its end
+ * the outside lookups name every expression of it that a warning will locate.
+ */
+function noteExpressionLines(state: WalkState, file: string, content: string): void {
+  const { notTaken, overriding, jvm } = state.properties.outside;
+  for (const lookups of [notTaken, overriding, jvm]) {
+    for (const [name, asker] of lookups) {
+      const key = expressionKey(file, name);
+      if (asker !== file || state.expressionLines.has(key)) continue;
+      const re = new RegExp(`\\$\\{\\s*${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\}`, 'i');
+      const m = re.exec(content);
+      if (m) state.expressionLines.set(key, content.slice(0, m.index).split('\n').length);
+    }
+  }
 }
 
 function loadSqlFile(state: WalkState, ctx: FileContext, content: string): void {

@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { resolveChangelogs } from '../../../src/config/changelog-source.js';
 import { databaseSchema } from '../../../src/config/sections/database.js';
+import { parseChangelog } from '../../../src/db/changelog/index.js';
 import { EnvironmentProperties, expandProperties, PropertyScope } from '../../../src/db/properties.js';
+import { changelogXml } from '../../helpers/changelog-xml.js';
+import { makeTree, removeTree } from '../../helpers/tmp.js';
 
 describe('${property} expansion (Liquibase ExpressionExpander)', () => {
   const props: Record<string, string> = { a: 'A', b: '${a}-B', name: 'a' };
@@ -75,5 +78,50 @@ describe('database.propertiesFromEnv', () => {
       database: databaseSchema.parse({ changelog: 'db/master.xml' }),
     });
     expect(off['db/master.xml']!.propertiesFromEnv).toBeUndefined();
+  });
+});
+
+describe('warnings on ${NAME} from outside the changelog: where it is first written in the file that asked', () => {
+  const roots: string[] = [];
+  afterAll(async () => {
+    for (const r of roots) await removeTree(r);
+  });
+
+  it('in included formatted SQL and YAML files, after the files that include them are read', async () => {
+    const root = await makeTree({
+      'master.xml': changelogXml(['<include file="a.sql"/>', '<include file="b.yaml"/>'].join('\n')),
+      'a.sql': [
+        '--liquibase formatted sql',
+        '',
+        '--changeset a:1',
+        'select 1;',
+        '--changeset a:2',
+        "select '${ Env_Var }', '${user.name}';",
+        "select '${ENV_VAR}';",
+        '',
+      ].join('\n'),
+      'b.yaml': [
+        'databaseChangeLog:',
+        '  - changeSet:',
+        '      id: "1"',
+        '      author: b',
+        '      changes:',
+        '        - sql:',
+        '            sql: |',
+        '              select 1;',
+        "              select '${OTHER_VAR}', '${java.version}';",
+        '',
+      ].join('\n'),
+    });
+    roots.push(root);
+    const cl = await parseChangelog({
+      rootDir: root,
+      changelog: 'master.xml',
+      environment: { ENV_VAR: 'e', OTHER_VAR: 'o' },
+    });
+    const at = (code: string) => cl.warnings.filter((w) => w.code === code).map((w) => `${w.file}:${w.line}`);
+    // `${ Env_Var }` and `${ENV_VAR}` are two names as written, each found first on line 6 (ignoring case).
+    expect(at('W_PROPERTY_IN_ENVIRONMENT')).toEqual(['a.sql:6', 'a.sql:6', 'b.yaml:9']);
+    expect(at('W_PROPERTY_JVM')).toEqual(['a.sql:6', 'b.yaml:9']);
   });
 });

@@ -1,10 +1,7 @@
 // What a prepared package keeps in memory while its SQL is written: its changesets, not the changelog files' text.
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changelogXml } from '../../helpers/changelog-xml.js';
+import { measureInChild } from '../../helpers/retained-heap.js';
 import { makeTree, removeTree } from '../../helpers/tmp.js';
 
 const FILES = 5;
@@ -16,13 +13,11 @@ const CHANGESETS = 100;
 const PADDING_LINES = 14_000;
 
 /**
- * Run in a child process with --expose-gc: what a prepared package keeps (as the CLI holds it while it writes the
+ * Run in a child process (measureInChild): what a prepared package keeps (as the CLI holds it while it writes the
  * SQL), the heap's used size after full collections with it and without it.
  */
 const CHILD = `
-import v8 from 'node:v8';
 const { prepareDatabasePackage } = await import(process.env.PACKAGE_MODULE);
-const used = () => { gc(); gc(); return v8.getHeapStatistics().used_heap_size; };
 const opts = { rootDir: process.env.ROOT_DIR, changelog: 'master.xml', application: 'a', version: '1', sourceDateEpoch: 0, ...JSON.parse(process.env.OPTIONS ?? '{}') };
 // Measured while the package is referenced from this function's frame, then again once it has returned.
 async function held() {
@@ -37,20 +32,10 @@ process.stdout.write(JSON.stringify({ retained: withPackage - used(), changeSets
 
 /** What a prepared package of the changelog under `root` keeps, in bytes of V8 heap (see CHILD). */
 async function retainedBy(root: string, options: object = {}): Promise<{ retained: number; changeSets: number }> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', CHILD],
-    {
-      env: {
-        ...process.env,
-        ROOT_DIR: root,
-        OPTIONS: JSON.stringify(options),
-        PACKAGE_MODULE: pathToFileURL(path.resolve('src/db/package.ts')).href,
-      },
-      timeout: 120_000,
-    },
-  );
-  return JSON.parse(stdout) as { retained: number; changeSets: number };
+  return measureInChild(CHILD, {
+    modules: { PACKAGE_MODULE: 'src/db/package.ts' },
+    env: { ROOT_DIR: root, OPTIONS: JSON.stringify(options) },
+  });
 }
 
 describe('prepareDatabasePackage memory', () => {
