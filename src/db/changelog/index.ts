@@ -107,7 +107,6 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
     read: new Set(),
     realDirs: new Map(),
     includeDirs: new Set([path.posix.dirname(master)]),
-    keys: new Map(),
     customChanges: opts.customChanges,
     defaultSchema: opts.defaultSchema ?? 'public',
     schemaModel: new SchemaModel(),

@@ -56,8 +56,6 @@ export interface WalkState {
   read: Set<string>;
   /** Directories that hold explicitly included files (for the "never included" warning). */
   includeDirs: Set<string>;
-  /** id::author::filename → location, for duplicate errors. */
-  keys: Map<string, { file: string; line: number }>;
   /** Column types declared by the changes parsed so far (loadData without column types). */
   schemaModel?: SchemaModel;
   /** The schema generated SQL names for objects without schemaName (Liquibase's defaultSchemaName; public). */
