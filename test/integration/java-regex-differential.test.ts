@@ -135,6 +135,30 @@ describe('java-regex against real Java 17 (String.replaceAll)', () => {
     }
   }, 60_000);
 
+  it('refuses to read a group that Java may have overwritten in a later repetition that failed (atomic, possessive, lookahead)', () => {
+    // Java does not restore what an atomic group, a possessive quantifier or a lookahead caught once it has matched:
+    // a later repetition that fails after it leaves its value (`[e]e;`, not JavaScript's `[d]e;`). Found by a seeded run.
+    const cases: Case[] = [
+      { pattern: '(?:([a-z]){2}+,)+', input: 'ab,cd,e;', replacement: '[$1]' },
+      { pattern: '(?:(?=([a-z]))[a-z]1)+', input: 'a1b2', replacement: '[$1]' },
+      { pattern: '(?:(?>([a-z]))1){1,3}?;', input: 'a1b2a1;', replacement: '[$1]' },
+      {
+        pattern:
+          '\\p{sc=Grek}??(?:([\\p{Punct}\\p{IsAlphabetic}\\p{Mn}]?[[^\\p{IsCyrillic}\\x{1F600}\\p{InGreek}]&&[^&&[\u0436\u0436\\p{javaUpperCase}]]\u0436]+A?){2}+){1,2}$?',
+        input: '1cA\nc \u0416_',
+        replacement: '[$1]',
+      },
+    ];
+    const java = javaReplaceAll(cases);
+    for (const [k, c] of cases.entries()) {
+      expect(java[k], c.pattern).toHaveProperty('ok');
+      expect(slipway(c), c.pattern).toHaveProperty('refused');
+      // Reading only the whole match stays exact.
+      const whole = { ...c, replacement: '<$0>' };
+      expect(slipway(whole), c.pattern).toEqual(javaReplaceAll([whole])[0]);
+    }
+  }, 60_000);
+
   it('translates the POSIX classes (\\p{Alpha}…) exactly over Latin-1 and beyond, in and out of classes, under (?i)', () => {
     const names = ['Lower', 'Upper', 'ASCII', 'Alpha', 'Digit', 'Alnum', 'Punct', 'Graph', 'Print', 'Blank', 'Cntrl'];
     let input = '\u212a\u017f\u{1F600}';

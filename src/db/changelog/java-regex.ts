@@ -352,12 +352,20 @@ function translate(javaPattern: string): Translation {
     throw new JavaRegexError(`a backreference to group ${early} before the group opens has no JavaScript equivalent`);
   // Where Java and JavaScript keep different values in a group: Java keeps a value caught inside an atomic group, a
   // possessive quantifier or a lookaround in an attempt that failed later, and keeps a group's value from an earlier
-  // repetition where a later one skips it (JavaScript forgets both). It shows only where the group may be unset.
+  // repetition where a later one skips it (JavaScript forgets both). It shows where the group may be unset, and where
+  // such a construct repeats: a later repetition that fails after it caught leaves its value (Java's group 1 of
+  // `(?:(?>([a-z]))1)*` on `a1b2` is `b`, JavaScript's `a`).
   const unreliable = new Map<number, string>();
   for (const [n, node] of nodes) {
     const chain = ancestors(node);
-    if (chain.some((g) => g.keepsFailed) && mayBeUnset(node, null))
+    const keeping = chain.findIndex((g) => g.keepsFailed);
+    if (keeping >= 0 && mayBeUnset(node, null))
       unreliable.set(n, `group ${n} may be unset inside an atomic group, possessive quantifier or lookaround`);
+    else if (keeping >= 0 && chain.slice(keeping + 1).some((g) => g.repeated))
+      unreliable.set(
+        n,
+        `group ${n} may keep what an atomic group, possessive quantifier or lookaround caught in a later repetition that failed`,
+      );
     else if (chain.slice(1).some((g) => g.repeated && mayBeUnset(node, g)))
       unreliable.set(n, `group ${n} may be skipped by a later repetition of the group around it`);
   }
