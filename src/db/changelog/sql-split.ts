@@ -282,25 +282,31 @@ function skipBlockComment(sql: string, i: number): number {
   return -1;
 }
 
-/** End offset (exclusive) of a quoted token starting at `i`, or -1 when unterminated. */
+/**
+ * End offset (exclusive) of a quoted token starting at `i`, or -1 when unterminated. A doubled quote is one quote
+ * character; with `backslashEscapes` (E'…') a backslash escapes the next character. Jumps between quotes (and
+ * backslashes) with indexOf rather than reading each character: quoted values are most of an insert-heavy
+ * changelog's SQL (callgrind, fineract's package: this scan was ~95 M instructions read one character at a time).
+ */
 function skipQuoted(sql: string, i: number, q: string, backslashEscapes: boolean): number {
+  const quote = q.charCodeAt(0);
+  // The next backslash at or after j, found again only once j has passed it (no rescan per doubled quote).
+  let backslash = backslashEscapes ? sql.indexOf('\\', i + 1) : -1;
   let j = i + 1;
-  while (j < sql.length) {
-    const c = sql[j];
-    if (backslashEscapes && c === '\\') {
-      j += 2;
+  for (;;) {
+    const close = sql.indexOf(q, j);
+    if (backslash >= 0 && (close < 0 || backslash < close)) {
+      j = backslash + 2;
+      backslash = sql.indexOf('\\', j);
       continue;
     }
-    if (c === q) {
-      if (sql[j + 1] === q) {
-        j += 2;
-        continue;
-      }
-      return j + 1;
+    if (close < 0) return -1;
+    if (sql.charCodeAt(close + 1) === quote) {
+      j = close + 2;
+      continue;
     }
-    j++;
+    return close + 1;
   }
-  return -1;
 }
 
 /** Statements that end the transaction (`COMMIT`, `END`, `COMMIT AND CHAIN`…), for the explicit-COMMIT warning. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findCommitStatements, splitSql } from '../../../src/db/changelog/sql-split.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const texts = (sql: string, o = {}): string[] => splitSql(sql, o).statements.map((s) => s.text);
 
@@ -52,6 +53,74 @@ describe('splitSql', () => {
     expect(splitSql('do $x$ begin end; $y$').unterminated).toEqual({ kind: 'dollar quote', offset: 3, tag: '$x$' });
     expect(splitSql('select 1; /* open').unterminated).toEqual({ kind: 'block comment', offset: 10 });
     expect(splitSql('select "abc').unterminated).toEqual({ kind: 'quoted identifier', offset: 7 });
+  });
+
+  it("ends a quote at its first lone quote: doubled quotes stay inside, and in E'' a backslash escapes one character", () => {
+    expect(texts("select 'a''';'b'")).toEqual(["select 'a'''", "'b'"]);
+    expect(texts("select '''';x")).toEqual(["select ''''", 'x']);
+    expect(texts("select E'\\\\';x")).toEqual(["select E'\\\\'", 'x']);
+    expect(texts("select E'\\\\\\'';x';y")).toEqual(["select E'\\\\\\''", "x';y"]);
+    expect(texts("select E'a''\\'';b';c")).toEqual(["select E'a''\\''", "b';c"]);
+    expect(texts("select 'a\\';b")).toEqual(["select 'a\\'", 'b']);
+    expect(texts('select "a""b;";c')).toEqual(['select "a""b;"', 'c']);
+    expect(splitSql("select E'abc\\").unterminated).toEqual({ kind: 'single-quoted string', offset: 8 });
+    expect(splitSql("select E'abc\\'").unterminated).toEqual({ kind: 'single-quoted string', offset: 8 });
+    expect(splitSql("select 'a''").unterminated).toEqual({ kind: 'single-quoted string', offset: 7 });
+  });
+
+  it('cuts random texts of quotes, backslashes and semicolons as a character-by-character reading does', () => {
+    // The reading to equal: a doubled quote stays inside; in E'…' (E not after an identifier character) a backslash
+    // takes the next character, also past the end; `;` outside quotes ends a statement; an unterminated quote takes
+    // the rest of the text.
+    const isIdent = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_$]/.test(c);
+    const reference = (sql: string): { texts: string[]; unterminated: number | null } => {
+      const out: string[] = [];
+      let current = '';
+      for (let i = 0; i < sql.length; i++) {
+        const c = sql[i]!;
+        if (c === ';') {
+          if (current.trim()) out.push(current.trim());
+          current = '';
+          continue;
+        }
+        if (c !== "'" && c !== '"') {
+          current += c;
+          continue;
+        }
+        const backslashes = c === "'" && (sql[i - 1] === 'E' || sql[i - 1] === 'e') && !isIdent(sql[i - 2]);
+        let end = -1;
+        for (let j = i + 1; j < sql.length; j++) {
+          if (backslashes && sql[j] === '\\') j++;
+          else if (sql[j] === c) {
+            if (sql[j + 1] !== c) {
+              end = j + 1;
+              break;
+            }
+            j++;
+          }
+        }
+        if (end < 0) {
+          current += sql.slice(i);
+          if (current.trim()) out.push(current.trim());
+          return { texts: out, unterminated: i };
+        }
+        current += sql.slice(i, end);
+        i = end - 1;
+      }
+      if (current.trim()) out.push(current.trim());
+      return { texts: out, unterminated: null };
+    };
+    const rnd = seededRandom('quote scan');
+    const alphabet = ["'", "'", "'", '"', '\\', '\\', ';', 'a', 'E', ' '];
+    for (let n = 0; n < 5000; n++) {
+      let sql = '';
+      for (let k = rnd.int(1, 30); k > 0; k--) sql += alphabet[rnd.int(0, alphabet.length)];
+      const want = reference(sql);
+      const got = splitSql(sql);
+      expect({ texts: got.statements.map((s) => s.text), unterminated: got.unterminated?.offset ?? null }, sql).toEqual(
+        want,
+      );
+    }
   });
 
   it('finds explicit COMMIT / END statements', () => {
