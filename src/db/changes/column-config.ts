@@ -144,6 +144,9 @@ const COLUMN_FIELDS = [
   'nullPlaceholder',
 ];
 
+/** Where each COLUMN_FIELDS name stands in it (loadColumn sets a column's fields in that order). */
+const COLUMN_FIELD_AT = new Map(COLUMN_FIELDS.map((k, i) => [k, i]));
+
 /**
  * Column attributes the 4.28 XSD defines (attribute group `column`) that ColumnConfig.load has no property for: it
  * stops parsing the changelog with "Unexpected node: <name>" (measured on PostgreSQL in XML and YAML, for createTable
@@ -174,7 +177,16 @@ export function loadColumn(node: ChangeNode): ColumnConfig {
   const put = (k: string, v: string | undefined): void => {
     if (v !== undefined) fields[k] = convertField(k, v);
   };
-  for (const k of COLUMN_FIELDS) put(k, a[k]);
+  // The column's own attributes among COLUMN_FIELDS, set in that array's order: a column has a few attributes, and
+  // looking each of the 24 names up on every column (attribute objects of many shapes, so megamorphic lookups) was
+  // most of loadColumn's cost in callgrind of fineract's package (its inserts load a column per value).
+  const present: number[] = [];
+  for (const k in a) {
+    const at = COLUMN_FIELD_AT.get(k);
+    if (at !== undefined && a[k] !== undefined) present.push(at);
+  }
+  if (present.length > 1) present.sort((x, y) => x - y);
+  for (const at of present) put(COLUMN_FIELDS[at]!, a[COLUMN_FIELDS[at]!]);
   // `<column name="x">text</column>`: the text is the value.
   const value = a.value ?? (node.text.trim() === '' ? undefined : node.text.trim());
   put('value', value);
