@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseChangelog } from '../../../src/db/changelog/index.js';
 import { checksumV9 } from '../../../src/db/checksum.js';
-import { FIRST_LINE, isFormattedSql, readLines } from '../../../src/db/changelog/formatted-sql.js';
+import { FIRST_LINE, isFormattedSql, LineCursor, readLines } from '../../../src/db/changelog/formatted-sql.js';
 import { SlipwayError } from '../../../src/errors.js';
 import { makeTree, removeTree } from '../../helpers/tmp.js';
 
@@ -268,5 +268,35 @@ describe('isFormattedSql', () => {
       ' \n \r\n ',
     ])
       expect(isFormattedSql(content), JSON.stringify(content)).toBe(byLines(content));
+  });
+});
+
+describe('LineCursor', () => {
+  it('gives the lines readLines gives, one at a time, numbered from 1', () => {
+    for (const content of [
+      '',
+      '\n',
+      '\n\n',
+      'a',
+      'a\n',
+      'a\n\n',
+      'a\nb',
+      '\na\n\nb\n\n\n',
+      'a\r\nb\rc\nd',
+      'a\r\n',
+      'a\r',
+      '\r\n\r\r\n',
+      'a\r\r\nb\n\r',
+      'x\u2028y\u0085z\n',
+    ]) {
+      const cursor = new LineCursor(content);
+      const got: string[] = [];
+      for (let l = cursor.next(); l !== undefined; l = cursor.next()) {
+        got.push(l);
+        expect(cursor.no).toBe(got.length);
+      }
+      expect(got, JSON.stringify(content)).toEqual(readLines(content));
+      expect(cursor.next()).toBeUndefined();
+    }
   });
 });
