@@ -160,11 +160,11 @@ export class LineCursor {
   }
 }
 
-/** Splits like Java BufferedReader.readLine (\r\n, \r or \n). */
+/** Splits like Java BufferedReader.readLine (\r\n, \r or \n): LineCursor's lines, all at once. */
 export function readLines(content: string): string[] {
-  // Without a CR (most files) a plain split on "\n" gives the same lines without the alternation regex.
-  const lines = content.includes('\r') ? content.split(/\r\n|\r|\n/) : content.split('\n');
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  const lines: string[] = [];
+  const cursor = new LineCursor(content);
+  for (let line = cursor.next(); line !== undefined; line = cursor.next()) lines.push(line);
   return lines;
 }
 

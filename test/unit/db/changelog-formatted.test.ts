@@ -272,31 +272,33 @@ describe('isFormattedSql', () => {
 });
 
 describe('LineCursor', () => {
-  it('gives the lines readLines gives, one at a time, numbered from 1', () => {
-    for (const content of [
-      '',
-      '\n',
-      '\n\n',
-      'a',
-      'a\n',
-      'a\n\n',
-      'a\nb',
-      '\na\n\nb\n\n\n',
-      'a\r\nb\rc\nd',
-      'a\r\n',
-      'a\r',
-      '\r\n\r\r\n',
-      'a\r\r\nb\n\r',
-      'x\u2028y\u0085z\n',
-    ]) {
+  it('gives the lines Java BufferedReader.readLine gives (\\r\\n, \\r or \\n), one at a time, numbered from 1', () => {
+    const cases: [string, string[]][] = [
+      ['', []],
+      ['\n', ['']],
+      ['\n\n', ['', '']],
+      ['a', ['a']],
+      ['a\n', ['a']],
+      ['a\n\n', ['a', '']],
+      ['a\nb', ['a', 'b']],
+      ['\na\n\nb\n\n\n', ['', 'a', '', 'b', '', '']],
+      ['a\r\nb\rc\nd', ['a', 'b', 'c', 'd']],
+      ['a\r\n', ['a']],
+      ['a\r', ['a']],
+      ['\r\n\r\r\n', ['', '', '']],
+      ['a\r\r\nb\n\r', ['a', '', 'b', '']],
+      ['x\u2028y\u0085z\n', ['x\u2028y\u0085z']],
+    ];
+    for (const [content, lines] of cases) {
       const cursor = new LineCursor(content);
       const got: string[] = [];
       for (let l = cursor.next(); l !== undefined; l = cursor.next()) {
         got.push(l);
         expect(cursor.no).toBe(got.length);
       }
-      expect(got, JSON.stringify(content)).toEqual(readLines(content));
+      expect(got, JSON.stringify(content)).toEqual(lines);
       expect(cursor.next()).toBeUndefined();
+      expect(readLines(content), JSON.stringify(content)).toEqual(lines);
     }
   });
 });
