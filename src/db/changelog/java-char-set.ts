@@ -31,6 +31,19 @@ const pairs = (s: CodePointSet): [number, number][] => {
   return out;
 };
 
+/** Whether `cp` is in `set` (a binary search over its ranges). */
+export function setHas(set: CodePointSet, cp: number): boolean {
+  let lo = 0;
+  let hi = set.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (cp < set[2 * mid]!) hi = mid - 1;
+    else if (cp > set[2 * mid + 1]!) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
 export const union = (a: CodePointSet, b: CodePointSet): CodePointSet => setOf([...pairs(a), ...pairs(b)]);
 
 export function complement(a: CodePointSet): CodePointSet {

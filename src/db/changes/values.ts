@@ -3,6 +3,7 @@
  * step (ColumnConfig setters: numbers that do not parse become computed functions, dates that do not parse too) and
  * the SQL step (each data type's objectToSql, InsertGenerator/UpdateGenerator for data changes).
  */
+import { javaPropertySet, setHas, type CodePointSet } from '../changelog/java-char-set.js';
 import type { ColumnType } from './data-types.js';
 import { qualifiedName, stringLiteral, type NameContext } from './identifiers.js';
 
@@ -20,9 +21,31 @@ export function numericOrFunction(raw: string): { kind: 'number' | 'function'; t
   if (raw.toLowerCase() === 'null') return null;
   let v = raw;
   if (v.startsWith('(')) v = v.replace(/^\(/, '').replace(/\)$/, '');
-  // java.text.NumberFormat (US) parses a prefix: an optional minus, then digits (with , grouping) or a dot.
-  if (/^-?(\d|\.\d)/.test(v)) return { kind: 'number', text: v };
+  if (javaUsNumberPrefix(v)) return { kind: 'number', text: v };
   return { kind: 'function', text: raw };
+}
+
+let javaDigits: CodePointSet | undefined;
+
+/**
+ * Whether java.text.NumberFormat.getInstance(Locale.US).parse reads a number at the start of `v` (DecimalFormat.parse
+ * in Java 17; what follows the number is ignored): the NaN symbol "NaN" before any sign, else an optional minus and
+ * then the infinity symbol "∞", or `,` grouping separators, at most one `.` and a decimal digit — Character.digit of
+ * one UTF-16 unit, so any BMP Nd digit ("٣") and never a supplementary one. Measured against Liquibase 4.28
+ * (db-default-numeric-oracle.test.ts): "NaN", "∞", "-∞x", ",5", "٣" are numbers; "-NaN", "nan", "+1", " 1", "." are not.
+ */
+function javaUsNumberPrefix(v: string): boolean {
+  if (v.startsWith('NaN')) return true;
+  let i = v.startsWith('-') ? 1 : 0;
+  if (v.startsWith('\u221e', i)) return true;
+  while (v[i] === ',') i++;
+  if (v[i] === '.') i++;
+  if (i >= v.length) return false;
+  const unit = v.charCodeAt(i);
+  if (unit >= 0x30 && unit <= 0x39) return true;
+  if (unit < 0x80) return false;
+  javaDigits ??= javaPropertySet('Nd', false, false) ?? [];
+  return setHas(javaDigits, unit);
 }
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
