@@ -4,7 +4,11 @@ import { DROP_CHANGESET_CHECK } from './render-bookkeeping.js';
 
 export interface ApplyResult {
   executed: { id: string; author: string; filename: string }[];
-  skipped: number;
+  /** Changesets of the package the database already had (not run). */
+  alreadyApplied: number;
+  /** Changesets that failed and were left unrecorded (failOnError false), and skipped by a precondition (CONTINUE). */
+  failed: number;
+  preconditionSkipped: number;
   ms: number;
   /** Statement errors the package tolerated (failOnError:false changesets), as messages with their location. */
   tolerated?: string[];
@@ -20,6 +24,17 @@ export interface ApplySqlOptions {
   file?: string;
 }
 
+/**
+ * What became of the package's changesets that this run did not record, in words: each count as the script reported
+ * it (render-changeset.ts's outcome lines), never inferred from the total alone.
+ */
+export function notRecordedSummary(r: Pick<ApplyResult, 'alreadyApplied' | 'failed' | 'preconditionSkipped'>): string {
+  const parts = [`${r.alreadyApplied} already applied`];
+  if (r.failed) parts.push(`${r.failed} failed and not recorded (failOnError false)`);
+  if (r.preconditionSkipped) parts.push(`${r.preconditionSkipped} skipped by a precondition (CONTINUE)`);
+  return parts.join(', ');
+}
+
 /** Runs a package (or rollback SQL) with psql semantics (ON_ERROR_STOP); `executed` = changesets recorded by this run. */
 export async function applySql(opts: ApplySqlOptions): Promise<ApplyResult> {
   const started = performance.now();
@@ -33,7 +48,9 @@ export async function applySql(opts: ApplySqlOptions): Promise<ApplyResult> {
     });
     return {
       executed: r.executed.map(({ id, author, filename }) => ({ id, author, filename })),
-      skipped: Math.max(0, r.changeSetsSeen - r.executed.length),
+      alreadyApplied: Math.max(0, r.changeSetsSeen - r.executed.length - r.failed - r.preconditionSkipped),
+      failed: r.failed,
+      preconditionSkipped: r.preconditionSkipped,
       ms: Math.round(performance.now() - started),
       ...(r.errors.length
         ? { tolerated: r.errors.map((e) => (e.location ? `${e.location}: ${e.message}` : e.message)) }

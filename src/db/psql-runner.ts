@@ -6,6 +6,9 @@ import { CHANGESET_MARKER } from './sql-text.js';
 export interface RunScriptResult {
   executed: { id: string; author: string; filename: string; exectype: string }[];
   changeSetsSeen: number;
+  /** Changesets the script reported failed and left unrecorded (failOnError false), and skipped (precondition CONTINUE). */
+  failed: number;
+  preconditionSkipped: number;
   echoed: string[];
   /** Statement errors the script chose to survive (ON_ERROR_STOP off, e.g. failOnError:false changesets). */
   errors: SlipwayError[];
@@ -58,7 +61,14 @@ export async function runPsqlScript(
   };
   const conds: { active: boolean; taken: boolean; parent: boolean }[] = [];
   const active = () => conds.length === 0 || conds[conds.length - 1]!.active;
-  const result: RunScriptResult = { executed: [], changeSetsSeen: 0, echoed: [], errors: [] };
+  const result: RunScriptResult = {
+    executed: [],
+    changeSetsSeen: 0,
+    failed: 0,
+    preconditionSkipped: 0,
+    echoed: [],
+    errors: [],
+  };
   const where: Where = { changeSet: null, at: null };
   // psql's \restrict KEY (what pg_dump >= 17.6 / 16.10 / 15.14 writes around a dump): until \unrestrict KEY, no
   // other meta-command may run, so a dump's data cannot smuggle one in.
@@ -113,11 +123,17 @@ export async function runPsqlScript(
       const text = args.join(' ');
       result.echoed.push(text);
       opts.onEcho?.(text);
-      const m = /^slipway: (EXECUTED|RERAN|MARK_RAN) /.exec(text);
+      // The outcome lines render-changeset.ts writes for each changeset the package reached and did not skip as
+      // already applied.
+      const m = /^slipway: (EXECUTED|RERAN|MARK_RAN|FAILED|skipped) /.exec(text);
       if (m && where.changeSet) {
-        const rec = { ...where.changeSet, exectype: m[1]! };
-        result.executed.push(rec);
-        opts.onRecorded?.(rec);
+        if (m[1] === 'FAILED') result.failed++;
+        else if (m[1] === 'skipped') result.preconditionSkipped++;
+        else {
+          const rec = { ...where.changeSet, exectype: m[1]! };
+          result.executed.push(rec);
+          opts.onRecorded?.(rec);
+        }
       }
     } else if (command === 'q' || command === 'quit') {
       break;

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TargetConfig } from '../config/sections/deploy.js';
 import { SlipwayError, maskUrl } from '../errors.js';
+import { notRecordedSummary } from '../db/apply.js';
 import { historyTablesOfPackage, type HistoryTables } from '../db/history-tables.js';
 import { findPackageShellEscapes, refuseShellEscapes } from '../db/package-safety.js';
 import type { VersionCompatibility } from '../manifest/schema.js';
@@ -306,7 +307,7 @@ export async function migrateStep(m: {
       await readBack();
       return {
         value: r,
-        message: `${state.executed.length} changeset(s) applied, ${r.skipped} already applied`,
+        message: `${state.executed.length} changeset(s) applied, ${notRecordedSummary(r)}`,
         data: { executed: state.executed, pending, reran: r.executed.length - state.executed.length },
       };
     },

@@ -83,7 +83,7 @@ describe('PGlite as a target (pglite:<dir>)', () => {
     const pkg = await buildDatabasePackage({ ...app, application: 'a', version: '1', sourceDateEpoch: 0 });
     const url = `pglite:${dir}`;
     expect((await applySql({ databaseUrl: url, sql: pkg.sql })).executed).toHaveLength(11);
-    expect(await applySql({ databaseUrl: url, sql: pkg.sql })).toMatchObject({ executed: [], skipped: 11 });
+    expect(await applySql({ databaseUrl: url, sql: pkg.sql })).toMatchObject({ executed: [], alreadyApplied: 11 });
     const st = await getStatus({ ...app, databaseUrl: url });
     expect([st.applied, st.pending, st.drift, st.unknown]).toEqual([11, 0, 0, 0]);
   });

@@ -441,7 +441,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         databaseUrl = databaseUrlOf(flags, t.config);
       }
       databaseUrl ??= databaseUrlOf(flags, await optionalConfig(ctx, flags));
-      const { applySql } = await lib.apply();
+      const { applySql, notRecordedSummary } = await lib.apply();
       const { readDatabaseRole, superuserWarning } = await lib.role();
       // A diagnostic: stderr even under --json.
       const warning = superuserWarning(await readDatabaseRole(databaseUrl), databaseUrl);
@@ -457,7 +457,7 @@ export function registerDbCommands(program: Command, ctx: CommandContext): void 
         flags,
         r,
         () =>
-          `applied to ${maskUrl(databaseUrl)}: ${r.executed.length} executed, ${r.skipped} already applied (${r.ms} ms)\n`,
+          `applied to ${maskUrl(databaseUrl)}: ${r.executed.length} executed, ${notRecordedSummary(r)} (${r.ms} ms)\n`,
       );
     });
 
