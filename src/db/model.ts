@@ -39,6 +39,8 @@ export interface Precondition {
     | 'not';
   expectedResult?: string;
   sql?: string;
+  /** Line where `sql` starts, in the file of the Preconditions' location (XML: where the element's text starts). */
+  sqlLine?: number;
   /** Extra attributes (tableName, schemaName, columnName, id/author/changeLogFile…). */
   attrs: Record<string, string>;
   /** `not` wrapper */
@@ -74,6 +76,11 @@ export interface ChangeSet {
   validCheckSums: string[];
   /** Rollback SQL statements; `null` when the changeset has none; `[]` for an explicit empty rollback. */
   rollback: string[] | null;
+  /**
+   * Where each entry of `rollback` starts (file relative to the root, 1-based line), same order and length, when it
+   * was written in the changelog (absent for a rollback Liquibase infers from the changes).
+   */
+  rollbackLocations?: SourceLocation[];
   /** When rollback is null: why, in words for an error ("<sql> has no automatic rollback"), or null when unknown. */
   noRollback: string | null;
   description: string;

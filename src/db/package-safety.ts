@@ -114,28 +114,46 @@ function locate(found: ShellEscape[], at: SourceLocation): LocatedShellEscape[] 
   return found.map((f) => ({ ...f, file: at.file, line: at.line + f.line - 1 }));
 }
 
-function preconditionSql(checks: Precondition[]): string[] {
-  return checks.flatMap((c) => [...(c.sql ? [c.sql] : []), ...preconditionSql(c.children ?? [])]);
+/** The SQL of every sqlCheck among `checks` (nested ones too), with the line it starts on when known. */
+function preconditionSql(checks: Precondition[], out: { sql: string; line?: number }[] = []): typeof out {
+  for (const c of checks) {
+    if (c.sql) out.push({ sql: c.sql, line: c.sqlLine });
+    if (c.children) preconditionSql(c.children, out);
+  }
+  return out;
+}
+
+/** `found` in the SQL of `field` (rollback, sqlCheck), moved to `at`, its text saying which field it is in. */
+function locateIn(found: ShellEscape[], at: SourceLocation, field: string): LocatedShellEscape[] {
+  return found.map((f) => ({ ...f, file: at.file, line: at.line + f.line - 1, text: `${field}: ${f.text}` }));
 }
 
 /**
- * Every shell escape in the changesets (statements, rollback, precondition SQL) at its changelog file:line: a
- * statement at the line it starts on plus its own offset, rollback and preconditions at the changeset's line.
+ * Every shell escape in the changesets (statements, rollback, precondition SQL) at its changelog file:line: each
+ * statement, rollback statement and sqlCheck at the line it starts on (the changeset's when not known) plus its own
+ * offset; one in a rollback or sqlCheck says so in its text.
  */
 export function findChangeSetShellEscapes(changeSets: ChangeSet[]): LocatedShellEscape[] {
   // Runs over every statement of every changeset on each package: nothing is allocated for the (usual) text with
   // no finding.
   const out: LocatedShellEscape[] = [];
-  const atChangeSet = (cs: ChangeSet, sql: string) => {
-    for (const f of findShellEscapes(sql)) out.push({ ...f, file: cs.location.file, line: cs.location.line });
-  };
   for (const cs of changeSets) {
     for (let i = 0; i < cs.statements.length; i++) {
       const found = findShellEscapes(cs.statements[i]!);
       if (found.length > 0) out.push(...locate(found, cs.statementLocations?.[i] ?? cs.location));
     }
-    for (const s of cs.rollback ?? []) atChangeSet(cs, s);
-    if (cs.preconditions) for (const s of preconditionSql(cs.preconditions.checks)) atChangeSet(cs, s);
+    const rollback = cs.rollback ?? [];
+    for (let i = 0; i < rollback.length; i++) {
+      const found = findShellEscapes(rollback[i]!);
+      if (found.length > 0) out.push(...locateIn(found, cs.rollbackLocations?.[i] ?? cs.location, 'rollback'));
+    }
+    const pre = cs.preconditions;
+    if (!pre) continue;
+    for (const { sql, line } of preconditionSql(pre.checks)) {
+      const found = findShellEscapes(sql);
+      const at = line === undefined ? cs.location : { file: pre.location.file, line };
+      if (found.length > 0) out.push(...locateIn(found, at, 'sqlCheck'));
+    }
   }
   return out;
 }

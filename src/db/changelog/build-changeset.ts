@@ -3,14 +3,14 @@
  * compute the Liquibase checksum and collect the trap warnings (explicit COMMIT) and errors (unterminated quotes).
  */
 import { SlipwayError } from '../../errors.js';
-import type { ChangeSet, ParseWarning, Preconditions } from '../model.js';
+import type { ChangeSet, ParseWarning, Preconditions, SourceLocation } from '../model.js';
 import { changeSetChecksumV8, changeSetChecksumV9, sqlChangeChecksums, tagDatabaseChecksumV9 } from '../checksum.js';
 import { findCommitStatements, lineAt, splitSql, type SplitSqlResult } from './sql-split.js';
 import { liquibaseDollarSplit } from './liquibase-dollar-split.js';
 import { visitSql, type SqlVisitor } from './modify-sql.js';
 import { bodyNeverRuns } from '../precondition-static.js';
 import { nativeSql } from '../jdbc-text.js';
-import { lineAtOffset, type OffsetLines } from './value-lines.js';
+import { lineAtOffset, type OffsetLines, type SqlPlace } from './value-lines.js';
 
 /** One executable piece of a changeset (an `<sql>`, an `<sqlFile>` or a formatted-SQL body). */
 export interface SqlPiece {
@@ -52,6 +52,8 @@ export interface ChangeSetDraft {
   changeChecksumsV8: string[];
   descriptions: string[];
   rollback: string[] | null;
+  /** Where each entry of `rollback` was written, when it was (not an inferred rollback): ChangeSet.rollbackLocations. */
+  rollbackLocations?: SourceLocation[];
   /** A <rollback> could not be split (see splitRollback): the changeset has no rollback at all. */
   rollbackBroken?: boolean;
   /** Why the changeset has no rollback SQL when it has none (shown when a rollback is refused), else null. */
@@ -224,6 +226,7 @@ export function finishChangeSet(d: ChangeSetDraft, warnings: ParseWarning[]): Ch
         ? d.rollback.map((r) => visitSql(r, d.sqlVisitors, true))
         : d.rollback && sized(d.rollback, (r) => ownCopy(r)),
     noRollback: d.rollback === null ? d.noRollback : null,
+    rollbackLocations: d.rollback === null ? undefined : d.rollbackLocations,
     description: d.descriptions.join('; ') || 'empty',
     comment: ownCopy(d.comment),
     contexts: ownCopy(d.contexts),
@@ -341,8 +344,8 @@ function concatSized<T>(parts: T[][]): T[] {
   return out;
 }
 
-/** File line of the `k`-th (0-based) line of a piece. */
-function fileLine(p: SqlPiece, k: number): number {
+/** File line of the `k`-th (0-based) line of a piece (or of a text at a place). */
+function fileLine(p: SqlPlace, k: number): number {
   return p.lineMap?.[k] ?? p.line + k;
 }
 
@@ -362,20 +365,47 @@ export interface RollbackSource {
 }
 
 /**
- * Rollback text split into statements with the changeset's delimiter rules; null when `endDelimiter` is no valid
- * regular expression. Measured with Liquibase 4.28: `update` runs such a changeset (rollback SQL is split only when
- * rolling back) and `rollback` fails with PatternSyntaxException; so this is a warning naming file:line and the field,
- * and the changeset has no rollback (Slipway's rollback of it is refused).
+ * Where a rollback's text is: the place of the text it was trimmed from (value-lines.ts' SqlPlace of that text, in
+ * `file`), and the characters and line breaks the trim took off its start.
+ */
+export interface RollbackPlace extends SqlPlace {
+  file: string;
+  skip: number;
+  skipLines: number;
+}
+
+/** `raw` trimmed (as a rollback's text is, JavaScript's trim), with the place of the trimmed text. */
+export function trimmedRollback(raw: string, file: string, place: SqlPlace): { text: string; place: RollbackPlace } {
+  const text = raw.trim();
+  const skip = raw.length - raw.trimStart().length;
+  let skipLines = 0;
+  for (let nl = raw.indexOf('\n'); nl >= 0 && nl < skip; nl = raw.indexOf('\n', nl + 1)) skipLines++;
+  return { text, place: { ...place, file, skip, skipLines } };
+}
+
+/** A rollback's statements and where each starts. */
+export interface RollbackSplit {
+  statements: string[];
+  locations: SourceLocation[];
+}
+
+/**
+ * Rollback text split into statements with the changeset's delimiter rules, each with the file line it starts on
+ * (`place`); null when `endDelimiter` is no valid regular expression. Measured with Liquibase 4.28: `update` runs
+ * such a changeset (rollback SQL is split only when rolling back) and `rollback` fails with PatternSyntaxException;
+ * so this is a warning naming file:line and the field, and the changeset has no rollback (Slipway's rollback of it is
+ * refused).
  */
 export function splitRollback(
   sql: string,
   endDelimiter: string | null,
   splitStatements: boolean,
   at: RollbackSource,
-): string[] | null {
+  place: RollbackPlace,
+): RollbackSplit | null {
+  let split: SplitSqlResult;
   try {
-    // A rollback's SQL is a RawSQLChange too: nativeSQL as for the update (AbstractSQLChange.generateStatements).
-    return sized(splitSql(sql, { endDelimiter, splitStatements }).statements, (s) => nativeSql(s.text).text);
+    split = splitSql(sql, { endDelimiter, splitStatements });
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e;
     at.warnings.push({
@@ -386,6 +416,19 @@ export function splitRollback(
     });
     return null;
   }
+  // A rollback's SQL is a RawSQLChange too: nativeSQL as for the update (AbstractSQLChange.generateStatements).
+  const statements = sized(split.statements, (s) => nativeSql(s.text).text);
+  // Offsets ascend: one forward walk over the text counts the lines before each statement.
+  let k = 0;
+  let from = 0;
+  const locations = sized(split.statements, (s) => {
+    const offset = place.skip + s.offset;
+    if (place.offsetLines) return { file: place.file, line: lineAtOffset(place.offsetLines, offset) };
+    for (let nl = sql.indexOf('\n', from); nl >= 0 && nl < s.offset; nl = sql.indexOf('\n', nl + 1)) k++;
+    from = Math.max(from, s.offset);
+    return { file: place.file, line: fileLine(place, k + place.skipLines) };
+  });
+  return { statements, locations };
 }
 
 /** Java Boolean.parseBoolean: only "true" (any case) is true. */

@@ -11,15 +11,17 @@ import {
   finishChangeSet,
   newDraft,
   splitRollback,
+  trimmedRollback,
   V8_DEFAULT_STRIP,
   type ChangeSetDraft,
+  type RollbackPlace,
   type SqlPiece,
 } from './build-changeset.js';
 import { normalizeLogicalPath } from './formatted-sql.js';
 import { recordedLogicalFilePath, referencedPath } from './paths.js';
 import { boolAttr, changelogXsdVersion, checkAttrs, xsdTakesAnyAttribute } from './node-attrs.js';
 import { parseNodePreconditions } from './node-preconditions.js';
-import type { ParseWarning, Preconditions } from '../model.js';
+import type { ParseWarning, Preconditions, SourceLocation } from '../model.js';
 import { bodyNeverRuns } from '../precondition-static.js';
 import { parseModifySql } from './modify-sql.js';
 import { readablePath, resolveInside, resolveReferenced } from './paths.js';
@@ -151,13 +153,14 @@ export async function loadChangelogNodes(
         break;
       case 'include':
       case 'includeAll': {
-        const raw = node.name === 'include' ? node.attrs.file : node.attrs.path;
+        const field = node.name === 'include' ? 'file' : 'path';
+        const raw = node.attrs[field];
         if (!raw)
-          throw new SlipwayError(
-            'E_CHANGELOG',
-            `<${node.name}> needs a ${node.name === 'include' ? 'file' : 'path'} attribute`,
-            { file, line: node.line },
-          );
+          throw new SlipwayError('E_CHANGELOG', `<${node.name}> needs a ${field} attribute`, {
+            file,
+            line: node.line,
+            field,
+          });
         const expanded = state.properties.expand(raw, file);
         const relative = boolAttr(node, 'relativeToChangelogFile', false, file);
         // The XSD the file names fills in the attributes it leaves out, as Liquibase's validating parser does:
@@ -170,7 +173,16 @@ export async function loadChangelogNodes(
           xsdSkipsMissingIncludeAll(root.schemaLocation)
         )
           node.attrs.errorIfMissingOrEmpty = 'false';
-        const target = resolveReferenced(state.rootDir, expanded, file, node.line, relative, true);
+        // A path error names the value's line (YAML/JSON: it may sit below its key).
+        const target = resolveReferenced(
+          state.rootDir,
+          expanded,
+          file,
+          () => attrLine(node, field),
+          relative,
+          true,
+          field,
+        );
         if (boolAttr(node, 'ignore', false, file)) break;
         await include({ kind: node.name, target, written: expanded, relative, node, ctx: fileCtx });
         break;
@@ -299,7 +311,7 @@ function defineNodeProperty(
       state.warnings.push({
         code: 'W_LIQUIBASE_REJECTS',
         file,
-        line: node.line,
+        line: attrLine(node, 'file'),
         message: `property file "${node.attrs.file}": Liquibase 4.28 does not expand \${…} in a YAML/JSON property file path and fails ("Illegal character in opaque part"); Slipway expands it.`,
       });
       return; // the expanded path is read in document order, by the second pass
@@ -342,8 +354,9 @@ function readPropertyFile(
 ): { name: string; value: string }[] {
   const file = ctx.path;
   const relative = boolAttr(node, 'relativeToChangelogFile', false, file);
-  const target = resolveReferenced(state.rootDir, written, file, node.line, relative, true);
-  const readable = readablePath(state.rootDir, target, file, node.line, written, state.realDirs);
+  const line = (): number => attrLine(node, 'file');
+  const target = resolveReferenced(state.rootDir, written, file, line, relative, true, 'file');
+  const readable = readablePath(state.rootDir, target, file, line, written, state.realDirs, 'file');
   let bytes: Buffer;
   try {
     bytes = readFileSync(readable);
@@ -491,7 +504,8 @@ function referencedRollback(node: ChangelogNode, d: ChangeSetDraft, state: WalkS
       `Rollback of changeset ${d.author}:${d.id} reuses changeset ${at}::${id}::${author ?? 'null'}, which does not exist before it (Liquibase 4.28: "Change set … does not exist")`,
       {
         file: d.file,
-        line: node.line,
+        line: attrLine(node, 'changeSetId'),
+        field: 'changeSetId',
         hint: 'changeSetId, changeSetAuthor and changeSetPath (default: this file) must name a changeset read before this one.',
       },
     );
@@ -516,7 +530,7 @@ function referencedRollback(node: ChangelogNode, d: ChangeSetDraft, state: WalkS
       state.warnings.push({
         code: 'W_LIQUIBASE_REJECTS',
         file: d.file,
-        line: node.line,
+        line: attrLine(node, 'changeSetId'),
         message: `Liquibase 4.28 fails when it rolls back ${d.author}:${d.id}: ${why}.`,
       });
       d.rollbackBroken = true;
@@ -525,6 +539,95 @@ function referencedRollback(node: ChangelogNode, d: ChangeSetDraft, state: WalkS
     }
   }
   return statements;
+}
+
+/**
+ * Adds a `<rollback>`'s statements (null: it has none Slipway can run) and where each was written to the draft; a
+ * broken rollback leaves the changeset without one.
+ */
+function addRollback(d: ChangeSetDraft, statements: string[] | null, locations: SourceLocation[] | null): void {
+  if (d.rollbackBroken || statements === null) {
+    d.rollback = null;
+    d.rollbackLocations = undefined;
+    return;
+  }
+  d.rollback = [...(d.rollback ?? []), ...statements];
+  d.rollbackLocations = [...(d.rollbackLocations ?? []), ...locations!];
+}
+
+/** A changeSet's `<rollback>`: its SQL (text, <sql>, <sqlFile>, change types) or a reused changeset's, with locations. */
+function addRollbackNode(
+  d: ChangeSetDraft,
+  child: ChangelogNode,
+  ctx: FileContext,
+  state: WalkState,
+  names: NameContext,
+  expand: (t: string) => string,
+): void {
+  const file = ctx.path;
+  if (child.attrs.changeSetId !== undefined) {
+    const reused = referencedRollback(expandNode(child, expand), d, state);
+    // Statements of another changeset: at the changeSetId that names it.
+    const at = { file, line: attrLine(child, 'changeSetId') };
+    addRollback(d, reused, reused && reused.map(() => at));
+    return;
+  }
+  const statements: string[] = [];
+  const locations: SourceLocation[] = [];
+  let broken = false;
+  const at = { file, changeSet: `${d.author}:${d.id}`, warnings: state.warnings };
+  const raw = expand(child.text);
+  const { text, place } = trimmedRollback(raw, file, sqlPlace(child, raw));
+  if (text) {
+    const part = splitRollback(text, null, true, { ...at, line: child.line, field: 'endDelimiter' }, place)!;
+    statements.push(...part.statements);
+    locations.push(...part.locations);
+  }
+  for (const c of child.children) {
+    if (c.name === 'sql' || c.name === 'sqlFile') {
+      const a = expandAttrs(c, expand);
+      let text: string;
+      let place: RollbackPlace;
+      if (c.name === 'sql') {
+        const raw = expand(c.attrs.sql ?? c.text);
+        ({ text, place } = trimmedRollback(raw, file, sqlPlace(c, raw, 'sql')));
+      } else {
+        // SQLFileChange in a rollback runs its file's statements, split as the update splits them.
+        const { target, content } = readSqlFile(a, c, file, state);
+        ({ text, place } = trimmedRollback(expand(content), target, { line: 1 }));
+      }
+      const split = boolAttr(a, 'splitStatements', true, file);
+      const part = text
+        ? splitRollback(
+            text,
+            a.attrs.endDelimiter ?? null,
+            split,
+            { ...at, line: attrLine(c, 'endDelimiter'), field: 'endDelimiter' },
+            place,
+          )
+        : { statements: [], locations: [] };
+      if (part === null) broken = true;
+      else {
+        statements.push(...part.statements);
+        locations.push(...part.locations);
+      }
+    } else if (changes().isChangeType(c.name)) {
+      const { buildChange, changeSql } = changes();
+      const rctx = { ...buildContext(d, ctx, state), model: undefined };
+      const rnode = applyRemovals(expandNode(c, expand), ctx.removals ?? []);
+      for (const sql of changeSql(buildChange(rnode, rctx), names)) {
+        statements.push(sql);
+        locations.push({ file, line: c.line });
+      }
+    } else if (c.name === 'comment') {
+      // ChangeSet.handleRollbackNode asks ChangeFactory for each child: "comment" is no change type and has no
+      // child elements, so it is dropped without a word; a rollback of comments only is an EmptyChange (measured
+      // with Liquibase 4.28: update and rollback-count run, nothing is rolled back for it).
+      continue;
+    } else unsupportedRollback(c, file);
+  }
+  if (broken) d.rollbackBroken = true;
+  addRollback(d, statements, locations);
 }
 
 function addChild(
@@ -580,62 +683,9 @@ function addChild(
         warn: (w) => state.warnings.push(w),
       });
       return;
-    case 'rollback': {
-      if (child.attrs.changeSetId !== undefined) {
-        const reused = referencedRollback(expandNode(child, expand), d, state);
-        d.rollback = d.rollbackBroken || reused === null ? null : [...(d.rollback ?? []), ...reused];
-        return;
-      }
-      const statements: string[] = [];
-      let broken = false;
-      const at = { file, changeSet: `${d.author}:${d.id}`, warnings: state.warnings };
-      const text = expand(child.text).trim();
-      if (text)
-        statements.push(...splitRollback(text, null, true, { ...at, line: child.line, field: 'endDelimiter' })!);
-      for (const c of child.children) {
-        if (c.name === 'sql') {
-          const a = expandAttrs(c, expand);
-          const t = expand(c.attrs.sql ?? c.text).trim();
-          const split = boolAttr(a, 'splitStatements', true, file);
-          const part = t
-            ? splitRollback(t, a.attrs.endDelimiter ?? null, split, {
-                ...at,
-                line: attrLine(c, 'endDelimiter'),
-                field: 'endDelimiter',
-              })
-            : [];
-          if (part === null) broken = true;
-          else statements.push(...part);
-        } else if (c.name === 'sqlFile') {
-          // SQLFileChange in a rollback runs its file's statements, split as the update splits them.
-          const a = expandAttrs(c, expand);
-          const t = expand(readSqlFile(a, c, file, state).content).trim();
-          const split = boolAttr(a, 'splitStatements', true, file);
-          const part = t
-            ? splitRollback(t, a.attrs.endDelimiter ?? null, split, {
-                ...at,
-                line: attrLine(c, 'endDelimiter'),
-                field: 'endDelimiter',
-              })
-            : [];
-          if (part === null) broken = true;
-          else statements.push(...part);
-        } else if (changes().isChangeType(c.name)) {
-          const { buildChange, changeSql } = changes();
-          const rctx = { ...buildContext(d, ctx, state), model: undefined };
-          const rnode = applyRemovals(expandNode(c, expand), ctx.removals ?? []);
-          statements.push(...changeSql(buildChange(rnode, rctx), names));
-        } else if (c.name === 'comment') {
-          // ChangeSet.handleRollbackNode asks ChangeFactory for each child: "comment" is no change type and has no
-          // child elements, so it is dropped without a word; a rollback of comments only is an EmptyChange (measured
-          // with Liquibase 4.28: update and rollback-count run, nothing is rolled back for it).
-          continue;
-        } else unsupportedRollback(c, file);
-      }
-      if (broken) d.rollbackBroken = true;
-      d.rollback = d.rollbackBroken ? null : [...(d.rollback ?? []), ...statements];
-      return;
-    }
+    case 'rollback':
+      // Kept out of addChild, which runs for every change.
+      return addRollbackNode(d, child, ctx, state, names, expand);
     case 'sql': {
       // Every attribute was expanded with the node (DatabaseChangeLog.expandExpressions); the text is expanded here.
       const a = expandAttrs(child, expand);
@@ -824,16 +874,19 @@ function buildContext(d: ChangeSetDraft, ctx: FileContext, state: WalkState): Bu
     customChanges: state.customChanges,
     model: state.schemaModel,
     warn: (line, code, message) => state.warnings.push({ code, file, line, message }),
-    readFile: (rel, from) => {
-      const target = resolveInside(state.rootDir, rel, file, from.line, rel, true);
-      const readable = readablePath(state.rootDir, target, file, from.line, rel, state.realDirs);
+    readFile: (rel, from, field) => {
+      // At the value of the attribute that names the file, when the caller says which (YAML/JSON: its own line).
+      const line = (): number => (field === undefined ? from.line : attrLine(from, field));
+      const target = resolveInside(state.rootDir, rel, file, line, rel, true, field);
+      const readable = readablePath(state.rootDir, target, file, line, rel, state.realDirs, field);
       let bytes: Buffer;
       try {
         bytes = readFileSync(readable);
       } catch {
         throw new SlipwayError('E_CHANGELOG', `File not found: ${target} (from <${from.name}>)`, {
           file,
-          line: from.line,
+          line: line(),
+          ...(field !== undefined ? { field } : {}),
           hint: 'Check the path (and relativeToChangelogFile).',
         });
       }
@@ -941,10 +994,11 @@ function readSqlFile(
   state: WalkState,
 ): { target: string; content: string } {
   const p = a.attrs.path;
-  if (!p) throw new SlipwayError('E_CHANGELOG', '<sqlFile> needs a path', { file, line: child.line });
+  if (!p) throw new SlipwayError('E_CHANGELOG', '<sqlFile> needs a path', { file, line: child.line, field: 'path' });
   const rel = boolAttr(a, 'relativeToChangelogFile', false, file);
-  const target = resolveReferenced(state.rootDir, p, file, child.line, rel, true);
-  const readable = readablePath(state.rootDir, target, file, child.line, p, state.realDirs);
+  const line = (): number => attrLine(child, 'path');
+  const target = resolveReferenced(state.rootDir, p, file, line, rel, true, 'path');
+  const readable = readablePath(state.rootDir, target, file, line, p, state.realDirs, 'path');
   let bytes: Buffer;
   try {
     bytes = readFileSync(readable);
@@ -952,7 +1006,7 @@ function readSqlFile(
     const named = p === target ? target : `${p} (looked up as ${target} under the root)`;
     throw new SlipwayError('E_CHANGELOG', `sqlFile not found: ${named}`, {
       file,
-      line: attrLine(child, 'path'),
+      line: line(),
       field: 'path',
       hint: p.startsWith('/')
         ? 'Liquibase looks paths up in its search path only, so does Slipway: a path starting with "/" is read from under the root directory, never from the file system. Write it relative to the root.'

@@ -42,7 +42,7 @@ export function parsePreconditionLine(type: string, body: string, file: string, 
   if (t === 'sql-check') {
     for (const re of RESULT_PATTERNS) {
       const m = re.exec(body.trim());
-      if (m) return { type: 'sql-check', expectedResult: m[1]!, sql: m[2]!.trim(), attrs: {} };
+      if (m) return { type: 'sql-check', expectedResult: m[1]!, sql: m[2]!.trim(), sqlLine: line, attrs: {} };
     }
     throw new SlipwayError('E_CHANGELOG', `Could not parse a sql-check precondition from "${body}"`, {
       file,

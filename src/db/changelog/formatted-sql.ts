@@ -13,9 +13,11 @@ import {
   parseJavaBoolean,
   splitRollback,
   stripEnclosingQuotes,
+  trimmedRollback,
   V8_DEFAULT_STRIP,
   type ChangeSetDraft,
 } from './build-changeset.js';
+import { firstTextLine } from './value-lines.js';
 import { parsePreconditionLine, parsePreconditionsLine } from './formatted-preconditions.js';
 import { checkHeaderAttributes, forgetHeaderLine, headerAttr } from './formatted-header.js';
 import { normalizeLogicalPath, recordedFormattedLogicalFilePath } from './paths.js';
@@ -187,6 +189,8 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
   let body: string[] = [];
   let bodyLines: number[] = [];
   let rollback: string[] = [];
+  /** File line of each entry of `rollback`. */
+  let rollbackLines: number[] = [];
   let rollbackDelimiter: string | null = null;
   let rollbackSplit = true;
   let delimiter: string | null = null;
@@ -233,20 +237,35 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       { endDelimiter, splitStatements: split, stripComments: stripSet ?? V8_DEFAULT_STRIP.formatted },
       'sql',
     );
-    const rb = rollback.join('\n').trim();
+    const { text: rb, place } = trimmedRollback(rollback.join('\n'), file, {
+      line: rollbackLines[0] ?? draft.line,
+      lineMap: rollbackLines,
+    });
     if (rb) {
       const lower = rb.toLowerCase();
       if (/^not required/.test(lower) || /^empty/.test(lower)) draft.rollback = [];
-      else if (lower.includes('changesetid'))
+      else if (lower.includes('changesetid')) {
         draft.rollback = referencedRollback(rb, draft, [...local, ...before.slice(0, beforeCount)], file);
-      else
-        draft.rollback = splitRollback(properties.expand(rb, file), rollbackDelimiter, rollbackSplit, {
-          file,
-          line: draft.line,
-          field: 'rollbackEndDelimiter',
-          changeSet: `${draft.author}:${draft.id}`,
-          warnings,
-        });
+        // Statements of another changeset: at the line that names it.
+        const at = { file, line: firstTextLine(place, rb) };
+        draft.rollbackLocations = draft.rollback.map(() => at);
+      } else {
+        const split = splitRollback(
+          properties.expand(rb, file),
+          rollbackDelimiter,
+          rollbackSplit,
+          {
+            file,
+            line: draft.line,
+            field: 'rollbackEndDelimiter',
+            changeSet: `${draft.author}:${draft.id}`,
+            warnings,
+          },
+          place,
+        );
+        draft.rollback = split && split.statements;
+        if (split) draft.rollbackLocations = split.locations;
+      }
     } else draft.noRollback = 'the formatted SQL changeset has no --rollback';
     const cs = finishChangeSet(draft, warnings);
     if (input.emit) local.push(input.emit(cs));
@@ -380,6 +399,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       body = [];
       bodyLines = [];
       rollback = [];
+      rollbackLines = [];
       inBlockComment = false;
       continue;
     }
@@ -416,6 +436,7 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
         });
       }
       rollback.push(m[1]!);
+      rollbackLines.push(no);
     } else if (k === 'r' && ALT_ROLLBACK.test(line))
       fail(no, `Malformed rollback line: ${line.trim()}`, 'Write it as --rollback <SQL>');
     else if (k === '/' && ROLLBACK_START.test(line)) {
@@ -424,12 +445,16 @@ export function parseFormattedSql(input: FormattedSqlInput): FormattedSqlResult 
       for (let l = lines.next(); l !== undefined; l = lines.next()) {
         if (ROLLBACK_END.test(l)) {
           const last = l.replace(/\*\/\s*$/, '');
-          if (last.trim()) rollback.push(last);
+          if (last.trim()) {
+            rollback.push(last);
+            rollbackLines.push(lines.no);
+          }
           closed = true;
           break;
         }
         // Deviation: Liquibase 4.28 concatenates these lines without a separator; we keep line breaks so the SQL stays valid.
         rollback.push(l);
+        rollbackLines.push(lines.no);
       }
       if (!closed)
         fail(

@@ -150,8 +150,8 @@ export async function parseChangelog(opts: ParseChangelogOptions): Promise<Chang
   for (const [name, file] of state.properties.unknownAtBuild)
     state.warnings.push({
       code: 'W_PROPERTY_UNKNOWN_AT_BUILD',
-      file: file ?? master,
-      line: 1,
+      // Where `${name}` is first written in the file that asked (its line 1 when not there literally).
+      ...(file === null ? { file: master, line: 1 } : locateExpression(state, name, file)),
       message: `\${${name}} depends on the server the package runs on (Liquibase reads it from the connection); Slipway leaves it as written. Pass the value with --property ${name}=… to expand it.`,
     });
   state.warnings.push(...outsideLookupWarnings(state));

@@ -111,10 +111,13 @@ export function checkAttrs(node: ChangelogNode, file: string, ignored?: ParseWar
       });
       continue;
     }
+    // At the attribute's own line (a start tag over several lines), with the element's column when on its line.
+    const line = attrLine(node, a);
     throw new SlipwayError('E_CHANGELOG', `Unknown attribute "${a}" on <${node.name}>`, {
       file,
-      line: node.line,
-      column: node.column,
+      line,
+      ...(line === node.line ? { column: node.column } : {}),
+      field: a,
       hint: `Liquibase's XSD validation rejects it too. ${hint}`,
     });
   }

@@ -4,7 +4,7 @@ import type { ParseWarning, Precondition, Preconditions } from '../model.js';
 import { UNKNOWN_AT_BUILD } from '../properties.js';
 import { qualifiedName, type NameContext } from '../changes/identifiers.js';
 import type { ChangelogNode } from './xml-tree.js';
-import { attrLine } from './value-lines.js';
+import { attrLine, firstTextLine, sqlPlace } from './value-lines.js';
 
 const TYPES: Record<string, Precondition['type']> = {
   sqlCheck: 'sql-check',
@@ -117,7 +117,9 @@ function parseCheck(node: ChangelogNode, file: string, scope: PreconditionScope,
   const p: Precondition = { type, attrs };
   if (type === 'sql-check') {
     p.expectedResult = node.attrs.expectedResult ?? '';
-    p.sql = scope.expand(node.attrs.sql ?? node.text).trim();
+    const raw = scope.expand(node.attrs.sql ?? node.text);
+    p.sql = raw.trim();
+    p.sqlLine = firstTextLine(sqlPlace(node, raw, 'sql'), raw);
   }
   if (type === 'changelog-property-defined') {
     // Decided while parsing, as Liquibase does (ChangeLogPropertyDefinedPrecondition reads the changelog parameters).

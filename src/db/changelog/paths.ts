@@ -3,17 +3,23 @@ import { lstatSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { SlipwayError } from '../../errors.js';
 
+/** A 1-based line, or a function giving it (called only when an error needs it). */
+export type Line = number | (() => number);
+
 /**
  * Normalises `p` (forward slashes, no `./`, `..` resolved) and checks it stays inside the root.
- * Throws E_CHANGELOG naming the referring file:line otherwise.
+ * Throws E_CHANGELOG naming the referring file:line otherwise (and `field`, the attribute that holds the path, whose
+ * value `line` is where). `line` may be a function, called only for the error: finding a YAML value's line is work
+ * every include would otherwise do (callgrind: V8 optimising value-lines.ts' code, ~3 % of gravitee's package).
  */
 export function resolveInside(
   rootDir: string,
   p: string,
   fromFile: string,
-  line: number,
+  line: Line,
   written = p,
   searchPath = false,
+  field?: string,
 ): string {
   let slashed = p.replace(/\\/g, '/');
   // Liquibase looks every path up in its search path, whose directory accessors drop the leading "/":
@@ -24,10 +30,10 @@ export function resolveInside(
   else if (path.posix.isAbsolute(slashed) || /^[A-Za-z]:\//.test(slashed)) {
     const rel = path.relative(rootDir, slashed).split(path.sep).join('/');
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) return rel;
-    throw escapeError(written, fromFile, line);
+    throw escapeError(written, fromFile, line, field);
   }
   const norm = path.posix.normalize(slashed).replace(/^(\.\/)+/, '');
-  if (norm === '..' || norm.startsWith('../')) throw escapeError(written, fromFile, line);
+  if (norm === '..' || norm.startsWith('../')) throw escapeError(written, fromFile, line, field);
   return norm.replace(/\/$/, '');
 }
 
@@ -40,12 +46,13 @@ export function resolveReferenced(
   rootDir: string,
   written: string,
   fromFile: string,
-  line: number,
+  line: Line,
   relativeToChangelogFile: boolean,
   searchPath = false,
+  field?: string,
 ): string {
   const p = referencedPath(fromFile, written, relativeToChangelogFile);
-  return resolveInside(rootDir, p, fromFile, line, written, searchPath);
+  return resolveInside(rootDir, p, fromFile, line, written, searchPath, field);
 }
 
 /** `written` as a root-relative path: beside `fromFile` when relative (not yet checked to stay inside the root). */
@@ -74,9 +81,10 @@ export function readablePath(
   rootDir: string,
   rel: string,
   fromFile: string,
-  line: number,
+  line: Line,
   written = rel,
   dirs?: RealDirs,
+  field?: string,
 ): string {
   const abs = path.join(rootDir, rel);
   const real = dirs ? realPathVia(abs, dirs) : realPathOrNull(abs);
@@ -89,7 +97,7 @@ export function readablePath(
   // Both are real paths (absolute, normalised): a prefix test says what path.relative did, without its two
   // path.resolve calls per file (~0.3 M instructions a build of the registry unit, callgrind).
   if (real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep)) return real;
-  throw escapeError(written, fromFile, line, ' through a symbolic link');
+  throw escapeError(written, fromFile, line, field, ' through a symbolic link');
 }
 
 function realPathOrNull(abs: string): string | null {
@@ -124,10 +132,11 @@ function realPathVia(abs: string, dirs: RealDirs): string | null {
   return (realDir.endsWith(path.sep) ? realDir : realDir + path.sep) + abs.slice(cut + 1);
 }
 
-function escapeError(p: string, fromFile: string, line: number, how = ''): SlipwayError {
+function escapeError(p: string, fromFile: string, line: Line, field: string | undefined, how = ''): SlipwayError {
   return new SlipwayError('E_CHANGELOG', `Path "${p}" leaves the project root${how}`, {
     file: fromFile,
-    line,
+    line: typeof line === 'function' ? line() : line,
+    ...(field !== undefined ? { field } : {}),
     hint: 'Keep changelogs and SQL files under the root directory (the Liquibase search path).',
   });
 }

@@ -83,8 +83,12 @@ function valueLinesOf(node: ChangelogNode, name?: string): ValueLines | null {
   return n?.kind === 'scalar' && n.value !== null ? valueLines(node.yamlText, n) : null;
 }
 
-/** Line of attribute `name`'s value of `node` (where its text starts); XML: the element's line. */
+/**
+ * Line of attribute `name`'s value of `node` (where its text starts); XML: the line the attribute is on (its
+ * closing quote's, xml-tree.ts attrLines), the element's when the start tag is on one line.
+ */
 export function attrLine(node: ChangelogNode, name: string): number {
+  if (node.yamlText === undefined) return node.attrLines?.[name] ?? node.line;
   const at = valueLinesOf(node, name);
   return at === null ? node.line : typeof at === 'number' ? at : at.lines[0]!;
 }
@@ -115,6 +119,18 @@ export function sqlPlace(node: ChangelogNode, sql: string, name?: string): SqlPl
     from += l.length + 1;
   }
   return { line: lineMap[0]!, lineMap };
+}
+
+/**
+ * The file line of `raw`'s first non-space character, `raw` being the text whose place is `place` (sqlPlace): where
+ * a value's SQL starts once trimmed (an XML element's text starts on the element's line, its SQL often on the next).
+ */
+export function firstTextLine(place: SqlPlace, raw: string): number {
+  const skip = raw.length - raw.trimStart().length;
+  if (place.offsetLines) return lineAtOffset(place.offsetLines, skip);
+  let k = 0;
+  for (let nl = raw.indexOf('\n'); nl >= 0 && nl < skip; nl = raw.indexOf('\n', nl + 1)) k++;
+  return place.lineMap?.[k] ?? place.line + k;
 }
 
 // The line starts of the last file asked about: the values asked for come file by file.

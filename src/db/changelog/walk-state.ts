@@ -49,7 +49,7 @@ export interface WalkState {
   expressionLines: Map<string, number>;
   warnings: ParseWarning[];
   /** Include chain (root-relative paths), for cycle errors. */
-  stack: { path: string; line: number }[];
+  stack: { path: string }[];
   /** Real paths of the folders files were read from (readablePath's cache for this parse). */
   realDirs: RealDirs;
   /** Files read (root-relative), including sqlFile targets. */

@@ -9,6 +9,7 @@ import { addSqlChange, finishChangeSet, newDraft } from './build-changeset.js';
 import { loadChangelogNodes, type IncludeRequest } from './changelog-nodes.js';
 import { isFormattedSql, parseFormattedSql } from './formatted-sql.js';
 import { readablePath } from './paths.js';
+import { attrLine } from './value-lines.js';
 import type { FileContext, WalkState } from './walk-state.js';
 import { parseXmlTree } from './xml-tree.js';
 
@@ -17,7 +18,10 @@ export const CHANGELOG_EXTENSIONS = ['.xml', '.sql', '.yaml', '.yml', '.json'];
 
 interface From {
   file: string;
+  /** The line of the include's path value (YAML/JSON: it may sit below its key; XML: the element's line). */
   line: number;
+  /** The attribute that holds the path (`file`, `path`). */
+  field?: string;
   /** The include's path as written, when it is not the root-relative path looked up. */
   written?: string;
 }
@@ -34,6 +38,7 @@ export async function loadFile(state: WalkState, ctx: FileContext, from: From | 
     throw new SlipwayError('E_CHANGELOG', `Include cycle: ${chain}`, {
       file: from?.file,
       line: from?.line,
+      field: from?.field,
       hint: 'Remove one of the includes so every file is reached once.',
     });
   }
@@ -41,9 +46,10 @@ export async function loadFile(state: WalkState, ctx: FileContext, from: From | 
     state.rootDir,
     target,
     from?.file ?? target,
-    from?.line ?? 0,
+    () => from?.line ?? 0,
     from?.written ?? target,
     state.realDirs,
+    from?.field,
   );
   let content: string;
   try {
@@ -55,7 +61,7 @@ export async function loadFile(state: WalkState, ctx: FileContext, from: From | 
       'E_CHANGELOG',
       from ? `Included file not found: ${named}` : `Changelog not found: ${target}`,
       {
-        ...(from ? { file: from.file, line: from.line } : { file: target }),
+        ...(from ? { file: from.file, line: from.line, field: from.field } : { file: target }),
         hint: missing
           ? from?.written?.startsWith('/')
             ? 'Liquibase looks paths up in its search path only, so does Slipway: a path starting with "/" is read from under the root directory, never from the file system (Liquibase: "not found in the configured search path"). Write it relative to the root.'
@@ -67,7 +73,7 @@ export async function loadFile(state: WalkState, ctx: FileContext, from: From | 
   }
   state.read.add(target);
   state.files.push({ path: target });
-  state.stack.push({ path: target, line: from?.line ?? 0 });
+  state.stack.push({ path: target });
   const ext = path.posix.extname(target).toLowerCase();
   if (ext === '.xml') {
     const root = parseXmlTree(content, target);
@@ -94,6 +100,7 @@ export async function loadFile(state: WalkState, ctx: FileContext, from: From | 
     throw new SlipwayError('E_CHANGELOG', `Unsupported changelog type: ${target}`, {
       file: from?.file ?? target,
       line: from?.line,
+      field: from?.field,
       hint: `Use one of ${CHANGELOG_EXTENSIONS.join(', ')}.`,
     });
   }
@@ -106,13 +113,13 @@ export const expressionKey = (file: string, name: string): string => `${file}\0$
 
 /**
  * Notes in state.expressionLines where each `${NAME}` this file asked for and Liquibase would answer from outside the
- * changelog is first written in `content` (compared ignoring case and spaces in the braces); absent when it is not
+ * changelog (or from the server: W_PROPERTY_UNKNOWN_AT_BUILD) is first written in `content` (compared ignoring case and spaces in the braces); absent when it is not
  * there literally (built by a nested expression). Every lookup from a file happens while it is parsed, so at its end
  * the outside lookups name every expression of it that a warning will locate.
  */
 function noteExpressionLines(state: WalkState, file: string, content: string): void {
   const { notTaken, overriding, jvm } = state.properties.outside;
-  for (const lookups of [notTaken, overriding, jvm]) {
+  for (const lookups of [notTaken, overriding, jvm, state.properties.unknownAtBuild]) {
     for (const [name, asker] of lookups) {
       const key = expressionKey(file, name);
       if (asker !== file || state.expressionLines.has(key)) continue;
@@ -181,7 +188,15 @@ function childContext(r: IncludeRequest, target: string): FileContext {
 }
 
 async function include(state: WalkState, r: IncludeRequest): Promise<void> {
-  const from: From = { file: r.ctx.path, line: r.node.line };
+  const field = r.kind === 'include' ? 'file' : 'path';
+  // The line only when an error asks (a getter): most includes never need it.
+  const from: From = {
+    file: r.ctx.path,
+    field,
+    get line() {
+      return attrLine(r.node, field);
+    },
+  };
   if (r.kind === 'include') {
     // A "/" path is looked up under the root (paths.ts): its error names both what was written and where it looked.
     if (/^[\\/]/.test(r.written)) from.written = r.written;
@@ -193,7 +208,9 @@ async function include(state: WalkState, r: IncludeRequest): Promise<void> {
   for (const a of ['resourceComparator', 'filter'] as const) {
     if (r.node.attrs[a]) {
       throw new SlipwayError('E_CHANGELOG', `<includeAll ${a}="…"> names a Java class Slipway cannot run`, {
-        ...from,
+        file: from.file,
+        line: attrLine(r.node, a),
+        field: a,
         hint: 'Remove it; files are included in path order.',
       });
     }
@@ -219,7 +236,9 @@ export function listIncludeAll(state: WalkState, r: IncludeRequest, from: From):
   if (!isDir) {
     if (!errorIfMissing) return [];
     throw new SlipwayError('E_CHANGELOG', `includeAll directory not found: ${dir}`, {
-      ...from,
+      file: from.file,
+      line: from.line,
+      field: from.field,
       hint: 'Check the path (and relativeToChangelogFile).',
     });
   }
@@ -258,7 +277,9 @@ export function listIncludeAll(state: WalkState, r: IncludeRequest, from: From):
   }
   if (result.length === 0 && errorIfMissing) {
     throw new SlipwayError('E_CHANGELOG', `includeAll directory has no changelog files: ${dir}`, {
-      ...from,
+      file: from.file,
+      line: from.line,
+      field: from.field,
       hint: `It must hold ${CHANGELOG_EXTENSIONS.join(', ')} files, or set errorIfMissingOrEmpty="false".`,
     });
   }

@@ -19,14 +19,19 @@ export interface ChangelogNode {
   /** `xsi:schemaLocation` / `xsi:noNamespaceSchemaLocation` as written, when the element has one. */
   schemaLocation?: string;
   /**
+   * XML: the line of each attribute (by local name) written on a later line than the element starts on (a start tag
+   * over several lines), where its value's closing quote is; absent when the whole start tag is on one line.
+   */
+  attrLines?: Record<string, number>;
+  /**
    * Set on an entry of a YAML/JSON changeSet's `changes:` list (or mapping). Such entries become children of the
    * changeSet like its own keys, but Liquibase reads a changeSet's comment from its own `comment:` key only.
    */
   changesEntry?: true;
   /**
    * YAML/JSON: the node the element was made from (its mapping, list or scalar) and the file's text, from which
-   * value-lines.ts finds the lines of an attribute's value or of the text on need. XML attributes sit on the
-   * element's line, and its text starts there.
+   * value-lines.ts finds the lines of an attribute's value or of the text on need. An XML element's text starts on
+   * its line, and so do its attributes unless attrLines says otherwise.
    */
   yaml?: YamlNode | null;
   yamlText?: string;
@@ -70,9 +75,18 @@ export function parseXmlTree(content: string, file: string): ChangelogNode {
   // Position of the tag name (opentagstart), so multi-line start tags report the line the element begins on.
   let startLine = 1;
   let startColumn = 1;
+  // Attributes a start tag has on lines below its first (saxes reports each as its closing quote is read): most
+  // tags are on one line, and cost one comparison per attribute.
+  let laterLines: Record<string, number> | undefined;
   parser.on('opentagstart', () => {
     startLine = parser.line;
     startColumn = parser.column;
+    laterLines = undefined;
+  });
+  parser.on('attribute', (a) => {
+    if (parser.line === startLine) return;
+    const colon = a.name.indexOf(':');
+    (laterLines ??= {})[colon < 0 ? a.name : a.name.slice(colon + 1)] = parser.line;
   });
   parser.on('opentag', (tag) => {
     const attrs: Record<string, string> = {};
@@ -100,6 +114,7 @@ export function parseXmlTree(content: string, file: string): ChangelogNode {
       column: startColumn,
     };
     if (schemaLocation !== undefined) node.schemaLocation = schemaLocation;
+    if (laterLines !== undefined) node.attrLines = laterLines;
     // Stops here: the tree itself is built without recursion, but what walks it later recurses.
     if (stack.length >= MAX_NODE_DEPTH) throw tooDeep(file, startLine, startColumn);
     const parent = stack[stack.length - 1];

@@ -16,8 +16,11 @@ export interface BuildContext {
   /** Absolute root (search path). */
   rootDir: string;
   changeSet: { id: string; author: string };
-  /** Reads a root-relative file (records it among the package's files); throws E_CHANGELOG when missing. */
-  readFile: (rootRelative: string, from: ChangeNode) => Buffer;
+  /**
+   * Reads a root-relative file (records it among the package's files); throws E_CHANGELOG when missing or outside the
+   * root, at the value of `from`'s attribute `field` that names it (its element's line when not given).
+   */
+  readFile: (rootRelative: string, from: ChangeNode, field?: string) => Buffer;
   /** `${property}` expansion for file contents Liquibase expands (createView/createProcedure path). */
   expand: (text: string) => string;
   /** database.customChanges: class name → root-relative SQL file. */

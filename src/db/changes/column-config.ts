@@ -4,6 +4,7 @@
  */
 import { SlipwayError } from '../../errors.js';
 import type { ChangeNode } from './change-node.js';
+import { attrLine } from '../changelog/value-lines.js';
 import type { SerialObject, SerialValue } from './serialize.js';
 import { dateOrFunction, javaBoolean, numericOrFunction, type Value } from './values.js';
 
@@ -161,8 +162,8 @@ export function refuseUnloadableColumnAttrs(node: ChangeNode, file: string, chan
     if (bad !== undefined)
       throw new SlipwayError('E_CHANGELOG', `Unexpected node: ${bad} (a <column> of <${change}>)`, {
         file,
-        line: c.line,
-        column: c.column,
+        line: attrLine(c, bad),
+        ...(attrLine(c, bad) === c.line ? { column: c.column } : {}),
         field: bad,
         hint: `Liquibase 4.28 stops parsing the changelog on it too (its XSD lists ${bad}, its ColumnConfig has no such property); use defaultValueComputed="currval('<sequence>')" for the same default.`,
       });

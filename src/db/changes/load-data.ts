@@ -249,14 +249,15 @@ function build(node: ChangeNode, ctx: BuildContext, update: boolean): BuiltChang
   if (update) f.onlyUpdate ??= 'false';
   const configs = columnNodes(node).map(loadColumn);
   const csvPath = resolveChangePath(ctx, f.file!, isTrue(f.relativeToChangelogFile));
-  const bytes = ctx.readFile(csvPath, node);
+  const bytes = ctx.readFile(csvPath, node, 'file');
   const checksum = serializedChangeChecksumV9(
     `${table}:${bytesChecksumV9(csvChecksumBytes(bytes, f.commentLineStartsWith))}`,
   );
   const fail = (line: number, message: string): never => {
     throw new SlipwayError('E_CHANGELOG', `${csvPath}:${line}: ${message}`, {
       file: ctx.file,
-      line: node.line,
+      line: attrLine(node, 'file'),
+      field: 'file',
       hint: `Fix the CSV file read by <${node.name}>; Liquibase fails on it too.`,
     });
   };

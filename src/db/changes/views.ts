@@ -25,7 +25,7 @@ export function readChangeSqlFile(
   node: ChangeNode,
   f: { path: string; relativeToChangelogFile?: string; encoding?: string },
 ): { body: string; checksummed: Buffer } {
-  const bytes = ctx.readFile(resolveChangePath(ctx, f.path, isTrue(f.relativeToChangelogFile)), node);
+  const bytes = ctx.readFile(resolveChangePath(ctx, f.path, isTrue(f.relativeToChangelogFile)), node, 'path');
   return {
     body: ctx.expand(decodeSqlFile(bytes, f.encoding, ctx.file, node)),
     checksummed: Buffer.from(ctx.expand(Buffer.from(bytes).toString('utf8')), 'utf8'),

@@ -98,6 +98,12 @@ describe('formatted SQL changelogs', () => {
     expect(a!.comment).toBe('creates t');
     expect(a!.validCheckSums).toEqual(['9:00000000000000000000000000000000']);
     expect(a!.rollback).toEqual(['drop table t']);
+    // Each rollback statement at its own line (--rollback, or the block's line).
+    expect(a!.rollbackLocations).toEqual([{ file: 'db/main.sql', line: 9 }]);
+    expect(b!.rollbackLocations).toEqual([
+      { file: 'db/main.sql', line: 13 },
+      { file: 'db/main.sql', line: 14 },
+    ]);
     expect(a!.preconditions).toEqual({
       onFail: 'MARK_RAN',
       onError: 'WARN',
@@ -108,6 +114,7 @@ describe('formatted SQL changelogs', () => {
           type: 'sql-check',
           expectedResult: '0',
           sql: "select count(*) from pg_tables where tablename = 't'",
+          sqlLine: 5,
           attrs: {},
         },
         { type: 'table-exists', attrs: { tableName: 'other', schemaName: 'public' } },

@@ -250,7 +250,7 @@ describe('XML / YAML / JSON masters', () => {
       location: { file: 'db/master.xml', line: 3 },
       checks: [
         { type: 'table-exists', attrs: { tableName: 't' }, negate: true },
-        { type: 'sql-check', expectedResult: '1', sql: 'select 1', attrs: {} },
+        { type: 'sql-check', expectedResult: '1', sql: 'select 1', sqlLine: 3, attrs: {} },
         { type: 'changeset-executed', attrs: { id: 'x', author: 'a', changeLogFile: 'db/master.xml' } },
       ],
     });
@@ -293,7 +293,8 @@ describe('XML / YAML / JSON masters', () => {
         '<changeSet id="1"\n    author="a"\n    bogus="x">\n<sql>select 1</sql></changeSet>',
       ),
     });
-    expect([e2b.message, e2b.line]).toEqual(['Unknown attribute "bogus" on <changeSet>', 3]);
+    // The attribute's own line in a start tag over several lines (xml-tree.ts attrLines), not the element's (3).
+    expect([e2b.message, e2b.line, e2b.field]).toEqual(['Unknown attribute "bogus" on <changeSet>', 5, 'bogus']);
 
     const e3 = await failure({
       'db/master.xml': changelogXml('<include file="missing.sql" relativeToChangelogFile="true"/>'),
