@@ -288,8 +288,10 @@ function classEscapeSet(n: string, flags: Flags): CodePointSet | null {
 
 /** Java's `$` (and `\Z`, a `$` that never reads (?m)) under `flags`. */
 export function dollar(flags: Flags): string {
-  const terminator = flags.unixLines ? String.raw`\n` : TERMINATOR;
-  return flags.multiLine ? `(?=${terminator}|${END})` : `(?=${terminator}?${END})`;
+  if (flags.unixLines) return flags.multiLine ? `(?=\\n|${END})` : `(?=\\n?${END})`;
+  // Pattern.Dollar never matches between the `\r` and the `\n` of a `\r\n`, with (?m) or without.
+  const notInPair = String.raw`(?!(?<=\r)\n)`;
+  return flags.multiLine ? `${notInPair}(?=${TERMINATOR}|${END})` : `${notInPair}(?=${TERMINATOR}?${END})`;
 }
 
 /** One `\n` escape of a Java pattern as JavaScript source (`rest` starts with the backslash, for messages). */

@@ -14,7 +14,9 @@
  * it rather than matched differently; so are the places where the two engines keep different group values (a group
  * that may be unset, read after an atomic group, a lookaround or a repetition that can skip it; a backreference to a
  * group that may be unset, which Java fails and JavaScript matches empty) and an optional or repeated group that can
- * match empty (Java takes the empty iteration, JavaScript backtracks). Where Java searches with StartS (a predicate
+ * match empty (Java takes the empty iteration, JavaScript backtracks; Java's loop also ends there below its minimum).
+ * Where Java takes each repetition as the first way it matches (a possessive quantifier of a group, any quantifier of
+ * `\R`), each is an atomic group. Where Java searches with StartS (a predicate
  * beyond the BMP) no match starts inside a surrogate pair but right after an empty match.
  * test/integration/java-regex-differential.test.ts compares it with real Java on tables and on seeded random
  * patterns.
@@ -82,6 +84,13 @@ interface GroupNode {
   repeated: boolean;
   /** Java keeps what a group inside it caught in an attempt that failed later (atomic, possessive, lookaround). */
   keepsFailed: boolean;
+  /**
+   * Whether Java's study of it finds a choice (a `|`, a quantifier whose counts differ, also inside an atomic group)
+   * and whether it holds a `\R`: a repeated group without a choice is Java's GroupCurly, which takes each repetition
+   * as the first way it matches, as it does a `\R` alone.
+   */
+  choice: boolean;
+  lineBreak: boolean;
   /** Whether its current branch, as far as read, can match the empty string; whether an earlier branch can. */
   branchEmpty: boolean;
   anyEmpty: boolean;
@@ -113,6 +122,8 @@ function newNode(parent: GroupNode | null): GroupNode {
     optional: false,
     repeated: false,
     keepsFailed: false,
+    choice: false,
+    lineBreak: false,
     branchEmpty: true,
     anyEmpty: false,
   };
@@ -159,6 +170,8 @@ function translate(javaPattern: string): Translation {
   let atomStart = 0;
   let lastGroup: GroupNode | null = null;
   let quantified = false;
+  // Whether the last atom is `\R`, the one escape that matches in two ways (`\r\n`, or `\r` alone).
+  let lineBreak = false;
   // Whether an atom stands before a quantifier here, whether it can match empty, whether its branch could before it.
   let ready = false;
   let lastEmpty = false;
@@ -173,7 +186,9 @@ function translate(javaPattern: string): Translation {
   // JavaScript matches a lookbehind backwards: the lookahead that stands for an atomic group would come too late.
   const inLookbehind = (): boolean => open.some((g) => g.lookbehind);
   const atomicBehind = (): JavaRegexError =>
-    new JavaRegexError('an atomic group or possessive quantifier inside a lookbehind has no JavaScript equivalent');
+    new JavaRegexError(
+      'an atomic group, a possessive quantifier or a repeated \\R inside a lookbehind has no JavaScript equivalent',
+    );
   for (;;) {
     i = skipIgnored(pattern, i, flags);
     if (i >= pattern.length) break;
@@ -183,6 +198,8 @@ function translate(javaPattern: string): Translation {
     lastGroup = null;
     const afterQuantifier = quantified;
     quantified = false;
+    const repeatsLineBreak = lineBreak;
+    lineBreak = false;
     if (c === '\\') {
       atomStart = here;
       const ref = readBackreference(pattern, i, groups, names);
@@ -214,6 +231,8 @@ function translate(javaPattern: string): Translation {
       out += 'cp' in e ? literal(e.cp, flags) : 'set' in e ? setSource(e.set) : e.source;
       wide ||= 'cp' in e ? wideLiteral(e.cp, flags) : e.wide === true;
       atomRead(!('cp' in e) && /^\\[bBAzZG]/.test(pattern.slice(i, i + 2)));
+      lineBreak = pattern[i + 1] === 'R';
+      current().lineBreak ||= lineBreak;
       i = e.end;
       continue;
     }
@@ -287,6 +306,11 @@ function translate(javaPattern: string): Translation {
       if (group.close === '') out = out.slice(0, group.outStart) + atomic(out.slice(group.outStart));
       atomStart = group.outStart;
       lastGroup = group.node;
+      // A lookaround's body is no part of Java's study of the group around it (an atomic group's is).
+      if (!group.lookaround) {
+        current().choice ||= group.node.choice;
+        current().lineBreak ||= group.node.lineBreak;
+      }
       atomRead(group.lookaround || group.node.anyEmpty || group.node.branchEmpty);
       i++;
       continue;
@@ -304,6 +328,13 @@ function translate(javaPattern: string): Translation {
         throw new JavaRegexError(
           'an optional or repeated group that can match the empty string has no JavaScript equivalent',
         );
+      // Java's Loop (a group repeated greedily or lazily) ends at an iteration that matched empty even before its
+      // minimum count; JavaScript goes on to the next one (`(?<n>.*?){2}\b` keeps a different group). An atomic group
+      // or a lookaround (keepsFailed here) repeats as one atom, and a possessive quantifier as Curly: no such stop.
+      if (closed && !closed.keepsFailed && lastEmpty && quantifier.min >= 2 && !quantifier.possessive)
+        throw new JavaRegexError(
+          'a group repeated at least twice that can match the empty string has no JavaScript equivalent',
+        );
       current().branchEmpty = emptyBefore && (quantifier.min === 0 || lastEmpty);
       if (quantifier.possessive && inLookbehind()) throw atomicBehind();
       quantified = true;
@@ -315,6 +346,16 @@ function translate(javaPattern: string): Translation {
       let atom = out.slice(atomStart);
       // Java repeats any atom; JavaScript refuses a quantifier straight after a lookbehind (`^` is one here).
       if (/^\(\?<[=!]/.test(atom)) atom = `(?:${atom})`;
+      // Java takes each repetition as the first way it matches, never backtracking into it for a later one, under a
+      // possessive quantifier of a group (Curly POSSESSIVE: `(?:a|ab){2}+c` fails on `abac`, `(?>(?:a|ab){2})c`
+      // matches), any quantifier of `\R` (Curly, Ques: `\R{2}` never reads one `\r\n` as two breaks) and of a group
+      // holding a `\R` with no choice in it (GroupCurly).
+      const groupCurly = closed !== null && closed.lineBreak && !closed.choice;
+      if ((quantifier.possessive && closed) || repeatsLineBreak || groupCurly) {
+        if (inLookbehind()) throw atomicBehind();
+        atom = atomic(atom);
+      }
+      if (quantifier.min !== quantifier.max) current().choice = true;
       out =
         out.slice(0, atomStart) + (quantifier.possessive ? atomic(atom + quantifier.source) : atom + quantifier.source);
       i = quantifier.end;
@@ -333,6 +374,7 @@ function translate(javaPattern: string): Translation {
     else if (c === '|') {
       const branch = current();
       branch.alternation = true;
+      branch.choice = true;
       branch.anyEmpty ||= branch.branchEmpty;
       branch.branchEmpty = true;
       out += c;
@@ -577,7 +619,13 @@ function translateClass(pattern: string, start: number, flags: Flags): { source:
         }
         continue;
       }
-      if (c === ']' && (prev !== null || hasBits)) {
+      // Under (?x) a lone `&` followed by what (?x) skips is lost: Java's parser steps back one character only after
+      // looking past the skipped text, and reads the next character as a member, even a `]` or `[` (Pattern.clazz).
+      const past = c === '&' ? skip(i + 1) : i + 1;
+      if (past > i + 1) {
+        if (past >= pattern.length) throw new JavaRegexError('Unclosed character class');
+        i = past;
+      } else if (c === ']' && (prev !== null || hasBits)) {
         if (consume) i++;
         const whole: ClassPart = prev === null ? bitsPart : hasBits ? { union: [prev, bitsPart] } : prev;
         return negated ? { not: whole } : whole;
