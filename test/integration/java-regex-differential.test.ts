@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { javaReplacer, JavaRegexError } from '../../src/db/changelog/java-regex.js';
 import { javaReplaceAll, type JavaReplaceResult } from '../helpers/java-regex-oracle.js';
@@ -123,18 +125,62 @@ describe('java-regex against real Java 17 (String.replaceAll)', () => {
     }
   }, 60_000);
 
-  it('refuses \\N{name} (in and out of classes) and \\X where Java runs them, never reading them as another pattern', () => {
-    const cases = ['\\N{LATIN SMALL LETTER A}', '[\\N{LATIN SMALL LETTER A}b]', '\\X'].map((pattern) => ({
-      pattern,
-      input: 'ab',
-      replacement: '#',
-    }));
+  it('refuses \\X where Java runs it, never reading it as another pattern', () => {
+    const cases = [{ pattern: '\\X', input: 'ab', replacement: '#' }];
     const java = javaReplaceAll(cases);
-    for (const [k, c] of cases.entries()) {
-      expect(java[k], c.pattern).toHaveProperty('ok');
-      expect(slipway(c), c.pattern).toHaveProperty('refused');
-    }
+    expect(java[0]).toHaveProperty('ok');
+    expect(slipway(cases[0]!)).toHaveProperty('refused');
   }, 60_000);
+
+  it('reads \\N{name} as Java 17 does: every name of its table, the names it makes up, wrong names (its errors)', () => {
+    // Every code point Java names: `\N{<its name>}` replaced where it stands between two other characters (the name
+    // in lower case every third time, in a class every fifth: Java upper-cases it and reads it in a class too).
+    const names = readJavaNames();
+    const cases: Case[] = names.map(({ cp, name }, k) => {
+      const spelled = k % 3 === 0 ? ` ${name.toLowerCase()}\t` : name;
+      const atom = k % 5 === 0 ? `[x\\N{${spelled}}]` : `\\N{${spelled}}`;
+      return { pattern: atom, input: `x${String.fromCodePoint(cp)}y`, replacement: '#' };
+    });
+    // Names Java makes up (`<block> <HEX>`) at the ends of their runs and one past them, then wrong names and syntax.
+    for (const [block, cp] of [
+      ['CJK UNIFIED IDEOGRAPHS', 0x4e00],
+      ['CJK UNIFIED IDEOGRAPHS', 0x9ffc],
+      ['CJK UNIFIED IDEOGRAPHS', 0x9ffd],
+      ['HANGUL SYLLABLES', 0xd7a3],
+      ['PRIVATE USE AREA', 0xe000],
+      ['SUPPLEMENTARY PRIVATE USE AREA B', 0x10fffd],
+      ['LATIN 1 SUPPLEMENT', 0x84],
+      ['LATIN 1 SUPPLEMENT', 0x85],
+      ['TANGUT', 0x17000],
+    ] as const)
+      cases.push({
+        pattern: `\\N{${block} ${cp.toString(16).toUpperCase()}}`,
+        input: `x${String.fromCodePoint(cp)}`,
+        replacement: '#',
+      });
+    for (const pattern of [
+      '\\N{CJK UNIFIED IDEOGRAPHS 04E00}',
+      '\\N{CJK UNIFIED IDEOGRAPH-4E00}',
+      '\\N{LATIN SMALL LETTER}',
+      '\\N{LATIN SMALL LETTER A B}',
+      '\\N{}',
+      '\\N{LATIN SMALL LETTER A',
+      '\\NA',
+      '[\\N{LATIN SMALL LETTER A}-\\N{LATIN SMALL LETTER C}]+',
+      '(?i)\\N{LATIN CAPITAL LETTER K}',
+      '(?iu)\\N{LATIN CAPITAL LETTER K}',
+    ])
+      cases.push({ pattern, input: 'abcK\u212akx', replacement: '#' });
+    const java = javaReplaceAll(cases);
+    const wrong = cases.filter((c, k) => {
+      const ours = slipway(c);
+      return 'refused' in ours || !agrees(ours, java[k]!);
+    });
+    expect(wrong.slice(0, 5)).toEqual([]);
+    // Every name of the table names its character: Java replaced it.
+    expect(java.slice(0, names.length).filter((r) => !('ok' in r && r.ok.includes('#')))).toEqual([]);
+    expect(names.length).toBe(33_762);
+  }, 600_000);
 
   it('refuses to read a group that Java may have overwritten in a later repetition that failed (atomic, possessive, lookahead)', () => {
     // Java does not restore what an atomic group, a possessive quantifier or a lookahead caught once it has matched:
@@ -190,6 +236,7 @@ describe('java-regex against real Java 17 (String.replaceAll)', () => {
       { pattern: '$', input: 'a\r\nb\r\n', replacement: '<$0>' },
       { pattern: '(?m)$', input: 'a\r\nb\r\n\r', replacement: '<$0>' },
       { pattern: '\\Z', input: '\r\n', replacement: '<$0>' },
+      { pattern: '(?-i)$*+|$*?', input: 'k\r\n-', replacement: '<$0>' },
     ];
     // Java's Loop ends at a repetition that matched empty, also before its minimum count; JavaScript goes on.
     const refused: Case[] = [
@@ -241,3 +288,18 @@ describe('java-regex against real Java 17 (String.replaceAll)', () => {
     expect(wrong.slice(0, 10)).toEqual([]);
   }, 600_000);
 });
+
+/** Every code point Java 17 gives a name of its own (Character.getName, not one made from its block), by real Java. */
+function readJavaNames(): { cp: number; name: string }[] {
+  const source = fileURLToPath(new URL('../../tools/java-char-names.java', import.meta.url));
+  const text = execFileSync('java', [source], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const names: { cp: number; name: string }[] = [];
+  let cp = -1;
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#') || line.startsWith('~')) continue;
+    const space = line.indexOf(' ');
+    cp += parseInt(line.slice(0, space), 36) + 1;
+    names.push({ cp, name: line.slice(space + 1) });
+  }
+  return names;
+}

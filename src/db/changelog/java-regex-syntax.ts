@@ -3,6 +3,7 @@
  * changes, (?x)'s skipped whitespace and comments, literals (case-folded the way Java folds), escapes, anchors.
  */
 import { javaOtherCases } from './java-case.js';
+import { javaCodePointOf } from './java-char-names.js';
 import { complement, type CodePointSet, javaPropertySet, javaUnicodeClass, setOf, setSource } from './java-char-set.js';
 import { javaWordBoundaries } from './java-word.js';
 
@@ -178,8 +179,7 @@ export function readEscape(pattern: string, i: number, flags: Flags, inClass: bo
     if (!octal) throw new JavaRegexError('Illegal octal escape sequence');
     return { cp: parseInt(octal[1]!, 8), end: i + octal[0].length };
   }
-  // `\N{name}` (Character.codePointOf) is a character in a class too; no table of Unicode names here: refused.
-  if (n === 'N' && inClass) throw new JavaRegexError('\\N{name} has no JavaScript equivalent here');
+  if (n === 'N') return readCharName(pattern, i, flags);
   if (inClass) {
     const set = classEscapeSet(n, flags);
     if (set) return { set, end: i + 2, wide: wideEscape(n, flags) };
@@ -189,6 +189,33 @@ export function readEscape(pattern: string, i: number, flags: Flags, inClass: bo
     return { cp, end: i + (cp > 0xffff ? 3 : 2) };
   }
   return { source: escape(n, inClass, pattern.slice(i), flags), end: i + 2, wide: wideEscape(n, flags) };
+}
+
+/**
+ * `\N{name}` at `i` as Pattern.N reads it, in a class or not: the code point Character.codePointOf gives the name
+ * (trimmed, upper-cased), a literal like `\x{…}` (a range's end, case-folded under (?i)).
+ */
+function readCharName(pattern: string, i: number, flags: Flags): { cp: number; end: number } {
+  // Under (?x) Java reads past whitespace and comments to the `{`, and a `#` in the name starts a comment.
+  const skipped = (text: string): boolean => flags.comments && /[\s#]/.test(text);
+  if (pattern[i + 2] !== '{') {
+    if (skipped(pattern[i + 2] ?? ''))
+      throw new JavaRegexError('this \\N{name} under (?x) has no JavaScript equivalent');
+    throw new JavaRegexError('Illegal character name escape sequence');
+  }
+  const close = pattern.indexOf('}', i + 3);
+  if (close < 0) throw new JavaRegexError('Unclosed character name escape sequence');
+  const raw = pattern.slice(i + 3, close);
+  if (raw.includes('#') && skipped('#'))
+    throw new JavaRegexError('this \\N{name} under (?x) has no JavaScript equivalent');
+  // String.trim: code units up to U+0020 at both ends. Names are ASCII; Java's toUpperCase(Locale.ROOT) also maps
+  // a few other letters to ASCII ones (the long s, the dotless i, ligatures), which is not followed here.
+  const name = raw.replace(/^[\0-\x20]+|[\0-\x20]+$/g, '');
+  if (/[^\0-\x7f]/.test(name))
+    throw new JavaRegexError('\\N{name} with a name beyond ASCII has no JavaScript equivalent');
+  const cp = javaCodePointOf(name.toUpperCase());
+  if (cp === undefined) throw new JavaRegexError(`Unknown character name [${raw}]`);
+  return { cp, end: close + 1 };
 }
 
 /**
@@ -291,7 +318,8 @@ export function dollar(flags: Flags): string {
   if (flags.unixLines) return flags.multiLine ? `(?=\\n|${END})` : `(?=\\n?${END})`;
   // Pattern.Dollar never matches between the `\r` and the `\n` of a `\r\n`, with (?m) or without.
   const notInPair = String.raw`(?!(?<=\r)\n)`;
-  return flags.multiLine ? `${notInPair}(?=${TERMINATOR}|${END})` : `${notInPair}(?=${TERMINATOR}?${END})`;
+  // One atom: a quantifier after `$` applies to all of it.
+  return flags.multiLine ? `(?:${notInPair}(?=${TERMINATOR}|${END}))` : `(?:${notInPair}(?=${TERMINATOR}?${END}))`;
 }
 
 /** One `\n` escape of a Java pattern as JavaScript source (`rest` starts with the backslash, for messages). */
@@ -332,7 +360,6 @@ function escape(n: string, inClass: boolean, rest: string, flags: Flags): string
       return n === 'b' ? javaWordBoundaries(flags.unicodeClass).bound : javaWordBoundaries(flags.unicodeClass).notBound;
     case 'G':
     case 'X':
-    case 'N':
       throw new JavaRegexError(`${rest.slice(0, 2)} has no JavaScript equivalent here`);
     default:
       // Java refuses a backslash before a letter that names no construct (JavaScript reads it as the letter).
