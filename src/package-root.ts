@@ -49,6 +49,14 @@ export const PACKAGE_ROOT: string = found.root;
 /** Slipway's own package.json (name and version). */
 export const PACKAGE_JSON: PackageJson = found.pkg;
 
+/**
+ * A data file Slipway ships: src/data/<name> under vitest or tsx, dist/data/<name> (copied there by tools/bundle.mjs)
+ * for the bundle and tsc's dist/.
+ */
+export function dataFile(name: string): string {
+  return path.join(PACKAGE_ROOT, LAYOUT === 'source' ? 'src' : 'dist', 'data', name);
+}
+
 /** The built web UI (Vite's output), served by `slipway serve`. */
 export const WEB_DIR: string = path.join(PACKAGE_ROOT, 'dist', 'web');
 

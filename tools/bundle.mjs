@@ -17,7 +17,7 @@
 // Also writes dist/bundle/THIRD-PARTY-NOTICES.md: the name, version, licence and licence text of every package
 // folded into the bundle (their code is redistributed inside Slipway's files, so their notices must travel with it).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -177,6 +177,16 @@ export async function buildBundle() {
 }
 
 /**
+ * Copies src/data/ (data files read at run time, such as the Unicode character names behind a pattern's `\N{name}`)
+ * to dist/data/, where src/package-root.ts's dataFile finds them for the bundle and tsc's dist/.
+ */
+export function copyDataFiles() {
+  const data = path.join(repo, 'dist', 'data');
+  rmSync(data, { recursive: true, force: true });
+  cpSync(path.join(repo, 'src', 'data'), data, { recursive: true });
+}
+
+/**
  * Ends `file` with a line naming a hash of its content, `//# codeCacheKey=<hex>`: bin/slipway.js keeps a V8 code
  * cache of the db bundle and uses it only for the bundle it was made from (V8 itself compares the source's length
  * only), without hashing 2 MB on every run.
@@ -289,6 +299,7 @@ function notices(metafile) {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const metas = await buildBundle();
+  copyDataFiles();
   for (const [meta, dir] of [
     [metas[0], 'dist/bundle'],
     [metas[1], 'dist/bundle/db'],

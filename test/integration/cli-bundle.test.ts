@@ -1,7 +1,7 @@
 // bin/slipway.js runs the esbuild bundle (dist/bundle/, tools/bundle.mjs): what it must find from there — the
 // package.json, its own program entries, the notices of the packages folded into it. Every other test that runs
 // bin/slipway.js (test/helpers/cli-bin.ts) also runs the bundle; these check what only the bundle can get wrong.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,6 +34,32 @@ describe('the CLI bundle', () => {
     // left in node_modules, so not listed
     for (const name of ['@electric-sql/pglite', 'libpg-query', 'lightningcss', 'esbuild'])
       expect(notices).not.toContain(`## ${name} `);
+  });
+
+  it("reads a pattern's \\N{name} from the character names shipped in dist/data/ (no part of the bundle's code)", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'slipway-names-'));
+    try {
+      await writeFile(
+        path.join(dir, 'master.xml'),
+        `<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.28.xsd">
+  <changeSet id="1" author="t">
+    <sql>SELECT 'a-b'</sql>
+    <modifySql><regExpReplace replace="\\N{HYPHEN-MINUS}[\\N{latin small letter b}]" with="+c"/></modifySql>
+  </changeSet>
+</databaseChangeLog>
+`,
+      );
+      const r = runBin(['db', 'package', '--changelog', 'master.xml', '--out-file', 'out.sql'], dir);
+      expect(r.stderr).toBe('1 changesets from 1 files\n');
+      expect(r.code).toBe(0);
+      expect(readFileSync(path.join(dir, 'out.sql'), 'utf8')).toContain("SELECT 'a+c'");
+      for (const chunk of readdirSync(BUNDLE).filter((f) => f.endsWith('.js')))
+        expect(readFileSync(path.join(BUNDLE, chunk), 'utf8')).not.toContain('LATIN SMALL LETTER');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   describe('a blue-green deploy starts the proxy from the bundle', () => {

@@ -9,9 +9,9 @@
  * `\w`/`\d`/`\s`/`\b`: java-char-set.ts, over Java 17's own Unicode tables), octal `\0nn`, atomic groups
  * and possessive quantifiers (as a lookahead that captures and a backreference to it), and a replacement where `\`
  * escapes and `$` must name a group (checked where the pattern matches, as Java does). Every group is a named
- * JavaScript group, so those added never renumber the user's. A construct JavaScript cannot express (`\N{name}`,
- * `\X`, a backreference where case is ignored to a group that can match a letter) is refused with a message naming
- * it rather than matched differently; so are the places where the two engines keep different group values (a group
+ * JavaScript group, so those added never renumber the user's. A construct JavaScript cannot express (`\X`, a
+ * backreference where case is ignored to a group that can match a letter: Java compares by its own fold) is refused
+ * with a message naming it rather than matched differently; so are the places where the two engines keep different group values (a group
  * that may be unset, read after an atomic group, a lookaround or a repetition that can skip it; a backreference to a
  * group that may be unset, which Java fails and JavaScript matches empty) and an optional or repeated group that can
  * match empty (Java takes the empty iteration, JavaScript backtracks; Java's loop also ends there below its minimum).
