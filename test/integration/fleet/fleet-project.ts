@@ -15,6 +15,7 @@ import { startBin } from '../../helpers/cli-bin.js';
 import { runMain, type MainRun } from '../../helpers/cli-main.js';
 import { appPackage } from '../../helpers/deploy-target.js';
 import { FLEET_APP, FLEET_RESTART, FLEET_SMOKE } from '../../fixtures/fleet/app.js';
+import { freshGet } from '../../helpers/fresh-get.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/pg.js';
 import { releasePort, reservedPort } from '../../helpers/ports.js';
 import { startSshFleet, type SshFleetFixture, type SshFleetOptions } from '../../helpers/sshd.js';
@@ -174,8 +175,8 @@ ${(o.targetLines ?? []).map((l) => `      ${l}\n`).join('')}`;
   };
   const healthVersion = async (i: number) => {
     try {
-      const r = await fetch(`http://127.0.0.1:${appPorts[i]}/health`);
-      return r.ok ? ((await r.json()) as { version: string }).version : null;
+      const r = await freshGet(`http://127.0.0.1:${appPorts[i]}/health`);
+      return r.status === 200 ? (JSON.parse(r.text) as { version: string }).version : null;
     } catch {
       return null;
     }

@@ -14,6 +14,7 @@ import { deployFleet } from '../../../src/fleet/fleet-deploy.js';
 import { isPidAlive } from '../../../src/pid-alive.js';
 import { startServer, type RunningServer } from '../../../src/server/start.js';
 import { addUser } from '../../../src/server/users-file.js';
+import { freshGet } from '../../helpers/fresh-get.js';
 import { failureOf } from '../../helpers/failure.js';
 import { queryRows } from '../../helpers/pg.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -45,22 +46,22 @@ async function configWith(extra: string[] = []): Promise<Config> {
 }
 
 const appUrl = (i: number, route: string) => `http://127.0.0.1:${p.appPorts[i]}${route}`;
-const scrapes = async (i: number) => ((await (await fetch(appUrl(i, '/stats'))).json()) as { scrapes: number }).scrapes;
+// freshGet: the app restarts between reads; a pooled keep-alive socket to the old process would fail the read.
+const scrapes = async (i: number) =>
+  (JSON.parse((await freshGet(appUrl(i, '/stats'))).text) as { scrapes: number }).scrapes;
 
 /** `n` GETs of host i's /work, one after the other; the statuses. */
 async function traffic(i: number, n: number): Promise<number[]> {
   const out: number[] = [];
   for (let k = 0; k < n; k++) {
-    const r = await fetch(appUrl(i, '/work'));
-    await r.arrayBuffer();
-    out.push(r.status);
+    out.push((await freshGet(appUrl(i, '/work'))).status);
   }
   return out;
 }
 
 /** host i's /work counters as its /metrics shows them (read here with a regex, not with the code under test). */
 async function counters(i: number): Promise<{ requests: number; errors: number }> {
-  const text = await (await fetch(appUrl(i, '/metrics'))).text();
+  const { text } = await freshGet(appUrl(i, '/metrics'));
   let requests = 0;
   let errors = 0;
   for (const m of text.matchAll(/^http_requests_total\{path="\/work",status="(\d+)"\} (\d+)$/gm)) {
