@@ -73,7 +73,7 @@ function timed(cmd, args, { label, ...opts } = {}) {
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}\n${r.stdout}`.slice(0, 4000));
   const rssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').pop());
   process.stderr.write(
-    `  ${label ?? `${path.basename(cmd)} ${args.find((a) => !a.startsWith('-') && !a.includes('/')) ?? ''}`}: ${Math.round(ms)} ms, ${Math.round(rssKb / 1024)} MB (load ${load1()})\n`,
+    `  ${label ?? `${path.basename(cmd)} ${args.find((a) => !a.startsWith('-') && !a.includes('/')) ?? ''}`}: ${Math.round(ms)} ms, ${Math.round(rssKb / 1024)} MiB (load ${load1()})\n`,
   );
   return { ms, rssKb, stdout: r.stdout };
 }
@@ -289,7 +289,8 @@ const out = (s = '') => {
   process.stdout.write(s + '\n');
 };
 const f = (ms) => (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
-const mb = (kb) => `${Math.round(kb / 1024)} MB`;
+// GNU time reports KiB: RSS is printed in MiB (input and output sizes above are MB of 10^6 bytes).
+const mb = (kb) => `${Math.round(kb / 1024)} MiB`;
 const ratio = (peer, ours) => `${(peer / ours).toFixed(1)}×`;
 const started = new Date().toISOString().slice(0, 16).replace('T', ' ');
 
