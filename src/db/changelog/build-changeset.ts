@@ -10,7 +10,7 @@ import { liquibaseDollarSplit } from './liquibase-dollar-split.js';
 import { visitSql, type SqlVisitor } from './modify-sql.js';
 import { bodyNeverRuns } from '../precondition-static.js';
 import { nativeSql } from '../jdbc-text.js';
-import { lineAtOffset, type OffsetLines, type SqlPlace } from './value-lines.js';
+import { leadingSpace, lineAtOffset, type OffsetLines, type SqlPlace } from './value-lines.js';
 
 /** One executable piece of a changeset (an `<sql>`, an `<sqlFile>` or a formatted-SQL body). */
 export interface SqlPiece {
@@ -376,11 +376,8 @@ export interface RollbackPlace extends SqlPlace {
 
 /** `raw` trimmed (as a rollback's text is, JavaScript's trim), with the place of the trimmed text. */
 export function trimmedRollback(raw: string, file: string, place: SqlPlace): { text: string; place: RollbackPlace } {
-  const text = raw.trim();
-  const skip = raw.length - raw.trimStart().length;
-  let skipLines = 0;
-  for (let nl = raw.indexOf('\n'); nl >= 0 && nl < skip; nl = raw.indexOf('\n', nl + 1)) skipLines++;
-  return { text, place: { ...place, file, skip, skipLines } };
+  const { skip, lines: skipLines } = leadingSpace(raw);
+  return { text: raw.trim(), place: { ...place, file, skip, skipLines } };
 }
 
 /** A rollback's statements and where each starts. */

@@ -126,11 +126,17 @@ export function sqlPlace(node: ChangelogNode, sql: string, name?: string): SqlPl
  * a value's SQL starts once trimmed (an XML element's text starts on the element's line, its SQL often on the next).
  */
 export function firstTextLine(place: SqlPlace, raw: string): number {
-  const skip = raw.length - raw.trimStart().length;
+  const { skip, lines } = leadingSpace(raw);
   if (place.offsetLines) return lineAtOffset(place.offsetLines, skip);
-  let k = 0;
-  for (let nl = raw.indexOf('\n'); nl >= 0 && nl < skip; nl = raw.indexOf('\n', nl + 1)) k++;
-  return place.lineMap?.[k] ?? place.line + k;
+  return place.lineMap?.[lines] ?? place.line + lines;
+}
+
+/** The length of `raw`'s leading whitespace (what trimStart removes) and the line breaks (`\n`) in it. */
+export function leadingSpace(raw: string): { skip: number; lines: number } {
+  const skip = raw.length - raw.trimStart().length;
+  let lines = 0;
+  for (let nl = raw.indexOf('\n'); nl >= 0 && nl < skip; nl = raw.indexOf('\n', nl + 1)) lines++;
+  return { skip, lines };
 }
 
 // The line starts of the last file asked about: the values asked for come file by file.
